@@ -1,0 +1,229 @@
+"""Pass 3, analysis: what each core statement is, and which values are *active*.
+
+A value is active when it depends on a `wrt` argument (varied) and the output depends on it (useful);
+only active values get an adjoint. Each statement is classified (`stmt.ad_kind`) and, for differentiable
+operations, given its derivative rule and the rule's parameters bound to the statement's operands
+(`stmt.ad_rule`, `stmt.ad_bound`). Non-differentiable operations (comparisons, shapes, integer functions,
+`stop_gradient`) make constants. A call with no rule that lies on an active path is an error.
+"""
+import ast
+import inspect
+import operator
+
+from . import rules
+from .errors import NoDerivativeError, UnsupportedError
+
+BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+          ast.Pow: operator.pow, ast.MatMult: operator.matmul}
+UNARYOPS = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+NONDIFF_BINOPS = (ast.FloorDiv, ast.Mod, ast.BitAnd, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift)
+
+
+class Activity:
+    def __init__(self, varied, useful):
+        self.varied = varied
+        self.useful = useful
+
+    def active(self, name):
+        return name in self.varied and name in self.useful
+
+
+def names_in(node):
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def operand_names(node):
+    """Names of a bound operand (an atom, or a list/tuple literal of atoms)."""
+    if isinstance(node, ast.Name):
+        return {node.id}
+    if isinstance(node, (ast.Tuple, ast.List)):
+        out = set()
+        for e in node.elts:
+            out |= operand_names(e)
+        return out
+    return set()
+
+
+class Analyzer:
+    def __init__(self, parsed, fn):
+        self.parsed = parsed
+        self.fn = fn
+
+    def classify(self):
+        for stmt in self.fn.body:
+            if isinstance(stmt, ast.Assign):
+                self.classify_assign(stmt)
+            else:
+                stmt.ad_kind = "effect"
+                stmt.ad_inputs = set()
+
+    def classify_assign(self, stmt):
+        value = stmt.value
+        stmt.ad_kind = "const"
+        stmt.ad_inputs = set()  # names through which a derivative flows
+        stmt.ad_rule = None
+        if stmt.ad_nograd:
+            return
+        if isinstance(value, ast.Name):
+            stmt.ad_kind = "copy"
+            stmt.ad_inputs = {value.id}
+        elif isinstance(value, ast.BinOp):
+            fn = BINOPS.get(type(value.op))
+            if fn is None:
+                return
+            self.bind(stmt, rules.FUNCTIONS[fn], [value.left, value.right], {})
+        elif isinstance(value, ast.UnaryOp):
+            fn = UNARYOPS.get(type(value.op))
+            if fn is not None:
+                self.bind(stmt, rules.FUNCTIONS[fn], [value.operand], {})
+        elif isinstance(value, ast.Subscript):
+            stmt.ad_kind = "getitem"
+            stmt.ad_inputs = operand_names(value.value)
+        elif isinstance(value, ast.Attribute):
+            if self.is_local(value.value):
+                attr = value.attr
+                if attr in rules.ATTRIBUTES:
+                    self.bind(stmt, rules.ATTRIBUTES[attr], [value.value], {})
+                elif attr not in rules.NONDIFF_ATTRIBUTES:
+                    stmt.ad_kind = "unknown"
+                    stmt.ad_inputs = {value.value.id}
+                    stmt.ad_what = f"the attribute `.{attr}`"
+        elif isinstance(value, ast.Call):
+            self.classify_call(stmt, value)
+        elif isinstance(value, (ast.Tuple, ast.List)):
+            stmt.ad_kind = "container"
+            stmt.ad_inputs = operand_names(value)
+
+    def is_local(self, node):
+        return isinstance(node, ast.Name) and node.id in self.fn.local_vars
+
+    def classify_call(self, stmt, call):
+        func = call.func
+        args = call.args
+        kwargs = {k.arg: k.value for k in call.keywords}
+        all_inputs = set()
+        for a in list(args) + list(kwargs.values()):
+            all_inputs |= operand_names(a)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.fn.local_vars:
+            name = func.attr
+            if name in rules.METHODS:
+                self.bind(stmt, rules.METHODS[name], [func.value] + list(args), kwargs)
+            elif name not in rules.NONDIFF_METHODS:
+                stmt.ad_kind = "unknown"
+                stmt.ad_inputs = all_inputs | {func.value.id}
+                stmt.ad_what = f"the method `.{name}()`"
+            return
+        obj = self.resolve(func)
+        kind, rule = rules.lookup_function(obj) if obj is not None else (None, None)
+        if kind == "rule":
+            self.bind(stmt, rule, args, kwargs)
+        elif kind == "nondiff":
+            return
+        else:
+            stmt.ad_kind = "unknown"
+            stmt.ad_inputs = all_inputs
+            stmt.ad_what = f"`{ast.unparse(func)}`" + (f" ({_describe(obj)})" if obj is not None else "")
+            stmt.ad_callee = obj
+
+    def resolve(self, node):
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name) or node.id in self.fn.local_vars:
+            return None
+        found, obj = self.parsed.lookup(node.id)
+        if not found:
+            return None
+        for p in reversed(parts):
+            obj = getattr(obj, p, None)
+            if obj is None:
+                return None
+        return obj
+
+    def bind(self, stmt, rule, args, kwargs):
+        try:
+            bound = rule.bind(args, kwargs)
+        except TypeError as exc:
+            raise UnsupportedError(
+                f"this call does not match the derivative rule `{rule.name}{rule.signature}`: {exc}",
+                where=self.parsed.location(stmt.ad_node),
+                hint="pass the arguments the rule knows (see docs/rules.md), or register your own rule",
+            ) from None
+        stmt.ad_kind = "rule"
+        stmt.ad_rule = rule
+        stmt.ad_bound = bound
+        inputs = set()
+        for p, v in bound.items():
+            if rule.signature.parameters[p].kind is inspect.Parameter.VAR_KEYWORD:
+                continue
+            inputs |= operand_names(v)
+        stmt.ad_inputs = inputs
+
+    def activity(self, wrt):
+        varied = set(wrt)
+        for stmt in self.fn.body:
+            if isinstance(stmt, ast.Assign) and stmt.ad_inputs & varied:
+                varied.add(stmt.targets[0].id)
+        useful = set()
+        if isinstance(self.fn.out, ast.Name):
+            useful.add(self.fn.out.id)
+        for stmt in reversed(self.fn.body):
+            if isinstance(stmt, ast.Assign) and stmt.targets[0].id in useful:
+                useful |= stmt.ad_inputs
+        act = Activity(varied, useful)
+        self.check(act)
+        return act
+
+    def check(self, act):
+        for stmt in self.fn.body:
+            if not isinstance(stmt, ast.Assign) or not act.active(stmt.targets[0].id):
+                continue
+            if stmt.ad_kind == "unknown":
+                raise NoDerivativeError(
+                    f"no derivative is known for {stmt.ad_what}, and it lies on a path from "
+                    f"{_wrt_text(self.fn.wrt)} to the output",
+                    where=self.parsed.location(stmt.ad_node),
+                    hint="register a derivative with @ad.defvjp(...) (see docs/rules.md), or wrap the "
+                         "argument in ad.stop_gradient(...) if no gradient should flow through it",
+                )
+            if stmt.ad_kind == "container":
+                raise UnsupportedError(
+                    "building a list or tuple of values that carry a gradient",
+                    where=self.parsed.location(stmt.ad_node),
+                    hint="pass the list directly to the function that consumes it (np.stack([a, b]))",
+                )
+            if stmt.ad_kind == "rule":
+                rule = stmt.ad_rule
+                for p, v in stmt.ad_bound.items():
+                    if operand_names(v) & act.varied and not rule.differentiable(p):
+                        if rule.signature.parameters[p].kind is inspect.Parameter.VAR_KEYWORD:
+                            continue
+                        raise NoDerivativeError(
+                            f"`{rule.name}` has no derivative with respect to its argument `{p}`, "
+                            f"which depends on {_wrt_text(self.fn.wrt)}",
+                            where=self.parsed.location(stmt.ad_node),
+                            hint="wrap that argument in ad.stop_gradient(...) or register a fuller rule",
+                        )
+
+
+def _wrt_text(wrt):
+    return ", ".join(f"`{w}`" for w in wrt)
+
+
+def _describe(obj):
+    mod = getattr(obj, "__module__", None)
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if mod and name:
+        return f"{mod}.{name}"
+    return type(obj).__name__
+
+
+def analyze(parsed, fn, wrt):
+    """Classify `fn`'s statements and return the Activity of its values for the arguments `wrt`."""
+    fn.wrt = list(wrt)
+    fn.local_vars = set(fn.params) | fn.local_names | {
+        s.targets[0].id for s in fn.body if isinstance(s, ast.Assign)}
+    analyzer = Analyzer(parsed, fn)
+    analyzer.classify()
+    return analyzer.activity(wrt)

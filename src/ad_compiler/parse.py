@@ -1,0 +1,110 @@
+"""Pass 1, parse: read a function's source and the environment its names live in.
+
+Produces a :class:`ParsedFunction`: the function's AST (decorators stripped), a way to map AST positions
+back to the user's file, and the environment (globals, closure cells, builtins) used to resolve calls.
+"""
+import ast
+import builtins
+import inspect
+import linecache
+import textwrap
+
+from .errors import SourceLocation, SourceUnavailableError, UnsupportedError
+
+
+class ParsedFunction:
+    def __init__(self, func, tree, filename, first_line, indent, file_lines):
+        self.func = func
+        self.tree = tree  # ast.FunctionDef, positions relative to the dedented source
+        self.filename = filename
+        self.first_line = first_line  # file line of the dedented source's line 1
+        self.indent = indent  # columns removed by dedent
+        self.file_lines = file_lines
+        self.name = func.__name__
+        code = func.__code__
+        cells = func.__closure__ or ()
+        self.cells = dict(zip(code.co_freevars, cells))
+        self.globals = func.__globals__
+
+    # -- positions -------------------------------------------------------------------------------
+    def file_line(self, node):
+        return node.lineno + self.first_line - 1
+
+    def line_text(self, lineno):
+        if 1 <= lineno <= len(self.file_lines):
+            return self.file_lines[lineno - 1].rstrip("\n")
+        return ""
+
+    def location(self, node):
+        line = self.file_line(node)
+        col = node.col_offset + self.indent
+        end_col = None
+        if getattr(node, "end_lineno", None) == node.lineno and node.end_col_offset is not None:
+            end_col = node.end_col_offset + self.indent
+        return SourceLocation(self.filename, line, col, end_col, self.line_text(line), self.name)
+
+    def statement_text(self, node):
+        """The statement's source on one line (for the comments of the generated code)."""
+        first = self.file_line(node)
+        last = (getattr(node, "end_lineno", None) or node.lineno) + self.first_line - 1
+        text = " ".join(self.line_text(i).strip() for i in range(first, last + 1))
+        if len(text) > 72:
+            text = text[:69] + "..."
+        return text
+
+    # -- names -----------------------------------------------------------------------------------
+    def lookup(self, name):
+        """Resolve a free name as the function would at call time: closure cell, global, builtin."""
+        if name in self.cells:
+            try:
+                return True, self.cells[name].cell_contents
+            except ValueError:
+                return False, None
+        if name in self.globals:
+            return True, self.globals[name]
+        if hasattr(builtins, name):
+            return True, getattr(builtins, name)
+        return False, None
+
+
+def parse_function(func):
+    """Read `func`'s source and return a :class:`ParsedFunction`."""
+    if not inspect.isfunction(func):
+        raise UnsupportedError(
+            f"ad_compiler differentiates Python functions defined with `def`; got {func!r}",
+            hint="pass the plain function (not a builtin, class or callable object)",
+        )
+    try:
+        lines, first_line = inspect.getsourcelines(func)
+    except (OSError, TypeError) as exc:
+        raise SourceUnavailableError(
+            f"cannot read the source of {func.__qualname__}: {exc}",
+            hint="define the function in a file (the interactive shell keeps no source), "
+            "or register a derivative for it with @ad.defvjp",
+        ) from None
+    raw = "".join(lines)
+    source = textwrap.dedent(raw)
+    indent = _indent_of(lines[0]) - _indent_of(source.splitlines()[0]) if lines else 0
+    filename = func.__code__.co_filename
+    file_lines = linecache.getlines(filename) or lines
+    try:
+        module = ast.parse(source)
+    except SyntaxError as exc:
+        raise SourceUnavailableError(
+            f"cannot parse the source of {func.__qualname__}: {exc.msg}",
+            hint="lambdas and functions defined inside expressions are not supported; use `def`",
+        ) from None
+    tree = module.body[0] if module.body else None
+    if not isinstance(tree, ast.FunctionDef):
+        raise UnsupportedError(
+            f"cannot differentiate {func.__qualname__}: only functions defined with `def` are supported",
+            hint="rewrite the lambda as a `def` function",
+        )
+    tree.decorator_list = []
+    if first_line == 0:  # source from a string/exec: inspect gives line 0
+        first_line = 1
+    return ParsedFunction(func, tree, filename, first_line, indent, file_lines)
+
+
+def _indent_of(line):
+    return len(line) - len(line.lstrip())

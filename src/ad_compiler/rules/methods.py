@@ -1,0 +1,105 @@
+"""Derivative rules for methods and attributes of array values (`x.sum(axis=0)`, `x.T`, `x.reshape(...)`).
+
+A method template's first parameter is `self`, the array the method is called on.
+"""
+import numpy as np
+
+from .. import runtime as _ad
+from . import NONDIFF_ATTRIBUTES, NONDIFF_METHODS, ans, defvjp_attribute, defvjp_method, g
+
+
+@defvjp_attribute("T", "mT")
+def T(self):
+    bself = np.transpose(g) if np.ndim(g) <= 2 else np.swapaxes(g, -1, -2)
+
+
+@defvjp_attribute("real")
+def real(self):
+    bself = np.real(g)
+
+
+@defvjp_method("sum")
+def sum(self, axis=None, dtype=None, out=None, keepdims=False):
+    bself = _ad.unreduce(g, self, axis, keepdims)
+
+
+@defvjp_method("mean")
+def mean(self, axis=None, dtype=None, out=None, keepdims=False):
+    bself = _ad.unreduce(g, self, axis, keepdims) / _ad.count_reduced(self, axis)
+
+
+@defvjp_method("prod")
+def prod(self, axis=None, dtype=None, out=None, keepdims=False):
+    bself = _ad.prod_vjp(g, self, axis, keepdims)
+
+
+@defvjp_method("max", "min")
+def max(self, axis=None, out=None, keepdims=False):
+    bself = _ad.reduce_extreme_vjp(g, self, ans, axis, keepdims)
+
+
+@defvjp_method("var")
+def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    bself = _ad.var_vjp(g, self, axis, ddof, keepdims)
+
+
+@defvjp_method("std")
+def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    bself = _ad.std_vjp(g, self, ans, axis, ddof, keepdims)
+
+
+@defvjp_method("cumsum")
+def cumsum(self, axis=None, dtype=None, out=None):
+    bself = _ad.cumsum_vjp(g, self, axis)
+
+
+@defvjp_method("trace")
+def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    bself = _ad.trace_vjp(g, self, offset, axis1, axis2)
+
+
+@defvjp_method("reshape")
+def reshape(self, *shape, order="C"):
+    bself = np.reshape(g, np.shape(self))
+
+
+@defvjp_method("ravel", "flatten", "squeeze")
+def ravel(self, *args, **kwargs):
+    bself = np.reshape(g, np.shape(self))
+
+
+@defvjp_method("transpose")
+def transpose(self, *axes):
+    bself = _ad.transpose_vjp(g, axes)
+
+
+@defvjp_method("swapaxes")
+def swapaxes(self, axis1, axis2):
+    bself = np.swapaxes(g, axis1, axis2)
+
+
+@defvjp_method("dot")
+def dot(self, b):
+    bself = _ad.dot_vjp_a(g, self, b)
+    bb = _ad.dot_vjp_b(g, self, b)
+
+
+@defvjp_method("clip")
+def clip(self, min=None, max=None):
+    bself = _ad.unbroadcast(g * _ad.inside(self, min, max), self)
+    bmin = _ad.unbroadcast(g * (self < min), min)
+    bmax = _ad.unbroadcast(g * (self > max), max)
+
+
+@defvjp_method("copy", "astype")
+def copy(self, *args, **kwargs):
+    bself = g
+
+
+@defvjp_method("item")
+def item(self, *args):
+    bself = _ad.unreduce(g, self) if not args else _ad.getitem_vjp(g, self, args)
+
+
+NONDIFF_ATTRIBUTES.update({"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "flags", "strides"})
+NONDIFF_METHODS.update({"argmax", "argmin", "argsort", "nonzero", "all", "any", "tolist", "__len__"})

@@ -1,0 +1,404 @@
+"""Runtime helpers called by generated derivative code (as ``_ad.<name>``).
+
+They are small, public and documented: reading generated code should never require guessing what a
+helper does. Each has a fast path for the common case (shapes already match, plain floats).
+"""
+import math  # noqa: F401  (generated code reaches math through _ad.math when the user has no alias)
+import numbers
+
+import numpy as np
+
+from .errors import NonScalarOutputError
+
+ndarray = np.ndarray
+_float = float
+
+
+# -- shapes -----------------------------------------------------------------------------------------
+def unbroadcast(g, x):
+    """Reduce the adjoint `g` to the shape of `x` by summing the axes broadcasting added.
+
+    Costs one shape comparison when the shapes already match. If `g` is smaller than `x` (a scalar
+    adjoint of an array), it is broadcast up instead, so the result always has `x`'s shape.
+    """
+    if g.__class__ is ndarray:
+        if x.__class__ is ndarray and g.shape == x.shape:
+            return g
+    elif x.__class__ is _float or x.__class__ is int:
+        return g if g.__class__ is _float else np.sum(g)
+    xs = np.shape(x)
+    gs = np.shape(g)
+    if gs == xs:
+        return g
+    if not xs:
+        return np.sum(g)
+    g = np.asarray(g)
+    extra = g.ndim - len(xs)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    if g.ndim == len(xs):
+        axes = tuple(i for i, (n, m) in enumerate(zip(xs, g.shape)) if n == 1 and m != 1)
+        if axes:
+            g = g.sum(axis=axes, keepdims=True)
+    if g.shape != xs:
+        g = np.broadcast_to(g, xs).copy()
+    return g
+
+
+def normalize_axes(axis, ndim):
+    """`axis` (None, int, negative int or tuple) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return tuple(sorted(a % ndim for a in axis))
+    return (axis % ndim,) if ndim else ()
+
+
+def keep_reduced(g, x, axis=None, keepdims=False):
+    """Reshape a reduction's adjoint (or result) so that it broadcasts against `x` (as if keepdims)."""
+    g = np.asarray(g)
+    nd = np.ndim(x)
+    if keepdims or nd == 0 or g.ndim == nd:
+        return g
+    shape = list(np.shape(x))
+    for a in normalize_axes(axis, nd):
+        shape[a] = 1
+    return g.reshape(shape)
+
+
+def unreduce(g, x, axis=None, keepdims=False):
+    """Adjoint of a sum over `axis`: spread `g` back over the summed axes (a fresh array of x's shape)."""
+    xs = np.shape(x)
+    if not xs:
+        return g
+    if axis is None and not keepdims and np.ndim(g) == 0:
+        return np.full(xs, g, dtype=np.result_type(g, 1.0))
+    g = keep_reduced(g, x, axis, keepdims)
+    return np.broadcast_to(g, xs).copy()
+
+
+def count_reduced(x, axis=None):
+    """How many elements of `x` each output of a reduction over `axis` combines."""
+    shape = np.shape(x)
+    n = 1
+    for a in normalize_axes(axis, len(shape)):
+        n *= shape[a]
+    return n
+
+
+# -- gradients at the boundary ----------------------------------------------------------------------
+def grad_seed(out):
+    """The seed of `grad`: 1.0 for a scalar output; raises NonScalarOutputError otherwise."""
+    if out.__class__ is _float:
+        return 1.0
+    shape = np.shape(out)
+    if shape == () or (int(np.prod(shape)) == 1 and shape):
+        if isinstance(out, (numbers.Number, np.generic, ndarray)):
+            return 1.0 if shape == () else np.ones(shape)
+    raise NonScalarOutputError(
+        f"grad needs a function with a scalar output, but it returned a value of shape {shape}",
+        hint="use ad.vjp(f) and pass a seed of the output's shape (torch's y.backward(v)), "
+        "or reduce the output first, e.g. return np.sum(y)",
+    )
+
+
+def vjp_seed(seed, out):
+    """Check a `vjp` seed against the output and copy it, so that gradients never alias the caller's seed."""
+    if seed.__class__ is _float:
+        return seed
+    if np.shape(seed) != np.shape(out):
+        raise NonScalarOutputError(
+            f"the seed has shape {np.shape(seed)} but the output has shape {np.shape(out)}",
+            hint="pass a seed of exactly the output's shape",
+        )
+    return np.array(seed, dtype=np.result_type(seed, 1.0))
+
+
+def as_grad(b, x):
+    """Give the adjoint `b` the type of the argument `x`: a float for a number, a float array of x's shape."""
+    if b.__class__ is _float and x.__class__ is _float:
+        return b
+    if isinstance(x, ndarray):
+        if b.__class__ is ndarray and b.shape == x.shape and b.dtype.kind in "fc" and b.flags.writeable:
+            return b
+        dtype = np.result_type(b, 1.0) if np.iscomplexobj(b) else np.result_type(np.asarray(b).dtype, 1.0)
+        return np.array(np.broadcast_to(b, x.shape), dtype=dtype)
+    if isinstance(x, complex) or np.iscomplexobj(b):
+        return complex(b)
+    return _float(b)
+
+
+def zeros_like(x):
+    """Float zeros shaped like `x` (0.0 for a number); lists, tuples and dicts keep their structure."""
+    if isinstance(x, ndarray):
+        return np.zeros(x.shape, dtype=np.result_type(x.dtype, 1.0))
+    if isinstance(x, (list, tuple)):
+        return type(x)(zeros_like(v) for v in x)
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if isinstance(x, np.generic) and x.dtype.kind == "c" or isinstance(x, complex):
+        return 0j
+    return 0.0
+
+
+def add(a, b):
+    """Structure-aware sum of two gradients (arrays, numbers, or lists/tuples/dicts of them)."""
+    if isinstance(a, (list, tuple)):
+        return type(a)(add(u, v) for u, v in zip(a, b))
+    if isinstance(a, dict):
+        return {k: add(a[k], b[k]) for k in a}
+    return a + b
+
+
+# -- rules' helpers ---------------------------------------------------------------------------------
+def max_share(a, b):
+    """Share of the gradient of maximum(a, b) that goes to `a`: 1 where a > b, 0.5 on ties, else 0."""
+    return (a > b) + 0.5 * (a == b)
+
+
+def min_share(a, b):
+    """Share of the gradient of minimum(a, b) that goes to `a`: 1 where a < b, 0.5 on ties, else 0."""
+    return (a < b) + 0.5 * (a == b)
+
+
+def getitem_vjp(g, x, index):
+    """Adjoint of `x[index]`: zeros of x's shape with `g` added at `index` (repeated indices add up)."""
+    out = zeros_like(x)
+    if isinstance(index, tuple) and len(index) == 1:
+        index = index[0]
+    if _is_basic_index(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def _is_basic_index(index):
+    items = index if isinstance(index, tuple) else (index,)
+    for i in items:
+        if not (i is None or i is Ellipsis or isinstance(i, (slice, numbers.Integral))):
+            return False
+    return True
+
+
+def matmul_vjp_a(g, a, b):
+    """Adjoint of `a` in `a @ b`: g @ b.T (with the 1-D and batched cases of matmul)."""
+    if a.ndim == 2 and b.ndim == 2:
+        return g @ b.T
+    if b.ndim == 1:
+        if a.ndim == 1:
+            return g * b
+        return unbroadcast(np.expand_dims(g, -1) * b, a)
+    if a.ndim == 1:
+        return unbroadcast(g @ np.swapaxes(b, -1, -2), a)
+    return unbroadcast(g @ np.swapaxes(b, -1, -2), a)
+
+
+def matmul_vjp_b(g, a, b):
+    """Adjoint of `b` in `a @ b`: a.T @ g (with the 1-D and batched cases of matmul)."""
+    if a.ndim == 2 and b.ndim == 2:
+        return a.T @ g
+    if a.ndim == 1:
+        if b.ndim == 1:
+            return g * a
+        return unbroadcast(np.expand_dims(a, -1) * np.expand_dims(g, -2), b)
+    if b.ndim == 1:
+        return unbroadcast(np.sum(np.swapaxes(a, -1, -2) * np.expand_dims(g, -2), axis=-1), b)
+    return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
+
+
+def dot_vjp_a(g, a, b):
+    """Adjoint of `a` in `np.dot(a, b)` (numbers, vectors, matrices; N-D follows np.dot's sum-product)."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 0 or b_nd == 0:
+        return unbroadcast(g * b, a)
+    if b_nd == 1:
+        return np.multiply.outer(g, b) if a_nd > 1 else g * b
+    # sum over b's second-to-last axis: out[i..., j..., k] = sum_m a[i..., m] b[j..., m, k]
+    g = np.asarray(g)
+    b_axes = list(range(b_nd - 2)) + [b_nd - 1]
+    g_axes = list(range(a_nd - 1, g.ndim))
+    return np.tensordot(g, b, axes=(g_axes, b_axes))
+
+
+def dot_vjp_b(g, a, b):
+    """Adjoint of `b` in `np.dot(a, b)`."""
+    a_nd, b_nd = np.ndim(a), np.ndim(b)
+    if a_nd == 0 or b_nd == 0:
+        return unbroadcast(g * a, b)
+    if a_nd == 1 and b_nd == 1:
+        return g * a
+    g = np.asarray(g)
+    if b_nd == 1:
+        return np.tensordot(a, g, axes=(list(range(a_nd - 1)), list(range(a_nd - 1))))
+    lead = list(range(a_nd - 1))
+    res = np.tensordot(a, g, axes=(lead, lead))  # shape (m, j..., k)
+    return np.moveaxis(res, 0, -2)
+
+
+def reduce_extreme_vjp(g, x, ans, axis=None, keepdims=False):
+    """Adjoint of max/min over `axis`: the gradient goes to the extreme entries, shared equally on ties."""
+    if np.ndim(x) == 0:
+        return g
+    a = keep_reduced(ans, x, axis, keepdims)
+    mask = x == a
+    count = np.sum(mask, axis=normalize_axes(axis, np.ndim(x)), keepdims=True)
+    return keep_reduced(g, x, axis, keepdims) * mask / count
+
+
+def prod_vjp(g, x, axis=None, keepdims=False):
+    """Adjoint of prod over `axis`, exact also when entries are zero (product of all the others)."""
+    x = np.asarray(x)
+    if x.ndim == 0:
+        return g
+    axes = normalize_axes(axis, x.ndim)
+    moved = np.moveaxis(x, axes, tuple(range(len(axes))))
+    lead = moved.shape[: len(axes)]
+    flat = moved.reshape((-1,) + moved.shape[len(axes):])
+    n = flat.shape[0]
+    ones = np.ones((1,) + flat.shape[1:], dtype=flat.dtype)
+    before = np.concatenate([ones, np.cumprod(flat[:-1], axis=0)], axis=0) if n else flat
+    after = np.concatenate([np.cumprod(flat[::-1][:-1], axis=0)[::-1], ones], axis=0) if n else flat
+    others = (before * after).reshape(lead + moved.shape[len(axes):])
+    others = np.moveaxis(others, tuple(range(len(axes))), axes)
+    return keep_reduced(g, x, axis, keepdims) * others
+
+
+def var_vjp(g, x, axis=None, ddof=0, keepdims=False):
+    """Adjoint of var over `axis`: 2 (x - mean) / (N - ddof)."""
+    n = count_reduced(x, axis)
+    centered = x - np.mean(x, axis=axis, keepdims=True)
+    return keep_reduced(g, x, axis, keepdims) * (2.0 / (n - ddof)) * centered
+
+
+def std_vjp(g, x, ans, axis=None, ddof=0, keepdims=False):
+    """Adjoint of std over `axis`: (x - mean) / ((N - ddof) std)."""
+    n = count_reduced(x, axis)
+    centered = x - np.mean(x, axis=axis, keepdims=True)
+    return keep_reduced(g, x, axis, keepdims) * centered / ((n - ddof) * keep_reduced(ans, x, axis, keepdims))
+
+
+def cumsum_vjp(g, x, axis=None):
+    """Adjoint of cumsum: the reversed cumulative sum of `g` (flattened first when axis is None)."""
+    if axis is None:
+        flat = np.ravel(g)
+        return np.cumsum(flat[::-1])[::-1].reshape(np.shape(x))
+    g = np.flip(g, axis)
+    return np.flip(np.cumsum(g, axis=axis), axis)
+
+
+def transpose_vjp(g, axes=None):
+    """Adjoint of transpose(x, axes): transpose back with the inverse permutation."""
+    if isinstance(axes, tuple) and len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+        axes = axes[0]  # x.transpose((1, 0)) as well as x.transpose(1, 0)
+    if axes is None or len(axes) == 0:
+        return np.transpose(g)
+    return np.transpose(g, np.argsort([a % np.ndim(g) for a in axes]))
+
+
+def split_along(g, pieces, axis=0):
+    """Adjoint of concatenate: cut `g` along `axis` into pieces shaped like the inputs."""
+    if axis is None:
+        sizes = [np.size(p) for p in pieces]
+        flat = np.ravel(g)
+        bounds = np.cumsum(sizes)[:-1]
+        return [part.reshape(np.shape(p)) for part, p in zip(np.split(flat, bounds), pieces)]
+    bounds = np.cumsum([np.shape(p)[axis] for p in pieces])[:-1]
+    return np.split(g, bounds, axis=axis)
+
+
+def unstack(g, axis=0):
+    """Adjoint of stack: the slices of `g` along `axis`."""
+    return [np.take(g, i, axis=axis) for i in range(np.shape(g)[axis])]
+
+
+def trace_vjp(g, x, offset=0, axis1=0, axis2=1):
+    """Adjoint of trace: `g` placed on the (offset) diagonal of the two axes."""
+    out = np.zeros(np.shape(x), dtype=np.result_type(x, g, 1.0))
+    view = np.moveaxis(out, (axis1, axis2), (-2, -1))
+    n, m = view.shape[-2], view.shape[-1]
+    i = np.arange(max(0, -offset), min(n, m - offset))
+    view[..., i, i + offset] = np.expand_dims(g, -1) if np.ndim(g) else g
+    return out
+
+
+def einsum_vjp(g, subscripts, operands):
+    """Adjoints of all operands of einsum(subscripts, *operands), each again an einsum.
+
+    The adjoint of operand k contracts the output adjoint with the other operands. Letters that only
+    operand k has (summed out) come back through a vector of ones; a repeated letter (a diagonal,
+    as in 'ii') is written through einsum's writeable diagonal view.
+    """
+    spec = subscripts.replace(" ", "")
+    if "->" in spec:
+        inputs, output = spec.split("->")
+    else:
+        inputs = spec
+        letters = [c for c in inputs if c.isalpha()]
+        output = ("..." if "..." in inputs else "") + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    terms = inputs.split(",")
+    result = []
+    for k, (term, x) in enumerate(zip(terms, operands)):
+        x = np.asarray(x)
+        others = [t for j, t in enumerate(terms) if j != k]
+        other_ops = [o for j, o in enumerate(operands) if j != k]
+        sizes = _letter_sizes(term, x.shape)
+        unique = "".join(dict.fromkeys(term.replace("...", "")))
+        target = ("..." if "..." in term else "") + unique
+        present = set(output + "".join(others))
+        lone = [c for c in unique if c not in present]
+        subs = [output] + others + lone
+        ops = [g] + other_ops + [np.ones(sizes[c]) for c in lone]
+        part = np.einsum(",".join(subs) + "->" + target, *ops)
+        if target != term:
+            out = np.zeros(x.shape, dtype=np.result_type(part, 1.0))
+            np.einsum(term + "->" + target, out)[...] = part
+            part = out
+        result.append(unbroadcast(part, x))
+    return result
+
+
+def _letter_sizes(term, shape):
+    """Size of each letter of an einsum term, given the operand's shape."""
+    sizes = {}
+    if "..." in term:
+        head, tail = term.split("...")
+        for i, c in enumerate(head):
+            sizes[c] = shape[i]
+        for i, c in enumerate(tail):
+            sizes[c] = shape[len(shape) - len(tail) + i]
+    else:
+        for i, c in enumerate(term):
+            sizes[c] = shape[i]
+    return sizes
+
+
+def inside(a, a_min=None, a_max=None):
+    """1.0 where `a` lies within [a_min, a_max] (a bound of None is no bound), else 0.0: clip's derivative."""
+    mask = np.ones(np.shape(a), dtype=bool)
+    if a_min is not None:
+        mask &= a >= a_min
+    if a_max is not None:
+        mask &= a <= a_max
+    return mask if np.ndim(a) else _float(mask)
+
+
+def norm_vjp(g, x, ans, ord=None, axis=None, keepdims=False):
+    """Adjoint of np.linalg.norm for the 2-norm / Frobenius norm (ord None, 2 for vectors, 'fro')."""
+    if ord not in (None, "fro") and not (ord == 2 and (np.ndim(x) == 1 or isinstance(axis, int))):
+        raise NotImplementedError(f"the derivative of norm with ord={ord!r} is not implemented")
+    return keep_reduced(g, x, axis, keepdims) * x / keep_reduced(ans, x, axis, keepdims)
+
+
+def as_grads(grads, args):
+    """`as_grad` for several arguments at once; arrays that are the same object are copied apart."""
+    out = []
+    seen = set()
+    for b, x in zip(grads, args):
+        b = as_grad(b, x)
+        if b.__class__ is ndarray:
+            if id(b) in seen:
+                b = b.copy()
+            seen.add(id(b))
+        out.append(b)
+    return tuple(out)
