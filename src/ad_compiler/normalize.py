@@ -149,6 +149,8 @@ class Normalizer:
         value = stmt.value
         if isinstance(value, ast.Constant):
             return  # a bare string or number: no effect
+        if type(value) in _EXPR_NOT_YET:
+            self.error(_EXPR_NOT_YET[type(value)], value)
         if not isinstance(value, ast.Call):
             self.error("an expression statement that is not a call", stmt)
         call = self.call(value)

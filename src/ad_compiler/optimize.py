@@ -86,6 +86,8 @@ def _subscript_targets(stmts):
         for t in targets:
             if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
                 out.add(t.value.id)
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call):  # helpers that update in place
+            out |= {a.id for a in s.value.args[:1] if isinstance(a, ast.Name)}
     return out
 
 

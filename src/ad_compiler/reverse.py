@@ -173,21 +173,27 @@ class Reverse:
         x = value.id
         index = stmt.value.slice
         origin = stmt.ad_origin
-        if _is_static_basic(index):
-            if x not in self.adj:
-                b = self.adjoint_name(x)
-                self.adj[x] = b
-                self.owned.add(b)
-                self.emit(ast.Assign(targets=[store(b)], value=ad_call("zeros_like", name(x))), origin)
-                self.emit(ast.Assign(targets=[ast.Subscript(value=name(b), slice=index, ctx=ast.Store())], value=g),
-                          origin)
-                return
+        if x in self.adj and self.adj[x] in self.owned:
             b = self.adj[x]
-            if b in self.owned:
+            if _is_static_basic(index):
                 self.emit(ast.AugAssign(target=ast.Subscript(value=name(b), slice=index, ctx=ast.Store()),
                                         op=ast.Add(), value=g), origin)
-                return
-        self.accumulate(x, ad_call("getitem_vjp", g, name(x), _index_value(index)), origin)
+            else:
+                self.emit(ast.Expr(value=ad_call("add_at", name(b), _index_value(index), g)), origin)
+            return
+        if x in self.adj:
+            self.accumulate(x, ad_call("getitem_vjp", g, name(x), _index_value(index)), origin)
+            return
+        b = self.adjoint_name(x)
+        self.adj[x] = b
+        self.owned.add(b)
+        if _is_static_basic(index):
+            self.emit(ast.Assign(targets=[store(b)], value=ad_call("zeros_like", name(x))), origin)
+            self.emit(ast.Assign(targets=[ast.Subscript(value=name(b), slice=index, ctx=ast.Store())], value=g),
+                      origin)
+        else:
+            self.emit(ast.Assign(targets=[store(b)], value=ad_call("getitem_vjp", g, name(x), _index_value(index))),
+                      origin)
 
 
 def _is_static_basic(index):

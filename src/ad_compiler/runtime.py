@@ -173,6 +173,14 @@ def getitem_vjp(g, x, index):
     return out
 
 
+def add_at(b, index, g):
+    """In place: add `g` into `b[index]` (repeated indices add up, as in the adjoint of a gather)."""
+    if _is_basic_index(index):
+        b[index] += g
+    else:
+        np.add.at(b, index, g)
+
+
 def _is_basic_index(index):
     items = index if isinstance(index, tuple) else (index,)
     for i in items:

@@ -8,9 +8,14 @@ from .. import runtime as _ad
 from . import NONDIFF_ATTRIBUTES, NONDIFF_METHODS, ans, defvjp_attribute, defvjp_method, g
 
 
-@defvjp_attribute("T", "mT")
+@defvjp_attribute("T")
 def T(self):
-    bself = np.transpose(g) if np.ndim(g) <= 2 else np.swapaxes(g, -1, -2)
+    bself = np.transpose(g)
+
+
+@defvjp_attribute("mT")
+def mT(self):
+    bself = np.swapaxes(g, -1, -2)
 
 
 @defvjp_attribute("real")

@@ -1,0 +1,124 @@
+"""Bad input gets a clear ADError naming file, line, column and source line, with a hint."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+
+HERE = __file__
+
+
+def line_of(func, text):
+    import inspect
+
+    lines, first = inspect.getsourcelines(func)
+    for i, line in enumerate(lines):
+        if text in line:
+            return first + i
+    raise AssertionError(text)
+
+
+def check_message(exc, func, text, kind):
+    msg = str(exc)
+    assert isinstance(exc, ad.ADError) and isinstance(exc, kind)
+    assert f'File "{HERE}", line {line_of(func, text)}, column' in msg
+    assert text in msg
+    assert "^" in msg.splitlines()[2]
+    assert "Hint:" in msg
+
+
+def uses_fft(x):
+    y = np.sin(x)
+    z = np.fft.fft(y).real
+    return np.sum(z)
+
+
+def test_call_without_derivative_on_active_path():
+    with pytest.raises(ad.NoDerivativeError) as info:
+        ad.grad(uses_fft)
+    check_message(info.value, uses_fft, "z = np.fft.fft(y).real", ad.NoDerivativeError)
+    assert "numpy.fft.fft" in str(info.value) or "np.fft.fft" in str(info.value)
+    assert "defvjp" in str(info.value)
+
+
+def fft_off_the_path(x, y):
+    z = np.fft.fft(y).real
+    return np.sum(x * z)
+
+
+def test_call_without_derivative_off_the_path_is_fine():
+    y = np.arange(4.0)
+    np.testing.assert_allclose(ad.grad(fft_off_the_path)(np.ones(4), y), np.fft.fft(y).real)
+
+
+def generator(x):
+    yield x
+
+
+def uses_global(x):
+    global counter
+    counter = 1
+    return x
+
+
+def uses_exec(x):
+    exec("y = 1")
+    return x
+
+
+def uses_lambda(x):
+    f = lambda v: v * 2  # noqa: E731
+    return f(x)
+
+
+def starred(x, *rest):
+    return x
+
+
+@pytest.mark.parametrize("func, text", [
+    (generator, "yield x"),  # generators are not functions of their inputs
+    (uses_global, "global counter"),
+    (uses_exec, 'exec("y = 1")'),
+    (uses_lambda, "lambda v: v * 2"),
+])
+def test_unsupported_constructs(func, text):
+    with pytest.raises(ad.UnsupportedError) as info:
+        ad.grad(func)
+    check_message(info.value, func, text, ad.UnsupportedError)
+
+
+def test_star_args_are_rejected():
+    with pytest.raises(ad.UnsupportedError, match=r"\*args"):
+        ad.grad(starred)
+
+
+def derivative_wrt_bound(x, lo):
+    return np.sum(np.clip(x, lo, None))
+
+
+def bad_keyword(x):
+    return np.sum(np.exp(x, out=None, casting="unsafe"))
+
+
+def test_call_not_matching_the_rule():
+    with pytest.raises(ad.UnsupportedError) as info:
+        ad.grad(bad_keyword)
+    check_message(info.value, bad_keyword, "np.exp(x, out=None", ad.UnsupportedError)
+
+
+def unknown_method(x):
+    return x.conj().sum()
+
+
+def test_unknown_method_on_active_value():
+    with pytest.raises(ad.NoDerivativeError, match=r"\.conj\(\)"):
+        ad.grad(unknown_method)
+
+
+def test_builtin_function_cannot_be_read():
+    with pytest.raises(ad.ADError, match="def"):
+        ad.grad(np.sin)
+
+
+def test_error_hierarchy():
+    for cls in (ad.UnsupportedError, ad.NoDerivativeError, ad.NonScalarOutputError, ad.SourceUnavailableError):
+        assert issubclass(cls, ad.ADError)
