@@ -50,8 +50,11 @@ class Analyzer:
         self.fn = fn
 
     def classify(self):
-        for stmt in self.fn.body:
-            if isinstance(stmt, ast.Assign):
+        for stmt in walk_statements(self.fn.body):
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Subscript):
+                stmt.ad_kind = "setitem"
+                stmt.ad_inputs = set() if stmt.ad_nograd else operand_names(stmt.value) | {stmt.targets[0].value.id}
+            elif isinstance(stmt, ast.Assign):
                 self.classify_assign(stmt)
             else:
                 stmt.ad_kind = "effect"
@@ -161,23 +164,33 @@ class Analyzer:
         stmt.ad_inputs = inputs
 
     def activity(self, wrt):
+        assigns = [s for s in walk_statements(self.fn.body) if isinstance(s, ast.Assign)]
         varied = set(wrt)
-        for stmt in self.fn.body:
-            if isinstance(stmt, ast.Assign) and stmt.ad_inputs & varied:
-                varied.add(stmt.targets[0].id)
+        changed = True
+        while changed:  # loops and branches: iterate to a fixed point (names are nearly single-assignment)
+            changed = False
+            for stmt in assigns:
+                t = target_name(stmt)
+                if t not in varied and stmt.ad_inputs & varied:
+                    varied.add(t)
+                    changed = True
         useful = set()
         if isinstance(self.fn.out, ast.Name):
             useful.add(self.fn.out.id)
-        for stmt in reversed(self.fn.body):
-            if isinstance(stmt, ast.Assign) and stmt.targets[0].id in useful:
-                useful |= stmt.ad_inputs
+        changed = True
+        while changed:
+            changed = False
+            for stmt in assigns:
+                if target_name(stmt) in useful and not stmt.ad_inputs <= useful:
+                    useful |= stmt.ad_inputs
+                    changed = True
         act = Activity(varied, useful)
         self.check(act)
         return act
 
     def check(self, act):
-        for stmt in self.fn.body:
-            if not isinstance(stmt, ast.Assign) or not act.active(stmt.targets[0].id):
+        for stmt in walk_statements(self.fn.body):
+            if not isinstance(stmt, ast.Assign) or not act.active(target_name(stmt)):
                 continue
             if stmt.ad_kind == "unknown":
                 raise NoDerivativeError(
@@ -207,6 +220,22 @@ class Analyzer:
                         )
 
 
+def walk_statements(stmts):
+    """Every statement of a block, nested blocks included, in order."""
+    for stmt in stmts:
+        yield stmt
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                yield from walk_statements(inner)
+
+
+def target_name(stmt):
+    """The variable an assignment defines (for `y[i] = v`, the array y)."""
+    t = stmt.targets[0]
+    return t.value.id if isinstance(t, ast.Subscript) else t.id
+
+
 def _wrt_text(wrt):
     return ", ".join(f"`{w}`" for w in wrt)
 
@@ -223,7 +252,8 @@ def analyze(parsed, fn, wrt):
     """Classify `fn`'s statements and return the Activity of its values for the arguments `wrt`."""
     fn.wrt = list(wrt)
     fn.local_vars = set(fn.params) | fn.local_names | {
-        s.targets[0].id for s in fn.body if isinstance(s, ast.Assign)}
+        target_name(s) for s in walk_statements(fn.body) if isinstance(s, ast.Assign)} | {
+        s.target.id for s in walk_statements(fn.body) if isinstance(s, ast.For)}
     analyzer = Analyzer(parsed, fn)
     analyzer.classify()
     return analyzer.activity(wrt)

@@ -8,8 +8,18 @@ The core (every operand an *atom*: a local name, a constant, or a global like `n
     name = atom                          name = atom <op> atom          name = -atom
     name = f(atom, [atom, ...], k=atom)  name = atom.method(...)        name = atom.attr
     name = atom[index]                   name = (atom, ...)             name = atom < atom  (constant)
+    atom[index] = atom                    (in-place update of an array)
     f(...)                               (a call kept for its side effects, e.g. print)
-    return atom
+    if atom: ... else: ...               for i in range(atom, atom, atom): ...
+    while True: ...                      break
+
+Control flow is structured: `elif` chains and conditional expressions become `if` statements;
+`continue` and returns inside `if` are removed by moving the statements that follow into the branches
+that do not exit; `for x in seq` (arrays, lists, `enumerate`, `zip`) becomes a loop over indices
+(`x = seq[k]`, so gradients flow back into `seq`); `while c:` becomes `while True:` with a test and `break`.
+Inside a loop every user variable assigned in the body is *carried*: it has one loop name, copied in
+before the loop and copied back at the end of each iteration (and before each `break`).
+The returned value is assigned to `out` at the end of every path.
 
 Names are in SSA form: a name assigned twice gets a new version (`h`, then `h_1`), so every value the
 adjoint sweep reads is still available. Augmented assignments become plain ones (`s += x` -> `s_1 = s + x`).
@@ -23,19 +33,59 @@ from .errors import UnsupportedError
 from .naming import NameAllocator, all_names
 
 _NOT_YET = {
-    ast.If: "`if` statements", ast.For: "`for` loops", ast.While: "`while` loops", ast.Break: "`break`",
-    ast.Continue: "`continue`", ast.Try: "`try` blocks", ast.Raise: "`raise`", ast.Delete: "`del`",
+    ast.Try: "`try` blocks", ast.Raise: "`raise`", ast.Delete: "`del`",
     ast.FunctionDef: "nested `def`", ast.AsyncFunctionDef: "nested `async def`", ast.ClassDef: "class definitions",
     ast.Global: "`global`", ast.Nonlocal: "`nonlocal`", ast.Import: "`import` inside the function",
     ast.ImportFrom: "`import` inside the function",
 }
 _EXPR_NOT_YET = {
     ast.Lambda: "lambda", ast.ListComp: "list comprehensions", ast.GeneratorExp: "generator expressions",
-    ast.DictComp: "dict comprehensions", ast.SetComp: "set comprehensions", ast.IfExp: "conditional expressions",
+    ast.DictComp: "dict comprehensions", ast.SetComp: "set comprehensions",
     ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield from", ast.NamedExpr: "the walrus operator",
     ast.Starred: "starred expressions", ast.Dict: "dict literals", ast.Set: "set literals",
 }
 _FORBIDDEN_CALLS = {"exec", "eval", "globals", "locals", "vars", "setattr", "delattr"}
+RETURN = "\0return"  # the pseudo-variable holding the returned value in the version map
+
+
+class _EndOfIteration(ast.stmt):
+    """Placeholder at the end of a loop body: the loop variables are copied back here."""
+
+    _fields = ()
+
+
+class Loop:
+    """What normalize knows about the loop it is inside: the carried variables and their loop names."""
+
+    def __init__(self, carried):
+        self.carried = carried  # user variable -> loop name
+
+
+def _exits(stmt):
+    """Does an `if` statement contain a return, break or continue (outside nested loops)?"""
+    for node in _walk_no_loops(stmt):
+        if isinstance(node, (ast.Return, ast.Break, ast.Continue)):
+            return True
+    return False
+
+
+def _walk_no_loops(node):
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        yield n
+        for child in ast.iter_child_nodes(n):
+            if not isinstance(child, (ast.For, ast.While, ast.FunctionDef, ast.Lambda)):
+                todo.append(child)
+
+
+def _assigned_names(stmts):
+    out = []
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id not in out:
+                out.append(node.id)
+    return out
 
 
 class NormalFunction:
@@ -83,7 +133,8 @@ class Normalizer:
                                    where=parsed.location(tree), hint="rename the variable")
         self.alloc = NameAllocator(taken)
         self.version = {p: p for p in self.params}
-        self.body = []
+        self.body = []  # the block statements are emitted into
+        self.loops = []
         self.origin = None
         self.nograd = False
         self.out = None
@@ -118,29 +169,223 @@ class Normalizer:
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
                 and isinstance(body[0].value.value, str):
             body = body[1:]
-        self.block(body)
-        if self.out is None:
-            self.error("a function without `return`", self.tree, hint="return the value to differentiate")
-        return NormalFunction(self.tree.name, self.params, self.body, self.out, self.alloc, self.local_names)
+        top = self.body
+        ending = self.block(body)
+        if ending != "return" or RETURN not in self.version:
+            self.error("a path through the function that does not `return` a value", self.tree,
+                       hint="end every path with `return <value to differentiate>`")
+        self.out = ast.Name(id=self.version[RETURN], ctx=ast.Load())
+        return NormalFunction(self.tree.name, self.params, top, self.out, self.alloc, self.local_names)
 
     def block(self, stmts):
-        for stmt in stmts:
-            if self.out is not None:
-                self.error("code after `return`", stmt, hint="remove the unreachable statements")
+        """Normalize a block; returns how it ends: None (falls through), 'return', 'break' or 'continue'."""
+        stmts = list(stmts)
+        for i, stmt in enumerate(stmts):
+            if isinstance(stmt, ast.Return):
+                self.at(stmt, self.stmt_Return)
+                return "return"
+            if isinstance(stmt, ast.Continue):
+                if not self.loops:
+                    self.error("`continue` outside a loop", stmt)
+                self.copy_back(self.loops[-1], stmt)
+                return "continue"
+            if isinstance(stmt, _EndOfIteration):
+                self.copy_back(self.loops[-1], None)
+                continue
+            if isinstance(stmt, ast.Break):
+                self.at(stmt, self.stmt_Break)
+                return "break"
+            if isinstance(stmt, ast.If) and _exits(stmt):
+                return self.at(stmt, lambda s: self.stmt_If(s, stmts[i + 1:]))
             self.statement(stmt)
+        return None
+
+    def at(self, stmt, action):
+        previous = self.origin
+        self.origin = stmt if not self.nograd or previous is None else previous
+        try:
+            return action(stmt)
+        finally:
+            self.origin = previous
+
+    def into(self, block):
+        """Context manager: emit into `block` for a while."""
+        normalizer = self
+
+        class _Into:
+            def __enter__(self):
+                self.saved = normalizer.body
+                normalizer.body = block
+
+            def __exit__(self, *exc):
+                normalizer.body = self.saved
+
+        return _Into()
 
     def statement(self, stmt):
-        previous = self.origin
-        if not self.nograd or previous is None:
-            self.origin = stmt
-        try:
-            method = getattr(self, "stmt_" + type(stmt).__name__, None)
+        def run(s):
+            method = getattr(self, "stmt_" + type(s).__name__, None)
             if method is None:
-                what = _NOT_YET.get(type(stmt), f"the statement `{type(stmt).__name__}`")
-                self.error(what, stmt)
-            method(stmt)
-        finally:
-            self.origin = previous if self.nograd else self.origin
+                what = _NOT_YET.get(type(s), f"the statement `{type(s).__name__}`")
+                self.error(what, s)
+            method(s)
+
+        self.at(stmt, run)
+
+    # -- control flow ----------------------------------------------------------------------------
+    def stmt_If(self, stmt, rest=()):
+        test = self.atom(stmt.test)
+        self.branch(test, stmt.body, stmt.orelse, rest, stmt)
+        return self._last_ending
+
+    def branch(self, test, body, orelse, rest, node):
+        """Emit `if test: body + rest else: orelse + rest`, merging the variables the branches assign."""
+        before = dict(self.version)
+        results = []
+        for stmts in (body, orelse):
+            self.version = dict(before)
+            block = []
+            with self.into(block):
+                ending = self.block(list(stmts) + list(rest))
+            results.append([block, self.version, ending])
+        falling = [r for r in results if r[2] not in ("break", "continue")]
+        merged = dict(before)
+        for var in dict.fromkeys(k for r in falling for k in r[1]):
+            values = [r[1].get(var) for r in falling]
+            if len(set(values)) == 1:
+                if values[0] is not None:
+                    merged[var] = values[0]
+                continue
+            name = self.alloc.fresh("out" if var == RETURN else var)
+            for r in falling:
+                if var in r[1]:
+                    copy = ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())],
+                                      value=ast.Name(id=r[1][var], ctx=ast.Load()))
+                    copy.ad_origin, copy.ad_node, copy.ad_nograd = self.origin, node, self.nograd
+                    self._insert_before_exit(r[0], copy)
+            merged[var] = name
+        self.version = merged
+        endings = {r[2] for r in results}
+        self._last_ending = None if None in endings else ("return" if "return" in endings else "break")
+        stmt = ast.If(test=test, body=results[0][0] or [ast.Pass()], orelse=results[1][0])
+        self.emit(stmt, node)
+
+    def _insert_before_exit(self, block, stmt):
+        if block and isinstance(block[-1], ast.Break):
+            block.insert(len(block) - 1, stmt)
+        else:
+            block.append(stmt)
+
+    def stmt_Break(self, stmt):
+        if not self.loops:
+            self.error("`break` outside a loop", stmt)
+        self.copy_back(self.loops[-1], stmt)
+        self.emit(ast.Break(), stmt)
+
+    def copy_back(self, loop, node):
+        for var, name in loop.carried.items():
+            current = self.version.get(var)
+            if current is not None and current != name:
+                self.assign(name, ast.Name(id=current, ctx=ast.Load()), node)
+                self.body[-1].ad_origin = None  # bookkeeping, not a line of the user's
+
+    def enter_loop(self, body, node, exclude=()):
+        """Give every variable the body assigns a loop name, copied in before the loop."""
+        carried = {}
+        for var in _assigned_names(body):
+            if var in exclude:
+                continue
+            name = self.alloc.fresh(var)
+            if var in self.version:
+                self.assign(name, ast.Name(id=self.version[var], ctx=ast.Load()), node)
+            else:
+                self.assign(name, ast.Constant(value=None), node)
+            self.version[var] = name
+            carried[var] = name
+        return Loop(carried)
+
+    def loop_body(self, loop, stmts, node, prefix=None):
+        block = []
+        self.loops.append(loop)
+        with self.into(block):
+            if prefix:
+                prefix()
+            # the copy-back goes at the end of every path that completes the iteration (as part of the
+            # statements moved into branches), so the adjoint sweep sees it under the same conditions
+            self.block(list(stmts) + [_EndOfIteration()])
+        self.loops.pop()
+        for var, name in loop.carried.items():
+            self.version[var] = name
+        return block
+
+    def stmt_For(self, stmt):
+        if stmt.orelse:
+            self.error("`for ... else`", stmt, hint="use a flag variable instead of the `else` clause")
+        it = stmt.iter
+        func = self.resolve(it.func) if isinstance(it, ast.Call) else None
+        if func is range and isinstance(stmt.target, ast.Name) and not it.keywords:
+            args = [self.atom(a) for a in it.args]
+            loop = self.enter_loop(stmt.body, stmt, exclude={stmt.target.id})
+            index = self.alloc.fresh(stmt.target.id)
+            self.version[stmt.target.id] = index
+            block = self.loop_body(loop, stmt.body, stmt)
+            self.version[stmt.target.id] = index
+            iterable = ast.Call(func=ast.Name(id="range", ctx=ast.Load()), args=args, keywords=[])
+        else:
+            if func is enumerate and len(it.args) == 1 and not it.keywords:
+                sequences = [self.atom(it.args[0])]
+                kind = "enumerate"
+            elif func is zip and it.args and not it.keywords:
+                sequences = [self.atom(a) for a in it.args]
+                kind = "zip"
+            else:
+                sequences = [self.atom(it)]
+                kind = "sequence"
+            lengths = [self.emit_value(ast.Call(func=ast.Name(id="len", ctx=ast.Load()), args=[q], keywords=[]),
+                                       stmt) for q in sequences]
+            count = lengths[0] if len(lengths) == 1 else self.emit_value(
+                ast.Call(func=ast.Name(id="min", ctx=ast.Load()), args=lengths, keywords=[]), stmt)
+            loop = self.enter_loop(stmt.body + [ast.Assign(targets=[stmt.target], value=ast.Constant(0))], stmt)
+            index = self.alloc.fresh("k")
+
+            def bind_items():
+                items = [ast.Subscript(value=q, slice=ast.Name(id=index, ctx=ast.Load()), ctx=ast.Load())
+                         for q in sequences]
+                if kind == "enumerate":
+                    items = [ast.Name(id=index, ctx=ast.Load())] + items
+                value = items[0] if kind == "sequence" else ast.Tuple(elts=items, ctx=ast.Load())
+                if isinstance(stmt.target, ast.Name):
+                    self.bind_target(stmt.target, value, stmt)
+                elif isinstance(value, ast.Tuple) and isinstance(stmt.target, (ast.Tuple, ast.List)) \
+                        and len(stmt.target.elts) == len(value.elts):
+                    for t, v in zip(stmt.target.elts, value.elts):
+                        self.bind_target(t, v, stmt)
+                else:
+                    self.unpack(stmt.target, value, stmt, normalized=True)
+
+            block = self.loop_body(loop, stmt.body, stmt, prefix=bind_items)
+            iterable = ast.Call(func=ast.Name(id="range", ctx=ast.Load()), args=[count], keywords=[])
+        loop_stmt = ast.For(target=ast.Name(id=index, ctx=ast.Store()), iter=iterable, body=block or [ast.Pass()],
+                            orelse=[])
+        loop_stmt.ad_carried = list(loop.carried.values())
+        self.emit(loop_stmt, stmt)
+
+    def emit_value(self, value, node):
+        name = self.alloc.temp()
+        self.assign(name, value, node)
+        return ast.Name(id=name, ctx=ast.Load())
+
+    def stmt_While(self, stmt):
+        if stmt.orelse:
+            self.error("`while ... else`", stmt, hint="use a flag variable instead of the `else` clause")
+        loop = self.enter_loop(stmt.body, stmt)
+        exit_test = ast.If(test=ast.UnaryOp(op=ast.Not(), operand=stmt.test), body=[ast.Break()], orelse=[])
+        ast.copy_location(exit_test, stmt)
+        ast.fix_missing_locations(exit_test)
+        block = self.loop_body(loop, [exit_test] + stmt.body, stmt)
+        loop_stmt = ast.While(test=ast.Constant(value=True), body=block, orelse=[])
+        loop_stmt.ad_carried = list(loop.carried.values())
+        self.emit(loop_stmt, stmt)
 
     def stmt_Pass(self, stmt):
         pass
@@ -164,14 +409,22 @@ class Normalizer:
     def stmt_Return(self, stmt):
         if stmt.value is None:
             self.error("`return` without a value", stmt, hint="return the value to differentiate")
-        self.out = self.expr(stmt.value, target=self.alloc.fresh("out"))
+        if self.loops:
+            self.error("`return` inside a loop", stmt,
+                       hint="store the value, `break`, and return after the loop")
+        name = self.alloc.fresh("out")
+        self.expr(stmt.value, target=name)
+        self.version[RETURN] = name
 
     def stmt_Assign(self, stmt):
         targets = stmt.targets
         for t in targets:
             self.check_target(t)
         first = targets[0]
-        if isinstance(first, ast.Name):
+        if isinstance(first, ast.Subscript):
+            value = self.atom(stmt.value)
+            self.store_item(first, value, stmt)
+        elif isinstance(first, ast.Name):
             new = self.define(first.id)
             value = self.expr(stmt.value, target=new)
             self.version[first.id] = new
@@ -190,9 +443,10 @@ class Normalizer:
                 self.check_target(e)
             return
         if isinstance(t, ast.Subscript):
-            self.error("assignment to an element or slice (`x[i] = ...`)", t,
-                       hint="in-place updates arrive with the control-flow release; build the array with "
-                            "np.concatenate / np.stack / np.where instead")
+            if not (isinstance(t.value, ast.Name) and t.value.id in self.local_names):
+                self.error("assignment into something other than a local array", t,
+                           hint="assign into a local variable: `y = x.copy(); y[i] = v`")
+            return
         if isinstance(t, ast.Attribute):
             self.error("assignment to an attribute", t)
         self.error(f"assignment to {type(t).__name__}", t)
@@ -219,9 +473,19 @@ class Normalizer:
             self.bind_target(t, item, stmt)
         return source
 
+    def store_item(self, target, value, stmt):
+        """`y[index] = value`, an in-place update of the local array y."""
+        base = self.load(target.value)
+        index = self.index(target.slice)
+        self.emit(ast.Assign(targets=[ast.Subscript(value=base, slice=index, ctx=ast.Store())], value=value), stmt)
+
     def bind_target(self, t, value, stmt):
         """Assign an already-normalized value to a target (name or nested tuple)."""
-        if isinstance(t, ast.Name):
+        if isinstance(t, ast.Subscript):
+            if not isinstance(value, (ast.Name, ast.Constant)):
+                value = self.emit_value(value, stmt)
+            self.store_item(t, value, stmt)
+        elif isinstance(t, ast.Name):
             new = self.define(t.id)
             self.assign(new, value, stmt)
             self.version[t.id] = new
@@ -229,8 +493,15 @@ class Normalizer:
             self.unpack(t, value, stmt, normalized=True)
 
     def stmt_AugAssign(self, stmt):
-        if not isinstance(stmt.target, ast.Name):
-            self.check_target(stmt.target)
+        self.check_target(stmt.target)
+        if isinstance(stmt.target, ast.Subscript):
+            right = self.atom(stmt.value)
+            base = self.load(stmt.target.value)
+            index = self.index(stmt.target.slice)
+            old = self.emit_value(ast.Subscript(value=base, slice=index, ctx=ast.Load()), stmt)
+            new = self.emit_value(ast.BinOp(left=old, op=stmt.op, right=right), stmt)
+            self.emit(ast.Assign(targets=[ast.Subscript(value=base, slice=index, ctx=ast.Store())], value=new), stmt)
+            return
         name = stmt.target.id
         left = self.load(ast.Name(id=name, ctx=ast.Load()))
         right = self.atom(stmt.value)
@@ -246,7 +517,9 @@ class Normalizer:
         self.nograd = True
         try:
             for s in stmt.body:
-                self.origin = s
+                if isinstance(s, (ast.Return, ast.Break, ast.Continue)):
+                    self.error("leaving a `with ad.no_grad():` block early", s,
+                               hint="move the return/break after the block")
                 self.statement(s)
         finally:
             self.nograd = saved
@@ -303,11 +576,39 @@ class Normalizer:
                 or (isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant)
                     and isinstance(node.op, (ast.USub, ast.UAdd))):
             value = self.atom(node)
+        elif isinstance(node, ast.BoolOp):
+            # `a and b` is `b if a else a`; `a or b` is `a if a else b` (each operand evaluated as Python does)
+            first, rest = node.values[0], node.values[1:]
+            tail = rest[0] if len(rest) == 1 else ast.BoolOp(op=node.op, values=rest)
+            if target is None:
+                target = self.alloc.temp()
+            a = self.atom(first)
+            then, other = (tail, a) if isinstance(node.op, ast.And) else (a, tail)
+            return self.conditional(a, then, other, target, node)
+        elif isinstance(node, ast.IfExp):
+            if target is None:
+                target = self.alloc.temp()
+            return self.conditional(self.atom(node.test), node.body, node.orelse, target, node)
         else:
             value = self.operation(node)
         if target is None:
             target = self.alloc.temp()
         self.assign(target, value, node)
+        return ast.Name(id=target, ctx=ast.Load())
+
+    def conditional(self, test, then, other, target, node):
+        """`target = then if test else other`, as an `if` statement (only the branch taken is evaluated)."""
+        blocks = []
+        for e in (then, other):
+            block = []
+            with self.into(block):
+                if isinstance(e, ast.AST) and not isinstance(e, (ast.Name, ast.Constant)) or isinstance(e, ast.Name) \
+                        and e.id in self.local_names:
+                    self.expr(e, target)
+                else:
+                    self.assign(target, e, node)
+            blocks.append(block)
+        self.emit(ast.If(test=test, body=blocks[0], orelse=blocks[1]), node)
         return ast.Name(id=target, ctx=ast.Load())
 
     def operation(self, node):

@@ -79,32 +79,74 @@ def _uses(node):
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def _subscript_targets(stmts):
+def _assigned(stmts):
+    return {n.id for s in stmts for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def _mutated(stmts):
+    """Names updated in place: `b[i] = ...`, `b[i] += ...`, and arrays handed to in-place helpers."""
     out = set()
     for s in stmts:
-        targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, ast.AugAssign) else []
-        for t in targets:
-            if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
-                out.add(t.value.id)
-        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call):  # helpers that update in place
-            out |= {a.id for a in s.value.args[:1] if isinstance(a, ast.Name)}
+        for node in ast.walk(s):
+            if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name):
+                out.add(node.value.id)
+            if isinstance(node, ast.Call) and _is_effect_call(node):
+                out |= {a.id for a in node.args[:1] if isinstance(a, ast.Name)}
     return out
 
 
-def propagate_copies(stmts, params):
-    mutated = _subscript_targets(stmts)
+_EFFECT_HELPERS = {"add_at", "pop_item"}
+
+
+def _is_effect_call(call):
+    f = call.func
+    if isinstance(f, ast.Attribute):
+        if isinstance(f.value, ast.Name) and f.value.id == "_ad":
+            return f.attr in _EFFECT_HELPERS
+        return f.attr in ("pop", "append")
+    return False
+
+
+def _has_effect(stmt):
+    """Statements kept even if nothing reads what they assign (tape operations, in-place helpers, calls)."""
+    if isinstance(stmt, ast.Assign):
+        return isinstance(stmt.value, ast.Call) and _is_effect_call(stmt.value)
+    return isinstance(stmt, (ast.Expr, ast.Assert, ast.Break, ast.Return, ast.Pass))
+
+
+def _compound(stmt):
+    return isinstance(stmt, (ast.If, ast.For, ast.While))
+
+
+def propagate_copies(stmts, mutated):
+    """Copy propagation within straight-line runs; compound statements start afresh inside."""
     copies = {}
     out = []
     for s in stmts:
         if is_comment(s):
             out.append(s)
             continue
+        if _compound(s):
+            inner = _assigned([s])
+            for k in [k for k, v in copies.items() if k in inner or v in inner]:
+                del copies[k]
+            # tests and loop headers read the current copies
+            if isinstance(s, ast.If):
+                s.test = Fold().visit(_Substitute(copies).visit(s.test))
+            elif isinstance(s, ast.For):
+                s.iter = Fold().visit(_Substitute(copies).visit(s.iter))
+            # a loop body runs again after its end: do not carry copies into it
+            s.body = propagate_copies(s.body, mutated)
+            s.orelse = propagate_copies(s.orelse, mutated)
+            out.append(s)
+            continue
         s = _Substitute(copies).visit(s)
         s = Fold().visit(s)
-        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
-            t = s.targets[0].id
+        for t in _assigned([s]):
             for k in [k for k, v in copies.items() if k == t or v == t]:
                 del copies[k]
+        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
+            t = s.targets[0].id
             v = s.value
             if isinstance(v, ast.Name) and t not in mutated and v.id not in mutated and t != v.id:
                 copies[t] = v.id
@@ -112,28 +154,69 @@ def propagate_copies(stmts, params):
     return out
 
 
-def eliminate_dead(stmts, live):
-    live = set(live)
+def _all_statements(stmts):
+    for s in stmts:
+        yield s
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list):
+                yield from _all_statements(inner)
+
+
+def _needed(stmts, ret):
+    """Names whose values matter: read by effects, control flow, or the return, transitively."""
+    needed = set(_uses(ret))
+    every = [s for s in _all_statements(stmts) if not is_comment(s)]
+    for s in every:
+        if _has_effect(s):
+            needed |= _uses(s)
+        elif isinstance(s, ast.If):
+            needed |= _uses(s.test)
+        elif isinstance(s, ast.For):
+            needed |= _uses(s.iter)
+    changed = True
+    while changed:
+        changed = False
+        for s in every:
+            if isinstance(s, (ast.Assign, ast.AugAssign)):
+                target = s.targets[0] if isinstance(s, ast.Assign) else s.target
+                base = target.value if isinstance(target, ast.Subscript) else target
+                if isinstance(base, ast.Name) and base.id in needed:
+                    more = _uses(s.value) | (_uses(target.slice) if isinstance(target, ast.Subscript) else set())
+                    if isinstance(s, ast.AugAssign):
+                        more |= _uses(target)
+                    if not more <= needed:
+                        needed |= more
+                        changed = True
+    return needed
+
+
+def eliminate_dead(stmts, needed, top=True):
     kept = []
-    for s in reversed(stmts):
+    for s in stmts:
         if is_comment(s):
             kept.append(s)
             continue
-        if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name):
-            t = s.targets[0].id
-            if t not in live:
-                continue
-            live.discard(t)
-            live |= _uses(s.value)
-        elif isinstance(s, (ast.Assign, ast.AugAssign)):
+        if isinstance(s, (ast.Assign, ast.AugAssign)) and not _has_effect(s):
             target = s.targets[0] if isinstance(s, ast.Assign) else s.target
-            if target.value.id not in live:
+            base = target.value if isinstance(target, ast.Subscript) else target
+            if base.id not in needed:
                 continue
-            live |= _uses(s.value) | _uses(target.slice)
-        else:
-            live |= _uses(s)
+        if isinstance(s, ast.Pass):
+            continue
+        if _compound(s):
+            s.body = eliminate_dead(s.body, needed, top=False)
+            s.orelse = eliminate_dead(s.orelse, needed, top=False)
+            if not [b for b in s.body if not is_comment(b)] and not [b for b in s.orelse if not is_comment(b)] \
+                    and not isinstance(s, ast.While):
+                continue
+            if isinstance(s, ast.If) and not [b for b in s.body if not is_comment(b)]:
+                if s.orelse:
+                    s.test = ast.UnaryOp(op=ast.Not(), operand=s.test)
+                    s.body, s.orelse = s.orelse, []
+            if not s.body:
+                s.body = [ast.Pass()]
         kept.append(s)
-    kept.reverse()
     # drop comments that head nothing
     result = []
     for i, s in enumerate(kept):
@@ -149,10 +232,10 @@ def optimize(fdef):
     body = fdef.body
     ret = body[-1]
     stmts = body[:-1]
-    params = [a.arg for a in fdef.args.args]
     for _ in range(2):
-        stmts = propagate_copies(stmts + [ret], params)
+        mutated = _mutated(stmts)
+        stmts = propagate_copies(stmts + [ret], mutated)
         ret = stmts.pop()
-        stmts = eliminate_dead(stmts, _uses(ret))
+        stmts = eliminate_dead(stmts, _needed(stmts, ret))
     fdef.body = stmts + [ret]
     return fdef

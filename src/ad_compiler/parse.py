@@ -47,6 +47,8 @@ class ParsedFunction:
         """The statement's source on one line (for the comments of the generated code)."""
         first = self.file_line(node)
         last = (getattr(node, "end_lineno", None) or node.lineno) + self.first_line - 1
+        if isinstance(node, (ast.If, ast.For, ast.While, ast.With)):
+            last = first  # the header only
         text = " ".join(self.line_text(i).strip() for i in range(first, last + 1))
         if len(text) > 72:
             text = text[:69] + "..."

@@ -1,18 +1,27 @@
 """Pass 4, reverse: build the derivative function from the core statements.
 
 The generated function runs the *forward sweep* (the original statements) and then the *adjoint sweep*:
-the active statements in reverse order, each replaced by its derivative rule applied to the adjoint of
-its result. The adjoint of a value `x` is named `bx`. Its first contribution is assigned
-(`bx = ...`), later ones added (`bx = bx + ...`); no zeros are created just to be added to.
-Contributions to arguments that are not active (constants, arguments not in `wrt`) are never emitted.
-Each adjoint block is headed by a comment naming the user's source line it comes from.
+the statements in reverse order, each active one replaced by its derivative rule applied to the adjoint
+of its result. The adjoint of a value `x` is named `bx`. Its first contribution is assigned
+(`bx = ...`), later ones added; no zeros are created just to be added to (except where control flow needs
+one variable on every path: accumulators of loops and branches). Contributions to operands that are not
+active are never emitted. Each adjoint block is headed by a comment naming the user's source line.
+
+Control flow: the adjoint of `if c:` is `if c:` over the branches' adjoints; the adjoint of a loop is a
+loop running backwards. Values a loop overwrites are restored while the adjoint sweep walks back:
+before an overwrite the forward sweep pushes the old value on a tape, and the adjoint pops it right after
+the adjoint of that assignment. Only values the adjoint sweep actually reads are saved (decided after
+the adjoint is built); a value read only for its shape is saved as its shape; a loop variable's
+end-of-iteration value is recovered from the next iteration instead of being saved; cheap reads of
+loop-invariant arrays (`xs[t]`) are recomputed instead of saved.
 """
 import ast
 import sys
 
-from .analysis import operand_names
+from .analysis import operand_names, target_name, walk_statements
 
 MODES = ("grad", "value_and_grad", "vjp")
+SHAPE_ONLY = {"unbroadcast": 1, "unreduce": 1, "zeros_like": 0, "count_reduced": 0}
 
 
 class Comment:
@@ -22,12 +31,22 @@ class Comment:
         self.text = text
 
     def node(self):
-        stmt = ast.Expr(value=ast.Constant(value=self))
-        return stmt
+        return ast.Expr(value=ast.Constant(value=self))
 
 
 def is_comment(stmt):
     return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, Comment)
+
+
+class Marker(ast.stmt):
+    """Placeholders resolved once the whole adjoint is known: Restore(name), Recover(name, source),
+    Recompute(stmt), RestoreItem(array, index)."""
+
+    _fields = ()
+
+    def __init__(self, kind, name=None, source=None, stmt=None):
+        super().__init__()
+        self.kind, self.name, self.source, self.stmt = kind, name, source, stmt
 
 
 def name(id_):
@@ -42,6 +61,10 @@ def ad_call(helper, *args):
     return ast.Call(func=ast.Attribute(value=name("_ad"), attr=helper, ctx=ast.Load()), args=list(args), keywords=[])
 
 
+def assign(target, value):
+    return ast.Assign(targets=[store(target)], value=value)
+
+
 class Reverse:
     def __init__(self, parsed, fn, activity, wrt, mode, libs, func_name):
         self.parsed = parsed
@@ -52,33 +75,45 @@ class Reverse:
         self.libs = libs  # {'np': expr, 'math': expr}
         self.func_name = func_name
         self.alloc = fn.allocator
-        self.adj = {}  # primal name -> name of its adjoint so far
-        self.owned = set()  # adjoints created here as fresh zeros (safe to update in place)
+        self.adj_names = {}  # primal name -> its adjoint variable (one per primal, stable)
+        self.live = set()  # primal names whose adjoint variable currently holds a value
+        self.owned = set()  # primal names whose adjoint is a fresh array of ours (safe to update in place)
         self.out = []
         self.current_origin = None
+        self.loop_defined = set()  # names assigned inside loops (overwritten: may need saving)
+        self.loop_indices = set()
+        self.recoverable = {}  # name -> loop name it can be recovered from
+        self.recomputable = {}  # name -> statement recomputing it
+        self.tape = None
+        self.counters = {}  # id(loop) -> counter name
+        self.nested_counters = {}  # the counters of loops inside loops (saved per outer iteration)
+        self.multi = False
 
-    # -- emission --------------------------------------------------------------------------------
+    # -- bookkeeping -----------------------------------------------------------------------------
+    def adj(self, primal):
+        if primal not in self.adj_names:
+            self.adj_names[primal] = self.alloc.fresh("b" + primal)
+        return self.adj_names[primal]
+
     def emit(self, stmt, origin):
-        if origin is not self.current_origin:
+        if origin is not None and origin is not self.current_origin:
             self.current_origin = origin
-            if origin is not None:
-                line = self.parsed.file_line(origin)
-                self.out.append(Comment(f"adjoint of: {self.parsed.statement_text(origin)}   (line {line})").node())
+            line = self.parsed.file_line(origin)
+            self.out.append(Comment(f"adjoint of: {self.parsed.statement_text(origin)}   (line {line})").node())
         self.out.append(stmt)
-
-    def adjoint_name(self, primal):
-        return self.alloc.fresh("b" + primal)
 
     def accumulate(self, primal, expr, origin):
         """Add the contribution `expr` to the adjoint of `primal`."""
-        if primal not in self.adj:
-            b = self.adjoint_name(primal)
-            self.adj[primal] = b
-            self.emit(ast.Assign(targets=[store(b)], value=expr), origin)
+        b = self.adj(primal)
+        if primal not in self.live:
+            self.live.add(primal)
+            self.emit(assign(b, expr), origin)
+            self.owned.discard(primal)  # it may be another adjoint (or the seed) under a second name
+        elif primal in self.owned and self.in_loop:
+            self.emit(ast.AugAssign(target=store(b), op=ast.Add(), value=expr), origin)
         else:
-            b = self.adj[primal]
-            self.owned.discard(b)
-            self.emit(ast.Assign(targets=[store(b)], value=ast.BinOp(left=name(b), op=ast.Add(), right=expr)), origin)
+            self.emit(assign(b, ast.BinOp(left=name(b), op=ast.Add(), right=expr)), origin)
+            self.owned.add(primal)
 
     def contribute(self, operand, expr, origin):
         """Route a rule's contribution for one operand (an atom, or a list/tuple literal of atoms)."""
@@ -92,47 +127,116 @@ class Reverse:
                 return
             if not isinstance(expr, ast.Name):
                 temp = self.alloc.temp()
-                self.emit(ast.Assign(targets=[store(temp)], value=expr), origin)
+                self.emit(assign(temp, expr), origin)
                 expr = name(temp)
             for i, e in targets:
                 self.contribute(e, ast.Subscript(value=expr, slice=ast.Constant(value=i), ctx=ast.Load()), origin)
 
+    def ensure(self, primal, origin, owned=False):
+        """Make the adjoint of `primal` hold a value (zeros if nothing yet), optionally one we own."""
+        if primal not in self.live:
+            self.live.add(primal)
+            self.owned.add(primal)
+            self.emit(assign(self.adj(primal), ad_call("zeros_like", name(primal))), origin)
+        elif owned and primal not in self.owned:
+            self.owned.add(primal)
+            self.emit(assign(self.adj(primal), ad_call("owned_copy", name(self.adj(primal)), name(primal))), origin)
+
+    # -- analysis of the body ----------------------------------------------------------------------
+    def scan_loops(self, stmts, depth=0):
+        for stmt in stmts:
+            if isinstance(stmt, (ast.For, ast.While)):
+                if isinstance(stmt, ast.For):
+                    self.loop_indices.add(stmt.target.id)
+                self.scan_loops(stmt.body, depth + 1)
+                self.loops.append(stmt)
+            elif isinstance(stmt, ast.If):
+                self.scan_loops(stmt.body, depth)
+                self.scan_loops(stmt.orelse, depth)
+            elif isinstance(stmt, ast.Assign) and depth > 0:
+                self.loop_defined.add(target_name(stmt))
+
+    def find_cheap(self, loop):
+        """Recoverable end-of-iteration values and recomputable reads of loop-invariant arrays."""
+        body = loop.body
+        defined_inside = {target_name(s) for s in walk_statements(body) if isinstance(s, ast.Assign)}
+        counts = {}
+        for s in walk_statements(body):
+            if isinstance(s, ast.Assign):
+                counts[target_name(s)] = counts.get(target_name(s), 0) + 1
+        index = loop.target.id if isinstance(loop, ast.For) else None
+        top = {target_name(s) for s in body if isinstance(s, ast.Assign)}
+        copy_backs = [s for s in body if isinstance(s, ast.Assign) and isinstance(s.value, ast.Name)
+                      and isinstance(s.targets[0], ast.Name) and s.targets[0].id in defined_inside]
+        # the final copy-backs `L = X` (the last statements of the body)
+        tail = []
+        for s in reversed(body):
+            if s in copy_backs and counts.get(s.value.id) == 1 and s.value.id in top:
+                tail.append(s)
+            else:
+                break
+        for s in tail:
+            self.recoverable.setdefault(s.value.id, s.targets[0].id)
+        for s in body:
+            if not (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)):
+                continue
+            v = s.value
+            if counts.get(s.targets[0].id) != 1 or s.targets[0].id in self.carried_names:
+                continue
+            if isinstance(v, ast.Name) or isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name) or \
+                    isinstance(v, ast.Attribute) and isinstance(v.value, ast.Name) and v.attr in ("T", "shape"):
+                used = {n.id for n in ast.walk(v) if isinstance(n, ast.Name)}
+                if all(u == index or u not in self.loop_defined for u in used):
+                    self.recomputable[s.targets[0].id] = (loop, s)
+
+    @property
+    def in_loop(self):
+        return self.loop_depth > 0
+
     # -- the sweeps ------------------------------------------------------------------------------
     def run(self):
         fn = self.fn
-        body = [Comment("forward").node()] + [s for s in fn.body]
-        params = list(fn.params)
+        self.loop_depth = 0
+        self.loops = []
+        self.scan_loops(fn.body)
+        self.carried_names = {c for loop in self.loops for c in getattr(loop, "ad_carried", ())}
+        for loop in self.loops:
+            self.find_cheap(loop)
         out = fn.out
-        seed = None
-        if isinstance(out, ast.Name):
-            seed = self.alloc.fresh("b" + out.id)
-            if self.mode == "vjp":
-                params.append(seed)
-                body.append(ast.Assign(targets=[store(seed)], value=ad_call("vjp_seed", name(seed), name(out.id))))
-            else:
-                body.append(ast.Assign(targets=[store(seed)], value=ad_call("grad_seed", name(out.id))))
-            if self.act.active(out.id) or out.id in self.wrt:
-                self.adj[out.id] = seed
-        for stmt in reversed(fn.body):
-            if isinstance(stmt, ast.Assign):
-                target = stmt.targets[0].id
-                if target in self.adj and (self.act.active(target)):
-                    self.adjoint_of(stmt, name(self.adj[target]))
-        body.extend(self.out)
+        params = list(fn.params)
+        seed = self.adj(out.id)
+        seed_stmt = assign(seed, ad_call("vjp_seed", name(seed), name(out.id)) if self.mode == "vjp"
+                           else ad_call("grad_seed", name(out.id)))
+        if self.mode == "vjp":
+            params.append(seed)
+        if self.act.active(out.id) or out.id in self.wrt:
+            self.live.add(out.id)
+        adjoint = self.adjoint_block(fn.body)
+        saved, shape_only = self.decide(adjoint)
+        adjoint = self.resolve_markers(adjoint, saved)
+        forward = self.forward_block(fn.body, saved, shape_only, depth=0)
+        body = [Comment("forward").node()]
+        if self.tape:
+            body.append(assign(self.tape, ad_call("new_tape")))
+            # values saved before they are overwritten need a first value (the first iteration saves it)
+            # names defined before their loop at the top level already have a value
+            carried = {c for loop in fn.body if isinstance(loop, (ast.For, ast.While))
+                       for c in getattr(loop, "ad_carried", ())}
+            first = sorted(x for x in saved if isinstance(x, str) and x not in fn.params and x not in carried)
+            for n in first + sorted(self.nested_counters.values()):
+                body.append(assign(n, ast.Constant(value=None)))
+        body += forward + [seed_stmt] + adjoint
         grads = []
         for w in self.wrt:
-            if w in self.adj:
-                grads.append((name(self.adj[w]), name(w)))
-            else:
-                grads.append((ad_call("zeros_like", name(w)), None))
+            grads.append(name(self.adj(w)) if w in self.live else ad_call("zeros_like", name(w)))
         if len(grads) == 1 and not self.multi:
-            b, w = grads[0]
-            result = ad_call("as_grad", b, w) if w is not None else b
+            w = self.wrt[0]
+            result = ad_call("as_grad", grads[0], name(w)) if w in self.live else grads[0]
         else:
-            result = ad_call("as_grads", ast.Tuple(elts=[b for b, _ in grads], ctx=ast.Load()),
+            result = ad_call("as_grads", ast.Tuple(elts=grads, ctx=ast.Load()),
                              ast.Tuple(elts=[name(w_) for w_ in self.wrt], ctx=ast.Load()))
         if self.mode == "value_and_grad":
-            result = ast.Tuple(elts=[name(out.id) if isinstance(out, ast.Name) else out, result], ctx=ast.Load())
+            result = ast.Tuple(elts=[name(out.id), result], ctx=ast.Load())
         body.append(ast.Return(value=result))
         args = ast.arguments(posonlyargs=[], args=[ast.arg(arg=p) for p in params], vararg=None, kwonlyargs=[],
                              kw_defaults=[], kwarg=None, defaults=[])
@@ -141,16 +245,134 @@ class Reverse:
             fdef.type_params = []
         return fdef
 
-    def adjoint_of(self, stmt, g):
-        origin = stmt.ad_origin
-        target = stmt.targets[0].id
-        kind = stmt.ad_kind
-        if kind == "copy":
-            self.contribute(stmt.value, g, origin)
-        elif kind == "rule":
-            self.apply_rule(stmt, g)
-        elif kind == "getitem":
-            self.getitem(stmt, g)
+    # adjoint sweep
+    def adjoint_block(self, stmts):
+        saved_out, saved_origin = self.out, self.current_origin
+        self.out, self.current_origin = [], None
+        for stmt in reversed(stmts):
+            self.adjoint_statement(stmt)
+        result = self.out
+        self.out, self.current_origin = saved_out, saved_origin
+        return result
+
+    def adjoint_statement(self, stmt):
+        origin = getattr(stmt, "ad_origin", None)
+        if isinstance(stmt, ast.Assign):
+            target = stmt.targets[0]
+            if isinstance(target, ast.Subscript):
+                self.adjoint_setitem(stmt)
+                return
+            t = target.id
+            if t in self.live and self.act.active(t):
+                g = name(self.adj(t))
+                self.live.discard(t)  # consumed: the next contribution (an earlier iteration) starts afresh
+                self.owned.discard(t)
+                kind = stmt.ad_kind
+                if kind == "copy":
+                    self.contribute(stmt.value, g, origin)
+                elif kind == "rule":
+                    self.apply_rule(stmt, g)
+                elif kind == "getitem":
+                    self.getitem(stmt, g)
+            if t in self.loop_defined and t not in self.loop_indices and self.loop_depth > 0:
+                if isinstance(stmt.value, ast.Name) and stmt.value.id in self.recoverable and \
+                        self.recoverable[stmt.value.id] == t:
+                    self.out.append(Marker("recover", name=stmt.value.id, source=t))
+                self.out.append(Marker("restore", name=t))
+        elif isinstance(stmt, ast.If):
+            self.adjoint_if(stmt)
+        elif isinstance(stmt, (ast.For, ast.While)):
+            self.adjoint_loop(stmt)
+
+    def inside_names(self, stmts):
+        """Names (re)defined inside `stmts` (in-place updates `y[i] = v` do not define a new y)."""
+        return {s.targets[0].id for s in walk_statements(stmts)
+                if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)}
+
+    def incoming(self, stmts):
+        """Active names defined outside `stmts` that receive contributions inside them."""
+        inside = self.inside_names(stmts)
+        out = []
+        for s in walk_statements(stmts):
+            if isinstance(s, ast.Assign) and self.act.active(target_name(s)):
+                for n in sorted(s.ad_inputs):
+                    if n not in inside and self.act.active(n) and n not in out:
+                        out.append(n)
+        return out
+
+    def has_adjoint(self, stmts):
+        return any(isinstance(s, ast.Assign) and self.act.active(target_name(s)) for s in walk_statements(stmts)) \
+            or any(isinstance(s, ast.Assign) and target_name(s) in self.loop_defined for s in walk_statements(stmts))
+
+    def adjoint_if(self, stmt):
+        if not self.has_adjoint(stmt.body + stmt.orelse):
+            return
+        origin = getattr(stmt, "ad_origin", None)
+        for n in self.incoming(stmt.body + stmt.orelse):
+            self.ensure(n, origin)
+        live, owned = set(self.live), set(self.owned)
+        then = self.adjoint_block(stmt.body)
+        live_then, owned_then = self.live, self.owned
+        self.live, self.owned = set(live), set(owned)
+        other = self.adjoint_block(stmt.orelse)
+        live_else = self.live
+        # an adjoint live after one branch must hold a value after the other too
+        for n in sorted(live_then - live_else):
+            other.append(assign(self.adj(n), ad_call("zeros_like", name(n))))
+        for n in sorted(live_else - live_then):
+            then.append(assign(self.adj(n), ad_call("zeros_like", name(n))))
+        self.live = live_then | live_else
+        self.owned = owned_then & self.owned & owned
+        if not then and not other:
+            return
+        self.emit(ast.If(test=stmt.test, body=then or [ast.Pass()], orelse=other), origin)
+
+    def adjoint_loop(self, loop):
+        if not self.has_adjoint(loop.body):
+            return
+        origin = getattr(loop, "ad_origin", None)
+        carried = [c for c in getattr(loop, "ad_carried", ()) if self.act.active(c)]
+        for n in self.incoming(loop.body):
+            self.ensure(n, origin, owned=True)
+        for c in carried:
+            self.ensure(c, origin)
+        needs_count = isinstance(loop, ast.While) or any(isinstance(s, ast.Break) for s in walk_statements(loop.body))
+        self.loop_depth += 1
+        live_before = set(self.live)
+        body = self.adjoint_block(loop.body)
+        # carried values get a zero adjoint when an iteration did not contribute (the next one adds to it)
+        for c in carried:
+            if c not in self.live:
+                body.append(assign(self.adj(c), ad_call("zeros_like", name(c))))
+                self.live.add(c)
+        self.loop_depth -= 1
+        self.live = (self.live | live_before) - (self.inside_names(loop.body) - set(carried))
+        recompute = [Marker("recompute", name=t, stmt=s) for t, (lp, s) in self.recomputable.items() if lp is loop]
+        if needs_count:
+            counter = self.counters.setdefault(id(loop), self.alloc.fresh("n_iter"))
+            if self.loop_depth > 0:  # an inner loop's count differs per outer iteration: save it
+                self.nested_counters[id(loop)] = counter
+        if isinstance(loop, ast.For):
+            rng = loop.iter
+            if needs_count:
+                rng = ast.Subscript(value=rng, slice=ast.Slice(lower=None, upper=name(counter), step=None),
+                                    ctx=ast.Load())
+            header = ast.Call(func=name("reversed"), args=[rng], keywords=[])
+            new = ast.For(target=store(loop.target.id), iter=header, body=recompute + body or [ast.Pass()],
+                          orelse=[])
+        else:
+            new = ast.For(target=store(self.alloc.fresh("_")), iter=ast.Call(func=name("range"), args=[name(counter)],
+                                                                              keywords=[]),
+                          body=recompute + body or [ast.Pass()], orelse=[])
+        self.emit(new, origin)
+        if needs_count and self.loop_depth > 0:
+            self.out.append(assign(counter, ast.Call(func=ast.Attribute(value=name(self.tape_name()), attr="pop",
+                                                                        ctx=ast.Load()), args=[], keywords=[])))
+
+    def tape_name(self):
+        if self.tape is None:
+            self.tape = self.alloc.fresh("tape")
+        return self.tape
 
     def apply_rule(self, stmt, g):
         rule = stmt.ad_rule
@@ -168,32 +390,163 @@ class Reverse:
 
     def getitem(self, stmt, g):
         value = stmt.value.value
-        if not (isinstance(value, ast.Name) and value.id in self.act.varied):
+        if not (isinstance(value, ast.Name) and self.act.active(value.id)):
             return
         x = value.id
         index = stmt.value.slice
         origin = stmt.ad_origin
-        if x in self.adj and self.adj[x] in self.owned:
-            b = self.adj[x]
+        b = self.adj(x)
+        if x in self.live and x in self.owned:
             if _is_static_basic(index):
                 self.emit(ast.AugAssign(target=ast.Subscript(value=name(b), slice=index, ctx=ast.Store()),
                                         op=ast.Add(), value=g), origin)
             else:
                 self.emit(ast.Expr(value=ad_call("add_at", name(b), _index_value(index), g)), origin)
             return
-        if x in self.adj:
+        if x in self.live:
             self.accumulate(x, ad_call("getitem_vjp", g, name(x), _index_value(index)), origin)
             return
-        b = self.adjoint_name(x)
-        self.adj[x] = b
-        self.owned.add(b)
+        self.live.add(x)
+        self.owned.add(x)
         if _is_static_basic(index):
-            self.emit(ast.Assign(targets=[store(b)], value=ad_call("zeros_like", name(x))), origin)
+            self.emit(assign(b, ad_call("zeros_like", name(x))), origin)
             self.emit(ast.Assign(targets=[ast.Subscript(value=name(b), slice=index, ctx=ast.Store())], value=g),
                       origin)
         else:
-            self.emit(ast.Assign(targets=[store(b)], value=ad_call("getitem_vjp", g, name(x), _index_value(index))),
-                      origin)
+            self.emit(assign(b, ad_call("getitem_vjp", g, name(x), _index_value(index))), origin)
+
+    def adjoint_setitem(self, stmt):
+        """`y[i] = v`: v receives by[i], which is then cleared (the old entries were overwritten)."""
+        target = stmt.targets[0]
+        y = target.value.id
+        origin = getattr(stmt, "ad_origin", None)
+        if y in self.live and self.act.active(y):
+            index = _index_value(target.slice)
+            self.ensure(y, origin, owned=True)
+            taken = self.alloc.temp()
+            self.emit(assign(taken, ad_call("pop_item", name(self.adj(y)), index)), origin)
+            self.contribute(stmt.value, ad_call("unbroadcast", name(taken), stmt.value), origin)
+        self.out.append(Marker("restore_item", name=y, stmt=stmt))
+
+    # -- what to save --------------------------------------------------------------------------------
+    def decide(self, adjoint):
+        reads = {}
+        shape_reads = {}
+
+        def visit(node, shape_position=False):
+            if isinstance(node, Marker):
+                if node.kind == "recover" and node.name not in self.recomputable:
+                    reads.setdefault(node.source, 0)
+                    reads[node.source] += 1
+                if node.kind == "recompute":
+                    pass
+                return
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                reads[node.id] = reads.get(node.id, 0) + 1
+                if shape_position:
+                    shape_reads[node.id] = shape_reads.get(node.id, 0) + 1
+                return
+            if isinstance(node, ast.Call):
+                f = node.func
+                pos = None
+                if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "_ad":
+                    pos = SHAPE_ONLY.get(f.attr)
+                if isinstance(f, ast.Attribute) and f.attr == "shape":
+                    pos = 0
+                visit(f)
+                for i, a in enumerate(node.args):
+                    visit(a, shape_position=(i == pos))
+                for k in node.keywords:
+                    visit(k.value)
+                return
+            for child in ast.iter_child_nodes(node):
+                visit(child)
+
+        for s in adjoint:
+            visit(s)
+        # recomputed values are read by the recomputation, not saved
+        self.needed_reads = set(reads)
+        saved = set()
+        shape_only = set()
+        for n in self.loop_defined:
+            if n in self.loop_indices or n not in reads:
+                continue
+            if n in self.recomputable:
+                continue
+            if n in self.recoverable and self.recoverable[n] in self.loop_defined:
+                continue  # recovered from the loop variable it is copied into
+            saved.add(n)
+            if shape_reads.get(n, 0) == reads[n]:
+                shape_only.add(n)
+        for s in walk_statements(self.fn.body):  # arrays updated in place: save what the update overwrites
+            if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Subscript):
+                y = s.targets[0].value.id
+                if y in reads:
+                    saved.add(("item", id(s)))
+        if saved:
+            self.tape_name()
+        self.saved_recoverable = {n for n in self.recoverable if n in reads}
+        return saved, shape_only
+
+    def resolve_markers(self, stmts, saved):
+        out = []
+        for s in stmts:
+            if isinstance(s, Marker):
+                if s.kind == "restore" and s.name in saved:
+                    out.append(assign(s.name, ast.Call(func=ast.Attribute(value=name(self.tape), attr="pop",
+                                                                          ctx=ast.Load()), args=[], keywords=[])))
+                elif s.kind == "recover" and s.name in self.needed_reads and s.name not in self.recomputable:
+                    out.append(assign(s.name, name(s.source)))
+                elif s.kind == "recompute" and s.name in self.needed_reads:
+                    out.append(assign(s.name, s.stmt.value))
+                elif s.kind == "restore_item" and ("item", id(s.stmt)) in saved:
+                    t = s.stmt.targets[0]
+                    out.append(ast.Assign(targets=[ast.Subscript(value=t.value, slice=t.slice, ctx=ast.Store())],
+                                          value=ast.Call(func=ast.Attribute(value=name(self.tape), attr="pop",
+                                                                            ctx=ast.Load()), args=[], keywords=[])))
+                continue
+            for field in ("body", "orelse"):
+                inner = getattr(s, field, None)
+                if isinstance(inner, list) and inner:
+                    setattr(s, field, self.resolve_markers(inner, saved) or [ast.Pass()])
+            out.append(s)
+        return out
+
+    # forward sweep
+    def push(self, value):
+        return ast.Expr(value=ast.Call(func=ast.Attribute(value=name(self.tape), attr="append", ctx=ast.Load()),
+                                       args=[value], keywords=[]))
+
+    def forward_block(self, stmts, saved, shape_only, depth):
+        out = []
+        for s in stmts:
+            if isinstance(s, ast.Assign):
+                t = s.targets[0]
+                if isinstance(t, ast.Subscript):
+                    if ("item", id(s)) in saved:
+                        out.append(self.push(ad_call("np_copy", ast.Subscript(value=t.value, slice=t.slice,
+                                                                               ctx=ast.Load()))))
+                elif depth > 0 and t.id in saved:
+                    value = name(t.id)
+                    out.append(self.push(ad_call("shape_of", value) if t.id in shape_only else value))
+                out.append(s)
+            elif isinstance(s, ast.If):
+                s.body = self.forward_block(s.body, saved, shape_only, depth) or [ast.Pass()]
+                s.orelse = self.forward_block(s.orelse, saved, shape_only, depth)
+                out.append(s)
+            elif isinstance(s, (ast.For, ast.While)):
+                body = self.forward_block(s.body, saved, shape_only, depth + 1)
+                if id(s) in self.counters:  # loops that can stop early count their iterations
+                    c = self.counters[id(s)]
+                    if id(s) in self.nested_counters:
+                        out.append(self.push(name(c)))
+                    out.append(assign(c, ast.Constant(value=0)))
+                    body = [assign(c, ast.BinOp(left=name(c), op=ast.Add(), right=ast.Constant(value=1)))] + body
+                s.body = body or [ast.Pass()]
+                out.append(s)
+            else:
+                out.append(s)
+        return out
 
 
 def _is_static_basic(index):

@@ -130,7 +130,7 @@ def as_grad(b, x):
 
 def zeros_like(x):
     """Float zeros shaped like `x` (0.0 for a number); lists, tuples and dicts keep their structure."""
-    if isinstance(x, ndarray):
+    if isinstance(x, ndarray) or x.__class__ is ShapeOf:
         return np.zeros(x.shape, dtype=np.result_type(x.dtype, 1.0))
     if isinstance(x, (list, tuple)):
         return type(x)(zeros_like(v) for v in x)
@@ -410,3 +410,42 @@ def as_grads(grads, args):
             seen.add(id(b))
         out.append(b)
     return tuple(out)
+
+
+# -- control flow: the tape and in-place updates ----------------------------------------------------------
+new_tape = list  # the tape of values a loop overwrites (a plain list; benchmarks swap in a measuring one)
+
+
+class ShapeOf:
+    """Stands in for a saved value whose adjoint only needs its shape (and dtype): costs no array memory."""
+
+    __slots__ = ("shape", "dtype", "ndim")
+
+    def __init__(self, x):
+        self.shape = np.shape(x)
+        self.dtype = np.result_type(x) if not isinstance(x, ndarray) else x.dtype
+        self.ndim = len(self.shape)
+
+
+def shape_of(x):
+    """What the tape keeps of a value read only for its shape."""
+    return None if x is None else ShapeOf(x)
+
+
+def np_copy(x):
+    """A copy of x (an array or a number) to save on the tape before x is overwritten in place."""
+    return x.copy() if isinstance(x, (ndarray, np.generic)) else x
+
+
+def owned_copy(b, x):
+    """A fresh float array holding `b` broadcast to x's shape, safe to update in place."""
+    if not isinstance(x, ndarray):
+        return b
+    return np.array(np.broadcast_to(b, x.shape), dtype=np.result_type(np.asarray(b).dtype, 1.0))
+
+
+def pop_item(b, index):
+    """Adjoint of `y[index] = v`: return (a copy of) b[index] and clear it in b (those entries were overwritten)."""
+    taken = np_copy(b[index])
+    b[index] = 0
+    return taken
