@@ -56,6 +56,10 @@ class Analyzer:
                 stmt.ad_inputs = set() if stmt.ad_nograd else operand_names(stmt.value) | {stmt.targets[0].value.id}
             elif isinstance(stmt, ast.Assign):
                 self.classify_assign(stmt)
+            elif is_append(stmt, self.fn.local_vars):
+                stmt.ad_kind = "append"  # lst.append(v): lst now also holds v
+                call = stmt.value
+                stmt.ad_inputs = set() if stmt.ad_nograd else operand_names(call.args[0]) | {call.func.value.id}
             else:
                 stmt.ad_kind = "effect"
                 stmt.ad_inputs = set()
@@ -164,7 +168,7 @@ class Analyzer:
         stmt.ad_inputs = inputs
 
     def activity(self, wrt):
-        assigns = [s for s in walk_statements(self.fn.body) if isinstance(s, ast.Assign)]
+        assigns = [s for s in walk_statements(self.fn.body) if defines(s)]
         varied = set(wrt)
         changed = True
         while changed:  # loops and branches: iterate to a fixed point (names are nearly single-assignment)
@@ -200,12 +204,6 @@ class Analyzer:
                     hint="register a derivative with @ad.defvjp(...) (see docs/rules.md), or wrap the "
                          "argument in ad.stop_gradient(...) if no gradient should flow through it",
                 )
-            if stmt.ad_kind == "container":
-                raise UnsupportedError(
-                    "building a list or tuple of values that carry a gradient",
-                    where=self.parsed.location(stmt.ad_node),
-                    hint="pass the list directly to the function that consumes it (np.stack([a, b]))",
-                )
             if stmt.ad_kind == "rule":
                 rule = stmt.ad_rule
                 for p, v in stmt.ad_bound.items():
@@ -231,9 +229,25 @@ def walk_statements(stmts):
 
 
 def target_name(stmt):
-    """The variable an assignment defines (for `y[i] = v`, the array y)."""
+    """The variable an assignment defines (for `y[i] = v`, the array y; for `lst.append(v)`, lst)."""
+    if isinstance(stmt, ast.Expr):
+        return stmt.value.func.value.id
     t = stmt.targets[0]
     return t.value.id if isinstance(t, ast.Subscript) else t.id
+
+
+def is_append(stmt, local_vars):
+    if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
+        return False
+    call = stmt.value
+    f = call.func
+    return isinstance(f, ast.Attribute) and f.attr == "append" and isinstance(f.value, ast.Name) \
+        and f.value.id in local_vars and len(call.args) == 1 and not call.keywords
+
+
+def defines(stmt):
+    """Does the statement give a variable a (new or updated) value?"""
+    return isinstance(stmt, ast.Assign) or getattr(stmt, "ad_kind", None) == "append"
 
 
 def _wrt_text(wrt):

@@ -332,15 +332,11 @@ class Normalizer:
             self.version[stmt.target.id] = index
             iterable = ast.Call(func=ast.Name(id="range", ctx=ast.Load()), args=args, keywords=[])
         else:
-            if func is enumerate and len(it.args) == 1 and not it.keywords:
-                sequences = [self.atom(it.args[0])]
-                kind = "enumerate"
-            elif func is zip and it.args and not it.keywords:
-                sequences = [self.atom(a) for a in it.args]
-                kind = "zip"
-            else:
-                sequences = [self.atom(it)]
-                kind = "sequence"
+            enum = func is enumerate and len(it.args) == 1 and not it.keywords
+            inner = it.args[0] if enum else it
+            inner_func = self.resolve(inner.func) if isinstance(inner, ast.Call) else None
+            zipped = inner_func is zip and inner.args and not inner.keywords
+            sequences = [self.atom(a) for a in inner.args] if zipped else [self.atom(inner)]
             lengths = [self.emit_value(ast.Call(func=ast.Name(id="len", ctx=ast.Load()), args=[q], keywords=[]),
                                        stmt) for q in sequences]
             count = lengths[0] if len(lengths) == 1 else self.emit_value(
@@ -351,17 +347,10 @@ class Normalizer:
             def bind_items():
                 items = [ast.Subscript(value=q, slice=ast.Name(id=index, ctx=ast.Load()), ctx=ast.Load())
                          for q in sequences]
-                if kind == "enumerate":
-                    items = [ast.Name(id=index, ctx=ast.Load())] + items
-                value = items[0] if kind == "sequence" else ast.Tuple(elts=items, ctx=ast.Load())
-                if isinstance(stmt.target, ast.Name):
-                    self.bind_target(stmt.target, value, stmt)
-                elif isinstance(value, ast.Tuple) and isinstance(stmt.target, (ast.Tuple, ast.List)) \
-                        and len(stmt.target.elts) == len(value.elts):
-                    for t, v in zip(stmt.target.elts, value.elts):
-                        self.bind_target(t, v, stmt)
-                else:
-                    self.unpack(stmt.target, value, stmt, normalized=True)
+                value = ast.Tuple(elts=items, ctx=ast.Load()) if zipped else items[0]
+                if enum:
+                    value = ast.Tuple(elts=[ast.Name(id=index, ctx=ast.Load()), value], ctx=ast.Load())
+                self.bind_pattern(stmt.target, value, stmt)
 
             block = self.loop_body(loop, stmt.body, stmt, prefix=bind_items)
             iterable = ast.Call(func=ast.Name(id="range", ctx=ast.Load()), args=[count], keywords=[])
@@ -369,6 +358,18 @@ class Normalizer:
                             orelse=[])
         loop_stmt.ad_carried = list(loop.carried.values())
         self.emit(loop_stmt, stmt)
+
+    def bind_pattern(self, target, value, node):
+        """Bind a loop target (possibly nested tuples) to a value built from tuples of normalized items."""
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, ast.Tuple):
+            if len(target.elts) != len(value.elts):
+                self.error("unpacking a loop item into a different number of names", target)
+            for t, v in zip(target.elts, value.elts):
+                self.bind_pattern(t, v, node)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            self.unpack(target, value, node, normalized=True)
+        else:
+            self.bind_target(target, value, node)
 
     def emit_value(self, value, node):
         name = self.alloc.temp()

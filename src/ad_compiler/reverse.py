@@ -18,7 +18,7 @@ loop-invariant arrays (`xs[t]`) are recomputed instead of saved.
 import ast
 import sys
 
-from .analysis import operand_names, target_name, walk_statements
+from .analysis import defines, operand_names, target_name, walk_statements
 
 MODES = ("grad", "value_and_grad", "vjp")
 SHAPE_ONLY = {"unbroadcast": 1, "unreduce": 1, "zeros_like": 0, "count_reduced": 0}
@@ -105,6 +105,9 @@ class Reverse:
     def accumulate(self, primal, expr, origin):
         """Add the contribution `expr` to the adjoint of `primal`."""
         b = self.adj(primal)
+        if primal in self.containers and primal in self.live:
+            self.emit(assign(b, ad_call("add", name(b), expr)), origin)
+            return
         if primal not in self.live:
             self.live.add(primal)
             self.emit(assign(b, expr), origin)
@@ -156,6 +159,22 @@ class Reverse:
             elif isinstance(stmt, ast.Assign) and depth > 0:
                 self.loop_defined.add(target_name(stmt))
 
+    def find_containers(self):
+        """Names holding Python lists/tuples (their adjoints are lists: added with _ad.add, not `+`)."""
+        out = set()
+        stmts = [s for s in walk_statements(self.fn.body) if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)]
+        changed = True
+        while changed:
+            changed = False
+            for s in stmts:
+                t, v = s.targets[0].id, s.value
+                if t in out:
+                    continue
+                if isinstance(v, (ast.List, ast.Tuple)) or isinstance(v, ast.Name) and v.id in out:
+                    out.add(t)
+                    changed = True
+        return out
+
     def find_cheap(self, loop):
         """Recoverable end-of-iteration values and recomputable reads of loop-invariant arrays."""
         body = loop.body
@@ -199,6 +218,7 @@ class Reverse:
         self.loop_depth = 0
         self.loops = []
         self.scan_loops(fn.body)
+        self.containers = self.find_containers()
         self.carried_names = {c for loop in self.loops for c in getattr(loop, "ad_carried", ())}
         for loop in self.loops:
             self.find_cheap(loop)
@@ -268,7 +288,7 @@ class Reverse:
                 self.live.discard(t)  # consumed: the next contribution (an earlier iteration) starts afresh
                 self.owned.discard(t)
                 kind = stmt.ad_kind
-                if kind == "copy":
+                if kind in ("copy", "container"):
                     self.contribute(stmt.value, g, origin)
                 elif kind == "rule":
                     self.apply_rule(stmt, g)
@@ -279,6 +299,8 @@ class Reverse:
                         self.recoverable[stmt.value.id] == t:
                     self.out.append(Marker("recover", name=stmt.value.id, source=t))
                 self.out.append(Marker("restore", name=t))
+        elif getattr(stmt, "ad_kind", None) == "append":
+            self.adjoint_append(stmt)
         elif isinstance(stmt, ast.If):
             self.adjoint_if(stmt)
         elif isinstance(stmt, (ast.For, ast.While)):
@@ -294,14 +316,14 @@ class Reverse:
         inside = self.inside_names(stmts)
         out = []
         for s in walk_statements(stmts):
-            if isinstance(s, ast.Assign) and self.act.active(target_name(s)):
+            if defines(s) and self.act.active(target_name(s)):
                 for n in sorted(s.ad_inputs):
                     if n not in inside and self.act.active(n) and n not in out:
                         out.append(n)
         return out
 
     def has_adjoint(self, stmts):
-        return any(isinstance(s, ast.Assign) and self.act.active(target_name(s)) for s in walk_statements(stmts)) \
+        return any(defines(s) and self.act.active(target_name(s)) for s in walk_statements(stmts)) \
             or any(isinstance(s, ast.Assign) and target_name(s) in self.loop_defined for s in walk_statements(stmts))
 
     def adjoint_if(self, stmt):
@@ -414,6 +436,18 @@ class Reverse:
                       origin)
         else:
             self.emit(assign(b, ad_call("getitem_vjp", g, name(x), _index_value(index))), origin)
+
+    def adjoint_append(self, stmt):
+        """`lst.append(v)`: v receives the last entry of blst; then the append is undone (lst.pop())."""
+        lst = stmt.value.func.value.id
+        origin = getattr(stmt, "ad_origin", None)
+        if lst in self.live and self.act.active(lst):
+            taken = self.alloc.temp()
+            self.emit(assign(taken, ast.Call(func=ast.Attribute(value=name(self.adj(lst)), attr="pop",
+                                                                 ctx=ast.Load()), args=[], keywords=[])), origin)
+            self.contribute(stmt.value.args[0], name(taken), origin)
+        self.emit(ast.Expr(value=ast.Call(func=ast.Attribute(value=name(lst), attr="pop", ctx=ast.Load()), args=[],
+                                          keywords=[])), origin)
 
     def adjoint_setitem(self, stmt):
         """`y[i] = v`: v receives by[i], which is then cleared (the old entries were overwritten)."""

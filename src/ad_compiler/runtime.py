@@ -115,9 +115,14 @@ def vjp_seed(seed, out):
 
 
 def as_grad(b, x):
-    """Give the adjoint `b` the type of the argument `x`: a float for a number, a float array of x's shape."""
+    """Give the adjoint `b` the type of the argument `x`: a float for a number, a float array of x's shape,
+    the same structure for a list, tuple or dict."""
     if b.__class__ is _float and x.__class__ is _float:
         return b
+    if isinstance(x, (list, tuple)):
+        return type(x)(as_grad(bi, xi) for bi, xi in zip(b, x))
+    if isinstance(x, dict):
+        return {k: as_grad(b[k], x[k]) for k in x}
     if isinstance(x, ndarray):
         if b.__class__ is ndarray and b.shape == x.shape and b.dtype.kind in "fc" and b.flags.writeable:
             return b
@@ -133,7 +138,7 @@ def zeros_like(x):
     if isinstance(x, ndarray) or x.__class__ is ShapeOf:
         return np.zeros(x.shape, dtype=np.result_type(x.dtype, 1.0))
     if isinstance(x, (list, tuple)):
-        return type(x)(zeros_like(v) for v in x)
+        return [zeros_like(v) for v in x]  # a list even for a tuple: adjoints are filled in place
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
     if isinstance(x, np.generic) and x.dtype.kind == "c" or isinstance(x, complex):
@@ -144,7 +149,7 @@ def zeros_like(x):
 def add(a, b):
     """Structure-aware sum of two gradients (arrays, numbers, or lists/tuples/dicts of them)."""
     if isinstance(a, (list, tuple)):
-        return type(a)(add(u, v) for u, v in zip(a, b))
+        return type(a)(add(u, v) for u, v in zip(a, b, strict=True))
     if isinstance(a, dict):
         return {k: add(a[k], b[k]) for k in a}
     return a + b
