@@ -7,6 +7,7 @@ operations, given its derivative rule and the rule's parameters bound to the sta
 `stop_gradient`) make constants. A call with no rule that lies on an active path is an error.
 """
 import ast
+import functools
 import inspect
 import operator
 
@@ -126,11 +127,42 @@ class Analyzer:
             self.bind(stmt, rule, args, kwargs)
         elif kind == "nondiff":
             return
+        elif user_function(obj) is not None:
+            self.bind_callee(stmt, func, obj, args, kwargs)
         else:
             stmt.ad_kind = "unknown"
             stmt.ad_inputs = all_inputs
             stmt.ad_what = f"`{ast.unparse(func)}`" + (f" ({_describe(obj)})" if obj is not None else "")
             stmt.ad_callee = obj
+
+    def bind_callee(self, stmt, func_node, obj, args, kwargs):
+        """A call of the user's own Python code: it is differentiated by compiling the callee too."""
+        target, prefix, extra_kw = user_function(obj)
+        # bound receiver / partial arguments are passed through unchanged (and carry no gradient)
+        placeholder = [ast.Constant(value=None)] * len(prefix)
+        try:
+            bound = inspect.signature(target).bind(*placeholder, *args, **{**{k: ast.Constant(value=None)
+                                                                               for k in extra_kw}, **kwargs})
+        except TypeError as exc:
+            raise UnsupportedError(f"this call does not match `{target.__qualname__}`: {exc}",
+                                   where=self.parsed.location(stmt.ad_node)) from None
+        params = inspect.signature(target).parameters
+        for p, v in bound.arguments.items():
+            if params[p].kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+                raise UnsupportedError(f"calling `{target.__qualname__}`, which takes *args or **kwargs",
+                                       where=self.parsed.location(stmt.ad_node),
+                                       hint="give the function plain parameters")
+        stmt.ad_kind = "callee"
+        stmt.ad_callee = target
+        stmt.ad_bound = {p: v for p, v in bound.arguments.items()}
+        stmt.ad_prefix = _prefix_nodes(func_node, obj)
+        stmt.ad_prefix_keywords = [ast.keyword(arg=None, value=ast.Attribute(value=func_node, attr="keywords",
+                                                                            ctx=ast.Load()))] \
+            if isinstance(obj, functools.partial) and obj.keywords else []
+        inputs = set()
+        for v in stmt.ad_bound.values():
+            inputs |= operand_names(v)
+        stmt.ad_inputs = inputs
 
     def resolve(self, node):
         parts = []
@@ -216,6 +248,32 @@ class Analyzer:
                             where=self.parsed.location(stmt.ad_node),
                             hint="wrap that argument in ad.stop_gradient(...) or register a fuller rule",
                         )
+
+
+def user_function(obj):
+    """(python function, prefix arguments, extra keywords) if `obj` is the user's Python code, else None.
+
+    Plain functions, bound methods of Python classes and functools.partial of either qualify."""
+    if inspect.isfunction(obj):
+        return obj, (), ()
+    if inspect.ismethod(obj) and inspect.isfunction(obj.__func__):
+        return obj.__func__, (obj.__self__,), ()
+    if isinstance(obj, functools.partial):
+        inner = user_function(obj.func)
+        if inner is not None:
+            func, prefix, kw = inner
+            return func, tuple(prefix) + tuple(obj.args), tuple(kw) + tuple(obj.keywords)
+    return None
+
+
+def _prefix_nodes(func_node, obj):
+    """The expressions passed before the call's own arguments: the receiver of a bound method,
+    the stored arguments of a partial."""
+    if inspect.ismethod(obj):
+        return [func_node.value]
+    if isinstance(obj, functools.partial):
+        return [ast.Starred(value=ast.Attribute(value=func_node, attr="args", ctx=ast.Load()), ctx=ast.Load())]
+    return []
 
 
 def walk_statements(stmts):

@@ -110,8 +110,11 @@ def _is_effect_call(call):
 def _has_effect(stmt):
     """Statements kept even if nothing reads what they assign (tape operations, in-place helpers, calls)."""
     if isinstance(stmt, ast.Assign):
+        if not isinstance(stmt.targets[0], (ast.Name, ast.Subscript)):
+            return True  # tuple targets: `y, vjp_y = df(x)` (kept whole)
         return isinstance(stmt.value, ast.Call) and _is_effect_call(stmt.value)
-    return isinstance(stmt, (ast.Expr, ast.Assert, ast.Break, ast.Return, ast.Pass))
+    return isinstance(stmt, (ast.Expr, ast.Assert, ast.Break, ast.Return, ast.Pass, ast.FunctionDef,
+                             ast.Nonlocal))
 
 
 def _compound(stmt):
@@ -124,6 +127,10 @@ def propagate_copies(stmts, mutated):
     out = []
     for s in stmts:
         if is_comment(s):
+            out.append(s)
+            continue
+        if isinstance(s, ast.FunctionDef):
+            optimize(s)  # a nested backward function: optimized on its own
             out.append(s)
             continue
         if _compound(s):
@@ -157,6 +164,8 @@ def propagate_copies(stmts, mutated):
 def _all_statements(stmts):
     for s in stmts:
         yield s
+        if isinstance(s, ast.FunctionDef):
+            continue
         for field in ("body", "orelse"):
             inner = getattr(s, field, None)
             if isinstance(inner, list):
@@ -203,6 +212,9 @@ def eliminate_dead(stmts, needed, top=True):
             if base.id not in needed:
                 continue
         if isinstance(s, ast.Pass):
+            continue
+        if isinstance(s, ast.FunctionDef):
+            kept.append(s)
             continue
         if _compound(s):
             s.body = eliminate_dead(s.body, needed, top=False)

@@ -66,7 +66,9 @@ def assign(target, value):
 
 
 class Reverse:
-    def __init__(self, parsed, fn, activity, wrt, mode, libs, func_name):
+    def __init__(self, parsed, fn, activity, wrt, mode, libs, func_name, linker=None):
+        self.linker = linker  # callable(function, active params) -> name of its derivative function
+        self.callee_vjp = {}  # id(statement) -> name of the backward function its forward returned
         self.parsed = parsed
         self.fn = fn
         self.act = activity
@@ -156,8 +158,13 @@ class Reverse:
             elif isinstance(stmt, ast.If):
                 self.scan_loops(stmt.body, depth)
                 self.scan_loops(stmt.orelse, depth)
-            elif isinstance(stmt, ast.Assign) and depth > 0:
-                self.loop_defined.add(target_name(stmt))
+            elif isinstance(stmt, ast.Assign):
+                if getattr(stmt, "ad_kind", None) == "callee" and self.act.active(target_name(stmt)):
+                    self.callee_vjp[id(stmt)] = self.alloc.fresh(target_name(stmt) + "_back")
+                    if depth > 0:
+                        self.loop_defined.add(self.callee_vjp[id(stmt)])
+                if depth > 0:
+                    self.loop_defined.add(target_name(stmt))
 
     def find_containers(self):
         """Names holding Python lists/tuples (their adjoints are lists: added with _ad.add, not `+`)."""
@@ -245,6 +252,8 @@ class Reverse:
             first = sorted(x for x in saved if isinstance(x, str) and x not in fn.params and x not in carried)
             for n in first + sorted(self.nested_counters.values()):
                 body.append(assign(n, ast.Constant(value=None)))
+        if self.mode == "callee":
+            return self.callee_function(params, body + forward, adjoint, out, seed)
         body += forward + [seed_stmt] + adjoint
         grads = []
         for w in self.wrt:
@@ -265,10 +274,46 @@ class Reverse:
             fdef.type_params = []
         return fdef
 
+    def callee_function(self, params, forward, adjoint, out, seed):
+        """The derivative of a function called from differentiated code:
+
+            def df(a, b):          # the forward sweep, then
+                def backward(bout):    # the adjoint sweep, reading the forward's values
+                    ...
+                    return ba, bb
+                return out, backward
+        """
+        grads = [name(self.adj(w)) if w in self.live else ad_call("zeros_like", name(w)) for w in self.wrt]
+        back_body = list(adjoint)
+        restored = sorted({n.id for s in adjoint for n in ast.walk(s) if isinstance(n, ast.Name)
+                           and isinstance(n.ctx, ast.Store)} & self.forward_names(forward)
+                          - set(self.adj_names.values()))
+        if restored:
+            back_body.insert(0, ast.Nonlocal(names=restored))
+        back_body.append(ast.Return(value=ast.Tuple(elts=grads, ctx=ast.Load())))
+        backward_name = self.alloc.fresh("backward")
+        back = ast.FunctionDef(name=backward_name, args=ast.arguments(
+            posonlyargs=[], args=[ast.arg(arg=seed)], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+            defaults=[]), body=back_body, decorator_list=[], returns=None)
+        body = forward + [back, ast.Return(value=ast.Tuple(elts=[name(out.id), name(backward_name)],
+                                                          ctx=ast.Load()))]
+        args = ast.arguments(posonlyargs=[], args=[ast.arg(arg=p) for p in params], vararg=None, kwonlyargs=[],
+                             kw_defaults=[], kwarg=None, defaults=[])
+        fdef = ast.FunctionDef(name=self.func_name, args=args, body=body, decorator_list=[], returns=None)
+        if sys.version_info >= (3, 12):
+            fdef.type_params = []
+            back.type_params = []
+        return fdef
+
+    def forward_names(self, forward):
+        return {n.id for s in forward for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} \
+            | set(self.fn.params)
+
     # adjoint sweep
-    def adjoint_block(self, stmts):
+    def adjoint_block(self, stmts, origin=None):
+        """The adjoint of a block; `origin` is the statement heading it (its lines need no second comment)."""
         saved_out, saved_origin = self.out, self.current_origin
-        self.out, self.current_origin = [], None
+        self.out, self.current_origin = [], origin
         for stmt in reversed(stmts):
             self.adjoint_statement(stmt)
         result = self.out
@@ -294,6 +339,10 @@ class Reverse:
                     self.apply_rule(stmt, g)
                 elif kind == "getitem":
                     self.getitem(stmt, g)
+                elif kind == "callee":
+                    self.adjoint_callee(stmt, g)
+            if id(stmt) in self.callee_vjp and self.loop_depth > 0:
+                self.out.append(Marker("restore", name=self.callee_vjp[id(stmt)]))
             if t in self.loop_defined and t not in self.loop_indices and self.loop_depth > 0:
                 if isinstance(stmt.value, ast.Name) and stmt.value.id in self.recoverable and \
                         self.recoverable[stmt.value.id] == t:
@@ -333,10 +382,10 @@ class Reverse:
         for n in self.incoming(stmt.body + stmt.orelse):
             self.ensure(n, origin)
         live, owned = set(self.live), set(self.owned)
-        then = self.adjoint_block(stmt.body)
+        then = self.adjoint_block(stmt.body, origin)
         live_then, owned_then = self.live, self.owned
         self.live, self.owned = set(live), set(owned)
-        other = self.adjoint_block(stmt.orelse)
+        other = self.adjoint_block(stmt.orelse, origin)
         live_else = self.live
         # an adjoint live after one branch must hold a value after the other too
         for n in sorted(live_then - live_else):
@@ -361,7 +410,7 @@ class Reverse:
         needs_count = isinstance(loop, ast.While) or any(isinstance(s, ast.Break) for s in walk_statements(loop.body))
         self.loop_depth += 1
         live_before = set(self.live)
-        body = self.adjoint_block(loop.body)
+        body = self.adjoint_block(loop.body, origin)
         # carried values get a zero adjoint when an iteration did not contribute (the next one adds to it)
         for c in carried:
             if c not in self.live:
@@ -436,6 +485,49 @@ class Reverse:
                       origin)
         else:
             self.emit(assign(b, ad_call("getitem_vjp", g, name(x), _index_value(index))), origin)
+
+    def active_params(self, stmt):
+        return [p for p, v in stmt.ad_bound.items() if operand_names(v) & self.act.varied]
+
+    def adjoint_callee(self, stmt, g):
+        """`y = f(a, b)`: the forward returned f's backward function; call it with by."""
+        active = self.active_params(stmt)
+        if not active:
+            return
+        # an argument whose adjoint has no value yet receives its part directly (`bh, bw2 = vjp_y(by)`)
+        targets, direct = [], set()
+        args = [stmt.ad_bound[p] for p in active]
+        for p, a in zip(active, args):
+            if isinstance(a, ast.Name) and a.id not in self.live and a.id not in self.containers and \
+                    self.act.active(a.id) and sum(isinstance(b, ast.Name) and b.id == a.id for b in args) == 1:
+                targets.append(self.adj(a.id))
+                direct.add(p)
+            else:
+                targets.append(self.alloc.fresh("b" + p))
+        call = ast.Call(func=name(self.callee_vjp[id(stmt)]), args=[g], keywords=[])
+        if len(targets) > 1:
+            self.emit(ast.Assign(targets=[ast.Tuple(elts=[store(t) for t in targets], ctx=ast.Store())], value=call),
+                      stmt.ad_origin)
+        else:
+            self.emit(assign(targets[0], ast.Subscript(value=call, slice=ast.Constant(value=0), ctx=ast.Load())),
+                      stmt.ad_origin)
+        for p, t in zip(active, targets):
+            if p in direct:
+                self.live.add(stmt.ad_bound[p].id)
+                self.owned.discard(stmt.ad_bound[p].id)
+            else:
+                self.contribute(stmt.ad_bound[p], name(t), stmt.ad_origin)
+
+    def forward_call(self, stmt):
+        """The forward of an active call of the user's code: `y, vjp_y = df(a, b)`."""
+        call = stmt.value
+        dname = self.linker(stmt.ad_callee, tuple(self.active_params(stmt)))
+        new = ast.Call(func=name(dname), args=list(stmt.ad_prefix) + list(call.args),
+                       keywords=list(call.keywords) + list(stmt.ad_prefix_keywords))
+        target = ast.Tuple(elts=[store(target_name(stmt)), store(self.callee_vjp[id(stmt)])], ctx=ast.Store())
+        out = ast.Assign(targets=[target], value=new)
+        out.ad_origin = getattr(stmt, "ad_origin", None)
+        return out
 
     def adjoint_append(self, stmt):
         """`lst.append(v)`: v receives the last entry of blst; then the append is undone (lst.pop())."""
@@ -563,6 +655,11 @@ class Reverse:
                 elif depth > 0 and t.id in saved:
                     value = name(t.id)
                     out.append(self.push(ad_call("shape_of", value) if t.id in shape_only else value))
+                if id(s) in self.callee_vjp:
+                    vjp = self.callee_vjp[id(s)]
+                    if depth > 0 and vjp in saved:
+                        out.append(self.push(name(vjp)))
+                    s = self.forward_call(s)
                 out.append(s)
             elif isinstance(s, ast.If):
                 s.body = self.forward_block(s.body, saved, shape_only, depth) or [ast.Pass()]
@@ -608,7 +705,7 @@ def _index_value(index):
     return index
 
 
-def reverse(parsed, fn, activity, wrt, mode, libs, func_name, multi):
-    r = Reverse(parsed, fn, activity, wrt, mode, libs, func_name)
+def reverse(parsed, fn, activity, wrt, mode, libs, func_name, multi, linker=None):
+    r = Reverse(parsed, fn, activity, wrt, mode, libs, func_name, linker)
     r.multi = multi
     return r.run()
