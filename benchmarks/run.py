@@ -408,7 +408,7 @@ def compare(got, ref, rtol=1e-6):
         if not np.allclose(a, b, rtol=rtol):
             err = np.max(np.abs(a - b))
             scale = np.max(np.abs(b))
-            return f"gradient #{i} differs: max abs error {err:.3g} (max |ref| {scale:.3g})"
+            return f"gradient #{i} differs: max abs error {err:.3g} (largest reference entry {scale:.3g})"
     return None
 
 
@@ -438,11 +438,19 @@ def fmt_us(seconds):
 
 
 def version_of(modname):
+    """Installed version of a package, or None when it is not importable."""
     try:
         mod = __import__(modname)
-        return getattr(mod, "__version__", "?")
     except Exception:
         return None
+    v = getattr(mod, "__version__", None)
+    if v is None:
+        try:
+            from importlib.metadata import version
+            v = version(modname)
+        except Exception:
+            v = "?"
+    return v
 
 
 def machine_header():
@@ -481,7 +489,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="few repeats, short samples (smoke test)")
     ap.add_argument("--repeats", type=int, default=None,
-                    help="samples per cell (default 25, or 3 with --quick)")
+                    help="samples per cell (default 41, or 3 with --quick)")
     ap.add_argument("--min-time", type=float, default=None,
                     help="minimum seconds per sample (default 0.02, or 0.01 with --quick)")
     ap.add_argument("--workloads", default=None,
@@ -493,7 +501,7 @@ def main(argv=None):
                     help="print full tracebacks of ad_compiler / peer failures")
     opts = ap.parse_args(argv)
 
-    repeats = opts.repeats if opts.repeats is not None else (3 if opts.quick else 25)
+    repeats = opts.repeats if opts.repeats is not None else (3 if opts.quick else 41)
     min_time = opts.min_time if opts.min_time is not None else (0.01 if opts.quick else 0.02)
     if repeats < 1:
         ap.error("--repeats must be >= 1")
@@ -572,7 +580,8 @@ def main(argv=None):
     print("| workload | method | µs/call | ratio to hand-written |")
     print("| --- | --- | ---: | ---: |")
     for w, label, us, ratio in rows:
-        print(f"| {w} | {label} | {us} | {ratio} |")
+        cells = (c.replace("|", "\\|") for c in (w, label, us, ratio))  # keep the table intact
+        print("| " + " | ".join(cells) + " |")
     print()
     versions = peer_versions()
     if versions:

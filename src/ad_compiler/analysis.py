@@ -9,10 +9,16 @@ operations, given its derivative rule and the rule's parameters bound to the sta
 import ast
 import functools
 import inspect
+import numbers
 import operator
+
+import numpy as np
 
 from . import rules
 from .errors import NoDerivativeError, UnsupportedError
+
+# attributes of arrays with no derivative rule (anything else read from a local is an object's attribute)
+ARRAY_ONLY_ATTRIBUTES = {"imag", "flat", "base", "ctypes", "data"}
 
 BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
           ast.Pow: operator.pow, ast.MatMult: operator.matmul}
@@ -42,6 +48,11 @@ def operand_names(node):
         for e in node.elts:
             out |= operand_names(e)
         return out
+    if isinstance(node, ast.Dict):
+        out = set()
+        for e in node.values:
+            out |= operand_names(e)
+        return out
     return set()
 
 
@@ -49,6 +60,7 @@ class Analyzer:
     def __init__(self, parsed, fn):
         self.parsed = parsed
         self.fn = fn
+        self.known = dict(parsed.known)  # local name -> the object it holds, where known at compile time
 
     def classify(self):
         for stmt in walk_statements(self.fn.body):
@@ -92,13 +104,22 @@ class Analyzer:
                 attr = value.attr
                 if attr in rules.ATTRIBUTES:
                     self.bind(stmt, rules.ATTRIBUTES[attr], [value.value], {})
-                elif attr not in rules.NONDIFF_ATTRIBUTES:
+                elif attr in ARRAY_ONLY_ATTRIBUTES:
                     stmt.ad_kind = "unknown"
                     stmt.ad_inputs = {value.value.id}
                     stmt.ad_what = f"the attribute `.{attr}`"
+                elif attr not in rules.NONDIFF_ATTRIBUTES:
+                    # an attribute of an object (a model's parameters): its adjoint is {attr: g}
+                    stmt.ad_kind = "getattr"
+                    stmt.ad_inputs = {value.value.id}
+                    owner = self.known.get(value.value.id)
+                    if owner is not None:
+                        member = getattr(owner, attr, None)
+                        if member is not None and not isinstance(member, (numbers.Number, np.ndarray)):
+                            self.known[stmt.targets[0].id] = member
         elif isinstance(value, ast.Call):
             self.classify_call(stmt, value)
-        elif isinstance(value, (ast.Tuple, ast.List)):
+        elif isinstance(value, (ast.Tuple, ast.List, ast.Dict)):
             stmt.ad_kind = "container"
             stmt.ad_inputs = operand_names(value)
 
@@ -112,6 +133,12 @@ class Analyzer:
         all_inputs = set()
         for a in list(args) + list(kwargs.values()):
             all_inputs |= operand_names(a)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.known:
+            method = getattr(self.known[func.value.id], func.attr, None)
+            if user_function(method) is not None:  # a method of the user's class, on a known object
+                self.bind_callee(stmt, func, method, args, kwargs)
+                stmt.ad_receiver = self.known[func.value.id]
+                return
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.fn.local_vars:
             name = func.attr
             if name in rules.METHODS:
@@ -138,8 +165,11 @@ class Analyzer:
     def bind_callee(self, stmt, func_node, obj, args, kwargs):
         """A call of the user's own Python code: it is differentiated by compiling the callee too."""
         target, prefix, extra_kw = user_function(obj)
-        # bound receiver / partial arguments are passed through unchanged (and carry no gradient)
+        # partial arguments and global receivers are passed through unchanged (and carry no gradient);
+        # a receiver held in a local variable is an operand like any other
         placeholder = [ast.Constant(value=None)] * len(prefix)
+        if inspect.ismethod(obj) and isinstance(func_node.value, ast.Name) and func_node.value.id in self.fn.local_vars:
+            placeholder = [func_node.value]
         try:
             bound = inspect.signature(target).bind(*placeholder, *args, **{**{k: ast.Constant(value=None)
                                                                                for k in extra_kw}, **kwargs})

@@ -5,6 +5,7 @@
 calling it costs exactly what the generated code costs.
 """
 import ast
+import functools
 import inspect
 import math
 import weakref
@@ -65,9 +66,10 @@ def _libraries(parsed, fn):
     return libs
 
 
-def _derive(f, names, mode, multi, func_name_for):
+def _derive(f, names, mode, multi, func_name_for, known=None):
     """Run the pipeline on `f`: returns (parsed, function AST, source, linker)."""
     parsed = parse_function(f)
+    parsed.known = dict(known or {})
     fn = normalize(parsed)
     activity = analyze(parsed, fn, names)
     func_name = fn.allocator.fresh(func_name_for(fn))
@@ -78,13 +80,19 @@ def _derive(f, names, mode, multi, func_name_for):
     return parsed, func_name, source, linker
 
 
-def _build(f, wrt, mode):
+def _build(f, wrt, mode, receiver=None):
     if not inspect.isfunction(f):
         parse_function(f)  # raises the explanatory error
     params = _params(f)
+    known = {}
+    if receiver is not None:  # a bound method: `self` is known; wrt counts the other parameters
+        known = {params[0]: receiver}
+        items = list(wrt) if isinstance(wrt, (tuple, list)) else [wrt]
+        items = [w + 1 if isinstance(w, int) and not isinstance(w, bool) and w >= 0 else w for w in items]
+        wrt = tuple(items) if isinstance(wrt, (tuple, list)) else items[0]
     names, multi = _wrt_names(params, wrt, f.__name__)
     parsed, func_name, source, linker = _derive(f, names, mode, multi,
-                                               lambda fn: _function_name(fn.name, names, mode))
+                                               lambda fn: _function_name(fn.name, names, mode), known)
     filename = f"<ad_compiler: {func_name} of {parsed.filename}:{parsed.first_line}>"
     g = compile_source(source, func_name, filename, f.__globals__, {**parsed.cells, **linker.cells})
     if mode != "vjp" and f.__defaults__:
@@ -101,8 +109,10 @@ def _build(f, wrt, mode):
 def build_callee(derivative):
     """Compile the derivative of a function called from differentiated code (see callees.py)."""
     f = derivative.func
+    receiver = getattr(derivative, "receiver", None)
+    known = {_params(f)[0]: receiver} if receiver is not None and _params(f) else {}
     parsed, func_name, source, linker = _derive(f, list(derivative.active), "callee", True,
-                                               lambda fn: derivative.name)
+                                               lambda fn: derivative.name, known)
     cells = {**parsed.cells, **linker.cells}
     cells[derivative.name] = derivative.cell  # a recursive call refers to itself
     filename = f"<ad_compiler: {func_name} of {parsed.filename}:{parsed.first_line}>"
@@ -121,6 +131,8 @@ def _params(f):
 
 
 def _get(f, wrt, mode):
+    if inspect.ismethod(f) and inspect.isfunction(f.__func__):
+        return _get_bound(f, wrt, mode)
     key = (tuple(wrt) if isinstance(wrt, list) else wrt, mode)
     try:
         per_function = _cache[f]
@@ -132,6 +144,19 @@ def _get(f, wrt, mode):
     if g is None:
         g = per_function[key] = _build(f, wrt, mode)
     return g
+
+
+def _get_bound(method, wrt, mode):
+    """grad of a bound method `obj.loss`: compiled for this object, called without `self`."""
+    func, obj = method.__func__, method.__self__
+    key = (tuple(wrt) if isinstance(wrt, list) else wrt, mode, id(obj))
+    per_function = _cache.setdefault(func, {})
+    g = per_function.get(key)
+    if g is None:
+        g = per_function[key] = _build(func, wrt, mode, receiver=obj)
+    bound = functools.partial(g, obj)
+    bound.source, bound.primal, bound.wrt = g.source, method, g.wrt
+    return bound
 
 
 def grad(f=None, wrt=0):

@@ -7,6 +7,7 @@ f's adjoint sweep and returns the adjoints of the active parameters. The caller 
 parameters), compiled once and cached; recursion works because a callee's derivative is registered (as an
 empty closure cell) before its own body is compiled.
 """
+import inspect
 import types
 import weakref
 
@@ -32,11 +33,11 @@ class Linker:
         self.cells = {}  # local name -> cell
         self.deps = []
 
-    def __call__(self, func, active):
-        key = (func, active)
+    def __call__(self, func, active, receiver=None):
+        key = (func, active, id(receiver))
         if key in self.by_key:
             return self.by_key[key]
-        derivative = get(func, active)
+        derivative = get(func, active, receiver)
         local = derivative.name
         k = 1
         while local in self.taken:
@@ -49,20 +50,27 @@ class Linker:
         return local
 
 
-def get(func, active):
-    """The derivative of `func` with respect to the parameters `active` (compiling it if needed)."""
+def get(func, active, receiver=None):
+    """The derivative of `func` with respect to the parameters `active` (compiling it if needed).
+
+    For a method called on an object known at compile time (`receiver`), the derivative is specific to
+    that object, so that `self.layer.forward(x)` inside it resolves too."""
     from .api import build_callee
 
     per_func = _cache.setdefault(func, {})
-    if active in per_func:
-        return per_func[active]
+    key = (active, id(receiver)) if receiver is not None else active
+    if key in per_func:
+        return per_func[key]
     sep = "" if all(len(a) == 1 for a in active) else "_"
-    derivative = CalleeDerivative(func, active, f"{func.__name__}_fwd_d{sep.join(active)}")
-    per_func[active] = derivative
+    parts = [p for p in func.__qualname__.split(".") if p != "<locals>"]
+    base = "_".join(parts[-2:]) if receiver is not None or inspect.ismethod(func) else parts[-1]
+    derivative = CalleeDerivative(func, active, f"{base}_fwd_d{sep.join(active)}")
+    derivative.receiver = receiver
+    per_func[key] = derivative
     try:
         build_callee(derivative)
     except BaseException:
-        del per_func[active]
+        del per_func[key]
         raise
     return derivative
 

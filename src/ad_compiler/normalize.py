@@ -27,6 +27,7 @@ Each statement remembers the user statement it came from (`ad_origin`) and the e
 errors should point at; statements inside `with ad.no_grad():` carry `ad_nograd = True`.
 """
 import ast
+import copy
 
 from . import markers
 from .errors import UnsupportedError
@@ -34,15 +35,14 @@ from .naming import NameAllocator, all_names
 
 _NOT_YET = {
     ast.Try: "`try` blocks", ast.Raise: "`raise`", ast.Delete: "`del`",
-    ast.FunctionDef: "nested `def`", ast.AsyncFunctionDef: "nested `async def`", ast.ClassDef: "class definitions",
+    ast.AsyncFunctionDef: "nested `async def`", ast.ClassDef: "class definitions",
     ast.Global: "`global`", ast.Nonlocal: "`nonlocal`", ast.Import: "`import` inside the function",
     ast.ImportFrom: "`import` inside the function",
 }
 _EXPR_NOT_YET = {
-    ast.Lambda: "lambda", ast.ListComp: "list comprehensions", ast.GeneratorExp: "generator expressions",
-    ast.DictComp: "dict comprehensions", ast.SetComp: "set comprehensions",
+    ast.Lambda: "a lambda used as a value", ast.DictComp: "dict comprehensions", ast.SetComp: "set comprehensions",
     ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield from", ast.NamedExpr: "the walrus operator",
-    ast.Starred: "starred expressions", ast.Dict: "dict literals", ast.Set: "set literals",
+    ast.Starred: "starred expressions", ast.Set: "set literals",
 }
 _FORBIDDEN_CALLS = {"exec", "eval", "globals", "locals", "vars", "setattr", "delattr"}
 RETURN = "\0return"  # the pseudo-variable holding the returned value in the version map
@@ -135,6 +135,8 @@ class Normalizer:
         self.version = {p: p for p in self.params}
         self.body = []  # the block statements are emitted into
         self.loops = []
+        self.local_functions = {}  # name -> (arguments, body statements) of nested defs and lambdas
+        self.inlining = []  # local functions being inlined (to refuse recursion)
         self.origin = None
         self.nograd = False
         self.out = None
@@ -388,6 +390,12 @@ class Normalizer:
         loop_stmt.ad_carried = list(loop.carried.values())
         self.emit(loop_stmt, stmt)
 
+    def stmt_FunctionDef(self, stmt):
+        """A nested `def`: remembered, and inlined where it is called (it may read enclosing variables)."""
+        if stmt.decorator_list:
+            self.error("a decorated nested function", stmt)
+        self.local_functions[stmt.name] = (stmt.args, stmt.body, stmt)
+
     def stmt_Pass(self, stmt):
         pass
 
@@ -422,6 +430,11 @@ class Normalizer:
         for t in targets:
             self.check_target(t)
         first = targets[0]
+        if isinstance(stmt.value, ast.Lambda) and len(targets) == 1 and isinstance(first, ast.Name):
+            lam = stmt.value
+            self.local_functions[first.id] = (lam.args, [ast.copy_location(ast.Return(value=lam.body), lam.body)],
+                                              lam)
+            return
         if isinstance(first, ast.Subscript):
             value = self.atom(stmt.value)
             self.store_item(first, value, stmt)
@@ -590,12 +603,102 @@ class Normalizer:
             if target is None:
                 target = self.alloc.temp()
             return self.conditional(self.atom(node.test), node.body, node.orelse, target, node)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in self.local_functions:
+            value = self.inline(node)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Lambda):
+            self.local_functions["<lambda>"] = (node.func.args, [ast.copy_location(ast.Return(value=node.func.body),
+                                                                                    node.func.body)], node.func)
+            value = self.inline(ast.Call(func=ast.Name(id="<lambda>", ctx=ast.Load()), args=node.args,
+                                         keywords=node.keywords))
+        elif isinstance(node, (ast.ListComp, ast.GeneratorExp)):
+            if target is None:
+                target = self.alloc.temp()
+            self.comprehension(node, target)
+            return ast.Name(id=target, ctx=ast.Load())
         else:
             value = self.operation(node)
         if target is None:
             target = self.alloc.temp()
         self.assign(target, value, node)
         return ast.Name(id=target, ctx=ast.Load())
+
+    def inline(self, call):
+        """Inline a call of a nested function or lambda: its parameters and variables get fresh names, its
+        free variables read the enclosing function's current values (Python's late binding)."""
+        fname = call.func.id
+        args, body, node = self.local_functions[fname]
+        if fname in self.inlining:
+            self.error("a recursive nested function", call, hint="define the recursive function at module level")
+        if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
+            self.error("a nested function with *args, **kwargs or keyword-only parameters", call)
+        params = [a.arg for a in args.args]
+        defaults = dict(zip(params[len(params) - len(args.defaults):], args.defaults))
+        values = {}
+        if len(call.args) > len(params):
+            self.error(f"calling `{fname}` with too many arguments", call)
+        for p, a in zip(params, call.args):
+            if isinstance(a, ast.Starred):
+                self.error("`*args` in a call", a)
+            values[p] = self.atom(a)
+        for k in call.keywords:
+            if k.arg not in params or k.arg in values:
+                self.error(f"calling `{fname}` with the keyword `{k.arg}`", call)
+            values[k.arg] = self.atom(k.value)
+        for p in params:
+            if p not in values:
+                if p not in defaults:
+                    self.error(f"calling `{fname}` without its argument `{p}`", call)
+                values[p] = self.atom(defaults[p])
+        local = set(params) | set(_assigned_names(body))
+        renames = {n: self.alloc.fresh(f"{n}") for n in sorted(local)}
+        self.local_names |= set(renames.values())
+        body = [_rename(copy.deepcopy(s), renames) for s in body]
+        saved_version, saved_loops = dict(self.version), self.loops
+        saved_return = self.version.pop(RETURN, None)
+        self.loops = []
+        self.inlining.append(fname)
+        try:
+            for p in params:
+                self.assign(renames[p], values[p], call)
+                self.version[renames[p]] = renames[p]
+            ending = self.block(body)
+            if ending != "return" or RETURN not in self.version:
+                self.error(f"a path through `{fname}` that does not return a value", node)
+            result = self.version[RETURN]
+        finally:
+            self.inlining.pop()
+            self.loops = saved_loops
+        self.version = saved_version
+        if saved_return is not None:
+            self.version[RETURN] = saved_return
+        return ast.Name(id=result, ctx=ast.Load())
+
+    def comprehension(self, node, target):
+        """`[e for x in xs if c]` (or a generator) as a loop appending to the list `target`."""
+        renames = {}
+        for gen in node.generators:
+            if gen.is_async:
+                self.error("async comprehensions", node)
+            for n in ast.walk(gen.target):
+                if isinstance(n, ast.Name):
+                    renames[n.id] = self.alloc.fresh(n.id)
+        self.local_names |= set(renames.values()) | {target}
+        self.assign(target, ast.List(elts=[], ctx=ast.Load()), node)
+        append = ast.Expr(value=ast.Call(func=ast.Attribute(value=ast.Name(id=target, ctx=ast.Load()), attr="append",
+                                                            ctx=ast.Load()), args=[node.elt], keywords=[]))
+        inner = [append]
+        for gen in reversed(node.generators):
+            for cond in reversed(gen.ifs):
+                inner = [ast.If(test=cond, body=inner, orelse=[])]
+            inner = [ast.For(target=gen.target, iter=gen.iter, body=inner, orelse=[])]
+        loop = inner[0]
+        # the first iterable is evaluated in the enclosing scope; everything else sees the renamed variables
+        first_iter = loop.iter
+        loop = _rename(copy.deepcopy(loop), renames)
+        loop.iter = first_iter
+        ast.copy_location(loop, node)
+        ast.fix_missing_locations(loop)
+        self.statement(loop)
 
     def conditional(self, test, then, other, target, node):
         """`target = then if test else other`, as an `if` statement (only the branch taken is evaluated)."""
@@ -633,6 +736,10 @@ class Normalizer:
             return ast.Subscript(value=self.atom(node.value), slice=self.index(node.slice), ctx=ast.Load())
         if isinstance(node, (ast.Tuple, ast.List)):
             return type(node)(elts=[self.literal_item(e) for e in node.elts], ctx=ast.Load())
+        if isinstance(node, ast.Dict):
+            if any(k is None for k in node.keys):
+                self.error("`**` in a dict literal", node)
+            return ast.Dict(keys=[self.atom(k) for k in node.keys], values=[self.atom(v) for v in node.values])
         if isinstance(node, ast.JoinedStr):
             return self.opaque(node)
         self.error(f"the expression `{type(node).__name__}`", node)
@@ -689,6 +796,16 @@ class Normalizer:
         if isinstance(node, (ast.Tuple, ast.List)):
             return type(node)(elts=[self.call_arg(e) for e in node.elts], ctx=ast.Load())
         return self.atom(node)
+
+
+def _rename(node, renames):
+    class R(ast.NodeTransformer):
+        def visit_Name(self, n):
+            if n.id in renames:
+                return ast.copy_location(ast.Name(id=renames[n.id], ctx=n.ctx), n)
+            return n
+
+    return R().visit(node)
 
 
 class _Renamer(ast.NodeTransformer):

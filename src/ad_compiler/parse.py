@@ -25,6 +25,7 @@ class ParsedFunction:
         cells = func.__closure__ or ()
         self.cells = dict(zip(code.co_freevars, cells))
         self.globals = func.__globals__
+        self.known = {}  # parameter name -> the object it is known to be (the `self` of a bound method)
 
     # -- positions -------------------------------------------------------------------------------
     def file_line(self, node):

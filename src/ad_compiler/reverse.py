@@ -136,6 +136,16 @@ class Reverse:
                 expr = name(temp)
             for i, e in targets:
                 self.contribute(e, ast.Subscript(value=expr, slice=ast.Constant(value=i), ctx=ast.Load()), origin)
+        if isinstance(operand, ast.Dict):
+            targets = [(k, v) for k, v in zip(operand.keys, operand.values) if operand_names(v) & self.act.varied]
+            if not targets:
+                return
+            if not isinstance(expr, ast.Name):
+                temp = self.alloc.temp()
+                self.emit(assign(temp, expr), origin)
+                expr = name(temp)
+            for k, v in targets:
+                self.contribute(v, ast.Subscript(value=expr, slice=k, ctx=ast.Load()), origin)
 
     def ensure(self, primal, origin, owned=False):
         """Make the adjoint of `primal` hold a value (zeros if nothing yet), optionally one we own."""
@@ -177,9 +187,19 @@ class Reverse:
                 t, v = s.targets[0].id, s.value
                 if t in out:
                     continue
-                if isinstance(v, (ast.List, ast.Tuple)) or isinstance(v, ast.Name) and v.id in out:
+                if isinstance(v, (ast.List, ast.Tuple, ast.Dict)) or isinstance(v, ast.Name) and v.id in out:
                     out.add(t)
                     changed = True
+        for s in walk_statements(self.fn.body):  # objects: their adjoints are dicts of attribute adjoints
+            if getattr(s, "ad_kind", None) == "getattr":
+                out.add(s.value.value.id)
+        for s in walk_statements(self.fn.body):  # indexed values may be lists or dicts too
+            if isinstance(s, ast.Assign) and isinstance(s.value, ast.Subscript) and isinstance(s.value.value, ast.Name):
+                index = s.value.slice
+                if isinstance(index, ast.Constant) and isinstance(index.value, str):
+                    out.add(s.value.value.id)
+                elif s.value.value.id in self.fn.params:
+                    out.add(s.value.value.id)
         return out
 
     def find_cheap(self, loop):
@@ -341,6 +361,9 @@ class Reverse:
                     self.getitem(stmt, g)
                 elif kind == "callee":
                     self.adjoint_callee(stmt, g)
+                elif kind == "getattr":
+                    attr = ast.Dict(keys=[ast.Constant(value=stmt.value.attr)], values=[g])
+                    self.contribute(stmt.value.value, attr, origin)
             if id(stmt) in self.callee_vjp and self.loop_depth > 0:
                 self.out.append(Marker("restore", name=self.callee_vjp[id(stmt)]))
             if t in self.loop_defined and t not in self.loop_indices and self.loop_depth > 0:
@@ -521,7 +544,7 @@ class Reverse:
     def forward_call(self, stmt):
         """The forward of an active call of the user's code: `y, vjp_y = df(a, b)`."""
         call = stmt.value
-        dname = self.linker(stmt.ad_callee, tuple(self.active_params(stmt)))
+        dname = self.linker(stmt.ad_callee, tuple(self.active_params(stmt)), getattr(stmt, "ad_receiver", None))
         new = ast.Call(func=name(dname), args=list(stmt.ad_prefix) + list(call.args),
                        keywords=list(call.keywords) + list(stmt.ad_prefix_keywords))
         target = ast.Tuple(elts=[store(target_name(stmt)), store(self.callee_vjp[id(stmt)])], ctx=ast.Store())

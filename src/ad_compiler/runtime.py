@@ -123,6 +123,12 @@ def as_grad(b, x):
         return type(x)(as_grad(bi, xi) for bi, xi in zip(b, x))
     if isinstance(x, dict):
         return {k: as_grad(b[k], x[k]) for k in x}
+    if isinstance(b, dict) or _is_object(x):  # an object: gradients of its (array) attributes, as a dict
+        b = b if isinstance(b, dict) else {}
+        full = zeros_like(x)
+        for k, v in b.items():
+            full[k] = as_grad(v, getattr(x, k))
+        return full
     if isinstance(x, ndarray):
         if b.__class__ is ndarray and b.shape == x.shape and b.dtype.kind in "fc" and b.flags.writeable:
             return b
@@ -143,7 +149,15 @@ def zeros_like(x):
         return {k: zeros_like(v) for k, v in x.items()}
     if isinstance(x, np.generic) and x.dtype.kind == "c" or isinstance(x, complex):
         return 0j
+    if _is_object(x):  # a model object: zeros for each array or number attribute, by name
+        return {k: zeros_like(v) for k, v in vars(x).items() if isinstance(v, (ndarray, numbers.Number, list, dict))
+                or _is_object(v)}
     return 0.0
+
+
+def _is_object(x):
+    return hasattr(x, "__dict__") and not isinstance(x, (ndarray, np.generic, numbers.Number, type)) \
+        and not callable(x)
 
 
 def add(a, b):
@@ -151,7 +165,7 @@ def add(a, b):
     if isinstance(a, (list, tuple)):
         return type(a)(add(u, v) for u, v in zip(a, b, strict=True))
     if isinstance(a, dict):
-        return {k: add(a[k], b[k]) for k in a}
+        return {k: add(a[k], b[k]) if k in a and k in b else (a[k] if k in a else b[k]) for k in {**a, **b}}
     return a + b
 
 
@@ -169,6 +183,9 @@ def min_share(a, b):
 def getitem_vjp(g, x, index):
     """Adjoint of `x[index]`: zeros of x's shape with `g` added at `index` (repeated indices add up)."""
     out = zeros_like(x)
+    if isinstance(x, (list, tuple, dict)):
+        out[index] = g
+        return out
     if isinstance(index, tuple) and len(index) == 1:
         index = index[0]
     if _is_basic_index(index):
@@ -180,7 +197,9 @@ def getitem_vjp(g, x, index):
 
 def add_at(b, index, g):
     """In place: add `g` into `b[index]` (repeated indices add up, as in the adjoint of a gather)."""
-    if _is_basic_index(index):
+    if isinstance(b, (list, dict)):
+        b[index] = add(b[index], g)
+    elif _is_basic_index(index):
         b[index] += g
     else:
         np.add.at(b, index, g)
@@ -454,3 +473,12 @@ def pop_item(b, index):
     taken = np_copy(b[index])
     b[index] = 0
     return taken
+
+
+def builtin_extreme_vjp(g, args, ans):
+    """Adjoint of the builtins max(a, b, ...) / min(a, b, ...) or max(iterable): the winners share g."""
+    items = list(args[0]) if len(args) == 1 else list(args)
+    winners = [i for i, v in enumerate(items) if v == ans]
+    share = g / len(winners)
+    grads = [share if i in winners else 0.0 * g for i in range(len(items))]
+    return [grads] if len(args) == 1 else grads

@@ -21,5 +21,10 @@ def sum(iterable, start=0):
     bstart = g
 
 
+@defvjp(builtins.max, builtins.min)
+def extreme(*args):
+    bargs = _ad.builtin_extreme_vjp(g, args, ans)
+
+
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round, builtins.isinstance,
                   builtins.print, builtins.type, builtins.str, builtins.repr, builtins.id, builtins.hash)
