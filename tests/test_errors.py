@@ -65,9 +65,16 @@ def uses_exec(x):
     return x
 
 
-def uses_lambda(x):
-    f = lambda v: v * 2  # noqa: E731
-    return f(x)
+def uses_try(x):
+    try:
+        y = x * 2
+    except ValueError:
+        y = x
+    return y
+
+
+def lambda_as_value(x):
+    return np.sum(np.apply_along_axis(lambda v: v * 2, 0, x))
 
 
 def starred(x, *rest):
@@ -78,7 +85,8 @@ def starred(x, *rest):
     (generator, "yield x"),  # generators are not functions of their inputs
     (uses_global, "global counter"),
     (uses_exec, 'exec("y = 1")'),
-    (uses_lambda, "lambda v: v * 2"),
+    (uses_try, "try:"),
+    (lambda_as_value, "lambda v: v * 2"),
 ])
 def test_unsupported_constructs(func, text):
     with pytest.raises(ad.UnsupportedError) as info:
