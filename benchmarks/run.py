@@ -9,7 +9,9 @@ Usage:
 
 Every cell is the median, over ``--repeats`` samples, of the per-call time of one gradient call
 (forward + backward). Each sample runs the call in an inner loop whose count is chosen so that a
-sample lasts at least ``--min-time`` seconds. All methods run in the same process, in float64, and
+sample lasts at least ``--min-time`` seconds. The samples are taken in ``--rounds`` blocks per
+method, alternating between the methods of a workload, with a short pause before each block so
+that one library's spinning thread pool (OpenBLAS, PyTorch, XLA) does not slow the next one down. All methods run in the same process, in float64, and
 the ratio column divides by the hand-written NumPy gradient of the same workload measured in the
 same run. Before timing, every method's gradient is checked against the hand-written one
 (``np.allclose``, rtol=1e-6); a mismatch prints a WARNING row.
@@ -384,12 +386,45 @@ def calibrate(fn, min_time):
         n = int(min(max(n * min_time * 1.2 / t, 2 * n), 100 * n))
 
 
-def measure(fn, repeats, min_time):
-    """Median per-call time in seconds, and the inner loop count used."""
-    fn()  # warm-up (caches, lazy imports, first-call allocations)
-    n = calibrate(fn, min_time)
-    samples = [_run(fn, n) / n for _ in range(repeats)]
-    return statistics.median(samples), n
+SETTLE_SECONDS = 0.3
+
+
+def measure_in_rounds(fns, repeats, min_time, rounds):
+    """Median per-call time in seconds of each callable, and the inner loop counts used.
+
+    The `repeats` samples of each method are taken in `rounds` blocks, the methods' blocks
+    alternating (A A A, B B B, ..., then A A A, B B B, ... again), so that a slow phase of the
+    machine does not fall on one method only. Before each block the process sleeps
+    SETTLE_SECONDS: NumPy's OpenBLAS, PyTorch and XLA each keep a thread pool whose workers
+    spin-wait for a while after a parallel operation; on a 2-core machine a method timed right
+    after another library's parallel call runs up to 10x slower until those threads go to sleep.
+    A callable that raises while being timed gets (exception, traceback) as its result instead.
+    """
+    counts, samples, results = {}, {}, {}
+    for key, fn in fns.items():
+        try:
+            time.sleep(SETTLE_SECONDS)
+            fn()  # warm-up (caches, lazy imports, first-call allocations)
+            counts[key] = calibrate(fn, min_time)
+            samples[key] = []
+        except Exception as e:
+            results[key] = (e, traceback.format_exc())
+    rounds = max(1, min(rounds, repeats))
+    per_round = [repeats // rounds + (1 if r < repeats % rounds else 0) for r in range(rounds)]
+    for k in per_round:
+        for key in list(samples):
+            fn, n = fns[key], counts[key]
+            try:
+                time.sleep(SETTLE_SECONDS)
+                fn()  # untimed: wakes this method's own thread pool
+                for _ in range(k):
+                    samples[key].append(_run(fn, n) / n)
+            except Exception as e:
+                results[key] = (e, traceback.format_exc())
+                del samples[key]
+    for key, ss in samples.items():
+        results[key] = (statistics.median(ss), counts[key])
+    return results
 
 
 def to_numpy_tuple(g):
@@ -492,6 +527,9 @@ def main(argv=None):
                     help="samples per cell (default 41, or 3 with --quick)")
     ap.add_argument("--min-time", type=float, default=None,
                     help="minimum seconds per sample (default 0.02, or 0.01 with --quick)")
+    ap.add_argument("--rounds", type=int, default=None,
+                    help="blocks the samples of each method are split into, alternating between "
+                    "methods (default 5, or 1 with --quick)")
     ap.add_argument("--workloads", default=None,
                     help="comma-separated subset of poly,net,logreg,rnn")
     ap.add_argument("--methods", default=None,
@@ -505,6 +543,7 @@ def main(argv=None):
     min_time = opts.min_time if opts.min_time is not None else (0.01 if opts.quick else 0.02)
     if repeats < 1:
         ap.error("--repeats must be >= 1")
+    rounds = opts.rounds if opts.rounds is not None else (1 if opts.quick else 5)
 
     workloads = make_workloads()
     if opts.workloads:
@@ -527,7 +566,9 @@ def main(argv=None):
     for line in machine_header():
         print(line)
     print(f"- timing: median of {repeats} samples, each >= {min_time * 1e3:.0f} ms "
-          f"(inner loop count auto-chosen), time.perf_counter, one process")
+          f"(inner loop count auto-chosen), time.perf_counter, one process; samples taken in "
+          f"{max(1, min(rounds, repeats))} round(s) of per-method blocks, "
+          f"{SETTLE_SECONDS:.1f} s pause before each block")
     print(flush=True)
 
     rows = []          # (workload, label, us, ratio) as strings
@@ -541,7 +582,8 @@ def main(argv=None):
             _, nbytes = rnn_grad_hand(*wl.args, return_storage=True)
             notes.append(f"rnn: the hand-written BPTT stores the hidden states for the backward "
                          f"pass: hs.nbytes = {nbytes:,} bytes ({nbytes / 1024:.1f} KiB).")
-        base = None
+        # Build each method and check its gradient; then time them all together.
+        ready = {}       # key -> (label, callable, problem or None)
         for key, label, builder in methods:
             if label in skipped:
                 continue
@@ -552,22 +594,29 @@ def main(argv=None):
                 skipped[label] = str(e)
                 continue
             except Exception as e:  # ad_compiler (or a peer) could not do this workload
-                rows.append((wl.name, label, f"n/a ({short_reason(e)})", ""))
+                ready[key] = (label, None, e)
                 failures.append((wl.name, label, traceback.format_exc()))
                 print(f"  {wl.name:7s} {label:22s} n/a ({short_reason(e)})", file=sys.stderr,
                       flush=True)
                 continue
-            problem = compare(got, ref)
+            ready[key] = (label, fn, compare(got, ref))
+        timed = measure_in_rounds(
+            {k: fn for k, (_, fn, _) in ready.items() if fn is not None}, repeats, min_time,
+            rounds)
+        base = timed.get("hand", (None,))[0]
+        if not isinstance(base, float):
+            base = None
+        for key, (label, fn, problem) in ready.items():
+            if fn is None:
+                rows.append((wl.name, label, f"n/a ({short_reason(problem)})", ""))
+                continue
             if problem is not None:
                 rows.append((wl.name, label, f"WARNING: gradient mismatch, {problem}", ""))
-            try:
-                secs, n = measure(fn, repeats, min_time)
-            except Exception as e:
-                rows.append((wl.name, label, f"n/a (failed while timing: {short_reason(e)})", ""))
-                failures.append((wl.name, label, traceback.format_exc()))
+            secs, n = timed[key]
+            if isinstance(secs, Exception):
+                rows.append((wl.name, label, f"n/a (failed while timing: {short_reason(secs)})", ""))
+                failures.append((wl.name, label, n))
                 continue
-            if key == "hand":
-                base = secs
             ratio = f"{secs / base:.2f}" if base else "?"
             if problem is not None:
                 ratio += " (wrong gradient)"

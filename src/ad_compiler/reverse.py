@@ -254,11 +254,14 @@ class Reverse:
         seed = self.adj(out.id)
         seed_stmt = assign(seed, ad_call("vjp_seed", name(seed), name(out.id)) if self.mode == "vjp"
                            else ad_call("grad_seed", name(out.id)))
+        if self.mode in ("grad", "value_and_grad") and self.statically_scalar(out.id):
+            seed_stmt = assign(seed, ast.Constant(value=1.0))  # a full reduction: no need to check
         if self.mode == "vjp":
             params.append(seed)
         if self.act.active(out.id) or out.id in self.wrt:
             self.live.add(out.id)
         adjoint = self.adjoint_block(fn.body)
+        adjoint = self.use_known_shapes(adjoint)
         saved, shape_only = self.decide(adjoint)
         adjoint = self.resolve_markers(adjoint, saved)
         forward = self.forward_block(fn.body, saved, shape_only, depth=0)
@@ -293,6 +296,56 @@ class Reverse:
         if sys.version_info >= (3, 12):
             fdef.type_params = []
         return fdef
+
+    def statically_scalar(self, out):
+        """Is `out` the result of a full reduction (np.sum(x), x.mean(), ...), hence certainly a scalar?"""
+        for s in self.fn.body:
+            if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id == out:
+                if getattr(s, "ad_kind", None) == "copy":
+                    return self.statically_scalar(s.value.id)
+                rule = getattr(s, "ad_rule", None)
+                if rule is None or not rule.full_reduction:
+                    return False
+                axis = s.ad_bound.get("axis")
+                keep = s.ad_bound.get("keepdims", ast.Constant(value=False))
+                return isinstance(axis, ast.Constant) and axis.value is None and \
+                    isinstance(keep, ast.Constant) and keep.value is False
+        return False
+
+    def use_known_shapes(self, adjoint):
+        """Where the adjoint needs only a value's shape, read it from an earlier value known to have the
+        same shape (the operand of an elementwise function), so the value itself may not be needed."""
+        same = {}
+        for s in self.fn.body:  # top level: values that are never overwritten
+            if not (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)):
+                continue
+            rule = getattr(s, "ad_rule", None)
+            if rule is not None and rule.elementwise:
+                names = [v for v in s.ad_bound.values() if isinstance(v, ast.Name)]
+                others = [v for v in s.ad_bound.values() if not isinstance(v, ast.Name)]
+                if len(names) == 1 and all(isinstance(v, ast.Constant) and isinstance(v.value, (int, float))
+                                           for v in others):
+                    same[s.targets[0].id] = names[0].id
+        if not same:
+            return adjoint
+
+        def root(n):
+            while n in same and same[n] not in self.loop_defined:
+                n = same[n]
+            return n
+
+        class Sub(ast.NodeTransformer):
+            def visit_Call(self, node):
+                self.generic_visit(node)
+                f = node.func
+                if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "_ad":
+                    pos = SHAPE_ONLY.get(f.attr)
+                    if pos is not None and pos < len(node.args) and isinstance(node.args[pos], ast.Name) \
+                            and f.attr != "zeros_like":
+                        node.args[pos] = name(root(node.args[pos].id))
+                return node
+
+        return [Sub().visit(s) if not isinstance(s, Marker) else s for s in adjoint]
 
     def callee_function(self, params, forward, adjoint, out, seed):
         """The derivative of a function called from differentiated code:

@@ -22,8 +22,19 @@ def unbroadcast(g, x):
     adjoint of an array), it is broadcast up instead, so the result always has `x`'s shape.
     """
     if g.__class__ is ndarray:
-        if x.__class__ is ndarray and g.shape == x.shape:
-            return g
+        xc = x.__class__
+        if xc is ndarray or xc is ShapeOf:
+            xs = x.shape
+            if g.shape == xs:
+                return g
+            extra = g.ndim - len(xs)
+            if extra >= 0:
+                if extra:
+                    g = np.add.reduce(g, axis=tuple(range(extra)))
+                axes = tuple(i for i, n in enumerate(xs) if n == 1 and g.shape[i] != 1)
+                if axes:
+                    g = np.add.reduce(g, axis=axes, keepdims=True)
+                return g
     elif x.__class__ is _float or x.__class__ is int:
         return g if g.__class__ is _float else np.sum(g)
     xs = np.shape(x)
@@ -68,7 +79,12 @@ def keep_reduced(g, x, axis=None, keepdims=False):
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Adjoint of a sum over `axis`: spread `g` back over the summed axes (a fresh array of x's shape)."""
-    xs = np.shape(x)
+    if x.__class__ is ndarray:
+        xs = x.shape
+        if axis is None and not keepdims and (g.__class__ is _float or g.__class__ is np.float64):
+            return np.full(xs, g)
+    else:
+        xs = np.shape(x)
     if not xs:
         return g
     if axis is None and not keepdims and np.ndim(g) == 0:
@@ -89,7 +105,7 @@ def count_reduced(x, axis=None):
 # -- gradients at the boundary ----------------------------------------------------------------------
 def grad_seed(out):
     """The seed of `grad`: 1.0 for a scalar output; raises NonScalarOutputError otherwise."""
-    if out.__class__ is _float:
+    if out.__class__ is _float or out.__class__ is np.float64:
         return 1.0
     shape = np.shape(out)
     if shape == () or (int(np.prod(shape)) == 1 and shape):
@@ -234,8 +250,10 @@ def matmul_vjp_b(g, a, b):
         if b.ndim == 1:
             return g * a
         return unbroadcast(np.expand_dims(a, -1) * np.expand_dims(g, -2), b)
-    if b.ndim == 1:
-        return unbroadcast(np.sum(np.swapaxes(a, -1, -2) * np.expand_dims(g, -2), axis=-1), b)
+    if b.ndim == 1:  # g has a's shape without its last axis: contract over all of g's axes
+        if a.ndim == 2:
+            return g @ a
+        return np.tensordot(g, a, axes=(tuple(range(g.ndim)), tuple(range(a.ndim - 1))))
     return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
 
 
@@ -443,12 +461,19 @@ new_tape = list  # the tape of values a loop overwrites (a plain list; benchmark
 class ShapeOf:
     """Stands in for a saved value whose adjoint only needs its shape (and dtype): costs no array memory."""
 
-    __slots__ = ("shape", "dtype", "ndim")
+    __slots__ = ("shape", "dtype")
 
     def __init__(self, x):
-        self.shape = np.shape(x)
-        self.dtype = np.result_type(x) if not isinstance(x, ndarray) else x.dtype
-        self.ndim = len(self.shape)
+        if x.__class__ is ndarray:
+            self.shape = x.shape
+            self.dtype = x.dtype
+        else:
+            self.shape = np.shape(x)
+            self.dtype = np.result_type(x)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
 
 
 def shape_of(x):

@@ -35,8 +35,9 @@ NONDIFF_ATTRIBUTES = set()
 class Rule:
     """A parsed derivative template."""
 
-    def __init__(self, template, elementwise=False, name=None):
+    def __init__(self, template, elementwise=False, name=None, full_reduction=False):
         self.template = template
+        self.full_reduction = full_reduction  # with axis None and keepdims False the result is a scalar
         self.name = name or template.__name__
         self.elementwise = elementwise
         self.signature = inspect.signature(template)
@@ -203,7 +204,7 @@ def _register(table, keys, rule):
         table[key] = rule
 
 
-def defvjp(*functions, elementwise=False):
+def defvjp(*functions, elementwise=False, full_reduction=False):
     """Register a derivative template for one or more functions.
 
     ::
@@ -218,17 +219,17 @@ def defvjp(*functions, elementwise=False):
     """
 
     def decorate(template):
-        _register(FUNCTIONS, functions, Rule(template, elementwise=elementwise))
+        _register(FUNCTIONS, functions, Rule(template, elementwise=elementwise, full_reduction=full_reduction))
         return template
 
     return decorate
 
 
-def defvjp_method(*names, elementwise=False):
+def defvjp_method(*names, elementwise=False, full_reduction=False):
     """Register a template for the method `names` of array values (first parameter: `self`)."""
 
     def decorate(template):
-        _register(METHODS, names, Rule(template, elementwise=elementwise))
+        _register(METHODS, names, Rule(template, elementwise=elementwise, full_reduction=full_reduction))
         return template
 
     return decorate

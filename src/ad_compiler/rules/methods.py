@@ -23,32 +23,32 @@ def real(self):
     bself = np.real(g)
 
 
-@defvjp_method("sum")
+@defvjp_method("sum", full_reduction=True)
 def sum(self, axis=None, dtype=None, out=None, keepdims=False):
     bself = _ad.unreduce(g, self, axis, keepdims)
 
 
-@defvjp_method("mean")
+@defvjp_method("mean", full_reduction=True)
 def mean(self, axis=None, dtype=None, out=None, keepdims=False):
-    bself = _ad.unreduce(g, self, axis, keepdims) / _ad.count_reduced(self, axis)
+    bself = _ad.unreduce(g / _ad.count_reduced(self, axis), self, axis, keepdims)
 
 
-@defvjp_method("prod")
+@defvjp_method("prod", full_reduction=True)
 def prod(self, axis=None, dtype=None, out=None, keepdims=False):
     bself = _ad.prod_vjp(g, self, axis, keepdims)
 
 
-@defvjp_method("max", "min")
+@defvjp_method("max", "min", full_reduction=True)
 def max(self, axis=None, out=None, keepdims=False):
     bself = _ad.reduce_extreme_vjp(g, self, ans, axis, keepdims)
 
 
-@defvjp_method("var")
+@defvjp_method("var", full_reduction=True)
 def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     bself = _ad.var_vjp(g, self, axis, ddof, keepdims)
 
 
-@defvjp_method("std")
+@defvjp_method("std", full_reduction=True)
 def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     bself = _ad.std_vjp(g, self, ans, axis, ddof, keepdims)
 

@@ -43,12 +43,12 @@ def power(x1, x2):
     bx2 = _ad.unbroadcast(g * ans * np.log(x1), x2)
 
 
-@defvjp(operator.neg, np.negative)
+@defvjp(operator.neg, np.negative, elementwise=True)
 def negative(x):
     bx = -g
 
 
-@defvjp(operator.pos, np.positive)
+@defvjp(operator.pos, np.positive, elementwise=True)
 def positive(x):
     bx = g
 
@@ -74,92 +74,92 @@ def outer(a, b):
 # -- elementwise functions ----------------------------------------------------------------------------
 
 
-@defvjp(np.abs, np.absolute, np.fabs)
+@defvjp(np.abs, np.absolute, np.fabs, elementwise=True)
 def absolute(x):
     bx = g * np.sign(x)
 
 
-@defvjp(np.exp)
+@defvjp(np.exp, elementwise=True)
 def exp(x):
     bx = g * ans
 
 
-@defvjp(np.exp2)
+@defvjp(np.exp2, elementwise=True)
 def exp2(x):
     bx = g * ans * np.log(2.0)
 
 
-@defvjp(np.expm1)
+@defvjp(np.expm1, elementwise=True)
 def expm1(x):
     bx = g * (ans + 1.0)
 
 
-@defvjp(np.log)
+@defvjp(np.log, elementwise=True)
 def log(x):
     bx = g / x
 
 
-@defvjp(np.log2)
+@defvjp(np.log2, elementwise=True)
 def log2(x):
     bx = g / (x * np.log(2.0))
 
 
-@defvjp(np.log10)
+@defvjp(np.log10, elementwise=True)
 def log10(x):
     bx = g / (x * np.log(10.0))
 
 
-@defvjp(np.log1p)
+@defvjp(np.log1p, elementwise=True)
 def log1p(x):
     bx = g / (1.0 + x)
 
 
-@defvjp(np.sqrt)
+@defvjp(np.sqrt, elementwise=True)
 def sqrt(x):
     bx = g * 0.5 / ans
 
 
-@defvjp(np.cbrt)
+@defvjp(np.cbrt, elementwise=True)
 def cbrt(x):
     bx = g / (3.0 * ans**2)
 
 
-@defvjp(np.square)
+@defvjp(np.square, elementwise=True)
 def square(x):
     bx = g * 2.0 * x
 
 
-@defvjp(np.reciprocal)
+@defvjp(np.reciprocal, elementwise=True)
 def reciprocal(x):
     bx = -g * ans**2
 
 
-@defvjp(np.sin)
+@defvjp(np.sin, elementwise=True)
 def sin(x):
     bx = g * np.cos(x)
 
 
-@defvjp(np.cos)
+@defvjp(np.cos, elementwise=True)
 def cos(x):
     bx = -g * np.sin(x)
 
 
-@defvjp(np.tan)
+@defvjp(np.tan, elementwise=True)
 def tan(x):
     bx = g * (1.0 + ans**2)
 
 
-@defvjp(np.arcsin)
+@defvjp(np.arcsin, elementwise=True)
 def arcsin(x):
     bx = g / np.sqrt(1.0 - x**2)
 
 
-@defvjp(np.arccos)
+@defvjp(np.arccos, elementwise=True)
 def arccos(x):
     bx = -g / np.sqrt(1.0 - x**2)
 
 
-@defvjp(np.arctan)
+@defvjp(np.arctan, elementwise=True)
 def arctan(x):
     bx = g / (1.0 + x**2)
 
@@ -170,32 +170,32 @@ def arctan2(x1, x2):
     bx2 = _ad.unbroadcast(-g * x1 / (x1**2 + x2**2), x2)
 
 
-@defvjp(np.sinh)
+@defvjp(np.sinh, elementwise=True)
 def sinh(x):
     bx = g * np.cosh(x)
 
 
-@defvjp(np.cosh)
+@defvjp(np.cosh, elementwise=True)
 def cosh(x):
     bx = g * np.sinh(x)
 
 
-@defvjp(np.tanh)
+@defvjp(np.tanh, elementwise=True)
 def tanh(x):
     bx = g * (1.0 - ans**2)
 
 
-@defvjp(np.arcsinh)
+@defvjp(np.arcsinh, elementwise=True)
 def arcsinh(x):
     bx = g / np.sqrt(x**2 + 1.0)
 
 
-@defvjp(np.arccosh)
+@defvjp(np.arccosh, elementwise=True)
 def arccosh(x):
     bx = g / np.sqrt(x**2 - 1.0)
 
 
-@defvjp(np.arctanh)
+@defvjp(np.arctanh, elementwise=True)
 def arctanh(x):
     bx = g / (1.0 - x**2)
 
@@ -239,37 +239,37 @@ def real(val):
 # -- reductions -------------------------------------------------------------------------------------
 
 
-@defvjp(np.sum)
+@defvjp(np.sum, full_reduction=True)
 def sum(a, axis=None, dtype=None, out=None, keepdims=False):
     ba = _ad.unreduce(g, a, axis, keepdims)
 
 
-@defvjp(np.mean)
+@defvjp(np.mean, full_reduction=True)
 def mean(a, axis=None, dtype=None, out=None, keepdims=False):
-    ba = _ad.unreduce(g, a, axis, keepdims) / _ad.count_reduced(a, axis)
+    ba = _ad.unreduce(g / _ad.count_reduced(a, axis), a, axis, keepdims)
 
 
-@defvjp(np.prod)
+@defvjp(np.prod, full_reduction=True)
 def prod(a, axis=None, dtype=None, out=None, keepdims=False):
     ba = _ad.prod_vjp(g, a, axis, keepdims)
 
 
-@defvjp(np.max, np.amax)
+@defvjp(np.max, np.amax, full_reduction=True)
 def max(a, axis=None, out=None, keepdims=False):
     ba = _ad.reduce_extreme_vjp(g, a, ans, axis, keepdims)
 
 
-@defvjp(np.min, np.amin)
+@defvjp(np.min, np.amin, full_reduction=True)
 def min(a, axis=None, out=None, keepdims=False):
     ba = _ad.reduce_extreme_vjp(g, a, ans, axis, keepdims)
 
 
-@defvjp(np.var)
+@defvjp(np.var, full_reduction=True)
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     ba = _ad.var_vjp(g, a, axis, ddof, keepdims)
 
 
-@defvjp(np.std)
+@defvjp(np.std, full_reduction=True)
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     ba = _ad.std_vjp(g, a, ans, axis, ddof, keepdims)
 
