@@ -246,6 +246,7 @@ class Reverse:
         self.loops = []
         self.scan_loops(fn.body)
         self.containers = self.find_containers()
+        self.same_shape = self.find_same_shapes()
         self.carried_names = {c for loop in self.loops for c in getattr(loop, "ad_carried", ())}
         for loop in self.loops:
             self.find_cheap(loop)
@@ -312,20 +313,46 @@ class Reverse:
                     isinstance(keep, ast.Constant) and keep.value is False
         return False
 
-    def use_known_shapes(self, adjoint):
-        """Where the adjoint needs only a value's shape, read it from an earlier value known to have the
-        same shape (the operand of an elementwise function), so the value itself may not be needed."""
+    def find_same_shapes(self):
+        """name -> an earlier name with the same shape, from elementwise operations at the top level
+        (values that are never overwritten): `t = np.exp(x)`, `t = 3 * x`, `t = x * x`, `t = a + b` when a
+        and b already have the same shape."""
         same = {}
-        for s in self.fn.body:  # top level: values that are never overwritten
+
+        def root(n):
+            while n in same:
+                n = same[n]
+            return n
+
+        for s in self.fn.body:
             if not (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)):
+                continue
+            if s.targets[0].id in self.loop_defined:
                 continue
             rule = getattr(s, "ad_rule", None)
             if rule is not None and rule.elementwise:
-                names = [v for v in s.ad_bound.values() if isinstance(v, ast.Name)]
+                names = {root(v.id) for v in s.ad_bound.values() if isinstance(v, ast.Name)}
                 others = [v for v in s.ad_bound.values() if not isinstance(v, ast.Name)]
                 if len(names) == 1 and all(isinstance(v, ast.Constant) and isinstance(v.value, (int, float))
-                                           for v in others):
-                    same[s.targets[0].id] = names[0].id
+                                           for v in others) and not names & self.loop_defined:
+                    same[s.targets[0].id] = names.pop()
+        return same
+
+    def shapes_match(self, a, b):
+        same = self.same_shape
+
+        def root(n):
+            while n in same:
+                n = same[n]
+            return n
+
+        return root(a) == root(b)
+
+    def use_known_shapes(self, adjoint):
+        """Where the adjoint needs only a value's shape, read it from an earlier value known to have the
+        same shape (the operand of an elementwise function), so the value itself may not be needed."""
+        same = self.same_shape
+
         if not same:
             return adjoint
 
@@ -528,7 +555,7 @@ class Reverse:
         if not wanted:
             return
         temps, contributions = rule.instantiate(bound, g, name(stmt.targets[0].id), wanted,
-                                                lambda hint: self.alloc.fresh(hint), self.libs)
+                                                lambda hint: self.alloc.fresh(hint), self.libs, self.shapes_match)
         for t in temps:
             self.emit(t, stmt.ad_origin)
         for p in rule.params:

@@ -78,7 +78,7 @@ class Rule:
                 result[name] = ast.Constant(value=param.default)
         return result
 
-    def instantiate(self, bound, g_expr, ans_expr, wanted, fresh, names):
+    def instantiate(self, bound, g_expr, ans_expr, wanted, fresh, names, same_shape=None):
         """Copy the template with names substituted.
 
         bound: param -> AST expression of the argument; wanted: params whose contribution is needed;
@@ -114,7 +114,7 @@ class Rule:
         for p, e in exprs.items():
             e = subst(e)
             if self.elementwise:
-                e = _elide_unbroadcast(e, p, bound, self.params)
+                e = _elide_unbroadcast(e, p, bound, self.params, same_shape)
             contributions[p] = e
         return out, contributions
 
@@ -181,8 +181,9 @@ def _names(node):
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
-def _elide_unbroadcast(expr, param, bound, params):
-    """`_ad.unbroadcast(E, x)` -> `E` when no other argument can broadcast `x` up (constants or x itself)."""
+def _elide_unbroadcast(expr, param, bound, params, same_shape=None):
+    """`_ad.unbroadcast(E, x)` -> `E` when no other argument can broadcast `x` up (constants, x itself, or
+    values known to have x's shape)."""
     if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "unbroadcast"
             and isinstance(expr.func.value, ast.Name) and expr.func.value.id == "_ad"):
         return expr
@@ -193,7 +194,8 @@ def _elide_unbroadcast(expr, param, bound, params):
         value = bound[other]
         if isinstance(value, ast.Constant) and isinstance(value.value, (int, float, complex)):
             continue
-        if isinstance(mine, ast.Name) and isinstance(value, ast.Name) and value.id == mine.id:
+        if isinstance(mine, ast.Name) and isinstance(value, ast.Name) and (
+                value.id == mine.id or same_shape is not None and same_shape(value.id, mine.id)):
             continue
         return expr
     return expr.args[0]
