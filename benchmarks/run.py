@@ -52,6 +52,23 @@ def net_loss(w1, w2, x, y):
     return np.sum((y_pred - y) ** 2)
 
 
+def linear(x, w):
+    return x @ w
+
+
+def relu(h):
+    return np.maximum(h, 0.0)
+
+
+def squared_error(y_pred, y):
+    return np.sum((y_pred - y) ** 2)
+
+
+def net3_loss(w1, w2, x, y):
+    """The two-layer network written as three helper functions (ad_compiler compiles each callee)."""
+    return squared_error(linear(relu(linear(x, w1)), w2), y)
+
+
 def logreg_loss(w, X, y):
     z = X @ w
     return np.mean(np.log1p(np.exp(-y * z)))
@@ -148,6 +165,9 @@ def make_workloads():
     wls.append(Workload(
         "net", f"two-layer ReLU net, N={N}, D_in={D_in}, H={H}, D_out={D_out}, grad wrt (w1, w2)",
         net_loss, net_grad_hand, (w1, w2, x, y), ("w1", "w2"), (0, 1)))
+    wls.append(Workload(
+        "net3", "the same network written as three helper functions (linear, relu, squared_error)",
+        net3_loss, net_grad_hand, (w1, w2, x, y), ("w1", "w2"), (0, 1)))
 
     N, D = 1000, 100
     X = rng.standard_normal((N, D))
@@ -217,6 +237,37 @@ def build_ad_compiler(wl):
     return lambda: g(*args)
 
 
+def ad_compiler_tape_bytes(wl):
+    """Bytes of array data on the generated gradient's tape at its fullest (the forward sweep's storage)."""
+    ad = import_ad_compiler()
+    wrt = wl.wrt_names if len(wl.wrt_names) > 1 else wl.wrt_names[0]
+    g = ad.grad(wl.loss, wrt=wrt)
+    peak = [0]
+
+    class MeasuredTape(list):
+        def __init__(self):
+            super().__init__()
+            self.nbytes = 0
+
+        def append(self, value):
+            self.nbytes += getattr(value, "nbytes", 0)
+            peak[0] = max(peak[0], self.nbytes)
+            super().append(value)
+
+        def pop(self):
+            value = super().pop()
+            self.nbytes -= getattr(value, "nbytes", 0)
+            return value
+
+    original = ad.runtime.new_tape
+    ad.runtime.new_tape = MeasuredTape
+    try:
+        g(*wl.args)
+    finally:
+        ad.runtime.new_tape = original
+    return peak[0]
+
+
 def _autograd():
     try:
         import autograd
@@ -257,7 +308,7 @@ def make_module_losses(np):  # noqa: N803 - deliberately shadows numpy with auto
             h = np.tanh(xs[t] @ W + h @ U + b)
         return np.sum(h ** 2)
 
-    return {"poly": poly, "net": net, "logreg": logreg, "rnn": rnn}
+    return {"poly": poly, "net": net, "net3": net, "logreg": logreg, "rnn": rnn}
 
 
 def _torch():
@@ -287,7 +338,7 @@ def make_torch_losses(torch):
             h = torch.tanh(xs[t] @ W + h @ U + b)
         return torch.sum(h ** 2)
 
-    return {"poly": poly, "net": net, "logreg": logreg, "rnn": rnn}
+    return {"poly": poly, "net": net, "net3": net, "logreg": logreg, "rnn": rnn}
 
 
 def build_torch(wl):
@@ -531,7 +582,7 @@ def main(argv=None):
                     help="blocks the samples of each method are split into, alternating between "
                     "methods (default 5, or 1 with --quick)")
     ap.add_argument("--workloads", default=None,
-                    help="comma-separated subset of poly,net,logreg,rnn")
+                    help="comma-separated subset of poly,net,net3,logreg,rnn")
     ap.add_argument("--methods", default=None,
                     help="comma-separated subset of " + ",".join(k for k, _, _ in METHODS)
                     + " (hand is always included: it is the baseline)")
@@ -582,6 +633,12 @@ def main(argv=None):
             _, nbytes = rnn_grad_hand(*wl.args, return_storage=True)
             notes.append(f"rnn: the hand-written BPTT stores the hidden states for the backward "
                          f"pass: hs.nbytes = {nbytes:,} bytes ({nbytes / 1024:.1f} KiB).")
+            try:
+                taped = ad_compiler_tape_bytes(wl)
+                notes.append(f"rnn: the ad_compiler gradient's tape holds {taped:,} bytes of arrays "
+                             f"({taped / 1024:.1f} KiB) at its largest.")
+            except Exception as exc:  # noqa: BLE001
+                notes.append(f"rnn: could not measure ad_compiler's tape ({short_reason(exc)})")
         # Build each method and check its gradient; then time them all together.
         ready = {}       # key -> (label, callable, problem or None)
         for key, label, builder in methods:
