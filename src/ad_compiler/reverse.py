@@ -127,25 +127,20 @@ class Reverse:
                 self.accumulate(operand.id, expr, origin)
             return
         if isinstance(operand, (ast.Tuple, ast.List)):
-            targets = [(i, e) for i, e in enumerate(operand.elts) if operand_names(e) & self.act.varied]
-            if not targets:
-                return
-            if not isinstance(expr, ast.Name):
-                temp = self.alloc.temp()
-                self.emit(assign(temp, expr), origin)
-                expr = name(temp)
-            for i, e in targets:
-                self.contribute(e, ast.Subscript(value=expr, slice=ast.Constant(value=i), ctx=ast.Load()), origin)
-        if isinstance(operand, ast.Dict):
-            targets = [(k, v) for k, v in zip(operand.keys, operand.values) if operand_names(v) & self.act.varied]
-            if not targets:
-                return
-            if not isinstance(expr, ast.Name):
-                temp = self.alloc.temp()
-                self.emit(assign(temp, expr), origin)
-                expr = name(temp)
-            for k, v in targets:
-                self.contribute(v, ast.Subscript(value=expr, slice=k, ctx=ast.Load()), origin)
+            items = [(ast.Constant(value=i), e) for i, e in enumerate(operand.elts)]
+        elif isinstance(operand, ast.Dict):
+            items = list(zip(operand.keys, operand.values))
+        else:
+            return
+        targets = [(k, e) for k, e in items if operand_names(e) & self.act.varied]
+        if not targets:
+            return
+        if not isinstance(expr, ast.Name):
+            temp = self.alloc.temp()
+            self.emit(assign(temp, expr), origin)
+            expr = name(temp)
+        for k, e in targets:
+            self.contribute(e, ast.Subscript(value=expr, slice=k, ctx=ast.Load()), origin)
 
     def ensure(self, primal, origin, owned=False):
         """Make the adjoint of `primal` hold a value (zeros if nothing yet), optionally one we own."""
