@@ -19,7 +19,7 @@ class ADError(Exception):
         parts = []
         if self.where is not None:
             parts.append(self.where.describe())
-        parts.append(f"{type(self).__name__}: {self.message}")
+        parts.append(self.message)  # the traceback already names the class
         if self.hint:
             parts.append(f"Hint: {self.hint}")
         return "\n".join(parts)

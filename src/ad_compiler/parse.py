@@ -45,12 +45,24 @@ class ParsedFunction:
         return SourceLocation(self.filename, line, col, end_col, self.line_text(line), self.name)
 
     def statement_text(self, node):
-        """The statement's source on one line (for the comments of the generated code)."""
-        first = self.file_line(node)
-        last = (getattr(node, "end_lineno", None) or node.lineno) + self.first_line - 1
+        """The statement's source on one line, without comments (for the comments of the generated code).
+        For `if`/`for`/`while`, the header only."""
+        first = node.lineno
+        last = getattr(node, "end_lineno", None) or first
+        end_col = getattr(node, "end_col_offset", None)
         if isinstance(node, (ast.If, ast.For, ast.While, ast.With)):
-            last = first  # the header only
-        text = " ".join(self.line_text(i).strip() for i in range(first, last + 1))
+            last = node.body[0].lineno - 1 if node.body and node.body[0].lineno > first else first
+            end_col = None
+        pieces = []
+        for rel in range(first, last + 1):
+            text = self.line_text(rel + self.first_line - 1)
+            start = node.col_offset + self.indent if rel == first else 0
+            stop = end_col + self.indent if rel == last and end_col is not None else len(text)
+            piece = text[start:stop]
+            if end_col is None:
+                piece = _strip_comment(piece)
+            pieces.append(piece.strip())
+        text = " ".join(p for p in pieces if p)
         if len(text) > 72:
             text = text[:69] + "..."
         return text
@@ -107,6 +119,20 @@ def parse_function(func):
     if first_line == 0:  # source from a string/exec: inspect gives line 0
         first_line = 1
     return ParsedFunction(func, tree, filename, first_line, indent, file_lines)
+
+
+def _strip_comment(text):
+    """`x = 1  # note` -> `x = 1` (a '#' inside a string literal is kept)."""
+    import io
+    import tokenize
+
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT:
+                return text[:tok.start[1]].rstrip()
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    return text
 
 
 def _indent_of(line):
