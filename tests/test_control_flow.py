@@ -328,3 +328,34 @@ def test_random_programs_match_finite_differences(tmp_path, source, seed):
     spec.loader.exec_module(module)
     x = np.random.default_rng(seed).uniform(-0.8, 0.8, size=3)
     check_grad(module.f, (x,), wrt=0)
+
+
+# -- return from inside loops ---------------------------------------------------------------------------
+def return_inside_loop(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + x * x
+        if s > 3.0:
+            return s * 2.0
+    return s
+
+
+@pytest.mark.parametrize("x", [0.5, 1.5])
+def test_return_from_inside_a_loop(x):
+    check_grad(return_inside_loop, (x, 5), wrt=0)
+
+
+def return_inside_nested_loops(x):
+    for i in range(3):
+        j = 0
+        while j < 3:
+            x = x * 1.1
+            if x > 2.0:
+                return x * i
+            j += 1
+    return -x
+
+
+@pytest.mark.parametrize("x", [0.5, 1.9, 0.1])
+def test_return_from_inside_nested_loops(x):
+    check_grad(return_inside_nested_loops, (x,), wrt=0)

@@ -48,6 +48,19 @@ _FORBIDDEN_CALLS = {"exec", "eval", "globals", "locals", "vars", "setattr", "del
 RETURN = "\0return"  # the pseudo-variable holding the returned value in the version map
 
 
+RETURNED = "\0returned"  # the pseudo-variable flagging a return from inside a loop
+
+
+def _returns_inside(loop):
+    return any(isinstance(n, ast.Return) for s in loop.body for n in ast.walk(s))
+
+
+class _ReturnCurrent(ast.stmt):
+    """Placeholder: return the value a loop already stored in `out` (after a return inside the loop)."""
+
+    _fields = ()
+
+
 class _EndOfIteration(ast.stmt):
     """Placeholder at the end of a loop body: the loop variables are copied back here."""
 
@@ -185,7 +198,9 @@ class Normalizer:
         for i, stmt in enumerate(stmts):
             if isinstance(stmt, ast.Return):
                 self.at(stmt, self.stmt_Return)
-                return "return"
+                return self.leave_loop_with_return(stmt) if self.loops else "return"
+            if isinstance(stmt, _ReturnCurrent):  # the value was returned inside a loop just left
+                return self.leave_loop_with_return(stmt.node) if self.loops else "return"
             if isinstance(stmt, ast.Continue):
                 if not self.loops:
                     self.error("`continue` outside a loop", stmt)
@@ -200,7 +215,26 @@ class Normalizer:
             if isinstance(stmt, ast.If) and _exits(stmt):
                 return self.at(stmt, lambda s: self.stmt_If(s, stmts[i + 1:]))
             self.statement(stmt)
+            if isinstance(stmt, (ast.For, ast.While)) and _returns_inside(stmt):
+                # `return` inside the loop: it set a flag and broke out; the rest runs only if it did not
+                flag = ast.Name(id=self.version[RETURNED], ctx=ast.Load())
+                done = _ReturnCurrent()
+                done.node = stmt
+                return self.at(stmt, lambda s: self.branch_ending(flag, [done], [], stmts[i + 1:], s))
         return None
+
+    def branch_ending(self, test, body, orelse, rest, node):
+        self.branch(test, body, orelse, rest, node)
+        return self._last_ending
+
+    def leave_loop_with_return(self, node):
+        """A return inside a loop: raise the `returned` flag and leave the loop (its value is in `out`)."""
+        flag = self.alloc.fresh("returned")
+        self.assign(flag, ast.Constant(value=True), node)
+        self.version[RETURNED] = flag
+        self.copy_back(self.loops[-1], node)
+        self.emit(ast.Break(), node)
+        return "break"
 
     def at(self, stmt, action):
         previous = self.origin
@@ -294,11 +328,16 @@ class Normalizer:
     def enter_loop(self, body, node, exclude=()):
         """Give every variable the body assigns a loop name, copied in before the loop."""
         carried = {}
-        for var in _assigned_names(body):
+        names = _assigned_names(body)
+        if any(isinstance(n, ast.Return) for s in body for n in ast.walk(s)):
+            names += [RETURN, RETURNED]  # a return inside: the value and the flag leave the loop
+        for var in names:
             if var in exclude:
                 continue
-            name = self.alloc.fresh(var)
-            if var in self.version:
+            name = self.alloc.fresh({RETURN: "out", RETURNED: "returned"}.get(var, var))
+            if var == RETURNED and var not in self.version:
+                self.assign(name, ast.Constant(value=False), node)
+            elif var in self.version:
                 self.assign(name, ast.Name(id=self.version[var], ctx=ast.Load()), node)
             else:
                 self.assign(name, ast.Constant(value=None), node)
@@ -418,9 +457,6 @@ class Normalizer:
     def stmt_Return(self, stmt):
         if stmt.value is None:
             self.error("`return` without a value", stmt, hint="return the value to differentiate")
-        if self.loops:
-            self.error("`return` inside a loop", stmt,
-                       hint="store the value, `break`, and return after the loop")
         name = self.alloc.fresh("out")
         self.expr(stmt.value, target=name)
         self.version[RETURN] = name
