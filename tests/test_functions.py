@@ -331,3 +331,27 @@ def test_call_without_source_or_rule_names_the_line():
         ad.grad(uses_unknown)
     assert "return np.sum(np.linalg.eigvalsh(np.outer(y, y)))" in str(info.value)
     assert "line" in str(info.value) and "defvjp" in str(info.value)
+
+
+def loss_with_model_argument(model, x, y):
+    return np.mean((model.forward(x)[:, 0] - y) ** 2)
+
+
+def test_methods_of_an_object_passed_as_argument_compile_at_first_call():
+    model = MLP()
+    x, y = A(5, 3), A(5)
+    g = ad.grad(loss_with_model_argument, wrt=(0, 1))
+    grads, gx = g(model, x, y)
+    assert "def MLP_forward_fwd_dself_x(" in g.source
+    np.testing.assert_allclose(gx, numeric_grad(lambda v: loss_with_model_argument(model, v, y), [x], 0),
+                               rtol=1e-5, atol=1e-7)
+
+    def f(w):
+        old = model.l2.w
+        model.l2.w = w
+        try:
+            return loss_with_model_argument(model, x, y)
+        finally:
+            model.l2.w = old
+
+    np.testing.assert_allclose(grads["l2"]["w"], numeric_grad(f, [model.l2.w.copy()], 0), rtol=1e-5, atol=1e-7)

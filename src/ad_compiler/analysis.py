@@ -147,6 +147,8 @@ class Analyzer:
                 stmt.ad_kind = "unknown"
                 stmt.ad_inputs = all_inputs | {func.value.id}
                 stmt.ad_what = f"the method `.{name}()`"
+                if func.value.id in self.fn.params:  # a method of an object passed in: known at call time
+                    stmt.ad_needs_object = func.value.id
             return
         obj = self.resolve(func)
         kind, rule = rules.lookup_function(obj) if obj is not None else (None, None)
@@ -259,13 +261,15 @@ class Analyzer:
             if not isinstance(stmt, ast.Assign) or not act.active(target_name(stmt)):
                 continue
             if stmt.ad_kind == "unknown":
-                raise NoDerivativeError(
+                error = NoDerivativeError(
                     f"no derivative is known for {stmt.ad_what}, and it lies on a path from "
                     f"{_wrt_text(self.fn.wrt)} to the output",
                     where=self.parsed.location(stmt.ad_node),
                     hint="register a derivative with @ad.defvjp(...) (see docs/rules.md), or wrap the "
                          "argument in ad.stop_gradient(...) if no gradient should flow through it",
                 )
+                error.needs_object = getattr(stmt, "ad_needs_object", None)
+                raise error
             if stmt.ad_kind == "rule":
                 rule = stmt.ad_rule
                 for p, v in stmt.ad_bound.items():

@@ -15,7 +15,7 @@ import numpy as np
 from . import callees, rules
 from .analysis import analyze
 from .codegen import compile_source, to_source
-from .errors import ADError
+from .errors import ADError, NoDerivativeError
 from .markers import no_grad, stop_gradient  # noqa: F401  (re-exported)
 from .normalize import normalize
 from .optimize import optimize
@@ -80,13 +80,48 @@ def _derive(f, names, mode, multi, func_name_for, known=None):
     return parsed, func_name, source, linker
 
 
-def _build(f, wrt, mode, receiver=None):
+def _build(f, wrt, mode, receiver=None, known=None, lazy_ok=True):
+    try:
+        return _build_now(f, wrt, mode, receiver, known)
+    except NoDerivativeError as exc:
+        if lazy_ok and receiver is None and not known and getattr(exc, "needs_object", None):
+            return _compile_at_first_call(f, wrt, mode)
+        raise
+
+
+def _compile_at_first_call(f, wrt, mode):
+    """For a function calling methods of objects it receives (`model.forward(x)`), the methods are only
+    known once the objects are: compile at the first call, once per set of argument objects."""
+    params = _params(f)
+    compiled = {}
+
+    def gradient(*args):
+        objects = {p: a for p, a in zip(params, args) if _is_model(a)}
+        key = tuple((p, id(a)) for p, a in objects.items())
+        g = compiled.get(key)
+        if g is None:
+            g = compiled[key] = _build(f, wrt, mode, known=objects, lazy_ok=False)
+            gradient.source = g.source
+        return g(*args)
+
+    gradient.source = "(compiled at the first call, when the objects passed in are known)"
+    gradient.primal = f
+    gradient.wrt = wrt
+    gradient.__name__ = _function_name(f.__name__, [str(w) for w in (wrt if isinstance(wrt, tuple) else (wrt,))], mode)
+    return gradient
+
+
+def _is_model(value):
+    return hasattr(value, "__dict__") and not isinstance(value, (np.ndarray, type)) and not callable(value)
+
+
+def _build_now(f, wrt, mode, receiver=None, known=None):
     if not inspect.isfunction(f):
         parse_function(f)  # raises the explanatory error
     params = _params(f)
-    known = {}
+    known = dict(known or {})
     if receiver is not None:  # a bound method: `self` is known; wrt counts the other parameters
-        known = {params[0]: receiver}
+        known[params[0]] = receiver
         items = list(wrt) if isinstance(wrt, (tuple, list)) else [wrt]
         items = [w + 1 if isinstance(w, int) and not isinstance(w, bool) and w >= 0 else w for w in items]
         wrt = tuple(items) if isinstance(wrt, (tuple, list)) else items[0]

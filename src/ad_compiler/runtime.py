@@ -237,8 +237,8 @@ def matmul_vjp_a(g, a, b):
         if a.ndim == 1:
             return g * b
         return unbroadcast(np.expand_dims(g, -1) * b, a)
-    if a.ndim == 1:
-        return unbroadcast(g @ np.swapaxes(b, -1, -2), a)
+    if a.ndim == 1:  # g has b's batch axes and b's last axis: make it a batch of row vectors
+        return unbroadcast(np.expand_dims(g, -2) @ np.swapaxes(b, -1, -2), a)
     return unbroadcast(g @ np.swapaxes(b, -1, -2), a)
 
 
@@ -399,7 +399,11 @@ def einsum_vjp(g, subscripts, operands):
         lone = [c for c in unique if c not in present]
         subs = [output] + others + lone
         ops = [g] + other_ops + [np.ones(sizes[c]) for c in lone]
-        part = np.einsum(",".join(subs) + "->" + target, *ops)
+        if "..." in target or not any("..." in t for t in subs):
+            part = np.einsum(",".join(subs) + "->" + target, *ops)
+        else:  # einsum keeps broadcast (ellipsis) axes it was not told to sum: sum them here
+            part = np.einsum(",".join(subs) + "->..." + target, *ops)
+            part = np.sum(part, axis=tuple(range(part.ndim - len(target))))
         if target != term:
             out = np.zeros(x.shape, dtype=np.result_type(part, 1.0))
             np.einsum(term + "->" + target, out)[...] = part
