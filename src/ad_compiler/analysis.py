@@ -147,7 +147,8 @@ class Analyzer:
                 stmt.ad_kind = "unknown"
                 stmt.ad_inputs = all_inputs | {func.value.id}
                 stmt.ad_what = f"the method `.{name}()`"
-                if func.value.id in self.fn.params:  # a method of an object passed in: known at call time
+                if func.value.id in self.fn.params and not hasattr(np.ndarray, name):
+                    # a method of an object passed in (not of an array): resolved when it is known
                     stmt.ad_needs_object = func.value.id
             return
         obj = self.resolve(func)
