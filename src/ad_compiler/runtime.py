@@ -146,12 +146,16 @@ def as_grad(b, x):
             full[k] = as_grad(v, getattr(x, k))
         return full
     if isinstance(x, ndarray):
+        if x.dtype.kind != "c" and np.iscomplexobj(b):
+            b = np.real(b)  # a real input's gradient is real (a rule may leave a zero imaginary part)
         if b.__class__ is ndarray and b.shape == x.shape and b.dtype.kind in "fc" and b.flags.writeable:
             return b
-        dtype = np.result_type(b, 1.0) if np.iscomplexobj(b) else np.result_type(np.asarray(b).dtype, 1.0)
+        dtype = np.result_type(np.asarray(b).dtype, 1.0)
         return np.array(np.broadcast_to(b, x.shape), dtype=dtype)
-    if isinstance(x, complex) or np.iscomplexobj(b):
+    if isinstance(x, complex):
         return complex(b)
+    if np.iscomplexobj(b):
+        b = np.real(b)
     return _float(b)
 
 
@@ -209,6 +213,17 @@ def getitem_vjp(g, x, index):
     else:
         np.add.at(out, index, g)
     return out
+
+
+def item_vjp(g, x, args=()):
+    """Adjoint of `x.item(*args)`: `g` at the element read (no args: the only one; one int: a flat index,
+    as numpy reads it; a tuple or several ints: a multi-index)."""
+    if not args:
+        return unreduce(g, x)
+    index = args[0] if len(args) == 1 else args
+    if not isinstance(index, tuple):
+        index = np.unravel_index(index % np.size(x), np.shape(x))
+    return getitem_vjp(g, x, tuple(index))
 
 
 def add_at(b, index, g):

@@ -103,7 +103,7 @@ def copy(self, *args, **kwargs):
 
 @defvjp_method("item")
 def item(self, *args):
-    bself = _ad.unreduce(g, self) if not args else _ad.getitem_vjp(g, self, args)
+    bself = _ad.item_vjp(g, self, args)
 
 
 NONDIFF_ATTRIBUTES.update({"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "flags", "strides"})
