@@ -130,3 +130,16 @@ def test_builtin_function_cannot_be_read():
 def test_error_hierarchy():
     for cls in (ad.UnsupportedError, ad.NoDerivativeError, ad.NonScalarOutputError, ad.SourceUnavailableError):
         assert issubclass(cls, ad.ADError)
+
+
+def aliased_update(x):
+    y = x
+    y[0] = 0.0
+    return np.sum(x * y)
+
+
+def test_in_place_update_of_an_aliased_array_is_refused():
+    with pytest.raises(ad.UnsupportedError) as info:
+        ad.grad(aliased_update)
+    check_message(info.value, aliased_update, "y[0] = 0.0", ad.UnsupportedError)
+    assert "x.copy()" in str(info.value)

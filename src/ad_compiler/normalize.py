@@ -149,6 +149,7 @@ class Normalizer:
         self.body = []  # the block statements are emitted into
         self.loops = []
         self.local_functions = {}  # name -> (arguments, body statements) of nested defs and lambdas
+        self.aliases = {}  # version of a variable assigned another variable's array (`y = x`) -> x
         self.inlining = []  # local functions being inlined (to refuse recursion)
         self.origin = None
         self.nograd = False
@@ -478,6 +479,8 @@ class Normalizer:
             new = self.define(first.id)
             value = self.expr(stmt.value, target=new)
             self.version[first.id] = new
+            if isinstance(stmt.value, ast.Name) and stmt.value.id in self.local_names:
+                self.aliases[new] = stmt.value.id  # `y = x`: one array under two names
         else:
             value = self.unpack(first, stmt.value, stmt)
         for t in targets[1:]:
@@ -526,8 +529,17 @@ class Normalizer:
     def store_item(self, target, value, stmt):
         """`y[index] = value`, an in-place update of the local array y."""
         base = self.load(target.value)
+        self.check_not_alias(base, target)
         index = self.index(target.slice)
         self.emit(ast.Assign(targets=[ast.Subscript(value=base, slice=index, ctx=ast.Store())], value=value), stmt)
+
+    def check_not_alias(self, base, node):
+        if base.id in self.aliases:
+            other = self.aliases[base.id]
+            self.error(f"an in-place update of `{node.value.id}`, which is the same array as `{other}` "
+                       f"(assigned by `{node.value.id} = {other}`)", node,
+                       hint=f"make a copy first: `{node.value.id} = {other}.copy()`; updating one array "
+                            "under two names would give a wrong gradient")
 
     def bind_target(self, t, value, stmt):
         """Assign an already-normalized value to a target (name or nested tuple)."""
@@ -547,6 +559,7 @@ class Normalizer:
         if isinstance(stmt.target, ast.Subscript):
             right = self.atom(stmt.value)
             base = self.load(stmt.target.value)
+            self.check_not_alias(base, stmt.target)
             index = self.index(stmt.target.slice)
             old = self.emit_value(ast.Subscript(value=base, slice=index, ctx=ast.Load()), stmt)
             new = self.emit_value(ast.BinOp(left=old, op=stmt.op, right=right), stmt)

@@ -242,6 +242,8 @@ class Reverse:
         self.scan_loops(fn.body)
         self.containers = self.find_containers()
         self.same_shape = self.find_same_shapes()
+        self.numpy_typed = self.find_numpy_typed()
+        self.shape_tuples = set()
         self.carried_names = {c for loop in self.loops for c in getattr(loop, "ad_carried", ())}
         for loop in self.loops:
             self.find_cheap(loop)
@@ -270,7 +272,8 @@ class Reverse:
                        for c in getattr(loop, "ad_carried", ())}
             first = sorted(x for x in saved if isinstance(x, str) and x not in fn.params and x not in carried)
             for n in first + sorted(self.nested_counters.values()):
-                body.append(assign(n, ast.Constant(value=None)))
+                body.append(assign(n, ast.Attribute(value=name("_ad"), attr="UNSET", ctx=ast.Load())
+                                   if n in self.shape_tuples else ast.Constant(value=None)))
         if self.mode == "callee":
             return self.callee_function(params, body + forward, adjoint, out, seed)
         body += forward + [seed_stmt] + adjoint
@@ -332,6 +335,35 @@ class Reverse:
                                            for v in others) and not names & self.loop_defined:
                     same[s.targets[0].id] = names.pop()
         return same
+
+    def find_numpy_typed(self):
+        """Names certain to hold NumPy values (arrays or NumPy scalars, which have `.shape`): results of
+        NumPy functions, array methods and `@`, and arithmetic with one of them."""
+        from . import rules
+
+        out = set()
+        stmts = [s for s in walk_statements(self.fn.body)
+                 if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)]
+        changed = True
+        while changed:
+            changed = False
+            for s in stmts:
+                t = s.targets[0].id
+                if t in out:
+                    continue
+                v = s.value
+                numpy = False
+                if isinstance(v, ast.BinOp) and isinstance(v.op, ast.MatMult):
+                    numpy = True
+                elif isinstance(v, ast.BinOp) and isinstance(v.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)):
+                    numpy = any(isinstance(o, ast.Name) and o.id in out for o in (v.left, v.right))
+                elif getattr(s, "ad_kind", None) == "rule" and s.ad_rule.template.__module__.endswith(
+                        ("rules.numpy", "rules.methods")) and not isinstance(v, ast.BinOp):
+                    numpy = not (isinstance(v, ast.UnaryOp))
+                if numpy:
+                    out.add(t)
+                    changed = True
+        return out
 
     def shapes_match(self, a, b):
         same = self.same_shape
@@ -656,6 +688,7 @@ class Reverse:
     def decide(self, adjoint):
         reads = {}
         shape_reads = {}
+        unbroadcast_reads = {}
 
         def visit(node, shape_position=False):
             if isinstance(node, Marker):
@@ -675,6 +708,9 @@ class Reverse:
                 pos = None
                 if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "_ad":
                     pos = SHAPE_ONLY.get(f.attr)
+                    if f.attr == "unbroadcast" and len(node.args) > 1 and isinstance(node.args[1], ast.Name):
+                        n = node.args[1].id
+                        unbroadcast_reads[n] = unbroadcast_reads.get(n, 0) + 1
                 if isinstance(f, ast.Attribute) and f.attr == "shape":
                     pos = 0
                 visit(f)
@@ -702,6 +738,8 @@ class Reverse:
             saved.add(n)
             if shape_reads.get(n, 0) == reads[n]:
                 shape_only.add(n)
+                if unbroadcast_reads.get(n, 0) == reads[n] and n in self.numpy_typed:
+                    self.shape_tuples.add(n)  # saved as `n.shape`, a plain tuple
         for s in walk_statements(self.fn.body):  # arrays updated in place: save what the update overwrites
             if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Subscript):
                 y = s.targets[0].value.id
@@ -752,7 +790,11 @@ class Reverse:
                                                                                ctx=ast.Load()))))
                 elif depth > 0 and t.id in saved:
                     value = name(t.id)
-                    out.append(self.push(ad_call("shape_of", value) if t.id in shape_only else value))
+                    if t.id in self.shape_tuples:
+                        value = ast.Attribute(value=value, attr="shape", ctx=ast.Load())
+                    elif t.id in shape_only:
+                        value = ad_call("shape_of", value)
+                    out.append(self.push(value))
                 if id(s) in self.callee_vjp:
                     vjp = self.callee_vjp[id(s)]
                     if depth > 0 and vjp in saved:

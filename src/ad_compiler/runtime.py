@@ -18,13 +18,14 @@ _float = float
 def unbroadcast(g, x):
     """Reduce the adjoint `g` to the shape of `x` by summing the axes broadcasting added.
 
-    Costs one shape comparison when the shapes already match. If `g` is smaller than `x` (a scalar
+    `x` may also be a saved shape (a tuple, or a ShapeOf). Costs one shape comparison when the shapes
+    already match. If `g` is smaller than `x` (a scalar
     adjoint of an array), it is broadcast up instead, so the result always has `x`'s shape.
     """
     if g.__class__ is ndarray:
         xc = x.__class__
-        if xc is ndarray or xc is ShapeOf:
-            xs = x.shape
+        if xc is ndarray or xc is ShapeOf or xc is tuple:
+            xs = x if xc is tuple else x.shape
             if g.shape == xs:
                 return g
             extra = g.ndim - len(xs)
@@ -493,6 +494,18 @@ class ShapeOf:
     @property
     def ndim(self):
         return len(self.shape)
+
+
+class _Unset:
+    """The first value of a variable a loop saves before overwriting it (it has no shape yet)."""
+
+    shape = None
+
+    def __repr__(self):
+        return "_ad.UNSET"
+
+
+UNSET = _Unset()
 
 
 def shape_of(x):
