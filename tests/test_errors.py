@@ -143,3 +143,13 @@ def test_in_place_update_of_an_aliased_array_is_refused():
         ad.grad(aliased_update)
     check_message(info.value, aliased_update, "y[0] = 0.0", ad.UnsupportedError)
     assert "x.copy()" in str(info.value)
+
+
+def arithmetic_on_tuple(a, b):
+    pair = (a, b)
+    return np.sum(np.ones(2) * pair)
+
+
+def test_arithmetic_on_a_tuple_with_gradient_is_refused():
+    with pytest.raises(ad.UnsupportedError, match="np.array"):
+        ad.grad(arithmetic_on_tuple)

@@ -197,6 +197,22 @@ class Reverse:
                     out.add(s.value.value.id)
         return out
 
+    def refuse_arithmetic_on_containers(self):
+        """`arr * (a, b)`: NumPy turns the tuple into an array, but its gradient would have to become a
+        tuple again; ask for an explicit np.array instead of guessing."""
+        from .errors import UnsupportedError
+
+        for s in walk_statements(self.fn.body):
+            rule = getattr(s, "ad_rule", None)
+            if rule is None or not rule.elementwise or not self.act.active(target_name(s)):
+                continue
+            for v in s.ad_bound.values():
+                if isinstance(v, (ast.Tuple, ast.List)) or isinstance(v, ast.Name) and v.id in self.containers \
+                        and self.act.active(v.id):
+                    raise UnsupportedError("arithmetic on a list or tuple that carries a gradient",
+                                           where=self.parsed.location(s.ad_node),
+                                           hint="convert it first: np.array([a, b]) or np.stack([a, b])")
+
     def find_cheap(self, loop):
         """Recoverable end-of-iteration values and recomputable reads of loop-invariant arrays."""
         body = loop.body
@@ -241,6 +257,7 @@ class Reverse:
         self.loops = []
         self.scan_loops(fn.body)
         self.containers = self.find_containers()
+        self.refuse_arithmetic_on_containers()
         self.same_shape = self.find_same_shapes()
         self.numpy_typed = self.find_numpy_typed()
         self.shape_tuples = set()
