@@ -185,6 +185,7 @@ class Reverse:
                 if isinstance(v, (ast.List, ast.Tuple, ast.Dict)) or isinstance(v, ast.Name) and v.id in out:
                     out.add(t)
                     changed = True
+        self.literal_containers = set(out)
         for s in walk_statements(self.fn.body):  # objects: their adjoints are dicts of attribute adjoints
             if getattr(s, "ad_kind", None) == "getattr":
                 out.add(s.value.value.id)
@@ -207,8 +208,8 @@ class Reverse:
             if rule is None or not rule.elementwise or not self.act.active(target_name(s)):
                 continue
             for v in s.ad_bound.values():
-                if isinstance(v, (ast.Tuple, ast.List)) or isinstance(v, ast.Name) and v.id in self.containers \
-                        and self.act.active(v.id):
+                if isinstance(v, (ast.Tuple, ast.List)) or isinstance(v, ast.Name) \
+                        and v.id in self.literal_containers and self.act.active(v.id):
                     raise UnsupportedError("arithmetic on a list or tuple that carries a gradient",
                                            where=self.parsed.location(s.ad_node),
                                            hint="convert it first: np.array([a, b]) or np.stack([a, b])")
