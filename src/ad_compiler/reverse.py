@@ -21,7 +21,7 @@ import sys
 from .analysis import defines, operand_names, target_name, walk_statements
 
 MODES = ("grad", "value_and_grad", "vjp")
-SHAPE_ONLY = {"unbroadcast": 1, "unreduce": 1, "zeros_like": 0, "count_reduced": 0}
+SHAPE_ONLY = {"unbroadcast": 1, "unreduce": 1, "unreduce_mean": 1, "zeros_like": 0, "count_reduced": 0}
 
 
 class Comment:

@@ -94,6 +94,13 @@ def unreduce(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, xs).copy()
 
 
+def unreduce_mean(g, x, axis=None, keepdims=False):
+    """Adjoint of a mean over `axis`: g / N spread back over the averaged axes (a fresh array)."""
+    if x.__class__ is ndarray and axis is None and not keepdims and (g.__class__ is _float or g.__class__ is np.float64):
+        return np.full(x.shape, g / x.size)
+    return unreduce(g / count_reduced(x, axis), x, axis, keepdims)
+
+
 def count_reduced(x, axis=None):
     """How many elements of `x` each output of a reduction over `axis` combines."""
     shape = np.shape(x)
@@ -146,6 +153,9 @@ def as_grad(b, x):
         for k, v in b.items():
             full[k] = as_grad(v, getattr(x, k))
         return full
+    if x.__class__ is ndarray:
+        if b.__class__ is ndarray and b.shape == x.shape and b.dtype.kind == "f" and b.flags.writeable:
+            return b
     if isinstance(x, ndarray):
         if x.dtype.kind != "c" and np.iscomplexobj(b):
             b = np.real(b)  # a real input's gradient is real (a rule may leave a zero imaginary part)

@@ -30,7 +30,7 @@ def sum(self, axis=None, dtype=None, out=None, keepdims=False):
 
 @defvjp_method("mean", full_reduction=True)
 def mean(self, axis=None, dtype=None, out=None, keepdims=False):
-    bself = _ad.unreduce(g / _ad.count_reduced(self, axis), self, axis, keepdims)
+    bself = _ad.unreduce_mean(g, self, axis, keepdims)
 
 
 @defvjp_method("prod", full_reduction=True)

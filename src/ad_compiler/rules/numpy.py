@@ -246,7 +246,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False):
 
 @defvjp(np.mean, full_reduction=True)
 def mean(a, axis=None, dtype=None, out=None, keepdims=False):
-    ba = _ad.unreduce(g / _ad.count_reduced(a, axis), a, axis, keepdims)
+    ba = _ad.unreduce_mean(g, a, axis, keepdims)
 
 
 @defvjp(np.prod, full_reduction=True)
