@@ -111,10 +111,6 @@ class NormalFunction:
         self.local_names = local_names
 
 
-def is_atom(node):
-    return isinstance(node, (ast.Name, ast.Constant)) or _is_global_chain(node, None)
-
-
 def _is_global_chain(node, local_names):
     while isinstance(node, ast.Attribute):
         node = node.value
@@ -775,8 +771,6 @@ class Normalizer:
         if isinstance(node, ast.Compare):
             return ast.Compare(left=self.atom(node.left), ops=node.ops,
                                comparators=[self.atom(c) for c in node.comparators])
-        if isinstance(node, ast.BoolOp):
-            return self.opaque(node)
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.Attribute):
@@ -803,9 +797,7 @@ class Normalizer:
         for sub in ast.walk(node):
             if type(sub) in _EXPR_NOT_YET:
                 self.error(_EXPR_NOT_YET[type(sub)], sub)
-        renamer = _Renamer(self)
-        import copy as _copy
-        return renamer.visit(_copy.deepcopy(node))
+        return _Renamer(self).visit(copy.deepcopy(node))
 
     def index(self, node):
         if isinstance(node, ast.Tuple):

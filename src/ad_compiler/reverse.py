@@ -20,7 +20,6 @@ import sys
 
 from .analysis import defines, operand_names, target_name, walk_statements
 
-MODES = ("grad", "value_and_grad", "vjp")
 SHAPE_ONLY = {"unbroadcast": 1, "unreduce": 1, "unreduce_mean": 1, "zeros_like": 0, "count_reduced": 0}
 
 
@@ -765,7 +764,6 @@ class Reverse:
                     saved.add(("item", id(s)))
         if saved:
             self.tape_name()
-        self.saved_recoverable = {n for n in self.recoverable if n in reads}
         return saved, shape_only
 
     def resolve_markers(self, stmts, saved):
