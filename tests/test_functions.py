@@ -355,3 +355,22 @@ def test_methods_of_an_object_passed_as_argument_compile_at_first_call():
             model.l2.w = old
 
     np.testing.assert_allclose(grads["l2"]["w"], numeric_grad(f, [model.l2.w.copy()], 0), rtol=1e-5, atol=1e-7)
+
+
+def returns_pair(x):
+    return np.sin(x), x * 2.0
+
+
+def returns_mapping(x):
+    return {"a": x * 3.0, "b": np.sum(x * x)}
+
+
+def test_vjp_of_functions_returning_tuples_and_dicts():
+    x = A(3)
+    seeds = (A(3), A(3))
+    got = ad.vjp(returns_pair)(x, seeds)
+    np.testing.assert_allclose(got, np.cos(x) * seeds[0] + 2.0 * seeds[1])
+    got = ad.vjp(returns_mapping)(x, {"a": seeds[0], "b": 0.5})
+    np.testing.assert_allclose(got, 3.0 * seeds[0] + 0.5 * 2 * x)
+    with pytest.raises(ad.ADError, match="same keys"):
+        ad.vjp(returns_mapping)(x, {"a": seeds[0]})

@@ -127,15 +127,27 @@ def grad_seed(out):
 
 
 def vjp_seed(seed, out):
-    """Check a `vjp` seed against the output and copy it, so that gradients never alias the caller's seed."""
+    """Check a `vjp` seed against the output and copy it, so that gradients never alias the caller's seed.
+    For a tuple, list or dict output the seed has the same structure (checked entry by entry)."""
     if seed.__class__ is _float:
         return seed
+    if isinstance(out, (tuple, list)):
+        if not isinstance(seed, (tuple, list)) or len(seed) != len(out):
+            raise NonScalarOutputError(f"the output is a {type(out).__name__} of {len(out)} values; "
+                                       "the seed must be a tuple or list of as many",
+                                       hint="pass one seed per output value")
+        return [vjp_seed(s, o) for s, o in zip(seed, out)]
+    if isinstance(out, dict):
+        if not isinstance(seed, dict) or set(seed) != set(out):
+            raise NonScalarOutputError("the output is a dict; the seed must be a dict with the same keys",
+                                       hint=f"keys: {sorted(out)}")
+        return {k: vjp_seed(seed[k], out[k]) for k in out}
     if np.shape(seed) != np.shape(out):
         raise NonScalarOutputError(
             f"the seed has shape {np.shape(seed)} but the output has shape {np.shape(out)}",
             hint="pass a seed of exactly the output's shape",
         )
-    return np.array(seed, dtype=np.result_type(seed, 1.0))
+    return np.array(seed, dtype=np.result_type(np.asarray(seed).dtype, 1.0))
 
 
 def as_grad(b, x):
