@@ -107,3 +107,20 @@ def collide(x, bx):
     t1 = x * bx
     out = t1 + x
     return out
+
+
+def test_deterministic_across_processes_and_hash_seeds():
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.path.insert(0, 'tests')\n"
+        "import ad_compiler as ad, test_control_flow as c, test_functions as f\n"
+        "print(ad.grad(c.rnn, wrt=(0, 1, 2)).source + ad.grad(f.two_layer, wrt=(0, 1)).source"
+        " + ad.grad(c.break_and_continue).source)\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    outs = {subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(outs) == 1
