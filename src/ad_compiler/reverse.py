@@ -18,9 +18,10 @@ loop-invariant arrays (`xs[t]`) are recomputed instead of saved.
 import ast
 import sys
 
+from . import shapes
 from .analysis import defines, operand_names, target_name, walk_statements
+from .shapes import SHAPE_ONLY
 
-SHAPE_ONLY = {"unbroadcast": 1, "unreduce": 1, "unreduce_mean": 1, "zeros_like": 0, "count_reduced": 0}
 
 
 class Comment:
@@ -258,8 +259,8 @@ class Reverse:
         self.scan_loops(fn.body)
         self.containers = self.find_containers()
         self.refuse_arithmetic_on_containers()
-        self.same_shape = self.find_same_shapes()
-        self.numpy_typed = self.find_numpy_typed()
+        self.same_shape = shapes.same_shapes(self.fn, self.loop_defined)
+        self.numpy_typed = shapes.numpy_typed(self.fn)
         self.shape_tuples = set()
         self.carried_names = {c for loop in self.loops for c in getattr(loop, "ad_carried", ())}
         for loop in self.loops:
@@ -269,14 +270,14 @@ class Reverse:
         seed = self.adj(out.id)
         seed_stmt = assign(seed, ad_call("vjp_seed", name(seed), name(out.id)) if self.mode == "vjp"
                            else ad_call("grad_seed", name(out.id)))
-        if self.mode in ("grad", "value_and_grad") and self.statically_scalar(out.id):
+        if self.mode in ("grad", "value_and_grad") and shapes.statically_scalar(self.fn, out.id):
             seed_stmt = assign(seed, ast.Constant(value=1.0))  # a full reduction: no need to check
         if self.mode == "vjp":
             params.append(seed)
         if self.act.active(out.id) or out.id in self.wrt:
             self.live.add(out.id)
         adjoint = self.adjoint_block(fn.body)
-        adjoint = self.use_known_shapes(adjoint)
+        adjoint = shapes.redirect_shape_reads(adjoint, self.same_shape, self.loop_defined, Marker)
         saved, shape_only = self.decide(adjoint)
         adjoint = self.resolve_markers(adjoint, saved)
         forward = self.forward_block(fn.body, saved, shape_only, depth=0)
@@ -312,111 +313,6 @@ class Reverse:
         if sys.version_info >= (3, 12):
             fdef.type_params = []
         return fdef
-
-    def statically_scalar(self, out):
-        """Is `out` the result of a full reduction (np.sum(x), x.mean(), ...), hence certainly a scalar?"""
-        for s in self.fn.body:
-            if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name) and s.targets[0].id == out:
-                if getattr(s, "ad_kind", None) == "copy":
-                    return self.statically_scalar(s.value.id)
-                rule = getattr(s, "ad_rule", None)
-                if rule is None or not rule.full_reduction:
-                    return False
-                axis = s.ad_bound.get("axis")
-                keep = s.ad_bound.get("keepdims", ast.Constant(value=False))
-                return isinstance(axis, ast.Constant) and axis.value is None and \
-                    isinstance(keep, ast.Constant) and keep.value is False
-        return False
-
-    def find_same_shapes(self):
-        """name -> an earlier name with the same shape, from elementwise operations at the top level
-        (values that are never overwritten): `t = np.exp(x)`, `t = 3 * x`, `t = x * x`, `t = a + b` when a
-        and b already have the same shape."""
-        same = {}
-
-        def root(n):
-            while n in same:
-                n = same[n]
-            return n
-
-        for s in self.fn.body:
-            if not (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)):
-                continue
-            if s.targets[0].id in self.loop_defined:
-                continue
-            rule = getattr(s, "ad_rule", None)
-            if rule is not None and rule.elementwise:
-                names = {root(v.id) for v in s.ad_bound.values() if isinstance(v, ast.Name)}
-                others = [v for v in s.ad_bound.values() if not isinstance(v, ast.Name)]
-                if len(names) == 1 and all(isinstance(v, ast.Constant) and isinstance(v.value, (int, float))
-                                           for v in others) and not names & self.loop_defined:
-                    same[s.targets[0].id] = names.pop()
-        return same
-
-    def find_numpy_typed(self):
-        """Names certain to hold NumPy values (arrays or NumPy scalars, which have `.shape`): results of
-        NumPy functions, array methods and `@`, and arithmetic with one of them."""
-        from . import rules
-
-        out = set()
-        stmts = [s for s in walk_statements(self.fn.body)
-                 if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)]
-        changed = True
-        while changed:
-            changed = False
-            for s in stmts:
-                t = s.targets[0].id
-                if t in out:
-                    continue
-                v = s.value
-                numpy = False
-                if isinstance(v, ast.BinOp) and isinstance(v.op, ast.MatMult):
-                    numpy = True
-                elif isinstance(v, ast.BinOp) and isinstance(v.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)):
-                    numpy = any(isinstance(o, ast.Name) and o.id in out for o in (v.left, v.right))
-                elif getattr(s, "ad_kind", None) == "rule" and s.ad_rule.template.__module__.endswith(
-                        ("rules.numpy", "rules.methods")) and not isinstance(v, ast.BinOp):
-                    numpy = not (isinstance(v, ast.UnaryOp))
-                if numpy:
-                    out.add(t)
-                    changed = True
-        return out
-
-    def shapes_match(self, a, b):
-        same = self.same_shape
-
-        def root(n):
-            while n in same:
-                n = same[n]
-            return n
-
-        return root(a) == root(b)
-
-    def use_known_shapes(self, adjoint):
-        """Where the adjoint needs only a value's shape, read it from an earlier value known to have the
-        same shape (the operand of an elementwise function), so the value itself may not be needed."""
-        same = self.same_shape
-
-        if not same:
-            return adjoint
-
-        def root(n):
-            while n in same and same[n] not in self.loop_defined:
-                n = same[n]
-            return n
-
-        class Sub(ast.NodeTransformer):
-            def visit_Call(self, node):
-                self.generic_visit(node)
-                f = node.func
-                if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "_ad":
-                    pos = SHAPE_ONLY.get(f.attr)
-                    if pos is not None and pos < len(node.args) and isinstance(node.args[pos], ast.Name) \
-                            and f.attr != "zeros_like":
-                        node.args[pos] = name(root(node.args[pos].id))
-                return node
-
-        return [Sub().visit(s) if not isinstance(s, Marker) else s for s in adjoint]
 
     def callee_function(self, params, forward, adjoint, out, seed):
         """The derivative of a function called from differentiated code:
@@ -599,7 +495,8 @@ class Reverse:
         if not wanted:
             return
         temps, contributions = rule.instantiate(bound, g, name(stmt.targets[0].id), wanted,
-                                                lambda hint: self.alloc.fresh(hint), self.libs, self.shapes_match)
+                                                lambda hint: self.alloc.fresh(hint), self.libs,
+                                                lambda a, b: shapes.match(self.same_shape, a, b))
         for t in temps:
             self.emit(t, stmt.ad_origin)
         for p in rule.params:
