@@ -422,8 +422,7 @@ class Reverse:
         if not self.has_adjoint(stmt.body + stmt.orelse):
             return
         origin = getattr(stmt, "ad_origin", None)
-        for n in self.incoming(stmt.body + stmt.orelse):
-            self.ensure(n, origin)
+        # an adjoint that gets its first value in only one branch gets zeros in the other (below)
         live, owned = set(self.live), set(self.owned)
         then = self.adjoint_block(stmt.body, origin)
         live_then, owned_then = self.live, self.owned
