@@ -285,40 +285,56 @@ def test_adjoint_of_a_loop_is_a_loop_with_comments():
 
 
 # -- random programs ------------------------------------------------------------------------------------------
-ATOMS = ["np.sin(s)", "s * x", "np.tanh(s) + x", "s * s * 0.1", "x * 0.5", "np.cos(x) * s"]
+EXPRS = ["np.sin(s)", "s * x", "np.tanh(s) + y", "s * s * 0.1", "x * 0.5 + y[0]", "np.cos(y) * s",
+         "s[::-1] * 0.7", "np.maximum(s, y)"]
 
 
-def _statement(draw, depth):
-    kind = draw(st.sampled_from(["assign", "aug", "if", "for", "while"] if depth < 2 else ["assign", "aug"]))
+def _statement(draw, depth, in_loop):
+    """One random statement (lines of source) from the constructs this issue covers."""
+    kinds = ["assign", "aug", "item", "itemaug", "append"] + (["if", "for", "while"] if depth < 2 else []) \
+        + (["break", "continue"] if in_loop else [])
+    kind = draw(st.sampled_from(kinds))
     if kind == "assign":
-        return [f"s = {draw(st.sampled_from(ATOMS))}"]
+        return [f"s = {draw(st.sampled_from(EXPRS))}"]
     if kind == "aug":
-        op = draw(st.sampled_from(["+=", "-=", "*="]))
-        return [f"s {op} {draw(st.sampled_from(['x', '0.5', 'np.sin(x)']))}"]
-    body = [line for _ in range(draw(st.integers(1, 2))) for line in _statement(draw, depth + 1)]
+        return [f"s {draw(st.sampled_from(['+=', '-=', '*=']))} {draw(st.sampled_from(['x', '0.5', 'np.sin(y)']))}"]
+    index = draw(st.sampled_from(["0", "1", "-1", "i % 3" if in_loop else "2", "1:3"]))
+    if kind == "item":
+        value = draw(st.sampled_from(["s[0] * x[1]", "np.sum(s) * 0.1", "0.0", "y[2] * s[1]"]))
+        return [f"y[{index}] = {value}"]
+    if kind == "itemaug":
+        op = draw(st.sampled_from(["+=", "*="]))
+        return [f"y[{index}] {op} {draw(st.sampled_from(['s[2]', '0.5', 'x[0] * x[1]']))}"]
+    if kind == "append":
+        return ["acc.append(np.sum(s * y))"]
+    if kind == "break":
+        return ["if np.sum(s) > 1.5:", "    break"]
+    if kind == "continue":
+        return ["if np.sum(y) < -1.0:", "    continue"]
+    inner = in_loop or kind in ("for", "while")
+    body = [line for _ in range(draw(st.integers(1, 3))) for line in _statement(draw, depth + 1, inner)]
     if kind == "if":
-        other = [line for line in _statement(draw, depth + 1)]
-        return [f"if np.sum(s) > {draw(st.sampled_from(['0.0', '0.3', '-0.3']))}:"] + ["    " + b for b in body] \
+        other = _statement(draw, depth + 1, in_loop)
+        return [f"if np.sum(s) > {draw(st.sampled_from(['0.0', '0.3']))}:"] + ["    " + b for b in body] \
             + ["else:"] + ["    " + b for b in other]
     if kind == "for":
-        n = draw(st.integers(0, 3))
-        extra = ["    if np.sum(s) > 2.0:", "        break"] if draw(st.booleans()) else []
-        return [f"for i in range({n}):"] + ["    " + b for b in body] + extra
+        return [f"for i in range({draw(st.integers(0, 3))}):"] + ["    " + b for b in body]
     k = f"k{depth}"
     return [f"{k} = 0", f"while {k} < {draw(st.integers(0, 3))}:", f"    {k} += 1"] + ["    " + b for b in body]
 
 
 @st.composite
 def programs(draw):
-    lines = [line for _ in range(draw(st.integers(1, 3))) for line in _statement(draw, 0)]
-    return "def f(x):\n    s = x * 1.0\n" + "".join("    " + line + "\n" for line in lines) + \
-        "    return np.sum(s * s)\n"
+    lines = [line for _ in range(draw(st.integers(1, 4))) for line in _statement(draw, 0, False)]
+    return ("def f(x):\n    s = x * 1.0\n    y = x.copy()\n    acc = []\n    i = 0\n"
+            + "".join("    " + line + "\n" for line in lines)
+            + "    return np.sum(s * s) + np.sum(y * y) + sum(acc)\n")
 
 
 _counter = itertools.count()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(programs(), st.integers(0, 2**16))
 def test_random_programs_match_finite_differences(tmp_path, source, seed):
     path = tmp_path / f"random_program_{next(_counter)}.py"

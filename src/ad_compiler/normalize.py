@@ -363,11 +363,16 @@ class Normalizer:
         func = self.resolve(it.func) if isinstance(it, ast.Call) else None
         if func is range and isinstance(stmt.target, ast.Name) and not it.keywords:
             args = [self.atom(a) for a in it.args]
-            loop = self.enter_loop(stmt.body, stmt, exclude={stmt.target.id})
+            # the user's variable is carried like any other: after a loop that did not run it keeps
+            # its earlier value, as in Python
             index = self.alloc.fresh(stmt.target.id)
-            self.version[stmt.target.id] = index
-            block = self.loop_body(loop, stmt.body, stmt)
-            self.version[stmt.target.id] = index
+            loop = self.enter_loop(stmt.body + [ast.Assign(targets=[stmt.target], value=ast.Constant(0))], stmt)
+            target = stmt.target
+
+            def bind_index():
+                self.bind_target(target, ast.Name(id=index, ctx=ast.Load()), stmt)
+
+            block = self.loop_body(loop, stmt.body, stmt, prefix=bind_index)
             iterable = ast.Call(func=ast.Name(id="range", ctx=ast.Load()), args=args, keywords=[])
         else:
             enum = func is enumerate and len(it.args) == 1 and not it.keywords

@@ -235,6 +235,7 @@ class Reverse:
                 break
         for s in tail:
             self.recoverable.setdefault(s.value.id, s.targets[0].id)
+        cheap = {index}  # values the adjoint loop can recompute: the index, and what follows from it
         for s in body:
             if not (isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)):
                 continue
@@ -244,8 +245,9 @@ class Reverse:
             if isinstance(v, ast.Name) or isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name) or \
                     isinstance(v, ast.Attribute) and isinstance(v.value, ast.Name) and v.attr in ("T", "shape"):
                 used = {n.id for n in ast.walk(v) if isinstance(n, ast.Name)}
-                if all(u == index or u not in self.loop_defined for u in used):
+                if all(u in cheap or u not in self.loop_defined for u in used):
                     self.recomputable[s.targets[0].id] = (loop, s)
+                    cheap.add(s.targets[0].id)
 
     @property
     def in_loop(self):
