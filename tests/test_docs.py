@@ -1,0 +1,19 @@
+"""The generated code shown in the docs is what the compiler generates (snapshots that must stay true)."""
+import importlib.util
+import pathlib
+import re
+
+import ad_compiler as ad
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def test_control_flow_doc_shows_the_rnn_derivative():
+    spec = importlib.util.spec_from_file_location("rnn_example", ROOT / "examples" / "10_rnn_loop.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = (ROOT / "docs" / "control-flow.md").read_text()
+    marker = '`ad.grad(rnn_loss, wrt=("W", "U", "b")).source`:\n\n```python\n'
+    block = text.split(marker, 1)[1].split("```", 1)[0]
+    generated = ad.grad(module.rnn_loss, wrt=("W", "U", "b")).source
+    assert re.sub(r"\(line \d+\)", "", block) == re.sub(r"\(line \d+\)", "", generated)
