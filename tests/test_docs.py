@@ -17,3 +17,13 @@ def test_control_flow_doc_shows_the_rnn_derivative():
     block = text.split(marker, 1)[1].split("```", 1)[0]
     generated = ad.grad(module.rnn_loss, wrt=("W", "U", "b")).source
     assert re.sub(r"\(line \d+\)", "", block) == re.sub(r"\(line \d+\)", "", generated)
+
+
+def test_programs_doc_shows_the_derivative_with_its_callees():
+    from test_functions import two_layer
+
+    text = (ROOT / "docs" / "programs.md").read_text()
+    marker = "    return mse(linear(h, w2, b=0.5), y)\n```\n\n```python\n"
+    block = text.split(marker, 1)[1].split("```", 1)[0]
+    generated = ad.grad(two_layer, wrt=(0, 1)).source
+    assert re.sub(r"\(line \d+\)", "", block) == re.sub(r"\(line \d+\)", "", generated)
