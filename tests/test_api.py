@@ -148,3 +148,24 @@ def dot_twice(x):
 
 def plain_sum(x):
     return x.sum()
+
+
+square_plus_sin = lambda x: x * x + np.sin(x)  # noqa: E731
+
+grad_of_inline_lambda = ad.grad(
+    lambda w, x: np.sum((x @ w) ** 2),
+)
+
+
+def test_grad_of_a_lambda():
+    assert ad.grad(square_plus_sin)(1.0) == pytest.approx(2.0 + np.cos(1.0))
+    w, x = np.array([1.0, -2.0]), np.array([[1.0, 2.0], [0.5, 0.0]])
+    np.testing.assert_allclose(grad_of_inline_lambda(w, x), 2 * x.T @ (x @ w))
+    line = grad_of_inline_lambda.primal.__code__.co_firstlineno
+    assert f"(line {line})" in grad_of_inline_lambda.source
+
+
+def test_two_lambdas_on_one_line_are_ambiguous():
+    pair = (lambda x: x * 2, lambda x: x * 3)
+    with pytest.raises(ad.ADError, match="def"):
+        ad.grad(pair[0])

@@ -105,20 +105,52 @@ def parse_function(func):
     try:
         module = ast.parse(source)
     except SyntaxError as exc:
-        raise SourceUnavailableError(
-            f"cannot parse the source of {func.__qualname__}: {exc.msg}",
-            hint="lambdas and functions defined inside expressions are not supported; use `def`",
-        ) from None
+        module = _parse_fragment(source) if func.__name__ == "<lambda>" else None
+        if module is None:
+            raise SourceUnavailableError(
+                f"cannot parse the source of {func.__qualname__}: {exc.msg}",
+                hint="define the function with `def` (a lambda inside a larger expression cannot be read alone)",
+            ) from None
     tree = module.body[0] if module.body else None
+    if func.__name__ == "<lambda>":
+        tree = _lambda_as_def(module, func)
     if not isinstance(tree, ast.FunctionDef):
         raise UnsupportedError(
-            f"cannot differentiate {func.__qualname__}: only functions defined with `def` are supported",
-            hint="rewrite the lambda as a `def` function",
+            f"cannot differentiate {func.__qualname__}: only functions defined with `def` or a lambda "
+            "alone on its line are supported",
+            hint="rewrite it as a `def` function",
         )
     tree.decorator_list = []
     if first_line == 0:  # source from a string/exec: inspect gives line 0
         first_line = 1
     return ParsedFunction(func, tree, filename, first_line, indent, file_lines)
+
+
+def _parse_fragment(source):
+    """The lines holding a lambda may be part of a larger expression: try them as one in parentheses."""
+    try:
+        module = ast.parse("(\n" + source + "\n)")
+    except SyntaxError:
+        return None
+    ast.increment_lineno(module, -1)  # the added "(" line
+    return module
+
+
+def _lambda_as_def(module, func):
+    """`f = lambda x: x * x` as `def lambda_(x): return x * x`, if exactly one lambda on the lines fits."""
+    code = func.__code__
+    names = list(code.co_varnames[:code.co_argcount])
+    found = [n for n in ast.walk(module) if isinstance(n, ast.Lambda) and [a.arg for a in n.args.args] == names]
+    if len(found) != 1:
+        return None
+    lam = found[0]
+    ret = ast.Return(value=lam.body)
+    ast.copy_location(ret, lam.body)
+    fdef = ast.FunctionDef(name="lambda", args=lam.args, body=[ret], decorator_list=[], returns=None)
+    if hasattr(ast, "TypeAlias"):
+        fdef.type_params = []
+    ast.copy_location(fdef, lam)
+    return fdef
 
 
 def _strip_comment(text):
