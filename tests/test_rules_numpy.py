@@ -1022,3 +1022,44 @@ def test_more_corners():
     assert type(check_grad(reductions_of_a_float, (0.6,), wrt=0)) is float
     check_grad(ix_complex, (A(3, 2, 5), A(2, 1, 2, 3)), wrt=0)
     check_grad(es_partial_diag, (A(3, 3, 2), A(3, 2)), wrt=0)
+
+
+# -- linear algebra and gathers (added with the rules) --------------------------------------------------------
+def _well_conditioned(n, seed):
+    r = np.random.default_rng(seed)
+    return r.standard_normal((n, n)) + n * np.eye(n)
+
+
+def inv_op(a, w):
+    return np.sum(np.linalg.inv(a) * w)
+
+
+def det_op(a):
+    return np.linalg.det(a)
+
+
+def solve_op(a, b, w):
+    return np.sum(np.linalg.solve(a, b) * w)
+
+
+def diag_op(v, w):
+    return np.sum(np.diag(v, 1) * w) + np.sum(np.diag(np.outer(v, v)) ** 2)
+
+
+def take_op(a):
+    return np.sum(np.take(a, [0, 2, 2]) ** 2) + np.sum(np.take(a.reshape(2, 3), [1, 1], axis=1) ** 3)
+
+
+def test_inv_det_solve():
+    a = _well_conditioned(3, 1)
+    check_grad(inv_op, (a, np.random.default_rng(2).standard_normal((3, 3))), wrt=0)
+    check_grad(det_op, (a,), wrt=0)
+    rng2 = np.random.default_rng(3)
+    check_grad(solve_op, (a, rng2.standard_normal(3), rng2.standard_normal(3)), wrt=(0, 1))
+    check_grad(solve_op, (a, rng2.standard_normal((3, 2)), rng2.standard_normal((3, 2))), wrt=(0, 1))
+
+
+def test_diag_and_take():
+    rng2 = np.random.default_rng(4)
+    check_grad(diag_op, (rng2.standard_normal(3), rng2.standard_normal((4, 4))), wrt=0)
+    check_grad(take_op, (rng2.standard_normal(6),), wrt=0)

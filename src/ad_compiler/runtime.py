@@ -561,3 +561,46 @@ def builtin_extreme_vjp(g, args, ans):
     share = g / len(winners)
     grads = [share if i in winners else 0.0 * g for i in range(len(items))]
     return [grads] if len(args) == 1 else grads
+
+
+# -- linear algebra and gathers -------------------------------------------------------------------------
+def keep_last_two(g):
+    """A (batch of) scalar(s) g made to broadcast against (batches of) matrices."""
+    return np.asarray(g)[..., None, None]
+
+
+def solve_vjp_b(g, a, b):
+    """Adjoint of b in x = solve(a, b): solve(a.T, g)."""
+    return np.linalg.solve(np.swapaxes(a, -1, -2), g)
+
+
+def solve_vjp_a(g, a, b, x):
+    """Adjoint of a in x = solve(a, b): -solve(a.T, g) x.T (an outer product for a vector b)."""
+    gb = np.linalg.solve(np.swapaxes(a, -1, -2), g)
+    if np.ndim(b) == np.ndim(a) - 1:
+        return -np.expand_dims(gb, -1) * np.expand_dims(x, -2)
+    return -gb @ np.swapaxes(x, -1, -2)
+
+
+def diag_vjp(g, v, k=0):
+    """Adjoint of np.diag: the diagonal of g (if v was a vector), or g placed on the diagonal."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, offset=k).copy()
+    out = np.zeros(np.shape(v), dtype=np.result_type(g, 1.0))
+    n = len(g)
+    rows = np.arange(n) + max(-k, 0)
+    cols = np.arange(n) + max(k, 0)
+    out[rows, cols] = g
+    return out
+
+
+def take_vjp(g, a, indices, axis=None):
+    """Adjoint of np.take: g added back at the taken positions (repeated indices add up)."""
+    out = np.zeros(np.shape(a), dtype=np.result_type(g, 1.0))
+    if axis is None:
+        np.add.at(out.reshape(-1), indices, g)
+        return out
+    index = [slice(None)] * out.ndim
+    index[axis] = indices
+    np.add.at(out, tuple(index), g)
+    return out

@@ -289,6 +289,22 @@ def norm(x, ord=None, axis=None, keepdims=False):
     bx = _ad.norm_vjp(g, x, ans, ord, axis, keepdims)
 
 
+@defvjp(np.linalg.inv)
+def inv(a):
+    ba = -np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2)
+
+
+@defvjp(np.linalg.det)
+def det(a):
+    ba = _ad.keep_last_two(g * ans) * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+@defvjp(np.linalg.solve)
+def solve(a, b):
+    bb = _ad.solve_vjp_b(g, a, b)
+    ba = _ad.solve_vjp_a(g, a, b, ans)
+
+
 # -- shapes -----------------------------------------------------------------------------------------
 
 
@@ -355,6 +371,16 @@ def flip(m, axis=None):
 @defvjp(np.copy, np.array, np.asarray, np.ascontiguousarray)
 def copy(a, dtype=None):
     ba = g
+
+
+@defvjp(np.diag)
+def diag(v, k=0):
+    bv = _ad.diag_vjp(g, v, k)
+
+
+@defvjp(np.take)
+def take(a, indices, axis=None):
+    ba = _ad.take_vjp(g, a, indices, axis)
 
 
 @defvjp(np.einsum)
