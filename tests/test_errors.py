@@ -153,3 +153,13 @@ def arithmetic_on_tuple(a, b):
 def test_arithmetic_on_a_tuple_with_gradient_is_refused():
     with pytest.raises(ad.UnsupportedError, match="np.array"):
         ad.grad(arithmetic_on_tuple)
+
+
+def uses_numpy_python_function(x):
+    return np.sum(np.cov(x))
+
+
+def test_library_python_functions_are_not_compiled_but_reported():
+    with pytest.raises(ad.NoDerivativeError) as info:
+        ad.grad(uses_numpy_python_function)
+    assert "numpy" in str(info.value) and "cov" in str(info.value)

@@ -285,11 +285,18 @@ class Analyzer:
                         )
 
 
+# libraries whose Python functions are not compiled as callees: their internals are not differentiable
+# code (try/except, *args, C calls); a call without a rule is reported, with a hint to register one
+LIBRARIES = {"numpy", "scipy", "pandas", "jax", "torch", "autograd", "ad_compiler"}
+
+
 def user_function(obj):
     """(python function, prefix arguments, extra keywords) if `obj` is the user's Python code, else None.
 
     Plain functions, bound methods of Python classes and functools.partial of either qualify."""
     if inspect.isfunction(obj):
+        if (getattr(obj, "__module__", None) or "").split(".")[0] in LIBRARIES:
+            return None
         return obj, (), ()
     if inspect.ismethod(obj) and inspect.isfunction(obj.__func__):
         return obj.__func__, (obj.__self__,), ()
