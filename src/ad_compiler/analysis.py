@@ -318,6 +318,21 @@ def _prefix_nodes(func_node, obj):
     return []
 
 
+def grow_names(fn, holds):
+    """The names `t` of `t = value` statements for which `holds(statement, names so far)` is true,
+    grown to a fixed point (so facts flow through copies and loops)."""
+    out = set()
+    stmts = [s for s in walk_statements(fn.body) if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)]
+    changed = True
+    while changed:
+        changed = False
+        for s in stmts:
+            if s.targets[0].id not in out and holds(s, out):
+                out.add(s.targets[0].id)
+                changed = True
+    return out
+
+
 def walk_statements(stmts):
     """Every statement of a block, nested blocks included, in order."""
     for stmt in stmts:

@@ -19,7 +19,7 @@ import ast
 import sys
 
 from . import shapes
-from .analysis import defines, operand_names, target_name, walk_statements
+from .analysis import defines, grow_names, operand_names, target_name, walk_statements
 from .shapes import SHAPE_ONLY
 
 
@@ -173,18 +173,8 @@ class Reverse:
 
     def find_containers(self):
         """Names holding Python lists/tuples (their adjoints are lists: added with _ad.add, not `+`)."""
-        out = set()
-        stmts = [s for s in walk_statements(self.fn.body) if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)]
-        changed = True
-        while changed:
-            changed = False
-            for s in stmts:
-                t, v = s.targets[0].id, s.value
-                if t in out:
-                    continue
-                if isinstance(v, (ast.List, ast.Tuple, ast.Dict)) or isinstance(v, ast.Name) and v.id in out:
-                    out.add(t)
-                    changed = True
+        out = grow_names(self.fn, lambda s, known: isinstance(s.value, (ast.List, ast.Tuple, ast.Dict))
+                         or isinstance(s.value, ast.Name) and s.value.id in known)
         self.literal_containers = set(out)
         for s in walk_statements(self.fn.body):  # objects: their adjoints are dicts of attribute adjoints
             if getattr(s, "ad_kind", None) == "getattr":

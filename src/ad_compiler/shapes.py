@@ -11,7 +11,7 @@
 """
 import ast
 
-from .analysis import walk_statements
+from .analysis import grow_names
 
 # helpers of the runtime that read only the shape of one argument: name -> its position
 SHAPE_ONLY = {"unbroadcast": 1, "unreduce": 1, "unreduce_mean": 1, "zeros_like": 0, "count_reduced": 0}
@@ -50,27 +50,16 @@ def match(same, a, b):
 def numpy_typed(fn):
     """Names certain to hold NumPy values: results of `@`, of NumPy functions and array methods (not
     operators, which give Python floats for Python floats), and arithmetic with one of them."""
-    out = set()
-    stmts = [s for s in walk_statements(fn.body) if isinstance(s, ast.Assign) and isinstance(s.targets[0], ast.Name)]
-    changed = True
-    while changed:
-        changed = False
-        for s in stmts:
-            t, v = s.targets[0].id, s.value
-            if t in out:
-                continue
-            if isinstance(v, ast.BinOp) and isinstance(v.op, ast.MatMult):
-                numpy = True
-            elif isinstance(v, ast.BinOp):
-                numpy = any(isinstance(o, ast.Name) and o.id in out for o in (v.left, v.right))
-            elif isinstance(v, ast.Call) and getattr(s, "ad_kind", None) == "rule":
-                numpy = s.ad_rule.template.__module__.endswith(("rules.numpy", "rules.methods"))
-            else:
-                numpy = False
-            if numpy:
-                out.add(t)
-                changed = True
-    return out
+    def holds(s, known):
+        v = s.value
+        if isinstance(v, ast.BinOp):
+            return isinstance(v.op, ast.MatMult) or any(
+                isinstance(o, ast.Name) and o.id in known for o in (v.left, v.right))
+        if isinstance(v, ast.Call) and getattr(s, "ad_kind", None) == "rule":
+            return s.ad_rule.template.__module__.endswith(("rules.numpy", "rules.methods"))
+        return False
+
+    return grow_names(fn, holds)
 
 
 def statically_scalar(fn, out):
