@@ -144,7 +144,7 @@ def _build_now(f, wrt, mode, receiver=None, known=None):
 def build_callee(derivative):
     """Compile the derivative of a function called from differentiated code (see callees.py)."""
     f = derivative.func
-    receiver = getattr(derivative, "receiver", None)
+    receiver = derivative.receiver
     known = {_params(f)[0]: receiver} if receiver is not None and _params(f) else {}
     parsed, func_name, source, linker = _derive(f, list(derivative.active), "callee", True,
                                                lambda fn: derivative.name, known)

@@ -15,10 +15,11 @@ _cache = weakref.WeakKeyDictionary()  # function -> {active params: CalleeDeriva
 
 
 class CalleeDerivative:
-    def __init__(self, func, active, name):
+    def __init__(self, func, active, name, receiver=None):
         self.func = func
         self.active = active
         self.name = name
+        self.receiver = receiver  # the object a method is compiled for (None for a plain function)
         self.cell = types.CellType()
         self.source = None
         self.deps = []  # CalleeDerivative objects this one calls
@@ -64,8 +65,7 @@ def get(func, active, receiver=None):
     sep = "" if all(len(a) == 1 for a in active) else "_"
     parts = [p for p in func.__qualname__.split(".") if p != "<locals>"]
     base = "_".join(parts[-2:]) if receiver is not None or inspect.ismethod(func) else parts[-1]
-    derivative = CalleeDerivative(func, active, f"{base}_fwd_d{sep.join(active)}")
-    derivative.receiver = receiver
+    derivative = CalleeDerivative(func, active, f"{base}_fwd_d{sep.join(active)}", receiver)
     per_func[key] = derivative
     try:
         build_callee(derivative)

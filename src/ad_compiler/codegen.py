@@ -41,8 +41,7 @@ def to_source(fdefs):
             lines.append(f"{m.group(1)}# {texts[int(m.group(3))]}")
         else:
             lines.append(line)
-    # a blank line between functions, none at the end
-    return "\n".join(lines).replace("\n\n\ndef ", "\n\n\ndef ").strip() + "\n"
+    return "\n".join(lines).strip() + "\n"
 
 
 def compile_source(source, func_name, filename, user_globals, cells):

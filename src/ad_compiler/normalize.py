@@ -217,12 +217,8 @@ class Normalizer:
                 flag = ast.Name(id=self.version[RETURNED], ctx=ast.Load())
                 done = _ReturnCurrent()
                 done.node = stmt
-                return self.at(stmt, lambda s: self.branch_ending(flag, [done], [], stmts[i + 1:], s))
+                return self.at(stmt, lambda s: self.branch(flag, [done], [], stmts[i + 1:], s))
         return None
-
-    def branch_ending(self, test, body, orelse, rest, node):
-        self.branch(test, body, orelse, rest, node)
-        return self._last_ending
 
     def leave_loop_with_return(self, node):
         """A return inside a loop: raise the `returned` flag and leave the loop (its value is in `out`)."""
@@ -268,11 +264,11 @@ class Normalizer:
     # -- control flow ----------------------------------------------------------------------------
     def stmt_If(self, stmt, rest=()):
         test = self.atom(stmt.test)
-        self.branch(test, stmt.body, stmt.orelse, rest, stmt)
-        return self._last_ending
+        return self.branch(test, stmt.body, stmt.orelse, rest, stmt)
 
     def branch(self, test, body, orelse, rest, node):
-        """Emit `if test: body + rest else: orelse + rest`, merging the variables the branches assign."""
+        """Emit `if test: body + rest else: orelse + rest`, merging the variables the branches assign.
+        Returns how the statement ends, as `block` does."""
         before = dict(self.version)
         results = []
         for stmts in (body, orelse):
@@ -299,9 +295,9 @@ class Normalizer:
             merged[var] = name
         self.version = merged
         endings = {r[2] for r in results}
-        self._last_ending = None if None in endings else ("return" if "return" in endings else "break")
         stmt = ast.If(test=test, body=results[0][0] or [ast.Pass()], orelse=results[1][0])
         self.emit(stmt, node)
+        return None if None in endings else ("return" if "return" in endings else "break")
 
     def _insert_before_exit(self, block, stmt):
         if block and isinstance(block[-1], ast.Break):

@@ -200,7 +200,7 @@ def _needed(stmts, ret):
     return needed
 
 
-def eliminate_dead(stmts, needed, top=True):
+def eliminate_dead(stmts, needed):
     kept = []
     for s in stmts:
         if is_comment(s):
@@ -217,8 +217,8 @@ def eliminate_dead(stmts, needed, top=True):
             kept.append(s)
             continue
         if _compound(s):
-            s.body = eliminate_dead(s.body, needed, top=False)
-            s.orelse = eliminate_dead(s.orelse, needed, top=False)
+            s.body = eliminate_dead(s.body, needed)
+            s.orelse = eliminate_dead(s.orelse, needed)
             if not [b for b in s.body if not is_comment(b)] and not [b for b in s.orelse if not is_comment(b)] \
                     and not isinstance(s, ast.While):
                 continue

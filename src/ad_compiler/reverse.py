@@ -66,7 +66,7 @@ def assign(target, value):
 
 
 class Reverse:
-    def __init__(self, parsed, fn, activity, wrt, mode, libs, func_name, linker=None):
+    def __init__(self, parsed, fn, activity, wrt, mode, libs, func_name, multi=False, linker=None):
         self.linker = linker  # callable(function, active params) -> name of its derivative function
         self.callee_vjp = {}  # id(statement) -> name of the backward function its forward returned
         self.parsed = parsed
@@ -89,7 +89,7 @@ class Reverse:
         self.tape = None
         self.counters = {}  # id(loop) -> counter name
         self.nested_counters = {}  # the counters of loops inside loops (saved per outer iteration)
-        self.multi = False
+        self.multi = multi  # wrt given as a tuple: return a tuple of gradients
 
     # -- bookkeeping -----------------------------------------------------------------------------
     def adj(self, primal):
@@ -750,6 +750,4 @@ def _index_value(index):
 
 
 def reverse(parsed, fn, activity, wrt, mode, libs, func_name, multi, linker=None):
-    r = Reverse(parsed, fn, activity, wrt, mode, libs, func_name, linker)
-    r.multi = multi
-    return r.run()
+    return Reverse(parsed, fn, activity, wrt, mode, libs, func_name, multi, linker).run()
