@@ -278,7 +278,7 @@ def test_list_append_stack_sum_and_last_element():
 # -- generated code stays readable ------------------------------------------------------------------------
 def test_adjoint_of_a_loop_is_a_loop_with_comments():
     src = ad.grad(rnn, wrt=(0, 1, 2)).source
-    assert "for t_1 in reversed(range(" in src
+    assert "for t in reversed(range(" in src
     assert "# adjoint of: for t in range(xs.shape[0]):" in src
     assert "# adjoint of: h = np.tanh(xs[t] @ W + h @ U + b)" in src
     compile(src, "<test>", "exec")

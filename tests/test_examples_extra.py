@@ -19,7 +19,7 @@ def load(name):
 def test_rnn_loop_example_matches_finite_differences():
     out = subprocess.run([sys.executable, str(EXAMPLES / "10_rnn_loop.py")], capture_output=True, text=True,
                          check=True).stdout
-    assert "for t_1 in reversed(range(" in out
+    assert "for t in reversed(range(" in out
     line = [line for line in out.splitlines() if line.startswith("dW[0, 0] =")][0]
     got, fd = float(line.split()[3]), float(line.split()[-1])
     assert abs(got - fd) < 1e-5 * max(1.0, abs(fd))

@@ -5,14 +5,15 @@
     print(dloss.source)          # the generated derivative, plain Python
 """
 from . import runtime
-from .api import grad, show, value_and_grad, vjp
+from .api import clear_cache, grad, show, value_and_grad, vjp
 from .errors import ADError, NoDerivativeError, NonScalarOutputError, SourceUnavailableError, UnsupportedError
 from .markers import no_grad, stop_gradient
-from .rules import defvjp, defvjp_attribute, defvjp_method, nondifferentiable
+from .rules import defjvp, defvjp, defvjp_attribute, defvjp_method, nondifferentiable
 
 __version__ = "0.1.0"
 __all__ = [
-    "grad", "value_and_grad", "vjp", "show", "stop_gradient", "no_grad", "defvjp", "defvjp_method",
+    "grad", "value_and_grad", "vjp", "show", "clear_cache", "stop_gradient", "no_grad", "defvjp", "defjvp",
+    "defvjp_method",
     "defvjp_attribute", "nondifferentiable", "runtime", "ADError", "UnsupportedError", "NoDerivativeError",
     "NonScalarOutputError", "SourceUnavailableError",
 ]

@@ -1,31 +1,18 @@
-"""The public API: grad, value_and_grad, vjp, show (see shared SPEC: the API contract).
+"""The public API: grad, value_and_grad, vjp, show, clear_cache (see shared SPEC: the API contract).
 
-`grad(f)` runs the pipeline parse -> normalize -> analysis -> reverse -> optimize -> codegen once per
-(function, wrt, mode) and returns the generated function itself (with `.source`, `.primal`, `.wrt`), so
-calling it costs exactly what the generated code costs.
+`grad(f)` returns a function called like `f`: a small dispatcher that runs the derivative compiled for the
+kinds of the arguments it receives (driver.py). Compilation is cached per (function, wrt, mode).
 """
-import ast
 import functools
 import inspect
-import math
 import weakref
 
-import numpy as np
-
-from . import callees, rules
-from .analysis import analyze
-from .codegen import compile_source, to_source
-from .errors import ADError, NoDerivativeError
+from . import driver, read
+from .errors import ADError, UnsupportedError
 from .markers import no_grad, stop_gradient  # noqa: F401  (re-exported)
-from .normalize import normalize
-from .optimize import optimize
-from .parse import parse_function
-from .reverse import reverse
 
-rules.load_builtin_rules()
-rules.nondifferentiable(stop_gradient)
-
-_cache = weakref.WeakKeyDictionary()
+_cache = weakref.WeakKeyDictionary()  # function -> {(wrt, mode): dispatcher}
+_bound = weakref.WeakKeyDictionary()  # receiver object -> {(function, wrt, mode): dispatcher}
 
 
 def _wrt_names(params, wrt, func_name):
@@ -50,119 +37,91 @@ def _wrt_names(params, wrt, func_name):
 
 
 def _function_name(fname, wrt, mode):
+    fname = "lambda" if fname == "<lambda>" else fname
     sep = "" if all(len(w) == 1 for w in wrt) else "_"
     base = f"d{fname}_d{sep.join(wrt)}"
     return {"grad": base, "value_and_grad": f"value_and_{base}", "vjp": f"vjp_{fname}_d{sep.join(wrt)}"}[mode]
 
 
-def _libraries(parsed, fn):
-    libs = {}
-    for alias, module in (("np", np), ("math", math)):
-        found, obj = parsed.lookup(alias)
-        if found and obj is module and alias not in fn.local_vars and alias not in parsed.cells:
-            libs[alias] = ast.Name(id=alias, ctx=ast.Load())
-        else:
-            libs[alias] = ast.Attribute(value=ast.Name(id="_ad", ctx=ast.Load()), attr=alias, ctx=ast.Load())
-    return libs
+def _signature(f):
+    """The parameter names and defaults the derivative takes (those of the function as called)."""
+    code = f.__code__
+    if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) or code.co_kwonlyargcount or \
+            code.co_posonlyargcount:
+        raise UnsupportedError(
+            "functions with *args, **kwargs, keyword-only or positional-only parameters are not supported",
+            where=read.read_function(f).location(read.read_function(f).tree),
+            hint="give the function plain positional parameters")
+    return list(code.co_varnames[:code.co_argcount]), f.__defaults__
 
 
-def _derive(f, names, mode, multi, func_name_for, known=None):
-    """Run the pipeline on `f`: returns (parsed, function AST, source, linker)."""
-    parsed = parse_function(f)
-    parsed.known = dict(known or {})
-    fn = normalize(parsed)
-    activity = analyze(parsed, fn, names)
-    func_name = fn.allocator.fresh(func_name_for(fn))
-    linker = callees.Linker(fn.allocator.taken | set(parsed.cells))
-    fdef = reverse(parsed, fn, activity, names, mode, _libraries(parsed, fn), func_name, multi, linker)
-    optimize(fdef)
-    source = to_source([fdef])
-    return parsed, func_name, source, linker
-
-
-def _build(f, wrt, mode, receiver=None, known=None, lazy_ok=True):
-    try:
-        return _build_now(f, wrt, mode, receiver, known)
-    except NoDerivativeError as exc:
-        if lazy_ok and receiver is None and not known and getattr(exc, "needs_object", None):
-            return _compile_at_first_call(f, wrt, mode)
-        raise
-
-
-def _compile_at_first_call(f, wrt, mode):
-    """For a function calling methods of objects it receives (`model.forward(x)`), the methods are only
-    known once the objects are: compile at the first call, once per set of argument objects."""
-    params = _params(f)
-    compiled = {}
-
-    def gradient(*args):
-        objects = {p: a for p, a in zip(params, args) if _is_model(a)}
-        key = tuple((p, id(a)) for p, a in objects.items())
-        g = compiled.get(key)
-        if g is None:
-            g = compiled[key] = _build(f, wrt, mode, known=objects, lazy_ok=False)
-            gradient.source = g.source
-        return g(*args)
-
-    gradient.source = "(compiled at the first call, when the objects passed in are known)"
-    gradient.primal = f
-    gradient.wrt = wrt
-    gradient.__name__ = _function_name(f.__name__, [str(w) for w in (wrt if isinstance(wrt, tuple) else (wrt,))], mode)
-    return gradient
-
-
-def _is_model(value):
-    return hasattr(value, "__dict__") and not isinstance(value, (np.ndarray, type)) and not callable(value)
-
-
-def _build_now(f, wrt, mode, receiver=None, known=None):
+def _build(f, wrt, mode, receiver=None):
     if not inspect.isfunction(f):
-        parse_function(f)  # raises the explanatory error
-    params = _params(f)
-    known = dict(known or {})
-    if receiver is not None:  # a bound method: `self` is known; wrt counts the other parameters
-        known[params[0]] = receiver
+        read.read_function(f)  # raises the explanatory error
+    f = _unwrap_decorated(f)
+    unit = read.read_function(f)  # syntax errors are reported now, not at the first call
+    from .desugar import desugar
+    from .naming import NameAllocator
+
+    desugar(unit, NameAllocator(driver._all_names(unit.tree) | {"_ad"}))
+    params, defaults = _signature(f)
+    visible = params[1:] if receiver is not None else params
+    if receiver is not None:
         items = list(wrt) if isinstance(wrt, (tuple, list)) else [wrt]
         items = [w + 1 if isinstance(w, int) and not isinstance(w, bool) and w >= 0 else w for w in items]
         wrt = tuple(items) if isinstance(wrt, (tuple, list)) else items[0]
+        if "self" in (items if isinstance(items, list) else []) or wrt == "self":
+            pass
     names, multi = _wrt_names(params, wrt, f.__name__)
-    parsed, func_name, source, linker = _derive(f, names, mode, multi,
-                                               lambda fn: _function_name(fn.name, names, mode), known)
-    filename = f"<ad_compiler: {func_name} of {parsed.filename}:{parsed.first_line}>"
-    g = compile_source(source, func_name, filename, f.__globals__, {**parsed.cells, **linker.cells})
-    if mode != "vjp" and f.__defaults__:
-        g.__defaults__ = f.__defaults__
-    g.source = "\n\n".join([source] + callees.all_sources(linker.deps))
-    g.primal = f
-    g.wrt = tuple(names) if multi else names[0]
-    g.__qualname__ = func_name
-    g.__module__ = f.__module__
-    g.__doc__ = f"{mode} of {f.__qualname__} with respect to {', '.join(names)} (generated by ad_compiler)."
-    return g
+    func_name = _function_name(f.__name__, names, mode)
+    derivative = driver.Derivative(f, names, mode, multi, func_name, receiver)
+    if receiver is not None and defaults:
+        defaults = defaults[-len(visible):] if len(defaults) > len(visible) else defaults
+    if mode == "vjp":
+        seed = "seed"
+        while seed in params:
+            seed += "_"
+        visible = visible + [seed]
+        defaults = None
+    dispatcher = driver.make_dispatcher(derivative, visible, defaults, receiver)
+    derivative.dispatcher = dispatcher
+    try:
+        dispatcher.source = derivative.compile(tuple(driver.K.UNKNOWN for _ in params)).source
+    except ADError as exc:
+        if not exc.deferred:
+            raise
+        dispatcher.source = f"# compiled at the first call, for the kinds of the arguments it receives\n" \
+                            f"# (for arguments of any kind: {exc.message})\n"
+    dispatcher.primal = f
+    dispatcher.wrt = tuple(names) if multi else names[0]
+    dispatcher.__qualname__ = func_name
+    dispatcher.__module__ = f.__module__
+    dispatcher.__doc__ = f"{mode} of {f.__qualname__} with respect to {', '.join(names)} (generated by ad_compiler)."
+    dispatcher._ad_derivative = derivative
+    return dispatcher
 
 
-def build_callee(derivative):
-    """Compile the derivative of a function called from differentiated code (see callees.py)."""
-    f = derivative.func
-    receiver = derivative.receiver
-    known = {_params(f)[0]: receiver} if receiver is not None and _params(f) else {}
-    parsed, func_name, source, linker = _derive(f, list(derivative.active), "callee", True,
-                                               lambda fn: derivative.name, known)
-    cells = {**parsed.cells, **linker.cells}
-    cells[derivative.name] = derivative.cell  # a recursive call refers to itself
-    filename = f"<ad_compiler: {func_name} of {parsed.filename}:{parsed.first_line}>"
-    g = compile_source(source, func_name, filename, f.__globals__, cells)
-    if f.__defaults__:
-        g.__defaults__ = f.__defaults__
-    derivative.source = source
-    derivative.deps = linker.deps
-    derivative.cell.cell_contents = g
+def _unwrap_decorated(f):
+    """A function with `*args` decorated with functools.wraps: differentiate a call of it with the wrapped
+    function's parameters (the decorator's code is inlined, so what it does is differentiated too)."""
+    code = f.__code__
+    wrapped = getattr(f, "__wrapped__", None)
+    if not (code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)) or not inspect.isfunction(wrapped):
+        return f
+    params = list(inspect.signature(wrapped).parameters)
+    name = f.__name__
+    source = f"def {name}({', '.join(params)}):\n    return _ad_decorated({', '.join(params)})\n"
+    filename = f"<ad_compiler: call of the decorated {f.__qualname__}>"
+    from .codegen import register_source
 
-
-def _params(f):
-    if not inspect.isfunction(f):
-        return []
-    return list(inspect.signature(f).parameters)
+    register_source(filename, source)
+    namespace = {}
+    exec(compile(source, filename, "exec"), {**f.__globals__, "_ad_decorated": f}, namespace)
+    caller = namespace[name]
+    caller.__defaults__ = wrapped.__defaults__
+    caller.__qualname__ = f.__qualname__
+    caller.__module__ = f.__module__
+    return caller
 
 
 def _get(f, wrt, mode):
@@ -176,28 +135,30 @@ def _get(f, wrt, mode):
     except TypeError:
         per_function = {}
     g = per_function.get(key)
-    if g is None:
+    if g is None or g._ad_derivative.stale_any():
         g = per_function[key] = _build(f, wrt, mode)
     return g
 
 
 def _get_bound(method, wrt, mode):
-    """grad of a bound method `obj.loss`: compiled for this object, called without `self`."""
+    """grad of a bound method `obj.loss`: called without `self`, which is passed to the derivative."""
     func, obj = method.__func__, method.__self__
-    key = (tuple(wrt) if isinstance(wrt, list) else wrt, mode, id(obj))
-    per_function = _cache.setdefault(func, {})
-    g = per_function.get(key)
-    if g is None:
-        g = per_function[key] = _build(func, wrt, mode, receiver=obj)
-    bound = functools.partial(g, obj)
-    bound.source, bound.primal, bound.wrt = g.source, method, g.wrt
-    return bound
+    key = (func, tuple(wrt) if isinstance(wrt, list) else wrt, mode)
+    try:
+        per_object = _bound.setdefault(obj, {})
+    except TypeError:
+        per_object = {}
+    g = per_object.get(key)
+    if g is None or g._ad_derivative.stale_any():
+        g = per_object[key] = _build(func, wrt, mode, receiver=obj)
+        g.primal = method
+    return g
 
 
 def grad(f=None, wrt=0):
     """The gradient of the scalar function `f` with respect to `wrt` (position, name, or a tuple of them).
 
-    Returns the generated derivative function, called like `f`. Also a decorator, with or without options:
+    Returns a function called like `f`. Also a decorator, with or without options:
     `@grad` or `@grad(wrt=("w1", "w2"))`.
     """
     if f is None:
@@ -215,7 +176,7 @@ def value_and_grad(f=None, wrt=0):
 def vjp(f=None, wrt=0):
     """The vector-Jacobian product of `f`: a function `(*args, seed)` returning seed^T J for each `wrt`.
 
-    `seed` has the shape of f's output; this is torch's `y.backward(seed)`.
+    `seed` has the structure of f's output; this is torch's `y.backward(seed)`.
     """
     if f is None:
         return lambda func: _get(func, wrt, "vjp")
@@ -228,3 +189,10 @@ def show(g):
     if source is None:
         raise ADError(f"{g!r} is not a function generated by ad_compiler")
     print(source, end="")
+
+
+def clear_cache():
+    """Forget every compiled derivative (and every function source read)."""
+    _cache.clear()
+    _bound.clear()
+    read.forget()

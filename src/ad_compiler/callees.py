@@ -1,84 +1,125 @@
-"""Derivatives of the user's own functions called from differentiated code.
+"""Calls that are not inlined: recursive calls of the user's functions.
 
-A call `y = f(a, b)` on an active path is differentiated by compiling `f` too, in "callee" mode: the
-generated `f_fwd_dab(a, b)` runs f's forward sweep and returns `(y, backward)`, where `backward(by)` runs
-f's adjoint sweep and returns the adjoints of the active parameters. The caller writes
-`y, y_back = f_fwd_dab(a, b)` in its forward sweep and `ba, bb = y_back(by)` in its adjoint sweep. One derivative per (callee, active
-parameters), compiled once and cached; recursion works because a callee's derivative is registered (as an
-empty closure cell) before its own body is compiled.
+Every other call of the user's code is inlined (inline.py). A recursive call is differentiated through a
+separate derivative of the callee, compiled by the same pipeline in *callee* form::
+
+    def power_fwd_dx(x, n):        # the forward sweep; returns the value and its backward function
+        ...
+        def backward(bout):        # the adjoint sweep, reading the forward sweep's values
+            ...
+            return bx,
+        return out, backward
+
+The caller's forward sweep calls it (`t1, t1_back = power_fwd_dx(x, t2)`) and its adjoint sweep calls the
+backward function (`bx_1, = t1_back(bt1)`). A callee is compiled once per (function, differentiated
+parameters, argument kinds); recursion works because its name is bound (to a closure cell) before its
+body is compiled. A callee compiled this way must not change its arguments in place (its alias pass sees
+its parameters as the caller's objects, and refuses).
 """
 import inspect
 import types
-import weakref
 
-_cache = weakref.WeakKeyDictionary()  # function -> {active params: CalleeDerivative}
+from . import ir
+from .adjoints import assign
+from .errors import UnsupportedError
+from .ir import Assign, Build, Call, Const, Var
 
 
-class CalleeDerivative:
-    def __init__(self, func, active, name, receiver=None):
+class Callee:
+    """One compiled callee derivative (its function lives in `cell` once compiled)."""
+
+    def __init__(self, func, active, kinds, name):
         self.func = func
         self.active = active
+        self.kinds = kinds
         self.name = name
-        self.receiver = receiver  # the object a method is compiled for (None for a plain function)
         self.cell = types.CellType()
         self.source = None
-        self.deps = []  # CalleeDerivative objects this one calls
+        self.deps = []  # Callee objects this one calls
+
+
+_compiled = {}  # (function, active, kinds) -> Callee (cleared with the other caches)
 
 
 class Linker:
-    """Hands out names for callee derivatives inside one generated function, and remembers them."""
+    """Hands out the names of callee derivatives used by one generated function."""
 
-    def __init__(self, taken):
+    def __init__(self, compile_callee, taken):
+        self.compile_callee = compile_callee  # (Callee) -> None: compiles it into its cell
         self.taken = set(taken)
-        self.by_key = {}  # (func, active) -> local name
         self.cells = {}  # local name -> cell
         self.deps = []
+        self.vjp = {}  # id(statement) -> name of its backward function
 
-    def __call__(self, func, active, receiver=None):
-        key = (func, active, id(receiver))
-        if key in self.by_key:
-            return self.by_key[key]
-        derivative = get(func, active, receiver)
-        local = derivative.name
+    def bound(self, s, op):
+        func = op.callee
+        call = s.value
+        try:
+            ba = inspect.signature(func).bind(*call.args, **dict(call.kwargs))
+        except TypeError as exc:
+            raise UnsupportedError(f"this call does not match `{func.__qualname__}`: {exc}",
+                                   where=s.origin.unit.location(s.origin.node)) from None
+        return ba.arguments
+
+    def active(self, rev, s, op):
+        return tuple(p for p, v in self.bound(s, op).items() if ir.names_in(v) & rev.act.varied)
+
+    def prepare(self, rev, s, op):
+        """Called for each active callee statement before the sweeps: names its backward function."""
+        self.vjp[id(s)] = rev.alloc.fresh(s.target + "_back")
+        rev.callee_vjp[id(s)] = self.vjp[id(s)]
+
+    def name_of(self, rev, s, op):
+        active = self.active(rev, s, op)
+        kinds = tuple(rev.kind(a) for a in s.value.args)
+        key = (op.callee, active, kinds)
+        callee = _compiled.get(key)
+        if callee is None:
+            sep = "" if all(len(a) == 1 for a in active) else "_"
+            callee = Callee(op.callee, active, kinds, f"{op.callee.__name__}_fwd_d{sep.join(active)}")
+            _compiled[key] = callee
+            try:
+                self.compile_callee(callee)
+            except BaseException:
+                del _compiled[key]
+                raise
+        local = callee.name
         k = 1
-        while local in self.taken:
+        while local in self.taken and self.cells.get(local) is not callee.cell:
             k += 1
-            local = f"{derivative.name}_{k}"
+            local = f"{callee.name}_{k}"
         self.taken.add(local)
-        self.by_key[key] = local
-        self.cells[local] = derivative.cell
-        self.deps.append(derivative)
+        self.cells[local] = callee.cell
+        if callee not in self.deps:
+            self.deps.append(callee)
         return local
 
+    def forward(self, rev, s):
+        """`y, y_back = f_fwd(args)` in the forward sweep."""
+        op = rev.ops[id(s)]
+        name = self.name_of(rev, s, op)
+        out = Assign((s.target, self.vjp[id(s)]), Call(Var(name), s.value.args, s.value.kwargs))
+        out.origin = s.origin
+        return out
 
-def get(func, active, receiver=None):
-    """The derivative of `func` with respect to the parameters `active` (compiling it if needed).
-
-    For a method called on an object known at compile time (`receiver`), the derivative is specific to
-    that object, so that `self.layer.forward(x)` inside it resolves too."""
-    from .api import build_callee
-
-    per_func = _cache.setdefault(func, {})
-    key = (active, id(receiver)) if receiver is not None else active
-    if key in per_func:
-        return per_func[key]
-    sep = "" if all(len(a) == 1 for a in active) else "_"
-    parts = [p for p in func.__qualname__.split(".") if p != "<locals>"]
-    base = "_".join(parts[-2:]) if receiver is not None or inspect.ismethod(func) else parts[-1]
-    derivative = CalleeDerivative(func, active, f"{base}_fwd_d{sep.join(active)}", receiver)
-    per_func[key] = derivative
-    try:
-        build_callee(derivative)
-    except BaseException:
-        del per_func[key]
-        raise
-    return derivative
+    def adjoint(self, rev, s, op, g):
+        """`ba, bb = y_back(by)` in the adjoint sweep; each part goes to its argument."""
+        bound = self.bound(s, op)
+        active = self.active(rev, s, op)
+        if not active:
+            return
+        temps = [rev.alloc.fresh("b" + p) for p in active]
+        call = Call(Var(self.vjp[id(s)]), (g,))
+        if len(temps) == 1:
+            call = ir.Index(call, (Const(0),))
+        rev.emit(Assign(tuple(temps), call), s.origin)
+        for p, t in zip(active, temps):
+            rev.contribute(bound[p], Var(t), s.origin)
 
 
 def all_sources(deps):
     """The sources of these callee derivatives and of everything they call, each once, in call order."""
-    seen = []
-    todo = list(deps)
+    seen, todo = [], list(deps)
     while todo:
         d = todo.pop(0)
         if d in seen:
@@ -86,3 +127,7 @@ def all_sources(deps):
         seen.append(d)
         todo.extend(d.deps)
     return [d.source for d in seen if d.source]
+
+
+def clear():
+    _compiled.clear()

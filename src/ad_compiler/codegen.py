@@ -1,53 +1,106 @@
-"""Pass 6, codegen: write the derivative function as Python source (astor), compile it, register it.
+"""Pass 11, codegen: print the generated function, compile that very text, and link it to its names.
 
-The source is what users read (`g.source`); the compiled code is compiled *from that very text*, under a
+The source is what users read (`g.source`), and the function is compiled *from that text*, under a
 filename registered in `linecache`, so tracebacks and `pdb` show the generated lines.
 
-Generated code reaches ad_compiler's helpers through one reserved name, `_ad`, and the user's closure
-variables through the user's own closure cells: the generated function gets the user's globals as its
-globals (nothing is added to them) and a closure made of `_ad` plus the user's cells.
+Names from outside the function are spelled so that nothing the user writes can shadow them: the user's
+own name when it is bound to the same object in the user's module and the generated function does not
+assign it (`np.cos`); ad_compiler's runtime as `_ad` (`_ad.unreduce`, `_ad.np` when the user has no alias
+for NumPy, `_ad.builtins.len` when the user shadows `len`); any other object through a closure variable
+`_ad_<name>`. The generated function gets the user's globals (nothing is added to them) and a closure of
+`_ad`, those objects, and the user's own closure cells.
 """
 import ast
+import builtins
 import linecache
-import re
+import math
 import types
 
-import astor
+import numpy as np
 
-from . import runtime
-from .reverse import Comment
+from . import ir, runtime
+from .printer import Printer
 
-_MARK = re.compile(r"^(\s*)(\"\"\"|'''|'|\")__ad_comment_(\d+)__\2\s*$")
+_RUNTIME_ALIASES = {id(np): "np", id(math): "math", id(builtins): "builtins"}
 
 
-def to_source(fdefs):
-    """Format function definitions as source, with comments where the passes put Comment markers."""
-    texts = []
+class Names:
+    """Chooses how each Global is spelled in one generated module of functions."""
 
-    class Marker(ast.NodeTransformer):
-        def visit_Expr(self, node):
-            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, Comment):
-                texts.append(node.value.value.text)
-                return ast.Expr(value=ast.Constant(value=f"__ad_comment_{len(texts) - 1}__"))
-            return node
+    def __init__(self, user_globals, locals_, cells):
+        self.user_globals = user_globals
+        self.locals = set(locals_)
+        self.cells = cells  # the user's closure cells: name -> cell
+        self.externs = {}  # closure name -> object
+        self._by_id = {}
 
-    module = ast.Module(body=[Marker().visit(f) for f in fdefs], type_ignores=[])
-    ast.fix_missing_locations(module)
-    raw = astor.to_source(module)
-    lines = []
-    for line in raw.splitlines():
-        m = _MARK.match(line)
-        if m:
-            lines.append(f"{m.group(1)}# {texts[int(m.group(3))]}")
-        else:
-            lines.append(line)
-    return "\n".join(lines).strip() + "\n"
+    def spell(self, g):
+        root_name = g.path[0]
+        root = g.base
+        rest = g.path[1:]
+        if root_name == "_ad":
+            return ".".join(g.path)
+        if root_name not in self.locals:
+            if root_name in self.cells:
+                try:
+                    if self.cells[root_name].cell_contents is root:
+                        return ".".join(g.path)
+                except ValueError:
+                    pass
+            elif root_name in self.user_globals:
+                if self.user_globals[root_name] is root:
+                    return ".".join(g.path)
+            elif getattr(builtins, root_name, None) is root and root is not None:
+                return ".".join(g.path)
+        if id(root) in _RUNTIME_ALIASES:
+            return ".".join(("_ad", _RUNTIME_ALIASES[id(root)]) + rest)
+        if getattr(builtins, root_name, None) is root:
+            return ".".join(("_ad", "builtins", root_name) + rest)
+        if getattr(runtime, root_name, None) is root:
+            return ".".join(("_ad", root_name) + rest)
+        return ".".join((self.extern(root_name, root),) + rest)
+
+    def extern(self, name, obj):
+        key = id(obj)
+        if key in self._by_id:
+            return self._by_id[key]
+        base = "_ad_" + "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+        candidate, k = base, 1
+        while candidate in self.externs or candidate in self.locals:
+            k += 1
+            candidate = f"{base}_{k}"
+        self.externs[candidate] = obj
+        self._by_id[key] = candidate
+        return candidate
+
+
+def local_names(fdef):
+    out = set(fdef.params)
+    for s in ir.walk(fdef.body, into_functions=True):
+        out |= ir.stmt_writes(s)
+        if isinstance(s, ir.FunctionDef):
+            out |= set(s.params)
+    return out
+
+
+def local_names_of_body(fn):
+    out = set(fn.params)
+    for s in ir.walk(fn.body):
+        out |= ir.stmt_writes(s)
+    return out
+
+
+def to_source(fdefs, names):
+    printer = Printer(spell=names.spell)
+    return "\n\n".join(printer.function(f).rstrip("\n") for f in fdefs) + "\n"
 
 
 def compile_source(source, func_name, filename, user_globals, cells):
-    """Compile `source` (defining `func_name`) into a function with the user's globals and closure cells."""
+    """Compile `source` (defining `func_name`) into a function with the user's globals and these closure
+    cells (a dict name -> cell; `_ad` is added)."""
     tree = ast.parse(source, filename=filename)
-    freevars = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} & (set(cells) | {"_ad"}))
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    freevars = sorted(names & (set(cells) | {"_ad"}))
     # wrap in a factory so that these names become closure variables (free in the generated function)
     args = ast.arguments(posonlyargs=[], args=[ast.arg(arg=v) for v in freevars], vararg=None, kwonlyargs=[],
                          kw_defaults=[], kwarg=None, defaults=[])
@@ -65,16 +118,13 @@ def compile_source(source, func_name, filename, user_globals, cells):
     inner = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == func_name)
     closure = []
     for v in inner.co_freevars:
-        if v == "_ad":
-            closure.append(types.CellType(runtime))
-        else:
-            closure.append(cells[v])
+        closure.append(types.CellType(runtime) if v == "_ad" else cells[v])
     fn = types.FunctionType(inner, user_globals, func_name, None, tuple(closure))
     register_source(filename, source)
     return fn
 
 
 def register_source(filename, source):
-    """Make `filename` readable by tracebacks, inspect and pdb (linecache keeps it; mtime None = never stale)."""
+    """Make `filename` readable by tracebacks, inspect and pdb (mtime None: never checked against a file)."""
     lines = source.splitlines(keepends=True)
     linecache.cache[filename] = (len(source), None, lines, filename)

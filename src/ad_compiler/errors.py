@@ -9,10 +9,12 @@ with a hint saying what to do.
 class ADError(Exception):
     """Base class of every error raised by ad_compiler."""
 
-    def __init__(self, message, *, where=None, hint=None):
+    def __init__(self, message, *, where=None, hint=None, deferred=False):
         self.message = message
         self.where = where  # a SourceLocation or None
         self.hint = hint
+        # True when it may not happen for arguments of known kinds (reported at the first call, not by grad)
+        self.deferred = deferred
         super().__init__(self._format())
 
     def _format(self):

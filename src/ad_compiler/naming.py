@@ -9,6 +9,7 @@ class NameAllocator:
 
     def reserve(self, name):
         self.taken.add(name)
+        return name
 
     def fresh(self, base):
         """`base` itself if free, else `base_1`, `base_2`, ..."""

@@ -3,6 +3,7 @@
 They are small, public and documented: reading generated code should never require guessing what a
 helper does. Each has a fast path for the common case (shapes already match, plain floats).
 """
+import builtins  # noqa: F401  (generated code reaches a builtin the user shadows as _ad.builtins.<name>)
 import math  # noqa: F401  (generated code reaches math through _ad.math when the user has no alias)
 import numbers
 
@@ -55,6 +56,13 @@ def unbroadcast(g, x):
     if g.shape != xs:
         g = np.broadcast_to(g, xs).copy()
     return g
+
+
+def unbroadcast_value(g, x):
+    """`unbroadcast` for an operand that may be a list or tuple of numbers (NumPy made an array of it)."""
+    if x.__class__ is tuple or x.__class__ is list:
+        return unbroadcast(g, np.shape(x))
+    return unbroadcast(g, x)
 
 
 def normalize_axes(axis, ndim):
@@ -166,14 +174,14 @@ def as_grad(b, x):
             full[k] = as_grad(v, getattr(x, k))
         return full
     if x.__class__ is ndarray:
-        if b.__class__ is ndarray and b.shape == x.shape and b.dtype.kind == "f" and b.flags.writeable:
+        if b.__class__ is ndarray and b.shape == x.shape and b.dtype == x.dtype and b.flags.writeable:
             return b
     if isinstance(x, ndarray):
         if x.dtype.kind != "c" and np.iscomplexobj(b):
             b = np.real(b)  # a real input's gradient is real (a rule may leave a zero imaginary part)
-        if b.__class__ is ndarray and b.shape == x.shape and b.dtype.kind in "fc" and b.flags.writeable:
+        dtype = x.dtype if x.dtype.kind == "f" else np.result_type(np.asarray(b).dtype, 1.0)
+        if b.__class__ is ndarray and b.shape == x.shape and b.dtype == dtype and b.flags.writeable:
             return b
-        dtype = np.result_type(np.asarray(b).dtype, 1.0)
         return np.array(np.broadcast_to(b, x.shape), dtype=dtype)
     if isinstance(x, complex):
         return complex(b)
@@ -360,10 +368,14 @@ def var_vjp(g, x, axis=None, ddof=0, keepdims=False):
 
 
 def std_vjp(g, x, ans, axis=None, ddof=0, keepdims=False):
-    """Adjoint of std over `axis`: (x - mean) / ((N - ddof) std)."""
+    """Adjoint of std over `axis`: (x - mean) / ((N - ddof) std); 0 where the spread is 0 (all entries equal:
+    std is not differentiable there; 0 is autograd's convention, a subgradient)."""
     n = count_reduced(x, axis)
     centered = x - np.mean(x, axis=axis, keepdims=True)
-    return keep_reduced(g, x, axis, keepdims) * centered / ((n - ddof) * keep_reduced(ans, x, axis, keepdims))
+    s = keep_reduced(ans, x, axis, keepdims)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = keep_reduced(g, x, axis, keepdims) * centered / ((n - ddof) * s)
+    return np.where(s == 0, 0.0, out) if np.ndim(out) else (0.0 if s == 0 else out)
 
 
 def cumsum_vjp(g, x, axis=None):
@@ -541,17 +553,48 @@ def np_copy(x):
 
 
 def owned_copy(b, x):
-    """A fresh float array holding `b` broadcast to x's shape, safe to update in place."""
+    """A fresh float array holding `b` broadcast to x's shape (a fresh list or dict for a container),
+    safe to update in place."""
+    if isinstance(b, list) or isinstance(x, (list, tuple)) and isinstance(b, tuple):
+        return list(b)
+    if isinstance(b, dict):
+        return dict(b)
     if not isinstance(x, ndarray):
         return b
     return np.array(np.broadcast_to(b, x.shape), dtype=np.result_type(np.asarray(b).dtype, 1.0))
 
 
 def pop_item(b, index):
-    """Adjoint of `y[index] = v`: return (a copy of) b[index] and clear it in b (those entries were overwritten)."""
+    """Adjoint of `y[index] = v`: return (a copy of) b[index] and clear it in b (those entries were
+    overwritten). For a list or dict adjoint, the entry is replaced by zeros of its structure."""
+    if isinstance(b, (list, dict)):
+        taken = b[index]
+        if isinstance(index, slice):
+            b[index] = [zeros_like(t) for t in taken]
+        else:
+            b[index] = zeros_like(taken)
+        return taken
     taken = np_copy(b[index])
     b[index] = 0
     return taken
+
+
+def pop_tail(b, items):
+    """Remove from the list `b` its last len(items) entries and return them (adjoint of `lst.extend(items)`,
+    and its undo)."""
+    n = len(items)
+    if n == 0:
+        return []
+    taken = b[-n:]
+    del b[-n:]
+    return taken
+
+
+def list_with_last(lst, g):
+    """The adjoint of a list whose last entry (popped) received `g`: zeros elsewhere."""
+    out = zeros_like(lst)
+    out[-1] = g
+    return out
 
 
 def builtin_extreme_vjp(g, args, ans):
@@ -603,4 +646,70 @@ def take_vjp(g, a, indices, axis=None):
     index = [slice(None)] * out.ndim
     index[axis] = indices
     np.add.at(out, tuple(index), g)
+    return out
+
+
+# -- containers and conversions -------------------------------------------------------------------------
+def cast_like(g, x):
+    """The adjoint `g` of `np.array(x)` / `x.astype(...)` given back in x's form: the same structure for a
+    list or tuple of values (`np.array([a, b])`), x's dtype for a float array, a number for a number."""
+    if isinstance(x, (list, tuple)):
+        return [cast_like(g[i], xi) for i, xi in enumerate(x)]
+    if x.__class__ is ndarray:
+        if g.__class__ is ndarray and x.dtype.kind == "f" and g.dtype != x.dtype:
+            return g.astype(x.dtype)
+        return g
+    if isinstance(x, numbers.Number) and not isinstance(x, complex):
+        return _float(np.sum(g)) if np.ndim(g) else g
+    return g
+
+
+def sum_vjp(g, items):
+    """Adjoint of the builtin `sum(items)`: every item receives g (summed down to its shape)."""
+    return [unbroadcast(g, item) for item in items]
+
+
+def linspace_vjp(g, start, stop, num=50, endpoint=True, which=0):
+    """Adjoint of `np.linspace(start, stop, num)` with respect to start (which=0) or stop (which=1):
+    sample k is start + k / div * (stop - start)."""
+    div = (num - 1) if endpoint else num
+    w = np.arange(num) / div if div > 0 else np.zeros(num)
+    if num == 1:
+        w = np.zeros(1)
+    weight = w if which == 1 else 1.0 - w
+    g = np.asarray(g)
+    if g.ndim > 1:  # array start/stop: samples along axis 0
+        weight = weight.reshape((-1,) + (1,) * (g.ndim - 1))
+    return unbroadcast(np.sum(g * weight, axis=0), start if which == 0 else stop)
+
+
+def index_concat(kind, items):
+    """`np.r_[items]` (kind 'r') or `np.c_[items]` (kind 'c')."""
+    return (np.r_ if kind == "r" else np.c_)[items]
+
+
+def index_concat_vjp(g, kind, items):
+    """Adjoint of np.r_/np.c_ of arrays and numbers: the pieces of `g` each item became (slices and
+    strings make constants)."""
+    out = []
+    if kind == "r":
+        offset = 0
+        for item in items:
+            if isinstance(item, (slice, str)):
+                n = len(np.r_[item]) if isinstance(item, slice) else 0
+                offset += n
+                out.append(0.0)
+                continue
+            n = int(np.size(item)) if np.ndim(item) else 1
+            piece = g[offset:offset + n]
+            offset += n
+            out.append(np.reshape(piece, np.shape(item)) if np.ndim(item) else _float(piece[0]))
+        return out
+    offset = 0
+    for item in items:  # np.c_: 1-d items become columns, 2-d items keep their columns
+        a = np.asarray(item)
+        cols = 1 if a.ndim <= 1 else a.shape[1]
+        piece = g[:, offset:offset + cols]
+        offset += cols
+        out.append(np.reshape(piece, a.shape) if a.ndim else _float(np.sum(piece)))
     return out

@@ -1,254 +1,354 @@
-"""The derivative-rule registry.
+"""The derivative-rule table: one entry per function, for every mode.
 
-A rule is a *template*: a Python function whose signature mirrors the differentiated function and whose
-body assigns ``b<param>``, the contribution to the adjoint of each differentiable parameter. Inside a
-template, ``g`` is the adjoint of the result, ``ans`` the result itself, ``np``/``math`` the libraries and
-``_ad`` the runtime helpers. The compiler copies the template's statements into the generated code with
-the names substituted, so generated code reads like the template::
+A rule is written once, as a short *template* that reads like the math; the compiler copies its
+expressions into generated code with the names substituted. Three forms:
 
-    @defvjp(np.sin)
-    def sin(x):
-        bx = g * np.cos(x)
+- **elementwise** functions give their partial derivatives (`ans` is the result)::
 
-Rules for library functions live in ``rules/numpy.py``, ``rules/math.py`` and ``rules/builtins.py``;
-rules for array methods and attributes (``x.sum()``, ``x.T``) in ``rules/methods.py``. Users register
-their own with the same decorators (``ad.defvjp``), one mechanism for all.
+      @elementwise(np.sin)
+      def sin(x):
+          return np.cos(x)
+
+      @elementwise(operator.mul, np.multiply)
+      def multiply(x1, x2):
+          return x2, x1
+
+  Reverse mode multiplies the adjoint `g` by each partial and sums broadcast axes back
+  (`bx1 = unbroadcast(g * x2, x1)`); forward mode sums partial times tangent (`dans = x2 * dx1 + x1 * dx2`).
+  A partial written `None` marks a parameter with no derivative.
+- **linear** functions (in each differentiable parameter separately: `np.sum`, `np.reshape`, `@`) give
+  the adjoint of each parameter (`b<param> = ...`, their transpose); forward mode applies the function
+  itself to the tangent (`dans = np.sum(dx, axis)`; for `a @ b`: `da @ b + a @ db`)::
+
+      @linear(np.sum)
+      def sum(a, axis=None, dtype=None, out=None, keepdims=False):
+          ba = _ad.unreduce(g, a, axis, keepdims)
+
+- anything else (`derivative`, and the public `defvjp`) gives `b<param> = ...` lines and, for forward
+  mode, a `dans = ...` line written with the tangents `d<param>`.
+
+Inside a template `g` is the adjoint of the result, `ans` the result; other names are looked up in the
+template's own module (so a rule using `sps.digamma` works whatever the user imported). Parameters
+without a derivative line are not differentiable: passing a value that carries a derivative there is an
+error naming the line. Rules for array methods and attributes (`x.sum()`, `x.T`) are registered by name
+(`defvjp_method`, `defvjp_attribute`); functions whose results carry no derivative (piecewise constant:
+shapes, indices, comparisons, rounding) with `nondifferentiable`.
 """
 import ast
-import copy
+import builtins as _builtins
 import inspect
 import textwrap
 
+from .. import ir
 from ..errors import ADError
 
 # Placeholders that templates import so they read as ordinary Python; never evaluated.
 g = ans = None
 
 FUNCTIONS = {}  # function object -> Rule
-METHODS = {}  # method name (on an array-like local value) -> Rule
+METHODS = {}  # method name (of an array value) -> Rule
 ATTRIBUTES = {}  # attribute name -> Rule
-NONDIFF_FUNCTIONS = set()  # function objects whose result never carries a gradient
+NONDIFF_FUNCTIONS = set()  # function objects whose result carries no derivative
 NONDIFF_METHODS = set()
 NONDIFF_ATTRIBUTES = set()
 
+G, ANS = "\0g", "\0ans"
+
+
+def P(name):
+    return "\0p:" + name
+
+
+def D(name):
+    return "\0d:" + name
+
+
+def T(name):
+    return "\0t:" + name
+
 
 class Rule:
-    """A parsed derivative template."""
+    """A parsed template. Expressions are IR with placeholders (`P(param)`, `G`, `ANS`, `D(param)`,
+    `T(temp)` variable names) substituted when the rule is applied."""
 
-    def __init__(self, template, elementwise=False, name=None, full_reduction=False):
+    def __init__(self, template, form, name=None, full_reduction=False):
         self.template = template
-        self.full_reduction = full_reduction  # with axis None and keepdims False the result is a scalar
+        self.form = form  # 'elementwise' | 'linear' | 'general'
         self.name = name or template.__name__
-        self.elementwise = elementwise
+        self.full_reduction = full_reduction  # with axis None and keepdims False the result is a scalar
         self.signature = inspect.signature(template)
-        source = textwrap.dedent(inspect.getsource(template))
-        fdef = ast.parse(source).body[0]
-        body = fdef.body
-        if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
-            body = body[1:]  # docstring
         self.params = list(self.signature.parameters)
-        self.body = []
-        self.contributions = {}  # param -> ast expression (template names)
-        for stmt in body:
-            if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
-                raise ADError(f"derivative template {self.name}: only `name = expression` statements are allowed")
-            target = stmt.targets[0].id
-            if target.startswith("b") and target[1:] in self.params:
-                self.contributions[target[1:]] = stmt.value
-            else:
-                self.body.append(stmt)
-        self.temps = {stmt.targets[0].id for stmt in self.body}
+        self.vjps = {}  # param -> expression of its adjoint contribution
+        self.partials = {}  # elementwise: param -> partial derivative
+        self.temps = []  # (placeholder name, expression), in order
+        self.jvp = None  # expression of the result's tangent (general rules), or None
+        _Reader(self).read()
+
+    @property
+    def elementwise(self):
+        return self.form == "elementwise"
 
     def differentiable(self, param):
-        return param in self.contributions
+        if self.form == "elementwise":
+            return param in self.partials
+        return param in self.vjps
 
     def bind(self, args, kwargs):
-        """Map call arguments (AST expressions) to parameter names; raises TypeError on mismatch."""
-        bound = self.signature.bind(*args, **kwargs)
+        """Map call arguments (atoms) to parameter names; raises TypeError when they do not fit.
+        A `*args` parameter is bound to a tuple Build of its atoms; `**kwargs` to a dict Build."""
+        bound = self.signature.bind(*args, **dict(kwargs))
         result = {}
         for name, param in self.signature.parameters.items():
             if name in bound.arguments:
                 value = bound.arguments[name]
                 if param.kind is inspect.Parameter.VAR_POSITIONAL:
-                    value = ast.Tuple(elts=list(value), ctx=ast.Load())
+                    value = ir.Build("tuple", tuple(value))
+                elif param.kind is inspect.Parameter.VAR_KEYWORD:
+                    value = ir.Build("dict", tuple(value.values()), tuple(ir.Const(k) for k in value))
                 result[name] = value
             elif param.kind is inspect.Parameter.VAR_POSITIONAL:
-                result[name] = ast.Tuple(elts=[], ctx=ast.Load())
-            elif param.default is not inspect.Parameter.empty:
-                result[name] = ast.Constant(value=param.default)
+                result[name] = ir.Build("tuple", ())
+            elif param.kind is inspect.Parameter.VAR_KEYWORD:
+                result[name] = ir.Build("dict", (), ())
+            else:
+                result[name] = ir.Const(param.default)
         return result
 
-    def instantiate(self, bound, g_expr, ans_expr, wanted, fresh, names, same_shape=None):
-        """Copy the template with names substituted.
+    def is_varargs(self, param):
+        return self.signature.parameters[param].kind in (inspect.Parameter.VAR_POSITIONAL,
+                                                         inspect.Parameter.VAR_KEYWORD)
 
-        bound: param -> AST expression of the argument; wanted: params whose contribution is needed;
-        fresh: callable(hint) -> new unique name for template temporaries; names: {'np': expr, 'math': expr}.
-        Returns (statements, {param: expression}).
-        """
-        renames = {}
-        exprs = {p: self.contributions[p] for p in self.params if p in wanted and p in self.contributions}
-        # only the temporaries the wanted contributions read (transitively)
+    def substitution(self, bound, g_expr=None, ans_expr=None, tangents=None, temps=None):
+        subst = {P(p): v for p, v in bound.items()}
+        if g_expr is not None:
+            subst[G] = g_expr
+        if ans_expr is not None:
+            subst[ANS] = ans_expr
+        for p, d in (tangents or {}).items():
+            subst[D(p)] = d
+        subst.update(temps or {})
+        return subst
+
+    def needed_temps(self, exprs):
+        """The template temporaries (in order) the expressions read, transitively."""
         needed = set()
-        for e in exprs.values():
-            needed |= _names(e)
-        stmts = []
-        for stmt in reversed(self.body):
-            t = stmt.targets[0].id
-            if t in needed:
-                needed |= _names(stmt.value)
-                stmts.append(stmt)
-        stmts.reverse()
-        for stmt in stmts:
-            renames[stmt.targets[0].id] = fresh(stmt.targets[0].id)
-
-        def subst(node):
-            node = copy.deepcopy(node)
-            node = _Substitute(bound, g_expr, ans_expr, renames, names).visit(node)
-            return _DropDefaults().visit(node)
-
+        for e in exprs:
+            needed |= ir.names_in(e)
         out = []
-        for stmt in stmts:
-            out.append(ast.Assign(targets=[ast.Name(id=renames[stmt.targets[0].id], ctx=ast.Store())],
-                                  value=subst(stmt.value)))
-        contributions = {}
-        for p, e in exprs.items():
-            e = subst(e)
-            if self.elementwise:
-                e = _elide_unbroadcast(e, p, bound, self.params, same_shape)
-            contributions[p] = e
-        return out, contributions
+        for name, e in reversed(self.temps):
+            if name in needed:
+                needed |= ir.names_in(e)
+                out.append((name, e))
+        return out[::-1]
 
 
-class _Substitute(ast.NodeTransformer):
-    def __init__(self, bound, g_expr, ans_expr, renames, names):
-        self.bound = bound
-        self.g = g_expr
-        self.ans = ans_expr
-        self.renames = renames
-        self.names = names
+class _Reader:
+    """Reads a template function into a Rule."""
 
-    def visit_Name(self, node):
-        n = node.id
+    def __init__(self, rule):
+        self.rule = rule
+        t = rule.template
+        self.globals = getattr(t, "__globals__", {})
+        self.closure = dict(zip(t.__code__.co_freevars, (c.cell_contents for c in t.__closure__ or ())))
+        try:
+            source = textwrap.dedent(inspect.getsource(t))
+        except (OSError, TypeError):
+            raise ADError(f"derivative template {rule.name}: its source cannot be read",
+                          hint="define the template in a file") from None
+        self.fdef = next(n for n in ast.parse(source).body if isinstance(n, (ast.FunctionDef,)))
+        self.temps = set()
+
+    def read(self):
+        rule = self.rule
+        body = self.fdef.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]
+        for stmt in body:
+            if rule.form == "elementwise" and isinstance(stmt, ast.Return):
+                values = stmt.value.elts if isinstance(stmt.value, ast.Tuple) else [stmt.value]
+                params = [p for p in rule.params if not rule.is_varargs(p)]
+                if len(values) > len(params):
+                    self.fail("returns more partial derivatives than it has parameters")
+                for p, v in zip(params, values):
+                    if not (isinstance(v, ast.Constant) and v.value is None):
+                        rule.partials[p] = self.expr(v)
+                continue
+            if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+                self.fail("only `name = expression` statements are allowed (and, for elementwise rules, "
+                          "`return partials`)")
+            target = stmt.targets[0].id
+            value = self.expr(stmt.value)
+            if target == "dans":
+                rule.jvp = value
+            elif target.startswith("b") and target[1:] in rule.params:
+                rule.vjps[target[1:]] = value
+            else:
+                self.temps.add(target)
+                rule.temps.append((T(target), value))
+
+    def fail(self, what):
+        raise ADError(f"derivative template {self.rule.name}: {what}")
+
+    def expr(self, node):
+        return _TemplateExpr(self).convert(node)
+
+
+class _TemplateExpr:
+    def __init__(self, reader):
+        self.r = reader
+
+    def convert(self, node):
+        from ..desugar import _BINOPS, _CMP, _UNARY
+
+        c = self.convert
+        if isinstance(node, ast.Name):
+            return self.name(node.id)
+        if isinstance(node, ast.Constant):
+            return ir.Const(node.value)
+        if isinstance(node, ast.Attribute):
+            base = c(node.value)
+            if isinstance(base, ir.Global):
+                return ir.Global(base.path + (node.attr,), getattr(base.obj, node.attr), base.base)
+            return ir.Attr(base, node.attr)
+        if isinstance(node, ast.BinOp):
+            return ir.BinOp(_BINOPS[type(node.op)], c(node.left), c(node.right))
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) and \
+                    isinstance(node.operand.value, (int, float)):
+                return ir.Const(-node.operand.value)
+            return ir.UnaryOp(_UNARY[type(node.op)], c(node.operand))
+        if isinstance(node, ast.Compare):
+            return ir.Compare(c(node.left), tuple(_CMP[type(o)] for o in node.ops),
+                              tuple(c(x) for x in node.comparators))
+        if isinstance(node, ast.Call):
+            args = tuple(ir.Starred(c(a.value)) if isinstance(a, ast.Starred) else c(a) for a in node.args)
+            return ir.Call(c(node.func), args, tuple((k.arg, c(k.value)) for k in node.keywords))
+        if isinstance(node, ast.Subscript):
+            sl = node.slice
+            items = sl.elts if isinstance(sl, ast.Tuple) else [sl]
+            return ir.Index(c(node.value), tuple(self.index_item(i) for i in items), isinstance(sl, ast.Tuple))
+        if isinstance(node, (ast.Tuple, ast.List)):
+            return ir.Build("tuple" if isinstance(node, ast.Tuple) else "list", tuple(c(e) for e in node.elts))
+        if isinstance(node, ast.IfExp):
+            return ir.IfExp(c(node.test), c(node.body), c(node.orelse))
+        if isinstance(node, ast.BoolOp):
+            raise ADError(f"derivative template {self.r.rule.name}: use `&`/`|` or a conditional expression "
+                          "instead of `and`/`or`")
+        raise ADError(f"derivative template {self.r.rule.name}: the expression `{ast.unparse(node)}` is not "
+                      "supported in templates")
+
+    def index_item(self, node):
+        if isinstance(node, ast.Slice):
+            return ir.Slice(*(self.convert(e) if e is not None else None for e in (node.lower, node.upper, node.step)))
+        return self.convert(node)
+
+    def name(self, n):
+        rule = self.r.rule
         if n == "g":
-            return copy.deepcopy(self.g)
+            return ir.Var(G)
         if n == "ans":
-            return copy.deepcopy(self.ans)
-        if n in self.renames:
-            return ast.Name(id=self.renames[n], ctx=node.ctx)
-        if n in self.bound:
-            return copy.deepcopy(self.bound[n])
-        if n in self.names:
-            return copy.deepcopy(self.names[n])
-        return node
+            return ir.Var(ANS)
+        if n in rule.params:
+            return ir.Var(P(n))
+        if n.startswith("d") and n[1:] in rule.params:
+            return ir.Var(D(n[1:]))
+        if n in self.r.temps:
+            return ir.Var(T(n))
+        if n in self.r.closure:
+            return ir.Global((n,), self.r.closure[n])
+        if n in self.r.globals:
+            return ir.Global((n,), self.r.globals[n])
+        if hasattr(_builtins, n):
+            return ir.Global((n,), getattr(_builtins, n))
+        raise ADError(f"derivative template {rule.name}: the name `{n}` is not defined in its module")
 
 
-class _DropDefaults(ast.NodeTransformer):
-    """`_ad.unreduce(g, x, None, False)` -> `_ad.unreduce(g, x)`: omit arguments equal to the helper's defaults."""
-
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        func = node.func
-        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "_ad"):
-            return node
-        from .. import runtime
-
-        helper = getattr(runtime, func.attr, None)
-        if helper is None:
-            return node
-        params = list(inspect.signature(helper).parameters.values())
-        node.keywords = [k for k in node.keywords if not _equals_default(k.value, _param(params, k.arg))]
-        while node.args and len(node.args) <= len(params) and not node.keywords and \
-                _equals_default(node.args[-1], params[len(node.args) - 1]):
-            node.args.pop()
-        return node
-
-
-def _param(params, name):
-    for p in params:
-        if p.name == name:
-            return p
-    return None
-
-
-def _equals_default(value, param):
-    if param is None or param.default is inspect.Parameter.empty or not isinstance(value, ast.Constant):
-        return False
-    d = param.default
-    return type(value.value) is type(d) and value.value == d
-
-
-def _names(node):
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-
-
-def _elide_unbroadcast(expr, param, bound, params, same_shape=None):
-    """`_ad.unbroadcast(E, x)` -> `E` when no other argument can broadcast `x` up (constants, x itself, or
-    values known to have x's shape)."""
-    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "unbroadcast"
-            and isinstance(expr.func.value, ast.Name) and expr.func.value.id == "_ad"):
-        return expr
-    mine = bound.get(param)
-    for other in params:
-        if other == param or other not in bound:
-            continue
-        value = bound[other]
-        if isinstance(value, ast.Constant) and isinstance(value.value, (int, float, complex)):
-            continue
-        if isinstance(mine, ast.Name) and isinstance(value, ast.Name) and (
-                value.id == mine.id or same_shape is not None and same_shape(value.id, mine.id)):
-            continue
-        return expr
-    return expr.args[0]
-
-
+# -- registration -------------------------------------------------------------------------------------
 def _register(table, keys, rule):
     for key in keys:
         table[key] = rule
+        if table is FUNCTIONS:
+            NONDIFF_FUNCTIONS.discard(key)
+
+
+def elementwise(*functions):
+    """Register an elementwise function by its partial derivatives (see the module docstring)."""
+    def decorate(template):
+        _register(FUNCTIONS, functions, Rule(template, "elementwise"))
+        return template
+    return decorate
+
+
+def linear(*functions, full_reduction=False):
+    """Register a function linear in each differentiable parameter by its adjoints (`b<param> = ...`)."""
+    def decorate(template):
+        _register(FUNCTIONS, functions, Rule(template, "linear", full_reduction=full_reduction))
+        return template
+    return decorate
+
+
+def derivative(*functions, full_reduction=False):
+    """Register a function by its adjoints (`b<param> = ...`) and its tangent (`dans = ...`)."""
+    def decorate(template):
+        _register(FUNCTIONS, functions, Rule(template, "general", full_reduction=full_reduction))
+        return template
+    return decorate
 
 
 def defvjp(*functions, elementwise=False, full_reduction=False):
-    """Register a derivative template for one or more functions.
-
-    ::
+    """Register a derivative template for one or more functions (also the user's own)::
 
         @ad.defvjp(my_softplus)
         def softplus(x):
             bx = g / (1.0 + np.exp(-x))
 
     The template's signature must accept the same arguments as the function. Inside it, ``g`` is the
-    adjoint of the result and ``ans`` the result; assign ``b<param>`` for each differentiable parameter.
-    Parameters without a ``b<param>`` are not differentiable: an active argument there is an error.
+    adjoint of the result and ``ans`` the result; assign ``b<param>`` for each differentiable parameter
+    (and ``dans`` in terms of the tangents ``d<param>`` for forward mode). Parameters without a
+    ``b<param>`` are not differentiable: an argument carrying a derivative there is an error.
     """
-
     def decorate(template):
-        _register(FUNCTIONS, functions, Rule(template, elementwise=elementwise, full_reduction=full_reduction))
+        _register(FUNCTIONS, functions, Rule(template, "general", full_reduction=full_reduction))
         return template
-
     return decorate
 
 
-def defvjp_method(*names, elementwise=False, full_reduction=False):
+def defjvp(*functions):
+    """Register (or add) a forward-mode rule: a template assigning ``dans`` from the tangents ``d<param>``
+    (and ``ans``, the result)."""
+    def decorate(template):
+        rule = Rule(template, "general")
+        for f in functions:
+            old = FUNCTIONS.get(f)
+            if old is not None and rule.jvp is not None:
+                old.jvp = rule.jvp
+                old.temps = old.temps + [t for t in rule.temps if t not in old.temps]
+            else:
+                FUNCTIONS[f] = rule
+        return template
+    return decorate
+
+
+def defvjp_method(*names, elementwise=False, full_reduction=False, form="general"):
     """Register a template for the method `names` of array values (first parameter: `self`)."""
-
     def decorate(template):
-        _register(METHODS, names, Rule(template, elementwise=elementwise, full_reduction=full_reduction))
+        _register(METHODS, names, Rule(template, "elementwise" if elementwise else form,
+                                       full_reduction=full_reduction))
         return template
-
     return decorate
 
 
-def defvjp_attribute(*names):
+def defvjp_attribute(*names, form="linear"):
     """Register a template for an attribute of array values, e.g. `x.T` (single parameter `self`)."""
-
     def decorate(template):
-        _register(ATTRIBUTES, names, Rule(template))
+        _register(ATTRIBUTES, names, Rule(template, form))
         return template
-
     return decorate
 
 
 def nondifferentiable(*functions):
-    """Declare functions whose results carry no gradient (shapes, indices, comparisons, constructors)."""
+    """Declare functions whose results carry no derivative (piecewise constant: shapes, indices,
+    comparisons, rounding)."""
     NONDIFF_FUNCTIONS.update(functions)
     for f in functions:
         FUNCTIONS.pop(f, None)
@@ -266,5 +366,25 @@ def lookup_function(func):
     return None, None
 
 
+def has_rule(func):
+    try:
+        return func in FUNCTIONS
+    except TypeError:
+        return False
+
+
+def is_nondiff(func):
+    try:
+        return func in NONDIFF_FUNCTIONS
+    except TypeError:
+        return False
+
+
+_loaded = False
+
+
 def load_builtin_rules():
-    from . import builtins, math, methods, numpy  # noqa: F401  (registration happens on import)
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        from . import builtins, math, methods, numpy  # noqa: F401  (registration happens on import)

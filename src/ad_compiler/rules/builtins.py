@@ -1,30 +1,31 @@
 """Derivative rules for Python builtins and for ad_compiler's own markers."""
 import builtins
 
-from .. import runtime as _ad  # noqa: F401
-from . import defvjp, g, nondifferentiable
+from .. import runtime as _ad
+from . import ans, derivative, elementwise, g, linear, nondifferentiable
 
 
-@defvjp(builtins.abs)
+@elementwise(builtins.abs)
 def abs(x):
-    bx = g * _ad.np.sign(x)
+    return _ad.np.sign(x)
 
 
-@defvjp(builtins.float)
+@linear(builtins.float)
 def float(x=0.0):
-    bx = g
+    bx = _ad.unbroadcast(g, x)
 
 
-@defvjp(builtins.sum)
+@linear(builtins.sum)
 def sum(iterable, start=0):
-    biterable = [_ad.unbroadcast(g, item) for item in iterable]
-    bstart = g
+    biterable = _ad.sum_vjp(g, iterable)
+    bstart = _ad.unbroadcast(g, start)
 
 
-@defvjp(builtins.max, builtins.min)
+@derivative(builtins.max, builtins.min)
 def extreme(*args):
     bargs = _ad.builtin_extreme_vjp(g, args, ans)
 
 
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round, builtins.isinstance,
-                  builtins.print, builtins.type, builtins.str, builtins.repr, builtins.id, builtins.hash)
+                  builtins.print, builtins.type, builtins.str, builtins.repr, builtins.id, builtins.hash,
+                  builtins.enumerate, builtins.zip, builtins.any, builtins.all)

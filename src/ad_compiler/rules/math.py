@@ -1,113 +1,113 @@
 """Derivative rules for the `math` module (Python floats)."""
 import math
 
-from .. import runtime as _ad  # noqa: F401
-from . import ans, defvjp, g, nondifferentiable
+from . import ans, elementwise, nondifferentiable
 
 
-@defvjp(math.exp)
+@elementwise(math.exp)
 def exp(x):
-    bx = g * ans
+    return ans
 
 
-@defvjp(math.expm1)
+@elementwise(math.expm1)
 def expm1(x):
-    bx = g * (ans + 1.0)
+    return ans + 1.0
 
 
-@defvjp(math.log)
+@elementwise(math.log)
 def log(x, base=math.e):
-    bx = g / (x * math.log(base))
-    bbase = -g * ans / (base * math.log(base))
+    return 1.0 / (x * math.log(base)), -ans / (base * math.log(base))
 
 
-@defvjp(math.log1p)
+@elementwise(math.log1p)
 def log1p(x):
-    bx = g / (1.0 + x)
+    return 1.0 / (1.0 + x)
 
 
-@defvjp(math.log2)
+@elementwise(math.log2)
 def log2(x):
-    bx = g / (x * math.log(2.0))
+    return 1.0 / (x * math.log(2.0))
 
 
-@defvjp(math.log10)
+@elementwise(math.log10)
 def log10(x):
-    bx = g / (x * math.log(10.0))
+    return 1.0 / (x * math.log(10.0))
 
 
-@defvjp(math.sqrt)
+@elementwise(math.sqrt)
 def sqrt(x):
-    bx = g * 0.5 / ans
+    return 0.5 / ans
 
 
-@defvjp(math.pow)
+@elementwise(math.pow)
 def pow(x, y):
-    bx = g * y * x ** (y - 1)
-    by = g * ans * math.log(x)
+    return y * x ** (y - 1), ans * math.log(x)
 
 
-@defvjp(math.fabs)
+@elementwise(math.fabs)
 def fabs(x):
-    bx = g * math.copysign(1.0, x) if x != 0 else 0.0 * g
+    return math.copysign(1.0, x) if x != 0 else 0.0
 
 
-@defvjp(math.sin)
+@elementwise(math.copysign)
+def copysign(x, y):
+    return (math.copysign(1.0, x) * math.copysign(1.0, y)) if x != 0 else 0.0, None
+
+
+@elementwise(math.sin)
 def sin(x):
-    bx = g * math.cos(x)
+    return math.cos(x)
 
 
-@defvjp(math.cos)
+@elementwise(math.cos)
 def cos(x):
-    bx = -g * math.sin(x)
+    return -math.sin(x)
 
 
-@defvjp(math.tan)
+@elementwise(math.tan)
 def tan(x):
-    bx = g * (1.0 + ans**2)
+    return 1.0 + ans ** 2
 
 
-@defvjp(math.asin)
+@elementwise(math.asin)
 def asin(x):
-    bx = g / math.sqrt(1.0 - x**2)
+    return 1.0 / math.sqrt(1.0 - x ** 2)
 
 
-@defvjp(math.acos)
+@elementwise(math.acos)
 def acos(x):
-    bx = -g / math.sqrt(1.0 - x**2)
+    return -1.0 / math.sqrt(1.0 - x ** 2)
 
 
-@defvjp(math.atan)
+@elementwise(math.atan)
 def atan(x):
-    bx = g / (1.0 + x**2)
+    return 1.0 / (1.0 + x ** 2)
 
 
-@defvjp(math.atan2)
+@elementwise(math.atan2)
 def atan2(y, x):
-    by = g * x / (x**2 + y**2)
-    bx = -g * y / (x**2 + y**2)
+    return x / (x ** 2 + y ** 2), -y / (x ** 2 + y ** 2)
 
 
-@defvjp(math.sinh)
+@elementwise(math.sinh)
 def sinh(x):
-    bx = g * math.cosh(x)
+    return math.cosh(x)
 
 
-@defvjp(math.cosh)
+@elementwise(math.cosh)
 def cosh(x):
-    bx = g * math.sinh(x)
+    return math.sinh(x)
 
 
-@defvjp(math.tanh)
+@elementwise(math.tanh)
 def tanh(x):
-    bx = g * (1.0 - ans**2)
+    return 1.0 - ans ** 2
 
 
-@defvjp(math.hypot)
+@elementwise(math.hypot)
 def hypot(x, y):
-    bx = g * x / ans
-    by = g * y / ans
+    return x / ans, y / ans
 
 
-nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.copysign,
-                  math.factorial, math.comb, math.perm, math.gcd)
+nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
+                  math.factorial, math.comb, math.perm, math.gcd, math.isclose)

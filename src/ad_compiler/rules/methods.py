@@ -23,12 +23,12 @@ def real(self):
     bself = np.real(g)
 
 
-@defvjp_method("sum", full_reduction=True)
+@defvjp_method("sum", full_reduction=True, form="linear")
 def sum(self, axis=None, dtype=None, out=None, keepdims=False):
     bself = _ad.unreduce(g, self, axis, keepdims)
 
 
-@defvjp_method("mean", full_reduction=True)
+@defvjp_method("mean", full_reduction=True, form="linear")
 def mean(self, axis=None, dtype=None, out=None, keepdims=False):
     bself = _ad.unreduce_mean(g, self, axis, keepdims)
 
@@ -53,58 +53,57 @@ def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     bself = _ad.std_vjp(g, self, ans, axis, ddof, keepdims)
 
 
-@defvjp_method("cumsum")
+@defvjp_method("cumsum", form="linear")
 def cumsum(self, axis=None, dtype=None, out=None):
     bself = _ad.cumsum_vjp(g, self, axis)
 
 
-@defvjp_method("trace")
+@defvjp_method("trace", form="linear")
 def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     bself = _ad.trace_vjp(g, self, offset, axis1, axis2)
 
 
-@defvjp_method("reshape")
+@defvjp_method("reshape", form="linear")
 def reshape(self, *shape, order="C"):
     bself = np.reshape(g, np.shape(self))
 
 
-@defvjp_method("ravel", "flatten", "squeeze")
+@defvjp_method("ravel", "flatten", "squeeze", form="linear")
 def ravel(self, *args, **kwargs):
     bself = np.reshape(g, np.shape(self))
 
 
-@defvjp_method("transpose")
+@defvjp_method("transpose", form="linear")
 def transpose(self, *axes):
     bself = _ad.transpose_vjp(g, axes)
 
 
-@defvjp_method("swapaxes")
+@defvjp_method("swapaxes", form="linear")
 def swapaxes(self, axis1, axis2):
     bself = np.swapaxes(g, axis1, axis2)
 
 
-@defvjp_method("dot")
+@defvjp_method("dot", form="linear")
 def dot(self, b):
     bself = _ad.dot_vjp_a(g, self, b)
     bb = _ad.dot_vjp_b(g, self, b)
 
 
-@defvjp_method("clip")
+@defvjp_method("clip", elementwise=True)
 def clip(self, min=None, max=None):
-    bself = _ad.unbroadcast(g * _ad.inside(self, min, max), self)
-    bmin = _ad.unbroadcast(g * (self < min), min)
-    bmax = _ad.unbroadcast(g * (self > max), max)
+    return _ad.inside(self, min, max), self < min, self > max
 
 
-@defvjp_method("copy", "astype")
+@defvjp_method("copy", "astype", form="linear")
 def copy(self, *args, **kwargs):
-    bself = g
+    bself = _ad.cast_like(g, self)
 
 
-@defvjp_method("item")
+@defvjp_method("item", form="linear")
 def item(self, *args):
     bself = _ad.item_vjp(g, self, args)
 
 
 NONDIFF_ATTRIBUTES.update({"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "flags", "strides"})
-NONDIFF_METHODS.update({"argmax", "argmin", "argsort", "nonzero", "all", "any", "tolist", "__len__"})
+NONDIFF_METHODS.update({"argmax", "argmin", "argsort", "nonzero", "all", "any", "tolist", "__len__", "round",
+                        "searchsorted"})

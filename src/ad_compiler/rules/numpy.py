@@ -1,71 +1,77 @@
 """Derivative rules for NumPy functions (and the arithmetic operators, which share them).
 
-Each template reads like the math: `g` is the adjoint of the result `ans`; `b<param>` is what the
-parameter receives. `_ad.unbroadcast(e, x)` sums `e` back to x's shape (free when shapes match).
+Elementwise functions give their partial derivatives; linear functions the adjoint of each parameter
+(forward mode applies the function to the tangent); the rest both (`b<param> = ...`, `dans = ...`).
+`g` is the adjoint of the result `ans`. Helpers (`_ad.unreduce`, ...) are in runtime.py.
 """
 import operator
 
 import numpy as np
 
 from .. import runtime as _ad
-from . import ans, defvjp, g, nondifferentiable
+from . import ans, derivative, elementwise, g, linear, nondifferentiable
 
 # -- arithmetic ---------------------------------------------------------------------------------------
 
 
-@defvjp(operator.add, np.add, elementwise=True)
+@elementwise(operator.add, np.add)
 def add(x1, x2):
-    bx1 = _ad.unbroadcast(g, x1)
-    bx2 = _ad.unbroadcast(g, x2)
+    return 1.0, 1.0
 
 
-@defvjp(operator.sub, np.subtract, elementwise=True)
+@elementwise(operator.sub, np.subtract)
 def subtract(x1, x2):
-    bx1 = _ad.unbroadcast(g, x1)
-    bx2 = _ad.unbroadcast(-g, x2)
+    return 1.0, -1.0
 
 
-@defvjp(operator.mul, np.multiply, elementwise=True)
+@elementwise(operator.mul, np.multiply)
 def multiply(x1, x2):
-    bx1 = _ad.unbroadcast(g * x2, x1)
-    bx2 = _ad.unbroadcast(g * x1, x2)
+    return x2, x1
 
 
-@defvjp(operator.truediv, np.divide, np.true_divide, elementwise=True)
+@elementwise(operator.truediv, np.divide, np.true_divide)
 def divide(x1, x2):
-    bx1 = _ad.unbroadcast(g / x2, x1)
-    bx2 = _ad.unbroadcast(-g * ans / x2, x2)
+    return 1.0 / x2, -ans / x2
 
 
-@defvjp(operator.pow, np.power, elementwise=True)
+@elementwise(operator.pow, np.power, np.float_power)
 def power(x1, x2):
-    bx1 = _ad.unbroadcast(g * x2 * x1 ** (x2 - 1), x1)
-    bx2 = _ad.unbroadcast(g * ans * np.log(x1), x2)
+    return x2 * x1 ** (x2 - 1), ans * np.log(np.where(x1 > 0, x1, 1.0))
 
 
-@defvjp(operator.neg, np.negative, elementwise=True)
+@elementwise(operator.mod, np.mod, np.remainder)
+def mod(x1, x2):
+    return 1.0, -np.floor_divide(x1, x2)
+
+
+@elementwise(np.fmod)
+def fmod(x1, x2):
+    return 1.0, -np.trunc(x1 / x2)
+
+
+@elementwise(operator.neg, np.negative)
 def negative(x):
-    bx = -g
+    return -1.0
 
 
-@defvjp(operator.pos, np.positive, elementwise=True)
+@elementwise(operator.pos, np.positive)
 def positive(x):
-    bx = g
+    return 1.0
 
 
-@defvjp(operator.matmul, np.matmul)
+@linear(operator.matmul, np.matmul)
 def matmul(x1, x2):
     bx1 = _ad.matmul_vjp_a(g, x1, x2)
     bx2 = _ad.matmul_vjp_b(g, x1, x2)
 
 
-@defvjp(np.dot)
+@linear(np.dot)
 def dot(a, b):
     ba = _ad.dot_vjp_a(g, a, b)
     bb = _ad.dot_vjp_b(g, a, b)
 
 
-@defvjp(np.outer)
+@linear(np.outer)
 def outer(a, b):
     ba = np.reshape(g @ np.ravel(b), np.shape(a))
     bb = np.reshape(np.ravel(a) @ g, np.shape(b))
@@ -74,164 +80,159 @@ def outer(a, b):
 # -- elementwise functions ----------------------------------------------------------------------------
 
 
-@defvjp(np.abs, np.absolute, np.fabs, elementwise=True)
+@elementwise(np.abs, np.absolute, np.fabs)
 def absolute(x):
-    bx = g * np.sign(x)
+    return np.sign(x)
 
 
-@defvjp(np.exp, elementwise=True)
+@elementwise(np.exp)
 def exp(x):
-    bx = g * ans
+    return ans
 
 
-@defvjp(np.exp2, elementwise=True)
+@elementwise(np.exp2)
 def exp2(x):
-    bx = g * ans * np.log(2.0)
+    return ans * np.log(2.0)
 
 
-@defvjp(np.expm1, elementwise=True)
+@elementwise(np.expm1)
 def expm1(x):
-    bx = g * (ans + 1.0)
+    return ans + 1.0
 
 
-@defvjp(np.log, elementwise=True)
+@elementwise(np.log)
 def log(x):
-    bx = g / x
+    return 1.0 / x
 
 
-@defvjp(np.log2, elementwise=True)
+@elementwise(np.log2)
 def log2(x):
-    bx = g / (x * np.log(2.0))
+    return 1.0 / (x * np.log(2.0))
 
 
-@defvjp(np.log10, elementwise=True)
+@elementwise(np.log10)
 def log10(x):
-    bx = g / (x * np.log(10.0))
+    return 1.0 / (x * np.log(10.0))
 
 
-@defvjp(np.log1p, elementwise=True)
+@elementwise(np.log1p)
 def log1p(x):
-    bx = g / (1.0 + x)
+    return 1.0 / (1.0 + x)
 
 
-@defvjp(np.sqrt, elementwise=True)
+@elementwise(np.sqrt)
 def sqrt(x):
-    bx = g * 0.5 / ans
+    return 0.5 / ans
 
 
-@defvjp(np.cbrt, elementwise=True)
+@elementwise(np.cbrt)
 def cbrt(x):
-    bx = g / (3.0 * ans**2)
+    return 1.0 / (3.0 * ans ** 2)
 
 
-@defvjp(np.square, elementwise=True)
+@elementwise(np.square)
 def square(x):
-    bx = g * 2.0 * x
+    return 2.0 * x
 
 
-@defvjp(np.reciprocal, elementwise=True)
+@elementwise(np.reciprocal)
 def reciprocal(x):
-    bx = -g * ans**2
+    return -ans ** 2
 
 
-@defvjp(np.sin, elementwise=True)
+@elementwise(np.sin)
 def sin(x):
-    bx = g * np.cos(x)
+    return np.cos(x)
 
 
-@defvjp(np.cos, elementwise=True)
+@elementwise(np.cos)
 def cos(x):
-    bx = -g * np.sin(x)
+    return -np.sin(x)
 
 
-@defvjp(np.tan, elementwise=True)
+@elementwise(np.tan)
 def tan(x):
-    bx = g * (1.0 + ans**2)
+    return 1.0 + ans ** 2
 
 
-@defvjp(np.arcsin, elementwise=True)
+@elementwise(np.arcsin)
 def arcsin(x):
-    bx = g / np.sqrt(1.0 - x**2)
+    return 1.0 / np.sqrt(1.0 - x ** 2)
 
 
-@defvjp(np.arccos, elementwise=True)
+@elementwise(np.arccos)
 def arccos(x):
-    bx = -g / np.sqrt(1.0 - x**2)
+    return -1.0 / np.sqrt(1.0 - x ** 2)
 
 
-@defvjp(np.arctan, elementwise=True)
+@elementwise(np.arctan)
 def arctan(x):
-    bx = g / (1.0 + x**2)
+    return 1.0 / (1.0 + x ** 2)
 
 
-@defvjp(np.arctan2, elementwise=True)
+@elementwise(np.arctan2)
 def arctan2(x1, x2):
-    bx1 = _ad.unbroadcast(g * x2 / (x1**2 + x2**2), x1)
-    bx2 = _ad.unbroadcast(-g * x1 / (x1**2 + x2**2), x2)
+    return x2 / (x1 ** 2 + x2 ** 2), -x1 / (x1 ** 2 + x2 ** 2)
 
 
-@defvjp(np.sinh, elementwise=True)
+@elementwise(np.sinh)
 def sinh(x):
-    bx = g * np.cosh(x)
+    return np.cosh(x)
 
 
-@defvjp(np.cosh, elementwise=True)
+@elementwise(np.cosh)
 def cosh(x):
-    bx = g * np.sinh(x)
+    return np.sinh(x)
 
 
-@defvjp(np.tanh, elementwise=True)
+@elementwise(np.tanh)
 def tanh(x):
-    bx = g * (1.0 - ans**2)
+    return 1.0 - ans ** 2
 
 
-@defvjp(np.arcsinh, elementwise=True)
+@elementwise(np.arcsinh)
 def arcsinh(x):
-    bx = g / np.sqrt(x**2 + 1.0)
+    return 1.0 / np.sqrt(x ** 2 + 1.0)
 
 
-@defvjp(np.arccosh, elementwise=True)
+@elementwise(np.arccosh)
 def arccosh(x):
-    bx = g / np.sqrt(x**2 - 1.0)
+    return 1.0 / np.sqrt(x ** 2 - 1.0)
 
 
-@defvjp(np.arctanh, elementwise=True)
+@elementwise(np.arctanh)
 def arctanh(x):
-    bx = g / (1.0 - x**2)
+    return 1.0 / (1.0 - x ** 2)
 
 
-@defvjp(np.logaddexp, elementwise=True)
+@elementwise(np.logaddexp)
 def logaddexp(x1, x2):
-    bx1 = _ad.unbroadcast(g * np.exp(x1 - ans), x1)
-    bx2 = _ad.unbroadcast(g * np.exp(x2 - ans), x2)
+    return np.exp(x1 - ans), np.exp(x2 - ans)
 
 
-@defvjp(np.maximum, np.fmax, elementwise=True)
+@elementwise(np.maximum, np.fmax)
 def maximum(x1, x2):
-    bx1 = _ad.unbroadcast(g * _ad.max_share(x1, x2), x1)
-    bx2 = _ad.unbroadcast(g * _ad.max_share(x2, x1), x2)
+    return _ad.max_share(x1, x2), _ad.max_share(x2, x1)
 
 
-@defvjp(np.minimum, np.fmin, elementwise=True)
+@elementwise(np.minimum, np.fmin)
 def minimum(x1, x2):
-    bx1 = _ad.unbroadcast(g * _ad.min_share(x1, x2), x1)
-    bx2 = _ad.unbroadcast(g * _ad.min_share(x2, x1), x2)
+    return _ad.min_share(x1, x2), _ad.min_share(x2, x1)
 
 
-@defvjp(np.clip)
+@elementwise(np.clip)
 def clip(a, a_min=None, a_max=None):
-    ba = _ad.unbroadcast(g * _ad.inside(a, a_min, a_max), a)
-    ba_min = _ad.unbroadcast(g * (a < a_min), a_min)
-    ba_max = _ad.unbroadcast(g * (a > a_max), a_max)
+    return _ad.inside(a, a_min, a_max), a < a_min, a > a_max
 
 
-@defvjp(np.where)
+@derivative(np.where)
 def where(condition, x, y):
     bx = _ad.unbroadcast(np.where(condition, g, 0.0), x)
     by = _ad.unbroadcast(np.where(condition, 0.0, g), y)
+    dans = np.where(condition, dx, dy)
 
 
-@defvjp(np.real)
+@linear(np.real)
 def real(val):
     bval = np.real(g)
 
@@ -239,67 +240,68 @@ def real(val):
 # -- reductions -------------------------------------------------------------------------------------
 
 
-@defvjp(np.sum, full_reduction=True)
+@linear(np.sum, full_reduction=True)
 def sum(a, axis=None, dtype=None, out=None, keepdims=False):
     ba = _ad.unreduce(g, a, axis, keepdims)
 
 
-@defvjp(np.mean, full_reduction=True)
+@linear(np.mean, full_reduction=True)
 def mean(a, axis=None, dtype=None, out=None, keepdims=False):
     ba = _ad.unreduce_mean(g, a, axis, keepdims)
 
 
-@defvjp(np.prod, full_reduction=True)
+@derivative(np.prod, full_reduction=True)
 def prod(a, axis=None, dtype=None, out=None, keepdims=False):
     ba = _ad.prod_vjp(g, a, axis, keepdims)
 
 
-@defvjp(np.max, np.amax, full_reduction=True)
+@derivative(np.max, np.amax, full_reduction=True)
 def max(a, axis=None, out=None, keepdims=False):
     ba = _ad.reduce_extreme_vjp(g, a, ans, axis, keepdims)
 
 
-@defvjp(np.min, np.amin, full_reduction=True)
+@derivative(np.min, np.amin, full_reduction=True)
 def min(a, axis=None, out=None, keepdims=False):
     ba = _ad.reduce_extreme_vjp(g, a, ans, axis, keepdims)
 
 
-@defvjp(np.var, full_reduction=True)
+@derivative(np.var, full_reduction=True)
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     ba = _ad.var_vjp(g, a, axis, ddof, keepdims)
 
 
-@defvjp(np.std, full_reduction=True)
+@derivative(np.std, full_reduction=True)
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     ba = _ad.std_vjp(g, a, ans, axis, ddof, keepdims)
 
 
-@defvjp(np.cumsum)
+@linear(np.cumsum)
 def cumsum(a, axis=None, dtype=None, out=None):
     ba = _ad.cumsum_vjp(g, a, axis)
 
 
-@defvjp(np.trace)
+@linear(np.trace)
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     ba = _ad.trace_vjp(g, a, offset, axis1, axis2)
 
 
-@defvjp(np.linalg.norm)
+@derivative(np.linalg.norm)
 def norm(x, ord=None, axis=None, keepdims=False):
     bx = _ad.norm_vjp(g, x, ans, ord, axis, keepdims)
 
 
-@defvjp(np.linalg.inv)
+@derivative(np.linalg.inv)
 def inv(a):
     ba = -np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2)
+    dans = -ans @ da @ ans
 
 
-@defvjp(np.linalg.det)
+@derivative(np.linalg.det)
 def det(a):
     ba = _ad.keep_last_two(g * ans) * np.swapaxes(np.linalg.inv(a), -1, -2)
 
 
-@defvjp(np.linalg.solve)
+@derivative(np.linalg.solve)
 def solve(a, b):
     bb = _ad.solve_vjp_b(g, a, b)
     ba = _ad.solve_vjp_a(g, a, b, ans)
@@ -308,94 +310,117 @@ def solve(a, b):
 # -- shapes -----------------------------------------------------------------------------------------
 
 
-@defvjp(np.reshape)
+@linear(np.reshape)
 def reshape(a, shape=None, order="C", newshape=None):
     ba = np.reshape(g, np.shape(a))
 
 
-@defvjp(np.ravel)
+@linear(np.ravel)
 def ravel(a, order="C"):
     ba = np.reshape(g, np.shape(a))
 
 
-@defvjp(np.squeeze)
+@linear(np.squeeze)
 def squeeze(a, axis=None):
     ba = np.reshape(g, np.shape(a))
 
 
-@defvjp(np.expand_dims)
+@linear(np.expand_dims)
 def expand_dims(a, axis):
     ba = np.reshape(g, np.shape(a))
 
 
-@defvjp(np.atleast_1d, np.atleast_2d)
+@linear(np.atleast_1d, np.atleast_2d)
 def atleast(ary):
     bary = np.reshape(g, np.shape(ary))
 
 
-@defvjp(np.transpose)
+@linear(np.transpose)
 def transpose(a, axes=None):
     ba = _ad.transpose_vjp(g, axes)
 
 
-@defvjp(np.swapaxes)
+@linear(np.swapaxes)
 def swapaxes(a, axis1, axis2):
     ba = np.swapaxes(g, axis1, axis2)
 
 
-@defvjp(np.moveaxis)
+@linear(np.moveaxis)
 def moveaxis(a, source, destination):
     ba = np.moveaxis(g, destination, source)
 
 
-@defvjp(np.broadcast_to)
+@linear(np.broadcast_to)
 def broadcast_to(array, shape):
     barray = _ad.unbroadcast(g, array)
 
 
-@defvjp(np.concatenate)
+@linear(np.concatenate)
 def concatenate(arrays, axis=0):
     barrays = _ad.split_along(g, arrays, axis)
 
 
-@defvjp(np.stack)
+@linear(np.stack)
 def stack(arrays, axis=0):
     barrays = _ad.unstack(g, axis)
 
 
-@defvjp(np.flip)
+@linear(np.flip)
 def flip(m, axis=None):
     bm = np.flip(g, axis)
 
 
-@defvjp(np.copy, np.array, np.asarray, np.ascontiguousarray)
+@linear(np.copy, np.array, np.asarray, np.ascontiguousarray)
 def copy(a, dtype=None):
-    ba = g
+    ba = _ad.cast_like(g, a)
 
 
-@defvjp(np.diag)
+@linear(np.diag)
 def diag(v, k=0):
     bv = _ad.diag_vjp(g, v, k)
 
 
-@defvjp(np.take)
+@linear(np.take)
 def take(a, indices, axis=None):
     ba = _ad.take_vjp(g, a, indices, axis)
 
 
-@defvjp(np.einsum)
+@linear(np.einsum)
 def einsum(subscripts, *operands):
     boperands = _ad.einsum_vjp(g, subscripts, operands)
+
+
+@linear(np.linspace)
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    bstart = _ad.linspace_vjp(g, start, stop, num, endpoint, 0)
+    bstop = _ad.linspace_vjp(g, start, stop, num, endpoint, 1)
+
+
+@linear(np.full)
+def full(shape, fill_value, dtype=None, order="C"):
+    bfill_value = _ad.unbroadcast(g, fill_value)
+
+
+@linear(np.full_like)
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    bfill_value = _ad.unbroadcast(g, fill_value)
+
+
+@linear(_ad.index_concat)
+def index_concat(kind, items):
+    bitems = _ad.index_concat_vjp(g, kind, items)
 
 
 # -- no derivative: shapes, indices, comparisons, constructors, piecewise-constant functions -------------
 nondifferentiable(
     np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
-    np.arange, np.linspace, np.eye, np.identity, np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero,
+    np.eye, np.identity, np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero,
     np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix, np.sign, np.heaviside,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.isnan, np.isinf, np.isfinite,
-    np.all, np.any, np.count_nonzero, np.searchsorted, np.floor_divide, np.mod, np.remainder,
-    np.random.rand, np.random.randn, np.random.normal, np.random.uniform, np.random.randint,
-    np.random.default_rng, np.result_type, np.iscomplexobj, np.isscalar, np.allclose, np.array_equal,
+    np.all, np.any, np.count_nonzero, np.searchsorted, np.floor_divide, np.digitize, np.bincount,
+    np.random.rand, np.random.randn, np.random.randint, np.random.default_rng, np.random.seed,
+    np.random.permutation, np.random.choice, np.unravel_index, np.ravel_multi_index, np.indices,
+    np.result_type, np.iscomplexobj, np.isscalar, np.allclose, np.array_equal, np.isclose, np.sort_complex,
+    np.tri, np.diag_indices, np.tril_indices, np.triu_indices, np.broadcast_shapes,
 )

@@ -1,18 +1,22 @@
-"""Pass 1, parse: read a function's source and the environment its names live in.
+"""Pass 1, read: a function's source, its syntax tree, and the environment its names live in.
 
-Produces a :class:`ParsedFunction`: the function's AST (decorators stripped), a way to map AST positions
-back to the user's file, and the environment (globals, closure cells, builtins) used to resolve calls.
+A :class:`Unit` is one function as written: its `ast.FunctionDef` (decorators stripped), how to map AST
+positions back to the user's file (for errors and for the comments of generated code), and how to resolve
+its free names (closure cells, then globals, then builtins). The source is found from the function's code
+object, so a decorated function (functools.wraps) is read as the wrapper that actually runs.
 """
 import ast
 import builtins
 import inspect
+import io
 import linecache
 import textwrap
+import tokenize
 
 from .errors import SourceLocation, SourceUnavailableError, UnsupportedError
 
 
-class ParsedFunction:
+class Unit:
     def __init__(self, func, tree, filename, first_line, indent, file_lines):
         self.func = func
         self.tree = tree  # ast.FunctionDef, positions relative to the dedented source
@@ -20,14 +24,12 @@ class ParsedFunction:
         self.first_line = first_line  # file line of the dedented source's line 1
         self.indent = indent  # columns removed by dedent
         self.file_lines = file_lines
-        self.name = func.__name__
+        self.name = func.__name__ if func.__name__ != "<lambda>" else "lambda"
         code = func.__code__
-        cells = func.__closure__ or ()
-        self.cells = dict(zip(code.co_freevars, cells))
+        self.cells = dict(zip(code.co_freevars, func.__closure__ or ()))
         self.globals = func.__globals__
-        self.known = {}  # parameter name -> the object it is known to be (the `self` of a bound method)
 
-    # -- positions -------------------------------------------------------------------------------
+    # -- positions --------------------------------------------------------------------------------------
     def file_line(self, node):
         return node.lineno + self.first_line - 1
 
@@ -45,8 +47,7 @@ class ParsedFunction:
         return SourceLocation(self.filename, line, col, end_col, self.line_text(line), self.name)
 
     def statement_text(self, node):
-        """The statement's source on one line, without comments (for the comments of the generated code).
-        For `if`/`for`/`while`, the header only."""
+        """The statement's source on one line, without comments; for `if`/`for`/`while`, the header only."""
         first = node.lineno
         last = getattr(node, "end_lineno", None) or first
         end_col = getattr(node, "end_col_offset", None)
@@ -67,9 +68,9 @@ class ParsedFunction:
             text = text[:69] + "..."
         return text
 
-    # -- names -----------------------------------------------------------------------------------
+    # -- names ------------------------------------------------------------------------------------------
     def lookup(self, name):
-        """Resolve a free name as the function would at call time: closure cell, global, builtin."""
+        """Resolve a free name as the function would at call time: (found, object)."""
         if name in self.cells:
             try:
                 return True, self.cells[name].cell_contents
@@ -81,27 +82,64 @@ class ParsedFunction:
             return True, getattr(builtins, name)
         return False, None
 
+    def where(self, name):
+        """Where a free name is bound: ('cell', cell) | ('global', dict) | ('builtin', None) | None."""
+        if name in self.cells:
+            return "cell", self.cells[name]
+        if name in self.globals:
+            return "global", self.globals
+        if hasattr(builtins, name):
+            return "builtin", None
+        return None
 
-def parse_function(func):
-    """Read `func`'s source and return a :class:`ParsedFunction`."""
+
+_units = {}  # code object -> (tree, filename, first_line, indent, lines): reading is the slow part
+
+
+def read_function(func):
+    """Read `func`'s source and return a :class:`Unit`."""
     if not inspect.isfunction(func):
         raise UnsupportedError(
             f"ad_compiler differentiates Python functions defined with `def`; got {func!r}",
             hint="pass the plain function (not a builtin, class or callable object)",
         )
+    code = func.__code__
+    cached = _units.get(code)
+    if cached is None:
+        cached = _units[code] = _read_code(func)
+    tree, filename, first_line, indent, lines = cached
+    import copy
+
+    return Unit(func, copy.deepcopy(tree), filename, first_line, indent, lines)
+
+
+def forget(code=None):
+    """Drop what was read (all of it, or one code object's)."""
+    if code is None:
+        _units.clear()
+    else:
+        _units.pop(code, None)
+
+
+def _read_code(func):
+    code = func.__code__
+    filename = code.co_filename
+    linecache.checkcache(filename)  # a file edited since it was read (a notebook cell run again)
     try:
-        lines, first_line = inspect.getsourcelines(func)
+        lines, first_line = inspect.getsourcelines(code)
     except (OSError, TypeError) as exc:
-        raise SourceUnavailableError(
-            f"cannot read the source of {func.__qualname__}: {exc}",
-            hint="define the function in a file (the interactive shell keeps no source), "
-            "or register a derivative for it with @ad.defvjp",
-        ) from None
+        hint = "define the function in a file (the interactive shell keeps no source), or register a " \
+               "derivative for it with @ad.defvjp"
+        if filename in ("<stdin>", "<string>"):
+            hint = ("`python -c` and piped input keep no source: put the function in a file, or in a "
+                    "Jupyter/IPython cell (those are kept)")
+        raise SourceUnavailableError(f"cannot read the source of {func.__qualname__}: {exc}", hint=hint) from None
     raw = "".join(lines)
     source = textwrap.dedent(raw)
     indent = _indent_of(lines[0]) - _indent_of(source.splitlines()[0]) if lines else 0
-    filename = func.__code__.co_filename
     file_lines = linecache.getlines(filename) or lines
+    if first_line == 0:  # source from a string/exec: inspect gives line 0
+        first_line = 1
     try:
         module = ast.parse(source)
     except SyntaxError as exc:
@@ -111,9 +149,16 @@ def parse_function(func):
                 f"cannot parse the source of {func.__qualname__}: {exc.msg}",
                 hint="define the function with `def` (a lambda inside a larger expression cannot be read alone)",
             ) from None
-    tree = module.body[0] if module.body else None
     if func.__name__ == "<lambda>":
         tree = _lambda_as_def(module, func)
+    else:
+        tree = module.body[0] if module.body else None
+    if isinstance(tree, ast.AsyncFunctionDef):
+        loc = SourceLocation(filename, tree.lineno + first_line - 1, tree.col_offset + indent, None,
+                             file_lines[tree.lineno + first_line - 2].rstrip("\n")
+                             if 0 <= tree.lineno + first_line - 2 < len(file_lines) else "", func.__name__)
+        raise UnsupportedError("an `async def` function cannot be differentiated", where=loc,
+                               hint="differentiate a plain `def` function (await the data outside it)")
     if not isinstance(tree, ast.FunctionDef):
         raise UnsupportedError(
             f"cannot differentiate {func.__qualname__}: only functions defined with `def` or a lambda "
@@ -121,9 +166,7 @@ def parse_function(func):
             hint="rewrite it as a `def` function",
         )
     tree.decorator_list = []
-    if first_line == 0:  # source from a string/exec: inspect gives line 0
-        first_line = 1
-    return ParsedFunction(func, tree, filename, first_line, indent, file_lines)
+    return tree, filename, first_line, indent, file_lines
 
 
 def _parse_fragment(source):
@@ -137,7 +180,7 @@ def _parse_fragment(source):
 
 
 def _lambda_as_def(module, func):
-    """`f = lambda x: x * x` as `def lambda_(x): return x * x`, if exactly one lambda on the lines fits."""
+    """`f = lambda x: x * x` as `def lambda(x): return x * x`, if exactly one lambda on the lines fits."""
     code = func.__code__
     names = list(code.co_varnames[:code.co_argcount])
     found = [n for n in ast.walk(module) if isinstance(n, ast.Lambda) and [a.arg for a in n.args.args] == names]
@@ -155,9 +198,6 @@ def _lambda_as_def(module, func):
 
 def _strip_comment(text):
     """`x = 1  # note` -> `x = 1` (a '#' inside a string literal is kept)."""
-    import io
-    import tokenize
-
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
             if tok.type == tokenize.COMMENT:

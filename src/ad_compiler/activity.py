@@ -1,0 +1,90 @@
+"""Pass 7, activity: which values carry a derivative.
+
+A value is *active* when it depends on a `wrt` argument (varied) and the output depends on it (useful);
+only active values get adjoints (or tangents). Both sets grow to a fixed point over the statements (loops
+and branches feed values back through their carried names). Checked here: a call with no derivative rule,
+or a rule parameter without a derivative, on an active path is an error naming the line.
+"""
+import inspect
+
+from . import ir
+from .errors import NoDerivativeError
+from .ir import Assign, Mutate, SetItem
+
+
+class Activity:
+    def __init__(self, varied, useful):
+        self.varied = varied
+        self.useful = useful
+
+    def active(self, name):
+        return name in self.varied and name in self.useful
+
+
+def defined(s):
+    """The names a statement gives a (new) value."""
+    if isinstance(s, Assign):
+        return s.targets
+    if isinstance(s, SetItem):
+        return (s.result,)
+    if isinstance(s, Mutate):
+        return (s.result,) + ((s.out,) if s.out else ())
+    return ()
+
+
+def analyze(fn, ops, wrt, outputs):
+    """Activity of every SSA name of `fn` for the arguments `wrt`, towards the names `outputs`."""
+    stmts = [s for s in ir.walk(fn.body) if id(s) in ops]
+    flows = [(defined(s), ops[id(s)].inputs) for s in stmts]
+    varied = set(wrt)
+    changed = True
+    while changed:
+        changed = False
+        for targets, inputs in flows:
+            if inputs & varied:
+                for t in targets:
+                    if t not in varied:
+                        varied.add(t)
+                        changed = True
+    useful = set(outputs)
+    changed = True
+    while changed:
+        changed = False
+        for targets, inputs in flows:
+            if any(t in useful for t in targets) and not inputs <= useful:
+                useful |= inputs
+                changed = True
+    act = Activity(varied, useful)
+    check(stmts, ops, act, wrt)
+    return act
+
+
+def check(stmts, ops, act, wrt):
+    for s in stmts:
+        op = ops[id(s)]
+        if not any(act.active(t) for t in defined(s)):
+            continue
+        where = s.origin.unit.location(s.origin.node) if s.origin is not None else None
+        if op.kind == "unknown":
+            error = NoDerivativeError(
+                f"no derivative is known for {op.what}, and it lies on a path from {_wrt_text(wrt)} to the output",
+                where=where,
+                hint="register a derivative with @ad.defvjp(...) (see docs/rules.md), or wrap the argument in "
+                     "ad.stop_gradient(...) if no derivative should flow through it",
+                deferred=op.deferred,
+            )
+            raise error
+        if op.kind == "rule":
+            rule = op.rule
+            for p, v in op.bound.items():
+                if rule.signature.parameters[p].kind is inspect.Parameter.VAR_KEYWORD:
+                    continue
+                if ir.names_in(v) & act.varied and not rule.differentiable(p):
+                    raise NoDerivativeError(
+                        f"`{rule.name}` has no derivative with respect to its argument `{p}`, which depends on "
+                        f"{_wrt_text(wrt)}", where=where,
+                        hint="wrap that argument in ad.stop_gradient(...) or register a fuller rule")
+
+
+def _wrt_text(wrt):
+    return ", ".join(f"`{w}`" for w in wrt)

@@ -1,0 +1,321 @@
+"""Pass 10, clean-up: the generated function without what a compiler can prove unneeded.
+
+- folding that cannot change a shape or dtype: `g * 1.0`, `1.0 * g`, `g * -1.0` (-> `-g`), `g ** 1`,
+  `0 + g`, `g - 0`, `g / 1`, `a * (1.0 / b)` (-> `a / b`), `-(-g)`, arithmetic on two numeric literals.
+  Never `g * 0` -> `0` (for an array that would change the shape).
+- copy propagation: after `a = b`, later reads of `a` read `b` (until either is reassigned), within a
+  straight run of statements.
+- dead code elimination: statements whose result nothing needs (forward values the adjoint sweep does not
+  read, temporaries of unused contributions) are removed; effects (calls kept for what they do, stores into
+  arrays that are needed, tape pushes and pops) stay. It works on a def-use graph: linear in the size of
+  the function.
+"""
+import operator
+
+from . import ir
+from .ir import Assign, AugAssign, BinOp, Call, Comment, Const, ExprStmt, For, If, SetItem, UnaryOp, Var, While
+
+_FOLD = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
+EFFECT_HELPERS = {"add_at", "pop_item", "pop_tail"}
+
+
+def _num(e):
+    return isinstance(e, Const) and type(e.value) in (int, float)
+
+
+def _is(e, value):
+    return _num(e) and e.value == value
+
+
+def _drop_defaults(node):
+    """`_ad.unreduce(g, x, None, False)` -> `_ad.unreduce(g, x)`: omit trailing arguments equal to the
+    helper's defaults."""
+    import inspect
+
+    from . import runtime
+
+    helper = getattr(runtime, node.func.path[-1], None)
+    if helper is None or node.kwargs:
+        return node
+    try:
+        params = list(inspect.signature(helper).parameters.values())
+    except (TypeError, ValueError):
+        return node
+    args = list(node.args)
+    while args and len(args) <= len(params):
+        p = params[len(args) - 1]
+        last = args[-1]
+        if p.default is inspect.Parameter.empty or not isinstance(last, Const) or type(last.value) is not \
+                type(p.default) or last.value != p.default:
+            break
+        args.pop()
+    return Call(node.func, tuple(args), node.kwargs) if len(args) != len(node.args) else node
+
+
+def fold(e):
+    def f(node):
+        if isinstance(node, Call) and isinstance(node.func, ir.Global) and node.func.path[:1] == ("_ad",):
+            return _drop_defaults(node)
+        if isinstance(node, BinOp):
+            a, b, op = node.left, node.right, node.op
+            if _num(a) and _num(b) and op in _FOLD:
+                try:
+                    v = _FOLD[op](a.value, b.value)
+                except (ArithmeticError, OverflowError, ValueError):
+                    return node
+                if isinstance(v, (int, float)) and abs(v) < 1e300:
+                    return Const(v)
+                return node
+            if op == "*":
+                if _is(a, 1):
+                    return b
+                if _is(b, 1):
+                    return a
+                if _is(b, -1):
+                    return f(UnaryOp("-", a))
+                if _is(a, -1):
+                    return f(UnaryOp("-", b))
+                if isinstance(b, BinOp) and b.op == "/" and _is(b.left, 1):
+                    return BinOp("/", a, b.right)
+                if isinstance(b, BinOp) and b.op == "*" and _num(b.left):
+                    return BinOp("*", f(BinOp("*", a, b.left)), b.right)
+                if isinstance(b, UnaryOp) and b.op == "-" and not (isinstance(a, UnaryOp)):
+                    return UnaryOp("-", BinOp("*", a, b.operand))
+            elif op == "+":
+                if _is(a, 0):
+                    return b
+                if _is(b, 0):
+                    return a
+                if isinstance(b, UnaryOp) and b.op == "-":
+                    return BinOp("-", a, b.operand)
+            elif op == "-":
+                if _is(b, 0):
+                    return a
+            elif op in ("/", "**"):
+                if _is(b, 1):
+                    return a
+        if isinstance(node, UnaryOp) and node.op == "-":
+            if _num(node.operand):
+                return Const(-node.operand.value)
+            if isinstance(node.operand, UnaryOp) and node.operand.op == "-":
+                return node.operand.operand
+        return node
+
+    return ir.map_expr(e, f)
+
+
+def _effect_call(e):
+    if not isinstance(e, Call):
+        return False
+    f = e.func
+    if isinstance(f, ir.Global) and f.path[:1] == ("_ad",):
+        return f.path[-1] in EFFECT_HELPERS
+    if isinstance(f, ir.Attr):
+        return f.attr in ("pop", "append", "extend")
+    return False
+
+
+def _has_effect_call(e):
+    todo = [e]
+    while todo:
+        x = todo.pop()
+        if _effect_call(x):
+            return True
+        todo.extend(ir.children(x))
+    return False
+
+
+def _writes(s):
+    if isinstance(s, Assign):
+        return set(s.targets)
+    if isinstance(s, AugAssign):
+        return {s.target}
+    if isinstance(s, For):
+        return {s.target}
+    return set()
+
+
+# -- copy propagation -------------------------------------------------------------------------------------
+def propagate(stmts):
+    copies = {}
+    out = []
+    for s in stmts:
+        if isinstance(s, Comment):
+            out.append(s)
+            continue
+        if isinstance(s, ir.FunctionDef):
+            s.body = propagate(s.body)
+            out.append(s)
+            continue
+        if isinstance(s, (If, For, While)):
+            inner = {n for x in ir.walk([s]) for n in _writes(x)}
+            for k in [k for k, v in copies.items() if k in inner or v in inner]:
+                del copies[k]
+            if isinstance(s, If):
+                s.test = fold(ir.rename_expr(s.test, copies))
+                s.body, s.orelse = propagate(s.body), propagate(s.orelse)
+            elif isinstance(s, For):
+                s.iter = fold(ir.rename_expr(s.iter, copies))
+                s.body = propagate(s.body)
+            else:
+                s.body = propagate(s.body)
+            out.append(s)
+            continue
+        _substitute(s, copies)
+        for t in _writes(s):
+            for k in [k for k, v in copies.items() if k == t or v == t]:
+                del copies[k]
+        if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Var) and s.value.name != s.target:
+            copies[s.target] = s.value.name
+        out.append(s)
+    return out
+
+
+def _substitute(s, copies):
+    r = (lambda e: fold(ir.rename_expr(e, copies))) if copies else fold
+    if isinstance(s, Assign):
+        s.value = r(s.value)
+    elif isinstance(s, SetItem):
+        s.target = r(s.target)
+        s.items = tuple(r(i) for i in s.items)
+        s.value = r(s.value)
+    elif isinstance(s, AugAssign):
+        s.value = r(s.value)
+        if s.target in copies:  # `a += v` where a is a copy of b: write to a, keep reading b elsewhere
+            pass
+    elif isinstance(s, (ExprStmt, ir.Return)):
+        s.value = r(s.value)
+    elif isinstance(s, ir.Assert):
+        s.test = r(s.test)
+        s.msg = r(s.msg) if s.msg is not None else None
+
+
+# -- dead code --------------------------------------------------------------------------------------------
+def _reads(s):
+    if isinstance(s, SetItem):
+        return ir.names_in(s.target) | ir.names_in(s.value) | set().union(*(ir.names_in(i) for i in s.items))
+    if isinstance(s, AugAssign):
+        return ir.names_in(s.value) | {s.target}
+    return ir.stmt_reads(s)
+
+
+class _Groups:
+    """Names that may hold the same object (through plain copies `a = b`): a store into one is a store into
+    all of them."""
+
+    def __init__(self, stmts):
+        self.parent = {}
+        for s in ir.walk(stmts, into_functions=True):
+            if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Var):
+                self.union(s.target, s.value.name)
+
+    def find(self, n):
+        while self.parent.get(n, n) != n:
+            n = self.parent[n]
+        return n
+
+    def union(self, a, b):
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[ra] = rb
+
+
+def needed_names(stmts, groups):
+    """Names whose values matter: read by effects, control flow or returns, transitively (def-use graph)."""
+    defs = {}  # name -> statements defining or updating it
+    roots = set()
+    stores = {}  # copy group -> stores into it
+    for s in ir.walk(stmts, into_functions=True):
+        if isinstance(s, Comment):
+            continue
+        if isinstance(s, (Assign, AugAssign)) and not (isinstance(s, Assign) and _has_effect_call(s.value)):
+            for t in _writes(s):
+                defs.setdefault(t, []).append(s)
+        elif isinstance(s, SetItem) and isinstance(s.target, Var) and not _has_effect_call(s.value):
+            stores.setdefault(groups.find(s.target.name), []).append(s)
+        elif isinstance(s, (If, While)):
+            roots |= ir.names_in(s.test)
+        elif isinstance(s, For):
+            roots |= ir.names_in(s.iter)
+        elif isinstance(s, ir.FunctionDef):
+            continue
+        else:
+            roots |= _reads(s)
+    needed = set()
+    todo = list(roots)
+    done_groups = set()
+    while todo:
+        n = todo.pop()
+        if n in needed:
+            continue
+        needed.add(n)
+        for s in defs.get(n, ()):
+            for m in _reads(s):
+                if m not in needed:
+                    todo.append(m)
+        group = groups.find(n)
+        if group not in done_groups:
+            done_groups.add(group)
+            for s in stores.get(group, ()):
+                for m in _reads(s):
+                    if m not in needed:
+                        todo.append(m)
+    return needed
+
+
+def eliminate(stmts, needed, groups):
+    kept = []
+    for s in stmts:
+        if isinstance(s, Comment):
+            kept.append(s)
+            continue
+        if isinstance(s, (Assign, AugAssign)) and not (isinstance(s, Assign) and _has_effect_call(s.value)):
+            if not (_writes(s) & needed):
+                continue
+        if isinstance(s, SetItem) and isinstance(s.target, Var) and not _has_effect_call(s.value) and \
+                groups.find(s.target.name) not in groups.needed:
+            continue
+        if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Var) and s.value.name == s.target:
+            continue
+        if isinstance(s, ir.FunctionDef):
+            s.body = eliminate(s.body, needed, groups)
+            kept.append(s)
+            continue
+        if isinstance(s, (If, For, While)):
+            for b in ir.blocks(s):
+                b[:] = eliminate(b, needed, groups)
+            if isinstance(s, If):
+                if not _real(s.body) and not _real(s.orelse):
+                    continue
+                if not _real(s.body):
+                    s.test = UnaryOp("not", s.test)
+                    s.body, s.orelse = s.orelse, []
+            elif not _real(s.body) and not isinstance(s, While):
+                continue
+            if not _real(s.orelse if isinstance(s, If) else []):
+                if isinstance(s, If):
+                    s.orelse = []
+        kept.append(s)
+    out = []  # drop comments that head nothing
+    for i, s in enumerate(kept):
+        if isinstance(s, Comment):
+            nxt = kept[i + 1] if i + 1 < len(kept) else None
+            if nxt is None or isinstance(nxt, (Comment, ir.Return)):
+                continue
+        out.append(s)
+    return out
+
+
+def _real(stmts):
+    return [x for x in stmts if not isinstance(x, Comment)]
+
+
+def cleanup(fdef):
+    """Clean up a generated FunctionDef in place."""
+    for _ in range(2):
+        fdef.body = propagate(fdef.body)
+        groups = _Groups(fdef.body)
+        needed = needed_names(fdef.body, groups)
+        groups.needed = {groups.find(n) for n in needed}
+        fdef.body = eliminate(fdef.body, needed, groups)
+    return fdef

@@ -1,0 +1,303 @@
+"""The driver: runs the passes, owns the caches, and dispatches calls to the right compiled derivative.
+
+    read -> desugar -> inline -> alias -> SSA -> kinds -> resolve -> activity -> reverse -> tape -> clean-up
+    -> print -> compile
+
+A derivative is compiled once per (function, wrt, mode) *and* per combination of the argument kinds
+(kinds.py) it is called with: the function `ad.grad` returns is a small dispatcher that computes the kinds
+of its arguments and calls the derivative compiled for them (compiling it at the first such call). Its
+`.source` is the source of the derivative it ran last (before any call: the one for arguments of unknown
+kinds). A compiled derivative remembers what it was built from (the code of every function it inlined,
+the methods it resolved); when any of those changed (a notebook cell run again), it is compiled again.
+"""
+import inspect
+import itertools
+import types
+
+import numpy as np
+
+from . import activity, alias, callees, cleanup, codegen, ir, kinds as K, rules
+from .adjoints import assign, helper
+from .desugar import desugar
+from .errors import ADError, NoDerivativeError, UnsupportedError
+from .inline import inline, is_library
+from .ir import Build, Comment, Const, FunctionDef, Return, Var
+from .naming import NameAllocator
+from .read import read_function
+from .resolve import resolve
+from .reverse import Reverse
+from .ssa import to_ssa
+from .tape import Tape
+
+rules.load_builtin_rules()
+
+
+class Context:
+    """What the passes ask the driver: rules, sources of the user's functions (recorded as dependencies)."""
+
+    def __init__(self):
+        self.deps = []  # (function, its code object) read while compiling
+
+    def has_rule(self, obj):
+        return rules.has_rule(obj)
+
+    def nondiff(self, obj):
+        return rules.is_nondiff(obj)
+
+    def read(self, func):
+        self.deps.append((func, func.__code__))
+        return read_function(func)
+
+    def is_user_function(self, obj):
+        return inspect.isfunction(obj) and not is_library(obj) and not rules.has_rule(obj)
+
+
+def describe(top_unit):
+    def text(origin):
+        unit = origin.unit
+        line = unit.file_line(origin.stmt)
+        where = f"line {line}"
+        if unit is not top_unit and unit.tree is not top_unit.tree:
+            if unit.filename != top_unit.filename:
+                where = f"{_short(unit.filename)}, line {line}"
+            where += f", in {unit.name}"
+        return f"adjoint of: {unit.statement_text(origin.stmt)}   ({where})"
+    return text
+
+
+def _short(filename):
+    import os
+
+    return os.path.basename(filename)
+
+
+class Derivation:
+    """One compilation: the passes run on `func` for arguments of `kinds`."""
+
+    def __init__(self, func, wrt, mode, kinds_, func_name, multi, receiver=None):
+        self.func = func
+        self.wrt = list(wrt)
+        self.mode = mode
+        self.kinds = list(kinds_)
+        self.func_name = func_name
+        self.multi = multi
+        self.ctx = Context()
+        self.callee = None
+        self.linker = None
+
+    def run(self):
+        parts = self.sweeps()
+        if self.mode == "callee":
+            return self.callee_function(*parts)
+        return self.top_function(*parts)
+
+    def sweeps(self):
+        ctx = self.ctx
+        unit = ctx.read(self.func)
+        alloc = NameAllocator(_all_names(unit.tree) | set(unit.cells) | {"_ad"})
+        if "_ad" in _all_names(unit.tree):
+            raise UnsupportedError("the name `_ad` is reserved for ad_compiler's runtime helpers",
+                                   where=unit.location(unit.tree), hint="rename the variable")
+        fn, _ = desugar(unit, alloc)
+        param_kinds = self.kinds + [K.UNKNOWN] * (len(fn.params) - len(self.kinds))
+        inline(fn, ctx, alloc, param_kinds, top=self.func)
+        alias.resolve(fn, param_kinds, alloc, ctx)
+        to_ssa(fn, alloc)
+        kinds_ = alias.infer_kinds(fn, param_kinds, ctx)
+        ops = resolve(fn, kinds_, ctx)
+        out = fn.out
+        outputs = [out.name] if isinstance(out, Var) else []
+        if self.mode == "callee":
+            self.wrt = [fn.params[_params(self.func).index(p)] for p in self.wrt]
+        act = activity.analyze(fn, ops, self.wrt, outputs)
+        self.linker = callees.Linker(self.compile_callee, codegen.local_names_of_body(fn) | set(unit.cells))
+        rev = Reverse(fn, ops, act, kinds_, self.wrt, alloc, describe(unit), self.linker)
+        adjoint = rev.sweep(outputs)
+        tape = Tape(rev, fn, alloc)
+        tape.decide(adjoint)
+        adjoint = tape.resolve(adjoint)
+        forward = tape.forward(fn.body)
+        body = [Comment("forward")]
+        if tape.name:
+            body.append(assign(tape.name, helper("new_tape")))
+            body += tape.first_values()
+        body += forward
+        return unit, fn, rev, body, adjoint, alloc, kinds_
+
+    def compile_callee(self, callee):
+        d = Derivation(callee.func, callee.active, "callee", callee.kinds, callee.name, True)
+        d.callee = callee
+        callee.cell.cell_contents = d.run()
+        self.ctx.deps.extend(d.ctx.deps)
+
+    def callee_function(self, unit, fn, rev, forward, adjoint, alloc, kinds_):
+        """f_fwd(args) -> (value, backward): the forward sweep, and the adjoint sweep as a closure."""
+        out = fn.out
+        seed = rev.adj(out.name) if isinstance(out, Var) else alloc.fresh("bout")
+        grads = [Var(rev.adj(w)) if w in rev.live else helper("zeros_like", Var(w)) for w in self.wrt]
+        back_body = list(adjoint) + [Return(Build("tuple", tuple(grads)))]
+        backward = FunctionDef(alloc.fresh("backward"), (seed,), back_body)
+        fdef = FunctionDef(self.func_name, tuple(fn.params), forward + [backward, Return(Build("tuple", (
+            out, Var(backward.name))))])
+        cleanup.cleanup(fdef)
+        forward_names = {n for s in fdef.body if not isinstance(s, FunctionDef) for n in ir.stmt_writes(s)} | \
+            set(fn.params)
+        assigned_back = {n for s in ir.walk(backward.body) for n in ir.stmt_writes(s)}
+        restored = sorted(assigned_back & forward_names)
+        if restored:
+            backward.body.insert(0, ir.Nonlocal(tuple(restored)))
+        callee = self.callee
+        callee.deps = list(self.linker.deps)
+        compiled = self.finish(unit, fdef, extra_cells={callee.name: callee.cell})
+        callee.source = compiled.source
+        return compiled
+
+    def top_function(self, unit, fn, rev, body, adjoint, alloc, kinds_):
+        out = fn.out
+        params = list(fn.params)
+        seed = rev.adj(out.name) if isinstance(out, Var) else alloc.fresh("bout")
+        if self.mode == "vjp":
+            params.append(seed)
+            body.append(assign(seed, helper("vjp_seed", Var(seed), out)))
+        elif isinstance(kinds_.get(out.name if isinstance(out, Var) else None), K.Scalar):
+            body.append(assign(seed, Const(1.0)))  # a number: no need to check the output
+        else:
+            body.append(assign(seed, helper("grad_seed", out)))
+        body += adjoint
+        grads = [Var(rev.adj(w)) if w in rev.live else helper("zeros_like", Var(w)) for w in self.wrt]
+        if len(grads) == 1 and not self.multi:
+            result = helper("as_grad", grads[0], Var(self.wrt[0]))
+        else:
+            result = helper("as_grads", Build("tuple", tuple(grads)), Build("tuple", tuple(Var(w) for w in self.wrt)))
+        if self.mode == "value_and_grad":
+            result = Build("tuple", (out, result))
+        body.append(Return(result))
+        fdef = FunctionDef(self.func_name, tuple(params), body)
+        cleanup.cleanup(fdef)
+        compiled = self.finish(unit, fdef)
+        compiled.source = "\n\n".join([compiled.source] + callees.all_sources(self.linker.deps))
+        return compiled
+
+    def finish(self, unit, fdef, extra_cells=None):
+        """Print, compile and link the generated function."""
+        cells = dict(unit.cells)
+        cells.update(self.linker.cells)
+        cells.update(extra_cells or {})
+        names = codegen.Names(self.func.__globals__, codegen.local_names(fdef) | set(cells), unit.cells)
+        source = codegen.to_source([fdef], names)
+        for name, obj in names.externs.items():
+            cells[name] = types.CellType(obj)
+        filename = f"<ad_compiler: {self.func_name} of {unit.filename}:{unit.first_line}>"
+        compiled = codegen.compile_source(source, self.func_name, filename, self.func.__globals__, cells)
+        compiled.source = source
+        return compiled
+
+
+def _all_names(tree):
+    import ast
+
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
+        a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+
+
+# -- dispatch -------------------------------------------------------------------------------------------
+class Derivative:
+    """The compiled derivatives of one (function, wrt, mode), one per combination of argument kinds."""
+
+    def __init__(self, func, wrt_names, mode, multi, func_name, receiver=None):
+        self.func = func
+        self.wrt = wrt_names
+        self.mode = mode
+        self.multi = multi
+        self.func_name = func_name
+        self.receiver = receiver
+        self.specializations = {}  # kinds -> compiled function
+        self.deps = {}  # kinds -> [(function, code)]
+        self.last = None
+        self.dispatcher = None
+
+    def specialize(self, args):
+        kinds_ = tuple(K.kind_of(a) for a in args)
+        compiled = self.specializations.get(kinds_)
+        if compiled is None or self.stale(kinds_):
+            self.check_arguments(args, kinds_)
+            compiled = self.compile(kinds_)
+        if compiled is not self.last:
+            self.last = compiled
+            if self.dispatcher is not None:
+                self.dispatcher.source = compiled.source
+        return compiled
+
+    def compile(self, kinds_):
+        n = len(_params(self.func))
+        d = Derivation(self.func, self.wrt, self.mode, kinds_[:n], self.func_name, self.multi)
+        compiled = d.run()
+        self.specializations[kinds_] = compiled
+        self.deps[kinds_] = d.ctx.deps
+        return compiled
+
+    def stale_any(self):
+        return any(self.stale(k) for k in self.specializations)
+
+    def stale(self, kinds_):
+        return any(f.__code__ is not code for f, code in self.deps.get(kinds_, ()))
+
+    def check_arguments(self, args, kinds_):
+        params = _params(self.func)
+        for name in self.wrt:
+            i = params.index(name)
+            if i >= len(args):
+                continue
+            _check_wrt_value(args[i], name)
+        for a in args:
+            if isinstance(a, complex) or (isinstance(a, np.ndarray) and a.dtype.kind == "c"):
+                raise ADError("complex inputs are not supported yet (the derivative conventions of complex "
+                              "functions differ between libraries)",
+                              hint="split the value into real and imaginary parts (two real arrays)")
+
+
+def _check_wrt_value(value, name):
+    if isinstance(value, (complex, np.complexfloating)) or (isinstance(value, np.ndarray) and value.dtype.kind == "c"):
+        raise ADError(f"the argument `{name}` is complex: complex inputs are not supported yet",
+                      hint="split the value into real and imaginary parts (two real arrays)")
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            _check_wrt_value(v, name)
+        return
+    if isinstance(value, dict):
+        for v in value.values():
+            _check_wrt_value(v, name)
+        return
+    if isinstance(value, (float, int, np.ndarray, np.generic)):
+        return
+    if hasattr(value, "__array__") or hasattr(value, "__array_function__"):
+        raise ADError(f"the argument `{name}` is a {type(value).__name__}, an array-like object ad_compiler "
+                      "cannot differentiate with respect to", hint="pass np.asarray(value) instead")
+
+
+def _params(f):
+    if not inspect.isfunction(f):
+        return []
+    return list(inspect.signature(f).parameters)
+
+
+_counter = itertools.count()
+
+
+def make_dispatcher(derivative, signature_params, defaults, receiver=None):
+    """A plain function with the user's signature that dispatches on the kinds of its arguments."""
+    names = list(signature_params)
+    args = ", ".join(names)
+    every = (["_self"] if receiver is not None else []) + names
+    call_args = ", ".join(every)
+    packed = "(" + call_args + ("," if len(every) == 1 else "") + ")"
+    source = (f"def {derivative.func_name}({args}):\n"
+              f"    return _specialize({packed})({call_args})\n")
+    namespace = {}
+    filename = f"<ad_compiler dispatcher {next(_counter)}>"
+    glob = {"_specialize": derivative.specialize, "_self": receiver}
+    exec(compile(source, filename, "exec"), glob, namespace)
+    fn = namespace[derivative.func_name]
+    if defaults:
+        fn.__defaults__ = defaults
+    return fn

@@ -1,0 +1,429 @@
+"""The intermediate form every pass reads and writes.
+
+Expressions are immutable trees (frozen dataclasses: equal when they print the same); statements are small
+mutable records that carry where they come from (`origin`, for comments and errors). The desugared form
+of a user function keeps every operand an *atom* (`Var`, `Const`, `Global`) and every right-hand side one
+operation; generated code uses the same classes with nested expressions (a rule's template).
+
+    atoms        Var(name)  Const(value)  Global(path, obj)
+    expressions  Call(func, args, kwargs)  BinOp(op, left, right)  UnaryOp(op, operand)
+                 Compare(left, ops, rights)  Attr(value, attr)  Index(value, items)  Build(kind, items, keys)
+                 IfExp(test, body, orelse)  Closure(...)
+    statements   Assign(targets, value)  SetItem(target, items, value, op)  AugAssign(target, op, value)
+                 ExprStmt(value)  If(test, body, orelse)  For(target, iter, body)  While(test, body)
+                 Break()  Return(value)  Comment(text)  FunctionDef(name, params, body)  Nonlocal(names)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+# -- atoms ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Var:
+    name: str
+
+    def __repr__(self):
+        return self.name
+
+
+@dataclass(frozen=True)
+class Const:
+    value: Any
+
+    def __eq__(self, other):  # 1 == 1.0 == True in Python; constants are equal only with their type
+        return isinstance(other, Const) and type(self.value) is type(other.value) and _same(self.value, other.value)
+
+    def __hash__(self):
+        try:
+            return hash((type(self.value), self.value))
+        except TypeError:
+            return id(self.value)
+
+    def __repr__(self):
+        return repr(self.value)
+
+
+def _same(a, b):
+    try:
+        return bool(a == b)
+    except Exception:  # arrays: compared by identity
+        return a is b
+
+
+@dataclass(frozen=True, eq=False)
+class Global:
+    """An object from outside the function, reached by a dotted name: `np`, `np.linalg.norm`, `math.pi`.
+    `obj` is what the name referred to when the function was compiled; `path` is how to print it; `root`
+    is what `path[0]` referred to (None: `obj` itself, for a one-part path)."""
+    path: tuple
+    obj: Any
+    root: Any = None
+
+    @property
+    def base(self):
+        return self.obj if len(self.path) == 1 else self.root
+
+    def __eq__(self, other):
+        return isinstance(other, Global) and self.obj is other.obj and self.path == other.path
+
+    def __hash__(self):
+        return hash(self.path)
+
+    def __repr__(self):
+        return ".".join(self.path)
+
+
+# -- expressions ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Call:
+    func: Any  # an expression: Global (np.sin), Attr (x.sum), Var (a local function value)
+    args: tuple = ()
+    kwargs: tuple = ()  # ((name, expr), ...)
+
+    def kwarg(self, name, default=None):
+        for k, v in self.kwargs:
+            if k == name:
+                return v
+        return default
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str  # + - * / // % ** @ & | ^ << >>
+    left: Any
+    right: Any
+
+
+@dataclass(frozen=True)
+class UnaryOp:
+    op: str  # - + not ~
+    operand: Any
+
+
+@dataclass(frozen=True)
+class Compare:
+    left: Any
+    ops: tuple  # ("<", "==", "is", "in", ...)
+    rights: tuple
+
+
+@dataclass(frozen=True)
+class Attr:
+    value: Any
+    attr: str
+
+
+@dataclass(frozen=True)
+class Slice:
+    lower: Any = None
+    upper: Any = None
+    step: Any = None
+
+
+@dataclass(frozen=True)
+class Index:
+    """`value[items]`; `tuple_form` says whether the user wrote a tuple (`x[1, 2]`, or `x[(k,)]`)."""
+    value: Any
+    items: tuple
+    tuple_form: bool = False
+
+
+@dataclass(frozen=True)
+class Build:
+    kind: str  # list, tuple, dict
+    items: tuple
+    keys: tuple = ()  # for dict
+
+
+@dataclass(frozen=True)
+class IfExp:
+    test: Any
+    body: Any
+    orelse: Any
+
+
+@dataclass(frozen=True)
+class Starred:
+    """`*value` among a call's arguments (expanded when the value is a known tuple)."""
+    value: Any
+
+
+@dataclass(frozen=True, eq=False)
+class Closure:
+    """A nested function or lambda as a value: its definition and the scope its free names belong to."""
+    fdef: Any  # ast.FunctionDef
+    scope: Any  # desugar's Scope of the enclosing function (free names resolve there)
+    unit: Any  # the read.Unit it was defined in (file, positions)
+    defaults: tuple = ()  # atoms: the default values, evaluated where the function was defined
+
+
+# -- statements -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Origin:
+    """Where a statement comes from: the user's statement (for comments) and the node errors point at."""
+    unit: Any  # read.Unit: file, positions, function name
+    stmt: Any  # ast.stmt of the user's code
+    node: Any  # ast node (expression) an error should point at
+
+
+@dataclass(eq=False)
+class Stmt:
+    origin: Any = field(default=None, kw_only=True)
+    nograd: bool = field(default=False, kw_only=True)  # inside `with ad.no_grad():`
+
+
+@dataclass(eq=False)
+class Assign(Stmt):
+    """`targets = value`; `noop` marks a value the forward sweep already has (a name that sees an object
+    changed through another name: the statement only tells the adjoint where the value comes from)."""
+    targets: tuple  # one name, or several for `a, b = call()` (generated code only)
+    value: Any
+    noop: bool = False
+    prev: str = None  # for a noop: the name of the same object before (set by SSA)
+
+    @property
+    def target(self):
+        return self.targets[0]
+
+
+@dataclass(eq=False)
+class SetItem(Stmt):
+    """`target[items] = value`, or with `op`, `target[items] op= value` (Python's semantics; alias.py turns
+    it into plain stores). `result` is the SSA name of the updated value (the same object as `target`);
+    `noop` marks a store already done through a view (it only tells the adjoint what changed)."""
+    target: Any
+    items: tuple
+    value: Any
+    op: str = None
+    tuple_form: bool = False
+    result: str = None
+    noop: bool = False
+
+
+@dataclass(eq=False)
+class Mutate(Stmt):
+    """A method changing a list in place (`lst.append(v)`, `lst.extend(v)`, `v = lst.pop()`): `target`
+    is the list before, `result` the SSA name after (the same object), `out` the call's value if used."""
+    target: Any
+    method: str
+    args: tuple
+    result: str = None
+    out: str = None
+
+
+@dataclass(eq=False)
+class AugAssign(Stmt):
+    """`target op= value` on a name: in place for an array, a rebinding for a number (decided by `alias`)."""
+    target: str
+    op: str
+    value: Any
+
+
+@dataclass(eq=False)
+class ExprStmt(Stmt):
+    value: Any
+
+
+@dataclass(eq=False)
+class If(Stmt):
+    test: Any
+    body: list
+    orelse: list
+
+
+@dataclass(eq=False)
+class For(Stmt):
+    """`for target in iter:` (in desugared code, iter is always `range(...)`); `carried` are the loop's
+    variables (see ssa.py)."""
+    target: str
+    iter: Any
+    body: list
+    carried: tuple = ()
+
+
+@dataclass(eq=False)
+class While(Stmt):
+    test: Any
+    body: list
+    carried: tuple = ()
+
+
+@dataclass(eq=False)
+class Break(Stmt):
+    pass
+
+
+@dataclass(eq=False)
+class Return(Stmt):
+    value: Any
+
+
+@dataclass(eq=False)
+class Comment(Stmt):
+    text: str
+
+
+@dataclass(eq=False)
+class FunctionDef(Stmt):
+    name: str
+    params: tuple
+    body: list
+    defaults: tuple = ()
+
+
+@dataclass(eq=False)
+class Nonlocal(Stmt):
+    names: tuple
+
+
+@dataclass(eq=False)
+class Assert(Stmt):
+    test: Any
+    msg: Any = None
+
+
+COMPOUND = (If, For, While, FunctionDef)
+
+
+def blocks(stmt):
+    """The statement lists nested directly in `stmt`."""
+    if isinstance(stmt, If):
+        return [stmt.body, stmt.orelse]
+    if isinstance(stmt, (For, While, FunctionDef)):
+        return [stmt.body]
+    return []
+
+
+def walk(stmts, into_functions=False):
+    """Every statement of a block and of its nested blocks, in order."""
+    for s in stmts:
+        yield s
+        if isinstance(s, FunctionDef) and not into_functions:
+            continue
+        for b in blocks(s):
+            yield from walk(b, into_functions)
+
+
+def children(expr):
+    """The direct subexpressions of an expression."""
+    if isinstance(expr, Call):
+        return [expr.func, *expr.args, *(v for _, v in expr.kwargs)]
+    if isinstance(expr, BinOp):
+        return [expr.left, expr.right]
+    if isinstance(expr, UnaryOp):
+        return [expr.operand]
+    if isinstance(expr, Compare):
+        return [expr.left, *expr.rights]
+    if isinstance(expr, Attr):
+        return [expr.value]
+    if isinstance(expr, Index):
+        return [expr.value, *expr.items]
+    if isinstance(expr, Slice):
+        return [e for e in (expr.lower, expr.upper, expr.step) if e is not None]
+    if isinstance(expr, Build):
+        return [*expr.keys, *expr.items]
+    if isinstance(expr, IfExp):
+        return [expr.test, expr.body, expr.orelse]
+    if isinstance(expr, Starred):
+        return [expr.value]
+    return []
+
+
+def names_in(expr):
+    """Names of the variables an expression reads."""
+    out = set()
+    todo = [expr]
+    while todo:
+        e = todo.pop()
+        if isinstance(e, Var):
+            out.add(e.name)
+        elif e is not None:
+            todo.extend(children(e))
+    return out
+
+
+def stmt_reads(s):
+    """Names a statement reads (not counting nested blocks)."""
+    if isinstance(s, Assign):
+        return names_in(s.value)
+    if isinstance(s, Mutate):
+        return names_in(s.target).union(*(names_in(a) for a in s.args))
+    if isinstance(s, SetItem):
+        out = names_in(s.value) | set().union(*(names_in(i) for i in s.items)) if s.items else names_in(s.value)
+        return out | names_in(s.target)
+    if isinstance(s, AugAssign):
+        return names_in(s.value) | {s.target}
+    if isinstance(s, (ExprStmt, Return)):
+        return names_in(s.value) if s.value is not None else set()
+    if isinstance(s, Assert):
+        return names_in(s.test) | (names_in(s.msg) if s.msg is not None else set())
+    if isinstance(s, (If, While)):
+        return names_in(s.test)
+    if isinstance(s, For):
+        return names_in(s.iter)
+    return set()
+
+
+def stmt_writes(s):
+    """Names a statement (re)binds (not counting nested blocks)."""
+    if isinstance(s, Assign):
+        return set(s.targets)
+    if isinstance(s, SetItem):
+        return {s.result} if s.result else set()
+    if isinstance(s, Mutate):
+        return {n for n in (s.result, s.out) if n}
+    if isinstance(s, AugAssign):
+        return {s.target}
+    if isinstance(s, For):
+        return {s.target}
+    if isinstance(s, FunctionDef):
+        return {s.name}
+    return set()
+
+
+def map_expr(expr, fn):
+    """Rebuild `expr` bottom-up with `fn` applied to every node (fn returns the node to use)."""
+    if isinstance(expr, Call):
+        new = Call(map_expr(expr.func, fn), tuple(map_expr(a, fn) for a in expr.args),
+                   tuple((k, map_expr(v, fn)) for k, v in expr.kwargs))
+    elif isinstance(expr, BinOp):
+        new = BinOp(expr.op, map_expr(expr.left, fn), map_expr(expr.right, fn))
+    elif isinstance(expr, UnaryOp):
+        new = UnaryOp(expr.op, map_expr(expr.operand, fn))
+    elif isinstance(expr, Compare):
+        new = Compare(map_expr(expr.left, fn), expr.ops, tuple(map_expr(r, fn) for r in expr.rights))
+    elif isinstance(expr, Attr):
+        new = Attr(map_expr(expr.value, fn), expr.attr)
+    elif isinstance(expr, Index):
+        new = Index(map_expr(expr.value, fn), tuple(map_expr(i, fn) for i in expr.items), expr.tuple_form)
+    elif isinstance(expr, Slice):
+        new = Slice(*(map_expr(e, fn) if e is not None else None for e in (expr.lower, expr.upper, expr.step)))
+    elif isinstance(expr, Build):
+        new = Build(expr.kind, tuple(map_expr(i, fn) for i in expr.items), tuple(map_expr(k, fn) for k in expr.keys))
+    elif isinstance(expr, IfExp):
+        new = IfExp(map_expr(expr.test, fn), map_expr(expr.body, fn), map_expr(expr.orelse, fn))
+    elif isinstance(expr, Starred):
+        new = Starred(map_expr(expr.value, fn))
+    else:
+        new = expr
+    return fn(new)
+
+
+def rename_expr(expr, renames):
+    """`expr` with variables renamed (renames: old name -> new name or expression)."""
+    if not renames:
+        return expr
+
+    def fn(e):
+        if isinstance(e, Var) and e.name in renames:
+            r = renames[e.name]
+            return Var(r) if isinstance(r, str) else r
+        return e
+
+    return map_expr(expr, fn)
+
+
+def is_atom(e):
+    return isinstance(e, (Var, Const, Global))

@@ -1,0 +1,263 @@
+"""Kinds: what the compiler knows statically about a value's type.
+
+A derivative is compiled once per combination of argument kinds (`kind_of` of each argument at the call):
+a Python float stays a float in the generated code, an array is known to be mutable (so in-place updates
+and views can be handled exactly), a list of (W, b) tuples is known to be one. Kinds of the values inside
+the function are inferred from the arguments' (see `infer` in analysis passes).
+
+    Scalar(cls)            an immutable number (float, int, bool, a NumPy scalar)
+    Array(cls, dtype)      a NumPy array (mutable; slices of it are views)
+    Numeric                an array or a scalar (not known which: a NumPy function of unknown rank)
+    Seq(cls, items, elem)  a list or tuple: `items` (kinds by position) when its length is known, else `elem`
+    Dict(keys, items)      a dict with these keys
+    Obj(cls, attrs)        an object of the user's class, with the kinds of its attributes
+    Func(obj)              a function value known at compile time
+    Other(cls)             anything else (None, a string, a module, ...), passed through unchanged
+    UNKNOWN                nothing known
+"""
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class Kind:
+    mutable = True  # may be changed in place (conservative for UNKNOWN)
+    numeric = False  # a number or an array (carries a derivative)
+
+    def __repr__(self):
+        return self.describe()
+
+
+@dataclass(frozen=True, repr=False)
+class Unknown(Kind):
+    def describe(self):
+        return "unknown"
+
+
+UNKNOWN = Unknown()
+
+
+@dataclass(frozen=True, repr=False)
+class Scalar(Kind):
+    cls: type
+    mutable = False
+    numeric = True
+
+    @property
+    def is_float(self):
+        return self.cls is float
+
+    def describe(self):
+        return self.cls.__name__
+
+
+@dataclass(frozen=True, repr=False)
+class Array(Kind):
+    cls: type = np.ndarray
+    dtype: str = "f"  # dtype.kind: f, i, u, b, c
+    ndim: int = None  # None: not known
+    numeric = True
+
+    def describe(self):
+        dims = "" if self.ndim is None else f", {self.ndim}-d"
+        return f"{self.cls.__name__}[{self.dtype}{dims}]"
+
+
+@dataclass(frozen=True, repr=False)
+class Numeric(Kind):
+    """An array or a scalar: not known which (e.g. `np.sum(x, axis=0)` of an array of unknown rank)."""
+    numeric = True
+
+    def describe(self):
+        return "array or scalar"
+
+
+NUMERIC = Numeric()
+FLOAT = Scalar(float)
+INT = Scalar(int)
+BOOL = Scalar(bool)
+ARRAY = Array()
+
+
+@dataclass(frozen=True, repr=False)
+class Seq(Kind):
+    cls: type  # list or tuple
+    items: tuple = None  # kinds by position, when the length is known
+    elem: Kind = UNKNOWN  # the join of the items' kinds
+
+    @property
+    def mutable(self):
+        return self.cls is not tuple
+
+    def item(self, i=None):
+        if self.items is not None and isinstance(i, int) and -len(self.items) <= i < len(self.items):
+            return self.items[i]
+        return self.elem
+
+    def describe(self):
+        if self.items is not None:
+            inner = ", ".join(k.describe() for k in self.items)
+            return f"{self.cls.__name__}[{inner}]"
+        return f"{self.cls.__name__}[{self.elem.describe()}, ...]"
+
+
+@dataclass(frozen=True, repr=False)
+class Dict(Kind):
+    keys: tuple
+    items: tuple  # kinds, aligned with keys
+
+    def item(self, key):
+        for k, v in zip(self.keys, self.items):
+            if k == key and type(k) is type(key):
+                return v
+        return join_all(self.items) if self.items else UNKNOWN
+
+    def describe(self):
+        return "dict{" + ", ".join(f"{k!r}: {v.describe()}" for k, v in zip(self.keys, self.items)) + "}"
+
+
+@dataclass(frozen=True, repr=False)
+class Obj(Kind):
+    cls: type
+    attrs: tuple  # ((name, kind), ...)
+
+    def attr(self, name):
+        for n, k in self.attrs:
+            if n == name:
+                return k
+        return None
+
+    def describe(self):
+        return f"{self.cls.__name__} object"
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Func(Kind):
+    obj: object
+    mutable = False
+
+    def __eq__(self, other):
+        return isinstance(other, Func) and other.obj is self.obj
+
+    def __hash__(self):
+        return id(self.obj)
+
+    def describe(self):
+        return f"function {getattr(self.obj, '__qualname__', self.obj)!s}"
+
+
+@dataclass(frozen=True, repr=False)
+class Other(Kind):
+    cls: type
+    mutable = False
+
+    def describe(self):
+        return self.cls.__name__
+
+
+NONE = Other(type(None))
+STR = Other(str)
+
+_SCALARS = (float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32, np.int16, np.int8, np.uint8,
+            np.uint16, np.uint32, np.uint64, np.bool_, np.longdouble)
+_scalar_kinds = {c: Scalar(c) for c in _SCALARS}
+_array_kinds = {}
+MAX_ITEMS = 64  # longer lists are described by the join of their items' kinds
+
+
+def kind_of(value, depth=0):
+    """The kind of a run-time value (the key its derivative is compiled for)."""
+    cls = value.__class__
+    k = _scalar_kinds.get(cls)
+    if k is not None:
+        return k
+    if cls is np.ndarray:
+        key = (value.dtype.kind, value.ndim)
+        k = _array_kinds.get(key)
+        if k is None:
+            k = _array_kinds[key] = Array(np.ndarray, key[0], key[1])
+        return k
+    if depth > 8:
+        return UNKNOWN
+    if cls is list or cls is tuple:
+        if len(value) <= MAX_ITEMS:
+            items = tuple(kind_of(v, depth + 1) for v in value)
+            return Seq(cls, items, join_all(items) if items else UNKNOWN)
+        sample = {kind_of(v, depth + 1) for v in value}
+        return Seq(cls, None, join_all(tuple(sample)))
+    if cls is dict:
+        if len(value) <= MAX_ITEMS and all(isinstance(k, (str, int)) for k in value):
+            return Dict(tuple(value), tuple(kind_of(v, depth + 1) for v in value.values()))
+        return UNKNOWN
+    if isinstance(value, numbers.Number) and not isinstance(value, complex):
+        return Scalar(cls)
+    if isinstance(value, np.generic):
+        return Scalar(cls)
+    if value is None or cls in (str, bytes, slice, range, type(Ellipsis)):
+        return Other(cls)
+    if callable(value) and not hasattr(value, "__dict__") or isinstance(value, type):
+        return Other(cls)
+    if hasattr(value, "__array_function__") or hasattr(value, "__array__"):
+        return Other(cls)  # an array-like of another library, or an object converted by np.asarray
+    if hasattr(value, "__dict__") and not callable(value):
+        attrs = tuple((n, kind_of(v, depth + 1)) for n, v in sorted(vars(value).items())
+                      if not n.startswith("__"))
+        return Obj(cls, attrs)
+    return Other(cls)
+
+
+def join(a, b):
+    """The least kind both `a` and `b` are instances of."""
+    if a == b:
+        return a
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, Scalar) and isinstance(b, Scalar):
+        if {a.cls, b.cls} <= {float, int, bool}:
+            return FLOAT if float in (a.cls, b.cls) else INT
+        return Scalar(np.float64) if a.cls is not float and b.cls is not float else Scalar(np.float64)
+    if a.numeric and b.numeric:
+        if isinstance(a, Array) and isinstance(b, Array) and a.cls is b.cls:
+            return Array(a.cls, a.dtype if a.dtype == b.dtype else "f", a.ndim if a.ndim == b.ndim else None)
+        return NUMERIC
+    if isinstance(a, Seq) and isinstance(b, Seq) and a.cls is b.cls:
+        if a.items is not None and b.items is not None and len(a.items) == len(b.items):
+            items = tuple(join(x, y) for x, y in zip(a.items, b.items))
+            return Seq(a.cls, items, join_all(items) if items else UNKNOWN)
+        return Seq(a.cls, None, join(a.elem, b.elem))
+    if isinstance(a, Dict) and isinstance(b, Dict) and a.keys == b.keys:
+        return Dict(a.keys, tuple(join(x, y) for x, y in zip(a.items, b.items)))
+    if isinstance(a, Obj) and isinstance(b, Obj) and a.cls is b.cls:
+        names = dict(a.attrs)
+        merged = tuple((n, join(k, names[n])) for n, k in b.attrs if n in names)
+        return Obj(a.cls, merged)
+    return UNKNOWN
+
+
+def array(ndim=None, dtype="f"):
+    return Array(np.ndarray, dtype, ndim)
+
+
+def ndim_of(kind):
+    """0 for a number, the rank of an array when known, else None."""
+    if isinstance(kind, Scalar):
+        return 0
+    if isinstance(kind, Array):
+        return kind.ndim
+    return None
+
+
+def join_all(kinds):
+    out = None
+    for k in kinds:
+        out = join(out, k)
+    return out if out is not None else UNKNOWN
+
+
+def describe_args(kinds, names):
+    return ", ".join(f"{n}: {k.describe()}" for n, k in zip(names, kinds))

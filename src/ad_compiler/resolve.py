@@ -1,0 +1,208 @@
+"""Pass 6, resolve: what each statement of the SSA form *is*, for differentiation.
+
+Each assignment (and store) gets an `Op`: a rule application with the rule's parameters bound to the
+statement's operands, a copy, a container built from its items, an item read, an attribute of an object,
+a store, a list method, a call of a (recursive) user function, a value with no derivative (comparisons,
+shapes, integer and piecewise-constant functions, `stop_gradient`, anything inside `no_grad`), or an
+unknown call (an error only if it lies on a path from a `wrt` argument to the output: activity.py).
+`Op.inputs` names the operands a derivative flows from.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import ir, kinds as K, markers, rules
+from .errors import UnsupportedError
+from .ir import Assign, Build, Call, Const, Global, Index, Mutate, SetItem, Var
+
+# attributes of arrays with no derivative rule (anything else read from a local is an object's attribute)
+ARRAY_ONLY_ATTRIBUTES = {"imag", "flat", "base", "ctypes", "data"}
+BINOP_FUNCTIONS = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "**": np.power, "@": np.matmul,
+                   "%": np.mod}
+NONDIFF_BINOPS = {"//", "&", "|", "^", "<<", ">>"}
+
+
+@dataclass
+class Op:
+    kind: str  # rule | copy | build | getitem | getattr | setitem | mutate | const | unknown | callee
+    inputs: frozenset = frozenset()  # names a derivative flows from
+    rule: object = None
+    bound: dict = None  # rule parameter -> atom (or Build of atoms for *args / list literals)
+    what: str = ""  # for unknown: what it is, for the error message
+    callee: object = None  # for callee: the user function
+    needs_object: str = None
+    attr: str = None  # getattr: the attribute
+    extra: dict = field(default_factory=dict)
+    deferred: bool = False  # unknown only because the kinds of the arguments are not known yet
+
+
+def atom_names(e):
+    return ir.names_in(e)
+
+
+class Resolver:
+    def __init__(self, fn, kinds, ctx):
+        self.fn = fn
+        self.kinds = kinds
+        self.ctx = ctx
+        self.ops = {}
+
+    def kind(self, atom):
+        if isinstance(atom, Var):
+            return self.kinds.get(atom.name, K.UNKNOWN)
+        if isinstance(atom, Const):
+            v = atom.value
+            return K.FLOAT if isinstance(v, float) else K.INT if isinstance(v, int) else K.Other(type(v))
+        return K.UNKNOWN
+
+    def run(self):
+        for s in ir.walk(self.fn.body):
+            if isinstance(s, Assign):
+                self.ops[id(s)] = Op("const") if s.nograd else self.assign(s)
+            elif isinstance(s, SetItem):
+                inputs = set() if s.nograd else atom_names(s.value) | atom_names(s.target)
+                self.ops[id(s)] = Op("setitem", frozenset(inputs))
+            elif isinstance(s, Mutate):
+                inputs = set() if s.nograd else atom_names(s.target).union(*(atom_names(a) for a in s.args))
+                self.ops[id(s)] = Op("mutate", frozenset(inputs))
+        return self.ops
+
+    def assign(self, s):
+        v = s.value
+        if isinstance(v, Var):
+            return Op("copy", frozenset({v.name}))
+        if isinstance(v, (Const, Global, ir.Closure)):
+            return Op("const")
+        if isinstance(v, Build):
+            return Op("build", frozenset(atom_names(v)))
+        if isinstance(v, ir.BinOp):
+            if v.op in NONDIFF_BINOPS:
+                return Op("const")
+            return self.bind(s, rules.FUNCTIONS[BINOP_FUNCTIONS[v.op]], [v.left, v.right], {})
+        if isinstance(v, ir.UnaryOp):
+            if v.op == "-":
+                return self.bind(s, rules.FUNCTIONS[np.negative], [v.operand], {})
+            if v.op == "+":
+                return self.bind(s, rules.FUNCTIONS[np.positive], [v.operand], {})
+            return Op("const")
+        if isinstance(v, ir.Compare):
+            return Op("const")
+        if isinstance(v, Index):
+            return self.index(s, v)
+        if isinstance(v, ir.Attr):
+            return self.attribute(s, v)
+        if isinstance(v, Call):
+            return self.call(s, v)
+        return Op("unknown", frozenset(atom_names(v)), what="this expression")
+
+    def index(self, s, v):
+        base = v.value
+        if isinstance(base, Global) and (base.obj is np.r_ or base.obj is np.c_):
+            rule = rules.FUNCTIONS[_index_concat()]
+            items = Build("tuple", tuple(_slice_call(i) if isinstance(i, ir.Slice) else i for i in v.items))
+            op = self.bind(s, rule, [Const("r" if base.obj is np.r_ else "c"), items], {})
+            op.extra["index_concat"] = True
+            return op
+        if isinstance(base, Var):
+            return Op("getitem", frozenset({base.name}))
+        return Op("const")
+
+    def attribute(self, s, v):
+        base = v.value
+        if not isinstance(base, Var):
+            return Op("const")
+        k = self.kind(base)
+        attr = v.attr
+        if isinstance(k, K.Obj):
+            return Op("getattr", frozenset({base.name}), attr=attr)
+        if attr in rules.ATTRIBUTES and not isinstance(k, (K.Seq, K.Dict, K.Other)):
+            return self.bind(s, rules.ATTRIBUTES[attr], [base], {})
+        if attr in rules.NONDIFF_ATTRIBUTES:
+            return Op("const")
+        if attr in ARRAY_ONLY_ATTRIBUTES or k.numeric:
+            return Op("unknown", frozenset({base.name}), what=f"the attribute `.{attr}`")
+        return Op("getattr", frozenset({base.name}), attr=attr)
+
+    def call(self, s, v):
+        func = v.func
+        args, kwargs = list(v.args), list(v.kwargs)
+        if any(isinstance(a, ir.Starred) for a in args) or any(k == "**" for k, _ in kwargs):
+            names = frozenset(atom_names(v))
+            return Op("unknown", names, what="a call with *args or **kwargs")
+        everything = frozenset(set().union(*(atom_names(a) for a in args + [x for _, x in kwargs])) if args or kwargs
+                               else set())
+        if isinstance(func, ir.Attr) and isinstance(func.value, Var):
+            owner = func.value
+            k = self.kind(owner)
+            name = func.attr
+            if isinstance(k, (K.Seq, K.Dict)):
+                if name in ("index", "count", "keys", "__len__"):
+                    return Op("const")
+                if name == "get" and isinstance(k, K.Dict):
+                    return Op("getitem", frozenset({owner.name}), extra={"dict_get": True})
+                if name == "copy":
+                    return Op("copy", frozenset({owner.name}))
+                return Op("unknown", everything | {owner.name}, what=f"the method `.{name}()`")
+            if name in rules.METHODS and not isinstance(k, (K.Obj, K.Other)):
+                return self.bind(s, rules.METHODS[name], [owner] + args, dict(kwargs))
+            if name in rules.NONDIFF_METHODS:
+                return Op("const")
+            op = Op("unknown", everything | {owner.name}, what=f"the method `.{name}()`")
+            # a method of an object passed in (not of an array): known once the object's kind is
+            op.deferred = k is K.UNKNOWN and not hasattr(np.ndarray, name)
+            return op
+        if isinstance(func, Global):
+            obj = func.obj
+            if obj is markers.stop_gradient:
+                return Op("const")
+            kind, rule = rules.lookup_function(obj)
+            if kind == "rule":
+                return self.bind(s, rule, args, dict(kwargs))
+            if kind == "nondiff":
+                return Op("const")
+            if self.ctx.is_user_function(obj):
+                return Op("callee", everything, callee=obj, bound=None)
+            desc = f"`{'.'.join(func.path)}`" + (f" ({_describe(obj)})" if obj is not None else "")
+            return Op("unknown", everything, what=desc, callee=obj)
+        return Op("unknown", everything | frozenset(atom_names(func)),
+                  what="a call of a function value not known when compiling")
+
+    def bind(self, s, rule, args, kwargs):
+        try:
+            bound = rule.bind(args, kwargs)
+        except TypeError as exc:
+            origin = s.origin
+            raise UnsupportedError(
+                f"this call does not match the derivative rule `{rule.name}{rule.signature}`: {exc}",
+                where=origin.unit.location(origin.node) if origin else None,
+                hint="pass the arguments the rule knows (see docs/rules.md), or register your own rule",
+            ) from None
+        inputs = set()
+        for p, value in bound.items():
+            if rule.signature.parameters[p].kind is rule.signature.parameters[p].VAR_KEYWORD:
+                continue
+            inputs |= atom_names(value)
+        return Op("rule", frozenset(inputs), rule=rule, bound=bound)
+
+
+def _index_concat():
+    from . import runtime
+
+    return runtime.index_concat
+
+
+def _slice_call(sl):
+    return Call(Global(("slice",), slice), tuple(e if e is not None else Const(None)
+                                                  for e in (sl.lower, sl.upper, sl.step)))
+
+
+def _describe(obj):
+    mod = getattr(obj, "__module__", None)
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if mod and name:
+        return f"{mod}.{name}"
+    return type(obj).__name__
+
+
+def resolve(fn, kinds, ctx):
+    return Resolver(fn, kinds, ctx).run()

@@ -1,0 +1,300 @@
+"""Pass 9, tape policy: what the forward sweep saves so that the adjoint sweep sees the values it reads.
+
+Restore semantics: before a loop overwrites a value the adjoint sweep reads, the forward sweep pushes the
+old value on a tape (a plain list), and the adjoint sweep pops it back right after the adjoint of that
+assignment; so at every point of the adjoint sweep each name holds the value it had at the same point of
+the forward sweep. The same for what a store (`y[i] = v`) or a list method overwrites, in or out of loops.
+Only what the adjoint sweep reads is saved (decided once the adjoint is built): a value read only for its
+shape is saved as its shape; a loop variable's end-of-iteration value is recovered from the next
+iteration's instead of saved; cheap reads of loop-invariant arrays (`xs[t]`) are recomputed.
+"""
+from . import alias, ir, kinds as K
+from .adjoints import assign, helper
+from .ir import Assign, Call, Const, ExprStmt, For, Global, If, Index, Mutate, SetItem, Var, While
+from .reverse import Marker
+
+# runtime helpers that read only the shape of one argument: name -> its position
+SHAPE_ONLY = {"unbroadcast": 1, "unbroadcast_value": 1, "unreduce": 1, "unreduce_mean": 1, "zeros_like": 0,
+              "count_reduced": 0}
+NEED_DTYPE = {"zeros_like"}
+
+
+class _Storage:
+    """Union-find: SSA names that are (or may share memory with) the same object."""
+
+    def __init__(self):
+        self.parent = {}
+
+    def find(self, n):
+        while self.parent.get(n, n) != n:
+            n = self.parent[n]
+        return n
+
+    def union(self, a, b):
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[ra] = rb
+
+
+def storage_classes(fn, kinds):
+    st = _Storage()
+    for s in ir.walk(fn.body):
+        if isinstance(s, Assign) and len(s.targets) == 1:
+            t, v = s.target, s.value
+            if s.noop and s.prev:
+                st.union(t, s.prev)
+            if isinstance(v, Var):
+                st.union(t, v.name)
+            elif isinstance(v, Index) and isinstance(v.value, Var):
+                if isinstance(kinds.get(v.value.name), (K.Array, K.Numeric)) or kinds.get(v.value.name) is K.UNKNOWN:
+                    st.union(t, v.value.name)
+                elif isinstance(kinds.get(v.value.name), (K.Seq, K.Dict)) and kinds.get(t, K.UNKNOWN).mutable:
+                    st.union(t, v.value.name)  # an item of a list: the list holds that very object
+            elif isinstance(v, ir.Attr) and isinstance(v.value, Var) and v.attr in alias.VIEW_ATTRIBUTES:
+                st.union(t, v.value.name)
+            elif isinstance(v, Call):
+                if isinstance(v.func, Global) and alias._lookup(alias.VIEW_FUNCTIONS, v.func.obj) and v.args and \
+                        isinstance(v.args[0], Var):
+                    st.union(t, v.args[0].name)
+                elif isinstance(v.func, ir.Attr) and v.func.attr in alias.VIEW_METHODS and isinstance(v.func.value, Var):
+                    st.union(t, v.func.value.name)
+        elif isinstance(s, SetItem) and s.result:
+            st.union(s.result, s.target.name)
+        elif isinstance(s, Mutate) and s.result:
+            st.union(s.result, s.target.name)
+    return st
+
+
+class Tape:
+    def __init__(self, rev, fn, alloc):
+        self.rev = rev
+        self.fn = fn
+        self.alloc = alloc
+        self.name = None
+        self.storage = storage_classes(fn, rev.kinds)
+        self.shape_tuples = set()
+
+    def tape(self):
+        if self.name is None:
+            self.name = self.alloc.fresh("tape")
+        return self.name
+
+    # -- what to save ---------------------------------------------------------------------------------------
+    def decide(self, adjoint):
+        reads, shape_reads, tuple_ok = {}, {}, {}
+        rev = self.rev
+
+        def visit_expr(e, shape_position=False, helper_name=None):
+            if isinstance(e, Var):
+                reads[e.name] = reads.get(e.name, 0) + 1
+                if shape_position:
+                    shape_reads[e.name] = shape_reads.get(e.name, 0) + 1
+                    if helper_name not in NEED_DTYPE:
+                        tuple_ok[e.name] = tuple_ok.get(e.name, 0) + 1
+                return
+            if isinstance(e, Call):
+                pos, hname = None, None
+                f = e.func
+                if isinstance(f, Global) and f.path[:1] == ("_ad",) and len(f.path) == 2:
+                    hname = f.path[1]
+                    pos = SHAPE_ONLY.get(hname)
+                visit_expr(f)
+                for i, a in enumerate(e.args):
+                    visit_expr(a, i == pos, hname)
+                for _, v in e.kwargs:
+                    visit_expr(v)
+                return
+            for c in ir.children(e):
+                visit_expr(c)
+
+        markers = []
+
+        def visit(stmts):
+            for s in stmts:
+                if isinstance(s, Marker):
+                    markers.append(s)
+                    continue
+                if isinstance(s, ir.Comment):
+                    continue
+                if isinstance(s, Assign):
+                    visit_expr(s.value)
+                elif isinstance(s, SetItem):
+                    visit_expr(s.target)
+                    for i in s.items:
+                        visit_expr(i)
+                    visit_expr(s.value)
+                elif isinstance(s, ir.AugAssign):
+                    visit_expr(s.value)
+                    visit_expr(Var(s.target))
+                elif isinstance(s, (ExprStmt,)):
+                    visit_expr(s.value)
+                elif isinstance(s, If):
+                    visit_expr(s.test)
+                    visit(s.body)
+                    visit(s.orelse)
+                elif isinstance(s, For):
+                    visit_expr(s.iter)
+                    visit(s.body)
+                elif isinstance(s, While):
+                    visit(s.body)
+
+        visit(adjoint)
+        grew = True
+        while grew:  # a recovered or recomputed value that is read reads what it is made of
+            grew = False
+            for m in markers:
+                if m.name not in reads or getattr(m, "_counted", False):
+                    continue
+                if m.kind == "recover" and m.name not in rev.recomputable:
+                    reads[m.source] = reads.get(m.source, 0) + 1
+                elif m.kind == "recompute":
+                    visit_expr(m.stmt.value)
+                else:
+                    continue
+                m._counted = True
+                grew = True
+        self.needed_reads = set(reads)
+        saved, shape_only = set(), set()
+        for n in rev.loop_defined:
+            if n in rev.loop_indices or n not in reads or n in rev.recomputable:
+                continue
+            if n in rev.recoverable and rev.recoverable[n] in rev.loop_defined:
+                continue
+            saved.add(n)
+            if shape_reads.get(n, 0) == reads[n] and isinstance(rev.kinds.get(n), K.Array):
+                shape_only.add(n)
+                if tuple_ok.get(n, 0) == reads[n]:
+                    self.shape_tuples.add(n)
+        read_classes = {self.storage.find(n) for n in reads}
+        for s in ir.walk(self.fn.body):
+            if isinstance(s, SetItem) and not s.noop and self.storage.find(s.target.name) in read_classes:
+                saved.add(("item", id(s)))
+            elif isinstance(s, Mutate) and self.storage.find(s.target.name) in read_classes:
+                saved.add(("list", id(s)))
+        if saved or rev.nested_counters:
+            self.tape()
+        self.saved, self.shape_only = saved, shape_only
+        return saved
+
+    # -- markers --------------------------------------------------------------------------------------------
+    def pop(self):
+        return Call(ir.Attr(Var(self.tape()), "pop"), ())
+
+    def resolve(self, stmts):
+        out = []
+        rev = self.rev
+        for s in stmts:
+            if isinstance(s, Marker):
+                k = s.kind
+                if k == "restore" and s.name in self.saved:
+                    out.append(assign(s.name, self.pop()))
+                elif k == "recover" and s.name in self.needed_reads and s.name not in rev.recomputable:
+                    out.append(assign(s.name, Var(s.source)))
+                elif k == "recompute" and s.name in self.needed_reads:
+                    out.append(assign(s.name, s.stmt.value))
+                elif k == "restore_item" and ("item", id(s.stmt)) in self.saved:
+                    st = s.stmt
+                    out.append(SetItem(st.target, st.items, self.pop(), tuple_form=st.tuple_form))
+                elif k == "restore_list" and ("list", id(s.stmt)) in self.saved:
+                    out.append(self.undo_list(s.stmt))
+                elif k == "pop_counter":
+                    out.append(assign(s.name, self.pop()))
+                continue
+            for block in ir.blocks(s):
+                resolved = self.resolve(block)
+                block[:] = resolved
+            out.append(s)
+        return out
+
+    def undo_list(self, m):
+        target = m.target
+        if m.method == "append":
+            return ExprStmt(Call(ir.Attr(target, "pop"), ()))
+        if m.method == "extend":
+            return ExprStmt(helper("pop_tail", target, m.args[0]))
+        if m.method == "pop":
+            return ExprStmt(Call(ir.Attr(target, "append"), (Var(m.out),)))
+        return ExprStmt(Call(ir.Attr(target, "extend"), (self.pop(),)))
+
+    # -- the forward sweep ----------------------------------------------------------------------------------
+    def push(self, value):
+        return ExprStmt(Call(ir.Attr(Var(self.tape()), "append"), (value,)))
+
+    def forward(self, stmts, depth=0):
+        out = []
+        rev = self.rev
+        for s in stmts:
+            if isinstance(s, Assign):
+                t = s.target
+                if depth > 0 and t in self.saved:
+                    value = Var(t)
+                    if t in self.shape_tuples:
+                        value = ir.Attr(value, "shape")
+                    elif t in self.shape_only:
+                        value = helper("shape_of", value)
+                    out.append(self.push(value))
+                if id(s) in rev.callee_vjp:
+                    vjp = rev.callee_vjp[id(s)]
+                    if depth > 0 and vjp in self.saved:
+                        out.append(self.push(Var(vjp)))
+                    out.append(rev.linker.forward(rev, s))
+                elif s.noop:
+                    out.append(_copy(s, assign(t, Var(s.prev))))
+                else:
+                    out.append(s)
+            elif isinstance(s, SetItem):
+                if s.noop:
+                    out.append(_copy(s, assign(s.result, s.target)))
+                    continue
+                if ("item", id(s)) in self.saved:
+                    out.append(self.push(helper("np_copy", Index(s.target, s.items, s.tuple_form))))
+                out.append(s)
+                out.append(_copy(s, assign(s.result, s.target)))
+            elif isinstance(s, Mutate):
+                if s.method == "clear" and ("list", id(s)) in self.saved:
+                    out.append(self.push(Call(Global(("list",), list), (s.target,))))
+                call = Call(ir.Attr(s.target, s.method), s.args)
+                out.append(_copy(s, assign(s.out, call) if s.out else ExprStmt(call)))
+                out.append(_copy(s, assign(s.result, s.target)))
+            elif isinstance(s, If):
+                s.body = self.forward(s.body, depth)
+                s.orelse = self.forward(s.orelse, depth)
+                out.append(s)
+            elif isinstance(s, (For, While)):
+                body = self.forward(s.body, depth + 1)
+                if id(s) in rev.counters:
+                    c = rev.counters[id(s)]
+                    if id(s) in rev.nested_counters:
+                        out.append(self.push(Var(c)))
+                    out.append(assign(c, Const(0)))
+                    body = [assign(c, ir.BinOp("+", Var(c), Const(1)))] + body
+                s.body = body
+                out.append(s)
+            else:
+                out.append(s)
+        return out
+
+    def first_values(self):
+        """Values saved before their first assignment (a loop's first iteration pushes them) start as None."""
+        carried = {c for loop in self.fn.body if isinstance(loop, (For, While)) for c in loop.carried}
+        names = sorted(x for x in self.saved if isinstance(x, str) and x not in self.fn.params and x not in carried)
+        names += sorted(self.rev.nested_counters.values())
+        return [assign(n, Global(("_ad", "UNSET"), _unset(), _runtime()) if n in self.shape_tuples else Const(None))
+                for n in names]
+
+
+def _unset():
+    from . import runtime
+
+    return runtime.UNSET
+
+
+def _runtime():
+    from . import runtime
+
+    return runtime
+
+
+def _copy(original, new):
+    new.origin, new.nograd = original.origin, original.nograd
+    return new
