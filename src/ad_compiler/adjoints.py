@@ -8,6 +8,7 @@ statement whose result has a zero adjoint is not emitted at all. Adjoints of lis
 objects are lists and dicts of adjoints, added with `_ad.add`.
 """
 from . import ir, kinds as K, runtime
+from .cleanup import fold
 from .ir import Assign, Build, Call, Comment, Const, Global, Index, Var
 
 
@@ -51,6 +52,7 @@ class Adjoints:
     def accumulate(self, primal, expr, origin):
         """Add the contribution `expr` to the adjoint of `primal`."""
         b = self.adj(primal)
+        expr = fold(expr)
         if primal not in self.live:
             self.live.add(primal)
             self.owned.discard(primal)  # it may be another adjoint (or the seed) under a second name

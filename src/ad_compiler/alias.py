@@ -861,36 +861,42 @@ class Alias:
         return K.UNKNOWN
 
     def changeable(self, s, state, val, name):
-        """The one object a store through `name` changes (or a located refusal)."""
+        """The object a store through `name` changes (or a located refusal). When `name` may be one of several
+        objects (it depends on the path taken, or on the iteration), the store is exact only if no other
+        live name can see any of them."""
         if not val.objs:
             if isinstance(val.kind, K.Scalar):
                 self.refuse(s, f"`{name}` is a number: it has no items to change", "use an array")
             self.refuse(s, f"cannot tell which object `{name}` is here", "make a copy first",
                         deferred=self.generic)
+        for obj in sorted(val.objs, key=lambda o: o.id):
+            root = obj.root()
+            if root.kind == "ext":
+                if root.param is not None:
+                    via = "" if root.param == name else f" (through `{name}`)"
+                    what = "array" if isinstance(self.param_kind(root.param), K.Array) else "value"
+                    self.refuse(s, f"this changes the argument `{root.param}` in place{via}: the caller's {what} "
+                                   "would change", f"work on a copy: `{root.param} = {root.param}.copy()` first")
+                via = '' if root.desc.endswith(name + '`') else ' (through `' + name + '`)'
+                self.refuse(s, f"this changes {root.desc} in place{via}, which the function did not make",
+                            f"work on a copy: `{name} = {name}.copy()` first", deferred=self.generic)
+            p = obj
+            while p is not None:
+                if p.how == "readonly":
+                    self.refuse(s, f"`{name}` is a read-only view (np.broadcast_to, np.diagonal)",
+                                "make a copy first")
+                p = p.parent
         obj = val.must()
-        if obj is None:
-            self.refuse(s, f"`{name}` may be one of several arrays here (it depends on the path taken), so changing "
-                           "it in place cannot be differentiated exactly", f"make a copy first: `{name} = "
-                                                                            f"{name}.copy()`", deferred=self.generic)
-        root = obj.root()
-        if root.kind == "ext":
-            if root.param is not None:
-                via = "" if root.param == name else f" (through `{name}`)"
-                self.refuse(s, f"this changes the argument `{root.param}` in place{via}: the caller's "
-                               f"{'array' if isinstance(self.param_kind(root.param), K.Array) else 'value'} would "
-                               "change", f"work on a copy: `{root.param} = {root.param}.copy()` first")
-            via = '' if root.desc.endswith(name + '`') else ' (through `' + name + '`)'
-            self.refuse(s, f"this changes {root.desc} in place{via}, which the function did not make",
-                        f"work on a copy: `{name} = {name}.copy()` first", deferred=self.generic)
-        if obj.is_old:
+        if obj is not None and not obj.is_old:
+            return obj
+        if self.sharing(s, state, val, exclude={name}):
+            if obj is None:
+                self.refuse(s, f"`{name}` may be one of several arrays here (it depends on the path taken), and "
+                               "other names may see them, so changing it in place cannot be differentiated exactly",
+                            f"make a copy first: `{name} = {name}.copy()`", deferred=self.generic)
             self.refuse(s, f"`{name}` refers to an array made in an earlier iteration of the loop, which other "
                            "values may share", "make a copy first, in this iteration")
-        p = obj
-        while p is not None:
-            if p.how == "readonly":
-                self.refuse(s, f"`{name}` is a read-only view (np.broadcast_to, np.diagonal)", "make a copy first")
-            p = p.parent
-        return obj
+        return obj if obj is not None else sorted(val.objs, key=lambda o: o.id)[0]
 
     def param_kind(self, p):
         for q, k in zip(self.fn.params, self.param_kinds):
@@ -969,6 +975,12 @@ class Alias:
             stmt = made[0]
             target = stmt.target if stmt.target in holders else (holders[0] if holders else self.temp())
             parent_var = self.var_of(stmt.value, o.parent, state)
+            if o.how == "maybe":
+                if not _reshaping(stmt.value):
+                    self.refuse(s, f"`{(holders or [name])[0]}` may be a copy or a view of the array changed here",
+                                "make an explicit copy (`.copy()`), or index the changed array directly",
+                                deferred=self.generic)
+                out.append(self.view_check(s, target, parent_var))
             value = ir.rename_expr(stmt.value, {parent_var: new_name[o.parent]})
             out.append(self.derived(s, Assign((target,), value, noop=True)))
             new_name[o] = target
@@ -981,9 +993,14 @@ class Alias:
                             f"make a copy first: `{name} = {name}.copy()`", deferred=self.generic)
             out.append(self.derived(s, Assign((n,), Var(new_name[next(iter(v.objs))]), noop=True)))
         out.extend(self.refresh_containers(s, state, tree, new_name, live, name))
-        for t in out:
-            self.statement(t, state)  # their own effect on the state (kinds, generations)
+        # (a refresh changes no binding: every name still refers to the same object as before)
         return out
+
+    def view_check(self, s, view, base):
+        origin = s.origin
+        where = f"line {origin.unit.file_line(origin.stmt)}" if origin is not None else "here"
+        return self.derived(s, ExprStmt(Call(Global(("_ad", "check_view"), _runtime().check_view, _runtime()), (
+            Var(view), Var(base), Const(where)))))
 
     def var_of(self, expr, parent_obj, state):
         for n in sorted(ir.names_in(expr)):
@@ -1049,6 +1066,14 @@ class Alias:
         parent_var = self.var_of(value, child.parent, state)
         if parent_var is None:
             return None
+        if child.how == "maybe" and _reshaping(value):
+            # NumPy made a view if the layout allowed it: check that it did, then the base is the view reshaped
+            check = self.view_check(s, child_name, parent_var)
+            shape = self.temp()
+            get_shape = self.derived(s, Assign((shape,), Call(Global(("np", "shape"), np.shape, np),
+                                                              (Var(parent_var),))))
+            new = Call(Global(("np", "reshape"), np.reshape, np), (Var(child_name), Var(shape)))
+            return parent_var, [check, get_shape, self.derived(s, Assign((parent_var,), new, noop=True))]
         if isinstance(value, Var):
             return parent_var, [self.derived(s, Assign((parent_var,), Var(child_name), noop=True))]
         if isinstance(value, Index) and value.value == Var(parent_var) and child.how == "view":
@@ -1238,6 +1263,22 @@ def _view_kind(k, name, call, method=False):
     else:
         nd = None
     return K.array(nd, k.dtype)
+
+
+def _reshaping(value):
+    """Is this the making of a reshaped view (`x.reshape(...)`, `x.ravel()`, `np.reshape(x, ...)`,
+    `np.ravel(x)`, `np.asarray(x)`)?"""
+    if isinstance(value, Call) and isinstance(value.func, ir.Attr):
+        return value.func.attr in ("reshape", "ravel")
+    if isinstance(value, Call) and isinstance(value.func, Global):
+        return value.func.obj in (np.reshape, np.ravel, np.asarray, np.asanyarray)
+    return False
+
+
+def _runtime():
+    from . import runtime
+
+    return runtime
 
 
 def _writes_out(call):

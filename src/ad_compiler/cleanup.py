@@ -1,8 +1,10 @@
 """Pass 10, clean-up: the generated function without what a compiler can prove unneeded.
 
-- folding that cannot change a shape or dtype: `g * 1.0`, `1.0 * g`, `g * -1.0` (-> `-g`), `g ** 1`,
+- folding of the expressions the reverse transform writes (`fold`, applied as it writes them: the
+  user's own `x * 1.0` is a copy and stays one): `g * 1.0`, `1.0 * g`, `g * -1.0` (-> `-g`), `g ** 1`,
   `0 + g`, `g - 0`, `g / 1`, `a * (1.0 / b)` (-> `a / b`), `-(-g)`, arithmetic on two numeric literals.
-  Never `g * 0` -> `0` (for an array that would change the shape).
+  Never `g * 0` -> `0` (for an array that would change the shape). Helper calls drop trailing arguments
+  equal to the helper's defaults.
 - copy propagation: after `a = b`, later reads of `a` read `b` (until either is reassigned), within a
   straight run of statements.
 - dead code elimination: statements whose result nothing needs (forward values the adjoint sweep does not
@@ -54,8 +56,6 @@ def _drop_defaults(node):
 
 def fold(e):
     def f(node):
-        if isinstance(node, Call) and isinstance(node.func, ir.Global) and node.func.path[:1] == ("_ad",):
-            return _drop_defaults(node)
         if isinstance(node, BinOp):
             a, b, op = node.left, node.right, node.op
             if _num(a) and _num(b) and op in _FOLD:
@@ -152,10 +152,10 @@ def propagate(stmts):
             for k in [k for k, v in copies.items() if k in inner or v in inner]:
                 del copies[k]
             if isinstance(s, If):
-                s.test = fold(ir.rename_expr(s.test, copies))
+                s.test = ir.rename_expr(s.test, copies)
                 s.body, s.orelse = propagate(s.body), propagate(s.orelse)
             elif isinstance(s, For):
-                s.iter = fold(ir.rename_expr(s.iter, copies))
+                s.iter = ir.rename_expr(s.iter, copies)
                 s.body = propagate(s.body)
             else:
                 s.body = propagate(s.body)
@@ -171,8 +171,17 @@ def propagate(stmts):
     return out
 
 
+def _tidy(e):
+    """Drop helper arguments equal to their defaults (the only rewrite applied to every statement)."""
+    def f(node):
+        if isinstance(node, Call) and isinstance(node.func, ir.Global) and node.func.path[:1] == ("_ad",):
+            return _drop_defaults(node)
+        return node
+    return ir.map_expr(e, f)
+
+
 def _substitute(s, copies):
-    r = (lambda e: fold(ir.rename_expr(e, copies))) if copies else fold
+    r = (lambda e: _tidy(ir.rename_expr(e, copies))) if copies else _tidy
     if isinstance(s, Assign):
         s.value = r(s.value)
     elif isinstance(s, SetItem):

@@ -222,6 +222,12 @@ class Desugar:
                 and isinstance(body[0].value.value, str):
             body = body[1:]
         self.stmt = self.fdef
+        if self.implicit_none:  # a helper (called, not differentiated alone) may end without `return`
+            end = ast.Return(value=None)
+            last = self.fdef.body[-1]
+            end.lineno, end.col_offset = getattr(last, "end_lineno", last.lineno), last.col_offset
+            end.end_lineno, end.end_col_offset = end.lineno, end.col_offset
+            body = list(body) + [end]
         ending = self.block(body)
         if ending != "return":
             self.stmt = self.fdef
@@ -425,7 +431,10 @@ class Desugar:
 
     def stmt_Return(self, stmt):
         if stmt.value is None:
-            self.error("`return` without a value", stmt, hint="return the value to differentiate")
+            if not self.implicit_none:
+                self.error("`return` without a value", stmt, hint="return the value to differentiate")
+            self.assign(self.out, Const(None))
+            return
         self.expr(stmt.value, target=self.out)
 
     def stmt_Assign(self, stmt):
@@ -807,6 +816,7 @@ def desugar(unit, alloc, fdef=None, enclosing=None, fresh=False, out_hint="out")
                                hint="pass the value as an argument, or return it")
     out = alloc.fresh(out_hint)
     d = Desugar(unit, fdef, scope, out)
+    d.implicit_none = fresh  # an inlined function returns None when it ends without `return`
     args = fdef.args
     if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
         if enclosing is None and not fresh:

@@ -37,6 +37,19 @@ class Context:
 
     def __init__(self):
         self.deps = []  # (function, its code object) read while compiling
+        self.bindings = []  # (unit, dotted name, object): the functions names referred to when inlined
+
+    def stale(self):
+        """Has anything this compilation was built from changed since (code, or what a name refers to)?"""
+        if any(f.__code__ is not code for f, code in self.deps):
+            return True
+        for unit, path, obj in self.bindings:
+            found, current = unit.lookup(path[0])
+            for p in path[1:]:
+                current = getattr(current, p, None)
+            if current is not obj:
+                return True
+        return False
 
     def has_rule(self, obj):
         return rules.has_rule(obj)
@@ -129,6 +142,7 @@ class Derivation:
         d.callee = callee
         callee.cell.cell_contents = d.run()
         self.ctx.deps.extend(d.ctx.deps)
+        self.ctx.bindings.extend(d.ctx.bindings)
 
     def callee_function(self, unit, fn, rev, forward, adjoint, alloc, kinds_):
         """f_fwd(args) -> (value, backward): the forward sweep, and the adjoint sweep as a closure."""
@@ -233,14 +247,15 @@ class Derivative:
         d = Derivation(self.func, self.wrt, self.mode, kinds_[:n], self.func_name, self.multi)
         compiled = d.run()
         self.specializations[kinds_] = compiled
-        self.deps[kinds_] = d.ctx.deps
+        self.deps[kinds_] = d.ctx
         return compiled
 
     def stale_any(self):
         return any(self.stale(k) for k in self.specializations)
 
     def stale(self, kinds_):
-        return any(f.__code__ is not code for f, code in self.deps.get(kinds_, ()))
+        ctx = self.deps.get(kinds_)
+        return ctx is not None and ctx.stale()
 
     def check_arguments(self, args, kinds_):
         params = _params(self.func)

@@ -160,6 +160,8 @@ class Inliner:
             func_obj = None
         else:
             func_obj = what
+            if isinstance(call.func, Global) and hasattr(self.ctx, "bindings"):
+                self.ctx.bindings.append((stmt.origin.unit, call.func.path, call.func.obj))
             if func_obj in self.stack:
                 self.recursive.append((stmt, func_obj))
                 return None

@@ -11,6 +11,7 @@ policy (tape.py) once the whole adjoint is known.
 """
 from . import ir, kinds as K, shapes
 from .adjoints import Adjoints, assign, helper
+from .cleanup import fold
 from .ir import (Assign, Break, Build, Call, Const, ExprStmt, For, Global, If, Index, Mutate, SetItem, Slice, Var,
                  While)
 from .rules import ANS, G, T
@@ -211,7 +212,7 @@ class Reverse:
         for name, e in rule.needed_temps(exprs.values()):
             fresh = self.alloc.fresh(name.split(":", 1)[1])
             temps[name] = Var(fresh)
-            self.emit(assign(fresh, ir.rename_expr(e, {**subst, **temps})), s.origin)
+            self.emit(assign(fresh, fold(ir.rename_expr(e, {**subst, **temps}))), s.origin)
         subst.update(temps)
         for p in rule.params:
             if p not in exprs:

@@ -426,8 +426,9 @@ def einsum_vjp(g, subscripts, operands):
     """Adjoints of all operands of einsum(subscripts, *operands), each again an einsum.
 
     The adjoint of operand k contracts the output adjoint with the other operands. Letters that only
-    operand k has (summed out) come back through a vector of ones; a repeated letter (a diagonal,
-    as in 'ii') is written through einsum's writeable diagonal view.
+    operand k has (summed out) come back through a vector of ones; broadcast (`...`) axes the operand does
+    not have, or has with size 1, are summed; a repeated letter (a diagonal, as in 'ii') is written through
+    einsum's writeable diagonal view.
     """
     spec = subscripts.replace(" ", "")
     if "->" in spec:
@@ -437,24 +438,37 @@ def einsum_vjp(g, subscripts, operands):
         letters = [c for c in inputs if c.isalpha()]
         output = ("..." if "..." in inputs else "") + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
     terms = inputs.split(",")
+    g = np.asarray(g)
     result = []
     for k, (term, x) in enumerate(zip(terms, operands)):
         x = np.asarray(x)
         others = [t for j, t in enumerate(terms) if j != k]
         other_ops = [o for j, o in enumerate(operands) if j != k]
+        letters = term.replace("...", "")
         sizes = _letter_sizes(term, x.shape)
-        unique = "".join(dict.fromkeys(term.replace("...", "")))
-        target = ("..." if "..." in term else "") + unique
-        present = set(output + "".join(others))
+        unique = "".join(dict.fromkeys(letters))
+        present = set(output.replace("...", "") + "".join(t.replace("...", "") for t in others))
         lone = [c for c in unique if c not in present]
         subs = [output] + others + lone
         ops = [g] + other_ops + [np.ones(sizes[c]) for c in lone]
-        if "..." in target or not any("..." in t for t in subs):
-            part = np.einsum(",".join(subs) + "->" + target, *ops)
-        else:  # einsum keeps broadcast (ellipsis) axes it was not told to sum: sum them here
-            part = np.einsum(",".join(subs) + "->..." + target, *ops)
-            part = np.sum(part, axis=tuple(range(part.ndim - len(target))))
-        if target != term:
+        if any("..." in t for t in subs + [term]):
+            part = np.einsum(",".join(subs) + "->..." + unique, *ops)
+            if "..." in term:
+                head, tail = term.split("...")
+                ellipsis = x.shape[len(head):x.ndim - len(tail)]
+            else:
+                ellipsis = ()
+            extra = part.ndim - len(unique) - len(ellipsis)
+            if extra > 0:  # broadcast axes this operand does not have
+                part = np.sum(part, axis=tuple(range(extra)))
+            ones = tuple(i for i, n in enumerate(ellipsis) if n == 1 and part.shape[i] != 1)
+            if ones:  # broadcast axes this operand has with size 1
+                part = np.sum(part, axis=ones, keepdims=True)
+            target = "..." + unique
+        else:
+            part = np.einsum(",".join(subs) + "->" + unique, *ops)
+            target = unique
+        if target != term:  # the operand's own layout (order of axes, diagonals) through a view of zeros
             out = np.zeros(x.shape, dtype=np.result_type(part, 1.0))
             np.einsum(term + "->" + target, out)[...] = part
             part = out
@@ -665,7 +679,10 @@ def cast_like(g, x):
 
 
 def sum_vjp(g, items):
-    """Adjoint of the builtin `sum(items)`: every item receives g (summed down to its shape)."""
+    """Adjoint of the builtin `sum(items)`: every item receives g (summed down to its shape); for an array,
+    summed over its first axis, every row."""
+    if isinstance(items, ndarray):
+        return unreduce(g, items, 0) if items.ndim else g
     return [unbroadcast(g, item) for item in items]
 
 
@@ -713,3 +730,30 @@ def index_concat_vjp(g, kind, items):
         offset += cols
         out.append(np.reshape(piece, a.shape) if a.ndim else _float(np.sum(piece)))
     return out
+
+
+def sort_vjp(g, a, axis=-1):
+    """Adjoint of np.sort: each entry of `g` goes back to where its value came from (ties keep their order,
+    as NumPy's stable sort does)."""
+    a = np.asarray(a)
+    if axis is None:
+        order = np.argsort(a, axis=None, kind="stable")
+        out = np.zeros(a.size, dtype=np.result_type(g, 1.0))
+        out[order] = np.ravel(g)
+        return out.reshape(a.shape)
+    order = np.argsort(a, axis=axis, kind="stable")
+    out = np.zeros(a.shape, dtype=np.result_type(g, 1.0))
+    np.put_along_axis(out, order, g, axis=axis)
+    return out
+
+
+def check_view(view, base, where):
+    """A value NumPy may have made as a view or as a copy (`x.reshape(...)`, `np.asarray(x)`) is changed in
+    place and the derivative assumes it is a view of `base`: refuse if it is a copy."""
+    if not np.may_share_memory(view, base):
+        from .errors import UnsupportedError
+
+        raise UnsupportedError(f"{where}: the array changed here is a copy, not a view, of the one it was made "
+                               "from (NumPy copies when the memory layout does not allow a view)",
+                               hint="make the copy explicit (`.copy()`) and write the values back, or change "
+                                    "the base array directly")

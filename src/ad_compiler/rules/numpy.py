@@ -380,6 +380,11 @@ def diag(v, k=0):
     bv = _ad.diag_vjp(g, v, k)
 
 
+@linear(np.sort)
+def sort(a, axis=-1, kind=None, order=None):
+    ba = _ad.sort_vjp(g, a, axis)
+
+
 @linear(np.take)
 def take(a, indices, axis=None):
     ba = _ad.take_vjp(g, a, indices, axis)
