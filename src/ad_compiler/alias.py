@@ -193,6 +193,14 @@ class Refused(Exception):
     pass
 
 
+class Privatize(Exception):
+    """The function changes this argument: it will work on a private copy of it instead."""
+
+    def __init__(self, param):
+        super().__init__(param)
+        self.param = param
+
+
 class Alias:
     def __init__(self, fn, param_kinds, alloc, ctx, mode="rewrite"):
         self.fn = fn
@@ -312,12 +320,30 @@ class Alias:
         return state
 
     def external_slots(self, kind, owner):
-        n = len(kind.items) if kind.items is not None else None
+        n = len(kind.items) if isinstance(kind, (K.Seq, K.Dict)) and kind.items is not None else None
         if n is None:
             return ("any", frozenset({self._memo(("item", owner.id), lambda: Obj("ext", desc="an item of "
                                                                                         + owner.desc))}))
-        return [frozenset({self._memo(("item", owner.id, i), lambda: Obj("ext", desc="an item of " + owner.desc))})
-                for i in range(n)]
+        out = []
+        for i in range(n):
+            item = self._memo(("item", owner.id, i), lambda: Obj("ext", desc="an item of " + owner.desc))
+            item.param = None
+            out.append(frozenset({item}))
+        return out
+
+    def private_objects(self, state, site, kind, desc):
+        """The objects of a deep copy the function makes (`_ad.private_copy` of an argument it changes)."""
+        obj = self.new(state, site, desc=desc)
+        if isinstance(kind, (K.Seq, K.Dict)):
+            items = kind.items if kind.items is not None else None
+            if items is None:
+                state.slots[obj] = ("any", frozenset({self.private_objects(state, site + ("any",), kind.elem,
+                                                                           "an item of " + desc)}))
+            else:
+                state.slots[obj] = [frozenset({self.private_objects(state, site + (i,), k, "an item of " + desc)})
+                                    if k.mutable or isinstance(k, (K.Seq, K.Dict)) else frozenset()
+                                    for i, k in enumerate(items)]
+        return obj
 
     def block(self, stmts, state):
         out = []
@@ -419,12 +445,30 @@ class Alias:
             done = self.method_call(s, value, state, site, target=s.target)
             if done is not None:
                 return done
+        if isinstance(value, Call) and isinstance(value.func, ir.Attr) and value.func.attr in ("items", "values") \
+                and not value.args and self.mode == "rewrite" and \
+                isinstance(self.val(value.func.value, state).kind, K.Dict):
+            rt = _runtime()  # a dict's values or items, as a list (indexable by a loop; its adjoint is a dict)
+            helper_fn = rt.dict_items if value.func.attr == "items" else rt.dict_values
+            s = self.derived(s, Assign(s.targets, Call(Global(("_ad", helper_fn.__name__), helper_fn, rt),
+                                                       (value.func.value,))))
+            value = s.value
+        if isinstance(value, Call) and isinstance(value.func, Global) and value.func.obj is _runtime().iter_list \
+                and self.mode == "rewrite":
+            k = self.val(value.args[0], state).kind
+            if isinstance(k, (K.Seq, K.Array)):  # a loop over a list, tuple or array indexes it directly
+                s = self.derived(s, Assign(s.targets, value.args[0]))
+                value = s.value
         if isinstance(value, Call) and isinstance(value.func, Global) and _lookup(MUTATING_FUNCTIONS, value.func.obj):
             return self.mutating_function(s, value, state, site)
         if isinstance(value, Call) and _writes_out(value):
             self.refuse(s, "a call writing its result into an array (`out=`) cannot be differentiated (yet)",
                         "assign the result instead")
         val = self.evaluate(s, value, state, site)
+        if not val.objs and (val.kind.mutable or isinstance(val.kind, K.Seq)) and not isinstance(value, Const) and \
+                not (isinstance(value, Global) and not val.kind.mutable):
+            # a value that may be mutable, of unknown provenance: an object the function did not make
+            val = Val(val.kind, {self.ext(site, desc="a value this function did not make")})
         for t in s.targets:
             self.bind(state, t, val)
         return [s]
@@ -515,7 +559,13 @@ class Alias:
     def slots_of(self, val, state):
         out = None
         for o in val.objs:
-            out = _join_slots(out, state.slots.get(o, ("any", frozenset())))
+            slots = state.slots.get(o)
+            if slots is None:  # a container the function did not make: its items are not the function's either
+                slots = ("any", frozenset({self._memo(("item", o.id), lambda: Obj(
+                    "ext", desc="an item of " + o.desc))}))
+                if o.external():
+                    state.slots[o] = slots
+            out = _join_slots(out, slots)
         return out if out is not None else ("any", frozenset())
 
     def index(self, s, value, state, site):
@@ -539,7 +589,9 @@ class Alias:
             if nd == 0:
                 return Val(K.Scalar(np.float64))  # one element: a NumPy scalar, not a view
             kind = K.array(nd, k.dtype) if isinstance(k, K.Array) and nd is not None else K.NUMERIC
-            return self.make_view(s, state, site, base, value, "view" if basic == "basic" else "maybe", kind)
+            # an index of ints into an array of unknown rank is an element (a copy) or a row (a view)
+            how = "view" if basic == "basic" and nd is not None else "maybe"
+            return self.make_view(s, state, site, base, value, how, kind)
         return Val(K.UNKNOWN, {self.ext(site)})
 
     def make_view(self, s, state, site, base, value, how, kind):
@@ -626,6 +678,21 @@ class Alias:
         args = [self.val(a, state) for a in value.args if not isinstance(a, ir.Starred)]
         if isinstance(func, Global):
             obj = func.obj
+            if obj in (_runtime().dict_items, _runtime().dict_values) and args and isinstance(args[0].kind, K.Dict):
+                return self.call(s, Call(ir.Attr(value.args[0], "items" if obj is _runtime().dict_items
+                                                 else "values"), ()), state, site)
+            if obj is _runtime().iter_list and args:
+                k = args[0].kind
+                if isinstance(k, (K.Seq, K.Array)):
+                    return args[0]
+                if isinstance(k, K.Dict):
+                    o = self.new(state, site, desc="the keys of a dict")
+                    state.slots[o] = ("any", frozenset())
+                    return Val(K.Seq(list, None, K.STR), {o})
+                return Val(K.Seq(list, None, K.UNKNOWN), {self.ext(site)})
+            if obj is _runtime().private_copy and args:
+                return Val(args[0].kind, {self.private_objects(state, site, args[0].kind,
+                                                               "a copy of an argument")})
             how = _lookup(VIEW_FUNCTIONS, obj)
             if how is not None and args and args[0].objs and not isinstance(args[0].kind, K.Seq):
                 first = args[0]
@@ -650,6 +717,11 @@ class Alias:
                 return Val(K.FLOAT)
             if obj in (builtins.max, builtins.min) and len(args) == 1 and isinstance(args[0].kind, K.Seq):
                 return Val(args[0].kind.elem, _all(self.slots_of(args[0], state)))
+            if obj in (builtins.max, builtins.min, builtins.sum) and len(args) == 1 and args[0].kind.numeric:
+                nd = K.ndim_of(args[0].kind)  # iterating an array gives its rows
+                if nd == 1:
+                    return Val(K.Scalar(np.float64))
+                return self.fresh(state, site, [K.NUMERIC], ndim=None if nd is None else nd - 1)
             if obj in (builtins.max, builtins.min):
                 return Val(K.join_all([a.kind for a in args]), frozenset().union(*(a.objs for a in args)))
             if obj in (abs, builtins.sum):
@@ -705,6 +777,23 @@ class Alias:
                 return Val(k, {o})
             if isinstance(k, K.Seq) and func.attr in ("index", "count"):
                 return Val(K.INT)
+            if isinstance(k, K.Dict) and func.attr in ("values", "items", "keys") and not value.args:
+                o = self.new(state, site, desc=f"the {func.attr} of a dict")
+                vals = list(self.slots_of(owner, state)) if isinstance(self.slots_of(owner, state), list) else None
+                if func.attr == "values" and vals is not None:
+                    state.slots[o] = vals
+                    return Val(K.Seq(list, k.items, K.join_all(k.items)), {o})
+                if func.attr == "items" and vals is not None:
+                    pairs = []
+                    for key, kind, objs in zip(k.keys, k.items, vals):
+                        p = self.new(state, site + ("pair", key), desc="a (key, value) pair")
+                        state.slots[p] = [frozenset(), objs]
+                        pairs.append((frozenset({p}), K.Seq(tuple, (K.Other(type(key)), kind), kind)))
+                    state.slots[o] = [p for p, _ in pairs]
+                    items = tuple(kk for _, kk in pairs)
+                    return Val(K.Seq(list, items, K.join_all(items) if items else K.UNKNOWN), {o})
+                state.slots[o] = ("any", frozenset())
+                return Val(K.Seq(list, None, K.UNKNOWN), {o})
             if isinstance(k, K.Dict) and func.attr == "get" and value.args and isinstance(value.args[0], Const):
                 key = value.args[0].value
                 return Val(k.item(key), _slot_at(self.slots_of(owner, state), key, k))
@@ -735,6 +824,15 @@ class Alias:
                 return self.array_result(state, site, nd)
         if name in _ELEMENTWISE_FUNCTIONS:
             return self.fresh(state, site, kinds_)
+        if name in ("array", "asarray", "asanyarray", "copy", "ascontiguousarray") and kinds_:
+            return self.array_result(state, site, _nested_ndim(kinds_[0]))
+        if name in ("zeros", "ones", "empty", "full") and value.args:
+            shape = self.val(value.args[0], state).kind
+            nd = 1 if isinstance(shape, K.Scalar) else len(shape.items) if isinstance(shape, K.Seq) and \
+                shape.items is not None else None
+            return self.array_result(state, site, nd)
+        if name in ("zeros_like", "ones_like", "empty_like", "full_like") and kinds_:
+            return self.array_result(state, site, K.ndim_of(kinds_[0]))
         if name in FRESH_ARRAYS or any(isinstance(k, K.Array) for k in kinds_):
             return self.array_result(state, site, None)
         if all(isinstance(k, K.Scalar) for k in kinds_) and kinds_:
@@ -872,11 +970,17 @@ class Alias:
         for obj in sorted(val.objs, key=lambda o: o.id):
             root = obj.root()
             if root.kind == "ext":
+                param = self.param_of(root)
+                if param is not None and self.copyable(self.param_kind(param)) and not self.dry and \
+                        self.mode == "rewrite":
+                    raise Privatize(param)  # work on a copy of the argument (the caller's stays as it is)
                 if root.param is not None:
                     via = "" if root.param == name else f" (through `{name}`)"
-                    what = "array" if isinstance(self.param_kind(root.param), K.Array) else "value"
+                    pk = self.param_kind(root.param)
+                    what = "array" if isinstance(pk, K.Array) else "value"
                     self.refuse(s, f"this changes the argument `{root.param}` in place{via}: the caller's {what} "
-                                   "would change", f"work on a copy: `{root.param} = {root.param}.copy()` first")
+                                   "would change", f"work on a copy: `{root.param} = {root.param}.copy()` first",
+                                deferred=pk in (K.UNKNOWN, K.NUMERIC))
                 via = '' if root.desc.endswith(name + '`') else ' (through `' + name + '`)'
                 self.refuse(s, f"this changes {root.desc} in place{via}, which the function did not make",
                             f"work on a copy: `{name} = {name}.copy()` first", deferred=self.generic)
@@ -897,6 +1001,25 @@ class Alias:
             self.refuse(s, f"`{name}` refers to an array made in an earlier iteration of the loop, which other "
                            "values may share", "make a copy first, in this iteration")
         return obj if obj is not None else sorted(val.objs, key=lambda o: o.id)[0]
+
+    def param_of(self, root):
+        """The argument an external object is (or is an item of, at any depth), or None."""
+        if root.param is not None:
+            return root.param
+        for key, obj in self.objects.items():
+            if obj is root and key[0] == "item":
+                owner = next((o for o in self.objects.values() if o.id == key[1]), None)
+                return self.param_of(owner) if owner is not None else None
+        return None
+
+    def copyable(self, kind):
+        if isinstance(kind, K.Array):
+            return True
+        if isinstance(kind, K.Seq):
+            return all(self.copyable(k) or not k.mutable for k in (kind.items or (kind.elem,)))
+        if isinstance(kind, K.Dict):
+            return all(self.copyable(k) or not k.mutable for k in kind.items)
+        return False
 
     def param_kind(self, p):
         for q, k in zip(self.fn.params, self.param_kinds):
@@ -1211,6 +1334,19 @@ class _Everything:
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
+def _nested_ndim(kind):
+    """The rank of np.array(value) for a value of this kind (None when not known)."""
+    if isinstance(kind, K.Scalar):
+        return 0
+    if isinstance(kind, K.Array):
+        return kind.ndim
+    if isinstance(kind, K.Seq):
+        inner = [_nested_ndim(k) for k in (kind.items if kind.items is not None else (kind.elem,))]
+        if inner and all(d is not None and d == inner[0] for d in inner):
+            return inner[0] + 1
+    return None
+
+
 def _reduced_ndim(ndim, call, axis_position):
     """The rank after a reduction `f(x, axis=..., keepdims=...)` (axis also the argument at `axis_position`)."""
     axis = call.kwarg("axis")
@@ -1366,9 +1502,31 @@ def _slice_items(items, sl):
 
 
 def resolve(fn, param_kinds, alloc, ctx):
-    """Rewrite the in-place operations of a (pre-SSA) function, in place."""
-    Alias(fn, param_kinds, alloc, ctx).run()
-    return fn
+    """Rewrite the in-place operations of a (pre-SSA) function, in place.
+
+    An argument the function changes in place (directly, through an alias or a view, or an item of it)
+    is copied when the function starts (`x = _ad.private_copy(x)`): the derivative then sees exactly what
+    the function computes, and the caller's values are left as they are."""
+    original = ir.clone(fn.body)
+    private = []
+    while True:
+        try:
+            Alias(fn, param_kinds, alloc, ctx).run()
+            return fn
+        except Privatize as p:
+            if p.param in private:
+                raise AssertionError(f"alias: {p.param} is already a private copy")
+            private.append(p.param)
+            fn.body = [_private_copy(fn, q) for q in private] + ir.clone(original)
+
+
+def _private_copy(fn, param):
+    runtime = _runtime()
+    stmt = Assign((param,), Call(Global(("_ad", "private_copy"), runtime.private_copy, runtime), (Var(param),)))
+    first = next((s for s in fn.body if s.origin is not None), None)
+    if first is not None:
+        stmt.origin = ir.Origin(first.origin.unit, first.origin.unit.tree, first.origin.unit.tree)
+    return stmt
 
 
 def infer_kinds(fn, param_kinds, ctx):

@@ -209,14 +209,32 @@ def _reads(s):
 
 
 class _Groups:
-    """Names that may hold the same object (through plain copies `a = b`): a store into one is a store into
-    all of them."""
+    """Names that may hold the same object or share its memory (copies `a = b`, views `v = x[1:]`): a store
+    into one is a store into all of them."""
 
     def __init__(self, stmts):
+        from .alias import VIEW_ATTRIBUTES, VIEW_FUNCTIONS, VIEW_METHODS, _lookup
+
         self.parent = {}
         for s in ir.walk(stmts, into_functions=True):
-            if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Var):
-                self.union(s.target, s.value.name)
+            if not (isinstance(s, Assign) and len(s.targets) == 1):
+                continue
+            v = s.value
+            base = None
+            if isinstance(v, Var):
+                base = v
+            elif isinstance(v, ir.Index) and isinstance(v.value, Var):  # a view (or a copy: kept alike)
+                base = v.value
+            elif isinstance(v, ir.Attr) and v.attr in VIEW_ATTRIBUTES and isinstance(v.value, Var):
+                base = v.value
+            elif isinstance(v, Call) and isinstance(v.func, ir.Attr) and v.func.attr in VIEW_METHODS and \
+                    isinstance(v.func.value, Var):
+                base = v.func.value
+            elif isinstance(v, Call) and isinstance(v.func, ir.Global) and _lookup(VIEW_FUNCTIONS, v.func.obj) \
+                    and v.args and isinstance(v.args[0], Var):
+                base = v.args[0]
+            if base is not None:
+                self.union(s.target, base.name)
 
     def find(self, n):
         while self.parent.get(n, n) != n:

@@ -346,6 +346,9 @@ class Desugar:
         zipped = inner_func is zip and inner.args and not inner.keywords and \
             not any(isinstance(a, ast.Starred) for a in inner.args)
         sequences = [self.atom(a) for a in inner.args] if zipped else [self.atom(inner)]
+        # the loop goes over the object the sequence was when the loop started (the name may be rebound);
+        # what is not a list, tuple or array (a dict, its items, a generator) is made a list first
+        sequences = [self.temp(Call(_iter_list(), (q,))) for q in sequences]
         lengths = [self.temp(Call(self.builtin("len"), (q,))) for q in sequences]
         count = lengths[0] if len(lengths) == 1 else self.temp(Call(self.builtin("min"), tuple(lengths)))
         counter = self.alloc.fresh("k")
@@ -768,6 +771,12 @@ class Desugar:
 
     def call_arg(self, node):
         return self.atom(node)
+
+
+def _iter_list():
+    from . import runtime
+
+    return Global(("_ad", "iter_list"), runtime.iter_list, runtime)
 
 
 def _source_name(scope, irname):

@@ -427,3 +427,18 @@ def rename_expr(expr, renames):
 
 def is_atom(e):
     return isinstance(e, (Var, Const, Global))
+
+
+def clone(stmts):
+    """A copy of a block: new statement objects (and blocks), the same expressions (they are immutable)."""
+    import dataclasses
+
+    out = []
+    for s in stmts:
+        c = dataclasses.replace(s)
+        c.origin, c.nograd = s.origin, s.nograd
+        for field in ("body", "orelse"):
+            if hasattr(c, field) and isinstance(getattr(c, field), list):
+                setattr(c, field, clone(getattr(c, field)))
+        out.append(c)
+    return out

@@ -218,10 +218,13 @@ class Reverse:
             if p not in exprs:
                 continue
             expr = ir.rename_expr(exprs[p], subst)
+            k = self.kind(bound[p])
             if rule.elementwise and not self.same_shape_as_result(p, bound, rule):
-                k = self.kind(bound[p])
                 name = "unbroadcast" if isinstance(k, (K.Array, K.Scalar, K.Numeric)) else "unbroadcast_value"
                 expr = helper(name, expr, bound[p])
+            if isinstance(bound[p], Var) and (isinstance(k, K.Seq) or k is K.UNKNOWN) and \
+                    not rule.is_varargs(p) and _converts(rule):
+                expr = helper("cast_like", expr, bound[p])  # NumPy made an array of a list: give it back a list
             self.contribute(bound[p], expr, s.origin)
 
     def same_shape_as_result(self, param, bound, rule):
@@ -297,7 +300,14 @@ class Reverse:
             if self.value_active(s.value):
                 taken = self.alloc.temp()
                 self.emit(assign(taken, helper("pop_item", b, index)), origin)
-                self.contribute(s.value, helper("unbroadcast", Var(taken), s.value), origin)
+                tk, vk = self.kind(s.target), self.kind(s.value)
+                if isinstance(tk, (K.Seq, K.Dict, K.Obj)):
+                    part = Var(taken)  # an item of a container: exactly what was stored
+                elif isinstance(vk, (K.Array, K.Scalar, K.Numeric)):
+                    part = helper("unbroadcast", Var(taken), s.value)
+                else:  # NumPy may have made an array of a list: give it back in the value's form
+                    part = helper("cast_like", helper("unbroadcast_value", Var(taken), s.value), s.value)
+                self.contribute(s.value, part, origin)
             elif isinstance(self.kind(s.target), (K.Array, K.Numeric)):
                 self.emit(SetItem(b, s.items, Const(0.0), tuple_form=s.tuple_form), origin)
             else:
@@ -307,6 +317,8 @@ class Reverse:
             self.live.discard(x1)
         if not s.noop:
             a.out.append(Marker("restore_item", name=x0, stmt=s))
+        if self.loop_depth > 0 and x1 in self.loop_defined:
+            a.out.append(Marker("restore", name=x1))  # the name of the changed object, iteration by iteration
 
     def value_active(self, atom):
         return bool(ir.names_in(atom) & self.act.varied) and any(self.active(n) for n in ir.names_in(atom))
@@ -343,11 +355,17 @@ class Reverse:
             elif s.method == "clear":
                 self.live.discard(l1)
                 a.out.append(Marker("restore_list", name=l0, stmt=s))
+                if self.loop_depth > 0 and l1 in self.loop_defined:
+                    a.out.append(Marker("restore", name=l1))
                 return
             a.transfer(l0, l1, origin)
         else:
             self.live.discard(l1)
         a.out.append(Marker("restore_list", name=l0, stmt=s))
+        if self.loop_depth > 0:
+            for n in (l1, s.out):
+                if n in self.loop_defined:
+                    a.out.append(Marker("restore", name=n))
 
     # -- control flow ---------------------------------------------------------------------------------------
     def inside_names(self, stmts):
@@ -439,6 +457,14 @@ class Reverse:
         if self.linker is None:
             return
         self.linker.adjoint(self, s, op, g)
+
+
+def _converts(rule):
+    """Does the rule's function take a list for an array (a NumPy function), so that the adjoint it gives
+    a list operand is an array?"""
+    mod = getattr(rule.template, "__module__", "") or ""
+    return mod.endswith(("rules.numpy", "rules.methods")) and rule.name not in ("copy", "concatenate", "stack",
+                                                                               "einsum", "private_copy")
 
 
 def _defined(s):

@@ -613,11 +613,17 @@ def list_with_last(lst, g):
 
 def builtin_extreme_vjp(g, args, ans):
     """Adjoint of the builtins max(a, b, ...) / min(a, b, ...) or max(iterable): the winners share g."""
-    items = list(args[0]) if len(args) == 1 else list(args)
-    winners = [i for i, v in enumerate(items) if v == ans]
-    share = g / len(winners)
-    grads = [share if i in winners else 0.0 * g for i in range(len(items))]
-    return [grads] if len(args) == 1 else grads
+    if len(args) == 1:
+        items = args[0]
+        if isinstance(items, ndarray):  # max over the first axis of an array: rows equal to the winner
+            hits = np.array([np.array_equal(row, ans) for row in items], dtype=float)
+            share = hits / max(np.sum(hits), 1.0)
+            return [np.multiply.outer(share, g) if items.ndim > 1 else share * g]
+        winners = [i for i, v in enumerate(items) if v is ans or np.array_equal(v, ans)]
+        return [[unbroadcast(g / len(winners), v) if i in winners else zeros_like(v)
+                 for i, v in enumerate(items)]]
+    winners = [i for i, v in enumerate(args) if v is ans or np.array_equal(v, ans)]
+    return [unbroadcast(g / len(winners), v) if i in winners else zeros_like(v) for i, v in enumerate(args)]
 
 
 # -- linear algebra and gathers -------------------------------------------------------------------------
@@ -757,3 +763,79 @@ def check_view(view, base, where):
                                "from (NumPy copies when the memory layout does not allow a view)",
                                hint="make the copy explicit (`.copy()`) and write the values back, or change "
                                     "the base array directly")
+
+
+def private_copy(x):
+    """A copy of an argument the function changes in place: arrays copied, lists, tuples and dicts copied
+    at every level, anything else as it is. The derivative works on it; the caller's value stays as it is."""
+    if isinstance(x, ndarray):
+        return x.copy()
+    if isinstance(x, list):
+        return [private_copy(v) for v in x]
+    if isinstance(x, tuple):
+        return tuple(private_copy(v) for v in x)
+    if isinstance(x, dict):
+        return {k: private_copy(v) for k, v in x.items()}
+    return x
+
+
+def iter_list(x):
+    """What a `for` loop goes over, as something it can index: a list, tuple or array itself; anything else
+    (a dict: its keys, `d.items()`, a generator) as a list."""
+    if isinstance(x, (list, tuple, ndarray)):
+        return x
+    return list(x)
+
+
+def iter_list_vjp(g, x):
+    """Adjoint of iter_list: the same structure for a list, tuple or array; for a dict's keys, nothing."""
+    if isinstance(x, (list, tuple, ndarray)):
+        return g
+    if isinstance(x, dict):
+        return zeros_like(x)
+    return g
+
+
+def dict_values(d):
+    """`d.values()` as a list (its adjoint is a dict)."""
+    return list(d.values())
+
+
+def dict_items(d):
+    """`d.items()` as a list of (key, value) pairs (its adjoint is a dict)."""
+    return list(d.items())
+
+
+def dict_values_vjp(g, d):
+    return {k: gi for k, gi in zip(d, g)}
+
+
+def dict_items_vjp(g, d):
+    return {k: gi[1] for k, gi in zip(d, g)}
+
+
+class _Missing:
+    """What `save_item` keeps for an item that did not exist before a store (a new key of a dict)."""
+
+    def __repr__(self):
+        return "_ad.MISSING"
+
+
+MISSING = _Missing()
+
+
+def save_item(target, index):
+    """What a store `target[index] = ...` overwrites (a copy), to be put back by `restore_item`."""
+    if isinstance(target, dict):
+        return target.get(index, MISSING)
+    if isinstance(target, list):
+        return target[index]
+    return np_copy(target[index])
+
+
+def restore_item(target, index, old):
+    """Put back what a store overwrote (remove a key the store added)."""
+    if old is MISSING:
+        del target[index]
+    else:
+        target[index] = old

@@ -72,7 +72,6 @@ class Tape:
         self.alloc = alloc
         self.name = None
         self.storage = storage_classes(fn, rev.kinds)
-        self.shape_tuples = set()
 
     def tape(self):
         if self.name is None:
@@ -139,10 +138,11 @@ class Tape:
                     visit(s.body)
 
         visit(adjoint)
+        stored_items = set()
         grew = True
-        while grew:  # a recovered or recomputed value that is read reads what it is made of
+        while grew:
             grew = False
-            for m in markers:
+            for m in markers:  # a recovered or recomputed value that is read reads what it is made of
                 if m.name not in reads or getattr(m, "_counted", False):
                     continue
                 if m.kind == "recover" and m.name not in rev.recomputable:
@@ -153,23 +153,38 @@ class Tape:
                     continue
                 m._counted = True
                 grew = True
+            # what a store overwrote is restored if the adjoint reads the object (the restoring store then
+            # reads the object and its index: they must be there too)
+            read_classes = {self.storage.find(n) for n in reads}
+            for m in markers:
+                if m.kind in ("restore_item", "restore_list") and id(m.stmt) not in stored_items and \
+                        self.storage.find(m.stmt.target.name) in read_classes:
+                    stored_items.add(id(m.stmt))
+                    visit_expr(m.stmt.target)
+                    if m.kind == "restore_item":
+                        for i in m.stmt.items:
+                            visit_expr(i)
+                    elif m.stmt.out:
+                        reads[m.stmt.out] = reads.get(m.stmt.out, 0) + 1
+                    for a in m.stmt.args if m.kind == "restore_list" else ():
+                        visit_expr(a)
+                    grew = True
         self.needed_reads = set(reads)
         saved, shape_only = set(), set()
+        stored = {self.storage.find(s.target.name) for s in ir.walk(self.fn.body) if isinstance(s, (SetItem, Mutate))}
         for n in rev.loop_defined:
             if n in rev.loop_indices or n not in reads or n in rev.recomputable:
                 continue
             if n in rev.recoverable and rev.recoverable[n] in rev.loop_defined:
                 continue
             saved.add(n)
-            if shape_reads.get(n, 0) == reads[n] and isinstance(rev.kinds.get(n), K.Array):
+            if shape_reads.get(n, 0) == reads[n] and isinstance(rev.kinds.get(n), K.Array) and \
+                    self.storage.find(n) not in stored:  # (an object stored into is restored, not replaced)
                 shape_only.add(n)
-                if tuple_ok.get(n, 0) == reads[n]:
-                    self.shape_tuples.add(n)
-        read_classes = {self.storage.find(n) for n in reads}
         for s in ir.walk(self.fn.body):
-            if isinstance(s, SetItem) and not s.noop and self.storage.find(s.target.name) in read_classes:
+            if isinstance(s, SetItem) and not s.noop and id(s) in stored_items:
                 saved.add(("item", id(s)))
-            elif isinstance(s, Mutate) and self.storage.find(s.target.name) in read_classes:
+            elif isinstance(s, Mutate) and id(s) in stored_items:
                 saved.add(("list", id(s)))
         if saved or rev.nested_counters:
             self.tape()
@@ -194,7 +209,10 @@ class Tape:
                     out.append(assign(s.name, s.stmt.value))
                 elif k == "restore_item" and ("item", id(s.stmt)) in self.saved:
                     st = s.stmt
-                    out.append(SetItem(st.target, st.items, self.pop(), tuple_form=st.tuple_form))
+                    if isinstance(self.rev.kinds.get(st.target.name), (K.Array, K.Numeric)):
+                        out.append(SetItem(st.target, st.items, self.pop(), tuple_form=st.tuple_form))
+                    else:  # a list or dict (a store may have added the key)
+                        out.append(ExprStmt(helper("restore_item", st.target, _index(st), self.pop())))
                 elif k == "restore_list" and ("list", id(s.stmt)) in self.saved:
                     out.append(self.undo_list(s.stmt))
                 elif k == "pop_counter":
@@ -228,9 +246,7 @@ class Tape:
                 t = s.target
                 if depth > 0 and t in self.saved:
                     value = Var(t)
-                    if t in self.shape_tuples:
-                        value = ir.Attr(value, "shape")
-                    elif t in self.shape_only:
+                    if t in self.shape_only:
                         value = helper("shape_of", value)
                     out.append(self.push(value))
                 if id(s) in rev.callee_vjp:
@@ -243,16 +259,24 @@ class Tape:
                 else:
                     out.append(s)
             elif isinstance(s, SetItem):
+                if depth > 0 and s.result in self.saved:
+                    out.append(self.push(Var(s.result)))
                 if s.noop:
                     out.append(_copy(s, assign(s.result, s.target)))
                     continue
                 if ("item", id(s)) in self.saved:
-                    out.append(self.push(helper("np_copy", Index(s.target, s.items, s.tuple_form))))
+                    if isinstance(self.rev.kinds.get(s.target.name), (K.Array, K.Numeric)):
+                        out.append(self.push(helper("np_copy", Index(s.target, s.items, s.tuple_form))))
+                    else:
+                        out.append(self.push(helper("save_item", s.target, _index(s))))
                 out.append(s)
                 out.append(_copy(s, assign(s.result, s.target)))
             elif isinstance(s, Mutate):
                 if s.method == "clear" and ("list", id(s)) in self.saved:
                     out.append(self.push(Call(Global(("list",), list), (s.target,))))
+                for n in (s.out, s.result):
+                    if depth > 0 and n is not None and n in self.saved:
+                        out.append(self.push(Var(n)))
                 call = Call(ir.Attr(s.target, s.method), s.args)
                 out.append(_copy(s, assign(s.out, call) if s.out else ExprStmt(call)))
                 out.append(_copy(s, assign(s.result, s.target)))
@@ -279,8 +303,7 @@ class Tape:
         carried = {c for loop in self.fn.body if isinstance(loop, (For, While)) for c in loop.carried}
         names = sorted(x for x in self.saved if isinstance(x, str) and x not in self.fn.params and x not in carried)
         names += sorted(self.rev.nested_counters.values())
-        return [assign(n, Global(("_ad", "UNSET"), _unset(), _runtime()) if n in self.shape_tuples else Const(None))
-                for n in names]
+        return [assign(n, Const(None)) for n in names]
 
 
 def _unset():
@@ -293,6 +316,12 @@ def _runtime():
     from . import runtime
 
     return runtime
+
+
+def _index(s):
+    from .reverse import index_value
+
+    return index_value(s.items, s.tuple_form)
 
 
 def _copy(original, new):

@@ -411,6 +411,26 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
     bfill_value = _ad.unbroadcast(g, fill_value)
 
 
+@linear(_ad.iter_list)
+def iter_list(x):
+    bx = _ad.iter_list_vjp(g, x)
+
+
+@linear(_ad.dict_values)
+def dict_values(d):
+    bd = _ad.dict_values_vjp(g, d)
+
+
+@linear(_ad.dict_items)
+def dict_items(d):
+    bd = _ad.dict_items_vjp(g, d)
+
+
+@linear(_ad.private_copy)
+def private_copy(x):
+    bx = g
+
+
 @linear(_ad.index_concat)
 def index_concat(kind, items):
     bitems = _ad.index_concat_vjp(g, kind, items)
