@@ -95,13 +95,15 @@ class Obj:
 
 
 class Val:
-    """What a name holds: its kind, the objects it may be, and a generation (new at each binding)."""
-    __slots__ = ("kind", "objs", "gen")
+    """What a name holds: its kind, the objects it may be, a generation (new at each binding), and an
+    identity (the same for names bound to the very same value: `y = x`, whatever object it is)."""
+    __slots__ = ("kind", "objs", "gen", "ident")
 
-    def __init__(self, kind, objs=frozenset(), gen=None):
+    def __init__(self, kind, objs=frozenset(), gen=None, ident=None):
         self.kind = kind
         self.objs = frozenset(objs)
         self.gen = gen
+        self.ident = ident
 
     def must(self):
         return next(iter(self.objs)) if len(self.objs) == 1 else None
@@ -148,12 +150,19 @@ def _join_slots(a, b):
     return ("any", _all(a) | _all(b))
 
 
+_joined_idents = {}
+
+
 def _join_vals(a, b):
     if a is None or b is None:
         return a or b
     if a is b:
         return a
-    return Val(K.join(a.kind, b.kind), a.objs | b.objs, a.gen if a.gen == b.gen else next(_gens))
+    if a.ident == b.ident:
+        ident = a.ident
+    else:  # names that were one value on each path are one value after the join too
+        ident = _joined_idents.setdefault((a.ident, b.ident), next(_gens))
+    return Val(K.join(a.kind, b.kind), a.objs | b.objs, a.gen if a.gen == b.gen else next(_gens), ident)
 
 
 def join_states(a, b):
@@ -437,7 +446,7 @@ class Alias:
         return Val(K.UNKNOWN)
 
     def bind(self, state, name, val):
-        state.vars[name] = Val(val.kind, val.objs, next(_gens))
+        state.vars[name] = Val(val.kind, val.objs, next(_gens), val.ident if val.ident is not None else next(_gens))
 
     def assign(self, s, state, site):
         value = s.value
@@ -801,9 +810,42 @@ class Alias:
                 return Val(K.FLOAT)
         return Val(K.UNKNOWN, {self.ext(site)})
 
+    def oracle(self, obj, value, state):
+        """The kind of `obj(args)` found by calling it on small arrays of the arguments' ranks (NumPy
+        functions only), or None."""
+        mod = getattr(obj, "__module__", "") or ""
+        if not (isinstance(obj, np.ufunc) or mod.startswith("numpy")) or mod.startswith("numpy.random") or \
+                getattr(obj, "__name__", "") in _ORACLE_UNSAFE:
+            return None
+
+        def dummy(atom):
+            if isinstance(atom, Const):
+                return atom.value
+            return _dummy_of(self.val(atom, state).kind)
+
+        try:
+            args = [dummy(a) for a in value.args]
+            kwargs = {k: dummy(v) for k, v in value.kwargs}
+            import warnings
+
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                result = obj(*args, **kwargs)
+        except Exception:  # noqa: BLE001 (any failure: not known)
+            return None
+        k = K.kind_of(result)
+        if isinstance(k, K.Array):
+            return K.array(k.ndim, "b" if k.dtype == "b" else "f")
+        return k if isinstance(k, K.Scalar) else None
+
     def library_result(self, s, value, obj, args, state, site):
         kinds_ = [a.kind for a in args]
         name = getattr(obj, "__name__", "")
+        known = self.oracle(obj, value, state) if not isinstance(obj, np.ufunc) else None
+        if known is not None and name not in VIEW_FUNCTIONS:
+            if isinstance(known, K.Scalar):
+                return Val(K.Scalar(np.float64) if known.cls is not bool else K.BOOL)
+            return Val(known, {self.new(state, site, desc="the array made on this line")})
         if name in ("shape",):
             return Val(K.Other(tuple))
         if name in ("ndim", "size") or (name in ("count_nonzero", "argmax", "argmin") and
@@ -899,7 +941,7 @@ class Alias:
         name = s.target.name
         if self.mode == "kinds":
             kind = self.after_store(s, state, target)
-            state.vars[name] = Val(kind, target.objs, target.gen)
+            state.vars[name] = Val(kind, target.objs, target.gen, target.ident)
             if s.result is not None:
                 self.bind(state, s.result, state.vars[name])
             return [s]
@@ -915,7 +957,7 @@ class Alias:
                 self.refuse(s, "assigning to a slice of a list cannot be differentiated (yet)",
                             "build the list with + or append")
         kind = self.after_store(s, state, target, obj)
-        state.vars[name] = Val(kind, target.objs, target.gen)
+        state.vars[name] = Val(kind, target.objs, target.gen, target.ident)
         if s.noop:
             return [s]
         return [s] + self.refresh(s, state, obj, name)
@@ -993,7 +1035,8 @@ class Alias:
         obj = val.must()
         if obj is not None and not obj.is_old:
             return obj
-        if self.sharing(s, state, val, exclude={name}):
+        same = {n for n, v in state.vars.items() if v.ident == val.ident}  # the very same value: refreshed by copy
+        if self.sharing(s, state, val, exclude={name} | same):
             if obj is None:
                 self.refuse(s, f"`{name}` may be one of several arrays here (it depends on the path taken), and "
                                "other names may see them, so changing it in place cannot be differentiated exactly",
@@ -1107,8 +1150,12 @@ class Alias:
             value = ir.rename_expr(stmt.value, {parent_var: new_name[o.parent]})
             out.append(self.derived(s, Assign((target,), value, noop=True)))
             new_name[o] = target
+        mine = state.vars.get(name)
         for n, v in list(state.vars.items()):  # aliases
             if not (v.objs & tree) or n in new_name.values() or n not in live:
+                continue
+            if mine is not None and v.ident == mine.ident and n != name:
+                out.append(self.derived(s, Assign((n,), Var(name), noop=True)))  # the very same value
                 continue
             if len(v.objs) != 1 or next(iter(v.objs)) not in new_name:
                 self.refuse(s, f"`{n}` may or may not share memory with `{name}` here (it depends on the path taken), "
@@ -1306,7 +1353,7 @@ class Alias:
             kind = K.Seq(list, (), K.UNKNOWN)
         if obj is not None:
             state.slots[obj] = slots
-        state.vars[name] = Val(kind, target.objs, target.gen)
+        state.vars[name] = Val(kind, target.objs, target.gen, target.ident)
         if self.mode == "kinds":
             if m.result is not None:
                 self.bind(state, m.result, state.vars[name])
@@ -1334,6 +1381,28 @@ class _Everything:
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
+_ORACLE_UNSAFE = {"save", "savez", "savetxt", "load", "loadtxt", "genfromtxt", "fromfile", "tofile", "memmap",
+                  "copyto", "put", "place", "putmask", "fill_diagonal", "shares_memory", "may_share_memory",
+                  "einsum_path", "seterr", "set_printoptions", "frombuffer", "fromiter"}
+
+
+class _NoDummy(Exception):
+    pass
+
+
+def _dummy_of(kind):
+    """A small value of this kind, to find the rank of a NumPy function's result."""
+    if isinstance(kind, K.Array) and kind.ndim is not None:
+        return np.full((2,) * kind.ndim, 0.5, dtype=bool if kind.dtype == "b" else float)
+    if isinstance(kind, K.Scalar):
+        return 1 if kind.cls in _INT_CLASSES else (True if kind.cls in (bool, np.bool_) else 0.5)
+    if isinstance(kind, K.Seq) and kind.items is not None:
+        return kind.cls(_dummy_of(k) for k in kind.items)
+    if isinstance(kind, K.Other) and kind.cls in (type(None), str):
+        return None
+    raise _NoDummy()
+
+
 def _nested_ndim(kind):
     """The rank of np.array(value) for a value of this kind (None when not known)."""
     if isinstance(kind, K.Scalar):

@@ -409,7 +409,7 @@ class Reverse:
             then.append(assign(self.adj(n), helper("zeros_like", Var(n))))
         a.live = live_then | live_else
         a.owned = owned_then & a.owned & owned
-        if not _real(then) and not _real(other):
+        if not _real(then) and not _real(other) and not _markers(then) and not _markers(other):
             return
         self.emit(If(s.test, then, other), s.origin)
 
@@ -479,3 +479,7 @@ def _defined(s):
 
 def _real(stmts):
     return [x for x in stmts if not isinstance(x, (ir.Comment, Marker))]
+
+
+def _markers(stmts):
+    return [x for x in stmts if isinstance(x, Marker)]

@@ -404,12 +404,13 @@ def split_along(g, pieces, axis=0):
         bounds = np.cumsum(sizes)[:-1]
         return [part.reshape(np.shape(p)) for part, p in zip(np.split(flat, bounds), pieces)]
     bounds = np.cumsum([np.shape(p)[axis] for p in pieces])[:-1]
-    return np.split(g, bounds, axis=axis)
+    return cast_like(np.split(g, bounds, axis=axis), pieces)
 
 
-def unstack(g, axis=0):
-    """Adjoint of stack: the slices of `g` along `axis`."""
-    return [np.take(g, i, axis=axis) for i in range(np.shape(g)[axis])]
+def unstack(g, axis=0, arrays=None):
+    """Adjoint of stack: the slices of `g` along `axis` (an array if the arrays came as one)."""
+    parts = [np.take(g, i, axis=axis) for i in range(np.shape(g)[axis])]
+    return cast_like(parts, arrays) if arrays is not None else parts
 
 
 def trace_vjp(g, x, offset=0, axis1=0, axis2=1):
@@ -675,6 +676,8 @@ def cast_like(g, x):
     list or tuple of values (`np.array([a, b])`), x's dtype for a float array, a number for a number."""
     if isinstance(x, (list, tuple)):
         return [cast_like(g[i], xi) for i, xi in enumerate(x)]
+    if x.__class__ is ndarray and isinstance(g, (list, tuple)):  # pieces of an array given as a sequence
+        return np.reshape(np.asarray([np.asarray(p) for p in g], dtype=np.result_type(x.dtype, 1.0)), x.shape)
     if x.__class__ is ndarray:
         if g.__class__ is ndarray and x.dtype.kind == "f" and g.dtype != x.dtype:
             return g.astype(x.dtype)
@@ -839,3 +842,39 @@ def restore_item(target, index, old):
         del target[index]
     else:
         target[index] = old
+
+
+def stack_family_vjp(g, arrays, how):
+    """Adjoint of np.vstack / hstack / dstack / column_stack (`how`): the piece of `g` each array became,
+    in that array's shape."""
+    g = np.asarray(g)
+    if how == "vstack":
+        shaped = [np.atleast_2d(np.asarray(a)) for a in arrays]
+        axis = 0
+    elif how == "dstack":
+        shaped = [np.atleast_3d(np.asarray(a)) for a in arrays]
+        axis = 2
+    elif how == "column_stack":
+        shaped = [np.asarray(a).reshape(-1, 1) if np.ndim(a) < 2 else np.asarray(a) for a in arrays]
+        axis = 1
+    else:  # hstack
+        shaped = [np.atleast_1d(np.asarray(a)) for a in arrays]
+        axis = 0 if shaped and shaped[0].ndim == 1 else 1
+    bounds = np.cumsum([a.shape[axis] for a in shaped])[:-1]
+    parts = [cast_like(np.reshape(piece, np.shape(a)), a) for piece, a in zip(np.split(g, bounds, axis=axis), arrays)]
+    return cast_like(parts, arrays)
+
+
+def append_vjp(g, arr, values, axis=None, which=0):
+    """Adjoint of np.append(arr, values, axis) for arr (which=0) or values (which=1)."""
+    g = np.asarray(g)
+    if axis is None:
+        n = int(np.size(arr))
+        piece = g[:n] if which == 0 else g[n:]
+        x = arr if which == 0 else values
+        return cast_like(np.reshape(piece, np.shape(x)), x)
+    n = np.shape(arr)[axis]
+    index = [slice(None)] * g.ndim
+    index[axis] = slice(None, n) if which == 0 else slice(n, None)
+    x = arr if which == 0 else values
+    return cast_like(np.reshape(g[tuple(index)], np.shape(x)), x)

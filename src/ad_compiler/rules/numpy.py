@@ -362,7 +362,33 @@ def concatenate(arrays, axis=0):
 
 @linear(np.stack)
 def stack(arrays, axis=0):
-    barrays = _ad.unstack(g, axis)
+    barrays = _ad.unstack(g, axis, arrays)
+
+
+@linear(np.vstack)
+def vstack(tup, dtype=None, casting="same_kind"):
+    btup = _ad.stack_family_vjp(g, tup, "vstack")
+
+
+@linear(np.hstack)
+def hstack(tup, dtype=None, casting="same_kind"):
+    btup = _ad.stack_family_vjp(g, tup, "hstack")
+
+
+@linear(np.dstack)
+def dstack(tup):
+    btup = _ad.stack_family_vjp(g, tup, "dstack")
+
+
+@linear(np.column_stack)
+def column_stack(tup):
+    btup = _ad.stack_family_vjp(g, tup, "column_stack")
+
+
+@linear(np.append)
+def append(arr, values, axis=None):
+    barr = _ad.append_vjp(g, arr, values, axis, 0)
+    bvalues = _ad.append_vjp(g, arr, values, axis, 1)
 
 
 @linear(np.flip)
