@@ -319,7 +319,7 @@ class Alias:
         for p, k in zip(self.fn.params, self.param_kinds):
             obj = self._memo(("param", p), lambda: Obj("ext", desc=f"the argument `{p}`"))
             obj.param = p
-            state.vars[p] = Val(k, {obj}, next(_gens))
+            state.vars[p] = Val(k, {obj}, next(_gens), next(_gens))
             if isinstance(k, (K.Seq, K.Dict)):
                 state.slots[obj] = self.external_slots(k, obj)
         body, state = self.block(self.fn.body, state)
@@ -357,8 +357,36 @@ class Alias:
     def block(self, stmts, state):
         out = []
         for s in stmts:
-            out.extend(self.statement(s, state))
+            if self.dry:
+                try:
+                    out.extend(self.statement(s, state))
+                except Refused:
+                    self.havoc(s, state)  # (the final pass refuses it, located, if it still applies)
+            else:
+                out.extend(self.statement(s, state))
         return out, state
+
+    def havoc(self, s, state):
+        """What a statement the analysis would refuse may have done, for the fixed point of a loop: every
+        name it writes, and every name sharing an object it reads, may hold anything now."""
+        names = set(ir.stmt_writes(s)) | ir.stmt_reads(s)
+        if isinstance(s, (SetItem, Mutate)):
+            names |= ir.names_in(s.target)
+        touched = set()
+        for n in names:
+            v = state.vars.get(n)
+            if v is not None:
+                touched |= v.objs
+        ext = self.ext((id(s), "havoc"), desc="a value this function changed in a way not followed")
+        for n, v in list(state.vars.items()):
+            if n in names or v.objs & touched:
+                state.vars[n] = Val(K.UNKNOWN, v.objs | {ext}, next(_gens), next(_gens))
+        for n in ir.stmt_writes(s):
+            if n not in state.vars:
+                state.vars[n] = Val(K.UNKNOWN, {ext}, next(_gens), next(_gens))
+        for c, slots in list(state.slots.items()):
+            if _all(slots) & touched:
+                state.slots[c] = ("any", _all(slots) | {ext})
 
     def statement(self, s, state):
         if isinstance(s, Assign):
@@ -403,14 +431,11 @@ class Alias:
                 end = head.copy()
                 if isinstance(s, For):
                     end.vars[s.target] = Val(K.INT, (), next(_gens))
-                try:
-                    _, end = self.block(s.body, end)
-                except Refused:
-                    break  # the final pass below reports it, at the statement
+                _, end = self.block(s.body, end)
                 new_head = join_states(head, end)
                 for n, v in new_head.vars.items():  # rebound in the loop: a new generation at each iteration
                     if n in end.vars and end.vars[n].gen != head.vars.get(n, Val(None)).gen:
-                        new_head.vars[n] = Val(v.kind, v.objs, next(_gens))
+                        new_head.vars[n] = Val(v.kind, v.objs, next(_gens), v.ident)
                 if _same(new_head, head):
                     break
                 head = new_head
@@ -471,8 +496,7 @@ class Alias:
         if isinstance(value, Call) and isinstance(value.func, Global) and _lookup(MUTATING_FUNCTIONS, value.func.obj):
             return self.mutating_function(s, value, state, site)
         if isinstance(value, Call) and _writes_out(value):
-            self.refuse(s, "a call writing its result into an array (`out=`) cannot be differentiated (yet)",
-                        "assign the result instead")
+            return self.write_out(s, value, state, site, s.target)
         val = self.evaluate(s, value, state, site)
         if not val.objs and (val.kind.mutable or isinstance(val.kind, K.Seq)) and not isinstance(value, Const) and \
                 not (isinstance(value, Global) and not val.kind.mutable):
@@ -493,7 +517,7 @@ class Alias:
                 kind = K.Dict(tuple(k.value for k in value.keys), kinds_) if ok else K.UNKNOWN
             else:
                 cls = list if value.kind == "list" else tuple
-                kind = K.Seq(cls, kinds_, K.join_all(kinds_) if kinds_ else K.UNKNOWN)
+                kind = K.Seq(cls, kinds_, K.join_all(kinds_) if kinds_ else None)
             obj = self.new(state, site, desc=f"the {value.kind} made on this line")
             state.slots[obj] = [v.objs for v in items]
             return Val(kind, {obj})
@@ -698,7 +722,8 @@ class Alias:
                     o = self.new(state, site, desc="the keys of a dict")
                     state.slots[o] = ("any", frozenset())
                     return Val(K.Seq(list, None, K.STR), {o})
-                return Val(K.Seq(list, None, K.UNKNOWN), {self.ext(site)})
+                # the very object (a list, tuple or array), or a new list of its items
+                return Val(K.UNKNOWN, args[0].objs | {self.ext(site)})
             if obj is _runtime().private_copy and args:
                 return Val(args[0].kind, {self.private_objects(state, site, args[0].kind,
                                                                "a copy of an argument")})
@@ -733,6 +758,8 @@ class Alias:
                 return self.fresh(state, site, [K.NUMERIC], ndim=None if nd is None else nd - 1)
             if obj in (builtins.max, builtins.min):
                 return Val(K.join_all([a.kind for a in args]), frozenset().union(*(a.objs for a in args)))
+            if obj is abs and len(args) == 1:
+                return self.fresh(state, site, [args[0].kind])
             if obj in (abs, builtins.sum):
                 if all(isinstance(a.kind, K.Scalar) for a in args):
                     return Val(K.FLOAT)
@@ -1035,7 +1062,7 @@ class Alias:
         obj = val.must()
         if obj is not None and not obj.is_old:
             return obj
-        same = {n for n, v in state.vars.items() if v.ident == val.ident}  # the very same value: refreshed by copy
+        same = {n for n, v in state.vars.items() if val.ident is not None and v.ident == val.ident}  # refreshed by copy
         if self.sharing(s, state, val, exclude={name} | same):
             if obj is None:
                 self.refuse(s, f"`{name}` may be one of several arrays here (it depends on the path taken), and "
@@ -1122,18 +1149,24 @@ class Alias:
                                    "be differentiated exactly",
                                 "change the base array directly (index it), or work on an explicit `.copy()`",
                                 deferred=self.generic)
-                return out
+                break  # nobody else sees the base: refresh from this view down
             pname, stmts = up
             out.extend(stmts)
             new_name[child.parent] = pname
             child = child.parent
         tree = self.tree_of(child, state)
-        for o in sorted((o for o in tree if o not in new_name), key=_depth):  # down: the other views
+        seen = set()  # the views some live name or live container sees, and the views they are made from
+        for o in tree:
+            holders = [n for n, v in state.vars.items() if o in v.objs]
+            if any(n in live for n in holders) or self.in_live_container(o, state, live):
+                p = o
+                while p is not None and p not in seen:
+                    seen.add(p)
+                    p = p.parent
+        for o in sorted((o for o in tree if o not in new_name and o in seen), key=_depth):  # down: other views
             if o.parent not in new_name:
                 continue
             holders = [n for n, v in state.vars.items() if v.objs == frozenset({o})]
-            if not any(n in live for n in holders) and not self.in_live_container(o, state, live):
-                continue
             made = state.made.get(o)
             if made is None or made[1] is None or not self.unchanged(state, made[1]):
                 self.refuse(s, f"`{(holders or [name])[0]}` shares memory with the array changed here, but how it was "
@@ -1154,10 +1187,18 @@ class Alias:
         for n, v in list(state.vars.items()):  # aliases
             if not (v.objs & tree) or n in new_name.values() or n not in live:
                 continue
-            if mine is not None and v.ident == mine.ident and n != name:
+            if mine is not None and mine.ident is not None and v.ident == mine.ident and n != name:
                 out.append(self.derived(s, Assign((n,), Var(name), noop=True)))  # the very same value
                 continue
             if len(v.objs) != 1 or next(iter(v.objs)) not in new_name:
+                if v.objs & tree == {obj}:
+                    # `n` is the changed object on some paths (or iterations) and an unrelated one on others:
+                    # which, is known when the program runs
+                    refresh = self.derived(s, Assign((n,), Var(name), noop=True))
+                    test = self.temp()
+                    out.append(self.derived(s, Assign((test,), ir.Compare(Var(n), ("is",), (Var(name),)))))
+                    out.append(self.derived(s, If(Var(test), [refresh], [])))
+                    continue
                 self.refuse(s, f"`{n}` may or may not share memory with `{name}` here (it depends on the path taken), "
                                f"so changing `{name}` in place cannot be differentiated exactly",
                             f"make a copy first: `{name} = {name}.copy()`", deferred=self.generic)
@@ -1269,9 +1310,24 @@ class Alias:
         if isinstance(call, Call) and isinstance(call.func, Global) and _lookup(MUTATING_FUNCTIONS, call.func.obj):
             return self.mutating_function(s, call, state, site)
         if isinstance(call, Call) and _writes_out(call):
-            self.refuse(s, "a call writing its result into an array (`out=`) cannot be differentiated (yet)",
-                        "assign the result instead")
+            return self.write_out(s, call, state, site, None)
         return [s]
+
+    def write_out(self, s, call, state, site, target):
+        """`f(a, b, out=c)`: computed as `t = f(a, b)` and stored with `c[...] = t` (and `target = c`)."""
+        out = call.kwarg("out")
+        if isinstance(out, Var):
+            dest = out
+        else:
+            self.refuse(s, "a call writing its result into something other than one named array (`out=`)",
+                        "assign the result instead")
+        temp = self.temp()
+        plain = Call(call.func, call.args, tuple((k, v) for k, v in call.kwargs if k != "out"))
+        stmts = self.assign(self.derived(s, Assign((temp,), plain)), state, site + ("out",))
+        stmts += self.store(self.derived(s, SetItem(dest, (Const(Ellipsis),), Var(temp))), state, site + ("store",))
+        if target is not None:
+            stmts += self.assign(self.derived(s, Assign((target,), dest)), state, site + ("alias",))
+        return stmts
 
     def mutating_function(self, s, call, state, site):
         name = MUTATING_FUNCTIONS[call.func.obj]
@@ -1345,12 +1401,12 @@ class Alias:
                 slots = list(slots[:-1])
                 items = kind.items[:-1] if kind.items else None
             else:
-                out_val = Val(kind.elem, _all(slots))
+                out_val = Val(kind.item(), _all(slots))
                 items = None
             kind = K.Seq(list, items, kind.elem)
         elif m.method == "clear":
             slots = []
-            kind = K.Seq(list, (), K.UNKNOWN)
+            kind = K.Seq(list, (), None)
         if obj is not None:
             state.slots[obj] = slots
         state.vars[name] = Val(kind, target.objs, target.gen, target.ident)
@@ -1366,8 +1422,6 @@ class Alias:
 
     # -- liveness -------------------------------------------------------------------------------------------
     def live_after(self, s):
-        if self.dry:
-            return _Everything()
         if self._live is None:
             self._live = liveness(self.fn)[0]
         return self._live.get(self.live_key.get(id(s), id(s)), _Everything())

@@ -117,6 +117,11 @@ class Inliner:
             return v
         if isinstance(v, Build) and v.kind in ("tuple", "dict"):
             return v  # *args / **kwargs of a wrapper
+        if isinstance(v, Call) and isinstance(v.func, Global) and v.func.obj is functools.partial and v.args and \
+                not any(isinstance(a, ir.Starred) for a in v.args) and all(k != "**" for k, _ in v.kwargs):
+            target = self.static(v.args[0], env)
+            if target is not None:  # functools.partial(f, a, b=c) made here: f with these arguments first
+                return ("partial", target, v.args[0], list(v.args[1:]), list(v.kwargs))
         if isinstance(v, ir.Attr) and isinstance(v.value, Var):
             owner = env.get(v.value.name)
             if isinstance(owner, tuple) and owner[0] == "kind":
@@ -217,6 +222,17 @@ class Inliner:
     def resolve(self, func, env):
         """('closure', Closure, prefix) | ('function', python function, prefix) | None."""
         static = self.static(func, env)
+        if isinstance(static, tuple) and static[0] == "partial":
+            _, target, target_atom, args, kwargs = static
+            inner = self.resolve(target_atom, env)
+            if inner is None:
+                return None
+            kind, what, prefix = inner
+            if isinstance(prefix, tuple):
+                prefix, stored = prefix
+            else:
+                stored = []
+            return kind, what, (list(prefix) + list(args), _merge_keywords(stored, kwargs))
         if isinstance(func, ir.Attr) and isinstance(func.value, Var):
             owner = env.get(func.value.name)
             if isinstance(owner, tuple) and owner[0] == "kind":

@@ -86,7 +86,7 @@ ARRAY = Array()
 class Seq(Kind):
     cls: type  # list or tuple
     items: tuple = None  # kinds by position, when the length is known
-    elem: Kind = UNKNOWN  # the join of the items' kinds
+    elem: Kind = UNKNOWN  # the join of the items' kinds (None: no items, as in `[]`)
 
     @property
     def mutable(self):
@@ -95,13 +95,13 @@ class Seq(Kind):
     def item(self, i=None):
         if self.items is not None and isinstance(i, int) and -len(self.items) <= i < len(self.items):
             return self.items[i]
-        return self.elem
+        return self.elem if self.elem is not None else UNKNOWN
 
     def describe(self):
         if self.items is not None:
             inner = ", ".join(k.describe() for k in self.items)
             return f"{self.cls.__name__}[{inner}]"
-        return f"{self.cls.__name__}[{self.elem.describe()}, ...]"
+        return f"{self.cls.__name__}[{self.elem.describe() if self.elem is not None else ''}, ...]"
 
 
 @dataclass(frozen=True, repr=False)
@@ -185,7 +185,7 @@ def kind_of(value, depth=0):
     if cls is list or cls is tuple:
         if len(value) <= MAX_ITEMS:
             items = tuple(kind_of(v, depth + 1) for v in value)
-            return Seq(cls, items, join_all(items) if items else UNKNOWN)
+            return Seq(cls, items, join_all(items) if items else None)
         sample = {kind_of(v, depth + 1) for v in value}
         return Seq(cls, None, join_all(tuple(sample)))
     if cls is dict:
@@ -228,7 +228,7 @@ def join(a, b):
     if isinstance(a, Seq) and isinstance(b, Seq) and a.cls is b.cls:
         if a.items is not None and b.items is not None and len(a.items) == len(b.items):
             items = tuple(join(x, y) for x, y in zip(a.items, b.items))
-            return Seq(a.cls, items, join_all(items) if items else UNKNOWN)
+            return Seq(a.cls, items, join_all(items) if items else None)
         return Seq(a.cls, None, join(a.elem, b.elem))
     if isinstance(a, Dict) and isinstance(b, Dict) and a.keys == b.keys:
         return Dict(a.keys, tuple(join(x, y) for x, y in zip(a.items, b.items)))
