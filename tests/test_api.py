@@ -114,7 +114,7 @@ def test_grad_returns_the_generated_function_itself():
     assert g.__name__ == "dloss_dw1_w2"
     assert g.primal is loss
     assert g.wrt == ("w1", "w2")
-    assert g.__code__.co_filename.startswith("<ad_compiler")
+    assert callable(g) and g.source.startswith("def dloss_dw1_w2(w1, w2, x, y):")
 
 
 def test_show_prints_the_source(capsys):

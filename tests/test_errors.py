@@ -34,7 +34,7 @@ def uses_fft(x):
 
 def test_call_without_derivative_on_active_path():
     with pytest.raises(ad.NoDerivativeError) as info:
-        ad.grad(uses_fft)
+        ad.grad(uses_fft)(np.arange(4.0))
     check_message(info.value, uses_fft, "z = np.fft.fft(y).real", ad.NoDerivativeError)
     assert "numpy.fft.fft" in str(info.value) or "np.fft.fft" in str(info.value)
     assert "defvjp" in str(info.value)
@@ -108,7 +108,7 @@ def bad_keyword(x):
 
 def test_call_not_matching_the_rule():
     with pytest.raises(ad.UnsupportedError) as info:
-        ad.grad(bad_keyword)
+        ad.grad(bad_keyword)(np.arange(3.0))
     check_message(info.value, bad_keyword, "np.exp(x, out=None", ad.UnsupportedError)
 
 
@@ -118,7 +118,7 @@ def unknown_method(x):
 
 def test_unknown_method_on_active_value():
     with pytest.raises(ad.NoDerivativeError, match=r"\.conj\(\)"):
-        ad.grad(unknown_method)
+        ad.grad(unknown_method).source
 
 
 def test_builtin_function_cannot_be_read():
@@ -162,7 +162,7 @@ def test_in_place_update_of_a_global_is_refused():
 
 def test_a_lambda_passed_to_a_function_without_rule_names_the_function():
     with pytest.raises(ad.NoDerivativeError) as info:
-        ad.grad(lambda_as_value)
+        ad.grad(lambda_as_value)(np.ones((2, 3)))
     check_message(info.value, lambda_as_value, "np.apply_along_axis(lambda v: v * 2, 0, x)", ad.NoDerivativeError)
     assert "apply_along_axis" in str(info.value)
 
@@ -183,5 +183,5 @@ def uses_numpy_python_function(x):
 
 def test_library_python_functions_are_not_compiled_but_reported():
     with pytest.raises(ad.NoDerivativeError) as info:
-        ad.grad(uses_numpy_python_function)
+        ad.grad(uses_numpy_python_function)(np.ones((2, 3)))
     assert "numpy" in str(info.value) and "cov" in str(info.value)

@@ -35,28 +35,32 @@ def defined(s):
 def analyze(fn, ops, wrt, outputs):
     """Activity of every SSA name of `fn` for the arguments `wrt`, towards the names `outputs`."""
     stmts = [s for s in ir.walk(fn.body) if id(s) in ops]
-    flows = [(defined(s), ops[id(s)].inputs) for s in stmts]
-    varied = set(wrt)
-    changed = True
-    while changed:
-        changed = False
-        for targets, inputs in flows:
-            if inputs & varied:
-                for t in targets:
-                    if t not in varied:
-                        varied.add(t)
-                        changed = True
-    useful = set(outputs)
-    changed = True
-    while changed:
-        changed = False
-        for targets, inputs in flows:
-            if any(t in useful for t in targets) and not inputs <= useful:
-                useful |= inputs
-                changed = True
+    users = {}  # name -> targets of the statements reading it (a derivative flows from it to them)
+    makers = {}  # name -> inputs of the statements defining it
+    for s in stmts:
+        targets, inputs = defined(s), ops[id(s)].inputs
+        for n in inputs:
+            users.setdefault(n, []).extend(targets)
+        for t in targets:
+            makers.setdefault(t, set()).update(inputs)
+    varied = _reach(wrt, users)
+    useful = _reach(outputs, makers)
     act = Activity(varied, useful)
     check(stmts, ops, act, wrt)
     return act
+
+
+def _reach(start, edges):
+    """Every name reachable from `start` along `edges` (a worklist: linear in the size of the graph)."""
+    seen = set(start)
+    todo = list(start)
+    while todo:
+        n = todo.pop()
+        for m in edges.get(n, ()):
+            if m not in seen:
+                seen.add(m)
+                todo.append(m)
+    return seen
 
 
 def check(stmts, ops, act, wrt):

@@ -256,13 +256,21 @@ class Alias:
         return obj
 
     def new(self, state, site, desc="the value made on this line"):
-        obj = self._memo(("new",) + site, lambda: Obj("new", desc=desc))
-        self.retire(state, obj)
+        key = ("new",) + site
+        obj = self.objects.get(key)
+        if obj is None:  # the first time this site runs: nothing refers to an earlier instance
+            obj = self.objects[key] = Obj("new", desc=desc)
+        else:
+            self.retire(state, obj)
         return obj
 
     def view(self, state, site, parent, how, desc="the view made on this line"):
-        obj = self._memo(("view",) + site + (parent.id,), lambda: Obj("view", parent, how, desc))
-        self.retire(state, obj)
+        key = ("view",) + site + (parent.id,)
+        obj = self.objects.get(key)
+        if obj is None:
+            obj = self.objects[key] = Obj("view", parent, how, desc)
+        else:
+            self.retire(state, obj)
         return obj
 
     def ext(self, site, desc="the result of this call"):
@@ -1209,7 +1217,7 @@ class Alias:
 
     def view_check(self, s, view, base):
         origin = s.origin
-        where = f"line {origin.unit.file_line(origin.stmt)}" if origin is not None else "here"
+        where = origin.unit.location(origin.node).describe() if origin is not None else "here"
         return self.derived(s, ExprStmt(Call(Global(("_ad", "check_view"), _runtime().check_view, _runtime()), (
             Var(view), Var(base), Const(where)))))
 

@@ -56,6 +56,8 @@ def _drop_defaults(node):
 
 def fold(e):
     def f(node):
+        if isinstance(node, Call) and isinstance(node.func, ir.Global) and node.func.path[:1] == ("_ad",):
+            return _drop_defaults(node)
         if isinstance(node, BinOp):
             a, b, op = node.left, node.right, node.op
             if _num(a) and _num(b) and op in _FOLD:
@@ -116,13 +118,15 @@ def _effect_call(e):
 
 
 def _has_effect_call(e):
-    todo = [e]
-    while todo:
-        x = todo.pop()
-        if _effect_call(x):
+    cls = e.__class__
+    if cls is Var or cls is Const or cls is ir.Global:
+        return False
+    if cls is Call:
+        if _effect_call(e):
             return True
-        todo.extend(ir.children(x))
-    return False
+        return any(_has_effect_call(a) for a in e.args) or _has_effect_call(e.func) or \
+            any(_has_effect_call(v) for _, v in e.kwargs)
+    return any(_has_effect_call(c) for c in ir.children(e))
 
 
 def _writes(s):
@@ -136,8 +140,28 @@ def _writes(s):
 
 
 # -- copy propagation -------------------------------------------------------------------------------------
+class _Copies(dict):
+    """Active copies `a = b` (a -> b), with the names each source is copied to (to forget them fast)."""
+
+    def __init__(self):
+        super().__init__()
+        self.by_source = {}
+
+    def add(self, target, source):
+        self[target] = source
+        self.by_source.setdefault(source, set()).add(target)
+
+    def forget(self, name):
+        """`name` is rebound: copies of it, and to it, are no longer valid."""
+        source = self.pop(name, None)
+        if source is not None:
+            self.by_source.get(source, set()).discard(name)
+        for target in self.by_source.pop(name, ()):
+            self.pop(target, None)
+
+
 def propagate(stmts):
-    copies = {}
+    copies = _Copies()
     out = []
     for s in stmts:
         if isinstance(s, Comment):
@@ -148,9 +172,8 @@ def propagate(stmts):
             out.append(s)
             continue
         if isinstance(s, (If, For, While)):
-            inner = {n for x in ir.walk([s]) for n in _writes(x)}
-            for k in [k for k, v in copies.items() if k in inner or v in inner]:
-                del copies[k]
+            for n in {n for x in ir.walk([s]) for n in _writes(x)}:
+                copies.forget(n)
             if isinstance(s, If):
                 s.test = ir.rename_expr(s.test, copies)
                 s.body, s.orelse = propagate(s.body), propagate(s.orelse)
@@ -163,25 +186,19 @@ def propagate(stmts):
             continue
         _substitute(s, copies)
         for t in _writes(s):
-            for k in [k for k, v in copies.items() if k == t or v == t]:
-                del copies[k]
+            copies.forget(t)
         if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Var) and s.value.name != s.target:
-            copies[s.target] = s.value.name
+            copies.add(s.target, s.value.name)
         out.append(s)
     return out
 
 
-def _tidy(e):
-    """Drop helper arguments equal to their defaults (the only rewrite applied to every statement)."""
-    def f(node):
-        if isinstance(node, Call) and isinstance(node.func, ir.Global) and node.func.path[:1] == ("_ad",):
-            return _drop_defaults(node)
-        return node
-    return ir.map_expr(e, f)
-
-
 def _substitute(s, copies):
-    r = (lambda e: _tidy(ir.rename_expr(e, copies))) if copies else _tidy
+    if not copies:
+        return
+
+    def r(e):
+        return ir.rename_expr(e, copies)
     if isinstance(s, Assign):
         s.value = r(s.value)
     elif isinstance(s, SetItem):

@@ -45,11 +45,11 @@ def main(argv=None):
     wrt = tuple(items) if len(items) > 1 else items[0]
     build = {"grad": api.grad, "value_and_grad": api.value_and_grad, "vjp": api.vjp}[args.mode]
     try:
-        g = build(func, wrt=wrt)
+        source = build(func, wrt=wrt).source  # compiled here, for arguments of any kind
     except ADError as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(g.source, end="")
+    print(source, end="")
     return 0
 
 

@@ -14,6 +14,7 @@ import ast
 import builtins
 import linecache
 import math
+import re
 import types
 
 import numpy as np
@@ -99,20 +100,19 @@ def compile_source(source, func_name, filename, user_globals, cells):
     """Compile `source` (defining `func_name`) into a function with the user's globals and these closure
     cells (a dict name -> cell; `_ad` is added)."""
     tree = ast.parse(source, filename=filename)
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    freevars = sorted(names & (set(cells) | {"_ad"}))
+    freevars = sorted(v for v in set(cells) | {"_ad"} if re.search(r"\b" + re.escape(v) + r"\b", source))
     # wrap in a factory so that these names become closure variables (free in the generated function)
     args = ast.arguments(posonlyargs=[], args=[ast.arg(arg=v) for v in freevars], vararg=None, kwonlyargs=[],
                          kw_defaults=[], kwarg=None, defaults=[])
-    factory = ast.FunctionDef(name="_ad_factory", args=args,
-                              body=tree.body + [ast.Return(value=ast.Name(id=func_name, ctx=ast.Load()))],
-                              decorator_list=[], returns=None)
+    ret = ast.Return(value=ast.Name(id=func_name, ctx=ast.Load()))
+    factory = ast.FunctionDef(name="_ad_factory", args=args, body=tree.body + [ret], decorator_list=[],
+                              returns=None)
     if hasattr(ast, "TypeAlias"):  # Python 3.12+
         factory.type_params = []
-    factory.lineno = 1
-    factory.col_offset = 0
+    last = source.count("\n") + 1
+    for node in [factory, ret, ret.value] + list(args.args):  # (the parsed body has its own positions)
+        node.lineno, node.col_offset, node.end_lineno, node.end_col_offset = 1, 0, last, 0
     module = ast.Module(body=[factory], type_ignores=[])
-    ast.fix_missing_locations(module)
     code = compile(module, filename, "exec")
     factory_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     inner = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == func_name)

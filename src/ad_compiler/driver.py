@@ -207,11 +207,24 @@ class Derivation:
         return compiled
 
 
+_names_of = {}  # id(tree) -> (tree, names)
+
+
 def _all_names(tree):
+    """Every name a syntax tree uses (generated names must not collide with them)."""
     import ast
 
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
-        a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+    cached = _names_of.get(id(tree))
+    if cached is not None and cached[0] is tree:
+        return cached[1]
+    names = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name):
+            names.add(n.id)
+        elif isinstance(n, ast.arg):
+            names.add(n.arg)
+    _names_of[id(tree)] = (tree, names)
+    return names
 
 
 # -- dispatch -------------------------------------------------------------------------------------------
@@ -229,6 +242,7 @@ class Derivative:
         self.deps = {}  # kinds -> [(function, code)]
         self.last = None
         self.dispatcher = None
+        self.generic_source = None
 
     def specialize(self, args):
         kinds_ = tuple(K.kind_of(a) for a in args)
@@ -236,10 +250,7 @@ class Derivative:
         if compiled is None or self.stale(kinds_):
             self.check_arguments(args, kinds_)
             compiled = self.compile(kinds_)
-        if compiled is not self.last:
-            self.last = compiled
-            if self.dispatcher is not None:
-                self.dispatcher.source = compiled.source
+        self.last = compiled
         return compiled
 
     def compile(self, kinds_):
@@ -299,20 +310,56 @@ def _params(f):
 _counter = itertools.count()
 
 
-def make_dispatcher(derivative, signature_params, defaults, receiver=None):
-    """A plain function with the user's signature that dispatches on the kinds of its arguments."""
+class DerivativeFunction:
+    """What `ad.grad` returns: called like the function (with its signature), it runs the derivative compiled
+    for the kinds of the arguments it receives. `.source` is the source of the one that ran last; before any
+    call, the derivative for arguments of any kind (compiled when first asked for)."""
+
+    def __init__(self, derivative, primal, wrt, doc):
+        self._ad_derivative = derivative
+        self.primal = primal
+        self.wrt = wrt
+        self.__name__ = self.__qualname__ = derivative.func_name
+        self.__module__ = getattr(primal, "__module__", None)
+        self.__doc__ = doc
+
+    @property
+    def source(self):
+        d = self._ad_derivative
+        if d.last is not None:
+            return d.last.source
+        if d.generic_source is None:
+            try:
+                d.generic_source = d.compile(tuple(K.UNKNOWN for _ in _params(d.func))).source
+            except ADError as exc:
+                if not exc.deferred:
+                    raise
+                d.generic_source = ("# compiled at the first call, for the kinds of the arguments it receives\n"
+                                    f"# (for arguments of any kind: {exc.message})\n")
+        return d.generic_source
+
+    def __repr__(self):
+        return f"<derivative {self.__name__} of {getattr(self.primal, '__qualname__', self.primal)!s}>"
+
+
+def make_dispatcher(derivative, signature_params, defaults, receiver=None, primal=None, wrt=None, doc=None):
+    """A DerivativeFunction whose `__call__` has the user's signature and dispatches on the kinds of the
+    arguments."""
     names = list(signature_params)
-    args = ", ".join(names)
-    every = (["_self"] if receiver is not None else []) + names
+    args = ", ".join(["self"] + names)
+    every = (["self._ad_receiver"] if receiver is not None else []) + names
     call_args = ", ".join(every)
     packed = "(" + call_args + ("," if len(every) == 1 else "") + ")"
-    source = (f"def {derivative.func_name}({args}):\n"
-              f"    return _specialize({packed})({call_args})\n")
+    source = (f"def __call__({args}):\n"
+              f"    return self._ad_specialize({packed})({call_args})\n")
     namespace = {}
     filename = f"<ad_compiler dispatcher {next(_counter)}>"
-    glob = {"_specialize": derivative.specialize, "_self": receiver}
-    exec(compile(source, filename, "exec"), glob, namespace)
-    fn = namespace[derivative.func_name]
+    exec(compile(source, filename, "exec"), {}, namespace)
+    call = namespace["__call__"]
     if defaults:
-        fn.__defaults__ = defaults
+        call.__defaults__ = defaults
+    cls = type(derivative.func_name, (DerivativeFunction,), {"__call__": call})
+    fn = cls(derivative, primal, wrt, doc)
+    fn._ad_specialize = derivative.specialize
+    fn._ad_receiver = receiver
     return fn

@@ -412,17 +412,40 @@ def map_expr(expr, fn):
 
 
 def rename_expr(expr, renames):
-    """`expr` with variables renamed (renames: old name -> new name or expression)."""
+    """`expr` with variables renamed (renames: old name -> new name or expression); the very same object
+    when nothing in it is renamed."""
     if not renames:
         return expr
+    return _rename(expr, renames)
 
-    def fn(e):
-        if isinstance(e, Var) and e.name in renames:
-            r = renames[e.name]
-            return Var(r) if isinstance(r, str) else r
+
+def _rename(e, renames):
+    cls = e.__class__
+    if cls is Var:
+        r = renames.get(e.name)
+        if r is None:
+            return e
+        return Var(r) if isinstance(r, str) else r
+    if cls is Const or cls is Global or e is None:
         return e
-
-    return map_expr(expr, fn)
+    if cls is Call:
+        func = _rename(e.func, renames)
+        args = tuple(_rename(a, renames) for a in e.args)
+        kwargs = tuple((k, _rename(v, renames)) for k, v in e.kwargs)
+        if func is e.func and all(a is b for a, b in zip(args, e.args)) and \
+                all(a[1] is b[1] for a, b in zip(kwargs, e.kwargs)):
+            return e
+        return Call(func, args, kwargs)
+    if cls is BinOp:
+        left, right = _rename(e.left, renames), _rename(e.right, renames)
+        return e if left is e.left and right is e.right else BinOp(e.op, left, right)
+    if cls is Index:
+        value = _rename(e.value, renames)
+        items = tuple(_rename(i, renames) for i in e.items)
+        if value is e.value and all(a is b for a, b in zip(items, e.items)):
+            return e
+        return Index(value, items, e.tuple_form)
+    return map_expr(e, lambda x: _rename(x, renames) if x.__class__ is Var else x)
 
 
 def is_atom(e):

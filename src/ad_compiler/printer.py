@@ -32,7 +32,11 @@ class Printer:
         if isinstance(e, ir.Const):
             return _const(e.value)
         if isinstance(e, ir.Global):
-            return ast.parse(self.spell(e), mode="eval").body
+            parts = self.spell(e).split(".")
+            node = ast.Name(id=parts[0], ctx=ast.Load())
+            for p in parts[1:]:
+                node = ast.Attribute(value=node, attr=p, ctx=ast.Load())
+            return node
         if isinstance(e, ir.Call):
             args = [self.to_ast(a) for a in e.args]
             keywords = []

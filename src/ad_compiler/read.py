@@ -108,9 +108,7 @@ def read_function(func):
     if cached is None:
         cached = _units[code] = _read_code(func)
     tree, filename, first_line, indent, lines = cached
-    import copy
-
-    return Unit(func, copy.deepcopy(tree), filename, first_line, indent, lines)
+    return Unit(func, tree, filename, first_line, indent, lines)  # (the passes never change the tree)
 
 
 def forget(code=None):
@@ -126,7 +124,7 @@ def _read_code(func):
     filename = code.co_filename
     linecache.checkcache(filename)  # a file edited since it was read (a notebook cell run again)
     try:
-        lines, first_line = inspect.getsourcelines(code)
+        lines, first_line = _source_lines(code)
     except (OSError, TypeError) as exc:
         hint = "define the function in a file (the interactive shell keeps no source), or register a " \
                "derivative for it with @ad.defvjp"
@@ -167,6 +165,16 @@ def _read_code(func):
         )
     tree.decorator_list = []
     return tree, filename, first_line, indent, file_lines
+
+
+def _source_lines(code):
+    """The lines of a function's definition, from the file its code object names (what inspect does, without
+    looking for the module among every loaded one)."""
+    all_lines = linecache.getlines(code.co_filename)
+    first = code.co_firstlineno
+    if not all_lines or first < 1 or first > len(all_lines):
+        return inspect.getsourcelines(code)
+    return inspect.getblock(all_lines[first - 1:]), first
 
 
 def _parse_fragment(source):

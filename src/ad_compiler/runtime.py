@@ -762,7 +762,7 @@ def check_view(view, base, where):
     if not np.may_share_memory(view, base):
         from .errors import UnsupportedError
 
-        raise UnsupportedError(f"{where}: the array changed here is a copy, not a view, of the one it was made "
+        raise UnsupportedError(f"{where}\nthe array changed here is a copy, not a view, of the one it was made "
                                "from (NumPy copies when the memory layout does not allow a view)",
                                hint="make the copy explicit (`.copy()`) and write the values back, or change "
                                     "the base array directly")

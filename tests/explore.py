@@ -1,0 +1,152 @@
+"""Explore ad_compiler with many random programs (see tests/progen.py).
+
+    python tests/explore.py --n 20000 --seed 1 [--jobs 2] [--out DIR] [--no-shrink] [--shrink-budget S]
+    python tests/explore.py --check FILE.py [FILE.py ...]      re-check saved programs (e.g. after a fix)
+    python tests/explore.py --show 1 42                        print program 42 of seed 1 and its outcome
+
+Prints the counts per outcome (passed / refused / wrong / crash / discarded), the most common refusal
+messages, refusals that name no file and line, the discard reasons, and the wrong/crash categories with
+one shrunk example each; writes every wrong/crash program, shrunk, to DIR (default: $TMPDIR/progen-failures).
+"""
+import argparse
+import collections
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import progen  # noqa: E402
+
+OUTCOMES = ["pass", "refused", "wrong", "crash", "discarded"]
+
+
+def _work(job):
+    seed, index, shrink, budget, timeout = job
+    try:
+        return progen.run_one(seed, index, do_shrink=shrink, shrink_budget=budget, timeout=timeout)
+    except BaseException as exc:  # noqa: BLE001  (a bug in the tester itself: report, do not stop the run)
+        return {"outcome": "discarded", "kind": f"tester error {type(exc).__name__}: {exc}", "seed": seed,
+                "index": index}
+
+
+def _pct(k, n):
+    return f"{k:6d}  {100.0 * k / max(n, 1):5.1f}%"
+
+
+def report(results, out_dir, elapsed, stream=sys.stdout):
+    n = len(results)
+    counts = collections.Counter(r["outcome"] for r in results)
+    p = lambda *a: print(*a, file=stream)  # noqa: E731
+    p(f"\n{n} programs in {elapsed:.0f} s")
+    for o in OUTCOMES:
+        p(f"  {o:10s} {_pct(counts.get(o, 0), n)}")
+
+    refused = [r for r in results if r["outcome"] == "refused"]
+    unlocated = [r for r in refused if not r.get("located")]
+    p(f"\nrefusals without a file and line: {len(unlocated)} of {len(refused)}")
+    groups = collections.Counter((r.get("stage"), progen.normalize_message(r.get("message"))) for r in unlocated)
+    for (stage, msg), k in groups.most_common(10):
+        p(f"  {k:5d}  [{stage}] {msg}")
+
+    p("\nmost common refusals (first line of the message):")
+    groups = collections.Counter(progen.normalize_message(r.get("message")) for r in refused)
+    example = {}
+    for r in refused:
+        example.setdefault(progen.normalize_message(r.get("message")), r.get("message"))
+    for msg, k in groups.most_common(15):
+        p(f"  {k:5d}  {msg}")
+
+    p("\ndiscard reasons:")
+    groups = collections.Counter(r.get("kind") for r in results if r["outcome"] == "discarded")
+    for kind, k in groups.most_common(12):
+        p(f"  {k:5d}  {kind}")
+
+    bad = [r for r in results if r["outcome"] in ("wrong", "crash")]
+    if bad:
+        os.makedirs(out_dir, exist_ok=True)
+    cats = collections.defaultdict(list)
+    for r in bad:
+        name = f"{r['outcome']}_s{r['seed']}_{r['index']}.py"
+        path = os.path.join(out_dir, name)
+        with open(path, "w") as fh:
+            fh.write(progen.describe(r))
+        r["path"] = path
+        cats[r.get("category", r["outcome"])].append(r)
+    p(f"\nwrong/crash categories ({len(cats)}), most frequent first; programs written to {out_dir}/:")
+    for cat, rs in sorted(cats.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        best = min(rs, key=lambda r: len(r.get("shrunk", r.get("source", ""))))
+        p(f"  {len(rs):5d}  {cat}   e.g. {best['path']}")
+    return counts
+
+
+def run(args):
+    jobs = [(args.seed, i, not args.no_shrink, args.shrink_budget, args.timeout) for i in range(args.n)]
+    results = []
+    t0 = time.monotonic()
+    last = t0
+    import ad_compiler  # noqa: F401  (imported once, before the workers fork)
+    ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    with ctx.Pool(args.jobs, maxtasksperchild=200) as pool:
+        it = pool.imap_unordered(_work, jobs, chunksize=1)  # (with chunks it has no next(timeout))
+        while True:
+            try:
+                r = it.next(timeout=max(600.0, args.shrink_budget * 6 + args.timeout * 8))
+            except StopIteration:
+                break
+            except multiprocessing.TimeoutError:
+                print("no result for a long time: a worker is stuck; stopping", file=sys.stderr)
+                pool.terminate()
+                break
+            results.append(r)
+            if time.monotonic() - last > 15:
+                last = time.monotonic()
+                c = collections.Counter(x["outcome"] for x in results)
+                print(f"  {len(results)}/{args.n}  " + "  ".join(f"{o}={c.get(o, 0)}" for o in OUTCOMES),
+                      file=sys.stderr, flush=True)
+    results.sort(key=lambda r: r["index"])
+    report(results, args.out, time.monotonic() - t0)
+    return results
+
+
+def check_files(paths, timeout):
+    import ad_compiler as ad
+    for path in paths:
+        with open(path) as fh:
+            src = fh.read()
+        res = progen.check_source(src, ad, timeout=timeout)
+        extra = f"  expected {res.expected} got {res.got}" if res.expected is not None else ""
+        print(f"{path}: {res.outcome} {res.kind or ''} {res.message or ''}{extra}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=1000, help="number of programs")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "progen-failures"),
+                    help="directory for wrong/crash programs")
+    ap.add_argument("--no-shrink", action="store_true")
+    ap.add_argument("--shrink-budget", type=float, default=60.0, help="seconds per shrunk program")
+    ap.add_argument("--timeout", type=float, default=20.0, help="seconds per program run")
+    ap.add_argument("--check", nargs="+", metavar="FILE", help="re-check saved programs")
+    ap.add_argument("--show", nargs=2, type=int, metavar=("SEED", "INDEX"), help="print one program and its outcome")
+    args = ap.parse_args(argv)
+    if args.check:
+        check_files(args.check, args.timeout)
+        return 0
+    if args.show:
+        src = progen.generate(progen.program_seed(*args.show))
+        print(src)
+        import ad_compiler as ad
+        res = progen.check_source(src, ad, timeout=args.timeout)
+        print("#", dict(res))
+        return 0
+    run(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
