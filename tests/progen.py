@@ -2087,8 +2087,58 @@ def wrt_positions(mod):
     return [names.index(w) if isinstance(w, str) else w for w in items]
 
 
-def check_module(mod, path, ad, timeout=20.0, plain_timeout=None):
-    """Run one loaded program through the contract. Returns a Result."""
+def random_tangent(x, rng):
+    """A tangent of the argument `x`: random where x has float leaves, zeros at integers, `x` elsewhere."""
+    if isinstance(x, (bool, np.bool_)):
+        return x
+    if isinstance(x, np.ndarray):
+        return rng.standard_normal(x.shape) if x.dtype.kind in "fiu" else x
+    if isinstance(x, float):
+        return float(rng.standard_normal())
+    if isinstance(x, (int, np.integer)):
+        return 0.0
+    if isinstance(x, (list, tuple)):
+        return type(x)(random_tangent(v, rng) for v in x)
+    if isinstance(x, dict):
+        return {k: random_tangent(v, rng) for k, v in x.items()}
+    return x
+
+
+def directional(fd, arg, tangent, absolute=False):
+    """sum over the float leaves of gradient * tangent (of their absolute values)."""
+    total = 0.0
+    for path, _ in leaves(arg):
+        g = np.asarray(get_path(fd, path), dtype=np.float64)
+        t = np.asarray(get_path(tangent, path), dtype=np.float64)
+        total += float(np.sum(np.abs(g * t) if absolute else g * t))
+    return total
+
+
+def _check_jvp(mod, ad, args, positions, fd1, v, rtol, atol):
+    """Forward mode: jvp's value is f's, its tangent the finite-difference gradient dotted with a random
+    tangent."""
+    rng = np.random.default_rng(12345)
+    tangents = [random_tangent(args[p], rng) for p in positions]
+    expected = sum(directional(g, args[p], t) for g, p, t in zip(fd1, positions, tangents))
+    scale = max(1.0, abs(expected), sum(directional(g, args[p], t, absolute=True)
+                                        for g, p, t in zip(fd1, positions, tangents)))
+    j = ad.jvp(mod.f, wrt=mod.WRT)
+    tangent = tuple(tangents) if isinstance(mod.WRT, tuple) else tangents[0]
+    value, got = j(*args, tangent)
+    gv = _scalar(got)
+    if gv is None or not math.isfinite(gv) or abs(gv - expected) > 10 * (atol + rtol) * scale:
+        return Result(outcome="wrong", kind="jvp-value", message="jvp differs from finite differences",
+                      expected=repr(expected), got=repr(got))
+    vv = _scalar(value)
+    if vv is None or abs(vv - v) > 1e-9 * max(1.0, abs(v)) + (atol if has_f32(args) else 0.0):
+        return Result(outcome="wrong", kind="jvp-primal", message="jvp's value differs from f's",
+                      expected=repr(v), got=repr(value))
+    return Result(outcome="pass")
+
+
+def check_module(mod, path, ad, timeout=20.0, plain_timeout=None, mode="grad"):
+    """Run one loaded program through the contract (mode 'grad', or 'jvp': forward mode). Returns a
+    Result."""
     base = os.path.basename(path)
     # 1. plain Python
     try:
@@ -2145,6 +2195,9 @@ def check_module(mod, path, ad, timeout=20.0, plain_timeout=None):
     try:
         with _alarm(timeout), warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
+            if mode == "jvp":
+                stage = "call"
+                return _check_jvp(mod, ad, args, positions, fd1, v, rtol, atol)
             g = ad.grad(mod.f, wrt=mod.WRT)
             stage = "call"
             got = g(*args)
@@ -2186,7 +2239,7 @@ def check_module(mod, path, ad, timeout=20.0, plain_timeout=None):
     return Result(outcome="pass")
 
 
-def check_source(src, ad=None, timeout=20.0, tag="prog", plain_timeout=None):
+def check_source(src, ad=None, timeout=20.0, tag="prog", plain_timeout=None, mode="grad"):
     """Load `src` as a module from a real file and check it; returns a Result."""
     if ad is None:
         import ad_compiler as ad
@@ -2195,7 +2248,7 @@ def check_source(src, ad=None, timeout=20.0, tag="prog", plain_timeout=None):
     except Exception as exc:  # noqa: BLE001
         return Result(outcome="discarded", kind=f"import {type(exc).__name__}", message=_first_line(exc))
     try:
-        return check_module(mod, path, ad, timeout, plain_timeout)
+        return check_module(mod, path, ad, timeout, plain_timeout, mode)
     finally:
         unload(mod, path)
 
@@ -2486,7 +2539,7 @@ def tidy(src):
     return _unparse(tree)
 
 
-def shrink(src, result, ad=None, budget=60.0, timeout=5.0, max_checks=3000):
+def shrink(src, result, ad=None, budget=60.0, timeout=5.0, max_checks=3000, mode="grad"):
     """Greedily simplify `src` while it still runs in plain Python and has the same outcome as `result`.
 
     Passes over the candidate transformations (drop a helper, delete a statement, unwrap a loop or branch,
@@ -2520,7 +2573,7 @@ def shrink(src, result, ad=None, budget=60.0, timeout=5.0, max_checks=3000):
             if new == best or len(new) > len(best) + 40:
                 continue
             checks += 1
-            res = check_source(new, ad, timeout=tmo, tag="shrink", plain_timeout=1.0)
+            res = check_source(new, ad, timeout=tmo, tag="shrink", plain_timeout=1.0, mode=mode)
             if outcome_key(res) == key:
                 best, best_tree = new, ast.parse(new)
                 changed = True
@@ -2528,7 +2581,7 @@ def shrink(src, result, ad=None, budget=60.0, timeout=5.0, max_checks=3000):
                 i -= 1  # the candidate now at this position is a new one
     try:
         tidied = tidy(best)
-        if tidied != best and outcome_key(check_source(tidied, ad, timeout=tmo, tag="shrink")) == key:
+        if tidied != best and outcome_key(check_source(tidied, ad, timeout=tmo, tag="shrink", mode=mode)) == key:
             best = tidied
     except Exception:  # noqa: BLE001
         pass

@@ -1,18 +1,20 @@
-"""ad_compiler: source-to-source reverse-mode automatic differentiation for Python and NumPy.
+"""ad_compiler: source-to-source automatic differentiation for Python and NumPy (reverse and forward mode,
+to any order).
 
     import ad_compiler as ad
     dloss = ad.grad(loss, wrt=("w1", "w2"))
     print(dloss.source)          # the generated derivative, plain Python
 """
 from . import runtime
-from .api import clear_cache, grad, show, value_and_grad, vjp
+from .api import clear_cache, grad, jvp, show, value_and_grad, vjp
+from .jacobians import hessian, hvp, jacfwd, jacobian, jacrev
 from .errors import ADError, NoDerivativeError, NonScalarOutputError, SourceUnavailableError, UnsupportedError
 from .markers import no_grad, stop_gradient
 from .rules import defjvp, defvjp, defvjp_attribute, defvjp_method, nondifferentiable
 
 __version__ = "0.1.0"
 __all__ = [
-    "grad", "value_and_grad", "vjp", "show", "clear_cache", "stop_gradient", "no_grad", "defvjp", "defjvp",
+    "grad", "value_and_grad", "vjp", "jvp", "hessian", "hvp", "jacobian", "jacfwd", "jacrev", "show", "clear_cache", "stop_gradient", "no_grad", "defvjp", "defjvp",
     "defvjp_method",
     "defvjp_attribute", "nondifferentiable", "runtime", "ADError", "UnsupportedError", "NoDerivativeError",
     "NonScalarOutputError", "SourceUnavailableError",

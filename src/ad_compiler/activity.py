@@ -32,8 +32,9 @@ def defined(s):
     return ()
 
 
-def analyze(fn, ops, wrt, outputs):
-    """Activity of every SSA name of `fn` for the arguments `wrt`, towards the names `outputs`."""
+def analyze(fn, ops, wrt, outputs, mode="reverse"):
+    """Activity of every SSA name of `fn` for the arguments `wrt`, towards the names `outputs`; checks that
+    every active call has a derivative in `mode` ('reverse' or 'forward')."""
     stmts = [s for s in ir.walk(fn.body) if id(s) in ops]
     users = {}  # name -> targets of the statements reading it (a derivative flows from it to them)
     makers = {}  # name -> inputs of the statements defining it
@@ -46,7 +47,7 @@ def analyze(fn, ops, wrt, outputs):
     varied = _reach(wrt, users)
     useful = _reach(outputs, makers)
     act = Activity(varied, useful)
-    check(stmts, ops, act, wrt)
+    check(stmts, ops, act, wrt, mode)
     return act
 
 
@@ -63,7 +64,7 @@ def _reach(start, edges):
     return seen
 
 
-def check(stmts, ops, act, wrt):
+def check(stmts, ops, act, wrt, mode):
     for s in stmts:
         op = ops[id(s)]
         if not any(act.active(t) for t in defined(s)):
@@ -83,11 +84,14 @@ def check(stmts, ops, act, wrt):
             for p, v in op.bound.items():
                 if rule.signature.parameters[p].kind is inspect.Parameter.VAR_KEYWORD:
                     continue
-                if ir.names_in(v) & act.varied and not rule.differentiable(p):
+                if ir.names_in(v) & act.varied and not rule.differentiable(p, mode) and p not in rule.constant_in:
+                    other = "forward" if mode == "reverse" else "reverse"
+                    known = f"{mode}-mode " if rule.differentiable(p, other) else ""
                     raise NoDerivativeError(
-                        f"`{rule.name}` has no derivative with respect to its argument `{p}`, which depends on "
-                        f"{_wrt_text(wrt)}", where=where,
-                        hint="wrap that argument in ad.stop_gradient(...) or register a fuller rule")
+                        f"`{rule.name}` has no {known}derivative with respect to its argument `{p}`, which "
+                        f"depends on {_wrt_text(wrt)}", where=where,
+                        hint="wrap that argument in ad.stop_gradient(...) or register a fuller rule"
+                             + (" (@ad.defjvp for forward mode)" if mode == "forward" else ""))
 
 
 def _wrt_text(wrt):

@@ -16,12 +16,13 @@ import types
 
 import numpy as np
 
-from . import activity, alias, callees, cleanup, codegen, ir, kinds as K, rules
+from . import activity, alias, callees, cleanup, codegen, ir, kinds as K, rules, runtime
 from .adjoints import assign, helper
 from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
+from .forward import Forward
 from .inline import inline, is_library
-from .ir import Build, Comment, Const, FunctionDef, Return, Var
+from .ir import Assign, Build, Comment, Const, FunctionDef, Return, Var
 from .naming import NameAllocator
 from .read import read_function
 from .resolve import resolve
@@ -65,16 +66,16 @@ class Context:
         return inspect.isfunction(obj) and not is_library(obj) and not rules.has_rule(obj)
 
 
-def describe(top_unit):
+def describe(top_unit, prefix="adjoint of: "):
     def text(origin):
         unit = origin.unit
         line = unit.file_line(origin.stmt)
         where = f"line {line}"
         if unit is not top_unit and unit.tree is not top_unit.tree:
-            if unit.filename != top_unit.filename:
+            if unit.filename != top_unit.filename and not unit.filename.startswith("<"):
                 where = f"{_short(unit.filename)}, line {line}"
             where += f", in {unit.name}"
-        return f"adjoint of: {unit.statement_text(origin.stmt)}   ({where})"
+        return f"{prefix}{unit.statement_text(origin.stmt)}   ({where})"
     return text
 
 
@@ -87,8 +88,10 @@ def _short(filename):
 class Derivation:
     """One compilation: the passes run on `func` for arguments of `kinds`."""
 
-    def __init__(self, func, wrt, mode, kinds_, func_name, multi, receiver=None):
+    def __init__(self, func, wrt, mode, kinds_, func_name, multi, receiver=None, has_aux=False):
         self.func = func
+        self.has_aux = has_aux  # f returns (value, aux): differentiate the value, return aux as it is
+        self.aux = None
         self.wrt = list(wrt)
         self.mode = mode
         self.kinds = list(kinds_)
@@ -99,19 +102,24 @@ class Derivation:
         self.linker = None
 
     def run(self):
+        if self.mode in ("jvp", "tangent"):
+            return self.jvp_function()
         parts = self.sweeps()
         if self.mode == "callee":
             return self.callee_function(*parts)
         return self.top_function(*parts)
 
-    def sweeps(self):
+    def prepare(self):
+        """The passes every mode shares, up to activity."""
         ctx = self.ctx
         unit = ctx.read(self.func)
         alloc = NameAllocator(_all_names(unit.tree) | set(unit.cells) | {"_ad"})
-        if "_ad" in _all_names(unit.tree):
+        if "_ad" in _all_names(unit.tree) and unit.lookup("_ad") != (True, runtime):  # generated code may
             raise UnsupportedError("the name `_ad` is reserved for ad_compiler's runtime helpers",
                                    where=unit.location(unit.tree), hint="rename the variable")
         fn, _ = desugar(unit, alloc)
+        if self.has_aux:
+            self.split_aux(fn, alloc)
         param_kinds = self.kinds + [K.UNKNOWN] * (len(fn.params) - len(self.kinds))
         inline(fn, ctx, alloc, param_kinds, top=self.func)
         alias.resolve(fn, param_kinds, alloc, ctx)
@@ -122,8 +130,22 @@ class Derivation:
         outputs = [out.name] if isinstance(out, Var) else []
         if self.mode == "callee":
             self.wrt = [fn.params[_params(self.func).index(p)] for p in self.wrt]
-        act = activity.analyze(fn, ops, self.wrt, outputs)
+        act = activity.analyze(fn, ops, self.wrt, outputs, "forward" if self.mode in ("jvp", "tangent") else "reverse")
         self.linker = callees.Linker(self.compile_callee, codegen.local_names_of_body(fn) | set(unit.cells))
+        return unit, fn, ops, kinds_, alloc, act, outputs
+
+    def split_aux(self, fn, alloc):
+        """`return value, aux`: the output becomes `value`; `aux` is returned beside the derivative."""
+        value, self.aux = alloc.fresh("value"), alloc.fresh("aux")
+        out = fn.out
+        aux = alloc.temp()
+        # (a copy: the adjoint sweep undoes in-place changes, and aux must keep the values it had)
+        fn.body += [Assign((value,), ir.Index(out, (Const(0),))), Assign((aux,), ir.Index(out, (Const(1),))),
+                    Assign((self.aux,), helper("private_copy", Var(aux)))]
+        fn.out = Var(value)
+
+    def sweeps(self):
+        unit, fn, ops, kinds_, alloc, act, outputs = self.prepare()
         rev = Reverse(fn, ops, act, kinds_, self.wrt, alloc, describe(unit), self.linker)
         adjoint = rev.sweep(outputs)
         tape = Tape(rev, fn, alloc)
@@ -166,6 +188,34 @@ class Derivation:
         callee.source = compiled.source
         return compiled
 
+    def jvp_function(self):
+        """f_jvp(args, tangent) -> (value, tangent of the value): forward mode (mode 'tangent': only the
+        tangent, so that what only the value needs is not computed)."""
+        unit, fn, ops, kinds_, alloc, act, outputs = self.prepare()
+        fwd = Forward(fn, ops, act, kinds_, self.wrt, alloc, describe(unit, "tangent of: "))
+        params = list(fn.params)
+        header = []
+        if self.multi:
+            packed = alloc.fresh("tangents")
+            params.append(packed)
+            for i, w in enumerate(self.wrt):
+                header.append(assign(fwd.d(w), helper("as_tangent", ir.Index(Var(packed), (Const(i),)), Var(w))))
+        else:
+            w = self.wrt[0]
+            params.append(fwd.d(w))
+            header.append(assign(fwd.d(w), helper("as_tangent", Var(fwd.d(w)), Var(w))))
+        body = header + fwd.run()
+        out = fn.out
+        if isinstance(out, Var) and act.active(out.name):
+            dout = Var(fwd.d(out.name))
+        else:
+            dout = helper("zeros_like", out)
+        tangent = helper("tangent_out", dout, out)
+        body.append(Return(tangent if self.mode == "tangent" else Build("tuple", (out, tangent))))
+        fdef = FunctionDef(self.func_name, tuple(params), body)
+        cleanup.cleanup(fdef)
+        return self.finish(unit, fdef)
+
     def top_function(self, unit, fn, rev, body, adjoint, alloc, kinds_):
         out = fn.out
         params = list(fn.params)
@@ -184,7 +234,9 @@ class Derivation:
         else:
             result = helper("as_grads", Build("tuple", tuple(grads)), Build("tuple", tuple(Var(w) for w in self.wrt)))
         if self.mode == "value_and_grad":
-            result = Build("tuple", (out, result))
+            result = Build("tuple", (Build("tuple", (out, Var(self.aux))) if self.has_aux else out, result))
+        elif self.has_aux:
+            result = Build("tuple", (result, Var(self.aux)))
         body.append(Return(result))
         fdef = FunctionDef(self.func_name, tuple(params), body)
         cleanup.cleanup(fdef)
@@ -231,8 +283,9 @@ def _all_names(tree):
 class Derivative:
     """The compiled derivatives of one (function, wrt, mode), one per combination of argument kinds."""
 
-    def __init__(self, func, wrt_names, mode, multi, func_name, receiver=None):
+    def __init__(self, func, wrt_names, mode, multi, func_name, receiver=None, has_aux=False):
         self.func = func
+        self.has_aux = has_aux
         self.wrt = wrt_names
         self.mode = mode
         self.multi = multi
@@ -255,11 +308,16 @@ class Derivative:
 
     def compile(self, kinds_):
         n = len(_params(self.func))
-        d = Derivation(self.func, self.wrt, self.mode, kinds_[:n], self.func_name, self.multi)
+        d = Derivation(self.func, self.wrt, self.mode, kinds_[:n], self.func_name, self.multi,
+                       has_aux=self.has_aux)
         compiled = d.run()
         self.specializations[kinds_] = compiled
         self.deps[kinds_] = d.ctx
         return compiled
+
+    def compile_generic(self):
+        """The derivative for arguments of any kind (what `.source` shows before the first call)."""
+        return self.compile(tuple(K.UNKNOWN for _ in _params(self.func)))
 
     def stale_any(self):
         return any(self.stale(k) for k in self.specializations)
@@ -330,7 +388,7 @@ class DerivativeFunction:
             return d.last.source
         if d.generic_source is None:
             try:
-                d.generic_source = d.compile(tuple(K.UNKNOWN for _ in _params(d.func))).source
+                d.generic_source = d.compile_generic().source
             except ADError as exc:
                 if not exc.deferred:
                     raise

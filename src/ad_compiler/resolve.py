@@ -179,7 +179,8 @@ class Resolver:
             ) from None
         inputs = set()
         for p, value in bound.items():
-            if rule.signature.parameters[p].kind is rule.signature.parameters[p].VAR_KEYWORD:
+            if rule.signature.parameters[p].kind is rule.signature.parameters[p].VAR_KEYWORD or \
+                    p in rule.constant_in:  # (only a shape, or which entries win, comes from there)
                 continue
             inputs |= atom_names(value)
         return Op("rule", frozenset(inputs), rule=rule, bound=bound)

@@ -228,23 +228,7 @@ class Reverse:
             self.contribute(bound[p], expr, s.origin)
 
     def same_shape_as_result(self, param, bound, rule):
-        """Does the adjoint of an elementwise result certainly have the shape of this operand? (Yes when no
-        other operand can broadcast it up: numbers, the same value, values known to share its shape.)"""
-        mine = bound[param]
-        mk = self.kind(mine)
-        others = [bound[p] for p in rule.params if p != param and not rule.is_varargs(p)]
-        others = [o for o in others if not (isinstance(o, Const) and (o.value is None or isinstance(
-            o.value, (int, float, bool))))]
-        if isinstance(mk, K.Scalar):
-            return all(isinstance(self.kind(o), K.Scalar) for o in others)
-        for o in others:
-            k = self.kind(o)
-            if isinstance(k, (K.Scalar, K.Other)) or o == mine:
-                continue
-            if isinstance(o, Var) and isinstance(mine, Var) and shapes.match(self.same, o.name, mine.name):
-                continue
-            return False
-        return True
+        return shapes.operand_has_result_shape(self.same, self.kind, param, bound, rule)
 
     # -- items, stores, lists -------------------------------------------------------------------------------
     def getitem(self, s, op, g):

@@ -163,6 +163,8 @@ def as_grad(b, x):
     the same structure for a list, tuple or dict."""
     if b.__class__ is _float and x.__class__ is _float:
         return b
+    if b is None:
+        b = zeros_like(x)
     if isinstance(x, (list, tuple)):
         return type(x)(as_grad(bi, xi) for bi, xi in zip(b, x))
     if isinstance(x, dict):
@@ -212,7 +214,12 @@ def _is_object(x):
 
 
 def add(a, b):
-    """Structure-aware sum of two gradients (arrays, numbers, or lists/tuples/dicts of them)."""
+    """Structure-aware sum of two gradients (arrays, numbers, or lists/tuples/dicts of them; None is the
+    zero of a list or dict whose length changes, see pop_item)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
     if isinstance(a, (list, tuple)):
         return type(a)(add(u, v) for u, v in zip(a, b, strict=True))
     if isinstance(a, dict):
@@ -570,6 +577,8 @@ def np_copy(x):
 def owned_copy(b, x):
     """A fresh float array holding `b` broadcast to x's shape (a fresh list or dict for a container),
     safe to update in place."""
+    if b is None:
+        return zeros_like(x)
     if isinstance(b, list) or isinstance(x, (list, tuple)) and isinstance(b, tuple):
         return list(b)
     if isinstance(b, dict):
@@ -581,16 +590,41 @@ def owned_copy(b, x):
 
 def pop_item(b, index):
     """Adjoint of `y[index] = v`: return (a copy of) b[index] and clear it in b (those entries were
-    overwritten). For a list or dict adjoint, the entry is replaced by zeros of its structure."""
+    overwritten). For a list or dict adjoint, the entry is replaced by zeros of its structure; by None where
+    the entry is itself a list or dict (the adjoint of a list that may grow or shrink meanwhile)."""
     if isinstance(b, (list, dict)):
         taken = b[index]
         if isinstance(index, slice):
-            b[index] = [zeros_like(t) for t in taken]
+            b[index] = [_zero_entry(t) for t in taken]
         else:
-            b[index] = zeros_like(taken)
+            b[index] = _zero_entry(taken)
         return taken
-    taken = np_copy(b[index])
+    taken = store_adjoint(b, index)
     b[index] = 0
+    return taken
+
+
+def _zero_entry(t):
+    return None if isinstance(t, (list, dict)) else zeros_like(t)
+
+
+zero_entry = _zero_entry
+
+
+def store_adjoint(b, index):
+    """What the stored value of `y[index] = v` gets back from y's adjoint `b`: a copy of b[index], where an
+    index repeated in a fancy index counts only at its last position (NumPy keeps the last write)."""
+    taken = np.array(b[index], dtype=np.result_type(b, 1.0))
+    if not _is_basic_index(index):
+        ids = np.arange(np.size(b)).reshape(np.shape(b))[index]
+        flat = ids.ravel()
+        if flat.size != np.unique(flat).size:
+            _, last = np.unique(flat[::-1], return_index=True)
+            keep = np.zeros(flat.size, dtype=bool)
+            keep[flat.size - 1 - last] = True
+            taken = taken.reshape(-1) if taken.ndim == ids.ndim else taken.reshape((flat.size, -1))
+            taken[~keep] = 0.0
+            taken = taken.reshape(np.shape(np.asarray(b)[index]))
     return taken
 
 
@@ -878,3 +912,262 @@ def append_vjp(g, arr, values, axis=None, which=0):
     index[axis] = slice(None, n) if which == 0 else slice(n, None)
     x = arr if which == 0 else values
     return cast_like(np.reshape(g[tuple(index)], np.shape(x)), x)
+
+
+# -- forward mode ---------------------------------------------------------------------------------------
+def as_tangent(t, x):
+    """The tangent a caller passes for the argument `x`, as forward mode uses it: a float array of x's shape
+    for an array, a number for a number, the same structure for a list, tuple or dict."""
+    xc, tc = x.__class__, t.__class__
+    if xc is _float and (tc is _float or tc is int):
+        return _float(t)
+    if xc is ndarray and tc is ndarray and t.shape == x.shape and t.dtype.kind == "f":
+        return t
+    from .errors import ADError
+
+    if isinstance(x, (list, tuple)):
+        if not isinstance(t, (list, tuple)) or len(t) != len(x):
+            raise ADError(f"the tangent for a {type(x).__name__} of {len(x)} items must be a list or tuple of "
+                          f"as many tangents, got {type(t).__name__}")
+        return [as_tangent(u, v) for u, v in zip(t, x)]
+    if isinstance(x, dict):
+        if not isinstance(t, dict) or set(t) != set(x):
+            raise ADError("the tangent for a dict must be a dict with the same keys")
+        return {k: as_tangent(t[k], v) for k, v in x.items()}
+    if isinstance(x, ndarray):
+        t = np.asarray(t, dtype=np.result_type(x.dtype, 1.0) if x.dtype.kind == "f" else float)
+        if t.shape != x.shape:
+            if t.ndim == 0:
+                return np.full(x.shape, t, dtype=t.dtype)
+            raise ADError(f"the tangent has shape {t.shape}, the argument {x.shape}")
+        return t
+    if np.ndim(t) != 0:
+        raise ADError(f"the tangent for a number must be a number, got shape {np.shape(t)}")
+    return float(t) if isinstance(x, (int, float)) else np.float64(t)
+
+
+def tangent_out(t, out):
+    """The tangent of a function's value in the value's structure and shape (zeros broadcast, tuples as
+    tuples)."""
+    if isinstance(out, tuple):
+        return tuple(tangent_out(u, v) for u, v in zip(t, out))
+    if isinstance(out, list):
+        return [tangent_out(u, v) for u, v in zip(t, out)]
+    if isinstance(out, dict):
+        return {k: tangent_out(t[k], v) for k, v in out.items()}
+    if isinstance(out, ndarray):
+        t = np.asarray(t)
+        if t.shape != out.shape:
+            t = np.broadcast_to(t, out.shape)
+        if not t.flags.writeable or not t.flags.owndata and t.base is None:
+            t = t.copy()
+        return t
+    if isinstance(out, (float, int)) and not isinstance(out, bool):
+        return float(t)
+    return t
+
+
+def broadcast_like(t, like):
+    """`t` with the shape of `like` (read-only when it had to be broadcast: copied before any store)."""
+    shape = np.shape(like)
+    if np.shape(t) == shape:
+        return t
+    return np.broadcast_to(t, shape)
+
+
+def reduce_jvp(partials, t, axis=None, keepdims=False):
+    """Tangent of a reduction from its partial derivatives (shaped like the input): the sum of partial
+    times tangent over the reduced axes."""
+    nd = np.ndim(partials)
+    if nd == 0:
+        return partials * t
+    return np.sum(partials * t, axis=normalize_axes(axis, nd), keepdims=keepdims)
+
+
+def sort_jvp(t, a, axis=-1):
+    """Tangent of np.sort: the tangent's entries in the order that sorts `a`."""
+    t = np.broadcast_to(t, np.shape(a))
+    if axis is None:
+        return np.ravel(t)[np.argsort(a, axis=None, kind="stable")]
+    return np.take_along_axis(t, np.argsort(a, axis=axis, kind="stable"), axis=axis)
+
+
+def solve_jvp_a(t, a, x):
+    """solve(a, t @ x): the part of the tangent of x = solve(a, b) that comes from a (x a vector or matrix)."""
+    if np.ndim(x) == np.ndim(a) - 1:
+        return np.linalg.solve(a, (t @ np.expand_dims(x, -1))[..., 0]) if np.ndim(a) > 2 else \
+            np.linalg.solve(a, t @ x)
+    return np.linalg.solve(a, t @ x)
+
+
+def builtin_extreme_jvp(targs, args, ans):
+    """Tangent of the builtins max(a, b, ...) / min(a, b, ...) or max(iterable): the winners' tangents,
+    averaged over ties."""
+    if len(args) == 1:
+        items, tangents = args[0], targs[0]
+        if isinstance(items, ndarray):
+            hits = np.array([np.array_equal(row, ans) for row in items], dtype=float)
+            share = hits / max(np.sum(hits), 1.0)
+            return np.tensordot(share, np.asarray(tangents), axes=1)
+        args, targs = list(items), list(tangents)
+    winners = [i for i, v in enumerate(args) if v is ans or np.array_equal(v, ans)]
+    total = 0.0
+    for i in winners:
+        total = total + targs[i]
+    return total / len(winners)
+
+
+def attribute_tangent(t, attr):
+    """The tangent of `obj.attr` from the tangent of an object (a dict by attribute name)."""
+    if isinstance(t, dict):
+        return t.get(attr, 0.0)
+    return getattr(t, attr)
+
+
+def dict_get_tangent(t, key, default):
+    """Tangent of `d.get(key, default)`."""
+    return t[key] if key in t else default
+
+
+def fit_shape(h, v):
+    """`h` brought to the shape of `v`: summed down over broadcast axes, or broadcast up (the transpose of
+    `unbroadcast`, which does either)."""
+    shape = np.shape(v)
+    hs = np.shape(h)
+    if hs == shape:
+        return h
+    if np.size(h) > int(np.prod(shape)) or len(hs) > len(shape):
+        return unbroadcast(h, v)
+    return np.broadcast_to(h, shape)
+
+
+def reduce_to(h, v, axis=None):
+    """The transpose of `unreduce(v, x, axis)`: `h` summed over the axes it was spread across, in v's
+    shape."""
+    shape = np.shape(v)
+    if np.shape(h) == shape:
+        return h
+    h = np.asarray(h)
+    return np.reshape(np.sum(h, axis=normalize_axes(axis, h.ndim), keepdims=True), shape)
+
+
+# -- trees: arrays and numbers in lists, tuples and dicts ------------------------------------------------
+def ravel_tree(tree):
+    """(vector, unravel): the float entries of a tree (arrays and numbers in lists, tuples and dicts) as one
+    vector, and the function giving a tree of the same structure from such a vector."""
+    leaves = []
+
+    def walk(x):
+        if isinstance(x, (list, tuple)):
+            parts = [walk(v) for v in x]
+            return lambda it, parts=parts, cls=type(x): cls(p(it) for p in parts)
+        if isinstance(x, dict):
+            parts = {k: walk(v) for k, v in x.items()}
+            return lambda it, parts=parts: {k: p(it) for k, p in parts.items()}
+        if isinstance(x, ndarray):
+            leaves.append(np.ravel(x).astype(np.result_type(x.dtype, 1.0)))
+            shape, dtype = x.shape, np.result_type(x.dtype, 1.0)
+            return lambda it, shape=shape, dtype=dtype: np.reshape(next(it), shape).astype(dtype, copy=False)
+        if isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, (bool, np.bool_)):
+            leaves.append(np.array([float(x)]))
+            return lambda it: float(next(it)[0])
+        return lambda it, x=x: x
+
+    build = walk(tree)
+    sizes = [leaf.size for leaf in leaves]
+    vector = np.concatenate(leaves) if leaves else np.zeros(0)
+
+    def unravel(v):
+        pieces = np.split(np.asarray(v), np.cumsum(sizes)[:-1]) if sizes else []
+        return build(iter(pieces))
+
+    return vector, unravel
+
+
+def tree_dot(a, b):
+    """The sum of the products of the entries of two trees of the same structure."""
+    if isinstance(a, (list, tuple)):
+        return sum(tree_dot(u, v) for u, v in zip(a, b))
+    if isinstance(a, dict):
+        return sum(tree_dot(a[k], b[k]) for k in a)
+    return float(np.sum(np.asarray(a) * np.asarray(b)))
+
+
+# -- tangents of the adjoint helpers (second order) -----------------------------------------------------
+def prod_vjp_jvp(v, dv, x, dx, axis=None, keepdims=False):
+    """Tangent of prod_vjp(v, x): the products of all the other entries differentiated entry by entry
+    (a scan along the reduced axes; exact also when entries are zero)."""
+    x = np.asarray(x)
+    if x.ndim == 0:
+        return dv
+    dx = np.broadcast_to(dx, x.shape)
+    axes = normalize_axes(axis, x.ndim)
+    lead = tuple(range(len(axes)))
+    moved = np.moveaxis(x, axes, lead)
+    dmoved = np.moveaxis(dx, axes, lead)
+    rest = moved.shape[len(axes):]
+    flat, dflat = moved.reshape((-1,) + rest), dmoved.reshape((-1,) + rest)
+    n = flat.shape[0]
+    before, dbefore = np.ones((n,) + rest), np.zeros((n,) + rest)
+    after, dafter = np.ones((n,) + rest), np.zeros((n,) + rest)
+    for i in range(1, n):
+        before[i] = before[i - 1] * flat[i - 1]
+        dbefore[i] = dbefore[i - 1] * flat[i - 1] + before[i - 1] * dflat[i - 1]
+        j = n - 1 - i
+        after[j] = after[j + 1] * flat[j + 1]
+        dafter[j] = dafter[j + 1] * flat[j + 1] + after[j + 1] * dflat[j + 1]
+    others = (before * after).reshape(moved.shape)
+    dothers = (dbefore * after + before * dafter).reshape(moved.shape)
+    others, dothers = np.moveaxis(others, lead, axes), np.moveaxis(dothers, lead, axes)
+    return keep_reduced(dv, x, axis, keepdims) * others + keep_reduced(v, x, axis, keepdims) * dothers
+
+
+def std_vjp_jvp(v, dv, x, dx, s, ds, axis=None, ddof=0, keepdims=False):
+    """Tangent of std_vjp(v, x, s) = v (x - mean) / ((N - ddof) s); 0 where the spread is 0."""
+    n = count_reduced(x, axis) - ddof
+    c = x - np.mean(x, axis=axis, keepdims=True)
+    dc = dx - np.mean(dx, axis=axis, keepdims=True) if np.ndim(dx) else np.zeros(np.shape(x))
+    s, ds = keep_reduced(s, x, axis, keepdims), keep_reduced(ds, x, axis, keepdims)
+    v, dv = keep_reduced(v, x, axis, keepdims), keep_reduced(dv, x, axis, keepdims)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (dv * c + v * dc) / (n * s) - v * c * ds / (n * s * s)
+    return np.where(s == 0, 0.0, out) if np.ndim(out) else (0.0 if s == 0 else out)
+
+
+def norm_vjp_jvp(v, dv, x, dx, a, da, ord=None, axis=None, keepdims=False):
+    """Tangent of norm_vjp(v, x, a) = v x / a (the 2-norm)."""
+    v, dv = keep_reduced(v, x, axis, keepdims), keep_reduced(dv, x, axis, keepdims)
+    a, da = keep_reduced(a, x, axis, keepdims), keep_reduced(da, x, axis, keepdims)
+    return (dv * x + v * dx) / a - v * x * da / (a * a)
+
+
+def solve_vjp_b_jvp(v, dv, a, da):
+    """Tangent of solve_vjp_b(v, a) = solve(a.T, v)."""
+    at = np.swapaxes(a, -1, -2)
+    gb = np.linalg.solve(at, v)
+    vec = np.ndim(v) == np.ndim(a) - 1
+    dat_gb = (np.swapaxes(da, -1, -2) @ np.expand_dims(gb, -1))[..., 0] if vec else np.swapaxes(da, -1, -2) @ gb
+    return np.linalg.solve(at, dv - dat_gb)
+
+
+def solve_vjp_a_jvp(v, dv, a, da, b, x, dx):
+    """Tangent of solve_vjp_a(v, a, b, x) = -solve(a.T, v) x.T."""
+    gb = np.linalg.solve(np.swapaxes(a, -1, -2), v)
+    dgb = solve_vjp_b_jvp(v, dv, a, da)
+    if np.ndim(b) == np.ndim(a) - 1:
+        return -(np.expand_dims(dgb, -1) * np.expand_dims(x, -2) + np.expand_dims(gb, -1) * np.expand_dims(dx, -2))
+    return -(dgb @ np.swapaxes(x, -1, -2) + gb @ np.swapaxes(dx, -1, -2))
+
+
+def einsum_vjp_jvp(v, dv, subscripts, operands, doperands):
+    """Tangent of einsum_vjp(v, subscripts, operands): the adjoint of operand j is linear in v and in every
+    other operand (not in operand j itself)."""
+    out = einsum_vjp(dv, subscripts, operands)
+    for k, d in enumerate(doperands):
+        if d is None:
+            continue
+        replaced = list(operands)
+        replaced[k] = d
+        part = einsum_vjp(v, subscripts, tuple(replaced))
+        out = [o if j == k else o + p for j, (o, p) in enumerate(zip(out, part))]
+    return out

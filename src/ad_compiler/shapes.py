@@ -45,6 +45,27 @@ def match(same, a, b):
     return _root(same, a) == _root(same, b)
 
 
+def operand_has_result_shape(same, kind, param, bound, rule):
+    """Does this operand of an elementwise rule certainly have the result's shape? (Yes when no other
+    operand can broadcast it up: numbers, the same value, values known to share its shape.) `kind` maps an
+    atom to its kind."""
+    mine = bound[param]
+    mk = kind(mine)
+    others = [bound[p] for p in rule.params if p != param and not rule.is_varargs(p)]
+    others = [o for o in others if not (isinstance(o, Const) and (o.value is None or isinstance(
+        o.value, (int, float, bool))))]
+    if isinstance(mk, K.Scalar):
+        return all(isinstance(kind(o), K.Scalar) for o in others)
+    for o in others:
+        k = kind(o)
+        if isinstance(k, (K.Scalar, K.Other)) or o == mine:
+            continue
+        if isinstance(o, Var) and isinstance(mine, Var) and match(same, o.name, mine.name):
+            continue
+        return False
+    return True
+
+
 def redirect_shape_reads(stmts, same, loop_defined):
     """Where the adjoint reads a value only for its shape, read an earlier value of the same shape."""
     if not same:

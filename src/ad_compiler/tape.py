@@ -8,7 +8,7 @@ Only what the adjoint sweep reads is saved (decided once the adjoint is built): 
 shape is saved as its shape; a loop variable's end-of-iteration value is recovered from the next
 iteration's instead of saved; cheap reads of loop-invariant arrays (`xs[t]`) are recomputed.
 """
-from . import alias, ir, kinds as K
+from . import alias, ir, kinds as K, lower
 from .adjoints import assign, helper
 from .ir import Assign, Call, Const, ExprStmt, For, Global, If, Index, Mutate, SetItem, Var, While
 from .reverse import Marker
@@ -254,32 +254,24 @@ class Tape:
                     if depth > 0 and vjp in self.saved:
                         out.append(self.push(Var(vjp)))
                     out.append(rev.linker.forward(rev, s))
-                elif s.noop:
-                    out.append(_copy(s, assign(t, Var(s.prev))))
                 else:
-                    out.append(s)
+                    out += lower.statement(s)
             elif isinstance(s, SetItem):
                 if depth > 0 and s.result in self.saved:
                     out.append(self.push(Var(s.result)))
-                if s.noop:
-                    out.append(_copy(s, assign(s.result, s.target)))
-                    continue
-                if ("item", id(s)) in self.saved:
+                if not s.noop and ("item", id(s)) in self.saved:
                     if isinstance(self.rev.kinds.get(s.target.name), (K.Array, K.Numeric)):
                         out.append(self.push(helper("np_copy", Index(s.target, s.items, s.tuple_form))))
                     else:
                         out.append(self.push(helper("save_item", s.target, _index(s))))
-                out.append(s)
-                out.append(_copy(s, assign(s.result, s.target)))
+                out += lower.statement(s)
             elif isinstance(s, Mutate):
                 if s.method == "clear" and ("list", id(s)) in self.saved:
                     out.append(self.push(Call(Global(("list",), list), (s.target,))))
                 for n in (s.out, s.result):
                     if depth > 0 and n is not None and n in self.saved:
                         out.append(self.push(Var(n)))
-                call = Call(ir.Attr(s.target, s.method), s.args)
-                out.append(_copy(s, assign(s.out, call) if s.out else ExprStmt(call)))
-                out.append(_copy(s, assign(s.result, s.target)))
+                out += lower.statement(s)
             elif isinstance(s, If):
                 s.body = self.forward(s.body, depth)
                 s.orelse = self.forward(s.orelse, depth)

@@ -16,16 +16,18 @@ expressions into generated code with the names substituted. Three forms:
   Reverse mode multiplies the adjoint `g` by each partial and sums broadcast axes back
   (`bx1 = unbroadcast(g * x2, x1)`); forward mode sums partial times tangent (`dans = x2 * dx1 + x1 * dx2`).
   A partial written `None` marks a parameter with no derivative.
-- **linear** functions (in each differentiable parameter separately: `np.sum`, `np.reshape`, `@`) give
-  the adjoint of each parameter (`b<param> = ...`, their transpose); forward mode applies the function
-  itself to the tangent (`dans = np.sum(dx, axis)`; for `a @ b`: `da @ b + a @ db`)::
+- **linear** functions (`np.sum`, `np.reshape`, `np.concatenate`; *multilinear*, in each parameter with the
+  others fixed: `@`, `np.einsum`) give the adjoint of each parameter (`b<param> = ...`, their transpose);
+  forward mode applies the function itself to the tangents (`dans = np.sum(da, axis)`; for `a @ b`:
+  `da @ b + a @ db`)::
 
       @linear(np.sum)
       def sum(a, axis=None, dtype=None, out=None, keepdims=False):
           ba = _ad.unreduce(g, a, axis, keepdims)
 
 - anything else (`derivative`, and the public `defvjp`) gives `b<param> = ...` lines and, for forward
-  mode, a `dans = ...` line written with the tangents `d<param>`.
+  mode, a `dans = ...` line written with the tangents `d<param>`. Terms of its top-level sum that read
+  only tangents of operands carrying none are dropped (`dans = solve(a, db) - solve(a, da @ ans)`).
 
 Inside a template `g` is the adjoint of the result, `ans` the result; other names are looked up in the
 template's own module (so a rule using `sps.digamma` works whatever the user imported). Parameters
@@ -71,9 +73,13 @@ class Rule:
     """A parsed template. Expressions are IR with placeholders (`P(param)`, `G`, `ANS`, `D(param)`,
     `T(temp)` variable names) substituted when the rule is applied."""
 
-    def __init__(self, template, form, name=None, full_reduction=False):
+    def __init__(self, template, form, name=None, full_reduction=False, multilinear=False, forward_only=(),
+                 constant_in=()):
         self.template = template
         self.form = form  # 'elementwise' | 'linear' | 'general'
+        self.multilinear = multilinear  # linear: in each parameter separately (`@`), not in all together
+        self.forward_only = frozenset(forward_only)  # linear parameters without an adjoint line (yet)
+        self.constant_in = frozenset(constant_in)  # parameters the result depends on only piecewise constantly
         self.name = name or template.__name__
         self.full_reduction = full_reduction  # with axis None and keepdims False the result is a scalar
         self.signature = inspect.signature(template)
@@ -88,9 +94,14 @@ class Rule:
     def elementwise(self):
         return self.form == "elementwise"
 
-    def differentiable(self, param):
+    def differentiable(self, param, mode="reverse"):
+        """Has the rule a derivative with respect to `param` in this mode ('reverse' or 'forward')?"""
         if self.form == "elementwise":
             return param in self.partials
+        if mode == "forward":
+            if self.form == "linear":
+                return param in self.vjps or param in self.forward_only
+            return self.jvp is not None and (D(param) in ir.names_in(self.jvp))
         return param in self.vjps
 
     def bind(self, args, kwargs):
@@ -164,6 +175,8 @@ class _Reader:
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             body = body[1:]
         for stmt in body:
+            if isinstance(stmt, ast.Pass):
+                continue
             if rule.form == "elementwise" and isinstance(stmt, ast.Return):
                 values = stmt.value.elts if isinstance(stmt.value, ast.Tuple) else [stmt.value]
                 params = [p for p in rule.params if not rule.is_varargs(p)]
@@ -279,18 +292,27 @@ def elementwise(*functions):
     return decorate
 
 
-def linear(*functions, full_reduction=False):
-    """Register a function linear in each differentiable parameter by its adjoints (`b<param> = ...`)."""
+def linear(*functions, full_reduction=False, multilinear=False, forward_only=(), constant_in=()):
+    """Register a linear function by its adjoints (`b<param> = ...`, the transposes). Linear in its
+    differentiable parameters together (`np.concatenate`), or with `multilinear=True` in each separately
+    with the others fixed (`a @ b`, `np.einsum`). `forward_only` names linear parameters that have no
+    adjoint line (yet): forward mode goes through them, reverse mode reports the missing rule.
+    `constant_in` names parameters the result depends on only through piecewise-constant properties (a
+    shape, which entries are largest): a value carrying a derivative may be passed there."""
     def decorate(template):
-        _register(FUNCTIONS, functions, Rule(template, "linear", full_reduction=full_reduction))
+        _register(FUNCTIONS, functions, Rule(template, "linear", full_reduction=full_reduction,
+                                             multilinear=multilinear, forward_only=forward_only,
+                                             constant_in=constant_in))
         return template
     return decorate
 
 
-def derivative(*functions, full_reduction=False):
-    """Register a function by its adjoints (`b<param> = ...`) and its tangent (`dans = ...`)."""
+def derivative(*functions, full_reduction=False, constant_in=()):
+    """Register a function by its adjoints (`b<param> = ...`) and its tangent (`dans = ...`); `constant_in`
+    as for `linear`."""
     def decorate(template):
-        _register(FUNCTIONS, functions, Rule(template, "general", full_reduction=full_reduction))
+        _register(FUNCTIONS, functions, Rule(template, "general", full_reduction=full_reduction,
+                                             constant_in=constant_in))
         return template
     return decorate
 
@@ -329,11 +351,11 @@ def defjvp(*functions):
     return decorate
 
 
-def defvjp_method(*names, elementwise=False, full_reduction=False, form="general"):
+def defvjp_method(*names, elementwise=False, full_reduction=False, form="general", multilinear=False):
     """Register a template for the method `names` of array values (first parameter: `self`)."""
     def decorate(template):
         _register(METHODS, names, Rule(template, "elementwise" if elementwise else form,
-                                       full_reduction=full_reduction))
+                                       full_reduction=full_reduction, multilinear=multilinear))
         return template
     return decorate
 
@@ -387,4 +409,4 @@ def load_builtin_rules():
     global _loaded
     if not _loaded:
         _loaded = True
-        from . import builtins, math, methods, numpy  # noqa: F401  (registration happens on import)
+        from . import builtins, helpers, math, methods, numpy  # noqa: F401  (registration happens on import)

@@ -24,6 +24,7 @@ def sum(iterable, start=0):
 @derivative(builtins.max, builtins.min)
 def extreme(*args):
     bargs = _ad.builtin_extreme_vjp(g, args, ans)
+    dans = _ad.builtin_extreme_jvp(dargs, args, ans)
 
 
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round, builtins.isinstance,

@@ -36,21 +36,25 @@ def mean(self, axis=None, dtype=None, out=None, keepdims=False):
 @defvjp_method("prod", full_reduction=True)
 def prod(self, axis=None, dtype=None, out=None, keepdims=False):
     bself = _ad.prod_vjp(g, self, axis, keepdims)
+    dans = _ad.reduce_jvp(_ad.prod_vjp(np.ones_like(ans), self, axis, keepdims), dself, axis, keepdims)
 
 
 @defvjp_method("max", "min", full_reduction=True)
 def max(self, axis=None, out=None, keepdims=False):
     bself = _ad.reduce_extreme_vjp(g, self, ans, axis, keepdims)
+    dans = _ad.reduce_jvp(_ad.reduce_extreme_vjp(np.ones_like(ans), self, ans, axis, keepdims), dself, axis, keepdims)
 
 
 @defvjp_method("var", full_reduction=True)
 def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     bself = _ad.var_vjp(g, self, axis, ddof, keepdims)
+    dans = _ad.reduce_jvp(_ad.var_vjp(np.ones_like(ans), self, axis, ddof, keepdims), dself, axis, keepdims)
 
 
 @defvjp_method("std", full_reduction=True)
 def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     bself = _ad.std_vjp(g, self, ans, axis, ddof, keepdims)
+    dans = _ad.reduce_jvp(_ad.std_vjp(np.ones_like(ans), self, ans, axis, ddof, keepdims), dself, axis, keepdims)
 
 
 @defvjp_method("cumsum", form="linear")
@@ -83,7 +87,7 @@ def swapaxes(self, axis1, axis2):
     bself = np.swapaxes(g, axis1, axis2)
 
 
-@defvjp_method("dot", form="linear")
+@defvjp_method("dot", form="linear", multilinear=True)
 def dot(self, b):
     bself = _ad.dot_vjp_a(g, self, b)
     bb = _ad.dot_vjp_b(g, self, b)

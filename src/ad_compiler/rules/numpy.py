@@ -59,19 +59,19 @@ def positive(x):
     return 1.0
 
 
-@linear(operator.matmul, np.matmul)
+@linear(operator.matmul, np.matmul, multilinear=True)
 def matmul(x1, x2):
     bx1 = _ad.matmul_vjp_a(g, x1, x2)
     bx2 = _ad.matmul_vjp_b(g, x1, x2)
 
 
-@linear(np.dot)
+@linear(np.dot, multilinear=True)
 def dot(a, b):
     ba = _ad.dot_vjp_a(g, a, b)
     bb = _ad.dot_vjp_b(g, a, b)
 
 
-@linear(np.outer)
+@linear(np.outer, multilinear=True)
 def outer(a, b):
     ba = np.reshape(g @ np.ravel(b), np.shape(a))
     bb = np.reshape(np.ravel(a) @ g, np.shape(b))
@@ -253,26 +253,31 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False):
 @derivative(np.prod, full_reduction=True)
 def prod(a, axis=None, dtype=None, out=None, keepdims=False):
     ba = _ad.prod_vjp(g, a, axis, keepdims)
+    dans = _ad.reduce_jvp(_ad.prod_vjp(np.ones_like(ans), a, axis, keepdims), da, axis, keepdims)
 
 
 @derivative(np.max, np.amax, full_reduction=True)
 def max(a, axis=None, out=None, keepdims=False):
     ba = _ad.reduce_extreme_vjp(g, a, ans, axis, keepdims)
+    dans = _ad.reduce_jvp(_ad.reduce_extreme_vjp(np.ones_like(ans), a, ans, axis, keepdims), da, axis, keepdims)
 
 
 @derivative(np.min, np.amin, full_reduction=True)
 def min(a, axis=None, out=None, keepdims=False):
     ba = _ad.reduce_extreme_vjp(g, a, ans, axis, keepdims)
+    dans = _ad.reduce_jvp(_ad.reduce_extreme_vjp(np.ones_like(ans), a, ans, axis, keepdims), da, axis, keepdims)
 
 
 @derivative(np.var, full_reduction=True)
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     ba = _ad.var_vjp(g, a, axis, ddof, keepdims)
+    dans = _ad.reduce_jvp(_ad.var_vjp(np.ones_like(ans), a, axis, ddof, keepdims), da, axis, keepdims)
 
 
 @derivative(np.std, full_reduction=True)
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     ba = _ad.std_vjp(g, a, ans, axis, ddof, keepdims)
+    dans = _ad.reduce_jvp(_ad.std_vjp(np.ones_like(ans), a, ans, axis, ddof, keepdims), da, axis, keepdims)
 
 
 @linear(np.cumsum)
@@ -288,6 +293,7 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 @derivative(np.linalg.norm)
 def norm(x, ord=None, axis=None, keepdims=False):
     bx = _ad.norm_vjp(g, x, ans, ord, axis, keepdims)
+    dans = _ad.reduce_jvp(_ad.norm_vjp(np.ones_like(ans), x, ans, ord, axis, keepdims), dx, axis, keepdims)
 
 
 @derivative(np.linalg.inv)
@@ -299,12 +305,14 @@ def inv(a):
 @derivative(np.linalg.det)
 def det(a):
     ba = _ad.keep_last_two(g * ans) * np.swapaxes(np.linalg.inv(a), -1, -2)
+    dans = ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
 
 
 @derivative(np.linalg.solve)
 def solve(a, b):
     bb = _ad.solve_vjp_b(g, a, b)
     ba = _ad.solve_vjp_a(g, a, b, ans)
+    dans = np.linalg.solve(a, db) - _ad.solve_jvp_a(da, a, ans)
 
 
 # -- shapes -----------------------------------------------------------------------------------------
@@ -406,9 +414,10 @@ def diag(v, k=0):
     bv = _ad.diag_vjp(g, v, k)
 
 
-@linear(np.sort)
+@derivative(np.sort)
 def sort(a, axis=-1, kind=None, order=None):
     ba = _ad.sort_vjp(g, a, axis)
+    dans = _ad.sort_jvp(da, a, axis)
 
 
 @linear(np.take)
@@ -416,7 +425,7 @@ def take(a, indices, axis=None):
     ba = _ad.take_vjp(g, a, indices, axis)
 
 
-@linear(np.einsum)
+@linear(np.einsum, multilinear=True)
 def einsum(subscripts, *operands):
     boperands = _ad.einsum_vjp(g, subscripts, operands)
 

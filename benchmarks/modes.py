@@ -1,0 +1,131 @@
+#!/usr/bin/env python
+"""Forward mode and second order against their natural baselines, on the workloads of run.py.
+
+    python benchmarks/modes.py            # a few seconds per workload
+    python benchmarks/modes.py --quick
+
+For each workload (same data as run.py), median per-call times in the same process:
+
+- ``f``            the function itself (plain NumPy)
+- ``jvp``          ad.jvp(f, wrt=first) in a random direction: ratio jvp / f (target: within 1.5x)
+- ``grad``         ad.grad(f, wrt=first)
+- ``hvp``          ad.hvp(f, wrt=first): a Hessian-vector product, forward over reverse: ratio hvp / grad
+                   (target: within 3x)
+- ``hvp (FD)``     two gradient calls (central differences of the gradient): what an HVP costs without AD
+
+Every result is checked first: jvp against finite differences of f, hvp against finite differences of the
+gradient (rtol 1e-4). JAX's ``jvp`` / ``jax.jvp(jax.grad(f))`` and ``torch.func`` are timed too when they can
+be imported (skipped with a note otherwise).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run  # noqa: E402  (the workloads and the timing loop)
+
+import ad_compiler as ad  # noqa: E402
+
+
+def check(name, got, expected, rtol=1e-4):
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    scale = max(1.0, float(np.max(np.abs(expected))))
+    err = float(np.max(np.abs(got - expected))) if got.size else 0.0
+    if err > rtol * scale:
+        print(f"WARNING {name}: differs from finite differences by {err:.3g} (scale {scale:.3g})")
+
+
+def methods_for(wl, rng):
+    args = list(wl.args)
+    i = wl.wrt_index[0]
+    name = wl.wrt_names[0]
+    x = args[i]
+    v = rng.standard_normal(np.shape(x)) if isinstance(x, np.ndarray) else 1.0
+    f = wl.loss
+
+    def at(delta):
+        a = list(args)
+        a[i] = x + delta
+        return a
+
+    jvp = ad.jvp(f, wrt=name)
+    grad = ad.grad(f, wrt=name)
+    hvp = ad.hvp(f, wrt=name)
+    eps = 1e-6
+    check(f"{wl.name} jvp", jvp(*args, v)[1], (f(*at(eps * v)) - f(*at(-eps * v))) / (2 * eps))
+    check(f"{wl.name} hvp", hvp(*args, v), (grad(*at(eps * v)) - grad(*at(-eps * v))) / (2 * eps))
+    fns = {
+        "f": lambda: f(*args),
+        "jvp": lambda: jvp(*args, v),
+        "grad": lambda: grad(*args),
+        "hvp": lambda: hvp(*args, v),
+        "hvp (FD)": lambda: (grad(*at(eps * v)), grad(*at(-eps * v))),
+    }
+    try:
+        import jax
+        import jax.numpy as jnp  # noqa: F401
+
+        jax.config.update("jax_enable_x64", True)
+        jargs = [jax.numpy.asarray(a) if isinstance(a, np.ndarray) else a for a in args]
+        jf = _jax_version(wl.name)
+        if jf is not None:
+            def jfun(xx):
+                a = list(jargs)
+                a[i] = xx
+                return jf(*a)
+            jv = jax.jit(lambda xx, vv: jax.jvp(jfun, (xx,), (vv,)))
+            jh = jax.jit(lambda xx, vv: jax.jvp(jax.grad(jfun), (xx,), (vv,))[1])
+            jx, jvv = jargs[i], jax.numpy.asarray(v)
+            fns["JAX jit jvp"] = lambda: jv(jx, jvv)[1].block_until_ready()
+            fns["JAX jit hvp"] = lambda: jh(jx, jvv).block_until_ready()
+    except ImportError:
+        pass
+    return fns
+
+
+def _jax_version(name):
+    import jax.numpy as jnp
+
+    if name == "net":
+        return lambda w1, w2, x, y: jnp.sum((jnp.maximum(x @ w1, 0.0) @ w2 - y) ** 2)
+    if name == "logreg":
+        return lambda w, X, y: jnp.mean(jnp.log1p(jnp.exp(-y * (X @ w))))
+    return None
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--repeats", type=int, default=None)
+    p.add_argument("--workloads", default="poly,net,logreg,rnn")
+    args = p.parse_args(argv)
+    repeats = args.repeats or (5 if args.quick else 21)
+    min_time = 0.01 if args.quick else 0.05
+    rng = np.random.default_rng(1)
+    wanted = args.workloads.split(",")
+    print(f"median per-call times (us), {repeats} samples; ratios: jvp / f and hvp / grad\n")
+    print(f"{'workload':10s} {'f':>9s} {'jvp':>9s} {'ratio':>6s} {'grad':>9s} {'hvp':>9s} {'ratio':>6s} "
+          f"{'hvp(FD)':>9s}  peers")
+    for wl in run.make_workloads():
+        if wl.name not in wanted:
+            continue
+        fns = methods_for(wl, rng)
+        res = run.measure_in_rounds(fns, repeats, min_time, rounds=3)
+        t = {k: v[0] for k, v in res.items() if not isinstance(v[0], Exception)}
+        for k, v in res.items():
+            if isinstance(v[0], Exception):
+                print(f"  {wl.name} {k}: n/a ({run.short_reason(v[0])})")
+        us = {k: v * 1e6 for k, v in t.items()}
+        peers = "  ".join(f"{k}: {us[k]:.1f} ({us[k] / us['f']:.2f}x f)" if "jvp" in k else
+                          f"{k}: {us[k]:.1f} ({us[k] / us['grad']:.2f}x grad)" for k in us if k.startswith("JAX"))
+        print(f"{wl.name:10s} {us.get('f', 0):9.1f} {us.get('jvp', 0):9.1f} {us.get('jvp', 0) / us['f']:6.2f} "
+              f"{us.get('grad', 0):9.1f} {us.get('hvp', 0):9.1f} {us.get('hvp', 0) / us['grad']:6.2f} "
+              f"{us.get('hvp (FD)', 0):9.1f}  {peers}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""The alias pass's transfer functions for assignments (alias.py): `x = e`, `x op= v`, `x[i] (op)= v`.
+
+`assign` binds the value of the right-hand side (rewriting a few runtime helpers first, and handing calls
+that change their arguments to alias_mutation.py); `augassign` decides whether `x op= v` is a rebinding or
+an in-place update (`t = x op v; x[...] = t`) other names see; `setitem` splits `x[i] op= v` into a read,
+the operation and a store (alias_stores.py).
+"""
+from __future__ import annotations
+
+from . import ir, kinds as K
+from .alias_domain import Val, new_gen
+from .alias_library import MUTATING_FUNCTIONS, describe_kind, lookup, runtime, writes_out
+from .alias_session import Part
+from .ir import Assign, AugAssign, Call, Const, Global, Index, Mutate, SetItem, Var
+
+
+class Assignments(Part):
+    """Assignments to names and items, and the binding of a value to a name."""
+
+    def bind(self, state, name, val):
+        """`name` now holds `val` (a new generation; the same identity as the value bound)."""
+        state.vars[name] = Val(val.kind, val.objs, new_gen(), val.ident if val.ident is not None else new_gen())
+
+    def assign(self, s, state, site):
+        """`x = e` (or `a = b = e`)."""
+        value = s.value
+        if isinstance(value, Call) and isinstance(value.func, ir.Attr) and self.mode == "rewrite":
+            done = self.mutations.method_call(s, value, state, site, target=s.target)
+            if done is not None:
+                return done
+        if isinstance(value, Call) and isinstance(value.func, ir.Attr) and value.func.attr in ("items", "values") \
+                and not value.args and self.mode == "rewrite" and \
+                isinstance(self.values.val(value.func.value, state).kind, K.Dict):
+            rt = runtime()  # a dict's values or items, as a list (indexable by a loop; its adjoint is a dict)
+            helper_fn = rt.dict_items if value.func.attr == "items" else rt.dict_values
+            s = self.derived(s, Assign(s.targets, Call(Global(("_ad", helper_fn.__name__), helper_fn, rt),
+                                                       (value.func.value,))))
+            value = s.value
+        if isinstance(value, Call) and isinstance(value.func, Global) and value.func.obj is runtime().iter_list \
+                and self.mode == "rewrite":
+            k = self.values.val(value.args[0], state).kind
+            if isinstance(k, (K.Seq, K.Array)):  # a loop over a list, tuple or array indexes it directly
+                s = self.derived(s, Assign(s.targets, value.args[0]))
+                value = s.value
+        if isinstance(value, Call) and isinstance(value.func, Global) and lookup(MUTATING_FUNCTIONS, value.func.obj):
+            return self.mutations.mutating_function(s, value, state, site)
+        if isinstance(value, Call) and writes_out(value):
+            return self.mutations.write_out(s, value, state, site, s.target)
+        val = self.values.evaluate(s, value, state, site)
+        if not val.objs and (val.kind.mutable or isinstance(val.kind, K.Seq)) and not isinstance(value, Const) and \
+                not (isinstance(value, Global) and not val.kind.mutable):
+            # a value that may be mutable, of unknown provenance: an object the function did not make
+            val = Val(val.kind, {self.objects.ext(site, desc="a value this function did not make")})
+        for t in s.targets:
+            self.bind(state, t, val)
+        return [s]
+
+    def augassign(self, s, state, site):
+        """`x op= v`: a rebinding, or an in-place update other names see."""
+        if self.mode == "kinds":
+            return self.assign(self.derived(s, Assign((s.target,), ir.BinOp(s.op, Var(s.target), s.value))), state,
+                               site)
+        v = self.values.val(Var(s.target), state)
+        k = v.kind
+        rebind = self.derived(s, Assign((s.target,), ir.BinOp(s.op, Var(s.target), s.value)))
+        if not k.mutable or not v.objs:
+            return self.assign(rebind, state, site)
+        if isinstance(k, K.Seq) and k.cls is tuple:
+            return self.assign(rebind, state, site)
+        external = any(o.external() for o in v.objs)
+        if not external and not self.stores.sharing(s, state, v, exclude={s.target}):
+            return self.assign(rebind, state, site)  # nobody else sees the object: the same as a new one
+        if isinstance(k, K.Seq) and k.cls is list and s.op == "+":
+            return self.mutations.mutate(self.derived(s, Mutate(Var(s.target), "extend", (s.value,))), state, site)
+        if not isinstance(k, K.Array):
+            t = s.target
+            unknown = k in (K.UNKNOWN, K.NUMERIC)
+            if external and not unknown:
+                self.stores.changeable(s, state, v, t)
+            self.refuse(s, f"`{t} {s.op}= ...` cannot be differentiated: `{t}` is {describe_kind(k)}, and other names "
+                           "see it, so it matters whether it changes in place",
+                        f"write `{t} = {t} {s.op} ...` (a new value), or make it an array", deferred=unknown)
+        self.stores.changeable(s, state, v, s.target)
+        temp = self.temp()
+        compute = self.derived(s, Assign((temp,), ir.BinOp(s.op, Var(s.target), s.value)))
+        out = self.assign(compute, state, site + ("compute",))
+        store = self.derived(s, SetItem(Var(s.target), (Const(Ellipsis),), Var(temp)))
+        return out + self.stores.store(store, state, site + ("store",))
+
+    def setitem(self, s, state, site):
+        """`x[i] = v`, or `x[i] op= v` as a read, the operation and a store."""
+        if self.mode == "kinds":
+            return self.stores.store(s, state, site)
+        if s.op is not None and not isinstance(self.values.val(s.target, state).kind, (K.Seq, K.Dict)) and \
+                self.values.val(s.target, state).kind is not K.UNKNOWN:
+            # an array: `x[i] op= v` stores x[i] op v into x[i] (NumPy computes it the same way)
+            t1, t2 = self.temp(), self.temp()
+            get = self.derived(s, Assign((t1,), Index(s.target, s.items, s.tuple_form)))
+            compute = self.derived(s, Assign((t2,), ir.BinOp(s.op, Var(t1), s.value)))
+            put = self.derived(s, SetItem(s.target, s.items, Var(t2), tuple_form=s.tuple_form))
+            return self.assign(get, state, site + ("get",)) + self.assign(compute, state, site + ("aug",)) + \
+                self.stores.store(put, state, site + ("put",))
+        if s.op is not None:  # x[i] op= v  ->  t = x[i]; t op= v; x[i] = t (an item of a list may be an array)
+            temp = self.temp()
+            get = self.derived(s, Assign((temp,), Index(s.target, s.items, s.tuple_form)))
+            aug = self.derived(s, AugAssign(temp, s.op, s.value))
+            put = self.derived(s, SetItem(s.target, s.items, Var(temp), tuple_form=s.tuple_form))
+            return self.assign(get, state, site + ("get",)) + self.augassign(aug, state, site + ("aug",)) + \
+                self.stores.store(put, state, site + ("put",))
+        return self.stores.store(s, state, site)

@@ -1,0 +1,281 @@
+"""The alias pass's transfer function for calls (alias.py): the value of `f(...)` and `x.method(...)`.
+
+Builtins (len, list, max, sum, ...), the runtime's helpers, functions and methods making views, NumPy and
+math functions and functions with differentiation rules (`library_result`, with the `oracle` that finds the
+rank of a NumPy function's result by calling it on small arrays), methods of arrays, lists and dicts.
+Methods that change their object are handled before (alias_mutation.py); an unknown call's result is an
+external object.
+"""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from . import ir, kinds as K
+from .alias_domain import Val, all_objs
+from .alias_library import (BOOL_UFUNCS, EFFECT_HELPERS, ELEMENTWISE_FUNCTIONS, FRESH_ARRAYS, ORACLE_UNSAFE,
+                            REDUCING_METHODS, SCALAR_REDUCTIONS, VIEW_FUNCTIONS, VIEW_METHODS, dummy_of, lookup,
+                            nested_ndim, reduced_ndim, runtime, slot_at, view_kind)
+from .alias_session import Part
+from .ir import Call, Const, Global
+
+
+class Calls(Part):
+    """The value of a call: of a builtin, a runtime helper, a library function, or a method."""
+
+    def call(self, s, value, state, site):
+        """The value of `f(...)` or `x.method(...)`."""
+        func = value.func
+        args = [self.values.val(a, state) for a in value.args if not isinstance(a, ir.Starred)]
+        if isinstance(func, Global):
+            return self.function_result(s, value, func.obj, args, state, site)
+        if isinstance(func, ir.Attr):
+            return self.method_result(s, value, func, state, site)
+        return Val(K.UNKNOWN, {self.objects.ext(site)})
+
+    def function_result(self, s, value, obj, args, state, site):
+        """The value of a call of a known function: a builtin, a runtime helper, a library function."""
+        if obj in (runtime().dict_items, runtime().dict_values) and args and isinstance(args[0].kind, K.Dict):
+            return self.call(s, Call(ir.Attr(value.args[0], "items" if obj is runtime().dict_items
+                                             else "values"), ()), state, site)
+        if obj is runtime().iter_list and args:
+            k = args[0].kind
+            if isinstance(k, (K.Seq, K.Array)):
+                return args[0]
+            if isinstance(k, K.Dict):
+                o = self.objects.new(state, site, desc="the keys of a dict")
+                state.slots[o] = ("any", frozenset())
+                return Val(K.Seq(list, None, K.STR), {o})
+            # the very object (a list, tuple or array), or a new list of its items
+            return Val(K.UNKNOWN, args[0].objs | {self.objects.ext(site)})
+        if obj is runtime().private_copy and args:
+            return Val(args[0].kind, {self.objects.private_objects(state, site, args[0].kind,
+                                                                   "a copy of an argument")})
+        how = lookup(VIEW_FUNCTIONS, obj)
+        if how is not None and args and args[0].objs and not isinstance(args[0].kind, K.Seq):
+            first = args[0]
+            kind = view_kind(first.kind, getattr(obj, "__name__", ""), value)
+            if obj in (np.asarray, np.asanyarray) and isinstance(first.kind, K.Array) and len(value.args) == 1 \
+                    and not value.kwargs:
+                return Val(first.kind, first.objs)  # the very same array
+            return self.values.make_view(s, state, site, first, value, how, kind)
+        if obj in (list, tuple) and not value.args and not value.kwargs:  # (also the runtime's `new_tape`)
+            o = self.objects.new(state, site, desc=f"the {obj.__name__} made on this line")
+            state.slots[o] = []
+            return Val(K.Seq(obj, (), None), {o})
+        if obj in (list, tuple) and len(value.args) == 1:
+            a = args[0]
+            o = self.objects.new(state, site, desc=f"the {obj.__name__} made on this line")
+            slots = self.values.slots_of(a, state) if isinstance(a.kind, K.Seq) else ("any", frozenset())
+            state.slots[o] = slots
+            items = a.kind.items if isinstance(a.kind, K.Seq) else None
+            elem = a.kind.elem if isinstance(a.kind, K.Seq) else K.UNKNOWN
+            return Val(K.Seq(obj, items, elem), {o})
+        if obj in (len, int, round, builtins.hash, builtins.id):
+            return Val(K.INT)
+        if obj is bool or obj is isinstance:
+            return Val(K.BOOL)
+        if obj is float:
+            return Val(K.FLOAT)
+        if obj in (builtins.max, builtins.min) and len(args) == 1 and isinstance(args[0].kind, K.Seq):
+            return Val(args[0].kind.elem, all_objs(self.values.slots_of(args[0], state)))
+        if obj in (builtins.max, builtins.min, builtins.sum) and len(args) == 1 and args[0].kind.numeric:
+            nd = K.ndim_of(args[0].kind)  # iterating an array gives its rows
+            if nd == 1:
+                return Val(K.Scalar(np.float64))
+            return self.values.fresh(state, site, [K.NUMERIC], ndim=None if nd is None else nd - 1)
+        if obj in (builtins.max, builtins.min):
+            return Val(K.join_all([a.kind for a in args]), frozenset().union(*(a.objs for a in args)))
+        if obj is abs and len(args) == 1:
+            return self.values.fresh(state, site, [args[0].kind])
+        if obj in (abs, builtins.sum):
+            if all(isinstance(a.kind, K.Scalar) for a in args):
+                return Val(K.FLOAT)
+            if obj is builtins.sum and args and isinstance(args[0].kind, K.Seq) and \
+                    isinstance(args[0].kind.elem, K.Scalar):
+                return Val(K.FLOAT)
+            return self.values.fresh(state, site, [K.NUMERIC])
+        if obj in (range, zip, enumerate, slice, str, repr, print, type):
+            return Val(K.Other(obj if isinstance(obj, type) else type(None)))
+        if getattr(obj, "__module__", None) == runtime().__name__:
+            result = self.runtime_result(value, obj, state, site)
+            if result is not None:
+                return result
+        mod = (getattr(obj, "__module__", None) or "").split(".")[0]
+        if mod in ("numpy", "math", "scipy") or isinstance(obj, np.ufunc) or self.ctx.has_rule(obj) or \
+                self.ctx.nondiff(obj):
+            return self.library_result(s, value, obj, args, state, site)
+        return Val(K.UNKNOWN, {self.objects.ext(site)})
+
+    def runtime_result(self, value, obj, state, site):
+        """The value of a runtime helper called by generated code (a derivative differentiated again): a new
+        value, of the kind the helper gives for small arguments of the same kinds (None: not known)."""
+        if getattr(obj, "__name__", "") in EFFECT_HELPERS:
+            return None
+        try:
+            args = [a.value if isinstance(a, Const) else dummy_of(self.values.val(a, state).kind)
+                    for a in value.args]
+            kwargs = {k: v.value if isinstance(v, Const) else dummy_of(self.values.val(v, state).kind)
+                      for k, v in value.kwargs}
+            import warnings
+
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                result = obj(*args, **kwargs)
+        except Exception:  # noqa: BLE001 (any failure: not known)
+            return None
+        return self.new_value(K.kind_of(result), state, site)
+
+    def new_value(self, kind, state, site):
+        """A value of this kind made on this line (containers of new items)."""
+        if isinstance(kind, K.Scalar):
+            return Val(K.Scalar(np.float64) if kind.cls is not float else K.FLOAT)
+        if isinstance(kind, K.Array):
+            return Val(K.array(kind.ndim, "b" if kind.dtype == "b" else "f"),
+                       {self.objects.new(state, site, desc="the array made on this line")})
+        if isinstance(kind, (K.Seq, K.Dict)) and kind.items is not None:
+            o = self.objects.new(state, site, desc="the value made on this line")
+            items = [self.new_value(k, state, site + ("item", i)) for i, k in enumerate(kind.items)]
+            state.slots[o] = [it.objs for it in items]
+            return Val(kind, {o})
+        return None
+
+    def method_result(self, s, value, func, state, site):
+        """The value of `owner.method(...)` for a method that does not change `owner` (see alias_mutation.py)."""
+        owner = self.values.val(func.value, state)
+        k = owner.kind
+        if isinstance(k, (K.Array, K.Numeric)) or (k is K.UNKNOWN and func.attr in VIEW_METHODS):
+            how = VIEW_METHODS.get(func.attr)
+            if how is not None and owner.objs:
+                return self.values.make_view(s, state, site, owner, value, how,
+                                             view_kind(k, func.attr, value, True))
+            if func.attr == "item":
+                return Val(K.FLOAT)
+            if func.attr in ("argmax", "argmin") and not value.args and not value.kwargs:
+                return Val(K.INT)
+            if func.attr in ("tolist",):
+                return Val(K.UNKNOWN, {self.objects.ext(site)})
+            if func.attr in REDUCING_METHODS:
+                nd = reduced_ndim(K.ndim_of(k), value, 0)
+                if nd == 0:
+                    return Val(K.Scalar(np.float64))
+                return self.values.array_result(state, site, nd) if nd is not None else \
+                    self.values.fresh(state, site, [K.NUMERIC])
+            if func.attr in ("copy", "astype", "clip", "round", "conj", "conjugate", "cumsum", "cumprod"):
+                nd = K.ndim_of(k) if func.attr not in ("cumsum", "cumprod") or value.kwarg("axis") or \
+                    value.args else 1
+                return self.values.fresh(state, site, [k], ndim=nd)
+            if func.attr == "flatten":
+                return self.values.array_result(state, site, 1)
+            if func.attr == "dot" and value.args:
+                other = self.values.val(value.args[0], state).kind
+                da, db = K.ndim_of(k), K.ndim_of(other)
+                nd = None if da is None or db is None else max(da + db - 2, 0)
+                return self.values.fresh(state, site, [k, other], ndim=nd)
+            return self.values.fresh(state, site, [k], ndim=None)
+        if k is K.UNKNOWN and func.attr == "copy" and not value.args and not value.kwargs:
+            return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the copy made on this line")})
+        if isinstance(k, K.Seq) and func.attr == "copy":
+            o = self.objects.new(state, site, desc="the list made on this line")
+            state.slots[o] = self.values.slots_of(owner, state)
+            return Val(k, {o})
+        if isinstance(k, K.Seq) and func.attr in ("index", "count"):
+            return Val(K.INT)
+        if isinstance(k, K.Dict) and func.attr in ("values", "items", "keys") and not value.args:
+            o = self.objects.new(state, site, desc=f"the {func.attr} of a dict")
+            slots = self.values.slots_of(owner, state)
+            vals = list(slots) if isinstance(slots, list) else None
+            if func.attr == "values" and vals is not None:
+                state.slots[o] = vals
+                return Val(K.Seq(list, k.items, K.join_all(k.items)), {o})
+            if func.attr == "items" and vals is not None:
+                pairs = []
+                for key, kind, objs in zip(k.keys, k.items, vals):
+                    p = self.objects.new(state, site + ("pair", key), desc="a (key, value) pair")
+                    state.slots[p] = [frozenset(), objs]
+                    pairs.append((frozenset({p}), K.Seq(tuple, (K.Other(type(key)), kind), kind)))
+                state.slots[o] = [p for p, _ in pairs]
+                items = tuple(kk for _, kk in pairs)
+                return Val(K.Seq(list, items, K.join_all(items) if items else K.UNKNOWN), {o})
+            state.slots[o] = ("any", frozenset())
+            return Val(K.Seq(list, None, K.UNKNOWN), {o})
+        if isinstance(k, K.Dict) and func.attr == "get" and value.args and isinstance(value.args[0], Const):
+            key = value.args[0].value
+            return Val(k.item(key), slot_at(self.values.slots_of(owner, state), key, k))
+        if isinstance(k, K.Scalar):
+            return Val(K.FLOAT)
+        return Val(K.UNKNOWN, {self.objects.ext(site)})
+
+    def oracle(self, obj, value, state):
+        """The kind of `obj(args)` found by calling it on small arrays of the arguments' ranks (NumPy
+        functions only), or None."""
+        mod = getattr(obj, "__module__", "") or ""
+        if not (isinstance(obj, np.ufunc) or mod.startswith("numpy")) or mod.startswith("numpy.random") or \
+                getattr(obj, "__name__", "") in ORACLE_UNSAFE:
+            return None
+
+        def dummy(atom):
+            if isinstance(atom, Const):
+                return atom.value
+            return dummy_of(self.values.val(atom, state).kind)
+
+        try:
+            args = [dummy(a) for a in value.args]
+            kwargs = {k: dummy(v) for k, v in value.kwargs}
+            import warnings
+
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                result = obj(*args, **kwargs)
+        except Exception:  # noqa: BLE001 (any failure: not known)
+            return None
+        k = K.kind_of(result)
+        if isinstance(k, K.Array):
+            return K.array(k.ndim, "b" if k.dtype == "b" else "f")
+        return k if isinstance(k, K.Scalar) else None
+
+    def library_result(self, s, value, obj, args, state, site):
+        """The value of a call of a NumPy, math or SciPy function, or one with a rule."""
+        kinds_ = [a.kind for a in args]
+        name = getattr(obj, "__name__", "")
+        known = self.oracle(obj, value, state) if not isinstance(obj, np.ufunc) else None
+        if known is not None and name not in VIEW_FUNCTIONS:
+            if isinstance(known, K.Scalar):
+                return Val(K.Scalar(np.float64) if known.cls is not bool else K.BOOL)
+            return Val(known, {self.objects.new(state, site, desc="the array made on this line")})
+        if name in ("shape",):
+            return Val(K.Other(tuple))
+        if name in ("ndim", "size") or (name in ("count_nonzero", "argmax", "argmin") and
+                                        value.kwarg("axis") is None and len(value.args) <= 1):
+            return Val(K.INT)
+        if getattr(obj, "__module__", "") == "math":
+            return Val(K.FLOAT)
+        if isinstance(obj, np.ufunc):
+            return self.values.fresh(state, site,
+                                     kinds_ + [self.values.val(v, state).kind for n, v in value.kwargs if n != "**"],
+                                     dtype="b" if obj in BOOL_UFUNCS else "f",
+                                     scalar=K.BOOL if obj in BOOL_UFUNCS else None)
+        if name in SCALAR_REDUCTIONS and args:
+            nd = reduced_ndim(K.ndim_of(kinds_[0]), value, 1)
+            if nd == 0 or (value.kwarg("axis") is None and len(value.args) <= 1 and
+                           value.kwarg("keepdims") is None and name not in ("quantile", "percentile")):
+                return Val(K.Scalar(np.float64))
+            if nd is not None:
+                return self.values.array_result(state, site, nd)
+        if name in ELEMENTWISE_FUNCTIONS:
+            return self.values.fresh(state, site, kinds_)
+        if name in ("array", "asarray", "asanyarray", "copy", "ascontiguousarray") and kinds_:
+            return self.values.array_result(state, site, nested_ndim(kinds_[0]))
+        if name in ("zeros", "ones", "empty", "full") and value.args:
+            shape = self.values.val(value.args[0], state).kind
+            nd = 1 if isinstance(shape, K.Scalar) else len(shape.items) if isinstance(shape, K.Seq) and \
+                shape.items is not None else None
+            return self.values.array_result(state, site, nd)
+        if name in ("zeros_like", "ones_like", "empty_like", "full_like") and kinds_:
+            return self.values.array_result(state, site, K.ndim_of(kinds_[0]))
+        if name in FRESH_ARRAYS or any(isinstance(k, K.Array) for k in kinds_):
+            return self.values.array_result(state, site, None)
+        if all(isinstance(k, K.Scalar) for k in kinds_) and kinds_:
+            return Val(K.Scalar(np.float64))
+        return Val(K.NUMERIC, {self.objects.new(state, site)})

@@ -1,0 +1,186 @@
+"""The abstract domain of the alias pass (alias.py): what it knows at a program point.
+
+- `Obj`: an abstract object (an allocation site's latest or `old` instances, a view of another object, or an
+  external object: an argument, a global, the result of an unknown call, an item of one of these);
+- `Val`: what a name holds (its kind, the objects it may be, a generation, an identity);
+- `State`: the values of the names, the items of the containers, how each view was made;
+- `join_states` / `same_state`: the join at the end of a branch or of a loop iteration, and the test that
+  ends a loop's fixed point;
+- `Refused` / `Privatize`: the two ways the walk stops early (a refusal inside a loop's fixed point, an
+  argument the function changes and will copy).
+"""
+from __future__ import annotations
+
+import itertools
+
+from . import kinds as K
+
+
+class Obj:
+    """An abstract object: what an allocation site made (its latest instance, or `old` ones), a view of
+    another abstract object, or an external object."""
+    _ids = itertools.count()
+
+    def __init__(self, kind, parent=None, how=None, desc="", is_old=False):
+        self.id = next(Obj._ids)
+        self.kind = kind  # 'new' | 'view' | 'ext'
+        self.parent = parent
+        self.how = how  # views: 'view' | 'maybe' | 'readonly'
+        self.desc = desc
+        self.is_old = is_old
+        self.param = None
+
+    def root(self):
+        o = self
+        while o.parent is not None:
+            o = o.parent
+        return o
+
+    def external(self):
+        return self.root().kind == "ext"
+
+    def __hash__(self):  # by the creation number: sets of objects iterate in the same order every run
+        return self.id
+
+    def __repr__(self):
+        return f"<{self.kind}{'~' if self.is_old else ''}#{self.id} {self.desc}>"
+
+
+def restart_numbering():
+    """Number the objects of a new run of the pass from 0 (so the same function gives the same text)."""
+    Obj._ids = itertools.count()
+
+
+def depth(o):
+    """Sort key of a view: how many views down from its root it is (then the root's id)."""
+    d = 0
+    while o.parent is not None:
+        o = o.parent
+        d += 1
+    return (d, o.id)
+
+
+class Val:
+    """What a name holds: its kind, the objects it may be, a generation (new at each binding), and an
+    identity (the same for names bound to the very same value: `y = x`, whatever object it is)."""
+    __slots__ = ("kind", "objs", "gen", "ident")
+
+    def __init__(self, kind, objs=frozenset(), gen=None, ident=None):
+        self.kind = kind
+        self.objs = frozenset(objs)
+        self.gen = gen
+        self.ident = ident
+
+    def must(self):
+        return next(iter(self.objs)) if len(self.objs) == 1 else None
+
+
+_gens = itertools.count(1)
+
+
+def new_gen():
+    """A fresh generation (or identity) number."""
+    return next(_gens)
+
+
+class State:
+    """The abstract state at a program point: names' values, containers' items, how views were made."""
+
+    def __init__(self):
+        self.vars = {}  # name -> Val
+        self.slots = {}  # container Obj -> list of frozensets (by position) | ("any", frozenset)
+        self.made = {}  # view Obj -> (statement that made it, ((name, generation), ...)) or (stmt, None)
+
+    def copy(self):
+        s = State()
+        s.vars = dict(self.vars)
+        s.slots = dict(self.slots)
+        s.made = dict(self.made)
+        return s
+
+    def referenced(self):
+        out = set()
+        for v in self.vars.values():
+            out |= v.objs
+        for slots in self.slots.values():
+            out |= all_objs(slots)
+        return out
+
+
+def all_objs(slots):
+    """Every object a container's slots may hold."""
+    if slots is None:
+        return frozenset()
+    if isinstance(slots, list):
+        return frozenset().union(*slots) if slots else frozenset()
+    return slots[1]
+
+
+def join_slots(a, b):
+    if a is None or b is None:
+        return a if b is None else b
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [x | y for x, y in zip(a, b)]
+    return ("any", all_objs(a) | all_objs(b))
+
+
+_joined_idents = {}
+
+
+def join_vals(a, b):
+    if a is None or b is None:
+        return a or b
+    if a is b:
+        return a
+    if a.ident == b.ident:
+        ident = a.ident
+    else:  # names that were one value on each path are one value after the join too
+        ident = _joined_idents.setdefault((a.ident, b.ident), new_gen())
+    return Val(K.join(a.kind, b.kind), a.objs | b.objs, a.gen if a.gen == b.gen else new_gen(), ident)
+
+
+def join_states(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    s = State()
+    for n in set(a.vars) | set(b.vars):
+        s.vars[n] = join_vals(a.vars.get(n), b.vars.get(n))
+    for o in set(a.slots) | set(b.slots):
+        s.slots[o] = join_slots(a.slots.get(o), b.slots.get(o))
+    s.made = dict(a.made)
+    for o, m in b.made.items():
+        if o in s.made and s.made[o] != m:
+            s.made[o] = (m[0], None)  # made differently on two paths: cannot be made again
+        else:
+            s.made[o] = m
+    return s
+
+
+def same_state(a, b):
+    """Do two states agree on every name's kind and objects and every container's items (a fixed point)?"""
+    if a.vars.keys() != b.vars.keys() or a.slots.keys() != b.slots.keys():
+        return False
+    for n, v in a.vars.items():
+        w = b.vars[n]
+        if v.kind != w.kind or v.objs != w.objs:
+            return False
+    for o, x in a.slots.items():
+        y = b.slots[o]
+        if isinstance(x, list) != isinstance(y, list) or (x != y if isinstance(x, list) else x[1] != y[1]):
+            return False
+    return True
+
+
+class Refused(Exception):
+    """A refusal inside a loop's fixed point (or when only inferring kinds): not reported, the statement is
+    havocked instead."""
+
+
+class Privatize(Exception):
+    """The function changes this argument: it will work on a private copy of it instead."""
+
+    def __init__(self, param):
+        super().__init__(param)
+        self.param = param

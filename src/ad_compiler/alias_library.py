@@ -1,0 +1,234 @@
+"""What the alias pass (alias.py) knows about NumPy, the builtins and the IR, as tables and pure functions.
+
+Tables: the functions, methods and attributes that make views (and whether NumPy may copy instead), that
+change their arguments in place, that reduce, that make fresh arrays. Functions: the rank or kind of a
+result (`view_kind`, `reduced_ndim`, `nested_ndim`, `dummy_of` for the oracle), the kind of a constant or a
+global, the items of a container a constant index or slice reaches, and small tests on IR expressions.
+Nothing here depends on the state of a run of the pass.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import ir, kinds as K
+from .alias_domain import all_objs
+from .ir import Call, Const, Global, Var
+
+# functions returning a view of (or the very object of) their first argument; "maybe": NumPy may copy
+VIEW_FUNCTIONS = {
+    np.transpose: "view", np.swapaxes: "view", np.moveaxis: "view", np.squeeze: "view", np.expand_dims: "view",
+    np.atleast_1d: "view", np.atleast_2d: "view", np.atleast_3d: "view", np.reshape: "maybe", np.ravel: "maybe",
+    np.asarray: "maybe", np.asanyarray: "maybe", np.real: "view", np.flip: "view", np.fliplr: "view",
+    np.flipud: "view", np.rot90: "view", np.diagonal: "readonly", np.broadcast_to: "readonly",
+}
+VIEW_METHODS = {"transpose": "view", "swapaxes": "view", "squeeze": "view", "view": "view",
+                "reshape": "maybe", "ravel": "maybe", "diagonal": "readonly"}
+VIEW_ATTRIBUTES = {"T": "view", "mT": "view", "real": "view", "flat": "maybe"}
+SHAPE_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "strides", "nbytes", "itemsize", "flags"}
+ARRAY_MUTATORS = {"sort", "fill", "put", "partition", "resize", "setflags", "itemset", "byteswap", "setfield"}
+LIST_MUTATORS = {"append", "extend", "insert", "pop", "clear", "remove", "sort", "reverse"}
+DICT_MUTATORS = {"update", "pop", "popitem", "setdefault", "clear"}
+MUTATING_FUNCTIONS = {np.copyto: "copyto", np.put: "put", np.place: "place", np.fill_diagonal: "fill_diagonal",
+                      np.random.shuffle: "random.shuffle", np.putmask: "putmask",
+                      np.put_along_axis: "put_along_axis"}
+SCALAR_REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "trace", "vdot", "det",
+                     "norm", "logsumexp", "average", "median", "ptp", "nansum", "nanmean", "nanmax", "nanmin",
+                     "quantile", "percentile", "count_nonzero"}
+FRESH_ARRAYS = {"zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "array",
+                "arange", "linspace", "eye", "identity", "stack", "concatenate", "hstack", "vstack", "copy", "outer",
+                "diag", "tile", "repeat", "logspace", "tril", "triu", "cumsum", "cumprod", "sort", "column_stack",
+                "dstack", "kron", "meshgrid"}
+REDUCING_METHODS = {"sum", "mean", "prod", "max", "min", "var", "std", "all", "any", "ptp"}
+BOOL_UFUNCS = {np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal, np.logical_and,
+               np.logical_or, np.logical_not, np.logical_xor, np.isnan, np.isinf, np.isfinite, np.signbit}
+ELEMENTWISE_FUNCTIONS = {"where", "clip", "nan_to_num", "round", "around", "heaviside"}
+INT_CLASSES = (int, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)
+# NumPy functions the oracle (alias_calls.py) must never call on dummy arguments
+ORACLE_UNSAFE = {"save", "savez", "savetxt", "load", "loadtxt", "genfromtxt", "fromfile", "tofile", "memmap",
+                 "copyto", "put", "place", "putmask", "fill_diagonal", "shares_memory", "may_share_memory",
+                 "einsum_path", "seterr", "set_printoptions", "frombuffer", "fromiter"}
+
+
+class NoDummy(Exception):
+    """No small value of this kind can be made (the oracle gives up)."""
+
+
+def dummy_of(kind):
+    """A small value of this kind, to find the rank of a NumPy function's result."""
+    if isinstance(kind, K.Array) and kind.ndim is not None:
+        return np.full((2,) * kind.ndim, 0.5, dtype=bool if kind.dtype == "b" else float)
+    if isinstance(kind, K.Scalar):
+        return 1 if kind.cls in INT_CLASSES else (True if kind.cls in (bool, np.bool_) else 0.5)
+    if isinstance(kind, K.Seq) and kind.items is not None:
+        return kind.cls(dummy_of(k) for k in kind.items)
+    if isinstance(kind, K.Other) and kind.cls in (type(None), str):
+        return None
+    raise NoDummy()
+
+
+def nested_ndim(kind):
+    """The rank of np.array(value) for a value of this kind (None when not known)."""
+    if isinstance(kind, K.Scalar):
+        return 0
+    if isinstance(kind, K.Array):
+        return kind.ndim
+    if isinstance(kind, K.Seq):
+        inner = [nested_ndim(k) for k in (kind.items if kind.items is not None else (kind.elem,))]
+        if inner and all(d is not None and d == inner[0] for d in inner):
+            return inner[0] + 1
+    return None
+
+
+def reduced_ndim(ndim, call, axis_position):
+    """The rank after a reduction `f(x, axis=..., keepdims=...)` (axis also the argument at `axis_position`)."""
+    axis = call.kwarg("axis")
+    if axis is None and len(call.args) > axis_position and axis_position > 0:
+        axis = call.args[axis_position]
+    elif axis is None and axis_position == 0 and call.args:
+        axis = call.args[0]
+    keep = call.kwarg("keepdims")
+    keep = isinstance(keep, Const) and keep.value is True
+    if ndim is None:
+        return None
+    if keep:
+        return ndim
+    if axis is None or isinstance(axis, Const) and axis.value is None:
+        return 0
+    if isinstance(axis, Const) and isinstance(axis.value, int):
+        return max(ndim - 1, 0)
+    if isinstance(axis, Const) and isinstance(axis.value, tuple):
+        return max(ndim - len(axis.value), 0)
+    return None
+
+
+def view_kind(k, name, call, method=False):
+    """The kind of a view made by `name` (np.transpose, x.reshape, ...) of a value of kind k."""
+    if not isinstance(k, K.Array):
+        return K.NUMERIC
+    nd = k.ndim
+    if name in ("transpose", "swapaxes", "moveaxis", "flip", "fliplr", "flipud", "rot90", "real", "view", "T",
+                "mT", "asarray", "asanyarray"):
+        pass
+    elif name == "ravel":
+        nd = 1
+    elif name == "expand_dims" and nd is not None:
+        nd += 1
+    elif name in ("atleast_1d", "atleast_2d", "atleast_3d") and nd is not None:
+        nd = max(nd, int(name[-2]))
+    elif name == "reshape":
+        shape = call.args if method else call.args[1:2] + tuple(v for n, v in call.kwargs if n in ("newshape",
+                                                                                                     "shape"))
+        if method and len(shape) == 1 and isinstance(shape[0], Const) and isinstance(shape[0].value, tuple):
+            nd = len(shape[0].value)
+        elif method and shape and all(isinstance(a, (Const, Var)) for a in shape) and len(shape) > 1:
+            nd = len(shape)
+        elif method and len(shape) == 1 and isinstance(shape[0], Const) and isinstance(shape[0].value, int):
+            nd = 1
+        elif not method and len(shape) == 1 and isinstance(shape[0], Const):
+            nd = len(shape[0].value) if isinstance(shape[0].value, tuple) else 1
+        else:
+            nd = None
+    else:
+        nd = None
+    return K.array(nd, k.dtype)
+
+
+def reshaping(value):
+    """Is this the making of a reshaped view (`x.reshape(...)`, `x.ravel()`, `np.reshape(x, ...)`,
+    `np.ravel(x)`, `np.asarray(x)`)?"""
+    if isinstance(value, Call) and isinstance(value.func, ir.Attr):
+        return value.func.attr in ("reshape", "ravel")
+    if isinstance(value, Call) and isinstance(value.func, Global):
+        return value.func.obj in (np.reshape, np.ravel, np.asarray, np.asanyarray)
+    return False
+
+
+def runtime():
+    """The runtime module (imported late: it is not needed to import the compiler)."""
+    from . import runtime as module
+
+    return module
+
+
+def writes_out(call):
+    """Does this call write its result into an array given as `out=`?"""
+    return any(k == "out" and not (isinstance(v, Const) and v.value is None) for k, v in call.kwargs)
+
+
+def lookup(table, obj):
+    """`table.get(obj)`, None for an unhashable `obj`."""
+    try:
+        return table.get(obj)
+    except TypeError:
+        return None
+
+
+def describe_kind(k):
+    """A kind, for an error message."""
+    if k in (K.NUMERIC, K.UNKNOWN):
+        return "not known to be a number or an array here"
+    return f"a {k.describe()}"
+
+
+def const_kind(value):
+    """The kind of a constant of the program."""
+    if isinstance(value, bool):
+        return K.BOOL
+    if isinstance(value, int):
+        return K.INT
+    if isinstance(value, float):
+        return K.FLOAT
+    return K.Other(type(value))
+
+
+def global_kind(obj):
+    """The kind of a global (or a closure's free variable) the function reads."""
+    if isinstance(obj, np.ndarray):
+        return K.Array(np.ndarray, obj.dtype.kind)
+    if isinstance(obj, (int, float, bool, np.generic)):
+        return K.Scalar(type(obj))
+    if isinstance(obj, tuple):
+        return K.Seq(tuple, None, K.UNKNOWN)
+    if isinstance(obj, (list, dict)):
+        return K.UNKNOWN
+    if callable(obj):
+        return K.Func(obj)
+    return K.Other(type(obj))
+
+
+def slot_at(slots, key, kind):
+    """The objects the item `key` of a container (a list, a tuple, a dict of this kind) may be."""
+    if isinstance(slots, list):
+        if isinstance(kind, K.Dict):
+            if key in kind.keys and len(slots) == len(kind.keys):
+                return slots[list(kind.keys).index(key)]
+            return all_objs(slots)
+        if isinstance(key, int) and -len(slots) <= key < len(slots):
+            return slots[key]
+    return all_objs(slots)
+
+
+def slice_bounds(sl):
+    if all(e is None or isinstance(e, Const) for e in (sl.lower, sl.upper, sl.step)):
+        return slice(*(e.value if e is not None else None for e in (sl.lower, sl.upper, sl.step)))
+    return None
+
+
+def slice_slots(slots, sl):
+    """The slots of a slice of a list or tuple (known when the bounds are constants)."""
+    bounds = slice_bounds(sl)
+    if isinstance(slots, list) and bounds is not None:
+        return list(slots[bounds])
+    return ("any", all_objs(slots))
+
+
+def slice_items(items, sl):
+    """The kinds of the items of a slice of a list or tuple (None when not known)."""
+    bounds = slice_bounds(sl)
+    if items is not None and bounds is not None:
+        return tuple(items[bounds])
+    return None
+
+
+# runtime helpers that change their arguments (generated code only): not known as values
+EFFECT_HELPERS = {"add_at", "pop_item", "pop_tail", "restore_item"}

@@ -1,0 +1,180 @@
+"""Calls that change their arguments, for the alias pass (alias.py).
+
+In-place methods become explicit stores (`y.fill(c)` is `y[...] = c`, `y.sort()` is `y[...] = np.sort(y)`);
+list methods become `Mutate` statements (`mutate` follows their items and refreshes the other names);
+`f(a, out=c)` is `t = f(a); c[...] = t`; `np.copyto(a, b)` is `a[...] = b`. The rest are refused.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import ir, kinds as K
+from .alias_domain import Val, all_objs
+from .alias_library import (ARRAY_MUTATORS, DICT_MUTATORS, EFFECT_HELPERS, LIST_MUTATORS, MUTATING_FUNCTIONS, lookup,
+                            runtime, writes_out)
+from .alias_session import Part
+from .ir import Assign, Call, Const, Global, Mutate, SetItem, Var
+
+
+class Mutations(Part):
+    """Statements calling functions or methods that change their arguments."""
+
+    def exprstmt(self, s, state, site):
+        """A call as a statement: an in-place method, a mutating function, an `out=` write, or nothing to do."""
+        call = s.value
+        if isinstance(call, Call) and isinstance(call.func, ir.Attr) and self.mode == "rewrite":
+            done = self.method_call(s, call, state, site, target=None)
+            if done is not None:
+                return done
+        if isinstance(call, Call) and isinstance(call.func, Global) and lookup(MUTATING_FUNCTIONS, call.func.obj):
+            return self.mutating_function(s, call, state, site)
+        if isinstance(call, Call) and writes_out(call):
+            return self.write_out(s, call, state, site, None)
+        if isinstance(call, Call) and self.mode == "rewrite":
+            self.check_pure(s, call, state)
+        return [s]
+
+    def check_pure(self, s, call, state):
+        """A call whose value is not used is made for what it does: refused unless it is known to change
+        nothing, or is given nothing that could change (numbers, strings)."""
+        func = call.func
+        if isinstance(func, Global):
+            obj = func.obj
+            name = getattr(obj, "__name__", "")
+            if getattr(obj, "__module__", None) == runtime().__name__:
+                if name in EFFECT_HELPERS:
+                    self.refuse(s, f"generated code changing a value in place through `_ad.{name}` cannot be "
+                                   "differentiated again (yet)", "differentiate the function itself with "
+                                   "ad.hessian, ad.hvp or ad.jacfwd")
+                return
+            pure = self.ctx.has_rule(obj) or (self.ctx.nondiff(obj) and lookup(MUTATING_FUNCTIONS, obj) is None)
+            if pure or obj is print:
+                return
+            what = f"`{'.'.join(func.path)}`"
+            given = list(call.args) + [v for _, v in call.kwargs]
+        elif isinstance(func, ir.Attr):
+            what = f"the method `.{func.attr}()`"
+            given = [func.value] + list(call.args) + [v for _, v in call.kwargs]
+        else:
+            what, given = "a function value", list(call.args) + [v for _, v in call.kwargs]
+        changeable = [a for a in given if isinstance(a, Var) and not isinstance(
+            self.values.val(a, state).kind, (K.Scalar, K.Other))]
+        if changeable:
+            unknown = any(self.values.val(a, state).kind is K.UNKNOWN for a in changeable)
+            self.refuse(s, f"this calls {what} for what it does (its value is not used), and it may change "
+                           f"`{changeable[0].name}` in place in a way the compiler cannot follow",
+                        "compute the new value and assign it (`y = ...`, `y[i] = ...`); if the call changes "
+                        "nothing, use its value or call it outside the differentiated function",
+                        deferred=unknown and self.session.generic)
+
+    def write_out(self, s, call, state, site, target):
+        """`f(a, b, out=c)`: computed as `t = f(a, b)` and stored with `c[...] = t` (and `target = c`)."""
+        out = call.kwarg("out")
+        if isinstance(out, Var):
+            dest = out
+        else:
+            self.refuse(s, "a call writing its result into something other than one named array (`out=`)",
+                        "assign the result instead")
+        temp = self.temp()
+        plain = Call(call.func, call.args, tuple((k, v) for k, v in call.kwargs if k != "out"))
+        stmts = self.assignments.assign(self.derived(s, Assign((temp,), plain)), state, site + ("out",))
+        stmts += self.stores.store(self.derived(s, SetItem(dest, (Const(Ellipsis),), Var(temp))), state,
+                                   site + ("store",))
+        if target is not None:
+            stmts += self.assignments.assign(self.derived(s, Assign((target,), dest)), state, site + ("alias",))
+        return stmts
+
+    def mutating_function(self, s, call, state, site):
+        """`np.copyto(a, b)` as a store; other NumPy functions changing an array are refused."""
+        name = MUTATING_FUNCTIONS[call.func.obj]
+        if name == "copyto" and len(call.args) == 2 and not call.kwargs and isinstance(call.args[0], Var):
+            return self.stores.store(self.derived(s, SetItem(call.args[0], (Const(Ellipsis),), call.args[1])), state,
+                                     site)
+        self.refuse(s, f"`np.{name}` changes an array in place and cannot be differentiated (yet)",
+                    "compute the new array with indexing and assignment instead")
+
+    def method_call(self, s, call, state, site, target):
+        """In-place methods of lists and arrays, as explicit stores; None for other methods."""
+        owner = call.func.value
+        if not isinstance(owner, Var):
+            return None
+        method = call.func.attr
+        k = self.values.val(owner, state).kind
+        if isinstance(k, K.Seq) and k.cls is list and method in LIST_MUTATORS:
+            if method not in ("append", "extend", "pop", "clear") or (method == "pop" and call.args):
+                self.refuse(s, f"the list method `.{method}({'i' if call.args and method == 'pop' else ''})` cannot "
+                               "be differentiated (yet)", "build a new list instead (slicing, +, sorted(...))")
+            return self.mutate(self.derived(s, Mutate(owner, method, call.args, out=target)), state, site)
+        if isinstance(k, K.Dict) and method in DICT_MUTATORS:
+            self.refuse(s, f"the dict method `.{method}()` cannot be differentiated (yet)",
+                        "assign the keys one by one: `d[k] = v`")
+        if method in ARRAY_MUTATORS and (isinstance(k, (K.Array, K.Numeric)) or k is K.UNKNOWN):
+            if method == "setflags":
+                return [s]
+            if target is not None:
+                self.refuse(s, f"using the value of `.{method}()`", "call it as a statement")
+            if method == "fill" and len(call.args) == 1 and not call.kwargs:
+                return self.stores.store(self.derived(s, SetItem(owner, (Const(Ellipsis),), call.args[0])), state, site)
+            if method == "sort" and len(call.args) <= 1 and all(kw in ("axis", "kind") for kw, _ in call.kwargs):
+                temp = self.temp()
+                sort = self.derived(s, Assign((temp,), Call(Global(("np", "sort"), np.sort, np), (owner,) + call.args,
+                                                            call.kwargs)))
+                store = self.derived(s, SetItem(owner, (Const(Ellipsis),), Var(temp)))
+                return self.assignments.assign(sort, state, site + ("sort",)) + \
+                    self.stores.store(store, state, site + ("store",))
+            self.refuse(s, f"the in-place array method `.{method}()` cannot be differentiated (yet)",
+                        f"compute the new values and assign them: `{owner.name}[...] = ...`")
+        return None
+
+    def mutate(self, m, state, site):
+        """`lst.append(v)`, `.extend`, `.pop()`, `.clear()`: the list's new items, then the refreshes."""
+        target = self.values.val(m.target, state)
+        name = m.target.name
+        obj = target.must() if self.mode == "kinds" else self.stores.changeable(m, state, target, name)
+        slots = state.slots.get(obj, ("any", frozenset())) if obj is not None else ("any", frozenset())
+        kind = target.kind if isinstance(target.kind, K.Seq) else K.Seq(list, None, K.UNKNOWN)
+        out_val = None
+        if m.method == "append":
+            value = self.values.val(m.args[0], state)
+            if isinstance(slots, list):
+                slots = list(slots) + [value.objs]
+            else:
+                slots = ("any", slots[1] | value.objs)
+            items = kind.items + (value.kind,) if kind.items is not None else None
+            kind = K.Seq(list, items, K.join_all(items) if items else K.join(kind.elem, value.kind))
+        elif m.method == "extend":
+            value = self.values.val(m.args[0], state)
+            other = self.values.slots_of(value, state) if isinstance(value.kind, K.Seq) else ("any", frozenset())
+            vk = value.kind if isinstance(value.kind, K.Seq) else K.Seq(list, None, K.UNKNOWN)
+            if isinstance(slots, list) and isinstance(other, list) and kind.items is not None and \
+                    vk.items is not None:
+                slots = list(slots) + list(other)
+                items = kind.items + vk.items
+            else:
+                slots = ("any", all_objs(slots) | all_objs(other))
+                items = None
+            kind = K.Seq(list, items, K.join(kind.elem, vk.elem) if kind.items != () else vk.elem)
+        elif m.method == "pop":
+            if isinstance(slots, list) and slots:
+                out_val = Val(kind.items[-1] if kind.items else K.UNKNOWN, slots[-1])
+                slots = list(slots[:-1])
+                items = kind.items[:-1] if kind.items else None
+            else:
+                out_val = Val(kind.item(), all_objs(slots))
+                items = None
+            kind = K.Seq(list, items, kind.elem)
+        elif m.method == "clear":
+            slots = []
+            kind = K.Seq(list, (), None)
+        if obj is not None:
+            state.slots[obj] = slots
+        state.vars[name] = Val(kind, target.objs, target.gen, target.ident)
+        if self.mode == "kinds":
+            if m.result is not None:
+                self.assignments.bind(state, m.result, state.vars[name])
+            if m.out is not None:
+                self.assignments.bind(state, m.out, out_val or Val(K.UNKNOWN))
+            return [m]
+        if m.out is not None:
+            self.assignments.bind(state, m.out, out_val or Val(K.UNKNOWN))
+        return [m] + self.refresher.refresh(m, state, obj, name)

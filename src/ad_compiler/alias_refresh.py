@@ -1,0 +1,206 @@
+"""Refreshes after an in-place change, for the alias pass (alias.py).
+
+After a store into an object, every other live name that sees its memory gets a `noop` statement saying
+where its new value comes from: up, the base of a changed view (`inverse`: `x[1:] = v`, `x = v.T`, a
+checked reshape); down, the other views of it, made again (`w = x[:2]`, with a `view_check` when NumPy may
+have copied); aliases (`y = x`, or `if y is x: y = x` when it depends on the path taken); and the lists,
+tuples and dicts holding a changed object (`refresh_containers`: `L[0] = x`). What cannot be refreshed
+exactly is refused.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import ir, kinds as K
+from .alias_domain import all_objs, depth
+from .alias_library import reshaping, runtime
+from .alias_session import Part
+from .ir import Assign, Call, Const, ExprStmt, Global, If, Index, SetItem, Var
+
+
+class Refresher(Part):
+    """The statements that give every other name seeing a changed object its new value."""
+
+    def refresh(self, s, state, obj, name):
+        """Statements telling every other live name that sees `obj`'s memory where its new value comes from."""
+        live = self.session.live_after(s)
+        new_name = {obj: name}  # object -> the name holding its new value
+        out, top = self.refresh_bases(s, state, obj, name, new_name, live)
+        tree = self.stores.tree_of(top, state)
+        out += self.refresh_views(s, state, tree, new_name, live, name)
+        out += self.refresh_aliases(s, state, obj, tree, new_name, live, name)
+        out.extend(self.refresh_containers(s, state, tree, new_name, live, name))
+        # (a refresh changes no binding: every name still refers to the same object as before)
+        return out
+
+    def refresh_bases(self, s, state, obj, name, new_name, live):
+        """Up: the base of a changed view gets the view's new value, and so on up while it can be made so.
+        Returns the statements and the highest object refreshed (the others are refreshed from it down)."""
+        out = []
+        child = obj
+        while child.parent is not None:
+            made = state.made.get(child)
+            up = self.inverse(s, made, child, new_name[child], state) if made and made[1] is not None and \
+                self.unchanged(state, made[1]) else None
+            if up is None:
+                others = self.stores.tree_of(child.root(), state) - {child}
+                if self.stores.anyone_sees(state, others, live, {new_name[child]}):
+                    how = "may be a copy or a view" if child.how == "maybe" else \
+                        "is a view whose making has changed since (or is not known here)"
+                    self.refuse(s, f"`{name}` {how} of an array that is used later, so changing it in place cannot "
+                                   "be differentiated exactly",
+                                "change the base array directly (index it), or work on an explicit `.copy()`",
+                                deferred=self.session.generic)
+                break  # nobody else sees the base: refresh from this view down
+            pname, stmts = up
+            out.extend(stmts)
+            new_name[child.parent] = pname
+            child = child.parent
+        return out, child
+
+    def refresh_views(self, s, state, tree, new_name, live, name):
+        """Down: the other views of the changed memory that a live name sees are made again."""
+        out = []
+        seen = set()  # the views some live name or live container sees, and the views they are made from
+        for o in tree:
+            holders = [n for n, v in state.vars.items() if o in v.objs]
+            if any(n in live for n in holders) or self.stores.in_live_container(o, state, live):
+                p = o
+                while p is not None and p not in seen:
+                    seen.add(p)
+                    p = p.parent
+        for o in sorted((o for o in tree if o not in new_name and o in seen), key=depth):
+            if o.parent not in new_name:
+                continue
+            holders = [n for n, v in state.vars.items() if v.objs == frozenset({o})]
+            made = state.made.get(o)
+            if made is None or made[1] is None or not self.unchanged(state, made[1]):
+                self.refuse(s, f"`{(holders or [name])[0]}` shares memory with the array changed here, but how it was "
+                               "made has changed since", "make it again after the change, or make a copy")
+            stmt = made[0]
+            target = stmt.target if stmt.target in holders else (holders[0] if holders else self.temp())
+            parent_var = self.var_of(stmt.value, o.parent, state)
+            if o.how == "maybe":
+                if not reshaping(stmt.value):
+                    self.refuse(s, f"`{(holders or [name])[0]}` may be a copy or a view of the array changed here",
+                                "make an explicit copy (`.copy()`), or index the changed array directly",
+                                deferred=self.session.generic)
+                out.append(self.view_check(s, target, parent_var))
+            value = ir.rename_expr(stmt.value, {parent_var: new_name[o.parent]})
+            out.append(self.derived(s, Assign((target,), value, noop=True)))
+            new_name[o] = target
+        return out
+
+    def refresh_aliases(self, s, state, obj, tree, new_name, live, name):
+        """The other live names bound to a changed object (or to the very same value) get its new value."""
+        out = []
+        mine = state.vars.get(name)
+        for n, v in list(state.vars.items()):
+            if not (v.objs & tree) or n in new_name.values() or n not in live:
+                continue
+            if mine is not None and mine.ident is not None and v.ident == mine.ident and n != name:
+                out.append(self.derived(s, Assign((n,), Var(name), noop=True)))  # the very same value
+                continue
+            if len(v.objs) != 1 or next(iter(v.objs)) not in new_name:
+                if v.objs & tree == {obj}:
+                    # `n` is the changed object on some paths (or iterations) and an unrelated one on others:
+                    # which, is known when the program runs
+                    refresh = self.derived(s, Assign((n,), Var(name), noop=True))
+                    test = self.temp()
+                    out.append(self.derived(s, Assign((test,), ir.Compare(Var(n), ("is",), (Var(name),)))))
+                    out.append(self.derived(s, If(Var(test), [refresh], [])))
+                    continue
+                self.refuse(s, f"`{n}` may or may not share memory with `{name}` here (it depends on the path taken), "
+                               f"so changing `{name}` in place cannot be differentiated exactly",
+                            f"make a copy first: `{name} = {name}.copy()`", deferred=self.session.generic)
+            out.append(self.derived(s, Assign((n,), Var(new_name[next(iter(v.objs))]), noop=True)))
+        return out
+
+    def view_check(self, s, view, base):
+        """A statement checking, when the program runs, that `view` is a view of `base` (NumPy may copy)."""
+        origin = s.origin
+        where = origin.unit.location(origin.node).describe() if origin is not None else "here"
+        return self.derived(s, ExprStmt(Call(Global(("_ad", "check_view"), runtime().check_view, runtime()), (
+            Var(view), Var(base), Const(where)))))
+
+    def var_of(self, expr, parent_obj, state):
+        """The name in `expr` (the making of a view) that holds its parent object."""
+        for n in sorted(ir.names_in(expr)):
+            v = state.vars.get(n)
+            if v is not None and parent_obj in v.objs:
+                return n
+        return None
+
+    def refresh_containers(self, s, state, tree, new_name, live, name):
+        """Lists, tuples and dicts holding a changed object get its new value in that slot."""
+        out = []
+        changed = set(new_name)
+        grew = True
+        while grew:
+            grew = False
+            for c, slots in list(state.slots.items()):
+                if c in new_name or not (all_objs(slots) & changed) or not self.stores.container_live(c, state, live):
+                    continue
+                holders = [n for n, v in state.vars.items() if v.objs == frozenset({c})]
+                if not holders or not isinstance(slots, list):
+                    self.refuse(s, f"a list, tuple or dict holding `{name}` is used later, and the compiler cannot "
+                                   "tell which of its items is the changed array",
+                                "make a copy before changing it, or build the list after the change")
+                cname = holders[0]
+                for i, objs in enumerate(slots):
+                    if not (objs & changed):
+                        continue
+                    if len(objs) != 1:
+                        self.refuse(s, f"an item of `{cname}` may or may not be `{name}` (it depends on the path "
+                                       "taken)", "make a copy before changing it")
+                    key = self.slot_key(c, i, state)
+                    out.append(self.derived(s, SetItem(Var(cname), (Const(key),), Var(new_name[next(iter(objs))]),
+                                                       noop=True)))
+                new_name[c] = cname
+                changed.add(c)
+                for n in holders[1:]:
+                    if n in live:
+                        out.append(self.derived(s, Assign((n,), Var(cname), noop=True)))
+                grew = True
+        return out
+
+    def slot_key(self, c, i, state):
+        """The key of slot `i` of container `c` (a dict's key, or the position)."""
+        for v in state.vars.values():
+            if c in v.objs and isinstance(v.kind, K.Dict):
+                return v.kind.keys[i]
+        return i
+
+    def unchanged(self, state, gens):
+        """Do these names still hold the values (generations) they held when a view was made?"""
+        return all(state.vars.get(n) is not None and state.vars[n].gen == g for n, g in gens)
+
+    def inverse(self, s, made, child, child_name, state):
+        """(base name, statements) giving a view's base its new value from the view's, or None."""
+        stmt = made[0]
+        value = stmt.value
+        parent_var = self.var_of(value, child.parent, state)
+        if parent_var is None:
+            return None
+        if child.how == "maybe" and reshaping(value):
+            # NumPy made a view if the layout allowed it: check that it did, then the base is the view reshaped
+            check = self.view_check(s, child_name, parent_var)
+            shape = self.temp()
+            get_shape = self.derived(s, Assign((shape,), Call(Global(("np", "shape"), np.shape, np),
+                                                              (Var(parent_var),))))
+            new = Call(Global(("np", "reshape"), np.reshape, np), (Var(child_name), Var(shape)))
+            return parent_var, [check, get_shape, self.derived(s, Assign((parent_var,), new, noop=True))]
+        if isinstance(value, Var):
+            return parent_var, [self.derived(s, Assign((parent_var,), Var(child_name), noop=True))]
+        if isinstance(value, Index) and value.value == Var(parent_var) and child.how == "view":
+            return parent_var, [self.derived(s, SetItem(Var(parent_var), value.items, Var(child_name),
+                                                        tuple_form=value.tuple_form, noop=True))]
+        transpose = (isinstance(value, ir.Attr) and value.attr == "T") or (
+            isinstance(value, Call) and isinstance(value.func, ir.Attr) and value.func.attr == "transpose" and
+            not value.args and not value.kwargs) or (
+            isinstance(value, Call) and isinstance(value.func, Global) and value.func.obj is np.transpose and
+            len(value.args) == 1 and not value.kwargs)
+        if transpose and child.how == "view":
+            new = Call(Global(("np", "transpose"), np.transpose, np), (Var(child_name),))
+            return parent_var, [self.derived(s, Assign((parent_var,), new, noop=True))]
+        return None

@@ -1,0 +1,137 @@
+"""One run of the alias pass (alias.py) over one function: the state its parts share, and their common services.
+
+`Session` holds the function, its arguments' kinds, the mode (`rewrite` the pre-SSA form, or only infer
+`kinds` on the SSA form), whether the walk is inside a loop's fixed point (`dry`: analyse, do not rewrite
+or refuse), and the parts of the pass (objects, values, calls, stores, refresher, assignments, mutations),
+so that each part reaches the others. Its services: located refusals, new temporaries, statements derived
+from the user's, and liveness. `Part` is the base of the parts: shortcuts to the session and its parts.
+"""
+from __future__ import annotations
+
+import itertools
+
+from . import kinds as K
+from .alias_domain import Refused
+from .errors import UnsupportedError
+from .liveness import liveness
+
+
+class Session:
+    """The state shared by the parts of one run of the alias pass, and the services they all use."""
+
+    def __init__(self, fn, param_kinds, alloc, ctx, mode="rewrite"):
+        self.fn = fn
+        self.param_kinds = param_kinds
+        self.alloc = alloc
+        self.ctx = ctx
+        self.mode = mode  # 'rewrite' | 'kinds' (SSA form: only infer kinds)
+        self.dry = False  # inside a loop's fixed point: analyse, do not rewrite or refuse
+        self._live = None
+        self.live_key = {}  # id(statement made here) -> id(the statement of the user's it replaces)
+        self._dry_temps = itertools.count()
+        # the parts of the pass (set by alias.Alias)
+        self.objects = self.values = self.calls = self.stores = self.refresher = None
+        self.assignments = self.mutations = None
+
+    # -- errors ---------------------------------------------------------------------------------------------
+    def refuse(self, stmt, what, hint, deferred=False):
+        """Stop: a located error, or `Refused` inside a loop's fixed point or when only inferring kinds."""
+        if self.dry or self.mode == "kinds":
+            raise Refused()
+        origin = stmt.origin
+        where = origin.unit.location(origin.node) if origin is not None else None
+        raise UnsupportedError(what, where=where, hint=hint, deferred=deferred)
+
+    @property
+    def generic(self):
+        """Compiling for arguments of unknown kinds: a refusal that depends on kinds is reported later."""
+        return any(k is K.UNKNOWN for k in self.param_kinds)
+
+    def temp(self):
+        """A new temporary name (a placeholder inside a loop's fixed point, where nothing is rewritten)."""
+        if self.dry:
+            return f"\0dry{next(self._dry_temps)}"
+        return self.alloc.temp()
+
+    def derived(self, s, stmt):
+        """`stmt`, made by this pass from the user's `s`: same origin, and the same liveness after it."""
+        stmt.origin, stmt.nograd = s.origin, s.nograd
+        self.live_key[id(stmt)] = self.live_key.get(id(s), id(s))
+        return stmt
+
+    def param_kind(self, p):
+        """The kind of the argument `p`."""
+        for q, k in zip(self.fn.params, self.param_kinds):
+            if q == p:
+                return k
+        return K.UNKNOWN
+
+    # -- liveness -----------------------------------------------------------------------------------------------
+    def live_after(self, s):
+        """The names live after `s` (for a statement this pass made: after the user's it replaces)."""
+        if self._live is None:
+            self._live = liveness(self.fn)[0]
+        return self._live.get(self.live_key.get(id(s), id(s)), Everything())
+
+
+class Everything:
+    """Liveness of statements made by this pass (not in the original): assume every name is live."""
+
+    def __contains__(self, item):
+        return True
+
+
+class Part:
+    """A part of the alias pass: reaches the shared session, and the other parts, through these shortcuts."""
+
+    def __init__(self, session):
+        self.session = session
+
+    @property
+    def mode(self):
+        return self.session.mode
+
+    @property
+    def dry(self):
+        return self.session.dry
+
+    @property
+    def ctx(self):
+        return self.session.ctx
+
+    @property
+    def objects(self):
+        return self.session.objects
+
+    @property
+    def values(self):
+        return self.session.values
+
+    @property
+    def calls(self):
+        return self.session.calls
+
+    @property
+    def stores(self):
+        return self.session.stores
+
+    @property
+    def refresher(self):
+        return self.session.refresher
+
+    @property
+    def assignments(self):
+        return self.session.assignments
+
+    @property
+    def mutations(self):
+        return self.session.mutations
+
+    def refuse(self, stmt, what, hint, deferred=False):
+        return self.session.refuse(stmt, what, hint, deferred)
+
+    def temp(self):
+        return self.session.temp()
+
+    def derived(self, s, stmt):
+        return self.session.derived(s, stmt)

@@ -1,0 +1,182 @@
+"""Stores into objects, for the alias pass (alias.py): `x[items] = value` and who else sees the change.
+
+`store` changes the object a name refers to and asks alias_refresh.py to refresh the other names that see
+it; `changeable` finds that object, or refuses (an argument: `Privatize` it instead when it can be copied; a
+global; a read-only view; one of several objects other names may see); `after_store` follows the kinds and
+items of containers. `sharing` and the helpers after it answer "which live names or containers see the
+memory of these objects?" (an object and its views, transitively).
+"""
+from __future__ import annotations
+
+from . import kinds as K
+from .alias_domain import Privatize, Val, all_objs
+from .alias_session import Part
+from .ir import Const, Slice, Var
+
+
+class Stores(Part):
+    """Stores into an object: which object changes, the state after, and who else sees it."""
+
+    def store(self, s, state, site):
+        """`x[items] = value`: x's object changes; every other live name that sees it is refreshed."""
+        target = self.values.val(s.target, state)
+        name = s.target.name
+        if self.mode == "kinds":
+            kind = self.after_store(s, state, target)
+            state.vars[name] = Val(kind, target.objs, target.gen, target.ident)
+            if s.result is not None:
+                self.assignments.bind(state, s.result, state.vars[name])
+            return [s]
+        if s.noop:
+            obj = target.must()
+        else:
+            obj = self.changeable(s, state, target, name)
+        if obj is not None and obj in state.slots or isinstance(target.kind, (K.Seq, K.Dict)):
+            if isinstance(target.kind, K.Seq) and target.kind.cls is tuple and not s.noop:
+                self.refuse(s, "a tuple cannot be changed", "build a new tuple, or use a list")
+            key = s.items[0] if len(s.items) == 1 and not s.tuple_form else None
+            if isinstance(key, Slice) and not s.noop:
+                self.refuse(s, "assigning to a slice of a list cannot be differentiated (yet)",
+                            "build the list with + or append")
+        kind = self.after_store(s, state, target, obj)
+        state.vars[name] = Val(kind, target.objs, target.gen, target.ident)
+        if s.noop:
+            return [s]
+        return [s] + self.refresher.refresh(s, state, obj, name)
+
+    def after_store(self, s, state, target, obj=None):
+        """The kind of a container after `target[items] = value` (and its slots, updated in `state`)."""
+        obj = obj if obj is not None else target.must()
+        kind = target.kind
+        if obj is None or not (obj in state.slots or isinstance(kind, (K.Seq, K.Dict))):
+            return kind
+        value = self.values.val(s.value, state)
+        slots = state.slots.get(obj, ("any", frozenset()))
+        key = s.items[0] if len(s.items) == 1 and not s.tuple_form else None
+        if isinstance(key, Const) and isinstance(kind, K.Dict):
+            keys, items = list(kind.keys), list(kind.items)
+            slots = list(slots) if isinstance(slots, list) and len(slots) == len(keys) else \
+                [all_objs(slots)] * len(keys)
+            if key.value in keys:
+                i = keys.index(key.value)
+                slots[i], items[i] = value.objs, value.kind
+            else:
+                keys.append(key.value)
+                items.append(value.kind)
+                slots.append(value.objs)
+            state.slots[obj] = slots
+            return K.Dict(tuple(keys), tuple(items))
+        if isinstance(key, Const) and isinstance(key.value, int) and isinstance(slots, list) and \
+                -len(slots) <= key.value < len(slots):
+            slots = list(slots)
+            slots[key.value] = value.objs
+            state.slots[obj] = slots
+            if isinstance(kind, K.Seq) and kind.items is not None and len(kind.items) == len(slots):
+                items = list(kind.items)
+                items[key.value] = value.kind
+                return K.Seq(kind.cls, tuple(items), K.join_all(items))
+            return kind
+        state.slots[obj] = ("any", all_objs(slots) | value.objs)
+        if isinstance(kind, K.Seq):
+            return K.Seq(kind.cls, kind.items if isinstance(key, Var) and False else None,
+                         K.join(kind.elem, value.kind))
+        return K.UNKNOWN
+
+    def changeable(self, s, state, val, name):
+        """The object a store through `name` changes (or a located refusal). When `name` may be one of several
+        objects (it depends on the path taken, or on the iteration), the store is exact only if no other
+        live name can see any of them."""
+        if not val.objs:
+            if isinstance(val.kind, K.Scalar):
+                self.refuse(s, f"`{name}` is a number: it has no items to change", "use an array")
+            self.refuse(s, f"cannot tell which object `{name}` is here", "make a copy first",
+                        deferred=self.session.generic)
+        for obj in sorted(val.objs, key=lambda o: o.id):
+            root = obj.root()
+            if root.kind == "ext":
+                param = self.objects.param_of(root)
+                if param is not None and self.copyable(self.session.param_kind(param)) and not self.dry and \
+                        self.mode == "rewrite":
+                    raise Privatize(param)  # work on a copy of the argument (the caller's stays as it is)
+                if root.param is not None:
+                    via = "" if root.param == name else f" (through `{name}`)"
+                    pk = self.session.param_kind(root.param)
+                    what = "array" if isinstance(pk, K.Array) else "value"
+                    self.refuse(s, f"this changes the argument `{root.param}` in place{via}: the caller's {what} "
+                                   "would change", f"work on a copy: `{root.param} = {root.param}.copy()` first",
+                                deferred=pk in (K.UNKNOWN, K.NUMERIC))
+                via = '' if root.desc.endswith(name + '`') else ' (through `' + name + '`)'
+                self.refuse(s, f"this changes {root.desc} in place{via}, which the function did not make",
+                            f"work on a copy: `{name} = {name}.copy()` first", deferred=self.session.generic)
+            p = obj
+            while p is not None:
+                if p.how == "readonly":
+                    self.refuse(s, f"`{name}` is a read-only view (np.broadcast_to, np.diagonal)",
+                                "make a copy first")
+                p = p.parent
+        obj = val.must()
+        if obj is not None and not obj.is_old:
+            return obj
+        same = {n for n, v in state.vars.items() if val.ident is not None and v.ident == val.ident}  # refreshed by copy
+        if self.sharing(s, state, val, exclude={name} | same):
+            if obj is None:
+                self.refuse(s, f"`{name}` may be one of several arrays here (it depends on the path taken), and "
+                               "other names may see them, so changing it in place cannot be differentiated exactly",
+                            f"make a copy first: `{name} = {name}.copy()`", deferred=self.session.generic)
+            self.refuse(s, f"`{name}` refers to an array made in an earlier iteration of the loop, which other "
+                           "values may share", "make a copy first, in this iteration")
+        return obj if obj is not None else sorted(val.objs, key=lambda o: o.id)[0]
+
+    def copyable(self, kind):
+        """Can an argument of this kind be copied privately (arrays, and containers of arrays and numbers)?"""
+        if isinstance(kind, K.Array):
+            return True
+        if isinstance(kind, K.Seq):
+            return all(self.copyable(k) or not k.mutable for k in (kind.items or (kind.elem,)))
+        if isinstance(kind, K.Dict):
+            return all(self.copyable(k) or not k.mutable for k in kind.items)
+        return False
+
+    def sharing(self, s, state, val, exclude=()):
+        """Live names and containers other than `exclude` that may see the memory of `val`'s objects."""
+        tree = set()
+        for o in val.objs:
+            tree |= self.tree_of(o.root(), state)
+        live = self.session.live_after(s)
+        out = [n for n, v in state.vars.items() if n not in exclude and n in live and v.objs & tree]
+        out += [c for c, slots in state.slots.items() if all_objs(slots) & tree and self.container_live(c, state, live)]
+        return out
+
+    def container_live(self, c, state, live, seen=None):
+        """Is container `c` held by a live name, or by a container that is (transitively)?"""
+        seen = set() if seen is None else seen
+        if c in seen:
+            return False
+        seen.add(c)
+        if any(c in v.objs and n in live for n, v in state.vars.items()):
+            return True
+        return any(c in all_objs(slots) and self.container_live(c2, state, live, seen)
+                   for c2, slots in state.slots.items())
+
+    def tree_of(self, root, state):
+        """`root` and every view of it (transitively) referenced in this state."""
+        objs = {root}
+        every = state.referenced()
+        grew = True
+        while grew:
+            grew = False
+            for o in every:
+                if o not in objs and o.parent is not None and o.parent in objs:
+                    objs.add(o)
+                    grew = True
+        return objs
+
+    def in_live_container(self, o, state, live):
+        """Is `o` an item of a live container?"""
+        return any(o in all_objs(slots) and self.container_live(c, state, live) for c, slots in state.slots.items())
+
+    def anyone_sees(self, state, objs, live, exclude):
+        """Does a live name (not in `exclude`) or a live container see any of `objs`?"""
+        if any(n in live and n not in exclude and v.objs & objs for n, v in state.vars.items()):
+            return True
+        return any(self.in_live_container(o, state, live) for o in objs)

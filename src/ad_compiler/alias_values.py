@@ -1,0 +1,244 @@
+"""The alias pass's transfer functions for expressions (alias.py): the value (kind and objects) of each.
+
+Names, constants and globals; lists, tuples and dicts built on a line; arithmetic and comparisons (a number,
+or a new array); indexing (an item of a container, an element, a view or a copy of an array) and attributes
+(`.T`, `.shape`, ...): which make views, recorded with how they were made so that they can be made again
+after a change. Calls are in alias_calls.py.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import ir, kinds as K
+from .alias_domain import Obj, Val, all_objs, join_slots
+from .alias_library import (INT_CLASSES, SHAPE_ATTRIBUTES, VIEW_ATTRIBUTES, const_kind, global_kind, slice_items,
+                            slice_slots, slot_at)
+from .alias_session import Part
+from .ir import Build, Call, Const, Global, Index, Slice, Var
+
+
+class Values(Part):
+    """The value of an expression: its kind, and the objects it may be (new ones, views, external ones)."""
+
+    def val(self, atom, state):
+        """The value of an atom: a name, a constant or a global."""
+        if isinstance(atom, Var):
+            v = state.vars.get(atom.name)
+            return v if v is not None else Val(K.UNKNOWN)
+        if isinstance(atom, Const):
+            return Val(const_kind(atom.value))
+        if isinstance(atom, Global):
+            k = global_kind(atom.obj)
+            if k.mutable and not isinstance(k, (K.Func, K.Other)):
+                return Val(k, {self.objects.memo(("global", atom.path), lambda: Obj(
+                    "ext", desc=f"the global `{'.'.join(atom.path)}`"))})
+            return Val(k)
+        return Val(K.UNKNOWN)
+
+    def evaluate(self, s, value, state, site):
+        """The value of the right-hand side of an assignment (made at `site`)."""
+        if ir.is_atom(value):
+            return self.val(value, state)
+        if isinstance(value, Build):
+            items = tuple(self.val(i, state) for i in value.items)
+            kinds_ = tuple(v.kind for v in items)
+            if value.kind == "dict":
+                ok = all(isinstance(k, Const) for k in value.keys)
+                kind = K.Dict(tuple(k.value for k in value.keys), kinds_) if ok else K.UNKNOWN
+            else:
+                cls = list if value.kind == "list" else tuple
+                kind = K.Seq(cls, kinds_, K.join_all(kinds_) if kinds_ else None)
+            obj = self.objects.new(state, site, desc=f"the {value.kind} made on this line")
+            state.slots[obj] = [v.objs for v in items]
+            return Val(kind, {obj})
+        if isinstance(value, ir.Closure):
+            return Val(K.Func(value))
+        if isinstance(value, ir.BinOp):
+            return self.binop(s, value, state, site)
+        if isinstance(value, ir.UnaryOp):
+            if value.op == "not":
+                return Val(K.BOOL)
+            return self.fresh(state, site, [self.val(value.operand, state).kind])
+        if isinstance(value, ir.Compare):
+            if any(o in ("is", "is not", "in", "not in") for o in value.ops):
+                return Val(K.BOOL)
+            kinds_ = [self.val(x, state).kind for x in (value.left,) + value.rights]
+            return self.fresh(state, site, kinds_, dtype="b", scalar=K.BOOL)
+        if isinstance(value, Index):
+            return self.index(s, value, state, site)
+        if isinstance(value, ir.Attr):
+            return self.attribute(s, value, state, site)
+        if isinstance(value, Call):
+            return self.calls.call(s, value, state, site)
+        return Val(K.UNKNOWN, {self.objects.ext(site)})
+
+    def fresh(self, state, site, kinds_, dtype="f", scalar=None, ndim="broadcast"):
+        """A new value computed elementwise from operands of these kinds (a number, or a new array)."""
+        if all(isinstance(k, K.Scalar) for k in kinds_):
+            if scalar is not None:
+                return Val(scalar)
+            py = all(k.cls in (float, int, bool) for k in kinds_)
+            return Val(K.FLOAT if py else K.Scalar(np.float64))
+        if ndim == "broadcast":
+            dims = [K.ndim_of(k) for k in kinds_]
+            ndim = max(dims) if all(d is not None for d in dims) else None
+        if ndim == 0:  # NumPy gives a scalar for 0-d operands
+            return Val(scalar or K.Scalar(np.float64))
+        kind = K.array(ndim, dtype) if any(isinstance(k, K.Array) for k in kinds_) or ndim is not None \
+            else K.NUMERIC
+        return Val(kind, {self.objects.new(state, site, desc="the result of this line")})
+
+    def array_result(self, state, site, ndim, dtype="f"):
+        """A new array of rank `ndim` (a NumPy scalar for rank 0)."""
+        if ndim == 0:
+            return Val(K.Scalar(np.float64))
+        return Val(K.array(ndim, dtype), {self.objects.new(state, site, desc="the array made on this line")})
+
+    def binop(self, s, value, state, site):
+        """`a op b`: a new list or tuple (`+`, `*` of a sequence), or a number or new array."""
+        a, b = self.val(value.left, state), self.val(value.right, state)
+        ka, kb = a.kind, b.kind
+        if isinstance(ka, K.Seq) and isinstance(kb, K.Seq) and value.op == "+":
+            obj = self.objects.new(state, site, desc=f"the {ka.cls.__name__} made on this line")
+            sa, sb = self.slots_of(a, state), self.slots_of(b, state)
+            if isinstance(sa, list) and isinstance(sb, list):
+                state.slots[obj] = list(sa) + list(sb)
+            else:
+                state.slots[obj] = ("any", all_objs(sa) | all_objs(sb))
+            items = ka.items + kb.items if ka.items is not None and kb.items is not None else None
+            return Val(K.Seq(ka.cls, items, K.join(ka.elem, kb.elem)), {obj})
+        if (isinstance(ka, K.Seq) or isinstance(kb, K.Seq)) and value.op == "*" and (
+                isinstance(ka, K.Scalar) or isinstance(kb, K.Scalar)):
+            seq = a if isinstance(ka, K.Seq) else b
+            obj = self.objects.new(state, site, desc="the list made on this line")
+            state.slots[obj] = ("any", all_objs(self.slots_of(seq, state)))
+            return Val(K.Seq(seq.kind.cls, None, seq.kind.elem), {obj})
+        if isinstance(ka, K.Seq) or isinstance(kb, K.Seq):
+            return self.fresh(state, site, [K.ARRAY])  # NumPy makes an array of the list
+        if value.op == "@":
+            da, db = K.ndim_of(ka), K.ndim_of(kb)
+            nd = None if da is None or db is None else (max(da, db) if min(da, db) >= 2 else da + db - 2)
+            return self.fresh(state, site, [ka, kb], ndim=nd)
+        return self.fresh(state, site, [ka, kb])
+
+    def slots_of(self, val, state):
+        """The slots of the containers a value may be, joined."""
+        out = None
+        for o in val.objs:
+            slots = state.slots.get(o)
+            if slots is None:  # a container the function did not make: its items are not the function's either
+                slots = ("any", frozenset({self.objects.memo(("item", o.id), lambda: Obj(
+                    "ext", desc="an item of " + o.desc))}))
+                if o.external():
+                    state.slots[o] = slots
+            out = join_slots(out, slots)
+        return out if out is not None else ("any", frozenset())
+
+    def index(self, s, value, state, site):
+        """`x[items]`: an item or a slice of a container, or an element, a view or a copy of an array."""
+        base = self.val(value.value, state)
+        k = base.kind
+        if isinstance(k, (K.Seq, K.Dict)):
+            slots = self.slots_of(base, state)
+            key = value.items[0] if len(value.items) == 1 and not value.tuple_form else None
+            if isinstance(key, Slice) and isinstance(k, K.Seq):
+                obj = self.objects.new(state, site, desc=f"the {k.cls.__name__} made by this slice")
+                state.slots[obj] = slice_slots(slots, key)
+                return Val(K.Seq(k.cls, slice_items(k.items, key), k.elem), {obj})
+            if isinstance(key, Const):
+                return Val(k.item(key.value), slot_at(slots, key.value, k))
+            return Val(k.elem if isinstance(k, K.Seq) else K.join_all(k.items), all_objs(slots))
+        if isinstance(k, (K.Array, K.Numeric)) or k is K.UNKNOWN:
+            basic = self.basic_index(value.items, state)
+            if basic == "fancy" or not base.objs:
+                return self.fresh(state, site, [k if k.numeric else K.NUMERIC])
+            nd = self.index_ndim(k, value.items, state) if basic == "basic" else None
+            if nd == 0:
+                return Val(K.Scalar(np.float64))  # one element: a NumPy scalar, not a view
+            kind = K.array(nd, k.dtype) if isinstance(k, K.Array) and nd is not None else K.NUMERIC
+            # an index of ints into an array of unknown rank is an element (a copy) or a row (a view)
+            how = "view" if basic == "basic" and nd is not None else "maybe"
+            return self.make_view(s, state, site, base, value, how, kind)
+        return Val(K.UNKNOWN, {self.objects.ext(site)})
+
+    def make_view(self, s, state, site, base, value, how, kind):
+        """A view of `base` made by `value`, recorded with the generations of the names it reads."""
+        parent = base.must()
+        if parent is None:
+            obj = self.objects.view(state, site, next(iter(sorted(base.objs, key=lambda o: o.id))), "maybe")
+            return Val(kind, {obj})
+        obj = self.objects.view(state, site, parent, how)
+        state.made[obj] = (s, tuple((n, state.vars[n].gen if n in state.vars else None)
+                                    for n in sorted(ir.names_in(value))))
+        return Val(kind, {obj})
+
+    def index_ndim(self, k, items, state):
+        """The rank of `x[items]` for a basic index, or None."""
+        nd = K.ndim_of(k)
+        if nd is None:
+            return None
+        out = nd
+        for i in items:
+            if isinstance(i, Slice):
+                continue
+            if isinstance(i, Const) and i.value is None:
+                out += 1
+            elif isinstance(i, Const) and i.value is Ellipsis:
+                continue
+            elif self.is_int(i, state):
+                out -= 1
+            else:
+                return None
+        return out if out >= 0 else None
+
+    def is_int(self, i, state):
+        """Is this index item an int?"""
+        if isinstance(i, Const):
+            return isinstance(i.value, (int, np.integer)) and not isinstance(i.value, bool)
+        if isinstance(i, Var):
+            k = self.val(i, state).kind
+            return isinstance(k, K.Scalar) and k.cls in INT_CLASSES
+        return False
+
+    def basic_index(self, items, state):
+        """'basic' (slices, ints, None, ...: a view), 'fancy' (arrays, lists, masks: a copy) or 'maybe'."""
+        out = "basic"
+        for i in items:
+            if isinstance(i, Slice):
+                continue
+            if isinstance(i, Const):
+                if i.value is None or i.value is Ellipsis or (isinstance(i.value, (int, np.integer)) and
+                                                              not isinstance(i.value, bool)):
+                    continue
+                return "fancy"
+            k = self.val(i, state).kind
+            if isinstance(k, K.Scalar):
+                if k.cls in (bool, np.bool_):
+                    return "fancy"
+                if k.cls in INT_CLASSES:
+                    continue
+            if isinstance(k, (K.Array, K.Seq)):
+                return "fancy"
+            if isinstance(k, K.Other) and k.cls in (slice, type(None), type(Ellipsis)):
+                continue
+            out = "maybe"
+        return out
+
+    def attribute(self, s, value, state, site):
+        """`x.attr`: a shape attribute, a view (`.T`, `.real`, `.flat`), an attribute of an object."""
+        base = self.val(value.value, state)
+        k = base.kind
+        if value.attr in SHAPE_ATTRIBUTES and (k.numeric or k is K.UNKNOWN):
+            return Val(K.Other(tuple) if value.attr in ("shape", "strides") else K.INT)
+        how = VIEW_ATTRIBUTES.get(value.attr)
+        if how is not None and (isinstance(k, (K.Array, K.Numeric)) or k is K.UNKNOWN) and base.objs:
+            if value.attr == "flat":
+                k = K.array(1, k.dtype) if isinstance(k, K.Array) else k
+            return self.make_view(s, state, site, base, value, how, k if isinstance(k, K.Array) else K.NUMERIC)
+        if isinstance(k, K.Obj):
+            ak = k.attr(value.attr)
+            if ak is not None:
+                return Val(ak, {self.objects.ext(site, desc=f"the attribute `.{value.attr}`")} if ak.mutable else ())
+        if isinstance(k, K.Scalar):
+            return Val(k if value.attr in ("real", "imag") else K.UNKNOWN)
+        return Val(K.UNKNOWN, {self.objects.ext(site, desc=f"the attribute `.{value.attr}`")})

@@ -1,0 +1,110 @@
+"""Desugaring assignments: `=` (to names, subscripts, nested tuples, several targets), `op=`, and the binding
+of a target to a value (also used for loop targets).
+
+`x op= v` stays an `AugAssign` (in place for an array, a rebinding for a number: decided by alias.py);
+`x[i] op= v` is `SetItem(..., op=op)`; `x[i] = v` is `SetItem`; `a, b = v` indexes `v`.
+"""
+import ast
+
+from .desugar_expressions import BINOPS
+from .desugar_scope import source_names
+from .ir import AugAssign, Build, Const, Index, SetItem, Var
+
+
+class Assignments:
+    """Emits the IR of assignment statements and of bindings to targets (through the context)."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx  # desugar_context.DesugarContext
+
+    def stmt_Assign(self, stmt):
+        ctx = self.ctx
+        exprs = ctx.expressions
+        for t in stmt.targets:
+            self.check_target(t)
+        first = stmt.targets[0]
+        if isinstance(first, ast.Name) and len(stmt.targets) == 1:
+            exprs.expr(stmt.value, target=ctx.local(first.id, first))
+            return
+        if isinstance(first, (ast.Tuple, ast.List)) and isinstance(stmt.value, (ast.Tuple, ast.List)) and \
+                len(stmt.targets) == 1 and len(first.elts) == len(stmt.value.elts) and \
+                not any(isinstance(e, ast.Starred) for e in stmt.value.elts):
+            atoms = [exprs.atom(e) for e in stmt.value.elts]  # evaluate all before assigning any
+            targets = {n.id for n in ast.walk(first) if isinstance(n, ast.Name)}
+            atoms = [ctx.temp(a) if isinstance(a, Var) and source_names(ctx.scope, a.name) & targets else a
+                     for a in atoms]  # `a, b = b, a`: keep the values read before either is rebound
+            for t, a in zip(first.elts, atoms):
+                self.bind(t, a, t)
+            return
+        value = exprs.atom(stmt.value)
+        for t in stmt.targets:
+            self.bind(t, value, t)
+
+    def check_target(self, t):
+        """Refuse the targets that cannot be assigned (attributes, starred names, ...)."""
+        if isinstance(t, ast.Name):
+            return
+        if isinstance(t, (ast.Tuple, ast.List)):
+            for e in t.elts:
+                if isinstance(e, ast.Starred):
+                    self.ctx.error("starred assignment", e, hint="unpack into a fixed number of names")
+                self.check_target(e)
+            return
+        if isinstance(t, ast.Subscript):
+            return
+        if isinstance(t, ast.Attribute):
+            self.ctx.error("assignment to an attribute", t,
+                           hint="keep the value in a local variable, or return it")
+        self.ctx.error(f"assignment to {type(t).__name__}", t)
+
+    def bind(self, t, value, node):
+        """Assign an atom to a target (a name, a subscript, or nested tuples: unpacked by indexing)."""
+        ctx = self.ctx
+        if isinstance(t, ast.Name):
+            ctx.assign(ctx.local(t.id, t), value, node)
+        elif isinstance(t, ast.Subscript):
+            base = ctx.expressions.atom(t.value)
+            if not isinstance(base, Var):
+                ctx.error("assignment into something other than a local value", t)
+            items, tuple_form = ctx.expressions.index(t.slice)
+            ctx.emit(SetItem(base, items, value, tuple_form=tuple_form), t)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            for i, e in enumerate(t.elts):
+                item = ctx.temp(Index(value, (Const(i),)), node)
+                self.bind(e, item, e)
+        else:
+            self.check_target(t)
+
+    def bind_pattern(self, target, value):
+        """Bind a loop target (maybe nested tuples) to a value: an atom or ('tuple', [values])."""
+        if isinstance(value, tuple) and value[0] == "tuple":
+            if isinstance(target, (ast.Tuple, ast.List)):
+                if len(target.elts) != len(value[1]):
+                    self.ctx.error("unpacking a loop item into a different number of names", target)
+                for t, v in zip(target.elts, value[1]):
+                    self.bind_pattern(t, v)
+                return
+            value = self.ctx.temp(Build("tuple", tuple(self.pattern_atom(v) for v in value[1])))
+        self.bind(target, value, target)
+
+    def pattern_atom(self, value):
+        if isinstance(value, tuple) and value[0] == "tuple":
+            return self.ctx.temp(Build("tuple", tuple(self.pattern_atom(v) for v in value[1])))
+        return value
+
+    def stmt_AugAssign(self, stmt):
+        ctx = self.ctx
+        exprs = ctx.expressions
+        self.check_target(stmt.target)
+        op = BINOPS[type(stmt.op)]
+        if isinstance(stmt.target, ast.Subscript):
+            base = exprs.atom(stmt.target.value)
+            if not isinstance(base, Var):
+                ctx.error("an in-place update of something other than a local value", stmt.target)
+            items, tuple_form = exprs.index(stmt.target.slice)
+            right = exprs.atom(stmt.value)
+            ctx.emit(SetItem(base, items, right, op=op, tuple_form=tuple_form), stmt.target)
+            return
+        name = ctx.local(stmt.target.id, stmt.target)
+        right = exprs.atom(stmt.value)
+        ctx.emit(AugAssign(name, op, right))

@@ -1,0 +1,189 @@
+"""Desugaring statements and control flow: blocks and how they end, the dispatch of each statement to the part
+handling it, `if`, early exits, and the simple statements (`return`, expression statements, `assert`, nested
+`def`, `pass`, `nonlocal`, `with ad.no_grad():`).
+
+`continue` and `return` inside `if` are removed by moving the statements that follow into the branches that
+do not exit; a `return` inside a loop sets the flag `returned` and breaks, and the rest of the function runs
+only if it did not. The returned value is assigned to the function's result name (`out`) on every path.
+"""
+import ast
+
+from . import ir, markers
+from .desugar_expressions import EXPR_NOT_YET
+from .desugar_loops import returns_inside
+from .ir import Break, Const, ExprStmt, If, Var
+
+_NOT_YET = {
+    ast.Try: "`try` blocks", ast.Raise: "`raise`", ast.Delete: "`del`",
+    ast.AsyncFunctionDef: "nested `async def`", ast.ClassDef: "class definitions",
+    ast.Global: "`global`", ast.Import: "`import` inside the function",
+    ast.ImportFrom: "`import` inside the function", ast.AsyncFor: "`async for`", ast.AsyncWith: "`async with`",
+}
+if hasattr(ast, "TryStar"):
+    _NOT_YET[ast.TryStar] = "`try` blocks"
+if hasattr(ast, "Match"):
+    _NOT_YET[ast.Match] = "`match` statements"
+
+
+class _ReturnCurrent(ast.stmt):
+    """Placeholder: leave with the value a loop already stored in the result (after a return inside it)."""
+    _fields = ()
+
+
+class Statements:
+    """Desugars blocks of statements: control flow here, each statement by its handler (this class, Loops or
+    Assignments). Made after the other parts (the dispatch table refers to them)."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx  # desugar_context.DesugarContext
+        loops, assignments = ctx.loops, ctx.assignments
+        self.handlers = {  # statement type name -> handler
+            "If": self.stmt_If, "For": loops.stmt_For, "While": loops.stmt_While,
+            "FunctionDef": self.stmt_FunctionDef, "Pass": self.stmt_Pass, "Nonlocal": self.stmt_Nonlocal,
+            "Expr": self.stmt_Expr, "Assert": self.stmt_Assert, "Return": self.stmt_Return,
+            "Assign": assignments.stmt_Assign, "AugAssign": assignments.stmt_AugAssign, "With": self.stmt_With,
+        }
+
+    # -- blocks and control flow ------------------------------------------------------------------------------
+    def block(self, stmts):
+        """Desugar a block; returns how it ends: None (falls through), 'return', 'break' or 'continue'."""
+        ctx = self.ctx
+        stmts = list(stmts)
+        for i, stmt in enumerate(stmts):
+            if isinstance(stmt, ast.Return):
+                ctx.at(stmt, self.stmt_Return)
+                return self.leave_with_return(stmt)
+            if isinstance(stmt, _ReturnCurrent):
+                return self.leave_with_return(stmt.node)
+            if isinstance(stmt, ast.Continue):
+                if not ctx.loop_depth:
+                    ctx.at(stmt, lambda s: ctx.error("`continue` outside a loop", s))
+                return "continue"
+            if isinstance(stmt, ast.Break):
+                if not ctx.loop_depth:
+                    ctx.at(stmt, lambda s: ctx.error("`break` outside a loop", s))
+                ctx.at(stmt, lambda s: ctx.emit(Break()))
+                return "break"
+            if isinstance(stmt, ast.If) and exits(stmt):
+                return ctx.at(stmt, lambda s: self.branch(ctx.expressions.atom(s.test), s.body, s.orelse,
+                                                          stmts[i + 1:]))
+            self.statement(stmt)
+            if isinstance(stmt, (ast.For, ast.While)) and returns_inside(stmt):
+                done = _ReturnCurrent()
+                done.node = stmt
+                return ctx.at(stmt, lambda s: self.branch(Var(ctx.flag()), [done], [], stmts[i + 1:]))
+        return None
+
+    def leave_with_return(self, node):
+        ctx = self.ctx
+        if not ctx.loop_depth:
+            return "return"
+        ctx.at(node, lambda s: (ctx.assign(ctx.flag(), Const(True)), ctx.emit(Break())))
+        return "break"
+
+    def statement(self, stmt):
+        ctx = self.ctx
+
+        def run(s):
+            method = self.handlers.get(type(s).__name__)
+            if method is None:
+                ctx.error(_NOT_YET.get(type(s), f"the statement `{type(s).__name__}`"), s)
+            method(s)
+
+        ctx.at(stmt, run)
+
+    def stmt_If(self, stmt):
+        self.branch(self.ctx.expressions.atom(stmt.test), stmt.body, stmt.orelse, [])
+
+    def branch(self, test, body, orelse, rest):
+        """Emit `if test: body + rest else: orelse + rest`; returns how the statement ends."""
+        ctx = self.ctx
+        results = []
+        for stmts in (body, orelse):
+            block = []
+            with ctx.into(block):
+                ending = self.block(list(stmts) + list(rest))
+            results.append((block, ending))
+        ctx.emit(If(test, results[0][0], results[1][0]))
+        endings = {r[1] for r in results}
+        if None in endings or (not rest and "continue" in endings and ctx.loop_depth):
+            return None if None in endings else "continue"
+        return "return" if "return" in endings else "break"
+
+    # -- simple statements ------------------------------------------------------------------------------------
+    def stmt_FunctionDef(self, stmt):
+        ctx = self.ctx
+        if stmt.decorator_list:
+            ctx.error("a decorated nested function", stmt, hint="call the decorator's result outside, or "
+                      "define the function at module level")
+        defaults = tuple(ctx.expressions.atom(d) for d in stmt.args.defaults)  # evaluated when it is defined
+        name = ctx.local(stmt.name, stmt)
+        ctx.assign(name, ir.Closure(stmt, ctx.scope, ctx.unit, defaults))
+
+    def stmt_Pass(self, stmt):
+        pass
+
+    def stmt_Nonlocal(self, stmt):
+        pass  # resolved by the scope (the names are the enclosing function's)
+
+    def stmt_Expr(self, stmt):
+        ctx = self.ctx
+        value = stmt.value
+        if isinstance(value, ast.Constant):
+            return  # a bare string or number: no effect
+        if type(value) in EXPR_NOT_YET:
+            ctx.error(EXPR_NOT_YET[type(value)], value)
+        if not isinstance(value, ast.Call):
+            ctx.error("an expression statement that is not a call", stmt)
+        ctx.emit(ExprStmt(ctx.expressions.call(value)), value)
+
+    def stmt_Assert(self, stmt):
+        ctx = self.ctx
+        test = ctx.expressions.atom(stmt.test)
+        msg = ctx.expressions.atom(stmt.msg) if stmt.msg is not None else None
+        ctx.emit(ir.Assert(test, msg))
+
+    def stmt_Return(self, stmt):
+        ctx = self.ctx
+        if stmt.value is None:
+            if not ctx.implicit_none:
+                ctx.error("`return` without a value", stmt, hint="return the value to differentiate")
+            ctx.assign(ctx.out, Const(None))
+            return
+        ctx.expressions.expr(stmt.value, target=ctx.out)
+
+    def stmt_With(self, stmt):
+        ctx = self.ctx
+        if len(stmt.items) != 1 or stmt.items[0].optional_vars is not None or not self.is_no_grad(
+                stmt.items[0].context_expr):
+            ctx.error("a `with` block other than `with ad.no_grad():`", stmt)
+        saved = ctx.nograd
+        ctx.nograd = True
+        try:
+            for s in stmt.body:
+                if isinstance(s, (ast.Return, ast.Break, ast.Continue)) or (
+                        isinstance(s, ast.If) and exits(s)):
+                    ctx.error("leaving a `with ad.no_grad():` block early", s,
+                              hint="move the return/break after the block")
+                self.statement(s)
+        finally:
+            ctx.nograd = saved
+
+    def is_no_grad(self, node):
+        return isinstance(node, ast.Call) and not node.args and not node.keywords and \
+            self.ctx.expressions.resolve_global(node.func) is markers.no_grad
+
+
+def _walk_no_loops(node):
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        yield n
+        for child in ast.iter_child_nodes(n):
+            if not isinstance(child, (ast.For, ast.While, ast.FunctionDef, ast.Lambda, ast.AsyncFunctionDef)):
+                todo.append(child)
+
+
+def exits(stmt):
+    """Does an `if` contain a return, break or continue (outside nested loops and functions)?"""
+    return any(isinstance(n, (ast.Return, ast.Break, ast.Continue)) for n in _walk_no_loops(stmt))

@@ -1,0 +1,96 @@
+"""Which function a call calls, for the inliner: a closure, a function of the user's module, a bound method,
+a method of an object passed in, or a `functools.partial` of one of them (with the arguments it stores).
+Functions of libraries and functions with a registered rule are not inlined (None)."""
+import functools
+import inspect
+import types
+
+from . import ir
+from .inline_static import is_simple, static_of_atom
+from .ir import Const, Global, Var
+
+LIBRARIES = {"numpy", "scipy", "pandas", "jax", "torch", "autograd", "ad_compiler", "numba", "dask", "cupy",
+             "sklearn", "functools", "builtins", "math"}
+
+
+def is_library(func):
+    module = getattr(func, "__module__", None) or ""
+    return module.split(".")[0] in LIBRARIES
+
+
+class CalleeResolver:
+    """Finds the function a call's function atom holds, from the static environment."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx  # has .has_rule(obj)
+
+    def resolve(self, func, env):
+        """('closure', Closure, prefix) | ('function', python function, prefix) | None.
+
+        prefix: the arguments passed first (a bound method's receiver), or, for a partial, the pair
+        (stored positional arguments, stored keyword arguments)."""
+        static = static_of_atom(func, env)
+        if isinstance(static, tuple) and static[0] == "partial":
+            _, target, target_atom, args, kwargs = static
+            inner = self.resolve(target_atom, env)
+            if inner is None:
+                return None
+            kind, what, prefix = inner
+            if isinstance(prefix, tuple):
+                prefix, stored = prefix
+            else:
+                stored = []
+            return kind, what, (list(prefix) + list(args), merge_keywords(stored, kwargs))
+        if isinstance(func, ir.Attr) and isinstance(func.value, Var):
+            owner = env.get(func.value.name)
+            if isinstance(owner, tuple) and owner[0] == "kind":
+                method = inspect.getattr_static(owner[1].cls, func.attr, None)
+                if isinstance(method, staticmethod):
+                    method = method.__func__
+                    return self.as_function(method, [])
+                if inspect.isfunction(method):
+                    return self.as_function(method, [func.value])
+                return None
+            if isinstance(owner, Global):
+                static = Global(owner.path + (func.attr,), getattr(owner.obj, func.attr, None), owner.base)
+        if isinstance(static, ir.Closure):
+            return "closure", static, []
+        if isinstance(static, Global):
+            obj = static.obj
+            if inspect.ismethod(obj) and inspect.isfunction(obj.__func__):
+                if self.ctx.has_rule(obj.__func__) or is_library(obj.__func__):
+                    return None
+                receiver = Global(static.path[:-1], obj.__self__, static.root) if len(static.path) > 1 else \
+                    ir.Attr(static, "__self__")
+                return self.as_function(obj.__func__, [receiver])
+            if isinstance(obj, functools.partial):
+                inner = obj.func
+                prefix = [_partial_value(static, "args", i, v) for i, v in enumerate(obj.args)]
+                keywords = [(k, _partial_value(static, "keywords", k, v)) for k, v in obj.keywords.items()]
+                if inspect.isfunction(inner) and not self.ctx.has_rule(inner) and not is_library(inner):
+                    return "function", inner, (prefix, keywords)
+                return None
+            return self.as_function(obj, [])
+        return None
+
+    def as_function(self, obj, prefix):
+        """('function', obj, prefix) for a plain function of the user's to inline, else None."""
+        if not inspect.isfunction(obj) or is_library(obj) or self.ctx.has_rule(obj):
+            return None
+        if isinstance(obj, types.FunctionType) and obj.__code__.co_flags & (inspect.CO_GENERATOR |
+                                                                             inspect.CO_COROUTINE):
+            return None
+        return "function", obj, prefix
+
+
+def _partial_value(static, field, key, value):
+    """A stored argument of a partial: the value itself when it is a simple constant, else read from it."""
+    if is_simple(value):
+        return Const(value)
+    return ir.Index(ir.Attr(static, field), (Const(key),))
+
+
+def merge_keywords(stored, given):
+    """A partial's stored keywords, overridden by the call's own."""
+    given_names = {k for k, _ in given}
+    return tuple((k, v) for k, v in stored if k not in given_names) + tuple(given)

@@ -1,0 +1,79 @@
+"""Derivatives of derivatives: `ad.jvp(ad.grad(f))`, `ad.grad(ad.grad(f))`, and so to any order.
+
+What `ad.grad` (or `jvp`, `vjp`, ...) returns runs plain generated Python, compiled per argument kinds and
+kept in `linecache`, so it can be read like any function. A derivative of it is compiled by the same
+pipeline from that code (the runtime helpers it calls have rules of their own: rules/helpers.py), once per
+inner compiled function and argument kinds.
+
+Reverse mode over generated code needs the transposes of the helpers' derivatives; where one is missing
+(or every `wrt` argument is a number, where one forward sweep is cheaper), the gradient is computed by
+forward mode instead: generated code running forward mode once per entry of the `wrt` arguments
+(`composite.sweeps`). Exact either way, and plain code again, so it can be differentiated once more.
+"""
+import numpy as np
+
+from . import composite, kinds as K
+from .driver import Derivation, _params
+from .errors import NoDerivativeError
+
+
+class NestedDerivative:
+    """`mode` of the derivative function `inner` (what an `ad.*` function returned), with respect to the
+    parameters at `positions` of the inner function."""
+
+    def __init__(self, inner, positions, mode, multi, func_name, n_inner):
+        self.inner = inner
+        self.positions = list(positions)
+        self.mode = mode
+        self.multi = multi
+        self.func_name = func_name
+        self.n_inner = n_inner  # how many arguments the inner function takes
+        self.specializations = {}  # (inner compiled function, kinds) -> compiled
+        self.last = None
+        self.dispatcher = None
+        self.generic_source = None
+
+    def specialize(self, args):
+        code = self.inner._ad_derivative.specialize(tuple(args[:self.n_inner]))
+        kinds_ = tuple(K.kind_of(a) for a in args)
+        compiled = self.specializations.get((code, kinds_))
+        if compiled is None:
+            compiled = self.specializations[(code, kinds_)] = self.compile_for(code, kinds_, args)
+        self.last = compiled
+        return compiled
+
+    def compile_for(self, code, kinds_, args=None):
+        params = _params(code)
+        wrt = [params[i] for i in self.positions]
+        if self.mode in ("grad", "value_and_grad", "vjp"):
+            scalars = args is not None and all(isinstance(args[i], (float, int, np.floating)) and
+                                               not isinstance(args[i], bool) for i in self.positions)
+            if not scalars:
+                try:
+                    return Derivation(code, wrt, self.mode, kinds_[:len(params)], self.func_name, self.multi).run()
+                except NoDerivativeError as exc:
+                    if not _in_generated_code(exc):
+                        raise
+            jvp = Derivation(code, wrt, "jvp", kinds_[:len(params)], f"jvp_{code.__name__}", True).run()
+            if self.mode == "vjp":
+                params = params + [_fresh("seed", params)]
+            return composite.sweeps(jvp, params, self.positions, kinds_, self.mode, self.multi, self.func_name)
+        return Derivation(code, wrt, self.mode, kinds_[:len(params)], self.func_name, self.multi).run()
+
+    def compile_generic(self):
+        code = self.inner._ad_derivative.compile_generic()
+        return self.compile_for(code, tuple(K.UNKNOWN for _ in _params(code)))
+
+    def stale_any(self):
+        return self.inner._ad_derivative.stale_any()
+
+
+def _in_generated_code(exc):
+    where = getattr(exc, "where", None)
+    return where is not None and str(where.filename).startswith("<ad_compiler")
+
+
+def _fresh(name, taken):
+    while name in taken:
+        name += "_"
+    return name

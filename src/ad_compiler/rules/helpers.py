@@ -1,0 +1,262 @@
+"""Derivative rules for ad_compiler's own runtime helpers, so that a generated derivative can be
+differentiated again (`ad.jvp(ad.grad(f))`, `ad.hessian`, `ad.grad(ad.grad(f))`).
+
+Most helpers are linear in the adjoint or tangent they carry (`unbroadcast(v, x)` sums `v` down to x's
+shape; `x` only gives a shape) and so are their rules: forward mode applies the helper to the tangent,
+reverse mode applies the transpose written here. The adjoints of a product are bilinear (`v @ b.T`):
+`multilinear`. A helper's parameter is called `v` where the template placeholder `g` (the adjoint of the
+result) would clash with the helper's own name for it. Parameters listed in `forward_only` have no
+reverse rule yet: a second reverse sweep through them reports the missing rule.
+"""
+import numpy as np
+
+from .. import runtime as _ad
+from . import derivative, g, linear, nondifferentiable
+
+nondifferentiable(_ad.grad_seed, _ad.zeros_like, _ad.shape_of, _ad.new_tape, _ad.max_share, _ad.min_share,
+                  _ad.inside, _ad.count_reduced, _ad.normalize_axes)
+
+
+# -- shapes and sums ----------------------------------------------------------------------------------
+@linear(_ad.unbroadcast, constant_in=("x",))
+def unbroadcast(v, x):
+    bv = _ad.fit_shape(g, v)
+
+
+@linear(_ad.unbroadcast_value, constant_in=("x",))
+def unbroadcast_value(v, x):
+    bv = _ad.fit_shape(g, v)
+
+
+@linear(_ad.broadcast_like, constant_in=("like",))
+def broadcast_like(t, like):
+    bt = _ad.fit_shape(g, t)
+
+
+@linear(_ad.unreduce, constant_in=("x",))
+def unreduce(v, x, axis=None, keepdims=False):
+    bv = _ad.reduce_to(g, v, axis)
+
+
+@linear(_ad.unreduce_mean, constant_in=("x",))
+def unreduce_mean(v, x, axis=None, keepdims=False):
+    bv = _ad.reduce_to(g, v, axis) / _ad.count_reduced(x, axis)
+
+
+@linear(_ad.keep_reduced, constant_in=("x",))
+def keep_reduced(v, x, axis=None, keepdims=False):
+    bv = np.reshape(g, np.shape(v))
+
+
+@linear(_ad.owned_copy, constant_in=("x",))
+def owned_copy(b, x):
+    bb = _ad.fit_shape(g, b)
+
+
+@linear(_ad.np_copy)
+def np_copy(x):
+    bx = g
+
+
+@linear(_ad.add)
+def add(a, b):
+    ba = g
+    bb = g
+
+
+@linear(_ad.getitem_vjp, constant_in=("x",))
+def getitem_vjp(v, x, index):
+    bv = g[index]
+
+
+@linear(_ad.cast_like, constant_in=("x",))
+def cast_like(v, x):
+    bv = _ad.cast_like(g, v)
+
+
+@linear(_ad.sum_vjp, forward_only=("v",), constant_in=("items",))
+def sum_vjp(v, items):
+    pass
+
+
+# -- at the boundary -------------------------------------------------------------------------------------
+@linear(_ad.as_grad, constant_in=("x",))
+def as_grad(b, x):
+    bb = g
+
+
+@linear(_ad.as_grads, constant_in=("args",))
+def as_grads(grads, args):
+    bgrads = g
+
+
+@linear(_ad.vjp_seed, constant_in=("out",))
+def vjp_seed(seed, out):
+    bseed = g
+
+
+@linear(_ad.as_tangent, constant_in=("x",))
+def as_tangent(t, x):
+    bt = g
+
+
+@linear(_ad.tangent_out, constant_in=("out",))
+def tangent_out(t, out):
+    bt = g
+
+
+# -- adjoints of products: bilinear ------------------------------------------------------------------------
+@linear(_ad.matmul_vjp_a, multilinear=True, constant_in=("a",))
+def matmul_vjp_a(v, a, b):
+    bv = _ad.unbroadcast(g @ b, v)
+    bb = _ad.matmul_vjp_b(v, g, b)
+
+
+@linear(_ad.matmul_vjp_b, multilinear=True, constant_in=("b",))
+def matmul_vjp_b(v, a, b):
+    bv = _ad.unbroadcast(a @ g, v)
+    ba = _ad.matmul_vjp_a(v, a, g)
+
+
+@linear(_ad.dot_vjp_a, multilinear=True, constant_in=("a",))
+def dot_vjp_a(v, a, b):
+    bv = np.dot(g, b)
+    bb = _ad.dot_vjp_b(v, g, b)
+
+
+@linear(_ad.dot_vjp_b, multilinear=True, constant_in=("b",))
+def dot_vjp_b(v, a, b):
+    bv = np.dot(a, g)
+    ba = _ad.dot_vjp_a(v, a, g)
+
+
+@linear(_ad.var_vjp, multilinear=True, forward_only=("v", "x"))
+def var_vjp(v, x, axis=None, ddof=0, keepdims=False):
+    pass
+
+
+@linear(_ad.reduce_jvp, multilinear=True, forward_only=("partials", "t"))
+def reduce_jvp(partials, t, axis=None, keepdims=False):
+    pass
+
+
+# -- linear in the adjoint, the rest only selects where it goes --------------------------------------------
+@linear(_ad.reduce_extreme_vjp, forward_only=("v",), constant_in=("x", "ans"))
+def reduce_extreme_vjp(v, x, ans, axis=None, keepdims=False):
+    pass
+
+
+@linear(_ad.sort_vjp, forward_only=("v",), constant_in=("a",))
+def sort_vjp(v, a, axis=-1):
+    pass
+
+
+@linear(_ad.sort_jvp, forward_only=("t",), constant_in=("a",))
+def sort_jvp(t, a, axis=-1):
+    pass
+
+
+@linear(_ad.cumsum_vjp, forward_only=("v",), constant_in=("x",))
+def cumsum_vjp(v, x, axis=None):
+    pass
+
+
+@linear(_ad.trace_vjp, forward_only=("v",), constant_in=("x",))
+def trace_vjp(v, x, offset=0, axis1=0, axis2=1):
+    pass
+
+
+@linear(_ad.transpose_vjp, forward_only=("v",))
+def transpose_vjp(v, axes=None):
+    pass
+
+
+@linear(_ad.take_vjp, forward_only=("v",), constant_in=("a",))
+def take_vjp(v, a, indices, axis=None):
+    pass
+
+
+@linear(_ad.diag_vjp, forward_only=("v",), constant_in=("x",))
+def diag_vjp(v, x, k=0):
+    pass
+
+
+@linear(_ad.item_vjp, forward_only=("v",), constant_in=("x",))
+def item_vjp(v, x, args=()):
+    pass
+
+
+@linear(_ad.keep_last_two, forward_only=("v",))
+def keep_last_two(v):
+    pass
+
+
+@linear(_ad.builtin_extreme_vjp, forward_only=("v",), constant_in=("args", "ans"))
+def builtin_extreme_vjp(v, args, ans):
+    pass
+
+
+@linear(_ad.iter_list_vjp, forward_only=("v",), constant_in=("x",))
+def iter_list_vjp(v, x):
+    pass
+
+
+@linear(_ad.dict_values_vjp, forward_only=("v",), constant_in=("d",))
+def dict_values_vjp(v, d):
+    pass
+
+
+@linear(_ad.dict_items_vjp, forward_only=("v",), constant_in=("d",))
+def dict_items_vjp(v, d):
+    pass
+
+
+@linear(_ad.stack_family_vjp, forward_only=("v",), constant_in=("arrays",))
+def stack_family_vjp(v, arrays, how):
+    pass
+
+
+@linear(_ad.split_along, forward_only=("v",), constant_in=("pieces",))
+def split_along(v, pieces, axis=0):
+    pass
+
+
+@linear(_ad.unstack, forward_only=("v",), constant_in=("arrays",))
+def unstack(v, axis=0, arrays=None):
+    pass
+
+
+@linear(_ad.list_with_last, forward_only=("lst", "v"))
+def list_with_last(lst, v):
+    pass
+
+
+# -- nonlinear in the primal values: tangents only ------------------------------------------------------------
+@derivative(_ad.prod_vjp)
+def prod_vjp(v, x, axis=None, keepdims=False):
+    dans = _ad.prod_vjp_jvp(v, dv, x, dx, axis, keepdims)
+
+
+@derivative(_ad.std_vjp)
+def std_vjp(v, x, s, axis=None, ddof=0, keepdims=False):
+    dans = _ad.std_vjp_jvp(v, dv, x, dx, s, ds, axis, ddof, keepdims)
+
+
+@derivative(_ad.norm_vjp)
+def norm_vjp(v, x, a, ord=None, axis=None, keepdims=False):
+    dans = _ad.norm_vjp_jvp(v, dv, x, dx, a, da, ord, axis, keepdims)
+
+
+@derivative(_ad.solve_vjp_b, constant_in=("b",))
+def solve_vjp_b(v, a, b):
+    dans = _ad.solve_vjp_b_jvp(v, dv, a, da)
+
+
+@derivative(_ad.solve_vjp_a, constant_in=("b",))
+def solve_vjp_a(v, a, b, x):
+    dans = _ad.solve_vjp_a_jvp(v, dv, a, da, b, x, dx)
+
+
+@derivative(_ad.einsum_vjp, constant_in=("subscripts",))
+def einsum_vjp(v, subscripts, operands):
+    dans = _ad.einsum_vjp_jvp(v, dv, subscripts, operands, doperands)
