@@ -12,6 +12,7 @@
   arrays that are needed, tape pushes and pops) stay. It works on a def-use graph: linear in the size of
   the function.
 """
+import inspect
 import operator
 
 from . import ir
@@ -29,19 +30,28 @@ def _is(e, value):
     return _num(e) and e.value == value
 
 
+_helper_params = {}  # runtime helper name -> its parameters (None: no signature)
+
+
+def _params_of_helper(name):
+    if name not in _helper_params:
+        from . import runtime
+
+        helper = getattr(runtime, name, None)
+        try:
+            _helper_params[name] = list(inspect.signature(helper).parameters.values()) if helper else None
+        except (TypeError, ValueError):
+            _helper_params[name] = None
+    return _helper_params[name]
+
+
 def _drop_defaults(node):
     """`_ad.unreduce(g, x, None, False)` -> `_ad.unreduce(g, x)`: omit trailing arguments equal to the
     helper's defaults."""
-    import inspect
-
-    from . import runtime
-
-    helper = getattr(runtime, node.func.path[-1], None)
-    if helper is None or node.kwargs:
+    if node.kwargs:
         return node
-    try:
-        params = list(inspect.signature(helper).parameters.values())
-    except (TypeError, ValueError):
+    params = _params_of_helper(node.func.path[-1])
+    if params is None:
         return node
     args = list(node.args)
     while args and len(args) <= len(params):
@@ -356,10 +366,15 @@ def _real(stmts):
 
 def cleanup(fdef):
     """Clean up a generated FunctionDef in place."""
-    for _ in range(2):
+    size = sum(1 for _ in ir.walk(fdef.body, into_functions=True))
+    for _ in range(2):  # (a second round only when the first removed something: propagation is idempotent)
         fdef.body = propagate(fdef.body)
         groups = _Groups(fdef.body)
         needed = needed_names(fdef.body, groups)
         groups.needed = {groups.find(n) for n in needed}
         fdef.body = eliminate(fdef.body, needed, groups)
+        new_size = sum(1 for _ in ir.walk(fdef.body, into_functions=True))
+        if new_size == size:
+            break
+        size = new_size
     return fdef
