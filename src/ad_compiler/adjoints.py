@@ -63,7 +63,14 @@ class Adjoints:
             self.emit(ir.AugAssign(b, "+", expr), origin)
         else:
             self.emit(assign(b, ir.BinOp("+", Var(b), expr)), origin)
-            self.owned.add(primal)
+            if self.sum_is_buffer(primal):
+                self.owned.add(primal)
+
+    def sum_is_buffer(self, primal):
+        """Is `b + e`, for the adjoint b of `primal`, certainly a new array (safe to change in place)? Not for
+        a 0-d array: NumPy's arithmetic on those gives a scalar."""
+        k = self.kinds.get(primal)
+        return isinstance(k, K.Array) and k.ndim is not None and k.ndim > 0
 
     def contribute(self, operand, expr, origin):
         """Route a contribution to an operand: an atom, or a tuple/list/dict Build of atoms."""

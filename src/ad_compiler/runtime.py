@@ -605,7 +605,7 @@ def pop_item(b, index):
 
 
 def _zero_entry(t):
-    return None if isinstance(t, (list, dict)) else zeros_like(t)
+    return None if t is None or isinstance(t, (list, dict)) else zeros_like(t)
 
 
 zero_entry = _zero_entry
