@@ -41,3 +41,14 @@ def test_list_held_in_a_tuple_appended_in_a_loop():
     expected = [x[2] * x[3], 2 * x[2] + x[2] * x[3], 2 * x[1] + x[3] * x.sum() + x[2] * x[3],
                 x[2] * x.sum() + x[2] * x[3]]
     close(ad.grad(list_in_tuple)(x.copy()), expected)
+
+
+def zero_d_alias_scaled_plain(s, alpha):
+    val = alpha
+    alpha *= s
+    return val + alpha
+
+
+def test_zero_d_array_scaled_in_place_plain_output():
+    close(ad.grad(zero_d_alias_scaled_plain)(-1.15, np.array(-0.772)), 2 * -0.772)
+    close(ad.grad(zero_d_alias_scaled_plain, wrt=1)(-1.15, np.array(-0.772)), 2 * -1.15)
