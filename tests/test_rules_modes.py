@@ -406,8 +406,6 @@ SECOND_ORDER = ("hvp", "hessian")
 _NO_RULE = "second order: no derivative rule for the adjoint helper {} (rules/helpers.py)"
 _ADD_AT = ("second order through a for loop over a list / dict: UnsupportedError, the reverse code's in-place "
            "`_ad.add_at(bt, k, bv)` cannot be differentiated again (its hint suggests ad.hvp, which is what failed)")
-_COPYSIGN = ("second order: the partial math.copysign(1.0, x) passes x as copysign's `y`, which has no derivative "
-             "(piecewise constant there: zero)")
 MISSING = {
     "np.append": _NO_RULE.format("_ad.append_vjp"),
     "np.linspace": _NO_RULE.format("_ad.linspace_vjp"),
@@ -416,8 +414,6 @@ MISSING = {
     "for v in [a, b] [(3,),F]": _ADD_AT,
     "_ad.dict_values": _ADD_AT,
     "_ad.dict_items": _ADD_AT,
-    "math.fabs": _COPYSIGN,
-    "math.copysign": _COPYSIGN,
 }
 _EINSUM = ("second order of einsum with several operands: ValueError (setting an array element with a sequence) "
            "in the tangent of _ad.einsum_vjp")
