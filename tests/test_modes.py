@@ -375,7 +375,6 @@ def p_einsum(A, B):
 
 # Diagnoses of the failures seen (second order = hvp / hessian, i.e. forward mode over the generated gradient)
 ADD_AT = "2nd order: the in-place runtime helper _ad.add_at (tuple/dict item adjoints) gets no tangent (wrong H)"
-BRANCH = "2nd order refused: generated gradient reads a temp assigned under the same `if` ('read before assigned')"
 STORE_LOOP = "2nd order refused: gradient of a loop storing y[i] ('changes a value ... not followed in place')"
 POP_ITEM = "2nd order refused: no derivative for _ad.pop_item (adjoint of an array item store / in-place op)"
 LIST_POP = "2nd order refused: no derivative for list .pop() (adjoint of list.append)"
@@ -406,8 +405,8 @@ CASES = [
     Case("rnn", p_rnn, lambda: (rnd(4, 3, 3, scale=0.5), rnd(5, 3, 2), rnd(6, 4, 2), rnd(7, 3)), wrt=(0, 1, 3)),
     Case("while_exit", p_while, lambda: (np.array([0.5, -0.3, 0.2]), 1.3), wrt=(0, 1)),
     Case("while_break", p_while, lambda: (np.array([0.9, 0.8, 1.1]), 1.3), wrt=(0, 1)),
-    Case("branch_then", p_branch, lambda: (np.array([0.7, 0.2, -0.4]), 0.1), wrt=(0, 1), xfail=_x(BRANCH)),
-    Case("branch_else", p_branch, lambda: (np.array([-0.7, 0.2, -0.4]), 0.1), wrt=(0, 1), xfail=_x(BRANCH)),
+    Case("branch_then", p_branch, lambda: (np.array([0.7, 0.2, -0.4]), 0.1), wrt=(0, 1)),
+    Case("branch_else", p_branch, lambda: (np.array([-0.7, 0.2, -0.4]), 0.1), wrt=(0, 1)),
     Case("inplace", p_inplace, lambda: (rnd(8, 5),), xfail=_x(STORE_LOOP)),
     Case("lists", p_lists, lambda: (rnd(9, 4),), xfail=_x(LIST_POP)),
     Case("tuples", p_tuples, lambda: (rnd(10, 3), rnd(11, 3)), wrt=(0, 1), xfail=_x(ADD_AT)),

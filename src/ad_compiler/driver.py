@@ -141,7 +141,7 @@ class Derivation:
         param_kinds = self.kinds + [K.UNKNOWN] * (len(fn.params) - len(self.kinds))
         inline(fn, ctx, alloc, param_kinds, top=self.func)
         alias.resolve(fn, param_kinds, alloc, ctx)
-        to_ssa(fn, alloc)
+        to_ssa(fn, alloc, generated=unit.filename.startswith("<ad_compiler"))
         kinds_ = alias.infer_kinds(fn, param_kinds, ctx)
         ops = resolve(fn, kinds_, ctx)
         out = fn.out
