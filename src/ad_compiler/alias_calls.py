@@ -79,7 +79,7 @@ class Calls(Part):
         if obj is float:
             return Val(K.FLOAT)
         if obj in (builtins.max, builtins.min) and len(args) == 1 and isinstance(args[0].kind, K.Seq):
-            return Val(args[0].kind.elem, all_objs(self.values.slots_of(args[0], state)))
+            return Val(args[0].kind.item(None), all_objs(self.values.slots_of(args[0], state)))
         if obj in (builtins.max, builtins.min, builtins.sum) and len(args) == 1 and args[0].kind.numeric:
             nd = K.ndim_of(args[0].kind)  # iterating an array gives its rows
             if nd == 1:

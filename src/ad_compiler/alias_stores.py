@@ -132,7 +132,7 @@ class Stores(Part):
         if isinstance(kind, K.Array):
             return True
         if isinstance(kind, K.Seq):
-            return all(self.copyable(k) or not k.mutable for k in (kind.items or (kind.elem,)))
+            return all(self.copyable(k) or not k.mutable for k in (kind.items or (kind.item(None),)))
         if isinstance(kind, K.Dict):
             return all(self.copyable(k) or not k.mutable for k in kind.items)
         return False

@@ -376,13 +376,23 @@ def var_vjp(g, x, axis=None, ddof=0, keepdims=False):
 
 def std_vjp(g, x, ans, axis=None, ddof=0, keepdims=False):
     """Adjoint of std over `axis`: (x - mean) / ((N - ddof) std); 0 where the spread is 0 (all entries equal:
-    std is not differentiable there; 0 is autograd's convention, a subgradient)."""
+    std is not differentiable there; 0 is autograd's convention, a subgradient). All entries equal is tested
+    exactly (max == min), not by std == 0: the mean of equal numbers may differ from them in the last bit,
+    which leaves a std of rounding noise and a quotient of noise by noise."""
     n = count_reduced(x, axis)
     centered = x - np.mean(x, axis=axis, keepdims=True)
     s = keep_reduced(ans, x, axis, keepdims)
+    flat = _no_spread(x, axis)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = keep_reduced(g, x, axis, keepdims) * centered / ((n - ddof) * s)
-    return np.where(s == 0, 0.0, out) if np.ndim(out) else (0.0 if s == 0 else out)
+    return np.where(flat, 0.0, out) if np.ndim(out) else (0.0 if flat else out)
+
+
+def _no_spread(x, axis):
+    """Where all the entries reduced over `axis` are equal (keepdims shape; a bool for a full reduction)."""
+    if np.size(x) == 0:
+        return np.ones(np.shape(np.mean(x, axis=axis, keepdims=True)), dtype=bool)
+    return np.max(x, axis=axis, keepdims=True) == np.min(x, axis=axis, keepdims=True)
 
 
 def cumsum_vjp(g, x, axis=None):
@@ -1129,9 +1139,10 @@ def std_vjp_jvp(v, dv, x, dx, s, ds, axis=None, ddof=0, keepdims=False):
     dc = dx - np.mean(dx, axis=axis, keepdims=True) if np.ndim(dx) else np.zeros(np.shape(x))
     s, ds = keep_reduced(s, x, axis, keepdims), keep_reduced(ds, x, axis, keepdims)
     v, dv = keep_reduced(v, x, axis, keepdims), keep_reduced(dv, x, axis, keepdims)
+    flat = _no_spread(x, axis)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (dv * c + v * dc) / (n * s) - v * c * ds / (n * s * s)
-    return np.where(s == 0, 0.0, out) if np.ndim(out) else (0.0 if s == 0 else out)
+    return np.where(flat, 0.0, out) if np.ndim(out) else (0.0 if flat else out)
 
 
 def norm_vjp_jvp(v, dv, x, dx, a, da, ord=None, axis=None, keepdims=False):

@@ -58,10 +58,20 @@ def storage_classes(fn, kinds):
                     st.union(t, v.args[0].name)
                 elif isinstance(v.func, ir.Attr) and v.func.attr in alias.VIEW_METHODS and isinstance(v.func.value, Var):
                     st.union(t, v.func.value.name)
+            elif isinstance(v, ir.Build):  # a list, tuple or dict holds these very objects
+                for item in v.items:
+                    if isinstance(item, Var) and kinds.get(item.name, K.UNKNOWN).mutable:
+                        st.union(t, item.name)
         elif isinstance(s, SetItem) and s.result:
             st.union(s.result, s.target.name)
+            if isinstance(s.value, Var) and kinds.get(s.value.name, K.UNKNOWN).mutable and \
+                    isinstance(kinds.get(s.target.name), (K.Seq, K.Dict)):
+                st.union(s.result, s.value.name)  # `L[0] = M`: the list holds M
         elif isinstance(s, Mutate) and s.result:
             st.union(s.result, s.target.name)
+            for a in s.args:  # `L.append(M)`: the list holds M
+                if isinstance(a, Var) and kinds.get(a.name, K.UNKNOWN).mutable:
+                    st.union(s.result, a.name)
     return st
 
 
