@@ -143,3 +143,167 @@ def test_view_of_one_of_several_arrays_right_or_refused():
         if not flag:
             expected[1, 1] = 0.0  # W[1, 1] is overwritten through the view
         close(got, expected)
+
+
+# ==========================================================================================================
+# Found by hand-written adversarial programs (hunt, 2026-12-05)
+# ==========================================================================================================
+from fd import numeric_grad  # noqa: E402
+
+
+def fd_close(f, args, wrt=0, rtol=1e-5):
+    """ad.grad(f, wrt) against central differences (f must not change its arguments)."""
+    got = ad.grad(f, wrt=wrt)(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+    close(got, numeric_grad(f, args, wrt), rtol=rtol, atol=1e-7)
+
+
+# -- an inactive array changed in place through a container item (value and gradient were wrong) -------------
+def inactive_changed_through_dict(x):
+    W = np.ones(4)
+    d = {"a": W}
+    d["a"][0] = 5.0
+    return np.sum(W) * x
+
+
+def pair_of_views(v):
+    return v[:2], v[2:]
+
+
+def inactive_changed_through_helper_tuple(x, y):
+    p, q = pair_of_views(y)
+    p += 1.0
+    return np.sum(y ** 2) * x
+
+
+def test_inactive_array_changed_through_a_container_item():
+    value, grad = ad.value_and_grad(inactive_changed_through_dict)(1.5)
+    close(value, 12.0)
+    close(grad, 8.0)
+    y = np.array([0.3, -1.2, 0.8, 0.1])
+    value, grad = ad.value_and_grad(inactive_changed_through_helper_tuple)(1.5, y.copy())
+    close(value, inactive_changed_through_helper_tuple(1.5, y.copy()))
+    close(grad, np.sum((y + np.array([1.0, 1.0, 0.0, 0.0])) ** 2))
+
+
+# -- a comprehension assigned to the name it reads (it was bound before it ran) ------------------------------
+def dict_rebound_by_comprehension(w):
+    p = {"w": w, "b": w + 1.0}
+    p = {k: p[k] * 2.0 for k in p}
+    return np.sum(p["w"] * p["b"])
+
+
+def unrolled_sgd(W, b, x, y):
+    params = [W, b]
+    for step in range(3):
+        err = x @ params[0] + params[1] - y
+        grads = [x.T @ err, np.sum(err, axis=0)]
+        params = [p - 0.01 * g for p, g in zip(params, grads)]
+    return np.sum((x @ params[0] + params[1] - y) ** 2)
+
+
+def test_comprehension_rebinding_the_name_it_reads():
+    w = np.array([0.3, -1.2, 0.8])
+    fd_close(dict_rebound_by_comprehension, (w,))
+    rng = np.random.default_rng(3)
+    args = (rng.standard_normal((3, 2)), rng.standard_normal(2), rng.standard_normal((5, 3)),
+            rng.standard_normal((5, 2)))
+    fd_close(unrolled_sgd, args, wrt=0)
+    fd_close(unrolled_sgd, args, wrt=1)
+
+
+# -- a view made through a second name of an array changed in place meanwhile -------------------------------
+def view_through_alias(x):
+    z = x * 1.0
+    al = z
+    v = al[:-1]
+    z *= 3.0
+    v *= 2.0
+    return np.sum(z * np.arange(4.0))
+
+
+def head_of(v):
+    return v[:2]
+
+
+def view_through_helper(x):
+    y = x * 1.0
+    p = head_of(y)
+    y *= 2.0
+    p[0] = 1.0
+    return np.sum(y ** 2)
+
+
+@pytest.mark.parametrize("f", [view_through_alias, view_through_helper])
+def test_view_through_a_second_name_then_changes(f):
+    fd_close(f, (np.array([0.3, -1.2, 0.8, 0.1]),))
+
+
+# -- a recursive function changing its argument in place (the change was lost) -------------------------------
+def accumulate_recursively(acc, x, n):
+    if n == 0:
+        return acc
+    acc += x
+    return accumulate_recursively(acc, x, n - 1)
+
+
+def calls_recursive_accumulator(x):
+    acc = np.zeros_like(x)
+    accumulate_recursively(acc, x, 2)
+    return np.sum(acc)
+
+
+def test_recursive_function_changing_its_argument_right_or_refused():
+    try:
+        got = ad.grad(calls_recursive_accumulator)(np.array([1.0, 2.0]))
+    except ad.ADError as exc:
+        assert "acc += x" in str(exc) and "recursive" in str(exc)
+        return
+    close(got, [2.0, 2.0])
+
+
+# -- builtins making sequences: list, tuple, enumerate, zip, reversed, sorted (were constants) --------------
+def rows_by_list(x):
+    rows = list(x.reshape(2, 3))
+    pairs = list(zip(rows[0], rows[1]))
+    return sum(a * b for a, b in pairs) + np.sum(tuple(rows)[1] ** 2)
+
+
+def enumerate_from_one(x):
+    r = 0.0
+    for i, v in enumerate(x, 1):
+        r = r + i * v * v
+    e = enumerate(reversed(list(x)))
+    for i, v in e:
+        r = r + (i + 0.5) * v
+    return r
+
+
+def sorted_values(a, b, c):
+    s = sorted([a * 2.0, b, c - 1.0])
+    return s[0] * 3.0 + s[1] * s[2]
+
+
+def test_builtins_making_sequences_carry_derivatives():
+    x = np.array([0.3, -1.2, 0.8, 0.1, 1.5, -0.4])
+    fd_close(rows_by_list, (x,))
+    fd_close(enumerate_from_one, (x,))
+    for wrt in (0, 1, 2):
+        fd_close(sorted_values, (0.4, -0.3, 2.1), wrt=wrt)
+
+
+# -- shallow copies of lists and dicts (their items' derivatives were dropped) ------------------------------
+def list_copied(x):
+    b = [x].copy()
+    return np.sum(b[0] * x)
+
+
+def params_copied(W, x):
+    p = {"W": W}
+    q = p.copy()
+    return np.sum((x @ q["W"]) ** 2)
+
+
+def test_copies_of_lists_and_dicts():
+    x = np.array([0.3, -1.2, 0.8])
+    fd_close(list_copied, (x,))
+    fd_close(params_copied, (np.array([[1.0, 2.0], [0.5, -1.0], [0.2, 0.3]]), x))

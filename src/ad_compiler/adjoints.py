@@ -78,8 +78,11 @@ class Adjoints:
             if self.act.active(operand.name):
                 self.accumulate(operand.name, expr, origin)
             return
+        if operand is None or isinstance(operand, (Const, ir.Global, ir.Closure)):
+            return  # (constants carry no derivative)
         if not isinstance(operand, Build):
-            return
+            # a contribution must never vanish silently: an operand of another form is a compiler bug
+            raise AssertionError(f"ad_compiler: no way to route a contribution to {operand!r}")
         if operand.kind == "dict":
             items = list(zip(operand.keys, operand.items))
         else:

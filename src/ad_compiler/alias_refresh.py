@@ -15,6 +15,7 @@ from . import ir, kinds as K
 from .alias_domain import all_objs, depth
 from .alias_library import reshaping, runtime
 from .alias_session import Part
+from .alias_values import record_making
 from .ir import Assign, Call, Const, ExprStmt, Global, If, Index, SetItem, Var
 
 
@@ -87,7 +88,9 @@ class Refresher(Part):
                                 deferred=self.session.generic)
                 out.append(self.view_check(s, target, parent_var))
             value = ir.rename_expr(stmt.value, {parent_var: new_name[o.parent]})
-            out.append(self.derived(s, Assign((target,), value, noop=True)))
+            remade = self.derived(s, Assign((target,), value, noop=True))
+            out.append(remade)
+            record_making(state, o, remade, value)  # (made again from the base's current name)
             new_name[o] = target
         return out
 
