@@ -307,3 +307,53 @@ def test_copies_of_lists_and_dicts():
     x = np.array([0.3, -1.2, 0.8])
     fd_close(list_copied, (x,))
     fd_close(params_copied, (np.array([[1.0, 2.0], [0.5, -1.0], [0.2, 0.3]]), x))
+
+
+# -- the wrappers of Jacobians, Hessians and forward sweeps used names a parameter may have ----------------
+def weighted_by_n(x, n):
+    return np.sum(x * x * n)
+
+
+def scaled_by_value(x, value):
+    return x * x * value
+
+
+def times_m(x, m):
+    return x * m
+
+
+def test_parameters_named_like_the_wrappers_locals():
+    x = np.array([0.3, -1.2, 0.8])
+    close(ad.hessian(weighted_by_n)(x.copy(), 2.0), 4.0 * np.eye(3))
+    close(ad.grad(ad.grad(scaled_by_value))(1.5, 2.0), 4.0)
+    close(ad.jacrev(times_m)(x.copy(), 2.0), 2.0 * np.eye(3))
+    close(ad.jacfwd(times_m)(x.copy(), 2.0), 2.0 * np.eye(3))
+
+
+# -- one array passed for two parameters, changed in place through one of them ------------------------------
+def add_into_first(a, b):
+    a += b
+    return np.sum(a * b)
+
+
+def test_same_array_for_two_parameters_changed_in_place_right_or_refused():
+    x = np.array([0.3, -1.2, 0.8])
+    try:
+        value, (ga, gb) = ad.value_and_grad(add_into_first, wrt=(0, 1))(x, x)
+    except ad.ADError as exc:
+        assert "share memory" in str(exc)
+    else:  # f(x, x) = sum(2x * 2x) = 4 sum(x^2): the gradients add up to 8x
+        close(value, 4 * np.sum(x ** 2))
+        close(ga + gb, 8 * x)
+    a, b = x.copy(), x.copy()  # separate arrays: fine
+    close(ad.grad(add_into_first, wrt=1)(a, b), 3 * x)
+
+
+# -- the default of dict.get gets the derivative when the key is missing -----------------------------------
+def get_with_default(x):
+    d = {"a": 1.0}
+    return d.get("b", x) * x + d.get("a", x)
+
+
+def test_dict_get_default():
+    close(ad.grad(get_with_default)(1.5), 3.0)

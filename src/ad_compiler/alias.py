@@ -52,7 +52,7 @@ from .alias_refresh import Refresher
 from .alias_session import Session
 from .alias_stores import Stores
 from .alias_values import Values
-from .ir import Assign, AugAssign, Break, Call, ExprStmt, For, Global, If, Mutate, SetItem, Var, While
+from .ir import Assign, Const, AugAssign, Break, Call, ExprStmt, For, Global, If, Mutate, SetItem, Var, While
 
 
 class Alias:
@@ -217,12 +217,29 @@ def resolve(fn, param_kinds, alloc, ctx, callee=False):
             if p.param in private:
                 raise AssertionError(f"alias: {p.param} is already a private copy")
             private.append(p.param)
-            fn.body = [_private_copy(fn, q) for q in private] + ir.clone(original)
+            fn.body = [_check_apart(fn, private)] + [_private_copy(fn, q) for q in private] + ir.clone(original)
 
 
 def _private_copy(fn, param):
     rt = runtime()
-    stmt = Assign((param,), Call(Global(("_ad", "private_copy"), rt.private_copy, rt), (Var(param),)))
+    return _at_def(fn, Assign((param,), Call(Global(("_ad", "private_copy"), rt.private_copy, rt), (Var(param),))))
+
+
+def _check_apart(fn, private):
+    """`_ad.check_apart((a, b), ("a", "b"), (0,), "f")`: the arguments changed in place share no memory with
+    each other or the other arguments (each gets a copy of its own)."""
+    rt = runtime()
+    params = [p for p in fn.params]
+    changed = tuple(params.index(p) for p in private)
+    name = fn.name if getattr(fn, "name", None) else "the function"
+    call = Call(Global(("_ad", "check_apart"), rt.check_apart, rt), (
+        ir.Build("tuple", tuple(Var(p) for p in params)), Const(tuple(params)), Const(changed),
+        Const(f"`{name}`")))
+    return _at_def(fn, ir.ExprStmt(call))
+
+
+def _at_def(fn, stmt):
+    """`stmt` located at the function's `def` line."""
     first = next((s for s in fn.body if s.origin is not None), None)
     if first is not None:
         stmt.origin = ir.Origin(first.origin.unit, first.origin.unit.tree, first.origin.unit.tree)

@@ -44,14 +44,33 @@ class Composite:
         return any(p._ad_derivative.stale_any() for p in self.parts)
 
 
-def compile_wrapper(lines, name, refs, parts_sources):
+def compile_wrapper(lines, name, refs, parts_sources, names):
     """Compile generated source lines defining `name`, which calls the compiled functions `refs`."""
     source = "\n".join(lines) + "\n"
     filename = f"<ad_compiler: {name}>"
     cells = {n: types.CellType(obj) for n, obj in refs.items()}
-    compiled = codegen.compile_source(source, name, filename, {"np": np}, cells)
+    compiled = codegen.compile_source(source, name, filename, {names["np"]: np}, cells)
     compiled.source = "\n\n".join([source] + list(parts_sources))
     return compiled
+
+
+class _Names(dict):
+    """The wrapper's own names (its locals, numpy, the functions it calls), none of them a parameter's: a
+    parameter called `n`, `value` or `np` keeps its value."""
+
+    def __init__(self, params, *fixed):
+        super().__init__()
+        self.taken = set(params)
+        for n in ("np", "value", "t", "t0", "n", "m", "i", "e") + fixed:
+            self.add(n)
+
+    def add(self, n):
+        name = n
+        while name in self.taken:
+            name += "_"
+        self.taken.add(name)
+        self[n] = name
+        return name
 
 
 def _check_kinds(wrt, positions, kinds_, what):
@@ -61,8 +80,8 @@ def _check_kinds(wrt, positions, kinds_, what):
                                    hint="pass arrays or numbers for the arguments differentiated")
 
 
-def _zero(kind, w):
-    return "0.0" if isinstance(kind, K.Scalar) else f"np.zeros(np.shape({w}))"
+def _zero(kind, w, np_):
+    return "0.0" if isinstance(kind, K.Scalar) else f"{np_}.zeros({np_}.shape({w}))"
 
 
 def sweeps(jvp, params, positions, kinds_, mode, multi, name):
@@ -71,32 +90,33 @@ def sweeps(jvp, params, positions, kinds_, mode, multi, name):
     wrt = [params[i] for i in positions]
     _check_kinds(wrt, positions, kinds_, "computing this derivative of a derivative with forward mode "
                  "(reverse-mode rules for it are not written yet)")
+    N = _Names(params, jvp.__name__, *[f"g{w}" for w in wrt])
+    np_, j, value, t, n, i, e = N["np"], N[jvp.__name__], N["value"], N["t"], N["n"], N["i"], N["e"]
     args = ", ".join(params[:len(params) - (1 if mode == "vjp" else 0)])
     seed = params[-1] if mode == "vjp" else None
-    zeros = {w: _zero(kinds_[i], w) for w, i in zip(wrt, positions)}
-    j = jvp.__name__
+    zeros = {w: _zero(kinds_[k], w, np_) for w, k in zip(wrt, positions)}
     lines = [f"def {name}({', '.join(params)}):",
              f"    # by forward mode: one sweep of {j} per entry of {', '.join(wrt)}",
-             f"    value, t0 = {j}({args}, ({', '.join(zeros[w] for w in wrt)},))"]
+             f"    {value}, {N['t0']} = {j}({args}, ({', '.join(zeros[w] for w in wrt)},))"]
     if seed is None:
-        lines.append("    _ad.grad_seed(value)")
+        lines.append(f"    _ad.grad_seed({value})")
     results = []
-    for k, (w, i) in enumerate(zip(wrt, positions)):
-        def tangents(e):
-            return "(" + ", ".join(e if m == k else zeros[v] for m, v in enumerate(wrt)) + ",)"
-        entry = "t" if seed is None else f"np.sum(t * {seed})"
-        g = f"g{w}"
-        if isinstance(kinds_[i], K.Scalar):
-            lines += [f"    value, t = {j}({args}, {tangents('1.0')})", f"    {g} = {entry}"]
+    for k, (w, p) in enumerate(zip(wrt, positions)):
+        def tangents(x):
+            return "(" + ", ".join(x if m == k else zeros[v] for m, v in enumerate(wrt)) + ",)"
+        entry = t if seed is None else f"{np_}.sum({t} * {seed})"
+        g = N[f"g{w}"]
+        if isinstance(kinds_[p], K.Scalar):
+            lines += [f"    {value}, {t} = {j}({args}, {tangents('1.0')})", f"    {g} = {entry}"]
         else:
-            lines += [f"    n = np.size({w})", f"    {g} = np.zeros(n, dtype=np.result_type({w}, 1.0))",
-                      "    for i in range(n):", "        e = np.zeros(n)", "        e[i] = 1.0",
-                      f"        value, t = {j}({args}, {tangents(f'np.reshape(e, np.shape({w}))')})",
-                      f"        {g}[i] = {entry}", f"    {g} = np.reshape({g}, np.shape({w}))"]
+            lines += [f"    {n} = {np_}.size({w})", f"    {g} = {np_}.zeros({n}, dtype={np_}.result_type({w}, 1.0))",
+                      f"    for {i} in range({n}):", f"        {e} = {np_}.zeros({n})", f"        {e}[{i}] = 1.0",
+                      f"        {value}, {t} = {j}({args}, {tangents(f'{np_}.reshape({e}, {np_}.shape({w}))')})",
+                      f"        {g}[{i}] = {entry}", f"    {g} = {np_}.reshape({g}, {np_}.shape({w}))"]
         results.append(f"_ad.as_grad({g}, {w})")
     result = f"({', '.join(results)},)" if multi else results[0]
-    lines.append(f"    return {'(value, ' + result + ')' if mode == 'value_and_grad' else result}")
-    return compile_wrapper(lines, name, {j: jvp}, [jvp.source])
+    lines.append(f"    return {'(' + value + ', ' + result + ')' if mode == 'value_and_grad' else result}")
+    return compile_wrapper(lines, name, {j: jvp}, [jvp.source], N)
 
 
 def jacfwd_function(jvp, params, positions, kinds_, multi, name):
@@ -104,50 +124,54 @@ def jacfwd_function(jvp, params, positions, kinds_, multi, name):
     out.shape + x.shape."""
     wrt = [params[i] for i in positions]
     _check_kinds(wrt, positions, kinds_, "the forward-mode Jacobian")
+    N = _Names(params, jvp.__name__, *[f"j{w}" for w in wrt])
+    np_, j, value, t, n, i, e = N["np"], N[jvp.__name__], N["value"], N["t"], N["n"], N["i"], N["e"]
     args = ", ".join(params)
-    zeros = {w: _zero(kinds_[i], w) for w, i in zip(wrt, positions)}
-    j = jvp.__name__
+    zeros = {w: _zero(kinds_[k], w, np_) for w, k in zip(wrt, positions)}
     lines = [f"def {name}({args}):",
              f"    # the Jacobian by forward mode: one sweep of {j} per entry of {', '.join(wrt)}"]
     results = []
-    for k, (w, i) in enumerate(zip(wrt, positions)):
-        def tangents(e):
-            return "(" + ", ".join(e if m == k else zeros[v] for m, v in enumerate(wrt)) + ",)"
-        out = f"j{w}"
-        if isinstance(kinds_[i], K.Scalar):
-            lines += [f"    value, {out} = {j}({args}, {tangents('1.0')})"]
+    for k, (w, p) in enumerate(zip(wrt, positions)):
+        def tangents(x):
+            return "(" + ", ".join(x if m == k else zeros[v] for m, v in enumerate(wrt)) + ",)"
+        out = N[f"j{w}"]
+        if isinstance(kinds_[p], K.Scalar):
+            lines += [f"    {value}, {out} = {j}({args}, {tangents('1.0')})"]
         else:
-            lines += [f"    n = np.size({w})",
-                      f"    value, t = {j}({args}, {tangents(zeros[w])})",
-                      f"    {out} = np.zeros((np.size(value), n), dtype=np.result_type(value, {w}, 1.0))",
-                      "    for i in range(n):", "        e = np.zeros(n)", "        e[i] = 1.0",
-                      f"        value, t = {j}({args}, {tangents(f'np.reshape(e, np.shape({w}))')})",
-                      f"        {out}[:, i] = np.ravel(t)",
-                      f"    {out} = np.reshape({out}, np.shape(value) + np.shape({w}))"]
+            lines += [f"    {n} = {np_}.size({w})",
+                      f"    {value}, {t} = {j}({args}, {tangents(zeros[w])})",
+                      f"    {out} = {np_}.zeros(({np_}.size({value}), {n}), dtype={np_}.result_type({value}, {w}, 1.0))",
+                      f"    for {i} in range({n}):", f"        {e} = {np_}.zeros({n})", f"        {e}[{i}] = 1.0",
+                      f"        {value}, {t} = {j}({args}, {tangents(f'{np_}.reshape({e}, {np_}.shape({w}))')})",
+                      f"        {out}[:, {i}] = {np_}.ravel({t})",
+                      f"    {out} = {np_}.reshape({out}, {np_}.shape({value}) + {np_}.shape({w}))"]
         results.append(out)
     lines.append(f"    return {'(' + ', '.join(results) + ',)' if multi else results[0]}")
-    return compile_wrapper(lines, name, {j: jvp}, [jvp.source])
+    return compile_wrapper(lines, name, {j: jvp}, [jvp.source], N)
 
 
 def jacrev_function(vjp, primal, params, positions, kinds_, multi, name):
     """The Jacobian by reverse mode: one sweep of `vjp` per entry of the output; shape out.shape + x.shape."""
     wrt = [params[i] for i in positions]
     _check_kinds(wrt, positions, kinds_, "the reverse-mode Jacobian")
+    N = _Names(params, vjp.__name__, "_ad_primal", *[f"g{w}" for w in wrt], *[f"j{w}" for w in wrt])
+    np_, v, f, value, m, i, e = N["np"], N[vjp.__name__], N["_ad_primal"], N["value"], N["m"], N["i"], N["e"]
     args = ", ".join(params)
-    v, f = vjp.__name__, "_ad_primal"
-    grads = [f"g{w}" for w in wrt]
+    grads = [N[f"g{w}"] for w in wrt]
+    jac = {w: N[f"j{w}"] for w in wrt}
     lines = [f"def {name}({args}):",
              f"    # the Jacobian by reverse mode: one sweep of {v} per entry of the output",
-             f"    value = {f}({', '.join(f'_ad.private_copy({p})' for p in params)})", "    m = np.size(value)"]
-    lines += [f"    j{w} = np.zeros((m, np.size({w})), dtype=np.result_type(value, {w}, 1.0))" for w in wrt]
-    lines += ["    for i in range(m):", "        e = np.zeros(m)", "        e[i] = 1.0",
+             f"    {value} = {f}({', '.join(f'_ad.private_copy({p})' for p in params)})", f"    {m} = {np_}.size({value})"]
+    lines += [f"    {jac[w]} = {np_}.zeros(({m}, {np_}.size({w})), dtype={np_}.result_type({value}, {w}, 1.0))"
+              for w in wrt]
+    lines += [f"    for {i} in range({m}):", f"        {e} = {np_}.zeros({m})", f"        {e}[{i}] = 1.0",
               f"        {', '.join(grads)}{',' if multi and len(grads) == 1 else ''} = "
-              f"{v}({args}, np.reshape(e, np.shape(value)))"]
-    lines += [f"        j{w}[i] = np.ravel(g{w})" for w in wrt]
-    lines += [f"    j{w} = np.reshape(j{w}, np.shape(value) + np.shape({w}))" for w in wrt]
-    results = [f"j{w}" for w in wrt]
+              f"{v}({args}, {np_}.reshape({e}, {np_}.shape({value})))"]
+    lines += [f"        {jac[w]}[{i}] = {np_}.ravel({g})" for w, g in zip(wrt, grads)]
+    lines += [f"    {jac[w]} = {np_}.reshape({jac[w]}, {np_}.shape({value}) + {np_}.shape({w}))" for w in wrt]
+    results = [jac[w] for w in wrt]
     lines.append(f"    return {'(' + ', '.join(results) + ',)' if multi else results[0]}")
-    return compile_wrapper(lines, name, {v: vjp, f: primal}, [vjp.source])
+    return compile_wrapper(lines, name, {v: vjp, f: primal}, [vjp.source], N)
 
 
 def primal_value(primal, args):

@@ -139,7 +139,7 @@ class Resolver:
                 if name in ("index", "count", "keys", "__len__"):
                     return Op("const")
                 if name == "get" and isinstance(k, K.Dict):
-                    return Op("getitem", frozenset({owner.name}), extra={"dict_get": True})
+                    return Op("getitem", everything | {owner.name}, extra={"dict_get": True})
                 if name == "copy":
                     return Op("copy", frozenset({owner.name}))
                 return Op("unknown", everything | {owner.name}, what=f"the method `.{name}()`")

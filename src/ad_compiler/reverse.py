@@ -229,6 +229,15 @@ class Reverse:
                 expr = helper("cast_like", expr, bound[p])  # NumPy made an array of a list: give it back a list
             self.contribute(bound[p], expr, s.origin)
 
+    def dict_get(self, s, g):
+        """`d.get(key, default)`: the adjoint goes to d's entry if the key is there, else to the default."""
+        v = s.value
+        owner, key = v.func.value, v.args[0]
+        if isinstance(owner, Var) and self.active(owner.name):
+            self.adjoints.accumulate(owner.name, helper("dict_get_vjp", g, owner, key), s.origin)
+        if len(v.args) > 1:
+            self.contribute(v.args[1], helper("dict_get_default_vjp", g, owner, key), s.origin)
+
     def same_shape_as_result(self, param, bound, rule):
         return shapes.operand_has_result_shape(self.same, self.kind, param, bound, rule)
 
@@ -236,9 +245,8 @@ class Reverse:
     def getitem(self, s, op, g):
         v = s.value
         if op.extra.get("dict_get"):
-            base, items, tuple_form = v.func.value, (v.args[0],), False
-        else:
-            base, items, tuple_form = v.value, v.items, v.tuple_form
+            return self.dict_get(s, g)
+        base, items, tuple_form = v.value, v.items, v.tuple_form
         if not (isinstance(base, Var) and self.active(base.name)):
             return
         x = base.name

@@ -828,6 +828,43 @@ def private_copy(x):
     return x
 
 
+def check_apart(args, names, changed, where):
+    """Refuse arguments that share memory when the function changes one of them in place: each changed
+    argument gets a private copy of its own (`private_copy`), which would separate what the function sees as
+    one array (`f(x, x)` with `a += b`; a list holding one array twice)."""
+    leaves = [_mutable_leaves(a) for a in args]
+    for i in changed:
+        for j in range(len(args)):
+            for u in leaves[i]:
+                for v in leaves[j]:
+                    if (u is not v or i != j) and _overlap(u, v):
+                        what = f"the arguments `{names[i]}` and `{names[j]}` share memory" if i != j else \
+                            f"`{names[i]}` holds one array (or list) twice"
+                        from .errors import ADError
+
+                        raise ADError(f"{what}, and {where} changes `{names[i]}` in place: the derivative would "
+                                      "not see that one change is seen through both",
+                                      hint="pass separate copies (`x.copy()`), or pass the array once")
+
+
+def _mutable_leaves(x, out=None):
+    out = [] if out is None else out
+    if isinstance(x, ndarray):
+        out.append(x)
+    elif isinstance(x, (list, tuple, dict)):
+        if not isinstance(x, tuple):
+            out.append(x)
+        for v in (x.values() if isinstance(x, dict) else x):
+            _mutable_leaves(v, out)
+    return out
+
+
+def _overlap(u, v):
+    if isinstance(u, ndarray) and isinstance(v, ndarray):
+        return u is v or (np.may_share_memory(u, v) and np.shares_memory(u, v))
+    return u is v
+
+
 def iter_list(x):
     """What a `for` loop goes over, as something it can index: a list, tuple or array itself; anything else
     (a dict: its keys, `d.items()`, a generator) as a list."""
@@ -1095,6 +1132,19 @@ def attribute_tangent(t, attr):
     if isinstance(t, dict):
         return t.get(attr, 0.0)
     return getattr(t, attr)
+
+
+def dict_get_vjp(g, d, key):
+    """Adjoint of `d.get(key, default)` with respect to d: `g` at the key if d has it (zeros elsewhere)."""
+    out = zeros_like(d)
+    if key in d:
+        out[key] = g
+    return out
+
+
+def dict_get_default_vjp(g, d, key):
+    """Adjoint of `d.get(key, default)` with respect to the default: `g` if d lacks the key, else nothing."""
+    return zeros_like(g) if key in d else g
 
 
 def dict_get_tangent(t, key, default):

@@ -296,3 +296,13 @@ def sorted_vjp(g, x, key=None, reverse=False):
 @linear(_ad.sorted_jvp, forward_only=("t",), constant_in=("x", "key", "reverse"))
 def sorted_jvp(t, x, key=None, reverse=False):
     pass
+
+
+@linear(_ad.dict_get_vjp, forward_only=("g",), constant_in=("d",))
+def dict_get_vjp(g, d, key):
+    pass
+
+
+@linear(_ad.dict_get_default_vjp, forward_only=("g",), constant_in=("d",))
+def dict_get_default_vjp(g, d, key):
+    pass
