@@ -119,6 +119,8 @@ class Values(Part):
             da, db = K.ndim_of(ka), K.ndim_of(kb)
             nd = None if da is None or db is None else (max(da, db) if min(da, db) >= 2 else da + db - 2)
             return self.fresh(state, site, [ka, kb], ndim=nd)
+        if ka in (K.INT, K.BOOL) and kb in (K.INT, K.BOOL) and value.op in ("+", "-", "*", "//", "%"):
+            return Val(K.INT)  # Python integers stay integers (`i - 1` indexes)
         return self.fresh(state, site, [ka, kb])
 
     def slots_of(self, val, state):
@@ -147,7 +149,7 @@ class Values(Part):
                 return Val(K.Seq(k.cls, slice_items(k.items, key), k.elem), {obj})
             if isinstance(key, Const):
                 return Val(k.item(key.value), slot_at(slots, key.value, k))
-            return Val(k.elem if isinstance(k, K.Seq) else K.join_all(k.items), all_objs(slots))
+            return Val(k.item() if isinstance(k, K.Seq) else K.join_all(k.items) if k.items else K.UNKNOWN, all_objs(slots))
         if isinstance(k, (K.Array, K.Numeric)) or k is K.UNKNOWN:
             basic = self.basic_index(value.items, state)
             if basic == "fancy" or not base.objs:

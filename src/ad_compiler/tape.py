@@ -65,6 +65,61 @@ def storage_classes(fn, kinds):
     return st
 
 
+_VARIES = object()  # a name bound to different objects (or to objects made again at each iteration)
+
+
+def fixed_objects(fn):
+    """Names that are bound to one and the same object whenever they are bound: the result of a store or
+    a list method (the very object changed), copies of such names (a loop's carried copies), refreshes.
+    Such a name needs no saving when a loop rebinds it (its contents are restored item by item): restoring
+    it would bind the object it already holds. A fixed point over the definitions (optimistic in loops)."""
+    defs = []  # (name, source name or None for a new object, made inside a loop)
+
+    def visit(stmts, depth):
+        for s in stmts:
+            if isinstance(s, Assign):
+                if len(s.targets) == 1 and s.noop and s.prev:
+                    defs.append((s.target, s.prev, depth))
+                elif len(s.targets) == 1 and isinstance(s.value, Var):
+                    defs.append((s.target, s.value.name, depth))
+                else:
+                    defs.extend((t, None, depth) for t in s.targets)
+            elif isinstance(s, SetItem) and s.result:
+                defs.append((s.result, s.target.name, depth))
+            elif isinstance(s, Mutate):
+                if s.result:
+                    defs.append((s.result, s.target.name, depth))
+                if s.out:
+                    defs.append((s.out, None, depth))
+            elif isinstance(s, If):
+                visit(s.body, depth)
+                visit(s.orelse, depth)
+            elif isinstance(s, (For, While)):
+                if isinstance(s, For):
+                    defs.append((s.target, None, depth + 1))
+                visit(s.body, depth + 1)
+
+    visit(fn.body, 0)
+    defined = {d[0] for d in defs}
+    root = {p: p for p in fn.params}
+    changed = True
+    while changed:
+        changed = False
+        for name, source, depth in defs:
+            if source is None:
+                new = name if depth == 0 else _VARIES
+            else:
+                new = root.get(source) if source in defined or source in root else source  # (a free name: itself)
+            if new is None:
+                continue  # not known yet (optimistic: a carried copy of itself)
+            old = root.get(name)
+            merged = new if old is None or old == new else _VARIES
+            if merged != old:
+                root[name] = merged
+                changed = True
+    return {n for n, r in root.items() if r is not _VARIES and n not in fn.params}
+
+
 class Tape:
     def __init__(self, rev, fn, alloc):
         self.rev = rev
@@ -72,6 +127,7 @@ class Tape:
         self.alloc = alloc
         self.name = None
         self.storage = storage_classes(fn, rev.kinds)
+        self.fixed = fixed_objects(fn)
 
     def tape(self):
         if self.name is None:
@@ -173,7 +229,7 @@ class Tape:
         saved, shape_only = set(), set()
         stored = {self.storage.find(s.target.name) for s in ir.walk(self.fn.body) if isinstance(s, (SetItem, Mutate))}
         for n in rev.loop_defined:
-            if n in rev.loop_indices or n not in reads or n in rev.recomputable:
+            if n in rev.loop_indices or n not in reads or n in rev.recomputable or n in self.fixed:
                 continue
             if n in rev.recoverable and rev.recoverable[n] in rev.loop_defined:
                 continue
