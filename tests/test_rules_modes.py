@@ -403,25 +403,8 @@ CASES = {
 # MISSING: an ad.ADError for a missing rule (checked: it must raise ad.ADError). KNOWN_WRONG: wrong values or
 # another exception.
 SECOND_ORDER = ("hvp", "hessian")
-_NO_RULE = "second order: no derivative rule for the adjoint helper {} (rules/helpers.py)"
-_ADD_AT = ("second order through a for loop over a list / dict: UnsupportedError, the reverse code's in-place "
-           "`_ad.add_at(bt, k, bv)` cannot be differentiated again (its hint suggests ad.hvp, which is what failed)")
-MISSING = {
-    "np.append": _NO_RULE.format("_ad.append_vjp"),
-    "np.linspace": _NO_RULE.format("_ad.linspace_vjp"),
-    "_ad.index_concat": _NO_RULE.format("_ad.index_concat_vjp"),
-    "_ad.private_copy": _NO_RULE.format("_ad.pop_item (restoring an overwritten item of an argument)"),
-    "for v in [a, b] [(3,),F]": _ADD_AT,
-    "_ad.dict_values": _ADD_AT,
-    "_ad.dict_items": _ADD_AT,
-}
-_EINSUM = ("second order of einsum with several operands: ValueError (setting an array element with a sequence) "
-           "in the tangent of _ad.einsum_vjp")
-KNOWN_WRONG = {
-    "np.einsum('ij,jk->ik', a, b) [(3,4),(4,2)]": _EINSUM,
-    "np.einsum('...ij,jk->...ik', a, b) [(2,3,4),(4,2)]": _EINSUM,
-    "np.einsum('ij,jk,k->i', a, b, c) [(3,4),(4,2),(2,)]": _EINSUM,
-}
+MISSING = {}
+KNOWN_WRONG = {}
 
 
 # -- the generated programs ---------------------------------------------------------------------------------------

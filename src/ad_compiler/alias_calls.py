@@ -113,6 +113,19 @@ class Calls(Part):
         value, of the kind the helper gives for small arguments of the same kinds (None: not known)."""
         if getattr(obj, "__name__", "") in EFFECT_HELPERS:
             return None
+        rt = runtime()
+        if obj in (rt.zeros_like, rt.owned_copy, rt.getitem_vjp) and value.args:
+            # adjoint buffers of containers: new lists / dicts (of new zeros, or of the items of `b`)
+            args = [self.values.val(a, state) for a in value.args]
+            like = args[1 if obj is rt.getitem_vjp else -1].kind
+            if obj is rt.owned_copy and isinstance(args[0].kind, (K.Seq, K.Dict)):
+                o = self.objects.new(state, site, desc="the copy made on this line")
+                state.slots[o] = self.values.slots_of(args[0], state)
+                k = args[0].kind
+                return Val(K.Seq(list, k.items, k.elem) if isinstance(k, K.Seq) else k, {o})
+            if isinstance(like, (K.Seq, K.Dict)):
+                kind = _adjoint_kind(like)
+                return Val(kind, {self.objects.private_objects(state, site, kind, "the zeros made on this line")})
         try:
             args = [a.value if isinstance(a, Const) else dummy_of(self.values.val(a, state).kind)
                     for a in value.args]
@@ -279,3 +292,17 @@ class Calls(Part):
         if all(isinstance(k, K.Scalar) for k in kinds_) and kinds_:
             return Val(K.Scalar(np.float64))
         return Val(K.NUMERIC, {self.objects.new(state, site)})
+
+
+def _adjoint_kind(kind):
+    """The kind of zeros_like of a value of this kind (lists for tuples, float arrays and numbers)."""
+    if isinstance(kind, K.Seq):
+        items = tuple(_adjoint_kind(k) for k in kind.items) if kind.items is not None else None
+        return K.Seq(list, items, _adjoint_kind(kind.elem) if kind.elem is not None else None)
+    if isinstance(kind, K.Dict):
+        return K.Dict(kind.keys, tuple(_adjoint_kind(k) for k in kind.items))
+    if isinstance(kind, K.Array):
+        return K.array(kind.ndim, "f")
+    if isinstance(kind, K.Scalar):
+        return K.FLOAT
+    return K.UNKNOWN

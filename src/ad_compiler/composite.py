@@ -84,7 +84,7 @@ def sweeps(jvp, params, positions, kinds_, mode, multi, name):
     for k, (w, i) in enumerate(zip(wrt, positions)):
         def tangents(e):
             return "(" + ", ".join(e if m == k else zeros[v] for m, v in enumerate(wrt)) + ",)"
-        entry = "t" if seed is None else f"np.sum(t * {seed})"
+        entry = "t" if seed is None else f"_ad.tree_dot(t, {seed})"
         g = f"g{w}"
         if isinstance(kinds_[i], K.Scalar):
             lines += [f"    value, t = {j}({args}, {tangents('1.0')})", f"    {g} = {entry}"]
