@@ -991,6 +991,8 @@ def as_tangent(t, x):
 def tangent_out(t, out):
     """The tangent of a function's value in the value's structure and shape (zeros broadcast, tuples as
     tuples)."""
+    if out.__class__ is _float and t.__class__ is _float:
+        return t
     if isinstance(out, tuple):
         return tuple(tangent_out(u, v) for u, v in zip(t, out))
     if isinstance(out, list):
