@@ -14,8 +14,8 @@ For each workload (same data as run.py), median per-call times in the same proce
 - ``hvp (FD)``     two gradient calls (central differences of the gradient): what an HVP costs without AD
 
 Every result is checked first: jvp against finite differences of f, hvp against finite differences of the
-gradient (rtol 1e-4). JAX's ``jvp`` / ``jax.jvp(jax.grad(f))`` and ``torch.func`` are timed too when they can
-be imported (skipped with a note otherwise).
+gradient (rtol 1e-4). JAX's ``jvp`` / ``jax.jvp(jax.grad(f))`` (jit) and ``torch.func.jvp`` / ``jvp(grad(f))`` are timed too
+(net and logreg) when they can be imported (skipped otherwise).
 """
 from __future__ import annotations
 
@@ -84,7 +84,34 @@ def methods_for(wl, rng):
             fns["JAX jit hvp"] = lambda: jh(jx, jvv).block_until_ready()
     except ImportError:
         pass
+    try:
+        import torch
+        from torch.func import grad as tgrad, jvp as tjvp
+
+        tf = _torch_version(wl.name)
+        if tf is not None:
+            targs = [torch.from_numpy(a) if isinstance(a, np.ndarray) else a for a in args]
+
+            def tfun(xx):
+                a = list(targs)
+                a[i] = xx
+                return tf(*a)
+            tx, tv = targs[i], torch.from_numpy(np.asarray(v))
+            fns["torch.func jvp"] = lambda: tjvp(tfun, (tx,), (tv,))[1]
+            fns["torch.func hvp"] = lambda: tjvp(tgrad(tfun), (tx,), (tv,))[1]
+    except ImportError:
+        pass
     return fns
+
+
+def _torch_version(name):
+    import torch
+
+    if name == "net":
+        return lambda w1, w2, x, y: torch.sum((torch.clamp(x @ w1, min=0.0) @ w2 - y) ** 2)
+    if name == "logreg":
+        return lambda w, X, y: torch.mean(torch.log1p(torch.exp(-y * (X @ w))))
+    return None
 
 
 def _jax_version(name):
@@ -121,7 +148,7 @@ def main(argv=None):
                 print(f"  {wl.name} {k}: n/a ({run.short_reason(v[0])})")
         us = {k: v * 1e6 for k, v in t.items()}
         peers = "  ".join(f"{k}: {us[k]:.1f} ({us[k] / us['f']:.2f}x f)" if "jvp" in k else
-                          f"{k}: {us[k]:.1f} ({us[k] / us['grad']:.2f}x grad)" for k in us if k.startswith("JAX"))
+                          f"{k}: {us[k]:.1f} ({us[k] / us['grad']:.2f}x grad)" for k in us if k.startswith(("JAX", "torch")))
         print(f"{wl.name:10s} {us.get('f', 0):9.1f} {us.get('jvp', 0):9.1f} {us.get('jvp', 0) / us['f']:6.2f} "
               f"{us.get('grad', 0):9.1f} {us.get('hvp', 0):9.1f} {us.get('hvp', 0) / us['grad']:6.2f} "
               f"{us.get('hvp (FD)', 0):9.1f}  {peers}")

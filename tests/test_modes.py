@@ -374,10 +374,6 @@ def p_einsum(A, B):
 
 
 # Diagnoses of the failures seen (second order = hvp / hessian, i.e. forward mode over the generated gradient)
-ADD_AT = "2nd order: the in-place runtime helper _ad.add_at (tuple/dict item adjoints) gets no tangent (wrong H)"
-STORE_LOOP = "2nd order refused: gradient of a loop storing y[i] ('changes a value ... not followed in place')"
-POP_ITEM = "2nd order refused: no derivative for _ad.pop_item (adjoint of an array item store / in-place op)"
-LIST_POP = "2nd order refused: no derivative for list .pop() (adjoint of list.append)"
 SECOND = ("hvp", "hessian")
 
 
@@ -406,14 +402,12 @@ CASES = [
     Case("while_break", p_while, lambda: (np.array([0.9, 0.8, 1.1]), 1.3), wrt=(0, 1)),
     Case("branch_then", p_branch, lambda: (np.array([0.7, 0.2, -0.4]), 0.1), wrt=(0, 1)),
     Case("branch_else", p_branch, lambda: (np.array([-0.7, 0.2, -0.4]), 0.1), wrt=(0, 1)),
-    Case("inplace", p_inplace, lambda: (rnd(8, 5),), xfail=_x(STORE_LOOP)),
-    Case("lists", p_lists, lambda: (rnd(9, 4),), xfail=_x(LIST_POP)),
-    Case("tuples", p_tuples, lambda: (rnd(10, 3), rnd(11, 3)), wrt=(0, 1), xfail=_x(ADD_AT)),
-    Case("tuple_arg", p_tuple_arg, lambda: ((rnd(12, 3, 2), rnd(13, 3)), rnd(14, 2)), hessian=False,
-         xfail=_x(ADD_AT)),
-    Case("dicts", p_dicts, lambda: ({"W": rnd(15, 3, 2), "b": rnd(16, 3)}, rnd(17, 2)), hessian=False,
-         xfail=_x(ADD_AT)),
-    Case("helpers", p_helpers, lambda: (rnd(18, 4),), xfail=_x(POP_ITEM)),
+    Case("inplace", p_inplace, lambda: (rnd(8, 5),)),
+    Case("lists", p_lists, lambda: (rnd(9, 4),)),
+    Case("tuples", p_tuples, lambda: (rnd(10, 3), rnd(11, 3)), wrt=(0, 1)),
+    Case("tuple_arg", p_tuple_arg, lambda: ((rnd(12, 3, 2), rnd(13, 3)), rnd(14, 2)), hessian=False),
+    Case("dicts", p_dicts, lambda: ({"W": rnd(15, 3, 2), "b": rnd(16, 3)}, rnd(17, 2)), hessian=False),
+    Case("helpers", p_helpers, lambda: (rnd(18, 4),)),
     Case("closure", p_closure, lambda: (rnd(19, 3),)),
     Case("floats", p_floats, lambda: (0.7, -0.4), wrt=(0, 1)),
     Case("float_one", p_floats, lambda: (0.7, -0.4), wrt=1),
@@ -428,8 +422,7 @@ CASES = [
     Case("where", p_where, lambda: (np.array([-1.2, -0.3, 0.2, 0.45, 0.8, 1.5]),)),
     Case("concat_stack", p_concat_stack, lambda: (rnd(29, 3), rnd(30, 3)), wrt=(0, 1)),
     Case("einsum", p_einsum, lambda: (rnd(31, 2, 3), rnd(32, 3, 2)), wrt=(0, 1)),
-    Case("list_in_tuple", p_list_in_tuple, lambda: (rnd(41, 4),),
-         xfail={"hvp": POP_ITEM, "hessian": POP_ITEM}),
+    Case("list_in_tuple", p_list_in_tuple, lambda: (rnd(41, 4),)),
 ]
 
 
@@ -746,9 +739,7 @@ def _jvp_seeded(j, x, t, s0, s1):
 
 @pytest.mark.parametrize("x, t", [
     pytest.param(np.array([0.3, 0.5, -0.8]), np.array([1.0, 2.0, -0.5]), id="array"),
-    pytest.param(0.9, 1.5, id="float", marks=pytest.mark.xfail(strict=True, reason=(
-        "vjp of a jvp for float arguments: the forward-sweep wrapper drops the jvp's tangent parameter "
-        "(TypeError: takes 2 positional arguments but 3 were given)"))),
+    pytest.param(0.9, 1.5, id="float"),
 ])
 def test_vjp_of_jvp(x, t):
     """the reverse mode of a forward-mode derivative, with respect to the point and to the tangent"""
@@ -805,8 +796,6 @@ def grad_penalty(x, W):
     return np.sum(g ** 2) + np.sum(W ** 2)
 
 
-@pytest.mark.xfail(strict=True, reason="calling an ad.grad function inside a differentiated function is refused "
-                                       "(NoDerivativeError: no derivative is known for `_dnet`)")
 def test_grad_of_function_calling_grad():
     x, W = rnd(73, 3), rnd(74, 2, 3)
     got = ad.grad(grad_penalty, wrt=(0, 1))(x.copy(), W.copy())
@@ -938,3 +927,84 @@ def test_hessian_of_float_function():
 def test_jacobian_bad_mode_is_aderror():
     with pytest.raises(ad.ADError):
         ad.jacobian(v_elem, mode="sideways")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the in-place adjoint helpers, differentiated again (alias_effects.py rewrites them as stores; their rules)
+# ----------------------------------------------------------------------------------------------------------
+def e_stores(x):
+    """item stores (pop_item at second order, store_adjoint and its transpose at the third)"""
+    y = np.zeros(3)
+    y[0] = x * x
+    y[1] = np.sin(x) * y[0]
+    y[2] = y[1] * x
+    return np.sum(y * y) + y[2]
+
+
+def e_concat(a):
+    return np.sum(np.r_[a, 0.5, a * a] ** 3) + np.sum(np.linspace(a, 2.0 * a, 4) ** 2)
+
+
+@pytest.mark.parametrize("f, x", [pytest.param(e_stores, 0.7, id="stores"), pytest.param(e_concat, 0.6, id="concat")])
+def test_third_order_through_helpers(f, x):
+    d1 = ad.grad(f)
+    d2 = ad.grad(d1)
+    d3 = ad.grad(d2)
+    np.testing.assert_allclose(d1(x), _fd1(f, x, 1e-6), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(d2(x), _fd1(d1, x, 1e-6), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(d3(x), _fd1(d2, x, 1e-6), rtol=1e-6, atol=1e-6)
+
+
+def e_fancy(x):
+    """repeated fancy indices: the adjoint adds into bx at [0, 2, 0] (add_at, then added_at when read again)"""
+    idx = np.array([0, 2, 0])
+    return np.sum(np.sin(x[idx]) * x[idx[::-1]]) + np.sum(x ** 3) + x[1] * x[0]
+
+
+def test_second_order_repeated_fancy_index():
+    x, v = rnd(90, 3), rnd(91, 3)
+    assert_close(ad.hvp(e_fancy)(x.copy(), v), fd_hvp(e_fancy, (x,), 0, v), rtol=1e-4, atol=1e-5)
+    assert_close(ad.hessian(e_fancy)(x.copy()), fd_hessian(e_fancy, (x,), 0), rtol=1e-4, atol=1e-5)
+
+
+def test_reverse_over_forward_fallback_is_named_in_source():
+    """where forward mode refuses the generated gradient, hvp is the gradient of the tangent (exact too)"""
+    args = ({"W": rnd(15, 3, 2), "b": rnd(16, 3)}, rnd(17, 2))
+    v = _tangent_like(0, args, 5)
+    h = ad.hvp(p_dicts)
+    assert_close(h(*_copy(args), v), fd_hvp(p_dicts, args, 0, v), rtol=1e-4, atol=1e-5)
+    assert "reverse over forward" in h.source
+
+
+def e_stores_array(x):
+    y = np.zeros(3)
+    y[0] = x[0] * x[1]
+    y[1:] = np.sin(x[1:]) * y[0]
+    return np.sum(y * y * x) + np.sum(np.r_[x[:2], 0.5, x * x] ** 3)
+
+
+def _contracted(v, x, s1, s2):
+    return np.sum(v(x, s1) * s2)
+
+
+def test_third_order_reverse_over_reverse_over_reverse():
+    """vjp of vjp of grad on arrays: the adjoint helpers' transposes (store_adjoint_vjp,
+    index_concat_transpose) at the third order"""
+    x, s1, s2 = rnd(92, 3), rnd(93, 3), rnd(94, 3)
+    v2 = ad.vjp(ad.grad(e_stores_array))
+    assert_close(v2(x.copy(), s1), fd_jvp(ad.grad(e_stores_array), (x,), 0, s1), rtol=1e-6)
+    v3 = ad.vjp(v2, wrt=0)
+    got = v3(x.copy(), s1, s2)
+    assert_close(got, fd_grad(_contracted, (v2, x, s1, s2), 1), rtol=1e-6)
+    assert "store_adjoint_vjp" in v3.source and "index_concat_transpose" in v3.source
+
+
+def l_pop(xs):
+    v = xs.pop()
+    return v * v * 2.0
+
+
+def test_grad_of_popped_list_keeps_its_length():
+    """the adjoint of `xs.pop()` when nothing else reads xs: zeros for the items left, then the popped one's"""
+    got = ad.grad(l_pop)([1.0, 2.0])
+    assert_close(got, fd_grad(l_pop, ([1.0, 2.0],), 0))

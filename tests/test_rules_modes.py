@@ -423,24 +423,7 @@ CASES = {
 # MISSING: an ad.ADError for a missing rule (checked: it must raise ad.ADError). KNOWN_WRONG: wrong values or
 # another exception.
 SECOND_ORDER = ("hvp", "hessian")
-_NO_RULE = "second order: no derivative rule for the adjoint helper {} (rules/helpers.py)"
-_ADD_AT = ("second order through a for loop over a list / dict: UnsupportedError, the reverse code's in-place "
-           "`_ad.add_at(bt, k, bv)` cannot be differentiated again (its hint suggests ad.hvp, which is what failed)")
-MISSING = {
-    "np.append": _NO_RULE.format("_ad.append_vjp"),
-    "np.linspace": _NO_RULE.format("_ad.linspace_vjp"),
-    "_ad.index_concat": _NO_RULE.format("_ad.index_concat_vjp"),
-    "_ad.private_copy": _NO_RULE.format("_ad.pop_item (restoring an overwritten item of an argument)"),
-    "for v in [a, b] [(3,),F]": _ADD_AT,
-    "_ad.dict_values": _ADD_AT,
-    "_ad.dict_items": _ADD_AT,
-    "builtins.enumerate": _ADD_AT,
-    "builtins.zip": _ADD_AT,
-    "list([a, b]) [(3,),F]": _ADD_AT,
-    "list(a) of rows [(3,2)]": _ADD_AT,
-    "tuple([a, b]) [F,(3,)]": _ADD_AT,
-    "enumerate(reversed([a, b])) [F,(2,)]": _ADD_AT,
-}
+MISSING = {}
 KNOWN_WRONG = {}
 
 

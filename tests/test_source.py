@@ -123,3 +123,33 @@ def test_deterministic_across_processes_and_hash_seeds():
     outs = {subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
     assert len(outs) == 1
+
+
+def _example(name):
+    import importlib.util
+    import os
+
+    path = os.path.join(os.path.dirname(__file__), "..", "examples", name)
+    spec = importlib.util.spec_from_file_location(name[:-3], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Lines of `.source` measured at commit 6739b3e (before the modes work): the README's network 18 (its
+# value_and_grad in examples/09: 21), the RNN of examples/10: 47. Second-order support must not make
+# first-order code longer.
+def test_reverse_mode_source_no_longer_than_before():
+    rng = np.random.default_rng(0)
+    x, y, w1, w2 = (rng.standard_normal(s) for s in ((6, 5), (6, 3), (5, 4), (4, 3)))
+    g = ad.grad(loss, wrt=("w1", "w2"))
+    g(w1, w2, x, y)
+    assert len(g.source.splitlines()) <= 18, g.source
+    net = _example("09_two_layer_net.py")
+    g9 = ad.value_and_grad(net.loss_fn, wrt=("w1", "w2"))
+    g9(w1, w2, x, y)
+    assert len(g9.source.splitlines()) <= 21, g9.source
+    rnn = _example("10_rnn_loop.py")
+    d = ad.grad(rnn.rnn_loss, wrt=("W", "U", "b"))
+    d(*rnn.make_data(T=5))
+    assert len(d.source.splitlines()) <= 47, d.source

@@ -34,6 +34,7 @@ The pass, by module (each part is a class reaching the others through the shared
     alias_calls.py      values of calls: builtins, NumPy and library functions (the oracle), methods
     alias_assign.py     `x = e`, `x op= v`, `x[i] (op)= v`: rebinding or in-place update
     alias_mutation.py   calls changing their arguments: in-place methods, list methods, `out=`, np.copyto
+    alias_effects.py    the in-place runtime helpers of generated code read again, as stores and list methods
     alias_stores.py     stores: which object changes (or a refusal, or Privatize), who else sees it
     alias_refresh.py    refreshes of the other names seeing a changed object (views, aliases, containers)
 """
@@ -42,6 +43,7 @@ from __future__ import annotations
 from . import ir, kinds as K
 from .alias_assign import Assignments
 from .alias_calls import Calls
+from .alias_effects import Effects
 from .alias_domain import (Obj, Privatize, Refused, State, Val, all_objs, join_states, new_gen, restart_numbering,
                            same_state)
 from .alias_library import VIEW_ATTRIBUTES, VIEW_FUNCTIONS, VIEW_METHODS, runtime  # noqa: F401 (cleanup, tape)
@@ -69,6 +71,7 @@ class Alias:
         session.refresher = Refresher(session)
         session.assignments = self.assignments = Assignments(session)
         session.mutations = self.mutations = Mutations(session)
+        session.effects = Effects(session)
         self.breaks = []  # the states at the `break`s of the loop being walked
 
     # -- the walk -------------------------------------------------------------------------------------------

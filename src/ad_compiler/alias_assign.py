@@ -24,6 +24,11 @@ class Assignments(Part):
     def assign(self, s, state, site):
         """`x = e` (or `a = b = e`)."""
         value = s.value
+        if isinstance(value, Call) and isinstance(value.func, Global) and self.mode == "rewrite" and \
+                len(s.targets) == 1:
+            done = self.session.effects.rewrite(s, value, s.target, state, site)
+            if done is not None:
+                return done
         if isinstance(value, Call) and isinstance(value.func, ir.Attr) and self.mode == "rewrite":
             done = self.mutations.method_call(s, value, state, site, target=s.target)
             if done is not None:
@@ -95,10 +100,16 @@ class Assignments(Part):
                 self.values.val(s.target, state).kind is not K.UNKNOWN:
             # an array: `x[i] op= v` stores x[i] op v into x[i] (NumPy computes it the same way)
             t1, t2 = self.temp(), self.temp()
-            get = self.derived(s, Assign((t1,), Index(s.target, s.items, s.tuple_form)))
+            get = self.assign(self.derived(s, Assign((t1,), Index(s.target, s.items, s.tuple_form))), state,
+                              site + ("get",))
+            if _generated(s):  # an adjoint's `b[i] += v` read again: the entries as a copy (the derivative of
+                t0, t1 = t1, self.temp()  # this code reads them after the store, which changes a view)
+                rt = runtime()
+                copy = Call(Global(("_ad", "np_copy"), rt.np_copy, rt), (Var(t0),))
+                get += self.assign(self.derived(s, Assign((t1,), copy)), state, site + ("copy",))
             compute = self.derived(s, Assign((t2,), ir.BinOp(s.op, Var(t1), s.value)))
             put = self.derived(s, SetItem(s.target, s.items, Var(t2), tuple_form=s.tuple_form))
-            return self.assign(get, state, site + ("get",)) + self.assign(compute, state, site + ("aug",)) + \
+            return get + self.assign(compute, state, site + ("aug",)) + \
                 self.stores.store(put, state, site + ("put",))
         if s.op is not None:  # x[i] op= v  ->  t = x[i]; t op= v; x[i] = t (an item of a list may be an array)
             temp = self.temp()
@@ -108,3 +119,8 @@ class Assignments(Part):
             return self.assign(get, state, site + ("get",)) + self.augassign(aug, state, site + ("aug",)) + \
                 self.stores.store(put, state, site + ("put",))
         return self.stores.store(s, state, site)
+
+
+def _generated(s):
+    """Is the statement from code ad_compiler generated (a derivative differentiated again)?"""
+    return s.origin is not None and str(s.origin.unit.filename).startswith("<ad_compiler")

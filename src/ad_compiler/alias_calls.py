@@ -22,6 +22,14 @@ from .alias_session import Part
 from .ir import Call, Const, Global
 
 
+ITERATORS = (zip, enumerate, reversed)
+# runtime helpers whose result has the structure of one of their arguments (its position): adjoints and
+# tangents shaped like the primal value they belong to
+RESULT_LIKE = {"zeros_like": 0, "owned_copy": 1, "unbroadcast": 1, "unbroadcast_value": 1, "getitem_vjp": 1,
+               "cast_like": 1, "items_vjp": 1, "enumerate_vjp": 1, "reversed_vjp": 1, "sorted_vjp": 1,
+               "iter_list_vjp": 1, "dict_get_vjp": 1, "as_grad": 1, "as_tangent": 1}
+
+
 class Calls(Part):
     """The value of a call: of a builtin, a runtime helper, a library function, or a method."""
 
@@ -42,10 +50,21 @@ class Calls(Part):
         if obj in (runtime().dict_items, runtime().dict_values) and args and isinstance(args[0].kind, K.Dict):
             return self.call(s, Call(ir.Attr(value.args[0], "items" if obj is runtime().dict_items
                                              else "values"), ()), state, site)
+        if obj in ITERATORS:
+            return self.iterator(obj, args, state, site)
+        if obj is builtins.sorted and args:
+            o = self.objects.new(state, site, desc="the list made on this line")
+            state.slots[o] = ("any", self.item_objects(args[0], state))
+            return Val(K.Seq(list, None, args[0].kind.item(None) if isinstance(args[0].kind, K.Seq) else K.UNKNOWN),
+                       {o})
         if obj is runtime().iter_list and args:
             k = args[0].kind
             if isinstance(k, (K.Seq, K.Array)):
                 return args[0]
+            if isinstance(k, K.Other) and k.cls in ITERATORS:  # the items of an iterator, as a new list
+                o = self.objects.new(state, site, desc="the list of the items of an iterator")
+                state.slots[o] = ("any", self.item_objects(args[0], state))
+                return Val(K.Seq(list, None, K.UNKNOWN), {o})
             if isinstance(k, K.Dict):
                 o = self.objects.new(state, site, desc="the keys of a dict")
                 state.slots[o] = ("any", frozenset())
@@ -106,6 +125,11 @@ class Calls(Part):
             result = self.runtime_result(value, obj, state, site)
             if result is not None:
                 return result
+            like = RESULT_LIKE.get(getattr(obj, "__name__", ""))
+            if like is not None and like < len(args) and isinstance(args[like].kind, (K.Seq, K.Dict)):
+                k = args[like].kind  # (the adjoint of a tuple is a list: it is filled in place)
+                k = K.Seq(list, k.items, k.elem) if isinstance(k, K.Seq) else k
+                return Val(k, {self.objects.new(state, site, desc="the value of a runtime helper")})
         mod = (getattr(obj, "__module__", None) or "").split(".")[0]
         if mod in ("numpy", "math", "scipy") or isinstance(obj, np.ufunc) or self.ctx.has_rule(obj) or \
                 self.ctx.nondiff(obj):
@@ -117,6 +141,19 @@ class Calls(Part):
         value, of the kind the helper gives for small arguments of the same kinds (None: not known)."""
         if getattr(obj, "__name__", "") in EFFECT_HELPERS:
             return None
+        rt = runtime()
+        if obj in (rt.zeros_like, rt.owned_copy, rt.getitem_vjp) and value.args:
+            # adjoint buffers of containers: new lists / dicts (of new zeros, or of the items of `b`)
+            args = [self.values.val(a, state) for a in value.args]
+            like = args[1 if obj is rt.getitem_vjp else -1].kind
+            if obj is rt.owned_copy and isinstance(args[0].kind, (K.Seq, K.Dict)):
+                o = self.objects.new(state, site, desc="the copy made on this line")
+                state.slots[o] = self.values.slots_of(args[0], state)
+                k = args[0].kind
+                return Val(K.Seq(list, k.items, k.elem) if isinstance(k, K.Seq) else k, {o})
+            if isinstance(like, (K.Seq, K.Dict)):
+                kind = _adjoint_kind(like)
+                return Val(kind, {self.objects.private_objects(state, site, kind, "the zeros made on this line")})
         try:
             args = [a.value if isinstance(a, Const) else dummy_of(self.values.val(a, state).kind)
                     for a in value.args]
@@ -144,6 +181,20 @@ class Calls(Part):
             state.slots[o] = [it.objs for it in items]
             return Val(kind, {o})
         return None
+
+    def iterator(self, obj, args, state, site):
+        """`zip(...)`, `enumerate(x)`, `reversed(x)`: an iterator over the items of its arguments (which it
+        holds: changing one of them in place changes what it gives)."""
+        o = self.objects.new(state, site, desc=f"the {obj.__name__} object made on this line")
+        state.slots[o] = ("any", frozenset().union(*(self.item_objects(a, state) for a in args)))
+        return Val(K.Other(obj), {o})
+
+    def item_objects(self, val, state):
+        """The objects the items of `val` may be: a container's items, or the array itself (its rows are
+        views of it), or another iterator's items."""
+        if isinstance(val.kind, K.Seq) or (isinstance(val.kind, K.Other) and val.kind.cls in ITERATORS):
+            return all_objs(self.values.slots_of(val, state))
+        return val.objs
 
     def recursive_call(self, s, value, obj, args):
         """A call of the user's function left as a call (recursion): refused if the function changes an
@@ -296,3 +347,17 @@ class Calls(Part):
         if all(isinstance(k, K.Scalar) for k in kinds_) and kinds_:
             return Val(K.Scalar(np.float64))
         return Val(K.NUMERIC, {self.objects.new(state, site)})
+
+
+def _adjoint_kind(kind):
+    """The kind of zeros_like of a value of this kind (lists for tuples, float arrays and numbers)."""
+    if isinstance(kind, K.Seq):
+        items = tuple(_adjoint_kind(k) for k in kind.items) if kind.items is not None else None
+        return K.Seq(list, items, _adjoint_kind(kind.elem) if kind.elem is not None else None)
+    if isinstance(kind, K.Dict):
+        return K.Dict(kind.keys, tuple(_adjoint_kind(k) for k in kind.items))
+    if isinstance(kind, K.Array):
+        return K.array(kind.ndim, "f")
+    if isinstance(kind, K.Scalar):
+        return K.FLOAT
+    return K.UNKNOWN

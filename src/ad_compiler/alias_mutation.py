@@ -10,7 +10,7 @@ import numpy as np
 
 from . import ir, kinds as K
 from .alias_domain import Val, all_objs
-from .alias_library import (ARRAY_MUTATORS, DICT_MUTATORS, EFFECT_HELPERS, LIST_MUTATORS, MUTATING_FUNCTIONS, lookup,
+from .alias_library import (ARRAY_MUTATORS, DICT_MUTATORS, LIST_MUTATORS, MUTATING_FUNCTIONS, lookup,
                             runtime, writes_out)
 from .alias_session import Part
 from .ir import Assign, Call, Const, Global, Mutate, SetItem, Var
@@ -22,6 +22,10 @@ class Mutations(Part):
     def exprstmt(self, s, state, site):
         """A call as a statement: an in-place method, a mutating function, an `out=` write, or nothing to do."""
         call = s.value
+        if isinstance(call, Call) and isinstance(call.func, Global) and self.mode == "rewrite":
+            done = self.session.effects.rewrite(s, call, None, state, site)
+            if done is not None:
+                return done
         if isinstance(call, Call) and isinstance(call.func, ir.Attr) and self.mode == "rewrite":
             done = self.method_call(s, call, state, site, target=None)
             if done is not None:
@@ -42,11 +46,7 @@ class Mutations(Part):
             obj = func.obj
             name = getattr(obj, "__name__", "")
             if getattr(obj, "__module__", None) == runtime().__name__:
-                if name in EFFECT_HELPERS:
-                    self.refuse(s, f"generated code changing a value in place through `_ad.{name}` cannot be "
-                                   "differentiated again (yet)", "differentiate the function itself with "
-                                   "ad.hessian, ad.hvp or ad.jacfwd")
-                return
+                return  # (the helpers changing their arguments are rewritten before: alias_effects.py)
             pure = self.ctx.has_rule(obj) or (self.ctx.nondiff(obj) and lookup(MUTATING_FUNCTIONS, obj) is None)
             if pure or obj is print:
                 return

@@ -119,6 +119,8 @@ class Values(Part):
             da, db = K.ndim_of(ka), K.ndim_of(kb)
             nd = None if da is None or db is None else (max(da, db) if min(da, db) >= 2 else da + db - 2)
             return self.fresh(state, site, [ka, kb], ndim=nd)
+        if ka in (K.INT, K.BOOL) and kb in (K.INT, K.BOOL) and value.op in ("+", "-", "*", "//", "%"):
+            return Val(K.INT)  # Python integers stay integers (`i - 1` indexes)
         return self.fresh(state, site, [ka, kb])
 
     def slots_of(self, val, state):

@@ -44,8 +44,10 @@ class Composite:
         return any(p._ad_derivative.stale_any() for p in self.parts)
 
 
-def compile_wrapper(lines, name, refs, parts_sources, names):
-    """Compile generated source lines defining `name`, which calls the compiled functions `refs`."""
+def compile_wrapper(lines, name, refs, parts_sources, names=None):
+    """Compile generated source lines defining `name`, which calls the compiled functions `refs` (`names`:
+    the wrapper's own names, _Names; numpy is `np` when not given)."""
+    names = names if names is not None else {"np": "np"}
     source = "\n".join(lines) + "\n"
     filename = f"<ad_compiler: {name}>"
     cells = {n: types.CellType(obj) for n, obj in refs.items()}
@@ -104,7 +106,7 @@ def sweeps(jvp, params, positions, kinds_, mode, multi, name):
     for k, (w, p) in enumerate(zip(wrt, positions)):
         def tangents(x):
             return "(" + ", ".join(x if m == k else zeros[v] for m, v in enumerate(wrt)) + ",)"
-        entry = t if seed is None else f"{np_}.sum({t} * {seed})"
+        entry = t if seed is None else f"_ad.tree_dot({t}, {seed})"
         g = N[f"g{w}"]
         if isinstance(kinds_[p], K.Scalar):
             lines += [f"    {value}, {t} = {j}({args}, {tangents('1.0')})", f"    {g} = {entry}"]

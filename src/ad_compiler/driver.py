@@ -44,8 +44,9 @@ class Context:
 
     def stale(self):
         """Has anything this compilation was built from changed since (code, or what a name refers to)?"""
-        if any(f.__code__ is not code for f, code in self.deps):
-            return True
+        for f, code in self.deps:
+            if f.__code__ is not code:
+                return True
         for unit, path, obj in self.bindings:
             found, current = unit.lookup(path[0])
             for p in path[1:]:
@@ -255,7 +256,10 @@ class Derivation:
             dout = Var(fwd.d(out.name))
         else:
             dout = helper("zeros_like", out)
-        tangent = helper("tangent_out", dout, out)
+        # the tangent of a gradient (`as_grad(b, x)`) is `as_grad(db, x)`: already in x's form, and the
+        # gradient itself need not be computed for its shape (H v computes only what H v needs)
+        tangent = dout if isinstance(dout, Var) and _made_by(fn.body, out.name, ("as_grad", "as_grads")) else \
+            helper("tangent_out", dout, out)
         body.append(Return(tangent if self.mode == "tangent" else Build("tuple", (out, tangent))))
         fdef = FunctionDef(self.func_name, tuple(params), body)
         cleanup.cleanup(fdef)
@@ -304,6 +308,16 @@ class Derivation:
         return compiled
 
 
+def _made_by(body, name, helpers):
+    """Is `name` assigned (at the top level of `body`) the value of one of these runtime helpers?"""
+    for s in body:
+        if isinstance(s, Assign) and s.targets == (name,):
+            v = s.value
+            return isinstance(v, ir.Call) and isinstance(v.func, ir.Global) and v.func.path[:1] == ("_ad",) and \
+                v.func.path[-1] in helpers
+    return False
+
+
 _names_of = {}  # id(tree) -> (tree, names)
 
 
@@ -337,17 +351,25 @@ class Derivative:
         self.func_name = func_name
         self.receiver = receiver
         self.specializations = {}  # kinds -> compiled function
+        self.quick = {}  # classes (dtypes, ranks) of arguments that are numbers or arrays -> (kinds, compiled)
         self.deps = {}  # kinds -> [(function, code)]
         self.last = None
         self.dispatcher = None
         self.generic_source = None
 
     def specialize(self, args):
+        quick = _quick_key(args)  # numbers and arrays: the kinds follow from classes, dtypes and ranks
+        hit = self.quick.get(quick) if quick is not None else None
+        if hit is not None and not hit[1].stale():
+            self.last = hit[0]
+            return hit[0]
         kinds_ = tuple(K.kind_of(a) for a in args)
         compiled = self.specializations.get(kinds_)
         if compiled is None or self.stale(kinds_):
             self.check_arguments(args, kinds_)
             compiled = self.compile(kinds_)
+        if quick is not None:
+            self.quick[quick] = (compiled, self.deps[kinds_])
         self.last = compiled
         return compiled
 
@@ -383,6 +405,23 @@ class Derivative:
                 raise ADError("complex inputs are not supported yet (the derivative conventions of complex "
                               "functions differ between libraries)",
                               hint="split the value into real and imaginary parts (two real arrays)")
+
+
+_PLAIN = {float, int, np.float64, np.float32}
+
+
+def _quick_key(args):
+    """A key for arguments that are all numbers or arrays (cheap to hash), else None."""
+    key = []
+    for a in args:
+        c = a.__class__
+        if c is np.ndarray:
+            key.append((a.dtype.kind, a.ndim))
+        elif c in _PLAIN:
+            key.append(c)
+        else:
+            return None
+    return tuple(key)
 
 
 def _check_wrt_value(value, name):

@@ -21,7 +21,7 @@ This module walks the function and splices the callees' bodies in (`Inliner`); t
     inline_resolve.py   which function a call calls (`CalleeResolver`); what counts as a library
     inline_bind.py      binding the call's arguments to the callee's parameters
 """
-from . import ir
+from . import ir, kinds as K
 from .desugar import desugar
 from .errors import UnsupportedError
 from .inline_bind import bind_arguments
@@ -45,6 +45,7 @@ class Inliner:
         self.recursive = []  # (statement, function) pairs left as calls
 
     def run(self, fn, param_kinds):
+        self.param_kinds = dict(zip(fn.params, param_kinds))
         env = {p: ("kind", k) for p, k in zip(fn.params, param_kinds) if isinstance(k, Obj)}
         fn.body = self.block(fn.body, env)
         return fn
@@ -155,6 +156,10 @@ class Inliner:
         if kind == "closure":
             return what.unit, what.fdef, what.scope, what.defaults, what.fdef, None
         func_obj = what
+        if kind == "derivative":
+            func_obj = self.generated(stmt, call, what)
+            if func_obj is None:
+                return None
         if isinstance(call.func, ir.Global) and hasattr(self.ctx, "bindings"):
             self.ctx.bindings.append((stmt.origin.unit, call.func.path, call.func.obj))
         if func_obj in self.stack:
@@ -162,6 +167,20 @@ class Inliner:
             return None
         unit = self.ctx.read(func_obj)
         return unit, unit.tree, None, None, func_obj, func_obj
+
+    def generated(self, stmt, call, derivative_function):
+        """The generated code a derivative function (what `ad.grad` returned) runs for the kinds of the
+        call's arguments (known for the function's own parameters and constants), or None (not inlined)."""
+        from .driver import Derivative
+
+        d = derivative_function._ad_derivative
+        if not isinstance(d, Derivative) or d.receiver is not None or call.kwargs or \
+                any(isinstance(a, ir.Starred) for a in call.args):
+            return None
+        kinds_ = tuple(self.param_kinds.get(a.name, K.UNKNOWN) if isinstance(a, Var) else
+                       K.kind_of(a.value) if isinstance(a, ir.Const) else K.UNKNOWN for a in call.args)
+        compiled = d.specializations.get(kinds_)
+        return compiled if compiled is not None else d.compile(kinds_)
 
     def splice(self, stmt, callee, bindings, key, target, env, pre):
         """`pre`, the parameters' bindings, the callee's body (its calls inlined in turn) and `target = result`;

@@ -70,6 +70,8 @@ class CalleeResolver:
                 if inspect.isfunction(inner) and not self.ctx.has_rule(inner) and not is_library(inner):
                     return "function", inner, (prefix, keywords)
                 return None
+            if getattr(obj, "_ad_derivative", None) is not None:
+                return "derivative", obj, []  # a function ad.grad (...) returned: its generated code
             return self.as_function(obj, [])
         return None
 

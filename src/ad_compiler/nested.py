@@ -14,7 +14,7 @@ import numpy as np
 
 from . import composite, kinds as K
 from .driver import Derivation, _params
-from .errors import NoDerivativeError
+from .errors import ADError, NoDerivativeError
 
 
 class NestedDerivative:
@@ -58,7 +58,35 @@ class NestedDerivative:
             if self.mode == "vjp":
                 params = params + [_fresh("seed", params)]
             return composite.sweeps(jvp, params, self.positions, kinds_, self.mode, self.multi, self.func_name)
-        return Derivation(code, wrt, self.mode, kinds_[:len(params)], self.func_name, self.multi).run()
+        try:
+            return Derivation(code, wrt, self.mode, kinds_[:len(params)], self.func_name, self.multi).run()
+        except ADError as exc:
+            if self.mode not in ("jvp", "tangent") or args is None or not _in_generated_code(exc) or \
+                    self.inner._ad_derivative.mode != "grad" or getattr(self.inner._ad_derivative, "has_aux", False):
+                raise
+            return self.reverse_over_forward(code, params, args, exc)
+
+    def reverse_over_forward(self, code, params, args, exc):
+        """The tangent of the gradient `inner` (forward over reverse) when forward mode refused its generated
+        code: the gradient of f's tangent instead (reverse over forward; exact too). For H v:
+        grad_x <grad f(x), v> = grad_x (J_f(x) v)."""
+        from . import api
+
+        d = self.inner._ad_derivative
+        outer = [params[i] for i in self.positions]
+        tangent_f = api._get(d.func, tuple(outer) if self.multi else outer[0], "tangent")
+        grad_tangent = api._get(tangent_f, tuple(d.wrt) if d.multi else d.wrt[0], "grad")
+        rev = grad_tangent._ad_derivative.specialize(tuple(args))
+        t = _fresh("tangent", params)
+        call = f"{rev.__name__}({', '.join(params + [t])})"
+        reason = exc.message.splitlines()[0] if getattr(exc, "message", None) else type(exc).__name__
+        lines = [f"def {self.func_name}({', '.join(params + [t])}):",
+                 f"    # reverse over forward: the gradient of the tangent of {d.func.__name__}",
+                 f"    # (forward mode over {code.__name__} refused: {reason})"]
+        lines.append(f"    return {call}" if self.mode == "tangent" else
+                     f"    return ({code.__name__}({', '.join(params)}), {call})")
+        return composite.compile_wrapper(lines, self.func_name, {rev.__name__: rev, code.__name__: code},
+                                         [rev.source])
 
     def compile_generic(self):
         code = self.inner._ad_derivative.compile_generic()

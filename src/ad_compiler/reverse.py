@@ -131,7 +131,8 @@ class Reverse:
                 continue
             v = s.value
             simple = isinstance(v, Var) or (isinstance(v, Index) and isinstance(v.value, Var)) or (
-                isinstance(v, ir.Attr) and isinstance(v.value, Var) and v.attr in ("T", "shape"))
+                isinstance(v, ir.Attr) and isinstance(v.value, Var) and v.attr in ("T", "shape")) or (
+                isinstance(v, (ir.BinOp, ir.UnaryOp)) and self.kinds.get(s.target) in (K.INT, K.BOOL))  # `i - 1`
             if simple and all(u in cheap or u not in self.loop_defined for u in ir.names_in(v)):
                 self.recomputable[s.target] = (loop, s)
                 cheap.add(s.target)

@@ -196,6 +196,8 @@ def zeros_like(x):
     """Float zeros shaped like `x` (0.0 for a number); lists, tuples and dicts keep their structure."""
     if isinstance(x, ndarray) or x.__class__ is ShapeOf:
         return np.zeros(x.shape, dtype=np.result_type(x.dtype, 1.0))
+    if x is None:  # (the zero of a cleared list or dict entry, see pop_item)
+        return None
     if isinstance(x, (list, tuple)):
         return [zeros_like(v) for v in x]  # a list even for a tuple: adjoints are filled in place
     if isinstance(x, dict):
@@ -625,7 +627,10 @@ zero_entry = _zero_entry
 
 def store_adjoint(b, index):
     """What the stored value of `y[index] = v` gets back from y's adjoint `b`: a copy of b[index], where an
-    index repeated in a fancy index counts only at its last position (NumPy keeps the last write)."""
+    index repeated in a fancy index counts only at its last position (NumPy keeps the last write). For the
+    adjoint of a list or dict, the entry itself."""
+    if isinstance(b, (list, tuple, dict)):
+        return b[index]
     taken = np.array(b[index], dtype=np.result_type(b, 1.0))
     if not _is_basic_index(index):
         ids = np.arange(np.size(b)).reshape(np.shape(b))[index]
@@ -640,6 +645,36 @@ def store_adjoint(b, index):
     return taken
 
 
+def store_adjoint_vjp(g, b, index):
+    """The transpose of store_adjoint: zeros shaped like `b` holding `g` at `index` (where an index repeats,
+    the value at its last position: NumPy's assignment keeps the last write)."""
+    out = np.zeros(np.shape(b), dtype=np.result_type(b, g, 1.0))
+    out[index] = g
+    return out
+
+
+def zero_entries(taken, index):
+    """What a list or dict adjoint holds at `index` after pop_item took `taken` from there."""
+    if isinstance(index, slice):
+        return [_zero_entry(t) for t in taken]
+    return _zero_entry(taken)
+
+
+def added_at(b, index, g):
+    """A copy of the array `b` with `g` added at `index` (repeated indices add up): add_at, not in place. For
+    the adjoint of a list or dict, a copy with the entry added to."""
+    if isinstance(b, (list, dict)):
+        out = list(b) if isinstance(b, list) else dict(b)
+        out[index] = add(out[index], g)
+        return out
+    out = np.array(b, dtype=np.result_type(b, g, 1.0))
+    if _is_basic_index(index):
+        out[index] += g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
 def pop_tail(b, items):
     """Remove from the list `b` its last len(items) entries and return them (adjoint of `lst.extend(items)`,
     and its undo)."""
@@ -652,9 +687,10 @@ def pop_tail(b, items):
 
 
 def list_with_last(lst, g):
-    """The adjoint of a list whose last entry (popped) received `g`: zeros elsewhere."""
+    """The adjoint of a list whose last entry (popped) received `g`: zeros elsewhere. `lst` is the list as
+    the adjoint sweep sees it there, after the pop (its undo comes after the adjoint)."""
     out = zeros_like(lst)
-    out[-1] = g
+    out.append(g)
     return out
 
 
@@ -785,6 +821,20 @@ def index_concat_vjp(g, kind, items):
         offset += cols
         out.append(np.reshape(piece, a.shape) if a.ndim else _float(np.sum(piece)))
     return out
+
+
+def index_concat_transpose(h, kind, items):
+    """The transpose of index_concat_vjp: the pieces `h` (one per item) put back where each item went
+    (zeros for the entries a slice made)."""
+    parts = []
+    for piece, item in zip(h, items):
+        if isinstance(item, str):
+            parts.append(item)
+        elif isinstance(item, slice):
+            parts.append(np.zeros(len(np.r_[item])))
+        else:
+            parts.append(piece)
+    return index_concat(kind, tuple(parts))
 
 
 def sort_vjp(g, a, axis=-1):
@@ -1056,6 +1106,8 @@ def as_tangent(t, x):
 def tangent_out(t, out):
     """The tangent of a function's value in the value's structure and shape (zeros broadcast, tuples as
     tuples)."""
+    if out.__class__ is _float and t.__class__ is _float:
+        return t
     if isinstance(out, tuple):
         return tuple(tangent_out(u, v) for u, v in zip(t, out))
     if isinstance(out, list):

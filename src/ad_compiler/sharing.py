@@ -8,10 +8,11 @@ class changes what every name of the class sees.
 
 Used by the tape policy (which stores must be undone for the adjoint sweep, with the kinds of the SSA names)
 and by clean-up (which stores are needed, on the generated code, where every name is taken as mutable).
+`fixed_objects`: the names always bound to one and the same object (the tape need not save them).
 """
 from . import ir, kinds as K
 from .alias_library import VIEW_ATTRIBUTES, VIEW_FUNCTIONS, VIEW_METHODS, lookup
-from .ir import Assign, Call, Global, Index, Mutate, SetItem, Var
+from .ir import Assign, Call, For, Global, If, Index, Mutate, SetItem, Var, While
 
 
 class Classes:
@@ -81,3 +82,58 @@ def _bases(v):
     if isinstance(v, ir.Build):
         return [i.name for i in v.items if isinstance(i, Var)]
     return []
+
+
+_VARIES = object()  # a name bound to different objects (or to objects made again at each iteration)
+
+
+def fixed_objects(fn):
+    """Names that are bound to one and the same object whenever they are bound: the result of a store or
+    a list method (the very object changed), copies of such names (a loop's carried copies), refreshes.
+    Such a name needs no saving when a loop rebinds it (its contents are restored item by item): restoring
+    it would bind the object it already holds. A fixed point over the definitions (optimistic in loops)."""
+    defs = []  # (name, source name or None for a new object, made inside a loop)
+
+    def visit(stmts, depth):
+        for s in stmts:
+            if isinstance(s, Assign):
+                if len(s.targets) == 1 and s.noop and s.prev:
+                    defs.append((s.target, s.prev, depth))
+                elif len(s.targets) == 1 and isinstance(s.value, Var):
+                    defs.append((s.target, s.value.name, depth))
+                else:
+                    defs.extend((t, None, depth) for t in s.targets)
+            elif isinstance(s, SetItem) and s.result:
+                defs.append((s.result, s.target.name, depth))
+            elif isinstance(s, Mutate):
+                if s.result:
+                    defs.append((s.result, s.target.name, depth))
+                if s.out:
+                    defs.append((s.out, None, depth))
+            elif isinstance(s, If):
+                visit(s.body, depth)
+                visit(s.orelse, depth)
+            elif isinstance(s, (For, While)):
+                if isinstance(s, For):
+                    defs.append((s.target, None, depth + 1))
+                visit(s.body, depth + 1)
+
+    visit(fn.body, 0)
+    defined = {d[0] for d in defs}
+    root = {p: p for p in fn.params}
+    changed = True
+    while changed:
+        changed = False
+        for name, source, depth in defs:
+            if source is None:
+                new = name if depth == 0 else _VARIES
+            else:
+                new = root.get(source) if source in defined or source in root else source  # (a free name: itself)
+            if new is None:
+                continue  # not known yet (optimistic: a carried copy of itself)
+            old = root.get(name)
+            merged = new if old is None or old == new else _VARIES
+            if merged != old:
+                root[name] = merged
+                changed = True
+    return {n for n, r in root.items() if r is not _VARIES and n not in fn.params}

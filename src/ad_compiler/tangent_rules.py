@@ -111,7 +111,7 @@ class TangentRules:
             else:
                 total = BinOp(sign, total, e)
         total = fold(total)
-        if not isinstance(self.fwd.kind(Var(s.target)), K.Scalar):
+        if not isinstance(self.fwd.kind(Var(s.target)), (K.Scalar, K.Seq, K.Dict)):  # (a list of adjoints: as is)
             total = helper("broadcast_like", total, Var(s.target))
         return total
 

@@ -26,6 +26,7 @@ class Tape:
         self.alloc = alloc
         self.name = None
         self.storage = sharing.classes(fn.body, rev.kinds)
+        self.fixed = sharing.fixed_objects(fn)
 
     def tape(self):
         if self.name is None:
@@ -127,7 +128,7 @@ class Tape:
         saved, shape_only = set(), set()
         stored = {self.storage.find(s.target.name) for s in ir.walk(self.fn.body) if isinstance(s, (SetItem, Mutate))}
         for n in rev.loop_defined:
-            if n in rev.loop_indices or n not in reads or n in rev.recomputable:
+            if n in rev.loop_indices or n not in reads or n in rev.recomputable or n in self.fixed:
                 continue
             if n in rev.recoverable and rev.recoverable[n] in rev.loop_defined:
                 continue

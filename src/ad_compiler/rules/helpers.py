@@ -13,7 +13,7 @@ import numpy as np
 from .. import runtime as _ad
 from . import derivative, g, linear, nondifferentiable
 
-nondifferentiable(_ad.grad_seed, _ad.zeros_like, _ad.shape_of, _ad.new_tape, _ad.max_share, _ad.min_share,
+nondifferentiable(_ad.grad_seed, _ad.zeros_like, _ad.zero_entries, _ad.shape_of, _ad.new_tape, _ad.max_share, _ad.min_share,
                   _ad.inside, _ad.count_reduced, _ad.normalize_axes)
 
 
@@ -48,6 +48,16 @@ def keep_reduced(v, x, axis=None, keepdims=False):
     bv = np.reshape(g, np.shape(v))
 
 
+@linear(_ad.fit_shape, constant_in=("v",))
+def fit_shape(h, v):
+    bh = _ad.fit_shape(g, h)
+
+
+@linear(_ad.reduce_to, constant_in=("v",))
+def reduce_to(h, v, axis=None):
+    bh = _ad.unreduce(g, h, axis, True)
+
+
 @linear(_ad.owned_copy, constant_in=("x",))
 def owned_copy(b, x):
     bb = _ad.fit_shape(g, b)
@@ -67,6 +77,22 @@ def add(a, b):
 @linear(_ad.getitem_vjp, constant_in=("x",))
 def getitem_vjp(v, x, index):
     bv = g[index]
+
+
+@linear(_ad.store_adjoint)
+def store_adjoint(b, index):
+    bb = _ad.store_adjoint_vjp(g, b, index)
+
+
+@linear(_ad.store_adjoint_vjp, constant_in=("b",))
+def store_adjoint_vjp(v, b, index):
+    bv = _ad.store_adjoint(g, index)
+
+
+@linear(_ad.added_at)
+def added_at(b, index, v):
+    bb = g
+    bv = _ad.unbroadcast(g[index], v)
 
 
 @linear(_ad.cast_like, constant_in=("x",))
@@ -224,6 +250,27 @@ def split_along(v, pieces, axis=0):
 @linear(_ad.unstack, forward_only=("v",), constant_in=("arrays",))
 def unstack(v, axis=0, arrays=None):
     pass
+
+
+@linear(_ad.append_vjp, constant_in=("arr", "values"))
+def append_vjp(v, arr, values, axis=None, which=0):
+    bv = np.append(g, _ad.zeros_like(values), axis) if which == 0 else np.append(_ad.zeros_like(arr), g, axis)
+
+
+@linear(_ad.linspace_vjp, constant_in=("start", "stop"))
+def linspace_vjp(v, start, stop, num=50, endpoint=True, which=0):
+    bv = np.linspace(g, _ad.zeros_like(stop), num, endpoint) if which == 0 else \
+        np.linspace(_ad.zeros_like(start), g, num, endpoint)
+
+
+@linear(_ad.index_concat_vjp, constant_in=("items",))
+def index_concat_vjp(v, kind, items):
+    bv = _ad.index_concat_transpose(g, kind, items)
+
+
+@linear(_ad.index_concat_transpose, constant_in=("items",))
+def index_concat_transpose(h, kind, items):
+    bh = _ad.index_concat_vjp(g, kind, items)
 
 
 @linear(_ad.list_with_last, forward_only=("lst", "v"))
