@@ -91,9 +91,18 @@ def local_names_of_body(fn):
     return out
 
 
-def to_source(fdefs, names):
+def to_source(fdefs, names, origins=None):
+    """The source of these functions; `origins`, a list, receives the origin of each line (the statement it
+    was printed from, None for the lines the compiler adds)."""
     printer = Printer(spell=names.spell)
-    return "\n\n".join(printer.function(f).rstrip("\n") for f in fdefs) + "\n"
+    lines = []
+    for f in fdefs:
+        if lines:
+            lines.append("")
+        lines += printer.function_lines(f)
+    if origins is not None:
+        origins.extend(getattr(line, "origin", None) for line in lines)
+    return "\n".join(lines) + "\n"
 
 
 def compile_source(source, func_name, filename, user_globals, cells):
@@ -120,6 +129,7 @@ def compile_source(source, func_name, filename, user_globals, cells):
     for v in inner.co_freevars:
         closure.append(types.CellType(runtime) if v == "_ad" else cells[v])
     fn = types.FunctionType(inner, user_globals, func_name, None, tuple(closure))
+    fn._ad_text = source  # its own source (`.source` may add the callees'); ad.export reads it
     register_source(filename, source)
     return fn
 

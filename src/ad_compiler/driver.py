@@ -256,11 +256,20 @@ class Derivation:
         elif self.has_aux:
             result = Build("tuple", (result, Var(self.aux)))
         body.append(Return(result))
-        fdef = FunctionDef(self.func_name, tuple(params), body)
+        fdef = FunctionDef(self.func_name, tuple(params), body, self.defaults(params))
         cleanup.cleanup(fdef)
         compiled = self.finish(unit, fdef)
         compiled.source = "\n\n".join([compiled.source] + callees.all_sources(self.linker.deps))
         return compiled
+
+    def defaults(self, params):
+        """The function's defaults, written in the derivative's signature (so that its source is complete):
+        constants as they are, other objects through closure variables (codegen)."""
+        values = self.func.__defaults__ or ()
+        if self.mode == "vjp" or not values or len(values) > len(params):
+            return ()
+        tail = params[len(params) - len(values):]
+        return tuple(Const(v) if _is_literal(v) else ir.Global((f"{p}_default",), v) for p, v in zip(tail, values))
 
     def finish(self, unit, fdef, extra_cells=None):
         """Print, compile and link the generated function."""
@@ -268,13 +277,22 @@ class Derivation:
         cells.update(self.linker.cells)
         cells.update(extra_cells or {})
         names = codegen.Names(self.func.__globals__, codegen.local_names(fdef) | set(cells), unit.cells)
-        source = codegen.to_source([fdef], names)
+        origins = []
+        source = codegen.to_source([fdef], names, origins)
         for name, obj in names.externs.items():
             cells[name] = types.CellType(obj)
         filename = f"<ad_compiler: {self.func_name} of {unit.filename}:{unit.first_line}>"
         compiled = codegen.compile_source(source, self.func_name, filename, self.func.__globals__, cells)
+        if fdef.defaults:  # as its source says
+            compiled.__defaults__ = tuple(d.value if isinstance(d, Const) else d.obj for d in fdef.defaults)
         compiled.source = source
+        compiled._ad_origins = origins  # line i + 1 of the source comes from origins[i] (tracebacks.py)
         return compiled
+
+
+def _is_literal(value):
+    return value is None or isinstance(value, (bool, int, float, str)) and value == value and \
+        value not in (float("inf"), float("-inf"))
 
 
 _names_of = {}  # id(tree) -> (tree, names)

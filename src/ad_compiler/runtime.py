@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from .errors import NonScalarOutputError
+from .errors import ADError, NonScalarOutputError, UnsupportedError
 
 ndarray = np.ndarray
 _float = float
@@ -804,8 +804,6 @@ def check_view(view, base, where):
     """A value NumPy may have made as a view or as a copy (`x.reshape(...)`, `np.asarray(x)`) is changed in
     place and the derivative assumes it is a view of `base`: refuse if it is a copy."""
     if not np.may_share_memory(view, base):
-        from .errors import UnsupportedError
-
         raise UnsupportedError(f"{where}\nthe array changed here is a copy, not a view, of the one it was made "
                                "from (NumPy copies when the memory layout does not allow a view)",
                                hint="make the copy explicit (`.copy()`) and write the values back, or change "
@@ -933,8 +931,6 @@ def as_tangent(t, x):
         return _float(t)
     if xc is ndarray and tc is ndarray and t.shape == x.shape and t.dtype.kind == "f":
         return t
-    from .errors import ADError
-
     if isinstance(x, (list, tuple)):
         if not isinstance(t, (list, tuple)) or len(t) != len(x):
             raise ADError(f"the tangent for a {type(x).__name__} of {len(x)} items must be a list or tuple of "
