@@ -8,13 +8,14 @@ to any order).
 from . import runtime
 from .api import clear_cache, grad, jvp, show, value_and_grad, vjp
 from .jacobians import hessian, hvp, jacfwd, jacobian, jacrev
+from .export import export
 from .errors import ADError, NoDerivativeError, NonScalarOutputError, SourceUnavailableError, UnsupportedError
 from .markers import no_grad, stop_gradient
 from .rules import defjvp, defvjp, defvjp_attribute, defvjp_method, nondifferentiable
 
 __version__ = "0.1.0"
 __all__ = [
-    "grad", "value_and_grad", "vjp", "jvp", "hessian", "hvp", "jacobian", "jacfwd", "jacrev", "show", "clear_cache", "stop_gradient", "no_grad", "defvjp", "defjvp",
+    "grad", "value_and_grad", "vjp", "jvp", "hessian", "hvp", "jacobian", "jacfwd", "jacrev", "show", "clear_cache", "export", "stop_gradient", "no_grad", "defvjp", "defjvp",
     "defvjp_method",
     "defvjp_attribute", "nondifferentiable", "runtime", "ADError", "UnsupportedError", "NoDerivativeError",
     "NonScalarOutputError", "SourceUnavailableError",

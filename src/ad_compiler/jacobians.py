@@ -99,12 +99,16 @@ class _Auto:
         self.last = None
 
     def __call__(self, *args):
+        self.last = self.choose(args)
+        return self.last(*args)
+
+    def choose(self, args):
+        """The Jacobian function that needs fewer sweeps for these arguments."""
         visible = _visible(self.primal)
         names, _ = api._wrt_names(visible, self.wrt, _name(self.primal))
         inputs = sum(int(np.size(args[visible.index(n)])) for n in names)
         outputs = int(np.size(composite.primal_value(self.primal, args)))
-        self.last = self.forward if inputs < outputs else self.reverse
-        return self.last(*args)
+        return self.forward if inputs < outputs else self.reverse
 
     @property
     def source(self):
