@@ -5,7 +5,7 @@ to any order).
     dloss = ad.grad(loss, wrt=("w1", "w2"))
     print(dloss.source)          # the generated derivative, plain Python
 """
-from . import runtime
+from . import runtime, tracebacks
 from .api import clear_cache, grad, jvp, show, value_and_grad, vjp
 from .jacobians import hessian, hvp, jacfwd, jacobian, jacrev
 from .export import export
@@ -14,6 +14,8 @@ from .markers import no_grad, stop_gradient
 from .rules import defjvp, defvjp, defvjp_attribute, defvjp_method, nondifferentiable
 
 __version__ = "0.1.0"
+
+tracebacks.install_excepthook()  # show generated lines in uncaught tracebacks (before Python 3.13)
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "hessian", "hvp", "jacobian", "jacfwd", "jacrev", "show", "clear_cache", "export", "stop_gradient", "no_grad", "defvjp", "defjvp",
     "defvjp_method",

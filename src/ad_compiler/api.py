@@ -10,6 +10,7 @@ import weakref
 from . import driver, read
 from .errors import ADError, UnsupportedError
 from .markers import no_grad, stop_gradient  # noqa: F401  (re-exported)
+from .tracebacks import boundary
 
 _cache = weakref.WeakKeyDictionary()  # function -> {(wrt, mode): dispatcher}
 _bound = weakref.WeakKeyDictionary()  # receiver object -> {(function, wrt, mode): dispatcher}
@@ -177,6 +178,7 @@ def _get_bound(method, wrt, mode):
     return g
 
 
+@boundary
 def grad(f=None, wrt=0, has_aux=False):
     """The gradient of the scalar function `f` with respect to `wrt` (position, name, or a tuple of them).
 
@@ -185,37 +187,41 @@ def grad(f=None, wrt=0, has_aux=False):
     function returns `(gradient(s), aux)`.
     """
     if f is None:
-        return lambda func: _get(func, wrt, "grad", has_aux)
+        return functools.partial(grad, wrt=wrt, has_aux=has_aux)
     return _get(f, wrt, "grad", has_aux)
 
 
+@boundary
 def value_and_grad(f=None, wrt=0, has_aux=False):
     """Like `grad`, but the generated function returns `(f(...), gradient(s))` (with `has_aux=True`:
     `((value, aux), gradient(s))`)."""
     if f is None:
-        return lambda func: _get(func, wrt, "value_and_grad", has_aux)
+        return functools.partial(value_and_grad, wrt=wrt, has_aux=has_aux)
     return _get(f, wrt, "value_and_grad", has_aux)
 
 
+@boundary
 def vjp(f=None, wrt=0):
     """The vector-Jacobian product of `f`: a function `(*args, seed)` returning seed^T J for each `wrt`.
 
     `seed` has the structure of f's output; this is torch's `y.backward(seed)`.
     """
     if f is None:
-        return lambda func: _get(func, wrt, "vjp")
+        return functools.partial(vjp, wrt=wrt)
     return _get(f, wrt, "vjp")
 
 
+@boundary
 def jvp(f=None, wrt=0):
     """Forward mode: a function `(*args, tangent)` returning `(f(*args), J @ tangent)`, the derivative of
     `f` at `args` in the direction `tangent` (with the structure of the `wrt` argument(s): a tuple of
     tangents for several)."""
     if f is None:
-        return lambda func: _get(func, wrt, "jvp")
+        return functools.partial(jvp, wrt=wrt)
     return _get(f, wrt, "jvp")
 
 
+@boundary
 def show(g):
     """Print the generated source of a derivative function."""
     source = getattr(g, "source", None)

@@ -18,7 +18,7 @@ import types
 
 import numpy as np
 
-from . import activity, alias, callees, cleanup, codegen, ir, kinds as K, rules, runtime
+from . import activity, alias, callees, cleanup, codegen, ir, kinds as K, rules, runtime, tracebacks
 from .adjoints import assign, helper
 from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
@@ -418,6 +418,7 @@ class DerivativeFunction:
         self.__doc__ = doc
 
     @property
+    @tracebacks.boundary
     def source(self):
         d = self._ad_derivative
         if d.last is not None:
@@ -445,10 +446,14 @@ def make_dispatcher(derivative, signature_params, defaults, receiver=None, prima
     call_args = ", ".join(every)
     packed = "(" + call_args + ("," if len(every) == 1 else "") + ")"
     source = (f"def __call__({args}):\n"
-              f"    return self._ad_specialize({packed})({call_args})\n")
+              f"    try:\n"
+              f"        return self._ad_specialize({packed})({call_args})\n"
+              f"    except Exception as exc:\n"
+              f"        _ad_surface(exc)  # what the user sees of it (tracebacks.py)\n"
+              f"        raise\n")
     namespace = {}
     filename = f"<ad_compiler dispatcher {next(_counter)}>"
-    exec(compile(source, filename, "exec"), {}, namespace)
+    exec(compile(source, filename, "exec"), {"_ad_surface": tracebacks.surface}, namespace)
     call = namespace["__call__"]
     if defaults:
         call.__defaults__ = defaults

@@ -23,10 +23,12 @@ import numpy as np
 from . import driver, export_values as V, kinds as K, runtime
 from .errors import ADError
 from .export_helpers import copy_helpers
+from .tracebacks import boundary
 
 __all__ = ["export"]
 
 
+@boundary
 def export(g, path: str | os.PathLike | None = None, *, args: tuple | None = None) -> str:
     """Write the derivative `g` (what `ad.grad`, `ad.vjp`, `ad.jvp`, `ad.hessian`, ... returned) as a
     standalone module, and return the module's source.
@@ -56,6 +58,7 @@ def export(g, path: str | os.PathLike | None = None, *, args: tuple | None = Non
 
 
 # -- which compiled functions ---------------------------------------------------------------------------
+@boundary
 def specialize(g, args):
     """Compile the derivative `g` for the kinds of the example arguments `args` (a tuple, as in a call of
     `g`), without running it: afterwards `g.source` shows that derivative, and `export` writes it."""

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import api, composite, driver
 from .errors import ADError
+from .tracebacks import boundary
 
 
 def _visible(f):
@@ -42,6 +43,7 @@ def _zeros_like_args(args, positions):
                  for i in positions)
 
 
+@boundary
 def jacfwd(f, wrt=0):
     """The Jacobian of `f` by forward mode: shape `out.shape + x.shape` (a tuple of them for several `wrt`)."""
     visible = _visible(f)
@@ -58,6 +60,7 @@ def jacfwd(f, wrt=0):
     return _dispatcher(build, name, [jvp], visible, f, names, "the forward-mode Jacobian")
 
 
+@boundary
 def jacrev(f, wrt=0):
     """The Jacobian of `f` by reverse mode: shape `out.shape + x.shape` (a tuple of them for several `wrt`)."""
     visible = _visible(f)
@@ -78,6 +81,7 @@ def jacrev(f, wrt=0):
     return _dispatcher(build, name, [vjp], visible, f, names, "the reverse-mode Jacobian")
 
 
+@boundary
 def jacobian(f, wrt=0, mode="auto"):
     """The Jacobian of `f`: `mode` "forward", "reverse", or "auto" (forward when the `wrt` arguments have fewer
     entries than the output, decided at each call)."""
@@ -98,6 +102,7 @@ class _Auto:
         self.__name__ = forward.__name__.replace("jacfwd", "jacobian")
         self.last = None
 
+    @boundary
     def __call__(self, *args):
         self.last = self.choose(args)
         return self.last(*args)
@@ -111,10 +116,12 @@ class _Auto:
         return self.forward if inputs < outputs else self.reverse
 
     @property
+    @boundary
     def source(self):
         return (self.last or self.reverse).source
 
 
+@boundary
 def hessian(f, wrt=0):
     """The Hessian of the scalar function `f`: shape `x.shape + x.shape` (forward over reverse). For several
     `wrt`, a tuple of tuples of blocks: `H[i][j]` has shape `xi.shape + xj.shape`."""
@@ -132,14 +139,17 @@ class _Blocks:
         self.blocks, self.primal, self.wrt = blocks, f, tuple(names)
         self.__name__ = f"hessian_{_name(f)}"
 
+    @boundary
     def __call__(self, *args):
         return tuple(tuple(b(*args) for b in row) for row in self.blocks)
 
     @property
+    @boundary
     def source(self):
         return "\n\n".join(b.source for row in self.blocks for b in row)
 
 
+@boundary
 def hvp(f, wrt=0):
     """A function `(*args, v)` returning the Hessian of the scalar `f` times `v` (with the structure of the
     `wrt` argument(s)): the tangent of the gradient in the direction `v` (forward over reverse, computing

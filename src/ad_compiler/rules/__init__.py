@@ -43,6 +43,7 @@ import textwrap
 
 from .. import ir
 from ..errors import ADError
+from ..tracebacks import boundary
 
 # Placeholders that templates import so they read as ordinary Python; never evaluated.
 g = ans = None
@@ -330,6 +331,7 @@ def defvjp(*functions, elementwise=False, full_reduction=False):
     (and ``dans`` in terms of the tangents ``d<param>`` for forward mode). Parameters without a
     ``b<param>`` are not differentiable: an argument carrying a derivative there is an error.
     """
+    @boundary
     def decorate(template):
         _register(FUNCTIONS, functions, Rule(template, "general", full_reduction=full_reduction))
         return template
@@ -339,6 +341,7 @@ def defvjp(*functions, elementwise=False, full_reduction=False):
 def defjvp(*functions):
     """Register (or add) a forward-mode rule: a template assigning ``dans`` from the tangents ``d<param>``
     (and ``ans``, the result)."""
+    @boundary
     def decorate(template):
         rule = Rule(template, "general")
         for f in functions:
@@ -354,6 +357,7 @@ def defjvp(*functions):
 
 def defvjp_method(*names, elementwise=False, full_reduction=False, form="general", multilinear=False):
     """Register a template for the method `names` of array values (first parameter: `self`)."""
+    @boundary
     def decorate(template):
         _register(METHODS, names, Rule(template, "elementwise" if elementwise else form,
                                        full_reduction=full_reduction, multilinear=multilinear))
@@ -363,6 +367,7 @@ def defvjp_method(*names, elementwise=False, full_reduction=False, form="general
 
 def defvjp_attribute(*names, form="linear"):
     """Register a template for an attribute of array values, e.g. `x.T` (single parameter `self`)."""
+    @boundary
     def decorate(template):
         _register(ATTRIBUTES, names, Rule(template, form))
         return template
