@@ -5,12 +5,13 @@ to any order).
     dloss = ad.grad(loss, wrt=("w1", "w2"))
     print(dloss.source)          # the generated derivative, plain Python
 """
-from . import runtime, tracebacks
+from . import optim, runtime, tracebacks
 from .api import clear_cache, grad, jvp, show, value_and_grad, vjp
 from .jacobians import hessian, hvp, jacfwd, jacobian, jacrev
 from .export import export
 from .errors import ADError, NoDerivativeError, NonScalarOutputError, SourceUnavailableError, UnsupportedError
 from .markers import no_grad, stop_gradient
+from .trees import ravel, tree_flatten, tree_map, tree_unflatten
 from .rules import defjvp, defvjp, defvjp_attribute, defvjp_method, nondifferentiable
 
 __version__ = "0.1.0"

@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 
 from .errors import ADError, NonScalarOutputError, UnsupportedError
+from .trees import ravel as ravel_tree  # noqa: F401  ((vector, unravel) of a tree: ad.ravel)
 
 ndarray = np.ndarray
 _float = float
@@ -1058,38 +1059,6 @@ def reduce_to(h, v, axis=None):
 
 
 # -- trees: arrays and numbers in lists, tuples and dicts ------------------------------------------------
-def ravel_tree(tree):
-    """(vector, unravel): the float entries of a tree (arrays and numbers in lists, tuples and dicts) as one
-    vector, and the function giving a tree of the same structure from such a vector."""
-    leaves = []
-
-    def walk(x):
-        if isinstance(x, (list, tuple)):
-            parts = [walk(v) for v in x]
-            return lambda it, parts=parts, cls=type(x): cls(p(it) for p in parts)
-        if isinstance(x, dict):
-            parts = {k: walk(v) for k, v in x.items()}
-            return lambda it, parts=parts: {k: p(it) for k, p in parts.items()}
-        if isinstance(x, ndarray):
-            leaves.append(np.ravel(x).astype(np.result_type(x.dtype, 1.0)))
-            shape, dtype = x.shape, np.result_type(x.dtype, 1.0)
-            return lambda it, shape=shape, dtype=dtype: np.reshape(next(it), shape).astype(dtype, copy=False)
-        if isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, (bool, np.bool_)):
-            leaves.append(np.array([float(x)]))
-            return lambda it: float(next(it)[0])
-        return lambda it, x=x: x
-
-    build = walk(tree)
-    sizes = [leaf.size for leaf in leaves]
-    vector = np.concatenate(leaves) if leaves else np.zeros(0)
-
-    def unravel(v):
-        pieces = np.split(np.asarray(v), np.cumsum(sizes)[:-1]) if sizes else []
-        return build(iter(pieces))
-
-    return vector, unravel
-
-
 def tree_dot(a, b):
     """The sum of the products of the entries of two trees of the same structure."""
     if isinstance(a, (list, tuple)):
