@@ -436,6 +436,12 @@ class DerivativeFunction:
     def __repr__(self):
         return f"<derivative {self.__name__} of {getattr(self.primal, '__qualname__', self.primal)!s}>"
 
+    def _repr_html_(self):
+        """In a notebook: the source, highlighted, with links to the user's lines (display.py)."""
+        from .display import html_of
+
+        return html_of(self)
+
 
 def make_dispatcher(derivative, signature_params, defaults, receiver=None, primal=None, wrt=None, doc=None):
     """A DerivativeFunction whose `__call__` has the user's signature and dispatches on the kinds of the

@@ -115,6 +115,11 @@ class _Auto:
         outputs = int(np.size(composite.primal_value(self.primal, args)))
         return self.forward if inputs < outputs else self.reverse
 
+    def _repr_html_(self):
+        from .display import html_of
+
+        return html_of(self)
+
     @property
     @boundary
     def source(self):
@@ -142,6 +147,11 @@ class _Blocks:
     @boundary
     def __call__(self, *args):
         return tuple(tuple(b(*args) for b in row) for row in self.blocks)
+
+    def _repr_html_(self):
+        from .display import html_of
+
+        return html_of(self)
 
     @property
     @boundary
