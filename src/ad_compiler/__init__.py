@@ -8,7 +8,7 @@ to any order).
 from . import optim, runtime, tracebacks
 from .api import clear_cache, grad, jvp, show, value_and_grad, vjp
 from .jacobians import hessian, hvp, jacfwd, jacobian, jacrev
-from .export import export
+from .exporter import export
 from .errors import ADError, NoDerivativeError, NonScalarOutputError, SourceUnavailableError, UnsupportedError
 from .markers import no_grad, stop_gradient
 from .trees import ravel, tree_flatten, tree_map, tree_unflatten

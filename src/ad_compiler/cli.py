@@ -15,7 +15,7 @@ import sys
 
 from . import __version__, api, jacobians
 from .errors import ADError
-from .export import export, specialize
+from .exporter import export, specialize
 
 MODES = {
     "grad": api.grad, "value_and_grad": api.value_and_grad, "vjp": api.vjp, "jvp": api.jvp, "hvp": jacobians.hvp,

@@ -1,6 +1,6 @@
 """The runtime helpers an exported derivative uses, copied by reading their source.
 
-Generated code reaches ad_compiler's runtime as `_ad.<name>`. An exported module (export.py) holds a copy
+Generated code reaches ad_compiler's runtime as `_ad.<name>`. An exported module (exporter.py) holds a copy
 of exactly the helpers it uses: their definitions as written in `runtime.py`, with the module-level names
 those definitions use in turn (other helpers, constants, the error classes of `errors.py`), transitively.
 Which names a definition uses is read from its symbol table (`symtable`), so nothing is guessed from text.

@@ -1,4 +1,4 @@
-"""How an exported module (export.py) brings in an object that generated code reads by name.
+"""How an exported module (exporter.py) brings in an object that generated code reads by name.
 
     a module                         import numpy as np
     a library's function or class    from scipy.special import expit

@@ -17,6 +17,7 @@ import inspect
 import os
 import sys
 import types
+from typing import Callable
 
 import numpy as np
 
@@ -29,7 +30,7 @@ __all__ = ["export"]
 
 
 @boundary
-def export(g, path: str | os.PathLike | None = None, *, args: tuple | None = None) -> str:
+def export(g: Callable, path: str | os.PathLike | None = None, *, args: tuple | None = None) -> str:
     """Write the derivative `g` (what `ad.grad`, `ad.vjp`, `ad.jvp`, `ad.hessian`, ... returned) as a
     standalone module, and return the module's source.
 
@@ -59,7 +60,7 @@ def export(g, path: str | os.PathLike | None = None, *, args: tuple | None = Non
 
 # -- which compiled functions ---------------------------------------------------------------------------
 @boundary
-def specialize(g, args):
+def specialize(g: Callable, args: tuple) -> None:
     """Compile the derivative `g` for the kinds of the example arguments `args` (a tuple, as in a call of
     `g`), without running it: afterwards `g.source` shows that derivative, and `export` writes it."""
     from . import jacobians
