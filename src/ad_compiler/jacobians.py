@@ -8,10 +8,12 @@ little generated code (composite.py), compiled per argument kinds at the first c
     ad.hvp(f, wrt)          (*args, v) -> H v: jvp of grad, no Hessian formed
 """
 import inspect
+from typing import Callable
 
 import numpy as np
 
 from . import api, composite, driver
+from .api import Wrt
 from .errors import ADError
 from .tracebacks import boundary
 
@@ -44,8 +46,15 @@ def _zeros_like_args(args, positions):
 
 
 @boundary
-def jacfwd(f, wrt=0):
-    """The Jacobian of `f` by forward mode: shape `out.shape + x.shape` (a tuple of them for several `wrt`)."""
+def jacfwd(f: Callable, wrt: Wrt = 0) -> Callable:
+    """The Jacobian of `f` by forward mode: one forward sweep per entry of the `wrt` argument(s).
+
+    ```python
+    J = ad.jacfwd(f)(x)     # shape f(x).shape + x.shape
+    ```
+
+    A tuple of Jacobians for several `wrt`. Compiled at the first call, for the kinds of its arguments.
+    """
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
     positions = [visible.index(n) for n in names]
@@ -61,8 +70,15 @@ def jacfwd(f, wrt=0):
 
 
 @boundary
-def jacrev(f, wrt=0):
-    """The Jacobian of `f` by reverse mode: shape `out.shape + x.shape` (a tuple of them for several `wrt`)."""
+def jacrev(f: Callable, wrt: Wrt = 0) -> Callable:
+    """The Jacobian of `f` by reverse mode: one reverse sweep per entry of the output.
+
+    ```python
+    J = ad.jacrev(f)(x)     # shape f(x).shape + x.shape
+    ```
+
+    A tuple of Jacobians for several `wrt`. Compiled at the first call, for the kinds of its arguments.
+    """
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
     positions = [visible.index(n) for n in names]
@@ -82,9 +98,15 @@ def jacrev(f, wrt=0):
 
 
 @boundary
-def jacobian(f, wrt=0, mode="auto"):
-    """The Jacobian of `f`: `mode` "forward", "reverse", or "auto" (forward when the `wrt` arguments have fewer
-    entries than the output, decided at each call)."""
+def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "auto") -> Callable:
+    """The Jacobian of `f`, of shape `f(x).shape + x.shape`.
+
+    Args:
+        f: the function.
+        wrt: the argument(s) to differentiate with respect to.
+        mode: "forward" (`jacfwd`), "reverse" (`jacrev`), or "auto": forward when the `wrt` arguments have
+            fewer entries than the output, decided at each call.
+    """
     if mode == "forward":
         return jacfwd(f, wrt)
     if mode == "reverse":
@@ -127,9 +149,16 @@ class _Auto:
 
 
 @boundary
-def hessian(f, wrt=0):
-    """The Hessian of the scalar function `f`: shape `x.shape + x.shape` (forward over reverse). For several
-    `wrt`, a tuple of tuples of blocks: `H[i][j]` has shape `xi.shape + xj.shape`."""
+def hessian(f: Callable, wrt: Wrt = 0) -> Callable:
+    """The Hessian of the scalar function `f` (forward mode over reverse mode).
+
+    ```python
+    H = ad.hessian(f)(x)    # shape x.shape + x.shape
+    ```
+
+    For several `wrt`, the function returns a tuple of tuples of blocks: `H[i][j]` has the shape
+    `xi.shape + xj.shape`. Compiled at the first call, for the kinds of its arguments.
+    """
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
     if not multi:
@@ -160,10 +189,16 @@ class _Blocks:
 
 
 @boundary
-def hvp(f, wrt=0):
-    """A function `(*args, v)` returning the Hessian of the scalar `f` times `v` (with the structure of the
-    `wrt` argument(s)): the tangent of the gradient in the direction `v` (forward over reverse, computing
-    only that tangent); no Hessian is formed."""
+def hvp(f: Callable, wrt: Wrt = 0) -> Callable:
+    """The Hessian of the scalar function `f` times a vector, without forming the Hessian.
+
+    ```python
+    Hv = ad.hvp(f)(x, v)    # v and Hv shaped like x
+    ```
+
+    The returned function takes the arguments of `f` and then `v` (with the structure of the `wrt`
+    argument(s)); it computes the tangent of the gradient in the direction `v` (forward over reverse).
+    """
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
     w = tuple(names) if multi else names[0]

@@ -13,7 +13,7 @@ else is a leaf. Dicts keep their key order.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -81,7 +81,7 @@ def tree_flatten(tree: Any) -> tuple[list, TreeDef]:
     return leaves, treedef
 
 
-def tree_unflatten(treedef: TreeDef, leaves) -> Any:
+def tree_unflatten(treedef: TreeDef, leaves: Iterable) -> Any:
     """The tree with the structure `treedef` holding `leaves` (in the order `tree_flatten` gives them)."""
     leaves = list(leaves)
     if len(leaves) != treedef.num_leaves:

@@ -40,6 +40,7 @@ import ast
 import builtins as _builtins
 import inspect
 import textwrap
+from typing import Callable
 
 from .. import ir
 from ..errors import ADError
@@ -319,7 +320,7 @@ def derivative(*functions, full_reduction=False, constant_in=()):
     return decorate
 
 
-def defvjp(*functions, elementwise=False, full_reduction=False):
+def defvjp(*functions: Callable, elementwise: bool = False, full_reduction: bool = False) -> Callable:
     """Register a derivative template for one or more functions (also the user's own)::
 
         @ad.defvjp(my_softplus)
@@ -338,7 +339,7 @@ def defvjp(*functions, elementwise=False, full_reduction=False):
     return decorate
 
 
-def defjvp(*functions):
+def defjvp(*functions: Callable) -> Callable:
     """Register (or add) a forward-mode rule: a template assigning ``dans`` from the tangents ``d<param>``
     (and ``ans``, the result)."""
     @boundary
@@ -355,7 +356,8 @@ def defjvp(*functions):
     return decorate
 
 
-def defvjp_method(*names, elementwise=False, full_reduction=False, form="general", multilinear=False):
+def defvjp_method(*names: str, elementwise: bool = False, full_reduction: bool = False, form: str = "general",
+                  multilinear: bool = False) -> Callable:
     """Register a template for the method `names` of array values (first parameter: `self`)."""
     @boundary
     def decorate(template):
@@ -365,7 +367,7 @@ def defvjp_method(*names, elementwise=False, full_reduction=False, form="general
     return decorate
 
 
-def defvjp_attribute(*names, form="linear"):
+def defvjp_attribute(*names: str, form: str = "linear") -> Callable:
     """Register a template for an attribute of array values, e.g. `x.T` (single parameter `self`)."""
     @boundary
     def decorate(template):
@@ -374,7 +376,7 @@ def defvjp_attribute(*names, form="linear"):
     return decorate
 
 
-def nondifferentiable(*functions):
+def nondifferentiable(*functions: Callable) -> None:
     """Declare functions whose results carry no derivative (piecewise constant: shapes, indices,
     comparisons, rounding)."""
     NONDIFF_FUNCTIONS.update(functions)
