@@ -4,6 +4,8 @@ Every exported module is run in a fresh interpreter (`python -I`) in which impor
 its results are compared with those of the derivative in this process (and, for the gradient, with the
 derivative worked out by hand).
 """
+import importlib.util
+import pathlib
 import pickle
 import re
 import subprocess
@@ -16,6 +18,11 @@ import pytest
 import ad_compiler as ad
 from ad_compiler import runtime
 from export_models import models
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("rnn_example", ROOT / "examples" / "10_rnn_loop.py")
+rnn = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(rnn)
 
 RNG = np.random.default_rng(7)
 W = RNG.standard_normal(3)
@@ -42,6 +49,8 @@ def cases():
         "nested_grad": (ad.grad(ad.grad(models.make_scaled(2.0))), (1.5,)),
         "has_aux": (ad.grad(models.with_aux, has_aux=True), (W,)),
         "name_clash": (ad.grad(models.clash), (W,)),
+        "rnn_loop": (ad.grad(rnn.rnn_loss, wrt=("W", "U", "b")), rnn.make_data(T=4)),
+        "loop_with_tape": (ad.grad(models.loop_sum), (W,)),
     }
 
 

@@ -80,12 +80,14 @@ def _compiled_functions(g, source):
 def comment_origins(functions):
     """{comment line (stripped): (file, line, 'in f: statement')} for the `# adjoint of:` and `# tangent of:`
     comments of these generated functions."""
+    from .tracebacks import ORIGIN_COMMENTS
+
     out = {}
     for f in functions:
         origins = getattr(f, "_ad_origins", None) or []
         for text, origin in zip(f._ad_text.splitlines(), origins):
             text = text.strip()
-            if origin is not None and text.startswith(("# adjoint of:", "# tangent of:")):
+            if origin is not None and text.startswith(tuple(ORIGIN_COMMENTS)):
                 unit = origin.unit
                 out[text] = (unit.filename, unit.file_line(origin.stmt),
                              f"in {unit.name}: {unit.statement_text(origin.stmt)}")

@@ -184,6 +184,7 @@ class ModuleWriter:
         self.pieces = {}  # id(function) -> Piece
         self.order = []
         self.imports, self.constants, self.aliases = [], [], []
+        self.renamed = {}  # a name that clashed -> the names its other objects were given
 
     def write(self, tops, wrapper, about, module_name):
         for f in tops:
@@ -242,7 +243,12 @@ class ModuleWriter:
         if name in self.names:
             if _same(self.names[name], obj):
                 return name
-            name = self.fresh(name)
+            earlier = next((n for n in self.renamed.get(name, ()) if _same(self.names[n], obj)), None)
+            if earlier is not None:
+                return earlier
+            fresh = self.fresh(name)
+            self.renamed.setdefault(name, []).append(fresh)
+            name = fresh
         self.names[name] = obj
         if V.is_builtin(name, obj):
             return name

@@ -105,15 +105,17 @@ def describe_origin(tb):
             f'  (File "{unit.filename}", line {unit.file_line(origin.stmt)}, in {unit.name})')
 
 
+ORIGIN_COMMENTS = {"# adjoint of:": "the adjoint", "# tangent of:": "the tangent"}  # heads of generated blocks
+
+
 def origin_of_line(lines, origins, line):
     """(phase, origin) of generated line `line` (1-based): 'the adjoint' / 'the tangent' for a line under a
     `# adjoint of:` / `# tangent of:` comment (the comment's origin), else 'the forward sweep'."""
     for j in range(min(line, len(lines)) - 1, -1, -1):
         text = lines[j].strip()
-        if text.startswith("# adjoint of:"):
-            return "the adjoint", origins[j]
-        if text.startswith("# tangent of:"):
-            return "the tangent", origins[j]
+        for head, phase in ORIGIN_COMMENTS.items():
+            if text.startswith(head):
+                return phase, origins[j]
         if text == "# forward" or text.startswith("def "):
             break
     return "the forward sweep", origins[line - 1] if 0 < line <= len(origins) else None

@@ -60,3 +60,11 @@ BOX = Box(2.0)
 
 def reads_object(x):
     return np.sum(x * BOX.factor)
+
+
+def loop_sum(x):
+    scale = 2.0
+    total = 0.0
+    for i in range(x.shape[0]):  # the tape keeps each `total`
+        total = total + x[i] * scale
+    return total * np.sum(x) / 3.0
