@@ -195,3 +195,12 @@ def test_export_for_example_arguments_compiles_for_their_kinds():
     assert "Compiled for arguments of these kinds: x: ndarray[f, 1-d], y: ndarray[f, 1-d]." in source
     generic = ad.export(ad.grad(models.make_scaled(2.0)))
     assert "Compiled for arguments" not in generic
+
+
+def test_jacobians_and_hessians_take_the_functions_defaults():
+    def f(x, scale=3.0):
+        return np.sum(np.sin(x)) * scale
+
+    x = np.array([0.1, 0.7])
+    np.testing.assert_allclose(ad.hessian(f)(x), np.diag(-3.0 * np.sin(x)), rtol=1e-12)
+    np.testing.assert_allclose(ad.jacobian(ad.grad(f))(x), np.diag(-3.0 * np.sin(x)), rtol=1e-12)
