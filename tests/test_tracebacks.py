@@ -28,6 +28,24 @@ def frames(exc):
     return out
 
 
+def internal(filename):
+    return filename.startswith(str(PACKAGE)) or filename.startswith("<ad_compiler dispatcher")
+
+
+# Python 3.10 cannot re-raise without adding the frame that re-raises: the public function's own frame
+# (ad_compiler/tracebacks.py or a dispatcher) stays, right after the user's; nothing deeper.
+EXTRA = 0 if sys.version_info >= (3, 11) else 1
+
+
+def users_frames(exc):
+    """The frames of `exc`'s traceback outside the compiler, after checking that at most the public
+    function's own frame is left of it (Python 3.10)."""
+    names = frames(exc)
+    inside = [i for i, f in enumerate(names) if internal(f)]
+    assert len(inside) <= EXTRA and all(i == 1 for i in inside), names
+    return [f for f in names if not internal(f)]
+
+
 def loss(w, x):
     h = x @ w  # the forward line that fails
     return np.sum(np.tanh(h))
@@ -47,24 +65,24 @@ def with_try(x):
 def test_an_error_of_grad_ends_at_the_users_call():
     with pytest.raises(ad.UnsupportedError) as info:
         ad.grad(with_try)
-    assert set(frames(info.value)) == {str(HERE)}
+    assert set(users_frames(info.value)) == {str(HERE)}
     with pytest.raises(ad.ADError) as info:
         ad.grad(loss, wrt="nope")
-    assert set(frames(info.value)) == {str(HERE)} and "no argument named 'nope'" in str(info.value)
+    assert set(users_frames(info.value)) == {str(HERE)} and "no argument named 'nope'" in str(info.value)
 
 
 def test_an_error_at_the_first_call_or_in_source_ends_at_the_users_call():
     g = ad.grad(refused)
     with pytest.raises(ad.NoDerivativeError) as info:
         g(np.ones(3))
-    assert set(frames(info.value)) == {str(HERE)}
+    assert set(users_frames(info.value)) == {str(HERE)}
     assert info.value.__suppress_context__
     with pytest.raises(ad.NoDerivativeError) as info:
         ad.grad(refused).source
-    assert set(frames(info.value)) == {str(HERE)}
+    assert set(users_frames(info.value)) == {str(HERE)}
     with pytest.raises(ad.NonScalarOutputError) as info:
         ad.vjp(loss)(np.ones(3), np.ones((2, 3)), np.ones(5))  # a seed of the wrong shape
-    assert set(frames(info.value)) == {str(HERE)}
+    assert set(users_frames(info.value)) == {str(HERE)}
 
 
 def test_internal_frames_are_kept_with_AD_COMPILER_DEBUG(monkeypatch):
@@ -78,9 +96,8 @@ def test_an_error_in_the_forward_sweep_shows_the_generated_line_and_names_the_us
     g = ad.grad(loss)
     with pytest.raises(ValueError) as info:
         g(np.ones(3), np.ones((2, 4)))
-    names = frames(info.value)
+    names = users_frames(info.value)
     assert names[0] == str(HERE)
-    assert not any(f.startswith(str(PACKAGE)) or "dispatcher" in f for f in names), names
     generated = [f for f in names if f.startswith("<ad_compiler: dloss_dw")]
     assert generated
     import linecache
@@ -171,7 +188,7 @@ def test_an_uncaught_error_prints_the_generated_line(tmp_path):
         assert f'File "{script}", line 7, in loss' in err
 
 
-DEFINE_AND_DIFFERENTIATE = "import ad_compiler as ad\ndef f(x):\n    return x * x\n\nad.grad(f)(1.0)\n"
+DEFINE_AND_DIFFERENTIATE = "import ad_compiler as ad\ndef f(x):\n    return x * x\n\nprint(ad.grad(f)(1.0))\n"
 
 
 @pytest.mark.parametrize("how, says, hint", [
@@ -186,9 +203,13 @@ def test_no_source_messages_say_what_to_do(how, says, hint):
         proc = run(None, stdin=DEFINE_AND_DIFFERENTIATE)
     else:
         proc = run(None, "-i", "-q", stdin=DEFINE_AND_DIFFERENTIATE)
+    if "SourceUnavailableError" not in proc.stderr and sys.version_info >= (3, 13):
+        assert proc.stdout.strip() == "2.0"  # Python 3.13 keeps the source of `-c` code and of the REPL
+        return
     assert "SourceUnavailableError" in proc.stderr
     assert says in proc.stderr and f"Hint: {hint}" in proc.stderr
-    assert str(PACKAGE) not in proc.stderr  # no internal frames
+    internal_lines = [line for line in proc.stderr.splitlines() if str(PACKAGE) in line]
+    assert len(internal_lines) <= EXTRA, proc.stderr  # no internal frames (3.10: the public function's)
 
 
 def test_exec_of_a_string_says_what_to_do():
@@ -219,7 +240,9 @@ def test_ipython_cells_work_and_show_no_internals():
     assert out.returncode == 0, out.stderr
     ok, forward, refused_ = out.stdout.split("=====")[1:4]
     assert "[2. 2. 2.]" in ok  # d/dw sum(tanh(x @ w)) at w = 0 is the column sums of x
-    assert "h = x @ w" in forward and "the forward sweep of" in forward and "line 5, in loss" in forward
+    assert "h = x @ w" in forward
+    if sys.version_info >= (3, 11):
+        assert "the forward sweep of" in forward and "line 5, in loss" in forward
     assert "NoDerivativeError" in refused_ and "line 2, column 19, in bad" in refused_
     for text in (forward, refused_):
-        assert str(PACKAGE) not in text and "dispatcher" not in text
+        assert str(PACKAGE) not in text and text.count("dispatcher") <= EXTRA

@@ -456,7 +456,7 @@ def make_dispatcher(derivative, signature_params, defaults, receiver=None, prima
               f"        return self._ad_specialize({packed})({call_args})\n"
               f"    except Exception as exc:\n"
               f"        _ad_surface(exc)  # what the user sees of it (tracebacks.py)\n"
-              f"        raise\n")
+              f"        raise{'' if tracebacks.BARE_RAISE_KEEPS_TRACEBACK else ' exc'}\n")
     namespace = {}
     filename = f"<ad_compiler dispatcher {next(_counter)}>"
     exec(compile(source, filename, "exec"), {"_ad_surface": tracebacks.surface}, namespace)

@@ -54,6 +54,11 @@ def surface(exc):
     exc.__traceback__ = rebuilt
 
 
+# A bare `raise` re-raises with the exception's own (prepared) traceback from Python 3.11 on; before, it
+# restores the traceback the handler saved, so `raise exc` is used, which adds the public function's frame.
+BARE_RAISE_KEEPS_TRACEBACK = sys.version_info >= (3, 11)
+
+
 def boundary(func):
     """Decorate a public function: exceptions leave it as `surface` prepares them."""
     @functools.wraps(func)
@@ -62,7 +67,9 @@ def boundary(func):
             return func(*args, **kwargs)
         except Exception as exc:
             surface(exc)
-            raise
+            if BARE_RAISE_KEEPS_TRACEBACK:
+                raise
+            raise exc  # noqa: TRY201  (Python 3.10, see above)
     return public
 
 
