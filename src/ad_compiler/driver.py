@@ -24,6 +24,7 @@ from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
 from .forward import Forward
 from .inline import inline, is_library
+from .inline_static import is_simple
 from .ir import Assign, Build, Comment, Const, FunctionDef, Return, Var
 from .naming import NameAllocator
 from .read import read_function
@@ -269,7 +270,7 @@ class Derivation:
         if self.mode == "vjp" or not values or len(values) > len(params):
             return ()
         tail = params[len(params) - len(values):]
-        return tuple(Const(v) if _is_literal(v) else ir.Global((f"{p}_default",), v) for p, v in zip(tail, values))
+        return tuple(Const(v) if is_simple(v) else ir.Global((f"{p}_default",), v) for p, v in zip(tail, values))
 
     def finish(self, unit, fdef, extra_cells=None):
         """Print, compile and link the generated function."""
@@ -288,11 +289,6 @@ class Derivation:
         compiled.source = source
         compiled._ad_origins = origins  # line i + 1 of the source comes from origins[i] (tracebacks.py)
         return compiled
-
-
-def _is_literal(value):
-    return value is None or isinstance(value, (bool, int, float, str)) and value == value and \
-        value not in (float("inf"), float("-inf"))
 
 
 _names_of = {}  # id(tree) -> (tree, names)
