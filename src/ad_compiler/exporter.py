@@ -109,7 +109,8 @@ def _targets(g, args):
 
 _WHAT = {"grad": "the gradient", "value_and_grad": "the value and the gradient",
          "vjp": "the vector-Jacobian product", "jvp": "the Jacobian-vector product (forward mode)",
-         "tangent": "the tangent (forward mode)", "the forward-mode Jacobian": "the Jacobian (forward mode)",
+         "tangent": "the directional derivative (of a gradient: the Hessian-vector product)",
+         "the forward-mode Jacobian": "the Jacobian (forward mode)",
          "the reverse-mode Jacobian": "the Jacobian (reverse mode)"}
 
 
