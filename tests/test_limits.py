@@ -636,7 +636,7 @@ CASES = [
          hint="pass the plain function", trigger=lambda: ad.grad(np.sin)),
     Case("not-a-function:callable-object", U, "differentiates Python functions defined with `def`",
          located=False, hint="pass the plain function", trigger=lambda: ad.grad(CallableObject())),
-    Case("source-unavailable", S, "cannot read the source of f", located=False, hint="put the function in a file",
+    Case("source-unavailable", S, "cannot read the source of f", located=False, hint="define it in a file",
          trigger=lambda: ad.grad(made_by_exec())(1.0)),
     Case("lambda-in-expression", S, "cannot parse the source", located=False, hint="define the function with `def`",
          trigger=lambda: ad.grad(LAMBDAS["double"])(1.0)),

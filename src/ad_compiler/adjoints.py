@@ -46,7 +46,7 @@ class Adjoints:
         if origin is not None and origin is not self.current_origin and \
                 (self.current_origin is None or origin.stmt is not self.current_origin.stmt):
             self.current_origin = origin
-            self.out.append(Comment(self.describe(origin)))
+            self.out.append(Comment(self.describe(origin), origin=origin))
         self.out.append(stmt)
 
     def accumulate(self, primal, expr, origin):

@@ -1,4 +1,4 @@
-"""The public API: grad, value_and_grad, vjp, show, clear_cache (see shared SPEC: the API contract).
+"""The public API: grad, value_and_grad, vjp, jvp, show, clear_cache.
 
 `grad(f)` returns a function called like `f`: a small dispatcher that runs the derivative compiled for the
 kinds of the arguments it receives (driver.py). Compilation is cached per (function, wrt, mode).
@@ -6,10 +6,12 @@ kinds of the arguments it receives (driver.py). Compilation is cached per (funct
 import functools
 import inspect
 import weakref
+from typing import Callable, Optional, Tuple, Union
 
 from . import driver, read
 from .errors import ADError, UnsupportedError
 from .markers import no_grad, stop_gradient  # noqa: F401  (re-exported)
+from .tracebacks import boundary
 
 _cache = weakref.WeakKeyDictionary()  # function -> {(wrt, mode): dispatcher}
 _bound = weakref.WeakKeyDictionary()  # receiver object -> {(function, wrt, mode): dispatcher}
@@ -177,55 +179,117 @@ def _get_bound(method, wrt, mode):
     return g
 
 
-def grad(f=None, wrt=0, has_aux=False):
-    """The gradient of the scalar function `f` with respect to `wrt` (position, name, or a tuple of them).
+Wrt = Union[int, str, Tuple[Union[int, str], ...]]  # argument positions or names
 
-    Returns a function called like `f`. Also a decorator, with or without options:
-    `@grad` or `@grad(wrt=("w1", "w2"))`. With `has_aux=True`, `f` returns `(value, aux)` and the gradient
-    function returns `(gradient(s), aux)`.
+
+@boundary
+def grad(f: Optional[Callable] = None, wrt: Wrt = 0, has_aux: bool = False) -> Callable:
+    """The gradient of the scalar function `f`.
+
+    ```python
+    dloss = ad.grad(loss, wrt=("w1", "w2"))
+    gw1, gw2 = dloss(w1, w2, x, y)        # arrays shaped like w1 and w2
+    ```
+
+    The returned function is called like `f` and returns the gradient with respect to the `wrt` argument
+    (a tuple of gradients for a tuple `wrt`, in that order). A gradient has the structure and shape of its
+    argument: a float for a float, an array of the same shape for an array, the same lists, tuples and dicts
+    for a container. The derivative is compiled at the first call, for the kinds of the arguments it
+    receives (`.source` shows it), and cached.
+
+    Also a decorator: `@ad.grad` or `@ad.grad(wrt=("w1", "w2"))`.
+
+    Args:
+        f: a function defined with `def` (or a lambda alone on its line) whose source can be read, or a
+            derivative returned by ad_compiler (for second derivatives).
+        wrt: the argument(s) to differentiate with respect to: a position, a name, or a tuple of them.
+        has_aux: `f` returns `(value, aux)`; the gradient function returns `(gradient, aux)`.
+
+    Returns:
+        The gradient function; its `.source` is the generated Python code and `.primal` is `f`.
+
+    Raises:
+        ADError: `f` uses a construct that cannot be differentiated (named with its file, line and column),
+            or `wrt` does not name its arguments. Errors that depend on the arguments are raised at the
+            first call.
     """
     if f is None:
-        return lambda func: _get(func, wrt, "grad", has_aux)
+        return functools.partial(grad, wrt=wrt, has_aux=has_aux)
     return _get(f, wrt, "grad", has_aux)
 
 
-def value_and_grad(f=None, wrt=0, has_aux=False):
-    """Like `grad`, but the generated function returns `(f(...), gradient(s))` (with `has_aux=True`:
-    `((value, aux), gradient(s))`)."""
+@boundary
+def value_and_grad(f: Optional[Callable] = None, wrt: Wrt = 0, has_aux: bool = False) -> Callable:
+    """Like `grad`, but the function returns the value of `f` too: `(value, gradient)`.
+
+    ```python
+    loss_value, (gw1, gw2) = ad.value_and_grad(loss, wrt=("w1", "w2"))(w1, w2, x, y)
+    ```
+
+    With `has_aux=True` it returns `((value, aux), gradient)`. The arguments are those of `grad`.
+    """
     if f is None:
-        return lambda func: _get(func, wrt, "value_and_grad", has_aux)
+        return functools.partial(value_and_grad, wrt=wrt, has_aux=has_aux)
     return _get(f, wrt, "value_and_grad", has_aux)
 
 
-def vjp(f=None, wrt=0):
-    """The vector-Jacobian product of `f`: a function `(*args, seed)` returning seed^T J for each `wrt`.
+@boundary
+def vjp(f: Optional[Callable] = None, wrt: Wrt = 0) -> Callable:
+    """The vector-Jacobian product of `f`: PyTorch's `y.backward(seed)` for an output `y` that is not a
+    scalar.
 
-    `seed` has the structure of f's output; this is torch's `y.backward(seed)`.
+    ```python
+    gx = ad.vjp(f)(x, seed)     # seed has the shape (and structure) of f(x)
+    ```
+
+    The returned function takes the arguments of `f` and then `seed`, and returns `seed^T J` for each `wrt`
+    argument, shaped like it.
+
+    Args:
+        f: the function (as for `grad`).
+        wrt: the argument(s) to differentiate with respect to.
     """
     if f is None:
-        return lambda func: _get(func, wrt, "vjp")
+        return functools.partial(vjp, wrt=wrt)
     return _get(f, wrt, "vjp")
 
 
-def jvp(f=None, wrt=0):
-    """Forward mode: a function `(*args, tangent)` returning `(f(*args), J @ tangent)`, the derivative of
-    `f` at `args` in the direction `tangent` (with the structure of the `wrt` argument(s): a tuple of
-    tangents for several)."""
+@boundary
+def jvp(f: Optional[Callable] = None, wrt: Wrt = 0) -> Callable:
+    """Forward mode: the derivative of `f` in a direction.
+
+    ```python
+    value, tangent_out = ad.jvp(f)(x, tangent)     # tangent shaped like x
+    ```
+
+    The returned function takes the arguments of `f` and then `tangent` (shaped like the `wrt` argument; a
+    tuple of tangents for several), and returns `(f(*args), J @ tangent)`.
+
+    Args:
+        f: the function (as for `grad`).
+        wrt: the argument(s) the tangent is for.
+    """
     if f is None:
-        return lambda func: _get(func, wrt, "jvp")
+        return functools.partial(jvp, wrt=wrt)
     return _get(f, wrt, "jvp")
 
 
-def show(g):
-    """Print the generated source of a derivative function."""
+@boundary
+def show(g: Callable) -> None:
+    """Print the generated source of a derivative (`g.source`).
+
+    Raises:
+        ADError: `g` is not a function returned by ad_compiler.
+    """
     source = getattr(g, "source", None)
     if source is None:
         raise ADError(f"{g!r} is not a function generated by ad_compiler")
     print(source, end="")
 
 
-def clear_cache():
-    """Forget every compiled derivative (and every function source read)."""
+def clear_cache() -> None:
+    """Forget every compiled derivative and every function source read (they are compiled again when next
+    used)."""
     _cache.clear()
     _bound.clear()
     read.forget()

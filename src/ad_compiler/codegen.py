@@ -16,6 +16,7 @@ import linecache
 import math
 import re
 import types
+import weakref
 
 import numpy as np
 
@@ -91,14 +92,24 @@ def local_names_of_body(fn):
     return out
 
 
-def to_source(fdefs, names):
+def to_source(fdefs, names, origins=None):
+    """The source of these functions; `origins`, a list, receives the origin of each line (the statement it
+    was printed from, None for the lines the compiler adds)."""
     printer = Printer(spell=names.spell)
-    return "\n\n".join(printer.function(f).rstrip("\n") for f in fdefs) + "\n"
+    lines = []
+    for f in fdefs:
+        if lines:
+            lines.append("")
+        lines += printer.function_lines(f)
+    if origins is not None:
+        origins.extend(getattr(line, "origin", None) for line in lines)
+    return "\n".join(lines) + "\n"
 
 
 def compile_source(source, func_name, filename, user_globals, cells):
     """Compile `source` (defining `func_name`) into a function with the user's globals and these closure
     cells (a dict name -> cell; `_ad` is added)."""
+    filename = _unique(filename, source)
     tree = ast.parse(source, filename=filename)
     freevars = sorted(v for v in set(cells) | {"_ad"} if re.search(r"\b" + re.escape(v) + r"\b", source))
     # wrap in a factory so that these names become closure variables (free in the generated function)
@@ -120,8 +131,29 @@ def compile_source(source, func_name, filename, user_globals, cells):
     for v in inner.co_freevars:
         closure.append(types.CellType(runtime) if v == "_ad" else cells[v])
     fn = types.FunctionType(inner, user_globals, func_name, None, tuple(closure))
+    fn._ad_text = source  # its own source (`.source` may add the callees'); ad.export reads it
     register_source(filename, source)
+    _compiled[filename] = weakref.ref(fn)
     return fn
+
+
+_compiled = {}  # filename -> weak reference to the function compiled under it
+
+
+def compiled_from(filename):
+    """The generated function compiled under `filename` (None if there is none any more)."""
+    ref = _compiled.get(filename)
+    return ref() if ref is not None else None
+
+
+def _unique(filename, source):
+    """`filename`, or `filename #2`, ... when another source is registered under it (the same function
+    compiled for other argument kinds): each generated function's lines stay readable."""
+    candidate, k = filename, 1
+    while candidate in linecache.cache and "".join(linecache.cache[candidate][2]) != source:
+        k += 1
+        candidate = f"{filename[:-1]} #{k}>" if filename.endswith(">") else f"{filename} #{k}"
+    return candidate
 
 
 def register_source(filename, source):

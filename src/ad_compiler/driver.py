@@ -18,12 +18,13 @@ import types
 
 import numpy as np
 
-from . import activity, alias, callees, cleanup, codegen, ir, kinds as K, rules, runtime
+from . import activity, alias, callees, cleanup, codegen, ir, kinds as K, rules, runtime, tracebacks
 from .adjoints import assign, helper
 from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
 from .forward import Forward
 from .inline import inline, is_library
+from .inline_static import is_simple
 from .ir import Assign, Build, Comment, Const, FunctionDef, Return, Var
 from .naming import NameAllocator
 from .read import read_function
@@ -287,11 +288,20 @@ class Derivation:
         elif self.has_aux:
             result = Build("tuple", (result, Var(self.aux)))
         body.append(Return(result))
-        fdef = FunctionDef(self.func_name, tuple(params), body)
+        fdef = FunctionDef(self.func_name, tuple(params), body, self.defaults(params))
         cleanup.cleanup(fdef)
         compiled = self.finish(unit, fdef)
         compiled.source = "\n\n".join([compiled.source] + callees.all_sources(self.linker.deps))
         return compiled
+
+    def defaults(self, params):
+        """The function's defaults, written in the derivative's signature (so that its source is complete):
+        constants as they are, other objects through closure variables (codegen)."""
+        values = self.func.__defaults__ or ()
+        if self.mode == "vjp" or not values or len(values) > len(params):
+            return ()
+        tail = params[len(params) - len(values):]
+        return tuple(Const(v) if is_simple(v) else ir.Global((f"{p}_default",), v) for p, v in zip(tail, values))
 
     def finish(self, unit, fdef, extra_cells=None):
         """Print, compile and link the generated function."""
@@ -299,12 +309,16 @@ class Derivation:
         cells.update(self.linker.cells)
         cells.update(extra_cells or {})
         names = codegen.Names(self.func.__globals__, codegen.local_names(fdef) | set(cells), unit.cells)
-        source = codegen.to_source([fdef], names)
+        origins = []
+        source = codegen.to_source([fdef], names, origins)
         for name, obj in names.externs.items():
             cells[name] = types.CellType(obj)
         filename = f"<ad_compiler: {self.func_name} of {unit.filename}:{unit.first_line}>"
         compiled = codegen.compile_source(source, self.func_name, filename, self.func.__globals__, cells)
+        if fdef.defaults:  # as its source says
+            compiled.__defaults__ = tuple(d.value if isinstance(d, Const) else d.obj for d in fdef.defaults)
         compiled.source = source
+        compiled._ad_origins = origins  # line i + 1 of the source comes from origins[i] (tracebacks.py)
         return compiled
 
 
@@ -466,6 +480,7 @@ class DerivativeFunction:
         self.__doc__ = doc
 
     @property
+    @tracebacks.boundary
     def source(self):
         d = self._ad_derivative
         if d.last is not None:
@@ -483,6 +498,12 @@ class DerivativeFunction:
     def __repr__(self):
         return f"<derivative {self.__name__} of {getattr(self.primal, '__qualname__', self.primal)!s}>"
 
+    def _repr_html_(self):
+        """In a notebook: the source, highlighted, with links to the user's lines (display.py)."""
+        from .display import html_of
+
+        return html_of(self)
+
 
 def make_dispatcher(derivative, signature_params, defaults, receiver=None, primal=None, wrt=None, doc=None):
     """A DerivativeFunction whose `__call__` has the user's signature and dispatches on the kinds of the
@@ -493,10 +514,14 @@ def make_dispatcher(derivative, signature_params, defaults, receiver=None, prima
     call_args = ", ".join(every)
     packed = "(" + call_args + ("," if len(every) == 1 else "") + ")"
     source = (f"def __call__({args}):\n"
-              f"    return self._ad_specialize({packed})({call_args})\n")
+              f"    try:\n"
+              f"        return self._ad_specialize({packed})({call_args})\n"
+              f"    except Exception as exc:\n"
+              f"        _ad_surface(exc)  # what the user sees of it (tracebacks.py)\n"
+              f"        raise{'' if tracebacks.BARE_RAISE_KEEPS_TRACEBACK else ' exc'}\n")
     namespace = {}
     filename = f"<ad_compiler dispatcher {next(_counter)}>"
-    exec(compile(source, filename, "exec"), {}, namespace)
+    exec(compile(source, filename, "exec"), {"_ad_surface": tracebacks.surface}, namespace)
     call = namespace["__call__"]
     if defaults:
         call.__defaults__ = defaults

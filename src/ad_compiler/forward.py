@@ -75,7 +75,7 @@ class Forward:
     def emit(self, stmt, origin):
         if origin is not None and (self.current is None or origin.stmt is not self.current.stmt):
             self.current = origin
-            self.out.append(Comment(self.describe(origin)))
+            self.out.append(Comment(self.describe(origin), origin=origin))
         self.out.append(stmt)
 
     def emit_assign(self, name, value, origin):

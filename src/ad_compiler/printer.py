@@ -105,7 +105,8 @@ class Printer:
         out = []
         pad = "    " * indent
         for s in stmts:
-            out.extend(pad + line for line in self.stmt(s, indent))
+            for line in self.stmt(s, indent):
+                out.append(Line(pad + line, line.origin if isinstance(line, Line) else s.origin))
         return out
 
     def stmt(self, s, indent):
@@ -161,7 +162,21 @@ class Printer:
         return inner
 
     def function(self, fdef):
-        return "\n".join(self.stmt(fdef, 0)) + "\n"
+        return "\n".join(self.function_lines(fdef)) + "\n"
+
+    def function_lines(self, fdef):
+        """The lines of a function, each a `Line` knowing the statement it was printed from."""
+        return self.lines([fdef])
+
+
+class Line(str):
+    """A printed line and the `origin` of the statement it was printed from (None for the lines the compiler
+    adds): what maps a line of generated code back to the user's line, for tracebacks and notebooks."""
+
+    def __new__(cls, text, origin=None):
+        line = super().__new__(cls, text)
+        line.origin = origin
+        return line
 
 
 def _const(value):

@@ -126,12 +126,9 @@ def _read_code(func):
     try:
         lines, first_line = _source_lines(code)
     except (OSError, TypeError) as exc:
-        hint = "define the function in a file (the interactive shell keeps no source), or register a " \
-               "derivative for it with @ad.defvjp"
-        if filename in ("<stdin>", "<string>"):
-            hint = ("`python -c` and piped input keep no source: put the function in a file, or in a "
-                    "Jupyter/IPython cell (those are kept)")
-        raise SourceUnavailableError(f"cannot read the source of {func.__qualname__}: {exc}", hint=hint) from None
+        why, hint = _no_source(filename)
+        raise SourceUnavailableError(f"cannot read the source of {func.__qualname__}: {why or exc}",
+                                     hint=hint) from None
     raw = "".join(lines)
     source = textwrap.dedent(raw)
     indent = _indent_of(lines[0]) - _indent_of(source.splitlines()[0]) if lines else 0
@@ -165,6 +162,29 @@ def _read_code(func):
         )
     tree.decorator_list = []
     return tree, filename, first_line, indent, file_lines
+
+
+def _no_source(filename):
+    """(why the source is missing, what to do) for a function whose source cannot be read."""
+    import sys
+
+    if filename == "<stdin>" and hasattr(sys, "ps1"):
+        return ("it was typed at the interactive prompt, which keeps no source code",
+                "define the function in a file and import it (`from model import loss`), or use IPython or "
+                "Jupyter, which keep the source of every cell")
+    if filename == "<stdin>":
+        return ("it was read from standard input (piped to `python`), which keeps no source code",
+                "save the code to a file and run `python file.py` instead of piping it")
+    if filename == "<string>" and sys.argv[:1] == ["-c"]:
+        return ("it was defined in `python -c` code, which keeps no source code",
+                "write the code to a file and run `python file.py` (or use IPython or Jupyter, which keep the "
+                "source of every cell)")
+    if filename.startswith("<"):
+        return (f"it was made from a string ({filename}, by exec or compile), which keeps no source code",
+                "define it in a file and import it, or register the string with `linecache` under the filename "
+                "given to compile()")
+    return (None, "make sure the file it was defined in still exists, or register a derivative for it with "
+                  "@ad.defvjp")
 
 
 def _source_lines(code):

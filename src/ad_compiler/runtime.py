@@ -9,7 +9,8 @@ import numbers
 
 import numpy as np
 
-from .errors import NonScalarOutputError
+from .errors import ADError, NonScalarOutputError, UnsupportedError
+from .trees import ravel as ravel_tree  # noqa: F401  ((vector, unravel) of a tree: ad.ravel)
 
 ndarray = np.ndarray
 _float = float
@@ -856,8 +857,6 @@ def check_view(view, base, where):
     """A value NumPy may have made as a view or as a copy (`x.reshape(...)`, `np.asarray(x)`) is changed in
     place and the derivative assumes it is a view of `base`: refuse if it is a copy."""
     if not np.may_share_memory(view, base):
-        from .errors import UnsupportedError
-
         raise UnsupportedError(f"{where}\nthe array changed here is a copy, not a view, of the one it was made "
                                "from (NumPy copies when the memory layout does not allow a view)",
                                hint="make the copy explicit (`.copy()`) and write the values back, or change "
@@ -1080,8 +1079,6 @@ def as_tangent(t, x):
         return _float(t)
     if xc is ndarray and tc is ndarray and t.shape == x.shape and t.dtype.kind == "f":
         return t
-    from .errors import ADError
-
     if isinstance(x, (list, tuple)):
         if not isinstance(t, (list, tuple)) or len(t) != len(x):
             raise ADError(f"the tangent for a {type(x).__name__} of {len(x)} items must be a list or tuple of "
@@ -1227,38 +1224,6 @@ def reduce_to(h, v, axis=None):
 
 
 # -- trees: arrays and numbers in lists, tuples and dicts ------------------------------------------------
-def ravel_tree(tree):
-    """(vector, unravel): the float entries of a tree (arrays and numbers in lists, tuples and dicts) as one
-    vector, and the function giving a tree of the same structure from such a vector."""
-    leaves = []
-
-    def walk(x):
-        if isinstance(x, (list, tuple)):
-            parts = [walk(v) for v in x]
-            return lambda it, parts=parts, cls=type(x): cls(p(it) for p in parts)
-        if isinstance(x, dict):
-            parts = {k: walk(v) for k, v in x.items()}
-            return lambda it, parts=parts: {k: p(it) for k, p in parts.items()}
-        if isinstance(x, ndarray):
-            leaves.append(np.ravel(x).astype(np.result_type(x.dtype, 1.0)))
-            shape, dtype = x.shape, np.result_type(x.dtype, 1.0)
-            return lambda it, shape=shape, dtype=dtype: np.reshape(next(it), shape).astype(dtype, copy=False)
-        if isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, (bool, np.bool_)):
-            leaves.append(np.array([float(x)]))
-            return lambda it: float(next(it)[0])
-        return lambda it, x=x: x
-
-    build = walk(tree)
-    sizes = [leaf.size for leaf in leaves]
-    vector = np.concatenate(leaves) if leaves else np.zeros(0)
-
-    def unravel(v):
-        pieces = np.split(np.asarray(v), np.cumsum(sizes)[:-1]) if sizes else []
-        return build(iter(pieces))
-
-    return vector, unravel
-
-
 def tree_dot(a, b):
     """The sum of the products of the entries of two trees of the same structure."""
     if isinstance(a, (list, tuple)):

@@ -40,9 +40,11 @@ import ast
 import builtins as _builtins
 import inspect
 import textwrap
+from typing import Callable
 
 from .. import ir
 from ..errors import ADError
+from ..tracebacks import boundary
 
 # Placeholders that templates import so they read as ordinary Python; never evaluated.
 g = ans = None
@@ -318,7 +320,7 @@ def derivative(*functions, full_reduction=False, constant_in=()):
     return decorate
 
 
-def defvjp(*functions, elementwise=False, full_reduction=False):
+def defvjp(*functions: Callable, elementwise: bool = False, full_reduction: bool = False) -> Callable:
     """Register a derivative template for one or more functions (also the user's own)::
 
         @ad.defvjp(my_softplus)
@@ -330,15 +332,17 @@ def defvjp(*functions, elementwise=False, full_reduction=False):
     (and ``dans`` in terms of the tangents ``d<param>`` for forward mode). Parameters without a
     ``b<param>`` are not differentiable: an argument carrying a derivative there is an error.
     """
+    @boundary
     def decorate(template):
         _register(FUNCTIONS, functions, Rule(template, "general", full_reduction=full_reduction))
         return template
     return decorate
 
 
-def defjvp(*functions):
+def defjvp(*functions: Callable) -> Callable:
     """Register (or add) a forward-mode rule: a template assigning ``dans`` from the tangents ``d<param>``
     (and ``ans``, the result)."""
+    @boundary
     def decorate(template):
         rule = Rule(template, "general")
         for f in functions:
@@ -352,8 +356,10 @@ def defjvp(*functions):
     return decorate
 
 
-def defvjp_method(*names, elementwise=False, full_reduction=False, form="general", multilinear=False):
+def defvjp_method(*names: str, elementwise: bool = False, full_reduction: bool = False, form: str = "general",
+                  multilinear: bool = False) -> Callable:
     """Register a template for the method `names` of array values (first parameter: `self`)."""
+    @boundary
     def decorate(template):
         _register(METHODS, names, Rule(template, "elementwise" if elementwise else form,
                                        full_reduction=full_reduction, multilinear=multilinear))
@@ -361,15 +367,16 @@ def defvjp_method(*names, elementwise=False, full_reduction=False, form="general
     return decorate
 
 
-def defvjp_attribute(*names, form="linear"):
+def defvjp_attribute(*names: str, form: str = "linear") -> Callable:
     """Register a template for an attribute of array values, e.g. `x.T` (single parameter `self`)."""
+    @boundary
     def decorate(template):
         _register(ATTRIBUTES, names, Rule(template, form))
         return template
     return decorate
 
 
-def nondifferentiable(*functions):
+def nondifferentiable(*functions: Callable) -> None:
     """Declare functions whose results carry no derivative (piecewise constant: shapes, indices,
     comparisons, rounding)."""
     NONDIFF_FUNCTIONS.update(functions)

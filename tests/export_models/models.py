@@ -1,0 +1,70 @@
+"""Functions whose derivatives tests/test_export.py exports (kept in a file: their source is read)."""
+import math
+
+import numpy as np
+
+SCALE = 0.5
+WEIGHTS = np.array([1.0, -2.0, 0.5])
+
+
+def linear(w, x, b=0.25):
+    return x @ w + b
+
+
+def loss(w, x, scale=2.0):
+    return np.sum(np.tanh(linear(w, x)) ** 2) * scale * SCALE
+
+
+def power(x, n):
+    if n == 0:
+        return 1.0
+    return x * power(x, n - 1)
+
+
+def recursive(w):
+    return np.sum(power(w, 3) * WEIGHTS)
+
+
+def vector(x):
+    return np.sin(x) * x[::-1] + math.pi
+
+
+def quad(x, y):
+    return np.sum(x ** 2 * y[0]) + np.sum(x) * np.sum(y ** 3)
+
+
+def with_aux(w):
+    return np.sum(w ** 2), {"norm": np.sqrt(np.sum(w ** 2))}
+
+
+def make_scaled(k):
+    def scaled(x):
+        return np.sum(x * k) ** 2
+    return scaled
+
+
+numbers = 3.0  # a global with the name of a module the runtime helpers import
+
+
+def clash(x):
+    return np.sum(x * numbers) ** 2
+
+
+class Box:
+    def __init__(self, factor):
+        self.factor = factor
+
+
+BOX = Box(2.0)
+
+
+def reads_object(x):
+    return np.sum(x * BOX.factor)
+
+
+def loop_sum(x):
+    scale = 2.0
+    total = 0.0
+    for i in range(x.shape[0]):  # the tape keeps each `total`
+        total = total + x[i] * scale
+    return total * np.sum(x) / 3.0
