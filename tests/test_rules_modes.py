@@ -12,6 +12,7 @@ module (the compiler reads source) and imported:
 
 and is checked on random inputs inside the domain of the rule (DOMAINS, keyed by rule name):
 
+- test_grad:    ad.grad(s) against central differences of s, entry by entry (reverse mode, first order);
 - test_jvp:     ad.jvp(f)(*args, t) against central differences of f in a random direction t;
 - test_hvp:     ad.hvp(s)(*args, w, v) against central differences of ad.grad(s) in a random direction v
                 (the sine makes second derivatives non-trivial even for linear and piecewise-linear rules);
@@ -306,7 +307,7 @@ CASES = {
     # shapes
     "np.reshape": [C("np.reshape(a, (4, 6))", X3), C("np.reshape(a, -1)", X3), C("np.reshape(a, (2, -1, 3))", X3),
                    C("np.reshape(a, shape=(6, 4))", X3), C("np.reshape(a, (1, 1))", ())],
-    "np.ravel": [C("np.ravel(a)", X3), C("np.ravel(a)", ())],
+    "np.ravel": [C("np.ravel(a)", X3), C("np.ravel(a)", ()), C("np.ravel(a, order='F')", X3)],
     "np.squeeze": [C("np.squeeze(a)", (1, 3, 1, 4)), C("np.squeeze(a, axis=-2)", (1, 3, 1, 4)),
                    C("np.squeeze(a, axis=(0, 2))", (1, 3, 1, 4))],
     "np.expand_dims": [C("np.expand_dims(a, 0)", (3, 4)), C("np.expand_dims(a, axis=-1)", (3, 4)),
@@ -382,8 +383,8 @@ CASES = {
     "ndarray.trace": [C("a.trace()", (3, 3)), C("a.trace(1)", (3, 4)), C("a.trace(axis1=1, axis2=2)", (2, 3, 3))],
     "ndarray.reshape": [C("a.reshape(4, 6)", X3), C("a.reshape((6, -1))", X3), C("a.reshape(-1)", X3),
                         C("a.reshape(2, 12, order='F')", X3)],
-    "ndarray.ravel": [C("a.ravel()", X3)],
-    "ndarray.flatten": [C("a.flatten()", X3)],
+    "ndarray.ravel": [C("a.ravel()", X3), C("a.ravel('F')", X3)],
+    "ndarray.flatten": [C("a.flatten()", X3), C("a.flatten(order='F')", X3)],
     "ndarray.squeeze": [C("a.squeeze()", (1, 3, 1)), C("a.squeeze(0)", (1, 3, 1)), C("a.squeeze(axis=-1)", (1, 3, 1))],
     "ndarray.transpose": [C("a.transpose()", X3), C("a.transpose(1, 0, 2)", X3), C("a.transpose((2, -3, 1))", X3)],
     "ndarray.swapaxes": [C("a.swapaxes(0, -1)", X3)],
@@ -554,6 +555,29 @@ def run_jvp(case):
     _close(tangent, fd, "tangent (J @ t) against central differences", float(np.max(np.abs(expected_value))))
 
 
+def run_grad(case):
+    """ad.grad(s) against central differences of s, entry by entry (in a few random directions for an
+    argument of more than 64 entries)."""
+    rng, args = _sample(case)
+    w = _weight(rng, case.f(*_copies(args)))
+    got = ad.grad(case.s, wrt=case.wrt)(*_copies(args), w)
+    value = abs(float(case.s(*_copies(args), w)))
+    for k, (p, g) in enumerate(zip(case.wrt, got)):
+        x = args[p]
+        assert np.shape(g) == np.shape(x), f"gradient of {case.params[p]}: shape {np.shape(g)}, argument {np.shape(x)}"
+        if isinstance(x, np.ndarray) and x.size <= 64:
+            directions = [np.reshape(np.eye(x.size)[j], x.shape) for j in range(x.size)]
+        elif isinstance(x, np.ndarray):
+            directions = [rng.standard_normal(x.shape) for _ in range(3)]
+        else:
+            directions = [1.0]
+        got_d = np.array([np.sum(np.asarray(g, dtype=float) * d) for d in directions])
+        fd = np.array([(case.s(*_moved(args, (p,), (d,), EPS), w) - case.s(*_moved(args, (p,), (d,), -EPS), w))
+                       / (2 * EPS) for d in directions])
+        _close(got_d, fd, f"gradient of {case.params[p]} (directional derivatives) against central differences",
+               value)
+
+
 def run_hvp(case):
     rng, args = _sample(case)
     w = _weight(rng, case.f(*_copies(args)))
@@ -616,6 +640,11 @@ def _first_per_name(cases):
 @pytest.mark.parametrize("case", _params("jvp", ALL_CASES))
 def test_jvp(case):
     run_jvp(case)
+
+
+@pytest.mark.parametrize("case", _params("grad", ALL_CASES))
+def test_grad(case):
+    run_grad(case)
 
 
 @pytest.mark.parametrize("case", _params("hvp", ALL_CASES))

@@ -69,11 +69,16 @@ def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
 @defvjp_method("reshape", form="linear")
 def reshape(self, *shape, order="C"):
-    bself = np.reshape(g, np.shape(self))
+    bself = np.reshape(g, np.shape(self), order=order)
 
 
-@defvjp_method("ravel", "flatten", "squeeze", form="linear")
-def ravel(self, *args, **kwargs):
+@defvjp_method("ravel", "flatten", form="linear")
+def ravel(self, order="C"):
+    bself = np.reshape(g, np.shape(self), order=order)
+
+
+@defvjp_method("squeeze", form="linear")
+def squeeze(self, axis=None):
     bself = np.reshape(g, np.shape(self))
 
 

@@ -320,12 +320,12 @@ def solve(a, b):
 
 @linear(np.reshape)
 def reshape(a, shape=None, order="C", newshape=None):
-    ba = np.reshape(g, np.shape(a))
+    ba = np.reshape(g, np.shape(a), order=order)
 
 
 @linear(np.ravel)
 def ravel(a, order="C"):
-    ba = np.reshape(g, np.shape(a))
+    ba = np.reshape(g, np.shape(a), order=order)
 
 
 @linear(np.squeeze)
