@@ -27,25 +27,25 @@ import atexit
 import builtins
 import importlib.util
 import math
-import operator
 import os
 import shutil
 import sys
 import tempfile
-import warnings
 import zlib
 
 import numpy as np
 import pytest
 
 import ad_compiler as ad
-from ad_compiler import rules, runtime
+from ad_compiler import rules
+from ad_compiler.rules import catalog
 
 rules.load_builtin_rules()
 
-from rule_cases import F, Joint, _shape, collect, normal
+from rule_cases import HEADER, F, Joint, _shape, collect, normal
 
-USER_MODULES = ("numpy", "math", "builtins", "methods")  # rules/<name>.py; helpers.py is internal
+# rules/<name>.py with user-facing rules (helpers.py is internal); SciPy's only when SciPy is installed
+USER_MODULES = ("numpy", "math", "builtins", "methods", "special")
 CASES, DOMAINS, MISSING, KNOWN_WRONG = collect()
 # Second-order checks (test_hvp, test_hessian) expected to fail are keyed by a case id (the test id after the
 # name) or by a CASES name (all its cases); strict: a fix makes them fail, then remove the entry.
@@ -55,44 +55,10 @@ SECOND_ORDER = ("hvp", "hessian")
 
 
 # -- registered names -------------------------------------------------------------------------------------------
-_NAMESPACES = [("np.linalg", np.linalg), ("np", np), ("math", math), ("builtins", builtins),
-               ("operator", operator), ("_ad", runtime)]
-
-
-def _display_name(obj):
-    """`np.sin`, `operator.add`, `math.log`, `builtins.max`, `_ad.iter_list`: deterministic among aliases
-    (the name equal to the object's __name__, public names first, namespaces in the order above)."""
-    found = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for order, (prefix, mod) in enumerate(_NAMESPACES):
-            for name in dir(mod):
-                if name.startswith("__"):
-                    continue
-                try:
-                    if getattr(mod, name) is obj:
-                        found.append((name != getattr(obj, "__name__", None), name.startswith("_"), order, name,
-                                      f"{prefix}.{name}"))
-                except Exception:
-                    pass
-    return min(found)[-1] if found else repr(obj)
-
-
-def _user_rule(rule):
-    return rule.template.__module__.rsplit(".", 1)[-1] in USER_MODULES
-
-
 def registered():
     """display name -> Rule, for every function, method and attribute of the user-facing rule modules."""
-    out = {}
-    for obj, rule in rules.FUNCTIONS.items():
-        if _user_rule(rule):
-            out[_display_name(obj)] = rule
-    for table in (rules.METHODS, rules.ATTRIBUTES):
-        for name, rule in table.items():
-            if _user_rule(rule):
-                out[f"ndarray.{name}"] = rule
-    return out
+    return {name: rule for name, rule in catalog.registered().items()
+            if rule.template.__module__.rsplit(".", 1)[-1] in USER_MODULES}
 
 
 # -- the generated programs ---------------------------------------------------------------------------------------
@@ -138,7 +104,6 @@ def _write_module(name, lines):
     return module
 
 
-HEADER = ["import math", "import operator", "", "import numpy as np", ""]
 
 
 def _build_programs():
@@ -324,6 +289,11 @@ def test_hessian(case):
 
 
 # -- the table is complete ----------------------------------------------------------------------------------------
+def test_every_rule_module_is_tested():
+    modules = {rule.template.__module__.rsplit(".", 1)[-1] for rule in catalog.registered().values()}
+    assert modules <= set(USER_MODULES), f"rule modules missing from USER_MODULES: {sorted(modules - set(USER_MODULES))}"
+
+
 def test_every_rule_has_cases():
     table = registered()
     missing = sorted(set(table) - set(CASES))

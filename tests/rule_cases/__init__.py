@@ -14,7 +14,16 @@ import importlib
 
 import numpy as np
 
-FAMILIES = ("core",)
+FAMILIES = ("core", "special")
+try:
+    import scipy  # noqa: F401
+    HAVE_SCIPY = True
+except ImportError:
+    HAVE_SCIPY = False
+# the imports of the generated test programs
+HEADER = ["import math", "import operator", "", "import numpy as np"] + \
+    (["import scipy.linalg as sla", "import scipy.special as sps", "import scipy.stats as stats",
+      "from scipy import integrate, signal"] if HAVE_SCIPY else []) + [""]
 F = "float"  # shape spec of a Python float argument; () is a 0-d array
 
 # -- input domains ------------------------------------------------------------------------------------------------

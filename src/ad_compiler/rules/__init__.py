@@ -410,3 +410,8 @@ def load_builtin_rules():
     if not _loaded:
         _loaded = True
         from . import builtins, helpers, math, methods, numpy  # noqa: F401  (registration happens on import)
+        try:  # SciPy is optional: its rules are registered only when it is installed
+            import scipy  # noqa: F401
+        except ImportError:
+            return
+        from . import special  # noqa: F401

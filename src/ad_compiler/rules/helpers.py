@@ -11,7 +11,7 @@ reverse rule yet: a second reverse sweep through them reports the missing rule.
 import numpy as np
 
 from .. import runtime as _ad
-from . import derivative, g, linear, nondifferentiable
+from . import derivative, elementwise, g, linear, nondifferentiable
 
 nondifferentiable(_ad.grad_seed, _ad.zeros_like, _ad.shape_of, _ad.new_tape, _ad.max_share, _ad.min_share,
                   _ad.inside, _ad.count_reduced, _ad.normalize_axes)
@@ -260,3 +260,19 @@ def solve_vjp_a(v, a, b, x):
 @derivative(_ad.einsum_vjp, constant_in=("subscripts",))
 def einsum_vjp(v, subscripts, operands):
     dans = _ad.einsum_vjp_jvp(v, dv, subscripts, operands, doperands)
+
+
+# -- scipy.special / scipy.stats helpers ------------------------------------------------------------------
+@elementwise(_ad.multipolygamma)
+def multipolygamma(n, a, d):
+    return None, _ad.multipolygamma(n + 1, a, d), None
+
+
+@linear(_ad.no_sign)
+def no_sign(lse, return_sign=False):
+    blse = g
+
+
+@linear(_ad.one_if_none)
+def one_if_none(b):
+    bb = g
