@@ -14,7 +14,7 @@ import importlib
 
 import numpy as np
 
-FAMILIES = ("core", "special")
+FAMILIES = ("core", "arrays", "special")
 try:
     import scipy  # noqa: F401
     HAVE_SCIPY = True

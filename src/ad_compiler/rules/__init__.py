@@ -409,7 +409,7 @@ def load_builtin_rules():
     global _loaded
     if not _loaded:
         _loaded = True
-        from . import builtins, helpers, math, methods, numpy  # noqa: F401  (registration happens on import)
+        from . import arrays, builtins, helpers, math, methods, numpy  # noqa: F401  (registration happens on import)
         try:  # SciPy is optional: its rules are registered only when it is installed
             import scipy  # noqa: F401
         except ImportError:

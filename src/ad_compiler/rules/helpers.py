@@ -276,3 +276,147 @@ def no_sign(lse, return_sign=False):
 @linear(_ad.one_if_none)
 def one_if_none(b):
     bb = g
+
+
+# -- adjoints and tangents of the array-manipulation rules (rules/arrays.py) ------------------------------
+nondifferentiable(_ad.axes_permutation, _ad.constant_pieces)
+
+
+@linear(_ad.tensordot_vjp_a, multilinear=True, forward_only=("v", "b"), constant_in=("a",))
+def tensordot_vjp_a(v, a, b, axes=2):
+    pass
+
+
+@linear(_ad.tensordot_vjp_b, multilinear=True, forward_only=("v", "a"), constant_in=("b",))
+def tensordot_vjp_b(v, a, b, axes=2):
+    pass
+
+
+@linear(_ad.kron_vjp_a, multilinear=True, forward_only=("v", "b"), constant_in=("a",))
+def kron_vjp_a(v, a, b):
+    pass
+
+
+@linear(_ad.kron_vjp_b, multilinear=True, forward_only=("v", "a"), constant_in=("b",))
+def kron_vjp_b(v, a, b):
+    pass
+
+
+@linear(_ad.cross_vjp, multilinear=True, forward_only=("v", "other"), constant_in=("x",))
+def cross_vjp(v, other, x, axis=-1, which=0):
+    pass
+
+
+@linear(_ad.repeat_vjp, forward_only=("v",), constant_in=("a",))
+def repeat_vjp(v, a, repeats, axis=None):
+    pass
+
+
+@linear(_ad.tile_vjp, forward_only=("v",), constant_in=("a",))
+def tile_vjp(v, a, reps):
+    pass
+
+
+@linear(_ad.split_vjp, forward_only=("v",), constant_in=("ary",))
+def split_vjp(v, ary, indices_or_sections, axis=0, how="split"):
+    pass
+
+
+@linear(_ad.diagonal_vjp, forward_only=("v",), constant_in=("a",))
+def diagonal_vjp(v, a, offset=0, axis1=0, axis2=1):
+    pass
+
+
+@linear(_ad.permute_vjp)
+def permute_vjp(v, perm):
+    bv = np.transpose(g, perm)
+
+
+@linear(_ad.pad_vjp, constant_in=("array",))
+def pad_vjp(v, array, pad_width, mode="constant", reflect_type="even"):
+    bv = _ad.pad_tangent(g, array, pad_width, mode, reflect_type)
+
+
+@linear(_ad.pad_tangent, constant_in=("array",))
+def pad_tangent(t, array, pad_width, mode="constant", reflect_type="even"):
+    bt = _ad.pad_vjp(g, array, pad_width, mode, reflect_type)
+
+
+@linear(_ad.diff_vjp, forward_only=("v",), constant_in=("a", "prepend", "append"))
+def diff_vjp(v, a, n=1, axis=-1, prepend=None, append=None, which=0):
+    pass
+
+
+@linear(_ad.gradient_vjp, forward_only=("v",), constant_in=("f",))
+def gradient_vjp(v, f, varargs=(), axis=None, edge_order=1):
+    pass
+
+
+@linear(_ad.gradient_jvp, forward_only=("t",), constant_in=("f",))
+def gradient_jvp(t, f, varargs=(), axis=None, edge_order=1):
+    pass
+
+
+@linear(_ad.partition_vjp, constant_in=("a", "ans"))
+def partition_vjp(v, a, ans, axis=-1):
+    bv = _ad.partition_jvp(g, a, ans, axis)
+
+
+@linear(_ad.partition_jvp, constant_in=("a", "ans"))
+def partition_jvp(t, a, ans, axis=-1):
+    bt = _ad.partition_vjp(g, a, ans, axis)
+
+
+@linear(_ad.quantile_vjp, constant_in=("a",))
+def quantile_vjp(v, a, q, axis=None, keepdims=False, method="linear"):
+    bv = _ad.quantile_jvp(g, a, q, axis, keepdims, method)
+
+
+@linear(_ad.quantile_jvp, constant_in=("a",))
+def quantile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
+    bt = _ad.quantile_vjp(g, a, q, axis, keepdims, method)
+
+
+@linear(_ad.select_vjp, forward_only=("v",), constant_in=("choicelist", "default"))
+def select_vjp(v, condlist, choicelist, default=0, which=0):
+    pass
+
+
+@linear(_ad.piecewise_vjp, forward_only=("v",), constant_in=("x", "funclist"))
+def piecewise_vjp(v, x, condlist, funclist, which=0):
+    pass
+
+
+@linear(_ad.piecewise_jvp, forward_only=("t",), constant_in=("x", "funclist"))
+def piecewise_jvp(t, x, condlist, funclist):
+    pass
+
+
+@linear(_ad.piecewise_x_jvp, forward_only=("t",), constant_in=("funclist",))
+def piecewise_x_jvp(t, funclist):
+    pass
+
+
+@derivative(_ad.cumprod_vjp)
+def cumprod_vjp(v, a, axis=None):
+    dans = _ad.cumprod_vjp_jvp(v, dv, a, da, axis)
+
+
+@linear(_ad.cumprod_jvp, forward_only=("t",))
+def cumprod_jvp(t, a, axis=None):
+    pass
+
+
+@linear(_ad.shaped_weights, constant_in=("a",))
+def shaped_weights(weights, a, axis=None):
+    bweights = _ad.weights_vjp(g, weights, a, axis)
+
+
+@linear(_ad.weights_vjp, forward_only=("h",), constant_in=("weights", "a"))
+def weights_vjp(h, weights, a, axis=None):
+    pass
+
+
+@linear(_ad.refuse_returned)
+def refuse_returned(value, returned=False):
+    bvalue = g

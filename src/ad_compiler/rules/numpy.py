@@ -210,6 +210,38 @@ def logaddexp(x1, x2):
     return np.exp(x1 - ans), np.exp(x2 - ans)
 
 
+@elementwise(np.logaddexp2)
+def logaddexp2(x1, x2):
+    return 2.0 ** (x1 - ans), 2.0 ** (x2 - ans)
+
+
+@elementwise(np.hypot)
+def hypot(x1, x2):
+    return x1 / ans, x2 / ans
+
+
+@elementwise(np.deg2rad, np.radians)
+def deg2rad(x):
+    return np.pi / 180.0
+
+
+@elementwise(np.rad2deg, np.degrees)
+def rad2deg(x):
+    return 180.0 / np.pi
+
+
+@elementwise(np.sinc)
+def sinc(x):
+    """0 at x = 0 (the formula is guarded there; so a second derivative at exactly 0 is 0, not -pi^2 / 3)."""
+    return np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1.0, x))
+
+
+@elementwise(np.nan_to_num)
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """1 where x is finite, 0 where it is replaced; each replacement value where it is used."""
+    return np.isfinite(x) * 1.0, None, np.isnan(x) * 1.0, np.isposinf(x) * 1.0, np.isneginf(x) * 1.0
+
+
 @elementwise(np.maximum, np.fmax)
 def maximum(x1, x2):
     return _ad.max_share(x1, x2), _ad.max_share(x2, x1)
@@ -338,7 +370,7 @@ def expand_dims(a, axis):
     ba = np.reshape(g, np.shape(a))
 
 
-@linear(np.atleast_1d, np.atleast_2d)
+@linear(np.atleast_1d, np.atleast_2d, np.atleast_3d)
 def atleast(ary):
     bary = np.reshape(g, np.shape(ary))
 
@@ -373,7 +405,7 @@ def stack(arrays, axis=0):
     barrays = _ad.unstack(g, axis, arrays)
 
 
-@linear(np.vstack)
+@linear(np.vstack, np.row_stack)
 def vstack(tup, dtype=None, casting="same_kind"):
     btup = _ad.stack_family_vjp(g, tup, "vstack")
 
@@ -483,4 +515,5 @@ nondifferentiable(
     np.random.permutation, np.random.choice, np.unravel_index, np.ravel_multi_index, np.indices,
     np.result_type, np.iscomplexobj, np.isscalar, np.allclose, np.array_equal, np.isclose, np.sort_complex,
     np.tri, np.diag_indices, np.tril_indices, np.triu_indices, np.broadcast_shapes,
+    np.isposinf, np.isneginf, np.signbit, np.isreal, np.iscomplex, np.isrealobj,
 )
