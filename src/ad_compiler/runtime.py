@@ -968,7 +968,10 @@ def tangent_out(t, out):
 
 
 def broadcast_like(t, like):
-    """`t` with the shape of `like` (read-only when it had to be broadcast: copied before any store)."""
+    """`t` with the shape of `like` (read-only when it had to be broadcast: copied before any store); a tuple
+    result (np.linalg.eigh's, svd's, ...) gets its tangents item by item."""
+    if isinstance(like, tuple):
+        return tuple(broadcast_like(u, v) for u, v in zip(t, like))
     shape = np.shape(like)
     if np.shape(t) == shape:
         return t
@@ -1176,3 +1179,4 @@ def einsum_vjp_jvp(v, dv, subscripts, operands, doperands):
 # -- helpers of the library families, kept in their own modules (called as `_ad.<name>` all the same) -----
 from .runtime_special import *  # noqa: E402,F401,F403
 from .runtime_arrays import *  # noqa: E402,F401,F403
+from .runtime_linalg import *  # noqa: E402,F401,F403

@@ -14,7 +14,7 @@ import importlib
 
 import numpy as np
 
-FAMILIES = ("core", "arrays", "special")
+FAMILIES = ("core", "arrays", "linalg", "special")
 try:
     import scipy  # noqa: F401
     HAVE_SCIPY = True

@@ -11,7 +11,7 @@ reverse rule yet: a second reverse sweep through them reports the missing rule.
 import numpy as np
 
 from .. import runtime as _ad
-from . import derivative, elementwise, g, linear, nondifferentiable
+from . import ans, derivative, elementwise, g, linear, nondifferentiable
 
 nondifferentiable(_ad.grad_seed, _ad.zeros_like, _ad.shape_of, _ad.new_tape, _ad.max_share, _ad.min_share,
                   _ad.inside, _ad.count_reduced, _ad.normalize_axes)
@@ -279,7 +279,7 @@ def one_if_none(b):
 
 
 # -- adjoints and tangents of the array-manipulation rules (rules/arrays.py) ------------------------------
-nondifferentiable(_ad.axes_permutation, _ad.constant_pieces)
+nondifferentiable(_ad.axes_permutation, _ad.constant_pieces, _ad.norm_axes)
 
 
 @linear(_ad.tensordot_vjp_a, multilinear=True, forward_only=("v", "b"), constant_in=("a",))
@@ -420,3 +420,139 @@ def weights_vjp(h, weights, a, axis=None):
 @linear(_ad.refuse_returned)
 def refuse_returned(value, returned=False):
     bvalue = g
+
+
+# -- linear algebra helpers (rules/linalg.py, rules/scipy_linalg.py) ---------------------------------------
+@linear(_ad.mT)
+def mT(x):
+    bx = _ad.mT(g)
+
+
+@linear(_ad.phi)
+def phi(x):
+    bx = _ad.phi(g)
+
+
+@linear(_ad.lower_factor)
+def lower_factor(x, upper=False):
+    bx = _ad.lower_factor(g, upper)
+
+
+@linear(_ad.triangle_grad)
+def triangle_grad(s, upper=False):
+    bs = _ad.sym_from_triangle(g, upper)
+
+
+@linear(_ad.sym_from_triangle)
+def sym_from_triangle(d, upper=False):
+    bd = _ad.triangle_grad(g, upper)
+
+
+@linear(_ad.diag_embed)
+def diag_embed(d):
+    bd = _ad.diag_part(g)
+
+
+@linear(_ad.diag_part)
+def diag_part(x):
+    bx = _ad.diag_embed(g)
+
+
+@linear(_ad.copyltu)
+def copyltu(m):
+    bm = np.tril(g) + np.tril(_ad.mT(g), -1)
+
+
+@derivative(_ad.eig_gaps)
+def eig_gaps(w):
+    dans = -ans ** 2 * (np.expand_dims(dw, -2) - np.expand_dims(dw, -1))
+
+
+@derivative(_ad.svd_gaps)
+def svd_gaps(s):
+    dans = -ans ** 2 * (np.expand_dims(2.0 * s * ds, -2) - np.expand_dims(2.0 * s * ds, -1))
+
+
+@linear(_ad.check_symmetric_eig, constant_in=("a",))
+def check_symmetric_eig(value, a):
+    bvalue = g
+
+
+@linear(_ad.check_svd, constant_in=("a",))
+def check_svd(value, a, full_matrices, hermitian=False):
+    bvalue = g
+
+
+@linear(_ad.check_qr, constant_in=("a",))
+def check_qr(value, a, mode):
+    bvalue = g
+
+
+@derivative(_ad.norm_partial, constant_in=("value",))
+def norm_partial(x, value, ord=None, axis=None, keepdims=False):
+    dans = _ad.norm_partial_jvp(x, dx, value, ord, axis, keepdims)
+
+
+@linear(_ad.field_vjp, forward_only=("g",), constant_in=("result",))
+def field_vjp(g, result, index):
+    pass
+
+
+@linear(_ad.as_columns, constant_in=("b",))
+def as_columns(v, b):
+    bv = _ad.unbroadcast(_ad.from_columns(g, b), v)
+
+
+@linear(_ad.from_columns, constant_in=("b",))
+def from_columns(v, b):
+    bv = np.reshape(g, np.shape(v))
+
+
+@linear(_ad.residual_row, constant_in=("x_cols",))
+def residual_row(g_res, x_cols):
+    bg_res = np.reshape(g, np.shape(g_res)) if np.size(g_res) else np.zeros(np.shape(g_res))
+
+
+@linear(_ad.residual_tangent, constant_in=("res",))
+def residual_tangent(t, res):
+    bt = np.reshape(g, np.shape(t)) if np.size(res) else np.zeros(np.shape(t))
+
+
+@derivative(_ad.matrix_power_jvp)
+def matrix_power_jvp(a, t, n):
+    dans = _ad.matrix_power_jvp_jvp(a, da, t, dt, n)
+
+
+@linear(_ad.tri_part)
+def tri_part(d, lower=False, unit_diagonal=False):
+    bd = _ad.tri_part(g, lower, unit_diagonal)
+
+
+@linear(_ad.tri_matvec, multilinear=True, forward_only=("t", "x"))
+def tri_matvec(t, x, trans=0):
+    pass
+
+
+@linear(_ad.tri_vjp_a, multilinear=True, forward_only=("y", "x"))
+def tri_vjp_a(y, x, lower=False, unit_diagonal=False, trans=0):
+    pass
+
+
+@linear(_ad.cho_matrix)
+def cho_matrix(c, lower=False):
+    bc = _ad.cho_matrix(g, lower)
+
+
+@linear(_ad.cho_vjp_c, multilinear=True, forward_only=("y", "x", "c"))
+def cho_vjp_c(y, x, c, lower=False):
+    pass
+
+
+@linear(_ad.cho_tangent_a, multilinear=True, forward_only=("dc", "c"))
+def cho_tangent_a(dc, c, lower=False):
+    pass
+
+
+@linear(_ad.pair_adjoint, constant_in=("pair",))
+def pair_adjoint(b, pair):
+    bb = g[0]

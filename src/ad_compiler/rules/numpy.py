@@ -322,12 +322,6 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     ba = _ad.trace_vjp(g, a, offset, axis1, axis2)
 
 
-@derivative(np.linalg.norm)
-def norm(x, ord=None, axis=None, keepdims=False):
-    bx = _ad.norm_vjp(g, x, ans, ord, axis, keepdims)
-    dans = _ad.reduce_jvp(_ad.norm_vjp(np.ones_like(ans), x, ans, ord, axis, keepdims), dx, axis, keepdims)
-
-
 @derivative(np.linalg.inv)
 def inv(a):
     ba = -np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2)
