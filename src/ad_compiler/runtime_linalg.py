@@ -16,6 +16,7 @@ __all__ = [
     "svd_jvp", "field_vjp", "norm_axes", "as_columns", "from_columns", "residual_row", "residual_tangent", "copyltu",
     "matrix_power_jvp", "matrix_power_jvp_jvp", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec",
     "tri_vjp_a", "cho_matrix", "cho_vjp_c", "cho_tangent_a", "cho_factor_vjp", "pair_adjoint",
+    "funm_frechet", "funm_frechet_jvp", "flip_trans", "cho_other",
 ]
 
 
@@ -408,3 +409,46 @@ def cho_factor_vjp(g_c, c, lower=False):
 def pair_adjoint(b, pair):
     """The adjoint of a (matrix, flag) pair such as cho_factor's result: b for the matrix, 0 for the flag."""
     return [b, 0.0]
+
+
+def flip_trans(trans):
+    """The `trans` of the transposed triangular solve (0 <-> 1)."""
+    return 0 if _trans(trans) else 1
+
+
+def cho_other(x, lower=False):
+    """The strict triangle of a cho_factor result that is not the factor (SciPy leaves a's entries there)."""
+    return np.triu(x, 1) if lower else np.tril(x, -1)
+
+
+def _funm(name):
+    import scipy.linalg
+
+    return getattr(scipy.linalg, name)
+
+
+def funm_frechet(name, a, e):
+    """The Frechet derivative of the matrix function scipy.linalg.<name> (expm, logm, sqrtm, cosm, ...) at a
+    in the direction e: the top right block of f([[a, e], [0, a]]) (stacks: one by one)."""
+    a, e = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(e, dtype=float))
+    if a.ndim > 2:
+        return np.stack([funm_frechet(name, x, y) for x, y in zip(a, e)])
+    n = a.shape[-1]
+    z = np.zeros_like(a)
+    out = _funm(name)(np.block([[a, e], [z, a]]))[:n, n:]
+    return np.real(out) if np.isrealobj(a) else out
+
+
+def funm_frechet_jvp(name, a, da, e, de):
+    """Tangent of funm_frechet(name, a, e) as a and e move: funm_frechet(name, a, de) plus the second Frechet
+    derivative in (da, e): the top right blocks of f of [[a, da, 0], [0, a, e], [0, 0, a]] and of the same
+    with da and e swapped."""
+    a, da, e, de = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, da, e, de)))
+    if a.ndim > 2:
+        return np.stack([funm_frechet_jvp(name, *xs) for xs in zip(a, da, e, de)])
+    n = a.shape[-1]
+    z = np.zeros_like(a)
+    f = _funm(name)
+    second = f(np.block([[a, da, z], [z, a, e], [z, z, a]]))[:n, 2 * n:] + \
+        f(np.block([[a, e, z], [z, a, da], [z, z, a]]))[:n, 2 * n:]
+    return funm_frechet(name, a, de) + np.real(second)

@@ -543,12 +543,12 @@ def cho_matrix(c, lower=False):
     bc = _ad.cho_matrix(g, lower)
 
 
-@linear(_ad.cho_vjp_c, multilinear=True, forward_only=("y", "x", "c"))
+@linear(_ad.cho_vjp_c, multilinear=True, forward_only=("y", "x", "c"), constant_in=("lower",))
 def cho_vjp_c(y, x, c, lower=False):
     pass
 
 
-@linear(_ad.cho_tangent_a, multilinear=True, forward_only=("dc", "c"))
+@linear(_ad.cho_tangent_a, multilinear=True, forward_only=("dc", "c"), constant_in=("lower",))
 def cho_tangent_a(dc, c, lower=False):
     pass
 
@@ -556,3 +556,16 @@ def cho_tangent_a(dc, c, lower=False):
 @linear(_ad.pair_adjoint, constant_in=("pair",))
 def pair_adjoint(b, pair):
     bb = g[0]
+
+
+@derivative(_ad.funm_frechet)
+def funm_frechet(name, a, e):
+    dans = _ad.funm_frechet_jvp(name, a, da, e, de)
+
+
+@linear(_ad.cho_other)
+def cho_other(x, lower=False):
+    bx = _ad.cho_other(g, lower)
+
+
+nondifferentiable(_ad.flip_trans)
