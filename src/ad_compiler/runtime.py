@@ -1180,3 +1180,4 @@ def einsum_vjp_jvp(v, dv, subscripts, operands, doperands):
 from .runtime_special import *  # noqa: E402,F401,F403
 from .runtime_arrays import *  # noqa: E402,F401,F403
 from .runtime_linalg import *  # noqa: E402,F401,F403
+from .runtime_fft import *  # noqa: E402,F401,F403

@@ -182,6 +182,10 @@ CASES = {
     "ndarray.mT": [C("a.mT", X3), C("a.mT", (3, 4))],
     "ndarray.real": [C("a.real", (3, 4))],
 }
+# |z| of complex intermediates (see rules/fft.py)
+CASES["np.absolute"] = CASES["np.absolute"] + [C("np.abs(np.fft.fft(a) + b)", (6,), (6,)),
+                                               C("np.abs(np.exp(1j * a) * b + 0.5)", (3, 4), (4,))]
+CASES["builtins.abs"] = CASES["builtins.abs"] + [C("abs(np.exp(1j * a) * b + 0.5)", (3, 4), (4,))]
 
 # Second-order checks (test_hvp, test_hessian) expected to fail, keyed by a case id (the test id after the
 # name) or by a CASES name (all its cases); strict: a fix makes them fail, then remove the entry.

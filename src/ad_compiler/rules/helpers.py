@@ -569,3 +569,32 @@ def cho_other(x, lower=False):
 
 
 nondifferentiable(_ad.flip_trans)
+
+
+# -- FFT and complex helpers (rules/fft.py) --------------------------------------------------------------------
+nondifferentiable(_ad.fft_axes, _ad.rfft_length, _ad.dual_norm)
+
+
+@derivative(_ad.sign)
+def sign(x):
+    dans = _ad.sign_jvp(x, dx)
+
+
+@linear(_ad.sign_jvp, forward_only=("dx",))
+def sign_jvp(x, dx):
+    pass
+
+
+@linear(_ad.fit_axes, constant_in=("x",))
+def fit_axes(v, x, axes):
+    bv = _ad.fit_axes(g, v, axes)
+
+
+@linear(_ad.rfft_vjp, forward_only=("v",), constant_in=("a",))
+def rfft_vjp(v, a, n_last, axes, norm=None):
+    pass
+
+
+@linear(_ad.irfft_vjp, forward_only=("v",), constant_in=("a",))
+def irfft_vjp(v, a, n_last, axes, norm=None):
+    pass

@@ -23,6 +23,33 @@ def real(self):
     bself = np.real(g)
 
 
+@defvjp_attribute("imag")
+def imag(self):
+    """See np.imag's rule."""
+    bself = -1j * np.real(g)
+
+
+@defvjp_method("conj", "conjugate", form="linear")
+def conj(self):
+    bself = np.conj(g)
+
+
+@defvjp_method("cumprod")
+def cumprod(self, axis=None, dtype=None, out=None):
+    bself = _ad.cumprod_vjp(g, self, axis)
+    dans = _ad.cumprod_jvp(dself, self, axis)
+
+
+@defvjp_method("diagonal", form="linear")
+def diagonal(self, offset=0, axis1=0, axis2=1):
+    bself = _ad.diagonal_vjp(g, self, offset, axis1, axis2)
+
+
+@defvjp_method("repeat", form="linear")
+def repeat(self, repeats, axis=None):
+    bself = _ad.repeat_vjp(g, self, repeats, axis)
+
+
 @defvjp_method("sum", full_reduction=True, form="linear")
 def sum(self, axis=None, dtype=None, out=None, keepdims=False):
     bself = _ad.unreduce(g, self, axis, keepdims)

@@ -80,8 +80,17 @@ def outer(a, b):
 # -- elementwise functions ----------------------------------------------------------------------------
 
 
-@elementwise(np.abs, np.absolute, np.fabs)
+@derivative(np.abs, np.absolute)
 def absolute(x):
+    """sign(x), 0 at 0; for a complex x, d|x| = Re(conj(x / |x|) dx) (see runtime_fft.py: the adjoint of a
+    complex value)."""
+    bx = np.real(g) * np.conj(_ad.sign(x))
+    dans = np.real(np.conj(_ad.sign(x)) * dx)
+
+
+@elementwise(np.fabs)
+def fabs(x):
+    """sign(x), 0 at 0."""
     return np.sign(x)
 
 
@@ -266,7 +275,26 @@ def where(condition, x, y):
 
 @linear(np.real)
 def real(val):
+    """The adjoint of a complex value z = u + iv is dL/du - i dL/dv: the real part gets g, made real."""
     bval = np.real(g)
+
+
+@linear(np.imag)
+def imag(val):
+    """The imaginary part gets -i g (g made real); a real value's imaginary part is 0 (its adjoint too)."""
+    bval = -1j * np.real(g)
+
+
+@linear(np.conj, np.conjugate)
+def conj(x):
+    bx = np.conj(g)
+
+
+@derivative(np.angle)
+def angle(z, deg=False):
+    """d angle(z) = Im(dz / z); 0 for a real z (piecewise constant: 0 or pi); not differentiable at 0."""
+    bz = -1j * np.real(g) / np.where(z == 0, 1.0, z) * (180.0 / np.pi if deg else 1.0)
+    dans = np.imag(dz / np.where(z == 0, 1.0, z)) * (180.0 / np.pi if deg else 1.0)
 
 
 # -- reductions -------------------------------------------------------------------------------------
