@@ -2,7 +2,8 @@
 calls them as `_ad.<name>`). SciPy is imported when a helper runs, never when ad_compiler is imported."""
 import numpy as np
 
-__all__ = ["multipolygamma", "no_sign", "one_if_none"]
+__all__ = ["multipolygamma", "no_sign", "one_if_none", "components", "sum_points", "mvn_cov", "mvn_cov_vjp",
+           "mvn_cov_tangent", "mvn_mean", "solve_rows", "solve_rows_t", "per_point", "rows_outer"]
 
 
 def multipolygamma(n, a, d):
@@ -28,3 +29,92 @@ def no_sign(lse, return_sign=False):
 def one_if_none(b):
     """1.0 for an absent weight (`b=None`), else the weight."""
     return 1.0 if b is None else b
+
+
+# -- scipy.stats.dirichlet ------------------------------------------------------------------------------------
+def components(alpha, x):
+    """dirichlet's alpha shaped to broadcast against x, whose first axis holds the K components ((K,) or
+    (K, N)); the form of x with K - 1 components is refused."""
+    alpha = np.asarray(alpha, dtype=float)
+    if np.ndim(alpha) == 0:
+        return alpha  # (a zero tangent)
+    if np.shape(x)[0] != alpha.shape[0]:
+        from .errors import NoDerivativeError
+
+        raise NoDerivativeError("scipy.stats.dirichlet with K - 1 components in x has no derivative rule",
+                                hint="pass all K components (x on the simplex, components on the first axis)")
+    return alpha.reshape(alpha.shape + (1,) * (np.ndim(x) - 1))
+
+
+def sum_points(v, alpha):
+    """v (x's shape) summed over the points (all axes after the first) to alpha's shape."""
+    v = np.asarray(v)
+    return np.sum(v, axis=tuple(range(1, v.ndim))) if v.ndim > 1 else v
+
+
+# -- scipy.stats.multivariate_normal --------------------------------------------------------------------------
+def _dim(cov, like):
+    if like is not None:
+        return np.shape(like)[-1] if np.ndim(like) else 1
+    return np.shape(cov)[-1] if np.ndim(cov) else 1
+
+
+def mvn_cov(cov, like=None):
+    """The covariance matrix multivariate_normal uses: c I for a number, diag(v) for a vector, and for a matrix
+    the symmetric matrix of its lower triangle (SciPy reads only that triangle). `like`: x or mean (for d)."""
+    cov = np.asarray(cov, dtype=float)
+    if cov.ndim == 0:
+        return cov * np.eye(_dim(cov, like))
+    if cov.ndim == 1:
+        return np.diag(cov)
+    return np.tril(cov) + np.tril(cov, -1).T
+
+
+def mvn_cov_vjp(h, cov):
+    """Adjoint of mvn_cov: the trace for a number, the diagonal for a vector, the lower triangle of h + h.T
+    (diagonal once) for a matrix."""
+    h = np.asarray(h)
+    nd = np.ndim(cov)
+    if nd == 0:
+        return float(np.trace(h))
+    if nd == 1:
+        return np.diagonal(h).copy()
+    return np.tril(h) + np.tril(h.T, -1)
+
+
+def mvn_cov_tangent(t, cov, like=None):
+    """Tangent of mvn_cov (a zero tangent stays 0)."""
+    if np.ndim(t) == 0 and np.ndim(cov) != 0:
+        return 0.0 * mvn_cov(np.ones(np.shape(cov)), like)
+    return mvn_cov(t, like if np.ndim(cov) == 0 else None)
+
+
+def mvn_mean(mean, x):
+    """The mean, 0.0 when absent (None)."""
+    return 0.0 if mean is None else mean
+
+
+def solve_rows(c, r):
+    """inv(c) applied to r, a vector or the rows of an (N, d) array."""
+    r = np.asarray(r, dtype=float)
+    if r.ndim <= 1:
+        return np.linalg.solve(c, np.broadcast_to(r, (np.shape(c)[-1],)))
+    return np.linalg.solve(c, r.T).T
+
+
+def solve_rows_t(m, y):
+    """m applied to y, a vector or the rows of an (N, d) array (y @ m.T)."""
+    return np.asarray(y) @ np.asarray(m).T
+
+
+def per_point(v, x):
+    """A value per point (a number, or (N,) for x of shape (N, d)) shaped to broadcast against x's rows."""
+    return np.expand_dims(np.asarray(v), -1)
+
+
+def rows_outer(u, y):
+    """sum over the points of outer(u_n, y_n) (u, y vectors or (N, d) arrays of rows)."""
+    u, y = np.asarray(u), np.asarray(y)
+    if u.ndim <= 1:
+        return np.multiply.outer(np.broadcast_to(u, y.shape), y)
+    return u.T @ y

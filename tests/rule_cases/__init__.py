@@ -14,7 +14,7 @@ import importlib
 
 import numpy as np
 
-FAMILIES = ("core", "arrays", "linalg", "fft", "scipy_linalg", "special")
+FAMILIES = ("core", "arrays", "linalg", "fft", "scipy_linalg", "special", "stats")
 try:
     import scipy  # noqa: F401
     HAVE_SCIPY = True
@@ -116,7 +116,7 @@ class Case:
 
     def __init__(self, expr, *specs, wrt=None, dom=None, label=None):
         self.expr, self.specs, self.dom, self.label = expr, specs, dom, label
-        self.params = "abcd"[:len(specs)]
+        self.params = "abcdefg"[:len(specs)]
         self.wrt = tuple(self.params.index(p) for p in (wrt or self.params))
         self.name = self.rule = None  # filled in below
 

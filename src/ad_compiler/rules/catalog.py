@@ -40,7 +40,8 @@ def display_name(obj, _cache={}):
     the order of _namespaces)."""
     owner = getattr(obj, "__self__", None)
     if owner is not None and type(owner).__module__.startswith("scipy.stats"):  # a distribution's method
-        return f"scipy.stats.{owner.name}.{obj.__name__}"
+        name = getattr(owner, "name", None) or type(owner).__name__.removesuffix("_gen")
+        return f"scipy.stats.{name}.{obj.__name__}"
     if isinstance(obj, type) and obj.__module__.startswith("scipy.stats"):  # a frozen distribution's class
         return f"scipy.stats.{obj.__name__}"
     if not _cache:

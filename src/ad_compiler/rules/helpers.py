@@ -598,3 +598,54 @@ def rfft_vjp(v, a, n_last, axes, norm=None):
 @linear(_ad.irfft_vjp, forward_only=("v",), constant_in=("a",))
 def irfft_vjp(v, a, n_last, axes, norm=None):
     pass
+
+
+# -- scipy.stats helpers (rules/stats_multi.py) -----------------------------------------------------------------
+@linear(_ad.components, constant_in=("x",))
+def components(alpha, x):
+    balpha = _ad.sum_points(g, alpha)
+
+
+@linear(_ad.sum_points, constant_in=("alpha",))
+def sum_points(v, alpha):
+    bv = np.broadcast_to(_ad.components(g, v), np.shape(v))
+
+
+@linear(_ad.mvn_cov, constant_in=("like",))
+def mvn_cov(cov, like=None):
+    bcov = _ad.mvn_cov_vjp(g, cov)
+
+
+@linear(_ad.mvn_cov_vjp, forward_only=("h",), constant_in=("cov",))
+def mvn_cov_vjp(h, cov):
+    pass
+
+
+@linear(_ad.mvn_cov_tangent, forward_only=("t",), constant_in=("cov", "like"))
+def mvn_cov_tangent(t, cov, like=None):
+    pass
+
+
+@linear(_ad.mvn_mean, constant_in=("x",))
+def mvn_mean(mean, x):
+    bmean = g
+
+
+@derivative(_ad.solve_rows)
+def solve_rows(c, r):
+    dans = _ad.solve_rows(c, dr) - _ad.solve_rows(c, _ad.solve_rows_t(dc, ans))
+
+
+@linear(_ad.solve_rows_t, multilinear=True, forward_only=("m", "y"))
+def solve_rows_t(m, y):
+    pass
+
+
+@linear(_ad.per_point, forward_only=("v",), constant_in=("x",))
+def per_point(v, x):
+    pass
+
+
+@linear(_ad.rows_outer, multilinear=True, forward_only=("u", "y"))
+def rows_outer(u, y):
+    pass
