@@ -119,3 +119,15 @@ CASES = {
     "np.atleast_3d": [C("np.atleast_3d(a)", (3,)), C("np.atleast_3d(a)", (2, 3))],
     "np.row_stack": [C("np.row_stack([a, b])", (2, 3), (3,))],
 }
+
+# random draws (rules/random_draws.py): the same seed on every call, so the draw is a function of its
+# parameters (pathwise derivatives)
+CASES.update({
+    "np.random.normal": [C("np.random.seed(3)\nr = np.random.normal(a, b, size=(2, 3))", (3,), F,
+                           dom=(normal, uniform(0.5, 2.0)), label="np.random.normal(a, b, size=(2, 3))"),
+                         C("np.random.seed(4)\nr = np.random.normal(loc=a)", (4,), label="np.random.normal(loc=a)")],
+    "np.random.uniform": [C("np.random.seed(5)\nr = np.random.uniform(a, a + b)", (3,), (3,),
+                            dom=(normal, uniform(0.5, 2.0)), label="np.random.uniform(a, a + b)")],
+    "np.random.exponential": [C("np.random.seed(6)\nr = np.random.exponential(a, size=(2, 2))", F,
+                                dom=uniform(0.5, 2.0), label="np.random.exponential(a, size=(2, 2))")],
+})

@@ -18,7 +18,7 @@ INTERNAL_MODULES = ("helpers",)  # rules for ad_compiler's own runtime helpers (
 
 
 def _namespaces():
-    spaces = [("np.linalg", np.linalg), ("np.fft", np.fft), ("np", np), ("math", math), ("builtins", builtins),
+    spaces = [("np.linalg", np.linalg), ("np.fft", np.fft), ("np.random", np.random), ("np", np), ("math", math), ("builtins", builtins),
               ("operator", operator)]
     try:
         import scipy.integrate

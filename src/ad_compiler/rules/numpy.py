@@ -534,7 +534,7 @@ nondifferentiable(
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.isnan, np.isinf, np.isfinite,
     np.all, np.any, np.count_nonzero, np.searchsorted, np.floor_divide, np.digitize, np.bincount,
     np.random.rand, np.random.randn, np.random.randint, np.random.default_rng, np.random.seed,
-    np.random.permutation, np.random.choice, np.unravel_index, np.ravel_multi_index, np.indices,
+    np.unravel_index, np.ravel_multi_index, np.indices,
     np.result_type, np.iscomplexobj, np.isscalar, np.allclose, np.array_equal, np.isclose, np.sort_complex,
     np.tri, np.diag_indices, np.tril_indices, np.triu_indices, np.broadcast_shapes,
     np.isposinf, np.isneginf, np.signbit, np.isreal, np.iscomplex, np.isrealobj,
