@@ -25,6 +25,7 @@ def sum(iterable, start=0):
 
 @derivative(builtins.max, builtins.min)
 def extreme(*args):
+    """Ties share the derivative equally."""
     bargs = _ad.builtin_extreme_vjp(g, args, ans)
     dans = _ad.builtin_extreme_jvp(dargs, args, ans)
 

@@ -68,6 +68,7 @@ def prod(self, axis=None, dtype=None, out=None, keepdims=False):
 
 @defvjp_method("max", "min", full_reduction=True)
 def max(self, axis=None, out=None, keepdims=False):
+    """Ties share the derivative equally."""
     bself = _ad.reduce_extreme_vjp(g, self, ans, axis, keepdims)
     dans = _ad.reduce_jvp(_ad.reduce_extreme_vjp(np.ones_like(ans), self, ans, axis, keepdims), dself, axis, keepdims)
 
@@ -80,6 +81,7 @@ def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 @defvjp_method("std", full_reduction=True)
 def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    """0 where all entries are equal (a subgradient)."""
     bself = _ad.std_vjp(g, self, ans, axis, ddof, keepdims)
     dans = _ad.reduce_jvp(_ad.std_vjp(np.ones_like(ans), self, ans, axis, ddof, keepdims), dself, axis, keepdims)
 
@@ -127,6 +129,7 @@ def dot(self, b):
 
 @defvjp_method("clip", elementwise=True)
 def clip(self, min=None, max=None):
+    """1 for self inside [min, max] (bounds included), else the bound's."""
     return _ad.inside(self, min, max), self < min, self > max
 
 

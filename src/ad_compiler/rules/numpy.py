@@ -36,16 +36,19 @@ def divide(x1, x2):
 
 @elementwise(operator.pow, np.power, np.float_power)
 def power(x1, x2):
+    """d / dx2 = x1^x2 log x1 for x1 > 0; 0 where x1 <= 0 (there x1^x2 is real only for integer x2)."""
     return x2 * x1 ** (x2 - 1), ans * np.log(np.where(x1 > 0, x1, 1.0))
 
 
 @elementwise(operator.mod, np.mod, np.remainder)
 def mod(x1, x2):
+    """Jumps where x1 / x2 is an integer (no derivative there); between jumps 1 and -floor(x1 / x2)."""
     return 1.0, -np.floor_divide(x1, x2)
 
 
 @elementwise(np.fmod)
 def fmod(x1, x2):
+    """Jumps where x1 / x2 is an integer; between jumps 1 and -trunc(x1 / x2)."""
     return 1.0, -np.trunc(x1 / x2)
 
 
@@ -253,21 +256,25 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
 
 @elementwise(np.maximum, np.fmax)
 def maximum(x1, x2):
+    """Ties share the derivative equally (1/2 each)."""
     return _ad.max_share(x1, x2), _ad.max_share(x2, x1)
 
 
 @elementwise(np.minimum, np.fmin)
 def minimum(x1, x2):
+    """Ties share the derivative equally (1/2 each)."""
     return _ad.min_share(x1, x2), _ad.min_share(x2, x1)
 
 
 @elementwise(np.clip)
 def clip(a, a_min=None, a_max=None):
+    """1 for a inside [a_min, a_max] (bounds included), else the bound's; at a bound a gets it."""
     return _ad.inside(a, a_min, a_max), a < a_min, a > a_max
 
 
 @derivative(np.where)
 def where(condition, x, y):
+    """The condition is piecewise constant (no derivative)."""
     bx = _ad.unbroadcast(np.where(condition, g, 0.0), x)
     by = _ad.unbroadcast(np.where(condition, 0.0, g), y)
     dans = np.where(condition, dx, dy)
@@ -312,18 +319,21 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False):
 
 @derivative(np.prod, full_reduction=True)
 def prod(a, axis=None, dtype=None, out=None, keepdims=False):
+    """Exact also where entries are 0 (products of the others, no division)."""
     ba = _ad.prod_vjp(g, a, axis, keepdims)
     dans = _ad.reduce_jvp(_ad.prod_vjp(np.ones_like(ans), a, axis, keepdims), da, axis, keepdims)
 
 
 @derivative(np.max, np.amax, full_reduction=True)
 def max(a, axis=None, out=None, keepdims=False):
+    """Ties share the derivative equally."""
     ba = _ad.reduce_extreme_vjp(g, a, ans, axis, keepdims)
     dans = _ad.reduce_jvp(_ad.reduce_extreme_vjp(np.ones_like(ans), a, ans, axis, keepdims), da, axis, keepdims)
 
 
 @derivative(np.min, np.amin, full_reduction=True)
 def min(a, axis=None, out=None, keepdims=False):
+    """Ties share the derivative equally."""
     ba = _ad.reduce_extreme_vjp(g, a, ans, axis, keepdims)
     dans = _ad.reduce_jvp(_ad.reduce_extreme_vjp(np.ones_like(ans), a, ans, axis, keepdims), da, axis, keepdims)
 
@@ -336,6 +346,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 @derivative(np.std, full_reduction=True)
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    """0 where all entries are equal (std is not differentiable there; a subgradient)."""
     ba = _ad.std_vjp(g, a, ans, axis, ddof, keepdims)
     dans = _ad.reduce_jvp(_ad.std_vjp(np.ones_like(ans), a, ans, axis, ddof, keepdims), da, axis, keepdims)
 
@@ -374,6 +385,7 @@ def solve(a, b):
 
 @linear(np.reshape)
 def reshape(a, shape=None, order="C", newshape=None):
+    """Orders 'C' and 'F' (the layout-dependent 'A' is not supported in reverse mode)."""
     ba = np.reshape(g, np.shape(a), order=order)
 
 
@@ -470,12 +482,14 @@ def diag(v, k=0):
 
 @derivative(np.sort)
 def sort(a, axis=-1, kind=None, order=None):
+    """Each entry's derivative goes with its value; ties in the order of a stable sort."""
     ba = _ad.sort_vjp(g, a, axis)
     dans = _ad.sort_jvp(da, a, axis)
 
 
 @linear(np.take)
 def take(a, indices, axis=None):
+    """Repeated indices add up."""
     ba = _ad.take_vjp(g, a, indices, axis)
 
 
