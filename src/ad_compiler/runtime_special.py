@@ -3,7 +3,8 @@ calls them as `_ad.<name>`). SciPy is imported when a helper runs, never when ad
 import numpy as np
 
 __all__ = ["multipolygamma", "no_sign", "one_if_none", "components", "sum_points", "mvn_cov", "mvn_cov_vjp",
-           "mvn_cov_tangent", "mvn_mean", "solve_rows", "solve_rows_t", "per_point", "rows_outer"]
+           "mvn_cov_tangent", "mvn_mean", "solve_rows", "solve_rows_t", "per_point", "rows_outer",
+           "convolve_vjp_in1", "convolve_vjp_in2", "correlate_vjp_in1", "correlate_vjp_in2"]
 
 
 def multipolygamma(n, a, d):
@@ -118,3 +119,51 @@ def rows_outer(u, y):
     if u.ndim <= 1:
         return np.multiply.outer(np.broadcast_to(u, y.shape), y)
     return u.T @ y
+
+
+# -- scipy.signal.convolve / correlate ------------------------------------------------------------------------
+def _full_adjoint(g, n1, n2, mode):
+    """g (the adjoint of convolve(in1, in2, mode) for inputs of shapes n1, n2) placed into the adjoint of the
+    full convolution: 'valid' and 'same' are slices of 'full' (SciPy's offsets: min(n1, n2) - 1 for 'valid',
+    (n2 - 1) // 2 for 'same')."""
+    full = tuple(a + b - 1 for a, b in zip(n1, n2))
+    if mode == "full":
+        return np.asarray(g)
+    if mode == "valid":
+        start = [min(a, b) - 1 for a, b in zip(n1, n2)]
+    elif mode == "same":
+        start = [(b - 1) // 2 for b in n2]
+    else:
+        raise ValueError(f"unknown mode {mode!r}")
+    out = np.zeros(full, dtype=np.result_type(g, 1.0))
+    out[tuple(slice(s0, s0 + n) for s0, n in zip(start, np.shape(g)))] = g
+    return out
+
+
+def convolve_vjp_in1(g, in1, in2, mode="full"):
+    """Adjoint of in1 in scipy.signal.convolve(in1, in2, mode): the full adjoint correlated with in2
+    ('valid': the part where in2 fits), which has in1's shape. Linear in g and in2."""
+    from scipy.signal import correlate
+
+    return correlate(_full_adjoint(g, np.shape(in1), np.shape(in2), mode), in2, mode="valid")
+
+
+def convolve_vjp_in2(g, in1, in2, mode="full"):
+    """Adjoint of in2 in scipy.signal.convolve(in1, in2, mode): the full adjoint correlated with in1."""
+    from scipy.signal import correlate
+
+    return correlate(_full_adjoint(g, np.shape(in1), np.shape(in2), mode), in1, mode="valid")
+
+
+def _flip(x):
+    return np.flip(x) if np.ndim(x) else x
+
+
+def correlate_vjp_in1(g, in1, in2, mode="full"):
+    """Adjoint of in1 in scipy.signal.correlate(in1, in2, mode) = convolve(in1, flip(in2), mode)."""
+    return convolve_vjp_in1(g, in1, _flip(in2), mode)
+
+
+def correlate_vjp_in2(g, in1, in2, mode="full"):
+    """Adjoint of in2 in scipy.signal.correlate(in1, in2, mode) = convolve(in1, flip(in2), mode)."""
+    return _flip(convolve_vjp_in2(g, in1, _flip(in2), mode))

@@ -14,7 +14,7 @@ import importlib
 
 import numpy as np
 
-FAMILIES = ("core", "arrays", "linalg", "fft", "scipy_linalg", "special", "stats")
+FAMILIES = ("core", "arrays", "linalg", "fft", "scipy_linalg", "signal", "special", "stats")
 try:
     import scipy  # noqa: F401
     HAVE_SCIPY = True

@@ -649,3 +649,23 @@ def per_point(v, x):
 @linear(_ad.rows_outer, multilinear=True, forward_only=("u", "y"))
 def rows_outer(u, y):
     pass
+
+
+@linear(_ad.convolve_vjp_in1, multilinear=True, forward_only=("g", "in2"), constant_in=("in1",))
+def convolve_vjp_in1(g, in1, in2, mode="full"):
+    pass
+
+
+@linear(_ad.convolve_vjp_in2, multilinear=True, forward_only=("g", "in1"), constant_in=("in2",))
+def convolve_vjp_in2(g, in1, in2, mode="full"):
+    pass
+
+
+@linear(_ad.correlate_vjp_in1, multilinear=True, forward_only=("g", "in2"), constant_in=("in1",))
+def correlate_vjp_in1(g, in1, in2, mode="full"):
+    pass
+
+
+@linear(_ad.correlate_vjp_in2, multilinear=True, forward_only=("g", "in1"), constant_in=("in2",))
+def correlate_vjp_in2(g, in1, in2, mode="full"):
+    pass
