@@ -969,9 +969,10 @@ def tangent_out(t, out):
 
 def broadcast_like(t, like):
     """`t` with the shape of `like` (read-only when it had to be broadcast: copied before any store); a tuple
-    result (np.linalg.eigh's, svd's, ...) gets its tangents item by item."""
-    if isinstance(like, tuple):
-        return tuple(broadcast_like(u, v) for u, v in zip(t, like))
+    or list result (np.linalg.eigh's, a list of adjoints) gets its tangents item by item."""
+    if isinstance(like, (tuple, list)):  # (eigh's result, einsum_vjp's list of adjoints)
+        return type(like)(broadcast_like(u, v) for u, v in zip(t, like)) if isinstance(like, list) else \
+            tuple(broadcast_like(u, v) for u, v in zip(t, like))
     shape = np.shape(like)
     if np.shape(t) == shape:
         return t

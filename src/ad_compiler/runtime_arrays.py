@@ -13,7 +13,7 @@ __all__ = [
     "axes_permutation", "permute_vjp", "pad_vjp", "pad_tangent", "diff_vjp", "gradient_vjp", "gradient_jvp",
     "partition_vjp", "partition_jvp", "quantile_vjp", "quantile_jvp", "select_vjp", "piecewise_vjp",
     "piecewise_jvp", "piecewise_x_jvp", "cumprod_vjp", "cumprod_jvp", "cumprod_vjp_jvp", "shaped_weights", "weights_vjp",
-    "refuse_returned", "constant_pieces",
+    "refuse_returned", "constant_pieces", "einsum_args_vjp", "einsum_args_vjp_jvp",
 ]
 
 
@@ -518,3 +518,45 @@ def refuse_returned(value, returned=False):
         raise NoDerivativeError("np.average(..., returned=True) has no derivative rule",
                                 hint="compute the sum of weights separately (np.sum(weights))")
     return value
+
+
+# -- np.einsum in either form ------------------------------------------------------------------------------------
+def _einsum_string(args):
+    """(subscripts, operands, positions of the operands in args) for np.einsum's arguments: the string form
+    ('ij,jk->ik', a, b) or the sublist form (a, [0, 1], b, [1, 2], [0, 2])."""
+    if isinstance(args[0], str):
+        return args[0], list(args[1:]), list(range(1, len(args)))
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def term(sub):
+        return "".join("..." if s is Ellipsis else letters[s] for s in sub)
+
+    pairs = len(args) // 2
+    operands = [args[2 * i] for i in range(pairs)]
+    terms = [term(args[2 * i + 1]) for i in range(pairs)]
+    spec = ",".join(terms) + ("->" + term(args[-1]) if len(args) % 2 else "")
+    return spec, operands, [2 * i for i in range(pairs)]
+
+
+def einsum_args_vjp(g, args):
+    """Adjoints of np.einsum's positional arguments (None for the subscripts and sublists)."""
+    from .runtime import einsum_vjp
+
+    spec, operands, positions = _einsum_string(args)
+    out = [None] * len(args)
+    for p, b in zip(positions, einsum_vjp(g, spec, operands)):
+        out[p] = b
+    return out
+
+
+def einsum_args_vjp_jvp(v, dv, args, dargs):
+    """Tangent of einsum_args_vjp(v, args) (v and the operands moving)."""
+    from .runtime import einsum_vjp_jvp
+
+    spec, operands, positions = _einsum_string(args)
+    tangents = [None if dargs is None or np.ndim(dargs[p]) == 0 and np.ndim(args[p]) != 0 and not np.any(dargs[p])
+                else dargs[p] for p in positions]
+    out = [None] * len(args)
+    for p, b in zip(positions, einsum_vjp_jvp(v, dv, spec, operands, tangents)):
+        out[p] = b
+    return out

@@ -127,7 +127,9 @@ CASES = {
     "np.einsum": [C("np.einsum('ij,jk->ik', a, b)", (3, 4), (4, 2)), C("np.einsum('ii->', a)", (3, 3)),
                   C("np.einsum('i,i->', a, b)", (4,), (4,)), C("np.einsum('...ij,jk->...ik', a, b)", X3, (4, 2)),
                   C("np.einsum('ij,jk,k->i', a, b, c)", (3, 4), (4, 2), (2,)), C("np.einsum('ijk->kij', a)", X3),
-                  C("np.einsum('ij,ij->i', a, a)", (3, 4))],
+                  C("np.einsum('ij,ij->i', a, a)", (3, 4)), C("np.einsum(a, [0, 1], b, [1, 2], [0, 2])", (3, 4), (4, 2)),
+                  C("np.einsum(a, [0, 1], b, [1])", (3, 4), (4,)), C("np.einsum(a, [Ellipsis, 0], a, [Ellipsis, 0])", X3),
+                  C("np.einsum('ijk,k->ij', a, b, optimize=True)", X3, (4,))],
     "np.linspace": [C("np.linspace(a, b, 5)", F, F), C("np.linspace(a, b, 4)", (3,), (3,)),
                     C("np.linspace(a, 2.0, 4, endpoint=False)", F)],
     "np.full": [C("np.full((2, 3), a)", F), C("np.full((2, 3), a)", (3,))],
@@ -206,13 +208,6 @@ MISSING = {
     "_ad.dict_items": _ADD_AT,
     "math.fabs": _COPYSIGN,
     "math.copysign": _COPYSIGN,
-}
-_EINSUM = ("second order of einsum with several operands: ValueError (setting an array element with a sequence) "
-           "in the tangent of _ad.einsum_vjp")
-KNOWN_WRONG = {
-    "np.einsum('ij,jk->ik', a, b) [(3,4),(4,2)]": _EINSUM,
-    "np.einsum('...ij,jk->...ik', a, b) [(2,3,4),(4,2)]": _EINSUM,
-    "np.einsum('ij,jk,k->i', a, b, c) [(3,4),(4,2),(2,)]": _EINSUM,
 }
 
 

@@ -669,3 +669,8 @@ def correlate_vjp_in1(g, in1, in2, mode="full"):
 @linear(_ad.correlate_vjp_in2, multilinear=True, forward_only=("g", "in1"), constant_in=("in2",))
 def correlate_vjp_in2(g, in1, in2, mode="full"):
     pass
+
+
+@derivative(_ad.einsum_args_vjp)
+def einsum_args_vjp(v, args):
+    dans = _ad.einsum_args_vjp_jvp(v, dv, args, dargs)

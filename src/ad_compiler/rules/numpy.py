@@ -494,8 +494,9 @@ def take(a, indices, axis=None):
 
 
 @linear(np.einsum, multilinear=True)
-def einsum(subscripts, *operands):
-    boperands = _ad.einsum_vjp(g, subscripts, operands)
+def einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting="safe"):
+    """The subscripts string form ('ij,jk->ik', a, b) and the sublist form (a, [0, 1], b, [1, 2], [0, 2])."""
+    boperands = _ad.einsum_args_vjp(g, operands)
 
 
 @linear(np.linspace)
