@@ -379,7 +379,6 @@ BRANCH = "2nd order refused: generated gradient reads a temp assigned under the 
 STORE_LOOP = "2nd order refused: gradient of a loop storing y[i] ('changes a value ... not followed in place')"
 POP_ITEM = "2nd order refused: no derivative for _ad.pop_item (adjoint of an array item store / in-place op)"
 LIST_POP = "2nd order refused: no derivative for list .pop() (adjoint of list.append)"
-EINSUM = "2nd order refused: no derivative for _ad.einsum_vjp"
 LIST_IN_TUPLE = "grad raises ValueError (zip in runtime.add) for a list appended in a loop while held in a tuple"
 SECOND = ("hvp", "hessian")
 
@@ -430,7 +429,7 @@ CASES = [
     Case("sort", p_sort, lambda: (rnd(28, 6),)),
     Case("where", p_where, lambda: (np.array([-1.2, -0.3, 0.2, 0.45, 0.8, 1.5]),)),
     Case("concat_stack", p_concat_stack, lambda: (rnd(29, 3), rnd(30, 3)), wrt=(0, 1)),
-    Case("einsum", p_einsum, lambda: (rnd(31, 2, 3), rnd(32, 3, 2)), wrt=(0, 1), xfail=_x(EINSUM)),
+    Case("einsum", p_einsum, lambda: (rnd(31, 2, 3), rnd(32, 3, 2)), wrt=(0, 1)),
     Case("list_in_tuple", p_list_in_tuple, lambda: (rnd(41, 4),),
          xfail={"grad": LIST_IN_TUPLE, "hvp": POP_ITEM, "hessian": POP_ITEM}),
 ]

@@ -6,6 +6,7 @@ import pytest
 import scipy.linalg as sla
 import scipy.special as sps
 import scipy.stats as stats
+from scipy.integrate import odeint
 
 import ad_compiler as ad
 from fd import check_grad, make_rng, numeric_grad
@@ -190,3 +191,32 @@ def sqrtm_loss(a):
 def test_matrix_function_second_order_through_block_matrices():
     b = rng.standard_normal((3, 3))
     check_hessian(sqrtm_loss, [b @ b.T / 3 + np.eye(3)])
+
+
+# -- ODE solvers ---------------------------------------------------------------------------------------------------
+def decay_rhs(y, t, k):
+    return -k * y + np.sin(t) * y[::-1]
+
+
+def ode_loss(y0, k):
+    ys = odeint(decay_rhs, y0, np.linspace(0.0, 1.0, 3), args=(k,), rtol=1e-11, atol=1e-11)
+    return np.sum(ys ** 2)
+
+
+def test_odeint_gradient_by_the_adjoint_method():
+    check_grad(ode_loss, [np.array([1.0, -0.5]), np.array([0.7, 1.3])], (0, 1))
+
+
+def make_rhs(k):
+    def rhs(y, t):
+        return -k * y
+    return rhs
+
+
+def closure_loss(y0, rhs):
+    return np.sum(odeint(rhs, y0, np.array([0.0, 1.0])))
+
+
+def test_odeint_refuses_a_right_hand_side_reading_numbers_from_a_closure():
+    with pytest.raises(ad.ADError, match="closure"):
+        ad.grad(closure_loss)(np.ones(2), make_rhs(1.5))

@@ -45,7 +45,7 @@ rules.load_builtin_rules()
 from rule_cases import HEADER, F, Joint, _shape, collect, normal
 
 # rules/<name>.py with user-facing rules (helpers.py is internal); SciPy's only when SciPy is installed
-USER_MODULES = ("numpy", "math", "builtins", "methods", "arrays", "random_draws", "linalg", "fft", "scipy_linalg", "signal", "special", "stats", "stats_multi")
+USER_MODULES = ("numpy", "math", "builtins", "methods", "arrays", "random_draws", "linalg", "fft", "scipy_linalg", "signal", "special", "stats", "stats_multi", "integrate")
 CASES, DOMAINS, MISSING, KNOWN_WRONG = collect()
 # Second-order checks (test_hvp, test_hessian) expected to fail are keyed by a case id (the test id after the
 # name) or by a CASES name (all its cases); strict: a fix makes them fail, then remove the entry.

@@ -1182,3 +1182,4 @@ from .runtime_special import *  # noqa: E402,F401,F403
 from .runtime_arrays import *  # noqa: E402,F401,F403
 from .runtime_linalg import *  # noqa: E402,F401,F403
 from .runtime_fft import *  # noqa: E402,F401,F403
+from .runtime_ode import *  # noqa: E402,F401,F403

@@ -14,7 +14,7 @@ import importlib
 
 import numpy as np
 
-FAMILIES = ("core", "arrays", "linalg", "fft", "scipy_linalg", "signal", "special", "stats")
+FAMILIES = ("core", "arrays", "linalg", "fft", "scipy_linalg", "signal", "special", "stats", "integrate")
 try:
     import scipy  # noqa: F401
     HAVE_SCIPY = True
@@ -23,7 +23,8 @@ except ImportError:
 # the imports of the generated test programs
 HEADER = ["import math", "import operator", "", "import numpy as np"] + \
     (["import scipy.linalg as sla", "import scipy.special as sps", "import scipy.stats as stats",
-      "from scipy import integrate, signal"] if HAVE_SCIPY else []) + [""]
+      "from scipy import integrate, signal", "", "from rule_cases.integrate import decay, forced, oscillator"]
+     if HAVE_SCIPY else []) + [""]
 F = "float"  # shape spec of a Python float argument; () is a 0-d array
 
 # -- input domains ------------------------------------------------------------------------------------------------

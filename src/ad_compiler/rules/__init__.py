@@ -417,4 +417,4 @@ def load_builtin_rules():
             import scipy  # noqa: F401
         except ImportError:
             return
-        from . import scipy_linalg, signal, special, stats, stats_multi  # noqa: F401
+        from . import integrate, scipy_linalg, signal, special, stats, stats_multi  # noqa: F401

@@ -78,7 +78,7 @@ def registered():
     for table in (METHODS, ATTRIBUTES):
         for name, rule in table.items():
             if is_user_rule(rule):
-                out[f"ndarray.{name}"] = rule
+                out[f"{getattr(rule.template, 'owner', 'ndarray')}.{name}"] = rule
     return out
 
 

@@ -674,3 +674,12 @@ def correlate_vjp_in2(g, in1, in2, mode="full"):
 @derivative(_ad.einsum_args_vjp)
 def einsum_args_vjp(v, args):
     dans = _ad.einsum_args_vjp_jvp(v, dv, args, dargs)
+
+
+# -- ODE solvers (rules/integrate.py): no second-order rules (the adjoint method differentiated again) ---------
+nondifferentiable(_ad.option)
+
+
+@linear(_ad.ivp_result_adjoint, constant_in=("sol",))
+def ivp_result_adjoint(v, sol):
+    bv = _ad.ivp_y(g)
