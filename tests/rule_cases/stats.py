@@ -64,4 +64,20 @@ CASES.update({
                                                 C("stats.multivariate_normal.entropy(np.zeros(3), a)", (3,), dom=POS),
                                                 C("stats.multivariate_normal.entropy(cov=a)", F, dom=POS)],
 })
+# frozen distributions: `dist(params).method(x)` is differentiated by the rule of `dist.method(x, params)`
+FROZEN = {
+    "scipy.stats.norm.logpdf": C("stats.norm(b, c).logpdf(a)", (2, 3), F, F, dom=(normal, normal, POS)),
+    "scipy.stats.norm.cdf": C("d = stats.norm(loc=b, scale=c)\nr = d.cdf(a) * d.sf(a)", (3,), F, F,
+                              dom=(normal, normal, POS), label="d = stats.norm(loc=b, scale=c); d.cdf(a) * d.sf(a)"),
+    "scipy.stats.gamma.logpdf": C("stats.gamma(b, scale=c).logpdf(a)", (3,), F, F, dom=(POS, SHAPE, POS)),
+    "scipy.stats.t.pdf": C("stats.t(b).pdf(a)", (3,), F, dom=(normal, SHAPE)),
+    "scipy.stats.poisson.logpmf": C(f"stats.poisson(a).logpmf({KS})", F, dom=POS),
+    "scipy.stats.dirichlet.logpdf": C("e = np.exp(a)\nr = stats.dirichlet(b).logpdf(e / np.sum(e))", (3,), (3,),
+                                      dom=(normal, POS), label="stats.dirichlet(b).logpdf(softmax(a))"),
+    "scipy.stats.multivariate_normal.logpdf": C("stats.multivariate_normal(b, c).logpdf(a)", (4, 2), (2,), (2, 2),
+                                                dom=(normal, normal, spd)),
+    "scipy.stats.multivariate_normal.entropy": C("stats.multivariate_normal(cov=a).entropy()", (2, 2), dom=spd),
+}
+for _name, _case in FROZEN.items():
+    CASES[_name] = CASES[_name] + [_case]
 DOMAINS = {}

@@ -1,14 +1,16 @@
 """Derivative rules for scipy.stats distributions (loaded only when SciPy imports): logpdf, pdf, cdf,
 logcdf, sf and logsf of norm, t, gamma, beta, chi2, expon, laplace, cauchy and logistic, called on the
-distribution objects (`norm.logpdf(x, loc, scale)`); see rules/stats_multi.py for poisson, dirichlet and
-multivariate_normal.
+distribution objects (`norm.logpdf(x, loc, scale)`) or on frozen distributions made in the function
+(`norm(loc, scale).logpdf(x)`: resolve.py hands the method's rule the frozen object's parameters); see
+rules/stats_multi.py for poisson, dirichlet and multivariate_normal.
 
 With z = (x - loc) / scale and psi = d log f / dz of the standard density f:
 d logpdf / dx = psi / scale, d / dloc = -psi / scale, d / dscale = -(1 + z psi) / scale; the shape
 parameters by the derivative of log f. pdf = exp(logpdf). The cdf's derivatives in x, loc and scale are
 the pdf times 1, -1, -z (logcdf, sf, logsf accordingly); its derivatives in shape parameters (t's df,
 gamma's a, beta's a and b, chi2's df) are series this table does not implement: an argument carrying a
-derivative there is refused (NoDerivativeError). Outside the support (e.g. x < loc for gamma) logpdf is
+derivative there is refused (NoDerivativeError). A frozen distribution passed in as an argument (made
+outside the function) is not seen through: its parameters are constants there. Outside the support (e.g. x < loc for gamma) logpdf is
 -inf and the derivatives are not defined.
 """
 import numpy as np

@@ -98,7 +98,7 @@ def mvn_pdf(x, mean=None, cov=1, allow_singular=False):
                   0.5 * np.sum(y * _ad.solve_rows_t(_ad.mvn_cov_tangent(dcov, cov, x), y), axis=-1))
 
 
-@derivative(multivariate_normal.entropy)
+@derivative(multivariate_normal.entropy, constant_in=("mean",))
 def mvn_entropy(mean=None, cov=1):
     """(d log(2 pi e) + log det cov) / 2: d / dcov = inv(cov) / 2 (lower-triangle convention)."""
     C = _ad.mvn_cov(cov, mean)
