@@ -3,13 +3,15 @@ intermediates (power spectra, round trips, convolution by FFT) at first and seco
 the cases that must be refused with an ad.ADError rather than differentiated wrongly."""
 import numpy as np
 import pytest
-import scipy.linalg as sla
-import scipy.special as sps
-import scipy.stats as stats
-from scipy.integrate import odeint
 
-import ad_compiler as ad
-from fd import check_grad, make_rng, numeric_grad
+pytest.importorskip("scipy")  # (SciPy is optional; the test extra installs it)
+import scipy.linalg as sla  # noqa: E402
+import scipy.special as sps  # noqa: E402
+import scipy.stats as stats  # noqa: E402
+from scipy.integrate import odeint  # noqa: E402
+
+import ad_compiler as ad  # noqa: E402
+from fd import check_grad, make_rng, numeric_grad  # noqa: E402
 
 rng = make_rng(20261205)
 

@@ -65,11 +65,15 @@ def display_name(obj, _cache={}):
 
 
 def is_user_rule(rule):
-    return rule.template.__module__.rsplit(".", 1)[-1] not in INTERNAL_MODULES
+    """A built-in rule for a user-facing function (not one registered by the user's own code, not a rule of
+    ad_compiler's runtime helpers)."""
+    module = rule.template.__module__
+    return module.startswith("ad_compiler.rules.") and module.rsplit(".", 1)[-1] not in INTERNAL_MODULES
 
 
 def registered():
-    """display name -> Rule, for every function, method and attribute of the user-facing rule modules."""
+    """display name -> Rule, for every function, method and attribute of the user-facing rule modules (the
+    built-in table: rules registered by user code are not listed)."""
     load_builtin_rules()
     out = {}
     for obj, rule in FUNCTIONS.items():
