@@ -361,7 +361,7 @@ def star_call_of_library_function(x):
 
 
 def active_argument_without_derivative(x):
-    return math.copysign(1.0, x)  # [non-differentiable-argument]
+    return np.where(x, 1.0, 2.0) * x  # [non-differentiable-argument]
 
 
 def call_not_matching_rule(x):
@@ -730,7 +730,7 @@ CASES = [
     Case("function-value", N, "a call of a function value not known when compiling", calls_function_value,
          (1.0, np.sin), hint="ad.stop_gradient"),
     Case("library-star-call", N, "a call with *args or **kwargs", star_call_of_library_function, hint="@ad.defvjp"),
-    Case("non-differentiable-argument", N, "with respect to its argument `y`, which depends on `x`",
+    Case("non-differentiable-argument", N, "with respect to its argument `condition`, which depends on `x`",
          active_argument_without_derivative, (1.5,), hint="ad.stop_gradient"),
     Case("rule-signature-mismatch", U, "this call does not match the derivative rule `sum(", call_not_matching_rule,
          hint="register your own rule"),

@@ -375,11 +375,9 @@ def p_einsum(A, B):
 
 # Diagnoses of the failures seen (second order = hvp / hessian, i.e. forward mode over the generated gradient)
 ADD_AT = "2nd order: the in-place runtime helper _ad.add_at (tuple/dict item adjoints) gets no tangent (wrong H)"
-BRANCH = "2nd order refused: generated gradient reads a temp assigned under the same `if` ('read before assigned')"
 STORE_LOOP = "2nd order refused: gradient of a loop storing y[i] ('changes a value ... not followed in place')"
 POP_ITEM = "2nd order refused: no derivative for _ad.pop_item (adjoint of an array item store / in-place op)"
 LIST_POP = "2nd order refused: no derivative for list .pop() (adjoint of list.append)"
-LIST_IN_TUPLE = "grad raises ValueError (zip in runtime.add) for a list appended in a loop while held in a tuple"
 SECOND = ("hvp", "hessian")
 
 
@@ -406,8 +404,8 @@ CASES = [
     Case("rnn", p_rnn, lambda: (rnd(4, 3, 3, scale=0.5), rnd(5, 3, 2), rnd(6, 4, 2), rnd(7, 3)), wrt=(0, 1, 3)),
     Case("while_exit", p_while, lambda: (np.array([0.5, -0.3, 0.2]), 1.3), wrt=(0, 1)),
     Case("while_break", p_while, lambda: (np.array([0.9, 0.8, 1.1]), 1.3), wrt=(0, 1)),
-    Case("branch_then", p_branch, lambda: (np.array([0.7, 0.2, -0.4]), 0.1), wrt=(0, 1), xfail=_x(BRANCH)),
-    Case("branch_else", p_branch, lambda: (np.array([-0.7, 0.2, -0.4]), 0.1), wrt=(0, 1), xfail=_x(BRANCH)),
+    Case("branch_then", p_branch, lambda: (np.array([0.7, 0.2, -0.4]), 0.1), wrt=(0, 1)),
+    Case("branch_else", p_branch, lambda: (np.array([-0.7, 0.2, -0.4]), 0.1), wrt=(0, 1)),
     Case("inplace", p_inplace, lambda: (rnd(8, 5),), xfail=_x(STORE_LOOP)),
     Case("lists", p_lists, lambda: (rnd(9, 4),), xfail=_x(LIST_POP)),
     Case("tuples", p_tuples, lambda: (rnd(10, 3), rnd(11, 3)), wrt=(0, 1), xfail=_x(ADD_AT)),
@@ -431,7 +429,7 @@ CASES = [
     Case("concat_stack", p_concat_stack, lambda: (rnd(29, 3), rnd(30, 3)), wrt=(0, 1)),
     Case("einsum", p_einsum, lambda: (rnd(31, 2, 3), rnd(32, 3, 2)), wrt=(0, 1)),
     Case("list_in_tuple", p_list_in_tuple, lambda: (rnd(41, 4),),
-         xfail={"grad": LIST_IN_TUPLE, "hvp": POP_ITEM, "hessian": POP_ITEM}),
+         xfail={"hvp": POP_ITEM, "hessian": POP_ITEM}),
 ]
 
 
@@ -861,7 +859,7 @@ def aux_early_loss(x, w):
 
 
 AUX = [pytest.param(aux_late, aux_late_loss, id="late"),
-       pytest.param(aux_early, aux_early_loss, id="early", marks=pytest.mark.xfail(strict=True, reason=LIST_IN_TUPLE))]
+       pytest.param(aux_early, aux_early_loss, id="early")]
 
 
 def _assert_same_aux(got, expected):

@@ -63,7 +63,14 @@ class Adjoints:
             self.emit(ir.AugAssign(b, "+", expr), origin)
         else:
             self.emit(assign(b, ir.BinOp("+", Var(b), expr)), origin)
-            self.owned.add(primal)
+            if self.sum_is_buffer(primal):
+                self.owned.add(primal)
+
+    def sum_is_buffer(self, primal):
+        """Is `b + e`, for the adjoint b of `primal`, certainly a new array (safe to change in place)? Not for
+        a 0-d array: NumPy's arithmetic on those gives a scalar."""
+        k = self.kinds.get(primal)
+        return isinstance(k, K.Array) and k.ndim is not None and k.ndim > 0
 
     def contribute(self, operand, expr, origin):
         """Route a contribution to an operand: an atom, or a tuple/list/dict Build of atoms."""
@@ -71,8 +78,11 @@ class Adjoints:
             if self.act.active(operand.name):
                 self.accumulate(operand.name, expr, origin)
             return
+        if operand is None or isinstance(operand, (Const, ir.Global, ir.Closure)):
+            return  # (constants carry no derivative)
         if not isinstance(operand, Build):
-            return
+            # a contribution must never vanish silently: an operand of another form is a compiler bug
+            raise AssertionError(f"ad_compiler: no way to route a contribution to {operand!r}")
         if operand.kind == "dict":
             items = list(zip(operand.keys, operand.items))
         else:

@@ -198,17 +198,20 @@ def ends_in_break(block):
     return bool(block) and isinstance(block[-1], Break)
 
 
-def resolve(fn, param_kinds, alloc, ctx):
+def resolve(fn, param_kinds, alloc, ctx, callee=False):
     """Rewrite the in-place operations of a (pre-SSA) function, in place.
 
     An argument the function changes in place (directly, through an alias or a view, or an item of it)
     is copied when the function starts (`x = _ad.private_copy(x)`): the derivative then sees exactly what
-    the function computes, and the caller's values are left as they are."""
+    the function computes, and the caller's values are left as they are. Not so for a `callee` (a recursive
+    function compiled on its own): its caller sees what it changes, so such a change is refused."""
     original = ir.clone(fn.body)
     private = []
     while True:
         try:
-            Alias(fn, param_kinds, alloc, ctx).run()
+            a = Alias(fn, param_kinds, alloc, ctx)
+            a.session.callee = callee
+            a.run()
             return fn
         except Privatize as p:
             if p.param in private:

@@ -9,6 +9,7 @@ external object.
 from __future__ import annotations
 
 import builtins
+import os
 
 import numpy as np
 
@@ -36,6 +37,8 @@ class Calls(Part):
 
     def function_result(self, s, value, obj, args, state, site):
         """The value of a call of a known function: a builtin, a runtime helper, a library function."""
+        if self.mode == "rewrite" and self.ctx.is_user_function(obj):
+            self.recursive_call(s, value, obj, args)
         if obj in (runtime().dict_items, runtime().dict_values) and args and isinstance(args[0].kind, K.Dict):
             return self.call(s, Call(ir.Attr(value.args[0], "items" if obj is runtime().dict_items
                                              else "values"), ()), state, site)
@@ -60,10 +63,11 @@ class Calls(Part):
                     and not value.kwargs:
                 return Val(first.kind, first.objs)  # the very same array
             return self.values.make_view(s, state, site, first, value, how, kind)
-        if obj in (list, tuple) and not value.args and not value.kwargs:  # (also the runtime's `new_tape`)
-            o = self.objects.new(state, site, desc=f"the {obj.__name__} made on this line")
+        if (obj in (list, tuple) and not value.args and not value.kwargs) or obj is runtime().new_tape:
+            cls = tuple if obj is tuple else list
+            o = self.objects.new(state, site, desc=f"the {cls.__name__} made on this line")
             state.slots[o] = []
-            return Val(K.Seq(obj, (), None), {o})
+            return Val(K.Seq(cls, (), None), {o})
         if obj in (list, tuple) and len(value.args) == 1:
             a = args[0]
             o = self.objects.new(state, site, desc=f"the {obj.__name__} made on this line")
@@ -79,7 +83,7 @@ class Calls(Part):
         if obj is float:
             return Val(K.FLOAT)
         if obj in (builtins.max, builtins.min) and len(args) == 1 and isinstance(args[0].kind, K.Seq):
-            return Val(args[0].kind.elem, all_objs(self.values.slots_of(args[0], state)))
+            return Val(args[0].kind.item(None), all_objs(self.values.slots_of(args[0], state)))
         if obj in (builtins.max, builtins.min, builtins.sum) and len(args) == 1 and args[0].kind.numeric:
             nd = K.ndim_of(args[0].kind)  # iterating an array gives its rows
             if nd == 1:
@@ -140,6 +144,19 @@ class Calls(Part):
             state.slots[o] = [it.objs for it in items]
             return Val(kind, {o})
         return None
+
+    def recursive_call(self, s, value, obj, args):
+        """A call of the user's function left as a call (recursion): refused if the function changes an
+        argument it is given in place (it is compiled on its own; its caller would not see the change)."""
+        if value.kwargs or any(isinstance(a, ir.Starred) for a in value.args) or \
+                not any(a.kind.mutable for a in args):
+            return
+        exc = self.ctx.callee_changes_arguments(obj, [a.kind for a in args])
+        if exc is not None:
+            w = getattr(exc, "where", None)
+            where = f" (line {w.line} of {os.path.basename(w.filename)}: `{w.text.strip()}`)" if w is not None else ""
+            self.refuse(s, f"this recursive call of `{obj.__name__}` changes an argument in place{where}, "
+                           "which cannot be differentiated (yet)", "return the new value instead")
 
     def method_result(self, s, value, func, state, site):
         """The value of `owner.method(...)` for a method that does not change `owner` (see alias_mutation.py)."""

@@ -25,6 +25,9 @@ class Obj:
         self.id = next(Obj._ids)
         self.kind = kind  # 'new' | 'view' | 'ext'
         self.parent = parent
+        self.children = []  # the views made of this object (in every state)
+        if parent is not None:
+            parent.children.append(self)
         self.how = how  # views: 'view' | 'maybe' | 'readonly'
         self.desc = desc
         self.is_old = is_old
@@ -83,28 +86,87 @@ def new_gen():
     return next(_gens)
 
 
+class Vars(dict):
+    """name -> Val, with an index from each object to the names that may hold it, kept up to date as names
+    are bound, so that "who sees this object" costs the answer's size, not the number of names."""
+
+    def __init__(self, other=None):
+        super().__init__()
+        self.by_obj = {}  # Obj -> {name: None}
+        if other is not None:
+            for n, v in other.items():
+                self[n] = v
+
+    def __setitem__(self, name, val):
+        old = self.get(name)
+        if old is not None:
+            for o in old.objs:
+                names = self.by_obj[o]
+                del names[name]
+                if not names:
+                    del self.by_obj[o]
+        super().__setitem__(name, val)
+        for o in val.objs:
+            self.by_obj.setdefault(o, {})[name] = None
+
+    def __delitem__(self, name):
+        self[name] = Val(None)  # (drops it from the index)
+        super().__delitem__(name)
+
+    def pop(self, name, *default):
+        if name in self:
+            val = self[name]
+            del self[name]
+            return val
+        return dict.pop(self, name, *default)
+
+    def holders(self, objs):
+        """The names that may hold any of `objs`, in a fixed order (by name)."""
+        out = set()
+        for o in objs:
+            out.update(self.by_obj.get(o, ()))
+        return sorted(out)
+
+
 class State:
     """The abstract state at a program point: names' values, containers' items, how views were made."""
 
     def __init__(self):
-        self.vars = {}  # name -> Val
+        self.vars = Vars()  # name -> Val
         self.slots = {}  # container Obj -> list of frozensets (by position) | ("any", frozenset)
         self.made = {}  # view Obj -> (statement that made it, ((name, generation), ...)) or (stmt, None)
 
     def copy(self):
         s = State()
-        s.vars = dict(self.vars)
+        s.vars = Vars(self.vars)
         s.slots = dict(self.slots)
         s.made = dict(self.made)
         return s
 
-    def referenced(self):
+    def in_slots(self):
+        """Every object some container's slots may hold."""
         out = set()
-        for v in self.vars.values():
-            out |= v.objs
         for slots in self.slots.values():
             out |= all_objs(slots)
         return out
+
+    def referenced(self):
+        return set(self.vars.by_obj) | self.in_slots()
+
+    def is_referenced(self, obj, in_slots=None):
+        return obj in self.vars.by_obj or obj in (self.in_slots() if in_slots is None else in_slots)
+
+    def views_of(self, root):
+        """`root` and every view of it (transitively) referenced in this state, through referenced views."""
+        in_slots = self.in_slots()
+        objs = {root}
+        todo = [root]
+        while todo:
+            for c in todo.pop().children:
+                if c not in objs and self.is_referenced(c, in_slots):
+                    objs.add(c)
+                    todo.append(c)
+        return objs
 
 
 def all_objs(slots):

@@ -9,7 +9,7 @@ argument, and which argument an external object belongs to.
 from __future__ import annotations
 
 from . import kinds as K
-from .alias_domain import Obj, Val, join_slots
+from .alias_domain import Obj, Val, depth, join_slots
 
 
 class Objects:
@@ -65,26 +65,19 @@ class Objects:
 
     def retire(self, state, obj):
         """`obj`'s site runs again: what referred to its previous instance now refers to an `old` one."""
-        referenced = state.referenced()
-        if obj not in referenced:
+        if not state.is_referenced(obj):
             return
         self._retiring = {}
-        self._retiring[obj] = self.old_of(obj)
-        changed = True
-        while changed:  # views of a retired object are views of its old instance
-            changed = False
-            for o in referenced:
-                if o not in self._retiring and o.parent is not None and o.parent in self._retiring:
-                    self._retiring[o] = self.old_of(o)
-                    changed = True
+        for o in sorted(state.views_of(obj), key=depth):  # views of a retired object are views of its old instance
+            self._retiring[o] = self.old_of(o)
         mapping = self._retiring
 
         def swap(objs):
             return frozenset(mapping.get(o, o) for o in objs) if objs & mapping.keys() else objs
 
-        for n, v in list(state.vars.items()):
-            if v.objs & mapping.keys():
-                state.vars[n] = Val(v.kind, swap(v.objs), v.gen)
+        for n in state.vars.holders(mapping):
+            v = state.vars[n]
+            state.vars[n] = Val(v.kind, swap(v.objs), v.gen)
         for c in list(state.slots):
             slots = state.slots[c]
             slots = [swap(x) for x in slots] if isinstance(slots, list) else ("any", swap(slots[1]))

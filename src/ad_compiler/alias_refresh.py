@@ -15,6 +15,7 @@ from . import ir, kinds as K
 from .alias_domain import all_objs, depth
 from .alias_library import reshaping, runtime
 from .alias_session import Part
+from .alias_values import record_making
 from .ir import Assign, Call, Const, ExprStmt, Global, If, Index, SetItem, Var
 
 
@@ -63,7 +64,7 @@ class Refresher(Part):
         out = []
         seen = set()  # the views some live name or live container sees, and the views they are made from
         for o in tree:
-            holders = [n for n, v in state.vars.items() if o in v.objs]
+            holders = state.vars.holders((o,))
             if any(n in live for n in holders) or self.stores.in_live_container(o, state, live):
                 p = o
                 while p is not None and p not in seen:
@@ -72,7 +73,7 @@ class Refresher(Part):
         for o in sorted((o for o in tree if o not in new_name and o in seen), key=depth):
             if o.parent not in new_name:
                 continue
-            holders = [n for n, v in state.vars.items() if v.objs == frozenset({o})]
+            holders = [n for n in state.vars.holders((o,)) if len(state.vars[n].objs) == 1]
             made = state.made.get(o)
             if made is None or made[1] is None or not self.unchanged(state, made[1]):
                 self.refuse(s, f"`{(holders or [name])[0]}` shares memory with the array changed here, but how it was "
@@ -87,7 +88,9 @@ class Refresher(Part):
                                 deferred=self.session.generic)
                 out.append(self.view_check(s, target, parent_var))
             value = ir.rename_expr(stmt.value, {parent_var: new_name[o.parent]})
-            out.append(self.derived(s, Assign((target,), value, noop=True)))
+            remade = self.derived(s, Assign((target,), value, noop=True))
+            out.append(remade)
+            record_making(state, o, remade, value)  # (made again from the base's current name)
             new_name[o] = target
         return out
 
@@ -95,8 +98,10 @@ class Refresher(Part):
         """The other live names bound to a changed object (or to the very same value) get its new value."""
         out = []
         mine = state.vars.get(name)
-        for n, v in list(state.vars.items()):
-            if not (v.objs & tree) or n in new_name.values() or n not in live:
+        refreshed = set(new_name.values())
+        for n in state.vars.holders(tree):
+            v = state.vars[n]
+            if n in refreshed or n not in live:
                 continue
             if mine is not None and mine.ident is not None and v.ident == mine.ident and n != name:
                 out.append(self.derived(s, Assign((n,), Var(name), noop=True)))  # the very same value
@@ -141,7 +146,7 @@ class Refresher(Part):
             for c, slots in list(state.slots.items()):
                 if c in new_name or not (all_objs(slots) & changed) or not self.stores.container_live(c, state, live):
                     continue
-                holders = [n for n, v in state.vars.items() if v.objs == frozenset({c})]
+                holders = [n for n in state.vars.holders((c,)) if len(state.vars[n].objs) == 1]
                 if not holders or not isinstance(slots, list):
                     self.refuse(s, f"a list, tuple or dict holding `{name}` is used later, and the compiler cannot "
                                    "tell which of its items is the changed array",
@@ -166,8 +171,9 @@ class Refresher(Part):
 
     def slot_key(self, c, i, state):
         """The key of slot `i` of container `c` (a dict's key, or the position)."""
-        for v in state.vars.values():
-            if c in v.objs and isinstance(v.kind, K.Dict):
+        for n in state.vars.holders((c,)):
+            v = state.vars[n]
+            if isinstance(v.kind, K.Dict):
                 return v.kind.keys[i]
         return i
 

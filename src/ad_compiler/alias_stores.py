@@ -95,6 +95,10 @@ class Stores(Part):
             root = obj.root()
             if root.kind == "ext":
                 param = self.objects.param_of(root)
+                if param is not None and self.session.callee:
+                    self.refuse(s, f"this changes the argument `{param}` of a recursive function in place, which "
+                                   "its caller would see: that cannot be differentiated (yet)",
+                                f"return the new value instead (`{param} = {param} + ...` and `return {param}`)")
                 if param is not None and self.copyable(self.session.param_kind(param)) and not self.dry and \
                         self.mode == "rewrite":
                     raise Privatize(param)  # work on a copy of the argument (the caller's stays as it is)
@@ -132,7 +136,7 @@ class Stores(Part):
         if isinstance(kind, K.Array):
             return True
         if isinstance(kind, K.Seq):
-            return all(self.copyable(k) or not k.mutable for k in (kind.items or (kind.elem,)))
+            return all(self.copyable(k) or not k.mutable for k in (kind.items or (kind.item(None),)))
         if isinstance(kind, K.Dict):
             return all(self.copyable(k) or not k.mutable for k in kind.items)
         return False
@@ -143,7 +147,7 @@ class Stores(Part):
         for o in val.objs:
             tree |= self.tree_of(o.root(), state)
         live = self.session.live_after(s)
-        out = [n for n, v in state.vars.items() if n not in exclude and n in live and v.objs & tree]
+        out = [n for n in state.vars.holders(tree) if n not in exclude and n in live]
         out += [c for c, slots in state.slots.items() if all_objs(slots) & tree and self.container_live(c, state, live)]
         return out
 
@@ -153,23 +157,14 @@ class Stores(Part):
         if c in seen:
             return False
         seen.add(c)
-        if any(c in v.objs and n in live for n, v in state.vars.items()):
+        if any(n in live for n in state.vars.by_obj.get(c, ())):
             return True
         return any(c in all_objs(slots) and self.container_live(c2, state, live, seen)
                    for c2, slots in state.slots.items())
 
     def tree_of(self, root, state):
         """`root` and every view of it (transitively) referenced in this state."""
-        objs = {root}
-        every = state.referenced()
-        grew = True
-        while grew:
-            grew = False
-            for o in every:
-                if o not in objs and o.parent is not None and o.parent in objs:
-                    objs.add(o)
-                    grew = True
-        return objs
+        return state.views_of(root)
 
     def in_live_container(self, o, state, live):
         """Is `o` an item of a live container?"""
@@ -177,6 +172,6 @@ class Stores(Part):
 
     def anyone_sees(self, state, objs, live, exclude):
         """Does a live name (not in `exclude`) or a live container see any of `objs`?"""
-        if any(n in live and n not in exclude and v.objs & objs for n, v in state.vars.items()):
+        if any(n in live and n not in exclude for n in state.vars.holders(objs)):
             return True
         return any(self.in_live_container(o, state, live) for o in objs)

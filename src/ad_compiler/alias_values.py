@@ -147,7 +147,7 @@ class Values(Part):
                 return Val(K.Seq(k.cls, slice_items(k.items, key), k.elem), {obj})
             if isinstance(key, Const):
                 return Val(k.item(key.value), slot_at(slots, key.value, k))
-            return Val(k.elem if isinstance(k, K.Seq) else K.join_all(k.items), all_objs(slots))
+            return Val(k.item(None) if isinstance(k, K.Seq) else K.join_all(k.items), all_objs(slots))
         if isinstance(k, (K.Array, K.Numeric)) or k is K.UNKNOWN:
             basic = self.basic_index(value.items, state)
             if basic == "fancy" or not base.objs:
@@ -164,12 +164,10 @@ class Values(Part):
     def make_view(self, s, state, site, base, value, how, kind):
         """A view of `base` made by `value`, recorded with the generations of the names it reads."""
         parent = base.must()
-        if parent is None:
-            obj = self.objects.view(state, site, next(iter(sorted(base.objs, key=lambda o: o.id))), "maybe")
-            return Val(kind, {obj})
+        if parent is None:  # one of several objects (it depends on the path taken): a view of any of them
+            return Val(kind, {self.objects.view(state, site, p, how) for p in sorted(base.objs, key=lambda o: o.id)})
         obj = self.objects.view(state, site, parent, how)
-        state.made[obj] = (s, tuple((n, state.vars[n].gen if n in state.vars else None)
-                                    for n in sorted(ir.names_in(value))))
+        record_making(state, obj, s, value)
         return Val(kind, {obj})
 
     def index_ndim(self, k, items, state):
@@ -242,3 +240,10 @@ class Values(Part):
         if isinstance(k, K.Scalar):
             return Val(k if value.attr in ("real", "imag") else K.UNKNOWN)
         return Val(K.UNKNOWN, {self.objects.ext(site, desc=f"the attribute `.{value.attr}`")})
+
+
+def record_making(state, obj, stmt, value):
+    """`obj` (a view) is made by `stmt` computing `value`: remembered with the generations of the names it
+    reads, so that it can be made again (or its base given its new value) while those names are unchanged."""
+    state.made[obj] = (stmt, tuple((n, state.vars[n].gen if n in state.vars else None)
+                                   for n in sorted(ir.names_in(value))))

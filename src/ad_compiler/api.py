@@ -64,7 +64,8 @@ def _build(f, wrt, mode, receiver=None, has_aux=False):
     from .desugar import desugar
     from .naming import NameAllocator
 
-    desugar(unit, NameAllocator(driver._all_names(unit.tree) | {"_ad"}))
+    with driver.collector_paused():
+        desugar(unit, NameAllocator(driver._all_names(unit.tree) | {"_ad"}))
     params, defaults = _signature(f)
     visible = params[1:] if receiver is not None else params
     if receiver is not None:

@@ -12,9 +12,10 @@
   arrays that are needed, tape pushes and pops) stay. It works on a def-use graph: linear in the size of
   the function.
 """
+import inspect
 import operator
 
-from . import ir
+from . import ir, sharing
 from .ir import Assign, AugAssign, BinOp, Call, Comment, Const, ExprStmt, For, If, SetItem, UnaryOp, Var, While
 
 _FOLD = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
@@ -29,19 +30,28 @@ def _is(e, value):
     return _num(e) and e.value == value
 
 
+_helper_params = {}  # runtime helper name -> its parameters (None: no signature)
+
+
+def _params_of_helper(name):
+    if name not in _helper_params:
+        from . import runtime
+
+        helper = getattr(runtime, name, None)
+        try:
+            _helper_params[name] = list(inspect.signature(helper).parameters.values()) if helper else None
+        except (TypeError, ValueError):
+            _helper_params[name] = None
+    return _helper_params[name]
+
+
 def _drop_defaults(node):
     """`_ad.unreduce(g, x, None, False)` -> `_ad.unreduce(g, x)`: omit trailing arguments equal to the
     helper's defaults."""
-    import inspect
-
-    from . import runtime
-
-    helper = getattr(runtime, node.func.path[-1], None)
-    if helper is None or node.kwargs:
+    if node.kwargs:
         return node
-    try:
-        params = list(inspect.signature(helper).parameters.values())
-    except (TypeError, ValueError):
+    params = _params_of_helper(node.func.path[-1])
+    if params is None:
         return node
     args = list(node.args)
     while args and len(args) <= len(params):
@@ -225,45 +235,6 @@ def _reads(s):
     return ir.stmt_reads(s)
 
 
-class _Groups:
-    """Names that may hold the same object or share its memory (copies `a = b`, views `v = x[1:]`): a store
-    into one is a store into all of them."""
-
-    def __init__(self, stmts):
-        from .alias import VIEW_ATTRIBUTES, VIEW_FUNCTIONS, VIEW_METHODS, _lookup
-
-        self.parent = {}
-        for s in ir.walk(stmts, into_functions=True):
-            if not (isinstance(s, Assign) and len(s.targets) == 1):
-                continue
-            v = s.value
-            base = None
-            if isinstance(v, Var):
-                base = v
-            elif isinstance(v, ir.Index) and isinstance(v.value, Var):  # a view (or a copy: kept alike)
-                base = v.value
-            elif isinstance(v, ir.Attr) and v.attr in VIEW_ATTRIBUTES and isinstance(v.value, Var):
-                base = v.value
-            elif isinstance(v, Call) and isinstance(v.func, ir.Attr) and v.func.attr in VIEW_METHODS and \
-                    isinstance(v.func.value, Var):
-                base = v.func.value
-            elif isinstance(v, Call) and isinstance(v.func, ir.Global) and _lookup(VIEW_FUNCTIONS, v.func.obj) \
-                    and v.args and isinstance(v.args[0], Var):
-                base = v.args[0]
-            if base is not None:
-                self.union(s.target, base.name)
-
-    def find(self, n):
-        while self.parent.get(n, n) != n:
-            n = self.parent[n]
-        return n
-
-    def union(self, a, b):
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[ra] = rb
-
-
 def needed_names(stmts, groups):
     """Names whose values matter: read by effects, control flow or returns, transitively (def-use graph)."""
     defs = {}  # name -> statements defining or updating it
@@ -356,10 +327,15 @@ def _real(stmts):
 
 def cleanup(fdef):
     """Clean up a generated FunctionDef in place."""
-    for _ in range(2):
+    size = sum(1 for _ in ir.walk(fdef.body, into_functions=True))
+    for _ in range(2):  # (a second round only when the first removed something: propagation is idempotent)
         fdef.body = propagate(fdef.body)
-        groups = _Groups(fdef.body)
+        groups = sharing.classes(fdef.body)
         needed = needed_names(fdef.body, groups)
         groups.needed = {groups.find(n) for n in needed}
         fdef.body = eliminate(fdef.body, needed, groups)
+        new_size = sum(1 for _ in ir.walk(fdef.body, into_functions=True))
+        if new_size == size:
+            break
+        size = new_size
     return fdef

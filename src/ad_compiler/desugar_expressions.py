@@ -92,8 +92,12 @@ class Expressions:
             target = target or ctx.alloc.temp()
             return self.conditional(self.atom(node.test), node.body, node.orelse, target, node)
         if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
-            target = target or ctx.alloc.temp()
-            ctx.loops.comprehension(node, target)
+            # built in a temporary and bound when complete: `p = {k: p[k] * 2 for k in p}` reads the old `p`
+            built = ctx.alloc.temp()
+            ctx.loops.comprehension(node, built)
+            if target is None:
+                return Var(built)
+            ctx.assign(target, Var(built), node)
             return Var(target)
         if isinstance(node, ast.Lambda):
             fdef = lambda_def(node)

@@ -10,6 +10,8 @@ of its arguments and calls the derivative compiled for them (compiling it at the
 kinds). A compiled derivative remembers what it was built from (the code of every function it inlined,
 the methods it resolved); when any of those changed (a notebook cell run again), it is compiled again.
 """
+import contextlib
+import gc
 import inspect
 import itertools
 import types
@@ -65,6 +67,42 @@ class Context:
     def is_user_function(self, obj):
         return inspect.isfunction(obj) and not is_library(obj) and not rules.has_rule(obj)
 
+    def callee_changes_arguments(self, func, kinds_):
+        """The located error of a recursive function (compiled on its own) that changes one of its arguments
+        in place, for arguments of these kinds; None if it changes none. Its caller would not see the change
+        in the derivative, so a call of it must be refused whether or not its value is used."""
+        key = (func, tuple(kinds_))
+        if key in _checking:
+            return None  # (the recursive call inside the function being checked)
+        _checking.add(key)
+        try:
+            with collector_paused():
+                Derivation(func, [], "callee", list(kinds_), "check", True).front()
+        except UnsupportedError as exc:
+            return exc if exc.message.startswith(CHANGES_ARGUMENT) else None
+        finally:
+            _checking.discard(key)
+        return None
+
+
+_checking = set()  # (function, kinds) being checked by callee_changes_arguments
+CHANGES_ARGUMENT = "this changes the argument"
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Run a compilation with Python's cyclic garbage collector paused. The passes allocate many small
+    objects that live until the compilation ends; with the collector on, its full collections scan them
+    again and again, and compile time grows much faster than the function (3,000 statements: about twice
+    as long in all). Nested compilations (callees) leave it to the outermost one to switch it back on."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
 
 def describe(top_unit, prefix="adjoint of: "):
     def text(origin):
@@ -102,15 +140,16 @@ class Derivation:
         self.linker = None
 
     def run(self):
-        if self.mode in ("jvp", "tangent"):
-            return self.jvp_function()
-        parts = self.sweeps()
-        if self.mode == "callee":
-            return self.callee_function(*parts)
-        return self.top_function(*parts)
+        with collector_paused():
+            if self.mode in ("jvp", "tangent"):
+                return self.jvp_function()
+            parts = self.sweeps()
+            if self.mode == "callee":
+                return self.callee_function(*parts)
+            return self.top_function(*parts)
 
-    def prepare(self):
-        """The passes every mode shares, up to activity."""
+    def front(self):
+        """Read, desugar, inline and the alias pass: (unit, function, names, kinds of the parameters)."""
         ctx = self.ctx
         unit = ctx.read(self.func)
         alloc = NameAllocator(_all_names(unit.tree) | set(unit.cells) | {"_ad"})
@@ -122,8 +161,14 @@ class Derivation:
             self.split_aux(fn, alloc)
         param_kinds = self.kinds + [K.UNKNOWN] * (len(fn.params) - len(self.kinds))
         inline(fn, ctx, alloc, param_kinds, top=self.func)
-        alias.resolve(fn, param_kinds, alloc, ctx)
-        to_ssa(fn, alloc)
+        alias.resolve(fn, param_kinds, alloc, ctx, callee=self.mode == "callee")
+        return unit, fn, alloc, param_kinds
+
+    def prepare(self):
+        """The passes every mode shares, up to activity."""
+        ctx = self.ctx
+        unit, fn, alloc, param_kinds = self.front()
+        to_ssa(fn, alloc, generated=unit.filename.startswith("<ad_compiler"))
         kinds_ = alias.infer_kinds(fn, param_kinds, ctx)
         ops = resolve(fn, kinds_, ctx)
         out = fn.out

@@ -306,29 +306,24 @@ def walk(stmts, into_functions=False):
             yield from walk(b, into_functions)
 
 
+_CHILDREN = {
+    Call: lambda e: [e.func, *e.args, *(v for _, v in e.kwargs)],
+    BinOp: lambda e: [e.left, e.right],
+    UnaryOp: lambda e: [e.operand],
+    Compare: lambda e: [e.left, *e.rights],
+    Attr: lambda e: [e.value],
+    Index: lambda e: [e.value, *e.items],
+    Slice: lambda e: [x for x in (e.lower, e.upper, e.step) if x is not None],
+    Build: lambda e: [*e.keys, *e.items],
+    IfExp: lambda e: [e.test, e.body, e.orelse],
+    Starred: lambda e: [e.value],
+}
+
+
 def children(expr):
     """The direct subexpressions of an expression."""
-    if isinstance(expr, Call):
-        return [expr.func, *expr.args, *(v for _, v in expr.kwargs)]
-    if isinstance(expr, BinOp):
-        return [expr.left, expr.right]
-    if isinstance(expr, UnaryOp):
-        return [expr.operand]
-    if isinstance(expr, Compare):
-        return [expr.left, *expr.rights]
-    if isinstance(expr, Attr):
-        return [expr.value]
-    if isinstance(expr, Index):
-        return [expr.value, *expr.items]
-    if isinstance(expr, Slice):
-        return [e for e in (expr.lower, expr.upper, expr.step) if e is not None]
-    if isinstance(expr, Build):
-        return [*expr.keys, *expr.items]
-    if isinstance(expr, IfExp):
-        return [expr.test, expr.body, expr.orelse]
-    if isinstance(expr, Starred):
-        return [expr.value]
-    return []
+    get = _CHILDREN.get(expr.__class__)
+    return get(expr) if get is not None else []
 
 
 def names_in(expr):
@@ -337,10 +332,13 @@ def names_in(expr):
     todo = [expr]
     while todo:
         e = todo.pop()
-        if isinstance(e, Var):
+        cls = e.__class__
+        if cls is Var:
             out.add(e.name)
-        elif e is not None:
-            todo.extend(children(e))
+        else:
+            get = _CHILDREN.get(cls)
+            if get is not None:
+                todo.extend(get(e))
     return out
 
 

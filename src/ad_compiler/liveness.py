@@ -35,6 +35,8 @@ def liveness(fn):
             else:
                 writes = set() if isinstance(s, (SetItem, Mutate)) else ir.stmt_writes(s)
                 live = (live - writes) | ir.stmt_reads(s)
+                if isinstance(s, ir.Assign) and s.noop:
+                    live |= set(s.targets)  # a refresh gives a new name to the value its target had before
         return live
 
     block(fn.body, set(ir.names_in(fn.out)), set())

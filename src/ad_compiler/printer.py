@@ -1,19 +1,17 @@
 """Pass 10, print: IR as Python source text (what users read, and exactly what is compiled).
 
-Expressions are converted to Python's `ast` and written by `ast.unparse` (which parenthesizes by
-precedence); statements are written line by line, so `Comment` statements become `# ...` lines.
-How an object from outside the function (`Global`) is spelled is the caller's choice (`spell`): codegen
-makes sure the spelling is not shadowed by a name of the generated function.
+Expressions are written directly, parenthesized by Python's precedence (the same text `ast.unparse`
+gives; tests/test_source.py checks that on every generated function); statements are written line by
+line, so `Comment` statements become `# ...` lines. How an object from outside the function (`Global`) is
+spelled is the caller's choice (`spell`): codegen makes sure the spelling is not shadowed by a name of the
+generated function.
 """
-import ast
-
 from . import ir
 
-_BIN = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "//": ast.FloorDiv, "%": ast.Mod, "**": ast.Pow,
-        "@": ast.MatMult, "&": ast.BitAnd, "|": ast.BitOr, "^": ast.BitXor, "<<": ast.LShift, ">>": ast.RShift}
-_UN = {"-": ast.USub, "+": ast.UAdd, "not": ast.Not, "~": ast.Invert}
-_CMP = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq, "!=": ast.NotEq, "is": ast.Is,
-        "is not": ast.IsNot, "in": ast.In, "not in": ast.NotIn}
+# Python's precedence levels (higher binds tighter)
+_TEST, _NOT, _CMP, _FACTOR, _POWER, _ATOM = 1, 4, 5, 12, 13, 15
+_BIN = {"|": 6, "^": 7, "&": 8, "<<": 9, ">>": 9, "+": 10, "-": 10, "*": 11, "/": 11, "//": 11, "%": 11,
+        "@": 11, "**": _POWER}
 
 
 def _default_spell(g):
@@ -26,61 +24,81 @@ class Printer:
         self.name = name or (lambda n: n)  # SSA name -> the variable printed
 
     # -- expressions ----------------------------------------------------------------------------------------
-    def to_ast(self, e):
-        if isinstance(e, ir.Var):
-            return ast.Name(id=self.name(e.name), ctx=ast.Load())
-        if isinstance(e, ir.Const):
+    def expr(self, e):
+        return self.text(e)[0]
+
+    def at(self, e, level):
+        """`e`'s text, parenthesized unless it binds at least as tightly as `level`."""
+        text, own = self.text(e)
+        return text if own >= level else f"({text})"
+
+    def text(self, e):
+        """(source text of `e`, its precedence level)."""
+        cls = e.__class__
+        if cls is ir.Var:
+            return self.name(e.name), _ATOM
+        if cls is ir.Const:
             return _const(e.value)
-        if isinstance(e, ir.Global):
-            parts = self.spell(e).split(".")
-            node = ast.Name(id=parts[0], ctx=ast.Load())
-            for p in parts[1:]:
-                node = ast.Attribute(value=node, attr=p, ctx=ast.Load())
-            return node
-        if isinstance(e, ir.Call):
-            args = [self.to_ast(a) for a in e.args]
-            keywords = []
-            for k, v in e.kwargs:
-                keywords.append(ast.keyword(arg=None if k == "**" else k, value=self.to_ast(v)))
-            return ast.Call(func=self.to_ast(e.func), args=args, keywords=keywords)
-        if isinstance(e, ir.Starred):
-            return ast.Starred(value=self.to_ast(e.value), ctx=ast.Load())
-        if isinstance(e, ir.BinOp):
-            return ast.BinOp(left=self.to_ast(e.left), op=_BIN[e.op](), right=self.to_ast(e.right))
-        if isinstance(e, ir.UnaryOp):
-            return ast.UnaryOp(op=_UN[e.op](), operand=self.to_ast(e.operand))
-        if isinstance(e, ir.Compare):
-            return ast.Compare(left=self.to_ast(e.left), ops=[_CMP[o]() for o in e.ops],
-                               comparators=[self.to_ast(r) for r in e.rights])
-        if isinstance(e, ir.Attr):
-            return ast.Attribute(value=self.to_ast(e.value), attr=e.attr, ctx=ast.Load())
-        if isinstance(e, ir.Index):
-            return ast.Subscript(value=self.to_ast(e.value), slice=self.index(e.items, e.tuple_form), ctx=ast.Load())
-        if isinstance(e, ir.Build):
-            items = [self.to_ast(i) for i in e.items]
+        if cls is ir.Global:
+            return self.spell(e), _ATOM
+        if cls is ir.Call:
+            args = [self.arg(a) for a in e.args]
+            args += [f"**{self.at(v, _TEST)}" if k == "**" else f"{k}={self.at(v, _TEST)}" for k, v in e.kwargs]
+            return f"{self.at(e.func, _ATOM)}({', '.join(args)})", _ATOM
+        if cls is ir.BinOp:
+            level = _BIN[e.op]
+            if e.op == "**":  # right-associative; its right operand may be a unary minus
+                left, right = self.at(e.left, _POWER + 1), self.at(e.right, _FACTOR)
+            else:
+                left, right = self.at(e.left, level), self.at(e.right, level + 1)
+            return f"{left} {e.op} {right}", level
+        if cls is ir.UnaryOp:
+            if e.op == "not":
+                return f"not {self.at(e.operand, _NOT)}", _NOT
+            return f"{e.op}{self.at(e.operand, _FACTOR)}", _FACTOR
+        if cls is ir.Compare:
+            parts = [self.at(e.left, _CMP + 1)]
+            for op, r in zip(e.ops, e.rights):
+                parts += [op, self.at(r, _CMP + 1)]
+            return " ".join(parts), _CMP
+        if cls is ir.Attr:
+            value = e.value
+            base = f"({self.expr(value)})" if value.__class__ is ir.Const and type(value.value) is int else \
+                self.at(value, _ATOM)
+            return f"{base}.{e.attr}", _ATOM
+        if cls is ir.Index:
+            return f"{self.at(e.value, _ATOM)}[{self.index(e.items, e.tuple_form)}]", _ATOM
+        if cls is ir.Build:
+            items = [self.arg(i) for i in e.items]
             if e.kind == "list":
-                return ast.List(elts=items, ctx=ast.Load())
+                return f"[{', '.join(items)}]", _ATOM
             if e.kind == "tuple":
-                return ast.Tuple(elts=items, ctx=ast.Load())
-            return ast.Dict(keys=[self.to_ast(k) for k in e.keys], values=items)
-        if isinstance(e, ir.IfExp):
-            return ast.IfExp(test=self.to_ast(e.test), body=self.to_ast(e.body), orelse=self.to_ast(e.orelse))
-        if isinstance(e, ir.Slice):
-            return ast.Slice(lower=self.to_ast(e.lower) if e.lower is not None else None,
-                             upper=self.to_ast(e.upper) if e.upper is not None else None,
-                             step=self.to_ast(e.step) if e.step is not None else None)
-        if isinstance(e, ir.Closure):
-            return ast.Name(id=f"<closure {e.fdef.name}>", ctx=ast.Load())
+                return (f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"), _ATOM
+            pairs = [f"**{self.at(v, _TEST)}" if k is None else f"{self.at(k, _TEST)}: {self.at(v, _TEST)}"
+                     for k, v in zip(e.keys, e.items)]
+            return "{" + ", ".join(pairs) + "}", _ATOM
+        if cls is ir.IfExp:
+            return (f"{self.at(e.body, _TEST + 1)} if {self.at(e.test, _TEST + 1)} else "
+                    f"{self.at(e.orelse, _TEST)}"), _TEST
+        if cls is ir.Slice:
+            parts = [self.at(x, _TEST) if x is not None else "" for x in (e.lower, e.upper, e.step)]
+            text = ":".join(parts[:2]) + (f":{parts[2]}" if e.step is not None else "")
+            return text, _TEST
+        if cls is ir.Starred:
+            return f"*{self.at(e.value, _BIN['|'])}", _TEST
+        if cls is ir.Closure:
+            return f"<closure {e.fdef.name}>", _ATOM
         raise TypeError(f"cannot print {e!r}")
 
-    def index(self, items, tuple_form):
-        elts = [self.to_ast(i) for i in items]
-        if tuple_form or len(elts) != 1:
-            return ast.Tuple(elts=elts, ctx=ast.Load())
-        return elts[0]
+    def arg(self, e):
+        """An argument, list or tuple item (a starred one as `*x`)."""
+        return self.text(e)[0] if e.__class__ is ir.Starred else self.at(e, _TEST)
 
-    def expr(self, e):
-        return ast.unparse(self.to_ast(e))
+    def index(self, items, tuple_form):
+        texts = [self.text(i)[0] if i.__class__ in (ir.Slice, ir.Starred) else self.at(i, _TEST) for i in items]
+        if len(texts) == 1:
+            return texts[0] + ("," if tuple_form else "")
+        return ", ".join(texts) if texts else "()"
 
     # -- statements -----------------------------------------------------------------------------------------
     def lines(self, stmts, indent=0):
@@ -97,8 +115,7 @@ class Printer:
             targets = ", ".join(self.name(t) for t in s.targets)
             return [f"{targets} = {self.expr(s.value)}"]
         if isinstance(s, ir.SetItem):
-            target = ast.unparse(ast.Subscript(value=self.to_ast(s.target), slice=self.index(s.items, s.tuple_form),
-                                               ctx=ast.Store()))
+            target = f"{self.at(s.target, _ATOM)}[{self.index(s.items, s.tuple_form)}]"
             return [f"{target} {s.op or ''}= {self.expr(s.value)}"]
         if isinstance(s, ir.AugAssign):
             return [f"{self.name(s.target)} {s.op}= {self.expr(s.value)}"]
@@ -148,12 +165,16 @@ class Printer:
 
 
 def _const(value):
+    """(text, precedence) of a constant."""
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        text = "float('nan')" if value != value else ("float('inf')" if value > 0 else "-float('inf')")
-        return ast.parse(text, mode="eval").body
+        if value != value:
+            return "float('nan')", _ATOM
+        return ("float('inf')", _ATOM) if value > 0 else ("-float('inf')", _FACTOR)
+    if value is Ellipsis:
+        return "...", _ATOM
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-        return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-value))
-    return ast.Constant(value=value)
+        return f"-{-value!r}", _FACTOR
+    return repr(value), _ATOM
 
 
 def show(stmts):

@@ -181,7 +181,9 @@ class Reverse:
             self.live.discard(t)
             self.adjoints.owned.discard(t)
             if op.kind in ("copy", "build"):
-                self.contribute(s.value, g, origin)
+                # (`lst.copy()` / `d.copy()`: a new container of the same items, whose adjoint is the owner's)
+                source = s.value.func.value if isinstance(s.value, Call) else s.value
+                self.contribute(source, g, origin)
             elif op.kind == "rule":
                 self.apply_rule(s, op, g)
             elif op.kind == "getitem":

@@ -376,13 +376,23 @@ def var_vjp(g, x, axis=None, ddof=0, keepdims=False):
 
 def std_vjp(g, x, ans, axis=None, ddof=0, keepdims=False):
     """Adjoint of std over `axis`: (x - mean) / ((N - ddof) std); 0 where the spread is 0 (all entries equal:
-    std is not differentiable there; 0 is autograd's convention, a subgradient)."""
+    std is not differentiable there; 0 is autograd's convention, a subgradient). All entries equal is tested
+    exactly (max == min), not by std == 0: the mean of equal numbers may differ from them in the last bit,
+    which leaves a std of rounding noise and a quotient of noise by noise."""
     n = count_reduced(x, axis)
     centered = x - np.mean(x, axis=axis, keepdims=True)
     s = keep_reduced(ans, x, axis, keepdims)
+    flat = _no_spread(x, axis)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = keep_reduced(g, x, axis, keepdims) * centered / ((n - ddof) * s)
-    return np.where(s == 0, 0.0, out) if np.ndim(out) else (0.0 if s == 0 else out)
+    return np.where(flat, 0.0, out) if np.ndim(out) else (0.0 if flat else out)
+
+
+def _no_spread(x, axis):
+    """Where all the entries reduced over `axis` are equal (keepdims shape; a bool for a full reduction)."""
+    if np.size(x) == 0:
+        return np.ones(np.shape(np.mean(x, axis=axis, keepdims=True)), dtype=bool)
+    return np.max(x, axis=axis, keepdims=True) == np.min(x, axis=axis, keepdims=True)
 
 
 def cumsum_vjp(g, x, axis=None):
@@ -531,7 +541,9 @@ def as_grads(grads, args):
 
 
 # -- control flow: the tape and in-place updates ----------------------------------------------------------
-new_tape = list  # the tape of values a loop overwrites (a plain list; benchmarks swap in a measuring one)
+def new_tape():
+    """The tape of values a loop overwrites: a plain list (benchmarks swap in a measuring one)."""
+    return []
 
 
 class ShapeOf:
@@ -605,7 +617,7 @@ def pop_item(b, index):
 
 
 def _zero_entry(t):
-    return None if isinstance(t, (list, dict)) else zeros_like(t)
+    return None if t is None or isinstance(t, (list, dict)) else zeros_like(t)
 
 
 zero_entry = _zero_entry
@@ -824,6 +836,64 @@ def iter_list(x):
     return list(x)
 
 
+def items_vjp(g, x):
+    """Adjoint of `list(x)` / `tuple(x)` (and of the items zip and enumerate take from x): `g`, a list of the
+    items' adjoints (None where nothing came back), given back in x's form."""
+    if isinstance(x, dict):  # list(d) is its keys
+        return zeros_like(x)
+    if isinstance(x, ndarray):  # the rows of an array
+        rows = [zeros_like(x[i]) if gi is None else np.broadcast_to(gi, x.shape[1:]) for i, gi in enumerate(g)]
+        return np.reshape(np.array(rows, dtype=np.result_type(x.dtype, 1.0)), x.shape)
+    if isinstance(x, (list, tuple)):
+        return [_zero_entry(xi) if gi is None and not isinstance(xi, (list, dict)) else gi for gi, xi in zip(g, x)]
+    return list(g)  # an iterator (zip, enumerate, ...): the adjoints of its items, for what made it
+
+
+def enumerate_vjp(g, x):
+    """Adjoint of `enumerate(x, start)` (a list of (index, item) pairs) with respect to x."""
+    return items_vjp([None if p is None else p[1] for p in g], x)
+
+
+def enumerate_jvp(t):
+    """Tangent of `enumerate(x, start)`: pairs of a zero (the index is a constant) and the items' tangents."""
+    return [(0.0, ti) for ti in t]
+
+
+def zip_vjp(g, iterables):
+    """Adjoints of the iterables of `zip(*iterables)` (a list of tuples; zip stops at the shortest)."""
+    out = []
+    for k, x in enumerate(iterables):
+        items = [None if p is None else p[k] for p in g]
+        out.append(items_vjp(items + [None] * (len(x) - len(items)), x))
+    return tuple(out)
+
+
+def reversed_vjp(g, x):
+    """Adjoint of `reversed(x)` (its items in the opposite order)."""
+    return items_vjp(list(g)[::-1], x)
+
+
+def sorted_order(x, key=None, reverse=False):
+    """The positions of x's items in the order `sorted(x, key=key, reverse=reverse)` gives them (stable)."""
+    items = list(x)
+    return sorted(range(len(items)), key=(lambda i: items[i]) if key is None else (lambda i: key(items[i])),
+                  reverse=reverse)
+
+
+def sorted_vjp(g, x, key=None, reverse=False):
+    """Adjoint of `sorted(x, ...)`: each item of x gets the adjoint of the place it was sorted to."""
+    back = [None] * len(g)
+    for place, i in enumerate(sorted_order(x, key, reverse)):
+        back[i] = g[place]
+    return items_vjp(back, x)
+
+
+def sorted_jvp(t, x, key=None, reverse=False):
+    """Tangent of `sorted(x, ...)`: the items' tangents in the order sorted(x) puts the items."""
+    items = list(t)
+    return [items[i] for i in sorted_order(x, key, reverse)]
+
+
 def iter_list_vjp(g, x):
     """Adjoint of iter_list: the same structure for a list, tuple or array; for a dict's keys, nothing."""
     if isinstance(x, (list, tuple, ndarray)):
@@ -968,11 +1038,10 @@ def tangent_out(t, out):
 
 
 def broadcast_like(t, like):
-    """`t` with the shape of `like` (read-only when it had to be broadcast: copied before any store); a tuple
-    or list result (np.linalg.eigh's, a list of adjoints) gets its tangents item by item."""
-    if isinstance(like, (tuple, list)):  # (eigh's result, einsum_vjp's list of adjoints)
-        return type(like)(broadcast_like(u, v) for u, v in zip(t, like)) if isinstance(like, list) else \
-            tuple(broadcast_like(u, v) for u, v in zip(t, like))
+    """`t` with the shape of `like` (read-only when it had to be broadcast: copied before any store); as it
+    is when `like` is not an array or a number (a list, an iterator)."""
+    if not isinstance(like, (ndarray, numbers.Number, np.generic)):
+        return t
     shape = np.shape(like)
     if np.shape(t) == shape:
         return t
@@ -1133,9 +1202,10 @@ def std_vjp_jvp(v, dv, x, dx, s, ds, axis=None, ddof=0, keepdims=False):
     dc = dx - np.mean(dx, axis=axis, keepdims=True) if np.ndim(dx) else np.zeros(np.shape(x))
     s, ds = keep_reduced(s, x, axis, keepdims), keep_reduced(ds, x, axis, keepdims)
     v, dv = keep_reduced(v, x, axis, keepdims), keep_reduced(dv, x, axis, keepdims)
+    flat = _no_spread(x, axis)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (dv * c + v * dc) / (n * s) - v * c * ds / (n * s * s)
-    return np.where(s == 0, 0.0, out) if np.ndim(out) else (0.0 if s == 0 else out)
+    return np.where(flat, 0.0, out) if np.ndim(out) else (0.0 if flat else out)
 
 
 def norm_vjp_jvp(v, dv, x, dx, a, da, ord=None, axis=None, keepdims=False):

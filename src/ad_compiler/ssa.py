@@ -17,10 +17,15 @@ from .ir import Assign, Break, Const, For, If, Mutate, SetItem, Var, While
 
 
 class SSA:
-    def __init__(self, alloc, params):
+    def __init__(self, alloc, params, generated=False):
         self.alloc = alloc
         self.version = {p: p for p in params}
         self.defined = set(params)
+        # Generated derivatives (differentiated again) read values of a branch under the same condition
+        # again (`if t8: t9 = ...` ... `if t8: ... t9 ...`): a name bound on some paths only stays readable.
+        # In the user's code such a read is refused (the function would fail there; a derivative that
+        # does not read the value would not).
+        self.generated = generated
 
     def define(self, name):
         if name not in self.defined:
@@ -105,15 +110,17 @@ class SSA:
         falling = [r for r in results if r[2]]
         merged = dict(before)
         for var in dict.fromkeys(k for r in falling for k in r[1]):
-            values = [r[1].get(var) for r in falling]
-            if len(set(values)) == 1:
-                if values[0] is not None:
-                    merged[var] = values[0]
+            values = set(r[1].get(var) for r in falling)
+            if None in values and not self.generated:
+                continue  # assigned on some paths only: unbound after the if on the others (as in Python)
+            values.discard(None)
+            if len(values) == 1:
+                merged[var] = values.pop()
                 continue
-            if any(v is None for v in values):
-                continue  # assigned on one path only: unbound after the if on the other (as in Python)
             name = self.define(var)
             for block, version, _ in falling:
+                if var not in version:
+                    continue
                 copy = Assign((name,), Var(version[var]))
                 copy.origin = s.origin
                 copy.nograd = s.nograd
@@ -233,9 +240,9 @@ def _user_name(name):
     return name
 
 
-def to_ssa(fn, alloc):
-    """Rename `fn` (a desugar.Function) into SSA form in place."""
-    ssa = SSA(alloc, fn.params)
+def to_ssa(fn, alloc, generated=False):
+    """Rename `fn` (a desugar.Function) into SSA form in place (`generated`: fn is a generated derivative)."""
+    ssa = SSA(alloc, fn.params, generated)
     ssa.live_head = liveness(fn)[1]  # a loop carries the variables live at its head (others are its own)
     body, _ = ssa.block(fn.body, None)
     fn.body = body

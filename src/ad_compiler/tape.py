@@ -8,7 +8,7 @@ Only what the adjoint sweep reads is saved (decided once the adjoint is built): 
 shape is saved as its shape; a loop variable's end-of-iteration value is recovered from the next
 iteration's instead of saved; cheap reads of loop-invariant arrays (`xs[t]`) are recomputed.
 """
-from . import alias, ir, kinds as K, lower
+from . import ir, kinds as K, lower, sharing
 from .adjoints import assign, helper
 from .ir import Assign, Call, Const, ExprStmt, For, Global, If, Index, Mutate, SetItem, Var, While
 from .reverse import Marker
@@ -19,59 +19,13 @@ SHAPE_ONLY = {"unbroadcast": 1, "unbroadcast_value": 1, "unreduce": 1, "unreduce
 NEED_DTYPE = {"zeros_like"}
 
 
-class _Storage:
-    """Union-find: SSA names that are (or may share memory with) the same object."""
-
-    def __init__(self):
-        self.parent = {}
-
-    def find(self, n):
-        while self.parent.get(n, n) != n:
-            n = self.parent[n]
-        return n
-
-    def union(self, a, b):
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[ra] = rb
-
-
-def storage_classes(fn, kinds):
-    st = _Storage()
-    for s in ir.walk(fn.body):
-        if isinstance(s, Assign) and len(s.targets) == 1:
-            t, v = s.target, s.value
-            if s.noop and s.prev:
-                st.union(t, s.prev)
-            if isinstance(v, Var):
-                st.union(t, v.name)
-            elif isinstance(v, Index) and isinstance(v.value, Var):
-                if isinstance(kinds.get(v.value.name), (K.Array, K.Numeric)) or kinds.get(v.value.name) is K.UNKNOWN:
-                    st.union(t, v.value.name)
-                elif isinstance(kinds.get(v.value.name), (K.Seq, K.Dict)) and kinds.get(t, K.UNKNOWN).mutable:
-                    st.union(t, v.value.name)  # an item of a list: the list holds that very object
-            elif isinstance(v, ir.Attr) and isinstance(v.value, Var) and v.attr in alias.VIEW_ATTRIBUTES:
-                st.union(t, v.value.name)
-            elif isinstance(v, Call):
-                if isinstance(v.func, Global) and alias._lookup(alias.VIEW_FUNCTIONS, v.func.obj) and v.args and \
-                        isinstance(v.args[0], Var):
-                    st.union(t, v.args[0].name)
-                elif isinstance(v.func, ir.Attr) and v.func.attr in alias.VIEW_METHODS and isinstance(v.func.value, Var):
-                    st.union(t, v.func.value.name)
-        elif isinstance(s, SetItem) and s.result:
-            st.union(s.result, s.target.name)
-        elif isinstance(s, Mutate) and s.result:
-            st.union(s.result, s.target.name)
-    return st
-
-
 class Tape:
     def __init__(self, rev, fn, alloc):
         self.rev = rev
         self.fn = fn
         self.alloc = alloc
         self.name = None
-        self.storage = storage_classes(fn, rev.kinds)
+        self.storage = sharing.classes(fn.body, rev.kinds)
 
     def tape(self):
         if self.name is None:

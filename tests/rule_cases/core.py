@@ -157,6 +157,26 @@ CASES = {
                      C("sum(a)", (3, 4))],
     "builtins.max": [C("max(a, b)", F, F), C("max(a, b, c)", F, F, F), C("max([a, b])", F, F)],
     "builtins.min": [C("min(a, b)", F, F), C("min(a, b, 0.05)", F, F)],
+    "builtins.list": [C("np.stack(list(a)) * 2.0", (3, 4)), C("r = list([a, b])\nr = r[0] * r[1]", (3,), F,
+                                                                label="list([a, b])"),
+                      C("r = [v * v for v in list(a)]\nr = r[0] + r[2]", (3, 2), label="list(a) of rows")],
+    "builtins.tuple": [C("tuple(a)[2] * a", (4,)), C("r = tuple([a, b])\nr = r[1] - r[0] * r[1]", F, (3,),
+                                                     label="tuple([a, b])")],
+    "builtins.enumerate": [C("r = 0.0\nfor i, v in enumerate(a, 1):\n    r = r + i * v * v", (3,),
+                             label="for i, v in enumerate(a, 1)"),
+                           C("e = enumerate([a, b])\nr = 0.0\nfor i, v in e:\n    r = r + v * (i + 1.0)", (3,), F,
+                             label="e = enumerate([a, b]); for i, v in e")],
+    "builtins.zip": [C("z = zip(a, b)\nr = 0.0\nfor u, v in z:\n    r = r + u * v", (3,), (3,),
+                       label="z = zip(a, b); for u, v in z"),
+                     C("r = list(zip([a, b], [b, a]))\nr = r[0][0] * r[1][0] + r[1][1]", F, (2,),
+                       label="list(zip([a, b], [b, a]))")],
+    "builtins.reversed": [C("np.stack(list(reversed(list(a))))", (3, 2)),
+                          C("r = 0.0\nfor i, v in enumerate(reversed([a, b])):\n    r = r + (i + 1.0) * v * v", F,
+                            (2,), label="enumerate(reversed([a, b]))")],
+    "builtins.sorted": [C("r = sorted([a, b, c])\nr = r[0] * 2.0 + r[1] * r[2]", F, F, F, dom=distinct,
+                          label="sorted([a, b, c])"),
+                        C("r = sorted([a, b, c], reverse=True)\nr = r[0] * 2.0 + r[2] ** 3", F, F, F, dom=distinct,
+                          label="sorted([a, b, c], reverse=True)")],
     # array methods and attributes
     "ndarray.sum": _method_reductions("sum"),
     "ndarray.mean": _method_reductions("mean"),
@@ -196,8 +216,6 @@ CASES["builtins.abs"] = CASES["builtins.abs"] + [C("abs(np.exp(1j * a) * b + 0.5
 _NO_RULE = "second order: no derivative rule for the adjoint helper {} (rules/helpers.py)"
 _ADD_AT = ("second order through a for loop over a list / dict: UnsupportedError, the reverse code's in-place "
            "`_ad.add_at(bt, k, bv)` cannot be differentiated again (its hint suggests ad.hvp, which is what failed)")
-_COPYSIGN = ("second order: the partial math.copysign(1.0, x) passes x as copysign's `y`, which has no derivative "
-             "(piecewise constant there: zero)")
 MISSING = {
     "np.append": _NO_RULE.format("_ad.append_vjp"),
     "np.linspace": _NO_RULE.format("_ad.linspace_vjp"),
@@ -206,8 +224,12 @@ MISSING = {
     "for v in [a, b] [(3,),F]": _ADD_AT,
     "_ad.dict_values": _ADD_AT,
     "_ad.dict_items": _ADD_AT,
-    "math.fabs": _COPYSIGN,
-    "math.copysign": _COPYSIGN,
+    "builtins.enumerate": _ADD_AT,
+    "builtins.zip": _ADD_AT,
+    "list([a, b]) [(3,),F]": _ADD_AT,
+    "list(a) of rows [(3,2)]": _ADD_AT,
+    "tuple([a, b]) [F,(3,)]": _ADD_AT,
+    "enumerate(reversed([a, b])) [F,(2,)]": _ADD_AT,
 }
 
 

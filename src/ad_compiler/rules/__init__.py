@@ -287,10 +287,11 @@ def _register(table, keys, rule):
             NONDIFF_FUNCTIONS.discard(key)
 
 
-def elementwise(*functions):
-    """Register an elementwise function by its partial derivatives (see the module docstring)."""
+def elementwise(*functions, constant_in=()):
+    """Register an elementwise function by its partial derivatives (see the module docstring); `constant_in`
+    names parameters the result depends on only piecewise constantly (their partial is written `None`)."""
     def decorate(template):
-        _register(FUNCTIONS, functions, Rule(template, "elementwise"))
+        _register(FUNCTIONS, functions, Rule(template, "elementwise", constant_in=constant_in))
         return template
     return decorate
 

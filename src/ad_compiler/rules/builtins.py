@@ -30,6 +30,33 @@ def extreme(*args):
     dans = _ad.builtin_extreme_jvp(dargs, args, ans)
 
 
+@linear(builtins.list, builtins.tuple)
+def list(iterable=()):
+    biterable = _ad.items_vjp(g, iterable)
+
+
+@derivative(builtins.enumerate)  # (not linear: the indices are constants, their tangents zero)
+def enumerate(iterable, start=0):
+    biterable = _ad.enumerate_vjp(g, iterable)
+    dans = _ad.enumerate_jvp(diterable)
+
+
+@linear(builtins.zip)
+def zip(*iterables, strict=False):
+    biterables = _ad.zip_vjp(g, iterables)
+
+
+@linear(builtins.reversed)
+def reversed(seq):
+    bseq = _ad.reversed_vjp(g, seq)
+
+
+@derivative(builtins.sorted)
+def sorted(iterable, key=None, reverse=False):
+    biterable = _ad.sorted_vjp(g, iterable, key, reverse)
+    dans = _ad.sorted_jvp(diterable, iterable, key, reverse)
+
+
 nondifferentiable(builtins.len, builtins.range, builtins.int, builtins.bool, builtins.round, builtins.isinstance,
                   builtins.print, builtins.type, builtins.str, builtins.repr, builtins.id, builtins.hash,
-                  builtins.enumerate, builtins.zip, builtins.any, builtins.all)
+                  builtins.any, builtins.all)

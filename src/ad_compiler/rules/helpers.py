@@ -683,3 +683,39 @@ nondifferentiable(_ad.option)
 @linear(_ad.ivp_result_adjoint, constant_in=("sol",))
 def ivp_result_adjoint(v, sol):
     bv = _ad.ivp_y(g)
+
+
+# -- adjoints of the builtins making sequences (linear in the adjoint; x gives only a structure) -----------
+@linear(_ad.items_vjp, forward_only=("g",), constant_in=("x",))
+def items_vjp(g, x):
+    pass
+
+
+@linear(_ad.enumerate_vjp, forward_only=("g",), constant_in=("x",))
+def enumerate_vjp(g, x):
+    pass
+
+
+@linear(_ad.enumerate_jvp, forward_only=("t",))
+def enumerate_jvp(t):
+    pass
+
+
+@linear(_ad.zip_vjp, forward_only=("g",), constant_in=("iterables",))
+def zip_vjp(g, iterables):
+    pass
+
+
+@linear(_ad.reversed_vjp, forward_only=("g",), constant_in=("x",))
+def reversed_vjp(g, x):
+    pass
+
+
+@linear(_ad.sorted_vjp, forward_only=("g",), constant_in=("x", "key", "reverse"))
+def sorted_vjp(g, x, key=None, reverse=False):
+    pass
+
+
+@linear(_ad.sorted_jvp, forward_only=("t",), constant_in=("x", "key", "reverse"))
+def sorted_jvp(t, x, key=None, reverse=False):
+    pass

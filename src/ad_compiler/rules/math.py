@@ -50,7 +50,7 @@ def fabs(x):
     return math.copysign(1.0, x) if x != 0 else 0.0
 
 
-@elementwise(math.copysign)
+@elementwise(math.copysign, constant_in=("y",))  # (only the sign of y matters)
 def copysign(x, y):
     """sign(x) sign(y) in x (0 at x = 0); y enters only through its sign (no derivative)."""
     return (math.copysign(1.0, x) * math.copysign(1.0, y)) if x != 0 else 0.0, None

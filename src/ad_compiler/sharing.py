@@ -1,0 +1,83 @@
+"""Which names of a function may hold the same object, or share its memory: a union-find over its statements.
+
+Two names are in one class when one is a copy of the other (`a = b`, a refresh of a value changed in place),
+a view of it (`v = x[1:]`, `x.T`, `x.reshape(...)`, `np.transpose(x)`), an item of it (`t = L[0]`: the list
+holds that very object), or a container holding it (`L = [x]`, `d = {"w": W}`, `L[0] = x`, `L.append(x)`,
+and the next version of a container or an array after a store or a list method). A store into any name of a
+class changes what every name of the class sees.
+
+Used by the tape policy (which stores must be undone for the adjoint sweep, with the kinds of the SSA names)
+and by clean-up (which stores are needed, on the generated code, where every name is taken as mutable).
+"""
+from . import ir, kinds as K
+from .alias_library import VIEW_ATTRIBUTES, VIEW_FUNCTIONS, VIEW_METHODS, lookup
+from .ir import Assign, Call, Global, Index, Mutate, SetItem, Var
+
+
+class Classes:
+    """Union-find of names."""
+
+    def __init__(self):
+        self.parent = {}
+
+    def find(self, n):
+        while self.parent.get(n, n) != n:
+            n = self.parent[n]
+        return n
+
+    def union(self, a, b):
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[ra] = rb
+
+
+def classes(stmts, kinds=None):
+    """The sharing classes of the names of `stmts` (and their nested blocks and functions). `kinds` (name ->
+    kind) tells which values are mutable; without it every value is taken as mutable."""
+    def mutable(n):
+        return kinds is None or kinds.get(n, K.UNKNOWN).mutable
+
+    def container(n):
+        return kinds is None or isinstance(kinds.get(n), (K.Seq, K.Dict)) or kinds.get(n) is K.UNKNOWN
+
+    out = Classes()
+    for s in ir.walk(stmts, into_functions=True):
+        if isinstance(s, Assign) and len(s.targets) == 1:
+            t, v = s.target, s.value
+            if s.noop and s.prev:
+                out.union(t, s.prev)
+            for base in _bases(v):
+                if mutable(t) or mutable(base):
+                    out.union(t, base)
+        elif isinstance(s, SetItem):
+            if s.result:
+                out.union(s.result, s.target.name)
+            if isinstance(s.value, Var) and mutable(s.value.name) and isinstance(s.target, Var) and \
+                    container(s.target.name):
+                out.union(s.target.name, s.value.name)  # `L[0] = x`: the list holds x
+        elif isinstance(s, Mutate):
+            if s.result:
+                out.union(s.result, s.target.name)
+            for a in s.args:  # `L.append(x)`: the list holds x
+                if isinstance(a, Var) and mutable(a.name):
+                    out.union(s.target.name, a.name)
+    return out
+
+
+def _bases(v):
+    """The names whose memory the value `v` may share: the object it copies, views or takes an item of, or
+    the objects a list, tuple or dict literal holds."""
+    if isinstance(v, Var):
+        return [v.name]
+    if isinstance(v, Index) and isinstance(v.value, Var):
+        return [v.value.name]
+    if isinstance(v, ir.Attr) and v.attr in VIEW_ATTRIBUTES and isinstance(v.value, Var):
+        return [v.value.name]
+    if isinstance(v, Call):
+        if isinstance(v.func, Global) and lookup(VIEW_FUNCTIONS, v.func.obj) and v.args and isinstance(v.args[0], Var):
+            return [v.args[0].name]
+        if isinstance(v.func, ir.Attr) and v.func.attr in VIEW_METHODS and isinstance(v.func.value, Var):
+            return [v.func.value.name]
+    if isinstance(v, ir.Build):
+        return [i.name for i in v.items if isinstance(i, Var)]
+    return []

@@ -1,0 +1,309 @@
+"""Regression tests for programs that random exploration (tests/explore.py) and hand-written adversarial
+hunting found to give a wrong derivative or to crash inside the compiler. Each program is the shrunk one;
+every expected value comes from central finite differences (fd.numeric_grad) or from the math by hand."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+
+
+
+def close(got, expected, rtol=1e-6, atol=1e-8):
+    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(expected, dtype=float), rtol=rtol, atol=atol)
+
+
+# -- a 0-d array changed in place under a second name (explore seed 7, program 411) -----------------------
+def zero_d_alias_scaled(s, alpha):
+    val = alpha
+    alpha *= s
+    return np.sum(val + alpha)
+
+
+@pytest.mark.parametrize("alpha", [np.array(-0.772), np.array([-0.772]), np.array([0.4, -1.3])])
+def test_zero_d_array_scaled_in_place_under_two_names(alpha):
+    # val and alpha are one array: f = 2 * s * sum(alpha)
+    close(ad.grad(zero_d_alias_scaled)(-1.15, alpha.copy()), 2 * np.sum(alpha))
+    close(ad.grad(zero_d_alias_scaled, wrt=1)(-1.15, alpha.copy()), np.full(alpha.shape, 2 * -1.15))
+
+
+# -- a list held in a tuple, appended to in a loop (the adjoint of the tuple's list slot) -------------------
+def list_in_tuple(x):
+    log = []
+    box = (log, 2.0)
+    for i in range(3):
+        log.append(x[i] * x[i + 1])
+    return box[0][1] * box[1] + np.sum(box[0][2] * x)
+
+
+def test_list_held_in_a_tuple_appended_in_a_loop():
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    # f = 2 x1 x2 + x2 x3 (x0 + x1 + x2 + x3)
+    expected = [x[2] * x[3], 2 * x[2] + x[2] * x[3], 2 * x[1] + x[3] * x.sum() + x[2] * x[3],
+                x[2] * x.sum() + x[2] * x[3]]
+    close(ad.grad(list_in_tuple)(x.copy()), expected)
+
+
+def zero_d_alias_scaled_plain(s, alpha):
+    val = alpha
+    alpha *= s
+    return val + alpha
+
+
+def test_zero_d_array_scaled_in_place_plain_output():
+    close(ad.grad(zero_d_alias_scaled_plain)(-1.15, np.array(-0.772)), 2 * -0.772)
+    close(ad.grad(zero_d_alias_scaled_plain, wrt=1)(-1.15, np.array(-0.772)), 2 * -1.15)
+
+
+# -- explore seed 101: a comprehension over a list known to be empty ----------------------------------------
+def comprehension_of_empty_list(x):
+    parts = []
+    m = sum((item for item in parts))
+    hs = [item for item in parts]
+    return m + np.sum(x ** 2) + len(hs)
+
+
+def test_comprehension_over_an_empty_list():
+    x = np.array([0.5, -1.0, 2.0])
+    close(ad.grad(comprehension_of_empty_list)(x.copy()), 2 * x)
+
+
+# -- explore seed 101: a name refreshed after a store, when the loop before it did not run ----------------
+def refreshed_after_empty_loop(x, y):
+    v = y
+    for i in range(0):
+        v[i] = x
+    v += x
+    return np.sum(y * y)
+
+
+def test_alias_refreshed_after_a_loop_that_did_not_run():
+    x, y = np.array([1.151, 0.544, 0.337]), np.array([-0.437, 1.388, -0.61])
+    # y (= v) becomes y + x: f = sum((y + x)^2)
+    close(ad.grad(refreshed_after_empty_loop, wrt=1)(x.copy(), y.copy()), 2 * (y + x))
+    close(ad.grad(refreshed_after_empty_loop, wrt=0)(x.copy(), y.copy()), 2 * (y + x))
+
+
+# -- explore seed 101: an array read by an adjoint, changed afterwards through a dict or list holding it ------
+def changed_through_dict_after_use(s):
+    M = np.zeros(2)
+    tot = np.mean(M * s)
+    d = {"w": M, "b": 1.0}
+    d["w"] += 1.0
+    return d["b"] * tot
+
+
+def changed_through_list_after_use(s):
+    M = np.zeros(2)
+    tot = np.mean(M * s)
+    L = [M, 1.0]
+    L[0] += 1.0
+    return L[1] * tot
+
+
+@pytest.mark.parametrize("f", [changed_through_dict_after_use, changed_through_list_after_use])
+def test_array_changed_through_a_container_after_an_adjoint_read_it(f):
+    # tot = mean(0 * s) = 0 for every s: the derivative is 0 (not mean of the changed M, 1)
+    close(ad.grad(f)(-1.146), 0.0)
+
+
+# -- explore seed 101: std of entries that are all equal (the mean differs from them in the last bit) --------
+def std_of_equal_entries(s):
+    Q = 1.0 + np.outer(1, [s, s, s])
+    Q = Q * np.ones((2, 1))
+    return np.std(Q) + np.std(Q, axis=1)[0] + s
+
+
+def test_std_of_equal_entries_has_zero_derivative():
+    # std of equal entries is 0 whatever s: d/ds = 1 (autograd's convention, 0, at the kink)
+    for s in (1.361, 0.1, -7.3):
+        close(ad.grad(std_of_equal_entries)(s), 1.0)
+        close(ad.jvp(std_of_equal_entries)(s, 1.0)[1], 1.0)
+
+
+# -- explore seed 101: a view of one of several arrays (chosen by a branch), changed in place ----------------
+def view_of_either(W, flag):
+    if flag:
+        y = W * W
+    else:
+        y = W[1]
+    c = y.reshape(-1)
+    c[1] = 0.7
+    return np.sum(W)
+
+
+def test_view_of_one_of_several_arrays_right_or_refused():
+    W = np.array([[1.389, 1.029, 1.433], [0.91, 0.328, 1.727]])
+    for flag in (False, True):
+        try:
+            got = ad.grad(view_of_either)(W.copy(), flag)
+        except ad.ADError as exc:
+            assert "view_of_either" in str(exc) and "c[1] = 0.7" in str(exc)
+            continue
+        expected = np.ones_like(W)
+        if not flag:
+            expected[1, 1] = 0.0  # W[1, 1] is overwritten through the view
+        close(got, expected)
+
+
+# ==========================================================================================================
+# Found by hand-written adversarial programs (hunt, 2026-12-05)
+# ==========================================================================================================
+from fd import numeric_grad  # noqa: E402
+
+
+def fd_close(f, args, wrt=0, rtol=1e-5):
+    """ad.grad(f, wrt) against central differences (f must not change its arguments)."""
+    got = ad.grad(f, wrt=wrt)(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+    close(got, numeric_grad(f, args, wrt), rtol=rtol, atol=1e-7)
+
+
+# -- an inactive array changed in place through a container item (value and gradient were wrong) -------------
+def inactive_changed_through_dict(x):
+    W = np.ones(4)
+    d = {"a": W}
+    d["a"][0] = 5.0
+    return np.sum(W) * x
+
+
+def pair_of_views(v):
+    return v[:2], v[2:]
+
+
+def inactive_changed_through_helper_tuple(x, y):
+    p, q = pair_of_views(y)
+    p += 1.0
+    return np.sum(y ** 2) * x
+
+
+def test_inactive_array_changed_through_a_container_item():
+    value, grad = ad.value_and_grad(inactive_changed_through_dict)(1.5)
+    close(value, 12.0)
+    close(grad, 8.0)
+    y = np.array([0.3, -1.2, 0.8, 0.1])
+    value, grad = ad.value_and_grad(inactive_changed_through_helper_tuple)(1.5, y.copy())
+    close(value, inactive_changed_through_helper_tuple(1.5, y.copy()))
+    close(grad, np.sum((y + np.array([1.0, 1.0, 0.0, 0.0])) ** 2))
+
+
+# -- a comprehension assigned to the name it reads (it was bound before it ran) ------------------------------
+def dict_rebound_by_comprehension(w):
+    p = {"w": w, "b": w + 1.0}
+    p = {k: p[k] * 2.0 for k in p}
+    return np.sum(p["w"] * p["b"])
+
+
+def unrolled_sgd(W, b, x, y):
+    params = [W, b]
+    for step in range(3):
+        err = x @ params[0] + params[1] - y
+        grads = [x.T @ err, np.sum(err, axis=0)]
+        params = [p - 0.01 * g for p, g in zip(params, grads)]
+    return np.sum((x @ params[0] + params[1] - y) ** 2)
+
+
+def test_comprehension_rebinding_the_name_it_reads():
+    w = np.array([0.3, -1.2, 0.8])
+    fd_close(dict_rebound_by_comprehension, (w,))
+    rng = np.random.default_rng(3)
+    args = (rng.standard_normal((3, 2)), rng.standard_normal(2), rng.standard_normal((5, 3)),
+            rng.standard_normal((5, 2)))
+    fd_close(unrolled_sgd, args, wrt=0)
+    fd_close(unrolled_sgd, args, wrt=1)
+
+
+# -- a view made through a second name of an array changed in place meanwhile -------------------------------
+def view_through_alias(x):
+    z = x * 1.0
+    al = z
+    v = al[:-1]
+    z *= 3.0
+    v *= 2.0
+    return np.sum(z * np.arange(4.0))
+
+
+def head_of(v):
+    return v[:2]
+
+
+def view_through_helper(x):
+    y = x * 1.0
+    p = head_of(y)
+    y *= 2.0
+    p[0] = 1.0
+    return np.sum(y ** 2)
+
+
+@pytest.mark.parametrize("f", [view_through_alias, view_through_helper])
+def test_view_through_a_second_name_then_changes(f):
+    fd_close(f, (np.array([0.3, -1.2, 0.8, 0.1]),))
+
+
+# -- a recursive function changing its argument in place (the change was lost) -------------------------------
+def accumulate_recursively(acc, x, n):
+    if n == 0:
+        return acc
+    acc += x
+    return accumulate_recursively(acc, x, n - 1)
+
+
+def calls_recursive_accumulator(x):
+    acc = np.zeros_like(x)
+    accumulate_recursively(acc, x, 2)
+    return np.sum(acc)
+
+
+def test_recursive_function_changing_its_argument_right_or_refused():
+    try:
+        got = ad.grad(calls_recursive_accumulator)(np.array([1.0, 2.0]))
+    except ad.ADError as exc:
+        assert "acc += x" in str(exc) and "recursive" in str(exc)
+        return
+    close(got, [2.0, 2.0])
+
+
+# -- builtins making sequences: list, tuple, enumerate, zip, reversed, sorted (were constants) --------------
+def rows_by_list(x):
+    rows = list(x.reshape(2, 3))
+    pairs = list(zip(rows[0], rows[1]))
+    return sum(a * b for a, b in pairs) + np.sum(tuple(rows)[1] ** 2)
+
+
+def enumerate_from_one(x):
+    r = 0.0
+    for i, v in enumerate(x, 1):
+        r = r + i * v * v
+    e = enumerate(reversed(list(x)))
+    for i, v in e:
+        r = r + (i + 0.5) * v
+    return r
+
+
+def sorted_values(a, b, c):
+    s = sorted([a * 2.0, b, c - 1.0])
+    return s[0] * 3.0 + s[1] * s[2]
+
+
+def test_builtins_making_sequences_carry_derivatives():
+    x = np.array([0.3, -1.2, 0.8, 0.1, 1.5, -0.4])
+    fd_close(rows_by_list, (x,))
+    fd_close(enumerate_from_one, (x,))
+    for wrt in (0, 1, 2):
+        fd_close(sorted_values, (0.4, -0.3, 2.1), wrt=wrt)
+
+
+# -- shallow copies of lists and dicts (their items' derivatives were dropped) ------------------------------
+def list_copied(x):
+    b = [x].copy()
+    return np.sum(b[0] * x)
+
+
+def params_copied(W, x):
+    p = {"W": W}
+    q = p.copy()
+    return np.sum((x @ q["W"]) ** 2)
+
+
+def test_copies_of_lists_and_dicts():
+    x = np.array([0.3, -1.2, 0.8])
+    fd_close(list_copied, (x,))
+    fd_close(params_copied, (np.array([[1.0, 2.0], [0.5, -1.0], [0.2, 0.3]]), x))
