@@ -28,15 +28,15 @@ def check_message(exc, func, text, kind):
 
 def uses_fft(x):
     y = np.sin(x)
-    z = np.fft.fft(y).real
+    z = np.fft.hfft(y)
     return np.sum(z)
 
 
 def test_call_without_derivative_on_active_path():
     with pytest.raises(ad.NoDerivativeError) as info:
         ad.grad(uses_fft)(np.arange(4.0))
-    check_message(info.value, uses_fft, "z = np.fft.fft(y).real", ad.NoDerivativeError)
-    assert "numpy.fft.fft" in str(info.value) or "np.fft.fft" in str(info.value)
+    check_message(info.value, uses_fft, "z = np.fft.hfft(y)", ad.NoDerivativeError)
+    assert "numpy.fft.hfft" in str(info.value) or "np.fft.hfft" in str(info.value)
     assert "defvjp" in str(info.value)
 
 
@@ -113,11 +113,11 @@ def test_call_not_matching_the_rule():
 
 
 def unknown_method(x):
-    return x.conj().sum()
+    return x.choose([0, 1]).sum()
 
 
 def test_unknown_method_on_active_value():
-    with pytest.raises(ad.NoDerivativeError, match=r"\.conj\(\)"):
+    with pytest.raises(ad.NoDerivativeError, match=r"\.choose\(\)"):
         ad.grad(unknown_method).source
 
 

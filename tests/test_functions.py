@@ -310,9 +310,11 @@ def test_custom_rule_overrides_a_user_function():
 
 
 def test_custom_rule_for_a_function_without_source():
+    builtin = ad.rules.FUNCTIONS.get(np.fft.fft)
+
     @ad.defvjp(np.fft.fft)
     def fft_rule(a):
-        ba = np.conj(np.fft.fft(np.conj(g)))
+        ba = np.fft.fft(g)  # (the adjoint of a complex value is dL/du - i dL/dv: docs/rules.md)
 
     def spectrum_energy(x):
         return np.sum(np.abs(np.fft.fft(x)) ** 2)
@@ -320,17 +322,17 @@ def test_custom_rule_for_a_function_without_source():
     try:
         check_grad(spectrum_energy, (A(6),), wrt=0)
     finally:
-        ad.rules.FUNCTIONS.pop(np.fft.fft)  # other tests expect fft to have no rule
+        ad.rules.FUNCTIONS[np.fft.fft] = builtin  # (the built-in rule again, for the other tests)
 
 
 def test_call_without_source_or_rule_names_the_line():
     def uses_unknown(x):
         y = np.sin(x)
-        return np.sum(np.linalg.eigvalsh(np.outer(y, y)))
+        return np.sum(np.linalg.eigvals(np.outer(y, y)).real)
 
     with pytest.raises(ad.NoDerivativeError) as info:
         ad.grad(uses_unknown)(np.arange(3.0))
-    assert "return np.sum(np.linalg.eigvalsh(np.outer(y, y)))" in str(info.value)
+    assert "return np.sum(np.linalg.eigvals(np.outer(y, y)).real)" in str(info.value)
     assert "line" in str(info.value) and "defvjp" in str(info.value)
 
 

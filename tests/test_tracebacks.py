@@ -52,7 +52,7 @@ def loss(w, x):
 
 
 def refused(x):
-    return np.sum(np.fft.fft(x).real)
+    return np.sum(np.fft.hfft(x))
 
 
 def with_try(x):
@@ -229,7 +229,7 @@ def test_ipython_cells_work_and_show_no_internals():
                  "    return np.sum(np.tanh(h))\\n",
                  "print(ad.grad(loss)(np.zeros(3), np.ones((2, 3))))",
                  "ad.grad(loss)(np.ones(3), np.ones((2, 4)))",
-                 "def bad(x):\\n    return np.sum(np.fft.fft(x).real)\\n\\nad.grad(bad)(np.ones(3))"]
+                 "def bad(x):\\n    return np.sum(np.fft.hfft(x))\\n\\nad.grad(bad)(np.ones(3))"]
         for cell in cells:
             buf = io.StringIO()
             with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):

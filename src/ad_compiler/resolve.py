@@ -42,6 +42,7 @@ def atom_names(e):
 
 class Resolver:
     def __init__(self, fn, kinds, ctx):
+        self._defs = None  # SSA name -> the value assigned to it (for frozen distributions), when first needed
         self.fn = fn
         self.kinds = kinds
         self.ctx = ctx
@@ -143,6 +144,10 @@ class Resolver:
                 if name == "copy":
                     return Op("copy", frozenset({owner.name}))
                 return Op("unknown", everything | {owner.name}, what=f"the method `.{name}()`")
+            frozen = self.frozen_distribution(owner, name)
+            if frozen is not None:  # `norm(loc, scale).logpdf(x)`: the rule of `norm.logpdf(x, loc, scale)`
+                rule, frozen_args, frozen_kwargs = frozen
+                return self.bind(s, rule, args + frozen_args, {**frozen_kwargs, **dict(kwargs)})
             if name in rules.METHODS and not isinstance(k, (K.Obj, K.Other)):
                 return self.bind(s, rules.METHODS[name], [owner] + args, dict(kwargs))
             if name in rules.NONDIFF_METHODS:
@@ -166,6 +171,27 @@ class Resolver:
             return Op("unknown", everything, what=desc, callee=obj)
         return Op("unknown", everything | frozenset(atom_names(func)),
                   what="a call of a function value not known when compiling")
+
+    def frozen_distribution(self, owner, name):
+        """For a method call on a frozen SciPy distribution made in this function (`fz = norm(loc, scale)`,
+        then `fz.logpdf(x)`): the rule of the distribution's own method and the parameters the frozen object
+        was made with (its arguments come after the method's), else None. The call making the frozen object
+        has no rule itself: it is not on a derivative's path, the method's rule reads its parameters."""
+        if self._defs is None:
+            self._defs = {st.targets[0]: st.value for st in ir.walk(self.fn.body)
+                          if isinstance(st, Assign) and len(st.targets) == 1}
+        made = self._defs.get(owner.name)
+        if not (isinstance(made, Call) and isinstance(made.func, Global)):
+            return None
+        dist = made.func.obj
+        if not type(dist).__module__.startswith("scipy.stats") or isinstance(dist, type):
+            return None
+        if any(isinstance(a, ir.Starred) for a in made.args) or any(k == "**" for k, _ in made.kwargs):
+            return None
+        kind, rule = rules.lookup_function(getattr(dist, name, None))
+        if kind != "rule":
+            return None
+        return rule, list(made.args), dict(made.kwargs)
 
     def bind(self, s, rule, args, kwargs):
         try:

@@ -103,7 +103,10 @@ class Rule:
         if mode == "forward":
             if self.form == "linear":
                 return param in self.vjps or param in self.forward_only
-            return self.jvp is not None and (D(param) in ir.names_in(self.jvp))
+            if self.jvp is None:
+                return False
+            names = ir.names_in(self.jvp).union(*(ir.names_in(e) for _, e in self.needed_temps([self.jvp])))
+            return D(param) in names  # (read directly or through a template temporary)
         return param in self.vjps
 
     def bind(self, args, kwargs):
@@ -417,4 +420,9 @@ def load_builtin_rules():
     global _loaded
     if not _loaded:
         _loaded = True
-        from . import builtins, helpers, math, methods, numpy  # noqa: F401  (registration happens on import)
+        from . import arrays, builtins, fft, helpers, linalg, math, methods, numpy, random_draws  # noqa: F401
+        try:  # SciPy is optional: its rules are registered only when it is installed
+            import scipy  # noqa: F401
+        except ImportError:
+            return
+        from . import integrate, scipy_linalg, signal, special, stats, stats_multi  # noqa: F401

@@ -5,9 +5,11 @@ from .. import runtime as _ad
 from . import ans, derivative, elementwise, g, linear, nondifferentiable
 
 
-@elementwise(builtins.abs)
+@derivative(builtins.abs)
 def abs(x):
-    return _ad.np.sign(x)
+    """sign(x), 0 at 0; for a complex x, Re(conj(x / |x|) dx) (as np.abs)."""
+    bx = _ad.np.real(g) * _ad.np.conj(_ad.sign(x))
+    dans = _ad.np.real(_ad.np.conj(_ad.sign(x)) * dx)
 
 
 @linear(builtins.float)
@@ -23,6 +25,7 @@ def sum(iterable, start=0):
 
 @derivative(builtins.max, builtins.min)
 def extreme(*args):
+    """Ties share the derivative equally."""
     bargs = _ad.builtin_extreme_vjp(g, args, ans)
     dans = _ad.builtin_extreme_jvp(dargs, args, ans)
 

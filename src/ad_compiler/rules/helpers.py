@@ -11,7 +11,7 @@ reverse rule yet: a second reverse sweep through them reports the missing rule.
 import numpy as np
 
 from .. import runtime as _ad
-from . import derivative, g, linear, nondifferentiable
+from . import ans, derivative, elementwise, g, linear, nondifferentiable
 
 nondifferentiable(_ad.grad_seed, _ad.zeros_like, _ad.zero_entries, _ad.shape_of, _ad.new_tape, _ad.max_share, _ad.min_share,
                   _ad.inside, _ad.count_reduced, _ad.normalize_axes)
@@ -307,6 +307,429 @@ def solve_vjp_a(v, a, b, x):
 @derivative(_ad.einsum_vjp, constant_in=("subscripts",))
 def einsum_vjp(v, subscripts, operands):
     dans = _ad.einsum_vjp_jvp(v, dv, subscripts, operands, doperands)
+
+
+# -- scipy.special / scipy.stats helpers ------------------------------------------------------------------
+@elementwise(_ad.multipolygamma)
+def multipolygamma(n, a, d):
+    return None, _ad.multipolygamma(n + 1, a, d), None
+
+
+@linear(_ad.no_sign)
+def no_sign(lse, return_sign=False):
+    blse = g
+
+
+@linear(_ad.one_if_none)
+def one_if_none(b):
+    bb = g
+
+
+# -- adjoints and tangents of the array-manipulation rules (rules/arrays.py) ------------------------------
+nondifferentiable(_ad.axes_permutation, _ad.constant_pieces, _ad.norm_axes)
+
+
+@linear(_ad.tensordot_vjp_a, multilinear=True, forward_only=("v", "b"), constant_in=("a",))
+def tensordot_vjp_a(v, a, b, axes=2):
+    pass
+
+
+@linear(_ad.tensordot_vjp_b, multilinear=True, forward_only=("v", "a"), constant_in=("b",))
+def tensordot_vjp_b(v, a, b, axes=2):
+    pass
+
+
+@linear(_ad.kron_vjp_a, multilinear=True, forward_only=("v", "b"), constant_in=("a",))
+def kron_vjp_a(v, a, b):
+    pass
+
+
+@linear(_ad.kron_vjp_b, multilinear=True, forward_only=("v", "a"), constant_in=("b",))
+def kron_vjp_b(v, a, b):
+    pass
+
+
+@linear(_ad.cross_vjp, multilinear=True, forward_only=("v", "other"), constant_in=("x",))
+def cross_vjp(v, other, x, axis=-1, which=0):
+    pass
+
+
+@linear(_ad.repeat_vjp, forward_only=("v",), constant_in=("a",))
+def repeat_vjp(v, a, repeats, axis=None):
+    pass
+
+
+@linear(_ad.tile_vjp, forward_only=("v",), constant_in=("a",))
+def tile_vjp(v, a, reps):
+    pass
+
+
+@linear(_ad.split_vjp, forward_only=("v",), constant_in=("ary",))
+def split_vjp(v, ary, indices_or_sections, axis=0, how="split"):
+    pass
+
+
+@linear(_ad.diagonal_vjp, forward_only=("v",), constant_in=("a",))
+def diagonal_vjp(v, a, offset=0, axis1=0, axis2=1):
+    pass
+
+
+@linear(_ad.permute_vjp)
+def permute_vjp(v, perm):
+    bv = np.transpose(g, perm)
+
+
+@linear(_ad.pad_vjp, constant_in=("array",))
+def pad_vjp(v, array, pad_width, mode="constant", reflect_type="even"):
+    bv = _ad.pad_tangent(g, array, pad_width, mode, reflect_type)
+
+
+@linear(_ad.pad_tangent, constant_in=("array",))
+def pad_tangent(t, array, pad_width, mode="constant", reflect_type="even"):
+    bt = _ad.pad_vjp(g, array, pad_width, mode, reflect_type)
+
+
+@linear(_ad.diff_vjp, forward_only=("v",), constant_in=("a", "prepend", "append"))
+def diff_vjp(v, a, n=1, axis=-1, prepend=None, append=None, which=0):
+    pass
+
+
+@linear(_ad.gradient_vjp, forward_only=("v",), constant_in=("f",))
+def gradient_vjp(v, f, varargs=(), axis=None, edge_order=1):
+    pass
+
+
+@linear(_ad.gradient_jvp, forward_only=("t",), constant_in=("f",))
+def gradient_jvp(t, f, varargs=(), axis=None, edge_order=1):
+    pass
+
+
+@linear(_ad.partition_vjp, constant_in=("a", "ans"))
+def partition_vjp(v, a, ans, axis=-1):
+    bv = _ad.partition_jvp(g, a, ans, axis)
+
+
+@linear(_ad.partition_jvp, constant_in=("a", "ans"))
+def partition_jvp(t, a, ans, axis=-1):
+    bt = _ad.partition_vjp(g, a, ans, axis)
+
+
+@linear(_ad.quantile_vjp, constant_in=("a",))
+def quantile_vjp(v, a, q, axis=None, keepdims=False, method="linear"):
+    bv = _ad.quantile_jvp(g, a, q, axis, keepdims, method)
+
+
+@linear(_ad.quantile_jvp, constant_in=("a",))
+def quantile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
+    bt = _ad.quantile_vjp(g, a, q, axis, keepdims, method)
+
+
+@linear(_ad.select_vjp, forward_only=("v",), constant_in=("choicelist", "default"))
+def select_vjp(v, condlist, choicelist, default=0, which=0):
+    pass
+
+
+@linear(_ad.piecewise_vjp, forward_only=("v",), constant_in=("x", "funclist"))
+def piecewise_vjp(v, x, condlist, funclist, which=0):
+    pass
+
+
+@linear(_ad.piecewise_jvp, forward_only=("t",), constant_in=("x", "funclist"))
+def piecewise_jvp(t, x, condlist, funclist):
+    pass
+
+
+@linear(_ad.piecewise_x_jvp, forward_only=("t",), constant_in=("funclist",))
+def piecewise_x_jvp(t, funclist):
+    pass
+
+
+@derivative(_ad.cumprod_vjp)
+def cumprod_vjp(v, a, axis=None):
+    dans = _ad.cumprod_vjp_jvp(v, dv, a, da, axis)
+
+
+@linear(_ad.cumprod_jvp, forward_only=("t",))
+def cumprod_jvp(t, a, axis=None):
+    pass
+
+
+@linear(_ad.shaped_weights, constant_in=("a",))
+def shaped_weights(weights, a, axis=None):
+    bweights = _ad.weights_vjp(g, weights, a, axis)
+
+
+@linear(_ad.weights_vjp, forward_only=("h",), constant_in=("weights", "a"))
+def weights_vjp(h, weights, a, axis=None):
+    pass
+
+
+@linear(_ad.refuse_returned)
+def refuse_returned(value, returned=False):
+    bvalue = g
+
+
+# -- linear algebra helpers (rules/linalg.py, rules/scipy_linalg.py) ---------------------------------------
+@linear(_ad.mT)
+def mT(x):
+    bx = _ad.mT(g)
+
+
+@linear(_ad.phi)
+def phi(x):
+    bx = _ad.phi(g)
+
+
+@linear(_ad.lower_factor)
+def lower_factor(x, upper=False):
+    bx = _ad.lower_factor(g, upper)
+
+
+@linear(_ad.triangle_grad)
+def triangle_grad(s, upper=False):
+    bs = _ad.sym_from_triangle(g, upper)
+
+
+@linear(_ad.sym_from_triangle)
+def sym_from_triangle(d, upper=False):
+    bd = _ad.triangle_grad(g, upper)
+
+
+@linear(_ad.diag_embed)
+def diag_embed(d):
+    bd = _ad.diag_part(g)
+
+
+@linear(_ad.diag_part)
+def diag_part(x):
+    bx = _ad.diag_embed(g)
+
+
+@linear(_ad.copyltu)
+def copyltu(m):
+    bm = np.tril(g) + np.tril(_ad.mT(g), -1)
+
+
+@derivative(_ad.eig_gaps)
+def eig_gaps(w):
+    dans = -ans ** 2 * (np.expand_dims(dw, -2) - np.expand_dims(dw, -1))
+
+
+@derivative(_ad.svd_gaps)
+def svd_gaps(s):
+    dans = -ans ** 2 * (np.expand_dims(2.0 * s * ds, -2) - np.expand_dims(2.0 * s * ds, -1))
+
+
+@linear(_ad.check_symmetric_eig, constant_in=("a",))
+def check_symmetric_eig(value, a):
+    bvalue = g
+
+
+@linear(_ad.check_svd, constant_in=("a",))
+def check_svd(value, a, full_matrices, hermitian=False):
+    bvalue = g
+
+
+@linear(_ad.check_qr, constant_in=("a",))
+def check_qr(value, a, mode):
+    bvalue = g
+
+
+@derivative(_ad.norm_partial, constant_in=("value",))
+def norm_partial(x, value, ord=None, axis=None, keepdims=False):
+    dans = _ad.norm_partial_jvp(x, dx, value, ord, axis, keepdims)
+
+
+@linear(_ad.field_vjp, forward_only=("g",), constant_in=("result",))
+def field_vjp(g, result, index):
+    pass
+
+
+@linear(_ad.as_columns, constant_in=("b",))
+def as_columns(v, b):
+    bv = _ad.unbroadcast(_ad.from_columns(g, b), v)
+
+
+@linear(_ad.from_columns, constant_in=("b",))
+def from_columns(v, b):
+    bv = np.reshape(g, np.shape(v))
+
+
+@linear(_ad.residual_row, constant_in=("x_cols",))
+def residual_row(g_res, x_cols):
+    bg_res = np.reshape(g, np.shape(g_res)) if np.size(g_res) else np.zeros(np.shape(g_res))
+
+
+@linear(_ad.residual_tangent, constant_in=("res",))
+def residual_tangent(t, res):
+    bt = np.reshape(g, np.shape(t)) if np.size(res) else np.zeros(np.shape(t))
+
+
+@derivative(_ad.matrix_power_jvp)
+def matrix_power_jvp(a, t, n):
+    dans = _ad.matrix_power_jvp_jvp(a, da, t, dt, n)
+
+
+@linear(_ad.tri_part)
+def tri_part(d, lower=False, unit_diagonal=False):
+    bd = _ad.tri_part(g, lower, unit_diagonal)
+
+
+@linear(_ad.tri_matvec, multilinear=True, forward_only=("t", "x"))
+def tri_matvec(t, x, trans=0):
+    pass
+
+
+@linear(_ad.tri_vjp_a, multilinear=True, forward_only=("y", "x"))
+def tri_vjp_a(y, x, lower=False, unit_diagonal=False, trans=0):
+    pass
+
+
+@linear(_ad.cho_matrix)
+def cho_matrix(c, lower=False):
+    bc = _ad.cho_matrix(g, lower)
+
+
+@linear(_ad.cho_vjp_c, multilinear=True, forward_only=("y", "x", "c"), constant_in=("lower",))
+def cho_vjp_c(y, x, c, lower=False):
+    pass
+
+
+@linear(_ad.cho_tangent_a, multilinear=True, forward_only=("dc", "c"), constant_in=("lower",))
+def cho_tangent_a(dc, c, lower=False):
+    pass
+
+
+@linear(_ad.pair_adjoint, constant_in=("pair",))
+def pair_adjoint(b, pair):
+    bb = g[0]
+
+
+@derivative(_ad.funm_frechet)
+def funm_frechet(name, a, e):
+    dans = _ad.funm_frechet_jvp(name, a, da, e, de)
+
+
+@linear(_ad.cho_other)
+def cho_other(x, lower=False):
+    bx = _ad.cho_other(g, lower)
+
+
+nondifferentiable(_ad.flip_trans)
+
+
+# -- FFT and complex helpers (rules/fft.py) --------------------------------------------------------------------
+nondifferentiable(_ad.fft_axes, _ad.rfft_length, _ad.dual_norm)
+
+
+@derivative(_ad.sign)
+def sign(x):
+    dans = _ad.sign_jvp(x, dx)
+
+
+@linear(_ad.sign_jvp, forward_only=("dx",))
+def sign_jvp(x, dx):
+    pass
+
+
+@linear(_ad.fit_axes, constant_in=("x",))
+def fit_axes(v, x, axes):
+    bv = _ad.fit_axes(g, v, axes)
+
+
+@linear(_ad.rfft_vjp, forward_only=("v",), constant_in=("a",))
+def rfft_vjp(v, a, n_last, axes, norm=None):
+    pass
+
+
+@linear(_ad.irfft_vjp, forward_only=("v",), constant_in=("a",))
+def irfft_vjp(v, a, n_last, axes, norm=None):
+    pass
+
+
+# -- scipy.stats helpers (rules/stats_multi.py) -----------------------------------------------------------------
+@linear(_ad.components, constant_in=("x",))
+def components(alpha, x):
+    balpha = _ad.sum_points(g, alpha)
+
+
+@linear(_ad.sum_points, constant_in=("alpha",))
+def sum_points(v, alpha):
+    bv = np.broadcast_to(_ad.components(g, v), np.shape(v))
+
+
+@linear(_ad.mvn_cov, constant_in=("like",))
+def mvn_cov(cov, like=None):
+    bcov = _ad.mvn_cov_vjp(g, cov)
+
+
+@linear(_ad.mvn_cov_vjp, forward_only=("h",), constant_in=("cov",))
+def mvn_cov_vjp(h, cov):
+    pass
+
+
+@linear(_ad.mvn_cov_tangent, forward_only=("t",), constant_in=("cov", "like"))
+def mvn_cov_tangent(t, cov, like=None):
+    pass
+
+
+@linear(_ad.mvn_mean, constant_in=("x",))
+def mvn_mean(mean, x):
+    bmean = g
+
+
+@derivative(_ad.solve_rows)
+def solve_rows(c, r):
+    dans = _ad.solve_rows(c, dr) - _ad.solve_rows(c, _ad.solve_rows_t(dc, ans))
+
+
+@linear(_ad.solve_rows_t, multilinear=True, forward_only=("m", "y"))
+def solve_rows_t(m, y):
+    pass
+
+
+@linear(_ad.per_point, forward_only=("v",), constant_in=("x",))
+def per_point(v, x):
+    pass
+
+
+@linear(_ad.rows_outer, multilinear=True, forward_only=("u", "y"))
+def rows_outer(u, y):
+    pass
+
+
+@linear(_ad.convolve_vjp_in1, multilinear=True, forward_only=("g", "in2"), constant_in=("in1",))
+def convolve_vjp_in1(g, in1, in2, mode="full"):
+    pass
+
+
+@linear(_ad.convolve_vjp_in2, multilinear=True, forward_only=("g", "in1"), constant_in=("in2",))
+def convolve_vjp_in2(g, in1, in2, mode="full"):
+    pass
+
+
+@linear(_ad.correlate_vjp_in1, multilinear=True, forward_only=("g", "in2"), constant_in=("in1",))
+def correlate_vjp_in1(g, in1, in2, mode="full"):
+    pass
+
+
+@linear(_ad.correlate_vjp_in2, multilinear=True, forward_only=("g", "in1"), constant_in=("in2",))
+def correlate_vjp_in2(g, in1, in2, mode="full"):
+    pass
+
+
+@derivative(_ad.einsum_args_vjp)
+def einsum_args_vjp(v, args):
+    dans = _ad.einsum_args_vjp_jvp(v, dv, args, dargs)
+
+
+# -- ODE solvers (rules/integrate.py): no second-order rules (the adjoint method differentiated again) ---------
+nondifferentiable(_ad.option)
+
+
+@linear(_ad.ivp_result_adjoint, constant_in=("sol",))
+def ivp_result_adjoint(v, sol):
+    bv = _ad.ivp_y(g)
 
 
 # -- adjoints of the builtins making sequences (linear in the adjoint; x gives only a structure) -----------

@@ -46,11 +46,13 @@ def pow(x, y):
 
 @elementwise(math.fabs)
 def fabs(x):
+    """sign(x), 0 at 0."""
     return math.copysign(1.0, x) if x != 0 else 0.0
 
 
 @elementwise(math.copysign, constant_in=("y",))  # (only the sign of y matters)
 def copysign(x, y):
+    """sign(x) sign(y) in x (0 at x = 0); y enters only through its sign (no derivative)."""
     return (math.copysign(1.0, x) * math.copysign(1.0, y)) if x != 0 else 0.0, None
 
 

@@ -23,6 +23,33 @@ def real(self):
     bself = np.real(g)
 
 
+@defvjp_attribute("imag")
+def imag(self):
+    """See np.imag's rule."""
+    bself = -1j * np.real(g)
+
+
+@defvjp_method("conj", "conjugate", form="linear")
+def conj(self):
+    bself = np.conj(g)
+
+
+@defvjp_method("cumprod")
+def cumprod(self, axis=None, dtype=None, out=None):
+    bself = _ad.cumprod_vjp(g, self, axis)
+    dans = _ad.cumprod_jvp(dself, self, axis)
+
+
+@defvjp_method("diagonal", form="linear")
+def diagonal(self, offset=0, axis1=0, axis2=1):
+    bself = _ad.diagonal_vjp(g, self, offset, axis1, axis2)
+
+
+@defvjp_method("repeat", form="linear")
+def repeat(self, repeats, axis=None):
+    bself = _ad.repeat_vjp(g, self, repeats, axis)
+
+
 @defvjp_method("sum", full_reduction=True, form="linear")
 def sum(self, axis=None, dtype=None, out=None, keepdims=False):
     bself = _ad.unreduce(g, self, axis, keepdims)
@@ -41,6 +68,7 @@ def prod(self, axis=None, dtype=None, out=None, keepdims=False):
 
 @defvjp_method("max", "min", full_reduction=True)
 def max(self, axis=None, out=None, keepdims=False):
+    """Ties share the derivative equally."""
     bself = _ad.reduce_extreme_vjp(g, self, ans, axis, keepdims)
     dans = _ad.reduce_jvp(_ad.reduce_extreme_vjp(np.ones_like(ans), self, ans, axis, keepdims), dself, axis, keepdims)
 
@@ -53,6 +81,7 @@ def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 @defvjp_method("std", full_reduction=True)
 def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    """0 where all entries are equal (a subgradient)."""
     bself = _ad.std_vjp(g, self, ans, axis, ddof, keepdims)
     dans = _ad.reduce_jvp(_ad.std_vjp(np.ones_like(ans), self, ans, axis, ddof, keepdims), dself, axis, keepdims)
 
@@ -69,11 +98,16 @@ def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
 @defvjp_method("reshape", form="linear")
 def reshape(self, *shape, order="C"):
-    bself = np.reshape(g, np.shape(self))
+    bself = np.reshape(g, np.shape(self), order=order)
 
 
-@defvjp_method("ravel", "flatten", "squeeze", form="linear")
-def ravel(self, *args, **kwargs):
+@defvjp_method("ravel", "flatten", form="linear")
+def ravel(self, order="C"):
+    bself = np.reshape(g, np.shape(self), order=order)
+
+
+@defvjp_method("squeeze", form="linear")
+def squeeze(self, axis=None):
     bself = np.reshape(g, np.shape(self))
 
 
@@ -95,6 +129,7 @@ def dot(self, b):
 
 @defvjp_method("clip", elementwise=True)
 def clip(self, min=None, max=None):
+    """1 for self inside [min, max] (bounds included), else the bound's."""
     return _ad.inside(self, min, max), self < min, self > max
 
 

@@ -36,16 +36,19 @@ def divide(x1, x2):
 
 @elementwise(operator.pow, np.power, np.float_power)
 def power(x1, x2):
+    """d / dx2 = x1^x2 log x1 for x1 > 0; 0 where x1 <= 0 (there x1^x2 is real only for integer x2)."""
     return x2 * x1 ** (x2 - 1), ans * np.log(np.where(x1 > 0, x1, 1.0))
 
 
 @elementwise(operator.mod, np.mod, np.remainder)
 def mod(x1, x2):
+    """Jumps where x1 / x2 is an integer (no derivative there); between jumps 1 and -floor(x1 / x2)."""
     return 1.0, -np.floor_divide(x1, x2)
 
 
 @elementwise(np.fmod)
 def fmod(x1, x2):
+    """Jumps where x1 / x2 is an integer; between jumps 1 and -trunc(x1 / x2)."""
     return 1.0, -np.trunc(x1 / x2)
 
 
@@ -80,8 +83,17 @@ def outer(a, b):
 # -- elementwise functions ----------------------------------------------------------------------------
 
 
-@elementwise(np.abs, np.absolute, np.fabs)
+@derivative(np.abs, np.absolute)
 def absolute(x):
+    """sign(x), 0 at 0; for a complex x, d|x| = Re(conj(x / |x|) dx) (see runtime_fft.py: the adjoint of a
+    complex value)."""
+    bx = np.real(g) * np.conj(_ad.sign(x))
+    dans = np.real(np.conj(_ad.sign(x)) * dx)
+
+
+@elementwise(np.fabs)
+def fabs(x):
+    """sign(x), 0 at 0."""
     return np.sign(x)
 
 
@@ -210,23 +222,59 @@ def logaddexp(x1, x2):
     return np.exp(x1 - ans), np.exp(x2 - ans)
 
 
+@elementwise(np.logaddexp2)
+def logaddexp2(x1, x2):
+    return 2.0 ** (x1 - ans), 2.0 ** (x2 - ans)
+
+
+@elementwise(np.hypot)
+def hypot(x1, x2):
+    return x1 / ans, x2 / ans
+
+
+@elementwise(np.deg2rad, np.radians)
+def deg2rad(x):
+    return np.pi / 180.0
+
+
+@elementwise(np.rad2deg, np.degrees)
+def rad2deg(x):
+    return 180.0 / np.pi
+
+
+@elementwise(np.sinc)
+def sinc(x):
+    """0 at x = 0 (the formula is guarded there; so a second derivative at exactly 0 is 0, not -pi^2 / 3)."""
+    return np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1.0, x))
+
+
+@elementwise(np.nan_to_num)
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """1 where x is finite, 0 where it is replaced; each replacement value where it is used."""
+    return np.isfinite(x) * 1.0, None, np.isnan(x) * 1.0, np.isposinf(x) * 1.0, np.isneginf(x) * 1.0
+
+
 @elementwise(np.maximum, np.fmax)
 def maximum(x1, x2):
+    """Ties share the derivative equally (1/2 each)."""
     return _ad.max_share(x1, x2), _ad.max_share(x2, x1)
 
 
 @elementwise(np.minimum, np.fmin)
 def minimum(x1, x2):
+    """Ties share the derivative equally (1/2 each)."""
     return _ad.min_share(x1, x2), _ad.min_share(x2, x1)
 
 
 @elementwise(np.clip)
 def clip(a, a_min=None, a_max=None):
+    """1 for a inside [a_min, a_max] (bounds included), else the bound's; at a bound a gets it."""
     return _ad.inside(a, a_min, a_max), a < a_min, a > a_max
 
 
 @derivative(np.where)
 def where(condition, x, y):
+    """The condition is piecewise constant (no derivative)."""
     bx = _ad.unbroadcast(np.where(condition, g, 0.0), x)
     by = _ad.unbroadcast(np.where(condition, 0.0, g), y)
     dans = np.where(condition, dx, dy)
@@ -234,7 +282,26 @@ def where(condition, x, y):
 
 @linear(np.real)
 def real(val):
+    """The adjoint of a complex value z = u + iv is dL/du - i dL/dv: the real part gets g, made real."""
     bval = np.real(g)
+
+
+@linear(np.imag)
+def imag(val):
+    """The imaginary part gets -i g (g made real); a real value's imaginary part is 0 (its adjoint too)."""
+    bval = -1j * np.real(g)
+
+
+@linear(np.conj, np.conjugate)
+def conj(x):
+    bx = np.conj(g)
+
+
+@derivative(np.angle)
+def angle(z, deg=False):
+    """d angle(z) = Im(dz / z); 0 for a real z (piecewise constant: 0 or pi); not differentiable at 0."""
+    bz = -1j * np.real(g) / np.where(z == 0, 1.0, z) * (180.0 / np.pi if deg else 1.0)
+    dans = np.imag(dz / np.where(z == 0, 1.0, z)) * (180.0 / np.pi if deg else 1.0)
 
 
 # -- reductions -------------------------------------------------------------------------------------
@@ -252,18 +319,21 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False):
 
 @derivative(np.prod, full_reduction=True)
 def prod(a, axis=None, dtype=None, out=None, keepdims=False):
+    """Exact also where entries are 0 (products of the others, no division)."""
     ba = _ad.prod_vjp(g, a, axis, keepdims)
     dans = _ad.reduce_jvp(_ad.prod_vjp(np.ones_like(ans), a, axis, keepdims), da, axis, keepdims)
 
 
 @derivative(np.max, np.amax, full_reduction=True)
 def max(a, axis=None, out=None, keepdims=False):
+    """Ties share the derivative equally."""
     ba = _ad.reduce_extreme_vjp(g, a, ans, axis, keepdims)
     dans = _ad.reduce_jvp(_ad.reduce_extreme_vjp(np.ones_like(ans), a, ans, axis, keepdims), da, axis, keepdims)
 
 
 @derivative(np.min, np.amin, full_reduction=True)
 def min(a, axis=None, out=None, keepdims=False):
+    """Ties share the derivative equally."""
     ba = _ad.reduce_extreme_vjp(g, a, ans, axis, keepdims)
     dans = _ad.reduce_jvp(_ad.reduce_extreme_vjp(np.ones_like(ans), a, ans, axis, keepdims), da, axis, keepdims)
 
@@ -276,6 +346,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 @derivative(np.std, full_reduction=True)
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    """0 where all entries are equal (std is not differentiable there; a subgradient)."""
     ba = _ad.std_vjp(g, a, ans, axis, ddof, keepdims)
     dans = _ad.reduce_jvp(_ad.std_vjp(np.ones_like(ans), a, ans, axis, ddof, keepdims), da, axis, keepdims)
 
@@ -288,12 +359,6 @@ def cumsum(a, axis=None, dtype=None, out=None):
 @linear(np.trace)
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     ba = _ad.trace_vjp(g, a, offset, axis1, axis2)
-
-
-@derivative(np.linalg.norm)
-def norm(x, ord=None, axis=None, keepdims=False):
-    bx = _ad.norm_vjp(g, x, ans, ord, axis, keepdims)
-    dans = _ad.reduce_jvp(_ad.norm_vjp(np.ones_like(ans), x, ans, ord, axis, keepdims), dx, axis, keepdims)
 
 
 @derivative(np.linalg.inv)
@@ -320,12 +385,13 @@ def solve(a, b):
 
 @linear(np.reshape)
 def reshape(a, shape=None, order="C", newshape=None):
-    ba = np.reshape(g, np.shape(a))
+    """Orders 'C' and 'F' (the layout-dependent 'A' is not supported in reverse mode)."""
+    ba = np.reshape(g, np.shape(a), order=order)
 
 
 @linear(np.ravel)
 def ravel(a, order="C"):
-    ba = np.reshape(g, np.shape(a))
+    ba = np.reshape(g, np.shape(a), order=order)
 
 
 @linear(np.squeeze)
@@ -338,7 +404,7 @@ def expand_dims(a, axis):
     ba = np.reshape(g, np.shape(a))
 
 
-@linear(np.atleast_1d, np.atleast_2d)
+@linear(np.atleast_1d, np.atleast_2d, np.atleast_3d)
 def atleast(ary):
     bary = np.reshape(g, np.shape(ary))
 
@@ -373,7 +439,7 @@ def stack(arrays, axis=0):
     barrays = _ad.unstack(g, axis, arrays)
 
 
-@linear(np.vstack)
+@linear(np.vstack, np.row_stack)
 def vstack(tup, dtype=None, casting="same_kind"):
     btup = _ad.stack_family_vjp(g, tup, "vstack")
 
@@ -416,18 +482,21 @@ def diag(v, k=0):
 
 @derivative(np.sort)
 def sort(a, axis=-1, kind=None, order=None):
+    """Each entry's derivative goes with its value; ties in the order of a stable sort."""
     ba = _ad.sort_vjp(g, a, axis)
     dans = _ad.sort_jvp(da, a, axis)
 
 
 @linear(np.take)
 def take(a, indices, axis=None):
+    """Repeated indices add up."""
     ba = _ad.take_vjp(g, a, indices, axis)
 
 
 @linear(np.einsum, multilinear=True)
-def einsum(subscripts, *operands):
-    boperands = _ad.einsum_vjp(g, subscripts, operands)
+def einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting="safe"):
+    """The subscripts string form ('ij,jk->ik', a, b) and the sublist form (a, [0, 1], b, [1, 2], [0, 2])."""
+    boperands = _ad.einsum_args_vjp(g, operands)
 
 
 @linear(np.linspace)
@@ -480,7 +549,8 @@ nondifferentiable(
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.isnan, np.isinf, np.isfinite,
     np.all, np.any, np.count_nonzero, np.searchsorted, np.floor_divide, np.digitize, np.bincount,
     np.random.rand, np.random.randn, np.random.randint, np.random.default_rng, np.random.seed,
-    np.random.permutation, np.random.choice, np.unravel_index, np.ravel_multi_index, np.indices,
+    np.unravel_index, np.ravel_multi_index, np.indices,
     np.result_type, np.iscomplexobj, np.isscalar, np.allclose, np.array_equal, np.isclose, np.sort_complex,
     np.tri, np.diag_indices, np.tril_indices, np.triu_indices, np.broadcast_shapes,
+    np.isposinf, np.isneginf, np.signbit, np.isreal, np.iscomplex, np.isrealobj,
 )

@@ -1,0 +1,236 @@
+"""Derivative rules for NumPy's products of arrays, array manipulation, order statistics and the reductions
+not in rules/numpy.py. The adjoints are in runtime_arrays.py (`_ad.<name>`).
+
+Conventions at kinks: order statistics (np.partition, np.median, np.quantile, np.percentile) send the
+derivative to the entries that sort into the positions used, ties broken by a stable sort (as np.sort's
+rule does); np.median of an even count and np.quantile between two order statistics interpolate linearly,
+so the two entries share the derivative with the interpolation weights (1/2 each for a median).
+np.ptp sends the derivative to the largest and smallest entries, shared equally among ties (as np.max).
+"""
+import numpy as np
+
+from .. import runtime as _ad
+from . import ans, derivative, g, linear
+
+# -- products ---------------------------------------------------------------------------------------------------
+
+
+@linear(np.tensordot, multilinear=True)
+def tensordot(a, b, axes=2):
+    ba = _ad.tensordot_vjp_a(g, a, b, axes)
+    bb = _ad.tensordot_vjp_b(g, a, b, axes)
+
+
+@linear(np.inner, multilinear=True)
+def inner(a, b):
+    ba = _ad.tensordot_vjp_a(g, a, b, ((-1,), (-1,)))
+    bb = _ad.tensordot_vjp_b(g, a, b, ((-1,), (-1,)))
+
+
+@linear(np.kron, multilinear=True)
+def kron(a, b):
+    ba = _ad.kron_vjp_a(g, a, b)
+    bb = _ad.kron_vjp_b(g, a, b)
+
+
+@linear(np.cross, multilinear=True)
+def cross(a, b, axis=-1):
+    ba = _ad.cross_vjp(g, b, a, axis, 0)
+    bb = _ad.cross_vjp(g, a, b, axis, 1)
+
+
+# -- repetition, splitting, triangles, rotations --------------------------------------------------------------
+
+
+@linear(np.repeat)
+def repeat(a, repeats, axis=None):
+    ba = _ad.repeat_vjp(g, a, repeats, axis)
+
+
+@linear(np.tile)
+def tile(A, reps):
+    bA = _ad.tile_vjp(g, A, reps)
+
+
+@linear(np.split, np.array_split)
+def split(ary, indices_or_sections, axis=0):
+    bary = _ad.split_vjp(g, ary, indices_or_sections, axis, "split")
+
+
+@linear(np.hsplit)
+def hsplit(ary, indices_or_sections):
+    bary = _ad.split_vjp(g, ary, indices_or_sections, 1, "hsplit")
+
+
+@linear(np.vsplit)
+def vsplit(ary, indices_or_sections):
+    bary = _ad.split_vjp(g, ary, indices_or_sections, 0, "vsplit")
+
+
+@linear(np.dsplit)
+def dsplit(ary, indices_or_sections):
+    bary = _ad.split_vjp(g, ary, indices_or_sections, 2, "dsplit")
+
+
+@linear(np.tril)
+def tril(m, k=0):
+    bm = np.tril(g, k)
+
+
+@linear(np.triu)
+def triu(m, k=0):
+    bm = np.triu(g, k)
+
+
+@linear(np.roll)
+def roll(a, shift, axis=None):
+    ba = np.roll(g, np.negative(shift), axis)
+
+
+@linear(np.rollaxis)
+def rollaxis(a, axis, start=0):
+    ba = _ad.permute_vjp(g, _ad.axes_permutation(np.rollaxis, np.ndim(a), axis, start))
+
+
+@linear(np.rot90)
+def rot90(m, k=1, axes=(0, 1)):
+    bm = np.rot90(g, -k, axes)
+
+
+@linear(np.fliplr)
+def fliplr(m):
+    bm = np.fliplr(g)
+
+
+@linear(np.flipud)
+def flipud(m):
+    bm = np.flipud(g)
+
+
+@linear(np.diagonal)
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    ba = _ad.diagonal_vjp(g, a, offset, axis1, axis2)
+
+
+@derivative(np.pad)
+def pad(array, pad_width, mode="constant", constant_values=0, end_values=0, reflect_type="even", stat_length=None):
+    """Modes that copy entries (constant, edge, reflect, symmetric, wrap, empty); the constants themselves
+    (constant_values) and the other modes have no rule."""
+    barray = _ad.pad_vjp(g, array, pad_width, mode, reflect_type)
+    dans = _ad.pad_tangent(darray, array, pad_width, mode, reflect_type)
+
+
+# -- differences and gradients ----------------------------------------------------------------------------------
+
+
+@linear(np.diff)
+def diff(a, n=1, axis=-1, prepend=None, append=None):
+    ba = _ad.diff_vjp(g, a, n, axis, prepend, append, 0)
+    bprepend = _ad.diff_vjp(g, a, n, axis, prepend, append, 1)
+    bappend = _ad.diff_vjp(g, a, n, axis, prepend, append, 2)
+
+
+@derivative(np.gradient)
+def gradient(f, *varargs, axis=None, edge_order=1):
+    """Linear in f; the spacings are constants."""
+    bf = _ad.gradient_vjp(g, f, varargs, axis, edge_order)
+    dans = _ad.gradient_jvp(df, f, varargs, axis, edge_order)
+
+
+# -- order statistics ---------------------------------------------------------------------------------------------
+
+
+@derivative(np.partition)
+def partition(a, kth, axis=-1, kind="introselect", order=None):
+    """Each entry's derivative goes with its value (ties: in the order of a stable sort)."""
+    ba = _ad.partition_vjp(g, a, ans, axis)
+    dans = _ad.partition_jvp(da, a, ans, axis)
+
+
+@derivative(np.median, full_reduction=True)
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The middle entry; of an even count, the two middle entries half each (ties: stable sort order)."""
+    ba = _ad.quantile_vjp(g, a, 0.5, axis, keepdims)
+    dans = _ad.quantile_jvp(da, a, 0.5, axis, keepdims)
+
+
+@derivative(np.quantile)
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """method='linear' only: the two order statistics around (n - 1) q with the interpolation weights
+    (ties: stable sort order). q is a constant."""
+    ba = _ad.quantile_vjp(g, a, q, axis, keepdims, method)
+    dans = _ad.quantile_jvp(da, a, q, axis, keepdims, method)
+
+
+@derivative(np.percentile)
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """As np.quantile with q / 100."""
+    ba = _ad.quantile_vjp(g, a, np.divide(q, 100.0), axis, keepdims, method)
+    dans = _ad.quantile_jvp(da, a, np.divide(q, 100.0), axis, keepdims, method)
+
+
+@derivative(np.ptp, full_reduction=True)
+def ptp(a, axis=None, out=None, keepdims=False):
+    """max - min: the largest and smallest entries, shared equally among ties."""
+    hi = np.max(a, axis=axis, keepdims=keepdims)
+    lo = np.min(a, axis=axis, keepdims=keepdims)
+    ba = _ad.reduce_extreme_vjp(g, a, hi, axis, keepdims) - _ad.reduce_extreme_vjp(g, a, lo, axis, keepdims)
+    dans = _ad.reduce_jvp(_ad.reduce_extreme_vjp(np.ones_like(ans), a, hi, axis, keepdims)
+                          - _ad.reduce_extreme_vjp(np.ones_like(ans), a, lo, axis, keepdims), da, axis, keepdims)
+
+
+# -- selection ------------------------------------------------------------------------------------------------------
+
+
+@linear(np.select)
+def select(condlist, choicelist, default=0):
+    """Each choice where it is the first whose condition holds; the default where none holds."""
+    bchoicelist = _ad.select_vjp(g, condlist, choicelist, default, 0)
+    bdefault = _ad.select_vjp(g, condlist, choicelist, default, 1)
+
+
+@derivative(np.piecewise)
+def piecewise(x, condlist, funclist):
+    """Constant pieces only (the result is piecewise constant in x: its derivative in x is 0; each piece
+    where it is used). Function pieces are refused (NoDerivativeError when the derivative runs)."""
+    bx = _ad.piecewise_vjp(g, x, condlist, funclist, 0)
+    bfunclist = _ad.piecewise_vjp(g, x, condlist, funclist, 1)
+    dans = _ad.piecewise_jvp(dfunclist, x, condlist, funclist) + _ad.piecewise_x_jvp(dx, funclist)
+
+
+# -- more reductions -------------------------------------------------------------------------------------------------
+
+
+@derivative(np.nansum, full_reduction=True)
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
+    """NaN entries are skipped: their derivative is 0."""
+    ba = np.where(np.isnan(a), 0.0, _ad.unreduce(g, a, axis, keepdims))
+    dans = np.sum(np.where(np.isnan(a), 0.0, da), axis=axis, keepdims=keepdims)
+
+
+@derivative(np.nanmean, full_reduction=True)
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
+    """NaN entries are skipped: their derivative is 0; the others share 1 / (their count)."""
+    ba = np.where(np.isnan(a), 0.0, _ad.keep_reduced(g, a, axis, keepdims)
+                  / np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True))
+    dans = np.nanmean(np.where(np.isnan(a), np.nan, da), axis=axis, keepdims=keepdims)
+
+
+@derivative(np.cumprod)
+def cumprod(a, axis=None, dtype=None, out=None):
+    """Exact also where entries are 0 (scans, no division)."""
+    ba = _ad.cumprod_vjp(g, a, axis)
+    dans = _ad.cumprod_jvp(da, a, axis)
+
+
+@derivative(np.average, full_reduction=True)
+def average(a, axis=None, weights=None, returned=False, keepdims=False):
+    """sum(w a) / sum(w); returned=True is refused."""
+    w = _ad.shaped_weights(weights, a, axis)
+    total = np.sum(w * np.ones_like(a), axis=axis, keepdims=True)
+    mean = _ad.keep_reduced(_ad.refuse_returned(ans, returned), a, axis, keepdims)
+    ba = _ad.unbroadcast(_ad.keep_reduced(g, a, axis, keepdims) * w / total, a)
+    bweights = _ad.weights_vjp(_ad.keep_reduced(g, a, axis, keepdims) * (a - mean) / total, weights, a, axis)
+    dans = np.sum(w * da, axis=axis, keepdims=keepdims) / np.reshape(total, np.shape(ans)) + \
+        np.sum(_ad.shaped_weights(dweights, a, axis) * (a - mean), axis=axis, keepdims=keepdims) \
+        / np.reshape(total, np.shape(ans))

@@ -1,0 +1,144 @@
+"""Derivative rules for numpy.linalg beyond inv, det and solve (those are in rules/numpy.py).
+
+Templates are written with NumPy's own operations and small linear helpers (runtime_linalg.py), so that a
+second derivative goes through the same table (the rules of matmul, solve, inv, eigh, svd, ...).
+`mT(x)` is the transpose of the last two axes; everything works on stacks of matrices.
+
+Conventions: factorizations that read one triangle (cholesky, eigh, eigvalsh) have derivatives with respect
+to that triangle's entries only (the other triangle is never read). Eigenvectors and singular vectors need
+distinct eigen / singular values (where two coincide the derivative is infinite); their signs are NumPy's.
+eig is differentiated at real symmetric matrices only; svd of a non-square matrix needs
+full_matrices=False; qr needs rows >= columns and mode 'reduced'; pinv and lstsq assume the rank does not
+change (full column rank for lstsq); the rank returned by lstsq is an integer (no derivative).
+"""
+import numpy as np
+
+from .. import runtime as _ad
+from . import ans, derivative, g
+from ..runtime_linalg import mT
+
+
+@derivative(np.linalg.cholesky)
+def cholesky(a, upper=False):
+    """Reads the lower triangle (upper=True: the upper one)."""
+    L = _ad.lower_factor(ans, upper)
+    Linv = np.linalg.inv(L)
+    S = mT(Linv) @ _ad.phi(mT(L) @ _ad.lower_factor(g, upper)) @ Linv
+    ba = _ad.triangle_grad(0.5 * (S + mT(S)), upper)
+    dans = _ad.lower_factor(L @ _ad.phi(Linv @ _ad.sym_from_triangle(da, upper) @ mT(Linv)), upper)
+
+
+@derivative(np.linalg.eigh)
+def eigh(a, UPLO="L"):
+    """Distinct eigenvalues; reads the lower triangle (UPLO='U': the upper one)."""
+    w = ans[0]
+    V = ans[1]
+    F = _ad.eig_gaps(w)
+    S = V @ (_ad.diag_embed(g[0]) + F * (mT(V) @ g[1])) @ mT(V)
+    ba = _ad.triangle_grad(0.5 * (S + mT(S)), UPLO == "U")
+    P = mT(V) @ _ad.sym_from_triangle(da, UPLO == "U") @ V
+    dans = (_ad.diag_part(P), V @ (F * P))
+
+
+@derivative(np.linalg.eigvalsh)
+def eigvalsh(a, UPLO="L"):
+    """Reads the lower triangle (UPLO='U': the upper one)."""
+    V = np.linalg.eigh(a, UPLO)[1]
+    ba = _ad.triangle_grad(V @ _ad.diag_embed(g) @ mT(V), UPLO == "U")
+    dans = _ad.diag_part(mT(V) @ _ad.sym_from_triangle(da, UPLO == "U") @ V)
+
+
+@derivative(np.linalg.eig)
+def eig(a):
+    """Real symmetric matrices with distinct eigenvalues only (others are refused); perturbations need not
+    be symmetric."""
+    w = _ad.check_symmetric_eig(ans, a)[0]
+    V = ans[1]
+    F = _ad.eig_gaps(w)
+    ba = V @ (_ad.diag_embed(g[0]) + F * (mT(V) @ g[1])) @ mT(V)
+    P = mT(V) @ da @ V
+    dans = (_ad.diag_part(P), V @ (F * P))
+
+
+@derivative(np.linalg.svd)
+def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    """Distinct nonzero singular values; full_matrices=False unless a is square; hermitian=False."""
+    usv = _ad.check_svd(ans, a, full_matrices, hermitian) if compute_uv else \
+        np.linalg.svd(_ad.check_svd(a, a, False, hermitian), full_matrices=False)
+    U = usv[0]
+    s = usv[1]
+    Vh = usv[2]
+    V = mT(Vh)
+    gs = g[1] if compute_uv else g
+    F = _ad.svd_gaps(s)
+    Sinv = _ad.diag_embed(1.0 / s)
+    core = _ad.diag_embed(gs) if not compute_uv else \
+        (F * (mT(U) @ g[0] - mT(g[0]) @ U)) @ _ad.diag_embed(s) + _ad.diag_embed(gs) + \
+        _ad.diag_embed(s) @ (F * (mT(V) @ mT(g[2]) - g[2] @ V))
+    ba = U @ core @ Vh + (0.0 if not compute_uv else
+                          (g[0] - U @ (mT(U) @ g[0])) @ Sinv @ Vh + U @ Sinv @ (g[2] - (g[2] @ V) @ Vh))
+    P = mT(U) @ da @ V
+    dU = U @ (F * (P @ _ad.diag_embed(s) + _ad.diag_embed(s) @ mT(P))) + (da @ V - U @ P) @ Sinv
+    dV = V @ (F * (_ad.diag_embed(s) @ P + mT(P) @ _ad.diag_embed(s))) + (mT(da) @ U - V @ mT(P)) @ Sinv
+    dans = (dU, _ad.diag_part(P), mT(dV)) if compute_uv else _ad.diag_part(P)
+
+
+@derivative(np.linalg.qr)
+def qr(a, mode="reduced"):
+    """Rows >= columns, mode 'reduced' (or 'complete' of a square matrix)."""
+    Q = _ad.check_qr(ans, a, mode)[0]
+    R = ans[1]
+    Rinv = np.linalg.inv(R)
+    M = R @ mT(g[1]) - mT(g[0]) @ Q
+    ba = (g[0] + Q @ _ad.copyltu(M)) @ mT(Rinv)
+    C = mT(Q) @ da @ Rinv
+    W = np.tril(C, -1) - mT(np.tril(C, -1))
+    dans = (da @ Rinv - Q @ (C - W), (C - W) @ R)
+
+
+@derivative(np.linalg.pinv)
+def pinv(a, rcond=None, hermitian=False, rtol=None):
+    """Constant rank (the pseudo-inverse jumps where the rank changes)."""
+    ba = -mT(ans) @ g @ mT(ans) + (mT(g) - a @ (ans @ mT(g))) @ ans @ mT(ans) + \
+        mT(ans) @ ans @ (mT(g) - (mT(g) @ ans) @ a)
+    dans = -ans @ da @ ans + ans @ mT(ans) @ (mT(da) - mT(da) @ a @ ans) + (mT(da) - ans @ (a @ mT(da))) @ mT(ans) @ ans
+
+
+@derivative(np.linalg.slogdet)
+def slogdet(a):
+    """The sign is piecewise constant (no derivative); log |det a| as det's rule."""
+    ba = _ad.keep_last_two(g[1]) * mT(np.linalg.inv(a))
+    dans = (np.zeros(np.shape(ans[0])), np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1))
+
+
+@derivative(np.linalg.lstsq)
+def lstsq(a, b, rcond=None):
+    """Full column rank: x solves the normal equations; the residuals by the envelope theorem (their
+    derivative in x vanishes); the singular values as svd's; the rank is an integer."""
+    X = _ad.as_columns(ans[0], b)
+    R = _ad.as_columns(b, b) - a @ X
+    H = np.linalg.solve(mT(a) @ a, _ad.as_columns(g[0], b))
+    GR = _ad.residual_row(g[1], X)
+    usv = np.linalg.svd(a, full_matrices=False)
+    ba = R @ mT(H) - a @ H @ mT(X) - 2.0 * (R * GR) @ mT(X) + usv[0] @ _ad.diag_embed(g[3]) @ usv[2]
+    bb = _ad.from_columns(a @ H + 2.0 * R * GR, b)
+    DR = _ad.as_columns(db, b) - da @ X
+    dans = (_ad.from_columns(np.linalg.solve(mT(a) @ a, mT(da) @ R + mT(a) @ DR), ans[0]),
+            _ad.residual_tangent(2.0 * np.sum(R * DR, axis=-2), ans[1]), 0,
+            _ad.diag_part(mT(usv[0]) @ da @ mT(usv[2])))
+
+
+@derivative(np.linalg.matrix_power)
+def matrix_power(a, n):
+    """n is an integer constant (negative: powers of the inverse)."""
+    ba = _ad.matrix_power_jvp(mT(a), g, n)
+    dans = _ad.matrix_power_jvp(a, da, n)
+
+
+@derivative(np.linalg.norm)
+def norm(x, ord=None, axis=None, keepdims=False):
+    """Every ord. At kinks the subgradient: 0 at x = 0 and sign(0) = 0; max / min norms (inf, -inf, matrix
+    1, -1, inf, -inf) share the derivative equally among tied entries / columns / rows; ord=0 (a count) has
+    derivative 0; matrix 2 / -2 need a simple largest / smallest singular value."""
+    bx = _ad.keep_reduced(g, x, _ad.norm_axes(x, axis), keepdims) * _ad.norm_partial(x, ans, ord, axis, keepdims)
+    dans = _ad.reduce_jvp(_ad.norm_partial(x, ans, ord, axis, keepdims), dx, _ad.norm_axes(x, axis), keepdims)

@@ -1,0 +1,100 @@
+"""Runtime helpers of the FFT and complex-number rules (re-exported by runtime.py as `_ad.<name>`).
+
+Complex values follow one adjoint convention: the adjoint of a complex z = u + iv is
+dL/du - i dL/dv (a real loss L). Then a holomorphic function's adjoint is g * f'(z), exactly the rules of
+the table for real numbers, and a C-linear map's adjoint is its plain transpose (the DFT matrix is
+symmetric: the adjoint of fft is fft). A real value's adjoint is real; where a real input meets a complex
+operation (np.fft.rfft of a real x, x * 1j), its adjoint is the real part, taken at the argument
+(`as_grad`) and by every rule whose result is real while its operand is complex (np.abs, np.real,
+np.imag, np.angle).
+"""
+import numpy as np
+
+__all__ = ["sign", "sign_jvp", "fit_axes", "rfft_vjp", "irfft_vjp", "fft_axes", "dual_norm", "rfft_length"]
+
+
+def sign(x):
+    """np.sign extended to complex values as x / |x| (0 at 0): the derivative of |x| is Re(conj(sign x) dx)."""
+    if np.iscomplexobj(x):
+        a = np.abs(x)
+        return np.where(a == 0, 0.0, x / np.where(a == 0, 1.0, a))
+    return np.sign(x)
+
+
+def sign_jvp(x, dx):
+    """Tangent of sign(x): 0 for a real x (piecewise constant); for a complex x, d(x / |x|) =
+    dx / |x| - x Re(conj(x) dx) / |x|^3 (0 at 0)."""
+    if not np.iscomplexobj(x):
+        return np.zeros(np.broadcast_shapes(np.shape(x), np.shape(dx)))
+    a = np.abs(x)
+    safe = np.where(a == 0, 1.0, a)
+    return np.where(a == 0, 0.0, dx / safe - x * np.real(np.conj(x) * dx) / safe ** 3)
+
+
+def fft_axes(x, s=None, axes=None):
+    """The axes an n-dimensional transform works on (NumPy's rule: the last len(s) axes, or all)."""
+    nd = np.ndim(x)
+    if axes is not None:
+        return [a % nd for a in ((axes,) if isinstance(axes, (int, np.integer)) else axes)]
+    if s is not None:
+        return list(range(nd - len(s), nd))
+    return list(range(nd))
+
+
+def rfft_length(a, s=None, axes=None):
+    """The length of the real axis (the last transformed one) of np.fft.rfftn(a, s, axes)."""
+    axes = fft_axes(a, s, axes)
+    return s[-1] if s is not None else np.shape(a)[axes[-1]]
+
+
+def fit_axes(v, x, axes):
+    """v cropped or zero-padded along `axes` to x's lengths there (the transpose of a transform's own
+    cropping / padding of its input to the length n or shape s)."""
+    v = np.asarray(v)
+    for ax in axes:
+        n, m = np.shape(x)[ax], v.shape[ax]
+        if m > n:
+            v = np.take(v, np.arange(n), axis=ax)
+        elif m < n:
+            width = [(0, 0)] * v.ndim
+            width[ax] = (0, n - m)
+            v = np.pad(v, width)
+    return v
+
+
+def dual_norm(norm):
+    """The normalization whose scale is the inverse transform's ('backward' <-> 'forward')."""
+    return {None: "forward", "backward": "forward", "forward": "backward", "ortho": "ortho"}[norm]
+
+
+def rfft_vjp(g, a, n_last, axes, norm=None):
+    """Adjoint of np.fft.rfftn(a, s, axes, norm) (rfft when axes has one axis), for a real a: g zero-padded
+    along the last axis to the full length n_last, transformed back by the (symmetric) DFT over `axes`, the
+    real part, fitted to a's shape."""
+    g = np.asarray(g)
+    last = axes[-1]
+    width = [(0, 0)] * g.ndim
+    width[last] = (0, n_last - g.shape[last])
+    full = np.pad(g, width)
+    return fit_axes(np.real(np.fft.fftn(full, axes=axes, norm=norm)), a, axes)
+
+
+def irfft_vjp(g, a, n_last, axes, norm=None):
+    """Adjoint of np.fft.irfftn(a, s, axes, norm) (irfft with one axis) for its complex half-spectrum a:
+    along the last axis, 2 conj(rfft(g)) (1 for the zero frequency and, for an even length, the Nyquist
+    one) with the inverse's scale, then the transpose of the inverse DFT over the other axes."""
+    g = np.asarray(g, dtype=float)
+    last = axes[-1]
+    half = np.conj(np.fft.rfft(g, axis=last, norm=dual_norm(norm)))
+    m = half.shape[last]
+    weights = np.full(m, 2.0)
+    weights[0] = 1.0
+    if n_last % 2 == 0:
+        weights[-1] = 1.0
+    shape = [1] * half.ndim
+    shape[last] = m
+    half = half * weights.reshape(shape)
+    others = axes[:-1]
+    if others:
+        half = np.fft.ifftn(half, axes=others, norm=norm)
+    return fit_axes(half, a, axes)

@@ -1,0 +1,454 @@
+"""Runtime helpers of the linear-algebra rules (rules/linalg.py, rules/scipy_linalg.py), re-exported by
+runtime.py as `_ad.<name>`. Everything works on stacks of matrices (leading batch axes).
+
+Factorizations that read one triangle of their input (np.linalg.cholesky and eigh read the lower one,
+scipy.linalg.cholesky the upper one by default) have derivatives with respect to the entries of that
+triangle only: `triangle_grad` turns the gradient with respect to a symmetric matrix into that form, and
+`sym_from_triangle` turns a perturbation of the input into the symmetric perturbation the function sees.
+"""
+import numpy as np
+
+from .errors import NoDerivativeError
+
+__all__ = [
+    "mT", "phi", "lower_factor", "triangle_grad", "sym_from_triangle", "eig_gaps", "diag_embed", "diag_part",
+    "check_symmetric_eig", "svd_gaps", "check_svd", "check_qr", "inv_or_zero", "norm_partial", "norm_partial_jvp",
+    "svd_jvp", "field_vjp", "norm_axes", "as_columns", "from_columns", "residual_row", "residual_tangent", "copyltu",
+    "matrix_power_jvp", "matrix_power_jvp_jvp", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec",
+    "tri_vjp_a", "cho_matrix", "cho_vjp_c", "cho_tangent_a", "cho_factor_vjp", "pair_adjoint",
+    "funm_frechet", "funm_frechet_jvp", "flip_trans", "cho_other",
+]
+
+
+def mT(x):
+    """The transpose of the last two axes (of every matrix of a stack)."""
+    return np.swapaxes(x, -1, -2)
+
+
+def phi(x):
+    """The lower triangle of x with its diagonal halved (Cholesky's derivative)."""
+    return np.tril(x) - 0.5 * diag_embed(diag_part(x))
+
+
+def diag_part(x):
+    """The diagonals of a stack of matrices (a copy)."""
+    return np.diagonal(x, axis1=-2, axis2=-1).copy()
+
+
+def diag_embed(d):
+    """Diagonal matrices with the entries of d (on the last axis) on their diagonals."""
+    d = np.asarray(d)
+    return d[..., None] * np.eye(d.shape[-1])
+
+
+def lower_factor(x, upper=False):
+    """x itself, or its transpose when the factor is upper triangular (upper=True)."""
+    return mT(x) if upper else x
+
+
+def triangle_grad(s, upper=False):
+    """The gradient with respect to the entries of the lower (upper) triangle of a matrix that is read as
+    symmetric, from the gradient `s` with respect to the symmetric matrix: tril(s + s.T) - diag(s)."""
+    tri = np.triu if upper else np.tril
+    return tri(s) + tri(mT(s)) - diag_embed(diag_part(s))
+
+
+def sym_from_triangle(d, upper=False):
+    """The symmetric matrix a function reading only the lower (upper) triangle sees: tril(d) + tril(d, -1).T.
+    (The transpose of triangle_grad.)"""
+    tri = np.triu if upper else np.tril
+    return tri(d) + mT(tri(d)) - diag_embed(diag_part(d))
+
+
+def eig_gaps(w):
+    """F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it (the eigenvector derivative's coefficients).
+    Equal eigenvalues give inf: the eigenvectors are not differentiable there."""
+    w = np.asarray(w)
+    diff = w[..., None, :] - w[..., :, None]
+    n = w.shape[-1]
+    with np.errstate(divide="ignore"):
+        f = 1.0 / np.where(np.eye(n, dtype=bool), 1.0, diff)
+    return np.where(np.eye(n, dtype=bool), 0.0, f)
+
+
+def svd_gaps(s):
+    """F[i, j] = 1 / (s[j]^2 - s[i]^2) off the diagonal, 0 on it (the singular vectors' derivative)."""
+    return eig_gaps(np.asarray(s) ** 2)
+
+
+def inv_or_zero(s):
+    """1 / s (singular values; the pseudo-inverse's reciprocal would use a cutoff, but the derivative of an
+    SVD needs nonzero singular values anyway)."""
+    return 1.0 / s
+
+
+def check_symmetric_eig(value, a):
+    """np.linalg.eig's derivative is implemented for real symmetric matrices (real eigenvalues, orthonormal
+    eigenvectors); anything else is refused."""
+    a = np.asarray(a)
+    if np.iscomplexobj(value[0]) or np.iscomplexobj(value[1]) or not np.allclose(a, mT(a), rtol=1e-10, atol=1e-12):
+        raise NoDerivativeError("np.linalg.eig is differentiated only at real symmetric matrices",
+                                hint="use np.linalg.eigh for symmetric matrices; a general matrix's eigenvectors "
+                                     "have no derivative rule here")
+    return value
+
+
+def check_svd(value, a, full_matrices, hermitian=False):
+    """The SVD's derivative needs unique singular vectors: full_matrices=True adds arbitrary columns to U or
+    V when the matrix is not square, so it is refused there; hermitian=True reads one triangle (refused)."""
+    m, n = np.shape(a)[-2:]
+    if hermitian:
+        raise NoDerivativeError("np.linalg.svd(a, hermitian=True) has no derivative rule",
+                                hint="use hermitian=False (or np.linalg.eigh)")
+    if full_matrices and m != n:
+        raise NoDerivativeError("np.linalg.svd(a, full_matrices=True) of a non-square matrix has no derivative "
+                                "(the extra singular vectors are arbitrary)",
+                                hint="pass full_matrices=False")
+    return value
+
+
+def check_qr(value, a, mode):
+    """np.linalg.qr's derivative is implemented for mode 'reduced' (or 'r') with at least as many rows as
+    columns ('complete' of a tall matrix adds arbitrary columns; a wide matrix is not done)."""
+    m, n = np.shape(a)[-2:]
+    if mode not in ("reduced", "r") and m != n or m < n:
+        raise NoDerivativeError(f"np.linalg.qr(mode={mode!r}) of a {m} x {n} matrix has no derivative rule",
+                                hint="use mode='reduced' with rows >= columns")
+    return value
+
+
+def svd_jvp(a, da):
+    """(dU, dS, dV) for the reduced SVD a = U diag(S) V.T in the direction da (distinct, nonzero singular
+    values)."""
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    v = mT(vh)
+    f = svd_gaps(s)
+    dp = mT(u) @ da @ v
+    ds = diag_part(dp)
+    sm = diag_embed(s)
+    sinv = diag_embed(1.0 / s)
+    du = u @ (f * (dp @ sm + sm @ mT(dp))) + (da @ v - u @ dp) @ sinv
+    dv = v @ (f * (sm @ dp + mT(dp) @ sm)) + (mT(da) @ u - v @ mT(dp)) @ sinv
+    return du, ds, dv
+
+
+# -- norms ------------------------------------------------------------------------------------------------------
+def norm_axes(x, axis):
+    """The axes np.linalg.norm reduces (all of x when axis is None)."""
+    return tuple(range(np.ndim(x))) if axis is None else axis
+
+
+def _matrix_axes(x, axis):
+    nd = np.ndim(x)
+    if axis is None:
+        return (nd - 2, nd - 1) if nd == 2 else None
+    if isinstance(axis, (tuple, list)) and len(axis) == 2:
+        return tuple(a % nd for a in axis)
+    return None
+
+
+def _share(mask, axes):
+    """mask / (its count over axes): ties share equally."""
+    count = np.sum(mask, axis=axes, keepdims=True)
+    return mask / np.maximum(count, 1)
+
+
+def norm_partial(x, value, ord=None, axis=None, keepdims=False):
+    """The partial derivatives of np.linalg.norm(x, ord, axis) with respect to x (x's shape), for every ord.
+
+    Vector norms: ord None/2 x / |x|; 1 sign(x); p sign(x) |x|^(p-1) / |x|_p^(p-1); inf / -inf the entries of
+    largest / smallest magnitude (ties share equally); 0 (a count) has derivative 0. Matrix norms: 'fro'
+    x / |x|; 'nuc' U V.T; 2 / -2 the outer product of the singular vectors of the largest / smallest singular
+    value; 1 / -1 (inf / -inf) the signs of the column (row) of largest / smallest absolute sum, ties shared.
+    At 0 (and at sign changes of x) the subgradient 0 / sign(0) = 0 is used.
+    """
+    from .runtime import keep_reduced
+
+    x = np.asarray(x, dtype=float)
+    mat = _matrix_axes(x, axis)
+    n = keep_reduced(value, x, axis if mat is None else mat, keepdims)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if mat is None:  # vector norms along `axis` (all of x when axis is None)
+            red = tuple(range(x.ndim)) if axis is None else (axis % x.ndim,)
+            if ord is None or ord == 2:
+                return np.where(n == 0, 0.0, x / n)
+            if ord == 1:
+                return np.sign(x)
+            if ord == 0:
+                return np.zeros_like(x)
+            if ord == np.inf or ord == -np.inf:
+                return np.sign(x) * _share(np.abs(x) == n, red)
+            p = float(ord)
+            return np.where(n == 0, 0.0, np.sign(x) * np.abs(x) ** (p - 1) / n ** (p - 1))
+        r, c = mat
+        if ord in (None, "fro"):
+            return np.where(n == 0, 0.0, x / n)
+        moved = np.moveaxis(x, (r, c), (-2, -1))
+        if ord in ("nuc", 2, -2):
+            u, s, vh = np.linalg.svd(moved, full_matrices=False)
+            if ord == "nuc":
+                part = u @ vh
+            else:
+                k = 0 if ord == 2 else -1
+                part = u[..., :, k:k + 1 if k == 0 else None] @ vh[..., k:k + 1 if k == 0 else None, :]
+            return np.moveaxis(part, (-2, -1), (r, c))
+        if ord in (1, -1, np.inf, -np.inf):
+            along = -2 if ord in (1, -1) else -1  # column sums (1) or row sums (inf)
+            sums = np.sum(np.abs(moved), axis=along, keepdims=True)
+            best = np.max(sums, axis=-1 if along == -2 else -2, keepdims=True) if ord in (1, np.inf) else \
+                np.min(sums, axis=-1 if along == -2 else -2, keepdims=True)
+            win = _share(sums == best, (-1 if along == -2 else -2,))
+            return np.moveaxis(np.sign(moved) * win, (-2, -1), (r, c))
+    raise NoDerivativeError(f"np.linalg.norm with ord={ord!r} has no derivative rule")
+
+
+def norm_partial_jvp(x, dx, value, ord=None, axis=None, keepdims=False):
+    """Tangent of norm_partial(x, ...) in the direction dx (second derivatives of the norm)."""
+    from .runtime import keep_reduced
+
+    x = np.asarray(x, dtype=float)
+    dx = np.broadcast_to(dx, x.shape)
+    mat = _matrix_axes(x, axis)
+    red = (tuple(range(x.ndim)) if axis is None else (axis % x.ndim,)) if mat is None else mat
+    part = norm_partial(x, value, ord, axis, keepdims)
+    n = keep_reduced(value, x, red, keepdims)
+    dn = np.sum(part * dx, axis=red, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if (mat is None and (ord is None or ord == 2)) or (mat is not None and ord in (None, "fro")):
+            return np.where(n == 0, 0.0, dx / n - x * dn / n ** 2)
+        if mat is None and ord not in (1, 0, np.inf, -np.inf):
+            p = float(ord)
+            ax = np.abs(x)
+            return np.where(n == 0, 0.0, (p - 1) * ax ** (p - 2) * dx / n ** (p - 1)
+                            - (p - 1) * np.sign(x) * ax ** (p - 1) * dn / n ** p)
+        if mat is not None and ord in ("nuc", 2, -2):
+            r, c = mat
+            moved, dmoved = np.moveaxis(x, (r, c), (-2, -1)), np.moveaxis(dx, (r, c), (-2, -1))
+            u, s, vh = np.linalg.svd(moved, full_matrices=False)
+            du, ds, dv = svd_jvp(moved, dmoved)
+            v = mT(vh)
+            if ord == "nuc":
+                dpart = du @ vh + u @ mT(dv)
+            else:
+                k = slice(0, 1) if ord == 2 else slice(-1, None)
+                dpart = du[..., :, k] @ mT(v[..., :, k]) + u[..., :, k] @ mT(dv[..., :, k])
+            return np.moveaxis(dpart, (-2, -1), (r, c))
+    return np.zeros_like(x)  # piecewise-linear norms: the partials are piecewise constant
+
+
+def field_vjp(g, result, index):
+    """Adjoint of the field `index` of a tuple result (an eigh / svd / qr / slogdet result read by name)."""
+    from .runtime import zeros_like
+
+    out = zeros_like(result)
+    out[index] = g
+    return out
+
+
+def copyltu(m):
+    """The lower triangle of m copied onto the upper one (QR's derivative)."""
+    return np.tril(m) + mT(np.tril(m, -1))
+
+
+# -- least squares --------------------------------------------------------------------------------------------
+def as_columns(v, b):
+    """v as a matrix of columns: a vector right-hand side `b` (one axis less than a matrix) becomes one column."""
+    v = np.asarray(v, dtype=float)
+    if v.ndim == 0:  # a zero tangent
+        v = np.broadcast_to(v, np.shape(b))
+    return v[..., None] if np.ndim(b) == 1 else v
+
+
+def from_columns(v, b):
+    """The inverse of as_columns: back to b's shape."""
+    return np.reshape(v, np.shape(b))
+
+
+def residual_row(g_res, x_cols):
+    """np.linalg.lstsq's residuals' adjoint as a row to broadcast against the residual matrix (zeros when
+    lstsq returned no residuals: rank-deficient or not more rows than columns)."""
+    g_res = np.asarray(g_res, dtype=float)
+    k = np.shape(x_cols)[-1]
+    return np.zeros(k) if g_res.size == 0 else np.reshape(g_res, (k,))
+
+
+def residual_tangent(t, res):
+    """The residuals' tangent, or an empty array when lstsq returned no residuals."""
+    return np.reshape(t, np.shape(res)) if np.size(res) else np.zeros(np.shape(res))
+
+
+# -- matrix power ------------------------------------------------------------------------------------------------
+def _powers(a, n):
+    out = [np.broadcast_to(np.eye(np.shape(a)[-1]), np.shape(a))]
+    for _ in range(n - 1):
+        out.append(out[-1] @ a)
+    return out
+
+
+def matrix_power_jvp(a, t, n):
+    """Tangent of np.linalg.matrix_power(a, n) in the direction t: sum_k a^k t a^(n-1-k) (n >= 1); for n < 0
+    that of inv(a)^|n|, with d inv(a) = -inv(a) t inv(a). (Also the adjoint: matrix_power_jvp(a.T, g, n).)"""
+    if n == 0:
+        return np.zeros(np.broadcast_shapes(np.shape(a), np.shape(t)))
+    if n < 0:
+        b = np.linalg.inv(a)
+        return matrix_power_jvp(b, -b @ t @ b, -n)
+    p = _powers(a, n)
+    return sum(p[k] @ t @ p[n - 1 - k] for k in range(n))
+
+
+def matrix_power_jvp_jvp(a, da, t, dt, n):
+    """Tangent of matrix_power_jvp(a, t, n) when both a and t move (da, dt)."""
+    if n == 0:
+        return np.zeros(np.broadcast_shapes(np.shape(a), np.shape(t)))
+    if n < 0:
+        b = np.linalg.inv(a)
+        db = -b @ da @ b
+        s = -b @ t @ b
+        ds = -(db @ t @ b + b @ dt @ b + b @ t @ db)
+        return matrix_power_jvp_jvp(b, db, s, ds, -n)
+    p = _powers(a, n)
+    dp = [np.zeros(np.shape(a))] + [matrix_power_jvp(a, da, k) for k in range(1, n)]
+    return sum(p[k] @ dt @ p[n - 1 - k] + dp[k] @ t @ p[n - 1 - k] + p[k] @ t @ dp[n - 1 - k] for k in range(n))
+
+
+# -- matrix functions ----------------------------------------------------------------------------------------------
+def _block_expm(blocks):
+    from scipy.linalg import expm
+
+    return expm(np.block(blocks))
+
+
+def expm_frechet(a, e):
+    """The Frechet derivative of expm at a in the direction e: the upper right block of expm([[a, e], [0, a]])
+    (stacks of matrices: one by one)."""
+    a, e = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(e, dtype=float))
+    if a.ndim > 2:
+        return np.stack([expm_frechet(x, y) for x, y in zip(a, e)])
+    n = a.shape[-1]
+    z = np.zeros_like(a)
+    return _block_expm([[a, e], [z, a]])[:n, n:]
+
+
+def expm_frechet_jvp(a, da, e, de):
+    """Tangent of expm_frechet(a, e): expm_frechet(a, de) plus the second Frechet derivative in (da, e), the
+    top right blocks of expm of the block bidiagonal matrices [[a, da, 0], [0, a, e], [0, 0, a]] and with da
+    and e swapped."""
+    a, da, e, de = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, da, e, de)))
+    if a.ndim > 2:
+        return np.stack([expm_frechet_jvp(*xs) for xs in zip(a, da, e, de)])
+    n = a.shape[-1]
+    z = np.zeros_like(a)
+    second = _block_expm([[a, da, z], [z, a, e], [z, z, a]])[:n, 2 * n:] + \
+        _block_expm([[a, e, z], [z, a, da], [z, z, a]])[:n, 2 * n:]
+    return expm_frechet(a, de) + second
+
+
+# -- triangular systems and Cholesky factors ------------------------------------------------------------------------
+def tri_part(d, lower=False, unit_diagonal=False):
+    """The triangle of d a triangular solver reads (strictly, with a unit diagonal)."""
+    tri = np.tril if lower else np.triu
+    return tri(d, (-1 if lower else 1) if unit_diagonal else 0)
+
+
+def _trans(trans):
+    return trans in (1, 2, "T", "C")
+
+
+def tri_matvec(t, x, trans=0):
+    """t @ x, or t.T @ x for a transposed solve (x a vector or a matrix of columns)."""
+    t = mT(t) if _trans(trans) else t
+    return t @ x
+
+
+def tri_vjp_a(y, x, lower=False, unit_diagonal=False, trans=0):
+    """Adjoint of the matrix of x = solve_triangular(a, b): -y x.T (-x y.T for a transposed solve) on the
+    triangle read, with y the adjoint of b."""
+    y2 = y[..., None] if np.ndim(y) == 1 else y
+    x2 = x[..., None] if np.ndim(x) == 1 else x
+    full = -(x2 @ mT(y2)) if _trans(trans) else -(y2 @ mT(x2))
+    return tri_part(full, lower, unit_diagonal)
+
+
+def cho_matrix(c, lower=False):
+    """The triangular factor held in a cho_factor result's c (the other triangle of c is not used)."""
+    return np.tril(c) if lower else np.triu(c)
+
+
+def cho_vjp_c(y, x, c, lower=False):
+    """Adjoint of c in x = cho_solve((c, lower), b), with y = cho_solve((c, lower), g): the matrix is
+    a = L L.T (lower) or U.T U, its adjoint -y x.T, and that of the factor (a_bar + a_bar.T) L, resp.
+    U (a_bar + a_bar.T), on the factor's triangle."""
+    y2 = y[..., None] if np.ndim(y) == 1 else y
+    x2 = x[..., None] if np.ndim(x) == 1 else x
+    abar = -(y2 @ mT(x2))
+    s = abar + mT(abar)
+    f = cho_matrix(c, lower)
+    return np.tril(s @ f) if lower else np.triu(f @ s)
+
+
+def cho_tangent_a(dc, c, lower=False):
+    """The tangent of the matrix a = L L.T (or U.T U) a cho_factor result stands for, from a tangent of c."""
+    f, df = cho_matrix(c, lower), cho_matrix(dc, lower)
+    return df @ mT(f) + f @ mT(df) if lower else mT(df) @ f + mT(f) @ df
+
+
+def cho_factor_vjp(g_c, c, lower=False):
+    """Adjoint of a in (c, lower) = cho_factor(a): the factor's triangle by Cholesky's rule (through
+    triangle_grad), the other triangle of c is a copy of a's entries there."""
+    f = cho_matrix(c, lower)
+    big_l = f if lower else mT(f)  # the factor as lower triangular
+    gl = cho_matrix(g_c, lower)
+    gl = gl if lower else mT(gl)
+    linv = np.linalg.inv(big_l)
+    s = mT(linv) @ phi(mT(big_l) @ gl) @ linv
+    other = np.triu(g_c, 1) if lower else np.tril(g_c, -1)
+    return triangle_grad(0.5 * (s + mT(s)), not lower) + other
+
+
+def pair_adjoint(b, pair):
+    """The adjoint of a (matrix, flag) pair such as cho_factor's result: b for the matrix, 0 for the flag."""
+    return [b, 0.0]
+
+
+def flip_trans(trans):
+    """The `trans` of the transposed triangular solve (0 <-> 1)."""
+    return 0 if _trans(trans) else 1
+
+
+def cho_other(x, lower=False):
+    """The strict triangle of a cho_factor result that is not the factor (SciPy leaves a's entries there)."""
+    return np.triu(x, 1) if lower else np.tril(x, -1)
+
+
+def _funm(name):
+    import scipy.linalg
+
+    return getattr(scipy.linalg, name)
+
+
+def funm_frechet(name, a, e):
+    """The Frechet derivative of the matrix function scipy.linalg.<name> (expm, logm, sqrtm, cosm, ...) at a
+    in the direction e: the top right block of f([[a, e], [0, a]]) (stacks: one by one)."""
+    a, e = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(e, dtype=float))
+    if a.ndim > 2:
+        return np.stack([funm_frechet(name, x, y) for x, y in zip(a, e)])
+    n = a.shape[-1]
+    z = np.zeros_like(a)
+    out = _funm(name)(np.block([[a, e], [z, a]]))[:n, n:]
+    return np.real(out) if np.isrealobj(a) else out
+
+
+def funm_frechet_jvp(name, a, da, e, de):
+    """Tangent of funm_frechet(name, a, e) as a and e move: funm_frechet(name, a, de) plus the second Frechet
+    derivative in (da, e): the top right blocks of f of [[a, da, 0], [0, a, e], [0, 0, a]] and of the same
+    with da and e swapped."""
+    a, da, e, de = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, da, e, de)))
+    if a.ndim > 2:
+        return np.stack([funm_frechet_jvp(name, *xs) for xs in zip(a, da, e, de)])
+    n = a.shape[-1]
+    z = np.zeros_like(a)
+    f = _funm(name)
+    second = f(np.block([[a, da, z], [z, a, e], [z, z, a]]))[:n, 2 * n:] + \
+        f(np.block([[a, e, z], [z, a, da], [z, z, a]]))[:n, 2 * n:]
+    return funm_frechet(name, a, de) + np.real(second)
