@@ -357,3 +357,22 @@ def get_with_default(x):
 
 def test_dict_get_default():
     close(ad.grad(get_with_default)(1.5), 3.0)
+
+
+# -- conversions to integers: astype(int), dtype=int, stores into integer or boolean arrays (truncation) ----
+def stores_into_integer_arrays(x):
+    y = np.zeros(3, dtype=int)
+    y[:] = x * 2.0
+    z = np.array([1, 2, 3])
+    z[1] = x[0] * 5.0
+    m = np.zeros(3, dtype=bool)
+    m[0] = x[1]
+    return np.sum(y * x) + np.sum(z * x) + np.sum(m * x) + np.sum(x.astype(int) * x)
+
+
+def test_truncating_conversions_have_zero_derivative():
+    x = np.array([1.3, 2.6, -3.2])
+    y, z, m = np.trunc(2 * x), np.array([1.0, np.trunc(5 * x[0]), 3.0]), np.array([1.0, 0.0, 0.0])
+    expected = y + z + m * (x[1] != 0) + np.trunc(x)
+    close(ad.grad(stores_into_integer_arrays)(x.copy()), expected)
+    close(ad.jvp(stores_into_integer_arrays)(x.copy(), np.ones(3))[1], np.sum(expected))

@@ -195,6 +195,9 @@ class Forward:
         origin = s.origin
         if self.carries(s.value):
             value = self.tangent_of(s.value)
+            tk = self.kind(s.target)
+            if isinstance(tk, (K.Array, K.Numeric)) or tk is K.UNKNOWN:  # (kinds do not follow dtypes)
+                value = helper("stored_jvp", value, s.target)  # (NumPy truncates what it stores into ints)
         elif isinstance(self.kind(s.target), (K.Array, K.Numeric)):
             value = Const(0.0)
         else:

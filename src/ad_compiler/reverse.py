@@ -299,7 +299,8 @@ class Reverse:
                 if isinstance(tk, (K.Seq, K.Dict, K.Obj)):
                     part = Var(taken)  # an item of a container: exactly what was stored
                 elif isinstance(vk, (K.Array, K.Scalar, K.Numeric)):
-                    part = helper("unbroadcast", Var(taken), s.value)
+                    part = helper("unbroadcast", Var(taken), s.value) if self.holds_floats(tk) else \
+                        helper("stored_vjp", Var(taken), s.value, s.target)  # (NumPy truncates into ints)
                 else:  # NumPy may have made an array of a list: give it back in the value's form
                     part = helper("cast_like", helper("unbroadcast_value", Var(taken), s.value), s.value)
                 self.contribute(s.value, part, origin)
@@ -314,6 +315,13 @@ class Reverse:
             a.out.append(Marker("restore_item", name=x0, stmt=s))
         if self.loop_depth > 0 and x1 in self.loop_defined:
             a.out.append(Marker("restore", name=x1))  # the name of the changed object, iteration by iteration
+
+    @staticmethod
+    def holds_floats(kind):
+        """Is this certainly not an array of integers or booleans (a store into it keeps the value, it does not
+        truncate)? Not known for arrays: the kinds do not follow dtypes (NumPy's results are probed with
+        float arrays), so a store into an array asks at run time (`stored_vjp`)."""
+        return not isinstance(kind, (K.Array, K.Numeric)) and kind is not K.UNKNOWN
 
     def value_active(self, atom):
         return bool(ir.names_in(atom) & self.act.varied) and any(self.active(n) for n in ir.names_in(atom))

@@ -754,6 +754,42 @@ def take_vjp(g, a, indices, axis=None):
 
 
 # -- containers and conversions -------------------------------------------------------------------------
+def _truncating(dtype):
+    """Does converting to `dtype` truncate (integers, booleans: piecewise constant)?"""
+    return dtype is not None and np.dtype(dtype).kind in "iub"
+
+
+def cast_vjp(g, x, dtype=None):
+    """Adjoint of `np.array(x, dtype)` / `x.astype(dtype)`: x's form of `g`, or zeros for an integer or
+    boolean dtype (the conversion is piecewise constant)."""
+    if _truncating(dtype):
+        return zeros_like(x)
+    return cast_like(g, x)
+
+
+def cast_jvp(t, dtype=None):
+    """Tangent of `np.array(x, dtype)` / `x.astype(dtype)`: the tangent as an array of that dtype (a float
+    dtype), or float zeros for an integer or boolean dtype."""
+    if _truncating(dtype):
+        return np.zeros(np.shape(t))
+    return np.array(t, dtype=dtype) if dtype is not None else np.array(t)
+
+
+def stored_vjp(g, value, target):
+    """What the value stored by `target[i] = value` gets back: `g` summed to the value's shape, or zeros when
+    the target holds integers or booleans (NumPy truncates what it stores)."""
+    if isinstance(target, ndarray) and target.dtype.kind in "iub":
+        return zeros_like(value)
+    return unbroadcast(g, value)
+
+
+def stored_jvp(t, target):
+    """The tangent `target[i] = value` stores: the value's, or 0 into an array of integers or booleans."""
+    if isinstance(target, ndarray) and target.dtype.kind in "iub":
+        return 0.0
+    return t
+
+
 def cast_like(g, x):
     """The adjoint `g` of `np.array(x)` / `x.astype(...)` given back in x's form: the same structure for a
     list or tuple of values (`np.array([a, b])`), x's dtype for a float array, a number for a number."""

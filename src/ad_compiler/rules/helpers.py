@@ -776,3 +776,23 @@ def dict_get_vjp(g, d, key):
 @linear(_ad.dict_get_default_vjp, forward_only=("g",), constant_in=("d",))
 def dict_get_default_vjp(g, d, key):
     pass
+
+
+@linear(_ad.cast_vjp, constant_in=("x",))
+def cast_vjp(g, x, dtype=None):
+    bg = _ad.cast_vjp(g, g, dtype)
+
+
+@linear(_ad.cast_jvp)
+def cast_jvp(t, dtype=None):
+    bt = _ad.cast_vjp(g, t, dtype)
+
+
+@linear(_ad.stored_vjp, constant_in=("value", "target"))
+def stored_vjp(g, value, target):
+    bg = _ad.fit_shape(_ad.stored_jvp(g, target), g)
+
+
+@linear(_ad.stored_jvp, constant_in=("target",))
+def stored_jvp(t, target):
+    bt = _ad.fit_shape(_ad.stored_jvp(g, target), t)

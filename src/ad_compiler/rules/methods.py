@@ -133,9 +133,15 @@ def clip(self, min=None, max=None):
     return _ad.inside(self, min, max), self < min, self > max
 
 
-@defvjp_method("copy", "astype", form="linear")
-def copy(self, *args, **kwargs):
+@defvjp_method("copy", form="linear")
+def copy(self, order="C"):
     bself = _ad.cast_like(g, self)
+
+
+@defvjp_method("astype", form="general")  # (to an integer or boolean dtype: piecewise constant)
+def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    bself = _ad.cast_vjp(g, self, dtype)
+    dans = _ad.cast_jvp(dself, dtype)
 
 
 @defvjp_method("item", form="linear")
