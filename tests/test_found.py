@@ -376,3 +376,41 @@ def test_truncating_conversions_have_zero_derivative():
     expected = y + z + m * (x[1] != 0) + np.trunc(x)
     close(ad.grad(stores_into_integer_arrays)(x.copy()), expected)
     close(ad.jvp(stores_into_integer_arrays)(x.copy(), np.ones(3))[1], np.sum(expected))
+
+
+# -- ad.stop_gradient(y) is y itself: it sees later in-place changes of y, and carries no derivative ---------
+def stop_gradient_then_changed(x):
+    y = x * 2.0
+    s = ad.stop_gradient(y)
+    y += x
+    return np.sum(s * x)
+
+
+def stop_gradient_view_then_changed(x):
+    y = x * 2.0
+    s = ad.stop_gradient(y)[1:]
+    y *= 3.0
+    return np.sum(s * x[1:])
+
+
+def stop_gradient_result_changed(x):
+    s = ad.stop_gradient(x * 2.0)
+    s[0] = 1.0
+    return np.sum(s * x)
+
+
+def test_stop_gradient_result_sees_in_place_changes_of_its_array():
+    x = np.array([0.3, -1.2, 0.8, 0.1])
+    value, grad = ad.value_and_grad(stop_gradient_then_changed)(x.copy())
+    close(value, stop_gradient_then_changed(x.copy()))
+    close(grad, 3 * x)  # s is the (changed) y = 3x, a constant
+    value, grad = ad.value_and_grad(stop_gradient_view_then_changed)(x.copy())
+    close(value, stop_gradient_view_then_changed(x.copy()))
+    close(grad, np.concatenate([[0.0], 6 * x[1:]]))
+    close(ad.jvp(stop_gradient_view_then_changed)(x.copy(), np.ones(4))[1], np.sum(6 * x[1:]))
+    try:
+        got = ad.grad(stop_gradient_result_changed)(x.copy())
+    except ad.ADError as exc:
+        assert "s[0] = 1.0" in str(exc)
+    else:
+        close(got, np.concatenate([[1.0], 2 * x[1:]]))

@@ -11,6 +11,7 @@ from . import ir, kinds as K
 from .alias_domain import Val, new_gen
 from .alias_library import MUTATING_FUNCTIONS, describe_kind, lookup, runtime, writes_out
 from .alias_session import Part
+from .markers import stop_gradient
 from .ir import Assign, AugAssign, Call, Const, Global, Index, Mutate, SetItem, Var
 
 
@@ -23,6 +24,24 @@ class Assignments(Part):
 
     def assign(self, s, state, site):
         """`x = e` (or `a = b = e`)."""
+        out = self._assign(s, state, site)
+        value = s.value
+        detached = isinstance(value, Call) and isinstance(value.func, Global) and value.func.obj is stop_gradient
+        base = _base_name(value)
+        if base in state.detached and s.targets and state.vars.get(s.targets[0]) is not None:
+            # a view (or the very value) of a stop_gradient result carries no derivative either
+            objs = state.vars[s.targets[0]].objs
+            detached = detached or (bool(objs) and all(o.root() in {b.root() for b in state.vars[base].objs}
+                                                       for o in objs))
+        for t in s.targets:
+            if detached:
+                state.detached.add(t)
+            else:
+                state.detached.discard(t)
+            state.mixed.discard(t)
+        return out
+
+    def _assign(self, s, state, site):
         value = s.value
         if isinstance(value, Call) and isinstance(value.func, Global) and self.mode == "rewrite" and \
                 len(s.targets) == 1:
@@ -124,3 +143,14 @@ class Assignments(Part):
 def _generated(s):
     """Is the statement from code ad_compiler generated (a derivative differentiated again)?"""
     return s.origin is not None and str(s.origin.unit.filename).startswith("<ad_compiler")
+
+
+def _base_name(value):
+    """The name `value` takes an item, attribute or method result of (or is), else None."""
+    if isinstance(value, Var):
+        return value.name
+    if isinstance(value, (Index, ir.Attr)) and isinstance(value.value, Var):
+        return value.value.name
+    if isinstance(value, Call) and isinstance(value.func, ir.Attr) and isinstance(value.func.value, Var):
+        return value.func.value.name
+    return None

@@ -19,6 +19,7 @@ from .alias_library import (BOOL_UFUNCS, EFFECT_HELPERS, ELEMENTWISE_FUNCTIONS, 
                             REDUCING_METHODS, SCALAR_REDUCTIONS, VIEW_FUNCTIONS, VIEW_METHODS, dummy_of, lookup,
                             nested_ndim, reduced_ndim, runtime, slot_at, view_kind)
 from .alias_session import Part
+from .markers import stop_gradient
 from .ir import Call, Const, Global
 
 
@@ -50,6 +51,8 @@ class Calls(Part):
         if obj in (runtime().dict_items, runtime().dict_values) and args and isinstance(args[0].kind, K.Dict):
             return self.call(s, Call(ir.Attr(value.args[0], "items" if obj is runtime().dict_items
                                              else "values"), ()), state, site)
+        if obj is stop_gradient and len(args) == 1:
+            return args[0]  # the very same value (only its derivative stops)
         if obj in ITERATORS:
             return self.iterator(obj, args, state, site)
         if obj is builtins.sorted and args:

@@ -135,12 +135,15 @@ class State:
         self.vars = Vars()  # name -> Val
         self.slots = {}  # container Obj -> list of frozensets (by position) | ("any", frozenset)
         self.made = {}  # view Obj -> (statement that made it, ((name, generation), ...)) or (stmt, None)
+        self.detached = set()  # names bound to `ad.stop_gradient(y)`: y itself, carrying no derivative
+        self.mixed = set()  # names detached on some paths only
 
     def copy(self):
         s = State()
         s.vars = Vars(self.vars)
         s.slots = dict(self.slots)
         s.made = dict(self.made)
+        s.detached, s.mixed = set(self.detached), set(self.mixed)
         return s
 
     def in_slots(self):
@@ -212,6 +215,8 @@ def join_states(a, b):
     for o in set(a.slots) | set(b.slots):
         s.slots[o] = join_slots(a.slots.get(o), b.slots.get(o))
     s.made = dict(a.made)
+    s.detached = a.detached | b.detached
+    s.mixed = a.mixed | b.mixed | (a.detached ^ b.detached)
     for o, m in b.made.items():
         if o in s.made and s.made[o] != m:
             s.made[o] = (m[0], None)  # made differently on two paths: cannot be made again

@@ -32,6 +32,13 @@ class Refresher(Part):
         out += self.refresh_aliases(s, state, obj, tree, new_name, live, name)
         out.extend(self.refresh_containers(s, state, tree, new_name, live, name))
         # (a refresh changes no binding: every name still refers to the same object as before)
+        for r in out:  # a stop_gradient result sees the change, and still carries no derivative
+            for t in (r.targets if isinstance(r, Assign) else ()):
+                if t in state.mixed:
+                    self.refuse(s, f"`{t}` is a result of ad.stop_gradient on some paths only, and shares memory "
+                                   "with the array changed here", f"make a copy: `{t} = ad.stop_gradient(...).copy()`")
+                if t in state.detached:
+                    r.nograd = True
         return out
 
     def refresh_bases(self, s, state, obj, name, new_name, live):

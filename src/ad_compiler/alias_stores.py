@@ -30,6 +30,10 @@ class Stores(Part):
         if s.noop:
             obj = target.must()
         else:
+            if name in state.detached or name in state.mixed:
+                self.refuse(s, f"`{name}` is a result of ad.stop_gradient, the very array it was given: changing it "
+                               "in place changes that array too, which cannot be differentiated exactly",
+                            f"make a copy first: `{name} = ad.stop_gradient(...).copy()`")
             obj = self.changeable(s, state, target, name)
         if obj is not None and obj in state.slots or isinstance(target.kind, (K.Seq, K.Dict)):
             if isinstance(target.kind, K.Seq) and target.kind.cls is tuple and not s.noop:
