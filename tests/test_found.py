@@ -414,3 +414,14 @@ def test_stop_gradient_result_sees_in_place_changes_of_its_array():
         assert "s[0] = 1.0" in str(exc)
     else:
         close(got, np.concatenate([[1.0], 2 * x[1:]]))
+
+
+# -- x.tolist(): the items are the array's entries (it was declared non-differentiable) ----------------------
+def through_tolist(x):
+    t = x.tolist()
+    m = x.reshape(2, 2).tolist()
+    return t[0] * t[1] + x[0] + m[1][0] * m[0][1]
+
+
+def test_tolist_carries_derivatives():
+    fd_close(through_tolist, (np.array([0.3, -1.2, 0.8, 0.5]),))

@@ -225,8 +225,18 @@ class Calls(Part):
                 return Val(K.FLOAT)
             if func.attr in ("argmax", "argmin") and not value.args and not value.kwargs:
                 return Val(K.INT)
-            if func.attr in ("tolist",):
-                return Val(K.UNKNOWN, {self.objects.ext(site)})
+            if func.attr in ("tolist",):  # nested lists of numbers, as deep as the array's rank
+                nd = K.ndim_of(k)
+                if nd is None:
+                    return Val(K.UNKNOWN, {self.objects.ext(site)})
+                kind = K.FLOAT
+                for _ in range(nd):
+                    kind = K.Seq(list, None, kind)
+                if nd == 0:
+                    return Val(kind)
+                o = self.objects.new(state, site, desc="the list made by tolist on this line")
+                state.slots[o] = ("any", frozenset())
+                return Val(kind, {o})
             if func.attr in REDUCING_METHODS:
                 nd = reduced_ndim(K.ndim_of(k), value, 0)
                 if nd == 0:

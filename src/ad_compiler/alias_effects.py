@@ -91,7 +91,7 @@ class Effects(Part):
         # (an array's entries are read as a copy: a view of `b` would see the store)
         taken = ir.Index(buf, (index,)) if container else _helper("store_adjoint", buf, index)
         out = self.assign(s, old, taken, state, site + ("take",))
-        added = _helper("add", Var(old), value) if container else ir.BinOp("+", Var(old), value)
+        added = _helper("add", Var(old), value)  # (structure-aware: never list concatenation)
         out += self.assign(s, total, added, state, site + ("add",))
         return out + self.store(s, buf, index, Var(total), state, site)
 

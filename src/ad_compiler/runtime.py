@@ -971,6 +971,20 @@ def items_vjp(g, x):
     return list(g)  # an iterator (zip, enumerate, ...): the adjoints of its items, for what made it
 
 
+def tolist_vjp(g, x):
+    """Adjoint of `x.tolist()`: the nested list of the entries' adjoints (None where nothing came back; an
+    array for a whole sub-list) as an array of x's shape."""
+    dtype = np.result_type(x, 1.0)
+
+    def fill(h, shape):
+        if h is None:
+            return np.zeros(shape, dtype=dtype)
+        if isinstance(h, (list, tuple)):
+            return np.stack([fill(hi, shape[1:]) for hi in h]) if h else np.zeros(shape, dtype=dtype)
+        return np.broadcast_to(np.asarray(h, dtype=dtype), shape)
+    return np.array(fill(g, np.shape(x)), dtype=dtype)
+
+
 def enumerate_vjp(g, x):
     """Adjoint of `enumerate(x, start)` (a list of (index, item) pairs) with respect to x."""
     return items_vjp([None if p is None else p[1] for p in g], x)

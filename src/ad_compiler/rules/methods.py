@@ -150,5 +150,10 @@ def item(self, *args):
 
 
 NONDIFF_ATTRIBUTES.update({"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "flags", "strides"})
-NONDIFF_METHODS.update({"argmax", "argmin", "argsort", "nonzero", "all", "any", "tolist", "__len__", "round",
+@defvjp_method("tolist", form="linear")
+def tolist(self):
+    bself = _ad.tolist_vjp(g, self)
+
+
+NONDIFF_METHODS.update({"argmax", "argmin", "argsort", "nonzero", "all", "any", "__len__", "round",
                         "searchsorted"})
