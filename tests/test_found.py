@@ -425,3 +425,28 @@ def through_tolist(x):
 
 def test_tolist_carries_derivatives():
     fd_close(through_tolist, (np.array([0.3, -1.2, 0.8, 0.5]),))
+
+
+# -- an array changed in place inside no_grad keeps its derivative (PyTorch's semantics; it became constant) --
+def step_in_no_grad(w, x):
+    with ad.no_grad():
+        w -= 0.1 * w
+    return np.sum((x @ w) ** 2)
+
+
+def store_in_no_grad(x):
+    y = x * 2.0
+    with ad.no_grad():
+        y[0] = y[1] * 5.0
+    return np.sum(y * x)
+
+
+def test_in_place_change_inside_no_grad_is_a_constant_change():
+    w, X = np.array([0.3, -1.2, 0.8]), np.array([[1.0, 2.0, 0.5], [0.3, 0.1, 0.2]])
+    w_new = 0.9 * w  # f = sum((X w_new)^2) with w_new = w + c, c constant
+    close(ad.grad(step_in_no_grad)(w.copy(), X), 2 * X.T @ (X @ w_new))
+    x = np.array([0.3, -1.2, 0.8, 0.1])
+    y = 2 * x
+    y[0] = y[1] * 5.0  # y = 2x + c: df/dx = y + 2x
+    close(ad.grad(store_in_no_grad)(x.copy()), y + 2 * x)
+    close(ad.jvp(store_in_no_grad)(x.copy(), np.ones(4))[1], np.sum(y + 2 * x))

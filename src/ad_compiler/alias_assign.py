@@ -92,8 +92,11 @@ class Assignments(Part):
         if isinstance(k, K.Seq) and k.cls is tuple:
             return self.assign(rebind, state, site)
         external = any(o.external() for o in v.objs)
-        if not external and not self.stores.sharing(s, state, v, exclude={s.target}):
-            return self.assign(rebind, state, site)  # nobody else sees the object: the same as a new one
+        if not external and not self.stores.sharing(s, state, v, exclude={s.target}) and \
+                not (s.nograd and isinstance(k, K.Array)):
+            # nobody else sees the object: the same as a new one (not inside no_grad, where a change in place
+            # is a constant change of an array that keeps its derivative, as in PyTorch)
+            return self.assign(rebind, state, site)
         if isinstance(k, K.Seq) and k.cls is list and s.op == "+":
             return self.mutations.mutate(self.derived(s, Mutate(Var(s.target), "extend", (s.value,))), state, site)
         if not isinstance(k, K.Array):

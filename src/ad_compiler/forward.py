@@ -193,6 +193,9 @@ class Forward:
         if s.op is not None:
             self.refuse(s, f"`{s.op}=` on an item of a value of unknown kind", "call with arrays or lists")
         origin = s.origin
+        op = self.ops.get(id(s))
+        if op is not None and op.extra.get("nograd"):  # a constant change (no_grad): the tangent stays
+            return
         if self.carries(s.value):
             value = self.tangent_of(s.value)
             tk = self.kind(s.target)

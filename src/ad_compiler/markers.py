@@ -26,6 +26,9 @@ def no_grad() -> Iterator[None]:
     """Inside a differentiated function, nothing assigned in this block carries a gradient (PyTorch's
     `with torch.no_grad():`). Run as plain Python it does nothing.
 
+    An array changed in place in the block (`w -= lr * g`, `y[0] = c`) keeps its derivative: the change is a
+    constant added to it, as PyTorch's autograd does not record it (an optimizer step).
+
     ```python
     def loss(w, x):
         with ad.no_grad():

@@ -61,8 +61,10 @@ class Resolver:
             if isinstance(s, Assign):
                 self.ops[id(s)] = Op("const") if s.nograd else self.assign(s)
             elif isinstance(s, SetItem):
-                inputs = set() if s.nograd else atom_names(s.value) | atom_names(s.target)
-                self.ops[id(s)] = Op("setitem", frozenset(inputs))
+                if s.nograd and not s.noop:  # inside no_grad: a constant change; the array keeps its derivative
+                    self.ops[id(s)] = Op("setitem", frozenset(atom_names(s.target)), extra={"nograd": True})
+                else:
+                    self.ops[id(s)] = Op("setitem", frozenset(atom_names(s.value) | atom_names(s.target)))
             elif isinstance(s, Mutate):
                 inputs = set() if s.nograd else atom_names(s.target).union(*(atom_names(a) for a in s.args))
                 self.ops[id(s)] = Op("mutate", frozenset(inputs))

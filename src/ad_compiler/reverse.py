@@ -288,7 +288,10 @@ class Reverse:
         x0, x1 = s.target.name, s.result
         origin = s.origin
         a = self.adjoints
-        if x1 in self.live and self.active(x1):
+        op = self.ops.get(id(s))
+        if op is not None and op.extra.get("nograd") and x1 in self.live and self.active(x1):
+            a.transfer(x0, x1, origin)  # (a change made inside no_grad: the array's adjoint goes on unchanged)
+        elif x1 in self.live and self.active(x1):
             a.ensure(x1, origin, owned=True)
             b = Var(self.adj(x1))
             index = index_value(s.items, s.tuple_form)
