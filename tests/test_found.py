@@ -450,3 +450,43 @@ def test_in_place_change_inside_no_grad_is_a_constant_change():
     y[0] = y[1] * 5.0  # y = 2x + c: df/dx = y + 2x
     close(ad.grad(store_in_no_grad)(x.copy()), y + 2 * x)
     close(ad.jvp(store_in_no_grad)(x.copy(), np.ones(4))[1], np.sum(y + 2 * x))
+
+
+# -- forward mode: a tuple holding an array changed afterwards; two loops with early returns ---------------
+def tuple_then_store(x):
+    y = x * 1.0
+    r = (y, y[1:])
+    y[0] = 5.0
+    return np.sum(r[0] * r[1][0]) + np.sum(r[1])
+
+
+def two_loops_returning_early(x):
+    for i in range(2):
+        if x[i] > 1.5:
+            return x[0]
+    for i in range(2):
+        if x[i] > 2.5:
+            return x[1]
+    return x[2] * 2.0
+
+
+def test_forward_mode_tuple_refresh_and_early_returns():
+    x, t = np.array([0.3, -1.2, 0.8]), np.array([0.5, 1.0, -2.0])
+    value, tangent = ad.jvp(tuple_then_store)(x.copy(), t)
+    close(tangent, np.dot(ad.grad(tuple_then_store)(x.copy()), t))
+    close(tangent, np.dot(numeric_grad(tuple_then_store, (x,), 0), t))
+    close(ad.jvp(two_loops_returning_early)(x.copy(), t)[1], 2.0 * t[2])
+
+
+# -- vjp / jvp of a function with defaults: the seed or tangent is the last argument given ---------------
+def scaled_with_default(x, scale=2.0):
+    return x * scale
+
+
+def test_vjp_and_jvp_of_a_function_with_defaults():
+    x, s = np.array([0.3, -1.2, 0.8]), np.array([1.0, 2.0, 3.0])
+    close(ad.vjp(scaled_with_default)(x, s), 2.0 * s)
+    close(ad.vjp(scaled_with_default)(x, seed=s), 2.0 * s)
+    close(ad.vjp(scaled_with_default)(x, 3.0, s), 3.0 * s)
+    close(ad.jvp(scaled_with_default)(x, tangent=s)[1], 2.0 * s)
+    close(ad.jvp(scaled_with_default)(x, s)[1], 2.0 * s)

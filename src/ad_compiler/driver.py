@@ -505,15 +505,46 @@ class DerivativeFunction:
         return html_of(self)
 
 
-def make_dispatcher(derivative, signature_params, defaults, receiver=None, primal=None, wrt=None, doc=None):
+def _binder(params, defaults, extra):
+    """Binds `(*args, **kwargs)` of a call of a vjp or jvp of a function with defaults: the seed or tangent
+    (`extra`) by name, or else the last positional argument; the rest as the function's own arguments."""
+    signature = inspect.Signature(
+        [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in params[:len(params) - len(defaults)]]
+        + [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d)
+           for p, d in zip(params[len(params) - len(defaults):], defaults)])
+
+    def bind(args, kwargs):
+        kwargs = dict(kwargs)
+        if extra in kwargs:
+            last = kwargs.pop(extra)
+        elif args:
+            args, last = args[:-1], args[-1]
+        else:
+            raise TypeError(f"missing the argument `{extra}`")
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return tuple(bound.arguments[p] for p in params) + (last,)
+    return bind
+
+
+def make_dispatcher(derivative, signature_params, defaults, receiver=None, primal=None, wrt=None, doc=None,
+                    extra=None):
     """A DerivativeFunction whose `__call__` has the user's signature and dispatches on the kinds of the
-    arguments."""
+    arguments. `extra`: the name of a last parameter after the user's (a vjp's seed, a jvp's tangent); when
+    the user's function has defaults, it is the last argument given (or passed by name)."""
     names = list(signature_params)
-    args = ", ".join(["self"] + names)
     every = (["self._ad_receiver"] if receiver is not None else []) + names
     call_args = ", ".join(every)
+    if extra is not None and defaults:
+        args = "self, *_ad_args, **_ad_kwargs"
+        bind = f"    {call_args}, = _ad_bind(_ad_args, _ad_kwargs)\n"
+        globals_ = {"_ad_bind": _binder(names[:-1], defaults, extra)}
+        defaults = None
+    else:
+        args = ", ".join(["self"] + names)
+        bind, globals_ = "", {}
     packed = "(" + call_args + ("," if len(every) == 1 else "") + ")"
-    source = (f"def __call__({args}):\n"
+    source = (f"def __call__({args}):\n" + bind +
               f"    try:\n"
               f"        return self._ad_specialize({packed})({call_args})\n"
               f"    except Exception as exc:\n"
@@ -521,7 +552,7 @@ def make_dispatcher(derivative, signature_params, defaults, receiver=None, prima
               f"        raise{'' if tracebacks.BARE_RAISE_KEEPS_TRACEBACK else ' exc'}\n")
     namespace = {}
     filename = f"<ad_compiler dispatcher {next(_counter)}>"
-    exec(compile(source, filename, "exec"), {"_ad_surface": tracebacks.surface}, namespace)
+    exec(compile(source, filename, "exec"), {"_ad_surface": tracebacks.surface, **globals_}, namespace)
     call = namespace["__call__"]
     if defaults:
         call.__defaults__ = defaults

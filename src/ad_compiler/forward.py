@@ -111,7 +111,7 @@ class Forward:
         if isinstance(s, (For, While)):
             self.loop(s)
             return
-        if isinstance(s, (SetItem, Mutate)) and self.changes_tangent(s):
+        if isinstance(s, (SetItem, Mutate)) and self.changes_tangent(s) and not self.is_tuple(s.target):
             # the tangent buffer is made before the change: zeros like the list *before* an append
             self.own(s.target.name, s.result, s.origin)
         for x in lower.statement(s):
@@ -151,6 +151,8 @@ class Forward:
         elif op.kind == "callee":
             self.refuse(s, "forward mode does not go through recursive functions yet",
                         "use reverse mode (ad.grad / ad.vjp) for this function")
+        elif op.kind == "const":  # (an active name given a constant on this path: `out = None` before a loop)
+            self.define(t, self.zero(v if isinstance(v, Const) else Var(t)), origin, owned=True)
 
     def copy(self, target, source, origin):
         if not self.act.active(source):
@@ -183,6 +185,10 @@ class Forward:
         else:
             self.define(new, Var(self.d(old)), origin, owned=True)
 
+    def is_tuple(self, atom):
+        k = self.kind(atom)
+        return isinstance(k, K.Seq) and k.cls is tuple
+
     def changes_tangent(self, s):
         return self.act.active(s.result) or (isinstance(s, Mutate) and s.out is not None and self.act.active(s.out))
 
@@ -195,6 +201,11 @@ class Forward:
         origin = s.origin
         op = self.ops.get(id(s))
         if op is not None and op.extra.get("nograd"):  # a constant change (no_grad): the tangent stays
+            return
+        if self.is_tuple(s.target):  # (a tuple holding a value changed in place: its tangent is made again)
+            value = self.tangent_of(s.value) if self.carries(s.value) else self.zero(s.value)
+            old = self.tangent_of(s.target) if self.carries(s.target) else helper("zeros_like", s.target)
+            self.define(new, helper("tuple_with", old, ir.index_value(s.items, s.tuple_form), value), origin, False)
             return
         if self.carries(s.value):
             value = self.tangent_of(s.value)

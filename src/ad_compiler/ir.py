@@ -463,3 +463,13 @@ def clone(stmts):
                 setattr(c, field, clone(getattr(c, field)))
         out.append(c)
     return out
+
+
+def index_value(items, tuple_form):
+    """An index as an ordinary expression (slices as `slice(lower, upper, step)` calls)."""
+    values = tuple(Call(Global(("slice",), slice), tuple(e if e is not None else Const(None)
+                                                         for e in (i.lower, i.upper, i.step)))
+                   if isinstance(i, Slice) else i for i in items)
+    if len(values) == 1 and not tuple_form:
+        return values[0]
+    return Build("tuple", values)

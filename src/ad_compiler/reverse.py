@@ -13,7 +13,7 @@ from . import ir, kinds as K, shapes
 from .adjoints import Adjoints, assign, helper
 from .cleanup import fold
 from .ir import (Assign, Break, Build, Call, Const, ExprStmt, For, Global, If, Index, Mutate, SetItem, Slice, Var,
-                 While)
+                 While, index_value)
 from .rules import ANS, G, T
 
 
@@ -28,16 +28,6 @@ class Marker(ir.Stmt):
 
     def __repr__(self):
         return f"Marker({self.kind}, {self.name})"
-
-
-def index_value(items, tuple_form):
-    """An index as an ordinary expression (slices as `slice(lower, upper, step)` calls)."""
-    values = tuple(Call(Global(("slice",), slice), tuple(e if e is not None else Const(None)
-                                                         for e in (i.lower, i.upper, i.step)))
-                   if isinstance(i, Slice) else i for i in items)
-    if len(values) == 1 and not tuple_form:
-        return values[0]
-    return Build("tuple", values)
 
 
 class Reverse:

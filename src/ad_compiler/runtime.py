@@ -985,6 +985,13 @@ def tolist_vjp(g, x):
     return np.array(fill(g, np.shape(x)), dtype=dtype)
 
 
+def tuple_with(t, index, v):
+    """The tuple `t` with `v` at `index` (the tangent of a tuple whose item changed in place)."""
+    items = list(t)
+    items[index] = v
+    return tuple(items)
+
+
 def enumerate_vjp(g, x):
     """Adjoint of `enumerate(x, start)` (a list of (index, item) pairs) with respect to x."""
     return items_vjp([None if p is None else p[1] for p in g], x)

@@ -266,9 +266,8 @@ def _runtime():
 
 
 def _index(s):
-    from .reverse import index_value
 
-    return index_value(s.items, s.tuple_form)
+    return ir.index_value(s.items, s.tuple_form)
 
 
 def _copy(original, new):

@@ -801,3 +801,9 @@ def stored_jvp(t, target):
 @linear(_ad.tolist_vjp, forward_only=("g",), constant_in=("x",))
 def tolist_vjp(g, x):
     pass
+
+
+@linear(_ad.tuple_with)
+def tuple_with(t, index, v):
+    bt = _ad.tuple_with(g, index, _ad.zeros_like(g[index]))
+    bv = g[index]
