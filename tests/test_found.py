@@ -490,3 +490,37 @@ def test_vjp_and_jvp_of_a_function_with_defaults():
     close(ad.vjp(scaled_with_default)(x, 3.0, s), 3.0 * s)
     close(ad.jvp(scaled_with_default)(x, tangent=s)[1], 2.0 * s)
     close(ad.jvp(scaled_with_default)(x, s)[1], 2.0 * s)
+
+
+# -- an argument changed in place inside a loop (a gradient step, a prefix scan): was refused with a message
+#    about unknown kinds (the loop's fixed point gave up before the argument was copied) ---------------------
+def sgd_steps_on_argument(W, x, y):
+    for step in range(2):
+        g = x.T @ (x @ W - y)
+        W -= 0.05 * g
+    return np.sum((x @ W - y) ** 2)
+
+
+def prefix_scan_on_argument(x):
+    for i in range(1, x.shape[0]):
+        x[i] += x[i - 1] * 0.5
+    return np.sum(x ** 2)
+
+
+def copying(f, position):
+    """f with a copy of its argument at `position` (f changes it in place; differences need fresh copies)."""
+    def g(*args):
+        args = list(args)
+        args[position] = args[position].copy()
+        return f(*args)
+    return g
+
+
+def test_argument_changed_in_place_inside_a_loop():
+    rng = np.random.default_rng(5)
+    W, x, y = rng.standard_normal((3, 2)), rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+    got = ad.grad(sgd_steps_on_argument)(W.copy(), x, y)
+    close(got, numeric_grad(copying(sgd_steps_on_argument, 0), (W, x, y), 0), rtol=1e-5)
+    v = rng.standard_normal(5)
+    got = ad.grad(prefix_scan_on_argument)(v.copy())
+    close(got, numeric_grad(copying(prefix_scan_on_argument, 0), (v,), 0), rtol=1e-5)

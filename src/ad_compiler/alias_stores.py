@@ -103,7 +103,7 @@ class Stores(Part):
                     self.refuse(s, f"this changes the argument `{param}` of a recursive function in place, which "
                                    "its caller would see: that cannot be differentiated (yet)",
                                 f"return the new value instead (`{param} = {param} + ...` and `return {param}`)")
-                if param is not None and self.copyable(self.session.param_kind(param)) and not self.dry and \
+                if param is not None and self.copyable(self.session.param_kind(param)) and \
                         self.mode == "rewrite":
                     raise Privatize(param)  # work on a copy of the argument (the caller's stays as it is)
                 if root.param is not None:
