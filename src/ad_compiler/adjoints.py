@@ -7,6 +7,8 @@ point of the adjoint sweep (`live`) is symbolic: an adjoint that is not live is 
 statement whose result has a zero adjoint is not emitted at all. Adjoints of lists, tuples, dicts and
 objects are lists and dicts of adjoints, added with `_ad.add`.
 """
+import numpy as np
+
 from . import ir, kinds as K, runtime
 from .cleanup import fold
 from .ir import Assign, Build, Call, Comment, Const, Global, Index, Var
@@ -21,6 +23,14 @@ def assign(target, value, noop=False):
     return Assign((target,), value, noop=noop)
 
 
+def zero_of(kind, value):
+    """The zero adjoint (or tangent) of a value of this kind: `0.0` for a real number, else
+    `_ad.zeros_like(value)` (zeros of its shape and structure)."""
+    if isinstance(kind, K.Scalar) and not issubclass(kind.cls, (complex, np.complexfloating)):
+        return Const(0.0)
+    return helper("zeros_like", value)
+
+
 class Adjoints:
     def __init__(self, alloc, act, kinds, describe):
         self.alloc = alloc
@@ -30,6 +40,7 @@ class Adjoints:
         self.names = {}  # primal name -> adjoint name
         self.live = set()  # primal names whose adjoint holds a value here
         self.owned = set()  # ... and is a buffer of ours (safe to update in place)
+        self.exclusive = set()  # ... and is an array no other name holds (its last reader may write into it)
         self.out = []
         self.current_origin = None
         self.in_loop = 0
@@ -49,22 +60,36 @@ class Adjoints:
             self.out.append(Comment(self.describe(origin), origin=origin))
         self.out.append(stmt)
 
-    def accumulate(self, primal, expr, origin):
-        """Add the contribution `expr` to the adjoint of `primal`."""
+    def accumulate(self, primal, expr, origin, exclusive=False):
+        """Add the contribution `expr` to the adjoint of `primal` (`exclusive`: expr is a buffer no other
+        name holds, made from a consumed adjoint)."""
         b = self.adj(primal)
         expr = fold(expr)
         if primal not in self.live:
             self.live.add(primal)
             self.owned.discard(primal)  # it may be another adjoint (or the seed) under a second name
+            fresh = self.fresh_array(primal, expr) or (exclusive and self.fresh_array(primal, None))
+            (self.exclusive.add if fresh else self.exclusive.discard)(primal)
             self.emit(assign(b, expr), origin)
         elif self.is_container(primal):
             self.emit(assign(b, helper("add", Var(b), expr)), origin)
         elif primal in self.owned and self.in_loop:
             self.emit(ir.AugAssign(b, "+", expr), origin)
         else:
-            self.emit(assign(b, ir.BinOp("+", Var(b), expr)), origin)
+            self.emit(assign(b, fold(ir.BinOp("+", Var(b), expr))), origin)  # (`b + -e` is `b - e`)
             if self.sum_is_buffer(primal):
                 self.owned.add(primal)
+                self.exclusive.add(primal)
+
+    def fresh_array(self, primal, expr):
+        """Is `expr`, the first contribution to the adjoint of `primal` (an array of rank >= 1), certainly a
+        new array (arithmetic on arrays, or a helper that always makes one), not another adjoint?"""
+        k = self.kinds.get(primal)
+        return isinstance(k, K.Array) and k.ndim is not None and k.ndim > 0 and (expr is None or _fresh(expr))
+
+    def consumable(self, primal):
+        """May the adjoint of `primal`, read for the last time, be written into (no other name holds it)?"""
+        return primal in self.owned or primal in self.exclusive
 
     def sum_is_buffer(self, primal):
         """Is `b + e`, for the adjoint b of `primal`, certainly a new array (safe to change in place)? Not for
@@ -72,11 +97,11 @@ class Adjoints:
         k = self.kinds.get(primal)
         return isinstance(k, K.Array) and k.ndim is not None and k.ndim > 0
 
-    def contribute(self, operand, expr, origin):
+    def contribute(self, operand, expr, origin, exclusive=False):
         """Route a contribution to an operand: an atom, or a tuple/list/dict Build of atoms."""
         if isinstance(operand, Var):
             if self.act.active(operand.name):
-                self.accumulate(operand.name, expr, origin)
+                self.accumulate(operand.name, expr, origin, exclusive)
             return
         if operand is None or isinstance(operand, (Const, ir.Global, ir.Closure)):
             return  # (constants carry no derivative)
@@ -97,14 +122,21 @@ class Adjoints:
         for k, e in targets:
             self.contribute(e, Index(expr, (k,)), origin)
 
+    def zeros(self, primal):
+        """The zero adjoint of `primal`: `0.0` for a real number (known from its kind), else
+        `_ad.zeros_like(primal)`."""
+        return zero_of(self.kinds.get(primal), Var(primal))
+
     def ensure(self, primal, origin, owned=False):
         """Make the adjoint of `primal` hold a value (zeros if nothing yet), optionally one we own."""
         if primal not in self.live:
             self.live.add(primal)
             self.owned.add(primal)
-            self.emit(assign(self.adj(primal), helper("zeros_like", Var(primal))), origin)
+            self.exclusive.add(primal)
+            self.emit(assign(self.adj(primal), self.zeros(primal)), origin)
         elif owned and primal not in self.owned:
             self.owned.add(primal)
+            self.exclusive.add(primal)
             self.emit(assign(self.adj(primal), helper("owned_copy", Var(self.adj(primal)), Var(primal))), origin)
 
     def transfer(self, old, new, origin):
@@ -112,8 +144,9 @@ class Adjoints:
         if new not in self.live:
             return
         self.live.discard(new)
-        owned = new in self.owned
+        owned, exclusive = new in self.owned, new in self.exclusive
         self.owned.discard(new)
+        self.exclusive.discard(new)
         if not self.act.active(old):
             return
         if old in self.live:
@@ -122,4 +155,22 @@ class Adjoints:
         self.live.add(old)
         if owned:
             self.owned.add(old)
+        if exclusive:
+            self.exclusive.add(old)
         self.emit(assign(self.adj(old), Var(self.adj(new))), origin)
+
+
+# runtime helpers whose result is always a new array (or, given `out=`, the buffer of a consumed adjoint)
+FRESH_HELPERS = {"matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b", "unreduce", "unreduce_mean",
+                 "getitem_vjp", "zeros_like", "owned_copy", "max_vjp", "min_vjp", "abs_vjp", "where_vjp"}
+
+
+def _fresh(e):
+    if isinstance(e, (ir.BinOp, ir.UnaryOp)):
+        return e.op in ("+", "-", "*", "/", "**", "@")  # (NumPy arithmetic never returns an operand)
+    if isinstance(e, Call) and isinstance(e.func, Global) and e.func.path[:1] == ("_ad",):
+        name = e.func.path[-1]
+        if name == "unbroadcast":  # the array itself, or a sum of it
+            return bool(e.args) and _fresh(e.args[0])
+        return name in FRESH_HELPERS
+    return False

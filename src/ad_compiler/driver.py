@@ -23,6 +23,7 @@ from .adjoints import assign, helper
 from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
 from .forward import Forward
+from .hoist import hoist
 from .inline import inline, is_library
 from .inline_static import is_simple
 from .ir import Assign, Build, Comment, Const, FunctionDef, Return, Var
@@ -128,8 +129,9 @@ def _short(filename):
 class Derivation:
     """One compilation: the passes run on `func` for arguments of `kinds`."""
 
-    def __init__(self, func, wrt, mode, kinds_, func_name, multi, receiver=None, has_aux=False):
+    def __init__(self, func, wrt, mode, kinds_, func_name, multi, receiver=None, has_aux=False, equal_shapes=()):
         self.func = func
+        self.equal_shapes = equal_shapes  # (i, j): the arrays at positions i > j have the same shape
         self.has_aux = has_aux  # f returns (value, aux): differentiate the value, return aux as it is
         self.aux = None
         self.wrt = list(wrt)
@@ -171,7 +173,9 @@ class Derivation:
         ctx = self.ctx
         unit, fn, alloc, param_kinds = self.front()
         to_ssa(fn, alloc, generated=unit.filename.startswith("<ad_compiler"))
+        fn.equal_shapes = {fn.params[i]: fn.params[j] for i, j in self.equal_shapes if i < len(fn.params)}
         kinds_ = alias.infer_kinds(fn, param_kinds, ctx)
+        kinds_.update(hoist(fn, kinds_, alloc))
         ops = resolve(fn, kinds_, ctx)
         out = fn.out
         outputs = [out.name] if isinstance(out, Var) else []
@@ -377,10 +381,10 @@ class Derivative:
         if hit is not None and not hit[1].stale():
             self.last = hit[0]
             return hit[0]
-        kinds_ = tuple(K.kind_of(a) for a in args)
+        kinds_ = tuple(K.kind_of(a) for a in args) + (_equal_shapes(args),)
         compiled = self.specializations.get(kinds_)
         if compiled is None or self.stale(kinds_):
-            self.check_arguments(args, kinds_)
+            self.check_arguments(args, kinds_[:-1])
             compiled = self.compile(kinds_)
         if quick is not None:
             self.quick[quick] = (compiled, self.deps[kinds_])
@@ -388,9 +392,10 @@ class Derivative:
         return compiled
 
     def compile(self, kinds_):
+        """The derivative for arguments of these kinds (the last item: which arrays have equal shapes)."""
         n = len(_params(self.func))
-        d = Derivation(self.func, self.wrt, self.mode, kinds_[:n], self.func_name, self.multi,
-                       has_aux=self.has_aux)
+        d = Derivation(self.func, self.wrt, self.mode, kinds_[:-1][:n], self.func_name, self.multi,
+                       has_aux=self.has_aux, equal_shapes=kinds_[-1])
         compiled = d.run()
         self.specializations[kinds_] = compiled
         self.deps[kinds_] = d.ctx
@@ -398,7 +403,7 @@ class Derivative:
 
     def compile_generic(self):
         """The derivative for arguments of any kind (what `.source` shows before the first call)."""
-        return self.compile(tuple(K.UNKNOWN for _ in _params(self.func)))
+        return self.compile(tuple(K.UNKNOWN for _ in _params(self.func)) + ((),))
 
     def stale_any(self):
         return any(self.stale(k) for k in self.specializations)
@@ -422,20 +427,41 @@ class Derivative:
 
 
 _PLAIN = {float, int, np.float64, np.float32}
+_ndarray = np.ndarray
 
 
 def _quick_key(args):
-    """A key for arguments that are all numbers or arrays (cheap to hash), else None."""
+    """A key for arguments that are all numbers or arrays (cheap to hash), else None: their classes, dtypes
+    and ranks, and which arrays have the same shape."""
     key = []
+    shapes = []
     for a in args:
         c = a.__class__
-        if c is np.ndarray:
-            key.append((a.dtype.kind, a.ndim))
+        if c is _ndarray:
+            s = a.shape
+            key.append(a.dtype.kind)
+            key.append(len(s))
+            shapes.append(s)
         elif c in _PLAIN:
             key.append(c)
         else:
             return None
+    if len(shapes) > 1:
+        key.append(tuple(map(shapes.index, shapes)))
     return tuple(key)
+
+
+def _equal_shapes(args):
+    """(i, j) for each array argument i whose shape is that of an earlier array argument j (the first
+    such): elementwise operations on them need no broadcasting, which the derivative then knows."""
+    first = {}
+    pairs = []
+    for i, a in enumerate(args):
+        if a.__class__ is np.ndarray:
+            j = first.setdefault(a.shape, i)
+            if j != i:
+                pairs.append((i, j))
+    return tuple(pairs)
 
 
 def _check_wrt_value(value, name):

@@ -131,7 +131,7 @@ def _check(g):
 def _compiled(g):
     d = g._ad_derivative
     if d.last is not None:
-        return d.last
+        return _general(d, d.last)
     try:
         return d.compile_generic()
     except ADError as exc:
@@ -140,6 +140,16 @@ def _compiled(g):
         raise ADError(f"{g.__name__} is compiled for the kinds of its arguments at its first call: there is "
                       "nothing to export yet", hint="call it once, or pass example arguments: "
                       "ad.export(g, path, args=(...))") from None
+
+
+def _general(d, compiled):
+    """The derivative for the kinds `compiled` was made for, without knowing which arrays have equal shapes
+    (the dispatcher compiles for that too, dropping broadcasting sums; a module runs with any shapes)."""
+    for key, value in list(getattr(d, "specializations", {}).items()):
+        if value is compiled and isinstance(d, driver.Derivative) and key and key[-1]:
+            general = key[:-1] + ((),)
+            return d.specializations.get(general) or d.compile(general)
+    return compiled
 
 
 def _visible(g):
@@ -156,6 +166,7 @@ def _kinds(g, compiled):
     for key, value in getattr(d, "specializations", {}).items():
         if value is compiled:
             kinds_ = key[1] if key and not isinstance(key[0], K.Kind) and callable(key[0]) else key
+            kinds_ = tuple(k for k in kinds_ if isinstance(k, K.Kind))  # (not the arrays of equal shapes: none)
             names = _visible(g)
             if getattr(g, "_ad_receiver", None) is not None:
                 kinds_ = kinds_[1:]

@@ -179,6 +179,7 @@ class Inliner:
             return None
         kinds_ = tuple(self.param_kinds.get(a.name, K.UNKNOWN) if isinstance(a, Var) else
                        K.kind_of(a.value) if isinstance(a, ir.Const) else K.UNKNOWN for a in call.args)
+        kinds_ += ((),)  # (no arrays known to share a shape)
         compiled = d.specializations.get(kinds_)
         return compiled if compiled is not None else d.compile(kinds_)
 

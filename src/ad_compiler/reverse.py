@@ -62,8 +62,8 @@ class Reverse:
     def emit(self, stmt, origin):
         self.adjoints.emit(stmt, origin)
 
-    def contribute(self, operand, expr, origin):
-        self.adjoints.contribute(operand, expr, origin)
+    def contribute(self, operand, expr, origin, exclusive=False):
+        self.adjoints.contribute(operand, expr, origin, exclusive)
 
     def active(self, name):
         return self.act.active(name)
@@ -170,13 +170,15 @@ class Reverse:
         if op is not None and t in self.live and self.active(t):
             g = Var(self.adj(t))
             self.live.discard(t)
+            consumable = self.adjoints.consumable(t)  # (read here for the last time)
             self.adjoints.owned.discard(t)
+            self.adjoints.exclusive.discard(t)
             if op.kind in ("copy", "build"):
                 # (`lst.copy()` / `d.copy()`: a new container of the same items, whose adjoint is the owner's)
                 source = s.value.func.value if isinstance(s.value, Call) else s.value
-                self.contribute(source, g, origin)
+                self.contribute(source, g, origin, exclusive=consumable and op.kind == "copy")
             elif op.kind == "rule":
-                self.apply_rule(s, op, g)
+                self.apply_rule(s, op, g, consumable)
             elif op.kind == "getitem":
                 self.getitem(s, op, g)
             elif op.kind == "getattr":
@@ -191,26 +193,44 @@ class Reverse:
             self.adjoints.out.append(Marker("restore", name=t))
 
     # -- rules ----------------------------------------------------------------------------------------------
-    def apply_rule(self, s, op, g):
+    def apply_rule(self, s, op, g, consumable=False):
+        """The adjoint of a rule application; `consumable`: g's buffer may be written into (this is its
+        last reader, and no other name holds it)."""
         rule, bound = op.rule, op.bound
+        if rule.real is not None and all_real(self.kind, rule, bound):
+            rule = rule.real
         wanted = [p for p in rule.params if rule.differentiable(p) and ir.names_in(bound[p]) & self.act.varied]
         if not wanted:
             return
         if rule.elementwise:
-            exprs = {p: ir.BinOp("*", Var(G), rule.partials[p]) for p in wanted}
+            exprs = {p: _masked(rule.partials[p]) or ir.BinOp("*", Var(G), rule.partials[p]) for p in wanted}
         else:
             exprs = {p: rule.vjps[p] for p in wanted}
         temps = {}
         subst = rule.substitution(bound, g, Var(s.target))
-        for name, e in rule.needed_temps(exprs.values()):
+        needed = rule.needed_temps(exprs.values())
+        if consumable and (len(exprs) != 1 or any(G in ir.names_in(e) for _, e in needed)):
+            consumable = False  # (g is read again)
+        for name, e in needed:
             fresh = self.alloc.fresh(name.split(":", 1)[1])
             temps[name] = Var(fresh)
             self.emit(assign(fresh, fold(ir.rename_expr(e, {**subst, **temps}))), s.origin)
         subst.update(temps)
+        done = {}  # (operand, contribution) -> parameter: `x * x` gives x twice the same contribution
+        for p in rule.params:
+            if p in exprs and isinstance(bound[p], Var) and not rule.is_varargs(p):
+                key = (bound[p], ir.rename_expr(exprs[p], subst))
+                if key in done:
+                    exprs[done[key]] = ir.BinOp("*", Const(2.0), exprs[done[key]])  # (exact: 2a = a + a)
+                    del exprs[p]
+                else:
+                    done[key] = p
         for p in rule.params:
             if p not in exprs:
                 continue
             expr = ir.rename_expr(exprs[p], subst)
+            if consumable:
+                expr = _in_place(expr, g)
             k = self.kind(bound[p])
             if rule.elementwise and not self.same_shape_as_result(p, bound, rule):
                 name = "unbroadcast" if isinstance(k, (K.Array, K.Scalar, K.Numeric)) else "unbroadcast_value"
@@ -218,7 +238,8 @@ class Reverse:
             if isinstance(bound[p], Var) and (isinstance(k, K.Seq) or k is K.UNKNOWN) and \
                     not rule.is_varargs(p) and _converts(rule):
                 expr = helper("cast_like", expr, bound[p])  # NumPy made an array of a list: give it back a list
-            self.contribute(bound[p], expr, s.origin)
+            # (the only contribution made from a consumed g: g's buffer, or a new array)
+            self.contribute(bound[p], expr, s.origin, exclusive=consumable and rule.elementwise)
 
     def dict_get(self, s, g):
         """`d.get(key, default)`: the adjoint goes to d's entry if the key is there, else to the default."""
@@ -400,9 +421,9 @@ class Reverse:
         live_else = a.live
         # an adjoint live after one branch must hold a value after the other too
         for n in sorted(live_then - live_else):
-            other.append(assign(self.adj(n), helper("zeros_like", Var(n))))
+            other.append(assign(self.adj(n), a.zeros(n)))
         for n in sorted(live_else - live_then):
-            then.append(assign(self.adj(n), helper("zeros_like", Var(n))))
+            then.append(assign(self.adj(n), a.zeros(n)))
         a.live = live_then | live_else
         a.owned = owned_then & a.owned & owned
         if not _real(then) and not _real(other) and not _markers(then) and not _markers(other):
@@ -426,7 +447,7 @@ class Reverse:
         body = self.block(s.body, origin)
         for c in carried:  # an iteration that did not contribute: the next one starts from zero
             if c not in a.live:
-                body.append(assign(self.adj(c), helper("zeros_like", Var(c))))
+                body.append(assign(self.adj(c), a.zeros(c)))
                 a.live.add(c)
         self.loop_depth -= 1
         a.in_loop -= 1
@@ -453,6 +474,53 @@ class Reverse:
         if self.linker is None:
             return
         self.linker.adjoint(self, s, op, g)
+
+
+# partial derivatives that are masks, and the helper applying the mask to g in one multiply
+MASKS = {"max_share": "max_vjp", "min_share": "min_vjp"}
+IN_PLACE = {"max_vjp", "min_vjp", "abs_vjp", "where_vjp"}  # helpers that can write into g (`out=g`)
+
+
+def all_real(kind, rule, bound):
+    """Are the operands of a rule application all real numbers (from their kinds)? Then its `real_form`
+    applies. `kind` maps an atom to its kind."""
+    for p in rule.params:
+        v = bound[p]
+        if isinstance(v, Const) and (v.value is None or type(v.value) in (int, float, bool)):
+            continue
+        k = kind(v)
+        if not (isinstance(k, K.Scalar) and not issubclass(k.cls, (complex, __import__("numpy").complexfloating))):
+            return False
+    return True
+
+
+def _masked(partial):
+    """`g * max_share(a, b)` as `_ad.max_vjp(g, a, b)` (one masked multiply), else None."""
+    if isinstance(partial, Call) and isinstance(partial.func, Global) and partial.func.path[:1] == ("_ad",) and \
+            partial.func.path[-1] in MASKS:
+        return helper(MASKS[partial.func.path[-1]], Var(G), *partial.args)
+    return None
+
+
+def _in_place(expr, g):
+    """`expr` with `out=g` given to the masking helper reading `g` (its only reader), if there is one."""
+    found = []
+
+    def count(e):
+        if e == g:
+            found.append(e)
+        for c in ir.children(e):
+            count(c)
+    count(expr)
+    if len(found) != 1:
+        return expr
+
+    def fix(e):
+        if isinstance(e, Call) and isinstance(e.func, Global) and e.func.path[:1] == ("_ad",) and \
+                e.func.path[-1] in IN_PLACE and e.args[:1] == (g,) and not e.kwargs:
+            return Call(e.func, e.args, (("out", g),))
+        return e
+    return ir.map_expr(expr, fix)
 
 
 def _converts(rule):

@@ -162,7 +162,11 @@ def vjp_seed(seed, out):
 def as_grad(b, x):
     """Give the adjoint `b` the type of the argument `x`: a float for a number, a float array of x's shape,
     the same structure for a list, tuple or dict."""
-    if b.__class__ is _float and x.__class__ is _float:
+    bc, xc = b.__class__, x.__class__
+    if bc is ndarray and xc is ndarray:  # the common case first: a float array of x's shape and dtype
+        if b.shape == x.shape and b.dtype is x.dtype and x.dtype.kind == "f" and b.flags.writeable:
+            return b
+    elif bc is _float and xc is _float:
         return b
     if b is None:
         b = zeros_like(x)
@@ -241,6 +245,57 @@ def min_share(a, b):
     return (a < b) + 0.5 * (a == b)
 
 
+def _into(out, *operands):
+    """`out` if it can take the result of an elementwise operation on `operands` in place (a writeable float
+    array of their broadcast shape), else None."""
+    if out is None or out.__class__ is not ndarray or out.dtype.kind not in "fc" or not out.flags.writeable:
+        return None
+    shape = out.shape
+    for a in operands:
+        s = np.shape(a)
+        if s != shape and np.broadcast_shapes(s, shape) != shape:
+            return None
+    return out
+
+
+def max_vjp(g, a, b, out=None):
+    """The adjoint of `a` in maximum(a, b): `g` where a > b, half of it on ties (a == b), 0 elsewhere. One
+    masked multiply; written into `out` (the buffer of `g`, when nothing else reads it) if given."""
+    win = a > b
+    if win.__class__ is not ndarray:  # numbers
+        return g if win else (0.5 * g if a == b else 0.0 * g)
+    tie = a == b
+    share = win + 0.5 * tie if tie.any() else win
+    return np.multiply(g, share, out=_into(out, g, share))
+
+
+def min_vjp(g, a, b, out=None):
+    """The adjoint of `a` in minimum(a, b): `g` where a < b, half of it on ties, 0 elsewhere (see max_vjp)."""
+    return max_vjp(g, b, a, out)
+
+
+def abs_vjp(g, x, out=None):
+    """The adjoint of `x` in abs(x): g * sign(x) (0 at 0) for a real x, Re(g) conj(x / |x|) for a complex
+    one; written into `out` if given."""
+    xc = x.__class__
+    if (xc is _float or xc is int) and g.__class__ is _float:
+        return g if x > 0 else (-g if x < 0 else (0.0 if x == 0 else g * x))  # (NaN stays NaN)
+    if np.iscomplexobj(x) or np.iscomplexobj(g):
+        return np.real(g) * np.conj(sign(x))
+    s = np.sign(x)
+    return np.multiply(g, s, out=_into(out, g, s))
+
+
+def where_vjp(g, condition, first=True, out=None):
+    """The adjoint of the first (second) operand of np.where(condition, x, y): `g` where the condition holds
+    (does not hold), 0 elsewhere; written into `out` if given."""
+    buf = _into(out, g, condition)
+    if buf is None:
+        return np.where(condition, g, 0.0) if first else np.where(condition, 0.0, g)
+    np.copyto(buf, 0.0, where=np.logical_not(condition) if first else condition)
+    return buf
+
+
 def getitem_vjp(g, x, index):
     """Adjoint of `x[index]`: zeros of x's shape with `g` added at `index` (repeated indices add up)."""
     out = zeros_like(x)
@@ -310,6 +365,8 @@ def matmul_vjp_b(g, a, b):
         if a.ndim == 2:
             return g @ a
         return np.tensordot(g, a, axes=(tuple(range(g.ndim)), tuple(range(a.ndim - 1))))
+    if b.ndim == 2:  # a stack of matrices times one matrix: one product over all the rows of the stack
+        return a.reshape(-1, a.shape[-1]).T @ g.reshape(-1, g.shape[-1])
     return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
 
 
@@ -532,13 +589,15 @@ def norm_vjp(g, x, ans, ord=None, axis=None, keepdims=False):
 def as_grads(grads, args):
     """`as_grad` for several arguments at once; arrays that are the same object are copied apart."""
     out = []
-    seen = set()
+    seen = []
     for b, x in zip(grads, args):
-        b = as_grad(b, x)
+        if not (b.__class__ is ndarray and x.__class__ is ndarray and b.shape == x.shape and b.dtype is x.dtype
+                and x.dtype.kind == "f" and b.flags.writeable):  # (else already a gradient of x's form)
+            b = as_grad(b, x)
         if b.__class__ is ndarray:
-            if id(b) in seen:
+            if any(b is other for other in seen):
                 b = b.copy()
-            seen.add(id(b))
+            seen.append(b)
         out.append(b)
     return tuple(out)
 
@@ -975,6 +1034,10 @@ def tolist_vjp(g, x):
     """Adjoint of `x.tolist()`: the nested list of the entries' adjoints (None where nothing came back; an
     array for a whole sub-list) as an array of x's shape."""
     dtype = np.result_type(x, 1.0)
+    if g.__class__ is list and x.ndim == 1 and not any(h is None for h in g):  # numbers: as they are
+        out = np.array(g, dtype=dtype)
+        if out.shape == x.shape:
+            return out
 
     def fill(h, shape):
         if h is None:

@@ -20,8 +20,9 @@ def _root(same, n, stop=()):
 
 
 def same_shapes(fn, ops, kinds, loop_defined):
-    """name -> an earlier name with the same shape (top level only)."""
-    same = {}
+    """name -> an earlier name with the same shape (top level only). Parameters known to hold arrays of
+    the same shape (the derivative is compiled for such arguments: `fn.equal_shapes`) start it."""
+    same = dict(getattr(fn, "equal_shapes", None) or {})
     for s in fn.body:
         if not isinstance(s, Assign) or s.target in loop_defined:
             continue

@@ -15,6 +15,7 @@ from . import ir, kinds as K
 from .adjoints import helper
 from .cleanup import fold
 from .ir import BinOp, Build, Call, Const, Global, Var
+from .reverse import all_real
 from .rules import ANS, D
 
 
@@ -26,6 +27,8 @@ class TangentRules:
         """The tangent expression of the rule application `s` (None when no operand carries one)."""
         rule, bound = op.rule, op.bound
         fwd = self.fwd
+        if rule.real is not None and all_real(fwd.kind, rule, bound):
+            rule = rule.real
         varied = [p for p in rule.params if rule.differentiable(p, 'forward') and fwd.carries(bound[p])]
         if not varied:
             return None

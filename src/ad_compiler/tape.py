@@ -17,6 +17,7 @@ from .reverse import Marker
 SHAPE_ONLY = {"unbroadcast": 1, "unbroadcast_value": 1, "unreduce": 1, "unreduce_mean": 1, "zeros_like": 0,
               "count_reduced": 0}
 NEED_DTYPE = {"zeros_like"}
+TUPLE_OK = {"unbroadcast"}  # helpers that take a shape as a plain tuple for that argument
 
 
 class Tape:
@@ -43,7 +44,7 @@ class Tape:
                 reads[e.name] = reads.get(e.name, 0) + 1
                 if shape_position:
                     shape_reads[e.name] = shape_reads.get(e.name, 0) + 1
-                    if helper_name not in NEED_DTYPE:
+                    if helper_name in TUPLE_OK:
                         tuple_ok[e.name] = tuple_ok.get(e.name, 0) + 1
                 return
             if isinstance(e, Call):
@@ -125,7 +126,7 @@ class Tape:
                         visit_expr(a)
                     grew = True
         self.needed_reads = set(reads)
-        saved, shape_only = set(), set()
+        saved, shape_only, as_tuple = set(), set(), set()
         stored = {self.storage.find(s.target.name) for s in ir.walk(self.fn.body) if isinstance(s, (SetItem, Mutate))}
         for n in rev.loop_defined:
             if n in rev.loop_indices or n not in reads or n in rev.recomputable or n in self.fixed:
@@ -136,6 +137,8 @@ class Tape:
             if shape_reads.get(n, 0) == reads[n] and isinstance(rev.kinds.get(n), K.Array) and \
                     self.storage.find(n) not in stored:  # (an object stored into is restored, not replaced)
                 shape_only.add(n)
+                if tuple_ok.get(n, 0) == reads[n] and rev.kinds.get(n).ndim is not None:
+                    as_tuple.add(n)  # (an array of known rank: its `.shape`, cheaper than a ShapeOf)
         for s in ir.walk(self.fn.body):
             if isinstance(s, SetItem) and not s.noop and id(s) in stored_items:
                 saved.add(("item", id(s)))
@@ -143,7 +146,7 @@ class Tape:
                 saved.add(("list", id(s)))
         if saved or rev.nested_counters:
             self.tape()
-        self.saved, self.shape_only = saved, shape_only
+        self.saved, self.shape_only, self.as_tuple = saved, shape_only, as_tuple
         return saved
 
     # -- markers --------------------------------------------------------------------------------------------
@@ -201,7 +204,9 @@ class Tape:
                 t = s.target
                 if depth > 0 and t in self.saved:
                     value = Var(t)
-                    if t in self.shape_only:
+                    if t in self.as_tuple:
+                        value = ir.Attr(value, "shape")
+                    elif t in self.shape_only:
                         value = helper("shape_of", value)
                     out.append(self.push(value))
                 if id(s) in rev.callee_vjp:
@@ -250,7 +255,9 @@ class Tape:
         carried = {c for loop in self.fn.body if isinstance(loop, (For, While)) for c in loop.carried}
         names = sorted(x for x in self.saved if isinstance(x, str) and x not in self.fn.params and x not in carried)
         names += sorted(self.rev.nested_counters.values())
-        return [assign(n, Const(None)) for n in names]
+        # (a name saved as its `.shape` starts as _ad.UNSET, whose shape is None)
+        return [assign(n, Global(("_ad", "UNSET"), _unset(), _runtime()) if n in self.as_tuple else Const(None))
+                for n in names]
 
 
 def _unset():

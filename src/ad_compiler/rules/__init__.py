@@ -90,6 +90,7 @@ class Rule:
         self.partials = {}  # elementwise: param -> partial derivative
         self.temps = []  # (placeholder name, expression), in order
         self.jvp = None  # expression of the result's tangent (general rules), or None
+        self.real = None  # a simpler Rule used when every differentiable operand is a real number (real_form)
         _Reader(self).read()
 
     @property
@@ -338,6 +339,18 @@ def defvjp(*functions: Callable, elementwise: bool = False, full_reduction: bool
     @boundary
     def decorate(template):
         _register(FUNCTIONS, functions, Rule(template, "general", full_reduction=full_reduction))
+        return template
+    return decorate
+
+
+def real_form(*functions):
+    """Register simpler derivative lines for `functions` (which already have a rule), used where every
+    differentiable operand is known (from its kind) to be a real number: `abs(x)` of a float is
+    `bx = _ad.abs_vjp(g, x)`, one multiply, where the general rule also covers complex values."""
+    def decorate(template):
+        rule = Rule(template, "general")
+        for f in functions:
+            FUNCTIONS[f].real = rule
         return template
     return decorate
 

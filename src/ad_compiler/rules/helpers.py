@@ -622,6 +622,31 @@ nondifferentiable(_ad.flip_trans)
 nondifferentiable(_ad.fft_axes, _ad.rfft_length, _ad.dual_norm)
 
 
+@linear(_ad.max_vjp, constant_in=("a", "b"))
+def max_vjp(v, a, b, out=None):
+    """A mask (ties: 1/2) times v: its own transpose."""
+    bv = _ad.max_vjp(g, a, b)
+
+
+@linear(_ad.min_vjp, constant_in=("a", "b"))
+def min_vjp(v, a, b, out=None):
+    """A mask (ties: 1/2) times v: its own transpose."""
+    bv = _ad.min_vjp(g, a, b)
+
+
+@linear(_ad.abs_vjp, constant_in=("x",))
+def abs_vjp(v, x, out=None):
+    """sign(x) v (generated code calls it for a real x only, where sign is piecewise constant): its own
+    transpose."""
+    bv = _ad.abs_vjp(g, x)
+
+
+@linear(_ad.where_vjp, constant_in=("condition", "first"))
+def where_vjp(v, condition, first=True, out=None):
+    """A mask times v: its own transpose."""
+    bv = _ad.where_vjp(g, condition, first)
+
+
 @derivative(_ad.sign)
 def sign(x):
     dans = _ad.sign_jvp(x, dx)

@@ -9,7 +9,7 @@ import operator
 import numpy as np
 
 from .. import runtime as _ad
-from . import ans, derivative, elementwise, g, linear, nondifferentiable
+from . import ans, derivative, elementwise, g, linear, nondifferentiable, real_form
 
 # -- arithmetic ---------------------------------------------------------------------------------------
 
@@ -89,6 +89,13 @@ def absolute(x):
     complex value)."""
     bx = np.real(g) * np.conj(_ad.sign(x))
     dans = np.real(np.conj(_ad.sign(x)) * dx)
+
+
+@real_form(np.abs, np.absolute)
+def absolute_of_real(x):
+    """sign(x) g for a real x (0 at 0): one multiply."""
+    bx = _ad.abs_vjp(g, x)
+    dans = _ad.abs_vjp(dx, x)
 
 
 @elementwise(np.fabs)
@@ -275,8 +282,8 @@ def clip(a, a_min=None, a_max=None):
 @derivative(np.where)
 def where(condition, x, y):
     """The condition is piecewise constant (no derivative)."""
-    bx = _ad.unbroadcast(np.where(condition, g, 0.0), x)
-    by = _ad.unbroadcast(np.where(condition, 0.0, g), y)
+    bx = _ad.unbroadcast(_ad.where_vjp(g, condition), x)
+    by = _ad.unbroadcast(_ad.where_vjp(g, condition, False), y)
     dans = np.where(condition, dx, dy)
 
 
