@@ -129,9 +129,9 @@ def _short(filename):
 class Derivation:
     """One compilation: the passes run on `func` for arguments of `kinds`."""
 
-    def __init__(self, func, wrt, mode, kinds_, func_name, multi, receiver=None, has_aux=False, equal_shapes=()):
+    def __init__(self, func, wrt, mode, kinds_, func_name, multi, receiver=None, has_aux=False, dims=()):
         self.func = func
-        self.equal_shapes = equal_shapes  # (i, j): the arrays at positions i > j have the same shape
+        self.dims = dims  # the arguments' dimension pattern (dims_pattern), () when not known
         self.has_aux = has_aux  # f returns (value, aux): differentiate the value, return aux as it is
         self.aux = None
         self.wrt = list(wrt)
@@ -173,7 +173,9 @@ class Derivation:
         ctx = self.ctx
         unit, fn, alloc, param_kinds = self.front()
         to_ssa(fn, alloc, generated=unit.filename.startswith("<ad_compiler"))
-        fn.equal_shapes = {fn.params[i]: fn.params[j] for i, j in self.equal_shapes if i < len(fn.params)}
+        fn.param_dims = {p: d for p, d in zip(fn.params, self.dims) if d is not None}
+        first = {}
+        fn.equal_shapes = {p: first.setdefault(d, p) for p, d in fn.param_dims.items() if first.setdefault(d, p) != p}
         kinds_ = alias.infer_kinds(fn, param_kinds, ctx)
         kinds_.update(hoist(fn, kinds_, alloc))
         ops = resolve(fn, kinds_, ctx)
@@ -381,7 +383,7 @@ class Derivative:
         if hit is not None and not hit[1].stale():
             self.last = hit[0]
             return hit[0]
-        kinds_ = tuple(K.kind_of(a) for a in args) + (_equal_shapes(args),)
+        kinds_ = tuple(K.kind_of(a) for a in args) + (dims_pattern(args),)
         compiled = self.specializations.get(kinds_)
         if compiled is None or self.stale(kinds_):
             self.check_arguments(args, kinds_[:-1])
@@ -392,10 +394,10 @@ class Derivative:
         return compiled
 
     def compile(self, kinds_):
-        """The derivative for arguments of these kinds (the last item: which arrays have equal shapes)."""
+        """The derivative for arguments of these kinds (the last item: their dimension pattern)."""
         n = len(_params(self.func))
         d = Derivation(self.func, self.wrt, self.mode, kinds_[:-1][:n], self.func_name, self.multi,
-                       has_aux=self.has_aux, equal_shapes=kinds_[-1])
+                       has_aux=self.has_aux, dims=kinds_[-1][:n])
         compiled = d.run()
         self.specializations[kinds_] = compiled
         self.deps[kinds_] = d.ctx
@@ -434,34 +436,27 @@ def _quick_key(args):
     """A key for arguments that are all numbers or arrays (cheap to hash), else None: their classes, dtypes
     and ranks, and which arrays have the same shape."""
     key = []
-    shapes = []
+    classes = {1: -1}
     for a in args:
         c = a.__class__
         if c is _ndarray:
-            s = a.shape
             key.append(a.dtype.kind)
-            key.append(len(s))
-            shapes.append(s)
+            key.append(tuple([classes.setdefault(n, len(classes)) for n in a.shape]))
         elif c in _PLAIN:
             key.append(c)
         else:
             return None
-    if len(shapes) > 1:
-        key.append(tuple(map(shapes.index, shapes)))
     return tuple(key)
 
 
-def _equal_shapes(args):
-    """(i, j) for each array argument i whose shape is that of an earlier array argument j (the first
-    such): elementwise operations on them need no broadcasting, which the derivative then knows."""
-    first = {}
-    pairs = []
-    for i, a in enumerate(args):
-        if a.__class__ is np.ndarray:
-            j = first.setdefault(a.shape, i)
-            if j != i:
-                pairs.append((i, j))
-    return tuple(pairs)
+def dims_pattern(args):
+    """The dimension pattern of the arguments: for each array, its shape as classes of equal sizes (-1 for
+    size 1; the same number for dimensions of the same size, numbered in order of appearance), None for
+    what is not an array. A derivative compiled for a pattern knows which shapes match (dims.py): it sums
+    only where broadcasting happened. Other sizes with the same pattern reuse it."""
+    classes = {1: -1}
+    return tuple(tuple(classes.setdefault(n, len(classes)) for n in a.shape) if a.__class__ is np.ndarray else None
+                 for a in args)
 
 
 def _check_wrt_value(value, name):

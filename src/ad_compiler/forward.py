@@ -14,7 +14,7 @@ tangent is copied (`_ad.owned_copy`). The alias pass has already made every in-p
 the SSA form: a store is followed by *refreshes* of the other names that see the changed object, so a
 tangent that is a copy rather than a view of the changed one is brought up to date too.
 """
-from . import ir, kinds as K, lower, shapes
+from . import dims, ir, kinds as K, lower, shapes
 from .adjoints import assign, helper
 from .errors import UnsupportedError
 from .ir import Assign, Build, Call, Comment, Const, For, If, Index, Mutate, SetItem, Var, While
@@ -34,6 +34,7 @@ class Forward:
         self.owned = set()  # primal names whose tangent is a buffer of ours
         self.must_own = _stored_carried(fn.body)  # carried names changed in place inside their loop
         self.same = {}
+        self.dims = {}
         self.rules = TangentRules(self)
         self.out = []
         self.current = None
@@ -94,6 +95,7 @@ class Forward:
         """The statements of the function with their tangents (the parameters' tangents are set up by the
         caller)."""
         self.same = shapes.same_shapes(self.fn, self.ops, self.kinds, set())
+        self.dims = dims.infer(self.fn, self.ops, self.kinds)
         return self.block(self.fn.body)
 
     def block(self, stmts):
@@ -251,6 +253,10 @@ class Forward:
             self.emit(While(s.test, body, s.carried), s.origin)
 
     def same_shape_as_result(self, s, param, bound, rule):
+        if self.dims:
+            mine = dims.shape_of(self.dims, self.kinds, bound[param])
+            if mine is not None and mine == self.dims.get(s.target):
+                return True
         return shapes.operand_has_result_shape(self.same, self.kind, param, bound, rule)
 
 

@@ -9,7 +9,7 @@ backwards. Accumulation (adjoints.py) decides how contributions become variables
 overwrites are restored while the adjoint sweep walks back: `Marker`s placed here are resolved by the tape
 policy (tape.py) once the whole adjoint is known.
 """
-from . import ir, kinds as K, shapes
+from . import dims, ir, kinds as K, shapes
 from .adjoints import Adjoints, assign, helper
 from .cleanup import fold
 from .ir import (Assign, Break, Build, Call, Const, ExprStmt, For, Global, If, Index, Mutate, SetItem, Slice, Var,
@@ -50,6 +50,7 @@ class Reverse:
         self.callee_vjp = {}  # id(statement) -> name of the backward function its forward returned
         self.loop_depth = 0
         self.same = {}
+        self.dims = {}
 
     # shortcuts
     @property
@@ -138,6 +139,7 @@ class Reverse:
             if self.active(name) or name in self.wrt:
                 self.live.add(name)
         self.same = shapes.same_shapes(self.fn, self.ops, self.kinds, self.loop_defined)
+        self.dims = dims.infer(self.fn, self.ops, self.kinds)
         adjoint = self.block(self.fn.body)
         return shapes.redirect_shape_reads(adjoint, self.same, self.loop_defined)
 
@@ -228,13 +230,17 @@ class Reverse:
         for p in rule.params:
             if p not in exprs:
                 continue
-            expr = ir.rename_expr(exprs[p], subst)
+            expr = ir.map_expr(ir.rename_expr(exprs[p], subst), self.inline_helper)
             if consumable:
                 expr = _in_place(expr, g)
             k = self.kind(bound[p])
             if rule.elementwise and not self.same_shape_as_result(p, bound, rule):
-                name = "unbroadcast" if isinstance(k, (K.Array, K.Scalar, K.Numeric)) else "unbroadcast_value"
-                expr = helper(name, expr, bound[p])
+                axes = self.known_sums(bound[p], s.target)
+                if axes is not None:  # (the shapes are known: the sums broadcasting needs, written out)
+                    expr = summed(expr, axes)
+                else:
+                    name = "unbroadcast" if isinstance(k, (K.Array, K.Scalar, K.Numeric)) else "unbroadcast_value"
+                    expr = helper(name, expr, bound[p])
             if isinstance(bound[p], Var) and (isinstance(k, K.Seq) or k is K.UNKNOWN) and \
                     not rule.is_varargs(p) and _converts(rule):
                 expr = helper("cast_like", expr, bound[p])  # NumPy made an array of a list: give it back a list
@@ -252,6 +258,28 @@ class Reverse:
 
     def same_shape_as_result(self, param, bound, rule):
         return shapes.operand_has_result_shape(self.same, self.kind, param, bound, rule)
+
+    def inline_helper(self, e):
+        """A runtime helper call as the expression it stands for, where the kinds of its operands make it
+        one: the adjoints of a product of matrices `a @ b` are `g @ b.T` and `a.T @ g`."""
+        if not (isinstance(e, Call) and isinstance(e.func, Global) and e.func.path[:1] == ("_ad",)) or e.kwargs:
+            return e
+        name = e.func.path[-1]
+        if name in ("matmul_vjp_a", "matmul_vjp_b") and len(e.args) == 3:
+            g, a, b = e.args
+            na, nb = K.ndim_of(self.kind(a)), K.ndim_of(self.kind(b))
+            if name == "matmul_vjp_a" and na is not None and na >= 2 and nb == 2:
+                return ir.BinOp("@", g, ir.Attr(b, "T"))  # (a stack of rows too: b has no stack axes)
+            if name == "matmul_vjp_b" and na == 2 and nb == 2:
+                return ir.BinOp("@", ir.Attr(a, "T"), g)
+        return e
+
+    def known_sums(self, operand, result):
+        """(leading axes, axes of size 1) over which the adjoint of `result` sums back to `operand`'s shape,
+        when both shapes are known (dims.py), else None."""
+        if not self.dims:
+            return None
+        return dims.sum_axes(dims.shape_of(self.dims, self.kinds, operand), self.dims.get(result))
 
     # -- items, stores, lists -------------------------------------------------------------------------------
     def getitem(self, s, op, g):
@@ -479,6 +507,18 @@ class Reverse:
 # partial derivatives that are masks, and the helper applying the mask to g in one multiply
 MASKS = {"max_share": "max_vjp", "min_share": "min_vjp"}
 IN_PLACE = {"max_vjp", "min_vjp", "abs_vjp", "where_vjp"}  # helpers that can write into g (`out=g`)
+
+
+def summed(expr, axes):
+    """`expr` summed over the leading axes broadcasting added and over the axes it stretched from size 1
+    (`g.sum(axis=0)`), as a hand-written adjoint would; `expr` itself when there are none."""
+    lead, keep = axes
+    if lead:
+        expr = Call(ir.Attr(expr, "sum"), (), (("axis", Const(lead if len(lead) > 1 else lead[0])),))
+    if keep:
+        expr = Call(ir.Attr(expr, "sum"), (), (("axis", Const(keep if len(keep) > 1 else keep[0])),
+                                               ("keepdims", Const(True))))
+    return expr
 
 
 def all_real(kind, rule, bound):
