@@ -11,7 +11,7 @@ from .api import clear_cache, grad, jvp, show, value_and_grad, vjp
 from .jacobians import hessian, hvp, jacfwd, jacobian, jacrev
 from .exporter import export
 from .errors import ADError, NoDerivativeError, NonScalarOutputError, SourceUnavailableError, UnsupportedError
-from .markers import no_grad, stop_gradient
+from .markers import checkpoint, checkpointed, no_grad, stop_gradient
 from .trees import ravel, tree_flatten, tree_map, tree_unflatten
 from .rules import defjvp, defvjp, defvjp_attribute, defvjp_method, nondifferentiable
 
@@ -21,7 +21,7 @@ tracebacks.install_excepthook()  # show generated lines in uncaught tracebacks (
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "hessian", "hvp", "jacobian", "jacfwd", "jacrev", "show", "clear_cache",
-    "export", "stop_gradient", "no_grad", "tree_map", "tree_flatten", "tree_unflatten", "ravel", "optim",
+    "export", "stop_gradient", "no_grad", "checkpoint", "checkpointed", "tree_map", "tree_flatten", "tree_unflatten", "ravel", "optim",
     "defvjp", "defjvp", "defvjp_method", "defvjp_attribute", "nondifferentiable", "runtime", "ADError",
     "UnsupportedError", "NoDerivativeError", "NonScalarOutputError", "SourceUnavailableError",
 ]

@@ -19,7 +19,7 @@ from .alias_library import (BOOL_UFUNCS, EFFECT_HELPERS, ELEMENTWISE_FUNCTIONS, 
                             REDUCING_METHODS, SCALAR_REDUCTIONS, VIEW_FUNCTIONS, VIEW_METHODS, dummy_of, lookup,
                             nested_ndim, reduced_ndim, runtime, slot_at, view_kind)
 from .alias_session import Part
-from .markers import stop_gradient
+from .markers import Checkpointed, stop_gradient
 from .ir import Call, Const, Global
 
 
@@ -46,6 +46,8 @@ class Calls(Part):
 
     def function_result(self, s, value, obj, args, state, site):
         """The value of a call of a known function: a builtin, a runtime helper, a library function."""
+        if isinstance(obj, Checkpointed):  # (compiled on its own, as a recursive function is)
+            obj = obj.func
         if self.mode == "rewrite" and self.ctx.is_user_function(obj):
             self.recursive_call(s, value, obj, args)
         if obj in (runtime().dict_items, runtime().dict_values) and args and isinstance(args[0].kind, K.Dict):

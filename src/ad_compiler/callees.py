@@ -11,7 +11,9 @@ separate derivative of the callee, compiled by the same pipeline in *callee* for
         return out, backward
 
 The caller's forward sweep calls it (`t1, t1_back = power_fwd_dx(x, t2)`) and its adjoint sweep calls the
-backward function (`bx_1, = t1_back(bt1)`). A callee is compiled once per (function, differentiated
+backward function (`bx_1, = t1_back(bt1)`). A function wrapped in `ad.checkpoint` is compiled the same way,
+but the caller's forward sweep calls the function itself (nothing of it is saved) and its adjoint sweep
+calls its forward sweep again just before its backward function (`t1_again, t1_back = block_fwd_dhW(h, W)`). A callee is compiled once per (function, differentiated
 parameters, argument kinds); recursion works because its name is bound (to a closure cell) before its
 body is compiled. A callee compiled this way must not change its arguments in place (its alias pass sees
 its parameters as the caller's objects, and refuses).
@@ -65,9 +67,12 @@ class Linker:
         return tuple(p for p, v in self.bound(s, op).items() if ir.names_in(v) & rev.act.varied)
 
     def prepare(self, rev, s, op):
-        """Called for each active callee statement before the sweeps: names its backward function."""
+        """Called for each active callee statement before the sweeps: names its backward function (made by
+        the forward sweep, and saved where a loop overwrites it; for a checkpointed function, made again by
+        the adjoint sweep)."""
         self.vjp[id(s)] = rev.alloc.fresh(s.target + "_back")
-        rev.callee_vjp[id(s)] = self.vjp[id(s)]
+        if not op.extra.get("checkpoint"):
+            rev.callee_vjp[id(s)] = self.vjp[id(s)]
 
     def name_of(self, rev, s, op):
         active = self.active(rev, s, op)
@@ -108,6 +113,9 @@ class Linker:
         active = self.active(rev, s, op)
         if not active:
             return
+        if op.extra.get("checkpoint"):  # its forward sweep again, now making the backward function
+            again = Call(Var(self.name_of(rev, s, op)), s.value.args, s.value.kwargs)
+            rev.emit(Assign((rev.alloc.fresh(s.target + "_again"), self.vjp[id(s)]), again), s.origin)
         temps = [rev.alloc.fresh("b" + p) for p in active]
         call = Call(Var(self.vjp[id(s)]), (g,))
         if len(temps) == 1:

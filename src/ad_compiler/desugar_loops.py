@@ -7,6 +7,7 @@ sets the flag `returned` (prepared here; the rest is in desugar_statements).
 """
 import ast
 
+from . import markers
 from .desugar_scope import Scope, walk_scope
 from .ir import Build, Call, Const, For, Global, Index, Var, While
 
@@ -40,6 +41,10 @@ class Loops:
             ctx.error("`for ... else`", stmt, hint="use a flag variable instead of the `else` clause")
         it = stmt.iter
         func = exprs.resolve_global(it.func) if isinstance(it, ast.Call) else None
+        checkpoint = None
+        if func is markers.checkpointed:  # `for t in ad.checkpointed(range(T), every)`
+            it, checkpoint = self.checkpointed(stmt, it)
+            func = exprs.resolve_global(it.func) if isinstance(it, ast.Call) else None
         self.prepare_return_flag(stmt)
         if func is range and not it.keywords and 1 <= len(it.args) <= 3 and \
                 not any(isinstance(a, ast.Starred) for a in it.args):
@@ -49,14 +54,14 @@ class Loops:
                 # the counter is the user's variable (it is not read after or before the loop)
                 counter = ctx.local(target.id, target)
                 body = self.loop_body(stmt.body)
-                ctx.emit(For(counter, Call(exprs.builtin("range"), tuple(args)), body))
+                ctx.emit(For(counter, Call(exprs.builtin("range"), tuple(args)), body, checkpoint=checkpoint))
                 return
             counter = ctx.alloc.fresh(target.id if isinstance(target, ast.Name) else "k")
             prefix_block = []
             with ctx.into(prefix_block):
                 ctx.assignments.bind(target, Var(counter), target)
             body = self.loop_body(stmt.body, prefix_block)
-            ctx.emit(For(counter, Call(exprs.builtin("range"), tuple(args)), body))
+            ctx.emit(For(counter, Call(exprs.builtin("range"), tuple(args)), body, checkpoint=checkpoint))
             return
         enum = func is enumerate and len(it.args) == 1 and not it.keywords
         inner = it.args[0] if enum else it
@@ -78,7 +83,26 @@ class Loops:
                 value = ("tuple", [Var(counter), value])
             ctx.assignments.bind_pattern(stmt.target, value)
         body = self.loop_body(stmt.body, prefix_block)
-        ctx.emit(For(counter, Call(exprs.builtin("range"), (count,)), body))
+        ctx.emit(For(counter, Call(exprs.builtin("range"), (count,)), body, checkpoint=checkpoint))
+
+    def checkpointed(self, stmt, call):
+        """(the iterable inside `ad.checkpointed(...)`, the atom of `every`) for a loop that may be
+        checkpointed: it runs all its steps (no `break`, no `return` inside)."""
+        ctx = self.ctx
+        if not call.args or len(call.args) > 2 or any(isinstance(a, ast.Starred) for a in call.args) or \
+                any(k.arg not in ("every", "steps") for k in call.keywords):
+            ctx.error("this call of ad.checkpointed", call, hint="write `ad.checkpointed(steps)` or "
+                      "`ad.checkpointed(steps, every=k)`")
+        for node in _own_nodes(stmt):
+            if isinstance(node, (ast.Break, ast.Return)):
+                what = "`break`" if isinstance(node, ast.Break) else "`return`"
+                ctx.error(f"{what} inside a checkpointed loop", node,
+                          hint="a checkpointed loop runs all its steps; use ad.checkpointed on a loop "
+                               "without early exits (or remove it)")
+        keywords = {k.arg: k.value for k in call.keywords}
+        inner = call.args[0] if call.args else keywords["steps"]
+        every = call.args[1] if len(call.args) > 1 else keywords.get("every")
+        return inner, (self.ctx.expressions.atom(every) if every is not None else Const(None))
 
     def used_outside(self, loop, name):
         """Is `name` read or assigned anywhere in the function outside this loop's own target?"""
@@ -165,3 +189,20 @@ def _iter_list():
     from . import runtime
 
     return Global(("_ad", "iter_list"), runtime.iter_list, runtime)
+
+
+def _own_nodes(loop):
+    """The nodes of a loop's body, not of the functions or loops nested in it (whose `break` and `return`
+    are their own)."""
+    todo = list(loop.body)
+    while todo:
+        n = todo.pop()
+        yield n
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(n, (ast.For, ast.While)):
+            for m in ast.walk(n):  # (an inner loop's `break` is its own; a `return` leaves this loop too)
+                if isinstance(m, ast.Return):
+                    yield m
+            continue
+        todo.extend(ast.iter_child_nodes(n))

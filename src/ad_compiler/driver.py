@@ -41,6 +41,7 @@ class Context:
     """What the passes ask the driver: rules, sources of the user's functions (recorded as dependencies)."""
 
     def __init__(self):
+        self.inline_checkpointed = False  # inline the functions wrapped in ad.checkpoint (forward mode)
         self.deps = []  # (function, its code object) read while compiling
         self.bindings = []  # (unit, dotted name, object): the functions names referred to when inlined
 
@@ -140,6 +141,7 @@ class Derivation:
         self.func_name = func_name
         self.multi = multi
         self.ctx = Context()
+        self.ctx.inline_checkpointed = mode in ("jvp", "tangent")  # (forward mode saves nothing: f is inlined)
         self.callee = None
         self.linker = None
 

@@ -19,7 +19,8 @@ container (each iteration had its own object), never out of a `while` loop or fr
 operation that can raise (a division of Python floats, `math.log`, an index, a product of two arrays of
 unknown shapes) moves only out of a loop known to run at least once (`range(20)`), and only from before
 the first statement that may leave the loop; an operation that cannot raise moves out of any `for` loop.
-Batching is not applied to loops that may `break` (or `return`): they may stop after a few of the steps.
+Batching is not applied to loops that may `break` (or `return`): they may stop after a few of the steps; nor
+to checkpointed loops (it would keep every step's rows, which checkpointing is there to avoid).
 """
 import math
 import operator
@@ -98,7 +99,8 @@ class _Hoister:
         for s in ir.walk(loop.body):
             inside |= ir.stmt_writes(s) | _defined(s)
         runs = _runs_at_least_once(loop)
-        batch_over = None if _may_leave(loop.body) else self.rows_of(loop)
+        # (not in a checkpointed loop: batching keeps every step's rows, which checkpointing is there to avoid)
+        batch_over = None if _may_leave(loop.body) or loop.checkpoint is not None else self.rows_of(loop)
         sliced = {}  # name -> the loop-invariant array whose row `loop.target` it is
         moved, body, before_exit = [], [], True
         for s in loop.body:

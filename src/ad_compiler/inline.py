@@ -21,12 +21,12 @@ This module walks the function and splices the callees' bodies in (`Inliner`); t
     inline_resolve.py   which function a call calls (`CalleeResolver`); what counts as a library
     inline_bind.py      binding the call's arguments to the callee's parameters
 """
-from . import ir, kinds as K
+from . import ir, kinds as K, markers
 from .desugar import desugar
 from .errors import UnsupportedError
 from .inline_bind import bind_arguments
 from .inline_resolve import LIBRARIES, CalleeResolver, is_library, merge_keywords  # noqa: F401 (driver: is_library)
-from .inline_static import static_of_value
+from .inline_static import static_of_atom, static_of_value
 from .ir import Assign, Call, ExprStmt, If, Var
 from .kinds import Obj
 
@@ -89,6 +89,10 @@ class Inliner:
                 inlined = self.call(s, v, t, env)
                 if inlined is not None:
                     return inlined
+                static = static_of_atom(v.func, env)
+                if isinstance(static, ir.Global) and isinstance(static.obj, markers.Checkpointed) and \
+                        not isinstance(v.func, ir.Global):  # `ad.checkpoint(f)(x)`: a call of the checkpointed f
+                    s.value = v = Call(static, v.args, v.kwargs)
             env.pop(t, None)
             static = static_of_value(v, env)
             if static is not None:

@@ -5,7 +5,7 @@ import functools
 import inspect
 import types
 
-from . import ir
+from . import ir, markers
 from .inline_static import is_simple, static_of_atom
 from .ir import Const, Global, Var
 
@@ -72,6 +72,8 @@ class CalleeResolver:
                 return None
             if getattr(obj, "_ad_derivative", None) is not None:
                 return "derivative", obj, []  # a function ad.grad (...) returned: its generated code
+            if isinstance(obj, markers.Checkpointed) and getattr(self.ctx, "inline_checkpointed", False):
+                return self.as_function(obj.func, [])  # (forward mode keeps nothing to recompute)
             return self.as_function(obj, [])
         return None
 

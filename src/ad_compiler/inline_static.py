@@ -9,7 +9,7 @@ a call calls. A static environment maps IR names to:
 import functools
 import types
 
-from . import ir
+from . import ir, markers
 from .ir import Build, Call, Global, Var
 from .kinds import Obj
 
@@ -35,6 +35,14 @@ def static_of_value(v, env):
         return v
     if isinstance(v, Build) and v.kind in ("tuple", "dict"):
         return v  # *args / **kwargs of a wrapper
+    if isinstance(v, Call) and isinstance(v.func, Global) and v.func.obj is markers.checkpoint and \
+            len(v.args) == 1 and not v.kwargs:  # `ad.checkpoint(f)` made here: f, checkpointed
+        target = static_of_atom(v.args[0], env)
+        if isinstance(target, Global) and callable(target.obj) and not isinstance(target.obj, markers.Checkpointed):
+            made = markers.Checkpointed(target.obj)
+            made.named_as_function = True  # (its path names the function, not this wrapper)
+            return Global(target.path, made, target.root)
+        return target if isinstance(target, Global) else None
     if isinstance(v, Call) and isinstance(v.func, Global) and v.func.obj is functools.partial and v.args and \
             not any(isinstance(a, ir.Starred) for a in v.args) and all(k != "**" for k, _ in v.kwargs):
         target = static_of_atom(v.args[0], env)

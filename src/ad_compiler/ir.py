@@ -236,11 +236,12 @@ class If(Stmt):
 @dataclass(eq=False)
 class For(Stmt):
     """`for target in iter:` (in desugared code, iter is always `range(...)`); `carried` are the loop's
-    variables (see ssa.py)."""
+    variables (see ssa.py); `checkpoint` marks a loop the derivative checkpoints (tape.py)."""
     target: str
     iter: Any
     body: list
     carried: tuple = ()
+    checkpoint: Any = None  # `for t in ad.checkpointed(steps, every)`: the atom `every` (Const(None): sqrt)
 
 
 @dataclass(eq=False)

@@ -1,9 +1,12 @@
-"""Markers users write inside differentiated code: `stop_gradient(x)` and `with no_grad():`.
+"""Markers users write inside differentiated code: `stop_gradient(x)`, `with no_grad():`, `checkpointed(steps)`
+and `checkpoint(f)`.
 
-Run as plain Python they do nothing; the compiler recognizes them and differentiates nothing through them.
+Run as plain Python they do nothing; the compiler recognizes them (and differentiates nothing through the
+first two; the last two change what the derivative saves, not what it computes).
 """
 import contextlib
-from typing import Iterator, TypeVar
+import functools
+from typing import Callable, Iterable, Iterator, Optional, TypeVar
 
 T = TypeVar("T")
 
@@ -37,3 +40,49 @@ def no_grad() -> Iterator[None]:
     ```
     """
     yield
+
+
+def checkpointed(steps: Iterable[T], every: Optional[int] = None) -> Iterable[T]:
+    """Mark a `for` loop of a differentiated function for checkpointing: `for t in ad.checkpointed(range(T)):`.
+
+    Run as plain Python it returns `steps`. In the gradient, the loop's forward sweep saves only the loop's
+    variables at the start of every segment of `every` steps (by default about sqrt(T)); the adjoint sweep
+    runs each segment forward again, saving what its adjoint reads, then runs that segment's adjoint. The
+    memory held for the loop falls from T steps' values to about 2 sqrt(T), for one more forward sweep.
+    A checkpointed loop cannot stop early (`break`, `return`), change arrays or lists in place, or be nested
+    in another loop: such a loop is refused with an error naming its line.
+    """
+    return steps
+
+
+class Checkpointed:
+    """A function whose intermediate values a derivative recomputes instead of saving (`ad.checkpoint`)."""
+
+    def __init__(self, func):
+        self.func = func
+        functools.update_wrapper(self, func)
+
+    def __call__(self, *args, **kwargs):
+        return self.func(*args, **kwargs)
+
+    def __repr__(self):
+        return f"ad.checkpoint({getattr(self.func, '__qualname__', self.func)!s})"
+
+
+def checkpoint(func: Callable) -> Callable:
+    """`ad.checkpoint(f)`: the same function, whose intermediate values a derivative does not keep (JAX's
+    `jax.checkpoint`, PyTorch's `torch.utils.checkpoint`). Called inside a differentiated function, its forward
+    sweep runs `f` as it is and keeps only its arguments; the adjoint sweep runs f's forward sweep again (now
+    saving what f's adjoint reads) just before f's adjoint. Use it as a decorator or wrap a function once::
+
+        @ad.checkpoint
+        def block(h, W):
+            return np.tanh(h @ W)
+
+    Run as plain Python it calls `f`.
+    """
+    if isinstance(func, Checkpointed):
+        return func
+    if not callable(func):
+        raise TypeError(f"ad.checkpoint takes a function, got {type(func).__name__}")
+    return Checkpointed(func)

@@ -160,8 +160,14 @@ class Resolver:
             return op
         if isinstance(func, Global):
             obj = func.obj
-            if obj is markers.stop_gradient:
+            if obj is markers.stop_gradient or obj is markers.checkpoint:
                 return Op("const")
+            if isinstance(obj, markers.Checkpointed):  # compiled on its own; its values made again (callees.py)
+                if not self.ctx.is_user_function(obj.func):
+                    raise UnsupportedError("ad.checkpoint takes a function of yours (defined with `def`)",
+                                           where=s.origin.unit.location(s.origin.node) if s.origin else None,
+                                           hint="checkpoint a function whose source ad_compiler can read")
+                return Op("callee", everything, callee=obj.func, extra={"checkpoint": True})
             kind, rule = rules.lookup_function(obj)
             if kind == "rule":
                 return self.bind(s, rule, args, dict(kwargs))

@@ -12,6 +12,7 @@ policy (tape.py) once the whole adjoint is known.
 from . import dims, ir, kinds as K, shapes
 from .adjoints import Adjoints, assign, helper
 from .cleanup import fold
+from .errors import UnsupportedError
 from .ir import (Assign, Break, Build, Call, Const, ExprStmt, For, Global, If, Index, Mutate, SetItem, Slice, Var,
                  While, index_value)
 from .rules import ANS, G, T
@@ -493,9 +494,33 @@ class Reverse:
         else:
             new = For(self.alloc.fresh("_"), Call(Global(("range",), range), (Var(self.counters[id(s)]),)),
                       recompute + body)
+        if isinstance(s, For) and s.checkpoint is not None:
+            self.check_checkpointed(s)
+            marker = Marker("checkpoint", stmt=s)
+            marker.adjoint = new  # (tape.py runs each segment forward again before its part of this loop)
+            self.emit(marker, origin)
+            return
         self.emit(new, origin)
         if needs_count and self.loop_depth > 0:
             a.out.append(Marker("pop_counter", name=self.counters[id(s)]))
+
+    def check_checkpointed(self, s):
+        """A checkpointed loop runs its segments forward again: refused where that would not give the same
+        values (in-place changes, calls whose backward functions it saves) or where segments cannot be
+        made (inside another loop)."""
+        where = s.origin.unit.location(s.origin.node) if s.origin is not None else None
+        hint = "remove ad.checkpointed from this loop"
+        if self.loop_depth > 0:
+            raise UnsupportedError("a checkpointed loop inside another loop cannot be differentiated (yet)",
+                                   where=where, hint=hint + ", or checkpoint the outer loop")
+        for x in ir.walk(s.body):
+            if isinstance(x, (SetItem, Mutate)):
+                raise UnsupportedError("a checkpointed loop that changes an array or a list in place cannot be "
+                                       "differentiated (yet): running a segment again would see the changes",
+                                       where=where, hint=hint + ", or compute new arrays instead")
+            if id(x) in self.callee_vjp:
+                raise UnsupportedError("a checkpointed loop calling a recursive function cannot be "
+                                       "differentiated (yet)", where=where, hint=hint)
 
     # -- calls of (recursive) user functions ----------------------------------------------------------------
     def callee(self, s, op, g):

@@ -608,6 +608,18 @@ def new_tape():
     return []
 
 
+def segments(steps, every=None):
+    """The steps of a checkpointed loop (a range) cut into segments of `every` steps (default: about
+    sqrt(len(steps)), which keeps about 2 sqrt(T) steps' values in memory)."""
+    n = len(steps)
+    if every is None:
+        every = max(1, math.isqrt(n - 1) + 1 if n > 1 else 1)
+    elif not isinstance(every, (int, np.integer)) or isinstance(every, bool) or every < 1:
+        raise ADError(f"ad.checkpointed(..., every={every!r}): the number of steps per segment must be a "
+                      "positive integer")
+    return [steps[i:i + every] for i in range(0, n, every)]
+
+
 class ShapeOf:
     """Stands in for a saved value whose adjoint only needs its shape (and dtype): costs no array memory."""
 

@@ -8,8 +8,11 @@ Only what the adjoint sweep reads is saved (decided once the adjoint is built): 
 shape is saved as its shape; a loop variable's end-of-iteration value is recovered from the next
 iteration's instead of saved; cheap reads of loop-invariant arrays (`xs[t]`) are recomputed.
 """
+import dataclasses
+
 from . import ir, kinds as K, lower, sharing
 from .adjoints import assign, helper
+from .cleanup import fold
 from .ir import Assign, Call, Const, ExprStmt, For, Global, If, Index, Mutate, SetItem, Var, While
 from .reverse import Marker
 
@@ -28,6 +31,10 @@ class Tape:
         self.name = None
         self.storage = sharing.classes(fn.body, rev.kinds)
         self.fixed = sharing.fixed_objects(fn)
+        # checkpointed loops: their bodies as the first forward sweep runs them (no tape), copied before the
+        # sweeps that save values change them; and the names of their segments and snapshots
+        self.plain = {id(s): _plain(s.body) for s in ir.walk(fn.body) if isinstance(s, For) and s.checkpoint is not None}
+        self.checkpoint_names = {}
 
     def tape(self):
         if self.name is None:
@@ -68,6 +75,8 @@ class Tape:
             for s in stmts:
                 if isinstance(s, Marker):
                     markers.append(s)
+                    if s.kind == "checkpoint":
+                        visit([s.adjoint])
                     continue
                 if isinstance(s, ir.Comment):
                     continue
@@ -175,12 +184,46 @@ class Tape:
                     out.append(self.undo_list(s.stmt))
                 elif k == "pop_counter":
                     out.append(assign(s.name, self.pop()))
+                elif k == "checkpoint":
+                    out.append(self.segments_backward(s))
                 continue
             for block in ir.blocks(s):
                 resolved = self.resolve(block)
                 block[:] = resolved
             out.append(s)
         return out
+
+    # -- checkpointed loops ---------------------------------------------------------------------------------
+    def names_of(self, loop):
+        """(segments, snapshots, steps): the names of a checkpointed loop's segments of steps, of the values
+        of its variables at the start of each, and of one segment's steps."""
+        if id(loop) not in self.checkpoint_names:
+            self.checkpoint_names[id(loop)] = tuple(self.alloc.fresh(n) for n in ("segments", "snapshots", "steps"))
+        return self.checkpoint_names[id(loop)]
+
+    def segments_forward(self, loop):
+        """The first forward sweep of a checkpointed loop: segment by segment, the loop's variables saved at
+        the start of each (`snapshots`), nothing else."""
+        segments, snapshots, steps = self.names_of(loop)
+        snapshot = _carried_value(loop)
+        body = [ExprStmt(Call(ir.Attr(Var(snapshots), "append"), (snapshot,)))] if snapshot is not None else []
+        body.append(_copy(loop, For(loop.target, Var(steps), self.plain[id(loop)])))
+        return [_copy(loop, assign(segments, fold(helper("segments", loop.iter, loop.checkpoint)))),
+                _copy(loop, assign(snapshots, helper("new_tape"))),
+                _copy(loop, For(steps, Var(segments), body))]
+
+    def segments_backward(self, marker):
+        """The adjoint of a checkpointed loop: for each segment, last first, its variables as they were at its
+        start, the segment run forward again saving what its adjoint reads, then the segment's adjoint."""
+        loop, adjoint = marker.stmt, marker.adjoint
+        segments, snapshots, steps = self.names_of(loop)
+        restore = []
+        if loop.carried:
+            pop = Call(ir.Attr(Var(snapshots), "pop"), ())
+            restore.append(Assign(tuple(loop.carried), pop) if len(loop.carried) > 1 else assign(loop.carried[0], pop))
+        again = For(loop.target, Var(steps), self.forward(loop.body, 1))
+        back = For(adjoint.target, Call(Global(("reversed",), reversed), (Var(steps),)), self.resolve(adjoint.body))
+        return For(steps, Call(Global(("reversed",), reversed), (Var(segments),)), restore + [again, back])
 
     def undo_list(self, m):
         target = m.target
@@ -214,6 +257,11 @@ class Tape:
                     if depth > 0 and vjp in self.saved:
                         out.append(self.push(Var(vjp)))
                     out.append(rev.linker.forward(rev, s))
+                elif _checkpointed_call(s):  # the function, by the name the user gave it
+                    f = s.value.func
+                    if getattr(f.obj, "named_as_function", False):  # (`ad.checkpoint(f)(x)`: f)
+                        f = Global(f.path, f.obj.func, f.root)
+                    out.append(_copy(s, Assign(s.targets, Call(f, s.value.args, s.value.kwargs))))
                 else:
                     out += lower.statement(s)
             elif isinstance(s, SetItem):
@@ -236,6 +284,8 @@ class Tape:
                 s.body = self.forward(s.body, depth)
                 s.orelse = self.forward(s.orelse, depth)
                 out.append(s)
+            elif isinstance(s, For) and s.checkpoint is not None:
+                out += self.segments_forward(s)
             elif isinstance(s, (For, While)):
                 body = self.forward(s.body, depth + 1)
                 if id(s) in rev.counters:
@@ -258,6 +308,37 @@ class Tape:
         # (a name saved as its `.shape` starts as _ad.UNSET, whose shape is None)
         return [assign(n, Global(("_ad", "UNSET"), _unset(), _runtime()) if n in self.as_tuple else Const(None))
                 for n in names]
+
+
+def _checkpointed_call(s):
+    from .markers import Checkpointed
+
+    v = s.value
+    return isinstance(v, Call) and isinstance(v.func, Global) and isinstance(v.func.obj, Checkpointed)
+
+
+def _carried_value(loop):
+    """The value a snapshot of a loop's variables holds: the one variable, or a tuple of them."""
+    if not loop.carried:
+        return None
+    if len(loop.carried) == 1:
+        return Var(loop.carried[0])
+    return ir.Build("tuple", tuple(Var(c) for c in loop.carried))
+
+
+def _plain(stmts):
+    """A copy of a block as the plain statements that run it (lower.py), nothing saved."""
+    out = []
+    for s in stmts:
+        if isinstance(s, If):
+            out.append(_copy(s, If(s.test, _plain(s.body), _plain(s.orelse))))
+        elif isinstance(s, For):
+            out.append(_copy(s, For(s.target, s.iter, _plain(s.body), s.carried)))
+        elif isinstance(s, While):
+            out.append(_copy(s, While(s.test, _plain(s.body), s.carried)))
+        else:
+            out += [_copy(x, dataclasses.replace(x)) for x in lower.statement(s)]
+    return out
 
 
 def _unset():
