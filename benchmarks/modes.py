@@ -137,7 +137,7 @@ def main(argv=None):
     print(f"median per-call times (us), {repeats} samples; ratios: jvp / f and hvp / grad\n")
     print(f"{'workload':10s} {'f':>9s} {'jvp':>9s} {'ratio':>6s} {'grad':>9s} {'hvp':>9s} {'ratio':>6s} "
           f"{'hvp(FD)':>9s}  peers")
-    for wl in run.make_workloads():
+    for wl in run.make_workloads(wanted):
         if wl.name not in wanted:
             continue
         fns = methods_for(wl, rng)

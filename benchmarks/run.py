@@ -1,24 +1,28 @@
 #!/usr/bin/env python
-"""Benchmark ad_compiler gradients against a hand-written NumPy gradient and optional peers.
+"""Benchmark ad_compiler gradients against a hand-written gradient and optional peers.
 
 Usage:
-    python benchmarks/run.py                 # full run (a couple of minutes at most)
-    python benchmarks/run.py --quick         # smoke test (well under 30 s)
-    python benchmarks/run.py --repeats 51    # more samples per cell
+    python benchmarks/run.py                 # full run (a few minutes)
+    python benchmarks/run.py --quick         # smoke test
     python benchmarks/run.py --workloads net,rnn --methods hand,ad_compiler
+    python benchmarks/run.py --clock wall    # wall-clock time instead of CPU time
 
 Every cell is the median, over ``--repeats`` samples, of the per-call time of one gradient call
-(forward + backward). Each sample runs the call in an inner loop whose count is chosen so that a
-sample lasts at least ``--min-time`` seconds. The samples are taken in ``--rounds`` blocks per
-method, alternating between the methods of a workload, with a short pause before each block so
-that one library's spinning thread pool (OpenBLAS, PyTorch, XLA) does not slow the next one down. All methods run in the same process, in float64, and
-the ratio column divides by the hand-written NumPy gradient of the same workload measured in the
-same run. Before timing, every method's gradient is checked against the hand-written one
-(``np.allclose``, rtol=1e-6); a mismatch prints a WARNING row.
+(forward + backward). By default the time is the process's CPU time (``time.process_time``), with
+OpenBLAS limited to one thread (``--threads``), so that other work on a shared machine does not count; a
+library that uses several threads is charged for all of them. Each sample runs the call in an inner loop
+whose count is chosen so that a sample lasts at least ``--min-time`` seconds. The samples are taken in
+``--rounds`` blocks per method, alternating between the methods of a workload. The ratio column divides
+by the hand-written gradient of the same workload measured in the same run. Before timing, every
+method's gradient is checked against the hand-written one (``np.allclose``, rtol=1e-6), and the
+hand-written gradients of the loops on floats and of the tiny arrays against finite differences; a
+mismatch prints a WARNING row. Peak memory is the largest amount of memory NumPy allocated during one
+call (``tracemalloc``; libraries that allocate outside it, PyTorch and XLA, are not measured). Compile
+time is the CPU time of the first call (ad_compiler: compiling the derivative; JAX jit: tracing and XLA).
 
-Peers (HIPS autograd, PyTorch eager on CPU, JAX eager, JAX jit) are optional: each one that cannot
-be imported is skipped with a note. ad_compiler failures (e.g. an unsupported construct) are caught
-and reported as ``n/a (reason)``; ``--traceback`` prints the full tracebacks at the end.
+Peers (HIPS autograd, PyTorch eager on CPU, JAX eager, JAX jit: benchmarks/peers.py) are optional: each
+one that cannot be imported is skipped with a note. Failures are reported as ``n/a (reason)``;
+``--traceback`` prints the full tracebacks at the end.
 """
 
 from __future__ import annotations
@@ -31,177 +35,34 @@ import sys
 import time
 import traceback
 
-import numpy as np
 
-# JAX: CPU only, and no attempt to look for accelerators.
-os.environ.setdefault("JAX_PLATFORMS", "cpu")
-
-
-# ---------------------------------------------------------------------------------------------
-# Loss functions, written in plain NumPy (these are what ad_compiler differentiates)
-# ---------------------------------------------------------------------------------------------
-
-
-def poly_loss(x):
-    return x * x + 3 * x + 1
+def _threads_from_argv(argv):
+    for i, a in enumerate(argv):
+        if a == "--threads" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return "1"
 
 
-def net_loss(w1, w2, x, y):
-    h = np.maximum(x @ w1, 0.0)
-    y_pred = h @ w2
-    return np.sum((y_pred - y) ** 2)
+if __name__ == "__main__":  # (before NumPy is imported: its thread pool reads this once)
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, _threads_from_argv(sys.argv))
+os.environ.setdefault("JAX_PLATFORMS", "cpu")  # JAX: CPU only, no search for accelerators
 
+import numpy as np  # noqa: E402
 
-def linear(x, w):
-    return x @ w
-
-
-def relu(h):
-    return np.maximum(h, 0.0)
-
-
-def squared_error(y_pred, y):
-    return np.sum((y_pred - y) ** 2)
-
-
-def net3_loss(w1, w2, x, y):
-    """The two-layer network written as three helper functions (ad_compiler compiles each callee)."""
-    return squared_error(linear(relu(linear(x, w1)), w2), y)
-
-
-def logreg_loss(w, X, y):
-    z = X @ w
-    return np.mean(np.log1p(np.exp(-y * z)))
-
-
-def rnn_loss(W, U, b, xs, h0):
-    h = h0
-    for t in range(xs.shape[0]):
-        h = np.tanh(xs[t] @ W + h @ U + b)
-    return np.sum(h ** 2)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peers  # noqa: E402
+from peers import NotWritten, Skip  # noqa: E402
+from workloads import ALL, Workload, check_hand_written, make_workloads, rnn_grad_hand  # noqa: E402,F401
+from workloads import *  # noqa: E402,F401,F403  (the loss functions, for benchmarks/modes.py and users)
 
 
 # ---------------------------------------------------------------------------------------------
-# Hand-written gradients (the baseline, ratio 1.00)
+# Methods. Each builder takes a workload and returns (callable, compile seconds or None); the callable
+# computes the gradient(s) as NumPy values (a tuple when several), or raises.
 # ---------------------------------------------------------------------------------------------
-
-
-def poly_grad_hand(x):
-    return 2 * x + 3
-
-
-def net_grad_hand(w1, w2, x, y):
-    h_pre = x @ w1
-    h = np.maximum(h_pre, 0.0)
-    y_pred = h @ w2
-    grad_y_pred = 2.0 * (y_pred - y)
-    grad_w2 = h.T @ grad_y_pred
-    grad_h = grad_y_pred @ w2.T
-    grad_h[h_pre < 0] = 0.0
-    grad_w1 = x.T @ grad_h
-    return grad_w1, grad_w2
-
-
-def logreg_grad_hand(w, X, y):
-    z = X @ w
-    e = np.exp(-y * z)
-    # d/dz mean(log1p(exp(-y z))) = -y * e / (1 + e) / N
-    grad_z = (-y / X.shape[0]) * (e / (1.0 + e))
-    return X.T @ grad_z
-
-
-def rnn_grad_hand(W, U, b, xs, h0, return_storage=False):
-    T = xs.shape[0]
-    # Forward, storing every hidden state for the backward pass.
-    hs = np.empty((T + 1,) + h0.shape)
-    hs[0] = h0
-    for t in range(T):
-        hs[t + 1] = np.tanh(xs[t] @ W + hs[t] @ U + b)
-    # Backward through time.
-    dW = np.zeros_like(W)
-    dU = np.zeros_like(U)
-    db = np.zeros_like(b)
-    dh = 2.0 * hs[T]
-    for t in range(T - 1, -1, -1):
-        da = dh * (1.0 - hs[t + 1] ** 2)  # through tanh
-        dW += xs[t].T @ da
-        dU += hs[t].T @ da
-        db += da.sum(axis=0)
-        dh = da @ U.T
-    if return_storage:
-        return (dW, dU, db), hs.nbytes
-    return dW, dU, db
-
-
-# ---------------------------------------------------------------------------------------------
-# Workloads: data, the hand-written gradient, and how each method is set up
-# ---------------------------------------------------------------------------------------------
-
-
-class Workload:
-    def __init__(self, name, description, loss, hand, args, wrt_names, wrt_index):
-        self.name = name
-        self.description = description
-        self.loss = loss
-        self.hand = hand
-        self.args = args              # tuple of NumPy arrays / floats
-        self.wrt_names = wrt_names    # names of the differentiated parameters
-        self.wrt_index = wrt_index    # their positions
-
-
-def make_workloads():
-    rng = np.random.default_rng(0)
-    wls = []
-
-    wls.append(Workload(
-        "poly", "f(x) = x*x + 3*x + 1 at x = 2.0 (Python float)",
-        poly_loss, poly_grad_hand, (2.0,), ("x",), (0,)))
-
-    N, D_in, H, D_out = 64, 1000, 100, 10
-    x = rng.standard_normal((N, D_in))
-    y = rng.standard_normal((N, D_out))
-    w1 = rng.standard_normal((D_in, H)) * np.sqrt(1.0 / D_in)
-    w2 = rng.standard_normal((H, D_out)) * np.sqrt(1.0 / H)
-    wls.append(Workload(
-        "net", f"two-layer ReLU net, N={N}, D_in={D_in}, H={H}, D_out={D_out}, grad wrt (w1, w2)",
-        net_loss, net_grad_hand, (w1, w2, x, y), ("w1", "w2"), (0, 1)))
-    wls.append(Workload(
-        "net3", "the same network written as three helper functions (linear, relu, squared_error)",
-        net3_loss, net_grad_hand, (w1, w2, x, y), ("w1", "w2"), (0, 1)))
-
-    N, D = 1000, 100
-    X = rng.standard_normal((N, D))
-    w_true = rng.standard_normal(D)
-    yl = np.where(X @ w_true + 0.5 * rng.standard_normal(N) > 0, 1.0, -1.0)
-    w = 0.1 * rng.standard_normal(D)
-    wls.append(Workload(
-        "logreg", f"logistic regression, N={N}, D={D}, grad wrt w",
-        logreg_loss, logreg_grad_hand, (w, X, yl), ("w",), (0,)))
-
-    T, B, Hh, I = 50, 8, 32, 16
-    xs = rng.standard_normal((T, B, I))
-    h0 = np.zeros((B, Hh))
-    W = rng.standard_normal((I, Hh)) * np.sqrt(1.0 / I)
-    U = rng.standard_normal((Hh, Hh)) * np.sqrt(1.0 / Hh)
-    bb = 0.1 * rng.standard_normal(Hh)
-    wls.append(Workload(
-        "rnn", f"tanh RNN, T={T}, batch {B}, hidden {Hh}, input {I}, grad wrt (W, U, b)",
-        rnn_loss, rnn_grad_hand, (W, U, bb, xs, h0), ("W", "U", "b"), (0, 1, 2)))
-    return wls
-
-
-# ---------------------------------------------------------------------------------------------
-# Methods. Each builder takes a workload and returns a zero-argument callable that computes the
-# gradient(s) and returns them as NumPy values (a tuple when several), or raises.
-# Everything that is set up once (compiling, converting the inputs) happens in the builder;
-# the callable is what gets timed.
-# ---------------------------------------------------------------------------------------------
-
-
-class Skip(Exception):
-    """A peer that is not available: the row is printed as skipped."""
-
-
 def as_tuple(g):
     return g if isinstance(g, tuple) else (g,)
 
@@ -209,7 +70,7 @@ def as_tuple(g):
 def build_hand(wl):
     args = wl.args
     hand = wl.hand
-    return lambda: hand(*args)
+    return (lambda: hand(*args)), None
 
 
 _ad = None
@@ -229,19 +90,32 @@ def import_ad_compiler():
     return _ad
 
 
-def build_ad_compiler(wl):
+def _wrt(wl):
+    return wl.wrt_names if len(wl.wrt_names) > 1 else wl.wrt_names[0]
+
+
+def build_ad_compiler(wl, **options):
     ad = import_ad_compiler()
-    wrt = wl.wrt_names if len(wl.wrt_names) > 1 else wl.wrt_names[0]
-    g = ad.grad(wl.loss, wrt=wrt)   # compiled once, here, outside the timed loop
+    t0 = time.process_time()
+    g = ad.grad(wl.loss, wrt=_wrt(wl), **options)
+    g(*wl.args)  # compiled at the first call, for the kinds of the arguments
+    compile_seconds = time.process_time() - t0
     args = wl.args
-    return lambda: g(*args)
+    return (lambda: g(*args)), compile_seconds
+
+
+def build_ad_compiler_jit(wl):
+    try:
+        import numba  # noqa: F401
+    except ImportError as e:
+        raise Skip(f"numba not installed ({e})")
+    return build_ad_compiler(wl, jit=True)
 
 
 def ad_compiler_tape_bytes(wl):
     """Bytes of array data on the generated gradient's tape at its fullest (the forward sweep's storage)."""
     ad = import_ad_compiler()
-    wrt = wl.wrt_names if len(wl.wrt_names) > 1 else wl.wrt_names[0]
-    g = ad.grad(wl.loss, wrt=wrt)
+    g = ad.grad(wl.loss, wrt=_wrt(wl))
     peak = [0]
 
     class MeasuredTape(list):
@@ -268,159 +142,30 @@ def ad_compiler_tape_bytes(wl):
     return peak[0]
 
 
-def _autograd():
-    try:
-        import autograd
-        import autograd.numpy as anp
-    except ImportError as e:
-        raise Skip(f"autograd not installed ({e})")
-    return autograd, anp
-
-
-def build_autograd(wl):
-    autograd, anp = _autograd()
-    losses = make_module_losses(anp)
-    f = losses[wl.name]
-    argnum = wl.wrt_index if len(wl.wrt_index) > 1 else wl.wrt_index[0]
-    g = autograd.grad(f, argnum)
-    args = wl.args
-    return lambda: g(*args)
-
-
-def make_module_losses(np):  # noqa: N803 - deliberately shadows numpy with autograd.numpy / jax.numpy
-    """The same loss functions, written against a NumPy-like module (autograd.numpy, jax.numpy)."""
-
-    def poly(x):
-        return x * x + 3 * x + 1
-
-    def net(w1, w2, x, y):
-        h = np.maximum(x @ w1, 0.0)
-        y_pred = h @ w2
-        return np.sum((y_pred - y) ** 2)
-
-    def logreg(w, X, y):
-        z = X @ w
-        return np.mean(np.log1p(np.exp(-y * z)))
-
-    def rnn(W, U, b, xs, h0):
-        h = h0
-        for t in range(xs.shape[0]):
-            h = np.tanh(xs[t] @ W + h @ U + b)
-        return np.sum(h ** 2)
-
-    return {"poly": poly, "net": net, "net3": net, "logreg": logreg, "rnn": rnn}
-
-
-def _torch():
-    try:
-        import torch
-    except ImportError as e:
-        raise Skip(f"torch not installed ({e})")
-    return torch
-
-
-def make_torch_losses(torch):
-    def poly(x):
-        return x * x + 3 * x + 1
-
-    def net(w1, w2, x, y):
-        h = torch.clamp(x @ w1, min=0.0)
-        y_pred = h @ w2
-        return torch.sum((y_pred - y) ** 2)
-
-    def logreg(w, X, y):
-        z = X @ w
-        return torch.mean(torch.log1p(torch.exp(-y * z)))
-
-    def rnn(W, U, b, xs, h0):
-        h = h0
-        for t in range(xs.shape[0]):
-            h = torch.tanh(xs[t] @ W + h @ U + b)
-        return torch.sum(h ** 2)
-
-    return {"poly": poly, "net": net, "net3": net, "logreg": logreg, "rnn": rnn}
-
-
-def build_torch(wl):
-    torch = _torch()
-    f = make_torch_losses(torch)[wl.name]
-    targs = []
-    for i, a in enumerate(wl.args):
-        t = torch.tensor(a, dtype=torch.float64)  # 0-d tensor for the Python float of `poly`
-        if i in wl.wrt_index:
-            t.requires_grad_(True)
-        targs.append(t)
-    leaves = [targs[i] for i in wl.wrt_index]
-    scalar = wl.name == "poly"
-
-    def call():
-        for p in leaves:
-            p.grad = None
-        loss = f(*targs)
-        loss.backward()
-        if scalar:
-            return leaves[0].grad.item()
-        grads = tuple(p.grad.numpy() for p in leaves)
-        return grads if len(grads) > 1 else grads[0]
-
-    return call
-
-
-def _jax():
-    try:
-        import jax
-        jax.config.update("jax_enable_x64", True)
-        import jax.numpy as jnp
-    except ImportError as e:
-        raise Skip(f"jax not installed ({e})")
-    return jax, jnp
-
-
-def _jax_args(wl, jnp):
-    # Arrays are moved to JAX once, outside the timed loop; the Python float stays a float.
-    return tuple(a if isinstance(a, float) else jnp.asarray(a) for a in wl.args)
-
-
-def build_jax_eager(wl):
-    jax, jnp = _jax()
-    f = make_module_losses(jnp)[wl.name]
-    argnums = wl.wrt_index if len(wl.wrt_index) > 1 else wl.wrt_index[0]
-    g = jax.grad(f, argnums=argnums)
-    args = _jax_args(wl, jnp)
-    return lambda: jax.block_until_ready(g(*args))
-
-
-def build_jax_jit(wl):
-    jax, jnp = _jax()
-    f = make_module_losses(jnp)[wl.name]
-    argnums = wl.wrt_index if len(wl.wrt_index) > 1 else wl.wrt_index[0]
-    g = jax.jit(jax.grad(f, argnums=argnums))
-    args = _jax_args(wl, jnp)
-    jax.block_until_ready(g(*args))  # warm-up: tracing and XLA compilation are not timed
-    return lambda: jax.block_until_ready(g(*args))
-
-
 METHODS = [
     # (key, label, builder)
-    ("hand", "hand-written NumPy", build_hand),
+    ("hand", "hand-written", build_hand),
     ("ad_compiler", "ad_compiler", build_ad_compiler),
-    ("autograd", "autograd (HIPS)", build_autograd),
-    ("torch", "PyTorch eager (CPU)", build_torch),
-    ("jax", "JAX eager (no jit)", build_jax_eager),
-    ("jax_jit", "JAX jit", build_jax_jit),
+    ("ad_compiler_jit", "ad_compiler jit=True", build_ad_compiler_jit),
+    ("autograd", "autograd (HIPS)", peers.build_autograd),
+    ("torch", "PyTorch eager (CPU)", peers.build_torch),
+    ("jax", "JAX eager (no jit)", peers.build_jax_eager),
+    ("jax_jit", "JAX jit", peers.build_jax_jit),
 ]
+NUMPY_METHODS = {"hand", "ad_compiler", "ad_compiler_jit", "autograd"}  # allocations tracemalloc sees
 
 
 # ---------------------------------------------------------------------------------------------
 # Timing and checking
 # ---------------------------------------------------------------------------------------------
+CLOCK = time.process_time
 
 
 def _run(fn, n):
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     for _ in range(n):
         fn()
-    return time.perf_counter() - t0
+    return CLOCK() - t0
 
 
 def calibrate(fn, min_time):
@@ -478,6 +223,25 @@ def measure_in_rounds(fns, repeats, min_time, rounds):
     return results
 
 
+def peak_memory(fn):
+    """The most memory (bytes) NumPy and Python allocated during one call of `fn`, above what was there
+    before it (tracemalloc; the arguments are not counted, the results are)."""
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        result = fn()
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    del result
+    return peak
+
+
 def to_numpy_tuple(g):
     return tuple(np.asarray(v, dtype=np.float64) for v in as_tuple(g))
 
@@ -491,7 +255,7 @@ def compare(got, ref, rtol=1e-6):
     for i, (a, b) in enumerate(zip(got, ref)):
         if a.shape != b.shape:
             return f"gradient #{i} has shape {a.shape}, expected {b.shape}"
-        if not np.allclose(a, b, rtol=rtol):
+        if not np.allclose(a, b, rtol=rtol, atol=1e-12 * max(1.0, float(np.max(np.abs(b))) if b.size else 1.0)):
             err = np.max(np.abs(a - b))
             scale = np.max(np.abs(b))
             return f"gradient #{i} differs: max abs error {err:.3g} (largest reference entry {scale:.3g})"
@@ -512,8 +276,6 @@ def short_reason(exc):
 # ---------------------------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------------------------
-
-
 def fmt_us(seconds):
     us = seconds * 1e6
     if us >= 1000:
@@ -521,6 +283,13 @@ def fmt_us(seconds):
     if us >= 10:
         return f"{us:.1f}"
     return f"{us:.2f}"
+
+
+def fmt_mib(nbytes):
+    if nbytes is None:
+        return ""
+    mib = nbytes / 2 ** 20
+    return f"{mib:,.0f}" if mib >= 100 else f"{mib:.2f}" if mib < 1 else f"{mib:.1f}"
 
 
 def version_of(modname):
@@ -554,13 +323,14 @@ def machine_header():
     if cpu:
         lines.append(f"- CPU: {cpu}")
     lines.append(f"- CPU count: {os.cpu_count()}")
-    lines.append(f"- Python {platform.python_version()}, NumPy {np.__version__}")
+    lines.append(f"- Python {platform.python_version()}, NumPy {np.__version__}, "
+                 f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
     return lines
 
 
 def peer_versions():
     parts = []
-    for mod in ("autograd", "torch", "jax"):
+    for mod in ("numba", "autograd", "torch", "jax"):
         v = version_of(mod)
         if v is not None:
             extra = ""
@@ -572,130 +342,149 @@ def peer_versions():
 
 
 def main(argv=None):
+    global CLOCK
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="few repeats, short samples (smoke test)")
     ap.add_argument("--repeats", type=int, default=None,
-                    help="samples per cell (default 41, or 3 with --quick)")
+                    help="samples per cell (default 21, or 3 with --quick)")
     ap.add_argument("--min-time", type=float, default=None,
                     help="minimum seconds per sample (default 0.02, or 0.01 with --quick)")
     ap.add_argument("--rounds", type=int, default=None,
                     help="blocks the samples of each method are split into, alternating between "
-                    "methods (default 5, or 1 with --quick)")
-    ap.add_argument("--workloads", default=None,
-                    help="comma-separated subset of poly,net,net3,logreg,rnn")
+                    "methods (default 3, or 1 with --quick)")
+    ap.add_argument("--workloads", default=None, help="comma-separated subset of " + ",".join(ALL))
     ap.add_argument("--methods", default=None,
                     help="comma-separated subset of " + ",".join(k for k, _, _ in METHODS)
                     + " (hand is always included: it is the baseline)")
+    ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
+                    help="time.process_time (default) or time.perf_counter")
+    ap.add_argument("--threads", default="1", help="OPENBLAS_NUM_THREADS (and OMP, MKL) when not already set")
+    ap.add_argument("--no-memory", action="store_true", help="do not measure peak memory")
     ap.add_argument("--traceback", action="store_true",
                     help="print full tracebacks of ad_compiler / peer failures")
     opts = ap.parse_args(argv)
+    CLOCK = time.process_time if opts.clock == "cpu" else time.perf_counter
 
-    repeats = opts.repeats if opts.repeats is not None else (3 if opts.quick else 41)
+    repeats = opts.repeats if opts.repeats is not None else (3 if opts.quick else 21)
     min_time = opts.min_time if opts.min_time is not None else (0.01 if opts.quick else 0.02)
     if repeats < 1:
         ap.error("--repeats must be >= 1")
-    rounds = opts.rounds if opts.rounds is not None else (1 if opts.quick else 5)
+    rounds = opts.rounds if opts.rounds is not None else (1 if opts.quick else 3)
 
-    workloads = make_workloads()
-    if opts.workloads:
-        wanted = [w.strip() for w in opts.workloads.split(",") if w.strip()]
-        unknown = set(wanted) - {w.name for w in workloads}
-        if unknown:
-            ap.error(f"unknown workload(s): {', '.join(sorted(unknown))}")
-        workloads = [w for w in workloads if w.name in wanted]
+    wanted = [w.strip() for w in opts.workloads.split(",") if w.strip()] if opts.workloads else ALL
+    unknown = set(wanted) - set(ALL)
+    if unknown:
+        ap.error(f"unknown workload(s): {', '.join(sorted(unknown))}")
+    workloads = make_workloads(wanted)
     methods = METHODS
     if opts.methods:
-        wanted = {m.strip() for m in opts.methods.split(",") if m.strip()} | {"hand"}
-        unknown = wanted - {k for k, _, _ in METHODS}
+        wanted_m = {m.strip() for m in opts.methods.split(",") if m.strip()} | {"hand"}
+        unknown = wanted_m - {k for k, _, _ in METHODS}
         if unknown:
             ap.error(f"unknown method(s): {', '.join(sorted(unknown))}")
-        methods = [m for m in METHODS if m[0] in wanted]
+        methods = [m for m in METHODS if m[0] in wanted_m]
 
     t_start = time.perf_counter()
     print("## Machine")
     print()
     for line in machine_header():
         print(line)
-    print(f"- timing: median of {repeats} samples, each >= {min_time * 1e3:.0f} ms "
-          f"(inner loop count auto-chosen), time.perf_counter, one process; samples taken in "
+    clock = "CPU time (time.process_time)" if opts.clock == "cpu" else "wall clock (time.perf_counter)"
+    print(f"- timing: {clock}, median of {repeats} samples, each >= {min_time * 1e3:.0f} ms "
+          f"(inner loop count auto-chosen), one process; samples taken in "
           f"{max(1, min(rounds, repeats))} round(s) of per-method blocks, "
           f"{SETTLE_SECONDS:.1f} s pause before each block")
     print(flush=True)
 
-    rows = []          # (workload, label, us, ratio) as strings
+    rows = []          # (workload, label, us, ratio, memory, compile) as strings
     notes = []         # footnotes printed under the table
     failures = []      # (workload, label, formatted traceback)
     skipped = {}       # peer label -> reason (reported once)
+    not_written = {}   # peer label -> workloads
 
     for wl in workloads:
         ref = wl.hand(*wl.args)
-        if wl.name == "rnn":
+        problem = check_hand_written(wl)
+        if problem:
+            notes.append("WARNING: " + problem)
+        if wl.name in ("rnn", "rnn1000"):
             _, nbytes = rnn_grad_hand(*wl.args, return_storage=True)
-            notes.append(f"rnn: the hand-written BPTT stores the hidden states for the backward "
+            notes.append(f"{wl.name}: the hand-written BPTT stores the hidden states for the backward "
                          f"pass: hs.nbytes = {nbytes:,} bytes ({nbytes / 1024:.1f} KiB).")
             try:
                 taped = ad_compiler_tape_bytes(wl)
-                notes.append(f"rnn: the ad_compiler gradient's tape holds {taped:,} bytes of arrays "
+                notes.append(f"{wl.name}: the ad_compiler gradient's tape holds {taped:,} bytes of arrays "
                              f"({taped / 1024:.1f} KiB) at its largest.")
             except Exception as exc:  # noqa: BLE001
-                notes.append(f"rnn: could not measure ad_compiler's tape ({short_reason(exc)})")
+                notes.append(f"{wl.name}: could not measure ad_compiler's tape ({short_reason(exc)})")
         # Build each method and check its gradient; then time them all together.
-        ready = {}       # key -> (label, callable, problem or None)
+        ready = {}       # key -> (label, callable, problem or None, compile seconds, peak bytes)
         for key, label, builder in methods:
             if label in skipped:
                 continue
             try:
-                fn = builder(wl)
+                fn, compile_seconds = builder(wl)
                 got = fn()
             except Skip as e:
                 skipped[label] = str(e)
                 continue
-            except Exception as e:  # ad_compiler (or a peer) could not do this workload
-                ready[key] = (label, None, e)
-                failures.append((wl.name, label, traceback.format_exc()))
-                print(f"  {wl.name:7s} {label:22s} n/a ({short_reason(e)})", file=sys.stderr,
-                      flush=True)
+            except NotWritten:
+                not_written.setdefault(label, []).append(wl.name)
                 continue
-            ready[key] = (label, fn, compare(got, ref))
-        timed = measure_in_rounds(
-            {k: fn for k, (_, fn, _) in ready.items() if fn is not None}, repeats, min_time,
-            rounds)
+            except Exception as e:  # ad_compiler (or a peer) could not do this workload
+                ready[key] = (label, None, e, None, None)
+                failures.append((wl.name, label, traceback.format_exc()))
+                print(f"  {wl.name:8s} {label:22s} n/a ({short_reason(e)})", file=sys.stderr, flush=True)
+                continue
+            memory = None
+            if key in NUMPY_METHODS and not opts.no_memory:
+                memory = peak_memory(fn)
+            ready[key] = (label, fn, compare(got, ref), compile_seconds, memory)
+        n = min(repeats, wl.repeats) if wl.repeats else repeats
+        timed = measure_in_rounds({k: v[1] for k, v in ready.items() if v[1] is not None}, n,
+                                  min_time, min(rounds, n))
         base = timed.get("hand", (None,))[0]
         if not isinstance(base, float):
             base = None
-        for key, (label, fn, problem) in ready.items():
+        base_memory = ready.get("hand", (None,) * 5)[4]
+        for key, (label, fn, problem, compile_seconds, memory) in ready.items():
             if fn is None:
-                rows.append((wl.name, label, f"n/a ({short_reason(problem)})", ""))
+                rows.append((wl.name, label, f"n/a ({short_reason(problem)})", "", "", ""))
                 continue
             if problem is not None:
-                rows.append((wl.name, label, f"WARNING: gradient mismatch, {problem}", ""))
-            secs, n = timed[key]
+                rows.append((wl.name, label, f"WARNING: gradient mismatch, {problem}", "", "", ""))
+            secs, count = timed[key]
             if isinstance(secs, Exception):
-                rows.append((wl.name, label, f"n/a (failed while timing: {short_reason(secs)})", ""))
-                failures.append((wl.name, label, n))
+                rows.append((wl.name, label, f"n/a (failed while timing: {short_reason(secs)})", "", "", ""))
+                failures.append((wl.name, label, count))
                 continue
             ratio = f"{secs / base:.2f}" if base else "?"
             if problem is not None:
                 ratio += " (wrong gradient)"
-            rows.append((wl.name, label, fmt_us(secs), ratio))
-            print(f"  {wl.name:7s} {label:22s} {fmt_us(secs):>10s} us/call  x{ratio}  "
-                  f"(inner loop {n})", file=sys.stderr, flush=True)
+            mem = fmt_mib(memory)
+            if memory is not None and base_memory and key != "hand":
+                mem += f" ({memory / base_memory:.2f}x)"
+            comp = f"{compile_seconds:.2f}" if compile_seconds is not None else ""
+            rows.append((wl.name, label, fmt_us(secs), ratio, mem, comp))
+            print(f"  {wl.name:8s} {label:22s} {fmt_us(secs):>10s} us/call  x{ratio}  "
+                  f"(inner loop {count})", file=sys.stderr, flush=True)
 
     print("## Results")
     print()
-    print("| workload | method | µs/call | ratio to hand-written |")
-    print("| --- | --- | ---: | ---: |")
-    for w, label, us, ratio in rows:
-        cells = (c.replace("|", "\\|") for c in (w, label, us, ratio))  # keep the table intact
-        print("| " + " | ".join(cells) + " |")
+    print("| workload | method | µs/call | ratio to hand-written | peak memory (MiB) | compile (s) |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for cells in rows:
+        print("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")  # keep the table intact
     print()
     versions = peer_versions()
     if versions:
-        notes.append("peers: " + ", ".join(versions) + ".")
+        notes.append("versions: " + ", ".join(versions) + ".")
     for label, reason in skipped.items():
         notes.append(f"{label}: skipped, {reason}.")
-    for n in notes:
-        print(f"- {n}")
+    for label, names in not_written.items():
+        notes.append(f"{label}: not written for {', '.join(names)}.")
+    for n_ in notes:
+        print(f"- {n_}")
     print()
     print(f"Total benchmark time: {time.perf_counter() - t_start:.1f} s")
 
