@@ -572,3 +572,24 @@ def test_explore_seed_202():
     close(ad.grad(store_through_row_after_loop)(W2.copy()),
           numeric_grad(copying(store_through_row_after_loop, 0), (W2,), 0), rtol=1e-5)
     close(ad.grad(std_of_means_equal_up_to_rounding)(np.array([1.329, -0.551, -0.423])), np.ones(3))
+
+
+# -- builtin sum of a list of arrays is a new array (it was of unknown kind: refused when changed in place) --
+def bump_in_place(a, b):
+    a += b
+
+
+def summed_then_changed(x, s):
+    hs = [x, 1.0]
+    out = sum(hs)
+    bump_in_place(out, s)
+    parts = [np.stack([x * s, x])]
+    M = sum(parts)
+    M[1][0] = 1.0
+    return np.sum(out * x) + np.sum(M * s)
+
+
+def test_sum_of_a_list_is_a_new_array():
+    x = np.array([0.945, -1.129, -0.89])
+    fd_close(summed_then_changed, (x, 0.688), wrt=1)
+    fd_close(summed_then_changed, (x, 0.688), wrt=0)
