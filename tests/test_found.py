@@ -593,3 +593,24 @@ def test_sum_of_a_list_is_a_new_array():
     x = np.array([0.945, -1.129, -0.89])
     fd_close(summed_then_changed, (x, 0.688), wrt=1)
     fd_close(summed_then_changed, (x, 0.688), wrt=0)
+
+
+# -- explore seed 404: a list filled by a helper, an array in it changed in place (the refresh went through
+#    the helper's parameter, a stale name: the adjoint lists' lengths disagreed) -------------------------------
+def append_to(lst, v):
+    lst.append(v)
+
+
+def list_filled_by_helper_then_item_changed(s, x):
+    y = x * s
+    outs = []
+    append_to(outs, y)
+    append_to(outs, y)
+    y[1] *= outs[0][2]
+    return np.sum(outs)
+
+
+def test_list_filled_by_a_helper_then_an_item_changed():
+    x = np.array([0.87, -0.15, -1.046])
+    close(ad.grad(list_filled_by_helper_then_item_changed)(0.421, x.copy()),
+          numeric_grad(copying(list_filled_by_helper_then_item_changed, 1), (0.421, x), 0))
