@@ -123,6 +123,11 @@ class Calls(Part):
             if obj is builtins.sum and args and isinstance(args[0].kind, K.Seq) and \
                     isinstance(args[0].kind.elem, K.Scalar):
                 return Val(K.FLOAT)
+            if obj is builtins.sum and args and isinstance(args[0].kind, K.Seq):
+                k = args[0].kind  # the items added up (to 0): a new value of their broadcast kind
+                items = list(k.items) if k.items is not None else [k.item(None)]
+                if items and all(i.numeric for i in items):
+                    return self.values.fresh(state, site, items + [K.FLOAT])
             return self.values.fresh(state, site, [K.NUMERIC])
         if obj in (range, zip, enumerate, slice, str, repr, print, type):
             return Val(K.Other(obj if isinstance(obj, type) else type(None)))
@@ -316,6 +321,8 @@ class Calls(Part):
         k = K.kind_of(result)
         if isinstance(k, K.Array):
             return K.array(k.ndim, "b" if k.dtype == "b" else "f")
+        if isinstance(k, K.Seq) and k.items is not None and all(isinstance(i, K.Array) for i in k.items):
+            return k  # a list or tuple of arrays (np.split, np.linalg.eigh, ...): how many may depend on values
         return k if isinstance(k, K.Scalar) else None
 
     def library_result(self, s, value, obj, args, state, site):
@@ -326,6 +333,10 @@ class Calls(Part):
         if known is not None and name not in VIEW_FUNCTIONS:
             if isinstance(known, K.Scalar):
                 return Val(K.Scalar(np.float64) if known.cls is not bool else K.BOOL)
+            if isinstance(known, K.Seq):  # (its length may depend on the values: np.split(x, n) of a dummy x)
+                o = self.objects.new(state, site, desc=f"the {known.cls.__name__} made on this line")
+                state.slots[o] = ("any", frozenset())
+                return Val(K.Seq(known.cls, None, K.join_all(known.items)), {o})
             return Val(known, {self.objects.new(state, site, desc="the array made on this line")})
         if name in ("shape",):
             return Val(K.Other(tuple))
