@@ -181,7 +181,7 @@ def test_the_rnn_input_product_is_batched():
     # the shapes in the loop are known (the dimension pattern): no broadcasting sums, no shapes on the tape,
     # the products' adjoints written as products
     assert "unbroadcast" not in src and ".shape)" not in src and "shape_of" not in src
-    assert "bb += bt7.sum(axis=0)" in src and "bU += h_1.T @ bt7" in src and "bh_1 = bt7 @ U.T" in src
+    assert "bb += bt7_all.sum(axis=0)" in src and "bU += h_1_all.T @ bt7_all" in src and "bh_1 = bt7 @ U.T" in src
 
 
 def rnn_for_in(W, U, xs, h0):
@@ -227,7 +227,7 @@ def test_no_batching_in_a_loop_that_may_break(limit):
     args = (rnd(21, 3, 2, scale=0.5), rnd(22, 4, 1, 3), rnd(23, 1, 2), limit)
     g = check_modes(rnn_break, args, wrt=(0, 1, 2))
     g(*args)
-    assert "_all" not in g.source
+    assert "_all" not in forward_part(g.source)  # (the adjoint may sum its steps' products after its loop)
 
 
 def rnn_early_return(W, xs, h0):
@@ -243,7 +243,7 @@ def test_no_batching_in_a_loop_that_may_return():
     args = (rnd(24, 3, 2, scale=0.5), rnd(25, 4, 1, 3), rnd(26, 1, 2))
     g = check_modes(rnn_early_return, args, wrt=(0, 1, 2))
     g(*args)
-    assert "_all" not in g.source
+    assert "_all" not in forward_part(g.source)  # (the adjoint may sum its steps' products after its loop)
 
 
 def rows_changed_in_place(W, xs):
@@ -259,7 +259,7 @@ def test_no_batching_over_rows_the_loop_changes():
     args = (rnd(27, 3, 2), rnd(28, 4, 3))
     g = check_modes(rows_changed_in_place, args, wrt=(0, 1))
     g(*args)
-    assert "_all" not in g.source
+    assert "_all" not in forward_part(g.source)  # (the adjoint may sum its steps' products after its loop)
 
 
 def elementwise_rows(xs, s, b):

@@ -23,6 +23,7 @@ from .adjoints import assign, helper
 from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
 from .forward import Forward
+from .batch_sums import batch_sums
 from .hoist import hoist
 from .inline import inline, is_library
 from .inline_static import is_simple
@@ -205,7 +206,7 @@ class Derivation:
         adjoint = rev.sweep(outputs)
         tape = Tape(rev, fn, alloc)
         tape.decide(adjoint)
-        adjoint = tape.resolve(adjoint)
+        adjoint = batch_sums(tape.resolve(adjoint), rev, alloc)
         forward = tape.forward(fn.body)
         body = [Comment("forward")]
         if tape.name:
