@@ -413,3 +413,117 @@ def unpacked_parameters(p, target):
 
 def test_parameters_unpacked_from_tolist():
     check_modes(unpacked_parameters, (np.array([0.8, 1.3, 0.4]), 3.0), wrt=0)
+
+
+# -- negations absorbed into their uses (negations.py) ---------------------------------------------------
+def damped(k, c, x0, v0):
+    x, v = x0, v0
+    for i in range(50):
+        a = -k * x - c * v
+        x = x + 0.01 * v
+        v = v + 0.01 * a
+    return x * x + v * v
+
+
+def test_a_negated_adjoint_is_written_into_its_uses():
+    g = check_modes(damped, (2.0, 0.1, 1.0, 0.0), wrt=(0, 1, 2, 3))
+    src = g.source
+    assert "bc -= ba * v_1" in src and "bv_1 = bv_1 - ba * c" in src and "= -ba" not in src
+
+
+def diff_of_arrays(w, h):
+    acc = h
+    for i in range(3):
+        acc = acc - w * acc  # w * acc's adjoint is -bacc: written into the sums of the products
+    return np.sum(np.sin(acc))
+
+
+def test_a_negated_array_adjoint_is_written_into_its_uses():
+    g = check_modes(diff_of_arrays, (rnd(41, 4), rnd(42, 4)), wrt=(0, 1))
+    assert "= -b" not in g.source
+
+
+def negated_twice(x, y):
+    z = x - np.exp(y)
+    w = z - y  # by = -bw, then by = by - ...: a name written twice keeps its negation
+    return np.sum(w * w)
+
+
+def test_a_negation_that_is_not_absorbed_stays_one_statement():
+    g = check_modes(negated_twice, (rnd(43, 3), rnd(44, 3)), wrt=(0, 1))
+    assert "by = -bw" in g.source
+
+
+def negation_read_in_a_branch(x, flag):
+    y = -x
+    if flag:
+        y = y * 2.0
+    return y * x
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_negations_read_in_branches(flag):
+    check_modes(negation_read_in_a_branch, (0.7, flag), wrt=0)
+
+
+# -- a full sum's adjoint left a number (spread.py) ------------------------------------------------------
+def sum_of_squares(x, y):
+    return np.sum((x - y) ** 2) + np.mean(np.exp(x * y))
+
+
+def test_sum_and_mean_adjoints_stay_numbers():
+    g = check_modes(sum_of_squares, (rnd(51, 3, 4), rnd(52, 3, 4)), wrt=(0, 1))
+    src = g.source
+    assert "unreduce" not in src and "bout / x.size" in src and "bt1 = bout * 2 * t1" in src
+
+
+def sum_broadcast(x, y):
+    return np.sum(x * y)  # x (3, 1), y (3, 4): the adjoint of the product needs the spread array
+
+
+def test_no_number_where_the_shapes_differ():
+    g = check_modes(sum_broadcast, (rnd(53, 3, 1), rnd(54, 3, 4)), wrt=(0, 1))
+    assert "unreduce" in g.source
+
+
+def sum_in_loop(x, w):
+    s = 0.0
+    h = x
+    for i in range(3):
+        h = np.tanh(h * w)
+        s = s + np.mean(h * h) + np.sum(h)
+    return s
+
+
+def test_sums_in_a_loop():
+    check_modes(sum_in_loop, (rnd(55, 2, 3), rnd(56, 2, 3)), wrt=(0, 1))
+
+
+def test_vjp_with_an_array_seed():
+    f = lambda x: np.sum(x * x)  # noqa: E731
+    x = rnd(57, 4)
+    g = ad.vjp(f)
+    assert_close(g(x, np.array(2.0)), 4.0 * x, rtol=1e-12)
+    assert_close(g(x, 3.0), 6.0 * x, rtol=1e-12)
+    assert g(x, 3.0).shape == x.shape
+
+
+def sum_of_a_wrt_argument(x, y):
+    return np.sum(x) + np.sum(np.sin(y) * x)
+
+
+def test_sum_of_an_argument_itself():
+    g = check_modes(sum_of_a_wrt_argument, (rnd(58, 3), rnd(59, 3)), wrt=(0, 1))
+    assert_close(g(np.ones(3), np.zeros(3))[0], np.ones(3), rtol=1e-12)
+
+
+def logistic(w, X, y):
+    return np.mean(np.log1p(np.exp(-y * (X @ w))))
+
+
+def test_the_adjoint_of_a_matrix_vector_product_is_a_product():
+    r = np.random.default_rng(60)
+    X = r.standard_normal((7, 3))
+    y = np.where(r.standard_normal(7) > 0, 1.0, -1.0)
+    g = check_modes(logistic, (r.standard_normal(3), X, y), wrt=(0, 1))
+    assert "bw = bt2 @ X" in g.source and "matmul_vjp_b" not in g.source

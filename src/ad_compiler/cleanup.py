@@ -16,6 +16,7 @@ import inspect
 import operator
 
 from . import ir, sharing
+from .negations import fold_negations
 from .ir import Assign, AugAssign, BinOp, Call, Comment, Const, ExprStmt, For, If, SetItem, UnaryOp, Var, While
 
 _FOLD = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
@@ -329,7 +330,7 @@ def cleanup(fdef):
     """Clean up a generated FunctionDef in place."""
     size = sum(1 for _ in ir.walk(fdef.body, into_functions=True))
     for _ in range(2):  # (a second round only when the first removed something: propagation is idempotent)
-        fdef.body = propagate(fdef.body)
+        fdef.body = fold_negations(propagate(fdef.body))
         groups = sharing.classes(fdef.body)
         needed = needed_names(fdef.body, groups)
         groups.needed = {groups.find(n) for n in needed}

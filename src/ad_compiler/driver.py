@@ -25,6 +25,7 @@ from .errors import ADError, NoDerivativeError, UnsupportedError
 from .forward import Forward
 from .batch_sums import batch_sums
 from .hoist import hoist
+from .spread import spread_lazily
 from .inline import inline, is_library
 from .inline_static import is_simple
 from .ir import Assign, Build, Comment, Const, FunctionDef, Return, Var
@@ -206,7 +207,7 @@ class Derivation:
         adjoint = rev.sweep(outputs)
         tape = Tape(rev, fn, alloc)
         tape.decide(adjoint)
-        adjoint = batch_sums(tape.resolve(adjoint), rev, alloc)
+        adjoint = spread_lazily(batch_sums(tape.resolve(adjoint), rev, alloc), rev)
         forward = tape.forward(fn.body)
         body = [Comment("forward")]
         if tape.name:

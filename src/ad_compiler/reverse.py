@@ -262,7 +262,7 @@ class Reverse:
 
     def inline_helper(self, e):
         """A runtime helper call as the expression it stands for, where the kinds of its operands make it
-        one: the adjoints of a product of matrices `a @ b` are `g @ b.T` and `a.T @ g`."""
+        one: the adjoints of a product of matrices `a @ b` are `g @ b.T` and `a.T @ g`; of a vector b, `g @ a`."""
         if not (isinstance(e, Call) and isinstance(e.func, Global) and e.func.path[:1] == ("_ad",)) or e.kwargs:
             return e
         name = e.func.path[-1]
@@ -273,6 +273,8 @@ class Reverse:
                 return ir.BinOp("@", g, ir.Attr(b, "T"))  # (a stack of rows too: b has no stack axes)
             if name == "matmul_vjp_b" and na == 2 and nb == 2:
                 return ir.BinOp("@", ir.Attr(a, "T"), g)
+            if name == "matmul_vjp_b" and na == 2 and nb == 1:  # a matrix times a vector: g has a's rows
+                return ir.BinOp("@", g, a)
         return e
 
     def known_sums(self, operand, result):
