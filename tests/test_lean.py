@@ -527,3 +527,21 @@ def test_the_adjoint_of_a_matrix_vector_product_is_a_product():
     y = np.where(r.standard_normal(7) > 0, 1.0, -1.0)
     g = check_modes(logistic, (r.standard_normal(3), X, y), wrt=(0, 1))
     assert "bw = bt2 @ X" in g.source and "matmul_vjp_b" not in g.source
+
+
+def in_place_sum_and_break(x, w):
+    y = x * 2.0
+    y[0] = w[1] * 3.0  # an in-place update of the array whose sum is taken
+    s = 0.0
+    for i in range(4):
+        d = y - w * y  # a negated adjoint (of w * y) in a loop that may stop early
+        s = s + np.sum(d * d) - np.mean(d)
+        if s > 3.0:
+            break
+        y = np.sin(d)
+    return s
+
+
+@pytest.mark.parametrize("scale", [0.1, 1.0])
+def test_spread_and_negations_with_in_place_updates_and_break(scale):
+    check_modes(in_place_sum_and_break, (rnd(61, 3) * scale, rnd(62, 3)), wrt=(0, 1))
