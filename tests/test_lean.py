@@ -545,3 +545,29 @@ def in_place_sum_and_break(x, w):
 @pytest.mark.parametrize("scale", [0.1, 1.0])
 def test_spread_and_negations_with_in_place_updates_and_break(scale):
     check_modes(in_place_sum_and_break, (rnd(61, 3) * scale, rnd(62, 3)), wrt=(0, 1))
+
+
+def test_broadcast_like_fast_paths_agree_with_the_general_case():
+    from ad_compiler.runtime import broadcast_like
+
+    a, b = np.arange(3.0), np.ones((2, 3))
+    cases = [(1.5, 2.0), (np.float64(1.5), 2.0), (1.5, 3), (a, a.copy()), (a, b), (1.5, a), (a, [1, 2, 3])]
+    for t, like in cases:
+        got = broadcast_like(t, like)
+        want = t if not isinstance(like, (np.ndarray, float, int)) else np.broadcast_to(t, np.shape(like))
+        assert np.shape(got) == np.shape(want) and np.all(got == want)
+        if np.shape(t) == np.shape(like):
+            assert got is t  # (nothing to broadcast: the tangent itself)
+
+
+def thermostat(p):
+    heat, temp, loss = p.tolist()
+    for step in range(5):
+        if temp < 20.0:
+            temp = temp + heat * 0.1
+        temp = temp - loss * (temp - 10.0) * 0.05
+    return abs(temp - 21.0)
+
+
+def test_hvp_of_a_loop_on_floats_unpacked_from_an_array():
+    check_modes(thermostat, (np.array([30.0, 15.0, 0.3]),), wrt=0)

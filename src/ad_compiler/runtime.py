@@ -1262,6 +1262,11 @@ def tangent_out(t, out):
 def broadcast_like(t, like):
     """`t` with the shape of `like` (read-only when it had to be broadcast: copied before any store); as it
     is when `like` is not an array or a number (a list, an iterator)."""
+    lc, tc = like.__class__, t.__class__
+    if (lc is _float or lc is int) and (tc is _float or tc is np.float64):  # (numbers: the common case of
+        return t  # the tangents of code on floats; each np.shape costs a microsecond)
+    if lc is ndarray and tc is ndarray and t.shape == like.shape:
+        return t
     if not isinstance(like, (ndarray, numbers.Number, np.generic)):
         return t
     shape = np.shape(like)
