@@ -452,6 +452,11 @@ def _check_wrt_value(value, name):
         return
     if isinstance(value, (float, int, np.ndarray, np.generic)):
         return
+    if K.backend_of(value.__class__) is not None:  # a Dask or CuPy array (docs/scale.md)
+        if value.dtype.kind == "c":
+            raise ADError(f"the argument `{name}` is complex: complex inputs are not supported yet",
+                          hint="split the value into real and imaginary parts (two real arrays)")
+        return
     if hasattr(value, "__array__") or hasattr(value, "__array_function__"):
         raise ADError(f"the argument `{name}` is a {type(value).__name__}, an array-like object ad_compiler "
                       "cannot differentiate with respect to", hint="pass np.asarray(value) instead")

@@ -1,0 +1,131 @@
+"""The rule table's first-order checks again, with Dask arrays as inputs (docs/scale.md).
+
+Every call of tests/rule_cases (the programs test_rules_modes.py generates: `s_i(a, b, w)` = the call, its
+sine against a weight, summed) is differentiated with its array arguments as Dask arrays, in chunks that do
+not divide the shapes (a length n > 2 in chunks of n - 1), on the single-machine synchronous scheduler:
+
+- the gradient of every Dask argument comes back as a Dask array (of a Python float argument: a float, or a
+  0-d Dask array when the value depends on Dask arrays), and computes to what the same derivative gives for
+  the NumPy arrays (which test_rules_modes checks against finite differences);
+- the call computes nothing (a scheduler that counts its runs), except for the calls listed in EAGER: those
+  compute some values when called, for the reason given (a strict list: a call that becomes lazy fails, so
+  that the list stays true);
+- calls in REFUSED raise ad.ADError; calls in PRIMAL fail in the function itself with Dask arrays (Dask lacks
+  the function, or needs another chunking): nothing to differentiate.
+
+By default one call per rule (the first of the table's); `--dask-all` runs every call of the table.
+"""
+import traceback
+
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+
+dask = pytest.importorskip("dask")
+da = pytest.importorskip("dask.array")
+
+from test_rules_modes import ALL_CASES, _copies, _sample, _weight  # noqa: E402
+
+# -- the cases that are not lazy, with the reason (keyed by CASES name, or by test id "name: case id") ------------
+EAGER = {}
+REFUSED = {}
+PRIMAL = {}
+
+
+def _first_per_name(cases):
+    seen, out = set(), []
+    for case in cases:
+        if case.name not in seen:
+            seen.add(case.name)
+            out.append(case)
+    return out
+
+
+def pytest_generate_tests(metafunc):
+    if "case" in metafunc.fixturenames:
+        every = metafunc.config.getoption("--dask-all")
+        cases = ALL_CASES if every else _first_per_name(ALL_CASES)
+        metafunc.parametrize("case", cases, ids=[f"{c.name}: {c.id}" for c in cases])
+
+
+def chunked(x):
+    """A NumPy array as a Dask array in chunks that do not divide its shape (n - 1 along an axis of n > 2)."""
+    if not isinstance(x, np.ndarray):
+        return x
+    return da.from_array(x, chunks=tuple(n - 1 if n > 2 else max(n, 1) for n in x.shape))
+
+
+class CountingScheduler:
+    """Dask's synchronous scheduler, counting how often something is computed."""
+
+    def __init__(self):
+        self.runs = 0
+        self.where = []  # the innermost line of ad_compiler or of generated code that asked for each run
+
+    def __call__(self, dsk, keys, **kwargs):
+        self.runs += 1
+        ours = [f for f in traceback.extract_stack() if "ad_compiler" in f.filename or "ad_rules_modes" in f.filename]
+        if ours:
+            self.where.append(f"{ours[-1].filename}:{ours[-1].lineno}: {ours[-1].line}")
+        return dask.get(dsk, keys, **kwargs)
+
+
+def _listed(table, case):
+    return table.get(f"{case.name}: {case.id}", table.get(case.name))
+
+
+def run_dask_grad(case):
+    """(the gradients, how many Dask values the function itself computes, how many its derivative computes)"""
+    rng, args = _sample(case)
+    w = _weight(rng, case.f(*_copies(args)))
+    dargs, dw = [chunked(a) for a in args], chunked(w)
+    primal = _listed(PRIMAL, case)
+    itself = CountingScheduler()
+    if primal:
+        with pytest.raises(Exception):  # (the function itself: Dask's own error)
+            with dask.config.set(scheduler=itself):
+                case.s(*dargs, dw)
+        return None
+    with dask.config.set(scheduler=itself):
+        case.s(*dargs, dw)
+    grad = ad.grad(case.s, wrt=case.wrt)
+    if _listed(REFUSED, case):
+        with pytest.raises(ad.ADError):
+            grad(*dargs, dw)
+        return None
+    expected = grad(*_copies(args), w)
+    counter = CountingScheduler()
+    with dask.config.set(scheduler=counter):
+        got = grad(*dargs, dw)
+    eager = _listed(EAGER, case)
+    if itself.runs:  # the function computes values itself (a NumPy function Dask lacks): so does its derivative
+        assert not eager, f"listed in EAGER ({eager}), but the function itself computes: remove it from EAGER"
+    elif eager:
+        assert counter.runs > 0, f"listed in EAGER ({eager}) but computed nothing: remove it from EAGER"
+    else:
+        assert counter.runs == 0, f"the derivative computed {counter.runs} Dask value(s) when called, at " + \
+            "; ".join(counter.where)
+    with dask.config.set(scheduler="sync"):
+        for p, g, e in zip(case.wrt, got, expected):
+            x = dargs[p]
+            if isinstance(x, da.Array):
+                assert isinstance(g, da.Array), f"gradient of {case.params[p]}: a {type(g).__name__}, not a Dask array"
+            else:
+                assert isinstance(g, (float, da.Array)) and np.shape(g) == (), f"gradient of {case.params[p]}: {g!r}"
+            value = np.asarray(g.compute() if isinstance(g, da.Array) else g)
+            assert value.shape == np.shape(e)
+            scale = max(1.0, float(np.max(np.abs(e))) if np.size(e) else 1.0)
+            np.testing.assert_allclose(value, e, rtol=1e-9, atol=1e-12 * scale,
+                                       err_msg=f"gradient of {case.params[p]} with Dask inputs")
+    return got, itself.runs, counter.runs
+
+
+def test_dask_grad(case):
+    run_dask_grad(case)
+
+
+def test_tables_name_cases():
+    names = {c.name for c in ALL_CASES} | {f"{c.name}: {c.id}" for c in ALL_CASES}
+    stale = sorted((set(EAGER) | set(REFUSED) | set(PRIMAL)) - names)
+    assert not stale, f"EAGER / REFUSED / PRIMAL entries naming no case: {stale}"
