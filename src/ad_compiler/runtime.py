@@ -493,7 +493,7 @@ def transpose_vjp(g, axes=None):
         axes = axes[0]  # x.transpose((1, 0)) as well as x.transpose(1, 0)
     if axes is None or len(axes) == 0:
         return np.transpose(g)
-    return np.transpose(g, np.argsort([a % np.ndim(g) for a in axes]))
+    return np.transpose(g, tuple(int(i) for i in np.argsort([a % np.ndim(g) for a in axes])))
 
 
 def split_along(g, pieces, axis=0):

@@ -57,7 +57,7 @@ def _tensordot_vjp(g, a, b, axes=2, which=0):
     else:  # a . g over free_a -> (a's contracted axes, ascending, free_b...)
         part = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
         order = [ax_b[j] for j in np.argsort(ax_a)] + free_b
-    return np.transpose(part, np.argsort(order))
+    return np.transpose(part, tuple(int(i) for i in np.argsort(order)))
 
 
 def kron_vjp_a(g, a, b):
@@ -158,7 +158,8 @@ def diagonal_vjp(g, a, offset=0, axis1=0, axis2=1):
         place = np.zeros((k, n, m))
         d = np.arange(k)
         place[d, d + max(-offset, 0), d + max(offset, 0)] = 1.0
-        return np.moveaxis(np.tensordot(g, as_array(place, lib), axes=([-1], [0])), (-2, -1), (axis1, axis2))
+        spread = np.sum(np.expand_dims(np.expand_dims(g, -1), -1) * as_array(place, lib), axis=-3)
+        return np.moveaxis(spread, (-2, -1), (axis1, axis2))
     out = _zeros(a, g)
     view = np.diagonal(out, offset=offset, axis1=axis1, axis2=axis2)
     view.setflags(write=True)  # (a read-only view by default; `out` is our own array)
@@ -175,7 +176,7 @@ def axes_permutation(fn, ndim, *args):
 
 def permute_vjp(g, perm):
     """Adjoint of a transpose by `perm`: transpose back."""
-    return np.transpose(g, np.argsort(perm))
+    return np.transpose(g, tuple(int(i) for i in np.argsort(perm)))
 
 
 # -- padding --------------------------------------------------------------------------------------------------
@@ -336,10 +337,20 @@ def _quantile_weights(a, q, axis, method):
     return flat, w, axes, rest, moved.shape
 
 
+def _refuse_lazy_quantile(a):
+    if like_of(a) is not None and hasattr(a, "chunks"):
+        from .errors import ADError
+
+        raise ADError("np.quantile / np.percentile of a Dask array: Dask computes them by its own approximate "
+                      "algorithm (per chunk, then merged), whose derivative is not NumPy's",
+                      hint="compute the array first (`a.compute()`), or pass NumPy arrays")
+
+
 def quantile_vjp(g, a, q, axis=None, keepdims=False, method="linear"):
     """Adjoint of np.quantile(a, q, axis, keepdims) (method 'linear'): each output's adjoint goes to the two
     order statistics it interpolates, with the interpolation weights (ties: the entries that sort into
     those positions, in a stable sort)."""
+    _refuse_lazy_quantile(a)
     flat, w, axes, rest, moved_shape = _quantile_weights(a, q, axis, method)
     g = as_array(g, dtype=np.result_type(g, 1.0))
     qnd = np.ndim(q)
@@ -358,6 +369,7 @@ def quantile_vjp(g, a, q, axis=None, keepdims=False, method="linear"):
 def quantile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
     """Tangent of np.quantile (method 'linear'): the tangents of the interpolated order statistics,
     interpolated the same way."""
+    _refuse_lazy_quantile(a)
     flat, w, axes, rest, moved_shape = _quantile_weights(a, q, axis, method)
     t = np.broadcast_to(t, np.shape(a))
     tflat = np.transpose(t, rest + list(axes)).reshape(flat.shape)
