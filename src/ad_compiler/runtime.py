@@ -10,7 +10,8 @@ import numbers
 import numpy as np
 
 from .errors import ADError, NonScalarOutputError, UnsupportedError
-from .runtime_backend import _host, _host_call, as_array, foreign, is_array, like_of, scatter_add, size_of, split_at, zeros
+from .runtime_backend import (_host, _host_call, as_array, foreign, is_array, like_of, scatter_add, size_of,  # noqa: F401
+                              split_at, zeros)
 from .trees import ravel as ravel_tree  # noqa: F401  ((vector, unravel) of a tree: ad.ravel)
 
 ndarray = np.ndarray
@@ -299,13 +300,17 @@ def min_share(a, b):
 
 def getitem_vjp(g, x, index):
     """Adjoint of `x[index]`: zeros of x's shape with `g` added at `index` (repeated indices add up)."""
-    out = zeros_like(x)
+    out = zeros_like(x) if _lib(g) is None or _lib(x) is not None or not is_array(x) else \
+        zeros(np.shape(x), _float_dtype(x), _lib(g))  # (a NumPy x's adjoint made of Dask values: lazy too)
     if isinstance(x, (list, tuple, dict)):
         out[index] = g
         return out
     if isinstance(index, tuple) and len(index) == 1:
         index = index[0]
     if _is_basic_index(index):
+        if _lib(out) is not None and any(i is None for i in (index if isinstance(index, tuple) else (index,))):
+            index = tuple(i for i in index if i is not None) if isinstance(index, tuple) else ...
+            g = np.reshape(g, np.shape(x[index]))  # (Dask stores through no new axis: g without them)
         out[index] = g
     elif _lib(out) is not None:
         return _added_at_foreign(out, index, g)
