@@ -579,10 +579,13 @@ def einsum_vjp(g, subscripts, operands):
         else:
             part = np.einsum(",".join(subs) + "->" + unique, *ops)
             target = unique
-        if target != term:  # the operand's own layout (order of axes, diagonals) through a view of zeros
-            out = np.zeros(x.shape, dtype=np.result_type(part, 1.0))
-            np.einsum(term + "->" + target, out)[...] = part
-            part = out
+        lib = _lib(part)
+        if target != term and lib is not None and len(set(letters)) == len(letters):
+            part = np.einsum(target + "->" + term, part)  # (another library: the operand's order of axes)
+        elif target != term:  # the operand's own layout (order of axes, diagonals) through a view of zeros
+            out = np.zeros(x.shape, dtype=np.result_type(part.dtype, 1.0))
+            np.einsum(term + "->" + target, out)[...] = _host(part)  # (a diagonal: Dask's is computed here)
+            part = out if lib is None else as_array(out, lib)
         result.append(unbroadcast(part, x))
     return result
 
@@ -839,12 +842,25 @@ def diag_vjp(g, v, k=0):
     """Adjoint of np.diag: the diagonal of g (if v was a vector), or g placed on the diagonal."""
     if np.ndim(v) == 1:
         return np.diagonal(g, offset=k).copy()
-    out = np.zeros(np.shape(v), dtype=np.result_type(g, 1.0))
     n = len(g)
+    lib = _lib(v, g)
+    if lib is not None:  # (Dask stores through no pair of index arrays: g spread onto the diagonal)
+        rows, cols = np.shape(v)
+        return _diag_place(g, rows, cols, k, lib)
+    out = np.zeros(np.shape(v), dtype=np.result_type(g, 1.0))
     rows = np.arange(n) + max(-k, 0)
     cols = np.arange(n) + max(k, 0)
     out[rows, cols] = g
     return out
+
+
+def _diag_place(g, rows, cols, k, lib):
+    """A rows x cols array of another library holding the vector g on its k-th diagonal, zeros elsewhere."""
+    n = np.shape(g)[0]
+    place = np.zeros((n, rows, cols))
+    d = np.arange(n)
+    place[d, d + max(-k, 0), d + max(k, 0)] = 1.0
+    return np.sum(np.expand_dims(np.expand_dims(g, -1), -1) * as_array(place, lib), axis=0)
 
 
 def take_vjp(g, a, indices, axis=None):

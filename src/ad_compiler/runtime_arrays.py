@@ -14,7 +14,7 @@ __all__ = [
     "tensordot_vjp_a", "tensordot_vjp_b", "kron_vjp_a", "kron_vjp_b", "cross_vjp", "repeat_vjp", "tile_vjp", "split_vjp", "diagonal_vjp",
     "axes_permutation", "permute_vjp", "pad_vjp", "pad_tangent", "diff_vjp", "gradient_vjp", "gradient_jvp",
     "partition_vjp", "partition_jvp", "quantile_vjp", "quantile_jvp", "select_vjp", "piecewise_vjp",
-    "piecewise_jvp", "piecewise_x_jvp", "cumprod_vjp", "cumprod_jvp", "cumprod_vjp_jvp", "shaped_weights", "weights_vjp",
+    "piecewise_jvp", "piecewise_x_jvp", "percentile_vjp", "percentile_jvp", "cumprod_vjp", "cumprod_jvp", "cumprod_vjp_jvp", "shaped_weights", "weights_vjp",
     "refuse_returned", "constant_pieces", "einsum_args_vjp", "einsum_args_vjp_jvp",
 ]
 
@@ -337,20 +337,33 @@ def _quantile_weights(a, q, axis, method):
     return flat, w, axes, rest, moved.shape
 
 
-def _refuse_lazy_quantile(a):
-    if like_of(a) is not None and hasattr(a, "chunks"):
+def percentile_vjp(g, a, q, axis=None, keepdims=False, method="linear"):
+    """Adjoint of np.percentile: quantile_vjp with q / 100. Refused for a Dask array of one dimension: Dask
+    computes that percentile by its own approximate algorithm (per chunk, then merged), not NumPy's."""
+    _refuse_approximate_percentile(a, axis)
+    return quantile_vjp(g, a, np.divide(q, 100.0), axis, keepdims, method)
+
+
+def percentile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
+    """Tangent of np.percentile: quantile_jvp with q / 100 (refused as percentile_vjp is)."""
+    _refuse_approximate_percentile(a, axis)
+    return quantile_jvp(t, a, np.divide(q, 100.0), axis, keepdims, method)
+
+
+def _refuse_approximate_percentile(a, axis):
+    if like_of(a) is not None and hasattr(a, "chunks") and (axis is None or np.ndim(a) == 1):
         from .errors import ADError
 
-        raise ADError("np.quantile / np.percentile of a Dask array: Dask computes them by its own approximate "
-                      "algorithm (per chunk, then merged), whose derivative is not NumPy's",
-                      hint="compute the array first (`a.compute()`), or pass NumPy arrays")
+        raise ADError("np.percentile of a Dask array over all its entries: Dask computes it by its own "
+                      "approximate algorithm (per chunk, then merged), whose derivative is not NumPy's",
+                      hint="compute the array first (`a.compute()`), use np.quantile(a, q / 100, axis=...), "
+                           "or pass NumPy arrays")
 
 
 def quantile_vjp(g, a, q, axis=None, keepdims=False, method="linear"):
     """Adjoint of np.quantile(a, q, axis, keepdims) (method 'linear'): each output's adjoint goes to the two
     order statistics it interpolates, with the interpolation weights (ties: the entries that sort into
     those positions, in a stable sort)."""
-    _refuse_lazy_quantile(a)
     flat, w, axes, rest, moved_shape = _quantile_weights(a, q, axis, method)
     g = as_array(g, dtype=np.result_type(g, 1.0))
     qnd = np.ndim(q)
@@ -369,7 +382,6 @@ def quantile_vjp(g, a, q, axis=None, keepdims=False, method="linear"):
 def quantile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
     """Tangent of np.quantile (method 'linear'): the tangents of the interpolated order statistics,
     interpolated the same way."""
-    _refuse_lazy_quantile(a)
     flat, w, axes, rest, moved_shape = _quantile_weights(a, q, axis, method)
     t = np.broadcast_to(t, np.shape(a))
     tflat = np.transpose(t, rest + list(axes)).reshape(flat.shape)
@@ -427,8 +439,9 @@ def piecewise_vjp(g, x, condlist, funclist, which=0):
     owner = np.full(g.shape, len(conds) if len(funclist) > len(conds) else -1)
     for k, c in enumerate(conds):
         owner = np.where(c, k, owner)
-    return [float(np.sum(np.where(owner == k, g, 0.0))) if np.ndim(f) == 0 else np.where(owner == k, g, 0.0)
-            for k, f in enumerate(funclist)]
+    lazy = like_of(g) is not None  # (a number's adjoint: a 0-d array of g's library, not computed here)
+    return [(np.sum(np.where(owner == k, g, 0.0)) if lazy else float(np.sum(np.where(owner == k, g, 0.0))))
+            if np.ndim(f) == 0 else np.where(owner == k, g, 0.0) for k, f in enumerate(funclist)]
 
 
 def piecewise_x_jvp(t, funclist):

@@ -424,6 +424,16 @@ def quantile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
     bt = _ad.quantile_vjp(g, a, q, axis, keepdims, method)
 
 
+@linear(_ad.percentile_vjp, constant_in=("a",))
+def percentile_vjp(v, a, q, axis=None, keepdims=False, method="linear"):
+    bv = _ad.percentile_jvp(g, a, q, axis, keepdims, method)
+
+
+@linear(_ad.percentile_jvp, constant_in=("a",))
+def percentile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
+    bt = _ad.percentile_vjp(g, a, q, axis, keepdims, method)
+
+
 @linear(_ad.select_vjp, forward_only=("v",), constant_in=("choicelist", "default"))
 def select_vjp(v, condlist, choicelist, default=0, which=0):
     pass
