@@ -239,6 +239,9 @@ def _as_foreign_grad(b, x):
             b = np.real(b)
         dtype = x.dtype if x.dtype.kind == "f" else _float_dtype(b)
         if b.shape != x.shape:
+            if np.broadcast_shapes(b.shape, x.shape) != x.shape:  # (as np.broadcast_to refuses it for NumPy)
+                raise ADError(f"a gradient of shape {b.shape} for an argument of shape {x.shape}",
+                              hint="a function computing another shape with these arrays than with NumPy's")
             return spread(b, x, x.shape, dtype)
         return b.astype(dtype) if b.dtype != dtype else b
     if isinstance(x, complex):

@@ -262,13 +262,22 @@ def gradient_vjp(g, f, varargs=(), axis=None, edge_order=1):
     (found by applying np.gradient to the identity), so the adjoint is M.T applied along that axis; summed
     over the axes (g is a list of adjoints when np.gradient returned one array per axis)."""
     axes = _gradient_axes(f, axis)
+    if len(axes) == 1 and like_of(g) is not None and np.ndim(g) == np.ndim(f) + 1:
+        g = g[0]  # (Dask's np.gradient of one axis returns a list of one array)
     gs = list(g) if len(axes) > 1 else [g]
     out = np.zeros(np.shape(f))
     for k, (ax, gk) in enumerate(zip(axes, gs)):
         if gk is None:
             continue
         m = _gradient_matrix(np.shape(f)[ax], _spacing(varargs, k, len(axes)), edge_order)
-        out = out + np.moveaxis(np.tensordot(m.T, np.moveaxis(as_array(gk), ax, 0), axes=1), 0, ax)
+        gk = as_array(gk)
+        lib = like_of(gk)
+        if lib is not None:  # (in gk's library, as a broadcast sum: Dask's tensordot / einsum here miscount)
+            moved = np.moveaxis(gk, ax, 0)
+            mt = np.reshape(as_array(m.T, lib), m.shape + (1,) * (moved.ndim - 1))
+            out = out + np.moveaxis(np.sum(mt * np.expand_dims(moved, 0), axis=1), 0, ax)
+            continue
+        out = out + np.moveaxis(np.tensordot(m.T, np.moveaxis(gk, ax, 0), axes=1), 0, ax)
     return out
 
 

@@ -8,6 +8,8 @@ triangle only: `triangle_grad` turns the gradient with respect to a symmetric ma
 """
 import numpy as np
 
+from .runtime_backend import as_array
+
 from .errors import NoDerivativeError
 
 __all__ = [
@@ -37,7 +39,7 @@ def diag_part(x):
 
 def diag_embed(d):
     """Diagonal matrices with the entries of d (on the last axis) on their diagonals."""
-    d = np.asarray(d)
+    d = as_array(d)
     return d[..., None] * np.eye(d.shape[-1])
 
 
@@ -63,7 +65,7 @@ def sym_from_triangle(d, upper=False):
 def eig_gaps(w):
     """F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it (the eigenvector derivative's coefficients).
     Equal eigenvalues give inf: the eigenvectors are not differentiable there."""
-    w = np.asarray(w)
+    w = as_array(w)
     diff = w[..., None, :] - w[..., :, None]
     n = w.shape[-1]
     with np.errstate(divide="ignore"):
@@ -73,7 +75,7 @@ def eig_gaps(w):
 
 def svd_gaps(s):
     """F[i, j] = 1 / (s[j]^2 - s[i]^2) off the diagonal, 0 on it (the singular vectors' derivative)."""
-    return eig_gaps(np.asarray(s) ** 2)
+    return eig_gaps(as_array(s) ** 2)
 
 
 def inv_or_zero(s):
@@ -85,7 +87,7 @@ def inv_or_zero(s):
 def check_symmetric_eig(value, a):
     """np.linalg.eig's derivative is implemented for real symmetric matrices (real eigenvalues, orthonormal
     eigenvectors); anything else is refused."""
-    a = np.asarray(a)
+    a = as_array(a)
     if np.iscomplexobj(value[0]) or np.iscomplexobj(value[1]) or not np.allclose(a, mT(a), rtol=1e-10, atol=1e-12):
         raise NoDerivativeError("np.linalg.eig is differentiated only at real symmetric matrices",
                                 hint="use np.linalg.eigh for symmetric matrices; a general matrix's eigenvectors "
@@ -164,7 +166,7 @@ def norm_partial(x, value, ord=None, axis=None, keepdims=False):
     """
     from .runtime import keep_reduced
 
-    x = np.asarray(x, dtype=float)
+    x = as_array(x, dtype=float)
     mat = _matrix_axes(x, axis)
     n = keep_reduced(value, x, axis if mat is None else mat, keepdims)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -206,7 +208,7 @@ def norm_partial_jvp(x, dx, value, ord=None, axis=None, keepdims=False):
     """Tangent of norm_partial(x, ...) in the direction dx (second derivatives of the norm)."""
     from .runtime import keep_reduced
 
-    x = np.asarray(x, dtype=float)
+    x = as_array(x, dtype=float)
     dx = np.broadcast_to(dx, x.shape)
     mat = _matrix_axes(x, axis)
     red = (tuple(range(x.ndim)) if axis is None else (axis % x.ndim,)) if mat is None else mat
@@ -253,7 +255,7 @@ def copyltu(m):
 # -- least squares --------------------------------------------------------------------------------------------
 def as_columns(v, b):
     """v as a matrix of columns: a vector right-hand side `b` (one axis less than a matrix) becomes one column."""
-    v = np.asarray(v, dtype=float)
+    v = as_array(v, dtype=float)
     if v.ndim == 0:  # a zero tangent
         v = np.broadcast_to(v, np.shape(b))
     return v[..., None] if np.ndim(b) == 1 else v
@@ -267,7 +269,7 @@ def from_columns(v, b):
 def residual_row(g_res, x_cols):
     """np.linalg.lstsq's residuals' adjoint as a row to broadcast against the residual matrix (zeros when
     lstsq returned no residuals: rank-deficient or not more rows than columns)."""
-    g_res = np.asarray(g_res, dtype=float)
+    g_res = as_array(g_res, dtype=float)
     k = np.shape(x_cols)[-1]
     return np.zeros(k) if g_res.size == 0 else np.reshape(g_res, (k,))
 
@@ -322,7 +324,7 @@ def _block_expm(blocks):
 def expm_frechet(a, e):
     """The Frechet derivative of expm at a in the direction e: the upper right block of expm([[a, e], [0, a]])
     (stacks of matrices: one by one)."""
-    a, e = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(e, dtype=float))
+    a, e = np.broadcast_arrays(as_array(a, dtype=float), as_array(e, dtype=float))
     if a.ndim > 2:
         return np.stack([expm_frechet(x, y) for x, y in zip(a, e)])
     n = a.shape[-1]
@@ -334,7 +336,7 @@ def expm_frechet_jvp(a, da, e, de):
     """Tangent of expm_frechet(a, e): expm_frechet(a, de) plus the second Frechet derivative in (da, e), the
     top right blocks of expm of the block bidiagonal matrices [[a, da, 0], [0, a, e], [0, 0, a]] and with da
     and e swapped."""
-    a, da, e, de = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, da, e, de)))
+    a, da, e, de = np.broadcast_arrays(*(as_array(x, dtype=float) for x in (a, da, e, de)))
     if a.ndim > 2:
         return np.stack([expm_frechet_jvp(*xs) for xs in zip(a, da, e, de)])
     n = a.shape[-1]
@@ -430,7 +432,7 @@ def _funm(name):
 def funm_frechet(name, a, e):
     """The Frechet derivative of the matrix function scipy.linalg.<name> (expm, logm, sqrtm, cosm, ...) at a
     in the direction e: the top right block of f([[a, e], [0, a]]) (stacks: one by one)."""
-    a, e = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(e, dtype=float))
+    a, e = np.broadcast_arrays(as_array(a, dtype=float), as_array(e, dtype=float))
     if a.ndim > 2:
         return np.stack([funm_frechet(name, x, y) for x, y in zip(a, e)])
     n = a.shape[-1]
@@ -443,7 +445,7 @@ def funm_frechet_jvp(name, a, da, e, de):
     """Tangent of funm_frechet(name, a, e) as a and e move: funm_frechet(name, a, de) plus the second Frechet
     derivative in (da, e): the top right blocks of f of [[a, da, 0], [0, a, e], [0, 0, a]] and of the same
     with da and e swapped."""
-    a, da, e, de = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, da, e, de)))
+    a, da, e, de = np.broadcast_arrays(*(as_array(x, dtype=float) for x in (a, da, e, de)))
     if a.ndim > 2:
         return np.stack([funm_frechet_jvp(name, *xs) for xs in zip(a, da, e, de)])
     n = a.shape[-1]
