@@ -171,6 +171,8 @@ class Derivation:
         ctx = self.ctx
         unit, fn, alloc, param_kinds = self.front()
         to_ssa(fn, alloc, generated=unit.filename.startswith("<ad_compiler"))
+        if any(K.without_views(k) for k in param_kinds):
+            fn.body = _tests_once(fn.body, alloc)
         kinds_ = alias.infer_kinds(fn, param_kinds, ctx)
         ops = resolve(fn, kinds_, ctx)
         out = fn.out
@@ -320,6 +322,26 @@ class Derivation:
         compiled.source = source
         compiled._ad_origins = origins  # line i + 1 of the source comes from origins[i] (tracebacks.py)
         return compiled
+
+
+def _tests_once(body, alloc):
+    """With Dask arguments: the test of each `if` becomes `t = _ad.truth(test)` before it. A Dask value's truth
+    is computed when asked for (that value only); the adjoint sweep asks again at its own `if`, which would
+    compute it again (docs/scale.md)."""
+    out = []
+    for s in body:
+        if isinstance(s, ir.If):
+            s.body, s.orelse = _tests_once(s.body, alloc), _tests_once(s.orelse, alloc)
+            if isinstance(s.test, Var):
+                name = alloc.temp()
+                test = assign(name, helper("truth", s.test))
+                test.origin, test.nograd = s.origin, s.nograd
+                out.append(test)
+                s.test = Var(name)
+        elif isinstance(s, (ir.For, ir.While)):
+            s.body = _tests_once(s.body, alloc)
+        out.append(s)
+    return out
 
 
 def _made_by(body, name, helpers):

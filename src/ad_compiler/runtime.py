@@ -643,6 +643,12 @@ def as_grads(grads, args):
 
 
 # -- control flow: the tape and in-place updates ----------------------------------------------------------
+def truth(test):
+    """The truth of an `if` test, as the forward sweep finds it, kept for the adjoint sweep (compiled so when
+    an argument is a Dask array: that one value is computed once, not again by the adjoint's `if`)."""
+    return bool(test)
+
+
 def new_tape():
     """The tape of values a loop overwrites: a plain list (benchmarks swap in a measuring one)."""
     return []
