@@ -385,8 +385,8 @@ def solve(a, b):
 
 @linear(np.reshape)
 def reshape(a, shape=None, order="C", newshape=None):
-    """Orders 'C' and 'F' (the layout-dependent 'A' is not supported in reverse mode). Order 'C' is not
-    written out: Dask's reshape takes no order."""
+    """Orders 'C' and 'F' (the layout-dependent 'A' is not supported in reverse mode)."""
+    # (order 'C' is not written out: Dask's reshape takes no order)
     ba = np.reshape(g, np.shape(a)) if order == "C" else np.reshape(g, np.shape(a), order=order)
 
 
