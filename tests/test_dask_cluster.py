@@ -22,11 +22,11 @@ def _example():
 
 
 def test_cluster_example_matches_numpy():
-    """The example on a LocalCluster of 2 processes (a smaller dataset: 300,000 x 20 in 4 MiB chunks, 19 chunks):
+    """The example on a LocalCluster of 2 processes (a smaller dataset: 200,000 x 20 in 1 MiB chunks, 25 chunks):
     gradient descent recovers the direction of the model the labels were drawn from, and the cluster's
     gradient of a subsample is NumPy's to 1e-10."""
     pytest.importorskip("dask.distributed")
-    w, rel, _ = _example().main(rows=300_000, features=20, chunk_mb=4, steps=8)
+    w, rel, _ = _example().main(rows=200_000, features=20, chunk_mb=1, steps=8)
     assert rel < 1e-10
     w_true = np.linspace(-1.0, 1.0, 20)
     assert w @ w_true / np.linalg.norm(w) / np.linalg.norm(w_true) > 0.99

@@ -1,4 +1,4 @@
-"""The rule table's first-order checks again, with Dask arrays as inputs (docs/scale.md).
+"""The rule table's first-order checks again (ad.grad, ad.jvp), with Dask arrays as inputs (docs/scale.md).
 
 Every call of tests/rule_cases (the programs test_rules_modes.py generates: `s_i(a, b, w)` = the call, its
 sine against a weight, summed) is differentiated with its array arguments as Dask arrays, in chunks that do
@@ -16,7 +16,8 @@ Dask's FFTs, LU and QR), on the single-machine synchronous scheduler:
 - a call whose function itself fails with Dask arrays (Dask lacks the function or the method), or computes a
   value other than NumPy's, is skipped with the reason: there is nothing (right) to differentiate.
 
-By default one call per rule (the first of the table's); `--dask-all` runs every call of the table.
+ad.jvp is checked the same way (a Dask tangent too). By default one call per rule (the first of the table's; for
+ad.jvp, NumPy's rules); `--dask-all` runs every call of the table in both modes.
 """
 import traceback
 
@@ -28,7 +29,7 @@ import ad_compiler as ad
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
 
-from test_rules_modes import ALL_CASES, _copies, _sample, _weight  # noqa: E402
+from test_rules_modes import ALL_CASES, _copies, _direction, _sample, _structure, _weight, _wrt  # noqa: E402
 
 # -- the cases that are not lazy, with the reason (keyed by CASES name, or by test id "name: case id") ------------
 _NO_UFUNC_AT = "the adjoint adds entries up at repeated indices (np.add.at): Dask has no ufunc.at, so the index " \
@@ -75,6 +76,8 @@ def pytest_generate_tests(metafunc):
     if "case" in metafunc.fixturenames:
         every = metafunc.config.getoption("--dask-all")
         cases = ALL_CASES if every else _first_per_name(ALL_CASES)
+        if not every and metafunc.function.__name__ == "test_dask_jvp":  # (forward mode shares the runtime: SciPy's
+            cases = [c for c in cases if not c.name.startswith("scipy.")]  # rules are checked by test_dask_grad)
         metafunc.parametrize("case", cases, ids=[f"{c.name}: {c.id}" for c in cases])
 
 
@@ -170,6 +173,63 @@ def run_dask_grad(case):
 
 def test_dask_grad(case):
     run_dask_grad(case)
+
+
+def run_dask_jvp(case):
+    """ad.jvp with Dask inputs and a Dask tangent: lazy (as the gradient, EAGER aside), and NumPy's value and
+    tangent once computed."""
+    rng, args = _sample(case)
+    t = [_direction(rng, args[p]) for p in case.wrt]
+    dargs, dt = [chunked(a) for a in args], [chunked(v) for v in t]
+    itself = CountingScheduler()
+    try:
+        with dask.config.set(scheduler=itself):
+            value = case.f(*dargs)
+        with dask.config.set(scheduler="sync"):
+            value = value.compute() if isinstance(value, da.Array) else value
+    except Exception as exc:
+        pytest.skip(f"the function itself fails with Dask arrays: {type(exc).__name__}: {exc}"[:300])
+    if not _same(value, case.f(*_copies(args))):
+        pytest.skip("Dask computes another value of the function itself")
+    jvp = ad.jvp(case.f, wrt=_wrt(case))
+    refused = _listed(REFUSED, case) or _listed(DASK_ERROR, case)
+    expected = jvp(*_copies(args), _structure(case, t))
+    counter = CountingScheduler()
+    try:
+        with dask.config.set(scheduler=counter):
+            got = jvp(*dargs, _structure(case, dt))
+    except Exception as exc:
+        assert refused, f"{type(exc).__name__}: {exc}"
+        assert isinstance(exc, ad.ADError) or _listed(DASK_ERROR, case)
+        return
+    if not itself.runs and not _listed(EAGER, case):
+        assert counter.runs == 0, f"the tangent computed {counter.runs} Dask value(s) when called, at " + \
+            "; ".join(counter.where)
+    with dask.config.set(scheduler="sync"):
+        for g, e, what in zip(got, expected, ("value", "tangent")):
+            g = _computed(g)
+            assert np.shape(g) == np.shape(e), what
+            scale = max(1.0, float(np.max(np.abs(e))) if np.size(e) else 1.0)
+            np.testing.assert_allclose(np.asarray(g, dtype=float), np.asarray(e, dtype=float), rtol=1e-9,
+                                       atol=1e-12 * scale, err_msg=f"{what} with Dask inputs")
+
+
+def _computed(v):
+    if isinstance(v, (list, tuple)):
+        return type(v)(_computed(u) for u in v)
+    return v.compute() if isinstance(v, da.Array) else v
+
+
+def _same(a, b):
+    try:
+        return np.allclose(np.asarray(_computed(a), dtype=float), np.asarray(b, dtype=float), rtol=1e-9,
+                           atol=1e-12, equal_nan=True)
+    except (ValueError, TypeError):
+        return False
+
+
+def test_dask_jvp(case):
+    run_dask_jvp(case)
 
 
 def test_tables_name_cases():

@@ -901,6 +901,8 @@ def cast_jvp(t, dtype=None):
     dtype), or float zeros for an integer or boolean dtype."""
     if _truncating(dtype):
         return np.zeros(np.shape(t))
+    if foreign(t):
+        return t.astype(dtype) if dtype is not None else t.copy()
     return np.array(t, dtype=dtype) if dtype is not None else np.array(t)
 
 
@@ -1277,6 +1279,15 @@ def as_tangent(t, x):
         if not isinstance(t, dict) or set(t) != set(x):
             raise ADError("the tangent for a dict must be a dict with the same keys")
         return {k: as_tangent(t[k], v) for k, v in x.items()}
+    if foreign(x) or foreign(t):  # (in the library of x, or of t: a tangent that is a Dask array stays lazy)
+        if not is_array(x):
+            return t
+        t = as_array(t, _lib(x), dtype=np.result_type(x.dtype, 1.0) if x.dtype.kind == "f" else float)
+        if t.shape != x.shape:
+            if t.ndim == 0:
+                return spread(t, x, x.shape)
+            raise ADError(f"the tangent has shape {t.shape}, the argument {x.shape}")
+        return t
     if isinstance(x, ndarray):
         t = as_array(t, dtype=np.result_type(x.dtype, 1.0) if x.dtype.kind == "f" else float)
         if t.shape != x.shape:
@@ -1300,6 +1311,11 @@ def tangent_out(t, out):
         return [tangent_out(u, v) for u, v in zip(t, out)]
     if isinstance(out, dict):
         return {k: tangent_out(t[k], v) for k, v in out.items()}
+    if _lib(out, t) is not None:  # (a Dask tangent stays lazy, also of a number)
+        if not is_array(out):
+            return t
+        t = as_array(t, _lib(out))
+        return t if t.shape == out.shape else spread(t, out, out.shape)
     if isinstance(out, ndarray):
         t = as_array(t)
         if t.shape != out.shape:
@@ -1315,7 +1331,7 @@ def tangent_out(t, out):
 def broadcast_like(t, like):
     """`t` with the shape of `like` (read-only when it had to be broadcast: copied before any store); as it
     is when `like` is not an array or a number (a list, an iterator)."""
-    if not isinstance(like, (ndarray, numbers.Number, np.generic)):
+    if not isinstance(like, (ndarray, numbers.Number, np.generic)) and not foreign(like):
         return t
     shape = np.shape(like)
     if np.shape(t) == shape:

@@ -212,6 +212,8 @@ def pad_tangent(t, array, pad_width, mode="constant", reflect_type="even"):
     """Tangent of np.pad: the tangent's entries copied the same way (0 where the padding is constant)."""
     src = _pad_sources(np.shape(array), pad_width, mode, reflect_type)
     flat = np.ravel(np.broadcast_to(t, np.shape(array)))
+    if like_of(flat) is not None:  # (Dask indexes with one flat integer array only)
+        return np.where(src >= 0, np.reshape(np.take(flat, np.ravel(np.maximum(src, 0))), src.shape), 0.0)
     return np.where(src >= 0, flat[np.maximum(src, 0)], 0.0)
 
 
