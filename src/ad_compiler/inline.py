@@ -91,9 +91,12 @@ class Inliner:
                     return inlined
             env.pop(t, None)
             static = static_of_value(v, env)
+            pre = []
+            if isinstance(static, tuple) and static[0] == "partial":
+                static, pre = self.snapshot(s, static)
             if static is not None:
                 env[t] = static
-            return [s]
+            return pre + [s]
         if isinstance(s, ExprStmt) and isinstance(s.value, Call):
             inlined = self.call(s, s.value, None, env)
             if inlined is not None:
@@ -102,6 +105,22 @@ class Inliner:
         for n in ir.stmt_writes(s):
             env.pop(n, None)
         return [s]
+
+    def snapshot(self, s, partial):
+        """A partial made here keeps the values its stored arguments have now (`partial(f, a=acc)`, then
+        `acc = ...`: the call still passes the old acc): each stored name is copied into a temporary."""
+        pre = []
+
+        def keep(atom):
+            if not isinstance(atom, Var):
+                return atom
+            t = self.alloc.temp()
+            a = Assign((t,), atom)
+            a.origin, a.nograd = s.origin, s.nograd
+            pre.append(a)
+            return Var(t)
+        kind, target, fatom, args, kwargs = partial
+        return (kind, target, fatom, [keep(a) for a in args], [(k, keep(v)) for k, v in kwargs]), pre
 
     # -- calls ------------------------------------------------------------------------------------------
     def call(self, stmt, call, target, env):
