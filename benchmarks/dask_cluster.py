@@ -62,7 +62,8 @@ def main(rows, features, chunk_mb, repeat, workers):
     chunk_rows = max(1, chunk_mb * 2**20 // (8 * features))
     dloss = ad.grad(ex.loss)
     before = peak_rss_mib()
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster, \
             Client(cluster) as client:
         X, y, _ = ex.make_data(rows, features, chunk_rows)
         X, y = dask.persist(X, y)

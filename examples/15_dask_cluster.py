@@ -43,7 +43,8 @@ def main(rows=4_000_000, features=50, chunk_mb=64, steps=10, lr=2.0, workers=2):
 
     chunk_rows = max(1, chunk_mb * 2**20 // (8 * features))
     dloss = ad.grad(loss)  # compiled once; this is the derivative for NumPy arrays too
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster, \
             Client(cluster) as client:
         X, y, w_true = make_data(rows, features, chunk_rows)
         X, y = dask.persist(X, y)  # made and kept on the workers
