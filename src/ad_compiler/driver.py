@@ -437,7 +437,8 @@ class Derivative:
                 continue
             _check_wrt_value(args[i], name)
         for a in args:
-            if isinstance(a, complex) or (isinstance(a, np.ndarray) and a.dtype.kind == "c"):
+            if isinstance(a, complex) or ((isinstance(a, np.ndarray) or K.backend_of(a.__class__) is not None)
+                                          and a.dtype.kind == "c"):
                 raise ADError("complex inputs are not supported yet (the derivative conventions of complex "
                               "functions differ between libraries)",
                               hint="split the value into real and imaginary parts (two real arrays)")
