@@ -118,3 +118,24 @@ def _leaves(v):
     if isinstance(v, (list, tuple)):
         return [u for item in v for u in _leaves(item)]
     return [v]
+
+
+def test_second_order_with_dask_data():
+    """H v and the Hessian of a function of Dask data: NumPy's, computed by NumPy (also checked against finite
+    differences of the gradient here)."""
+    def f(x, X):
+        return np.sum(np.tanh(X @ x) ** 2)
+
+    rng = np.random.default_rng(5)
+    x, X, v = rng.standard_normal(4), rng.standard_normal((30, 4)), rng.standard_normal(4)
+    Xd = da.from_array(X, chunks=7)
+    with dask.config.set(scheduler="sync"):
+        hv = ad.hvp(f)(x, Xd, v)
+        hv = hv.compute() if isinstance(hv, da.Array) else hv
+        h = ad.hessian(f)(x, Xd)
+        h = h.compute() if isinstance(h, da.Array) else h
+    grad = ad.grad(f)
+    eps = 1e-6
+    fd = (grad(x + eps * v, X) - grad(x - eps * v, X)) / (2 * eps)
+    np.testing.assert_allclose(hv, fd, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(h @ v, fd, rtol=1e-6, atol=1e-8)
