@@ -51,6 +51,7 @@ def cases():
         "name_clash": (ad.grad(models.clash), (W,)),
         "rnn_loop": (ad.grad(rnn.rnn_loss, wrt=("W", "U", "b")), rnn.make_data(T=4)),
         "loop_with_tape": (ad.grad(models.loop_sum), (W,)),
+        "linalg_helpers": (ad.grad(models.det_power), (np.eye(3) * 2.0 + 0.1 * X[:3],)),
     }
 
 

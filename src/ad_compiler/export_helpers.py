@@ -30,12 +30,15 @@ class ModuleDefinitions:
         self.text = {}  # name -> source text of the statement defining it
         self.uses = {}  # name -> module-level names it reads
         self.imports = {}  # name -> (module name, attribute or None, level) of an import statement
+        self.star_imports = []  # (module name, "*", level) of each `from ... import *`
         for position, node in enumerate(ast.parse(text).body):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for alias in node.names:
                     if isinstance(node, ast.Import):
                         bound = alias.asname or alias.name.split(".")[0]
                         self.imports[bound] = (alias.name if alias.asname else bound, None, 0)
+                    elif alias.name == "*":
+                        self.star_imports.append((node.module or "", "*", node.level))
                     else:
                         self.imports[alias.asname or alias.name] = (node.module or "", alias.name, node.level)
                 continue
@@ -78,6 +81,16 @@ def definitions(module):
     return _definitions[module.__name__]
 
 
+def _star_source(module, defs, name):
+    """The module of ad_compiler that `from .<module> import *` in `module` takes `name` from (runtime.py
+    re-exports the helpers of runtime_linalg.py and the others so), else None."""
+    for target, attribute, level in defs.star_imports:
+        source = importlib.import_module("." * level + target, module.__package__)
+        if name in getattr(source, "__all__", ()):
+            return source
+    return None
+
+
 class Copied:
     """What `copy_helpers` returns: the texts to write (in dependency order of the modules, file order within
     each), the imports they need, and every module-level name they bind with its object."""
@@ -105,7 +118,11 @@ def copy_helpers(names):
             todo += [(module, n) for n in sorted(defs.uses[name]) if n in defs.text or n in defs.imports]
             continue
         if name not in defs.imports:
-            raise KeyError(f"{module.__name__} defines no {name!r}")
+            star = _star_source(module, defs, name)
+            if star is None:
+                raise KeyError(f"{module.__name__} defines no {name!r}")
+            todo.append((star, name))
+            continue
         target, attribute, level = defs.imports[name]
         if level:  # `from .errors import ADError`: copy ADError from ad_compiler.errors
             source = importlib.import_module("." * level + target, module.__package__)
