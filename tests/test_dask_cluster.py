@@ -139,3 +139,28 @@ def test_second_order_with_dask_data():
     fd = (grad(x + eps * v, X) - grad(x - eps * v, X)) / (2 * eps)
     np.testing.assert_allclose(hv, fd, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(h @ v, fd, rtol=1e-6, atol=1e-8)
+
+
+def det_squares(a):
+    return np.sum(np.linalg.det(a) ** 2)
+
+
+def test_adjoints_that_solve_take_dask_matrices_in_any_chunks():
+    """det's adjoint uses inv(a) and its tangent solve(a, da); Dask's own inv and solve take a 2-d matrix in
+    square chunks only (they stopped with Dask's ValueError). Here a stack of two 3 x 3 matrices in 2 x 2
+    chunks: the gradient is a Dask array and equals 2 det(a)^2 inv(a).T matrix by matrix (written out here), the
+    tangent 2 det(a)^2 trace(inv(a) t)."""
+    rng = np.random.default_rng(5)
+    A = rng.standard_normal((2, 3, 3)) + 3.0 * np.eye(3)
+    T = rng.standard_normal((2, 3, 3))
+    Ad, Td = da.from_array(A, chunks=(1, 2, 2)), da.from_array(T, chunks=(2, 2, 1))
+    d2 = np.linalg.det(A) ** 2
+    inverses = np.stack([np.linalg.inv(m) for m in A])
+    with dask.config.set(scheduler="sync"):
+        g = ad.grad(det_squares)(Ad)
+        assert isinstance(g, da.Array)
+        np.testing.assert_allclose(g.compute(), 2.0 * d2[:, None, None] * np.swapaxes(inverses, 1, 2), rtol=1e-10)
+        value, tangent = ad.jvp(det_squares)(Ad, Td)
+        expected = np.sum(2.0 * d2 * np.trace(inverses @ T, axis1=1, axis2=2))
+        np.testing.assert_allclose(np.asarray(tangent.compute() if isinstance(tangent, da.Array) else tangent),
+                                   expected, rtol=1e-10)

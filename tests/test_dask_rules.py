@@ -53,14 +53,10 @@ REFUSED = {
     "_ad.private_copy": "the function changes an array in place: Dask arrays have no views and no in-place changes",
 }
 # Not yet right-or-refused with Dask inputs: the derivative stops with Dask's own error (located at the generated
-# line) instead of an ad.ADError. Checked to fail (strict), listed in docs/scale.md.
-_ADJOINT_SQUARE = "the adjoint solves with the matrix (np.linalg.inv / solve): Dask's LU needs square chunks"
-DASK_ERROR = {
-    "np.linalg.det": _ADJOINT_SQUARE, "np.linalg.matrix_power": _ADJOINT_SQUARE, "np.linalg.slogdet": _ADJOINT_SQUARE, "scipy.linalg.det": _ADJOINT_SQUARE,
-    "scipy.stats.multivariate_normal.logpdf": _ADJOINT_SQUARE,
-    "scipy.stats.multivariate_normal.pdf": _ADJOINT_SQUARE,
-    "scipy.stats.multivariate_normal.entropy": _ADJOINT_SQUARE,
-}
+# line) instead of an ad.ADError. Checked to fail (strict), listed in docs/scale.md. None now: the adjoints that
+# solve with a matrix (det, slogdet, negative matrix powers, multivariate_normal) use _ad.inv / _ad.solve, which
+# take Dask matrices in any chunks (Dask's own LU needs square chunks).
+DASK_ERROR = {}
 
 
 def _first_per_name(cases):

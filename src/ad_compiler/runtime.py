@@ -840,12 +840,12 @@ def keep_last_two(g):
 
 def solve_vjp_b(g, a, b):
     """Adjoint of b in x = solve(a, b): solve(a.T, g)."""
-    return np.linalg.solve(np.swapaxes(a, -1, -2), g)
+    return solve(np.swapaxes(a, -1, -2), g)
 
 
 def solve_vjp_a(g, a, b, x):
     """Adjoint of a in x = solve(a, b): -solve(a.T, g) x.T (an outer product for a vector b)."""
-    gb = np.linalg.solve(np.swapaxes(a, -1, -2), g)
+    gb = solve(np.swapaxes(a, -1, -2), g)
     if np.ndim(b) == np.ndim(a) - 1:
         return -np.expand_dims(gb, -1) * np.expand_dims(x, -2)
     return -gb @ np.swapaxes(x, -1, -2)
@@ -1363,9 +1363,9 @@ def sort_jvp(t, a, axis=-1):
 def solve_jvp_a(t, a, x):
     """solve(a, t @ x): the part of the tangent of x = solve(a, b) that comes from a (x a vector or matrix)."""
     if np.ndim(x) == np.ndim(a) - 1:
-        return np.linalg.solve(a, (t @ np.expand_dims(x, -1))[..., 0]) if np.ndim(a) > 2 else \
-            np.linalg.solve(a, t @ x)
-    return np.linalg.solve(a, t @ x)
+        return solve(a, (t @ np.expand_dims(x, -1))[..., 0]) if np.ndim(a) > 2 else \
+            solve(a, t @ x)
+    return solve(a, t @ x)
 
 
 def builtin_extreme_jvp(targs, args, ans):
@@ -1494,15 +1494,15 @@ def norm_vjp_jvp(v, dv, x, dx, a, da, ord=None, axis=None, keepdims=False):
 def solve_vjp_b_jvp(v, dv, a, da):
     """Tangent of solve_vjp_b(v, a) = solve(a.T, v)."""
     at = np.swapaxes(a, -1, -2)
-    gb = np.linalg.solve(at, v)
+    gb = solve(at, v)
     vec = np.ndim(v) == np.ndim(a) - 1
     dat_gb = (np.swapaxes(da, -1, -2) @ np.expand_dims(gb, -1))[..., 0] if vec else np.swapaxes(da, -1, -2) @ gb
-    return np.linalg.solve(at, dv - dat_gb)
+    return solve(at, dv - dat_gb)
 
 
 def solve_vjp_a_jvp(v, dv, a, da, b, x, dx):
     """Tangent of solve_vjp_a(v, a, b, x) = -solve(a.T, v) x.T."""
-    gb = np.linalg.solve(np.swapaxes(a, -1, -2), v)
+    gb = solve(np.swapaxes(a, -1, -2), v)
     dgb = solve_vjp_b_jvp(v, dv, a, da)
     if np.ndim(b) == np.ndim(a) - 1:
         return -(np.expand_dims(dgb, -1) * np.expand_dims(x, -2) + np.expand_dims(gb, -1) * np.expand_dims(dx, -2))

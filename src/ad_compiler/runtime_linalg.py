@@ -18,8 +18,36 @@ __all__ = [
     "svd_jvp", "field_vjp", "norm_axes", "as_columns", "from_columns", "residual_row", "residual_tangent", "copyltu",
     "matrix_power_jvp", "matrix_power_jvp_jvp", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec",
     "tri_vjp_a", "cho_matrix", "cho_vjp_c", "cho_tangent_a", "cho_factor_vjp", "pair_adjoint",
-    "funm_frechet", "funm_frechet_jvp", "flip_trans", "cho_other",
+    "funm_frechet", "funm_frechet_jvp", "flip_trans", "cho_other", "inv", "solve",
 ]
+
+
+def _dask(x):
+    return hasattr(x, "rechunk") and hasattr(x, "chunks")
+
+
+def inv(a):
+    """np.linalg.inv in the library of `a`. A Dask stack of matrices is inverted matrix by matrix, each whole in
+    one chunk (Dask's own inverse takes a 2-d array in square chunks only)."""
+    if _dask(a):
+        whole = a.rechunk({a.ndim - 2: -1, a.ndim - 1: -1})
+        return whole.map_blocks(np.linalg.inv, dtype=np.result_type(a.dtype, np.float64))
+    return np.linalg.inv(a)
+
+
+def solve(a, b):
+    """np.linalg.solve in the library of `a` and `b`. With a Dask array among them: one lazy task that solves
+    the whole system in NumPy (Dask's own solve takes a 2-d matrix in square chunks only); the result's shape
+    is NumPy's (found on an identity matrix and zeros of the arguments' shapes, which are views)."""
+    if _dask(a) or _dask(b):
+        import dask
+        import dask.array as da
+
+        dtype = np.result_type(getattr(a, "dtype", np.float64), getattr(b, "dtype", np.float64), np.float64)
+        eye = np.broadcast_to(np.eye(np.shape(a)[-1], dtype=dtype), np.shape(a))
+        shape = np.linalg.solve(eye, np.broadcast_to(np.zeros((), dtype), np.shape(b))).shape
+        return da.from_delayed(dask.delayed(np.linalg.solve, pure=True)(a, b), shape, dtype=dtype)
+    return np.linalg.solve(a, b)
 
 
 def mT(x):
@@ -293,7 +321,7 @@ def matrix_power_jvp(a, t, n):
     if n == 0:
         return np.zeros(np.broadcast_shapes(np.shape(a), np.shape(t)))
     if n < 0:
-        b = np.linalg.inv(a)
+        b = inv(a)
         return matrix_power_jvp(b, -b @ t @ b, -n)
     p = _powers(a, n)
     return sum(p[k] @ t @ p[n - 1 - k] for k in range(n))
@@ -304,7 +332,7 @@ def matrix_power_jvp_jvp(a, da, t, dt, n):
     if n == 0:
         return np.zeros(np.broadcast_shapes(np.shape(a), np.shape(t)))
     if n < 0:
-        b = np.linalg.inv(a)
+        b = inv(a)
         db = -b @ da @ b
         s = -b @ t @ b
         ds = -(db @ t @ b + b @ dt @ b + b @ t @ db)

@@ -3,6 +3,7 @@ calls them as `_ad.<name>`). SciPy is imported when a helper runs, never when ad
 import numpy as np
 
 from .runtime_backend import as_array
+from .runtime_linalg import solve
 
 __all__ = ["multipolygamma", "no_sign", "one_if_none", "components", "sum_points", "mvn_cov", "mvn_cov_vjp",
            "mvn_cov_tangent", "mvn_mean", "solve_rows", "solve_rows_t", "per_point", "rows_outer",
@@ -101,8 +102,8 @@ def solve_rows(c, r):
     """inv(c) applied to r, a vector or the rows of an (N, d) array."""
     r = as_array(r, dtype=float)
     if r.ndim <= 1:
-        return np.linalg.solve(c, np.broadcast_to(r, (np.shape(c)[-1],)))
-    return np.linalg.solve(c, r.T).T
+        return solve(c, np.broadcast_to(r, (np.shape(c)[-1],)))
+    return solve(c, r.T).T
 
 
 def solve_rows_t(m, y):

@@ -294,6 +294,21 @@ def norm_vjp(v, x, a, ord=None, axis=None, keepdims=False):
     dans = _ad.norm_vjp_jvp(v, dv, x, dx, a, da, ord, axis, keepdims)
 
 
+@derivative(_ad.inv)
+def inv(a):
+    """np.linalg.inv's rule (the helper is np.linalg.inv that also takes Dask arrays in any chunks)."""
+    ba = -np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2)
+    dans = -ans @ da @ ans
+
+
+@derivative(_ad.solve)
+def solve(a, b):
+    """np.linalg.solve's rule (the helper is np.linalg.solve that also takes Dask arrays in any chunks)."""
+    bb = _ad.solve_vjp_b(g, a, b)
+    ba = _ad.solve_vjp_a(g, a, b, ans)
+    dans = _ad.solve(a, db) - _ad.solve_jvp_a(da, a, ans)
+
+
 @derivative(_ad.solve_vjp_b, constant_in=("b",))
 def solve_vjp_b(v, a, b):
     dans = _ad.solve_vjp_b_jvp(v, dv, a, da)

@@ -369,8 +369,8 @@ def inv(a):
 
 @derivative(np.linalg.det)
 def det(a):
-    ba = _ad.keep_last_two(g * ans) * np.swapaxes(np.linalg.inv(a), -1, -2)
-    dans = ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+    ba = _ad.keep_last_two(g * ans) * np.swapaxes(_ad.inv(a), -1, -2)
+    dans = ans * np.trace(_ad.solve(a, da), axis1=-2, axis2=-1)
 
 
 @derivative(np.linalg.solve)
