@@ -667,3 +667,24 @@ def test_cho_factor_result_used_twice():
     rng = np.random.default_rng(0)
     fd_close(gp, (rng.standard_normal((3, 3)), rng.standard_normal(3)))
     fd_close(gp, (rng.standard_normal((3, 3)), rng.standard_normal(3)), wrt=1)
+
+
+# -- hunt 2, finding 007: Jacobians of a function returning a tuple, list or dict (jacfwd and jacobian
+#    crashed inside their generated wrapper; jacrev refused) ----------------------------------------------------
+def _tuple_out(x):
+    return np.sin(x), np.sum(x ** 2)
+
+
+def _list_out(x):
+    return [np.sin(x), np.cos(x)]
+
+
+def _dict_out(x):
+    return {"a": np.exp(x), "b": x[:2] * 3.0}
+
+
+@pytest.mark.parametrize("jac", [ad.jacobian, ad.jacfwd, ad.jacrev])
+@pytest.mark.parametrize("f", [_tuple_out, _list_out, _dict_out])
+def test_jacobian_of_a_container_output_is_refused(jac, f):
+    with pytest.raises(ad.ADError, match="returning an array or a number"):
+        jac(f)(np.array([0.3, -0.2, 0.5]))
