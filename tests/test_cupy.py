@@ -65,3 +65,13 @@ def test_rules_on_cupy(f):
     got = ad.grad(f)(cp.asarray(x))
     assert isinstance(got, cp.ndarray)
     np.testing.assert_allclose(cp.asnumpy(got), ad.grad(f)(x), rtol=1e-12)
+
+
+def sines(x):
+    return np.sin(x)
+
+
+def test_jacobian_of_a_cupy_value_is_refused():
+    """The Jacobian is filled in a NumPy array, which cannot take CuPy's columns: refused, not a TypeError."""
+    with pytest.raises(ad.ADError, match="not supported"):
+        ad.jacfwd(sines)(cp.asarray(np.ones(3)))

@@ -15,6 +15,7 @@ import numpy as np
 from . import api, composite, driver
 from .api import Wrt
 from .errors import ADError
+from .runtime_backend import foreign
 from .tracebacks import boundary
 
 
@@ -47,8 +48,14 @@ def _dispatcher(build, name, parts, visible, f, wrt, what):
 
 
 def _array_valued(f, args):
-    """f's value at these arguments, which must be an array or a number."""
+    """f's value at these arguments, which must be an array or a number (or a Dask array: the Jacobian is
+    filled in NumPy, one computed column or row at a time, docs/scale.md)."""
     value = composite.primal_value(f, args)
+    if driver.K.backend_of(type(value)) == "dask":
+        return value
+    if foreign(value):  # (a CuPy array: the NumPy array the Jacobian is filled in cannot take it)
+        raise ADError(f"the Jacobian of a function returning a {type(value).__module__}.{type(value).__name__} "
+                      f"({_name(f)}) is not supported", hint="take ad.vjp / ad.jvp in the directions you need")
     if not isinstance(value, (float, int, np.ndarray, np.generic)) or isinstance(value, bool):
         raise ADError(f"the Jacobian needs a function returning an array or a number; {_name(f)} returned "
                       f"a {type(value).__name__}", hint="return np.stack / np.concatenate of the values, or take "
