@@ -76,3 +76,7 @@ def linalg_family(x, A):
     L = np.linalg.cholesky(S)
     spectrum = np.abs(np.fft.rfft(x)) ** 2
     return np.sum(np.log(np.diag(L))) + np.linalg.norm(x) + np.sum(spectrum) + np.einsum("ij,j->", A, x[:3])
+
+
+def tree_out(x):
+    return {"s": np.sin(x), "pair": (np.sum(x ** 2), x[:2] * 3.0)}
