@@ -51,6 +51,8 @@ def cases():
         "name_clash": (ad.grad(models.clash), (W,)),
         "rnn_loop": (ad.grad(rnn.rnn_loss, wrt=("W", "U", "b")), rnn.make_data(T=4)),
         "loop_with_tape": (ad.grad(models.loop_sum), (W,)),
+        "jacfwd_tree": (ad.jacfwd(models.tree_out), (W,)),
+        "jacrev_tree": (ad.jacrev(models.tree_out), (W,)),
         "runtime_parts": (ad.grad(models.linalg_family, wrt=(0, 1)), (RNG.standard_normal(4), RNG.standard_normal((3, 3)))),
         "linalg_helpers": (ad.grad(models.det_power), (np.eye(3) * 2.0 + 0.1 * X[:3],)),
     }
@@ -224,7 +226,8 @@ def test_every_runtime_helper_can_be_copied_into_a_module():
             needs_package.append(name)
             continue
         namespace = dict(copied.imports)
-        exec(compile("".join(copied.texts), f"<copy of {name}>", "exec"), namespace)
+        text = "from __future__ import annotations\n" + "".join(copied.texts)  # (as an exported module has)
+        exec(compile(text, f"<copy of {name}>", "exec"), namespace)
         assert name in namespace, name
     assert needs_package and all("ode" in n or "ivp" in n for n in needs_package), needs_package
 

@@ -140,6 +140,7 @@ def copy_helpers(names):
     chosen = {}  # module name -> set of names defined there
     todo = [(runtime, n) for n in sorted(names)]
     seen = set()
+    aliases = {}  # a name bound by `import ... as name` -> the name its definition has
     while todo:
         module, name = todo.pop()
         if (module.__name__, name) in seen:
@@ -164,6 +165,8 @@ def copy_helpers(names):
         if level:  # `from .errors import ADError`: copy ADError from ad_compiler.errors
             source = importlib.import_module("." * level + target, module.__package__)
             todo.append((source, attribute))
+            if attribute != name:  # `from .trees import ravel as ravel_tree`
+                aliases[name] = attribute
         else:
             imported = importlib.import_module(target)
             copied.imports[name] = getattr(imported, attribute) if attribute else imported
@@ -174,5 +177,8 @@ def copy_helpers(names):
             if defs.text[name] not in copied.texts:
                 copied.texts.append(defs.text[name])
             copied.bound[name] = getattr(defs.module, name)
+    for name, attribute in sorted(aliases.items()):
+        copied.texts.append(f"{name} = {attribute}\n")
+        copied.bound[name] = copied.bound[attribute]
     copied.bound.update(copied.imports)
     return copied

@@ -342,6 +342,8 @@ def _assemble(about, writer, texts, wrapper, helper_texts, used, module_name):
                   "after calling", "the derivative with such arguments.", ""]
     lines += [f"    from {module_name} import {name}", f"    result = {name}({', '.join(params)})", '"""']
     out = "\n".join(lines) + "\n"
+    # (the copied helpers keep their annotations as written; they may name types the module does not import)
+    out += "from __future__ import annotations\n\n"
     groups = [[i for i in imports if _imported_module(i) in sys.stdlib_module_names],
               [i for i in imports if _imported_module(i) not in sys.stdlib_module_names]]
     out += "\n\n".join("\n".join(g) for g in groups if g) + "\n\n"
