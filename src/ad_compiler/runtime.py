@@ -1215,6 +1215,14 @@ def dict_items(d):
     return list(d.items())
 
 
+def dict_copy_vjp(g, mapping):
+    """Adjoint of `dict(mapping)` (a shallow copy): the adjoints of the same keys."""
+    if not isinstance(mapping, dict):
+        raise NoDerivativeError(f"dict() of a {type(mapping).__name__} carries no derivative here (only the copy "
+                                "of a dict does)", hint="build the dict with a comprehension or {key: value, ...}")
+    return {k: g[k] if k in g else zeros_like(v) for k, v in mapping.items()}
+
+
 def dict_values_vjp(g, d):
     return {k: gi for k, gi in zip(d, g)}
 
