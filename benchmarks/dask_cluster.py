@@ -1,4 +1,4 @@
-"""Gradient throughput of the logistic regression of examples/15_dask_cluster.py: on a dask.distributed
+"""Gradient throughput of the logistic regression of examples/12_dask_cluster.py: on a dask.distributed
 LocalCluster (2 worker processes, 1 thread each) against the same data in NumPy in one process; and the peak
 memory (max RSS) of the client process, which must not hold the dataset.
 
@@ -26,7 +26,7 @@ import ad_compiler as ad  # noqa: E402
 def _example():
     import importlib.util
 
-    path = os.path.join(os.path.dirname(__file__), "..", "examples", "15_dask_cluster.py")
+    path = os.path.join(os.path.dirname(__file__), "..", "examples", "12_dask_cluster.py")
     spec = importlib.util.spec_from_file_location("dask_cluster_example", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -1,4 +1,4 @@
-"""Dask arrays end to end (docs/scale.md): examples/15_dask_cluster.py on a dask.distributed LocalCluster, and the
+"""Dask arrays end to end (docs/scale.md): examples/12_dask_cluster.py on a dask.distributed LocalCluster, and the
 behaviour around the gradient: lazy results, the argument checks, in-place changes refused, control flow."""
 import importlib.util
 import pathlib
@@ -15,7 +15,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def _example():
-    spec = importlib.util.spec_from_file_location("example_15", ROOT / "examples" / "15_dask_cluster.py")
+    spec = importlib.util.spec_from_file_location("example_15", ROOT / "examples" / "12_dask_cluster.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -8,8 +8,8 @@ sends the 50 weights and receives the 50 entries of the gradient. Gradient desce
 end the gradient of a subsample is compared with the same derivative computed by NumPy in this process.
 
     pip install 'ad-compiler[dask]'
-    python examples/15_dask_cluster.py                   # 4,000,000 rows
-    python examples/15_dask_cluster.py --rows 400000     # smaller (the test runs this)
+    python examples/12_dask_cluster.py                   # 4,000,000 rows
+    python examples/12_dask_cluster.py --rows 400000     # smaller (the test runs this)
 """
 import argparse
 import time
