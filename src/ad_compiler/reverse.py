@@ -9,6 +9,8 @@ backwards. Accumulation (adjoints.py) decides how contributions become variables
 overwrites are restored while the adjoint sweep walks back: `Marker`s placed here are resolved by the tape
 policy (tape.py) once the whole adjoint is known.
 """
+import numpy as np
+
 from . import ir, kinds as K, shapes
 from .adjoints import Adjoints, assign, helper
 from .cleanup import fold
@@ -207,6 +209,8 @@ class Reverse:
             temps[name] = Var(fresh)
             self.emit(assign(fresh, fold(ir.rename_expr(e, {**subst, **temps}))), s.origin)
         subst.update(temps)
+        cx = self.act.complex
+        complex_statement = s.target in cx or any(cx.may_be_complex(v) for v in bound.values())
         for p in rule.params:
             if p not in exprs:
                 continue
@@ -218,7 +222,16 @@ class Reverse:
             if isinstance(bound[p], Var) and (isinstance(k, K.Seq) or k is K.UNKNOWN) and \
                     not rule.is_varargs(p) and _converts(rule):
                 expr = helper("cast_like", expr, bound[p])  # NumPy made an array of a list: give it back a list
+            if complex_statement:
+                expr = self.real_part(bound[p], expr)
             self.contribute(bound[p], expr, s.origin)
+
+    def real_part(self, operand, expr):
+        """A contribution to a real operand from a statement with complex values: its real part (the
+        adjoint of a real value is real; docs/rules.md, "Complex intermediates")."""
+        if isinstance(operand, Var) and operand.name not in self.act.complex and self.kind(operand).numeric:
+            return Call(Global(("np", "real"), np.real, np), (expr,))
+        return expr
 
     def dict_get(self, s, g):
         """`d.get(key, default)`: the adjoint goes to d's entry if the key is there, else to the default."""
@@ -296,6 +309,8 @@ class Reverse:
                         helper("stored_vjp", Var(taken), s.value, s.target)  # (NumPy truncates into ints)
                 else:  # NumPy may have made an array of a list: give it back in the value's form
                     part = helper("cast_like", helper("unbroadcast_value", Var(taken), s.value), s.value)
+                if x1 in self.act.complex:
+                    part = self.real_part(s.value, part)
                 self.contribute(s.value, part, origin)
             elif isinstance(self.kind(s.target), (K.Array, K.Numeric)):
                 self.emit(SetItem(b, s.items, Const(0.0), tuple_form=s.tuple_form), origin)

@@ -8,7 +8,7 @@ triangle only: `triangle_grad` turns the gradient with respect to a symmetric ma
 """
 import numpy as np
 
-from .errors import NoDerivativeError
+from .errors import NoDerivativeError, UnsupportedError
 
 __all__ = [
     "mT", "phi", "lower_factor", "triangle_grad", "sym_from_triangle", "eig_gaps", "diag_embed", "diag_part",
@@ -161,17 +161,21 @@ def norm_partial(x, value, ord=None, axis=None, keepdims=False):
     x / |x|; 'nuc' U V.T; 2 / -2 the outer product of the singular vectors of the largest / smallest singular
     value; 1 / -1 (inf / -inf) the signs of the column (row) of largest / smallest absolute sum, ties shared.
     At 0 (and at sign changes of x) the subgradient 0 / sign(0) = 0 is used.
+
+    For a complex x (the 2-norm and the Frobenius norm only): conj(x) / |x|, so that the adjoint is g times
+    the partials and the tangent the real part of the partials times dx (docs/rules.md, "Complex
+    intermediates").
     """
     from .runtime import keep_reduced
 
-    x = np.asarray(x, dtype=float)
+    x = _norm_operand(x, ord, axis)
     mat = _matrix_axes(x, axis)
     n = keep_reduced(value, x, axis if mat is None else mat, keepdims)
     with np.errstate(divide="ignore", invalid="ignore"):
         if mat is None:  # vector norms along `axis` (all of x when axis is None)
             red = tuple(range(x.ndim)) if axis is None else (axis % x.ndim,)
             if ord is None or ord == 2:
-                return np.where(n == 0, 0.0, x / n)
+                return np.where(n == 0, 0.0, np.conj(x) / n)
             if ord == 1:
                 return np.sign(x)
             if ord == 0:
@@ -182,7 +186,7 @@ def norm_partial(x, value, ord=None, axis=None, keepdims=False):
             return np.where(n == 0, 0.0, np.sign(x) * np.abs(x) ** (p - 1) / n ** (p - 1))
         r, c = mat
         if ord in (None, "fro"):
-            return np.where(n == 0, 0.0, x / n)
+            return np.where(n == 0, 0.0, np.conj(x) / n)
         moved = np.moveaxis(x, (r, c), (-2, -1))
         if ord in ("nuc", 2, -2):
             u, s, vh = np.linalg.svd(moved, full_matrices=False)
@@ -202,20 +206,33 @@ def norm_partial(x, value, ord=None, axis=None, keepdims=False):
     raise NoDerivativeError(f"np.linalg.norm with ord={ord!r} has no derivative rule")
 
 
+def _norm_operand(x, ord, axis):
+    """x as a float (or complex) array; a complex x only for the 2-norm and the Frobenius norm."""
+    x = np.asarray(x)
+    if x.dtype.kind != "c":
+        return np.asarray(x, dtype=float)
+    if ord is None or ord == "fro" or ord == 2 and _matrix_axes(x, axis) is None:
+        return x
+    raise UnsupportedError(f"np.linalg.norm of a complex value is differentiated for the 2-norm and the Frobenius "
+                           f"norm only, not ord={ord!r}",
+                           hint="write the norm with np.abs (e.g. np.sum(np.abs(z)) for ord=1), whose rule "
+                                "handles complex values")
+
+
 def norm_partial_jvp(x, dx, value, ord=None, axis=None, keepdims=False):
     """Tangent of norm_partial(x, ...) in the direction dx (second derivatives of the norm)."""
     from .runtime import keep_reduced
 
-    x = np.asarray(x, dtype=float)
+    x = _norm_operand(x, ord, axis)
     dx = np.broadcast_to(dx, x.shape)
     mat = _matrix_axes(x, axis)
     red = (tuple(range(x.ndim)) if axis is None else (axis % x.ndim,)) if mat is None else mat
     part = norm_partial(x, value, ord, axis, keepdims)
     n = keep_reduced(value, x, red, keepdims)
-    dn = np.sum(part * dx, axis=red, keepdims=True)
+    dn = np.real(np.sum(part * dx, axis=red, keepdims=True))
     with np.errstate(divide="ignore", invalid="ignore"):
         if (mat is None and (ord is None or ord == 2)) or (mat is not None and ord in (None, "fro")):
-            return np.where(n == 0, 0.0, dx / n - x * dn / n ** 2)
+            return np.where(n == 0, 0.0, np.conj(dx) / n - np.conj(x) * dn / n ** 2)
         if mat is None and ord not in (1, 0, np.inf, -np.inf):
             p = float(ord)
             ax = np.abs(x)
