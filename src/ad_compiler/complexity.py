@@ -175,17 +175,13 @@ class Complexity:
             if not known:
                 return True  # a library function the compiler does not know: its dtype is not known either
             return any(self.expr(a) for a in operands)
-        if isinstance(func, ir.Attr):
+        if isinstance(func, ir.Attr):  # a method: of an array, a list, a random Generator, a distribution, ...
             if func.attr == "astype":
                 return bool(args) and self.expr(args[0]) or any(self.expr(v) for k, v in e.kwargs if k == "dtype")
-            if func.attr in ("conj", "conjugate", "copy", "sum", "mean", "prod", "cumsum", "cumprod", "dot",
-                             "reshape", "ravel", "flatten", "transpose", "squeeze", "swapaxes", "repeat",
-                             "max", "min", "trace", "diagonal", "clip", "take", "item", "tolist",
-                             "round", "fill", "get", "pop", "index", "count", "keys", "values", "items"):
-                return self.expr(func.value) or any(self.expr(a) for a in operands)
             if func.attr in ("argmax", "argmin", "argsort", "nonzero", "all", "any", "std", "var"):
                 return False
-        return True  # a function value or method not known: it may make a complex value
+            return self.expr(func.value) or any(self.expr(a) for a in operands)
+        return True  # a function value not known when compiling: it may make a complex value
 
 
 def _member(obj, table):

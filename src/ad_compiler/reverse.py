@@ -64,8 +64,8 @@ class Reverse:
     def emit(self, stmt, origin):
         self.adjoints.emit(stmt, origin)
 
-    def contribute(self, operand, expr, origin):
-        self.adjoints.contribute(operand, expr, origin)
+    def contribute(self, operand, expr, origin, real_part=None):
+        self.adjoints.contribute(operand, expr, origin, real_part)
 
     def active(self, name):
         return self.act.active(name)
@@ -176,7 +176,7 @@ class Reverse:
             if op.kind in ("copy", "build"):
                 # (`lst.copy()` / `d.copy()`: a new container of the same items, whose adjoint is the owner's)
                 source = s.value.func.value if isinstance(s.value, Call) else s.value
-                self.contribute(source, g, origin)
+                self.contribute(source, g, origin, self.real_part if t in self.act.complex else None)
             elif op.kind == "rule":
                 self.apply_rule(s, op, g)
             elif op.kind == "getitem":
@@ -222,9 +222,7 @@ class Reverse:
             if isinstance(bound[p], Var) and (isinstance(k, K.Seq) or k is K.UNKNOWN) and \
                     not rule.is_varargs(p) and _converts(rule):
                 expr = helper("cast_like", expr, bound[p])  # NumPy made an array of a list: give it back a list
-            if complex_statement:
-                expr = self.real_part(bound[p], expr)
-            self.contribute(bound[p], expr, s.origin)
+            self.contribute(bound[p], expr, s.origin, self.real_part if complex_statement else None)
 
     def real_part(self, operand, expr):
         """A contribution to a real operand from a statement with complex values: its real part (the
@@ -309,9 +307,7 @@ class Reverse:
                         helper("stored_vjp", Var(taken), s.value, s.target)  # (NumPy truncates into ints)
                 else:  # NumPy may have made an array of a list: give it back in the value's form
                     part = helper("cast_like", helper("unbroadcast_value", Var(taken), s.value), s.value)
-                if x1 in self.act.complex:
-                    part = self.real_part(s.value, part)
-                self.contribute(s.value, part, origin)
+                self.contribute(s.value, part, origin, self.real_part if x1 in self.act.complex else None)
             elif isinstance(self.kind(s.target), (K.Array, K.Numeric)):
                 self.emit(SetItem(b, s.items, Const(0.0), tuple_form=s.tuple_form), origin)
             else:
