@@ -4,7 +4,8 @@ ad.grad (hvp); refusals are checked to be located ADErrors.
 
 The cases come from an adversarial tester's reproducers: complex adjoints added into real adjoint buffers
 (a crash), norms / std / var of complex values (wrong: no conjugate), linear algebra of complex matrices
-(wrong: transposes instead of conjugate transposes; now refused), elementwise rules on their real-valued
+(wrong: transposes instead of conjugate transposes; now refused; the matrix functions, which cast to
+float, now right), elementwise rules on their real-valued
 conventions (np.sign, a complex base's power, arccosh's branch, scipy.signal.convolve's adjoint, np.prod's
 second order), and complex stores into a tangent buffer that was real.
 """
@@ -104,6 +105,11 @@ def prod_c(x):
     return np.prod(x * (0.6 + 0.8j) + 0.2).real
 
 
+def propagator(x):
+    M = np.array([[x[0], 1j * x[1]], [x[2], x[3]]])
+    return np.sum(sla.expm(M).real) + np.abs(sla.logm(M + 3.0 * np.eye(2))[0, 1]) ** 2
+
+
 def cross_c(x):
     a = x[:3] * (0.6 + 0.8j)
     return np.sum(np.cross(a, np.array([0.5, -1.0j, 2.0])).imag * x[1:])
@@ -124,7 +130,7 @@ def item_store(x):
 
 RIGHT = [spectrum_params, two_slices, segment_spectrum, fourier_loop, complex_buffer, spectrum_norm, complex_std,
          complex_var, residual_fro, method_var_std, norm_axis, power_real_exponent, arccosh_c, convolve_c,
-         correlate_c, prod_c, cross_c, slice_store, item_store]
+         correlate_c, prod_c, propagator, cross_c, slice_store, item_store]
 
 
 def _point(f):
@@ -184,11 +190,6 @@ def singular_values(x):
     return np.linalg.svd(M, compute_uv=False)[0]
 
 
-def propagator(x):
-    M = np.array([[x[0], 1j * x[1]], [x[2], x[3]]])
-    return np.sum(sla.expm(M).real)
-
-
 def spectrum_l1(x):
     return np.linalg.norm(np.fft.fft(x), 1)
 
@@ -202,7 +203,7 @@ def complex_global_sign(x):
 
 
 REFUSED = [(ground_energy, "eigvalsh"), (eigh_loss, "eigh"), (chol_logdet, "cholesky"), (singular_values, "svd"),
-           (propagator, "expm"), (spectrum_l1, "2-norm and the Frobenius norm only"), (sign_c, "np.sign"),
+           (spectrum_l1, "2-norm and the Frobenius norm only"), (sign_c, "np.sign"),
            (complex_global_sign, "np.sign")]
 
 

@@ -857,7 +857,7 @@ def index_concat_vjp(g, kind, items):
             n = int(np.size(item)) if np.ndim(item) else 1
             piece = g[offset:offset + n]
             offset += n
-            out.append(np.reshape(piece, np.shape(item)) if np.ndim(item) else _float(piece[0]))
+            out.append(np.reshape(piece, np.shape(item)) if np.ndim(item) else np.asarray(piece[0]).item())
         return out
     offset = 0
     for item in items:  # np.c_: 1-d items become columns, 2-d items keep their columns
@@ -865,7 +865,7 @@ def index_concat_vjp(g, kind, items):
         cols = 1 if a.ndim <= 1 else a.shape[1]
         piece = g[:, offset:offset + cols]
         offset += cols
-        out.append(np.reshape(piece, a.shape) if a.ndim else _float(np.sum(piece)))
+        out.append(np.reshape(piece, a.shape) if a.ndim else np.asarray(np.sum(piece)).item())
     return out
 
 

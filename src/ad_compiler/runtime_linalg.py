@@ -330,6 +330,13 @@ def matrix_power_jvp_jvp(a, da, t, dt, n):
 
 
 # -- matrix functions ----------------------------------------------------------------------------------------------
+def _inexact(*xs):
+    """The arrays broadcast together, as floats, or all complex if one is (a complex matrix function: the
+    Frechet derivative of a holomorphic function, docs/rules.md "Complex intermediates")."""
+    dtype = np.result_type(*xs, 1.0)
+    return np.broadcast_arrays(*(np.asarray(x, dtype=dtype) for x in xs))
+
+
 def _block_expm(blocks):
     from scipy.linalg import expm
 
@@ -339,7 +346,7 @@ def _block_expm(blocks):
 def expm_frechet(a, e):
     """The Frechet derivative of expm at a in the direction e: the upper right block of expm([[a, e], [0, a]])
     (stacks of matrices: one by one)."""
-    a, e = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(e, dtype=float))
+    a, e = _inexact(a, e)
     if a.ndim > 2:
         return np.stack([expm_frechet(x, y) for x, y in zip(a, e)])
     n = a.shape[-1]
@@ -351,7 +358,7 @@ def expm_frechet_jvp(a, da, e, de):
     """Tangent of expm_frechet(a, e): expm_frechet(a, de) plus the second Frechet derivative in (da, e), the
     top right blocks of expm of the block bidiagonal matrices [[a, da, 0], [0, a, e], [0, 0, a]] and with da
     and e swapped."""
-    a, da, e, de = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, da, e, de)))
+    a, da, e, de = _inexact(a, da, e, de)
     if a.ndim > 2:
         return np.stack([expm_frechet_jvp(*xs) for xs in zip(a, da, e, de)])
     n = a.shape[-1]
@@ -447,20 +454,20 @@ def _funm(name):
 def funm_frechet(name, a, e):
     """The Frechet derivative of the matrix function scipy.linalg.<name> (expm, logm, sqrtm, cosm, ...) at a
     in the direction e: the top right block of f([[a, e], [0, a]]) (stacks: one by one)."""
-    a, e = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(e, dtype=float))
+    a, e = _inexact(a, e)
     if a.ndim > 2:
         return np.stack([funm_frechet(name, x, y) for x, y in zip(a, e)])
     n = a.shape[-1]
     z = np.zeros_like(a)
     out = _funm(name)(np.block([[a, e], [z, a]]))[:n, n:]
-    return np.real(out) if np.isrealobj(a) else out
+    return np.real(out) if np.isrealobj(a) and np.isrealobj(e) else out
 
 
 def funm_frechet_jvp(name, a, da, e, de):
     """Tangent of funm_frechet(name, a, e) as a and e move: funm_frechet(name, a, de) plus the second Frechet
     derivative in (da, e): the top right blocks of f of [[a, da, 0], [0, a, e], [0, 0, a]] and of the same
     with da and e swapped."""
-    a, da, e, de = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, da, e, de)))
+    a, da, e, de = _inexact(a, da, e, de)
     if a.ndim > 2:
         return np.stack([funm_frechet_jvp(name, *xs) for xs in zip(a, da, e, de)])
     n = a.shape[-1]
@@ -468,4 +475,4 @@ def funm_frechet_jvp(name, a, da, e, de):
     f = _funm(name)
     second = f(np.block([[a, da, z], [z, a, e], [z, z, a]]))[:n, 2 * n:] + \
         f(np.block([[a, e, z], [z, a, da], [z, z, a]]))[:n, 2 * n:]
-    return funm_frechet(name, a, de) + np.real(second)
+    return funm_frechet(name, a, de) + (np.real(second) if a.dtype.kind != "c" else second)

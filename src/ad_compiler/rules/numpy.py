@@ -9,7 +9,7 @@ import operator
 import numpy as np
 
 from .. import runtime as _ad
-from . import NONDIFF_REAL_ONLY, ans, derivative, elementwise, g, linear, nondifferentiable
+from . import NONDIFF_REAL_ONLY, ans, derivative, elementwise, g, linear, nondifferentiable, real_only
 
 # -- arithmetic ---------------------------------------------------------------------------------------
 
@@ -38,7 +38,7 @@ def divide(x1, x2):
 def power(x1, x2):
     """d / dx2 = x1^x2 log x1 for x1 > 0; 0 where x1 <= 0 (there x1^x2 is real only for integer x2); for a
     complex x1, x1^x2 log x1 (0 at x1 = 0)."""
-    return x2 * x1 ** (x2 - 1), ans * np.log(np.where((x1 > 0) | np.iscomplexobj(x1) & (x1 != 0), x1, 1.0))
+    return x2 * x1 ** (x2 - 1), ans * np.log(np.where((np.real(x1) > 0) | np.iscomplexobj(x1) & (x1 != 0), x1, 1.0))
 
 
 @elementwise(operator.mod, np.mod, np.remainder)
@@ -559,5 +559,7 @@ nondifferentiable(
     np.isposinf, np.isneginf, np.signbit, np.isreal, np.iscomplex, np.isrealobj,
 )
 
-# Complex operands: np.sign(z) is z / |z|, not piecewise constant.
+# Complex operands: np.sign(z) is z / |z|, not piecewise constant; clip orders complex values by their real
+# parts first (NumPy's lexicographic order), with bounds that may be complex.
 NONDIFF_REAL_ONLY.add(np.sign)
+real_only("its bounds are differentiated for real values only", np.clip)

@@ -126,7 +126,7 @@ def det(a, overwrite_a=False, check_finite=True):
     ba = _ad.keep_last_two(g * ans) * mT(np.linalg.inv(a))
     dans = ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
 
-# Complex matrices: the Frechet derivatives and factorizations here are written for real matrices.
+# Complex matrices: the Cholesky factorizations here are written for real matrices (transposes, not conjugate
+# transposes). (The matrix functions are holomorphic: their Frechet derivatives hold for complex matrices.)
 real_only("the rule is written for real matrices (transposes, not conjugate transposes)",
-          sla.expm, sla.logm, sla.sqrtm, sla.cosm, sla.sinm, sla.tanm, sla.coshm, sla.sinhm, sla.tanhm,
           sla.cholesky, sla.cho_factor, sla.cho_solve)
