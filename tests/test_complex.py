@@ -202,7 +202,25 @@ def complex_global_sign(x):
     return np.sum(np.sign(Z0 * x).imag)
 
 
-REFUSED = [(ground_energy, "eigvalsh"), (eigh_loss, "eigh"), (chol_logdet, "cholesky"), (singular_values, "svd"),
+def made_by_type(x):
+    z = np.complex128(0.5) * np.exp(x[1:3] * 1.0)  # a complex scalar type called
+    return np.var(z) + np.linalg.eigvalsh(np.outer(z, z) + np.eye(2))[0]
+
+
+def made_by_dtype_code(x):
+    z = np.asarray(x[:2], dtype="D")  # 'D': complex128
+    return np.linalg.eigvalsh(np.outer(z, z) + np.eye(2))[0]
+
+
+def made_in_a_loop(x):
+    m = np.eye(2) + np.outer(x[:2], x[:2])
+    for k in range(2):
+        m = m + np.outer(x[2:], x[:2]) * (1j if k == 1 else 1.0)  # complex from the second iteration on
+    return np.linalg.eigvalsh(m)[0]
+
+
+REFUSED = [(made_by_type, "eigvalsh"), (made_by_dtype_code, "eigvalsh"), (made_in_a_loop, "eigvalsh"),
+           (ground_energy, "eigvalsh"), (eigh_loss, "eigh"), (chol_logdet, "cholesky"), (singular_values, "svd"),
            (spectrum_l1, "2-norm and the Frobenius norm only"), (sign_c, "np.sign"),
            (complex_global_sign, "np.sign")]
 
@@ -236,3 +254,16 @@ def test_real_parts_only_where_complex_values_reach_real_ones():
     src = g.source
     assert src.count("np.real(") == 2, src  # the adjoint of abs, and what c receives from the complex product
 
+
+RNG = np.random.default_rng(0)
+
+
+def real_with_generator(x):
+    noise = RNG.normal(size=2)  # a method of an object the compiler does not know: real from real operands
+    a = np.eye(2) * 2.0 + np.outer(x[:2] + noise, x[:2])
+    return np.sum(np.linalg.cholesky(a @ a.T))
+
+
+def test_real_values_of_library_methods_are_not_refused():
+    x = X4.copy()
+    ad.grad(real_with_generator)(x)  # (no ADError: the operand of cholesky is real)

@@ -33,7 +33,7 @@ _REAL_RESULT_NAMES = {
 }
 # functions that make complex values from real operands
 _COMPLEX_SOURCE_NAMES = {
-    (np, ("roots", "vectorize")),
+    (np, ("roots", "vectorize", "frompyfunc", "sort_complex")),
     (np.fft, ("fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "rfft2", "rfftn", "ihfft")),
     (np.linalg, ("eig", "eigvals")),
     (np.emath, ("sqrt", "log", "log2", "log10", "logn", "power", "arcsin", "arccos", "arctanh")),
@@ -79,11 +79,13 @@ def complex_value(value, depth=0):
         return any(complex_value(v, depth + 1) for v in value[:64])
     if isinstance(value, dict) and depth < 4:
         return any(complex_value(v, depth + 1) for v in list(value.values())[:64])
-    if isinstance(value, (type, str)):
-        return value is complex or (isinstance(value, str) and value.startswith("c")) or \
-            (isinstance(value, type) and issubclass(value, np.complexfloating))
-    if isinstance(value, np.dtype):
-        return value.kind == "c"
+    if isinstance(value, type):
+        return issubclass(value, (complex, np.complexfloating))
+    if isinstance(value, (str, np.dtype)):  # a dtype: 'complex128', 'c16', 'D', np.dtype(complex)
+        try:
+            return np.dtype(value).kind == "c"
+        except TypeError:
+            return False
     return False
 
 
@@ -169,8 +171,8 @@ class Complexity:
             obj = func.obj
             if _member(obj, _REAL_RESULT):
                 return False
-            if _member(obj, _COMPLEX_SOURCES):
-                return True
+            if _member(obj, _COMPLEX_SOURCES) or complex_value(obj) and isinstance(obj, type):
+                return True  # (`complex(a, b)`, `np.complex128(x)`)
             known = rules.has_rule(obj) or rules.is_nondiff(obj) or _numpy_function(obj)
             if not known:
                 return True  # a library function the compiler does not know: its dtype is not known either
