@@ -667,3 +667,42 @@ def test_cho_factor_result_used_twice():
     rng = np.random.default_rng(0)
     fd_close(gp, (rng.standard_normal((3, 3)), rng.standard_normal(3)))
     fd_close(gp, (rng.standard_normal((3, 3)), rng.standard_normal(3)), wrt=1)
+
+
+# -- hunt 2, finding 007: Jacobians of a function returning a tuple, list or dict (jacfwd and jacobian
+#    crashed inside their generated wrapper; jacrev refused) ----------------------------------------------------
+def _tuple_out(x):
+    return np.sin(x), np.sum(x ** 2)
+
+
+def _list_out(x):
+    return [np.sin(x), np.cos(x)]
+
+
+def _dict_out(x):
+    return {"a": np.exp(x), "b": x[:2] * 3.0}
+
+
+@pytest.mark.parametrize("jac", [ad.jacobian, ad.jacfwd, ad.jacrev])
+@pytest.mark.parametrize("f", [_tuple_out, _list_out, _dict_out])
+def test_jacobian_of_a_container_output_is_refused(jac, f):
+    with pytest.raises(ad.ADError, match="returning an array or a number"):
+        jac(f)(np.array([0.3, -0.2, 0.5]))
+
+
+# -- hunt 2, finding 013: second order through a loop over a dict of parameter groups, one a list, one a tuple:
+#    the adjoint buffer of an item of unknown kind was taken for an array (`b[...] = ...` on a list) ----------
+def weight_decay_over_groups(params):
+    total = 0.0
+    for layer in params.values():
+        for w in layer:
+            total = total + np.sum(w ** 3)
+    return total
+
+
+def test_hvp_over_a_dict_of_a_list_and_a_tuple():
+    p = {"a": [np.array([1.0, 2.0])], "b": (np.array([0.5, -1.0]),)}
+    v = {"a": [np.array([1.0, 0.5])], "b": (np.array([-0.3, 1.0]),)}
+    hv = ad.hvp(weight_decay_over_groups)(p, v)
+    close(hv["a"][0], 6 * p["a"][0] * v["a"][0])  # d2/dw2 of w**3 is 6 w
+    close(hv["b"][0], 6 * p["b"][0] * v["b"][0])

@@ -162,6 +162,8 @@ class Calls(Part):
             if isinstance(like, (K.Seq, K.Dict)):
                 kind = _adjoint_kind(like)
                 return Val(kind, {self.objects.private_objects(state, site, kind, "the zeros made on this line")})
+            if not isinstance(like, (K.Array, K.Scalar)):  # a list, a tuple or an array: not known which
+                return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the zeros made on this line")})
         try:
             args = [a.value if isinstance(a, Const) else dummy_of(self.values.val(a, state).kind)
                     for a in value.args]

@@ -46,6 +46,16 @@ def _dispatcher(build, name, parts, visible, f, wrt, what):
     return d
 
 
+def _array_valued(f, args):
+    """f's value at these arguments, which must be an array or a number."""
+    value = composite.primal_value(f, args)
+    if not isinstance(value, (float, int, np.ndarray, np.generic)) or isinstance(value, bool):
+        raise ADError(f"the Jacobian needs a function returning an array or a number; {_name(f)} returned "
+                      f"a {type(value).__name__}", hint="return np.stack / np.concatenate of the values, or take "
+                      "the Jacobian of each output in its own function")
+    return value
+
+
 def _zeros_like_args(args, positions):
     return tuple(0.0 if np.ndim(args[i]) == 0 and not isinstance(args[i], np.ndarray) else np.zeros(np.shape(args[i]))
                  for i in positions)
@@ -68,6 +78,7 @@ def jacfwd(f: Callable, wrt: Wrt = 0) -> Callable:
     name = f"jacfwd_{_name(f)}_d{''.join(names) if all(len(n) == 1 for n in names) else '_'.join(names)}"
 
     def build(args):
+        _array_valued(f, args)
         code = jvp._ad_derivative.specialize(tuple(args) + (_zeros_like_args(args, positions),))
         kinds_ = [driver.K.kind_of(a) for a in args]
         return composite.jacfwd_function(code, visible, positions, kinds_, multi, name)
@@ -92,10 +103,7 @@ def jacrev(f: Callable, wrt: Wrt = 0) -> Callable:
     name = f"jacrev_{_name(f)}_d{''.join(names) if all(len(n) == 1 for n in names) else '_'.join(names)}"
 
     def build(args):
-        value = composite.primal_value(f, args)
-        if not isinstance(value, (float, int, np.ndarray, np.generic)):
-            raise ADError(f"the Jacobian needs a function returning an array or a number; {_name(f)} returned "
-                          f"a {type(value).__name__}", hint="return np.stack / np.concatenate of the values")
+        value = _array_valued(f, args)
         code = vjp._ad_derivative.specialize(tuple(args) + (np.zeros(np.shape(value)) if np.ndim(value) else 0.0,))
         kinds_ = [driver.K.kind_of(a) for a in args]
         return composite.jacrev_function(code, f, visible, positions, kinds_, multi, name)
@@ -140,7 +148,7 @@ class _Auto:
         visible = _visible(self.primal)
         names, _ = api._wrt_names(visible, self.wrt, _name(self.primal))
         inputs = sum(int(np.size(args[visible.index(n)])) for n in names)
-        outputs = int(np.size(composite.primal_value(self.primal, args)))
+        outputs = int(np.size(_array_valued(self.primal, args)))
         return self.forward if inputs < outputs else self.reverse
 
     def _repr_html_(self):
