@@ -84,7 +84,7 @@ def complex_value(value, depth=0):
     if isinstance(value, (str, np.dtype)):  # a dtype: 'complex128', 'c16', 'D', np.dtype(complex)
         try:
             return np.dtype(value).kind == "c"
-        except TypeError:
+        except Exception:  # noqa: BLE001 -- any other string (einsum subscripts, a mode): not a dtype
             return False
     return False
 
