@@ -166,6 +166,16 @@ def test_hvp(f):
     np.testing.assert_allclose(ad.hvp(f)(x.copy(), v), want, rtol=1e-5, atol=1e-5, err_msg="ad.hvp")
 
 
+@pytest.mark.parametrize("f", [spectrum_norm, complex_var, fourier_loop, prod_c, propagator, item_store],
+                         ids=lambda f: f.__name__)
+def test_hessian(f):
+    x = _point(f)
+    g = ad.grad(f)
+    eps = 1e-5
+    want = np.stack([(g(x + eps * e) - g(x - eps * e)) / (2 * eps) for e in np.eye(x.size)], axis=-1)
+    np.testing.assert_allclose(ad.hessian(f)(x.copy()), want, rtol=1e-5, atol=1e-5, err_msg="ad.hessian")
+
+
 # -- refused: located ADErrors ---------------------------------------------------------------------------------
 def hamiltonian(x):
     return np.array([[x[0] + 3.0, x[3] + 1j * x[1]], [x[3] - 1j * x[1], x[2] + 3.0]])
