@@ -368,6 +368,19 @@ def call_not_matching_rule(x):
     return np.sum(x, bogus=1)  # [rule-signature-mismatch]
 
 
+def hermitian_eigenvalues(x):
+    h = np.array([[x[0], x[1] * 1j], [-x[1] * 1j, x[2]]])
+    return np.linalg.eigvalsh(h)[0]  # [complex-real-only]
+
+
+def spectrum_one_norm(x):
+    return np.linalg.norm(np.fft.fft(x), 1)  # [complex-real-only:norm]
+
+
+def sign_of_complex(x):
+    return np.sum(np.sign(x * (1.0 + 1.0j)).real)  # [complex-sign]
+
+
 # ================================================================================================
 # 5. in-place changes, aliasing and views
 # ================================================================================================
@@ -753,6 +766,12 @@ CASES = [
          active_argument_without_derivative, (1.5,), hint="ad.stop_gradient"),
     Case("rule-signature-mismatch", U, "this call does not match the derivative rule `sum(", call_not_matching_rule,
          hint="register your own rule"),
+    Case("complex-real-only", U, "`eigvalsh` is differentiated for real operands only, and an operand here may be "
+         "complex", hermitian_eigenvalues, (A3,), hint="keep this operand real"),
+    Case("complex-real-only:norm", U, "2-norm and the Frobenius norm only", spectrum_one_norm, (A3,),
+         hint="keep this operand real"),
+    Case("complex-sign", U, "`np.sign` of a complex value is not piecewise constant", sign_of_complex, (A3,),
+         hint="keep this operand real"),
     # 5. in-place changes, aliasing and views
     Case("augmented-shared-container", U, "`d |= ...` cannot be differentiated", or_update_shared_dict, (1.0,),
          hint="write `d = d | ...`"),

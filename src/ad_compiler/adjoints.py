@@ -78,11 +78,12 @@ class Adjoints:
         k = self.kinds.get(primal)
         return isinstance(k, K.Array) and k.ndim is not None and k.ndim > 0
 
-    def contribute(self, operand, expr, origin):
-        """Route a contribution to an operand: an atom, or a tuple/list/dict Build of atoms."""
+    def contribute(self, operand, expr, origin, real_part=None):
+        """Route a contribution to an operand: an atom, or a tuple/list/dict Build of atoms. `real_part(var,
+        expr)`, if given, makes what each name receives its real part when that name is real."""
         if isinstance(operand, Var):
             if self.act.active(operand.name):
-                self.accumulate(operand.name, expr, origin)
+                self.accumulate(operand.name, real_part(operand, expr) if real_part else expr, origin)
             return
         if operand is None or isinstance(operand, (Const, ir.Global, ir.Closure)):
             return  # (constants carry no derivative)
@@ -101,7 +102,7 @@ class Adjoints:
             self.emit(assign(temp, expr), origin)
             expr = Var(temp)
         for k, e in targets:
-            self.contribute(e, Index(expr, (k,)), origin)
+            self.contribute(e, Index(expr, (k,)), origin, real_part)
 
     def ensure(self, primal, origin, owned=False):
         """Make the adjoint of `primal` hold a value (zeros if nothing yet), optionally one we own."""

@@ -18,7 +18,7 @@ import types
 
 import numpy as np
 
-from . import activity, alias, callees, cleanup, codegen, ir, kinds as K, rules, runtime, tracebacks
+from . import activity, alias, callees, complexity, cleanup, codegen, ir, kinds as K, rules, runtime, tracebacks
 from .adjoints import assign, helper
 from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
@@ -180,6 +180,8 @@ class Derivation:
         if self.mode == "callee":
             self.wrt = [fn.params[_params(self.func).index(p)] for p in self.wrt]
         act = activity.analyze(fn, ops, self.wrt, outputs, "forward" if self.mode in ("jvp", "tangent") else "reverse")
+        act.complex = complexity.Complexity(fn, [kinds_.get(p, K.UNKNOWN) for p in fn.params])
+        complexity.refuse_real_only(fn, ops, act, act.complex)
         self.linker = callees.Linker(self.compile_callee, codegen.local_names_of_body(fn) | set(unit.cells))
         return unit, fn, ops, kinds_, alloc, act, outputs
 

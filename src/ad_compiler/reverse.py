@@ -9,6 +9,8 @@ backwards. Accumulation (adjoints.py) decides how contributions become variables
 overwrites are restored while the adjoint sweep walks back: `Marker`s placed here are resolved by the tape
 policy (tape.py) once the whole adjoint is known.
 """
+import numpy as np
+
 from . import ir, kinds as K, shapes
 from .adjoints import Adjoints, assign, helper
 from .cleanup import fold
@@ -62,8 +64,8 @@ class Reverse:
     def emit(self, stmt, origin):
         self.adjoints.emit(stmt, origin)
 
-    def contribute(self, operand, expr, origin):
-        self.adjoints.contribute(operand, expr, origin)
+    def contribute(self, operand, expr, origin, real_part=None):
+        self.adjoints.contribute(operand, expr, origin, real_part)
 
     def active(self, name):
         return self.act.active(name)
@@ -174,7 +176,7 @@ class Reverse:
             if op.kind in ("copy", "build"):
                 # (`lst.copy()` / `d.copy()`: a new container of the same items, whose adjoint is the owner's)
                 source = s.value.func.value if isinstance(s.value, Call) else s.value
-                self.contribute(source, g, origin)
+                self.contribute(source, g, origin, self.real_part if t in self.act.complex else None)
             elif op.kind == "rule":
                 self.apply_rule(s, op, g)
             elif op.kind == "getitem":
@@ -207,6 +209,8 @@ class Reverse:
             temps[name] = Var(fresh)
             self.emit(assign(fresh, fold(ir.rename_expr(e, {**subst, **temps}))), s.origin)
         subst.update(temps)
+        cx = self.act.complex
+        complex_statement = s.target in cx or any(cx.may_be_complex(v) for v in bound.values())
         for p in rule.params:
             if p not in exprs:
                 continue
@@ -218,7 +222,14 @@ class Reverse:
             if isinstance(bound[p], Var) and (isinstance(k, K.Seq) or k is K.UNKNOWN) and \
                     not rule.is_varargs(p) and _converts(rule):
                 expr = helper("cast_like", expr, bound[p])  # NumPy made an array of a list: give it back a list
-            self.contribute(bound[p], expr, s.origin)
+            self.contribute(bound[p], expr, s.origin, self.real_part if complex_statement else None)
+
+    def real_part(self, operand, expr):
+        """A contribution to a real operand from a statement with complex values: its real part (the
+        adjoint of a real value is real; docs/rules.md, "Complex intermediates")."""
+        if isinstance(operand, Var) and operand.name not in self.act.complex and self.kind(operand).numeric:
+            return Call(Global(("np", "real"), np.real, np), (expr,))
+        return expr
 
     def dict_get(self, s, g):
         """`d.get(key, default)`: the adjoint goes to d's entry if the key is there, else to the default."""
@@ -299,7 +310,7 @@ class Reverse:
                         helper("stored_vjp", Var(taken), s.value, s.target)  # (NumPy truncates into ints)
                 else:  # NumPy may have made an array of a list: give it back in the value's form
                     part = helper("cast_like", helper("unbroadcast_value", Var(taken), s.value), s.value)
-                self.contribute(s.value, part, origin)
+                self.contribute(s.value, part, origin, self.real_part if x1 in self.act.complex else None)
             elif isinstance(self.kind(s.target), (K.Array, K.Numeric)):
                 self.emit(SetItem(b, s.items, Const(0.0), tuple_form=s.tuple_form), origin)
             else:

@@ -480,9 +480,10 @@ def prod_vjp(g, x, axis=None, keepdims=False):
 
 
 def var_vjp(g, x, axis=None, ddof=0, keepdims=False):
-    """Adjoint of var over `axis`: 2 (x - mean) / (N - ddof)."""
+    """Adjoint of var over `axis`: 2 conj(x - mean) / (N - ddof) (the conjugate for a complex x: var is the
+    mean of |x - mean|^2; docs/rules.md, "Complex intermediates")."""
     n = count_reduced(x, axis)
-    centered = x - np.mean(x, axis=axis, keepdims=True)
+    centered = np.conj(x - np.mean(x, axis=axis, keepdims=True))
     return keep_reduced(g, x, axis, keepdims) * (2.0 / (n - ddof)) * centered
 
 
@@ -492,7 +493,7 @@ def std_vjp(g, x, ans, axis=None, ddof=0, keepdims=False):
     on the entries (equal up to rounding, `_no_spread`), not by std == 0: the mean of equal numbers may
     differ from them in the last bit, which leaves a std of rounding noise and a quotient of noise by noise."""
     n = count_reduced(x, axis)
-    centered = x - np.mean(x, axis=axis, keepdims=True)
+    centered = np.conj(x - np.mean(x, axis=axis, keepdims=True))  # (conj(x - mean) for a complex x)
     s = keep_reduced(ans, x, axis, keepdims)
     flat = _no_spread(x, axis)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -724,8 +725,8 @@ def np_copy(x):
 
 
 def owned_copy(b, x):
-    """A fresh float array holding `b` broadcast to x's shape (a fresh list or dict for a container),
-    safe to update in place."""
+    """A fresh float (complex for a complex x) array holding `b` broadcast to x's shape (a fresh list or dict
+    for a container), safe to update in place."""
     if b is None:
         return zeros_like(x)
     if isinstance(b, list) or isinstance(x, (list, tuple)) and isinstance(b, tuple):
@@ -736,7 +737,8 @@ def owned_copy(b, x):
         return spread(b, x, x.shape, _float_dtype(b))
     if not isinstance(x, ndarray):  # (a 0-d array adjoint of a number is copied too: it may be shared)
         return b.copy() if isinstance(b, ndarray) else b
-    return np.array(np.broadcast_to(b, x.shape), dtype=np.result_type(as_array(b).dtype, 1.0))
+    # (complex when x is: a tangent or adjoint of a complex array must hold what is stored into it later)
+    return np.array(np.broadcast_to(b, x.shape), dtype=np.result_type(as_array(b).dtype, x.dtype, 1.0))
 
 
 def pop_item(b, index):
@@ -940,9 +942,12 @@ def stored_vjp(g, value, target):
 
 
 def stored_jvp(t, target):
-    """The tangent `target[i] = value` stores: the value's, or 0 into an array of integers or booleans."""
+    """The tangent `target[i] = value` stores: the value's, or 0 into an array of integers or booleans, its
+    real part into a real array (NumPy stores a complex value's real part)."""
     if isinstance(target, ndarray) and target.dtype.kind in "iub":
         return 0.0
+    if isinstance(target, ndarray) and target.dtype.kind == "f" and np.iscomplexobj(t):
+        return np.real(t)
     return t
 
 
@@ -1004,7 +1009,7 @@ def index_concat_vjp(g, kind, items):
             n = int(np.size(item)) if np.ndim(item) else 1
             piece = g[offset:offset + n]
             offset += n
-            out.append(np.reshape(piece, np.shape(item)) if np.ndim(item) else _float(piece[0]))
+            out.append(np.reshape(piece, np.shape(item)) if np.ndim(item) else np.asarray(piece[0]).item())
         return out
     offset = 0
     for item in items:  # np.c_: 1-d items become columns, 2-d items keep their columns
@@ -1012,7 +1017,7 @@ def index_concat_vjp(g, kind, items):
         cols = 1 if a.ndim <= 1 else a.shape[1]
         piece = g[:, offset:offset + cols]
         offset += cols
-        out.append(np.reshape(piece, a.shape) if a.ndim else _float(np.sum(piece)))
+        out.append(np.reshape(piece, a.shape) if a.ndim else np.asarray(np.sum(piece)).item())
     return out
 
 
@@ -1486,8 +1491,9 @@ def prod_vjp_jvp(v, dv, x, dx, axis=None, keepdims=False):
     rest = moved.shape[len(axes):]
     flat, dflat = moved.reshape((-1,) + rest), dmoved.reshape((-1,) + rest)
     n = flat.shape[0]
-    before, dbefore = np.ones((n,) + rest), np.zeros((n,) + rest)
-    after, dafter = np.ones((n,) + rest), np.zeros((n,) + rest)
+    dtype = np.result_type(flat, dflat, 1.0)  # (complex for a complex x)
+    before, dbefore = np.ones((n,) + rest, dtype), np.zeros((n,) + rest, dtype)
+    after, dafter = np.ones((n,) + rest, dtype), np.zeros((n,) + rest, dtype)
     for i in range(1, n):
         before[i] = before[i - 1] * flat[i - 1]
         dbefore[i] = dbefore[i - 1] * flat[i - 1] + before[i - 1] * dflat[i - 1]
@@ -1501,10 +1507,10 @@ def prod_vjp_jvp(v, dv, x, dx, axis=None, keepdims=False):
 
 
 def std_vjp_jvp(v, dv, x, dx, s, ds, axis=None, ddof=0, keepdims=False):
-    """Tangent of std_vjp(v, x, s) = v (x - mean) / ((N - ddof) s); 0 where the spread is 0."""
+    """Tangent of std_vjp(v, x, s) = v conj(x - mean) / ((N - ddof) s); 0 where the spread is 0."""
     n = count_reduced(x, axis) - ddof
-    c = x - np.mean(x, axis=axis, keepdims=True)
-    dc = dx - np.mean(dx, axis=axis, keepdims=True) if np.ndim(dx) else np.zeros(np.shape(x))
+    c = np.conj(x - np.mean(x, axis=axis, keepdims=True))
+    dc = np.conj(dx - np.mean(dx, axis=axis, keepdims=True)) if np.ndim(dx) else np.zeros(np.shape(x))
     s, ds = keep_reduced(s, x, axis, keepdims), keep_reduced(ds, x, axis, keepdims)
     v, dv = keep_reduced(v, x, axis, keepdims), keep_reduced(dv, x, axis, keepdims)
     flat = _no_spread(x, axis)

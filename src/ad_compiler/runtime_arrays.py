@@ -88,7 +88,7 @@ def cross_vjp(g, other, x, axis=-1, which=0):
     """Adjoint of a (which=0) or b (which=1) in np.cross(a, b, axis=axis) (`other` is the other operand):
     d<g, a x b>/da = b x g and d/db = g x a for 3-vectors; for 2-vectors (a scalar result a0 b1 - a1 b0),
     the same with g as the third component of a vector."""
-    other = np.moveaxis(as_array(other, dtype=float), axis, -1)
+    other = np.moveaxis(as_array(other, dtype=np.result_type(as_array(other).dtype, 1.0)), axis, -1)
     g = as_array(g)
     if other.shape[-1] == 2:  # results are scalars: g (..., ) -> vectors (0, 0, g)
         g3 = np.stack([np.zeros_like(g), np.zeros_like(g), g], axis=-1)

@@ -10,7 +10,7 @@ import numpy as np
 
 from .runtime_backend import as_array
 
-from .errors import NoDerivativeError
+from .errors import NoDerivativeError, UnsupportedError
 
 __all__ = [
     "mT", "phi", "lower_factor", "triangle_grad", "sym_from_triangle", "eig_gaps", "diag_embed", "diag_part",
@@ -191,17 +191,21 @@ def norm_partial(x, value, ord=None, axis=None, keepdims=False):
     x / |x|; 'nuc' U V.T; 2 / -2 the outer product of the singular vectors of the largest / smallest singular
     value; 1 / -1 (inf / -inf) the signs of the column (row) of largest / smallest absolute sum, ties shared.
     At 0 (and at sign changes of x) the subgradient 0 / sign(0) = 0 is used.
+
+    For a complex x (the 2-norm and the Frobenius norm only): conj(x) / |x|, so that the adjoint is g times
+    the partials and the tangent the real part of the partials times dx (docs/rules.md, "Complex
+    intermediates").
     """
     from .runtime import keep_reduced
 
-    x = as_array(x, dtype=float)
+    x = _norm_operand(x, ord, axis)
     mat = _matrix_axes(x, axis)
     n = keep_reduced(value, x, axis if mat is None else mat, keepdims)
     with np.errstate(divide="ignore", invalid="ignore"):
         if mat is None:  # vector norms along `axis` (all of x when axis is None)
             red = tuple(range(x.ndim)) if axis is None else (axis % x.ndim,)
             if ord is None or ord == 2:
-                return np.where(n == 0, 0.0, x / n)
+                return np.where(n == 0, 0.0, np.conj(x) / n)
             if ord == 1:
                 return np.sign(x)
             if ord == 0:
@@ -212,7 +216,7 @@ def norm_partial(x, value, ord=None, axis=None, keepdims=False):
             return np.where(n == 0, 0.0, np.sign(x) * np.abs(x) ** (p - 1) / n ** (p - 1))
         r, c = mat
         if ord in (None, "fro"):
-            return np.where(n == 0, 0.0, x / n)
+            return np.where(n == 0, 0.0, np.conj(x) / n)
         moved = np.moveaxis(x, (r, c), (-2, -1))
         if ord in ("nuc", 2, -2):
             u, s, vh = np.linalg.svd(moved, full_matrices=False)
@@ -232,20 +236,33 @@ def norm_partial(x, value, ord=None, axis=None, keepdims=False):
     raise NoDerivativeError(f"np.linalg.norm with ord={ord!r} has no derivative rule")
 
 
+def _norm_operand(x, ord, axis):
+    """x as a float (or complex) array; a complex x only for the 2-norm and the Frobenius norm."""
+    x = as_array(x)
+    if x.dtype.kind != "c":
+        return as_array(x, dtype=float)
+    if ord is None or ord == "fro" or ord == 2 and _matrix_axes(x, axis) is None:
+        return x
+    raise UnsupportedError(f"np.linalg.norm of a complex value is differentiated for the 2-norm and the Frobenius "
+                           f"norm only, not ord={ord!r}",
+                           hint="write the norm with np.abs (e.g. np.sum(np.abs(z)) for ord=1), whose rule "
+                                "handles complex values")
+
+
 def norm_partial_jvp(x, dx, value, ord=None, axis=None, keepdims=False):
     """Tangent of norm_partial(x, ...) in the direction dx (second derivatives of the norm)."""
     from .runtime import keep_reduced
 
-    x = as_array(x, dtype=float)
+    x = _norm_operand(x, ord, axis)
     dx = np.broadcast_to(dx, x.shape)
     mat = _matrix_axes(x, axis)
     red = (tuple(range(x.ndim)) if axis is None else (axis % x.ndim,)) if mat is None else mat
     part = norm_partial(x, value, ord, axis, keepdims)
     n = keep_reduced(value, x, red, keepdims)
-    dn = np.sum(part * dx, axis=red, keepdims=True)
+    dn = np.real(np.sum(part * dx, axis=red, keepdims=True))
     with np.errstate(divide="ignore", invalid="ignore"):
         if (mat is None and (ord is None or ord == 2)) or (mat is not None and ord in (None, "fro")):
-            return np.where(n == 0, 0.0, dx / n - x * dn / n ** 2)
+            return np.where(n == 0, 0.0, np.conj(dx) / n - np.conj(x) * dn / n ** 2)
         if mat is None and ord not in (1, 0, np.inf, -np.inf):
             p = float(ord)
             ax = np.abs(x)
@@ -343,6 +360,14 @@ def matrix_power_jvp_jvp(a, da, t, dt, n):
 
 
 # -- matrix functions ----------------------------------------------------------------------------------------------
+def _inexact(*xs):
+    """The arrays broadcast together, as floats, or all complex if one is (a complex matrix function: the
+    Frechet derivative of a holomorphic function, docs/rules.md "Complex intermediates")."""
+    xs = [as_array(x) for x in xs]
+    dtype = np.result_type(*[x.dtype for x in xs], 1.0)
+    return np.broadcast_arrays(*(as_array(x, dtype=dtype) for x in xs))
+
+
 def _block_expm(blocks):
     from scipy.linalg import expm
 
@@ -352,7 +377,7 @@ def _block_expm(blocks):
 def expm_frechet(a, e):
     """The Frechet derivative of expm at a in the direction e: the upper right block of expm([[a, e], [0, a]])
     (stacks of matrices: one by one)."""
-    a, e = np.broadcast_arrays(as_array(a, dtype=float), as_array(e, dtype=float))
+    a, e = _inexact(a, e)
     if a.ndim > 2:
         return np.stack([expm_frechet(x, y) for x, y in zip(a, e)])
     n = a.shape[-1]
@@ -364,7 +389,7 @@ def expm_frechet_jvp(a, da, e, de):
     """Tangent of expm_frechet(a, e): expm_frechet(a, de) plus the second Frechet derivative in (da, e), the
     top right blocks of expm of the block bidiagonal matrices [[a, da, 0], [0, a, e], [0, 0, a]] and with da
     and e swapped."""
-    a, da, e, de = np.broadcast_arrays(*(as_array(x, dtype=float) for x in (a, da, e, de)))
+    a, da, e, de = _inexact(a, da, e, de)
     if a.ndim > 2:
         return np.stack([expm_frechet_jvp(*xs) for xs in zip(a, da, e, de)])
     n = a.shape[-1]
@@ -460,20 +485,20 @@ def _funm(name):
 def funm_frechet(name, a, e):
     """The Frechet derivative of the matrix function scipy.linalg.<name> (expm, logm, sqrtm, cosm, ...) at a
     in the direction e: the top right block of f([[a, e], [0, a]]) (stacks: one by one)."""
-    a, e = np.broadcast_arrays(as_array(a, dtype=float), as_array(e, dtype=float))
+    a, e = _inexact(a, e)
     if a.ndim > 2:
         return np.stack([funm_frechet(name, x, y) for x, y in zip(a, e)])
     n = a.shape[-1]
     z = np.zeros_like(a)
     out = _funm(name)(np.block([[a, e], [z, a]]))[:n, n:]
-    return np.real(out) if np.isrealobj(a) else out
+    return np.real(out) if np.isrealobj(a) and np.isrealobj(e) else out
 
 
 def funm_frechet_jvp(name, a, da, e, de):
     """Tangent of funm_frechet(name, a, e) as a and e move: funm_frechet(name, a, de) plus the second Frechet
     derivative in (da, e): the top right blocks of f of [[a, da, 0], [0, a, e], [0, 0, a]] and of the same
     with da and e swapped."""
-    a, da, e, de = np.broadcast_arrays(*(as_array(x, dtype=float) for x in (a, da, e, de)))
+    a, da, e, de = _inexact(a, da, e, de)
     if a.ndim > 2:
         return np.stack([funm_frechet_jvp(name, *xs) for xs in zip(a, da, e, de)])
     n = a.shape[-1]
@@ -481,4 +506,4 @@ def funm_frechet_jvp(name, a, da, e, de):
     f = _funm(name)
     second = f(np.block([[a, da, z], [z, a, e], [z, z, a]]))[:n, 2 * n:] + \
         f(np.block([[a, e, z], [z, a, da], [z, z, a]]))[:n, 2 * n:]
-    return funm_frechet(name, a, de) + np.real(second)
+    return funm_frechet(name, a, de) + (np.real(second) if a.dtype.kind != "c" else second)

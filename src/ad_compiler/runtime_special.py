@@ -145,17 +145,19 @@ def _full_adjoint(g, n1, n2, mode):
 
 def convolve_vjp_in1(g, in1, in2, mode="full"):
     """Adjoint of in1 in scipy.signal.convolve(in1, in2, mode): the full adjoint correlated with in2
-    ('valid': the part where in2 fits), which has in1's shape. Linear in g and in2."""
-    from scipy.signal import correlate
+    ('valid': the part where in2 fits), which has in1's shape. Linear in g and in2. (Written as a convolution
+    with the flipped in2: scipy's correlate conjugates a complex in2, and the adjoint of a complex-linear
+    map is its plain transpose, docs/rules.md.)"""
+    from scipy.signal import convolve
 
-    return correlate(_full_adjoint(g, np.shape(in1), np.shape(in2), mode), in2, mode="valid")
+    return convolve(_full_adjoint(g, np.shape(in1), np.shape(in2), mode), _flip(in2), mode="valid")
 
 
 def convolve_vjp_in2(g, in1, in2, mode="full"):
     """Adjoint of in2 in scipy.signal.convolve(in1, in2, mode): the full adjoint correlated with in1."""
-    from scipy.signal import correlate
+    from scipy.signal import convolve
 
-    return correlate(_full_adjoint(g, np.shape(in1), np.shape(in2), mode), in1, mode="valid")
+    return convolve(_full_adjoint(g, np.shape(in1), np.shape(in2), mode), _flip(in1), mode="valid")
 
 
 def _flip(x):
@@ -163,10 +165,11 @@ def _flip(x):
 
 
 def correlate_vjp_in1(g, in1, in2, mode="full"):
-    """Adjoint of in1 in scipy.signal.correlate(in1, in2, mode) = convolve(in1, flip(in2), mode)."""
-    return convolve_vjp_in1(g, in1, _flip(in2), mode)
+    """Adjoint of in1 in scipy.signal.correlate(in1, in2, mode) = convolve(in1, flip(conj(in2)), mode)."""
+    return convolve_vjp_in1(g, in1, _flip(np.conj(in2)), mode)
 
 
 def correlate_vjp_in2(g, in1, in2, mode="full"):
-    """Adjoint of in2 in scipy.signal.correlate(in1, in2, mode) = convolve(in1, flip(in2), mode)."""
-    return _flip(convolve_vjp_in2(g, in1, _flip(in2), mode))
+    """Adjoint of in2 in scipy.signal.correlate(in1, in2, mode) = convolve(in1, flip(conj(in2)), mode): the
+    conjugate (the adjoint of conj(z) is the conjugate of conj(z)'s adjoint) of the flipped adjoint."""
+    return np.conj(_flip(convolve_vjp_in2(g, in1, _flip(in2), mode)))

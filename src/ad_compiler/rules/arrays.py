@@ -10,7 +10,7 @@ np.ptp sends the derivative to the largest and smallest entries, shared equally 
 import numpy as np
 
 from .. import runtime as _ad
-from . import ans, derivative, g, linear
+from . import ans, derivative, g, linear, real_only
 
 # -- products ---------------------------------------------------------------------------------------------------
 
@@ -234,3 +234,5 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
     dans = np.sum(w * da, axis=axis, keepdims=keepdims) / np.reshape(total, np.shape(ans)) + \
         np.sum(_ad.shaped_weights(dweights, a, axis) * (a - mean), axis=axis, keepdims=keepdims) \
         / np.reshape(total, np.shape(ans))
+
+real_only("its pieces are differentiated for real operands only", np.piecewise)

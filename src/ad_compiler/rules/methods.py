@@ -5,7 +5,7 @@ A method template's first parameter is `self`, the array the method is called on
 import numpy as np
 
 from .. import runtime as _ad
-from . import NONDIFF_ATTRIBUTES, NONDIFF_METHODS, ans, defvjp_attribute, defvjp_method, g
+from . import NONDIFF_ATTRIBUTES, NONDIFF_METHODS, ans, defvjp_attribute, defvjp_method, g, real_only
 
 
 @defvjp_attribute("T")
@@ -157,3 +157,6 @@ def tolist(self):
 
 NONDIFF_METHODS.update({"argmax", "argmin", "argsort", "nonzero", "all", "any", "__len__", "round",
                         "searchsorted"})
+
+
+real_only("its bounds are differentiated for real values only", methods=("clip",))

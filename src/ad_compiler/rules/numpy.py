@@ -9,7 +9,7 @@ import operator
 import numpy as np
 
 from .. import runtime as _ad
-from . import ans, derivative, elementwise, g, linear, nondifferentiable
+from . import NONDIFF_REAL_ONLY, ans, derivative, elementwise, g, linear, nondifferentiable, real_only
 
 # -- arithmetic ---------------------------------------------------------------------------------------
 
@@ -36,8 +36,9 @@ def divide(x1, x2):
 
 @elementwise(operator.pow, np.power, np.float_power)
 def power(x1, x2):
-    """d / dx2 = x1^x2 log x1 for x1 > 0; 0 where x1 <= 0 (there x1^x2 is real only for integer x2)."""
-    return x2 * x1 ** (x2 - 1), ans * np.log(np.where(x1 > 0, x1, 1.0))
+    """d / dx2 = x1^x2 log x1 for x1 > 0; 0 where x1 <= 0 (there x1^x2 is real only for integer x2); for a
+    complex x1, x1^x2 log x1 (0 at x1 = 0)."""
+    return x2 * x1 ** (x2 - 1), ans * np.log(np.where((np.real(x1) > 0) | np.iscomplexobj(x1) & (x1 != 0), x1, 1.0))
 
 
 @elementwise(operator.mod, np.mod, np.remainder)
@@ -209,7 +210,9 @@ def arcsinh(x):
 
 @elementwise(np.arccosh)
 def arccosh(x):
-    return 1.0 / np.sqrt(x ** 2 - 1.0)
+    """1 / (sqrt(x - 1) sqrt(x + 1)): = 1 / sqrt(x^2 - 1) for a real x > 1, and on arccosh's own branch for a
+    complex x."""
+    return 1.0 / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0))
 
 
 @elementwise(np.arctanh)
@@ -556,3 +559,8 @@ nondifferentiable(
     np.tri, np.diag_indices, np.tril_indices, np.triu_indices, np.broadcast_shapes,
     np.isposinf, np.isneginf, np.signbit, np.isreal, np.iscomplex, np.isrealobj,
 )
+
+# Complex operands: np.sign(z) is z / |z|, not piecewise constant; clip orders complex values by their real
+# parts first (NumPy's lexicographic order), with bounds that may be complex.
+NONDIFF_REAL_ONLY.add(np.sign)
+real_only("its bounds are differentiated for real values only", np.clip)

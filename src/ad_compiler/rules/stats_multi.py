@@ -14,7 +14,7 @@ import scipy.special as sps
 from scipy.stats import dirichlet, multivariate_normal, poisson
 
 from .. import runtime as _ad
-from . import ans, derivative, elementwise, g
+from . import FUNCTIONS, ans, derivative, elementwise, g, real_only
 from ..runtime_linalg import mT
 
 
@@ -104,3 +104,7 @@ def mvn_entropy(mean=None, cov=1):
     C = _ad.mvn_cov(cov, mean)
     bcov = _ad.mvn_cov_vjp(0.5 * g * _ad.inv(C), cov)
     dans = 0.5 * np.trace(_ad.solve(C, _ad.mvn_cov_tangent(dcov, cov, mean)))
+
+# Probability distributions and ODE solutions are differentiated for real operands only.
+real_only("it is differentiated for real operands only",
+          *[f for f, rule in FUNCTIONS.items() if rule.template.__module__ == __name__])
