@@ -368,6 +368,19 @@ def call_not_matching_rule(x):
     return np.sum(x, bogus=1)  # [rule-signature-mismatch]
 
 
+def hermitian_eigenvalues(x):
+    h = np.array([[x[0], x[1] * 1j], [-x[1] * 1j, x[2]]])
+    return np.linalg.eigvalsh(h)[0]  # [complex-real-only]
+
+
+def spectrum_one_norm(x):
+    return np.linalg.norm(np.fft.fft(x), 1)  # [complex-real-only:norm]
+
+
+def sign_of_complex(x):
+    return np.sum(np.sign(x * (1.0 + 1.0j)).real)  # [complex-sign]
+
+
 # ================================================================================================
 # 5. in-place changes, aliasing and views
 # ================================================================================================
@@ -575,6 +588,25 @@ class ArrayLike:
         return self.a
 
 
+try:
+    import dask.array as _da
+
+    DASK_A3 = _da.from_array(A3, chunks=2)
+except ImportError:  # (the Dask cases are skipped)
+    DASK_A3 = None
+
+
+def changes_dask_array(x):
+    y = x * 1.0
+    z = y[:2]
+    y[0] = 5.0  # [dask-in-place]
+    return np.sum(z * x[:2])
+
+
+def dask_percentile(x):
+    return np.percentile(x, 40)
+
+
 def vector_valued(x):
     return x * 2.0
 
@@ -734,6 +766,12 @@ CASES = [
          active_argument_without_derivative, (1.5,), hint="ad.stop_gradient"),
     Case("rule-signature-mismatch", U, "this call does not match the derivative rule `sum(", call_not_matching_rule,
          hint="register your own rule"),
+    Case("complex-real-only", U, "`eigvalsh` is differentiated for real operands only, and an operand here may be "
+         "complex", hermitian_eigenvalues, (A3,), hint="keep this operand real"),
+    Case("complex-real-only:norm", U, "2-norm and the Frobenius norm only", spectrum_one_norm, (A3,),
+         hint="keep this operand real"),
+    Case("complex-sign", U, "`np.sign` of a complex value is not piecewise constant", sign_of_complex, (A3,),
+         hint="keep this operand real"),
     # 5. in-place changes, aliasing and views
     Case("augmented-shared-container", U, "`d |= ...` cannot be differentiated", or_update_shared_dict, (1.0,),
          hint="write `d = d | ...`"),
@@ -789,8 +827,12 @@ CASES = [
          located=False, hint="split the value into real and imaginary parts"),
     Case("complex-argument:other", E, "complex inputs are not supported yet", weighted,
          (A3, np.array([1.0 + 2.0j])), located=False, hint="split the value"),
+    Case("dask-percentile", E, "Dask computes it by its own approximate algorithm", dask_percentile, (DASK_A3,),
+         located=False, hint="np.quantile", needs=None if DASK_A3 is not None else False),
     Case("array-like-argument", E, "an array-like object ad_compiler cannot differentiate", sum_of_squares,
          (ArrayLike(A3),), located=False, hint="np.asarray(value)"),
+    Case("dask-in-place", U, "an argument is a Dask array", changes_dask_array, (DASK_A3,),
+         hint="np.where", needs=None if DASK_A3 is not None else False),
     # 7. output
     Case("non-scalar-output", O, "grad needs a function with a scalar output", vector_valued, located=False,
          hint="ad.vjp"),

@@ -44,6 +44,9 @@ class Adjoints:
         self.out = []
         self.current_origin = None
         self.in_loop = 0
+        # an argument is a Dask array: adjoints are never changed in place (`b += e`, `b[i] += e`): a NumPy
+        # adjoint cannot take a lazy Dask value in place without computing it (docs/scale.md)
+        self.lazy = any(K.without_views(k) for k in kinds.values())
 
     def adj(self, primal):
         if primal not in self.names:
@@ -76,7 +79,7 @@ class Adjoints:
             self.emit(assign(b, expr), origin)
         elif self.is_container(primal):
             self.emit(assign(b, helper("add", Var(b), expr)), origin)
-        elif primal in self.owned and self.in_loop:
+        elif primal in self.owned and self.in_loop and not self.lazy:
             self.emit(ir.AugAssign(b, "+", expr), origin)
         else:
             self.emit(assign(b, fold(ir.BinOp("+", Var(b), expr))), origin)  # (`b + -e` is `b - e`)
@@ -100,11 +103,12 @@ class Adjoints:
         k = self.kinds.get(primal)
         return isinstance(k, K.Array) and k.ndim is not None and k.ndim > 0
 
-    def contribute(self, operand, expr, origin, exclusive=False):
-        """Route a contribution to an operand: an atom, or a tuple/list/dict Build of atoms."""
+    def contribute(self, operand, expr, origin, exclusive=False, real_part=None):
+        """Route a contribution to an operand: an atom, or a tuple/list/dict Build of atoms. `real_part(var,
+        expr)`, if given, makes what each name receives its real part when that name is real."""
         if isinstance(operand, Var):
             if self.act.active(operand.name):
-                self.accumulate(operand.name, expr, origin, exclusive)
+                self.accumulate(operand.name, real_part(operand, expr) if real_part else expr, origin, exclusive)
             return
         if operand is None or isinstance(operand, (Const, ir.Global, ir.Closure)):
             return  # (constants carry no derivative)
@@ -123,7 +127,7 @@ class Adjoints:
             self.emit(assign(temp, expr), origin)
             expr = Var(temp)
         for k, e in targets:
-            self.contribute(e, Index(expr, (k,)), origin)
+            self.contribute(e, Index(expr, (k,)), origin, real_part=real_part)
 
     def zeros(self, primal):
         """The zero adjoint of `primal`: `0.0` for a real number (known from its kind), else

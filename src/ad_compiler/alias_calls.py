@@ -28,7 +28,7 @@ ITERATORS = (zip, enumerate, reversed)
 # tangents shaped like the primal value they belong to
 RESULT_LIKE = {"zeros_like": 0, "owned_copy": 1, "unbroadcast": 1, "unbroadcast_value": 1, "getitem_vjp": 1,
                "cast_like": 1, "items_vjp": 1, "enumerate_vjp": 1, "reversed_vjp": 1, "sorted_vjp": 1,
-               "iter_list_vjp": 1, "dict_get_vjp": 1, "as_grad": 1, "as_tangent": 1}
+               "iter_list_vjp": 1, "dict_get_vjp": 1, "as_grad": 1, "as_tangent": 1, "index_concat_vjp": 2}
 
 
 class Calls(Part):
@@ -92,6 +92,10 @@ class Calls(Part):
             o = self.objects.new(state, site, desc=f"the {cls.__name__} made on this line")
             state.slots[o] = []
             return Val(K.Seq(cls, (), None), {o})
+        if obj is dict and len(value.args) == 1 and not value.kwargs and isinstance(args[0].kind, K.Dict):
+            o = self.objects.new(state, site, desc="the dict made on this line")  # (a shallow copy)
+            state.slots[o] = self.values.slots_of(args[0], state)
+            return Val(args[0].kind, {o})
         if obj in (list, tuple) and len(value.args) == 1:
             a = args[0]
             o = self.objects.new(state, site, desc=f"the {obj.__name__} made on this line")
@@ -164,6 +168,8 @@ class Calls(Part):
             if isinstance(like, (K.Seq, K.Dict)):
                 kind = _adjoint_kind(like)
                 return Val(kind, {self.objects.private_objects(state, site, kind, "the zeros made on this line")})
+            if not isinstance(like, (K.Array, K.Scalar)):  # a list, a tuple or an array: not known which
+                return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the zeros made on this line")})
         try:
             args = [a.value if isinstance(a, Const) else dummy_of(self.values.val(a, state).kind)
                     for a in value.args]

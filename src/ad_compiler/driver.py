@@ -18,7 +18,7 @@ import types
 
 import numpy as np
 
-from . import activity, alias, callees, cleanup, codegen, ir, kinds as K, rules, runtime, tracebacks
+from . import activity, alias, callees, complexity, cleanup, codegen, ir, kinds as K, rules, runtime, tracebacks
 from .adjoints import assign, helper
 from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
@@ -180,6 +180,8 @@ class Derivation:
         fn.param_dims = {p: d for p, d in zip(fn.params, self.dims) if d is not None}
         first = {}
         fn.equal_shapes = {p: first.setdefault(d, p) for p, d in fn.param_dims.items() if first.setdefault(d, p) != p}
+        if any(K.without_views(k) for k in param_kinds):
+            fn.body = _tests_once(fn.body, alloc)
         kinds_ = alias.infer_kinds(fn, param_kinds, ctx)
         kinds_.update(hoist(fn, kinds_, alloc))
         ops = resolve(fn, kinds_, ctx)
@@ -188,6 +190,8 @@ class Derivation:
         if self.mode == "callee":
             self.wrt = [fn.params[_params(self.func).index(p)] for p in self.wrt]
         act = activity.analyze(fn, ops, self.wrt, outputs, "forward" if self.mode in ("jvp", "tangent") else "reverse")
+        act.complex = complexity.Complexity(fn, [kinds_.get(p, K.UNKNOWN) for p in fn.params])
+        complexity.refuse_real_only(fn, ops, act, act.complex)
         self.linker = callees.Linker(self.compile_callee, codegen.local_names_of_body(fn) | set(unit.cells))
         return unit, fn, ops, kinds_, alloc, act, outputs
 
@@ -332,6 +336,26 @@ class Derivation:
         return compiled
 
 
+def _tests_once(body, alloc):
+    """With Dask arguments: the test of each `if` becomes `t = _ad.truth(test)` before it. A Dask value's truth
+    is computed when asked for (that value only); the adjoint sweep asks again at its own `if`, which would
+    compute it again (docs/scale.md)."""
+    out = []
+    for s in body:
+        if isinstance(s, ir.If):
+            s.body, s.orelse = _tests_once(s.body, alloc), _tests_once(s.orelse, alloc)
+            if isinstance(s.test, Var):
+                name = alloc.temp()
+                test = assign(name, helper("truth", s.test))
+                test.origin, test.nograd = s.origin, s.nograd
+                out.append(test)
+                s.test = Var(name)
+        elif isinstance(s, (ir.For, ir.While)):
+            s.body = _tests_once(s.body, alloc)
+        out.append(s)
+    return out
+
+
 def _made_by(body, name, helpers):
     """Is `name` assigned (at the top level of `body`) the value of one of these runtime helpers?"""
     for s in body:
@@ -426,7 +450,8 @@ class Derivative:
                 continue
             _check_wrt_value(args[i], name)
         for a in args:
-            if isinstance(a, complex) or (isinstance(a, np.ndarray) and a.dtype.kind == "c"):
+            if isinstance(a, complex) or ((isinstance(a, np.ndarray) or K.backend_of(a.__class__) is not None)
+                                          and a.dtype.kind == "c"):
                 raise ADError("complex inputs are not supported yet (the derivative conventions of complex "
                               "functions differ between libraries)",
                               hint="split the value into real and imaginary parts (two real arrays)")
@@ -476,6 +501,11 @@ def _check_wrt_value(value, name):
             _check_wrt_value(v, name)
         return
     if isinstance(value, (float, int, np.ndarray, np.generic)):
+        return
+    if K.backend_of(value.__class__) is not None:  # a Dask or CuPy array (docs/scale.md)
+        if value.dtype.kind == "c":
+            raise ADError(f"the argument `{name}` is complex: complex inputs are not supported yet",
+                          hint="split the value into real and imaginary parts (two real arrays)")
         return
     if hasattr(value, "__array__") or hasattr(value, "__array_function__"):
         raise ADError(f"the argument `{name}` is a {type(value).__name__}, an array-like object ad_compiler "

@@ -14,6 +14,8 @@ tangent is copied (`_ad.owned_copy`). The alias pass has already made every in-p
 the SSA form: a store is followed by *refreshes* of the other names that see the changed object, so a
 tangent that is a copy rather than a view of the changed one is brought up to date too.
 """
+import numpy as np
+
 from . import dims, ir, kinds as K, lower, shapes
 from .adjoints import assign, helper
 from .errors import UnsupportedError
@@ -145,7 +147,7 @@ class Forward:
             if value is None:
                 self.define(t, self.zero(Var(t)), origin, owned=True)
             else:
-                self.define(t, value, origin, owned=_fresh(value))
+                self.define(t, self.real_part(s, op, value), origin, owned=_fresh(value))
         elif op.kind == "getitem":
             self.getitem(s, op)
         elif op.kind == "getattr":
@@ -163,6 +165,15 @@ class Forward:
             self.define(target, helper("owned_copy", Var(self.d(source)), Var(target)), origin, owned=True)
         else:
             self.define(target, Var(self.d(source)), origin, owned=source in self.owned)
+
+    def real_part(self, s, op, value):
+        """The tangent of a real result of complex operands (np.linalg.norm, np.var of a complex value): the
+        real part of what the rule gives (docs/rules.md, "Complex intermediates")."""
+        cx = self.act.complex
+        if s.target not in cx and self.kind(Var(s.target)).numeric and not _takes_real_part(value) \
+                and any(cx.may_be_complex(v) for v in op.bound.values()):
+            return Call(ir.Global(("np", "real"), np.real, np), (value,))
+        return value
 
     def getitem(self, s, op):
         v = s.value
@@ -258,6 +269,17 @@ class Forward:
             if mine is not None and mine == self.dims.get(s.target):
                 return True
         return shapes.operand_has_result_shape(self.same, self.kind, param, bound, rule)
+
+
+def _takes_real_part(expr):
+    """Does the tangent expression take a real part already (the rules of np.abs, np.real, .imag, ...)?"""
+    todo = [expr]
+    while todo:
+        e = todo.pop()
+        if isinstance(e, ir.Global) and e.obj is np.real or isinstance(e, ir.Attr) and e.attr in ("real", "imag"):
+            return True
+        todo.extend(ir.children(e))
+    return False
 
 
 def _fresh(value):

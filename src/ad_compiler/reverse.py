@@ -9,6 +9,8 @@ backwards. Accumulation (adjoints.py) decides how contributions become variables
 overwrites are restored while the adjoint sweep walks back: `Marker`s placed here are resolved by the tape
 policy (tape.py) once the whole adjoint is known.
 """
+import numpy as np
+
 from . import dims, ir, kinds as K, shapes
 from .adjoints import Adjoints, assign, helper
 from .cleanup import fold
@@ -64,8 +66,8 @@ class Reverse:
     def emit(self, stmt, origin):
         self.adjoints.emit(stmt, origin)
 
-    def contribute(self, operand, expr, origin, exclusive=False):
-        self.adjoints.contribute(operand, expr, origin, exclusive)
+    def contribute(self, operand, expr, origin, exclusive=False, real_part=None):
+        self.adjoints.contribute(operand, expr, origin, exclusive, real_part)
 
     def active(self, name):
         return self.act.active(name)
@@ -179,7 +181,8 @@ class Reverse:
             if op.kind in ("copy", "build"):
                 # (`lst.copy()` / `d.copy()`: a new container of the same items, whose adjoint is the owner's)
                 source = s.value.func.value if isinstance(s.value, Call) else s.value
-                self.contribute(source, g, origin, exclusive=consumable and op.kind == "copy")
+                self.contribute(source, g, origin, exclusive=consumable and op.kind == "copy",
+                                real_part=self.real_part if t in self.act.complex else None)
             elif op.kind == "rule":
                 self.apply_rule(s, op, g, consumable)
             elif op.kind == "getitem":
@@ -200,7 +203,7 @@ class Reverse:
         """The adjoint of a rule application; `consumable`: g's buffer may be written into (this is its
         last reader, and no other name holds it)."""
         rule, bound = op.rule, op.bound
-        if rule.real is not None and all_real(self.kind, rule, bound):
+        if rule.real is not None and all_real(self.kind, rule, bound, self.act.complex, s.target):
             rule = rule.real
         wanted = [p for p in rule.params if rule.differentiable(p) and ir.names_in(bound[p]) & self.act.varied]
         if not wanted:
@@ -228,6 +231,8 @@ class Reverse:
                     del exprs[p]
                 else:
                     done[key] = p
+        cx = self.act.complex
+        complex_statement = s.target in cx or any(cx.may_be_complex(v) for v in bound.values())
         for p in rule.params:
             if p not in exprs:
                 continue
@@ -246,7 +251,15 @@ class Reverse:
                     not rule.is_varargs(p) and _converts(rule):
                 expr = helper("cast_like", expr, bound[p])  # NumPy made an array of a list: give it back a list
             # (the only contribution made from a consumed g: g's buffer, or a new array)
-            self.contribute(bound[p], expr, s.origin, exclusive=consumable and rule.elementwise)
+            self.contribute(bound[p], expr, s.origin, exclusive=consumable and rule.elementwise,
+                            real_part=self.real_part if complex_statement else None)
+
+    def real_part(self, operand, expr):
+        """A contribution to a real operand from a statement with complex values: its real part (the
+        adjoint of a real value is real; docs/rules.md, "Complex intermediates")."""
+        if isinstance(operand, Var) and operand.name not in self.act.complex and self.kind(operand).numeric:
+            return Call(Global(("np", "real"), np.real, np), (expr,))
+        return expr
 
     def dict_get(self, s, g):
         """`d.get(key, default)`: the adjoint goes to d's entry if the key is there, else to the default."""
@@ -299,18 +312,21 @@ class Reverse:
         static = array and all(self.basic_item(i) for i in items)
         index = index_value(items, tuple_form)
         a = self.adjoints
-        if x in self.live and x in a.owned:
+        if x in self.live and x in a.owned and not a.lazy:
             if static:
                 self.emit(SetItem(b, items, g, op="+", tuple_form=tuple_form), origin)
             else:
                 self.emit(ExprStmt(helper("add_at", b, index, g)), origin)
+            return
+        if x in self.live and a.lazy:  # (_ad.add: the value indexed may be a list, whatever its kind says)
+            self.emit(assign(b.name, helper("add", b, helper("getitem_vjp", g, base, index))), origin)
             return
         if x in self.live:
             a.accumulate(x, helper("getitem_vjp", g, base, index), origin)
             return
         self.live.add(x)
         a.owned.add(x)
-        if static:
+        if static and not a.lazy:
             self.emit(assign(b.name, helper("zeros_like", base)), origin)
             self.emit(SetItem(b, items, g, tuple_form=tuple_form), origin)
         else:
@@ -348,7 +364,7 @@ class Reverse:
                         helper("stored_vjp", Var(taken), s.value, s.target)  # (NumPy truncates into ints)
                 else:  # NumPy may have made an array of a list: give it back in the value's form
                     part = helper("cast_like", helper("unbroadcast_value", Var(taken), s.value), s.value)
-                self.contribute(s.value, part, origin)
+                self.contribute(s.value, part, origin, real_part=self.real_part if x1 in self.act.complex else None)
             elif isinstance(self.kind(s.target), (K.Array, K.Numeric)):
                 self.emit(SetItem(b, s.items, Const(0.0), tuple_form=s.tuple_form), origin)
             else:
@@ -548,9 +564,11 @@ def summed(expr, axes):
     return expr
 
 
-def all_real(kind, rule, bound):
-    """Are the operands of a rule application all real numbers (from their kinds)? Then its `real_form`
-    applies. `kind` maps an atom to its kind."""
+def all_real(kind, rule, bound, complexity, target):
+    """Are the operands of a rule application all real numbers (from their kinds, and none may be complex:
+    complexity.py)? Then its `real_form` applies. `kind` maps an atom to its kind."""
+    if target in complexity or any(complexity.may_be_complex(v) for v in bound.values()):
+        return False
     for p in rule.params:
         v = bound[p]
         if isinstance(v, Const) and (v.value is None or type(v.value) in (int, float, bool)):

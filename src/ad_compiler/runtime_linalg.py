@@ -8,7 +8,9 @@ triangle only: `triangle_grad` turns the gradient with respect to a symmetric ma
 """
 import numpy as np
 
-from .errors import NoDerivativeError
+from .runtime_backend import as_array
+
+from .errors import NoDerivativeError, UnsupportedError
 
 __all__ = [
     "mT", "phi", "lower_factor", "triangle_grad", "sym_from_triangle", "eig_gaps", "diag_embed", "diag_part",
@@ -16,8 +18,36 @@ __all__ = [
     "svd_jvp", "field_vjp", "norm_axes", "as_columns", "from_columns", "residual_row", "residual_tangent", "copyltu",
     "matrix_power_jvp", "matrix_power_jvp_jvp", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec",
     "tri_vjp_a", "cho_matrix", "cho_vjp_c", "cho_tangent_a", "cho_factor_vjp", "pair_adjoint",
-    "funm_frechet", "funm_frechet_jvp", "flip_trans", "cho_other",
+    "funm_frechet", "funm_frechet_jvp", "flip_trans", "cho_other", "inv", "solve",
 ]
+
+
+def _dask(x):
+    return hasattr(x, "rechunk") and hasattr(x, "chunks")
+
+
+def inv(a):
+    """np.linalg.inv in the library of `a`. A Dask stack of matrices is inverted matrix by matrix, each whole in
+    one chunk (Dask's own inverse takes a 2-d array in square chunks only)."""
+    if _dask(a):
+        whole = a.rechunk({a.ndim - 2: -1, a.ndim - 1: -1})
+        return whole.map_blocks(np.linalg.inv, dtype=np.result_type(a.dtype, np.float64))
+    return np.linalg.inv(a)
+
+
+def solve(a, b):
+    """np.linalg.solve in the library of `a` and `b`. With a Dask array among them: one lazy task that solves
+    the whole system in NumPy (Dask's own solve takes a 2-d matrix in square chunks only); the result's shape
+    is NumPy's (found on an identity matrix and zeros of the arguments' shapes, which are views)."""
+    if _dask(a) or _dask(b):
+        import dask
+        import dask.array as da
+
+        dtype = np.result_type(getattr(a, "dtype", np.float64), getattr(b, "dtype", np.float64), np.float64)
+        eye = np.broadcast_to(np.eye(np.shape(a)[-1], dtype=dtype), np.shape(a))
+        shape = np.linalg.solve(eye, np.broadcast_to(np.zeros((), dtype), np.shape(b))).shape
+        return da.from_delayed(dask.delayed(np.linalg.solve, pure=True)(a, b), shape, dtype=dtype)
+    return np.linalg.solve(a, b)
 
 
 def mT(x):
@@ -37,7 +67,7 @@ def diag_part(x):
 
 def diag_embed(d):
     """Diagonal matrices with the entries of d (on the last axis) on their diagonals."""
-    d = np.asarray(d)
+    d = as_array(d)
     return d[..., None] * np.eye(d.shape[-1])
 
 
@@ -63,7 +93,7 @@ def sym_from_triangle(d, upper=False):
 def eig_gaps(w):
     """F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it (the eigenvector derivative's coefficients).
     Equal eigenvalues give inf: the eigenvectors are not differentiable there."""
-    w = np.asarray(w)
+    w = as_array(w)
     diff = w[..., None, :] - w[..., :, None]
     n = w.shape[-1]
     with np.errstate(divide="ignore"):
@@ -73,7 +103,7 @@ def eig_gaps(w):
 
 def svd_gaps(s):
     """F[i, j] = 1 / (s[j]^2 - s[i]^2) off the diagonal, 0 on it (the singular vectors' derivative)."""
-    return eig_gaps(np.asarray(s) ** 2)
+    return eig_gaps(as_array(s) ** 2)
 
 
 def inv_or_zero(s):
@@ -85,7 +115,7 @@ def inv_or_zero(s):
 def check_symmetric_eig(value, a):
     """np.linalg.eig's derivative is implemented for real symmetric matrices (real eigenvalues, orthonormal
     eigenvectors); anything else is refused."""
-    a = np.asarray(a)
+    a = as_array(a)
     if np.iscomplexobj(value[0]) or np.iscomplexobj(value[1]) or not np.allclose(a, mT(a), rtol=1e-10, atol=1e-12):
         raise NoDerivativeError("np.linalg.eig is differentiated only at real symmetric matrices",
                                 hint="use np.linalg.eigh for symmetric matrices; a general matrix's eigenvectors "
@@ -161,17 +191,21 @@ def norm_partial(x, value, ord=None, axis=None, keepdims=False):
     x / |x|; 'nuc' U V.T; 2 / -2 the outer product of the singular vectors of the largest / smallest singular
     value; 1 / -1 (inf / -inf) the signs of the column (row) of largest / smallest absolute sum, ties shared.
     At 0 (and at sign changes of x) the subgradient 0 / sign(0) = 0 is used.
+
+    For a complex x (the 2-norm and the Frobenius norm only): conj(x) / |x|, so that the adjoint is g times
+    the partials and the tangent the real part of the partials times dx (docs/rules.md, "Complex
+    intermediates").
     """
     from .runtime import keep_reduced
 
-    x = np.asarray(x, dtype=float)
+    x = _norm_operand(x, ord, axis)
     mat = _matrix_axes(x, axis)
     n = keep_reduced(value, x, axis if mat is None else mat, keepdims)
     with np.errstate(divide="ignore", invalid="ignore"):
         if mat is None:  # vector norms along `axis` (all of x when axis is None)
             red = tuple(range(x.ndim)) if axis is None else (axis % x.ndim,)
             if ord is None or ord == 2:
-                return np.where(n == 0, 0.0, x / n)
+                return np.where(n == 0, 0.0, np.conj(x) / n)
             if ord == 1:
                 return np.sign(x)
             if ord == 0:
@@ -182,7 +216,7 @@ def norm_partial(x, value, ord=None, axis=None, keepdims=False):
             return np.where(n == 0, 0.0, np.sign(x) * np.abs(x) ** (p - 1) / n ** (p - 1))
         r, c = mat
         if ord in (None, "fro"):
-            return np.where(n == 0, 0.0, x / n)
+            return np.where(n == 0, 0.0, np.conj(x) / n)
         moved = np.moveaxis(x, (r, c), (-2, -1))
         if ord in ("nuc", 2, -2):
             u, s, vh = np.linalg.svd(moved, full_matrices=False)
@@ -202,20 +236,33 @@ def norm_partial(x, value, ord=None, axis=None, keepdims=False):
     raise NoDerivativeError(f"np.linalg.norm with ord={ord!r} has no derivative rule")
 
 
+def _norm_operand(x, ord, axis):
+    """x as a float (or complex) array; a complex x only for the 2-norm and the Frobenius norm."""
+    x = as_array(x)
+    if x.dtype.kind != "c":
+        return as_array(x, dtype=float)
+    if ord is None or ord == "fro" or ord == 2 and _matrix_axes(x, axis) is None:
+        return x
+    raise UnsupportedError(f"np.linalg.norm of a complex value is differentiated for the 2-norm and the Frobenius "
+                           f"norm only, not ord={ord!r}",
+                           hint="write the norm with np.abs (e.g. np.sum(np.abs(z)) for ord=1), whose rule "
+                                "handles complex values")
+
+
 def norm_partial_jvp(x, dx, value, ord=None, axis=None, keepdims=False):
     """Tangent of norm_partial(x, ...) in the direction dx (second derivatives of the norm)."""
     from .runtime import keep_reduced
 
-    x = np.asarray(x, dtype=float)
+    x = _norm_operand(x, ord, axis)
     dx = np.broadcast_to(dx, x.shape)
     mat = _matrix_axes(x, axis)
     red = (tuple(range(x.ndim)) if axis is None else (axis % x.ndim,)) if mat is None else mat
     part = norm_partial(x, value, ord, axis, keepdims)
     n = keep_reduced(value, x, red, keepdims)
-    dn = np.sum(part * dx, axis=red, keepdims=True)
+    dn = np.real(np.sum(part * dx, axis=red, keepdims=True))
     with np.errstate(divide="ignore", invalid="ignore"):
         if (mat is None and (ord is None or ord == 2)) or (mat is not None and ord in (None, "fro")):
-            return np.where(n == 0, 0.0, dx / n - x * dn / n ** 2)
+            return np.where(n == 0, 0.0, np.conj(dx) / n - np.conj(x) * dn / n ** 2)
         if mat is None and ord not in (1, 0, np.inf, -np.inf):
             p = float(ord)
             ax = np.abs(x)
@@ -253,7 +300,7 @@ def copyltu(m):
 # -- least squares --------------------------------------------------------------------------------------------
 def as_columns(v, b):
     """v as a matrix of columns: a vector right-hand side `b` (one axis less than a matrix) becomes one column."""
-    v = np.asarray(v, dtype=float)
+    v = as_array(v, dtype=float)
     if v.ndim == 0:  # a zero tangent
         v = np.broadcast_to(v, np.shape(b))
     return v[..., None] if np.ndim(b) == 1 else v
@@ -267,7 +314,7 @@ def from_columns(v, b):
 def residual_row(g_res, x_cols):
     """np.linalg.lstsq's residuals' adjoint as a row to broadcast against the residual matrix (zeros when
     lstsq returned no residuals: rank-deficient or not more rows than columns)."""
-    g_res = np.asarray(g_res, dtype=float)
+    g_res = as_array(g_res, dtype=float)
     k = np.shape(x_cols)[-1]
     return np.zeros(k) if g_res.size == 0 else np.reshape(g_res, (k,))
 
@@ -291,7 +338,7 @@ def matrix_power_jvp(a, t, n):
     if n == 0:
         return np.zeros(np.broadcast_shapes(np.shape(a), np.shape(t)))
     if n < 0:
-        b = np.linalg.inv(a)
+        b = inv(a)
         return matrix_power_jvp(b, -b @ t @ b, -n)
     p = _powers(a, n)
     return sum(p[k] @ t @ p[n - 1 - k] for k in range(n))
@@ -302,7 +349,7 @@ def matrix_power_jvp_jvp(a, da, t, dt, n):
     if n == 0:
         return np.zeros(np.broadcast_shapes(np.shape(a), np.shape(t)))
     if n < 0:
-        b = np.linalg.inv(a)
+        b = inv(a)
         db = -b @ da @ b
         s = -b @ t @ b
         ds = -(db @ t @ b + b @ dt @ b + b @ t @ db)
@@ -313,6 +360,14 @@ def matrix_power_jvp_jvp(a, da, t, dt, n):
 
 
 # -- matrix functions ----------------------------------------------------------------------------------------------
+def _inexact(*xs):
+    """The arrays broadcast together, as floats, or all complex if one is (a complex matrix function: the
+    Frechet derivative of a holomorphic function, docs/rules.md "Complex intermediates")."""
+    xs = [as_array(x) for x in xs]
+    dtype = np.result_type(*[x.dtype for x in xs], 1.0)
+    return np.broadcast_arrays(*(as_array(x, dtype=dtype) for x in xs))
+
+
 def _block_expm(blocks):
     from scipy.linalg import expm
 
@@ -322,7 +377,7 @@ def _block_expm(blocks):
 def expm_frechet(a, e):
     """The Frechet derivative of expm at a in the direction e: the upper right block of expm([[a, e], [0, a]])
     (stacks of matrices: one by one)."""
-    a, e = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(e, dtype=float))
+    a, e = _inexact(a, e)
     if a.ndim > 2:
         return np.stack([expm_frechet(x, y) for x, y in zip(a, e)])
     n = a.shape[-1]
@@ -334,7 +389,7 @@ def expm_frechet_jvp(a, da, e, de):
     """Tangent of expm_frechet(a, e): expm_frechet(a, de) plus the second Frechet derivative in (da, e), the
     top right blocks of expm of the block bidiagonal matrices [[a, da, 0], [0, a, e], [0, 0, a]] and with da
     and e swapped."""
-    a, da, e, de = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, da, e, de)))
+    a, da, e, de = _inexact(a, da, e, de)
     if a.ndim > 2:
         return np.stack([expm_frechet_jvp(*xs) for xs in zip(a, da, e, de)])
     n = a.shape[-1]
@@ -430,20 +485,20 @@ def _funm(name):
 def funm_frechet(name, a, e):
     """The Frechet derivative of the matrix function scipy.linalg.<name> (expm, logm, sqrtm, cosm, ...) at a
     in the direction e: the top right block of f([[a, e], [0, a]]) (stacks: one by one)."""
-    a, e = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(e, dtype=float))
+    a, e = _inexact(a, e)
     if a.ndim > 2:
         return np.stack([funm_frechet(name, x, y) for x, y in zip(a, e)])
     n = a.shape[-1]
     z = np.zeros_like(a)
     out = _funm(name)(np.block([[a, e], [z, a]]))[:n, n:]
-    return np.real(out) if np.isrealobj(a) else out
+    return np.real(out) if np.isrealobj(a) and np.isrealobj(e) else out
 
 
 def funm_frechet_jvp(name, a, da, e, de):
     """Tangent of funm_frechet(name, a, e) as a and e move: funm_frechet(name, a, de) plus the second Frechet
     derivative in (da, e): the top right blocks of f of [[a, da, 0], [0, a, e], [0, 0, a]] and of the same
     with da and e swapped."""
-    a, da, e, de = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, da, e, de)))
+    a, da, e, de = _inexact(a, da, e, de)
     if a.ndim > 2:
         return np.stack([funm_frechet_jvp(name, *xs) for xs in zip(a, da, e, de)])
     n = a.shape[-1]
@@ -451,4 +506,4 @@ def funm_frechet_jvp(name, a, da, e, de):
     f = _funm(name)
     second = f(np.block([[a, da, z], [z, a, e], [z, z, a]]))[:n, 2 * n:] + \
         f(np.block([[a, e, z], [z, a, da], [z, z, a]]))[:n, 2 * n:]
-    return funm_frechet(name, a, de) + np.real(second)
+    return funm_frechet(name, a, de) + (np.real(second) if a.dtype.kind != "c" else second)

@@ -2,6 +2,9 @@
 calls them as `_ad.<name>`). SciPy is imported when a helper runs, never when ad_compiler is imported."""
 import numpy as np
 
+from .runtime_backend import as_array
+from .runtime_linalg import solve
+
 __all__ = ["multipolygamma", "no_sign", "one_if_none", "components", "sum_points", "mvn_cov", "mvn_cov_vjp",
            "mvn_cov_tangent", "mvn_mean", "solve_rows", "solve_rows_t", "per_point", "rows_outer",
            "convolve_vjp_in1", "convolve_vjp_in2", "correlate_vjp_in1", "correlate_vjp_in2"]
@@ -12,7 +15,7 @@ def multipolygamma(n, a, d):
     d^(n+1)/da^(n+1) multigammaln(a, d)."""
     from scipy.special import polygamma
 
-    a = np.asarray(a, dtype=float)
+    a = as_array(a, dtype=float)
     total = sum(polygamma(n, a - 0.5 * j) for j in range(int(d)))
     return total if np.ndim(total) else float(total)
 
@@ -36,7 +39,7 @@ def one_if_none(b):
 def components(alpha, x):
     """dirichlet's alpha shaped to broadcast against x, whose first axis holds the K components ((K,) or
     (K, N)); the form of x with K - 1 components is refused."""
-    alpha = np.asarray(alpha, dtype=float)
+    alpha = as_array(alpha, dtype=float)
     if np.ndim(alpha) == 0:
         return alpha  # (a zero tangent)
     if np.shape(x)[0] != alpha.shape[0]:
@@ -49,7 +52,7 @@ def components(alpha, x):
 
 def sum_points(v, alpha):
     """v (x's shape) summed over the points (all axes after the first) to alpha's shape."""
-    v = np.asarray(v)
+    v = as_array(v)
     return np.sum(v, axis=tuple(range(1, v.ndim))) if v.ndim > 1 else v
 
 
@@ -63,7 +66,7 @@ def _dim(cov, like):
 def mvn_cov(cov, like=None):
     """The covariance matrix multivariate_normal uses: c I for a number, diag(v) for a vector, and for a matrix
     the symmetric matrix of its lower triangle (SciPy reads only that triangle). `like`: x or mean (for d)."""
-    cov = np.asarray(cov, dtype=float)
+    cov = as_array(cov, dtype=float)
     if cov.ndim == 0:
         return cov * np.eye(_dim(cov, like))
     if cov.ndim == 1:
@@ -74,7 +77,7 @@ def mvn_cov(cov, like=None):
 def mvn_cov_vjp(h, cov):
     """Adjoint of mvn_cov: the trace for a number, the diagonal for a vector, the lower triangle of h + h.T
     (diagonal once) for a matrix."""
-    h = np.asarray(h)
+    h = as_array(h)
     nd = np.ndim(cov)
     if nd == 0:
         return float(np.trace(h))
@@ -97,25 +100,25 @@ def mvn_mean(mean, x):
 
 def solve_rows(c, r):
     """inv(c) applied to r, a vector or the rows of an (N, d) array."""
-    r = np.asarray(r, dtype=float)
+    r = as_array(r, dtype=float)
     if r.ndim <= 1:
-        return np.linalg.solve(c, np.broadcast_to(r, (np.shape(c)[-1],)))
-    return np.linalg.solve(c, r.T).T
+        return solve(c, np.broadcast_to(r, (np.shape(c)[-1],)))
+    return solve(c, r.T).T
 
 
 def solve_rows_t(m, y):
     """m applied to y, a vector or the rows of an (N, d) array (y @ m.T)."""
-    return np.asarray(y) @ np.asarray(m).T
+    return as_array(y) @ as_array(m).T
 
 
 def per_point(v, x):
     """A value per point (a number, or (N,) for x of shape (N, d)) shaped to broadcast against x's rows."""
-    return np.expand_dims(np.asarray(v), -1)
+    return np.expand_dims(as_array(v), -1)
 
 
 def rows_outer(u, y):
     """sum over the points of outer(u_n, y_n) (u, y vectors or (N, d) arrays of rows)."""
-    u, y = np.asarray(u), np.asarray(y)
+    u, y = as_array(u), as_array(y)
     if u.ndim <= 1:
         return np.multiply.outer(np.broadcast_to(u, y.shape), y)
     return u.T @ y
@@ -128,7 +131,7 @@ def _full_adjoint(g, n1, n2, mode):
     (n2 - 1) // 2 for 'same')."""
     full = tuple(a + b - 1 for a, b in zip(n1, n2))
     if mode == "full":
-        return np.asarray(g)
+        return as_array(g)
     if mode == "valid":
         start = [min(a, b) - 1 for a, b in zip(n1, n2)]
     elif mode == "same":
@@ -142,17 +145,19 @@ def _full_adjoint(g, n1, n2, mode):
 
 def convolve_vjp_in1(g, in1, in2, mode="full"):
     """Adjoint of in1 in scipy.signal.convolve(in1, in2, mode): the full adjoint correlated with in2
-    ('valid': the part where in2 fits), which has in1's shape. Linear in g and in2."""
-    from scipy.signal import correlate
+    ('valid': the part where in2 fits), which has in1's shape. Linear in g and in2. (Written as a convolution
+    with the flipped in2: scipy's correlate conjugates a complex in2, and the adjoint of a complex-linear
+    map is its plain transpose, docs/rules.md.)"""
+    from scipy.signal import convolve
 
-    return correlate(_full_adjoint(g, np.shape(in1), np.shape(in2), mode), in2, mode="valid")
+    return convolve(_full_adjoint(g, np.shape(in1), np.shape(in2), mode), _flip(in2), mode="valid")
 
 
 def convolve_vjp_in2(g, in1, in2, mode="full"):
     """Adjoint of in2 in scipy.signal.convolve(in1, in2, mode): the full adjoint correlated with in1."""
-    from scipy.signal import correlate
+    from scipy.signal import convolve
 
-    return correlate(_full_adjoint(g, np.shape(in1), np.shape(in2), mode), in1, mode="valid")
+    return convolve(_full_adjoint(g, np.shape(in1), np.shape(in2), mode), _flip(in1), mode="valid")
 
 
 def _flip(x):
@@ -160,10 +165,11 @@ def _flip(x):
 
 
 def correlate_vjp_in1(g, in1, in2, mode="full"):
-    """Adjoint of in1 in scipy.signal.correlate(in1, in2, mode) = convolve(in1, flip(in2), mode)."""
-    return convolve_vjp_in1(g, in1, _flip(in2), mode)
+    """Adjoint of in1 in scipy.signal.correlate(in1, in2, mode) = convolve(in1, flip(conj(in2)), mode)."""
+    return convolve_vjp_in1(g, in1, _flip(np.conj(in2)), mode)
 
 
 def correlate_vjp_in2(g, in1, in2, mode="full"):
-    """Adjoint of in2 in scipy.signal.correlate(in1, in2, mode) = convolve(in1, flip(in2), mode)."""
-    return _flip(convolve_vjp_in2(g, in1, _flip(in2), mode))
+    """Adjoint of in2 in scipy.signal.correlate(in1, in2, mode) = convolve(in1, flip(conj(in2)), mode): the
+    conjugate (the adjoint of conj(z) is the conjugate of conj(z)'s adjoint) of the flipped adjoint."""
+    return np.conj(_flip(convolve_vjp_in2(g, in1, _flip(in2), mode)))

@@ -55,6 +55,7 @@ ATTRIBUTES = {}  # attribute name -> Rule
 NONDIFF_FUNCTIONS = set()  # function objects whose result carries no derivative
 NONDIFF_METHODS = set()
 NONDIFF_ATTRIBUTES = set()
+NONDIFF_REAL_ONLY = set()  # nondifferentiable for real operands only (np.sign: z / |z| for a complex z)
 
 G, ANS = "\0g", "\0ans"
 
@@ -82,6 +83,8 @@ class Rule:
         self.multilinear = multilinear  # linear: in each parameter separately (`@`), not in all together
         self.forward_only = frozenset(forward_only)  # linear parameters without an adjoint line (yet)
         self.constant_in = frozenset(constant_in)  # parameters the result depends on only piecewise constantly
+        self.real_only = None  # why the rule is not valid for complex operands (see `real_only`), or None
+        self.real_only_when = None  # None: always; else a test of the bound arguments (atoms)
         self.name = name or template.__name__
         self.full_reduction = full_reduction  # with axis None and keepdims False the result is a scalar
         self.signature = inspect.signature(template)
@@ -157,6 +160,13 @@ class Rule:
                 needed |= ir.names_in(e)
                 out.append((name, e))
         return out[::-1]
+
+    def reads(self, e):
+        """The names an expression reads, through the template temporaries it uses (`DR = db - da @ X`)."""
+        names = set(ir.names_in(e))
+        for _, t in self.needed_temps([e]):
+            names |= ir.names_in(t)
+        return names
 
 
 class _Reader:
@@ -398,6 +408,17 @@ def nondifferentiable(*functions: Callable) -> None:
     NONDIFF_FUNCTIONS.update(functions)
     for f in functions:
         FUNCTIONS.pop(f, None)
+
+
+def real_only(reason, *functions, methods=(), attributes=(), when=None):
+    """Mark the rules of `functions` (and of the array methods and attributes named in `methods`,
+    `attributes`) as valid for real operands only, saying why: the compiler refuses them where an operand
+    may be complex (complexity.py). `when(bound)`, given the call's arguments by parameter (atoms: `ir.Const`
+    for constants), limits the refusal to the calls it returns True for."""
+    rules = [FUNCTIONS[f] for f in functions] + [METHODS[n] for n in methods] + [ATTRIBUTES[n] for n in attributes]
+    for rule in rules:
+        rule.real_only = reason
+        rule.real_only_when = when
 
 
 def lookup_function(func):

@@ -87,9 +87,14 @@ def registered():
 
 
 def convention(rule):
-    """The first paragraph of the template's docstring: its convention at kinks and domain edges, if any."""
+    """The first paragraph of the template's docstring: its convention at kinks and domain edges, if any; and
+    whether complex operands are refused (`rules.real_only`)."""
     doc = (rule.template.__doc__ or "").strip()
-    return " ".join(doc.split("\n\n", 1)[0].split()) if doc else ""
+    text = " ".join(doc.split("\n\n", 1)[0].split()) if doc else ""
+    if rule.real_only:
+        note = "Complex operands refused." if rule.real_only_when is None else f"Complex operands: {rule.real_only}."
+        text = f"{text} {note}" if text else note
+    return text
 
 
 def markdown_table():

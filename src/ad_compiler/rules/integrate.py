@@ -12,7 +12,7 @@ derivatives through a solver are not implemented (an ad.ADError: no rule for the
 import scipy.integrate as integrate
 
 from .. import runtime as _ad
-from . import ans, defvjp_attribute, derivative, g
+from . import FUNCTIONS, ans, defvjp_attribute, derivative, g, real_only
 
 
 @derivative(integrate.odeint)
@@ -44,3 +44,7 @@ def y(self):
 
 
 y.owner = "scipy.integrate.OdeResult"  # (the catalog's name for this attribute)
+
+# Probability distributions and ODE solutions are differentiated for real operands only.
+real_only("it is differentiated for real operands only",
+          *[f for f, rule in FUNCTIONS.items() if rule.template.__module__ == __name__], attributes=("y",))

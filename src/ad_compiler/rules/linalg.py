@@ -14,7 +14,8 @@ change (full column rank for lstsq); the rank returned by lstsq is an integer (n
 import numpy as np
 
 from .. import runtime as _ad
-from . import ans, derivative, g
+from . import ans, derivative, g, real_only
+from ..ir import Const
 from ..runtime_linalg import mT
 
 
@@ -107,8 +108,8 @@ def pinv(a, rcond=None, hermitian=False, rtol=None):
 @derivative(np.linalg.slogdet)
 def slogdet(a):
     """The sign is piecewise constant (no derivative); log |det a| as det's rule."""
-    ba = _ad.keep_last_two(g[1]) * mT(np.linalg.inv(a))
-    dans = (np.zeros(np.shape(ans[0])), np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1))
+    ba = _ad.keep_last_two(g[1]) * mT(_ad.inv(a))
+    dans = (np.zeros(np.shape(ans[0])), np.trace(_ad.solve(a, da), axis1=-2, axis2=-1))
 
 
 @derivative(np.linalg.lstsq)
@@ -142,3 +143,20 @@ def norm(x, ord=None, axis=None, keepdims=False):
     derivative 0; matrix 2 / -2 need a simple largest / smallest singular value."""
     bx = _ad.keep_reduced(g, x, _ad.norm_axes(x, axis), keepdims) * _ad.norm_partial(x, ans, ord, axis, keepdims)
     dans = _ad.reduce_jvp(_ad.norm_partial(x, ans, ord, axis, keepdims), dx, _ad.norm_axes(x, axis), keepdims)
+
+# Complex matrices: these rules use transposes where a complex matrix needs conjugate transposes (a Hermitian
+# matrix's factorizations, singular values, least squares).
+real_only("the rule is written for real matrices (transposes, not conjugate transposes)",
+          np.linalg.cholesky, np.linalg.eigh, np.linalg.eigvalsh, np.linalg.eig, np.linalg.svd, np.linalg.qr,
+          np.linalg.pinv, np.linalg.slogdet, np.linalg.lstsq)
+
+
+def _not_two_norm(bound):
+    """Any norm but the 2-norm of a vector and the Frobenius norm (ord=2 is checked when the derivative runs:
+    the spectral norm of a matrix is refused there, runtime_linalg.norm_partial)."""
+    ord_ = bound["ord"]
+    return not (isinstance(ord_, Const) and (ord_.value is None or ord_.value == 2 or ord_.value == "fro"))
+
+
+real_only("the norm of a complex value is differentiated for the 2-norm and the Frobenius norm only (conj(z) / |z|)",
+          np.linalg.norm, when=_not_two_norm)

@@ -5,7 +5,7 @@ A method template's first parameter is `self`, the array the method is called on
 import numpy as np
 
 from .. import runtime as _ad
-from . import NONDIFF_ATTRIBUTES, NONDIFF_METHODS, ans, defvjp_attribute, defvjp_method, g
+from . import NONDIFF_ATTRIBUTES, NONDIFF_METHODS, ans, defvjp_attribute, defvjp_method, g, real_only
 
 
 @defvjp_attribute("T")
@@ -98,12 +98,12 @@ def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
 @defvjp_method("reshape", form="linear")
 def reshape(self, *shape, order="C"):
-    bself = np.reshape(g, np.shape(self), order=order)
+    bself = np.reshape(g, np.shape(self)) if order == "C" else np.reshape(g, np.shape(self), order=order)
 
 
 @defvjp_method("ravel", "flatten", form="linear")
 def ravel(self, order="C"):
-    bself = np.reshape(g, np.shape(self), order=order)
+    bself = np.reshape(g, np.shape(self)) if order == "C" else np.reshape(g, np.shape(self), order=order)
 
 
 @defvjp_method("squeeze", form="linear")
@@ -157,3 +157,6 @@ def tolist(self):
 
 NONDIFF_METHODS.update({"argmax", "argmin", "argsort", "nonzero", "all", "any", "__len__", "round",
                         "searchsorted"})
+
+
+real_only("its bounds are differentiated for real values only", methods=("clip",))

@@ -9,7 +9,7 @@ import operator
 import numpy as np
 
 from .. import runtime as _ad
-from . import ans, derivative, elementwise, g, linear, nondifferentiable, real_form
+from . import NONDIFF_REAL_ONLY, ans, derivative, elementwise, g, linear, nondifferentiable, real_form, real_only
 
 # -- arithmetic ---------------------------------------------------------------------------------------
 
@@ -36,8 +36,9 @@ def divide(x1, x2):
 
 @elementwise(operator.pow, np.power, np.float_power)
 def power(x1, x2):
-    """d / dx2 = x1^x2 log x1 for x1 > 0; 0 where x1 <= 0 (there x1^x2 is real only for integer x2)."""
-    return x2 * x1 ** (x2 - 1), ans * np.log(np.where(x1 > 0, x1, 1.0))
+    """d / dx2 = x1^x2 log x1 for x1 > 0; 0 where x1 <= 0 (there x1^x2 is real only for integer x2); for a
+    complex x1, x1^x2 log x1 (0 at x1 = 0)."""
+    return x2 * x1 ** (x2 - 1), ans * np.log(np.where((np.real(x1) > 0) | np.iscomplexobj(x1) & (x1 != 0), x1, 1.0))
 
 
 @elementwise(operator.mod, np.mod, np.remainder)
@@ -216,7 +217,9 @@ def arcsinh(x):
 
 @elementwise(np.arccosh)
 def arccosh(x):
-    return 1.0 / np.sqrt(x ** 2 - 1.0)
+    """1 / (sqrt(x - 1) sqrt(x + 1)): = 1 / sqrt(x^2 - 1) for a real x > 1, and on arccosh's own branch for a
+    complex x."""
+    return 1.0 / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0))
 
 
 @elementwise(np.arctanh)
@@ -376,8 +379,8 @@ def inv(a):
 
 @derivative(np.linalg.det)
 def det(a):
-    ba = _ad.keep_last_two(g * ans) * np.swapaxes(np.linalg.inv(a), -1, -2)
-    dans = ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+    ba = _ad.keep_last_two(g * ans) * np.swapaxes(_ad.inv(a), -1, -2)
+    dans = ans * np.trace(_ad.solve(a, da), axis1=-2, axis2=-1)
 
 
 @derivative(np.linalg.solve)
@@ -393,12 +396,13 @@ def solve(a, b):
 @linear(np.reshape)
 def reshape(a, shape=None, order="C", newshape=None):
     """Orders 'C' and 'F' (the layout-dependent 'A' is not supported in reverse mode)."""
-    ba = np.reshape(g, np.shape(a), order=order)
+    # (order 'C' is not written out: Dask's reshape takes no order)
+    ba = np.reshape(g, np.shape(a)) if order == "C" else np.reshape(g, np.shape(a), order=order)
 
 
 @linear(np.ravel)
 def ravel(a, order="C"):
-    ba = np.reshape(g, np.shape(a), order=order)
+    ba = np.reshape(g, np.shape(a)) if order == "C" else np.reshape(g, np.shape(a), order=order)
 
 
 @linear(np.squeeze)
@@ -562,3 +566,8 @@ nondifferentiable(
     np.tri, np.diag_indices, np.tril_indices, np.triu_indices, np.broadcast_shapes,
     np.isposinf, np.isneginf, np.signbit, np.isreal, np.iscomplex, np.isrealobj,
 )
+
+# Complex operands: np.sign(z) is z / |z|, not piecewise constant; clip orders complex values by their real
+# parts first (NumPy's lexicographic order), with bounds that may be complex.
+NONDIFF_REAL_ONLY.add(np.sign)
+real_only("its bounds are differentiated for real values only", np.clip)

@@ -11,7 +11,7 @@ import numpy as np
 import scipy.linalg as sla
 
 from .. import runtime as _ad
-from . import ans, derivative, g
+from . import ans, derivative, g, real_only
 from ..runtime_linalg import mT
 
 
@@ -123,5 +123,10 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
 
 @derivative(sla.det)
 def det(a, overwrite_a=False, check_finite=True):
-    ba = _ad.keep_last_two(g * ans) * mT(np.linalg.inv(a))
-    dans = ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+    ba = _ad.keep_last_two(g * ans) * mT(_ad.inv(a))
+    dans = ans * np.trace(_ad.solve(a, da), axis1=-2, axis2=-1)
+
+# Complex matrices: the Cholesky factorizations here are written for real matrices (transposes, not conjugate
+# transposes). (The matrix functions are holomorphic: their Frechet derivatives hold for complex matrices.)
+real_only("the rule is written for real matrices (transposes, not conjugate transposes)",
+          sla.cholesky, sla.cho_factor, sla.cho_solve)

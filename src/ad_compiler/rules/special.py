@@ -14,7 +14,7 @@ import numpy as np
 import scipy.special as sps
 
 from .. import runtime as _ad
-from . import ans, derivative, elementwise, g
+from . import ans, derivative, elementwise, g, real_only
 
 # -- logistic, error and normal functions ------------------------------------------------------------
 
@@ -272,3 +272,7 @@ def kv(v, z):
 @elementwise(sps.kve)
 def kve(v, z):
     return None, -0.5 * (sps.kve(v - 1, z) + sps.kve(v + 1, z)) + ans
+
+# Complex operands: these rules' derivatives (polygamma, the scaled Bessel functions' sign terms) are
+# written for real arguments.
+real_only("its derivative is written for real arguments", sps.gamma, sps.psi, sps.digamma, sps.ive)

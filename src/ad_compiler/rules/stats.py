@@ -17,7 +17,7 @@ import numpy as np
 import scipy.special as sps
 from scipy.stats import beta, cauchy, chi2, expon, gamma, laplace, logistic, norm, t
 
-from . import ans, elementwise
+from . import FUNCTIONS, ans, elementwise, real_only
 
 # Each template's signature is the method's: (x, shape parameters..., loc=0, scale=1).
 
@@ -380,3 +380,7 @@ def logistic_sf(x, loc=0.0, scale=1.0):
 def logistic_logsf(x, loc=0.0, scale=1.0):
     p = np.exp(logistic.logpdf(x, loc, scale) - ans)
     return -p, p, p * (x - loc) / scale
+
+# Probability distributions and ODE solutions are differentiated for real operands only.
+real_only("it is differentiated for real operands only",
+          *[f for f, rule in FUNCTIONS.items() if rule.template.__module__ == __name__])

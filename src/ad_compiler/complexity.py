@@ -1,0 +1,236 @@
+"""Which values of a function may be complex (arguments are real; values inside may not be).
+
+Kinds (kinds.py) do not follow dtypes, so this small pass finds, over the SSA form, every name that *may*
+hold a complex number: a name is complex when its value is made from a complex constant (`1j`, a complex
+array from the user's globals), by a function that makes complex values from real ones (`np.fft.fft`,
+`np.linalg.eig`, `np.emath.sqrt`, `dtype=complex`, ...), by a library function not known to the compiler,
+or from an operand that may be complex -- except through functions with a real result (`np.abs`,
+`np.real`, `.imag`, `np.angle`, comparisons, shapes). The answer errs on the side of "may be complex".
+
+Used for two things (docs/rules.md, "Complex intermediates"):
+- a rule marked real-only (`rules.real_only`) applied to a value that may be complex is refused;
+- a contribution to the adjoint of a value that is certainly real is its real part (reverse.py).
+"""
+import builtins
+import math
+
+import numpy as np
+
+from . import ir, kinds as K, rules
+from .ir import Assign, Call, Const, Global, Mutate, SetItem, Var
+
+# functions with a real result even for a complex operand
+_REAL_RESULT_NAMES = {
+    (np, ("abs", "absolute", "real", "imag", "angle", "isfinite", "isnan", "isinf", "isreal", "iscomplex",
+          "iscomplexobj", "isrealobj", "shape", "size", "ndim", "argmax", "argmin", "argsort", "nonzero",
+          "argwhere", "flatnonzero", "count_nonzero", "searchsorted", "greater", "less", "equal", "not_equal",
+          "greater_equal", "less_equal", "logical_and", "logical_or", "logical_not", "allclose", "isclose",
+          "array_equal", "any", "all", "floor", "ceil", "trunc", "rint", "fix", "heaviside", "var", "std",
+          "nanvar", "nanstd")),
+    (np.linalg, ("norm", "matrix_rank", "cond", "eigvalsh")),
+    (np.fft, ("irfft", "irfft2", "irfftn", "hfft", "fftfreq", "rfftfreq")),
+    (builtins, ("abs", "len", "float", "int", "bool", "range", "isinstance", "round")),
+}
+# functions that make complex values from real operands
+_COMPLEX_SOURCE_NAMES = {
+    (np, ("roots", "vectorize", "frompyfunc", "sort_complex")),
+    (np.fft, ("fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "rfft2", "rfftn", "ihfft")),
+    (np.linalg, ("eig", "eigvals")),
+    (np.emath, ("sqrt", "log", "log2", "log10", "logn", "power", "arcsin", "arccos", "arctanh")),
+    (builtins, ("complex",)),
+}
+# attributes with a real value
+_REAL_ATTRIBUTES = {"real", "imag", "shape", "ndim", "size", "dtype", "strides", "nbytes", "itemsize"}
+
+
+def _objects(table):
+    out = set()
+    for module, names in table:
+        for n in names:
+            obj = getattr(module, n, None)
+            if obj is not None:
+                out.add(obj)
+    return out
+
+
+_REAL_RESULT = _objects(_REAL_RESULT_NAMES) | {math.fabs, math.sqrt, math.exp, math.log, math.sin, math.cos}
+_COMPLEX_SOURCES = _objects(_COMPLEX_SOURCE_NAMES)
+try:  # SciPy is optional
+    import scipy.linalg as _sla
+    import scipy.signal as _signal
+    import scipy.special as _sps
+
+    _COMPLEX_SOURCES |= _objects([(_sla, ("eig", "eigvals", "sqrtm", "logm", "funm", "fractional_matrix_power",
+                                          "schur", "rsf2csf", "hessenberg")),
+                                  (_signal, ("hilbert", "hilbert2", "freqz", "freqs", "stft")),
+                                  (_sps, ("hankel1", "hankel2", "hankel1e", "hankel2e", "wofz", "sph_harm",
+                                          "sph_harm_y", "spherical_hn"))])
+except ImportError:  # pragma: no cover
+    pass
+
+
+def complex_value(value, depth=0):
+    """Is this compile-time value complex (or a container holding a complex value)?"""
+    if isinstance(value, (complex, np.complexfloating)):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "cO"
+    if isinstance(value, (list, tuple)) and depth < 4:
+        return any(complex_value(v, depth + 1) for v in value[:64])
+    if isinstance(value, dict) and depth < 4:
+        return any(complex_value(v, depth + 1) for v in list(value.values())[:64])
+    if isinstance(value, type):
+        return issubclass(value, (complex, np.complexfloating))
+    if isinstance(value, (str, np.dtype)):  # a dtype: 'complex128', 'c16', 'D', np.dtype(complex)
+        try:
+            return np.dtype(value).kind == "c"
+        except Exception:  # noqa: BLE001 -- any other string (einsum subscripts, a mode): not a dtype
+            return False
+    return False
+
+
+def complex_kind(kind, depth=0):
+    """Does an argument of this kind hold a complex value?"""
+    if isinstance(kind, K.Array):
+        return kind.dtype == "c"
+    if isinstance(kind, (K.Scalar, K.Other)):
+        return issubclass(kind.cls, (complex, np.complexfloating))
+    if depth > 6:
+        return False
+    if isinstance(kind, K.Seq):
+        return any(complex_kind(k, depth + 1) for k in (kind.items or ())) or \
+            (kind.elem is not None and complex_kind(kind.elem, depth + 1))
+    if isinstance(kind, K.Dict):
+        return any(complex_kind(k, depth + 1) for k in kind.items)
+    if isinstance(kind, K.Obj):
+        return any(complex_kind(k, depth + 1) for _, k in kind.attrs)
+    return False
+
+
+class Complexity:
+    """The names of a function's SSA form that may hold complex values."""
+
+    def __init__(self, fn, param_kinds):
+        self.names = {p for p, k in zip(fn.params, param_kinds) if complex_kind(k)}
+        stmts = [s for s in ir.walk(fn.body) if isinstance(s, (Assign, SetItem, Mutate))]
+        changed = True
+        while changed:  # loops feed values back through their carried names: to a fixed point
+            changed = False
+            for s in stmts:
+                targets = self.targets(s)
+                if targets - self.names and self.statement(s):
+                    self.names |= targets
+                    changed = True
+
+    @staticmethod
+    def targets(s):
+        if isinstance(s, Assign):
+            return set(s.targets)
+        if isinstance(s, SetItem):
+            return {s.result} if s.result else set()
+        return {n for n in (s.result, s.out) if n}
+
+    def __contains__(self, name):
+        return name in self.names
+
+    def may_be_complex(self, expr):
+        """May the value of this expression (of atoms) be complex?"""
+        return self.expr(expr)
+
+    def statement(self, s):
+        if isinstance(s, Assign):
+            return self.expr(s.value)
+        if isinstance(s, SetItem):
+            return self.expr(s.target) or self.expr(s.value)
+        return self.expr(s.target) or any(self.expr(a) for a in s.args)
+
+    def expr(self, e):
+        if isinstance(e, Var):
+            return e.name in self.names
+        if isinstance(e, Const):
+            return complex_value(e.value)
+        if isinstance(e, Global):
+            return complex_value(e.obj)
+        if isinstance(e, ir.Closure):
+            return False
+        if isinstance(e, ir.Compare):
+            return False
+        if isinstance(e, ir.Attr):
+            if e.attr in _REAL_ATTRIBUTES:
+                return False
+            return self.expr(e.value)
+        if isinstance(e, Call):
+            return self.call(e)
+        return any(self.expr(c) for c in ir.children(e))
+
+    def call(self, e):
+        func = e.func
+        args = [a.value if isinstance(a, ir.Starred) else a for a in e.args]
+        operands = args + [v for _, v in e.kwargs]
+        if isinstance(func, Global):
+            obj = func.obj
+            if _member(obj, _REAL_RESULT):
+                return False
+            if _member(obj, _COMPLEX_SOURCES) or complex_value(obj) and isinstance(obj, type):
+                return True  # (`complex(a, b)`, `np.complex128(x)`)
+            known = rules.has_rule(obj) or rules.is_nondiff(obj) or _numpy_function(obj)
+            if not known:
+                return True  # a library function the compiler does not know: its dtype is not known either
+            return any(self.expr(a) for a in operands)
+        if isinstance(func, ir.Attr):  # a method: of an array, a list, a random Generator, a distribution, ...
+            if func.attr == "astype":
+                return bool(args) and self.expr(args[0]) or any(self.expr(v) for k, v in e.kwargs if k == "dtype")
+            if func.attr in ("argmax", "argmin", "argsort", "nonzero", "all", "any", "std", "var"):
+                return False
+            return self.expr(func.value) or any(self.expr(a) for a in operands)
+        return True  # a function value not known when compiling: it may make a complex value
+
+
+def _member(obj, table):
+    try:
+        return obj in table
+    except TypeError:
+        return False
+
+
+def _numpy_function(obj):
+    """A NumPy function whose result is complex only for complex operands (or a `dtype=complex`)."""
+    module = getattr(obj, "__module__", None) or ""
+    return isinstance(obj, np.ufunc) or module.startswith("numpy") and not module.startswith("numpy.fft")
+
+
+def certainly_real(kind):
+    """Kinds that are real whatever the dtype analysis says (integers, booleans, Python floats)."""
+    return isinstance(kind, K.Scalar) and kind.cls in (float, int, bool)
+
+
+def refuse_real_only(fn, ops, act, cx):
+    """A rule marked real-only (`rules.real_only`), or a function piecewise constant only for real operands
+    (`np.sign`), on a derivative's path with an operand that may be complex: refused at the statement."""
+    for s in ir.walk(fn.body):
+        op = ops.get(id(s))
+        if op is None:
+            continue
+        targets = Complexity.targets(s) if isinstance(s, (Assign, SetItem, Mutate)) else set()
+        if op.kind == "rule" and op.rule.real_only and any(act.active(t) for t in targets) and \
+                (op.rule.real_only_when is None or op.rule.real_only_when(op.bound)):
+            operands = [v for v in op.bound.values() if not isinstance(v, Const)]
+            if any(cx.may_be_complex(v) for v in operands):
+                _refuse(s, f"`{op.rule.name}` is differentiated for real operands only, and an operand here "
+                           f"may be complex: {op.rule.real_only}")
+        elif isinstance(s, Assign) and isinstance(s.value, Call) and isinstance(s.value.func, Global) and \
+                _member(s.value.func.obj, rules.NONDIFF_REAL_ONLY) and any(t in act.useful for t in targets):
+            args = [a for a in s.value.args if ir.names_in(a) & act.varied]
+            if any(cx.may_be_complex(a) for a in args):
+                name = ".".join(s.value.func.path)
+                _refuse(s, f"`{name}` of a complex value is not piecewise constant (np.sign(z) = z / |z|): "
+                           f"its derivative is not 0")
+
+
+def _refuse(s, message):
+    from .errors import UnsupportedError
+
+    where = s.origin.unit.location(s.origin.node) if s.origin is not None else None
+    raise UnsupportedError(message, where=where,
+                           hint="keep this operand real (its real and imaginary parts as two real arrays), or "
+                                "see docs/limits.md (complex intermediates)")
