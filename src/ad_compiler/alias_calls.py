@@ -74,6 +74,10 @@ class Calls(Part):
                 return Val(K.Seq(list, None, K.STR), {o})
             # the very object (a list, tuple or array), or a new list of its items
             return Val(K.UNKNOWN, args[0].objs | {self.objects.ext(site)})
+        if obj is runtime().new_object and value.args and isinstance(value.args[0], Global):
+            o = self.objects.new(state, site, desc=f"the {value.args[0].obj.__name__} object made on this line")
+            state.slots[o] = []  # (its attributes, by name: alias_stores.after_store)
+            return Val(K.Obj(value.args[0].obj, ()), {o})
         if obj is runtime().private_copy and args:
             return Val(args[0].kind, {self.objects.private_objects(state, site, args[0].kind,
                                                                    "a copy of an argument")})
@@ -154,7 +158,7 @@ class Calls(Part):
                 state.slots[o] = self.values.slots_of(args[0], state)
                 k = args[0].kind
                 return Val(K.Seq(list, k.items, k.elem) if isinstance(k, K.Seq) else k, {o})
-            if isinstance(like, (K.Seq, K.Dict)):
+            if isinstance(like, (K.Seq, K.Dict, K.Obj)):
                 kind = _adjoint_kind(like)
                 return Val(kind, {self.objects.private_objects(state, site, kind, "the zeros made on this line")})
         try:
@@ -369,6 +373,9 @@ def _adjoint_kind(kind):
         return K.Seq(list, items, _adjoint_kind(kind.elem) if kind.elem is not None else None)
     if isinstance(kind, K.Dict):
         return K.Dict(kind.keys, tuple(_adjoint_kind(k) for k in kind.items))
+    if isinstance(kind, K.Obj):  # an object's adjoint (or tangent): a dict of its numbers and arrays by name
+        kept = [(n, k) for n, k in kind.attrs if not isinstance(k, (K.Func, K.Other))]
+        return K.Dict(tuple(n for n, _ in kept), tuple(_adjoint_kind(k) for _, k in kept))
     if isinstance(kind, K.Array):
         return K.array(kind.ndim, "f")
     if isinstance(kind, K.Scalar):

@@ -16,6 +16,12 @@ from .alias_session import Part
 from .ir import Assign, Call, Const, Global, Mutate, SetItem, Var
 
 
+def _reports(obj):
+    """A function (or a bound method) of `logging` or `warnings`: it reads what it is given, to report it."""
+    func = getattr(obj, "__func__", obj)
+    return (getattr(func, "__module__", None) or "").split(".")[0] in ("logging", "warnings")
+
+
 class Mutations(Part):
     """Statements calling functions or methods that change their arguments."""
 
@@ -48,7 +54,7 @@ class Mutations(Part):
             if getattr(obj, "__module__", None) == runtime().__name__:
                 return  # (the helpers changing their arguments are rewritten before: alias_effects.py)
             pure = self.ctx.has_rule(obj) or (self.ctx.nondiff(obj) and lookup(MUTATING_FUNCTIONS, obj) is None)
-            if pure or obj is print:
+            if pure or obj is print or _reports(obj):
                 return
             what = f"`{'.'.join(func.path)}`"
             given = list(call.args) + [v for _, v in call.kwargs]

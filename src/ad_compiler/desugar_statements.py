@@ -14,13 +14,12 @@ from .desugar_loops import returns_inside
 from .ir import Break, Const, ExprStmt, If, Var
 
 _NOT_YET = {
-    ast.Try: "`try` blocks", ast.Raise: "`raise`", ast.Delete: "`del`",
+    ast.Raise: "`raise`", ast.Delete: "`del`",
     ast.AsyncFunctionDef: "nested `async def`", ast.ClassDef: "class definitions",
-    ast.Global: "`global`", ast.Import: "`import` inside the function",
-    ast.ImportFrom: "`import` inside the function", ast.AsyncFor: "`async for`", ast.AsyncWith: "`async with`",
+    ast.Global: "`global`", ast.AsyncFor: "`async for`", ast.AsyncWith: "`async with`",
 }
 if hasattr(ast, "TryStar"):
-    _NOT_YET[ast.TryStar] = "`try` blocks"
+    _NOT_YET[ast.TryStar] = "`try` blocks with `except*`"
 if hasattr(ast, "Match"):
     _NOT_YET[ast.Match] = "`match` statements"
 
@@ -42,6 +41,7 @@ class Statements:
             "FunctionDef": self.stmt_FunctionDef, "Pass": self.stmt_Pass, "Nonlocal": self.stmt_Nonlocal,
             "Expr": self.stmt_Expr, "Assert": self.stmt_Assert, "Return": self.stmt_Return,
             "Assign": assignments.stmt_Assign, "AugAssign": assignments.stmt_AugAssign, "With": self.stmt_With,
+            "Try": ctx.blocks.stmt_Try, "Import": ctx.blocks.stmt_Import, "ImportFrom": ctx.blocks.stmt_Import,
         }
 
     # -- blocks and control flow ------------------------------------------------------------------------------
@@ -131,11 +131,26 @@ class Statements:
         value = stmt.value
         if isinstance(value, ast.Constant):
             return  # a bare string or number: no effect
+        if isinstance(value, (ast.Yield, ast.YieldFrom)) and ctx.generator is not None:
+            return self.yield_value(value)
         if type(value) in EXPR_NOT_YET:
             ctx.error(EXPR_NOT_YET[type(value)], value)
         if not isinstance(value, ast.Call):
             ctx.error("an expression statement that is not a call", stmt)
-        ctx.emit(ExprStmt(ctx.expressions.call(value)), value)
+        if self.is_object_setattr(value):  # object.__setattr__(obj, "a", v) (a frozen dataclass's __init__)
+            base = ctx.expressions.atom(value.args[0])
+            if isinstance(base, ir.Var):
+                ctx.emit(ir.SetItem(base, (Const(ir.FrozenAttrName(value.args[1].value)),),
+                                    ctx.expressions.atom(value.args[2])), value)
+                return
+        call = ctx.expressions.call(value)
+        if isinstance(call, ir.Call):  # (`map(...)` alone is its loop, already emitted)
+            ctx.emit(ExprStmt(call), value)
+
+    def is_object_setattr(self, node):
+        return len(node.args) == 3 and not node.keywords and isinstance(node.args[1], ast.Constant) and \
+            isinstance(node.args[1].value, str) and isinstance(node.func, ast.Attribute) and \
+            node.func.attr == "__setattr__" and self.ctx.expressions.resolve_global(node.func.value) is object
 
     def stmt_Assert(self, stmt):
         ctx = self.ctx
@@ -143,8 +158,27 @@ class Statements:
         msg = ctx.expressions.atom(stmt.msg) if stmt.msg is not None else None
         ctx.emit(ir.Assert(test, msg))
 
+    def yield_value(self, node):
+        """In a generator function (called, and inlined): `yield v` appends v to the list of its values,
+        `yield from it` extends it with the items of `it`."""
+        ctx = self.ctx
+        values = Var(ctx.generator)
+        if isinstance(node, ast.Yield):
+            item = ctx.expressions.atom(node.value) if node.value is not None else Const(None)
+            ctx.emit(ExprStmt(ir.Call(ir.Attr(values, "append"), (item,))), node)
+            return
+        from .desugar_loops import _iter_list
+
+        items = ctx.temp(ir.Call(_iter_list(), (ctx.expressions.atom(node.value),)), node)
+        ctx.emit(ExprStmt(ir.Call(ir.Attr(values, "extend"), (items,))), node)
+
     def stmt_Return(self, stmt):
         ctx = self.ctx
+        if ctx.generator is not None:  # a generator's return ends it: its value is the list of its values
+            if stmt.value is not None:
+                ctx.error("`return` with a value in a generator", stmt, hint="end the generator with a bare `return`")
+            ctx.assign(ctx.out, Var(ctx.generator))
+            return
         if stmt.value is None:
             if not ctx.implicit_none:
                 ctx.error("`return` without a value", stmt, hint="return the value to differentiate")
@@ -156,7 +190,7 @@ class Statements:
         ctx = self.ctx
         if len(stmt.items) != 1 or stmt.items[0].optional_vars is not None or not self.is_no_grad(
                 stmt.items[0].context_expr):
-            ctx.error("a `with` block other than `with ad.no_grad():`", stmt)
+            return ctx.blocks.stmt_With(stmt)
         saved = ctx.nograd
         ctx.nograd = True
         try:

@@ -108,6 +108,8 @@ class SSA:
             setattr(s, field, block)
             results.append((block, dict(self.version), falls))
         falling = [r for r in results if r[2]]
+        if s.role == "with":  # (a `with` block's body runs to its end: otherwise the exception goes on)
+            falling = falling[:1]
         merged = dict(before)
         for var in dict.fromkeys(k for r in falling for k in r[1]):
             values = set(r[1].get(var) for r in falling)
