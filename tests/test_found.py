@@ -1,6 +1,8 @@
 """Regression tests for programs that random exploration (tests/explore.py) and hand-written adversarial
 hunting found to give a wrong derivative or to crash inside the compiler. Each program is the shrunk one;
 every expected value comes from central finite differences (fd.numeric_grad) or from the math by hand."""
+import functools
+
 import numpy as np
 import pytest
 
@@ -524,3 +526,70 @@ def test_argument_changed_in_place_inside_a_loop():
     v = rng.standard_normal(5)
     got = ad.grad(prefix_scan_on_argument)(v.copy())
     close(got, numeric_grad(copying(prefix_scan_on_argument, 0), (v,), 0), rtol=1e-5)
+
+
+# -- explore seed 202 ---------------------------------------------------------------------------------------
+def items_read_then_dict_changed(x, y, d):
+    cfg = {key: val * y for key, val in d.items()}
+    d["w"] += x
+    return np.sum(cfg["w"])
+
+
+def partial_keeps_its_arguments(x):
+    acc = 0.0
+    func = functools.partial(pick_a, a=acc)
+    for i in range(2):
+        m = func(1.0)
+        acc = np.std(x)
+    return m + np.sum(x)
+
+
+def pick_a(v, a, b=0.5):
+    return a
+
+
+def store_through_row_after_loop(W):
+    r = W[0][1]
+    m = 1.0
+    u = np.zeros(4)
+    for i in range(1, 3):
+        u = u + m
+        m = m + u @ np.concatenate([W[1], [r]])
+    W[1][0] = m + r
+    return np.sum(W)
+
+
+def std_of_means_equal_up_to_rounding(x):
+    return np.std(np.mean((x * np.ones((2, 1))).reshape(3, 2).T, axis=1)) + np.sum(x)
+
+
+def test_explore_seed_202():
+    x, y = np.array([-0.449, 0.619, -0.349]), np.array([1.056, 0.96, 1.418])
+    W = np.array([[-0.684, 1.363, -0.421], [-1.135, -0.136, 0.418]])
+    close(ad.grad(items_read_then_dict_changed, wrt=1)(x, y, {"w": W.copy(), "b": 0.23}), np.sum(W, axis=0))
+    close(ad.grad(partial_keeps_its_arguments)(np.array([1.329, -0.551, -0.423])), np.ones(3))
+    W2 = np.array([[-0.409, 1.325, 0.973], [0.84, 0.601, -1.164]])
+    close(ad.grad(store_through_row_after_loop)(W2.copy()),
+          numeric_grad(copying(store_through_row_after_loop, 0), (W2,), 0), rtol=1e-5)
+    close(ad.grad(std_of_means_equal_up_to_rounding)(np.array([1.329, -0.551, -0.423])), np.ones(3))
+
+
+# -- builtin sum of a list of arrays is a new array (it was of unknown kind: refused when changed in place) --
+def bump_in_place(a, b):
+    a += b
+
+
+def summed_then_changed(x, s):
+    hs = [x, 1.0]
+    out = sum(hs)
+    bump_in_place(out, s)
+    parts = [np.stack([x * s, x])]
+    M = sum(parts)
+    M[1][0] = 1.0
+    return np.sum(out * x) + np.sum(M * s)
+
+
+def test_sum_of_a_list_is_a_new_array():
+    x = np.array([0.945, -1.129, -0.89])
+    fd_close(summed_then_changed, (x, 0.688), wrt=1)
+    fd_close(summed_then_changed, (x, 0.688), wrt=0)

@@ -235,11 +235,14 @@ def _check_apart(fn, private):
     rt = runtime()
     params = [p for p in fn.params]
     changed = tuple(params.index(p) for p in private)
-    name = fn.name if getattr(fn, "name", None) else "the function"
-    call = Call(Global(("_ad", "check_apart"), rt.check_apart, rt), (
-        ir.Build("tuple", tuple(Var(p) for p in params)), Const(tuple(params)), Const(changed),
-        Const(f"`{name}`")))
-    return _at_def(fn, ir.ExprStmt(call))
+    stmt = _at_def(fn, ir.ExprStmt(Const(None)))
+    where = f"`{getattr(fn, 'name', None) or 'the function'}`"
+    if stmt.origin is not None:
+        loc = stmt.origin.unit.location(stmt.origin.node)
+        where = f'File "{loc.filename}", line {loc.line}, in {loc.function}'
+    stmt.value = Call(Global(("_ad", "check_apart"), rt.check_apart, rt), (
+        ir.Build("tuple", tuple(Var(p) for p in params)), Const(tuple(params)), Const(changed), Const(where)))
+    return stmt
 
 
 def _at_def(fn, stmt):

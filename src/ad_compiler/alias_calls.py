@@ -125,6 +125,11 @@ class Calls(Part):
             if obj is builtins.sum and args and isinstance(args[0].kind, K.Seq) and \
                     isinstance(args[0].kind.elem, K.Scalar):
                 return Val(K.FLOAT)
+            if obj is builtins.sum and args and isinstance(args[0].kind, K.Seq):
+                k = args[0].kind  # the items added up (to 0): a new value of their broadcast kind
+                items = list(k.items) if k.items is not None else [k.item(None)]
+                if items and all(i.numeric for i in items):
+                    return self.values.fresh(state, site, items + [K.FLOAT])
             return self.values.fresh(state, site, [K.NUMERIC])
         if obj in (range, zip, enumerate, slice, str, repr, print, type):
             return Val(K.Other(obj if isinstance(obj, type) else type(None)))

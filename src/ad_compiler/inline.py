@@ -117,9 +117,12 @@ class Inliner:
                 s.value = v = self.values.closure_values(s, v, env, refuse=False)
             env.pop(t, None)
             static = static_of_value(v, env)
+            pre = []
+            if isinstance(static, tuple) and static[0] == "partial":
+                static, pre = self.snapshot(s, static)
             if static is not None:
                 env[t] = static
-            return [s]
+            return pre + [s]
         if isinstance(s, ExprStmt) and isinstance(s.value, Call):
             inlined = self.call(s, s.value, None, env)
             if inlined is not None:
@@ -156,6 +159,22 @@ class Inliner:
             env[name] = ("dict", tuple(keys), tuple(items))
         else:
             env.pop(name, None)
+
+    def snapshot(self, s, partial):
+        """A partial made here keeps the values its stored arguments have now (`partial(f, a=acc)`, then
+        `acc = ...`: the call still passes the old acc): each stored name is copied into a temporary."""
+        pre = []
+
+        def keep(atom):
+            if not isinstance(atom, Var):
+                return atom
+            t = self.alloc.temp()
+            a = Assign((t,), atom)
+            a.origin, a.nograd = s.origin, s.nograd
+            pre.append(a)
+            return Var(t)
+        kind, target, fatom, args, kwargs = partial
+        return (kind, target, fatom, [keep(a) for a in args], [(k, keep(v)) for k, v in kwargs]), pre
 
     # -- calls ------------------------------------------------------------------------------------------
     def call(self, stmt, call, target, env):

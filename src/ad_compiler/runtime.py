@@ -387,8 +387,8 @@ def var_vjp(g, x, axis=None, ddof=0, keepdims=False):
 def std_vjp(g, x, ans, axis=None, ddof=0, keepdims=False):
     """Adjoint of std over `axis`: (x - mean) / ((N - ddof) std); 0 where the spread is 0 (all entries equal:
     std is not differentiable there; 0 is autograd's convention, a subgradient). All entries equal is tested
-    exactly (max == min), not by std == 0: the mean of equal numbers may differ from them in the last bit,
-    which leaves a std of rounding noise and a quotient of noise by noise."""
+    on the entries (equal up to rounding, `_no_spread`), not by std == 0: the mean of equal numbers may
+    differ from them in the last bit, which leaves a std of rounding noise and a quotient of noise by noise."""
     n = count_reduced(x, axis)
     centered = x - np.mean(x, axis=axis, keepdims=True)
     s = keep_reduced(ans, x, axis, keepdims)
@@ -399,10 +399,14 @@ def std_vjp(g, x, ans, axis=None, ddof=0, keepdims=False):
 
 
 def _no_spread(x, axis):
-    """Where all the entries reduced over `axis` are equal (keepdims shape; a bool for a full reduction)."""
+    """Where all the entries reduced over `axis` are equal, up to rounding: within a few units in the last
+    place of the largest (keepdims shape). Entries computed as equal numbers in different orders differ in
+    their last bits; their std is rounding noise, and its derivative noise divided by noise."""
     if np.size(x) == 0:
         return np.ones(np.shape(np.mean(x, axis=axis, keepdims=True)), dtype=bool)
-    return np.max(x, axis=axis, keepdims=True) == np.min(x, axis=axis, keepdims=True)
+    hi, lo = np.max(x, axis=axis, keepdims=True), np.min(x, axis=axis, keepdims=True)
+    eps = np.finfo(np.result_type(x, 1.0)).eps
+    return hi - lo <= 8 * eps * np.maximum(np.abs(hi), np.abs(lo))
 
 
 def cumsum_vjp(g, x, axis=None):
@@ -605,8 +609,8 @@ def owned_copy(b, x):
         return list(b)
     if isinstance(b, dict):
         return dict(b)
-    if not isinstance(x, ndarray):
-        return b
+    if not isinstance(x, ndarray):  # (a 0-d array adjoint of a number is copied too: it may be shared)
+        return b.copy() if isinstance(b, ndarray) else b
     return np.array(np.broadcast_to(b, x.shape), dtype=np.result_type(np.asarray(b).dtype, 1.0))
 
 
@@ -936,8 +940,8 @@ def check_apart(args, names, changed, where):
                             f"`{names[i]}` holds one array (or list) twice"
                         from .errors import ADError
 
-                        raise ADError(f"{what}, and {where} changes `{names[i]}` in place: the derivative would "
-                                      "not see that one change is seen through both",
+                        raise ADError(f"{where}:\n{what}, and the function changes `{names[i]}` in place: the "
+                                      "derivative would not see that one change is seen through both",
                                       hint="pass separate copies (`x.copy()`), or pass the array once")
 
 

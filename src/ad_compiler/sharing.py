@@ -47,7 +47,7 @@ def classes(stmts, kinds=None):
             t, v = s.target, s.value
             if s.noop and s.prev:
                 out.union(t, s.prev)
-            for base in _bases(v):
+            for base in _bases(v, container):
                 if mutable(t) or mutable(base):
                     out.union(t, base)
         elif isinstance(s, SetItem):
@@ -65,7 +65,7 @@ def classes(stmts, kinds=None):
     return out
 
 
-def _bases(v):
+def _bases(v, container):
     """The names whose memory the value `v` may share: the object it copies, views or takes an item of, or
     the objects a list, tuple or dict literal holds."""
     if isinstance(v, Var):
@@ -77,8 +77,13 @@ def _bases(v):
     if isinstance(v, Call):
         if isinstance(v.func, Global) and lookup(VIEW_FUNCTIONS, v.func.obj) and v.args and isinstance(v.args[0], Var):
             return [v.args[0].name]
-        if isinstance(v.func, ir.Attr) and v.func.attr in VIEW_METHODS and isinstance(v.func.value, Var):
+        if isinstance(v.func, Global) and v.func.obj in _holding_items():  # a new container of the same items
+            return [a.name for a in v.args if isinstance(a, Var)]
+        if isinstance(v.func, ir.Attr) and isinstance(v.func.value, Var) and v.func.attr in VIEW_METHODS:
             return [v.func.value.name]
+        if isinstance(v.func, ir.Attr) and isinstance(v.func.value, Var) and v.func.attr in ("copy", "values", "items") \
+                and container(v.func.value.name):
+            return [v.func.value.name]  # (a shallow copy of a list or dict holds the same items)
     if isinstance(v, ir.Build):
         return [i.name for i in v.items if isinstance(i, Var)]
     return []
@@ -137,3 +142,10 @@ def fixed_objects(fn):
                 root[name] = merged
                 changed = True
     return {n for n, r in root.items() if r is not _VARIES and n not in fn.params}
+
+
+def _holding_items():
+    """Functions whose result holds the very items of their arguments (lists, iterators of their items)."""
+    from . import runtime
+
+    return {list, tuple, zip, enumerate, reversed, sorted, runtime.iter_list, runtime.dict_items, runtime.dict_values}
