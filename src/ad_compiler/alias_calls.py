@@ -329,6 +329,8 @@ class Calls(Part):
         """The value of a call of a NumPy, math or SciPy function, or one with a rule."""
         kinds_ = [a.kind for a in args]
         name = getattr(obj, "__name__", "")
+        if name in SPLITS and getattr(obj, "__module__", "").startswith("numpy") and args:
+            return _pieces(self, value, args[0], state, site)
         known = self.oracle(obj, value, state) if not isinstance(obj, np.ufunc) else None
         if known is not None and name not in VIEW_FUNCTIONS:
             if isinstance(known, K.Scalar):
@@ -369,6 +371,33 @@ class Calls(Part):
         if all(isinstance(k, K.Scalar) for k in kinds_) and kinds_:
             return Val(K.Scalar(np.float64))
         return Val(K.NUMERIC, {self.objects.new(state, site)})
+
+
+SPLITS = {"split", "array_split", "hsplit", "vsplit", "dsplit"}
+
+
+def _piece_kind(kind):
+    return K.array(K.ndim_of(kind), kind.dtype if isinstance(kind, K.Array) else "f")
+
+
+def _pieces(calls, value, base, state, site):
+    """`np.split(x, n)` (and array_split, hsplit, ...): a new list of pieces of x, each a view of it, which NumPy
+    may make as a copy (so changing one in place is refused while x is used later: alias_refresh.py)."""
+    n = value.args[1].value if len(value.args) > 1 and isinstance(value.args[1], Const) and \
+        isinstance(value.args[1].value, int) else None
+    o = calls.objects.new(state, site, desc="the list of pieces made on this line")
+    parents = sorted(base.objs, key=lambda p: p.id)
+    kind = _piece_kind(base.kind)
+
+    def piece(i):
+        return frozenset(calls.objects.view(state, site + ("piece", i), p, "maybe", desc="a piece made on this line")
+                         for p in parents)
+    if n is None:
+        state.slots[o] = ("any", piece("any"))
+        return Val(K.Seq(list, None, kind), {o})
+    state.slots[o] = [piece(i) for i in range(n)]
+    return Val(K.Seq(list, (kind,) * n, kind), {o})
+
 
 
 def _adjoint_kind(kind):
