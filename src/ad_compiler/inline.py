@@ -29,7 +29,7 @@ from .inline_resolve import LIBRARIES, CalleeResolver, is_library, merge_keyword
 from .inline_checks import _user_name, _yields, check_generator_ends, check_iterators_used_once
 from .inline_loops import Loops
 from .inline_objects import Objects
-from .inline_static import static_of_atom, static_of_kind, static_of_value
+from .inline_static import is_container, static_of_atom, static_of_kind, static_of_value
 from .inline_values import FunctionValues
 from .ir import Assign, Call, Const, ExprStmt, If, Var
 
@@ -46,6 +46,7 @@ class Inliner:
         self.resolver = CalleeResolver(ctx)
         self.stack = []  # functions being inlined (recursion stays a call)
         self.recursive = []  # (statement, function) pairs left as calls
+        self.changed = {}  # id -> static value of a list or dict the function may have changed (see `forget`)
         self.values = FunctionValues(self)
         self.loops = Loops(self)
         self.objects = Objects(self)
@@ -68,7 +69,20 @@ class Inliner:
         out = []
         for s in stmts:
             out.extend(self.statement(s, env))
+            if self.changed:  # (a callee changed a list it was given: forgotten here too)
+                for k in [k for k, v in env.items() if id(v) in self.changed]:
+                    del env[k]
         return out
+
+    def forget(self, env, name):
+        """The list or dict `name` holds may change: what is known of it is forgotten, under every name (also
+        in the callers' environments, through `changed`)."""
+        static = env.get(name)
+        if not is_container(static):
+            return
+        self.changed[id(static)] = static
+        for k in [k for k, v in env.items() if v is static]:
+            del env[k]
 
     def statement(self, s, env):
         """The statements replacing `s` (itself, or an inlined call); updates `env` (name -> static value)."""
@@ -135,30 +149,33 @@ class Inliner:
         return [s]
 
     def stored(self, s, env):
-        """`c[key] = v`: what is known of c's items follows (a list's or dict's item, by a constant key)."""
+        """`c[key] = v`: what is known of c's items follows (a list's or dict's item, by a constant key), under
+        every name holding c; otherwise it is forgotten."""
         name = s.target.name
         static = env.get(name)
-        if not (isinstance(static, tuple) and static[0] in ("seq", "dict")) or s.op is not None:
+        if not is_container(static):
             return
         key = s.items[0] if len(s.items) == 1 and not s.tuple_form else None
-        if not isinstance(key, Const):
-            env.pop(name, None)
-            return
-        value = static_of_atom(s.value, env)
-        if static[0] == "seq" and isinstance(key.value, int) and -len(static[2]) <= key.value < len(static[2]):
-            items = list(static[2])
-            items[key.value] = value
-            env[name] = ("seq", static[1], tuple(items))
-        elif static[0] == "dict":
-            keys, items = list(static[1]), list(static[2])
-            if key.value in keys:
-                items[keys.index(key.value)] = value
-            else:
-                keys.append(key.value)
-                items.append(value)
-            env[name] = ("dict", tuple(keys), tuple(items))
-        else:
-            env.pop(name, None)
+        new = None
+        if isinstance(key, Const) and s.op is None and static[0] in ("seq", "dict"):
+            value = static_of_atom(s.value, env)
+            if static[0] == "seq" and isinstance(key.value, int) and -len(static[2]) <= key.value < len(static[2]):
+                items = list(static[2])
+                items[key.value] = value
+                new = ("seq", static[1], tuple(items))
+            elif static[0] == "dict":
+                keys, items = list(static[1]), list(static[2])
+                if key.value in keys:
+                    items[keys.index(key.value)] = value
+                else:
+                    keys.append(key.value)
+                    items.append(value)
+                new = ("dict", tuple(keys), tuple(items))
+        holders = [k for k, v in env.items() if v is static]
+        self.forget(env, name)
+        if new is not None:
+            for k in holders:
+                env[k] = new
 
     def snapshot(self, s, partial):
         """A partial made here keeps the values its stored arguments have now (`partial(f, a=acc)`, then
@@ -179,11 +196,8 @@ class Inliner:
     # -- calls ------------------------------------------------------------------------------------------
     def call(self, stmt, call, target, env):
         """The statements replacing `target = call`, or None to keep the call."""
-        if isinstance(call.func, ir.Attr) and isinstance(call.func.value, Var) and \
-                isinstance(env.get(call.func.value.name), tuple) and env[call.func.value.name][0] == "seq" and \
-                env[call.func.value.name][1] is list:
-            for n in aliases(env, call.func.value.name):  # (a list method may change its length or items)
-                env.pop(n, None)
+        if isinstance(call.func, ir.Attr) and isinstance(call.func.value, Var):
+            self.forget(env, call.func.value.name)  # (a list's or dict's method may change it)
         resolved = self.resolver.resolve(call.func, env)
         if resolved is None:
             dispatched = self.objects.dispatch(stmt, call, target, env)
@@ -207,7 +221,6 @@ class Inliner:
                                        where=stmt.origin.unit.location(stmt.origin.node),
                                        hint="define the recursive function at module level")
             return None
-        self.values.callee_checks(stmt, call.func, env, pre)
         generator = kind == "generator" or (kind == "closure" and _yields(fdef))
         if generator:
             check_generator_ends(stmt, unit, fdef)
@@ -311,12 +324,6 @@ class Inliner:
                 if n in env and inner_env.get(n) is not env.get(n):
                     env.pop(n, None)
         return out
-
-
-def aliases(env, name):
-    """The names holding the very static value `name` holds (copies of one list: `ys = xs`)."""
-    static = env.get(name)
-    return {k for k, v in env.items() if v is static} if static is not None else set()
 
 
 def _names(unit, path, obj):

@@ -42,16 +42,21 @@ def _user_name(stmt, target):
 
 def check_iterators_used_once(body):
     """An iterator the compiler computes as a list when it is made (the value of `map(...)`, of a generator
-    function) must be read once: Python's would be empty when read again, the list would not."""
-    made = {}  # name -> (statement, the loops around it)
-    reads = {}  # name -> [(statement, the loops around it)]
+    function) must be read once: Python's would be empty when read again, the list would not. (A name made
+    again, in a loop written out once per item, starts a new count.)"""
+    records = []  # [statement, the loops around it, reads: [(statement, loops)]]
+    current = {}  # name -> its record
 
     def visit(stmts, loops):
         for s in stmts:
-            if isinstance(s, Assign) and getattr(s, "iterator", None):
-                made[s.target] = (s, loops)
             for n in ir.stmt_reads(s):
-                reads.setdefault(n, []).append((s, loops))
+                if n in current:
+                    current[n][2].append((s, loops))
+            for n in ir.stmt_writes(s):
+                current.pop(n, None)
+            if isinstance(s, Assign) and getattr(s, "iterator", None):
+                current[s.target] = [s, loops, []]
+                records.append(current[s.target])
             if isinstance(s, (ir.For, ir.While)):
                 visit(s.body, loops + (id(s),))
             else:
@@ -59,8 +64,7 @@ def check_iterators_used_once(body):
                     visit(b, loops)
 
     visit(body, ())
-    for name, (stmt, loops) in made.items():
-        uses = reads.get(name, [])
+    for stmt, loops, uses in records:
         if len(uses) > 1 or any(inner[:len(loops)] == loops and len(inner) > len(loops) for _, inner in uses):
             origin = uses[-1][0].origin or stmt.origin
             raise UnsupportedError(f"the iterator `{stmt.iterator}` is used more than once (Python's iterator "

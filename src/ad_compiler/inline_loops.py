@@ -3,11 +3,10 @@
 `for layer in layers: x = layer.forward(x)` with layers of several classes (or `for f in (np.sin, relu)`)
 calls a different function in each iteration. When the list's length and the class (function) of each item
 are known when compiling (from the arguments' kinds, or from the list built in the function), the loop is
-written out once per item, so that each call is resolved and inlined. A list that may have changed since it
-was made is checked when the derivative runs (`_ad.check_length`, and `_ad.expect` for each item).
+written out once per item, so that each call is resolved and inlined.
 """
 from . import ir
-from .inline_static import _any_item, length_of, unchecked
+from .inline_static import _any_item, is_container, length_of
 from .ir import Assign, Break, Call, Const, ExprStmt, For, Global, Index, Var
 
 MAX_UNROLL = 64
@@ -29,7 +28,7 @@ class Loops:
             return None
         seq = first.value.value
         static = env.get(seq.name)
-        n, check = length_of(static)
+        n = length_of(static)
         if n is None or n > MAX_UNROLL or not self.varied(static):
             return None
         count = s.iter.args[0] if isinstance(s.iter, Call) and len(s.iter.args) == 1 else None
@@ -38,10 +37,6 @@ class Loops:
         if _breaks(s.body):
             return None
         out = []
-        if check:
-            values = self.inliner.values
-            out.append(values.new_stmt(s, ExprStmt(Call(Global(("_ad", "check_length"), _rt().check_length, _rt()),
-                                                        (seq, Const(n), Const(values.where_text(s)))))))
         for i in range(n):
             counter = Assign((s.target,), Const(i))
             counter.origin, counter.nograd = s.origin, s.nograd
@@ -60,12 +55,15 @@ class Loops:
         return {n for n in assigned if n in env and trial.get(n) == env[n]}
 
     def changed_lists(self, stmts, env):
-        """Lists (known when compiling) the loop may change: those whose methods it calls, or that it passes to
-        a function that is not a library's."""
+        """The lists and dicts (known when compiling) the loop may change, and the other names holding them:
+        those whose methods it calls or into which it stores, or that it passes to a function that is not a
+        library's."""
         from .inline_resolve import is_library
 
         out = set()
         for t in ir.walk(stmts):
+            if isinstance(t, ir.SetItem) and isinstance(t.target, Var):
+                out.add(t.target.name)
             value = t.value if isinstance(t, (Assign, ExprStmt)) else None
             if not isinstance(value, Call):
                 continue
@@ -75,15 +73,15 @@ class Loops:
                                                        is_library(value.func.obj))
             if not pure:
                 out |= {a.name for a in value.args if isinstance(a, Var)}
-        lists = {n for n in out if _is_list(env.get(n))}
-        return {k for k, v in env.items() if any(v is env[n] for n in lists)}  # (and their copies)
+        held = [env[n] for n in out if is_container(env.get(n))]
+        return {k for k, v in env.items() if any(v is h for h in held)}  # (and their copies)
 
     @staticmethod
     def varied(static):
         """Do the items call different functions (or are objects of different classes)?"""
         if _any_item(static) is not None:
             return False
-        base = unchecked(static)
+        base = static
         if isinstance(base, tuple) and base[0] == "seq":
             items = base[2]
         elif isinstance(base, tuple) and base[0] == "kind":
@@ -93,12 +91,6 @@ class Loops:
         else:
             return False
         return any(i is not None and not (isinstance(i, tuple) and i[0] == "const") for i in items)
-
-
-def _is_list(static):
-    static = unchecked(static)
-    return isinstance(static, tuple) and ((static[0] == "seq" and static[1] is list) or (
-        static[0] == "kind" and getattr(static[1], "cls", None) is list))
 
 
 def _shallow(stmts, env):
@@ -134,9 +126,3 @@ def _breaks(stmts):
         if isinstance(s, ir.If) and (_breaks(s.body) or _breaks(s.orelse)):
             return True
     return False
-
-
-def _rt():
-    from . import runtime
-
-    return runtime

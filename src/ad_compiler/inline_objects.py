@@ -16,7 +16,7 @@ import inspect
 import itertools
 
 from . import ir
-from .inline_static import static_of_atom, unchecked
+from .inline_static import static_of_atom
 from .ir import Assign, Call, Const, ExprStmt, Global, Var
 
 _records = itertools.count(1)
@@ -35,7 +35,6 @@ class ObjectRecord:
 
 def class_of(static):
     """The class of the object a static value describes (made in the function, or of a known kind)."""
-    static = unchecked(static)
     if isinstance(static, tuple) and static[0] == "object":
         return static[1].cls
     if isinstance(static, tuple) and static[0] == "kind" and static[1].__class__.__name__ == "Obj":
@@ -243,7 +242,7 @@ class Objects:
         name = ir.attr_key(s.items)
         if name is None or not isinstance(s.target, Var):
             return False
-        owner = unchecked(env.get(s.target.name))
+        owner = env.get(s.target.name)
         if isinstance(owner, tuple) and owner[0] == "object":
             key = (owner[1].id, str(name))
             value = static_of_atom(s.value, env) if s.op is None else None
@@ -265,7 +264,6 @@ def _obj_kind(cls):
 
 def attribute_static(owner, attr, env):
     """The static value of `owner.attr` for an object made in the function (None: not known)."""
-    owner = unchecked(owner)
     if isinstance(owner, tuple) and owner[0] == "object":
         return env.get((owner[1].id, attr))
     return None

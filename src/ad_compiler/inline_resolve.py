@@ -7,7 +7,7 @@ import types
 
 from . import ir, kinds as K
 from .inline_objects import attribute_static, class_of
-from .inline_static import is_simple, static_of_atom, unchecked
+from .inline_static import is_simple, static_of_atom
 from .ir import Const, Global, Var
 
 LIBRARIES = {"numpy", "scipy", "pandas", "jax", "torch", "autograd", "ad_compiler", "numba", "dask", "cupy",
@@ -31,15 +31,15 @@ class CalleeResolver:
 
         prefix: the arguments passed first (a bound method's receiver), or, for a partial, the pair
         (stored positional arguments, stored keyword arguments)."""
-        static = unchecked(static_of_atom(func, env))
+        static = static_of_atom(func, env)
         if isinstance(func, ir.Attr) and isinstance(func.value, Var):
-            owner = unchecked(env.get(func.value.name))
+            owner = env.get(func.value.name)
             held = attribute_static(owner, func.attr, env)  # a function stored in an attribute of the object
             if held is None and isinstance(owner, tuple) and owner[0] == "kind" and isinstance(owner[1], K.Obj):
                 k = owner[1].attr(func.attr)
                 held = ("kind", k) if isinstance(k, K.Func) else None
             if held is not None:
-                return self.resolve_static(unchecked(held), env)
+                return self.resolve_static(held, env)
             cls = class_of(owner)
             if cls is not None:
                 return self.objects.method(func.value, cls, func.attr, self)

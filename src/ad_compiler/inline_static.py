@@ -8,8 +8,9 @@ a call calls. A static environment maps IR names to:
   a list or tuple of known length (`Seq`), a dict (`Dict`), a function (`Func`);
 - ('seq', cls, item statics) for a list or tuple built on a line (its length, and what was known of each
   item then), ('dict', keys, item statics) for a dict;
-- ('checked', static) for an item read from a list or dict (`fs[0]`, `layers[k]`): the list may have been
-  changed since, so what is called through it is checked when the derivative runs;
+  (what the inliner knows of a list or dict is forgotten, under every name holding it, when the function
+  may change it: a method of it called, an item stored through a name it does not follow, the list given to
+  a function that is not inlined; inline.py);
 - ('const', value) for a constant (an `if` whose test is known takes its branch's knowledge);
 - ('object', ObjectRecord) for an object made in the function (inline_objects.py).
 """
@@ -47,29 +48,18 @@ def static_of_kind(k):
     return None
 
 
-def unchecked(static):
-    """The static value inside a ('checked', ...) one."""
-    while isinstance(static, tuple) and static[0] == "checked":
-        static = static[1]
-    return static
-
-
 def length_of(static):
-    """The number of items of a list or tuple static value (None: not known), and whether it must be checked
-    when the derivative runs (a list may change length)."""
-    checked = isinstance(static, tuple) and static[0] == "checked"
-    static = unchecked(static)
+    """The number of items of a list or tuple static value (None: not known)."""
     if isinstance(static, tuple) and static[0] == "seq":
-        return len(static[2]), checked or static[1] is not tuple
+        return len(static[2])
     if isinstance(static, tuple) and static[0] == "kind" and isinstance(static[1], K.Seq) and \
             static[1].items is not None:
-        return len(static[1].items), checked or static[1].cls is not tuple
-    return None, False
+        return len(static[1].items)
+    return None
 
 
 def keys_of(static):
     """The keys of a dict static value (None: not known)."""
-    static = unchecked(static)
     if isinstance(static, tuple) and static[0] == "dict":
         return tuple(static[1])
     if isinstance(static, tuple) and static[0] == "kind" and isinstance(static[1], K.Dict):
@@ -77,32 +67,26 @@ def keys_of(static):
     return None
 
 
+def is_container(static):
+    """A static value of a list, tuple or dict (what is known of it may change with it)."""
+    return isinstance(static, tuple) and (static[0] in ("seq", "dict") or (
+        static[0] == "kind" and isinstance(static[1], (K.Seq, K.Dict))))
+
+
 def item_static(static, key):
     """The static value of `value[key]` for a constant key (None: not known)."""
-    checked = isinstance(static, tuple) and static[0] == "checked"
-    static = unchecked(static)
-    out = None
-    mutable = True
     if isinstance(static, tuple) and static[0] == "seq" and isinstance(key, int) and \
             -len(static[2]) <= key < len(static[2]):
-        out, mutable = static[2][key], static[1] is not tuple
-    elif isinstance(static, tuple) and static[0] == "dict" and key in static[1]:
-        out = static[2][list(static[1]).index(key)]
-    elif isinstance(static, tuple) and static[0] == "kind":
+        return static[2][key]
+    if isinstance(static, tuple) and static[0] == "dict" and key in static[1]:
+        return static[2][list(static[1]).index(key)]
+    if isinstance(static, tuple) and static[0] == "kind":
         k = static[1]
         if isinstance(k, K.Seq) and isinstance(key, int) and k.items is not None and -len(k.items) <= key < len(k.items):
-            out, mutable = static_of_kind(k.items[key]), k.cls is not tuple
-        elif isinstance(k, K.Dict) and key in k.keys:
-            out = static_of_kind(k.item(key))
-    if out is None:
-        return None
-    return ("checked", out) if (mutable or checked) and not _fixed(out) else out
-
-
-def _fixed(static):
-    """A static value that holds whatever the container holds now (nothing to check)."""
-    return isinstance(static, tuple) and static[0] in ("seq", "dict", "const") or \
-        (isinstance(static, tuple) and static[0] == "kind" and isinstance(static[1], (K.Seq, K.Dict)))
+            return static_of_kind(k.items[key])
+        if isinstance(k, K.Dict) and key in k.keys:
+            return static_of_kind(k.item(key))
+    return None
 
 
 def static_of_value(v, env):
@@ -135,7 +119,7 @@ def static_of_value(v, env):
             return item_static(base, key.value)
         if isinstance(key, Var) and isinstance(env.get(key.name), tuple) and env[key.name][0] == "const":
             return item_static(base, env[key.name][1])
-        if isinstance(key, Var) and isinstance(unchecked(base), tuple):
+        if isinstance(key, Var) and isinstance(base, tuple):
             return _any_item(base)
     if isinstance(v, Call) and isinstance(v.func, Global) and v.func.obj is super and len(v.args) == 2 and \
             isinstance(v.args[0], Global) and isinstance(v.args[1], Var):
@@ -146,15 +130,14 @@ def static_of_value(v, env):
             return ("len", v.args[0].name)
         if getattr(v.func.obj, "__name__", "") == "iter_list" and v.func.path[:1] == ("_ad",):
             base = env.get(v.args[0].name)  # (a list or tuple itself)
-            inner = unchecked(base)
-            if isinstance(inner, tuple) and (inner[0] == "seq" or (inner[0] == "kind" and isinstance(inner[1], K.Seq))):
+            if isinstance(base, tuple) and (base[0] == "seq" or (base[0] == "kind" and isinstance(base[1], K.Seq))):
                 return base
     if isinstance(v, ir.Compare) and len(v.ops) == 1:
         return _compare(v, env)
     if isinstance(v, ir.Attr) and isinstance(v.value, Var):
         owner = env.get(v.value.name)
-        if isinstance(unchecked(owner), tuple) and unchecked(owner)[0] == "object":  # (inline_objects.py)
-            return env.get((unchecked(owner)[1].id, v.attr))
+        if isinstance(owner, tuple) and owner[0] == "object":  # (inline_objects.py)
+            return env.get((owner[1].id, v.attr))
         if isinstance(owner, tuple) and owner[0] == "kind" and isinstance(owner[1], Obj):
             k = owner[1].attr(v.attr)
             return static_of_kind(k) if k is not None else None
@@ -171,37 +154,23 @@ def _sliced(base, key):
                for e in (key.lower, key.upper, key.step)):
         return None
     sl = slice(*(e.value if e is not None else None for e in (key.lower, key.upper, key.step)))
-    checked = isinstance(base, tuple) and base[0] == "checked"
-    inner = unchecked(base)
-    out = None
-    if isinstance(inner, tuple) and inner[0] == "seq":
-        out = ("seq", inner[1], inner[2][sl])
-    elif isinstance(inner, tuple) and inner[0] == "kind" and isinstance(inner[1], K.Seq) and inner[1].items is not None:
-        items = inner[1].items[sl]
-        out = ("kind", K.Seq(inner[1].cls, items, K.join_all(items) if items else None))
-    if out is None:
-        return None
-    return ("checked", out) if checked or out[1] is list or getattr(out[1], "cls", None) is list else out
+    if isinstance(base, tuple) and base[0] == "seq":
+        return ("seq", base[1], base[2][sl])
+    if isinstance(base, tuple) and base[0] == "kind" and isinstance(base[1], K.Seq) and base[1].items is not None:
+        items = base[1].items[sl]
+        return ("kind", K.Seq(base[1].cls, items, K.join_all(items) if items else None))
+    return None
 
 
 def _any_item(base):
     """The static value of `seq[k]` for an index not known when compiling: what every item has in common
     (the same class of object, the same function), else None."""
-    checked = isinstance(base, tuple) and base[0] == "checked"
-    base = unchecked(base)
     if isinstance(base, tuple) and base[0] == "kind" and isinstance(base[1], K.Seq):
-        out = static_of_kind(base[1].item(None))
-        mutable = base[1].cls is not tuple
-    elif isinstance(base, tuple) and base[0] == "seq" and base[2]:
+        return static_of_kind(base[1].item(None))
+    if isinstance(base, tuple) and base[0] == "seq" and base[2]:
         first = base[2][0]
-        if not all(same_static(first, s) for s in base[2]):
-            return None
-        out, mutable = first, base[1] is not tuple
-    else:
-        return None
-    if out is None:
-        return None
-    return ("checked", out) if (mutable or checked) and not _fixed(out) else out
+        return first if all(same_static(first, x) for x in base[2]) else None
+    return None
 
 
 def _compare(v, env):
@@ -226,7 +195,6 @@ def _compare(v, env):
 
 def same_static(a, b):
     """Do two static values certainly mean the same function or class of object?"""
-    a, b = unchecked(a), unchecked(b)
     if a is b:
         return True
     if isinstance(a, Global) and isinstance(b, Global):

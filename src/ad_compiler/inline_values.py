@@ -4,9 +4,8 @@
   `nonlinearity=np.tanh`, an item of a list of functions, an argument of the differentiated function) calls
   that function: a library function by its name (`np.tanh(x)`, with its derivative rule), a user function
   inlined (inline.py).
-- What was known when compiling and may have changed since (an item of a list, a list's length, a dict's
-  keys) is checked when the derivative runs (`_ad.check_length`, `_ad.expect`): a refusal then, never a
-  wrong derivative.
+- What is known of a list or dict (its length, its keys, its items' functions or classes) is forgotten
+  when the function may change it (inline.py), so it holds whenever it is used.
 - `f(*args)` and `f(**kwargs)` of a tuple, list or dict whose length (keys) is known when compiling pass
   the items one by one, read when the call is made (`t1 = args[0]`).
 - A nested function or lambda is inlined where it is called. Used as a value in any other way (passed to a
@@ -21,7 +20,7 @@ import types
 
 from . import ir, runtime
 from .errors import UnsupportedError
-from .inline_static import item_static, keys_of, length_of, static_of_value, unchecked
+from .inline_static import item_static, keys_of, length_of, static_of_value
 from .ir import Assign, Build, Call, Const, ExprStmt, Global, Index, Var
 
 
@@ -55,51 +54,19 @@ class FunctionValues:
         w = self.where(stmt)
         return w.describe() if w is not None else "here"
 
-    # -- runtime checks of what was known when compiling ----------------------------------------------
-    def checks(self, stmt, atom, static, out):
-        """For a function or object taken from a list or dict (`('checked', ...)`): check, when the derivative
-        runs, that it is still the function (or of the class) the derivative was compiled for."""
-        if not (isinstance(static, tuple) and static[0] == "checked"):
-            return
-        expected = self.expected(unchecked(static))
-        if expected is None:
-            return
-        what, obj = expected
-        out.append(self.new_stmt(stmt, ExprStmt(Call(_rt("expect"), (atom, Const(what), spell_object(obj, stmt),
-                                                                     Const(self.where_text(stmt)))))))
-
-    def expected(self, static):
-        if isinstance(static, Global):
-            return "is", static.obj
-        if isinstance(static, tuple) and static[0] == "kind":
-            k = static[1]
-            if hasattr(k, "cls") and k.__class__.__name__ == "Obj":
-                return "class", k.cls
-            if k.__class__.__name__ == "Func":
-                return "is", k.obj
-        return None
-
     # -- calls of library functions through names ------------------------------------------------------
     def library_callee(self, stmt, func, env):
         """The Global to call for a name holding a function that is not inlined (a library function, or one
         with a rule), or None."""
         if not isinstance(func, Var):
             return None
-        static = unchecked(env.get(func.name))
+        static = env.get(func.name)
         if isinstance(static, Global) and callable(static.obj) and not inspect.isclass(static.obj):
             return static
         if isinstance(static, tuple) and static[0] == "kind" and static[1].__class__.__name__ == "Func" and \
                 not isinstance(static[1].obj, ir.Closure):
             return spell_object(static[1].obj, stmt)
         return None
-
-    def callee_checks(self, stmt, func, env, out):
-        """Checks before an inlined call of a function (or of a method of an object) that was taken from a
-        list or dict: that it is still the one the derivative was compiled for."""
-        if isinstance(func, Var):
-            self.checks(stmt, func, env.get(func.name), out)
-        elif isinstance(func, ir.Attr) and isinstance(func.value, Var):
-            self.checks(stmt, func.value, env.get(func.value.name), out)
 
     def keep_call(self, stmt, call, target, env):
         """A call that is not inlined: through a name holding a known function, it calls that function by its
@@ -110,13 +77,13 @@ class FunctionValues:
         args, kwargs = call.args, call.kwargs
         callee = self.library_callee(stmt, func, env)
         if callee is not None:
-            self.checks(stmt, func, env.get(func.name), out)
             func = callee
-        partial = unchecked(env.get(func.name)) if isinstance(func, Var) else None
-        if isinstance(partial, tuple) and partial[0] == "partial" and isinstance(unchecked(partial[1]), Global):
+        self.may_change(func, list(args) + [v for _, v in kwargs], env)
+        partial = env.get(func.name) if isinstance(func, Var) else None
+        if isinstance(partial, tuple) and partial[0] == "partial" and isinstance(partial[1], Global):
             from .inline_resolve import merge_keywords  # a partial of a library function: call it
 
-            func = unchecked(partial[1])
+            func = partial[1]
             args = tuple(partial[3]) + tuple(args)
             kwargs = merge_keywords(list(partial[4]), kwargs)
         if isinstance(func, Global) and func.obj is functools.partial:
@@ -135,6 +102,20 @@ class FunctionValues:
             if static is not None:
                 env[target] = static
         return out
+
+    def may_change(self, func, args, env):
+        """A call that is not inlined may change the lists and dicts it is given: what is known of them is
+        forgotten (not for functions known to change nothing: rules, NumPy, len, the runtime's helpers)."""
+        if isinstance(func, Global):
+            obj = func.obj
+            module = (getattr(obj, "__module__", None) or "").split(".")[0]
+            if func.path[:1] == ("_ad",) or obj in (len, isinstance, print) or module in ("numpy", "scipy", "math") \
+                    or self.inliner.ctx.has_rule(obj):
+                return
+        for a in args:
+            a = a.value if isinstance(a, ir.Starred) else a
+            if isinstance(a, Var):
+                self.inliner.forget(env, a.name)
 
     def capture(self, stmt, args, kwargs, env, out):
         """The arguments a `functools.partial` stores, each a name of its own (so that calls of the partial
@@ -158,7 +139,7 @@ class FunctionValues:
                 expanded.append(a)
                 continue
             static = env.get(a.value.name) if isinstance(a.value, Var) else static_of_value(a.value, env)
-            n, check = length_of(static)
+            n = length_of(static)
             if n is None:
                 if open_tail and i == len(args) - 1:
                     rest = a.value
@@ -167,9 +148,6 @@ class FunctionValues:
                                        where=self.where(stmt), hint="pass the arguments one by one, or unpack a "
                                        "tuple made in the function (`args = (a, b)`) or passed as an argument")
             seq = a.value
-            if check:
-                out.append(self.new_stmt(stmt, ExprStmt(Call(_rt("check_length"), (seq, Const(n), Const(
-                    self.where_text(stmt)))))))
             for k in range(n):
                 item = self.temp(stmt, Index(seq, (Const(k),)), env, out)
                 if isinstance(seq, Var):
@@ -192,8 +170,6 @@ class FunctionValues:
                 raise UnsupportedError(f"a call with `**{_text(v)}`, whose keys are not known when compiling",
                                        where=self.where(stmt), hint="pass the keyword arguments one by one, or "
                                        "unpack a dict made in the function or passed as an argument")
-            out.append(self.new_stmt(stmt, ExprStmt(Call(_rt("check_keys"), (v, Const(keys), Const(
-                self.where_text(stmt)))))))
             for key in keys:
                 kw.append((key, self.temp(stmt, Index(v, (Const(key),)), env, out)))
         return kw
@@ -233,7 +209,7 @@ class FunctionValues:
     def as_value(self, stmt, atom, env):
         if isinstance(atom, ir.Starred):
             return ir.Starred(self.as_value(stmt, atom.value, env))
-        static = unchecked(env.get(atom.name)) if isinstance(atom, Var) else None
+        static = env.get(atom.name) if isinstance(atom, Var) else None
         if not isinstance(static, ir.Closure):
             return atom
         if not self.refusing and (captured_names(static.fdef, static.scope) or

@@ -1,46 +1,13 @@
 """Runtime helpers of the Python constructs the compiler translates (re-exported by runtime.py as `_ad.<name>`):
-checks that what was known when compiling still holds when the derivative runs (the length of a list
-unpacked into a call, the keys of a dict), objects made by the function, and the flags of `try` and `with`
-blocks.
+objects made by the function, the flags of `try` and `with` blocks, the adjoints of `+` and `*` of lists and
+tuples.
 """
 from .errors import UnsupportedError
 
-__all__ = ["check_length", "check_keys", "expect", "new_object", "tried", "unexpected_function", "seq_concat",
+__all__ = ["new_object", "tried", "unexpected_function", "seq_concat",
            "seq_concat_vjp", "seq_repeat", "seq_repeat_vjp", "attribute_tangent_vjp",
            "unexpected_class", "entry_or_zeros",
            "caught", "entered", "truncate", "check_completed"]
-
-
-def check_length(seq, n, where):
-    """`f(*seq)` was compiled for a `seq` of `n` items: refuse if it has another number of items now (a list
-    may have grown since its kind was known)."""
-    if len(seq) != n:
-        raise UnsupportedError(f"{where}\n`*` unpacks {len(seq)} items here, but the derivative was compiled for "
-                               f"{n} (the list changed length after it was made)",
-                               hint="unpack a tuple, or pass the items one by one")
-    return seq
-
-
-def check_keys(d, keys, where):
-    """`f(**d)` was compiled for a dict with these keys: refuse if its keys differ now."""
-    if tuple(d) != tuple(keys):
-        raise UnsupportedError(f"{where}\n`**` unpacks the keys {tuple(d)} here, but the derivative was compiled "
-                               f"for {tuple(keys)} (the dict changed after it was made)",
-                               hint="pass the keyword arguments one by one")
-    return d
-
-
-def expect(value, how, what, where):
-    """A function or object taken from a list or dict was known when compiling (the derivative calls that
-    function, or that class's method): refuse if the list now holds another one."""
-    same = value is what if how == "is" else type(value) is what
-    if not same:
-        expected = getattr(what, "__qualname__", what)
-        got = type(value).__qualname__ if how == "class" else getattr(value, "__qualname__", value)
-        raise UnsupportedError(f"{where}\nthe derivative was compiled for {'an object of class ' if how == 'class' else ''}"
-                               f"{expected} here, but the value is {got} (the list or dict changed after it was made)",
-                               hint="do not replace the items of a list of functions or models inside the function")
-    return value
 
 
 def new_object(cls):
@@ -138,7 +105,7 @@ def entry_or_zeros(taken, value):
     return taken
 
 
-for _f in (check_length, check_keys, expect, new_object, tried, unexpected_function, seq_concat, seq_concat_vjp,
+for _f in (new_object, tried, unexpected_function, seq_concat, seq_concat_vjp,
            seq_repeat, seq_repeat_vjp, attribute_tangent_vjp, unexpected_class, entry_or_zeros, caught,
            entered, truncate, check_completed):
     _f.__module__ = "ad_compiler.runtime"  # (generated code reaches them as `_ad.<name>`, like the others)
