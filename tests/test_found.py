@@ -593,3 +593,77 @@ def test_sum_of_a_list_is_a_new_array():
     x = np.array([0.945, -1.129, -0.89])
     fd_close(summed_then_changed, (x, 0.688), wrt=1)
     fd_close(summed_then_changed, (x, 0.688), wrt=0)
+
+
+# -- explore seed 404: a list filled by a helper, an array in it changed in place (the refresh went through
+#    the helper's parameter, a stale name: the adjoint lists' lengths disagreed) -------------------------------
+def append_to(lst, v):
+    lst.append(v)
+
+
+def list_filled_by_helper_then_item_changed(s, x):
+    y = x * s
+    outs = []
+    append_to(outs, y)
+    append_to(outs, y)
+    y[1] *= outs[0][2]
+    return np.sum(outs)
+
+
+def test_list_filled_by_a_helper_then_an_item_changed():
+    x = np.array([0.87, -0.15, -1.046])
+    close(ad.grad(list_filled_by_helper_then_item_changed)(0.421, x.copy()),
+          numeric_grad(copying(list_filled_by_helper_then_item_changed, 1), (0.421, x), 0))
+
+
+# -- hunt 2, finding 002: a library result that is a list or tuple (np.split, eigh, cho_factor, np.gradient)
+#    used twice: its two adjoint lists were joined with `+` (list concatenation: one contribution lost) -----
+_W4 = np.arange(4.0)
+
+
+def split_used_twice(x):
+    parts = np.split(x, 2)
+    return np.sum(np.concatenate(parts) * _W4) + np.sum(np.stack(parts) ** 2)
+
+
+def split_looped_then_indexed(x):
+    parts = np.split(x, 2)
+    s = 0.0
+    for p in parts:
+        s = s + np.sum(p ** 3)
+    return s + np.sum(parts[0])
+
+
+def eigh_result_aliased(x):
+    r = np.linalg.eigh(np.outer(x, x) + np.diag(_W4 + 1))
+    r2 = r
+    return np.sum(r[0] ** 2) + np.sum(r2[0] * _W4)
+
+
+def gradient_used_twice(a):
+    gs = np.gradient(a)
+    return np.sum(np.stack(gs) ** 2) + np.sum(np.stack(gs) * 3.0)
+
+
+@pytest.mark.parametrize("f", [split_used_twice, split_looped_then_indexed, eigh_result_aliased])
+def test_a_list_result_used_twice_sums_its_adjoints(f):
+    x = np.array([0.3, -1.1, 0.8, 0.45])
+    fd_close(f, (x,))
+
+
+def test_np_gradient_result_used_twice():
+    a = np.random.default_rng(3).standard_normal((3, 4))
+    fd_close(gradient_used_twice, (a,))
+
+
+def test_cho_factor_result_used_twice():
+    scipy_linalg = pytest.importorskip("scipy.linalg")
+
+    def gp(a, b):
+        A = a @ a.T + np.eye(3)
+        cf = scipy_linalg.cho_factor(A)
+        return np.sum(scipy_linalg.cho_solve(cf, b)) + np.sum(scipy_linalg.cho_solve(cf, 2.0 * b))
+
+    rng = np.random.default_rng(0)
+    fd_close(gp, (rng.standard_normal((3, 3)), rng.standard_normal(3)))
+    fd_close(gp, (rng.standard_normal((3, 3)), rng.standard_normal(3)), wrt=1)

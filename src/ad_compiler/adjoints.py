@@ -40,7 +40,10 @@ class Adjoints:
         return self.names[primal]
 
     def is_container(self, primal):
-        return isinstance(self.kinds.get(primal), (K.Seq, K.Dict, K.Obj)) or self.kinds.get(primal) is K.UNKNOWN
+        """May the adjoint of `primal` be a list, tuple or dict (added up item by item with `_ad.add`, never
+        with `+`, which would concatenate)? Yes unless it is certainly a number or an array of known rank (an
+        "array" of unknown rank is a guess about a library function's result, which may be a list)."""
+        return not K.certainly_numeric(self.kinds.get(primal, K.UNKNOWN))
 
     def emit(self, stmt, origin):
         if origin is not None and origin is not self.current_origin and \

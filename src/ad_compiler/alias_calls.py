@@ -323,6 +323,8 @@ class Calls(Part):
         k = K.kind_of(result)
         if isinstance(k, K.Array):
             return K.array(k.ndim, "b" if k.dtype == "b" else "f")
+        if isinstance(k, K.Seq) and k.items is not None and all(isinstance(i, K.Array) for i in k.items):
+            return k  # a list or tuple of arrays (np.split, np.linalg.eigh, ...): how many may depend on values
         return k if isinstance(k, K.Scalar) else None
 
     def library_result(self, s, value, obj, args, state, site):
@@ -335,6 +337,10 @@ class Calls(Part):
         if known is not None and name not in VIEW_FUNCTIONS:
             if isinstance(known, K.Scalar):
                 return Val(K.Scalar(np.float64) if known.cls is not bool else K.BOOL)
+            if isinstance(known, K.Seq):  # (its length may depend on the values: np.split(x, n) of a dummy x)
+                o = self.objects.new(state, site, desc=f"the {known.cls.__name__} made on this line")
+                state.slots[o] = ("any", frozenset())
+                return Val(K.Seq(known.cls, None, K.join_all(known.items)), {o})
             return Val(known, {self.objects.new(state, site, desc="the array made on this line")})
         if name in ("shape",):
             return Val(K.Other(tuple))

@@ -80,7 +80,7 @@ class Refresher(Part):
         for o in sorted((o for o in tree if o not in new_name and o in seen), key=depth):
             if o.parent not in new_name:
                 continue
-            holders = [n for n in state.vars.holders((o,)) if len(state.vars[n].objs) == 1]
+            holders = _live_first([n for n in state.vars.holders((o,)) if len(state.vars[n].objs) == 1], live)
             made = state.made.get(o)
             if made is None or made[1] is None or not self.unchanged(state, made[1]):
                 self.refuse(s, f"`{(holders or [name])[0]}` shares memory with the array changed here, but how it was "
@@ -153,7 +153,7 @@ class Refresher(Part):
             for c, slots in list(state.slots.items()):
                 if c in new_name or not (all_objs(slots) & changed) or not self.stores.container_live(c, state, live):
                     continue
-                holders = [n for n in state.vars.holders((c,)) if len(state.vars[n].objs) == 1]
+                holders = _live_first([n for n in state.vars.holders((c,)) if len(state.vars[n].objs) == 1], live)
                 if not holders or not isinstance(slots, list):
                     self.refuse(s, f"a list, tuple or dict holding `{name}` is used later, and the compiler cannot "
                                    "tell which of its items is the changed array",
@@ -219,3 +219,10 @@ class Refresher(Part):
             new = Call(Global(("np", "transpose"), np.transpose, np), (Var(child_name),))
             return parent_var, [self.derived(s, Assign((parent_var,), new, noop=True))]
         return None
+
+
+def _live_first(names, live):
+    """`names` with the live ones first: a refresh through a name nobody reads again would give the new
+    value to a name whose SSA version is stale (a helper's parameter, after the caller changed the object
+    through another name)."""
+    return [n for n in names if n in live] + [n for n in names if n not in live]

@@ -274,3 +274,9 @@ def join_all(kinds):
 
 def describe_args(kinds, names):
     return ", ".join(f"{n}: {k.describe()}" for n, k in zip(names, kinds))
+
+
+def certainly_numeric(kind):
+    """A number, or an array of known rank (not a guess: an "array" of unknown rank may be what a library
+    function returns, a list or a tuple of arrays)."""
+    return isinstance(kind, Scalar) or (isinstance(kind, Array) and kind.ndim is not None)

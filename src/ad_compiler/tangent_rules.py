@@ -73,7 +73,7 @@ class TangentRules:
                         terms.append(rebuild(s.value, rule, {p: Build("tuple", tuple(new))}))
                 continue
             terms.append(rebuild(s.value, rule, {p: self.fwd.tangent_of(value)}))
-        numeric = isinstance(self.fwd.kind(Var(s.target)), (K.Array, K.Scalar))
+        numeric = K.certainly_numeric(self.fwd.kind(Var(s.target)))
         total = terms[0]
         for term in terms[1:]:  # (lists of adjoints, from a helper, add up item by item)
             total = BinOp("+", total, term) if numeric else helper("add", total, term)
