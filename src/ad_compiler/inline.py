@@ -26,6 +26,7 @@ from .desugar import desugar
 from .errors import UnsupportedError
 from .inline_bind import bind_arguments
 from .inline_resolve import LIBRARIES, CalleeResolver, is_library, merge_keywords  # noqa: F401 (driver: is_library)
+from .inline_callbacks import from_function
 from .inline_checks import _user_name, _yields, check_generator_ends, check_iterators_used_once
 from .inline_loops import Loops
 from .inline_objects import Objects
@@ -196,6 +197,11 @@ class Inliner:
     # -- calls ------------------------------------------------------------------------------------------
     def call(self, stmt, call, target, env):
         """The statements replacing `target = call`, or None to keep the call."""
+        written = from_function(self.values, stmt, call, env)
+        if written is not None:  # np.fromfunction(f, shape): f(*np.indices(shape))
+            out, call = written
+            new = Assign((target,), call) if target is not None else ExprStmt(call)
+            return out + self.statement(self.values.new_stmt(stmt, new), env)
         if isinstance(call.func, ir.Attr) and isinstance(call.func.value, Var):
             self.forget(env, call.func.value.name)  # (a list's or dict's method may change it)
         resolved = self.resolver.resolve(call.func, env)

@@ -20,6 +20,7 @@ import types
 
 from . import ir, runtime
 from .errors import UnsupportedError
+from .inline_callbacks import pass_captured
 from .inline_static import item_static, keys_of, length_of, static_of_value
 from .ir import Assign, Build, Call, Const, ExprStmt, Global, Index, Var
 
@@ -90,6 +91,7 @@ class FunctionValues:
             args, kwargs = self.capture(stmt, args, kwargs, env, out)
         new = Call(func, args, kwargs)
         new = self.unpack_library_call(stmt, new, env, out) or new
+        new = pass_captured(self, stmt, new, env, out) or new  # (an ODE solver's right-hand side: inline_callbacks.py)
         new = self.closure_values(stmt, new, env)
         if not out and new == call and all(a is b for a, b in zip(new.args, call.args)):
             return None
