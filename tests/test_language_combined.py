@@ -140,3 +140,22 @@ def test_changed_list_of_functions_is_followed(f):
 def test_changed_list_of_functions_is_forgotten_and_refused(f):
     with pytest.raises(ad.ADError, match="function value not known when compiling"):
         ad.grad(f)(np.array([0.3, -0.4]))
+
+
+# -- np.split into gates inside a loop (an LSTM cell): a list of pieces on the tape (hunt 2, finding 012) --------
+def split_gates_in_a_loop(W, xs):
+    h = np.zeros(2)
+    c = np.zeros(2)
+    for x in xs:
+        z = W @ np.concatenate([x, h])
+        i, f, o, g = np.split(z, 4)
+        i, f, o = 1 / (1 + np.exp(-i)), 1 / (1 + np.exp(-f)), 1 / (1 + np.exp(-o))
+        c = f * c + i * np.tanh(g)
+        h = o * np.tanh(c)
+    return np.sum(h ** 2) + np.sum(c)
+
+
+def test_split_into_gates_in_a_loop():
+    rng = np.random.default_rng(0)
+    W, xs = rng.standard_normal((8, 4)) * 0.5, rng.standard_normal((3, 2))
+    check_modes(split_gates_in_a_loop, (W, xs), 0, modes=("grad", "jvp", "hvp"))

@@ -198,6 +198,86 @@ def test_refusals_inside_try():
         ad.grad(returns_in_try)
 
 
+# -- raise: kept in the forward sweep, where it happens -------------------------------------------------------
+def checked_sqrt(v):
+    if np.any(v < 0):
+        raise ValueError("negative")
+    return np.sqrt(v)
+
+
+def validated(x):
+    if x.ndim == 1:
+        return np.sum(x ** 2)
+    raise ValueError("one dimension please")
+
+
+def raised_and_caught_in_a_loop(x):
+    total = 0.0
+    for k in range(3):
+        try:
+            total = total + np.sum(checked_sqrt(x - 0.2 * k))  # raises for k = 2
+        except ValueError:
+            total = total + np.sum(x) * k
+    return total
+
+
+class NotConverged(Exception):
+    pass
+
+
+def raises_a_class(x):
+    try:
+        z = np.sum(checked_sqrt(x)) if np.max(x) < 1.0 else np.sum(x)
+        if np.max(x) < 1.0:
+            raise NotConverged
+    except NotConverged:
+        z = np.sum(x ** 3)
+    return z
+
+
+def test_raise_in_the_forward_sweep():
+    x = np.array([0.3, 0.4, 0.7])
+    for f in (validated, raised_and_caught_in_a_loop, raises_a_class):
+        check_modes(f, (x,), 0, modes=("grad", "jvp"))
+    assert "raise ValueError('negative')" in ad.grad(raised_and_caught_in_a_loop).source or \
+        "raise t" in ad.grad(raised_and_caught_in_a_loop).source
+    with pytest.raises(ValueError, match="negative"):  # the derivative raises what the function raises
+        ad.grad(checked_sqrt_sum)(x - 1.0)
+    with pytest.raises(ValueError, match="one dimension"):
+        ad.jvp(validated)(np.ones((2, 2)), np.ones((2, 2)))
+
+
+def checked_sqrt_sum(x):
+    return np.sum(checked_sqrt(x))
+
+
+def interrupted_in_a_loop(x):
+    try:
+        for k in range(5):
+            x = x * 0.5  # Python's handler sees the x of the iteration that raised
+            if np.max(np.abs(x)) < 0.1:
+                raise NotConverged
+    except NotConverged:
+        x = x * 2.0
+    return np.sum(x ** 2)
+
+
+def reads_the_body_after_the_handler(x):
+    y = x
+    try:
+        y = x * 2.0
+        np.linalg.cholesky(-np.eye(2))  # raises
+    except np.linalg.LinAlgError:
+        pass
+    return np.sum(y)
+
+
+def test_a_value_an_exception_interrupted_is_refused():
+    for f, name in ((interrupted_in_a_loop, "x"), (reads_the_body_after_the_handler, "y")):
+        with pytest.raises(ad.UnsupportedError, match=f"`{name}` is assigned in a `try` body, not in its last"):
+            ad.grad(f)(np.array([0.3, 0.4, 0.7]))
+
+
 # -- with ---------------------------------------------------------------------------------------------------------
 class Recorder:
     """A user's context manager: counts how often it is entered."""

@@ -87,9 +87,21 @@ def changes_in_try(x):
 
 
 def uses_raise(x):
-    if x < 0:
-        raise ValueError("negative")  # [raise]
-    return x * 2.0
+    try:
+        y = np.log(x)
+    except FloatingPointError:
+        raise  # [raise]
+    return y * 2.0
+
+
+def reads_after_an_interrupted_try(x):
+    y = x
+    try:
+        y = x * 2.0  # [try:interrupted]
+        z = np.log(y)
+    except FloatingPointError:
+        z = y
+    return z
 
 
 def uses_del(x):
@@ -705,7 +717,10 @@ CASES = [
          hint=REWRITE, needs=PY311),
     Case("try:in-place", U, "an in-place change inside a `try` body (or a `with` block", changes_in_try,
          (1.0,), hint="compute new values in the `try` body"),
-    Case("raise", U, "`raise` cannot be differentiated", uses_raise, (1.0,), hint=REWRITE),
+    Case("try:interrupted", U, "`y` is assigned in a `try` body, not in its last statement, and read after an "
+         "exception", reads_after_an_interrupted_try, (1.0,), hint="assign `y` again in the handler"),
+    Case("raise", U, "`raise` without an exception, or `raise ... from ...` cannot be differentiated", uses_raise,
+         (1.0,), hint="raise the exception itself"),
     Case("del", U, "`del` cannot be differentiated", uses_del, (1.0,), hint=REWRITE),
     Case("class-def", U, "class definitions cannot be differentiated", uses_class, (1.0,), hint=REWRITE),
     Case("nested-async-def", U, "nested `async def` cannot be differentiated", uses_nested_async, (1.0,),

@@ -1,6 +1,6 @@
 """Desugaring statements and control flow: blocks and how they end, the dispatch of each statement to the part
-handling it, `if`, early exits, and the simple statements (`return`, expression statements, `assert`, nested
-`def`, `pass`, `nonlocal`, `with ad.no_grad():`).
+handling it, `if`, early exits, and the simple statements (`return`, expression statements, `assert`,
+`raise`, nested `def`, `pass`, `nonlocal`, `with ad.no_grad():`).
 
 `continue` and `return` inside `if` are removed by moving the statements that follow into the branches that
 do not exit; a `return` inside a loop sets the flag `returned` and breaks, and the rest of the function runs
@@ -14,7 +14,7 @@ from .desugar_loops import returns_inside
 from .ir import Break, Const, ExprStmt, If, Var
 
 _NOT_YET = {
-    ast.Raise: "`raise`", ast.Delete: "`del`",
+    ast.Delete: "`del`",
     ast.AsyncFunctionDef: "nested `async def`", ast.ClassDef: "class definitions",
     ast.Global: "`global`", ast.AsyncFor: "`async for`", ast.AsyncWith: "`async with`",
 }
@@ -41,12 +41,13 @@ class Statements:
             "FunctionDef": self.stmt_FunctionDef, "Pass": self.stmt_Pass, "Nonlocal": self.stmt_Nonlocal,
             "Expr": self.stmt_Expr, "Assert": self.stmt_Assert, "Return": self.stmt_Return,
             "Assign": assignments.stmt_Assign, "AugAssign": assignments.stmt_AugAssign, "With": self.stmt_With,
-            "Try": ctx.blocks.stmt_Try, "Import": ctx.blocks.stmt_Import, "ImportFrom": ctx.blocks.stmt_Import,
+            "Raise": self.stmt_Raise, "Try": ctx.blocks.stmt_Try, "Import": ctx.blocks.stmt_Import, "ImportFrom": ctx.blocks.stmt_Import,
         }
 
     # -- blocks and control flow ------------------------------------------------------------------------------
     def block(self, stmts):
-        """Desugar a block; returns how it ends: None (falls through), 'return', 'break' or 'continue'."""
+        """Desugar a block; returns how it ends: None (falls through), 'return', 'break', 'continue' or
+        'raise'."""
         ctx = self.ctx
         stmts = list(stmts)
         for i, stmt in enumerate(stmts):
@@ -64,6 +65,9 @@ class Statements:
                     ctx.at(stmt, lambda s: ctx.error("`break` outside a loop", s))
                 ctx.at(stmt, lambda s: ctx.emit(Break()))
                 return "break"
+            if isinstance(stmt, ast.Raise):  # (what follows it never runs)
+                self.statement(stmt)
+                return "raise"
             if isinstance(stmt, ast.If) and exits(stmt):
                 return ctx.at(stmt, lambda s: self.branch(ctx.expressions.atom(s.test), s.body, s.orelse,
                                                           stmts[i + 1:]))
@@ -105,7 +109,9 @@ class Statements:
                 ending = self.block(list(stmts) + list(rest))
             results.append((block, ending))
         ctx.emit(If(test, results[0][0], results[1][0]))
-        endings = {r[1] for r in results}
+        endings = {r[1] for r in results} - {"raise"}  # (a branch that raises ends nothing else)
+        if not endings:
+            return "raise"
         if None in endings or (not rest and "continue" in endings and ctx.loop_depth):
             return None if None in endings else "continue"
         return "return" if "return" in endings else "break"
@@ -157,6 +163,17 @@ class Statements:
         test = ctx.expressions.atom(stmt.test)
         msg = ctx.expressions.atom(stmt.msg) if stmt.msg is not None else None
         ctx.emit(ir.Assert(test, msg))
+
+    def stmt_Raise(self, stmt):
+        """`raise E(...)` is kept in the forward sweep, where it happens (as `_ad.throw(e)`, printed back as
+        `raise`): the derivative raises what the function raises, inside a `try` too."""
+        ctx = self.ctx
+        if stmt.exc is None or stmt.cause is not None:
+            ctx.error("`raise` without an exception, or `raise ... from ...`", stmt,
+                      hint="raise the exception itself (`raise ValueError(...)`)")
+        from .desugar_blocks import _rt
+
+        ctx.emit(ExprStmt(ir.Call(_rt("throw"), (ctx.expressions.atom(stmt.exc),))), stmt)
 
     def yield_value(self, node):
         """In a generator function (called, and inlined): `yield v` appends v to the list of its values,

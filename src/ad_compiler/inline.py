@@ -27,7 +27,8 @@ from .errors import UnsupportedError
 from .inline_bind import bind_arguments
 from .inline_resolve import LIBRARIES, CalleeResolver, is_library, merge_keywords  # noqa: F401 (driver: is_library)
 from .inline_callbacks import from_function
-from .inline_checks import _user_name, _yields, check_generator_ends, check_iterators_used_once
+from .inline_checks import _user_name, _yields, check_generator_ends, check_iterators_used_once, \
+    check_try_values
 from .inline_loops import Loops
 from .inline_objects import Objects
 from .inline_static import is_container, static_of_atom, static_of_kind, static_of_value
@@ -63,6 +64,7 @@ class Inliner:
                 env[p] = static
         fn.body = self.block(fn.body, env)
         check_iterators_used_once(fn.body)
+        check_try_values(fn)
         return fn
 
     # -- statements: the static environment flows through them ------------------------------------------

@@ -1,5 +1,6 @@
 """Checks of the inliner's work: an iterator the compiler computes as a list when it is made (`map(...)`, a
-generator function's values) is used once, as Python's would be; a generator ends by itself."""
+generator function's values) is used once, as Python's would be; a generator ends by itself; a value a `try`
+body assigns is not read after an exception interrupted it."""
 import ast
 
 from . import ir
@@ -71,3 +72,45 @@ def check_iterators_used_once(body):
                                    "would be empty after its first use; the compiler computes its items when it "
                                    "is made)", where=origin.unit.location(origin.node),
                                    hint=f"make a list of it: `{stmt.iterator} = list(...)`")
+
+
+def check_try_values(fn):
+    """After an exception in a `try` body, Python's handler (and what follows the block) sees the names the
+    body assigned before the exception; the derivative takes the handler's path as if the body had not run
+    (desugar_blocks.py). So a name the body assigns, other than in its last statement (which, interrupted,
+    assigns nothing), must not be read on that path before it is assigned again: refused."""
+    from .liveness import liveness
+
+    for s in ir.walk(fn.body):
+        if not (isinstance(s, ir.If) and s.role == "try" and isinstance(s.test, ir.Var)) or _generated(s):
+            continue
+        branch_in = {}  # (the try's `else` block, `if ok:`, is not on the exception's path)
+        liveness(fn, branch_in, false={s.test.name})
+        read_after = branch_in[id(s)][1]
+        last = _last_statement(s.body)
+        for t in ir.walk(s.body):
+            if t.origin is not None and t.origin.stmt is last:
+                continue
+            for name in sorted(ir.stmt_writes(t) & read_after):
+                origin = t.origin or s.origin
+                raise UnsupportedError(
+                    f"`{name}` is assigned in a `try` body, not in its last statement, and read after an exception "
+                    "the body may raise (in the handler, or after the block): the derivative cannot know which "
+                    "value an interrupted body left",
+                    where=origin.unit.location(origin.node) if origin is not None else None,
+                    hint=f"assign `{name}` again in the handler, or compute it in the last statement of the body "
+                         "(or outside the `try`)")
+
+
+def _generated(s):
+    """From code ad_compiler generated (a derivative differentiated again: its `try` blocks were checked as
+    the user's, and what it reads after them is read under `if ok:`)."""
+    return s.origin is not None and str(s.origin.unit.filename).startswith("<ad_compiler")
+
+
+def _last_statement(body):
+    """The user's statement the body's last IR statement comes from."""
+    for t in reversed(body):
+        if t.origin is not None:
+            return t.origin.stmt
+    return None

@@ -4,7 +4,7 @@ tuples.
 """
 from .errors import UnsupportedError
 
-__all__ = ["new_object", "tried", "unexpected_function", "seq_concat",
+__all__ = ["new_object", "tried", "throw", "unexpected_function", "seq_concat",
            "seq_concat_vjp", "seq_repeat", "seq_repeat_vjp", "attribute_tangent_vjp",
            "unexpected_class", "entry_or_zeros",
            "caught", "entered", "truncate", "check_completed"]
@@ -18,6 +18,11 @@ def new_object(cls):
 def tried(value):
     """The flag of a `try` or `with` block before it runs (generated code writes the constant itself)."""
     return value
+
+
+def throw(exception):
+    """`raise exception` (generated code writes the statement itself)."""
+    raise exception
 
 
 def caught():
@@ -105,7 +110,7 @@ def entry_or_zeros(taken, value):
     return taken
 
 
-for _f in (new_object, tried, unexpected_function, seq_concat, seq_concat_vjp,
+for _f in (new_object, tried, throw, unexpected_function, seq_concat, seq_concat_vjp,
            seq_repeat, seq_repeat_vjp, attribute_tangent_vjp, unexpected_class, entry_or_zeros, caught,
            entered, truncate, check_completed):
     _f.__module__ = "ad_compiler.runtime"  # (generated code reaches them as `_ad.<name>`, like the others)
