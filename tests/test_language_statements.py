@@ -112,6 +112,7 @@ def reports(x, W):
     h = np.tanh(W @ x)
     print("h =", h)
     log.info("norm %s of %s", np.sum(h ** 2), h)
+    logging.getLogger("ad_compiler.tests.language").info("h again %s", h)  # (a logger got in the function)
     warnings.warn("a warning from the forward sweep")
     return np.sum(h ** 2)
 
@@ -123,6 +124,7 @@ def test_print_and_logging_stay_in_the_forward_sweep(capsys, caplog):
         got = ad.grad(reports, wrt=1)(x, W)
     assert "h =" in capsys.readouterr().out
     assert any("norm" in r.message for r in caplog.records)
+    assert any("h again" in r.getMessage() for r in caplog.records)
     assert_close(got, fd_grad(reports, [x, W], 1), what="gradient")
     check_modes(reports, (x, W), 0, modes=("grad", "jvp", "hvp"))
 

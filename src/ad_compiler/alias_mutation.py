@@ -17,7 +17,8 @@ from .ir import Assign, Call, Const, Global, Mutate, SetItem, Var
 
 
 def _reports(obj):
-    """A function (or a bound method) of `logging` or `warnings`: it reads what it is given, to report it."""
+    """A function (or a bound method, or a class) of `logging` or `warnings`: it reads what it is given, to
+    report it."""
     func = getattr(obj, "__func__", obj)
     return (getattr(func, "__module__", None) or "").split(".")[0] in ("logging", "warnings")
 
@@ -59,6 +60,9 @@ class Mutations(Part):
             what = f"`{'.'.join(func.path)}`"
             given = list(call.args) + [v for _, v in call.kwargs]
         elif isinstance(func, ir.Attr):
+            owner = self.values.val(func.value, state).kind if isinstance(func.value, Var) else None
+            if isinstance(owner, K.Other) and _reports(owner.cls):
+                return  # (a logger's method: logging.getLogger(name).info(...))
             what = f"the method `.{func.attr}()`"
             given = [func.value] + list(call.args) + [v for _, v in call.kwargs]
         else:

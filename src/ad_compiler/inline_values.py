@@ -92,7 +92,8 @@ class FunctionValues:
         new = Call(func, args, kwargs)
         new = self.unpack_library_call(stmt, new, env, out) or new
         new = pass_captured(self, stmt, new, env, out) or new  # (an ODE solver's right-hand side: inline_callbacks.py)
-        new = self.closure_values(stmt, new, env)
+        partial_made = isinstance(func, Global) and func.obj is functools.partial  # (its calls are inlined: if
+        new = self.closure_values(stmt, new, env, refuse=not partial_made)  # nothing else reads it, it goes)
         if not out and new == call and all(a is b for a, b in zip(new.args, call.args)):
             return None
         if target is None:
