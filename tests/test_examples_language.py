@@ -36,13 +36,13 @@ def number_after(out, label):
 
 
 def test_gaussian_process_gradient_and_fit():
-    gp = load("12_gaussian_process.py")
+    gp = load("13_gaussian_process.py")
     X, y = gp.make_data(25)
     for theta in (np.log([1.0, 1.0, 0.5]), np.log([0.3, 2.0, 0.05])):
         got = ad.grad(gp.neg_log_marginal_likelihood)(theta, X, y)
         assert_close(got, fd_grad(gp.neg_log_marginal_likelihood, [theta, X, y], 0), rtol=1e-6,
                      what="gradient of the negative log marginal likelihood")
-    out = run("12_gaussian_process.py")
+    out = run("13_gaussian_process.py")
     length_scale, signal_var, noise_var = (number_after(out, k) for k in ("length scale", "signal variance",
                                                                             "noise variance"))
     X, y = gp.make_data()
@@ -58,7 +58,7 @@ def test_gaussian_process_gradient_and_fit():
 
 
 def test_lstm_language_model_gradient_and_training():
-    lm = load("13_lstm_language_model.py")
+    lm = load("14_lstm_language_model.py")
     tokens, chars = lm.encode("abcab cabba")
     params = lm.init_params(len(chars), embed=3, hidden=4, seed=1)
     got = ad.grad(lm.loss)(params, tokens)
@@ -70,13 +70,13 @@ def test_lstm_language_model_gradient_and_training():
 
 
 def test_damped_oscillator_gradient_and_fit():
-    osc = load("14_damped_oscillator.py")
+    osc = load("15_damped_oscillator.py")
     y0, dt, observed = osc.make_data(n_steps=40)
     for p in (np.array([1.7, 0.3]), np.array([2.2, 0.05])):
         got = ad.grad(osc.loss)(p, y0, dt, observed)
         assert_close(got, fd_grad(osc.loss, [p, y0, dt, observed], 0), rtol=1e-6, what="gradient through time")
         got_y0 = ad.grad(osc.loss, wrt="y0")(p, y0, dt, observed)
         assert_close(got_y0, fd_grad(osc.loss, [p, y0, dt, observed], 1), rtol=1e-6, what="w.r.t. the start")
-    out = run("14_damped_oscillator.py")
+    out = run("15_damped_oscillator.py")
     assert number_after(out, "omega") == pytest.approx(2.0, abs=0.01)
     assert number_after(out, "zeta") == pytest.approx(0.1, abs=0.01)

@@ -358,6 +358,13 @@ def recursive_nested(x, n):
     return power(x, n)
 
 
+def closure_given_to_quad(k):
+    from scipy.integrate import quad
+
+    value, _ = quad(lambda t: np.exp(-k * t), 0.0, 1.0)  # [closure-value]
+    return value
+
+
 def star_args_of_unknown_length(x, n):
     args = []
     for i in range(n):
@@ -786,6 +793,8 @@ CASES = [
     # 3. calls of your own functions
     Case("recursive-nested-function", U, "a recursive nested function cannot be differentiated", recursive_nested,
          (1.0, 2), hint="define the recursive function at module level"),
+    Case("closure-value", U, "the nested function `<lambda>` is used here as a value, not called, and it reads `k` "
+         "of the enclosing function", closure_given_to_quad, (0.8,), hint="define it at module level"),
     Case("recursive-star-parameters", U, "a recursive function with *args, **kwargs, keyword-only or "
          "positional-only parameters", calls_recursive_star, (1.0,), hint="plain positional parameters"),
     Case("call-unknown-star-args", U, "a call with `*args`, whose length is not known when compiling",
