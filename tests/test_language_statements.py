@@ -213,6 +213,16 @@ def validated(x):
     raise ValueError("one dimension please")
 
 
+def chosen_or_raised(x, kind):
+    if kind == "square":
+        y = x ** 2
+    elif kind == "sine":
+        y = np.sin(x)
+    else:
+        raise ValueError(f"unknown kind {kind!r}")  # (y is assigned on every path that goes on)
+    return np.sum(y)
+
+
 def raised_and_caught_in_a_loop(x):
     total = 0.0
     for k in range(3):
@@ -240,11 +250,14 @@ def raises_a_class(x):
 def test_raise_in_the_forward_sweep():
     x = np.array([0.3, 0.4, 0.7])
     for f in (validated, raised_and_caught_in_a_loop, raises_a_class):
-        check_modes(f, (x,), 0, modes=("grad", "jvp"))
+        check_modes(f, (x,), 0, modes=("grad", "jvp", "hvp"))
     assert "raise ValueError('negative')" in ad.grad(raised_and_caught_in_a_loop).source or \
         "raise t" in ad.grad(raised_and_caught_in_a_loop).source
     with pytest.raises(ValueError, match="negative"):  # the derivative raises what the function raises
         ad.grad(checked_sqrt_sum)(x - 1.0)
+    check_modes(chosen_or_raised, (x, "sine"), 0, modes=("grad", "jvp"))
+    with pytest.raises(ValueError, match="unknown kind 'cube'"):
+        ad.grad(chosen_or_raised)(x, "cube")
     with pytest.raises(ValueError, match="one dimension"):
         ad.jvp(validated)(np.ones((2, 2)), np.ones((2, 2)))
 

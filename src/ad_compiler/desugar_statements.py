@@ -68,7 +68,7 @@ class Statements:
             if isinstance(stmt, ast.Raise):  # (what follows it never runs)
                 self.statement(stmt)
                 return "raise"
-            if isinstance(stmt, ast.If) and exits(stmt):
+            if isinstance(stmt, ast.If) and (exits(stmt) or raises(stmt)):  # (the rest: in the other branches)
                 return ctx.at(stmt, lambda s: self.branch(ctx.expressions.atom(s.test), s.body, s.orelse,
                                                           stmts[i + 1:]))
             self.statement(stmt)
@@ -233,6 +233,17 @@ def _walk_no_loops(node):
         for child in ast.iter_child_nodes(n):
             if not isinstance(child, (ast.For, ast.While, ast.FunctionDef, ast.Lambda, ast.AsyncFunctionDef)):
                 todo.append(child)
+
+
+def raises(stmt):
+    """Does a branch of this `if` (or of its `elif`s) end with `raise`? (What follows the `if` then runs only
+    after the other branches: it is desugared into them, so that a name they assign is assigned there.)"""
+    for branch in (stmt.body, stmt.orelse):
+        if branch and isinstance(branch[-1], ast.Raise):
+            return True
+        if len(branch) == 1 and isinstance(branch[0], ast.If) and raises(branch[0]):
+            return True
+    return False
 
 
 def exits(stmt):

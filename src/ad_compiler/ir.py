@@ -371,6 +371,12 @@ def names_in(expr):
     return out
 
 
+def is_throw(s):
+    """`_ad.throw(e)`: the user's `raise e` (desugar_statements.py); nothing after it runs."""
+    return isinstance(s, ExprStmt) and isinstance(s.value, Call) and isinstance(s.value.func, Global) and \
+        s.value.func.path == ("_ad", "throw")
+
+
 def stmt_reads(s):
     """Names a statement reads (not counting nested blocks)."""
     if isinstance(s, Assign):

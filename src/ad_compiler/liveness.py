@@ -20,6 +20,8 @@ def liveness(fn, branch_in=None, false=frozenset()):
                 live = set(loop_exit)
                 live_after[id(s)] = set(live)
                 continue
+            if ir.is_throw(s):  # (`raise`: nothing after it runs)
+                live = set()
             live_after[id(s)] = set(live)
             if isinstance(s, If):
                 body_in, orelse_in = block(s.body, set(live), loop_exit), block(s.orelse, set(live), loop_exit)

@@ -134,7 +134,7 @@ class Printer:
         if isinstance(s, ir.Mutate):
             call = f"{self.expr(s.target)}.{s.method}({', '.join(self.expr(a) for a in s.args)})"
             return [f"{self.name(s.out)} = {call}" if s.out else call]
-        if isinstance(s, ir.ExprStmt) and _is_throw(s.value):
+        if ir.is_throw(s):
             return [f"raise {self.expr(s.value.args[0])}"]
         if isinstance(s, ir.ExprStmt):
             return [self.expr(s.value)]
@@ -273,8 +273,3 @@ def _const(value):
 def show(stmts):
     """Debugging aid: the source of a list of IR statements."""
     return "\n".join(Printer().lines(stmts))
-
-
-def _is_throw(value):
-    """`_ad.throw(e)`: the user's `raise e` (desugar_statements.py)."""
-    return isinstance(value, ir.Call) and isinstance(value.func, ir.Global) and value.func.path == ("_ad", "throw")

@@ -83,6 +83,8 @@ class SSA:
                     s.test = self.read(s.test, s)
                     s.msg = self.read(s.msg, s) if s.msg is not None else None
                 out.append(s)
+                if ir.is_throw(s):  # (`raise`: the block ends there)
+                    return out, False
             elif isinstance(s, If):
                 s.test = self.read(s.test, s)
                 falls = self.branch(s, loop)
