@@ -51,6 +51,9 @@ def cases():
         "name_clash": (ad.grad(models.clash), (W,)),
         "rnn_loop": (ad.grad(rnn.rnn_loss, wrt=("W", "U", "b")), rnn.make_data(T=4)),
         "loop_with_tape": (ad.grad(models.loop_sum), (W,)),
+        "jacfwd_tree": (ad.jacfwd(models.tree_out), (W,)),
+        "jacrev_tree": (ad.jacrev(models.tree_out), (W,)),
+        "runtime_parts": (ad.grad(models.linalg_family, wrt=(0, 1)), (RNG.standard_normal(4), RNG.standard_normal((3, 3)))),
     }
 
 
@@ -204,3 +207,39 @@ def test_jacobians_and_hessians_take_the_functions_defaults():
     x = np.array([0.1, 0.7])
     np.testing.assert_allclose(ad.hessian(f)(x), np.diag(-3.0 * np.sin(x)), rtol=1e-12)
     np.testing.assert_allclose(ad.jacobian(ad.grad(f))(x), np.diag(-3.0 * np.sin(x)), rtol=1e-12)
+
+
+def test_every_runtime_helper_can_be_copied_into_a_module():
+    """Each name generated code may reach as `_ad.<name>` (runtime.py and the parts it re-exports with
+    `import *`) is copied with what it uses, and the copies define it."""
+    from ad_compiler import export_helpers
+
+    names = sorted(n for n, v in vars(runtime).items()
+                   if not n.startswith("__") and callable(v) and getattr(v, "__module__", "").startswith("ad_compiler.runtime"))
+    assert len(names) > 100
+    needs_package = []
+    for name in names:
+        try:
+            copied = export_helpers.copy_helpers([name])
+        except export_helpers.NotStandalone:
+            needs_package.append(name)
+            continue
+        namespace = dict(copied.imports)
+        text = "from __future__ import annotations\n" + "".join(copied.texts)  # (as an exported module has)
+        exec(compile(text, f"<copy of {name}>", "exec"), namespace)
+        assert name in namespace, name
+    assert needs_package and all("ode" in n or "ivp" in n for n in needs_package), needs_package
+
+
+def test_a_derivative_through_an_ode_solver_is_refused_by_export(tmp_path):
+    scipy_integrate = pytest.importorskip("scipy.integrate")
+
+    def decay(y, t, k):
+        return -k * y
+
+    def final(k):
+        return scipy_integrate.odeint(decay, np.array([1.0]), np.array([0.0, 1.0]), args=(k,))[-1, 0]
+
+    g = ad.grad(final)
+    with pytest.raises(ad.ADError, match="compiles derivatives as it runs"):
+        ad.export(g, tmp_path / "ode.py", args=(0.5,))

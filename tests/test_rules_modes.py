@@ -24,6 +24,7 @@ Known wrong results are strict xfails (KNOWN_WRONG); missing forward / second-or
 listed in MISSING and must keep raising ad.ADError.
 """
 import atexit
+import copy
 import builtins
 import importlib.util
 import math
@@ -286,6 +287,27 @@ def test_hvp(case):
 @pytest.mark.parametrize("case", _params("hessian", _first_per_name(ALL_CASES)))
 def test_hessian(case):
     run_hessian(case)
+
+
+def _one_argument_at_a_time(cases):
+    """The first case of each rule with several differentiable arguments, once per argument alone (a template
+    temporary shared by two tangents, `DR = db - da @ X`, must keep the term of the one that varies)."""
+    seen, out = set(), []
+    for case in cases:
+        if case.name in seen or len(case.wrt) < 2 or _expected_failure(case, MISSING) or \
+                _expected_failure(case, KNOWN_WRONG):
+            continue
+        seen.add(case.name)
+        for p in case.wrt:
+            alone = copy.copy(case)
+            alone.wrt = (p,)
+            out.append(alone)
+    return out
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=f"{c.name}: {c.id}") for c in _one_argument_at_a_time(ALL_CASES)])
+def test_jvp_of_one_argument(case):
+    run_jvp(case)
 
 
 # -- the table is complete ----------------------------------------------------------------------------------------

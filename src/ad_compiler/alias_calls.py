@@ -29,7 +29,7 @@ ITERATORS = (zip, enumerate, reversed)
 # tangents shaped like the primal value they belong to
 RESULT_LIKE = {"zeros_like": 0, "owned_copy": 1, "unbroadcast": 1, "unbroadcast_value": 1, "getitem_vjp": 1,
                "cast_like": 1, "items_vjp": 1, "enumerate_vjp": 1, "reversed_vjp": 1, "sorted_vjp": 1,
-               "iter_list_vjp": 1, "dict_get_vjp": 1, "as_grad": 1, "as_tangent": 1}
+               "iter_list_vjp": 1, "dict_get_vjp": 1, "as_grad": 1, "as_tangent": 1, "index_concat_vjp": 2}
 
 
 class Calls(Part):
@@ -169,6 +169,8 @@ class Calls(Part):
             if isinstance(like, (K.Seq, K.Dict, K.Obj)):
                 kind = _adjoint_kind(like)
                 return Val(kind, {self.objects.private_objects(state, site, kind, "the zeros made on this line")})
+            if not isinstance(like, (K.Array, K.Scalar)):  # a list, a tuple or an array: not known which
+                return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the zeros made on this line")})
         try:
             args = [a.value if isinstance(a, Const) else dummy_of(self.values.val(a, state).kind)
                     for a in value.args]

@@ -153,6 +153,13 @@ class Values(Part):
             if isinstance(key, Const):
                 return Val(k.item(key.value), slot_at(slots, key.value, k))
             return Val(k.item(None) if isinstance(k, K.Seq) else K.join_all(k.items), all_objs(slots))
+        if k is K.UNKNOWN and any(isinstance(state.slots.get(o), (list, tuple)) for o in base.objs):
+            # a container the function made, of a kind not known here (a dict filled with keys not known): its
+            # item is one of its items (never a new value), or a view of the object if it is an array
+            items = all_objs(self.slots_of(base, state))
+            arrays = [o for o in base.objs if not isinstance(state.slots.get(o), (list, tuple))]
+            views = {self.objects.view(state, site, p, "maybe") for p in sorted(arrays, key=lambda o: o.id)}
+            return Val(K.UNKNOWN, items | views)
         if isinstance(k, (K.Array, K.Numeric)) or k is K.UNKNOWN:
             basic = self.basic_index(value.items, state)
             if basic == "fancy" or not base.objs:

@@ -121,9 +121,10 @@ def sweeps(jvp, params, positions, kinds_, mode, multi, name):
     return compile_wrapper(lines, name, {j: jvp}, [jvp.source], N)
 
 
-def jacfwd_function(jvp, params, positions, kinds_, multi, name):
+def jacfwd_function(jvp, params, positions, kinds_, multi, name, tree=False):
     """The Jacobian by forward mode: one sweep of `jvp` per entry of each `wrt` argument; shape
-    out.shape + x.shape."""
+    out.shape + x.shape (`tree`: the output is a list, tuple or dict; the Jacobian is a tree like it, of
+    blocks leaf.shape + x.shape)."""
     wrt = [params[i] for i in positions]
     _check_kinds(wrt, positions, kinds_, "the forward-mode Jacobian")
     N = _Names(params, jvp.__name__, *[f"j{w}" for w in wrt])
@@ -132,6 +133,8 @@ def jacfwd_function(jvp, params, positions, kinds_, multi, name):
     zeros = {w: _zero(kinds_[k], w, np_) for w, k in zip(wrt, positions)}
     lines = [f"def {name}({args}):",
              f"    # the Jacobian by forward mode: one sweep of {j} per entry of {', '.join(wrt)}"]
+    flat = f"_ad.ravel_tree({t})[0]" if tree else f"{np_}.ravel({t})"
+    size = f"_ad.ravel_tree({value})[0].size" if tree else f"{np_}.size({value})"
     results = []
     for k, (w, p) in enumerate(zip(wrt, positions)):
         def tangents(x):
@@ -140,40 +143,60 @@ def jacfwd_function(jvp, params, positions, kinds_, multi, name):
         if isinstance(kinds_[p], K.Scalar):
             lines += [f"    {value}, {out} = {j}({args}, {tangents('1.0')})"]
         else:
+            shaped = f"_ad.jacobian_tree({out}, {value}, {np_}.shape({w}))" if tree else \
+                f"{np_}.reshape({out}, {np_}.shape({value}) + {np_}.shape({w}))"
+            dtype = "float" if tree else f"{np_}.result_type({value}, {w}, 1.0)"
             lines += [f"    {n} = {np_}.size({w})",
                       f"    {value}, {t} = {j}({args}, {tangents(zeros[w])})",
-                      f"    {out} = {np_}.zeros(({np_}.size({value}), {n}), dtype={np_}.result_type({value}, {w}, 1.0))",
+                      f"    {out} = {np_}.zeros(({size}, {n}), dtype={dtype})",
                       f"    for {i} in range({n}):", f"        {e} = {np_}.zeros({n})", f"        {e}[{i}] = 1.0",
                       f"        {value}, {t} = {j}({args}, {tangents(f'{np_}.reshape({e}, {np_}.shape({w}))')})",
-                      f"        {out}[:, {i}] = {np_}.ravel({t})",
-                      f"    {out} = {np_}.reshape({out}, {np_}.shape({value}) + {np_}.shape({w}))"]
+                      f"        {out}[:, {i}] = {flat}",
+                      f"    {out} = {shaped}"]
         results.append(out)
-    lines.append(f"    return {'(' + ', '.join(results) + ',)' if multi else results[0]}")
+    lines.append(f"    return {_result(results, multi, tree, value)}")
     return compile_wrapper(lines, name, {j: jvp}, [jvp.source], N)
 
 
-def jacrev_function(vjp, primal, params, positions, kinds_, multi, name):
-    """The Jacobian by reverse mode: one sweep of `vjp` per entry of the output; shape out.shape + x.shape."""
+def jacrev_function(vjp, primal, params, positions, kinds_, multi, name, tree=False):
+    """The Jacobian by reverse mode: one sweep of `vjp` per entry of the output; shape out.shape + x.shape
+    (`tree`: as jacfwd_function's)."""
     wrt = [params[i] for i in positions]
     _check_kinds(wrt, positions, kinds_, "the reverse-mode Jacobian")
-    N = _Names(params, vjp.__name__, "_ad_primal", *[f"g{w}" for w in wrt], *[f"j{w}" for w in wrt])
+    N = _Names(params, vjp.__name__, "_ad_primal", "flat", "unravel", *[f"g{w}" for w in wrt],
+               *[f"j{w}" for w in wrt])
     np_, v, f, value, m, i, e = N["np"], N[vjp.__name__], N["_ad_primal"], N["value"], N["m"], N["i"], N["e"]
     args = ", ".join(params)
     grads = [N[f"g{w}"] for w in wrt]
     jac = {w: N[f"j{w}"] for w in wrt}
     lines = [f"def {name}({args}):",
              f"    # the Jacobian by reverse mode: one sweep of {v} per entry of the output",
-             f"    {value} = {f}({', '.join(f'_ad.private_copy({p})' for p in params)})", f"    {m} = {np_}.size({value})"]
-    lines += [f"    {jac[w]} = {np_}.zeros(({m}, {np_}.size({w})), dtype={np_}.result_type({value}, {w}, 1.0))"
-              for w in wrt]
+             f"    {value} = {f}({', '.join(f'_ad.private_copy({p})' for p in params)})"]
+    if tree:
+        flat, unravel = N["flat"], N["unravel"]
+        lines += [f"    {flat}, {unravel} = _ad.ravel_tree({value})", f"    {m} = {flat}.size"]
+        seed, dtype = f"{unravel}({e})", "float"
+    else:
+        lines += [f"    {m} = {np_}.size({value})"]
+        seed, dtype = f"{np_}.reshape({e}, {np_}.shape({value}))", f"{np_}.result_type({value}, {{w}}, 1.0)"
+    lines += [f"    {jac[w]} = {np_}.zeros(({m}, {np_}.size({w})), dtype={dtype.format(w=w)})" for w in wrt]
     lines += [f"    for {i} in range({m}):", f"        {e} = {np_}.zeros({m})", f"        {e}[{i}] = 1.0",
-              f"        {', '.join(grads)}{',' if multi and len(grads) == 1 else ''} = "
-              f"{v}({args}, {np_}.reshape({e}, {np_}.shape({value})))"]
+              f"        {', '.join(grads)}{',' if multi and len(grads) == 1 else ''} = {v}({args}, {seed})"]
     lines += [f"        {jac[w]}[{i}] = {np_}.ravel({g})" for w, g in zip(wrt, grads)]
-    lines += [f"    {jac[w]} = {np_}.reshape({jac[w]}, {np_}.shape({value}) + {np_}.shape({w}))" for w in wrt]
+    lines += [f"    {jac[w]} = _ad.jacobian_tree({jac[w]}, {value}, {np_}.shape({w}))" if tree else
+              f"    {jac[w]} = {np_}.reshape({jac[w]}, {np_}.shape({value}) + {np_}.shape({w}))" for w in wrt]
     results = [jac[w] for w in wrt]
-    lines.append(f"    return {'(' + ', '.join(results) + ',)' if multi else results[0]}")
+    lines.append(f"    return {_result(results, multi, tree, value)}")
     return compile_wrapper(lines, name, {v: vjp, f: primal}, [vjp.source], N)
+
+
+def _result(results, multi, tree, value):
+    """The Jacobians returned: one; a tuple, one per `wrt` argument; for a tree output and several `wrt`,
+    JAX's layout: a tree like the output whose leaves are tuples (one block per argument)."""
+    if not multi:
+        return results[0]
+    joined = "(" + ", ".join(results) + ",)"
+    return f"_ad.jacobians_by_leaf({joined}, {value})" if tree else joined
 
 
 def primal_value(primal, args):

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import driver, export_values as V, kinds as K, runtime
 from .errors import ADError
-from .export_helpers import copy_helpers
+from .export_helpers import NotStandalone, copy_helpers
 from .tracebacks import boundary
 
 __all__ = ["export"]
@@ -191,7 +191,13 @@ class ModuleWriter:
         for f in tops:
             self.discover(f)
         used = sorted({a for p in self.order if p.generated for a in _runtime_attributes(p.text)})
-        helpers = copy_helpers([a for a in used if not isinstance(getattr(runtime, a), types.ModuleType)])
+        try:
+            helpers = copy_helpers([a for a in used if not isinstance(getattr(runtime, a), types.ModuleType)])
+        except NotStandalone as exc:
+            raise ADError(f"cannot export this derivative: its runtime helper `{exc}` compiles derivatives as it "
+                          "runs (an ODE solver's adjoint differentiates the right-hand side), so the module would "
+                          "need ad_compiler", hint="keep ad_compiler installed where it runs and call ad.grad "
+                          "there, or export a derivative that does not go through odeint / solve_ivp") from None
         fixed = dict(helpers.bound, np=np, types=types, _ad=runtime)
         for a in used:
             if isinstance(getattr(runtime, a), types.ModuleType):
@@ -336,6 +342,8 @@ def _assemble(about, writer, texts, wrapper, helper_texts, used, module_name):
                   "after calling", "the derivative with such arguments.", ""]
     lines += [f"    from {module_name} import {name}", f"    result = {name}({', '.join(params)})", '"""']
     out = "\n".join(lines) + "\n"
+    # (the copied helpers keep their annotations as written; they may name types the module does not import)
+    out += "from __future__ import annotations\n\n"
     groups = [[i for i in imports if _imported_module(i) in sys.stdlib_module_names],
               [i for i in imports if _imported_module(i) not in sys.stdlib_module_names]]
     out += "\n\n".join("\n".join(g) for g in groups if g) + "\n\n"

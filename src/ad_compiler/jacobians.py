@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import api, composite, driver
+from . import api, composite, driver, trees
 from .api import Wrt
 from .errors import ADError
 from .tracebacks import boundary
@@ -51,6 +51,50 @@ def _dispatcher(build, name, parts, visible, f, wrt, what):
     return d
 
 
+def _output(f, args):
+    """(f's value at these arguments, whether it is a tree): an array or a number, or a list, tuple or dict
+    of them (JAX's pytrees: the Jacobian is then a tree of the same structure)."""
+    return _classify(f, composite.primal_value(f, args))
+
+
+def _output_is_tree(f, args):
+    """Does f return a tree at these arguments? (False when f raises here: compiling for arguments' kinds
+    (`ad-compiler show --args`) must not need a value; the same error comes at the call.)"""
+    try:
+        value = composite.primal_value(f, args)
+    except Exception:  # noqa: BLE001
+        return False
+    return _classify(f, value)[1]
+
+
+def _classify(f, value):
+    if _is_number(value):
+        return value, False
+    leaves, _ = trees.tree_flatten(value)
+    if isinstance(value, (list, tuple, dict)) and leaves and all(_is_number(v) and np.asarray(v).dtype.kind == "f"
+                                                                 for v in leaves):
+        return value, True
+    raise ADError(f"the Jacobian needs a function returning an array or a number, or a list, tuple or dict of "
+                  f"float arrays and floats; {_name(f)} returned {_describe(value)}",
+                  hint="return only the float values to differentiate (integers and other objects have no "
+                  "Jacobian)")
+
+
+def _is_number(value):
+    return isinstance(value, (float, int, np.ndarray, np.generic)) and not isinstance(value, (bool, np.bool_))
+
+
+def _describe(value):
+    if isinstance(value, (list, tuple, dict)):
+        kinds = sorted({type(v).__name__ for v in trees.tree_flatten(value)[0]})
+        return f"a {type(value).__name__} of {', '.join(kinds) or 'nothing'}"
+    return f"a {type(value).__name__}"
+
+
+def _output_size(value, tree):
+    return trees.ravel(value)[0].size if tree else int(np.size(value))
+
+
 def _zeros_like_args(args, positions):
     return tuple(0.0 if np.ndim(args[i]) == 0 and not isinstance(args[i], np.ndarray) else np.zeros(np.shape(args[i]))
                  for i in positions)
@@ -64,7 +108,9 @@ def jacfwd(f: Callable, wrt: Wrt = 0) -> Callable:
     J = ad.jacfwd(f)(x)     # shape f(x).shape + x.shape
     ```
 
-    A tuple of Jacobians for several `wrt`. Compiled at the first call, for the kinds of its arguments.
+    A tuple of Jacobians for several `wrt`. For `f` returning a list, tuple or dict of float arrays and floats
+    (a pytree), a tree of the same structure whose leaves are the blocks `leaf.shape + x.shape` (for several
+    `wrt`, each leaf a tuple of blocks, one per argument: JAX's layout). Compiled at the first call, for the kinds of its arguments.
     """
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
@@ -73,9 +119,10 @@ def jacfwd(f: Callable, wrt: Wrt = 0) -> Callable:
     name = f"jacfwd_{_name(f)}_d{''.join(names) if all(len(n) == 1 for n in names) else '_'.join(names)}"
 
     def build(args):
+        tree = _output_is_tree(f, args)
         code = jvp._ad_derivative.specialize(tuple(args) + (_zeros_like_args(args, positions),))
         kinds_ = [driver.K.kind_of(a) for a in args]
-        return composite.jacfwd_function(code, visible, positions, kinds_, multi, name)
+        return composite.jacfwd_function(code, visible, positions, kinds_, multi, name, tree)
 
     return _dispatcher(build, name, [jvp], visible, f, names, "the forward-mode Jacobian")
 
@@ -88,7 +135,9 @@ def jacrev(f: Callable, wrt: Wrt = 0) -> Callable:
     J = ad.jacrev(f)(x)     # shape f(x).shape + x.shape
     ```
 
-    A tuple of Jacobians for several `wrt`. Compiled at the first call, for the kinds of its arguments.
+    A tuple of Jacobians for several `wrt`. For `f` returning a list, tuple or dict of float arrays and floats
+    (a pytree), a tree of the same structure whose leaves are the blocks `leaf.shape + x.shape` (for several
+    `wrt`, each leaf a tuple of blocks, one per argument: JAX's layout). Compiled at the first call, for the kinds of its arguments.
     """
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
@@ -97,20 +146,22 @@ def jacrev(f: Callable, wrt: Wrt = 0) -> Callable:
     name = f"jacrev_{_name(f)}_d{''.join(names) if all(len(n) == 1 for n in names) else '_'.join(names)}"
 
     def build(args):
-        value = composite.primal_value(f, args)
-        if not isinstance(value, (float, int, np.ndarray, np.generic)):
-            raise ADError(f"the Jacobian needs a function returning an array or a number; {_name(f)} returned "
-                          f"a {type(value).__name__}", hint="return np.stack / np.concatenate of the values")
-        code = vjp._ad_derivative.specialize(tuple(args) + (np.zeros(np.shape(value)) if np.ndim(value) else 0.0,))
+        value, tree = _output(f, args)
+        if tree:
+            flat, unravel = trees.ravel(value)
+            seed = unravel(np.zeros_like(flat))
+        else:
+            seed = np.zeros(np.shape(value)) if np.ndim(value) else 0.0
+        code = vjp._ad_derivative.specialize(tuple(args) + (seed,))
         kinds_ = [driver.K.kind_of(a) for a in args]
-        return composite.jacrev_function(code, f, visible, positions, kinds_, multi, name)
+        return composite.jacrev_function(code, f, visible, positions, kinds_, multi, name, tree)
 
     return _dispatcher(build, name, [vjp], visible, f, names, "the reverse-mode Jacobian")
 
 
 @boundary
 def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "auto") -> Callable:
-    """The Jacobian of `f`, of shape `f(x).shape + x.shape`.
+    """The Jacobian of `f`, of shape `f(x).shape + x.shape` (for a tree output, a tree of blocks: see jacfwd).
 
     Args:
         f: the function.
@@ -145,7 +196,7 @@ class _Auto:
         visible = _visible(self.primal)
         names, _ = api._wrt_names(visible, self.wrt, _name(self.primal))
         inputs = sum(int(np.size(args[visible.index(n)])) for n in names)
-        outputs = int(np.size(composite.primal_value(self.primal, args)))
+        outputs = _output_size(*_output(self.primal, args))
         return self.forward if inputs < outputs else self.reverse
 
     def _repr_html_(self):

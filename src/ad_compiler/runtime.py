@@ -13,6 +13,7 @@ import numpy as np
 
 from .errors import ADError, NonScalarOutputError, UnsupportedError
 from .trees import ravel as ravel_tree  # noqa: F401  ((vector, unravel) of a tree: ad.ravel)
+from .trees import tree_flatten, tree_unflatten
 
 ndarray = np.ndarray
 _float = float
@@ -272,6 +273,26 @@ def item_vjp(g, x, args=()):
     if not isinstance(index, tuple):
         index = np.unravel_index(index % np.size(x), np.shape(x))
     return getitem_vjp(g, x, tuple(index))
+
+
+def jacobian_tree(J, value, shape):
+    """A Jacobian's rows (one per number of the tree `value`, in ad.ravel's order) as a tree like `value`:
+    each leaf's block of shape leaf.shape + shape (the shape of the argument differentiated)."""
+    leaves, treedef = tree_flatten(value)
+    blocks, start = [], 0
+    for leaf in leaves:
+        size = int(np.size(leaf))
+        blocks.append(np.reshape(J[start:start + size], np.shape(leaf) + tuple(shape)))
+        start += size
+    return tree_unflatten(treedef, blocks)
+
+
+def jacobians_by_leaf(jacobians, value):
+    """Jacobian trees, one per argument, as one tree like `value` whose leaves are tuples (one block per
+    argument): JAX's layout for several `argnums`."""
+    leaves, treedef = tree_flatten(value)
+    per_argument = [tree_flatten(j)[0] for j in jacobians]
+    return tree_unflatten(treedef, [tuple(blocks[k] for blocks in per_argument) for k in range(len(leaves))])
 
 
 def add_at(b, index, g):

@@ -96,8 +96,9 @@ class TangentRules:
             return self.fwd.refuse(s, f"no forward-mode derivative is known for `{rule.name}`",
                                    "use reverse mode (ad.grad / ad.vjp) for this function, or register a "
                                    "forward rule with @ad.defjvp")
-        terms = [t for t in _terms(rule.jvp) if not ({D(p) for p in rule.params} & ir.names_in(t[1])) or
-                 any(D(p) in ir.names_in(t[1]) for p in varied)]
+        tangent_names = {D(p) for p in rule.params}
+        terms = [t for t in _terms(rule.jvp) for reads in [rule.reads(t[1])]
+                 if not (tangent_names & reads) or any(D(p) in reads for p in varied)]
         tangents = {p: self.fwd.tangent_or_zero(bound[p]) for p in rule.params
                     if rule.differentiable(p, 'forward')}
         subst = rule.substitution(bound, ans_expr=Var(s.target), tangents=tangents)

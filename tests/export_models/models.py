@@ -68,3 +68,15 @@ def loop_sum(x):
     for i in range(x.shape[0]):  # the tape keeps each `total`
         total = total + x[i] * scale
     return total * np.sum(x) / 3.0
+
+
+def linalg_family(x, A):
+    """Helpers that live in runtime_linalg / runtime_fft / runtime_arrays (runtime.py re-exports them)."""
+    S = A @ A.T + np.eye(3)
+    L = np.linalg.cholesky(S)
+    spectrum = np.abs(np.fft.rfft(x)) ** 2
+    return np.sum(np.log(np.diag(L))) + np.linalg.norm(x) + np.sum(spectrum) + np.einsum("ij,j->", A, x[:3])
+
+
+def tree_out(x):
+    return {"s": np.sin(x), "pair": (np.sum(x ** 2), x[:2] * 3.0)}

@@ -157,6 +157,13 @@ class Rule:
                 out.append((name, e))
         return out[::-1]
 
+    def reads(self, e):
+        """The names an expression reads, through the template temporaries it uses (`DR = db - da @ X`)."""
+        names = set(ir.names_in(e))
+        for _, t in self.needed_temps([e]):
+            names |= ir.names_in(t)
+        return names
+
 
 class _Reader:
     """Reads a template function into a Rule."""
