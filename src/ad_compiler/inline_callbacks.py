@@ -17,6 +17,7 @@ that writes an enclosing variable (`nonlocal`), reads another nested function, o
 length is not known when compiling.
 """
 import ast
+import sys
 
 from . import ir
 from .inline_static import length_of, static_of_atom
@@ -24,10 +25,10 @@ from .ir import Build, Call, Closure, Const, Global, Index, Var
 
 
 def _solvers():
-    """function -> (parameter name of the right-hand side, position of `args`, its keyword)."""
-    try:
-        from scipy import integrate
-    except ImportError:  # (no SciPy: no solver calls)
+    """function -> (keyword of the right-hand side, position of `args`); empty when the program has not
+    imported scipy.integrate (then it calls no solver)."""
+    integrate = sys.modules.get("scipy.integrate")
+    if integrate is None:
         return {}
     return {integrate.odeint: ("func", 3), integrate.solve_ivp: ("fun", 8)}
 
