@@ -185,7 +185,7 @@ def _falls(block):
     if not block:
         return True
     last = block[-1]
-    if isinstance(last, Break):
+    if isinstance(last, Break) or ir.is_throw(last):
         return False
     if isinstance(last, If):
         return _falls(last.body) or _falls(last.orelse)
