@@ -236,14 +236,19 @@ def _walk_no_loops(node):
 
 
 def raises(stmt):
-    """Does a branch of this `if` (or of its `elif`s) end with `raise`? (What follows the `if` then runs only
-    after the other branches: it is desugared into them, so that a name they assign is assigned there.)"""
-    for branch in (stmt.body, stmt.orelse):
-        if branch and isinstance(branch[-1], ast.Raise):
-            return True
-        if len(branch) == 1 and isinstance(branch[0], ast.If) and raises(branch[0]):
-            return True
-    return False
+    """Does a branch of this `if` (or of its `elif`s) end with `raise` while another assigns? (What follows
+    the `if` then runs only after the other branches: it is desugared into them, so that a name they assign
+    is assigned there. `if bad: raise E` alone stays flat.)"""
+    ends = []
+
+    def visit(s):
+        for branch in (s.body, s.orelse):
+            if len(branch) == 1 and isinstance(branch[0], ast.If) and branch is s.orelse:
+                visit(branch[0])  # (an elif)
+            else:
+                ends.append(bool(branch) and isinstance(branch[-1], ast.Raise) if branch else None)
+    visit(stmt)
+    return True in ends and False in ends
 
 
 def exits(stmt):
