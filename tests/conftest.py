@@ -10,3 +10,8 @@ from hypothesis import settings  # noqa: E402
 settings.register_profile("deterministic", derandomize=True, database=None)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile("deterministic")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--dask-all", action="store_true", default=False,
+                     help="tests/test_dask_rules.py: every call of the rule table (default: one per rule)")

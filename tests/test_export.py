@@ -54,6 +54,7 @@ def cases():
         "jacfwd_tree": (ad.jacfwd(models.tree_out), (W,)),
         "jacrev_tree": (ad.jacrev(models.tree_out), (W,)),
         "runtime_parts": (ad.grad(models.linalg_family, wrt=(0, 1)), (RNG.standard_normal(4), RNG.standard_normal((3, 3)))),
+        "linalg_helpers": (ad.grad(models.det_power), (np.eye(3) * 2.0 + 0.1 * X[:3],)),
     }
 
 

@@ -787,3 +787,17 @@ def test_item_of_a_dict_comprehension_shares_the_array():
     except ad.ADError:
         return
     close(got, numeric_grad(copying(comprehension_copy_then_changed, 0), (x,), 0))
+
+
+def dict_copied_then_changed(x):
+    cfg = {'w': x * 1.0}
+    d = dict(cfg)
+    A = d['w']
+    for i in range(2):
+        A += cfg['w']
+    return np.sum(A)
+
+
+def test_dict_copy_shares_its_arrays():
+    x = np.array([1.079, 0.623, 0.842])
+    close(ad.grad(dict_copied_then_changed)(x.copy()), numeric_grad(copying(dict_copied_then_changed, 0), (x,), 0))

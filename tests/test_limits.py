@@ -647,6 +647,25 @@ class ArrayLike:
         return self.a
 
 
+try:
+    import dask.array as _da
+
+    DASK_A3 = _da.from_array(A3, chunks=2)
+except ImportError:  # (the Dask cases are skipped)
+    DASK_A3 = None
+
+
+def changes_dask_array(x):
+    y = x * 1.0
+    z = y[:2]
+    y[0] = 5.0  # [dask-in-place]
+    return np.sum(z * x[:2])
+
+
+def dask_percentile(x):
+    return np.percentile(x, 40)
+
+
 def vector_valued(x):
     return x * 2.0
 
@@ -879,8 +898,12 @@ CASES = [
          located=False, hint="split the value into real and imaginary parts"),
     Case("complex-argument:other", E, "complex inputs are not supported yet", weighted,
          (A3, np.array([1.0 + 2.0j])), located=False, hint="split the value"),
+    Case("dask-percentile", E, "Dask computes it by its own approximate algorithm", dask_percentile, (DASK_A3,),
+         located=False, hint="np.quantile", needs=None if DASK_A3 is not None else False),
     Case("array-like-argument", E, "an array-like object ad_compiler cannot differentiate", sum_of_squares,
          (ArrayLike(A3),), located=False, hint="np.asarray(value)"),
+    Case("dask-in-place", U, "an argument is a Dask array", changes_dask_array, (DASK_A3,),
+         hint="np.where", needs=None if DASK_A3 is not None else False),
     # 7. output
     Case("non-scalar-output", O, "grad needs a function with a scalar output", vector_valued, located=False,
          hint="ad.vjp"),

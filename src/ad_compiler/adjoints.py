@@ -33,6 +33,9 @@ class Adjoints:
         self.out = []
         self.current_origin = None
         self.in_loop = 0
+        # an argument is a Dask array: adjoints are never changed in place (`b += e`, `b[i] += e`): a NumPy
+        # adjoint cannot take a lazy Dask value in place without computing it (docs/scale.md)
+        self.lazy = any(K.without_views(k) for k in kinds.values())
 
     def adj(self, primal):
         if primal not in self.names:
@@ -62,7 +65,7 @@ class Adjoints:
             self.emit(assign(b, expr), origin)
         elif self.is_container(primal):
             self.emit(assign(b, helper("add", Var(b), expr)), origin)
-        elif primal in self.owned and self.in_loop:
+        elif primal in self.owned and self.in_loop and not self.lazy:
             self.emit(ir.AugAssign(b, "+", expr), origin)
         else:
             self.emit(assign(b, ir.BinOp("+", Var(b), expr)), origin)

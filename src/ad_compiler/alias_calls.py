@@ -95,6 +95,10 @@ class Calls(Part):
             o = self.objects.new(state, site, desc=f"the {cls.__name__} made on this line")
             state.slots[o] = []
             return Val(K.Seq(cls, (), None), {o})
+        if obj is dict and len(value.args) == 1 and not value.kwargs and isinstance(args[0].kind, K.Dict):
+            o = self.objects.new(state, site, desc="the dict made on this line")  # (a shallow copy)
+            state.slots[o] = self.values.slots_of(args[0], state)
+            return Val(args[0].kind, {o})
         if obj in (list, tuple) and len(value.args) == 1:
             a = args[0]
             o = self.objects.new(state, site, desc=f"the {obj.__name__} made on this line")

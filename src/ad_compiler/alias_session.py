@@ -48,6 +48,12 @@ class Session:
         """Compiling for arguments of unknown kinds: a refusal that depends on kinds is reported later."""
         return any(k is K.UNKNOWN for k in self.param_kinds)
 
+    @property
+    def viewless(self):
+        """An argument holds a Dask array: no views and no in-place changes, so NumPy's in-place semantics,
+        which the derivative follows, would not be what the function computes (kinds.without_views)."""
+        return any(K.without_views(k) for k in self.param_kinds)
+
     def temp(self):
         """A new temporary name (a placeholder inside a loop's fixed point, where nothing is rewritten)."""
         if self.dry:

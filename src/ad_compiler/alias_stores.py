@@ -34,6 +34,12 @@ class Stores(Part):
                 self.refuse(s, f"`{name}` is a result of ad.stop_gradient, the very array it was given: changing it "
                                "in place changes that array too, which cannot be differentiated exactly",
                             f"make a copy first: `{name} = ad.stop_gradient(...).copy()`")
+            if self.session.viewless and not isinstance(target.kind, (K.Seq, K.Dict, K.Obj)):
+                self.refuse(s, f"`{name}` is changed in place, and an argument is a Dask array: Dask arrays have no "
+                               "views and are never changed in place (a slice is a new array, `x += 1` makes a "
+                               "new one), so the derivative, which follows NumPy's semantics, could differ from "
+                               "what the function computes", "build the values without in-place changes "
+                               "(np.where, np.concatenate, `x = x + ...`), or pass NumPy arrays")
             obj = self.changeable(s, state, target, name)
         if obj is not None and obj in state.slots or isinstance(target.kind, (K.Seq, K.Dict)):
             if isinstance(target.kind, K.Seq) and target.kind.cls is tuple and not s.noop:

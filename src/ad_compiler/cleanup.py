@@ -106,6 +106,13 @@ def fold(e):
             elif op in ("/", "**"):
                 if _is(b, 1):
                     return a
+        if isinstance(node, ir.Compare) and len(node.ops) == 1 and node.ops[0] in ("==", "!=") and \
+                _plain(node.left) and _plain(node.rights[0]):  # a template's test of a constant argument
+            same = node.left.value == node.rights[0].value and \
+                type(node.left.value) is type(node.rights[0].value)
+            return Const(same if node.ops[0] == "==" else not same)
+        if isinstance(node, ir.IfExp) and isinstance(node.test, Const) and isinstance(node.test.value, bool):
+            return node.body if node.test.value else node.orelse
         if isinstance(node, UnaryOp) and node.op == "-":
             if _num(node.operand):
                 return Const(-node.operand.value)
@@ -114,6 +121,11 @@ def fold(e):
         return node
 
     return ir.map_expr(e, f)
+
+
+def _plain(e):
+    """A constant string, number, bool or None (compared at compile time)."""
+    return isinstance(e, Const) and (e.value is None or type(e.value) in (str, int, float, bool))
 
 
 def _effect_call(e):

@@ -172,6 +172,8 @@ class Derivation:
         ctx = self.ctx
         unit, fn, alloc, param_kinds = self.front()
         to_ssa(fn, alloc, generated=unit.filename.startswith("<ad_compiler"))
+        if any(K.without_views(k) for k in param_kinds):
+            fn.body = _tests_once(fn.body, alloc)
         kinds_ = alias.infer_kinds(fn, param_kinds, ctx)
         ops = resolve(fn, kinds_, ctx)
         out = fn.out
@@ -373,6 +375,26 @@ def _subexpressions(e):
         todo.extend(ir.children(x))
 
 
+def _tests_once(body, alloc):
+    """With Dask arguments: the test of each `if` becomes `t = _ad.truth(test)` before it. A Dask value's truth
+    is computed when asked for (that value only); the adjoint sweep asks again at its own `if`, which would
+    compute it again (docs/scale.md)."""
+    out = []
+    for s in body:
+        if isinstance(s, ir.If):
+            s.body, s.orelse = _tests_once(s.body, alloc), _tests_once(s.orelse, alloc)
+            if isinstance(s.test, Var):
+                name = alloc.temp()
+                test = assign(name, helper("truth", s.test))
+                test.origin, test.nograd = s.origin, s.nograd
+                out.append(test)
+                s.test = Var(name)
+        elif isinstance(s, (ir.For, ir.While)):
+            s.body = _tests_once(s.body, alloc)
+        out.append(s)
+    return out
+
+
 def _made_by(body, name, helpers):
     """Is `name` assigned (at the top level of `body`) the value of one of these runtime helpers?"""
     for s in body:
@@ -466,7 +488,8 @@ class Derivative:
                 continue
             _check_wrt_value(args[i], name)
         for a in args:
-            if isinstance(a, complex) or (isinstance(a, np.ndarray) and a.dtype.kind == "c"):
+            if isinstance(a, complex) or ((isinstance(a, np.ndarray) or K.backend_of(a.__class__) is not None)
+                                          and a.dtype.kind == "c"):
                 raise ADError("complex inputs are not supported yet (the derivative conventions of complex "
                               "functions differ between libraries)",
                               hint="split the value into real and imaginary parts (two real arrays)")
@@ -502,6 +525,11 @@ def _check_wrt_value(value, name):
             _check_wrt_value(v, name)
         return
     if isinstance(value, (float, int, np.ndarray, np.generic)):
+        return
+    if K.backend_of(value.__class__) is not None:  # a Dask or CuPy array (docs/scale.md)
+        if value.dtype.kind == "c":
+            raise ADError(f"the argument `{name}` is complex: complex inputs are not supported yet",
+                          hint="split the value into real and imaginary parts (two real arrays)")
         return
     if hasattr(value, "__array__") or hasattr(value, "__array_function__"):
         raise ADError(f"the argument `{name}` is a {type(value).__name__}, an array-like object ad_compiler "

@@ -15,6 +15,7 @@ import numpy as np
 from . import api, composite, driver, trees
 from .api import Wrt
 from .errors import ADError
+from .runtime_backend import foreign
 from .tracebacks import boundary
 
 
@@ -68,8 +69,11 @@ def _output_is_tree(f, args):
 
 
 def _classify(f, value):
-    if _is_number(value):
-        return value, False
+    if _is_number(value) or driver.K.backend_of(type(value)) == "dask":  # (a Dask array: the Jacobian is filled
+        return value, False  # in NumPy, one computed column or row at a time, docs/scale.md)
+    if foreign(value):  # (a CuPy array: the NumPy array the Jacobian is filled in cannot take it)
+        raise ADError(f"the Jacobian of a function returning a {type(value).__module__}.{type(value).__name__} "
+                      f"({_name(f)}) is not supported", hint="take ad.vjp / ad.jvp in the directions you need")
     leaves, _ = trees.tree_flatten(value)
     if isinstance(value, (list, tuple, dict)) and leaves and all(_is_number(v) and np.asarray(v).dtype.kind == "f"
                                                                  for v in leaves):

@@ -6,7 +6,9 @@ and views can be handled exactly), a list of (W, b) tuples is known to be one. K
 the function are inferred from the arguments' (see `infer` in analysis passes).
 
     Scalar(cls)            an immutable number (float, int, bool, a NumPy scalar)
-    Array(cls, dtype)      a NumPy array (mutable; slices of it are views)
+    Array(cls, dtype)      a NumPy array (mutable; slices of it are views), or an array of a library that
+                           follows NumPy's protocols (a CuPy array, the same semantics; a Dask array: lazy,
+                           no views, no in-place changes: `Array.views` is False)
     Numeric                an array or a scalar (not known which: a NumPy function of unknown rank)
     Seq(cls, items, elem)  a list or tuple: `items` (kinds by position) when its length is known, else `elem`
     Dict(keys, items)      a dict with these keys
@@ -60,6 +62,12 @@ class Array(Kind):
     dtype: str = "f"  # dtype.kind: f, i, u, b, c
     ndim: int = None  # None: not known
     numeric = True
+
+    @property
+    def views(self):
+        """Do slices of such arrays share memory, and can they be changed in place (NumPy's semantics, which
+        the alias pass follows)? Not for Dask arrays: a slice is a new array, `x += 1` makes a new one."""
+        return backend_of(self.cls) != "dask"
 
     def describe(self):
         dims = "" if self.ndim is None else f", {self.ndim}-d"
@@ -203,6 +211,8 @@ def kind_of(value, depth=0):
         return Func(value)
     if callable(value) and not hasattr(value, "__dict__") or isinstance(value, type):
         return Other(cls)
+    if backend_of(cls) is not None:  # a Dask or CuPy array: its shape, dtype and rank (never its values)
+        return Array(cls, value.dtype.kind, value.ndim)
     if hasattr(value, "__array_function__") or hasattr(value, "__array__"):
         return Other(cls)  # an array-like of another library, or an object converted by np.asarray
     if hasattr(value, "__dict__") and (not callable(value) or _instance_with_call(value)):
@@ -220,6 +230,31 @@ def _instance_with_call(value):
     return not isinstance(value, (types.FunctionType, types.MethodType, types.BuiltinFunctionType,
                                   types.ModuleType, functools.partial, type)) and \
         type(value).__module__ not in ("builtins",) and not type(value).__module__.startswith(("numpy", "scipy"))
+
+
+_BACKENDS = ("dask", "cupy")  # array libraries whose arrays derivatives take and give back (docs/scale.md)
+
+
+def backend_of(cls):
+    """"dask" or "cupy" for the array classes of those libraries (they implement NumPy's dispatch protocols,
+    so NumPy functions called on them run in the library: lazily for Dask, on the GPU for CuPy), else None."""
+    top = getattr(cls, "__module__", "").partition(".")[0]
+    if top in _BACKENDS and hasattr(cls, "__array_function__") and hasattr(cls, "shape"):
+        return top
+    return None
+
+
+def without_views(kind):
+    """Does a value of this kind hold an array without NumPy's views and in-place changes (Dask)?"""
+    if isinstance(kind, Array):
+        return not kind.views
+    if isinstance(kind, Seq):
+        return any(without_views(k) for k in (kind.items or (kind.elem,)) if k is not None)
+    if isinstance(kind, Dict):
+        return any(without_views(k) for k in kind.items)
+    if isinstance(kind, Obj):
+        return any(without_views(k) for _, k in kind.attrs)
+    return False
 
 
 def join(a, b):

@@ -247,18 +247,21 @@ class Reverse:
         static = array and all(self.basic_item(i) for i in items)
         index = index_value(items, tuple_form)
         a = self.adjoints
-        if x in self.live and x in a.owned:
+        if x in self.live and x in a.owned and not a.lazy:
             if static:
                 self.emit(SetItem(b, items, g, op="+", tuple_form=tuple_form), origin)
             else:
                 self.emit(ExprStmt(helper("add_at", b, index, g)), origin)
+            return
+        if x in self.live and a.lazy:  # (_ad.add: the value indexed may be a list, whatever its kind says)
+            self.emit(assign(b.name, helper("add", b, helper("getitem_vjp", g, base, index))), origin)
             return
         if x in self.live:
             a.accumulate(x, helper("getitem_vjp", g, base, index), origin)
             return
         self.live.add(x)
         a.owned.add(x)
-        if static:
+        if static and not a.lazy:
             self.emit(assign(b.name, helper("zeros_like", base)), origin)
             self.emit(SetItem(b, items, g, tuple_form=tuple_form), origin)
         else:

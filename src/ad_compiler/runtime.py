@@ -12,6 +12,8 @@ import numbers
 import numpy as np
 
 from .errors import ADError, NonScalarOutputError, UnsupportedError
+from .runtime_backend import (_host, _host_call, as_array, foreign, is_array, like_of, scatter_add, size_of,  # noqa: F401
+                              split_at, zeros)
 from .trees import ravel as ravel_tree  # noqa: F401  ((vector, unravel) of a tree: ad.ravel)
 from .trees import tree_flatten, tree_unflatten
 
@@ -49,7 +51,7 @@ def unbroadcast(g, x):
         return g
     if not xs:
         return np.sum(g)
-    g = np.asarray(g)
+    g = as_array(g, _lib(x))
     extra = g.ndim - len(xs)
     if extra > 0:
         g = g.sum(axis=tuple(range(extra)))
@@ -58,8 +60,37 @@ def unbroadcast(g, x):
         if axes:
             g = g.sum(axis=axes, keepdims=True)
     if g.shape != xs:
-        g = np.broadcast_to(g, xs).copy()
+        g = spread(g, x, xs)
     return g
+
+
+def _lib(*values):
+    """An array of another library (Dask, CuPy) among `values` (or the one a ShapeOf was taken of), whose
+    library new arrays are made in; None for NumPy arrays and numbers."""
+    for v in values:
+        if v.__class__ is ShapeOf:
+            if v.like is not None:
+                return v.like
+        elif v.__class__ is not ndarray and foreign(v):
+            return v
+    return None
+
+
+def _float_dtype(*values):
+    """np.result_type(*values, 1.0), reading the dtype of arrays of other libraries (never their values)."""
+    return np.result_type(*[v.dtype if foreign(v) else v for v in values], 1.0)
+
+
+def spread(g, x, shape, dtype=None):
+    """`g` broadcast to `shape` (x's) as a fresh array: in the library of x or g when one is not NumPy's (in
+    x's chunks for a Dask array of that shape)."""
+    lib = _lib(x, g)
+    if lib is None:
+        g = np.broadcast_to(g, shape)
+        return g.astype(dtype) if dtype is not None and g.dtype != dtype else g.copy()
+    dtype = dtype if dtype is not None else _float_dtype(g)
+    base = np.zeros_like(x, dtype=dtype) if is_array(x) and np.shape(x) == shape else zeros(shape, dtype, lib)
+    return base + g
 
 
 def unbroadcast_value(g, x):
@@ -80,7 +111,7 @@ def normalize_axes(axis, ndim):
 
 def keep_reduced(g, x, axis=None, keepdims=False):
     """Reshape a reduction's adjoint (or result) so that it broadcasts against `x` (as if keepdims)."""
-    g = np.asarray(g)
+    g = as_array(g, _lib(x))
     nd = np.ndim(x)
     if keepdims or nd == 0 or g.ndim == nd:
         return g
@@ -100,6 +131,8 @@ def unreduce(g, x, axis=None, keepdims=False):
         xs = np.shape(x)
     if not xs:
         return g
+    if _lib(x, g) is not None:
+        return spread(keep_reduced(g, x, axis, keepdims), x, xs)
     if axis is None and not keepdims and np.ndim(g) == 0:
         return np.full(xs, g, dtype=np.result_type(g, 1.0))
     g = keep_reduced(g, x, axis, keepdims)
@@ -129,7 +162,7 @@ def grad_seed(out):
         return 1.0
     shape = np.shape(out)
     if shape == () or (int(np.prod(shape)) == 1 and shape):
-        if isinstance(out, (numbers.Number, np.generic, ndarray)):
+        if isinstance(out, (numbers.Number, np.generic, ndarray)) or foreign(out):
             return 1.0 if shape == () else np.ones(shape)
     raise NonScalarOutputError(
         f"grad needs a function with a scalar output, but it returned a value of shape {shape}",
@@ -159,7 +192,9 @@ def vjp_seed(seed, out):
             f"the seed has shape {np.shape(seed)} but the output has shape {np.shape(out)}",
             hint="pass a seed of exactly the output's shape",
         )
-    return np.array(seed, dtype=np.result_type(np.asarray(seed).dtype, 1.0))
+    if foreign(seed):
+        return seed.astype(_float_dtype(seed))  # (a copy)
+    return np.array(seed, dtype=np.result_type(as_array(seed).dtype, 1.0))
 
 
 def as_grad(b, x):
@@ -182,10 +217,12 @@ def as_grad(b, x):
     if x.__class__ is ndarray:
         if b.__class__ is ndarray and b.shape == x.shape and b.dtype == x.dtype and b.flags.writeable:
             return b
+    if _lib(x, b) is not None:
+        return _as_foreign_grad(b, x)
     if isinstance(x, ndarray):
         if x.dtype.kind != "c" and np.iscomplexobj(b):
             b = np.real(b)  # a real input's gradient is real (a rule may leave a zero imaginary part)
-        dtype = x.dtype if x.dtype.kind == "f" else np.result_type(np.asarray(b).dtype, 1.0)
+        dtype = x.dtype if x.dtype.kind == "f" else np.result_type(as_array(b).dtype, 1.0)
         if b.__class__ is ndarray and b.shape == x.shape and b.dtype == dtype and b.flags.writeable:
             return b
         return np.array(np.broadcast_to(b, x.shape), dtype=dtype)
@@ -196,10 +233,33 @@ def as_grad(b, x):
     return _float(b)
 
 
+def _as_foreign_grad(b, x):
+    """as_grad when `x` or `b` is an array of another library: the gradient stays in its library (a lazy
+    Dask array stays lazy: a NumPy argument's gradient that depends on Dask arrays is a Dask array too)."""
+    if is_array(x):
+        b = as_array(b, _lib(x))
+        if x.dtype.kind != "c" and b.dtype.kind == "c":
+            b = np.real(b)
+        dtype = x.dtype if x.dtype.kind == "f" else _float_dtype(b)
+        if b.shape != x.shape:
+            if np.broadcast_shapes(b.shape, x.shape) != x.shape:  # (as np.broadcast_to refuses it for NumPy)
+                raise ADError(f"a gradient of shape {b.shape} for an argument of shape {x.shape}",
+                              hint="a function computing another shape with these arrays than with NumPy's")
+            return spread(b, x, x.shape, dtype)
+        return b.astype(dtype) if b.dtype != dtype else b
+    if isinstance(x, complex):
+        return b
+    return np.real(b) if b.dtype.kind == "c" else b  # a number's gradient: a 0-d array, not computed here
+
+
 def zeros_like(x):
     """Float zeros shaped like `x` (0.0 for a number); lists, tuples and dicts keep their structure."""
-    if isinstance(x, ndarray) or x.__class__ is ShapeOf:
+    if isinstance(x, ndarray):
         return np.zeros(x.shape, dtype=np.result_type(x.dtype, 1.0))
+    if x.__class__ is ShapeOf:
+        return zeros(x.shape, np.result_type(x.dtype, 1.0), x.like)
+    if foreign(x):  # (in x's chunks for a Dask array)
+        return np.zeros_like(x, dtype=np.result_type(x.dtype, 1.0))
     if x is None:  # (the zero of a cleared list or dict entry, see pop_item)
         return None
     if isinstance(x, (list, tuple)):
@@ -217,7 +277,7 @@ def zeros_like(x):
 def _is_object(x):
     """An instance of a user's class (a model: also one with `__call__`), not a function, class or module."""
     return hasattr(x, "__dict__") and not isinstance(x, (ndarray, np.generic, numbers.Number, type)) \
-        and not isinstance(x, _NOT_OBJECTS)
+        and not isinstance(x, _NOT_OBJECTS) and not foreign(x)
 
 
 _NOT_OBJECTS = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.ModuleType,
@@ -251,14 +311,20 @@ def min_share(a, b):
 
 def getitem_vjp(g, x, index):
     """Adjoint of `x[index]`: zeros of x's shape with `g` added at `index` (repeated indices add up)."""
-    out = zeros_like(x)
+    out = zeros_like(x) if _lib(g) is None or _lib(x) is not None or not is_array(x) else \
+        zeros(np.shape(x), _float_dtype(x), _lib(g))  # (a NumPy x's adjoint made of Dask values: lazy too)
     if isinstance(x, (list, tuple, dict)):
         out[index] = g
         return out
     if isinstance(index, tuple) and len(index) == 1:
         index = index[0]
     if _is_basic_index(index):
+        if _lib(out) is not None and any(i is None for i in (index if isinstance(index, tuple) else (index,))):
+            index = tuple(i for i in index if i is not None) if isinstance(index, tuple) else ...
+            g = np.reshape(g, np.shape(x[index]))  # (Dask stores through no new axis: g without them)
         out[index] = g
+    elif _lib(out) is not None:
+        return _added_at_foreign(out, index, g)
     else:
         np.add.at(out, index, g)
     return out
@@ -301,8 +367,30 @@ def add_at(b, index, g):
         b[index] = add(b[index], g)
     elif _is_basic_index(index):
         b[index] += g
+    elif _lib(b) is not None:
+        b[(slice(None),) * b.ndim] = _added_at_foreign(b, index, g)
     else:
         np.add.at(b, index, g)
+
+
+def _added_at_foreign(b, index, g):
+    """A new array: `b` (of another library) with `g` added at `index`. A fancy index adds repeated entries
+    up (np.add.at); for a library without it (Dask) the entries are added up in NumPy and the result made
+    an array of b's library again: g and the index are computed here (docs/scale.md)."""
+    out = b.copy()
+    if _is_basic_index(index):
+        out[index] += g
+        return out
+    try:
+        np.add.at(out, index, g)  # (CuPy has ufunc.at)
+        return out
+    except TypeError:
+        pass
+    items = index if isinstance(index, tuple) else (index,)
+    items = tuple(_host(i) for i in items)
+    scattered = np.zeros(b.shape, dtype=_float_dtype(b, g))
+    np.add.at(scattered, items if isinstance(index, tuple) else items[0], _host(g))
+    return b + as_array(scattered, _lib(b))
 
 
 def _is_basic_index(index):
@@ -349,7 +437,7 @@ def dot_vjp_a(g, a, b):
     if b_nd == 1:
         return np.multiply.outer(g, b) if a_nd > 1 else g * b
     # sum over b's second-to-last axis: out[i..., j..., k] = sum_m a[i..., m] b[j..., m, k]
-    g = np.asarray(g)
+    g = as_array(g)
     b_axes = list(range(b_nd - 2)) + [b_nd - 1]
     g_axes = list(range(a_nd - 1, g.ndim))
     return np.tensordot(g, b, axes=(g_axes, b_axes))
@@ -362,7 +450,7 @@ def dot_vjp_b(g, a, b):
         return unbroadcast(g * a, b)
     if a_nd == 1 and b_nd == 1:
         return g * a
-    g = np.asarray(g)
+    g = as_array(g)
     if b_nd == 1:
         return np.tensordot(a, g, axes=(list(range(a_nd - 1)), list(range(a_nd - 1))))
     lead = list(range(a_nd - 1))
@@ -382,7 +470,7 @@ def reduce_extreme_vjp(g, x, ans, axis=None, keepdims=False):
 
 def prod_vjp(g, x, axis=None, keepdims=False):
     """Adjoint of prod over `axis`, exact also when entries are zero (product of all the others)."""
-    x = np.asarray(x)
+    x = as_array(x)
     if x.ndim == 0:
         return g
     axes = normalize_axes(axis, x.ndim)
@@ -416,17 +504,17 @@ def std_vjp(g, x, ans, axis=None, ddof=0, keepdims=False):
     flat = _no_spread(x, axis)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = keep_reduced(g, x, axis, keepdims) * centered / ((n - ddof) * s)
-    return np.where(flat, 0.0, out) if np.ndim(out) else (0.0 if flat else out)
+    return np.where(flat, 0.0, out) if np.ndim(out) or _lib(out) is not None else (0.0 if flat else out)
 
 
 def _no_spread(x, axis):
     """Where all the entries reduced over `axis` are equal, up to rounding: within a few units in the last
     place of the largest (keepdims shape). Entries computed as equal numbers in different orders differ in
     their last bits; their std is rounding noise, and its derivative noise divided by noise."""
-    if np.size(x) == 0:
+    if size_of(x) == 0:
         return np.ones(np.shape(np.mean(x, axis=axis, keepdims=True)), dtype=bool)
     hi, lo = np.max(x, axis=axis, keepdims=True), np.min(x, axis=axis, keepdims=True)
-    eps = np.finfo(np.result_type(x, 1.0)).eps
+    eps = np.finfo(_float_dtype(x)).eps
     return hi - lo <= 8 * eps * np.maximum(np.abs(hi), np.abs(lo))
 
 
@@ -445,18 +533,18 @@ def transpose_vjp(g, axes=None):
         axes = axes[0]  # x.transpose((1, 0)) as well as x.transpose(1, 0)
     if axes is None or len(axes) == 0:
         return np.transpose(g)
-    return np.transpose(g, np.argsort([a % np.ndim(g) for a in axes]))
+    return np.transpose(g, tuple(int(i) for i in np.argsort([a % np.ndim(g) for a in axes])))
 
 
 def split_along(g, pieces, axis=0):
     """Adjoint of concatenate: cut `g` along `axis` into pieces shaped like the inputs."""
     if axis is None:
-        sizes = [np.size(p) for p in pieces]
+        sizes = [size_of(p) for p in pieces]
         flat = np.ravel(g)
         bounds = np.cumsum(sizes)[:-1]
-        return [part.reshape(np.shape(p)) for part, p in zip(np.split(flat, bounds), pieces)]
+        return [part.reshape(np.shape(p)) for part, p in zip(split_at(flat, bounds, 0), pieces)]
     bounds = np.cumsum([np.shape(p)[axis] for p in pieces])[:-1]
-    return cast_like(np.split(g, bounds, axis=axis), pieces)
+    return cast_like(split_at(g, bounds, axis), pieces)
 
 
 def unstack(g, axis=0, arrays=None):
@@ -467,6 +555,11 @@ def unstack(g, axis=0, arrays=None):
 
 def trace_vjp(g, x, offset=0, axis1=0, axis2=1):
     """Adjoint of trace: `g` placed on the (offset) diagonal of the two axes."""
+    if _lib(x, g) is not None:  # (no writeable views of a Dask array: g times the diagonal's mask)
+        n, m = np.shape(x)[axis1], np.shape(x)[axis2]
+        mask = as_array(np.eye(n, m, k=offset), _lib(x, g))
+        part = (np.expand_dims(np.expand_dims(g, -1), -1) if np.ndim(g) else g) * mask
+        return np.moveaxis(part, (-2, -1), (axis1, axis2))
     out = np.zeros(np.shape(x), dtype=np.result_type(x, g, 1.0))
     view = np.moveaxis(out, (axis1, axis2), (-2, -1))
     n, m = view.shape[-2], view.shape[-1]
@@ -491,10 +584,10 @@ def einsum_vjp(g, subscripts, operands):
         letters = [c for c in inputs if c.isalpha()]
         output = ("..." if "..." in inputs else "") + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
     terms = inputs.split(",")
-    g = np.asarray(g)
+    g = as_array(g)
     result = []
     for k, (term, x) in enumerate(zip(terms, operands)):
-        x = np.asarray(x)
+        x = as_array(x)
         others = [t for j, t in enumerate(terms) if j != k]
         other_ops = [o for j, o in enumerate(operands) if j != k]
         letters = term.replace("...", "")
@@ -521,10 +614,13 @@ def einsum_vjp(g, subscripts, operands):
         else:
             part = np.einsum(",".join(subs) + "->" + unique, *ops)
             target = unique
-        if target != term:  # the operand's own layout (order of axes, diagonals) through a view of zeros
-            out = np.zeros(x.shape, dtype=np.result_type(part, 1.0))
-            np.einsum(term + "->" + target, out)[...] = part
-            part = out
+        lib = _lib(part)
+        if target != term and lib is not None and len(set(letters)) == len(letters):
+            part = np.einsum(target + "->" + term, part)  # (another library: the operand's order of axes)
+        elif target != term:  # the operand's own layout (order of axes, diagonals) through a view of zeros
+            out = np.zeros(x.shape, dtype=np.result_type(part.dtype, 1.0))
+            np.einsum(term + "->" + target, out)[...] = _host(part)  # (a diagonal: Dask's is computed here)
+            part = out if lib is None else as_array(out, lib)
         result.append(unbroadcast(part, x))
     return result
 
@@ -546,6 +642,9 @@ def _letter_sizes(term, shape):
 
 def inside(a, a_min=None, a_max=None):
     """1.0 where `a` lies within [a_min, a_max] (a bound of None is no bound), else 0.0: clip's derivative."""
+    if _lib(a, a_min, a_max) is not None:  # (no in-place `&=` on a Dask array; a 0-d array is not computed)
+        mask = (a >= a_min) if a_min is not None else True
+        return mask & (a <= a_max) if a_max is not None else mask | (a != a)
     mask = np.ones(np.shape(a), dtype=bool)
     if a_min is not None:
         mask &= a >= a_min
@@ -567,7 +666,7 @@ def as_grads(grads, args):
     seen = set()
     for b, x in zip(grads, args):
         b = as_grad(b, x)
-        if b.__class__ is ndarray:
+        if b.__class__ is ndarray or foreign(b):
             if id(b) in seen:
                 b = b.copy()
             seen.add(id(b))
@@ -576,6 +675,12 @@ def as_grads(grads, args):
 
 
 # -- control flow: the tape and in-place updates ----------------------------------------------------------
+def truth(test):
+    """The truth of an `if` test, as the forward sweep finds it, kept for the adjoint sweep (compiled so when
+    an argument is a Dask array: that one value is computed once, not again by the adjoint's `if`)."""
+    return bool(test)
+
+
 def new_tape():
     """The tape of values a loop overwrites: a plain list (benchmarks swap in a measuring one)."""
     return []
@@ -584,12 +689,16 @@ def new_tape():
 class ShapeOf:
     """Stands in for a saved value whose adjoint only needs its shape (and dtype): costs no array memory."""
 
-    __slots__ = ("shape", "dtype")
+    __slots__ = ("shape", "dtype", "like")
 
     def __init__(self, x):
+        self.like = None  # for an array of another library: a 0-d array of it (new arrays are made there)
         if x.__class__ is ndarray:
             self.shape = x.shape
             self.dtype = x.dtype
+        elif foreign(x):
+            self.shape, self.dtype = x.shape, x.dtype
+            self.like = zeros((), x.dtype, x)
         else:
             self.shape = np.shape(x)
             self.dtype = np.result_type(x)
@@ -618,7 +727,7 @@ def shape_of(x):
 
 def np_copy(x):
     """A copy of x (an array or a number) to save on the tape before x is overwritten in place."""
-    return x.copy() if isinstance(x, (ndarray, np.generic)) else x
+    return x.copy() if isinstance(x, (ndarray, np.generic)) or foreign(x) else x
 
 
 def owned_copy(b, x):
@@ -630,9 +739,11 @@ def owned_copy(b, x):
         return list(b)
     if isinstance(b, dict):
         return dict(b)
+    if _lib(x, b) is not None and is_array(x):
+        return spread(b, x, x.shape, _float_dtype(b))
     if not isinstance(x, ndarray):  # (a 0-d array adjoint of a number is copied too: it may be shared)
         return b.copy() if isinstance(b, ndarray) else b
-    return np.array(np.broadcast_to(b, x.shape), dtype=np.result_type(np.asarray(b).dtype, 1.0))
+    return np.array(np.broadcast_to(b, x.shape), dtype=np.result_type(as_array(b).dtype, 1.0))
 
 
 def pop_item(b, index):
@@ -666,6 +777,10 @@ def store_adjoint(b, index):
     adjoint of a list or dict, the entry itself."""
     if isinstance(b, (list, tuple, dict)):
         return b[index]
+    if foreign(b):
+        if not _is_basic_index(index):
+            return _host_call(store_adjoint, b, index)
+        return b[index].astype(_float_dtype(b))  # (a copy)
     taken = np.array(b[index], dtype=np.result_type(b, 1.0))
     if not _is_basic_index(index):
         ids = np.arange(np.size(b)).reshape(np.shape(b))[index]
@@ -676,7 +791,7 @@ def store_adjoint(b, index):
             keep[flat.size - 1 - last] = True
             taken = taken.reshape(-1) if taken.ndim == ids.ndim else taken.reshape((flat.size, -1))
             taken[~keep] = 0.0
-            taken = taken.reshape(np.shape(np.asarray(b)[index]))
+            taken = taken.reshape(np.shape(as_array(b)[index]))
     return taken
 
 
@@ -702,6 +817,9 @@ def added_at(b, index, g):
         out = list(b) if isinstance(b, list) else dict(b)
         out[index] = add(out[index], g)
         return out
+    if _lib(b, g) is not None:
+        out = as_array(b, _lib(g)).astype(_float_dtype(b, g))
+        return _added_at_foreign(out, index, g)
     out = np.array(b, dtype=np.result_type(b, g, 1.0))
     if _is_basic_index(index):
         out[index] += g
@@ -747,17 +865,17 @@ def builtin_extreme_vjp(g, args, ans):
 # -- linear algebra and gathers -------------------------------------------------------------------------
 def keep_last_two(g):
     """A (batch of) scalar(s) g made to broadcast against (batches of) matrices."""
-    return np.asarray(g)[..., None, None]
+    return as_array(g)[..., None, None]
 
 
 def solve_vjp_b(g, a, b):
     """Adjoint of b in x = solve(a, b): solve(a.T, g)."""
-    return np.linalg.solve(np.swapaxes(a, -1, -2), g)
+    return solve(np.swapaxes(a, -1, -2), g)
 
 
 def solve_vjp_a(g, a, b, x):
     """Adjoint of a in x = solve(a, b): -solve(a.T, g) x.T (an outer product for a vector b)."""
-    gb = np.linalg.solve(np.swapaxes(a, -1, -2), g)
+    gb = solve(np.swapaxes(a, -1, -2), g)
     if np.ndim(b) == np.ndim(a) - 1:
         return -np.expand_dims(gb, -1) * np.expand_dims(x, -2)
     return -gb @ np.swapaxes(x, -1, -2)
@@ -767,24 +885,35 @@ def diag_vjp(g, v, k=0):
     """Adjoint of np.diag: the diagonal of g (if v was a vector), or g placed on the diagonal."""
     if np.ndim(v) == 1:
         return np.diagonal(g, offset=k).copy()
-    out = np.zeros(np.shape(v), dtype=np.result_type(g, 1.0))
     n = len(g)
+    lib = _lib(v, g)
+    if lib is not None:  # (Dask stores through no pair of index arrays: g spread onto the diagonal)
+        rows, cols = np.shape(v)
+        return _diag_place(g, rows, cols, k, lib)
+    out = np.zeros(np.shape(v), dtype=np.result_type(g, 1.0))
     rows = np.arange(n) + max(-k, 0)
     cols = np.arange(n) + max(k, 0)
     out[rows, cols] = g
     return out
 
 
+def _diag_place(g, rows, cols, k, lib):
+    """A rows x cols array of another library holding the vector g on its k-th diagonal, zeros elsewhere."""
+    n = np.shape(g)[0]
+    place = np.zeros((n, rows, cols))
+    d = np.arange(n)
+    place[d, d + max(-k, 0), d + max(k, 0)] = 1.0
+    return np.sum(np.expand_dims(np.expand_dims(g, -1), -1) * as_array(place, lib), axis=0)
+
+
 def take_vjp(g, a, indices, axis=None):
     """Adjoint of np.take: g added back at the taken positions (repeated indices add up)."""
     out = np.zeros(np.shape(a), dtype=np.result_type(g, 1.0))
     if axis is None:
-        np.add.at(out.reshape(-1), indices, g)
-        return out
+        return scatter_add(out.reshape(-1), indices, g).reshape(out.shape)
     index = [slice(None)] * out.ndim
     index[axis] = indices
-    np.add.at(out, tuple(index), g)
-    return out
+    return scatter_add(out, tuple(index), g)
 
 
 # -- containers and conversions -------------------------------------------------------------------------
@@ -806,6 +935,8 @@ def cast_jvp(t, dtype=None):
     dtype), or float zeros for an integer or boolean dtype."""
     if _truncating(dtype):
         return np.zeros(np.shape(t))
+    if foreign(t):
+        return t.astype(dtype) if dtype is not None else t.copy()
     return np.array(t, dtype=dtype) if dtype is not None else np.array(t)
 
 
@@ -830,7 +961,7 @@ def cast_like(g, x):
     if isinstance(x, (list, tuple)):
         return [cast_like(g[i], xi) for i, xi in enumerate(x)]
     if x.__class__ is ndarray and isinstance(g, (list, tuple)):  # pieces of an array given as a sequence
-        return np.reshape(np.asarray([np.asarray(p) for p in g], dtype=np.result_type(x.dtype, 1.0)), x.shape)
+        return np.reshape(as_array([as_array(p) for p in g], dtype=np.result_type(x.dtype, 1.0)), x.shape)
     if x.__class__ is ndarray:
         if g.__class__ is ndarray and x.dtype.kind == "f" and g.dtype != x.dtype:
             return g.astype(x.dtype)
@@ -856,7 +987,7 @@ def linspace_vjp(g, start, stop, num=50, endpoint=True, which=0):
     if num == 1:
         w = np.zeros(1)
     weight = w if which == 1 else 1.0 - w
-    g = np.asarray(g)
+    g = as_array(g)
     if g.ndim > 1:  # array start/stop: samples along axis 0
         weight = weight.reshape((-1,) + (1,) * (g.ndim - 1))
     return unbroadcast(np.sum(g * weight, axis=0), start if which == 0 else stop)
@@ -886,7 +1017,7 @@ def index_concat_vjp(g, kind, items):
         return out
     offset = 0
     for item in items:  # np.c_: 1-d items become columns, 2-d items keep their columns
-        a = np.asarray(item)
+        a = as_array(item)
         cols = 1 if a.ndim <= 1 else a.shape[1]
         piece = g[:, offset:offset + cols]
         offset += cols
@@ -911,7 +1042,7 @@ def index_concat_transpose(h, kind, items):
 def sort_vjp(g, a, axis=-1):
     """Adjoint of np.sort: each entry of `g` goes back to where its value came from (ties keep their order,
     as NumPy's stable sort does)."""
-    a = np.asarray(a)
+    a = as_array(a)
     if axis is None:
         order = np.argsort(a, axis=None, kind="stable")
         out = np.zeros(a.size, dtype=np.result_type(g, 1.0))
@@ -997,6 +1128,9 @@ def items_vjp(g, x):
     items' adjoints (None where nothing came back), given back in x's form."""
     if isinstance(x, dict):  # list(d) is its keys
         return zeros_like(x)
+    if foreign(x):  # the rows of a Dask or CuPy array, stacked in its library
+        rows = [zeros_like(x[i]) if gi is None else np.broadcast_to(gi, x.shape[1:]) for i, gi in enumerate(g)]
+        return np.reshape(np.stack([as_array(r, x) for r in rows]).astype(_float_dtype(x)), x.shape)
     if isinstance(x, ndarray):  # the rows of an array
         rows = [zeros_like(x[i]) if gi is None else np.broadcast_to(gi, x.shape[1:]) for i, gi in enumerate(g)]
         return np.reshape(np.array(rows, dtype=np.result_type(x.dtype, 1.0)), x.shape)
@@ -1015,7 +1149,7 @@ def tolist_vjp(g, x):
             return np.zeros(shape, dtype=dtype)
         if isinstance(h, (list, tuple)):
             return np.stack([fill(hi, shape[1:]) for hi in h]) if h else np.zeros(shape, dtype=dtype)
-        return np.broadcast_to(np.asarray(h, dtype=dtype), shape)
+        return np.broadcast_to(as_array(h, dtype=dtype), shape)
     return np.array(fill(g, np.shape(x)), dtype=dtype)
 
 
@@ -1090,6 +1224,14 @@ def dict_items(d):
     return list(d.items())
 
 
+def dict_copy_vjp(g, mapping):
+    """Adjoint of `dict(mapping)` (a shallow copy): the adjoints of the same keys."""
+    if not isinstance(mapping, dict):
+        raise NoDerivativeError(f"dict() of a {type(mapping).__name__} carries no derivative here (only the copy "
+                                "of a dict does)", hint="build the dict with a comprehension or {key: value, ...}")
+    return {k: g[k] if k in g else zeros_like(v) for k, v in mapping.items()}
+
+
 def dict_values_vjp(g, d):
     return {k: gi for k, gi in zip(d, g)}
 
@@ -1135,29 +1277,29 @@ def restore_item(target, index, old):
 def stack_family_vjp(g, arrays, how):
     """Adjoint of np.vstack / hstack / dstack / column_stack (`how`): the piece of `g` each array became,
     in that array's shape."""
-    g = np.asarray(g)
+    g = as_array(g)
     if how == "vstack":
-        shaped = [np.atleast_2d(np.asarray(a)) for a in arrays]
+        shaped = [np.atleast_2d(as_array(a)) for a in arrays]
         axis = 0
     elif how == "dstack":
-        shaped = [np.atleast_3d(np.asarray(a)) for a in arrays]
+        shaped = [np.atleast_3d(as_array(a)) for a in arrays]
         axis = 2
     elif how == "column_stack":
-        shaped = [np.asarray(a).reshape(-1, 1) if np.ndim(a) < 2 else np.asarray(a) for a in arrays]
+        shaped = [as_array(a).reshape(-1, 1) if np.ndim(a) < 2 else as_array(a) for a in arrays]
         axis = 1
     else:  # hstack
-        shaped = [np.atleast_1d(np.asarray(a)) for a in arrays]
+        shaped = [np.atleast_1d(as_array(a)) for a in arrays]
         axis = 0 if shaped and shaped[0].ndim == 1 else 1
     bounds = np.cumsum([a.shape[axis] for a in shaped])[:-1]
-    parts = [cast_like(np.reshape(piece, np.shape(a)), a) for piece, a in zip(np.split(g, bounds, axis=axis), arrays)]
+    parts = [cast_like(np.reshape(piece, np.shape(a)), a) for piece, a in zip(split_at(g, bounds, axis), arrays)]
     return cast_like(parts, arrays)
 
 
 def append_vjp(g, arr, values, axis=None, which=0):
     """Adjoint of np.append(arr, values, axis) for arr (which=0) or values (which=1)."""
-    g = np.asarray(g)
+    g = as_array(g)
     if axis is None:
-        n = int(np.size(arr))
+        n = int(size_of(arr))
         piece = g[:n] if which == 0 else g[n:]
         x = arr if which == 0 else values
         return cast_like(np.reshape(piece, np.shape(x)), x)
@@ -1186,8 +1328,17 @@ def as_tangent(t, x):
         if not isinstance(t, dict) or set(t) != set(x):
             raise ADError("the tangent for a dict must be a dict with the same keys")
         return {k: as_tangent(t[k], v) for k, v in x.items()}
+    if foreign(x) or foreign(t):  # (in the library of x, or of t: a tangent that is a Dask array stays lazy)
+        if not is_array(x):
+            return t
+        t = as_array(t, _lib(x), dtype=np.result_type(x.dtype, 1.0) if x.dtype.kind == "f" else float)
+        if t.shape != x.shape:
+            if t.ndim == 0:
+                return spread(t, x, x.shape)
+            raise ADError(f"the tangent has shape {t.shape}, the argument {x.shape}")
+        return t
     if isinstance(x, ndarray):
-        t = np.asarray(t, dtype=np.result_type(x.dtype, 1.0) if x.dtype.kind == "f" else float)
+        t = as_array(t, dtype=np.result_type(x.dtype, 1.0) if x.dtype.kind == "f" else float)
         if t.shape != x.shape:
             if t.ndim == 0:
                 return np.full(x.shape, t, dtype=t.dtype)
@@ -1209,8 +1360,13 @@ def tangent_out(t, out):
         return [tangent_out(u, v) for u, v in zip(t, out)]
     if isinstance(out, dict):
         return {k: tangent_out(t[k], v) for k, v in out.items()}
+    if _lib(out, t) is not None:  # (a Dask tangent stays lazy, also of a number)
+        if not is_array(out):
+            return t
+        t = as_array(t, _lib(out))
+        return t if t.shape == out.shape else spread(t, out, out.shape)
     if isinstance(out, ndarray):
-        t = np.asarray(t)
+        t = as_array(t)
         if t.shape != out.shape:
             t = np.broadcast_to(t, out.shape)
         if not t.flags.writeable or not t.flags.owndata and t.base is None:
@@ -1224,7 +1380,7 @@ def tangent_out(t, out):
 def broadcast_like(t, like):
     """`t` with the shape of `like` (read-only when it had to be broadcast: copied before any store); as it
     is when `like` is not an array or a number (a list, an iterator)."""
-    if not isinstance(like, (ndarray, numbers.Number, np.generic)):
+    if not isinstance(like, (ndarray, numbers.Number, np.generic)) and not foreign(like):
         return t
     shape = np.shape(like)
     if np.shape(t) == shape:
@@ -1252,9 +1408,9 @@ def sort_jvp(t, a, axis=-1):
 def solve_jvp_a(t, a, x):
     """solve(a, t @ x): the part of the tangent of x = solve(a, b) that comes from a (x a vector or matrix)."""
     if np.ndim(x) == np.ndim(a) - 1:
-        return np.linalg.solve(a, (t @ np.expand_dims(x, -1))[..., 0]) if np.ndim(a) > 2 else \
-            np.linalg.solve(a, t @ x)
-    return np.linalg.solve(a, t @ x)
+        return solve(a, (t @ np.expand_dims(x, -1))[..., 0]) if np.ndim(a) > 2 else \
+            solve(a, t @ x)
+    return solve(a, t @ x)
 
 
 def builtin_extreme_jvp(targs, args, ans):
@@ -1265,7 +1421,7 @@ def builtin_extreme_jvp(targs, args, ans):
         if isinstance(items, ndarray):
             hits = np.array([np.array_equal(row, ans) for row in items], dtype=float)
             share = hits / max(np.sum(hits), 1.0)
-            return np.tensordot(share, np.asarray(tangents), axes=1)
+            return np.tensordot(share, as_array(tangents), axes=1)
         args, targs = list(items), list(tangents)
     winners = [i for i, v in enumerate(args) if v is ans or np.array_equal(v, ans)]
     total = 0.0
@@ -1317,7 +1473,7 @@ def reduce_to(h, v, axis=None):
     shape = np.shape(v)
     if np.shape(h) == shape:
         return h
-    h = np.asarray(h)
+    h = as_array(h)
     return np.reshape(np.sum(h, axis=normalize_axes(axis, h.ndim), keepdims=True), shape)
 
 
@@ -1328,14 +1484,14 @@ def tree_dot(a, b):
         return sum(tree_dot(u, v) for u, v in zip(a, b))
     if isinstance(a, dict):
         return sum(tree_dot(a[k], b[k]) for k in a)
-    return float(np.sum(np.asarray(a) * np.asarray(b)))
+    return float(np.sum(as_array(a) * as_array(b)))
 
 
 # -- tangents of the adjoint helpers (second order) -----------------------------------------------------
 def prod_vjp_jvp(v, dv, x, dx, axis=None, keepdims=False):
     """Tangent of prod_vjp(v, x): the products of all the other entries differentiated entry by entry
     (a scan along the reduced axes; exact also when entries are zero)."""
-    x = np.asarray(x)
+    x = as_array(x)
     if x.ndim == 0:
         return dv
     dx = np.broadcast_to(dx, x.shape)
@@ -1383,15 +1539,15 @@ def norm_vjp_jvp(v, dv, x, dx, a, da, ord=None, axis=None, keepdims=False):
 def solve_vjp_b_jvp(v, dv, a, da):
     """Tangent of solve_vjp_b(v, a) = solve(a.T, v)."""
     at = np.swapaxes(a, -1, -2)
-    gb = np.linalg.solve(at, v)
+    gb = solve(at, v)
     vec = np.ndim(v) == np.ndim(a) - 1
     dat_gb = (np.swapaxes(da, -1, -2) @ np.expand_dims(gb, -1))[..., 0] if vec else np.swapaxes(da, -1, -2) @ gb
-    return np.linalg.solve(at, dv - dat_gb)
+    return solve(at, dv - dat_gb)
 
 
 def solve_vjp_a_jvp(v, dv, a, da, b, x, dx):
     """Tangent of solve_vjp_a(v, a, b, x) = -solve(a.T, v) x.T."""
-    gb = np.linalg.solve(np.swapaxes(a, -1, -2), v)
+    gb = solve(np.swapaxes(a, -1, -2), v)
     dgb = solve_vjp_b_jvp(v, dv, a, da)
     if np.ndim(b) == np.ndim(a) - 1:
         return -(np.expand_dims(dgb, -1) * np.expand_dims(x, -2) + np.expand_dims(gb, -1) * np.expand_dims(dx, -2))

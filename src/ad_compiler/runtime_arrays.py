@@ -6,19 +6,21 @@ order) and their tangents; each has a rule in rules/helpers.py.
 """
 import numpy as np
 
+from .runtime_backend import as_array, like_of, scatter_add
+
 from .errors import NoDerivativeError
 
 __all__ = [
     "tensordot_vjp_a", "tensordot_vjp_b", "kron_vjp_a", "kron_vjp_b", "cross_vjp", "repeat_vjp", "tile_vjp", "split_vjp", "diagonal_vjp",
     "axes_permutation", "permute_vjp", "pad_vjp", "pad_tangent", "diff_vjp", "gradient_vjp", "gradient_jvp",
     "partition_vjp", "partition_jvp", "quantile_vjp", "quantile_jvp", "select_vjp", "piecewise_vjp",
-    "piecewise_jvp", "piecewise_x_jvp", "cumprod_vjp", "cumprod_jvp", "cumprod_vjp_jvp", "shaped_weights", "weights_vjp",
+    "piecewise_jvp", "piecewise_x_jvp", "percentile_vjp", "percentile_jvp", "cumprod_vjp", "cumprod_jvp", "cumprod_vjp_jvp", "shaped_weights", "weights_vjp",
     "refuse_returned", "constant_pieces", "einsum_args_vjp", "einsum_args_vjp_jvp",
 ]
 
 
 def _zeros(x, g=None):
-    return np.zeros(np.shape(x), dtype=np.result_type(np.asarray(g).dtype if g is not None else float, 1.0))
+    return np.zeros(np.shape(x), dtype=np.result_type(as_array(g).dtype if g is not None else float, 1.0))
 
 
 # -- products -----------------------------------------------------------------------------------------------
@@ -48,14 +50,14 @@ def _tensordot_vjp(g, a, b, axes=2, which=0):
     ax_a, ax_b = _tensordot_axes(a_nd, b_nd, axes)
     free_a = [i for i in range(a_nd) if i not in ax_a]
     free_b = [i for i in range(b_nd) if i not in ax_b]
-    g = np.asarray(g)
+    g = as_array(g)
     if which == 0:  # g (free_a..., free_b...) . b over free_b -> (free_a..., b's contracted axes, ascending)
         part = np.tensordot(g, b, axes=(list(range(len(free_a), g.ndim)), free_b))
         order = free_a + [ax_a[j] for j in np.argsort(ax_b)]  # the axes of a that part's axes are
     else:  # a . g over free_a -> (a's contracted axes, ascending, free_b...)
         part = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
         order = [ax_b[j] for j in np.argsort(ax_a)] + free_b
-    return np.transpose(part, np.argsort(order))
+    return np.transpose(part, tuple(int(i) for i in np.argsort(order)))
 
 
 def kron_vjp_a(g, a, b):
@@ -86,8 +88,8 @@ def cross_vjp(g, other, x, axis=-1, which=0):
     """Adjoint of a (which=0) or b (which=1) in np.cross(a, b, axis=axis) (`other` is the other operand):
     d<g, a x b>/da = b x g and d/db = g x a for 3-vectors; for 2-vectors (a scalar result a0 b1 - a1 b0),
     the same with g as the third component of a vector."""
-    other = np.moveaxis(np.asarray(other, dtype=float), axis, -1)
-    g = np.asarray(g)
+    other = np.moveaxis(as_array(other, dtype=float), axis, -1)
+    g = as_array(g)
     if other.shape[-1] == 2:  # results are scalars: g (..., ) -> vectors (0, 0, g)
         g3 = np.stack([np.zeros_like(g), np.zeros_like(g), g], axis=-1)
         other = np.concatenate([other, np.zeros(other.shape[:-1] + (1,))], axis=-1)
@@ -105,19 +107,19 @@ def cross_vjp(g, other, x, axis=-1, which=0):
 # -- repetition, splitting, diagonals, permutations of axes -------------------------------------------------
 def repeat_vjp(g, a, repeats, axis=None):
     """Adjoint of np.repeat(a, repeats, axis): each entry of `a` receives the sum of its copies."""
-    x = np.asarray(a)
-    g = np.asarray(g)
+    x = as_array(a)
+    g = as_array(g)
     if axis is None:
         x_flat = np.ravel(x)
         index = np.repeat(np.arange(x_flat.size), repeats)
         out = np.zeros(x_flat.size, dtype=np.result_type(g, 1.0))
-        np.add.at(out, index, np.ravel(g))
+        out = scatter_add(out, index, np.ravel(g))
         return out.reshape(x.shape)
     axis = axis % x.ndim
     index = np.repeat(np.arange(x.shape[axis]), repeats)
     moved = np.moveaxis(g, axis, 0)
     out = np.zeros((x.shape[axis],) + moved.shape[1:], dtype=np.result_type(g, 1.0))
-    np.add.at(out, index, moved)
+    out = scatter_add(out, index, moved)
     return np.moveaxis(out, 0, axis)
 
 
@@ -135,7 +137,7 @@ def tile_vjp(g, a, reps):
 def split_vjp(g, ary, indices_or_sections, axis=0, how="split"):
     """Adjoint of np.split / array_split / hsplit / vsplit / dsplit (`how`): the pieces' adjoints (a list;
     None or a missing piece counts as zeros) put back together along the split axis."""
-    x = np.asarray(ary)
+    x = as_array(ary)
     if how == "hsplit":
         axis = 0 if x.ndim == 1 else 1
     elif how == "vsplit":
@@ -149,6 +151,15 @@ def split_vjp(g, ary, indices_or_sections, axis=0, how="split"):
 
 def diagonal_vjp(g, a, offset=0, axis1=0, axis2=1):
     """Adjoint of np.diagonal(a, offset, axis1, axis2): g written back onto that diagonal of zeros."""
+    lib = like_of(a, g)
+    if lib is not None:  # (no writeable views of a Dask array: g spread by a 0/1 tensor onto the diagonal)
+        n, m = np.shape(a)[axis1], np.shape(a)[axis2]
+        k = np.shape(g)[-1]
+        place = np.zeros((k, n, m))
+        d = np.arange(k)
+        place[d, d + max(-offset, 0), d + max(offset, 0)] = 1.0
+        spread = np.sum(np.expand_dims(np.expand_dims(g, -1), -1) * as_array(place, lib), axis=-3)
+        return np.moveaxis(spread, (-2, -1), (axis1, axis2))
     out = _zeros(a, g)
     view = np.diagonal(out, offset=offset, axis1=axis1, axis2=axis2)
     view.setflags(write=True)  # (a read-only view by default; `out` is our own array)
@@ -165,7 +176,7 @@ def axes_permutation(fn, ndim, *args):
 
 def permute_vjp(g, perm):
     """Adjoint of a transpose by `perm`: transpose back."""
-    return np.transpose(g, np.argsort(perm))
+    return np.transpose(g, tuple(int(i) for i in np.argsort(perm)))
 
 
 # -- padding --------------------------------------------------------------------------------------------------
@@ -193,7 +204,7 @@ def pad_vjp(g, array, pad_width, mode="constant", reflect_type="even"):
     src = _pad_sources(np.shape(array), pad_width, mode, reflect_type).ravel()
     keep = src >= 0
     out = np.zeros(int(np.size(array)), dtype=np.result_type(g, 1.0))
-    np.add.at(out, src[keep], np.ravel(g)[keep])
+    out = scatter_add(out, src[keep], np.ravel(g)[keep])
     return out.reshape(np.shape(array))
 
 
@@ -201,6 +212,8 @@ def pad_tangent(t, array, pad_width, mode="constant", reflect_type="even"):
     """Tangent of np.pad: the tangent's entries copied the same way (0 where the padding is constant)."""
     src = _pad_sources(np.shape(array), pad_width, mode, reflect_type)
     flat = np.ravel(np.broadcast_to(t, np.shape(array)))
+    if like_of(flat) is not None:  # (Dask indexes with one flat integer array only)
+        return np.where(src >= 0, np.reshape(np.take(flat, np.ravel(np.maximum(src, 0))), src.shape), 0.0)
     return np.where(src >= 0, flat[np.maximum(src, 0)], 0.0)
 
 
@@ -209,7 +222,7 @@ def diff_vjp(g, a, n=1, axis=-1, prepend=None, append=None, which=0):
     """Adjoint of np.diff(a, n, axis, prepend, append) for a (which=0), prepend (1) or append (2): n times the
     transpose of one difference (`-diff` of g padded by a zero on each side), then the part of the
     concatenated input that came from that argument."""
-    g = np.asarray(g)
+    g = as_array(g)
     axis = axis % g.ndim
     for _ in range(n):
         width = [(0, 0)] * g.ndim
@@ -251,13 +264,22 @@ def gradient_vjp(g, f, varargs=(), axis=None, edge_order=1):
     (found by applying np.gradient to the identity), so the adjoint is M.T applied along that axis; summed
     over the axes (g is a list of adjoints when np.gradient returned one array per axis)."""
     axes = _gradient_axes(f, axis)
+    if len(axes) == 1 and like_of(g) is not None and np.ndim(g) == np.ndim(f) + 1:
+        g = g[0]  # (Dask's np.gradient of one axis returns a list of one array)
     gs = list(g) if len(axes) > 1 else [g]
     out = np.zeros(np.shape(f))
     for k, (ax, gk) in enumerate(zip(axes, gs)):
         if gk is None:
             continue
         m = _gradient_matrix(np.shape(f)[ax], _spacing(varargs, k, len(axes)), edge_order)
-        out = out + np.moveaxis(np.tensordot(m.T, np.moveaxis(np.asarray(gk), ax, 0), axes=1), 0, ax)
+        gk = as_array(gk)
+        lib = like_of(gk)
+        if lib is not None:  # (in gk's library, as a broadcast sum: Dask's tensordot / einsum here miscount)
+            moved = np.moveaxis(gk, ax, 0)
+            mt = np.reshape(as_array(m.T, lib), m.shape + (1,) * (moved.ndim - 1))
+            out = out + np.moveaxis(np.sum(mt * np.expand_dims(moved, 0), axis=1), 0, ax)
+            continue
+        out = out + np.moveaxis(np.tensordot(m.T, np.moveaxis(gk, ax, 0), axes=1), 0, ax)
     return out
 
 
@@ -280,7 +302,7 @@ def _sources(a, ans, axis):
 
 def partition_vjp(g, a, ans, axis=-1):
     """Adjoint of np.partition: each entry of g goes back to where its value came from."""
-    a = np.asarray(a)
+    a = as_array(a)
     if axis is None:
         return partition_vjp(np.ravel(g), np.ravel(a), ans, 0).reshape(a.shape)
     src = _sources(a, ans, axis)
@@ -291,7 +313,7 @@ def partition_vjp(g, a, ans, axis=-1):
 
 def partition_jvp(t, a, ans, axis=-1):
     """Tangent of np.partition: the tangent's entries moved like a's."""
-    a = np.asarray(a)
+    a = as_array(a)
     t = np.broadcast_to(t, a.shape)
     if axis is None:
         return partition_jvp(np.ravel(t), np.ravel(a), ans, 0)
@@ -305,7 +327,7 @@ def _quantile_weights(a, q, axis, method):
     if method != "linear":
         raise NoDerivativeError(f"np.quantile / np.percentile with method={method!r} has no derivative rule",
                                 hint="use the default method='linear'")
-    a = np.asarray(a, dtype=float)
+    a = as_array(a, dtype=float)
     if axis is None:
         axes = tuple(range(a.ndim))
     else:
@@ -314,7 +336,7 @@ def _quantile_weights(a, q, axis, method):
     moved = np.transpose(a, rest + list(axes))
     flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
     n = flat.shape[-1]
-    q = np.asarray(q, dtype=float)
+    q = as_array(q, dtype=float)
     h = (n - 1) * q
     lo = np.floor(h).astype(int)
     hi = np.minimum(lo + 1, n - 1)
@@ -326,12 +348,35 @@ def _quantile_weights(a, q, axis, method):
     return flat, w, axes, rest, moved.shape
 
 
+def percentile_vjp(g, a, q, axis=None, keepdims=False, method="linear"):
+    """Adjoint of np.percentile: quantile_vjp with q / 100. Refused for a Dask array of one dimension: Dask
+    computes that percentile by its own approximate algorithm (per chunk, then merged), not NumPy's."""
+    _refuse_approximate_percentile(a, axis)
+    return quantile_vjp(g, a, np.divide(q, 100.0), axis, keepdims, method)
+
+
+def percentile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
+    """Tangent of np.percentile: quantile_jvp with q / 100 (refused as percentile_vjp is)."""
+    _refuse_approximate_percentile(a, axis)
+    return quantile_jvp(t, a, np.divide(q, 100.0), axis, keepdims, method)
+
+
+def _refuse_approximate_percentile(a, axis):
+    if like_of(a) is not None and hasattr(a, "chunks") and (axis is None or np.ndim(a) == 1):
+        from .errors import ADError
+
+        raise ADError("np.percentile of a Dask array over all its entries: Dask computes it by its own "
+                      "approximate algorithm (per chunk, then merged), whose derivative is not NumPy's",
+                      hint="compute the array first (`a.compute()`), use np.quantile(a, q / 100, axis=...), "
+                           "or pass NumPy arrays")
+
+
 def quantile_vjp(g, a, q, axis=None, keepdims=False, method="linear"):
     """Adjoint of np.quantile(a, q, axis, keepdims) (method 'linear'): each output's adjoint goes to the two
     order statistics it interpolates, with the interpolation weights (ties: the entries that sort into
     those positions, in a stable sort)."""
     flat, w, axes, rest, moved_shape = _quantile_weights(a, q, axis, method)
-    g = np.asarray(g, dtype=np.result_type(g, 1.0))
+    g = as_array(g, dtype=np.result_type(g, 1.0))
     qnd = np.ndim(q)
     if keepdims:  # drop the kept axes of the reduction (after q's axes)
         g = np.reshape(g, np.shape(g)[:qnd] + tuple(np.shape(a)[i] for i in rest))
@@ -368,7 +413,7 @@ def select_vjp(g, condlist, choicelist, default=0, which=0):
     choice) or the default (which=1): g where that choice is the first whose condition holds."""
     from .runtime import unbroadcast
 
-    g = np.asarray(g)
+    g = as_array(g)
     taken = np.zeros(g.shape, dtype=bool)
     parts = []
     for cond, choice in zip(condlist, choicelist):
@@ -397,7 +442,7 @@ def piecewise_vjp(g, x, condlist, funclist, which=0):
     is piecewise constant in x); for the pieces (which=1) each piece receives the sum of g where it was used
     (the last condition that holds wins, as in NumPy; an extra last piece is the default)."""
     _refuse_function_pieces(funclist)
-    g = np.asarray(g)
+    g = as_array(g)
     if which == 0:
         return np.zeros(np.shape(x))
     conds = [np.broadcast_to(c, g.shape) for c in (condlist if isinstance(condlist, (list, tuple)) and
@@ -405,8 +450,9 @@ def piecewise_vjp(g, x, condlist, funclist, which=0):
     owner = np.full(g.shape, len(conds) if len(funclist) > len(conds) else -1)
     for k, c in enumerate(conds):
         owner = np.where(c, k, owner)
-    return [float(np.sum(np.where(owner == k, g, 0.0))) if np.ndim(f) == 0 else np.where(owner == k, g, 0.0)
-            for k, f in enumerate(funclist)]
+    lazy = like_of(g) is not None  # (a number's adjoint: a 0-d array of g's library, not computed here)
+    return [(np.sum(np.where(owner == k, g, 0.0)) if lazy else float(np.sum(np.where(owner == k, g, 0.0))))
+            if np.ndim(f) == 0 else np.where(owner == k, g, 0.0) for k, f in enumerate(funclist)]
 
 
 def piecewise_x_jvp(t, funclist):
@@ -419,13 +465,13 @@ def piecewise_x_jvp(t, funclist):
 def piecewise_jvp(t, x, condlist, funclist):
     """Tangent of np.piecewise with constant pieces: the pieces' tangents where they are used."""
     _refuse_function_pieces(funclist)
-    return np.piecewise(np.asarray(x, dtype=float), condlist, [np.asarray(v, dtype=float) if v is not None else 0.0
+    return np.piecewise(as_array(x, dtype=float), condlist, [as_array(v, dtype=float) if v is not None else 0.0
                                                                 for v in t])
 
 
 # -- cumulative products ---------------------------------------------------------------------------------------------
 def _along(x, axis):
-    x = np.asarray(x, dtype=np.result_type(x, 1.0))
+    x = as_array(x, dtype=np.result_type(x, 1.0))
     if axis is None:
         return np.ravel(x), 0
     return x, axis % x.ndim
@@ -494,7 +540,7 @@ def shaped_weights(weights, a, axis=None):
     along `axis` gets singleton axes elsewhere)."""
     if weights is None:
         return 1.0
-    w = np.asarray(weights)
+    w = as_array(weights)
     if w.shape == np.shape(a) or axis is None:
         return w
     shape = [1] * np.ndim(a)

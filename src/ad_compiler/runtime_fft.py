@@ -10,6 +10,8 @@ np.imag, np.angle).
 """
 import numpy as np
 
+from .runtime_backend import as_array
+
 __all__ = ["sign", "sign_jvp", "fit_axes", "rfft_vjp", "irfft_vjp", "fft_axes", "dual_norm", "rfft_length"]
 
 
@@ -50,7 +52,7 @@ def rfft_length(a, s=None, axes=None):
 def fit_axes(v, x, axes):
     """v cropped or zero-padded along `axes` to x's lengths there (the transpose of a transform's own
     cropping / padding of its input to the length n or shape s)."""
-    v = np.asarray(v)
+    v = as_array(v)
     for ax in axes:
         n, m = np.shape(x)[ax], v.shape[ax]
         if m > n:
@@ -67,15 +69,22 @@ def dual_norm(norm):
     return {None: "forward", "backward": "forward", "forward": "backward", "ortho": "ortho"}[norm]
 
 
+def _whole_along(x, axes):
+    """`x` with each of `axes` in one chunk when it is a Dask array (Dask's FFTs need that; NumPy's: as is)."""
+    if hasattr(x, "rechunk") and hasattr(x, "chunks"):
+        return x.rechunk({ax % x.ndim: -1 for ax in axes})
+    return x
+
+
 def rfft_vjp(g, a, n_last, axes, norm=None):
     """Adjoint of np.fft.rfftn(a, s, axes, norm) (rfft when axes has one axis), for a real a: g zero-padded
     along the last axis to the full length n_last, transformed back by the (symmetric) DFT over `axes`, the
     real part, fitted to a's shape."""
-    g = np.asarray(g)
+    g = _whole_along(as_array(g), axes)
     last = axes[-1]
     width = [(0, 0)] * g.ndim
     width[last] = (0, n_last - g.shape[last])
-    full = np.pad(g, width)
+    full = _whole_along(np.pad(g, width), axes)
     return fit_axes(np.real(np.fft.fftn(full, axes=axes, norm=norm)), a, axes)
 
 
@@ -83,7 +92,7 @@ def irfft_vjp(g, a, n_last, axes, norm=None):
     """Adjoint of np.fft.irfftn(a, s, axes, norm) (irfft with one axis) for its complex half-spectrum a:
     along the last axis, 2 conj(rfft(g)) (1 for the zero frequency and, for an even length, the Nyquist
     one) with the inverse's scale, then the transpose of the inverse DFT over the other axes."""
-    g = np.asarray(g, dtype=float)
+    g = _whole_along(as_array(g, dtype=float), axes)
     last = axes[-1]
     half = np.conj(np.fft.rfft(g, axis=last, norm=dual_norm(norm)))
     m = half.shape[last]

@@ -8,6 +8,8 @@ triangle only: `triangle_grad` turns the gradient with respect to a symmetric ma
 """
 import numpy as np
 
+from .runtime_backend import as_array
+
 from .errors import NoDerivativeError
 
 __all__ = [
@@ -16,8 +18,36 @@ __all__ = [
     "svd_jvp", "field_vjp", "norm_axes", "as_columns", "from_columns", "residual_row", "residual_tangent", "copyltu",
     "matrix_power_jvp", "matrix_power_jvp_jvp", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec",
     "tri_vjp_a", "cho_matrix", "cho_vjp_c", "cho_tangent_a", "cho_factor_vjp", "pair_adjoint",
-    "funm_frechet", "funm_frechet_jvp", "flip_trans", "cho_other", "tri_inv",
+    "funm_frechet", "funm_frechet_jvp", "flip_trans", "cho_other", "tri_inv", "inv", "solve",
 ]
+
+
+def _dask(x):
+    return hasattr(x, "rechunk") and hasattr(x, "chunks")
+
+
+def inv(a):
+    """np.linalg.inv in the library of `a`. A Dask stack of matrices is inverted matrix by matrix, each whole in
+    one chunk (Dask's own inverse takes a 2-d array in square chunks only)."""
+    if _dask(a):
+        whole = a.rechunk({a.ndim - 2: -1, a.ndim - 1: -1})
+        return whole.map_blocks(np.linalg.inv, dtype=np.result_type(a.dtype, np.float64))
+    return np.linalg.inv(a)
+
+
+def solve(a, b):
+    """np.linalg.solve in the library of `a` and `b`. With a Dask array among them: one lazy task that solves
+    the whole system in NumPy (Dask's own solve takes a 2-d matrix in square chunks only); the result's shape
+    is NumPy's (found on an identity matrix and zeros of the arguments' shapes, which are views)."""
+    if _dask(a) or _dask(b):
+        import dask
+        import dask.array as da
+
+        dtype = np.result_type(getattr(a, "dtype", np.float64), getattr(b, "dtype", np.float64), np.float64)
+        eye = np.broadcast_to(np.eye(np.shape(a)[-1], dtype=dtype), np.shape(a))
+        shape = np.linalg.solve(eye, np.broadcast_to(np.zeros((), dtype), np.shape(b))).shape
+        return da.from_delayed(dask.delayed(np.linalg.solve, pure=True)(a, b), shape, dtype=dtype)
+    return np.linalg.solve(a, b)
 
 
 def mT(x):
@@ -37,7 +67,9 @@ def diag_part(x):
 
 def diag_embed(d):
     """Diagonal matrices with the entries of d (on the last axis) on their diagonals."""
-    d = np.asarray(d)
+    d = as_array(d)
+    if d.__class__ is not np.ndarray:  # (Dask, CuPy: no stores into a new array)
+        return d[..., None] * np.eye(d.shape[-1])
     out = np.zeros(d.shape + d.shape[-1:], dtype=np.result_type(d.dtype, 0.0))
     out[..., _diag(d.shape[-1]), _diag(d.shape[-1])] = d  # (no n-by-n identity multiplied)
     return out
@@ -49,8 +81,10 @@ def _diag(n):
 
 def tri_inv(L):
     """The inverse of a lower-triangular matrix (of each of a stack): np.linalg.inv(L), computed with LAPACK's
-    triangular inversion when SciPy is there (a third of the work of a general inverse)."""
-    L = np.asarray(L)
+    triangular inversion when SciPy is there (a third of the work of a general inverse); another library's
+    array (Dask, CuPy) by `inv`."""
+    if L.__class__ is not np.ndarray:
+        return inv(L)
     try:
         from scipy.linalg.lapack import get_lapack_funcs
     except ImportError:
@@ -58,10 +92,10 @@ def tri_inv(L):
     if L.ndim != 2 or L.dtype.kind not in "fc" or L.shape[0] == 0:
         return np.linalg.inv(L)
     trtri, = get_lapack_funcs(("trtri",), (L,))
-    inv, info = trtri(L, lower=1)
+    inv_, info = trtri(L, lower=1)
     if info != 0:
         return np.linalg.inv(L)  # (singular: the same error as np.linalg.inv)
-    return np.tril(inv)
+    return np.tril(inv_)
 
 
 def lower_factor(x, upper=False):
@@ -73,6 +107,8 @@ def triangle_grad(s, upper=False):
     """The gradient with respect to the entries of the lower (upper) triangle of a matrix that is read as
     symmetric, from the gradient `s` with respect to the symmetric matrix: tril(s + s.T) - diag(s)."""
     tri = np.triu if upper else np.tril
+    if s.__class__ is not np.ndarray:  # (Dask, CuPy: no stores into the result)
+        return tri(s) + tri(mT(s)) - diag_embed(diag_part(s))
     out = tri(s + mT(s))
     n = s.shape[-1]
     out[..., _diag(n), _diag(n)] -= diag_part(s)  # (the same entries, in fewer passes over the matrix)
@@ -89,7 +125,7 @@ def sym_from_triangle(d, upper=False):
 def eig_gaps(w):
     """F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it (the eigenvector derivative's coefficients).
     Equal eigenvalues give inf: the eigenvectors are not differentiable there."""
-    w = np.asarray(w)
+    w = as_array(w)
     diff = w[..., None, :] - w[..., :, None]
     n = w.shape[-1]
     with np.errstate(divide="ignore"):
@@ -99,7 +135,7 @@ def eig_gaps(w):
 
 def svd_gaps(s):
     """F[i, j] = 1 / (s[j]^2 - s[i]^2) off the diagonal, 0 on it (the singular vectors' derivative)."""
-    return eig_gaps(np.asarray(s) ** 2)
+    return eig_gaps(as_array(s) ** 2)
 
 
 def inv_or_zero(s):
@@ -111,7 +147,7 @@ def inv_or_zero(s):
 def check_symmetric_eig(value, a):
     """np.linalg.eig's derivative is implemented for real symmetric matrices (real eigenvalues, orthonormal
     eigenvectors); anything else is refused."""
-    a = np.asarray(a)
+    a = as_array(a)
     if np.iscomplexobj(value[0]) or np.iscomplexobj(value[1]) or not np.allclose(a, mT(a), rtol=1e-10, atol=1e-12):
         raise NoDerivativeError("np.linalg.eig is differentiated only at real symmetric matrices",
                                 hint="use np.linalg.eigh for symmetric matrices; a general matrix's eigenvectors "
@@ -190,7 +226,7 @@ def norm_partial(x, value, ord=None, axis=None, keepdims=False):
     """
     from .runtime import keep_reduced
 
-    x = np.asarray(x, dtype=float)
+    x = as_array(x, dtype=float)
     mat = _matrix_axes(x, axis)
     n = keep_reduced(value, x, axis if mat is None else mat, keepdims)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -232,7 +268,7 @@ def norm_partial_jvp(x, dx, value, ord=None, axis=None, keepdims=False):
     """Tangent of norm_partial(x, ...) in the direction dx (second derivatives of the norm)."""
     from .runtime import keep_reduced
 
-    x = np.asarray(x, dtype=float)
+    x = as_array(x, dtype=float)
     dx = np.broadcast_to(dx, x.shape)
     mat = _matrix_axes(x, axis)
     red = (tuple(range(x.ndim)) if axis is None else (axis % x.ndim,)) if mat is None else mat
@@ -279,7 +315,7 @@ def copyltu(m):
 # -- least squares --------------------------------------------------------------------------------------------
 def as_columns(v, b):
     """v as a matrix of columns: a vector right-hand side `b` (one axis less than a matrix) becomes one column."""
-    v = np.asarray(v, dtype=float)
+    v = as_array(v, dtype=float)
     if v.ndim == 0:  # a zero tangent
         v = np.broadcast_to(v, np.shape(b))
     return v[..., None] if np.ndim(b) == 1 else v
@@ -293,7 +329,7 @@ def from_columns(v, b):
 def residual_row(g_res, x_cols):
     """np.linalg.lstsq's residuals' adjoint as a row to broadcast against the residual matrix (zeros when
     lstsq returned no residuals: rank-deficient or not more rows than columns)."""
-    g_res = np.asarray(g_res, dtype=float)
+    g_res = as_array(g_res, dtype=float)
     k = np.shape(x_cols)[-1]
     return np.zeros(k) if g_res.size == 0 else np.reshape(g_res, (k,))
 
@@ -317,7 +353,7 @@ def matrix_power_jvp(a, t, n):
     if n == 0:
         return np.zeros(np.broadcast_shapes(np.shape(a), np.shape(t)))
     if n < 0:
-        b = np.linalg.inv(a)
+        b = inv(a)
         return matrix_power_jvp(b, -b @ t @ b, -n)
     p = _powers(a, n)
     return sum(p[k] @ t @ p[n - 1 - k] for k in range(n))
@@ -328,7 +364,7 @@ def matrix_power_jvp_jvp(a, da, t, dt, n):
     if n == 0:
         return np.zeros(np.broadcast_shapes(np.shape(a), np.shape(t)))
     if n < 0:
-        b = np.linalg.inv(a)
+        b = inv(a)
         db = -b @ da @ b
         s = -b @ t @ b
         ds = -(db @ t @ b + b @ dt @ b + b @ t @ db)
@@ -348,7 +384,7 @@ def _block_expm(blocks):
 def expm_frechet(a, e):
     """The Frechet derivative of expm at a in the direction e: the upper right block of expm([[a, e], [0, a]])
     (stacks of matrices: one by one)."""
-    a, e = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(e, dtype=float))
+    a, e = np.broadcast_arrays(as_array(a, dtype=float), as_array(e, dtype=float))
     if a.ndim > 2:
         return np.stack([expm_frechet(x, y) for x, y in zip(a, e)])
     n = a.shape[-1]
@@ -360,7 +396,7 @@ def expm_frechet_jvp(a, da, e, de):
     """Tangent of expm_frechet(a, e): expm_frechet(a, de) plus the second Frechet derivative in (da, e), the
     top right blocks of expm of the block bidiagonal matrices [[a, da, 0], [0, a, e], [0, 0, a]] and with da
     and e swapped."""
-    a, da, e, de = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, da, e, de)))
+    a, da, e, de = np.broadcast_arrays(*(as_array(x, dtype=float) for x in (a, da, e, de)))
     if a.ndim > 2:
         return np.stack([expm_frechet_jvp(*xs) for xs in zip(a, da, e, de)])
     n = a.shape[-1]
@@ -460,7 +496,7 @@ def _funm(name):
 def funm_frechet(name, a, e):
     """The Frechet derivative of the matrix function scipy.linalg.<name> (expm, logm, sqrtm, cosm, ...) at a
     in the direction e: the top right block of f([[a, e], [0, a]]) (stacks: one by one)."""
-    a, e = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(e, dtype=float))
+    a, e = np.broadcast_arrays(as_array(a, dtype=float), as_array(e, dtype=float))
     if a.ndim > 2:
         return np.stack([funm_frechet(name, x, y) for x, y in zip(a, e)])
     n = a.shape[-1]
@@ -473,7 +509,7 @@ def funm_frechet_jvp(name, a, da, e, de):
     """Tangent of funm_frechet(name, a, e) as a and e move: funm_frechet(name, a, de) plus the second Frechet
     derivative in (da, e): the top right blocks of f of [[a, da, 0], [0, a, e], [0, 0, a]] and of the same
     with da and e swapped."""
-    a, da, e, de = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, da, e, de)))
+    a, da, e, de = np.broadcast_arrays(*(as_array(x, dtype=float) for x in (a, da, e, de)))
     if a.ndim > 2:
         return np.stack([funm_frechet_jvp(name, *xs) for xs in zip(a, da, e, de)])
     n = a.shape[-1]

@@ -8,9 +8,44 @@ y' = f(y, t), a' = -(df/dy).T a, b' = -(df/dp).T a, starting from the stored sol
 (where the output's adjoint is added to a). Forward mode integrates the tangent with the state,
 dy' = (df/dy) dy + (df/dp) dp. Both use the solver and the tolerances of the call.
 """
+import functools
+
 import numpy as np
 
+from .runtime_backend import _host, as_array, like_of
+
 __all__ = ["odeint_vjp", "odeint_jvp", "ivp_vjp", "ivp_jvp", "ivp_y", "option", "ivp_result_adjoint"]
+
+
+def _on_host(helper):
+    """The solvers (SciPy's) run in NumPy: arrays of another library among the arguments (Dask, CuPy) are
+    computed or copied here, and the results made arrays of that library again (docs/scale.md: eager)."""
+    @functools.wraps(helper)
+    def run(*args, **kwargs):
+        lib = like_of(*_leaves(args), *_leaves(tuple(kwargs.values())))
+        if lib is None:
+            return helper(*args, **kwargs)
+        out = helper(*_to_host(args), **{k: _to_host(v) for k, v in kwargs.items()})
+        return _back(out, lib)
+    return run
+
+
+def _leaves(v):
+    if isinstance(v, (list, tuple)):
+        return [u for item in v for u in _leaves(item)]
+    return [v]
+
+
+def _to_host(v):
+    if isinstance(v, (list, tuple)):
+        return type(v)(_to_host(u) for u in v)
+    return _host(v)
+
+
+def _back(v, lib):
+    if isinstance(v, (list, tuple)):
+        return type(v)(_back(u, lib) for u in v)
+    return as_array(v, lib) if isinstance(v, np.ndarray) else v
 
 
 def _param_positions(args, tfirst):
@@ -100,6 +135,7 @@ def _odeint_solve(rtol, atol):
     return solve
 
 
+@_on_host
 def odeint_vjp(g, ans, func, y0, t, args=(), rtol=None, atol=None, tfirst=False):
     """Adjoints (of y0, of the tuple args) of ys = odeint(func, y0, t, args) by the adjoint method."""
     args = tuple(args) if args is not None else ()
@@ -131,6 +167,7 @@ def _tangents(dargs, args):
     return tuple(np.zeros(np.shape(a)) if np.ndim(a) else 0.0 for a in args)  # a zero tangent
 
 
+@_on_host
 def odeint_jvp(func, y0, dy0, t, args=(), dargs=None, rtol=None, atol=None, tfirst=False):
     """Tangent of odeint(func, y0, t, args): the state and its tangent integrated together."""
     from scipy.integrate import odeint
@@ -186,6 +223,7 @@ def _ivp_times(sol, t_span, y0, ys, gys=None):
     return times, ys, gys
 
 
+@_on_host
 def ivp_vjp(g, sol, fun, t_span, y0, args=None, method="RK45", rtol=1e-3, atol=1e-6):
     """Adjoints (of y0, of the tuple args) of sol = solve_ivp(fun, t_span, y0, ...) through sol.y, by the
     adjoint method over the output times sol.t."""
@@ -196,6 +234,7 @@ def ivp_vjp(g, sol, fun, t_span, y0, args=None, method="RK45", rtol=1e-3, atol=1
     return np.reshape(a, np.shape(y0)), _unflat(bp, args)
 
 
+@_on_host
 def ivp_jvp(sol, fun, t_span, y0, dy0, args=None, dargs=None, method="RK45", rtol=1e-3, atol=1e-6):
     """Tangent of sol = solve_ivp(fun, t_span, y0, ...): a result whose `y` holds the tangent at the output
     times (the other fields are the primal's)."""

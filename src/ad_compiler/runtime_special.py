@@ -2,6 +2,9 @@
 calls them as `_ad.<name>`). SciPy is imported when a helper runs, never when ad_compiler is imported."""
 import numpy as np
 
+from .runtime_backend import as_array
+from .runtime_linalg import solve
+
 __all__ = ["multipolygamma", "no_sign", "one_if_none", "components", "sum_points", "mvn_cov", "mvn_cov_vjp",
            "mvn_cov_tangent", "mvn_mean", "solve_rows", "solve_rows_t", "per_point", "rows_outer",
            "convolve_vjp_in1", "convolve_vjp_in2", "correlate_vjp_in1", "correlate_vjp_in2"]
@@ -12,7 +15,7 @@ def multipolygamma(n, a, d):
     d^(n+1)/da^(n+1) multigammaln(a, d)."""
     from scipy.special import polygamma
 
-    a = np.asarray(a, dtype=float)
+    a = as_array(a, dtype=float)
     total = sum(polygamma(n, a - 0.5 * j) for j in range(int(d)))
     return total if np.ndim(total) else float(total)
 
@@ -36,7 +39,7 @@ def one_if_none(b):
 def components(alpha, x):
     """dirichlet's alpha shaped to broadcast against x, whose first axis holds the K components ((K,) or
     (K, N)); the form of x with K - 1 components is refused."""
-    alpha = np.asarray(alpha, dtype=float)
+    alpha = as_array(alpha, dtype=float)
     if np.ndim(alpha) == 0:
         return alpha  # (a zero tangent)
     if np.shape(x)[0] != alpha.shape[0]:
@@ -49,7 +52,7 @@ def components(alpha, x):
 
 def sum_points(v, alpha):
     """v (x's shape) summed over the points (all axes after the first) to alpha's shape."""
-    v = np.asarray(v)
+    v = as_array(v)
     return np.sum(v, axis=tuple(range(1, v.ndim))) if v.ndim > 1 else v
 
 
@@ -63,7 +66,7 @@ def _dim(cov, like):
 def mvn_cov(cov, like=None):
     """The covariance matrix multivariate_normal uses: c I for a number, diag(v) for a vector, and for a matrix
     the symmetric matrix of its lower triangle (SciPy reads only that triangle). `like`: x or mean (for d)."""
-    cov = np.asarray(cov, dtype=float)
+    cov = as_array(cov, dtype=float)
     if cov.ndim == 0:
         return cov * np.eye(_dim(cov, like))
     if cov.ndim == 1:
@@ -74,7 +77,7 @@ def mvn_cov(cov, like=None):
 def mvn_cov_vjp(h, cov):
     """Adjoint of mvn_cov: the trace for a number, the diagonal for a vector, the lower triangle of h + h.T
     (diagonal once) for a matrix."""
-    h = np.asarray(h)
+    h = as_array(h)
     nd = np.ndim(cov)
     if nd == 0:
         return float(np.trace(h))
@@ -97,25 +100,25 @@ def mvn_mean(mean, x):
 
 def solve_rows(c, r):
     """inv(c) applied to r, a vector or the rows of an (N, d) array."""
-    r = np.asarray(r, dtype=float)
+    r = as_array(r, dtype=float)
     if r.ndim <= 1:
-        return np.linalg.solve(c, np.broadcast_to(r, (np.shape(c)[-1],)))
-    return np.linalg.solve(c, r.T).T
+        return solve(c, np.broadcast_to(r, (np.shape(c)[-1],)))
+    return solve(c, r.T).T
 
 
 def solve_rows_t(m, y):
     """m applied to y, a vector or the rows of an (N, d) array (y @ m.T)."""
-    return np.asarray(y) @ np.asarray(m).T
+    return as_array(y) @ as_array(m).T
 
 
 def per_point(v, x):
     """A value per point (a number, or (N,) for x of shape (N, d)) shaped to broadcast against x's rows."""
-    return np.expand_dims(np.asarray(v), -1)
+    return np.expand_dims(as_array(v), -1)
 
 
 def rows_outer(u, y):
     """sum over the points of outer(u_n, y_n) (u, y vectors or (N, d) arrays of rows)."""
-    u, y = np.asarray(u), np.asarray(y)
+    u, y = as_array(u), as_array(y)
     if u.ndim <= 1:
         return np.multiply.outer(np.broadcast_to(u, y.shape), y)
     return u.T @ y
@@ -128,7 +131,7 @@ def _full_adjoint(g, n1, n2, mode):
     (n2 - 1) // 2 for 'same')."""
     full = tuple(a + b - 1 for a, b in zip(n1, n2))
     if mode == "full":
-        return np.asarray(g)
+        return as_array(g)
     if mode == "valid":
         start = [min(a, b) - 1 for a, b in zip(n1, n2)]
     elif mode == "same":

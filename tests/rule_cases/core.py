@@ -162,6 +162,7 @@ CASES = {
     "builtins.list": [C("np.stack(list(a)) * 2.0", (3, 4)), C("r = list([a, b])\nr = r[0] * r[1]", (3,), F,
                                                                 label="list([a, b])"),
                       C("r = [v * v for v in list(a)]\nr = r[0] + r[2]", (3, 2), label="list(a) of rows")],
+    "builtins.dict": [C("r = dict({'u': a, 'v': b})\nr = r['u'] * r['v']", (3,), F, label="dict({'u': a, 'v': b})")],
     "builtins.tuple": [C("tuple(a)[2] * a", (4,)), C("r = tuple([a, b])\nr = r[1] - r[0] * r[1]", F, (3,),
                                                      label="tuple([a, b])")],
     "builtins.enumerate": [C("r = 0.0\nfor i, v in enumerate(a, 1):\n    r = r + i * v * v", (3,),

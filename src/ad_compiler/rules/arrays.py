@@ -164,9 +164,9 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
 
 @derivative(np.percentile)
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    """As np.quantile with q / 100."""
-    ba = _ad.quantile_vjp(g, a, np.divide(q, 100.0), axis, keepdims, method)
-    dans = _ad.quantile_jvp(da, a, np.divide(q, 100.0), axis, keepdims, method)
+    """As np.quantile with q / 100 (refused for a Dask array over all entries: Dask's is approximate)."""
+    ba = _ad.percentile_vjp(g, a, q, axis, keepdims, method)
+    dans = _ad.percentile_jvp(da, a, q, axis, keepdims, method)
 
 
 @derivative(np.ptp, full_reduction=True)

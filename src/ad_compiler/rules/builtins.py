@@ -35,6 +35,12 @@ def list(iterable=()):
     biterable = _ad.items_vjp(g, iterable)
 
 
+@linear(builtins.dict)
+def dict(mapping):
+    """A shallow copy of a dict: the same items (a list of pairs is refused at run time)."""
+    bmapping = _ad.dict_copy_vjp(g, mapping)
+
+
 @derivative(builtins.enumerate)  # (not linear: the indices are constants, their tangents zero)
 def enumerate(iterable, start=0):
     biterable = _ad.enumerate_vjp(g, iterable)

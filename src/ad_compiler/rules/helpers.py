@@ -294,6 +294,21 @@ def norm_vjp(v, x, a, ord=None, axis=None, keepdims=False):
     dans = _ad.norm_vjp_jvp(v, dv, x, dx, a, da, ord, axis, keepdims)
 
 
+@derivative(_ad.inv)
+def inv(a):
+    """np.linalg.inv's rule (the helper is np.linalg.inv that also takes Dask arrays in any chunks)."""
+    ba = -np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2)
+    dans = -ans @ da @ ans
+
+
+@derivative(_ad.solve)
+def solve(a, b):
+    """np.linalg.solve's rule (the helper is np.linalg.solve that also takes Dask arrays in any chunks)."""
+    bb = _ad.solve_vjp_b(g, a, b)
+    ba = _ad.solve_vjp_a(g, a, b, ans)
+    dans = _ad.solve(a, db) - _ad.solve_jvp_a(da, a, ans)
+
+
 @derivative(_ad.solve_vjp_b, constant_in=("b",))
 def solve_vjp_b(v, a, b):
     dans = _ad.solve_vjp_b_jvp(v, dv, a, da)
@@ -422,6 +437,16 @@ def quantile_vjp(v, a, q, axis=None, keepdims=False, method="linear"):
 @linear(_ad.quantile_jvp, constant_in=("a",))
 def quantile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
     bt = _ad.quantile_vjp(g, a, q, axis, keepdims, method)
+
+
+@linear(_ad.percentile_vjp, constant_in=("a",))
+def percentile_vjp(v, a, q, axis=None, keepdims=False, method="linear"):
+    bv = _ad.percentile_jvp(g, a, q, axis, keepdims, method)
+
+
+@linear(_ad.percentile_jvp, constant_in=("a",))
+def percentile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
+    bt = _ad.percentile_vjp(g, a, q, axis, keepdims, method)
 
 
 @linear(_ad.select_vjp, forward_only=("v",), constant_in=("choicelist", "default"))
@@ -731,7 +756,7 @@ def einsum_args_vjp(v, args):
 
 
 # -- ODE solvers (rules/integrate.py): no second-order rules (the adjoint method differentiated again) ---------
-nondifferentiable(_ad.option)
+nondifferentiable(_ad.option, _ad.truth)
 
 
 @linear(_ad.ivp_result_adjoint, constant_in=("sol",))

@@ -107,8 +107,8 @@ def pinv(a, rcond=None, hermitian=False, rtol=None):
 @derivative(np.linalg.slogdet)
 def slogdet(a):
     """The sign is piecewise constant (no derivative); log |det a| as det's rule."""
-    ba = _ad.keep_last_two(g[1]) * mT(np.linalg.inv(a))
-    dans = (np.zeros(np.shape(ans[0])), np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1))
+    ba = _ad.keep_last_two(g[1]) * mT(_ad.inv(a))
+    dans = (np.zeros(np.shape(ans[0])), np.trace(_ad.solve(a, da), axis1=-2, axis2=-1))
 
 
 @derivative(np.linalg.lstsq)

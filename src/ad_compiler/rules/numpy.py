@@ -369,8 +369,8 @@ def inv(a):
 
 @derivative(np.linalg.det)
 def det(a):
-    ba = _ad.keep_last_two(g * ans) * np.swapaxes(np.linalg.inv(a), -1, -2)
-    dans = ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+    ba = _ad.keep_last_two(g * ans) * np.swapaxes(_ad.inv(a), -1, -2)
+    dans = ans * np.trace(_ad.solve(a, da), axis1=-2, axis2=-1)
 
 
 @derivative(np.linalg.solve)
@@ -386,12 +386,13 @@ def solve(a, b):
 @linear(np.reshape)
 def reshape(a, shape=None, order="C", newshape=None):
     """Orders 'C' and 'F' (the layout-dependent 'A' is not supported in reverse mode)."""
-    ba = np.reshape(g, np.shape(a), order=order)
+    # (order 'C' is not written out: Dask's reshape takes no order)
+    ba = np.reshape(g, np.shape(a)) if order == "C" else np.reshape(g, np.shape(a), order=order)
 
 
 @linear(np.ravel)
 def ravel(a, order="C"):
-    ba = np.reshape(g, np.shape(a), order=order)
+    ba = np.reshape(g, np.shape(a)) if order == "C" else np.reshape(g, np.shape(a), order=order)
 
 
 @linear(np.squeeze)

@@ -123,5 +123,5 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
 
 @derivative(sla.det)
 def det(a, overwrite_a=False, check_finite=True):
-    ba = _ad.keep_last_two(g * ans) * mT(np.linalg.inv(a))
-    dans = ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+    ba = _ad.keep_last_two(g * ans) * mT(_ad.inv(a))
+    dans = ans * np.trace(_ad.solve(a, da), axis1=-2, axis2=-1)

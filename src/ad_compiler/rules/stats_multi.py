@@ -77,9 +77,9 @@ def mvn_logpdf(x, mean=None, cov=1, allow_singular=False):
     y = _ad.solve_rows(C, r)
     bx = -_ad.per_point(g, x) * y
     bmean = _ad.unbroadcast(_ad.per_point(g, x) * y, mean)
-    bcov = _ad.mvn_cov_vjp(-0.5 * (np.sum(g) * np.linalg.inv(C) - _ad.rows_outer(_ad.per_point(g, x) * y, y)), cov)
+    bcov = _ad.mvn_cov_vjp(-0.5 * (np.sum(g) * _ad.inv(C) - _ad.rows_outer(_ad.per_point(g, x) * y, y)), cov)
     dans = -np.sum(y * dx, axis=-1) + np.sum(y * _ad.mvn_mean(dmean, x), axis=-1) - \
-        0.5 * np.trace(np.linalg.solve(C, _ad.mvn_cov_tangent(dcov, cov, x))) + \
+        0.5 * np.trace(_ad.solve(C, _ad.mvn_cov_tangent(dcov, cov, x))) + \
         0.5 * np.sum(y * _ad.solve_rows_t(_ad.mvn_cov_tangent(dcov, cov, x), y), axis=-1)
 
 
@@ -92,9 +92,9 @@ def mvn_pdf(x, mean=None, cov=1, allow_singular=False):
     ga = g * ans
     bx = -_ad.per_point(ga, x) * y
     bmean = _ad.unbroadcast(_ad.per_point(ga, x) * y, mean)
-    bcov = _ad.mvn_cov_vjp(-0.5 * (np.sum(ga) * np.linalg.inv(C) - _ad.rows_outer(_ad.per_point(ga, x) * y, y)), cov)
+    bcov = _ad.mvn_cov_vjp(-0.5 * (np.sum(ga) * _ad.inv(C) - _ad.rows_outer(_ad.per_point(ga, x) * y, y)), cov)
     dans = ans * (-np.sum(y * dx, axis=-1) + np.sum(y * _ad.mvn_mean(dmean, x), axis=-1) -
-                  0.5 * np.trace(np.linalg.solve(C, _ad.mvn_cov_tangent(dcov, cov, x))) +
+                  0.5 * np.trace(_ad.solve(C, _ad.mvn_cov_tangent(dcov, cov, x))) +
                   0.5 * np.sum(y * _ad.solve_rows_t(_ad.mvn_cov_tangent(dcov, cov, x), y), axis=-1))
 
 
@@ -102,5 +102,5 @@ def mvn_pdf(x, mean=None, cov=1, allow_singular=False):
 def mvn_entropy(mean=None, cov=1):
     """(d log(2 pi e) + log det cov) / 2: d / dcov = inv(cov) / 2 (lower-triangle convention)."""
     C = _ad.mvn_cov(cov, mean)
-    bcov = _ad.mvn_cov_vjp(0.5 * g * np.linalg.inv(C), cov)
-    dans = 0.5 * np.trace(np.linalg.solve(C, _ad.mvn_cov_tangent(dcov, cov, mean)))
+    bcov = _ad.mvn_cov_vjp(0.5 * g * _ad.inv(C), cov)
+    dans = 0.5 * np.trace(_ad.solve(C, _ad.mvn_cov_tangent(dcov, cov, mean)))
