@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import math
 
+import os
+import sys
+
 import numpy as np
 
 
@@ -384,7 +387,7 @@ BUILDING_PARAMETERS = np.array([
     16.0, 1.5, 60.0, 200.0, 0.3])      # room temperature, slab loss (W/m2K), time step (s), pump (W), its heat
 
 
-ALL = ["poly", "net", "net3", "logreg", "rnn", "euler", "building", "tiny", "rnn1000", "bignet"]
+ALL = ["poly", "net", "net3", "logreg", "rnn", "euler", "building", "tiny", "rnn1000", "bignet", "gp", "lstm"]
 
 
 def make_workloads(names=None):
@@ -447,6 +450,15 @@ def make_workloads(names=None):
     add(Workload("bignet", f"the two-layer net at N={N}, D_in={D_in}, H={H}, D_out={D_out} (peak memory)",
                  net_loss, net_grad_hand, (w1, w2, x, y), ("w1", "w2"), (0, 1), repeats=3,
                  peers=("jax_jit",)))
+
+    if wanted & {"gp", "lstm"}:  # issue 10: a Gaussian process and an LSTM (benchmarks/language.py; need SciPy)
+        try:
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            import language
+        except ImportError:
+            return wls
+        for wl in language.workloads(lambda *a, **k: Workload(*a, peers=(), **k)):
+            add(wl)
     return wls
 
 

@@ -40,12 +40,14 @@ async def async_loss(x):  # [async-def]
     return x * 2.0
 
 
-def star_params(x, *rest):  # [star-parameters]
-    return x * 2.0
+def recursive_star(x, *rest):  # [recursive-star-parameters]
+    if x > 10.0:
+        return x
+    return recursive_star(x * 2.0, 1.0)
 
 
-def keyword_only(x, *, scale=2.0):  # [star-parameters:kwonly]
-    return x * scale
+def calls_recursive_star(x):
+    return recursive_star(x, 1.0)
 
 
 def uses_reserved_name(x):  # [reserved-name]
@@ -69,17 +71,37 @@ def made_by_exec():
 # 2. statements and expressions
 # ================================================================================================
 def uses_try(x):
-    try:  # [try]
-        y = x * 2.0
+    try:
+        return x * 2.0  # [try]
     except ValueError:
-        y = x
-    return y
+        return x
+
+
+def changes_in_try(x):
+    y = np.zeros(3)
+    try:
+        y[0] = x  # [try:in-place]
+    except ValueError:
+        pass
+    return np.sum(y)
 
 
 def uses_raise(x):
-    if x < 0:
-        raise ValueError("negative")  # [raise]
-    return x * 2.0
+    try:
+        y = np.log(x)
+    except FloatingPointError:
+        raise  # [raise]
+    return y * 2.0
+
+
+def reads_after_an_interrupted_try(x):
+    y = x
+    try:
+        y = x * 2.0  # [try:interrupted]
+        z = np.log(y)
+    except FloatingPointError:
+        z = y
+    return z
 
 
 def uses_del(x):
@@ -106,8 +128,10 @@ def uses_global(x):
 
 
 def uses_import(x):
-    import math  # [import]
-    return math.sin(x)
+    if x > 0:
+        import math  # [import]
+        return math.sin(x)
+    return x
 
 
 def uses_match(x):
@@ -123,9 +147,16 @@ def uses_annotation(x):
 
 
 def uses_open(x):
-    with open(__file__) as fh:  # [with-block]
+    with open(__file__) as (fh, _):  # [with-block]
         fh.read()
     return x * 2.0
+
+
+def swallows(x):
+    import contextlib
+    with contextlib.suppress(ZeroDivisionError):
+        y = x / 0.0
+    return x * 2.0  # (the check after the block: located at the `with` statement)
 
 
 def returns_inside_no_grad(x):
@@ -176,6 +207,11 @@ def assigns_attribute(x):
     return x * 2.0
 
 
+def assigns_attribute_of_argument(x, model):
+    model.w = x  # [attribute-assignment:argument]
+    return x * 2.0
+
+
 def stores_into_global(x):
     G[0] = x  # [store-into-global]
     return np.sum(G)
@@ -204,6 +240,29 @@ def bare_return(x):
 
 def generator(x):
     yield x * 2.0  # [generator]
+
+
+def forever(x):
+    while True:  # [generator:endless]
+        yield x
+
+
+def takes_from_forever(x):
+    total = 0.0
+    for v, _ in zip(forever(x), range(3)):
+        total = total + v
+    return total
+
+
+def pairs_of(xs):
+    for i in range(len(xs) - 1):
+        yield xs[i] * xs[i + 1]
+
+
+def uses_generator_twice(x):
+    products = pairs_of(x)
+    total = sum(products)
+    return total + len(list(products))  # [generator:twice]
 
 
 def walrus(x):
@@ -299,11 +358,22 @@ def recursive_nested(x, n):
     return power(x, n)
 
 
-def star_args_of_unknown_tuple(x, args):
+def closure_given_to_quad(k):
+    from scipy.integrate import quad
+
+    value, _ = quad(lambda t: np.exp(-k * t), 0.0, 1.0)  # [closure-value]
+    return value
+
+
+def star_args_of_unknown_length(x, n):
+    args = []
+    for i in range(n):
+        args.append(x * i)
     return helper(*args)  # [call-unknown-star-args]
 
 
-def double_star_of_unknown_dict(x, kwargs):
+def double_star_of_unknown_keys(x, names):
+    kwargs = dict(zip(names, [x]))
     return helper(x, **kwargs)  # [call-unknown-star-args:kwargs]
 
 
@@ -344,19 +414,21 @@ def uses_imag(x):
     return np.sum(x.flat)  # [no-derivative:attribute]
 
 
-CALLABLE = CallableObject()
+CALLABLE = np.vectorize(math.sin)
 
 
 def calls_object(x):
     return CALLABLE(x)  # [no-derivative:callable-object]
 
 
-def calls_function_value(x, fn):
-    return fn(x)  # [function-value]
+def calls_function_value(x, table, key):
+    return table[key](x)  # [function-value]
 
 
-def star_call_of_library_function(x):
-    xs = [x, x]
+def star_call_of_library_function(x, n):
+    xs = []
+    for i in range(n):
+        xs.append(x * i)
     return np.sum(np.add(*xs))  # [library-star-call]
 
 
@@ -676,25 +748,32 @@ CASES = [
          trigger=lambda: ad.grad(TWO_LAMBDAS_A)(1.0)),
     Case("async-def", U, "an `async def` function cannot be differentiated", async_loss, (1.0,),
          hint="plain `def`"),
-    Case("star-parameters", U, "*args, **kwargs, keyword-only or positional-only parameters", star_params, (1.0,),
-         hint="plain positional parameters"),
-    Case("star-parameters:kwonly", U, "keyword-only", keyword_only, (1.0,), hint="plain positional parameters"),
     Case("reserved-name", U, "the name `_ad` is reserved", uses_reserved_name, (1.0,), hint="rename"),
     # 2. statements and expressions
-    Case("try", U, "`try` blocks cannot be differentiated", uses_try, (1.0,), hint=REWRITE),
-    Case("try:except-star", U, "`try` blocks cannot be differentiated", "uses_try_star", (1.0,), hint=REWRITE,
-         needs=PY311),
-    Case("raise", U, "`raise` cannot be differentiated", uses_raise, (1.0,), hint=REWRITE),
+    Case("try", U, "`return` inside a `try` statement cannot be differentiated", uses_try, (1.0,),
+         hint="assign the result to a variable"),
+    Case("try:except-star", U, "`try` blocks with `except*` cannot be differentiated", "uses_try_star", (1.0,),
+         hint=REWRITE, needs=PY311),
+    Case("try:in-place", U, "an in-place change inside a `try` body (or a `with` block", changes_in_try,
+         (1.0,), hint="compute new values in the `try` body"),
+    Case("try:interrupted", U, "`y` is assigned in a `try` body, not in its last statement, and read after an "
+         "exception", reads_after_an_interrupted_try, (1.0,), hint="assign `y` again in the handler"),
+    Case("raise", U, "`raise` without an exception, or `raise ... from ...` cannot be differentiated", uses_raise,
+         (1.0,), hint="raise the exception itself"),
     Case("del", U, "`del` cannot be differentiated", uses_del, (1.0,), hint=REWRITE),
     Case("class-def", U, "class definitions cannot be differentiated", uses_class, (1.0,), hint=REWRITE),
     Case("nested-async-def", U, "nested `async def` cannot be differentiated", uses_nested_async, (1.0,),
          hint=REWRITE),
     Case("global", U, "`global` cannot be differentiated", uses_global, (1.0,), hint="pass the value as an argument"),
-    Case("import", U, "`import` inside the function", uses_import, (1.0,), hint=REWRITE),
+    Case("import", U, "`import` inside a block of the function", uses_import, (1.0,),
+         hint="import at the top of the function"),
     Case("match", U, "`match` statements cannot be differentiated", uses_match, (1.0,), hint=REWRITE),
     Case("annotated-assignment", U, "the statement `AnnAssign` cannot be differentiated", uses_annotation, (1.0,),
          hint=REWRITE),
-    Case("with-block", U, "a `with` block other than `with ad.no_grad():`", uses_open, (1.0,), hint=REWRITE),
+    Case("with-block", U, "a `with` block binding something other than one name", uses_open, (1.0,),
+         hint="bind one name"),
+    Case("with-block:swallowed", U, "the context manager of this `with` block swallowed an exception", swallows,
+         (1.0,), located=False, hint="let the exception through"),
     Case("no-grad-early-exit", U, "leaving a `with ad.no_grad():` block early", returns_inside_no_grad, (1.0,),
          hint="move the return/break after the block"),
     Case("loop-else:for", U, "`for ... else` cannot be differentiated", uses_for_else, (1.0,),
@@ -707,8 +786,10 @@ CASES = [
          hint="fixed number of names"),
     Case("starred-assignment:loop", U, "assignment to Starred cannot be differentiated", starred_loop_target,
          (1.0,), hint=REWRITE),
-    Case("attribute-assignment", U, "assignment to an attribute cannot be differentiated", assigns_attribute,
-         (1.0,), hint="keep the value in a local variable"),
+    Case("attribute-assignment", U, "assignment to an attribute of something other than a local value",
+         assigns_attribute, (1.0,), hint="keep the value in a local variable"),
+    Case("attribute-assignment:argument", U, "this changes the argument `model` in place",
+         assigns_attribute_of_argument, (1.0, MODEL), hint="work on a copy"),
     Case("store-into-global", U, "assignment into something other than a local value", stores_into_global,
          (1.0,), hint=REWRITE),
     Case("store-into-global:augmented", U, "an in-place update of something other than a local value",
@@ -719,6 +800,10 @@ CASES = [
          (1.0,), hint="end every path with `return"),
     Case("bare-return", U, "`return` without a value", bare_return, (1.0,), hint="return the value"),
     Case("generator", U, "yield (a generator is not a function of its inputs)", generator, (1.0,), hint=REWRITE),
+    Case("generator:endless", U, "a generator that never ends by itself", takes_from_forever, (1.0,),
+         hint="bound the loop"),
+    Case("generator:twice", U, "the iterator `products` is used more than once", uses_generator_twice, (A3,),
+         hint="make a list of it"),
     Case("walrus", U, "the walrus operator `:=`", walrus, (1.0,), hint=REWRITE),
     Case("set", U, "set literals cannot be differentiated", set_literal, (1.0,), hint=REWRITE),
     Case("set:comprehension", U, "set comprehensions cannot be differentiated", set_comprehension, (1.0,),
@@ -740,10 +825,14 @@ CASES = [
     # 3. calls of your own functions
     Case("recursive-nested-function", U, "a recursive nested function cannot be differentiated", recursive_nested,
          (1.0, 2), hint="define the recursive function at module level"),
-    Case("call-unknown-star-args", U, "a call with `*args` of a tuple not known when compiling",
-         star_args_of_unknown_tuple, (1.0, (1.0, 2.0)), hint="pass the arguments one by one"),
-    Case("call-unknown-star-args:kwargs", U, "a call with `**kwargs` of a dict not known when compiling",
-         double_star_of_unknown_dict, (1.0, {"b": 2.0}), hint="pass the keyword arguments one by one"),
+    Case("closure-value", U, "the nested function `<lambda>` is used here as a value, not called, and it reads `k` "
+         "of the enclosing function", closure_given_to_quad, (0.8,), hint="define it at module level"),
+    Case("recursive-star-parameters", U, "a recursive function with *args, **kwargs, keyword-only or "
+         "positional-only parameters", calls_recursive_star, (1.0,), hint="plain positional parameters"),
+    Case("call-unknown-star-args", U, "a call with `*args`, whose length is not known when compiling",
+         star_args_of_unknown_length, (1.0, 2), hint="pass the arguments one by one"),
+    Case("call-unknown-star-args:kwargs", U, "a call with `**kwargs`, whose keys are not known when compiling",
+         double_star_of_unknown_keys, (1.0, ("b",)), hint="pass the keyword arguments one by one"),
     Case("call-arguments:too-many", U, "calling `helper` with too many arguments", too_many_arguments, (1.0,)),
     Case("call-arguments:twice", U, "calling `helper` with `a` twice", argument_twice, (1.0,)),
     Case("call-arguments:keyword", U, "calling `helper` with the keyword `c`, which it does not take",
@@ -760,8 +849,9 @@ CASES = [
     Case("no-derivative:callable-object", N, "no derivative is known for `CALLABLE`", calls_object, (1.0,),
          hint="@ad.defvjp"),
     Case("function-value", N, "a call of a function value not known when compiling", calls_function_value,
-         (1.0, np.sin), hint="ad.stop_gradient"),
-    Case("library-star-call", N, "a call with *args or **kwargs", star_call_of_library_function, hint="@ad.defvjp"),
+         (1.0, {"sin": np.sin, "cos": np.cos}, "sin"), hint="ad.stop_gradient"),
+    Case("library-star-call", N, "a call with *args or **kwargs whose length is not known when compiling",
+         star_call_of_library_function, (A3, 2), hint="@ad.defvjp"),
     Case("non-differentiable-argument", N, "with respect to its argument `condition`, which depends on `x`",
          active_argument_without_derivative, (1.5,), hint="ad.stop_gradient"),
     Case("rule-signature-mismatch", U, "this call does not match the derivative rule `sum(", call_not_matching_rule,

@@ -151,7 +151,8 @@ class Alias:
         body, a = self.block(s.body, a)
         b = state.copy()
         orelse, b = self.block(s.orelse, b)
-        ends_a, ends_b = ends_in_break(s.body), ends_in_break(s.orelse)
+        ends_a, ends_b = ends_in_break(s.body), ends_in_break(s.orelse) or s.role == "with"  # (a `with`
+        # block's body runs to its end, or the exception goes on)
         merged = join_states(None if ends_a else a, None if ends_b else b) or join_states(a, b)
         state.vars, state.slots, state.made = merged.vars, merged.slots, merged.made
         if not self.session.dry and self.session.mode == "rewrite":

@@ -7,6 +7,8 @@ the operation and a store (alias_stores.py).
 """
 from __future__ import annotations
 
+import ast
+
 from . import ir, kinds as K
 from .alias_domain import Val, new_gen
 from .alias_library import MUTATING_FUNCTIONS, describe_kind, lookup, runtime, writes_out
@@ -101,12 +103,14 @@ class Assignments(Part):
             return self.mutations.mutate(self.derived(s, Mutate(Var(s.target), "extend", (s.value,))), state, site)
         if not isinstance(k, K.Array):
             t = s.target
+            user = s.origin.stmt if s.origin is not None else None
+            shown = ast.unparse(user.target) if isinstance(user, ast.AugAssign) else t  # (`xs[k]`, not a temporary)
             unknown = k in (K.UNKNOWN, K.NUMERIC)
             if external and not unknown:
                 self.stores.changeable(s, state, v, t)
-            self.refuse(s, f"`{t} {s.op}= ...` cannot be differentiated: `{t}` is {describe_kind(k)}, and other names "
-                           "see it, so it matters whether it changes in place",
-                        f"write `{t} = {t} {s.op} ...` (a new value), or make it an array", deferred=unknown)
+            self.refuse(s, f"`{shown} {s.op}= ...` cannot be differentiated: `{shown}` is {describe_kind(k)}, and "
+                           "other names see it, so it matters whether it changes in place",
+                        f"write `{shown} = {shown} {s.op} ...` (a new value), or make it an array", deferred=unknown)
         self.stores.changeable(s, state, v, s.target)
         temp = self.temp()
         compute = self.derived(s, Assign((temp,), ir.BinOp(s.op, Var(s.target), s.value)))

@@ -9,6 +9,7 @@ external object.
 from __future__ import annotations
 
 import builtins
+import logging
 import os
 
 import numpy as np
@@ -76,6 +77,10 @@ class Calls(Part):
                 return Val(K.Seq(list, None, K.STR), {o})
             # the very object (a list, tuple or array), or a new list of its items
             return Val(K.UNKNOWN, args[0].objs | {self.objects.ext(site)})
+        if obj is runtime().new_object and value.args and isinstance(value.args[0], Global):
+            o = self.objects.new(state, site, desc=f"the {value.args[0].obj.__name__} object made on this line")
+            state.slots[o] = []  # (its attributes, by name: alias_stores.after_store)
+            return Val(K.Obj(value.args[0].obj, ()), {o})
         if obj is runtime().private_copy and args:
             return Val(args[0].kind, {self.objects.private_objects(state, site, args[0].kind,
                                                                    "a copy of an argument")})
@@ -145,6 +150,8 @@ class Calls(Part):
                 k = K.Seq(list, k.items, k.elem) if isinstance(k, K.Seq) else k
                 return Val(k, {self.objects.new(state, site, desc="the value of a runtime helper")})
         mod = (getattr(obj, "__module__", None) or "").split(".")[0]
+        if obj is logging.getLogger:  # (a logger: its methods report what they are given, alias_mutation.py)
+            return Val(K.Other(logging.Logger))
         if mod in ("numpy", "math", "scipy") or isinstance(obj, np.ufunc) or self.ctx.has_rule(obj) or \
                 self.ctx.nondiff(obj):
             return self.library_result(s, value, obj, args, state, site)
@@ -165,7 +172,7 @@ class Calls(Part):
                 state.slots[o] = self.values.slots_of(args[0], state)
                 k = args[0].kind
                 return Val(K.Seq(list, k.items, k.elem) if isinstance(k, K.Seq) else k, {o})
-            if isinstance(like, (K.Seq, K.Dict)):
+            if isinstance(like, (K.Seq, K.Dict, K.Obj)):
                 kind = _adjoint_kind(like)
                 return Val(kind, {self.objects.private_objects(state, site, kind, "the zeros made on this line")})
             if not isinstance(like, (K.Array, K.Scalar)):  # a list, a tuple or an array: not known which
@@ -335,6 +342,8 @@ class Calls(Part):
         """The value of a call of a NumPy, math or SciPy function, or one with a rule."""
         kinds_ = [a.kind for a in args]
         name = getattr(obj, "__name__", "")
+        if name in SPLITS and getattr(obj, "__module__", "").startswith("numpy") and args:
+            return _pieces(self, value, args[0], state, site)
         known = self.oracle(obj, value, state) if not isinstance(obj, np.ufunc) else None
         if known is not None and name not in VIEW_FUNCTIONS:
             if isinstance(known, K.Scalar):
@@ -381,6 +390,33 @@ class Calls(Part):
         return Val(K.NUMERIC, {self.objects.new(state, site)})
 
 
+SPLITS = {"split", "array_split", "hsplit", "vsplit", "dsplit"}
+
+
+def _piece_kind(kind):
+    return K.array(K.ndim_of(kind), kind.dtype if isinstance(kind, K.Array) else "f")
+
+
+def _pieces(calls, value, base, state, site):
+    """`np.split(x, n)` (and array_split, hsplit, ...): a new list of pieces of x, each a view of it, which NumPy
+    may make as a copy (so changing one in place is refused while x is used later: alias_refresh.py)."""
+    n = value.args[1].value if len(value.args) > 1 and isinstance(value.args[1], Const) and \
+        isinstance(value.args[1].value, int) else None
+    o = calls.objects.new(state, site, desc="the list of pieces made on this line")
+    parents = sorted(base.objs, key=lambda p: p.id)
+    kind = _piece_kind(base.kind)
+
+    def piece(i):
+        return frozenset(calls.objects.view(state, site + ("piece", i), p, "maybe", desc="a piece made on this line")
+                         for p in parents)
+    if n is None:
+        state.slots[o] = ("any", piece("any"))
+        return Val(K.Seq(list, None, kind), {o})
+    state.slots[o] = [piece(i) for i in range(n)]
+    return Val(K.Seq(list, (kind,) * n, kind), {o})
+
+
+
 def _adjoint_kind(kind):
     """The kind of zeros_like of a value of this kind (lists for tuples, float arrays and numbers)."""
     if isinstance(kind, K.Seq):
@@ -388,6 +424,9 @@ def _adjoint_kind(kind):
         return K.Seq(list, items, _adjoint_kind(kind.elem) if kind.elem is not None else None)
     if isinstance(kind, K.Dict):
         return K.Dict(kind.keys, tuple(_adjoint_kind(k) for k in kind.items))
+    if isinstance(kind, K.Obj):  # an object's adjoint (or tangent): a dict of its numbers and arrays by name
+        kept = [(n, k) for n, k in kind.attrs if not isinstance(k, (K.Func, K.Other))]
+        return K.Dict(tuple(n for n, _ in kept), tuple(_adjoint_kind(k) for _, k in kept))
     if isinstance(kind, K.Array):
         return K.array(kind.ndim, "f")
     if isinstance(kind, K.Scalar):

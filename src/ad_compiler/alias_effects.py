@@ -86,7 +86,9 @@ class Effects(Part):
         if not container and not self.basic(index, state):
             total = self.temp()
             out = self.assign(s, total, _helper("added_at", buf, index, value), state, site + ("add",))
-            return out + self.store(s, buf, Const(Ellipsis), Var(total), state, site)
+            # (`b[:]`, not `b[...]`: b may be a list its kind took for an array, and an index that is not basic
+            # means at least one dimension)
+            return out + self.store(s, buf, ir.Slice(), Var(total), state, site)
         old, total = self.temp(), self.temp()
         # (an array's entries are read as a copy: a view of `b` would see the store)
         taken = ir.Index(buf, (index,)) if container else _helper("store_adjoint", buf, index)

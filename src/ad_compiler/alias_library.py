@@ -199,6 +199,11 @@ def global_kind(obj):
 def slot_at(slots, key, kind):
     """The objects the item `key` of a container (a list, a tuple, a dict of this kind) may be."""
     if isinstance(slots, list):
+        if isinstance(kind, K.Obj):  # an object the function made: its attributes by name
+            names = [n for n, _ in kind.attrs]
+            if key in names and len(slots) == len(names):
+                return slots[names.index(key)]
+            return all_objs(slots)
         if isinstance(kind, K.Dict):
             if key in kind.keys and len(slots) == len(kind.keys):
                 return slots[list(kind.keys).index(key)]

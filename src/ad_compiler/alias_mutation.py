@@ -16,6 +16,13 @@ from .alias_session import Part
 from .ir import Assign, Call, Const, Global, Mutate, SetItem, Var
 
 
+def _reports(obj):
+    """A function (or a bound method, or a class) of `logging` or `warnings`: it reads what it is given, to
+    report it."""
+    func = getattr(obj, "__func__", obj)
+    return (getattr(func, "__module__", None) or "").split(".")[0] in ("logging", "warnings")
+
+
 class Mutations(Part):
     """Statements calling functions or methods that change their arguments."""
 
@@ -48,11 +55,14 @@ class Mutations(Part):
             if getattr(obj, "__module__", None) == runtime().__name__:
                 return  # (the helpers changing their arguments are rewritten before: alias_effects.py)
             pure = self.ctx.has_rule(obj) or (self.ctx.nondiff(obj) and lookup(MUTATING_FUNCTIONS, obj) is None)
-            if pure or obj is print:
+            if pure or obj is print or _reports(obj):
                 return
             what = f"`{'.'.join(func.path)}`"
             given = list(call.args) + [v for _, v in call.kwargs]
         elif isinstance(func, ir.Attr):
+            owner = self.values.val(func.value, state).kind if isinstance(func.value, Var) else None
+            if isinstance(owner, K.Other) and _reports(owner.cls):
+                return  # (a logger's method: logging.getLogger(name).info(...))
             what = f"the method `.{func.attr}()`"
             given = [func.value] + list(call.args) + [v for _, v in call.kwargs]
         else:

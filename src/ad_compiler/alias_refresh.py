@@ -182,6 +182,8 @@ class Refresher(Part):
             v = state.vars[n]
             if isinstance(v.kind, K.Dict):
                 return v.kind.keys[i]
+            if isinstance(v.kind, K.Obj):  # an object the function made: the attribute
+                return ir.AttrName(v.kind.attrs[i][0])
         return i
 
     def unchanged(self, state, gens):

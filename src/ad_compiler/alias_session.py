@@ -62,7 +62,7 @@ class Session:
 
     def derived(self, s, stmt):
         """`stmt`, made by this pass from the user's `s`: same origin, and the same liveness after it."""
-        stmt.origin, stmt.nograd = s.origin, s.nograd
+        stmt.origin, stmt.nograd, stmt.keep = s.origin, s.nograd, s.keep
         self.live_key[id(stmt)] = self.live_key.get(id(s), id(s))
         return stmt
 

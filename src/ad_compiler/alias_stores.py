@@ -11,7 +11,7 @@ from __future__ import annotations
 from . import kinds as K
 from .alias_domain import Privatize, Val, all_objs
 from .alias_session import Part
-from .ir import Const, Slice, Var
+from .ir import AttrName, Const, Slice, Var
 
 
 class Stores(Part):
@@ -50,6 +50,11 @@ class Stores(Part):
                             "build the list with + or append")
         kind = self.after_store(s, state, target, obj)
         state.vars[name] = Val(kind, target.objs, target.gen, target.ident)
+        if isinstance(kind, K.Obj) and obj is not None:  # (every name of that object sees its new attributes)
+            for n in list(state.vars.holders((obj,))):
+                v = state.vars[n]
+                if v.objs == {obj} and isinstance(v.kind, K.Obj):
+                    state.vars[n] = Val(kind, v.objs, v.gen, v.ident)
         if s.noop:
             return [s]
         return [s] + self.refresher.refresh(s, state, obj, name)
@@ -63,6 +68,21 @@ class Stores(Part):
         value = self.values.val(s.value, state)
         slots = state.slots.get(obj, ("any", frozenset()))
         key = s.items[0] if len(s.items) == 1 and not s.tuple_form else None
+        if isinstance(key, Const) and isinstance(key.value, AttrName) and isinstance(kind, K.Obj):
+            # an object the function made: a container of its attributes
+            names, kinds_ = [n for n, _ in kind.attrs], [k for _, k in kind.attrs]
+            slots = list(slots) if isinstance(slots, list) and len(slots) == len(names) else \
+                [all_objs(slots)] * len(names)
+            name = str(key.value)
+            if name in names:
+                i = names.index(name)
+                slots[i], kinds_[i] = value.objs, value.kind
+            else:
+                names.append(name)
+                kinds_.append(value.kind)
+                slots.append(value.objs)
+            state.slots[obj] = slots
+            return K.Obj(kind.cls, tuple(zip(names, kinds_)))
         if isinstance(key, Const) and isinstance(kind, K.Dict):
             keys, items = list(kind.keys), list(kind.items)
             slots = list(slots) if isinstance(slots, list) and len(slots) == len(keys) else \
@@ -96,6 +116,11 @@ class Stores(Part):
         """The object a store through `name` changes (or a located refusal). When `name` may be one of several
         objects (it depends on the path taken, or on the iteration), the store is exact only if no other
         live name can see any of them."""
+        if s.keep:  # (desugar_blocks.py)
+            self.refuse(s, "an in-place change inside a `try` body (or a `with` block whose context manager may "
+                           "swallow an exception) cannot be differentiated (yet): an exception after it would leave "
+                           "the change made on a path the derivative does not follow",
+                        "compute new values in the `try` body (`y = ...`), and change arrays after the statement")
         if not val.objs:
             if isinstance(val.kind, K.Scalar):
                 self.refuse(s, f"`{name}` is a number: it has no items to change", "use an array")

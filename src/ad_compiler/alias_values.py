@@ -140,6 +140,9 @@ class Values(Part):
         """`x[items]`: an item or a slice of a container, or an element, a view or a copy of an array."""
         base = self.val(value.value, state)
         k = base.kind
+        name = ir.attr_key(value.items)
+        if name is not None:  # `obj.attr` of an object the function made (a container of its attributes)
+            return self.attribute(s, ir.Attr(value.value, str(name)), state, site)
         if isinstance(k, (K.Seq, K.Dict)):
             slots = self.slots_of(base, state)
             key = value.items[0] if len(value.items) == 1 and not value.tuple_form else None
@@ -244,6 +247,9 @@ class Values(Part):
             return self.make_view(s, state, site, base, value, how, k if isinstance(k, K.Array) else K.NUMERIC)
         if isinstance(k, K.Obj):
             ak = k.attr(value.attr)
+            made = [o for o in base.objs if isinstance(state.slots.get(o), list)]
+            if made and len(made) == len(base.objs) and ak is not None:  # an object the function made
+                return Val(ak, slot_at(self.slots_of(base, state), value.attr, k))
             if ak is not None:
                 return Val(ak, {self.objects.ext(site, desc=f"the attribute `.{value.attr}`")} if ak.mutable else ())
         if isinstance(k, K.Scalar):

@@ -256,6 +256,8 @@ def needed_names(stmts, groups):
     for s in ir.walk(stmts, into_functions=True):
         if isinstance(s, Comment):
             continue
+        if s.keep:
+            roots |= _reads(s)
         if isinstance(s, (Assign, AugAssign)) and not (isinstance(s, Assign) and _has_effect_call(s.value)):
             for t in _writes(s):
                 defs.setdefault(t, []).append(s)
@@ -297,7 +299,8 @@ def eliminate(stmts, needed, groups):
         if isinstance(s, Comment):
             kept.append(s)
             continue
-        if isinstance(s, (Assign, AugAssign)) and not (isinstance(s, Assign) and _has_effect_call(s.value)):
+        if isinstance(s, (Assign, AugAssign)) and not (isinstance(s, Assign) and _has_effect_call(s.value)) and \
+                not s.keep:  # (a statement in a try body may raise: kept)
             if not (_writes(s) & needed):
                 continue
         if isinstance(s, SetItem) and isinstance(s.target, Var) and not _has_effect_call(s.value) and \
@@ -315,7 +318,7 @@ def eliminate(stmts, needed, groups):
             if isinstance(s, If):
                 if not _real(s.body) and not _real(s.orelse):
                     continue
-                if not _real(s.body):
+                if not _real(s.body) and s.role is None:  # (a try / with block keeps its shape)
                     s.test = UnaryOp("not", s.test)
                     s.body, s.orelse = s.orelse, []
             elif not _real(s.body) and not isinstance(s, While):

@@ -33,6 +33,8 @@ parts, each in its own module, linked by one `DesugarContext` (desugar_context.p
 import ast
 
 from .desugar_assign import Assignments
+from .desugar_blocks import Blocks
+from .desugar_builtins import BuiltinCalls
 from .desugar_context import DesugarContext
 from .desugar_expressions import BINOPS as _BINOPS, CMP as _CMP, UNARY as _UNARY  # noqa: F401 (used by rules/)
 from .desugar_expressions import Expressions
@@ -40,6 +42,7 @@ from .desugar_loops import Loops
 from .desugar_scope import Scope
 from .desugar_statements import Statements
 from .errors import UnsupportedError
+from . import ir
 from .ir import Var
 
 
@@ -59,12 +62,15 @@ class Function:
 class Desugar:
     """The desugaring of one function: makes the context and the parts, and desugars the body."""
 
-    def __init__(self, unit, fdef, scope, out_name, implicit_none=False):
+    def __init__(self, unit, fdef, scope, out_name, implicit_none=False, generator=None):
         self.ctx = ctx = DesugarContext(unit, fdef, scope, out_name)
         ctx.implicit_none = implicit_none
+        ctx.generator = generator
         ctx.expressions = Expressions(ctx)
         ctx.assignments = Assignments(ctx)
         ctx.loops = Loops(ctx)
+        ctx.builtin_calls = BuiltinCalls(ctx)
+        ctx.blocks = Blocks(ctx)
         ctx.statements = Statements(ctx)  # last: its dispatch table refers to the other parts
 
     def run(self):
@@ -76,6 +82,8 @@ class Desugar:
                 and isinstance(body[0].value.value, str):
             body = body[1:]
         ctx.stmt = fdef
+        if ctx.generator is not None:  # a generator function: its values are appended to a list
+            ctx.assign(ctx.generator, ir.Build("list", ()))
         if ctx.implicit_none:  # a helper (called, not differentiated alone) may end without `return`
             end = ast.Return(value=None)
             last = fdef.body[-1]
@@ -83,6 +91,9 @@ class Desugar:
             end.end_lineno, end.end_col_offset = end.lineno, end.col_offset
             body = list(body) + [end]
         ending = ctx.statements.block(body)
+        if ending == "raise" and ctx.implicit_none:  # a helper that always raises: its result is never read
+            ctx.assign(ctx.out, ir.Const(None))
+            ending = "return"
         if ending != "return":
             ctx.stmt = fdef
             ctx.error("a path through the function that does not `return` a value", fdef,
@@ -90,8 +101,10 @@ class Desugar:
         return ctx.body
 
 
-def desugar(unit, alloc, fdef=None, enclosing=None, fresh=False, out_hint="out"):
-    """Desugar a function (the unit's own, or a nested `fdef` closing over `enclosing`)."""
+def desugar(unit, alloc, fdef=None, enclosing=None, fresh=False, out_hint="out", separate=False, generator=False):
+    """Desugar a function (the unit's own, or a nested `fdef` closing over `enclosing`). Its parameters are
+    one flat list in Python's order (`*args` one parameter holding a tuple, `**kwargs` one holding a dict);
+    `separate`: a recursive function compiled on its own, called with plain positional arguments."""
     fdef = fdef if fdef is not None else unit.tree
     scope = Scope(unit, fdef, alloc, enclosing=enclosing, fresh=fresh)
     for name in scope.declared_global:
@@ -99,13 +112,18 @@ def desugar(unit, alloc, fdef=None, enclosing=None, fresh=False, out_hint="out")
         raise UnsupportedError("`global` cannot be differentiated (yet)", where=unit.location(node),
                                hint="pass the value as an argument, or return it")
     out = alloc.fresh(out_hint)
-    d = Desugar(unit, fdef, scope, out, implicit_none=fresh)  # an inlined function returns None without `return`
+    values = alloc.fresh("values") if generator else None  # (a generator: the list of what it yields)
+    d = Desugar(unit, fdef, scope, out, implicit_none=fresh, generator=values)  # (an inlined function returns
+    # None without `return`)
     args = fdef.args
-    if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
-        if enclosing is None and not fresh:
-            raise UnsupportedError(
-                "functions with *args, **kwargs, keyword-only or positional-only parameters are not supported",
-                where=unit.location(fdef), hint="give the function plain positional parameters")
+    if separate and (args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs):
+        raise UnsupportedError(
+            "a recursive function with *args, **kwargs, keyword-only or positional-only parameters cannot be "
+            "differentiated (yet)", where=unit.location(fdef),
+            hint="give the recursive function plain positional parameters (it is compiled on its own)")
     body = d.run()
     params = [scope.names[a.arg] for a in args.posonlyargs + args.args]
+    params += [scope.names[args.vararg.arg]] if args.vararg else []
+    params += [scope.names[a.arg] for a in args.kwonlyargs]
+    params += [scope.names[args.kwarg.arg]] if args.kwarg else []
     return Function(fdef.name, params, {}, body, Var(out), unit, scope), d

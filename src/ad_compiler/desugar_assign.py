@@ -6,9 +6,11 @@ of a target to a value (also used for loop targets).
 """
 import ast
 
+from .desugar_builtins import is_iterator_call
 from .desugar_expressions import BINOPS
+from .desugar_loops import _iter_list
 from .desugar_scope import source_names
-from .ir import AugAssign, Build, Const, Index, SetItem, Var
+from .ir import Attr, AttrName, AugAssign, Build, Call, Const, Index, SetItem, Var
 
 
 class Assignments:
@@ -25,6 +27,8 @@ class Assignments:
         first = stmt.targets[0]
         if isinstance(first, ast.Name) and len(stmt.targets) == 1:
             exprs.expr(stmt.value, target=ctx.local(first.id, first))
+            if is_iterator_call(exprs, stmt.value):
+                ctx.body[-1].iterator = first.id  # (computed as a list: inline.py checks it is used once)
             return
         if isinstance(first, (ast.Tuple, ast.List)) and isinstance(stmt.value, (ast.Tuple, ast.List)) and \
                 len(stmt.targets) == 1 and len(first.elts) == len(stmt.value.elts) and \
@@ -53,8 +57,7 @@ class Assignments:
         if isinstance(t, ast.Subscript):
             return
         if isinstance(t, ast.Attribute):
-            self.ctx.error("assignment to an attribute", t,
-                           hint="keep the value in a local variable, or return it")
+            return  # (into an object: a store of its attribute; bind refuses what is not a local value)
         self.ctx.error(f"assignment to {type(t).__name__}", t)
 
     def bind(self, t, value, node):
@@ -68,12 +71,26 @@ class Assignments:
                 ctx.error("assignment into something other than a local value", t)
             items, tuple_form = ctx.expressions.index(t.slice)
             ctx.emit(SetItem(base, items, value, tuple_form=tuple_form), t)
+        elif isinstance(t, ast.Attribute):
+            base = self.attribute_base(t)
+            ctx.emit(SetItem(base, (Const(AttrName(t.attr)),), value), t)
         elif isinstance(t, (ast.Tuple, ast.List)):
+            # unpacking takes the items of any iterable (a zip, a map, a dict's keys): as a list first (a
+            # list, tuple or array is indexed as it is: alias.py)
+            value = ctx.temp(Call(_iter_list(), (value,)), node)
             for i, e in enumerate(t.elts):
                 item = ctx.temp(Index(value, (Const(i),)), node)
                 self.bind(e, item, e)
         else:
             self.check_target(t)
+
+    def attribute_base(self, t):
+        """The object an attribute is stored into (`self` of `self.w = ...`): a local value, else refused."""
+        base = self.ctx.expressions.atom(t.value)
+        if not isinstance(base, Var):
+            self.ctx.error("assignment to an attribute of something other than a local value", t,
+                           hint="keep the value in a local variable, or return it")
+        return base
 
     def bind_pattern(self, target, value):
         """Bind a loop target (maybe nested tuples) to a value: an atom or ('tuple', [values])."""
@@ -104,6 +121,13 @@ class Assignments:
             items, tuple_form = exprs.index(stmt.target.slice)
             right = exprs.atom(stmt.value)
             ctx.emit(SetItem(base, items, right, op=op, tuple_form=tuple_form), stmt.target)
+            return
+        if isinstance(stmt.target, ast.Attribute):  # obj.a op= v: t = obj.a; t op= v; obj.a = t (Python's order)
+            base = self.attribute_base(stmt.target)
+            current = ctx.temp(Attr(base, stmt.target.attr), stmt.target)
+            right = exprs.atom(stmt.value)
+            ctx.emit(AugAssign(current.name, op, right))
+            ctx.emit(SetItem(base, (Const(AttrName(stmt.target.attr)),), current), stmt.target)
             return
         name = ctx.local(stmt.target.id, stmt.target)
         right = exprs.atom(stmt.value)

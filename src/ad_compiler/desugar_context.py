@@ -24,21 +24,30 @@ class DesugarContext:
         self.loop_depth = 0
         self.stmt = None  # the user statement being desugared (origin of what is emitted)
         self.nograd = False
+        self.keep = False  # inside a `try` body (desugar_blocks.py)
+        self.generator = None  # in a generator function: the IR name of the list of its values
         self.implicit_none = False  # an inlined function returns None when it ends without `return`
         # the parts, set by desugar.Desugar
         self.statements = None   # desugar_statements.Statements
         self.loops = None        # desugar_loops.Loops
         self.assignments = None  # desugar_assign.Assignments
         self.expressions = None  # desugar_expressions.Expressions
+        self.builtin_calls = None  # desugar_builtins.BuiltinCalls
+        self.blocks = None  # desugar_blocks.Blocks
 
     def error(self, what, node, hint=None):
         raise UnsupportedError(f"{what} cannot be differentiated (yet)", where=self.unit.location(node),
                                hint=hint or "rewrite this part, or move it out of the differentiated function")
 
     def emit(self, stmt, node=None):
+        self.body.append(self.made(stmt, node))
+        return stmt
+
+    def made(self, stmt, node=None):
+        """`stmt` with its origin (the user statement being desugared) and flags, not emitted."""
         stmt.origin = ir.Origin(self.unit, self.stmt, node if node is not None else self.stmt)
         stmt.nograd = self.nograd
-        self.body.append(stmt)
+        stmt.keep = self.keep
         return stmt
 
     def assign(self, target, value, node=None):

@@ -211,8 +211,12 @@ class Expressions:
         return self.atom(node)
 
     def call(self, node):
-        """The IR `Call` of a call expression (the function, `*args` and `**kwargs` evaluated into atoms)."""
+        """The IR `Call` of a call expression (the function, `*args` and `**kwargs` evaluated into atoms); for
+        `map` and `functools.reduce`, the atom holding the value of the loop they become."""
         func = node.func
+        special = self.ctx.builtin_calls.rewrite(node)
+        if special is not None:
+            return special
         if isinstance(func, ast.Name) and func.id in FORBIDDEN_CALLS and self.ctx.local(func.id, func) is None:
             self.ctx.error(f"`{func.id}(...)`", node,
                            hint="dynamic code cannot be read by a source-to-source compiler")
@@ -224,6 +228,9 @@ class Expressions:
             f = self.expr(func, None)
         else:
             f = self.atom(func)
+        if isinstance(func, ast.Name) and func.id == "super" and not node.args and not node.keywords and \
+                self.resolve_global(func) is super:
+            return self.zero_argument_super(node, f)
         args = []
         for a in node.args:
             if isinstance(a, ast.Starred):
@@ -240,6 +247,20 @@ class Expressions:
 
     def call_arg(self, node):
         return self.atom(node)
+
+    def zero_argument_super(self, node, f):
+        """`super()` in a method: `super(Class, self)`, with the class the method was defined in (its
+        `__class__` cell) and its first parameter."""
+        ctx = self.ctx
+        cell = ctx.unit.cells.get("__class__")
+        params = ctx.fdef.args.posonlyargs + ctx.fdef.args.args
+        try:
+            cls = cell.cell_contents
+        except (AttributeError, ValueError):
+            cls = None
+        if cls is None or not params or ctx.local(params[0].arg, node) is None:
+            ctx.error("`super()` outside a method", node, hint="call the base class's method by its name")
+        return Call(f, (Global((cls.__name__,), cls), Var(ctx.local(params[0].arg, node))))
 
 
 def dotted_chain(node):

@@ -29,6 +29,8 @@ class Scope:
                 assigned.append(node.id)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not fdef:
                 assigned.append(node.name)
+            elif isinstance(node, ast.ExceptHandler) and node.name is not None:
+                assigned.append(node.name)
         local = [p for p in params] + [n for n in assigned if n not in self.nonlocals]
         self.names = {}
         for n in dict.fromkeys(local):

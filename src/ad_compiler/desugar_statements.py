@@ -1,6 +1,6 @@
 """Desugaring statements and control flow: blocks and how they end, the dispatch of each statement to the part
-handling it, `if`, early exits, and the simple statements (`return`, expression statements, `assert`, nested
-`def`, `pass`, `nonlocal`, `with ad.no_grad():`).
+handling it, `if`, early exits, and the simple statements (`return`, expression statements, `assert`,
+`raise`, nested `def`, `pass`, `nonlocal`, `with ad.no_grad():`).
 
 `continue` and `return` inside `if` are removed by moving the statements that follow into the branches that
 do not exit; a `return` inside a loop sets the flag `returned` and breaks, and the rest of the function runs
@@ -14,13 +14,12 @@ from .desugar_loops import returns_inside
 from .ir import Break, Const, ExprStmt, If, Var
 
 _NOT_YET = {
-    ast.Try: "`try` blocks", ast.Raise: "`raise`", ast.Delete: "`del`",
+    ast.Delete: "`del`",
     ast.AsyncFunctionDef: "nested `async def`", ast.ClassDef: "class definitions",
-    ast.Global: "`global`", ast.Import: "`import` inside the function",
-    ast.ImportFrom: "`import` inside the function", ast.AsyncFor: "`async for`", ast.AsyncWith: "`async with`",
+    ast.Global: "`global`", ast.AsyncFor: "`async for`", ast.AsyncWith: "`async with`",
 }
 if hasattr(ast, "TryStar"):
-    _NOT_YET[ast.TryStar] = "`try` blocks"
+    _NOT_YET[ast.TryStar] = "`try` blocks with `except*`"
 if hasattr(ast, "Match"):
     _NOT_YET[ast.Match] = "`match` statements"
 
@@ -42,11 +41,13 @@ class Statements:
             "FunctionDef": self.stmt_FunctionDef, "Pass": self.stmt_Pass, "Nonlocal": self.stmt_Nonlocal,
             "Expr": self.stmt_Expr, "Assert": self.stmt_Assert, "Return": self.stmt_Return,
             "Assign": assignments.stmt_Assign, "AugAssign": assignments.stmt_AugAssign, "With": self.stmt_With,
+            "Raise": self.stmt_Raise, "Try": ctx.blocks.stmt_Try, "Import": ctx.blocks.stmt_Import, "ImportFrom": ctx.blocks.stmt_Import,
         }
 
     # -- blocks and control flow ------------------------------------------------------------------------------
     def block(self, stmts):
-        """Desugar a block; returns how it ends: None (falls through), 'return', 'break' or 'continue'."""
+        """Desugar a block; returns how it ends: None (falls through), 'return', 'break', 'continue' or
+        'raise'."""
         ctx = self.ctx
         stmts = list(stmts)
         for i, stmt in enumerate(stmts):
@@ -64,7 +65,10 @@ class Statements:
                     ctx.at(stmt, lambda s: ctx.error("`break` outside a loop", s))
                 ctx.at(stmt, lambda s: ctx.emit(Break()))
                 return "break"
-            if isinstance(stmt, ast.If) and exits(stmt):
+            if isinstance(stmt, ast.Raise):  # (what follows it never runs)
+                self.statement(stmt)
+                return "raise"
+            if isinstance(stmt, ast.If) and (exits(stmt) or raises(stmt)):  # (the rest: in the other branches)
                 return ctx.at(stmt, lambda s: self.branch(ctx.expressions.atom(s.test), s.body, s.orelse,
                                                           stmts[i + 1:]))
             self.statement(stmt)
@@ -105,7 +109,9 @@ class Statements:
                 ending = self.block(list(stmts) + list(rest))
             results.append((block, ending))
         ctx.emit(If(test, results[0][0], results[1][0]))
-        endings = {r[1] for r in results}
+        endings = {r[1] for r in results} - {"raise"}  # (a branch that raises ends nothing else)
+        if not endings:
+            return "raise"
         if None in endings or (not rest and "continue" in endings and ctx.loop_depth):
             return None if None in endings else "continue"
         return "return" if "return" in endings else "break"
@@ -131,11 +137,26 @@ class Statements:
         value = stmt.value
         if isinstance(value, ast.Constant):
             return  # a bare string or number: no effect
+        if isinstance(value, (ast.Yield, ast.YieldFrom)) and ctx.generator is not None:
+            return self.yield_value(value)
         if type(value) in EXPR_NOT_YET:
             ctx.error(EXPR_NOT_YET[type(value)], value)
         if not isinstance(value, ast.Call):
             ctx.error("an expression statement that is not a call", stmt)
-        ctx.emit(ExprStmt(ctx.expressions.call(value)), value)
+        if self.is_object_setattr(value):  # object.__setattr__(obj, "a", v) (a frozen dataclass's __init__)
+            base = ctx.expressions.atom(value.args[0])
+            if isinstance(base, ir.Var):
+                ctx.emit(ir.SetItem(base, (Const(ir.FrozenAttrName(value.args[1].value)),),
+                                    ctx.expressions.atom(value.args[2])), value)
+                return
+        call = ctx.expressions.call(value)
+        if isinstance(call, ir.Call):  # (`map(...)` alone is its loop, already emitted)
+            ctx.emit(ExprStmt(call), value)
+
+    def is_object_setattr(self, node):
+        return len(node.args) == 3 and not node.keywords and isinstance(node.args[1], ast.Constant) and \
+            isinstance(node.args[1].value, str) and isinstance(node.func, ast.Attribute) and \
+            node.func.attr == "__setattr__" and self.ctx.expressions.resolve_global(node.func.value) is object
 
     def stmt_Assert(self, stmt):
         ctx = self.ctx
@@ -143,8 +164,38 @@ class Statements:
         msg = ctx.expressions.atom(stmt.msg) if stmt.msg is not None else None
         ctx.emit(ir.Assert(test, msg))
 
+    def stmt_Raise(self, stmt):
+        """`raise E(...)` is kept in the forward sweep, where it happens (as `_ad.throw(e)`, printed back as
+        `raise`): the derivative raises what the function raises, inside a `try` too."""
+        ctx = self.ctx
+        if stmt.exc is None or stmt.cause is not None:
+            ctx.error("`raise` without an exception, or `raise ... from ...`", stmt,
+                      hint="raise the exception itself (`raise ValueError(...)`)")
+        from .desugar_blocks import _rt
+
+        ctx.emit(ExprStmt(ir.Call(_rt("throw"), (ctx.expressions.atom(stmt.exc),))), stmt)
+
+    def yield_value(self, node):
+        """In a generator function (called, and inlined): `yield v` appends v to the list of its values,
+        `yield from it` extends it with the items of `it`."""
+        ctx = self.ctx
+        values = Var(ctx.generator)
+        if isinstance(node, ast.Yield):
+            item = ctx.expressions.atom(node.value) if node.value is not None else Const(None)
+            ctx.emit(ExprStmt(ir.Call(ir.Attr(values, "append"), (item,))), node)
+            return
+        from .desugar_loops import _iter_list
+
+        items = ctx.temp(ir.Call(_iter_list(), (ctx.expressions.atom(node.value),)), node)
+        ctx.emit(ExprStmt(ir.Call(ir.Attr(values, "extend"), (items,))), node)
+
     def stmt_Return(self, stmt):
         ctx = self.ctx
+        if ctx.generator is not None:  # a generator's return ends it: its value is the list of its values
+            if stmt.value is not None:
+                ctx.error("`return` with a value in a generator", stmt, hint="end the generator with a bare `return`")
+            ctx.assign(ctx.out, Var(ctx.generator))
+            return
         if stmt.value is None:
             if not ctx.implicit_none:
                 ctx.error("`return` without a value", stmt, hint="return the value to differentiate")
@@ -156,7 +207,7 @@ class Statements:
         ctx = self.ctx
         if len(stmt.items) != 1 or stmt.items[0].optional_vars is not None or not self.is_no_grad(
                 stmt.items[0].context_expr):
-            ctx.error("a `with` block other than `with ad.no_grad():`", stmt)
+            return ctx.blocks.stmt_With(stmt)
         saved = ctx.nograd
         ctx.nograd = True
         try:
@@ -182,6 +233,22 @@ def _walk_no_loops(node):
         for child in ast.iter_child_nodes(n):
             if not isinstance(child, (ast.For, ast.While, ast.FunctionDef, ast.Lambda, ast.AsyncFunctionDef)):
                 todo.append(child)
+
+
+def raises(stmt):
+    """Does a branch of this `if` (or of its `elif`s) end with `raise` while another assigns? (What follows
+    the `if` then runs only after the other branches: it is desugared into them, so that a name they assign
+    is assigned there. `if bad: raise E` alone stays flat.)"""
+    ends = []
+
+    def visit(s):
+        for branch in (s.body, s.orelse):
+            if len(branch) == 1 and isinstance(branch[0], ast.If) and branch is s.orelse:
+                visit(branch[0])  # (an elif)
+            else:
+                ends.append(bool(branch) and isinstance(branch[-1], ast.Raise) if branch else None)
+    visit(stmt)
+    return True in ends and False in ends
 
 
 def exits(stmt):

@@ -32,6 +32,7 @@ from .ir import Assign, Build, Comment, Const, FunctionDef, Return, Var
 from .naming import NameAllocator
 from .read import read_function
 from .resolve import resolve
+from .signature import Signature
 from .reverse import Reverse
 from .ssa import to_ssa
 from .tape import Tape
@@ -164,7 +165,7 @@ class Derivation:
         if "_ad" in _all_names(unit.tree) and unit.lookup("_ad") != (True, runtime):  # generated code may
             raise UnsupportedError("the name `_ad` is reserved for ad_compiler's runtime helpers",
                                    where=unit.location(unit.tree), hint="rename the variable")
-        fn, _ = desugar(unit, alloc)
+        fn, _ = desugar(unit, alloc, separate=self.mode == "callee")
         if self.has_aux:
             self.split_aux(fn, alloc)
         param_kinds = self.kinds + [K.UNKNOWN] * (len(fn.params) - len(self.kinds))
@@ -213,12 +214,23 @@ class Derivation:
         tape.decide(adjoint)
         adjoint = spread_lazily(batch_sums(tape.resolve(adjoint), rev, alloc), rev)
         forward = tape.forward(fn.body)
-        body = [Comment("forward")]
+        note = self.signature_note()
+        body = [Comment("forward" + (f"; {note[0].text}" if note else ""))]
         if tape.name:
             body.append(assign(tape.name, helper("new_tape")))
             body += tape.first_values()
         body += forward
         return unit, fn, rev, body, adjoint, alloc, kinds_
+
+    def signature_note(self):
+        """For a function with `*args`, `**kwargs`, keyword-only or positional-only parameters: a comment
+        saying that the derivative takes them as one flat list (what `ad.grad` returns binds them)."""
+        sig = Signature.of(self.func)
+        if sig.plain or self.mode == "callee":
+            return []
+        parts = [f"{n} a tuple" for n in [sig.vararg] if n] + [f"{n} a dict" for n in [sig.kwarg] if n]
+        return [Comment(f"the arguments of {sig.describe(self.func.__name__)}, in order" +
+                        (f" ({', '.join(parts)})" if parts else ""))]
 
     def compile_callee(self, callee):
         d = Derivation(callee.func, callee.active, "callee", callee.kinds, callee.name, True)
@@ -265,7 +277,7 @@ class Derivation:
             w = self.wrt[0]
             params.append(fwd.d(w))
             header.append(assign(fwd.d(w), helper("as_tangent", Var(fwd.d(w)), Var(w))))
-        body = header + fwd.run()
+        body = self.signature_note() + header + fwd.run()
         out = fn.out
         if isinstance(out, Var) and act.active(out.name):
             dout = Var(fwd.d(out.name))
@@ -312,13 +324,14 @@ class Derivation:
         """The function's defaults, written in the derivative's signature (so that its source is complete):
         constants as they are, other objects through closure variables (codegen)."""
         values = self.func.__defaults__ or ()
-        if self.mode == "vjp" or not values or len(values) > len(params):
+        if self.mode == "vjp" or not values or len(values) > len(params) or not Signature.of(self.func).plain:
             return ()
         tail = params[len(params) - len(values):]
         return tuple(Const(v) if is_simple(v) else ir.Global((f"{p}_default",), v) for p, v in zip(tail, values))
 
     def finish(self, unit, fdef, extra_cells=None):
         """Print, compile and link the generated function."""
+        _refuse_closure_values(fdef)
         cells = dict(unit.cells)
         cells.update(self.linker.cells)
         cells.update(extra_cells or {})
@@ -334,6 +347,44 @@ class Derivation:
         compiled.source = source
         compiled._ad_origins = origins  # line i + 1 of the source comes from origins[i] (tracebacks.py)
         return compiled
+
+
+def _refuse_closure_values(fdef):
+    """A nested function (or lambda) that generated code would have to hold as a value: the compiler
+    inlines nested functions where they are called and makes real functions of those reading no enclosing
+    variable (inline_values.py); any other use is refused, at the statement using it."""
+    for s in ir.walk(fdef.body, into_functions=True):
+        for e in _expressions(s):
+            found = [x for x in _subexpressions(e) if isinstance(x, ir.Closure)]
+            if found and s.origin is not None:
+                closure = found[0]
+                name = closure.fdef.name if closure.fdef.name != "lambda" else "<lambda>"
+                from .inline_values import captured_names
+
+                captured = sorted(captured_names(closure.fdef, closure.scope))
+                why = f" and it reads `{captured[0]}` of the enclosing function" if captured else ""
+                raise UnsupportedError(f"the nested function `{name}` is used here as a value, not called{why}",
+                                       where=s.origin.unit.location(s.origin.node),
+                                       hint="define it at module level (passing what it needs as arguments), or "
+                                            "call it yourself in the function")
+
+
+def _expressions(s):
+    for field in ("value", "test", "iter", "target", "msg"):
+        e = getattr(s, field, None)
+        if e is not None and not isinstance(e, (str, list)):
+            yield e
+    for field in ("items", "args"):
+        for e in getattr(s, field, ()) or ():
+            yield e
+
+
+def _subexpressions(e):
+    todo = [e]
+    while todo:
+        x = todo.pop()
+        yield x
+        todo.extend(ir.children(x))
 
 
 def _tests_once(body, alloc):
@@ -560,14 +611,10 @@ class DerivativeFunction:
         return html_of(self)
 
 
-def _binder(params, defaults, extra):
-    """Binds `(*args, **kwargs)` of a call of a vjp or jvp of a function with defaults: the seed or tangent
-    (`extra`) by name, or else the last positional argument; the rest as the function's own arguments."""
-    signature = inspect.Signature(
-        [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in params[:len(params) - len(defaults)]]
-        + [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d)
-           for p, d in zip(params[len(params) - len(defaults):], defaults)])
-
+def _binder(presented, extra):
+    """Binds `(*args, **kwargs)` of a call of a vjp or jvp of a function with defaults or a signature other than
+    plain positional parameters: the seed or tangent (`extra`) by name, or else the last positional argument;
+    the rest as the function's own arguments, into the flat tuple of its parameters (signature.py)."""
     def bind(args, kwargs):
         kwargs = dict(kwargs)
         if extra in kwargs:
@@ -576,43 +623,49 @@ def _binder(params, defaults, extra):
             args, last = args[:-1], args[-1]
         else:
             raise TypeError(f"missing the argument `{extra}`")
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        return tuple(bound.arguments[p] for p in params) + (last,)
+        return presented.bind_flat(args, kwargs) + (last,)
     return bind
 
 
 def make_dispatcher(derivative, signature_params, defaults, receiver=None, primal=None, wrt=None, doc=None,
-                    extra=None):
+                    extra=None, presented=None):
     """A DerivativeFunction whose `__call__` has the user's signature and dispatches on the kinds of the
-    arguments. `extra`: the name of a last parameter after the user's (a vjp's seed, a jvp's tangent); when
-    the user's function has defaults, it is the last argument given (or passed by name)."""
+    arguments. `signature_params`: the flat parameter names the compiled derivatives take (signature.py);
+    `presented`: the signature users call it with (default: those names, the last ones with `defaults`).
+    `extra`: the name of a last parameter after the user's (a vjp's seed, a jvp's tangent); when the user's
+    function has defaults or a signature other than plain parameters, it is the last argument given (or
+    passed by name)."""
     names = list(signature_params)
-    every = (["self._ad_receiver"] if receiver is not None else []) + names
+    if presented is None:
+        presented = Signature.positional(names[:-1] if extra is not None else names, defaults)
+    every = (["_ad_self._ad_receiver"] if receiver is not None else []) + names
     call_args = ", ".join(every)
-    if extra is not None and defaults:
-        args = "self, *_ad_args, **_ad_kwargs"
-        bind = f"    {call_args}, = _ad_bind(_ad_args, _ad_kwargs)\n"
-        globals_ = {"_ad_bind": _binder(names[:-1], defaults, extra)}
-        defaults = None
+    globals_ = {}
+    if extra is not None and (presented.has_defaults or not presented.plain):
+        args = "_ad_self, *_ad_args, **_ad_kwargs"
+        bind = f"    {', '.join(names)}, = _ad_bind(_ad_args, _ad_kwargs)\n"
+        globals_ = {"_ad_bind": _binder(presented, extra)}
+    elif extra is not None:
+        args, bind = ", ".join(["_ad_self"] + names), ""
     else:
-        args = ", ".join(["self"] + names)
-        bind, globals_ = "", {}
+        args, bind = presented.parameters_text(prefix=["_ad_self"]), ""
     packed = "(" + call_args + ("," if len(every) == 1 else "") + ")"
     source = (f"def __call__({args}):\n" + bind +
               f"    try:\n"
-              f"        return self._ad_specialize({packed})({call_args})\n"
-              f"    except Exception as exc:\n"
-              f"        _ad_surface(exc)  # what the user sees of it (tracebacks.py)\n"
-              f"        raise{'' if tracebacks.BARE_RAISE_KEEPS_TRACEBACK else ' exc'}\n")
+              f"        return _ad_self._ad_specialize({packed})({call_args})\n"
+              f"    except Exception as _ad_exc:\n"
+              f"        _ad_surface(_ad_exc)  # what the user sees of it (tracebacks.py)\n"
+              f"        raise{'' if tracebacks.BARE_RAISE_KEEPS_TRACEBACK else ' _ad_exc'}\n")
     namespace = {}
     filename = f"<ad_compiler dispatcher {next(_counter)}>"
     exec(compile(source, filename, "exec"), {"_ad_surface": tracebacks.surface, **globals_}, namespace)
     call = namespace["__call__"]
-    if defaults:
-        call.__defaults__ = defaults
+    if extra is None:
+        presented.apply_defaults(call)
     cls = type(derivative.func_name, (DerivativeFunction,), {"__call__": call})
     fn = cls(derivative, primal, wrt, doc)
     fn._ad_specialize = derivative.specialize
     fn._ad_receiver = receiver
+    fn._ad_flat = names  # the flat parameters (with `extra` last)
+    fn._ad_presented = presented  # the signature it is called with (without `extra`)
     return fn

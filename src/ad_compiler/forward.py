@@ -229,7 +229,10 @@ class Forward:
             value = Const(0.0)
         else:
             value = self.zero(s.value)
-        self.emit(SetItem(Var(self.d(new)), s.items, value, tuple_form=s.tuple_form), origin)
+        items = s.items
+        if ir.attr_key(items) is not None:  # (the tangent of an object is a dict by attribute name)
+            items = (Const(str(ir.attr_key(items))),)
+        self.emit(SetItem(Var(self.d(new)), items, value, tuple_form=s.tuple_form), origin)
 
     def mutate(self, s):
         new, out = s.result, s.out
@@ -250,7 +253,7 @@ class Forward:
         owned_then, self.owned = self.owned, set(owned)
         other = self.block(s.orelse)
         self.owned &= owned_then
-        self.emit(If(s.test, then, other), s.origin)
+        self.emit(If(s.test, then, other, role=s.role, info=s.info), s.origin)
 
     def loop(self, s):
         # the carried names changed in place are owned when the loop starts (copies into them made sure)

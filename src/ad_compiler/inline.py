@@ -26,8 +26,14 @@ from .desugar import desugar
 from .errors import UnsupportedError
 from .inline_bind import bind_arguments
 from .inline_resolve import LIBRARIES, CalleeResolver, is_library, merge_keywords  # noqa: F401 (driver: is_library)
-from .inline_static import static_of_atom, static_of_value
-from .ir import Assign, Call, ExprStmt, If, Var
+from .inline_callbacks import from_function
+from .inline_checks import _user_name, _yields, check_generator_ends, check_iterators_used_once, \
+    check_try_values
+from .inline_loops import Loops
+from .inline_objects import Objects
+from .inline_static import is_container, static_of_atom, static_of_kind, static_of_value
+from .inline_values import FunctionValues
+from .ir import Assign, Call, Const, ExprStmt, If, Var
 from .kinds import Obj
 
 MAX_DEPTH = 40
@@ -43,11 +49,23 @@ class Inliner:
         self.resolver = CalleeResolver(ctx)
         self.stack = []  # functions being inlined (recursion stays a call)
         self.recursive = []  # (statement, function) pairs left as calls
+        self.changed = {}  # id -> static value of a list or dict the function may have changed (see `forget`)
+        self.values = FunctionValues(self)
+        self.loops = Loops(self)
+        self.objects = Objects(self)
+        self.resolver.objects = self.objects
 
     def run(self, fn, param_kinds):
         self.param_kinds = dict(zip(fn.params, param_kinds))
-        env = {p: ("kind", k) for p, k in zip(fn.params, param_kinds) if isinstance(k, Obj)}
+        self.objects.known_kinds(param_kinds)
+        env = {}
+        for p, k in zip(fn.params, param_kinds):
+            static = static_of_kind(k)
+            if static is not None:
+                env[p] = static
         fn.body = self.block(fn.body, env)
+        check_iterators_used_once(fn.body)
+        check_try_values(fn)
         return fn
 
     # -- statements: the static environment flows through them ------------------------------------------
@@ -55,26 +73,47 @@ class Inliner:
         out = []
         for s in stmts:
             out.extend(self.statement(s, env))
+            if self.changed:  # (a callee changed a list it was given: forgotten here too)
+                for k in [k for k, v in env.items() if id(v) in self.changed]:
+                    del env[k]
         return out
+
+    def forget(self, env, name):
+        """The list or dict `name` holds may change: what is known of it is forgotten, under every name (also
+        in the callers' environments, through `changed`)."""
+        static = env.get(name)
+        if not is_container(static):
+            return
+        self.changed[id(static)] = static
+        for k in [k for k, v in env.items() if v is static]:
+            del env[k]
 
     def statement(self, s, env):
         """The statements replacing `s` (itself, or an inlined call); updates `env` (name -> static value)."""
         if isinstance(s, If):
-            before = dict(env)
+            test = static_of_atom(s.test, env)
+            if isinstance(test, tuple) and test[0] == "const":  # the branch taken is known when compiling
+                return self.block(s.body if test[1] else s.orelse, env)
             then_env = dict(env)
             s.body = self.block(s.body, then_env)
             else_env = dict(env)
             s.orelse = self.block(s.orelse, else_env)
             env.clear()
             env.update({k: v for k, v in then_env.items() if else_env.get(k) is v or else_env.get(k) == v})
-            for k in before:
-                if k not in env and then_env.get(k) is None and else_env.get(k) is None:
-                    pass
             return [s]
         if isinstance(s, (ir.For, ir.While)):
+            unrolled = self.loops.unroll(s, env)
+            if unrolled is not None:
+                return self.block(unrolled, env)
             entry = dict(env)
             assigned = {n for t in ir.walk(s.body) for n in ir.stmt_writes(t)}
-            for n in assigned:  # a name rebound in the loop may hold another value in the next iteration
+            attrs = {str(ir.attr_key(t.items)) for t in ir.walk(s.body) if isinstance(t, ir.SetItem) and
+                     ir.attr_key(t.items) is not None}
+            assigned |= {k for k in env if isinstance(k, tuple) and k[1] in attrs}  # (objects' attributes)
+            changed = self.loops.changed_lists(s.body, env)
+            kept = self.loops.head_statics(s, env, assigned) - changed
+            assigned |= changed
+            for n in assigned - kept:  # a name rebound in the loop may hold another value in the next iteration
                 env.pop(n, None)
             body_env = dict(env)
             s.body = self.block(s.body, body_env)
@@ -93,6 +132,11 @@ class Inliner:
                 if isinstance(static, ir.Global) and isinstance(static.obj, markers.Checkpointed) and \
                         not isinstance(v.func, ir.Global):  # `ad.checkpoint(f)(x)`: a call of the checkpointed f
                     s.value = v = Call(static, v.args, v.kwargs)
+            getter = self.objects.property_read(s, v, t, env)
+            if getter is not None:
+                return getter
+            if isinstance(v, ir.Build):  # nested functions stored in a list: real functions when they can be
+                s.value = v = self.values.closure_values(s, v, env, refuse=False)
             env.pop(t, None)
             static = static_of_value(v, env)
             pre = []
@@ -106,9 +150,40 @@ class Inliner:
             if inlined is not None:
                 return inlined
             return [s]
+        if isinstance(s, ir.SetItem) and isinstance(s.target, Var) and not self.objects.stored(s, env):
+            self.stored(s, env)
         for n in ir.stmt_writes(s):
             env.pop(n, None)
         return [s]
+
+    def stored(self, s, env):
+        """`c[key] = v`: what is known of c's items follows (a list's or dict's item, by a constant key), under
+        every name holding c; otherwise it is forgotten."""
+        name = s.target.name
+        static = env.get(name)
+        if not is_container(static):
+            return
+        key = s.items[0] if len(s.items) == 1 and not s.tuple_form else None
+        new = None
+        if isinstance(key, Const) and s.op is None and static[0] in ("seq", "dict"):
+            value = static_of_atom(s.value, env)
+            if static[0] == "seq" and isinstance(key.value, int) and -len(static[2]) <= key.value < len(static[2]):
+                items = list(static[2])
+                items[key.value] = value
+                new = ("seq", static[1], tuple(items))
+            elif static[0] == "dict":
+                keys, items = list(static[1]), list(static[2])
+                if key.value in keys:
+                    items[keys.index(key.value)] = value
+                else:
+                    keys.append(key.value)
+                    items.append(value)
+                new = ("dict", tuple(keys), tuple(items))
+        holders = [k for k, v in env.items() if v is static]
+        self.forget(env, name)
+        if new is not None:
+            for k in holders:
+                env[k] = new
 
     def snapshot(self, s, partial):
         """A partial made here keeps the values its stored arguments have now (`partial(f, a=acc)`, then
@@ -129,10 +204,22 @@ class Inliner:
     # -- calls ------------------------------------------------------------------------------------------
     def call(self, stmt, call, target, env):
         """The statements replacing `target = call`, or None to keep the call."""
+        written = from_function(self.values, stmt, call, env)
+        if written is not None:  # np.fromfunction(f, shape): f(*np.indices(shape))
+            out, call = written
+            new = Assign((target,), call) if target is not None else ExprStmt(call)
+            return out + self.statement(self.values.new_stmt(stmt, new), env)
+        if isinstance(call.func, ir.Attr) and isinstance(call.func.value, Var):
+            self.forget(env, call.func.value.name)  # (a list's or dict's method may change it)
         resolved = self.resolver.resolve(call.func, env)
         if resolved is None:
-            return None
+            dispatched = self.objects.dispatch(stmt, call, target, env)
+            if dispatched is not None:
+                return dispatched
+            return self.values.keep_call(stmt, call, target, env)
         kind, what, prefix = resolved
+        if kind == "class":
+            return self.objects.construct(stmt, what, call, target, env)
         extra_kwargs = []
         if isinstance(prefix, tuple):  # functools.partial: stored positional and keyword arguments
             prefix, extra_kwargs = prefix
@@ -147,11 +234,18 @@ class Inliner:
                                        where=stmt.origin.unit.location(stmt.origin.node),
                                        hint="define the recursive function at module level")
             return None
+        generator = kind == "generator" or (kind == "closure" and _yields(fdef))
+        if generator:
+            check_generator_ends(stmt, unit, fdef)
         callee, _ = desugar(unit, self.alloc, fdef=fdef, enclosing=enclosing, fresh=True,
-                            out_hint=_result_name(fdef.name))
+                            out_hint=_result_name(fdef.name), generator=generator)
         kwargs = merge_keywords(extra_kwargs, call.kwargs)
-        bindings = bind_arguments(stmt, callee, fdef, prefix + list(call.args), kwargs, defaults, func_obj, env)
-        return self.splice(stmt, callee, bindings, key, target, env, pre)
+        bindings = bind_arguments(stmt, callee, fdef, prefix + list(call.args), kwargs, defaults, func_obj, env,
+                                  self.values, pre)
+        out = self.splice(stmt, callee, bindings, key, target, env, pre)
+        if generator and target is not None:  # (its values, computed when it is called: used once, as Python's)
+            out[-1].iterator = _user_name(stmt, target)
+        return out
 
     def stored_arguments(self, stmt, prefix, extra_kwargs):
         """Statements reading the stored arguments of a partial where it is called: each one that is not an
@@ -183,7 +277,8 @@ class Inliner:
             func_obj = self.generated(stmt, call, what)
             if func_obj is None:
                 return None
-        if isinstance(call.func, ir.Global) and hasattr(self.ctx, "bindings"):
+        if isinstance(call.func, ir.Global) and hasattr(self.ctx, "bindings") and \
+                _names(stmt.origin.unit, call.func.path, call.func.obj):
             self.ctx.bindings.append((stmt.origin.unit, call.func.path, call.func.obj))
         if func_obj in self.stack:
             self.recursive.append((stmt, func_obj))
@@ -243,6 +338,14 @@ class Inliner:
                 if n in env and inner_env.get(n) is not env.get(n):
                     env.pop(n, None)
         return out
+
+
+def _names(unit, path, obj):
+    """Does this dotted name refer to `obj` in the unit (a name the user wrote, not one the compiler made)?"""
+    found, current = unit.lookup(path[0])
+    for p in path[1:]:
+        current = getattr(current, p, None)
+    return found and current is obj
 
 
 def _result_name(name):

@@ -1,33 +1,44 @@
 """Binding a call's arguments to the parameters of the function inlined in its place: positional and keyword
 arguments, `*args` of a tuple and `**kwargs` of a dict known when compiling, defaults (a closure's values, or
 read from the function's `__defaults__`/`__kwdefaults__`), and the callee's own `*args`/`**kwargs`."""
+import inspect
+
+import numpy as np
+
 from . import ir
 from .errors import UnsupportedError
-from .inline_static import is_simple, static_of_atom
-from .ir import Build, Const, Global
+from .inline_static import is_simple
+from .ir import Build, Call, Const, Global, Var
 
 
-def bind_arguments(stmt, callee, fdef, args, kwargs, closure_defaults, func_obj, env):
-    """(IR param name, atom) pairs binding the call's arguments to the callee's parameters."""
+def bind_arguments(stmt, callee, fdef, args, kwargs, closure_defaults, func_obj, env, values, pre):
+    """(IR param name, atom) pairs binding the call's arguments to the callee's parameters. Items of `*seq`
+    and `**d` are read into temporaries appended to `pre` (values: inline_values.FunctionValues)."""
     where = stmt.origin.unit.location(stmt.origin.node)
-    expanded = _expand_args(args, env, where)
-    kw = _expand_kwargs(kwargs, env, where)
     a = fdef.args
+    expanded, open_rest = values.expand_positional(stmt, list(args), env, pre, open_tail=a.vararg is not None)
+    kw = values.expand_keywords(stmt, list(kwargs), env, pre)
     positional = [p.arg for p in a.posonlyargs + a.args]
+    if open_rest is not None and len(expanded) < len(positional):
+        raise UnsupportedError(f"a call with `*{open_rest.name if isinstance(open_rest, Var) else '...'}`, whose "
+                               "length is not known when compiling, filling parameters of "
+                               f"`{fdef.name}` other than its `*{a.vararg.arg}`", where=where,
+                               hint="pass the arguments one by one, or unpack a tuple made in the function "
+                                    "(`args = (a, b)`) or passed as an argument")
     names = callee.scope.names
-    values = {}
+    values_ = {}
     if len(expanded) > len(positional) and not a.vararg:
         raise UnsupportedError(f"calling `{fdef.name}` with too many arguments", where=where)
     for p, v in zip(positional, expanded):
-        values[p] = v
+        values_[p] = v
     extra = expanded[len(positional):]
     kwonly = [p.arg for p in a.kwonlyargs]
     rest_kw = []
     for k, v in kw:
         if (k in positional and k not in [p.arg for p in a.posonlyargs]) or k in kwonly:
-            if k in values:
+            if k in values_:
                 raise UnsupportedError(f"calling `{fdef.name}` with `{k}` twice", where=where)
-            values[k] = v
+            values_[k] = v
         elif a.kwarg:
             rest_kw.append((k, v))
         else:
@@ -37,71 +48,63 @@ def bind_arguments(stmt, callee, fdef, args, kwargs, closure_defaults, func_obj,
     n_def = len(a.defaults)
     if n_def:
         for i, p in enumerate(positional[len(positional) - n_def:]):
-            defaults[p] = _default(func_obj, closure_defaults, i)
+            defaults[p] = _default(func_obj, closure_defaults, i, stmt)
     for i, p in enumerate(kwonly):
         if a.kw_defaults[i] is not None:
-            defaults[p] = _kw_default(func_obj, p)
+            defaults[p] = _kw_default(func_obj, p, closure_defaults, fdef, stmt)
     out = []
     for p in positional + kwonly:
-        if p in values:
-            out.append((names[p], values[p]))
+        if p in values_:
+            out.append((names[p], values_[p]))
         elif p in defaults:
             out.append((names[p], defaults[p]))
         else:
             raise UnsupportedError(f"calling `{fdef.name}` without its argument `{p}`", where=where)
     if a.vararg:
-        out.append((names[a.vararg.arg], Build("tuple", tuple(extra))))
+        rest = Build("tuple", tuple(extra))
+        if open_rest is not None:  # the callee's *args collects a sequence of unknown length
+            rest = Call(Global(("tuple",), tuple), (open_rest,)) if not extra else \
+                ir.BinOp("+", values.temp(stmt, Build("tuple", tuple(extra)), env, pre),
+                         values.temp(stmt, Call(Global(("tuple",), tuple), (open_rest,)), env, pre))
+        out.append((names[a.vararg.arg], rest))
     if a.kwarg:
         out.append((names[a.kwarg.arg], Build("dict", tuple(v for _, v in rest_kw),
                                               tuple(Const(k) for k, _ in rest_kw))))
     return out
 
 
-def _expand_args(args, env, where):
-    """The positional arguments, `*args` of a known tuple expanded."""
-    expanded = []
-    for a in list(args):
-        if isinstance(a, ir.Starred):
-            t = static_of_atom(a.value, env)
-            if isinstance(t, Build) and t.kind == "tuple":
-                expanded.extend(t.items)
-                continue
-            raise UnsupportedError("a call with `*args` of a tuple not known when compiling", where=where,
-                                   hint="pass the arguments one by one")
-        expanded.append(a)
-    return expanded
-
-
-def _expand_kwargs(kwargs, env, where):
-    """The keyword arguments, `**kwargs` of a known dict (with constant keys) expanded."""
-    kw = []
-    for k, v in kwargs:
-        if k == "**":
-            d = static_of_atom(v, env)
-            if isinstance(d, Build) and d.kind == "dict" and all(isinstance(x, Const) for x in d.keys):
-                kw.extend((x.value, item) for x, item in zip(d.keys, d.items))
-                continue
-            raise UnsupportedError("a call with `**kwargs` of a dict not known when compiling", where=where,
-                                   hint="pass the keyword arguments one by one")
-        kw.append((k, v))
-    return kw
-
-
-def _default(func_obj, closure_defaults, i):
+def _default(func_obj, closure_defaults, i, stmt):
     """The default of the i-th parameter that has one."""
     if closure_defaults is not None:
         return closure_defaults[i]
-    value = func_obj.__defaults__[i]
-    if is_simple(value):
-        return Const(value)
-    return ir.Index(ir.Attr(_function_ref(func_obj), "__defaults__"), (Const(i),))
+    return _known(func_obj.__defaults__[i], ir.Index(ir.Attr(_function_ref(func_obj), "__defaults__"), (Const(i),)),
+                  stmt)
 
 
-def _kw_default(func_obj, name):
+def _kw_default(func_obj, name, closure_defaults, fdef, stmt):
+    if func_obj is None:  # a nested def: its keyword-only defaults were evaluated where it was defined
+        n_pos = len(fdef.args.defaults)
+        kw_with = [a.arg for a, d in zip(fdef.args.kwonlyargs, fdef.args.kw_defaults) if d is not None]
+        return closure_defaults[n_pos + kw_with.index(name)]
     value = (func_obj.__kwdefaults__ or {})[name]
+    return _known(value, ir.Index(ir.Attr(_function_ref(func_obj), "__kwdefaults__"), (Const(name),)), stmt)
+
+
+def _known(value, read, stmt):
+    """A default value: a constant as it is, a function (`nonlinearity=np.tanh`) by its name, anything else
+    read from the function when the derivative runs."""
     if is_simple(value):
         return Const(value)
-    return ir.Index(ir.Attr(_function_ref(func_obj), "__kwdefaults__"), (Const(name),))
+    from .inline_objects import _UNSET
+
+    if value is _UNSET:  # (a dataclass field with a default_factory, not given: inline_objects.py)
+        return Global(("_ad_unset",), value)
+    if callable(value) and not isinstance(value, type) and (inspect.isfunction(value) or inspect.isbuiltin(value)
+                                                             or isinstance(value, np.ufunc)):
+        from .inline_values import spell_object
+
+        return spell_object(value, stmt)
+    return read
 
 
 def _function_ref(func_obj):

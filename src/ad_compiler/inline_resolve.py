@@ -5,12 +5,13 @@ import functools
 import inspect
 import types
 
-from . import ir, markers
+from . import ir, kinds as K, markers
+from .inline_objects import attribute_static, class_of
 from .inline_static import is_simple, static_of_atom
 from .ir import Const, Global, Var
 
 LIBRARIES = {"numpy", "scipy", "pandas", "jax", "torch", "autograd", "ad_compiler", "numba", "dask", "cupy",
-             "sklearn", "functools", "builtins", "math"}
+             "sklearn", "functools", "builtins", "math", "logging", "warnings", "contextlib", "tqdm", "time"}
 
 
 def is_library(func):
@@ -21,8 +22,9 @@ def is_library(func):
 class CalleeResolver:
     """Finds the function a call's function atom holds, from the static environment."""
 
-    def __init__(self, ctx):
+    def __init__(self, ctx, objects=None):
         self.ctx = ctx  # has .has_rule(obj)
+        self.objects = objects  # inline_objects.Objects: methods of objects made in the function, super()
 
     def resolve(self, func, env):
         """('closure', Closure, prefix) | ('function', python function, prefix) | None.
@@ -30,29 +32,32 @@ class CalleeResolver:
         prefix: the arguments passed first (a bound method's receiver), or, for a partial, the pair
         (stored positional arguments, stored keyword arguments)."""
         static = static_of_atom(func, env)
-        if isinstance(static, tuple) and static[0] == "partial":
-            _, target, target_atom, args, kwargs = static
-            inner = self.resolve(target_atom, env)
-            if inner is None:
-                return None
-            kind, what, prefix = inner
-            if isinstance(prefix, tuple):
-                prefix, stored = prefix
-            else:
-                stored = []
-            return kind, what, (list(prefix) + list(args), merge_keywords(stored, kwargs))
         if isinstance(func, ir.Attr) and isinstance(func.value, Var):
             owner = env.get(func.value.name)
-            if isinstance(owner, tuple) and owner[0] == "kind":
-                method = inspect.getattr_static(owner[1].cls, func.attr, None)
-                if isinstance(method, staticmethod):
-                    method = method.__func__
-                    return self.as_function(method, [])
-                if inspect.isfunction(method):
-                    return self.as_function(method, [func.value])
-                return None
+            held = attribute_static(owner, func.attr, env)  # a function stored in an attribute of the object
+            if held is None and isinstance(owner, tuple) and owner[0] == "kind" and isinstance(owner[1], K.Obj):
+                k = owner[1].attr(func.attr)
+                held = ("kind", k) if isinstance(k, K.Func) else None
+            if held is not None:
+                return self.resolve_static(held, env)
+            cls = class_of(owner)
+            if cls is not None:
+                return self.objects.method(func.value, cls, func.attr, self)
+            if isinstance(owner, tuple) and owner[0] == "super":
+                return self.objects.super_method(owner, func.attr, env, self)
             if isinstance(owner, Global):
                 static = Global(owner.path + (func.attr,), getattr(owner.obj, func.attr, None), owner.base)
+        elif isinstance(func, Var) and class_of(static) is not None:  # obj(x): the class's __call__
+            return self.objects.method(func, class_of(static), "__call__", self)
+        return self.resolve_static(static, env)
+
+    def resolve_static(self, static, env):
+        """What a call calls, from the static value of its function (see `resolve`)."""
+        if isinstance(static, tuple) and static[0] == "kind" and isinstance(static[1], K.Func) and \
+                not isinstance(static[1].obj, ir.Closure):
+            static = Global((getattr(static[1].obj, "__name__", "function"),), static[1].obj)
+        if isinstance(static, tuple) and static[0] == "partial":
+            return self._partial(static, env)
         if isinstance(static, ir.Closure):
             return "closure", static, []
         if isinstance(static, Global):
@@ -74,16 +79,36 @@ class CalleeResolver:
                 return "derivative", obj, []  # a function ad.grad (...) returned: its generated code
             if isinstance(obj, markers.Checkpointed) and getattr(self.ctx, "inline_checkpointed", False):
                 return self.as_function(obj.func, [])  # (forward mode keeps nothing to recompute)
+            if inspect.isclass(obj) and not is_library(obj) and not self.ctx.has_rule(obj) and \
+                    getattr(obj, "__module__", "") != "builtins":
+                return "class", obj, []  # an object made in the function (inline_objects.py)
+            call = inspect.getattr_static(type(obj), "__call__", None)
+            if not inspect.isclass(obj) and inspect.isfunction(call) and not is_library(type(obj)) and \
+                    not self.ctx.has_rule(obj):
+                return self.as_function(call, [static])  # a callable object of the user's class: its __call__
             return self.as_function(obj, [])
         return None
+
+    def _partial(self, static, env):
+        _, target, target_atom, args, kwargs = static
+        inner = self.resolve(target_atom, env)
+        if inner is None:
+            return None
+        kind, what, prefix = inner
+        if isinstance(prefix, tuple):
+            prefix, stored = prefix
+        else:
+            stored = []
+        return kind, what, (list(prefix) + list(args), merge_keywords(stored, kwargs))
 
     def as_function(self, obj, prefix):
         """('function', obj, prefix) for a plain function of the user's to inline, else None."""
         if not inspect.isfunction(obj) or is_library(obj) or self.ctx.has_rule(obj):
             return None
-        if isinstance(obj, types.FunctionType) and obj.__code__.co_flags & (inspect.CO_GENERATOR |
-                                                                             inspect.CO_COROUTINE):
+        if isinstance(obj, types.FunctionType) and obj.__code__.co_flags & inspect.CO_COROUTINE:
             return None
+        if isinstance(obj, types.FunctionType) and obj.__code__.co_flags & inspect.CO_GENERATOR:
+            return "generator", obj, prefix  # its values as a list (inline.py)
         return "function", obj, prefix
 
 

@@ -2,15 +2,23 @@
 a call calls. A static environment maps IR names to:
 
 - an `ir.Closure` (a nested `def` or lambda), a `Global` (a function, a bound method or an object of the
-  user's module), a `Build` of a tuple or dict (`*args`/`**kwargs` a wrapper received);
+  user's module);
 - ('partial', target, target atom, args, kwargs) for `functools.partial(f, ...)` made in the function;
-- ('kind', Obj kind) for an object passed in (its class is known from the argument's kind).
+- ('kind', kind) for a value whose kind is known from the arguments' kinds: an object (`Obj`: its class),
+  a list or tuple of known length (`Seq`), a dict (`Dict`), a function (`Func`);
+- ('seq', cls, item statics) for a list or tuple built on a line (its length, and what was known of each
+  item then), ('dict', keys, item statics) for a dict;
+  (what the inliner knows of a list or dict is forgotten, under every name holding it, when the function
+  may change it: a method of it called, an item stored through a name it does not follow, the list given to
+  a function that is not inlined; inline.py);
+- ('const', value) for a constant (an `if` whose test is known takes its branch's knowledge);
+- ('object', ObjectRecord) for an object made in the function (inline_objects.py).
 """
 import functools
 import types
 
-from . import ir, markers
-from .ir import Build, Call, Global, Var
+from . import ir, kinds as K, markers
+from .ir import Build, Call, Const, Global, Index, Var
 from .kinds import Obj
 
 
@@ -22,6 +30,62 @@ def static_of_atom(atom, env):
         return atom
     if isinstance(atom, ir.Closure):
         return atom
+    if isinstance(atom, Const) and is_simple(atom.value):
+        return ("const", atom.value)
+    return None
+
+
+def static_of_kind(k):
+    """What a kind says of a value, as a static value (None: nothing useful)."""
+    if isinstance(k, Obj):
+        return ("kind", k)
+    if isinstance(k, K.Func):
+        return ("kind", k)
+    if isinstance(k, K.Seq) and k.items is not None:
+        return ("kind", k)
+    if isinstance(k, K.Dict):
+        return ("kind", k)
+    return None
+
+
+def length_of(static):
+    """The number of items of a list or tuple static value (None: not known)."""
+    if isinstance(static, tuple) and static[0] == "seq":
+        return len(static[2])
+    if isinstance(static, tuple) and static[0] == "kind" and isinstance(static[1], K.Seq) and \
+            static[1].items is not None:
+        return len(static[1].items)
+    return None
+
+
+def keys_of(static):
+    """The keys of a dict static value (None: not known)."""
+    if isinstance(static, tuple) and static[0] == "dict":
+        return tuple(static[1])
+    if isinstance(static, tuple) and static[0] == "kind" and isinstance(static[1], K.Dict):
+        return tuple(static[1].keys)
+    return None
+
+
+def is_container(static):
+    """A static value of a list, tuple or dict (what is known of it may change with it)."""
+    return isinstance(static, tuple) and (static[0] in ("seq", "dict") or (
+        static[0] == "kind" and isinstance(static[1], (K.Seq, K.Dict))))
+
+
+def item_static(static, key):
+    """The static value of `value[key]` for a constant key (None: not known)."""
+    if isinstance(static, tuple) and static[0] == "seq" and isinstance(key, int) and \
+            -len(static[2]) <= key < len(static[2]):
+        return static[2][key]
+    if isinstance(static, tuple) and static[0] == "dict" and key in static[1]:
+        return static[2][list(static[1]).index(key)]
+    if isinstance(static, tuple) and static[0] == "kind":
+        k = static[1]
+        if isinstance(k, K.Seq) and isinstance(key, int) and k.items is not None and -len(k.items) <= key < len(k.items):
+            return static_of_kind(k.items[key])
+        if isinstance(k, K.Dict) and key in k.keys:
+            return static_of_kind(k.item(key))
     return None
 
 
@@ -31,8 +95,14 @@ def static_of_value(v, env):
         return v
     if isinstance(v, Var):
         return env.get(v.name)
+    if isinstance(v, Const):
+        return ("const", v.value) if is_simple(v.value) else None
     if isinstance(v, Global) and (callable(v.obj) or is_object(v.obj)):
         return v
+    if isinstance(v, Build) and v.kind in ("tuple", "list"):
+        return ("seq", tuple if v.kind == "tuple" else list, tuple(static_of_atom(i, env) for i in v.items))
+    if isinstance(v, Build) and v.kind == "dict" and all(isinstance(k, Const) for k in v.keys):
+        return ("dict", tuple(k.value for k in v.keys), tuple(static_of_atom(i, env) for i in v.items))
     if isinstance(v, Build) and v.kind in ("tuple", "dict"):
         return v  # *args / **kwargs of a wrapper
     if isinstance(v, Call) and isinstance(v.func, Global) and v.func.obj is markers.checkpoint and \
@@ -48,17 +118,100 @@ def static_of_value(v, env):
         target = static_of_atom(v.args[0], env)
         if target is not None:  # functools.partial(f, a, b=c) made here: f with these arguments first
             return ("partial", target, v.args[0], list(v.args[1:]), list(v.kwargs))
+    if isinstance(v, Index) and ir.attr_key(v.items) is not None:
+        return static_of_value(ir.Attr(v.value, str(ir.attr_key(v.items))), env)
+    if isinstance(v, Index) and isinstance(v.value, Var) and len(v.items) == 1 and not v.tuple_form:
+        base = env.get(v.value.name)
+        key = v.items[0]
+        if isinstance(key, ir.Slice):
+            return _sliced(base, key)
+        if isinstance(key, Const):
+            return item_static(base, key.value)
+        if isinstance(key, Var) and isinstance(env.get(key.name), tuple) and env[key.name][0] == "const":
+            return item_static(base, env[key.name][1])
+        if isinstance(key, Var) and isinstance(base, tuple):
+            return _any_item(base)
+    if isinstance(v, Call) and isinstance(v.func, Global) and v.func.obj is super and len(v.args) == 2 and \
+            isinstance(v.args[0], Global) and isinstance(v.args[1], Var):
+        return ("super", v.args[0].obj, v.args[1])  # super(C, self): C's base classes' methods (inline_objects)
+    if isinstance(v, Call) and isinstance(v.func, Global) and len(v.args) == 1 and isinstance(v.args[0], Var) \
+            and not v.kwargs:
+        if v.func.obj is len:
+            return ("len", v.args[0].name)
+        if getattr(v.func.obj, "__name__", "") == "iter_list" and v.func.path[:1] == ("_ad",):
+            base = env.get(v.args[0].name)  # (a list or tuple itself)
+            if isinstance(base, tuple) and (base[0] == "seq" or (base[0] == "kind" and isinstance(base[1], K.Seq))):
+                return base
+    if isinstance(v, ir.Compare) and len(v.ops) == 1:
+        return _compare(v, env)
     if isinstance(v, ir.Attr) and isinstance(v.value, Var):
         owner = env.get(v.value.name)
-        if isinstance(owner, tuple) and owner[0] == "kind":
+        if isinstance(owner, tuple) and owner[0] == "object":  # (inline_objects.py)
+            return env.get((owner[1].id, v.attr))
+        if isinstance(owner, tuple) and owner[0] == "kind" and isinstance(owner[1], Obj):
             k = owner[1].attr(v.attr)
-            if isinstance(k, Obj):
-                return ("kind", k)
+            return static_of_kind(k) if k is not None else None
         if isinstance(owner, Global) and is_object(owner.obj):
             member = getattr(owner.obj, v.attr, None)
             if member is not None and (is_object(member) or callable(member)):
                 return Global(owner.path + (v.attr,), member, owner.base)
     return None
+
+
+def _sliced(base, key):
+    """The static value of `seq[a:b:c]` for constant bounds (None: not known)."""
+    if not all(e is None or (isinstance(e, Const) and (e.value is None or isinstance(e.value, int)))
+               for e in (key.lower, key.upper, key.step)):
+        return None
+    sl = slice(*(e.value if e is not None else None for e in (key.lower, key.upper, key.step)))
+    if isinstance(base, tuple) and base[0] == "seq":
+        return ("seq", base[1], base[2][sl])
+    if isinstance(base, tuple) and base[0] == "kind" and isinstance(base[1], K.Seq) and base[1].items is not None:
+        items = base[1].items[sl]
+        return ("kind", K.Seq(base[1].cls, items, K.join_all(items) if items else None))
+    return None
+
+
+def _any_item(base):
+    """The static value of `seq[k]` for an index not known when compiling: what every item has in common
+    (the same class of object, the same function), else None."""
+    if isinstance(base, tuple) and base[0] == "kind" and isinstance(base[1], K.Seq):
+        return static_of_kind(base[1].item(None))
+    if isinstance(base, tuple) and base[0] == "seq" and base[2]:
+        first = base[2][0]
+        return first if all(same_static(first, x) for x in base[2]) else None
+    return None
+
+
+def _compare(v, env):
+    """('const', result) of a comparison of two constants known when compiling, else None."""
+    left, right = static_of_atom(v.left, env), static_of_atom(v.rights[0], env)
+    if isinstance(left, Global) and isinstance(right, Global) and v.ops[0] in ("is", "is not"):
+        return ("const", (left.obj is right.obj) == (v.ops[0] == "is"))  # (objects known when compiling)
+    if not (isinstance(left, tuple) and left[0] == "const" and isinstance(right, tuple) and right[0] == "const"):
+        return None
+    import operator
+
+    ops = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+           ">=": operator.ge, "is": operator.is_, "is not": operator.is_not}
+    op = ops.get(v.ops[0])
+    if op is None:
+        return None
+    try:
+        return ("const", bool(op(left[1], right[1])))
+    except Exception:  # noqa: BLE001 (not known)
+        return None
+
+
+def same_static(a, b):
+    """Do two static values certainly mean the same function or class of object?"""
+    if a is b:
+        return True
+    if isinstance(a, Global) and isinstance(b, Global):
+        return a.obj is b.obj
+    if isinstance(a, tuple) and isinstance(b, tuple) and a[0] == b[0] == "kind":
+        return a[1] == b[1]
+    return False
 
 
 def is_object(x):

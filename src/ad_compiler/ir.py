@@ -52,6 +52,30 @@ def _same(a, b):
         return a is b
 
 
+class AttrName(str):
+    """The key of an attribute store `obj.attr = v`: a `SetItem` into the object (the compiler treats an
+    object the function made as a container of its attributes, as a dict of its keys). Printed as
+    `obj.attr = v`; as a plain string elsewhere (the adjoint of an object is a dict by attribute name)."""
+    __slots__ = ()
+    frozen = False  # set with object.__setattr__ (a frozen dataclass)
+
+    def __repr__(self):
+        return str.__repr__(str(self))
+
+
+class FrozenAttrName(AttrName):
+    """The key of `object.__setattr__(obj, "attr", v)` (a frozen dataclass's __init__)."""
+    __slots__ = ()
+    frozen = True
+
+
+def attr_key(items):
+    """The attribute name of a `SetItem` or `Index` with one AttrName key, else None."""
+    if len(items) == 1 and isinstance(items[0], Const) and isinstance(items[0].value, AttrName):
+        return items[0].value
+    return None
+
+
 @dataclass(frozen=True, eq=False)
 class Global:
     """An object from outside the function, reached by a dotted name: `np`, `np.linalg.norm`, `math.pi`.
@@ -172,6 +196,7 @@ class Origin:
 class Stmt:
     origin: Any = field(default=None, kw_only=True)
     nograd: bool = field(default=False, kw_only=True)  # inside `with ad.no_grad():`
+    keep: bool = field(default=False, kw_only=True)  # inside a `try` body: kept even if its value is not needed
 
 
 @dataclass(eq=False)
@@ -228,9 +253,13 @@ class ExprStmt(Stmt):
 
 @dataclass(eq=False)
 class If(Stmt):
+    """`if test: body else: orelse`. `role` marks the branches of a `try` statement and of a `with` block
+    (desugar_blocks.py): for the analyses an `if` on a flag the block sets; printed as the statement itself."""
     test: Any
     body: list
     orelse: list
+    role: str = None  # None | "try" | "handler" | "with"
+    info: Any = None  # for "try": the handlers' exception classes; for "with": the context manager
 
 
 @dataclass(eq=False)
@@ -341,6 +370,12 @@ def names_in(expr):
             if get is not None:
                 todo.extend(get(e))
     return out
+
+
+def is_throw(s):
+    """`_ad.throw(e)`: the user's `raise e` (desugar_statements.py); nothing after it runs."""
+    return isinstance(s, ExprStmt) and isinstance(s.value, Call) and isinstance(s.value.func, Global) and \
+        s.value.func.path == ("_ad", "throw")
 
 
 def stmt_reads(s):

@@ -169,6 +169,7 @@ class Other(Kind):
 NONE = Other(type(None))
 STR = Other(str)
 
+_FUNCTION_CLASSES = (type(len), type(lambda: None), np.ufunc)  # builtins, Python functions, NumPy ufuncs
 _SCALARS = (float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32, np.int16, np.int8, np.uint8,
             np.uint16, np.uint32, np.uint64, np.bool_, np.longdouble)
 _scalar_kinds = {c: Scalar(c) for c in _SCALARS}
@@ -206,17 +207,29 @@ def kind_of(value, depth=0):
         return Scalar(cls)
     if value is None or cls in (str, bytes, slice, range, type(Ellipsis)):
         return Other(cls)
+    if cls in _FUNCTION_CLASSES:  # a function (its derivative is compiled for that function)
+        return Func(value)
     if callable(value) and not hasattr(value, "__dict__") or isinstance(value, type):
         return Other(cls)
     if backend_of(cls) is not None:  # a Dask or CuPy array: its shape, dtype and rank (never its values)
         return Array(cls, value.dtype.kind, value.ndim)
     if hasattr(value, "__array_function__") or hasattr(value, "__array__"):
         return Other(cls)  # an array-like of another library, or an object converted by np.asarray
-    if hasattr(value, "__dict__") and not callable(value):
+    if hasattr(value, "__dict__") and (not callable(value) or _instance_with_call(value)):
         attrs = tuple((n, kind_of(v, depth + 1)) for n, v in sorted(vars(value).items())
                       if not n.startswith("__"))
         return Obj(cls, attrs)
     return Other(cls)
+
+
+def _instance_with_call(value):
+    """An instance of a user's class defining `__call__` (a model called as `model(x)`)."""
+    import functools
+    import types
+
+    return not isinstance(value, (types.FunctionType, types.MethodType, types.BuiltinFunctionType,
+                                  types.ModuleType, functools.partial, type)) and \
+        type(value).__module__ not in ("builtins",) and not type(value).__module__.startswith(("numpy", "scipy"))
 
 
 _BACKENDS = ("dask", "cupy")  # array libraries whose arrays derivatives take and give back (docs/scale.md)

@@ -6,9 +6,11 @@ from . import ir
 from .ir import Break, For, If, Mutate, SetItem, While
 
 
-def liveness(fn):
+def liveness(fn, branch_in=None, false=frozenset()):
     """(live_after, live_head): names live after each statement (id -> set), and at the head of each loop
-    (id(loop) -> set: read in the body before being assigned, or live after the loop)."""
+    (id(loop) -> set: read in the body before being assigned, or live after the loop). `branch_in`: a dict
+    filled with the names live at the start of each `if`'s branches (id(if) -> (body's, orelse's)); an `if`
+    (not a `try`) on a name in `false` takes its `else` branch."""
     live_after = {}
     live_head = {}
 
@@ -18,10 +20,16 @@ def liveness(fn):
                 live = set(loop_exit)
                 live_after[id(s)] = set(live)
                 continue
+            if ir.is_throw(s):  # (`raise`: nothing after it runs)
+                live = set()
             live_after[id(s)] = set(live)
             if isinstance(s, If):
-                live = block(s.body, set(live), loop_exit) | block(s.orelse, set(live), loop_exit) | \
-                    ir.names_in(s.test)
+                body_in, orelse_in = block(s.body, set(live), loop_exit), block(s.orelse, set(live), loop_exit)
+                if isinstance(s.test, ir.Var) and s.test.name in false and s.role != "try":
+                    body_in = set()
+                if branch_in is not None:
+                    branch_in[id(s)] = (body_in, orelse_in)
+                live = body_in | orelse_in | ir.names_in(s.test)
             elif isinstance(s, (For, While)):
                 exit_live = set(live)
                 head = set(live) | (ir.names_in(s.iter) if isinstance(s, For) else set())

@@ -67,6 +67,9 @@ class Printer:
                 self.at(value, _ATOM)
             return f"{base}.{e.attr}", _ATOM
         if cls is ir.Index:
+            name = ir.attr_key(e.items)
+            if name is not None:  # an attribute of an object the function made (as a container)
+                return f"{self.at(e.value, _ATOM)}.{name}", _ATOM
             return f"{self.at(e.value, _ATOM)}[{self.index(e.items, e.tuple_form)}]", _ATOM
         if cls is ir.Build:
             items = [self.arg(i) for i in e.items]
@@ -114,8 +117,16 @@ class Printer:
             return [f"# {s.text}"]
         if isinstance(s, ir.Assign):
             targets = ", ".join(self.name(t) for t in s.targets)
+            flag = _helper_call(s.value, "tried")
+            if flag is not None:  # the flag of a try / with block: its constant
+                return [f"{targets} = {self.expr(flag.args[0])}"]
             return [f"{targets} = {self.expr(s.value)}"]
         if isinstance(s, ir.SetItem):
+            name = ir.attr_key(s.items)
+            if name is not None and name.frozen:
+                return [f"object.__setattr__({self.expr(s.target)}, {str(name)!r}, {self.expr(s.value)})"]
+            if name is not None:
+                return [f"{self.at(s.target, _ATOM)}.{name} {s.op or ''}= {self.expr(s.value)}"]
             target = f"{self.at(s.target, _ATOM)}[{self.index(s.items, s.tuple_form)}]"
             return [f"{target} {s.op or ''}= {self.expr(s.value)}"]
         if isinstance(s, ir.AugAssign):
@@ -123,6 +134,8 @@ class Printer:
         if isinstance(s, ir.Mutate):
             call = f"{self.expr(s.target)}.{s.method}({', '.join(self.expr(a) for a in s.args)})"
             return [f"{self.name(s.out)} = {call}" if s.out else call]
+        if ir.is_throw(s):
+            return [f"raise {self.expr(s.value.args[0])}"]
         if isinstance(s, ir.ExprStmt):
             return [self.expr(s.value)]
         if isinstance(s, ir.Assert):
@@ -134,6 +147,10 @@ class Printer:
             return ["break"]
         if isinstance(s, ir.Nonlocal):
             return [f"nonlocal {', '.join(s.names)}"]
+        if isinstance(s, ir.If) and s.role == "try":
+            return self.try_lines(s)
+        if isinstance(s, ir.If) and s.role == "with":
+            return self.with_lines(s)
         if isinstance(s, ir.If):
             out = [f"if {self.expr(s.test)}:"] + self.block(s.body)
             orelse = s.orelse
@@ -154,6 +171,48 @@ class Printer:
             texts += [f"{self.name(p)}={self.expr(d)}" for p, d in zip(params[len(params) - n:], s.defaults)]
             return [f"def {s.name}({', '.join(texts)}):"] + self.block(s.body)
         raise TypeError(f"cannot print {s!r}")
+
+    # -- try and with (desugar_blocks.py: an `if` on a flag the block sets) ----------------------------------
+    def try_lines(self, s):
+        flags = []
+        level = s.orelse
+        while True:
+            chain = [x for x in level if isinstance(x, ir.If) and x.role == "handler"]
+            if not chain:
+                break
+            flags.append(chain[0].test.name)
+            level = chain[0].orelse
+        out = ["try:"] + self.block(s.body)
+        for i, (classes, _) in enumerate(s.info):
+            stmts = _taken(s.orelse, flags, i)
+            name = None
+            first = next((x for x in stmts if not isinstance(x, ir.Comment)), None)
+            if isinstance(first, ir.Assign) and _helper_call(first.value, "caught") is not None:
+                name = self.name(first.target)
+                stmts = [x for x in stmts if x is not first]
+            header = "except"
+            if classes is not None:
+                header += " " + (f"({', '.join(self.expr(c) for c in classes)})" if isinstance(classes, tuple)
+                                 else self.expr(classes))
+            header += f" as {name}:" if name else ":"
+            flag_lines = [Line(f"    {self.name(s.test.name)} = False")]
+            if i < len(flags):
+                flag_lines.append(Line(f"    {self.name(flags[i])} = True"))
+            out += [header] + flag_lines + self.lines(stmts, 1)
+        return out
+
+    def with_lines(self, s):
+        stmts = list(s.body)
+        entered = next((x for x in stmts if isinstance(x, ir.ExprStmt) and _helper_call(x.value, "entered")), None)
+        manager = self.expr(entered.value.args[0]) if entered is not None else "None"
+        stmts = [x for x in stmts if x is not entered]
+        name = None
+        first = next((x for x in stmts if not isinstance(x, ir.Comment)), None)
+        if isinstance(first, ir.Assign) and _helper_call(first.value, "caught") is not None:
+            name = self.name(first.target)
+            stmts = [x for x in stmts if x is not first]
+        header = f"with {manager} as {name}:" if name else f"with {manager}:"
+        return [header] + self.lines(stmts, 1) + [Line(f"    {self.name(s.test.name)} = True")]
 
     def block(self, stmts):
         inner = self.lines(stmts, 1)
@@ -177,6 +236,25 @@ class Line(str):
         line = super().__new__(cls, text)
         line.origin = origin
         return line
+
+
+def _helper_call(e, name):
+    """`e` if it is a call of the runtime helper `_ad.<name>`, else None."""
+    if isinstance(e, ir.Call) and isinstance(e.func, ir.Global) and e.func.path == ("_ad", name):
+        return e
+    return None
+
+
+def _taken(stmts, flags, i):
+    """The statements of a `try`'s handlers block that run when handler i caught the exception: each
+    handler `if` (on its flag) replaced by the branch taken."""
+    out = []
+    for x in stmts:
+        if isinstance(x, ir.If) and x.role == "handler" and isinstance(x.test, ir.Var) and x.test.name in flags:
+            out += _taken(x.body if flags.index(x.test.name) == i else x.orelse, flags, i)
+        else:
+            out.append(x)
+    return out
 
 
 def _const(value):

@@ -28,6 +28,7 @@ class Unit:
         code = func.__code__
         self.cells = dict(zip(code.co_freevars, func.__closure__ or ()))
         self.globals = func.__globals__
+        self.local_imports = {}  # names an `import` inside the function binds (desugar_blocks.py)
 
     # -- positions --------------------------------------------------------------------------------------
     def file_line(self, node):
@@ -71,6 +72,8 @@ class Unit:
     # -- names ------------------------------------------------------------------------------------------
     def lookup(self, name):
         """Resolve a free name as the function would at call time: (found, object)."""
+        if name in self.local_imports:
+            return True, self.local_imports[name]
         if name in self.cells:
             try:
                 return True, self.cells[name].cell_contents
@@ -84,6 +87,8 @@ class Unit:
 
     def where(self, name):
         """Where a free name is bound: ('cell', cell) | ('global', dict) | ('builtin', None) | None."""
+        if name in self.local_imports:
+            return "import", self.local_imports
         if name in self.cells:
             return "cell", self.cells[name]
         if name in self.globals:

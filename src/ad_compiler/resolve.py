@@ -81,6 +81,9 @@ class Resolver:
         if isinstance(v, ir.BinOp):
             if v.op in NONDIFF_BINOPS:
                 return Op("const")
+            sequence = self.sequence_operator(s, v)
+            if sequence is not None:
+                return sequence
             return self.bind(s, rules.FUNCTIONS[BINOP_FUNCTIONS[v.op]], [v.left, v.right], {})
         if isinstance(v, ir.UnaryOp):
             if v.op == "-":
@@ -98,8 +101,25 @@ class Resolver:
             return self.call(s, v)
         return Op("unknown", frozenset(atom_names(v)), what="this expression")
 
+    def sequence_operator(self, s, v):
+        """`a + b` of two lists (tuples), `a * n` of a list and an int: the rules of the helpers that do the
+        same (the code stays as written), else None."""
+        from . import runtime
+
+        ka, kb = self.kind(v.left), self.kind(v.right)
+        if v.op == "+" and isinstance(ka, K.Seq) and isinstance(kb, K.Seq):
+            return self.bind(s, rules.FUNCTIONS[runtime.seq_concat], [v.left, v.right], {})
+        if v.op == "*" and isinstance(ka, K.Seq) and kb in (K.INT, K.BOOL):
+            return self.bind(s, rules.FUNCTIONS[runtime.seq_repeat], [v.left, v.right], {})
+        if v.op == "*" and isinstance(kb, K.Seq) and ka in (K.INT, K.BOOL):
+            return self.bind(s, rules.FUNCTIONS[runtime.seq_repeat], [v.right, v.left], {})
+        return None
+
     def index(self, s, v):
         base = v.value
+        name = ir.attr_key(v.items)
+        if name is not None and isinstance(base, Var):  # `obj.attr` of an object the function made
+            return Op("getattr", frozenset({base.name}), attr=str(name))
         if isinstance(base, Global) and (base.obj is np.r_ or base.obj is np.c_):
             rule = rules.FUNCTIONS[_index_concat()]
             items = Build("tuple", tuple(_slice_call(i) if isinstance(i, ir.Slice) else i for i in v.items))
@@ -129,9 +149,12 @@ class Resolver:
     def call(self, s, v):
         func = v.func
         args, kwargs = list(v.args), list(v.kwargs)
+        if isinstance(func, Var) and isinstance(self.kind(func), K.Func) and \
+                not isinstance(self.kind(func).obj, ir.Closure):
+            obj = self.kind(func).obj  # a name holding a function known from the kinds (an argument)
+            func = Global((getattr(obj, "__name__", "function"),), obj)
         if any(isinstance(a, ir.Starred) for a in args) or any(k == "**" for k, _ in kwargs):
-            names = frozenset(atom_names(v))
-            return Op("unknown", names, what="a call with *args or **kwargs")
+            return self.starred_call(s, v, func, args, kwargs)
         everything = frozenset(set().union(*(atom_names(a) for a in args + [x for _, x in kwargs])) if args or kwargs
                                else set())
         if isinstance(func, ir.Attr) and isinstance(func.value, Var):
@@ -179,6 +202,30 @@ class Resolver:
             return Op("unknown", everything, what=desc, callee=obj)
         return Op("unknown", everything | frozenset(atom_names(func)),
                   what="a call of a function value not known when compiling")
+
+    def starred_call(self, s, v, func, args, kwargs):
+        """A call with `*seq` or `**d` left by the inliner (lengths not known when compiling): no derivative
+        needed for a function without one (`rs.randn(*shape)`); a rule taking `*args` itself is given the
+        sequence (`zip(*pairs)`, `max(*xs)`); anything else has no known derivative."""
+        names = frozenset(atom_names(v))
+        obj = func.obj if isinstance(func, Global) else None
+        kind, rule = rules.lookup_function(obj) if obj is not None else (None, None)
+        if obj is markers.stop_gradient or kind == "nondiff":
+            return Op("const")
+        if kind == "rule" and not kwargs and isinstance(args[-1], ir.Starred) and \
+                not any(isinstance(a, ir.Starred) for a in args[:-1]):
+            params = list(rule.signature.parameters.values())
+            star = next((i for i, p in enumerate(params) if p.kind is p.VAR_POSITIONAL), None)
+            if star is not None and star == len(args) - 1:
+                try:
+                    bound = rule.bind(args[:-1], {})
+                except TypeError:
+                    bound = None
+                if bound is not None:
+                    bound[params[star].name] = args[-1].value
+                    inputs = set().union(*(atom_names(x) for p, x in bound.items() if p not in rule.constant_in))
+                    return Op("rule", frozenset(inputs), rule=rule, bound=bound)
+        return Op("unknown", names, what="a call with *args or **kwargs whose length is not known when compiling")
 
     def frozen_distribution(self, owner, name):
         """For a method call on a frozen SciPy distribution made in this function (`fz = norm(loc, scale)`,

@@ -357,7 +357,9 @@ class Reverse:
                 taken = self.alloc.temp()
                 self.emit(assign(taken, helper("pop_item", b, index)), origin)
                 tk, vk = self.kind(s.target), self.kind(s.value)
-                if isinstance(tk, (K.Seq, K.Dict, K.Obj)):
+                if isinstance(tk, K.Obj):  # an attribute of an object: its adjoint has the attributes read
+                    part = helper("entry_or_zeros", Var(taken), s.value)
+                elif isinstance(tk, (K.Seq, K.Dict)):
                     part = Var(taken)  # an item of a container: exactly what was stored
                 elif isinstance(vk, (K.Array, K.Scalar, K.Numeric)):
                     part = helper("unbroadcast", Var(taken), s.value) if self.holds_floats(tk) else \

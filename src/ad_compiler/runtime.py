@@ -4,6 +4,8 @@ They are small, public and documented: reading generated code should never requi
 helper does. Each has a fast path for the common case (shapes already match, plain floats).
 """
 import builtins  # noqa: F401  (generated code reaches a builtin the user shadows as _ad.builtins.<name>)
+import functools
+import types
 import math  # noqa: F401  (generated code reaches math through _ad.math when the user has no alias)
 import numbers
 
@@ -277,8 +279,13 @@ def zeros_like(x):
 
 
 def _is_object(x):
+    """An instance of a user's class (a model: also one with `__call__`), not a function, class or module."""
     return hasattr(x, "__dict__") and not isinstance(x, (ndarray, np.generic, numbers.Number, type)) \
-        and not callable(x) and not foreign(x)
+        and not isinstance(x, _NOT_OBJECTS) and not foreign(x)
+
+
+_NOT_OBJECTS = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.ModuleType,
+                functools.partial)
 
 
 def add(a, b):
@@ -818,6 +825,8 @@ def pop_item(b, index):
     """Adjoint of `y[index] = v`: return (a copy of) b[index] and clear it in b (those entries were
     overwritten). For a list or dict adjoint, the entry is replaced by zeros of its structure; by None where
     the entry is itself a list or dict (the adjoint of a list that may grow or shrink meanwhile)."""
+    if isinstance(b, dict) and index not in b:  # (an object's adjoint has only the attributes read)
+        return None
     if isinstance(b, (list, dict)):
         taken = b[index]
         if isinstance(index, slice):
@@ -1329,12 +1338,19 @@ def save_item(target, index):
         return target.get(index, MISSING)
     if isinstance(target, list):
         return target[index]
+    if _is_object(target) and isinstance(index, str):  # an attribute of an object the function made
+        return getattr(target, index, MISSING)
     return np_copy(target[index])
 
 
 def restore_item(target, index, old):
     """Put back what a store overwrote (remove a key the store added)."""
-    if old is MISSING:
+    if _is_object(target) and isinstance(index, str):  # an attribute of an object the function made
+        if old is MISSING:
+            object.__delattr__(target, index)
+        else:
+            object.__setattr__(target, index, old)
+    elif old is MISSING:
         del target[index]
     else:
         target[index] = old
@@ -1646,3 +1662,4 @@ from .runtime_arrays import *  # noqa: E402,F401,F403
 from .runtime_linalg import *  # noqa: E402,F401,F403
 from .runtime_fft import *  # noqa: E402,F401,F403
 from .runtime_ode import *  # noqa: E402,F401,F403
+from .runtime_language import *  # noqa: E402,F401,F403

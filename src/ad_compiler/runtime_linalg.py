@@ -18,7 +18,7 @@ __all__ = [
     "svd_jvp", "field_vjp", "norm_axes", "as_columns", "from_columns", "residual_row", "residual_tangent", "copyltu",
     "matrix_power_jvp", "matrix_power_jvp_jvp", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec",
     "tri_vjp_a", "cho_matrix", "cho_vjp_c", "cho_tangent_a", "cho_factor_vjp", "pair_adjoint",
-    "funm_frechet", "funm_frechet_jvp", "flip_trans", "cho_other", "inv", "solve",
+    "funm_frechet", "funm_frechet_jvp", "flip_trans", "cho_other", "tri_inv", "inv", "solve",
 ]
 
 
@@ -68,7 +68,34 @@ def diag_part(x):
 def diag_embed(d):
     """Diagonal matrices with the entries of d (on the last axis) on their diagonals."""
     d = as_array(d)
-    return d[..., None] * np.eye(d.shape[-1])
+    if d.__class__ is not np.ndarray:  # (Dask, CuPy: no stores into a new array)
+        return d[..., None] * np.eye(d.shape[-1])
+    out = np.zeros(d.shape + d.shape[-1:], dtype=np.result_type(d.dtype, 0.0))
+    out[..., _diag(d.shape[-1]), _diag(d.shape[-1])] = d  # (no n-by-n identity multiplied)
+    return out
+
+
+def _diag(n):
+    return np.arange(n)
+
+
+def tri_inv(L):
+    """The inverse of a lower-triangular matrix (of each of a stack): np.linalg.inv(L), computed with LAPACK's
+    triangular inversion when SciPy is there (a third of the work of a general inverse); another library's
+    array (Dask, CuPy) by `inv`."""
+    if L.__class__ is not np.ndarray:
+        return inv(L)
+    try:
+        from scipy.linalg.lapack import get_lapack_funcs
+    except ImportError:
+        return np.linalg.inv(L)
+    if L.ndim != 2 or L.dtype.kind not in "fc" or L.shape[0] == 0:
+        return np.linalg.inv(L)
+    trtri, = get_lapack_funcs(("trtri",), (L,))
+    inv_, info = trtri(L, lower=1)
+    if info != 0:
+        return np.linalg.inv(L)  # (singular: the same error as np.linalg.inv)
+    return np.tril(inv_)
 
 
 def lower_factor(x, upper=False):
@@ -80,7 +107,12 @@ def triangle_grad(s, upper=False):
     """The gradient with respect to the entries of the lower (upper) triangle of a matrix that is read as
     symmetric, from the gradient `s` with respect to the symmetric matrix: tril(s + s.T) - diag(s)."""
     tri = np.triu if upper else np.tril
-    return tri(s) + tri(mT(s)) - diag_embed(diag_part(s))
+    if s.__class__ is not np.ndarray:  # (Dask, CuPy: no stores into the result)
+        return tri(s) + tri(mT(s)) - diag_embed(diag_part(s))
+    out = tri(s + mT(s))
+    n = s.shape[-1]
+    out[..., _diag(n), _diag(n)] -= diag_part(s)  # (the same entries, in fewer passes over the matrix)
+    return out
 
 
 def sym_from_triangle(d, upper=False):
@@ -434,11 +466,15 @@ def cho_vjp_c(y, x, c, lower=False):
     """Adjoint of c in x = cho_solve((c, lower), b), with y = cho_solve((c, lower), g): the matrix is
     a = L L.T (lower) or U.T U, its adjoint -y x.T, and that of the factor (a_bar + a_bar.T) L, resp.
     U (a_bar + a_bar.T), on the factor's triangle."""
+    f = cho_matrix(c, lower)
+    if np.ndim(y) == 1 and np.ndim(x) == 1 and np.ndim(f) == 2:  # one right-hand side: s is of rank two,
+        # s L = -(y (x.T L) + x (y.T L)) costs two matrix-vector products instead of a matrix product
+        return np.tril(-(np.outer(y, x @ f) + np.outer(x, y @ f))) if lower else \
+            np.triu(-(np.outer(f @ y, x) + np.outer(f @ x, y)))
     y2 = y[..., None] if np.ndim(y) == 1 else y
     x2 = x[..., None] if np.ndim(x) == 1 else x
     abar = -(y2 @ mT(x2))
     s = abar + mT(abar)
-    f = cho_matrix(c, lower)
     return np.tril(s @ f) if lower else np.triu(f @ s)
 
 

@@ -83,6 +83,8 @@ class SSA:
                     s.test = self.read(s.test, s)
                     s.msg = self.read(s.msg, s) if s.msg is not None else None
                 out.append(s)
+                if ir.is_throw(s):  # (`raise`: the block ends there)
+                    return out, False
             elif isinstance(s, If):
                 s.test = self.read(s.test, s)
                 falls = self.branch(s, loop)
@@ -108,6 +110,8 @@ class SSA:
             setattr(s, field, block)
             results.append((block, dict(self.version), falls))
         falling = [r for r in results if r[2]]
+        if s.role == "with":  # (a `with` block's body runs to its end: otherwise the exception goes on)
+            falling = falling[:1]
         merged = dict(before)
         for var in dict.fromkeys(k for r in falling for k in r[1]):
             values = set(r[1].get(var) for r in falling)
@@ -181,7 +185,7 @@ def _falls(block):
     if not block:
         return True
     last = block[-1]
-    if isinstance(last, Break):
+    if isinstance(last, Break) or ir.is_throw(last):
         return False
     if isinstance(last, If):
         return _falls(last.body) or _falls(last.orelse)

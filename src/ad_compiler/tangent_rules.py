@@ -155,7 +155,10 @@ def rebuild(value, rule, repl):
         if p not in repl:
             continue
         r = repl[p]
-        if rule.is_varargs(p) and isinstance(where, tuple) and not (where and where[0] == "kw"):
+        if rule.is_varargs(p) and isinstance(where, tuple) and len(where) == 1 and \
+                isinstance(new_args[where[0]], ir.Starred):  # `zip(*pairs)`: the tangent of the sequence unpacked
+            new_args[where[0]] = ir.Starred(r)
+        elif rule.is_varargs(p) and isinstance(where, tuple) and not (where and where[0] == "kw"):
             for i, position in enumerate(where):
                 new_args[position] = r.items[i] if isinstance(r, Build) else ir.Index(r, (Const(i),))
         elif isinstance(where, tuple) and where and where[0] == "kw":

@@ -283,6 +283,8 @@ class Tape:
             elif isinstance(s, If):
                 s.body = self.forward(s.body, depth)
                 s.orelse = self.forward(s.orelse, depth)
+                if s.role == "try":
+                    out += self.undo_partial_body(s)
                 out.append(s)
             elif isinstance(s, For) and s.checkpoint is not None:
                 out += self.segments_forward(s)
@@ -299,6 +301,32 @@ class Tape:
             else:
                 out.append(s)
         return out
+
+    def undo_partial_body(self, s):
+        """A `try` body (desugar_blocks.py) interrupted by an exception may have pushed values on the tape and
+        rebound names the adjoint sweep restores: its handlers start by taking the tape back to its length
+        before the body and the names back to their values then (the adjoint of the body is not run). The
+        statements to run before the `try` (its length and those values)."""
+        pushed = []
+        for x in ir.walk(s.body):
+            if isinstance(x, ExprStmt) and isinstance(x.value, Call) and isinstance(x.value.func, ir.Attr) and \
+                    x.value.func.value == Var(self.name or "") and x.value.func.attr == "append":
+                arg = x.value.args[0]
+                if isinstance(arg, Call) and arg.args:  # (a shape saved: the value itself is taken back)
+                    arg = arg.args[0]
+                if isinstance(arg, Var) and arg.name not in pushed:
+                    pushed.append(arg.name)
+        if not pushed:
+            return []
+        length, values = self.alloc.fresh("tape_length"), self.alloc.fresh("before_try")
+        names = tuple(pushed)
+        undo = [ExprStmt(helper("truncate", Var(self.name), Var(length))),
+                Assign(names, Var(values) if len(names) > 1 else ir.Index(Var(values), (Const(0),)))]
+        for u in undo:
+            u.origin = s.origin
+        s.orelse[:0] = undo
+        return [_copy(s, assign(length, Call(Global(("len",), len), (Var(self.name),)))),
+                _copy(s, assign(values, ir.Build("tuple", tuple(Var(n) for n in names))))]
 
     def first_values(self):
         """Values saved before their first assignment (a loop's first iteration pushes them) start as None."""

@@ -454,7 +454,7 @@ def load_builtin_rules():
     global _loaded
     if not _loaded:
         _loaded = True
-        from . import arrays, builtins, fft, helpers, linalg, math, methods, numpy, random_draws  # noqa: F401
+        from . import arrays, builtins, fft, helpers, language, linalg, math, methods, numpy, random_draws  # noqa: F401
         try:  # SciPy is optional: its rules are registered only when it is installed
             import scipy  # noqa: F401
         except ImportError:

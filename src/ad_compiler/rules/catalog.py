@@ -14,7 +14,7 @@ import numpy as np
 from .. import runtime
 from . import ATTRIBUTES, FUNCTIONS, METHODS, load_builtin_rules
 
-INTERNAL_MODULES = ("helpers",)  # rules for ad_compiler's own runtime helpers (second order)
+INTERNAL_MODULES = ("helpers", "language")  # rules for ad_compiler's own runtime helpers
 
 
 def _namespaces():

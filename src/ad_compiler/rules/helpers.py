@@ -500,6 +500,13 @@ def mT(x):
     bx = _ad.mT(g)
 
 
+@derivative(_ad.tri_inv)
+def tri_inv(L):
+    """The inverse of a lower-triangular matrix: as np.linalg.inv."""
+    bL = -_ad.mT(ans) @ g @ _ad.mT(ans)
+    dans = -(ans @ dL @ ans)
+
+
 @linear(_ad.phi)
 def phi(x):
     bx = _ad.phi(g)

@@ -4,8 +4,9 @@ Gradients with respect to the initial state y0 and the parameters passed through
 the output times are constants. The right-hand side is differentiated when the derivative runs (ad.vjp /
 ad.jvp of the function passed), so it must be a function ad_compiler can compile (a def in a file) whose
 derivative flows only through its arguments: a right-hand side that reads numbers or arrays from a closure
-is refused when the derivative runs (pass them through `args`). (A closure over a value carrying a derivative
-whose y0 and args carry none is not detected: the compiler treats function values as constants.) Reverse mode is the adjoint method (see runtime_ode.py), with
+is refused when the derivative runs (pass them through `args`). A nested function of the differentiated code
+that reads its variables is made a function of them, passed through `args`, by the inliner
+(inline_callbacks.py). Reverse mode is the adjoint method (see runtime_ode.py), with
 the solver and tolerances of the call; forward mode integrates the tangent with the state. Second
 derivatives through a solver are not implemented (an ad.ADError: no rule for the adjoint helper).
 """

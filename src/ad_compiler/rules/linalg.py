@@ -23,7 +23,7 @@ from ..runtime_linalg import mT
 def cholesky(a, upper=False):
     """Reads the lower triangle (upper=True: the upper one)."""
     L = _ad.lower_factor(ans, upper)
-    Linv = np.linalg.inv(L)
+    Linv = _ad.tri_inv(L)
     S = mT(Linv) @ _ad.phi(mT(L) @ _ad.lower_factor(g, upper)) @ Linv
     ba = _ad.triangle_grad(0.5 * (S + mT(S)), upper)
     dans = _ad.lower_factor(L @ _ad.phi(Linv @ _ad.sym_from_triangle(da, upper) @ mT(Linv)), upper)

@@ -94,7 +94,7 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
 def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
     """Reads the upper triangle (lower=True: the lower one)."""
     L = _ad.lower_factor(ans, not lower)
-    Linv = np.linalg.inv(L)
+    Linv = _ad.tri_inv(L)
     S = mT(Linv) @ _ad.phi(mT(L) @ _ad.lower_factor(g, not lower)) @ Linv
     ba = _ad.triangle_grad(0.5 * (S + mT(S)), not lower)
     dans = _ad.lower_factor(L @ _ad.phi(Linv @ _ad.sym_from_triangle(da, not lower) @ mT(Linv)), not lower)
@@ -104,7 +104,7 @@ def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     """The factor as sla.cholesky; the other triangle of c is a copy of a's entries there."""
     L = _ad.lower_factor(_ad.cho_matrix(ans[0], lower), not lower)
-    Linv = np.linalg.inv(L)
+    Linv = _ad.tri_inv(L)
     S = mT(Linv) @ _ad.phi(mT(L) @ _ad.lower_factor(_ad.cho_matrix(g[0], lower), not lower)) @ Linv
     ba = _ad.triangle_grad(0.5 * (S + mT(S)), not lower) + _ad.cho_other(g[0], lower)
     dans = (_ad.lower_factor(L @ _ad.phi(Linv @ _ad.sym_from_triangle(da, not lower) @ mT(Linv)), not lower)

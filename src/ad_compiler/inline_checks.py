@@ -1,0 +1,116 @@
+"""Checks of the inliner's work: an iterator the compiler computes as a list when it is made (`map(...)`, a
+generator function's values) is used once, as Python's would be; a generator ends by itself; a value a `try`
+body assigns is not read after an exception interrupted it."""
+import ast
+
+from . import ir
+from .errors import UnsupportedError
+from .ir import Assign
+
+
+def check_generator_ends(stmt, unit, fdef):
+    """A generator is run to its end when it is called: one that needs its consumer to stop it (`while True:`
+    without a `break` or `return`) is refused."""
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.While) and isinstance(node.test, ast.Constant) and node.test.value:
+            exits = [n for n in ast.walk(node) if isinstance(n, (ast.Break, ast.Return))]
+            if not exits:
+                raise UnsupportedError("a generator that never ends by itself (`while True:` without `break` or "
+                                       "`return`): the compiler computes a generator's values when it is called",
+                                       where=unit.location(node), hint="bound the loop (a `for` over a range, or a "
+                                       "condition), or build a list of the values the consumer needs")
+
+
+def _yields(fdef):
+    """Is this nested def a generator (a `yield` of its own, not of a function inside it)?"""
+    todo = list(fdef.body)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(n))
+    return False
+
+
+def _user_name(stmt, target):
+    origin = stmt.origin
+    node = origin.stmt if origin is not None else None
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        return node.targets[0].id
+    return target
+
+
+def check_iterators_used_once(body):
+    """An iterator the compiler computes as a list when it is made (the value of `map(...)`, of a generator
+    function) must be read once: Python's would be empty when read again, the list would not. (A name made
+    again, in a loop written out once per item, starts a new count.)"""
+    records = []  # [statement, the loops around it, reads: [(statement, loops)]]
+    current = {}  # name -> its record
+
+    def visit(stmts, loops):
+        for s in stmts:
+            for n in ir.stmt_reads(s):
+                if n in current:
+                    current[n][2].append((s, loops))
+            for n in ir.stmt_writes(s):
+                current.pop(n, None)
+            if isinstance(s, Assign) and getattr(s, "iterator", None):
+                current[s.target] = [s, loops, []]
+                records.append(current[s.target])
+            if isinstance(s, (ir.For, ir.While)):
+                visit(s.body, loops + (id(s),))
+            else:
+                for b in ir.blocks(s):
+                    visit(b, loops)
+
+    visit(body, ())
+    for stmt, loops, uses in records:
+        if len(uses) > 1 or any(inner[:len(loops)] == loops and len(inner) > len(loops) for _, inner in uses):
+            origin = uses[-1][0].origin or stmt.origin
+            raise UnsupportedError(f"the iterator `{stmt.iterator}` is used more than once (Python's iterator "
+                                   "would be empty after its first use; the compiler computes its items when it "
+                                   "is made)", where=origin.unit.location(origin.node),
+                                   hint=f"make a list of it: `{stmt.iterator} = list(...)`")
+
+
+def check_try_values(fn):
+    """After an exception in a `try` body, Python's handler (and what follows the block) sees the names the
+    body assigned before the exception; the derivative takes the handler's path as if the body had not run
+    (desugar_blocks.py). So a name the body assigns, other than in its last statement (which, interrupted,
+    assigns nothing), must not be read on that path before it is assigned again: refused."""
+    from .liveness import liveness
+
+    for s in ir.walk(fn.body):
+        if not (isinstance(s, ir.If) and s.role == "try" and isinstance(s.test, ir.Var)) or _generated(s):
+            continue
+        branch_in = {}  # (the try's `else` block, `if ok:`, is not on the exception's path)
+        liveness(fn, branch_in, false={s.test.name})
+        read_after = branch_in[id(s)][1]
+        last = _last_statement(s.body)
+        for t in ir.walk(s.body):
+            if t.origin is not None and t.origin.stmt is last:
+                continue
+            for name in sorted(ir.stmt_writes(t) & read_after):
+                origin = t.origin or s.origin
+                raise UnsupportedError(
+                    f"`{name}` is assigned in a `try` body, not in its last statement, and read after an exception "
+                    "the body may raise (in the handler, or after the block): the derivative cannot know which "
+                    "value an interrupted body left",
+                    where=origin.unit.location(origin.node) if origin is not None else None,
+                    hint=f"assign `{name}` again in the handler, or compute it in the last statement of the body "
+                         "(or outside the `try`)")
+
+
+def _generated(s):
+    """From code ad_compiler generated (a derivative differentiated again: its `try` blocks were checked as
+    the user's, and what it reads after them is read under `if ok:`)."""
+    return s.origin is not None and str(s.origin.unit.filename).startswith("<ad_compiler")
+
+
+def _last_statement(body):
+    """The user's statement the body's last IR statement comes from."""
+    for t in reversed(body):
+        if t.origin is not None:
+            return t.origin.stmt
+    return None

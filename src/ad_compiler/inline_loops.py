@@ -1,0 +1,128 @@
+"""Loops over lists of different functions or objects, for the inliner (inline.py): unrolled.
+
+`for layer in layers: x = layer.forward(x)` with layers of several classes (or `for f in (np.sin, relu)`)
+calls a different function in each iteration. When the list's length and the class (function) of each item
+are known when compiling (from the arguments' kinds, or from the list built in the function), the loop is
+written out once per item, so that each call is resolved and inlined.
+"""
+from . import ir
+from .inline_static import _any_item, is_container, length_of
+from .ir import Assign, Break, Call, Const, ExprStmt, For, Global, Index, Var
+
+MAX_UNROLL = 64
+
+
+class Loops:
+    """The inliner's part for loops over heterogeneous lists."""
+
+    def __init__(self, inliner):
+        self.inliner = inliner
+
+    def unroll(self, s, env):
+        """The statements of the loop written out once per item, or None to keep the loop."""
+        if not isinstance(s, For) or not s.body:
+            return None
+        first = s.body[0]
+        if not (isinstance(first, Assign) and len(first.targets) == 1 and isinstance(first.value, Index) and
+                isinstance(first.value.value, Var) and first.value.items == (Var(s.target),)):
+            return None
+        seq = first.value.value
+        static = env.get(seq.name)
+        n = length_of(static)
+        if n is None or n > MAX_UNROLL or not self.varied(static):
+            return None
+        count = s.iter.args[0] if isinstance(s.iter, Call) and len(s.iter.args) == 1 else None
+        if not (isinstance(count, Var) and env.get(count.name) == ("len", seq.name)):
+            return None
+        if _breaks(s.body):
+            return None
+        out = []
+        for i in range(n):
+            counter = Assign((s.target,), Const(i))
+            counter.origin, counter.nograd = s.origin, s.nograd
+            out.append(counter)
+            out.extend(ir.clone(s.body))
+        return out
+
+    def head_statics(self, s, env, assigned):
+        """The names rebound in the loop that hold, at the end of every iteration, what they held before it
+        (a tuple rebuilt with as many items: `args = (args[0] * 0.5, args[1])`): a quick pass over the body
+        that inlines nothing (a call's value is not known)."""
+        if _breaks(s.body):
+            return set()
+        trial = {k: v for k, v in env.items()}
+        _shallow(s.body, trial)
+        return {n for n in assigned if n in env and trial.get(n) == env[n]}
+
+    def changed_lists(self, stmts, env):
+        """The lists and dicts (known when compiling) the loop may change, and the other names holding them:
+        those whose methods it calls or into which it stores, or that it passes to a function that is not a
+        library's."""
+        from .inline_resolve import is_library
+
+        out = set()
+        for t in ir.walk(stmts):
+            if isinstance(t, ir.SetItem) and isinstance(t.target, Var):
+                out.add(t.target.name)
+            value = t.value if isinstance(t, (Assign, ExprStmt)) else None
+            if not isinstance(value, Call):
+                continue
+            if isinstance(value.func, ir.Attr) and isinstance(value.func.value, Var):
+                out.add(value.func.value.name)
+            pure = isinstance(value.func, Global) and (value.func.path[:1] == ("_ad",) or value.func.obj is len or
+                                                       is_library(value.func.obj))
+            if not pure:
+                out |= {a.name for a in value.args if isinstance(a, Var)}
+        held = [env[n] for n in out if is_container(env.get(n))]
+        return {k for k, v in env.items() if any(v is h for h in held)}  # (and their copies)
+
+    @staticmethod
+    def varied(static):
+        """Do the items call different functions (or are objects of different classes)?"""
+        if _any_item(static) is not None:
+            return False
+        base = static
+        if isinstance(base, tuple) and base[0] == "seq":
+            items = base[2]
+        elif isinstance(base, tuple) and base[0] == "kind":
+            from .inline_static import static_of_kind
+
+            items = tuple(static_of_kind(k) for k in base[1].items)
+        else:
+            return False
+        return any(i is not None and not (isinstance(i, tuple) and i[0] == "const") for i in items)
+
+
+def _shallow(stmts, env):
+    """What the statements bind, without inlining anything (calls: not known)."""
+    from .inline_static import static_of_value
+
+    for t in stmts:
+        if isinstance(t, Assign) and len(t.targets) == 1:
+            env.pop(t.target, None)
+            if not isinstance(t.value, Call):
+                static = static_of_value(t.value, env)
+                if static is not None:
+                    env[t.target] = static
+        elif isinstance(t, ir.If):
+            a, b = dict(env), dict(env)
+            _shallow(t.body, a)
+            _shallow(t.orelse, b)
+            env.clear()
+            env.update({k: v for k, v in a.items() if b.get(k) == v})
+        elif isinstance(t, (ir.For, ir.While)):
+            for n in {w for x in ir.walk(t.body) for w in ir.stmt_writes(x)}:
+                env.pop(n, None)
+        else:
+            for n in ir.stmt_writes(t):
+                env.pop(n, None)
+
+
+def _breaks(stmts):
+    """Does a `break` of this loop (not of an inner one) occur in these statements?"""
+    for s in stmts:
+        if isinstance(s, Break):
+            return True
+        if isinstance(s, ir.If) and (_breaks(s.body) or _breaks(s.orelse)):
+            return True
+    return False

@@ -1,0 +1,288 @@
+"""Objects of the user's classes, for the inliner (inline.py).
+
+- `lin = Layer(W, b)` made in the function: `lin = _ad.new_object(Layer)` (the instance, without running
+  `__init__`), then `Layer.__init__(lin, W, b)` inlined. Its attribute stores `self.W = W` are stores into
+  the object, a container of its attributes (alias.py follows them as it follows a dict's keys), so the
+  attributes carry derivatives. A dataclass's generated `__init__` is written out the same way.
+- Methods: of an object made in the function or passed in (its class known from the argument's kind), of
+  an item of a list of objects (inline_loops.py), inherited, through `super()` (desugared with its class and
+  `self`: `super(Layer, self)`), static and class methods, properties (their getter inlined), and `obj(x)`
+  for a class with `__call__`.
+- What is stored in an attribute of an object made in the function (a function, another object) is known
+  to the inliner by (object, attribute), so `self.activation(x)` calls the function stored in `__init__`.
+"""
+import dataclasses
+import inspect
+import itertools
+
+from . import ir
+from .inline_static import static_of_atom
+from .ir import Assign, Call, Const, ExprStmt, Global, Var
+
+_records = itertools.count(1)
+
+
+class ObjectRecord:
+    """An object made in the function: its class, and a number naming it in the static environment."""
+
+    def __init__(self, cls):
+        self.cls = cls
+        self.id = next(_records)
+
+    def __repr__(self):
+        return f"<{self.cls.__name__} object #{self.id}>"
+
+
+def class_of(static):
+    """The class of the object a static value describes (made in the function, or of a known kind)."""
+    if isinstance(static, tuple) and static[0] == "object":
+        return static[1].cls
+    if isinstance(static, tuple) and static[0] == "kind" and static[1].__class__.__name__ == "Obj":
+        return static[1].cls
+    return None
+
+
+class Objects:
+    """The inliner's part for objects: making them, their methods, `super()`, what their attributes hold."""
+
+    def __init__(self, inliner):
+        self.inliner = inliner
+        self.alloc = inliner.alloc
+        self.synthesized = {}  # class -> the __init__ written for a dataclass
+        self.classes = []  # the classes of the objects made in the function or passed in (for `dispatch`)
+
+    # -- making an object -------------------------------------------------------------------------------
+    def construct(self, stmt, cls, call, target, env):
+        """`target = cls(...)`: the object made, `__init__` inlined; the statements replacing the call."""
+        values = self.inliner.values
+        if cls.__new__ is not object.__new__:
+            from .errors import UnsupportedError
+
+            raise UnsupportedError(f"making a `{cls.__name__}` object: its class defines `__new__`, which cannot be "
+                                   "followed", where=values.where(stmt), hint="make the object outside the function "
+                                   "and pass it in")
+        name = target if target is not None else self.alloc.temp()
+        out = [values.new_stmt(stmt, Assign((name,), Call(_rt_global("new_object"), (Global((cls.__name__,), cls),))))]
+        self.known_class(cls)
+        record = ObjectRecord(cls)
+        env[name] = ("object", record)
+        init = self.init_function(cls)
+        if init is not None:
+            call_init = values.new_stmt(stmt, ExprStmt(Call(init, (Var(name),) + tuple(call.args), call.kwargs)))
+            out += self.inliner.statement(call_init, env)
+        env[name] = ("object", record)
+        return out
+
+    def init_function(self, cls):
+        """The Global of the `__init__` to inline (None: `object.__init__`, which does nothing)."""
+        init = getattr(cls, "__init__", None)
+        if init is object.__init__ or init is None:
+            return None
+        if dataclasses.is_dataclass(cls) and getattr(init, "__qualname__", "").endswith("__create_fn__.<locals>.__init__") \
+                or (dataclasses.is_dataclass(cls) and _generated(init)):
+            init = self.dataclass_init(cls)
+        owner = next((k for k in cls.__mro__ if "__init__" in vars(k)), cls)
+        return Global((owner.__name__, "__init__"), init, owner)
+
+    def dataclass_init(self, cls):
+        """The `__init__` a dataclass would have, written out (its source registered: read and inlined like
+        any function): each field stored, then `__post_init__`."""
+        if cls in self.synthesized:
+            return self.synthesized[cls]
+        from .codegen import register_source
+
+        fields = [f for f in dataclasses.fields(cls)]
+        frozen = cls.__dataclass_params__.frozen
+        params, body, namespace, defaults = [], [], {}, []
+        kwonly = []
+        for f in fields:
+            if isinstance(f.type, dataclasses.InitVar) or getattr(f, "_field_type", None) is dataclasses._FIELD_INITVAR:
+                from .errors import UnsupportedError
+
+                raise UnsupportedError(f"the dataclass {cls.__name__} has an InitVar field `{f.name}`, which cannot "
+                                       "be differentiated (yet)", hint="make it an ordinary field")
+            value = f.name
+            if f.init:
+                if f.default is not dataclasses.MISSING:
+                    defaults.append((f.name, f.default, getattr(f, "kw_only", False)))
+                    params.append(f.name)
+                elif f.default_factory is not dataclasses.MISSING:
+                    namespace[f"_ad_factory_{f.name}"] = f.default_factory
+                    namespace["_ad_unset"] = _UNSET
+                    defaults.append((f.name, _UNSET, getattr(f, "kw_only", False)))
+                    params.append(f.name)
+                    body.append(f"    if {f.name} is _ad_unset:\n        {f.name} = _ad_factory_{f.name}()")
+                else:
+                    params.append(f.name)
+                if getattr(f, "kw_only", False):
+                    kwonly.append(f.name)
+            elif f.default is not dataclasses.MISSING:
+                namespace[f"_ad_default_{f.name}"] = f.default
+                value = f"_ad_default_{f.name}"
+            elif f.default_factory is not dataclasses.MISSING:
+                namespace[f"_ad_factory_{f.name}"] = f.default_factory
+                value = f"_ad_factory_{f.name}()"
+            else:
+                continue
+            body.append(f"    object.__setattr__(self, {f.name!r}, {value})" if frozen else
+                        f"    self.{f.name} = {value}")
+        if hasattr(cls, "__post_init__"):
+            body.append("    self.__post_init__()")
+        positional = [p for p in params if p not in kwonly]
+        by_name = {n: d for n, d, _ in defaults}
+
+        def param(p):
+            return f"{p}=None" if p in by_name else p  # (the values: __defaults__, set below)
+        text = ", ".join(["self"] + [param(p) for p in positional] + (["*"] + [param(p) for p in kwonly]
+                                                                       if kwonly else []))
+        source = f"def __init__({text}):\n" + "\n".join(body or ["    pass"]) + "\n"
+        filename = f"<ad_compiler: __init__ of the dataclass {cls.__qualname__}>"
+        register_source(filename, source)
+        module = inspect.getmodule(cls)
+        exec(compile(source, filename, "exec"), {**(vars(module) if module else {}), **namespace}, namespace)
+        init = namespace["__init__"]
+        init.__defaults__ = tuple(by_name[p] for p in positional if p in by_name) or None
+        init.__kwdefaults__ = {p: by_name[p] for p in kwonly if p in by_name} or None
+        init.__qualname__ = f"{cls.__qualname__}.__init__"
+        self.synthesized[cls] = init
+        return init
+
+    # -- methods ----------------------------------------------------------------------------------------
+    def method(self, owner_atom, cls, attr, resolver):
+        """What `owner.attr(...)` calls for an object of class `cls` (see CalleeResolver.resolve)."""
+        found = inspect.getattr_static(cls, attr, None)
+        if isinstance(found, staticmethod):
+            return resolver.as_function(found.__func__, [])
+        if isinstance(found, classmethod):
+            return resolver.as_function(found.__func__, [Global((cls.__name__,), cls)])
+        if inspect.isfunction(found):
+            return resolver.as_function(found, [owner_atom])
+        return None
+
+    def super_method(self, owner, attr, env, resolver):
+        """`super(C, self).attr(...)`: the method after C in the class of self's MRO."""
+        _, start, self_atom = owner
+        cls = class_of(static_of_atom(self_atom, env))
+        if cls is None or start not in cls.__mro__:
+            return None
+        for klass in cls.__mro__[cls.__mro__.index(start) + 1:]:
+            if attr in vars(klass):
+                found = vars(klass)[attr]
+                if isinstance(found, staticmethod):
+                    return resolver.as_function(found.__func__, [])
+                if isinstance(found, classmethod):
+                    return resolver.as_function(found.__func__, [Global((cls.__name__,), cls)])
+                if inspect.isfunction(found):
+                    return resolver.as_function(found, [self_atom])
+                return None
+        return None
+
+    def property_read(self, stmt, value, target, env):
+        """`target = obj.prop` for a property of obj's class: its getter inlined (None: not a property)."""
+        if not (isinstance(value, ir.Attr) and isinstance(value.value, Var)):
+            return None
+        cls = class_of(env.get(value.value.name))
+        if cls is None:
+            return None
+        found = inspect.getattr_static(cls, value.attr, None)
+        if not isinstance(found, property) or found.fget is None or not inspect.isfunction(found.fget):
+            return None
+        call = self.inliner.values.new_stmt(stmt, Assign((target,), Call(
+            Global((cls.__name__, value.attr, "fget"), found.fget, cls), (value.value,))))
+        return self.inliner.statement(call, env)
+
+    def known_class(self, cls):
+        if cls not in self.classes:
+            self.classes.append(cls)
+
+    def known_kinds(self, kinds_):
+        """Remember the classes of the objects the arguments hold (lists of models, attributes)."""
+        for k in kinds_:
+            name = k.__class__.__name__
+            if name == "Obj":
+                self.known_class(k.cls)
+                self.known_kinds([a for _, a in k.attrs])
+            elif name == "Seq":
+                self.known_kinds(k.items if k.items is not None else [k.elem])
+            elif name == "Dict":
+                self.known_kinds(k.items)
+
+    def dispatch(self, stmt, call, target, env):
+        """`obj.method(...)` where which object `obj` is was not known when compiling (an item of a list of
+        objects made in a loop): one branch per class the function makes or is given that has the method,
+        chosen by `type(obj) is C` when the derivative runs; another class is refused then. None when no
+        class has the method."""
+        func = call.func
+        if not (isinstance(func, ir.Attr) and isinstance(func.value, Var)) or env.get(func.value.name) is not None:
+            return None
+        candidates = [c for c in self.classes if inspect.isfunction(inspect.getattr_static(c, func.attr, None))]
+        if not candidates:
+            return None
+        values = self.inliner.values
+        out = []
+        kind = self.alloc.temp()
+        out.append(values.new_stmt(stmt, Assign((kind,), Call(Global(("type",), type), (func.value,)))))
+        result = target if target is not None else self.alloc.temp()
+        where = Const(values.where_text(stmt))
+        orelse = [values.new_stmt(stmt, Assign((result,), Call(_rt_global("unexpected_class"), (
+            func.value, Const(tuple(c.__qualname__ for c in candidates)), where))))]
+        for cls in reversed(candidates):
+            test = self.alloc.temp()
+            branch_env = dict(env)
+            branch_env[func.value.name] = ("kind", _obj_kind(cls))
+            body = self.inliner.statement(values.new_stmt(stmt, Assign((result,), call)), branch_env)
+            check = [values.new_stmt(stmt, Assign((test,), ir.Compare(Var(kind), ("is",), (Global((cls.__name__,), cls),))))]
+            orelse = check + [values.new_stmt(stmt, ir.If(Var(test), body, orelse))]
+        env.pop(result, None)
+        return out + orelse
+
+    # -- what attributes hold ---------------------------------------------------------------------------
+    def stored(self, s, env):
+        """`obj.attr = v` into an object made in the function: what is known of v, under (object, attr)."""
+        name = ir.attr_key(s.items)
+        if name is None or not isinstance(s.target, Var):
+            return False
+        owner = env.get(s.target.name)
+        if isinstance(owner, tuple) and owner[0] == "object":
+            key = (owner[1].id, str(name))
+            value = static_of_atom(s.value, env) if s.op is None else None
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+            return True
+        for key in [k for k in env if isinstance(k, tuple) and k[1] == str(name)]:
+            env.pop(key, None)  # (an object not known here: what any object holds there is no longer known)
+        return True
+
+
+def _obj_kind(cls):
+    from .kinds import Obj
+
+    return Obj(cls, ())
+
+
+def attribute_static(owner, attr, env):
+    """The static value of `owner.attr` for an object made in the function (None: not known)."""
+    if isinstance(owner, tuple) and owner[0] == "object":
+        return env.get((owner[1].id, attr))
+    return None
+
+
+class _Unset:
+    def __repr__(self):
+        return "<unset>"
+
+
+_UNSET = _Unset()
+
+
+def _generated(func):
+    code = getattr(func, "__code__", None)
+    return code is not None and code.co_filename.startswith("<")
+
+
+def _rt_global(name):
+    from . import runtime
+
+    return Global(("_ad", name), getattr(runtime, name), runtime)

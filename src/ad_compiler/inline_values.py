@@ -1,0 +1,308 @@
+"""Function values and unpacked arguments, for the inliner (inline.py).
+
+- A call through a name holding a function known when compiling (`f = np.tanh`, a default
+  `nonlinearity=np.tanh`, an item of a list of functions, an argument of the differentiated function) calls
+  that function: a library function by its name (`np.tanh(x)`, with its derivative rule), a user function
+  inlined (inline.py).
+- What is known of a list or dict (its length, its keys, its items' functions or classes) is forgotten
+  when the function may change it (inline.py), so it holds whenever it is used.
+- `f(*args)` and `f(**kwargs)` of a tuple, list or dict whose length (keys) is known when compiling pass
+  the items one by one, read when the call is made (`t1 = args[0]`).
+- A nested function or lambda is inlined where it is called. Used as a value in any other way (passed to a
+  library function, stored, returned), it is made a real function when it reads none of the enclosing
+  function's variables (its code is compiled as written, in its module); otherwise that is refused.
+"""
+import ast
+import builtins
+import functools
+import inspect
+import types
+
+from . import ir, runtime
+from .errors import UnsupportedError
+from .inline_callbacks import pass_captured
+from .inline_static import item_static, keys_of, length_of, static_of_value
+from .ir import Assign, Build, Call, Const, ExprStmt, Global, Index, Var
+
+
+class FunctionValues:
+    """The inliner's part for function values and unpacking (it emits through `new_stmt`)."""
+
+    def __init__(self, inliner):
+        self.inliner = inliner
+        self.alloc = inliner.alloc
+        self.lifted = {}  # id(fdef) -> the function made of a nested def
+
+    # -- emitting ---------------------------------------------------------------------------------------
+    def new_stmt(self, stmt, new):
+        new.origin, new.nograd = stmt.origin, stmt.nograd
+        return new
+
+    def temp(self, stmt, value, env, out):
+        """`t = value` appended to `out`; the static value of `t` recorded in env."""
+        t = self.alloc.temp()
+        out.append(self.new_stmt(stmt, Assign((t,), value)))
+        static = static_of_value(value, env)
+        if static is not None:
+            env[t] = static
+        return Var(t)
+
+    def where(self, stmt):
+        origin = stmt.origin
+        return origin.unit.location(origin.node) if origin is not None else None
+
+    def where_text(self, stmt):
+        w = self.where(stmt)
+        return w.describe() if w is not None else "here"
+
+    # -- calls of library functions through names ------------------------------------------------------
+    def library_callee(self, stmt, func, env):
+        """The Global to call for a name holding a function that is not inlined (a library function, or one
+        with a rule), or None."""
+        if not isinstance(func, Var):
+            return None
+        static = env.get(func.name)
+        if isinstance(static, Global) and callable(static.obj) and not inspect.isclass(static.obj):
+            return static
+        if isinstance(static, tuple) and static[0] == "kind" and static[1].__class__.__name__ == "Func" and \
+                not isinstance(static[1].obj, ir.Closure):
+            return spell_object(static[1].obj, stmt)
+        return None
+
+    def keep_call(self, stmt, call, target, env):
+        """A call that is not inlined: through a name holding a known function, it calls that function by its
+        name; `*seq` / `**d` of known length are passed one by one; nested functions passed as values are
+        made real functions. The statements replacing it, or None when it stays as it is."""
+        out = []
+        func = call.func
+        args, kwargs = call.args, call.kwargs
+        callee = self.library_callee(stmt, func, env)
+        if callee is not None:
+            func = callee
+        self.may_change(func, list(args) + [v for _, v in kwargs], env)
+        partial = env.get(func.name) if isinstance(func, Var) else None
+        if isinstance(partial, tuple) and partial[0] == "partial" and isinstance(partial[1], Global):
+            from .inline_resolve import merge_keywords  # a partial of a library function: call it
+
+            func = partial[1]
+            args = tuple(partial[3]) + tuple(args)
+            kwargs = merge_keywords(list(partial[4]), kwargs)
+        if isinstance(func, Global) and func.obj is functools.partial:
+            args, kwargs = self.capture(stmt, args, kwargs, env, out)
+        new = Call(func, args, kwargs)
+        new = self.unpack_library_call(stmt, new, env, out) or new
+        new = pass_captured(self, stmt, new, env, out) or new  # (an ODE solver's right-hand side: inline_callbacks.py)
+        partial_made = isinstance(func, Global) and func.obj is functools.partial  # (its calls are inlined: if
+        new = self.closure_values(stmt, new, env, refuse=not partial_made)  # nothing else reads it, it goes)
+        if not out and new == call and all(a is b for a, b in zip(new.args, call.args)):
+            return None
+        if target is None:
+            out.append(self.new_stmt(stmt, ExprStmt(new)))
+        else:
+            out.append(self.new_stmt(stmt, Assign((target,), new)))
+            env.pop(target, None)
+            static = static_of_value(new, env)
+            if static is not None:
+                env[target] = static
+        return out
+
+    def may_change(self, func, args, env):
+        """A call that is not inlined may change the lists and dicts it is given: what is known of them is
+        forgotten (not for functions known to change nothing: rules, NumPy, len, the runtime's helpers)."""
+        if isinstance(func, Global):
+            obj = func.obj
+            module = (getattr(obj, "__module__", None) or "").split(".")[0]
+            if func.path[:1] == ("_ad",) or obj in (len, isinstance, print) or module in ("numpy", "scipy", "math") \
+                    or self.inliner.ctx.has_rule(obj):
+                return
+        for a in args:
+            a = a.value if isinstance(a, ir.Starred) else a
+            if isinstance(a, Var):
+                self.inliner.forget(env, a.name)
+
+    def capture(self, stmt, args, kwargs, env, out):
+        """The arguments a `functools.partial` stores, each a name of its own (so that calls of the partial
+        inlined later read the values stored, even if the names they came from are rebound)."""
+        def fixed(a):
+            if isinstance(a, Var):
+                return self.temp(stmt, a, env, out)
+            return a
+        return (args[:1] + tuple(fixed(a) for a in args[1:]),
+                tuple((k, fixed(v) if k != "**" else v) for k, v in kwargs))
+
+    # -- *args and **kwargs ----------------------------------------------------------------------------
+    def expand_positional(self, stmt, args, env, out, open_tail=False):
+        """The positional arguments with each `*seq` of a known length passed item by item (read into
+        temporaries appended to `out`). `open_tail`: a last `*seq` of unknown length is kept (returned as
+        the second value) for a callee that collects it in its own `*args`."""
+        expanded = []
+        rest = None
+        for i, a in enumerate(args):
+            if not isinstance(a, ir.Starred):
+                expanded.append(a)
+                continue
+            static = env.get(a.value.name) if isinstance(a.value, Var) else static_of_value(a.value, env)
+            n = length_of(static)
+            if n is None:
+                if open_tail and i == len(args) - 1:
+                    rest = a.value
+                    continue
+                raise UnsupportedError(f"a call with `*{_text(a.value)}`, whose length is not known when compiling",
+                                       where=self.where(stmt), hint="pass the arguments one by one, or unpack a "
+                                       "tuple made in the function (`args = (a, b)`) or passed as an argument")
+            seq = a.value
+            for k in range(n):
+                item = self.temp(stmt, Index(seq, (Const(k),)), env, out)
+                if isinstance(seq, Var):
+                    st = item_static(env.get(seq.name), k)
+                    if st is not None:
+                        env[item.name] = st
+                expanded.append(item)
+        return expanded, rest
+
+    def expand_keywords(self, stmt, kwargs, env, out):
+        """The keyword arguments with each `**d` of known keys passed key by key."""
+        kw = []
+        for k, v in kwargs:
+            if k != "**":
+                kw.append((k, v))
+                continue
+            static = env.get(v.name) if isinstance(v, Var) else None
+            keys = keys_of(static)
+            if keys is None or not all(isinstance(x, str) for x in keys):
+                raise UnsupportedError(f"a call with `**{_text(v)}`, whose keys are not known when compiling",
+                                       where=self.where(stmt), hint="pass the keyword arguments one by one, or "
+                                       "unpack a dict made in the function or passed as an argument")
+            for key in keys:
+                kw.append((key, self.temp(stmt, Index(v, (Const(key),)), env, out)))
+        return kw
+
+    def unpack_library_call(self, stmt, call, env, out):
+        """A call left as a call, with its `*seq` and `**d` of known length passed one by one (None when it
+        has none). A rule taking `*args` itself (`zip(*pairs)`) is given the sequence (resolve.py)."""
+        if not any(isinstance(a, ir.Starred) for a in call.args) and all(k != "**" for k, _ in call.kwargs):
+            return None
+        try:
+            args, _ = self.expand_positional(stmt, list(call.args), env, out)
+            kwargs = self.expand_keywords(stmt, list(call.kwargs), env, out)
+        except UnsupportedError:
+            del out[:]
+            return None  # (resolve.py decides: a rule with *args, or a call without a derivative)
+        return Call(call.func, tuple(args), tuple(kwargs))
+
+    # -- nested functions used as values ---------------------------------------------------------------
+    def closure_values(self, stmt, value, env, refuse=True):
+        """`value` with every nested function it uses as a value (not as the function called) made a real
+        function, or a located refusal when it reads the enclosing function's variables (`refuse=False`:
+        left as it is; the statement may be removed as unneeded, else driver.py refuses it then)."""
+        self.refusing = refuse
+        if isinstance(value, Call):
+            func = value.func
+            args = tuple(self.as_value(stmt, a, env) for a in value.args)
+            kwargs = tuple((k, self.as_value(stmt, v, env)) for k, v in value.kwargs)
+            if isinstance(func, ir.Attr):
+                func = ir.Attr(self.as_value(stmt, func.value, env), func.attr)
+            return Call(func, args, kwargs)
+        if isinstance(value, Build):
+            return Build(value.kind, tuple(self.as_value(stmt, i, env) for i in value.items), value.keys)
+        if isinstance(value, (ir.BinOp, ir.Compare, ir.Index, ir.Attr, ir.UnaryOp)):
+            return ir.map_expr(value, lambda e: self.as_value(stmt, e, env) if isinstance(e, Var) else e)
+        return value
+
+    def as_value(self, stmt, atom, env):
+        if isinstance(atom, ir.Starred):
+            return ir.Starred(self.as_value(stmt, atom.value, env))
+        static = env.get(atom.name) if isinstance(atom, Var) else None
+        if not isinstance(static, ir.Closure):
+            return atom
+        if not self.refusing and (captured_names(static.fdef, static.scope) or
+                                  not all(isinstance(d, Const) for d in static.defaults)):
+            return atom
+        return self.lift(stmt, atom, static)
+
+    def lift(self, stmt, atom, closure):
+        """A nested def or lambda as a real function (compiled from its source, in its module), when it reads
+        no variable of the enclosing function and its defaults are constants."""
+        fdef = closure.fdef
+        name = fdef.name if fdef.name != "lambda" else "<lambda>"
+        captured = captured_names(fdef, closure.scope)
+        if captured or not all(isinstance(d, Const) for d in closure.defaults):
+            why = f"it reads `{sorted(captured)[0]}` of the enclosing function" if captured else \
+                "its defaults are not constants"
+            raise UnsupportedError(f"the nested function `{name}` is used here as a value, not called, and {why}",
+                                   where=self.where(stmt),
+                                   hint="define it at module level (passing what it needs as arguments), or "
+                                        "call it yourself in the function")
+        key = id(fdef)
+        func = self.lifted.get(key)
+        if func is None:
+            func = self.lifted[key] = compile_nested(closure)
+        return Global((f"{func.__name__ if func.__name__ != '<lambda>' else 'lambda'}",), func)
+
+
+def captured_names(fdef, scope):
+    """The names a nested function reads from its enclosing function(s) (not its own, not globals)."""
+    own = {a.arg for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs}
+    own |= {a.arg for a in (fdef.args.vararg, fdef.args.kwarg) if a is not None}
+    assigned, loads = set(), set()
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.Name):
+            (loads if isinstance(node.ctx, ast.Load) else assigned).add(node.id)
+        elif isinstance(node, ast.arg):
+            assigned.add(node.arg)
+    out = set()
+    for n in loads - own - assigned:
+        kind, _ = scope.resolve(n) if scope is not None else ("free", None)
+        if kind == "local":
+            out.add(n)
+    return out
+
+
+def compile_nested(closure):
+    """The function a nested def (or lambda) that reads no enclosing variable defines, compiled from its
+    syntax tree at its own lines of its file (so that its source can be read, and tracebacks show it)."""
+    import copy
+
+    unit = closure.unit
+    fdef = copy.deepcopy(closure.fdef)
+    if fdef.name == "lambda":  # (read back as a lambda: read.py finds it on its line)
+        node = ast.Expression(body=ast.Lambda(args=fdef.args, body=fdef.body[0].value))
+        ast.copy_location(node.body, fdef)
+        ast.fix_missing_locations(node)
+        ast.increment_lineno(node, unit.first_line - 1)
+        func = eval(compile(node, unit.filename, "eval"), unit.globals)
+    else:
+        fdef.decorator_list = []
+        module = ast.fix_missing_locations(ast.Module(body=[fdef], type_ignores=[]))
+        ast.increment_lineno(module, unit.first_line - 1)
+        namespace = {}
+        exec(compile(module, unit.filename, "exec"), unit.globals, namespace)
+        func = namespace[fdef.name]
+    func.__defaults__ = tuple(d.value for d in closure.defaults) or None
+    return func
+
+
+def spell_object(obj, stmt):
+    """A Global for an object known when compiling, spelled as the user's module can reach it when it can
+    (`np.tanh`, `relu`), else by its name (codegen then passes it in as a closure variable)."""
+    unit = stmt.origin.unit if stmt is not None and stmt.origin is not None else None
+    name = getattr(obj, "__name__", None) or type(obj).__name__
+    name = name if name.isidentifier() else "function"
+    if unit is not None:
+        g = unit.globals
+        if g.get(name) is obj:
+            return Global((name,), obj)
+        for alias, value in g.items():
+            if isinstance(value, types.ModuleType) and getattr(value, name, None) is obj:
+                return Global((alias, name), obj, value)
+    if getattr(builtins, name, None) is obj:
+        return Global((name,), obj)
+    return Global((name,), obj)
+
+
+def _rt(name):
+    return Global(("_ad", name), getattr(runtime, name), runtime)
+
+
+def _text(atom):
+    return atom.name if isinstance(atom, Var) else "..."

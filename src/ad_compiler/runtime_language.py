@@ -1,0 +1,116 @@
+"""Runtime helpers of the Python constructs the compiler translates (re-exported by runtime.py as `_ad.<name>`):
+objects made by the function, the flags of `try` and `with` blocks, the adjoints of `+` and `*` of lists and
+tuples.
+"""
+from .errors import UnsupportedError
+
+__all__ = ["new_object", "tried", "throw", "unexpected_function", "seq_concat",
+           "seq_concat_vjp", "seq_repeat", "seq_repeat_vjp", "attribute_tangent_vjp",
+           "unexpected_class", "entry_or_zeros",
+           "caught", "entered", "truncate", "check_completed"]
+
+
+def new_object(cls):
+    """An instance of the user's class, made without running `__init__` (whose code the derivative runs)."""
+    return cls.__new__(cls)
+
+
+def tried(value):
+    """The flag of a `try` or `with` block before it runs (generated code writes the constant itself)."""
+    return value
+
+
+def throw(exception):
+    """`raise exception` (generated code writes the statement itself)."""
+    raise exception
+
+
+def caught():
+    """The exception an `except ... as e` clause binds (generated code binds it in the clause itself)."""
+    return None
+
+
+def entered(manager):
+    """The context manager a `with` block enters (generated code writes `with manager:` itself)."""
+    return manager
+
+
+def check_completed(done):
+    """After a `with` block: its context manager swallowed an exception raised inside it (the rest of the
+    block did not run), which the derivative cannot follow."""
+    if not done:
+        raise UnsupportedError("the context manager of this `with` block swallowed an exception raised inside it: "
+                               "the rest of the block did not run, which the derivative cannot follow",
+                               hint="let the exception through, or use `try` / `except` around what may fail")
+
+
+def truncate(tape, length):
+    """Take the tape back to `length` items (what a `try` body pushed before an exception interrupted it)."""
+    del tape[length:]
+
+
+def unexpected_function(f, where):
+    """A call through a name that held none of the functions the derivative was compiled for."""
+    raise UnsupportedError(f"{where}\nthe function called here is {f!r}, which is not one of those the "
+                           "derivative was compiled for", hint="call the function by its name")
+
+
+def seq_concat(a, b):
+    """`a + b` of two lists or two tuples (of tangents: a tuple's may be a list)."""
+    if type(a) is type(b):
+        return a + b
+    return type(a)(list(a) + list(b))
+
+
+def seq_concat_vjp(g, x, start, stop):
+    """The adjoints of the items of `x` in the adjoint `g` of a concatenation (its items start:stop), in
+    x's form (the adjoint of a tuple is a list)."""
+    from .runtime import items_vjp
+
+    return items_vjp(list(g)[start:stop], x)
+
+
+def seq_repeat(a, n):
+    """`a * n` of a list or tuple."""
+    return a * n
+
+
+def seq_repeat_vjp(g, a, n):
+    """Adjoint of `a * n`: each item of a gets the sum of the adjoints of its copies."""
+    from .runtime import add, items_vjp
+
+    m = len(a)
+    g = list(g)
+    out = [None] * m
+    for k in range(len(g)):
+        out[k % m] = add(out[k % m], g[k])
+    return items_vjp(out, a)
+
+
+def attribute_tangent_vjp(g, t, attr):
+    """Adjoint of `_ad.attribute_tangent(t, attr)` with respect to t (a dict by attribute name, or an
+    object): `g` at that attribute."""
+    return {attr: g}
+
+
+def unexpected_class(obj, classes, where):
+    """A method called on an object of a class the derivative was not compiled for."""
+    raise UnsupportedError(f"{where}\nthe method is called here on a {type(obj).__qualname__} object; the derivative "
+                           f"was compiled for objects of the classes {', '.join(classes)}",
+                           hint="make the object in the function, or pass it in (its class is then known)")
+
+
+def entry_or_zeros(taken, value):
+    """The adjoint an attribute store gets back from its object's adjoint (None: the attribute was not read
+    after the store; zeros shaped like the value stored)."""
+    if taken is None:
+        from .runtime import zeros_like
+
+        return zeros_like(value)
+    return taken
+
+
+for _f in (new_object, tried, throw, unexpected_function, seq_concat, seq_concat_vjp,
+           seq_repeat, seq_repeat_vjp, attribute_tangent_vjp, unexpected_class, entry_or_zeros, caught,
+           entered, truncate, check_completed):
+    _f.__module__ = "ad_compiler.runtime"  # (generated code reaches them as `_ad.<name>`, like the others)
