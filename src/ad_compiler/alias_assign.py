@@ -86,7 +86,21 @@ class Assignments(Part):
                                site)
         v = self.values.val(Var(s.target), state)
         k = v.kind
+        extend = []
+        if isinstance(k, K.Seq) and k.cls is list and s.op == "+" and not (
+                isinstance(self.values.val(s.value, state).kind, K.Seq) and
+                self.values.val(s.value, state).kind.cls is list):
+            # `l += (v,)` takes any iterable (`l = l + (v,)` would be a TypeError): `l = l + list((v,))`
+            temp = self.temp()
+            extend = self.assign(self.derived(s, Assign((temp,), Call(Global(("list",), list), (s.value,)))),
+                                 state, site + ("list",))
+            s = self.derived(s, ir.AugAssign(s.target, s.op, Var(temp)))
         rebind = self.derived(s, Assign((s.target,), ir.BinOp(s.op, Var(s.target), s.value)))
+        if extend:
+            return extend + self.augassign_apply(s, state, site, v, k, rebind)
+        return self.augassign_apply(s, state, site, v, k, rebind)
+
+    def augassign_apply(self, s, state, site, v, k, rebind):
         if not k.mutable or not v.objs:
             return self.assign(rebind, state, site)
         if isinstance(k, K.Seq) and k.cls is tuple:

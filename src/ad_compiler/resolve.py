@@ -81,6 +81,8 @@ class Resolver:
         if isinstance(v, ir.BinOp):
             if v.op in NONDIFF_BINOPS:
                 return Op("const")
+            if v.op in ("+", "*") and (isinstance(self.kind(v.left), K.Seq) or isinstance(self.kind(v.right), K.Seq)):
+                return self.sequence_binop(s, v)
             return self.bind(s, rules.FUNCTIONS[BINOP_FUNCTIONS[v.op]], [v.left, v.right], {})
         if isinstance(v, ir.UnaryOp):
             if v.op == "-":
@@ -97,6 +99,24 @@ class Resolver:
         if isinstance(v, Call):
             return self.call(s, v)
         return Op("unknown", frozenset(atom_names(v)), what="this expression")
+
+    def sequence_binop(self, s, v):
+        """`a + b` / `a * n` with a list or tuple: concatenation / repetition (its own rule), not arithmetic;
+        with an array NumPy's arithmetic on the list made an array; with a value of unknown kind, either."""
+        rt = _runtime()
+        ka, kb = self.kind(v.left), self.kind(v.right)
+        if v.op == "+" and isinstance(ka, K.Seq) and isinstance(kb, K.Seq):
+            return self.bind(s, rules.FUNCTIONS[rt.seq_concat], [v.left, v.right], {})
+        if v.op == "*" and isinstance(ka, K.Seq) and kb in (K.INT, K.BOOL):
+            return self.bind(s, rules.FUNCTIONS[rt.seq_repeat], [v.left, v.right], {})
+        if v.op == "*" and isinstance(kb, K.Seq) and ka in (K.INT, K.BOOL):
+            return self.bind(s, rules.FUNCTIONS[rt.seq_repeat_left], [v.left, v.right], {})
+        if isinstance(ka, (K.Array, K.Numeric)) or isinstance(kb, (K.Array, K.Numeric)) or \
+                isinstance(ka, K.Scalar) and isinstance(kb, K.Scalar):
+            return self.bind(s, rules.FUNCTIONS[BINOP_FUNCTIONS[v.op]], [v.left, v.right], {})
+        what = "concatenation" if v.op == "+" else "repetition"
+        return Op("unknown", frozenset(atom_names(v)),
+                  what=f"`{v.op}` of a list or tuple and a value of unknown kind ({what} or arithmetic)")
 
     def index(self, s, v):
         base = v.value
@@ -163,6 +183,8 @@ class Resolver:
             if obj is markers.stop_gradient:
                 return Op("const")
             kind, rule = rules.lookup_function(obj)
+            if obj is sum and self.sequence_start(args, kwargs):  # sum(lists, []): a concatenation
+                kind, rule = "rule", rules.FUNCTIONS[_runtime().seq_sum]
             if kind == "rule":
                 return self.bind(s, rule, args, dict(kwargs))
             if kind == "nondiff":
@@ -212,6 +234,17 @@ class Resolver:
                 continue
             inputs |= atom_names(value)
         return Op("rule", frozenset(inputs), rule=rule, bound=bound)
+
+
+    def sequence_start(self, args, kwargs):
+        start = args[1] if len(args) > 1 else dict(kwargs).get("start")
+        return start is not None and isinstance(self.kind(start), K.Seq)
+
+
+def _runtime():
+    from . import runtime
+
+    return runtime
 
 
 def _index_concat():

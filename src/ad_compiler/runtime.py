@@ -1036,6 +1036,51 @@ def zip_vjp(g, iterables):
     return tuple(out)
 
 
+def seq_concat(a, b):
+    """`a + b` of two lists or tuples: their concatenation (the rule of `+` on sequences)."""
+    return a + b
+
+
+def seq_repeat(seq, n):
+    """`seq * n` of a list or tuple: its repetition (the rule of `*` on a sequence)."""
+    return seq * n
+
+
+def seq_repeat_left(n, seq):
+    """`n * seq` of a list or tuple: its repetition."""
+    return n * seq
+
+
+def seq_sum(iterable, start=0):
+    """`sum(lists, [])`: the concatenation of the lists or tuples after `start`."""
+    return sum(iterable, start)
+
+
+def seq_concat_vjp(g, a, b, which):
+    """Adjoint of `a + b` (concatenation) for `a` (which=0) or `b` (which=1): its part of `g`, in its form."""
+    g = list(g)
+    return items_vjp(g[:len(a)], a) if which == 0 else items_vjp(g[len(a):], b)
+
+
+def seq_repeat_vjp(g, seq, n):
+    """Adjoint of `seq * n` (repetition): the adjoints of every copy of an item, added up."""
+    g, m = list(g), len(seq)
+    total = [None] * m
+    for k in range(0, len(g) if m else 0, m):
+        total = add(total, g[k:k + m])
+    return items_vjp(total, seq)
+
+
+def seq_sum_vjp(g, iterable, start):
+    """Adjoint of `sum(iterable, start)` for sequences (concatenation) with respect to `iterable`: each
+    sequence's part of `g`, after start's."""
+    g, at, out = list(g), len(start), []
+    for item in iterable:
+        out.append(items_vjp(g[at:at + len(item)], item))
+        at += len(item)
+    return out
+
+
 def reversed_vjp(g, x):
     """Adjoint of `reversed(x)` (its items in the opposite order)."""
     return items_vjp(list(g)[::-1], x)

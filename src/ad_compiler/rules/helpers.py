@@ -105,6 +105,44 @@ def sum_vjp(v, items):
     pass
 
 
+# -- `+`, `*` and `sum` of lists and tuples: concatenation and repetition (resolve.py binds them here) ---------
+@linear(_ad.seq_concat)
+def seq_concat(a, b):
+    ba = _ad.seq_concat_vjp(g, a, b, 0)
+    bb = _ad.seq_concat_vjp(g, a, b, 1)
+
+
+@linear(_ad.seq_repeat)
+def seq_repeat(seq, n):
+    bseq = _ad.seq_repeat_vjp(g, seq, n)
+
+
+@linear(_ad.seq_repeat_left)
+def seq_repeat_left(n, seq):
+    bseq = _ad.seq_repeat_vjp(g, seq, n)
+
+
+@linear(_ad.seq_sum)
+def seq_sum(iterable, start=0):
+    biterable = _ad.seq_sum_vjp(g, iterable, start)
+    bstart = _ad.seq_concat_vjp(g, start, iterable, 0)
+
+
+@linear(_ad.seq_concat_vjp, forward_only=("v",), constant_in=("a", "b", "which"))
+def seq_concat_vjp(v, a, b, which):
+    pass
+
+
+@linear(_ad.seq_repeat_vjp, forward_only=("v",), constant_in=("seq", "n"))
+def seq_repeat_vjp(v, seq, n):
+    pass
+
+
+@linear(_ad.seq_sum_vjp, forward_only=("v",), constant_in=("iterable", "start"))
+def seq_sum_vjp(v, iterable, start):
+    pass
+
+
 # -- at the boundary -------------------------------------------------------------------------------------
 @linear(_ad.as_grad, constant_in=("x",))
 def as_grad(b, x):

@@ -1,0 +1,88 @@
+"""Regression tests for hunt 3's findings on Python semantics of containers and operators, special points
+of rules, aliasing and second order (findings 004-026 of /work/hunt3). Every expected value comes from
+central finite differences (fd.numeric_grad) of the function, or of its compiled gradient for second
+order, or from the math by hand."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from fd import numeric_grad
+
+
+def close(got, expected, rtol=1e-6, atol=1e-7):
+    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(expected, dtype=float), rtol=rtol, atol=atol)
+
+
+def check_orders(f, x, second=True):
+    """grad, the tangent of jvp and (when `second`) hvp and hessian of f at x, against differences."""
+    close(ad.grad(f)(x.copy()), numeric_grad(f, [x.copy()], 0))
+    v = np.linspace(0.3, -0.7, x.size).reshape(x.shape)
+    _, tangent = ad.jvp(f)(x.copy(), v)
+    close(tangent, np.sum(numeric_grad(f, [x.copy()], 0) * v))
+    if second:
+        g = ad.grad(f)
+        hess = np.array([numeric_grad(lambda y: g(y)[i], [x.copy()], 0) for i in range(x.size)])
+        close(ad.hessian(f)(x.copy()), hess, atol=1e-5)
+        close(ad.hvp(f)(x.copy(), v), hess @ v, atol=1e-5)
+
+
+# -- 011: `+`, `*`, `+=` and `sum(..., [])` of lists and tuples are concatenation and repetition -------------
+def list_repeat(x):
+    l = [x[0], x[1]] * 2
+    return l[0] * l[3]
+
+
+def repeat_on_left(x):
+    l = 2 * [x[0], x[1] ** 2]
+    return l[3] * l[0]
+
+
+def list_of_arrays_concat(x):
+    a = [x, x * 2.0]
+    b = a + a
+    return np.sum(b[3] * b[0])
+
+
+def tuple_concat(x):
+    t = (x[0],) + (x[1], x[2])
+    return t[1] * t[2] + t[0] ** 2
+
+
+def flatten_with_sum(x):
+    flat = sum([[x[0], x[1]], [x[2]]], [])
+    return flat[0] * flat[2] + flat[1] ** 3
+
+
+def list_iadd_tuple(x):
+    l = [x[0]]
+    l += (x[1] * x[2],)
+    return l[0] * l[1]
+
+
+def accumulate_in_loop(x):
+    acc = []
+    for i in range(3):
+        acc = acc + [x[i] ** 2]
+    return acc[0] * acc[2] + acc[1]
+
+
+def list_imul(x):
+    l = [x[0], x[1] ** 2]
+    l *= 2
+    return l[3] * l[0] + l[2]
+
+
+def list_iadd_list(x):
+    l = [x[0]]
+    l += [x[1] ** 2, x[2]]
+    return l[1] * l[2] + l[0]
+
+
+def list_plus_array(x):
+    return np.sum([x[0], x[1]] + x[1:] * 2.0)  # a list and an array: NumPy's arithmetic
+
+
+@pytest.mark.parametrize("f", [list_repeat, repeat_on_left, list_of_arrays_concat, tuple_concat, flatten_with_sum,
+                               list_iadd_tuple, accumulate_in_loop, list_imul, list_iadd_list, list_plus_array])
+def test_sequence_concatenation_and_repetition(f):
+    check_orders(f, np.array([0.5, -1.0, 2.0]))
