@@ -86,3 +86,45 @@ def list_plus_array(x):
                                list_iadd_tuple, accumulate_in_loop, list_imul, list_iadd_list, list_plus_array])
 def test_sequence_concatenation_and_repetition(f):
     check_orders(f, np.array([0.5, -1.0, 2.0]))
+
+
+# -- 017: d x**k / dx at x = 0 for integer k (0 * 0**-1 was NaN, or ZeroDivisionError for a float) ------------
+COEFFS = np.array([1.0, -2.0, 0.5, 3.0])
+
+
+def polynomial(x):
+    return sum(COEFFS[k] * x ** k for k in range(4))
+
+
+def polynomial_sum(x):
+    return np.sum(sum(COEFFS[k] * x ** k for k in range(4)))
+
+
+def low_powers(x):
+    return np.sum(x ** 0 + 3.0 * x ** 1 + x ** 2 + np.power(x, 1.0) * 2.0)
+
+
+def array_exponents(x):
+    return np.sum(np.power(x, np.array([0, 1, 2, 3])))
+
+
+def power_both(x):
+    return np.sum(x[:2] ** x[2:])
+
+
+@pytest.mark.parametrize("f", [polynomial_sum, low_powers, array_exponents])
+def test_integer_powers_at_zero(f):
+    x = np.array([0.0, 0.0, 1.5, -0.5]) if f is array_exponents else np.array([0.0, 1.0, -0.5])
+    check_orders(f, x)
+
+
+def test_polynomial_of_a_float_at_zero():
+    # p(x) = c0 + c1 x + c2 x^2 + c3 x^3: p'(0) = c1, p''(0) = 2 c2 (by hand)
+    assert ad.grad(polynomial)(0.0) == COEFFS[1]
+    assert ad.jvp(polynomial)(0.0, 1.0)[1] == COEFFS[1]
+    close(ad.grad(ad.grad(polynomial))(0.0), 2 * COEFFS[2])
+    close(ad.hessian(polynomial)(0.0), 2 * COEFFS[2])
+
+
+def test_power_with_an_active_exponent_second_order():
+    check_orders(power_both, np.array([0.7, 1.3, 2.0, -0.5]))

@@ -231,6 +231,34 @@ def add(a, b):
     return a + b
 
 
+def falling_factorial(k, n):
+    """k (k-1) ... (k-n+1): the factor of the n-th derivative of x**k."""
+    c = 1
+    for j in range(n):
+        c = c * (k - j)
+    return c
+
+
+def power_partial(x, k, n=1):
+    """The n-th derivative of x**k in x, k (k-1) ... (k-n+1) x**(k-n), exactly 0 where the factor is 0 (an
+    integer 0 <= k < n: x**k is then a polynomial of degree below n), even at x = 0 where x**(k-n) is infinite
+    (0 * inf would be NaN, or a ZeroDivisionError for a Python float)."""
+    c = falling_factorial(k, n)
+    if np.ndim(k) == 0:
+        return zeros_like(x) if c == 0 else c * x ** (k - n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = c * np.power(x, k - n)
+    return np.where(c == 0, 0.0, d)
+
+
+def power_partial_exponent(x, k, n=1):
+    """d power_partial(x, k, n) / dk for x > 0: x**(k-n) (P'(k) + P(k) log x) with P the falling factorial;
+    0 where x <= 0 (as d x**k / dk, see the rule of np.power)."""
+    slope = sum(falling_factorial(k, i) * falling_factorial(k - i - 1, n - i - 1) for i in range(n))
+    pos = np.where(np.greater(x, 0), x, 1.0)
+    return np.where(np.greater(x, 0), pos ** (k - n) * (slope + falling_factorial(k, n) * np.log(pos)), 0.0)
+
+
 # -- rules' helpers ---------------------------------------------------------------------------------
 def max_share(a, b):
     """Share of the gradient of maximum(a, b) that goes to `a`: 1 where a > b, 0.5 on ties, else 0."""

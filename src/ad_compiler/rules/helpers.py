@@ -105,6 +105,11 @@ def sum_vjp(v, items):
     pass
 
 
+@elementwise(_ad.power_partial)
+def power_partial(x, k, n=1):
+    return _ad.power_partial(x, k, n + 1), _ad.power_partial_exponent(x, k, n), None
+
+
 # -- `+`, `*` and `sum` of lists and tuples: concatenation and repetition (resolve.py binds them here) ---------
 @linear(_ad.seq_concat)
 def seq_concat(a, b):

@@ -37,7 +37,7 @@ def divide(x1, x2):
 @elementwise(operator.pow, np.power, np.float_power)
 def power(x1, x2):
     """d / dx2 = x1^x2 log x1 for x1 > 0; 0 where x1 <= 0 (there x1^x2 is real only for integer x2)."""
-    return x2 * x1 ** (x2 - 1), ans * np.log(np.where(x1 > 0, x1, 1.0))
+    return _ad.power_partial(x1, x2), ans * np.log(np.where(x1 > 0, x1, 1.0))
 
 
 @elementwise(operator.mod, np.mod, np.remainder)
