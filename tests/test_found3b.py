@@ -128,3 +128,34 @@ def test_polynomial_of_a_float_at_zero():
 
 def test_power_with_an_active_exponent_second_order():
     check_orders(power_both, np.array([0.7, 1.3, 2.0, -0.5]))
+
+
+# -- 013: `a | b` / `a |= b` of dicts is a merge, not a bitwise or (everything read from it was a constant) ----
+def dict_merge(x):
+    a = {"p": x[0] * 2.0, "r": x[1:]}
+    b = {"q": x[1] ** 2, "p": x[2]}
+    c = a | b
+    return c["p"] * c["q"] + np.sum(c["r"] ** 2)
+
+
+def dict_merge_in_place(x):
+    a = {"p": x[0] * 2.0}
+    a |= {"q": x[1] ** 2}
+    return a["p"] * a["q"] * x[2]
+
+
+def dict_merge_shared(x):
+    a = {"p": x[0] * 2.0}
+    alias = a
+    a |= {"q": x[1] ** 2}
+    return alias["p"] * alias["q"]
+
+
+@pytest.mark.parametrize("f", [dict_merge, dict_merge_in_place])
+def test_dict_merge_operator(f):
+    check_orders(f, np.array([0.5, -1.0, 2.0]))
+
+
+def test_dict_merge_in_place_seen_under_another_name_is_refused():
+    with pytest.raises(ad.ADError):
+        ad.grad(dict_merge_shared)(np.array([0.5, -1.0, 2.0]))

@@ -107,6 +107,8 @@ class Values(Part):
                 state.slots[obj] = ("any", all_objs(sa) | all_objs(sb))
             items = ka.items + kb.items if ka.items is not None and kb.items is not None else None
             return Val(K.Seq(ka.cls, items, K.join(ka.elem, kb.elem)), {obj})
+        if isinstance(ka, K.Dict) and isinstance(kb, K.Dict) and value.op == "|":
+            return self.dict_merge(a, b, state, site)
         if (isinstance(ka, K.Seq) or isinstance(kb, K.Seq)) and value.op == "*" and (
                 isinstance(ka, K.Scalar) or isinstance(kb, K.Scalar)):
             seq = a if isinstance(ka, K.Seq) else b
@@ -122,6 +124,27 @@ class Values(Part):
         if ka in (K.INT, K.BOOL) and kb in (K.INT, K.BOOL) and value.op in ("+", "-", "*", "//", "%"):
             return Val(K.INT)  # Python integers stay integers (`i - 1` indexes)
         return self.fresh(state, site, [ka, kb])
+
+    def dict_merge(self, a, b, state, site):
+        """`a | b` of two dicts: a new dict with a's keys, then b's new ones; b's items win."""
+        obj = self.objects.new(state, site, desc="the dict made on this line")
+        sa, sb = self.slots_of(a, state), self.slots_of(b, state)
+        keys, kinds_ = list(a.kind.keys), list(a.kind.items)
+        slots = list(sa) if isinstance(sa, list) and len(sa) == len(keys) else None
+        exact = slots is not None and isinstance(sb, list) and len(sb) == len(b.kind.keys)
+        for i, (key, kind) in enumerate(zip(b.kind.keys, b.kind.items)):
+            at = next((j for j, k in enumerate(keys) if k == key and type(k) is type(key)), None)
+            if at is None:
+                keys.append(key)
+                kinds_.append(kind)
+                if exact:
+                    slots.append(sb[i])
+            else:
+                kinds_[at] = kind
+                if exact:
+                    slots[at] = sb[i]
+        state.slots[obj] = slots if exact else ("any", all_objs(sa) | all_objs(sb))
+        return Val(K.Dict(tuple(keys), tuple(kinds_)), {obj})
 
     def slots_of(self, val, state):
         """The slots of the containers a value may be, joined."""

@@ -79,6 +79,11 @@ class Resolver:
         if isinstance(v, Build):
             return Op("build", frozenset(atom_names(v)))
         if isinstance(v, ir.BinOp):
+            if v.op == "|" and not (self.kind(v.left).numeric and self.kind(v.right).numeric):
+                if isinstance(self.kind(v.left), K.Dict) and isinstance(self.kind(v.right), K.Dict):
+                    return self.bind(s, rules.FUNCTIONS[_runtime().dict_merge], [v.left, v.right], {})
+                return Op("unknown", frozenset(atom_names(v)),
+                          what="`|` of values of unknown kind (a dict merge, or a bitwise or)")
             if v.op in NONDIFF_BINOPS:
                 return Op("const")
             if v.op in ("+", "*") and (isinstance(self.kind(v.left), K.Seq) or isinstance(self.kind(v.right), K.Seq)):

@@ -1154,6 +1154,18 @@ def dict_items(d):
     return list(d.items())
 
 
+def dict_merge(a, b):
+    """`a | b` of two dicts: a's items updated with b's (the rule of `|` on dicts)."""
+    return a | b
+
+
+def dict_merge_vjp(g, a, b, which):
+    """Adjoint of `a | b` for `a` (which=0: its items b does not replace) or `b` (which=1: all its items)."""
+    if which == 0:
+        return {k: g[k] if k in g and k not in b else zeros_like(v) for k, v in a.items()}
+    return {k: g[k] if k in g else zeros_like(v) for k, v in b.items()}
+
+
 def dict_copy_vjp(g, mapping):
     """Adjoint of `dict(mapping)` (a shallow copy): the adjoints of the same keys."""
     if not isinstance(mapping, dict):

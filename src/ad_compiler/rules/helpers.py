@@ -148,6 +148,17 @@ def seq_sum_vjp(v, iterable, start):
     pass
 
 
+@linear(_ad.dict_merge)
+def dict_merge(a, b):
+    ba = _ad.dict_merge_vjp(g, a, b, 0)
+    bb = _ad.dict_merge_vjp(g, a, b, 1)
+
+
+@linear(_ad.dict_merge_vjp, forward_only=("v",), constant_in=("a", "b", "which"))
+def dict_merge_vjp(v, a, b, which):
+    pass
+
+
 # -- at the boundary -------------------------------------------------------------------------------------
 @linear(_ad.as_grad, constant_in=("x",))
 def as_grad(b, x):
