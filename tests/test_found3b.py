@@ -159,3 +159,71 @@ def test_dict_merge_operator(f):
 def test_dict_merge_in_place_seen_under_another_name_is_refused():
     with pytest.raises(ad.ADError):
         ad.grad(dict_merge_shared)(np.array([0.5, -1.0, 2.0]))
+
+
+# -- 005: values computed in `with ad.no_grad():` are constants at second order too ------------------------
+def no_grad_scale(x):
+    with ad.no_grad():
+        c = np.sum(x ** 2)
+        d = c * 2.0
+    return c * np.sum(x) + d * x[0] ** 2
+
+
+def no_grad_in_loop(x):
+    total = 0.0
+    for i in range(3):
+        with ad.no_grad():
+            w = x[i] ** 2
+        total = total + w * x[i] ** 3
+    return total
+
+
+def no_grad_in_place_step(x):
+    y = x * 1.0
+    with ad.no_grad():
+        y[0] = y[0] - 0.1 * y[1]  # a constant change: y keeps its derivative (as PyTorch)
+    return np.sum(y ** 3)
+
+
+def stop_gradient_scale(x):
+    c = ad.stop_gradient(np.sum(x ** 2))
+    d = c * 2.0
+    return c * np.sum(x) + d * x[0] ** 2
+
+
+def stop_gradient_in_loop(x):
+    total = 0.0
+    for i in range(3):
+        w = ad.stop_gradient(x[i] ** 2)
+        total = total + w * x[i] ** 3
+    return total
+
+
+def no_grad_hessians(x):
+    """By hand, with the no_grad values constants: f = c sum(x) + d x0^2 -> diag(2 d, 0, ...); the loop:
+    sum w_i x_i^3 -> diag(6 w_i x_i)."""
+    c = np.sum(x ** 2)
+    scale = np.zeros((x.size, x.size))
+    scale[0, 0] = 2 * (2.0 * c)
+    loop = np.diag(np.r_[6 * x[:3] ** 2 * x[:3], np.zeros(x.size - 3)])
+    return {no_grad_scale: scale, no_grad_in_loop: loop}
+
+
+@pytest.mark.parametrize("f, same", [(no_grad_scale, stop_gradient_scale), (no_grad_in_loop, stop_gradient_in_loop)])
+def test_no_grad_values_are_constants_at_second_order(f, same):
+    x = np.array([0.5, -1.0, 2.0, 0.3])
+    v = np.array([1.0, -0.5, 0.25, 2.0])
+    hess = no_grad_hessians(x)[f]
+    close(ad.hessian(f)(x.copy()), hess)
+    close(ad.hvp(f)(x.copy(), v), hess @ v)
+    close(ad.jvp(ad.grad(f))(x.copy(), v)[1], hess @ v)
+    close(ad.hessian(f)(x.copy()), ad.hessian(same)(x.copy()))  # stop_gradient: the same constants
+
+
+def test_no_grad_in_place_step_at_second_order():
+    # y has x's derivative (the no_grad change is a constant): f = sum(y^3) -> H = diag(6 y) (by hand)
+    x = np.array([0.5, -1.0, 2.0])
+    y = x.copy()
+    y[0] -= 0.1 * y[1]
+    close(ad.hessian(no_grad_in_place_step)(x.copy()), np.diag(6 * y))
+    close(ad.grad(no_grad_in_place_step)(x.copy()), 3 * y ** 2)

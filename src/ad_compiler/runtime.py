@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 
 from .errors import ADError, NonScalarOutputError, UnsupportedError
+from .markers import no_grad  # noqa: F401  (generated code keeps `with ad.no_grad():` blocks as `with _ad.no_grad():`)
 from .trees import ravel as ravel_tree  # noqa: F401  ((vector, unravel) of a tree: ad.ravel)
 from .trees import tree_flatten, tree_unflatten
 
