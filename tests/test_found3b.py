@@ -227,3 +227,30 @@ def test_no_grad_in_place_step_at_second_order():
     y[0] -= 0.1 * y[1]
     close(ad.hessian(no_grad_in_place_step)(x.copy()), np.diag(6 * y))
     close(ad.grad(no_grad_in_place_step)(x.copy()), 3 * y ** 2)
+
+
+# -- 010: a np.matrix operand (its `*` is a matrix product, `**` a matrix power): refused, not differentiated
+# with the array rules ------------------------------------------------------------------------------------
+def matrix_product(x, m):
+    return np.sum(np.asarray(m * x) ** 2)
+
+
+def matrix_power(x, m):
+    return np.sum(np.asarray(m ** 2 * x))
+
+
+MATRIX = np.matrix([[1.0, 2.0], [3.0, 4.0]]) if hasattr(np, "matrix") else None
+
+
+def matrix_global(x):
+    return np.sum(np.asarray(MATRIX * x))
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+@pytest.mark.parametrize("f", [matrix_product, matrix_power])
+def test_matrix_operand_is_refused(f):
+    x = np.array([[0.5, -1.0], [2.0, 0.3]])
+    with pytest.raises(ad.ADError, match="np.matrix"):
+        ad.grad(f)(x, MATRIX)
+    with pytest.raises(ad.ADError, match="np.matrix"):
+        ad.grad(matrix_global)(x)

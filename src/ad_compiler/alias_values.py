@@ -74,6 +74,9 @@ class Values(Part):
 
     def fresh(self, state, site, kinds_, dtype="f", scalar=None, ndim="broadcast"):
         """A new value computed elementwise from operands of these kinds (a number, or a new array)."""
+        if any(isinstance(k, K.Other) and isinstance(k.cls, type) and issubclass(k.cls, np.matrix) for k in kinds_):
+            # arithmetic with a np.matrix gives a np.matrix (whose `*` and `**` are matrix products)
+            return Val(K.Other(np.matrix), {self.objects.new(state, site, desc="the result of this line")})
         if all(isinstance(k, K.Scalar) for k in kinds_):
             if scalar is not None:
                 return Val(scalar)

@@ -232,6 +232,10 @@ class Resolver:
                 where=origin.unit.location(origin.node) if origin else None,
                 hint="pass the arguments the rule knows (see docs/rules.md), or register your own rule",
             ) from None
+        if any(self.is_matrix(a) for value in bound.values() for a in _atoms(value)):
+            return Op("unknown", frozenset(set().union(*(atom_names(v) for v in bound.values()))),
+                      what=f"`{rule.name}` of a np.matrix (its `*` and `**` are matrix products and powers, and its "
+                           "results stay 2-d: NumPy's array rules do not apply; convert it with np.asarray first)")
         inputs = set()
         for p, value in bound.items():
             if rule.signature.parameters[p].kind is rule.signature.parameters[p].VAR_KEYWORD or \
@@ -241,9 +245,22 @@ class Resolver:
         return Op("rule", frozenset(inputs), rule=rule, bound=bound)
 
 
+    def is_matrix(self, atom):
+        if isinstance(atom, Global):
+            return isinstance(atom.obj, np.matrix)
+        k = self.kind(atom)
+        return isinstance(k, K.Other) and isinstance(k.cls, type) and issubclass(k.cls, np.matrix)
+
     def sequence_start(self, args, kwargs):
         start = args[1] if len(args) > 1 else dict(kwargs).get("start")
         return start is not None and isinstance(self.kind(start), K.Seq)
+
+
+def _atoms(value):
+    """The atoms of a bound argument (the items of a Build of *args or of a list literal)."""
+    if isinstance(value, Build):
+        return [a for item in value.items for a in _atoms(item)]
+    return [value]
 
 
 def _runtime():
