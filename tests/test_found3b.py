@@ -8,6 +8,11 @@ import pytest
 import ad_compiler as ad
 from fd import numeric_grad
 
+try:
+    import scipy.linalg as sla
+except ImportError:  # (SciPy is optional)
+    sla = None
+
 
 def close(got, expected, rtol=1e-6, atol=1e-7):
     np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(expected, dtype=float), rtol=rtol, atol=atol)
@@ -21,9 +26,9 @@ def check_orders(f, x, second=True):
     close(tangent, np.sum(numeric_grad(f, [x.copy()], 0) * v))
     if second:
         g = ad.grad(f)
-        hess = np.array([numeric_grad(lambda y: g(y)[i], [x.copy()], 0) for i in range(x.size)])
-        close(ad.hessian(f)(x.copy()), hess, atol=1e-5)
-        close(ad.hvp(f)(x.copy(), v), hess @ v, atol=1e-5)
+        hess = np.array([numeric_grad(lambda y: g(y)[i], [x.copy()], 0).ravel() for i in np.ndindex(x.shape)])
+        close(np.reshape(ad.hessian(f)(x.copy()), (x.size, x.size)), hess, atol=1e-5)
+        close(np.ravel(ad.hvp(f)(x.copy(), v)), hess @ v.ravel(), atol=1e-5)
 
 
 # -- 011: `+`, `*`, `+=` and `sum(..., [])` of lists and tuples are concatenation and repetition -------------
@@ -254,3 +259,47 @@ def test_matrix_operand_is_refused(f):
         ad.grad(f)(x, MATRIX)
     with pytest.raises(ad.ADError, match="np.matrix"):
         ad.grad(matrix_global)(x)
+
+
+# -- 018: det at a singular matrix (its derivative, the adjugate, exists everywhere) --------------------------
+def det_sum(a):
+    return np.sum(np.linalg.det(a))
+
+
+def triangle_area(p):
+    m = np.stack([p[1] - p[0], p[2] - p[0]])
+    return np.linalg.det(m)
+
+
+SINGULAR = [np.array([[1.0, 2.0], [2.0, 4.0]]), np.zeros((1, 1)), np.zeros((2, 2)),
+            np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.5, -1.0, 2.0]]),  # rank 2
+            np.outer([1.0, -2.0, 0.5], [0.3, 1.0, 2.0]),  # rank 1
+            np.stack([np.array([[1.0, 2.0], [2.0, 4.0]]), np.array([[2.0, 0.5], [-1.0, 3.0]])])]
+
+
+@pytest.mark.parametrize("a", SINGULAR, ids=range(len(SINGULAR)))
+def test_det_at_singular_matrices(a):
+    check_orders(det_sum, a, second=a.shape[-1] <= 2)
+
+
+def test_det_second_order_at_an_invertible_matrix():
+    check_orders(det_sum, np.array([[2.0, 0.5, -1.0], [0.3, 1.5, 0.2], [-0.7, 0.4, 1.1]]))
+
+
+def test_det_second_order_at_a_singular_3_by_3_matrix_is_refused():
+    with pytest.raises(ad.ADError, match="singular"):
+        ad.hessian(det_sum)(SINGULAR[3])
+
+
+def test_degenerate_triangle_area():
+    p = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])  # three collinear points
+    check_orders(triangle_area, p)
+
+
+def scipy_det(a):
+    return sla.det(a)
+
+
+def test_scipy_det_at_a_singular_matrix():
+    pytest.importorskip("scipy")
+    check_orders(scipy_det, np.array([[1.0, 2.0], [2.0, 4.0]]))

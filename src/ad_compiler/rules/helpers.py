@@ -110,6 +110,12 @@ def power_partial(x, k, n=1):
     return _ad.power_partial(x, k, n + 1), _ad.power_partial_exponent(x, k, n), None
 
 
+@derivative(_ad.adjugate)
+def adjugate(a):
+    ba = _ad.adjugate_vjp(g, a)
+    dans = _ad.adjugate_jvp(a, da)
+
+
 # -- `+`, `*` and `sum` of lists and tuples: concatenation and repetition (resolve.py binds them here) ---------
 @linear(_ad.seq_concat)
 def seq_concat(a, b):

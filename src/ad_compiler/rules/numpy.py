@@ -369,8 +369,9 @@ def inv(a):
 
 @derivative(np.linalg.det)
 def det(a):
-    ba = _ad.keep_last_two(g * ans) * np.swapaxes(np.linalg.inv(a), -1, -2)
-    dans = ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+    """The adjugate: exact also at singular matrices."""
+    ba = _ad.keep_last_two(g) * np.swapaxes(_ad.adjugate(a), -1, -2)
+    dans = np.trace(_ad.adjugate(a) @ da, axis1=-2, axis2=-1)
 
 
 @derivative(np.linalg.solve)

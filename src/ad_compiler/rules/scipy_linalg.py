@@ -123,5 +123,6 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
 
 @derivative(sla.det)
 def det(a, overwrite_a=False, check_finite=True):
-    ba = _ad.keep_last_two(g * ans) * mT(np.linalg.inv(a))
-    dans = ans * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+    """The adjugate: exact also at singular matrices."""
+    ba = _ad.keep_last_two(g) * mT(_ad.adjugate(a))
+    dans = np.trace(_ad.adjugate(a) @ da, axis1=-2, axis2=-1)
