@@ -303,3 +303,50 @@ def scipy_det(a):
 def test_scipy_det_at_a_singular_matrix():
     pytest.importorskip("scipy")
     check_orders(scipy_det, np.array([[1.0, 2.0], [2.0, 4.0]]))
+
+
+# -- 026: `y[s]` with s a tuple of slices / ints in a variable is basic indexing (a view), not a copy ---------
+def tuple_index_local(x):
+    s = (slice(1, 3),)
+    y = x * 1.0
+    v = y[s]
+    v *= 3.0
+    return np.sum(y * x)
+
+
+INDEX = np.index_exp[1:3]
+
+
+def tuple_index_global(x):
+    y = x * 1.0
+    v = y[INDEX]
+    v *= 3.0
+    return np.sum(y * x)
+
+
+def tuple_index_row(a):
+    b = a * 1.0
+    idx = (1,)
+    r = b[idx]
+    r[0] = 7.0 * a[0, 1]
+    return np.sum(b * a ** 2)
+
+
+def tuple_index_fancy(x):
+    s = (np.array([0, 2]),)
+    y = x * 1.0
+    v = y[s]  # an integer array inside the tuple: a copy
+    v *= 3.0
+    return np.sum(y * x) + np.sum(v * x[:2])
+
+
+@pytest.mark.parametrize("f", [tuple_index_local, tuple_index_row, tuple_index_fancy])
+def test_tuple_index_in_a_variable(f):
+    x = np.array([0.5, -1.0, 2.0, 0.3, 1.2, -0.4])
+    check_orders(f, x.reshape(2, 3) if f is tuple_index_row else x)
+
+
+def test_tuple_index_global_changed_through_is_refused():
+    # a global tuple's items are not known when compiling: a view or a copy, which matters for `v *= 3.0`
+    with pytest.raises(ad.ADError):
+        ad.grad(tuple_index_global)(np.array([0.5, -1.0, 2.0, 0.3]))

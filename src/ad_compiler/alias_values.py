@@ -220,6 +220,14 @@ class Values(Part):
                 continue
             elif self.is_int(i, state):
                 out -= 1
+            elif isinstance(i, (Var, Global)) and tuple_index_kinds(self.val(i, state).kind) is not None:
+                for k in tuple_index_kinds(self.val(i, state).kind):  # the items of a tuple index
+                    if isinstance(k, K.Other) and k.cls is type(None):
+                        out += 1
+                    elif isinstance(k, K.Scalar) and k.cls in INT_CLASSES:
+                        out -= 1
+                    elif not (isinstance(k, K.Other) and k.cls in (slice, type(Ellipsis))):
+                        return None
             else:
                 return None
         return out if out >= 0 else None
@@ -250,6 +258,13 @@ class Values(Part):
                     return "fancy"
                 if k.cls in INT_CLASSES:
                     continue
+            if isinstance(k, K.Seq) and k.cls is tuple:  # `y[s]` with s a tuple: the index y[s[0], s[1], ...]
+                kinds_ = tuple_index_kinds(k)
+                how = "maybe" if kinds_ is None else basic_kinds(kinds_)
+                if how == "fancy":
+                    return how
+                out = "maybe" if how == "maybe" else out
+                continue
             if isinstance(k, (K.Array, K.Seq)):
                 return "fancy"
             if isinstance(k, K.Other) and k.cls in (slice, type(None), type(Ellipsis)):
@@ -282,3 +297,24 @@ def record_making(state, obj, stmt, value):
     reads, so that it can be made again (or its base given its new value) while those names are unchanged."""
     state.made[obj] = (stmt, tuple((n, state.vars[n].gen if n in state.vars else None)
                                    for n in sorted(ir.names_in(value))))
+
+
+def tuple_index_kinds(k):
+    """The kinds of the items of a tuple used as an index, when its length is known (else None)."""
+    return k.items if isinstance(k, K.Seq) and k.cls is tuple and k.items is not None else None
+
+
+def basic_kinds(kinds_):
+    """'basic', 'fancy' or 'maybe' for index items of these kinds (the items of a tuple index)."""
+    out = "basic"
+    for k in kinds_:
+        if isinstance(k, K.Scalar) and k.cls in (bool, np.bool_):
+            return "fancy"
+        if isinstance(k, K.Scalar) and k.cls in INT_CLASSES:
+            continue
+        if isinstance(k, (K.Array, K.Seq)):
+            return "fancy"
+        if isinstance(k, K.Other) and k.cls in (slice, type(None), type(Ellipsis)):
+            continue
+        out = "maybe"
+    return out
