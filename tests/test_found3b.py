@@ -350,3 +350,58 @@ def test_tuple_index_global_changed_through_is_refused():
     # a global tuple's items are not known when compiling: a view or a copy, which matters for `v *= 3.0`
     with pytest.raises(ad.ADError):
         ad.grad(tuple_index_global)(np.array([0.5, -1.0, 2.0, 0.3]))
+
+
+# -- 020 / 022: an argument changed in place gets a private copy: refused when that copy would part it from
+# another place holding the same array (the same array twice in a container, a global, an attribute) ---------
+def pair_changed(ps):
+    a, b = ps
+    a *= 2.0
+    return np.sum(b ** 2)
+
+
+def dict_changed(d):
+    d["a"] += 1.0
+    return np.sum(d["b"] ** 2)
+
+
+SHARED = np.array([1.0, 2.0, 3.0])
+
+
+def global_changed(x):
+    x *= 2.0
+    return np.sum(x * SHARED)
+
+
+class Holder:
+    def __init__(self):
+        self.w = np.array([1.0, 2.0, 3.0])
+
+    def loss(self, x):
+        x += 1.0
+        return np.sum(x * self.w)
+
+
+def test_same_array_twice_in_a_container_changed_in_place_is_refused():
+    w = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(ad.ADError, match="twice"):
+        ad.value_and_grad(pair_changed)([w, w])
+    with pytest.raises(ad.ADError, match="twice"):
+        ad.value_and_grad(dict_changed)({"a": w, "b": w})
+    # separate arrays: right (f = sum(b^2), d/db = 2 b)
+    value, grads = ad.value_and_grad(pair_changed)([w.copy(), w.copy()])
+    close(value, pair_changed([w.copy(), w.copy()]))
+    close(grads[1], numeric_grad(lambda b: pair_changed([w.copy(), b]), [w.copy()], 0))
+
+
+def test_argument_that_is_a_global_or_an_attribute_read_is_refused():
+    with pytest.raises(ad.ADError, match="SHARED"):
+        ad.value_and_grad(global_changed)(SHARED)
+    h = Holder()
+    with pytest.raises(ad.ADError, match="share memory"):
+        ad.value_and_grad(h.loss)(h.w)
+    # a separate array: right
+    x = np.array([0.5, -1.0, 2.0])
+    close(ad.grad(global_changed)(x.copy()), numeric_grad(global_changed, [x.copy()], 0))
+    close(ad.grad(h.loss)(x.copy()), numeric_grad(h.loss, [x.copy()], 0))
+    np.testing.assert_array_equal(SHARED, [1.0, 2.0, 3.0])

@@ -6,6 +6,7 @@ helper does. Each has a fast path for the common case (shapes already match, pla
 import builtins  # noqa: F401  (generated code reaches a builtin the user shadows as _ad.builtins.<name>)
 import math  # noqa: F401  (generated code reaches math through _ad.math when the user has no alias)
 import numbers
+import types
 
 import numpy as np
 
@@ -967,34 +968,50 @@ def private_copy(x):
     return x
 
 
-def check_apart(args, names, changed, where):
+def check_apart(args, names, changed, where, others=(), other_names=()):
     """Refuse arguments that share memory when the function changes one of them in place: each changed
     argument gets a private copy of its own (`private_copy`), which would separate what the function sees as
-    one array (`f(x, x)` with `a += b`; a list holding one array twice)."""
+    one array (`f(x, x)` with `a += b`; a list holding one array twice; an argument that is also a global the
+    function reads, `others`, or an attribute of another argument)."""
+    # (what private_copy copies: lists, tuples, dicts and arrays, not objects; what the others reach: also the
+    # arrays in objects' attributes)
+    copied = {i: _mutable_leaves(args[i], objects=False) for i in changed}
     leaves = [_mutable_leaves(a) for a in args]
+    from .errors import ADError
+
     for i in changed:
         for j in range(len(args)):
-            for u in leaves[i]:
-                for v in leaves[j]:
-                    if (u is not v or i != j) and _overlap(u, v):
+            for p, u in enumerate(copied[i]):
+                for q, v in enumerate(copied[j] if j == i else leaves[j]):
+                    if (p != q or i != j) and _overlap(u, v):  # (two places of one container, even the same array)
                         what = f"the arguments `{names[i]}` and `{names[j]}` share memory" if i != j else \
                             f"`{names[i]}` holds one array (or list) twice"
-                        from .errors import ADError
-
                         raise ADError(f"{where}:\n{what}, and the function changes `{names[i]}` in place: the "
                                       "derivative would not see that one change is seen through both",
                                       hint="pass separate copies (`x.copy()`), or pass the array once")
+        for other, name in zip(others, other_names):
+            if any(_overlap(u, v) for u in copied[i] for v in _mutable_leaves(other)):
+                raise ADError(f"{where}:\nthe argument `{names[i]}` shares memory with `{name}`, which the function "
+                              f"also reads, and it changes `{names[i]}` in place: the derivative works on a copy of "
+                              f"`{names[i]}`, so it would not see the change through `{name}`",
+                              hint=f"pass a copy (`{names[i]}.copy()`), or read `{name}` through the argument")
 
 
-def _mutable_leaves(x, out=None):
+def _mutable_leaves(x, out=None, seen=None, objects=True):
     out = [] if out is None else out
+    seen = set() if seen is None else seen
     if isinstance(x, ndarray):
         out.append(x)
-    elif isinstance(x, (list, tuple, dict)):
+    elif isinstance(x, (list, tuple, dict)) or objects and _is_object(x) and not isinstance(x, types.ModuleType):
+        if id(x) in seen:
+            return out
+        seen.add(id(x))
         if not isinstance(x, tuple):
             out.append(x)
-        for v in (x.values() if isinstance(x, dict) else x):
-            _mutable_leaves(v, out)
+        items = x.values() if isinstance(x, dict) else x if isinstance(x, (list, tuple)) else \
+            (getattr(x, "__dict__", None) or {}).values()
+        for v in items:
+            _mutable_leaves(v, out, seen, objects)
     return out
 
 
