@@ -405,3 +405,19 @@ def test_argument_that_is_a_global_or_an_attribute_read_is_refused():
     close(ad.grad(global_changed)(x.copy()), numeric_grad(global_changed, [x.copy()], 0))
     close(ad.grad(h.loss)(x.copy()), numeric_grad(h.loss, [x.copy()], 0))
     np.testing.assert_array_equal(SHARED, [1.0, 2.0, 3.0])
+
+
+# -- 021: a store through a view a helper returned inside a tuple (the tuple shares its items' memory) -------
+def two_views(v):
+    return v[:2], v[2:]
+
+
+def store_through_helper_view(x):
+    _, q = two_views(x)
+    t = np.sum(x * x)
+    q[0] = 0.7
+    return t
+
+
+def test_store_through_a_view_returned_in_a_tuple():
+    check_orders(store_through_helper_view, np.array([0.3, -0.5, 0.8, 0.1]))
