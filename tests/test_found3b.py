@@ -421,3 +421,31 @@ def store_through_helper_view(x):
 
 def test_store_through_a_view_returned_in_a_tuple():
     check_orders(store_through_helper_view, np.array([0.3, -0.5, 0.8, 0.1]))
+
+
+# -- 012: a tangent that *is* another one (`w = z * 1.0`: dw = dz) is not changed by a later store into z ---
+def sort_after_copy(y):
+    z = y * 2.0
+    w = z * 1.0
+    z.sort()
+    return np.sum(w * z)
+
+
+def reverse_after_copy(y):
+    z = y.copy()
+    z[0] += 1.0
+    w = z * 1.0
+    z[:] = z[::-1]
+    return np.sum(w * z ** 2)
+
+
+def plus_zero_then_store(y):
+    z = y * y
+    w = z + 0.0
+    z[1:] = z[:-1] * 3.0
+    return np.sum(w * z)
+
+
+@pytest.mark.parametrize("f", [sort_after_copy, reverse_after_copy, plus_zero_then_store])
+def test_tangent_alias_then_store(f):
+    check_orders(f, np.array([0.3, -1.2, 2.0, 0.5]))
