@@ -515,3 +515,60 @@ def test_view_made_in_a_branch_read_after_a_store_is_refused():
     for s in (1.0, -1.0):
         with pytest.raises(ad.ADError, match="some paths only"):
             ad.grad(view_in_branch_read_later)(np.array([0.3, -0.5, 0.8]), s)
+
+
+# -- 004: the private copy of an argument changed in place keeps its strides (a reshape of it is a view or a
+# copy as the argument's would be) ---------------------------------------------------------------------------
+def reshape_store(x):
+    r = x.reshape(-1)
+    r[0] = 10.0
+    return np.sum(x * x)
+
+
+def ravel_scale(x):
+    r = np.ravel(x)
+    r *= 3.0
+    return np.sum(x * x)
+
+
+def scale_rows(x):
+    x[0] *= 3.0
+    return np.sum(x ** 3)
+
+
+A23 = np.arange(6.0).reshape(2, 3) / 7.0 - 0.5
+LAYOUTS = [A23.T, np.asfortranarray(A23), (np.arange(12.0).reshape(3, 4) / 5.0)[:, ::2]]
+
+
+def in_layout(values, like):
+    """An array equal to `values` laid out as `like` (F order, a transpose, every other column of a C array)."""
+    if like.flags.f_contiguous:
+        return np.asfortranarray(values) if not like.flags.c_contiguous else np.array(values)
+    base = np.zeros((values.shape[0], 2 * values.shape[1]))
+    base[:, ::2] = values
+    return base[:, ::2]
+
+
+@pytest.mark.parametrize("f", [reshape_store, ravel_scale])
+def test_reshape_of_an_argument_changed_in_place_keeps_its_layout(f):
+    v, g = ad.value_and_grad(f)(A23.copy())  # C order: a view, as in f
+    close(v, f(A23.copy()))
+    close(g, numeric_grad(f, [A23.copy()], 0))
+    for x in LAYOUTS:  # right (the same function as f for this layout), or refused by the run-time check
+        try:
+            v, g = ad.value_and_grad(f)(x)
+        except ad.ADError:
+            continue
+        close(v, f(in_layout(np.array(x), x)))
+        close(g, numeric_grad(lambda y: f(in_layout(y, x)), [np.array(x)], 0))
+    for x in LAYOUTS[:2]:  # NumPy's reshape copies a Fortran-ordered array: refused (it was not)
+        with pytest.raises(ad.ADError):
+            ad.value_and_grad(f)(x)
+
+
+@pytest.mark.parametrize("i", range(len(LAYOUTS)))
+def test_changed_argument_of_any_layout(i):
+    x = LAYOUTS[i]
+    v, g = ad.value_and_grad(scale_rows)(x)
+    close(v, scale_rows(x.copy(order="K")))
+    close(g, numeric_grad(scale_rows, [x.copy(order="K")], 0))

@@ -958,7 +958,7 @@ def private_copy(x):
     """A copy of an argument the function changes in place: arrays copied, lists, tuples and dicts copied
     at every level, anything else as it is. The derivative works on it; the caller's value stays as it is."""
     if isinstance(x, ndarray):
-        return x.copy()
+        return _same_layout_copy(x)
     if isinstance(x, list):
         return [private_copy(v) for v in x]
     if isinstance(x, tuple):
@@ -966,6 +966,24 @@ def private_copy(x):
     if isinstance(x, dict):
         return {k: private_copy(v) for k, v in x.items()}
     return x
+
+
+def _same_layout_copy(x):
+    """A copy of the array `x` with x's very strides (Fortran order, a transpose, a strided view): NumPy decides
+    by the strides whether `x.reshape(...)` / `np.ravel(x)` is a view or a copy, so the copy must decide alike."""
+    if x.flags.c_contiguous or x.size <= 1:
+        return x.copy()
+    if x.flags.f_contiguous:
+        return x.copy(order="F")
+    strides, size = x.strides, x.itemsize
+    if any(s % size or (s == 0 and n > 1) for s, n in zip(strides, x.shape)):
+        return x.copy(order="K")  # (unaligned or overlapping strides: not a layout of its own memory)
+    lo = sum(s * (n - 1) for s, n in zip(strides, x.shape) if s < 0)
+    hi = sum(s * (n - 1) for s, n in zip(strides, x.shape) if s > 0)
+    buf = np.empty((hi - lo) // size + 1, dtype=x.dtype)
+    out = np.lib.stride_tricks.as_strided(buf[-lo // size:], shape=x.shape, strides=strides)
+    out[...] = x
+    return out
 
 
 def check_apart(args, names, changed, where, others=(), other_names=()):
