@@ -572,3 +572,57 @@ def test_changed_argument_of_any_layout(i):
     v, g = ad.value_and_grad(scale_rows)(x)
     close(v, scale_rows(x.copy(order="K")))
     close(g, numeric_grad(scale_rows, [x.copy(order="K")], 0))
+
+
+# -- 023: stores through views made in order "F"; the layout-dependent orders "K" and "A" in adjoints ---------
+def reshape_f_store(x):
+    y = x * 1.0
+    z = y.reshape(2, 2, order="F")
+    z[0, 1] = 9.0 * x[0]  # y[2]
+    return np.sum(y * x ** 2)
+
+
+def np_reshape_f_store(x):
+    y = x * 1.0
+    z = np.reshape(y, (2, 2), order="F")
+    z[1, 0] *= 5.0  # y[1]
+    return np.sum(y * x ** 2)
+
+
+def ravel_f_of_transpose_store(x):
+    y = x.reshape(2, 2) * 1.0
+    z = y.T.ravel(order="F")  # a view of y in y's own order
+    z[1] = 9.0 * x[3]  # y[0, 1]
+    return np.sum(y * x.reshape(2, 2) ** 2)
+
+
+def ravel_k_store(x):
+    y = x * 1.0
+    z = y.ravel(order="K")
+    z[0] = 3.0
+    return np.sum(y * x)
+
+
+WEIGHTS = np.arange(6.0) - 2.5
+
+
+def layout_orders(x):
+    return np.sum(np.ravel(x, order="K") * WEIGHTS) + np.sum(x.ravel(order="A") * WEIGHTS ** 2) + \
+        np.sum(x.reshape(-1, order="A") ** 2 * WEIGHTS)
+
+
+@pytest.mark.parametrize("f", [reshape_f_store, np_reshape_f_store, ravel_f_of_transpose_store])
+def test_store_through_a_view_in_fortran_order(f):
+    check_orders(f, np.array([0.5, -1.3, 2.0, 0.7]))
+
+
+def test_store_through_a_ravel_in_memory_order_is_refused():
+    with pytest.raises(ad.ADError):
+        ad.grad(ravel_k_store)(np.array([0.5, -1.3, 2.0, 0.7]))
+
+
+@pytest.mark.parametrize("i", range(len(LAYOUTS)))
+def test_ravel_in_memory_order_adjoint(i):
+    x = in_layout(np.arange(6.0).reshape(2, 3) / 3.0 - 0.4, LAYOUTS[i]) if i != 0 else LAYOUTS[0] + 0.1
+    g = ad.grad(layout_orders)(x)
+    close(g, numeric_grad(lambda y: layout_orders(in_layout(y, x)), [np.array(x)], 0))

@@ -208,11 +208,16 @@ class Refresher(Part):
             return None
         if child.how == "maybe" and reshaping(value):
             # NumPy made a view if the layout allowed it: check that it did, then the base is the view reshaped
+            # (in the order it was made with: `reshape(..., order="F")` reads and writes the base in F order)
+            order = dict(value.kwargs).get("order", Const("C"))
+            if not (isinstance(order, Const) and order.value in ("C", "F")):
+                return None  # ("K", "A": the order depends on the layout, not known here)
             check = self.view_check(s, child_name, parent_var)
             shape = self.temp()
             get_shape = self.derived(s, Assign((shape,), Call(Global(("np", "shape"), np.shape, np),
                                                               (Var(parent_var),))))
-            new = Call(Global(("np", "reshape"), np.reshape, np), (Var(child_name), Var(shape)))
+            new = Call(Global(("np", "reshape"), np.reshape, np), (Var(child_name), Var(shape)),
+                       (("order", order),) if order.value == "F" else ())
             return parent_var, [check, get_shape, self.derived(s, Assign((parent_var,), new, noop=True))]
         if isinstance(value, Var):
             return parent_var, [self.derived(s, Assign((parent_var,), Var(child_name), noop=True))]

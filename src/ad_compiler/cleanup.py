@@ -75,6 +75,9 @@ def fold(e):
                 c *= k - j
             if c != 0:
                 return f(BinOp("*", Const(c), f(BinOp("**", node.args[0], Const(k - n)))))
+        if isinstance(node, Call) and isinstance(node.func, ir.Global) and node.func.path == ("_ad", "layout_order") \
+                and len(node.args) == 2 and isinstance(node.args[1], Const) and node.args[1].value in ("C", "F"):
+            return node.args[1]  # (the orders that do not depend on the layout)
         if isinstance(node, Call) and isinstance(node.func, ir.Global) and node.func.path[:1] == ("_ad",):
             return _drop_defaults(node)
         if isinstance(node, BinOp):

@@ -968,6 +968,28 @@ def private_copy(x):
     return x
 
 
+def layout_order(a, order):
+    """The order "C" or "F" that the layout-dependent orders of reshape / ravel ("A": F for a Fortran-ordered
+    array; "K": the order of memory) mean for the array `a`, so that an adjoint can undo them."""
+    if order in ("C", "F", None):
+        return order or "C"
+    a = np.asarray(a)
+    if a.flags.c_contiguous:
+        return "C"
+    if a.flags.f_contiguous:
+        return "F"
+    if order == "A":
+        return "C"
+    axes = [i for i in range(a.ndim) if a.shape[i] > 1]
+    strides = [a.strides[i] for i in axes]
+    if all(s > 0 for s in strides) and strides == sorted(strides, reverse=True):
+        return "C"
+    if all(s > 0 for s in strides) and strides == sorted(strides):
+        return "F"
+    raise NoDerivativeError("order='K' of an array laid out neither in C nor in F order (negative or mixed "
+                            "strides) has no derivative rule", hint="use order='C' or order='F'")
+
+
 def _same_layout_copy(x):
     """A copy of the array `x` with x's very strides (Fortran order, a transpose, a strided view): NumPy decides
     by the strides whether `x.reshape(...)` / `np.ravel(x)` is a view or a copy, so the copy must decide alike."""

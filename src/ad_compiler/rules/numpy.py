@@ -386,13 +386,13 @@ def solve(a, b):
 
 @linear(np.reshape)
 def reshape(a, shape=None, order="C", newshape=None):
-    """Orders 'C' and 'F' (the layout-dependent 'A' is not supported in reverse mode)."""
-    ba = np.reshape(g, np.shape(a), order=order)
+    """Orders 'C' and 'F'; the layout-dependent 'A' and 'K' in reverse mode for arrays laid out in C or F order."""
+    ba = np.reshape(g, np.shape(a), order=_ad.layout_order(a, order))
 
 
 @linear(np.ravel)
 def ravel(a, order="C"):
-    ba = np.reshape(g, np.shape(a), order=order)
+    ba = np.reshape(g, np.shape(a), order=_ad.layout_order(a, order))
 
 
 @linear(np.squeeze)
