@@ -626,3 +626,13 @@ def test_ravel_in_memory_order_adjoint(i):
     x = in_layout(np.arange(6.0).reshape(2, 3) / 3.0 - 0.4, LAYOUTS[i]) if i != 0 else LAYOUTS[0] + 0.1
     g = ad.grad(layout_orders)(x)
     close(g, numeric_grad(lambda y: layout_orders(in_layout(y, x)), [np.array(x)], 0))
+
+
+@pytest.mark.parametrize("fortran", [False, True])
+def test_ravel_in_memory_order_tangent(fortran):
+    # the tangent's layout (C order here) is not the array's: the order is the array's, found at run time
+    x = np.arange(6.0).reshape(2, 3) / 3.0 - 0.4
+    x = np.asfortranarray(x) if fortran else x
+    v = np.arange(6.0).reshape(2, 3) + 1.0
+    g = numeric_grad(lambda y: layout_orders(in_layout(y, x)), [np.array(x)], 0)
+    close(ad.jvp(layout_orders)(x, v)[1], np.sum(g * v))
