@@ -40,6 +40,10 @@ The pass, by module (each part is a class reaching the others through the shared
 """
 from __future__ import annotations
 
+import types
+
+import numpy as np
+
 from . import ir, kinds as K
 from .alias_assign import Assignments
 from .alias_calls import Calls
@@ -240,9 +244,38 @@ def _check_apart(fn, private):
     if stmt.origin is not None:
         loc = stmt.origin.unit.location(stmt.origin.node)
         where = f'File "{loc.filename}", line {loc.line}, in {loc.function}'
+    others = _globals_read(fn)
+    extra = (ir.Build("tuple", tuple(others)), Const(tuple(".".join(g.path) for g in others))) if others else ()
     stmt.value = Call(Global(("_ad", "check_apart"), rt.check_apart, rt), (
-        ir.Build("tuple", tuple(Var(p) for p in params)), Const(tuple(params)), Const(changed), Const(where)))
+        ir.Build("tuple", tuple(Var(p) for p in params)), Const(tuple(params)), Const(changed), Const(where)) + extra)
     return stmt
+
+
+def _globals_read(fn):
+    """The globals holding arrays, lists, dicts or objects that `fn` reads (an argument changed in place may
+    be one of them: its private copy would part them)."""
+    found = {}
+    todo = []
+    for s in ir.walk(fn.body):
+        for attr in ("value", "test", "iter", "target", "msg"):
+            e = getattr(s, attr, None)
+            if e is not None and not isinstance(e, str):
+                todo.append(e)
+        todo.extend(getattr(s, "items", None) or ())
+        todo.extend(getattr(s, "args", None) or ())
+    while todo:
+        e = todo.pop()
+        if isinstance(e, Global):
+            obj = e.obj
+            if (isinstance(obj, (np.ndarray, list, dict)) or _plain_object(obj)) and e.path[0] != "_ad":
+                found.setdefault(e.path, e)
+            continue
+        todo.extend(ir.children(e))
+    return [found[p] for p in sorted(found)]
+
+
+def _plain_object(obj):
+    return hasattr(obj, "__dict__") and not callable(obj) and not isinstance(obj, (type, types.ModuleType))
 
 
 def _at_def(fn, stmt):

@@ -8,6 +8,7 @@ the operation and a store (alias_stores.py).
 from __future__ import annotations
 
 import ast
+import numpy as np
 
 from . import ir, kinds as K
 from .alias_domain import Val, new_gen
@@ -45,6 +46,20 @@ class Assignments(Part):
 
     def _assign(self, s, state, site):
         value = s.value
+        layout = _layout_order_kwarg(value) if self.mode == "rewrite" else None
+        if layout is not None:
+            # reshape / ravel in order "K" or "A" (what the array's layout makes them): that order, found when
+            # the program runs, so that derivatives in both modes undo the same order (a tangent's or adjoint's
+            # layout need not be the array's)
+            owner = value.func.value if isinstance(value.func, ir.Attr) else value.args[0]
+            rt = runtime()
+            temp = self.temp()
+            find = self.assign(self.derived(s, Assign((temp,), Call(Global(("_ad", "layout_order"), rt.layout_order,
+                                                                           rt), (owner, layout)))), state,
+                               site + ("order",))
+            kwargs = tuple((k, Var(temp) if k == "order" else v) for k, v in value.kwargs)
+            s = self.derived(s, Assign(s.targets, Call(value.func, value.args, kwargs)))
+            return find + self._assign(s, state, site)
         if isinstance(value, Call) and isinstance(value.func, Global) and self.mode == "rewrite" and \
                 len(s.targets) == 1:
             done = self.session.effects.rewrite(s, value, s.target, state, site)
@@ -88,7 +103,21 @@ class Assignments(Part):
                                site)
         v = self.values.val(Var(s.target), state)
         k = v.kind
+        extend = []
+        if isinstance(k, K.Seq) and k.cls is list and s.op == "+" and not (
+                isinstance(self.values.val(s.value, state).kind, K.Seq) and
+                self.values.val(s.value, state).kind.cls is list):
+            # `l += (v,)` takes any iterable (`l = l + (v,)` would be a TypeError): `l = l + list((v,))`
+            temp = self.temp()
+            extend = self.assign(self.derived(s, Assign((temp,), Call(Global(("list",), list), (s.value,)))),
+                                 state, site + ("list",))
+            s = self.derived(s, ir.AugAssign(s.target, s.op, Var(temp)))
         rebind = self.derived(s, Assign((s.target,), ir.BinOp(s.op, Var(s.target), s.value)))
+        if extend:
+            return extend + self.augassign_apply(s, state, site, v, k, rebind)
+        return self.augassign_apply(s, state, site, v, k, rebind)
+
+    def augassign_apply(self, s, state, site, v, k, rebind):
         if not k.mutable or not v.objs:
             return self.assign(rebind, state, site)
         if isinstance(k, K.Seq) and k.cls is tuple:
@@ -161,3 +190,18 @@ def _base_name(value):
     if isinstance(value, Call) and isinstance(value.func, ir.Attr) and isinstance(value.func.value, Var):
         return value.func.value.name
     return None
+
+
+def _layout_order_kwarg(value):
+    """The constant order "K" or "A" of a reshape / ravel / flatten call (method or np.reshape / np.ravel),
+    else None."""
+    if not isinstance(value, Call):
+        return None
+    f = value.func
+    if isinstance(f, Global):
+        if f.obj not in (np.reshape, np.ravel) or not value.args:
+            return None
+    elif not (isinstance(f, ir.Attr) and f.attr in ("reshape", "ravel", "flatten")):
+        return None
+    order = dict(value.kwargs).get("order")
+    return order if isinstance(order, Const) and order.value in ("K", "A") else None

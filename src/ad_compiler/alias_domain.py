@@ -66,13 +66,14 @@ def depth(o):
 class Val:
     """What a name holds: its kind, the objects it may be, a generation (new at each binding), and an
     identity (the same for names bound to the very same value: `y = x`, whatever object it is)."""
-    __slots__ = ("kind", "objs", "gen", "ident")
+    __slots__ = ("kind", "objs", "gen", "ident", "partial")
 
-    def __init__(self, kind, objs=frozenset(), gen=None, ident=None):
+    def __init__(self, kind, objs=frozenset(), gen=None, ident=None, partial=False):
         self.kind = kind
         self.objs = frozenset(objs)
         self.gen = gen
         self.ident = ident
+        self.partial = partial  # bound on some paths only (in one branch of an `if`, in a loop's body)
 
     def must(self):
         return next(iter(self.objs)) if len(self.objs) == 1 else None
@@ -194,14 +195,16 @@ _joined_idents = {}
 
 def join_vals(a, b):
     if a is None or b is None:
-        return a or b
+        v = a or b
+        return v if v is None or v.partial else Val(v.kind, v.objs, v.gen, v.ident, partial=True)
     if a is b:
         return a
     if a.ident == b.ident:
         ident = a.ident
     else:  # names that were one value on each path are one value after the join too
         ident = _joined_idents.setdefault((a.ident, b.ident), new_gen())
-    return Val(K.join(a.kind, b.kind), a.objs | b.objs, a.gen if a.gen == b.gen else new_gen(), ident)
+    return Val(K.join(a.kind, b.kind), a.objs | b.objs, a.gen if a.gen == b.gen else new_gen(), ident,
+               partial=a.partial or b.partial)
 
 
 def join_states(a, b):

@@ -178,6 +178,9 @@ def const_kind(value):
         return K.INT
     if isinstance(value, float):
         return K.FLOAT
+    if type(value) is tuple and all(v is None or v is Ellipsis or type(v) in (int, slice) for v in value):
+        items = tuple(const_kind(v) for v in value)  # (an index: `idx = (1, slice(2, 4))`, or a shape)
+        return K.Seq(tuple, items, K.join_all(items) if items else None)
     return K.Other(type(value))
 
 

@@ -81,6 +81,12 @@ class Refresher(Part):
             if o.parent not in new_name:
                 continue
             holders = _live_first([n for n in state.vars.holders((o,)) if len(state.vars[n].objs) == 1], live)
+            partial = [n for n in holders if n in live and state.vars[n].partial]
+            if partial:  # a view made on some paths only: made again, it would be bound where it was not
+                self.refuse(s, f"`{partial[0]}` is a view made on some paths only (in a branch or a loop) of the "
+                               f"array `{name}` changed in place here: its new value cannot be given on every path",
+                            f"make the view where it is used, or make a copy: `{partial[0]} = ... .copy()`",
+                            deferred=self.session.generic)
             made = state.made.get(o)
             if made is None or made[1] is None or not self.unchanged(state, made[1]):
                 self.refuse(s, f"`{(holders or [name])[0]}` shares memory with the array changed here, but how it was "
@@ -110,6 +116,11 @@ class Refresher(Part):
             v = state.vars[n]
             if n in refreshed or n not in live:
                 continue
+            if v.partial:  # its refresh would read it where it may not be bound
+                self.refuse(s, f"`{n}` is bound on some paths only (in a branch or a loop) and shares memory with "
+                               f"`{name}`, which changes in place here: its new value cannot be given on every path",
+                            f"bind `{n}` on every path before (e.g. `{n} = None` before the `if`), or make a copy: "
+                            f"`{name} = {name}.copy()`", deferred=self.session.generic)
             if mine is not None and mine.ident is not None and v.ident == mine.ident and n != name:
                 out.append(self.derived(s, Assign((n,), Var(name), noop=True)))  # the very same value
                 continue
@@ -199,11 +210,16 @@ class Refresher(Part):
             return None
         if child.how == "maybe" and reshaping(value):
             # NumPy made a view if the layout allowed it: check that it did, then the base is the view reshaped
+            # (in the order it was made with: `reshape(..., order="F")` reads and writes the base in F order)
+            order = dict(value.kwargs).get("order", Const("C"))
+            if not (isinstance(order, Const) and order.value in ("C", "F")):
+                return None  # ("K", "A": the order depends on the layout, not known here)
             check = self.view_check(s, child_name, parent_var)
             shape = self.temp()
             get_shape = self.derived(s, Assign((shape,), Call(Global(("np", "shape"), np.shape, np),
                                                               (Var(parent_var),))))
-            new = Call(Global(("np", "reshape"), np.reshape, np), (Var(child_name), Var(shape)))
+            new = Call(Global(("np", "reshape"), np.reshape, np), (Var(child_name), Var(shape)),
+                       (("order", order),) if order.value == "F" else ())
             return parent_var, [check, get_shape, self.derived(s, Assign((parent_var,), new, noop=True))]
         if isinstance(value, Var):
             return parent_var, [self.derived(s, Assign((parent_var,), Var(child_name), noop=True))]

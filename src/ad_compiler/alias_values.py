@@ -74,6 +74,9 @@ class Values(Part):
 
     def fresh(self, state, site, kinds_, dtype="f", scalar=None, ndim="broadcast"):
         """A new value computed elementwise from operands of these kinds (a number, or a new array)."""
+        if any(isinstance(k, K.Other) and isinstance(k.cls, type) and issubclass(k.cls, np.matrix) for k in kinds_):
+            # arithmetic with a np.matrix gives a np.matrix (whose `*` and `**` are matrix products)
+            return Val(K.Other(np.matrix), {self.objects.new(state, site, desc="the result of this line")})
         if all(isinstance(k, K.Scalar) for k in kinds_):
             if scalar is not None:
                 return Val(scalar)
@@ -107,6 +110,8 @@ class Values(Part):
                 state.slots[obj] = ("any", all_objs(sa) | all_objs(sb))
             items = ka.items + kb.items if ka.items is not None and kb.items is not None else None
             return Val(K.Seq(ka.cls, items, K.join(ka.elem, kb.elem)), {obj})
+        if isinstance(ka, K.Dict) and isinstance(kb, K.Dict) and value.op == "|":
+            return self.dict_merge(a, b, state, site)
         if (isinstance(ka, K.Seq) or isinstance(kb, K.Seq)) and value.op == "*" and (
                 isinstance(ka, K.Scalar) or isinstance(kb, K.Scalar)):
             seq = a if isinstance(ka, K.Seq) else b
@@ -122,6 +127,27 @@ class Values(Part):
         if ka in (K.INT, K.BOOL) and kb in (K.INT, K.BOOL) and value.op in ("+", "-", "*", "//", "%"):
             return Val(K.INT)  # Python integers stay integers (`i - 1` indexes)
         return self.fresh(state, site, [ka, kb])
+
+    def dict_merge(self, a, b, state, site):
+        """`a | b` of two dicts: a new dict with a's keys, then b's new ones; b's items win."""
+        obj = self.objects.new(state, site, desc="the dict made on this line")
+        sa, sb = self.slots_of(a, state), self.slots_of(b, state)
+        keys, kinds_ = list(a.kind.keys), list(a.kind.items)
+        slots = list(sa) if isinstance(sa, list) and len(sa) == len(keys) else None
+        exact = slots is not None and isinstance(sb, list) and len(sb) == len(b.kind.keys)
+        for i, (key, kind) in enumerate(zip(b.kind.keys, b.kind.items)):
+            at = next((j for j, k in enumerate(keys) if k == key and type(k) is type(key)), None)
+            if at is None:
+                keys.append(key)
+                kinds_.append(kind)
+                if exact:
+                    slots.append(sb[i])
+            else:
+                kinds_[at] = kind
+                if exact:
+                    slots[at] = sb[i]
+        state.slots[obj] = slots if exact else ("any", all_objs(sa) | all_objs(sb))
+        return Val(K.Dict(tuple(keys), tuple(kinds_)), {obj})
 
     def slots_of(self, val, state):
         """The slots of the containers a value may be, joined."""
@@ -197,6 +223,14 @@ class Values(Part):
                 continue
             elif self.is_int(i, state):
                 out -= 1
+            elif isinstance(i, (Var, Global)) and tuple_index_kinds(self.val(i, state).kind) is not None:
+                for k in tuple_index_kinds(self.val(i, state).kind):  # the items of a tuple index
+                    if isinstance(k, K.Other) and k.cls is type(None):
+                        out += 1
+                    elif isinstance(k, K.Scalar) and k.cls in INT_CLASSES:
+                        out -= 1
+                    elif not (isinstance(k, K.Other) and k.cls in (slice, type(Ellipsis))):
+                        return None
             else:
                 return None
         return out if out >= 0 else None
@@ -227,6 +261,13 @@ class Values(Part):
                     return "fancy"
                 if k.cls in INT_CLASSES:
                     continue
+            if isinstance(k, K.Seq) and k.cls is tuple:  # `y[s]` with s a tuple: the index y[s[0], s[1], ...]
+                kinds_ = tuple_index_kinds(k)
+                how = "maybe" if kinds_ is None else basic_kinds(kinds_)
+                if how == "fancy":
+                    return how
+                out = "maybe" if how == "maybe" else out
+                continue
             if isinstance(k, (K.Array, K.Seq)):
                 return "fancy"
             if isinstance(k, K.Other) and k.cls in (slice, type(None), type(Ellipsis)):
@@ -262,3 +303,24 @@ def record_making(state, obj, stmt, value):
     reads, so that it can be made again (or its base given its new value) while those names are unchanged."""
     state.made[obj] = (stmt, tuple((n, state.vars[n].gen if n in state.vars else None)
                                    for n in sorted(ir.names_in(value))))
+
+
+def tuple_index_kinds(k):
+    """The kinds of the items of a tuple used as an index, when its length is known (else None)."""
+    return k.items if isinstance(k, K.Seq) and k.cls is tuple and k.items is not None else None
+
+
+def basic_kinds(kinds_):
+    """'basic', 'fancy' or 'maybe' for index items of these kinds (the items of a tuple index)."""
+    out = "basic"
+    for k in kinds_:
+        if isinstance(k, K.Scalar) and k.cls in (bool, np.bool_):
+            return "fancy"
+        if isinstance(k, K.Scalar) and k.cls in INT_CLASSES:
+            continue
+        if isinstance(k, (K.Array, K.Seq)):
+            return "fancy"
+        if isinstance(k, K.Other) and k.cls in (slice, type(None), type(Ellipsis)):
+            continue
+        out = "maybe"
+    return out

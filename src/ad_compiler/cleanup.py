@@ -67,6 +67,18 @@ def _drop_defaults(node):
 
 def fold(e):
     def f(node):
+        if isinstance(node, Call) and isinstance(node.func, ir.Global) and node.func.path == ("_ad", "power_partial") \
+                and len(node.args) in (2, 3) and all(_num(a) for a in node.args[1:]) and not node.kwargs:
+            # a constant exponent: `c * x ** (k - n)` reads better (unless c is 0, which must stay exact)
+            k, n = node.args[1].value, node.args[2].value if len(node.args) == 3 else 1
+            c = 1
+            for j in range(n):
+                c *= k - j
+            if c != 0:
+                return f(BinOp("*", Const(c), f(BinOp("**", node.args[0], Const(k - n)))))
+        if isinstance(node, Call) and isinstance(node.func, ir.Global) and node.func.path == ("_ad", "layout_order") \
+                and len(node.args) == 2 and isinstance(node.args[1], Const) and node.args[1].value in ("C", "F"):
+            return node.args[1]  # (the orders that do not depend on the layout)
         if isinstance(node, Call) and isinstance(node.func, ir.Global) and node.func.path[:1] == ("_ad",):
             return _drop_defaults(node)
         if isinstance(node, BinOp):

@@ -86,6 +86,10 @@ class Forward:
 
     def define(self, primal, value, origin, owned):
         self.emit_assign(self.d(primal), value, origin)
+        if not owned and self.owned:  # the new tangent may *be* an owned one (`w = z * 1.0`: dw = dz): then
+            # that buffer is no longer ours alone, a store into z must not change dw (copy it first)
+            read = ir.names_in(value)
+            self.owned -= {p for p in self.owned if self.d(p) in read}
         (self.owned.add if owned else self.owned.discard)(primal)
 
     def refuse(self, s, what, hint):

@@ -107,9 +107,25 @@ class Printer:
     def lines(self, stmts, indent=0):
         out = []
         pad = "    " * indent
-        for s in stmts:
+        i = 0
+        while i < len(stmts):
+            s = stmts[i]
+            if getattr(s, "nograd", False) and not isinstance(s, ir.Comment):
+                # statements of a `with ad.no_grad():` block stay in one (so a derivative of this code
+                # also takes their values for constants)
+                run = i
+                while run < len(stmts) and getattr(stmts[run], "nograd", False) and \
+                        not isinstance(stmts[run], ir.Comment):
+                    run += 1
+                out.append(Line(pad + "with _ad.no_grad():", s.origin))
+                for inner in stmts[i:run]:
+                    for line in self.stmt(inner, indent + 1):
+                        out.append(Line(pad + "    " + line, line.origin if isinstance(line, Line) else inner.origin))
+                i = run
+                continue
             for line in self.stmt(s, indent):
                 out.append(Line(pad + line, line.origin if isinstance(line, Line) else s.origin))
+            i += 1
         return out
 
     def stmt(self, s, indent):

@@ -79,11 +79,15 @@ class Resolver:
         if isinstance(v, Build):
             return Op("build", frozenset(atom_names(v)))
         if isinstance(v, ir.BinOp):
+            if v.op == "|" and not (self.kind(v.left).numeric and self.kind(v.right).numeric):
+                if isinstance(self.kind(v.left), K.Dict) and isinstance(self.kind(v.right), K.Dict):
+                    return self.bind(s, rules.FUNCTIONS[_runtime().dict_merge], [v.left, v.right], {})
+                return Op("unknown", frozenset(atom_names(v)),
+                          what="`|` of values of unknown kind (a dict merge, or a bitwise or)")
             if v.op in NONDIFF_BINOPS:
                 return Op("const")
-            sequence = self.sequence_operator(s, v)
-            if sequence is not None:
-                return sequence
+            if v.op in ("+", "*") and (isinstance(self.kind(v.left), K.Seq) or isinstance(self.kind(v.right), K.Seq)):
+                return self.sequence_binop(s, v)
             return self.bind(s, rules.FUNCTIONS[BINOP_FUNCTIONS[v.op]], [v.left, v.right], {})
         if isinstance(v, ir.UnaryOp):
             if v.op == "-":
@@ -101,19 +105,23 @@ class Resolver:
             return self.call(s, v)
         return Op("unknown", frozenset(atom_names(v)), what="this expression")
 
-    def sequence_operator(self, s, v):
-        """`a + b` of two lists (tuples), `a * n` of a list and an int: the rules of the helpers that do the
-        same (the code stays as written), else None."""
-        from . import runtime
-
+    def sequence_binop(self, s, v):
+        """`a + b` / `a * n` with a list or tuple: concatenation / repetition (its own rule), not arithmetic;
+        with an array NumPy's arithmetic on the list made an array; with a value of unknown kind, either."""
+        rt = _runtime()
         ka, kb = self.kind(v.left), self.kind(v.right)
         if v.op == "+" and isinstance(ka, K.Seq) and isinstance(kb, K.Seq):
-            return self.bind(s, rules.FUNCTIONS[runtime.seq_concat], [v.left, v.right], {})
+            return self.bind(s, rules.FUNCTIONS[rt.seq_concat], [v.left, v.right], {})
         if v.op == "*" and isinstance(ka, K.Seq) and kb in (K.INT, K.BOOL):
-            return self.bind(s, rules.FUNCTIONS[runtime.seq_repeat], [v.left, v.right], {})
+            return self.bind(s, rules.FUNCTIONS[rt.seq_repeat], [v.left, v.right], {})
         if v.op == "*" and isinstance(kb, K.Seq) and ka in (K.INT, K.BOOL):
-            return self.bind(s, rules.FUNCTIONS[runtime.seq_repeat], [v.right, v.left], {})
-        return None
+            return self.bind(s, rules.FUNCTIONS[rt.seq_repeat_left], [v.left, v.right], {})
+        if isinstance(ka, (K.Array, K.Numeric)) or isinstance(kb, (K.Array, K.Numeric)) or \
+                isinstance(ka, K.Scalar) and isinstance(kb, K.Scalar):
+            return self.bind(s, rules.FUNCTIONS[BINOP_FUNCTIONS[v.op]], [v.left, v.right], {})
+        what = "concatenation" if v.op == "+" else "repetition"
+        return Op("unknown", frozenset(atom_names(v)),
+                  what=f"`{v.op}` of a list or tuple and a value of unknown kind ({what} or arithmetic)")
 
     def index(self, s, v):
         base = v.value
@@ -192,6 +200,8 @@ class Resolver:
                                            hint="checkpoint a function whose source ad_compiler can read")
                 return Op("callee", everything, callee=obj.func, extra={"checkpoint": True})
             kind, rule = rules.lookup_function(obj)
+            if obj is sum and self.sequence_start(args, kwargs):  # sum(lists, []): a concatenation
+                kind, rule = "rule", rules.FUNCTIONS[_runtime().seq_sum]
             if kind == "rule":
                 return self.bind(s, rule, args, dict(kwargs))
             if kind == "nondiff":
@@ -258,6 +268,10 @@ class Resolver:
                 where=origin.unit.location(origin.node) if origin else None,
                 hint="pass the arguments the rule knows (see docs/rules.md), or register your own rule",
             ) from None
+        if any(self.is_matrix(a) for value in bound.values() for a in _atoms(value)):
+            return Op("unknown", frozenset(set().union(*(atom_names(v) for v in bound.values()))),
+                      what=f"`{rule.name}` of a np.matrix (its `*` and `**` are matrix products and powers, and its "
+                           "results stay 2-d: NumPy's array rules do not apply; convert it with np.asarray first)")
         inputs = set()
         for p, value in bound.items():
             if rule.signature.parameters[p].kind is rule.signature.parameters[p].VAR_KEYWORD or \
@@ -265,6 +279,30 @@ class Resolver:
                 continue
             inputs |= atom_names(value)
         return Op("rule", frozenset(inputs), rule=rule, bound=bound)
+
+
+    def is_matrix(self, atom):
+        if isinstance(atom, Global):
+            return isinstance(atom.obj, np.matrix)
+        k = self.kind(atom)
+        return isinstance(k, K.Other) and isinstance(k.cls, type) and issubclass(k.cls, np.matrix)
+
+    def sequence_start(self, args, kwargs):
+        start = args[1] if len(args) > 1 else dict(kwargs).get("start")
+        return start is not None and isinstance(self.kind(start), K.Seq)
+
+
+def _atoms(value):
+    """The atoms of a bound argument (the items of a Build of *args or of a list literal)."""
+    if isinstance(value, Build):
+        return [a for item in value.items for a in _atoms(item)]
+    return [value]
+
+
+def _runtime():
+    from . import runtime
+
+    return runtime
 
 
 def _index_concat():

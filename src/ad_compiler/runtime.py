@@ -8,12 +8,14 @@ import functools
 import types
 import math  # noqa: F401  (generated code reaches math through _ad.math when the user has no alias)
 import numbers
+import types
 
 import numpy as np
 
 from .errors import ADError, NonScalarOutputError, UnsupportedError
 from .runtime_backend import (_host, _host_call, as_array, foreign, is_array, like_of, scatter_add, size_of,  # noqa: F401
                               split_at, zeros)
+from .markers import no_grad  # noqa: F401  (generated code keeps `with ad.no_grad():` blocks as `with _ad.no_grad():`)
 from .trees import ravel as ravel_tree  # noqa: F401  ((vector, unravel) of a tree: ad.ravel)
 from .trees import tree_flatten, tree_unflatten
 
@@ -300,6 +302,34 @@ def add(a, b):
     if isinstance(a, dict):
         return {k: add(a[k], b[k]) if k in a and k in b else (a[k] if k in a else b[k]) for k in {**a, **b}}
     return a + b
+
+
+def falling_factorial(k, n):
+    """k (k-1) ... (k-n+1): the factor of the n-th derivative of x**k."""
+    c = 1
+    for j in range(n):
+        c = c * (k - j)
+    return c
+
+
+def power_partial(x, k, n=1):
+    """The n-th derivative of x**k in x, k (k-1) ... (k-n+1) x**(k-n), exactly 0 where the factor is 0 (an
+    integer 0 <= k < n: x**k is then a polynomial of degree below n), even at x = 0 where x**(k-n) is infinite
+    (0 * inf would be NaN, or a ZeroDivisionError for a Python float)."""
+    c = falling_factorial(k, n)
+    if np.ndim(k) == 0:
+        return zeros_like(x) if c == 0 else c * x ** (k - n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = c * np.power(x, k - n)
+    return np.where(c == 0, 0.0, d)
+
+
+def power_partial_exponent(x, k, n=1):
+    """d power_partial(x, k, n) / dk for x > 0: x**(k-n) (P'(k) + P(k) log x) with P the falling factorial;
+    0 where x <= 0 (as d x**k / dk, see the rule of np.power)."""
+    slope = sum(falling_factorial(k, i) * falling_factorial(k - i - 1, n - i - 1) for i in range(n))
+    pos = np.where(np.greater(x, 0), x, 1.0)
+    return np.where(np.greater(x, 0), pos ** (k - n) * (slope + falling_factorial(k, n) * np.log(pos)), 0.0)
 
 
 # -- rules' helpers ---------------------------------------------------------------------------------
@@ -1146,7 +1176,7 @@ def private_copy(x):
     """A copy of an argument the function changes in place: arrays copied, lists, tuples and dicts copied
     at every level, anything else as it is. The derivative works on it; the caller's value stays as it is."""
     if isinstance(x, ndarray):
-        return x.copy()
+        return _same_layout_copy(x)
     if isinstance(x, list):
         return [private_copy(v) for v in x]
     if isinstance(x, tuple):
@@ -1156,34 +1186,90 @@ def private_copy(x):
     return x
 
 
-def check_apart(args, names, changed, where):
+def layout_order(a, order):
+    """The order "C" or "F" that the layout-dependent orders of reshape / ravel ("A": F for a Fortran-ordered
+    array; "K": the order of memory) mean for the array `a`, so that an adjoint can undo them."""
+    if order in ("C", "F", None):
+        return order or "C"
+    a = np.asarray(a)
+    if a.flags.c_contiguous:
+        return "C"
+    if a.flags.f_contiguous:
+        return "F"
+    if order == "A":
+        return "C"
+    axes = [i for i in range(a.ndim) if a.shape[i] > 1]
+    strides = [a.strides[i] for i in axes]
+    if all(s > 0 for s in strides) and strides == sorted(strides, reverse=True):
+        return "C"
+    if all(s > 0 for s in strides) and strides == sorted(strides):
+        return "F"
+    raise NoDerivativeError("order='K' of an array laid out neither in C nor in F order (negative or mixed "
+                            "strides) has no derivative rule", hint="use order='C' or order='F'")
+
+
+def _same_layout_copy(x):
+    """A copy of the array `x` with x's very strides (Fortran order, a transpose, a strided view): NumPy decides
+    by the strides whether `x.reshape(...)` / `np.ravel(x)` is a view or a copy, so the copy must decide alike."""
+    if x.flags.c_contiguous or x.size <= 1:
+        return x.copy()
+    if x.flags.f_contiguous:
+        return x.copy(order="F")
+    strides, size = x.strides, x.itemsize
+    if any(s % size or (s == 0 and n > 1) for s, n in zip(strides, x.shape)):
+        return x.copy(order="K")  # (unaligned or overlapping strides: not a layout of its own memory)
+    lo = sum(s * (n - 1) for s, n in zip(strides, x.shape) if s < 0)
+    hi = sum(s * (n - 1) for s, n in zip(strides, x.shape) if s > 0)
+    buf = np.empty((hi - lo) // size + 1, dtype=x.dtype)
+    out = np.lib.stride_tricks.as_strided(buf[-lo // size:], shape=x.shape, strides=strides)
+    out[...] = x
+    return out
+
+
+def check_apart(args, names, changed, where, others=(), other_names=()):
     """Refuse arguments that share memory when the function changes one of them in place: each changed
     argument gets a private copy of its own (`private_copy`), which would separate what the function sees as
-    one array (`f(x, x)` with `a += b`; a list holding one array twice)."""
+    one array (`f(x, x)` with `a += b`; a list holding one array twice; an argument that is also a global the
+    function reads, `others`, or an attribute of another argument)."""
+    # (what private_copy copies: lists, tuples, dicts and arrays, not objects; what the others reach: also the
+    # arrays in objects' attributes)
+    copied = {i: _mutable_leaves(args[i], objects=False) for i in changed}
     leaves = [_mutable_leaves(a) for a in args]
+    from .errors import ADError
+
     for i in changed:
         for j in range(len(args)):
-            for u in leaves[i]:
-                for v in leaves[j]:
-                    if (u is not v or i != j) and _overlap(u, v):
+            for p, u in enumerate(copied[i]):
+                for q, v in enumerate(copied[j] if j == i else leaves[j]):
+                    if (p != q or i != j) and _overlap(u, v):  # (two places of one container, even the same array)
                         what = f"the arguments `{names[i]}` and `{names[j]}` share memory" if i != j else \
                             f"`{names[i]}` holds one array (or list) twice"
-                        from .errors import ADError
-
                         raise ADError(f"{where}:\n{what}, and the function changes `{names[i]}` in place: the "
                                       "derivative would not see that one change is seen through both",
                                       hint="pass separate copies (`x.copy()`), or pass the array once")
+        for other, name in zip(others, other_names):
+            if any(_overlap(u, v) for u in copied[i] for v in _mutable_leaves(other)):
+                raise ADError(f"{where}:\nthe argument `{names[i]}` shares memory with `{name}`, which the function "
+                              f"also reads, and it changes `{names[i]}` in place: the derivative works on a copy of "
+                              f"`{names[i]}`, so it would not see the change through `{name}`",
+                              hint=f"pass a copy (`{names[i]}.copy()`), or read `{name}` through the argument")
 
 
-def _mutable_leaves(x, out=None):
+def _mutable_leaves(x, out=None, seen=None, objects=True):
     out = [] if out is None else out
+    seen = set() if seen is None else seen
     if isinstance(x, ndarray):
         out.append(x)
-    elif isinstance(x, (list, tuple, dict)):
+    elif isinstance(x, (list, tuple, dict)) or objects and _is_object(x) and not isinstance(x, types.ModuleType):
+        if id(x) in seen:
+            return out
+        seen.add(id(x))
         if not isinstance(x, tuple):
             out.append(x)
-        for v in (x.values() if isinstance(x, dict) else x):
-            _mutable_leaves(v, out)
+        items = x.values() if isinstance(x, dict) else x if isinstance(x, (list, tuple)) else \
+            (getattr(x, "__dict__", None) or {}).values()
+        for v in items:
+            _mutable_leaves(v, out, seen, objects)
     return out
 
 
@@ -1261,6 +1347,54 @@ def zip_vjp(g, iterables):
     return tuple(out)
 
 
+def seq_concat(a, b):
+    """`a + b` of two lists or tuples: their concatenation (the rule of `+` on sequences; of tangents too,
+    where a tuple's tangent may be a list)."""
+    if type(a) is type(b):
+        return a + b
+    return type(a)(list(a) + list(b))
+
+
+def seq_repeat(seq, n):
+    """`seq * n` of a list or tuple: its repetition (the rule of `*` on a sequence)."""
+    return seq * n
+
+
+def seq_repeat_left(n, seq):
+    """`n * seq` of a list or tuple: its repetition."""
+    return n * seq
+
+
+def seq_sum(iterable, start=0):
+    """`sum(lists, [])`: the concatenation of the lists or tuples after `start`."""
+    return sum(iterable, start)
+
+
+def seq_concat_vjp(g, a, b, which):
+    """Adjoint of `a + b` (concatenation) for `a` (which=0) or `b` (which=1): its part of `g`, in its form."""
+    g = list(g)
+    return items_vjp(g[:len(a)], a) if which == 0 else items_vjp(g[len(a):], b)
+
+
+def seq_repeat_vjp(g, seq, n):
+    """Adjoint of `seq * n` (repetition): the adjoints of every copy of an item, added up."""
+    g, m = list(g), len(seq)
+    total = [None] * m
+    for k in range(0, len(g) if m else 0, m):
+        total = add(total, g[k:k + m])
+    return items_vjp(total, seq)
+
+
+def seq_sum_vjp(g, iterable, start):
+    """Adjoint of `sum(iterable, start)` for sequences (concatenation) with respect to `iterable`: each
+    sequence's part of `g`, after start's."""
+    g, at, out = list(g), len(start), []
+    for item in iterable:
+        out.append(items_vjp(g[at:at + len(item)], item))
+        at += len(item)
+    return out
+
+
 def reversed_vjp(g, x):
     """Adjoint of `reversed(x)` (its items in the opposite order)."""
     return items_vjp(list(g)[::-1], x)
@@ -1304,6 +1438,18 @@ def dict_values(d):
 def dict_items(d):
     """`d.items()` as a list of (key, value) pairs (its adjoint is a dict)."""
     return list(d.items())
+
+
+def dict_merge(a, b):
+    """`a | b` of two dicts: a's items updated with b's (the rule of `|` on dicts)."""
+    return a | b
+
+
+def dict_merge_vjp(g, a, b, which):
+    """Adjoint of `a | b` for `a` (which=0: its items b does not replace) or `b` (which=1: all its items)."""
+    if which == 0:
+        return {k: g[k] if k in g and k not in b else zeros_like(v) for k, v in a.items()}
+    return {k: g[k] if k in g else zeros_like(v) for k, v in b.items()}
 
 
 def dict_copy_vjp(g, mapping):

@@ -1,11 +1,10 @@
 """Runtime helpers of the Python constructs the compiler translates (re-exported by runtime.py as `_ad.<name>`):
-objects made by the function, the flags of `try` and `with` blocks, the adjoints of `+` and `*` of lists and
-tuples.
+objects made by the function, the flags of `try` and `with` blocks (the sequence operators' helpers are in
+runtime.py).
 """
 from .errors import UnsupportedError
 
-__all__ = ["new_object", "tried", "throw", "unexpected_function", "seq_concat",
-           "seq_concat_vjp", "seq_repeat", "seq_repeat_vjp", "attribute_tangent_vjp",
+__all__ = ["new_object", "tried", "throw", "unexpected_function", "attribute_tangent_vjp",
            "unexpected_class", "entry_or_zeros",
            "caught", "entered", "truncate", "check_completed"]
 
@@ -55,38 +54,6 @@ def unexpected_function(f, where):
                            "derivative was compiled for", hint="call the function by its name")
 
 
-def seq_concat(a, b):
-    """`a + b` of two lists or two tuples (of tangents: a tuple's may be a list)."""
-    if type(a) is type(b):
-        return a + b
-    return type(a)(list(a) + list(b))
-
-
-def seq_concat_vjp(g, x, start, stop):
-    """The adjoints of the items of `x` in the adjoint `g` of a concatenation (its items start:stop), in
-    x's form (the adjoint of a tuple is a list)."""
-    from .runtime import items_vjp
-
-    return items_vjp(list(g)[start:stop], x)
-
-
-def seq_repeat(a, n):
-    """`a * n` of a list or tuple."""
-    return a * n
-
-
-def seq_repeat_vjp(g, a, n):
-    """Adjoint of `a * n`: each item of a gets the sum of the adjoints of its copies."""
-    from .runtime import add, items_vjp
-
-    m = len(a)
-    g = list(g)
-    out = [None] * m
-    for k in range(len(g)):
-        out[k % m] = add(out[k % m], g[k])
-    return items_vjp(out, a)
-
-
 def attribute_tangent_vjp(g, t, attr):
     """Adjoint of `_ad.attribute_tangent(t, attr)` with respect to t (a dict by attribute name, or an
     object): `g` at that attribute."""
@@ -110,7 +77,6 @@ def entry_or_zeros(taken, value):
     return taken
 
 
-for _f in (new_object, tried, throw, unexpected_function, seq_concat, seq_concat_vjp,
-           seq_repeat, seq_repeat_vjp, attribute_tangent_vjp, unexpected_class, entry_or_zeros, caught,
+for _f in (new_object, tried, throw, unexpected_function, attribute_tangent_vjp, unexpected_class, entry_or_zeros, caught,
            entered, truncate, check_completed):
     _f.__module__ = "ad_compiler.runtime"  # (generated code reaches them as `_ad.<name>`, like the others)

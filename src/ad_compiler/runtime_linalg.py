@@ -8,7 +8,7 @@ triangle only: `triangle_grad` turns the gradient with respect to a symmetric ma
 """
 import numpy as np
 
-from .runtime_backend import as_array
+from .runtime_backend import _host_call, as_array, foreign
 
 from .errors import NoDerivativeError, UnsupportedError
 
@@ -18,7 +18,8 @@ __all__ = [
     "svd_jvp", "field_vjp", "norm_axes", "as_columns", "from_columns", "residual_row", "residual_tangent", "copyltu",
     "matrix_power_jvp", "matrix_power_jvp_jvp", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec",
     "tri_vjp_a", "cho_matrix", "cho_vjp_c", "cho_tangent_a", "cho_factor_vjp", "pair_adjoint",
-    "funm_frechet", "funm_frechet_jvp", "flip_trans", "cho_other", "tri_inv", "inv", "solve",
+    "funm_frechet", "funm_frechet_jvp", "flip_trans", "cho_other", "tri_inv", "inv", "solve", "adjugate",
+    "adjugate_jvp", "adjugate_vjp",
 ]
 
 
@@ -321,6 +322,67 @@ def field_vjp(g, result, index):
 
     out = zeros_like(result)
     out[index] = g
+    return out
+
+
+# -- adjugate: det's derivative, also at singular matrices -----------------------------------------------------
+def adjugate(a):
+    """The adjugate of (a stack of) square matrices: det(a) inv(a) where a is invertible, and also at singular
+    matrices, where det is as smooth and its derivative is adj(a).T. From the SVD a = u s vh (u, vh unitary,
+    adj(q) = det(q) q^H): adj(a) = det(u) det(vh) vh^H adj(s) u^H, adj(s) the products of the other values."""
+    if _dask(a):  # (matrix by matrix, each whole in one chunk, as inv)
+        whole = a.rechunk({a.ndim - 2: -1, a.ndim - 1: -1})
+        return whole.map_blocks(adjugate, dtype=np.result_type(a.dtype, np.float64))
+    if foreign(a):
+        return _host_call(adjugate, a)
+    a = np.asarray(a)
+    n = a.shape[-1]
+    if n == 1:
+        return np.ones_like(a, dtype=np.result_type(a, 1.0))
+    u, s, vh = np.linalg.svd(a)
+    others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], axis=-1)
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return sign[..., None, None] * (np.conj(mT(vh)) * others[..., None, :]) @ np.conj(mT(u))
+
+
+def _invertible(a, what):
+    s = np.linalg.svd(a, compute_uv=False)
+    if np.any(s[..., -1] <= a.shape[-1] * np.finfo(float).eps * s[..., 0]):
+        raise NoDerivativeError(f"{what} of np.linalg.det at a singular matrix larger than 2 x 2 is not implemented",
+                                hint="first derivatives of det are exact everywhere (the adjugate); second ones "
+                                     "only at invertible matrices or at 2 x 2 ones")
+    return np.linalg.inv(a), np.linalg.det(a)[..., None, None]
+
+
+def adjugate_jvp(a, t):
+    """Tangent of adjugate(a): 0 for 1 x 1 matrices, adj(t) for 2 x 2 (adj is linear there), else
+    det(a) (tr(inv(a) t) inv(a) - inv(a) t inv(a)) at an invertible a."""
+    n = np.shape(a)[-1]
+    if n == 1:
+        return np.zeros(np.broadcast_shapes(np.shape(a), np.shape(t)), dtype=np.result_type(a, t, 1.0))
+    if n == 2:
+        return adjugate_2(np.broadcast_to(t, np.broadcast_shapes(np.shape(a), np.shape(t))))
+    inv, d = _invertible(a, "the second derivative")
+    return d * (np.trace(inv @ t, axis1=-2, axis2=-1)[..., None, None] * inv - inv @ t @ inv)
+
+
+def adjugate_vjp(g, a):
+    """Adjoint of adjugate(a) (the transpose of adjugate_jvp)."""
+    n = np.shape(a)[-1]
+    if n == 1:
+        return np.zeros(np.shape(a), dtype=np.result_type(a, g, 1.0))
+    if n == 2:
+        return adjugate_2(np.broadcast_to(g, np.shape(a)))
+    inv, d = _invertible(a, "the second derivative")
+    it = mT(inv)
+    return d * (np.sum(g * inv, axis=(-2, -1))[..., None, None] * it - it @ g @ it)
+
+
+def adjugate_2(m):
+    """adj of 2 x 2 matrices, [[d, -b], [-c, a]]: linear in m."""
+    out = np.empty(np.shape(m), dtype=np.result_type(m, 1.0))
+    out[..., 0, 0], out[..., 1, 1] = m[..., 1, 1], m[..., 0, 0]
+    out[..., 0, 1], out[..., 1, 0] = -m[..., 0, 1], -m[..., 1, 0]
     return out
 
 

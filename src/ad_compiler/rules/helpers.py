@@ -13,7 +13,7 @@ import numpy as np
 from .. import runtime as _ad
 from . import ans, derivative, elementwise, g, linear, nondifferentiable
 
-nondifferentiable(_ad.grad_seed, _ad.zeros_like, _ad.zero_entries, _ad.shape_of, _ad.new_tape, _ad.max_share, _ad.min_share,
+nondifferentiable(_ad.grad_seed, _ad.layout_order, _ad.zeros_like, _ad.zero_entries, _ad.shape_of, _ad.new_tape, _ad.max_share, _ad.min_share,
                   _ad.inside, _ad.count_reduced, _ad.normalize_axes)
 
 
@@ -102,6 +102,66 @@ def cast_like(v, x):
 
 @linear(_ad.sum_vjp, forward_only=("v",), constant_in=("items",))
 def sum_vjp(v, items):
+    pass
+
+
+@elementwise(_ad.power_partial)
+def power_partial(x, k, n=1):
+    return _ad.power_partial(x, k, n + 1), _ad.power_partial_exponent(x, k, n), None
+
+
+@derivative(_ad.adjugate)
+def adjugate(a):
+    ba = _ad.adjugate_vjp(g, a)
+    dans = _ad.adjugate_jvp(a, da)
+
+
+# -- `+`, `*` and `sum` of lists and tuples: concatenation and repetition (resolve.py binds them here) ---------
+@linear(_ad.seq_concat)
+def seq_concat(a, b):
+    ba = _ad.seq_concat_vjp(g, a, b, 0)
+    bb = _ad.seq_concat_vjp(g, a, b, 1)
+
+
+@linear(_ad.seq_repeat)
+def seq_repeat(seq, n):
+    bseq = _ad.seq_repeat_vjp(g, seq, n)
+
+
+@linear(_ad.seq_repeat_left)
+def seq_repeat_left(n, seq):
+    bseq = _ad.seq_repeat_vjp(g, seq, n)
+
+
+@linear(_ad.seq_sum)
+def seq_sum(iterable, start=0):
+    biterable = _ad.seq_sum_vjp(g, iterable, start)
+    bstart = _ad.seq_concat_vjp(g, start, iterable, 0)
+
+
+@linear(_ad.seq_concat_vjp, forward_only=("v",), constant_in=("a", "b", "which"))
+def seq_concat_vjp(v, a, b, which):
+    pass
+
+
+@linear(_ad.seq_repeat_vjp, forward_only=("v",), constant_in=("seq", "n"))
+def seq_repeat_vjp(v, seq, n):
+    pass
+
+
+@linear(_ad.seq_sum_vjp, forward_only=("v",), constant_in=("iterable", "start"))
+def seq_sum_vjp(v, iterable, start):
+    pass
+
+
+@linear(_ad.dict_merge)
+def dict_merge(a, b):
+    ba = _ad.dict_merge_vjp(g, a, b, 0)
+    bb = _ad.dict_merge_vjp(g, a, b, 1)
+
+
+@linear(_ad.dict_merge_vjp, forward_only=("v",), constant_in=("a", "b", "which"))
+def dict_merge_vjp(v, a, b, which):
     pass
 
 

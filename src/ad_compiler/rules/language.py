@@ -1,18 +1,6 @@
-"""Rules for the helpers the compiler writes for Python's sequence operators: `a + b` and `a * n` of lists
-and tuples (resolve.py gives these statements the rules; the code stays `a + b`)."""
+"""Rules for helpers the compiler writes for Python constructs (the sequence operators' are in helpers.py)."""
 from .. import runtime as _ad
 from . import linear, nondifferentiable
-
-
-@linear(_ad.seq_concat)
-def seq_concat(a, b):
-    ba = _ad.seq_concat_vjp(g, a, 0, _ad.builtins.len(a))
-    bb = _ad.seq_concat_vjp(g, b, _ad.builtins.len(a), _ad.builtins.len(g))
-
-
-@linear(_ad.seq_repeat, constant_in=("n",))
-def seq_repeat(a, n):
-    ba = _ad.seq_repeat_vjp(g, a, n)
 
 
 @linear(_ad.attribute_tangent, constant_in=("attr",))

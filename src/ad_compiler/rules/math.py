@@ -1,6 +1,7 @@
 """Derivative rules for the `math` module (Python floats)."""
 import math
 
+from .. import runtime as _ad
 from . import ans, elementwise, nondifferentiable
 
 
@@ -41,7 +42,7 @@ def sqrt(x):
 
 @elementwise(math.pow)
 def pow(x, y):
-    return y * x ** (y - 1), ans * math.log(x)
+    return _ad.power_partial(x, y), ans * math.log(x)
 
 
 @elementwise(math.fabs)

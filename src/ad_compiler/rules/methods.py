@@ -98,12 +98,12 @@ def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
 
 @defvjp_method("reshape", form="linear")
 def reshape(self, *shape, order="C"):
-    bself = np.reshape(g, np.shape(self)) if order == "C" else np.reshape(g, np.shape(self), order=order)
+    bself = np.reshape(g, np.shape(self)) if order == "C" else np.reshape(g, np.shape(self), order=_ad.layout_order(self, order))
 
 
 @defvjp_method("ravel", "flatten", form="linear")
 def ravel(self, order="C"):
-    bself = np.reshape(g, np.shape(self)) if order == "C" else np.reshape(g, np.shape(self), order=order)
+    bself = np.reshape(g, np.shape(self)) if order == "C" else np.reshape(g, np.shape(self), order=_ad.layout_order(self, order))
 
 
 @defvjp_method("squeeze", form="linear")

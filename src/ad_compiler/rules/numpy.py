@@ -38,7 +38,7 @@ def divide(x1, x2):
 def power(x1, x2):
     """d / dx2 = x1^x2 log x1 for x1 > 0; 0 where x1 <= 0 (there x1^x2 is real only for integer x2); for a
     complex x1, x1^x2 log x1 (0 at x1 = 0)."""
-    return x2 * x1 ** (x2 - 1), ans * np.log(np.where((np.real(x1) > 0) | np.iscomplexobj(x1) & (x1 != 0), x1, 1.0))
+    return _ad.power_partial(x1, x2), ans * np.log(np.where((np.real(x1) > 0) | np.iscomplexobj(x1) & (x1 != 0), x1, 1.0))
 
 
 @elementwise(operator.mod, np.mod, np.remainder)
@@ -379,8 +379,9 @@ def inv(a):
 
 @derivative(np.linalg.det)
 def det(a):
-    ba = _ad.keep_last_two(g * ans) * np.swapaxes(_ad.inv(a), -1, -2)
-    dans = ans * np.trace(_ad.solve(a, da), axis1=-2, axis2=-1)
+    """The adjugate: exact also at singular matrices."""
+    ba = _ad.keep_last_two(g) * np.swapaxes(_ad.adjugate(a), -1, -2)
+    dans = np.trace(_ad.adjugate(a) @ da, axis1=-2, axis2=-1)
 
 
 @derivative(np.linalg.solve)
@@ -395,14 +396,14 @@ def solve(a, b):
 
 @linear(np.reshape)
 def reshape(a, shape=None, order="C", newshape=None):
-    """Orders 'C' and 'F' (the layout-dependent 'A' is not supported in reverse mode)."""
+    """Orders 'C' and 'F'; the layout-dependent 'A' and 'K' in reverse mode for arrays laid out in C or F order."""
     # (order 'C' is not written out: Dask's reshape takes no order)
-    ba = np.reshape(g, np.shape(a)) if order == "C" else np.reshape(g, np.shape(a), order=order)
+    ba = np.reshape(g, np.shape(a)) if order == "C" else np.reshape(g, np.shape(a), order=_ad.layout_order(a, order))
 
 
 @linear(np.ravel)
 def ravel(a, order="C"):
-    ba = np.reshape(g, np.shape(a)) if order == "C" else np.reshape(g, np.shape(a), order=order)
+    ba = np.reshape(g, np.shape(a)) if order == "C" else np.reshape(g, np.shape(a), order=_ad.layout_order(a, order))
 
 
 @linear(np.squeeze)

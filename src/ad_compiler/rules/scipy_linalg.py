@@ -123,8 +123,9 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
 
 @derivative(sla.det)
 def det(a, overwrite_a=False, check_finite=True):
-    ba = _ad.keep_last_two(g * ans) * mT(_ad.inv(a))
-    dans = ans * np.trace(_ad.solve(a, da), axis1=-2, axis2=-1)
+    """The adjugate: exact also at singular matrices."""
+    ba = _ad.keep_last_two(g) * mT(_ad.adjugate(a))
+    dans = np.trace(_ad.adjugate(a) @ da, axis1=-2, axis2=-1)
 
 # Complex matrices: the Cholesky factorizations here are written for real matrices (transposes, not conjugate
 # transposes). (The matrix functions are holomorphic: their Frechet derivatives hold for complex matrices.)
