@@ -308,7 +308,9 @@ class Derivation:
         cells = dict(unit.cells)
         cells.update(self.linker.cells)
         cells.update(extra_cells or {})
-        names = codegen.Names(self.func.__globals__, codegen.local_names(fdef) | set(cells), unit.cells)
+        # (the user's closure cells are not locals: a closure variable is spelled by its name and read live)
+        names = codegen.Names(self.func.__globals__, codegen.local_names(fdef) | (set(cells) - set(unit.cells)),
+                              unit.cells)
         origins = []
         source = codegen.to_source([fdef], names, origins)
         for name, obj in names.externs.items():
