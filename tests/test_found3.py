@@ -46,3 +46,120 @@ def test_closure_variable_set_through_nonlocal():
     ad.grad(f)(X)
     set_c(7.0)
     close(ad.grad(f)(X), 14.0 * X)
+
+
+# -- 002: a name or attribute bound to a library function, rebound after compiling --------------------------
+ACT = np.tanh
+
+
+def _act_loss(x):
+    return np.sum(ACT(x))
+
+
+class _Config:
+    pass
+
+
+CFG = _Config()
+CFG.act = np.tanh
+
+
+def _attr_loss(x):
+    return np.sum(CFG.act(x))
+
+
+def test_library_function_rebound_global_and_attribute():
+    global ACT
+    g1, g2 = ad.grad(_act_loss), ad.grad(_attr_loss)
+    close(g1(X), 1 - np.tanh(X) ** 2)
+    close(g2(X), 1 - np.tanh(X) ** 2)
+    try:
+        ACT = np.sin
+        CFG.act = np.exp
+        close(g1(X), np.cos(X))
+        close(g2(X), np.exp(X))
+        close(ad.grad(_act_loss)(X), numeric_grad(_act_loss, [X], 0))
+    finally:
+        ACT = np.tanh
+        CFG.act = np.tanh
+
+
+# -- 003: replaced __defaults__ (of the function and of an inlined callee) ----------------------------------
+def _power(v, k=2.0):
+    return v ** k
+
+
+def _via_callee(x):
+    return np.sum(_power(x))
+
+
+def _own_default(x, k=2.0):
+    return np.sum(x ** k)
+
+
+def test_replaced_defaults_are_seen():
+    g1, g2 = ad.grad(_via_callee), ad.grad(_own_default)
+    close(g1(X), 2 * X)
+    close(g2(X), 2 * X)
+    v = ad.vjp(_own_default)
+    close(v(X, 1.0), 2 * X)
+    try:
+        _power.__defaults__ = (3.0,)
+        _own_default.__defaults__ = (3.0,)
+        close(g1(X), 3 * X ** 2)
+        close(g2(X), 3 * X ** 2)
+        close(v(X, 1.0), 3 * X ** 2)
+        close(g2(X, 2.0), 2 * X)  # given: the argument, not the default
+    finally:
+        _power.__defaults__ = (2.0,)
+        _own_default.__defaults__ = (2.0,)
+
+
+# -- 008: a function a recursive callee calls is redefined ------------------------------------------------
+def _act8(v):
+    return v ** 2
+
+
+def _rec8(v, n):
+    if n == 0:
+        return v
+    return _rec8(_act8(v), n - 1)
+
+
+def _f8(x):
+    return np.sum(_rec8(x, 2))
+
+
+def test_recursive_callee_recompiled_when_what_it_calls_changes():
+    global _act8
+    old = _act8
+    close(ad.grad(_f8)(X), 4 * X ** 3)
+    try:
+        def _act8(v):  # noqa: F811 (redefined, as a notebook cell run again)
+            return np.sin(v)
+        close(ad.grad(_f8)(X), np.cos(np.sin(X)) * np.cos(X))
+    finally:
+        _act8 = old
+
+
+# -- 027: a rule registered after a derivative using the function was compiled ---------------------------
+def _norm27(v):
+    return np.sqrt(np.sum(v ** 2))
+
+
+def _loss27(w):
+    return _norm27(w) + np.sum(w ** 2)
+
+
+def test_rule_registered_after_compiling_is_used():
+    w0 = np.zeros(3)
+    with np.errstate(all="ignore"):
+        assert np.all(np.isnan(ad.grad(_loss27)(w0)))
+
+    @ad.defvjp(_norm27)
+    def _norm27_rule(v):
+        bv = g * np.where(ans > 0, v / np.where(ans > 0, ans, 1.0), 0.0)  # noqa: F821,F841
+
+    close(ad.grad(_loss27)(w0), np.zeros(3))
+    w = np.array([0.3, -0.4, 1.2])
+    close(ad.grad(_loss27)(w), numeric_grad(_loss27, [w], 0))

@@ -40,6 +40,7 @@ class Expressions:
                 obj = getattr(obj, p)
             except AttributeError:
                 return None
+        self.ctx.unit.reads[tuple(chain)] = obj
         return obj
 
     def builtin(self, name):
@@ -54,6 +55,7 @@ class Expressions:
         found, obj = self.ctx.unit.lookup(node.id)
         if not found:
             self.ctx.error(f"the name `{node.id}`, which is not defined", node, hint="define it before the function")
+        self.ctx.unit.reads[(node.id,)] = obj
         return Global((node.id,), obj)
 
     # -- expressions ------------------------------------------------------------------------------------------
@@ -74,6 +76,7 @@ class Expressions:
             if obj is not None or ctx.unit.lookup(chain[0])[0]:
                 if obj is None and not _has_attr_chain(ctx.unit, chain):
                     ctx.error(f"`{'.'.join(chain)}`, which does not exist", node)
+                ctx.unit.reads[tuple(chain)] = obj
                 return Global(tuple(chain), obj, ctx.unit.lookup(chain[0])[1])
         return self.expr(node, None)
 

@@ -7,8 +7,10 @@ A derivative is compiled once per (function, wrt, mode) *and* per combination of
 (kinds.py) it is called with: the function `ad.grad` returns is a small dispatcher that computes the kinds
 of its arguments and calls the derivative compiled for them (compiling it at the first such call). Its
 `.source` is the source of the derivative it ran last (before any call: the one for arguments of unknown
-kinds). A compiled derivative remembers what it was built from (the code of every function it inlined,
-the methods it resolved); when any of those changed (a notebook cell run again), it is compiled again.
+kinds). A compiled derivative remembers what it was built from (the code and defaults of every function it
+inlined, the objects the free names it read referred to -- for data, only their kind, since data is read
+live --, the rules registered); when any of those changed (a notebook cell run again, `ACT = np.sin`, a
+new @ad.defvjp), it is compiled again.
 """
 import contextlib
 import gc
@@ -40,14 +42,23 @@ class Context:
     """What the passes ask the driver: rules, sources of the user's functions (recorded as dependencies)."""
 
     def __init__(self):
-        self.deps = []  # (function, its code object) read while compiling
+        self.deps = []  # (function, its code object, its defaults, its keyword defaults) read while compiling
         self.bindings = []  # (unit, dotted name, object): the functions names referred to when inlined
+        self.units = []  # the units read (their `reads`: the free names their code referred to)
+        self.rules = rules.generation()  # rules registered later may change the derivative
 
     def stale(self):
-        """Has anything this compilation was built from changed since (code, or what a name refers to)?"""
-        for f, code in self.deps:
-            if f.__code__ is not code:
+        """Has anything this compilation was built from changed since (code, defaults, what a name refers to,
+        the rules)?"""
+        for f, code, defaults, kwdefaults in self.deps:
+            if f.__code__ is not code or f.__defaults__ is not defaults or f.__kwdefaults__ is not kwdefaults:
                 return True
+        if self.rules != rules.generation():
+            return True
+        for unit in self.units:
+            for path, obj in unit.reads.items():
+                if _signature(unit.resolve(path)) != _signature(obj):
+                    return True
         for unit, path, obj in self.bindings:
             found, current = unit.lookup(path[0])
             for p in path[1:]:
@@ -63,8 +74,10 @@ class Context:
         return rules.is_nondiff(obj)
 
     def read(self, func):
-        self.deps.append((func, func.__code__))
-        return read_function(func)
+        self.deps.append((func, func.__code__, func.__defaults__, func.__kwdefaults__))
+        unit = read_function(func)
+        self.units.append(unit)
+        return unit
 
     def is_user_function(self, obj):
         return inspect.isfunction(obj) and not is_library(obj) and not rules.has_rule(obj)
@@ -88,6 +101,18 @@ class Context:
 
 
 _checking = set()  # (function, kinds) being checked by callee_changes_arguments
+_DATA = (np.ndarray, int, float, complex, np.generic, str, bytes, type(None))
+
+
+def _signature(obj):
+    """What a compiled derivative depends on of an object a free name refers to: for data (arrays, numbers,
+    strings), read live by the generated code, only its kind; for anything else (a function, a module, an
+    object whose methods were resolved, a container), the object itself."""
+    if isinstance(obj, np.ndarray):
+        return np.ndarray, obj.dtype.kind
+    if isinstance(obj, _DATA):
+        return type(obj)
+    return id(obj)
 CHANGES_ARGUMENT = "this changes the argument"
 
 
@@ -210,8 +235,10 @@ class Derivation:
         d = Derivation(callee.func, callee.active, "callee", callee.kinds, callee.name, True)
         d.callee = callee
         callee.cell.cell_contents = d.run()
+        callee.ctx = d.ctx
         self.ctx.deps.extend(d.ctx.deps)
         self.ctx.bindings.extend(d.ctx.bindings)
+        self.ctx.units.extend(d.ctx.units)
 
     def callee_function(self, unit, fn, rev, forward, adjoint, alloc, kinds_):
         """f_fwd(args) -> (value, backward): the forward sweep, and the adjoint sweep as a closure."""
@@ -507,13 +534,32 @@ class DerivativeFunction:
         return html_of(self)
 
 
-def _binder(params, defaults, extra):
+class _Unset:
+    def __repr__(self):
+        return "<the function's default>"
+
+
+_UNSET = _Unset()  # a parameter not given: its default is read from the function when called
+
+
+def _live_defaults(primal, defaults):
+    """A function returning the current defaults of `primal` (replaced `__defaults__` are seen), as many as
+    `defaults` (those the dispatcher was made with, when their number changed)."""
+    func = getattr(primal, "__func__", primal)
+
+    def current():
+        now = getattr(func, "__defaults__", None) or ()
+        return now[len(now) - len(defaults):] if len(now) >= len(defaults) else defaults
+    return current
+
+
+def _binder(params, defaults, extra, live):
     """Binds `(*args, **kwargs)` of a call of a vjp or jvp of a function with defaults: the seed or tangent
     (`extra`) by name, or else the last positional argument; the rest as the function's own arguments."""
     signature = inspect.Signature(
         [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in params[:len(params) - len(defaults)]]
-        + [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d)
-           for p, d in zip(params[len(params) - len(defaults):], defaults)])
+        + [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=_UNSET)
+           for p in params[len(params) - len(defaults):]])
 
     def bind(args, kwargs):
         kwargs = dict(kwargs)
@@ -525,7 +571,12 @@ def _binder(params, defaults, extra):
             raise TypeError(f"missing the argument `{extra}`")
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        return tuple(bound.arguments[p] for p in params) + (last,)
+        values = [bound.arguments[p] for p in params]
+        if any(v is _UNSET for v in values):
+            now = live()
+            first = len(params) - len(now)
+            values = [now[i - first] if v is _UNSET else v for i, v in enumerate(values)]
+        return tuple(values) + (last,)
     return bind
 
 
@@ -533,18 +584,26 @@ def make_dispatcher(derivative, signature_params, defaults, receiver=None, prima
                     extra=None):
     """A DerivativeFunction whose `__call__` has the user's signature and dispatches on the kinds of the
     arguments. `extra`: the name of a last parameter after the user's (a vjp's seed, a jvp's tangent); when
-    the user's function has defaults, it is the last argument given (or passed by name)."""
+    the user's function has defaults, it is the last argument given (or passed by name). Defaults are read
+    from the function at each call (as the function itself does)."""
     names = list(signature_params)
     every = (["self._ad_receiver"] if receiver is not None else []) + names
     call_args = ", ".join(every)
+    live = _live_defaults(primal, tuple(defaults)) if defaults else None
     if extra is not None and defaults:
         args = "self, *_ad_args, **_ad_kwargs"
         bind = f"    {call_args}, = _ad_bind(_ad_args, _ad_kwargs)\n"
-        globals_ = {"_ad_bind": _binder(names[:-1], defaults, extra)}
+        globals_ = {"_ad_bind": _binder(names[:-1], defaults, extra, live)}
         defaults = None
     else:
         args = ", ".join(["self"] + names)
         bind, globals_ = "", {}
+        if defaults:
+            with_default = names[len(names) - len(defaults):]
+            globals_ = {"_ad_unset": _UNSET, "_ad_defaults": live}
+            bind = "".join(f"    if {p} is _ad_unset:\n        {p} = _ad_defaults()[{i}]\n"
+                           for i, p in enumerate(with_default))
+            defaults = (_UNSET,) * len(defaults)
     packed = "(" + call_args + ("," if len(every) == 1 else "") + ")"
     source = (f"def __call__({args}):\n" + bind +
               f"    try:\n"

@@ -28,6 +28,7 @@ class Unit:
         code = func.__code__
         self.cells = dict(zip(code.co_freevars, func.__closure__ or ()))
         self.globals = func.__globals__
+        self.reads = {}  # dotted name (a tuple) -> the object it referred to when compiling (driver: staleness)
 
     # -- positions --------------------------------------------------------------------------------------
     def file_line(self, node):
@@ -81,6 +82,13 @@ class Unit:
         if hasattr(builtins, name):
             return True, getattr(builtins, name)
         return False, None
+
+    def resolve(self, path):
+        """The object a free dotted name refers to now (None if it does not resolve)."""
+        found, obj = self.lookup(path[0])
+        for p in path[1:]:
+            obj = getattr(obj, p, None)
+        return obj
 
     def where(self, name):
         """Where a free name is bound: ('cell', cell) | ('global', dict) | ('builtin', None) | None."""
