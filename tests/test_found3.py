@@ -163,3 +163,45 @@ def test_rule_registered_after_compiling_is_used():
     close(ad.grad(_loss27)(w0), np.zeros(3))
     w = np.array([0.3, -0.4, 1.2])
     close(ad.grad(_loss27)(w), numeric_grad(_loss27, [w], 0))
+
+
+# -- 015: the module's file edited after import (no reload) ----------------------------------------------
+def _import_from(tmp_path, name, text):
+    import importlib
+    import sys
+
+    path = tmp_path / f"{name}.py"
+    path.write_text(text)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        return importlib.import_module(name), path
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+def test_source_edited_after_import_is_refused(tmp_path):
+    import os
+
+    model, path = _import_from(tmp_path, "found3_edited", "import numpy as np\n\n\ndef loss(x):\n    return np.sum(x ** 2)\n")
+    path.write_text("import numpy as np\n\n\ndef loss(x):\n    return np.sum(x ** 3)\n")
+    os.utime(path, (1e9 + 5, 2e9))
+    with pytest.raises(ad.ADError) as info:
+        ad.value_and_grad(model.loss)(X)
+    assert "not the code that runs" in str(info.value) and "found3_edited.py" in str(info.value)
+    assert "line 4" in str(info.value) and "reload" in str(info.value)
+
+
+def test_unedited_methods_with_private_names_closures_and_super_are_read(tmp_path):
+    text = ("import numpy as np\n\n\nclass Base:\n    def scale(self):\n        return 2.0\n\n\n"
+            "class Model(Base):\n    def __init__(self):\n        self.w = np.array([1.0, 2.0, 3.0])\n\n"
+            "    def loss(self, x):\n        return np.sum(self.w * x ** 2) * self.scale()\n\n"
+            "    def parent(self, x):\n        return np.sum(x) * super().scale()\n\n"
+            "    def private(self, x):\n        return np.sum(self.__w * x)\n\n\n"
+            "def make(c):\n    def f(x):\n        return np.sum(np.sin(x) * c)\n    return f\n")
+    model, _ = _import_from(tmp_path, "found3_unedited", text)
+    close(ad.grad(model.Model().loss)(X), 4.0 * np.array([1.0, 2.0, 3.0]) * X)
+    close(ad.grad(model.make(3.0))(X), 3.0 * np.cos(X))
+    from ad_compiler import read
+
+    read.read_function(model.Model.private)  # (private names are mangled in the code that runs)
+    read.read_function(model.Model.parent)  # (super() reads the class's cell)

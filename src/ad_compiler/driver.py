@@ -545,7 +545,14 @@ _UNSET = _Unset()  # a parameter not given: its default is read from the functio
 def _live_defaults(primal, defaults):
     """A function returning the current defaults of `primal` (replaced `__defaults__` are seen), as many as
     `defaults` (those the dispatcher was made with, when their number changed)."""
-    func = getattr(primal, "__func__", primal)
+    func = primal
+    for _ in range(100):  # a derivative's (or a bound method's) defaults are those of the function below it
+        if isinstance(func, DerivativeFunction):
+            func = func.primal
+        elif inspect.ismethod(func):
+            func = func.__func__
+        else:
+            break
 
     def current():
         now = getattr(func, "__defaults__", None) or ()
