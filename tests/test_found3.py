@@ -205,3 +205,28 @@ def test_unedited_methods_with_private_names_closures_and_super_are_read(tmp_pat
 
     read.read_function(model.Model.private)  # (private names are mangled in the code that runs)
     read.read_function(model.Model.parent)  # (super() reads the class's cell)
+
+
+# -- 028: booleans and strings in a parameter tree: no gradient, as ad.ravel leaves them out -------------
+def _flag_loss(p):
+    scale = 2.0 if p["use_scale"] else 1.0
+    return np.sum((p["w"] - 1.0) ** 2) * scale
+
+
+def test_ravel_recipe_with_boolean_and_string_leaves():
+    params = {"use_scale": True, "name": "layer1", "mask": np.array([True, False]), "w": np.array([0.3, -0.2])}
+    grads = ad.grad(_flag_loss)(params)
+    assert grads["use_scale"] is None and grads["name"] is None and grads["mask"] is None
+    close(grads["w"], 4.0 * (params["w"] - 1.0))
+    x0, unravel = ad.ravel(params)
+    jac = ad.ravel(ad.grad(_flag_loss)(unravel(x0)))[0]
+    assert jac.shape == x0.shape
+    close(jac, numeric_grad(lambda x: _flag_loss(unravel(x)), [x0], 0))
+    # the gradient tree still goes with the parameters in tree_map and the optimizers
+    stepped = ad.tree_map(lambda p, g: p if g is None else p - 0.1 * g, params, grads)
+    close(stepped["w"], params["w"] - 0.1 * grads["w"])
+    assert stepped["name"] == "layer1"
+    opt = ad.optim.momentum(lr=0.1)
+    new, _ = opt.step(params, grads, opt.init(params))
+    close(new["w"], params["w"] - 0.1 * grads["w"])
+    assert new["use_scale"] is True

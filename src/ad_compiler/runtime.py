@@ -165,6 +165,8 @@ def as_grad(b, x):
     the same structure for a list, tuple or dict."""
     if b.__class__ is _float and x.__class__ is _float:
         return b
+    if isinstance(x, (bool, np.bool_, str, bytes)) or x.__class__ is ndarray and x.dtype.kind in "bSUO":
+        return None  # not a number: no gradient (ad.ravel leaves it out of the vector too)
     if b is None:
         b = zeros_like(x)
     if isinstance(x, (list, tuple)):
