@@ -230,3 +230,37 @@ def test_ravel_recipe_with_boolean_and_string_leaves():
     new, _ = opt.step(params, grads, opt.init(params))
     close(new["w"], params["w"] - 0.1 * grads["w"])
     assert new["use_scale"] is True
+
+
+# -- 014: the value of `a or b or c` / `a and b and c` (three operands) -------------------------------------
+def _first_truthy(x):
+    y = x[0] or x[1] or np.sin(x[2])
+    return y * x[0]
+
+
+def _default_chain(x):
+    w = None
+    v = w or x[0] * 2.0 or x[1]
+    return v * x[2]
+
+
+def _and_value(x):
+    return (x[0] and x[1] and x[2] ** 2) + x[0]
+
+
+CASES_014 = [  # (x, the operand each chain picks, so the function is) -> gradient by hand
+    (_first_truthy, [0.5, 1.3, 2.0], [1.0, 0.0, 0.0]),    # x0 * x0
+    (_first_truthy, [0.0, 1.3, 2.0], [1.3, 0.0, 0.0]),    # x1 * x0
+    (_default_chain, [0.5, 1.3, 2.0], [4.0, 0.0, 1.0]),   # 2 x0 * x2
+    (_default_chain, [0.0, 1.3, 2.0], [0.0, 2.0, 1.3]),   # x1 * x2 (2 x0 is 0.0, falsy)
+    (_and_value, [0.5, 1.3, 2.0], [1.0, 0.0, 4.0]),       # x2 ** 2 + x0
+    (_and_value, [0.0, 1.3, 2.0], [2.0, 0.0, 0.0]),       # x0 + x0
+    (_and_value, [0.5, 0.0, 2.0], [1.0, 1.0, 0.0]),       # x1 + x0
+]
+
+
+@pytest.mark.parametrize("f, x, expected", CASES_014)
+def test_three_operand_boolean_operations(f, x, expected):
+    close(ad.grad(f)(np.array(x)), expected)
+    x = np.array([0.5, 1.3, 2.0])
+    close(ad.grad(f)(x), numeric_grad(f, [x], 0))

@@ -86,7 +86,12 @@ class Expressions:
         if isinstance(node, ast.BoolOp):
             # `a and b` is `b if a else a`; `a or b` is `a if a else b` (operands evaluated as Python does)
             first, rest = node.values[0], node.values[1:]
-            tail = rest[0] if len(rest) == 1 else ast.BoolOp(op=node.op, values=rest)
+            if len(rest) == 1:
+                tail = rest[0]
+            else:  # (the tail `b or c` spans from b to the end: errors and comments point into it)
+                tail = ast.BoolOp(op=node.op, values=rest)
+                ast.copy_location(tail, rest[0])
+                tail.end_lineno, tail.end_col_offset = node.end_lineno, node.end_col_offset
             target = target or ctx.alloc.temp()
             a = self.atom(first)
             then, other = (tail, a) if isinstance(node.op, ast.And) else (a, tail)
