@@ -264,3 +264,35 @@ def test_three_operand_boolean_operations(f, x, expected):
     close(ad.grad(f)(np.array(x)), expected)
     x = np.array([0.5, 1.3, 2.0])
     close(ad.grad(f)(x), numeric_grad(f, [x], 0))
+
+
+# -- 006: gradient with respect to an object whose class uses __slots__ -------------------------------------
+class _SlotsBase:
+    __slots__ = ("W",)
+
+    def __init__(self, W):
+        self.W = W
+
+
+class _SlotsLinear(_SlotsBase):
+    __slots__ = ("b",)
+
+    def __init__(self, W, b):
+        super().__init__(W)
+        self.b = b
+
+    def loss(self, x):
+        return np.sum((self.W @ x + self.b) ** 2)
+
+
+def _slots_loss(model, x):
+    return np.sum((model.W @ x + model.b) ** 2)
+
+
+def test_gradient_with_respect_to_a_slots_object():
+    W, b, x = np.array([[1.0, 2.0], [0.5, -1.0]]), 0.3, np.array([1.0, 2.0])
+    r = W @ x + b
+    for got in (ad.grad(_SlotsLinear(W, b).loss, wrt="self")(x), ad.grad(_slots_loss, wrt=0)(_SlotsLinear(W, b), x)):
+        assert set(got) == {"W", "b"}
+        close(got["W"], 2 * np.outer(r, x))
+        close(got["b"], 2 * np.sum(r))

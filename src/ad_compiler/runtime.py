@@ -209,14 +209,37 @@ def zeros_like(x):
     if isinstance(x, np.generic) and x.dtype.kind == "c" or isinstance(x, complex):
         return 0j
     if _is_object(x):  # a model object: zeros for each array or number attribute, by name
-        return {k: zeros_like(v) for k, v in vars(x).items() if isinstance(v, (ndarray, numbers.Number, list, dict))
-                or _is_object(v)}
+        return {k: zeros_like(v) for k, v in object_attributes(x).items()
+                if isinstance(v, (ndarray, numbers.Number, list, dict)) or _is_object(v)}
     return 0.0
 
 
 def _is_object(x):
-    return hasattr(x, "__dict__") and not isinstance(x, (ndarray, np.generic, numbers.Number, type)) \
-        and not callable(x)
+    return (hasattr(x, "__dict__") or _slot_names(type(x))) and \
+        not isinstance(x, (ndarray, np.generic, numbers.Number, type, list, tuple, dict, str, bytes)) and \
+        not callable(x)
+
+
+def object_attributes(x):
+    """An object's attributes by name: those in its `__dict__` and in the `__slots__` of its classes."""
+    attrs = {}
+    for name in _slot_names(type(x)):
+        try:
+            attrs[name] = getattr(x, name)
+        except AttributeError:  # (a slot never assigned)
+            pass
+    attrs.update(getattr(x, "__dict__", {}))
+    return attrs
+
+
+def _slot_names(cls):
+    names = []
+    for c in cls.__mro__:
+        slots = c.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name not in ("__dict__", "__weakref__") and name not in names:
+                names.append(name)
+    return names
 
 
 def add(a, b):
