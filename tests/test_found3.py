@@ -296,3 +296,44 @@ def test_gradient_with_respect_to_a_slots_object():
         assert set(got) == {"W", "b"}
         close(got["W"], 2 * np.outer(r, x))
         close(got["b"], 2 * np.sum(r))
+
+
+# -- 024: parameters in a named tuple ----------------------------------------------------------------------
+from collections import namedtuple  # noqa: E402
+from typing import NamedTuple  # noqa: E402
+
+_Params = namedtuple("_Params", "w b")
+
+
+class _TypedParams(NamedTuple):
+    w: np.ndarray
+    b: float
+
+
+def _nt_loss(p, x):
+    return np.sum((x @ p.w + p.b) ** 2)
+
+
+def _nt_unpacked_loss(p, x):
+    w, b = p
+    return np.sum((x @ w + b) ** 2)
+
+
+@pytest.mark.parametrize("cls", [_Params, _TypedParams])
+@pytest.mark.parametrize("f", [_nt_loss, _nt_unpacked_loss])
+def test_named_tuple_parameters(cls, f):
+    x = np.array([[1.0, 2.0], [0.5, -1.0]])
+    p = cls(np.array([0.3, -0.2]), 0.1)
+    r = x @ p.w + p.b
+    for got in (ad.grad(f)(p, x), ad.value_and_grad(f)(p, x)[1]):
+        assert type(got) is cls
+        close(got.w, 2 * x.T @ r)
+        close(got.b, 2 * np.sum(r))
+    v = cls(np.array([1.0, -0.5]), 2.0)
+    value, tangent = ad.jvp(f)(p, x, v)
+    close(tangent, np.dot(2 * x.T @ r, v.w) + 2 * np.sum(r) * v.b)
+    hv = ad.hvp(f)(p, x, v)
+    assert type(hv) is cls
+    Hv = x @ v.w + v.b  # H v = 2 [x^T, 1]^T (x v_w + v_b)
+    close(hv.w, 2 * x.T @ Hv)
+    close(hv.b, 2 * np.sum(Hv))

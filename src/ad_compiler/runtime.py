@@ -170,7 +170,10 @@ def as_grad(b, x):
     if b is None:
         b = zeros_like(x)
     if isinstance(x, (list, tuple)):
-        return type(x)(as_grad(bi, xi) for bi, xi in zip(b, x))
+        if isinstance(b, dict) and hasattr(x, "_fields"):  # a named tuple's fields read by name (`p.w`)
+            b = [b.get(name) for name in x._fields]
+        items = [as_grad(bi, xi) for bi, xi in zip(b, x)]
+        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)  # (a named tuple: by position)
     if isinstance(x, dict):
         return {k: as_grad(b[k], x[k]) for k in x}
     if isinstance(b, dict) or _is_object(x):  # an object: gradients of its (array) attributes, as a dict
@@ -1198,7 +1201,8 @@ def as_tangent(t, x):
         if not isinstance(t, (list, tuple)) or len(t) != len(x):
             raise ADError(f"the tangent for a {type(x).__name__} of {len(x)} items must be a list or tuple of "
                           f"as many tangents, got {type(t).__name__}")
-        return [as_tangent(u, v) for u, v in zip(t, x)]
+        items = [as_tangent(u, v) for u, v in zip(t, x)]
+        return type(x)(*items) if hasattr(x, "_fields") else items  # (a named tuple's fields are read by name)
     if isinstance(x, dict):
         if not isinstance(t, dict) or set(t) != set(x):
             raise ADError("the tangent for a dict must be a dict with the same keys")
