@@ -337,3 +337,46 @@ def test_named_tuple_parameters(cls, f):
     Hv = x @ v.w + v.b  # H v = 2 [x^T, 1]^T (x v_w + v_b)
     close(hv.w, 2 * x.T @ Hv)
     close(hv.b, 2 * np.sum(Hv))
+
+
+# -- 025: jvp / hvp with respect to an object argument ----------------------------------------------------
+import dataclasses  # noqa: E402
+
+
+@dataclasses.dataclass
+class _DCParams:
+    w: np.ndarray
+    b: float
+    name: str = "layer"
+
+
+def _dc_loss(p):
+    return np.sum(p.w ** 2) * p.b
+
+
+class _Model25:
+    def __init__(self):
+        self.w = np.array([0.3, -0.2])
+        self.b = 1.5
+
+    def loss(self, x):
+        return np.sum(self.w ** 2 * x) * self.b
+
+
+def test_jvp_and_hvp_with_respect_to_an_object():
+    p = _DCParams(np.array([0.3, -0.2]), 1.5)
+    vw, vb = np.array([1.0, -2.0]), 0.5
+    want = np.dot(2 * p.b * p.w, vw) + np.sum(p.w ** 2) * vb
+    for v in ({"w": vw, "b": vb}, _DCParams(vw, vb, "other")):
+        close(ad.jvp(_dc_loss)(p, v)[1], want)
+    close(ad.jvp(_dc_loss)(p, {"w": vw})[1], np.dot(2 * p.b * p.w, vw))  # (b's tangent 0)
+    hv = ad.hvp(_dc_loss)(p, {"w": vw, "b": vb})
+    close(hv["w"], 2 * p.b * vw + 2 * p.w * vb)
+    close(hv["b"], np.dot(2 * p.w, vw))
+    m, x = _Model25(), np.array([1.0, 3.0])
+    close(ad.jvp(m.loss, wrt="self")(x, {"w": vw, "b": vb})[1],
+          np.dot(2 * m.b * m.w * x, vw) + np.sum(m.w ** 2 * x) * vb)
+    with pytest.raises(ad.ADError):
+        ad.jvp(_dc_loss)(p, {"name": 1.0})
+    with pytest.raises(ad.ADError):
+        ad.jvp(_dc_loss)(p, 1.0)

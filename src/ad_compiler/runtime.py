@@ -1207,6 +1207,8 @@ def as_tangent(t, x):
         if not isinstance(t, dict) or set(t) != set(x):
             raise ADError("the tangent for a dict must be a dict with the same keys")
         return {k: as_tangent(t[k], v) for k, v in x.items()}
+    if _is_object(x):  # an object: the tangents of its attributes, by name (as ad.grad gives its gradient)
+        return _object_tangent(t, x)
     if isinstance(x, ndarray):
         t = np.asarray(t, dtype=np.result_type(x.dtype, 1.0) if x.dtype.kind == "f" else float)
         if t.shape != x.shape:
@@ -1217,6 +1219,23 @@ def as_tangent(t, x):
     if np.ndim(t) != 0:
         raise ADError(f"the tangent for a number must be a number, got shape {np.shape(t)}")
     return float(t) if isinstance(x, (int, float)) else np.float64(t)
+
+
+def _object_tangent(t, x):
+    """A dict by attribute name, from a dict (some of x's numeric attributes; the others' tangents are 0) or
+    from an object of x's class (its numeric attributes)."""
+    numeric = zeros_like(x)
+    if isinstance(t, type(x)) and not isinstance(t, dict):
+        t = {k: v for k, v in object_attributes(t).items() if k in numeric}
+    if not isinstance(t, dict):
+        raise ADError(f"the tangent for a {type(x).__name__} object must be a dict of its attributes' tangents "
+                      f"(as ad.grad gives its gradient) or a {type(x).__name__} object, got {type(t).__name__}")
+    unknown = [k for k in t if k not in numeric]
+    if unknown:
+        raise ADError(f"the tangent names {unknown[0]!r}, which is not a number, array or container attribute "
+                      f"of the {type(x).__name__} object")
+    attrs = object_attributes(x)
+    return {k: as_tangent(v, attrs[k]) for k, v in t.items()}
 
 
 def tangent_out(t, out):
