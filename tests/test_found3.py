@@ -380,3 +380,34 @@ def test_jvp_and_hvp_with_respect_to_an_object():
         ad.jvp(_dc_loss)(p, {"name": 1.0})
     with pytest.raises(ad.ADError):
         ad.jvp(_dc_loss)(p, 1.0)
+
+
+# -- 007: export of a derivative reading a np.longdouble global --------------------------------------------
+COEF7 = np.array([0.5, 2.0], dtype=np.longdouble) / 3
+C7 = np.longdouble(1) / 3
+
+
+def _uses_longdouble_array(x):
+    return np.sum(x * float(COEF7[0]))
+
+
+def _uses_longdouble_number(x):
+    return np.sum(x * float(C7))
+
+
+@pytest.mark.parametrize("f, c", [(_uses_longdouble_array, COEF7[0]), (_uses_longdouble_number, C7)])
+def test_export_reads_longdouble_values_exactly(f, c, tmp_path):
+    import importlib.util
+
+    from ad_compiler.export_values import literal
+
+    for value in (C7, COEF7, np.longdouble("1e-4000"), np.clongdouble(C7 + 1j)):
+        back = eval(literal(value), {"np": np})
+        assert type(back) is type(value) and np.all(back == value)
+    path = tmp_path / "exported7.py"
+    ad.export(ad.grad(f), str(path))
+    spec = importlib.util.spec_from_file_location("exported7", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    x = np.array([1.0, 2.0])
+    close(getattr(module, ad.grad(f).__name__)(x), np.full(2, float(c)))
