@@ -534,12 +534,23 @@ class DerivativeFunction:
         return html_of(self)
 
 
-class _Unset:
+class Default:
+    """The default of a derivative's parameter: the function's default, read when the derivative is called
+    (so that replaced `__defaults__` are seen). Shown as that default in the derivative's signature."""
+
+    def __init__(self, live, i):
+        self.live, self.i = live, i
+
+    def value(self):
+        return self.live()[self.i]
+
     def __repr__(self):
-        return "<the function's default>"
+        return repr(self.value())
 
 
-_UNSET = _Unset()  # a parameter not given: its default is read from the function when called
+def actual(value):
+    """An argument as the derivative uses it (a parameter left to its default: the function's default)."""
+    return value.value() if isinstance(value, Default) else value
 
 
 def _live_defaults(primal, defaults):
@@ -565,8 +576,8 @@ def _binder(params, defaults, extra, live):
     (`extra`) by name, or else the last positional argument; the rest as the function's own arguments."""
     signature = inspect.Signature(
         [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in params[:len(params) - len(defaults)]]
-        + [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=_UNSET)
-           for p in params[len(params) - len(defaults):]])
+        + [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=Default(live, i))
+           for i, p in enumerate(params[len(params) - len(defaults):])])
 
     def bind(args, kwargs):
         kwargs = dict(kwargs)
@@ -578,12 +589,7 @@ def _binder(params, defaults, extra, live):
             raise TypeError(f"missing the argument `{extra}`")
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        values = [bound.arguments[p] for p in params]
-        if any(v is _UNSET for v in values):
-            now = live()
-            first = len(params) - len(now)
-            values = [now[i - first] if v is _UNSET else v for i, v in enumerate(values)]
-        return tuple(values) + (last,)
+        return tuple(actual(bound.arguments[p]) for p in params) + (last,)
     return bind
 
 
@@ -606,11 +612,10 @@ def make_dispatcher(derivative, signature_params, defaults, receiver=None, prima
         args = ", ".join(["self"] + names)
         bind, globals_ = "", {}
         if defaults:
-            with_default = names[len(names) - len(defaults):]
-            globals_ = {"_ad_unset": _UNSET, "_ad_defaults": live}
-            bind = "".join(f"    if {p} is _ad_unset:\n        {p} = _ad_defaults()[{i}]\n"
-                           for i, p in enumerate(with_default))
-            defaults = (_UNSET,) * len(defaults)
+            defaults = tuple(Default(live, i) for i in range(len(defaults)))
+            globals_ = {"_ad_default": Default}
+            bind = "".join(f"    if {p}.__class__ is _ad_default:\n        {p} = {p}.value()\n"
+                           for p in names[len(names) - len(defaults):])
     packed = "(" + call_args + ("," if len(every) == 1 else "") + ")"
     source = (f"def __call__({args}):\n" + bind +
               f"    try:\n"

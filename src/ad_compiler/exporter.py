@@ -76,7 +76,7 @@ def specialize(g: Callable, args: tuple) -> None:
     _check(g)
     bound = inspect.signature(g).bind(*args)
     bound.apply_defaults()
-    g._ad_derivative.specialize(tuple(bound.arguments.values()))
+    g._ad_derivative.specialize(tuple(driver.actual(v) for v in bound.arguments.values()))
 
 
 def _targets(g, args):
