@@ -411,3 +411,19 @@ def test_export_reads_longdouble_values_exactly(f, c, tmp_path):
     spec.loader.exec_module(module)
     x = np.array([1.0, 2.0])
     close(getattr(module, ad.grad(f).__name__)(x), np.full(2, float(c)))
+
+
+# -- 019: the command line with --args that do not fit the derivative's parameters ------------------------
+@pytest.mark.parametrize("mode, target, args, needs", [
+    ("vjp", "vec", "np.ones(3)", "seed"), ("jvp", "vec", "np.ones(3)", "tangent"),
+    ("grad", "loss", "np.ones(3)", "'x'"), ("grad", "loss", "np.ones(3), np.ones(3), 1.0", "too many")])
+def test_cli_args_that_do_not_fit_are_a_usage_error(tmp_path, capsys, mode, target, args, needs):
+    from ad_compiler import cli
+
+    path = tmp_path / "clitarget3.py"
+    path.write_text("import numpy as np\n\n\ndef vec(w):\n    return np.sin(w) * 2.0\n\n\n"
+                    "def loss(w, x):\n    return np.sum(np.tanh(x @ w) ** 2)\n")
+    assert cli.main(["show", f"{path}:{target}", "--mode", mode, "--args", args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ad-compiler: error: --args") and needs in err and len(err.strip().splitlines()) == 1
+    assert cli.main(["show", f"{path}:vec", "--mode", "vjp", "--args", "np.ones(3), np.ones(3)"]) == 0
