@@ -427,3 +427,48 @@ def test_cli_args_that_do_not_fit_are_a_usage_error(tmp_path, capsys, mode, targ
     err = capsys.readouterr().err
     assert err.startswith("ad-compiler: error: --args") and needs in err and len(err.strip().splitlines()) == 1
     assert cli.main(["show", f"{path}:vec", "--mode", "vjp", "--args", "np.ones(3), np.ones(3)"]) == 0
+
+
+# -- 016: random draws in the sweeps of a Jacobian or Hessian: one realisation ------------------------------
+def _mc16(p):
+    draw = np.random.normal(p[0], p[1])
+    return draw ** 2
+
+
+def _mc16_two(mu, sigma):
+    draw = np.random.normal(mu, sigma)
+    return draw ** 2
+
+
+RNG16 = np.random.default_rng(0)
+
+
+def _scaled16(x):
+    return x * RNG16.standard_normal(3)
+
+
+def test_hessian_of_a_pathwise_draw_is_of_one_realisation():
+    p = np.array([0.3, 1.5])
+    np.random.seed(5)
+    H = ad.hessian(_mc16)(p)
+    after = np.random.random()
+    np.random.seed(5)
+    z = (np.random.normal(p[0], p[1]) - p[0]) / p[1]
+    assert np.random.random() == after  # the state advanced as by one call of the function
+    u = np.array([1.0, z])  # (mu + sigma z)^2: H = 2 u u^T
+    close(H, 2 * np.outer(u, u))
+    np.random.seed(5)
+    blocks = ad.hessian(_mc16_two, wrt=(0, 1))(0.3, 1.5)
+    close(np.array(blocks, dtype=float), 2 * np.outer(u, u))
+
+
+@pytest.mark.parametrize("jac", [ad.jacfwd, ad.jacrev])
+def test_jacobian_of_a_generator_draw_is_of_one_realisation(jac):
+    x = np.array([0.5, -1.0, 2.0])
+    state = RNG16.bit_generator.state
+    J = jac(_scaled16)(x)
+    after = RNG16.random()
+    RNG16.bit_generator.state = state
+    eps = RNG16.standard_normal(3)
+    assert RNG16.random() == after
+    close(J, np.diag(eps))

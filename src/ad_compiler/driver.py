@@ -348,7 +348,24 @@ class Derivation:
             compiled.__defaults__ = tuple(d.value if isinstance(d, Const) else d.obj for d in fdef.defaults)
         compiled.source = source
         compiled._ad_origins = origins  # line i + 1 of the source comes from origins[i] (tracebacks.py)
+        compiled._ad_random = _random_sources(self.ctx)
         return compiled
+
+
+_GENERATORS = (np.random.Generator, np.random.RandomState)
+
+
+def _random_sources(ctx):
+    """The random generators the compiled code draws from, as far as its free names tell (a Generator or
+    RandomState, or a bound method of one, such as np.random.normal): a Jacobian's sweeps restore their
+    states so that every sweep sees the same draws."""
+    out = []
+    for unit in ctx.units:
+        for obj in unit.reads.values():
+            source = obj if isinstance(obj, _GENERATORS) else getattr(obj, "__self__", None)
+            if isinstance(source, _GENERATORS) and all(source is not o for o in out):
+                out.append(source)
+    return tuple(out)
 
 
 def _made_by(body, name, helpers):

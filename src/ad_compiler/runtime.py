@@ -1238,6 +1238,20 @@ def _object_tangent(t, x):
     return {k: as_tangent(v, attrs[k]) for k, v in t.items()}
 
 
+def random_states(sources):
+    """The states of these random generators (np.random.Generator, RandomState), to draw the same numbers
+    again with set_random_states (every sweep of a Jacobian differentiates the same realisation)."""
+    return [s.bit_generator.state if isinstance(s, np.random.Generator) else s.get_state() for s in sources]
+
+
+def set_random_states(sources, states):
+    for s, state in zip(sources, states):
+        if isinstance(s, np.random.Generator):
+            s.bit_generator.state = state
+        else:
+            s.set_state(state)
+
+
 def tangent_out(t, out):
     """The tangent of a function's value in the value's structure and shape (zeros broadcast, tuples as
     tuples)."""
