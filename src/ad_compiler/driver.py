@@ -12,6 +12,7 @@ inlined, the objects the free names it read referred to -- for data, only their 
 live --, the rules registered); when any of those changed (a notebook cell run again, `ACT = np.sin`, a
 new @ad.defvjp), it is compiled again.
 """
+import builtins
 import contextlib
 import gc
 import inspect
@@ -46,6 +47,7 @@ class Context:
         self.bindings = []  # (unit, dotted name, object): the functions names referred to when inlined
         self.units = []  # the units read (their `reads`: the free names their code referred to)
         self.rules = rules.generation()  # rules registered later may change the derivative
+        self._reads = None
 
     def stale(self):
         """Has anything this compilation was built from changed since (code, defaults, what a name refers to,
@@ -55,10 +57,21 @@ class Context:
                 return True
         if self.rules != rules.generation():
             return True
-        for unit in self.units:
-            for path, obj in unit.reads.items():
-                if _signature(unit.resolve(path)) != _signature(obj):
+        for cells, globals_, path, obj in self.reads():  # (run at every call: kept short)
+            name = path[0]
+            if name in cells:
+                try:
+                    current = cells[name].cell_contents
+                except ValueError:
                     return True
+            else:
+                current = globals_.get(name, _MISSING)
+                if current is _MISSING:
+                    current = getattr(builtins, name, None)
+            for p in path[1:]:
+                current = getattr(current, p, None)
+            if current is not obj and _signature(current) != _signature(obj):
+                return True
         for unit, path, obj in self.bindings:
             found, current = unit.lookup(path[0])
             for p in path[1:]:
@@ -66,6 +79,17 @@ class Context:
             if current is not obj:
                 return True
         return False
+
+    def reads(self):
+        """(closure cells, globals, dotted name, object) for every free name read, once per function and
+        name."""
+        if self._reads is None or self._reads[0] != len(self.units):
+            seen = {}
+            for unit in self.units:
+                for path, obj in unit.reads.items():
+                    seen.setdefault((unit.func, path), (unit.cells, unit.globals, path, obj))
+            self._reads = (len(self.units), list(seen.values()))
+        return self._reads[1]
 
     def has_rule(self, obj):
         return rules.has_rule(obj)
@@ -101,6 +125,7 @@ class Context:
 
 
 _checking = set()  # (function, kinds) being checked by callee_changes_arguments
+_MISSING = object()
 _DATA = (np.ndarray, int, float, complex, np.generic, str, bytes, type(None))
 
 

@@ -84,13 +84,6 @@ class Unit:
             return True, getattr(builtins, name)
         return False, None
 
-    def resolve(self, path):
-        """The object a free dotted name refers to now (None if it does not resolve)."""
-        found, obj = self.lookup(path[0])
-        for p in path[1:]:
-            obj = getattr(obj, p, None)
-        return obj
-
     def where(self, name):
         """Where a free name is bound: ('cell', cell) | ('global', dict) | ('builtin', None) | None."""
         if name in self.cells:
