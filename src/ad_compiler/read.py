@@ -209,7 +209,8 @@ def _same(a, b):
     """The same code, whatever the line numbers (and the compiler's choices that depend on the module around
     it, such as calling a method of an imported module with LOAD_ATTR rather than LOAD_METHOD)."""
     return (a.co_varnames, a.co_argcount, a.co_kwonlyargcount, a.co_posonlyargcount) == \
-        (b.co_varnames, b.co_argcount, b.co_kwonlyargcount, b.co_posonlyargcount) and _shape(a) == _shape(b)
+        (b.co_varnames, b.co_argcount, b.co_kwonlyargcount, b.co_posonlyargcount) and \
+        _shape(a, a.co_name + ".<locals>.") == _shape(b, b.co_name + ".<locals>.")
 
 
 _SKIPPED = {"PUSH_NULL", "CACHE", "RESUME", "NOP", "COPY_FREE_VARS", "MAKE_CELL", "EXTENDED_ARG", "PRECALL"}
@@ -217,7 +218,9 @@ _LOADS = {"LOAD_GLOBAL": "LOAD_NAME", "LOAD_DEREF": "LOAD_NAME", "LOAD_CLASSDERE
           "LOAD_METHOD": "LOAD_ATTR"}
 
 
-def _shape(code):
+def _shape(code, local):
+    """The instructions, normalized (`local`: the prefix of qualified names of what the function defines,
+    which is all of them that depends on where the function is)."""
     import dis
 
     jumps = set(dis.hasjrel) | set(dis.hasjabs)
@@ -229,7 +232,9 @@ def _shape(code):
         if ins.opcode in jumps:
             arg = None
         elif isinstance(arg, types.CodeType):
-            arg = ("code", tuple(_shape(arg)), arg.co_varnames)
+            arg = ("code", tuple(_shape(arg, local)), arg.co_varnames)
+        elif isinstance(arg, str) and local in arg:  # (a class's __qualname__)
+            arg = arg[arg.index(local):]
         elif not isinstance(arg, (str, int, float, complex, bytes, tuple, frozenset, type(None))):
             arg = repr(arg)
         elif isinstance(arg, float) and arg != arg:
