@@ -67,6 +67,18 @@ def made_by_exec():
     return namespace["f"]
 
 
+def edited_after_definition():
+    """A function whose file (here a source registered in linecache) says something else than its code."""
+    import linecache
+
+    filename = "<test_limits: edited>"
+    namespace = {}
+    exec(compile("def f(x):\n    return x * 2.0\n", filename, "exec"), namespace)
+    text = "def f(x):\n    return x * 3.0\n"
+    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+    return namespace["f"]
+
+
 # ================================================================================================
 # 2. statements and expressions
 # ================================================================================================
@@ -742,6 +754,8 @@ CASES = [
          located=False, hint="pass the plain function", trigger=lambda: ad.grad(CallableObject())),
     Case("source-unavailable", S, "cannot read the source of f", located=False, hint="define it in a file",
          trigger=lambda: ad.grad(made_by_exec())(1.0)),
+    Case("source-edited", U, "is not the code that runs", located=False, hint="reload the module",
+         trigger=lambda: ad.grad(edited_after_definition())(1.0)),
     Case("lambda-in-expression", S, "cannot parse the source", located=False, hint="define the function with `def`",
          trigger=lambda: ad.grad(LAMBDAS["double"])(1.0)),
     Case("lambda-ambiguous", U, "a lambda alone on its line", located=False, hint="rewrite it as a `def` function",

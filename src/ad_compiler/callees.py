@@ -38,6 +38,7 @@ class Callee:
         self.cell = types.CellType()
         self.source = None
         self.deps = []  # Callee objects this one calls
+        self.ctx = None  # the driver's Context of its compilation (what it was built from), once compiled
 
 
 _compiled = {}  # (function, active, kinds) -> Callee (cleared with the other caches)
@@ -79,6 +80,8 @@ class Linker:
         kinds = tuple(rev.kind(a) for a in s.value.args)
         key = (op.callee, active, kinds)
         callee = _compiled.get(key)
+        if callee is not None and callee.ctx is not None and callee.ctx.stale():
+            callee = None  # (a function it calls was redefined, ...: compiled again, in a new cell)
         if callee is None:
             sep = "" if all(len(a) == 1 for a in active) else "_"
             callee = Callee(op.callee, active, kinds, f"{op.callee.__name__}_fwd_d{sep.join(active)}")

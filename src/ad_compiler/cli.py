@@ -100,6 +100,32 @@ def _example_args(text):
     return value if isinstance(value, tuple) else (value,)
 
 
+def _specialize(g, example, ns):
+    """Compile g for the example arguments; arguments that do not fit its parameters are a usage error."""
+    import inspect
+
+    try:
+        inspect.signature(g).bind(*example)
+    except TypeError as exc:
+        if ns.mode in ("vjp", "jvp", "hvp"):
+            extra = {"vjp": "the seed (the output's adjoint)", "jvp": "the tangent", "hvp": "the vector v"}[ns.mode]
+            why = f"--mode {ns.mode} takes the function's arguments and then {extra}"
+        else:
+            why = "give one example for each of the function's arguments"
+        raise UsageError(f"--args {ns.args!r} does not fit {g.__name__}{_shown_signature(g)}: {exc} ({why})") \
+            from None
+    specialize(g, example)
+
+
+def _shown_signature(g):
+    import inspect
+
+    try:
+        return str(inspect.signature(g))
+    except (TypeError, ValueError):
+        return "(...)"
+
+
 def parser():
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("target", help="FILE.py:FUNCTION or MODULE:FUNCTION")
@@ -138,7 +164,7 @@ def main(argv=None):
                              "arguments with --args, e.g. --args \"np.ones(3)\"")
         g = MODES[ns.mode](func, wrt=_wrt(ns.wrt))
         if example is not None:
-            specialize(g, example)
+            _specialize(g, example, ns)
         if ns.command == "export":
             export(g, ns.output)
             print(f"wrote {ns.output}", file=sys.stderr)

@@ -68,7 +68,7 @@ class Names:
             return self._by_id[key]
         base = "_ad_" + "".join(c if c.isalnum() or c == "_" else "_" for c in name)
         candidate, k = base, 1
-        while candidate in self.externs or candidate in self.locals:
+        while candidate in self.externs or candidate in self.locals or candidate in self.cells:
             k += 1
             candidate = f"{base}_{k}"
         self.externs[candidate] = obj

@@ -11,7 +11,7 @@ import types
 
 import numpy as np
 
-from . import codegen, kinds as K
+from . import codegen, kinds as K, runtime
 from .errors import UnsupportedError
 
 
@@ -48,12 +48,47 @@ def compile_wrapper(lines, name, refs, parts_sources, names=None):
     """Compile generated source lines defining `name`, which calls the compiled functions `refs` (`names`:
     the wrapper's own names, _Names; numpy is `np` when not given)."""
     names = names if names is not None else {"np": "np"}
+    lines, refs = _same_draws(lines, refs)
     source = "\n".join(lines) + "\n"
     filename = f"<ad_compiler: {name}>"
     cells = {n: types.CellType(obj) for n, obj in refs.items()}
     compiled = codegen.compile_source(source, name, filename, {names["np"]: np}, cells)
     compiled.source = "\n\n".join([source] + list(parts_sources))
+    compiled._ad_random = refs.get("_ad_draws") or _sources(refs)
     return compiled
+
+
+def _same_draws(lines, refs):
+    """When the functions the wrapper calls several times draw random numbers (np.random.normal, a global
+    Generator), every call must see the same draws: the derivative is pathwise, of one realisation. The
+    generators' states are saved before the first call and restored before each call (so afterwards they are
+    as one call of the function leaves them)."""
+    sources = _sources(refs)
+    calls = [k for k, line in enumerate(lines) if any(f" {n}(" in line for n in refs)]
+    if not sources or len(calls) < 2:
+        return lines, refs
+    draws, state = "_ad_draws", "_ad_state"
+    out = []
+    for k, line in enumerate(lines):
+        if k in calls:
+            indent = line[:len(line) - len(line.lstrip())]
+            if k == calls[0]:
+                out.append(f"{indent}# every sweep draws the same random numbers (of one realisation)")
+                out.append(f"{indent}{state} = _ad.random_states({draws})")
+            else:
+                out.append(f"{indent}_ad.set_random_states({draws}, {state})")
+        out.append(line)
+    return out, {**refs, draws: tuple(sources)}
+
+
+def _sources(refs):
+    """The random generators the compiled functions `refs` draw from (driver._random_sources)."""
+    sources = []
+    for obj in refs.values():
+        for s in getattr(obj, "_ad_random", ()):
+            if all(s is not o for o in sources):
+                sources.append(s)
+    return tuple(sources)
 
 
 class _Names(dict):
@@ -200,5 +235,34 @@ def _result(results, multi, tree, value):
 
 
 def primal_value(primal, args):
-    """f's value at copies of the arguments (to know the output's kind before compiling a vjp)."""
-    return primal(*copy.deepcopy(list(args)))
+    """f's value at copies of the arguments (to know the output's kind before compiling a vjp). The random
+    generators f can reach are left as they were: this look draws nothing the derivative's sweeps would miss."""
+    sources = _reachable_generators(primal)
+    state = runtime.random_states(sources)
+    try:
+        return primal(*copy.deepcopy(list(args)))
+    finally:
+        runtime.set_random_states(sources, state)
+
+
+def _reachable_generators(f):
+    """NumPy's global RandomState and the Generators / RandomStates among f's globals and closure variables
+    (f, or the function below a derivative or a bound method)."""
+    from .driver import _GENERATORS
+
+    for _ in range(100):
+        inner = getattr(f, "primal", None) or getattr(f, "__func__", None)
+        if inner is None or inner is f:
+            break
+        f = inner
+    found = [np.random.mtrand._rand]
+    values = list(getattr(f, "__globals__", {}).values())
+    for cell in getattr(f, "__closure__", None) or ():
+        try:
+            values.append(cell.cell_contents)
+        except ValueError:
+            pass
+    for v in values:
+        if isinstance(v, _GENERATORS) and all(v is not o for o in found):
+            found.append(v)
+    return found

@@ -40,6 +40,7 @@ class Expressions:
                 obj = getattr(obj, p)
             except AttributeError:
                 return None
+        self.ctx.unit.reads[tuple(chain)] = obj
         return obj
 
     def builtin(self, name):
@@ -54,6 +55,7 @@ class Expressions:
         found, obj = self.ctx.unit.lookup(node.id)
         if not found:
             self.ctx.error(f"the name `{node.id}`, which is not defined", node, hint="define it before the function")
+        self.ctx.unit.reads[(node.id,)] = obj
         return Global((node.id,), obj)
 
     # -- expressions ------------------------------------------------------------------------------------------
@@ -74,6 +76,7 @@ class Expressions:
             if obj is not None or ctx.unit.lookup(chain[0])[0]:
                 if obj is None and not _has_attr_chain(ctx.unit, chain):
                     ctx.error(f"`{'.'.join(chain)}`, which does not exist", node)
+                ctx.unit.reads[tuple(chain)] = obj
                 return Global(tuple(chain), obj, ctx.unit.lookup(chain[0])[1])
         return self.expr(node, None)
 
@@ -83,7 +86,12 @@ class Expressions:
         if isinstance(node, ast.BoolOp):
             # `a and b` is `b if a else a`; `a or b` is `a if a else b` (operands evaluated as Python does)
             first, rest = node.values[0], node.values[1:]
-            tail = rest[0] if len(rest) == 1 else ast.BoolOp(op=node.op, values=rest)
+            if len(rest) == 1:
+                tail = rest[0]
+            else:  # (the tail `b or c` spans from b to the end: errors and comments point into it)
+                tail = ast.BoolOp(op=node.op, values=rest)
+                ast.copy_location(tail, rest[0])
+                tail.end_lineno, tail.end_col_offset = node.end_lineno, node.end_col_offset
             target = target or ctx.alloc.temp()
             a = self.atom(first)
             then, other = (tail, a) if isinstance(node.op, ast.And) else (a, tail)

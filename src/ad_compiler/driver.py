@@ -7,9 +7,12 @@ A derivative is compiled once per (function, wrt, mode) *and* per combination of
 (kinds.py) it is called with: the function `ad.grad` returns is a small dispatcher that computes the kinds
 of its arguments and calls the derivative compiled for them (compiling it at the first such call). Its
 `.source` is the source of the derivative it ran last (before any call: the one for arguments of unknown
-kinds). A compiled derivative remembers what it was built from (the code of every function it inlined,
-the methods it resolved); when any of those changed (a notebook cell run again), it is compiled again.
+kinds). A compiled derivative remembers what it was built from (the code and defaults of every function it
+inlined, the objects the free names it read referred to -- for data, only their kind, since data is read
+live --, the rules registered); when any of those changed (a notebook cell run again, `ACT = np.sin`, a
+new @ad.defvjp), it is compiled again.
 """
+import builtins
 import contextlib
 import gc
 import inspect
@@ -45,13 +48,34 @@ class Context:
 
     def __init__(self):
         self.inline_checkpointed = False  # inline the functions wrapped in ad.checkpoint (forward mode)
-        self.deps = []  # (function, its code object) read while compiling
+        self.deps = []  # (function, its code object, its defaults, its keyword defaults) read while compiling
         self.bindings = []  # (unit, dotted name, object): the functions names referred to when inlined
+        self.units = []  # the units read (their `reads`: the free names their code referred to)
+        self.rules = rules.generation()  # rules registered later may change the derivative
+        self._reads = None
 
     def stale(self):
-        """Has anything this compilation was built from changed since (code, or what a name refers to)?"""
-        for f, code in self.deps:
-            if f.__code__ is not code:
+        """Has anything this compilation was built from changed since (code, defaults, what a name refers to,
+        the rules)?"""
+        for f, code, defaults, kwdefaults in self.deps:
+            if f.__code__ is not code or f.__defaults__ is not defaults or f.__kwdefaults__ is not kwdefaults:
+                return True
+        if self.rules != rules.generation():
+            return True
+        for cells, globals_, path, obj in self.reads():  # (run at every call: kept short)
+            name = path[0]
+            if name in cells:
+                try:
+                    current = cells[name].cell_contents
+                except ValueError:
+                    return True
+            else:
+                current = globals_.get(name, _MISSING)
+                if current is _MISSING:
+                    current = getattr(builtins, name, None)
+            for p in path[1:]:
+                current = getattr(current, p, None)
+            if current is not obj and _signature(current) != _signature(obj):
                 return True
         for unit, path, obj in self.bindings:
             found, current = unit.lookup(path[0])
@@ -61,6 +85,17 @@ class Context:
                 return True
         return False
 
+    def reads(self):
+        """(closure cells, globals, dotted name, object) for every free name read, once per function and
+        name."""
+        if self._reads is None or self._reads[0] != len(self.units):
+            seen = {}
+            for unit in self.units:
+                for path, obj in unit.reads.items():
+                    seen.setdefault((unit.func, path), (unit.cells, unit.globals, path, obj))
+            self._reads = (len(self.units), list(seen.values()))
+        return self._reads[1]
+
     def has_rule(self, obj):
         return rules.has_rule(obj)
 
@@ -68,8 +103,10 @@ class Context:
         return rules.is_nondiff(obj)
 
     def read(self, func):
-        self.deps.append((func, func.__code__))
-        return read_function(func)
+        self.deps.append((func, func.__code__, func.__defaults__, func.__kwdefaults__))
+        unit = read_function(func)
+        self.units.append(unit)
+        return unit
 
     def is_user_function(self, obj):
         return inspect.isfunction(obj) and not is_library(obj) and not rules.has_rule(obj)
@@ -93,6 +130,19 @@ class Context:
 
 
 _checking = set()  # (function, kinds) being checked by callee_changes_arguments
+_MISSING = object()
+_DATA = (np.ndarray, int, float, complex, np.generic, str, bytes, type(None))
+
+
+def _signature(obj):
+    """What a compiled derivative depends on of an object a free name refers to: for data (arrays, numbers,
+    strings), read live by the generated code, only its kind; for anything else (a function, a module, an
+    object whose methods were resolved, a container), the object itself."""
+    if isinstance(obj, np.ndarray):
+        return np.ndarray, obj.dtype.kind
+    if isinstance(obj, _DATA):
+        return type(obj)
+    return id(obj)
 CHANGES_ARGUMENT = "this changes the argument"
 
 
@@ -236,8 +286,10 @@ class Derivation:
         d = Derivation(callee.func, callee.active, "callee", callee.kinds, callee.name, True)
         d.callee = callee
         callee.cell.cell_contents = d.run()
+        callee.ctx = d.ctx
         self.ctx.deps.extend(d.ctx.deps)
         self.ctx.bindings.extend(d.ctx.bindings)
+        self.ctx.units.extend(d.ctx.units)
 
     def callee_function(self, unit, fn, rev, forward, adjoint, alloc, kinds_):
         """f_fwd(args) -> (value, backward): the forward sweep, and the adjoint sweep as a closure."""
@@ -335,7 +387,9 @@ class Derivation:
         cells = dict(unit.cells)
         cells.update(self.linker.cells)
         cells.update(extra_cells or {})
-        names = codegen.Names(self.func.__globals__, codegen.local_names(fdef) | set(cells), unit.cells)
+        # (the user's closure cells are not locals: a closure variable is spelled by its name and read live)
+        names = codegen.Names(self.func.__globals__, codegen.local_names(fdef) | (set(cells) - set(unit.cells)),
+                              unit.cells)
         origins = []
         source = codegen.to_source([fdef], names, origins)
         for name, obj in names.externs.items():
@@ -346,6 +400,7 @@ class Derivation:
             compiled.__defaults__ = tuple(d.value if isinstance(d, Const) else d.obj for d in fdef.defaults)
         compiled.source = source
         compiled._ad_origins = origins  # line i + 1 of the source comes from origins[i] (tracebacks.py)
+        compiled._ad_random = _random_sources(self.ctx)
         return compiled
 
 
@@ -405,6 +460,22 @@ def _tests_once(body, alloc):
             s.body = _tests_once(s.body, alloc)
         out.append(s)
     return out
+
+
+_GENERATORS = (np.random.Generator, np.random.RandomState)
+
+
+def _random_sources(ctx):
+    """The random generators the compiled code draws from, as far as its free names tell (a Generator or
+    RandomState, or a bound method of one, such as np.random.normal): a Jacobian's sweeps restore their
+    states so that every sweep sees the same draws."""
+    out = []
+    for unit in ctx.units:
+        for obj in unit.reads.values():
+            source = obj if isinstance(obj, _GENERATORS) else getattr(obj, "__self__", None)
+            if isinstance(source, _GENERATORS) and all(source is not o for o in out):
+                out.append(source)
+    return tuple(out)
 
 
 def _made_by(body, name, helpers):

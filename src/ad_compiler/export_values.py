@@ -76,6 +76,10 @@ def literal(value, depth=0):
         return repr(value)
     if type(value) is complex:
         return f"complex({literal(value.real)}, {literal(value.imag)})"
+    if isinstance(value, np.longdouble):  # (its .item() is a longdouble again; a string keeps every digit)
+        return f"np.longdouble({np.format_float_scientific(value, unique=True)!r})"
+    if isinstance(value, np.clongdouble):
+        return f"(np.clongdouble({literal(value.real)}) + {literal(value.imag)} * 1j)"
     if isinstance(value, np.generic) and value.dtype.kind in "biufc":
         return f"np.{value.dtype.name}({literal(value.item())})"
     if type(value) is np.ndarray:

@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import api, composite, driver, trees
+from . import api, composite, driver, runtime, trees
 from .api import Wrt
 from .errors import ADError
 from .runtime_backend import foreign
@@ -241,7 +241,14 @@ class _Blocks:
 
     @boundary
     def __call__(self, *args):
-        return tuple(tuple(b(*args) for b in row) for row in self.blocks)
+        sources = composite._sources({i: b._ad_derivative.specialize(args)
+                                      for i, b in enumerate(b for row in self.blocks for b in row)})
+        state = runtime.random_states(sources)  # (every block differentiates the same random draws)
+
+        def block(b):
+            runtime.set_random_states(sources, state)
+            return b(*args)
+        return tuple(tuple(block(b) for b in row) for row in self.blocks)
 
     def _repr_html_(self):
         from .display import html_of

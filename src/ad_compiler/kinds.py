@@ -215,8 +215,11 @@ def kind_of(value, depth=0):
         return Array(cls, value.dtype.kind, value.ndim)
     if hasattr(value, "__array_function__") or hasattr(value, "__array__"):
         return Other(cls)  # an array-like of another library, or an object converted by np.asarray
-    if hasattr(value, "__dict__") and (not callable(value) or _instance_with_call(value)):
-        attrs = tuple((n, kind_of(v, depth + 1)) for n, v in sorted(vars(value).items())
+    if (hasattr(value, "__dict__") or getattr(cls, "__slots__", None)) and \
+            (not callable(value) or _instance_with_call(value)):
+        from .runtime import object_attributes  # (its `__dict__` and its `__slots__`)
+
+        attrs = tuple((n, kind_of(v, depth + 1)) for n, v in sorted(object_attributes(value).items())
                       if not n.startswith("__"))
         return Obj(cls, attrs)
     return Other(cls)

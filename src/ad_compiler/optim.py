@@ -34,7 +34,7 @@ def _zeros(leaf):
 def _updated(update):
     """`update(p, *others)` on float leaves, keeping a float's type; other leaves unchanged."""
     def apply(p, *others):
-        if not _is_float(p):
+        if not _is_float(p) or any(o is None for o in others):  # (None: the gradient of a flag or a name)
             return p
         new = update(p, *others)
         return type(p)(new) if not isinstance(p, np.ndarray) else new

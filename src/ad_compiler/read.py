@@ -12,6 +12,7 @@ import io
 import linecache
 import textwrap
 import tokenize
+import types
 
 from .errors import SourceLocation, SourceUnavailableError, UnsupportedError
 
@@ -29,6 +30,7 @@ class Unit:
         self.cells = dict(zip(code.co_freevars, func.__closure__ or ()))
         self.globals = func.__globals__
         self.local_imports = {}  # names an `import` inside the function binds (desugar_blocks.py)
+        self.reads = {}  # dotted name (a tuple) -> the object it referred to when compiling (driver: staleness)
 
     # -- positions --------------------------------------------------------------------------------------
     def file_line(self, node):
@@ -165,8 +167,92 @@ def _read_code(func):
             "alone on its line are supported",
             hint="rewrite it as a `def` function",
         )
+    if func.__name__ != "<lambda>" and not _runs(code, source):
+        raise UnsupportedError(
+            f"the source of {func.__qualname__} in {filename} is not the code that runs: the file was changed "
+            "after the function was defined", where=_location(tree, filename, first_line, indent, file_lines, func),
+            hint="reload the module (importlib.reload) or run the definition again, so that the function runs "
+                 "what the file says")
     tree.decorator_list = []
     return tree, filename, first_line, indent, file_lines
+
+
+def _location(tree, filename, first_line, indent, file_lines, func):
+    line = tree.lineno + first_line - 1
+    text = file_lines[line - 1].rstrip("\n") if 1 <= line <= len(file_lines) else ""
+    return SourceLocation(filename, line, tree.col_offset + indent, None, text, func.__name__)
+
+
+def _runs(code, source):
+    """Does `source` (a function's dedented definition, read from its file) compile to `code`, the code that
+    runs? The definition is compiled where it was: inside a function defining its free variables, and inside
+    its class for a method (private names are mangled with the class's name)."""
+    free = [v for v in code.co_freevars if not v.startswith("__")]
+    body = textwrap.indent(source, "        ")
+    parts = code.co_qualname.split(".") if hasattr(code, "co_qualname") else []
+    owner = parts[-2] if len(parts) > 1 and parts[-2] != "<locals>" else None
+    wrapped = "def _ad_outer():\n" + "".join(f"    {v} = None\n" for v in free) + \
+        (f"    class {owner}:\n" if owner else "    if True:\n") + body + \
+        ("".join(f"    {v}\n" for v in free) if free else "")
+    try:
+        module = compile(wrapped, code.co_filename, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return True  # (cannot tell)
+    found = list(_codes_named(module, code.co_name))
+    return not found or any(_same(c, code) for c in found)
+
+
+def _codes_named(code, name):
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            if c.co_name == name:
+                yield c
+            yield from _codes_named(c, name)
+
+
+def _same(a, b):
+    """The same code, whatever the line numbers (and the compiler's choices that depend on the module around
+    it, such as calling a method of an imported module with LOAD_ATTR rather than LOAD_METHOD)."""
+    return (a.co_varnames, a.co_argcount, a.co_kwonlyargcount, a.co_posonlyargcount) == \
+        (b.co_varnames, b.co_argcount, b.co_kwonlyargcount, b.co_posonlyargcount) and \
+        _shape(a, a.co_name + ".<locals>.") == _shape(b, b.co_name + ".<locals>.")
+
+
+_SKIPPED = {"PUSH_NULL", "CACHE", "RESUME", "NOP", "COPY_FREE_VARS", "MAKE_CELL", "EXTENDED_ARG", "PRECALL"}
+_LOADS = {"LOAD_GLOBAL": "LOAD_NAME", "LOAD_DEREF": "LOAD_NAME", "LOAD_CLASSDEREF": "LOAD_NAME",
+          "LOAD_METHOD": "LOAD_ATTR"}
+
+
+def _shape(code, local):
+    """The instructions, normalized (`local`: the prefix of qualified names of what the function defines,
+    which is all of them that depends on where the function is)."""
+    import dis
+
+    jumps = set(dis.hasjrel) | set(dis.hasjabs)
+    out = []
+    for ins in dis.get_instructions(code):
+        if ins.opname in _SKIPPED:
+            continue
+        arg = ins.argval
+        if ins.opcode in jumps:
+            arg = None
+        elif isinstance(arg, types.CodeType):
+            arg = ("code", tuple(_shape(arg, local)), arg.co_varnames)
+        elif isinstance(arg, str) and local in arg:  # (a class's __qualname__)
+            arg = arg[arg.index(local):]
+        elif not isinstance(arg, (str, int, float, complex, bytes, tuple, frozenset, type(None))):
+            arg = repr(arg)
+        elif isinstance(arg, float) and arg != arg:
+            arg = "nan"
+        out.append((_LOADS.get(ins.opname, ins.opname), type(arg).__name__, arg))
+    return out
+
+
+def _equal(x, y):
+    try:
+        return bool(x == y) or (x != x and y != y)  # (nan)
+    except Exception:
+        return False
 
 
 def _no_source(filename):

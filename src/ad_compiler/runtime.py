@@ -208,10 +208,15 @@ def as_grad(b, x):
             return b
     elif bc is _float and xc is _float:
         return b
+    if isinstance(x, (bool, np.bool_, str, bytes)) or x.__class__ is ndarray and x.dtype.kind in "bSUO":
+        return None  # not a number: no gradient (ad.ravel leaves it out of the vector too)
     if b is None:
         b = zeros_like(x)
     if isinstance(x, (list, tuple)):
-        return type(x)(as_grad(bi, xi) for bi, xi in zip(b, x))
+        if isinstance(b, dict) and hasattr(x, "_fields"):  # a named tuple's fields read by name (`p.w`)
+            b = [b.get(name) for name in x._fields]
+        items = [as_grad(bi, xi) for bi, xi in zip(b, x)]
+        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)  # (a named tuple: by position)
     if isinstance(x, dict):
         return {k: as_grad(b[k], x[k]) for k in x}
     if isinstance(b, dict) or _is_object(x):  # an object: gradients of its (array) attributes, as a dict
@@ -275,19 +280,42 @@ def zeros_like(x):
     if isinstance(x, np.generic) and x.dtype.kind == "c" or isinstance(x, complex):
         return 0j
     if _is_object(x):  # a model object: zeros for each array or number attribute, by name
-        return {k: zeros_like(v) for k, v in vars(x).items() if isinstance(v, (ndarray, numbers.Number, list, dict))
-                or _is_object(v)}
+        return {k: zeros_like(v) for k, v in object_attributes(x).items()
+                if isinstance(v, (ndarray, numbers.Number, list, dict)) or _is_object(v)}
     return 0.0
 
 
 def _is_object(x):
     """An instance of a user's class (a model: also one with `__call__`), not a function, class or module."""
-    return hasattr(x, "__dict__") and not isinstance(x, (ndarray, np.generic, numbers.Number, type)) \
+    return (hasattr(x, "__dict__") or _slot_names(type(x))) and \
+        not isinstance(x, (ndarray, np.generic, numbers.Number, type, list, tuple, dict, str, bytes)) \
         and not isinstance(x, _NOT_OBJECTS) and not foreign(x)
 
 
 _NOT_OBJECTS = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.ModuleType,
                 functools.partial)
+
+
+def object_attributes(x):
+    """An object's attributes by name: those in its `__dict__` and in the `__slots__` of its classes."""
+    attrs = {}
+    for name in _slot_names(type(x)):
+        try:
+            attrs[name] = getattr(x, name)
+        except AttributeError:  # (a slot never assigned)
+            pass
+    attrs.update(getattr(x, "__dict__", {}))
+    return attrs
+
+
+def _slot_names(cls):
+    names = []
+    for c in cls.__mro__:
+        slots = c.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name not in ("__dict__", "__weakref__") and name not in names:
+                names.append(name)
+    return names
 
 
 def add(a, b):
@@ -1551,11 +1579,14 @@ def as_tangent(t, x):
         if not isinstance(t, (list, tuple)) or len(t) != len(x):
             raise ADError(f"the tangent for a {type(x).__name__} of {len(x)} items must be a list or tuple of "
                           f"as many tangents, got {type(t).__name__}")
-        return [as_tangent(u, v) for u, v in zip(t, x)]
+        items = [as_tangent(u, v) for u, v in zip(t, x)]
+        return type(x)(*items) if hasattr(x, "_fields") else items  # (a named tuple's fields are read by name)
     if isinstance(x, dict):
         if not isinstance(t, dict) or set(t) != set(x):
             raise ADError("the tangent for a dict must be a dict with the same keys")
         return {k: as_tangent(t[k], v) for k, v in x.items()}
+    if _is_object(x):  # an object: the tangents of its attributes, by name (as ad.grad gives its gradient)
+        return _object_tangent(t, x)
     if foreign(x) or foreign(t):  # (in the library of x, or of t: a tangent that is a Dask array stays lazy)
         if not is_array(x):
             return t
@@ -1575,6 +1606,37 @@ def as_tangent(t, x):
     if np.ndim(t) != 0:
         raise ADError(f"the tangent for a number must be a number, got shape {np.shape(t)}")
     return float(t) if isinstance(x, (int, float)) else np.float64(t)
+
+
+def _object_tangent(t, x):
+    """A dict by attribute name, from a dict (some of x's numeric attributes; the others' tangents are 0) or
+    from an object of x's class (its numeric attributes)."""
+    numeric = zeros_like(x)
+    if isinstance(t, type(x)) and not isinstance(t, dict):
+        t = {k: v for k, v in object_attributes(t).items() if k in numeric}
+    if not isinstance(t, dict):
+        raise ADError(f"the tangent for a {type(x).__name__} object must be a dict of its attributes' tangents "
+                      f"(as ad.grad gives its gradient) or a {type(x).__name__} object, got {type(t).__name__}")
+    unknown = [k for k in t if k not in numeric]
+    if unknown:
+        raise ADError(f"the tangent names {unknown[0]!r}, which is not a number, array or container attribute "
+                      f"of the {type(x).__name__} object")
+    attrs = object_attributes(x)
+    return {k: as_tangent(v, attrs[k]) for k, v in t.items()}
+
+
+def random_states(sources):
+    """The states of these random generators (np.random.Generator, RandomState), to draw the same numbers
+    again with set_random_states (every sweep of a Jacobian differentiates the same realisation)."""
+    return [s.bit_generator.state if isinstance(s, np.random.Generator) else s.get_state() for s in sources]
+
+
+def set_random_states(sources, states):
+    for s, state in zip(sources, states):
+        if isinstance(s, np.random.Generator):
+            s.bit_generator.state = state
+        else:
+            s.set_state(state)
 
 
 def tangent_out(t, out):

@@ -109,15 +109,34 @@ def tree_map(fn: Callable, tree: Any, *rest: Any) -> Any:
     """A tree of the structure of `tree` holding `fn(leaf, *leaves of rest at the same place)`.
 
         ad.tree_map(lambda p, g: p - 0.1 * g, params, grads)
+
+    A `None` in another tree where `tree` has a leaf (the gradient of a boolean or a string) gives `fn` None.
     """
     leaves, treedef = tree_flatten(tree)
     others = []
     for other in rest:
         other_leaves, other_def = tree_flatten(other)
         if other_def != treedef:
-            raise ADError(f"tree_map needs trees of one structure: {treedef!r} and {other_def!r}")
+            if not _fits(treedef, other_def):
+                raise ADError(f"tree_map needs trees of one structure: {treedef!r} and {other_def!r}")
+            other_leaves = _spread(treedef, other_def, iter(other_leaves))
         others.append(other_leaves)
     return tree_unflatten(treedef, [fn(*items) for items in zip(leaves, *others)])
+
+
+def _fits(treedef, other):
+    """Is `other` of the structure `treedef`, but for None where treedef has a leaf?"""
+    if treedef.kind == "leaf" and other.kind == "none":
+        return True
+    return (treedef.kind, treedef.meta, len(treedef.children)) == (other.kind, other.meta, len(other.children)) \
+        and all(_fits(a, b) for a, b in zip(treedef.children, other.children))
+
+
+def _spread(treedef, other, leaves):
+    """The leaves of `other` (a tree that fits treedef), with None at the leaves it has as None."""
+    if treedef.kind == "leaf":
+        return [None] if other.kind == "none" else [next(leaves)]
+    return [leaf for a, b in zip(treedef.children, other.children) for leaf in _spread(a, b, leaves)]
 
 
 def _numeric(leaf):

@@ -293,7 +293,15 @@ class _TemplateExpr:
 
 
 # -- registration -------------------------------------------------------------------------------------
+_generation = [0]  # counts registrations: a derivative compiled before a rule was registered is stale
+
+
+def generation():
+    return _generation[0]
+
+
 def _register(table, keys, rule):
+    _generation[0] += 1
     for key in keys:
         table[key] = rule
         if table is FUNCTIONS:
@@ -371,6 +379,7 @@ def defjvp(*functions: Callable) -> Callable:
     @boundary
     def decorate(template):
         rule = Rule(template, "general")
+        _generation[0] += 1
         for f in functions:
             old = FUNCTIONS.get(f)
             if old is not None and rule.jvp is not None:
@@ -405,6 +414,7 @@ def defvjp_attribute(*names: str, form: str = "linear") -> Callable:
 def nondifferentiable(*functions: Callable) -> None:
     """Declare functions whose results carry no derivative (piecewise constant: shapes, indices,
     comparisons, rounding)."""
+    _generation[0] += 1
     NONDIFF_FUNCTIONS.update(functions)
     for f in functions:
         FUNCTIONS.pop(f, None)
