@@ -187,6 +187,8 @@ def _runs(code, source):
     """Does `source` (a function's dedented definition, read from its file) compile to `code`, the code that
     runs? The definition is compiled where it was: inside a function defining its free variables, and inside
     its class for a method (private names are mangled with the class's name)."""
+    if any(n.startswith("@py") for n in code.co_varnames + code.co_names):
+        return True  # (pytest rewrote the module's asserts: the code differs from the file by design)
     free = [v for v in code.co_freevars if not v.startswith("__")]
     body = textwrap.indent(source, "        ")
     parts = code.co_qualname.split(".") if hasattr(code, "co_qualname") else []
