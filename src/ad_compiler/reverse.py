@@ -7,33 +7,25 @@ which the store overwrote), of a list method (`bv = blst_1.pop()` for an append)
 The adjoint of `if c:` is `if c:` over the branches' adjoints; the adjoint of a loop is a loop running
 backwards. Accumulation (adjoints.py) decides how contributions become variables. Values a loop
 overwrites are restored while the adjoint sweep walks back: `Marker`s placed here are resolved by the tape
-policy (tape.py) once the whole adjoint is known.
+policy (tape.py) once the whole adjoint is known. Items, stores and list methods are in reverse_stores.py,
+branches and loops in reverse_control.py (parts of `Reverse`).
 """
 import numpy as np
 
 from . import dims, ir, kinds as K, shapes
 from .adjoints import Adjoints, assign, helper
 from .cleanup import fold
-from .errors import UnsupportedError
-from .ir import (Assign, Break, Build, Call, Const, ExprStmt, For, Global, If, Index, Mutate, SetItem, Slice, Var,
-                 While, index_value)
-from .rules import ANS, G, T
+from .ir import Assign, Build, Call, Const, For, Global, If, Index, Mutate, SetItem, Var, While
+from .reverse_control import ControlPart, defined_names
+from .reverse_marker import Marker  # noqa: F401  tape.py reads it from here
+from .reverse_stores import StoresPart
+from .rules import G
 
 
-class Marker(ir.Stmt):
-    """A placeholder resolved once the whole adjoint is known (tape.py): `restore` a loop-defined name,
-    `recover` an end-of-iteration value, `recompute` a cheap one, `restore_item` what a store overwrote,
-    `restore_list` what a list method changed."""
+class Reverse(StoresPart, ControlPart):
+    """The adjoint sweep of one function (rule applications, copies, containers, callees; the parts: stores and
+    control flow)."""
 
-    def __init__(self, kind, name=None, source=None, stmt=None):
-        super().__init__()
-        self.kind, self.name, self.source, self.stmt = kind, name, source, stmt
-
-    def __repr__(self):
-        return f"Marker({self.kind}, {self.name})"
-
-
-class Reverse:
     def __init__(self, fn, ops, act, kinds, wrt, alloc, describe, linker=None):
         self.fn = fn
         self.ops = ops
@@ -98,7 +90,7 @@ class Reverse:
                 if op is not None and op.kind == "callee" and self.linker is not None and self.active(s.target):
                     self.linker.prepare(self, s, op)
                 if depth > 0:
-                    for t in _defined(s):
+                    for t in defined_names(s):
                         self.loop_defined.add(t)
                     if id(s) in self.callee_vjp:
                         self.loop_defined.add(self.callee_vjp[id(s)])
@@ -109,9 +101,9 @@ class Reverse:
         body = loop.body
         counts = {}
         for s in ir.walk(body):
-            for t in _defined(s):
+            for t in defined_names(s):
                 counts[t] = counts.get(t, 0) + 1
-        top = {t for s in body for t in _defined(s)}
+        top = {t for s in body for t in defined_names(s)}
         carried = set(loop.carried)
         for s in reversed(body):  # the final copy-backs `L = X`
             if isinstance(s, Assign) and isinstance(s.value, Var) and s.target in carried and \
@@ -297,251 +289,6 @@ class Reverse:
             return None
         return dims.sum_axes(dims.shape_of(self.dims, self.kinds, operand), self.dims.get(result))
 
-    # -- items, stores, lists -------------------------------------------------------------------------------
-    def getitem(self, s, op, g):
-        v = s.value
-        if op.extra.get("dict_get"):
-            return self.dict_get(s, g)
-        base, items, tuple_form = v.value, v.items, v.tuple_form
-        if not (isinstance(base, Var) and self.active(base.name)):
-            return
-        x = base.name
-        origin = s.origin
-        b = Var(self.adj(x))
-        array = isinstance(self.kind(base), (K.Array, K.Numeric))
-        static = array and all(self.basic_item(i) for i in items)
-        index = index_value(items, tuple_form)
-        a = self.adjoints
-        if x in self.live and x in a.owned and not a.lazy:
-            if static:
-                self.emit(SetItem(b, items, g, op="+", tuple_form=tuple_form), origin)
-            else:
-                self.emit(ExprStmt(helper("add_at", b, index, g)), origin)
-            return
-        if x in self.live and a.lazy:  # (_ad.add: the value indexed may be a list, whatever its kind says)
-            self.emit(assign(b.name, helper("add", b, helper("getitem_vjp", g, base, index))), origin)
-            return
-        if x in self.live:
-            a.accumulate(x, helper("getitem_vjp", g, base, index), origin)
-            return
-        self.live.add(x)
-        a.owned.add(x)
-        if static and not a.lazy:
-            self.emit(assign(b.name, helper("zeros_like", base)), origin)
-            self.emit(SetItem(b, items, g, tuple_form=tuple_form), origin)
-        else:
-            self.emit(assign(b.name, helper("getitem_vjp", g, base, index)), origin)
-
-    def basic_item(self, i):
-        if isinstance(i, Slice):
-            return True
-        if isinstance(i, Const):
-            return i.value is None or i.value is Ellipsis or (isinstance(i.value, int) and not isinstance(i.value, bool))
-        k = self.kind(i)
-        return isinstance(k, K.Scalar) and k.cls in (int,) + tuple(c for c in (getattr(__import__("numpy"), n) for n in (
-            "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")))
-
-    def store(self, s):
-        """`x1 = x0 with [items] = value`: value gets what x1's adjoint has there, which x0 does not."""
-        x0, x1 = s.target.name, s.result
-        origin = s.origin
-        a = self.adjoints
-        op = self.ops.get(id(s))
-        if op is not None and op.extra.get("nograd") and x1 in self.live and self.active(x1):
-            a.transfer(x0, x1, origin)  # (a change made inside no_grad: the array's adjoint goes on unchanged)
-        elif x1 in self.live and self.active(x1):
-            a.ensure(x1, origin, owned=True)
-            b = Var(self.adj(x1))
-            index = index_value(s.items, s.tuple_form)
-            if self.value_active(s.value):
-                taken = self.alloc.temp()
-                self.emit(assign(taken, helper("pop_item", b, index)), origin)
-                tk, vk = self.kind(s.target), self.kind(s.value)
-                if isinstance(tk, K.Obj):  # an attribute of an object: its adjoint has the attributes read
-                    part = helper("entry_or_zeros", Var(taken), s.value)
-                elif isinstance(tk, (K.Seq, K.Dict)):
-                    part = Var(taken)  # an item of a container: exactly what was stored
-                elif isinstance(vk, (K.Array, K.Scalar, K.Numeric)):
-                    part = helper("unbroadcast", Var(taken), s.value) if self.holds_floats(tk) else \
-                        helper("stored_vjp", Var(taken), s.value, s.target)  # (NumPy truncates into ints)
-                else:  # NumPy may have made an array of a list: give it back in the value's form
-                    part = helper("cast_like", helper("unbroadcast_value", Var(taken), s.value), s.value)
-                self.contribute(s.value, part, origin, real_part=self.real_part if x1 in self.act.complex else None)
-            elif isinstance(self.kind(s.target), (K.Array, K.Numeric)):
-                self.emit(SetItem(b, s.items, Const(0.0), tuple_form=s.tuple_form), origin)
-            else:
-                self.emit(ExprStmt(helper("pop_item", b, index)), origin)
-            a.transfer(x0, x1, origin)
-        else:
-            self.live.discard(x1)
-        if not s.noop:
-            a.out.append(Marker("restore_item", name=x0, stmt=s))
-        if self.loop_depth > 0 and x1 in self.loop_defined:
-            a.out.append(Marker("restore", name=x1))  # the name of the changed object, iteration by iteration
-
-    @staticmethod
-    def holds_floats(kind):
-        """Is this certainly not an array of integers or booleans (a store into it keeps the value, it does not
-        truncate)? Not known for arrays: the kinds do not follow dtypes (NumPy's results are probed with
-        float arrays), so a store into an array asks at run time (`stored_vjp`)."""
-        return not isinstance(kind, (K.Array, K.Numeric)) and kind is not K.UNKNOWN
-
-    def value_active(self, atom):
-        return bool(ir.names_in(atom) & self.act.varied) and any(self.active(n) for n in ir.names_in(atom))
-
-    def mutate(self, s):
-        l0, l1 = s.target.name, s.result
-        origin = s.origin
-        a = self.adjoints
-        if s.method == "pop" and s.out is not None and s.out in self.live and self.active(s.out):
-            g = Var(self.adj(s.out))
-            self.live.discard(s.out)
-            if l1 in self.live:
-                a.ensure(l1, origin, owned=True)
-                self.emit(ExprStmt(Call(ir.Attr(Var(self.adj(l1)), "append"), (g,))), origin)
-                a.transfer(l0, l1, origin)
-            elif self.active(l0):
-                a.accumulate(l0, helper("list_with_last", Var(l0), g), origin)
-        elif l1 in self.live and self.active(l1):
-            a.ensure(l1, origin, owned=True)
-            b = Var(self.adj(l1))
-            if s.method == "append":
-                if self.value_active(s.args[0]):
-                    taken = self.alloc.temp()
-                    self.emit(assign(taken, Call(ir.Attr(b, "pop"), ())), origin)
-                    self.contribute(s.args[0], Var(taken), origin)
-                else:
-                    self.emit(ExprStmt(Call(ir.Attr(b, "pop"), ())), origin)
-            elif s.method == "extend":
-                taken = self.alloc.temp()
-                self.emit(assign(taken, helper("pop_tail", b, s.args[0])), origin)
-                self.contribute(s.args[0], Var(taken), origin)
-            elif s.method == "pop":
-                self.emit(ExprStmt(Call(ir.Attr(b, "append"), (helper("zeros_like", Var(s.out)),))), origin)
-            elif s.method == "clear":
-                self.live.discard(l1)
-                a.out.append(Marker("restore_list", name=l0, stmt=s))
-                if self.loop_depth > 0 and l1 in self.loop_defined:
-                    a.out.append(Marker("restore", name=l1))
-                return
-            a.transfer(l0, l1, origin)
-        else:
-            self.live.discard(l1)
-        a.out.append(Marker("restore_list", name=l0, stmt=s))
-        if self.loop_depth > 0:
-            for n in (l1, s.out):
-                if n in self.loop_defined:
-                    a.out.append(Marker("restore", name=n))
-
-    # -- control flow ---------------------------------------------------------------------------------------
-    def inside_names(self, stmts):
-        return {t for s in ir.walk(stmts) for t in _defined(s)}
-
-    def incoming(self, stmts):
-        """Active names defined outside `stmts` that receive contributions inside them."""
-        inside = self.inside_names(stmts)
-        out = []
-        for s in ir.walk(stmts):
-            op = self.ops.get(id(s))
-            if op is None or not any(self.active(t) for t in _defined(s)):
-                continue
-            for n in sorted(op.inputs):
-                if n not in inside and self.active(n) and n not in out:
-                    out.append(n)
-        return out
-
-    def has_adjoint(self, stmts):
-        for s in ir.walk(stmts):
-            if any(self.active(t) or t in self.loop_defined for t in _defined(s)):
-                return True
-            if isinstance(s, (SetItem, Mutate)):
-                return True
-        return False
-
-    def branch(self, s):
-        if not self.has_adjoint(s.body + s.orelse):
-            return
-        a = self.adjoints
-        live, owned = set(a.live), set(a.owned)
-        then = self.block(s.body, s.origin)
-        live_then, owned_then = a.live, a.owned
-        a.live, a.owned = set(live), set(owned)
-        other = self.block(s.orelse, s.origin)
-        live_else = a.live
-        # an adjoint live after one branch must hold a value after the other too
-        for n in sorted(live_then - live_else):
-            other.append(assign(self.adj(n), a.zeros(n)))
-        for n in sorted(live_else - live_then):
-            then.append(assign(self.adj(n), a.zeros(n)))
-        a.live = live_then | live_else
-        a.owned = owned_then & a.owned & owned
-        if not _real(then) and not _real(other) and not _markers(then) and not _markers(other):
-            return
-        self.emit(If(s.test, then, other), s.origin)
-
-    def loop(self, s):
-        if not self.has_adjoint(s.body):
-            return
-        a = self.adjoints
-        origin = s.origin
-        carried = [c for c in s.carried if self.active(c)]
-        for n in self.incoming(s.body):
-            a.ensure(n, origin, owned=True)
-        for c in carried:
-            a.ensure(c, origin)
-        needs_count = isinstance(s, While) or any(isinstance(x, Break) for x in ir.walk(s.body))
-        self.loop_depth += 1
-        a.in_loop += 1
-        live_before = set(a.live)
-        body = self.block(s.body, origin)
-        for c in carried:  # an iteration that did not contribute: the next one starts from zero
-            if c not in a.live:
-                body.append(assign(self.adj(c), a.zeros(c)))
-                a.live.add(c)
-        self.loop_depth -= 1
-        a.in_loop -= 1
-        a.live = (a.live | live_before) - (self.inside_names(s.body) - set(carried))
-        recompute = [Marker("recompute", name=t, stmt=st) for t, (lp, st) in self.recomputable.items() if lp is s]
-        if needs_count:
-            counter = self.counters.setdefault(id(s), self.alloc.fresh("n_iter"))
-            if self.loop_depth > 0:  # an inner loop's count differs per outer iteration: it is saved
-                self.nested_counters[id(s)] = counter
-        if isinstance(s, For):
-            rng = s.iter
-            if needs_count:
-                rng = Index(rng, (Slice(None, Var(self.counters[id(s)]), None),))
-            new = For(s.target, Call(Global(("reversed",), reversed), (rng,)), recompute + body)
-        else:
-            new = For(self.alloc.fresh("_"), Call(Global(("range",), range), (Var(self.counters[id(s)]),)),
-                      recompute + body)
-        if isinstance(s, For) and s.checkpoint is not None:
-            self.check_checkpointed(s)
-            marker = Marker("checkpoint", stmt=s)
-            marker.adjoint = new  # (tape.py runs each segment forward again before its part of this loop)
-            self.emit(marker, origin)
-            return
-        self.emit(new, origin)
-        if needs_count and self.loop_depth > 0:
-            a.out.append(Marker("pop_counter", name=self.counters[id(s)]))
-
-    def check_checkpointed(self, s):
-        """A checkpointed loop runs its segments forward again: refused where that would not give the same
-        values (in-place changes, calls whose backward functions it saves) or where segments cannot be
-        made (inside another loop)."""
-        where = s.origin.unit.location(s.origin.node) if s.origin is not None else None
-        hint = "remove ad.checkpointed from this loop"
-        if self.loop_depth > 0:
-            raise UnsupportedError("a checkpointed loop inside another loop cannot be differentiated (yet)",
-                                   where=where, hint=hint + ", or checkpoint the outer loop")
-        for x in ir.walk(s.body):
-            if isinstance(x, (SetItem, Mutate)):
-                raise UnsupportedError("a checkpointed loop that changes an array or a list in place cannot be "
-                                       "differentiated (yet): running a segment again would see the changes",
-                                       where=where, hint=hint + ", or compute new arrays instead")
-            if id(x) in self.callee_vjp:
-                raise UnsupportedError("a checkpointed loop calling a recursive function cannot be "
-                                       "differentiated (yet)", where=where, hint=hint)
-
     # -- calls of (recursive) user functions ----------------------------------------------------------------
     def callee(self, s, op, g):
         if self.linker is None:
@@ -616,21 +363,3 @@ def _converts(rule):
     mod = getattr(rule.template, "__module__", "") or ""
     return mod.endswith(("rules.numpy", "rules.methods")) and rule.name not in ("copy", "concatenate", "stack",
                                                                                "einsum", "private_copy")
-
-
-def _defined(s):
-    if isinstance(s, Assign):
-        return s.targets
-    if isinstance(s, SetItem):
-        return (s.result,) if s.result else ()
-    if isinstance(s, Mutate):
-        return tuple(n for n in (s.result, s.out) if n)
-    return ()
-
-
-def _real(stmts):
-    return [x for x in stmts if not isinstance(x, (ir.Comment, Marker))]
-
-
-def _markers(stmts):
-    return [x for x in stmts if isinstance(x, Marker)]

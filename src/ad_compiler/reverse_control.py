@@ -1,0 +1,141 @@
+"""The adjoint sweep (reverse.py), its part for control flow: the adjoint of `if c:` is `if c:` over the
+branches' adjoints; the adjoint of a loop is a loop running backwards (checkpointed loops included). A mixin
+of `Reverse`: it reads the sweep's state.
+"""
+from . import ir
+from .adjoints import assign
+from .errors import UnsupportedError
+from .ir import Assign, Break, Call, For, Global, If, Index, Mutate, SetItem, Slice, Var, While
+from .reverse_marker import Marker
+
+
+class ControlPart:
+    """Reverse's adjoints of branches and loops."""
+
+    # -- control flow ---------------------------------------------------------------------------------------
+    def inside_names(self, stmts):
+        return {t for s in ir.walk(stmts) for t in defined_names(s)}
+
+    def incoming(self, stmts):
+        """Active names defined outside `stmts` that receive contributions inside them."""
+        inside = self.inside_names(stmts)
+        out = []
+        for s in ir.walk(stmts):
+            op = self.ops.get(id(s))
+            if op is None or not any(self.active(t) for t in defined_names(s)):
+                continue
+            for n in sorted(op.inputs):
+                if n not in inside and self.active(n) and n not in out:
+                    out.append(n)
+        return out
+
+    def has_adjoint(self, stmts):
+        for s in ir.walk(stmts):
+            if any(self.active(t) or t in self.loop_defined for t in defined_names(s)):
+                return True
+            if isinstance(s, (SetItem, Mutate)):
+                return True
+        return False
+
+    def branch(self, s):
+        if not self.has_adjoint(s.body + s.orelse):
+            return
+        a = self.adjoints
+        live, owned = set(a.live), set(a.owned)
+        then = self.block(s.body, s.origin)
+        live_then, owned_then = a.live, a.owned
+        a.live, a.owned = set(live), set(owned)
+        other = self.block(s.orelse, s.origin)
+        live_else = a.live
+        # an adjoint live after one branch must hold a value after the other too
+        for n in sorted(live_then - live_else):
+            other.append(assign(self.adj(n), a.zeros(n)))
+        for n in sorted(live_else - live_then):
+            then.append(assign(self.adj(n), a.zeros(n)))
+        a.live = live_then | live_else
+        a.owned = owned_then & a.owned & owned
+        if not _real(then) and not _real(other) and not _markers(then) and not _markers(other):
+            return
+        self.emit(If(s.test, then, other), s.origin)
+
+    def loop(self, s):
+        if not self.has_adjoint(s.body):
+            return
+        a = self.adjoints
+        origin = s.origin
+        carried = [c for c in s.carried if self.active(c)]
+        for n in self.incoming(s.body):
+            a.ensure(n, origin, owned=True)
+        for c in carried:
+            a.ensure(c, origin)
+        needs_count = isinstance(s, While) or any(isinstance(x, Break) for x in ir.walk(s.body))
+        self.loop_depth += 1
+        a.in_loop += 1
+        live_before = set(a.live)
+        body = self.block(s.body, origin)
+        for c in carried:  # an iteration that did not contribute: the next one starts from zero
+            if c not in a.live:
+                body.append(assign(self.adj(c), a.zeros(c)))
+                a.live.add(c)
+        self.loop_depth -= 1
+        a.in_loop -= 1
+        a.live = (a.live | live_before) - (self.inside_names(s.body) - set(carried))
+        recompute = [Marker("recompute", name=t, stmt=st) for t, (lp, st) in self.recomputable.items() if lp is s]
+        if needs_count:
+            counter = self.counters.setdefault(id(s), self.alloc.fresh("n_iter"))
+            if self.loop_depth > 0:  # an inner loop's count differs per outer iteration: it is saved
+                self.nested_counters[id(s)] = counter
+        if isinstance(s, For):
+            rng = s.iter
+            if needs_count:
+                rng = Index(rng, (Slice(None, Var(self.counters[id(s)]), None),))
+            new = For(s.target, Call(Global(("reversed",), reversed), (rng,)), recompute + body)
+        else:
+            new = For(self.alloc.fresh("_"), Call(Global(("range",), range), (Var(self.counters[id(s)]),)),
+                      recompute + body)
+        if isinstance(s, For) and s.checkpoint is not None:
+            self.check_checkpointed(s)
+            marker = Marker("checkpoint", stmt=s)
+            marker.adjoint = new  # (tape.py runs each segment forward again before its part of this loop)
+            self.emit(marker, origin)
+            return
+        self.emit(new, origin)
+        if needs_count and self.loop_depth > 0:
+            a.out.append(Marker("pop_counter", name=self.counters[id(s)]))
+
+    def check_checkpointed(self, s):
+        """A checkpointed loop runs its segments forward again: refused where that would not give the same
+        values (in-place changes, calls whose backward functions it saves) or where segments cannot be
+        made (inside another loop)."""
+        where = s.origin.unit.location(s.origin.node) if s.origin is not None else None
+        hint = "remove ad.checkpointed from this loop"
+        if self.loop_depth > 0:
+            raise UnsupportedError("a checkpointed loop inside another loop cannot be differentiated (yet)",
+                                   where=where, hint=hint + ", or checkpoint the outer loop")
+        for x in ir.walk(s.body):
+            if isinstance(x, (SetItem, Mutate)):
+                raise UnsupportedError("a checkpointed loop that changes an array or a list in place cannot be "
+                                       "differentiated (yet): running a segment again would see the changes",
+                                       where=where, hint=hint + ", or compute new arrays instead")
+            if id(x) in self.callee_vjp:
+                raise UnsupportedError("a checkpointed loop calling a recursive function cannot be "
+                                       "differentiated (yet)", where=where, hint=hint)
+
+
+def defined_names(s):
+    """The names a statement of the SSA form defines."""
+    if isinstance(s, Assign):
+        return s.targets
+    if isinstance(s, SetItem):
+        return (s.result,) if s.result else ()
+    if isinstance(s, Mutate):
+        return tuple(n for n in (s.result, s.out) if n)
+    return ()
+
+
+def _real(stmts):
+    return [x for x in stmts if not isinstance(x, (ir.Comment, Marker))]
+
+
+def _markers(stmts):
+    return [x for x in stmts if isinstance(x, Marker)]

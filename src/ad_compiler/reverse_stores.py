@@ -1,0 +1,148 @@
+"""The adjoint sweep (reverse.py), its part for items, stores and list methods: the adjoint of an item read
+(`bx[i] += bt`), of a store (the stored value gets what the array had there, which the store overwrote), of
+a list method (`bv = blst_1.pop()` for an append). A mixin of `Reverse`: it reads the sweep's state.
+"""
+from . import ir, kinds as K
+from .adjoints import assign, helper
+from .ir import Call, Const, ExprStmt, SetItem, Slice, Var, index_value
+from .reverse_marker import Marker
+
+
+class StoresPart:
+    """Reverse's adjoints of item reads, stores and list methods."""
+
+    # -- items, stores, lists -------------------------------------------------------------------------------
+    def getitem(self, s, op, g):
+        v = s.value
+        if op.extra.get("dict_get"):
+            return self.dict_get(s, g)
+        base, items, tuple_form = v.value, v.items, v.tuple_form
+        if not (isinstance(base, Var) and self.active(base.name)):
+            return
+        x = base.name
+        origin = s.origin
+        b = Var(self.adj(x))
+        array = isinstance(self.kind(base), (K.Array, K.Numeric))
+        static = array and all(self.basic_item(i) for i in items)
+        index = index_value(items, tuple_form)
+        a = self.adjoints
+        if x in self.live and x in a.owned and not a.lazy:
+            if static:
+                self.emit(SetItem(b, items, g, op="+", tuple_form=tuple_form), origin)
+            else:
+                self.emit(ExprStmt(helper("add_at", b, index, g)), origin)
+            return
+        if x in self.live and a.lazy:  # (_ad.add: the value indexed may be a list, whatever its kind says)
+            self.emit(assign(b.name, helper("add", b, helper("getitem_vjp", g, base, index))), origin)
+            return
+        if x in self.live:
+            a.accumulate(x, helper("getitem_vjp", g, base, index), origin)
+            return
+        self.live.add(x)
+        a.owned.add(x)
+        if static and not a.lazy:
+            self.emit(assign(b.name, helper("zeros_like", base)), origin)
+            self.emit(SetItem(b, items, g, tuple_form=tuple_form), origin)
+        else:
+            self.emit(assign(b.name, helper("getitem_vjp", g, base, index)), origin)
+
+    def basic_item(self, i):
+        if isinstance(i, Slice):
+            return True
+        if isinstance(i, Const):
+            return i.value is None or i.value is Ellipsis or (isinstance(i.value, int) and not isinstance(i.value, bool))
+        k = self.kind(i)
+        return isinstance(k, K.Scalar) and k.cls in (int,) + tuple(c for c in (getattr(__import__("numpy"), n) for n in (
+            "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")))
+
+    def store(self, s):
+        """`x1 = x0 with [items] = value`: value gets what x1's adjoint has there, which x0 does not."""
+        x0, x1 = s.target.name, s.result
+        origin = s.origin
+        a = self.adjoints
+        op = self.ops.get(id(s))
+        if op is not None and op.extra.get("nograd") and x1 in self.live and self.active(x1):
+            a.transfer(x0, x1, origin)  # (a change made inside no_grad: the array's adjoint goes on unchanged)
+        elif x1 in self.live and self.active(x1):
+            a.ensure(x1, origin, owned=True)
+            b = Var(self.adj(x1))
+            index = index_value(s.items, s.tuple_form)
+            if self.value_active(s.value):
+                taken = self.alloc.temp()
+                self.emit(assign(taken, helper("pop_item", b, index)), origin)
+                tk, vk = self.kind(s.target), self.kind(s.value)
+                if isinstance(tk, K.Obj):  # an attribute of an object: its adjoint has the attributes read
+                    part = helper("entry_or_zeros", Var(taken), s.value)
+                elif isinstance(tk, (K.Seq, K.Dict)):
+                    part = Var(taken)  # an item of a container: exactly what was stored
+                elif isinstance(vk, (K.Array, K.Scalar, K.Numeric)):
+                    part = helper("unbroadcast", Var(taken), s.value) if self.holds_floats(tk) else \
+                        helper("stored_vjp", Var(taken), s.value, s.target)  # (NumPy truncates into ints)
+                else:  # NumPy may have made an array of a list: give it back in the value's form
+                    part = helper("cast_like", helper("unbroadcast_value", Var(taken), s.value), s.value)
+                self.contribute(s.value, part, origin, real_part=self.real_part if x1 in self.act.complex else None)
+            elif isinstance(self.kind(s.target), (K.Array, K.Numeric)):
+                self.emit(SetItem(b, s.items, Const(0.0), tuple_form=s.tuple_form), origin)
+            else:
+                self.emit(ExprStmt(helper("pop_item", b, index)), origin)
+            a.transfer(x0, x1, origin)
+        else:
+            self.live.discard(x1)
+        if not s.noop:
+            a.out.append(Marker("restore_item", name=x0, stmt=s))
+        if self.loop_depth > 0 and x1 in self.loop_defined:
+            a.out.append(Marker("restore", name=x1))  # the name of the changed object, iteration by iteration
+
+    @staticmethod
+    def holds_floats(kind):
+        """Is this certainly not an array of integers or booleans (a store into it keeps the value, it does not
+        truncate)? Not known for arrays: the kinds do not follow dtypes (NumPy's results are probed with
+        float arrays), so a store into an array asks at run time (`stored_vjp`)."""
+        return not isinstance(kind, (K.Array, K.Numeric)) and kind is not K.UNKNOWN
+
+    def value_active(self, atom):
+        return bool(ir.names_in(atom) & self.act.varied) and any(self.active(n) for n in ir.names_in(atom))
+
+    def mutate(self, s):
+        l0, l1 = s.target.name, s.result
+        origin = s.origin
+        a = self.adjoints
+        if s.method == "pop" and s.out is not None and s.out in self.live and self.active(s.out):
+            g = Var(self.adj(s.out))
+            self.live.discard(s.out)
+            if l1 in self.live:
+                a.ensure(l1, origin, owned=True)
+                self.emit(ExprStmt(Call(ir.Attr(Var(self.adj(l1)), "append"), (g,))), origin)
+                a.transfer(l0, l1, origin)
+            elif self.active(l0):
+                a.accumulate(l0, helper("list_with_last", Var(l0), g), origin)
+        elif l1 in self.live and self.active(l1):
+            a.ensure(l1, origin, owned=True)
+            b = Var(self.adj(l1))
+            if s.method == "append":
+                if self.value_active(s.args[0]):
+                    taken = self.alloc.temp()
+                    self.emit(assign(taken, Call(ir.Attr(b, "pop"), ())), origin)
+                    self.contribute(s.args[0], Var(taken), origin)
+                else:
+                    self.emit(ExprStmt(Call(ir.Attr(b, "pop"), ())), origin)
+            elif s.method == "extend":
+                taken = self.alloc.temp()
+                self.emit(assign(taken, helper("pop_tail", b, s.args[0])), origin)
+                self.contribute(s.args[0], Var(taken), origin)
+            elif s.method == "pop":
+                self.emit(ExprStmt(Call(ir.Attr(b, "append"), (helper("zeros_like", Var(s.out)),))), origin)
+            elif s.method == "clear":
+                self.live.discard(l1)
+                a.out.append(Marker("restore_list", name=l0, stmt=s))
+                if self.loop_depth > 0 and l1 in self.loop_defined:
+                    a.out.append(Marker("restore", name=l1))
+                return
+            a.transfer(l0, l1, origin)
+        else:
+            self.live.discard(l1)
+        a.out.append(Marker("restore_list", name=l0, stmt=s))
+        if self.loop_depth > 0:
+            for n in (l1, s.out):
+                if n in self.loop_defined:
+                    a.out.append(Marker("restore", name=n))
