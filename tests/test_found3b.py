@@ -2,6 +2,8 @@
 of rules, aliasing and second order (findings 004-026 of /work/hunt3). Every expected value comes from
 central finite differences (fd.numeric_grad) of the function, or of its compiled gradient for second
 order, or from the math by hand."""
+import math
+
 import numpy as np
 import pytest
 
@@ -636,3 +638,17 @@ def test_ravel_in_memory_order_tangent(fortran):
     v = np.arange(6.0).reshape(2, 3) + 1.0
     g = numeric_grad(lambda y: layout_orders(in_layout(y, x)), [np.array(x)], 0)
     close(ad.jvp(layout_orders)(x, v)[1], np.sum(g * v))
+
+
+# -- explore seed 707: loop batching took `math.sqrt(el)` over the rows of x for an elementwise operation and
+#    computed math.sqrt(x) for all rows at once (TypeError: math takes numbers only) --------------------------
+def sqrt_of_each_row(x):
+    tot = 1.0
+    for el in x:
+        tot -= math.sqrt(el)
+    return tot
+
+
+def test_math_functions_in_a_loop_over_rows_are_not_batched():
+    x = np.array([1.131, 1.52, 0.431, 1.292])
+    np.testing.assert_allclose(ad.grad(sqrt_of_each_row)(x.copy()), -0.5 / np.sqrt(x), rtol=1e-12)

@@ -290,6 +290,8 @@ class _Hoister:
                     return None
             if not self.pure(v) or isinstance(v, (Compare, ir.Attr, Index)):
                 return None
+            if isinstance(v, Call) and _is_math(v.func.obj):
+                return None  # (math's functions take numbers only: `math.sqrt(xs)` of all rows would raise)
             value = ir.rename_expr(v, {a.name: whole.name for a in rows})
             ndim = wk.ndim
         name = self.alloc.fresh(s.target + "_all")
