@@ -652,3 +652,22 @@ def sqrt_of_each_row(x):
 def test_math_functions_in_a_loop_over_rows_are_not_batched():
     x = np.array([1.131, 1.52, 0.431, 1.292])
     np.testing.assert_allclose(ad.grad(sqrt_of_each_row)(x.copy()), -0.5 / np.sqrt(x), rtol=1e-12)
+
+
+# -- explore seed 707: `z -= acc` where z is acc, a NumPy scalar (np.dot of two vectors of unknown rank) that a
+#    list also holds: the alias pass stored into it in place (`z[...] = ...`: TypeError). Refused now ---------
+def scalar_item_changed(x, s):
+    acc = np.dot(np.r_[s, s, 1.0], x)
+    pairs = [x, x, (x, acc)]
+    r, z = pairs[-1]
+    z -= acc
+    return acc
+
+
+def test_a_numpy_scalar_of_unknown_kind_changed_in_place_is_refused_not_crashed():
+    x = np.array([0.339, -0.882, 1.254])
+    try:
+        got = ad.grad(scalar_item_changed, wrt="s")(x.copy(), 0.395)
+    except ad.ADError:
+        return
+    np.testing.assert_allclose(got, x[0] + x[1], rtol=1e-10)

@@ -130,14 +130,17 @@ class Assignments(Part):
             return self.assign(rebind, state, site)
         if isinstance(k, K.Seq) and k.cls is list and s.op == "+":
             return self.mutations.mutate(self.derived(s, Mutate(Var(s.target), "extend", (s.value,))), state, site)
-        if not isinstance(k, K.Array):
+        if not isinstance(k, K.Array) or k.ndim is None:
+            # (an array of unknown rank may be a NumPy scalar, a 0-d result NumPy gives as a number: immutable)
             t = s.target
             user = s.origin.stmt if s.origin is not None else None
             shown = ast.unparse(user.target) if isinstance(user, ast.AugAssign) else t  # (`xs[k]`, not a temporary)
-            unknown = k in (K.UNKNOWN, K.NUMERIC)
+            unknown = k in (K.UNKNOWN, K.NUMERIC) or isinstance(k, K.Array)
             if external and not unknown:
                 self.stores.changeable(s, state, v, t)
-            self.refuse(s, f"`{shown} {s.op}= ...` cannot be differentiated: `{shown}` is {describe_kind(k)}, and "
+            what = "an array of unknown rank (or a NumPy scalar: NumPy gives some 0-d results as immutable numbers)" \
+                if isinstance(k, K.Array) else describe_kind(k)
+            self.refuse(s, f"`{shown} {s.op}= ...` cannot be differentiated: `{shown}` is {what}, and "
                            "other names see it, so it matters whether it changes in place",
                         f"write `{shown} = {shown} {s.op} ...` (a new value), or make it an array", deferred=unknown)
         self.stores.changeable(s, state, v, s.target)
