@@ -104,7 +104,7 @@ def lift_with_parameters(closure, names):
     fdef.args.args = list(fdef.args.args) + [ast.copy_location(ast.arg(arg=n), fdef) for n in names]
     func = compile_nested(dataclasses.replace(closure, fdef=fdef))
     unit = closure.unit
-    read._units[func.__code__] = (fdef, unit.filename, unit.first_line, unit.indent, unit.file_lines)
+    read._units[read._key(func.__code__)] = (fdef, unit.filename, unit.first_line, unit.indent, unit.file_lines)
     return func
 
 

@@ -100,7 +100,14 @@ class Unit:
         return None
 
 
-_units = {}  # code object -> (tree, filename, first_line, indent, lines): reading is the slow part
+_units = {}  # _key(code) -> (tree, filename, first_line, indent, lines): reading is the slow part
+
+
+def _key(code):
+    """A code object and where it is: code objects compare equal across files (`def lin(a, b=0.5): return b`
+    and `def lin(a, b): return b` on the same line of two modules are equal: defaults are not in the code),
+    and the source read for one is not the other's."""
+    return code, code.co_filename, getattr(code, "co_qualname", code.co_name)
 
 
 def read_function(func):
@@ -111,9 +118,9 @@ def read_function(func):
             hint="pass the plain function (not a builtin, class or callable object)",
         )
     code = func.__code__
-    cached = _units.get(code)
+    cached = _units.get(_key(code))
     if cached is None:
-        cached = _units[code] = _read_code(func)
+        cached = _units[_key(code)] = _read_code(func)
     tree, filename, first_line, indent, lines = cached
     return Unit(func, tree, filename, first_line, indent, lines)  # (the passes never change the tree)
 
@@ -123,7 +130,7 @@ def forget(code=None):
     if code is None:
         _units.clear()
     else:
-        _units.pop(code, None)
+        _units.pop(_key(code), None)
 
 
 def _read_code(func):
