@@ -256,23 +256,13 @@ class Values(Part):
                     continue
                 return "fancy"
             k = self.val(i, state).kind
-            if isinstance(k, K.Scalar):
-                if k.cls in (bool, np.bool_):
-                    return "fancy"
-                if k.cls in INT_CLASSES:
-                    continue
-            if isinstance(k, K.Seq) and k.cls is tuple:  # `y[s]` with s a tuple: the index y[s[0], s[1], ...]
-                kinds_ = tuple_index_kinds(k)
-                how = "maybe" if kinds_ is None else basic_kinds(kinds_)
-                if how == "fancy":
-                    return how
-                out = "maybe" if how == "maybe" else out
-                continue
-            if isinstance(k, (K.Array, K.Seq)):
-                return "fancy"
-            if isinstance(k, K.Other) and k.cls in (slice, type(None), type(Ellipsis)):
-                continue
-            out = "maybe"
+            # (`y[s]` with s a tuple: the index y[s[0], s[1], ...])
+            kinds_ = tuple_index_kinds(k) if isinstance(k, K.Seq) and k.cls is tuple else (k,)
+            how = "maybe" if kinds_ is None else basic_kinds(kinds_)
+            if how == "fancy":
+                return how
+            if how == "maybe":
+                out = how
         return out
 
     def attribute(self, s, value, state, site):
