@@ -697,3 +697,17 @@ def test_a_0d_array_changed_in_place_stays_an_array_other_names_share(fn):
     for i in (0, 1):
         want = numeric_grad(lambda a, b: fn(a.copy(), b.copy()), (x, s), i)
         np.testing.assert_allclose(ad.grad(fn, wrt=i)(x.copy(), s.copy()), want, rtol=1e-6, atol=1e-9)
+
+
+# -- `return None` in the differentiated function gave a zero gradient (its output is no number) ------------
+def returns_none(x):
+    y = x * 2.0
+    if y > 10.0:
+        return y
+    return None
+
+
+def test_returning_none_is_refused_where_it_is_written():
+    with pytest.raises(ad.ADError) as info:
+        ad.grad(returns_none)(1.0)
+    assert "line" in str(info.value) and "return None" in str(info.value)
