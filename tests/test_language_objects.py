@@ -204,3 +204,50 @@ def test_changing_an_attribute_of_an_argument_is_refused():
     with pytest.raises(ad.UnsupportedError, match="this changes the argument `model` in place") as info:
         ad.grad(changes_an_argument, wrt=1)(Dense(A(3, 3), A(3)), A(3))
     assert "model.W = model.W * 2.0" in str(info.value)
+
+
+# -- private attributes (`self.__w`: Python mangles it to `_Private__w`) ---------------------------------
+class Private:
+    def __init__(self, W):
+        self.__W = W
+
+    def __act(self, v):
+        return np.tanh(v)
+
+    def forward(self, x):
+        def inner(v):
+            return self.__W @ v
+        return self.__act(inner(x))
+
+
+class PrivateSub(Private):
+    """Has its own `__W` (`_PrivateSub__W`, another attribute) and reads the parent's through its method."""
+
+    def __init__(self, W, W2):
+        super().__init__(W)
+        self.__W = W2
+
+    def forward(self, x):
+        return Private.forward(self, x) + self.__W @ x
+
+
+def private_made_inside(W, W2, x):
+    return np.sum(PrivateSub(W, W2).forward(x) ** 2) + np.sum(Private(W).forward(x))
+
+
+def private_argument(layer, x):
+    return np.sum(layer.forward(x) ** 2)
+
+
+def test_private_attributes_and_methods():
+    W, W2, x = A(3, 3), A(3, 3), A(3)
+    for wrt in (0, 1, 2):
+        check_modes(private_made_inside, (W, W2, x), wrt)
+    layer = PrivateSub(W, W2)
+    check_modes(private_argument, (layer, x), 1)
+    got = ad.grad(private_argument)(layer, x)  # by attribute, as Python names them
+    assert set(got) == {"_Private__W", "_PrivateSub__W"}
+
+    def with_w2(w2):
+        return private_argument(PrivateSub(W, w2), x)
+    np.testing.assert_allclose(got["_PrivateSub__W"], fd_grad(with_w2, [W2], 0), rtol=1e-6, atol=1e-8)

@@ -15,6 +15,7 @@ import tokenize
 import types
 
 from .errors import SourceLocation, SourceUnavailableError, UnsupportedError
+from .mangle import mangle, owner_class
 
 
 class Unit:
@@ -181,6 +182,7 @@ def _read_code(func):
             hint="reload the module (importlib.reload) or run the definition again, so that the function runs "
                  "what the file says")
     tree.decorator_list = []
+    tree = mangle(tree, owner_class(getattr(code, "co_qualname", func.__qualname__)))  # (self.__w: _Lin__w)
     return tree, filename, first_line, indent, file_lines
 
 
