@@ -47,11 +47,15 @@ class ControlPart:
         a.live, a.owned = set(live), set(owned)
         other = self.block(s.orelse, s.origin)
         live_else = a.live
-        # an adjoint live after one branch must hold a value after the other too
+        # an adjoint live after one branch must hold a value after the other too (but for a try's else
+        # block, ssa.py: not where its value is not bound -- the try's adjoint reads it on the same path only)
+        then_only, else_only = s.info[1:] if isinstance(s.info, tuple) and s.info[0] == "else" else ((), ())
         for n in sorted(live_then - live_else):
-            other.append(assign(self.adj(n), a.zeros(n)))
+            if n not in then_only:
+                other.append(assign(self.adj(n), a.zeros(n)))
         for n in sorted(live_else - live_then):
-            then.append(assign(self.adj(n), a.zeros(n)))
+            if n not in else_only:
+                then.append(assign(self.adj(n), a.zeros(n)))
         a.live = live_then | live_else
         a.owned = owned_then & a.owned & owned
         if not _real(then) and not _real(other) and not _markers(then) and not _markers(other):
