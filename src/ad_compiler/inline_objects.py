@@ -43,8 +43,9 @@ def class_of(static):
 
 
 def _after_in_mro(owner, attr, env):
-    """(what `super(C, self).attr` finds, the class of self, self, the class it is found in) for the static value ("super", C, self):
-    the first class after C in the MRO of self's class defining `attr`; (None, ..) if unknown. `self` may be
+    """(what `super(C, self).attr` finds, the class of self, self, the class it is found in) for the static
+    value ("super", C, self): the first class after C in the MRO of self's class defining `attr`; (None, ..)
+    if unknown. `self` may be
     an object made in the function or passed in, a global object, or a class (in a class method)."""
     _, start, self_atom = owner
     static = static_of_atom(self_atom, env)
