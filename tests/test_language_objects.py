@@ -314,6 +314,10 @@ class Top(Middle):
             return super(Top, self).forward(v)  # (its class's name read in a nested function)
         return inner(x) + (lambda v: super(Top, self).forward(v))(x)
 
+    def dynamic(self, x):
+        # (the class found from the object: Top here, so Middle's forward)
+        return super(type(self), self).forward(x) * super(self.__class__, self).forward(x)
+
     @staticmethod
     def no_self(x):
         return super().forward(x)  # noqa: (Python raises here: super() has no self)
@@ -357,11 +361,11 @@ TOP = Top(1.5)
 def super_made_inside(w, x):
     top = Top.make(w)
     return (np.sum(top.forward(x) * top(x)) + np.sum(top.w2 * x) + Top.scale() * np.sum(top.nested(x))
-            + np.sum(Diamond(w).forward(x)) + np.sum(FromRecord(w, 3.0).forward(x)))
+            + np.sum(Diamond(w).forward(x)) + np.sum(FromRecord(w, 3.0).forward(x)) + np.sum(top.dynamic(x)))
 
 
 def super_of_a_global_object(x):
-    return np.sum(TOP.forward(x) ** 2) + np.sum(TOP(x)) + TOP.w2 * np.sum(TOP.nested(x))
+    return np.sum(TOP.forward(x) ** 2) + np.sum(TOP(x)) + TOP.w2 * np.sum(TOP.nested(x)) + np.sum(TOP.dynamic(x))
 
 
 def test_super_in_every_kind_of_method():

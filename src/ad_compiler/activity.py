@@ -72,10 +72,9 @@ def check(stmts, ops, act, wrt, mode):
         where = s.origin.unit.location(s.origin.node) if s.origin is not None else None
         if op.kind == "unknown" and _calls_super(s):
             raise NoDerivativeError(
-                "`super()` here is not followed: its second argument (the method's first parameter) is not "
-                "known to be an object or subclass of the class the method is defined in -- in a static method "
-                "or a nested function `super()` has no `self` (Python raises TypeError or RuntimeError here)",
-                where=where,
+                "`super()` here is not followed: the compiler does not know the class and the object (or "
+                "subclass) it is given -- in a static method or a nested function `super()` has no `self` "
+                "(Python raises TypeError or RuntimeError there)", where=where,
                 hint="write `super(Class, self)` with the object, or call the base class's method by its name",
                 deferred=op.deferred)
         if op.kind == "unknown":
