@@ -17,8 +17,12 @@ from .ir import Assign, Break, Const, For, If, Mutate, SetItem, Var, While
 
 
 class SSA:
-    def __init__(self, alloc, params, generated=False):
+    def __init__(self, alloc, params, generated=False, out=None):
         self.alloc = alloc
+        # The function's output (desugar.py assigns it on every path that returns): a path that leaves it
+        # unbound cannot be taken (a branch the inliner found dead, as `if returned:` after a loop whose
+        # `return` it removed), so it is merged from the paths that assign it.
+        self.out = out
         self.version = {p: p for p in params}
         self.defined = set(params)
         # Generated derivatives (differentiated again) read values of a branch under the same condition
@@ -133,7 +137,7 @@ class SSA:
         merged = dict(before)
         for var in dict.fromkeys(k for r in falling for k in r[1]):
             values = set(r[1].get(var) for r in falling)
-            if None in values and not self.generated:
+            if None in values and not self.generated and var != self.out:
                 continue  # assigned on some paths only: unbound after the if on the others (as in Python)
             values.discard(None)
             if len(values) == 1:
@@ -264,7 +268,7 @@ def _user_name(name):
 
 def to_ssa(fn, alloc, generated=False):
     """Rename `fn` (a desugar.Function) into SSA form in place (`generated`: fn is a generated derivative)."""
-    ssa = SSA(alloc, fn.params, generated)
+    ssa = SSA(alloc, fn.params, generated, fn.out.name if isinstance(fn.out, Var) else None)
     ssa.live_head = liveness(fn)[1]  # a loop carries the variables live at its head (others are its own)
     body, _ = ssa.block(fn.body, None)
     fn.body = body
