@@ -801,3 +801,29 @@ def dict_copied_then_changed(x):
 def test_dict_copy_shares_its_arrays():
     x = np.array([1.079, 0.623, 0.842])
     close(ad.grad(dict_copied_then_changed)(x.copy()), numeric_grad(copying(dict_copied_then_changed, 0), (x,), 0))
+
+
+# -- explore seed 4242 (program 1770): an early `return` whose path is taken, before a loop whose `return` the
+# inliner found dead: the output was left unbound on that path (`out` merged from the other paths only) and
+# the adjoint zeroed an adjoint of a name bound on one branch only (UnboundLocalError in the generated code)
+def early_return_then_dead_loop_return(x, y, s):
+    if y[0] < y[1]:
+        pass
+    else:
+        return s
+    tot = x[0]
+    val = 0.0
+    for i in range(2):
+        if val > 0.0:
+            return 1.5
+        tot += min(np.r_[y, tot])
+    return tot + np.sum(x ** 2)
+
+
+def test_early_return_before_a_loop_whose_return_is_dead():
+    x = np.array([-0.552, 1.075, -0.975, -1.32])
+    for y in (np.array([1.08, 0.439, -1.161]), np.array([0.2, 0.439, -1.161])):  # both paths of the `if`
+        for wrt in (0, 1):
+            args = (x, y, 0.872)
+            close(ad.grad(early_return_then_dead_loop_return, wrt=wrt)(*args),
+                  numeric_grad(early_return_then_dead_loop_return, args, wrt))

@@ -204,3 +204,182 @@ def test_changing_an_attribute_of_an_argument_is_refused():
     with pytest.raises(ad.UnsupportedError, match="this changes the argument `model` in place") as info:
         ad.grad(changes_an_argument, wrt=1)(Dense(A(3, 3), A(3)), A(3))
     assert "model.W = model.W * 2.0" in str(info.value)
+
+
+# -- private attributes (`self.__w`: Python mangles it to `_Private__w`) ---------------------------------
+class Private:
+    def __init__(self, W):
+        self.__W = W
+
+    def __act(self, v):
+        return np.tanh(v)
+
+    def forward(self, x):
+        def inner(v):
+            return self.__W @ v
+        return self.__act(inner(x))
+
+
+class PrivateSub(Private):
+    """Has its own `__W` (`_PrivateSub__W`, another attribute) and reads the parent's through its method."""
+
+    def __init__(self, W, W2):
+        super().__init__(W)
+        self.__W = W2
+
+    def forward(self, x):
+        return Private.forward(self, x) + self.__W @ x
+
+
+def private_made_inside(W, W2, x):
+    return np.sum(PrivateSub(W, W2).forward(x) ** 2) + np.sum(Private(W).forward(x))
+
+
+def private_argument(layer, x):
+    return np.sum(layer.forward(x) ** 2)
+
+
+def test_private_attributes_and_methods():
+    W, W2, x = A(3, 3), A(3, 3), A(3)
+    for wrt in (0, 1, 2):
+        check_modes(private_made_inside, (W, W2, x), wrt)
+    layer = PrivateSub(W, W2)
+    check_modes(private_argument, (layer, x), 1)
+    got = ad.grad(private_argument)(layer, x)  # by attribute, as Python names them
+    assert set(got) == {"_Private__W", "_PrivateSub__W"}
+
+    def with_w2(w2):
+        return private_argument(PrivateSub(W, w2), x)
+    np.testing.assert_allclose(got["_PrivateSub__W"], fd_grad(with_w2, [W2], 0), rtol=1e-6, atol=1e-8)
+
+
+# -- super() in every kind of method ------------------------------------------------------------------------
+class Root:
+    def __init__(self, w):
+        super().__init__()  # reaches object.__init__, which does nothing
+        self.w = w
+
+    def forward(self, x):
+        return np.tanh(self.w * x)
+
+    @classmethod
+    def make(cls, w):
+        return cls(w)
+
+    @classmethod
+    def scale(cls):
+        return 2.0
+
+    @property
+    def w2(self):
+        return self.w * 2.0
+
+    def __call__(self, x):
+        return self.forward(x) * 3.0
+
+
+class Middle(Root):
+    def __init__(self, w, c):
+        super().__init__(w)
+        self.c = c
+
+    def forward(self, x):
+        return super().forward(x) * self.c
+
+
+class Top(Middle):
+    def __init__(self, w):
+        super(Top, self).__init__(w, 0.5)
+
+    def forward(self, x):
+        return super().forward(x) + super(Middle, self).forward(x)  # two levels up, and one
+
+    @classmethod
+    def make(cls, w):
+        return super().make(w)  # cls is Top: a Top is made
+
+    @classmethod
+    def scale(cls):
+        return super().scale() * 3.0
+
+    @property
+    def w2(self):
+        return super().w2 + 1.0
+
+    def __call__(self, x):
+        return super().__call__(x) + 1.0
+
+    def nested(self, x):
+        def inner(v):
+            return super(Top, self).forward(v)  # (its class's name read in a nested function)
+        return inner(x) + (lambda v: super(Top, self).forward(v))(x)
+
+    def dynamic(self, x):
+        # (the class found from the object: Top here, so Middle's forward)
+        return super(type(self), self).forward(x) * super(self.__class__, self).forward(x)
+
+    @staticmethod
+    def no_self(x):
+        return super().forward(x)  # noqa: (Python raises here: super() has no self)
+
+
+class Left(Root):
+    def forward(self, x):
+        return super().forward(x) ** 2
+
+
+class Right(Root):
+    def forward(self, x):
+        return super().forward(x) * 0.5
+
+
+class Diamond(Left, Right):  # MRO: Diamond, Left, Right, Root
+    def forward(self, x):
+        return super().forward(x) + 1.0
+
+
+@dataclass
+class Record:
+    w: float
+
+    def forward(self, x):
+        return np.tanh(self.w * x)
+
+
+class FromRecord(Record):
+    def __init__(self, w, c):
+        super().__init__(w)  # the dataclass's generated __init__
+        self.c = c
+
+    def forward(self, x):
+        return super().forward(x) * self.c
+
+
+TOP = Top(1.5)
+
+
+def super_made_inside(w, x):
+    top = Top.make(w)
+    return (np.sum(top.forward(x) * top(x)) + np.sum(top.w2 * x) + Top.scale() * np.sum(top.nested(x))
+            + np.sum(Diamond(w).forward(x)) + np.sum(FromRecord(w, 3.0).forward(x)) + np.sum(top.dynamic(x)))
+
+
+def super_of_a_global_object(x):
+    return np.sum(TOP.forward(x) ** 2) + np.sum(TOP(x)) + TOP.w2 * np.sum(TOP.nested(x)) + np.sum(TOP.dynamic(x))
+
+
+def test_super_in_every_kind_of_method():
+    w, x = 0.7, A(3)
+    check_modes(super_made_inside, (w, x), 0)
+    check_modes(super_made_inside, (w, x), 1)
+    check_modes(super_of_a_global_object, (x,), 0)
+
+
+def super_without_self(x):
+    return np.sum(Top.no_self(x))
+
+
+def test_super_without_self_is_refused_where_it_is():
+    with pytest.raises(ad.ADError) as exc:
+        ad.grad(super_without_self)(A(3))
+    assert "super()" in exc.value.message and "no_self" in str(exc.value) and "line" in str(exc.value)

@@ -154,6 +154,47 @@ def test_try_except_else_finally_both_paths():
     check_modes(fallback, (K_pd, y), 1)
 
 
+def else_reads_the_body(K, y):
+    """The `else` block reads values only the body assigned (the handler assigns neither)."""
+    try:
+        L = np.linalg.cholesky(K)
+        alpha = np.linalg.solve(L.T, np.linalg.solve(L, y))
+    except np.linalg.LinAlgError:
+        fit = np.sum((K @ y) ** 2)
+    else:
+        fit = y @ alpha + 2.0 * np.sum(np.log(np.diag(L)))
+        try:  # (an else block with its own try, reading the outer body's values)
+            scale = np.sum(alpha ** 2)
+        except ValueError:
+            fit = fit * 2.0
+        else:
+            fit = fit * scale + np.sum(L)
+    return fit
+
+
+def else_in_a_loop(x):
+    total = 0.0
+    for i in range(4):
+        try:
+            v = x[i * 2]  # IndexError for i >= 2 with 4 entries
+            w = np.sin(v) * x[0]
+        except IndexError:
+            total = total + x[1] ** 2
+        else:
+            total = total + v * w
+    return total
+
+
+def test_else_block_reading_the_body_values():
+    B = A(3, 3)
+    K_pd = B @ B.T + 3.0 * np.eye(3)
+    y = A(3)
+    for K in (K_pd, -K_pd):
+        check_modes(else_reads_the_body, (K, y), 0)
+        check_modes(else_reads_the_body, (K, y), 1)
+    check_modes(else_in_a_loop, (A(4),), 0)
+
+
 def safe_log(v):
     try:
         return_value = np.log(v) if v > 0.0 else float("nan")

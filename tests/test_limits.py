@@ -411,6 +411,16 @@ def recursive_bad_call(x, n):
     return recursive_bad_call(x * 2.0)  # [call-arguments:recursive]
 
 
+class WithStaticSuper:
+    @staticmethod
+    def scaled(v):
+        return super().scaled(v)  # (Python raises here too) [super-without-self]
+
+
+def static_method_calling_super(x):
+    return WithStaticSuper.scaled(x)
+
+
 # ================================================================================================
 # 4. calls without a derivative
 # ================================================================================================
@@ -854,6 +864,8 @@ CASES = [
     Case("call-arguments:missing", U, "calling `helper` without its argument `a`", missing_argument, (1.0,)),
     Case("call-arguments:recursive", U, "this call does not match `recursive_bad_call`", recursive_bad_call,
          (1.0, 2)),
+    Case("super-without-self", N, "`super()` here is not followed", static_method_calling_super, (1.0,),
+         hint="write `super(Class, self)` with the object"),
     # 4. calls without a derivative
     Case("no-derivative", N, "no derivative is known for `np.fft.hfft`", uses_fft, hint="@ad.defvjp"),
     Case("no-derivative:method", N, "no derivative is known for the method `.choose()`", uses_method_without_rule,

@@ -66,3 +66,15 @@ def test_help_has_no_internal_notes(module):
     text = pydoc.render_doc(sys.modules[module], renderer=pydoc.plaintext)
     for internal in ["SPEC", "shared/", "issue #", "Issue #", "TODO"]:
         assert internal not in text, (module, internal)
+
+
+def test_no_class_over_about_300_lines():
+    """The house rule (one job per class): a class that grew past ~300 lines is split by job."""
+    import ast
+
+    too_long = []
+    for path in sorted((ROOT / "src" / "ad_compiler").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno + 1 > 310:
+                too_long.append(f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)")
+    assert not too_long, too_long

@@ -70,6 +70,13 @@ def check(stmts, ops, act, wrt, mode):
         if not any(act.active(t) for t in defined(s)):
             continue
         where = s.origin.unit.location(s.origin.node) if s.origin is not None else None
+        if op.kind == "unknown" and _calls_super(s):
+            raise NoDerivativeError(
+                "`super()` here is not followed: the compiler does not know the class and the object (or "
+                "subclass) it is given -- in a static method or a nested function `super()` has no `self` "
+                "(Python raises TypeError or RuntimeError there)", where=where,
+                hint="write `super(Class, self)` with the object, or call the base class's method by its name",
+                deferred=op.deferred)
         if op.kind == "unknown":
             error = NoDerivativeError(
                 f"no derivative is known for {op.what}, and it lies on a path from {_wrt_text(wrt)} to the output",
@@ -92,6 +99,11 @@ def check(stmts, ops, act, wrt, mode):
                         f"depends on {_wrt_text(wrt)}", where=where,
                         hint="wrap that argument in ad.stop_gradient(...) or register a fuller rule"
                              + (" (@ad.defjvp for forward mode)" if mode == "forward" else ""))
+
+
+def _calls_super(s):
+    v = getattr(s, "value", None)
+    return isinstance(v, ir.Call) and isinstance(v.func, ir.Global) and v.func.obj is super
 
 
 def _wrt_text(wrt):

@@ -31,7 +31,9 @@ The pass, by module (each part is a class reaching the others through the shared
     alias_session.py    one run's shared state and services (refusals, temporaries, liveness); `Part`
     alias_objects.py    the abstract objects by allocation site; retiring old instances in loops
     alias_values.py     values of expressions: names, literals, arithmetic, indexing, attributes
-    alias_calls.py      values of calls: builtins, NumPy and library functions (the oracle), methods
+    alias_calls.py      values of calls: builtins, runtime helpers, objects made; through its parts
+    alias_library_calls.py  NumPy, math, SciPy functions and those with rules (the oracle)
+    alias_methods.py    methods of arrays, lists and dicts that do not change their object
     alias_assign.py     `x = e`, `x op= v`, `x[i] (op)= v`: rebinding or in-place update
     alias_mutation.py   calls changing their arguments: in-place methods, list methods, `out=`, np.copyto
     alias_effects.py    the in-place runtime helpers of generated code read again, as stores and list methods

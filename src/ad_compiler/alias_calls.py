@@ -1,10 +1,10 @@
 """The alias pass's transfer function for calls (alias.py): the value of `f(...)` and `x.method(...)`.
 
-Builtins (len, list, max, sum, ...), the runtime's helpers, functions and methods making views, NumPy and
-math functions and functions with differentiation rules (`library_result`, with the `oracle` that finds the
-rank of a NumPy function's result by calling it on small arrays), methods of arrays, lists and dicts.
-Methods that change their object are handled before (alias_mutation.py); an unknown call's result is an
-external object.
+Here: builtins (len, list, max, sum, ...), the runtime's helpers, functions making views, objects made in
+the function; an unknown call's result is an external object. NumPy, math and SciPy functions and functions
+with differentiation rules are in alias_library_calls.py (with the `oracle` that finds the rank of a NumPy
+function's result by calling it on small arrays), methods of arrays, lists and dicts in alias_methods.py.
+Methods that change their object are handled before (alias_mutation.py).
 """
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import numpy as np
 
 from . import ir, kinds as K
 from .alias_domain import Val, all_objs
-from .alias_library import (BOOL_UFUNCS, EFFECT_HELPERS, ELEMENTWISE_FUNCTIONS, FRESH_ARRAYS, ORACLE_UNSAFE,
-                            REDUCING_METHODS, SCALAR_REDUCTIONS, VIEW_FUNCTIONS, VIEW_METHODS, dummy_of, lookup,
-                            nested_ndim, reduced_ndim, runtime, slot_at, view_kind)
+from .alias_library import EFFECT_HELPERS, VIEW_FUNCTIONS, dummy_of, lookup, runtime, view_kind
+from .alias_library_calls import LibraryCalls
+from .alias_methods import Methods
 from .alias_session import Part
 from .markers import Checkpointed, stop_gradient
 from .ir import Call, Const, Global
@@ -33,7 +33,13 @@ RESULT_LIKE = {"zeros_like": 0, "owned_copy": 1, "unbroadcast": 1, "unbroadcast_
 
 
 class Calls(Part):
-    """The value of a call: of a builtin, a runtime helper, a library function, or a method."""
+    """The value of a call: of a builtin or a runtime helper here; of a library function (`LibraryCalls`,
+    alias_library_calls.py) or a method (`Methods`, alias_methods.py) through its parts."""
+
+    def __init__(self, session):
+        super().__init__(session)
+        self.library = LibraryCalls(session)
+        self.methods = Methods(session)
 
     def call(self, s, value, state, site):
         """The value of `f(...)` or `x.method(...)`."""
@@ -42,7 +48,7 @@ class Calls(Part):
         if isinstance(func, Global):
             return self.function_result(s, value, func.obj, args, state, site)
         if isinstance(func, ir.Attr):
-            return self.method_result(s, value, func, state, site)
+            return self.methods.result(s, value, func, state, site)
         return Val(K.UNKNOWN, {self.objects.ext(site)})
 
     def function_result(self, s, value, obj, args, state, site):
@@ -154,7 +160,7 @@ class Calls(Part):
             return Val(K.Other(logging.Logger))
         if mod in ("numpy", "math", "scipy") or isinstance(obj, np.ufunc) or self.ctx.has_rule(obj) or \
                 self.ctx.nondiff(obj):
-            return self.library_result(s, value, obj, args, state, site)
+            return self.library.result(s, value, obj, args, state, site)
         return Val(K.UNKNOWN, {self.objects.ext(site)})
 
     def runtime_result(self, value, obj, state, site):
@@ -232,188 +238,6 @@ class Calls(Part):
             self.refuse(s, f"this recursive call of `{obj.__name__}` changes an argument in place{where}, "
                            "which cannot be differentiated (yet)", "return the new value instead")
 
-    def method_result(self, s, value, func, state, site):
-        """The value of `owner.method(...)` for a method that does not change `owner` (see alias_mutation.py)."""
-        owner = self.values.val(func.value, state)
-        k = owner.kind
-        if isinstance(k, (K.Array, K.Numeric)) or (k is K.UNKNOWN and func.attr in VIEW_METHODS):
-            how = VIEW_METHODS.get(func.attr)
-            if how is not None and owner.objs:
-                return self.values.make_view(s, state, site, owner, value, how,
-                                             view_kind(k, func.attr, value, True))
-            if func.attr == "item":
-                return Val(K.FLOAT)
-            if func.attr in ("argmax", "argmin") and not value.args and not value.kwargs:
-                return Val(K.INT)
-            if func.attr in ("tolist",):  # nested lists of numbers, as deep as the array's rank
-                nd = K.ndim_of(k)
-                if nd is None:
-                    return Val(K.UNKNOWN, {self.objects.ext(site)})
-                kind = K.FLOAT
-                for _ in range(nd):
-                    kind = K.Seq(list, None, kind)
-                if nd == 0:
-                    return Val(kind)
-                o = self.objects.new(state, site, desc="the list made by tolist on this line")
-                state.slots[o] = ("any", frozenset())
-                return Val(kind, {o})
-            if func.attr in REDUCING_METHODS:
-                nd = reduced_ndim(K.ndim_of(k), value, 0)
-                if nd == 0:
-                    return Val(K.Scalar(np.float64))
-                return self.values.array_result(state, site, nd) if nd is not None else \
-                    self.values.fresh(state, site, [K.NUMERIC])
-            if func.attr in ("copy", "astype", "clip", "round", "conj", "conjugate", "cumsum", "cumprod"):
-                nd = K.ndim_of(k) if func.attr not in ("cumsum", "cumprod") or value.kwarg("axis") or \
-                    value.args else 1
-                return self.values.fresh(state, site, [k], ndim=nd)
-            if func.attr == "flatten":
-                return self.values.array_result(state, site, 1)
-            if func.attr == "dot" and value.args:
-                other = self.values.val(value.args[0], state).kind
-                da, db = K.ndim_of(k), K.ndim_of(other)
-                nd = None if da is None or db is None else max(da + db - 2, 0)
-                return self.values.fresh(state, site, [k, other], ndim=nd)
-            return self.values.fresh(state, site, [k], ndim=None)
-        if k is K.UNKNOWN and func.attr == "copy" and not value.args and not value.kwargs:
-            return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the copy made on this line")})
-        if isinstance(k, K.Seq) and func.attr == "copy":
-            o = self.objects.new(state, site, desc="the list made on this line")
-            state.slots[o] = self.values.slots_of(owner, state)
-            return Val(k, {o})
-        if isinstance(k, K.Seq) and func.attr in ("index", "count"):
-            return Val(K.INT)
-        if isinstance(k, K.Dict) and func.attr in ("values", "items", "keys") and not value.args:
-            o = self.objects.new(state, site, desc=f"the {func.attr} of a dict")
-            slots = self.values.slots_of(owner, state)
-            vals = list(slots) if isinstance(slots, list) else None
-            if func.attr == "values" and vals is not None:
-                state.slots[o] = vals
-                return Val(K.Seq(list, k.items, K.join_all(k.items)), {o})
-            if func.attr == "items" and vals is not None:
-                pairs = []
-                for key, kind, objs in zip(k.keys, k.items, vals):
-                    p = self.objects.new(state, site + ("pair", key), desc="a (key, value) pair")
-                    state.slots[p] = [frozenset(), objs]
-                    pairs.append((frozenset({p}), K.Seq(tuple, (K.Other(type(key)), kind), kind)))
-                state.slots[o] = [p for p, _ in pairs]
-                items = tuple(kk for _, kk in pairs)
-                return Val(K.Seq(list, items, K.join_all(items) if items else K.UNKNOWN), {o})
-            state.slots[o] = ("any", frozenset())
-            return Val(K.Seq(list, None, K.UNKNOWN), {o})
-        if isinstance(k, K.Dict) and func.attr == "get" and value.args and isinstance(value.args[0], Const):
-            key = value.args[0].value
-            return Val(k.item(key), slot_at(self.values.slots_of(owner, state), key, k))
-        if isinstance(k, K.Scalar):
-            return Val(K.FLOAT)
-        return Val(K.UNKNOWN, {self.objects.ext(site)})
-
-    def oracle(self, obj, value, state):
-        """The kind of `obj(args)` found by calling it on small arrays of the arguments' ranks (NumPy
-        functions only), or None."""
-        mod = getattr(obj, "__module__", "") or ""
-        if not (isinstance(obj, np.ufunc) or mod.startswith("numpy")) or mod.startswith("numpy.random") or \
-                getattr(obj, "__name__", "") in ORACLE_UNSAFE:
-            return None
-
-        def dummy(atom):
-            if isinstance(atom, Const):
-                return atom.value
-            return dummy_of(self.values.val(atom, state).kind)
-
-        try:
-            args = [dummy(a) for a in value.args]
-            kwargs = {k: dummy(v) for k, v in value.kwargs}
-            import warnings
-
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                result = obj(*args, **kwargs)
-        except Exception:  # noqa: BLE001 (any failure: not known)
-            return None
-        k = K.kind_of(result)
-        if isinstance(k, K.Array):
-            return K.array(k.ndim, "b" if k.dtype == "b" else "f")
-        if isinstance(k, K.Seq) and k.items is not None and all(isinstance(i, K.Array) for i in k.items):
-            return k  # a list or tuple of arrays (np.split, np.linalg.eigh, ...): how many may depend on values
-        return k if isinstance(k, K.Scalar) else None
-
-    def library_result(self, s, value, obj, args, state, site):
-        """The value of a call of a NumPy, math or SciPy function, or one with a rule."""
-        kinds_ = [a.kind for a in args]
-        name = getattr(obj, "__name__", "")
-        if name in SPLITS and getattr(obj, "__module__", "").startswith("numpy") and args:
-            return _pieces(self, value, args[0], state, site)
-        known = self.oracle(obj, value, state) if not isinstance(obj, np.ufunc) else None
-        if known is not None and name not in VIEW_FUNCTIONS:
-            if isinstance(known, K.Scalar):
-                return Val(K.Scalar(np.float64) if known.cls is not bool else K.BOOL)
-            if isinstance(known, K.Seq):  # (its length may depend on the values: np.split(x, n) of a dummy x)
-                o = self.objects.new(state, site, desc=f"the {known.cls.__name__} made on this line")
-                state.slots[o] = ("any", frozenset())
-                return Val(K.Seq(known.cls, None, K.join_all(known.items)), {o})
-            return Val(known, {self.objects.new(state, site, desc="the array made on this line")})
-        if name in ("shape",):
-            return Val(K.Other(tuple))
-        if name in ("ndim", "size") or (name in ("count_nonzero", "argmax", "argmin") and
-                                        value.kwarg("axis") is None and len(value.args) <= 1):
-            return Val(K.INT)
-        if getattr(obj, "__module__", "") == "math":
-            return Val(K.FLOAT)
-        if isinstance(obj, np.ufunc):
-            return self.values.fresh(state, site,
-                                     kinds_ + [self.values.val(v, state).kind for n, v in value.kwargs if n != "**"],
-                                     dtype="b" if obj in BOOL_UFUNCS else "f",
-                                     scalar=K.BOOL if obj in BOOL_UFUNCS else None)
-        if name in SCALAR_REDUCTIONS and args:
-            nd = reduced_ndim(K.ndim_of(kinds_[0]), value, 1)
-            if nd == 0 or (value.kwarg("axis") is None and len(value.args) <= 1 and
-                           value.kwarg("keepdims") is None and name not in ("quantile", "percentile")):
-                return Val(K.Scalar(np.float64))
-            if nd is not None:
-                return self.values.array_result(state, site, nd)
-        if name in ELEMENTWISE_FUNCTIONS:
-            return self.values.fresh(state, site, kinds_)
-        if name in ("array", "asarray", "asanyarray", "copy", "ascontiguousarray") and kinds_:
-            return self.values.array_result(state, site, nested_ndim(kinds_[0]))
-        if name in ("zeros", "ones", "empty", "full") and value.args:
-            shape = self.values.val(value.args[0], state).kind
-            nd = 1 if isinstance(shape, K.Scalar) else len(shape.items) if isinstance(shape, K.Seq) and \
-                shape.items is not None else None
-            return self.values.array_result(state, site, nd)
-        if name in ("zeros_like", "ones_like", "empty_like", "full_like") and kinds_:
-            return self.values.array_result(state, site, K.ndim_of(kinds_[0]))
-        if name in FRESH_ARRAYS or any(isinstance(k, K.Array) for k in kinds_):
-            return self.values.array_result(state, site, None)
-        if all(isinstance(k, K.Scalar) for k in kinds_) and kinds_:
-            return Val(K.Scalar(np.float64))
-        return Val(K.NUMERIC, {self.objects.new(state, site)})
-
-
-SPLITS = {"split", "array_split", "hsplit", "vsplit", "dsplit"}
-
-
-def _piece_kind(kind):
-    return K.array(K.ndim_of(kind), kind.dtype if isinstance(kind, K.Array) else "f")
-
-
-def _pieces(calls, value, base, state, site):
-    """`np.split(x, n)` (and array_split, hsplit, ...): a new list of pieces of x, each a view of it, which NumPy
-    may make as a copy (so changing one in place is refused while x is used later: alias_refresh.py)."""
-    n = value.args[1].value if len(value.args) > 1 and isinstance(value.args[1], Const) and \
-        isinstance(value.args[1].value, int) else None
-    o = calls.objects.new(state, site, desc="the list of pieces made on this line")
-    parents = sorted(base.objs, key=lambda p: p.id)
-    kind = _piece_kind(base.kind)
-
-    def piece(i):
-        return frozenset(calls.objects.view(state, site + ("piece", i), p, "maybe", desc="a piece made on this line")
-                         for p in parents)
-    if n is None:
-        state.slots[o] = ("any", piece("any"))
-        return Val(K.Seq(list, None, kind), {o})
-    state.slots[o] = [piece(i) for i in range(n)]
-    return Val(K.Seq(list, (kind,) * n, kind), {o})
 
 
 

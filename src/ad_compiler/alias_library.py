@@ -43,7 +43,7 @@ BOOL_UFUNCS = {np.greater, np.greater_equal, np.less, np.less_equal, np.equal, n
                np.logical_or, np.logical_not, np.logical_xor, np.isnan, np.isinf, np.isfinite, np.signbit}
 ELEMENTWISE_FUNCTIONS = {"where", "clip", "nan_to_num", "round", "around", "heaviside"}
 INT_CLASSES = (int, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)
-# NumPy functions the oracle (alias_calls.py) must never call on dummy arguments
+# NumPy functions the oracle (alias_library_calls.py) must never call on dummy arguments
 ORACLE_UNSAFE = {"save", "savez", "savetxt", "load", "loadtxt", "genfromtxt", "fromfile", "tofile", "memmap",
                  "copyto", "put", "place", "putmask", "fill_diagonal", "shares_memory", "may_share_memory",
                  "einsum_path", "seterr", "set_printoptions", "frombuffer", "fromiter"}

@@ -105,8 +105,10 @@ def _unwrap_decorated(f):
     wrapped = getattr(f, "__wrapped__", None)
     if not (code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)) or not inspect.isfunction(wrapped):
         return f
-    return _caller(f, Signature(inspect.signature(wrapped)), f.__name__, f.__qualname__, f.__module__,
-                   f"<ad_compiler: call of the decorated {f.__qualname__}>")
+    caller = _caller(f, Signature(inspect.signature(wrapped)), f.__name__, f.__qualname__, f.__module__,
+                     f"<ad_compiler: call of the decorated {f.__qualname__}>")
+    caller._ad_defaults_of = wrapped  # (the defaults derivatives read at each call: signature.py)
+    return caller
 
 
 def _caller(target, sig, name, qualname, module, filename):

@@ -74,7 +74,7 @@ class Blocks:
             block = []
             with ctx.into(block):
                 self.run_block(stmt.orelse)
-            ctx.emit(If(Var(ok), block, []))
+            ctx.emit(If(Var(ok), block, [], info="else"))  # (ssa.py: it reads what the body assigned)
         self.run_block(stmt.finalbody)
 
     def handler_block(self, h):

@@ -35,7 +35,7 @@ from .ir import Assign, Build, Comment, Const, FunctionDef, Return, Var
 from .naming import NameAllocator
 from .read import read_function
 from .resolve import resolve
-from .signature import Signature
+from .signature import Default, Signature
 from .reverse import Reverse
 from .ssa import to_ssa
 from .tape import Tape
@@ -709,6 +709,7 @@ def make_dispatcher(derivative, signature_params, defaults, receiver=None, prima
     names = list(signature_params)
     if presented is None:
         presented = Signature.positional(names[:-1] if extra is not None else names, defaults)
+    presented = presented.live()  # (defaults read at each call: signature.py)
     every = (["_ad_self._ad_receiver"] if receiver is not None else []) + names
     call_args = ", ".join(every)
     globals_ = {}
@@ -719,7 +720,8 @@ def make_dispatcher(derivative, signature_params, defaults, receiver=None, prima
     elif extra is not None:
         args, bind = ", ".join(["_ad_self"] + names), ""
     else:
-        args, bind = presented.parameters_text(prefix=["_ad_self"]), ""
+        args, bind = presented.parameters_text(prefix=["_ad_self"]), presented.default_lines()
+        globals_ = {"_ad_default": Default}
     packed = "(" + call_args + ("," if len(every) == 1 else "") + ")"
     source = (f"def __call__({args}):\n" + bind +
               f"    try:\n"

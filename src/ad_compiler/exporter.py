@@ -24,6 +24,7 @@ import numpy as np
 from . import driver, export_values as V, kinds as K, runtime
 from .errors import ADError
 from .export_helpers import NotStandalone, copy_helpers
+from .signature import actual
 from .tracebacks import boundary
 
 __all__ = ["export"]
@@ -76,7 +77,7 @@ def specialize(g: Callable, args: tuple) -> None:
     _check(g)
     bound = inspect.signature(g).bind(*args)
     bound.apply_defaults()
-    g._ad_derivative.specialize(tuple(bound.arguments.values()))
+    g._ad_derivative.specialize(tuple(actual(v) for v in bound.arguments.values()))
 
 
 def _targets(g, args):

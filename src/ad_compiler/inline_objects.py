@@ -42,6 +42,28 @@ def class_of(static):
     return None
 
 
+def _after_in_mro(owner, attr, env):
+    """(what `super(C, self).attr` finds, the class of self, self, the class it is found in) for the static
+    value ("super", C, self): the first class after C in the MRO of self's class defining `attr`; (None, ..)
+    if unknown. `self` may be
+    an object made in the function or passed in, a global object, or a class (in a class method)."""
+    _, start, self_atom = owner
+    static = static_of_atom(self_atom, env)
+    cls = class_of(static)
+    if cls is None and isinstance(static, Global) and static.obj is not None:
+        cls = static.obj if isinstance(static.obj, type) else type(static.obj)
+    if cls is None or start not in cls.__mro__:
+        return None, cls, self_atom, None
+    for klass in cls.__mro__[cls.__mro__.index(start) + 1:]:
+        if attr in vars(klass):
+            return vars(klass)[attr], cls, self_atom, klass
+    return None, cls, self_atom, None
+
+
+def _is_class(static):
+    return isinstance(static, Global) and isinstance(static.obj, type)
+
+
 class Objects:
     """The inliner's part for objects: making them, their methods, `super()`, what their attributes hold."""
 
@@ -147,6 +169,21 @@ class Objects:
         self.synthesized[cls] = init
         return init
 
+    def object_init(self):
+        """`object.__init__` as a function to inline (`super().__init__()` reaching it): it takes no argument
+        and does nothing."""
+        if object not in self.synthesized:
+            from .codegen import register_source
+
+            source = "def __init__(self):\n    pass\n"
+            filename = "<ad_compiler: object.__init__>"
+            register_source(filename, source)
+            namespace = {}
+            exec(compile(source, filename, "exec"), {}, namespace)
+            namespace["__init__"].__qualname__ = "object.__init__"
+            self.synthesized[object] = namespace["__init__"]
+        return self.synthesized[object]
+
     # -- methods ----------------------------------------------------------------------------------------
     def method(self, owner_atom, cls, attr, resolver):
         """What `owner.attr(...)` calls for an object of class `cls` (see CalleeResolver.resolve)."""
@@ -160,28 +197,38 @@ class Objects:
         return None
 
     def super_method(self, owner, attr, env, resolver):
-        """`super(C, self).attr(...)`: the method after C in the class of self's MRO."""
-        _, start, self_atom = owner
-        cls = class_of(static_of_atom(self_atom, env))
-        if cls is None or start not in cls.__mro__:
-            return None
-        for klass in cls.__mro__[cls.__mro__.index(start) + 1:]:
-            if attr in vars(klass):
-                found = vars(klass)[attr]
-                if isinstance(found, staticmethod):
-                    return resolver.as_function(found.__func__, [])
-                if isinstance(found, classmethod):
-                    return resolver.as_function(found.__func__, [Global((cls.__name__,), cls)])
-                if inspect.isfunction(found):
-                    return resolver.as_function(found, [self_atom])
-                return None
+        """`super(C, self).attr(...)`: the method after C in the class of self's MRO (self: an object, or a
+        class in a class method)."""
+        found, cls, self_atom, klass = _after_in_mro(owner, attr, env)
+        if attr == "__init__" and klass is not None and not _is_class(static_of_atom(self_atom, env)):
+            if klass is object:  # (super().__init__() of a class with no other base: does nothing)
+                return resolver.as_function(self.object_init(), [self_atom])
+            if dataclasses.is_dataclass(klass) and _generated(found):
+                found = self.dataclass_init(klass)
+        if isinstance(found, staticmethod):
+            return resolver.as_function(found.__func__, [])
+        if isinstance(found, classmethod):
+            return resolver.as_function(found.__func__, [Global((cls.__name__,), cls)])
+        if inspect.isfunction(found) and not _is_class(static_of_atom(self_atom, env)):
+            return resolver.as_function(found, [self_atom])
         return None
 
     def property_read(self, stmt, value, target, env):
-        """`target = obj.prop` for a property of obj's class: its getter inlined (None: not a property)."""
+        """`target = obj.prop` for a property of obj's class (or `super().prop`): its getter inlined (None: not
+        a property)."""
         if not (isinstance(value, ir.Attr) and isinstance(value.value, Var)):
             return None
-        cls = class_of(env.get(value.value.name))
+        static = env.get(value.value.name)
+        if isinstance(static, tuple) and static[0] == "super":
+            found, cls, self_atom, _ = _after_in_mro(static, value.attr, env)
+            if not isinstance(found, property) or _is_class(static_of_atom(self_atom, env)):
+                return None
+            if found.fget is None or not inspect.isfunction(found.fget):
+                return None
+            owner = next(k for k in cls.__mro__ if vars(k).get(value.attr) is found)
+            call = Call(Global((owner.__name__, value.attr, "fget"), found.fget, owner), (self_atom,))
+            return self.inliner.statement(self.inliner.values.new_stmt(stmt, Assign((target,), call)), env)
+        cls = class_of(static)
         if cls is None:
             return None
         found = inspect.getattr_static(cls, value.attr, None)

@@ -15,6 +15,7 @@ a call calls. A static environment maps IR names to:
 - ('object', ObjectRecord) for an object made in the function (inline_objects.py).
 """
 import functools
+import inspect
 import types
 
 from . import ir, kinds as K, markers
@@ -132,8 +133,15 @@ def static_of_value(v, env):
         if isinstance(key, Var) and isinstance(base, tuple):
             return _any_item(base)
     if isinstance(v, Call) and isinstance(v.func, Global) and v.func.obj is super and len(v.args) == 2 and \
-            isinstance(v.args[0], Global) and isinstance(v.args[1], Var):
-        return ("super", v.args[0].obj, v.args[1])  # super(C, self): C's base classes' methods (inline_objects)
+            isinstance(v.args[1], Var):
+        first = static_of_atom(v.args[0], env)  # (a class: `C`, or `type(self)` of an object of a known class)
+        if isinstance(first, Global) and isinstance(first.obj, type):
+            return ("super", first.obj, v.args[1])  # super(C, self): C's base classes' methods (inline_objects)
+    if (isinstance(v, Call) and isinstance(v.func, Global) and v.func.obj is type and len(v.args) == 1 and
+            not v.kwargs) or (isinstance(v, ir.Attr) and v.attr == "__class__"):
+        cls = _class_of(static_of_atom(v.args[0] if isinstance(v, Call) else v.value, env))
+        if cls is not None:  # type(obj) / obj.__class__ of an object whose class is known
+            return Global((cls.__name__,), cls)
     if isinstance(v, Call) and isinstance(v.func, Global) and len(v.args) == 1 and isinstance(v.args[0], Var) \
             and not v.kwargs:
         if v.func.obj is len:
@@ -155,6 +163,20 @@ def static_of_value(v, env):
             member = getattr(owner.obj, v.attr, None)
             if member is not None and (is_object(member) or callable(member)):
                 return Global(owner.path + (v.attr,), member, owner.base)
+    return None
+
+
+def _class_of(static):
+    """The class of the object a static value describes (made in the function, of a known kind, or a global
+    object), or None."""
+    if isinstance(static, tuple) and static[0] == "object":
+        return static[1].cls
+    if isinstance(static, tuple) and static[0] == "kind" and isinstance(static[1], Obj):
+        return static[1].cls
+    if isinstance(static, Global) and (is_object(static.obj) or (
+            hasattr(static.obj, "__dict__") and not isinstance(static.obj, (type, types.ModuleType))
+            and not inspect.isroutine(static.obj))):  # (an object, callable ones too)
+        return type(static.obj)
     return None
 
 

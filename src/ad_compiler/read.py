@@ -15,6 +15,7 @@ import tokenize
 import types
 
 from .errors import SourceLocation, SourceUnavailableError, UnsupportedError
+from .mangle import mangle, owner_class
 
 
 class Unit:
@@ -181,6 +182,7 @@ def _read_code(func):
             hint="reload the module (importlib.reload) or run the definition again, so that the function runs "
                  "what the file says")
     tree.decorator_list = []
+    tree = mangle(tree, owner_class(getattr(code, "co_qualname", func.__qualname__)))  # (self.__w: _Lin__w)
     return tree, filename, first_line, indent, file_lines
 
 
@@ -200,7 +202,9 @@ def _runs(code, source):
     body = textwrap.indent(source, "        ")
     parts = code.co_qualname.split(".") if hasattr(code, "co_qualname") else []
     owner = parts[-2] if len(parts) > 1 and parts[-2] != "<locals>" else None
-    wrapped = "def _ad_outer():\n" + "".join(f"    {v} = None\n" for v in free) + \
+    # (the class's own name, read in its methods, is a global as in the file -- unless it is a free variable)
+    declared = f"    global {owner}\n" if owner and owner not in free else ""
+    wrapped = "def _ad_outer():\n" + declared + "".join(f"    {v} = None\n" for v in free) + \
         (f"    class {owner}:\n" if owner else "    if True:\n") + body + \
         ("".join(f"    {v}\n" for v in free) if free else "")
     try:

@@ -2,6 +2,8 @@
 branches' adjoints; the adjoint of a loop is a loop running backwards (checkpointed loops included). A mixin
 of `Reverse`: it reads the sweep's state.
 """
+from collections import Counter
+
 from . import ir
 from .adjoints import assign
 from .errors import UnsupportedError
@@ -29,6 +31,13 @@ class ControlPart:
                     out.append(n)
         return out
 
+    def defined_only_in(self, stmts):
+        """The names defined in `stmts` and nowhere else in the function."""
+        if getattr(self, "_definitions", None) is None:
+            self._definitions = Counter(t for x in ir.walk(self.fn.body) for t in defined_names(x))
+        inside = Counter(t for x in ir.walk(stmts) for t in defined_names(x))
+        return {n for n, c in inside.items() if self._definitions[n] == c}
+
     def has_adjoint(self, stmts):
         for s in ir.walk(stmts):
             if any(self.active(t) or t in self.loop_defined for t in defined_names(s)):
@@ -47,11 +56,19 @@ class ControlPart:
         a.live, a.owned = set(live), set(owned)
         other = self.block(s.orelse, s.origin)
         live_else = a.live
-        # an adjoint live after one branch must hold a value after the other too
+        # an adjoint live after one branch must hold a value after the other too -- unless its value is not
+        # bound on the other path (defined in this branch only, or for a try's else block, ssa.py, in the try's
+        # body only or in its handlers only): then no adjoint on that path reads it, and its zeros would read
+        # a name that is not bound
+        then_only, else_only = s.info[1:] if isinstance(s.info, tuple) and s.info[0] == "else" else ((), ())
+        then_only = set(then_only) | self.defined_only_in(s.body)
+        else_only = set(else_only) | self.defined_only_in(s.orelse)
         for n in sorted(live_then - live_else):
-            other.append(assign(self.adj(n), a.zeros(n)))
+            if n not in then_only:
+                other.append(assign(self.adj(n), a.zeros(n)))
         for n in sorted(live_else - live_then):
-            then.append(assign(self.adj(n), a.zeros(n)))
+            if n not in else_only:
+                then.append(assign(self.adj(n), a.zeros(n)))
         a.live = live_then | live_else
         a.owned = owned_then & a.owned & owned
         if not _real(then) and not _real(other) and not _markers(then) and not _markers(other):

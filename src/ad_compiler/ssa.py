@@ -17,8 +17,12 @@ from .ir import Assign, Break, Const, For, If, Mutate, SetItem, Var, While
 
 
 class SSA:
-    def __init__(self, alloc, params, generated=False):
+    def __init__(self, alloc, params, generated=False, out=None):
         self.alloc = alloc
+        # The function's output (desugar.py assigns it on every path that returns): a path that leaves it
+        # unbound cannot be taken (a branch the inliner found dead, as `if returned:` after a loop whose
+        # `return` it removed), so it is merged from the paths that assign it.
+        self.out = out
         self.version = {p: p for p in params}
         self.defined = set(params)
         # Generated derivatives (differentiated again) read values of a branch under the same condition
@@ -26,6 +30,10 @@ class SSA:
         # In the user's code such a read is refused (the function would fail there; a derivative that
         # does not read the value would not).
         self.generated = generated
+        # A `try`'s `else` block is an `if ok:` after the try's `if ok:` (desugar_blocks.py): it runs only when
+        # the body ran to its end, so it reads what the body assigned; its other path is the handlers' (flag ->
+        # the versions at the end of the body and at the end of the handlers, None if they do not fall through).
+        self.completed = {}
 
     def define(self, name):
         if name not in self.defined:
@@ -87,7 +95,8 @@ class SSA:
                     return out, False
             elif isinstance(s, If):
                 s.test = self.read(s.test, s)
-                falls = self.branch(s, loop)
+                completed = self.completed.get(s.test.name) if s.info == "else" and isinstance(s.test, Var) else None
+                falls = self.branch(s, loop, completed)
                 out.append(s)
                 if not falls:
                     return out, False
@@ -101,21 +110,34 @@ class SSA:
                 raise AssertionError(f"ssa: unexpected statement {s!r}")
         return out, True
 
-    def branch(self, s, loop):
+    def branch(self, s, loop, completed=None):
+        """`completed`: for a `try`'s `else` block (`if ok:`), the versions at the end of the try's body and of
+        its handlers (self.completed)."""
         before = dict(self.version)
         results = []
-        for field in ("body", "orelse"):
+        only = ([], [])  # (a try's else block: the names bound on one of its paths only)
+        for i, field in enumerate(("body", "orelse")):
             self.version = dict(before)
+            path = completed[i] if completed else None
+            if path:
+                only[i].extend(v for k, v in path.items() if k not in before)
+                self.version.update({k: v for k, v in path.items() if k not in before})
             block, falls = self.block(getattr(s, field), loop)
             setattr(s, field, block)
+            if completed and path is None:
+                falls = False  # (the handlers raise: no path without the `else` block goes on)
             results.append((block, dict(self.version), falls))
+        if completed:
+            s.info = ("else", frozenset(only[0]), frozenset(only[1]))  # (reverse_control.py)
+        if s.role == "try" and results[0][2] and isinstance(s.test, Var):
+            self.completed[s.test.name] = (results[0][1], results[1][1] if results[1][2] else None)
         falling = [r for r in results if r[2]]
         if s.role == "with":  # (a `with` block's body runs to its end: otherwise the exception goes on)
             falling = falling[:1]
         merged = dict(before)
         for var in dict.fromkeys(k for r in falling for k in r[1]):
             values = set(r[1].get(var) for r in falling)
-            if None in values and not self.generated:
+            if None in values and not self.generated and var != self.out:
                 continue  # assigned on some paths only: unbound after the if on the others (as in Python)
             values.discard(None)
             if len(values) == 1:
@@ -246,7 +268,7 @@ def _user_name(name):
 
 def to_ssa(fn, alloc, generated=False):
     """Rename `fn` (a desugar.Function) into SSA form in place (`generated`: fn is a generated derivative)."""
-    ssa = SSA(alloc, fn.params, generated)
+    ssa = SSA(alloc, fn.params, generated, fn.out.name if isinstance(fn.out, Var) else None)
     ssa.live_head = liveness(fn)[1]  # a loop carries the variables live at its head (others are its own)
     body, _ = ssa.block(fn.body, None)
     fn.body = body

@@ -1,0 +1,126 @@
+"""The alias pass's values of library calls (alias_calls.py): NumPy, math and SciPy functions and functions with
+differentiation rules. The kind of a NumPy function's result comes from the `oracle`, which calls it on
+small arrays of the arguments' ranks; otherwise from tables (alias_library.py): reductions, elementwise
+functions, array constructors. `np.split` and its kin give lists of views.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import kinds as K
+from .alias_domain import Val
+from .alias_library import (BOOL_UFUNCS, ELEMENTWISE_FUNCTIONS, FRESH_ARRAYS, ORACLE_UNSAFE, SCALAR_REDUCTIONS,
+                            VIEW_FUNCTIONS, dummy_of, nested_ndim, reduced_ndim)
+from .alias_session import Part
+from .ir import Const
+
+
+class LibraryCalls(Part):
+    """The value of a call of a NumPy, math or SciPy function, or of one with a rule."""
+
+    def oracle(self, obj, value, state):
+        """The kind of `obj(args)` found by calling it on small arrays of the arguments' ranks (NumPy
+        functions only), or None."""
+        mod = getattr(obj, "__module__", "") or ""
+        if not (isinstance(obj, np.ufunc) or mod.startswith("numpy")) or mod.startswith("numpy.random") or \
+                getattr(obj, "__name__", "") in ORACLE_UNSAFE:
+            return None
+
+        def dummy(atom):
+            if isinstance(atom, Const):
+                return atom.value
+            return dummy_of(self.values.val(atom, state).kind)
+
+        try:
+            args = [dummy(a) for a in value.args]
+            kwargs = {k: dummy(v) for k, v in value.kwargs}
+            import warnings
+
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                result = obj(*args, **kwargs)
+        except Exception:  # noqa: BLE001 (any failure: not known)
+            return None
+        k = K.kind_of(result)
+        if isinstance(k, K.Array):
+            return K.array(k.ndim, "b" if k.dtype == "b" else "f")
+        if isinstance(k, K.Seq) and k.items is not None and all(isinstance(i, K.Array) for i in k.items):
+            return k  # a list or tuple of arrays (np.split, np.linalg.eigh, ...): how many may depend on values
+        return k if isinstance(k, K.Scalar) else None
+
+    def result(self, s, value, obj, args, state, site):
+        """The value of a call of a NumPy, math or SciPy function, or one with a rule."""
+        kinds_ = [a.kind for a in args]
+        name = getattr(obj, "__name__", "")
+        if name in SPLITS and getattr(obj, "__module__", "").startswith("numpy") and args:
+            return _pieces(self, value, args[0], state, site)
+        known = self.oracle(obj, value, state) if not isinstance(obj, np.ufunc) else None
+        if known is not None and name not in VIEW_FUNCTIONS:
+            if isinstance(known, K.Scalar):
+                return Val(K.Scalar(np.float64) if known.cls is not bool else K.BOOL)
+            if isinstance(known, K.Seq):  # (its length may depend on the values: np.split(x, n) of a dummy x)
+                o = self.objects.new(state, site, desc=f"the {known.cls.__name__} made on this line")
+                state.slots[o] = ("any", frozenset())
+                return Val(K.Seq(known.cls, None, K.join_all(known.items)), {o})
+            return Val(known, {self.objects.new(state, site, desc="the array made on this line")})
+        if name in ("shape",):
+            return Val(K.Other(tuple))
+        if name in ("ndim", "size") or (name in ("count_nonzero", "argmax", "argmin") and
+                                        value.kwarg("axis") is None and len(value.args) <= 1):
+            return Val(K.INT)
+        if getattr(obj, "__module__", "") == "math":
+            return Val(K.FLOAT)
+        if isinstance(obj, np.ufunc):
+            return self.values.fresh(state, site,
+                                     kinds_ + [self.values.val(v, state).kind for n, v in value.kwargs if n != "**"],
+                                     dtype="b" if obj in BOOL_UFUNCS else "f",
+                                     scalar=K.BOOL if obj in BOOL_UFUNCS else None)
+        if name in SCALAR_REDUCTIONS and args:
+            nd = reduced_ndim(K.ndim_of(kinds_[0]), value, 1)
+            if nd == 0 or (value.kwarg("axis") is None and len(value.args) <= 1 and
+                           value.kwarg("keepdims") is None and name not in ("quantile", "percentile")):
+                return Val(K.Scalar(np.float64))
+            if nd is not None:
+                return self.values.array_result(state, site, nd)
+        if name in ELEMENTWISE_FUNCTIONS:
+            return self.values.fresh(state, site, kinds_)
+        if name in ("array", "asarray", "asanyarray", "copy", "ascontiguousarray") and kinds_:
+            return self.values.array_result(state, site, nested_ndim(kinds_[0]))
+        if name in ("zeros", "ones", "empty", "full") and value.args:
+            shape = self.values.val(value.args[0], state).kind
+            nd = 1 if isinstance(shape, K.Scalar) else len(shape.items) if isinstance(shape, K.Seq) and \
+                shape.items is not None else None
+            return self.values.array_result(state, site, nd)
+        if name in ("zeros_like", "ones_like", "empty_like", "full_like") and kinds_:
+            return self.values.array_result(state, site, K.ndim_of(kinds_[0]))
+        if name in FRESH_ARRAYS or any(isinstance(k, K.Array) for k in kinds_):
+            return self.values.array_result(state, site, None)
+        if all(isinstance(k, K.Scalar) for k in kinds_) and kinds_:
+            return Val(K.Scalar(np.float64))
+        return Val(K.NUMERIC, {self.objects.new(state, site)})
+
+
+SPLITS = {"split", "array_split", "hsplit", "vsplit", "dsplit"}
+
+
+def _piece_kind(kind):
+    return K.array(K.ndim_of(kind), kind.dtype if isinstance(kind, K.Array) else "f")
+
+
+def _pieces(calls, value, base, state, site):
+    """`np.split(x, n)` (and array_split, hsplit, ...): a new list of pieces of x, each a view of it, which NumPy
+    may make as a copy (so changing one in place is refused while x is used later: alias_refresh.py)."""
+    n = value.args[1].value if len(value.args) > 1 and isinstance(value.args[1], Const) and \
+        isinstance(value.args[1].value, int) else None
+    o = calls.objects.new(state, site, desc="the list of pieces made on this line")
+    parents = sorted(base.objs, key=lambda p: p.id)
+    kind = _piece_kind(base.kind)
+
+    def piece(i):
+        return frozenset(calls.objects.view(state, site + ("piece", i), p, "maybe", desc="a piece made on this line")
+                         for p in parents)
+    if n is None:
+        state.slots[o] = ("any", piece("any"))
+        return Val(K.Seq(list, None, kind), {o})
+    state.slots[o] = [piece(i) for i in range(n)]
+    return Val(K.Seq(list, (kind,) * n, kind), {o})

@@ -1,0 +1,93 @@
+"""The alias pass's values of method calls (alias_calls.py): `x.method(...)` for a method that does not change
+`x` (those that do are alias_mutation.py's): views (`x.T`, `x.reshape`), reductions and copies of arrays,
+copies, `index` / `count` of lists, `keys` / `values` / `items` / `get` of dicts.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import kinds as K
+from .alias_domain import Val
+from .alias_library import REDUCING_METHODS, VIEW_METHODS, reduced_ndim, slot_at, view_kind
+from .alias_session import Part
+from .ir import Const
+
+
+class Methods(Part):
+    """The value of `owner.method(...)`."""
+
+    def result(self, s, value, func, state, site):
+        """The value of `owner.method(...)` for a method that does not change `owner` (see alias_mutation.py)."""
+        owner = self.values.val(func.value, state)
+        k = owner.kind
+        if isinstance(k, (K.Array, K.Numeric)) or (k is K.UNKNOWN and func.attr in VIEW_METHODS):
+            how = VIEW_METHODS.get(func.attr)
+            if how is not None and owner.objs:
+                return self.values.make_view(s, state, site, owner, value, how,
+                                             view_kind(k, func.attr, value, True))
+            if func.attr == "item":
+                return Val(K.FLOAT)
+            if func.attr in ("argmax", "argmin") and not value.args and not value.kwargs:
+                return Val(K.INT)
+            if func.attr in ("tolist",):  # nested lists of numbers, as deep as the array's rank
+                nd = K.ndim_of(k)
+                if nd is None:
+                    return Val(K.UNKNOWN, {self.objects.ext(site)})
+                kind = K.FLOAT
+                for _ in range(nd):
+                    kind = K.Seq(list, None, kind)
+                if nd == 0:
+                    return Val(kind)
+                o = self.objects.new(state, site, desc="the list made by tolist on this line")
+                state.slots[o] = ("any", frozenset())
+                return Val(kind, {o})
+            if func.attr in REDUCING_METHODS:
+                nd = reduced_ndim(K.ndim_of(k), value, 0)
+                if nd == 0:
+                    return Val(K.Scalar(np.float64))
+                return self.values.array_result(state, site, nd) if nd is not None else \
+                    self.values.fresh(state, site, [K.NUMERIC])
+            if func.attr in ("copy", "astype", "clip", "round", "conj", "conjugate", "cumsum", "cumprod"):
+                nd = K.ndim_of(k) if func.attr not in ("cumsum", "cumprod") or value.kwarg("axis") or \
+                    value.args else 1
+                return self.values.fresh(state, site, [k], ndim=nd)
+            if func.attr == "flatten":
+                return self.values.array_result(state, site, 1)
+            if func.attr == "dot" and value.args:
+                other = self.values.val(value.args[0], state).kind
+                da, db = K.ndim_of(k), K.ndim_of(other)
+                nd = None if da is None or db is None else max(da + db - 2, 0)
+                return self.values.fresh(state, site, [k, other], ndim=nd)
+            return self.values.fresh(state, site, [k], ndim=None)
+        if k is K.UNKNOWN and func.attr == "copy" and not value.args and not value.kwargs:
+            return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the copy made on this line")})
+        if isinstance(k, K.Seq) and func.attr == "copy":
+            o = self.objects.new(state, site, desc="the list made on this line")
+            state.slots[o] = self.values.slots_of(owner, state)
+            return Val(k, {o})
+        if isinstance(k, K.Seq) and func.attr in ("index", "count"):
+            return Val(K.INT)
+        if isinstance(k, K.Dict) and func.attr in ("values", "items", "keys") and not value.args:
+            o = self.objects.new(state, site, desc=f"the {func.attr} of a dict")
+            slots = self.values.slots_of(owner, state)
+            vals = list(slots) if isinstance(slots, list) else None
+            if func.attr == "values" and vals is not None:
+                state.slots[o] = vals
+                return Val(K.Seq(list, k.items, K.join_all(k.items)), {o})
+            if func.attr == "items" and vals is not None:
+                pairs = []
+                for key, kind, objs in zip(k.keys, k.items, vals):
+                    p = self.objects.new(state, site + ("pair", key), desc="a (key, value) pair")
+                    state.slots[p] = [frozenset(), objs]
+                    pairs.append((frozenset({p}), K.Seq(tuple, (K.Other(type(key)), kind), kind)))
+                state.slots[o] = [p for p, _ in pairs]
+                items = tuple(kk for _, kk in pairs)
+                return Val(K.Seq(list, items, K.join_all(items) if items else K.UNKNOWN), {o})
+            state.slots[o] = ("any", frozenset())
+            return Val(K.Seq(list, None, K.UNKNOWN), {o})
+        if isinstance(k, K.Dict) and func.attr == "get" and value.args and isinstance(value.args[0], Const):
+            key = value.args[0].value
+            return Val(k.item(key), slot_at(self.values.slots_of(owner, state), key, k))
+        if isinstance(k, K.Scalar):
+            return Val(K.FLOAT)
+        return Val(K.UNKNOWN, {self.objects.ext(site)})
