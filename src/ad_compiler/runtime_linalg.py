@@ -632,11 +632,27 @@ def cho_vjp_a(y, x, lower=False):
     if not (y2.__class__ is np.ndarray and x2.__class__ is np.ndarray and y2.ndim == 2 and x2.ndim == 2):
         return triangle_grad(-(y2 @ mT(x2)), not lower)
     pair = np.concatenate([y2, x2], axis=1)  # -(y x.T + x y.T) as one product of rank 2k: [y, x] [-x, -y].T
-    full = pair @ np.negative(np.concatenate([x2, y2], axis=1)).T
-    out = np.tril(full) if lower else np.triu(full)
+    out = pair @ np.negative(np.concatenate([x2, y2], axis=1)).T
     n = out.shape[0]
+    _keep_triangle(out, not lower)
     out[_diag(n), _diag(n)] += np.sum(y2 * x2, axis=1)  # (the diagonal: -y_i x_i, not -2 y_i x_i)
     return out
+
+
+_STRICT_MASKS = {}
+
+
+def _keep_triangle(out, upper):
+    """In place: zero the strict other triangle of the square matrix `out` (np.tril / np.triu without a new
+    n x n array: at these sizes a new array's first touch of its memory costs more than the arithmetic)."""
+    n = out.shape[-1]
+    key = (n, upper)
+    mask = _STRICT_MASKS.get(key)
+    if mask is None:
+        if len(_STRICT_MASKS) > 16:
+            _STRICT_MASKS.clear()
+        mask = _STRICT_MASKS[key] = ~np.tri(n, dtype=bool).T if upper else ~np.tri(n, dtype=bool)
+    np.copyto(out, 0.0, where=mask)
 
 
 def chol_inv_weighted(d, f, upper=False):
@@ -656,7 +672,8 @@ def chol_inv_weighted(d, f, upper=False):
             p, info = potri(f, lower=0 if upper else 1)
             if info == 0:
                 c = float(dn.ravel()[0])
-                out = tri(p)
+                out = p if p.flags.writeable and p.base is None else p.copy()  # (potri's result is ours)
+                _keep_triangle(out, upper)
                 out *= c
                 n = out.shape[0]
                 out[_diag(n), _diag(n)] *= 0.5
