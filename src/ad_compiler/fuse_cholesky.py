@@ -15,7 +15,7 @@ the factorization's own; no `overwrite_*` or other options but `check_finite`.
 """
 import numpy as np
 
-from . import ir
+from . import ir, kinds as K
 from .ir import Assign, Build, Call, Const, Global, Var
 
 
@@ -87,8 +87,28 @@ def _diagonal_of(s, factor):
         v.args[0].name == factor
 
 
-def find(body, lookup):
-    """id(statement) -> (rule function, args) for the uses of Cholesky factors fused with their factorization."""
+def find(fn, kinds, lookup):
+    """id(statement) -> (rule function, args) for the uses of Cholesky factors fused with their factorization.
+    None when an argument holds arrays of another library (Dask, CuPy): `np.linalg.cholesky` of a Dask array is
+    Dask's, which gives the upper factor."""
+    if any(_foreign(kinds.get(p)) for p in fn.params):
+        return {}
+    return _find(fn.body, lookup)
+
+
+def _foreign(kind):
+    if isinstance(kind, K.Array):
+        return kind.cls is not np.ndarray
+    if isinstance(kind, K.Seq):
+        return any(_foreign(k) for k in (kind.items or (kind.elem,)) if k is not None)
+    if isinstance(kind, K.Dict):
+        return any(_foreign(k) for k in kind.items)
+    if isinstance(kind, K.Obj):
+        return any(_foreign(k) for _, k in kind.attrs)
+    return False
+
+
+def _find(body, lookup):
     out = {}
     for block in _blocks(body):
         for i, s in enumerate(block):

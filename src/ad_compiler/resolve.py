@@ -47,7 +47,7 @@ class Resolver:
         self.kinds = kinds
         self.ctx = ctx
         self.ops = {}
-        self.fused = fuse_cholesky.find(fn.body, rules.lookup_function)  # uses of Cholesky factors
+        self.fused = fuse_cholesky.find(fn, kinds, rules.lookup_function)  # uses of Cholesky factors
 
     def kind(self, atom):
         if isinstance(atom, Var):

@@ -659,9 +659,9 @@ def chol_inv_weighted(d, f, upper=False):
     """triangle_grad(0.5 L^-T diag(d) L^-1, upper) with L = lower_factor(f, upper): the adjoint of the triangle of
     `a` that `f = cholesky(a)` read, for log(diag(f)) with adjoint d (a number, or one entry per diagonal
     entry). When the d are all equal (a log-determinant) that is 0.5 d A^-1, from the factor by LAPACK's potri."""
-    tri = np.triu if upper else np.tril
-    dn = np.asarray(d)
-    if f.__class__ is np.ndarray and f.ndim == 2 and f.dtype.kind == "f" and f.shape[0] > 0 and \
+    plain = f.__class__ is np.ndarray and (d.__class__ is np.ndarray or isinstance(d, (int, float, np.number)))
+    dn = np.asarray(d) if plain else d  # (a Dask d stays lazy: the general formula below)
+    if plain and f.ndim == 2 and f.dtype.kind == "f" and f.shape[0] > 0 and \
             dn.dtype.kind in "fiub" and dn.ndim <= 1 and dn.size and (dn.ndim == 0 or dn.min() == dn.max()):
         try:
             from scipy.linalg.lapack import get_lapack_funcs

@@ -41,10 +41,10 @@ MAT = [", 'fro'", ", 'nuc'", ", 1", ", -1", ", 2", ", -2", ", np.inf", ", -np.in
 
 CASES = {
     # (fuse_cholesky.py: log(diag) of a factor, differentiated with respect to the factorized matrix)
-    "_ad.log_diag_factored": [C("L = np.linalg.cholesky(a)\nr = np.log(np.diag(L))", (3, 3),
-                                label="np.log(np.diag(np.linalg.cholesky(a)))"),
-                              C("L = np.linalg.cholesky(a, upper=True)\nr = 2.0 * np.sum(np.log(np.diagonal(L)))", (3, 3),
+    "_ad.log_diag_factored": [C("L = np.linalg.cholesky(a, upper=True)\nr = 2.0 * np.sum(np.log(np.diagonal(L)))", (3, 3),
                                 label="log det a by np.linalg.cholesky(a, upper=True)"),
+                              C("L = np.linalg.cholesky(a)\nr = np.log(np.diag(L))", (3, 3),
+                                label="np.log(np.diag(np.linalg.cholesky(a)))"),
                               C("L = np.linalg.cholesky(a)\nr = np.log(L.diagonal()) * L[2]", (3, 3),
                                 label="np.log(L.diagonal()) * L[2] (the factor used as well)")],
     "np.linalg.cholesky": [C("np.linalg.cholesky(a)", (3, 3)), C("np.linalg.cholesky(a)", (2, 3, 3)),
