@@ -48,8 +48,12 @@ def report(results, out_dir, elapsed, stream=sys.stdout):
     unlocated = [r for r in refused if not r.get("located")]
     p(f"\nrefusals without a file and line: {len(unlocated)} of {len(refused)}")
     groups = collections.Counter((r.get("stage"), progen.normalize_message(r.get("message"))) for r in unlocated)
+    first = {}
+    for r in unlocated:
+        first.setdefault((r.get("stage"), progen.normalize_message(r.get("message"))), (r.get("seed"), r.get("index")))
     for (stage, msg), k in groups.most_common(10):
-        p(f"  {k:5d}  [{stage}] {msg}")
+        seed, index = first[stage, msg]
+        p(f"  {k:5d}  [{stage}] {msg}   e.g. --show {seed} {index}")
 
     p("\nmost common refusals (first line of the message):")
     groups = collections.Counter(progen.normalize_message(r.get("message")) for r in refused)

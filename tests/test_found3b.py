@@ -671,3 +671,43 @@ def test_a_numpy_scalar_of_unknown_kind_changed_in_place_is_refused_not_crashed(
     except ad.ADError:
         return
     np.testing.assert_allclose(got, x[0] + x[1], rtol=1e-10)
+
+
+# -- explore seed 1313: `s += 1.0` on a 0-d array nobody else saw yet was rewritten `s = s + 1.0`, a NumPy
+#    scalar: a list entry taken later (`m = outs[1]; m += 1.0`) then changed a copy, not s (gradient 2(s+1)
+#    where NumPy gives 2(s+2)). A 0-d array stays a 0-d array now --------------------------------------------
+def zero_d_then_shared(x, s):
+    s += 1.0
+    outs = [x, s]
+    m = outs[1]
+    m += 1.0
+    return s ** 2
+
+
+def zero_d_then_item_changed(x, s):
+    s -= x[0]
+    held = [s]
+    held[0] += 1.0
+    return s ** 2 * x[1]
+
+
+@pytest.mark.parametrize("fn", [zero_d_then_shared, zero_d_then_item_changed])
+def test_a_0d_array_changed_in_place_stays_an_array_other_names_share(fn):
+    x, s = np.array([1.251, -0.228, -0.243]), np.array(1.104)
+    for i in (0, 1):
+        want = numeric_grad(lambda a, b: fn(a.copy(), b.copy()), (x, s), i)
+        np.testing.assert_allclose(ad.grad(fn, wrt=i)(x.copy(), s.copy()), want, rtol=1e-6, atol=1e-9)
+
+
+# -- `return None` in the differentiated function gave a zero gradient (its output is no number) ------------
+def returns_none(x):
+    y = x * 2.0
+    if y > 10.0:
+        return y
+    return None
+
+
+def test_returning_none_is_refused_where_it_is_written():
+    with pytest.raises(ad.ADError) as info:
+        ad.grad(returns_none)(1.0)
+    assert "line" in str(info.value) and "return None" in str(info.value)

@@ -571,3 +571,56 @@ def thermostat(p):
 
 def test_hvp_of_a_loop_on_floats_unpacked_from_an_array():
     check_modes(thermostat, (np.array([30.0, 15.0, 0.3]),), wrt=0)
+
+
+# -- assignments overwritten before anything reads them (`bm_1 = bs; bm_1 = _ad.owned_copy(bs, m)`) ------
+def overwritten_names(source):
+    """(name, line) of each `name = ...` whose next mention in the same block is another `name = ...`."""
+    import ast
+    found = []
+
+    def names(node):
+        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+    def scan(block):
+        for i, s in enumerate(block):
+            for sub in ("body", "orelse", "finalbody"):
+                if isinstance(getattr(s, sub, None), list):
+                    scan(getattr(s, sub))
+            if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)):
+                continue
+            name = s.targets[0].id
+            for later in block[i + 1:]:
+                if name not in names(later):
+                    continue
+                if isinstance(later, ast.Assign) and [t for t in later.targets if isinstance(t, ast.Name)
+                                                      and t.id == name] and name not in names(later.value):
+                    found.append((name, s.lineno))
+                break
+    scan(ast.parse(source).body[0].body)
+    return found
+
+
+def shared_scalar_changed(x, s):
+    outs = [x, s]
+    m = outs[1]
+    m += 1.0
+    return s ** 2 * np.sum(x)
+
+
+def row_scaled(x, w):
+    y = x * 1.0
+    v = y[1:]
+    v *= w
+    z = y
+    z += x
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (shared_scalar_changed, (np.array([1.0, 2.0]), np.array(1.104)), 1),
+    (row_scaled, (np.array([0.3, -0.7, 0.5]), 1.7), 0),
+])
+def test_no_assignment_is_overwritten_before_it_is_read(f, args, wrt):
+    g = check_modes(f, args, wrt=wrt, hvp=False)
+    assert overwritten_names(g.source) == [], g.source

@@ -98,10 +98,9 @@ class Assignments(Part):
 
     def augassign(self, s, state, site):
         """`x op= v`: a rebinding, or an in-place update other names see."""
-        if self.mode == "kinds":
-            return self.assign(self.derived(s, Assign((s.target,), ir.BinOp(s.op, Var(s.target), s.value))), state,
-                               site)
         v = self.values.val(Var(s.target), state)
+        if self.mode == "kinds":
+            return self.rebind(s, state, site, v.kind)
         k = v.kind
         extend = []
         if isinstance(k, K.Seq) and k.cls is list and s.op == "+" and not (
@@ -112,22 +111,30 @@ class Assignments(Part):
             extend = self.assign(self.derived(s, Assign((temp,), Call(Global(("list",), list), (s.value,)))),
                                  state, site + ("list",))
             s = self.derived(s, ir.AugAssign(s.target, s.op, Var(temp)))
-        rebind = self.derived(s, Assign((s.target,), ir.BinOp(s.op, Var(s.target), s.value)))
-        if extend:
-            return extend + self.augassign_apply(s, state, site, v, k, rebind)
-        return self.augassign_apply(s, state, site, v, k, rebind)
+        return extend + self.augassign_apply(s, state, site, v, k)
 
-    def augassign_apply(self, s, state, site, v, k, rebind):
+    def rebind(self, s, state, site, k):
+        """`x = x op v` for `x op= v`; a 0-d array stays a 0-d array (NumPy changes it in place, while `x op v`
+        alone is a NumPy scalar: a name that later shares it would then not see its changes)."""
+        value = ir.BinOp(s.op, Var(s.target), s.value)
+        if not (isinstance(k, K.Array) and k.ndim == 0):
+            return self.assign(self.derived(s, Assign((s.target,), value)), state, site)
+        temp = self.temp()
+        out = self.assign(self.derived(s, Assign((temp,), value)), state, site + ("0-d",))
+        as_array = Call(Global(("np", "asarray"), np.asarray, np), (Var(temp),))
+        return out + self.assign(self.derived(s, Assign((s.target,), as_array)), state, site)
+
+    def augassign_apply(self, s, state, site, v, k):
         if not k.mutable or not v.objs:
-            return self.assign(rebind, state, site)
+            return self.rebind(s, state, site, k)
         if isinstance(k, K.Seq) and k.cls is tuple:
-            return self.assign(rebind, state, site)
+            return self.rebind(s, state, site, k)
         external = any(o.external() for o in v.objs)
         if not external and not self.stores.sharing(s, state, v, exclude={s.target}) and \
                 not (s.nograd and isinstance(k, K.Array)):
             # nobody else sees the object: the same as a new one (not inside no_grad, where a change in place
             # is a constant change of an array that keeps its derivative, as in PyTorch)
-            return self.assign(rebind, state, site)
+            return self.rebind(s, state, site, k)
         if isinstance(k, K.Seq) and k.cls is list and s.op == "+":
             return self.mutations.mutate(self.derived(s, Mutate(Var(s.target), "extend", (s.value,))), state, site)
         if not isinstance(k, K.Array) or k.ndim is None:

@@ -10,7 +10,8 @@
 - dead code elimination: statements whose result nothing needs (forward values the adjoint sweep does not
   read, temporaries of unused contributions) are removed; effects (calls kept for what they do, stores into
   arrays that are needed, tape pushes and pops) stay. It works on a def-use graph: linear in the size of
-  the function.
+  the function. Then, within each block, an assignment whose next mention is another plain assignment of
+  the same name (`bm_1 = bs; bm_1 = _ad.owned_copy(bs, m)`) goes too (`drop_overwritten`).
 """
 import inspect
 import operator
@@ -349,6 +350,55 @@ def eliminate(stmts, needed, groups):
     return out
 
 
+def _mentions(s):
+    """Every name a statement reads or writes, with its nested blocks."""
+    names = _reads(s) | ir.stmt_writes(s)
+    for b in ir.blocks(s):
+        for x in ir.walk(b, into_functions=True):
+            names |= _reads(x) | ir.stmt_writes(x) | set(getattr(x, "names", ()) or ())
+    return names
+
+
+def drop_overwritten(stmts, protected):
+    """Remove `a = v` (v without effects) when the next statement of the same block that mentions `a`
+    assigns it again without reading it (`bm_1 = bs; bm_1 = _ad.owned_copy(bs, m)`). A compound statement
+    mentioning `a`, a statement that may raise (`keep`) or a name a nested function sees keeps it."""
+    killed = set()  # names whose next mention, in this block, is a plain reassignment
+    out = []
+    for s in reversed(stmts):
+        if isinstance(s, Comment):
+            out.append(s)
+            continue
+        plain = isinstance(s, Assign) and len(s.targets) == 1 and not _has_effect_call(s.value) and not s.keep
+        if plain and s.targets[0] in killed:
+            continue
+        for b in ir.blocks(s):
+            if not isinstance(s, ir.FunctionDef):
+                b[:] = drop_overwritten(b, protected)
+        if s.keep:
+            killed.clear()
+        if plain and s.targets[0] not in protected:
+            killed.add(s.targets[0])
+        elif not plain:
+            killed -= ir.stmt_writes(s)
+        killed -= _mentions(s) - (set(s.targets) if plain else set())
+        if plain and s.targets[0] in _reads(s):
+            killed.discard(s.targets[0])
+        out.append(s)
+    out.reverse()
+    return out
+
+
+def _protected(body):
+    """Names a nested function reads or declares nonlocal: their values matter whenever it is called."""
+    names = set()
+    for s in ir.walk(body, into_functions=True):
+        if isinstance(s, ir.FunctionDef):
+            for x in ir.walk(s.body, into_functions=True):
+                names |= _reads(x) | ir.stmt_writes(x) | set(getattr(x, "names", ()) or ())
+    return names
+
+
 def _real(stmts):
     return [x for x in stmts if not isinstance(x, Comment)]
 
@@ -362,6 +412,7 @@ def cleanup(fdef):
         needed = needed_names(fdef.body, groups)
         groups.needed = {groups.find(n) for n in needed}
         fdef.body = eliminate(fdef.body, needed, groups)
+        fdef.body = drop_overwritten(fdef.body, _protected(fdef.body))
         new_size = sum(1 for _ in ir.walk(fdef.body, into_functions=True))
         if new_size == size:
             break

@@ -201,6 +201,10 @@ class Statements:
                 ctx.error("`return` without a value", stmt, hint="return the value to differentiate")
             ctx.assign(ctx.out, Const(None))
             return
+        if not ctx.implicit_none and isinstance(stmt.value, ast.Constant) and (
+                stmt.value.value is None or isinstance(stmt.value.value, (str, bytes))):
+            ctx.error(f"a function returning {stmt.value.value!r} (not a number or an array)", stmt,
+                      hint="return the value to differentiate")
         ctx.expressions.expr(stmt.value, target=ctx.out)
 
     def stmt_With(self, stmt):

@@ -158,6 +158,12 @@ def count_reduced(x, axis=None):
 
 
 # -- gradients at the boundary ----------------------------------------------------------------------
+def _short_repr(value, limit=60):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+
 def grad_seed(out):
     """The seed of `grad`: 1.0 for a scalar output; raises NonScalarOutputError otherwise."""
     if out.__class__ is _float or out.__class__ is np.float64:
@@ -167,7 +173,9 @@ def grad_seed(out):
         if isinstance(out, (numbers.Number, np.generic, ndarray)) or foreign(out):
             return 1.0 if shape == () else np.ones(shape)
     raise NonScalarOutputError(
-        f"grad needs a function with a scalar output, but it returned a value of shape {shape}",
+        f"grad needs a function with a scalar output, but it returned a value of shape {shape}"
+        if shape != () else f"grad needs a function with a scalar output, but it returned {type(out).__name__} "
+        f"{_short_repr(out)}",
         hint="use ad.vjp(f) and pass a seed of the output's shape (torch's y.backward(v)), "
         "or reduce the output first, e.g. return np.sum(y)",
     )
