@@ -34,6 +34,7 @@ from .inline_static import is_simple
 from .ir import Assign, Build, Comment, Const, FunctionDef, Return, Var
 from .naming import NameAllocator
 from .read import read_function
+from .nest import nest_temporaries
 from .resolve import resolve
 from .signature import Default, Signature
 from .reverse import Reverse
@@ -368,6 +369,7 @@ class Derivation:
         body.append(Return(result))
         fdef = FunctionDef(self.func_name, tuple(params), body, self.defaults(params))
         cleanup.cleanup(fdef)
+        nest_temporaries(fdef, alloc.temps)
         compiled = self.finish(unit, fdef)
         compiled.source = "\n\n".join([compiled.source] + callees.all_sources(self.linker.deps))
         return compiled

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import ir, kinds as K, markers, rules
+from . import fuse_cholesky, ir, kinds as K, markers, rules
 from .errors import UnsupportedError
 from .ir import Assign, Build, Call, Const, Global, Index, Mutate, SetItem, Var
 
@@ -47,6 +47,7 @@ class Resolver:
         self.kinds = kinds
         self.ctx = ctx
         self.ops = {}
+        self.fused = fuse_cholesky.find(fn, kinds, rules.lookup_function)  # uses of Cholesky factors
 
     def kind(self, atom):
         if isinstance(atom, Var):
@@ -102,6 +103,9 @@ class Resolver:
         if isinstance(v, ir.Attr):
             return self.attribute(s, v)
         if isinstance(v, Call):
+            if id(s) in self.fused:  # differentiated with respect to the factorized matrix
+                func, args = self.fused[id(s)]
+                return self.bind(s, rules.FUNCTIONS[func], args, {})
             return self.call(s, v)
         return Op("unknown", frozenset(atom_names(v)), what="this expression")
 

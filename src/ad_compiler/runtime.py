@@ -669,6 +669,14 @@ def split_along(g, pieces, axis=0):
         flat = np.ravel(g)
         bounds = np.cumsum(sizes)[:-1]
         return [part.reshape(np.shape(p)) for part, p in zip(split_at(flat, bounds, 0), pieces)]
+    if g.__class__ is ndarray and pieces.__class__ in (list, tuple) and \
+            all(p.__class__ is ndarray and p.dtype == g.dtype for p in pieces):  # (views of g, as np.split's)
+        head, lo, out = (slice(None),) * (axis % g.ndim), 0, []
+        for p in pieces:
+            hi = lo + p.shape[axis]
+            out.append(g[head + (slice(lo, hi),)])
+            lo = hi
+        return out
     bounds = np.cumsum([np.shape(p)[axis] for p in pieces])[:-1]
     return cast_like(split_at(g, bounds, axis), pieces)
 

@@ -19,7 +19,7 @@ __all__ = [
     "matrix_power_jvp", "matrix_power_jvp_jvp", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec",
     "tri_vjp_a", "cho_matrix", "cho_vjp_c", "cho_tangent_a", "cho_factor_vjp", "pair_adjoint",
     "funm_frechet", "funm_frechet_jvp", "flip_trans", "cho_other", "tri_inv", "inv", "solve", "adjugate",
-    "adjugate_jvp", "adjugate_vjp",
+    "adjugate_jvp", "adjugate_vjp", "cho_solve_factored", "log_diag_factored", "cho_vjp_a", "chol_inv_weighted",
 ]
 
 
@@ -605,3 +605,79 @@ def funm_frechet_jvp(name, a, da, e, de):
     second = f(np.block([[a, da, z], [z, a, e], [z, z, a]]))[:n, 2 * n:] + \
         f(np.block([[a, e, z], [z, a, da], [z, z, a]]))[:n, 2 * n:]
     return funm_frechet(name, a, de) + (np.real(second) if a.dtype.kind != "c" else second)
+
+
+# -- derivatives through a Cholesky factor taken with respect to the factorized matrix (fuse_cholesky.py) --------
+def cho_solve_factored(c_and_lower, b, a):
+    """`cho_solve(c_and_lower, b)` where `c_and_lower[0]` is `cholesky(a, lower=c_and_lower[1])`: the statement
+    the compiler differentiates with respect to `a` directly (x = A^-1 b for the symmetric A the factorization
+    read), not through the factor. Generated code never calls it: it keeps the user's `cho_solve`."""
+    import scipy.linalg
+
+    return scipy.linalg.cho_solve(c_and_lower, b)
+
+
+def log_diag_factored(d, factor, a, upper=False):
+    """`np.log(d)` where `d` is the diagonal of `factor = cholesky(a)` (lower; upper=True: upper): differentiated
+    with respect to `a` directly (d log f_ii = 0.5 (L^-1 dA L^-T)_ii). Generated code keeps the user's `np.log`."""
+    return np.log(d)
+
+
+def cho_vjp_a(y, x, lower=False):
+    """The adjoint of the triangle of `a` that `cholesky(a, lower)` reads, for x = A^-1 b with y = A^-1 g (A the
+    symmetric matrix read): triangle_grad(-y x.T, upper=not lower), i.e. -(y x.T + x y.T) on the triangle and
+    -y_i x_i on the diagonal."""
+    y2 = y[..., None] if np.ndim(y) == 1 else y
+    x2 = x[..., None] if np.ndim(x) == 1 else x
+    if not (y2.__class__ is np.ndarray and x2.__class__ is np.ndarray and y2.ndim == 2 and x2.ndim == 2):
+        return triangle_grad(-(y2 @ mT(x2)), not lower)
+    pair = np.concatenate([y2, x2], axis=1)  # -(y x.T + x y.T) as one product of rank 2k: [y, x] [-x, -y].T
+    out = pair @ np.negative(np.concatenate([x2, y2], axis=1)).T
+    n = out.shape[0]
+    _keep_triangle(out, not lower)
+    out[_diag(n), _diag(n)] += np.sum(y2 * x2, axis=1)  # (the diagonal: -y_i x_i, not -2 y_i x_i)
+    return out
+
+
+_STRICT_MASKS = {}
+
+
+def _keep_triangle(out, upper):
+    """In place: zero the strict other triangle of the square matrix `out` (np.tril / np.triu without a new
+    n x n array: at these sizes a new array's first touch of its memory costs more than the arithmetic)."""
+    n = out.shape[-1]
+    key = (n, upper)
+    mask = _STRICT_MASKS.get(key)
+    if mask is None:
+        if len(_STRICT_MASKS) > 16:
+            _STRICT_MASKS.clear()
+        mask = _STRICT_MASKS[key] = ~np.tri(n, dtype=bool).T if upper else ~np.tri(n, dtype=bool)
+    np.copyto(out, 0.0, where=mask)
+
+
+def chol_inv_weighted(d, f, upper=False):
+    """triangle_grad(0.5 L^-T diag(d) L^-1, upper) with L = lower_factor(f, upper): the adjoint of the triangle of
+    `a` that `f = cholesky(a)` read, for log(diag(f)) with adjoint d (a number, or one entry per diagonal
+    entry). When the d are all equal (a log-determinant) that is 0.5 d A^-1, from the factor by LAPACK's potri."""
+    plain = f.__class__ is np.ndarray and (d.__class__ is np.ndarray or isinstance(d, (int, float, np.number)))
+    dn = np.asarray(d) if plain else d  # (a Dask d stays lazy: the general formula below)
+    if plain and f.ndim == 2 and f.dtype.kind == "f" and f.shape[0] > 0 and \
+            dn.dtype.kind in "fiub" and dn.ndim <= 1 and dn.size and (dn.ndim == 0 or dn.min() == dn.max()):
+        try:
+            from scipy.linalg.lapack import get_lapack_funcs
+        except ImportError:
+            get_lapack_funcs = None
+        if get_lapack_funcs is not None:
+            potri, = get_lapack_funcs(("potri",), (f,))
+            p, info = potri(f, lower=0 if upper else 1)
+            if info == 0:
+                c = float(dn.ravel()[0])
+                out = p if p.flags.writeable and p.base is None else p.copy()  # (potri's result is ours)
+                _keep_triangle(out, upper)
+                out *= c
+                n = out.shape[0]
+                out[_diag(n), _diag(n)] *= 0.5
+                return out
+    linv = tri_inv(lower_factor(f, upper))
+    s = 0.5 * (mT(linv) @ (np.expand_dims(dn, -1) * linv))
+    return triangle_grad(s, upper)

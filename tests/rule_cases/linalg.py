@@ -31,7 +31,7 @@ def spread(rng, spec):
 
 
 DOMAINS = {"cholesky": spd, "eigh": sym, "eigvalsh": sym, "eig": sym, "svd": spread, "qr": spread, "pinv": spread,
-           "slogdet": wellcond, "lstsq": (spread, normal), "matrix_power": wellcond, "norm": distinct}
+           "slogdet": wellcond, "lstsq": (spread, normal), "matrix_power": wellcond, "norm": distinct, "log_diag_factored": spd}
 
 SVD = "u, s, vh = np.linalg.svd(a{})\nr = np.concatenate([np.ravel(u * vh[..., :, :1].swapaxes(-1, -2)), " \
       "np.ravel(vh * u[..., :1, :].swapaxes(-1, -2)), np.ravel(s)])"
@@ -40,6 +40,13 @@ VEC = ["", ", 1", ", 2", ", 3", ", 1.5", ", np.inf", ", -np.inf", ", 0"]
 MAT = [", 'fro'", ", 'nuc'", ", 1", ", -1", ", 2", ", -2", ", np.inf", ", -np.inf"]
 
 CASES = {
+    # (fuse_cholesky.py: log(diag) of a factor, differentiated with respect to the factorized matrix)
+    "_ad.log_diag_factored": [C("L = np.linalg.cholesky(a, upper=True)\nr = 2.0 * np.sum(np.log(np.diagonal(L)))", (3, 3),
+                                label="log det a by np.linalg.cholesky(a, upper=True)"),
+                              C("L = np.linalg.cholesky(a)\nr = np.log(np.diag(L))", (3, 3),
+                                label="np.log(np.diag(np.linalg.cholesky(a)))"),
+                              C("L = np.linalg.cholesky(a)\nr = np.log(L.diagonal()) * L[2]", (3, 3),
+                                label="np.log(L.diagonal()) * L[2] (the factor used as well)")],
     "np.linalg.cholesky": [C("np.linalg.cholesky(a)", (3, 3)), C("np.linalg.cholesky(a)", (2, 3, 3)),
                            C("np.linalg.cholesky(a, upper=True)", (3, 3))],
     "np.linalg.eigh": [C(EIG.format("eigh", ""), (3, 3), label="eigh(a): ew, ev * ev[0]"),

@@ -18,7 +18,8 @@ def upper(rng, spec):
 
 DOMAINS = {"expm": small, "cosm": small, "sinm": small, "tanm": small, "coshm": small, "sinhm": small,
            "tanhm": small, "logm": spd, "sqrtm": spd, "solve_sylvester": (spd, spd, normal),
-           "solve_triangular": (wellcond, normal), "cho_factor": spd, "cho_solve": (spd, normal)}
+           "solve_triangular": (wellcond, normal), "cho_factor": spd, "cho_solve": (spd, normal),
+           "cho_solve_factored": (spd, normal)}
 
 CASES = {
     **{f"scipy.linalg.{n}": [C(f"sla.{n}(a)", (3, 3))] for n in ("cosm", "sinm", "tanm", "coshm", "sinhm", "tanhm")},
@@ -37,5 +38,12 @@ CASES = {
                                C("c = sla.cho_factor(a, lower=True)\nr = sla.cho_solve(c, b)", (3, 3), (3, 2),
                                  label="sla.cho_solve(sla.cho_factor(a, lower=True), b)"),
                                C("sla.cho_solve((a, False), b)", (3, 3), (3,), dom=(upper, normal))],
+    # (fuse_cholesky.py: cho_solve and log(diag) of a factor, differentiated with respect to the factorized matrix)
+    "_ad.cho_solve_factored": [C("L = sla.cholesky(a, lower=True)\nr = sla.cho_solve((L, True), b)", (3, 3), (3,),
+                                 label="sla.cho_solve((sla.cholesky(a, lower=True), True), b)"),
+                               C("L = sla.cholesky(a)\nr = sla.cho_solve((L, False), b)", (3, 3), (3, 2),
+                                 label="sla.cho_solve((sla.cholesky(a), False), b)"),
+                               C("L = sla.cholesky(a, lower=True)\nr = sla.cho_solve((L, True), b) + L[1]", (3, 3),
+                                 (3,), label="sla.cho_solve((L, True), b) + L[1] (the factor used as well)")],
     "scipy.linalg.det": [C("sla.det(a)", (3, 3), dom=wellcond)],
 }

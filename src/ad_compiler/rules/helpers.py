@@ -577,6 +577,26 @@ def lower_factor(x, upper=False):
     bx = _ad.lower_factor(g, upper)
 
 
+
+@linear(_ad.cho_vjp_a, multilinear=True)
+def cho_vjp_a(y, x, lower=False):
+    """triangle_grad(-y x.T, not lower): bilinear; S = sym_from_triangle(g) is symmetric."""
+    by = -(_ad.sym_from_triangle(g, not lower) @ x)
+    bx = -(_ad.sym_from_triangle(g, not lower) @ y)
+
+
+@derivative(_ad.chol_inv_weighted)
+def chol_inv_weighted(d, f, upper=False):
+    """triangle_grad(M, upper), M = 0.5 Linv.T diag(d) Linv, Linv = L^-1: dM = 0.5 Linv.T diag(dd) Linv -
+    Linv.T dL.T M - M dL Linv."""
+    Linv = _ad.tri_inv(_ad.lower_factor(f, upper))
+    S = _ad.sym_from_triangle(g, upper)
+    M = 0.5 * (_ad.mT(Linv) @ (np.expand_dims(d, -1) * Linv))
+    bd = _ad.unbroadcast(0.5 * _ad.diag_part(Linv @ S @ _ad.mT(Linv)), d)
+    bf = _ad.lower_factor(-2.0 * (M @ S @ _ad.mT(Linv)), upper)
+    W = M @ _ad.lower_factor(df, upper) @ Linv
+    dans = _ad.chol_inv_weighted(dd, f, upper) - _ad.triangle_grad(W + _ad.mT(W), upper)
+
 @linear(_ad.triangle_grad)
 def triangle_grad(s, upper=False):
     bs = _ad.sym_from_triangle(g, upper)

@@ -29,6 +29,16 @@ def cholesky(a, upper=False):
     dans = _ad.lower_factor(L @ _ad.phi(Linv @ _ad.sym_from_triangle(da, upper) @ mT(Linv)), upper)
 
 
+
+@derivative(_ad.log_diag_factored, constant_in=("d", "factor"))
+def log_diag_factored(d, factor, a, upper=False):
+    """`np.log(np.diag(L))` with `L = cholesky(a)` in the same block (fuse_cholesky.py): d log L_ii =
+    0.5 (L^-1 dA L^-T)_ii, differentiated with respect to the triangle of a read (no adjoint of the factor;
+    a log-determinant's adjoint is 0.5 A^-1)."""
+    ba = _ad.chol_inv_weighted(g, factor, upper)
+    Linv = _ad.tri_inv(_ad.lower_factor(factor, upper))
+    dans = 0.5 * np.sum((Linv @ _ad.sym_from_triangle(da, upper)) * Linv, axis=-1)
+
 @derivative(np.linalg.eigh)
 def eigh(a, UPLO="L"):
     """Distinct eigenvalues; reads the lower triangle (UPLO='U': the upper one)."""
@@ -148,7 +158,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
 # matrix's factorizations, singular values, least squares).
 real_only("the rule is written for real matrices (transposes, not conjugate transposes)",
           np.linalg.cholesky, np.linalg.eigh, np.linalg.eigvalsh, np.linalg.eig, np.linalg.svd, np.linalg.qr,
-          np.linalg.pinv, np.linalg.slogdet, np.linalg.lstsq)
+          np.linalg.pinv, np.linalg.slogdet, np.linalg.lstsq, _ad.log_diag_factored)
 
 
 def _not_two_norm(bound):

@@ -121,6 +121,17 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
         sla.cho_solve(c_and_lower, _ad.cho_tangent_a(dc_and_lower[0], c_and_lower[0], c_and_lower[1]) @ ans)
 
 
+
+@derivative(_ad.cho_solve_factored, constant_in=("c_and_lower",))
+def cho_solve_factored(c_and_lower, b, a):
+    """`cho_solve((L, lower), b)` with `L = cholesky(a, lower=lower)` in the same block (fuse_cholesky.py):
+    x = A^-1 b for the symmetric A read from a's triangle, differentiated with respect to that triangle
+    directly (no adjoint of the factor)."""
+    Y = sla.cho_solve(c_and_lower, g)
+    bb = Y
+    ba = _ad.cho_vjp_a(Y, ans, c_and_lower[1])
+    dans = sla.cho_solve(c_and_lower, db - _ad.sym_from_triangle(da, not c_and_lower[1]) @ ans)
+
 @derivative(sla.det)
 def det(a, overwrite_a=False, check_finite=True):
     """The adjugate: exact also at singular matrices."""
@@ -130,4 +141,4 @@ def det(a, overwrite_a=False, check_finite=True):
 # Complex matrices: the Cholesky factorizations here are written for real matrices (transposes, not conjugate
 # transposes). (The matrix functions are holomorphic: their Frechet derivatives hold for complex matrices.)
 real_only("the rule is written for real matrices (transposes, not conjugate transposes)",
-          sla.cholesky, sla.cho_factor, sla.cho_solve)
+          sla.cholesky, sla.cho_factor, sla.cho_solve, _ad.cho_solve_factored)
