@@ -14,7 +14,7 @@ from .errors import NoDerivativeError, UnsupportedError
 
 __all__ = [
     "mT", "phi", "lower_factor", "triangle_grad", "sym_from_triangle", "eig_gaps", "diag_embed", "diag_part",
-    "check_symmetric_eig", "svd_gaps", "check_svd", "check_qr", "inv_or_zero", "norm_partial", "norm_partial_jvp",
+    "check_symmetric_eig", "check_cholesky", "svd_gaps", "check_svd", "check_qr", "inv_or_zero", "norm_partial", "norm_partial_jvp",
     "svd_jvp", "field_vjp", "norm_axes", "as_columns", "from_columns", "residual_row", "residual_tangent", "copyltu",
     "matrix_power_jvp", "matrix_power_jvp_jvp", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec",
     "tri_vjp_a", "cho_matrix", "cho_vjp_c", "cho_tangent_a", "cho_factor_vjp", "pair_adjoint",
@@ -153,6 +153,17 @@ def check_symmetric_eig(value, a):
         raise NoDerivativeError("np.linalg.eig is differentiated only at real symmetric matrices",
                                 hint="use np.linalg.eigh for symmetric matrices; a general matrix's eigenvectors "
                                      "have no derivative rule here")
+    return value
+
+
+def check_cholesky(value):
+    """np.linalg.cholesky of a Dask array is Dask's cholesky, which gives the upper factor (NumPy: the lower
+    one), from a triangle it does not document: its derivative is refused rather than taken for NumPy's."""
+    if value.__class__ is not np.ndarray and foreign(value) and type(value).__module__.startswith("dask"):
+        raise NoDerivativeError("np.linalg.cholesky of a Dask array gives the upper factor (Dask's convention, "
+                                "not NumPy's), and its derivative is not implemented",
+                                hint="compute the factor of a NumPy array (np.asarray(a), or .compute()), or use "
+                                     "np.linalg.solve / slogdet on the Dask array")
     return value
 
 

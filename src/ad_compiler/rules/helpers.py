@@ -637,6 +637,11 @@ def check_symmetric_eig(value, a):
     bvalue = g
 
 
+@linear(_ad.check_cholesky)
+def check_cholesky(value):
+    bvalue = g
+
+
 @linear(_ad.check_svd, constant_in=("a",))
 def check_svd(value, a, full_matrices, hermitian=False):
     bvalue = g

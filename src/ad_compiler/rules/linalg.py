@@ -22,7 +22,7 @@ from ..runtime_linalg import mT
 @derivative(np.linalg.cholesky)
 def cholesky(a, upper=False):
     """Reads the lower triangle (upper=True: the upper one)."""
-    L = _ad.lower_factor(ans, upper)
+    L = _ad.lower_factor(_ad.check_cholesky(ans), upper)
     Linv = _ad.tri_inv(L)
     S = mT(Linv) @ _ad.phi(mT(L) @ _ad.lower_factor(g, upper)) @ Linv
     ba = _ad.triangle_grad(0.5 * (S + mT(S)), upper)
