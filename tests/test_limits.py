@@ -164,6 +164,23 @@ def uses_open(x):
     return x * 2.0
 
 
+class _Doubling:
+    def __init__(self, v):
+        self.v = v
+
+    def __enter__(self):
+        return self.v * 2.0
+
+    def __exit__(self, *exc):
+        return False
+
+
+def binds_entered_value(x):
+    with _Doubling(x) as y:  # [with-block:bound-value]
+        z = y * 3.0
+    return z
+
+
 def swallows(x):
     import contextlib
     with contextlib.suppress(ZeroDivisionError):
@@ -786,6 +803,9 @@ CASES = [
          hint=REWRITE),
     Case("with-block", U, "a `with` block binding something other than one name", uses_open, (1.0,),
          hint="bind one name"),
+    Case("with-block:bound-value", N, "the value this `with` block binds (what the context "
+         "manager's `__enter__` returns) depends on `x`", binds_entered_value, (1.0,),
+         hint="compute the value before the `with` block"),
     Case("with-block:swallowed", U, "the context manager of this `with` block swallowed an exception", swallows,
          (1.0,), located=False, hint="let the exception through"),
     Case("no-grad-early-exit", U, "leaving a `with ad.no_grad():` block early", returns_inside_no_grad, (1.0,),

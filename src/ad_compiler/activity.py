@@ -70,6 +70,11 @@ def check(stmts, ops, act, wrt, mode):
         if not any(act.active(t) for t in defined(s)):
             continue
         where = s.origin.unit.location(s.origin.node) if s.origin is not None else None
+        if op.kind == "unknown" and _entered_value(s):
+            raise NoDerivativeError(
+                f"the value this `with` block binds (what the context manager's `__enter__` returns) depends on "
+                f"{_wrt_text(wrt)}: it cannot be differentiated (yet)", where=where,
+                hint="compute the value before the `with` block and use that name inside it")
         if op.kind == "unknown":
             error = NoDerivativeError(
                 f"no derivative is known for {op.what}, and it lies on a path from {_wrt_text(wrt)} to the output",
@@ -92,6 +97,11 @@ def check(stmts, ops, act, wrt, mode):
                         f"depends on {_wrt_text(wrt)}", where=where,
                         hint="wrap that argument in ad.stop_gradient(...) or register a fuller rule"
                              + (" (@ad.defjvp for forward mode)" if mode == "forward" else ""))
+
+
+def _entered_value(s):
+    v = getattr(s, "value", None)
+    return isinstance(v, ir.Call) and isinstance(v.func, ir.Global) and v.func.path == ("_ad", "entered_value")
 
 
 def _wrt_text(wrt):

@@ -1,0 +1,61 @@
+"""Regression tests for the fourth adversarial hunt (with blocks, checkpointing, loops, language features).
+Expected values come from central finite differences (fd.numeric_grad), never from the compiler."""
+import contextlib
+
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from fd import numeric_grad
+
+
+def close(got, expected, rtol=1e-6, atol=1e-8):
+    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(expected, dtype=float), rtol=rtol, atol=atol)
+
+
+X = np.array([0.5, -1.0, 2.0])
+W = np.array([[0.3, -0.2, 0.5], [0.1, 0.4, -0.3], [-0.6, 0.2, 0.1]])
+
+
+# -- 001: the value `with cm as v:` binds was a constant (zero gradient) ----------------------------------------
+class _Doubled:
+    def __init__(self, v):
+        self.v = v
+
+    def __enter__(self):
+        return self.v * 2.0
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _with_user_manager(x):
+    with _Doubled(x) as h:
+        y = np.sum(np.sin(h))
+    return y
+
+
+def _with_nullcontext(x):
+    with contextlib.nullcontext(x * 2.0) as g:
+        y = np.sum(g ** 2)
+    return y
+
+
+def _with_constant_manager(x):
+    with _Doubled(1.5) as c:
+        y = np.sum(x ** 2) * c
+    return y
+
+
+@pytest.mark.parametrize("f", [_with_user_manager, _with_nullcontext])
+def test_with_bound_value_depending_on_wrt_is_refused(f):
+    for mode in (ad.grad, ad.value_and_grad):
+        with pytest.raises(ad.NoDerivativeError, match="with"):
+            mode(f)(X)
+    with pytest.raises(ad.NoDerivativeError):
+        ad.jvp(f)(X, X)
+
+
+def test_with_bound_value_not_depending_on_wrt_still_works():
+    close(ad.grad(_with_constant_manager)(X), numeric_grad(_with_constant_manager, [X], 0))
+    assert " as c:" in ad.grad(_with_constant_manager).source
