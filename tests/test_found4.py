@@ -59,3 +59,30 @@ def test_with_bound_value_depending_on_wrt_is_refused(f):
 def test_with_bound_value_not_depending_on_wrt_still_works():
     close(ad.grad(_with_constant_manager)(X), numeric_grad(_with_constant_manager, [X], 0))
     assert " as c:" in ad.grad(_with_constant_manager).source
+
+
+# -- 002: a checkpointed loop with a value saved as its shape crashed when a segment ran again --------------------
+def _checkpointed_rows(W, x):
+    xs = np.outer(np.arange(5.0), x)
+    h = np.zeros(3)
+    for t in ad.checkpointed(range(len(xs)), every=2):
+        h = np.tanh(xs[t] @ W + h)
+    return np.sum(h ** 2)
+
+
+def _checkpointed_sum(W, x):
+    s = 0.0
+    h = x
+    for t in ad.checkpointed(range(5), every=2):
+        h = np.sin(h @ W) + 0.1 * h
+        s = s + np.sum(h) * t
+    return s
+
+
+@pytest.mark.parametrize("f", [_checkpointed_rows, _checkpointed_sum])
+def test_checkpointed_loop_with_values_saved_as_shapes(f):
+    for wrt in (0, 1):
+        close(ad.grad(f, wrt=wrt)(W, X), numeric_grad(f, [W, X], wrt), rtol=1e-5)
+    v = np.array([0.3, -0.7, 0.2])
+    H = np.stack([numeric_grad(lambda x, i=i: ad.grad(f, wrt=1)(W, x)[i], [X], 0) for i in range(3)])
+    close(ad.hvp(f, wrt=1)(W, X, v), H @ v, rtol=1e-4, atol=1e-6)

@@ -221,6 +221,12 @@ class Tape:
         if loop.carried:
             pop = Call(ir.Attr(Var(snapshots), "pop"), ())
             restore.append(Assign(tuple(loop.carried), pop) if len(loop.carried) > 1 else assign(loop.carried[0], pop))
+        # (a value saved as its shape holds a shape here, put back by the adjoint of the segment after this one:
+        # it starts the segment as in the first sweep, since the segment assigns it before reading it)
+        shapes = sorted(n for n in self.shape_only if n not in loop.carried and
+                        any(n in ir.stmt_writes(x) for x in ir.walk(loop.body)))
+        restore += [_copy(loop, assign(n, Global(("_ad", "UNSET"), _unset(), _runtime()) if n in self.as_tuple
+                                       else Const(None))) for n in shapes]
         again = For(loop.target, Var(steps), self.forward(loop.body, 1))
         back = For(adjoint.target, Call(Global(("reversed",), reversed), (Var(steps),)), self.resolve(adjoint.body))
         return For(steps, Call(Global(("reversed",), reversed), (Var(segments),)), restore + [again, back])
