@@ -86,3 +86,57 @@ def test_checkpointed_loop_with_values_saved_as_shapes(f):
     v = np.array([0.3, -0.7, 0.2])
     H = np.stack([numeric_grad(lambda x, i=i: ad.grad(f, wrt=1)(W, x)[i], [X], 0) for i in range(3)])
     close(ad.hvp(f, wrt=1)(W, X, v), H @ v, rtol=1e-4, atol=1e-6)
+
+
+# -- 003: random draws inside checkpointed code were drawn again by the adjoint sweep -----------------------------
+@ad.checkpoint
+def _noisy_block(h, W):
+    return np.tanh(h @ W + 0.1 * np.random.normal(size=3))
+
+
+def _checkpointed_function_draws(W, x):
+    np.random.seed(0)
+    return np.sum(_noisy_block(_noisy_block(x, W), W) ** 2)
+
+
+def _checkpointed_loop_draws(W, x):
+    r = np.random.default_rng(3)
+    h = x
+    for t in ad.checkpointed(range(6), every=2):
+        h = np.tanh(h @ W) * r.uniform(0.5, 1.5)
+    return np.sum(h ** 2)
+
+
+def _checkpointed_loop_draws_given_rng(W, x, r):
+    h = x
+    for t in ad.checkpointed(range(4)):
+        h = np.tanh(h @ W) + 0.1 * r.standard_normal(3)
+    return np.sum(h ** 2)
+
+
+@ad.checkpoint
+def _block(h, W):
+    return np.tanh(h @ W)
+
+
+def _checkpointed_without_draws(W, x):
+    np.random.seed(1)
+    h = _block(x, W) * np.random.uniform(0.5, 1.5, size=3)  # (drawn outside the checkpointed function)
+    return np.sum(_block(h, W) ** 2)
+
+
+@pytest.mark.parametrize("f", [_checkpointed_function_draws, _checkpointed_loop_draws])
+def test_random_draw_in_checkpointed_code_is_refused(f):
+    for mode in (ad.grad, ad.value_and_grad, ad.jacrev):
+        with pytest.raises(ad.UnsupportedError, match="random draw"):
+            mode(f, wrt=1)(W, X)
+
+
+def test_random_draw_in_checkpointed_loop_from_a_generator_argument_is_refused():
+    with pytest.raises(ad.UnsupportedError, match="random draw"):
+        ad.grad(_checkpointed_loop_draws_given_rng, wrt=1)(W, X, np.random.default_rng(0))
+
+
+def test_draws_outside_checkpointed_code_still_work():
+    close(ad.grad(_checkpointed_without_draws, wrt=1)(W, X), numeric_grad(_checkpointed_without_draws, [W, X], 1),
+          rtol=1e-5)
