@@ -161,3 +161,35 @@ def test_checkpoint_on_a_method_binds_it():
     close(net.step(X), np.tanh(X @ W))
     with pytest.raises(ad.ADError):  # (not followed yet: refused where it is called)
         ad.grad(_uses_checkpointed_method)(W, X)
+
+
+# -- 005: np.einsum("ii->i", B) is a view of B: it was taken as a fresh array ------------------------------------
+def _einsum_diagonal_changed(v):
+    B = np.outer(v, v)
+    d = np.einsum("ii->i", B)
+    d += 1.0
+    return np.sum(B * np.outer(v, v[::-1]))
+
+
+def _einsum_diagonal_of_changed_base(v):
+    B = np.outer(v, v)
+    d = np.einsum("ii->i", B)
+    B[0, 0] = 5.0 * v[1]
+    B *= 2.0
+    return np.sum(d ** 2) + np.sum(B)
+
+
+V4 = np.array([0.3, -0.5, 1.2, 0.7])
+
+
+def test_einsum_view_changed_in_place_is_refused():
+    with pytest.raises(ad.UnsupportedError, match="view"):
+        ad.value_and_grad(_einsum_diagonal_changed)(V4)
+
+
+def test_einsum_view_of_a_base_changed_later_sees_the_change():
+    value, g = ad.value_and_grad(_einsum_diagonal_of_changed_base)(V4)
+    close(value, _einsum_diagonal_of_changed_base(V4.copy()))
+    close(g, numeric_grad(_einsum_diagonal_of_changed_base, [V4], 0), rtol=1e-5)
+    _, t = ad.jvp(_einsum_diagonal_of_changed_base)(V4, V4[::-1].copy())
+    close(t, numeric_grad(_einsum_diagonal_of_changed_base, [V4], 0) @ V4[::-1], rtol=1e-5)
