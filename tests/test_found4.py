@@ -193,3 +193,36 @@ def test_einsum_view_of_a_base_changed_later_sees_the_change():
     close(g, numeric_grad(_einsum_diagonal_of_changed_base, [V4], 0), rtol=1e-5)
     _, t = ad.jvp(_einsum_diagonal_of_changed_base)(V4, V4[::-1].copy())
     close(t, numeric_grad(_einsum_diagonal_of_changed_base, [V4], 0) @ V4[::-1], rtol=1e-5)
+
+
+# -- 006: a bare `lst.pop()` kept no value, so the undo in a nested derivative printed `lst.append(None)` ---------
+def _generated_steps(W, h, n):
+    for i in range(n):
+        h = np.tanh(W @ h)
+        yield h
+
+
+def _sum_of_generated(W, x):
+    tot = 0.0
+    for h in _generated_steps(W, x, 3):
+        tot = tot + np.sum(h ** 2)
+    return tot
+
+
+_grad_of_generated = ad.grad(_sum_of_generated)
+
+
+def _through_grad_of_generated(W, x):
+    return np.sum(np.sin(_grad_of_generated(W, x)))
+
+
+def _pops_bare(x):
+    stack = [x * 2.0, x ** 2]
+    stack.pop()
+    stack.append(np.sin(x))
+    return np.sum(stack[0] * stack[1])
+
+
+def test_nested_derivative_of_code_with_a_bare_list_pop():
+    close(ad.grad(_through_grad_of_generated)(W, X), numeric_grad(_through_grad_of_generated, [W, X], 0), rtol=1e-5)
+    close(ad.grad(_pops_bare)(X), numeric_grad(_pops_bare, [X], 0), rtol=1e-6)
