@@ -226,3 +226,89 @@ def _pops_bare(x):
 def test_nested_derivative_of_code_with_a_bare_list_pop():
     close(ad.grad(_through_grad_of_generated)(W, X), numeric_grad(_through_grad_of_generated, [W, X], 0), rtol=1e-5)
     close(ad.grad(_pops_bare)(X), numeric_grad(_pops_bare, [X], 0), rtol=1e-6)
+
+
+# -- 008: a property's setter was bypassed by `obj.prop = v` on an object made in the function ------------------
+class _Doubling:
+    def __init__(self, v):
+        self._v = v
+
+    @property
+    def v(self):
+        return self._v
+
+    @v.setter
+    def v(self, val):
+        self._v = val * 2.0
+
+    @property
+    def read_only(self):
+        return self._v
+
+
+def _sets_property(x, w):
+    p = _Doubling(x)
+    p.v = w * x
+    return np.sum(p.v ** 2)
+
+
+def _sets_read_only_property(x, w):
+    p = _Doubling(x)
+    p.read_only = w
+    return np.sum(p.v)
+
+
+def test_property_setter_is_followed():
+    w = np.array([1.5, 0.3, -0.7])
+    value, g = ad.value_and_grad(_sets_property)(X, w)
+    close(value, _sets_property(X, w))
+    close(g, numeric_grad(_sets_property, [X, w], 0))
+    close(ad.jvp(_sets_property)(X, w, w)[1], numeric_grad(_sets_property, [X, w], 0) @ w)
+
+
+def test_property_without_setter_assigned_is_refused():
+    with pytest.raises(ad.UnsupportedError, match="descriptor"):
+        ad.grad(_sets_read_only_property)(X, X)
+
+
+# -- 009: `obj[i]` (__getitem__) and iterating over an object made in the function crashed --------------------------
+class _Indexable:
+    def __init__(self, a):
+        self.a = a
+
+    def __len__(self):
+        return 2
+
+    def __iter__(self):
+        return iter([self.a, self.a ** 2])
+
+    def __getitem__(self, i):
+        return self.a[i] * 3.0
+
+
+def _indexes_object(x):
+    u = _Indexable(x * 2.0)
+    return u[0] + u[2] * len(u)
+
+
+def _unpacks_object(x):
+    a, b = _Indexable(x)
+    return np.sum(a * b)
+
+
+def _iterates_object(x):
+    tot = 0.0
+    for part in _Indexable(x):
+        tot = tot + np.sum(part)
+    return tot
+
+
+def test_getitem_of_an_object_is_inlined():
+    close(ad.grad(_indexes_object)(X), numeric_grad(_indexes_object, [X], 0))
+    close(ad.jvp(_indexes_object)(X, X)[1], numeric_grad(_indexes_object, [X], 0) @ X)
+
+
+@pytest.mark.parametrize("f", [_unpacks_object, _iterates_object])
+def test_iterating_over_an_object_is_refused(f):
+    with pytest.raises(ad.UnsupportedError, match="iterating over a _Indexable object"):
+        ad.grad(f)(X)

@@ -132,7 +132,8 @@ class Inliner:
                 if isinstance(static, ir.Global) and isinstance(static.obj, markers.Checkpointed) and \
                         not isinstance(v.func, ir.Global):  # `ad.checkpoint(f)(x)`: a call of the checkpointed f
                     s.value = v = Call(static, v.args, v.kwargs)
-            getter = self.objects.property_read(s, v, t, env)
+            self.objects.refuse_iteration(s, v, env)
+            getter = self.objects.property_read(s, v, t, env) or self.objects.item_read(s, v, t, env)
             if getter is not None:
                 return getter
             if isinstance(v, ir.Build):  # nested functions stored in a list: real functions when they can be
@@ -150,6 +151,9 @@ class Inliner:
             if inlined is not None:
                 return inlined
             return [s]
+        setter = self.objects.property_write(s, env)
+        if setter is not None:
+            return setter
         if isinstance(s, ir.SetItem) and isinstance(s.target, Var) and not self.objects.stored(s, env):
             self.stored(s, env)
         for n in ir.stmt_writes(s):
