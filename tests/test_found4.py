@@ -312,3 +312,38 @@ def test_getitem_of_an_object_is_inlined():
 def test_iterating_over_an_object_is_refused(f):
     with pytest.raises(ad.UnsupportedError, match="iterating over a _Indexable object"):
         ad.grad(f)(X)
+
+
+# -- 010: a nested function's default is the value where it is defined, not the name's later value ---------------
+def _default_then_rebound(x, w):
+    s = w[0]
+
+    def g(v, s=s):
+        return v * s
+    s = w[1] * 3.0
+    return np.sum(g(x)) + s
+
+
+def _keyword_default_then_rebound(x, w):
+    s = w[0]
+
+    def g(v, *, k=s):
+        return v * k
+    s = w[1] * 3.0
+    return np.sum(g(x)) + s
+
+
+def _lambda_default_then_rebound(x, w):
+    s = w[0]
+    g = lambda v, s=s: v * s  # noqa: E731
+    s = s * 3.0
+    return np.sum(g(x)) * s
+
+
+@pytest.mark.parametrize("f", [_default_then_rebound, _keyword_default_then_rebound, _lambda_default_then_rebound])
+def test_nested_default_is_evaluated_where_defined(f):
+    w = np.array([0.5, -1.5, 2.0])
+    value, g = ad.value_and_grad(f, wrt=(0, 1))(X, w)
+    close(value, f(X, w))
+    close(g[0], numeric_grad(f, [X, w], 0))
+    close(g[1], numeric_grad(f, [X, w], 1))
