@@ -347,3 +347,56 @@ def test_nested_default_is_evaluated_where_defined(f):
     close(value, f(X, w))
     close(g[0], numeric_grad(f, [X, w], 0))
     close(g[1], numeric_grad(f, [X, w], 1))
+
+
+# -- 011: a value carried by an exception to its handler was a constant (zero derivative) -------------------------
+def _exception_carries_value(x, w):
+    try:
+        v = x * w
+        if np.sum(v) < 100.0:
+            raise ValueError(v)
+    except ValueError as e:
+        v = e.args[0] * 2.0
+    return np.sum(v ** 2)
+
+
+class _Carrier(Exception):
+    def __init__(self, v):
+        super().__init__("carrier")
+        self.v = v
+
+
+def _raises(v):
+    if np.sum(v) < 100.0:
+        raise _Carrier(v * 3.0)
+    return v
+
+
+def _user_exception_carries_value(x, w):
+    try:
+        v = _raises(x * w)
+    except _Carrier as e:
+        v = e.v
+    return np.sum(v ** 2)
+
+
+def _exception_message_only(x, w):
+    try:
+        v = x * w
+        if np.sum(v) < 100.0:
+            raise ValueError("small")
+    except ValueError as e:
+        v = x * len(str(e))
+    return np.sum(v ** 2)
+
+
+@pytest.mark.parametrize("f", [_exception_carries_value, _user_exception_carries_value])
+def test_value_carried_by_an_exception_is_refused(f):
+    with pytest.raises(ad.ADError):
+        ad.grad(f)(X, X)
+    with pytest.raises(ad.ADError):
+        ad.jvp(f)(X, X, X)
+
+
+def test_exception_without_values_still_works():
+    close(ad.grad(_exception_message_only)(X, X), numeric_grad(_exception_message_only, [X, X], 0))
