@@ -400,3 +400,42 @@ def test_value_carried_by_an_exception_is_refused(f):
 
 def test_exception_without_values_still_works():
     close(ad.grad(_exception_message_only)(X, X), numeric_grad(_exception_message_only, [X, X], 0))
+
+
+# -- 007: a generator run to its end made changes its consumer (stopping early) never asked for --------------------
+def _logging_steps(xs, log):
+    for v in xs:
+        log.append(v)
+        yield v * 2.0
+
+
+def _stops_early_over_logging_generator(x, w):
+    log = []
+    for y in _logging_steps(x * w, log):
+        if y > 0.0:
+            break
+    return sum(log) + 0.0 * np.sum(x)
+
+
+def _pure_steps(xs):
+    for v in xs:
+        yield v * 2.0
+
+
+def _stops_early_over_pure_generator(x, w):
+    tot = 0.0
+    for y in _pure_steps(x * w):
+        tot = tot + y
+        if tot > 0.5:
+            break
+    return tot
+
+
+def test_generator_changing_its_callers_values_is_refused():
+    with pytest.raises(ad.UnsupportedError, match="generator that changes a value of its caller"):
+        ad.value_and_grad(_stops_early_over_logging_generator)(X, X)
+
+
+def test_generator_without_effects_stopped_early_still_works():
+    w = np.array([1.5, 0.3, -0.7])
+    close(ad.grad(_stops_early_over_pure_generator)(X, w), numeric_grad(_stops_early_over_pure_generator, [X, w], 0))

@@ -27,7 +27,7 @@ from .errors import UnsupportedError
 from .inline_bind import bind_arguments
 from .inline_resolve import LIBRARIES, CalleeResolver, is_library, merge_keywords  # noqa: F401 (driver: is_library)
 from .inline_callbacks import from_function
-from .inline_checks import _user_name, _yields, check_generator_ends, check_iterators_used_once, \
+from .inline_checks import _user_name, _yields, check_generator_effects, check_generator_ends, check_iterators_used_once, \
     check_try_values
 from .inline_loops import Loops
 from .inline_objects import Objects
@@ -241,6 +241,7 @@ class Inliner:
         generator = kind == "generator" or (kind == "closure" and _yields(fdef))
         if generator:
             check_generator_ends(stmt, unit, fdef)
+            check_generator_effects(unit, fdef)
         callee, _ = desugar(unit, self.alloc, fdef=fdef, enclosing=enclosing, fresh=True,
                             out_hint=_result_name(fdef.name), generator=generator)
         kwargs = merge_keywords(extra_kwargs, call.kwargs)
