@@ -288,6 +288,29 @@ def pairs_of(xs):
         yield xs[i] * xs[i + 1]
 
 
+def logged(xs, log):
+    for v in xs:
+        log.append(v)  # [generator:effects]
+        yield v * 2.0
+
+
+def stops_a_logging_generator(x):
+    log = []
+    for y in logged([x, x * 2.0], log):
+        if y > 0.0:
+            break
+    return sum(log)
+
+
+def carries_a_value_in_an_exception(x):
+    try:
+        v = x * 2.0
+        raise ValueError(v)  # [try:exception-value]
+    except ValueError as e:
+        v = e.args[0]
+    return v
+
+
 def uses_generator_twice(x):
     products = pairs_of(x)
     total = sum(products)
@@ -789,6 +812,8 @@ CASES = [
          (1.0,), hint="compute new values in the `try` body"),
     Case("try:interrupted", U, "`y` is assigned in a `try` body, not in its last statement, and read after an "
          "exception", reads_after_an_interrupted_try, (1.0,), hint="assign `y` again in the handler"),
+    Case("try:exception-value", N, "no derivative is known for `ValueError`", carries_a_value_in_an_exception,
+         (1.0,), hint="register a derivative"),
     Case("raise", U, "`raise` without an exception, or `raise ... from ...` cannot be differentiated", uses_raise,
          (1.0,), hint="raise the exception itself"),
     Case("del", U, "`del` cannot be differentiated", uses_del, (1.0,), hint=REWRITE),
@@ -836,6 +861,8 @@ CASES = [
     Case("generator", U, "yield (a generator is not a function of its inputs)", generator, (1.0,), hint=REWRITE),
     Case("generator:endless", U, "a generator that never ends by itself", takes_from_forever, (1.0,),
          hint="bound the loop"),
+    Case("generator:effects", U, "a generator that changes a value of its caller", stops_a_logging_generator,
+         (1.0,), hint="make the change in the consumer's loop"),
     Case("generator:twice", U, "the iterator `products` is used more than once", uses_generator_twice, (A3,),
          hint="make a list of it"),
     Case("walrus", U, "the walrus operator `:=`", walrus, (1.0,), hint=REWRITE),
