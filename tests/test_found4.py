@@ -439,3 +439,15 @@ def test_generator_changing_its_callers_values_is_refused():
 def test_generator_without_effects_stopped_early_still_works():
     w = np.array([1.5, 0.3, -0.7])
     close(ad.grad(_stops_early_over_pure_generator)(X, w), numeric_grad(_stops_early_over_pure_generator, [X, w], 0))
+
+
+def _stores_into_ascontiguousarray(x):
+    y = x * 2.0
+    z = np.ascontiguousarray(y)  # (the very same array: y is contiguous)
+    z[0] = 0.0
+    return np.sum(y ** 2)
+
+
+def test_store_into_a_library_result_sharing_memory_is_refused():
+    with pytest.raises(ad.UnsupportedError, match="view"):
+        ad.value_and_grad(_stores_into_ascontiguousarray)(X)
