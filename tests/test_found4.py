@@ -451,3 +451,18 @@ def _stores_into_ascontiguousarray(x):
 def test_store_into_a_library_result_sharing_memory_is_refused():
     with pytest.raises(ad.UnsupportedError, match="view"):
         ad.value_and_grad(_stores_into_ascontiguousarray)(X)
+
+
+# -- 012: a file edited so that another function sits at the line of the one differentiated ----------------------
+def test_function_moved_in_an_edited_file_is_refused(tmp_path, monkeypatch):
+    import importlib
+    import linecache
+
+    path = tmp_path / "h4_moved_mod.py"
+    path.write_text("def g(y):\n    return y * 3.0\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    mod = importlib.import_module("h4_moved_mod")
+    path.write_text("def h(y):\n    return y ** 2\n\n\ndef g(y):\n    return y * 3.0\n")
+    linecache.checkcache(str(path))
+    with pytest.raises(ad.UnsupportedError, match="not the code that runs"):
+        ad.grad(mod.g)(2.0)
