@@ -164,6 +164,23 @@ def uses_open(x):
     return x * 2.0
 
 
+class _Doubling:
+    def __init__(self, v):
+        self.v = v
+
+    def __enter__(self):
+        return self.v * 2.0
+
+    def __exit__(self, *exc):
+        return False
+
+
+def binds_entered_value(x):
+    with _Doubling(x) as y:  # [with-block:bound-value]
+        z = y * 3.0
+    return z
+
+
 def swallows(x):
     import contextlib
     with contextlib.suppress(ZeroDivisionError):
@@ -269,6 +286,29 @@ def takes_from_forever(x):
 def pairs_of(xs):
     for i in range(len(xs) - 1):
         yield xs[i] * xs[i + 1]
+
+
+def logged(xs, log):
+    for v in xs:
+        log.append(v)  # [generator:effects]
+        yield v * 2.0
+
+
+def stops_a_logging_generator(x):
+    log = []
+    for y in logged([x, x * 2.0], log):
+        if y > 0.0:
+            break
+    return sum(log)
+
+
+def carries_a_value_in_an_exception(x):
+    try:
+        v = x * 2.0
+        raise ValueError(v)  # [try:exception-value]
+    except ValueError as e:
+        v = e.args[0]
+    return v
 
 
 def uses_generator_twice(x):
@@ -782,6 +822,8 @@ CASES = [
          (1.0,), hint="compute new values in the `try` body"),
     Case("try:interrupted", U, "`y` is assigned in a `try` body, not in its last statement, and read after an "
          "exception", reads_after_an_interrupted_try, (1.0,), hint="assign `y` again in the handler"),
+    Case("try:exception-value", N, "no derivative is known for `ValueError`", carries_a_value_in_an_exception,
+         (1.0,), hint="register a derivative"),
     Case("raise", U, "`raise` without an exception, or `raise ... from ...` cannot be differentiated", uses_raise,
          (1.0,), hint="raise the exception itself"),
     Case("del", U, "`del` cannot be differentiated", uses_del, (1.0,), hint=REWRITE),
@@ -796,6 +838,9 @@ CASES = [
          hint=REWRITE),
     Case("with-block", U, "a `with` block binding something other than one name", uses_open, (1.0,),
          hint="bind one name"),
+    Case("with-block:bound-value", N, "the value this `with` block binds (what the context "
+         "manager's `__enter__` returns) depends on `x`", binds_entered_value, (1.0,),
+         hint="compute the value before the `with` block"),
     Case("with-block:swallowed", U, "the context manager of this `with` block swallowed an exception", swallows,
          (1.0,), located=False, hint="let the exception through"),
     Case("no-grad-early-exit", U, "leaving a `with ad.no_grad():` block early", returns_inside_no_grad, (1.0,),
@@ -826,6 +871,8 @@ CASES = [
     Case("generator", U, "yield (a generator is not a function of its inputs)", generator, (1.0,), hint=REWRITE),
     Case("generator:endless", U, "a generator that never ends by itself", takes_from_forever, (1.0,),
          hint="bound the loop"),
+    Case("generator:effects", U, "a generator that changes a value of its caller", stops_a_logging_generator,
+         (1.0,), hint="make the change in the consumer's loop"),
     Case("generator:twice", U, "the iterator `products` is used more than once", uses_generator_twice, (A3,),
          hint="make a list of it"),
     Case("walrus", U, "the walrus operator `:=`", walrus, (1.0,), hint=REWRITE),

@@ -44,6 +44,11 @@ def analyze(fn, ops, wrt, outputs, mode="reverse"):
             users.setdefault(n, []).extend(targets)
         for t in targets:
             makers.setdefault(t, set()).update(inputs)
+    for raised, caught in _handlers(fn.body):  # (what an `except E as e:` binds is the exception raised)
+        for n in raised:
+            users.setdefault(n, []).extend(caught)
+        for c in caught:
+            makers.setdefault(c, set()).update(raised)
     varied = _reach(wrt, users)
     useful = _reach(outputs, makers)
     act = Activity(varied, useful)
@@ -77,6 +82,16 @@ def check(stmts, ops, act, wrt, mode):
                 "(Python raises TypeError or RuntimeError there)", where=where,
                 hint="write `super(Class, self)` with the object, or call the base class's method by its name",
                 deferred=op.deferred)
+        if _helper(s, "caught"):
+            raise NoDerivativeError(
+                f"the exception this handler catches holds values that depend on {_wrt_text(wrt)}: they cannot be "
+                "differentiated (yet)", where=where,
+                hint="compute the value outside the exception (in the `try` body or before it) and use that name")
+        if op.kind == "unknown" and _helper(s, "entered_value"):
+            raise NoDerivativeError(
+                f"the value this `with` block binds (what the context manager's `__enter__` returns) depends on "
+                f"{_wrt_text(wrt)}: it cannot be differentiated (yet)", where=where,
+                hint="compute the value before the `with` block and use that name inside it")
         if op.kind == "unknown":
             error = NoDerivativeError(
                 f"no derivative is known for {op.what}, and it lies on a path from {_wrt_text(wrt)} to the output",
@@ -104,6 +119,21 @@ def check(stmts, ops, act, wrt, mode):
 def _calls_super(s):
     v = getattr(s, "value", None)
     return isinstance(v, ir.Call) and isinstance(v.func, ir.Global) and v.func.obj is super
+def _helper(s, name):
+    """Is `s` an assignment of the runtime helper `_ad.<name>(...)`?"""
+    v = getattr(s, "value", None)
+    return isinstance(s, Assign) and isinstance(v, ir.Call) and isinstance(v.func, ir.Global) and \
+        v.func.path == ("_ad", name)
+
+
+def _handlers(body):
+    """(names raised in a `try` body, names its handlers bind to the exception caught) for each `try`."""
+    for s in ir.walk(body):
+        if isinstance(s, ir.If) and s.role == "try":
+            raised = [a.name for x in ir.walk(s.body) if ir.is_throw(x) for a in x.value.args if isinstance(a, ir.Var)]
+            caught = [t for x in ir.walk(s.orelse) if _helper(x, "caught") for t in x.targets]
+            if raised and caught:
+                yield raised, caught
 
 
 def _wrt_text(wrt):

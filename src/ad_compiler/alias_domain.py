@@ -28,7 +28,7 @@ class Obj:
         self.children = []  # the views made of this object (in every state)
         if parent is not None:
             parent.children.append(self)
-        self.how = how  # views: 'view' | 'maybe' | 'readonly'
+        self.how = how  # views: 'view' | 'maybe' | 'readonly' | 'opaque' (a view of a library call)
         self.desc = desc
         self.is_old = is_old
         self.param = None

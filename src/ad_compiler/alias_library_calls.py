@@ -41,6 +41,9 @@ class LibraryCalls(Part):
                 result = obj(*args, **kwargs)
         except Exception:  # noqa: BLE001 (any failure: not known)
             return None
+        # (a result sharing memory with an argument: a view NumPy made, as np.einsum("ii->i", a) does)
+        self.shared_with = next((i for i, a in enumerate(args) if isinstance(a, np.ndarray) and
+                                 isinstance(result, np.ndarray) and np.shares_memory(a, result)), None)
         k = K.kind_of(result)
         if isinstance(k, K.Array):
             return K.array(k.ndim, "b" if k.dtype == "b" else "f")
@@ -54,7 +57,13 @@ class LibraryCalls(Part):
         name = getattr(obj, "__name__", "")
         if name in SPLITS and getattr(obj, "__module__", "").startswith("numpy") and args:
             return _pieces(self, value, args[0], state, site)
+        self.shared_with = None
         known = self.oracle(obj, value, state) if not isinstance(obj, np.ufunc) else None
+        if known is not None and self.shared_with is not None and name not in VIEW_FUNCTIONS and \
+                args[self.shared_with].objs and isinstance(known, K.Array):
+            # a view of that argument, not followed as one: changing it in place is refused, and a change of
+            # the argument makes it again (as for np.diagonal)
+            return self.values.make_view(s, state, site, args[self.shared_with], value, "opaque", known)
         if known is not None and name not in VIEW_FUNCTIONS:
             if isinstance(known, K.Scalar):
                 return Val(K.Scalar(np.float64) if known.cls is not bool else K.BOOL)

@@ -114,6 +114,8 @@ class Mutations(Part):
             if method not in ("append", "extend", "pop", "clear") or (method == "pop" and call.args):
                 self.refuse(s, f"the list method `.{method}({'i' if call.args and method == 'pop' else ''})` cannot "
                                "be differentiated (yet)", "build a new list instead (slicing, +, sorted(...))")
+            if method == "pop" and target is None:  # (the adjoint puts the item back: it needs its value)
+                target = self.temp()
             return self.mutate(self.derived(s, Mutate(owner, method, call.args, out=target)), state, site)
         if isinstance(k, K.Dict) and method in DICT_MUTATORS:
             self.refuse(s, f"the dict method `.{method}()` cannot be differentiated (yet)",

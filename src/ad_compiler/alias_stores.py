@@ -152,6 +152,9 @@ class Stores(Part):
                 if p.how == "readonly":
                     self.refuse(s, f"`{name}` is a read-only view (np.broadcast_to, np.diagonal)",
                                 "make a copy first")
+                if p.how == "opaque":
+                    self.refuse(s, f"`{name}` is a view NumPy made of another array (np.einsum('ii->i', a), ...), "
+                                   "which the derivative does not follow through changes in place", "make a copy first")
                 p = p.parent
         obj = val.must()
         if obj is not None and not obj.is_old:

@@ -39,6 +39,7 @@ class Callee:
         self.source = None
         self.deps = []  # Callee objects this one calls
         self.ctx = None  # the driver's Context of its compilation (what it was built from), once compiled
+        self.checkpoint = False  # wrapped in ad.checkpoint: its forward sweep runs again in the adjoint sweep
 
 
 _compiled = {}  # (function, active, kinds) -> Callee (cleared with the other caches)
@@ -78,13 +79,15 @@ class Linker:
     def name_of(self, rev, s, op):
         active = self.active(rev, s, op)
         kinds = tuple(rev.kind(a) for a in s.value.args)
-        key = (op.callee, active, kinds)
+        checkpoint = bool(op.extra.get("checkpoint"))
+        key = (op.callee, active, kinds, checkpoint)
         callee = _compiled.get(key)
         if callee is not None and callee.ctx is not None and callee.ctx.stale():
             callee = None  # (a function it calls was redefined, ...: compiled again, in a new cell)
         if callee is None:
             sep = "" if all(len(a) == 1 for a in active) else "_"
             callee = Callee(op.callee, active, kinds, f"{op.callee.__name__}_fwd_d{sep.join(active)}")
+            callee.checkpoint = checkpoint
             _compiled[key] = callee
             try:
                 self.compile_callee(callee)

@@ -12,7 +12,7 @@ analysis sees two paths, and the adjoint covers the one taken:
 
     done = False                    done = _ad.tried(False)
     with cm as v:                   if done:        (role "with")
-        body                            v = _ad.caught()
+        body                            v = _ad.entered_value(cm)
         done = True                     body
 
 The printer writes the statements back as `try` / `with` (printer.py); the flags are plain booleans the
@@ -142,7 +142,9 @@ class Blocks:
             with ctx.into(body):
                 ctx.emit(ExprStmt(Call(_rt("entered"), (manager,))))  # (printed as `with manager:`)
                 if item.optional_vars is not None:
-                    ctx.assign(ctx.local(item.optional_vars.id, item.optional_vars), Call(_rt("caught"), ()))
+                    # (what __enter__ returns depends on the manager: not a constant)
+                    ctx.assign(ctx.local(item.optional_vars.id, item.optional_vars),
+                               Call(_rt("entered_value"), (manager,)))
                 self.run_block(stmt.body)
         finally:
             ctx.keep = saved

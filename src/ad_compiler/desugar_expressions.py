@@ -59,6 +59,15 @@ class Expressions:
         return Global((node.id,), obj)
 
     # -- expressions ------------------------------------------------------------------------------------------
+    def defaults(self, args):
+        """The atoms of a nested function's defaults (positional, then keyword-only), evaluated where it is
+        defined: a name is copied, so that rebinding it later does not change the default."""
+        out = []
+        for d in list(args.defaults) + [d for d in args.kw_defaults if d is not None]:
+            a = self.atom(d)
+            out.append(self.ctx.temp(a, d) if isinstance(a, Var) else a)
+        return tuple(out)
+
     def atom(self, node):
         """Evaluate `node` into an atom, emitting statements for its operations."""
         ctx = self.ctx
@@ -109,8 +118,7 @@ class Expressions:
             return Var(target)
         if isinstance(node, ast.Lambda):
             fdef = lambda_def(node)
-            defaults = tuple(self.atom(d) for d in node.args.defaults)
-            value = ir.Closure(fdef, ctx.scope, ctx.unit, defaults)
+            value = ir.Closure(fdef, ctx.scope, ctx.unit, self.defaults(node.args))
         elif isinstance(node, (ast.Name, ast.Constant, ast.Attribute, ast.UnaryOp)) and self.is_atomic(node):
             value = self.atom(node)
         else:

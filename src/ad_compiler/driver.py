@@ -21,7 +21,7 @@ import types
 
 import numpy as np
 
-from . import activity, alias, callees, complexity, cleanup, codegen, ir, kinds as K, rules, runtime, tracebacks
+from . import activity, alias, callees, complexity, cleanup, codegen, ir, kinds as K, recompute, rules, runtime, tracebacks
 from .adjoints import assign, helper
 from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
@@ -237,6 +237,8 @@ class Derivation:
         kinds_ = alias.infer_kinds(fn, param_kinds, ctx)
         kinds_.update(hoist(fn, kinds_, alloc))
         ops = resolve(fn, kinds_, ctx)
+        if self.callee is not None and self.callee.checkpoint:
+            _refuse_draws(fn, kinds_, unit)
         out = fn.out
         outputs = [out.name] if isinstance(out, Var) else []
         if self.mode == "callee":
@@ -478,6 +480,17 @@ def _random_sources(ctx):
             if isinstance(source, _GENERATORS) and all(source is not o for o in out):
                 out.append(source)
     return tuple(out)
+
+
+def _refuse_draws(fn, kinds_, unit):
+    """A function wrapped in ad.checkpoint runs again in the adjoint sweep: a random draw in it would draw
+    other numbers (recompute.py)."""
+    draw = recompute.draw_in(fn.body, kinds_)
+    if draw is not None:
+        where = draw.origin.unit.location(draw.origin.node) if draw.origin is not None else unit.location(unit.tree)
+        raise UnsupportedError("a random draw inside a function wrapped in ad.checkpoint cannot be differentiated: "
+                               "running it again would draw other numbers than the forward sweep did", where=where,
+                               hint="draw the numbers outside the function and pass them in, or do not checkpoint it")
 
 
 def _made_by(body, name, helpers):

@@ -27,7 +27,7 @@ from .errors import UnsupportedError
 from .inline_bind import bind_arguments
 from .inline_resolve import LIBRARIES, CalleeResolver, is_library, merge_keywords  # noqa: F401 (driver: is_library)
 from .inline_callbacks import from_function
-from .inline_checks import _user_name, _yields, check_generator_ends, check_iterators_used_once, \
+from .inline_checks import _user_name, _yields, check_generator_effects, check_generator_ends, check_iterators_used_once, \
     check_try_values
 from .inline_loops import Loops
 from .inline_objects import Objects
@@ -132,7 +132,8 @@ class Inliner:
                 if isinstance(static, ir.Global) and isinstance(static.obj, markers.Checkpointed) and \
                         not isinstance(v.func, ir.Global):  # `ad.checkpoint(f)(x)`: a call of the checkpointed f
                     s.value = v = Call(static, v.args, v.kwargs)
-            getter = self.objects.property_read(s, v, t, env)
+            self.objects.refuse_iteration(s, v, env)
+            getter = self.objects.property_read(s, v, t, env) or self.objects.item_read(s, v, t, env)
             if getter is not None:
                 return getter
             if isinstance(v, ir.Build):  # nested functions stored in a list: real functions when they can be
@@ -150,6 +151,9 @@ class Inliner:
             if inlined is not None:
                 return inlined
             return [s]
+        setter = self.objects.property_write(s, env)
+        if setter is not None:
+            return setter
         if isinstance(s, ir.SetItem) and isinstance(s.target, Var) and not self.objects.stored(s, env):
             self.stored(s, env)
         for n in ir.stmt_writes(s):
@@ -237,6 +241,7 @@ class Inliner:
         generator = kind == "generator" or (kind == "closure" and _yields(fdef))
         if generator:
             check_generator_ends(stmt, unit, fdef)
+            check_generator_effects(unit, fdef)
         callee, _ = desugar(unit, self.alloc, fdef=fdef, enclosing=enclosing, fresh=True,
                             out_hint=_result_name(fdef.name), generator=generator)
         kwargs = merge_keywords(extra_kwargs, call.kwargs)

@@ -21,6 +21,42 @@ def check_generator_ends(stmt, unit, fdef):
                                        "condition), or build a list of the values the consumer needs")
 
 
+_MUTATING = {"append", "extend", "insert", "pop", "clear", "remove", "sort", "reverse", "update", "setdefault",
+             "popitem", "add", "discard", "fill", "put", "resize", "partition", "itemset"}
+
+
+def check_generator_effects(unit, fdef):
+    """A generator is run to its end when it is called, also when its consumer stops early (`break`): one that
+    changes what its caller sees (an argument or a variable of an enclosing function, through a store, a
+    mutating method, `nonlocal`) would make changes Python's would not have made yet, and is refused."""
+    local = set()
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            local.add(node.id)
+    params = {a.arg for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs}
+    params |= {a.arg for a in (fdef.args.vararg, fdef.args.kwarg) if a is not None}
+    outer = lambda name: name in params or name not in local  # noqa: E731 (an argument or a free variable)
+    for node in ast.walk(fdef):
+        bad = None
+        if isinstance(node, (ast.Nonlocal, ast.Global)):
+            bad = node
+        elif isinstance(node, (ast.Assign, ast.AugAssign)):
+            for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                base = t
+                while isinstance(base, (ast.Subscript, ast.Attribute)):
+                    base = base.value
+                if base is not t and isinstance(base, ast.Name) and outer(base.id):
+                    bad = t
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATING \
+                and isinstance(node.func.value, ast.Name) and outer(node.func.value.id):
+            bad = node
+        if bad is not None:
+            raise UnsupportedError("a generator that changes a value of its caller (an argument, or a variable of "
+                                   "the enclosing function): the compiler computes a generator's values when it is "
+                                   "called, also those its consumer does not ask for", where=unit.location(bad),
+                                   hint="make the change in the consumer's loop, or build a list of the values")
+
+
 def _yields(fdef):
     """Is this nested def a generator (a `yield` of its own, not of a function inside it)?"""
     todo = list(fdef.body)

@@ -16,6 +16,7 @@ import inspect
 import itertools
 
 from . import ir
+from .errors import UnsupportedError
 from .inline_static import static_of_atom
 from .ir import Assign, Call, Const, ExprStmt, Global, Var
 
@@ -237,6 +238,64 @@ class Objects:
         call = self.inliner.values.new_stmt(stmt, Assign((target,), Call(
             Global((cls.__name__, value.attr, "fget"), found.fget, cls), (value.value,))))
         return self.inliner.statement(call, env)
+
+    def item_read(self, stmt, value, target, env):
+        """`target = obj[key]` for an object of a class defining `__getitem__`: that method inlined (None:
+        not such an object)."""
+        if not (isinstance(value, ir.Index) and isinstance(value.value, Var)):
+            return None
+        cls = class_of(env.get(value.value.name))
+        if cls is None:
+            return None
+        found = inspect.getattr_static(cls, "__getitem__", None)
+        if found is None:
+            raise UnsupportedError(f"indexing a {cls.__name__} object, whose class has no `__getitem__`",
+                                   where=self.inliner.values.where(stmt), hint="index one of its attributes")
+        if not inspect.isfunction(found):
+            return None
+        if len(value.items) != 1 or value.tuple_form or not isinstance(value.items[0], (Var, Const)):
+            raise UnsupportedError(f"indexing a {cls.__name__} object with a slice or several items cannot be "
+                                   "differentiated (yet)", where=self.inliner.values.where(stmt),
+                                   hint="call its method `__getitem__` with one key")
+        call = self.inliner.values.new_stmt(stmt, Assign((target,), Call(
+            Global((cls.__name__, "__getitem__"), found, cls), (value.value, value.items[0]))))
+        return self.inliner.statement(call, env)
+
+    def refuse_iteration(self, stmt, value, env):
+        """`for v in obj` / `a, b = obj` over an object of the user's class: refused (its `__iter__` is not
+        followed; the adjoint of an object is one entry per attribute)."""
+        if not (isinstance(value, Call) and isinstance(value.func, Global) and value.func.path == ("_ad", "iter_list")
+                and value.args and isinstance(value.args[0], Var)):
+            return
+        cls = class_of(env.get(value.args[0].name))
+        if cls is not None:
+            raise UnsupportedError(f"iterating over a {cls.__name__} object (or unpacking it) cannot be "
+                                   "differentiated (yet)", where=self.inliner.values.where(stmt),
+                                   hint="iterate over a list or an array attribute of it")
+
+    def property_write(self, stmt, env):
+        """`obj.prop = v` for a property of obj's class: its setter inlined; another descriptor of the class
+        (one NumPy or a library defines) is refused. None for a plain attribute."""
+        if not (isinstance(stmt, ir.SetItem) and isinstance(stmt.target, Var) and len(stmt.items) == 1 and
+                isinstance(stmt.items[0], ir.Const) and isinstance(stmt.items[0].value, ir.AttrName)):
+            return None
+        cls = class_of(env.get(stmt.target.name))
+        if cls is None:
+            return None
+        attr = str(stmt.items[0].value)
+        found = inspect.getattr_static(cls, attr, None)
+        if isinstance(found, property) and stmt.op is None and found.fset is not None and \
+                inspect.isfunction(found.fset):
+            call = self.inliner.values.new_stmt(stmt, ir.ExprStmt(Call(
+                Global((cls.__name__, attr, "fset"), found.fset, cls), (stmt.target, stmt.value))))
+            return self.inliner.statement(call, env)
+        if isinstance(found, property) or (hasattr(found, "__set__") and
+                                           type(found).__name__ not in ("member_descriptor", "getset_descriptor")):
+            raise UnsupportedError(f"this assignment to `{attr}` goes through the descriptor `{cls.__name__}.{attr}` "
+                                   "(a property, ...), which cannot be differentiated here (yet)",
+                                   where=self.inliner.values.where(stmt),
+                                   hint="call the setter as a method, or assign a plain attribute")
+        return None
 
     def known_class(self, cls):
         if cls not in self.classes:

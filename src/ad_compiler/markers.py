@@ -6,6 +6,7 @@ first two; the last two change what the derivative saves, not what it computes).
 """
 import contextlib
 import functools
+import types
 from typing import Callable, Iterable, Iterator, Optional, TypeVar
 
 T = TypeVar("T")
@@ -64,6 +65,13 @@ class Checkpointed:
 
     def __call__(self, *args, **kwargs):
         return self.func(*args, **kwargs)
+
+    def __get__(self, obj, objtype=None):
+        """`@ad.checkpoint` on a method: `obj.step` is the checkpointed method bound to obj, as for a plain
+        function."""
+        if obj is None:
+            return self
+        return types.MethodType(self, obj)
 
     def __repr__(self):
         return f"ad.checkpoint({getattr(self.func, '__qualname__', self.func)!s})"

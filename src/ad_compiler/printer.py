@@ -224,7 +224,7 @@ class Printer:
         stmts = [x for x in stmts if x is not entered]
         name = None
         first = next((x for x in stmts if not isinstance(x, ir.Comment)), None)
-        if isinstance(first, ir.Assign) and _helper_call(first.value, "caught") is not None:
+        if isinstance(first, ir.Assign) and _helper_call(first.value, "entered_value") is not None:
             name = self.name(first.target)
             stmts = [x for x in stmts if x is not first]
         header = f"with {manager} as {name}:" if name else f"with {manager}:"

@@ -4,7 +4,7 @@ of `Reverse`: it reads the sweep's state.
 """
 from collections import Counter
 
-from . import ir
+from . import ir, recompute
 from .adjoints import assign
 from .errors import UnsupportedError
 from .ir import Assign, Break, Call, For, Global, If, Index, Mutate, SetItem, Slice, Var, While
@@ -137,6 +137,12 @@ class ControlPart:
             if id(x) in self.callee_vjp:
                 raise UnsupportedError("a checkpointed loop calling a recursive function cannot be "
                                        "differentiated (yet)", where=where, hint=hint)
+        draw = recompute.draw_in(s.body, self.kinds)
+        if draw is not None:
+            at = draw.origin.unit.location(draw.origin.node) if draw.origin is not None else where
+            raise UnsupportedError("a random draw inside a checkpointed loop cannot be differentiated: running the "
+                                   "segment again would draw other numbers than the forward sweep did", where=at,
+                                   hint=hint + ", or draw the numbers before the loop and index them")
 
 
 def defined_names(s):

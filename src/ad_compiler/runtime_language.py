@@ -6,7 +6,7 @@ from .errors import UnsupportedError
 
 __all__ = ["new_object", "tried", "throw", "unexpected_function", "attribute_tangent_vjp",
            "unexpected_class", "entry_or_zeros",
-           "caught", "entered", "truncate", "check_completed"]
+           "caught", "entered", "entered_value", "truncate", "check_completed"]
 
 
 def new_object(cls):
@@ -26,6 +26,13 @@ def throw(exception):
 
 def caught():
     """The exception an `except ... as e` clause binds (generated code binds it in the clause itself)."""
+    return None
+
+
+def entered_value(manager):
+    """The value a `with manager as v:` block binds (generated code binds it in the `with` statement itself).
+    It has no derivative: a bound value depending on what is differentiated is refused, not taken as a
+    constant."""
     return None
 
 

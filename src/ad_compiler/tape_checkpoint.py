@@ -8,7 +8,19 @@ import dataclasses
 from . import ir, lower
 from .adjoints import assign, helper
 from .cleanup import fold
-from .ir import Assign, Call, ExprStmt, For, Global, If, Var, While
+from .ir import Assign, Call, Const, ExprStmt, For, Global, If, Var, While
+
+
+def _unset():
+    from . import runtime
+
+    return runtime.UNSET
+
+
+def _runtime():
+    from . import runtime
+
+    return runtime
 
 
 class Checkpoints:
@@ -50,6 +62,13 @@ class Checkpoints:
         if loop.carried:
             pop = Call(ir.Attr(Var(snapshots), "pop"), ())
             restore.append(Assign(tuple(loop.carried), pop) if len(loop.carried) > 1 else assign(loop.carried[0], pop))
+        # (a value saved as its shape holds a shape here, put back by the adjoint of the segment after this one:
+        # it starts the segment as in the first sweep, since the segment assigns it before reading it)
+        tape = self.tape
+        shapes = sorted(n for n in tape.shape_only if n not in loop.carried and
+                        any(n in ir.stmt_writes(x) for x in ir.walk(loop.body)))
+        restore += [copy(loop, assign(n, Global(("_ad", "UNSET"), _unset(), _runtime()) if n in tape.as_tuple
+                                      else Const(None))) for n in shapes]
         again = For(loop.target, Var(steps), self.tape.forward(loop.body, 1))
         back = For(adjoint.target, Call(Global(("reversed",), reversed), (Var(steps),)), self.tape.resolve(adjoint.body))
         return For(steps, Call(Global(("reversed",), reversed), (Var(segments),)), restore + [again, back])
