@@ -123,7 +123,7 @@ class Inliner:
             return [s]
         if isinstance(s, Assign) and len(s.targets) == 1:
             t = s.target
-            v = s.value
+            v = s.value = self.values.named_attribute(s, s.value, env)  # getattr(np, name): np.tanh
             if isinstance(v, Call):
                 inlined = self.call(s, v, t, env)
                 if inlined is not None:
@@ -139,6 +139,8 @@ class Inliner:
                 s.value = v = self.values.closure_values(s, v, env, refuse=False)
             env.pop(t, None)
             static = static_of_value(v, env)
+            if static is None:
+                static = self.values.table_item(s, v, env)  # ACTIVATIONS[name]: the function the table holds
             pre = []
             if isinstance(static, tuple) and static[0] == "partial":
                 static, pre = self.snapshot(s, static)
@@ -165,7 +167,7 @@ class Inliner:
             return
         key = s.items[0] if len(s.items) == 1 and not s.tuple_form else None
         new = None
-        if isinstance(key, Const) and s.op is None and static[0] in ("seq", "dict"):
+        if isinstance(key, Const) and s.op is None and isinstance(static, tuple) and static[0] in ("seq", "dict"):
             value = static_of_atom(s.value, env)
             if static[0] == "seq" and isinstance(key.value, int) and -len(static[2]) <= key.value < len(static[2]):
                 items = list(static[2])
@@ -324,6 +326,11 @@ class Inliner:
             for t in ir.walk(body):
                 t.nograd = True
         out.extend(body)
+        for k in [k for k in set(env) | set(inner_env) if isinstance(k, tuple)]:
+            if k in inner_env:  # (object, attribute): what the callee stored into objects (`self.act = act`)
+                env[k] = inner_env[k]
+            else:
+                env.pop(k, None)
         if target is not None:
             a = Assign((target,), callee.out)
             a.origin, a.nograd = stmt.origin, stmt.nograd

@@ -6,7 +6,7 @@ are known when compiling (from the arguments' kinds, or from the list built in t
 written out once per item, so that each call is resolved and inlined.
 """
 from . import ir
-from .inline_static import _any_item, is_container, length_of
+from .inline_static import _any_item, is_container, length_of, table_static
 from .ir import Assign, Break, Call, Const, ExprStmt, For, Global, Index, Var
 
 MAX_UNROLL = 64
@@ -29,6 +29,10 @@ class Loops:
         seq = first.value.value
         static = env.get(seq.name)
         n = length_of(static)
+        table = static.obj if isinstance(static, Global) and type(static.obj) in (list, tuple) else None
+        if table is not None:  # a list of the user's module (`for name in ORDER:`): as it is now
+            n = len(table)
+            static = ("seq", type(table), tuple(table_static(v) for v in table))
         if n is None or n > MAX_UNROLL or not self.varied(static):
             return None
         count = s.iter.args[0] if isinstance(s.iter, Call) and len(s.iter.args) == 1 else None
@@ -36,6 +40,9 @@ class Loops:
             return None
         if _breaks(s.body):
             return None
+        items = getattr(self.inliner.ctx, "items", None)
+        if table is not None and items is not None:
+            items.append((table, len, n))  # (compiled again when its length changes; its items: as read)
         out = []
         for i in range(n):
             counter = Assign((s.target,), Const(i))
@@ -78,7 +85,7 @@ class Loops:
 
     @staticmethod
     def varied(static):
-        """Do the items call different functions (or are objects of different classes)?"""
+        """Do the items call different functions (or are objects of different classes, or strings)?"""
         if _any_item(static) is not None:
             return False
         base = static
@@ -90,7 +97,8 @@ class Loops:
             items = tuple(static_of_kind(k) for k in base[1].items)
         else:
             return False
-        return any(i is not None and not (isinstance(i, tuple) and i[0] == "const") for i in items)
+        return any(i is not None and not (isinstance(i, tuple) and i[0] == "const" and not isinstance(i[1], str))
+                   for i in items)  # (strings choose functions: `for name in ("tanh", "relu"): ACTS[name](h)`)
 
 
 def _shallow(stmts, env):

@@ -35,6 +35,33 @@ def static_of_atom(atom, env):
     return None
 
 
+def static_of_atom_or_text(atom, env):
+    """As `static_of_atom`, with a global name holding a string as that constant (`ACT = "tanh"` at module
+    level: a derivative reading it is compiled again when it changes, driver._signature)."""
+    if isinstance(atom, Global) and isinstance(atom.obj, str):
+        return ("const", atom.obj)
+    return static_of_atom(atom, env)
+
+
+def global_item(v, env):
+    """(container, key, item) for `v = table[key]` with `table` a list, tuple or dict of the user's module (or
+    an item of one) and a key known when compiling (a constant, a string argument, a global string), else
+    None. The item is what the table holds now: the derivative records it, and is compiled again when the
+    table holds another item under that key (driver.Context.stale)."""
+    if not (isinstance(v, Index) and len(v.items) == 1 and not v.tuple_form):
+        return None
+    base = static_of_atom(v.value, env)
+    if not (isinstance(base, Global) and is_table(base.obj)):
+        return None
+    key = static_of_atom_or_text(v.items[0], env)
+    if not (isinstance(key, tuple) and key[0] == "const"):
+        return None
+    try:
+        return base.obj, key[1], base.obj[key[1]]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
 def static_of_kind(k):
     """What a kind says of a value, as a static value (None: nothing useful)."""
     if isinstance(k, Obj):
@@ -45,6 +72,8 @@ def static_of_kind(k):
         return ("kind", k)
     if isinstance(k, K.Dict):
         return ("kind", k)
+    if isinstance(k, K.Str):  # (a string argument: the derivative is compiled for its value)
+        return ("const", k.value)
     return None
 
 
@@ -68,9 +97,28 @@ def keys_of(static):
 
 
 def is_container(static):
-    """A static value of a list, tuple or dict (what is known of it may change with it)."""
+    """A static value of a list, tuple or dict (what is known of it may change with it); also a list or dict
+    of the user's module held by a local name (its items are read when compiling: `global_item`)."""
+    if isinstance(static, Global):
+        return is_table(static.obj)
     return isinstance(static, tuple) and (static[0] in ("seq", "dict") or (
         static[0] == "kind" and isinstance(static[1], (K.Seq, K.Dict))))
+
+
+def table_static(item):
+    """What is known, when compiling, of an item of a list or dict of the user's module."""
+    if is_simple(item):
+        return ("const", item)
+    if is_table(item):
+        return Global(("table",), item)  # (only indexed again: never spelled)
+    if callable(item) or is_object(item):
+        return Global((getattr(item, "__name__", None) or "item",), item)
+    return None
+
+
+def is_table(obj):
+    """A list, tuple or dict (exactly: not a subclass, whose indexing may run code)."""
+    return type(obj) in (dict, list, tuple)
 
 
 def item_static(static, key):
@@ -97,7 +145,7 @@ def static_of_value(v, env):
         return env.get(v.name)
     if isinstance(v, Const):
         return ("const", v.value) if is_simple(v.value) else None
-    if isinstance(v, Global) and (callable(v.obj) or is_object(v.obj)):
+    if isinstance(v, Global) and (callable(v.obj) or is_object(v.obj) or is_table(v.obj)):
         return v
     if isinstance(v, Build) and v.kind in ("tuple", "list"):
         return ("seq", tuple if v.kind == "tuple" else list, tuple(static_of_atom(i, env) for i in v.items))
@@ -129,11 +177,17 @@ def static_of_value(v, env):
             return item_static(base, key.value)
         if isinstance(key, Var) and isinstance(env.get(key.name), tuple) and env[key.name][0] == "const":
             return item_static(base, env[key.name][1])
+        if isinstance(key, Global) and isinstance(key.obj, str):
+            return item_static(base, key.obj)
         if isinstance(key, Var) and isinstance(base, tuple):
             return _any_item(base)
     if isinstance(v, Call) and isinstance(v.func, Global) and v.func.obj is super and len(v.args) == 2 and \
             isinstance(v.args[0], Global) and isinstance(v.args[1], Var):
         return ("super", v.args[0].obj, v.args[1])  # super(C, self): C's base classes' methods (inline_objects)
+    if isinstance(v, Call) and isinstance(v.func, Global) and len(v.args) == 1 and isinstance(v.args[0], Global) \
+            and not v.kwargs and getattr(v.func.obj, "__name__", "") == "iter_list" and v.func.path[:1] == ("_ad",) \
+            and type(v.args[0].obj) in (list, tuple):
+        return v.args[0]  # (a list of the user's module itself: `for name in ORDER`, inline_loops.py)
     if isinstance(v, Call) and isinstance(v.func, Global) and len(v.args) == 1 and isinstance(v.args[0], Var) \
             and not v.kwargs:
         if v.func.obj is len:
@@ -185,7 +239,7 @@ def _any_item(base):
 
 def _compare(v, env):
     """('const', result) of a comparison of two constants known when compiling, else None."""
-    left, right = static_of_atom(v.left, env), static_of_atom(v.rights[0], env)
+    left, right = static_of_atom_or_text(v.left, env), static_of_atom_or_text(v.rights[0], env)
     if isinstance(left, Global) and isinstance(right, Global) and v.ops[0] in ("is", "is not"):
         return ("const", (left.obj is right.obj) == (v.ops[0] == "is"))  # (objects known when compiling)
     if not (isinstance(left, tuple) and left[0] == "const" and isinstance(right, tuple) and right[0] == "const"):
