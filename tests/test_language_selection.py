@@ -117,7 +117,31 @@ def loop_over_literal_names(x, names=("tanh", "softplus")):
     return np.sum(h)
 
 
+def by_get(x, name="softplus"):
+    return np.sum(ACTIVATIONS.get(name, np.sin)(x) * x)
+
+
+class Net:
+    def __init__(self, w):
+        self.w = w
+
+    def act_soft(self, z):
+        return softplus(z)
+
+    def act_sin(self, z):
+        return np.sin(z) * self.w
+
+    def forward(self, x, kind):
+        return getattr(self, "act_" + kind)(x)
+
+
+def by_method_name(x, kind="soft"):
+    net = Net(2.0)
+    return np.sum(net.forward(x, kind) * x)
+
+
 @pytest.mark.parametrize("f, extra", [
+    (by_get, ()), (by_get, ("missing",)), (by_method_name, ()), (by_method_name, ("sin",)),
     (literal_table, ()), (literal_table, ("relu",)), (literal_table, ("softplus",)),
     (by_getattr, ()), (by_getattr, ("sin",)),
     (by_config, ({"act": "softplus", "layers": {"out": "tanh"}},)),
@@ -135,6 +159,16 @@ def test_a_function_selected_by_a_string_is_differentiated(f, extra):
 def test_string_selection_in_every_mode():
     check_modes(by_branch, (X(3), "softplus"), 0)
     check_modes(by_getattr, (X(3), "sin"), 0)
+
+
+def by_method_of_argument(x, net, kind):
+    m = getattr(net, "act_" + kind)
+    return np.sum(m(x) * net.w)
+
+
+def test_a_method_named_by_a_string():
+    check_grad(by_method_of_argument, (X(3), Net(1.5), "sin"), 0)
+    check_grad(by_method_of_argument, (X(3), Net(1.5), "soft"), 0)
 
 
 def test_an_object_attribute_names_the_function():
@@ -208,3 +242,14 @@ def test_an_exported_derivative_checks_the_string_it_was_compiled_for(tmp_path):
     np.testing.assert_allclose(exported(x, cfg), expected, rtol=1e-12)
     with pytest.raises(ValueError, match=r"compiled for cfg\['act'\] == 'softplus'"):
         exported(x, {"act": "tanh", "layers": {"out": "tanh"}})
+
+
+def name_from_data(x):
+    name = "tanh" if x[0] > 0 else "sin"
+    return np.sum(getattr(np, name)(x))
+
+
+def test_a_name_computed_from_the_data_is_refused_where_the_function_is_called():
+    with pytest.raises(ad.NoDerivativeError, match="a call of a function value not known when compiling") as info:
+        ad.grad(name_from_data)(X(3))
+    assert "getattr(np, name)(x)" in str(info.value)

@@ -30,7 +30,7 @@ from .batch_sums import batch_sums
 from .hoist import hoist
 from .spread import spread_lazily
 from .inline import inline, is_library
-from .inline_static import is_simple
+from .inline_static import MISSING, is_simple
 from .ir import Assign, Build, Comment, Const, FunctionDef, Return, Var
 from .naming import NameAllocator
 from .read import read_function
@@ -82,9 +82,11 @@ class Context:
             try:
                 current = len(table) if key is len else table[key]
             except (KeyError, IndexError):
-                return True
+                current = MISSING
             if current is item:
                 continue
+            if item is MISSING or current is MISSING:
+                return True
             if is_simple(item):  # (a string, a number or a length the compiler used as a constant)
                 if type(current) is not type(item) or current != item:
                     return True

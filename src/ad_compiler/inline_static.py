@@ -43,11 +43,28 @@ def static_of_atom_or_text(atom, env):
     return static_of_atom(atom, env)
 
 
+MISSING = object()  # (a key a table does not hold)
+
+
 def global_item(v, env):
-    """(container, key, item) for `v = table[key]` with `table` a list, tuple or dict of the user's module (or
+    """(container, key, item recorded, item) for `v = table[key]` with `table` a list, tuple or dict of the user's module (or
     an item of one) and a key known when compiling (a constant, a string argument, a global string), else
     None. The item is what the table holds now: the derivative records it, and is compiled again when the
-    table holds another item under that key (driver.Context.stale)."""
+    table holds another item under that key (driver.Context.stale). `TABLE.get(key, default)` too (the item
+    recorded is MISSING when the table has no such key)."""
+    if isinstance(v, Call) and isinstance(v.func, Global) and getattr(v.func.obj, "__name__", "") == "get" and \
+            is_table(getattr(v.func.obj, "__self__", None)) and isinstance(v.func.obj.__self__, dict) and \
+            1 <= len(v.args) <= 2 and not v.kwargs and not any(isinstance(a, ir.Starred) for a in v.args):
+        key = static_of_atom_or_text(v.args[0], env)  # TABLE.get(name, default)
+        table = v.func.obj.__self__
+        if not (isinstance(key, tuple) and key[0] == "const") or (key[1] not in table and len(v.args) == 1):
+            return None
+        if key[1] in table:
+            return table, key[1], table[key[1]], table[key[1]]
+        default = static_of_atom(v.args[1], env)
+        if isinstance(default, Global) and (callable(default.obj) or is_table(default.obj)):
+            return table, key[1], MISSING, default.obj  # (compiled again when the key is added)
+        return None
     if not (isinstance(v, Index) and len(v.items) == 1 and not v.tuple_form):
         return None
     base = static_of_atom(v.value, env)
@@ -57,9 +74,10 @@ def global_item(v, env):
     if not (isinstance(key, tuple) and key[0] == "const"):
         return None
     try:
-        return base.obj, key[1], base.obj[key[1]]
+        item = base.obj[key[1]]
     except (KeyError, IndexError, TypeError):
         return None
+    return base.obj, key[1], item, item
 
 
 def static_of_kind(k):
@@ -198,8 +216,15 @@ def static_of_value(v, env):
                 return base
     if isinstance(v, ir.Compare) and len(v.ops) == 1:
         return _compare(v, env)
+    if isinstance(v, ir.BinOp) and v.op == "+":  # "act_" + name: a name known when compiling
+        left, right = static_of_atom_or_text(v.left, env), static_of_atom_or_text(v.right, env)
+        if all(isinstance(x, tuple) and x[0] == "const" and isinstance(x[1], str) for x in (left, right)):
+            return ("const", left[1] + right[1])
     if isinstance(v, ir.Attr) and isinstance(v.value, Var):
         owner = env.get(v.value.name)
+        bound = _bound_method(v, owner, env)
+        if bound is not None:
+            return bound
         if isinstance(owner, tuple) and owner[0] == "object":  # (inline_objects.py)
             return env.get((owner[1].id, v.attr))
         if isinstance(owner, tuple) and owner[0] == "kind" and isinstance(owner[1], Obj):
@@ -209,6 +234,29 @@ def static_of_value(v, env):
             member = getattr(owner.obj, v.attr, None)
             if member is not None and (is_object(member) or callable(member)):
                 return Global(owner.path + (v.attr,), member, owner.base)
+    return None
+
+
+def _bound_method(v, owner, env):
+    """('bound', owner name, owner's static value, method) for `m = obj.method` (`getattr(self, "act_" +
+    kind)`) of an object whose class is known and defines that method (not shadowed by an attribute stored in
+    it); a call `m(x)` is the call `obj.method(x)` while the name still holds that object (inline_resolve.py)."""
+    cls = None
+    if isinstance(owner, tuple) and owner[0] == "object":
+        cls = owner[1].cls
+        if (owner[1].id, v.attr) in env:
+            return None
+    elif isinstance(owner, tuple) and owner[0] == "kind" and isinstance(owner[1], Obj):
+        cls = owner[1].cls
+        if owner[1].attr(v.attr) is not None:
+            return None
+    if cls is None:
+        return None
+    import inspect
+
+    member = inspect.getattr_static(cls, v.attr, None)
+    if inspect.isfunction(member):
+        return ("bound", v.value, owner, v.attr)
     return None
 
 

@@ -93,10 +93,10 @@ class FunctionValues:
         found = global_item(value, env)
         if found is None:
             return None
-        table, key, item = found
+        table, key, recorded, item = found
         items = getattr(self.inliner.ctx, "items", None)
         if items is not None:
-            items.append((table, key, item))
+            items.append((table, key, recorded))
         static = table_static(item)
         return spell_object(item, stmt) if isinstance(static, Global) and not is_table(item) else static
 
