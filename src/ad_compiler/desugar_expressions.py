@@ -109,7 +109,7 @@ class Expressions:
             return Var(target)
         if isinstance(node, ast.Lambda):
             fdef = lambda_def(node)
-            defaults = tuple(self.atom(d) for d in node.args.defaults)
+            defaults = self.defaults(node.args.defaults)
             value = ir.Closure(fdef, ctx.scope, ctx.unit, defaults)
         elif isinstance(node, (ast.Name, ast.Constant, ast.Attribute, ast.UnaryOp)) and self.is_atomic(node):
             value = self.atom(node)
@@ -118,6 +118,12 @@ class Expressions:
         target = target or ctx.alloc.temp()
         ctx.assign(target, value, node)
         return Var(target)
+
+    def defaults(self, nodes):
+        """The default values of a nested function, evaluated where it is defined: a local name's value is
+        copied into a temporary (`lambda t, k=k: ...`, then `k = 5.0`: the call still gets the old k)."""
+        return tuple(self.ctx.temp(a, d) if isinstance(a, Var) else a for d, a in
+                     ((d, self.atom(d)) for d in nodes))
 
     def is_atomic(self, node):
         if isinstance(node, (ast.Name, ast.Constant)):

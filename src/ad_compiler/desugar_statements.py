@@ -122,7 +122,7 @@ class Statements:
         if stmt.decorator_list:
             ctx.error("a decorated nested function", stmt, hint="call the decorator's result outside, or "
                       "define the function at module level")
-        defaults = tuple(ctx.expressions.atom(d) for d in stmt.args.defaults)  # evaluated when it is defined
+        defaults = ctx.expressions.defaults(stmt.args.defaults)  # evaluated when it is defined
         name = ctx.local(stmt.name, stmt)
         ctx.assign(name, ir.Closure(stmt, ctx.scope, ctx.unit, defaults))
 

@@ -27,6 +27,7 @@ from .errors import UnsupportedError
 from .inline_bind import bind_arguments
 from .inline_resolve import LIBRARIES, CalleeResolver, is_library, merge_keywords  # noqa: F401 (driver: is_library)
 from .inline_callbacks import from_function
+from .inline_closure_lists import ClosureLists
 from .inline_checks import _user_name, _yields, check_generator_ends, check_iterators_used_once, \
     check_try_values
 from .inline_loops import Loops
@@ -54,6 +55,7 @@ class Inliner:
         self.loops = Loops(self)
         self.objects = Objects(self)
         self.resolver.objects = self.objects
+        self.closure_lists = ClosureLists(self)
 
     def run(self, fn, param_kinds):
         self.param_kinds = dict(zip(fn.params, param_kinds))
@@ -64,6 +66,7 @@ class Inliner:
             if static is not None:
                 env[p] = static
         fn.body = self.block(fn.body, env)
+        self.closure_lists.check(fn.body)
         check_iterators_used_once(fn.body)
         check_try_values(fn)
         return fn
@@ -105,6 +108,7 @@ class Inliner:
             unrolled = self.loops.unroll(s, env)
             if unrolled is not None:
                 return self.block(unrolled, env)
+            closure_lists = self.closure_lists.loop_entry(s, env)  # fs.append(lambda t, k=k: ...) in the loop
             entry = dict(env)
             assigned = {n for t in ir.walk(s.body) for n in ir.stmt_writes(t)}
             attrs = {str(ir.attr_key(t.items)) for t in ir.walk(s.body) if isinstance(t, ir.SetItem) and
@@ -113,7 +117,7 @@ class Inliner:
             changed = self.loops.changed_lists(s.body, env)
             kept = self.loops.head_statics(s, env, assigned) - changed
             assigned |= changed
-            for n in assigned - kept:  # a name rebound in the loop may hold another value in the next iteration
+            for n in assigned - kept - closure_lists:  # a name rebound in the loop may hold another value in the next iteration
                 env.pop(n, None)
             body_env = dict(env)
             s.body = self.block(s.body, body_env)
@@ -148,6 +152,9 @@ class Inliner:
                 env[t] = static
             return pre + [s]
         if isinstance(s, ExprStmt) and isinstance(s.value, Call):
+            appended = self.closure_lists.append(s, env)
+            if appended is not None:
+                return appended
             inlined = self.call(s, s.value, None, env)
             if inlined is not None:
                 return inlined

@@ -119,7 +119,7 @@ def is_container(static):
     of the user's module held by a local name (its items are read when compiling: `global_item`)."""
     if isinstance(static, Global):
         return is_table(static.obj)
-    return isinstance(static, tuple) and (static[0] in ("seq", "dict") or (
+    return isinstance(static, tuple) and (static[0] in ("seq", "dict", "closures") or (
         static[0] == "kind" and isinstance(static[1], (K.Seq, K.Dict))))
 
 
@@ -189,6 +189,8 @@ def static_of_value(v, env):
     if isinstance(v, Index) and isinstance(v.value, Var) and len(v.items) == 1 and not v.tuple_form:
         base = env.get(v.value.name)
         key = v.items[0]
+        if isinstance(base, tuple) and base[0] == "closures":  # (inline_closure_lists.py)
+            return base if isinstance(key, ir.Slice) else ("defaults of", base[1])
         if isinstance(key, ir.Slice):
             return _sliced(base, key)
         if isinstance(key, Const):
@@ -212,7 +214,8 @@ def static_of_value(v, env):
             return ("len", v.args[0].name)
         if getattr(v.func.obj, "__name__", "") == "iter_list" and v.func.path[:1] == ("_ad",):
             base = env.get(v.args[0].name)  # (a list or tuple itself)
-            if isinstance(base, tuple) and (base[0] == "seq" or (base[0] == "kind" and isinstance(base[1], K.Seq))):
+            if isinstance(base, tuple) and (base[0] in ("seq", "closures") or (
+                    base[0] == "kind" and isinstance(base[1], K.Seq))):
                 return base
     if isinstance(v, ir.Compare) and len(v.ops) == 1:
         return _compare(v, env)
