@@ -1,7 +1,8 @@
 """In-place changes the random-program tester (tests/explore.py, seed 777) found refused, made exact: a loop
 changing its item in place over a list of arrays and numbers (`for item in [W, W, 1.0]: item *= 0.5`) is
 written out, so that each item is a known array (changed in place, as every other name holding it sees) or
-a number (the name rebound). Compared with central finite differences of the function itself."""
+a number (the name rebound); a list a helper appends to has the items it appended under every name holding
+it (`add_to(parts, x); item = parts[0]; item *= 2.0`). Compared with central finite differences of the function itself."""
 import copy
 
 import numpy as np
@@ -51,7 +52,24 @@ def item_stored(x, w):
     return total + np.sum(w * parts[0])
 
 
+def add_to(lst, v):
+    lst.append(v)
+
+
+def appended_by_a_helper(x, y):
+    parts = []
+    add_to(parts, x)
+    add_to(parts, 2.0)
+    add_to(parts, y * 1.0)
+    item = parts[0]
+    item *= 2.0
+    last = parts[2]
+    last += x
+    return np.sum(x * y) + np.sum(parts[2] ** 2) + parts[1] * np.sum(item)
+
+
 @pytest.mark.parametrize("f, args, wrt", [
+    (appended_by_a_helper, (X(3), X(3)), (0, 1)),
     (repeated_in_a_list, (X(2, 3), X(3)), (0, 1)),
     (copy_and_numbers, (X(3),), 0),
     (argument_item_in_a_dict, (X(2), {"w": X(2, 3), "b": X(2)}), 0),
