@@ -117,3 +117,15 @@ def test_a_list_of_closures_used_otherwise_is_refused_at_the_append(f):
     with pytest.raises(ad.UnsupportedError, match="is kept in a list that is used otherwise than by calling") as info:
         ad.grad(f)(X(3), X(3))
     assert "fs.append(lambda t, k=k: t * w[k])" in str(info.value)
+
+
+def plain_lambdas_in_a_list(x):
+    fs = []
+    for k in range(2):
+        fs.append(lambda t: t * 2.0)
+    ordered = sorted([x[0], x[1]], key=fs[0])
+    return ordered[0] * fs[1](x[1])
+
+
+def test_closures_reading_nothing_stay_functions_a_library_can_call():
+    check_grad(plain_lambdas_in_a_list, (X(3),), 0)

@@ -37,7 +37,13 @@ class ClosureLists:
         self.appends = []  # the `fs.append(defaults)` statements written (checked at the end)
 
     def accepts(self, static, closure):
-        """May a list with this static value take the closure (empty, or closures of the same function)?"""
+        """May a list with this static value take the closure (empty, or closures of the same function)? Not
+        a closure that can be made a real function (it reads nothing of the enclosing function and its
+        defaults are constants: inline_values.py lifts it, and the list holds functions as in Python)."""
+        from .inline_values import captured_names
+
+        if not captured_names(closure.fdef, closure.scope) and all(isinstance(d, Const) for d in closure.defaults):
+            return False
         if isinstance(static, tuple) and static[0] == "seq" and static[1] is list and not static[2]:
             return True
         return is_closure_list(static) and same_function(static[1], closure)
