@@ -1166,6 +1166,10 @@ def index_concat_vjp(g, kind, items):
 def index_concat_tangent(kind, items, tangents):
     """The tangent of np.r_/np.c_[items]: the same concatenation of the items' tangents, directives kept,
     a slice's entries and a constant array's (a zero tangent, 0.0) as zeros of their shapes."""
+    return index_concat(kind, _tangent_parts(items, tangents))
+
+
+def _tangent_parts(items, tangents):
     parts = []
     for item, t in zip(items, tangents):
         if isinstance(item, str):
@@ -1176,7 +1180,22 @@ def index_concat_tangent(kind, items, tangents):
             parts.append(np.zeros(np.shape(item)) + t)
         else:
             parts.append(t)
-    return index_concat(kind, tuple(parts))
+    return tuple(parts)
+
+
+def index_concat_tangent_vjp(g, kind, items, tangents):
+    """Adjoint of index_concat_tangent with respect to the tangents (one piece each: 0.0 for a directive or a
+    slice, the sum for a number spread over a constant array)."""
+    pieces = index_concat_vjp(g, kind, _tangent_parts(items, tangents))
+    out = []
+    for item, t, piece in zip(items, tangents, pieces):
+        if isinstance(item, (str, slice)):
+            out.append(0.0)
+        elif np.ndim(item) and np.ndim(t) == 0:
+            out.append(np.asarray(np.sum(piece)).item())
+        else:
+            out.append(piece)
+    return out
 
 
 def _concat_vjp_by_positions(g, items):
