@@ -124,3 +124,17 @@ def r_with_directives(x):
 def test_np_r_of_matrices_and_with_directives(f):
     # (the adjoint cut the result of N-d items by their sizes, not their rows, and ignored directives: a crash)
     check_modes(f, (X(3),), 0)
+
+
+def rebound_in_a_counted_loop(x, y):
+    z = x
+    for i in range(2, 4):
+        z = z * y
+    z[0] = 2.0
+    return np.sum(z ** 2) + np.sum(x)
+
+
+def test_a_loop_of_constant_count_runs_its_body():
+    # (after `for i in range(2, 4): z = z * y`, z is the array the loop made, not maybe the argument x)
+    check_modes(rebound_in_a_counted_loop, (X(3), X(3)), 1)
+    check_modes(rebound_in_a_counted_loop, (X(3), X(3)), 0)
