@@ -195,12 +195,23 @@ class Alias:
         body, end = self.block(s.body, end)
         if not self.session.dry and self.session.mode == "rewrite":
             s.body = body
-        exit_state = join_states(head, end)
+        exit_state = end if runs_at_least_once(s) else join_states(head, end)
         for b in self.breaks:
             exit_state = join_states(exit_state, b)
         self.breaks = outer_breaks
         state.vars, state.slots, state.made = exit_state.vars, exit_state.slots, exit_state.made
         return s
+
+
+def runs_at_least_once(s):
+    """Does this loop certainly run its body (`for i in range(3)`: constant bounds)? Its exit state is then the
+    state after an iteration, not joined with the state before the loop (`for ...: x = np.clip(y, 0, 1)`, then
+    `x[1] = 1.0`: x is the array the loop made, not maybe the argument)."""
+    if not (isinstance(s, For) and isinstance(s.iter, ir.Call) and isinstance(s.iter.func, ir.Global) and
+            s.iter.func.obj is range and not s.iter.kwargs and 1 <= len(s.iter.args) <= 3 and
+            all(isinstance(a, ir.Const) and type(a.value) is int for a in s.iter.args)):
+        return False
+    return len(range(*(a.value for a in s.iter.args))) > 0
 
 
 def ends_in_break(block):

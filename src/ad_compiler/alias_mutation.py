@@ -181,6 +181,10 @@ class Mutations(Part):
         if obj is not None:
             state.slots[obj] = slots
         state.vars[name] = Val(kind, target.objs, target.gen, target.ident)
+        if obj is not None and target.must() is obj:  # every other name holding this very list sees its new
+            for other, v in list(state.vars.items()):  # items (a helper's `lst.append(v)` changes the caller's)
+                if other != name and v.must() is obj and isinstance(v.kind, K.Seq) and not v.partial:
+                    state.vars[other] = Val(kind, v.objs, v.gen, v.ident)
         if self.mode == "kinds":
             if m.result is not None:
                 self.assignments.bind(state, m.result, state.vars[name])

@@ -86,7 +86,8 @@ class Linker:
             callee = None  # (a function it calls was redefined, ...: compiled again, in a new cell)
         if callee is None:
             sep = "" if all(len(a) == 1 for a in active) else "_"
-            callee = Callee(op.callee, active, kinds, f"{op.callee.__name__}_fwd_d{sep.join(active)}")
+            base = op.callee.__name__ if op.callee.__name__.isidentifier() else "function"  # (a lambda)
+            callee = Callee(op.callee, active, kinds, f"{base}_fwd_d{sep.join(active)}")
             callee.checkpoint = checkpoint
             _compiled[key] = callee
             try:

@@ -30,7 +30,7 @@ from .batch_sums import batch_sums
 from .hoist import hoist
 from .spread import spread_lazily
 from .inline import inline, is_library
-from .inline_static import is_simple
+from .inline_static import MISSING, is_simple
 from .ir import Assign, Build, Comment, Const, FunctionDef, Return, Var
 from .naming import NameAllocator
 from .read import read_function
@@ -52,6 +52,7 @@ class Context:
         self.deps = []  # (function, its code object, its defaults, its keyword defaults) read while compiling
         self.bindings = []  # (unit, dotted name, object): the functions names referred to when inlined
         self.units = []  # the units read (their `reads`: the free names their code referred to)
+        self.items = []  # (table, key, item): items of the user's lists and dicts the inliner used (`ACTS[name]`)
         self.rules = rules.generation()  # rules registered later may change the derivative
         self._reads = None
 
@@ -77,6 +78,20 @@ class Context:
             for p in path[1:]:
                 current = getattr(current, p, None)
             if current is not obj and _signature(current) != _signature(obj):
+                return True
+        for table, key, item in self.items:
+            try:
+                current = len(table) if key is len else table[key]
+            except (KeyError, IndexError):
+                current = MISSING
+            if current is item:
+                continue
+            if item is MISSING or current is MISSING:
+                return True
+            if is_simple(item):  # (a string, a number or a length the compiler used as a constant)
+                if type(current) is not type(item) or current != item:
+                    return True
+            elif _signature(current) != _signature(item):
                 return True
         for unit, path, obj in self.bindings:
             found, current = unit.lookup(path[0])
@@ -141,6 +156,8 @@ def _signature(obj):
     object whose methods were resolved, a container), the object itself."""
     if isinstance(obj, np.ndarray):
         return np.ndarray, obj.dtype.kind
+    if isinstance(obj, str):  # (a string may choose a function or a branch when compiling: ACT = "tanh")
+        return str, obj
     if isinstance(obj, _DATA):
         return type(obj)
     return id(obj)

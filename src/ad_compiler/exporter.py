@@ -51,6 +51,7 @@ def export(g: Callable, path: str | os.PathLike | None = None, *, args: tuple | 
     """
     tops, wrapper, about = _targets(g, args)
     writer = ModuleWriter()
+    writer.guards = {id(c): _text_guards(b, c) for b, c in _pairs(g, tops)}
     module_name = os.path.splitext(os.path.basename(path))[0] if path is not None else "<module>"
     source = writer.write(tops, wrapper, about, module_name)
     if path is not None:
@@ -163,18 +164,78 @@ def _primal_name(g):
 
 def _kinds(g, compiled):
     """`w: ndarray[f, 2-d], x: float` for the kinds `compiled` was compiled for; None for any kinds."""
+    pairs = _param_kinds(g, compiled)
+    if pairs is None or all(k is K.UNKNOWN for _, k in pairs):
+        return None
+    return ", ".join(f"{n}: {k.describe()}" for n, k in pairs)
+
+
+def _param_kinds(g, compiled):
+    """[(parameter, kind)] that `compiled` was compiled for (None: not found)."""
     d = g._ad_derivative
     for key, value in getattr(d, "specializations", {}).items():
         if value is compiled:
             kinds_ = key[1] if key and not isinstance(key[0], K.Kind) and callable(key[0]) else key
             kinds_ = tuple(k for k in kinds_ if isinstance(k, K.Kind))  # (not the arrays of equal shapes: none)
-            names = _visible(g)
             if getattr(g, "_ad_receiver", None) is not None:
                 kinds_ = kinds_[1:]
-            if all(k is K.UNKNOWN for k in kinds_):
-                return None
-            return ", ".join(f"{n}: {k.describe()}" for n, k in zip(names, kinds_))
+            return list(zip(_visible(g), kinds_))
     return None
+
+
+def _pairs(g, tops):
+    """(derivative function, compiled function) for each function `_targets` chose."""
+    from . import jacobians
+
+    if isinstance(g, jacobians._Blocks):
+        return list(zip([b for row in g.blocks for b in row], tops))
+    if isinstance(g, jacobians._Auto):
+        g = g.last or g.reverse
+    return [(g, tops[0])]
+
+
+def _text_guards(g, compiled):
+    """The lines checking, at the top of an exported function compiled for the values of string arguments
+    (kinds.Str: `name='relu'` chose the function `ACTS[name]` called), that it is called with those values:
+    for others it would compute another function's derivative."""
+    values = []
+    for name, kind in _param_kinds(g, compiled) or []:
+        values += _texts_in(kind, name)
+    lines = []
+    for expr, value in values:
+        lines += [f"if {expr} != {value!r}:",
+                  f"    raise ValueError(\"this derivative was compiled for {expr} == {value!r}: export it again "
+                  f"after calling it with the value wanted\")"]
+    return lines
+
+
+def _texts_in(kind, expr):
+    """(expression, value) for each string with its value in a value of this kind reached from `expr`."""
+    if isinstance(kind, K.Str):
+        return [(expr, kind.value)]
+    if isinstance(kind, K.Seq) and kind.items is not None:
+        return [t for i, k in enumerate(kind.items) for t in _texts_in(k, f"{expr}[{i}]")]
+    if isinstance(kind, K.Dict):
+        return [t for key, k in zip(kind.keys, kind.items) for t in _texts_in(k, f"{expr}[{key!r}]")]
+    if isinstance(kind, K.Obj):
+        return [t for n, k in kind.attrs if n.isidentifier() for t in _texts_in(k, f"{expr}.{n}")]
+    return []
+
+
+def _guarded(text, guards):
+    """A function's text with `guards` (lines) first in its body."""
+    if not guards:
+        return text
+    import ast
+
+    tree = ast.parse(text)
+    first = tree.body[0].body[0]
+    lines = text.split("\n")
+    at = first.lineno - 1
+    while at > tree.body[0].lineno and lines[at - 1].lstrip().startswith("#"):
+        at -= 1  # (before the `# forward` comment)
+    indent = lines[at][:len(lines[at]) - len(lines[at].lstrip())]
+    return "\n".join(lines[:at] + [indent + g for g in guards] + lines[at:])
 
 
 # -- the module ----------------------------------------------------------------------------------------
@@ -221,7 +282,7 @@ class ModuleWriter:
         for p in self.order:
             p.name = self.fresh(p.func.__name__)
             self.names[p.name] = p.func
-        texts = [self.link(p) for p in self.order]
+        texts = [_guarded(self.link(p), getattr(self, "guards", {}).get(id(p.func))) for p in self.order]
         return _assemble(about, self, texts, wrapper, helpers.texts, used, module_name)
 
     def discover(self, func):

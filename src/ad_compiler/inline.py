@@ -27,13 +27,15 @@ from .errors import UnsupportedError
 from .inline_bind import bind_arguments
 from .inline_resolve import LIBRARIES, CalleeResolver, is_library, merge_keywords  # noqa: F401 (driver: is_library)
 from .inline_callbacks import from_function
+from .inline_closure_lists import ClosureLists
 from .inline_checks import _user_name, _yields, check_generator_effects, check_generator_ends, check_iterators_used_once, \
     check_try_values
 from .inline_loops import Loops
+from .inline_stored import snapshot, stored, stored_arguments
 from .inline_objects import Objects
 from .inline_static import is_container, static_of_atom, static_of_kind, static_of_value
 from .inline_values import FunctionValues
-from .ir import Assign, Call, Const, ExprStmt, If, Var
+from .ir import Assign, Call, ExprStmt, If, Var
 from .kinds import Obj
 
 MAX_DEPTH = 40
@@ -54,6 +56,7 @@ class Inliner:
         self.loops = Loops(self)
         self.objects = Objects(self)
         self.resolver.objects = self.objects
+        self.closure_lists = ClosureLists(self)
 
     def run(self, fn, param_kinds):
         self.param_kinds = dict(zip(fn.params, param_kinds))
@@ -64,6 +67,7 @@ class Inliner:
             if static is not None:
                 env[p] = static
         fn.body = self.block(fn.body, env)
+        self.closure_lists.check(fn.body)
         check_iterators_used_once(fn.body)
         check_try_values(fn)
         return fn
@@ -105,6 +109,7 @@ class Inliner:
             unrolled = self.loops.unroll(s, env)
             if unrolled is not None:
                 return self.block(unrolled, env)
+            closure_lists = self.closure_lists.loop_entry(s, env)  # fs.append(lambda t, k=k: ...) in the loop
             entry = dict(env)
             assigned = {n for t in ir.walk(s.body) for n in ir.stmt_writes(t)}
             attrs = {str(ir.attr_key(t.items)) for t in ir.walk(s.body) if isinstance(t, ir.SetItem) and
@@ -113,7 +118,7 @@ class Inliner:
             changed = self.loops.changed_lists(s.body, env)
             kept = self.loops.head_statics(s, env, assigned) - changed
             assigned |= changed
-            for n in assigned - kept:  # a name rebound in the loop may hold another value in the next iteration
+            for n in assigned - kept - closure_lists:  # a name rebound in the loop may hold another value in the next iteration
                 env.pop(n, None)
             body_env = dict(env)
             s.body = self.block(s.body, body_env)
@@ -123,7 +128,7 @@ class Inliner:
             return [s]
         if isinstance(s, Assign) and len(s.targets) == 1:
             t = s.target
-            v = s.value
+            v = s.value = self.values.named_attribute(s, s.value, env)  # getattr(np, name): np.tanh
             if isinstance(v, Call):
                 inlined = self.call(s, v, t, env)
                 if inlined is not None:
@@ -140,13 +145,18 @@ class Inliner:
                 s.value = v = self.values.closure_values(s, v, env, refuse=False)
             env.pop(t, None)
             static = static_of_value(v, env)
+            if static is None:
+                static = self.values.table_item(s, v, env)  # ACTIVATIONS[name]: the function the table holds
             pre = []
             if isinstance(static, tuple) and static[0] == "partial":
-                static, pre = self.snapshot(s, static)
+                static, pre = snapshot(self.alloc, s, static)
             if static is not None:
                 env[t] = static
             return pre + [s]
         if isinstance(s, ExprStmt) and isinstance(s.value, Call):
+            appended = self.closure_lists.append(s, env)
+            if appended is not None:
+                return appended
             inlined = self.call(s, s.value, None, env)
             if inlined is not None:
                 return inlined
@@ -155,55 +165,10 @@ class Inliner:
         if setter is not None:
             return setter
         if isinstance(s, ir.SetItem) and isinstance(s.target, Var) and not self.objects.stored(s, env):
-            self.stored(s, env)
+            stored(self, s, env)
         for n in ir.stmt_writes(s):
             env.pop(n, None)
         return [s]
-
-    def stored(self, s, env):
-        """`c[key] = v`: what is known of c's items follows (a list's or dict's item, by a constant key), under
-        every name holding c; otherwise it is forgotten."""
-        name = s.target.name
-        static = env.get(name)
-        if not is_container(static):
-            return
-        key = s.items[0] if len(s.items) == 1 and not s.tuple_form else None
-        new = None
-        if isinstance(key, Const) and s.op is None and static[0] in ("seq", "dict"):
-            value = static_of_atom(s.value, env)
-            if static[0] == "seq" and isinstance(key.value, int) and -len(static[2]) <= key.value < len(static[2]):
-                items = list(static[2])
-                items[key.value] = value
-                new = ("seq", static[1], tuple(items))
-            elif static[0] == "dict":
-                keys, items = list(static[1]), list(static[2])
-                if key.value in keys:
-                    items[keys.index(key.value)] = value
-                else:
-                    keys.append(key.value)
-                    items.append(value)
-                new = ("dict", tuple(keys), tuple(items))
-        holders = [k for k, v in env.items() if v is static]
-        self.forget(env, name)
-        if new is not None:
-            for k in holders:
-                env[k] = new
-
-    def snapshot(self, s, partial):
-        """A partial made here keeps the values its stored arguments have now (`partial(f, a=acc)`, then
-        `acc = ...`: the call still passes the old acc): each stored name is copied into a temporary."""
-        pre = []
-
-        def keep(atom):
-            if not isinstance(atom, Var):
-                return atom
-            t = self.alloc.temp()
-            a = Assign((t,), atom)
-            a.origin, a.nograd = s.origin, s.nograd
-            pre.append(a)
-            return Var(t)
-        kind, target, fatom, args, kwargs = partial
-        return (kind, target, fatom, [keep(a) for a in args], [(k, keep(v)) for k, v in kwargs]), pre
 
     # -- calls ------------------------------------------------------------------------------------------
     def call(self, stmt, call, target, env):
@@ -227,7 +192,7 @@ class Inliner:
         extra_kwargs = []
         if isinstance(prefix, tuple):  # functools.partial: stored positional and keyword arguments
             prefix, extra_kwargs = prefix
-        pre = self.stored_arguments(stmt, prefix, extra_kwargs)
+        pre = stored_arguments(self.alloc, stmt, prefix, extra_kwargs)
         callee_def = self.callee_definition(stmt, call, kind, what)
         if callee_def is None:
             return None
@@ -251,26 +216,6 @@ class Inliner:
         if generator and target is not None:  # (its values, computed when it is called: used once, as Python's)
             out[-1].iterator = _user_name(stmt, target)
         return out
-
-    def stored_arguments(self, stmt, prefix, extra_kwargs):
-        """Statements reading the stored arguments of a partial where it is called: each one that is not an
-        atom goes into a temporary (replaced in `prefix` / `extra_kwargs`)."""
-        pre = []
-        for i, p in enumerate(prefix):
-            if not ir.is_atom(p):
-                t = self.alloc.temp()
-                a = Assign((t,), p)
-                a.origin, a.nograd = stmt.origin, stmt.nograd
-                pre.append(a)
-                prefix[i] = Var(t)
-        for i, (k, p) in enumerate(extra_kwargs):
-            if not ir.is_atom(p):
-                t = self.alloc.temp()
-                a = Assign((t,), p)
-                a.origin, a.nograd = stmt.origin, stmt.nograd
-                pre.append(a)
-                extra_kwargs[i] = (k, Var(t))
-        return pre
 
     def callee_definition(self, stmt, call, kind, what):
         """(unit, fdef, enclosing scope, closure defaults, recursion key, function object) of the callee, or
@@ -329,6 +274,11 @@ class Inliner:
             for t in ir.walk(body):
                 t.nograd = True
         out.extend(body)
+        for k in [k for k in set(env) | set(inner_env) if isinstance(k, tuple)]:
+            if k in inner_env:  # (object, attribute): what the callee stored into objects (`self.act = act`)
+                env[k] = inner_env[k]
+            else:
+                env.pop(k, None)
         if target is not None:
             a = Assign((target,), callee.out)
             a.origin, a.nograd = stmt.origin, stmt.nograd

@@ -6,10 +6,13 @@ are known when compiling (from the arguments' kinds, or from the list built in t
 written out once per item, so that each call is resolved and inlined.
 """
 from . import ir
-from .inline_static import _any_item, is_container, length_of
+from .inline_static import _any_item, is_container, length_of, table_static
 from .ir import Assign, Break, Call, Const, ExprStmt, For, Global, Index, Var
 
 MAX_UNROLL = 64
+MAX_UNROLL_CHANGED = 16  # a loop changing its item in place (`for item in [W, 1.0]: item *= 2.0`) is written out
+# for lists this long: each item is then a known array (changed in place, seen by the other names holding it) or
+# a number (the name rebound), which the alias pass follows exactly
 
 
 class Loops:
@@ -29,19 +32,29 @@ class Loops:
         seq = first.value.value
         static = env.get(seq.name)
         n = length_of(static)
-        if n is None or n > MAX_UNROLL or not self.varied(static):
+        changes_item = n is not None and n <= MAX_UNROLL_CHANGED and _changes_in_place(s.body[1:], first.target)
+        table = static.obj if isinstance(static, Global) and type(static.obj) in (list, tuple) else None
+        if table is not None:  # a list of the user's module (`for name in ORDER:`): as it is now
+            n = len(table)
+            static = ("seq", type(table), tuple(table_static(v) for v in table))
+        if n is None or n > MAX_UNROLL or not (self.varied(static) or changes_item):
             return None
         count = s.iter.args[0] if isinstance(s.iter, Call) and len(s.iter.args) == 1 else None
         if not (isinstance(count, Var) and env.get(count.name) == ("len", seq.name)):
             return None
         if _breaks(s.body):
             return None
+        items = getattr(self.inliner.ctx, "items", None)
+        if table is not None and items is not None:
+            items.append((table, len, n))  # (compiled again when its length changes; its items: as read)
         out = []
         for i in range(n):
             counter = Assign((s.target,), Const(i))
             counter.origin, counter.nograd = s.origin, s.nograd
             out.append(counter)
-            out.extend(ir.clone(s.body))
+            body = ir.clone(s.body)
+            body[0].value = Index(seq, (Const(i),))  # (the item by its position: the alias pass knows which)
+            out.extend(body)
         return out
 
     def head_statics(self, s, env, assigned):
@@ -78,7 +91,7 @@ class Loops:
 
     @staticmethod
     def varied(static):
-        """Do the items call different functions (or are objects of different classes)?"""
+        """Do the items call different functions (or are objects of different classes, or strings)?"""
         if _any_item(static) is not None:
             return False
         base = static
@@ -90,7 +103,8 @@ class Loops:
             items = tuple(static_of_kind(k) for k in base[1].items)
         else:
             return False
-        return any(i is not None and not (isinstance(i, tuple) and i[0] == "const") for i in items)
+        return any(i is not None and not (isinstance(i, tuple) and i[0] == "const" and not isinstance(i[1], str))
+                   for i in items)  # (strings choose functions: `for name in ("tanh", "relu"): ACTS[name](h)`)
 
 
 def _shallow(stmts, env):
@@ -116,6 +130,29 @@ def _shallow(stmts, env):
         else:
             for n in ir.stmt_writes(t):
                 env.pop(n, None)
+
+
+def _changes_in_place(stmts, name, names=None):
+    """Do these statements change the loop's item `name` (or a name it is copied to: `item = t3`) in place
+    (`item *= c`, `item[0] = v`, `item.fill(0.0)`) before rebinding it?"""
+    names = set(names or (name,))
+    for t in stmts:
+        if isinstance(t, ir.AugAssign) and t.target in names:
+            return True
+        if isinstance(t, ir.SetItem) and isinstance(t.target, Var) and t.target.name in names:
+            return True
+        if isinstance(t, ExprStmt) and isinstance(t.value, Call) and isinstance(t.value.func, ir.Attr) and \
+                isinstance(t.value.func.value, Var) and t.value.func.value.name in names:
+            return True
+        if isinstance(t, Assign) and len(t.targets) == 1 and isinstance(t.value, Var) and t.value.name in names:
+            names.add(t.target)
+            continue
+        if names & set(ir.stmt_writes(t)) or isinstance(t, (ir.For, ir.While)):
+            return False
+        if isinstance(t, ir.If) and (_changes_in_place(t.body, name, names) or
+                                     _changes_in_place(t.orelse, name, names)):
+            return True
+    return False
 
 
 def _breaks(stmts):

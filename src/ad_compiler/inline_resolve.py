@@ -6,6 +6,7 @@ import inspect
 import types
 
 from . import ir, kinds as K, markers
+from .inline_closure_lists import ClosureLists
 from .inline_objects import attribute_static, class_of
 from .inline_static import is_simple, static_of_atom
 from .ir import Const, Global, Var
@@ -32,6 +33,15 @@ class CalleeResolver:
         prefix: the arguments passed first (a bound method's receiver), or, for a partial, the pair
         (stored positional arguments, stored keyword arguments)."""
         static = static_of_atom(func, env)
+        item = ClosureLists.callee(func, static)
+        if item is not None:  # an item of a list of closures (inline_closure_lists.py)
+            return "closure", item, []
+        if isinstance(static, tuple) and static[0] == "bound":  # m = obj.method; m(x): obj.method(x)
+            _, owner, owner_static, name = static
+            if env.get(owner.name) is not owner_static:
+                return None  # (the name holds another object now)
+            func = ir.Attr(owner, name)
+            static = None
         if isinstance(func, ir.Attr) and isinstance(func.value, Var):
             owner = env.get(func.value.name)
             held = attribute_static(owner, func.attr, env)  # a function stored in an attribute of the object

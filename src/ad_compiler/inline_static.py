@@ -36,6 +36,51 @@ def static_of_atom(atom, env):
     return None
 
 
+def static_of_atom_or_text(atom, env):
+    """As `static_of_atom`, with a global name holding a string as that constant (`ACT = "tanh"` at module
+    level: a derivative reading it is compiled again when it changes, driver._signature)."""
+    if isinstance(atom, Global) and isinstance(atom.obj, str):
+        return ("const", atom.obj)
+    return static_of_atom(atom, env)
+
+
+MISSING = object()  # (a key a table does not hold)
+
+
+def global_item(v, env):
+    """(container, key, item recorded, item) for `v = table[key]` with `table` a list, tuple or dict of the user's module (or
+    an item of one) and a key known when compiling (a constant, a string argument, a global string), else
+    None. The item is what the table holds now: the derivative records it, and is compiled again when the
+    table holds another item under that key (driver.Context.stale). `TABLE.get(key, default)` too (the item
+    recorded is MISSING when the table has no such key)."""
+    if isinstance(v, Call) and isinstance(v.func, Global) and getattr(v.func.obj, "__name__", "") == "get" and \
+            is_table(getattr(v.func.obj, "__self__", None)) and isinstance(v.func.obj.__self__, dict) and \
+            1 <= len(v.args) <= 2 and not v.kwargs and not any(isinstance(a, ir.Starred) for a in v.args):
+        key = static_of_atom_or_text(v.args[0], env)  # TABLE.get(name, default)
+        table = v.func.obj.__self__
+        if not (isinstance(key, tuple) and key[0] == "const") or (key[1] not in table and len(v.args) == 1):
+            return None
+        if key[1] in table:
+            return table, key[1], table[key[1]], table[key[1]]
+        default = static_of_atom(v.args[1], env)
+        if isinstance(default, Global) and (callable(default.obj) or is_table(default.obj)):
+            return table, key[1], MISSING, default.obj  # (compiled again when the key is added)
+        return None
+    if not (isinstance(v, Index) and len(v.items) == 1 and not v.tuple_form):
+        return None
+    base = static_of_atom(v.value, env)
+    if not (isinstance(base, Global) and is_table(base.obj)):
+        return None
+    key = static_of_atom_or_text(v.items[0], env)
+    if not (isinstance(key, tuple) and key[0] == "const"):
+        return None
+    try:
+        item = base.obj[key[1]]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return base.obj, key[1], item, item
+
+
 def static_of_kind(k):
     """What a kind says of a value, as a static value (None: nothing useful)."""
     if isinstance(k, Obj):
@@ -46,6 +91,8 @@ def static_of_kind(k):
         return ("kind", k)
     if isinstance(k, K.Dict):
         return ("kind", k)
+    if isinstance(k, K.Str):  # (a string argument: the derivative is compiled for its value)
+        return ("const", k.value)
     return None
 
 
@@ -69,9 +116,28 @@ def keys_of(static):
 
 
 def is_container(static):
-    """A static value of a list, tuple or dict (what is known of it may change with it)."""
-    return isinstance(static, tuple) and (static[0] in ("seq", "dict") or (
+    """A static value of a list, tuple or dict (what is known of it may change with it); also a list or dict
+    of the user's module held by a local name (its items are read when compiling: `global_item`)."""
+    if isinstance(static, Global):
+        return is_table(static.obj)
+    return isinstance(static, tuple) and (static[0] in ("seq", "dict", "closures") or (
         static[0] == "kind" and isinstance(static[1], (K.Seq, K.Dict))))
+
+
+def table_static(item):
+    """What is known, when compiling, of an item of a list or dict of the user's module."""
+    if is_simple(item):
+        return ("const", item)
+    if is_table(item):
+        return Global(("table",), item)  # (only indexed again: never spelled)
+    if callable(item) or is_object(item):
+        return Global((getattr(item, "__name__", None) or "item",), item)
+    return None
+
+
+def is_table(obj):
+    """A list, tuple or dict (exactly: not a subclass, whose indexing may run code)."""
+    return type(obj) in (dict, list, tuple)
 
 
 def item_static(static, key):
@@ -98,7 +164,7 @@ def static_of_value(v, env):
         return env.get(v.name)
     if isinstance(v, Const):
         return ("const", v.value) if is_simple(v.value) else None
-    if isinstance(v, Global) and (callable(v.obj) or is_object(v.obj)):
+    if isinstance(v, Global) and (callable(v.obj) or is_object(v.obj) or is_table(v.obj)):
         return v
     if isinstance(v, Build) and v.kind in ("tuple", "list"):
         return ("seq", tuple if v.kind == "tuple" else list, tuple(static_of_atom(i, env) for i in v.items))
@@ -124,12 +190,16 @@ def static_of_value(v, env):
     if isinstance(v, Index) and isinstance(v.value, Var) and len(v.items) == 1 and not v.tuple_form:
         base = env.get(v.value.name)
         key = v.items[0]
+        if isinstance(base, tuple) and base[0] == "closures":  # (inline_closure_lists.py)
+            return base if isinstance(key, ir.Slice) else ("defaults of", base[1])
         if isinstance(key, ir.Slice):
             return _sliced(base, key)
         if isinstance(key, Const):
             return item_static(base, key.value)
         if isinstance(key, Var) and isinstance(env.get(key.name), tuple) and env[key.name][0] == "const":
             return item_static(base, env[key.name][1])
+        if isinstance(key, Global) and isinstance(key.obj, str):
+            return item_static(base, key.obj)
         if isinstance(key, Var) and isinstance(base, tuple):
             return _any_item(base)
     if isinstance(v, Call) and isinstance(v.func, Global) and v.func.obj is super and len(v.args) == 2 and \
@@ -142,18 +212,30 @@ def static_of_value(v, env):
         cls = _class_of(static_of_atom(v.args[0] if isinstance(v, Call) else v.value, env))
         if cls is not None:  # type(obj) / obj.__class__ of an object whose class is known
             return Global((cls.__name__,), cls)
+    if isinstance(v, Call) and isinstance(v.func, Global) and len(v.args) == 1 and isinstance(v.args[0], Global) \
+            and not v.kwargs and getattr(v.func.obj, "__name__", "") == "iter_list" and v.func.path[:1] == ("_ad",) \
+            and type(v.args[0].obj) in (list, tuple):
+        return v.args[0]  # (a list of the user's module itself: `for name in ORDER`, inline_loops.py)
     if isinstance(v, Call) and isinstance(v.func, Global) and len(v.args) == 1 and isinstance(v.args[0], Var) \
             and not v.kwargs:
         if v.func.obj is len:
             return ("len", v.args[0].name)
         if getattr(v.func.obj, "__name__", "") == "iter_list" and v.func.path[:1] == ("_ad",):
             base = env.get(v.args[0].name)  # (a list or tuple itself)
-            if isinstance(base, tuple) and (base[0] == "seq" or (base[0] == "kind" and isinstance(base[1], K.Seq))):
+            if isinstance(base, tuple) and (base[0] in ("seq", "closures") or (
+                    base[0] == "kind" and isinstance(base[1], K.Seq))):
                 return base
     if isinstance(v, ir.Compare) and len(v.ops) == 1:
         return _compare(v, env)
+    if isinstance(v, ir.BinOp) and v.op == "+":  # "act_" + name: a name known when compiling
+        left, right = static_of_atom_or_text(v.left, env), static_of_atom_or_text(v.right, env)
+        if all(isinstance(x, tuple) and x[0] == "const" and isinstance(x[1], str) for x in (left, right)):
+            return ("const", left[1] + right[1])
     if isinstance(v, ir.Attr) and isinstance(v.value, Var):
         owner = env.get(v.value.name)
+        bound = _bound_method(v, owner, env)
+        if bound is not None:
+            return bound
         if isinstance(owner, tuple) and owner[0] == "object":  # (inline_objects.py)
             return env.get((owner[1].id, v.attr))
         if isinstance(owner, tuple) and owner[0] == "kind" and isinstance(owner[1], Obj):
@@ -177,6 +259,28 @@ def _class_of(static):
             hasattr(static.obj, "__dict__") and not isinstance(static.obj, (type, types.ModuleType))
             and not inspect.isroutine(static.obj))):  # (an object, callable ones too)
         return type(static.obj)
+
+
+def _bound_method(v, owner, env):
+    """('bound', owner name, owner's static value, method) for `m = obj.method` (`getattr(self, "act_" +
+    kind)`) of an object whose class is known and defines that method (not shadowed by an attribute stored in
+    it); a call `m(x)` is the call `obj.method(x)` while the name still holds that object (inline_resolve.py)."""
+    cls = None
+    if isinstance(owner, tuple) and owner[0] == "object":
+        cls = owner[1].cls
+        if (owner[1].id, v.attr) in env:
+            return None
+    elif isinstance(owner, tuple) and owner[0] == "kind" and isinstance(owner[1], Obj):
+        cls = owner[1].cls
+        if owner[1].attr(v.attr) is not None:
+            return None
+    if cls is None:
+        return None
+    import inspect
+
+    member = inspect.getattr_static(cls, v.attr, None)
+    if inspect.isfunction(member):
+        return ("bound", v.value, owner, v.attr)
     return None
 
 
@@ -207,7 +311,7 @@ def _any_item(base):
 
 def _compare(v, env):
     """('const', result) of a comparison of two constants known when compiling, else None."""
-    left, right = static_of_atom(v.left, env), static_of_atom(v.rights[0], env)
+    left, right = static_of_atom_or_text(v.left, env), static_of_atom_or_text(v.rights[0], env)
     if isinstance(left, Global) and isinstance(right, Global) and v.ops[0] in ("is", "is not"):
         return ("const", (left.obj is right.obj) == (v.ops[0] == "is"))  # (objects known when compiling)
     if not (isinstance(left, tuple) and left[0] == "const" and isinstance(right, tuple) and right[0] == "const"):

@@ -21,7 +21,8 @@ import types
 from . import ir, runtime
 from .errors import UnsupportedError
 from .inline_callbacks import pass_captured
-from .inline_static import item_static, keys_of, length_of, static_of_value
+from .inline_static import global_item, is_table, table_static, item_static, keys_of, length_of, \
+    static_of_atom_or_text, static_of_value
 from .ir import Assign, Build, Call, Const, ExprStmt, Global, Index, Var
 
 
@@ -55,10 +56,61 @@ class FunctionValues:
         w = self.where(stmt)
         return w.describe() if w is not None else "here"
 
+    # -- functions chosen by a string known when compiling -----------------------------------------------
+    def named_attribute(self, stmt, value, env):
+        """`getattr(owner, name)` with a name known when compiling (a constant, a string argument, a global
+        string) as the attribute it reads: `np.tanh` for a module or an object of the user's module (the
+        name it is read through recorded, so the derivative is compiled again when it changes), `owner.tanh`
+        for a local value. `getattr(owner, name, default)` of a module or global object: the attribute, or
+        the default when it has none. Anything else is left as it is."""
+        if not (isinstance(value, Call) and isinstance(value.func, Global) and value.func.obj is getattr and
+                len(value.args) in (2, 3) and not value.kwargs and
+                not any(isinstance(a, ir.Starred) for a in value.args)):
+            return value
+        owner, name = value.args[0], static_of_atom_or_text(value.args[1], env)
+        if not (isinstance(name, tuple) and name[0] == "const" and isinstance(name[1], str) and
+                name[1].isidentifier()):
+            return value
+        name = name[1]
+        if isinstance(owner, Global):
+            if not hasattr(owner.obj, name):
+                return value.args[2] if len(value.args) == 3 else value  # (Python raises AttributeError)
+            obj = getattr(owner.obj, name)
+            read = Global(owner.path + (name,), obj, owner.base)
+            unit = stmt.origin.unit if stmt.origin is not None else None
+            if unit is not None and (owner.path[0],) in unit.reads:
+                unit.reads[read.path] = obj
+            return read
+        if isinstance(owner, Var) and len(value.args) == 2:
+            return ir.Attr(owner, name)
+        return value
+
+    def table_item(self, stmt, value, env):
+        """The static value of `t = TABLE[key]` for a list, tuple or dict of the user's module and a key known
+        when compiling: the function it holds (called by its name, or inlined), a string or number, or the
+        inner table; the item is recorded (`ctx.items`) so that the derivative is compiled again when the
+        table holds another one. None when not known."""
+        found = global_item(value, env)
+        if found is None:
+            return None
+        table, key, recorded, item = found
+        items = getattr(self.inliner.ctx, "items", None)
+        if items is not None:
+            items.append((table, key, recorded))
+        static = table_static(item)
+        return spell_object(item, stmt) if isinstance(static, Global) and not is_table(item) else static
+
     # -- calls of library functions through names ------------------------------------------------------
     def library_callee(self, stmt, func, env):
         """The Global to call for a name holding a function that is not inlined (a library function, or one
         with a rule), or None."""
+        if isinstance(func, ir.Attr) and isinstance(func.value, Var):  # `self.act(x)`: the function stored there
+            from .inline_objects import attribute_static
+
+            static = attribute_static(env.get(func.value.name), func.attr, env)
+            if isinstance(static, Global) and callable(static.obj) and not inspect.isclass(static.obj):
+                return spell_object(static.obj, stmt)
+            return None
         if not isinstance(func, Var):
             return None
         static = env.get(func.name)

@@ -15,6 +15,9 @@ the function are inferred from the arguments' (see `infer` in analysis passes).
     Obj(cls, attrs)        an object of the user's class, with the kinds of its attributes
     Func(obj)              a function value known at compile time
     Other(cls)             anything else (None, a string, a module, ...), passed through unchanged
+    Str(value)             a string of at most MAX_TEXT characters, with its value: a derivative is compiled
+                           per value, so a function chosen by a string argument (`ACTS[name]`,
+                           `getattr(np, name)`, `relu if kind == "relu" else np.tanh`) is known when compiling
     UNKNOWN                nothing known
 """
 from __future__ import annotations
@@ -166,8 +169,19 @@ class Other(Kind):
         return self.cls.__name__
 
 
+@dataclass(frozen=True, repr=False)
+class Str(Other):
+    """A string whose value is part of the kind (the derivative compiled for it may depend on the value: the
+    branch `if kind == "relu":` taken, the function `ACTS[name]` called). Other strings join to `STR`."""
+    value: str = ""
+
+    def describe(self):
+        return f"str {self.value!r}"
+
+
 NONE = Other(type(None))
 STR = Other(str)
+MAX_TEXT = 64  # longer strings (paths, messages) are not specialised on: their kind is STR
 
 _FUNCTION_CLASSES = (type(len), type(lambda: None), np.ufunc)  # builtins, Python functions, NumPy ufuncs
 _SCALARS = (float, int, bool, np.float64, np.float32, np.float16, np.int64, np.int32, np.int16, np.int8, np.uint8,
@@ -205,6 +219,8 @@ def kind_of(value, depth=0):
         return Scalar(cls)
     if isinstance(value, np.generic):
         return Scalar(cls)
+    if cls is str and len(value) <= MAX_TEXT:
+        return Str(str, value)
     if value is None or cls in (str, bytes, slice, range, type(Ellipsis)):
         return Other(cls)
     if cls in _FUNCTION_CLASSES:  # a function (its derivative is compiled for that function)
@@ -283,6 +299,8 @@ def join(a, b):
         return Seq(a.cls, None, join(a.elem, b.elem))
     if isinstance(a, Dict) and isinstance(b, Dict) and a.keys == b.keys:
         return Dict(a.keys, tuple(join(x, y) for x, y in zip(a.items, b.items)))
+    if isinstance(a, Other) and isinstance(b, Other) and a.cls is b.cls:  # (two different strings)
+        return Other(a.cls)
     if isinstance(a, Obj) and isinstance(b, Obj) and a.cls is b.cls:
         names = dict(a.attrs)
         merged = tuple((n, join(k, names[n])) for n, k in b.attrs if n in names)

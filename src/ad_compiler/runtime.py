@@ -1154,6 +1154,8 @@ def index_concat_vjp(g, kind, items):
     """Adjoint of np.r_/np.c_ of arrays and numbers: the pieces of `g` each item became (slices and
     strings make constants)."""
     out = []
+    if kind == "r" and any(isinstance(item, str) for item in items):
+        return _concat_vjp_by_positions(g, items)
     if kind == "r":
         offset = 0
         for item in items:
@@ -1162,7 +1164,7 @@ def index_concat_vjp(g, kind, items):
                 offset += n
                 out.append(0.0)
                 continue
-            n = int(np.size(item)) if np.ndim(item) else 1
+            n = int(np.shape(item)[0]) if np.ndim(item) else 1  # (N-d items: stacked along their first axis)
             piece = g[offset:offset + n]
             offset += n
             out.append(np.reshape(piece, np.shape(item)) if np.ndim(item) else np.asarray(piece[0]).item())
@@ -1174,6 +1176,72 @@ def index_concat_vjp(g, kind, items):
         piece = g[:, offset:offset + cols]
         offset += cols
         out.append(np.reshape(piece, a.shape) if a.ndim else np.asarray(np.sum(piece)).item())
+    return out
+
+
+def index_concat_tangent(kind, items, tangents):
+    """The tangent of np.r_/np.c_[items]: the same concatenation of the items' tangents, directives kept,
+    a slice's entries and a constant array's (a zero tangent, 0.0) as zeros of their shapes."""
+    return index_concat(kind, _tangent_parts(items, tangents))
+
+
+def _tangent_parts(items, tangents):
+    parts = []
+    for item, t in zip(items, tangents):
+        if isinstance(item, str):
+            parts.append(item)
+        elif isinstance(item, slice):
+            parts.append(np.zeros(len(np.r_[item])))
+        elif np.ndim(item) and np.ndim(t) == 0:
+            parts.append(np.zeros(np.shape(item)) + t)
+        else:
+            parts.append(t)
+    return tuple(parts)
+
+
+def index_concat_tangent_vjp(g, kind, items, tangents):
+    """Adjoint of index_concat_tangent with respect to the tangents (one piece each: 0.0 for a directive or a
+    slice, the sum for a number spread over a constant array)."""
+    pieces = index_concat_vjp(g, kind, _tangent_parts(items, tangents))
+    out = []
+    for item, t, piece in zip(items, tangents, pieces):
+        if isinstance(item, (str, slice)):
+            out.append(0.0)
+        elif np.ndim(item) and np.ndim(t) == 0:
+            out.append(np.asarray(np.sum(piece)).item())
+        else:
+            out.append(piece)
+    return out
+
+
+def _concat_vjp_by_positions(g, items):
+    """Adjoint of np.r_ with a directive (`np.r_['1', a, b]`, `np.r_['0,2', x, y]`): the same np.r_ of the
+    items' entry numbers tells where each entry went; each item's adjoint gathers `g` there."""
+    marks, sizes, total = [], [], 0
+    for item in items:
+        if isinstance(item, str):
+            marks.append(item)
+            sizes.append(None)
+        elif isinstance(item, slice):
+            marks.append(np.full(len(np.r_[item]), -1))
+            sizes.append(None)
+        else:
+            n = int(np.size(item))
+            marks.append(np.arange(total, total + n).reshape(np.shape(item)) if np.ndim(item) else total)
+            sizes.append(n)
+            total += n
+    where = np.r_[tuple(marks)].ravel()
+    flat = np.zeros(total, dtype=np.result_type(g, float))
+    keep = where >= 0
+    np.add.at(flat, where[keep], np.ravel(g)[keep])
+    out, offset = [], 0
+    for item, n in zip(items, sizes):
+        if n is None:
+            out.append(0.0)
+            continue
+        piece = flat[offset:offset + n]
+        offset += n
+        out.append(piece.reshape(np.shape(item)) if np.ndim(item) else piece[0].item())
     return out
 
 

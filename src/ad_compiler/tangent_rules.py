@@ -144,7 +144,8 @@ def rebuild(value, rule, repl):
         from . import runtime
 
         kind = Const("r" if value.value.obj is __import__("numpy").r_ else "c")
-        return Call(Global(("_ad", "index_concat"), runtime.index_concat, runtime), (kind, repl["items"]))
+        return Call(Global(("_ad", "index_concat_tangent"), runtime.index_concat_tangent, runtime),
+                    (kind, Build("tuple", tuple(_slice_call(i) for i in value.items)), repl["items"]))
     assert isinstance(value, Call), value
     method = isinstance(value.func, ir.Attr) and rule.params[:1] == ["self"] and not isinstance(value.func, Global)
     args = ([value.func.value] if method else []) + list(value.args)
@@ -170,3 +171,11 @@ def rebuild(value, rule, repl):
                     tuple((k, new_kwargs[k]) for k in kw_names))
     # a parameter left at its default but with a tangent (e.g. `sum(xs)` with no `start`): not needed
     return Call(value.func, tuple(new_args), tuple((k, new_kwargs[k]) for k in kw_names))
+
+
+def _slice_call(item):
+    """An item of np.r_[...] as an expression: a slice `0:2` as `slice(0, 2, None)`."""
+    if not isinstance(item, ir.Slice):
+        return item
+    return Call(Global(("slice",), slice), tuple(e if e is not None else Const(None)
+                                                 for e in (item.lower, item.upper, item.step)))

@@ -333,6 +333,16 @@ def index_concat_transpose(h, kind, items):
     bh = _ad.index_concat_vjp(g, kind, items)
 
 
+@linear(_ad.index_concat_tangent, constant_in=("items",))
+def index_concat_tangent(kind, items, tangents):
+    btangents = _ad.index_concat_tangent_vjp(g, kind, items, tangents)
+
+
+@linear(_ad.index_concat_tangent_vjp, constant_in=("items", "tangents"))
+def index_concat_tangent_vjp(v, kind, items, tangents):
+    bv = _ad.index_concat_tangent(kind, items, g)
+
+
 @linear(_ad.list_with_last, forward_only=("lst", "v"))
 def list_with_last(lst, v):
     pass
