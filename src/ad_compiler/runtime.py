@@ -783,12 +783,17 @@ def as_grads(grads, args):
     out = []
     seen = []
     for b, x in zip(grads, args):
+        if b.__class__ is _float and x.__class__ is _float:  # (a float's gradient: nothing to check)
+            out.append(b)
+            continue
         if not (b.__class__ is ndarray and x.__class__ is ndarray and b.shape == x.shape and b.dtype is x.dtype
                 and x.dtype.kind == "f" and b.flags.writeable):  # (else already a gradient of x's form)
             b = as_grad(b, x)
         if b.__class__ is ndarray or foreign(b):
-            if any(b is other for other in seen):
-                b = b.copy()
+            for other in seen:
+                if b is other:
+                    b = b.copy()
+                    break
             seen.append(b)
         out.append(b)
     return tuple(out)
