@@ -26,6 +26,7 @@ from .adjoints import assign, helper
 from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
 from .forward import Forward
+from .fuse import fuse_temporaries
 from .batch_sums import batch_sums
 from .hoist import hoist
 from .spread import spread_lazily
@@ -342,6 +343,7 @@ class Derivation:
         body.append(Return(tangent if self.mode == "tangent" else Build("tuple", (out, tangent))))
         fdef = FunctionDef(self.func_name, tuple(params), body)
         cleanup.cleanup(fdef)
+        fuse_temporaries(fdef, alloc.temps)
         return self.finish(unit, fdef)
 
     def top_function(self, unit, fn, rev, body, adjoint, alloc, kinds_):
@@ -368,6 +370,7 @@ class Derivation:
         body.append(Return(result))
         fdef = FunctionDef(self.func_name, tuple(params), body, self.defaults(params))
         cleanup.cleanup(fdef)
+        fuse_temporaries(fdef, alloc.temps)
         compiled = self.finish(unit, fdef)
         compiled.source = "\n\n".join([compiled.source] + callees.all_sources(self.linker.deps))
         return compiled

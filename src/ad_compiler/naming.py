@@ -6,6 +6,7 @@ class NameAllocator:
     def __init__(self, taken=()):
         self.taken = set(taken)
         self.counters = {}
+        self.temps = set()  # the names temp() gave
 
     def reserve(self, name):
         self.taken.add(name)
@@ -34,6 +35,7 @@ class NameAllocator:
             if name not in self.taken:
                 self.counters["#t"] = k
                 self.taken.add(name)
+                self.temps.add(name)
                 return name
 
 
