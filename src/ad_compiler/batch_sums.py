@@ -29,14 +29,19 @@ It holds exactly when (checked here, the loop left as it is otherwise):
   never reads (`bt4_all[t] += bt4`), so the values kept in the lists are the values the products read;
 - X and G have static shapes (dims.py: the same shape at every step) of rank 1 or 2 for a product (the
   product contracts their first axes, along which the rows are stacked) and of rank >= 1 for a sum.
-The sums are added in another order (one BLAS product instead of T): equal up to rounding. The lists hold
-one per-step adjoint more than the tape, a memory cost of the same order as the tape's.
+The sums are added in another order (one BLAS product per CHUNK steps instead of T): equal up to rounding.
+In a loop `for t in reversed(range(n))` without `break` (its last step is t == 0) the products are made
+every CHUNK steps, when `t % CHUNK == 0`, and the lists emptied: they hold at most CHUNK steps' rows (with
+their stacked copies), whatever the number of steps; in other loops after the loop, from all the steps.
 """
 import numpy as np
 
 from . import ir
 from .adjoints import assign
-from .ir import Assign, AugAssign, Attr, BinOp, Call, Const, ExprStmt, For, Global, If, Mutate, SetItem, Var, While
+from .ir import Assign, AugAssign, Attr, BinOp, Break, Call, Compare, Const, ExprStmt, For, Global, If, Mutate, \
+    SetItem, Var, While
+
+CHUNK = 64  # steps whose rows are kept before their products are made (the memory they hold)
 
 
 def batch_sums(adjoint, rev, alloc):
@@ -137,6 +142,11 @@ class _Loop:
                 else:
                     value = Call(Attr(stack(gr), "sum"), (), (("axis", Const(0)),))
                 sums.append(_copy(s, AugAssign(acc, "+", value)))
+        if _counts_down_to_zero(loop):  # every CHUNK steps and at the last (t == 0): memory for CHUNK steps
+            every = Compare(BinOp("%", Var(loop.target), Const(CHUNK)), ("==",), (Const(0),))
+            emptied = [assign(r, ir.Build("list", ())) for r in made]
+            flush = _copy(loop, If(every, after + sums + emptied, []))
+            return before + [_copy(loop, For(loop.target, loop.iter, new_body + [flush], loop.carried))]
         new_loop = _copy(loop, For(loop.target, loop.iter, new_body, loop.carried))
         # (a loop that ran no step adds nothing: its lists are empty)
         return before + [new_loop, _copy(loop, If(Var(made[0]), after + sums, []))]
@@ -174,6 +184,15 @@ class _Loop:
             return rg is not None and rg >= 1
         rx = self.shape(x)
         return rx in (1, 2) and rg in (1, 2)
+
+
+def _counts_down_to_zero(loop):
+    """Is the loop `for t in reversed(range(n))` with no `break` or `return`, and no other value given to t
+    (its last step is t == 0)?"""
+    it = loop.iter.args[0] if len(loop.iter.args) == 1 else None
+    return isinstance(it, Call) and isinstance(it.func, Global) and it.func.obj is range and len(it.args) == 1 \
+        and not it.kwargs and not any(isinstance(s, (Break, ir.Return)) or loop.target in ir.stmt_writes(s)
+                                      for s in ir.walk(loop.body))
 
 
 def _original(name, copies, position):
