@@ -224,3 +224,30 @@ def test_the_kept_rows_are_bounded():
     state = 8 * 4 * 8  # bytes of one step's hidden state
     small, large = peak(200), peak(1200)
     assert (large - small) / 1000 < 4.5 * state, (large - small) / 1000 / state  # (without the chunks: 6.5)
+
+
+def test_batched_rows_adjoint_is_a_store_into_zeros():
+    """Each step's row adjoint goes into its own row of zeros, once: a store, not an add."""
+    g = check_modes(rnn, rnn_args(5), wrt=(0, 1, 2, 4))
+    assert "bt4_all[t] = bt7" in g.source and "bt4_all[t] +=" not in g.source
+
+
+def rnn_twice(W, U, b, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ W + h @ U + b) + 0.5 * np.tanh(xs[t] @ W)  # the row read twice in a step
+    return np.sum(h ** 2)
+
+
+def rnn_stop(W, U, b, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ W + h @ U + b)
+        if np.sum(h) > 1.5:
+            break
+    return np.sum(h ** 2)
+
+
+@pytest.mark.parametrize("f", [rnn_twice, rnn_stop])
+def test_batched_rows_read_twice_or_left_by_break(f):
+    check_modes(f, rnn_args(6), wrt=(0, 1, 2, 4))

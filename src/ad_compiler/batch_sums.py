@@ -55,7 +55,42 @@ def batch_sums(adjoint, rev, alloc):
     out = []
     for s in adjoint:
         out += _Loop(s, shape, alloc).rewrite() if _is_adjoint_loop(s) else [s]
-    return out
+    return _first_row_stores(out)
+
+
+def _first_row_stores(adjoint):
+    """`bt4_all[t] += bt7` -> `bt4_all[t] = bt7` in an adjoint loop over distinct rows t, when bt4_all was
+    made zeros just before the loop (`bt4_all = _ad.zeros_like(t4_all)`, nothing between reading it) and
+    nothing else in the loop reads or writes it: each row is written once, into zeros (0.0 + g is g)."""
+    zeros = {}  # name -> position of `name = _ad.zeros_like(...)` not read or written since
+    for position, s in enumerate(adjoint):
+        if _is_adjoint_loop(s):
+            for k, x in enumerate(s.body):
+                if isinstance(x, SetItem) and x.op == "+" and isinstance(x.target, Var) and \
+                        x.target.name in zeros and x.items == (Var(s.target),) and not x.tuple_form and \
+                        x.result is None and _only_use(s, x):
+                    s.body[k] = _copy(x, SetItem(x.target, x.items, x.value))
+            zeros.clear()
+            continue
+        touched = _reads(s) | ir.stmt_writes(s)
+        for n in [n for n in zeros if n in touched]:
+            del zeros[n]
+        if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Call) and \
+                isinstance(s.value.func, Global) and s.value.func.path == ("_ad", "zeros_like"):
+            zeros[s.target] = position
+    return adjoint
+
+
+def _only_use(loop, store):
+    """Is `store` the only statement of the loop that names its array, and the loop's counter not rebound?"""
+    name = store.target.name
+    for x in ir.walk(loop.body):
+        if x is not store and (name in _reads(x) or name in ir.stmt_writes(x) or
+                               isinstance(x, SetItem) and isinstance(x.target, Var) and x.target.name == name):
+            return False
+        if loop.target in ir.stmt_writes(x):
+            return False
+    return not ir.names_in(store.value) & {name}
 
 
 def _is_adjoint_loop(s):
