@@ -81,3 +81,22 @@ def test_rnn_step_is_one_line():
             rng.standard_normal((6, 3, 4)), rng.standard_normal((3, 5)))
     g = check_modes(rnn, args, wrt=(0, 1, 2))
     assert "h_2 = np.tanh(t4_all[t] + h_1 @ U + b)" in g.source
+
+
+seen = []
+
+
+def _note(v):
+    seen.append(v)
+    return v
+
+
+noted = np.frompyfunc(_note, 1, 1)
+
+
+def test_a_frompyfunc_ufunc_is_not_moved():
+    from ad_compiler.fuse import _pure
+    from ad_compiler.ir import Call, Global, Var
+
+    assert _pure(Call(Global(("np", "tanh"), np.tanh, np), (Var("x"),)))
+    assert not _pure(Call(Global(("noted",), noted, None), (Var("x"),)))

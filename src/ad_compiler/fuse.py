@@ -98,9 +98,14 @@ def _pure(e):
     if cls is Call:
         f = e.func
         return isinstance(f, Global) and not e.kwargs and \
-            (isinstance(f.obj, np.ufunc) or getattr(f.obj, "__module__", None) == "math") and \
+            (_numpy_ufunc(f.obj) or getattr(f.obj, "__module__", None) == "math") and \
             all(_pure(a) for a in e.args)
     return False
+
+
+def _numpy_ufunc(obj):
+    """One of NumPy's own ufuncs (not one of np.frompyfunc, which may call a function that changes things)."""
+    return isinstance(obj, np.ufunc) and getattr(np, obj.__name__, None) is obj
 
 
 def _harmless(s):
