@@ -24,8 +24,12 @@ def rnn_args(T, seed=0, B=2):
 
 
 def after_loop(source):
-    """The lines after the adjoint loop's `if ..._rows:`."""
-    return source.split("_rows:", 1)[1] if "_rows:" in source else ""
+    """The lines of the block making the sums: after the adjoint loop's `if ..._rows:`, or the loop's block
+    run every 64 steps (`if t % 64 == 0:`)."""
+    for marker in ("_rows:", " % 64 == 0:"):
+        if marker in source:
+            return source.split(marker, 1)[1]
+    return ""
 
 
 def test_rnn_weight_sums_are_made_after_the_loop():
@@ -192,3 +196,58 @@ def elementwise_weights(w, xs, h0):
 def test_nothing_to_batch_leaves_the_loop_alone():
     g = check_modes(elementwise_weights, (rnd(4), rnd(5, 4), rnd(4)), wrt=(0, 2))
     assert "_rows" not in g.source
+
+
+@pytest.mark.parametrize("T", [63, 64, 65, 130])
+def test_sums_are_made_every_64_steps(T):
+    args = rnn_args(T, B=1)
+    g = check_modes(rnn, args, wrt=(0, 1, 2, 4), hvp=T == 65)
+    src = g.source
+    assert "if t % 64 == 0:" in src and "bt7_rows = []" in after_loop(src)
+
+
+def test_the_kept_rows_are_bounded():
+    """The lists hold at most 64 steps' rows: the gradient's peak memory grows like the tape (one state per
+    step) and the batched input products, not like twice more (the rows and their stacked copies)."""
+    import tracemalloc
+
+    def peak(T):
+        args = rnn_args(T, B=8)
+        g = ad.grad(rnn, wrt=(0, 1, 2))
+        g(*args)
+        tracemalloc.start()
+        g(*args)
+        top = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return top
+
+    state = 8 * 4 * 8  # bytes of one step's hidden state
+    small, large = peak(200), peak(1200)
+    assert (large - small) / 1000 < 4.5 * state, (large - small) / 1000 / state  # (without the chunks: 6.5)
+
+
+def test_batched_rows_adjoint_is_a_store_into_zeros():
+    """Each step's row adjoint goes into its own row of zeros, once: a store, not an add."""
+    g = check_modes(rnn, rnn_args(5), wrt=(0, 1, 2, 4))
+    assert "bt4_all[t] = bt7" in g.source and "bt4_all[t] +=" not in g.source
+
+
+def rnn_twice(W, U, b, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ W + h @ U + b) + 0.5 * np.tanh(xs[t] @ W)  # the row read twice in a step
+    return np.sum(h ** 2)
+
+
+def rnn_stop(W, U, b, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ W + h @ U + b)
+        if np.sum(h) > 1.5:
+            break
+    return np.sum(h ** 2)
+
+
+@pytest.mark.parametrize("f", [rnn_twice, rnn_stop])
+def test_batched_rows_read_twice_or_left_by_break(f):
+    check_modes(f, rnn_args(6), wrt=(0, 1, 2, 4))

@@ -61,7 +61,7 @@ def test_checkpointed_loop_in_every_mode():
     g = check_modes(rnn_checkpointed, rnn_args(5), wrt=(0, 1, 2, 4))
     g(*rnn_args(5))
     src = g.source
-    assert "segments = _ad.segments(range(xs.shape[0]))" in src and "snapshots.append(h_1)" in src
+    assert "segments = _ad.segments(range(" in src and "snapshots.append(h_1)" in src
     assert "for steps in reversed(segments):" in src and "h_1 = snapshots.pop()" in src
     assert "_all" not in src  # (no batching: it would keep every step's rows)
 

@@ -1,5 +1,5 @@
 """The gradient's forward sweep with its single-use temporaries nested back into the expressions that read them
-(nest.py): the user's expression as written, the same gradient, and nothing moved that is not pure arithmetic of
+(fuse.py, the last step of clean-up): the user's expression as written, the same gradient, and nothing moved that is not pure arithmetic of
 one user statement."""
 import numpy as np
 

@@ -29,14 +29,19 @@ It holds exactly when (checked here, the loop left as it is otherwise):
   never reads (`bt4_all[t] += bt4`), so the values kept in the lists are the values the products read;
 - X and G have static shapes (dims.py: the same shape at every step) of rank 1 or 2 for a product (the
   product contracts their first axes, along which the rows are stacked) and of rank >= 1 for a sum.
-The sums are added in another order (one BLAS product instead of T): equal up to rounding. The lists hold
-one per-step adjoint more than the tape, a memory cost of the same order as the tape's.
+The sums are added in another order (one BLAS product per CHUNK steps instead of T): equal up to rounding.
+In a loop `for t in reversed(range(n))` without `break` (its last step is t == 0) the products are made
+every CHUNK steps, when `t % CHUNK == 0`, and the lists emptied: they hold at most CHUNK steps' rows (with
+their stacked copies), whatever the number of steps; in other loops after the loop, from all the steps.
 """
 import numpy as np
 
 from . import ir
 from .adjoints import assign
-from .ir import Assign, AugAssign, Attr, BinOp, Call, Const, ExprStmt, For, Global, If, Mutate, SetItem, Var, While
+from .ir import Assign, AugAssign, Attr, BinOp, Break, Call, Compare, Const, ExprStmt, For, Global, If, Mutate, \
+    SetItem, Var, While
+
+CHUNK = 64  # steps whose rows are kept before their products are made (the memory they hold)
 
 
 def batch_sums(adjoint, rev, alloc):
@@ -50,7 +55,42 @@ def batch_sums(adjoint, rev, alloc):
     out = []
     for s in adjoint:
         out += _Loop(s, shape, alloc).rewrite() if _is_adjoint_loop(s) else [s]
-    return out
+    return _first_row_stores(out)
+
+
+def _first_row_stores(adjoint):
+    """`bt4_all[t] += bt7` -> `bt4_all[t] = bt7` in an adjoint loop over distinct rows t, when bt4_all was
+    made zeros just before the loop (`bt4_all = _ad.zeros_like(t4_all)`, nothing between reading it) and
+    nothing else in the loop reads or writes it: each row is written once, into zeros (0.0 + g is g)."""
+    zeros = {}  # name -> position of `name = _ad.zeros_like(...)` not read or written since
+    for position, s in enumerate(adjoint):
+        if _is_adjoint_loop(s):
+            for k, x in enumerate(s.body):
+                if isinstance(x, SetItem) and x.op == "+" and isinstance(x.target, Var) and \
+                        x.target.name in zeros and x.items == (Var(s.target),) and not x.tuple_form and \
+                        x.result is None and _only_use(s, x):
+                    s.body[k] = _copy(x, SetItem(x.target, x.items, x.value))
+            zeros.clear()
+            continue
+        touched = _reads(s) | ir.stmt_writes(s)
+        for n in [n for n in zeros if n in touched]:
+            del zeros[n]
+        if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Call) and \
+                isinstance(s.value.func, Global) and s.value.func.path == ("_ad", "zeros_like"):
+            zeros[s.target] = position
+    return adjoint
+
+
+def _only_use(loop, store):
+    """Is `store` the only statement of the loop that names its array, and the loop's counter not rebound?"""
+    name = store.target.name
+    for x in ir.walk(loop.body):
+        if x is not store and (name in _reads(x) or name in ir.stmt_writes(x) or
+                               isinstance(x, SetItem) and isinstance(x.target, Var) and x.target.name == name):
+            return False
+        if loop.target in ir.stmt_writes(x):
+            return False
+    return not ir.names_in(store.value) & {name}
 
 
 def _is_adjoint_loop(s):
@@ -137,6 +177,11 @@ class _Loop:
                 else:
                     value = Call(Attr(stack(gr), "sum"), (), (("axis", Const(0)),))
                 sums.append(_copy(s, AugAssign(acc, "+", value)))
+        if _counts_down_to_zero(loop):  # every CHUNK steps and at the last (t == 0): memory for CHUNK steps
+            every = Compare(BinOp("%", Var(loop.target), Const(CHUNK)), ("==",), (Const(0),))
+            emptied = [assign(r, ir.Build("list", ())) for r in made]
+            flush = _copy(loop, If(every, after + sums + emptied, []))
+            return before + [_copy(loop, For(loop.target, loop.iter, new_body + [flush], loop.carried))]
         new_loop = _copy(loop, For(loop.target, loop.iter, new_body, loop.carried))
         # (a loop that ran no step adds nothing: its lists are empty)
         return before + [new_loop, _copy(loop, If(Var(made[0]), after + sums, []))]
@@ -174,6 +219,15 @@ class _Loop:
             return rg is not None and rg >= 1
         rx = self.shape(x)
         return rx in (1, 2) and rg in (1, 2)
+
+
+def _counts_down_to_zero(loop):
+    """Is the loop `for t in reversed(range(n))` with no `break` or `return`, and no other value given to t
+    (its last step is t == 0)?"""
+    it = loop.iter.args[0] if len(loop.iter.args) == 1 else None
+    return isinstance(it, Call) and isinstance(it.func, Global) and it.func.obj is range and len(it.args) == 1 \
+        and not it.kwargs and not any(isinstance(s, (Break, ir.Return)) or loop.target in ir.stmt_writes(s)
+                                      for s in ir.walk(loop.body))
 
 
 def _original(name, copies, position):

@@ -26,6 +26,7 @@ from .adjoints import assign, helper
 from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
 from .forward import Forward
+from .fuse import fuse_temporaries
 from .batch_sums import batch_sums
 from .hoist import hoist
 from .spread import spread_lazily
@@ -34,7 +35,6 @@ from .inline_static import MISSING, is_simple
 from .ir import Assign, Build, Comment, Const, FunctionDef, Return, Var
 from .naming import NameAllocator
 from .read import read_function
-from .nest import nest_temporaries
 from .resolve import resolve
 from .signature import Default, Signature
 from .reverse import Reverse
@@ -64,18 +64,17 @@ class Context:
                 return True
         if self.rules != rules.generation():
             return True
-        for cells, globals_, path, obj in self.reads():  # (run at every call: kept short)
-            name = path[0]
-            if name in cells:
+        for cell, globals_, name, attrs, obj in self.reads():  # (run at every call: kept short)
+            if cell is not None:
                 try:
-                    current = cells[name].cell_contents
+                    current = cell.cell_contents
                 except ValueError:
                     return True
             else:
                 current = globals_.get(name, _MISSING)
                 if current is _MISSING:
                     current = getattr(builtins, name, None)
-            for p in path[1:]:
+            for p in attrs:
                 current = getattr(current, p, None)
             if current is not obj and _signature(current) != _signature(obj):
                 return True
@@ -102,13 +101,14 @@ class Context:
         return False
 
     def reads(self):
-        """(closure cells, globals, dotted name, object) for every free name read, once per function and
-        name."""
+        """(closure cell or None, globals, name, attributes read of it, object) for every free name read
+        (a dotted name: its first name, the rest as attributes), once per function and name."""
         if self._reads is None or self._reads[0] != len(self.units):
             seen = {}
             for unit in self.units:
                 for path, obj in unit.reads.items():
-                    seen.setdefault((unit.func, path), (unit.cells, unit.globals, path, obj))
+                    seen.setdefault((unit.func, path),
+                                    (unit.cells.get(path[0]), unit.globals, path[0], path[1:], obj))
             self._reads = (len(self.units), list(seen.values()))
         return self._reads[1]
 
@@ -362,6 +362,7 @@ class Derivation:
         body.append(Return(tangent if self.mode == "tangent" else Build("tuple", (out, tangent))))
         fdef = FunctionDef(self.func_name, tuple(params), body)
         cleanup.cleanup(fdef)
+        fuse_temporaries(fdef, alloc.temps)
         return self.finish(unit, fdef)
 
     def top_function(self, unit, fn, rev, body, adjoint, alloc, kinds_):
@@ -388,7 +389,7 @@ class Derivation:
         body.append(Return(result))
         fdef = FunctionDef(self.func_name, tuple(params), body, self.defaults(params))
         cleanup.cleanup(fdef)
-        nest_temporaries(fdef, alloc.temps)
+        fuse_temporaries(fdef, alloc.temps)
         compiled = self.finish(unit, fdef)
         compiled.source = "\n\n".join([compiled.source] + callees.all_sources(self.linker.deps))
         return compiled
@@ -553,7 +554,7 @@ class Derivative:
         self.func_name = func_name
         self.receiver = receiver
         self.specializations = {}  # kinds -> compiled function
-        self.quick = {}  # classes (dtypes, ranks) of arguments that are numbers or arrays -> (kinds, compiled)
+        self.quick = {}  # classes, shapes and dtypes of arguments that are numbers or arrays -> (compiled, deps)
         self.deps = {}  # kinds -> [(function, code)]
         self.last = None
         self.dispatcher = None
@@ -571,6 +572,8 @@ class Derivative:
             self.check_arguments(args, kinds_[:-1])
             compiled = self.compile(kinds_)
         if quick is not None:
+            if len(self.quick) >= _QUICK_LIMIT:  # (shapes that keep changing: the kinds' cache still holds)
+                self.quick.clear()
             self.quick[quick] = (compiled, self.deps[kinds_])
         self.last = compiled
         return compiled
@@ -612,19 +615,20 @@ class Derivative:
 
 
 _PLAIN = {float, int, np.float64, np.float32}
+_QUICK_LIMIT = 256
 _ndarray = np.ndarray
 
 
 def _quick_key(args):
-    """A key for arguments that are all numbers or arrays (cheap to hash), else None: their classes, dtypes
-    and ranks, and which arrays have the same shape."""
+    """A key for arguments that are all numbers or arrays (cheap to build and hash), else None: the classes of
+    the numbers, the shapes and dtypes of the arrays. It determines their kinds and dimension pattern (a finer
+    key than those: Derivative.quick is emptied when it grows large)."""
     key = []
-    classes = {1: -1}
     for a in args:
         c = a.__class__
         if c is _ndarray:
-            key.append(a.dtype.kind)
-            key.append(tuple([classes.setdefault(n, len(classes)) for n in a.shape]))
+            key.append(a.shape)
+            key.append(a.dtype)
         elif c in _PLAIN:
             key.append(c)
         else:

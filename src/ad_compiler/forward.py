@@ -45,6 +45,8 @@ class Forward:
     def d(self, name):
         if name not in self.names:
             self.names[name] = self.alloc.fresh("d" + name)
+            if name in self.alloc.temps:  # (the tangent of a temporary is one too: fuse.py may write it back)
+                self.alloc.temps.add(self.names[name])
         return self.names[name]
 
     def carries(self, value):
@@ -79,6 +81,8 @@ class Forward:
         if origin is not None and (self.current is None or origin.stmt is not self.current.stmt):
             self.current = origin
             self.out.append(Comment(self.describe(origin), origin=origin))
+        if stmt.origin is None:  # (the user's line it comes from: tracebacks, and fuse.py's same-line test)
+            stmt.origin = origin
         self.out.append(stmt)
 
     def emit_assign(self, name, value, origin):

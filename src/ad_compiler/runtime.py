@@ -21,6 +21,7 @@ from .trees import tree_flatten, tree_unflatten
 
 ndarray = np.ndarray
 _float = float
+_float64 = np.float64
 
 
 # -- shapes -----------------------------------------------------------------------------------------
@@ -273,6 +274,8 @@ def _as_foreign_grad(b, x):
 
 def zeros_like(x):
     """Float zeros shaped like `x` (0.0 for a number); lists, tuples and dicts keep their structure."""
+    if x.__class__ is _float or x.__class__ is int:  # (the common case of lists of numbers: p.tolist())
+        return 0.0
     if isinstance(x, ndarray):
         return np.zeros(x.shape, dtype=np.result_type(x.dtype, 1.0))
     if x.__class__ is ShapeOf:
@@ -799,12 +802,17 @@ def as_grads(grads, args):
     out = []
     seen = []
     for b, x in zip(grads, args):
+        if b.__class__ is _float and x.__class__ is _float:  # (a float's gradient: nothing to check)
+            out.append(b)
+            continue
         if not (b.__class__ is ndarray and x.__class__ is ndarray and b.shape == x.shape and b.dtype is x.dtype
                 and x.dtype.kind == "f" and b.flags.writeable):  # (else already a gradient of x's form)
             b = as_grad(b, x)
         if b.__class__ is ndarray or foreign(b):
-            if any(b is other for other in seen):
-                b = b.copy()
+            for other in seen:
+                if b is other:
+                    b = b.copy()
+                    break
             seen.append(b)
         out.append(b)
     return tuple(out)
@@ -1728,6 +1736,8 @@ def tangent_out(t, out):
     tuples)."""
     if out.__class__ is _float and t.__class__ is _float:
         return t
+    if out.__class__ is _float64 and t.__class__ is _float64:  # (a full np.sum / np.mean: as below, at once)
+        return _float(t)
     if isinstance(out, tuple):
         return tuple(tangent_out(u, v) for u, v in zip(t, out))
     if isinstance(out, list):

@@ -51,7 +51,10 @@ class TangentRules:
         subst.update(self.emit_temps(s, rule, [rule.partials[p] for p in varied], subst))
         total = None
         for p in varied:
-            term = BinOp("*", ir.rename_expr(rule.partials[p], subst), self.fwd.tangent_of(bound[p]))
+            term = _times(ir.rename_expr(rule.partials[p], subst), self.fwd.tangent_of(bound[p]))
+            if total is not None and total == term:  # (x * x: the two terms are equal, their sum is exactly twice one)
+                total = BinOp("*", Const(2.0), term)
+                continue
             total = term if total is None else BinOp("+", total, term)
         total = fold(total)
         if not all(self.fwd.same_shape_as_result(s, p, bound, rule) for p in varied):
@@ -179,3 +182,12 @@ def _slice_call(item):
         return item
     return Call(Global(("slice",), slice), tuple(e if e is not None else Const(None)
                                                  for e in (item.lower, item.upper, item.step)))
+
+
+def _times(partial, tangent):
+    """partial * tangent; `tangent / e` for a partial `1.0 / e` (one division instead of a division and a
+    product: log1p, log, reciprocals)."""
+    if isinstance(partial, BinOp) and partial.op == "/" and isinstance(partial.left, Const) and \
+            type(partial.left.value) in (int, float) and partial.left.value == 1:
+        return BinOp("/", tangent, partial.right)
+    return BinOp("*", partial, tangent)
