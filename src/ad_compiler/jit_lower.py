@@ -90,6 +90,9 @@ class Lowering:
                 return self.push(name, saved[name], s)
             if _helper(s.value) is None:
                 self.refuse(s, "a statement of this kind (a call whose value is not used)")
+            if _helper(s.value) == "add_at" and self.scalar_index(s.value.args[1]):
+                b, index, g = s.value.args  # (a store Numba types once, not a call per index)
+                return [_at(SetItem(self.expr(b, s), (self.expr(index, s),), self.expr(g, s), "+"), s)]
             s.value = self.expr(s.value, s)
             return [s]
         if isinstance(s, Assign):
@@ -218,6 +221,12 @@ class Lowering:
         self.refuse(s, f"`{name}` may be None, or its kind is not known ({kind!r})")
 
     # -- expressions ------------------------------------------------------------------------------------------
+    def scalar_index(self, e):
+        if isinstance(e, Const):
+            return type(e.value) is int
+        kind = self.kinds.get(e.name) if isinstance(e, Var) else None
+        return isinstance(kind, K.Scalar) and kind.cls is int
+
     def tolist(self, value):
         return Call(ir.Attr(value.func.value, "copy"), ())
 

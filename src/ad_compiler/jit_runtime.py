@@ -16,6 +16,8 @@ def _njit(fn):
     return numba.njit(cache=False)(fn) if numba is not None else fn
 
 
+
+
 def njit(fn):
     """The decorator a generated derivative's compiled part carries (`@_ad.jit.njit`)."""
     return numba.njit(cache=False)(fn)
@@ -31,20 +33,6 @@ def abs_vjp(g, x):
     if x == 0:
         return 0.0 * g
     return g * x
-
-
-@_njit
-def getitem_vjp(g, x, index):
-    """Adjoint of `x[index]` for an array `x` and an integer index: zeros of x's shape, `g` at `index`."""
-    out = np.zeros(x.shape)
-    out[index] = g
-    return out
-
-
-@_njit
-def add_at(b, index, g):
-    """In place: add `g` into `b[index]`."""
-    b[index] += g
 
 
 @_njit
@@ -187,6 +175,40 @@ def _zeros_like(x):
         return lambda x: 0.0
     if _is_array(x):
         return lambda x: np.zeros(x.shape)
+    return None
+
+
+def _basic_index(t):
+    """An index whose store writes each element at most once (so that `+=` adds up as np.add.at does)."""
+    items = t.types if isinstance(t, numba.types.BaseTuple) else (t,)
+    return all(isinstance(i, (numba.types.Integer, numba.types.SliceType)) for i in items)
+
+
+def getitem_vjp(g, x, index):
+    """Adjoint of `x[index]` for an array `x` and a basic index: zeros of x's shape, `g` at `index`."""
+
+
+@_overload(getitem_vjp)
+def _getitem_vjp(g, x, index):
+    if _is_array(x) and _basic_index(index):
+        def store(g, x, index):
+            out = np.zeros(x.shape)
+            out[index] = g
+            return out
+        return store
+    return None
+
+
+def add_at(b, index, g):
+    """In place: add `g` into `b[index]` (a basic index)."""
+
+
+@_overload(add_at)
+def _add_at(b, index, g):
+    if _is_array(b) and _basic_index(index):
+        def store(b, index, g):
+            b[index] += g
+        return store
     return None
 
 
