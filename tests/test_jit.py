@@ -154,6 +154,15 @@ def test_jit_is_compiled_by_numba_and_source_is_what_runs():
     assert g(1.0, 0.1, 1.0, 0.0) == ad.grad(euler, wrt=(0, 1))(1.0, 0.1, 1.0, 0.0)
 
 
+def test_jit_elementwise_array_code_is_one_loop_over_the_elements():
+    g = ad.grad(tiny, wrt=(0, 1), jit=True)
+    x, w = rng.standard_normal(4), rng.standard_normal(4)
+    got = g(x, w)
+    assert "for i in range(n):" in g.source and "x[i]" in g.source
+    for k in (0, 1):
+        np.testing.assert_allclose(got[k], numeric_grad(tiny, [x, w], k), rtol=1e-6, atol=1e-8)
+
+
 def test_jit_reads_globals_live():
     global SCALE
     g = ad.grad(reads_global, jit=True)

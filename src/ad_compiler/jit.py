@@ -23,6 +23,7 @@ import weakref
 from . import codegen, ir, kinds as K, runtime
 from .errors import ADError, UnsupportedError
 from .ir import Assign, Build, Call, FunctionDef, Return, Var
+from .jit_fuse import fuse
 from .jit_lower import HINT, WHY, Lowering
 
 RESULT_HELPERS = ("as_grad", "as_grads")  # helpers of the return value, run in the wrapper
@@ -61,6 +62,8 @@ def finish(derivation, unit, fdef, kinds_, alloc):
     core_body.append(_at(Return(results[0] if len(results) == 1 else Build("tuple", tuple(results))), ret))
     data = list(lowering.data.values())
     core = FunctionDef(core_name, tuple(core_params) + tuple(n for n, _ in data), core_body)
+    dims = dict(zip(fdef.params, derivation.dims))
+    core = fuse(core, param_kinds, dims, alloc) or core
     call = Call(Var(core_name), tuple(Var(p) for p in core_params) + tuple(g for _, g in data))
     names = tuple(n for n, _ in leaves)
     wrapper_body = [

@@ -16,8 +16,6 @@ def _njit(fn):
     return numba.njit(cache=False)(fn) if numba is not None else fn
 
 
-
-
 def njit(fn):
     """The decorator a generated derivative's compiled part carries (`@_ad.jit.njit`)."""
     return numba.njit(cache=False)(fn)
