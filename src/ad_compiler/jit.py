@@ -68,6 +68,7 @@ def finish(derivation, unit, fdef, kinds_, alloc):
     names = tuple(n for n, _ in leaves)
     wrapper_body = [
         ir.Comment("plain Python: the gradients' types at the boundary"),
+        *lowering.prologue,
         Assign(names, call),
         Return(outer),
     ]
@@ -104,7 +105,9 @@ def _split_result(value, params, alloc):
 
 
 def _check_parameter(name, kind, where):
-    if isinstance(kind, K.Scalar) and kind.cls in (float, int, bool):
+    import numpy as np
+
+    if isinstance(kind, K.Scalar) and issubclass(kind.cls, (float, int, np.floating, np.integer, np.bool_)):
         return
     if isinstance(kind, K.Array) and kind.cls is __import__("numpy").ndarray and kind.dtype in "fib":
         return

@@ -31,7 +31,8 @@ NUMPY = set("""sin cos tan arcsin arccos arctan arctan2 sinh cosh tanh arcsinh a
 log log1p log2 log10 sqrt cbrt square abs absolute fabs sign maximum minimum fmax fmin power hypot floor ceil
 trunc rint where sum mean prod dot zeros zeros_like ones ones_like empty empty_like full full_like clip
 negative positive reciprocal isnan isinf isfinite logaddexp logaddexp2 deg2rad rad2deg outer
-multiply add subtract divide true_divide float64 int64 bool_ pi e inf nan newaxis""".split())
+multiply add subtract divide true_divide float64 int64 bool_ pi e inf nan newaxis max min amax amin std var
+sort linspace arange cumsum cumprod argmax argmin any all median diff""".split())
 MATH = set("""sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh exp expm1 log log1p log2 log10
 sqrt pow fabs floor ceil trunc hypot erf erfc gamma lgamma isnan isinf isfinite copysign degrees radians
 pi e inf nan tau""".split())
@@ -54,6 +55,7 @@ class Lowering:
         self.data = {}  # global or closure data read -> the core's parameter name
         self.tape = None
         self.last_origin = None  # of the statement before: a generated statement may have none
+        self.prologue = []  # statements the wrapper runs before the compiled function (argument checks)
 
     # -- refusals ---------------------------------------------------------------------------------------------
     def refuse(self, s, what):
@@ -88,6 +90,9 @@ class Lowering:
             name = _pushed(s, self.tape)
             if name is not None:
                 return self.push(name, saved[name], s)
+            if _helper(s.value) == "check_apart":  # (arguments sharing memory: checked in the wrapper)
+                self.prologue.append(s)
+                return []
             if _helper(s.value) is None:
                 self.refuse(s, "a statement of this kind (a call whose value is not used)")
             if _helper(s.value) == "add_at" and self.scalar_index(s.value.args[1]):
@@ -213,8 +218,9 @@ class Lowering:
     def zero_of(self, name, s):
         """`name = None` (a value saved before its first assignment): a zero of the name's kind."""
         kind = self.kinds.get(name)
-        if isinstance(kind, K.Scalar) and kind.cls in (float, int, bool):
-            return _at(Assign((name,), Const(kind.cls(0))), s)
+        dtype = _dtype(kind)
+        if dtype is not None:
+            return _at(Assign((name,), Const({"float64": 0.0, "int64": 0, "bool_": False}[dtype])), s)
         if isinstance(kind, K.Array) and kind.ndim is not None and kind.dtype in "fib":
             dtype = {"f": "float64", "i": "int64", "b": "bool_"}[kind.dtype]
             return _at(Assign((name,), Call(_np("zeros"), (Build("tuple", (Const(0),) * kind.ndim), _np(dtype)))), s)
@@ -279,7 +285,8 @@ class Lowering:
         if root == "_ad" and len(g.path) == 2 and g.path[1] in ("np", "math"):
             return g
         if g.path[:2] in (("_ad", "np"), ("_ad", "math")):
-            g = Global(g.path[1:], g.obj, g.root if len(g.path) > 2 else None)
+            module = np if g.path[1] == "np" else math
+            g = Global(g.path[1:], g.obj, module if len(g.path) > 2 else None)
         if len(g.path) == 2 and g.root is np and g.path[1] in NUMPY:
             return g
         if len(g.path) == 2 and g.root is math and g.path[1] in MATH:
@@ -365,8 +372,14 @@ def _is_tolist(v, lowering):
 
 
 def _dtype(kind):
+    """The NumPy dtype (its name in `np`) a number of this kind is saved as, or None."""
     if isinstance(kind, K.Scalar):
-        return {float: "float64", int: "int64", bool: "bool_"}.get(kind.cls)
+        if kind.cls in (bool, np.bool_):
+            return "bool_"
+        if kind.cls is int or (issubclass(kind.cls, np.integer) and np.dtype(kind.cls).itemsize == 8):
+            return "int64"
+        if kind.cls in (float, np.float64):
+            return "float64"
     return None
 
 

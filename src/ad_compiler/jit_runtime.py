@@ -221,7 +221,38 @@ def _grad_seed(out):
     return None
 
 
+def private_copy(x):
+    """A copy of an argument the function changes in place (an array), the number itself otherwise."""
+
+
+@_overload(private_copy)
+def _private_copy(x):
+    if _is_array(x):
+        return lambda x: x.copy()
+    if _is_number(x):
+        return lambda x: x
+    return None
+
+
+def reduce_extreme_vjp(g, x, ans, axis=None, keepdims=False):
+    """Adjoint of max/min of all of `x`: `g` to the extreme entries, shared equally on ties."""
+
+
+@_overload(reduce_extreme_vjp)
+def _reduce_extreme_vjp(g, x, ans, axis=None, keepdims=False):
+    if not _no_axis(axis):
+        return None
+    if _is_number(x):
+        return lambda g, x, ans, axis=None, keepdims=False: g
+    if _is_array(x) and _is_number(g):
+        def share(g, x, ans, axis=None, keepdims=False):
+            mask = x == ans
+            return g * mask / max(mask.sum(), 1)
+        return share
+    return None
+
+
 # runtime helpers with a version here
 HELPERS = {"abs_vjp", "getitem_vjp", "add_at", "tolist_vjp", "unbroadcast", "unreduce", "unreduce_mean",
            "cast_like", "add", "builtin_extreme_vjp", "grad_seed",
-           "zeros_like"}
+           "zeros_like", "private_copy", "reduce_extreme_vjp"}
