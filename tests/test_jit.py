@@ -242,3 +242,19 @@ def test_jit_refuses_what_it_does_not_take_yet():
         ad.grad(euler, jit=True, has_aux=True)
     with pytest.raises(ad.ADError, match="first derivative"):
         ad.grad(ad.grad(euler), jit=True)
+
+
+# -- the differential tester (tests/progen.py) with jit=True: right or a located refusal, never a crash ------
+def test_random_programs_with_jit_are_right_or_refused_at_a_line():
+    import progen
+
+    progen.GRAD_OPTIONS["jit"] = True
+    try:
+        bad = []
+        for index in range(60):
+            res = progen.check_source(progen.generate(progen.program_seed(2024, index)), ad, timeout=60.0)
+            if res.outcome in ("wrong", "crash") or (res.outcome == "refused" and not res.located):
+                bad.append((index, res.outcome, res.kind, res.message))
+    finally:
+        progen.GRAD_OPTIONS.pop("jit")
+    assert not bad, f"re-run one with: python tests/explore.py --jit --show 2024 INDEX\n{bad}"
