@@ -237,6 +237,21 @@ def test_jit_refuses_a_loop_over_a_list():
     assert "jit=True" in str(info.value)
 
 
+def axis_max(a):
+    s = np.max(a * a, axis=0)
+    return np.sum(np.tanh(s))
+
+
+def test_jit_a_numba_typing_error_at_the_first_call_is_located_at_the_user_line():
+    g = ad.grad(axis_max, jit=True)
+    for _ in range(2):  # (and again at the next call)
+        with pytest.raises(ad.ADError) as info:
+            g(np.ones((2, 3)))
+        text = str(info.value)
+        assert "Numba cannot compile" in text and f"line {axis_max.__code__.co_firstlineno + 1}" in text
+        assert "np.max(a * a, axis=0)" in text and "^" in text
+
+
 def test_jit_refuses_what_it_does_not_take_yet():
     with pytest.raises(ad.ADError, match="has_aux"):
         ad.grad(euler, jit=True, has_aux=True)

@@ -205,7 +205,8 @@ class FirstCall:
     def located(self, exc):
         text = _ANSI.sub("", str(exc))
         lines = [x.strip() for x in text.splitlines() if x.strip()]
-        why = next((x for x in lines if not x.startswith(("Failed in", "During:", "File ", "<source"))), text)
+        useful = [x for x in lines if not x.startswith(("Failed in", "During:", "File ", "<source"))]
+        why = " ".join(useful[:2]) if useful and useful[0].endswith(":") else (useful[0] if useful else text)
         origin = None
         for m in re.finditer(r'File "([^"]*)", line (\d+)', text):
             if m.group(1) == self.filename and 0 < int(m.group(2)) <= len(self.origins):
