@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import ad_compiler as ad
-from fd import check_grad, make_rng, numeric_grad, positive
+from fd import check_grad, make_rng, numeric_grad
 
 numba = pytest.importorskip("numba")
 

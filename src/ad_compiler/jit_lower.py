@@ -3,11 +3,8 @@
 The derivative the other passes made is rewritten, statement by statement, without changing what it
 computes:
 
-- the tape (one Python list of every value the forward sweep overwrites) becomes one tape per saved name:
-  a preallocated NumPy array with a counter when the name is a number saved in loops whose trip counts are
-  known before the outermost one starts (`for t in range(n)`), a list otherwise (Numba types a list by
-  what is appended to it, so each saved name needs its own); a value saved before its first assignment
-  starts as a zero of its kind instead of None;
+- the tape (one Python list of every value the forward sweep overwrites) becomes one tape per saved name
+  (jit_tape.py); a value saved before its first assignment starts as a zero of its kind instead of None;
 - `for i in reversed(range(a, b, c))` becomes the same range written backwards;
 - `x.tolist()` of a 1-d array becomes `x.copy()` (read item by item the same way);
 - runtime helpers (`_ad.abs_vjp`) become their versions in jit_runtime.py (`_ad.jit.abs_vjp`);
@@ -24,6 +21,7 @@ import numpy as np
 
 from . import ir, kinds as K, runtime
 from .errors import UnsupportedError
+from .jit_tape import Tapes, dtype_of
 from .ir import Assign, AugAssign, Build, Call, Const, For, Global, If, Index, SetItem, Var, While
 
 # NumPy and math functions the compiled derivative may call (Numba compiles them for numbers and arrays)
@@ -53,7 +51,7 @@ class Lowering:
         self.alloc = alloc
         self.where_def = where_def  # the location of the user's `def` (for statements with no origin)
         self.data = {}  # global or closure data read -> the core's parameter name
-        self.tape = None
+        self.tapes = None
         self.last_origin = None  # of the statement before: a generated statement may have none
         self.prologue = []  # statements the wrapper runs before the compiled function (argument checks)
 
@@ -66,30 +64,25 @@ class Lowering:
     # -- the whole body ---------------------------------------------------------------------------------------
     def lower(self, body):
         """The body rewritten (a new list), or UnsupportedError."""
-        self.tape = next((s.targets[0] for s in body if isinstance(s, Assign) and _helper(s.value) == "new_tape"),
-                         None)
-        saved = self.saved_names(body) if self.tape else {}
+        tape = next((s.targets[0] for s in body if isinstance(s, Assign) and _helper(s.value) == "new_tape"), None)
+        self.tapes = Tapes(body, tape, self.kinds, self.alloc)
         out = []
         for s in body:
-            if isinstance(s, Assign) and s.targets == (self.tape,):
-                out += [x for name, plan in saved.items() if plan[0] is None for x in self.new_tape(name, plan, s)]
-                continue
-            for name, plan in saved.items():
-                if plan[0] is s:
-                    out += self.new_tape(name, plan, s)
-            out += self.statement(s, saved)
+            out += self.tapes.made_before(s)
+            if not (isinstance(s, Assign) and s.targets == (tape,)):
+                out += self.statement(s)
         return out
 
-    def statement(self, s, saved):
+    def statement(self, s):
         """The statement `s` rewritten: a list of statements."""
         if s.origin is not None:
             self.last_origin = s.origin
         if isinstance(s, ir.Comment):
             return [s]
         if isinstance(s, ir.ExprStmt):
-            name = _pushed(s, self.tape)
+            name = self.tapes.pushed(s)
             if name is not None:
-                return self.push(name, saved[name], s)
+                return self.tapes.push(name, s)
             if _helper(s.value) == "check_apart":  # (arguments sharing memory: checked in the wrapper)
                 self.prologue.append(s)
                 return []
@@ -101,8 +94,10 @@ class Lowering:
             s.value = self.expr(s.value, s)
             return [s]
         if isinstance(s, Assign):
-            if len(s.targets) == 1 and _popped(s, self.tape):
-                return self.pop(s.targets[0], saved[s.targets[0]], s)
+            if self.tapes.popped(s):
+                if s.targets[0] not in self.tapes.names:  # (restored, but not saved as a name)
+                    self.refuse(s, "a value restored from the tape in a form this backend does not split by name")
+                return self.tapes.pop(s.targets[0], s)
             if len(s.targets) == 1 and s.value == Const(None):
                 return [self.zero_of(s.targets[0], s)]
             s.value = self.tolist(s.value) if _is_tolist(s.value, self) else self.expr(s.value, s)
@@ -121,16 +116,16 @@ class Lowering:
             if s.role is not None:
                 self.refuse(s, f"a `{s.role}` block")
             s.test = self.expr(s.test, s)
-            s.body = self.block(s.body, saved)
-            s.orelse = self.block(s.orelse, saved)
+            s.body = self.block(s.body)
+            s.orelse = self.block(s.orelse)
             return [s]
         if isinstance(s, For):
             s.iter = self.loop_range(s)
-            s.body = self.block(s.body, saved)
+            s.body = self.block(s.body)
             return [s]
         if isinstance(s, While):
             s.test = self.expr(s.test, s)
-            s.body = self.block(s.body, saved)
+            s.body = self.block(s.body)
             return [s]
         if isinstance(s, (ir.Break, ir.Return)):
             if isinstance(s, ir.Return):
@@ -140,8 +135,8 @@ class Lowering:
             self.refuse(s, "`raise`")
         self.refuse(s, f"a statement of this kind ({type(s).__name__})")
 
-    def block(self, stmts, saved):
-        return [x for s in stmts for x in self.statement(s, saved)]
+    def block(self, stmts):
+        return [x for s in stmts for x in self.statement(s)]
 
     # -- loops ------------------------------------------------------------------------------------------------
     def loop_range(self, s):
@@ -157,68 +152,10 @@ class Lowering:
             return Call(it.func, tuple(self.expr(a, s) for a in it.args))
         self.refuse(s, "a loop over something other than a range (a list, an array's rows, ...)")
 
-    # -- the tape ---------------------------------------------------------------------------------------------
-    def saved_names(self, body):
-        """name -> (the top-level statement before which its tape is made (None: where the tape was made),
-        capacity expression or None for a list, the kind's dtype)."""
-        sites = {}  # name -> [(top-level statement, enclosing loops)]
-
-        def visit(stmts, top, loops):
-            for s in stmts:
-                t = top or s
-                name = _pushed(s, self.tape) if isinstance(s, ir.ExprStmt) else None
-                if name is not None:
-                    sites.setdefault(name, []).append((t, loops))
-                if isinstance(s, For):
-                    visit(s.body, t, loops + [s])
-                elif isinstance(s, While):
-                    visit(s.body, t, loops + [None])
-                elif isinstance(s, If):
-                    visit(s.body, t, loops)
-                    visit(s.orelse, t, loops)
-        visit(body, None, [])
-        plans = {}
-        for name, found in sites.items():
-            tops = {id(t) for t, _ in found}
-            top = found[0][0]
-            dtype = _dtype(self.kinds.get(name))
-            capacity = None
-            if dtype is not None and len(tops) == 1:
-                capacity = _capacity(found, top)
-            plans[name] = (top if any(loops for _, loops in found) else None, capacity, dtype)
-        return plans
-
-    def new_tape(self, name, plan, s):
-        _, capacity, dtype = plan
-        tape = self.alloc.fresh(f"tape_{name}")
-        if capacity is None:
-            made = [_at(Assign((tape,), Build("list", ())), s)]
-            plan_names = (tape, None)
-        else:
-            top = self.alloc.fresh(f"n_{name}")
-            args = (capacity,) if dtype == "float64" else (capacity, _np(dtype))
-            made = [_at(Assign((tape,), Call(_np("empty"), args)), s), _at(Assign((top,), Const(0)), s)]
-            plan_names = (tape, top)
-        self._tapes = getattr(self, "_tapes", {})
-        self._tapes[name] = plan_names
-        return made
-
-    def push(self, name, plan, s):
-        tape, top = self._tapes[name]
-        if top is None:
-            return [_at(ir.ExprStmt(Call(ir.Attr(Var(tape), "append"), (Var(name),))), s)]
-        return [_at(SetItem(Var(tape), (Var(top),), Var(name)), s), _at(AugAssign(top, "+", Const(1)), s)]
-
-    def pop(self, name, plan, s):
-        tape, top = self._tapes[name]
-        if top is None:
-            return [_at(Assign((name,), Call(ir.Attr(Var(tape), "pop"), ())), s)]
-        return [_at(AugAssign(top, "-", Const(1)), s), _at(Assign((name,), Index(Var(tape), (Var(top),))), s)]
-
     def zero_of(self, name, s):
         """`name = None` (a value saved before its first assignment): a zero of the name's kind."""
         kind = self.kinds.get(name)
-        dtype = _dtype(kind)
+        dtype = dtype_of(kind)
         if dtype is not None:
             return _at(Assign((name,), Const({"float64": 0.0, "int64": 0, "bool_": False}[dtype])), s)
         if isinstance(kind, K.Array) and kind.ndim is not None and kind.dtype in "fib":
@@ -347,21 +284,6 @@ def _builtin_call(e, name):
     return isinstance(e, Call) and isinstance(e.func, Global) and e.func.obj is getattr(builtins, name)
 
 
-def _pushed(s, tape):
-    """The name `s` pushes on the tape (`tape.append(x)`), else None."""
-    v = s.value
-    if tape and isinstance(v, Call) and isinstance(v.func, ir.Attr) and v.func.value == Var(tape) and \
-            v.func.attr == "append" and len(v.args) == 1 and isinstance(v.args[0], Var):
-        return v.args[0].name
-    return None
-
-
-def _popped(s, tape):
-    v = s.value
-    return tape and isinstance(v, Call) and isinstance(v.func, ir.Attr) and v.func.value == Var(tape) and \
-        v.func.attr == "pop" and not v.args
-
-
 def _is_tolist(v, lowering):
     if not (isinstance(v, Call) and isinstance(v.func, ir.Attr) and v.func.attr == "tolist" and not v.args
             and isinstance(v.func.value, Var)):
@@ -369,55 +291,6 @@ def _is_tolist(v, lowering):
     name = v.func.value.name
     kind = lowering.param_kinds.get(name) or lowering.kinds.get(name)
     return isinstance(kind, K.Array) and kind.ndim == 1 and kind.dtype in "fi"
-
-
-def _dtype(kind):
-    """The NumPy dtype (its name in `np`) a number of this kind is saved as, or None."""
-    if isinstance(kind, K.Scalar):
-        if kind.cls in (bool, np.bool_):
-            return "bool_"
-        if kind.cls is int or (issubclass(kind.cls, np.integer) and np.dtype(kind.cls).itemsize == 8):
-            return "int64"
-        if kind.cls in (float, np.float64):
-            return "float64"
-    return None
-
-
-def _capacity(found, top):
-    """How many values the pushes `found` (all inside the top-level statement `top`) save at most, as an
-    expression computed before `top`; None when a trip count is not known there."""
-    written = {n for s in ir.walk([top]) for n in ir.stmt_writes(s)}
-    total = None
-    for _, loops in found:
-        count = None
-        for loop in loops:
-            if loop is None or not _builtin_call(loop.iter, "range"):
-                return None
-            if any(n in written for a in loop.iter.args for n in ir.names_in(a)):
-                return None
-            args = loop.iter.args
-            if len(args) == 1 and isinstance(args[0], Const):
-                n = Const(max(args[0].value, 0))
-            elif len(args) == 1 and isinstance(args[0], Var):  # (range(n) with n < 0 runs no step)
-                n = Call(Global(("max",), max), (args[0], Const(0)))
-            else:
-                n = Call(Global(("len",), len), (loop.iter,))
-            count = n if count is None else _times(count, n)
-        count = Const(1) if count is None else count
-        total = count if total is None else _plus(total, count)
-    return total
-
-
-def _times(a, b):
-    if isinstance(a, Const) and isinstance(b, Const):
-        return Const(a.value * b.value)
-    return ir.BinOp("*", a, b)
-
-
-def _plus(a, b):
-    if isinstance(a, Const) and isinstance(b, Const):
-        return Const(a.value + b.value)
-    return ir.BinOp("+", a, b)
 
 
 def _reversed_range(args):
