@@ -257,6 +257,8 @@ def test_jit_refuses_what_it_does_not_take_yet():
         ad.grad(euler, jit=True, has_aux=True)
     with pytest.raises(ad.ADError, match="first derivative"):
         ad.grad(ad.grad(euler), jit=True)
+    with pytest.raises(ad.ADError, match="cannot be differentiated again"):
+        ad.grad(ad.grad(euler, jit=True))
 
 
 # -- the differential tester (tests/progen.py) with jit=True: right or a located refusal, never a crash ------

@@ -146,6 +146,9 @@ def _build_nested(inner, wrt, mode):
     """`mode` of a function an `ad.*` call returned (nested.py)."""
     from .nested import NestedDerivative
 
+    if getattr(getattr(inner, "_ad_derivative", None), "jit", False):
+        raise ADError("a derivative compiled with jit=True cannot be differentiated again (Numba's machine code has "
+                      "no source to read)", hint="differentiate the derivative made without jit=True")
     if getattr(inner, "_ad_receiver", None) is not None:
         raise ADError("derivatives of the derivative of a bound method are not supported yet",
                       hint="differentiate a plain function taking the object as an argument")
