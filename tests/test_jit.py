@@ -252,6 +252,37 @@ def test_jit_a_numba_typing_error_at_the_first_call_is_located_at_the_user_line(
         assert "np.max(a * a, axis=0)" in text and "^" in text
 
 
+def square(s):
+    return s ** 2
+
+
+def test_jit_refuses_a_0d_array_argument():
+    with pytest.raises(ad.ADError, match="0-d array"):  # (Numba's lowering raised NotImplementedError)
+        ad.grad(square, jit=True)(np.array(1.3))
+
+
+def test_jit_an_exception_while_numba_compiles_is_refused_and_one_while_running_propagates():
+    import types
+
+    from ad_compiler.jit import FirstCall
+
+    class Dispatcher:
+        overloads = {}
+
+        def __call__(self, *args):
+            if args[0] == "compile":
+                raise NotImplementedError("No definition for lowering")
+            self.overloads = {"sig": None}
+            raise ZeroDivisionError("float division by zero")
+
+    cell = types.CellType(None)
+    first = FirstCall(Dispatcher(), cell, [], "<nowhere>", numba)
+    with pytest.raises(ad.ADError, match="Numba cannot compile"):
+        first("compile")
+    with pytest.raises(ZeroDivisionError):
+        first("run")
+
+
 def test_jit_refuses_what_it_does_not_take_yet():
     with pytest.raises(ad.ADError, match="has_aux"):
         ad.grad(euler, jit=True, has_aux=True)

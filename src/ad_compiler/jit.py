@@ -109,9 +109,11 @@ def _check_parameter(name, kind, where):
 
     if isinstance(kind, K.Scalar) and issubclass(kind.cls, (float, int, np.floating, np.integer, np.bool_)):
         return
-    if isinstance(kind, K.Array) and kind.cls is __import__("numpy").ndarray and kind.dtype in "fib":
+    if isinstance(kind, K.Array) and kind.cls is np.ndarray and kind.dtype in "fib" and kind.ndim != 0:
         return
     what = "of a kind not known" if kind is None or kind == K.UNKNOWN else kind.describe()
+    if isinstance(kind, K.Array) and kind.ndim == 0:
+        what = "a 0-d array (Numba's arithmetic on them is incomplete)"
     raise UnsupportedError(f"jit=True: the argument `{name}` is {what}; " + WHY, where=where, hint=HINT,
                            deferred=kind is None or kind == K.UNKNOWN)
 
@@ -194,10 +196,15 @@ class FirstCall:
 
     def __call__(self, *args):
         t0 = time.process_time()
+        compiled = len(self.dispatcher.overloads)
         try:
             out = self.dispatcher(*args)
         except self.errors as exc:
             raise self.located(exc) from None
+        except Exception as exc:
+            if len(self.dispatcher.overloads) == compiled:  # (raised while compiling, not by the code run)
+                raise self.located(exc) from None
+            raise
         self.compile_seconds = time.process_time() - t0
         self.cell.cell_contents = self.dispatcher
         return out
