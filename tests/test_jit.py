@@ -283,6 +283,21 @@ def test_jit_an_exception_while_numba_compiles_is_refused_and_one_while_running_
         first("run")
 
 
+def test_jit_a_numba_error_on_a_line_the_backend_added_names_the_user_line_above_it():
+    g = ad.grad(euler, wrt=(0, 1), jit=True)
+    g(1.0, 0.1, 1.0, 0.0)
+    compiled = g._ad_derivative.last
+    source_lines = g.source.splitlines()
+    line = next(i + 1 for i, text in enumerate(source_lines) if text.startswith("    n_x_1 = 0"))
+    origins = list(compiled._ad_origins)
+    origins[line - 1] = None  # (as for `n = x.shape[0]` of an elementwise loop: no user's line of its own)
+    from ad_compiler.jit import FirstCall
+
+    first = FirstCall(None, None, origins, compiled.__code__.co_filename, numba)
+    error = first.located(Exception(f'Unknown attribute\nFile "{compiled.__code__.co_filename}", line {line}:'))
+    assert error.where is not None and error.where.filename.endswith("test_jit.py")
+
+
 def test_jit_refuses_what_it_does_not_take_yet():
     with pytest.raises(ad.ADError, match="has_aux"):
         ad.grad(euler, jit=True, has_aux=True)

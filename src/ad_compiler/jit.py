@@ -217,7 +217,9 @@ class FirstCall:
         origin = None
         for m in re.finditer(r'File "([^"]*)", line (\d+)', text):
             if m.group(1) == self.filename and 0 < int(m.group(2)) <= len(self.origins):
-                origin = self.origins[int(m.group(2)) - 1] or origin
+                # (a line the backend added, e.g. `n = x.shape[0]`: the user's line of the nearest one above)
+                line = int(m.group(2))
+                origin = next((o for o in reversed(self.origins[:line]) if o is not None), None)
                 if origin is not None:
                     break
         where = origin.unit.location(origin.node) if origin is not None else None
