@@ -3,6 +3,9 @@
     python tests/explore.py --n 20000 --seed 1 [--jobs 2] [--out DIR] [--no-shrink] [--shrink-budget S]
     python tests/explore.py --check FILE.py [FILE.py ...]      re-check saved programs (e.g. after a fix)
     python tests/explore.py --show 1 42                        print program 42 of seed 1 and its outcome
+    python tests/explore.py --jit --n 300                      the gradients compiled with Numba (jit=True):
+                                                               each right or refused at a line; a Numba error
+                                                               that escapes is a crash
 
 Prints the counts per outcome (passed / refused / wrong / crash / discarded), the most common refusal
 messages, refusals that name no file and line, the discard reasons, and the wrong/crash categories with
@@ -137,7 +140,10 @@ def main(argv=None):
     ap.add_argument("--timeout", type=float, default=20.0, help="seconds per program run")
     ap.add_argument("--check", nargs="+", metavar="FILE", help="re-check saved programs")
     ap.add_argument("--show", nargs=2, type=int, metavar=("SEED", "INDEX"), help="print one program and its outcome")
+    ap.add_argument("--jit", action="store_true", help="ad.grad(f, jit=True): compiled with Numba (docs/jit.md)")
     args = ap.parse_args(argv)
+    if args.jit:
+        progen.GRAD_OPTIONS["jit"] = True  # (set before the workers fork)
     if args.check:
         check_files(args.check, args.timeout)
         return 0

@@ -70,16 +70,16 @@ def _copy(a):
     return a.copy() if isinstance(a, np.ndarray) else a
 
 
-def check_grad(f, args, wrt=0, rtol=1e-5, atol=1e-6):
+def check_grad(f, args, wrt=0, rtol=1e-5, atol=1e-6, jit=False):
     """Compile ad.grad(f, wrt) and compare each gradient with central differences.
 
     `wrt` is a position or a tuple of positions. Tolerance: |got - fd| <= atol * scale + rtol * |fd|
     with scale = max(1, max |fd|, |f(args)| * 1e-3) (the rounding error of the differences grows with |f|).
-    Returns the gradients (a tuple when `wrt` is a tuple).
+    Returns the gradients (a tuple when `wrt` is a tuple). `jit=True`: the gradient compiled with Numba.
     """
     positions = wrt if isinstance(wrt, tuple) else (wrt,)
     copies = [_copy(a) for a in args]
-    got = ad.grad(f, wrt=wrt)(*copies)
+    got = ad.grad(f, wrt=wrt, jit=jit)(*copies) if jit else ad.grad(f, wrt=wrt)(*copies)
     for a, c in zip(args, copies):  # the gradient must not change its inputs
         if isinstance(a, np.ndarray):
             np.testing.assert_array_equal(a, c, err_msg="the gradient changed an input in place")

@@ -49,6 +49,9 @@ class E:
         self.c, self.p, self.pos = c, p, pos
 
 
+GRAD_OPTIONS = {}  # extra options of every ad.grad the checker makes (explore.py --jit: {"jit": True})
+
+
 def w(e, need):
     return e.c if e.p >= need else f"({e.c})"
 
@@ -2198,7 +2201,7 @@ def check_module(mod, path, ad, timeout=20.0, plain_timeout=None, mode="grad"):
             if mode == "jvp":
                 stage = "call"
                 return _check_jvp(mod, ad, args, positions, fd1, v, rtol, atol)
-            g = ad.grad(mod.f, wrt=mod.WRT)
+            g = ad.grad(mod.f, wrt=mod.WRT, **GRAD_OPTIONS)
             stage = "call"
             got = g(*args)
     except Timeout as exc:
@@ -2260,7 +2263,7 @@ def _gradient_jumps_nearby(mod, ad, positions, scale, rtol, atol, tries=4):
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                got = ad.grad(mod.f, wrt=mod.WRT)(*args)
+                got = ad.grad(mod.f, wrt=mod.WRT, **GRAD_OPTIONS)(*args)
         except Exception:  # noqa: BLE001 (not this check's business)
             return False
         grads.append(np.concatenate([_flat(g) for g in (got if isinstance(got, tuple) else (got,))]))

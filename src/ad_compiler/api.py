@@ -54,7 +54,7 @@ def _signature(f):
     return sig.names, sig
 
 
-def _build(f, wrt, mode, receiver=None, has_aux=False):
+def _build(f, wrt, mode, receiver=None, has_aux=False, jit=False):
     given = f
     if isinstance(f, functools.partial) and receiver is None:
         f = _unwrap_partial(f)
@@ -76,7 +76,7 @@ def _build(f, wrt, mode, receiver=None, has_aux=False):
         wrt = tuple(items) if isinstance(wrt, (tuple, list)) else items[0]
     names, multi = _wrt_names(params, wrt, f.__name__)
     func_name = _function_name(f.__name__, names, mode)
-    derivative = driver.Derivative(f, names, mode, multi, func_name, receiver, has_aux=has_aux)
+    derivative = driver.Derivative(f, names, mode, multi, func_name, receiver, has_aux=has_aux, jit=jit)
     extra = _extra_parameter(mode, params)
     if extra is not None:
         visible = visible + [extra]
@@ -148,6 +148,9 @@ def _build_nested(inner, wrt, mode):
     """`mode` of a function an `ad.*` call returned (nested.py)."""
     from .nested import NestedDerivative
 
+    if getattr(getattr(inner, "_ad_derivative", None), "jit", False):
+        raise ADError("a derivative compiled with jit=True cannot be differentiated again (Numba's machine code has "
+                      "no source to read)", hint="differentiate the derivative made without jit=True")
     if getattr(inner, "_ad_receiver", None) is not None:
         raise ADError("derivatives of the derivative of a bound method are not supported yet",
                       hint="differentiate a plain function taking the object as an argument")
@@ -169,7 +172,9 @@ def _build_nested(inner, wrt, mode):
     return dispatcher
 
 
-def _get(f, wrt, mode, has_aux=False):
+def _get(f, wrt, mode, has_aux=False, jit=False):
+    if jit:
+        _check_jit(f, has_aux)
     if inspect.ismethod(f) and inspect.isfunction(f.__func__):
         if has_aux:
             raise ADError("has_aux=True for a bound method is not supported yet",
@@ -181,8 +186,8 @@ def _get(f, wrt, mode, has_aux=False):
         build = _build_nested
     else:
         def build(f, wrt, mode):
-            return _build(f, wrt, mode, has_aux=has_aux)
-    key = (tuple(wrt) if isinstance(wrt, list) else wrt, mode, has_aux)
+            return _build(f, wrt, mode, has_aux=has_aux, jit=jit)
+    key = (tuple(wrt) if isinstance(wrt, list) else wrt, mode, has_aux) + (("jit",) if jit else ())
     try:
         per_function = _cache[f]
     except KeyError:
@@ -193,6 +198,21 @@ def _get(f, wrt, mode, has_aux=False):
     if g is None or g._ad_derivative.stale_any():
         g = per_function[key] = build(f, wrt, mode)
     return g
+
+
+def _check_jit(f, has_aux):
+    """What jit=True (jit.py, docs/jit.md) does not take yet, refused when `ad.grad` is called."""
+    from .jit import require_numba
+
+    require_numba()
+    if has_aux:
+        raise ADError("jit=True with has_aux=True is not supported yet", hint="drop one of them")
+    if isinstance(f, driver.DerivativeFunction):
+        raise ADError("jit=True applies to a function's first derivative, not to a derivative of a derivative",
+                      hint="differentiate without jit=True")
+    if inspect.ismethod(f):
+        raise ADError("jit=True for a bound method is not supported yet",
+                      hint="differentiate a plain function taking the object's arrays as arguments")
 
 
 def _get_bound(method, wrt, mode):
@@ -214,7 +234,7 @@ Wrt = Union[int, str, Tuple[Union[int, str], ...]]  # argument positions or name
 
 
 @boundary
-def grad(f: Optional[Callable] = None, wrt: Wrt = 0, has_aux: bool = False) -> Callable:
+def grad(f: Optional[Callable] = None, wrt: Wrt = 0, has_aux: bool = False, jit: bool = False) -> Callable:
     """The gradient of the scalar function `f`.
 
     ```python
@@ -235,6 +255,9 @@ def grad(f: Optional[Callable] = None, wrt: Wrt = 0, has_aux: bool = False) -> C
             derivative returned by ad_compiler (for second derivatives).
         wrt: the argument(s) to differentiate with respect to: a position, a name, or a tuple of them.
         has_aux: `f` returns `(value, aux)`; the gradient function returns `(gradient, aux)`.
+        jit: compile the generated derivative with Numba (the extra `ad-compiler[jit]`; docs/jit.md): loops
+            on numbers and small arrays run as machine code. What Numba cannot compile is refused at its
+            line (never a silent fallback); `.source` shows the code Numba compiles.
 
     Returns:
         The gradient function; its `.source` is the generated Python code and `.primal` is `f`.
@@ -245,12 +268,13 @@ def grad(f: Optional[Callable] = None, wrt: Wrt = 0, has_aux: bool = False) -> C
             first call.
     """
     if f is None:
-        return functools.partial(grad, wrt=wrt, has_aux=has_aux)
-    return _get(f, wrt, "grad", has_aux)
+        return functools.partial(grad, wrt=wrt, has_aux=has_aux, jit=jit)
+    return _get(f, wrt, "grad", has_aux, jit)
 
 
 @boundary
-def value_and_grad(f: Optional[Callable] = None, wrt: Wrt = 0, has_aux: bool = False) -> Callable:
+def value_and_grad(f: Optional[Callable] = None, wrt: Wrt = 0, has_aux: bool = False,
+                   jit: bool = False) -> Callable:
     """Like `grad`, but the function returns the value of `f` too: `(value, gradient)`.
 
     ```python
@@ -260,8 +284,8 @@ def value_and_grad(f: Optional[Callable] = None, wrt: Wrt = 0, has_aux: bool = F
     With `has_aux=True` it returns `((value, aux), gradient)`. The arguments are those of `grad`.
     """
     if f is None:
-        return functools.partial(value_and_grad, wrt=wrt, has_aux=has_aux)
-    return _get(f, wrt, "value_and_grad", has_aux)
+        return functools.partial(value_and_grad, wrt=wrt, has_aux=has_aux, jit=jit)
+    return _get(f, wrt, "value_and_grad", has_aux, jit)
 
 
 @boundary

@@ -201,8 +201,9 @@ def _short(filename):
 class Derivation:
     """One compilation: the passes run on `func` for arguments of `kinds`."""
 
-    def __init__(self, func, wrt, mode, kinds_, func_name, multi, receiver=None, has_aux=False, dims=()):
+    def __init__(self, func, wrt, mode, kinds_, func_name, multi, receiver=None, has_aux=False, dims=(), jit=False):
         self.func = func
+        self.jit = jit  # compile the derivative with Numba (jit.py)
         self.dims = dims  # the arguments' dimension pattern (dims_pattern), () when not known
         self.has_aux = has_aux  # f returns (value, aux): differentiate the value, return aux as it is
         self.aux = None
@@ -389,6 +390,10 @@ class Derivation:
         body.append(Return(result))
         fdef = FunctionDef(self.func_name, tuple(params), body, self.defaults(params))
         cleanup.cleanup(fdef)
+        if self.jit:
+            from . import jit
+
+            return jit.finish(self, unit, fdef, kinds_, alloc)
         fuse_temporaries(fdef, alloc.temps)
         compiled = self.finish(unit, fdef)
         compiled.source = "\n\n".join([compiled.source] + callees.all_sources(self.linker.deps))
@@ -545,8 +550,9 @@ def _all_names(tree):
 class Derivative:
     """The compiled derivatives of one (function, wrt, mode), one per combination of argument kinds."""
 
-    def __init__(self, func, wrt_names, mode, multi, func_name, receiver=None, has_aux=False):
+    def __init__(self, func, wrt_names, mode, multi, func_name, receiver=None, has_aux=False, jit=False):
         self.func = func
+        self.jit = jit
         self.has_aux = has_aux
         self.wrt = wrt_names
         self.mode = mode
@@ -582,7 +588,7 @@ class Derivative:
         """The derivative for arguments of these kinds (the last item: their dimension pattern)."""
         n = len(_params(self.func))
         d = Derivation(self.func, self.wrt, self.mode, kinds_[:-1][:n], self.func_name, self.multi,
-                       has_aux=self.has_aux, dims=kinds_[-1][:n])
+                       has_aux=self.has_aux, dims=kinds_[-1][:n], jit=self.jit)
         compiled = d.run()
         self.specializations[kinds_] = compiled
         self.deps[kinds_] = d.ctx

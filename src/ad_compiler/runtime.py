@@ -1965,3 +1965,13 @@ from .runtime_linalg import *  # noqa: E402,F401,F403
 from .runtime_fft import *  # noqa: E402,F401,F403
 from .runtime_ode import *  # noqa: E402,F401,F403
 from .runtime_language import *  # noqa: E402,F401,F403
+
+
+def __getattr__(name):
+    """`_ad.jit`: the helpers of `jit=True` derivatives (jit_runtime.py), imported when first used so that
+    importing ad_compiler does not import Numba."""
+    if name == "jit":
+        import importlib
+
+        return importlib.import_module(".jit_runtime", __package__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

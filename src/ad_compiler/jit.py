@@ -1,0 +1,227 @@
+"""`jit=True`, part 2: the derivative as a function Numba compiles and a plain Python wrapper (docs/jit.md).
+
+    @_ad.jit.njit
+    def dloss_dx_numba(x, ...):        # the forward and adjoint sweeps (jit_lower.py), compiled by Numba
+        ...
+        return bx
+
+    def dloss_dx(x, ...):              # plain Python: the gradients' types at the boundary (runtime.as_grad)
+        bx = dloss_dx_numba(x, ...)
+        return _ad.as_grad(bx, x)
+
+`.source` is this text, and it is what runs: it is compiled (codegen's way: a registered filename, so that
+Numba's messages and tracebacks show the generated lines), and the decorator hands the first function to
+Numba, which compiles it at its first call for the types of the arguments. An error of Numba's there
+becomes an UnsupportedError at the user's line the generated line comes from (`FirstCall`).
+"""
+import ast
+import re
+import time
+import types
+import weakref
+
+from . import codegen, ir, kinds as K, runtime
+from .errors import ADError, UnsupportedError
+from .ir import Assign, Build, Call, FunctionDef, Return, Var
+from .jit_fuse import fuse
+from .jit_lower import HINT, WHY, Lowering
+
+RESULT_HELPERS = ("as_grad", "as_grads")  # helpers of the return value, run in the wrapper
+
+
+def require_numba():
+    """Numba, or an ADError saying how to install it."""
+    try:
+        import numba
+    except ImportError as exc:
+        raise ADError(f"jit=True needs Numba, which is not installed ({exc})",
+                      hint="pip install 'ad-compiler[jit]'") from None
+    return numba
+
+
+def finish(derivation, unit, fdef, kinds_, alloc):
+    """The compiled derivative (the wrapper function, with `.source`) of the generated `fdef`."""
+    numba = require_numba()
+    where_def = unit.location(unit.tree)
+    if derivation.linker.deps:
+        raise UnsupportedError("jit=True: the function calls a recursive function (compiled on its own); " + WHY,
+                               where=where_def, hint=HINT)
+    param_kinds = dict(zip(fdef.params, derivation.kinds))
+    body, ret = fdef.body[:-1], fdef.body[-1]
+    if not isinstance(ret, Return) or any(isinstance(s, Return) for s in ir.walk(body)):
+        raise UnsupportedError("jit=True: a derivative with several returns; " + WHY, where=where_def, hint=HINT)
+    lowering = Lowering(fdef, param_kinds, kinds_, alloc, where_def)
+    core_name = alloc.fresh(f"{fdef.name}_numba")
+    outer, leaves = _split_result(ret.value, set(fdef.params), alloc)
+    read = {n for s in ir.walk(body) for n in ir.stmt_reads(s)} | {n for _, e in leaves for n in ir.names_in(e)}
+    core_params = [p for p in fdef.params if p in read]
+    for p in core_params:  # (first: an argument Numba cannot take is the first thing to say)
+        _check_parameter(p, param_kinds.get(p), where_def)
+    core_body = lowering.lower(body)
+    results = [lowering.expr(e, ret) for _, e in leaves]
+    core_body.append(_at(Return(results[0] if len(results) == 1 else Build("tuple", tuple(results))), ret))
+    data = list(lowering.data.values())
+    core = FunctionDef(core_name, tuple(core_params) + tuple(n for n, _ in data), core_body)
+    dims = dict(zip(fdef.params, derivation.dims))
+    core = fuse(core, param_kinds, dims, alloc) or core
+    call = Call(Var(core_name), tuple(Var(p) for p in core_params) + tuple(g for _, g in data))
+    names = tuple(n for n, _ in leaves)
+    wrapper_body = [
+        ir.Comment("plain Python: the gradients' types at the boundary"),
+        *lowering.prologue,
+        Assign(names, call),
+        Return(outer),
+    ]
+    wrapper = FunctionDef(fdef.name, fdef.params, wrapper_body, fdef.defaults)
+    return _compile(derivation, unit, core, wrapper, numba)
+
+
+def _split_result(value, params, alloc):
+    """The return value with what the compiled part computes replaced by names: (expression the wrapper
+    returns, [(name, expression the compiled part returns)])."""
+    leaves = []
+
+    def leaf(e):
+        if isinstance(e, ir.Const) or (isinstance(e, Var) and e.name in params):
+            return e
+        if isinstance(e, Call) and isinstance(e.func, ir.Global) and e.func.path[0] == "_ad" and \
+                all(isinstance(a, Var) and a.name in params for a in e.args):
+            return e  # (zeros_like(x) of an argument: in the wrapper)
+        name = e.name if isinstance(e, Var) else alloc.fresh("result")
+        leaves.append((name, e))
+        return Var(name)
+
+    def visit(e):
+        if isinstance(e, Build) and e.kind == "tuple":
+            return Build("tuple", tuple(visit(i) for i in e.items))
+        if isinstance(e, Call) and isinstance(e.func, ir.Global) and e.func.path[0] == "_ad" and \
+                e.func.path[-1] in RESULT_HELPERS:
+            return Call(e.func, (visit(e.args[0]),) + tuple(e.args[1:]))
+        return leaf(e)
+    outer = visit(value)
+    if not leaves:  # (nothing computed: the compiled part returns a constant all the same)
+        leaves.append((alloc.fresh("result"), ir.Const(0.0)))
+    return outer, leaves
+
+
+def _check_parameter(name, kind, where):
+    import numpy as np
+
+    if isinstance(kind, K.Scalar) and issubclass(kind.cls, (float, int, np.floating, np.integer, np.bool_)):
+        return
+    if isinstance(kind, K.Array) and kind.cls is np.ndarray and kind.dtype in "fib" and kind.ndim != 0:
+        return
+    what = "of a kind not known" if kind is None or kind == K.UNKNOWN else kind.describe()
+    if isinstance(kind, K.Array) and kind.ndim == 0:
+        what = "a 0-d array (Numba's arithmetic on them is incomplete)"
+    raise UnsupportedError(f"jit=True: the argument `{name}` is {what}; " + WHY, where=where, hint=HINT,
+                           deferred=kind is None or kind == K.UNKNOWN)
+
+
+def _at(new, old):
+    new.origin = old.origin
+    return new
+
+
+def _compile(derivation, unit, core, wrapper, numba):
+    """Print the two functions, compile that text, and hand the first one to Numba."""
+    from .driver import _refuse_closure_values
+
+    for f in (core, wrapper):
+        _refuse_closure_values(f)
+    local = codegen.local_names(core) | codegen.local_names(wrapper) | {core.name}
+    names = codegen.Names(derivation.func.__globals__, local, unit.cells)
+    origins = []
+    text = codegen.to_source([core, wrapper], names, origins)
+    head = "# jit=True: the first function is compiled by Numba (numba.njit); the second is plain Python\n"
+    source = head + "@_ad.jit.njit\n" + text
+    origins[:0] = [None, None]
+    cells = dict(unit.cells)
+    for name, obj in names.externs.items():
+        cells[name] = types.CellType(obj)
+    filename = codegen._unique(f"<ad_compiler: {wrapper.name} of {unit.filename}:{unit.first_line}>", source)
+    codegen.register_source(filename, source)
+    compiled, core_cell = _exec(source, wrapper.name, core.name, filename, derivation.func.__globals__, cells)
+    core_cell.cell_contents = FirstCall(core_cell.cell_contents, core_cell, origins, filename, numba)
+    if wrapper.defaults:
+        compiled.__defaults__ = tuple(d.value if isinstance(d, ir.Const) else d.obj for d in wrapper.defaults)
+    compiled.source = source
+    compiled._ad_text = source
+    compiled._ad_origins = origins
+    compiled._ad_random = ()
+    compiled._ad_jit = core_cell
+    codegen._compiled[filename] = weakref.ref(compiled)
+    return compiled
+
+
+def _exec(source, wrapper_name, core_name, filename, user_globals, cells):
+    """Run `source` in a factory function whose parameters are its free names (`_ad`, closure values):
+    (the wrapper, the cell holding the compiled function)."""
+    tree = ast.parse(source, filename=filename)
+    freevars = sorted(v for v in set(cells) | {"_ad"} if re.search(r"\b" + re.escape(v) + r"\b", source))
+    args = ast.arguments(posonlyargs=[], args=[ast.arg(arg=v) for v in freevars], vararg=None, kwonlyargs=[],
+                         kw_defaults=[], kwarg=None, defaults=[])
+    ret = ast.Return(value=ast.Name(id=wrapper_name, ctx=ast.Load()))
+    factory = ast.FunctionDef(name="_ad_factory", args=args, body=tree.body + [ret], decorator_list=[],
+                              returns=None)
+    if hasattr(ast, "TypeAlias"):  # Python 3.12+
+        factory.type_params = []
+    last = source.count("\n") + 1
+    for node in [factory, ret, ret.value] + list(args.args):
+        node.lineno, node.col_offset, node.end_lineno, node.end_col_offset = 1, 0, last, 0
+    code = compile(ast.Module(body=[factory], type_ignores=[]), filename, "exec")
+    factory_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    make = types.FunctionType(factory_code, user_globals, "_ad_factory")
+    values = [runtime if v == "_ad" else cells[v].cell_contents for v in freevars]
+    wrapper = make(*values)
+    cell = wrapper.__closure__[wrapper.__code__.co_freevars.index(core_name)]
+    return wrapper, cell
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class FirstCall:
+    """Stands for the compiled function until its first call returns: Numba compiles it then, and an error
+    of Numba's becomes an UnsupportedError at the user's line (after that, the wrapper calls Numba's
+    function directly)."""
+
+    def __init__(self, dispatcher, cell, origins, filename, numba):
+        self.dispatcher = dispatcher
+        self.cell = cell
+        self.origins = origins
+        self.filename = filename
+        self.errors = numba.core.errors.NumbaError
+        self.compile_seconds = None
+
+    def __call__(self, *args):
+        t0 = time.process_time()
+        compiled = len(self.dispatcher.overloads)
+        try:
+            out = self.dispatcher(*args)
+        except self.errors as exc:
+            raise self.located(exc) from None
+        except Exception as exc:
+            if len(self.dispatcher.overloads) == compiled:  # (raised while compiling, not by the code run)
+                raise self.located(exc) from None
+            raise
+        self.compile_seconds = time.process_time() - t0
+        self.cell.cell_contents = self.dispatcher
+        return out
+
+    def located(self, exc):
+        text = _ANSI.sub("", str(exc))
+        lines = [x.strip() for x in text.splitlines() if x.strip()]
+        useful = [x for x in lines if not x.startswith(("Failed in", "During:", "File ", "<source"))]
+        why = " ".join(useful[:2]) if useful and useful[0].endswith(":") else (useful[0] if useful else text)
+        origin = None
+        for m in re.finditer(r'File "([^"]*)", line (\d+)', text):
+            if m.group(1) == self.filename and 0 < int(m.group(2)) <= len(self.origins):
+                # (a line the backend added, e.g. `n = x.shape[0]`: the user's line of the nearest one above)
+                line = int(m.group(2))
+                origin = next((o for o in reversed(self.origins[:line]) if o is not None), None)
+                if origin is not None:
+                    break
+        where = origin.unit.location(origin.node) if origin is not None else None
+        return UnsupportedError(f"jit=True: Numba cannot compile the derivative of this line: {why}", where=where,
+                                hint=HINT)

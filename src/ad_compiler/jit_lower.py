@@ -1,0 +1,338 @@
+"""`jit=True`, part 1: the generated derivative written in the subset Numba compiles, or refused (docs/jit.md).
+
+The derivative the other passes made is rewritten, statement by statement, without changing what it
+computes:
+
+- the tape (one Python list of every value the forward sweep overwrites) becomes one tape per saved name
+  (jit_tape.py); a value saved before its first assignment starts as a zero of its kind instead of None;
+- `for i in reversed(range(a, b, c))` becomes the same range written backwards;
+- `x.tolist()` of a 1-d array becomes `x.copy()` (read item by item the same way);
+- runtime helpers (`_ad.abs_vjp`) become their versions in jit_runtime.py (`_ad.jit.abs_vjp`);
+- data the function reads from its globals or closure (arrays, numbers) becomes parameters: Numba would
+  freeze them into the compiled code, and the derivative must read them live like the plain one.
+
+What falls outside the subset raises UnsupportedError at the user's line (`refuse`), naming the construct
+and why.
+"""
+import builtins
+import math
+
+import numpy as np
+
+from . import ir, kinds as K, runtime
+from .errors import UnsupportedError
+from .jit_tape import Tapes, dtype_of
+from .ir import Assign, AugAssign, Build, Call, Const, For, Global, If, Index, SetItem, Var, While
+
+# NumPy and math functions the compiled derivative may call (Numba compiles them for numbers and arrays)
+NUMPY = set("""sin cos tan arcsin arccos arctan arctan2 sinh cosh tanh arcsinh arccosh arctanh exp expm1 exp2
+log log1p log2 log10 sqrt cbrt square abs absolute fabs sign maximum minimum fmax fmin power hypot floor ceil
+trunc rint where sum mean prod dot zeros zeros_like ones ones_like empty empty_like full full_like clip
+negative positive reciprocal isnan isinf isfinite logaddexp logaddexp2 deg2rad rad2deg outer
+multiply add subtract divide true_divide float64 int64 bool_ pi e inf nan newaxis max min amax amin std var
+sort linspace arange cumsum cumprod argmax argmin any all median diff""".split())
+MATH = set("""sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh exp expm1 log log1p log2 log10
+sqrt pow fabs floor ceil trunc hypot erf erfc gamma lgamma isnan isinf isfinite copysign degrees radians
+pi e inf nan tau""".split())
+BUILTINS = {"abs", "min", "max", "float", "int", "bool", "range", "len", "round"}
+METHODS = {"copy", "sum", "reshape", "astype", "mean", "prod", "dot", "ravel", "flatten", "transpose"}
+ATTRIBUTES = {"shape", "T", "size", "ndim"}
+OPERATORS = {"+", "-", "*", "/", "//", "%", "**", "@", "&", "|", "^", "<<", ">>"}
+COMPARISONS = {"<", "<=", ">", ">=", "==", "!="}
+WHY = "Numba compiles numbers, NumPy arrays and tuples of them, and a part of NumPy and math"
+HINT = "call ad.grad without jit=True (the same derivative in plain Python), or rewrite this line"
+
+
+class Lowering:
+    def __init__(self, fdef, param_kinds, kinds, alloc, where_def):
+        self.fdef = fdef
+        self.param_kinds = param_kinds  # parameter name -> kind
+        self.kinds = kinds  # SSA name -> kind (kinds.py)
+        self.alloc = alloc
+        self.where_def = where_def  # the location of the user's `def` (for statements with no origin)
+        self.data = {}  # global or closure data read -> the core's parameter name
+        self.tapes = None
+        self.last_origin = None  # of the statement before: a generated statement may have none
+        self.prologue = []  # statements the wrapper runs before the compiled function (argument checks)
+
+    # -- refusals ---------------------------------------------------------------------------------------------
+    def refuse(self, s, what):
+        origin = s.origin if s is not None and s.origin is not None else self.last_origin
+        where = origin.unit.location(origin.node) if origin is not None else self.where_def
+        raise UnsupportedError(f"jit=True: {what}; {WHY}", where=where, hint=HINT)
+
+    # -- the whole body ---------------------------------------------------------------------------------------
+    def lower(self, body):
+        """The body rewritten (a new list), or UnsupportedError."""
+        tape = next((s.targets[0] for s in body if isinstance(s, Assign) and _helper(s.value) == "new_tape"), None)
+        self.tapes = Tapes(body, tape, self.kinds, self.alloc)
+        out = []
+        for s in body:
+            out += self.tapes.made_before(s)
+            if not (isinstance(s, Assign) and s.targets == (tape,)):
+                out += self.statement(s)
+        return out
+
+    def statement(self, s):
+        """The statement `s` rewritten: a list of statements."""
+        if s.origin is not None:
+            self.last_origin = s.origin
+        if isinstance(s, ir.Comment):
+            return [s]
+        if isinstance(s, ir.ExprStmt):
+            name = self.tapes.pushed(s)
+            if name is not None:
+                return self.tapes.push(name, s)
+            if _helper(s.value) == "check_apart":  # (arguments sharing memory: checked in the wrapper)
+                self.prologue.append(s)
+                return []
+            if _helper(s.value) is None:
+                self.refuse(s, "a statement of this kind (a call whose value is not used)")
+            if _helper(s.value) == "add_at" and self.scalar_index(s.value.args[1]):
+                b, index, g = s.value.args  # (a store Numba types once, not a call per index)
+                return [_at(SetItem(self.expr(b, s), (self.expr(index, s),), self.expr(g, s), "+"), s)]
+            s.value = self.expr(s.value, s)
+            return [s]
+        if isinstance(s, Assign):
+            if self.tapes.popped(s):
+                if s.targets[0] not in self.tapes.names:  # (restored, but not saved as a name)
+                    self.refuse(s, "a value restored from the tape in a form this backend does not split by name")
+                return self.tapes.pop(s.targets[0], s)
+            if len(s.targets) == 1 and s.value == Const(None):
+                return [self.zero_of(s.targets[0], s)]
+            s.value = self.tolist(s.value) if _is_tolist(s.value, self) else self.expr(s.value, s)
+            return [s]
+        if isinstance(s, SetItem):
+            if ir.attr_key(s.items) is not None:
+                self.refuse(s, "an attribute of an object")
+            s.target = self.expr(s.target, s)
+            s.items = tuple(self.expr(i, s) for i in s.items)
+            s.value = self.expr(s.value, s)
+            return [s]
+        if isinstance(s, AugAssign):
+            s.value = self.expr(s.value, s)
+            return [s]
+        if isinstance(s, If):
+            if s.role is not None:
+                self.refuse(s, f"a `{s.role}` block")
+            s.test = self.expr(s.test, s)
+            s.body = self.block(s.body)
+            s.orelse = self.block(s.orelse)
+            return [s]
+        if isinstance(s, For):
+            s.iter = self.loop_range(s)
+            s.body = self.block(s.body)
+            return [s]
+        if isinstance(s, While):
+            s.test = self.expr(s.test, s)
+            s.body = self.block(s.body)
+            return [s]
+        if isinstance(s, (ir.Break, ir.Return)):
+            if isinstance(s, ir.Return):
+                s.value = self.expr(s.value, s)
+            return [s]
+        if ir.is_throw(s):
+            self.refuse(s, "`raise`")
+        self.refuse(s, f"a statement of this kind ({type(s).__name__})")
+
+    def block(self, stmts):
+        return [x for s in stmts for x in self.statement(s)]
+
+    # -- loops ------------------------------------------------------------------------------------------------
+    def loop_range(self, s):
+        it = s.iter
+        if _builtin_call(it, "reversed") and len(it.args) == 1 and _builtin_call(it.args[0], "range"):
+            args = [self.expr(a, s) for a in it.args[0].args]
+            return _reversed_range(args)
+        if _builtin_call(it, "reversed") and len(it.args) == 1 and _range_head(it.args[0]):
+            # (the adjoint of a loop left by `break`: the steps it ran, `range(...)[:n_iter]`, backwards)
+            args = [self.expr(a, s) for a in it.args[0].value.args]
+            return _reversed_head(args, self.expr(it.args[0].items[0].upper, s))
+        if _builtin_call(it, "range"):
+            return Call(it.func, tuple(self.expr(a, s) for a in it.args))
+        self.refuse(s, "a loop over something other than a range (a list, an array's rows, ...)")
+
+    def zero_of(self, name, s):
+        """`name = None` (a value saved before its first assignment): a zero of the name's kind."""
+        kind = self.kinds.get(name)
+        dtype = dtype_of(kind)
+        if dtype is not None:
+            return _at(Assign((name,), Const({"float64": 0.0, "int64": 0, "bool_": False}[dtype])), s)
+        if isinstance(kind, K.Array) and kind.ndim is not None and kind.dtype in "fib":
+            dtype = {"f": "float64", "i": "int64", "b": "bool_"}[kind.dtype]
+            return _at(Assign((name,), Call(_np("zeros"), (Build("tuple", (Const(0),) * kind.ndim), _np(dtype)))), s)
+        self.refuse(s, f"`{name}` may be None, or its kind is not known ({kind!r})")
+
+    # -- expressions ------------------------------------------------------------------------------------------
+    def scalar_index(self, e):
+        if isinstance(e, Const):
+            return type(e.value) is int
+        kind = self.kinds.get(e.name) if isinstance(e, Var) else None
+        return isinstance(kind, K.Scalar) and kind.cls is int
+
+    def tolist(self, value):
+        return Call(ir.Attr(value.func.value, "copy"), ())
+
+    def expr(self, e, s):
+        cls = e.__class__
+        if cls is Var:
+            return e
+        if cls is Const:
+            v = e.value
+            if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+                return _math("nan") if math.isnan(v) else (_math("inf") if v > 0 else ir.UnaryOp("-", _math("inf")))
+            if v is None or isinstance(v, (bool, int, float)):
+                return e
+            self.refuse(s, f"the constant {v!r}")
+        if cls is Global:
+            return self.global_value(e, s)
+        if cls is ir.BinOp:
+            if e.op not in OPERATORS:
+                self.refuse(s, f"the operator {e.op}")
+            return ir.BinOp(e.op, self.expr(e.left, s), self.expr(e.right, s))
+        if cls is ir.UnaryOp:
+            return ir.UnaryOp(e.op, self.expr(e.operand, s))
+        if cls is ir.Compare:
+            bad = [op for op in e.ops if op not in COMPARISONS]
+            if bad:
+                self.refuse(s, f"the comparison `{bad[0]}`")
+            return ir.Compare(self.expr(e.left, s), e.ops, tuple(self.expr(r, s) for r in e.rights))
+        if cls is ir.IfExp:
+            return ir.IfExp(self.expr(e.test, s), self.expr(e.body, s), self.expr(e.orelse, s))
+        if cls is ir.Attr:
+            if e.attr not in ATTRIBUTES:
+                self.refuse(s, f"the attribute `.{e.attr}`")
+            return ir.Attr(self.expr(e.value, s), e.attr)
+        if cls is Index:
+            if ir.attr_key(e.items) is not None:
+                self.refuse(s, "an attribute of an object")
+            return Index(self.expr(e.value, s), tuple(self.expr(i, s) for i in e.items), e.tuple_form)
+        if cls is ir.Slice:
+            return ir.Slice(*(None if x is None else self.expr(x, s) for x in (e.lower, e.upper, e.step)))
+        if cls is Build:
+            if e.kind != "tuple":
+                self.refuse(s, f"a {e.kind} (a {e.kind} of numbers or arrays is not one of Numba's types here)")
+            return Build("tuple", tuple(self.expr(i, s) for i in e.items))
+        if cls is Call:
+            return self.call(e, s)
+        self.refuse(s, f"an expression of this kind ({cls.__name__})")
+
+    def global_value(self, g, s):
+        root = g.path[0]
+        if root == "_ad" and len(g.path) == 2 and g.path[1] in ("np", "math"):
+            return g
+        if g.path[:2] in (("_ad", "np"), ("_ad", "math")):
+            module = np if g.path[1] == "np" else math
+            g = Global(g.path[1:], g.obj, module if len(g.path) > 2 else None)
+        if len(g.path) == 2 and g.root is np and g.path[1] in NUMPY:
+            return g
+        if len(g.path) == 2 and g.root is math and g.path[1] in MATH:
+            return g
+        if len(g.path) == 1 and isinstance(g.obj, (bool, int, float, np.ndarray, np.generic)) and \
+                not isinstance(g.obj, np.ndarray) or (len(g.path) == 1 and isinstance(g.obj, np.ndarray)
+                                                       and g.obj.dtype.kind in "fib"):
+            if g.path[0] not in self.data:
+                self.data[g.path[0]] = (self.alloc.fresh(g.path[0]), g)
+            return Var(self.data[g.path[0]][0])
+        if len(g.path) == 1 and getattr(builtins, g.path[0], None) is g.obj and g.path[0] in BUILTINS:
+            return g
+        self.refuse(s, f"`{'.'.join(g.path)}` ({type(g.obj).__name__})")
+
+    def call(self, e, s):
+        f = e.func
+        if isinstance(f, Global) and f.path[0] == "_ad" and len(f.path) == 2 and f.path[1] not in ("np", "math"):
+            from . import jit_runtime
+
+            name = f.path[1]
+            if name not in jit_runtime.HELPERS:
+                self.refuse(s, f"the runtime helper `_ad.{name}` has no version Numba compiles")
+            func = Global(("_ad", "jit", name), getattr(jit_runtime, name), runtime)
+        elif isinstance(f, ir.Attr):
+            if f.attr not in METHODS:
+                self.refuse(s, f"the method `.{f.attr}()`")
+            func = ir.Attr(self.expr(f.value, s), f.attr)
+        elif isinstance(f, Global):
+            func = self.global_value(f, s)
+            if isinstance(func, Var):
+                self.refuse(s, f"a call of `{'.'.join(f.path)}`")
+        else:
+            self.refuse(s, "a call of a function value")
+        args = []
+        for a in e.args:
+            if isinstance(a, ir.Starred):
+                self.refuse(s, "`*args` in a call")
+            args.append(self.expr(a, s))
+        kwargs = tuple((k, self.expr(v, s)) for k, v in e.kwargs if k != "**") if e.kwargs else ()
+        if len(kwargs) != len(e.kwargs):
+            self.refuse(s, "`**kwargs` in a call")
+        return Call(func, tuple(args), kwargs)
+
+
+# -- small pieces ---------------------------------------------------------------------------------------------
+def _at(new, old):
+    new.origin = old.origin
+    return new
+
+
+def _helper(e):
+    if isinstance(e, Call) and isinstance(e.func, Global) and e.func.path[0] == "_ad" and len(e.func.path) == 2:
+        return e.func.path[1]
+    return None
+
+
+def _builtin_call(e, name):
+    return isinstance(e, Call) and isinstance(e.func, Global) and e.func.obj is getattr(builtins, name)
+
+
+def _is_tolist(v, lowering):
+    if not (isinstance(v, Call) and isinstance(v.func, ir.Attr) and v.func.attr == "tolist" and not v.args
+            and isinstance(v.func.value, Var)):
+        return False
+    name = v.func.value.name
+    kind = lowering.param_kinds.get(name) or lowering.kinds.get(name)
+    return isinstance(kind, K.Array) and kind.ndim == 1 and kind.dtype in "fi"
+
+
+def _reversed_range(args):
+    """reversed(range(*args)) as a range."""
+    one = Const(1)
+    if len(args) == 1:
+        return Call(Global(("range",), range), (_minus(args[0], one), Const(-1), Const(-1)))
+    if len(args) == 2:
+        return Call(Global(("range",), range), (_minus(args[1], one), _minus(args[0], one), Const(-1)))
+    a, b, c = args
+    n = Call(Global(("len",), len), (Call(Global(("range",), range), (a, b, c)),))
+    last = ir.BinOp("+", a, ir.BinOp("*", _minus(n, one), c))
+    return Call(Global(("range",), range), (last, _minus(a, c), ir.UnaryOp("-", c)))
+
+
+def _range_head(e):
+    """Is `e` `range(...)[:n]`?"""
+    return isinstance(e, Index) and _builtin_call(e.value, "range") and len(e.items) == 1 and \
+        isinstance(e.items[0], ir.Slice) and e.items[0].lower is None and e.items[0].step is None and \
+        e.items[0].upper is not None
+
+
+def _reversed_head(args, n):
+    """reversed(range(*args)[:n]) as a range, for n at most the range's length."""
+    one = Const(1)
+    a, c = (Const(0), one) if len(args) == 1 else (args[0], args[2] if len(args) == 3 else one)
+    last = ir.BinOp("+", a, ir.BinOp("*", _minus(n, one), c)) if c != one else ir.BinOp("+", a, _minus(n, one))
+    if a == Const(0) and c == one:
+        last = _minus(n, one)
+    return Call(Global(("range",), range), (last, _minus(a, c), ir.UnaryOp("-", c) if not isinstance(c, Const)
+                                              else Const(-c.value)))
+
+
+def _minus(e, k):
+    if isinstance(e, Const) and isinstance(k, Const) and type(e.value) is int and type(k.value) is int:
+        return Const(e.value - k.value)
+    return ir.BinOp("-", e, k)
+
+
+def _np(name):
+    return Global(("np", name), getattr(np, name), np)
+
+
+def _math(name):
+    return Global(("math", name), getattr(math, name), math)

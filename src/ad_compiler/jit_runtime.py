@@ -1,0 +1,258 @@
+"""The runtime helpers of `jit=True` derivatives, written in the subset Numba compiles (docs/jit.md).
+
+Generated code reaches them as `_ad.jit.<name>` (runtime.py loads this module when it is first asked for,
+so that importing ad_compiler never imports Numba). Each one does, for the numbers and NumPy arrays a
+compiled derivative handles, what the helper of the same name in runtime.py does; `HELPERS` lists them.
+"""
+import numpy as np
+
+try:
+    import numba
+except ImportError:  # (jit.py reports it, located, when a derivative asks for jit=True)
+    numba = None
+
+
+def _njit(fn):
+    return numba.njit(cache=False)(fn) if numba is not None else fn
+
+
+def njit(fn):
+    """The decorator a generated derivative's compiled part carries (`@_ad.jit.njit`)."""
+    return numba.njit(cache=False)(fn)
+
+
+@_njit
+def abs_vjp(g, x):
+    """The adjoint of `x` in abs(x): g * sign(x) (0 at 0; NaN stays NaN)."""
+    if x > 0:
+        return g
+    if x < 0:
+        return -g
+    if x == 0:
+        return 0.0 * g
+    return g * x
+
+
+@_njit
+def tolist_vjp(g, x):
+    """Adjoint of `x.tolist()` (a 1-d array read as a list of numbers, compiled as a copy of the array)."""
+    return g
+
+
+# -- helpers whose code depends on the types of their arguments: a Python stub, and Numba's `overload` of it
+# giving the code for the types it is compiled for (numbers, arrays of 1 or 2 dimensions).
+def _overload(stub):
+    def register(typer):
+        if numba is not None:
+            numba.extending.overload(stub)(typer)
+        return stub
+    return register
+
+
+def _is_number(t):
+    return isinstance(t, numba.types.Number) or isinstance(t, numba.types.Boolean)
+
+
+def _is_array(t, ndim=None):
+    return isinstance(t, numba.types.Array) and (ndim is None or t.ndim == ndim)
+
+
+def unbroadcast(g, x):
+    """The adjoint `g` summed down to the shape of `x` (the axes broadcasting added)."""
+
+
+@_overload(unbroadcast)
+def _unbroadcast(g, x):
+    if _is_number(x):
+        return (lambda g, x: g) if _is_number(g) else (lambda g, x: g.sum())
+    if _is_array(x) and _is_number(g):
+        return lambda g, x: np.full(x.shape, g)
+    if _is_array(x, 1) and _is_array(g, 1):
+        def one(g, x):
+            if x.shape[0] == 1 and g.shape[0] != 1:
+                return np.full(1, g.sum())
+            return g
+        return one
+    if _is_array(x, 1) and _is_array(g, 2):
+        def rows(g, x):
+            out = g.sum(axis=0)
+            if x.shape[0] == 1 and out.shape[0] != 1:
+                return np.full(1, out.sum())
+            return out
+        return rows
+    if _is_array(x, 2) and _is_array(g, 2):
+        def two(g, x):
+            out = g
+            if x.shape[0] == 1 and out.shape[0] != 1:
+                out = out.sum(axis=0).reshape((1, out.shape[1]))
+            if x.shape[1] == 1 and out.shape[1] != 1:
+                out = out.sum(axis=1).reshape((out.shape[0], 1))
+            return out
+        return two
+    return None
+
+
+def _no_axis(t):
+    return t is None or isinstance(t, (numba.types.NoneType, numba.types.Omitted))
+
+
+def unreduce(g, x, axis=None, keepdims=False):
+    """Adjoint of a sum of all of `x`: `g` spread over x's shape."""
+
+
+@_overload(unreduce)
+def _unreduce(g, x, axis=None, keepdims=False):
+    if not _no_axis(axis):
+        return None
+    if _is_number(x):
+        return lambda g, x, axis=None, keepdims=False: g
+    if _is_array(x) and _is_number(g):
+        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
+    return None
+
+
+def unreduce_mean(g, x, axis=None, keepdims=False):
+    """Adjoint of a mean of all of `x`: `g / x.size` spread over x's shape."""
+
+
+@_overload(unreduce_mean)
+def _unreduce_mean(g, x, axis=None, keepdims=False):
+    if not _no_axis(axis):
+        return None
+    if _is_number(x):
+        return lambda g, x, axis=None, keepdims=False: g
+    if _is_array(x) and _is_number(g):
+        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g / x.size)
+    return None
+
+
+def cast_like(g, x):
+    """The adjoint `g` of a conversion of `x` (float(x), np.array(x)) given back in x's form."""
+
+
+@_overload(cast_like)
+def _cast_like(g, x):
+    if _is_number(x):
+        return (lambda g, x: g) if _is_number(g) else (lambda g, x: g.sum())
+    return lambda g, x: g
+
+
+def add(a, b):
+    """The sum of two adjoints."""
+
+
+@_overload(add)
+def _add(a, b):
+    return lambda a, b: a + b
+
+
+def builtin_extreme_vjp(g, args, ans):
+    """Adjoint of the builtins max(a, b) / min(a, b) of two numbers: the winners share g."""
+
+
+@_overload(builtin_extreme_vjp)
+def _builtin_extreme_vjp(g, args, ans):
+    if isinstance(args, numba.types.BaseTuple) and len(args) == 2 and all(_is_number(t) for t in args) and \
+            _is_number(g):
+        def two(g, args, ans):
+            first = 1.0 if args[0] == ans else 0.0
+            second = 1.0 if args[1] == ans else 0.0
+            n = max(first + second, 1.0)
+            return (g * first / n, g * second / n)
+        return two
+    return None
+
+
+def zeros_like(x):
+    """Float zeros shaped like `x` (0.0 for a number)."""
+
+
+@_overload(zeros_like)
+def _zeros_like(x):
+    if _is_number(x):
+        return lambda x: 0.0
+    if _is_array(x):
+        return lambda x: np.zeros(x.shape)
+    return None
+
+
+def _basic_index(t):
+    """An index whose store writes each element at most once (so that `+=` adds up as np.add.at does)."""
+    items = t.types if isinstance(t, numba.types.BaseTuple) else (t,)
+    return all(isinstance(i, (numba.types.Integer, numba.types.SliceType)) for i in items)
+
+
+def getitem_vjp(g, x, index):
+    """Adjoint of `x[index]` for an array `x` and a basic index: zeros of x's shape, `g` at `index`."""
+
+
+@_overload(getitem_vjp)
+def _getitem_vjp(g, x, index):
+    if _is_array(x) and _basic_index(index):
+        def store(g, x, index):
+            out = np.zeros(x.shape)
+            out[index] = g
+            return out
+        return store
+    return None
+
+
+def add_at(b, index, g):
+    """In place: add `g` into `b[index]` (a basic index)."""
+
+
+@_overload(add_at)
+def _add_at(b, index, g):
+    if _is_array(b) and _basic_index(index):
+        def store(b, index, g):
+            b[index] += g
+        return store
+    return None
+
+
+def grad_seed(out):
+    """The seed of `grad`: 1.0 for a number (another output does not compile)."""
+
+
+@_overload(grad_seed)
+def _grad_seed(out):
+    if _is_number(out):
+        return lambda out: 1.0
+    return None
+
+
+def private_copy(x):
+    """A copy of an argument the function changes in place (an array), the number itself otherwise."""
+
+
+@_overload(private_copy)
+def _private_copy(x):
+    if _is_array(x):
+        return lambda x: x.copy()
+    if _is_number(x):
+        return lambda x: x
+    return None
+
+
+def reduce_extreme_vjp(g, x, ans, axis=None, keepdims=False):
+    """Adjoint of max/min of all of `x`: `g` to the extreme entries, shared equally on ties."""
+
+
+@_overload(reduce_extreme_vjp)
+def _reduce_extreme_vjp(g, x, ans, axis=None, keepdims=False):
+    if not _no_axis(axis):
+        return None
+    if _is_number(x):
+        return lambda g, x, ans, axis=None, keepdims=False: g
+    if _is_array(x) and _is_number(g):
+        def share(g, x, ans, axis=None, keepdims=False):
+            mask = x == ans
+            return g * mask / max(mask.sum(), 1)
+        return share
+    return None
+
+
+# runtime helpers with a version here
+HELPERS = {"abs_vjp", "getitem_vjp", "add_at", "tolist_vjp", "unbroadcast", "unreduce", "unreduce_mean",
+           "cast_like", "add", "builtin_extreme_vjp", "grad_seed",
+           "zeros_like", "private_copy", "reduce_extreme_vjp"}
