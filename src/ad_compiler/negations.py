@@ -39,7 +39,7 @@ def fold_negations(stmts, writes=None):
         x, y = s.target, s.value.operand.name
         if writes.get(x) != 1 or x == y:
             continue
-        uses = _uses(out, i, x, y)
+        uses = _uses(out, i, x, y, readers.get(x, 0))
         if uses is None or len(uses) != readers.get(x, 0):  # (x is read nowhere else)
             continue
         rewritten = {}
@@ -55,11 +55,14 @@ def fold_negations(stmts, writes=None):
     return [s for s in out if s is not None]
 
 
-def _uses(stmts, i, x, y):
+def _uses(stmts, i, x, y, readers):
     """Positions of the statements after i in this block reading x, or None where x is read elsewhere (nested
-    blocks, after the block) or y is rebound before the last read."""
+    blocks, after the block) or y is rebound before the last read. The scan stops at the last of x's
+    `readers` (the statements of the function reading it): linear in the distance to it, not in the block."""
     uses, y_rebound = [], False
     for j in range(i + 1, len(stmts)):
+        if len(uses) == readers:
+            break
         s = stmts[j]
         if s is None:
             continue
