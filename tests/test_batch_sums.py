@@ -251,3 +251,30 @@ def rnn_stop(W, U, b, xs, h0):
 @pytest.mark.parametrize("f", [rnn_twice, rnn_stop])
 def test_batched_rows_read_twice_or_left_by_break(f):
     check_modes(f, rnn_args(6), wrt=(0, 1, 2, 4))
+
+
+# -- explore seed 1515: a row store between the zeros and the loop (`bx[1] = g`) was overwritten by the loop's
+#    first-row stores (`bx[i] = ...` instead of `bx[i] += ...`): every program reading x[i] in a comprehension
+#    and x[1] elsewhere lost x[1]'s other contribution -----------------------------------------------------
+def rows_and_one_more(x):
+    items = [x[i] for i in range(len(x))]
+    c = 1.0
+    c += np.mean([1.0, x[1], items[0]])
+    return c + np.sum(items) * 0.5
+
+
+def rows_after_helper(x, s):
+    x *= s
+    items = [x[i] for i in range(len(x))]
+    return np.sum(items) + x[1]
+
+
+def test_a_row_stored_before_the_loop_is_added_to_not_overwritten():
+    from fd import numeric_grad
+    x = np.array([1.552, 0.978, 1.685])
+    np.testing.assert_allclose(ad.grad(rows_and_one_more)(x.copy()), numeric_grad(rows_and_one_more, (x,), 0),
+                               rtol=1e-6)
+    s = 0.355
+    for i in (0, 1):
+        want = numeric_grad(lambda a, b: rows_after_helper(a.copy(), b), (x, s), i)
+        np.testing.assert_allclose(ad.grad(rows_after_helper, wrt=i)(x.copy(), s), want, rtol=1e-6)

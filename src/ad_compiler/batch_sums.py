@@ -72,7 +72,9 @@ def _first_row_stores(adjoint):
                     s.body[k] = _copy(x, SetItem(x.target, x.items, x.value))
             zeros.clear()
             continue
-        touched = _reads(s) | ir.stmt_writes(s)
+        touched = set()  # (every name it or its nested blocks read, write or store into: `bx[1] = g` too)
+        for x in ir.walk([s], into_functions=True):
+            touched |= ir.stmt_reads(x) | ir.stmt_writes(x)
         for n in [n for n in zeros if n in touched]:
             del zeros[n]
         if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Call) and \
@@ -85,7 +87,7 @@ def _only_use(loop, store):
     """Is `store` the only statement of the loop that names its array, and the loop's counter not rebound?"""
     name = store.target.name
     for x in ir.walk(loop.body):
-        if x is not store and (name in _reads(x) or name in ir.stmt_writes(x) or
+        if x is not store and (name in ir.stmt_reads(x) or name in ir.stmt_writes(x) or
                                isinstance(x, SetItem) and isinstance(x.target, Var) and x.target.name == name):
             return False
         if loop.target in ir.stmt_writes(x):
