@@ -1,0 +1,49 @@
+"""Regression tests for the fifth adversarial hunt (dispatch cache, fuse.py, clean-up, features merged with them).
+Expected values come from central finite differences (fd.numeric_grad), never from the compiler."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from fd import numeric_grad
+
+
+def close(got, expected, rtol=1e-6, atol=1e-8):
+    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(expected, dtype=float), rtol=rtol, atol=atol)
+
+
+X = np.array([0.3, 0.7, 1.1])
+Y = np.array([0.5, -0.2, 0.9])
+
+
+# -- 001: an `out` array given by position was taken as a call changing nothing -------------------------------
+def out_sum(x, y):
+    c = np.zeros(())
+    return np.sum(x * y, 0, None, c) ** 2 + c * 3.0
+
+
+def out_sum_method(x, y):
+    c = np.zeros(())
+    return (x * y).sum(0, None, c) ** 2 + c * 3.0
+
+
+def out_cumsum(x, y):
+    c = np.zeros(3)
+    return np.sum(np.cumsum(x * y, 0, None, c) ** 2) + np.sum(c)
+
+
+def out_max(x, y):
+    c = np.zeros(())
+    return np.max(x * y, 0, c) ** 2 + c * 3.0
+
+
+def out_mean(x, y):
+    c = np.zeros(())
+    return np.mean(x * y, 0, None, c) + 2.0 * c
+
+
+@pytest.mark.parametrize("f", [out_sum, out_sum_method, out_cumsum, out_max, out_mean])
+def test_positional_out_is_written(f):
+    close(ad.grad(f)(X, Y), numeric_grad(f, (X, Y), 0))
+    value, tangent = ad.jvp(f)(X, Y, Y)
+    close(value, f(X, Y))
+    close(tangent, numeric_grad(f, (X, Y), 0) @ Y)
