@@ -47,3 +47,17 @@ def test_positional_out_is_written(f):
     value, tangent = ad.jvp(f)(X, Y, Y)
     close(value, f(X, Y))
     close(tangent, numeric_grad(f, (X, Y), 0) @ Y)
+
+
+def zero_d_output(x, y):
+    s = x[0:1].reshape(())
+    s = s.copy()
+    s **= 2.0
+    return s + np.sum(x)
+
+
+def test_out_by_position_only_numpys_own():
+    """A runtime helper with a parameter named `out` (_ad.grad_seed(out)) is not a call writing into it: the
+    hvp of a 0-d array's gradient crashed (TypeError in generated code) with 001's first fix."""
+    hessian_row = numeric_grad(lambda x: ad.grad(zero_d_output)(x, Y)[0], (X,), 0)
+    close(ad.hvp(zero_d_output)(X, Y, np.array([1.0, 0.0, 0.0])), hessian_row, rtol=1e-5, atol=1e-6)
