@@ -61,3 +61,28 @@ def test_out_by_position_only_numpys_own():
     hvp of a 0-d array's gradient crashed (TypeError in generated code) with 001's first fix."""
     hessian_row = numeric_grad(lambda x: ad.grad(zero_d_output)(x, Y)[0], (X,), 0)
     close(ad.hvp(zero_d_output)(X, Y, np.array([1.0, 0.0, 0.0])), hessian_row, rtol=1e-5, atol=1e-6)
+
+
+# -- 002: a method of an argument's class replaced after the first call kept the old derivative ---------------
+class Layer:
+    def __init__(self):
+        self.w = 2.0
+
+    def act(self, v):
+        return v * self.w
+
+
+def call_act(x, m):
+    return np.sum(m.act(x))
+
+
+def test_method_replaced_on_class_recompiles():
+    g = ad.grad(call_act)
+    close(g(X, Layer()), numeric_grad(call_act, (X, Layer()), 0))
+    old = Layer.act
+    try:
+        Layer.act = lambda self, v: v ** 3 * self.w
+        close(g(X, Layer()), numeric_grad(call_act, (X, Layer()), 0))
+    finally:
+        Layer.act = old
+    close(g(X, Layer()), numeric_grad(call_act, (X, Layer()), 0))

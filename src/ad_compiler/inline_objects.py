@@ -17,7 +17,7 @@ import itertools
 
 from . import ir
 from .errors import UnsupportedError
-from .inline_static import static_of_atom
+from .inline_static import record_method, static_of_atom
 from .ir import Assign, Call, Const, ExprStmt, Global, Var
 
 _records = itertools.count(1)
@@ -189,6 +189,8 @@ class Objects:
     def method(self, owner_atom, cls, attr, resolver):
         """What `owner.attr(...)` calls for an object of class `cls` (see CalleeResolver.resolve)."""
         found = inspect.getattr_static(cls, attr, None)
+        if found is not None:
+            record_method(resolver.ctx, cls, attr, found)
         if isinstance(found, staticmethod):
             return resolver.as_function(found.__func__, [])
         if isinstance(found, classmethod):
