@@ -86,3 +86,23 @@ def test_method_replaced_on_class_recompiles():
     finally:
         Layer.act = old
     close(g(X, Layer()), numeric_grad(call_act, (X, Layer()), 0))
+
+
+# -- 003: cast_vjp's own adjoint read the result's adjoint for its parameter named g --------------------------
+def array_of_items(x, y):
+    v = np.array([x[0], x[1]])
+    a = v * 2.0
+    b = np.sin(a) + a
+    v *= 3.0
+    return np.sum(b * v)
+
+
+def test_second_order_through_array_of_items():
+    """grad of code calling grad: the template `def cast_vjp(g, x, dtype)` meant its parameter by `g`, which in a
+    template is the adjoint of the result, so the adjoint came out a list (TypeError in generated code)."""
+    g = ad.grad(array_of_items)
+
+    def outer(x, y):
+        return np.sum(np.sin(g(x, y)))
+
+    close(ad.grad(outer)(X, Y), numeric_grad(outer, (X, Y), 0), rtol=1e-5, atol=1e-6)
