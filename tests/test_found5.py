@@ -106,3 +106,22 @@ def test_second_order_through_array_of_items():
         return np.sum(np.sin(g(x, y)))
 
     close(ad.grad(outer)(X, Y), numeric_grad(outer, (X, Y), 0), rtol=1e-5, atol=1e-6)
+
+
+# -- 004: two in-place changes of a 0-d array: the sum of its adjoints was changed in place ---------------------
+def zero_d_changed_twice(x, y):
+    s = np.array(x[0])
+    s2 = s
+    s -= 1.0
+    s /= x[2]
+    return s2 * 2.0 + np.sum(y * x)
+
+
+def test_zero_d_array_changed_in_place_twice():
+    """The adjoint `bs_1 = bs_2 + e` of a 0-d array is a NumPy scalar, yet it was still taken for the buffer
+    owned_copy had made, and cleared in place (TypeError: 'numpy.float64' object does not support item
+    assignment)."""
+    close(ad.grad(zero_d_changed_twice)(X, Y), numeric_grad(zero_d_changed_twice, (X, Y), 0))
+    close(ad.hessian(zero_d_changed_twice)(X, Y),
+          np.array([numeric_grad(lambda x: ad.grad(zero_d_changed_twice)(x, Y)[i], (X,), 0) for i in range(3)]),
+          rtol=1e-5, atol=1e-6)
