@@ -125,3 +125,17 @@ def test_zero_d_array_changed_in_place_twice():
     close(ad.hessian(zero_d_changed_twice)(X, Y),
           np.array([numeric_grad(lambda x: ad.grad(zero_d_changed_twice)(x, Y)[i], (X,), 0) for i in range(3)]),
           rtol=1e-5, atol=1e-6)
+
+
+# -- 005: a row store in an adjoint loop overwrote what a store before the loop had put there ------------------
+def running_max_plus_min(x, y):
+    m = x[0]
+    for i in range(3):
+        m = max(m, x[i] * y[i])
+    return m + min(x[0], x[1])
+
+
+def test_row_store_after_a_store_before_the_loop():
+    """`bx[i] += bt1` became `bx[i] = bt1` (rows written once into zeros) although `bx[0] += bt4` came between
+    `bx = zeros_like(x)` and the loop: the min term's derivative was lost (grad [0, 0, 0.9], FD [1, 0, 0.9])."""
+    close(ad.grad(running_max_plus_min)(X, Y), numeric_grad(running_max_plus_min, (X, Y), 0))

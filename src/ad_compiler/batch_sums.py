@@ -73,6 +73,9 @@ def _first_row_stores(adjoint):
             zeros.clear()
             continue
         touched = _reads(s) | ir.stmt_writes(s)
+        for x in ir.walk([s]):  # (a store into it: `bx[0] += bt4` before the loop, hunt5 005)
+            if isinstance(x, SetItem) and isinstance(x.target, Var):
+                touched = touched | {x.target.name}
         for n in [n for n in zeros if n in touched]:
             del zeros[n]
         if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Call) and \
