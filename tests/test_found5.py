@@ -139,3 +139,22 @@ def test_row_store_after_a_store_before_the_loop():
     """`bx[i] += bt1` became `bx[i] = bt1` (rows written once into zeros) although `bx[0] += bt4` came between
     `bx = zeros_like(x)` and the loop: the min term's derivative was lost (grad [0, 0, 0.9], FD [1, 0, 0.9])."""
     close(ad.grad(running_max_plus_min)(X, Y), numeric_grad(running_max_plus_min, (X, Y), 0))
+
+
+# -- 006: a partial's keyword changed in its keywords dict kept the derivative compiled for the old value -------
+def power(v, p):
+    return v ** p
+
+
+def test_partial_keyword_changed_recompiles():
+    import functools
+
+    P = functools.partial(power, p=2.0)
+
+    def f(x):
+        return np.sum(P(x))
+
+    g = ad.grad(f)
+    close(g(X), numeric_grad(f, (X,), 0))
+    P.keywords["p"] = 3.0
+    close(g(X), numeric_grad(f, (X,), 0))
