@@ -158,3 +158,28 @@ def test_partial_keyword_changed_recompiles():
     close(g(X), numeric_grad(f, (X,), 0))
     P.keywords["p"] = 3.0
     close(g(X), numeric_grad(f, (X,), 0))
+
+
+class Base2:
+    def act(self, v):
+        return v * 2.0
+
+
+class Child2(Base2):
+    def act(self, v):
+        return super().act(v) + v ** 2
+
+
+def call_child(x, m):
+    return np.sum(m.act(x))
+
+
+def test_super_method_replaced_on_base_recompiles():
+    g = ad.grad(call_child)
+    close(g(X, Child2()), numeric_grad(call_child, (X, Child2()), 0))
+    old = Base2.act
+    try:
+        Base2.act = lambda self, v: v ** 3
+        close(g(X, Child2()), numeric_grad(call_child, (X, Child2()), 0))
+    finally:
+        Base2.act = old

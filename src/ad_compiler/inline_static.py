@@ -371,8 +371,9 @@ class ClassAttributes:
         return found
 
 
-def record_method(ctx, cls, name, found):
-    """Record that `cls.name` was `found` when compiling (see ClassAttributes)."""
+def record_method(ctx, cls, name, found, own=False):
+    """Record that `cls.name` was `found` when compiling (see ClassAttributes); `own`: in the class's own
+    attributes (`vars(cls)`, MISSING if it has none of that name: super() searches them one by one)."""
     items = getattr(ctx, "items", None)
     if items is not None:
-        items.append((ClassAttributes(cls), name, found))
+        items.append((vars(cls) if own else ClassAttributes(cls), name, found))
