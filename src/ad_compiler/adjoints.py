@@ -86,6 +86,9 @@ class Adjoints:
             if self.sum_is_buffer(primal):
                 self.owned.add(primal)
                 self.exclusive.add(primal)
+            else:  # (a 0-d array's `b + e` is a NumPy scalar: no longer the buffer owned, hunt5 004)
+                self.owned.discard(primal)
+                self.exclusive.discard(primal)
 
     def fresh_array(self, primal, expr):
         """Is `expr`, the first contribution to the adjoint of `primal` (an array of rank >= 1), certainly a

@@ -155,6 +155,43 @@ def writes_out(call):
     return any(k == "out" and not (isinstance(v, Const) and v.value is None) for k, v in call.kwargs)
 
 
+# the position of `out` among an ndarray method's positional parameters (x.sum(axis, dtype, out))
+_METHOD_OUT = {"sum": 2, "mean": 2, "prod": 2, "cumsum": 2, "cumprod": 2, "var": 2, "std": 2, "max": 1,
+               "min": 1, "argmax": 1, "argmin": 1, "ptp": 1, "all": 1, "any": 1, "round": 1, "clip": 2,
+               "dot": 1, "take": 2, "compress": 2, "choose": 1, "trace": 4}
+
+
+def keyword_out(call):
+    """The call with an `out` array given by position (`np.cumsum(a, 0, None, c)`, `x.sum(0, None, c)`,
+    `np.add(a, b, c)`) given as `out=` instead, so that it is seen as written into (hunt5 001: it was taken
+    as a call that changes nothing, and the derivative missed the change of `c`); else the call itself."""
+    f = call.func
+    pos = None
+    if isinstance(f, Global):
+        obj = f.obj
+        if isinstance(obj, np.ufunc):
+            pos = obj.nin if obj.nout == 1 else None
+        elif callable(obj) and not isinstance(obj, type) and \
+                (getattr(obj, "__module__", None) or "").split(".")[0] == "numpy":  # (not _ad.grad_seed(out))
+            import inspect
+
+            try:
+                params = list(inspect.signature(obj).parameters.values())
+            except (TypeError, ValueError):
+                params = []
+            for i, p in enumerate(params):
+                if p.name == "out" and p.kind is p.POSITIONAL_OR_KEYWORD:
+                    pos = i
+    elif isinstance(f, ir.Attr):
+        pos = _METHOD_OUT.get(f.attr)
+    if pos is None or len(call.args) <= pos or any(isinstance(a, ir.Starred) for a in call.args[:pos + 1]):
+        return call
+    out = call.args[pos]
+    if isinstance(out, Const) and out.value is None:
+        return call
+    return Call(call.func, call.args[:pos] + call.args[pos + 1:], call.kwargs + (("out", out),))
+
+
 def lookup(table, obj):
     """`table.get(obj)`, None for an unhashable `obj`."""
     try:

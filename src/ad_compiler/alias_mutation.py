@@ -11,7 +11,7 @@ import numpy as np
 from . import ir, kinds as K
 from .alias_domain import Val, all_objs
 from .alias_library import (ARRAY_MUTATORS, DICT_MUTATORS, LIST_MUTATORS, MUTATING_FUNCTIONS, lookup,
-                            runtime, writes_out)
+                            runtime, writes_out, keyword_out)
 from .alias_session import Part
 from .ir import Assign, Call, Const, Global, Mutate, SetItem, Var
 
@@ -39,8 +39,8 @@ class Mutations(Part):
                 return done
         if isinstance(call, Call) and isinstance(call.func, Global) and lookup(MUTATING_FUNCTIONS, call.func.obj):
             return self.mutating_function(s, call, state, site)
-        if isinstance(call, Call) and writes_out(call):
-            return self.write_out(s, call, state, site, None)
+        if isinstance(call, Call) and writes_out(keyword_out(call)):
+            return self.write_out(s, keyword_out(call), state, site, None)
         if isinstance(call, Call) and self.mode == "rewrite":
             self.check_pure(s, call, state)
         return [s]

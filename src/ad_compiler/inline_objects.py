@@ -17,7 +17,7 @@ import itertools
 
 from . import ir
 from .errors import UnsupportedError
-from .inline_static import static_of_atom
+from .inline_static import MISSING, record_method, static_of_atom
 from .ir import Assign, Call, Const, ExprStmt, Global, Var
 
 _records = itertools.count(1)
@@ -189,6 +189,8 @@ class Objects:
     def method(self, owner_atom, cls, attr, resolver):
         """What `owner.attr(...)` calls for an object of class `cls` (see CalleeResolver.resolve)."""
         found = inspect.getattr_static(cls, attr, None)
+        if found is not None:
+            record_method(resolver.ctx, cls, attr, found)
         if isinstance(found, staticmethod):
             return resolver.as_function(found.__func__, [])
         if isinstance(found, classmethod):
@@ -201,6 +203,10 @@ class Objects:
         """`super(C, self).attr(...)`: the method after C in the class of self's MRO (self: an object, or a
         class in a class method)."""
         found, cls, self_atom, klass = _after_in_mro(owner, attr, env)
+        if klass is not None:  # (the classes searched, recorded: a method replaced later recompiles, hunt5 002)
+            mro = cls.__mro__
+            for k in mro[mro.index(owner[1]) + 1:mro.index(klass) + 1]:
+                record_method(resolver.ctx, k, attr, vars(k).get(attr, MISSING), own=True)
         if attr == "__init__" and klass is not None and not _is_class(static_of_atom(self_atom, env)):
             if klass is object:  # (super().__init__() of a class with no other base: does nothing)
                 return resolver.as_function(self.object_init(), [self_atom])

@@ -82,6 +82,9 @@ class CalleeResolver:
                 inner = obj.func
                 prefix = [_partial_value(static, "args", i, v) for i, v in enumerate(obj.args)]
                 keywords = [(k, _partial_value(static, "keywords", k, v)) for k, v in obj.keywords.items()]
+                items = getattr(self.ctx, "items", None)
+                if items is not None:  # (its keywords are a dict that may change: P.keywords["p"] = 3.0, hunt5 006)
+                    items += [(obj.keywords, k, v) for k, v in obj.keywords.items() if is_simple(v)]
                 if inspect.isfunction(inner) and not self.ctx.has_rule(inner) and not is_library(inner):
                     return "function", inner, (prefix, keywords)
                 return None

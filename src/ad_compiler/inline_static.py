@@ -352,3 +352,28 @@ def is_simple(value):
     if isinstance(value, tuple):
         return all(is_simple(v) for v in value)
     return False
+
+
+class ClassAttributes:
+    """A class's attributes as a table (`table[name]`: what inspect.getattr_static finds now, through its MRO),
+    for `ctx.items`: a method of an argument's class inlined is recorded, so that the derivative is compiled
+    again when the class is given another method (hunt5 002: `A.act = cubic` kept the old derivative)."""
+
+    def __init__(self, cls):
+        self.cls = cls
+
+    def __getitem__(self, name):
+        import inspect
+
+        found = inspect.getattr_static(self.cls, name, MISSING)
+        if found is MISSING:
+            raise KeyError(name)
+        return found
+
+
+def record_method(ctx, cls, name, found, own=False):
+    """Record that `cls.name` was `found` when compiling (see ClassAttributes); `own`: in the class's own
+    attributes (`vars(cls)`, MISSING if it has none of that name: super() searches them one by one)."""
+    items = getattr(ctx, "items", None)
+    if items is not None:
+        items.append((vars(cls) if own else ClassAttributes(cls), name, found))

@@ -931,8 +931,8 @@ def dict_get_default_vjp(g, d, key):
 
 
 @linear(_ad.cast_vjp, constant_in=("x",))
-def cast_vjp(g, x, dtype=None):
-    bg = _ad.cast_vjp(g, g, dtype)
+def cast_vjp(v, x, dtype=None):  # (v: the adjoint cast; in a template `g` is the adjoint of the result)
+    bv = _ad.cast_vjp(g, v, dtype)
 
 
 @linear(_ad.cast_jvp)
@@ -941,8 +941,8 @@ def cast_jvp(t, dtype=None):
 
 
 @linear(_ad.stored_vjp, constant_in=("value", "target"))
-def stored_vjp(g, value, target):
-    bg = _ad.fit_shape(_ad.stored_jvp(g, target), g)
+def stored_vjp(v, value, target):  # (v: the adjoint stored; `g` is the adjoint of the result)
+    bv = _ad.fit_shape(_ad.stored_jvp(g, target), v)
 
 
 @linear(_ad.stored_jvp, constant_in=("target",))
