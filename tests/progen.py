@@ -2180,6 +2180,10 @@ def check_module(mod, path, ad, timeout=20.0, plain_timeout=None, mode="grad"):
         return Result(outcome="discarded", kind="fd-timeout")
     except Exception as exc:  # noqa: BLE001
         return Result(outcome="discarded", kind=f"fd {type(exc).__name__}", message=_first_line(exc))
+    if f32 and abs(center - v) > 2e-3 * max(1.0, abs(v)):
+        # the float64 differences would check another function: float32 rounding decided a branch (a
+        # residual of 1e-7 that is 0.0 in float64, then `if s:`) or the value itself
+        return Result(outcome="discarded", kind="float32 rounding changes the value")
     scales = []
     for a, b in zip(fd1, fd2):
         fa = _flat(a)
