@@ -46,3 +46,45 @@ def test_a_closure_cell_rebound_after_the_first_call_recompiles():
     act = np.cos  # noqa: F841  (read through f's closure cell)
     assert np.allclose(g(x), -np.sin(x))
     assert np.allclose(g(x), numeric_grad(f, (x,), 0))
+
+
+def helper(x):
+    return np.sin(x)
+
+
+def other_helper(x):
+    return np.tanh(x)
+
+
+def through_helper(x):
+    return np.sum(helper(x) * abs(x))
+
+
+def test_the_quick_unchanged_test_sends_every_change_to_stale(monkeypatch):
+    """unchanged.py: the identity test run at every call answers True only when nothing changed; a callee
+    redefined, its code replaced, a builtin shadowed by a global or a module attribute replaced each
+    recompile."""
+    g = ad.grad(through_helper)
+    x = np.array([0.3, -1.2])
+    assert np.allclose(g(x), numeric_grad(through_helper, (x,), 0))
+    (_, ctx, unchanged), = g._ad_derivative.quick.values()
+    assert unchanged() and not ctx.stale()
+
+    monkeypatch.setitem(globals(), "helper", lambda x: np.cos(x))  # (a callee replaced)
+    assert not unchanged()
+    assert np.allclose(g(x), numeric_grad(through_helper, (x,), 0))
+    monkeypatch.undo()
+    assert np.allclose(g(x), numeric_grad(through_helper, (x,), 0))
+
+    monkeypatch.setattr(helper, "__code__", other_helper.__code__)  # (its code replaced)
+    assert np.allclose(g(x), numeric_grad(through_helper, (x,), 0))
+    monkeypatch.undo()
+
+    monkeypatch.setitem(globals(), "abs", lambda v: v * v)  # (a builtin shadowed)
+    assert np.allclose(g(x), numeric_grad(through_helper, (x,), 0))
+    monkeypatch.undo()
+
+    monkeypatch.setattr(np, "sin", np.arctan)  # (a module attribute replaced)
+    assert np.allclose(g(x), numeric_grad(through_helper, (x,), 0))
+    monkeypatch.undo()
+    assert np.allclose(g(x), np.cos(x) * abs(x) + np.sin(x) * np.sign(x))

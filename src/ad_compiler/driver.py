@@ -40,6 +40,7 @@ from .signature import Default, Signature
 from .reverse import Reverse
 from .ssa import to_ssa
 from .tape import Tape
+from .unchanged import unchanged_test
 
 rules.load_builtin_rules()
 
@@ -569,7 +570,7 @@ class Derivative:
     def specialize(self, args):
         quick = _quick_key(args)  # numbers and arrays: the kinds follow from classes, dtypes and ranks
         hit = self.quick.get(quick) if quick is not None else None
-        if hit is not None and not hit[1].stale():
+        if hit is not None and (hit[2]() or not hit[1].stale()):  # (hit[2]: unchanged.py, a quick stale() test)
             self.last = hit[0]
             return hit[0]
         kinds_ = tuple(K.kind_of(a) for a in args) + (dims_pattern(args),)
@@ -580,7 +581,8 @@ class Derivative:
         if quick is not None:
             if len(self.quick) >= _QUICK_LIMIT:  # (shapes that keep changing: the kinds' cache still holds)
                 self.quick.clear()
-            self.quick[quick] = (compiled, self.deps[kinds_])
+            ctx = self.deps[kinds_]
+            self.quick[quick] = (compiled, ctx, unchanged_test(ctx) if ctx is not None else _true)
         self.last = compiled
         return compiled
 
@@ -621,6 +623,11 @@ class Derivative:
 
 
 _PLAIN = {float, int, np.float64, np.float32}
+
+
+def _true():
+    return True  # (no context recorded: never stale)
+
 _QUICK_LIMIT = 256
 _ndarray = np.ndarray
 
