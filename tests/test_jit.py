@@ -115,6 +115,25 @@ def power_loop(x, n):
     return acc
 
 
+def segments(x, n, m):
+    """Floats, ints and bools saved in nested loops of counts known only at run time: one tape per dtype,
+    a segment of it per name (jit_tape.py)."""
+    s, u, k, flag = x, 1.0, 0, False
+    for i in range(n):
+        for j in range(m):
+            flag = s > 0.5
+            if flag:
+                s = s * 0.9 + 0.1 * j
+            else:
+                s = s * 1.1
+            k = k + 1
+            u = u * s + 0.1
+            s = s + 0.01 * math.sin(s) * k
+    for i in range(3):
+        s = s * s * 0.5 + x * u
+    return s + k + u
+
+
 def in_place(x, y):
     x += y
     x *= 2.0
@@ -134,6 +153,8 @@ CASES = [
     ("rows", rows, lambda: (rng.standard_normal((5, 3)), rng.standard_normal(3)), (0, 1)),
     ("reads_global", reads_global, lambda: (0.3,), 0),
     ("power_loop", power_loop, lambda: (0.8, 5), 0),
+    ("segments", segments, lambda: (0.45, 3, 4), 0),
+    ("segments_empty", segments, lambda: (0.45, 0, 4), 0),
 ]
 
 
@@ -146,11 +167,19 @@ def test_jit_gradient_matches_finite_differences(name, f, make, wrt):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
+def test_the_numbers_of_one_dtype_share_one_tape():
+    g = ad.grad(segments, jit=True)
+    g(0.45, 3, 4)
+    source = g.source
+    assert source.count("np.empty(") == 4  # (ints, bools and floats of the nested loops; floats of the last)
+    assert "tape_floats = np.empty(n_" in source  # (the last segment's counter plus its capacity)
+
+
 def test_jit_is_compiled_by_numba_and_source_is_what_runs():
     g = ad.grad(euler, wrt=(0, 1), jit=True)
     g(1.0, 0.1, 1.0, 0.0)
     source = g.source
-    assert "@_ad.jit.njit" in source and "tape_x_1 = np.empty(200)" in source and "reversed" not in source
+    assert "@_ad.jit.njit" in source and "tape_floats = np.empty(400)" in source and "reversed" not in source
     compiled = g._ad_derivative.last
     cell = compiled._ad_jit
     assert isinstance(cell.cell_contents, numba.core.registry.CPUDispatcher)  # (after the first call)
