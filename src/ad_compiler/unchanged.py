@@ -17,28 +17,76 @@ decides. A derivative therefore runs again without `stale()` exactly when nothin
 import builtins
 import keyword
 
+import numpy as np
+
 from . import rules
+
+_ndarray = np.ndarray
 
 _MISSING = object()
 
 
 def unchanged_test(ctx):
     """The generated test of `ctx` (a driver.Context whose compilation finished)."""
-    values = {"_generation": rules._generation, "_builtins": builtins, "_MISSING": _MISSING}
-    terms = []
-    named = {}  # id -> name (objects kept alive by `values`)
+    values = _Values()
+    return _define("unchanged", (), _terms(ctx, values), "True", values)
 
-    def value(obj):
-        if id(obj) not in named:
-            named[id(obj)] = f"v{len(values)}"
-            values[named[id(obj)]] = obj
-        return named[id(obj)]
+
+def guard(params, key, compiled, ctx, derivative):
+    """A function of the arguments (`params`: as many names) returning `compiled` when they have the classes,
+    shapes and dtypes of the dispatcher's quick key `key` (driver._quick_key) and `ctx` is unchanged, else
+    None: the dispatcher's path for a call like the last one (driver.make_dispatcher), one generated
+    function instead of building the key, looking it up and testing staleness. It records `compiled` as the
+    derivative that ran last (`derivative.last`: what `.source` shows)."""
+    values = _Values()
+    terms, rest = [], list(key)
+    for p in params:
+        item = rest.pop(0)
+        if isinstance(item, tuple):  # (an array: its shape, then its dtype)
+            terms += [f"{p}.__class__ is {values(_ndarray)}", f"{p}.shape == {item!r}",
+                      f"{p}.dtype is {values(rest.pop(0))}"]
+        else:
+            terms.append(f"{p}.__class__ is {values(item)}")
+    terms += _terms(ctx, values) if ctx is not None else []
+    return _define("guard", params, terms, values(compiled), values, f"{values(derivative)}.last = ")
+
+
+class _Values(dict):
+    """The generated function's globals: the objects its terms compare with, named v1, v2, ..."""
+
+    def __init__(self):
+        super().__init__(_generation=rules._generation, _builtins=builtins, _MISSING=_MISSING)
+        self.named = {}  # id -> name
+
+    def __call__(self, obj):
+        if id(obj) not in self.named:
+            self.named[id(obj)] = f"v{len(self)}"
+            self[self.named[id(obj)]] = obj
+        return self.named[id(obj)]
+
+
+def _define(name, params, terms, result, values, record=None):
+    source = (f"def {name}({', '.join(params)}):\n    try:\n        if (" + "\n                and ".join(terms) +
+              "):\n" + (f"            {record}{result}\n" if record else "") +
+              f"            return {result}\n    except Exception:\n        pass\n"
+              f"    return {'False' if result == 'True' else 'None'}\n")
+    namespace = {}
+    exec(compile(source, f"<ad_compiler: {name}>", "exec"), values, namespace)
+    fn = namespace[name]
+    fn.source = source
+    return fn
+
+
+def _terms(ctx, value):
+    """The identity tests that together imply `not ctx.stale()`."""
+    terms = []
 
     for f, code, defaults, kwdefaults in ctx.deps:
         fn = value(f)
         terms += [f"{fn}.__code__ is {value(code)}", f"{fn}.__defaults__ is {value(defaults)}",
                   f"{fn}.__kwdefaults__ is {value(kwdefaults)}"]
-    terms.append(f"_generation[0] == {rules.generation()!r}")
+    terms.append(f"_generation[0] == {ctx.rules!r}")
+    bases = {}  # (cell or globals, name) -> the object it holds now, when attributes of it are read
     for cell, globals_, name, attrs, obj in ctx.reads():
         if cell is not None:
             base = f"{value(cell)}.cell_contents"
@@ -47,6 +95,12 @@ def unchanged_test(ctx):
         else:  # (a builtin: `name` must still be missing from the globals)
             terms.append(f"{name!r} not in {value(globals_)}")
             base = _attrs("_builtins", [name])
+        if attrs and cell is None and name in globals_:  # (`math.log`, `math.exp`: `math` looked up once)
+            key = (id(globals_), name)
+            if key not in bases:
+                bases[key] = value(globals_[name])
+                terms.append(f"{base} is {bases[key]}")
+            base = bases[key]
         terms.append(_attrs(base, attrs) + f" is {value(obj)}")
     for table, key, item in ctx.items:
         if key is len:
@@ -65,13 +119,7 @@ def unchanged_test(ctx):
             terms.append(f"{name!r} not in {value(unit.globals)}")
             base = _attrs("_builtins", [name])
         terms.append(_attrs(base, path[1:]) + f" is {value(obj)}")
-    source = ("def unchanged():\n    try:\n        return (" + "\n                and ".join(terms) + ")\n"
-              "    except Exception:\n        return False\n")
-    namespace = {}
-    exec(compile(source, "<ad_compiler: unchanged>", "exec"), values, namespace)
-    fn = namespace["unchanged"]
-    fn.source = source
-    return fn
+    return terms
 
 
 def _attrs(base, attrs):
