@@ -350,3 +350,38 @@ def test_random_programs_with_jit_are_right_or_refused_at_a_line():
     finally:
         progen.GRAD_OPTIONS.pop("jit")
     assert not bad, f"re-run one with: python tests/explore.py --jit --show 2024 INDEX\n{bad}"
+
+
+def dot(x, y):
+    return np.sum(x * y) + np.sum(y * y)
+
+
+def test_calls_like_the_last_one_skip_the_wrapper_only_when_it_would_change_nothing():
+    """jit.direct: from the second call of a kind, the dispatcher's guard calls Numba's function itself when
+    the wrapper's as_grad would return its result as it is (a float64 array of the argument's shape, made so
+    by jit_runtime.as_grad; floats). The gradient stays a writeable array of the argument's form."""
+    g = ad.grad(dot, wrt=1, jit=True)
+    x, y = rng.standard_normal(4), rng.standard_normal(4)
+    for _ in range(3):
+        got = g(x, y)
+        np.testing.assert_allclose(got, numeric_grad(dot, (x, y), 1), rtol=1e-7)
+    compiled = g._ad_derivative.last
+    assert g._ad_guard(x, y) is not compiled and g._ad_derivative.last is compiled  # (Numba's, recorded)
+    assert "def ddot_dy(x, y):" in g.source
+    frozen = x.copy()
+    frozen.setflags(write=False)
+    got = g(frozen, y)  # (same class, shape and dtype: the guard; a read-only array is copied as before)
+    assert got.flags.writeable and np.allclose(got, x + 2 * y)
+    assert got.dtype == np.float64 and got.shape == (4,)
+    got = g(x.astype(np.float32), y.astype(np.float32))
+    np.testing.assert_allclose(got, x + 2 * y, rtol=1e-5)
+    assert got.dtype == np.float32
+    got = g(x[::2], y[:2])  # (another shape; a strided array)
+    np.testing.assert_allclose(got, numeric_grad(dot, (x[::2].copy(), y[:2]), 1), rtol=1e-7)
+
+    e = ad.grad(euler, wrt=(0, 1, 2, 3), jit=True)
+    args = (1.3, 0.2, 1.0, 0.0)
+    first = e(*args)
+    assert e(*args) == first and e(*args) == first and e._ad_guard(*args) is not e._ad_derivative.last
+    assert all(type(b) is float for b in e(*args))
+    assert e(1.3, 0.2, 1, 0.0)[2] == first[2] and type(e(1.3, 0.2, 1, 0.0)[2]) is type(ad.grad(euler, wrt=2)(1.3, 0.2, 1, 0.0))

@@ -573,7 +573,11 @@ class Derivative:
         if hit is not None and (hit[2]() or not hit[1].stale()):  # (hit[2]: unchanged.py, a quick stale() test)
             if self.dispatcher is not None:  # (a call like this one next: one generated test, unchanged.py)
                 if hit[3] is None:
-                    hit[3] = guard(tuple(f"a{i}" for i in range(len(args))), quick, hit[0], hit[1], self)
+                    run = None
+                    if self.jit:  # (the compiled function of Numba's itself, when the wrapper has nothing to do)
+                        from .jit import direct
+                        run = direct(hit[0], args, hit[0].__code__.co_varnames[:hit[0].__code__.co_argcount])
+                    hit[3] = guard(tuple(f"a{i}" for i in range(len(args))), quick, hit[0], hit[1], self, run)
                 self.dispatcher._ad_guard = hit[3]
             self.last = hit[0]
             return hit[0]

@@ -256,3 +256,25 @@ def _reduce_extreme_vjp(g, x, ans, axis=None, keepdims=False):
 HELPERS = {"abs_vjp", "getitem_vjp", "add_at", "tolist_vjp", "unbroadcast", "unreduce", "unreduce_mean",
            "cast_like", "add", "builtin_extreme_vjp", "grad_seed",
            "zeros_like", "private_copy", "reduce_extreme_vjp"}
+
+
+def as_grad(g, x):
+    """The gradient `g` of the float64 array `x` with x's shape, writeable (runtime.as_grad's job, done in the
+    compiled function so that the wrapper's as_grad has nothing left to do: jit.direct)."""
+
+
+@_overload(as_grad)
+def _as_grad(g, x):
+    f64 = numba.types.float64
+    if _is_array(x) and _is_array(g, x.ndim) and x.dtype == f64 and g.dtype == f64:
+        if g.mutable:
+            def same(g, x):
+                if g.shape == x.shape:
+                    return g
+                return np.broadcast_to(g, x.shape).copy()
+            return same
+        return lambda g, x: np.broadcast_to(g, x.shape).copy()  # (a read-only array: the wrapper copies it)
+
+    def unchanged(g, x):
+        return g
+    return unchanged

@@ -32,12 +32,13 @@ def unchanged_test(ctx):
     return _define("unchanged", (), _terms(ctx, values), "True", values)
 
 
-def guard(params, key, compiled, ctx, derivative):
+def guard(params, key, compiled, ctx, derivative, run=None):
     """A function of the arguments (`params`: as many names) returning `compiled` when they have the classes,
     shapes and dtypes of the dispatcher's quick key `key` (driver._quick_key) and `ctx` is unchanged, else
     None: the dispatcher's path for a call like the last one (driver.make_dispatcher), one generated
     function instead of building the key, looking it up and testing staleness. It records `compiled` as the
-    derivative that ran last (`derivative.last`: what `.source` shows)."""
+    derivative that ran last (`derivative.last`: what `.source` shows) and returns `run` if given (what to
+    call instead: jit.direct)."""
     values = _Values()
     terms, rest = [], list(key)
     for p in params:
@@ -48,7 +49,8 @@ def guard(params, key, compiled, ctx, derivative):
         else:
             terms.append(f"{p}.__class__ is {values(item)}")
     terms += _terms(ctx, values) if ctx is not None else []
-    return _define("guard", params, terms, values(compiled), values, f"{values(derivative)}.last = ")
+    record = f"{values(derivative)}.last = {values(compiled)}"
+    return _define("guard", params, terms, values(compiled if run is None else run), values, record)
 
 
 class _Values(dict):
@@ -67,7 +69,7 @@ class _Values(dict):
 
 def _define(name, params, terms, result, values, record=None):
     source = (f"def {name}({', '.join(params)}):\n    try:\n        if (" + "\n                and ".join(terms) +
-              "):\n" + (f"            {record}{result}\n" if record else "") +
+              "):\n" + (f"            {record}\n" if record else "") +
               f"            return {result}\n    except Exception:\n        pass\n"
               f"    return {'False' if result == 'True' else 'None'}\n")
     namespace = {}
