@@ -385,3 +385,24 @@ def test_calls_like_the_last_one_skip_the_wrapper_only_when_it_would_change_noth
     assert e(*args) == first and e(*args) == first and e._ad_guard(*args) is not e._ad_derivative.last
     assert all(type(b) is float for b in e(*args))
     assert e(1.3, 0.2, 1, 0.0)[2] == first[2] and type(e(1.3, 0.2, 1, 0.0)[2]) is type(ad.grad(euler, wrt=2)(1.3, 0.2, 1, 0.0))
+
+
+def test_the_compiled_as_grad_gives_the_arguments_shape_like_the_plain_one():
+    from ad_compiler import jit_runtime
+
+    @numba.njit
+    def shaped(g, x):
+        return jit_runtime.as_grad(g, x)
+
+    frozen = np.arange(3.0)
+    frozen.setflags(write=False)
+    for g, x in [(np.arange(3.0), np.ones(3)), (np.array([2.0]), np.ones(3)), (np.arange(3.0), np.ones((2, 3))[0]),
+                 (np.array([[1.0, 2.0, 3.0]]), np.ones((2, 3))), (np.array([[1.0], [2.0]]), np.ones((2, 3))),
+                 (np.ones((2, 3)), np.ones((2, 3))), (frozen, np.ones(3))]:
+        got = shaped(g, x)
+        np.testing.assert_array_equal(got, np.broadcast_to(g, x.shape))
+        assert got.shape == x.shape and got.flags.writeable
+        assert (got is g) == (g.shape == x.shape and g.flags.writeable)
+    with pytest.raises(ValueError):
+        shaped(np.ones(2), np.ones(3))
+    assert shaped(2.5, 1.0) == 2.5

@@ -103,7 +103,8 @@ def direct(compiled, args, params):
     """The compiled function of Numba's to call instead of the wrapper `compiled` for arguments of the kinds
     of `args` (the flat arguments, of the parameters `params`), or None. Only when the wrapper's as_grad
     would return the result as it is: for a float argument a float64 result; for a float64 array (native
-    byte order) a float64 array of its rank that jit_runtime.as_grad made of its shape and writeable; for
+    byte order, one or two dimensions) a float64 array of its rank that jit_runtime.as_grad made of its
+    shape and writeable; for
     a tuple of floats a tuple of float64 (as_grads copies apart only arrays). driver.Derivative.specialize
     asks this when it makes the guard of a call like the last one."""
     import numpy as np
@@ -123,8 +124,8 @@ def direct(compiled, args, params):
         x = where.get(plan[1])
         if x.__class__ is float:
             return dispatcher if result == f64 else None
-        ok = x.__class__ is np.ndarray and x.dtype is _FLOAT64 and isinstance(result, numba.types.Array) and \
-            result.dtype == f64 and result.ndim == x.ndim and result.mutable
+        ok = x.__class__ is np.ndarray and x.dtype is _FLOAT64 and x.ndim in (1, 2) and \
+            isinstance(result, numba.types.Array) and result.dtype == f64 and result.ndim == x.ndim and result.mutable
         return dispatcher if ok else None
     xs = [where.get(n) for n in plan[1]]
     ok = all(x.__class__ is float for x in xs) and isinstance(result, numba.types.BaseTuple) and \
