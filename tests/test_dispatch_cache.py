@@ -46,3 +46,82 @@ def test_a_closure_cell_rebound_after_the_first_call_recompiles():
     act = np.cos  # noqa: F841  (read through f's closure cell)
     assert np.allclose(g(x), -np.sin(x))
     assert np.allclose(g(x), numeric_grad(f, (x,), 0))
+
+
+def helper(x):
+    return np.sin(x)
+
+
+def other_helper(x):
+    return np.tanh(x)
+
+
+def through_helper(x):
+    return np.sum(helper(x) * abs(x))
+
+
+def test_the_quick_unchanged_test_sends_every_change_to_stale(monkeypatch):
+    """unchanged.py: the identity test run at every call answers True only when nothing changed; a callee
+    redefined, its code replaced, a builtin shadowed by a global or a module attribute replaced each
+    recompile."""
+    g = ad.grad(through_helper)
+    x = np.array([0.3, -1.2])
+    assert np.allclose(g(x), numeric_grad(through_helper, (x,), 0))
+    (_, ctx, unchanged, _), = g._ad_derivative.quick.values()
+    assert unchanged() and not ctx.stale()
+
+    monkeypatch.setitem(globals(), "helper", lambda x: np.cos(x))  # (a callee replaced)
+    assert not unchanged()
+    assert np.allclose(g(x), numeric_grad(through_helper, (x,), 0))
+    monkeypatch.undo()
+    assert np.allclose(g(x), numeric_grad(through_helper, (x,), 0))
+
+    monkeypatch.setattr(helper, "__code__", other_helper.__code__)  # (its code replaced)
+    assert np.allclose(g(x), numeric_grad(through_helper, (x,), 0))
+    monkeypatch.undo()
+
+    monkeypatch.setitem(globals(), "abs", lambda v: v * v)  # (a builtin shadowed)
+    assert np.allclose(g(x), numeric_grad(through_helper, (x,), 0))
+    monkeypatch.undo()
+
+    monkeypatch.setattr(np, "sin", np.arctan)  # (a module attribute replaced)
+    assert np.allclose(g(x), numeric_grad(through_helper, (x,), 0))
+    monkeypatch.undo()
+    assert np.allclose(g(x), np.cos(x) * abs(x) + np.sin(x) * np.sign(x))
+
+
+class Tagged(np.ndarray):
+    pass
+
+
+def test_the_guard_of_the_last_call_takes_only_calls_of_the_same_classes_shapes_and_dtypes():
+    """driver.make_dispatcher: after a second call like the last one, the dispatcher first runs a generated
+    guard (unchanged.guard) that returns the last derivative only for arguments of the same classes, shapes
+    and dtypes and when nothing it read changed. Calls of every other kind in between, and a rebound closure
+    cell, still get their own derivative."""
+    act = np.sin
+
+    def f(x, y):
+        return np.sum(act(x) * y)
+
+    g = ad.grad(f, wrt=("x", "y"))
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal(3), rng.standard_normal(3)
+    check(g, f, (x, y), (0, 1))
+    assert g._ad_guard(x, y) is None  # (one call: no guard yet)
+    check(g, f, (x, y), (0, 1))
+    assert g._ad_guard(x, y) is g._ad_derivative.last
+    for args in [(x, 1.5), (x, 2), (x[:2], y[:2]), (x.astype(np.float32), y), (x.reshape(3, 1), y),
+                 (x.view(Tagged), y), (1.5, y), (x, y)]:
+        if args[0] is not x or args[1] is not y:
+            assert g._ad_guard(*args) is None
+        got = g(*args)
+        for k in range(2):
+            expected = numeric_grad(f, tuple(np.asarray(a, dtype=float) if isinstance(a, np.ndarray) else float(a)
+                                             for a in args), k)
+            assert np.allclose(np.asarray(got[k], dtype=float), expected, rtol=1e-4, atol=1e-6), args
+    g(x, y)
+    assert g._ad_guard(x, y) is g._ad_derivative.last
+    act = np.cos  # noqa: F841  (read through f's closure cell: the guard fails, stale() recompiles)
+    assert g._ad_guard(x, y) is None
+    assert np.allclose(g(x, y)[0], -np.sin(x) * y)

@@ -115,6 +115,25 @@ def power_loop(x, n):
     return acc
 
 
+def segments(x, n, m):
+    """Floats, ints and bools saved in nested loops of counts known only at run time: one tape per dtype,
+    a segment of it per name (jit_tape.py)."""
+    s, u, k, flag = x, 1.0, 0, False
+    for i in range(n):
+        for j in range(m):
+            flag = s > 0.5
+            if flag:
+                s = s * 0.9 + 0.1 * j
+            else:
+                s = s * 1.1
+            k = k + 1
+            u = u * s + 0.1
+            s = s + 0.01 * math.sin(s) * k
+    for i in range(3):
+        s = s * s * 0.5 + x * u
+    return s + k + u
+
+
 def in_place(x, y):
     x += y
     x *= 2.0
@@ -134,6 +153,8 @@ CASES = [
     ("rows", rows, lambda: (rng.standard_normal((5, 3)), rng.standard_normal(3)), (0, 1)),
     ("reads_global", reads_global, lambda: (0.3,), 0),
     ("power_loop", power_loop, lambda: (0.8, 5), 0),
+    ("segments", segments, lambda: (0.45, 3, 4), 0),
+    ("segments_empty", segments, lambda: (0.45, 0, 4), 0),
 ]
 
 
@@ -146,11 +167,19 @@ def test_jit_gradient_matches_finite_differences(name, f, make, wrt):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
+def test_the_numbers_of_one_dtype_share_one_tape():
+    g = ad.grad(segments, jit=True)
+    g(0.45, 3, 4)
+    source = g.source
+    assert source.count("np.empty(") == 4  # (ints, bools and floats of the nested loops; floats of the last)
+    assert "tape_floats = np.empty(n_" in source  # (the last segment's counter plus its capacity)
+
+
 def test_jit_is_compiled_by_numba_and_source_is_what_runs():
     g = ad.grad(euler, wrt=(0, 1), jit=True)
     g(1.0, 0.1, 1.0, 0.0)
     source = g.source
-    assert "@_ad.jit.njit" in source and "tape_x_1 = np.empty(200)" in source and "reversed" not in source
+    assert "@_ad.jit.njit" in source and "tape_floats = np.empty(400)" in source and "reversed" not in source
     compiled = g._ad_derivative.last
     cell = compiled._ad_jit
     assert isinstance(cell.cell_contents, numba.core.registry.CPUDispatcher)  # (after the first call)
@@ -321,3 +350,59 @@ def test_random_programs_with_jit_are_right_or_refused_at_a_line():
     finally:
         progen.GRAD_OPTIONS.pop("jit")
     assert not bad, f"re-run one with: python tests/explore.py --jit --show 2024 INDEX\n{bad}"
+
+
+def dot(x, y):
+    return np.sum(x * y) + np.sum(y * y)
+
+
+def test_calls_like_the_last_one_skip_the_wrapper_only_when_it_would_change_nothing():
+    """jit.direct: from the second call of a kind, the dispatcher's guard calls Numba's function itself when
+    the wrapper's as_grad would return its result as it is (a float64 array of the argument's shape, made so
+    by jit_runtime.as_grad; floats). The gradient stays a writeable array of the argument's form."""
+    g = ad.grad(dot, wrt=1, jit=True)
+    x, y = rng.standard_normal(4), rng.standard_normal(4)
+    for _ in range(3):
+        got = g(x, y)
+        np.testing.assert_allclose(got, numeric_grad(dot, (x, y), 1), rtol=1e-7)
+    compiled = g._ad_derivative.last
+    assert g._ad_guard(x, y) is not compiled and g._ad_derivative.last is compiled  # (Numba's, recorded)
+    assert "def ddot_dy(x, y):" in g.source
+    frozen = x.copy()
+    frozen.setflags(write=False)
+    got = g(frozen, y)  # (same class, shape and dtype: the guard; a read-only array is copied as before)
+    assert got.flags.writeable and np.allclose(got, x + 2 * y)
+    assert got.dtype == np.float64 and got.shape == (4,)
+    got = g(x.astype(np.float32), y.astype(np.float32))
+    np.testing.assert_allclose(got, x + 2 * y, rtol=1e-5)
+    assert got.dtype == np.float32
+    got = g(x[::2], y[:2])  # (another shape; a strided array)
+    np.testing.assert_allclose(got, numeric_grad(dot, (x[::2].copy(), y[:2]), 1), rtol=1e-7)
+
+    e = ad.grad(euler, wrt=(0, 1, 2, 3), jit=True)
+    args = (1.3, 0.2, 1.0, 0.0)
+    first = e(*args)
+    assert e(*args) == first and e(*args) == first and e._ad_guard(*args) is not e._ad_derivative.last
+    assert all(type(b) is float for b in e(*args))
+    assert e(1.3, 0.2, 1, 0.0)[2] == first[2] and type(e(1.3, 0.2, 1, 0.0)[2]) is type(ad.grad(euler, wrt=2)(1.3, 0.2, 1, 0.0))
+
+
+def test_the_compiled_as_grad_gives_the_arguments_shape_like_the_plain_one():
+    from ad_compiler import jit_runtime
+
+    @numba.njit
+    def shaped(g, x):
+        return jit_runtime.as_grad(g, x)
+
+    frozen = np.arange(3.0)
+    frozen.setflags(write=False)
+    for g, x in [(np.arange(3.0), np.ones(3)), (np.array([2.0]), np.ones(3)), (np.arange(3.0), np.ones((2, 3))[0]),
+                 (np.array([[1.0, 2.0, 3.0]]), np.ones((2, 3))), (np.array([[1.0], [2.0]]), np.ones((2, 3))),
+                 (np.ones((2, 3)), np.ones((2, 3))), (frozen, np.ones(3))]:
+        got = shaped(g, x)
+        np.testing.assert_array_equal(got, np.broadcast_to(g, x.shape))
+        assert got.shape == x.shape and got.flags.writeable
+        assert (got is g) == (g.shape == x.shape and g.flags.writeable)
+    with pytest.raises(ValueError):
+        shaped(np.ones(2), np.ones(3))
+    assert shaped(2.5, 1.0) == 2.5

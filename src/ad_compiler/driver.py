@@ -40,6 +40,7 @@ from .signature import Default, Signature
 from .reverse import Reverse
 from .ssa import to_ssa
 from .tape import Tape
+from .unchanged import guard, unchanged_test
 
 rules.load_builtin_rules()
 
@@ -569,7 +570,15 @@ class Derivative:
     def specialize(self, args):
         quick = _quick_key(args)  # numbers and arrays: the kinds follow from classes, dtypes and ranks
         hit = self.quick.get(quick) if quick is not None else None
-        if hit is not None and not hit[1].stale():
+        if hit is not None and (hit[2]() or not hit[1].stale()):  # (hit[2]: unchanged.py, a quick stale() test)
+            if self.dispatcher is not None:  # (a call like this one next: one generated test, unchanged.py)
+                if hit[3] is None:
+                    run = None
+                    if self.jit:  # (the compiled function of Numba's itself, when the wrapper has nothing to do)
+                        from .jit import direct
+                        run = direct(hit[0], args, hit[0].__code__.co_varnames[:hit[0].__code__.co_argcount])
+                    hit[3] = guard(tuple(f"a{i}" for i in range(len(args))), quick, hit[0], hit[1], self, run)
+                self.dispatcher._ad_guard = hit[3]
             self.last = hit[0]
             return hit[0]
         kinds_ = tuple(K.kind_of(a) for a in args) + (dims_pattern(args),)
@@ -580,7 +589,8 @@ class Derivative:
         if quick is not None:
             if len(self.quick) >= _QUICK_LIMIT:  # (shapes that keep changing: the kinds' cache still holds)
                 self.quick.clear()
-            self.quick[quick] = (compiled, self.deps[kinds_])
+            ctx = self.deps[kinds_]
+            self.quick[quick] = [compiled, ctx, unchanged_test(ctx) if ctx is not None else _true, None]
         self.last = compiled
         return compiled
 
@@ -621,6 +631,15 @@ class Derivative:
 
 
 _PLAIN = {float, int, np.float64, np.float32}
+
+
+def _no_guard(*args):
+    return None
+
+
+def _true():
+    return True  # (no context recorded: never stale)
+
 _QUICK_LIMIT = 256
 _ndarray = np.ndarray
 
@@ -767,7 +786,10 @@ def make_dispatcher(derivative, signature_params, defaults, receiver=None, prima
     packed = "(" + call_args + ("," if len(every) == 1 else "") + ")"
     source = (f"def __call__({args}):\n" + bind +
               f"    try:\n"
-              f"        return _ad_self._ad_specialize({packed})({call_args})\n"
+              f"        _ad_run = _ad_self._ad_guard({call_args})\n"
+              f"        if _ad_run is None:\n"
+              f"            _ad_run = _ad_self._ad_specialize({packed})\n"
+              f"        return _ad_run({call_args})\n"
               f"    except Exception as _ad_exc:\n"
               f"        _ad_surface(_ad_exc)  # what the user sees of it (tracebacks.py)\n"
               f"        raise{'' if tracebacks.BARE_RAISE_KEEPS_TRACEBACK else ' _ad_exc'}\n")
@@ -780,6 +802,7 @@ def make_dispatcher(derivative, signature_params, defaults, receiver=None, prima
     cls = type(derivative.func_name, (DerivativeFunction,), {"__call__": call})
     fn = cls(derivative, primal, wrt, doc)
     fn._ad_specialize = derivative.specialize
+    fn._ad_guard = _no_guard  # (after a second call like the last one: unchanged.guard)
     fn._ad_receiver = receiver
     fn._ad_flat = names  # the flat parameters (with `extra` last)
     fn._ad_presented = presented  # the signature it is called with (without `extra`)

@@ -20,9 +20,9 @@ import time
 import types
 import weakref
 
-from . import codegen, ir, kinds as K, runtime
+from . import codegen, ir, jit_runtime, kinds as K, runtime
 from .errors import ADError, UnsupportedError
-from .ir import Assign, Build, Call, FunctionDef, Return, Var
+from .ir import Assign, Build, Call, FunctionDef, Global, Return, Var
 from .jit_fuse import fuse
 from .jit_lower import HINT, WHY, Lowering
 
@@ -59,6 +59,9 @@ def finish(derivation, unit, fdef, kinds_, alloc):
         _check_parameter(p, param_kinds.get(p), where_def)
     core_body = lowering.lower(body)
     results = [lowering.expr(e, ret) for _, e in leaves]
+    direct = _direct_plan(outer, leaves, core_params, fdef.params, lowering)
+    if direct is not None and direct[0] == "array":
+        results[0] = Call(Global(("_ad", "jit", "as_grad"), jit_runtime.as_grad, runtime), (results[0], Var(direct[1])))
     core_body.append(_at(Return(results[0] if len(results) == 1 else Build("tuple", tuple(results))), ret))
     data = list(lowering.data.values())
     core = FunctionDef(core_name, tuple(core_params) + tuple(n for n, _ in data), core_body)
@@ -73,7 +76,69 @@ def finish(derivation, unit, fdef, kinds_, alloc):
         Return(outer),
     ]
     wrapper = FunctionDef(fdef.name, fdef.params, wrapper_body, fdef.defaults)
-    return _compile(derivation, unit, core, wrapper, numba)
+    compiled = _compile(derivation, unit, core, wrapper, numba)
+    compiled._ad_direct = direct
+    return compiled
+
+
+def _direct_plan(outer, leaves, core_params, params, lowering):
+    """When the wrapper only gives the compiled function's result the gradients' types: ("array", x) for
+    `as_grad(b, x)` (the compiled function then calls jit_runtime.as_grad itself), ("floats", names) for
+    `as_grads((b, ...), (x, ...))`; else None. `direct` decides at a call whether the wrapper can be skipped."""
+    if lowering.prologue or lowering.data or list(core_params) != list(params):
+        return None
+    if isinstance(outer, Call) and isinstance(outer.func, ir.Global) and outer.func.path[-1] in RESULT_HELPERS:
+        b, x = outer.args[:2]
+        if outer.func.path[-1] == "as_grad" and len(leaves) == 1 and b == Var(leaves[0][0]) and \
+                isinstance(x, Var) and x.name in params:
+            return ("array", x.name)
+        if outer.func.path[-1] == "as_grads" and isinstance(b, Build) and isinstance(x, Build) and \
+                list(b.items) == [Var(n) for n, _ in leaves] and all(isinstance(i, Var) and i.name in params
+                                                                     for i in x.items):
+            return ("floats", tuple(i.name for i in x.items))
+    return None
+
+
+def direct(compiled, args, params):
+    """The compiled function of Numba's to call instead of the wrapper `compiled` for arguments of the kinds
+    of `args` (the flat arguments, of the parameters `params`), or None. Only when the wrapper's as_grad
+    would return the result as it is: for a float argument a float64 result; for a float64 array (native
+    byte order, one or two dimensions) a float64 array of its rank that jit_runtime.as_grad made of its
+    shape and writeable; for
+    a tuple of floats a tuple of float64 (as_grads copies apart only arrays). driver.Derivative.specialize
+    asks this when it makes the guard of a call like the last one."""
+    import numpy as np
+
+    plan = getattr(compiled, "_ad_direct", None)
+    dispatcher = compiled._ad_jit.cell_contents if plan is not None else None
+    if dispatcher is None or isinstance(dispatcher, FirstCall):
+        return None
+    numba = require_numba()
+    try:
+        result = dispatcher.overloads[tuple(dispatcher.typeof_pyval(a) for a in args)].signature.return_type
+    except (KeyError, ValueError, TypeError):
+        return None
+    f64 = numba.types.float64
+    where = {p: a for p, a in zip(params, args)}
+    if plan[0] == "array":
+        x = where.get(plan[1])
+        if x.__class__ is float:
+            return dispatcher if result == f64 else None
+        ok = x.__class__ is np.ndarray and x.dtype is _FLOAT64 and x.ndim in (1, 2) and \
+            isinstance(result, numba.types.Array) and result.dtype == f64 and result.ndim == x.ndim and result.mutable
+        return dispatcher if ok else None
+    xs = [where.get(n) for n in plan[1]]
+    ok = all(x.__class__ is float for x in xs) and isinstance(result, numba.types.BaseTuple) and \
+        len(result) == len(xs) and all(t == f64 for t in result)
+    return dispatcher if ok else None
+
+
+def _float64():
+    import numpy as np
+    return np.dtype(np.float64)
+
+
+_FLOAT64 = _float64()
 
 
 def _split_result(value, params, alloc):

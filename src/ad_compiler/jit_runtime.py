@@ -256,3 +256,45 @@ def _reduce_extreme_vjp(g, x, ans, axis=None, keepdims=False):
 HELPERS = {"abs_vjp", "getitem_vjp", "add_at", "tolist_vjp", "unbroadcast", "unreduce", "unreduce_mean",
            "cast_like", "add", "builtin_extreme_vjp", "grad_seed",
            "zeros_like", "private_copy", "reduce_extreme_vjp"}
+
+
+def as_grad(g, x):
+    """The gradient `g` of the float64 array `x` (one or two dimensions) with x's shape, writeable
+    (runtime.as_grad's job, done in the compiled function so that the wrapper's as_grad has nothing left to
+    do: jit.direct). Written as loops: np.broadcast_to added a third of a second to Numba's compile."""
+
+
+@_overload(as_grad)
+def _as_grad(g, x):
+    f64 = numba.types.float64
+    if _is_array(x) and x.ndim in (1, 2) and _is_array(g, x.ndim) and x.dtype == f64 and g.dtype == f64:
+        readonly = not g.mutable
+        if x.ndim == 1:
+            def same1(g, x):
+                if g.shape == x.shape and not readonly:
+                    return g
+                n, m = x.shape[0], g.shape[0]
+                if m != n and m != 1:
+                    raise ValueError("the gradient's shape does not broadcast to the argument's")
+                out = np.empty(n)
+                for i in range(n):
+                    out[i] = g[i if m == n else 0]
+                return out
+            return same1
+
+        def same2(g, x):
+            if g.shape == x.shape and not readonly:
+                return g
+            n0, n1, m0, m1 = x.shape[0], x.shape[1], g.shape[0], g.shape[1]
+            if (m0 != n0 and m0 != 1) or (m1 != n1 and m1 != 1):
+                raise ValueError("the gradient's shape does not broadcast to the argument's")
+            out = np.empty((n0, n1))
+            for i in range(n0):
+                for j in range(n1):
+                    out[i, j] = g[i if m0 == n0 else 0, j if m1 == n1 else 0]
+            return out
+        return same2
+
+    def unchanged(g, x):
+        return g
+    return unchanged
