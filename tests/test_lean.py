@@ -624,3 +624,21 @@ def row_scaled(x, w):
 def test_no_assignment_is_overwritten_before_it_is_read(f, args, wrt):
     g = check_modes(f, args, wrt=wrt, hvp=False)
     assert overwritten_names(g.source) == [], g.source
+
+
+# -- explore seed 1717: spread.py took `axis=0` for `keepdims=False` (0 == False) and wrote a mean over axis 0's
+#    adjoint as a full mean's (`bt1 / W.size`: a third of the gradient for a 2 x 3 W) --------------------------
+def mean_over_rows(W):
+    H = W * W
+    z = np.sum(H.mean(axis=0))
+    return z
+
+
+def mean_over_rows_function(W):
+    return np.sum(np.mean(W * W, 0))
+
+
+@pytest.mark.parametrize("f", [mean_over_rows, mean_over_rows_function])
+def test_a_mean_over_axis_0_is_not_a_full_mean(f):
+    W = np.array([[-0.553, -1.393, 0.575], [1.093, 1.337, 1.244]])
+    check_modes(f, (W,))

@@ -55,7 +55,8 @@ def _spread(s):
         return None
     if s.value.kwargs or len(args) < 2 or not isinstance(args[1], Var):
         return None
-    if any(not (isinstance(a, Const) and a.value in (None, False)) for a in args[2:]):  # (axis=None, keepdims=False)
+    if any(not (isinstance(a, Const) and (a.value is None or a.value is False)) for a in args[2:]):
+        # (axis=None, keepdims=False; not `in (None, False)`: axis=0 == False)
         return None
     g = args[0]
     if not (isinstance(g, Const) and isinstance(g.value, float)) and not isinstance(g, Var):
