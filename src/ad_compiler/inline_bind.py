@@ -95,7 +95,7 @@ def _known(value, read, stmt):
     read from the function when the derivative runs."""
     if is_simple(value):
         return Const(value)
-    from .inline_objects import _UNSET
+    from .inline_dataclass import _UNSET
 
     if value is _UNSET:  # (a dataclass field with a default_factory, not given: inline_objects.py)
         return Global(("_ad_unset",), value)

@@ -17,6 +17,7 @@ import itertools
 
 from . import ir
 from .errors import UnsupportedError
+from .inline_dataclass import dataclass_init, object_init
 from .inline_static import MISSING, record_method, static_of_atom
 from .ir import Assign, Call, Const, ExprStmt, Global, Var
 
@@ -103,87 +104,9 @@ class Objects:
             return None
         if dataclasses.is_dataclass(cls) and getattr(init, "__qualname__", "").endswith("__create_fn__.<locals>.__init__") \
                 or (dataclasses.is_dataclass(cls) and _generated(init)):
-            init = self.dataclass_init(cls)
+            init = dataclass_init(self.synthesized, cls)
         owner = next((k for k in cls.__mro__ if "__init__" in vars(k)), cls)
         return Global((owner.__name__, "__init__"), init, owner)
-
-    def dataclass_init(self, cls):
-        """The `__init__` a dataclass would have, written out (its source registered: read and inlined like
-        any function): each field stored, then `__post_init__`."""
-        if cls in self.synthesized:
-            return self.synthesized[cls]
-        from .codegen import register_source
-
-        fields = [f for f in dataclasses.fields(cls)]
-        frozen = cls.__dataclass_params__.frozen
-        params, body, namespace, defaults = [], [], {}, []
-        kwonly = []
-        for f in fields:
-            if isinstance(f.type, dataclasses.InitVar) or getattr(f, "_field_type", None) is dataclasses._FIELD_INITVAR:
-                from .errors import UnsupportedError
-
-                raise UnsupportedError(f"the dataclass {cls.__name__} has an InitVar field `{f.name}`, which cannot "
-                                       "be differentiated (yet)", hint="make it an ordinary field")
-            value = f.name
-            if f.init:
-                if f.default is not dataclasses.MISSING:
-                    defaults.append((f.name, f.default, getattr(f, "kw_only", False)))
-                    params.append(f.name)
-                elif f.default_factory is not dataclasses.MISSING:
-                    namespace[f"_ad_factory_{f.name}"] = f.default_factory
-                    namespace["_ad_unset"] = _UNSET
-                    defaults.append((f.name, _UNSET, getattr(f, "kw_only", False)))
-                    params.append(f.name)
-                    body.append(f"    if {f.name} is _ad_unset:\n        {f.name} = _ad_factory_{f.name}()")
-                else:
-                    params.append(f.name)
-                if getattr(f, "kw_only", False):
-                    kwonly.append(f.name)
-            elif f.default is not dataclasses.MISSING:
-                namespace[f"_ad_default_{f.name}"] = f.default
-                value = f"_ad_default_{f.name}"
-            elif f.default_factory is not dataclasses.MISSING:
-                namespace[f"_ad_factory_{f.name}"] = f.default_factory
-                value = f"_ad_factory_{f.name}()"
-            else:
-                continue
-            body.append(f"    object.__setattr__(self, {f.name!r}, {value})" if frozen else
-                        f"    self.{f.name} = {value}")
-        if hasattr(cls, "__post_init__"):
-            body.append("    self.__post_init__()")
-        positional = [p for p in params if p not in kwonly]
-        by_name = {n: d for n, d, _ in defaults}
-
-        def param(p):
-            return f"{p}=None" if p in by_name else p  # (the values: __defaults__, set below)
-        text = ", ".join(["self"] + [param(p) for p in positional] + (["*"] + [param(p) for p in kwonly]
-                                                                       if kwonly else []))
-        source = f"def __init__({text}):\n" + "\n".join(body or ["    pass"]) + "\n"
-        filename = f"<ad_compiler: __init__ of the dataclass {cls.__qualname__}>"
-        register_source(filename, source)
-        module = inspect.getmodule(cls)
-        exec(compile(source, filename, "exec"), {**(vars(module) if module else {}), **namespace}, namespace)
-        init = namespace["__init__"]
-        init.__defaults__ = tuple(by_name[p] for p in positional if p in by_name) or None
-        init.__kwdefaults__ = {p: by_name[p] for p in kwonly if p in by_name} or None
-        init.__qualname__ = f"{cls.__qualname__}.__init__"
-        self.synthesized[cls] = init
-        return init
-
-    def object_init(self):
-        """`object.__init__` as a function to inline (`super().__init__()` reaching it): it takes no argument
-        and does nothing."""
-        if object not in self.synthesized:
-            from .codegen import register_source
-
-            source = "def __init__(self):\n    pass\n"
-            filename = "<ad_compiler: object.__init__>"
-            register_source(filename, source)
-            namespace = {}
-            exec(compile(source, filename, "exec"), {}, namespace)
-            namespace["__init__"].__qualname__ = "object.__init__"
-            self.synthesized[object] = namespace["__init__"]
-        return self.synthesized[object]
 
     # -- methods ----------------------------------------------------------------------------------------
     def method(self, owner_atom, cls, attr, resolver):
@@ -209,9 +132,9 @@ class Objects:
                 record_method(resolver.ctx, k, attr, vars(k).get(attr, MISSING), own=True)
         if attr == "__init__" and klass is not None and not _is_class(static_of_atom(self_atom, env)):
             if klass is object:  # (super().__init__() of a class with no other base: does nothing)
-                return resolver.as_function(self.object_init(), [self_atom])
+                return resolver.as_function(object_init(self.synthesized), [self_atom])
             if dataclasses.is_dataclass(klass) and _generated(found):
-                found = self.dataclass_init(klass)
+                found = dataclass_init(self.synthesized, klass)
         if isinstance(found, staticmethod):
             return resolver.as_function(found.__func__, [])
         if isinstance(found, classmethod):
@@ -379,14 +302,6 @@ def attribute_static(owner, attr, env):
     if isinstance(owner, tuple) and owner[0] == "object":
         return env.get((owner[1].id, attr))
     return None
-
-
-class _Unset:
-    def __repr__(self):
-        return "<unset>"
-
-
-_UNSET = _Unset()
 
 
 def _generated(func):
