@@ -379,8 +379,6 @@ def drop_overwritten(stmts, protected):
             killed.clear()
         if plain and s.targets[0] not in protected:
             killed.add(s.targets[0])
-        elif not plain:
-            killed -= ir.stmt_writes(s)
         killed -= _mentions(s) - (set(s.targets) if plain else set())
         if plain and s.targets[0] in _reads(s):
             killed.discard(s.targets[0])
