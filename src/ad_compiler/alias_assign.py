@@ -102,6 +102,13 @@ class Assignments(Part):
         if self.mode == "kinds":
             return self.rebind(s, state, site, v.kind)
         k = v.kind
+        if isinstance(k, K.Array) and k.dtype in "iu" and (s.op == "/" or _floating(self.values.val(s.value, state).kind)):
+            shown = ast.unparse(s.origin.stmt.target) if s.origin is not None and \
+                isinstance(s.origin.stmt, ast.AugAssign) else s.target
+            self.refuse(s, f"`{shown} {s.op}= ...` changes an integer array by a floating-point value: NumPy raises "
+                           "(it cannot cast the result back to integers in place)",
+                        f"make `{shown}` a float array (e.g. `np.array(1.0)`, `dtype=float`), or write "
+                        f"`{shown} = {shown} {s.op} ...`")
         extend = []
         if isinstance(k, K.Seq) and k.cls is list and s.op == "+" and not (
                 isinstance(self.values.val(s.value, state).kind, K.Seq) and
@@ -215,3 +222,11 @@ def _layout_order_kwarg(value):
         return None
     order = dict(value.kwargs).get("order")
     return order if isinstance(order, Const) and order.value in ("K", "A") else None
+
+
+def _floating(kind):
+    """Is a value of this kind surely a floating-point (or complex) number or array?"""
+    if isinstance(kind, K.Array):
+        return kind.dtype in "fc"
+    return isinstance(kind, K.Scalar) and isinstance(kind.cls, type) and \
+        issubclass(kind.cls, (float, complex, np.floating, np.complexfloating))

@@ -45,8 +45,8 @@ class LibraryCalls(Part):
         self.shared_with = next((i for i, a in enumerate(args) if isinstance(a, np.ndarray) and
                                  isinstance(result, np.ndarray) and np.shares_memory(a, result)), None)
         k = K.kind_of(result)
-        if isinstance(k, K.Array):
-            return K.array(k.ndim, "b" if k.dtype == "b" else "f")
+        if isinstance(k, K.Array):  # (integer results kept: `x op= float` on them raises in NumPy)
+            return K.array(k.ndim, k.dtype if k.dtype in "biu" else "f")
         if isinstance(k, K.Seq) and k.items is not None and all(isinstance(i, K.Array) for i in k.items):
             return k  # a list or tuple of arrays (np.split, np.linalg.eigh, ...): how many may depend on values
         return k if isinstance(k, K.Scalar) else None
@@ -99,7 +99,10 @@ class LibraryCalls(Part):
             shape = self.values.val(value.args[0], state).kind
             nd = 1 if isinstance(shape, K.Scalar) else len(shape.items) if isinstance(shape, K.Seq) and \
                 shape.items is not None else None
-            return self.values.array_result(state, site, nd)
+            if nd == 0:  # (np.zeros(()) is a 0-d array, which `+=` changes in place, not a NumPy scalar)
+                return Val(K.array(0, _integer_dtype(value)),
+                           {self.objects.new(state, site, desc="the array made on this line")})
+            return self.values.array_result(state, site, nd, _integer_dtype(value))
         if name in ("zeros_like", "ones_like", "empty_like", "full_like") and kinds_:
             return self.values.array_result(state, site, K.ndim_of(kinds_[0]))
         if name in FRESH_ARRAYS or any(isinstance(k, K.Array) for k in kinds_):
@@ -107,6 +110,19 @@ class LibraryCalls(Part):
         if all(isinstance(k, K.Scalar) for k in kinds_) and kinds_:
             return Val(K.Scalar(np.float64))
         return Val(K.NUMERIC, {self.objects.new(state, site)})
+
+
+def _integer_dtype(value):
+    """"i" for `np.zeros(shape, dtype=int)` and the like (a dtype given as a class: int, np.int64, ...)."""
+    dtype = value.kwarg("dtype")
+    if dtype is None and len(value.args) > 1:
+        dtype = value.args[1 if value.func.obj is not np.full else 2] if len(value.args) > (
+            1 if value.func.obj is not np.full else 2) else None
+    obj = getattr(dtype, "obj", None)
+    try:
+        return "i" if isinstance(obj, type) and np.issubdtype(np.dtype(obj), np.integer) else "f"
+    except TypeError:
+        return "f"
 
 
 SPLITS = {"split", "array_split", "hsplit", "vsplit", "dsplit"}
