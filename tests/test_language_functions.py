@@ -173,9 +173,11 @@ def function_from_a_runtime_key(x, table, key):
     return np.sum(table[key](x))
 
 
-def test_a_function_chosen_when_the_derivative_runs_is_refused():
+def test_a_function_chosen_when_the_derivative_runs_is_refused_past_16_entries():
     with pytest.raises(ad.NoDerivativeError, match="a call of a function value not known when compiling"):
-        ad.grad(function_from_a_runtime_key)(A(3), [np.sin, np.cos], 0)
+        ad.grad(function_from_a_runtime_key)(A(3), [np.sin, np.cos] * 9, 0)
+    x = A(3)  # (16 or fewer: an `if` chain over the entries, test_language_choice.py)
+    np.testing.assert_allclose(ad.grad(function_from_a_runtime_key)(x, [np.sin, np.cos], 1), -np.sin(x), rtol=1e-12)
 
 
 def map_used_twice(x):

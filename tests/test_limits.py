@@ -924,7 +924,7 @@ CASES = [
     Case("no-derivative:callable-object", N, "no derivative is known for `CALLABLE`", calls_object, (1.0,),
          hint="@ad.defvjp"),
     Case("function-value", N, "a call of a function value not known when compiling", calls_function_value,
-         (1.0, [np.sin, np.cos], 0), hint="ad.stop_gradient"),
+         (1.0, [np.sin, np.cos] * 9, 0), hint="ad.stop_gradient"),  # (more than 16: not an `if` chain)
     Case("library-star-call", N, "a call with *args or **kwargs whose length is not known when compiling",
          star_call_of_library_function, (A3, 2), hint="@ad.defvjp"),
     Case("non-differentiable-argument", N, "with respect to its argument `condition`, which depends on `x`",

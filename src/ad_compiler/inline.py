@@ -27,6 +27,7 @@ from .errors import UnsupportedError
 from .inline_bind import bind_arguments
 from .inline_resolve import LIBRARIES, CalleeResolver, is_library, merge_keywords  # noqa: F401 (driver: is_library)
 from .inline_callbacks import from_function
+from .inline_choice import Choices
 from .inline_closure_lists import ClosureLists
 from .inline_checks import _user_name, _yields, check_generator_effects, check_generator_ends, check_iterators_used_once, \
     check_try_values
@@ -57,6 +58,7 @@ class Inliner:
         self.objects = Objects(self)
         self.resolver.objects = self.objects
         self.closure_lists = ClosureLists(self)
+        self.choices = Choices(self)
 
     def run(self, fn, param_kinds):
         self.param_kinds = dict(zip(fn.params, param_kinds))
@@ -147,6 +149,10 @@ class Inliner:
             static = static_of_value(v, env)
             if static is None:
                 static = self.values.table_item(s, v, env)  # ACTIVATIONS[name]: the function the table holds
+            if static is None:
+                chosen = self.choices.read(s, v, t, env)  # ACTS[k], k known when it runs (inline_choice.py)
+                if chosen is not None:
+                    return chosen
             pre = []
             if isinstance(static, tuple) and static[0] == "partial":
                 static, pre = snapshot(self.alloc, s, static)
@@ -182,6 +188,9 @@ class Inliner:
             self.forget(env, call.func.value.name)  # (a list's or dict's method may change it)
         resolved = self.resolver.resolve(call.func, env)
         if resolved is None:
+            chosen = self.choices.call(stmt, call, target, env)
+            if chosen is not None:
+                return chosen
             dispatched = self.objects.dispatch(stmt, call, target, env)
             if dispatched is not None:
                 return dispatched

@@ -6,7 +6,16 @@ from .errors import UnsupportedError
 
 __all__ = ["new_object", "tried", "throw", "unexpected_function", "attribute_tangent_vjp",
            "unexpected_class", "entry_or_zeros",
-           "caught", "entered", "entered_value", "truncate", "check_completed"]
+           "caught", "entered", "entered_value", "truncate", "check_completed", "table_position"]
+
+
+def table_position(key, keys):
+    """The position of the entry `table[key]` reads, for a table of functions chosen by a value known only when
+    the derivative runs (inline_choice.py): `keys` is the length of a list or tuple (Python's own indexing:
+    negative keys, IndexError, TypeError) or the tuple of a dict's keys (KeyError for another key)."""
+    if isinstance(keys, int):
+        return range(keys)[key]
+    return dict(zip(keys, range(len(keys))))[key]
 
 
 def new_object(cls):

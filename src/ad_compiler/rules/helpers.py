@@ -876,7 +876,7 @@ def einsum_args_vjp(v, args):
 
 
 # -- ODE solvers (rules/integrate.py): no second-order rules (the adjoint method differentiated again) ---------
-nondifferentiable(_ad.option, _ad.truth)
+nondifferentiable(_ad.option, _ad.truth, _ad.table_position)
 
 
 @linear(_ad.ivp_result_adjoint, constant_in=("sol",))
