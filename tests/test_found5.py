@@ -248,3 +248,32 @@ def float_0d_from_literal_in_loop(x):
 @pytest.mark.parametrize("f", [int_vector_plus_int, float_0d_shared, float_0d_from_literal_in_loop])
 def test_integer_and_zero_d_arrays_that_numpy_takes(f):
     close(ad.grad(f)(X), numeric_grad(f, (X.copy(),), 0))
+
+
+# -- seed 1919's most common refusal, "may be one of several arrays": np.asarray(c) of an array is c itself -------
+def asarray_of_a_loop_value(W, s):
+    c = np.ones(4)
+    for i in range(3):
+        if c[0] < c[1]:
+            return c[0]
+        c = c * 0.5 + c.max() * s
+    u = np.asarray(c)
+    u[:-1] *= W[-1]
+    return np.sum(np.sin(c)) + np.sum(u ** 2) + s ** 2
+
+
+def asarray_of_a_branch_value(W, s):
+    c = np.ones(3) * s
+    if s > 0:
+        c = c * W[0]
+    u = np.asarray(c)
+    u[1] = s * 3.0
+    return np.sum(c * W[1]) + np.sum(u)
+
+
+@pytest.mark.parametrize("f", [asarray_of_a_loop_value, asarray_of_a_branch_value])
+def test_asarray_is_the_same_array_on_every_path(f):
+    W = np.array([[1.793, 1.253, 0.367], [1.321, 1.339, 0.732]])
+    got = ad.grad(f, wrt=(0, 1))(W, 1.183)
+    close(got[0], numeric_grad(f, (W, 1.183), 0))
+    close(got[1], numeric_grad(f, (W, 1.183), 1))

@@ -96,7 +96,9 @@ class Calls(Part):
             kind = view_kind(first.kind, getattr(obj, "__name__", ""), value)
             if obj in (np.asarray, np.asanyarray) and isinstance(first.kind, K.Array) and len(value.args) == 1 \
                     and not value.kwargs:
-                return Val(first.kind, first.objs)  # the very same array
+                if first.kind.cls is np.ndarray:  # the very same array (the same value on every path)
+                    return Val(first.kind, first.objs, first.gen, first.ident)
+                return Val(first.kind, first.objs)
             return self.values.make_view(s, state, site, first, value, how, kind)
         if (obj in (list, tuple) and not value.args and not value.kwargs) or obj is runtime().new_tape:
             cls = tuple if obj is tuple else list
