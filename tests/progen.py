@@ -660,7 +660,7 @@ class Gen:
                 (1, self.s_call_recursive), (2, self.s_closure_factory), (1, self.s_nested_returned),
                 (1.5, self.s_decorated), (1, self.s_call_tuple), (2, self.s_lambda), (1.5, self.s_nested_def),
                 (1, self.s_shadow), (1.5, self.s_container_arg), (2.5, self.s_comprehension),
-                (1, self.s_global_const), (0.7, self.s_partial)]
+                (1, self.s_global_const), (0.7, self.s_partial), (1.2, self.s_fn_table)]
         if self.depth > 0:  # helper bodies: keep them simple
             opts = [(10, self.s_assign), (4, self.s_update), (4, self.s_augassign), (2, self.s_setitem),
                     (1.5, self.s_for), (1, self.s_if)]
@@ -1596,6 +1596,57 @@ def {name}(v, s):
         self.emit(f"{r} = {g}({self.ex(t, 1).c})")
         self.define(r, scal() if t == SCALAR else arr(t), want=True)
         self.features.add("partial")
+
+    def s_fn_table(self):
+        """A function chosen from a table by a value known only when it runs: `ACTS[n % 3](x)` (a table of the
+        module, a list or dict made in f with a lambda reading f's values, an int key or a loop counter)."""
+        t = self.choice([SCALAR, (3,), (2, 3)])
+        n = self.choice([2, 3])
+        local = self.chance(0.4)
+        pool = ["np.tanh", "np.sin", "np.cos", "np.arctan"]
+        entries, defs = [], []
+        for _ in range(n):
+            r = self.r.random()
+            if r < 0.45:
+                entries.append(self.choice(pool))
+            elif r < 0.75 or not local:
+                name = self.helper_name(self.choice(["act", "squash", "bend"]))
+                c = self.choice(["0.5", "1.5", "-0.7"])
+                defs.append(f"def {name}(v):\n    return v * {c} + np.sin(v) * v\n")
+                entries.append(name)
+            else:
+                entries.append(f"lambda v: v * {w(self.leaf(SCALAR), MUL)}")
+        as_dict = self.chance(0.3)
+        keys = [3, 7, 11][:n]
+        table = "{" + ", ".join(f"{k}: {e}" for k, e in zip(keys, entries)) + "}" if as_dict else \
+            ("(" if self.chance(0.3) else "[") + ", ".join(entries) + ("," if n == 1 else "")
+        if not as_dict:
+            table += ")" if table.startswith("(") else "]"
+        if local:
+            for d in defs:
+                self.add_helper(d)
+            name = self.fresh("fn")
+            self.emit(f"{name} = {table}")
+        else:  # (one chunk: the table after the functions it holds)
+            name = self.helper_name(self.choice(["ACTS", "TABLE", "LAYERS"]))
+            self.add_helper("\n\n".join(defs + [f"{name} = {table}\n"]))
+        ints = [v for v, val in self.env.items() if val.kind == "i"]
+        if ints and self.chance(0.7):
+            i = self.choice(ints)
+            pos = self.choice([f"{i} % {n}", f"-1 - {i} % {n}", f"({i} + 1) % {n}"])
+        else:
+            pos = f"int(abs({self.leaf(SCALAR).c}) * 10) % {n}"
+        key = f"{tuple(keys)}[{pos}]" if as_dict else pos
+        x = self.ex(t, 1)
+        r = self.fresh("f" if t == SCALAR else "a", t)
+        if self.chance(0.3):
+            g = self.fresh("fn")
+            self.emit(f"{g} = {name}[{key}]")
+            self.emit(f"{r} = {g}({x.c})")
+        else:
+            self.emit(f"{r} = {name}[{key}]({x.c})")
+        self.define(r, scal() if t == SCALAR else arr(t), want=True)
+        self.features.add("fn-table")
 
     # -- the final return ------------------------------------------------------------------------------------
     def term(self, code):
