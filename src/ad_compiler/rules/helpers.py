@@ -875,8 +875,48 @@ def einsum_args_vjp(v, args):
     dans = _ad.einsum_args_vjp_jvp(v, dv, args, dargs)
 
 
-# -- ODE solvers (rules/integrate.py): no second-order rules (the adjoint method differentiated again) ---------
+# -- ODE solvers (rules/integrate.py): the first-order helpers' derivatives (runtime_ode_second.py) -----------
+# `ys` / `sol`, the stored solution, is a function of y0 and args: the helpers integrate it again from them, so
+# its tangent or adjoint is carried by theirs (constant_in: nothing flows through it itself).
 nondifferentiable(_ad.option, _ad.truth)
+
+
+@derivative(_ad.odeint_vjp, constant_in=("ys",))
+def odeint_vjp(v, ys, func, y0, t, args=(), rtol=None, atol=None, tfirst=False):
+    adjoints = _ad.odeint_vjp_vjp(g, v, func, y0, t, args, rtol, atol, tfirst)
+    bv = adjoints[0]
+    by0 = adjoints[1]
+    bargs = adjoints[2]
+    dans = _ad.odeint_vjp_jvp(v, dv, func, y0, dy0, t, args, dargs, rtol, atol, tfirst)
+
+
+@derivative(_ad.odeint_jvp)
+def odeint_jvp(func, y0, ty0, t, args=(), targs=None, rtol=None, atol=None, tfirst=False):
+    adjoints = _ad.odeint_jvp_vjp(g, func, y0, ty0, t, args, targs, rtol, atol, tfirst)
+    by0 = adjoints[0]
+    bargs = adjoints[1]
+    bty0 = adjoints[2]
+    btargs = adjoints[3]
+    dans = _ad.odeint_jvp_jvp(func, y0, dy0, ty0, dty0, t, args, dargs, targs, dtargs, rtol, atol, tfirst)
+
+
+@derivative(_ad.ivp_vjp, constant_in=("sol",))
+def ivp_vjp(v, sol, fun, t_span, y0, args=None, method="RK45", rtol=1e-3, atol=1e-6):
+    adjoints = _ad.ivp_vjp_vjp(g, v, sol, fun, t_span, y0, args, method, rtol, atol)
+    bv = adjoints[0]
+    by0 = adjoints[1]
+    bargs = adjoints[2]
+    dans = _ad.ivp_vjp_jvp(v, dv, sol, fun, t_span, y0, dy0, args, dargs, method, rtol, atol)
+
+
+@derivative(_ad.ivp_jvp, constant_in=("sol",))
+def ivp_jvp(sol, fun, t_span, y0, ty0, args=None, targs=None, method="RK45", rtol=1e-3, atol=1e-6):
+    adjoints = _ad.ivp_jvp_vjp(g, sol, fun, t_span, y0, ty0, args, targs, method, rtol, atol)
+    by0 = adjoints[0]
+    bargs = adjoints[1]
+    bty0 = adjoints[2]
+    btargs = adjoints[3]
+    dans = _ad.ivp_jvp_jvp(sol, fun, t_span, y0, dy0, ty0, dty0, args, dargs, targs, dtargs, method, rtol, atol)
 
 
 @linear(_ad.ivp_result_adjoint, constant_in=("sol",))

@@ -1,0 +1,198 @@
+"""Second derivatives through scipy.integrate.odeint and solve_ivp (issues 9 and 10): the rules of the
+first-order helpers (_ad.odeint_vjp / odeint_jvp / ivp_vjp / ivp_jvp, rules/helpers.py) with the numeric work
+in runtime_ode_second.py. Every mode is checked against central differences of the compiled gradient (or of
+the compiled tangent), with the solvers' tolerances at 1e-11 so that their error stays far below what the
+differences resolve: ad.hvp and ad.hessian (forward over reverse), ad.jvp(ad.grad) and ad.grad of a function
+of the gradient (reverse over reverse, or forward sweeps for numbers), ad.grad and ad.jvp of a tangent
+(reverse over forward, forward over forward). Third order is refused with a located error."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+
+integrate = pytest.importorskip("scipy.integrate")
+
+T = np.linspace(0.0, 1.5, 4)
+W = np.array([0.3, -0.7])
+EPS = 1e-4  # (the gradient is smooth to the solver tolerance 1e-11: noise 1e-11 / EPS, truncation EPS ** 2)
+
+
+def oscillator(y, t, k, c):
+    return np.array([y[1], -k * y[0] - c * y[1] ** 3])
+
+
+def decay(y, t, rates):
+    return -rates * y + np.sin(t) * y[::-1]
+
+
+def forced(t, y, k):
+    return -k * y + np.cos(2.0 * t) * y[::-1]
+
+
+def odeint_numbers(y0, k, c):
+    ys = integrate.odeint(oscillator, y0, T, args=(k, c), rtol=1e-11, atol=1e-11)
+    return np.sum(np.sin(ys) * W)
+
+
+def odeint_array(y0, rates):
+    ys = integrate.odeint(decay, y0, T, args=(rates,), rtol=1e-11, atol=1e-11)
+    return np.sum(ys[1:] ** 2) + np.sum(np.cos(ys[-1]) * rates)
+
+
+def odeint_tfirst(y0, k):
+    ys = integrate.odeint(forced, y0, T, args=(k,), tfirst=True, rtol=1e-11, atol=1e-11)
+    return np.sum(np.sin(ys) * W)
+
+
+def ivp_later_times(y0, k):
+    sol = integrate.solve_ivp(forced, (0.0, 1.5), y0, t_eval=np.array([0.5, 1.0, 1.5]), args=(k,), rtol=1e-11,
+                              atol=1e-11)
+    return np.sum(np.sin(sol.y) * W[:, None])
+
+
+def ivp_dop853(y0, k):
+    sol = integrate.solve_ivp(forced, (0.0, 1.0), y0, method="DOP853", t_eval=np.array([0.0, 0.4, 1.0]),
+                              args=(k,), rtol=1e-11, atol=1e-11)
+    return np.sum(sol.y[1] ** 2) * k
+
+
+Y0 = np.array([0.3, -0.2])
+CASES = [  # (f, args, a direction)
+    (odeint_numbers, (Y0, 1.2, 0.3), (np.array([1.0, 0.5]), 0.3, -0.2)),
+    (odeint_array, (np.array([0.3, -0.2, 0.5]), np.array([0.7, 1.2, 1.9])),
+     (np.array([1.0, 0.5, -0.3]), np.array([0.2, 0.1, -0.4]))),
+    (odeint_tfirst, (Y0, 1.3), (np.array([-0.4, 0.9]), 0.5)),
+    (ivp_later_times, (Y0, 1.1), (np.array([1.0, 0.5]), 0.3)),
+    (ivp_dop853, (Y0, 0.7), (np.array([0.2, -1.0]), 0.6)),
+]
+IDS = [c[0].__name__ for c in CASES]
+V_NUMBERS, V_IVP = CASES[0][2], CASES[3][2]
+
+
+def _moved(args, v, s):
+    return [a + s * d for a, d in zip(args, v)]
+
+
+def _differences(grad, args, v):
+    """Central differences of the compiled gradient along v: H v."""
+    up, down = grad(*_moved(args, v, EPS)), grad(*_moved(args, v, -EPS))
+    return [(np.asarray(u, dtype=float) - np.asarray(d, dtype=float)) / (2 * EPS) for u, d in zip(up, down)]
+
+
+def _close(got, expected):
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        assert np.shape(g) == np.shape(e)
+        np.testing.assert_allclose(np.asarray(g, dtype=float), e, rtol=1e-6, atol=1e-7)
+
+
+def _wrt(args):
+    return tuple(range(len(args)))
+
+
+@pytest.mark.parametrize("f, args, v", CASES, ids=IDS)
+def test_hvp(f, args, v):
+    hv = ad.hvp(f, wrt=_wrt(args))(*args, v)
+    _close(hv, _differences(ad.grad(f, wrt=_wrt(args)), args, v))
+    assert "_vjp_jvp(" in ad.hvp(f, wrt=_wrt(args))._ad_derivative.last.source  # (forward over reverse)
+
+
+@pytest.mark.parametrize("f, args, v", CASES, ids=IDS)
+def test_jvp_of_grad(f, args, v):
+    grad = ad.grad(f, wrt=_wrt(args))
+    _, hv = ad.jvp(grad, wrt=_wrt(args))(*args, v)
+    _close(hv, _differences(grad, args, v))
+
+
+@pytest.mark.parametrize("f, args, v", CASES, ids=IDS)
+def test_hessian(f, args, v):
+    for p in _wrt(args):
+        h = ad.hessian(f, wrt=p)(*args)
+        grad = ad.grad(f, wrt=p)
+        n, shape = int(np.size(args[p])), np.shape(args[p])
+        columns = []
+        for j in range(n):
+            e = [np.zeros_like(a) if isinstance(a, np.ndarray) else 0.0 for a in args]
+            e[p] = np.reshape(np.eye(n)[j], shape) if shape else 1.0
+            columns.append(np.ravel(_differences(lambda *a: (grad(*a),), args, e)[0]))
+        expected = np.reshape(np.stack(columns, axis=-1), shape + shape)
+        np.testing.assert_allclose(h, expected, rtol=1e-6, atol=1e-7)
+
+
+GRAD_NUMBERS = ad.grad(odeint_numbers, wrt=(0, 1, 2))  # (functions the compiler knows when compiling)
+GRAD_ARRAY = ad.grad(odeint_array, wrt=(0, 1))
+GRAD_IVP = ad.grad(ivp_later_times, wrt=(0, 1))
+JVP_NUMBERS = ad.jvp(odeint_numbers, wrt=(0, 1, 2))
+JVP_IVP = ad.jvp(ivp_later_times, wrt=(0, 1))
+
+
+def gradient_norm_numbers(y0, k, c):
+    gy0, gk, gc = GRAD_NUMBERS(y0, k, c)
+    return np.sum(gy0 ** 2) + gk * gc
+
+
+def gradient_norm_array(y0, rates):
+    gy0, grates = GRAD_ARRAY(y0, rates)
+    return np.sum(gy0 * grates) + np.sum(grates ** 2)
+
+
+def gradient_norm_ivp(y0, k):
+    gy0, gk = GRAD_IVP(y0, k)
+    return np.sum(np.sin(gy0)) * gk
+
+
+@pytest.mark.parametrize("f, args", [(gradient_norm_numbers, CASES[0][1]), (gradient_norm_array, CASES[1][1]),
+                                     (gradient_norm_ivp, CASES[3][1])], ids=["odeint", "odeint_arrays", "ivp"])
+def test_grad_of_a_function_of_the_gradient(f, args):
+    grad = ad.grad(f, wrt=_wrt(args))
+    got = grad(*args)
+    for p, g in enumerate(got):
+        n, shape = int(np.size(args[p])), np.shape(args[p])
+        fd = []
+        for j in range(n):
+            e = [np.zeros_like(a) if isinstance(a, np.ndarray) else 0.0 for a in args]
+            e[p] = np.reshape(np.eye(n)[j], shape) if shape else 1.0
+            fd.append((f(*_moved(args, e, EPS)) - f(*_moved(args, e, -EPS))) / (2 * EPS))
+        np.testing.assert_allclose(np.ravel(g), fd, rtol=1e-6, atol=1e-7)
+    source = grad._ad_derivative.last.source
+    assert "_vjp_vjp(" in source  # (reverse over reverse: the array y0 is differentiated in reverse mode)
+
+
+def tangent_numbers(y0, k, c):
+    _, t = JVP_NUMBERS(y0, k, c, V_NUMBERS)
+    return t
+
+
+def tangent_ivp(y0, k):
+    _, t = JVP_IVP(y0, k, V_IVP)
+    return t
+
+
+@pytest.mark.parametrize("f, case", [(tangent_numbers, CASES[0]), (tangent_ivp, CASES[3])], ids=["odeint", "ivp"])
+def test_grad_and_jvp_of_a_tangent(f, case):
+    """grad of <grad f, v> is H v (reverse over forward: the rule of odeint_jvp / ivp_jvp); its tangent along
+    e is <e, H v> (forward over forward)."""
+    g, args, v = case
+    expected = _differences(ad.grad(g, wrt=_wrt(args)), args, v)
+    grad = ad.grad(f, wrt=_wrt(args))
+    _close(grad(*args), expected)
+    assert "_jvp_vjp(" in grad._ad_derivative.last.source
+    e = tuple(-d for d in v)
+    _, t = ad.jvp(f, wrt=_wrt(args))(*args, e)
+    assert abs(t - sum(np.sum(h * d) for h, d in zip(expected, e))) < 1e-6
+
+
+def test_hvp_of_a_closure_given_to_odeint():
+    """The right-hand side reading the function's k is made a function of it (inline_callbacks.py)."""
+    from test_language_callbacks import odeint_closure
+
+    grad = ad.grad(odeint_closure)
+    expected = (grad(0.8 + EPS) - grad(0.8 - EPS)) / (2 * EPS)
+    assert abs(ad.hvp(odeint_closure)(0.8, 1.0) - expected) < 1e-7
+
+
+def test_third_order_is_refused_with_a_located_error():
+    third = ad.jvp(ad.hvp(odeint_numbers, wrt=0), wrt=0)
+    with pytest.raises(ad.ADError, match="third order") as info:
+        third(Y0, 1.2, 0.3, np.ones(2), np.ones(2))
+    assert "line" in str(info.value)
