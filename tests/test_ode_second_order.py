@@ -182,15 +182,6 @@ def test_grad_and_jvp_of_a_tangent(f, case):
     assert abs(t - sum(np.sum(h * d) for h, d in zip(expected, e))) < 1e-6
 
 
-def test_hvp_of_a_closure_given_to_odeint():
-    """The right-hand side reading the function's k is made a function of it (inline_callbacks.py)."""
-    from test_language_callbacks import odeint_closure
-
-    grad = ad.grad(odeint_closure)
-    expected = (grad(0.8 + EPS) - grad(0.8 - EPS)) / (2 * EPS)
-    assert abs(ad.hvp(odeint_closure)(0.8, 1.0) - expected) < 1e-7
-
-
 def test_third_order_is_refused_with_a_located_error():
     third = ad.jvp(ad.hvp(odeint_numbers, wrt=0), wrt=0)
     with pytest.raises(ad.ADError, match="third order") as info:

@@ -11,7 +11,7 @@ reverse rule yet: a second reverse sweep through them reports the missing rule.
 import numpy as np
 
 from .. import runtime as _ad
-from . import ans, derivative, elementwise, g, linear, nondifferentiable
+from . import ans, derivative, elementwise, g, linear, no_rule, nondifferentiable
 
 nondifferentiable(_ad.grad_seed, _ad.layout_order, _ad.zeros_like, _ad.zero_entries, _ad.shape_of, _ad.new_tape, _ad.max_share, _ad.min_share,
                   _ad.inside, _ad.count_reduced, _ad.normalize_axes)
@@ -907,6 +907,14 @@ def ivp_vjp(v, sol, fun, t_span, y0, args=None, method="RK45", rtol=1e-3, atol=1
     by0 = adjoints[1]
     bargs = adjoints[2]
     dans = _ad.ivp_vjp_jvp(v, dv, sol, fun, t_span, y0, dy0, args, dargs, method, rtol, atol)
+
+
+no_rule(_ad.odeint_vjp_jvp, _ad.odeint_vjp_vjp, _ad.odeint_jvp_vjp, _ad.odeint_jvp_jvp, _ad.ivp_vjp_jvp,
+        _ad.ivp_vjp_vjp, _ad.ivp_jvp_vjp, _ad.ivp_jvp_jvp,
+        why="it is a second derivative through an ODE solver, and third order through a solver is not "
+            "implemented (docs/limits.md#ode-third-order)",
+        hint="differentiate through the solver at most twice (hvp, hessian, grad of grad), or write the "
+             "integration as a loop of steps in your function, which the compiler differentiates to any order")
 
 
 @derivative(_ad.ivp_jvp, constant_in=("sol",))
