@@ -881,7 +881,7 @@ def einsum_args_vjp(v, args):
 nondifferentiable(_ad.option, _ad.truth)
 
 
-@derivative(_ad.odeint_vjp, constant_in=("ys",))
+@derivative(_ad.odeint_vjp, constant_in=("ys",), shaped_tangent=True)
 def odeint_vjp(v, ys, func, y0, t, args=(), rtol=None, atol=None, tfirst=False):
     adjoints = _ad.odeint_vjp_vjp(g, v, func, y0, t, args, rtol, atol, tfirst)
     bv = adjoints[0]
@@ -900,7 +900,7 @@ def odeint_jvp(func, y0, ty0, t, args=(), targs=None, rtol=None, atol=None, tfir
     dans = _ad.odeint_jvp_jvp(func, y0, dy0, ty0, dty0, t, args, dargs, targs, dtargs, rtol, atol, tfirst)
 
 
-@derivative(_ad.ivp_vjp, constant_in=("sol",))
+@derivative(_ad.ivp_vjp, constant_in=("sol",), shaped_tangent=True)
 def ivp_vjp(v, sol, fun, t_span, y0, args=None, method="RK45", rtol=1e-3, atol=1e-6):
     adjoints = _ad.ivp_vjp_vjp(g, v, sol, fun, t_span, y0, args, method, rtol, atol)
     bv = adjoints[0]
