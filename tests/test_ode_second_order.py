@@ -94,7 +94,18 @@ def _wrt(args):
 def test_hvp(f, args, v):
     hv = ad.hvp(f, wrt=_wrt(args))(*args, v)
     _close(hv, _differences(ad.grad(f, wrt=_wrt(args)), args, v))
-    assert "_vjp_jvp(" in ad.hvp(f, wrt=_wrt(args))._ad_derivative.last.source  # (forward over reverse)
+    source = ad.hvp(f, wrt=_wrt(args))._ad_derivative.last.source
+    assert "_vjp_jvp(" in source  # (forward over reverse)
+
+
+@pytest.mark.parametrize("f, args, v", [CASES[0], CASES[3]], ids=[IDS[0], IDS[3]])
+def test_hvp_runs_no_adjoint_sweep_for_a_shape(f, args, v):
+    """The tangent of the tuple of adjoints is not shaped like the adjoints (rules.derivative(shaped_tangent)),
+    so the first-order sweep, whose adjoints nothing else reads, is not run."""
+    h = ad.hvp(f, wrt=_wrt(args))
+    h(*args, v)
+    code = [line for line in h._ad_derivative.last.source.splitlines() if not line.strip().startswith("#")]
+    assert not [line for line in code if "_ad.odeint_vjp(" in line or "_ad.ivp_vjp(" in line]
 
 
 @pytest.mark.parametrize("f, args, v", CASES, ids=IDS)
