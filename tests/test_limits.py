@@ -419,19 +419,6 @@ def closure_given_to_quad(k):
     return value
 
 
-def decay_rhs(y, t, k):
-    return -k * y ** 3
-
-
-def ode_final_value(y0, k):
-    from scipy.integrate import odeint
-
-    return np.sum(odeint(decay_rhs, y0, np.array([0.0, 0.5, 1.0]), args=(k,), rtol=1e-10, atol=1e-10)[-1])
-
-
-HAS_SCIPY = importlib.util.find_spec("scipy") is not None
-
-
 def star_args_of_unknown_length(x, n):
     args = []
     for i in range(n):
@@ -1000,9 +987,6 @@ CASES = [
          array_partition, hint="assign them"),
     Case("reshape-copy", U, "the array changed here is a copy, not a view", changes_reshape_that_copied,
          (np.ones((2, 3)),), hint="make the copy explicit"),
-    Case("ode-third-order", N, "third order through a solver is not implemented", located=False,
-         hint="differentiate through the solver at most twice",
-         trigger=lambda: ad.jvp(ad.hvp(ode_final_value), wrt=0)(A3, 0.7, A3, A3), needs=None if HAS_SCIPY else False),
     # 6. arguments
     Case("complex-argument", E, "the argument `x` is complex", sum_of_squares, (np.array([1.0 + 2.0j]),),
          located=False, hint="split the value into real and imaginary parts"),

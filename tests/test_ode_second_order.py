@@ -1,10 +1,11 @@
-"""Second derivatives through scipy.integrate.odeint and solve_ivp (issues 9 and 10): the rules of the
-first-order helpers (_ad.odeint_vjp / odeint_jvp / ivp_vjp / ivp_jvp, rules/helpers.py) with the numeric work
-in runtime_ode_second.py. Every mode is checked against central differences of the compiled gradient (or of
-the compiled tangent), with the solvers' tolerances at 1e-11 so that their error stays far below what the
-differences resolve: ad.hvp and ad.hessian (forward over reverse), ad.jvp(ad.grad) and ad.grad of a function
-of the gradient (reverse over reverse, or forward sweeps for numbers), ad.grad and ad.jvp of a tangent
-(reverse over forward, forward over forward). Third order is refused with a located error."""
+"""Second and third derivatives through scipy.integrate.odeint and solve_ivp (issues 9 and 10): the rules of
+the first-order helpers (_ad.odeint_vjp / odeint_jvp / ivp_vjp / ivp_jvp, rules/helpers.py), written with the
+solvers and those helpers applied to the ODE's tangent system (runtime_ode_system.py). Every mode is checked
+against central differences of the compiled gradient (or of the compiled tangent, or hvp), with the solvers'
+tolerances at 1e-11 so that their error stays far below what the differences resolve: ad.hvp and ad.hessian
+(forward over reverse), ad.jvp(ad.grad) and ad.grad of a function of the gradient (reverse over reverse, or
+forward sweeps for numbers), ad.grad and ad.jvp of a tangent (reverse over forward, forward over forward),
+and the tangent of an hvp (third order)."""
 import numpy as np
 import pytest
 
@@ -95,7 +96,7 @@ def test_hvp(f, args, v):
     hv = ad.hvp(f, wrt=_wrt(args))(*args, v)
     _close(hv, _differences(ad.grad(f, wrt=_wrt(args)), args, v))
     source = ad.hvp(f, wrt=_wrt(args))._ad_derivative.last.source
-    assert "_vjp_jvp(" in source  # (forward over reverse)
+    assert "_ad.tangent_system(" in source  # (forward over reverse: the adjoint method of the tangent system)
 
 
 @pytest.mark.parametrize("f, args, v", [CASES[0], CASES[3]], ids=[IDS[0], IDS[3]])
@@ -105,7 +106,8 @@ def test_hvp_runs_no_adjoint_sweep_for_a_shape(f, args, v):
     h = ad.hvp(f, wrt=_wrt(args))
     h(*args, v)
     code = [line for line in h._ad_derivative.last.source.splitlines() if not line.strip().startswith("#")]
-    assert not [line for line in code if "_ad.odeint_vjp(" in line or "_ad.ivp_vjp(" in line]
+    sweeps = [line for line in code if "_ad.odeint_vjp(" in line or "_ad.ivp_vjp(" in line]
+    assert len(sweeps) == 1 and "system" in sweeps[0]  # (that of the tangent system only, not of f's)
 
 
 @pytest.mark.parametrize("f, args, v", CASES, ids=IDS)
@@ -166,7 +168,7 @@ def test_grad_of_a_function_of_the_gradient(f, args):
             fd.append((f(*_moved(args, e, EPS)) - f(*_moved(args, e, -EPS))) / (2 * EPS))
         np.testing.assert_allclose(np.ravel(g), fd, rtol=1e-6, atol=1e-7)
     source = grad._ad_derivative.last.source
-    assert "_vjp_vjp(" in source  # (reverse over reverse: the array y0 is differentiated in reverse mode)
+    assert "_ad.tangent_system(" in source  # (reverse over reverse: the array y0 is differentiated in reverse mode)
 
 
 def tangent_numbers(y0, k, c):
@@ -187,14 +189,19 @@ def test_grad_and_jvp_of_a_tangent(f, case):
     expected = _differences(ad.grad(g, wrt=_wrt(args)), args, v)
     grad = ad.grad(f, wrt=_wrt(args))
     _close(grad(*args), expected)
-    assert "_jvp_vjp(" in grad._ad_derivative.last.source
+    assert "_ad.tangent_system(" in grad._ad_derivative.last.source
     e = tuple(-d for d in v)
     _, t = ad.jvp(f, wrt=_wrt(args))(*args, e)
     assert abs(t - sum(np.sum(h * d) for h, d in zip(expected, e))) < 1e-6
 
 
-def test_third_order_is_refused_with_a_located_error():
-    third = ad.jvp(ad.hvp(odeint_numbers, wrt=0), wrt=0)
-    with pytest.raises(ad.ADError, match="third order") as info:
-        third(Y0, 1.2, 0.3, np.ones(2), np.ones(2))
-    assert "line" in str(info.value)
+@pytest.mark.parametrize("f, case", [(odeint_numbers, CASES[0]), (ivp_later_times, CASES[3])], ids=["odeint", "ivp"])
+def test_third_order(f, case):
+    """The tangent of H v along e (the rules differentiated again: the tangent system's tangent system),
+    against central differences of the compiled hvp."""
+    _, args, _ = case
+    v, e = np.array([1.0, 0.5]), np.array([-0.4, 0.9])
+    hvp = ad.hvp(f, wrt=0)
+    _, got = ad.jvp(hvp, wrt=0)(*args, v, e)
+    up, down = hvp(args[0] + EPS * e, *args[1:], v), hvp(args[0] - EPS * e, *args[1:], v)
+    np.testing.assert_allclose(got, (up - down) / (2 * EPS), rtol=1e-6, atol=1e-7)

@@ -7,7 +7,7 @@ or a rule parameter without a derivative, on an active path is an error naming t
 """
 import inspect
 
-from . import ir, rules
+from . import ir
 from .errors import NoDerivativeError
 from .ir import Assign, Mutate, SetItem
 
@@ -92,9 +92,6 @@ def check(stmts, ops, act, wrt, mode):
                 f"the value this `with` block binds (what the context manager's `__enter__` returns) depends on "
                 f"{_wrt_text(wrt)}: it cannot be differentiated (yet)", where=where,
                 hint="compute the value before the `with` block and use that name inside it")
-        if op.kind == "unknown" and _declared_missing(op.callee):
-            why, hint = rules.NO_RULE[op.callee]
-            raise NoDerivativeError(f"{op.what} has no derivative: {why}", where=where, hint=hint)
         if op.kind == "unknown":
             error = NoDerivativeError(
                 f"no derivative is known for {op.what}, and it lies on a path from {_wrt_text(wrt)} to the output",
@@ -117,14 +114,6 @@ def check(stmts, ops, act, wrt, mode):
                         f"depends on {_wrt_text(wrt)}", where=where,
                         hint="wrap that argument in ad.stop_gradient(...) or register a fuller rule"
                              + (" (@ad.defjvp for forward mode)" if mode == "forward" else ""))
-
-
-def _declared_missing(callee):
-    """Is `callee` a function declared with rules.no_rule (a known gap, with its reason)?"""
-    try:
-        return callee in rules.NO_RULE
-    except TypeError:  # (an unhashable object)
-        return False
 
 
 def _calls_super(s):

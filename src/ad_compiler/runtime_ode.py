@@ -208,9 +208,9 @@ def ivp_result_adjoint(v, sol):
     return {"y": v}
 
 
-def ivp_y(g):
+def ivp_y(v):
     """The adjoint of a solve_ivp result's `y` (the only differentiable field; a dict by field name)."""
-    return g["y"] if isinstance(g, dict) else g.y
+    return v["y"] if isinstance(v, dict) else v.y
 
 
 def _ivp_times(sol, t_span, y0, ys, gys=None):

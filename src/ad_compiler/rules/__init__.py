@@ -56,7 +56,6 @@ NONDIFF_FUNCTIONS = set()  # function objects whose result carries no derivative
 NONDIFF_METHODS = set()
 NONDIFF_ATTRIBUTES = set()
 NONDIFF_REAL_ONLY = set()  # nondifferentiable for real operands only (np.sign: z / |z| for a complex z)
-NO_RULE = {}  # function object -> (why, hint): no rule (yet), refused with this reason (`no_rule`)
 
 G, ANS = "\0g", "\0ans"
 
@@ -422,13 +421,6 @@ def nondifferentiable(*functions: Callable) -> None:
     NONDIFF_FUNCTIONS.update(functions)
     for f in functions:
         FUNCTIONS.pop(f, None)
-
-
-def no_rule(*functions: Callable, why: str, hint: str) -> None:
-    """Declare functions (runtime helpers) that have no rule yet and say why: a derivative through them is
-    refused with `why` and `hint` (activity.py) instead of the generic "no derivative is known"."""
-    for f in functions:
-        NO_RULE[f] = (why, hint)
 
 
 def real_only(reason, *functions, methods=(), attributes=(), when=None):
