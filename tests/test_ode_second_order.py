@@ -45,6 +45,24 @@ def odeint_tfirst(y0, k):
     return np.sum(np.sin(ys) * W)
 
 
+def pendulum(y, t):
+    return np.array([y[1], -np.sin(y[0])])
+
+
+def cubic(y, t, k):
+    return -k * y ** 3 + np.sin(t)
+
+
+def odeint_no_args(y0):
+    ys = integrate.odeint(pendulum, y0, T, rtol=1e-11, atol=1e-11)
+    return np.sum(np.cos(ys))
+
+
+def odeint_scalar_state(y0, k):
+    ys = integrate.odeint(cubic, y0, T, args=(k,), rtol=1e-11, atol=1e-11)
+    return np.sum(ys ** 2)
+
+
 def ivp_later_times(y0, k):
     sol = integrate.solve_ivp(forced, (0.0, 1.5), y0, t_eval=np.array([0.5, 1.0, 1.5]), args=(k,), rtol=1e-11,
                               atol=1e-11)
@@ -63,11 +81,14 @@ CASES = [  # (f, args, a direction)
     (odeint_array, (np.array([0.3, -0.2, 0.5]), np.array([0.7, 1.2, 1.9])),
      (np.array([1.0, 0.5, -0.3]), np.array([0.2, 0.1, -0.4]))),
     (odeint_tfirst, (Y0, 1.3), (np.array([-0.4, 0.9]), 0.5)),
+    (odeint_no_args, (np.array([0.4, 0.1]),), (np.array([1.0, -2.0]),)),
+    (odeint_scalar_state, (0.7, 1.3), (1.0, 0.5)),
     (ivp_later_times, (Y0, 1.1), (np.array([1.0, 0.5]), 0.3)),
     (ivp_dop853, (Y0, 0.7), (np.array([0.2, -1.0]), 0.6)),
 ]
 IDS = [c[0].__name__ for c in CASES]
-V_NUMBERS, V_IVP = CASES[0][2], CASES[3][2]
+ODEINT_CASE, IVP_CASE = CASES[0], CASES[5]
+V_NUMBERS, V_IVP = ODEINT_CASE[2], IVP_CASE[2]
 
 
 def _moved(args, v, s):
@@ -99,7 +120,7 @@ def test_hvp(f, args, v):
     assert "_ad.tangent_system(" in source  # (forward over reverse: the adjoint method of the tangent system)
 
 
-@pytest.mark.parametrize("f, args, v", [CASES[0], CASES[3]], ids=[IDS[0], IDS[3]])
+@pytest.mark.parametrize("f, args, v", [ODEINT_CASE, IVP_CASE], ids=[IDS[0], IDS[5]])
 def test_hvp_runs_no_adjoint_sweep_for_a_shape(f, args, v):
     """The tangent of the tuple of adjoints is not shaped like the adjoints (rules.derivative(shaped_tangent)),
     so the first-order sweep, whose adjoints nothing else reads, is not run."""
@@ -154,8 +175,8 @@ def gradient_norm_ivp(y0, k):
     return np.sum(np.sin(gy0)) * gk
 
 
-@pytest.mark.parametrize("f, args", [(gradient_norm_numbers, CASES[0][1]), (gradient_norm_array, CASES[1][1]),
-                                     (gradient_norm_ivp, CASES[3][1])], ids=["odeint", "odeint_arrays", "ivp"])
+@pytest.mark.parametrize("f, args", [(gradient_norm_numbers, ODEINT_CASE[1]), (gradient_norm_array, CASES[1][1]),
+                                     (gradient_norm_ivp, IVP_CASE[1])], ids=["odeint", "odeint_arrays", "ivp"])
 def test_grad_of_a_function_of_the_gradient(f, args):
     grad = ad.grad(f, wrt=_wrt(args))
     got = grad(*args)
@@ -181,7 +202,7 @@ def tangent_ivp(y0, k):
     return t
 
 
-@pytest.mark.parametrize("f, case", [(tangent_numbers, CASES[0]), (tangent_ivp, CASES[3])], ids=["odeint", "ivp"])
+@pytest.mark.parametrize("f, case", [(tangent_numbers, ODEINT_CASE), (tangent_ivp, IVP_CASE)], ids=["odeint", "ivp"])
 def test_grad_and_jvp_of_a_tangent(f, case):
     """grad of <grad f, v> is H v (reverse over forward: the rule of odeint_jvp / ivp_jvp); its tangent along
     e is <e, H v> (forward over forward)."""
@@ -195,7 +216,7 @@ def test_grad_and_jvp_of_a_tangent(f, case):
     assert abs(t - sum(np.sum(h * d) for h, d in zip(expected, e))) < 1e-6
 
 
-@pytest.mark.parametrize("f, case", [(odeint_numbers, CASES[0]), (ivp_later_times, CASES[3])], ids=["odeint", "ivp"])
+@pytest.mark.parametrize("f, case", [(odeint_numbers, ODEINT_CASE), (ivp_later_times, IVP_CASE)], ids=["odeint", "ivp"])
 def test_third_order(f, case):
     """The tangent of H v along e (the rules differentiated again: the tangent system's tangent system),
     against central differences of the compiled hvp."""
