@@ -6,7 +6,9 @@ with ad.vjp / ad.jvp (compiled once per function). Reverse mode is the adjoint m
 output times the state y, its adjoint a and the parameters' adjoint are integrated backwards together,
 y' = f(y, t), a' = -(df/dy).T a, b' = -(df/dp).T a, starting from the stored solution at each output time
 (where the output's adjoint is added to a). Forward mode integrates the tangent with the state,
-dy' = (df/dy) dy + (df/dp) dp. Both use the solver and the tolerances of the call.
+dy' = (df/dy) dy + (df/dp) dp. Both use the solver and the tolerances of the call. These helpers have rules
+(rules/helpers.py) written with the solvers and the helpers themselves applied to the ODE's tangent system
+(runtime_ode_system.py), so derivatives through a solver go to any order.
 """
 import functools
 
