@@ -116,9 +116,13 @@ def test_closures_a_library_would_run_without_derivative_are_refused(f):
     assert f.__name__ in str(info.value)  # (located in the function)
 
 
-def test_second_order_through_a_solver_is_refused():
-    with pytest.raises(ad.ADError, match="odeint"):
-        ad.hvp(odeint_closure)(0.8, 1.0)
+def test_second_order_through_a_solver():
+    """The right-hand side made a function of k (through args) is differentiated twice like any other
+    (tests/test_ode_second_order.py); against differences of the compiled gradient."""
+    grad, eps = ad.grad(odeint_closure), 1e-4
+    expected = (grad(0.8 + eps) - grad(0.8 - eps)) / (2 * eps)
+    assert abs(ad.hvp(odeint_closure)(0.8, 1.0) - expected) < 1e-7
+    assert abs(ad.hessian(odeint_closure)(0.8) - expected) < 1e-7
 
 
 # -- np.fromfunction: f(*np.indices(shape)) ---------------------------------------------------------------------

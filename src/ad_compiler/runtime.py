@@ -1964,6 +1964,7 @@ from .runtime_arrays import *  # noqa: E402,F401,F403
 from .runtime_linalg import *  # noqa: E402,F401,F403
 from .runtime_fft import *  # noqa: E402,F401,F403
 from .runtime_ode import *  # noqa: E402,F401,F403
+from .runtime_ode_system import *  # noqa: E402,F401,F403
 from .runtime_language import *  # noqa: E402,F401,F403
 
 

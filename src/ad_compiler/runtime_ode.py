@@ -6,7 +6,9 @@ with ad.vjp / ad.jvp (compiled once per function). Reverse mode is the adjoint m
 output times the state y, its adjoint a and the parameters' adjoint are integrated backwards together,
 y' = f(y, t), a' = -(df/dy).T a, b' = -(df/dp).T a, starting from the stored solution at each output time
 (where the output's adjoint is added to a). Forward mode integrates the tangent with the state,
-dy' = (df/dy) dy + (df/dp) dp. Both use the solver and the tolerances of the call.
+dy' = (df/dy) dy + (df/dp) dp. Both use the solver and the tolerances of the call. These helpers have rules
+(rules/helpers.py) written with the solvers and the helpers themselves applied to the ODE's tangent system
+(runtime_ode_system.py), so derivatives through a solver go to any order.
 """
 import functools
 
@@ -136,10 +138,11 @@ def _odeint_solve(rtol, atol):
 
 
 @_on_host
-def odeint_vjp(g, ans, func, y0, t, args=(), rtol=None, atol=None, tfirst=False):
-    """Adjoints (of y0, of the tuple args) of ys = odeint(func, y0, t, args) by the adjoint method."""
+def odeint_vjp(v, ys, func, y0, t, args=(), rtol=None, atol=None, tfirst=False):
+    """Adjoints (of y0, of the tuple args) of ys = odeint(func, y0, t, args), given ys's adjoint v, by the
+    adjoint method."""
     args = tuple(args) if args is not None else ()
-    a, bp = _adjoint_sweep(g, ans, np.asarray(t, dtype=float), func, args, tfirst, _odeint_solve(rtol, atol))
+    a, bp = _adjoint_sweep(v, ys, np.asarray(t, dtype=float), func, args, tfirst, _odeint_solve(rtol, atol))
     return np.reshape(a, np.shape(y0)) if np.ndim(y0) else float(a[0]), _unflat(bp, args)
 
 
@@ -168,15 +171,15 @@ def _tangents(dargs, args):
 
 
 @_on_host
-def odeint_jvp(func, y0, dy0, t, args=(), dargs=None, rtol=None, atol=None, tfirst=False):
-    """Tangent of odeint(func, y0, t, args): the state and its tangent integrated together."""
+def odeint_jvp(func, y0, ty0, t, args=(), targs=None, rtol=None, atol=None, tfirst=False):
+    """Tangent of odeint(func, y0, t, args) along (ty0, targs): the state and its tangent integrated together."""
     from scipy.integrate import odeint
 
     args = tuple(args) if args is not None else ()
-    dargs = _tangents(dargs, args)
+    dargs = _tangents(targs, args)
     y0 = np.atleast_1d(np.asarray(y0, dtype=float))
     n = y0.size
-    dy0 = np.broadcast_to(np.asarray(dy0, dtype=float), y0.shape).ravel()
+    dy0 = np.broadcast_to(np.asarray(ty0, dtype=float), y0.shape).ravel()
     rhs = _jvp_rhs(func, args, tfirst)
 
     def aug(z, time):
@@ -207,9 +210,9 @@ def ivp_result_adjoint(v, sol):
     return {"y": v}
 
 
-def ivp_y(g):
+def ivp_y(v):
     """The adjoint of a solve_ivp result's `y` (the only differentiable field; a dict by field name)."""
-    return g["y"] if isinstance(g, dict) else g.y
+    return v["y"] if isinstance(v, dict) else v.y
 
 
 def _ivp_times(sol, t_span, y0, ys, gys=None):
@@ -224,27 +227,27 @@ def _ivp_times(sol, t_span, y0, ys, gys=None):
 
 
 @_on_host
-def ivp_vjp(g, sol, fun, t_span, y0, args=None, method="RK45", rtol=1e-3, atol=1e-6):
-    """Adjoints (of y0, of the tuple args) of sol = solve_ivp(fun, t_span, y0, ...) through sol.y, by the
-    adjoint method over the output times sol.t."""
+def ivp_vjp(v, sol, fun, t_span, y0, args=None, method="RK45", rtol=1e-3, atol=1e-6):
+    """Adjoints (of y0, of the tuple args) of sol = solve_ivp(fun, t_span, y0, ...) through sol.y, given sol's
+    adjoint v, by the adjoint method over the output times sol.t."""
     args = tuple(args) if args is not None else ()
     times, ys, gys = _ivp_times(sol, t_span, y0, np.asarray(sol.y, dtype=float).T,
-                                np.asarray(ivp_y(g), dtype=float).T)
+                                np.asarray(ivp_y(v), dtype=float).T)
     a, bp = _adjoint_sweep(gys, ys, times, fun, args, True, _ivp_solve(method, rtol, atol))
     return np.reshape(a, np.shape(y0)), _unflat(bp, args)
 
 
 @_on_host
-def ivp_jvp(sol, fun, t_span, y0, dy0, args=None, dargs=None, method="RK45", rtol=1e-3, atol=1e-6):
-    """Tangent of sol = solve_ivp(fun, t_span, y0, ...): a result whose `y` holds the tangent at the output
-    times (the other fields are the primal's)."""
+def ivp_jvp(sol, fun, t_span, y0, ty0, args=None, targs=None, method="RK45", rtol=1e-3, atol=1e-6):
+    """Tangent of sol = solve_ivp(fun, t_span, y0, ...) along (ty0, targs): a result whose `y` holds the tangent
+    at the output times (the other fields are the primal's)."""
     from scipy.integrate import solve_ivp
 
     args = tuple(args) if args is not None else ()
-    dargs = _tangents(dargs, args)
+    dargs = _tangents(targs, args)
     y0 = np.asarray(y0, dtype=float)
     n = y0.size
-    dy0 = np.broadcast_to(np.asarray(dy0, dtype=float), y0.shape).ravel()
+    dy0 = np.broadcast_to(np.asarray(ty0, dtype=float), y0.shape).ravel()
     rhs = _jvp_rhs(fun, args, True)
 
     def aug(time, z):

@@ -118,8 +118,8 @@ class TangentRules:
             else:
                 total = BinOp(sign, total, e)
         total = fold(total)
-        if not isinstance(self.fwd.kind(Var(s.target)), (K.Scalar, K.Seq, K.Dict)):  # (a list of adjoints: as is)
-            total = helper("broadcast_like", total, Var(s.target))
+        if not rule.shaped_tangent and not isinstance(self.fwd.kind(Var(s.target)), (K.Scalar, K.Seq, K.Dict)):
+            total = helper("broadcast_like", total, Var(s.target))  # (a list of adjoints: as is)
         return total
 
 

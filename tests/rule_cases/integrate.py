@@ -24,8 +24,6 @@ def forced(t, y, k):
 
 TOL = "rtol=1e-11, atol=1e-11"
 TIMES = "np.linspace(0.0, 1.5, 4)"
-SECOND = ("second order through an ODE solver: the adjoint method is not differentiated again (no rule for "
-          "the helper {})")
 
 CASES = {
     "scipy.integrate.odeint": [
@@ -45,6 +43,4 @@ CASES["scipy.integrate.OdeResult.y"] = [
     C(f"integrate.solve_ivp(forced, (0.0, 1.2), a, t_eval=np.array([0.4, 1.2]), args=(0.9,), {TOL}).y[1]", (2,),
       dom=uniform(-1.0, 1.0), label="solve_ivp(forced, (0, 1.2), a, t_eval).y[1]")]
 DOMAINS = {}
-MISSING = {"scipy.integrate.odeint": SECOND.format("_ad.odeint_vjp"),
-           "scipy.integrate.solve_ivp": SECOND.format("_ad.ivp_vjp"),
-           "scipy.integrate.OdeResult.y": SECOND.format("_ad.ivp_vjp")}
+MISSING = {}

@@ -77,7 +77,7 @@ class Rule:
     `T(temp)` variable names) substituted when the rule is applied."""
 
     def __init__(self, template, form, name=None, full_reduction=False, multilinear=False, forward_only=(),
-                 constant_in=()):
+                 constant_in=(), shaped_tangent=False):
         self.template = template
         self.form = form  # 'elementwise' | 'linear' | 'general'
         self.multilinear = multilinear  # linear: in each parameter separately (`@`), not in all together
@@ -87,6 +87,7 @@ class Rule:
         self.real_only_when = None  # None: always; else a test of the bound arguments (atoms)
         self.name = name or template.__name__
         self.full_reduction = full_reduction  # with axis None and keepdims False the result is a scalar
+        self.shaped_tangent = shaped_tangent  # the tangent has the result's structure (no broadcast_like)
         self.signature = inspect.signature(template)
         self.params = list(self.signature.parameters)
         self.vjps = {}  # param -> expression of its adjoint contribution
@@ -332,12 +333,14 @@ def linear(*functions, full_reduction=False, multilinear=False, forward_only=(),
     return decorate
 
 
-def derivative(*functions, full_reduction=False, constant_in=()):
+def derivative(*functions, full_reduction=False, constant_in=(), shaped_tangent=False):
     """Register a function by its adjoints (`b<param> = ...`) and its tangent (`dans = ...`); `constant_in`
-    as for `linear`."""
+    as for `linear`. `shaped_tangent`: the tangent always has the result's structure and shapes (a helper
+    returning a tuple of adjoints), so forward mode need not shape it like the result (which would keep the
+    result computed only for its shape)."""
     def decorate(template):
         _register(FUNCTIONS, functions, Rule(template, "general", full_reduction=full_reduction,
-                                             constant_in=constant_in))
+                                             constant_in=constant_in, shaped_tangent=shaped_tangent))
         return template
     return decorate
 

@@ -11,6 +11,11 @@ reverse rule yet: a second reverse sweep through them reports the missing rule.
 import numpy as np
 
 from .. import runtime as _ad
+
+try:  # (the ODE helpers' rules call the solvers; they are used only where SciPy is installed)
+    import scipy.integrate as integrate
+except ImportError:  # pragma: no cover
+    integrate = None
 from . import ans, derivative, elementwise, g, linear, nondifferentiable
 
 nondifferentiable(_ad.grad_seed, _ad.layout_order, _ad.zeros_like, _ad.zero_entries, _ad.shape_of, _ad.new_tape, _ad.max_share, _ad.min_share,
@@ -875,8 +880,103 @@ def einsum_args_vjp(v, args):
     dans = _ad.einsum_args_vjp_jvp(v, dv, args, dargs)
 
 
-# -- ODE solvers (rules/integrate.py): no second-order rules (the adjoint method differentiated again) ---------
-nondifferentiable(_ad.option, _ad.truth, _ad.table_position)
+# -- ODE solvers (rules/integrate.py): the first-order helpers' derivatives, written with the solvers and
+# those helpers applied to the tangent system (y, u)' = (f, J u) (runtime_ode_system.py), so that they are
+# differentiated again by these same rules, to any order. `ys` / `sol`, the stored solution, is a function of
+# y0 and args: the rules integrate the tangent system from them, so what ys's tangent or adjoint carries is in
+# theirs (constant_in: nothing flows through ys itself).
+nondifferentiable(_ad.option, _ad.truth, _ad.tangent_system, _ad.ivp_times, _ad.table_position)
+
+
+@derivative(_ad.odeint_vjp, constant_in=("ys",), shaped_tangent=True)
+def odeint_vjp(v, ys, func, y0, t, args=(), rtol=None, atol=None, tfirst=False):
+    system = _ad.tangent_system(func, args, tfirst)
+    start = np.concatenate([np.ravel(y0), np.ravel(g[0])])
+    params = tuple(args) + tuple(g[1])
+    path = integrate.odeint(system, start, t, params, rtol=rtol, atol=atol, tfirst=tfirst)
+    adjoints = _ad.odeint_vjp(np.concatenate([np.zeros_like(v), v], axis=1), path, system, start, t, params, rtol,
+                              atol, tfirst)
+    bv = np.reshape(np.hsplit(path, 2)[1], np.shape(v))
+    by0 = np.reshape(np.split(adjoints[0], 2)[0], np.shape(y0))
+    bargs = adjoints[1][:len(args)]
+    start_d = np.concatenate([np.ravel(y0), np.ravel(dy0)])
+    params_d = tuple(args) + tuple(dargs)
+    path_d = integrate.odeint(system, start_d, t, params_d, rtol=rtol, atol=atol, tfirst=tfirst)
+    adjoints_d = _ad.odeint_vjp(np.concatenate([dv, v], axis=1), path_d, system, start_d, t, params_d, rtol, atol,
+                                tfirst)
+    dans = (np.reshape(np.split(adjoints_d[0], 2)[0], np.shape(y0)), adjoints_d[1][:len(args)])
+
+
+@derivative(_ad.odeint_jvp)
+def odeint_jvp(func, y0, ty0, t, args=(), targs=None, rtol=None, atol=None, tfirst=False):
+    system = _ad.tangent_system(func, args, tfirst)
+    start = np.concatenate([np.ravel(y0), np.ravel(ty0)])
+    params = tuple(args) + tuple(targs)
+    path = integrate.odeint(system, start, t, params, rtol=rtol, atol=atol, tfirst=tfirst)
+    adjoints = _ad.odeint_vjp(np.concatenate([np.zeros_like(g), g], axis=1), path, system, start, t, params, rtol,
+                              atol, tfirst)
+    by0 = np.reshape(np.split(adjoints[0], 2)[0], np.shape(y0))
+    bargs = adjoints[1][:len(args)]
+    bty0 = np.reshape(np.split(adjoints[0], 2)[1], np.shape(y0))
+    btargs = adjoints[1][len(args):]
+    dans = np.hsplit(_ad.odeint_jvp(system, start, np.concatenate([np.ravel(dy0), np.ravel(dty0)]), t, params,
+                                    tuple(dargs) + tuple(dtargs), rtol, atol, tfirst), 2)[1]
+
+
+@derivative(_ad.ivp_vjp, constant_in=("sol",), shaped_tangent=True)
+def ivp_vjp(v, sol, fun, t_span, y0, args=None, method="RK45", rtol=1e-3, atol=1e-6):
+    system = _ad.tangent_system(fun, args, True)
+    start = np.concatenate([np.ravel(y0), np.ravel(g[0])])
+    params = _ad.args_tuple(args) + tuple(g[1])
+    path = integrate.solve_ivp(system, t_span, start, method=method, t_eval=_ad.ivp_times(sol), args=params,
+                               rtol=rtol, atol=atol)
+    adjoints = _ad.ivp_vjp(_ad.ivp_unhalf(v, 1), path, system, t_span, start, params, method, rtol, atol)
+    bv = _ad.ivp_result_adjoint(np.split(path.y, 2)[1], sol)
+    by0 = np.reshape(np.split(adjoints[0], 2)[0], np.shape(y0))
+    bargs = adjoints[1][:len(params) // 2]
+    start_d = np.concatenate([np.ravel(y0), np.ravel(dy0)])
+    params_d = _ad.args_tuple(args) + _ad.args_tuple(dargs)
+    path_d = integrate.solve_ivp(system, t_span, start_d, method=method, t_eval=_ad.ivp_times(sol), args=params_d,
+                                 rtol=rtol, atol=atol)
+    adjoints_d = _ad.ivp_vjp(_ad.add(_ad.ivp_unhalf(dv, 0), _ad.ivp_unhalf(v, 1)), path_d, system, t_span, start_d,
+                             params_d, method, rtol, atol)
+    dans = (np.reshape(np.split(adjoints_d[0], 2)[0], np.shape(y0)), adjoints_d[1][:len(params_d) // 2])
+
+
+@derivative(_ad.ivp_jvp, constant_in=("sol",))
+def ivp_jvp(sol, fun, t_span, y0, ty0, args=None, targs=None, method="RK45", rtol=1e-3, atol=1e-6):
+    system = _ad.tangent_system(fun, args, True)
+    start = np.concatenate([np.ravel(y0), np.ravel(ty0)])
+    params = _ad.args_tuple(args) + _ad.args_tuple(targs)
+    path = integrate.solve_ivp(system, t_span, start, method=method, t_eval=_ad.ivp_times(sol), args=params,
+                               rtol=rtol, atol=atol)
+    adjoints = _ad.ivp_vjp(_ad.ivp_unhalf(g, 1), path, system, t_span, start, params, method, rtol, atol)
+    by0 = np.reshape(np.split(adjoints[0], 2)[0], np.shape(y0))
+    bargs = adjoints[1][:len(params) // 2]
+    bty0 = np.reshape(np.split(adjoints[0], 2)[1], np.shape(y0))
+    btargs = adjoints[1][len(params) // 2:]
+    dans = _ad.ivp_half(_ad.ivp_jvp(path, system, t_span, start, np.concatenate([np.ravel(dy0), np.ravel(dty0)]),
+                                    params, _ad.args_tuple(dargs) + _ad.args_tuple(dtargs), method, rtol, atol), 1)
+
+
+@linear(_ad.args_tuple)
+def args_tuple(args):
+    bargs = g
+
+
+@linear(_ad.ivp_half, constant_in=("which",))
+def ivp_half(sol, which):
+    bsol = _ad.ivp_unhalf(g, which)
+
+
+@linear(_ad.ivp_unhalf, constant_in=("which",))
+def ivp_unhalf(v, which):
+    bv = _ad.ivp_result_adjoint(np.split(_ad.ivp_y(g), 2)[which], None)
+
+
+@linear(_ad.ivp_y)
+def ivp_y(v):
+    bv = _ad.ivp_result_adjoint(g, None)
 
 
 @linear(_ad.ivp_result_adjoint, constant_in=("sol",))

@@ -8,7 +8,8 @@ is refused when the derivative runs (pass them through `args`). A nested functio
 that reads its variables is made a function of them, passed through `args`, by the inliner
 (inline_callbacks.py). Reverse mode is the adjoint method (see runtime_ode.py), with
 the solver and tolerances of the call; forward mode integrates the tangent with the state. Second
-derivatives through a solver are not implemented (an ad.ADError: no rule for the adjoint helper).
+derivatives (hvp, hessian, grad of grad, ...) and higher go through the rules of those helpers
+(rules/helpers.py): the same solvers and helpers applied to the ODE's tangent system (runtime_ode_system.py).
 """
 import scipy.integrate as integrate
 
