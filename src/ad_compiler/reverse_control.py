@@ -38,6 +38,15 @@ class ControlPart:
         inside = Counter(t for x in ir.walk(stmts) for t in defined_names(x))
         return {n for n, c in inside.items() if self._definitions[n] == c}
 
+    def unbound_in(self, s, taken):
+        """The names not bound in the branch of `s` taken when its test is `taken`, because each of their
+        definitions lies in a branch of an earlier `if` on a test of the same value taken the other way (the
+        adjoint sweep of a derivative read again repeats its forward sweep's tests: `if t1:` defines y_2 in
+        the forward sweep, `if t1:` reads it in the adjoint sweep)."""
+        if getattr(self, "_paths", None) is None:
+            self._paths = BranchPaths(self.fn.body)
+        return self._paths.unbound(s, taken)
+
     def has_adjoint(self, stmts):
         for s in ir.walk(stmts):
             if any(self.active(t) or t in self.loop_defined for t in defined_names(s)):
@@ -61,8 +70,8 @@ class ControlPart:
         # body only or in its handlers only): then no adjoint on that path reads it, and its zeros would read
         # a name that is not bound
         then_only, else_only = s.info[1:] if isinstance(s.info, tuple) and s.info[0] == "else" else ((), ())
-        then_only = set(then_only) | self.defined_only_in(s.body)
-        else_only = set(else_only) | self.defined_only_in(s.orelse)
+        then_only = set(then_only) | self.defined_only_in(s.body) | self.unbound_in(s, False)
+        else_only = set(else_only) | self.defined_only_in(s.orelse) | self.unbound_in(s, True)
         for n in sorted(live_then - live_else):
             if n not in then_only:
                 other.append(assign(self.adj(n), a.zeros(n)))
@@ -143,6 +152,43 @@ class ControlPart:
             raise UnsupportedError("a random draw inside a checkpointed loop cannot be differentiated: running the "
                                    "segment again would draw other numbers than the forward sweep did", where=at,
                                    hint=hint + ", or draw the numbers before the loop and index them")
+
+
+class BranchPaths:
+    """Which tests of `if` statements hold where each name is defined. Only tests on a name defined at most once
+    and outside loops count (its value is the same wherever it is read), and only plain `if`s (not the flags of
+    `try` and `with` blocks)."""
+
+    def __init__(self, body):
+        counts = Counter(t for x in ir.walk(body) for t in defined_names(x))
+        in_loops = {t for x in ir.walk(body) if isinstance(x, (For, While))
+                    for y in ir.walk(x.body) for t in defined_names(y)}
+        self.fixed = lambda name: counts[name] <= 1 and name not in in_loops
+        self.where = {}  # id(If) -> the facts holding at it
+        self.definitions = {}  # name -> the facts holding at each of its definitions
+        self.scan(body, ())
+
+    def scan(self, stmts, facts):
+        for s in stmts:
+            for t in defined_names(s):
+                self.definitions.setdefault(t, []).append(facts)
+            if isinstance(s, If):
+                self.where[id(s)] = facts
+                test = s.test.name if isinstance(s.test, Var) and s.role is None and \
+                    self.fixed(s.test.name) else None
+                self.scan(s.body, facts + ((test, True),) if test else facts)
+                self.scan(s.orelse, facts + ((test, False),) if test else facts)
+            elif not isinstance(s, ir.FunctionDef):
+                for b in ir.blocks(s):
+                    self.scan(b, facts)
+
+    def unbound(self, s, taken):
+        """The names every definition of which contradicts the branch of `s` taken when its test is `taken`."""
+        if id(s) not in self.where or not (isinstance(s.test, Var) and s.role is None and self.fixed(s.test.name)):
+            return set()
+        here = set(self.where[id(s)]) | {(s.test.name, taken)}
+        return {name for name, defs in self.definitions.items()
+                if all(any((t, not p) in here for t, p in facts) for facts in defs)}
 
 
 def defined_names(s):
