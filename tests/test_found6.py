@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import ad_compiler as ad
-from test_modes import assert_close, fd_hvp
+from test_modes import assert_close, fd_grad, fd_hvp
 
 X = np.array([0.3, -0.7, 1.1, 0.45])
 V = np.array([0.5, 1.0, -0.25, 0.75])
@@ -39,3 +39,32 @@ def if_elif(x, k):
 def test_reverse_over_reverse_of_branches(f, k):
     got = ad.vjp(ad.grad(f))(X, k, V)
     assert_close(got, fd_hvp(f, [X, k], 0, V), 1e-4, 1e-4, what="vjp of grad")
+
+
+# -- 002: reverse over reverse of odeint in a loop: the tape kept the shape of `adjoints` (the tuple odeint_vjp
+# returns: an array and a tuple of the parameters' adjoints) with ShapeOf(tuple), which NumPy could not make a
+# dtype of (TypeError) ------------------------------------------------------------------------------------------
+def oscillator(y, t, k, c):
+    return np.array([y[1], -k * y[0] - c * y[1] ** 3])
+
+
+ODE_T = np.linspace(0.0, 1.2, 4)
+
+
+def odeint_in_loop(y0, k):
+    from scipy.integrate import odeint
+
+    y = y0
+    for i in range(2):
+        ys = odeint(oscillator, y, ODE_T, args=(k, 0.3), rtol=1e-11, atol=1e-11)
+        y = ys[-1] * 0.9
+    return np.sum(y ** 2)
+
+
+def test_reverse_over_reverse_of_odeint_in_a_loop():
+    pytest.importorskip("scipy.integrate")
+    y0, v, eps = np.array([0.3, -0.2]), np.array([0.7, 1.0]), 1e-4
+    grad = ad.grad(odeint_in_loop)
+    assert_close(grad(y0, 1.3), fd_grad(odeint_in_loop, [y0, 1.3], 0), 1e-5, 1e-6, what="grad")
+    expected = (grad(y0 + eps * v, 1.3) - grad(y0 - eps * v, 1.3)) / (2 * eps)  # H v from the checked gradient
+    assert_close(ad.vjp(ad.grad(odeint_in_loop))(y0, 1.3, v), expected, 1e-6, 1e-7, what="vjp of grad")

@@ -877,8 +877,15 @@ UNSET = _Unset()
 
 
 def shape_of(x):
-    """What the tape keeps of a value read only for its shape."""
-    return None if x is None else ShapeOf(x)
+    """What the tape keeps of a value read only for its shape (of a list, tuple or dict: of each of its items,
+    in its structure, such as the tuple of adjoints `_ad.odeint_vjp` returns)."""
+    if x is None:
+        return None
+    if isinstance(x, (list, tuple)) and x.__class__ in (list, tuple):
+        return x.__class__(shape_of(v) for v in x)
+    if x.__class__ is dict:
+        return {k: shape_of(v) for k, v in x.items()}
+    return ShapeOf(x)
 
 
 def np_copy(x):
