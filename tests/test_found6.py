@@ -68,3 +68,82 @@ def test_reverse_over_reverse_of_odeint_in_a_loop():
     assert_close(grad(y0, 1.3), fd_grad(odeint_in_loop, [y0, 1.3], 0), 1e-5, 1e-6, what="grad")
     expected = (grad(y0 + eps * v, 1.3) - grad(y0 - eps * v, 1.3)) / (2 * eps)  # H v from the checked gradient
     assert_close(ad.vjp(ad.grad(odeint_in_loop))(y0, 1.3, v), expected, 1e-6, 1e-7, what="vjp of grad")
+
+
+# -- 003: `x op= v` on an integer or bool array NumPy refuses to cast back (UFuncTypeError): the derivative
+# returned a value where the dtype came from `.astype(int)`, `.copy()` of an integer array, np.zeros_like of one,
+# np.ones_like(x, dtype=int), a comparison (bool) -------------------------------------------------------------
+def int_astype(x):
+    a = (x * 10).astype(int)
+    a += x
+    return np.sum(a * x)
+
+
+def int_astype_string(x):
+    a = x.astype("int32")
+    a *= 2.0
+    return np.sum(a * x)
+
+
+def int_copy(x):
+    a = np.arange(4).copy()
+    a *= x
+    return np.sum(a)
+
+
+def int_zeros_like(x):
+    a = np.zeros_like(np.arange(4))
+    a += x
+    return np.sum(a * x)
+
+
+def int_ones_like_dtype(x):
+    a = np.ones_like(x, dtype=int)
+    a += x
+    return np.sum(a * x)
+
+
+def bool_plus_float(x):
+    a = x > 0
+    a += x
+    return np.sum(a * x)
+
+
+def bool_times_int(x):
+    a = x > 0
+    a *= 2
+    return np.sum(a * x)
+
+
+@pytest.mark.parametrize("f", [int_astype, int_astype_string, int_copy, int_zeros_like, int_ones_like_dtype,
+                               bool_plus_float, bool_times_int])
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_integer_or_bool_array_changed_by_a_wider_value_is_refused(f, mode):
+    with pytest.raises(Exception) as raised:  # what NumPy does with the function itself
+        f(X.copy())
+    assert not isinstance(raised.value, ad.ADError)
+    with pytest.raises(ad.ADError) as refused:
+        ad.grad(f)(X) if mode == "grad" else ad.jvp(f)(X, V)
+    assert "test_found6.py" in str(refused.value) and "a " in str(refused.value)
+
+
+def float_astype_copy(x):
+    a = x.astype(float)
+    a += x
+    b = (x > 0).astype(float)
+    b *= x
+    c = np.ones_like(np.arange(4), dtype=float)
+    c += x
+    return np.sum(a * x) + np.sum(b) + np.sum(c * c)
+
+
+def bool_and_bool(x):
+    a = x > 0
+    a &= x < 1.0
+    a |= x > 1.0
+    return np.sum(a * x)
+
+
+@pytest.mark.parametrize("f", [float_astype_copy, bool_and_bool])
+def test_float_and_bool_arrays_changed_as_numpy_allows(f):
+    assert_close(ad.grad(f)(X), fd_grad(f, [X], 0), 1e-5, 1e-6, what="grad")

@@ -102,11 +102,13 @@ class Assignments(Part):
         if self.mode == "kinds":
             return self.rebind(s, state, site, v.kind)
         k = v.kind
-        if isinstance(k, K.Array) and k.dtype in "iu" and (s.op == "/" or _floating(self.values.val(s.value, state).kind)):
+        if isinstance(k, K.Array) and (k.dtype in "iu" and (s.op == "/" or _floating(self.values.val(s.value, state).kind))
+                                       or k.dtype == "b" and _numeric(self.values.val(s.value, state).kind)):
             shown = ast.unparse(s.origin.stmt.target) if s.origin is not None and \
                 isinstance(s.origin.stmt, ast.AugAssign) else s.target
-            self.refuse(s, f"`{shown} {s.op}= ...` changes an integer array by a floating-point value: NumPy raises "
-                           "(it cannot cast the result back to integers in place)",
+            what = "a bool array by a number" if k.dtype == "b" else "an integer array by a floating-point value"
+            self.refuse(s, f"`{shown} {s.op}= ...` changes {what}: NumPy raises "
+                           f"(it cannot cast the result back to {'bools' if k.dtype == 'b' else 'integers'} in place)",
                         f"make `{shown}` a float array (e.g. `np.array(1.0)`, `dtype=float`), or write "
                         f"`{shown} = {shown} {s.op} ...`")
         extend = []
@@ -222,6 +224,15 @@ def _layout_order_kwarg(value):
         return None
     order = dict(value.kwargs).get("order")
     return order if isinstance(order, Const) and order.value in ("K", "A") else None
+
+
+def _numeric(kind):
+    """Is a value of this kind surely a number or array of numbers other than bools (`b += 1` on a bool array
+    raises in NumPy)?"""
+    if isinstance(kind, K.Array):
+        return kind.dtype in "iufc"
+    return isinstance(kind, K.Scalar) and isinstance(kind.cls, type) and not issubclass(kind.cls, (bool, np.bool_)) \
+        and issubclass(kind.cls, (int, float, complex, np.number))
 
 
 def _floating(kind):

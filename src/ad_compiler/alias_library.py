@@ -56,6 +56,8 @@ class NoDummy(Exception):
 def dummy_of(kind):
     """A small value of this kind, to find the rank of a NumPy function's result."""
     if isinstance(kind, K.Array) and kind.ndim is not None:
+        if kind.dtype in "iu":  # (an integer array: NumPy's results of it keep integers, see _integer_dtype)
+            return np.full((2,) * kind.ndim, 1, dtype=np.int64 if kind.dtype == "i" else np.uint64)
         return np.full((2,) * kind.ndim, 0.5, dtype=bool if kind.dtype == "b" else float)
     if isinstance(kind, K.Scalar):
         return 1 if kind.cls in INT_CLASSES else (True if kind.cls in (bool, np.bool_) else 0.5)

@@ -104,7 +104,8 @@ class LibraryCalls(Part):
                            {self.objects.new(state, site, desc="the array made on this line")})
             return self.values.array_result(state, site, nd, _integer_dtype(value))
         if name in ("zeros_like", "ones_like", "empty_like", "full_like") and kinds_:
-            return self.values.array_result(state, site, K.ndim_of(kinds_[0]))
+            first = kinds_[0].dtype if isinstance(kinds_[0], K.Array) and kinds_[0].dtype in "iub" else "f"
+            return self.values.array_result(state, site, K.ndim_of(kinds_[0]), _integer_dtype(value, 99, first))
         if name in FRESH_ARRAYS or any(isinstance(k, K.Array) for k in kinds_):
             return self.values.array_result(state, site, None)
         if all(isinstance(k, K.Scalar) for k in kinds_) and kinds_:
@@ -112,17 +113,27 @@ class LibraryCalls(Part):
         return Val(K.NUMERIC, {self.objects.new(state, site)})
 
 
-def _integer_dtype(value):
-    """"i" for `np.zeros(shape, dtype=int)` and the like (a dtype given as a class: int, np.int64, ...)."""
+def _integer_dtype(value, position=1, default="f"):
+    """"i" for `np.zeros(shape, dtype=int)` and the like ("u" unsigned, "b" bool), else `default`: the dtype
+    given by keyword or at `position` (2 for np.full), as a class, a string or a np.dtype (dtype_kind)."""
+    position = 2 if value.func.obj is np.full else position
     dtype = value.kwarg("dtype")
-    if dtype is None and len(value.args) > 1:
-        dtype = value.args[1 if value.func.obj is not np.full else 2] if len(value.args) > (
-            1 if value.func.obj is not np.full else 2) else None
-    obj = getattr(dtype, "obj", None)
+    if dtype is None and len(value.args) > position:
+        dtype = value.args[position]
+    kind = dtype_kind(dtype)
+    return kind if kind in ("i", "u", "b") else default if kind is None else "f"
+
+
+def dtype_kind(atom):
+    """The dtype kind ("f", "i", "u", "b", "c") an atom naming a dtype gives (`int`, `np.int32`, `"i8"`,
+    `np.dtype("int64")` held by a global), or None when not known."""
+    obj = atom.value if isinstance(atom, Const) else getattr(atom, "obj", None)
+    if obj is None or not isinstance(obj, (type, str, np.dtype)):
+        return None
     try:
-        return "i" if isinstance(obj, type) and np.issubdtype(np.dtype(obj), np.integer) else "f"
+        return np.dtype(obj).kind
     except TypeError:
-        return "f"
+        return None
 
 
 SPLITS = {"split", "array_split", "hsplit", "vsplit", "dsplit"}

@@ -50,7 +50,7 @@ class Methods(Part):
             if func.attr in ("copy", "astype", "clip", "round", "conj", "conjugate", "cumsum", "cumprod"):
                 nd = K.ndim_of(k) if func.attr not in ("cumsum", "cumprod") or value.kwarg("axis") or \
                     value.args else 1
-                return self.values.fresh(state, site, [k], ndim=nd)
+                return self.values.fresh(state, site, [k], ndim=nd, dtype=_method_dtype(func.attr, k, value))
             if func.attr == "flatten":
                 return self.values.array_result(state, site, 1)
             if func.attr == "dot" and value.args:
@@ -91,3 +91,16 @@ class Methods(Part):
         if isinstance(k, K.Scalar):
             return Val(K.FLOAT)
         return Val(K.UNKNOWN, {self.objects.ext(site)})
+
+
+def _method_dtype(method, kind, value):
+    """The dtype kind of `x.copy()` (x's own: an integer array stays one, so `x op= float` on it is refused as
+    NumPy raises) and of `x.astype(dtype)` (the dtype's); "f" for the others."""
+    from .alias_library_calls import dtype_kind
+
+    if method == "copy" and isinstance(kind, K.Array) and kind.dtype in "iub":
+        return kind.dtype
+    if method == "astype" and (value.args or value.kwarg("dtype") is not None):
+        found = dtype_kind(value.args[0] if value.args else value.kwarg("dtype"))
+        return found if found in ("i", "u", "b") else "f"
+    return "f"
