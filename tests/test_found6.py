@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import ad_compiler as ad
+from modes_check import check_modes
 from test_modes import assert_close, fd_grad, fd_hvp
 
 X = np.array([0.3, -0.7, 1.1, 0.45])
@@ -147,3 +148,40 @@ def bool_and_bool(x):
 @pytest.mark.parametrize("f", [float_astype_copy, bool_and_bool])
 def test_float_and_bool_arrays_changed_as_numpy_allows(f):
     assert_close(ad.grad(f)(X), fd_grad(f, [X], 0), 1e-5, 1e-6, what="grad")
+
+
+# -- 004: lambdas reading nothing of the function, two on one line in a list, called through the list (a table
+# chosen when it runs, or a helper): made real functions (inline_values.lift), then read back from their source,
+# which fails for a lambda sharing its line: refused, and without a location ----------------------------------
+def call_item(fs, k, z):
+    return fs[k](z)
+
+
+def lambdas_chosen(x, k):
+    fs = [lambda t: t * 2.0, lambda t: np.sin(t) ** 2]
+    return np.sum(fs[k](x) * x)
+
+
+def lambdas_through_helper(x, k):
+    fs = [lambda t: t * 2.0, lambda t: np.sin(t) ** 2]
+    return np.sum(call_item(fs, k, x) * x)
+
+
+@pytest.mark.parametrize("f", [lambdas_chosen, lambdas_through_helper])
+@pytest.mark.parametrize("k", [0, 1])
+def test_lambdas_sharing_a_line_in_a_list(f, k):
+    check_modes(f, (X, k), 0, modes=("grad", "jvp", "hvp"))
+
+
+# -- 005: a callee whose source cannot be read (two module lambdas on one line) was refused without a location ---
+TWO_LAMBDAS = [lambda t: t * 2.0, lambda t: t ** 2]
+
+
+def module_lambda_table(x, k):
+    return np.sum(TWO_LAMBDAS[k](x))
+
+
+def test_unreadable_callee_is_refused_at_the_call():
+    with pytest.raises(ad.ADError) as e:
+        ad.grad(module_lambda_table)(X, 1)
+    assert "test_found6.py" in str(e.value) and "TWO_LAMBDAS[k](x)" in str(e.value)

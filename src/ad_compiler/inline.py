@@ -23,7 +23,7 @@ This module walks the function and splices the callees' bodies in (`Inliner`); t
 """
 from . import ir, kinds as K, markers
 from .desugar import desugar
-from .errors import UnsupportedError
+from .errors import ADError, UnsupportedError
 from .inline_bind import bind_arguments
 from .inline_resolve import LIBRARIES, CalleeResolver, is_library, merge_keywords  # noqa: F401 (driver: is_library)
 from .inline_callbacks import from_function
@@ -231,6 +231,9 @@ class Inliner:
         None for a recursive call of a module-level function (kept as a call, recorded in `recursive`)."""
         if kind == "closure":
             return what.unit, what.fdef, what.scope, what.defaults, what.fdef, None
+        lifted = getattr(what, "_ad_closure", None)  # (a nested function made a real one: inline_values.lift)
+        if isinstance(lifted, ir.Closure):
+            return lifted.unit, lifted.fdef, lifted.scope, lifted.defaults, lifted.fdef, None
         func_obj = what
         if kind == "derivative":
             func_obj = self.generated(stmt, call, what)
@@ -242,7 +245,12 @@ class Inliner:
         if func_obj in self.stack:
             self.recursive.append((stmt, func_obj))
             return None
-        unit = self.ctx.read(func_obj)
+        try:
+            unit = self.ctx.read(func_obj)
+        except ADError as e:  # (a callee whose source cannot be read: at the call, as for any other refusal)
+            if e.where is not None or stmt.origin is None:
+                raise
+            raise type(e)(e.message, where=stmt.origin.unit.location(stmt.origin.node), hint=e.hint) from None
         return unit, unit.tree, None, None, func_obj, func_obj
 
     def generated(self, stmt, call, derivative_function):

@@ -331,6 +331,8 @@ def compile_nested(closure):
         exec(compile(module, unit.filename, "exec"), unit.globals, namespace)
         func = namespace[fdef.name]
     func.__defaults__ = tuple(d.value for d in closure.defaults) or None
+    func._ad_closure = closure  # (inlined from its syntax tree: the source of a lambda sharing its line with
+    # another one cannot be read back, inline.py callee_definition)
     return func
 
 
