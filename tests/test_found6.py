@@ -185,3 +185,34 @@ def test_unreadable_callee_is_refused_at_the_call():
     with pytest.raises(ad.ADError) as e:
         ad.grad(module_lambda_table)(X, 1)
     assert "test_found6.py" in str(e.value) and "TWO_LAMBDAS[k](x)" in str(e.value)
+
+
+# -- 007: reverse over reverse of solve_ivp in a loop was refused ("t_span depends on y0"): the gradient saved the
+# constant tuple `(0.0, 0.5)` on the tape at every step, and what the tape gives back counts as depending on the
+# wrt argument; a tuple of numbers is now loop-invariant code (hoist.py) -----------------------------------------
+def forced(t, y, a, b):
+    return -a * y + b * np.sin(t)
+
+
+def solve_ivp_in_loop(y0, a):
+    from scipy.integrate import solve_ivp
+
+    y = y0
+    for i in range(2):
+        sol = solve_ivp(forced, (0.0, 0.5), y, t_eval=[0.5], args=(a, 0.1), rtol=1e-11, atol=1e-11)
+        y = sol.y[:, 0]
+    return np.sum(np.sin(y))
+
+
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_reverse_over_reverse_of_solve_ivp_in_a_loop(wrt):
+    pytest.importorskip("scipy.integrate")
+    args, eps = [np.array([0.3, -0.2]), 0.8], 1e-4
+    v = np.array([0.7, 1.0]) if wrt == 0 else 0.7
+    grad = ad.grad(solve_ivp_in_loop, wrt=wrt)
+    assert_close(grad(*args), fd_grad(solve_ivp_in_loop, args, wrt), 1e-5, 1e-6, what="grad")
+    up, down = list(args), list(args)
+    up[wrt], down[wrt] = args[wrt] + eps * v, args[wrt] - eps * v
+    expected = (np.asarray(grad(*up)) - np.asarray(grad(*down))) / (2 * eps)  # H v from the checked gradient
+    got = ad.vjp(ad.grad(solve_ivp_in_loop, wrt=wrt), wrt=wrt)(*args, v)
+    assert_close(np.asarray(got, dtype=float), expected, 1e-6, 1e-7, what="vjp of grad")

@@ -179,12 +179,20 @@ class _Hoister:
         if isinstance(v, Call) and isinstance(v.func, Global) and not any(isinstance(a, ir.Starred) for a in v.args):
             f = v.func.obj
             return (isinstance(f, np.ufunc) and not v.kwargs) or _is_math(f)
-        return False
+        return self.tuple_of_numbers(v)
+
+    def tuple_of_numbers(self, v):
+        """A tuple display of numbers (`t_span = (0.0, 0.5)`, `args=(k, 0.3)`): one immutable object may serve
+        every iteration (the tape then does not save it at each one)."""
+        return isinstance(v, ir.Build) and v.kind == "tuple" and \
+            all(isinstance(self.kind(i), K.Scalar) for i in v.items)
 
     def can_raise(self, v):
         """Might evaluating `v` raise (for operands of the kinds known)? No only for operations that
         cannot: arithmetic on numbers, or on one array and numbers, ufuncs of one operand, comparisons of
-        numbers, `.T` and `.shape` of an array."""
+        numbers, `.T` and `.shape` of an array, a tuple of numbers."""
+        if self.tuple_of_numbers(v):
+            return False
         if isinstance(v, BinOp):
             return not self.safe_arithmetic(v.op, [v.left, v.right])
         if isinstance(v, UnaryOp):
