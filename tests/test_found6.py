@@ -216,3 +216,22 @@ def test_reverse_over_reverse_of_solve_ivp_in_a_loop(wrt):
     expected = (np.asarray(grad(*up)) - np.asarray(grad(*down))) / (2 * eps)  # H v from the checked gradient
     got = ad.vjp(ad.grad(solve_ivp_in_loop, wrt=wrt), wrt=wrt)(*args, v)
     assert_close(np.asarray(got, dtype=float), expected, 1e-6, 1e-7, what="vjp of grad")
+
+
+# -- 008: reverse over reverse of a `return` inside a loop (progen seed 6601 #32): the gradient's `if returned_1:`
+# after the loop defines Q in one branch; its adjoint's `if returned_1:` gave the other branch zeros of Q
+# (UnboundLocalError). The flag is assigned in the loop, but settled after it --------------------------------
+def return_in_loop(x, n):
+    m = x * 1.0
+    for i in range(n):
+        if i > 1:
+            return np.sum(m ** 2)
+        m = m + m * m
+    q = m
+    return np.sum(np.sin(q))
+
+
+@pytest.mark.parametrize("n", [2, 5])
+def test_reverse_over_reverse_of_return_in_loop(n):
+    got = ad.vjp(ad.grad(return_in_loop))(X, n, V)
+    assert_close(got, fd_hvp(return_in_loop, [X, n], 0, V), 1e-4, 1e-4, what="vjp of grad")

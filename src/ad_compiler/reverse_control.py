@@ -44,7 +44,7 @@ class ControlPart:
         adjoint sweep of a derivative read again repeats its forward sweep's tests: `if t1:` defines y_2 in
         the forward sweep, `if t1:` reads it in the adjoint sweep)."""
         if getattr(self, "_paths", None) is None:
-            self._paths = BranchPaths(self.fn.body)
+            self._paths = BranchPaths(self.fn.body, self.fn.params)
         return self._paths.unbound(s, taken)
 
     def has_adjoint(self, stmts):
@@ -155,27 +155,43 @@ class ControlPart:
 
 
 class BranchPaths:
-    """Which tests of `if` statements hold where each name is defined. Only tests on a name defined at most once
-    and outside loops count (its value is the same wherever it is read), and only plain `if`s (not the flags of
-    `try` and `with` blocks)."""
+    """Which tests of `if` statements hold where each name is defined. A test counts where its name is settled:
+    every definition of it comes before, and not in a loop around (so the value is the one every later `if` on
+    it reads, in SSA form: a loop's flag after the loop, `returned_1`). Only plain `if`s (not the flags of `try`
+    and `with` blocks)."""
 
-    def __init__(self, body):
-        counts = Counter(t for x in ir.walk(body) for t in defined_names(x))
-        in_loops = {t for x in ir.walk(body) if isinstance(x, (For, While))
-                    for y in ir.walk(x.body) for t in defined_names(y)}
-        self.fixed = lambda name: counts[name] <= 1 and name not in in_loops
+    def __init__(self, body, params=()):
+        self.order = {id(x): i for i, x in enumerate(ir.walk(body))}
+        self.last = {}  # name -> the position of its last definition
+        self.loops = []  # (ids of a loop's statements, the names its body defines)
+        for x in ir.walk(body):
+            for t in defined_names(x):
+                self.last[t] = max(self.last.get(t, -1), self.order[id(x)])
+            if isinstance(x, (For, While)):
+                inner = list(ir.walk(x.body))
+                self.loops.append(({id(y) for y in inner}, {t for y in inner for t in defined_names(y)}))
         self.where = {}  # id(If) -> the facts holding at it
-        self.definitions = {}  # name -> the facts holding at each of its definitions
+        self.definitions = {p if isinstance(p, str) else getattr(p, "name", p): [()] for p in params}
+        # (name -> the facts holding at each of its definitions; the parameters are bound everywhere)
         self.scan(body, ())
+
+    def settled(self, s):
+        """The name of the test of `s` when its value is settled there, else None."""
+        if not (isinstance(s.test, Var) and s.role is None and id(s) in self.order):
+            return None
+        name = s.test.name
+        if self.last.get(name, -1) >= self.order[id(s)] or \
+                any(id(s) in ids and name in names for ids, names in self.loops):
+            return None
+        return name
 
     def scan(self, stmts, facts):
         for s in stmts:
-            for t in defined_names(s):
+            for t in defined_names(s) + ((s.target,) if isinstance(s, For) else ()):
                 self.definitions.setdefault(t, []).append(facts)
             if isinstance(s, If):
                 self.where[id(s)] = facts
-                test = s.test.name if isinstance(s.test, Var) and s.role is None and \
-                    self.fixed(s.test.name) else None
+                test = self.settled(s)
                 self.scan(s.body, facts + ((test, True),) if test else facts)
                 self.scan(s.orelse, facts + ((test, False),) if test else facts)
             elif not isinstance(s, ir.FunctionDef):
@@ -184,9 +200,10 @@ class BranchPaths:
 
     def unbound(self, s, taken):
         """The names every definition of which contradicts the branch of `s` taken when its test is `taken`."""
-        if id(s) not in self.where or not (isinstance(s.test, Var) and s.role is None and self.fixed(s.test.name)):
+        test = self.settled(s) if id(s) in self.where else None
+        if test is None:
             return set()
-        here = set(self.where[id(s)]) | {(s.test.name, taken)}
+        here = set(self.where[id(s)]) | {(test, taken)}
         return {name for name, defs in self.definitions.items()
                 if all(any((t, not p) in here for t, p in facts) for facts in defs)}
 
