@@ -235,3 +235,22 @@ def return_in_loop(x, n):
 def test_reverse_over_reverse_of_return_in_loop(n):
     got = ad.vjp(ad.grad(return_in_loop))(X, n, V)
     assert_close(got, fd_hvp(return_in_loop, [X, n], 0, V), 1e-4, 1e-4, what="vjp of grad")
+
+
+# -- 009: hvp / hessian / reverse over reverse crashed (TypeError: 'numpy.float64' object does not support item
+# assignment) on `vec[i] *= np.maximum(z, a)` in a loop with z a NumPy scalar (progen seed 6601 #199): the
+# gradient's `bz = _ad.max_vjp(bt2, z, a, out=bt2)`, read again, stored the result into bt2 (`bt2[...] = t`)
+# although bt2 is a number there; a runtime helper's out= is only a buffer it may reuse --------------------------
+def max_in_loop(x, a):
+    z = np.sum(x * x)
+    vec = np.sin(x)
+    for i in range(3):
+        vec[i] *= np.maximum(z, a)
+    return np.sum(vec)
+
+
+@pytest.mark.parametrize("a", [0.2, 2.0])
+def test_second_order_of_a_helper_writing_into_a_number(a):
+    check_modes(max_in_loop, (X, a), 0, modes=("hvp", "hessian"))
+    assert_close(ad.vjp(ad.grad(max_in_loop))(X, a, V), fd_hvp(max_in_loop, [X, a], 0, V), 1e-4, 1e-4,
+                 what="vjp of grad")
