@@ -254,3 +254,31 @@ def test_second_order_of_a_helper_writing_into_a_number(a):
     check_modes(max_in_loop, (X, a), 0, modes=("hvp", "hessian"))
     assert_close(ad.vjp(ad.grad(max_in_loop))(X, a, V), fd_hvp(max_in_loop, [X, a], 0, V), 1e-4, 1e-4,
                  what="vjp of grad")
+
+
+# -- 010: reverse over reverse refused without a location (progen seed 6601 #79): reverse mode stopped at a helper
+# with no reverse rule for a list of tuples, the forward sweeps it falls back on take arrays and numbers only, and
+# their refusal named no line; it is now located where reverse mode stopped, and says why ------------------------
+def add_into(a, b):
+    a += b
+    return a
+
+
+def list_of_tuples(s, params):
+    g = np.ones(4)
+    g += np.exp(g)
+    vec = np.cumsum(np.var(np.arange(6.0).reshape(2, 3).mean(axis=0) * np.ones((2, 1)), axis=-2)) * np.dot(
+        np.linspace(g[3], params[-1][0], 2), np.concatenate([np.linspace(s, params[-1][1], 2), np.array([s])]) *
+        np.ones((2, 1)))
+    v = add_into(vec, float(params[-1][0]))
+    return np.sum(v) + np.sum(np.sin(vec))
+
+
+def test_reverse_over_reverse_refusal_is_located():
+    params = [(-0.568, 0.125), (-0.466, 0.605)]
+    try:
+        got = ad.vjp(ad.grad(list_of_tuples, wrt=1), wrt=1)(-1.24, params, [(1.0, 0.5), (-0.5, 1.0)])
+    except ad.ADError as e:
+        assert "line" in str(e) and "^" in str(e) and "reverse mode stopped here" in str(e)
+    else:  # (right is fine too: then it must be)
+        assert_close(got, fd_hvp(list_of_tuples, [-1.24, params], 1, [(1.0, 0.5), (-0.5, 1.0)]), 1e-4, 1e-4)

@@ -48,16 +48,24 @@ class NestedDerivative:
         if self.mode in ("grad", "value_and_grad", "vjp"):
             scalars = args is not None and all(isinstance(args[i], (float, int, np.floating)) and
                                                not isinstance(args[i], bool) for i in self.positions)
+            reverse = None  # (why reverse mode was not used: where forward sweeps cannot be either, said there)
             if not scalars:
                 try:
                     return Derivation(code, wrt, self.mode, kinds_[:len(params)], self.func_name, self.multi).run()
                 except NoDerivativeError as exc:
                     if not _in_generated_code(exc):
                         raise
+                    reverse = exc
             jvp = Derivation(code, wrt, "jvp", kinds_[:len(params)], f"jvp_{code.__name__}", True).run()
             if self.mode == "vjp":
                 params = params + [_fresh("seed", params)]
-            return composite.sweeps(jvp, params, self.positions, kinds_, self.mode, self.multi, self.func_name)
+            try:
+                return composite.sweeps(jvp, params, self.positions, kinds_, self.mode, self.multi, self.func_name)
+            except ADError as exc:
+                if reverse is None or exc.where is not None:
+                    raise
+                raise type(exc)(f"{exc.message}; reverse mode stopped here: {reverse.message}", where=reverse.where,
+                                hint=exc.hint) from None
         try:
             return Derivation(code, wrt, self.mode, kinds_[:len(params)], self.func_name, self.multi).run()
         except ADError as exc:
