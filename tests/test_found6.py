@@ -282,3 +282,29 @@ def test_reverse_over_reverse_refusal_is_located():
         assert "line" in str(e) and "^" in str(e) and "reverse mode stopped here" in str(e)
     else:  # (right is fine too: then it must be)
         assert_close(got, fd_hvp(list_of_tuples, [-1.24, params], 1, [(1.0, 0.5), (-0.5, 1.0)]), 1e-4, 1e-4)
+
+
+# -- 011: a list made in a branch holds an array changed in place after the branch: the first-order gradient is
+# right, but its code read again (hvp, hessian, reverse over reverse) refreshed the list unconditionally
+# (`t2_4 = t2`), UnboundLocalError on the other path (progen seed 6603 #35, with np.asarray(x) sharing x) -------
+def list_in_branch_then_store(x, s):
+    y = x * 1.0
+    if s > 0.0:
+        lst = [y, y]
+        acc = np.sum(np.vstack(lst))
+    else:
+        acc = 1.0
+    v = np.asarray(y)
+    v[0] = 5.0 * x[1]
+    return acc * s + np.sum(y * x)
+
+
+@pytest.mark.parametrize("s", [1.5, -1.5])
+def test_list_made_in_a_branch_then_its_array_changed(s):
+    check_modes(list_in_branch_then_store, (X[:3], s), 0, modes=("grad", "hvp", "hessian"))
+    try:
+        got = ad.vjp(ad.grad(list_in_branch_then_store))(X[:3], s, V[:3])
+    except ad.ADError as e:  # (refused where the list's refresh cannot be given on every path: located)
+        assert "line" in str(e) and "bound on some paths only" in str(e)
+    else:
+        assert_close(got, fd_hvp(list_in_branch_then_store, [X[:3], s], 0, V[:3]), 1e-4, 1e-4)

@@ -170,6 +170,11 @@ class Refresher(Part):
                                    "tell which of its items is the changed array",
                                 "make a copy before changing it, or build the list after the change")
                 cname = holders[0]
+                if state.vars[cname].partial:  # its refresh would read it where it may not be bound
+                    self.refuse(s, f"`{cname}` is bound on some paths only (in a branch or a loop) and holds `{name}`, "
+                                   "which changes in place here: its new items cannot be given on every path",
+                                f"bind `{cname}` on every path before (e.g. `{cname} = None` before the `if`), or make "
+                                f"a copy: `{name} = {name}.copy()`", deferred=self.session.generic)
                 for i, objs in enumerate(slots):
                     if not (objs & changed):
                         continue
