@@ -1,6 +1,7 @@
 """Regression tests for the sixth adversarial hunt (functions chosen from a table, second derivatives through the
 ODE solvers, np.asarray identity and integer arrays changed in place). Expected values come from central finite
-differences (test_modes.fd_*), never from the compiler."""
+differences (test_modes.fd_*), never from the compiler. The numbers are those of
+/work/hunt6/findings.md (002 is open: reverse over reverse of a branch inside a try body, the exception taken)."""
 import numpy as np
 import pytest
 
@@ -42,7 +43,7 @@ def test_reverse_over_reverse_of_branches(f, k):
     assert_close(got, fd_hvp(f, [X, k], 0, V), 1e-4, 1e-4, what="vjp of grad")
 
 
-# -- 002: reverse over reverse of odeint in a loop: the tape kept the shape of `adjoints` (the tuple odeint_vjp
+# -- 003: reverse over reverse of odeint in a loop: the tape kept the shape of `adjoints` (the tuple odeint_vjp
 # returns: an array and a tuple of the parameters' adjoints) with ShapeOf(tuple), which NumPy could not make a
 # dtype of (TypeError) ------------------------------------------------------------------------------------------
 def oscillator(y, t, k, c):
@@ -71,7 +72,7 @@ def test_reverse_over_reverse_of_odeint_in_a_loop():
     assert_close(ad.vjp(ad.grad(odeint_in_loop))(y0, 1.3, v), expected, 1e-6, 1e-7, what="vjp of grad")
 
 
-# -- 003: `x op= v` on an integer or bool array NumPy refuses to cast back (UFuncTypeError): the derivative
+# -- 004: `x op= v` on an integer or bool array NumPy refuses to cast back (UFuncTypeError): the derivative
 # returned a value where the dtype came from `.astype(int)`, `.copy()` of an integer array, np.zeros_like of one,
 # np.ones_like(x, dtype=int), a comparison (bool) -------------------------------------------------------------
 def int_astype(x):
@@ -150,7 +151,7 @@ def test_float_and_bool_arrays_changed_as_numpy_allows(f):
     assert_close(ad.grad(f)(X), fd_grad(f, [X], 0), 1e-5, 1e-6, what="grad")
 
 
-# -- 004: lambdas reading nothing of the function, two on one line in a list, called through the list (a table
+# -- 005: lambdas reading nothing of the function, two on one line in a list, called through the list (a table
 # chosen when it runs, or a helper): made real functions (inline_values.lift), then read back from their source,
 # which fails for a lambda sharing its line: refused, and without a location ----------------------------------
 def call_item(fs, k, z):
@@ -173,7 +174,7 @@ def test_lambdas_sharing_a_line_in_a_list(f, k):
     check_modes(f, (X, k), 0, modes=("grad", "jvp", "hvp"))
 
 
-# -- 005: a callee whose source cannot be read (two module lambdas on one line) was refused without a location ---
+# -- 006: a callee whose source cannot be read (two module lambdas on one line) was refused without a location ---
 TWO_LAMBDAS = [lambda t: t * 2.0, lambda t: t ** 2]
 
 
