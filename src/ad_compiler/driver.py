@@ -101,6 +101,13 @@ class Context:
                 return True
         return False
 
+    def include(self, other):
+        """Depend on what another compilation was built from (a derivative whose generated code is inlined)."""
+        self.deps += [d for d in other.deps if d not in self.deps]
+        self.bindings += other.bindings
+        self.units += [u for u in other.units if u not in self.units]
+        self.items += other.items
+
     def reads(self):
         """(closure cell or None, globals, name, attributes read of it, object) for every free name read
         (a dotted name: its first name, the rest as attributes), once per function and name."""
