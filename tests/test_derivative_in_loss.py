@@ -95,3 +95,30 @@ def test_a_derivative_made_with_options_not_known_when_compiling_is_refused():
 
     with pytest.raises(ad.ADError, match="a call of a function value not known when compiling"):
         ad.grad(loss)(P, 0.4, 0)
+
+
+def rnn_stopping_early(W, xs):
+    h = np.zeros(3)
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ W + h)
+        if np.sum(h) > 2.5:
+            return np.sum(h)
+    return np.sum(h ** 2)
+
+
+def gradient_norm_of_early_stopping_rnn(W, xs):
+    return np.sum(ad.grad(rnn_stopping_early)(W, xs) ** 2)
+
+
+@pytest.mark.parametrize("offset", [0.0, 0.6])  # (the loop runs to its end; it returns early)
+def test_gradient_of_a_gradient_through_an_early_return_in_a_loop(offset):
+    # the inlined derivative reads a value of a branch under the same condition again (`if returned: ...`
+    # after the loop, twice): generated code, so not 'read before it is assigned'
+    rng = np.random.default_rng(0)
+    W, xs = rng.standard_normal((2, 3)) * 0.3 + offset, np.abs(rng.standard_normal((4, 2))) + offset
+    h, early = np.zeros(3), False
+    for x in xs:
+        h = np.tanh(x @ W + h)
+        early = early or np.sum(h) > 2.5
+    assert early == (offset > 0)
+    check_modes(gradient_norm_of_early_stopping_rnn, (W, xs), 0, modes=("grad", "jvp"))
