@@ -355,6 +355,9 @@ def compile_nested(closure):
         exec(compile(module, unit.filename, "exec"), unit.globals, namespace)
         func = namespace[fdef.name]
     func.__defaults__ = tuple(d.value for d in closure.defaults) or None
+    from .read import remember
+
+    remember(func, unit, closure.fdef)
     return func
 
 
