@@ -21,7 +21,7 @@ import numpy as np
 
 from . import ir, kinds as K, runtime
 from .errors import UnsupportedError
-from .jit_tape import Tapes, dtype_of
+from .jit_tape import Tapes, copied_item, dtype_of
 from .ir import Assign, AugAssign, Build, Call, Const, For, Global, If, Index, SetItem, Var, While
 
 # NumPy and math functions the compiled derivative may call (Numba compiles them for numbers and arrays)
@@ -82,7 +82,12 @@ class Lowering:
         if isinstance(s, ir.ExprStmt):
             name = self.tapes.pushed(s)
             if name is not None:
-                return self.tapes.push(name, s)
+                item = copied_item(s.value.args[0])
+                if item is None:
+                    return self.tapes.push(name, s)
+                # (the elements a store overwrites: one element as it is, a part of an array copied)
+                saved = item if dtype_of(self.tapes.kinds.get(name)) is not None else s.value.args[0]
+                return self.tapes.push(name, s, self.expr(saved, s))
             if _helper(s.value) == "check_apart":  # (arguments sharing memory: checked in the wrapper)
                 self.prologue.append(s)
                 return []
@@ -103,6 +108,11 @@ class Lowering:
             s.value = self.tolist(s.value) if _is_tolist(s.value, self) else self.expr(s.value, s)
             return [s]
         if isinstance(s, SetItem):
+            if self.tapes.popped(s):
+                name = self.tapes.restored(s)
+                if name is None:
+                    self.refuse(s, "a value restored from the tape in a form this backend does not split by name")
+                return self.tapes.pop(name, s, self.expr(s.target, s), tuple(self.expr(i, s) for i in s.items))
             if ir.attr_key(s.items) is not None:
                 self.refuse(s, "an attribute of an object")
             s.target = self.expr(s.target, s)

@@ -252,10 +252,66 @@ def _reduce_extreme_vjp(g, x, ans, axis=None, keepdims=False):
     return None
 
 
+def np_copy(x):
+    """A copy of `x` (an array; a number is itself) saved on the tape before a store overwrites it."""
+
+
+@_overload(np_copy)
+def _np_copy(x):
+    if _is_array(x):
+        return lambda x: x.copy()
+    if _is_number(x):
+        return lambda x: x
+    return None
+
+
+def owned_copy(b, x):
+    """A fresh float array holding the adjoint `b` spread to x's shape (the number itself for a number x),
+    safe to change in place."""
+
+
+@_overload(owned_copy)
+def _owned_copy(b, x):
+    if _is_number(x) and _is_number(b):
+        return lambda b, x: b
+    if _is_array(x) and (_is_number(b) or _is_array(b)):
+        return lambda b, x: np.zeros(x.shape) + b
+    return None
+
+
+def pop_item(b, index):
+    """Adjoint of `y[index] = v`: a copy of b[index] (a basic index: each element written once), which is
+    then cleared in b (those elements were overwritten)."""
+
+
+@_overload(pop_item)
+def _pop_item(b, index):
+    if _is_array(b) and (_basic_index(index) or _is_array(index, b.ndim) and
+                         isinstance(index.dtype, numba.types.Boolean)):
+        def take(b, index):
+            taken = np_copy(b[index])
+            b[index] = 0.0
+            return taken
+        return take
+    return None
+
+
+def stored_vjp(g, value, target):
+    """What the value stored by `target[i] = value` gets back: `g` summed to the value's shape, or zeros when
+    the target holds integers or booleans (NumPy truncates what it stores)."""
+
+
+@_overload(stored_vjp)
+def _stored_vjp(g, value, target):
+    if _is_array(target) and not isinstance(target.dtype, numba.types.Float):
+        return lambda g, value, target: zeros_like(value)
+    return lambda g, value, target: unbroadcast(g, value)
+
+
 # runtime helpers with a version here
 HELPERS = {"abs_vjp", "getitem_vjp", "add_at", "tolist_vjp", "unbroadcast", "unreduce", "unreduce_mean",
            "cast_like", "add", "builtin_extreme_vjp", "grad_seed",
-           "zeros_like", "private_copy", "reduce_extreme_vjp"}
+           "zeros_like", "private_copy", "reduce_extreme_vjp", "np_copy", "owned_copy", "pop_item", "stored_vjp"}
 
 
 def as_grad(g, x):

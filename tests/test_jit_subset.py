@@ -1,0 +1,83 @@
+"""jit=True (docs/jit.md): the subset beyond numbers and whole arrays, each program checked against central
+differences and against the plain derivative: element stores in loops (`y[i] = v`: the elements they
+overwrite saved on the tape), sizes read from shapes (`n = x.shape[0]`). Skipped without Numba."""
+import math
+
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from fd import check_grad, make_rng
+
+numba = pytest.importorskip("numba")
+
+rng = make_rng(12)
+
+
+# -- element stores in loops ----------------------------------------------------------------------------
+def recurrence(x):
+    n = x.shape[0]
+    y = np.zeros(n)
+    for i in range(1, n):
+        y[i] = y[i - 1] * 0.5 + math.sin(x[i])
+    return np.sum(y * y)
+
+
+def prefix(x):
+    y = x.copy()
+    for i in range(1, x.shape[0]):
+        y[i] += y[i - 1] * x[i]
+    return np.sum(y * y)
+
+
+def grid(a, k):
+    n, m = a.shape
+    u = a.copy()
+    for t in range(3):
+        for i in range(1, n):
+            for j in range(m):
+                u[i, j] = u[i - 1, j] * k + math.tanh(u[i, j])
+    return np.sum(u ** 2)
+
+
+def rows_stored(w, x):
+    h = np.zeros((3, x.shape[0]))
+    for t in range(3):
+        h[t] = np.tanh(w * x + t)
+        h[t] = h[t] * h[t]
+    return np.sum(h) + h[2, 1]
+
+
+def counters(x, flags):
+    c = np.zeros(3, dtype=np.int64)
+    s = 0.0
+    for i in range(x.shape[0]):
+        c[i % 3] = c[i % 3] + flags[i]
+        s = s * 0.5 + x[i] * c[i % 3]
+    return s
+
+
+CASES = [
+    ("recurrence", recurrence, lambda: (rng.standard_normal(6),), 0),
+    ("prefix", prefix, lambda: (rng.standard_normal(5) * 0.5,), 0),
+    ("grid", grid, lambda: (rng.standard_normal((4, 3)) * 0.5, 0.7), (0, 1)),
+    ("rows_stored", rows_stored, lambda: (rng.standard_normal(4), rng.standard_normal(4)), (0, 1)),
+    ("counters", counters, lambda: (rng.standard_normal(7), np.array([1, 0, 2, 1, 1, 0, 3])), 0),
+]
+
+
+@pytest.mark.parametrize("name, f, make, wrt", CASES, ids=[c[0] for c in CASES])
+def test_jit_subset_matches_finite_differences_and_the_plain_derivative(name, f, make, wrt):
+    args = make()
+    got = check_grad(f, args, wrt=wrt, jit=True)
+    plain = ad.grad(f, wrt=wrt)(*args)
+    for a, b in zip(got if isinstance(wrt, tuple) else [got], plain if isinstance(wrt, tuple) else [plain]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_an_element_overwritten_in_a_loop_is_saved_on_a_tape_segment():
+    g = ad.grad(recurrence, jit=True)
+    g(rng.standard_normal(5))
+    source = g.source
+    assert "tape_floats[n_y_1_items] = y_1[i]" in source and "y_1[i] = tape_floats[n_y_1_items]" in source
+    assert "_ad.np_copy" not in source and ".append(" not in source
