@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import ad_compiler as ad
-from fd import check_grad, make_rng
+from fd import check_grad, make_rng, numeric_grad
 
 numba = pytest.importorskip("numba")
 
@@ -81,3 +81,51 @@ def test_an_element_overwritten_in_a_loop_is_saved_on_a_tape_segment():
     source = g.source
     assert "tape_floats[n_y_1_items] = y_1[i]" in source and "y_1[i] = tape_floats[n_y_1_items]" in source
     assert "_ad.np_copy" not in source and ".append(" not in source
+
+
+# -- vjp and jvp ------------------------------------------------------------------------------------------
+def filtered(x, k):
+    y = np.zeros(x.shape[0])
+    for i in range(1, x.shape[0]):
+        y[i] = y[i - 1] * k + math.sin(x[i])
+    return y * 2.0
+
+
+def horner(x, k):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s * k + x[i] ** 2
+    return s
+
+
+def _directional(f, args, tangents, eps=1e-6):
+    """(f(args + eps t) - f(args - eps t)) / 2 eps: J t by central differences."""
+    up = [a + eps * t for a, t in zip(args, tangents)]
+    down = [a - eps * t for a, t in zip(args, tangents)]
+    return (np.asarray(f(*up)) - np.asarray(f(*down))) / (2 * eps)
+
+
+def test_jit_vjp_matches_finite_differences():
+    x, seed = rng.standard_normal(5), rng.standard_normal(5)
+    gx, gk = ad.vjp(filtered, wrt=(0, 1), jit=True)(x, 0.7, seed)
+    assert "@_ad.jit.njit" in ad.vjp(filtered, wrt=(0, 1), jit=True).source
+
+    def weighted(x, k):
+        return float(np.sum(filtered(x, k) * seed))
+    np.testing.assert_allclose(gx, numeric_grad(weighted, [x, 0.7], 0), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(gk, numeric_grad(weighted, [x, 0.7], 1), rtol=1e-6, atol=1e-8)
+    assert isinstance(gk, float) and gx.shape == x.shape
+    with pytest.raises(ValueError, match="seed"):
+        ad.vjp(filtered, jit=True)(x, 0.7, np.ones(3))
+
+
+def test_jit_jvp_matches_finite_differences():
+    x, t = rng.standard_normal(5), rng.standard_normal(5)
+    value, tangent = ad.jvp(filtered, jit=True)(x, 0.7, t)
+    np.testing.assert_allclose(value, filtered(x, 0.7), rtol=1e-14)
+    np.testing.assert_allclose(tangent, _directional(lambda x: filtered(x, 0.7), [x], [t]), rtol=1e-6, atol=1e-8)
+    g = ad.jvp(horner, wrt=(0, 1), jit=True)
+    value, tangent = g(x, 0.7, (t, 0.5))
+    assert "@_ad.jit.njit" in g.source and isinstance(tangent, float)
+    np.testing.assert_allclose(value, horner(x, 0.7), rtol=1e-14)
+    np.testing.assert_allclose(tangent, _directional(horner, [x, 0.7], [t, 0.5]), rtol=1e-6, atol=1e-8)

@@ -56,7 +56,8 @@ def finish(derivation, unit, fdef, kinds_, alloc):
     read = {n for s in ir.walk(body) for n in ir.stmt_reads(s)} | {n for _, e in leaves for n in ir.names_in(e)}
     core_params = [p for p in fdef.params if p in read]
     for p in core_params:  # (first: an argument Numba cannot take is the first thing to say)
-        _check_parameter(p, param_kinds.get(p), where_def)
+        if p in param_kinds:  # (not the seed of vjp or the tangent of jvp: their helpers check them)
+            _check_parameter(p, param_kinds.get(p), where_def)
     core_body = lowering.lower(body)
     results = [lowering.expr(e, ret) for _, e in leaves]
     direct = _direct_plan(outer, leaves, core_params, fdef.params, lowering)

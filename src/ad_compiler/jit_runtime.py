@@ -308,10 +308,74 @@ def _stored_vjp(g, value, target):
     return lambda g, value, target: unbroadcast(g, value)
 
 
+def stored_jvp(t, target):
+    """The tangent `target[i] = value` stores: the value's, 0 into an array of integers or booleans."""
+
+
+@_overload(stored_jvp)
+def _stored_jvp(t, target):
+    if _is_array(target) and not isinstance(target.dtype, numba.types.Float):
+        return lambda t, target: 0.0
+    return lambda t, target: t
+
+
+def vjp_seed(seed, out):
+    """The seed of `vjp` checked against the output's shape and copied as floats (the gradients never share
+    memory with the caller's seed)."""
+
+
+@_overload(vjp_seed)
+def _vjp_seed(seed, out):
+    if _is_number(seed) and _is_number(out):
+        return lambda seed, out: float(seed)
+    if _is_array(seed) and _is_array(out, seed.ndim):
+        def check(seed, out):
+            if seed.shape != out.shape:
+                raise ValueError("the seed's shape is not the output's")
+            return seed.astype(np.float64)
+        return check
+    return None
+
+
+def as_tangent(t, x):
+    """The tangent a caller passes for the argument `x`: a float for a number, a float array of x's shape
+    (a number spread to it)."""
+
+
+@_overload(as_tangent)
+def _as_tangent(t, x):
+    if _is_number(x) and _is_number(t):
+        return lambda t, x: float(t)
+    if _is_array(x) and _is_number(t):
+        return lambda t, x: np.full(x.shape, float(t))
+    if _is_array(x) and _is_array(t, x.ndim):
+        def check(t, x):
+            if t.shape != x.shape:
+                raise ValueError("the tangent's shape is not the argument's")
+            return t.astype(np.float64)
+        return check
+    return None
+
+
+def tangent_out(t, out):
+    """The tangent of the function's value in the value's form: a float for a number, an array of its
+    shape (a number spread to it)."""
+
+
+@_overload(tangent_out)
+def _tangent_out(t, out):
+    if _is_number(out) and _is_number(t):
+        return lambda t, out: float(t)
+    if _is_array(out) and (_is_number(t) or _is_array(t)):
+        return lambda t, out: np.zeros(out.shape) + t
+    return None
+
+
 # runtime helpers with a version here
 HELPERS = {"abs_vjp", "getitem_vjp", "add_at", "tolist_vjp", "unbroadcast", "unreduce", "unreduce_mean",
            "cast_like", "add", "builtin_extreme_vjp", "grad_seed",
-           "zeros_like", "private_copy", "reduce_extreme_vjp", "np_copy", "owned_copy", "pop_item", "stored_vjp"}
+           "zeros_like", "private_copy", "reduce_extreme_vjp", "np_copy", "owned_copy", "pop_item", "stored_vjp",
+           "stored_jvp", "vjp_seed", "as_tangent", "tangent_out"}
 
 
 def as_grad(g, x):
