@@ -1,6 +1,7 @@
 """jit=True (docs/jit.md): the subset beyond numbers and whole arrays, each program checked against central
 differences and against the plain derivative: element stores in loops (`y[i] = v`: the elements they
-overwrite saved on the tape), sizes read from shapes (`n = x.shape[0]`). Skipped without Numba."""
+overwrite saved on the tape), sizes read from shapes (`n = x.shape[0]`), lists made in the function
+(`out.append(v)`, loops over them), vjp and jvp. Skipped without Numba."""
 import math
 
 import numpy as np
@@ -57,11 +58,23 @@ def counters(x, flags):
     return s
 
 
+# -- lists made in the function --------------------------------------------------------------------------
+def collected(x):
+    out = []
+    for i in range(x.shape[0]):
+        out.append(x[i] * x[i] + math.sin(x[i]))
+    s = 0.0
+    for v in out:
+        s = s * 0.5 + v
+    return s + np.mod(s, 1.7)
+
+
 CASES = [
     ("recurrence", recurrence, lambda: (rng.standard_normal(6),), 0),
     ("prefix", prefix, lambda: (rng.standard_normal(5) * 0.5,), 0),
     ("grid", grid, lambda: (rng.standard_normal((4, 3)) * 0.5, 0.7), (0, 1)),
     ("rows_stored", rows_stored, lambda: (rng.standard_normal(4), rng.standard_normal(4)), (0, 1)),
+    ("collected", collected, lambda: (rng.standard_normal(5),), 0),
     ("counters", counters, lambda: (rng.standard_normal(7), np.array([1, 0, 2, 1, 1, 0, 3])), 0),
 ]
 

@@ -30,12 +30,14 @@ log log1p log2 log10 sqrt cbrt square abs absolute fabs sign maximum minimum fma
 trunc rint where sum mean prod dot zeros zeros_like ones ones_like empty empty_like full full_like clip
 negative positive reciprocal isnan isinf isfinite logaddexp logaddexp2 deg2rad rad2deg outer
 multiply add subtract divide true_divide float64 int64 bool_ pi e inf nan newaxis max min amax amin std var
+mod remainder copy asarray array
 sort linspace arange cumsum cumprod argmax argmin any all median diff""".split())
 MATH = set("""sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh exp expm1 log log1p log2 log10
 sqrt pow fabs floor ceil trunc hypot erf erfc gamma lgamma isnan isinf isfinite copysign degrees radians
 pi e inf nan tau""".split())
-BUILTINS = {"abs", "min", "max", "float", "int", "bool", "range", "len", "round"}
-METHODS = {"copy", "sum", "reshape", "astype", "mean", "prod", "dot", "ravel", "flatten", "transpose"}
+BUILTINS = {"abs", "min", "max", "float", "int", "bool", "range", "len", "round", "sum", "slice"}
+METHODS = {"copy", "sum", "reshape", "astype", "mean", "prod", "dot", "ravel", "flatten", "transpose", "append",
+           "pop", "max", "min"}
 ATTRIBUTES = {"shape", "T", "size", "ndim"}
 OPERATORS = {"+", "-", "*", "/", "//", "%", "**", "@", "&", "|", "^", "<<", ">>"}
 COMPARISONS = {"<", "<=", ">", ">=", "==", "!="}
@@ -91,6 +93,9 @@ class Lowering:
             if _helper(s.value) == "check_apart":  # (arguments sharing memory: checked in the wrapper)
                 self.prologue.append(s)
                 return []
+            if _list_method(s.value):  # (`out.append(v)`, `out.pop()` of a list made in the function)
+                s.value = self.expr(s.value, s)
+                return [s]
             if _helper(s.value) is None:
                 self.refuse(s, "a statement of this kind (a call whose value is not used)")
             if _helper(s.value) == "add_at" and self.scalar_index(s.value.args[1]):
@@ -191,7 +196,7 @@ class Lowering:
             v = e.value
             if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
                 return _math("nan") if math.isnan(v) else (_math("inf") if v > 0 else ir.UnaryOp("-", _math("inf")))
-            if v is None or isinstance(v, (bool, int, float)):
+            if v is None or v is Ellipsis or isinstance(v, (bool, int, float)):  # (`y[...]`: Numba indexes so)
                 return e
             self.refuse(s, f"the constant {v!r}")
         if cls is Global:
@@ -220,9 +225,11 @@ class Lowering:
         if cls is ir.Slice:
             return ir.Slice(*(None if x is None else self.expr(x, s) for x in (e.lower, e.upper, e.step)))
         if cls is Build:
-            if e.kind != "tuple":
+            if e.kind not in ("tuple", "list"):
                 self.refuse(s, f"a {e.kind} (a {e.kind} of numbers or arrays is not one of Numba's types here)")
-            return Build("tuple", tuple(self.expr(i, s) for i in e.items))
+            # (a list made in the function: Numba's list of the one type of its items, inferred from them
+            # or from what is appended; items of several types are a typing error, located at the first call)
+            return Build(e.kind, tuple(self.expr(i, s) for i in e.items))
         if cls is Call:
             return self.call(e, s)
         self.refuse(s, f"an expression of this kind ({cls.__name__})")
@@ -288,6 +295,11 @@ def _helper(e):
     if isinstance(e, Call) and isinstance(e.func, Global) and e.func.path[0] == "_ad" and len(e.func.path) == 2:
         return e.func.path[1]
     return None
+
+
+def _list_method(e):
+    return isinstance(e, Call) and isinstance(e.func, ir.Attr) and e.func.attr in ("append", "pop") and \
+        isinstance(e.func.value, Var) and not e.kwargs and len(e.args) == (e.func.attr == "append")
 
 
 def _builtin_call(e, name):

@@ -173,7 +173,15 @@ def _zeros_like(x):
         return lambda x: 0.0
     if _is_array(x):
         return lambda x: np.zeros(x.shape)
+    if _is_list(x) and _is_number(x.dtype):
+        return lambda x: [0.0 for _ in range(len(x))]
+    if _is_list(x) and _is_array(x.dtype):
+        return lambda x: [np.zeros(v.shape) for v in x]
     return None
+
+
+def _is_list(t):
+    return isinstance(t, numba.types.List)
 
 
 def _basic_index(t):
@@ -203,6 +211,10 @@ def add_at(b, index, g):
 
 @_overload(add_at)
 def _add_at(b, index, g):
+    if _is_list(b) and isinstance(index, numba.types.Integer):
+        def entry(b, index, g):
+            b[index] = b[index] + g
+        return entry
     if _is_array(b) and _basic_index(index):
         def store(b, index, g):
             b[index] += g
@@ -272,6 +284,8 @@ def owned_copy(b, x):
 
 @_overload(owned_copy)
 def _owned_copy(b, x):
+    if _is_list(b) and _is_list(x):  # (a list adjoint: a new list of the same entries)
+        return lambda b, x: list(b)
     if _is_number(x) and _is_number(b):
         return lambda b, x: b
     if _is_array(x) and (_is_number(b) or _is_array(b)):
