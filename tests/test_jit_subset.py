@@ -1,7 +1,8 @@
 """jit=True (docs/jit.md): the subset beyond numbers and whole arrays, each program checked against central
 differences and against the plain derivative: element stores in loops (`y[i] = v`: the elements they
 overwrite saved on the tape), sizes read from shapes (`n = x.shape[0]`), lists made in the function
-(`out.append(v)`, loops over them), vjp and jvp. Skipped without Numba."""
+(`out.append(v)`, loops over them), arguments that are dicts, lists or tuples the function reads, 0-d arrays,
+vjp and jvp. Skipped without Numba."""
 import math
 
 import numpy as np
@@ -69,12 +70,65 @@ def collected(x):
     return s + np.mod(s, 1.7)
 
 
+# -- arguments that are not numbers or arrays --------------------------------------------------------------
+def reads_dict(x, d):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s * d["b"] + np.sum(d["w"] * x) * x[i]
+    return s
+
+
+def reads_list(x, xs):
+    s = 0.0
+    for v in xs:
+        s = s + np.sum(np.tanh(v * x))
+    return s
+
+
+def layers(x, params):
+    h = x
+    for w, b in params:
+        h = np.tanh(h * w + b)
+    return np.sum(h * h)
+
+
+def scaled(x, s):
+    return np.sum(np.sin(x * s)) * s
+
+
+# -- compiled runtime helpers ------------------------------------------------------------------------------
+def clipped(x, y):
+    s = 0.0
+    out = []
+    for i in range(x.shape[0]):
+        out.append(np.clip(x[i], -0.5, 0.5) + max(x[i], y[i]) + np.maximum(x[i], 0.2))
+        s = s + np.sum(np.where(x > y, x * y, y)) + np.sum(np.minimum(x, y) * np.clip(y, None, 0.3))
+    return s + sum(out) + sum(x * y)
+
+
+def products(W, v, s):
+    h = v.copy()
+    for t in range(3):
+        h = np.tanh(W @ h + np.dot(h, W) * s) * s
+    u = np.copy(h)
+    u[...] = u * 2.0
+    return np.sum(u * u) + h @ v
+
+
 CASES = [
     ("recurrence", recurrence, lambda: (rng.standard_normal(6),), 0),
     ("prefix", prefix, lambda: (rng.standard_normal(5) * 0.5,), 0),
     ("grid", grid, lambda: (rng.standard_normal((4, 3)) * 0.5, 0.7), (0, 1)),
     ("rows_stored", rows_stored, lambda: (rng.standard_normal(4), rng.standard_normal(4)), (0, 1)),
     ("collected", collected, lambda: (rng.standard_normal(5),), 0),
+    ("reads_dict", reads_dict, lambda: (rng.standard_normal(4), {"w": rng.standard_normal(4), "b": 0.5}), 0),
+    ("reads_list", reads_list, lambda: (rng.standard_normal(3), [rng.standard_normal(3) for _ in range(3)]), 0),
+    ("layers_numbers", layers, lambda: (rng.standard_normal(3), [(0.5, 0.1), (1.5, -0.2), (0.7, 0.3)]), 0),
+    ("layers_arrays", layers, lambda: (rng.standard_normal(3), [(rng.standard_normal(3), 0.1),
+                                                                 (rng.standard_normal(3), -0.2)]), 0),
+    ("scaled_0d", scaled, lambda: (rng.standard_normal(3), np.array(1.3)), (0, 1)),
+    ("clipped", clipped, lambda: (np.array([0.3, -0.7, 0.55, 0.9]), np.array([0.1, 0.2, 0.4, -1.0])), (0, 1)),
+    ("products", products, lambda: (rng.standard_normal((3, 3)) * 0.5, rng.standard_normal(3), 0.7), (0, 1, 2)),
     ("counters", counters, lambda: (rng.standard_normal(7), np.array([1, 0, 2, 1, 1, 0, 3])), 0),
 ]
 
@@ -94,6 +148,27 @@ def test_an_element_overwritten_in_a_loop_is_saved_on_a_tape_segment():
     source = g.source
     assert "tape_floats[n_y_1_items] = y_1[i]" in source and "y_1[i] = tape_floats[n_y_1_items]" in source
     assert "_ad.np_copy" not in source and ".append(" not in source
+
+
+def changes_0d(x, s):
+    s += 1.0
+    return np.sum(x * s)
+
+
+def test_jit_refuses_what_it_cannot_pass_as_numba_values():
+    x = rng.standard_normal(3)
+    with pytest.raises(ad.ADError, match="0-d array changed in place"):
+        ad.grad(changes_0d, jit=True)(x, np.array(1.5))
+    with pytest.raises(ad.ADError, match="gradient of a dict"):
+        ad.grad(reads_dict, wrt=1, jit=True)(x, {"w": x, "b": 0.5})
+    with pytest.raises(ad.ADError, match="gradient of a list"):
+        ad.grad(reads_list, wrt=1, jit=True)(x, [x, x])
+
+
+def test_a_dict_argument_is_one_parameter_per_key():
+    g = ad.grad(reads_dict, jit=True)
+    g(rng.standard_normal(3), {"w": rng.standard_normal(3), "b": 0.5})
+    assert "_numba(x, d_w, d_b)" in g.source and "_numba(x, d['w'], d['b'])" in g.source
 
 
 # -- vjp and jvp ------------------------------------------------------------------------------------------
@@ -142,3 +217,15 @@ def test_jit_jvp_matches_finite_differences():
     assert "@_ad.jit.njit" in g.source and isinstance(tangent, float)
     np.testing.assert_allclose(value, horner(x, 0.7), rtol=1e-14)
     np.testing.assert_allclose(tangent, _directional(horner, [x, 0.7], [t, 0.5]), rtol=1e-6, atol=1e-8)
+
+
+def test_a_numba_error_naming_no_line_is_located_at_the_def():
+    from ad_compiler.jit import FirstCall
+
+    g = ad.grad(recurrence, jit=True)
+    g(rng.standard_normal(4))
+    compiled = g._ad_derivative.last
+    first = FirstCall(None, None, list(compiled._ad_origins), compiled.__code__.co_filename, numba)
+    error = first.located(AssertionError())  # (as Numba's own assertions raise, with no message)
+    assert error.where is not None and error.where.filename.endswith("test_jit_subset.py")
+    assert "AssertionError inside Numba" in str(error) and "def recurrence(x):" in str(error)

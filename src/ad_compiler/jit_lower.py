@@ -56,6 +56,7 @@ class Lowering:
         self.tapes = None
         self.last_origin = None  # of the statement before: a generated statement may have none
         self.prologue = []  # statements the wrapper runs before the compiled function (argument checks)
+        self.dicts = {}  # a dict argument read by constant keys -> {key: the compiled function's parameter}
 
     # -- refusals ---------------------------------------------------------------------------------------------
     def refuse(self, s, what):
@@ -108,7 +109,7 @@ class Lowering:
                 if s.targets[0] not in self.tapes.names:  # (restored, but not saved as a name)
                     self.refuse(s, "a value restored from the tape in a form this backend does not split by name")
                 return self.tapes.pop(s.targets[0], s)
-            if len(s.targets) == 1 and s.value == Const(None):
+            if len(s.targets) == 1 and (s.value == Const(None) or _helper_value(s.value, "UNSET")):
                 return [self.zero_of(s.targets[0], s)]
             s.value = self.tolist(s.value) if _is_tolist(s.value, self) else self.expr(s.value, s)
             return [s]
@@ -120,8 +121,8 @@ class Lowering:
                 return self.tapes.pop(name, s, self.expr(s.target, s), tuple(self.expr(i, s) for i in s.items))
             if ir.attr_key(s.items) is not None:
                 self.refuse(s, "an attribute of an object")
+            s.items = self.index_items(s.target, s.items, s)
             s.target = self.expr(s.target, s)
-            s.items = tuple(self.expr(i, s) for i in s.items)
             s.value = self.expr(s.value, s)
             return [s]
         if isinstance(s, AugAssign):
@@ -191,6 +192,8 @@ class Lowering:
     def expr(self, e, s):
         cls = e.__class__
         if cls is Var:
+            if e.name in self.dicts:
+                self.refuse(s, f"the dict `{e.name}` used other than by a constant key (`{e.name}['w']`)")
             return e
         if cls is Const:
             v = e.value
@@ -221,7 +224,10 @@ class Lowering:
         if cls is Index:
             if ir.attr_key(e.items) is not None:
                 self.refuse(s, "an attribute of an object")
-            return Index(self.expr(e.value, s), tuple(self.expr(i, s) for i in e.items), e.tuple_form)
+            if isinstance(e.value, Var) and e.value.name in self.dicts and len(e.items) == 1 and \
+                    isinstance(e.items[0], Const) and e.items[0].value in self.dicts[e.value.name]:
+                return Var(self.dicts[e.value.name][e.items[0].value])  # (`d['w']`: the parameter d_w)
+            return Index(self.expr(e.value, s), self.index_items(e.value, e.items, s), e.tuple_form)
         if cls is ir.Slice:
             return ir.Slice(*(None if x is None else self.expr(x, s) for x in (e.lower, e.upper, e.step)))
         if cls is Build:
@@ -234,6 +240,16 @@ class Lowering:
             return self.call(e, s)
         self.refuse(s, f"an expression of this kind ({cls.__name__})")
 
+    def index_items(self, value, items, s):
+        """The index `items` of `value[items]` lowered: `y[...]` as `y[:, :]` (Numba indexes with an Ellipsis
+        only among other items), by y's rank."""
+        if any(isinstance(i, Const) and i.value is Ellipsis for i in items):
+            kind = self.kinds.get(value.name) if isinstance(value, Var) else None
+            if len(items) > 1 or not (isinstance(kind, K.Array) and kind.ndim):
+                self.refuse(s, "an index with `...` (Numba takes `y[...]` of an array of known rank)")
+            return (ir.Slice(None, None, None),) * kind.ndim
+        return tuple(self.expr(i, s) for i in items)
+
     def global_value(self, g, s):
         root = g.path[0]
         if root == "_ad" and len(g.path) == 2 and g.path[1] in ("np", "math"):
@@ -241,6 +257,9 @@ class Lowering:
         if g.path[:2] in (("_ad", "np"), ("_ad", "math")):
             module = np if g.path[1] == "np" else math
             g = Global(g.path[1:], g.obj, module if len(g.path) > 2 else None)
+        if len(g.path) == 2 and g.root is np and g.path[1] == "clip":  # (Numba's np.clip takes no numbers)
+            from . import jit_runtime
+            return Global(("_ad", "jit", "clip"), jit_runtime.clip, runtime)
         if len(g.path) == 2 and g.root is np and g.path[1] in NUMPY:
             return g
         if len(g.path) == 2 and g.root is math and g.path[1] in MATH:
@@ -295,6 +314,10 @@ def _helper(e):
     if isinstance(e, Call) and isinstance(e.func, Global) and e.func.path[0] == "_ad" and len(e.func.path) == 2:
         return e.func.path[1]
     return None
+
+
+def _helper_value(e, name):
+    return isinstance(e, Global) and e.path == ("_ad", name)
 
 
 def _list_method(e):

@@ -40,6 +40,8 @@ class Tapes:
             a = v.args[0]
             if isinstance(a, Var):
                 return a.name
+            if _shape_of(a) is not None:  # (the value itself: the adjoint reads only its shape, which no
+                return _shape_of(a).name  # in-place change alters; a value of one type per name for Numba)
             if copied_item(a) is not None:
                 return self.label(copied_item(a), s)
         return None
@@ -154,6 +156,16 @@ def dtype_of(kind):
             return "int64"
         if kind.cls in (float, np.float64):
             return "float64"
+    return None
+
+
+def _shape_of(e):
+    """`x` in `_ad.shape_of(x)` or `x.shape` (what the plain tape saves of a value read only for its shape)."""
+    if isinstance(e, Call) and isinstance(e.func, Global) and e.func.path == ("_ad", "shape_of") and \
+            len(e.args) == 1 and isinstance(e.args[0], Var):
+        return e.args[0]
+    if isinstance(e, ir.Attr) and e.attr == "shape" and isinstance(e.value, Var):
+        return e.value
     return None
 
 
