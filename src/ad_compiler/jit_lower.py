@@ -118,7 +118,7 @@ class Lowering:
                 name = self.tapes.restored(s)
                 if name is None:
                     self.refuse(s, "a value restored from the tape in a form this backend does not split by name")
-                return self.tapes.pop(name, s, self.expr(s.target, s), tuple(self.expr(i, s) for i in s.items))
+                return self.tapes.pop(name, s, self.expr(s.target, s), self.index_items(s.target, s.items, s))
             if ir.attr_key(s.items) is not None:
                 self.refuse(s, "an attribute of an object")
             s.items = self.index_items(s.target, s.items, s)
