@@ -297,7 +297,10 @@ class Values(Part):
         base = self.val(value.value, state)
         k = base.kind
         if value.attr in SHAPE_ATTRIBUTES and (k.numeric or k is K.UNKNOWN):
-            return Val(K.Other(tuple) if value.attr in ("shape", "strides") else K.INT)
+            if value.attr in ("shape", "strides"):  # (a tuple of ints: `n = x.shape[0]` is an int)
+                nd = k.ndim if isinstance(k, K.Array) else None
+                return Val(K.Seq(tuple, None if nd is None else (K.INT,) * nd, K.INT))
+            return Val(K.INT)
         how = VIEW_ATTRIBUTES.get(value.attr)
         if how is not None and (isinstance(k, (K.Array, K.Numeric)) or k is K.UNKNOWN) and base.objs:
             if value.attr == "flat":

@@ -371,6 +371,10 @@ class Derivation:
         body.append(Return(tangent if self.mode == "tangent" else Build("tuple", (out, tangent))))
         fdef = FunctionDef(self.func_name, tuple(params), body)
         cleanup.cleanup(fdef)
+        if self.jit:
+            from . import jit
+
+            return jit.finish(self, unit, fdef, kinds_, alloc)
         fuse_temporaries(fdef, alloc.temps)
         return self.finish(unit, fdef)
 
