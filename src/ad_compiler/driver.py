@@ -21,7 +21,7 @@ import types
 
 import numpy as np
 
-from . import activity, alias, callees, complexity, cleanup, codegen, ir, kinds as K, recompute, rules, runtime, tracebacks
+from . import activity, alias, callees, complexity, cleanup, codegen, ir, kinds as K, recompute, rules, runtime, shift_invariance, tracebacks
 from .adjoints import assign, helper
 from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
@@ -256,6 +256,7 @@ class Derivation:
         kinds_ = alias.infer_kinds(fn, param_kinds, ctx)
         kinds_.update(hoist(fn, kinds_, alloc))
         ops = resolve(fn, kinds_, ctx)
+        shift_invariance.detach(fn, ops, kinds_)
         if self.callee is not None and self.callee.checkpoint:
             _refuse_draws(fn, kinds_, unit)
         out = fn.out

@@ -197,7 +197,9 @@ class Reverse(StoresPart, ControlPart):
         rule, bound = op.rule, op.bound
         if rule.real is not None and all_real(self.kind, rule, bound, self.act.complex, s.target):
             rule = rule.real
-        wanted = [p for p in rule.params if rule.differentiable(p) and ir.names_in(bound[p]) & self.act.varied]
+        invariant = op.extra.get("invariant", ())  # (operands the result does not depend on: shift_invariance.py)
+        wanted = [p for p in rule.params if rule.differentiable(p) and ir.names_in(bound[p]) & self.act.varied
+                  and p not in invariant]
         if not wanted:
             return
         if rule.elementwise:
