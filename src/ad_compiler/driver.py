@@ -21,7 +21,7 @@ import types
 
 import numpy as np
 
-from . import activity, alias, callees, complexity, cleanup, codegen, ir, kinds as K, recompute, rules, runtime, shift_invariance, tracebacks
+from . import activity, alias, callees, complexity, cleanup, codegen, ir, kinds as K, recompute, rules, runtime, shift_invariance, split_products, tracebacks
 from .adjoints import assign, helper
 from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
@@ -283,6 +283,7 @@ class Derivation:
         unit, fn, ops, kinds_, alloc, act, outputs = self.prepare()
         rev = Reverse(fn, ops, act, kinds_, self.wrt, alloc, describe(unit), self.linker)
         adjoint = rev.sweep(outputs)
+        split_products.rewrite(adjoint, kinds_)
         tape = Tape(rev, fn, alloc)
         tape.decide(adjoint)
         adjoint = spread_lazily(batch_sums(tape.resolve(adjoint), rev, alloc), rev)

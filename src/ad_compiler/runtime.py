@@ -684,6 +684,14 @@ def split_along(g, pieces, axis=0):
     return cast_like(split_at(g, bounds, axis), pieces)
 
 
+def piece_slice(pieces, k, axis):
+    """Where piece k of np.concatenate(pieces, axis) lies along `axis`: a slice (split_products.py)."""
+    lo = 0
+    for p in pieces[:k]:
+        lo += np.shape(p)[axis]
+    return slice(lo, lo + np.shape(pieces[k])[axis])
+
+
 def unstack(g, axis=0, arrays=None):
     """Adjoint of stack: the slices of `g` along `axis` (an array if the arrays came as one)."""
     parts = [np.take(g, i, axis=axis) for i in range(np.shape(g)[axis])]
