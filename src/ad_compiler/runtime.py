@@ -684,6 +684,12 @@ def split_along(g, pieces, axis=0):
     return cast_like(split_at(g, bounds, axis), pieces)
 
 
+def logistic_of(d, x):
+    """`1.0 / d` where d = 1 + exp(-x): the statement the compiler differentiates as the logistic function of
+    x (fuse_logistic.py). Generated code never calls it: it keeps the user's division."""
+    return 1.0 / d
+
+
 def piece_slice(pieces, k, axis):
     """Where piece k of np.concatenate(pieces, axis) lies along `axis`: a slice (split_products.py)."""
     lo = 0
