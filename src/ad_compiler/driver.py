@@ -284,9 +284,10 @@ class Derivation:
         rev = Reverse(fn, ops, act, kinds_, self.wrt, alloc, describe(unit), self.linker)
         adjoint = rev.sweep(outputs)
         split_products.rewrite(adjoint, kinds_)
+        spread_lazily(adjoint, rev)  # (before the tape's decisions: a spread no longer read is not saved)
         tape = Tape(rev, fn, alloc)
         tape.decide(adjoint)
-        adjoint = spread_lazily(batch_sums(tape.resolve(adjoint), rev, alloc), rev)
+        adjoint = batch_sums(tape.resolve(adjoint), rev, alloc)
         forward = tape.forward(fn.body)
         note = self.signature_note()
         body = [Comment("forward" + (f"; {note[0].text}" if note else ""))]
