@@ -684,6 +684,17 @@ def split_along(g, pieces, axis=0):
     return cast_like(split_at(g, bounds, axis), pieces)
 
 
+def sum_product(a, b):
+    """np.sum(a * b) for a and b of the same shape, as one dot product when both are real NumPy arrays (no
+    array of the products): a real number's share of an elementwise operation (reverse.Reverse.number_sum)."""
+    if a.__class__ is ndarray and b.__class__ is ndarray and a.shape == b.shape and a.dtype.kind == "f" and \
+            b.dtype.kind == "f":
+        if a.flags.c_contiguous and b.flags.c_contiguous or a.flags.f_contiguous and b.flags.f_contiguous:
+            return np.dot(a.ravel(order="K"), b.ravel(order="K"))  # (the same order: no copies)
+        return np.vdot(a, b)
+    return np.sum(a * b)
+
+
 def logistic_of(d, x):
     """`1.0 / d` where d = 1 + exp(-x): the statement the compiler differentiates as the logistic function of
     x (fuse_logistic.py). Generated code never calls it: it keeps the user's division."""

@@ -204,6 +204,12 @@ def matmul_vjp_b(v, a, b):
     ba = _ad.matmul_vjp_a(v, a, g)
 
 
+@linear(_ad.sum_product, multilinear=True)
+def sum_product(a, b):
+    ba = g * b
+    bb = g * a
+
+
 @linear(_ad.dot_vjp_a, multilinear=True, constant_in=("a",))
 def dot_vjp_a(v, a, b):
     bv = np.dot(g, b)
