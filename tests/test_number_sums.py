@@ -1,7 +1,7 @@
 """A real number's share of an elementwise operation on arrays, `unbroadcast(g * (-ans / s), s)`, as one dot
 product, `-_ad.sum_product(g, ans) / s` (reverse.Reverse.number_sum). Checked against central differences in
-every mode, and where it must not apply (an array broadcast, a complex result, a partial of another form, an operand
-broadcast by a third)."""
+every mode, and where it must not apply (an array broadcast, a complex result, a partial of another form, an
+operand broadcast by a third). And the sign of a broadcast operand's adjoint taken after its sum."""
 import numpy as np
 
 import ad_compiler as ad
@@ -51,3 +51,28 @@ def test_not_applied_elsewhere():
     g = ad.grad(scaled)
     g(s, x)
     assert "_ad.sum_product(" not in g.source
+
+
+def broadcast_difference(x, y):
+    return np.sum(np.sin(x - y))
+
+
+def test_the_sign_of_a_broadcast_operand_after_its_sum():
+    rng = make_rng(2)
+    x, y = rng.standard_normal((4, 3)), rng.standard_normal(3)
+    check_modes(broadcast_difference, [x, y], 1)
+    g = ad.grad(broadcast_difference, wrt=1)
+    g(x, y)
+    assert "= -bt1.sum(axis=0)" in g.source  # (not (-bt1).sum(axis=0): the negation of the summed row only)
+
+
+def cross_then_weights(a, b, w):
+    r = np.cross(a, b)
+    return np.sum(np.sin(r) * w)
+
+
+def test_a_number_by_its_kind_only_is_checked_when_it_runs():
+    # np.cross of 3-vectors has the kind of a 0-d array (a guess): its sine's share of `* w` is summed to its
+    # shape at run time, not taken as one number (tests/test_dask_rules.py found it)
+    rng = make_rng(3)
+    check_modes(cross_then_weights, [rng.random(3), rng.random(3), rng.random(3)], 0, modes=("grad", "jvp", "hvp"))

@@ -237,13 +237,20 @@ class Reverse(StoresPart, ControlPart):
             if rule.elementwise and not self.same_shape_as_result(p, bound, rule):
                 axes = self.known_sums(bound[p], s.target)
                 dot = None if complex_statement else self.number_sum(expr, p, bound, rule, s.target)
+                name = "unbroadcast" if isinstance(k, (K.Array, K.Scalar, K.Numeric)) else "unbroadcast_value"
+                folded = fold(expr)
+                negated = dot is None and isinstance(folded, ir.UnaryOp) and folded.op == "-" and \
+                    name == "unbroadcast"
+                if negated:  # (the sign after the sum, on the smaller array: -(g.sum(axis=0)), not (-g).sum(...))
+                    expr = folded.operand
                 if dot is not None:  # (a real number's share of an array result: one dot product)
                     expr = dot
                 elif axes is not None:  # (the shapes are known: the sums broadcasting needs, written out)
                     expr = summed(expr, axes)
                 else:
-                    name = "unbroadcast" if isinstance(k, (K.Array, K.Scalar, K.Numeric)) else "unbroadcast_value"
                     expr = helper(name, expr, bound[p])
+                if negated:
+                    expr = ir.UnaryOp("-", expr)
             if isinstance(bound[p], Var) and (isinstance(k, K.Seq) or k is K.UNKNOWN) and \
                     not rule.is_varargs(p) and _converts(rule):
                 expr = helper("cast_like", expr, bound[p])  # NumPy made an array of a list: give it back a list
@@ -253,8 +260,10 @@ class Reverse(StoresPart, ControlPart):
 
     def number_sum(self, expr, p, bound, rule, target):
         """The contribution `unbroadcast(g * P, s)` to a real number s from an elementwise operation whose
-        result is a real array, when P is (minus) the result or the other operand (an array of the result's
-        shape), or that over a number: `-_ad.sum_product(g, ans) / x2` sums the products without making them."""
+        result is a real array, when P is (minus) the result or the other operand, or that over s or a number:
+        `-_ad.sum_product(g, ans, x2) / x2` sums the products without making them. (Exact whatever s turns out
+        to be: the sum over the axes s is broadcast along commutes with the division by s; sum_product takes
+        its dot product only when s is a number at run time, else it is unbroadcast(g * ans, x2).)"""
         k, kt = self.kind(bound[p]), self.kind(Var(target))
         if not (isinstance(k, K.Scalar) and k.cls in (float, np.float64) and isinstance(kt, K.Array) and
                 kt.dtype == "f" and kt.ndim and isinstance(expr, ir.BinOp) and expr.op == "*" and
@@ -274,7 +283,7 @@ class Reverse(StoresPart, ControlPart):
             factor, sign = factor.operand, True
         if not (isinstance(factor, Var) and factor.name in arrays):
             return None
-        out = helper("sum_product", expr.left, factor)
+        out = helper("sum_product", expr.left, factor, bound[p])
         out = ir.UnaryOp("-", out) if sign else out
         return ir.BinOp("/", out, over) if over is not None else out
 

@@ -10,7 +10,7 @@ rounding, against the softmax's).
 
 Proved, not assumed: the rule applies only when
 
-- `m` is constant along `a`: a number, or a reduction (`max`, `min`, `mean`, `sum`, as functions or methods)
+- `m` is constant along `a`: a number given as an argument, or a reduction (`max`, `min`, `mean`, `sum`, as functions or methods)
   of `x` itself (through copies) over the same axis with `keepdims=True`, so that it broadcasts along `a`;
 - every read of `s` in the function is one of the statements of the pattern (`np.exp(s)`, and `s - l` for
   log-softmax), `np.exp(s)` is read only by the sum (and the division), the sum only by the log (or the
@@ -52,7 +52,7 @@ def detach(fn, ops, kinds):
     for block in _blocks(fn.body):
         for k, s in enumerate(block):
             op = ops.get(id(s))
-            if _is(op, "subtract") and _shift_proved(block, k, op, ops, reads, copies, defs, kinds):
+            if _is(op, "subtract") and _shift_proved(block, k, op, ops, reads, copies, defs, kinds, fn.params):
                 ops[id(s)] = replace(op, inputs=op.inputs - ir.names_in(op.bound["x2"]),
                                      extra={**op.extra, "invariant": ("x2",)})
 
@@ -91,7 +91,7 @@ def _const(op, param, default=None):
     return (True, v.value) if isinstance(v, Const) else (False, None)
 
 
-def _shift_proved(block, k, op, ops, reads, copies, defs, kinds):
+def _shift_proved(block, k, op, ops, reads, copies, defs, kinds, params):
     s = block[k]
     x, m = op.bound["x1"], op.bound["x2"]
     if not (isinstance(x, Var) and isinstance(m, Var)) or x.name == m.name or reads[s.target] not in (1, 2):
@@ -121,7 +121,7 @@ def _shift_proved(block, k, op, ops, reads, copies, defs, kinds):
     if not (ok_axis and ok_keep and _const(total[2], "dtype") == (True, None) and
             _const(total[2], "out") == (True, None)) or not (keep is True or axis is None):
         return False
-    if not _constant_along(m, x, axis, ops, copies, defs, kinds):
+    if not _constant_along(m, x, axis, ops, copies, defs, kinds, params):
         return False
     if reads[s.target] == 2 and reads[exp[1]] == 1 and reads[total[1]] == 1:  # log-softmax
         log = user(total[1], "log", "x")
@@ -143,11 +143,11 @@ def _root(name, copies):
     return name
 
 
-def _constant_along(m, x, axis, ops, copies, defs, kinds):
+def _constant_along(m, x, axis, ops, copies, defs, kinds, params):
     """Is `m` constant along `axis` of `x - m` (a number, or a keepdims reduction of x over that axis)?"""
     k = kinds.get(m.name)
-    if isinstance(k, K.Scalar) and not issubclass(k.cls, (complex, np.complexfloating)):
-        return True
+    if m.name in params and isinstance(k, K.Scalar) and not issubclass(k.cls, (complex, np.complexfloating)):
+        return True  # (an argument's kind is a fact; an inferred one may be a guess)
     d = defs.get(_root(m.name, copies))
     o = ops.get(id(d)) if d is not None else None
     if o is None or o.kind != "rule" or o.rule.name not in REDUCTIONS or \

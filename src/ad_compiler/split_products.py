@@ -10,9 +10,10 @@ by driver.py on the adjoint sweep, before the tape's decisions).
 which multiplies by all of W's rows though the rows of `x` are thrown away. When the product's adjoint is
 read only by the split, the split only by items taken at constant positions, and some pieces are not taken
 (the list's length is known), each piece taken is its own product with the slice of the other factor that
-makes it (`_ad.piece_slice(t1, 1, 1)`: where piece 1 lies along axis 1, from the pieces' shapes at run time):
+makes it (`_ad.piece_slice(t1, 1, 1, 2)`: where piece 1 lies along axis 1, from the pieces' shapes at run
+time; the pieces' rank, 2, which decided the factor to cut, is checked there):
 
-    bh = bz @ W[_ad.piece_slice(t1, 1, 1)].T
+    bh = bz @ W[_ad.piece_slice(t1, 1, 1, 2)].T
 
 Exact (the same entries, computed alone). Only the products the reverse sweep writes out for 2-d operands
 (`g @ b.T` and `a.T @ g`, reverse.Reverse.inline_helper) are rewritten, cut along an axis of the result
@@ -112,7 +113,7 @@ def _piece(product, pieces, k, axis, nd):
     axis %= nd
     if axis < nd - 2:
         return None
-    cut = helper("piece_slice", pieces, Const(k), Const(axis))
+    cut = helper("piece_slice", pieces, Const(k), Const(axis), Const(nd))
     rows = axis == nd - 2
     if isinstance(b, Attr) and b.attr == "T" and isinstance(b.value, Var) and isinstance(a, Var):
         # g @ W.T (W 2-d): its rows are g's, its columns W's rows

@@ -204,10 +204,10 @@ def matmul_vjp_b(v, a, b):
     ba = _ad.matmul_vjp_a(v, a, g)
 
 
-@linear(_ad.sum_product, multilinear=True)
-def sum_product(a, b):
-    ba = g * b
-    bb = g * a
+@linear(_ad.sum_product, multilinear=True, constant_in=("like",))
+def sum_product(a, b, like):
+    ba = _ad.unbroadcast(g * b, a)
+    bb = _ad.unbroadcast(g * a, b)
 
 
 @linear(_ad.dot_vjp_a, multilinear=True, constant_in=("a",))
