@@ -236,7 +236,7 @@ class Reverse(StoresPart, ControlPart):
             k = self.kind(bound[p])
             if rule.elementwise and not self.same_shape_as_result(p, bound, rule):
                 axes = self.known_sums(bound[p], s.target)
-                dot = None if complex_statement else self.number_sum(expr, p, bound, rule, s.target)
+                dot = None if complex_statement else number_sum(self.kind, expr, p, bound, rule, s.target)
                 name = "unbroadcast" if isinstance(k, (K.Array, K.Scalar, K.Numeric)) else "unbroadcast_value"
                 folded = fold(expr)
                 negated = dot is None and isinstance(folded, ir.UnaryOp) and folded.op == "-" and \
@@ -257,35 +257,6 @@ class Reverse(StoresPart, ControlPart):
             # (the only contribution made from a consumed g: g's buffer, or a new array)
             self.contribute(bound[p], expr, s.origin, exclusive=consumable and rule.elementwise,
                             real_part=self.real_part if complex_statement else None)
-
-    def number_sum(self, expr, p, bound, rule, target):
-        """The contribution `unbroadcast(g * P, s)` to a real number s from an elementwise operation whose
-        result is a real array, when P is (minus) the result or the other operand, or that over s or a number:
-        `-_ad.sum_product(g, ans, x2) / x2` sums the products without making them. (Exact whatever s turns out
-        to be: the sum over the axes s is broadcast along commutes with the division by s; sum_product takes
-        its dot product only when s is a number at run time, else it is unbroadcast(g * ans, x2).)"""
-        k, kt = self.kind(bound[p]), self.kind(Var(target))
-        if not (isinstance(k, K.Scalar) and k.cls in (float, np.float64) and isinstance(kt, K.Array) and
-                kt.dtype == "f" and kt.ndim and isinstance(expr, ir.BinOp) and expr.op == "*" and
-                isinstance(expr.left, Var) and expr.left.name not in ir.names_in(expr.right)):
-            return None
-        others = [bound[q] for q in rule.params if q != p]
-        if not all(isinstance(o, Var) or isinstance(o, Const) and type(o.value) in (int, float) for o in others) \
-                or sum(isinstance(o, Var) for o in others) > 1:
-            return None  # (one other operand, then of the result's shape: a number broadcasts nothing up)
-        arrays = {target} | {o.name for o in others if isinstance(o, Var) and self.kind(o) == kt}
-        factor, sign, over = expr.right, False, None
-        if isinstance(factor, ir.BinOp) and factor.op == "/" and (isinstance(factor.right, Const) and
-                                                                  type(factor.right.value) is float or
-                                                                  factor.right == bound[p]):
-            factor, over = factor.left, factor.right
-        if isinstance(factor, ir.UnaryOp) and factor.op == "-":
-            factor, sign = factor.operand, True
-        if not (isinstance(factor, Var) and factor.name in arrays):
-            return None
-        out = helper("sum_product", expr.left, factor, bound[p])
-        out = ir.UnaryOp("-", out) if sign else out
-        return ir.BinOp("/", out, over) if over is not None else out
 
     def real_part(self, operand, expr):
         """A contribution to a real operand from a statement with complex values: its real part (the
@@ -340,6 +311,36 @@ class Reverse(StoresPart, ControlPart):
 # partial derivatives that are masks, and the helper applying the mask to g in one multiply
 MASKS = {"max_share": "max_vjp", "min_share": "min_vjp"}
 IN_PLACE = {"max_vjp", "min_vjp", "abs_vjp", "where_vjp"}  # helpers that can write into g (`out=g`)
+
+
+def number_sum(kind, expr, p, bound, rule, target):
+    """The contribution `unbroadcast(g * P, s)` to a real number s from an elementwise operation whose
+    result is a real array, when P is (minus) the result or the other operand, or that over s or a number:
+    `-_ad.sum_product(g, ans, x2) / x2` sums the products without making them. (Exact whatever s turns out
+    to be: the sum over the axes s is broadcast along commutes with the division by s; sum_product takes
+    its dot product only when s is a number at run time, else it is unbroadcast(g * ans, x2).)"""
+    k, kt = kind(bound[p]), kind(Var(target))
+    if not (isinstance(k, K.Scalar) and k.cls in (float, np.float64) and isinstance(kt, K.Array) and
+            kt.dtype == "f" and kt.ndim and isinstance(expr, ir.BinOp) and expr.op == "*" and
+            isinstance(expr.left, Var) and expr.left.name not in ir.names_in(expr.right)):
+        return None
+    others = [bound[q] for q in rule.params if q != p]
+    if not all(isinstance(o, Var) or isinstance(o, Const) and type(o.value) in (int, float) for o in others) \
+            or sum(isinstance(o, Var) for o in others) > 1:
+        return None  # (one other operand, then of the result's shape: a number broadcasts nothing up)
+    arrays = {target} | {o.name for o in others if isinstance(o, Var) and kind(o) == kt}
+    factor, sign, over = expr.right, False, None
+    if isinstance(factor, ir.BinOp) and factor.op == "/" and (isinstance(factor.right, Const) and
+                                                              type(factor.right.value) is float or
+                                                              factor.right == bound[p]):
+        factor, over = factor.left, factor.right
+    if isinstance(factor, ir.UnaryOp) and factor.op == "-":
+        factor, sign = factor.operand, True
+    if not (isinstance(factor, Var) and factor.name in arrays):
+        return None
+    out = helper("sum_product", expr.left, factor, bound[p])
+    out = ir.UnaryOp("-", out) if sign else out
+    return ir.BinOp("/", out, over) if over is not None else out
 
 
 def summed(expr, axes):
