@@ -1,4 +1,6 @@
-"""Pass 8c, reverse mode: a full sum's adjoint stays a number where only elementwise arithmetic reads it.
+"""Pass 8c, reverse mode: a full sum's adjoint stays a number where only elementwise arithmetic reads it (and
+a sum's adjoint read only beside the summed array itself stays reduced: `_beside_operand`, below). Runs on
+the adjoint sweep before the tape's decisions, so that a value read only by a spread it removed is not saved.
 
 The adjoint of `np.sum(t2)` is the seed spread over t2's shape, `bt3 = _ad.unreduce(bout, t2)` (a new array
 filled with bout), and the adjoint of `np.mean(t2)` is `bout / N` spread the same way. When every read of it
