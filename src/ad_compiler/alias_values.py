@@ -296,6 +296,8 @@ class Values(Part):
         """`x.attr`: a shape attribute, a view (`.T`, `.real`, `.flat`), an attribute of an object."""
         base = self.val(value.value, state)
         k = base.kind
+        if value.attr == "shape" and isinstance(k, K.Array) and k.cls is np.ndarray and k.ndim is not None:
+            return Val(K.Seq(tuple, (K.INT,) * k.ndim, K.INT))  # (a NumPy array's: its ints; a Dask shape may hold nan)
         if value.attr in SHAPE_ATTRIBUTES and (k.numeric or k is K.UNKNOWN):
             if value.attr in ("shape", "strides"):  # (a tuple of ints: `n = x.shape[0]` is an int)
                 nd = k.ndim if isinstance(k, K.Array) else None

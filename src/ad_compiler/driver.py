@@ -21,7 +21,7 @@ import types
 
 import numpy as np
 
-from . import activity, alias, callees, complexity, cleanup, codegen, ir, kinds as K, recompute, rules, runtime, tracebacks
+from . import activity, alias, callees, complexity, cleanup, codegen, ir, kinds as K, recompute, rules, runtime, shift_invariance, split_products, tracebacks
 from .adjoints import assign, helper
 from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
@@ -263,6 +263,7 @@ class Derivation:
         kinds_ = alias.infer_kinds(fn, param_kinds, ctx)
         kinds_.update(hoist(fn, kinds_, alloc))
         ops = resolve(fn, kinds_, ctx)
+        shift_invariance.detach(fn, ops, kinds_)
         if self.callee is not None and self.callee.checkpoint:
             _refuse_draws(fn, kinds_, unit)
         out = fn.out
@@ -289,9 +290,11 @@ class Derivation:
         unit, fn, ops, kinds_, alloc, act, outputs = self.prepare()
         rev = Reverse(fn, ops, act, kinds_, self.wrt, alloc, describe(unit), self.linker)
         adjoint = rev.sweep(outputs)
+        split_products.rewrite(adjoint, kinds_)
+        spread_lazily(adjoint, rev)  # (before the tape's decisions: a spread no longer read is not saved)
         tape = Tape(rev, fn, alloc)
         tape.decide(adjoint)
-        adjoint = spread_lazily(batch_sums(tape.resolve(adjoint), rev, alloc), rev)
+        adjoint = batch_sums(tape.resolve(adjoint), rev, alloc)
         forward = tape.forward(fn.body)
         note = self.signature_note()
         body = [Comment("forward" + (f"; {note[0].text}" if note else ""))]

@@ -684,6 +684,36 @@ def split_along(g, pieces, axis=0):
     return cast_like(split_at(g, bounds, axis), pieces)
 
 
+def sum_product(a, b, like):
+    """unbroadcast(a * b, like): the products summed to `like`'s shape, as one dot product when `like` is a
+    number and a and b real NumPy arrays of one shape (no array of the products): a number's share of an
+    elementwise operation (reverse.Reverse.number_sum)."""
+    if a.__class__ is ndarray and b.__class__ is ndarray and a.shape == b.shape and a.dtype.kind == "f" and \
+            b.dtype.kind == "f" and (like.__class__ is _float or like.__class__ is np.float64):
+        if a.flags.c_contiguous and b.flags.c_contiguous or a.flags.f_contiguous and b.flags.f_contiguous:
+            return np.dot(a.ravel(order="K"), b.ravel(order="K"))  # (the same order: no copies)
+        return np.vdot(a, b)
+    return unbroadcast(a * b, like)
+
+
+def logistic_of(d, x):
+    """`1.0 / d` where d = 1 + exp(-x): the statement the compiler differentiates as the logistic function of
+    x (fuse_logistic.py). Generated code never calls it: it keeps the user's division."""
+    return 1.0 / d
+
+
+def piece_slice(pieces, k, axis, ndim):
+    """Where piece k of np.concatenate(pieces, axis) lies along `axis`: a slice (split_products.py, which
+    chose the product's factor to cut for pieces of rank `ndim`: checked here)."""
+    if np.ndim(pieces[k]) != ndim:
+        raise AssertionError(f"ad_compiler: a concatenated piece has rank {np.ndim(pieces[k])}, not the {ndim} "
+                             "its kind said (please report this)")
+    lo = 0
+    for p in pieces[:k]:
+        lo += np.shape(p)[axis]
+    return slice(lo, lo + np.shape(pieces[k])[axis])
+
+
 def unstack(g, axis=0, arrays=None):
     """Adjoint of stack: the slices of `g` along `axis` (an array if the arrays came as one)."""
     parts = [np.take(g, i, axis=axis) for i in range(np.shape(g)[axis])]

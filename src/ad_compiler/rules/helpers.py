@@ -209,6 +209,12 @@ def matmul_vjp_b(v, a, b):
     ba = _ad.matmul_vjp_a(v, a, g)
 
 
+@linear(_ad.sum_product, multilinear=True, constant_in=("like",))
+def sum_product(a, b, like):
+    ba = _ad.unbroadcast(g * b, a)
+    bb = _ad.unbroadcast(g * a, b)
+
+
 @linear(_ad.dot_vjp_a, multilinear=True, constant_in=("a",))
 def dot_vjp_a(v, a, b):
     bv = np.dot(g, b)
@@ -416,7 +422,7 @@ def one_if_none(b):
 
 
 # -- adjoints and tangents of the array-manipulation rules (rules/arrays.py) ------------------------------
-nondifferentiable(_ad.axes_permutation, _ad.constant_pieces, _ad.norm_axes)
+nondifferentiable(_ad.axes_permutation, _ad.constant_pieces, _ad.norm_axes, _ad.piece_slice)
 
 
 @linear(_ad.tensordot_vjp_a, multilinear=True, forward_only=("v", "b"), constant_in=("a",))
