@@ -296,13 +296,11 @@ class Values(Part):
         """`x.attr`: a shape attribute, a view (`.T`, `.real`, `.flat`), an attribute of an object."""
         base = self.val(value.value, state)
         k = base.kind
-        if value.attr == "shape" and isinstance(k, K.Array) and k.cls is np.ndarray and k.ndim is not None:
-            return Val(K.Seq(tuple, (K.INT,) * k.ndim, K.INT))  # (a NumPy array's: its ints; a Dask shape may hold nan)
+        if value.attr in ("shape", "strides") and isinstance(k, K.Array) and k.cls is np.ndarray:
+            # a NumPy array's: a tuple of ints (`n = x.shape[0]` is an int); a Dask array's may hold nan
+            return Val(K.Seq(tuple, None if k.ndim is None else (K.INT,) * k.ndim, K.INT))
         if value.attr in SHAPE_ATTRIBUTES and (k.numeric or k is K.UNKNOWN):
-            if value.attr in ("shape", "strides"):  # (a tuple of ints: `n = x.shape[0]` is an int)
-                nd = k.ndim if isinstance(k, K.Array) else None
-                return Val(K.Seq(tuple, None if nd is None else (K.INT,) * nd, K.INT))
-            return Val(K.INT)
+            return Val(K.Other(tuple) if value.attr in ("shape", "strides") else K.INT)
         how = VIEW_ATTRIBUTES.get(value.attr)
         if how is not None and (isinstance(k, (K.Array, K.Numeric)) or k is K.UNKNOWN) and base.objs:
             if value.attr == "flat":

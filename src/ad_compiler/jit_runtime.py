@@ -146,6 +146,17 @@ def _add(a, b):
     return lambda a, b: a + b
 
 
+def sum_product(a, b, like):
+    """unbroadcast(a * b, like): a number's share of an elementwise operation (runtime.sum_product)."""
+
+
+@_overload(sum_product)
+def _sum_product(a, b, like):
+    if _is_number(like) and _is_array(a) and _is_array(b):
+        return lambda a, b, like: (a * b).sum()
+    return lambda a, b, like: unbroadcast(a * b, like)
+
+
 def builtin_extreme_vjp(g, args, ans):
     """Adjoint of the builtins max(a, b) / min(a, b) of two numbers: the winners share g."""
 
@@ -561,7 +572,8 @@ HELPERS = {"abs_vjp", "getitem_vjp", "add_at", "tolist_vjp", "unbroadcast", "unr
            "cast_like", "add", "builtin_extreme_vjp", "grad_seed",
            "zeros_like", "private_copy", "reduce_extreme_vjp", "np_copy", "owned_copy", "pop_item", "stored_vjp",
            "stored_jvp", "vjp_seed", "inside", "where_vjp", "max_vjp", "min_vjp", "sum_vjp",
-           "cast_vjp", "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b", "as_tangent", "tangent_out"}
+           "cast_vjp", "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b", "as_tangent", "tangent_out",
+           "sum_product"}
 
 
 def as_grad(g, x):
