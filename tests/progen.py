@@ -2126,8 +2126,11 @@ def _check_jvp(mod, ad, args, positions, fd1, v, rtol, atol):
     rng = np.random.default_rng(12345)
     tangents = [random_tangent(args[p], rng) for p in positions]
     expected = sum(directional(g, args[p], t) for g, p, t in zip(fd1, positions, tangents))
-    scale = max(1.0, abs(expected), sum(directional(g, args[p], t, absolute=True)
-                                        for g, p, t in zip(fd1, positions, tangents)))
+    # (the differences' rounding error grows with |f|, as in the gradient check's scale: a tangent sums it)
+    rounding = 1e-3 * abs(v) * sum(float(np.sum(np.abs(np.asarray(get_path(t, path), dtype=np.float64))))
+                                   for p, t in zip(positions, tangents) for path, _ in leaves(args[p]))
+    scale = max(1.0, abs(expected), rounding, sum(directional(g, args[p], t, absolute=True)
+                                                  for g, p, t in zip(fd1, positions, tangents)))
     j = ad.jvp(mod.f, wrt=mod.WRT)
     tangent = tuple(tangents) if isinstance(mod.WRT, tuple) else tangents[0]
     value, got = j(*args, tangent)
