@@ -1,0 +1,162 @@
+"""Regression tests for the forward-mode and second-order random-program runs (explore.py --mode jvp / hvp):
+each program's jvp, hvp or Hessian is compared with central finite differences of f in float64 (mixed second
+differences for Hessian-vector products), never with numbers from the compiler."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+import progen
+from fd import numeric_grad
+
+
+def close(got, expected, rtol=1e-5, atol=1e-6):
+    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(expected, dtype=float), rtol=rtol, atol=atol)
+
+
+def _entries(args, positions):
+    """(position, path, index) of every float entry of the arguments at `positions`."""
+    for p in positions:
+        for path, leaf in progen.leaves(args[p]):
+            for j in (np.ndindex(np.shape(leaf)) if isinstance(leaf, np.ndarray) else [None]):
+                yield p, path, j
+
+
+def _shifted(args, positions, dirs, s, entry, e):
+    """args moved by s along the directions `dirs` and by e at one entry (copies)."""
+    args = list(args)
+    for p, d in zip(positions, dirs):
+        args[p] = progen.moved(args[p], d, s)
+    p, path, j = entry
+    leaf = progen.get_path(args[p], path)
+    if j is None:
+        args[p] = progen.set_path(args[p], path, type(leaf)(float(leaf) + e))
+    else:
+        moved = np.array(leaf, dtype=np.float64)
+        moved[j] += e
+        args[p] = progen.set_path(args[p], path, moved)
+    return args
+
+
+def numeric_hvp(f, args, positions, dirs, h=1e-4):
+    """H v (flat, entries in the order of progen.leaves) by mixed central differences of f:
+    [f(x + h e_k + h v) - f(x + h e_k - h v) - f(x - h e_k + h v) + f(x - h e_k - h v)] / 4h^2."""
+    out = []
+    for entry in _entries(args, positions):
+        total = 0.0
+        for a, b, sign in ((1, 1, 1), (1, -1, -1), (-1, 1, -1), (-1, -1, 1)):
+            total += sign * float(f(*_shifted(args, positions, dirs, b * h, entry, a * h)))
+        out.append(total / (4 * h * h))
+    return np.array(out)
+
+
+def flat(tree):
+    return progen._flat_grad(tree)
+
+
+# -- 001: hvp of a function with np.max, a dict argument in `wrt` and a dict comprehension ---------------------
+# Forward mode refuses the gradient's `_ad.pop_item` (the comprehension's adjoint); the fallback, reverse over
+# forward, found no reverse rule for `reduce_jvp` (the tangent of np.max) and fell to forward sweeps, which take
+# no dict: an UnsupportedError naming no file or line. Now reduce_jvp and reduce_extreme_vjp have reverse rules.
+def max_and_dict(x, y, d):
+    m = np.max(y * x)
+    cfg = {key: val for key, val in d.items()}
+    L = []
+    L.append(m)
+    return np.sum(cfg['w'] * m) + L[-1] * d['b']
+
+
+def test_hvp_through_max_with_a_dict_argument():
+    x = np.array([-1.289, -1.387, -1.293])
+    y = np.array([0.601, 0.257, -0.232])
+    d = {'w': np.array([[0.257, -0.662, -1.205], [0.174, -1.057, -0.527]]), 'b': 0.688}
+    v = (np.array([0.3, -0.2, 0.5]), np.array([-0.4, 0.1, 0.7]),
+         {'w': np.array([[0.2, 0.1, -0.3], [0.4, -0.5, 0.6]]), 'b': -0.9})
+    got = ad.hvp(max_and_dict, wrt=("x", "y", "d"))(x, y, d, v)
+    close(flat(got), numeric_hvp(max_and_dict, (x, y, d), [0, 1, 2], v))
+
+
+def max_over_axis(x):
+    return np.sum(np.max(x * x[::-1], axis=1) ** 2) + np.max(x) * np.sum(x)
+
+
+def test_grad_of_grad_through_max_over_an_axis():
+    """Reverse over reverse through np.max's adjoint (reduce_extreme_vjp) and reverse over forward through its
+    tangent (reduce_jvp), now that both have reverse rules."""
+    x = np.array([[0.3, -1.2, 0.8], [1.1, 0.4, -0.6], [0.2, 0.9, -1.5]])
+    v = np.array([[0.5, 0.1, -0.2], [0.3, -0.7, 0.4], [0.6, 0.2, -0.1]])
+    expected = numeric_hvp(max_over_axis, (x,), [0], [v])
+    close(flat(ad.hvp(max_over_axis)(x, v)), expected)
+    close(flat(ad.grad(directional_max)(x, v)), expected)
+
+
+grad_max_over_axis = ad.grad(max_over_axis)
+
+
+def directional_max(x, v):
+    return np.sum(grad_max_over_axis(x) * v)
+
+
+# -- 002: the derivative templates of np.partition's helpers named a parameter `ans` ---------------------------
+# In a template `ans` is the call's result, so `bv = _ad.partition_jvp(g, a, ans, axis)` read partition_vjp's
+# own result where the partitioned array was meant: ad.grad of a function calling ad.grad(f) through
+# np.partition was silently wrong. The parameters are renamed; the rule table now refuses a template whose
+# parameter is called `g` or `ans` (it cannot read it).
+def partitioned(x):
+    p = np.partition(x * x[::-1] + x, 2)
+    return np.sum(p ** 3 * np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
+
+
+grad_partitioned = ad.grad(partitioned)
+
+
+def directional_partitioned(x, v):
+    return np.sum(grad_partitioned(x) * v)
+
+
+def test_grad_of_grad_through_partition():
+    x = np.array([0.3, -1.2, 0.8, 1.7, -0.4])
+    v = np.array([0.5, 0.1, -0.2, 0.3, 0.9])
+    expected = numeric_hvp(partitioned, (x,), [0], [v])
+    close(ad.grad(directional_partitioned)(x, v), expected)
+    close(ad.hvp(partitioned)(x, v), expected)
+
+
+def test_a_template_parameter_named_like_a_placeholder_is_refused():
+    def clash(v, ans):
+        return v * ans
+
+    with pytest.raises(ad.ADError, match="placeholder"):
+        @ad.defvjp(clash)
+        def clash_rule(v, ans):
+            bv = g * ans  # noqa: F821 (g: the template's placeholder)
+
+
+# -- 003: the same fallback (reverse over forward) through np.sort, and where a reverse rule is still missing ---
+def sorted_dict(x, d):
+    cfg = {key: val for key, val in d.items()}
+    return np.sum(np.sort(x * cfg['w']) ** 3 * np.array([1.0, 2.0, 3.0])) * d['b']
+
+
+def gradient_dict(x, d):
+    cfg = {key: val for key, val in d.items()}
+    return np.sum(np.gradient(x * cfg['w']) ** 3) * d['b']
+
+
+X3 = np.array([0.3, -1.2, 0.8])
+D3 = {'w': np.array([1.5, 0.7, -0.3]), 'b': 0.688}
+V3 = (np.array([0.4, 0.2, -0.7]), {'w': np.array([-0.3, 0.9, 0.1]), 'b': 0.5})
+
+
+def test_hvp_through_sort_with_a_dict_argument():
+    """sort_jvp and sort_vjp have reverse rules (each the other's transpose)."""
+    got = ad.hvp(sorted_dict, wrt=("x", "d"))(X3, D3, V3)
+    close(flat(got), numeric_hvp(sorted_dict, (X3, D3), [0, 1], V3))
+
+
+def test_missing_reverse_rule_with_a_dict_argument_is_located():
+    """np.gradient's tangent helper has no reverse rule yet: the refusal names the helper at its generated line
+    (the file and line of the user's function), not "forward sweeps need an array" with no place."""
+    with pytest.raises(ad.ADError) as info:
+        ad.hvp(gradient_dict, wrt=("x", "d"))(X3, D3, V3)
+    text = str(info.value)
+    assert "test_found6.py" in text and "line" in text and "gradient_jvp" in text
