@@ -5,7 +5,10 @@
     python tests/explore.py --mode hvp --n 3000 --seed 41      the gradient, then ad.hvp (forward over reverse)
                                                                against central differences of the compiled
                                                                gradient in the direction v (two steps, kinks
-                                                               discarded); --mode all: grad, jvp and hvp
+                                                               discarded)
+    python tests/explore.py --mode hessian ...                 ad.hessian(f) times v, and ad.grad of
+                                                               <ad.grad(f)(...), v> (reverse over reverse),
+                                                               against the same differences; --mode all: each
     python tests/explore.py --check FILE.py [FILE.py ...]      re-check saved programs (e.g. after a fix)
     python tests/explore.py --show 1 42                        print program 42 of seed 1 and its outcome
     python tests/explore.py --jit --n 300                      the gradients compiled with Numba (jit=True):
@@ -145,8 +148,9 @@ def main(argv=None):
     ap.add_argument("--timeout", type=float, default=20.0, help="seconds per program run")
     ap.add_argument("--check", nargs="+", metavar="FILE", help="re-check saved programs")
     ap.add_argument("--show", nargs=2, type=int, metavar=("SEED", "INDEX"), help="print one program and its outcome")
-    ap.add_argument("--mode", default="grad", choices=["grad", "jvp", "hvp", "all"],
-                    help="what is checked: ad.grad, ad.jvp, ad.hvp (after the gradient), or the three")
+    ap.add_argument("--mode", default="grad", choices=["grad", "jvp", "hvp", "hessian", "all"],
+                    help="what is checked: ad.grad, ad.jvp, ad.hvp (after the gradient), ad.hessian and "
+                    "grad of grad (after the gradient), or each")
     ap.add_argument("--jit", action="store_true", help="ad.grad(f, jit=True): compiled with Numba (docs/jit.md)")
     args = ap.parse_args(argv)
     if args.jit:

@@ -2117,7 +2117,7 @@ def directional(fd, arg, tangent, absolute=False):
     return total
 
 
-MODES = ("grad", "jvp", "hvp")   # what check_module checks; "all" runs the three on one program
+MODES = ("grad", "jvp", "hvp", "hessian")   # what check_module checks; "all" runs each on one program
 
 
 def _check_jvp(mod, ad, args, positions, fd1, v, rtol, atol):
@@ -2180,13 +2180,17 @@ def _flat_grad(got):
     return np.concatenate([_flat(g) for g in (got if isinstance(got, tuple) else (got,))])
 
 
-def _check_hvp(mod, ad, g, positions, gots, rtol, atol, f32):
-    """Hessian-vector products (forward over reverse): `ad.hvp(f)(*args, v)` against central differences of
-    the compiled gradient (which passed at this point) in the direction v, two step sizes (they disagree
-    where the gradient has a kink: discarded) and one-sided slopes (a jump at the point: discarded)."""
+def _check_hvp(mod, ad, g, positions, gots, rtol, atol, f32, which="hvp", path=None):
+    """Second order, where the compiled gradient passed at this point: `ad.hvp(f)(*args, v)` (which='hvp'),
+    or `ad.hessian(f)(*args)` times v and `ad.grad` of a function returning <ad.grad(f)(...), v> (reverse over
+    reverse; which='hessian', for arrays and numbers), against central differences of the compiled gradient
+    in the direction v, two step sizes (they disagree where the gradient has a kink: discarded) and one-sided
+    slopes (a jump at the point: discarded)."""
     rng = np.random.default_rng(4321)
     multi = isinstance(mod.WRT, tuple)
     base = list(mod.make_args())
+    if which == "hessian" and not all(isinstance(base[p], (np.ndarray, float)) for p in positions):
+        return Result(outcome="discarded", kind="hessian: a wrt argument is not an array or a number")
     dirs = [hvp_direction(base[p], rng) for p in positions]
 
     def grad_at(eps):
@@ -2215,9 +2219,10 @@ def _check_hvp(mod, ad, g, positions, gots, rtol, atol, f32):
         return Result(outcome="discarded", kind="hvp: kink (one-sided slopes differ)")
     args = mod.make_args()
     snap = copy.deepcopy(args)
-    h = ad.hvp(mod.f, wrt=mod.WRT)
     v = tuple(dirs) if multi else dirs[0]
-    got = h(*args, v)
+    if which == "hessian":
+        return _check_hessian(mod, ad, args, snap, positions, dirs, expected, scale, 10 * rtol, 10 * atol, path)
+    got = ad.hvp(mod.f, wrt=mod.WRT)(*args, v)
     if multi and (not isinstance(got, tuple) or len(got) != len(positions)):
         return Result(outcome="wrong", kind="hvp-type",
                       message=f"wrt is a tuple of {len(positions)}; hvp returned {type(got).__name__}")
@@ -2225,13 +2230,67 @@ def _check_hvp(mod, ad, g, positions, gots, rtol, atol, f32):
         err = _structure_error(gp, snap[p], f"hvp, argument {p}")
         if err:
             return Result(outcome="wrong", kind="hvp-type", message=err)
-    flat = _flat_grad(got)
-    if not _close(flat, expected, scale, 10 * rtol, 10 * atol):
-        return Result(outcome="wrong", kind="hvp-value",
-                      message="hvp differs from finite differences of the gradient",
+    return _compare_second("hvp", _flat_grad(got), expected, scale, 10 * rtol, 10 * atol, (args, snap))
+
+
+def _compare_second(kind, flat, expected, scale, rtol, atol, after):
+    if not _close(flat, expected, scale, rtol, atol):
+        return Result(outcome="wrong", kind=f"{kind}-value",
+                      message=f"{kind} differs from finite differences of the gradient",
                       expected=np.array2string(expected, precision=6, max_line_width=10 ** 6),
                       got=np.array2string(flat, precision=6, max_line_width=10 ** 6))
-    return Result(outcome="pass", args_after=(args, snap))
+    return Result(outcome="pass", args_after=after)
+
+
+_DIRECTIONAL = """import numpy as np
+import sys
+
+_program = sys.modules[{module!r}]
+_gradient = _program._ad_for_directional.grad(_program.f, wrt=_program.WRT)
+
+
+def directional({params}, v_):
+    {grads} = _gradient({params})
+    return {dot}
+"""
+
+
+def _check_hessian(mod, ad, args, snap, positions, dirs, expected, scale, rtol, atol, path):
+    """ad.hessian(f) times v, then ad.grad of <ad.grad(f)(...), v> (a module written next to the program)."""
+    multi = isinstance(mod.WRT, tuple)
+    H = ad.hessian(mod.f, wrt=mod.WRT)(*args)
+    sizes = [int(np.size(args[p])) for p in positions]
+    blocks = H if multi else ((H,),)
+    try:
+        hv = np.concatenate([sum(np.reshape(np.asarray(blocks[i][j], dtype=np.float64), (sizes[i], sizes[j]))
+                                 @ np.ravel(np.asarray(dirs[j], dtype=np.float64)) for j in range(len(positions)))
+                             for i in range(len(positions))])
+    except (ValueError, TypeError, IndexError) as exc:
+        return Result(outcome="wrong", kind="hessian-type", message=f"the Hessian's blocks: {exc}")
+    res = _compare_second("hessian", hv, expected, scale, rtol, atol, (args, snap))
+    if res.outcome != "pass":
+        return res
+    if not same(args, snap):
+        return res  # (the function changes its inputs: the next call would see other values)
+    # reverse over reverse
+    names = list(mod.f.__code__.co_varnames[:mod.f.__code__.co_argcount])
+    grads = [f"g{i}_" for i in range(len(positions))]
+    dot = " + ".join(f"np.sum({gname} * v_[{i}])" if multi else f"np.sum({gname} * v_)"
+                     for i, gname in enumerate(grads))
+    mod._ad_for_directional = ad
+    src = _DIRECTIONAL.format(module=mod.__name__, params=", ".join(names),
+                              grads=", ".join(grads) + ("," if multi and len(grads) == 1 else ""), dot=dot)
+    helper, helper_path = load_module(src, tag=mod.__name__ + "_dir")
+    try:
+        v = tuple(dirs) if multi else dirs[0]
+        args = mod.make_args()
+        got = ad.grad(helper.directional, wrt=mod.WRT)(*args, v)
+        if multi and (not isinstance(got, tuple) or len(got) != len(positions)):
+            return Result(outcome="wrong", kind="gradgrad-type",
+                          message=f"wrt is a tuple of {len(positions)}; grad returned {type(got).__name__}")
+        return _compare_second("gradgrad", _flat_grad(got), expected, scale, rtol, atol, (args, snap))
+    finally:
+        unload(helper, helper_path)
 
 
 def _refusal_or_crash(exc, ad, base, path, stage):
@@ -2250,8 +2309,9 @@ def _refusal_or_crash(exc, ad, base, path, stage):
 
 def check_module(mod, path, ad, timeout=20.0, plain_timeout=None, mode="grad"):
     """Run one loaded program through the contract. Modes: 'grad' (reverse mode), 'jvp' (forward mode),
-    'hvp' (the gradient, then Hessian-vector products: forward over reverse), 'all' (the three; the first
-    wrong or crash, else the first refusal, else pass; `mode` in the Result says which). Returns a Result."""
+    'hvp' (the gradient, then Hessian-vector products: forward over reverse), 'hessian' (the gradient, then
+    ad.hessian times v and ad.grad of <ad.grad(f), v>: reverse over reverse), 'all' (each; the first wrong or
+    crash, else the first refusal, else pass; `mode` in the Result says which). Returns a Result."""
     if mode == "all":
         first = None
         for m in MODES:
@@ -2363,18 +2423,18 @@ def check_module(mod, path, ad, timeout=20.0, plain_timeout=None, mode="grad"):
                           got=np.array2string(_flat(gv), precision=6, max_line_width=10 ** 6))
     if mode == "grad":
         return Result(outcome="pass")
-    # 5. Hessian-vector products
-    stage = "hvp call"
+    # 5. Hessian-vector products, the Hessian, grad of grad
+    stage = f"{mode} call"
     try:
         with _alarm(timeout), warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            res = _check_hvp(mod, ad, g, positions, gots, rtol, atol, f32)
+            res = _check_hvp(mod, ad, g, positions, gots, rtol, atol, f32, mode, path)
     except (Exception, Timeout) as exc:  # noqa: BLE001
         return _refusal_or_crash(exc, ad, base, path, stage)
     after = res.pop("args_after", None)
     if after is not None and not mutated_by_f and not same(*after):
         return Result(outcome="wrong", kind="mutated-input",
-                      message="the hvp call changed an input that plain f leaves alone")
+                      message=f"the {mode} call changed an input that plain f leaves alone")
     return res
 
 
