@@ -160,3 +160,34 @@ def test_missing_reverse_rule_with_a_dict_argument_is_located():
         ad.hvp(gradient_dict, wrt=("x", "d"))(X3, D3, V3)
     text = str(info.value)
     assert "test_found6.py" in text and "line" in text and "gradient_jvp" in text
+
+
+# -- 004: reverse over reverse through the helpers cutting an adjoint into pieces --------------------------------
+# (explore --mode hessian: `split_along` (np.concatenate), `unstack` (np.stack) and `stack_family_vjp`
+# (np.vstack, hstack, column_stack) had no reverse rule, so ad.grad of a function calling ad.grad(f) through
+# them was refused; each now has one, computed from where the cut sends every entry: selection_transpose.)
+def joined(x, s):
+    a = np.concatenate([x * s, np.sin(x)], axis=1)
+    b = np.stack([x ** 2, x * s], axis=1)
+    c = np.column_stack([x[:, 0], s * x[:, 1]])
+    d = np.hstack([s * s, x[0] * s])
+    e = np.concatenate([x, x ** 2], axis=None)
+    f = np.vstack([x[0], x[1] ** 2, x[0] * x[1]])
+    return (np.sum(a ** 3) + np.sum(b ** 3) + np.sum(c ** 2 * c[::-1]) + np.sum(d ** 3) + np.sum(np.cos(e))
+            + np.sum(f ** 2 * f[::-1]))
+
+
+grad_joined = ad.grad(joined, wrt=(0, 1))
+
+
+def directional_joined(x, s, v):
+    gx, gs = grad_joined(x, s)
+    return np.sum(gx * v[0]) + gs * v[1]
+
+
+def test_grad_of_grad_through_concatenate_stack_and_vstack():
+    x = np.array([[0.3, -1.2], [0.8, 0.5]])
+    v = (np.array([[0.4, 0.2], [-0.7, 0.3]]), -0.6)
+    expected = numeric_hvp(joined, (x, 0.7), [0, 1], v)
+    close(flat(ad.grad(directional_joined, wrt=(0, 1))(x, 0.7, v)), expected)
+    close(flat(ad.hvp(joined, wrt=(0, 1))(x, 0.7, v)), expected)

@@ -299,18 +299,23 @@ def dict_items_vjp(v, d):
     pass
 
 
-@linear(_ad.stack_family_vjp, forward_only=("v",), constant_in=("arrays",))
+@linear(_ad.stack_family_vjp, constant_in=("arrays",))
 def stack_family_vjp(v, arrays, how):
-    pass
+    bv = _ad.selection_transpose(g, v, "stack_family_vjp", arrays, how)
 
 
-@linear(_ad.split_along, forward_only=("v",), constant_in=("pieces",))
+@linear(_ad.split_along, constant_in=("pieces",))
 def split_along(v, pieces, axis=0):
-    pass
+    bv = _ad.selection_transpose(g, v, "split_along", pieces, axis)
 
 
-@linear(_ad.unstack, forward_only=("v",), constant_in=("arrays",))
+@linear(_ad.unstack, constant_in=("arrays",))
 def unstack(v, axis=0, arrays=None):
+    bv = _ad.selection_transpose(g, v, "unstack", axis, arrays)
+
+
+@linear(_ad.selection_transpose, forward_only=("h",), constant_in=("v",))
+def selection_transpose(h, v, name, *args):
     pass
 
 
