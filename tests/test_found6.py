@@ -191,3 +191,17 @@ def test_grad_of_grad_through_concatenate_stack_and_vstack():
     expected = numeric_hvp(joined, (x, 0.7), [0, 1], v)
     close(flat(ad.grad(directional_joined, wrt=(0, 1))(x, 0.7, v)), expected)
     close(flat(ad.hvp(joined, wrt=(0, 1))(x, 0.7, v)), expected)
+
+
+def test_exported_grad_of_grad_through_concatenate(tmp_path):
+    """The new helper is copied into an exported module with the helpers it calls (no package import)."""
+    import importlib.util
+    x = np.array([[0.3, -1.2], [0.8, 0.5]])
+    v = (np.array([[0.4, 0.2], [-0.7, 0.3]]), -0.6)
+    gg = ad.grad(directional_joined, wrt=(0, 1))
+    path = tmp_path / "exported_joined.py"
+    ad.export(gg, str(path), args=(x, 0.7, v))
+    spec = importlib.util.spec_from_file_location("exported_joined", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    close(flat(getattr(module, gg.__name__)(x, 0.7, v)), numeric_hvp(joined, (x, 0.7), [0, 1], v))

@@ -1643,6 +1643,31 @@ def stack_family_vjp(g, arrays, how):
     return cast_like(parts, arrays)
 
 
+def selection_transpose(h, v, name, *args):
+    """The transpose of `_ad.<name>(v, *args)`, a linear map that only moves v's entries into pieces (a list
+    of arrays or one array: split_along, unstack, stack_family_vjp): the pieces' adjoints `h` added back at
+    the entries they came from. The map is run once on v's entry numbers to learn where each piece came from."""
+    cut = {"split_along": split_along, "unstack": unstack, "stack_family_vjp": stack_family_vjp}[name]
+    index = np.arange(np.size(v), dtype=np.float64).reshape(np.shape(v))
+    sources, parts = [], []
+
+    def walk(where, adjoint):
+        if isinstance(where, (list, tuple)):
+            whole = not isinstance(adjoint, (list, tuple)) and np.ndim(adjoint) == 0  # (a zero for all pieces)
+            for i, w in enumerate(where):
+                walk(w, adjoint if whole else adjoint[i])
+        elif adjoint is not None:
+            where = np.asarray(where)
+            sources.append(np.rint(np.ravel(where)).astype(np.intp))
+            parts.append(np.ravel(np.broadcast_to(as_array(adjoint), where.shape)))
+
+    walk(cut(index, *args), h)
+    out = np.zeros(np.size(v), dtype=np.result_type(*parts, 1.0) if parts else np.float64)
+    for where, part in zip(sources, parts):
+        np.add.at(out, where, part)
+    return out.reshape(np.shape(v)) if np.ndim(v) else out[0]
+
+
 def append_vjp(g, arr, values, axis=None, which=0):
     """Adjoint of np.append(arr, values, axis) for arr (which=0) or values (which=1)."""
     g = as_array(g)

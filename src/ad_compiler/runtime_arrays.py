@@ -15,7 +15,7 @@ __all__ = [
     "axes_permutation", "permute_vjp", "pad_vjp", "pad_tangent", "diff_vjp", "gradient_vjp", "gradient_jvp",
     "partition_vjp", "partition_jvp", "quantile_vjp", "quantile_jvp", "select_vjp", "piecewise_vjp",
     "piecewise_jvp", "piecewise_x_jvp", "percentile_vjp", "percentile_jvp", "cumprod_vjp", "cumprod_jvp", "cumprod_vjp_jvp", "shaped_weights", "weights_vjp",
-    "refuse_returned", "constant_pieces", "einsum_args_vjp", "einsum_args_vjp_jvp", "selection_transpose",
+    "refuse_returned", "constant_pieces", "einsum_args_vjp", "einsum_args_vjp_jvp",
 ]
 
 
@@ -607,28 +607,3 @@ def einsum_args_vjp_jvp(v, dv, args, dargs):
         out[p] = b
     return out
 
-
-# -- transposes of the helpers that cut an adjoint into pieces (second reverse sweeps) ----------------------
-def selection_transpose(h, v, name, *args):
-    """The transpose of `_ad.<name>(v, *args)`, a linear map that only moves v's entries into pieces (a list
-    of arrays or one array: split_along, unstack, stack_family_vjp): the pieces' adjoints `h` added back at
-    the entries they came from. The map is run once on v's entry numbers to learn where each piece came from."""
-    from . import runtime
-
-    index = np.arange(np.size(v), dtype=np.float64).reshape(np.shape(v))
-    sources, parts = [], []
-
-    def walk(where, adjoint):
-        if isinstance(where, (list, tuple)):
-            for i, w in enumerate(where):
-                walk(w, adjoint[i] if isinstance(adjoint, (list, tuple)) else adjoint)
-        elif adjoint is not None:
-            where = np.asarray(where)
-            sources.append(np.rint(np.ravel(where)).astype(np.intp))
-            parts.append(np.ravel(np.broadcast_to(as_array(adjoint), where.shape)))
-
-    walk(getattr(runtime, name)(index, *args), h)
-    out = np.zeros(np.size(v), dtype=np.result_type(*parts, 1.0) if parts else np.float64)
-    for where, part in zip(sources, parts):
-        np.add.at(out, where, part)
-    return out.reshape(np.shape(v)) if np.ndim(v) else out[0]
