@@ -205,3 +205,49 @@ def test_exported_grad_of_grad_through_concatenate(tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     close(flat(getattr(module, gg.__name__)(x, 0.7, v)), numeric_hvp(joined, (x, 0.7), [0, 1], v))
+
+
+# -- 005: hvp through np.minimum / np.maximum / max of numbers in a loop crashed -----------------------------
+# (explore --mode hvp seed 41: 5 crashes "'float' object does not support item assignment".) The gradient
+# passes its consumed adjoint as the buffer of the masking helper (`_ad.min_vjp(bt1, s, 0.5, out=bt1)`, written
+# into only when it is a float array of the result's shape); read again by the hvp's tangent sweep, it became a
+# store `bt1[...] = t` into a number. Now those helpers are read as the pure calls they are.
+def minimum_in_loop(s, W):
+    for i in range(1, 3):
+        W = W + np.minimum(s, 0.5) * s
+    return np.sum(W ** 2)
+
+
+def maximum_into_rows(y):
+    v = y * 1.0
+    z = 0.0
+    for i in range(3):
+        v[1:] = np.maximum(y[1], z) * y[1:]
+    return np.sum(v ** 2)
+
+
+def builtin_max_of_numbers(s):
+    tot = 1.0
+    for i in range(2):
+        tot *= max(s, np.minimum(s, 0.5)) * s
+    return tot
+
+
+def masked_array_adjoint(x):
+    return np.sum(np.maximum(x * x[::-1], 0.1) ** 2) + np.sum(np.abs(x) ** 3)
+
+
+W5 = np.array([[-0.853, 1.183, 0.407], [-0.228, 1.315, -1.339]])
+
+
+@pytest.mark.parametrize("f, args, v", [
+    (minimum_in_loop, (0.417, W5), 0.7),
+    (maximum_into_rows, (np.array([0.939, 1.341, -0.909, -1.251]),), np.array([0.3, -0.5, 0.2, 0.9])),
+    (builtin_max_of_numbers, (0.421,), 0.8),
+    (masked_array_adjoint, (np.array([0.9, -0.4, 0.35, 1.2]),), np.array([0.3, -0.5, 0.2, 0.9])),
+], ids=lambda a: getattr(a, "__name__", ""))
+def test_hvp_through_masking_helpers_given_their_adjoints_buffer(f, args, v):
+    expected = numeric_hvp(f, args, [0], [v])
+    close(np.ravel(ad.hvp(f)(*args, v)), expected)
+    close(np.ravel(ad.jacfwd(ad.grad(f))(*args) @ np.ravel(v) if np.ndim(args[0]) else
+                   ad.hessian(f)(*args) * v), expected)
