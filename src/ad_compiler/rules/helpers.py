@@ -279,9 +279,14 @@ def keep_last_two(v):
     pass
 
 
-@linear(_ad.builtin_extreme_vjp, forward_only=("v",), constant_in=("args", "ans"))
-def builtin_extreme_vjp(v, args, ans):
-    pass
+@linear(_ad.builtin_extreme_vjp, constant_in=("args", "winner"))
+def builtin_extreme_vjp(v, args, winner):  # (`winner`: max(...)'s value; `ans` is this call's result)
+    bv = _ad.builtin_extreme_jvp(g, args, winner)
+
+
+@linear(_ad.builtin_extreme_jvp, constant_in=("args", "winner"))
+def builtin_extreme_jvp(targs, args, winner):
+    btargs = _ad.builtin_extreme_vjp(g, args, winner)
 
 
 @linear(_ad.iter_list_vjp, forward_only=("v",), constant_in=("x",))
