@@ -1871,7 +1871,9 @@ def dict_get_tangent(t, key, default):
 
 def fit_shape(h, v):
     """`h` brought to the shape of `v`: summed down over broadcast axes, or broadcast up (the transpose of
-    `unbroadcast`, which does either)."""
+    `unbroadcast`, which does either). A list, tuple or dict (the adjoint of a copied container) is kept."""
+    if isinstance(h, (list, tuple, dict)):
+        return h
     shape = np.shape(v)
     hs = np.shape(h)
     if hs == shape:
