@@ -2237,7 +2237,8 @@ def _check_hvp(mod, ad, g, positions, gots, rtol, atol, f32, which="hvp", path=N
         args = mod.make_args()
     snap = copy.deepcopy(args)
     if which == "hessian":
-        return _check_hessian(mod, ad, args, snap, positions, dirs, expected, scale, 10 * rtol, 10 * atol, path)
+        fresh = (lambda: list(to64(mod.make_args()))) if f32 else mod.make_args
+        return _check_hessian(mod, ad, args, snap, positions, dirs, expected, scale, 10 * rtol, 10 * atol, fresh)
     got = ad.hvp(mod.f, wrt=mod.WRT)(*args, v)
     if multi and (not isinstance(got, tuple) or len(got) != len(positions)):
         return Result(outcome="wrong", kind="hvp-type",
@@ -2271,7 +2272,7 @@ def directional({params}, v_):
 """
 
 
-def _check_hessian(mod, ad, args, snap, positions, dirs, expected, scale, rtol, atol, path):
+def _check_hessian(mod, ad, args, snap, positions, dirs, expected, scale, rtol, atol, fresh):
     """ad.hessian(f) times v, then ad.grad of <ad.grad(f)(...), v> (a module written next to the program)."""
     multi = isinstance(mod.WRT, tuple)
     H = ad.hessian(mod.f, wrt=mod.WRT)(*args)
@@ -2299,7 +2300,7 @@ def _check_hessian(mod, ad, args, snap, positions, dirs, expected, scale, rtol, 
     helper, helper_path = load_module(src, tag=mod.__name__ + "_dir")
     try:
         v = tuple(dirs) if multi else dirs[0]
-        args = mod.make_args()
+        args = fresh()  # (float64 copies of float32 arguments, as for the Hessian)
         got = ad.grad(helper.directional, wrt=mod.WRT)(*args, v)
         if multi and (not isinstance(got, tuple) or len(got) != len(positions)):
             return Result(outcome="wrong", kind="gradgrad-type",
