@@ -342,3 +342,27 @@ def stacked_in_untaken_branch(s):
 def test_hvp_with_a_list_bound_on_some_paths_holding_a_changed_array(f, x, v):
     expected = numeric_hvp(f, (x,), [0], [v])
     close(np.ravel(ad.hvp(f)(np.copy(x) if np.ndim(x) else x, v)), expected)
+
+
+# -- 008: grad of grad through an item added to a list adjoint (explore --mode hessian seed 43 #93) -----------
+# `_ad.add_at(bparts, 1, bout)` adds to one entry of a list's adjoint; the second reverse sweep called
+# store_adjoint_vjp with that list, where np.result_type read the list of numbers as a dtype: TypeError
+# "Field elements must be 2- or 3-tuples". It now builds zeros like the list holding g at the index.
+def appended_parts(s):
+    parts = []
+    for i in range(3):
+        parts.append(s * (i + 1.0))
+    L = parts[1]
+    return np.sum(np.array(parts)) * parts[1] + L ** 3
+
+
+grad_appended_parts = ad.grad(appended_parts)
+
+
+def directional_appended_parts(s, v):
+    return np.sum(grad_appended_parts(s) * v)
+
+
+def test_grad_of_grad_through_a_list_adjoint_entry():
+    expected = numeric_hvp(appended_parts, (-0.842,), [0], [0.7])
+    close(ad.grad(directional_appended_parts)(-0.842, 0.7), expected[0])

@@ -954,7 +954,14 @@ def store_adjoint(b, index):
 
 def store_adjoint_vjp(g, b, index):
     """The transpose of store_adjoint: zeros shaped like `b` holding `g` at `index` (where an index repeats,
-    the value at its last position: NumPy's assignment keeps the last write)."""
+    the value at its last position: NumPy's assignment keeps the last write). For the adjoint of a list or dict,
+    zeros like it holding `g` at `index` (explore --mode hessian seed 43: np.result_type read a list of numbers
+    as a dtype)."""
+    if isinstance(b, (list, tuple, dict)):
+        out = zeros_like(b)
+        out = list(out) if isinstance(out, tuple) else out
+        out[index] = g
+        return out
     out = np.zeros(np.shape(b), dtype=np.result_type(b, g, 1.0))
     out[index] = g
     return out
