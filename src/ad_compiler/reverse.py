@@ -13,6 +13,7 @@ branches and loops in reverse_control.py (parts of `Reverse`).
 import numpy as np
 
 from . import dims, ir, kinds as K, shapes
+from .alias_library import BUFFER_REUSING
 from .adjoints import Adjoints, assign, helper
 from .cleanup import fold
 from .ir import Assign, Build, Call, Const, For, Global, If, Index, Mutate, SetItem, Var, While
@@ -310,7 +311,7 @@ class Reverse(StoresPart, ControlPart):
 
 # partial derivatives that are masks, and the helper applying the mask to g in one multiply
 MASKS = {"max_share": "max_vjp", "min_share": "min_vjp"}
-IN_PLACE = {"max_vjp", "min_vjp", "abs_vjp", "where_vjp"}  # helpers that can write into g (`out=g`)
+IN_PLACE = set(BUFFER_REUSING)  # helpers that can write into g (`out=g`)
 
 
 def number_sum(kind, expr, p, bound, rule, target):

@@ -232,25 +232,27 @@ def var_vjp(v, x, axis=None, ddof=0, keepdims=False):
     pass
 
 
-@linear(_ad.reduce_jvp, multilinear=True, forward_only=("partials", "t"))
+@linear(_ad.reduce_jvp, multilinear=True)
 def reduce_jvp(partials, t, axis=None, keepdims=False):
-    pass
+    bpartials = _ad.fit_shape(_ad.unreduce(g, partials, axis, keepdims) * t, partials)
+    bt = _ad.fit_shape(_ad.unreduce(g, partials, axis, keepdims) * partials, t)
 
 
 # -- linear in the adjoint, the rest only selects where it goes --------------------------------------------
-@linear(_ad.reduce_extreme_vjp, forward_only=("v",), constant_in=("x", "ans"))
-def reduce_extreme_vjp(v, x, ans, axis=None, keepdims=False):
-    pass
+@linear(_ad.reduce_extreme_vjp, constant_in=("x", "extreme"))
+def reduce_extreme_vjp(v, x, extreme, axis=None, keepdims=False):  # (`extreme`: `ans` is the result's name here)
+    bv = _ad.fit_shape(_ad.reduce_jvp(_ad.reduce_extreme_vjp(np.ones_like(v), x, extreme, axis, keepdims), g,
+                                      axis, keepdims), v)
 
 
-@linear(_ad.sort_vjp, forward_only=("v",), constant_in=("a",))
+@linear(_ad.sort_vjp, constant_in=("a",))
 def sort_vjp(v, a, axis=-1):
-    pass
+    bv = _ad.fit_shape(_ad.sort_jvp(g, a, axis), v)
 
 
-@linear(_ad.sort_jvp, forward_only=("t",), constant_in=("a",))
+@linear(_ad.sort_jvp, constant_in=("a",))
 def sort_jvp(t, a, axis=-1):
-    pass
+    bt = _ad.fit_shape(_ad.sort_vjp(g, a, axis), t)
 
 
 @linear(_ad.cumsum_vjp, forward_only=("v",), constant_in=("x",))
@@ -288,9 +290,14 @@ def keep_last_two(v):
     pass
 
 
-@linear(_ad.builtin_extreme_vjp, forward_only=("v",), constant_in=("args", "ans"))
-def builtin_extreme_vjp(v, args, ans):
-    pass
+@linear(_ad.builtin_extreme_vjp, constant_in=("args", "winner"))
+def builtin_extreme_vjp(v, args, winner):  # (`winner`: max(...)'s value; `ans` is this call's result)
+    bv = _ad.builtin_extreme_jvp(g, args, winner)
+
+
+@linear(_ad.builtin_extreme_jvp, constant_in=("args", "winner"))
+def builtin_extreme_jvp(targs, args, winner):
+    btargs = _ad.builtin_extreme_vjp(g, args, winner)
 
 
 @linear(_ad.iter_list_vjp, forward_only=("v",), constant_in=("x",))
@@ -308,18 +315,23 @@ def dict_items_vjp(v, d):
     pass
 
 
-@linear(_ad.stack_family_vjp, forward_only=("v",), constant_in=("arrays",))
+@linear(_ad.stack_family_vjp, constant_in=("arrays",))
 def stack_family_vjp(v, arrays, how):
-    pass
+    bv = _ad.selection_transpose(g, v, "stack_family_vjp", arrays, how)
 
 
-@linear(_ad.split_along, forward_only=("v",), constant_in=("pieces",))
+@linear(_ad.split_along, constant_in=("pieces",))
 def split_along(v, pieces, axis=0):
-    pass
+    bv = _ad.selection_transpose(g, v, "split_along", pieces, axis)
 
 
-@linear(_ad.unstack, forward_only=("v",), constant_in=("arrays",))
+@linear(_ad.unstack, constant_in=("arrays",))
 def unstack(v, axis=0, arrays=None):
+    bv = _ad.selection_transpose(g, v, "unstack", axis, arrays)
+
+
+@linear(_ad.selection_transpose, forward_only=("h",), constant_in=("v",))
+def selection_transpose(h, v, name, *args):
     pass
 
 
@@ -500,14 +512,14 @@ def gradient_jvp(t, f, varargs=(), axis=None, edge_order=1):
     pass
 
 
-@linear(_ad.partition_vjp, constant_in=("a", "ans"))
-def partition_vjp(v, a, ans, axis=-1):
-    bv = _ad.partition_jvp(g, a, ans, axis)
+@linear(_ad.partition_vjp, constant_in=("a", "parted"))
+def partition_vjp(v, a, parted, axis=-1):  # (`parted`: the partitioned array; `ans` is this call's result)
+    bv = _ad.partition_jvp(g, a, parted, axis)
 
 
-@linear(_ad.partition_jvp, constant_in=("a", "ans"))
-def partition_jvp(t, a, ans, axis=-1):
-    bt = _ad.partition_vjp(g, a, ans, axis)
+@linear(_ad.partition_jvp, constant_in=("a", "parted"))
+def partition_jvp(t, a, parted, axis=-1):
+    bt = _ad.partition_vjp(g, a, parted, axis)
 
 
 @linear(_ad.quantile_vjp, constant_in=("a",))
