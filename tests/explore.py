@@ -1,6 +1,14 @@
 """Explore ad_compiler with many random programs (see tests/progen.py).
 
     python tests/explore.py --n 20000 --seed 1 [--jobs 2] [--out DIR] [--no-shrink] [--shrink-budget S]
+    python tests/explore.py --mode jvp --n 3000 --seed 41      forward mode: ad.jvp's value and tangent
+    python tests/explore.py --mode hvp --n 3000 --seed 41      the gradient, then ad.hvp (forward over reverse)
+                                                               against central differences of the compiled
+                                                               gradient in the direction v (two steps, kinks
+                                                               discarded)
+    python tests/explore.py --mode hessian ...                 ad.hessian(f) times v, and ad.grad of
+                                                               <ad.grad(f)(...), v> (reverse over reverse),
+                                                               against the same differences; --mode all: each
     python tests/explore.py --check FILE.py [FILE.py ...]      re-check saved programs (e.g. after a fix)
     python tests/explore.py --show 1 42                        print program 42 of seed 1 and its outcome
     python tests/explore.py --jit --n 300                      the gradients compiled with Numba (jit=True):
@@ -27,23 +35,23 @@ OUTCOMES = ["pass", "refused", "wrong", "crash", "discarded"]
 
 
 def _work(job):
-    seed, index, shrink, budget, timeout = job
+    seed, index, shrink, budget, timeout, mode = job
     try:
-        return progen.run_one(seed, index, do_shrink=shrink, shrink_budget=budget, timeout=timeout)
+        return progen.run_one(seed, index, do_shrink=shrink, shrink_budget=budget, timeout=timeout, mode=mode)
     except BaseException as exc:  # noqa: BLE001  (a bug in the tester itself: report, do not stop the run)
         return {"outcome": "discarded", "kind": f"tester error {type(exc).__name__}: {exc}", "seed": seed,
-                "index": index}
+                "index": index, "mode": mode}
 
 
 def _pct(k, n):
     return f"{k:6d}  {100.0 * k / max(n, 1):5.1f}%"
 
 
-def report(results, out_dir, elapsed, stream=sys.stdout):
+def report(results, out_dir, elapsed, stream=sys.stdout, mode="grad"):
     n = len(results)
     counts = collections.Counter(r["outcome"] for r in results)
     p = lambda *a: print(*a, file=stream)  # noqa: E731
-    p(f"\n{n} programs in {elapsed:.0f} s")
+    p(f"\n{n} programs in {elapsed:.0f} s (mode {mode})")
     for o in OUTCOMES:
         p(f"  {o:10s} {_pct(counts.get(o, 0), n)}")
 
@@ -56,7 +64,7 @@ def report(results, out_dir, elapsed, stream=sys.stdout):
         first.setdefault((r.get("stage"), progen.normalize_message(r.get("message"))), (r.get("seed"), r.get("index")))
     for (stage, msg), k in groups.most_common(10):
         seed, index = first[stage, msg]
-        p(f"  {k:5d}  [{stage}] {msg}   e.g. --show {seed} {index}")
+        p(f"  {k:5d}  [{stage}] {msg}   e.g. --mode {mode} --show {seed} {index}")
 
     p("\nmost common refusals (first line of the message):")
     groups = collections.Counter(progen.normalize_message(r.get("message")) for r in refused)
@@ -90,7 +98,7 @@ def report(results, out_dir, elapsed, stream=sys.stdout):
 
 
 def run(args):
-    jobs = [(args.seed, i, not args.no_shrink, args.shrink_budget, args.timeout) for i in range(args.n)]
+    jobs = [(args.seed, i, not args.no_shrink, args.shrink_budget, args.timeout, args.mode) for i in range(args.n)]
     results = []
     t0 = time.monotonic()
     last = t0
@@ -114,16 +122,16 @@ def run(args):
                 print(f"  {len(results)}/{args.n}  " + "  ".join(f"{o}={c.get(o, 0)}" for o in OUTCOMES),
                       file=sys.stderr, flush=True)
     results.sort(key=lambda r: r["index"])
-    report(results, args.out, time.monotonic() - t0)
+    report(results, args.out, time.monotonic() - t0, mode=args.mode)
     return results
 
 
-def check_files(paths, timeout):
+def check_files(paths, timeout, mode="grad"):
     import ad_compiler as ad
     for path in paths:
         with open(path) as fh:
             src = fh.read()
-        res = progen.check_source(src, ad, timeout=timeout)
+        res = progen.check_source(src, ad, timeout=timeout, mode=mode)
         extra = f"  expected {res.expected} got {res.got}" if res.expected is not None else ""
         print(f"{path}: {res.outcome} {res.kind or ''} {res.message or ''}{extra}")
 
@@ -140,18 +148,21 @@ def main(argv=None):
     ap.add_argument("--timeout", type=float, default=20.0, help="seconds per program run")
     ap.add_argument("--check", nargs="+", metavar="FILE", help="re-check saved programs")
     ap.add_argument("--show", nargs=2, type=int, metavar=("SEED", "INDEX"), help="print one program and its outcome")
+    ap.add_argument("--mode", default="grad", choices=["grad", "jvp", "hvp", "hessian", "all"],
+                    help="what is checked: ad.grad, ad.jvp, ad.hvp (after the gradient), ad.hessian and "
+                    "grad of grad (after the gradient), or each")
     ap.add_argument("--jit", action="store_true", help="ad.grad(f, jit=True): compiled with Numba (docs/jit.md)")
     args = ap.parse_args(argv)
     if args.jit:
         progen.GRAD_OPTIONS["jit"] = True  # (set before the workers fork)
     if args.check:
-        check_files(args.check, args.timeout)
+        check_files(args.check, args.timeout, args.mode)
         return 0
     if args.show:
         src = progen.generate(progen.program_seed(*args.show))
         print(src)
         import ad_compiler as ad
-        res = progen.check_source(src, ad, timeout=args.timeout)
+        res = progen.check_source(src, ad, timeout=args.timeout, mode=args.mode)
         print("#", dict(res))
         return 0
     run(args)

@@ -2168,14 +2168,20 @@ def directional(fd, arg, tangent, absolute=False):
     return total
 
 
+MODES = ("grad", "jvp", "hvp", "hessian")   # what check_module checks; "all" runs each on one program
+
+
 def _check_jvp(mod, ad, args, positions, fd1, v, rtol, atol):
     """Forward mode: jvp's value is f's, its tangent the finite-difference gradient dotted with a random
     tangent."""
     rng = np.random.default_rng(12345)
     tangents = [random_tangent(args[p], rng) for p in positions]
     expected = sum(directional(g, args[p], t) for g, p, t in zip(fd1, positions, tangents))
-    scale = max(1.0, abs(expected), sum(directional(g, args[p], t, absolute=True)
-                                        for g, p, t in zip(fd1, positions, tangents)))
+    # (the differences' rounding error grows with |f|, as in the gradient check's scale: a tangent sums it)
+    rounding = 1e-3 * abs(v) * sum(float(np.sum(np.abs(np.asarray(get_path(t, path), dtype=np.float64))))
+                                   for p, t in zip(positions, tangents) for path, _ in leaves(args[p]))
+    scale = max(1.0, abs(expected), rounding, sum(directional(g, args[p], t, absolute=True)
+                                                  for g, p, t in zip(fd1, positions, tangents)))
     j = ad.jvp(mod.f, wrt=mod.WRT)
     tangent = tuple(tangents) if isinstance(mod.WRT, tuple) else tangents[0]
     value, got = j(*args, tangent)
@@ -2190,9 +2196,204 @@ def _check_jvp(mod, ad, args, positions, fd1, v, rtol, atol):
     return Result(outcome="pass")
 
 
+def hvp_direction(x, rng):
+    """The direction v of a Hessian-vector product: random at float leaves, zeros at integer arrays (their
+    entries cannot move, so finite differences say nothing of them), `x` itself at what is not a number."""
+    if isinstance(x, (bool, np.bool_)):
+        return x
+    if isinstance(x, np.ndarray):
+        if x.dtype.kind == "f":
+            return rng.standard_normal(x.shape)
+        return np.zeros(x.shape) if x.dtype.kind in "iu" else x
+    if isinstance(x, float):
+        return float(rng.standard_normal())
+    if isinstance(x, (int, np.integer)):
+        return 0.0
+    if isinstance(x, (list, tuple)):
+        return type(x)(hvp_direction(item, rng) for item in x)
+    if isinstance(x, dict):
+        return {k: hvp_direction(item, rng) for k, item in x.items()}
+    return x
+
+
+def moved(x, direction, eps):
+    """x + eps * direction at the float leaves of x (a copy; containers along the way copied)."""
+    for path, leaf in list(leaves(x)):
+        d = get_path(direction, path)
+        if isinstance(leaf, np.ndarray):
+            x = set_path(x, path, (leaf + eps * np.asarray(d, dtype=np.float64)).astype(leaf.dtype))
+        else:
+            x = set_path(x, path, type(leaf)(float(leaf) + eps * float(d)))
+    return x
+
+
+def _flat_grad(got):
+    return np.concatenate([_flat(g) for g in (got if isinstance(got, tuple) else (got,))])
+
+
+def _check_hvp(mod, ad, g, positions, gots, rtol, atol, f32, which="hvp", path=None):
+    """Second order, where the compiled gradient passed at this point: `ad.hvp(f)(*args, v)` (which='hvp'),
+    or `ad.hessian(f)(*args)` times v and `ad.grad` of a function returning <ad.grad(f)(...), v> (reverse over
+    reverse; which='hessian', for arrays and numbers), against central differences of the compiled gradient
+    in the direction v, two step sizes (they disagree where the gradient has a kink: discarded) and one-sided
+    slopes (a jump at the point: discarded)."""
+    rng = np.random.default_rng(4321)
+    multi = isinstance(mod.WRT, tuple)
+    base = list(mod.make_args())
+    if which == "hessian" and not all(isinstance(base[p], (np.ndarray, float)) for p in positions):
+        return Result(outcome="discarded", kind="hessian: a wrt argument is not an array or a number")
+    dirs = [hvp_direction(base[p], rng) for p in positions]
+
+    def grad_at(eps):
+        args = list(to64(mod.make_args())) if f32 else list(mod.make_args())
+        for p, d in zip(positions, dirs):
+            args[p] = moved(args[p], d, eps)
+        return _flat_grad(g(*args))
+
+    center = grad_at(0.0)
+    if not _close(center, _flat_grad(tuple(gots)), 1.0, 1e-3 if f32 else 1e-9, 1e-4 if f32 else 1e-9):
+        return Result(outcome="discarded", kind="hvp: the gradient differs between two calls")
+    steps = {}
+    for eps in (1e-5, 1e-4):
+        hi, lo = grad_at(eps), grad_at(-eps)
+        if not (np.all(np.isfinite(hi)) and np.all(np.isfinite(lo))):
+            return Result(outcome="discarded", kind="hvp: non-finite gradient nearby")
+        steps[eps] = (hi - lo) / (2 * eps)
+        if eps == 1e-5:
+            jump = np.abs((hi - center) - (center - lo)) / eps
+    expected = steps[1e-5]
+    scale = max(1.0, float(np.max(np.abs(expected))) if expected.size else 1.0,
+                1e-3 * float(np.max(np.abs(center))) if center.size else 0.0)
+    if not _close(steps[1e-4], expected, scale, 1e-4, 1e-5):
+        return Result(outcome="discarded", kind="hvp: kink (step sizes disagree)")
+    if jump.size and float(np.max(jump)) > 1e-3 * scale:
+        return Result(outcome="discarded", kind="hvp: kink (one-sided slopes differ)")
+    v = tuple(dirs) if multi else dirs[0]
+    if f32:
+        # float32 arguments: the derivative must run and have the arguments' structure; its values are checked
+        # on float64 copies (a second derivative in float32 can be off by eps32 times the size of terms that
+        # cancel: std over two entries 0.002 apart gives terms of 1e3 and an error of 4e-2, explore seed 41
+        # #2378, while the differences of the gradient say 0)
+        args = mod.make_args()
+        got = (ad.hvp(mod.f, wrt=mod.WRT) if which == "hvp" else ad.hessian(mod.f, wrt=mod.WRT))(
+            *args, *((v,) if which == "hvp" else ()))
+        if which == "hvp":
+            for p, gp in zip(positions, got if multi else (got,)):
+                err = _structure_error(gp, args[p], f"hvp, argument {p}")
+                if err:
+                    return Result(outcome="wrong", kind="hvp-type", message=err)
+        rtol, atol = 1e-5, 1e-6
+        args = list(to64(mod.make_args()))
+    else:
+        args = mod.make_args()
+    snap = copy.deepcopy(args)
+    if which == "hessian":
+        fresh = (lambda: list(to64(mod.make_args()))) if f32 else mod.make_args
+        return _check_hessian(mod, ad, args, snap, positions, dirs, expected, scale, 10 * rtol, 10 * atol, fresh)
+    got = ad.hvp(mod.f, wrt=mod.WRT)(*args, v)
+    if multi and (not isinstance(got, tuple) or len(got) != len(positions)):
+        return Result(outcome="wrong", kind="hvp-type",
+                      message=f"wrt is a tuple of {len(positions)}; hvp returned {type(got).__name__}")
+    for p, gp in zip(positions, got if multi else (got,)):
+        err = _structure_error(gp, snap[p], f"hvp, argument {p}")
+        if err:
+            return Result(outcome="wrong", kind="hvp-type", message=err)
+    return _compare_second("hvp", _flat_grad(got), expected, scale, 10 * rtol, 10 * atol, (args, snap))
+
+
+def _compare_second(kind, flat, expected, scale, rtol, atol, after):
+    if not _close(flat, expected, scale, rtol, atol):
+        return Result(outcome="wrong", kind=f"{kind}-value",
+                      message=f"{kind} differs from finite differences of the gradient",
+                      expected=np.array2string(expected, precision=6, max_line_width=10 ** 6),
+                      got=np.array2string(flat, precision=6, max_line_width=10 ** 6))
+    return Result(outcome="pass", args_after=after)
+
+
+_DIRECTIONAL = """import numpy as np
+import sys
+
+_program = sys.modules[{module!r}]
+_gradient = _program._ad_for_directional.grad(_program.f, wrt=_program.WRT)
+
+
+def directional({params}, v_):
+    {grads} = _gradient({params})
+    return {dot}
+"""
+
+
+def _check_hessian(mod, ad, args, snap, positions, dirs, expected, scale, rtol, atol, fresh):
+    """ad.hessian(f) times v, then ad.grad of <ad.grad(f)(...), v> (a module written next to the program)."""
+    multi = isinstance(mod.WRT, tuple)
+    H = ad.hessian(mod.f, wrt=mod.WRT)(*args)
+    sizes = [int(np.size(args[p])) for p in positions]
+    blocks = H if multi else ((H,),)
+    try:
+        hv = np.concatenate([sum(np.reshape(np.asarray(blocks[i][j], dtype=np.float64), (sizes[i], sizes[j]))
+                                 @ np.ravel(np.asarray(dirs[j], dtype=np.float64)) for j in range(len(positions)))
+                             for i in range(len(positions))])
+    except (ValueError, TypeError, IndexError) as exc:
+        return Result(outcome="wrong", kind="hessian-type", message=f"the Hessian's blocks: {exc}")
+    res = _compare_second("hessian", hv, expected, scale, rtol, atol, (args, snap))
+    if res.outcome != "pass":
+        return res
+    if not same(args, snap):
+        return res  # (the function changes its inputs: the next call would see other values)
+    # reverse over reverse
+    names = list(mod.f.__code__.co_varnames[:mod.f.__code__.co_argcount])
+    grads = [f"g{i}_" for i in range(len(positions))]
+    dot = " + ".join(f"np.sum({gname} * v_[{i}])" if multi else f"np.sum({gname} * v_)"
+                     for i, gname in enumerate(grads))
+    mod._ad_for_directional = ad
+    src = _DIRECTIONAL.format(module=mod.__name__, params=", ".join(names),
+                              grads=", ".join(grads) + ("," if multi and len(grads) == 1 else ""), dot=dot)
+    helper, helper_path = load_module(src, tag=mod.__name__ + "_dir")
+    try:
+        v = tuple(dirs) if multi else dirs[0]
+        args = fresh()  # (float64 copies of float32 arguments, as for the Hessian)
+        got = ad.grad(helper.directional, wrt=mod.WRT)(*args, v)
+        if multi and (not isinstance(got, tuple) or len(got) != len(positions)):
+            return Result(outcome="wrong", kind="gradgrad-type",
+                          message=f"wrt is a tuple of {len(positions)}; grad returned {type(got).__name__}")
+        return _compare_second("gradgrad", _flat_grad(got), expected, scale, rtol, atol, (args, snap))
+    finally:
+        unload(helper, helper_path)
+
+
+def _refusal_or_crash(exc, ad, base, path, stage):
+    """The Result of an exception raised while compiling or running a derivative."""
+    if isinstance(exc, Timeout):
+        return Result(outcome="crash", kind="Timeout", exc_type="Timeout", stage=stage, message=str(exc))
+    if isinstance(exc, ad.ADError):
+        text = str(exc)
+        msg = getattr(exc, "message", None) or text
+        located = base in text and re.search(r"line \d+", text) is not None
+        return Result(outcome="refused", kind=type(exc).__name__, stage=stage, message=_first_line(msg),
+                      located=bool(located), full=text)
+    return Result(outcome="crash", kind=type(exc).__name__, exc_type=type(exc).__name__, stage=stage,
+                  message=_first_line(exc), where=_short_tb(exc, path))
+
+
 def check_module(mod, path, ad, timeout=20.0, plain_timeout=None, mode="grad"):
-    """Run one loaded program through the contract (mode 'grad', or 'jvp': forward mode). Returns a
-    Result."""
+    """Run one loaded program through the contract. Modes: 'grad' (reverse mode), 'jvp' (forward mode),
+    'hvp' (the gradient, then Hessian-vector products: forward over reverse), 'hessian' (the gradient, then
+    ad.hessian times v and ad.grad of <ad.grad(f), v>: reverse over reverse), 'all' (each; the first wrong or
+    crash, else the first refusal, else pass; `mode` in the Result says which). Returns a Result."""
+    if mode == "all":
+        first = None
+        for m in MODES:
+            res = check_module(mod, path, ad, timeout, plain_timeout, m)
+            res["mode"] = m
+            if res.outcome in ("wrong", "crash"):
+                return res
+            if first is None or (first.outcome != "refused" and res.outcome == "refused"):
+                first = res
+            if res.outcome == "discarded" and m == "grad":
+                return res  # (the same program runs in plain Python and is differentiated the same way)
+        return first
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES} or 'all', got {mode!r}")
     base = os.path.basename(path)
     # 1. plain Python
     try:
@@ -2246,7 +2447,7 @@ def check_module(mod, path, ad, timeout=20.0, plain_timeout=None, mode="grad"):
     if jumps and max(jumps) > 1e-4 * max(scales):
         return Result(outcome="discarded", kind="kink (one-sided slopes differ)")
     rtol, atol = (2e-3, 2e-4) if f32 else (1e-5, 1e-6)
-    # 3. the compiled gradient, on fresh copies
+    # 3. the compiled derivative, on fresh copies
     args = mod.make_args()
     snap = copy.deepcopy(args)
     stage = "compile"
@@ -2254,25 +2455,17 @@ def check_module(mod, path, ad, timeout=20.0, plain_timeout=None, mode="grad"):
         with _alarm(timeout), warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             if mode == "jvp":
-                stage = "call"
-                return _check_jvp(mod, ad, args, positions, fd1, v, rtol, atol)
+                stage = "jvp call"
+                res = _check_jvp(mod, ad, args, positions, fd1, v, rtol, atol)
+                if res.outcome == "pass" and not mutated_by_f and not same(args, snap):
+                    return Result(outcome="wrong", kind="mutated-input",
+                                  message="the jvp call changed an input that plain f leaves alone")
+                return res
             g = ad.grad(mod.f, wrt=mod.WRT, **GRAD_OPTIONS)
             stage = "call"
             got = g(*args)
-    except Timeout as exc:
-        return Result(outcome="crash", kind="Timeout", exc_type="Timeout", stage=stage, message=str(exc))
-    except ad.ADError as exc:
-        text = str(exc)
-        msg = getattr(exc, "message", None) or text
-        located = base in text and re.search(r"line \d+", text) is not None
-        return Result(outcome="refused", kind=type(exc).__name__, stage=stage, message=_first_line(msg),
-                      located=bool(located), full=text)
-    except RecursionError as exc:
-        return Result(outcome="crash", kind="RecursionError", exc_type="RecursionError", stage=stage,
-                      message=_first_line(exc), where=_short_tb(exc, path))
-    except Exception as exc:  # noqa: BLE001
-        return Result(outcome="crash", kind=type(exc).__name__, exc_type=type(exc).__name__, stage=stage,
-                      message=_first_line(exc), where=_short_tb(exc, path))
+    except (Exception, Timeout) as exc:  # noqa: BLE001
+        return _refusal_or_crash(exc, ad, base, path, stage)
     # 4. the gradient must not change the inputs unless f itself does
     if not mutated_by_f and not same(args, snap):
         return Result(outcome="wrong", kind="mutated-input",
@@ -2296,7 +2489,21 @@ def check_module(mod, path, ad, timeout=20.0, plain_timeout=None, mode="grad"):
                           message=f"gradient w.r.t. argument {p} differs from finite differences",
                           expected=np.array2string(_flat(e1), precision=6, max_line_width=10 ** 6),
                           got=np.array2string(_flat(gv), precision=6, max_line_width=10 ** 6))
-    return Result(outcome="pass")
+    if mode == "grad":
+        return Result(outcome="pass")
+    # 5. Hessian-vector products, the Hessian, grad of grad
+    stage = f"{mode} call"
+    try:
+        with _alarm(timeout), warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            res = _check_hvp(mod, ad, g, positions, gots, rtol, atol, f32, mode, path)
+    except (Exception, Timeout) as exc:  # noqa: BLE001
+        return _refusal_or_crash(exc, ad, base, path, stage)
+    after = res.pop("args_after", None)
+    if after is not None and not mutated_by_f and not same(*after):
+        return Result(outcome="wrong", kind="mutated-input",
+                      message=f"the {mode} call changed an input that plain f leaves alone")
+    return res
 
 
 def _gradient_jumps_nearby(mod, ad, positions, scale, rtol, atol, tries=4):
@@ -2843,23 +3050,27 @@ def program_seed(seed, index):
     return f"progen-{seed}-{index}"
 
 
-def run_one(seed, index, do_shrink=True, shrink_budget=60.0, timeout=20.0):
-    """Generate program `index` of run `seed`, check it, shrink it when wrong or crash. Returns a dict."""
+def run_one(seed, index, do_shrink=True, shrink_budget=60.0, timeout=20.0, mode="grad"):
+    """Generate program `index` of run `seed`, check it (`mode`: see check_module), shrink it when wrong or
+    crash. Returns a dict."""
     import ad_compiler as ad
     src = generate(program_seed(seed, index))
     t0 = time.monotonic()
-    res = check_source(src, ad, timeout=timeout)
+    res = check_source(src, ad, timeout=timeout, mode=mode)
     out = dict(res)
+    out.setdefault("mode", mode)
     out.update(seed=seed, index=index, seconds=time.monotonic() - t0)
     if res.outcome != "refused" or res.located:
         out.pop("full", None)
     if res.outcome in ("wrong", "crash"):
         out["source"] = src
-        shrunk = shrink(src, res, ad, budget=shrink_budget) if do_shrink else src
+        # (in mode 'all', the shrinker checks only the mode that failed)
+        one = res.get("mode", mode) if mode == "all" else mode
+        shrunk = shrink(src, res, ad, budget=shrink_budget, mode=one) if do_shrink else src
         out["shrunk"] = shrunk
         out["category"] = category(res, shrunk)
         # the result of the shrunk program (its own expected/got values)
-        final = check_source(shrunk, ad, timeout=timeout, tag="final")
+        final = check_source(shrunk, ad, timeout=timeout, tag="final", mode=one)
         out["shrunk_result"] = {k: v for k, v in final.items() if k != "full"}
     return out
 
@@ -2867,15 +3078,16 @@ def run_one(seed, index, do_shrink=True, shrink_budget=60.0, timeout=20.0):
 def describe(out):
     """The text written for a wrong/crash program: a header comment, then the (shrunk) program."""
     r = out.get("shrunk_result") or out
+    mode = out.get("mode", "grad")
     head = [f"# {out['outcome'].upper()} ({out.get('category', '')})",
-            f"# generated by tests/progen.py: seed={out['seed']} index={out['index']}",
+            f"# generated by tests/progen.py: seed={out['seed']} index={out['index']} mode={mode}",
             f"# {r.get('message', '')}"]
     if r.get("expected") is not None:
         head.append(f"# expected (finite differences): {r['expected']}")
-        head.append(f"# got (ad.grad):                 {r['got']}")
+        head.append(f"# got (ad.{mode}):{' ' * (17 - len(mode))}{r['got']}")
     if r.get("where"):
         head.append(f"# raised at: {r['where']}")
-    head.append("# re-check: python tests/explore.py --check THIS_FILE")
+    head.append(f"# re-check: python tests/explore.py --mode {mode} --check THIS_FILE")
     head = [ln if ln.startswith("#") else "# " + ln for h in head for ln in str(h).splitlines()]
     return "\n".join(head) + "\n" + out.get("shrunk", out.get("source", ""))
 

@@ -277,3 +277,28 @@ def test_asarray_is_the_same_array_on_every_path(f):
     got = ad.grad(f, wrt=(0, 1))(W, 1.183)
     close(got[0], numeric_grad(f, (W, 1.183), 0))
     close(got[1], numeric_grad(f, (W, 1.183), 1))
+
+
+# -- a refusal about `ys[0] += b` names `ys[0]`, not the compiler's temporary (hunt 4's notes) ------------------
+def item_of_a_list_filled_in_a_loop(x, b):
+    ys = []
+    for i in range(3):
+        ys.append(x * i)
+    ys[0] += b
+    return np.sum(ys[0] * ys[1])
+
+
+def item_rebound(x, b):
+    ys = []
+    for i in range(3):
+        ys.append(x * i)
+    ys[0] = ys[0] + b  # (what the hint says)
+    return np.sum(ys[0] * ys[1])
+
+
+def test_refusal_of_an_item_update_names_the_item():
+    with pytest.raises(ad.ADError) as e:
+        ad.grad(item_of_a_list_filled_in_a_loop)(X[:2], Y[:2])
+    text = str(e.value)
+    assert "`ys[0]` may be one of several arrays" in text and "`ys[0] = ys[0] + ...`" in text, text
+    close(ad.grad(item_rebound)(X[:2], Y[:2]), numeric_grad(item_rebound, (X[:2], Y[:2]), 0))

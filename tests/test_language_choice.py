@@ -178,3 +178,25 @@ def test_a_table_of_other_values_is_refused_where_called():
     with pytest.raises(ad.ADError) as e:
         ad.grad(not_all_functions, wrt=0)(X, 0)
     assert "test_language_choice.py" in str(e.value) and "NOT_FUNCTIONS[k](x)" in str(e.value)
+
+
+def lambdas_sharing_a_line(x, k):
+    z = x[0] * 2.0
+    table = {3: lambda v: v * v[-1], 7: lambda v: v * z, 11: np.sin}
+    return np.sum(table[k](x) * x)
+
+
+def lambdas_sharing_a_line_constant_key(x):
+    table = [lambda v: v * v[-1], lambda v: np.cos(v) * 2.0]
+    return np.sum(table[1](x) * x)
+
+
+@pytest.mark.parametrize("k", [3, 7, 11])
+def test_lambdas_on_one_line_in_a_table(k):
+    # (explore seed 2121 #1284: a lambda reading nothing of f is compiled as a real function; its source was
+    # then read again from the file, where two lambdas on one line cannot be told apart: an unlocated refusal)
+    check_modes(lambdas_sharing_a_line, (X, k), 0, modes=("grad", "jvp", "hvp"))
+
+
+def test_lambdas_on_one_line_constant_key():
+    check_modes(lambdas_sharing_a_line_constant_key, (X,), 0, modes=("grad", "jvp"))

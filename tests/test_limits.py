@@ -769,6 +769,14 @@ def target_of_rule(x):
     return x * 2.0
 
 
+def scaled_by(v, ans):
+    return v * ans
+
+
+def rule_reading_ans(v, ans):
+    bv = g * ans  # noqa: F821
+
+
 def rule_from_exec():
     namespace = {}
     exec("def r(x):\n    bx = g\n", namespace)
@@ -1029,6 +1037,8 @@ CASES = [
          trigger=lambda: ad.defvjp(target_of_rule)(rule_with_and)),
     Case("rule-template:source", E, "its source cannot be read", located=False, hint="define the template in a file",
          trigger=lambda: ad.defvjp(target_of_rule)(rule_from_exec())),
+    Case("rule-placeholder-param", E, "has the name of the placeholder for the result", located=False,
+         hint="rename the parameter", trigger=lambda: ad.defvjp(scaled_by)(rule_reading_ans)),
 ]
 
 

@@ -4,7 +4,8 @@ A fixed (derandomized) set of programs from tests/progen.py: each is run in plai
 central finite differences, and by ad.grad; the test fails on any WRONG gradient or CRASH (an exception that
 is not an ad.ADError), printing the shrunk program. Refusals (ADError) and discarded programs are allowed.
 CI-sized (a few hundred programs, well under a minute); for a wide search run
-`python tests/explore.py --n 20000 --seed 1`.
+`python tests/explore.py --n 20000 --seed 1`. A smaller sample runs forward mode (ad.jvp) and Hessian-vector
+products (ad.hvp, checked against differences of the compiled gradient): `explore.py --mode jvp|hvp`.
 
 Skip it by name: `pytest -k "not random_programs"`, or set AD_SKIP_RANDOM_PROGRAMS=1.
 """
@@ -23,6 +24,7 @@ CHUNKS = 4                  # reported separately, so one failing area does not 
 SHRINK_PER_CHUNK = 3        # failures shrunk per chunk (the others are listed with their messages)
 SHRINK_BUDGET = 5.0         # seconds per shrunk program
 SHRINK_TOTAL = 25.0         # seconds of shrinking in the whole module (messages only; outcomes are fixed)
+OTHER_MODES = {"jvp": 150, "hvp": 50}   # programs per mode (about 10 s each on a loaded 2-core machine)
 
 _skip = pytest.mark.skipif(bool(os.environ.get("AD_SKIP_RANDOM_PROGRAMS")),
                            reason="AD_SKIP_RANDOM_PROGRAMS is set")
@@ -38,18 +40,19 @@ def _result(index):
     return _results[index]
 
 
-def _failure_report(failures, chunk):
+def _failure_report(failures, chunk, mode="grad"):
     import ad_compiler as ad
-    lines = [f"{len(failures)} wrong/crash program(s) in chunk {chunk} (seed {SEED}); "
-             f"re-run one with: python tests/explore.py --show {SEED} INDEX"]
+    lines = [f"{len(failures)} wrong/crash program(s) in chunk {chunk} (seed {SEED}, mode {mode}); "
+             f"re-run one with: python tests/explore.py --mode {mode} --show {SEED} INDEX"]
     shown = 0
     for index, src, res in failures:
         if shown < SHRINK_PER_CHUNK and _shrink_spent[0] < SHRINK_TOTAL:
             t0 = time.monotonic()
-            shrunk = progen.shrink(src, res, ad, budget=min(SHRINK_BUDGET, SHRINK_TOTAL - _shrink_spent[0]))
+            shrunk = progen.shrink(src, res, ad, budget=min(SHRINK_BUDGET, SHRINK_TOTAL - _shrink_spent[0]),
+                                   mode=mode)
             _shrink_spent[0] += time.monotonic() - t0
-            final = progen.check_source(shrunk, ad)
-            out = dict(final, outcome=res.outcome, seed=SEED, index=index, shrunk=shrunk,
+            final = progen.check_source(shrunk, ad, mode=mode)
+            out = dict(final, outcome=res.outcome, seed=SEED, index=index, shrunk=shrunk, mode=mode,
                        category=progen.category(res, shrunk))
             lines += ["", f"--- program {index}: {res.outcome} {res.kind}: {res.message}", progen.describe(out)]
             shown += 1
@@ -71,6 +74,28 @@ def test_random_programs(chunk):
     print(f"chunk {chunk}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     if failures:
         pytest.fail(_failure_report(failures, chunk), pytrace=False)
+
+
+@_skip
+@pytest.mark.parametrize("mode", sorted(OTHER_MODES))
+def test_random_programs_forward_and_second_order(mode):
+    """The first programs of the fixed set in forward mode (jvp) and as Hessian-vector products (hvp): no
+    wrong, no crash, every refusal located."""
+    import ad_compiler as ad
+    counts = collections.Counter()
+    failures, unlocated = [], []
+    for index in range(OTHER_MODES[mode]):
+        src = progen.generate(progen.program_seed(SEED, index))
+        res = progen.check_source(src, ad, timeout=20.0, mode=mode)
+        counts[res.outcome] += 1
+        if res.outcome in ("wrong", "crash"):
+            failures.append((index, src, res))
+        elif res.outcome == "refused" and not res.located:
+            unlocated.append(f"program {index} ({res.stage}): {res.full}")
+    print(f"{mode}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    if failures:
+        pytest.fail(_failure_report(failures, mode, mode), pytrace=False)
+    assert not unlocated, "refusals without a file and line:\n" + "\n\n".join(unlocated[:5])
 
 
 @_skip

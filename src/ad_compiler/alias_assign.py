@@ -12,7 +12,8 @@ import numpy as np
 
 from . import ir, kinds as K
 from .alias_domain import Val, new_gen
-from .alias_library import MUTATING_FUNCTIONS, describe_kind, lookup, runtime, writes_out, keyword_out
+from .alias_library import (MUTATING_FUNCTIONS, describe_kind, keyword_out, lookup, runtime,
+                            without_reused_buffer, writes_out)
 from .alias_session import Part
 from .markers import stop_gradient
 from .ir import Assign, AugAssign, Call, Const, Global, Index, Mutate, SetItem, Var
@@ -85,13 +86,8 @@ class Assignments(Part):
                 value = s.value
         if isinstance(value, Call) and isinstance(value.func, Global) and lookup(MUTATING_FUNCTIONS, value.func.obj):
             return self.mutations.mutating_function(s, value, state, site)
-        if isinstance(value, Call) and isinstance(value.func, Global) and value.kwarg("out") is not None and \
-                getattr(value.func.obj, "__module__", None) == runtime().__name__:
-            # a runtime helper's `out=` (generated code read again: `bz = _ad.max_vjp(bt2, z, a, out=bt2)`) is
-            # only a buffer it may reuse (when a writeable float array of the result's shape), never read again:
-            # the result is what it returns (as a store it crashed on a NumPy scalar)
-            s = self.derived(s, Assign(s.targets, Call(value.func, value.args,
-                                                       tuple((k, v) for k, v in value.kwargs if k != "out"))))
+        if isinstance(value, Call) and without_reused_buffer(value) is not value:
+            s = self.derived(s, Assign(s.targets, without_reused_buffer(value)))
             value = s.value
         if isinstance(value, Call) and writes_out(keyword_out(value)):
             return self.mutations.write_out(s, keyword_out(value), state, site, s.target)

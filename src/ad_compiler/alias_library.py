@@ -152,6 +152,21 @@ def runtime():
     return module
 
 
+# runtime helpers the adjoint sweep gives `out=g`, g its adjoint read by nothing after (reverse.IN_PLACE): in
+# generated code read again, their value is what counts, and they write into g only when it is a float array
+# of the result's shape; a store `g[...] = t` failed for a number (hvp explore seed 41 #967)
+BUFFER_REUSING = ("max_vjp", "min_vjp", "abs_vjp", "where_vjp")
+
+
+def without_reused_buffer(call):
+    """A call of one of those helpers without its `out=`; else the call itself."""
+    f = call.func
+    if isinstance(f, Global) and f.path[-1] in BUFFER_REUSING and any(k == "out" for k, _ in call.kwargs) and \
+            getattr(f.obj, "__module__", None) == runtime().__name__:
+        return Call(f, call.args, tuple((k, v) for k, v in call.kwargs if k != "out"))
+    return call
+
+
 def writes_out(call):
     """Does this call write its result into an array given as `out=`?"""
     return any(k == "out" and not (isinstance(v, Const) and v.value is None) for k, v in call.kwargs)

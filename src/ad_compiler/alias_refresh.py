@@ -170,11 +170,9 @@ class Refresher(Part):
                                    "tell which of its items is the changed array",
                                 "make a copy before changing it, or build the list after the change")
                 cname = holders[0]
-                if state.vars[cname].partial:  # its refresh would read it where it may not be bound
-                    self.refuse(s, f"`{cname}` is bound on some paths only (in a branch or a loop) and holds `{name}`, "
-                                   "which changes in place here: its new items cannot be given on every path",
-                                f"bind `{cname}` on every path before (e.g. `{cname} = None` before the `if`), or make "
-                                f"a copy: `{name} = {name}.copy()`", deferred=self.session.generic)
+                for n in holders:
+                    if n == cname or n in live:
+                        self.refuse_partial(s, state, n, name)
                 for i, objs in enumerate(slots):
                     if not (objs & changed):
                         continue
@@ -191,6 +189,15 @@ class Refresher(Part):
                         out.append(self.derived(s, Assign((n,), Var(cname), noop=True)))
                 grew = True
         return out
+
+    def refuse_partial(self, s, state, holder, name):
+        """A container's refresh would read `holder` where it may not be bound (explore --mode hvp seed 42:
+        generated code `if t2: t3 = [x_1, x_1]`, then `x_1[:] = ...`, ran `t3_4 = t3` on every path)."""
+        if state.vars[holder].partial:
+            self.refuse(s, f"`{holder}` is bound on some paths only (in a branch or a loop) and holds `{name}`, "
+                           "which changes in place here: its new value cannot be given on every path",
+                        f"bind `{holder}` on every path before (e.g. `{holder} = None` before the `if`), or make a "
+                        f"copy: `{name} = {name}.copy()`", deferred=self.session.generic)
 
     def slot_key(self, c, i, state):
         """The key of slot `i` of container `c` (a dict's key, or the position)."""

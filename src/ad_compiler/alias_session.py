@@ -8,6 +8,8 @@ from the user's, and liveness. `Part` is the base of the parts: shortcuts to the
 """
 from __future__ import annotations
 
+import ast
+
 import itertools
 
 from . import kinds as K
@@ -41,6 +43,8 @@ class Session:
             raise Refused()
         origin = stmt.origin
         where = origin.unit.location(origin.node) if origin is not None else None
+        if origin is not None:
+            what, hint = _in_user_terms(origin.node, what), _in_user_terms(origin.node, hint)
         raise UnsupportedError(what, where=where, hint=hint, deferred=deferred)
 
     @property
@@ -142,3 +146,15 @@ class Part:
 
     def derived(self, s, stmt):
         return self.session.derived(s, stmt)
+
+
+def _in_user_terms(node, text):
+    """A message about `ys[0] += b` names `ys[0]`, not the compiler's temporary holding that item (`t5`)."""
+    import re
+
+    target = node.target if isinstance(node, ast.AugAssign) else node
+    if text is None or not isinstance(target, (ast.Subscript, ast.Attribute)):
+        return text
+    names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    shown = ast.unparse(target)
+    return re.sub(r"(?<![\w.])(t\d+(?:_\d+)*)\b", lambda m: m.group(0) if m.group(1) in names else shown, text)

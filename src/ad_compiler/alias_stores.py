@@ -8,7 +8,9 @@ memory of these objects?" (an object and its views, transitively).
 """
 from __future__ import annotations
 
-from . import kinds as K
+import ast
+
+from . import ir, kinds as K
 from .alias_domain import Privatize, Val, all_objs
 from .alias_session import Part
 from .ir import AttrName, Const, Slice, Var
@@ -162,8 +164,11 @@ class Stores(Part):
         same = {n for n, v in state.vars.items() if val.ident is not None and v.ident == val.ident}  # refreshed by copy
         if self.sharing(s, state, val, exclude={name} | same):
             if obj is None:
+                item = isinstance(s, ir.AugAssign) and s.origin is not None and \
+                    isinstance(s.origin.node, (ast.Subscript, ast.Attribute))  # (`ys[0] += b`: an item)
                 self.refuse(s, f"`{name}` may be one of several arrays here (it depends on the path taken), and "
                                "other names may see them, so changing it in place cannot be differentiated exactly",
+                            f"write `{name} = {name} {s.op} ...` (a new value)" if item else
                             f"make a copy first: `{name} = {name}.copy()`", deferred=self.session.generic)
             self.refuse(s, f"`{name}` refers to an array made in an earlier iteration of the loop, which other "
                            "values may share", "make a copy first, in this iteration")

@@ -296,6 +296,9 @@ class Values(Part):
         """`x.attr`: a shape attribute, a view (`.T`, `.real`, `.flat`), an attribute of an object."""
         base = self.val(value.value, state)
         k = base.kind
+        if value.attr in ("shape", "strides") and isinstance(k, K.Array) and k.cls is np.ndarray:
+            # a NumPy array's: a tuple of ints (`n = x.shape[0]` is an int); a Dask array's may hold nan
+            return Val(K.Seq(tuple, None if k.ndim is None else (K.INT,) * k.ndim, K.INT))
         if value.attr in SHAPE_ATTRIBUTES and (k.numeric or k is K.UNKNOWN):
             return Val(K.Other(tuple) if value.attr in ("shape", "strides") else K.INT)
         how = VIEW_ATTRIBUTES.get(value.attr)

@@ -289,7 +289,7 @@ def value_and_grad(f: Optional[Callable] = None, wrt: Wrt = 0, has_aux: bool = F
 
 
 @boundary
-def vjp(f: Optional[Callable] = None, wrt: Wrt = 0) -> Callable:
+def vjp(f: Optional[Callable] = None, wrt: Wrt = 0, jit: bool = False) -> Callable:
     """The vector-Jacobian product of `f`: PyTorch's `y.backward(seed)` for an output `y` that is not a
     scalar.
 
@@ -303,14 +303,15 @@ def vjp(f: Optional[Callable] = None, wrt: Wrt = 0) -> Callable:
     Args:
         f: the function (as for `grad`).
         wrt: the argument(s) to differentiate with respect to.
+        jit: compile the generated derivative with Numba, as for `grad` (docs/jit.md).
     """
     if f is None:
-        return functools.partial(vjp, wrt=wrt)
-    return _get(f, wrt, "vjp")
+        return functools.partial(vjp, wrt=wrt, jit=jit)
+    return _get(f, wrt, "vjp", jit=jit)
 
 
 @boundary
-def jvp(f: Optional[Callable] = None, wrt: Wrt = 0) -> Callable:
+def jvp(f: Optional[Callable] = None, wrt: Wrt = 0, jit: bool = False) -> Callable:
     """Forward mode: the derivative of `f` in a direction.
 
     ```python
@@ -323,10 +324,11 @@ def jvp(f: Optional[Callable] = None, wrt: Wrt = 0) -> Callable:
     Args:
         f: the function (as for `grad`).
         wrt: the argument(s) the tangent is for.
+        jit: compile the generated derivative with Numba, as for `grad` (docs/jit.md).
     """
     if f is None:
-        return functools.partial(jvp, wrt=wrt)
-    return _get(f, wrt, "jvp")
+        return functools.partial(jvp, wrt=wrt, jit=jit)
+    return _get(f, wrt, "jvp", jit=jit)
 
 
 @boundary

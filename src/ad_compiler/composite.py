@@ -110,6 +110,11 @@ class _Names(dict):
         return name
 
 
+def sweepable(kinds_, positions):
+    """Can `sweeps` differentiate with respect to these parameters (arrays and numbers)?"""
+    return all(isinstance(kinds_[i], (K.Scalar, K.Array)) for i in positions)
+
+
 def _check_kinds(wrt, positions, kinds_, what):
     for w, i in zip(wrt, positions):
         if not isinstance(kinds_[i], (K.Scalar, K.Array)):

@@ -21,7 +21,7 @@ import types
 
 import numpy as np
 
-from . import activity, alias, callees, complexity, cleanup, codegen, ir, kinds as K, recompute, rules, runtime, tracebacks
+from . import activity, alias, callees, complexity, cleanup, codegen, ir, kinds as K, recompute, rules, runtime, shift_invariance, split_products, tracebacks
 from .adjoints import assign, helper
 from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
@@ -100,6 +100,13 @@ class Context:
             if current is not obj:
                 return True
         return False
+
+    def include(self, other):
+        """Depend on what another compilation was built from (a derivative whose generated code is inlined)."""
+        self.deps += [d for d in other.deps if d not in self.deps]
+        self.bindings += other.bindings
+        self.units += [u for u in other.units if u not in self.units]
+        self.items += other.items
 
     def reads(self):
         """(closure cell or None, globals, name, attributes read of it, object) for every free name read
@@ -256,6 +263,7 @@ class Derivation:
         kinds_ = alias.infer_kinds(fn, param_kinds, ctx)
         kinds_.update(hoist(fn, kinds_, alloc))
         ops = resolve(fn, kinds_, ctx)
+        shift_invariance.detach(fn, ops, kinds_)
         if self.callee is not None and self.callee.checkpoint:
             _refuse_draws(fn, kinds_, unit)
         out = fn.out
@@ -282,9 +290,11 @@ class Derivation:
         unit, fn, ops, kinds_, alloc, act, outputs = self.prepare()
         rev = Reverse(fn, ops, act, kinds_, self.wrt, alloc, describe(unit), self.linker)
         adjoint = rev.sweep(outputs)
+        split_products.rewrite(adjoint, kinds_)
+        spread_lazily(adjoint, rev)  # (before the tape's decisions: a spread no longer read is not saved)
         tape = Tape(rev, fn, alloc)
         tape.decide(adjoint)
-        adjoint = spread_lazily(batch_sums(tape.resolve(adjoint), rev, alloc), rev)
+        adjoint = batch_sums(tape.resolve(adjoint), rev, alloc)
         forward = tape.forward(fn.body)
         note = self.signature_note()
         body = [Comment("forward" + (f"; {note[0].text}" if note else ""))]
@@ -364,6 +374,10 @@ class Derivation:
         body.append(Return(tangent if self.mode == "tangent" else Build("tuple", (out, tangent))))
         fdef = FunctionDef(self.func_name, tuple(params), body)
         cleanup.cleanup(fdef)
+        if self.jit:
+            from . import jit
+
+            return jit.finish(self, unit, fdef, kinds_, alloc)
         fuse_temporaries(fdef, alloc.temps)
         return self.finish(unit, fdef)
 

@@ -131,6 +131,9 @@ class Inliner:
         if isinstance(s, Assign) and len(s.targets) == 1:
             t = s.target
             v = s.value = self.values.named_attribute(s, s.value, env)  # getattr(np, name): np.tanh
+            made = self.values.made_derivative(s, v, env)  # ad.grad(u) made here: the derivative function
+            if made is not None:
+                s.value = v = made
             if isinstance(v, Call):
                 inlined = self.call(s, v, t, env)
                 if inlined is not None:
@@ -231,9 +234,6 @@ class Inliner:
         None for a recursive call of a module-level function (kept as a call, recorded in `recursive`)."""
         if kind == "closure":
             return what.unit, what.fdef, what.scope, what.defaults, what.fdef, None
-        lifted = getattr(what, "_ad_closure", None)  # (a nested function made a real one: inline_values.lift)
-        if isinstance(lifted, ir.Closure):
-            return lifted.unit, lifted.fdef, lifted.scope, lifted.defaults, lifted.fdef, None
         func_obj = what
         if kind == "derivative":
             func_obj = self.generated(stmt, call, what)
@@ -266,7 +266,12 @@ class Inliner:
                        K.kind_of(a.value) if isinstance(a, ir.Const) else K.UNKNOWN for a in call.args)
         kinds_ += ((),)  # (no arrays known to share a shape)
         compiled = d.specializations.get(kinds_)
-        return compiled if compiled is not None else d.compile(kinds_)
+        if compiled is None or d.stale(kinds_):
+            compiled = d.compile(kinds_)
+        inner = d.deps.get(kinds_)
+        if inner is not None and hasattr(self.ctx, "include"):
+            self.ctx.include(inner)  # (what it was compiled from: a change of it makes this derivative stale too)
+        return compiled
 
     def splice(self, stmt, callee, bindings, key, target, env, pre):
         """`pre`, the parameters' bindings, the callee's body (its calls inlined in turn) and `target = result`;

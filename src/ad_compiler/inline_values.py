@@ -22,7 +22,7 @@ from . import ir, runtime
 from .errors import UnsupportedError
 from .inline_callbacks import pass_captured
 from .inline_static import global_item, is_table, table_static, item_static, keys_of, length_of, \
-    static_of_atom_or_text, static_of_value
+    static_of_atom, static_of_atom_or_text, static_of_value
 from .ir import Assign, Build, Call, Const, ExprStmt, Global, Index, Var
 
 
@@ -99,6 +99,30 @@ class FunctionValues:
             items.append((table, key, recorded))
         static = table_static(item)
         return spell_object(item, stmt) if isinstance(static, Global) and not is_table(item) else static
+
+    # -- derivatives made in the function: `ad.grad(f)(x)` ------------------------------------------------
+    def made_derivative(self, stmt, value, env):
+        """The Global of the derivative function `ad.grad(f, wrt=...)` (or vjp, jvp, hvp, ...) returns, made
+        when compiling, for a call of one of ad_compiler's transforms on a function known when compiling with
+        constant options: the same object the call returns when it runs (the transforms cache it per
+        function and options), so its call is inlined like that of a derivative made at module level (a
+        derivative inside the loss: `np.sum(ad.grad(u)(x) ** 2)`). None otherwise."""
+        if not (isinstance(value, Call) and isinstance(value.func, Global) and value.func.obj in _transforms()
+                and value.args and all(isinstance(v, Const) for v in value.args[1:])
+                and all(isinstance(v, Const) and k != "**" for k, v in value.kwargs)):
+            return None
+        fn = static_of_atom(value.args[0], env)
+        if isinstance(fn, tuple) and fn[0] == "kind" and fn[1].__class__.__name__ == "Func" and \
+                not isinstance(fn[1].obj, ir.Closure):
+            fn = spell_object(fn[1].obj, stmt)
+        if not (isinstance(fn, Global) and inspect.isfunction(fn.obj)):
+            return None
+        try:
+            made = value.func.obj(fn.obj, *[v.value for v in value.args[1:]],
+                                  **{k: v.value for k, v in value.kwargs})
+        except Exception:  # noqa: BLE001 (the call raises when it runs, as before)
+            return None
+        return spell_object(made, stmt) if getattr(made, "_ad_derivative", None) is not None else None
 
     # -- calls of library functions through names ------------------------------------------------------
     def library_callee(self, stmt, func, env):
@@ -331,8 +355,9 @@ def compile_nested(closure):
         exec(compile(module, unit.filename, "exec"), unit.globals, namespace)
         func = namespace[fdef.name]
     func.__defaults__ = tuple(d.value for d in closure.defaults) or None
-    func._ad_closure = closure  # (inlined from its syntax tree: the source of a lambda sharing its line with
-    # another one cannot be read back, inline.py callee_definition)
+    from .read import remember
+
+    remember(func, unit, closure.fdef)
     return func
 
 
@@ -360,3 +385,11 @@ def _rt(name):
 
 def _text(atom):
     return atom.name if isinstance(atom, Var) else "..."
+
+
+def _transforms():
+    """ad_compiler's functions returning derivative functions."""
+    from . import api, jacobians
+
+    return (api.grad, api.value_and_grad, api.vjp, api.jvp, jacobians.hvp, jacobians.hessian, jacobians.jacobian,
+            jacobians.jacfwd, jacobians.jacrev)

@@ -20,9 +20,11 @@ import time
 import types
 import weakref
 
+import numpy as np
+
 from . import codegen, ir, jit_runtime, kinds as K, runtime
 from .errors import ADError, UnsupportedError
-from .ir import Assign, Build, Call, FunctionDef, Global, Return, Var
+from .ir import Assign, Build, Call, FunctionDef, Global, Index, Return, Var
 from .jit_fuse import fuse
 from .jit_lower import HINT, WHY, Lowering
 
@@ -55,19 +57,28 @@ def finish(derivation, unit, fdef, kinds_, alloc):
     outer, leaves = _split_result(ret.value, set(fdef.params), alloc)
     read = {n for s in ir.walk(body) for n in ir.stmt_reads(s)} | {n for _, e in leaves for n in ir.names_in(e)}
     core_params = [p for p in fdef.params if p in read]
+    passed = {}  # parameter -> what the wrapper passes for it (arguments the compiled function takes otherwise)
     for p in core_params:  # (first: an argument Numba cannot take is the first thing to say)
-        _check_parameter(p, param_kinds.get(p), where_def)
+        if p in param_kinds:  # (not the seed of vjp or the tangent of jvp: their helpers check them)
+            passed[p] = _check_parameter(p, param_kinds.get(p), where_def, p in derivation.wrt, body, kinds_,
+                                         lowering, alloc)
     core_body = lowering.lower(body)
     results = [lowering.expr(e, ret) for _, e in leaves]
-    direct = _direct_plan(outer, leaves, core_params, fdef.params, lowering)
+    direct = _direct_plan(outer, leaves, core_params, fdef.params, lowering) if not any(passed.values()) else None
     if direct is not None and direct[0] == "array":
         results[0] = Call(Global(("_ad", "jit", "as_grad"), jit_runtime.as_grad, runtime), (results[0], Var(direct[1])))
     core_body.append(_at(Return(results[0] if len(results) == 1 else Build("tuple", tuple(results))), ret))
     data = list(lowering.data.values())
-    core = FunctionDef(core_name, tuple(core_params) + tuple(n for n, _ in data), core_body)
+    core_args = []  # (the compiled function's parameters, and what the wrapper passes for each)
+    for p in core_params:
+        if p in lowering.dicts:  # (a dict argument: one parameter per key)
+            core_args += [(n, Index(Var(p), (ir.Const(k),))) for k, n in lowering.dicts[p].items()]
+        else:
+            core_args.append((p, passed.get(p) or Var(p)))
+    core = FunctionDef(core_name, tuple(n for n, _ in core_args) + tuple(n for n, _ in data), core_body)
     dims = dict(zip(fdef.params, derivation.dims))
     core = fuse(core, param_kinds, dims, alloc) or core
-    call = Call(Var(core_name), tuple(Var(p) for p in core_params) + tuple(g for _, g in data))
+    call = Call(Var(core_name), tuple(a for _, a in core_args) + tuple(g for _, g in data))
     names = tuple(n for n, _ in leaves)
     wrapper_body = [
         ir.Comment("plain Python: the gradients' types at the boundary"),
@@ -169,18 +180,65 @@ def _split_result(value, params, alloc):
     return outer, leaves
 
 
-def _check_parameter(name, kind, where):
-    import numpy as np
-
-    if isinstance(kind, K.Scalar) and issubclass(kind.cls, (float, int, np.floating, np.integer, np.bool_)):
-        return
-    if isinstance(kind, K.Array) and kind.cls is np.ndarray and kind.dtype in "fib" and kind.ndim != 0:
-        return
+def _check_parameter(name, kind, where, wrt, body, kinds_, lowering, alloc):
+    """None when Numba takes the argument as it is; else what the wrapper passes instead: a list or tuple
+    the function only reads (numbers, arrays, tuples of them), as a tuple; a 0-d array never changed in place,
+    as its number (`s[()]`); a dict the function reads by constant string keys, as one argument per key
+    (`lowering.dicts`); anything else is refused."""
+    if _numba_takes(kind):
+        return None
     what = "of a kind not known" if kind is None or kind == K.UNKNOWN else kind.describe()
-    if isinstance(kind, K.Array) and kind.ndim == 0:
-        what = "a 0-d array (Numba's arithmetic on them is incomplete)"
+    if isinstance(kind, K.Array) and kind.ndim == 0 and kind.cls is np.ndarray and kind.dtype in "fib":
+        if not _changes_0d(body, kinds_):
+            return Index(Var(name), (ir.Const(()),))
+        what = "a 0-d array changed in place (Numba's arithmetic on 0-d arrays is incomplete)"
+    elif isinstance(kind, K.Seq) and kind.items is not None and all(_numba_takes(k) for k in kind.items):
+        if not wrt:
+            return Call(Global(("tuple",), tuple), (Var(name),)) if kind.cls is list else None
+        what += " (a gradient of a list or tuple is not compiled)"
+    elif isinstance(kind, K.Dict) and all(type(k) is str and k.isidentifier() for k in kind.keys) and \
+            all(_numba_takes(k) for k in kind.items):
+        if not wrt:
+            lowering.dicts[name] = {k: alloc.fresh(f"{name}_{k}") for k in kind.keys}
+            return None
+        what += " (a gradient of a dict is not compiled)"
     raise UnsupportedError(f"jit=True: the argument `{name}` is {what}; " + WHY, where=where, hint=HINT,
                            deferred=kind is None or kind == K.UNKNOWN)
+
+
+def _numba_takes(kind):
+    """Does Numba take a value of this kind as it is (a number, an array of one or more dimensions, a tuple
+    of such)?"""
+    if isinstance(kind, K.Scalar):
+        return issubclass(kind.cls, (float, int, np.floating, np.integer, np.bool_))
+    if isinstance(kind, K.Array):
+        return kind.cls is np.ndarray and kind.dtype in "fib" and kind.ndim not in (None, 0)
+    if isinstance(kind, K.Seq) and kind.cls is tuple:
+        return kind.items is not None and all(_numba_takes(k) for k in kind.items)
+    return False
+
+
+def _changes_0d(body, kinds_):
+    """Does the derivative change in place a value that is or may be a 0-d array (a store, `+=` on an array,
+    `out=`), or copy one for that (`private_copy`)? Passed as a number, a 0-d argument would no longer be
+    shared with the names that see it."""
+    def zero_d(name):
+        k = kinds_.get(name)
+        return not isinstance(k, K.Scalar) and not (isinstance(k, K.Array) and k.ndim not in (None, 0))
+    for s in ir.walk(body):
+        if isinstance(s, ir.SetItem) and isinstance(s.target, Var) and zero_d(s.target.name):
+            return True
+        if isinstance(s, ir.AugAssign) and zero_d(s.target):
+            return True
+        todo = [getattr(s, "value", None)]
+        while todo:
+            e = todo.pop()
+            if isinstance(e, Call) and (any(k == "out" for k, _ in e.kwargs or ()) or
+                                        isinstance(e.func, Global) and e.func.path == ("_ad", "private_copy")):
+                return True
+            if e is not None:
+                todo.extend(ir.children(e))
+    return False
 
 
 def _at(new, old):
@@ -288,5 +346,11 @@ class FirstCall:
                 if origin is not None:
                     break
         where = origin.unit.location(origin.node) if origin is not None else None
+        if where is None:  # (an error naming no line, e.g. an assertion inside Numba: the user's `def`)
+            first = next((o for o in self.origins if o is not None), None)
+            where = first.unit.location(first.unit.tree) if first is not None else None
+            why = why or f"{type(exc).__name__} inside Numba"
+            return UnsupportedError(f"jit=True: Numba cannot compile the derivative of this function: {why}",
+                                    where=where, hint=HINT)
         return UnsupportedError(f"jit=True: Numba cannot compile the derivative of this line: {why}", where=where,
                                 hint=HINT)

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import ir, kinds as K, runtime
 from .errors import UnsupportedError
-from .jit_tape import Tapes, dtype_of
+from .jit_tape import Tapes, copied_item, dtype_of
 from .ir import Assign, AugAssign, Build, Call, Const, For, Global, If, Index, SetItem, Var, While
 
 # NumPy and math functions the compiled derivative may call (Numba compiles them for numbers and arrays)
@@ -30,12 +30,14 @@ log log1p log2 log10 sqrt cbrt square abs absolute fabs sign maximum minimum fma
 trunc rint where sum mean prod dot zeros zeros_like ones ones_like empty empty_like full full_like clip
 negative positive reciprocal isnan isinf isfinite logaddexp logaddexp2 deg2rad rad2deg outer
 multiply add subtract divide true_divide float64 int64 bool_ pi e inf nan newaxis max min amax amin std var
+mod remainder copy asarray array
 sort linspace arange cumsum cumprod argmax argmin any all median diff""".split())
 MATH = set("""sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh exp expm1 log log1p log2 log10
 sqrt pow fabs floor ceil trunc hypot erf erfc gamma lgamma isnan isinf isfinite copysign degrees radians
 pi e inf nan tau""".split())
-BUILTINS = {"abs", "min", "max", "float", "int", "bool", "range", "len", "round"}
-METHODS = {"copy", "sum", "reshape", "astype", "mean", "prod", "dot", "ravel", "flatten", "transpose"}
+BUILTINS = {"abs", "min", "max", "float", "int", "bool", "range", "len", "round", "sum", "slice"}
+METHODS = {"copy", "sum", "reshape", "astype", "mean", "prod", "dot", "ravel", "flatten", "transpose", "append",
+           "pop", "max", "min"}
 ATTRIBUTES = {"shape", "T", "size", "ndim"}
 OPERATORS = {"+", "-", "*", "/", "//", "%", "**", "@", "&", "|", "^", "<<", ">>"}
 COMPARISONS = {"<", "<=", ">", ">=", "==", "!="}
@@ -54,6 +56,7 @@ class Lowering:
         self.tapes = None
         self.last_origin = None  # of the statement before: a generated statement may have none
         self.prologue = []  # statements the wrapper runs before the compiled function (argument checks)
+        self.dicts = {}  # a dict argument read by constant keys -> {key: the compiled function's parameter}
 
     # -- refusals ---------------------------------------------------------------------------------------------
     def refuse(self, s, what):
@@ -82,10 +85,18 @@ class Lowering:
         if isinstance(s, ir.ExprStmt):
             name = self.tapes.pushed(s)
             if name is not None:
-                return self.tapes.push(name, s)
+                item = copied_item(s.value.args[0])
+                if item is None:
+                    return self.tapes.push(name, s)
+                # (the elements a store overwrites: one element as it is, a part of an array copied)
+                saved = item if dtype_of(self.tapes.kinds.get(name)) is not None else s.value.args[0]
+                return self.tapes.push(name, s, self.expr(saved, s))
             if _helper(s.value) == "check_apart":  # (arguments sharing memory: checked in the wrapper)
                 self.prologue.append(s)
                 return []
+            if _list_method(s.value):  # (`out.append(v)`, `out.pop()` of a list made in the function)
+                s.value = self.expr(s.value, s)
+                return [s]
             if _helper(s.value) is None:
                 self.refuse(s, "a statement of this kind (a call whose value is not used)")
             if _helper(s.value) == "add_at" and self.scalar_index(s.value.args[1]):
@@ -98,15 +109,20 @@ class Lowering:
                 if s.targets[0] not in self.tapes.names:  # (restored, but not saved as a name)
                     self.refuse(s, "a value restored from the tape in a form this backend does not split by name")
                 return self.tapes.pop(s.targets[0], s)
-            if len(s.targets) == 1 and s.value == Const(None):
+            if len(s.targets) == 1 and (s.value == Const(None) or _helper_value(s.value, "UNSET")):
                 return [self.zero_of(s.targets[0], s)]
             s.value = self.tolist(s.value) if _is_tolist(s.value, self) else self.expr(s.value, s)
             return [s]
         if isinstance(s, SetItem):
+            if self.tapes.popped(s):
+                name = self.tapes.restored(s)
+                if name is None:
+                    self.refuse(s, "a value restored from the tape in a form this backend does not split by name")
+                return self.tapes.pop(name, s, self.expr(s.target, s), self.index_items(s.target, s.items, s))
             if ir.attr_key(s.items) is not None:
                 self.refuse(s, "an attribute of an object")
+            s.items = self.index_items(s.target, s.items, s)
             s.target = self.expr(s.target, s)
-            s.items = tuple(self.expr(i, s) for i in s.items)
             s.value = self.expr(s.value, s)
             return [s]
         if isinstance(s, AugAssign):
@@ -176,12 +192,14 @@ class Lowering:
     def expr(self, e, s):
         cls = e.__class__
         if cls is Var:
+            if e.name in self.dicts:
+                self.refuse(s, f"the dict `{e.name}` used other than by a constant key (`{e.name}['w']`)")
             return e
         if cls is Const:
             v = e.value
             if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
                 return _math("nan") if math.isnan(v) else (_math("inf") if v > 0 else ir.UnaryOp("-", _math("inf")))
-            if v is None or isinstance(v, (bool, int, float)):
+            if v is None or v is Ellipsis or isinstance(v, (bool, int, float)):  # (`y[...]`: Numba indexes so)
                 return e
             self.refuse(s, f"the constant {v!r}")
         if cls is Global:
@@ -206,16 +224,31 @@ class Lowering:
         if cls is Index:
             if ir.attr_key(e.items) is not None:
                 self.refuse(s, "an attribute of an object")
-            return Index(self.expr(e.value, s), tuple(self.expr(i, s) for i in e.items), e.tuple_form)
+            if isinstance(e.value, Var) and e.value.name in self.dicts and len(e.items) == 1 and \
+                    isinstance(e.items[0], Const) and e.items[0].value in self.dicts[e.value.name]:
+                return Var(self.dicts[e.value.name][e.items[0].value])  # (`d['w']`: the parameter d_w)
+            return Index(self.expr(e.value, s), self.index_items(e.value, e.items, s), e.tuple_form)
         if cls is ir.Slice:
             return ir.Slice(*(None if x is None else self.expr(x, s) for x in (e.lower, e.upper, e.step)))
         if cls is Build:
-            if e.kind != "tuple":
+            if e.kind not in ("tuple", "list"):
                 self.refuse(s, f"a {e.kind} (a {e.kind} of numbers or arrays is not one of Numba's types here)")
-            return Build("tuple", tuple(self.expr(i, s) for i in e.items))
+            # (a list made in the function: Numba's list of the one type of its items, inferred from them
+            # or from what is appended; items of several types are a typing error, located at the first call)
+            return Build(e.kind, tuple(self.expr(i, s) for i in e.items))
         if cls is Call:
             return self.call(e, s)
         self.refuse(s, f"an expression of this kind ({cls.__name__})")
+
+    def index_items(self, value, items, s):
+        """The index `items` of `value[items]` lowered: `y[...]` as `y[:, :]` (Numba indexes with an Ellipsis
+        only among other items), by y's rank."""
+        if any(isinstance(i, Const) and i.value is Ellipsis for i in items):
+            kind = self.kinds.get(value.name) if isinstance(value, Var) else None
+            if len(items) > 1 or not (isinstance(kind, K.Array) and kind.ndim):
+                self.refuse(s, "an index with `...` (Numba takes `y[...]` of an array of known rank)")
+            return (ir.Slice(None, None, None),) * kind.ndim
+        return tuple(self.expr(i, s) for i in items)
 
     def global_value(self, g, s):
         root = g.path[0]
@@ -224,6 +257,9 @@ class Lowering:
         if g.path[:2] in (("_ad", "np"), ("_ad", "math")):
             module = np if g.path[1] == "np" else math
             g = Global(g.path[1:], g.obj, module if len(g.path) > 2 else None)
+        if len(g.path) == 2 and g.root is np and g.path[1] == "clip":  # (Numba's np.clip takes no numbers)
+            from . import jit_runtime
+            return Global(("_ad", "jit", "clip"), jit_runtime.clip, runtime)
         if len(g.path) == 2 and g.root is np and g.path[1] in NUMPY:
             return g
         if len(g.path) == 2 and g.root is math and g.path[1] in MATH:
@@ -278,6 +314,15 @@ def _helper(e):
     if isinstance(e, Call) and isinstance(e.func, Global) and e.func.path[0] == "_ad" and len(e.func.path) == 2:
         return e.func.path[1]
     return None
+
+
+def _helper_value(e, name):
+    return isinstance(e, Global) and e.path == ("_ad", name)
+
+
+def _list_method(e):
+    return isinstance(e, Call) and isinstance(e.func, ir.Attr) and e.func.attr in ("append", "pop") and \
+        isinstance(e.func.value, Var) and not e.kwargs and len(e.args) == (e.func.attr == "append")
 
 
 def _builtin_call(e, name):

@@ -146,6 +146,17 @@ def _add(a, b):
     return lambda a, b: a + b
 
 
+def sum_product(a, b, like):
+    """unbroadcast(a * b, like): a number's share of an elementwise operation (runtime.sum_product)."""
+
+
+@_overload(sum_product)
+def _sum_product(a, b, like):
+    if _is_number(like) and _is_array(a) and _is_array(b):
+        return lambda a, b, like: (a * b).sum()
+    return lambda a, b, like: unbroadcast(a * b, like)
+
+
 def builtin_extreme_vjp(g, args, ans):
     """Adjoint of the builtins max(a, b) / min(a, b) of two numbers: the winners share g."""
 
@@ -173,7 +184,15 @@ def _zeros_like(x):
         return lambda x: 0.0
     if _is_array(x):
         return lambda x: np.zeros(x.shape)
+    if _is_list(x) and _is_number(x.dtype):
+        return lambda x: [0.0 for _ in range(len(x))]
+    if _is_list(x) and _is_array(x.dtype):
+        return lambda x: [np.zeros(v.shape) for v in x]
     return None
+
+
+def _is_list(t):
+    return isinstance(t, numba.types.List)
 
 
 def _basic_index(t):
@@ -203,6 +222,10 @@ def add_at(b, index, g):
 
 @_overload(add_at)
 def _add_at(b, index, g):
+    if _is_list(b) and isinstance(index, numba.types.Integer):
+        def entry(b, index, g):
+            b[index] = b[index] + g
+        return entry
     if _is_array(b) and _basic_index(index):
         def store(b, index, g):
             b[index] += g
@@ -252,10 +275,305 @@ def _reduce_extreme_vjp(g, x, ans, axis=None, keepdims=False):
     return None
 
 
+def np_copy(x):
+    """A copy of `x` (an array; a number is itself) saved on the tape before a store overwrites it."""
+
+
+@_overload(np_copy)
+def _np_copy(x):
+    if _is_array(x):
+        return lambda x: x.copy()
+    if _is_number(x):
+        return lambda x: x
+    return None
+
+
+def owned_copy(b, x):
+    """A fresh float array holding the adjoint `b` spread to x's shape (the number itself for a number x),
+    safe to change in place."""
+
+
+@_overload(owned_copy)
+def _owned_copy(b, x):
+    if _is_list(b) and _is_list(x):  # (a list adjoint: a new list of the same entries)
+        return lambda b, x: list(b)
+    if _is_number(x) and _is_number(b):
+        return lambda b, x: b
+    if _is_array(x) and (_is_number(b) or _is_array(b)):
+        return lambda b, x: np.zeros(x.shape) + b
+    return None
+
+
+def pop_item(b, index):
+    """Adjoint of `y[index] = v`: a copy of b[index] (a basic index: each element written once), which is
+    then cleared in b (those elements were overwritten)."""
+
+
+@_overload(pop_item)
+def _pop_item(b, index):
+    if _is_array(b) and isinstance(index, numba.types.EllipsisType):  # (`y[...] = v`: all of it)
+        def everything(b, index):
+            taken = b.copy()
+            b.fill(0.0)
+            return taken
+        return everything
+    if _is_array(b) and (_basic_index(index) or _is_array(index, b.ndim) and
+                         isinstance(index.dtype, numba.types.Boolean)):
+        def take(b, index):
+            taken = np_copy(b[index])
+            b[index] = 0.0
+            return taken
+        return take
+    return None
+
+
+def stored_vjp(g, value, target):
+    """What the value stored by `target[i] = value` gets back: `g` summed to the value's shape, or zeros when
+    the target holds integers or booleans (NumPy truncates what it stores)."""
+
+
+@_overload(stored_vjp)
+def _stored_vjp(g, value, target):
+    if _is_array(target) and not isinstance(target.dtype, numba.types.Float):
+        return lambda g, value, target: zeros_like(value)
+    return lambda g, value, target: unbroadcast(g, value)
+
+
+def clip(a, a_min, a_max):
+    """np.clip for numbers too (Numba's takes arrays only): min(max(a, a_min), a_max), NaN kept, a bound of
+    None no bound."""
+
+
+@_overload(clip)
+def _clip(a, a_min, a_max):
+    low, high = not _no_axis(a_min), not _no_axis(a_max)
+    if _is_number(a):
+        def number(a, a_min, a_max):
+            r = a
+            if low and r < a_min:
+                r = a_min
+            if high and r > a_max:
+                r = a_max
+            return r
+        return number
+    if _is_array(a) and low and high:
+        return lambda a, a_min, a_max: np.clip(a, a_min, a_max)
+    if _is_array(a) and low:
+        return lambda a, a_min, a_max: np.maximum(a, a_min)
+    if _is_array(a) and high:
+        return lambda a, a_min, a_max: np.minimum(a, a_max)
+    return None
+
+
+def inside(a, a_min=None, a_max=None):
+    """1.0 where `a` lies within [a_min, a_max] (a bound of None is no bound), else 0.0: clip's derivative."""
+
+
+@_overload(inside)
+def _inside(a, a_min=None, a_max=None):
+    low, high = not _no_axis(a_min), not _no_axis(a_max)
+    if _is_number(a):
+        def number(a, a_min=None, a_max=None):
+            ok = a == a  # (NaN: 0, as the plain helper's mask)
+            if low:
+                ok = ok and a >= a_min
+            if high:
+                ok = ok and a <= a_max
+            return 1.0 if ok else 0.0
+        return number
+    if _is_array(a):
+        def array(a, a_min=None, a_max=None):
+            out = np.ones(a.shape)
+            if low:
+                out = out * (a >= a_min)
+            if high:
+                out = out * (a <= a_max)
+            return out
+        return array
+    return None
+
+
+def where_vjp(g, condition, first=True, out=None):
+    """The adjoint of the first (second) operand of np.where(condition, x, y): `g` where the condition holds
+    (does not hold), 0 elsewhere."""
+
+
+@_overload(where_vjp)
+def _where_vjp(g, condition, first=True, out=None):
+    def pick(g, condition, first=True, out=None):
+        if first:
+            return np.where(condition, g, 0.0)
+        return np.where(condition, 0.0, g)
+    return pick
+
+
+def max_vjp(g, a, b, out=None):
+    """The adjoint of `a` in maximum(a, b): `g` where a > b, half of it on ties, 0 elsewhere."""
+
+
+@_overload(max_vjp)
+def _max_vjp(g, a, b, out=None):
+    if _is_number(a) and _is_number(b):
+        def numbers(g, a, b, out=None):
+            if a > b:
+                return g
+            return 0.5 * g if a == b else 0.0 * g
+        return numbers
+    return lambda g, a, b, out=None: g * ((a > b) + 0.5 * (a == b))
+
+
+def min_vjp(g, a, b, out=None):
+    """The adjoint of `a` in minimum(a, b): `g` where a < b, half of it on ties, 0 elsewhere."""
+
+
+@_overload(min_vjp)
+def _min_vjp(g, a, b, out=None):
+    return lambda g, a, b, out=None: max_vjp(g, b, a)
+
+
+def sum_vjp(g, items):
+    """Adjoint of the builtin `sum(items)`: every item receives g (an array's rows, for an array)."""
+
+
+@_overload(sum_vjp)
+def _sum_vjp(g, items):
+    if _is_array(items) and items.ndim >= 1:
+        return lambda g, items: np.zeros(items.shape) + g
+    if _is_list(items):
+        return lambda g, items: [unbroadcast(g, item) for item in items]
+    return None
+
+
+def cast_vjp(g, x, dtype=None):
+    """Adjoint of `np.array(x)` / `np.copy(x)` / `np.asarray(x)` (no dtype): the adjoint in x's form."""
+
+
+@_overload(cast_vjp)
+def _cast_vjp(g, x, dtype=None):
+    if _no_axis(dtype):
+        return lambda g, x, dtype=None: cast_like(g, x)
+    return None
+
+
+def matmul_vjp_a(g, a, b):
+    """Adjoint of `a` in `a @ b` (vectors and matrices)."""
+
+
+def matmul_vjp_b(g, a, b):
+    """Adjoint of `b` in `a @ b` (vectors and matrices)."""
+
+
+def _product_vjp(first):
+    """The adjoint of one factor of `a @ b` or np.dot(a, b) for numbers, vectors and matrices."""
+    def typer(g, a, b):
+        if _is_number(a) or _is_number(b):  # (np.dot with a number: a product)
+            return (lambda g, a, b: unbroadcast(g * b, a)) if first else (lambda g, a, b: unbroadcast(g * a, b))
+        if not (_is_array(a) and _is_array(b) and a.ndim in (1, 2) and b.ndim in (1, 2)):
+            return None
+        if first:
+            if a.ndim == 1 and b.ndim == 1:
+                return lambda g, a, b: g * b
+            if a.ndim == 2 and b.ndim == 1:
+                return lambda g, a, b: np.outer(g, b)
+            if a.ndim == 1:
+                return lambda g, a, b: np.dot(b, g)
+            return lambda g, a, b: np.dot(g, b.T)
+        if a.ndim == 1 and b.ndim == 1:
+            return lambda g, a, b: g * a
+        if a.ndim == 1:
+            return lambda g, a, b: np.outer(a, g)
+        if b.ndim == 1:
+            return lambda g, a, b: np.dot(g, a)
+        return lambda g, a, b: np.dot(a.T, g)
+    return typer
+
+
+_overload(matmul_vjp_a)(_product_vjp(True))
+_overload(matmul_vjp_b)(_product_vjp(False))
+
+
+def dot_vjp_a(g, a, b):
+    """Adjoint of `a` in np.dot(a, b) (numbers, vectors and matrices)."""
+
+
+def dot_vjp_b(g, a, b):
+    """Adjoint of `b` in np.dot(a, b) (numbers, vectors and matrices)."""
+
+
+_overload(dot_vjp_a)(_product_vjp(True))
+_overload(dot_vjp_b)(_product_vjp(False))
+
+
+def stored_jvp(t, target):
+    """The tangent `target[i] = value` stores: the value's, 0 into an array of integers or booleans."""
+
+
+@_overload(stored_jvp)
+def _stored_jvp(t, target):
+    if _is_array(target) and not isinstance(target.dtype, numba.types.Float):
+        return lambda t, target: 0.0
+    return lambda t, target: t
+
+
+def vjp_seed(seed, out):
+    """The seed of `vjp` checked against the output's shape and copied as floats (the gradients never share
+    memory with the caller's seed)."""
+
+
+@_overload(vjp_seed)
+def _vjp_seed(seed, out):
+    if _is_number(seed) and _is_number(out):
+        return lambda seed, out: float(seed)
+    if _is_array(seed) and _is_array(out, seed.ndim):
+        def check(seed, out):
+            if seed.shape != out.shape:
+                raise ValueError("the seed's shape is not the output's")
+            return seed.astype(np.float64)
+        return check
+    return None
+
+
+def as_tangent(t, x):
+    """The tangent a caller passes for the argument `x`: a float for a number, a float array of x's shape
+    (a number spread to it)."""
+
+
+@_overload(as_tangent)
+def _as_tangent(t, x):
+    if _is_number(x) and _is_number(t):
+        return lambda t, x: float(t)
+    if _is_array(x) and _is_number(t):
+        return lambda t, x: np.full(x.shape, float(t))
+    if _is_array(x) and _is_array(t, x.ndim):
+        def check(t, x):
+            if t.shape != x.shape:
+                raise ValueError("the tangent's shape is not the argument's")
+            return t.astype(np.float64)
+        return check
+    return None
+
+
+def tangent_out(t, out):
+    """The tangent of the function's value in the value's form: a float for a number, an array of its
+    shape (a number spread to it)."""
+
+
+@_overload(tangent_out)
+def _tangent_out(t, out):
+    if _is_number(out) and _is_number(t):
+        return lambda t, out: float(t)
+    if _is_array(out) and (_is_number(t) or _is_array(t)):
+        return lambda t, out: np.zeros(out.shape) + t
+    return None
+
+
 # runtime helpers with a version here
 HELPERS = {"abs_vjp", "getitem_vjp", "add_at", "tolist_vjp", "unbroadcast", "unreduce", "unreduce_mean",
            "cast_like", "add", "builtin_extreme_vjp", "grad_seed",
-           "zeros_like", "private_copy", "reduce_extreme_vjp"}
+           "zeros_like", "private_copy", "reduce_extreme_vjp", "np_copy", "owned_copy", "pop_item", "stored_vjp",
+           "stored_jvp", "vjp_seed", "inside", "where_vjp", "max_vjp", "min_vjp", "sum_vjp",
+           "cast_vjp", "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b", "as_tangent", "tangent_out",
+           "sum_product"}
 
 
 def as_grad(g, x):

@@ -17,9 +17,10 @@ from .ir import Assign, AugAssign, Build, Call, Const, For, Global, If, Index, S
 class Tapes:
     def __init__(self, body, tape, kinds, alloc):
         self.tape = tape  # the plain derivative's tape (its name), or None
-        self.kinds = kinds
         self.alloc = alloc
         self.names = {}  # saved name -> (its tape, its counter or None for a list)
+        self.items = {}  # (array, index) of the elements a store overwrites -> their label (`pushed`)
+        self.kinds = dict(kinds)  # (with the labels' kinds)
         self.plans = self.plan(body) if tape else {}
 
     def made_before(self, s):
@@ -30,18 +31,43 @@ class Tapes:
         return self.new_tapes([name for name, plan in self.plans.items() if plan[0] is s], s)
 
     def pushed(self, s):
-        """The name `s` pushes on the plain tape (`tape.append(x)`), else None."""
+        """The name `s` pushes on the plain tape (`tape.append(x)`), else None. The elements a store
+        overwrites (`tape.append(_ad.np_copy(y_1[i]))`, restored by `y_1[i] = tape.pop()`) are saved under
+        a label of the store's target and index (`y_1[i]`), which has its own tape like a name."""
         v = s.value if isinstance(s, ir.ExprStmt) else None
         if self.tape and isinstance(v, Call) and isinstance(v.func, ir.Attr) and v.func.value == Var(self.tape) \
-                and v.func.attr == "append" and len(v.args) == 1 and isinstance(v.args[0], Var):
-            return v.args[0].name
+                and v.func.attr == "append" and len(v.args) == 1:
+            a = v.args[0]
+            if isinstance(a, Var):
+                return a.name
+            if _shape_of(a) is not None:  # (the value itself: the adjoint reads only its shape, which no
+                return _shape_of(a).name  # in-place change alters; a value of one type per name for Numba)
+            if copied_item(a) is not None:
+                return self.label(copied_item(a), s)
         return None
 
     def popped(self, s):
-        """Is `s` `name = tape.pop()`?"""
+        """Is `s` `name = tape.pop()` (or `y_1[i] = tape.pop()`, restoring the elements a store overwrote)?"""
         v = s.value
         return bool(self.tape) and isinstance(v, Call) and isinstance(v.func, ir.Attr) and \
-            v.func.value == Var(self.tape) and v.func.attr == "pop" and not v.args and len(s.targets) == 1
+            v.func.value == Var(self.tape) and v.func.attr == "pop" and not v.args and \
+            (isinstance(s, SetItem) and s.op is None or isinstance(s, Assign) and len(s.targets) == 1)
+
+    def label(self, item, s):
+        """The label under which the push `s` saves the elements `item` (an Index: `y_1[i]`): the text
+        `y_1[0]` (no name of the derivative can be the same), one per store of the user's code (tape.py
+        marks the push and the restore of a store with the same `saved_item`; when a pass lost the mark,
+        the store's target and index as they are written); its kind: a number of the array's dtype when
+        `item` is one element (an integer for each dimension), else not known (a list tape)."""
+        key = _item_key(s, item.value, item.items)
+        if key not in self.items:
+            self.items[key] = f"{item.value.name}[{len(self.items)}]"
+            self.kinds[self.items[key]] = _element_kind(item, self.kinds)
+        return self.items[key]
+
+    def restored(self, s):
+        """The label `s` (`y_1[i] = tape.pop()`) restores, or None."""
+        return self.items.get(_item_key(s, s.target, s.items))
 
     def plan(self, body):
         """name -> (the top-level statement before which its tape is made (None: where the tape was made),
@@ -82,7 +108,7 @@ class Tapes:
         for name in names:
             _, capacity, dtype = self.plans[name]
             if capacity is None:
-                tape = self.alloc.fresh(f"tape_{name}")
+                tape = self.alloc.fresh(f"tape_{_ident(name)}")
                 made.append(_at(Assign((tape,), Build("list", ())), s))
                 self.names[name] = (tape, None)
             else:
@@ -92,7 +118,7 @@ class Tapes:
             offset = Const(0)  # (the next segment's start: a number, or the last counter plus its capacity)
             counters = []
             for name, capacity in named:
-                top = self.alloc.fresh(f"n_{name}")
+                top = self.alloc.fresh(f"n_{_ident(name)}")
                 counters.append(_at(Assign((top,), offset), s))
                 self.names[name] = (tape, top)
                 offset = _plus(offset if isinstance(offset, Const) else Var(top), capacity)
@@ -100,19 +126,22 @@ class Tapes:
             made += counters + [_at(Assign((tape,), Call(_np("empty"), args)), s)]
         return made
 
-    def push(self, name, s):
-        """`tape.append(name)` of the plain derivative, on the name's own tape."""
+    def push(self, name, s, value=None):
+        """`tape.append(name)` of the plain derivative, on the name's own tape (`value`: what is saved under
+        a label, already lowered)."""
         tape, top = self.names[name]
+        value = Var(name) if value is None else value
         if top is None:
-            return [_at(ir.ExprStmt(Call(ir.Attr(Var(tape), "append"), (Var(name),))), s)]
-        return [_at(SetItem(Var(tape), (Var(top),), Var(name)), s), _at(AugAssign(top, "+", Const(1)), s)]
+            return [_at(ir.ExprStmt(Call(ir.Attr(Var(tape), "append"), (value,))), s)]
+        return [_at(SetItem(Var(tape), (Var(top),), value), s), _at(AugAssign(top, "+", Const(1)), s)]
 
-    def pop(self, name, s):
-        """`name = tape.pop()` of the plain derivative, from the name's own tape."""
+    def pop(self, name, s, target=None, items=None):
+        """`name = tape.pop()` of the plain derivative, from the name's own tape (`target[items] = ...` for
+        a label)."""
         tape, top = self.names[name]
-        if top is None:
-            return [_at(Assign((name,), Call(ir.Attr(Var(tape), "pop"), ())), s)]
-        return [_at(AugAssign(top, "-", Const(1)), s), _at(Assign((name,), Index(Var(tape), (Var(top),))), s)]
+        value = Call(ir.Attr(Var(tape), "pop"), ()) if top is None else Index(Var(tape), (Var(top),))
+        store = _at(Assign((name,), value) if target is None else SetItem(target, items, value), s)
+        return [store] if top is None else [_at(AugAssign(top, "-", Const(1)), s), store]
 
 
 _TAPE_NAMES = {"float64": "tape_floats", "int64": "tape_ints", "bool_": "tape_bools"}
@@ -128,6 +157,47 @@ def dtype_of(kind):
         if kind.cls in (float, np.float64):
             return "float64"
     return None
+
+
+def _shape_of(e):
+    """`x` in `_ad.shape_of(x)` or `x.shape` (what the plain tape saves of a value read only for its shape)."""
+    if isinstance(e, Call) and isinstance(e.func, Global) and e.func.path == ("_ad", "shape_of") and \
+            len(e.args) == 1 and isinstance(e.args[0], Var):
+        return e.args[0]
+    if isinstance(e, ir.Attr) and e.attr == "shape" and isinstance(e.value, Var):
+        return e.value
+    return None
+
+
+def _item_key(s, target, items):
+    tag = getattr(s, "saved_item", None)
+    return ("store", tag) if tag is not None else ("text", target, items)
+
+
+def _ident(name):
+    """A label's stem for the names of its tape and counter (`y_1[0]` -> `y_1_items`)."""
+    return name.split("[")[0] + "_items" if "[" in name else name
+
+
+def copied_item(e):
+    """`E` in `_ad.np_copy(E)` when E is an element or part of an array (`y_1[i]`), else None."""
+    if isinstance(e, Call) and isinstance(e.func, Global) and e.func.path == ("_ad", "np_copy") and \
+            len(e.args) == 1 and not e.kwargs and isinstance(e.args[0], Index) and isinstance(e.args[0].value, Var):
+        return e.args[0]
+    return None
+
+
+def _element_kind(item, kinds):
+    """The kind of `item` (`y_1[i]`): a number of y_1's dtype when it names one element of an array of
+    known rank, else None."""
+    k = kinds.get(item.value.name)
+    if not (isinstance(k, K.Array) and k.cls is np.ndarray and k.ndim == len(item.items) and k.dtype in "fib"):
+        return None
+    for i in item.items:
+        ik = kinds.get(i.name) if isinstance(i, Var) else None
+        if not (isinstance(i, Const) and type(i.value) is int or isinstance(ik, K.Scalar) and ik.cls is int):
+            return None
+    return K.Scalar({"f": float, "i": int, "b": bool}[k.dtype])
 
 
 def _capacity(found, top):

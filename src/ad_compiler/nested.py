@@ -53,7 +53,9 @@ class NestedDerivative:
                 try:
                     return Derivation(code, wrt, self.mode, kinds_[:len(params)], self.func_name, self.multi).run()
                 except NoDerivativeError as exc:
-                    if not _in_generated_code(exc):
+                    # (forward sweeps take only arrays and numbers: for a list or dict the missing rule, at
+                    # its generated line, is the better refusal)
+                    if not _in_generated_code(exc) or not composite.sweepable(kinds_, self.positions):
                         raise
                     reverse = exc
             jvp = Derivation(code, wrt, "jvp", kinds_[:len(params)], f"jvp_{code.__name__}", True).run()

@@ -126,6 +126,12 @@ def read_function(func):
     return Unit(func, tree, filename, first_line, indent, lines)  # (the passes never change the tree)
 
 
+def remember(func, unit, fdef):
+    """`func` was compiled from `fdef`, a nested def or lambda of `unit` (inline_values.compile_nested): its
+    source is that tree, also for a lambda sharing its line with another one (which reading would refuse)."""
+    _units[_key(func.__code__)] = (fdef, unit.filename, unit.first_line, unit.indent, unit.file_lines)
+
+
 def forget(code=None):
     """Drop what was read (all of it, or one code object's)."""
     if code is None:

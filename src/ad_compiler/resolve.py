@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import fuse_cholesky, ir, kinds as K, markers, rules
+from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rules
 from .errors import UnsupportedError
 from .ir import Assign, Build, Call, Const, Global, Index, Mutate, SetItem, Var
 
@@ -48,6 +48,7 @@ class Resolver:
         self.ctx = ctx
         self.ops = {}
         self.fused = fuse_cholesky.find(fn, kinds, rules.lookup_function)  # uses of Cholesky factors
+        self.fused.update(fuse_logistic.find(fn))  # the logistic function written out
 
     def kind(self, atom):
         if isinstance(atom, Var):
@@ -89,6 +90,9 @@ class Resolver:
                 return Op("const")
             if v.op in ("+", "*") and (isinstance(self.kind(v.left), K.Seq) or isinstance(self.kind(v.right), K.Seq)):
                 return self.sequence_binop(s, v)
+            if id(s) in self.fused:  # the logistic function written out, as one function
+                func, args = self.fused[id(s)]
+                return self.bind(s, rules.FUNCTIONS[func], args, {})
             return self.bind(s, rules.FUNCTIONS[BINOP_FUNCTIONS[v.op]], [v.left, v.right], {})
         if isinstance(v, ir.UnaryOp):
             if v.op == "-":

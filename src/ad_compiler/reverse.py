@@ -13,6 +13,7 @@ branches and loops in reverse_control.py (parts of `Reverse`).
 import numpy as np
 
 from . import dims, ir, kinds as K, shapes
+from .alias_library import BUFFER_REUSING
 from .adjoints import Adjoints, assign, helper
 from .cleanup import fold
 from .ir import Assign, Build, Call, Const, For, Global, If, Index, Mutate, SetItem, Var, While
@@ -197,7 +198,9 @@ class Reverse(StoresPart, ControlPart):
         rule, bound = op.rule, op.bound
         if rule.real is not None and all_real(self.kind, rule, bound, self.act.complex, s.target):
             rule = rule.real
-        wanted = [p for p in rule.params if rule.differentiable(p) and ir.names_in(bound[p]) & self.act.varied]
+        invariant = op.extra.get("invariant", ())  # (operands the result does not depend on: shift_invariance.py)
+        wanted = [p for p in rule.params if rule.differentiable(p) and ir.names_in(bound[p]) & self.act.varied
+                  and p not in invariant]
         if not wanted:
             return
         if rule.elementwise:
@@ -234,11 +237,21 @@ class Reverse(StoresPart, ControlPart):
             k = self.kind(bound[p])
             if rule.elementwise and not self.same_shape_as_result(p, bound, rule):
                 axes = self.known_sums(bound[p], s.target)
-                if axes is not None:  # (the shapes are known: the sums broadcasting needs, written out)
+                dot = None if complex_statement else number_sum(self.kind, expr, p, bound, rule, s.target)
+                name = "unbroadcast" if isinstance(k, (K.Array, K.Scalar, K.Numeric)) else "unbroadcast_value"
+                folded = fold(expr)
+                negated = dot is None and isinstance(folded, ir.UnaryOp) and folded.op == "-" and \
+                    name == "unbroadcast"
+                if negated:  # (the sign after the sum, on the smaller array: -(g.sum(axis=0)), not (-g).sum(...))
+                    expr = folded.operand
+                if dot is not None:  # (a real number's share of an array result: one dot product)
+                    expr = dot
+                elif axes is not None:  # (the shapes are known: the sums broadcasting needs, written out)
                     expr = summed(expr, axes)
                 else:
-                    name = "unbroadcast" if isinstance(k, (K.Array, K.Scalar, K.Numeric)) else "unbroadcast_value"
                     expr = helper(name, expr, bound[p])
+                if negated:
+                    expr = ir.UnaryOp("-", expr)
             if isinstance(bound[p], Var) and (isinstance(k, K.Seq) or k is K.UNKNOWN) and \
                     not rule.is_varargs(p) and _converts(rule):
                 expr = helper("cast_like", expr, bound[p])  # NumPy made an array of a list: give it back a list
@@ -298,7 +311,37 @@ class Reverse(StoresPart, ControlPart):
 
 # partial derivatives that are masks, and the helper applying the mask to g in one multiply
 MASKS = {"max_share": "max_vjp", "min_share": "min_vjp"}
-IN_PLACE = {"max_vjp", "min_vjp", "abs_vjp", "where_vjp"}  # helpers that can write into g (`out=g`)
+IN_PLACE = set(BUFFER_REUSING)  # helpers that can write into g (`out=g`)
+
+
+def number_sum(kind, expr, p, bound, rule, target):
+    """The contribution `unbroadcast(g * P, s)` to a real number s from an elementwise operation whose
+    result is a real array, when P is (minus) the result or the other operand, or that over s or a number:
+    `-_ad.sum_product(g, ans, x2) / x2` sums the products without making them. (Exact whatever s turns out
+    to be: the sum over the axes s is broadcast along commutes with the division by s; sum_product takes
+    its dot product only when s is a number at run time, else it is unbroadcast(g * ans, x2).)"""
+    k, kt = kind(bound[p]), kind(Var(target))
+    if not (isinstance(k, K.Scalar) and k.cls in (float, np.float64) and isinstance(kt, K.Array) and
+            kt.dtype == "f" and kt.ndim and isinstance(expr, ir.BinOp) and expr.op == "*" and
+            isinstance(expr.left, Var) and expr.left.name not in ir.names_in(expr.right)):
+        return None
+    others = [bound[q] for q in rule.params if q != p]
+    if not all(isinstance(o, Var) or isinstance(o, Const) and type(o.value) in (int, float) for o in others) \
+            or sum(isinstance(o, Var) for o in others) > 1:
+        return None  # (one other operand, then of the result's shape: a number broadcasts nothing up)
+    arrays = {target} | {o.name for o in others if isinstance(o, Var) and kind(o) == kt}
+    factor, sign, over = expr.right, False, None
+    if isinstance(factor, ir.BinOp) and factor.op == "/" and (isinstance(factor.right, Const) and
+                                                              type(factor.right.value) is float or
+                                                              factor.right == bound[p]):
+        factor, over = factor.left, factor.right
+    if isinstance(factor, ir.UnaryOp) and factor.op == "-":
+        factor, sign = factor.operand, True
+    if not (isinstance(factor, Var) and factor.name in arrays):
+        return None
+    out = helper("sum_product", expr.left, factor, bound[p])
+    out = ir.UnaryOp("-", out) if sign else out
+    return ir.BinOp("/", out, over) if over is not None else out
 
 
 def summed(expr, axes):

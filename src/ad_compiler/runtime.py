@@ -684,6 +684,36 @@ def split_along(g, pieces, axis=0):
     return cast_like(split_at(g, bounds, axis), pieces)
 
 
+def sum_product(a, b, like):
+    """unbroadcast(a * b, like): the products summed to `like`'s shape, as one dot product when `like` is a
+    number and a and b real NumPy arrays of one shape (no array of the products): a number's share of an
+    elementwise operation (reverse.Reverse.number_sum)."""
+    if a.__class__ is ndarray and b.__class__ is ndarray and a.shape == b.shape and a.dtype.kind == "f" and \
+            b.dtype.kind == "f" and (like.__class__ is _float or like.__class__ is np.float64):
+        if a.flags.c_contiguous and b.flags.c_contiguous or a.flags.f_contiguous and b.flags.f_contiguous:
+            return np.dot(a.ravel(order="K"), b.ravel(order="K"))  # (the same order: no copies)
+        return np.vdot(a, b)
+    return unbroadcast(a * b, like)
+
+
+def logistic_of(d, x):
+    """`1.0 / d` where d = 1 + exp(-x): the statement the compiler differentiates as the logistic function of
+    x (fuse_logistic.py). Generated code never calls it: it keeps the user's division."""
+    return 1.0 / d
+
+
+def piece_slice(pieces, k, axis, ndim):
+    """Where piece k of np.concatenate(pieces, axis) lies along `axis`: a slice (split_products.py, which
+    chose the product's factor to cut for pieces of rank `ndim`: checked here)."""
+    if np.ndim(pieces[k]) != ndim:
+        raise AssertionError(f"ad_compiler: a concatenated piece has rank {np.ndim(pieces[k])}, not the {ndim} "
+                             "its kind said (please report this)")
+    lo = 0
+    for p in pieces[:k]:
+        lo += np.shape(p)[axis]
+    return slice(lo, lo + np.shape(pieces[k])[axis])
+
+
 def unstack(g, axis=0, arrays=None):
     """Adjoint of stack: the slices of `g` along `axis` (an array if the arrays came as one)."""
     parts = [np.take(g, i, axis=axis) for i in range(np.shape(g)[axis])]
@@ -961,7 +991,14 @@ def store_adjoint(b, index):
 
 def store_adjoint_vjp(g, b, index):
     """The transpose of store_adjoint: zeros shaped like `b` holding `g` at `index` (where an index repeats,
-    the value at its last position: NumPy's assignment keeps the last write)."""
+    the value at its last position: NumPy's assignment keeps the last write). For the adjoint of a list or dict,
+    zeros like it holding `g` at `index` (explore --mode hessian seed 43: np.result_type read a list of numbers
+    as a dtype)."""
+    if isinstance(b, (list, tuple, dict)):
+        out = zeros_like(b)
+        out = list(out) if isinstance(out, tuple) else out
+        out[index] = g
+        return out
     out = np.zeros(np.shape(b), dtype=np.result_type(b, g, 1.0))
     out[index] = g
     return out
@@ -1650,6 +1687,31 @@ def stack_family_vjp(g, arrays, how):
     return cast_like(parts, arrays)
 
 
+def selection_transpose(h, v, name, *args):
+    """The transpose of `_ad.<name>(v, *args)`, a linear map that only moves v's entries into pieces (a list
+    of arrays or one array: split_along, unstack, stack_family_vjp): the pieces' adjoints `h` added back at
+    the entries they came from. The map is run once on v's entry numbers to learn where each piece came from."""
+    cut = {"split_along": split_along, "unstack": unstack, "stack_family_vjp": stack_family_vjp}[name]
+    index = np.arange(np.size(v), dtype=np.float64).reshape(np.shape(v))
+    sources, parts = [], []
+
+    def walk(where, adjoint):
+        if isinstance(where, (list, tuple)):
+            whole = not isinstance(adjoint, (list, tuple)) and np.ndim(adjoint) == 0  # (a zero for all pieces)
+            for i, w in enumerate(where):
+                walk(w, adjoint if whole else adjoint[i])
+        elif adjoint is not None:
+            where = np.asarray(where)
+            sources.append(np.rint(np.ravel(where)).astype(np.intp))
+            parts.append(np.ravel(np.broadcast_to(as_array(adjoint), where.shape)))
+
+    walk(cut(index, *args), h)
+    out = np.zeros(np.size(v), dtype=np.result_type(*parts, 1.0) if parts else np.float64)
+    for where, part in zip(sources, parts):
+        np.add.at(out, where, part)
+    return out.reshape(np.shape(v)) if np.ndim(v) else out[0]
+
+
 def append_vjp(g, arr, values, axis=None, which=0):
     """Adjoint of np.append(arr, values, axis) for arr (which=0) or values (which=1)."""
     g = as_array(g)
@@ -1853,7 +1915,9 @@ def dict_get_tangent(t, key, default):
 
 def fit_shape(h, v):
     """`h` brought to the shape of `v`: summed down over broadcast axes, or broadcast up (the transpose of
-    `unbroadcast`, which does either)."""
+    `unbroadcast`, which does either). A list, tuple or dict (the adjoint of a copied container) is kept."""
+    if isinstance(h, (list, tuple, dict)):
+        return h
     shape = np.shape(v)
     hs = np.shape(h)
     if hs == shape:

@@ -606,3 +606,4 @@ def einsum_args_vjp_jvp(v, dv, args, dargs):
     for p, b in zip(positions, einsum_vjp_jvp(v, dv, spec, operands, tangents)):
         out[p] = b
     return out
+

@@ -1,4 +1,6 @@
-"""Pass 8c, reverse mode: a full sum's adjoint stays a number where only elementwise arithmetic reads it.
+"""Pass 8c, reverse mode: a full sum's adjoint stays a number where only elementwise arithmetic reads it (and
+a sum's adjoint read only beside the summed array itself stays reduced: `_beside_operand`, below). Runs on
+the adjoint sweep before the tape's decisions, so that a value read only by a spread it removed is not saved.
 
 The adjoint of `np.sum(t2)` is the seed spread over t2's shape, `bt3 = _ad.unreduce(bout, t2)` (a new array
 filled with bout), and the adjoint of `np.mean(t2)` is `bout / N` spread the same way. When every read of it
@@ -12,7 +14,7 @@ or writes it (no `out=`, no in-place `+=`, not returned).
 """
 import numpy as np
 
-from . import ir
+from . import ir, shapes
 from .ir import Assign, Attr, BinOp, Call, Const, Global, UnaryOp, Var
 
 ELEMENTWISE = {"+", "-", "*", "/"}
@@ -28,6 +30,8 @@ def spread_lazily(adjoint, rev):
             writes[_root(s.target)] = writes.get(_root(s.target), 0) + 2  # (changed in place)
         for n in _reads(s):
             readers.setdefault(n, []).append(s)
+    for block in _blocks(adjoint):
+        _beside_operand(block, writes, readers, rev.same)
     dims = rev.dims
     for s in ir.walk(adjoint, into_functions=True):
         spread = _spread(s)
@@ -105,3 +109,65 @@ def _reads(s):
 
 def _root(e):
     return e.name if isinstance(e, Var) else None
+
+
+def _blocks(body):
+    yield body
+    for s in body:
+        for b in ir.blocks(s):
+            yield from _blocks(b)
+
+
+def _beside_operand(block, writes, readers, same):
+    """`b = _ad.unreduce(g, x, axis, True)` (or a full sum's) read only as an operand of `+ - * /` whose other
+    operand is x itself or a value of its shape (shapes.py; or, for a full sum, as the values `_ad.getitem_vjp` adds), later in this block with
+    nothing written to g, x or b in between: broadcasting spreads g over x's shape by itself (g has x's shape
+    with the summed axes of size 1), so `b = g`."""
+    for k, s in enumerate(block):
+        if not (isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Call)):
+            continue
+        f, args = s.value.func, s.value.args
+        if not (isinstance(f, Global) and f.path == ("_ad", "unreduce")) or s.value.kwargs or \
+                len(args) < 2 or not isinstance(args[0], (Var, Const)) or not isinstance(args[1], Var):
+            continue
+        axis = args[2] if len(args) > 2 else Const(None)
+        keep = args[3] if len(args) > 3 else Const(False)
+        if not (isinstance(axis, Const) and isinstance(keep, Const)) or not (keep.value is True or axis.value is None):
+            continue
+        b, g, x = s.target, args[0], args[1].name
+        users = readers.get(b, [])
+        if writes.get(b) != 1 or not users:
+            continue
+        later = block[k + 1:]
+        spots = [j for j, t in enumerate(later) if any(t is u for u in users)]
+        if len(spots) != len(users):
+            continue
+        watched = {b, x} | ir.names_in(g)
+        between = later[:spots[-1]]
+        if any(isinstance(t, ir.COMPOUND) or (ir.stmt_writes(t) | _changed(t)) & watched for t in between):
+            continue
+        full = axis.value is None and keep.value is not True
+        if all(isinstance(u, Assign) and (_beside(u.value, b, x, same) or full and _scattered(u.value, b)) for u in users):
+            s.value = g
+
+
+def _scattered(e, b):
+    """`_ad.getitem_vjp(b, y, index)` reading b only as the values added at the index: a number b (a full
+    sum's adjoint) is spread over `y[index]` by the store's broadcasting."""
+    return isinstance(e, Call) and isinstance(e.func, Global) and e.func.path == ("_ad", "getitem_vjp") and \
+        not e.kwargs and len(e.args) == 3 and e.args[0] == Var(b) and \
+        all(b not in ir.names_in(a) for a in e.args[1:])
+
+
+def _changed(s):
+    return {_root(s.target)} if isinstance(s, (ir.SetItem, ir.Mutate)) else set()
+
+
+def _beside(e, b, x, same):
+    """Is every read of b in `e` an operand of `+ - * /` whose other operand is x or a name of x's shape?"""
+    if isinstance(e, Var):
+        return e.name != b
+    if isinstance(e, BinOp) and e.op in ELEMENTWISE and (e.left == Var(b) or e.right == Var(b)):
+        other = e.right if e.left == Var(b) else e.left
+        return isinstance(other, Var) and other.name != b and shapes.match(same, other.name, x)
+    return all(_beside(c, b, x, same) for c in ir.children(e))

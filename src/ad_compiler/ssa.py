@@ -135,9 +135,10 @@ class SSA:
         if s.role == "with":  # (a `with` block's body runs to its end: otherwise the exception goes on)
             falling = falling[:1]
         merged = dict(before)
+        generated = self.generated or _from_generated(s)  # (a derivative's code inlined into the user's)
         for var in dict.fromkeys(k for r in falling for k in r[1]):
             values = set(r[1].get(var) for r in falling)
-            if None in values and not self.generated and var != self.out:
+            if None in values and not generated and var != self.out:
                 continue  # assigned on some paths only: unbound after the if on the others (as in Python)
             values.discard(None)
             if len(values) == 1:
@@ -260,6 +261,12 @@ def _defines(s):
     if isinstance(s, Mutate):
         return [s.target.name] + ([s.out] if s.out else [])
     return []
+
+
+def _from_generated(s):
+    """Is this statement part of a generated derivative's code (inlined where a derivative function is called)?"""
+    origin = s.origin
+    return origin is not None and origin.unit is not None and origin.unit.filename.startswith("<ad_compiler")
 
 
 def _user_name(name):

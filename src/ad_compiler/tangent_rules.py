@@ -29,7 +29,9 @@ class TangentRules:
         fwd = self.fwd
         if rule.real is not None and all_real(fwd.kind, rule, bound, fwd.act.complex, s.target):
             rule = rule.real
-        varied = [p for p in rule.params if rule.differentiable(p, 'forward') and fwd.carries(bound[p])]
+        invariant = op.extra.get("invariant", ())  # (operands the result does not depend on: shift_invariance.py)
+        varied = [p for p in rule.params if rule.differentiable(p, 'forward') and fwd.carries(bound[p])
+                  and p not in invariant]
         if not varied:
             return None
         if rule.elementwise:

@@ -65,6 +65,7 @@ class Tape:
                     st = s.stmt
                     if isinstance(self.rev.kinds.get(st.target.name), (K.Array, K.Numeric)):
                         out.append(SetItem(st.target, st.items, self.pop(), tuple_form=st.tuple_form))
+                        out[-1].saved_item = id(st)
                     else:  # a list or dict (a store may have added the key)
                         out.append(ExprStmt(helper("restore_item", st.target, _index(st), self.pop())))
                 elif k == "restore_list" and ("list", id(s.stmt)) in self.saved:
@@ -125,6 +126,7 @@ class Tape:
                 if not s.noop and ("item", id(s)) in self.saved:
                     if isinstance(self.rev.kinds.get(s.target.name), (K.Array, K.Numeric)):
                         out.append(self.push(helper("np_copy", Index(s.target, s.items, s.tuple_form))))
+                        out[-1].saved_item = id(s)  # (pairs it with its restore, for jit_tape.py)
                     else:
                         out.append(self.push(helper("save_item", s.target, _index(s))))
                 out += lower.statement(s)

@@ -224,3 +224,8 @@ CASES["builtins.abs"] = CASES["builtins.abs"] + [C("abs(np.exp(1j * a) * b + 0.5
 MISSING = {}
 
 
+
+# (fuse_logistic.py: the logistic function written out, differentiated as one function)
+CASES["_ad.logistic_of"] = [C("1.0 / (1.0 + np.exp(-a))", (2, 3), label="1.0 / (1.0 + np.exp(-a))"),
+                            C("t = np.exp(-a)\nr = (1 / (t + 1)) * t", (3,), label="1 / (np.exp(-a) + 1), the exp used too"),
+                            C("1.0 / (1.0 + np.exp(-a))", F)]

@@ -274,6 +274,10 @@ class _TemplateExpr:
 
     def name(self, n):
         rule = self.r.rule
+        if n in ("g", "ans") and n in rule.params:
+            raise ADError(f"derivative template {rule.name}: its parameter `{n}` has the name of the placeholder "
+                          f"for the result{'s adjoint' if n == 'g' else ''}, so the template cannot read it",
+                          hint="rename the parameter (`v` for an adjoint, another name for a value)")
         if n == "g":
             return ir.Var(G)
         if n == "ans":

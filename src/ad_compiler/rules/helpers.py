@@ -209,6 +209,12 @@ def matmul_vjp_b(v, a, b):
     ba = _ad.matmul_vjp_a(v, a, g)
 
 
+@linear(_ad.sum_product, multilinear=True, constant_in=("like",))
+def sum_product(a, b, like):
+    ba = _ad.unbroadcast(g * b, a)
+    bb = _ad.unbroadcast(g * a, b)
+
+
 @linear(_ad.dot_vjp_a, multilinear=True, constant_in=("a",))
 def dot_vjp_a(v, a, b):
     bv = np.dot(g, b)
@@ -226,25 +232,27 @@ def var_vjp(v, x, axis=None, ddof=0, keepdims=False):
     pass
 
 
-@linear(_ad.reduce_jvp, multilinear=True, forward_only=("partials", "t"))
+@linear(_ad.reduce_jvp, multilinear=True)
 def reduce_jvp(partials, t, axis=None, keepdims=False):
-    pass
+    bpartials = _ad.fit_shape(_ad.unreduce(g, partials, axis, keepdims) * t, partials)
+    bt = _ad.fit_shape(_ad.unreduce(g, partials, axis, keepdims) * partials, t)
 
 
 # -- linear in the adjoint, the rest only selects where it goes --------------------------------------------
-@linear(_ad.reduce_extreme_vjp, forward_only=("v",), constant_in=("x", "ans"))
-def reduce_extreme_vjp(v, x, ans, axis=None, keepdims=False):
-    pass
+@linear(_ad.reduce_extreme_vjp, constant_in=("x", "extreme"))
+def reduce_extreme_vjp(v, x, extreme, axis=None, keepdims=False):  # (`extreme`: `ans` is the result's name here)
+    bv = _ad.fit_shape(_ad.reduce_jvp(_ad.reduce_extreme_vjp(np.ones_like(v), x, extreme, axis, keepdims), g,
+                                      axis, keepdims), v)
 
 
-@linear(_ad.sort_vjp, forward_only=("v",), constant_in=("a",))
+@linear(_ad.sort_vjp, constant_in=("a",))
 def sort_vjp(v, a, axis=-1):
-    pass
+    bv = _ad.fit_shape(_ad.sort_jvp(g, a, axis), v)
 
 
-@linear(_ad.sort_jvp, forward_only=("t",), constant_in=("a",))
+@linear(_ad.sort_jvp, constant_in=("a",))
 def sort_jvp(t, a, axis=-1):
-    pass
+    bt = _ad.fit_shape(_ad.sort_vjp(g, a, axis), t)
 
 
 @linear(_ad.cumsum_vjp, forward_only=("v",), constant_in=("x",))
@@ -282,9 +290,14 @@ def keep_last_two(v):
     pass
 
 
-@linear(_ad.builtin_extreme_vjp, forward_only=("v",), constant_in=("args", "ans"))
-def builtin_extreme_vjp(v, args, ans):
-    pass
+@linear(_ad.builtin_extreme_vjp, constant_in=("args", "winner"))
+def builtin_extreme_vjp(v, args, winner):  # (`winner`: max(...)'s value; `ans` is this call's result)
+    bv = _ad.builtin_extreme_jvp(g, args, winner)
+
+
+@linear(_ad.builtin_extreme_jvp, constant_in=("args", "winner"))
+def builtin_extreme_jvp(targs, args, winner):
+    btargs = _ad.builtin_extreme_vjp(g, args, winner)
 
 
 @linear(_ad.iter_list_vjp, forward_only=("v",), constant_in=("x",))
@@ -302,18 +315,23 @@ def dict_items_vjp(v, d):
     pass
 
 
-@linear(_ad.stack_family_vjp, forward_only=("v",), constant_in=("arrays",))
+@linear(_ad.stack_family_vjp, constant_in=("arrays",))
 def stack_family_vjp(v, arrays, how):
-    pass
+    bv = _ad.selection_transpose(g, v, "stack_family_vjp", arrays, how)
 
 
-@linear(_ad.split_along, forward_only=("v",), constant_in=("pieces",))
+@linear(_ad.split_along, constant_in=("pieces",))
 def split_along(v, pieces, axis=0):
-    pass
+    bv = _ad.selection_transpose(g, v, "split_along", pieces, axis)
 
 
-@linear(_ad.unstack, forward_only=("v",), constant_in=("arrays",))
+@linear(_ad.unstack, constant_in=("arrays",))
 def unstack(v, axis=0, arrays=None):
+    bv = _ad.selection_transpose(g, v, "unstack", axis, arrays)
+
+
+@linear(_ad.selection_transpose, forward_only=("h",), constant_in=("v",))
+def selection_transpose(h, v, name, *args):
     pass
 
 
@@ -416,7 +434,7 @@ def one_if_none(b):
 
 
 # -- adjoints and tangents of the array-manipulation rules (rules/arrays.py) ------------------------------
-nondifferentiable(_ad.axes_permutation, _ad.constant_pieces, _ad.norm_axes)
+nondifferentiable(_ad.axes_permutation, _ad.constant_pieces, _ad.norm_axes, _ad.piece_slice)
 
 
 @linear(_ad.tensordot_vjp_a, multilinear=True, forward_only=("v", "b"), constant_in=("a",))
@@ -494,14 +512,14 @@ def gradient_jvp(t, f, varargs=(), axis=None, edge_order=1):
     pass
 
 
-@linear(_ad.partition_vjp, constant_in=("a", "ans"))
-def partition_vjp(v, a, ans, axis=-1):
-    bv = _ad.partition_jvp(g, a, ans, axis)
+@linear(_ad.partition_vjp, constant_in=("a", "parted"))
+def partition_vjp(v, a, parted, axis=-1):  # (`parted`: the partitioned array; `ans` is this call's result)
+    bv = _ad.partition_jvp(g, a, parted, axis)
 
 
-@linear(_ad.partition_jvp, constant_in=("a", "ans"))
-def partition_jvp(t, a, ans, axis=-1):
-    bt = _ad.partition_vjp(g, a, ans, axis)
+@linear(_ad.partition_jvp, constant_in=("a", "parted"))
+def partition_jvp(t, a, parted, axis=-1):
+    bt = _ad.partition_vjp(g, a, parted, axis)
 
 
 @linear(_ad.quantile_vjp, constant_in=("a",))

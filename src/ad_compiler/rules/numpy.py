@@ -110,6 +110,14 @@ def exp(x):
     return ans
 
 
+@derivative(_ad.logistic_of, constant_in=("d",))
+def logistic_of(d, x):
+    """`1.0 / d` with d = 1 + exp(-x) in the same block (fuse_logistic.py): the logistic function of x,
+    whose derivative is ans (1 - ans)."""
+    bx = g * (ans * (1.0 - ans))
+    dans = dx * (ans * (1.0 - ans))
+
+
 @elementwise(np.exp2)
 def exp2(x):
     return ans * np.log(2.0)
