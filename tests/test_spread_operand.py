@@ -55,3 +55,33 @@ def test_not_beside_its_own_array():
     for f, v in ((other_operand, w), (without_keepdims, rng.standard_normal((1, 5))), (mean_rows, w)):
         check_modes(f, [x, v], 0, modes=("grad", "jvp", "hvp"))
         assert "unreduce" in ad.grad(f).source, f.__name__
+
+
+# a full sum of an item of a list or dict: the number must not be stored into the container's adjoint as the
+# item's (explore seed 2222: crashes in unreduce_mean, reshape, len, item assignment)
+def sum_of_a_list_item(s, alpha):
+    M = np.stack([np.arange(3.0), [alpha, alpha, alpha]])
+    M *= s
+    parts = []
+    parts.append(M.mean(axis=0))
+    u = parts[-1]
+    return np.sum(u)
+
+
+def sum_of_a_dict_item(x):
+    dd = {"w": x * 2.0}
+    items = [1, x]
+    return np.sum(dd["w"]) + np.sum(items[1])
+
+
+def sum_of_a_product_in_a_list(W, a):
+    L = [np.outer(a, W), W, W]
+    return np.sum(L[0])
+
+
+def test_full_sum_of_a_container_item():
+    check_modes(sum_of_a_list_item, (-0.639, 0.352), 0, modes=("grad", "jvp", "hvp"))
+    x = np.array([0.3, -0.5, 0.9])
+    check_modes(sum_of_a_dict_item, (x,), 0, modes=("grad", "jvp", "hvp"))
+    check_modes(sum_of_a_product_in_a_list, (x, np.array([0.2, 0.7])), 0, modes=("grad", "jvp"))
+    check_modes(sum_of_a_product_in_a_list, (x, np.array([0.2, 0.7])), 1, modes=("grad", "jvp"))

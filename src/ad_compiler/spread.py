@@ -14,7 +14,7 @@ or writes it (no `out=`, no in-place `+=`, not returned).
 """
 import numpy as np
 
-from . import ir, shapes
+from . import ir, kinds as K, shapes
 from .ir import Assign, Attr, BinOp, Call, Const, Global, UnaryOp, Var
 
 ELEMENTWISE = {"+", "-", "*", "/"}
@@ -31,7 +31,7 @@ def spread_lazily(adjoint, rev):
         for n in _reads(s):
             readers.setdefault(n, []).append(s)
     for block in _blocks(adjoint):
-        _beside_operand(block, writes, readers, rev.same)
+        _beside_operand(block, writes, readers, rev.same, rev.kinds)
     dims = rev.dims
     for s in ir.walk(adjoint, into_functions=True):
         spread = _spread(s)
@@ -118,7 +118,7 @@ def _blocks(body):
             yield from _blocks(b)
 
 
-def _beside_operand(block, writes, readers, same):
+def _beside_operand(block, writes, readers, same, kinds):
     """`b = _ad.unreduce(g, x, axis, True)` (or a full sum's) read only as an operand of `+ - * /` whose other
     operand is x itself or a value of its shape (shapes.py; or, for a full sum, as the values `_ad.getitem_vjp` adds), later in this block with
     nothing written to g, x or b in between: broadcasting spreads g over x's shape by itself (g has x's shape
@@ -147,15 +147,17 @@ def _beside_operand(block, writes, readers, same):
         if any(isinstance(t, ir.COMPOUND) or (ir.stmt_writes(t) | _changed(t)) & watched for t in between):
             continue
         full = axis.value is None and keep.value is not True
-        if all(isinstance(u, Assign) and (_beside(u.value, b, x, same) or full and _scattered(u.value, b)) for u in users):
+        if all(isinstance(u, Assign) and (_beside(u.value, b, x, same) or full and _scattered(u.value, b, kinds)) for u in users):
             s.value = g
 
 
-def _scattered(e, b):
-    """`_ad.getitem_vjp(b, y, index)` reading b only as the values added at the index: a number b (a full
-    sum's adjoint) is spread over `y[index]` by the store's broadcasting."""
+def _scattered(e, b, kinds):
+    """`_ad.getitem_vjp(b, y, index)` reading b only as the values added at the index, y an array: a number b (a
+    full sum's adjoint) is spread over `y[index]` by the store's broadcasting (not into a list's entry, which
+    would hold the number: explore seed 2222 #174)."""
     return isinstance(e, Call) and isinstance(e.func, Global) and e.func.path == ("_ad", "getitem_vjp") and \
         not e.kwargs and len(e.args) == 3 and e.args[0] == Var(b) and \
+        isinstance(e.args[1], Var) and isinstance(kinds.get(e.args[1].name), K.Array) and \
         all(b not in ir.names_in(a) for a in e.args[1:])
 
 
