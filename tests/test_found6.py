@@ -7,6 +7,7 @@ import pytest
 import ad_compiler as ad
 import progen
 from fd import numeric_grad
+from modes_check import check_modes
 
 
 def close(got, expected, rtol=1e-5, atol=1e-6):
@@ -366,3 +367,22 @@ def directional_appended_parts(s, v):
 def test_grad_of_grad_through_a_list_adjoint_entry():
     expected = numeric_hvp(appended_parts, (-0.842,), [0], [0.7])
     close(ad.grad(directional_appended_parts)(-0.842, 0.7), expected[0])
+
+
+# -- explore --mode all seed 2424 #160: hvp silently wrong. The gradient's `t1 = -x_1` then `x_1[...] = t7`:
+# forward mode folded the tangent's negation (dt1 = -dx_1) into its use after dx_1 was changed in place --------
+def negation_then_store_into_its_operand(x):
+    x[1] += 1.0
+    y = x
+    y *= -x
+    return np.sum(y * x)
+
+
+def test_hvp_negation_read_after_its_operand_changes_in_place():
+    x = np.array([-1.199, 0.52, 1.045])
+    v = np.array([0.3, 0.5, -0.2])
+    x1 = x.copy()
+    x1[1] += 1.0  # f(x) = sum((x + e1) ** 4): its Hessian is diag(12 (x + e1) ** 2)
+    np.testing.assert_allclose(ad.hvp(negation_then_store_into_its_operand)(x.copy(), v), 12 * x1 ** 2 * v,
+                               rtol=1e-10)
+    check_modes(negation_then_store_into_its_operand, (x,), 0, modes=("grad", "jvp", "hvp"))
