@@ -386,3 +386,25 @@ def test_hvp_negation_read_after_its_operand_changes_in_place():
     np.testing.assert_allclose(ad.hvp(negation_then_store_into_its_operand)(x.copy(), v), 12 * x1 ** 2 * v,
                                rtol=1e-10)
     check_modes(negation_then_store_into_its_operand, (x,), 0, modes=("grad", "jvp", "hvp"))
+
+
+# -- explore --mode all seed 2424 #258 / #400: grad of grad crashed (UnboundLocalError): the gradient tests
+# `t4 = not t1` before its adjoint's `if t4:`, under which it reads a value of the forward sweep's `else` of `if t1:`
+def branch_never_taken_with_its_own_value(x, y):
+    u = 1
+    if y[1]:
+        pass
+    else:
+        u = np.square(x[1.0])  # (never runs here: a float index would raise)
+    return u + np.sum(x * x)
+
+
+def test_grad_of_grad_through_a_negated_test():
+    x = np.array([0.604, 1.18, 0.414])
+    y = np.array([-0.694, -1.392, -0.572])
+    v = np.array([0.3, 0.5, -0.2])
+
+    def directional(x, y):
+        return np.sum(ad.grad(branch_never_taken_with_its_own_value)(x, y) * v)
+
+    np.testing.assert_allclose(ad.grad(directional)(x, y), 2.0 * v, rtol=1e-12)  # (the Hessian is 2 I)

@@ -170,6 +170,11 @@ class BranchPaths:
             if isinstance(x, (For, While)):
                 inner = list(ir.walk(x.body))
                 self.loops.append(({id(y) for y in inner}, {t for y in inner for t in defined_names(y)}))
+        self.negated = {}  # t -> u for `t = not u` (an `if t:` is an `if u:` taken the other way)
+        for x in ir.walk(body):
+            if isinstance(x, Assign) and len(x.targets) == 1 and isinstance(x.value, ir.UnaryOp) and \
+                    x.value.op == "not" and isinstance(x.value.operand, Var):
+                self.negated[x.targets[0]] = x.value.operand.name
         self.where = {}  # id(If) -> the facts holding at it
         self.definitions = {p if isinstance(p, str) else getattr(p, "name", p): [()] for p in params}
         # (name -> the facts holding at each of its definitions; the parameters are bound everywhere)
@@ -192,18 +197,30 @@ class BranchPaths:
             if isinstance(s, If):
                 self.where[id(s)] = facts
                 test = self.settled(s)
-                self.scan(s.body, facts + ((test, True),) if test else facts)
-                self.scan(s.orelse, facts + ((test, False),) if test else facts)
+                self.scan(s.body, facts + self.facts(s, test, True) if test else facts)
+                self.scan(s.orelse, facts + self.facts(s, test, False) if test else facts)
             elif not isinstance(s, ir.FunctionDef):
                 for b in ir.blocks(s):
                     self.scan(b, facts)
+
+    def facts(self, s, test, taken):
+        """What `if test:` taken (or not) says: the test's value, and that of `u` for a test `not u` whose `u`
+        is settled at `s` too (explore --mode hessian seed 2424 #258: `t4 = not t1` before the adjoint's
+        `if t4:`, a value of the forward sweep's `else` of `if t1:` read under it)."""
+        out = ((test, taken),)
+        u = self.negated.get(test)
+        if u is not None and self.last.get(u, -1) < self.order[id(s)] and \
+                not any(id(s) in ids and u in names for ids, names in self.loops) and \
+                self.last.get(test, -1) > self.last.get(u, -1):
+            out += ((u, not taken),)
+        return out
 
     def unbound(self, s, taken):
         """The names every definition of which contradicts the branch of `s` taken when its test is `taken`."""
         test = self.settled(s) if id(s) in self.where else None
         if test is None:
             return set()
-        here = set(self.where[id(s)]) | {(test, taken)}
+        here = set(self.where[id(s)]) | set(self.facts(s, test, taken))
         return {name for name, defs in self.definitions.items()
                 if all(any((t, not p) in here for t, p in facts) for facts in defs)}
 
