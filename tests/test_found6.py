@@ -408,3 +408,34 @@ def test_grad_of_grad_through_a_negated_test():
         return np.sum(ad.grad(branch_never_taken_with_its_own_value)(x, y) * v)
 
     np.testing.assert_allclose(ad.grad(directional)(x, y), 2.0 * v, rtol=1e-12)  # (the Hessian is 2 I)
+
+
+# -- explore --mode all seed 2424 #812, OPEN: reverse over reverse (ad.grad of a function calling ad.grad(f))
+# gives zeros; ad.hvp and ad.hessian are right. Three (array, number) pairs matter (two give the right value).
+def pairs_then_item_changed_in_place(x):
+    tot = 1.0
+    prs = [(x, tot), (x, x), (x, tot)]
+    for a, b in prs:
+        x = x + a * b
+    hs = [x, prs]
+    item = hs[:1][0]
+    item *= 0.5
+    return np.stack(hs[:1]).sum()
+
+
+@pytest.mark.xfail(strict=True, reason="open: reverse over reverse gives zeros (explore seed 2424 #812)")
+def test_grad_of_grad_through_pairs_and_an_item_changed_in_place():
+    x = np.array([-1.231, 0.436, -0.443])
+    v = np.array([0.3, 0.5, -0.2])
+
+    def directional(x):
+        return np.sum(ad.grad(pairs_then_item_changed_in_place)(x) * v)
+
+    np.testing.assert_allclose(ad.grad(directional)(x.copy()), v, rtol=1e-10)  # (f = sum(3x + x^2) / 2: H = I)
+
+
+def test_hvp_and_hessian_through_pairs_and_an_item_changed_in_place():
+    x = np.array([-1.231, 0.436, -0.443])
+    v = np.array([0.3, 0.5, -0.2])
+    np.testing.assert_allclose(ad.hvp(pairs_then_item_changed_in_place)(x.copy(), v), v, rtol=1e-10)
+    np.testing.assert_allclose(ad.hessian(pairs_then_item_changed_in_place)(x.copy()), np.eye(3), atol=1e-12)
