@@ -417,6 +417,23 @@ def stmt_writes(s):
     return set()
 
 
+def changed_in_place(s):
+    """Names whose object this statement changes without rebinding them: a store into it, `+=`, a method, a
+    helper's `out=` (what `stmt_writes` does not list). Passes that move or fold a read past other statements
+    check both (negations.py, spread.py)."""
+    out = set()
+    if isinstance(s, (SetItem, Mutate, AugAssign)) and isinstance(s.target, Var):
+        out.add(s.target.name)
+    value = getattr(s, "value", None)
+    todo = [value] if value is not None else []
+    while todo:
+        e = todo.pop()
+        if isinstance(e, Call):
+            out |= {v.name for k, v in e.kwargs if k == "out" and isinstance(v, Var)}
+        todo.extend(children(e))
+    return out
+
+
 def map_expr(expr, fn):
     """Rebuild `expr` bottom-up with `fn` applied to every node (fn returns the node to use)."""
     if isinstance(expr, Call):

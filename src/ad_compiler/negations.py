@@ -74,28 +74,11 @@ def _uses(stmts, i, x, y, readers):
                     (isinstance(s, AugAssign) and s.target == x):
                 return None
             uses.append(j)
-        written = {n for t in ir.walk([s], into_functions=True) for n in ir.stmt_writes(t) | _changed(t)} if nested \
-            else ir.stmt_writes(s) | _changed(s)
+        written = {n for t in ir.walk([s], into_functions=True) for n in ir.stmt_writes(t) | ir.changed_in_place(t)} if nested \
+            else ir.stmt_writes(s) | ir.changed_in_place(s)
         if y in written:
             y_rebound = True
     return uses or None
-
-
-def _changed(s):
-    """Names whose array this statement changes in place (a store into it, `+=`, a method, a helper's `out=`): a
-    negation of it read after that would read the new values (hvp of a gradient: `dx[...] = ...` between
-    `dt1 = -dx` and its use, explore --mode hvp seed 2424 #160)."""
-    out = set()
-    if isinstance(s, (ir.SetItem, ir.Mutate, AugAssign)) and isinstance(s.target, Var):
-        out.add(s.target.name)
-    value = getattr(s, "value", None)
-    todo = [value] if value is not None else []
-    while todo:
-        e = todo.pop()
-        if isinstance(e, ir.Call):
-            out |= {v.name for k, v in e.kwargs if k == "out" and isinstance(v, Var)}
-        todo.extend(ir.children(e))
-    return out
 
 
 def _substitute(s, x, negated):

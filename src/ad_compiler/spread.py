@@ -144,7 +144,7 @@ def _beside_operand(block, writes, readers, same, kinds):
             continue
         watched = {b, x} | ir.names_in(g)
         between = later[:spots[-1]]
-        if any(isinstance(t, ir.COMPOUND) or (ir.stmt_writes(t) | _changed(t)) & watched for t in between):
+        if any(isinstance(t, ir.COMPOUND) or (ir.stmt_writes(t) | ir.changed_in_place(t)) & watched for t in between):
             continue
         full = axis.value is None and keep.value is not True
         if all(isinstance(u, Assign) and (_beside(u.value, b, x, same) or full and _scattered(u.value, b, kinds)) for u in users):
@@ -159,10 +159,6 @@ def _scattered(e, b, kinds):
         not e.kwargs and len(e.args) == 3 and e.args[0] == Var(b) and \
         isinstance(e.args[1], Var) and isinstance(kinds.get(e.args[1].name), K.Array) and \
         all(b not in ir.names_in(a) for a in e.args[1:])
-
-
-def _changed(s):
-    return {_root(s.target)} if isinstance(s, (ir.SetItem, ir.Mutate)) else set()
 
 
 def _beside(e, b, x, same):
