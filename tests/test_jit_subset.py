@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 import ad_compiler as ad
-from fd import check_grad, make_rng, numeric_grad
+from fd import make_rng, numeric_grad
 
 numba = pytest.importorskip("numba")
+from test_jit import check_jit_grad  # noqa: E402 (after the skip: test_jit needs numba too)
 
 rng = make_rng(12)
 
@@ -135,11 +136,7 @@ CASES = [
 
 @pytest.mark.parametrize("name, f, make, wrt", CASES, ids=[c[0] for c in CASES])
 def test_jit_subset_matches_finite_differences_and_the_plain_derivative(name, f, make, wrt):
-    args = make()
-    got = check_grad(f, args, wrt=wrt, jit=True)
-    plain = ad.grad(f, wrt=wrt)(*args)
-    for a, b in zip(got if isinstance(wrt, tuple) else [got], plain if isinstance(wrt, tuple) else [plain]):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    check_jit_grad(f, make(), wrt)
 
 
 def test_an_element_overwritten_in_a_loop_is_saved_on_a_tape_segment():
