@@ -200,3 +200,18 @@ def test_lambdas_on_one_line_in_a_table(k):
 
 def test_lambdas_on_one_line_constant_key():
     check_modes(lambdas_sharing_a_line_constant_key, (X,), 0, modes=("grad", "jvp"))
+
+
+BY_FUNCTION = {np.sin: np.cos, np.cos: np.tanh}
+
+
+def keyed_by_a_function(x, key):
+    return np.sum(BY_FUNCTION[key](x))
+
+
+def test_a_dict_keyed_by_functions_is_refused_at_the_call():
+    # (its keys cannot be written as constants in the generated code: the position lookup was printed with the
+    # functions' reprs, a SyntaxError when the derivative was compiled)
+    with pytest.raises(ad.ADError) as e:
+        ad.grad(keyed_by_a_function)(X, np.sin)
+    assert "test_language_choice.py" in str(e.value) and "BY_FUNCTION[key](x)" in str(e.value)

@@ -59,7 +59,8 @@ class Choices:
         if isinstance(static, Global) and is_table(static.obj):
             obj = static.obj
             pairs = list(obj.items()) if isinstance(obj, dict) else list(enumerate(obj))
-            if not 2 <= len(pairs) <= MAX_ENTRIES or not all(_function(table_static(v)) for _, v in pairs):
+            if not 2 <= len(pairs) <= MAX_ENTRIES or not all(_function(table_static(v)) for _, v in pairs) or \
+                    not all(_key(k) for k, _ in pairs):
                 return None
             items = getattr(self.inliner.ctx, "items", None)
             if items is None:
@@ -70,13 +71,16 @@ class Choices:
             return keys, [table_static(v) for _, v in pairs]
         if isinstance(static, tuple) and static[0] == "seq" and 2 <= len(static[2]) <= MAX_ENTRIES:
             return (len(static[2]), list(static[2])) if all(_function(s) for s in static[2]) else None
-        if isinstance(static, tuple) and static[0] == "dict" and 2 <= len(static[1]) <= MAX_ENTRIES:
+        if isinstance(static, tuple) and static[0] == "dict" and 2 <= len(static[1]) <= MAX_ENTRIES and \
+                all(_key(k) for k in static[1]):
             return (tuple(static[1]), list(static[2])) if all(_function(s) for s in static[2]) else None
         if isinstance(static, tuple) and static[0] == "kind" and isinstance(static[1], (Seq, Dict)):
             kind = static[1]
             items = kind.items
             if items is None or not 2 <= len(items) <= MAX_ENTRIES or \
                     not all(isinstance(k, Func) and not isinstance(k.obj, ir.Closure) for k in items):
+                return None
+            if isinstance(kind, Dict) and not all(_key(k) for k in kind.keys):
                 return None
             keys = tuple(kind.keys) if isinstance(kind, Dict) else len(items)
             return keys, [("kind", k) for k in items]
@@ -114,6 +118,12 @@ class Choices:
         if isinstance(static, Global):
             return spell_object(static.obj, stmt)
         return self.values.temp(stmt, static, env, out)  # a nested def or lambda (a Closure)
+
+
+def _key(k):
+    """A dict key the generated code writes as a constant (an int, a string, a bool, None; not a function, whose
+    repr is no Python, nor a float, whose nan is not equal to itself)."""
+    return k is None or type(k) in (int, str, bool)
 
 
 def _function(static):
