@@ -410,8 +410,9 @@ def test_grad_of_grad_through_a_negated_test():
     np.testing.assert_allclose(ad.grad(directional)(x, y), 2.0 * v, rtol=1e-12)  # (the Hessian is 2 I)
 
 
-# -- explore --mode all seed 2424 #812, OPEN: reverse over reverse (ad.grad of a function calling ad.grad(f))
-# gives zeros; ad.hvp and ad.hessian are right. Three (array, number) pairs matter (two give the right value).
+# -- explore --mode all seed 2424 #812: reverse over reverse (ad.grad of a function calling ad.grad(f)) gave
+# zeros; ad.hvp and ad.hessian were right. The gradient's `_ad.add` of two list adjoints was taken for "an array
+# or a scalar", so the second sweep added to its item with `bb[0] += ...`: a list concatenated. Fixed with #285.
 def pairs_then_item_changed_in_place(x):
     tot = 1.0
     prs = [(x, tot), (x, x), (x, tot)]
@@ -423,7 +424,6 @@ def pairs_then_item_changed_in_place(x):
     return np.stack(hs[:1]).sum()
 
 
-@pytest.mark.xfail(strict=True, reason="open: reverse over reverse gives zeros (explore seed 2424 #812)")
 def test_grad_of_grad_through_pairs_and_an_item_changed_in_place():
     x = np.array([-1.231, 0.436, -0.443])
     v = np.array([0.3, 0.5, -0.2])
@@ -441,9 +441,11 @@ def test_hvp_and_hessian_through_pairs_and_an_item_changed_in_place():
     np.testing.assert_allclose(ad.hessian(pairs_then_item_changed_in_place)(x.copy()), np.eye(3), atol=1e-12)
 
 
-# -- explore --mode all seed 2727 #285, OPEN (pre-existing: the same on stop 17's code with a module-level
-# derivative): reverse over reverse is half the right value. A loop over a list of (number, array) pairs whose
-# start value is read from the list, then a loop of np.maximum; hvp is right (tested).
+# -- explore --mode all seed 2727 #285 (already on stop 17's code): reverse over reverse was half the right
+# value. A loop over a list of (number, array) pairs whose start value is read from the list, then a loop of
+# np.maximum. The gradient's `bprs = _ad.add(bt4, ...)` (two list adjoints) had the kind "an array or a scalar"
+# (the fallback for a library call), so the adjoint of `bt1 = bprs[0]` was `bbprs[0] += bbt1`: the list
+# [0, 0] + [0, g] concatenated, g read from the wrong place. `_ad.add` now has a container's kind (alias_calls).
 def start_read_from_the_pairs(s):
     prs = [(1.0, s), (1.0, s)]
     c = prs[0][0]
@@ -461,7 +463,6 @@ def slope_of_start_read_from_the_pairs(s):
     return DERIVATIVE_OF_START_READ_FROM_THE_PAIRS(s) * 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="open: reverse over reverse is half the value (explore seed 2727 #285)")
 def test_grad_of_grad_through_pairs_read_for_the_start_value():
     s = -0.755
     expected = numeric_grad(slope_of_start_read_from_the_pairs, (s,), 0)

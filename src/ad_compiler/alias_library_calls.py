@@ -110,7 +110,15 @@ class LibraryCalls(Part):
             return self.values.array_result(state, site, None)
         if all(isinstance(k, K.Scalar) for k in kinds_) and kinds_:
             return Val(K.Scalar(np.float64))
+        if not _numeric_library(obj):  # (a function with a rule of its own, or a runtime helper: it may give
+            return Val(K.UNKNOWN, {self.objects.new(state, site)})  # a list, whose item `+=` concatenates)
         return Val(K.NUMERIC, {self.objects.new(state, site)})
+
+
+def _numeric_library(obj):
+    """Is `obj` of NumPy, SciPy or math, whose functions give arrays or numbers unless known otherwise?"""
+    return isinstance(obj, np.ufunc) or (getattr(obj, "__module__", None) or "").split(".")[0] in \
+        ("numpy", "scipy", "math")
 
 
 def _integer_dtype(value, position=1, default="f"):
