@@ -67,3 +67,48 @@ def test_names_made_from_the_users_are_never_keywords():
     np.testing.assert_allclose(ad.hvp(tangent_named_like_a_keyword)(x, v),
                                (ad.grad(tangent_named_like_a_keyword)(x + 1e-6 * v) -
                                 ad.grad(tangent_named_like_a_keyword)(x - 1e-6 * v)) / 2e-6, rtol=1e-5, atol=1e-8)
+
+
+# -- explore seed 3030 #84 (grad, silently wrong on every earlier stop): `H -= v` on a transposed H (nobody
+# else sees it) was written `H_1 = H - v`, a C-ordered array where the user's H stays transposed; so
+# `Q = H.reshape(3, 2)` was a view in the derivative and a copy in the program, and `H[0] = 0.0` reached Q's
+# adjoint: the gradient 1 short per entry. A rebound `x op= v` whose layout then decides a view (a reshape
+# checked as a view, a reshape in order "K") is kept in place: the program's own layout decides, here a
+# copy, refused where it runs.
+def transposed_then_reshaped(y):
+    H = np.vstack([y, y]).reshape(3, 2).T
+    H -= [np.zeros(3), np.dot(H[:, 0], H)]
+    Q = H.reshape(3, 2)
+    H[0] = 0.0
+    return np.sum(Q)
+
+
+def test_a_transposed_array_changed_in_place_then_reshaped_is_never_silently_wrong():
+    y = np.array([1.236, -1.182, 0.138])
+    expected = numeric_grad(transposed_then_reshaped, (y,), 0)
+    try:
+        got = ad.grad(transposed_then_reshaped)(y)
+    except ad.ADError as e:
+        assert "copy, not a view" in str(e)
+    else:
+        np.testing.assert_allclose(got, expected, rtol=1e-8)
+
+
+def contiguous_then_reshaped(y):
+    H = np.outer(np.ones(2), y)
+    H -= np.dot(H[:, 0], H)
+    Q = H.reshape(3, 2)
+    H[0] = 0.0
+    return np.sum(Q * Q) + np.sum(np.sin(H))
+
+
+def transposed_raveled_in_order_k(y):
+    H = np.vstack([y, 2.0 * y]).T
+    H -= np.array([[1.0, 0.5]]) * y[0]
+    return np.sum(H.ravel(order="K") * np.arange(6.0))
+
+
+def test_a_rebound_change_then_a_layout_read_gives_the_programs_values():
+    y = np.array([1.236, -1.182, 0.138])
+    for f in (contiguous_then_reshaped, transposed_raveled_in_order_k):
+        np.testing.assert_allclose(ad.grad(f)(y), numeric_grad(f, (y,), 0), rtol=1e-7, err_msg=f.__name__)

@@ -50,7 +50,7 @@ from . import ir, kinds as K
 from .alias_assign import Assignments
 from .alias_calls import Calls
 from .alias_effects import Effects
-from .alias_domain import (Obj, Privatize, Refused, State, Val, all_objs, join_states, new_gen, restart_numbering,
+from .alias_domain import (KeepInPlace, Obj, Privatize, Refused, State, Val, all_objs, join_states, new_gen, restart_numbering,
                            same_state)
 from .alias_library import VIEW_ATTRIBUTES, VIEW_FUNCTIONS, VIEW_METHODS, runtime  # noqa: F401 (cleanup, tape)
 from .alias_library import lookup as _lookup  # noqa: F401 (used by cleanup.py and tape.py)
@@ -227,18 +227,24 @@ def resolve(fn, param_kinds, alloc, ctx, callee=False):
     the function computes, and the caller's values are left as they are. Not so for a `callee` (a recursive
     function compiled on its own): its caller sees what it changes, so such a change is refused."""
     original = ir.clone(fn.body)
-    private = []
+    private, keep = [], set()
     while True:
         try:
             a = Alias(fn, param_kinds, alloc, ctx)
             a.session.callee = callee
+            a.session.keep_in_place = keep
             a.run()
             return fn
         except Privatize as p:
             if p.param in private:
                 raise AssertionError(f"alias: {p.param} is already a private copy")
             private.append(p.param)
-            fn.body = [_check_apart(fn, private)] + [_private_copy(fn, q) for q in private] + ir.clone(original)
+        except KeepInPlace as k:
+            if k.key in keep:
+                raise AssertionError(f"alias: {k.key} is already kept in place")
+            keep.add(k.key)
+        fn.body = ([_check_apart(fn, private)] if private else []) + [_private_copy(fn, q) for q in private] + \
+            ir.clone(original)
 
 
 def _private_copy(fn, param):

@@ -11,7 +11,7 @@ import ast
 import numpy as np
 
 from . import ir, kinds as K
-from .alias_domain import Val, new_gen
+from .alias_domain import Val, layout_read, new_gen
 from .alias_library import (MUTATING_FUNCTIONS, describe_kind, keyword_out, lookup, runtime,
                             without_reused_buffer, writes_out)
 from .alias_session import Part
@@ -53,6 +53,7 @@ class Assignments(Part):
             # the program runs, so that derivatives in both modes undo the same order (a tangent's or adjoint's
             # layout need not be the array's)
             owner = value.func.value if isinstance(value.func, ir.Attr) else value.args[0]
+            layout_read(self.values.val(owner, state).objs)
             rt = runtime()
             temp = self.temp()
             find = self.assign(self.derived(s, Assign((temp,), Call(Global(("_ad", "layout_order"), rt.layout_order,
@@ -143,11 +144,16 @@ class Assignments(Part):
         if isinstance(k, K.Seq) and k.cls is tuple:
             return self.rebind(s, state, site, k)
         external = any(o.external() for o in v.objs)
+        key = _in_place_key(s)
         if not external and not self.stores.sharing(s, state, v, exclude={s.target}) and \
-                not (s.nograd and isinstance(k, K.Array)):
+                not (s.nograd and isinstance(k, K.Array)) and key not in self.session.keep_in_place:
             # nobody else sees the object: the same as a new one (not inside no_grad, where a change in place
             # is a constant change of an array that keeps its derivative, as in PyTorch)
-            return self.rebind(s, state, site, k)
+            out = self.rebind(s, state, site, k)
+            if key is not None and isinstance(k, K.Array):  # (its layout may now differ: see KeepInPlace)
+                for o in self.values.val(Var(s.target), state).objs:
+                    o.rebound = key
+            return out
         if isinstance(k, K.Seq) and k.cls is list and s.op == "+":
             return self.mutations.mutate(self.derived(s, Mutate(Var(s.target), "extend", (s.value,))), state, site)
         if not isinstance(k, K.Array) or k.ndim is None:
@@ -213,6 +219,11 @@ def _base_name(value):
     if isinstance(value, Call) and isinstance(value.func, ir.Attr) and isinstance(value.func.value, Var):
         return value.func.value.name
     return None
+
+
+def _in_place_key(s):
+    """The user's statement an `x op= v` comes from (the same in every run of the pass), or None."""
+    return id(s.origin.stmt) if s.origin is not None and s.origin.stmt is not None else None
 
 
 def _layout_order_kwarg(value):

@@ -32,6 +32,7 @@ class Obj:
         self.desc = desc
         self.is_old = is_old
         self.param = None
+        self.rebound = None  # the key of the `x op= v` rebound as `x = x op v` that made it (KeepInPlace)
 
     def root(self):
         o = self
@@ -246,6 +247,27 @@ def same_state(a, b):
 class Refused(Exception):
     """A refusal inside a loop's fixed point (or when only inferring kinds): not reported, the statement is
     havocked instead."""
+
+
+class KeepInPlace(Exception):
+    """`x op= v` was rebound as `x = x op v` (nobody else sees x), but x is later reshaped or raveled, where
+    NumPy makes a view or a copy depending on x's memory layout, which the rebinding may change (`x - v` is
+    C-ordered where the transposed x was not): the walk starts again with that change made in place."""
+
+    def __init__(self, key):
+        super().__init__(key)
+        self.key = key
+
+
+def layout_read(objs):
+    """Does reading the memory layout of any of these objects (a reshape's view or copy, order "K") need the
+    layout the user's program gives them? Raise KeepInPlace for the first made by a rebound `x op= v`."""
+    for o in sorted(objs, key=lambda o: o.id):
+        p = o
+        while p is not None:
+            if p.rebound is not None:
+                raise KeepInPlace(p.rebound)
+            p = p.parent
 
 
 class Privatize(Exception):

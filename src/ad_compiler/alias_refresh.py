@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ir, kinds as K
-from .alias_domain import all_objs, depth
+from .alias_domain import all_objs, depth, layout_read
 from .alias_library import reshaping, runtime
 from .alias_session import Part
 from .alias_values import record_making
@@ -99,6 +99,7 @@ class Refresher(Part):
                     self.refuse(s, f"`{(holders or [name])[0]}` may be a copy or a view of the array changed here",
                                 "make an explicit copy (`.copy()`), or index the changed array directly",
                                 deferred=self.session.generic)
+                layout_read({o})  # (the user's layout decides whether NumPy made a view)
                 out.append(self.view_check(s, target, parent_var))
             value = ir.rename_expr(stmt.value, {parent_var: new_name[o.parent]})
             remade = self.derived(s, Assign((target,), value, noop=True))
@@ -226,6 +227,7 @@ class Refresher(Part):
             order = dict(value.kwargs).get("order", Const("C"))
             if not (isinstance(order, Const) and order.value in ("C", "F")):
                 return None  # ("K", "A": the order depends on the layout, not known here)
+            layout_read({child})
             check = self.view_check(s, child_name, parent_var)
             shape = self.temp()
             get_shape = self.derived(s, Assign((shape,), Call(Global(("np", "shape"), np.shape, np),
