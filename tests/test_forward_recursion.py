@@ -83,6 +83,21 @@ def test_recursion_over_a_list():
     check_modes(list_product, (rnd(6, 3), ws), modes=FORWARD)
 
 
+def first_differences(xs):
+    if len(xs) < 2:
+        return []
+    return [xs[1] - xs[0]] + first_differences(xs[1:])
+
+
+def roughness(x):
+    parts = [x[i] * x[i] for i in range(4)]
+    return sum(d * d for d in first_differences(parts))
+
+
+def test_recursion_building_a_list():
+    check_modes(roughness, (rnd(7, 4),), modes=FORWARD)
+
+
 # -- mutual recursion ----------------------------------------------------------------------------------------
 def even(x, n):
     return x if n == 0 else odd(x, n - 1) * 2.0
@@ -181,6 +196,24 @@ def test_in_place_updates_in_the_recursive_function():
     x = rnd(12, 4)
     check_modes(smoothed, (x,), modes=FORWARD)
     assert_close(ad.jacfwd(smooth_in_place)(x, 2), fd_jac(smooth_in_place, (x, 2), 0), what="jacfwd")
+
+
+def leaves(x, n, out):
+    if n == 0:
+        return out + [x]
+    return leaves(x * 0.5, n - 1, out) + leaves(np.cos(x), n - 1, [])
+
+
+def leaves_loss(x):
+    parts = leaves(x, 2, [x * 0.0])
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p * p
+    return np.sum(total)
+
+
+def test_recursion_returning_lists():
+    check_modes(leaves_loss, (rnd(13, 2),), modes=FORWARD)
 
 
 # -- a recursive closure ---------------------------------------------------------------------------------------

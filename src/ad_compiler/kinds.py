@@ -308,6 +308,16 @@ def join(a, b):
     return UNKNOWN
 
 
+def maybe_sequences(ka, kb, op):
+    """May `a + b` / `a * b` with operands of these kinds be a concatenation / repetition, not known when
+    compiling (an operand of unknown kind, such as a recursive call's result, and the other a sequence, or an
+    integer for `*`, or of unknown kind too)? Its rule then tells them apart when it runs (`_ad.plus`)."""
+    if op not in ("+", "*") or (ka is not UNKNOWN and kb is not UNKNOWN):
+        return False
+    other = kb if ka is UNKNOWN else ka
+    return other is UNKNOWN or isinstance(other, Seq) or op == "*" and other in (INT, BOOL)
+
+
 def array(ndim=None, dtype="f"):
     return Array(np.ndarray, dtype, ndim)
 

@@ -90,6 +90,9 @@ class Resolver:
                 return Op("const")
             if v.op in ("+", "*") and (isinstance(self.kind(v.left), K.Seq) or isinstance(self.kind(v.right), K.Seq)):
                 return self.sequence_binop(s, v)
+            if v.op in ("+", "*") and self.maybe_sequences(v):
+                return self.bind(s, rules.FUNCTIONS[_runtime().plus if v.op == "+" else _runtime().times],
+                                 [v.left, v.right], {})
             if id(s) in self.fused:  # the logistic function written out, as one function
                 func, args = self.fused[id(s)]
                 return self.bind(s, rules.FUNCTIONS[func], args, {})
@@ -127,9 +130,14 @@ class Resolver:
         if isinstance(ka, (K.Array, K.Numeric)) or isinstance(kb, (K.Array, K.Numeric)) or \
                 isinstance(ka, K.Scalar) and isinstance(kb, K.Scalar):
             return self.bind(s, rules.FUNCTIONS[BINOP_FUNCTIONS[v.op]], [v.left, v.right], {})
+        if self.maybe_sequences(v):
+            return self.bind(s, rules.FUNCTIONS[rt.plus if v.op == "+" else rt.times], [v.left, v.right], {})
         what = "concatenation" if v.op == "+" else "repetition"
         return Op("unknown", frozenset(atom_names(v)),
                   what=f"`{v.op}` of a list or tuple and a value of unknown kind ({what} or arithmetic)")
+
+    def maybe_sequences(self, v):
+        return K.maybe_sequences(self.kind(v.left), self.kind(v.right), v.op)
 
     def index(self, s, v):
         base = v.value
