@@ -309,3 +309,49 @@ def test_list_made_in_a_branch_then_its_array_changed(s):
         assert "line" in str(e) and "bound on some paths only" in str(e)
     else:
         assert_close(got, fd_hvp(list_in_branch_then_store, [X[:3], s], 0, V[:3]), 1e-4, 1e-4)
+
+
+# -- 004's rest: a dtype not known when compiling (made by a call in the function, chosen by a branch, or an
+# array that is an integer one on some path) was taken for float: `a += x` returned a value where NumPy raises
+def int_zeros_dtype_object(x):
+    a = np.zeros(4, dtype=np.dtype("i8"))
+    a += x
+    return np.sum(a * x)
+
+
+def dtype_chosen_by_a_branch(x):
+    a = np.zeros(4, dtype=int if x[0] > 0 else np.int32)
+    a += x
+    return np.sum(a * x)
+
+
+def integer_array_on_one_path(x):
+    if x[0] > 0:
+        a = np.zeros(4, dtype=int)
+    else:
+        a = np.zeros(4)
+    a += x
+    return np.sum(a * x)
+
+
+def astype_of_a_dtype_made_here(x):
+    a = (x * 10).astype(np.dtype("int16"))
+    a *= x
+    return np.sum(a)
+
+
+@pytest.mark.parametrize("f", [int_zeros_dtype_object, dtype_chosen_by_a_branch, integer_array_on_one_path,
+                               astype_of_a_dtype_made_here])
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_array_of_a_dtype_not_known_changed_in_place_is_refused(f, mode):
+    test_integer_or_bool_array_changed_by_a_wider_value_is_refused(f, mode)
+
+
+def float_dtype_made_here(x):
+    a = np.zeros(4, dtype=np.dtype("f8"))
+    a = a + x
+    return np.sum(a * x)
+
+
+def test_array_of_a_dtype_not_known_changed_by_rebinding():
+    check_modes(float_dtype_made_here, (X,))
