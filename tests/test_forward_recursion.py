@@ -9,7 +9,7 @@ import pytest
 
 import ad_compiler as ad
 from modes_check import check_modes
-from test_modes import assert_close, fd_jac, fd_jvp, rnd
+from test_modes import assert_close, fd_grad, fd_jac, fd_jvp, rnd
 
 FORWARD = ("jvp", "hvp")
 
@@ -249,7 +249,11 @@ def test_inactive_recursive_call_and_a_helper_recursion():
 
 
 def test_recursion_with_a_default_left_out():
-    check_modes(with_default, (rnd(15, 2),), modes=FORWARD)
+    # (reverse mode too: its callee took no defaults, and a call leaving one out was a TypeError)
+    check_modes(with_default, (rnd(15, 2),))
+    x = rnd(15, 2)
+    assert_close(ad.grad(with_default_by_keyword)(x), fd_grad(with_default_by_keyword, (x,)), what="keywords")
+    check_modes(with_default_by_keyword, (x,), modes=FORWARD)
 
 
 def halve(x, n, scale=0.5):
@@ -258,3 +262,11 @@ def halve(x, n, scale=0.5):
 
 def with_default(x):
     return np.sum(halve(x, 3) * x)
+
+
+def halve_by_keyword(x, n, scale=0.5, shift=0.0):
+    return x if n == 0 else halve_by_keyword(x * scale + np.sin(x), n=n - 1, shift=shift + 0.1) + shift
+
+
+def with_default_by_keyword(x):
+    return np.sum(halve_by_keyword(x, 3) * x)

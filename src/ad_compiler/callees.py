@@ -81,8 +81,9 @@ class Linker:
         return tuple(p for p, v in self.bound(s, op).items() if ir.names_in(v) & rev.act.varied)
 
     def positional(self, s, op):
-        """The call's arguments as the callee's parameters in order (a default left out written as its
-        value): a tangent function takes its tangents after them."""
+        """The call's arguments as the callee's parameters in order, a default left out written as its value
+        (the compiled callee takes its parameters without defaults; a tangent function takes its tangents
+        after them)."""
         func = op.callee
         bound = self.bound(s, op)
         out = []
@@ -141,7 +142,7 @@ class Linker:
         """`y, y_back = f_fwd(args)` in the forward sweep."""
         op = rev.ops[id(s)]
         name = self.name_of(rev, s, op)
-        out = Assign((s.target, self.vjp[id(s)]), Call(Var(name), s.value.args, s.value.kwargs))
+        out = Assign((s.target, self.vjp[id(s)]), Call(Var(name), tuple(self.positional(s, op))))
         out.origin = s.origin
         return out
 
@@ -162,7 +163,7 @@ class Linker:
         if not active:
             return
         if op.extra.get("checkpoint"):  # its forward sweep again, now making the backward function
-            again = Call(Var(self.name_of(rev, s, op)), s.value.args, s.value.kwargs)
+            again = Call(Var(self.name_of(rev, s, op)), tuple(self.positional(s, op)))
             rev.emit(Assign((rev.alloc.fresh(s.target + "_again"), self.vjp[id(s)]), again), s.origin)
         temps = [rev.alloc.fresh("b" + p) for p in active]
         call = Call(Var(self.vjp[id(s)]), (g,))
