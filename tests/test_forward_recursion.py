@@ -270,3 +270,29 @@ def halve_by_keyword(x, n, scale=0.5, shift=0.0):
 
 def with_default_by_keyword(x):
     return np.sum(halve_by_keyword(x, 3) * x)
+
+
+# -- tuples: returned, unpacked, concatenated --------------------------------------------------------------------
+def prefixes(x, n):
+    return (x,) if n == 0 else (x * 2.0,) + prefixes(np.sin(x), n - 1)
+
+
+def weighted_prefixes(x):
+    return sum(np.sum(p) * (k + 1.0) for k, p in enumerate(prefixes(x, 3)))
+
+
+def pairs(x, n):
+    if n == 0:
+        return x, x * x
+    a, b = pairs(np.cos(x), n - 1)
+    return a * x, b + a
+
+
+def pair_product(x):
+    a, b = pairs(x, 3)
+    return np.sum(a * b)
+
+
+@pytest.mark.parametrize("f", [weighted_prefixes, pair_product])
+def test_recursion_returning_tuples(f):
+    check_modes(f, (rnd(16, 2),))

@@ -1578,8 +1578,7 @@ def times_vjp(g, a, b, which):
         return seq_repeat_vjp(g, x, other)
     if _integral(x) and _sequence(other):
         return 0.0
-    part = g * (np.conj(other) if np.iscomplexobj(other) else other)
-    return cast_like(unbroadcast_value(part, x), x)
+    return cast_like(unbroadcast_value(g * other, x), x)  # (no conjugate: docs/rules.md, complex intermediates)
 
 
 def seq_concat_vjp(g, a, b, which):
