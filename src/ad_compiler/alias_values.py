@@ -118,7 +118,12 @@ class Values(Part):
             obj = self.objects.new(state, site, desc="the list made on this line")
             state.slots[obj] = ("any", all_objs(self.slots_of(seq, state)))
             return Val(K.Seq(seq.kind.cls, None, seq.kind.elem), {obj})
-        if K.maybe_sequences(ka, kb, value.op):  # (a concatenation or arithmetic: told apart when it runs)
+        assumed = self.session.assumed
+
+        def seen(atom, kind):  # (a value computed from parameters of unknown kind: a number or an array)
+            return K.NUMERIC if isinstance(atom, Var) and atom.name in assumed else kind
+        if K.maybe_sequences(seen(value.left, ka), seen(value.right, kb), value.op):
+            # (a concatenation or arithmetic, told apart when it runs)
             return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the result of this line")})
         if isinstance(ka, K.Seq) or isinstance(kb, K.Seq):
             return self.fresh(state, site, [K.ARRAY])  # NumPy makes an array of the list

@@ -264,9 +264,9 @@ class Derivation:
         fn.equal_shapes = {p: first.setdefault(d, p) for p, d in fn.param_dims.items() if first.setdefault(d, p) != p}
         if any(K.without_views(k) for k in param_kinds):
             fn.body = _tests_once(fn.body, alloc)
-        kinds_ = alias.infer_kinds(fn, param_kinds, ctx)
+        kinds_ = alias.infer_kinds(fn, param_kinds, ctx, callee=self.mode in CALLEES)
         kinds_.update(hoist(fn, kinds_, alloc))
-        ops = resolve(fn, kinds_, ctx)
+        ops = resolve(fn, kinds_, ctx, callee=self.mode in CALLEES)
         shift_invariance.detach(fn, ops, kinds_)
         if self.callee is not None and self.callee.checkpoint:
             _refuse_draws(fn, kinds_, unit)
