@@ -474,3 +474,61 @@ def test_hvp_through_pairs_read_for_the_start_value():
     g, eps = ad.grad(start_read_from_the_pairs), 1e-6
     expected = (g(s + eps) - g(s - eps)) / (2 * eps)
     np.testing.assert_allclose(ad.hvp(start_read_from_the_pairs)(s, np.array([1.0])), expected, rtol=1e-6)
+
+
+# -- `+` and `*` of a recursive call's result (its kind not known when compiling) were arithmetic in reverse
+# mode: a concatenation of lists of arrays got the sum of the pieces' adjoints (found writing
+# test_forward_recursion.py); now told apart when the derivative runs (_ad.plus, _ad.times)
+def split_leaves(x, n):
+    if n == 0:
+        return [x]
+    return split_leaves(x * 0.5, n - 1) + split_leaves(np.cos(x), n - 1)
+
+
+def weighted_leaves(x):
+    parts = split_leaves(x, 2)
+    return sum(np.sum(p) * (k + 1.0) for k, p in enumerate(parts))
+
+
+def repeated_leaves(x, n):
+    if n == 0:
+        return [np.sin(x)]
+    return repeated_leaves(x, n - 1) * 2
+
+
+def weighted_repeats(x):
+    parts = repeated_leaves(x, 2)
+    return sum(np.sum(p) * (k + 1.0) for k, p in enumerate(parts))
+
+
+def products_of_leaves(x):
+    a = split_leaves(x, 1)
+    return np.sum(a[0] * a[1]) + np.sum(split_leaves(x, 0)[0] * repeated_leaves(x, 0)[0])
+
+
+@pytest.mark.parametrize("f", [weighted_leaves, weighted_repeats, products_of_leaves])
+def test_plus_and_times_of_recursive_results_lists_or_arrays(f):
+    x = np.array([0.3, -0.4])
+    np.testing.assert_allclose(ad.grad(f)(x), numeric_grad(f, (x,), 0), rtol=1e-6, atol=1e-8)
+    check_modes(f, (x,), modes=("jvp", "hvp"))
+
+
+# -- an item of a recursive call's result (a tuple of lists) was taken for an array: `a + b` of two of them was
+# arithmetic in reverse mode (alias_values: an item of a value of unknown kind is of unknown kind)
+def two_lists(x, n):
+    if n == 0:
+        return [x], [np.sin(x)]
+    a, b = two_lists(x * 0.5, n - 1)
+    return a + [x], b
+
+
+def joined_lists(x):
+    a, b = two_lists(x, 2)
+    parts = a + b
+    return sum(np.sum(p) * (k + 1.0) for k, p in enumerate(parts))
+
+
+def test_items_of_a_recursive_result_joined():
+    x = np.array([0.3, -0.4])
+    np.testing.assert_allclose(ad.grad(joined_lists)(x), numeric_grad(joined_lists, (x,), 0), rtol=1e-6, atol=1e-8)
+    check_modes(joined_lists, (x,), modes=("jvp", "hvp"))

@@ -305,8 +305,9 @@ def _at_def(fn, stmt):
     return stmt
 
 
-def infer_kinds(fn, param_kinds, ctx):
+def infer_kinds(fn, param_kinds, ctx, callee=False):
     """The kind of every SSA name of `fn` (name -> Kind)."""
     a = Alias(fn, param_kinds, None, ctx, mode="kinds")
+    a.session.callee = callee
     state = a.run()
     return {n: v.kind for n, v in state.vars.items()}

@@ -116,6 +116,12 @@ class Assignments(Part):
                            f"(it cannot cast the result back to {'bools' if k.dtype == 'b' else 'integers'} in place)",
                         f"make `{shown}` a float array (e.g. `np.array(1.0)`, `dtype=float`), or write "
                         f"`{shown} = {shown} {s.op} ...`")
+        if isinstance(k, K.Array) and k.dtype == "?" and (s.op == "/" or _numeric(self.values.val(s.value, state).kind)):
+            shown = ast.unparse(s.origin.stmt.target) if s.origin is not None and \
+                isinstance(s.origin.stmt, ast.AugAssign) else s.target
+            self.refuse(s, f"`{shown} {s.op}= ...` changes an array whose dtype is not known when compiling (made "
+                           "in the function or chosen by a branch): NumPy raises if it is an integer or bool array",
+                        f"give `{shown}` its dtype as a constant (`dtype=float`), or write `{shown} = {shown} {s.op} ...`")
         extend = []
         if isinstance(k, K.Seq) and k.cls is list and s.op == "+" and not (
                 isinstance(self.values.val(s.value, state).kind, K.Seq) and

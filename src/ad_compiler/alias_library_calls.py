@@ -130,12 +130,15 @@ def _runtime_helper(obj):
 
 def _integer_dtype(value, position=1, default="f"):
     """"i" for `np.zeros(shape, dtype=int)` and the like ("u" unsigned, "b" bool), else `default`: the dtype
-    given by keyword or at `position` (2 for np.full), as a class, a string or a np.dtype (dtype_kind)."""
+    given by keyword or at `position` (2 for np.full), as a class, a string or a np.dtype (dtype_kind); "?"
+    for a dtype not known when compiling."""
     position = 2 if value.func.obj is np.full else position
     dtype = value.kwarg("dtype")
     if dtype is None and len(value.args) > position:
         dtype = value.args[position]
     kind = dtype_kind(dtype)
+    if kind is None and dtype is not None and not (isinstance(dtype, Const) and dtype.value is None):
+        return "?"  # (a dtype made in the function or chosen by a branch: it may be an integer one)
     return kind if kind in ("i", "u", "b") else default if kind is None else "f"
 
 

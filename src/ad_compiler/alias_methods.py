@@ -102,5 +102,5 @@ def _method_dtype(method, kind, value):
         return kind.dtype
     if method == "astype" and (value.args or value.kwarg("dtype") is not None):
         found = dtype_kind(value.args[0] if value.args else value.kwarg("dtype"))
-        return found if found in ("i", "u", "b") else "f"
+        return "?" if found is None else found if found in ("i", "u", "b") else "f"
     return "f"

@@ -31,6 +31,7 @@ class Session:
         self.keep_in_place = set()  # keys of the `x op= v` that must stay in place (alias_domain.KeepInPlace)
         self.dry = False  # inside a loop's fixed point: analyse, do not rewrite or refuse
         self._live = None
+        self._assumed = None
         self.live_key = {}  # id(statement made here) -> id(the statement of the user's it replaces)
         self._dry_temps = itertools.count()
         # the parts of the pass (set by alias.Alias)
@@ -52,6 +53,17 @@ class Session:
     def generic(self):
         """Compiling for arguments of unknown kinds: a refusal that depends on kinds is reported later."""
         return any(k is K.UNKNOWN for k in self.param_kinds)
+
+    @property
+    def assumed(self):
+        """The names computed from parameters of unknown kind, taken for numbers or arrays in `+` and `*`
+        (resolve.from_unknown_parameters; none in a recursive function compiled on its own)."""
+        if self._assumed is None:
+            from .resolve import from_unknown_parameters
+
+            self._assumed = set() if self.callee or not self.generic else \
+                from_unknown_parameters(self.fn, dict(zip(self.fn.params, self.param_kinds)), self.ctx)
+        return self._assumed
 
     @property
     def viewless(self):

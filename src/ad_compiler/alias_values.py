@@ -118,6 +118,13 @@ class Values(Part):
             obj = self.objects.new(state, site, desc="the list made on this line")
             state.slots[obj] = ("any", all_objs(self.slots_of(seq, state)))
             return Val(K.Seq(seq.kind.cls, None, seq.kind.elem), {obj})
+        assumed = self.session.assumed
+
+        def seen(atom, kind):  # (a value computed from parameters of unknown kind: a number or an array)
+            return K.NUMERIC if isinstance(atom, Var) and atom.name in assumed else kind
+        if K.maybe_sequences(seen(value.left, ka), seen(value.right, kb), value.op):
+            # (a concatenation or arithmetic, told apart when it runs)
+            return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the result of this line")})
         if isinstance(ka, K.Seq) or isinstance(kb, K.Seq):
             return self.fresh(state, site, [K.ARRAY])  # NumPy makes an array of the list
         if value.op == "@":
@@ -192,13 +199,15 @@ class Values(Part):
             return Val(K.UNKNOWN, items | views)
         if isinstance(k, (K.Array, K.Numeric)) or k is K.UNKNOWN:
             basic = self.basic_index(value.items, state)
+            # (an item of a value of unknown kind may be anything: a recursive call's result may be a tuple of
+            # lists, whose `+` is a concatenation)
+            item = K.NUMERIC if k.numeric else K.UNKNOWN
             if basic == "fancy" or not base.objs:
-                return self.fresh(state, site, [k if k.numeric else K.NUMERIC])
+                return self.fresh(state, site, [k if k.numeric else item])
             nd = self.index_ndim(k, value.items, state) if basic == "basic" else None
             if nd == 0:
                 return Val(K.Scalar(np.float64))  # one element: a NumPy scalar, not a view
-            kind = K.array(nd, k.dtype) if isinstance(k, K.Array) and nd is not None else \
-                K.UNKNOWN if k is K.UNKNOWN else K.NUMERIC  # (an item of what may be a list: maybe a list)
+            kind = K.array(nd, k.dtype) if isinstance(k, K.Array) and nd is not None else item
             # an index of ints into an array of unknown rank is an element (a copy) or a row (a view)
             how = "view" if basic == "basic" and nd is not None else "maybe"
             return self.make_view(s, state, site, base, value, how, kind)

@@ -17,6 +17,17 @@ calls its forward sweep again just before its backward function (`t1_again, t1_b
 parameters, argument kinds); recursion works because its name is bound (to a closure cell) before its
 body is compiled. A callee compiled this way must not change its arguments in place (its alias pass sees
 its parameters as the caller's objects, and refuses).
+
+Forward mode needs no tape: a recursive call gets the callee's tangent function, compiled in *jvp_callee*
+form, which takes the tangents of its differentiated parameters after the arguments and calls itself::
+
+    def dpower(x, n, dx):          # the value and its tangent
+        ...
+        t3, dt3 = dpower(x, t2, dx)
+        ...
+        return (out, dout)
+
+The caller's tangent sweep calls it in place of the call (`t3, dt3 = dpower(x, t2, dx)`).
 """
 import inspect
 import types
@@ -40,6 +51,7 @@ class Callee:
         self.deps = []  # Callee objects this one calls
         self.ctx = None  # the driver's Context of its compilation (what it was built from), once compiled
         self.checkpoint = False  # wrapped in ad.checkpoint: its forward sweep runs again in the adjoint sweep
+        self.tangent = False  # forward mode: its tangent function (value and tangent), not a forward sweep
 
 
 _compiled = {}  # (function, active, kinds) -> Callee (cleared with the other caches)
@@ -68,6 +80,24 @@ class Linker:
     def active(self, rev, s, op):
         return tuple(p for p, v in self.bound(s, op).items() if ir.names_in(v) & rev.act.varied)
 
+    def positional(self, s, op):
+        """The call's arguments as the callee's parameters in order, a default left out written as its value
+        (the compiled callee takes its parameters without defaults; a tangent function takes its tangents
+        after them)."""
+        func = op.callee
+        bound = self.bound(s, op)
+        out = []
+        for p in inspect.signature(func).parameters.values():
+            if p.name in bound:
+                out.append(bound[p.name])
+            elif isinstance(p.default, (int, float, str, bool, type(None))):
+                out.append(Const(p.default))
+            else:
+                raise UnsupportedError(f"this recursive call leaves out `{p.name}`, whose default is not a number "
+                                       "or a string", where=s.origin.unit.location(s.origin.node),
+                                       hint=f"pass `{p.name}` in the call")
+        return out
+
     def prepare(self, rev, s, op):
         """Called for each active callee statement before the sweeps: names its backward function (made by
         the forward sweep, and saved where a loop overwrites it; for a checkpointed function, made again by
@@ -76,19 +106,21 @@ class Linker:
         if not op.extra.get("checkpoint"):
             rev.callee_vjp[id(s)] = self.vjp[id(s)]
 
-    def name_of(self, rev, s, op):
+    def name_of(self, rev, s, op, tangent=False):
         active = self.active(rev, s, op)
         kinds = tuple(rev.kind(a) for a in s.value.args)
-        checkpoint = bool(op.extra.get("checkpoint"))
-        key = (op.callee, active, kinds, checkpoint)
+        checkpoint = bool(op.extra.get("checkpoint")) and not tangent
+        key = (op.callee, active, kinds, checkpoint, tangent)
         callee = _compiled.get(key)
         if callee is not None and callee.ctx is not None and callee.ctx.stale():
             callee = None  # (a function it calls was redefined, ...: compiled again, in a new cell)
         if callee is None:
             sep = "" if all(len(a) == 1 for a in active) else "_"
             base = op.callee.__name__ if op.callee.__name__.isidentifier() else "function"  # (a lambda)
-            callee = Callee(op.callee, active, kinds, f"{base}_fwd_d{sep.join(active)}")
+            name = f"d{base}" if tangent else f"{base}_fwd_d{sep.join(active)}"
+            callee = Callee(op.callee, active, kinds, name)
             callee.checkpoint = checkpoint
+            callee.tangent = tangent
             _compiled[key] = callee
             try:
                 self.compile_callee(callee)
@@ -110,7 +142,17 @@ class Linker:
         """`y, y_back = f_fwd(args)` in the forward sweep."""
         op = rev.ops[id(s)]
         name = self.name_of(rev, s, op)
-        out = Assign((s.target, self.vjp[id(s)]), Call(Var(name), s.value.args, s.value.kwargs))
+        out = Assign((s.target, self.vjp[id(s)]), Call(Var(name), tuple(self.positional(s, op))))
+        out.origin = s.origin
+        return out
+
+    def tangent(self, fwd, s, op):
+        """`y, dy = df(args, dargs)` in forward mode: the value and its tangent (the tangents of the active
+        parameters after the arguments, as the callee's tangent function takes them)."""
+        name = self.name_of(fwd, s, op, tangent=True)
+        bound = self.bound(s, op)
+        args = self.positional(s, op) + [fwd.tangent_of(bound[p]) for p in self.active(fwd, s, op)]
+        out = Assign((s.target, fwd.d(s.target)), Call(Var(name), tuple(args)))
         out.origin = s.origin
         return out
 
@@ -121,7 +163,7 @@ class Linker:
         if not active:
             return
         if op.extra.get("checkpoint"):  # its forward sweep again, now making the backward function
-            again = Call(Var(self.name_of(rev, s, op)), s.value.args, s.value.kwargs)
+            again = Call(Var(self.name_of(rev, s, op)), tuple(self.positional(s, op)))
             rev.emit(Assign((rev.alloc.fresh(s.target + "_again"), self.vjp[id(s)]), again), s.origin)
         temps = [rev.alloc.fresh("b" + p) for p in active]
         call = Call(Var(self.vjp[id(s)]), (g,))

@@ -9,7 +9,7 @@ import ast
 
 from . import markers
 from .desugar_scope import Scope, walk_scope
-from .ir import Build, Call, Const, For, Global, Index, Var, While
+from .ir import BinOp, Build, Call, Const, For, Global, Index, Var, While
 
 
 class Loops:
@@ -63,7 +63,8 @@ class Loops:
             body = self.loop_body(stmt.body, prefix_block)
             ctx.emit(For(counter, Call(exprs.builtin("range"), tuple(args)), body, checkpoint=checkpoint))
             return
-        enum = func is enumerate and len(it.args) == 1 and not it.keywords
+        start = _enumerate_start(it) if func is enumerate else None
+        enum = func is enumerate and (len(it.args) == 1 and not it.keywords or start is not None)
         inner = it.args[0] if enum else it
         inner_func = exprs.resolve_global(inner.func) if isinstance(inner, ast.Call) else None
         zipped = inner_func is zip and inner.args and not inner.keywords and \
@@ -80,7 +81,8 @@ class Loops:
             items = [ctx.temp(Index(q, (Var(counter),))) for q in sequences]
             value = ("tuple", items) if zipped else items[0]
             if enum:
-                value = ("tuple", [Var(counter), value])
+                index = Var(counter) if not start else ctx.temp(BinOp("+", Var(counter), Const(start)))
+                value = ("tuple", [index, value])
             ctx.assignments.bind_pattern(stmt.target, value)
         body = self.loop_body(stmt.body, prefix_block)
         ctx.emit(For(counter, Call(exprs.builtin("range"), (count,)), body, checkpoint=checkpoint))
@@ -206,3 +208,20 @@ def _own_nodes(loop):
                     yield m
             continue
         todo.extend(ast.iter_child_nodes(n))
+
+
+def _enumerate_start(call):
+    """The start of `enumerate(seq, 1)` / `enumerate(seq, start=1)` when it is an integer constant (a loop over
+    it is written with its counter, as `enumerate(seq)` is), else None."""
+    if len(call.args) == 2 and not call.keywords:
+        node = call.args[1]
+    elif len(call.args) == 1 and len(call.keywords) == 1 and call.keywords[0].arg == "start":
+        node = call.keywords[0].value
+    else:
+        return None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+        value = node.operand.value
+        value = -value if type(value) is int else None
+    else:
+        value = node.value if isinstance(node, ast.Constant) else None
+    return value if type(value) is int else None

@@ -170,6 +170,8 @@ def _signature(obj):
         return type(obj)
     return id(obj)
 CHANGES_ARGUMENT = "this changes the argument"
+FORWARD = ("jvp", "tangent", "jvp_callee")  # the modes compiled by forward.py
+CALLEES = ("callee", "jvp_callee")  # a recursive function compiled on its own (callees.py)
 
 
 @contextlib.contextmanager
@@ -221,12 +223,14 @@ class Derivation:
         self.func_name = func_name
         self.multi = multi
         self.ctx = Context()
-        self.ctx.inline_checkpointed = mode in ("jvp", "tangent")  # (forward mode saves nothing: f is inlined)
+        self.ctx.inline_checkpointed = mode in FORWARD  # (forward mode saves nothing: f is inlined)
         self.callee = None
         self.linker = None
 
     def run(self):
         with collector_paused():
+            if self.mode == "jvp_callee":
+                return self.jvp_callee_function()
             if self.mode in ("jvp", "tangent"):
                 return self.jvp_function()
             parts = self.sweeps()
@@ -242,12 +246,12 @@ class Derivation:
         if "_ad" in _all_names(unit.tree) and unit.lookup("_ad") != (True, runtime):  # generated code may
             raise UnsupportedError("the name `_ad` is reserved for ad_compiler's runtime helpers",
                                    where=unit.location(unit.tree), hint="rename the variable")
-        fn, _ = desugar(unit, alloc, separate=self.mode == "callee")
+        fn, _ = desugar(unit, alloc, separate=self.mode in CALLEES)
         if self.has_aux:
             self.split_aux(fn, alloc)
         param_kinds = self.kinds + [K.UNKNOWN] * (len(fn.params) - len(self.kinds))
         inline(fn, ctx, alloc, param_kinds, top=self.func)
-        alias.resolve(fn, param_kinds, alloc, ctx, callee=self.mode == "callee")
+        alias.resolve(fn, param_kinds, alloc, ctx, callee=self.mode in CALLEES)
         return unit, fn, alloc, param_kinds
 
     def prepare(self):
@@ -260,17 +264,17 @@ class Derivation:
         fn.equal_shapes = {p: first.setdefault(d, p) for p, d in fn.param_dims.items() if first.setdefault(d, p) != p}
         if any(K.without_views(k) for k in param_kinds):
             fn.body = _tests_once(fn.body, alloc)
-        kinds_ = alias.infer_kinds(fn, param_kinds, ctx)
+        kinds_ = alias.infer_kinds(fn, param_kinds, ctx, callee=self.mode in CALLEES)
         kinds_.update(hoist(fn, kinds_, alloc))
-        ops = resolve(fn, kinds_, ctx)
+        ops = resolve(fn, kinds_, ctx, callee=self.mode in CALLEES)
         shift_invariance.detach(fn, ops, kinds_)
         if self.callee is not None and self.callee.checkpoint:
             _refuse_draws(fn, kinds_, unit)
         out = fn.out
         outputs = [out.name] if isinstance(out, Var) else []
-        if self.mode == "callee":
+        if self.mode in CALLEES:
             self.wrt = [fn.params[_params(self.func).index(p)] for p in self.wrt]
-        act = activity.analyze(fn, ops, self.wrt, outputs, "forward" if self.mode in ("jvp", "tangent") else "reverse")
+        act = activity.analyze(fn, ops, self.wrt, outputs, "forward" if self.mode in FORWARD else "reverse")
         act.complex = complexity.Complexity(fn, [kinds_.get(p, K.UNKNOWN) for p in fn.params])
         complexity.refuse_real_only(fn, ops, act, act.complex)
         self.linker = callees.Linker(self.compile_callee, codegen.local_names_of_body(fn) | set(unit.cells))
@@ -308,14 +312,15 @@ class Derivation:
         """For a function with `*args`, `**kwargs`, keyword-only or positional-only parameters: a comment
         saying that the derivative takes them as one flat list (what `ad.grad` returns binds them)."""
         sig = Signature.of(self.func)
-        if sig.plain or self.mode == "callee":
+        if sig.plain or self.mode in CALLEES:
             return []
         parts = [f"{n} a tuple" for n in [sig.vararg] if n] + [f"{n} a dict" for n in [sig.kwarg] if n]
         return [Comment(f"the arguments of {sig.describe(self.func.__name__)}, in order" +
                         (f" ({', '.join(parts)})" if parts else ""))]
 
     def compile_callee(self, callee):
-        d = Derivation(callee.func, callee.active, "callee", callee.kinds, callee.name, True)
+        mode = "jvp_callee" if callee.tangent else "callee"
+        d = Derivation(callee.func, callee.active, mode, callee.kinds, callee.name, True)
         d.callee = callee
         callee.cell.cell_contents = d.run()
         callee.ctx = d.ctx
@@ -345,11 +350,30 @@ class Derivation:
         callee.source = compiled.source
         return compiled
 
+    def jvp_callee_function(self):
+        """df(args, dargs) -> (value, its tangent): a recursive function's tangent function (callees.py), the
+        tangents of its differentiated parameters after its parameters."""
+        unit, fn, ops, kinds_, alloc, act, outputs = self.prepare()
+        fwd = Forward(fn, ops, act, kinds_, self.wrt, alloc, describe(unit, "tangent of: "), self.linker)
+        params = list(fn.params) + [fwd.d(w) for w in self.wrt]
+        body = fwd.run()
+        out = fn.out
+        dout = Var(fwd.d(out.name)) if isinstance(out, Var) and act.active(out.name) else fwd.zero(out)
+        body.append(Return(Build("tuple", (out, dout))))
+        fdef = FunctionDef(self.func_name, tuple(params), body)
+        cleanup.cleanup(fdef)
+        fuse_temporaries(fdef, alloc.temps)
+        callee = self.callee
+        callee.deps = list(self.linker.deps)
+        compiled = self.finish(unit, fdef, extra_cells={callee.name: callee.cell})
+        callee.source = compiled.source
+        return compiled
+
     def jvp_function(self):
         """f_jvp(args, tangent) -> (value, tangent of the value): forward mode (mode 'tangent': only the
         tangent, so that what only the value needs is not computed)."""
         unit, fn, ops, kinds_, alloc, act, outputs = self.prepare()
-        fwd = Forward(fn, ops, act, kinds_, self.wrt, alloc, describe(unit, "tangent of: "))
+        fwd = Forward(fn, ops, act, kinds_, self.wrt, alloc, describe(unit, "tangent of: "), self.linker)
         params = list(fn.params)
         header = []
         if self.multi:
@@ -379,7 +403,9 @@ class Derivation:
 
             return jit.finish(self, unit, fdef, kinds_, alloc)
         fuse_temporaries(fdef, alloc.temps)
-        return self.finish(unit, fdef)
+        compiled = self.finish(unit, fdef)
+        compiled.source = "\n\n".join([compiled.source] + callees.all_sources(self.linker.deps))
+        return compiled
 
     def top_function(self, unit, fn, rev, body, adjoint, alloc, kinds_):
         out = fn.out

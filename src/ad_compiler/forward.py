@@ -24,7 +24,7 @@ from .tangent_rules import TangentRules
 
 
 class Forward:
-    def __init__(self, fn, ops, act, kinds, wrt, alloc, describe):
+    def __init__(self, fn, ops, act, kinds, wrt, alloc, describe, linker=None):
         self.fn = fn
         self.ops = ops
         self.act = act
@@ -32,6 +32,7 @@ class Forward:
         self.wrt = list(wrt)
         self.alloc = alloc
         self.describe = describe
+        self.linker = linker  # callees.Linker: the tangent functions of recursive calls
         self.names = {}  # primal name -> tangent name
         self.owned = set()  # primal names whose tangent is a buffer of ours
         self.must_own = _stored_carried(fn.body)  # carried names changed in place inside their loop
@@ -126,6 +127,10 @@ class Forward:
         if isinstance(s, (SetItem, Mutate)) and self.changes_tangent(s) and not self.is_tuple(s.target):
             # the tangent buffer is made before the change: zeros like the list *before* an append
             self.own(s.target.name, s.result, s.origin)
+        op = self.ops.get(id(s))
+        if isinstance(s, Assign) and op is not None and op.kind == "callee" and self.act.active(s.target):
+            self.callee(s, op)
+            return
         for x in lower.statement(s):
             self.emit(x, s.origin)
         if isinstance(s, Assign):
@@ -160,11 +165,20 @@ class Forward:
             self.getitem(s, op)
         elif op.kind == "getattr":
             self.define(t, helper("attribute_tangent", self.tangent_of(v.value), Const(op.attr)), origin, False)
-        elif op.kind == "callee":
-            self.refuse(s, "forward mode does not go through recursive functions yet",
-                        "use reverse mode (ad.grad / ad.vjp) for this function")
         elif op.kind == "const":  # (an active name given a constant on this path: `out = None` before a loop)
             self.define(t, self.zero(v if isinstance(v, Const) else Var(t)), origin, owned=True)
+
+    def callee(self, s, op):
+        """A recursive call: the call of its tangent function (callees.py), giving the value and its tangent.
+        The tangent it returns may be one it was given: not a buffer of ours, and neither are those given."""
+        if self.linker is None or len(s.targets) != 1:
+            self.refuse(s, "forward mode does not go through this recursive call",
+                        "use reverse mode (ad.grad / ad.vjp) for this function")
+        call = self.linker.tangent(self, s, op)
+        read = ir.names_in(call.value)
+        self.owned -= {p for p in self.owned if self.d(p) in read}
+        self.owned.discard(s.target)
+        self.emit(call, s.origin)
 
     def copy(self, target, source, origin):
         if not self.act.active(source):

@@ -62,7 +62,7 @@ class Scalar(Kind):
 @dataclass(frozen=True, repr=False)
 class Array(Kind):
     cls: type = np.ndarray
-    dtype: str = "f"  # dtype.kind: f, i, u, b, c
+    dtype: str = "f"  # dtype.kind: f, i, u, b, c; "?" not known (a dtype made in the function, or chosen by a branch)
     ndim: int = None  # None: not known
     numeric = True
 
@@ -290,7 +290,7 @@ def join(a, b):
         return Scalar(np.float64) if a.cls is not float and b.cls is not float else Scalar(np.float64)
     if a.numeric and b.numeric:
         if isinstance(a, Array) and isinstance(b, Array) and a.cls is b.cls:
-            return Array(a.cls, a.dtype if a.dtype == b.dtype else "f", a.ndim if a.ndim == b.ndim else None)
+            return Array(a.cls, _join_dtypes(a.dtype, b.dtype), a.ndim if a.ndim == b.ndim else None)
         return NUMERIC
     if isinstance(a, Seq) and isinstance(b, Seq) and a.cls is b.cls:
         if a.items is not None and b.items is not None and len(a.items) == len(b.items):
@@ -306,6 +306,24 @@ def join(a, b):
         merged = tuple((n, join(k, names[n])) for n, k in b.attrs if n in names)
         return Obj(a.cls, merged)
     return UNKNOWN
+
+
+def _join_dtypes(a, b):
+    """The dtype kind of an array that is one of two: "?" (not known) when either may be an integer or bool
+    array (`x op= float` raises on those), else "f"."""
+    if a == b:
+        return a
+    return "?" if set(a + b) & set("iub?") else "f"
+
+
+def maybe_sequences(ka, kb, op):
+    """May `a + b` / `a * b` with operands of these kinds be a concatenation / repetition, not known when
+    compiling (an operand of unknown kind, such as a recursive call's result, and the other a sequence, or an
+    integer for `*`, or of unknown kind too)? Its rule then tells them apart when it runs (`_ad.plus`)."""
+    if op not in ("+", "*") or (ka is not UNKNOWN and kb is not UNKNOWN):
+        return False
+    other = kb if ka is UNKNOWN else ka
+    return other is UNKNOWN or isinstance(other, Seq) or op == "*" and other in (INT, BOOL)
 
 
 def array(ndim=None, dtype="f"):

@@ -47,6 +47,7 @@ class Resolver:
         self.kinds = kinds
         self.ctx = ctx
         self.ops = {}
+        self.assumed = set()  # names taken for numbers or arrays in `+` / `*` (from_unknown_parameters)
         self.fused = fuse_cholesky.find(fn, kinds, rules.lookup_function)  # uses of Cholesky factors
         self.fused.update(fuse_logistic.find(fn))  # the logistic function written out
 
@@ -90,6 +91,9 @@ class Resolver:
                 return Op("const")
             if v.op in ("+", "*") and (isinstance(self.kind(v.left), K.Seq) or isinstance(self.kind(v.right), K.Seq)):
                 return self.sequence_binop(s, v)
+            if v.op in ("+", "*") and self.maybe_sequences(v):
+                return self.bind(s, rules.FUNCTIONS[_runtime().plus if v.op == "+" else _runtime().times],
+                                 [v.left, v.right], {})
             if id(s) in self.fused:  # the logistic function written out, as one function
                 func, args = self.fused[id(s)]
                 return self.bind(s, rules.FUNCTIONS[func], args, {})
@@ -127,9 +131,16 @@ class Resolver:
         if isinstance(ka, (K.Array, K.Numeric)) or isinstance(kb, (K.Array, K.Numeric)) or \
                 isinstance(ka, K.Scalar) and isinstance(kb, K.Scalar):
             return self.bind(s, rules.FUNCTIONS[BINOP_FUNCTIONS[v.op]], [v.left, v.right], {})
+        if self.maybe_sequences(v):
+            return self.bind(s, rules.FUNCTIONS[rt.plus if v.op == "+" else rt.times], [v.left, v.right], {})
         what = "concatenation" if v.op == "+" else "repetition"
         return Op("unknown", frozenset(atom_names(v)),
                   what=f"`{v.op}` of a list or tuple and a value of unknown kind ({what} or arithmetic)")
+
+    def maybe_sequences(self, v):
+        def kind(atom):
+            return K.NUMERIC if isinstance(atom, Var) and atom.name in self.assumed else self.kind(atom)
+        return K.maybe_sequences(kind(v.left), kind(v.right), v.op)
 
     def index(self, s, v):
         base = v.value
@@ -332,5 +343,39 @@ def _describe(obj):
     return type(obj).__name__
 
 
-def resolve(fn, kinds, ctx):
-    return Resolver(fn, kinds, ctx).run()
+def resolve(fn, kinds, ctx, callee=False):
+    """What each statement is for differentiation (id(statement) -> Op); `callee`: a recursive function
+    compiled on its own, whose parameters may hold what a recursive call returned."""
+    r = Resolver(fn, kinds, ctx)
+    if not callee:
+        r.assumed = from_unknown_parameters(fn, kinds, ctx)
+    return r.run()
+
+
+def from_unknown_parameters(fn, kinds, ctx):
+    """The names computed from parameters of unknown kind: the derivative for arguments of any kind (what
+    `.source` shows before the first call; at a call their kinds are known) takes them for numbers or
+    arrays in `+` and `*`, not for sequences. Not a recursive call's result (it may be a list whatever its
+    arguments are), nor what a recursive function's parameters hold (`callee`)."""
+    out = {p for p in fn.params if kinds.get(p, K.UNKNOWN) is K.UNKNOWN}
+    changed = bool(out)
+    while changed:
+        changed = False
+        for s in ir.walk(fn.body):
+            if isinstance(s, Assign):
+                defined, read = set(s.targets), ir.names_in(s.value)
+                v = s.value
+                if isinstance(v, Call) and isinstance(v.func, Global) and (
+                        isinstance(v.func.obj, markers.Checkpointed) or ctx.is_user_function(v.func.obj)):
+                    continue
+            elif isinstance(s, SetItem):
+                defined, read = {s.result} - {None}, ir.names_in(s.target) | ir.names_in(s.value)
+            elif isinstance(s, Mutate):
+                defined = {s.result, s.out} - {None}
+                read = ir.names_in(s.target).union(*(ir.names_in(a) for a in s.args))
+            else:
+                continue
+            if read & out and not defined <= out:
+                out |= defined
+                changed = True
+    return out

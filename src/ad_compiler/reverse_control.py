@@ -47,6 +47,14 @@ class ControlPart:
             self._paths = BranchPaths(self.fn.body, self.fn.params)
         return self._paths.unbound(s, taken)
 
+    def try_body_only(self, s):
+        """For `if ok:` on the flag of a `try` (code read again: `ok = True` before it, `ok = False` in its
+        handlers), the names defined only in that try's body: when the test is false the body was interrupted,
+        and no adjoint reads them (the try's own adjoint takes its handlers' path), as for a try's else block."""
+        if getattr(self, "_try_flags", None) is None:
+            self._try_flags = TryFlags(self.fn.body)
+        return self._try_flags.body_only(s)
+
     def has_adjoint(self, stmts):
         for s in ir.walk(stmts):
             if any(self.active(t) or t in self.loop_defined for t in defined_names(s)):
@@ -70,7 +78,8 @@ class ControlPart:
         # body only or in its handlers only): then no adjoint on that path reads it, and its zeros would read
         # a name that is not bound
         then_only, else_only = s.info[1:] if isinstance(s.info, tuple) and s.info[0] == "else" else ((), ())
-        then_only = set(then_only) | self.defined_only_in(s.body) | self.unbound_in(s, False)
+        then_only = set(then_only) | self.defined_only_in(s.body) | self.unbound_in(s, False) | \
+            self.try_body_only(s)
         else_only = set(else_only) | self.defined_only_in(s.orelse) | self.unbound_in(s, True)
         for n in sorted(live_then - live_else):
             if n not in then_only:
@@ -223,6 +232,57 @@ class BranchPaths:
         here = set(self.where[id(s)]) | set(self.facts(s, test, taken))
         return {name for name, defs in self.definitions.items()
                 if all(any((t, not p) in here for t, p in facts) for facts in defs)}
+
+
+class TryFlags:
+    """Tests that say whether a `try` body ran to its end: a name defined only in that `try` (an `If` of role
+    "try"), True at the top level of its body and False in its handlers (through copies of constants: the
+    flag of a try in generated code read again, which SSA made `ok_3 = ok` / `ok_3 = ok_2`)."""
+
+    def __init__(self, body):
+        self.defs = {}  # name -> [(statement, its loops)]
+        self.loops = {}  # id(statement) -> ids of the loops around it
+        self.tries = []
+        self.scan(body, ())
+
+    def scan(self, stmts, loops):
+        for x in stmts:
+            self.loops[id(x)] = loops
+            for t in defined_names(x):
+                self.defs.setdefault(t, []).append(x)
+            if isinstance(x, If) and x.role == "try":
+                self.tries.append(x)
+            inner = loops + (id(x),) if isinstance(x, (For, While)) else loops
+            if not isinstance(x, ir.FunctionDef):
+                for b in ir.blocks(x):
+                    self.scan(b, inner)
+
+    def constant(self, atom):
+        """The bool an atom holds when it is a constant or a copy of one (None if not known)."""
+        if isinstance(atom, Var):
+            defs = self.defs.get(atom.name, [])
+            if len(defs) != 1 or not isinstance(defs[0], Assign) or len(defs[0].targets) != 1:
+                return None
+            atom = defs[0].value
+        if isinstance(atom, Call) and isinstance(atom.func, Global) and atom.func.path == ("_ad", "tried"):
+            atom = atom.args[0] if len(atom.args) == 1 else None
+        return atom.value if isinstance(atom, ir.Const) and isinstance(atom.value, bool) else None
+
+    def body_only(self, s):
+        if not isinstance(s.test, Var) or s.role is not None or id(s) not in self.loops:
+            return set()
+        defs = self.defs.get(s.test.name, [])
+        for t in self.tries:
+            if self.loops[id(t)] != self.loops[id(s)]:
+                continue
+            top = {id(x) for x in t.body}
+            handlers = {id(x) for x in ir.walk(t.orelse)}
+            if defs and all(isinstance(d, Assign) and (id(d) in top and self.constant(d.value) is True or
+                                                       id(d) in handlers and self.constant(d.value) is False)
+                            for d in defs) and any(id(d) in top for d in defs):
+                inside = Counter(n for x in ir.walk(t.body) for n in defined_names(x))
+                return {n for n, c in inside.items() if len(self.defs.get(n, [])) == c}
+        return set()
 
 
 def defined_names(s):

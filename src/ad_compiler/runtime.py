@@ -1534,6 +1534,53 @@ def seq_sum(iterable, start=0):
     return sum(iterable, start)
 
 
+def _sequence(x):
+    return x.__class__ is list or x.__class__ is tuple
+
+
+def _integral(x):
+    return isinstance(x, (int, np.integer))
+
+
+def plus(a, b):
+    """`a + b` of values whose kinds were not known when compiling (a recursive call's result): a
+    concatenation of lists or tuples, else arithmetic (the rule resolve.py binds there)."""
+    if _sequence(a) and _sequence(b):
+        return seq_concat(a, b)
+    return a + b
+
+
+def plus_vjp(g, a, b, which):
+    """Adjoint of `plus(a, b)` for `a` (which=0) or `b` (which=1): its part of a concatenation, or for
+    arithmetic `g` summed over what broadcasting spread, in the operand's form."""
+    if _sequence(a) and _sequence(b):
+        return seq_concat_vjp(g, a, b, which)
+    x = b if which else a
+    return cast_like(unbroadcast_value(g, x), x)
+
+
+def times(a, b):
+    """`a * b` of values whose kinds were not known when compiling: the repetition of a list or tuple by an
+    integer, else arithmetic."""
+    if _sequence(a) and _integral(b):
+        return seq_repeat(a, b)
+    if _sequence(b) and _integral(a):
+        return seq_repeat_left(a, b)
+    return a * b
+
+
+def times_vjp(g, a, b, which):
+    """Adjoint of `times(a, b)` for `a` (which=0) or `b` (which=1): for a repetition, the copies' adjoints
+    added up (none for the count); for arithmetic, `g` times the other factor, summed over what
+    broadcasting spread, in the operand's form."""
+    x, other = (b, a) if which else (a, b)
+    if _sequence(x) and _integral(other):
+        return seq_repeat_vjp(g, x, other)
+    if _integral(x) and _sequence(other):
+        return 0.0
+    return cast_like(unbroadcast_value(g * other, x), x)  # (no conjugate: docs/rules.md, complex intermediates)
+
+
 def seq_concat_vjp(g, a, b, which):
     """Adjoint of `a + b` (concatenation) for `a` (which=0) or `b` (which=1): its part of `g`, in its form."""
     g = list(g)

@@ -144,6 +144,24 @@ def seq_sum(iterable, start=0):
     bstart = _ad.seq_concat_vjp(g, start, iterable, 0)
 
 
+# `+` and `*` of values of unknown kinds (a recursive call's result): sequences or arithmetic, told when it runs
+@linear(_ad.plus)
+def plus(a, b):
+    ba = _ad.plus_vjp(g, a, b, 0)
+    bb = _ad.plus_vjp(g, a, b, 1)
+
+
+@linear(_ad.times, multilinear=True)
+def times(a, b):
+    ba = _ad.times_vjp(g, a, b, 0)
+    bb = _ad.times_vjp(g, a, b, 1)
+
+
+@linear(_ad.plus_vjp, forward_only=("v",), constant_in=("a", "b", "which"))
+def plus_vjp(v, a, b, which):
+    pass
+
+
 @linear(_ad.seq_concat_vjp, forward_only=("v",), constant_in=("a", "b", "which"))
 def seq_concat_vjp(v, a, b, which):
     pass
