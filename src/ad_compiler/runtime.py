@@ -467,6 +467,12 @@ def item_vjp(g, x, args=()):
     return getitem_vjp(g, x, tuple(index))
 
 
+def item_of(h, args=()):
+    """`h.item(*args)` for an array or a number h: the element item_vjp puts its adjoint at (the transpose of
+    item_vjp, its rule in rules/helpers.py)."""
+    return as_array(h).item(*args)
+
+
 def jacobian_tree(J, value, shape):
     """A Jacobian's rows (one per number of the tree `value`, in ad.ravel's order) as a tree like `value`:
     each leaf's block of shape leaf.shape + shape (the shape of the argument differentiated)."""
@@ -663,6 +669,16 @@ def transpose_vjp(g, axes=None):
     if axes is None or len(axes) == 0:
         return np.transpose(g)
     return np.transpose(g, tuple(int(i) for i in np.argsort([a % np.ndim(g) for a in axes])))
+
+
+def transpose_axes(axes=None):
+    """The permutation `x.transpose(*axes)` / `np.transpose(x, axes)` applies, as np.transpose takes it (None:
+    reverse the axes): the transpose of transpose_vjp (its rule in rules/helpers.py)."""
+    if isinstance(axes, tuple) and len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+        axes = axes[0]
+    if axes is None or len(axes) == 0:
+        return None
+    return tuple(int(i) for i in axes)
 
 
 def split_along(g, pieces, axis=0):

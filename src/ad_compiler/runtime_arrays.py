@@ -11,7 +11,7 @@ from .runtime_backend import as_array, like_of, scatter_add
 from .errors import NoDerivativeError
 
 __all__ = [
-    "tensordot_vjp_a", "tensordot_vjp_b", "kron_vjp_a", "kron_vjp_b", "cross_vjp", "repeat_vjp", "tile_vjp", "split_vjp", "diagonal_vjp",
+    "tensordot_vjp_a", "tensordot_vjp_b", "kron_vjp_a", "kron_vjp_b", "cross_vjp", "repeat_vjp", "tile_vjp", "split_vjp", "split_like", "diagonal_vjp",
     "axes_permutation", "permute_vjp", "pad_vjp", "pad_tangent", "diff_vjp", "gradient_vjp", "gradient_jvp",
     "partition_vjp", "partition_jvp", "quantile_vjp", "quantile_jvp", "select_vjp", "piecewise_vjp",
     "piecewise_jvp", "piecewise_x_jvp", "percentile_vjp", "percentile_jvp", "cumprod_vjp", "cumprod_jvp", "cumprod_vjp_jvp", "shaped_weights", "weights_vjp",
@@ -147,6 +147,19 @@ def split_vjp(g, ary, indices_or_sections, axis=0, how="split"):
     pieces = np.array_split(np.zeros(x.shape), indices_or_sections, axis=axis)
     parts = [np.broadcast_to(p_g, p.shape) if p_g is not None else p for p_g, p in zip(g, pieces)]
     return np.concatenate(parts, axis=axis) if parts else np.zeros(x.shape)
+
+
+def split_like(h, indices_or_sections, axis=0, how="split"):
+    """The pieces np.split / array_split / hsplit / vsplit / dsplit (`how`) cut `h` into, as a list: the
+    transpose of split_vjp (its rule in rules/helpers.py); `h` has the shape of the array split."""
+    h = as_array(h)
+    if how == "hsplit":
+        axis = 0 if h.ndim == 1 else 1
+    elif how == "vsplit":
+        axis = 0
+    elif how == "dsplit":
+        axis = 2
+    return list(np.array_split(h, indices_or_sections, axis=axis))
 
 
 def diagonal_vjp(g, a, offset=0, axis1=0, axis2=1):

@@ -105,9 +105,10 @@ def cast_like(v, x):
     bv = _ad.cast_like(g, v)
 
 
-@linear(_ad.sum_vjp, forward_only=("v",), constant_in=("items",))
+@linear(_ad.sum_vjp, constant_in=("items",))
 def sum_vjp(v, items):
-    pass
+    """Every item (every row of an array) receives v: the transpose adds the items' adjoints up."""
+    bv = _ad.fit_shape(sum(g), v)
 
 
 @elementwise(_ad.power_partial)
@@ -227,9 +228,12 @@ def dot_vjp_b(v, a, b):
     ba = _ad.dot_vjp_a(v, a, g)
 
 
-@linear(_ad.var_vjp, multilinear=True, forward_only=("v", "x"))
+@linear(_ad.var_vjp, multilinear=True)
 def var_vjp(v, x, axis=None, ddof=0, keepdims=False):
-    pass
+    """v 2 conj(x - mean) / (N - ddof): in x, the centering (symmetric) times a number per group, so x's
+    adjoint is var_vjp itself (v, an adjoint of a real variance, is real)."""
+    bv = _ad.reduce_to(g * _ad.var_vjp(np.ones_like(v), x, axis, ddof, keepdims), v, axis)
+    bx = _ad.var_vjp(v, g, axis, ddof, keepdims)
 
 
 @linear(_ad.reduce_jvp, multilinear=True)
@@ -255,39 +259,46 @@ def sort_jvp(t, a, axis=-1):
     bt = _ad.fit_shape(_ad.sort_vjp(g, a, axis), t)
 
 
-@linear(_ad.cumsum_vjp, forward_only=("v",), constant_in=("x",))
+@linear(_ad.cumsum_vjp, constant_in=("x",))
 def cumsum_vjp(v, x, axis=None):
-    pass
+    """The reversed cumulative sum (of the flattened v for axis None): its transpose is cumsum."""
+    bv = np.reshape(np.cumsum(g, axis), np.shape(v))
 
 
-@linear(_ad.trace_vjp, forward_only=("v",), constant_in=("x",))
+@linear(_ad.trace_vjp, constant_in=("x",))
 def trace_vjp(v, x, offset=0, axis1=0, axis2=1):
-    pass
+    bv = np.trace(g, offset, axis1, axis2)
 
 
-@linear(_ad.transpose_vjp, forward_only=("v",))
+@linear(_ad.transpose_vjp)
 def transpose_vjp(v, axes=None):
-    pass
+    bv = np.transpose(g, _ad.transpose_axes(axes))
 
 
-@linear(_ad.take_vjp, forward_only=("v",), constant_in=("a",))
+@linear(_ad.take_vjp, constant_in=("a",))
 def take_vjp(v, a, indices, axis=None):
-    pass
+    bv = np.take(g, indices, axis)
 
 
-@linear(_ad.diag_vjp, forward_only=("v",), constant_in=("x",))
+@linear(_ad.diag_vjp, constant_in=("x",))
 def diag_vjp(v, x, k=0):
-    pass
+    """A diagonal read from, or placed on, a matrix: np.diag does the other one."""
+    bv = np.diag(g, k)
 
 
-@linear(_ad.item_vjp, forward_only=("v",), constant_in=("x",))
+@linear(_ad.item_vjp, constant_in=("x",))
 def item_vjp(v, x, args=()):
-    pass
+    bv = _ad.item_of(g, args)
 
 
-@linear(_ad.keep_last_two, forward_only=("v",))
+@linear(_ad.item_of)
+def item_of(h, args=()):
+    bh = _ad.item_vjp(g, h, args)
+
+
+@linear(_ad.keep_last_two)
 def keep_last_two(v):
-    pass
+    bv = np.reshape(g, np.shape(v))
 
 
 @linear(_ad.builtin_extreme_vjp, constant_in=("args", "winner"))
@@ -374,11 +385,19 @@ def list_with_last(lst, v):
 # -- nonlinear in the primal values: tangents only ------------------------------------------------------------
 @derivative(_ad.prod_vjp)
 def prod_vjp(v, x, axis=None, keepdims=False):
+    """v times the product of the other entries: in x, the Hessian of prod (symmetric) times v."""
+    bv = _ad.reduce_to(g * _ad.prod_vjp(np.ones_like(v), x, axis, keepdims), v, axis)
+    bx = _ad.prod_vjp_jvp(v, _ad.zeros_like(v), x, g, axis, keepdims)
     dans = _ad.prod_vjp_jvp(v, dv, x, dx, axis, keepdims)
 
 
 @derivative(_ad.std_vjp)
 def std_vjp(v, x, s, axis=None, ddof=0, keepdims=False):
+    """v conj(x - mean) / ((N - ddof) s), 0 where the spread is 0: in x (s fixed) the centering (symmetric)
+    times a number per group; in s, -v conj(x - mean) / ((N - ddof) s^2), which is std_vjp at s^2."""
+    bv = _ad.reduce_to(g * _ad.std_vjp(np.ones_like(v), x, s, axis, ddof, keepdims), v, axis)
+    bx = _ad.std_vjp_jvp(v, _ad.zeros_like(v), x, g, s, _ad.zeros_like(s), axis, ddof, keepdims)
+    bs = -_ad.reduce_to(g * _ad.std_vjp(v, x, s * s, axis, ddof, keepdims), s, axis)
     dans = _ad.std_vjp_jvp(v, dv, x, dx, s, ds, axis, ddof, keepdims)
 
 
@@ -434,7 +453,7 @@ def one_if_none(b):
 
 
 # -- adjoints and tangents of the array-manipulation rules (rules/arrays.py) ------------------------------
-nondifferentiable(_ad.axes_permutation, _ad.constant_pieces, _ad.norm_axes, _ad.piece_slice)
+nondifferentiable(_ad.axes_permutation, _ad.constant_pieces, _ad.norm_axes, _ad.piece_slice, _ad.transpose_axes)
 
 
 @linear(_ad.tensordot_vjp_a, multilinear=True, forward_only=("v", "b"), constant_in=("a",))
@@ -462,24 +481,29 @@ def cross_vjp(v, other, x, axis=-1, which=0):
     pass
 
 
-@linear(_ad.repeat_vjp, forward_only=("v",), constant_in=("a",))
+@linear(_ad.repeat_vjp, constant_in=("a",))
 def repeat_vjp(v, a, repeats, axis=None):
-    pass
+    bv = np.repeat(g, repeats, axis)
 
 
-@linear(_ad.tile_vjp, forward_only=("v",), constant_in=("a",))
+@linear(_ad.tile_vjp, constant_in=("a",))
 def tile_vjp(v, a, reps):
-    pass
+    bv = np.tile(g, reps)
 
 
-@linear(_ad.split_vjp, forward_only=("v",), constant_in=("ary",))
+@linear(_ad.split_vjp, constant_in=("ary",))
 def split_vjp(v, ary, indices_or_sections, axis=0, how="split"):
-    pass
+    bv = _ad.split_like(g, indices_or_sections, axis, how)
 
 
-@linear(_ad.diagonal_vjp, forward_only=("v",), constant_in=("a",))
+@linear(_ad.split_like)
+def split_like(h, indices_or_sections, axis=0, how="split"):
+    bh = _ad.split_vjp(g, h, indices_or_sections, axis, how)
+
+
+@linear(_ad.diagonal_vjp, constant_in=("a",))
 def diagonal_vjp(v, a, offset=0, axis1=0, axis2=1):
-    pass
+    bv = np.diagonal(g, offset, axis1, axis2)
 
 
 @linear(_ad.permute_vjp)
@@ -799,11 +823,17 @@ def where_vjp(v, condition, first=True, out=None):
 
 @derivative(_ad.sign)
 def sign(x):
+    bx = _ad.sign_vjp(g, x)
     dans = _ad.sign_jvp(x, dx)
 
 
 @linear(_ad.sign_jvp, forward_only=("dx",))
 def sign_jvp(x, dx):
+    pass
+
+
+@linear(_ad.sign_vjp, forward_only=("v",))
+def sign_vjp(v, x):
     pass
 
 
