@@ -186,3 +186,30 @@ def test_forward_over_reverse(f, shape):
     close(ad.hvp(f)(x.copy(), v), expected)
     close(ad.hessian(f)(x.copy()).reshape(x.size, x.size) @ v.ravel(), expected.ravel())
 
+
+
+# -- found by the reverse-over-reverse rule tests: a draw with a number parameter and a `size` was taken for a
+# number (its kind), so the adjoint of the number lost its sum (`ba = bt3 * (-t3 / a)`, an array): ad.grad
+# raised at the boundary. The kind of a draw now comes from the same draw of a new generator.
+def exponential_draws(a):
+    r = np.random.exponential(a, size=(2, 2))
+    return np.sum(r * r / a)
+
+
+def normal_draws(mu):
+    r = np.random.normal(mu, 1.0, 3)  # (the size given by position)
+    return np.sum(np.sin(r) / mu)
+
+
+def _seeded_fd(f, x):
+    def value(y):
+        np.random.seed(0)
+        return f(y)
+    return (value(x + EPS) - value(x - EPS)) / (2 * EPS)
+
+
+def test_a_draw_with_a_size_is_an_array():
+    np.random.seed(0)
+    close(ad.grad(exponential_draws)(0.7), _seeded_fd(exponential_draws, 0.7))
+    np.random.seed(0)
+    close(ad.grad(normal_draws)(0.8), _seeded_fd(normal_draws, 0.8))
