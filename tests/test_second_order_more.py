@@ -131,13 +131,28 @@ def f_abs_complex(x):
     z = np.fft.fft(x)
     return np.sum(np.abs(z * z) * x[::-1]) + np.sum(np.abs(z) ** 3)
 
+
+# -- an index computed from values that carry a derivative (a mask `out < 0.2`) is piecewise constant: the
+# adjoint helpers taking it (store_adjoint, added_at, getitem_vjp) are differentiated again without it
+def f_masked_scale(y):
+    out = y * np.cos(y)
+    for i in range(3):
+        out[out < 0.2] *= np.sin(y[0]) + 2.0
+    out[np.argmax(out)] += y[0] ** 2
+    return np.sum(out * y ** 2)
+
+
+def f_mask_read(y):
+    out = np.sin(y)
+    return np.sum(out[out > 0.0] ** 3) + np.sum(y[np.abs(out) < 0.5] * y[0])
+
 CASES = [
     (f_cumsum, (6,)), (f_cumsum_axis, (3, 4)), (f_cumsum_method, (3, 2)), (f_trace, (3, 3)),
     (f_trace_method, (2, 3)), (f_transpose, (3, 2)), (f_transpose_method, (2, 3, 2)), (f_take, (4,)),
     (f_take_axis, (2, 3)), (f_diag, (3,)), (f_diag_of_matrix, (3, 3)), (f_item, (3,)), (f_var, (3, 4)),
     (f_std, (3, 4)), (f_prod, (3, 2)), (f_sum_of_list, (3,)), (f_sum_of_rows, (3, 2)), (f_repeat, (4,)),
     (f_tile, (2, 2)), (f_split, (5,)), (f_diagonal, (2, 3, 3)), (f_det, (3, 3)),
-    (f_abs, (4,)), (f_abs_builtin, (3,)), (f_abs_complex, (4,)),
+    (f_abs, (4,)), (f_abs_builtin, (3,)), (f_abs_complex, (4,)), (f_masked_scale, (5,)), (f_mask_read, (5,)),
 ]
 IDS = [f.__name__ for f, _ in CASES]
 

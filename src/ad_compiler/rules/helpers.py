@@ -79,22 +79,22 @@ def add(a, b):
     bb = g
 
 
-@linear(_ad.getitem_vjp, constant_in=("x",))
+@linear(_ad.getitem_vjp, constant_in=("x", "index"))
 def getitem_vjp(v, x, index):
     bv = g[index]
 
 
-@linear(_ad.store_adjoint)
+@linear(_ad.store_adjoint, constant_in=("index",))
 def store_adjoint(b, index):
     bb = _ad.store_adjoint_vjp(g, b, index)
 
 
-@linear(_ad.store_adjoint_vjp, constant_in=("b",))
+@linear(_ad.store_adjoint_vjp, constant_in=("b", "index"))
 def store_adjoint_vjp(v, b, index):
     bv = _ad.store_adjoint(g, index)
 
 
-@linear(_ad.added_at)
+@linear(_ad.added_at, constant_in=("index",))
 def added_at(b, index, v):
     bb = g
     bv = _ad.unbroadcast(g[index], v)
@@ -1103,7 +1103,7 @@ def tolist_vjp(g, x):
     pass
 
 
-@linear(_ad.tuple_with)
+@linear(_ad.tuple_with, constant_in=("index",))
 def tuple_with(t, index, v):
     bt = _ad.tuple_with(g, index, _ad.zeros_like(g[index]))
     bv = g[index]
