@@ -146,6 +146,25 @@ def f_mask_read(y):
     out = np.sin(y)
     return np.sum(out[out > 0.0] ** 3) + np.sum(y[np.abs(out) < 0.5] * y[0])
 
+
+# -- eigen- and singular vectors (eig_gaps, svd_gaps); list(x), tuple(x), reversed(x) of an array (items_vjp,
+# reversed_vjp)
+def f_eigh(X):
+    w, V = np.linalg.eigh(X + X.T)
+    return np.sum(w ** 3) + np.sum(V ** 3 * V[0])
+
+
+def f_svd(X):
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    return np.sum(s ** 3) + np.sum((U * U[0]) ** 2) + np.sum(Vt ** 3 * Vt[0])
+
+
+def f_items(X):
+    rows = list(X * X)
+    pair = tuple(np.sin(X))
+    back = list(reversed(list(X ** 3)))
+    return np.sum(rows[0] * pair[1]) + np.sum(np.stack(back) * X) + np.sum(rows[1] * back[0])
+
 CASES = [
     (f_cumsum, (6,)), (f_cumsum_axis, (3, 4)), (f_cumsum_method, (3, 2)), (f_trace, (3, 3)),
     (f_trace_method, (2, 3)), (f_transpose, (3, 2)), (f_transpose_method, (2, 3, 2)), (f_take, (4,)),
@@ -153,6 +172,7 @@ CASES = [
     (f_std, (3, 4)), (f_prod, (3, 2)), (f_sum_of_list, (3,)), (f_sum_of_rows, (3, 2)), (f_repeat, (4,)),
     (f_tile, (2, 2)), (f_split, (5,)), (f_diagonal, (2, 3, 3)), (f_det, (3, 3)),
     (f_abs, (4,)), (f_abs_builtin, (3,)), (f_abs_complex, (4,)), (f_masked_scale, (5,)), (f_mask_read, (5,)),
+    (f_eigh, (3, 3)), (f_svd, (4, 3)), (f_items, (3, 2)),
 ]
 IDS = [f.__name__ for f, _ in CASES]
 

@@ -1483,6 +1483,14 @@ def items_vjp(g, x):
     return list(g)  # an iterator (zip, enumerate, ...): the adjoints of its items, for what made it
 
 
+def items_transpose(h, x, g):
+    """The transpose of items_vjp(g, x): `h`, in x's form, as the list of its items, each in the shape of g's
+    item (summed where items_vjp broadcast it; None where g's item was None, and for a dict's keys)."""
+    if isinstance(x, dict):
+        return [None] * len(g)
+    return [None if gi is None else fit_shape(h[i], gi) for i, gi in enumerate(g)]
+
+
 def tolist_vjp(g, x):
     """Adjoint of `x.tolist()`: the nested list of the entries' adjoints (None where nothing came back; an
     array for a whole sub-list) as an array of x's shape."""

@@ -681,11 +681,15 @@ def copyltu(m):
 
 @derivative(_ad.eig_gaps)
 def eig_gaps(w):
+    """F[i, j] = 1 / (w[j] - w[i]) (0 on the diagonal): dF[i, j] = -F[i, j]^2 (dw[j] - dw[i])."""
+    bw = np.sum(g * ans ** 2, axis=-1) - np.sum(g * ans ** 2, axis=-2)
     dans = -ans ** 2 * (np.expand_dims(dw, -2) - np.expand_dims(dw, -1))
 
 
 @derivative(_ad.svd_gaps)
 def svd_gaps(s):
+    """eig_gaps of s^2."""
+    bs = 2.0 * s * (np.sum(g * ans ** 2, axis=-1) - np.sum(g * ans ** 2, axis=-2))
     dans = -ans ** 2 * (np.expand_dims(2.0 * s * ds, -2) - np.expand_dims(2.0 * s * ds, -1))
 
 
@@ -1033,9 +1037,14 @@ def ivp_result_adjoint(v, sol):
 
 
 # -- adjoints of the builtins making sequences (linear in the adjoint; x gives only a structure) -----------
-@linear(_ad.items_vjp, forward_only=("g",), constant_in=("x",))
-def items_vjp(g, x):
-    pass
+@linear(_ad.items_vjp, constant_in=("x",))
+def items_vjp(v, x):  # (v: the items' adjoints; `g` is the adjoint of the result, in x's form)
+    bv = _ad.items_transpose(g, x, v)
+
+
+@linear(_ad.items_transpose, constant_in=("x", "v"))
+def items_transpose(h, x, v):
+    bh = _ad.items_vjp(g, x)
 
 
 @linear(_ad.enumerate_vjp, forward_only=("g",), constant_in=("x",))
@@ -1053,9 +1062,9 @@ def zip_vjp(g, iterables):
     pass
 
 
-@linear(_ad.reversed_vjp, forward_only=("g",), constant_in=("x",))
-def reversed_vjp(g, x):
-    pass
+@linear(_ad.reversed_vjp, constant_in=("x",))
+def reversed_vjp(v, x):  # (items_vjp of the items' adjoints v in the opposite order)
+    bv = _ad.items_transpose(g, x, v[::-1])[::-1]
 
 
 @linear(_ad.sorted_vjp, forward_only=("g",), constant_in=("x", "key", "reverse"))
