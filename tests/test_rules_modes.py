@@ -72,15 +72,6 @@ GRADGRAD_MISSING = {
     "np.linalg.matrix_power": "matrix_power_jvp has no reverse rule",
     "np.linalg.norm": "norm_partial has no reverse rule",
     "np.fft.rfft": "rfft_vjp has no reverse rule",
-    "scipy.linalg.cosm": "funm_frechet has no reverse rule",
-    "scipy.linalg.sinm": "funm_frechet has no reverse rule",
-    "scipy.linalg.tanm": "funm_frechet has no reverse rule",
-    "scipy.linalg.coshm": "funm_frechet has no reverse rule",
-    "scipy.linalg.sinhm": "funm_frechet has no reverse rule",
-    "scipy.linalg.tanhm": "funm_frechet has no reverse rule",
-    "scipy.linalg.expm": "funm_frechet has no reverse rule",
-    "scipy.linalg.logm": "funm_frechet has no reverse rule",
-    "scipy.linalg.sqrtm": "funm_frechet has no reverse rule",
     "scipy.stats.multivariate_normal.entropy": "mvn_cov_vjp has no reverse rule",
 }
 

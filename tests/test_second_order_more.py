@@ -11,6 +11,11 @@ import importlib.util
 import numpy as np
 import pytest
 
+try:
+    import scipy.linalg as sla
+except ImportError:  # (SciPy is an optional extra)
+    sla = None
+
 import ad_compiler as ad
 
 EPS = 1e-5
@@ -165,6 +170,11 @@ def f_items(X):
     back = list(reversed(list(X ** 3)))
     return np.sum(rows[0] * pair[1]) + np.sum(np.stack(back) * X) + np.sum(rows[1] * back[0])
 
+
+# -- scipy.linalg's matrix functions: their Frechet derivative (funm_frechet) differentiated in a and e
+def f_expm(X):
+    return np.sum(sla.expm(0.5 * X) * X) + np.sum(sla.sqrtm(X @ X.T + np.eye(3)) ** 2)
+
 CASES = [
     (f_cumsum, (6,)), (f_cumsum_axis, (3, 4)), (f_cumsum_method, (3, 2)), (f_trace, (3, 3)),
     (f_trace_method, (2, 3)), (f_transpose, (3, 2)), (f_transpose_method, (2, 3, 2)), (f_take, (4,)),
@@ -173,7 +183,7 @@ CASES = [
     (f_tile, (2, 2)), (f_split, (5,)), (f_diagonal, (2, 3, 3)), (f_det, (3, 3)),
     (f_abs, (4,)), (f_abs_builtin, (3,)), (f_abs_complex, (4,)), (f_masked_scale, (5,)), (f_mask_read, (5,)),
     (f_eigh, (3, 3)), (f_svd, (4, 3)), (f_items, (3, 2)),
-]
+] + ([(f_expm, (3, 3))] if sla is not None else [])
 IDS = [f.__name__ for f, _ in CASES]
 
 

@@ -785,6 +785,9 @@ def pair_adjoint(b, pair):
 
 @derivative(_ad.funm_frechet)
 def funm_frechet(name, a, e):
+    """Linear in e, with L(a, .)'s transpose L(a^T, .); in a, funm_frechet_vjp_a."""
+    ba = _ad.funm_frechet_vjp_a(name, a, e, g)
+    be = _ad.funm_frechet(name, _ad.mT(a), g)
     dans = _ad.funm_frechet_jvp(name, a, da, e, de)
 
 
