@@ -175,6 +175,21 @@ def f_items(X):
 def f_expm(X):
     return np.sum(sla.expm(0.5 * X) * X) + np.sum(sla.sqrtm(X @ X.T + np.eye(3)) ** 2)
 
+
+# -- np.diff (with prepend and append), np.cumprod, .tolist(): diff_vjp, cumprod_vjp, tolist_vjp
+def f_diff(X):
+    d = np.diff(X * X, prepend=np.sin(X[:, :1]), append=X[0, 0] * 2.0)
+    return np.sum(np.sin(d) * np.diff(X ** 3, n=2, axis=0).sum())
+
+
+def f_cumprod(X):
+    return np.sum(np.sin(np.cumprod(X, axis=1))) + np.sum(np.cumprod(X * X[::-1]) * X.ravel())
+
+
+def f_tolist(X):
+    rows = (X * X).tolist()
+    return rows[0][1] * rows[1][2] + np.sum(np.array(rows[1]) * np.sin(X[0]))
+
 CASES = [
     (f_cumsum, (6,)), (f_cumsum_axis, (3, 4)), (f_cumsum_method, (3, 2)), (f_trace, (3, 3)),
     (f_trace_method, (2, 3)), (f_transpose, (3, 2)), (f_transpose_method, (2, 3, 2)), (f_take, (4,)),
@@ -182,7 +197,8 @@ CASES = [
     (f_std, (3, 4)), (f_prod, (3, 2)), (f_sum_of_list, (3,)), (f_sum_of_rows, (3, 2)), (f_repeat, (4,)),
     (f_tile, (2, 2)), (f_split, (5,)), (f_diagonal, (2, 3, 3)), (f_det, (3, 3)),
     (f_abs, (4,)), (f_abs_builtin, (3,)), (f_abs_complex, (4,)), (f_masked_scale, (5,)), (f_mask_read, (5,)),
-    (f_eigh, (3, 3)), (f_svd, (4, 3)), (f_items, (3, 2)),
+    (f_eigh, (3, 3)), (f_svd, (4, 3)), (f_items, (3, 2)), (f_diff, (3, 4)), (f_cumprod, (2, 3)),
+    (f_tolist, (2, 3)),
 ] + ([(f_expm, (3, 3))] if sla is not None else [])
 IDS = [f.__name__ for f, _ in CASES]
 

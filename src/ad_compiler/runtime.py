@@ -1491,6 +1491,16 @@ def items_transpose(h, x, g):
     return [None if gi is None else fit_shape(h[i], gi) for i, gi in enumerate(g)]
 
 
+def tolist_transpose(h, g):
+    """The transpose of tolist_vjp(g, x): `h`, in x's shape, as a nested list shaped like g (each entry in the
+    shape of g's; None where g's is None)."""
+    if g is None:
+        return None
+    if isinstance(g, (list, tuple)):
+        return [tolist_transpose(h[i], gi) for i, gi in enumerate(g)]
+    return fit_shape(h, g)
+
+
 def tolist_vjp(g, x):
     """Adjoint of `x.tolist()`: the nested list of the entries' adjoints (None where nothing came back; an
     array for a whole sub-list) as an array of x's shape."""

@@ -521,9 +521,14 @@ def pad_tangent(t, array, pad_width, mode="constant", reflect_type="even"):
     bt = _ad.pad_vjp(g, array, pad_width, mode, reflect_type)
 
 
-@linear(_ad.diff_vjp, forward_only=("v",), constant_in=("a", "prepend", "append"))
+@linear(_ad.diff_vjp, constant_in=("a", "prepend", "append"))
 def diff_vjp(v, a, n=1, axis=-1, prepend=None, append=None, which=0):
-    pass
+    bv = _ad.diff_transpose(g, a, n, axis, prepend, append, which)
+
+
+@linear(_ad.diff_transpose, constant_in=("a", "prepend", "append"))
+def diff_transpose(h, a, n=1, axis=-1, prepend=None, append=None, which=0):
+    bh = _ad.diff_vjp(g, a, n, axis, prepend, append, which)
 
 
 @linear(_ad.gradient_vjp, forward_only=("v",), constant_in=("f",))
@@ -588,12 +593,16 @@ def piecewise_x_jvp(t, funclist):
 
 @derivative(_ad.cumprod_vjp)
 def cumprod_vjp(v, a, axis=None):
+    """J(a)^T v for cumprod's Jacobian J: its transpose in v is the tangent cumprod_jvp; in a, the Hessians of
+    the running products (symmetric) contracted with v and the adjoint: cumprod_vjp_jvp along it."""
+    bv = _ad.cumprod_jvp(g, a, axis)
+    ba = _ad.cumprod_vjp_jvp(v, _ad.zeros_like(v), a, g, axis)
     dans = _ad.cumprod_vjp_jvp(v, dv, a, da, axis)
 
 
-@linear(_ad.cumprod_jvp, forward_only=("t",))
-def cumprod_jvp(t, a, axis=None):
-    pass
+@linear(_ad.cumprod_jvp)
+def cumprod_jvp(t, a, axis=None):  # (linear in t only: no derivative in a yet)
+    bt = _ad.cumprod_vjp(g, a, axis)
 
 
 @linear(_ad.shaped_weights, constant_in=("a",))
@@ -1110,9 +1119,14 @@ def stored_jvp(t, target):
     bt = _ad.fit_shape(_ad.stored_jvp(g, target), t)
 
 
-@linear(_ad.tolist_vjp, forward_only=("g",), constant_in=("x",))
-def tolist_vjp(g, x):
-    pass
+@linear(_ad.tolist_vjp, constant_in=("x",))
+def tolist_vjp(v, x):  # (v: the nested list of the entries' adjoints; `g` is the adjoint of the result)
+    bv = _ad.tolist_transpose(g, v)
+
+
+@linear(_ad.tolist_transpose, constant_in=("v",))
+def tolist_transpose(h, v):
+    bh = _ad.tolist_vjp(g, h)
 
 
 @linear(_ad.tuple_with, constant_in=("index",))
