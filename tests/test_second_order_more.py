@@ -190,6 +190,15 @@ def f_tolist(X):
     rows = (X * X).tolist()
     return rows[0][1] * rows[1][2] + np.sum(np.array(rows[1]) * np.sin(X[0]))
 
+
+# -- np.tensordot and np.kron: tensordot_vjp_a / _b, kron_vjp_a / _b (bilinear in the adjoint and the other factor)
+def f_tensordot(X):
+    return np.sum(np.sin(np.tensordot(X, X * X, axes=([1], [0])))) + np.sum(np.tensordot(np.cos(X), X, axes=2) ** 2)
+
+
+def f_kron(X):
+    return np.sum(np.sin(np.kron(X, X * X[::-1])) * np.kron(X[0], X[:, 0]).sum())
+
 CASES = [
     (f_cumsum, (6,)), (f_cumsum_axis, (3, 4)), (f_cumsum_method, (3, 2)), (f_trace, (3, 3)),
     (f_trace_method, (2, 3)), (f_transpose, (3, 2)), (f_transpose_method, (2, 3, 2)), (f_take, (4,)),
@@ -198,7 +207,7 @@ CASES = [
     (f_tile, (2, 2)), (f_split, (5,)), (f_diagonal, (2, 3, 3)), (f_det, (3, 3)),
     (f_abs, (4,)), (f_abs_builtin, (3,)), (f_abs_complex, (4,)), (f_masked_scale, (5,)), (f_mask_read, (5,)),
     (f_eigh, (3, 3)), (f_svd, (4, 3)), (f_items, (3, 2)), (f_diff, (3, 4)), (f_cumprod, (2, 3)),
-    (f_tolist, (2, 3)),
+    (f_tolist, (2, 3)), (f_tensordot, (3, 3)), (f_kron, (2, 2)),
 ] + ([(f_expm, (3, 3))] if sla is not None else [])
 IDS = [f.__name__ for f, _ in CASES]
 

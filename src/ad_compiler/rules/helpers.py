@@ -456,24 +456,31 @@ def one_if_none(b):
 nondifferentiable(_ad.axes_permutation, _ad.constant_pieces, _ad.norm_axes, _ad.piece_slice, _ad.transpose_axes)
 
 
-@linear(_ad.tensordot_vjp_a, multilinear=True, forward_only=("v", "b"), constant_in=("a",))
+@linear(_ad.tensordot_vjp_a, multilinear=True, constant_in=("a",))
 def tensordot_vjp_a(v, a, b, axes=2):
-    pass
+    """The adjoint of a -> tensordot(a, b): in v its transpose is that map again; in b, <g, vjp_a(v, b)> =
+    <v, tensordot(g, b)> is tensordot_vjp_b's."""
+    bv = np.tensordot(g, b, axes)
+    bb = _ad.tensordot_vjp_b(v, g, b, axes)
 
 
-@linear(_ad.tensordot_vjp_b, multilinear=True, forward_only=("v", "a"), constant_in=("b",))
+@linear(_ad.tensordot_vjp_b, multilinear=True, constant_in=("b",))
 def tensordot_vjp_b(v, a, b, axes=2):
-    pass
+    bv = np.tensordot(a, g, axes)
+    ba = _ad.tensordot_vjp_a(v, a, g, axes)
 
 
-@linear(_ad.kron_vjp_a, multilinear=True, forward_only=("v", "b"), constant_in=("a",))
+@linear(_ad.kron_vjp_a, multilinear=True, constant_in=("a",))
 def kron_vjp_a(v, a, b):
-    pass
+    """As tensordot_vjp_a, for a -> kron(a, b)."""
+    bv = np.kron(g, b)
+    bb = _ad.kron_vjp_b(v, g, b)
 
 
-@linear(_ad.kron_vjp_b, multilinear=True, forward_only=("v", "a"), constant_in=("b",))
+@linear(_ad.kron_vjp_b, multilinear=True, constant_in=("b",))
 def kron_vjp_b(v, a, b):
-    pass
+    bv = np.kron(a, g)
+    ba = _ad.kron_vjp_a(v, a, g)
 
 
 @linear(_ad.cross_vjp, multilinear=True, forward_only=("v", "other"), constant_in=("x",))
