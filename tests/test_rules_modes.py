@@ -60,7 +60,6 @@ SECOND_ORDER = ("hvp", "hessian", "gradgrad")
 # Reverse over reverse (test_grad_of_grad) still refused, by CASES name: the helper the gradient calls has no
 # reverse rule yet (a strict xfail raising ad.ADError; a new rule makes it fail: then remove the entry).
 GRADGRAD_MISSING = {
-    "np.linalg.solve": "solve_vjp_a has no reverse rule",
     "np.einsum": "einsum_args_vjp has no reverse rule",
     "builtins.enumerate": "the gradient's _ad.add_at is not read back as stores",
     "np.gradient": "gradient_vjp has no reverse rule",

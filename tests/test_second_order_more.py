@@ -199,6 +199,15 @@ def f_tensordot(X):
 def f_kron(X):
     return np.sum(np.sin(np.kron(X, X * X[::-1])) * np.kron(X[0], X[:, 0]).sum())
 
+
+
+# -- np.linalg.solve: solve_vjp_b and solve_vjp_a (a vector and a matrix right-hand side)
+def f_solve(X):
+    A = X * X[::-1] + 3.0 * np.eye(3)  # (not symmetric: a transpose missed shows)
+    x = np.linalg.solve(A, np.sin(X[0]))
+    Y = np.linalg.solve(A * X[1, 1], X * X)
+    return np.sum(x ** 3 * X[2]) + np.sum(np.sin(Y))
+
 CASES = [
     (f_cumsum, (6,)), (f_cumsum_axis, (3, 4)), (f_cumsum_method, (3, 2)), (f_trace, (3, 3)),
     (f_trace_method, (2, 3)), (f_transpose, (3, 2)), (f_transpose_method, (2, 3, 2)), (f_take, (4,)),
@@ -208,6 +217,7 @@ CASES = [
     (f_abs, (4,)), (f_abs_builtin, (3,)), (f_abs_complex, (4,)), (f_masked_scale, (5,)), (f_mask_read, (5,)),
     (f_eigh, (3, 3)), (f_svd, (4, 3)), (f_items, (3, 2)), (f_diff, (3, 4)), (f_cumprod, (2, 3)),
     (f_tolist, (2, 3)), (f_tensordot, (3, 3)), (f_kron, (2, 2)),
+    (f_solve, (3, 3)),
 ] + ([(f_expm, (3, 3))] if sla is not None else [])
 IDS = [f.__name__ for f, _ in CASES]
 

@@ -2040,6 +2040,18 @@ def solve_vjp_b_jvp(v, dv, a, da):
     return solve(at, dv - dat_gb)
 
 
+def solve_vjp_a_parts(g, v, a, b, x):
+    """The adjoints of v, a and x in out = solve_vjp_a(v, a, b, x) = -w x^T, w = solve(a.T, v), for the adjoint
+    g of out: with z = solve(a, g x), -z, w z^T and -g^T w (outer products for a vector b)."""
+    if np.ndim(b) == np.ndim(a) - 1:
+        z = solve(a, np.sum(g * np.expand_dims(x, -2), axis=-1))
+        w = solve(np.swapaxes(a, -1, -2), v)
+        return -z, np.expand_dims(w, -1) * np.expand_dims(z, -2), -np.sum(g * np.expand_dims(w, -1), axis=-2)
+    z = solve(a, g @ x)
+    w = solve(np.swapaxes(a, -1, -2), v)
+    return -z, w @ np.swapaxes(z, -1, -2), -(np.swapaxes(g, -1, -2) @ w)
+
+
 def solve_vjp_a_jvp(v, dv, a, da, b, x, dx):
     """Tangent of solve_vjp_a(v, a, b, x) = -solve(a.T, v) x.T."""
     gb = solve(np.swapaxes(a, -1, -2), v)

@@ -423,11 +423,18 @@ def solve(a, b):
 
 @derivative(_ad.solve_vjp_b, constant_in=("b",))
 def solve_vjp_b(v, a, b):
+    """solve(a^T, v): in v its transpose solve(a, .); in a, -ans solve(a, g)^T (solve_vjp_a at a^T,
+    transposed)."""
+    bv = _ad.solve(a, g)
+    ba = _ad.mT(_ad.solve_vjp_a(g, _ad.mT(a), v, ans))
     dans = _ad.solve_vjp_b_jvp(v, dv, a, da)
 
 
 @derivative(_ad.solve_vjp_a, constant_in=("b",))
 def solve_vjp_a(v, a, b, x):
+    bv = _ad.solve_vjp_a_parts(g, v, a, b, x)[0]
+    ba = _ad.solve_vjp_a_parts(g, v, a, b, x)[1]
+    bx = _ad.solve_vjp_a_parts(g, v, a, b, x)[2]
     dans = _ad.solve_vjp_a_jvp(v, dv, a, da, b, x, dx)
 
 
