@@ -208,6 +208,12 @@ def f_solve(X):
     Y = np.linalg.solve(A * X[1, 1], X * X)
     return np.sum(x ** 3 * X[2]) + np.sum(np.sin(Y))
 
+
+# -- np.gradient (one axis, and every axis of a matrix with a spacing): gradient_vjp, gradient_jvp
+def f_gradient(X):
+    gx, gy = np.gradient(X * X, 0.5)
+    return np.sum(np.sin(gx) * gy) + np.sum(np.gradient(np.cos(X[0]), edge_order=2) ** 3)
+
 CASES = [
     (f_cumsum, (6,)), (f_cumsum_axis, (3, 4)), (f_cumsum_method, (3, 2)), (f_trace, (3, 3)),
     (f_trace_method, (2, 3)), (f_transpose, (3, 2)), (f_transpose_method, (2, 3, 2)), (f_take, (4,)),
@@ -217,7 +223,7 @@ CASES = [
     (f_abs, (4,)), (f_abs_builtin, (3,)), (f_abs_complex, (4,)), (f_masked_scale, (5,)), (f_mask_read, (5,)),
     (f_eigh, (3, 3)), (f_svd, (4, 3)), (f_items, (3, 2)), (f_diff, (3, 4)), (f_cumprod, (2, 3)),
     (f_tolist, (2, 3)), (f_tensordot, (3, 3)), (f_kron, (2, 2)),
-    (f_solve, (3, 3)),
+    (f_solve, (3, 3)), (f_gradient, (3, 4)),
 ] + ([(f_expm, (3, 3))] if sla is not None else [])
 IDS = [f.__name__ for f, _ in CASES]
 

@@ -545,14 +545,15 @@ def diff_transpose(h, a, n=1, axis=-1, prepend=None, append=None, which=0):
     bh = _ad.diff_vjp(g, a, n, axis, prepend, append, which)
 
 
-@linear(_ad.gradient_vjp, forward_only=("v",), constant_in=("f",))
+@linear(_ad.gradient_vjp, constant_in=("f",))
 def gradient_vjp(v, f, varargs=(), axis=None, edge_order=1):
-    pass
+    """The transpose of np.gradient's (linear) map: its transpose is the map, gradient_jvp."""
+    bv = _ad.gradient_jvp(g, f, varargs, axis, edge_order)
 
 
-@linear(_ad.gradient_jvp, forward_only=("t",), constant_in=("f",))
+@linear(_ad.gradient_jvp, constant_in=("f",))
 def gradient_jvp(t, f, varargs=(), axis=None, edge_order=1):
-    pass
+    bt = _ad.gradient_vjp(g, f, varargs, axis, edge_order)
 
 
 @linear(_ad.partition_vjp, constant_in=("a", "parted"))
