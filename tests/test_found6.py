@@ -143,6 +143,12 @@ def gradient_dict(x, d):
     return np.sum(np.gradient(x * cfg['w']) ** 3) * d['b']
 
 
+def piecewise_dict(x, d):
+    cfg = {key: val for key, val in d.items()}
+    y = x * cfg['w']
+    return np.sum(np.piecewise(y, [y < 0.0, y >= 0.0], [lambda t: t ** 2, lambda t: t ** 3]) ** 3) * d['b']
+
+
 X3 = np.array([0.3, -1.2, 0.8])
 D3 = {'w': np.array([1.5, 0.7, -0.3]), 'b': 0.688}
 V3 = (np.array([0.4, 0.2, -0.7]), {'w': np.array([-0.3, 0.9, 0.1]), 'b': 0.5})
@@ -154,13 +160,20 @@ def test_hvp_through_sort_with_a_dict_argument():
     close(flat(got), numeric_hvp(sorted_dict, (X3, D3), [0, 1], V3))
 
 
+def test_hvp_through_gradient_with_a_dict_argument():
+    """np.gradient's tangent helper has a reverse rule now (issue 9: gradient_jvp and gradient_vjp are each
+    other's transpose): reverse over forward goes through it."""
+    got = ad.hvp(gradient_dict, wrt=("x", "d"))(X3, D3, V3)
+    close(flat(got), numeric_hvp(gradient_dict, (X3, D3), [0, 1], V3))
+
+
 def test_missing_reverse_rule_with_a_dict_argument_is_located():
-    """np.gradient's tangent helper has no reverse rule yet: the refusal names the helper at its generated line
+    """np.piecewise's tangent helper has no reverse rule yet: the refusal names the helper at its generated line
     (the file and line of the user's function), not "forward sweeps need an array" with no place."""
     with pytest.raises(ad.ADError) as info:
-        ad.hvp(gradient_dict, wrt=("x", "d"))(X3, D3, V3)
+        ad.hvp(piecewise_dict, wrt=("x", "d"))(X3, D3, V3)
     text = str(info.value)
-    assert "test_found6.py" in text and "line" in text and "gradient_jvp" in text
+    assert "test_found6.py" in text and "line" in text and "piecewise_x_jvp" in text
 
 
 # -- 004: reverse over reverse through the helpers cutting an adjoint into pieces --------------------------------

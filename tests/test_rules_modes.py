@@ -18,15 +18,19 @@ and is checked on random inputs inside the domain of the rule (DOMAINS, keyed by
                 (the sine makes second derivatives non-trivial even for linear and piecewise-linear rules);
 - test_hessian: ad.hessian(s) against central differences of ad.grad(s) (the first call of each function
                 with one differentiable argument of at most 12 entries);
+- test_grad_of_grad: ad.grad of <ad.grad(s), v> (reverse over reverse: the runtime helpers the gradient calls
+                differentiated by their own reverse rules, rules/helpers.py) against central differences of
+                ad.grad(s) in the direction v (the first call of each function whose reverse rule calls a helper);
 - test_every_rule_has_cases: a new rule without an entry in CASES fails, naming it.
 
 Known wrong results are strict xfails (KNOWN_WRONG); missing forward / second-order rules (an ad.ADError) are
-listed in MISSING and must keep raising ad.ADError.
+listed in MISSING (GRADGRAD_MISSING: reverse over reverse only) and must keep raising ad.ADError.
 """
 import atexit
 import copy
 import builtins
 import importlib.util
+import inspect
 import math
 import os
 import shutil
@@ -52,7 +56,20 @@ CASES, DOMAINS, MISSING, KNOWN_WRONG = collect()
 # name) or by a CASES name (all its cases); strict: a fix makes them fail, then remove the entry.
 # MISSING: an ad.ADError for a missing rule (checked: it must raise ad.ADError). KNOWN_WRONG: wrong values or
 # another exception.
-SECOND_ORDER = ("hvp", "hessian")
+SECOND_ORDER = ("hvp", "hessian", "gradgrad")
+# Reverse over reverse (test_grad_of_grad) still refused, by CASES name: the helper the gradient calls has no
+# reverse rule yet (a strict xfail raising ad.ADError; a new rule makes it fail: then remove the entry).
+GRADGRAD_MISSING = {
+    "np.einsum": "einsum_args_vjp has no reverse rule",
+    "builtins.enumerate": "the gradient's _ad.add_at is not read back as stores",
+    "np.piecewise": "piecewise_vjp has no reverse rule",
+    "np.linalg.matrix_power": "matrix_power_jvp has no reverse rule",
+    "np.linalg.norm": "norm_partial has no reverse rule",
+    "np.fft.rfft": "rfft_vjp has no reverse rule",
+    "np.fft.rfft2": "rfft_vjp has no reverse rule",
+    "np.fft.rfftn": "rfft_vjp has no reverse rule",
+    "scipy.stats.multivariate_normal.entropy": "mvn_cov_vjp has no reverse rule",
+}
 
 
 # -- registered names -------------------------------------------------------------------------------------------
@@ -252,6 +269,8 @@ def _params(check, cases):
     for case in cases:
         marks = []
         wrong, missing = _expected_failure(case, KNOWN_WRONG), _expected_failure(case, MISSING)
+        if check == "gradgrad":
+            missing = _expected_failure(case, GRADGRAD_MISSING) or missing
         if check in SECOND_ORDER and wrong:
             marks.append(pytest.mark.xfail(strict=True, reason=wrong))
         elif check in SECOND_ORDER and missing:
@@ -267,6 +286,53 @@ def _first_per_name(cases):
             seen.add(case.name)
             out.append(case)
     return out
+
+
+def _gradgrad_cases(cases):
+    """The first case of each rule whose reverse template calls a runtime helper (`_ad.<name>`): reverse over
+    reverse differentiates that helper again, by its own rule (rules/helpers.py). AD_GRADGRAD_ALL=1: every
+    case with one differentiable argument of such a rule (a few minutes)."""
+    out = []
+    every = [c for c in cases if len(c.wrt) == 1] if os.environ.get("AD_GRADGRAD_ALL") else _first_per_name(cases)
+    for case in every:
+        if case.rule is not None and "_ad." in inspect.getsource(case.rule.template):
+            out.append(case)
+    return out
+
+
+GRADGRAD_CASES = _gradgrad_cases(ALL_CASES)
+GRADGRAD_IDS = {id(c) for c in GRADGRAD_CASES}
+
+
+def _build_directionals():
+    """d_<i>(params, w, v_) = <ad.grad(s_<i>)(params, w), v_>: a function calling the compiled gradient, which
+    ad.grad reads back and differentiates in reverse mode (as explore.py --mode hessian does)."""
+    lines = list(HEADER) + ["import ad_compiler as ad", "import ad_rules_modes_s", ""]
+    for i, case in enumerate(ALL_CASES):
+        if id(case) in GRADGRAD_IDS:
+            params = ", ".join(case.params)
+            lines += [f"_g_{i} = ad.grad(ad_rules_modes_s.s_{i}, wrt={case.wrt[0]})", "",
+                      f"def d_{i}({params}, w, v_):", f"    return np.sum(_g_{i}({params}, w) * v_)", ""]
+    dmod = _write_module("ad_rules_modes_d", lines)
+    for i, case in enumerate(ALL_CASES):
+        if id(case) in GRADGRAD_IDS:
+            case.d = getattr(dmod, f"d_{i}")
+
+
+_build_directionals()
+
+
+def run_gradgrad(case):
+    """ad.grad of <ad.grad(s), v> (reverse over reverse) against central differences of ad.grad(s) along v."""
+    rng, args = _sample(case)
+    w = _weight(rng, case.f(*_copies(args)))
+    (p,) = case.wrt
+    v = _direction(rng, args[p])
+    got = ad.grad(case.d, wrt=p)(*_copies(args), w, v)
+    grad = ad.grad(case.s, wrt=p)
+    up, down = grad(*_moved(args, (p,), (v,), EPS), w), grad(*_moved(args, (p,), (v,), -EPS), w)
+    fd = (np.asarray(up, dtype=float) - np.asarray(down, dtype=float)) / (2 * EPS)
+    _close(got, fd, "ad.grad of <ad.grad(s), v> against differences of ad.grad", float(np.max(np.abs(up))))
 
 
 @pytest.mark.parametrize("case", _params("jvp", ALL_CASES))
@@ -287,6 +353,11 @@ def test_hvp(case):
 @pytest.mark.parametrize("case", _params("hessian", _first_per_name(ALL_CASES)))
 def test_hessian(case):
     run_hessian(case)
+
+
+@pytest.mark.parametrize("case", _params("gradgrad", GRADGRAD_CASES))
+def test_grad_of_grad(case):
+    run_gradgrad(case)
 
 
 def _one_argument_at_a_time(cases):
@@ -340,5 +411,5 @@ def test_case_ids_are_unique():
 
 
 def test_stale_marks():
-    stale = sorted((set(KNOWN_WRONG) | set(MISSING)) - set(CASES) - {c.id for c in ALL_CASES})
+    stale = sorted((set(KNOWN_WRONG) | set(MISSING) | set(GRADGRAD_MISSING)) - set(CASES) - {c.id for c in ALL_CASES})
     assert not stale, f"KNOWN_WRONG / MISSING entries naming no CASES entry: {stale}"

@@ -22,7 +22,9 @@ class LibraryCalls(Part):
         """The kind of `obj(args)` found by calling it on small arrays of the arguments' ranks (NumPy
         functions only), or None."""
         mod = getattr(obj, "__module__", "") or ""
-        if not (isinstance(obj, np.ufunc) or mod.startswith("numpy")) or mod.startswith("numpy.random") or \
+        if mod.startswith("numpy.random"):
+            obj = _fresh_draw(obj)
+        if obj is None or not (isinstance(obj, np.ufunc) or mod.startswith("numpy")) or \
                 getattr(obj, "__name__", "") in ORACLE_UNSAFE:
             return None
 
@@ -126,6 +128,18 @@ def _numeric_library(obj):
 
 def _runtime_helper(obj):
     return getattr(obj, "__module__", None) == runtime().__name__
+
+
+def _fresh_draw(obj):
+    """The same draw (`np.random.exponential`, a Generator's `normal`) from a new generator of its kind, which the
+    oracle may call without moving the state of the one the function draws from (a number for a scalar
+    parameter, but an array when a `size` is given, by keyword or by position); None for anything else."""
+    owner = getattr(obj, "__self__", None)
+    if isinstance(owner, np.random.RandomState):
+        return getattr(np.random.RandomState(0), obj.__name__, None)
+    if isinstance(owner, np.random.Generator):
+        return getattr(np.random.default_rng(0), obj.__name__, None)
+    return None
 
 
 def _integer_dtype(value, position=1, default="f"):

@@ -467,6 +467,12 @@ def item_vjp(g, x, args=()):
     return getitem_vjp(g, x, tuple(index))
 
 
+def item_of(h, args=()):
+    """`h.item(*args)` for an array or a number h: the element item_vjp puts its adjoint at (the transpose of
+    item_vjp, its rule in rules/helpers.py)."""
+    return as_array(h).item(*args)
+
+
 def jacobian_tree(J, value, shape):
     """A Jacobian's rows (one per number of the tree `value`, in ad.ravel's order) as a tree like `value`:
     each leaf's block of shape leaf.shape + shape (the shape of the argument differentiated)."""
@@ -663,6 +669,16 @@ def transpose_vjp(g, axes=None):
     if axes is None or len(axes) == 0:
         return np.transpose(g)
     return np.transpose(g, tuple(int(i) for i in np.argsort([a % np.ndim(g) for a in axes])))
+
+
+def transpose_axes(axes=None):
+    """The permutation `x.transpose(*axes)` / `np.transpose(x, axes)` applies, as np.transpose takes it (None:
+    reverse the axes): the transpose of transpose_vjp (its rule in rules/helpers.py)."""
+    if isinstance(axes, tuple) and len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+        axes = axes[0]
+    if axes is None or len(axes) == 0:
+        return None
+    return tuple(int(i) for i in axes)
 
 
 def split_along(g, pieces, axis=0):
@@ -1467,6 +1483,24 @@ def items_vjp(g, x):
     return list(g)  # an iterator (zip, enumerate, ...): the adjoints of its items, for what made it
 
 
+def items_transpose(h, x, g):
+    """The transpose of items_vjp(g, x): `h`, in x's form, as the list of its items, each in the shape of g's
+    item (summed where items_vjp broadcast it; None where g's item was None, and for a dict's keys)."""
+    if isinstance(x, dict):
+        return [None] * len(g)
+    return [None if gi is None else fit_shape(h[i], gi) for i, gi in enumerate(g)]
+
+
+def tolist_transpose(h, g):
+    """The transpose of tolist_vjp(g, x): `h`, in x's shape, as a nested list shaped like g (each entry in the
+    shape of g's; None where g's is None)."""
+    if g is None:
+        return None
+    if isinstance(g, (list, tuple)):
+        return [tolist_transpose(h[i], gi) for i, gi in enumerate(g)]
+    return fit_shape(h, g)
+
+
 def tolist_vjp(g, x):
     """Adjoint of `x.tolist()`: the nested list of the entries' adjoints (None where nothing came back; an
     array for a whole sub-list) as an array of x's shape."""
@@ -2051,6 +2085,18 @@ def solve_vjp_b_jvp(v, dv, a, da):
     vec = np.ndim(v) == np.ndim(a) - 1
     dat_gb = (np.swapaxes(da, -1, -2) @ np.expand_dims(gb, -1))[..., 0] if vec else np.swapaxes(da, -1, -2) @ gb
     return solve(at, dv - dat_gb)
+
+
+def solve_vjp_a_parts(g, v, a, b, x):
+    """The adjoints of v, a and x in out = solve_vjp_a(v, a, b, x) = -w x^T, w = solve(a.T, v), for the adjoint
+    g of out: with z = solve(a, g x), -z, w z^T and -g^T w (outer products for a vector b)."""
+    if np.ndim(b) == np.ndim(a) - 1:
+        z = solve(a, np.sum(g * np.expand_dims(x, -2), axis=-1))
+        w = solve(np.swapaxes(a, -1, -2), v)
+        return -z, np.expand_dims(w, -1) * np.expand_dims(z, -2), -np.sum(g * np.expand_dims(w, -1), axis=-2)
+    z = solve(a, g @ x)
+    w = solve(np.swapaxes(a, -1, -2), v)
+    return -z, w @ np.swapaxes(z, -1, -2), -(np.swapaxes(g, -1, -2) @ w)
 
 
 def solve_vjp_a_jvp(v, dv, a, da, b, x, dx):

@@ -11,8 +11,8 @@ from .runtime_backend import as_array, like_of, scatter_add
 from .errors import NoDerivativeError
 
 __all__ = [
-    "tensordot_vjp_a", "tensordot_vjp_b", "kron_vjp_a", "kron_vjp_b", "cross_vjp", "repeat_vjp", "tile_vjp", "split_vjp", "diagonal_vjp",
-    "axes_permutation", "permute_vjp", "pad_vjp", "pad_tangent", "diff_vjp", "gradient_vjp", "gradient_jvp",
+    "tensordot_vjp_a", "tensordot_vjp_b", "kron_vjp_a", "kron_vjp_b", "cross_vjp", "repeat_vjp", "tile_vjp", "split_vjp", "split_like", "diagonal_vjp",
+    "axes_permutation", "permute_vjp", "pad_vjp", "pad_tangent", "diff_vjp", "diff_transpose", "gradient_vjp", "gradient_jvp",
     "partition_vjp", "partition_jvp", "quantile_vjp", "quantile_jvp", "select_vjp", "piecewise_vjp",
     "piecewise_jvp", "piecewise_x_jvp", "percentile_vjp", "percentile_jvp", "cumprod_vjp", "cumprod_jvp", "cumprod_vjp_jvp", "shaped_weights", "weights_vjp",
     "refuse_returned", "constant_pieces", "einsum_args_vjp", "einsum_args_vjp_jvp",
@@ -149,6 +149,19 @@ def split_vjp(g, ary, indices_or_sections, axis=0, how="split"):
     return np.concatenate(parts, axis=axis) if parts else np.zeros(x.shape)
 
 
+def split_like(h, indices_or_sections, axis=0, how="split"):
+    """The pieces np.split / array_split / hsplit / vsplit / dsplit (`how`) cut `h` into, as a list: the
+    transpose of split_vjp (its rule in rules/helpers.py); `h` has the shape of the array split."""
+    h = as_array(h)
+    if how == "hsplit":
+        axis = 0 if h.ndim == 1 else 1
+    elif how == "vsplit":
+        axis = 0
+    elif how == "dsplit":
+        axis = 2
+    return list(np.array_split(h, indices_or_sections, axis=axis))
+
+
 def diagonal_vjp(g, a, offset=0, axis1=0, axis2=1):
     """Adjoint of np.diagonal(a, offset, axis1, axis2): g written back onto that diagonal of zeros."""
     lib = like_of(a, g)
@@ -257,6 +270,25 @@ def _spacing(varargs, k, n_axes):
     if len(varargs) == 1 and n_axes > 1:
         return (varargs[0],)
     return (varargs[k],)
+
+
+def diff_transpose(h, a, n=1, axis=-1, prepend=None, append=None, which=0):
+    """The transpose of diff_vjp (its rule in rules/helpers.py): `h` (in the shape of a, prepend or append: which)
+    spread over that argument's part of the concatenated input, zeros elsewhere, then differenced n times."""
+    a = as_array(a)
+    axis = axis % max(a.ndim, 1)
+    size = lambda v: 0 if v is None else (1 if np.ndim(v) == 0 else np.shape(v)[axis])  # noqa: E731
+    lo, mid, hi = size(prepend), a.shape[axis], size(append)
+    bounds = [(lo, lo + mid), (0, lo), (lo + mid, lo + mid + hi)][which]
+    full_shape = list(a.shape)
+    full_shape[axis] = lo + mid + hi
+    part_shape = list(a.shape)
+    part_shape[axis] = bounds[1] - bounds[0]
+    full = np.zeros(full_shape, dtype=np.result_type(as_array(h).dtype, 1.0))
+    index = [slice(None)] * a.ndim
+    index[axis] = slice(*bounds)
+    full[tuple(index)] = np.broadcast_to(h, part_shape)
+    return np.diff(full, n, axis=axis)
 
 
 def gradient_vjp(g, f, varargs=(), axis=None, edge_order=1):

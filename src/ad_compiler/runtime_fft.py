@@ -12,7 +12,7 @@ import numpy as np
 
 from .runtime_backend import as_array
 
-__all__ = ["sign", "sign_jvp", "fit_axes", "rfft_vjp", "irfft_vjp", "fft_axes", "dual_norm", "rfft_length"]
+__all__ = ["sign", "sign_jvp", "sign_vjp", "fit_axes", "rfft_vjp", "irfft_vjp", "fft_axes", "dual_norm", "rfft_length"]
 
 
 def sign(x):
@@ -31,6 +31,17 @@ def sign_jvp(x, dx):
     a = np.abs(x)
     safe = np.where(a == 0, 1.0, a)
     return np.where(a == 0, 0.0, dx / safe - x * np.real(np.conj(x) * dx) / safe ** 3)
+
+
+def sign_vjp(g, x):
+    """Adjoint of sign(x): 0 for a real x (piecewise constant); for a complex x, the transpose of sign_jvp in
+    the real inner product Re(g dy) (docs/rules.md, "Complex intermediates"): g / |x| - conj(x) Re(g x) / |x|^3
+    (0 at 0)."""
+    if not np.iscomplexobj(x):
+        return np.zeros(np.shape(x))
+    a = np.abs(x)
+    safe = np.where(a == 0, 1.0, a)
+    return np.where(a == 0, 0.0, g / safe - np.conj(x) * np.real(g * x) / safe ** 3)
 
 
 def fft_axes(x, s=None, axes=None):

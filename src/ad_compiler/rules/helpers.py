@@ -79,22 +79,22 @@ def add(a, b):
     bb = g
 
 
-@linear(_ad.getitem_vjp, constant_in=("x",))
+@linear(_ad.getitem_vjp, constant_in=("x", "index"))
 def getitem_vjp(v, x, index):
     bv = g[index]
 
 
-@linear(_ad.store_adjoint)
+@linear(_ad.store_adjoint, constant_in=("index",))
 def store_adjoint(b, index):
     bb = _ad.store_adjoint_vjp(g, b, index)
 
 
-@linear(_ad.store_adjoint_vjp, constant_in=("b",))
+@linear(_ad.store_adjoint_vjp, constant_in=("b", "index"))
 def store_adjoint_vjp(v, b, index):
     bv = _ad.store_adjoint(g, index)
 
 
-@linear(_ad.added_at)
+@linear(_ad.added_at, constant_in=("index",))
 def added_at(b, index, v):
     bb = g
     bv = _ad.unbroadcast(g[index], v)
@@ -105,9 +105,10 @@ def cast_like(v, x):
     bv = _ad.cast_like(g, v)
 
 
-@linear(_ad.sum_vjp, forward_only=("v",), constant_in=("items",))
+@linear(_ad.sum_vjp, constant_in=("items",))
 def sum_vjp(v, items):
-    pass
+    """Every item (every row of an array) receives v: the transpose adds the items' adjoints up."""
+    bv = _ad.fit_shape(sum(g), v)
 
 
 @elementwise(_ad.power_partial)
@@ -245,9 +246,12 @@ def dot_vjp_b(v, a, b):
     ba = _ad.dot_vjp_a(v, a, g)
 
 
-@linear(_ad.var_vjp, multilinear=True, forward_only=("v", "x"))
+@linear(_ad.var_vjp, multilinear=True)
 def var_vjp(v, x, axis=None, ddof=0, keepdims=False):
-    pass
+    """v 2 conj(x - mean) / (N - ddof): in x, the centering (symmetric) times a number per group, so x's
+    adjoint is var_vjp itself (v, an adjoint of a real variance, is real)."""
+    bv = _ad.reduce_to(g * _ad.var_vjp(np.ones_like(v), x, axis, ddof, keepdims), v, axis)
+    bx = _ad.var_vjp(v, g, axis, ddof, keepdims)
 
 
 @linear(_ad.reduce_jvp, multilinear=True)
@@ -273,39 +277,46 @@ def sort_jvp(t, a, axis=-1):
     bt = _ad.fit_shape(_ad.sort_vjp(g, a, axis), t)
 
 
-@linear(_ad.cumsum_vjp, forward_only=("v",), constant_in=("x",))
+@linear(_ad.cumsum_vjp, constant_in=("x",))
 def cumsum_vjp(v, x, axis=None):
-    pass
+    """The reversed cumulative sum (of the flattened v for axis None): its transpose is cumsum."""
+    bv = np.reshape(np.cumsum(g, axis), np.shape(v))
 
 
-@linear(_ad.trace_vjp, forward_only=("v",), constant_in=("x",))
+@linear(_ad.trace_vjp, constant_in=("x",))
 def trace_vjp(v, x, offset=0, axis1=0, axis2=1):
-    pass
+    bv = np.trace(g, offset, axis1, axis2)
 
 
-@linear(_ad.transpose_vjp, forward_only=("v",))
+@linear(_ad.transpose_vjp)
 def transpose_vjp(v, axes=None):
-    pass
+    bv = np.transpose(g, _ad.transpose_axes(axes))
 
 
-@linear(_ad.take_vjp, forward_only=("v",), constant_in=("a",))
+@linear(_ad.take_vjp, constant_in=("a",))
 def take_vjp(v, a, indices, axis=None):
-    pass
+    bv = np.take(g, indices, axis)
 
 
-@linear(_ad.diag_vjp, forward_only=("v",), constant_in=("x",))
+@linear(_ad.diag_vjp, constant_in=("x",))
 def diag_vjp(v, x, k=0):
-    pass
+    """A diagonal read from, or placed on, a matrix: np.diag does the other one."""
+    bv = np.diag(g, k)
 
 
-@linear(_ad.item_vjp, forward_only=("v",), constant_in=("x",))
+@linear(_ad.item_vjp, constant_in=("x",))
 def item_vjp(v, x, args=()):
-    pass
+    bv = _ad.item_of(g, args)
 
 
-@linear(_ad.keep_last_two, forward_only=("v",))
+@linear(_ad.item_of)
+def item_of(h, args=()):
+    bh = _ad.item_vjp(g, h, args)
+
+
+@linear(_ad.keep_last_two)
 def keep_last_two(v):
-    pass
+    bv = np.reshape(g, np.shape(v))
 
 
 @linear(_ad.builtin_extreme_vjp, constant_in=("args", "winner"))
@@ -392,11 +403,19 @@ def list_with_last(lst, v):
 # -- nonlinear in the primal values: tangents only ------------------------------------------------------------
 @derivative(_ad.prod_vjp)
 def prod_vjp(v, x, axis=None, keepdims=False):
+    """v times the product of the other entries: in x, the Hessian of prod (symmetric) times v."""
+    bv = _ad.reduce_to(g * _ad.prod_vjp(np.ones_like(v), x, axis, keepdims), v, axis)
+    bx = _ad.prod_vjp_jvp(v, _ad.zeros_like(v), x, g, axis, keepdims)
     dans = _ad.prod_vjp_jvp(v, dv, x, dx, axis, keepdims)
 
 
 @derivative(_ad.std_vjp)
 def std_vjp(v, x, s, axis=None, ddof=0, keepdims=False):
+    """v conj(x - mean) / ((N - ddof) s), 0 where the spread is 0: in x (s fixed) the centering (symmetric)
+    times a number per group; in s, -v conj(x - mean) / ((N - ddof) s^2), which is std_vjp at s^2."""
+    bv = _ad.reduce_to(g * _ad.std_vjp(np.ones_like(v), x, s, axis, ddof, keepdims), v, axis)
+    bx = _ad.std_vjp_jvp(v, _ad.zeros_like(v), x, g, s, _ad.zeros_like(s), axis, ddof, keepdims)
+    bs = -_ad.reduce_to(g * _ad.std_vjp(v, x, s * s, axis, ddof, keepdims), s, axis)
     dans = _ad.std_vjp_jvp(v, dv, x, dx, s, ds, axis, ddof, keepdims)
 
 
@@ -422,11 +441,18 @@ def solve(a, b):
 
 @derivative(_ad.solve_vjp_b, constant_in=("b",))
 def solve_vjp_b(v, a, b):
+    """solve(a^T, v): in v its transpose solve(a, .); in a, -ans solve(a, g)^T (solve_vjp_a at a^T,
+    transposed)."""
+    bv = _ad.solve(a, g)
+    ba = _ad.mT(_ad.solve_vjp_a(g, _ad.mT(a), v, ans))
     dans = _ad.solve_vjp_b_jvp(v, dv, a, da)
 
 
 @derivative(_ad.solve_vjp_a, constant_in=("b",))
 def solve_vjp_a(v, a, b, x):
+    bv = _ad.solve_vjp_a_parts(g, v, a, b, x)[0]
+    ba = _ad.solve_vjp_a_parts(g, v, a, b, x)[1]
+    bx = _ad.solve_vjp_a_parts(g, v, a, b, x)[2]
     dans = _ad.solve_vjp_a_jvp(v, dv, a, da, b, x, dx)
 
 
@@ -452,27 +478,34 @@ def one_if_none(b):
 
 
 # -- adjoints and tangents of the array-manipulation rules (rules/arrays.py) ------------------------------
-nondifferentiable(_ad.axes_permutation, _ad.constant_pieces, _ad.norm_axes, _ad.piece_slice)
+nondifferentiable(_ad.axes_permutation, _ad.constant_pieces, _ad.norm_axes, _ad.piece_slice, _ad.transpose_axes)
 
 
-@linear(_ad.tensordot_vjp_a, multilinear=True, forward_only=("v", "b"), constant_in=("a",))
+@linear(_ad.tensordot_vjp_a, multilinear=True, constant_in=("a",))
 def tensordot_vjp_a(v, a, b, axes=2):
-    pass
+    """The adjoint of a -> tensordot(a, b): in v its transpose is that map again; in b, <g, vjp_a(v, b)> =
+    <v, tensordot(g, b)> is tensordot_vjp_b's."""
+    bv = np.tensordot(g, b, axes)
+    bb = _ad.tensordot_vjp_b(v, g, b, axes)
 
 
-@linear(_ad.tensordot_vjp_b, multilinear=True, forward_only=("v", "a"), constant_in=("b",))
+@linear(_ad.tensordot_vjp_b, multilinear=True, constant_in=("b",))
 def tensordot_vjp_b(v, a, b, axes=2):
-    pass
+    bv = np.tensordot(a, g, axes)
+    ba = _ad.tensordot_vjp_a(v, a, g, axes)
 
 
-@linear(_ad.kron_vjp_a, multilinear=True, forward_only=("v", "b"), constant_in=("a",))
+@linear(_ad.kron_vjp_a, multilinear=True, constant_in=("a",))
 def kron_vjp_a(v, a, b):
-    pass
+    """As tensordot_vjp_a, for a -> kron(a, b)."""
+    bv = np.kron(g, b)
+    bb = _ad.kron_vjp_b(v, g, b)
 
 
-@linear(_ad.kron_vjp_b, multilinear=True, forward_only=("v", "a"), constant_in=("b",))
+@linear(_ad.kron_vjp_b, multilinear=True, constant_in=("b",))
 def kron_vjp_b(v, a, b):
-    pass
+    bv = np.kron(a, g)
+    ba = _ad.kron_vjp_a(v, a, g)
 
 
 @linear(_ad.cross_vjp, multilinear=True, forward_only=("v", "other"), constant_in=("x",))
@@ -480,24 +513,29 @@ def cross_vjp(v, other, x, axis=-1, which=0):
     pass
 
 
-@linear(_ad.repeat_vjp, forward_only=("v",), constant_in=("a",))
+@linear(_ad.repeat_vjp, constant_in=("a",))
 def repeat_vjp(v, a, repeats, axis=None):
-    pass
+    bv = np.repeat(g, repeats, axis)
 
 
-@linear(_ad.tile_vjp, forward_only=("v",), constant_in=("a",))
+@linear(_ad.tile_vjp, constant_in=("a",))
 def tile_vjp(v, a, reps):
-    pass
+    bv = np.tile(g, reps)
 
 
-@linear(_ad.split_vjp, forward_only=("v",), constant_in=("ary",))
+@linear(_ad.split_vjp, constant_in=("ary",))
 def split_vjp(v, ary, indices_or_sections, axis=0, how="split"):
-    pass
+    bv = _ad.split_like(g, indices_or_sections, axis, how)
 
 
-@linear(_ad.diagonal_vjp, forward_only=("v",), constant_in=("a",))
+@linear(_ad.split_like)
+def split_like(h, indices_or_sections, axis=0, how="split"):
+    bh = _ad.split_vjp(g, h, indices_or_sections, axis, how)
+
+
+@linear(_ad.diagonal_vjp, constant_in=("a",))
 def diagonal_vjp(v, a, offset=0, axis1=0, axis2=1):
-    pass
+    bv = np.diagonal(g, offset, axis1, axis2)
 
 
 @linear(_ad.permute_vjp)
@@ -515,19 +553,25 @@ def pad_tangent(t, array, pad_width, mode="constant", reflect_type="even"):
     bt = _ad.pad_vjp(g, array, pad_width, mode, reflect_type)
 
 
-@linear(_ad.diff_vjp, forward_only=("v",), constant_in=("a", "prepend", "append"))
+@linear(_ad.diff_vjp, constant_in=("a", "prepend", "append"))
 def diff_vjp(v, a, n=1, axis=-1, prepend=None, append=None, which=0):
-    pass
+    bv = _ad.diff_transpose(g, a, n, axis, prepend, append, which)
 
 
-@linear(_ad.gradient_vjp, forward_only=("v",), constant_in=("f",))
+@linear(_ad.diff_transpose, constant_in=("a", "prepend", "append"))
+def diff_transpose(h, a, n=1, axis=-1, prepend=None, append=None, which=0):
+    bh = _ad.diff_vjp(g, a, n, axis, prepend, append, which)
+
+
+@linear(_ad.gradient_vjp, constant_in=("f",))
 def gradient_vjp(v, f, varargs=(), axis=None, edge_order=1):
-    pass
+    """The transpose of np.gradient's (linear) map: its transpose is the map, gradient_jvp."""
+    bv = _ad.gradient_jvp(g, f, varargs, axis, edge_order)
 
 
-@linear(_ad.gradient_jvp, forward_only=("t",), constant_in=("f",))
+@linear(_ad.gradient_jvp, constant_in=("f",))
 def gradient_jvp(t, f, varargs=(), axis=None, edge_order=1):
-    pass
+    bt = _ad.gradient_vjp(g, f, varargs, axis, edge_order)
 
 
 @linear(_ad.partition_vjp, constant_in=("a", "parted"))
@@ -582,12 +626,16 @@ def piecewise_x_jvp(t, funclist):
 
 @derivative(_ad.cumprod_vjp)
 def cumprod_vjp(v, a, axis=None):
+    """J(a)^T v for cumprod's Jacobian J: its transpose in v is the tangent cumprod_jvp; in a, the Hessians of
+    the running products (symmetric) contracted with v and the adjoint: cumprod_vjp_jvp along it."""
+    bv = _ad.cumprod_jvp(g, a, axis)
+    ba = _ad.cumprod_vjp_jvp(v, _ad.zeros_like(v), a, g, axis)
     dans = _ad.cumprod_vjp_jvp(v, dv, a, da, axis)
 
 
-@linear(_ad.cumprod_jvp, forward_only=("t",))
-def cumprod_jvp(t, a, axis=None):
-    pass
+@linear(_ad.cumprod_jvp)
+def cumprod_jvp(t, a, axis=None):  # (linear in t only: no derivative in a yet)
+    bt = _ad.cumprod_vjp(g, a, axis)
 
 
 @linear(_ad.shaped_weights, constant_in=("a",))
@@ -675,11 +723,15 @@ def copyltu(m):
 
 @derivative(_ad.eig_gaps)
 def eig_gaps(w):
+    """F[i, j] = 1 / (w[j] - w[i]) (0 on the diagonal): dF[i, j] = -F[i, j]^2 (dw[j] - dw[i])."""
+    bw = np.sum(g * ans ** 2, axis=-1) - np.sum(g * ans ** 2, axis=-2)
     dans = -ans ** 2 * (np.expand_dims(dw, -2) - np.expand_dims(dw, -1))
 
 
 @derivative(_ad.svd_gaps)
 def svd_gaps(s):
+    """eig_gaps of s^2."""
+    bs = 2.0 * s * (np.sum(g * ans ** 2, axis=-1) - np.sum(g * ans ** 2, axis=-2))
     dans = -ans ** 2 * (np.expand_dims(2.0 * s * ds, -2) - np.expand_dims(2.0 * s * ds, -1))
 
 
@@ -780,6 +832,9 @@ def pair_adjoint(b, pair):
 
 @derivative(_ad.funm_frechet)
 def funm_frechet(name, a, e):
+    """Linear in e, with L(a, .)'s transpose L(a^T, .); in a, funm_frechet_vjp_a."""
+    ba = _ad.funm_frechet_vjp_a(name, a, e, g)
+    be = _ad.funm_frechet(name, _ad.mT(a), g)
     dans = _ad.funm_frechet_jvp(name, a, da, e, de)
 
 
@@ -822,11 +877,17 @@ def where_vjp(v, condition, first=True, out=None):
 
 @derivative(_ad.sign)
 def sign(x):
+    bx = _ad.sign_vjp(g, x)
     dans = _ad.sign_jvp(x, dx)
 
 
 @linear(_ad.sign_jvp, forward_only=("dx",))
 def sign_jvp(x, dx):
+    pass
+
+
+@linear(_ad.sign_vjp, forward_only=("v",))
+def sign_vjp(v, x):
     pass
 
 
@@ -1026,9 +1087,14 @@ def ivp_result_adjoint(v, sol):
 
 
 # -- adjoints of the builtins making sequences (linear in the adjoint; x gives only a structure) -----------
-@linear(_ad.items_vjp, forward_only=("g",), constant_in=("x",))
-def items_vjp(g, x):
-    pass
+@linear(_ad.items_vjp, constant_in=("x",))
+def items_vjp(v, x):  # (v: the items' adjoints; `g` is the adjoint of the result, in x's form)
+    bv = _ad.items_transpose(g, x, v)
+
+
+@linear(_ad.items_transpose, constant_in=("x", "v"))
+def items_transpose(h, x, v):
+    bh = _ad.items_vjp(g, x)
 
 
 @linear(_ad.enumerate_vjp, forward_only=("g",), constant_in=("x",))
@@ -1046,9 +1112,9 @@ def zip_vjp(g, iterables):
     pass
 
 
-@linear(_ad.reversed_vjp, forward_only=("g",), constant_in=("x",))
-def reversed_vjp(g, x):
-    pass
+@linear(_ad.reversed_vjp, constant_in=("x",))
+def reversed_vjp(v, x):  # (items_vjp of the items' adjoints v in the opposite order)
+    bv = _ad.items_transpose(g, x, v[::-1])[::-1]
 
 
 @linear(_ad.sorted_vjp, forward_only=("g",), constant_in=("x", "key", "reverse"))
@@ -1091,12 +1157,17 @@ def stored_jvp(t, target):
     bt = _ad.fit_shape(_ad.stored_jvp(g, target), t)
 
 
-@linear(_ad.tolist_vjp, forward_only=("g",), constant_in=("x",))
-def tolist_vjp(g, x):
-    pass
+@linear(_ad.tolist_vjp, constant_in=("x",))
+def tolist_vjp(v, x):  # (v: the nested list of the entries' adjoints; `g` is the adjoint of the result)
+    bv = _ad.tolist_transpose(g, v)
 
 
-@linear(_ad.tuple_with)
+@linear(_ad.tolist_transpose, constant_in=("v",))
+def tolist_transpose(h, v):
+    bh = _ad.tolist_vjp(g, h)
+
+
+@linear(_ad.tuple_with, constant_in=("index",))
 def tuple_with(t, index, v):
     bt = _ad.tuple_with(g, index, _ad.zeros_like(t[index]))  # (t's item: a list may have grown since)
     bv = g[index]
