@@ -714,6 +714,53 @@ def piece_slice(pieces, k, axis, ndim):
     return slice(lo, lo + np.shape(pieces[k])[axis])
 
 
+def join_slices(x, axis, bounds, values):
+    """The adjoint of x read in slices along `axis` (join_slices.py): zeros like x, `values[0]` stored at
+    x[..., lo:hi] for the first `(lo, hi)` of `bounds` and each other value added at its slice. When the
+    slices tile the axis (each non-empty one begins where another ends, from 0 to the axis's length) and
+    every value is a NumPy array of its slice's shape and the zeros' dtype, that is their concatenation in
+    the order of the axis: one copy instead of zeros and a read, add and write per slice."""
+    xc = x.__class__
+    if (xc is ndarray or xc is ShapeOf and x.like is None) and x.dtype.kind == "f" and 0 <= axis < len(x.shape):
+        shape, dtype = x.shape, x.dtype  # (a saved shape, or x; the zeros' dtype is x's for a float x)
+        n, head, tail, found = shape[axis], shape[:axis], shape[axis + 1:], []
+        for k, ((lo, hi), v) in enumerate(zip(bounds, values)):
+            lo = 0 if lo is None else lo
+            hi = n if hi is None else hi
+            if lo.__class__ is not int or hi.__class__ is not int or not 0 <= lo <= hi <= n or \
+                    v.__class__ is not ndarray or v.dtype != dtype:
+                break
+            vs = v.shape
+            if len(vs) != len(shape) or vs[axis] != hi - lo or vs[:axis] != head or vs[axis + 1:] != tail:
+                break
+            if hi > lo:
+                found.append((lo, hi, k))
+        else:
+            found.sort()
+            end = 0
+            for lo, hi, _ in found:
+                if lo != end:
+                    break
+                end = hi
+            else:
+                if found and end == n:
+                    return np.concatenate([values[k] for _, _, k in found], axis=axis)
+    out = zeros_like(x)
+    head = (slice(None),) * axis
+    for k, ((lo, hi), v) in enumerate(zip(bounds, values)):
+        if k == 0:
+            out[head + (slice(lo, hi),)] = v
+        else:
+            out[head + (slice(lo, hi),)] += v
+    return out
+
+
+def join_slices_vjp(g, axis, bounds, values):
+    """The transpose of join_slices in its values: each value's slice of `g`, summed to the value's shape."""
+    head = (slice(None),) * axis
+    return [unbroadcast(g[head + (slice(lo, hi),)], v) for (lo, hi), v in zip(bounds, values)]
+
+
 def unstack(g, axis=0, arrays=None):
     """Adjoint of stack: the slices of `g` along `axis` (an array if the arrays came as one)."""
     parts = [np.take(g, i, axis=axis) for i in range(np.shape(g)[axis])]
