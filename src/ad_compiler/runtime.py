@@ -22,6 +22,7 @@ from .trees import tree_flatten, tree_unflatten
 ndarray = np.ndarray
 _float = float
 _float64 = np.float64
+_F64 = np.dtype(np.float64)
 
 
 # -- shapes -----------------------------------------------------------------------------------------
@@ -41,7 +42,9 @@ def unbroadcast(g, x):
             extra = g.ndim - len(xs)
             if extra >= 0:
                 if extra:
-                    g = np.add.reduce(g, axis=tuple(range(extra)))
+                    g = np.add.reduce(g, axis=0 if extra == 1 else tuple(range(extra)))
+                if 1 not in xs:  # (no axis of x's to sum: the common case of a bias)
+                    return g
                 axes = tuple(i for i, n in enumerate(xs) if n == 1 and g.shape[i] != 1)
                 if axes:
                     g = np.add.reduce(g, axis=axes, keepdims=True)
@@ -274,6 +277,8 @@ def _as_foreign_grad(b, x):
 
 def zeros_like(x):
     """Float zeros shaped like `x` (0.0 for a number); lists, tuples and dicts keep their structure."""
+    if x.__class__ is ndarray and x.dtype is _F64:  # (the common case first)
+        return np.zeros(x.shape)
     if x.__class__ is _float or x.__class__ is int:  # (the common case of lists of numbers: p.tolist())
         return 0.0
     if isinstance(x, ndarray):
@@ -437,6 +442,15 @@ def where_vjp(g, condition, first=True, out=None):
 
 def getitem_vjp(g, x, index):
     """Adjoint of `x[index]`: zeros of x's shape with `g` added at `index` (repeated indices add up)."""
+    if x.__class__ is ndarray and x.dtype is _F64 and (g.__class__ is _float or g.__class__ is ndarray):
+        out = np.zeros(x.shape)  # (all NumPy, float64: the branches below without their tests)
+        if index.__class__ is tuple and len(index) == 1:
+            index = index[0]
+        if _is_basic_index(index):
+            out[index] = g
+        else:
+            np.add.at(out, index, g)
+        return out
     out = zeros_like(x) if _lib(g) is None or _lib(x) is not None or not is_array(x) else \
         zeros(np.shape(x), _float_dtype(x), _lib(g))  # (a NumPy x's adjoint made of Dask values: lazy too)
     if isinstance(x, (list, tuple, dict)):
