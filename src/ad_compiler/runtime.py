@@ -536,6 +536,8 @@ def _added_at_foreign(b, index, g):
 def _is_basic_index(index):
     items = index if isinstance(index, tuple) else (index,)
     for i in items:
+        if i.__class__ is ndarray:  # (before the test of numbers.Integral, an abstract class: slow)
+            return False
         if not (i is None or i is Ellipsis or isinstance(i, (slice, numbers.Integral))):
             return False
     return True
@@ -732,20 +734,20 @@ def join_slices(x, axis, bounds, values):
     """The adjoint of x read in slices along `axis` (join_slices.py): zeros like x, `values[0]` stored at
     x[..., lo:hi] for the first `(lo, hi)` of `bounds` and each other value added at its slice. When the
     slices tile the axis (each non-empty one begins where another ends, from 0 to the axis's length) and
-    every value is a NumPy array of its slice's shape and the zeros' dtype, that is their concatenation in
-    the order of the axis: one copy instead of zeros and a read, add and write per slice."""
+    the values are NumPy arrays of their slices' shapes whose concatenation has the zeros' dtype, that is
+    their concatenation in the order of the axis: one copy instead of zeros and a read, add and write per
+    slice."""
     xc = x.__class__
     if (xc is ndarray or xc is ShapeOf and x.like is None) and x.dtype.kind == "f" and 0 <= axis < len(x.shape):
-        shape, dtype = x.shape, x.dtype  # (a saved shape, or x; the zeros' dtype is x's for a float x)
-        n, head, tail, found = shape[axis], shape[:axis], shape[axis + 1:], []
-        for k, ((lo, hi), v) in enumerate(zip(bounds, values)):
-            lo = 0 if lo is None else lo
-            hi = n if hi is None else hi
+        n, found = x.shape[axis], []  # (x: the array or its saved shape)
+        for k, (lo, hi) in enumerate(bounds):
+            if lo is None:
+                lo = 0
+            if hi is None:
+                hi = n
+            v = values[k]
             if lo.__class__ is not int or hi.__class__ is not int or not 0 <= lo <= hi <= n or \
-                    v.__class__ is not ndarray or v.dtype != dtype:
-                break
-            vs = v.shape
-            if len(vs) != len(shape) or vs[axis] != hi - lo or vs[:axis] != head or vs[axis + 1:] != tail:
+                    v.__class__ is not ndarray or v.ndim <= axis or v.shape[axis] != hi - lo:
                 break
             if hi > lo:
                 found.append((lo, hi, k))
@@ -757,8 +759,13 @@ def join_slices(x, axis, bounds, values):
                     break
                 end = hi
             else:
-                if found and end == n:
-                    return np.concatenate([values[k] for _, _, k in found], axis=axis)
+                if end == n and found:
+                    try:
+                        out = np.concatenate([values[k] for _, _, k in found], axis=axis)
+                    except ValueError:  # (the other axes differ: the stores below say how)
+                        out = None
+                    if out is not None and out.shape == x.shape and out.dtype == x.dtype:
+                        return out  # (a value of a narrower float dtype is widened, as a store widens it)
     out = zeros_like(x)
     head = (slice(None),) * axis
     for k, ((lo, hi), v) in enumerate(zip(bounds, values)):
