@@ -721,6 +721,11 @@ def logistic_of(d, x):
 def piece_slice(pieces, k, axis, ndim):
     """Where piece k of np.concatenate(pieces, axis) lies along `axis`: a slice (split_products.py, which
     chose the product's factor to cut for pieces of rank `ndim`: checked here)."""
+    if pieces.__class__ is list and all(p.__class__ is ndarray for p in pieces) and pieces[k].ndim == ndim:
+        lo = 0  # (NumPy arrays: their own shapes, without np.shape's calls)
+        for p in pieces[:k]:
+            lo += p.shape[axis]
+        return slice(lo, lo + pieces[k].shape[axis])
     if np.ndim(pieces[k]) != ndim:
         raise AssertionError(f"ad_compiler: a concatenated piece has rank {np.ndim(pieces[k])}, not the {ndim} "
                              "its kind said (please report this)")
