@@ -125,3 +125,21 @@ def test_the_guard_of_the_last_call_takes_only_calls_of_the_same_classes_shapes_
     act = np.cos  # noqa: F841  (read through f's closure cell: the guard fails, stale() recompiles)
     assert g._ad_guard(x, y) is None
     assert np.allclose(g(x, y)[0], -np.sin(x) * y)
+
+
+def test_the_generated_tests_read_their_objects_from_a_plain_dict():
+    """unchanged.py: the guard and the quick test run at every call; CPython specializes their loads of the
+    recorded objects (v1, v2, ...) only from globals that are exactly a dict (a dict subclass's globals are
+    looked up slowly at every load: the guard of a three-array logistic regression cost twice as much)."""
+    def f(x, y):
+        return np.sum(np.sin(x) * y)
+
+    g = ad.grad(f, wrt=("x", "y"))
+    x, y = np.ones(3), np.ones(3)
+    g(x, y)
+    g(x, y)
+    (_, _, unchanged, _), = g._ad_derivative.quick.values()
+    assert type(g._ad_guard.__globals__) is dict and type(unchanged.__globals__) is dict
+    assert g._ad_guard(x, y) is g._ad_derivative.last and unchanged()
+    np.sin = np.sin  # (the same object: still unchanged)
+    assert unchanged()

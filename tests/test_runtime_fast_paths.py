@@ -29,3 +29,26 @@ def test_gradient_through_tolist():
     p = np.array([0.7, 0.3, 0.2])
     g = ad.grad(unpacked)
     assert np.allclose(g(p), numeric_grad(unpacked, (p,), 0), rtol=1e-6, atol=1e-9)
+
+
+def test_array_fast_paths_against_plain_numpy():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 5))
+    rows, cols = np.array([0, 1, 1, 3]), np.array([2, 4, 4, 0])  # (a repeated pair: the values add up)
+    expected = np.zeros((4, 5))
+    for r, c, v in zip(rows, cols, [1.0, 2.0, 3.0, 4.0]):
+        expected[r, c] += v
+    np.testing.assert_array_equal(runtime.getitem_vjp(np.array([1.0, 2.0, 3.0, 4.0]), x, (rows, cols)), expected)
+    got = runtime.getitem_vjp(-0.5, x, (rows, cols))
+    assert got[1, 4] == -1.0 and got[0, 2] == -0.5 and got.sum() == -2.0
+    got = runtime.getitem_vjp(np.ones(5), x, (2,))
+    assert got.shape == (4, 5) and got[2].tolist() == [1.0] * 5 and got.sum() == 5.0
+    assert runtime.getitem_vjp(2.0, x.astype(np.float32), (1, 1)).dtype == np.float32
+    g = rng.standard_normal((2, 4, 5))
+    np.testing.assert_allclose(runtime.unbroadcast(g, np.zeros(5)), g.sum(axis=(0, 1)))
+    np.testing.assert_allclose(runtime.unbroadcast(g, np.zeros((4, 5))), g.sum(axis=0))
+    np.testing.assert_allclose(runtime.unbroadcast(g, np.zeros((4, 1))), g.sum(axis=(0, 2))[:, None])
+    np.testing.assert_allclose(runtime.unbroadcast(g, np.zeros((1, 4, 5))), g.sum(axis=0, keepdims=True))
+    assert runtime.zeros_like(x).dtype == np.float64 and runtime.zeros_like(x).shape == (4, 5)
+    assert runtime.zeros_like(x.astype(np.float32)).dtype == np.float32
+    assert runtime.zeros_like(np.arange(3)).dtype == np.float64

@@ -21,7 +21,7 @@ import types
 
 import numpy as np
 
-from . import activity, alias, callees, complexity, cleanup, codegen, ir, kinds as K, recompute, rules, runtime, shift_invariance, split_products, tracebacks
+from . import activity, alias, callees, complexity, cleanup, codegen, ir, join_slices, kinds as K, recompute, rules, runtime, shift_invariance, split_products, tracebacks
 from .adjoints import assign, helper
 from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
@@ -295,6 +295,8 @@ class Derivation:
         rev = Reverse(fn, ops, act, kinds_, self.wrt, alloc, describe(unit), self.linker)
         adjoint = rev.sweep(outputs)
         split_products.rewrite(adjoint, kinds_)
+        if not self.jit:  # (the Numba subset has no join_slices: its loops write the slices in place anyway)
+            join_slices.rewrite(adjoint)
         spread_lazily(adjoint, rev)  # (before the tape's decisions: a spread no longer read is not saved)
         tape = Tape(rev, fn, alloc)
         tape.decide(adjoint)

@@ -22,6 +22,7 @@ from .trees import tree_flatten, tree_unflatten
 ndarray = np.ndarray
 _float = float
 _float64 = np.float64
+_F64 = np.dtype(np.float64)
 
 
 # -- shapes -----------------------------------------------------------------------------------------
@@ -41,7 +42,9 @@ def unbroadcast(g, x):
             extra = g.ndim - len(xs)
             if extra >= 0:
                 if extra:
-                    g = np.add.reduce(g, axis=tuple(range(extra)))
+                    g = np.add.reduce(g, axis=0 if extra == 1 else tuple(range(extra)))
+                if 1 not in xs:  # (no axis of x's to sum: the common case of a bias)
+                    return g
                 axes = tuple(i for i, n in enumerate(xs) if n == 1 and g.shape[i] != 1)
                 if axes:
                     g = np.add.reduce(g, axis=axes, keepdims=True)
@@ -274,6 +277,8 @@ def _as_foreign_grad(b, x):
 
 def zeros_like(x):
     """Float zeros shaped like `x` (0.0 for a number); lists, tuples and dicts keep their structure."""
+    if x.__class__ is ndarray and x.dtype is _F64:  # (the common case first)
+        return np.zeros(x.shape)
     if x.__class__ is _float or x.__class__ is int:  # (the common case of lists of numbers: p.tolist())
         return 0.0
     if isinstance(x, ndarray):
@@ -437,6 +442,15 @@ def where_vjp(g, condition, first=True, out=None):
 
 def getitem_vjp(g, x, index):
     """Adjoint of `x[index]`: zeros of x's shape with `g` added at `index` (repeated indices add up)."""
+    if x.__class__ is ndarray and x.dtype is _F64 and (g.__class__ is _float or g.__class__ is ndarray):
+        out = np.zeros(x.shape)  # (all NumPy, float64: the branches below without their tests)
+        if index.__class__ is tuple and len(index) == 1:
+            index = index[0]
+        if _is_basic_index(index):
+            out[index] = g
+        else:
+            np.add.at(out, index, g)
+        return out
     out = zeros_like(x) if _lib(g) is None or _lib(x) is not None or not is_array(x) else \
         zeros(np.shape(x), _float_dtype(x), _lib(g))  # (a NumPy x's adjoint made of Dask values: lazy too)
     if isinstance(x, (list, tuple, dict)):
@@ -528,6 +542,8 @@ def _added_at_foreign(b, index, g):
 def _is_basic_index(index):
     items = index if isinstance(index, tuple) else (index,)
     for i in items:
+        if i.__class__ is ndarray:  # (before the test of numbers.Integral, an abstract class: slow)
+            return False
         if not (i is None or i is Ellipsis or isinstance(i, (slice, numbers.Integral))):
             return False
     return True
@@ -721,6 +737,11 @@ def logistic_of(d, x):
 def piece_slice(pieces, k, axis, ndim):
     """Where piece k of np.concatenate(pieces, axis) lies along `axis`: a slice (split_products.py, which
     chose the product's factor to cut for pieces of rank `ndim`: checked here)."""
+    if pieces.__class__ is list and all(p.__class__ is ndarray for p in pieces) and pieces[k].ndim == ndim:
+        lo = 0  # (NumPy arrays: their own shapes, without np.shape's calls)
+        for p in pieces[:k]:
+            lo += p.shape[axis]
+        return slice(lo, lo + pieces[k].shape[axis])
     if np.ndim(pieces[k]) != ndim:
         raise AssertionError(f"ad_compiler: a concatenated piece has rank {np.ndim(pieces[k])}, not the {ndim} "
                              "its kind said (please report this)")
@@ -728,6 +749,58 @@ def piece_slice(pieces, k, axis, ndim):
     for p in pieces[:k]:
         lo += np.shape(p)[axis]
     return slice(lo, lo + np.shape(pieces[k])[axis])
+
+
+def join_slices(x, axis, bounds, values):
+    """The adjoint of x read in slices along `axis` (join_slices.py): zeros like x, `values[0]` stored at
+    x[..., lo:hi] for the first `(lo, hi)` of `bounds` and each other value added at its slice. When the
+    slices tile the axis (each non-empty one begins where another ends, from 0 to the axis's length) and
+    the values are NumPy arrays of their slices' shapes whose concatenation has the zeros' dtype, that is
+    their concatenation in the order of the axis: one copy instead of zeros and a read, add and write per
+    slice."""
+    xc = x.__class__
+    if (xc is ndarray or xc is ShapeOf and x.like is None) and x.dtype.kind == "f" and 0 <= axis < len(x.shape):
+        n, found = x.shape[axis], []  # (x: the array or its saved shape)
+        for k, (lo, hi) in enumerate(bounds):
+            if lo is None:
+                lo = 0
+            if hi is None:
+                hi = n
+            v = values[k]
+            if lo.__class__ is not int or hi.__class__ is not int or not 0 <= lo <= hi <= n or \
+                    v.__class__ is not ndarray or v.ndim <= axis or v.shape[axis] != hi - lo:
+                break
+            if hi > lo:
+                found.append((lo, hi, k))
+        else:
+            found.sort()
+            end = 0
+            for lo, hi, _ in found:
+                if lo != end:
+                    break
+                end = hi
+            else:
+                if end == n and found:
+                    try:
+                        out = np.concatenate([values[k] for _, _, k in found], axis=axis)
+                    except ValueError:  # (the other axes differ: the stores below say how)
+                        out = None
+                    if out is not None and out.shape == x.shape and out.dtype == x.dtype:
+                        return out  # (a value of a narrower float dtype is widened, as a store widens it)
+    out = zeros_like(x)
+    head = (slice(None),) * axis
+    for k, ((lo, hi), v) in enumerate(zip(bounds, values)):
+        if k == 0:
+            out[head + (slice(lo, hi),)] = v
+        else:
+            out[head + (slice(lo, hi),)] += v
+    return out
+
+
+def join_slices_vjp(g, axis, bounds, values):
+    """The transpose of join_slices in its values: each value's slice of `g`, summed to the value's shape."""
+    head = (slice(None),) * axis
+    return [unbroadcast(g[head + (slice(lo, hi),)], v) for (lo, hi), v in zip(bounds, values)]
 
 
 def unstack(g, axis=0, arrays=None):

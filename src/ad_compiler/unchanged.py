@@ -72,8 +72,8 @@ def _define(name, params, terms, result, values, record=None):
               "):\n" + (f"            {record}\n" if record else "") +
               f"            return {result}\n    except Exception:\n        pass\n"
               f"    return {'False' if result == 'True' else 'None'}\n")
-    namespace = {}
-    exec(compile(source, f"<ad_compiler: {name}>", "exec"), values, namespace)
+    namespace = {}  # (globals: a plain dict; CPython looks up the globals of a dict subclass slowly, every time)
+    exec(compile(source, f"<ad_compiler: {name}>", "exec"), dict(values), namespace)
     fn = namespace[name]
     fn.source = source
     return fn

@@ -100,6 +100,16 @@ def added_at(b, index, v):
     bv = _ad.unbroadcast(g[index], v)
 
 
+@linear(_ad.join_slices, constant_in=("x",))
+def join_slices(x, axis, bounds, values):
+    bvalues = _ad.join_slices_vjp(g, axis, bounds, values)
+
+
+@linear(_ad.join_slices_vjp, constant_in=("values",))
+def join_slices_vjp(v, axis, bounds, values):
+    bv = _ad.join_slices(v, axis, bounds, g)
+
+
 @linear(_ad.cast_like, constant_in=("x",))
 def cast_like(v, x):
     bv = _ad.cast_like(g, v)
