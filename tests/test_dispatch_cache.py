@@ -125,3 +125,20 @@ def test_the_guard_of_the_last_call_takes_only_calls_of_the_same_classes_shapes_
     act = np.cos  # noqa: F841  (read through f's closure cell: the guard fails, stale() recompiles)
     assert g._ad_guard(x, y) is None
     assert np.allclose(g(x, y)[0], -np.sin(x) * y)
+
+
+def test_the_generated_guard_reads_its_objects_from_a_plain_dict():
+    """unchanged._define: CPython specializes a function's global lookups only when its globals are a dict
+    of the exact class; in the dict subclass that collects the guard's objects each of its ~16 terms cost
+    50-100 ns instead of 10-20 (1.2 µs per call of the building simulation's jit derivative, 0.46 now)."""
+    def f(x, y):
+        return np.sum(np.sin(x) * y)
+
+    g = ad.grad(f, wrt=("x", "y"))
+    x, y = np.array([0.3, -1.2]), np.array([2.0, 0.5])
+    check(g, f, (x, y), (0, 1))
+    check(g, f, (x, y), (0, 1))
+    guard = g._ad_guard
+    assert guard is not driver._no_guard and type(guard.__globals__) is dict
+    (_, _, unchanged, _), = g._ad_derivative.quick.values()
+    assert type(unchanged.__globals__) is dict

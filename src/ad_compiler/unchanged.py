@@ -72,8 +72,9 @@ def _define(name, params, terms, result, values, record=None):
               "):\n" + (f"            {record}\n" if record else "") +
               f"            return {result}\n    except Exception:\n        pass\n"
               f"    return {'False' if result == 'True' else 'None'}\n")
-    namespace = {}
-    exec(compile(source, f"<ad_compiler: {name}>", "exec"), values, namespace)
+    namespace = {}  # (globals of the exact class dict: CPython specializes LOAD_GLOBAL only in those, and a
+    # subclass's lookups cost a term's 50-100 ns instead of 10-20 ns; the guard took 1.2 µs instead of 0.46)
+    exec(compile(source, f"<ad_compiler: {name}>", "exec"), dict(values), namespace)
     fn = namespace[name]
     fn.source = source
     return fn
