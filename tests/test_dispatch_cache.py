@@ -5,6 +5,7 @@ import numpy as np
 
 import ad_compiler as ad
 from ad_compiler import driver
+from ad_compiler.unchanged import MISS
 from fd import numeric_grad
 
 
@@ -96,9 +97,10 @@ class Tagged(np.ndarray):
 
 def test_the_guard_of_the_last_call_takes_only_calls_of_the_same_classes_shapes_and_dtypes():
     """driver.make_dispatcher: after a second call like the last one, the dispatcher first runs a generated
-    guard (unchanged.guard) that returns the last derivative only for arguments of the same classes, shapes
-    and dtypes and when nothing it read changed. Calls of every other kind in between, and a rebound closure
-    cell, still get their own derivative."""
+    guard (unchanged.guard) that computes the derivative only for arguments of the same classes, shapes and
+    dtypes and when nothing it read changed (else it answers MISS); it is installed only while its derivative
+    is the last one that ran (`.source`), and every other call resets it. Calls of every other kind in
+    between, and a rebound closure cell, still get their own derivative."""
     act = np.sin
 
     def f(x, y):
@@ -108,22 +110,27 @@ def test_the_guard_of_the_last_call_takes_only_calls_of_the_same_classes_shapes_
     rng = np.random.default_rng(1)
     x, y = rng.standard_normal(3), rng.standard_normal(3)
     check(g, f, (x, y), (0, 1))
-    assert g._ad_guard(x, y) is None  # (one call: no guard yet)
+    assert g._ad_guard(x, y) is MISS  # (one call: no guard yet)
     check(g, f, (x, y), (0, 1))
-    assert g._ad_guard(x, y) is g._ad_derivative.last
+    last = g._ad_derivative.last
+    assert g._ad_guard is not driver._no_guard
+    got = g._ad_guard(x, y)
+    assert got is not MISS and np.allclose(got[0], np.cos(x) * y) and np.allclose(got[1], np.sin(x))
     for args in [(x, 1.5), (x, 2), (x[:2], y[:2]), (x.astype(np.float32), y), (x.reshape(3, 1), y),
                  (x.view(Tagged), y), (1.5, y), (x, y)]:
         if args[0] is not x or args[1] is not y:
-            assert g._ad_guard(*args) is None
+            assert g._ad_guard(*args) is MISS
         got = g(*args)
         for k in range(2):
             expected = numeric_grad(f, tuple(np.asarray(a, dtype=float) if isinstance(a, np.ndarray) else float(a)
                                              for a in args), k)
             assert np.allclose(np.asarray(got[k], dtype=float), expected, rtol=1e-4, atol=1e-6), args
+    g(x, 1.5)
+    assert g._ad_guard(x, y) is MISS and g._ad_derivative.last is not last  # (another kind ran: reset)
     g(x, y)
-    assert g._ad_guard(x, y) is g._ad_derivative.last
+    assert g._ad_derivative.last is last and g._ad_guard(x, y) is not MISS
     act = np.cos  # noqa: F841  (read through f's closure cell: the guard fails, stale() recompiles)
-    assert g._ad_guard(x, y) is None
+    assert g._ad_guard(x, y) is MISS
     assert np.allclose(g(x, y)[0], -np.sin(x) * y)
 
 

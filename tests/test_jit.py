@@ -11,6 +11,7 @@ import pytest
 
 import ad_compiler as ad
 from fd import check_grad, make_rng, numeric_grad
+from ad_compiler.unchanged import MISS
 
 numba = pytest.importorskip("numba")
 
@@ -378,8 +379,15 @@ def test_calls_like_the_last_one_skip_the_wrapper_only_when_it_would_change_noth
         got = g(x, y)
         np.testing.assert_allclose(got, numeric_grad(dot, (x, y), 1), rtol=1e-7)
     compiled = g._ad_derivative.last
-    assert g._ad_guard(x, y) is not compiled and g._ad_derivative.last is compiled  # (Numba's, recorded)
+    np.testing.assert_allclose(g._ad_guard(x, y), x + 2 * y)  # (Numba's entry point, called by the guard)
+    assert "flags.carray" in g._ad_guard.source and g._ad_derivative.last is compiled
     assert "def ddot_dy(x, y):" in g.source
+    wide, tall = rng.standard_normal(8), rng.standard_normal((4, 2))
+    for other in (wide[::2], tall[:, 0]):  # (the shape and dtype of the last call, not contiguous: Numba's
+        # code for contiguous arrays would read the wrong elements; the guard sends it to the dispatcher)
+        assert other.shape == y.shape and g._ad_guard(x, other) is MISS
+        np.testing.assert_allclose(g(x, other), numeric_grad(dot, (x, other.copy()), 1), rtol=1e-7)
+        np.testing.assert_allclose(g(other, y), numeric_grad(dot, (other.copy(), y), 1), rtol=1e-7)
     frozen = x.copy()
     frozen.setflags(write=False)
     got = g(frozen, y)  # (same class, shape and dtype: the guard; a read-only array is copied as before)
@@ -394,7 +402,8 @@ def test_calls_like_the_last_one_skip_the_wrapper_only_when_it_would_change_noth
     e = ad.grad(euler, wrt=(0, 1, 2, 3), jit=True)
     args = (1.3, 0.2, 1.0, 0.0)
     first = e(*args)
-    assert e(*args) == first and e(*args) == first and e._ad_guard(*args) is not e._ad_derivative.last
+    assert e(*args) == first and e(*args) == first and e._ad_guard(*args) == first
+    assert "flags" not in e._ad_guard.source and e._ad_guard(1.3, 0.2, 1, 0.0) is MISS  # (an int: the dispatcher)
     assert all(type(b) is float for b in e(*args))
     assert e(1.3, 0.2, 1, 0.0)[2] == first[2] and type(e(1.3, 0.2, 1, 0.0)[2]) is type(ad.grad(euler, wrt=2)(1.3, 0.2, 1, 0.0))
 

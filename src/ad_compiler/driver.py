@@ -40,7 +40,7 @@ from .signature import Default, Signature
 from .reverse import Reverse
 from .ssa import to_ssa
 from .tape import Tape
-from .unchanged import guard, unchanged_test
+from .unchanged import MISS, guard, unchanged_test
 
 rules.load_builtin_rules()
 
@@ -585,16 +585,14 @@ class Derivative:
         quick = _quick_key(args)  # numbers and arrays: the kinds follow from classes, dtypes and ranks
         hit = self.quick.get(quick) if quick is not None else None
         if hit is not None and (hit[2]() or not hit[1].stale()):  # (hit[2]: unchanged.py, a quick stale() test)
-            if self.dispatcher is not None:  # (a call like this one next: one generated test, unchanged.py)
+            if self.dispatcher is not None:  # (a call like this one next: one generated function, unchanged.py)
                 if hit[3] is None:
-                    run = None
-                    if self.jit:  # (the compiled function of Numba's itself, when the wrapper has nothing to do)
-                        from .jit import direct
-                        run = direct(hit[0], args, hit[0].__code__.co_varnames[:hit[0].__code__.co_argcount])
-                    hit[3] = guard(tuple(f"a{i}" for i in range(len(args))), quick, hit[0], hit[1], self, run)
-                self.dispatcher._ad_guard = hit[3]
+                    hit[3] = self.guard(args, quick, hit)
+                self.dispatcher._ad_guard = hit[3]  # (only while hit[0] is `last`: every other path resets it)
             self.last = hit[0]
             return hit[0]
+        if self.dispatcher is not None:
+            self.dispatcher._ad_guard = _no_guard
         kinds_ = tuple(K.kind_of(a) for a in args) + (dims_pattern(args),)
         compiled = self.specializations.get(kinds_)
         if compiled is None or self.stale(kinds_):
@@ -607,6 +605,18 @@ class Derivative:
             self.quick[quick] = [compiled, ctx, unchanged_test(ctx) if ctx is not None else _true, None]
         self.last = compiled
         return compiled
+
+    def guard(self, args, quick, hit):
+        """The dispatcher's path for calls like `args` (unchanged.guard): the compiled derivative `hit[0]`
+        called, or with jit=True Numba's compiled function itself when the wrapper would change nothing."""
+        params = tuple(f"a{i}" for i in range(len(args)))
+        if self.jit:
+            from .jit import direct
+            fast = direct(hit[0], args, hit[0].__code__.co_varnames[:hit[0].__code__.co_argcount], params)
+            if fast is not None:
+                terms, run = fast
+                return guard(params, quick, hit[1], run, terms)
+        return guard(params, quick, hit[1], lambda values: [f"return {values(hit[0])}({', '.join(params)})"])
 
     def compile(self, kinds_):
         """The derivative for arguments of these kinds (the last item: their dimension pattern)."""
@@ -648,7 +658,7 @@ _PLAIN = {float, int, np.float64, np.float32}
 
 
 def _no_guard(*args):
-    return None
+    return MISS
 
 
 def _true():
@@ -800,16 +810,16 @@ def make_dispatcher(derivative, signature_params, defaults, receiver=None, prima
     packed = "(" + call_args + ("," if len(every) == 1 else "") + ")"
     source = (f"def __call__({args}):\n" + bind +
               f"    try:\n"
-              f"        _ad_run = _ad_self._ad_guard({call_args})\n"
-              f"        if _ad_run is None:\n"
-              f"            _ad_run = _ad_self._ad_specialize({packed})\n"
-              f"        return _ad_run({call_args})\n"
+              f"        _ad_out = _ad_self._ad_guard({call_args})\n"
+              f"        if _ad_out is _ad_miss:\n"
+              f"            _ad_out = _ad_self._ad_specialize({packed})({call_args})\n"
+              f"        return _ad_out\n"
               f"    except Exception as _ad_exc:\n"
               f"        _ad_surface(_ad_exc)  # what the user sees of it (tracebacks.py)\n"
               f"        raise{'' if tracebacks.BARE_RAISE_KEEPS_TRACEBACK else ' _ad_exc'}\n")
     namespace = {}
     filename = f"<ad_compiler dispatcher {next(_counter)}>"
-    exec(compile(source, filename, "exec"), {"_ad_surface": tracebacks.surface, **globals_}, namespace)
+    exec(compile(source, filename, "exec"), {"_ad_surface": tracebacks.surface, "_ad_miss": MISS, **globals_}, namespace)
     call = namespace["__call__"]
     if extra is None:
         presented.apply_defaults(call)

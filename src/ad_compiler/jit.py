@@ -110,14 +110,18 @@ def _direct_plan(outer, leaves, core_params, params, lowering):
     return None
 
 
-def direct(compiled, args, params):
-    """The compiled function of Numba's to call instead of the wrapper `compiled` for arguments of the kinds
-    of `args` (the flat arguments, of the parameters `params`), or None. Only when the wrapper's as_grad
-    would return the result as it is: for a float argument a float64 result; for a float64 array (native
-    byte order, one or two dimensions) a float64 array of its rank that jit_runtime.as_grad made of its
-    shape and writeable; for
-    a tuple of floats a tuple of float64 (as_grads copies apart only arrays). driver.Derivative.specialize
-    asks this when it makes the guard of a call like the last one."""
+def direct(compiled, args, params, names):
+    """How the dispatcher's guard of calls like `args` (the flat arguments, of the parameters `params`; the
+    guard's parameter names `names`) calls the jit derivative `compiled`: (more tests of the arguments, the
+    lines that call and return) for unchanged.guard, or None (the wrapper is called). Numba's function is
+    called instead of the wrapper only when the wrapper's as_grad would return its result as it is: for a
+    float argument a float64 result; for a float64 array (native byte order, one or two dimensions) a
+    float64 array of its rank that jit_runtime.as_grad made of its shape and writeable; for a tuple of
+    floats a tuple of float64 (as_grads copies apart only arrays). And Numba's compiled entry point for the
+    arguments' types is called instead of its dispatcher (which finds it from the types of the arguments at
+    every call) when the guard's tests imply those types: floats, and arrays Numba types as C-contiguous,
+    aligned and writeable (`flags.carray`, added to the tests; the classes, shapes and dtypes are tested
+    already). driver.Derivative.guard asks this when it makes the guard of a call like the last one."""
     import numpy as np
 
     plan = getattr(compiled, "_ad_direct", None)
@@ -126,22 +130,40 @@ def direct(compiled, args, params):
         return None
     numba = require_numba()
     try:
-        result = dispatcher.overloads[tuple(dispatcher.typeof_pyval(a) for a in args)].signature.return_type
+        types_ = tuple(dispatcher.typeof_pyval(a) for a in args)
+        overload = dispatcher.overloads[types_]
     except (KeyError, ValueError, TypeError):
         return None
+    result = overload.signature.return_type
     f64 = numba.types.float64
     where = {p: a for p, a in zip(params, args)}
     if plan[0] == "array":
         x = where.get(plan[1])
         if x.__class__ is float:
-            return dispatcher if result == f64 else None
-        ok = x.__class__ is np.ndarray and x.dtype is _FLOAT64 and x.ndim in (1, 2) and \
-            isinstance(result, numba.types.Array) and result.dtype == f64 and result.ndim == x.ndim and result.mutable
-        return dispatcher if ok else None
-    xs = [where.get(n) for n in plan[1]]
-    ok = all(x.__class__ is float for x in xs) and isinstance(result, numba.types.BaseTuple) and \
-        len(result) == len(xs) and all(t == f64 for t in result)
-    return dispatcher if ok else None
+            ok = result == f64
+        else:
+            ok = x.__class__ is np.ndarray and x.dtype is _FLOAT64 and x.ndim in (1, 2) and \
+                isinstance(result, numba.types.Array) and result.dtype == f64 and result.ndim == x.ndim and \
+                result.mutable
+    else:
+        xs = [where.get(n) for n in plan[1]]
+        ok = all(x.__class__ is float for x in xs) and isinstance(result, numba.types.BaseTuple) and \
+            len(result) == len(xs) and all(t == f64 for t in result)
+    if not ok:
+        return None
+    terms, run = [], getattr(overload, "entry_point", None)
+    for name, a, t in zip(names, args, types_):
+        if a.__class__ is float and t == f64:
+            continue
+        if a.__class__ is np.ndarray and isinstance(t, numba.types.Array) and t.layout == "C" and t.mutable and \
+                t.aligned and a.flags.carray:
+            terms.append(f"{name}.flags.carray")
+            continue
+        run = None  # (an argument whose type the tests do not imply: Numba's dispatcher finds its code)
+        break
+    call = dispatcher if run is None else run
+    return (terms if run is not None else []), \
+        lambda values: [f"return {values(call)}({', '.join(names)})"]
 
 
 def _float64():
