@@ -427,3 +427,63 @@ def test_the_compiled_as_grad_gives_the_arguments_shape_like_the_plain_one():
     with pytest.raises(ValueError):
         shaped(np.ones(2), np.ones(3))
     assert shaped(2.5, 1.0) == 2.5
+
+
+def scaled_rows(k, a, v):
+    return k * np.sum(np.tanh(a) @ v) + np.sum(a * a) * k ** 2
+
+
+def shared_grad(x, w):
+    return np.sum(x * w)
+
+
+@pytest.mark.parametrize("f, make, wrt", [
+    (scaled_rows, lambda: (0.7, rng.standard_normal((3, 2)), rng.standard_normal(2)), (0, 1, 2)),
+    (scaled_rows, lambda: (0.7, rng.standard_normal((3, 2)), rng.standard_normal(2)), (1, 0)),
+    (scaled_rows, lambda: (0.7, rng.standard_normal((3, 2)), rng.standard_normal(2)), 1),
+    (shared_grad, lambda: (rng.standard_normal(4), rng.standard_normal(4)), (0, 1)),
+    (dot, lambda: (rng.standard_normal(4).astype(np.float32), rng.standard_normal(4).astype(np.float32)), 1),
+], ids=["float-and-arrays", "array-then-float", "2-d", "two-arrays", "float32"])
+def test_the_gradients_arrays_are_made_by_the_wrapper_and_filled_by_the_compiled_function(f, make, wrt):
+    """jit._buffers: the gradient of a float array is an array the wrapper (and the guard of a call like the
+    last one: the same arrays, made with np.empty) passes to the compiled function, which fills it
+    (`_ad.jit.grad_into`); the gradients of floats are returned. Each call gives new arrays, of the
+    argument's shape and dtype, equal to the plain derivative's and to central differences."""
+    args = make()
+    g = ad.grad(f, wrt=wrt, jit=True)
+    plain = ad.grad(f, wrt=wrt)(*args)
+    seen = []
+    for call in range(4):  # (the wrapper twice, then the guard twice)
+        got = g(*args)
+        pairs = zip(got, plain, wrt) if isinstance(wrt, tuple) else [(got, plain, wrt)]
+        for a, b, i in pairs:
+            x = args[i]
+            if isinstance(x, np.ndarray):
+                assert type(a) is np.ndarray and a.shape == x.shape and a.dtype == x.dtype and a.flags.writeable
+                assert all(a is not s for s in seen)
+                seen.append(a)
+            else:
+                assert type(a) is float
+            tol = 1e-5 if getattr(x, "dtype", None) == np.float32 else 1e-12
+            np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+            np.testing.assert_allclose(a, numeric_grad(f, [np.asarray(v, dtype=float) if isinstance(v, np.ndarray)
+                                                           else v for v in args], i), rtol=1e-4, atol=1e-6)
+    assert "grad_into" in g.source and g._ad_guard is not None and g._ad_guard(*args) is not MISS
+
+
+def test_grad_into_broadcasts_like_as_grad():
+    from ad_compiler import jit_runtime
+
+    @numba.njit
+    def into(g, out):
+        jit_runtime.grad_into(g, out)
+        return out
+
+    for g, x in [(np.arange(3.0), np.ones(3)), (np.array([2.0]), np.ones(3)), (2.5, np.ones(3)),
+                 (np.array([[1.0, 2.0, 3.0]]), np.ones((2, 3))), (np.array([[1.0], [2.0]]), np.ones((2, 3))),
+                 (np.arange(3.0), np.ones((2, 3))), (np.ones((2, 3)), np.ones((2, 3))), (1.5, np.ones((2, 2))),
+                 (np.array([1 + 2j, 3 - 1j]), np.ones(2)), (np.arange(3), np.ones(3, dtype=np.float32))]:
+        got = into(g, np.empty_like(x))
+        np.testing.assert_array_equal(got, np.broadcast_to(np.real(g), x.shape))
+    with pytest.raises(ValueError):
+        into(np.ones(2), np.empty(3))

@@ -165,7 +165,7 @@ def test_jit_refuses_what_it_cannot_pass_as_numba_values():
 def test_a_dict_argument_is_one_parameter_per_key():
     g = ad.grad(reads_dict, jit=True)
     g(rng.standard_normal(3), {"w": rng.standard_normal(3), "b": 0.5})
-    assert "_numba(x, d_w, d_b)" in g.source and "_numba(x, d['w'], d['b'])" in g.source
+    assert "_numba(x, d_w, d_b, bx_out)" in g.source and "_numba(x, d['w'], d['b'], bx)" in g.source
 
 
 # -- vjp and jvp ------------------------------------------------------------------------------------------

@@ -616,3 +616,58 @@ def _as_grad(g, x):
     def unchanged(g, x):
         return g
     return unchanged
+
+
+def grad_array(x):
+    """The gradient's array of the float array `x`, for the compiled function to fill (`grad_into`): x's shape
+    and dtype, C order, what runtime.as_grad makes (plain Python, run in the wrapper)."""
+    return np.empty(x.shape, x.dtype)
+
+
+def grad_into(g, out):
+    """In place: `out[...] = g` (g a number or an array broadcasting to out's shape, as runtime.as_grad
+    broadcasts a gradient to its argument's; the real part of a complex g); returns None."""
+
+
+@_overload(grad_into)
+def _grad_into(g, out):
+    if not _is_array(out) or out.ndim not in (1, 2):
+        return None
+    complex_ = isinstance(getattr(g, "dtype", g), numba.types.Complex)
+    if _is_number(g):
+        def fill(g, out):
+            v = g.real if complex_ else g
+            for i in np.ndindex(out.shape):
+                out[i] = v
+        return fill
+    if not _is_array(g) or g.ndim > out.ndim:
+        return None
+    if out.ndim == 1:
+        def into1(g, out):
+            n, m = out.shape[0], g.shape[0]
+            if m != n and m != 1:
+                raise ValueError("the gradient's shape does not broadcast to the argument's")
+            for i in range(n):
+                v = g[i if m == n else 0]
+                out[i] = v.real if complex_ else v
+        return into1
+    if g.ndim == 1:
+        def into21(g, out):
+            n0, n1, m1 = out.shape[0], out.shape[1], g.shape[0]
+            if m1 != n1 and m1 != 1:
+                raise ValueError("the gradient's shape does not broadcast to the argument's")
+            for i in range(n0):
+                for j in range(n1):
+                    v = g[j if m1 == n1 else 0]
+                    out[i, j] = v.real if complex_ else v
+        return into21
+
+    def into2(g, out):
+        n0, n1, m0, m1 = out.shape[0], out.shape[1], g.shape[0], g.shape[1]
+        if (m0 != n0 and m0 != 1) or (m1 != n1 and m1 != 1):
+            raise ValueError("the gradient's shape does not broadcast to the argument's")
+        for i in range(n0):
+            for j in range(n1):
+                v = g[i if m0 == n0 else 0, j if m1 == n1 else 0]
+                out[i, j] = v.real if complex_ else v
+    return into2
