@@ -23,6 +23,7 @@ import keyword
 import numpy as np
 
 from . import rules
+from .tracebacks import DISPATCHER_PREFIX
 
 _ndarray = np.ndarray
 
@@ -62,7 +63,7 @@ def guard(params, key, ctx, run, terms=()):
               "\n                and ".join(tests) + "):\n            return _MISS\n"
               "    except Exception:\n        return _MISS\n" +
               "".join(f"    {line}\n" for line in run(values)))
-    return _exec("guard", source, values)
+    return _exec("guard", source, values, f"{DISPATCHER_PREFIX} guard>")  # (the dispatcher's: not shown)
 
 
 class _Values(dict):
@@ -85,10 +86,10 @@ def _define(name, params, terms, result, values):
     return _exec(name, source, values)
 
 
-def _exec(name, source, values):
+def _exec(name, source, values, filename=None):
     namespace = {}  # (globals of the exact class dict: CPython specializes LOAD_GLOBAL only in those, and a
     # subclass's lookups cost a term's 50-100 ns instead of 10-20 ns; the guard took 1.2 µs instead of 0.46)
-    exec(compile(source, f"<ad_compiler: {name}>", "exec"), dict(values), namespace)
+    exec(compile(source, filename or f"<ad_compiler: {name}>", "exec"), dict(values), namespace)
     fn = namespace[name]
     fn.source = source
     return fn
