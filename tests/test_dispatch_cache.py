@@ -2,6 +2,7 @@
 classes, shapes and dtypes, emptied when it grows large, and checked for staleness (closure cells, globals)
 at every call. Every result is compared with central differences."""
 import numpy as np
+import pytest
 
 import ad_compiler as ad
 from ad_compiler import driver
@@ -149,3 +150,38 @@ def test_the_generated_guard_reads_its_objects_from_a_plain_dict():
     assert guard is not driver._no_guard and type(guard.__globals__) is dict
     (_, _, unchanged, _), = g._ad_derivative.quick.values()
     assert type(unchanged.__globals__) is dict
+
+
+def test_the_guard_becomes_the_dispatchers_call_while_it_is_installed():
+    """unchanged.guard's `.method`: with the user's plain signature, the dispatcher's `__call__` is the
+    guard's tests and call (keywords work, other kinds go the general way, and a change recompiles); every
+    other path puts the dispatcher's own `__call__` back. Parameters named like the guard's objects (`v3`,
+    `_x`) keep the separate guard."""
+    def f(x, y):
+        return np.sum(np.sin(x) * y)
+
+    g = ad.grad(f, wrt=("x", "y"))
+    own = type(g).__call__
+    x, y = np.array([0.3, -1.2]), np.array([2.0, 0.5])
+    for _ in range(2):
+        check(g, f, (x, y), (0, 1))
+    assert type(g).__call__ is g._ad_guard.method
+    for args in [(x, y), (y, x), (x[:1], y[:1]), (x, 1.5), (x, y)]:
+        check(g, f, args, (0, 1))
+        got = g(y=args[1], x=args[0])
+        for k in range(2):
+            np.testing.assert_allclose(got[k], numeric_grad(f, args, k), rtol=1e-6, atol=1e-8)
+    assert type(g).__call__ is g._ad_guard.method and g._ad_guard(x, 1.5) is MISS
+    g(x, np.float32(2.0))  # (a kind not seen before: compiled, and the dispatcher's own __call__ is back)
+    assert type(g).__call__ is own
+    with pytest.raises(TypeError):
+        g(x)
+
+    def v3(v1, _x):
+        return np.sum(v1 * _x)
+
+    h = ad.grad(v3, wrt=("v1", "_x"))
+    for _ in range(3):
+        got = h(x, y)
+        assert np.allclose(got[0], y) and np.allclose(got[1], x)
+    assert not hasattr(h._ad_guard, "method") and h._ad_guard(x, y) is not MISS

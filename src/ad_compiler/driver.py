@@ -589,10 +589,12 @@ class Derivative:
                 if hit[3] is None:
                     hit[3] = self.guard(args, quick, hit)
                 self.dispatcher._ad_guard = hit[3]  # (only while hit[0] is `last`: every other path resets it)
+                _install(self.dispatcher, getattr(hit[3], "method", None))
             self.last = hit[0]
             return hit[0]
         if self.dispatcher is not None:
             self.dispatcher._ad_guard = _no_guard
+            _install(self.dispatcher, None)
         kinds_ = tuple(K.kind_of(a) for a in args) + (dims_pattern(args),)
         compiled = self.specializations.get(kinds_)
         if compiled is None or self.stale(kinds_):
@@ -609,14 +611,19 @@ class Derivative:
     def guard(self, args, quick, hit):
         """The dispatcher's path for calls like `args` (unchanged.guard): the compiled derivative `hit[0]`
         called, or with jit=True Numba's compiled function itself when the wrapper would change nothing."""
-        params = tuple(f"a{i}" for i in range(len(args)))
+        params, slow = tuple(f"a{i}" for i in range(len(args))), None
+        names = getattr(self.dispatcher, "_ad_plain_names", None)
+        if names is not None and len(names) == len(args) and not any(n.startswith("_") or n.startswith("v") and
+                                                                      n[1:].isdigit() for n in names):
+            params, slow = tuple(names), self.dispatcher._ad_plain_call  # (the guard's own names: none shadowed)
         if self.jit:
             from .jit import direct
             fast = direct(hit[0], args, hit[0].__code__.co_varnames[:hit[0].__code__.co_argcount], params)
             if fast is not None:
                 terms, run = fast
-                return guard(params, quick, hit[1], run, terms)
-        return guard(params, quick, hit[1], lambda values: [f"return {values(hit[0])}({', '.join(params)})"])
+                return guard(params, quick, hit[1], run, terms, slow)
+        return guard(params, quick, hit[1], lambda values: [f"return {values(hit[0])}({', '.join(params)})"],
+                     slow=slow)
 
     def compile(self, kinds_):
         """The derivative for arguments of these kinds (the last item: their dimension pattern)."""
@@ -659,6 +666,16 @@ _PLAIN = {float, int, np.float64, np.float32}
 
 def _no_guard(*args):
     return MISS
+
+
+def _install(dispatcher, method):
+    """The dispatcher's `__call__`: a guard's `.method` (unchanged.guard) or its own (with the user's plain
+    signature only: `_ad_plain_call`)."""
+    plain = getattr(dispatcher, "_ad_plain_call", None)
+    if plain is not None:
+        cls = type(dispatcher)
+        if cls.__dict__["__call__"] is not (method or plain):
+            cls.__call__ = method or plain
 
 
 def _true():
@@ -830,4 +847,8 @@ def make_dispatcher(derivative, signature_params, defaults, receiver=None, prima
     fn._ad_receiver = receiver
     fn._ad_flat = names  # the flat parameters (with `extra` last)
     fn._ad_presented = presented  # the signature it is called with (without `extra`)
+    fn._ad_plain_call = fn._ad_plain_names = None
+    if receiver is None and extra is None and not presented.has_defaults and \
+            args == ", ".join(["_ad_self"] + names):  # (positional-or-keyword parameters, no defaults)
+        fn._ad_plain_call, fn._ad_plain_names = call, tuple(names)  # (a guard's `.method` may replace it)
     return fn
