@@ -482,7 +482,8 @@ def test_grad_into_broadcasts_like_as_grad():
     for g, x in [(np.arange(3.0), np.ones(3)), (np.array([2.0]), np.ones(3)), (2.5, np.ones(3)),
                  (np.array([[1.0, 2.0, 3.0]]), np.ones((2, 3))), (np.array([[1.0], [2.0]]), np.ones((2, 3))),
                  (np.arange(3.0), np.ones((2, 3))), (np.ones((2, 3)), np.ones((2, 3))), (1.5, np.ones((2, 2))),
-                 (np.array([1 + 2j, 3 - 1j]), np.ones(2)), (np.arange(3), np.ones(3, dtype=np.float32))]:
+                 (np.array([1 + 2j, 3 - 1j]), np.ones(2)), (np.arange(3), np.ones(3, dtype=np.float32)),
+                 (np.array(4.0), np.ones(3)), (np.array(2.0), np.ones((2, 2)))]:
         got = into(g, np.empty_like(x))
         np.testing.assert_array_equal(got, np.broadcast_to(np.real(g), x.shape))
     with pytest.raises(ValueError):

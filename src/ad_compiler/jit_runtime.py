@@ -642,6 +642,12 @@ def _grad_into(g, out):
         return fill
     if not _is_array(g) or g.ndim > out.ndim:
         return None
+    if g.ndim == 0:
+        def fill0(g, out):
+            v = g[()]
+            for i in np.ndindex(out.shape):
+                out[i] = v.real if complex_ else v
+        return fill0
     if out.ndim == 1:
         def into1(g, out):
             n, m = out.shape[0], g.shape[0]
