@@ -11,6 +11,7 @@ import pytest
 
 import ad_compiler as ad
 from fd import check_grad, make_rng, numeric_grad
+from ad_compiler.unchanged import MISS
 
 numba = pytest.importorskip("numba")
 
@@ -378,8 +379,15 @@ def test_calls_like_the_last_one_skip_the_wrapper_only_when_it_would_change_noth
         got = g(x, y)
         np.testing.assert_allclose(got, numeric_grad(dot, (x, y), 1), rtol=1e-7)
     compiled = g._ad_derivative.last
-    assert g._ad_guard(x, y) is not compiled and g._ad_derivative.last is compiled  # (Numba's, recorded)
+    np.testing.assert_allclose(g._ad_guard(x, y), x + 2 * y)  # (Numba's entry point, called by the guard)
+    assert "flags.carray" in g._ad_guard.source and g._ad_derivative.last is compiled
     assert "def ddot_dy(x, y):" in g.source
+    wide, tall = rng.standard_normal(8), rng.standard_normal((4, 2))
+    for other in (wide[::2], tall[:, 0]):  # (the shape and dtype of the last call, not contiguous: Numba's
+        # code for contiguous arrays would read the wrong elements; the guard sends it to the dispatcher)
+        assert other.shape == y.shape and g._ad_guard(x, other) is MISS
+        np.testing.assert_allclose(g(x, other), numeric_grad(dot, (x, other.copy()), 1), rtol=1e-7)
+        np.testing.assert_allclose(g(other, y), numeric_grad(dot, (other.copy(), y), 1), rtol=1e-7)
     frozen = x.copy()
     frozen.setflags(write=False)
     got = g(frozen, y)  # (same class, shape and dtype: the guard; a read-only array is copied as before)
@@ -394,7 +402,8 @@ def test_calls_like_the_last_one_skip_the_wrapper_only_when_it_would_change_noth
     e = ad.grad(euler, wrt=(0, 1, 2, 3), jit=True)
     args = (1.3, 0.2, 1.0, 0.0)
     first = e(*args)
-    assert e(*args) == first and e(*args) == first and e._ad_guard(*args) is not e._ad_derivative.last
+    assert e(*args) == first and e(*args) == first and e._ad_guard(*args) == first
+    assert "flags" not in e._ad_guard.source and e._ad_guard(1.3, 0.2, 1, 0.0) is MISS  # (an int: the dispatcher)
     assert all(type(b) is float for b in e(*args))
     assert e(1.3, 0.2, 1, 0.0)[2] == first[2] and type(e(1.3, 0.2, 1, 0.0)[2]) is type(ad.grad(euler, wrt=2)(1.3, 0.2, 1, 0.0))
 
@@ -418,3 +427,64 @@ def test_the_compiled_as_grad_gives_the_arguments_shape_like_the_plain_one():
     with pytest.raises(ValueError):
         shaped(np.ones(2), np.ones(3))
     assert shaped(2.5, 1.0) == 2.5
+
+
+def scaled_rows(k, a, v):
+    return k * np.sum(np.tanh(a) @ v) + np.sum(a * a) * k ** 2
+
+
+def shared_grad(x, w):
+    return np.sum(x * w)
+
+
+@pytest.mark.parametrize("f, make, wrt", [
+    (scaled_rows, lambda: (0.7, rng.standard_normal((3, 2)), rng.standard_normal(2)), (0, 1, 2)),
+    (scaled_rows, lambda: (0.7, rng.standard_normal((3, 2)), rng.standard_normal(2)), (1, 0)),
+    (scaled_rows, lambda: (0.7, rng.standard_normal((3, 2)), rng.standard_normal(2)), 1),
+    (shared_grad, lambda: (rng.standard_normal(4), rng.standard_normal(4)), (0, 1)),
+    (dot, lambda: (rng.standard_normal(4).astype(np.float32), rng.standard_normal(4).astype(np.float32)), 1),
+], ids=["float-and-arrays", "array-then-float", "2-d", "two-arrays", "float32"])
+def test_the_gradients_arrays_are_made_by_the_wrapper_and_filled_by_the_compiled_function(f, make, wrt):
+    """jit._buffers: the gradient of a float array is an array the wrapper (and the guard of a call like the
+    last one: the same arrays, made with np.empty) passes to the compiled function, which fills it
+    (`_ad.jit.grad_into`); the gradients of floats are returned. Each call gives new arrays, of the
+    argument's shape and dtype, equal to the plain derivative's and to central differences."""
+    args = make()
+    g = ad.grad(f, wrt=wrt, jit=True)
+    plain = ad.grad(f, wrt=wrt)(*args)
+    seen = []
+    for call in range(4):  # (the wrapper twice, then the guard twice)
+        got = g(*args)
+        pairs = zip(got, plain, wrt) if isinstance(wrt, tuple) else [(got, plain, wrt)]
+        for a, b, i in pairs:
+            x = args[i]
+            if isinstance(x, np.ndarray):
+                assert type(a) is np.ndarray and a.shape == x.shape and a.dtype == x.dtype and a.flags.writeable
+                assert all(a is not s for s in seen)
+                seen.append(a)
+            else:
+                assert type(a) is float
+            tol = 1e-5 if getattr(x, "dtype", None) == np.float32 else 1e-12
+            np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+            np.testing.assert_allclose(a, numeric_grad(f, [np.asarray(v, dtype=float) if isinstance(v, np.ndarray)
+                                                           else v for v in args], i), rtol=1e-4, atol=1e-6)
+    assert "grad_into" in g.source and g._ad_guard is not None and g._ad_guard(*args) is not MISS
+
+
+def test_grad_into_broadcasts_like_as_grad():
+    from ad_compiler import jit_runtime
+
+    @numba.njit
+    def into(g, out):
+        jit_runtime.grad_into(g, out)
+        return out
+
+    for g, x in [(np.arange(3.0), np.ones(3)), (np.array([2.0]), np.ones(3)), (2.5, np.ones(3)),
+                 (np.array([[1.0, 2.0, 3.0]]), np.ones((2, 3))), (np.array([[1.0], [2.0]]), np.ones((2, 3))),
+                 (np.arange(3.0), np.ones((2, 3))), (np.ones((2, 3)), np.ones((2, 3))), (1.5, np.ones((2, 2))),
+                 (np.array([1 + 2j, 3 - 1j]), np.ones(2)), (np.arange(3), np.ones(3, dtype=np.float32)),
+                 (np.array(4.0), np.ones(3)), (np.array(2.0), np.ones((2, 2)))]:
+        got = into(g, np.empty_like(x))
+        np.testing.assert_array_equal(got, np.broadcast_to(np.real(g), x.shape))
+    with pytest.raises(ValueError):
+        into(np.ones(2), np.empty(3))

@@ -165,7 +165,7 @@ def test_jit_refuses_what_it_cannot_pass_as_numba_values():
 def test_a_dict_argument_is_one_parameter_per_key():
     g = ad.grad(reads_dict, jit=True)
     g(rng.standard_normal(3), {"w": rng.standard_normal(3), "b": 0.5})
-    assert "_numba(x, d_w, d_b)" in g.source and "_numba(x, d['w'], d['b'])" in g.source
+    assert "_numba(x, d_w, d_b, bx_out)" in g.source and "_numba(x, d['w'], d['b'], bx)" in g.source
 
 
 # -- vjp and jvp ------------------------------------------------------------------------------------------
@@ -226,3 +226,70 @@ def test_a_numba_error_naming_no_line_is_located_at_the_def():
     error = first.located(AssertionError())  # (as Numba's own assertions raise, with no message)
     assert error.where is not None and error.where.filename.endswith("test_jit_subset.py")
     assert "AssertionError inside Numba" in str(error) and "def recurrence(x):" in str(error)
+
+
+# -- np.concatenate and np.stack of arrays (along axis 0) --------------------------------------------------
+def joined(x, y):
+    z = np.concatenate([np.sin(x), y * 2.0, x * y])
+    s = np.stack([x, y * y])
+    return np.sum(z * z) + np.sum(s[0] * s[1]) + np.sum(np.tanh(s))
+
+
+def joined_rows(a, b):
+    m = np.concatenate([a, b * a])
+    return np.sum(np.concatenate([m, np.cos(m)]) ** 2) + np.sum(np.stack([a, b]) * 0.5)
+
+
+def joined_in_loop(x, y):
+    h = x
+    for t in range(3):
+        h = np.concatenate([h[1:], y[:1] * h[:1]]) * 0.9 + np.stack([h, y])[1] * 0.1
+    return np.sum(h * h)
+
+
+def stacked_rows_used(x, y):
+    s = np.stack([x, y])
+    r = s[0]
+    r = r * 2.0
+    return np.sum(r * s[1]) + np.sum(s)
+
+
+@pytest.mark.parametrize("f, make, wrt", [
+    (joined, lambda: (rng.standard_normal(3), rng.standard_normal(3)), (0, 1)),
+    (joined_rows, lambda: (rng.standard_normal((2, 3)), rng.standard_normal((2, 3))), (0, 1)),
+    (stacked_rows_used, lambda: (rng.standard_normal(3), rng.standard_normal(3)), (0, 1)),
+], ids=["1-d", "2-d", "rows-used"])
+def test_concatenate_and_stack_of_arrays_compile(f, make, wrt):
+    """jit_lower._joined_lists: a list made for np.concatenate or np.stack along axis 0, read nowhere else
+    but by their adjoints, is made a tuple (what Numba's np.concatenate and np.stack take); the adjoints'
+    jit versions (`split_along`: slices of the adjoint; `unstack`: copies of its rows, as np.take gives)
+    return tuples of the same length."""
+    args = make()
+    g = ad.grad(f, wrt=wrt, jit=True)
+    check_jit_grad(f, args, wrt)
+    assert "np.concatenate(" in g.source or "np.stack(" in g.source
+    for _ in range(3):  # (the guard of calls like the last one)
+        got, plain = g(*args), ad.grad(f, wrt=wrt)(*args)
+        for a, b in zip(got, plain):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def joined_other_axis(a, b):
+    return np.sum(np.concatenate([a, b], axis=1) ** 2)
+
+
+def joined_list_kept(x, y):
+    parts = [x, y]
+    z = np.concatenate(parts)
+    parts.append(x * 2.0)
+    return np.sum(z * z) + np.sum(parts[2])
+
+
+def test_other_joins_are_still_refused_at_their_line():
+    for f, args in [(joined_other_axis, (rng.standard_normal((2, 3)), rng.standard_normal((2, 3)))),
+                    (joined_list_kept, (rng.standard_normal(3), rng.standard_normal(3))),
+                    (joined_in_loop, (rng.standard_normal(4), rng.standard_normal(4)))]:
+        with pytest.raises(ad.ADError) as info:  # (the list of a loop is saved on the tape: a list kept)
+            ad.grad(f, wrt=(0, 1), jit=True)(*args)
+        assert "test_jit_subset.py" in str(info.value) and ("np.concatenate" in str(info.value) or
+                                                            "list[" in str(info.value))

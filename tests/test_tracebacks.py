@@ -246,3 +246,18 @@ def test_ipython_cells_work_and_show_no_internals():
     assert "NoDerivativeError" in refused_ and "line 2, column 19, in bad" in refused_
     for text in (forward, refused_):
         assert str(PACKAGE) not in text and text.count("dispatcher") <= EXTRA
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="exception notes are new in Python 3.11")
+def test_an_error_raised_through_the_guard_of_a_call_like_the_last_one_reads_as_on_the_first_call():
+    """unchanged.guard calls the derivative itself (from the third call of a kind); its frame is the
+    dispatcher's (hidden), and the note still names the user's statement."""
+    g = ad.grad(uses_boom)
+    seen = []
+    for _ in range(4):
+        with pytest.raises(FloatingPointError) as info:
+            g(np.ones(2))
+        seen.append((users_frames(info.value), "\n".join(info.value.__notes__)))
+    assert g._ad_guard.__code__.co_filename.startswith("<ad_compiler dispatcher")
+    assert all(s == seen[0] for s in seen) and "return np.sum(boom(y))" in seen[0][1]
+    assert not any("guard" in f for f in seen[0][0])

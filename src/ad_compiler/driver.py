@@ -40,7 +40,7 @@ from .signature import Default, Signature
 from .reverse import Reverse
 from .ssa import to_ssa
 from .tape import Tape
-from .unchanged import guard, unchanged_test
+from .unchanged import MISS, guard, unchanged_test
 
 rules.load_builtin_rules()
 
@@ -613,16 +613,16 @@ class Derivative:
         quick = _quick_key(args)  # numbers and arrays: the kinds follow from classes, dtypes and ranks
         hit = self.quick.get(quick) if quick is not None else None
         if hit is not None and (hit[2]() or not hit[1].stale()):  # (hit[2]: unchanged.py, a quick stale() test)
-            if self.dispatcher is not None:  # (a call like this one next: one generated test, unchanged.py)
+            if self.dispatcher is not None:  # (a call like this one next: one generated function, unchanged.py)
                 if hit[3] is None:
-                    run = None
-                    if self.jit:  # (the compiled function of Numba's itself, when the wrapper has nothing to do)
-                        from .jit import direct
-                        run = direct(hit[0], args, hit[0].__code__.co_varnames[:hit[0].__code__.co_argcount])
-                    hit[3] = guard(tuple(f"a{i}" for i in range(len(args))), quick, hit[0], hit[1], self, run)
-                self.dispatcher._ad_guard = hit[3]
+                    hit[3] = self.guard(args, quick, hit)
+                self.dispatcher._ad_guard = hit[3]  # (only while hit[0] is `last`: every other path resets it)
+                _install(self.dispatcher, getattr(hit[3], "method", None))
             self.last = hit[0]
             return hit[0]
+        if self.dispatcher is not None:
+            self.dispatcher._ad_guard = _no_guard
+            _install(self.dispatcher, None)
         kinds_ = tuple(K.kind_of(a) for a in args) + (dims_pattern(args),)
         compiled = self.specializations.get(kinds_)
         if compiled is None or self.stale(kinds_):
@@ -635,6 +635,23 @@ class Derivative:
             self.quick[quick] = [compiled, ctx, unchanged_test(ctx) if ctx is not None else _true, None]
         self.last = compiled
         return compiled
+
+    def guard(self, args, quick, hit):
+        """The dispatcher's path for calls like `args` (unchanged.guard): the compiled derivative `hit[0]`
+        called, or with jit=True Numba's compiled function itself when the wrapper would change nothing."""
+        params, slow = tuple(f"a{i}" for i in range(len(args))), None
+        names = getattr(self.dispatcher, "_ad_plain_names", None)
+        if names is not None and len(names) == len(args) and not any(n.startswith("_") or n.startswith("v") and
+                                                                      n[1:].isdigit() for n in names):
+            params, slow = tuple(names), self.dispatcher._ad_plain_call  # (the guard's own names: none shadowed)
+        if self.jit:
+            from .jit import direct
+            fast = direct(hit[0], args, hit[0].__code__.co_varnames[:hit[0].__code__.co_argcount], params)
+            if fast is not None:
+                terms, run = fast
+                return guard(params, quick, hit[1], run, terms, slow)
+        return guard(params, quick, hit[1], lambda values: [f"return {values(hit[0])}({', '.join(params)})"],
+                     slow=slow)
 
     def compile(self, kinds_):
         """The derivative for arguments of these kinds (the last item: their dimension pattern)."""
@@ -676,7 +693,17 @@ _PLAIN = {float, int, np.float64, np.float32}
 
 
 def _no_guard(*args):
-    return None
+    return MISS
+
+
+def _install(dispatcher, method):
+    """The dispatcher's `__call__`: a guard's `.method` (unchanged.guard) or its own (with the user's plain
+    signature only: `_ad_plain_call`)."""
+    plain = getattr(dispatcher, "_ad_plain_call", None)
+    if plain is not None:
+        cls = type(dispatcher)
+        if cls.__dict__["__call__"] is not (method or plain):
+            cls.__call__ = method or plain
 
 
 def _true():
@@ -828,16 +855,16 @@ def make_dispatcher(derivative, signature_params, defaults, receiver=None, prima
     packed = "(" + call_args + ("," if len(every) == 1 else "") + ")"
     source = (f"def __call__({args}):\n" + bind +
               f"    try:\n"
-              f"        _ad_run = _ad_self._ad_guard({call_args})\n"
-              f"        if _ad_run is None:\n"
-              f"            _ad_run = _ad_self._ad_specialize({packed})\n"
-              f"        return _ad_run({call_args})\n"
+              f"        _ad_out = _ad_self._ad_guard({call_args})\n"
+              f"        if _ad_out is _ad_miss:\n"
+              f"            _ad_out = _ad_self._ad_specialize({packed})({call_args})\n"
+              f"        return _ad_out\n"
               f"    except Exception as _ad_exc:\n"
               f"        _ad_surface(_ad_exc)  # what the user sees of it (tracebacks.py)\n"
               f"        raise{'' if tracebacks.BARE_RAISE_KEEPS_TRACEBACK else ' _ad_exc'}\n")
     namespace = {}
     filename = f"<ad_compiler dispatcher {next(_counter)}>"
-    exec(compile(source, filename, "exec"), {"_ad_surface": tracebacks.surface, **globals_}, namespace)
+    exec(compile(source, filename, "exec"), {"_ad_surface": tracebacks.surface, "_ad_miss": MISS, **globals_}, namespace)
     call = namespace["__call__"]
     if extra is None:
         presented.apply_defaults(call)
@@ -848,4 +875,8 @@ def make_dispatcher(derivative, signature_params, defaults, receiver=None, prima
     fn._ad_receiver = receiver
     fn._ad_flat = names  # the flat parameters (with `extra` last)
     fn._ad_presented = presented  # the signature it is called with (without `extra`)
+    fn._ad_plain_call = fn._ad_plain_names = None
+    if receiver is None and extra is None and not presented.has_defaults and \
+            args == ", ".join(["_ad_self"] + names):  # (positional-or-keyword parameters, no defaults)
+        fn._ad_plain_call, fn._ad_plain_names = call, tuple(names)  # (a guard's `.method` may replace it)
     return fn

@@ -65,6 +65,10 @@ def finish(derivation, unit, fdef, kinds_, alloc):
     core_body = lowering.lower(body)
     results = [lowering.expr(e, ret) for _, e in leaves]
     direct = _direct_plan(outer, leaves, core_params, fdef.params, lowering) if not any(passed.values()) else None
+    buffers = _buffers(direct, leaves, param_kinds)
+    if buffers:
+        xs = (direct[1],) if direct[0] == "array" else direct[1]
+        direct = ("into", tuple((x, leaf in buffers) for (leaf, _), x in zip(leaves, xs)), direct[0] == "array")
     if direct is not None and direct[0] == "array":
         results[0] = Call(Global(("_ad", "jit", "as_grad"), jit_runtime.as_grad, runtime), (results[0], Var(direct[1])))
     core_body.append(_at(Return(results[0] if len(results) == 1 else Build("tuple", tuple(results))), ret))
@@ -80,12 +84,24 @@ def finish(derivation, unit, fdef, kinds_, alloc):
     core = fuse(core, param_kinds, dims, alloc) or core
     call = Call(Var(core_name), tuple(a for _, a in core_args) + tuple(g for _, g in data))
     names = tuple(n for n, _ in leaves)
-    wrapper_body = [
-        ir.Comment("plain Python: the gradients' types at the boundary"),
-        *lowering.prologue,
-        Assign(names, call),
-        Return(outer),
-    ]
+    if buffers:  # (the gradients' arrays made by the wrapper and filled by the compiled function)
+        core = _fill(core, [n in buffers for n in names], alloc)
+        call = Call(call.func, call.args + tuple(Var(n) for n in names if n in buffers))
+        kept = tuple(n for n in names if n not in buffers)
+        wrapper_body = [
+            ir.Comment("plain Python: the gradients' arrays, which the compiled function fills"),
+            *[Assign((n,), Call(Global(("_ad", "jit", "grad_array"), jit_runtime.grad_array, runtime),
+                                (Var(buffers[n]),))) for n in names if n in buffers],
+            Assign(kept, call) if kept else ir.ExprStmt(call),
+            Return(outer),
+        ]
+    else:
+        wrapper_body = [
+            ir.Comment("plain Python: the gradients' types at the boundary"),
+            *lowering.prologue,
+            Assign(names, call),
+            Return(outer),
+        ]
     wrapper = FunctionDef(fdef.name, fdef.params, wrapper_body, fdef.defaults)
     compiled = _compile(derivation, unit, core, wrapper, numba)
     compiled._ad_direct = direct
@@ -110,14 +126,56 @@ def _direct_plan(outer, leaves, core_params, params, lowering):
     return None
 
 
-def direct(compiled, args, params):
-    """The compiled function of Numba's to call instead of the wrapper `compiled` for arguments of the kinds
-    of `args` (the flat arguments, of the parameters `params`), or None. Only when the wrapper's as_grad
-    would return the result as it is: for a float argument a float64 result; for a float64 array (native
-    byte order, one or two dimensions) a float64 array of its rank that jit_runtime.as_grad made of its
-    shape and writeable; for
-    a tuple of floats a tuple of float64 (as_grads copies apart only arrays). driver.Derivative.specialize
-    asks this when it makes the guard of a call like the last one."""
+def _buffers(plan, leaves, param_kinds):
+    """{result name: argument} for the results the compiled function writes into arrays the wrapper makes
+    (`_ad.jit.grad_array(x)`: x's shape and dtype, what runtime.as_grad makes of them), when the wrapper
+    only gives the results the gradients' types (`plan`: _direct_plan's) and at least one is the gradient of
+    a float array of one or two dimensions. Numba returning an array costs 0.3-0.5 µs (a new Python object
+    for its memory, then the array); an array argument costs less than a tenth of that. Else {}."""
+    if plan is None or plan[0] == "array" and len(leaves) != 1:
+        return {}
+    xs = (plan[1],) if plan[0] == "array" else plan[1]
+    out = {}
+    for (leaf, _), x in zip(leaves, xs):
+        kind = param_kinds.get(x)
+        if isinstance(kind, K.Array) and kind.cls is np.ndarray and kind.dtype == "f" and kind.ndim in (1, 2):
+            out[leaf] = x
+        elif not (isinstance(kind, K.Scalar) and kind.is_float):
+            return {}
+    return out
+
+
+def _fill(core, filled, alloc):
+    """`core` writing its results marked in `filled` into arrays given as new last parameters
+    (`_ad.jit.grad_into(b, out)`: b broadcast to out's shape) and returning the others (None if none)."""
+    body, ret = core.body[:-1], core.body[-1]
+    items = list(ret.value.items) if len(filled) > 1 else [ret.value]
+    params, stores, kept = [], [], []
+    for item, fill in zip(items, filled):
+        if not fill:
+            kept.append(item)
+            continue
+        out = alloc.fresh(f"{item.name}_out" if isinstance(item, Var) else "grad_out")
+        params.append(out)
+        stores.append(_at(ir.ExprStmt(Call(Global(("_ad", "jit", "grad_into"), jit_runtime.grad_into, runtime),
+                                               (item, Var(out)))), ret))
+    value = kept[0] if len(kept) == 1 else Build("tuple", tuple(kept)) if kept else ir.Const(None)
+    return FunctionDef(core.name, core.params + tuple(params), body + stores + [_at(Return(value), ret)],
+                       core.defaults)
+
+
+def direct(compiled, args, params, names):
+    """How the dispatcher's guard of calls like `args` (the flat arguments, of the parameters `params`; the
+    guard's parameter names `names`) calls the jit derivative `compiled`: (more tests of the arguments, the
+    lines that call and return) for unchanged.guard, or None (the wrapper is called). Numba's function is
+    called instead of the wrapper only when the wrapper's as_grad would return its result as it is: for a
+    float argument a float64 result; for a float64 array (native byte order, one or two dimensions) a
+    float64 array of its rank that jit_runtime.as_grad made of its shape and writeable; for a tuple of
+    floats a tuple of float64 (as_grads copies apart only arrays). And Numba's compiled entry point for the
+    arguments' types is called instead of its dispatcher (which finds it from the types of the arguments at
+    every call) when the guard's tests imply those types: floats, and arrays Numba types as C-contiguous,
+    aligned and writeable (`flags.carray`, added to the tests; the classes, shapes and dtypes are tested
+    already). driver.Derivative.guard asks this when it makes the guard of a call like the last one."""
     import numpy as np
 
     plan = getattr(compiled, "_ad_direct", None)
@@ -125,23 +183,67 @@ def direct(compiled, args, params):
     if dispatcher is None or isinstance(dispatcher, FirstCall):
         return None
     numba = require_numba()
+    where = {p: a for p, a in zip(params, args)}
+    buffers = [np.empty(where[x].shape, where[x].dtype) for x, filled in plan[1] if filled] \
+        if plan[0] == "into" and all(where.get(x).__class__ is np.ndarray for x, filled in plan[1] if filled) else []
     try:
-        result = dispatcher.overloads[tuple(dispatcher.typeof_pyval(a) for a in args)].signature.return_type
+        types_ = tuple(dispatcher.typeof_pyval(a) for a in tuple(args) + tuple(buffers))
+        overload = dispatcher.overloads[types_]
     except (KeyError, ValueError, TypeError):
         return None
+    result = overload.signature.return_type
     f64 = numba.types.float64
-    where = {p: a for p, a in zip(params, args)}
-    if plan[0] == "array":
+    fill = []  # (the arrays the guard makes for the compiled function to fill: (shape, dtype) of each)
+    if plan[0] == "into":  # (buffers for the arrays' gradients; floats for the floats', returned)
+        floats = [where.get(x) for x, filled in plan[1] if not filled]
+        fill = [(where[x].shape, where[x].dtype) for x, filled in plan[1] if filled]
+        returned = (result,) if len(floats) == 1 else tuple(result) if isinstance(result, numba.types.BaseTuple) \
+            else () if result == numba.types.none else None
+        ok = all(x.__class__ is float for x in floats) and returned is not None and len(returned) == len(floats) \
+            and all(t == f64 for t in returned) and \
+            all(where[x].__class__ is np.ndarray and where[x].dtype.kind == "f" for x, filled in plan[1] if filled)
+    elif plan[0] == "array":
         x = where.get(plan[1])
         if x.__class__ is float:
-            return dispatcher if result == f64 else None
-        ok = x.__class__ is np.ndarray and x.dtype is _FLOAT64 and x.ndim in (1, 2) and \
-            isinstance(result, numba.types.Array) and result.dtype == f64 and result.ndim == x.ndim and result.mutable
-        return dispatcher if ok else None
-    xs = [where.get(n) for n in plan[1]]
-    ok = all(x.__class__ is float for x in xs) and isinstance(result, numba.types.BaseTuple) and \
-        len(result) == len(xs) and all(t == f64 for t in result)
-    return dispatcher if ok else None
+            ok = result == f64
+        else:
+            ok = x.__class__ is np.ndarray and x.dtype is _FLOAT64 and x.ndim in (1, 2) and \
+                isinstance(result, numba.types.Array) and result.dtype == f64 and result.ndim == x.ndim and \
+                result.mutable
+    else:
+        xs = [where.get(n) for n in plan[1]]
+        ok = all(x.__class__ is float for x in xs) and isinstance(result, numba.types.BaseTuple) and \
+            len(result) == len(xs) and all(t == f64 for t in result)
+    if not ok:
+        return None
+    terms, run = [], getattr(overload, "entry_point", None)
+    for name, a, t in zip(names, args, types_):
+        if a.__class__ is float and t == f64:
+            continue
+        if a.__class__ is np.ndarray and isinstance(t, numba.types.Array) and t.layout == "C" and t.mutable and \
+                t.aligned and a.flags.carray:
+            terms.append(f"{name}.flags.carray")
+            continue
+        run = None  # (an argument whose type the tests do not imply: Numba's dispatcher finds its code)
+        break
+    call = dispatcher if run is None else run
+    if not fill:
+        return (terms if run is not None else []), \
+            lambda values: [f"return {values(call)}({', '.join(names)})"]
+
+    def lines(values):
+        outs = [f"out{i}" for i in range(len(fill))]
+        made = [f"{o} = {values(np.empty)}({shape[0] if len(shape) == 1 else shape!r}"  # (np.empty(25): 0.1 µs,
+                f"{'' if dtype is _FLOAT64 else ', ' + values(dtype)})"       # 35 ns less than with (25,), dtype)
+                for o, (shape, dtype) in zip(outs, fill)]
+        called = f"{values(call)}({', '.join(list(names) + outs)})"
+        if len(fill) == len(plan[1]):
+            return made + [called, f"return {outs[0] if plan[2] else '(' + ', '.join(outs) + ',)'}"]
+        got = iter(["r"] if len(plan[1]) - len(fill) == 1 else [f"r[{i}]" for i in range(len(plan[1]) - len(fill))])
+        filled = iter(outs)
+        items = [next(filled) if f else next(got) for _, f in plan[1]]
+        return made + [f"r = {called}", f"return ({', '.join(items)},)"]
+    return (terms if run is not None else []), lines
 
 
 def _float64():

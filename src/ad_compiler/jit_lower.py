@@ -15,6 +15,7 @@ What falls outside the subset raises UnsupportedError at the user's line (`refus
 and why.
 """
 import builtins
+import collections
 import math
 
 import numpy as np
@@ -57,6 +58,7 @@ class Lowering:
         self.last_origin = None  # of the statement before: a generated statement may have none
         self.prologue = []  # statements the wrapper runs before the compiled function (argument checks)
         self.dicts = {}  # a dict argument read by constant keys -> {key: the compiled function's parameter}
+        self.tuples = set()  # lists of arrays made for np.concatenate / np.stack (and their adjoints): tuples
 
     # -- refusals ---------------------------------------------------------------------------------------------
     def refuse(self, s, what):
@@ -69,6 +71,7 @@ class Lowering:
         """The body rewritten (a new list), or UnsupportedError."""
         tape = next((s.targets[0] for s in body if isinstance(s, Assign) and _helper(s.value) == "new_tape"), None)
         self.tapes = Tapes(body, tape, self.kinds, self.alloc)
+        self.tuples = _joined_lists(body)
         out = []
         for s in body:
             out += self.tapes.made_before(s)
@@ -235,7 +238,8 @@ class Lowering:
                 self.refuse(s, f"a {e.kind} (a {e.kind} of numbers or arrays is not one of Numba's types here)")
             # (a list made in the function: Numba's list of the one type of its items, inferred from them
             # or from what is appended; items of several types are a typing error, located at the first call)
-            return Build(e.kind, tuple(self.expr(i, s) for i in e.items))
+            kind = "tuple" if isinstance(s, Assign) and s.targets[0] in self.tuples else e.kind
+            return Build(kind, tuple(self.expr(i, s) for i in e.items))
         if cls is Call:
             return self.call(e, s)
         self.refuse(s, f"an expression of this kind ({cls.__name__})")
@@ -287,6 +291,9 @@ class Lowering:
             if f.attr not in METHODS:
                 self.refuse(s, f"the method `.{f.attr}()`")
             func = ir.Attr(self.expr(f.value, s), f.attr)
+        elif isinstance(f, Global) and f.root is np and f.path[1:] in (("concatenate",), ("stack",)) and \
+                _joins(e, self.tuples):
+            func = f  # (of a tuple of arrays along axis 0: Numba's)
         elif isinstance(f, Global):
             func = self.global_value(f, s)
             if isinstance(func, Var):
@@ -302,6 +309,57 @@ class Lowering:
         if len(kwargs) != len(e.kwargs):
             self.refuse(s, "`**kwargs` in a call")
         return Call(func, tuple(args), kwargs)
+
+
+# -- lists joined by np.concatenate / np.stack ----------------------------------------------------------------
+JOINS = {"concatenate": 0, "stack": 0, "split_along": 1, "unstack": 2}  # (the list's position in the call)
+
+
+def _joins(e, names=None):
+    """The list `e` (a call) joins or takes apart along axis 0 (np.concatenate(t), np.stack(t), their
+    adjoints _ad.split_along(g, t), _ad.unstack(g, 0, t)), or None."""
+    if not (isinstance(e, Call) and isinstance(e.func, Global) and not e.kwargs):
+        return None
+    f = e.func
+    if f.root is np and len(f.path) == 2 and f.path[1] in ("concatenate", "stack"):
+        name, axis = f.path[1], e.args[1:]
+    elif f.path[0] == "_ad" and len(f.path) == 2 and f.path[1] in ("split_along", "unstack"):
+        name = f.path[1]
+        axis = e.args[2:] if name == "split_along" else e.args[1:2]
+    else:
+        return None
+    at = JOINS[name]
+    if len(e.args) <= at or not isinstance(e.args[at], Var) or len(axis) > 1 or \
+            (axis and axis[0] != Const(0)) or (name == "unstack" and len(e.args) != 3):
+        return None
+    if names is not None and e.args[at].name not in names:
+        return None
+    return e.args[at].name
+
+
+def _joined_lists(body):
+    """The lists made in the function (`t = [a, b]`) read only where np.concatenate or np.stack joins them
+    along axis 0 and where their adjoints take the result apart: made as tuples, which Numba's
+    np.concatenate and np.stack take (and the helpers' jit versions return tuples of the same length)."""
+    made, bad = set(), set()
+    for s in ir.walk(body):
+        if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Build) and s.value.kind == "list" \
+                and s.value.items:
+            made.add(s.targets[0])
+    for s in ir.walk(body):
+        joined = _joins(s.value) if isinstance(s, Assign) else None
+        reads = set(ir.stmt_reads(s))
+        if joined is not None:
+            others = [a for i, a in enumerate(s.value.args) if not (isinstance(a, Var) and a.name == joined)]
+            reads = {n for a in others for n in ir.names_in(a)}
+        elif isinstance(s, Assign) and isinstance(s.value, Build) and s.targets[0] in made:
+            reads = {n for i in s.value.items for n in ir.names_in(i)}
+        bad |= reads & made
+        if not isinstance(s, Assign):
+            bad |= {t for t in getattr(s, "targets", ()) if isinstance(t, str)} & made
+    defined = collections.Counter(s.targets[0] for s in ir.walk(body) if isinstance(s, Assign) and
+                                  len(s.targets) == 1)
+    return {t for t in made - bad if defined[t] == 1}
 
 
 # -- small pieces ---------------------------------------------------------------------------------------------

@@ -573,7 +573,7 @@ HELPERS = {"abs_vjp", "getitem_vjp", "add_at", "tolist_vjp", "unbroadcast", "unr
            "zeros_like", "private_copy", "reduce_extreme_vjp", "np_copy", "owned_copy", "pop_item", "stored_vjp",
            "stored_jvp", "vjp_seed", "inside", "where_vjp", "max_vjp", "min_vjp", "sum_vjp",
            "cast_vjp", "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b", "as_tangent", "tangent_out",
-           "sum_product"}
+           "sum_product", "split_along", "unstack"}
 
 
 def as_grad(g, x):
@@ -616,3 +616,105 @@ def _as_grad(g, x):
     def unchanged(g, x):
         return g
     return unchanged
+
+
+def grad_array(x):
+    """The gradient's array of the float array `x`, for the compiled function to fill (`grad_into`): x's shape
+    and dtype, C order, what runtime.as_grad makes (plain Python, run in the wrapper)."""
+    return np.empty(x.shape, x.dtype)
+
+
+def grad_into(g, out):
+    """In place: `out[...] = g` (g a number or an array broadcasting to out's shape, as runtime.as_grad
+    broadcasts a gradient to its argument's; the real part of a complex g); returns None."""
+
+
+@_overload(grad_into)
+def _grad_into(g, out):
+    if not _is_array(out) or out.ndim not in (1, 2):
+        return None
+    complex_ = isinstance(getattr(g, "dtype", g), numba.types.Complex)
+    if _is_number(g):
+        def fill(g, out):
+            v = g.real if complex_ else g
+            for i in np.ndindex(out.shape):
+                out[i] = v
+        return fill
+    if not _is_array(g) or g.ndim > out.ndim:
+        return None
+    if g.ndim == 0:
+        def fill0(g, out):
+            v = g[()]
+            for i in np.ndindex(out.shape):
+                out[i] = v.real if complex_ else v
+        return fill0
+    if out.ndim == 1:
+        def into1(g, out):
+            n, m = out.shape[0], g.shape[0]
+            if m != n and m != 1:
+                raise ValueError("the gradient's shape does not broadcast to the argument's")
+            for i in range(n):
+                v = g[i if m == n else 0]
+                out[i] = v.real if complex_ else v
+        return into1
+    if g.ndim == 1:
+        def into21(g, out):
+            n0, n1, m1 = out.shape[0], out.shape[1], g.shape[0]
+            if m1 != n1 and m1 != 1:
+                raise ValueError("the gradient's shape does not broadcast to the argument's")
+            for i in range(n0):
+                for j in range(n1):
+                    v = g[j if m1 == n1 else 0]
+                    out[i, j] = v.real if complex_ else v
+        return into21
+
+    def into2(g, out):
+        n0, n1, m0, m1 = out.shape[0], out.shape[1], g.shape[0], g.shape[1]
+        if (m0 != n0 and m0 != 1) or (m1 != n1 and m1 != 1):
+            raise ValueError("the gradient's shape does not broadcast to the argument's")
+        for i in range(n0):
+            for j in range(n1):
+                v = g[i if m0 == n0 else 0, j if m1 == n1 else 0]
+                out[i, j] = v.real if complex_ else v
+    return into2
+
+
+def split_along(g, pieces, axis=0):
+    """Adjoint of np.concatenate(pieces) along axis 0 (jit_lower makes `pieces` a tuple of arrays): the
+    slices of `g` shaped like the pieces, as a tuple."""
+
+
+def _unrolled(name, params, n, item, pieces):
+    """The source of `def name(params)` returning the tuple of `item(k)` (text) for k < n, after the ends
+    `hi0, hi1, ...` of the pieces of the tuple parameter `pieces` along axis 0 (Numba compiles it as an
+    overload's code: the tuple's length is known from its type)."""
+    source = f"def {name}({params}):\n    lo = 0\n"
+    for k in range(n):
+        source += f"    hi{k} = lo + {pieces}[{k}].shape[0]\n    lo = hi{k}\n"
+    source += "    return (" + ", ".join(item(k) for k in range(n)) + ",)\n"
+    namespace = {}
+    exec(source, {"np": np}, namespace)
+    return namespace[name]
+
+
+def _tuple_of_arrays(t):
+    return isinstance(t, numba.types.BaseTuple) and len(t) > 0 and all(_is_array(i) for i in t)
+
+
+@_overload(split_along)
+def _split_along(g, pieces, axis=0):
+    if not (_is_array(g) and g.ndim >= 1 and _tuple_of_arrays(pieces)):
+        return None
+    return _unrolled("split", "g, pieces, axis=0", len(pieces),
+                     lambda k: f"g[{'0' if k == 0 else f'hi{k - 1}'}:hi{k}]", "pieces")
+
+
+def unstack(g, axis, arrays):
+    """Adjoint of np.stack(arrays) along axis 0 (a tuple of arrays): the rows of `g`, as a tuple."""
+
+
+@_overload(unstack)
+def _unstack(g, axis, arrays):
+    if not (_is_array(g) and g.ndim >= 1 and _tuple_of_arrays(arrays)):
+        return None
+    return _unrolled("rows", "g, axis, arrays", len(arrays), lambda k: f"g[{k}].copy()", "arrays")  # (np.take: copies)
