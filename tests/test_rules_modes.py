@@ -61,7 +61,6 @@ SECOND_ORDER = ("hvp", "hessian", "gradgrad")
 # reverse rule yet (a strict xfail raising ad.ADError; a new rule makes it fail: then remove the entry).
 GRADGRAD_MISSING = {
     "np.einsum": "einsum_args_vjp has no reverse rule",
-    "builtins.enumerate": "the gradient's _ad.add_at is not read back as stores",
     "np.piecewise": "piecewise_vjp has no reverse rule",
     "np.linalg.matrix_power": "matrix_power_jvp has no reverse rule",
     "np.linalg.norm": "norm_partial has no reverse rule",

@@ -116,7 +116,7 @@ class Calls(Part):
             slots = self.values.slots_of(a, state) if isinstance(a.kind, K.Seq) else ("any", frozenset())
             state.slots[o] = slots
             items = a.kind.items if isinstance(a.kind, K.Seq) else None
-            elem = a.kind.elem if isinstance(a.kind, K.Seq) else K.UNKNOWN
+            elem = a.kind.elem if isinstance(a.kind, K.Seq) else _item_kind(a, self.session)
             return Val(K.Seq(obj, items, elem), {o})
         if obj in (len, int, round, builtins.hash, builtins.id):
             return Val(K.INT)
@@ -244,6 +244,8 @@ class Calls(Part):
         holds: changing one of them in place changes what it gives)."""
         o = self.objects.new(state, site, desc=f"the {obj.__name__} object made on this line")
         state.slots[o] = ("any", frozenset().union(*(self.item_objects(a, state) for a in args)))
+        if obj is reversed and len(args) == 1:  # (its items: those of the sequence, for `list(reversed(x))`)
+            self.session.iterator_items[o] = _item_kind(args[0], self.session)
         return Val(K.Other(obj), {o})
 
     def item_objects(self, val, state):
@@ -267,6 +269,19 @@ class Calls(Part):
                            "which cannot be differentiated (yet)", "return the new value instead")
 
 
+
+
+def _item_kind(val, session):
+    """The kind of the items of `val` when iterated: a sequence's items, an array's rows (numbers for a
+    vector), the items a `reversed(...)` object gives; else unknown."""
+    k = val.kind
+    if isinstance(k, K.Seq):
+        return k.elem if k.items is None else K.join_all(k.items)
+    if isinstance(k, K.Array) and k.ndim is not None and k.ndim >= 1 and k.cls is np.ndarray:
+        return K.array(k.ndim - 1, k.dtype) if k.ndim > 1 else \
+            K.Scalar({"b": np.bool_, "i": np.int64, "u": np.uint64}.get(k.dtype, np.float64))
+    kinds = [session.iterator_items.get(o) for o in val.objs]
+    return kinds[0] if kinds and all(x is not None and x == kinds[0] for x in kinds) else K.UNKNOWN
 
 
 def _adjoint_kind(kind):

@@ -50,7 +50,11 @@ class LibraryCalls(Part):
         if isinstance(k, K.Array):  # (integer results kept: `x op= float` on them raises in NumPy)
             return K.array(k.ndim, k.dtype if k.dtype in "biu" else "f")
         if isinstance(k, K.Seq) and k.items is not None and all(isinstance(i, K.Array) for i in k.items):
-            return k  # a list or tuple of arrays (np.split, np.linalg.eigh, ...): how many may depend on values
+            return k  # a list or tuple of arrays (np.split, ...): how many may depend on values
+        if isinstance(result, tuple) and all(isinstance(r, np.ndarray) for r in result):
+            # a named tuple of arrays (np.linalg.eigh, svd, qr, slogdet's): a tuple, never "an array"
+            return K.Seq(tuple, tuple(K.array(r.ndim, r.dtype.kind if r.dtype.kind in "biu" else "f")
+                                      for r in result), None)
         return k if isinstance(k, K.Scalar) else None
 
     def result(self, s, value, obj, args, state, site):

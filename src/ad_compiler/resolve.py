@@ -169,7 +169,8 @@ class Resolver:
             return self.bind(s, rules.ATTRIBUTES[attr], [base], {})
         if attr in rules.NONDIFF_ATTRIBUTES:
             return Op("const")
-        if attr in ARRAY_ONLY_ATTRIBUTES or k.numeric:
+        if attr in ARRAY_ONLY_ATTRIBUTES or k.numeric or isinstance(k, K.Seq):
+            # (a tuple's field by name, `np.linalg.eigh(a).eigenvalues`: not an object's attribute either)
             return Op("unknown", frozenset({base.name}), what=f"the attribute `.{attr}`")
         return Op("getattr", frozenset({base.name}), attr=attr)
 
