@@ -441,8 +441,9 @@ def test_hvp_and_hessian_through_pairs_and_an_item_changed_in_place():
     np.testing.assert_allclose(ad.hessian(pairs_then_item_changed_in_place)(x.copy()), np.eye(3), atol=1e-12)
 
 
-# -- explore --mode all seed 2727 #285, OPEN (pre-existing: the same on stop 17's code with a module-level
-# derivative): reverse over reverse is half the right value. A loop over a list of (number, array) pairs whose
+# -- explore --mode all seed 2727 #285 (pre-existing: the same on stop 17's code with a module-level
+# derivative): reverse over reverse was half the right value (fixed in hunt7: the sum `_ad.add` of two list
+# adjoints was taken for a number, so `bbprs[0] += bbt1` concatenated a pair's adjoint list; alias_calls). A loop over a list of (number, array) pairs whose
 # start value is read from the list, then a loop of np.maximum; hvp is right (tested).
 def start_read_from_the_pairs(s):
     prs = [(1.0, s), (1.0, s)]
@@ -461,7 +462,6 @@ def slope_of_start_read_from_the_pairs(s):
     return DERIVATIVE_OF_START_READ_FROM_THE_PAIRS(s) * 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="open: reverse over reverse is half the value (explore seed 2727 #285)")
 def test_grad_of_grad_through_pairs_read_for_the_start_value():
     s = -0.755
     expected = numeric_grad(slope_of_start_read_from_the_pairs, (s,), 0)

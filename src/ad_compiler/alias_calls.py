@@ -157,6 +157,9 @@ class Calls(Part):
                 k = args[like].kind  # (the adjoint of a tuple is a list: it is filled in place)
                 k = K.Seq(list, k.items, k.elem) if isinstance(k, K.Seq) else k
                 return Val(k, {self.objects.new(state, site, desc="the value of a runtime helper")})
+            if obj is runtime().add and len(args) == 2 and isinstance(args[0].kind, (K.Seq, K.Dict)):
+                return Val(_sum_kind(args[0].kind, args[1].kind),
+                           {self.objects.new(state, site, desc="the sum made on this line")})
         mod = (getattr(obj, "__module__", None) or "").split(".")[0]
         if obj is logging.getLogger:  # (a logger: its methods report what they are given, alias_mutation.py)
             return Val(K.Other(logging.Logger))
@@ -241,6 +244,14 @@ class Calls(Part):
                            "which cannot be differentiated (yet)", "return the new value instead")
 
 
+
+
+def _sum_kind(a, b):
+    """The kind of `_ad.add(a, b)` for a list, tuple or dict `a`: a structure-aware sum keeps a's structure
+    (never a number: its items are not changed in place by `+=`, which would concatenate a list entry)."""
+    if isinstance(b, type(a)) and K.join(a, b) != K.UNKNOWN:
+        return K.join(a, b)
+    return a
 
 
 def _adjoint_kind(kind):

@@ -1,0 +1,74 @@
+"""Hunt 7 (second order and forward mode on programs users write): regressions, each against central
+differences of the program itself (/work/hunt7/findings.md has the reproductions)."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+
+
+def second_difference(f, s, h=1e-4):
+    """f''(s) by the central second difference of f itself (error ~ h**2 f'''' / 12)."""
+    return (f(s + h) - 2.0 * f(s) + f(s - h)) / h ** 2
+
+
+def grad_in_the_loss(f):
+    """A function whose value is f'(s) computed by ad.grad(f) inside it: its gradient is f''(s), by reverse
+    mode over the generated gradient (nested.py)."""
+    derivative = ad.grad(f)
+
+    def slope(s):
+        return derivative(s) * 1.0
+
+    return slope
+
+
+# -- h7-001/002: reverse mode over a gradient that sums two adjoints of a list (`_ad.add(bt5, t13)`) took the
+# sum for a number, so the adjoint of reading its entry, `bbprs[0] += bbt1`, was `+=` on the entry: a
+# TypeError for a dict entry (a list of dicts), and list concatenation for the list adjoint of a tuple entry
+# (a list of pairs): half or a third of the second derivative, silently.
+def dicts_start_value(s):
+    prs = [{"a": 1.0, "b": s}, {"a": 2.0, "b": s * s}]
+    c = prs[0]["a"]
+    for p in prs:
+        c = c + p["a"] * p["b"]
+    return c * c
+
+
+def pairs_start_value_then_a_loop(s):
+    prs = [(1.0, s), (1.0, s)]
+    c = prs[0][0]
+    for a, b in prs:
+        c = c + a * b
+    for i in range(2):
+        c = np.tanh(c) + c
+    return c
+
+
+def pairs_active_start_value_then_a_loop(s):
+    prs = [(1.0, s), (1.0, s)]
+    c = prs[0][1]
+    for a, b in prs:
+        c = c + a * b
+    for i in range(2):
+        c = np.tanh(c) + c
+    return c
+
+
+def nested_pairs_start_value_then_a_loop(s):
+    prs = [(1.0, (s, 2.0)), (2.0, (s * s, 1.0))]
+    c = prs[1][1][0]
+    for a, (b, e) in prs:
+        c = c + a * b * e
+    for i in range(2):
+        c = np.tanh(c) + c
+    return c * c
+
+
+@pytest.mark.parametrize("f", [dicts_start_value, pairs_start_value_then_a_loop,
+                               pairs_active_start_value_then_a_loop, nested_pairs_start_value_then_a_loop],
+                         ids=lambda f: f.__name__)
+def test_gradient_in_the_loss_through_adjoints_of_list_entries(f):
+    s = -0.755
+    expected = second_difference(f, s)
+    np.testing.assert_allclose(ad.grad(grad_in_the_loss(f))(s), expected, rtol=1e-6)
+    np.testing.assert_allclose(ad.grad(ad.grad(f))(s), expected, rtol=1e-6)
