@@ -157,7 +157,7 @@ class Calls(Part):
                 k = args[like].kind  # (the adjoint of a tuple is a list: it is filled in place)
                 k = K.Seq(list, k.items, k.elem) if isinstance(k, K.Seq) else k
                 return Val(k, {self.objects.new(state, site, desc="the value of a runtime helper")})
-            if obj is runtime().add and len(args) == 2 and isinstance(args[0].kind, (K.Seq, K.Dict)):
+            if obj is runtime().add and len(args) == 2 and any(isinstance(a.kind, (K.Seq, K.Dict)) for a in args):
                 return Val(_sum_kind(args[0].kind, args[1].kind),
                            {self.objects.new(state, site, desc="the sum made on this line")})
         mod = (getattr(obj, "__module__", None) or "").split(".")[0]
@@ -247,11 +247,11 @@ class Calls(Part):
 
 
 def _sum_kind(a, b):
-    """The kind of `_ad.add(a, b)` for a list, tuple or dict `a`: a structure-aware sum keeps a's structure
+    """The kind of `_ad.add(a, b)` for a list, tuple or dict `a` or `b`: a structure-aware sum keeps their structure
     (never a number: its items are not changed in place by `+=`, which would concatenate a list entry)."""
     if isinstance(b, type(a)) and K.join(a, b) != K.UNKNOWN:
         return K.join(a, b)
-    return a
+    return a if isinstance(a, (K.Seq, K.Dict)) else b  # (`_ad.add(None, b)` is b)
 
 
 def _adjoint_kind(kind):
