@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import ad_compiler as ad
+from test_modes import _copy, assert_close, fd_hvp
 
 
 def second_difference(f, s, h=1e-4):
@@ -72,3 +73,28 @@ def test_gradient_in_the_loss_through_adjoints_of_list_entries(f):
     expected = second_difference(f, s)
     np.testing.assert_allclose(ad.grad(grad_in_the_loss(f))(s), expected, rtol=1e-6)
     np.testing.assert_allclose(ad.grad(ad.grad(f))(s), expected, rtol=1e-6)
+
+
+# -- h7-004: the same with a network's parameters as a list of (W, b) pairs, a loop over them and a start value
+# read from them: reverse over the gradient (ad.vjp(ad.grad(f)), or a loss calling ad.grad(f)) raised
+# ValueError ("setting an array element with a sequence") where the pairs' adjoint lists were concatenated.
+def network_with_a_start_value_from_its_pairs(params, x, y):
+    h = x @ params[0][0]
+    for W, b in params[1:]:
+        h = np.tanh(h) @ W + b
+    acc = params[0][1]
+    for W, b in params:
+        acc = np.sum(acc) * 0.1 + np.sum(b)
+    return np.mean((h - y) ** 2) + acc ** 2
+
+
+def test_reverse_over_reverse_through_a_list_of_layer_pairs():
+    rng = np.random.default_rng(4)
+    params = [(rng.standard_normal((2, 3)) * 0.5, rng.standard_normal(3) * 0.1),
+              (rng.standard_normal((3, 1)) * 0.5, rng.standard_normal(1) * 0.1)]
+    x, y = rng.standard_normal((4, 2)), rng.standard_normal((4, 1))
+    v = [(rng.standard_normal((2, 3)), rng.standard_normal(3)), (rng.standard_normal((3, 1)), rng.standard_normal(1))]
+    f = network_with_a_start_value_from_its_pairs
+    expected = fd_hvp(f, [_copy(params), x, y], 0, v)
+    got = ad.vjp(ad.grad(f))(_copy(params), x, y, _copy(v))
+    assert_close(got, expected, 1e-4, 1e-5, what="vjp of grad")
