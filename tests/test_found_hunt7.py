@@ -1,5 +1,7 @@
 """Hunt 7 (second order and forward mode on programs users write): regressions, each against central
 differences of the program itself (/work/hunt7/findings.md has the reproductions)."""
+import copy
+
 import numpy as np
 import pytest
 
@@ -98,3 +100,19 @@ def test_reverse_over_reverse_through_a_list_of_layer_pairs():
     expected = fd_hvp(f, [_copy(params), x, y], 0, v)
     got = ad.vjp(ad.grad(f))(_copy(params), x, y, _copy(v))
     assert_close(got, expected, 1e-4, 1e-5, what="vjp of grad")
+
+
+# -- h7-005: `copy.copy(x)` was inlined as if it were the user's function and refused inside the standard
+# library (copy.py: "making a `Error` object: its class defines `__new__`"), a place the user cannot act on;
+# the copy module is now a library: refused at the user's call.
+def copied_pairs(s):
+    prs = [(1.0, s), (2.0, s * s)]
+    q = copy.copy(prs)
+    return q[1][1] * s
+
+
+def test_copy_module_is_refused_at_the_users_call():
+    with pytest.raises(ad.ADError) as e:
+        ad.grad(copied_pairs)(0.5)
+    assert "test_found_hunt7.py" in str(e.value) and "q = copy.copy(prs)" in str(e.value)
+    assert "copy.py" not in str(e.value)
