@@ -116,3 +116,28 @@ def test_copy_module_is_refused_at_the_users_call():
         ad.grad(copied_pairs)(0.5)
     assert "test_found_hunt7.py" in str(e.value) and "q = copy.copy(prs)" in str(e.value)
     assert "copy.py" not in str(e.value)
+
+
+# -- h7-006: ad.hvp (reverse over f's tangent, the fallback) crashed with TypeError "'NoneType' object is not
+# subscriptable": rows of a stacked array changed in place through a list of (view, weight) pairs, so the
+# tangent code rebuilt the pairs' tangents with `_ad.tuple_with` and stored them into the list twice; the second
+# store's adjoint had popped the entry, leaving None (the zero of a list adjoint's entry), which tuple_with's
+# adjoint indexed. Its rule now reads None as zeros.
+def rows_scaled_through_pairs_of_views(x):
+    A = np.stack([x, 2.0 * x])
+    prs = [(A[0], 1.0), (A[1], x[0])]
+    for v, w in prs:
+        v *= w
+    c = prs[0][0]
+    for i in range(2):
+        c = np.maximum(c, np.sin(c))
+    return np.sum(A ** 2) + np.sum(c)
+
+
+def test_hvp_through_rows_changed_through_a_list_of_pairs():
+    x = np.array([0.31, -0.72, 1.13])
+    v = np.array([0.3, 0.5, -0.2])
+    f = rows_scaled_through_pairs_of_views
+    expected = fd_hvp(f, [x.copy()], 0, v)
+    np.testing.assert_allclose(ad.hvp(f)(x.copy(), v), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ad.hessian(f)(x.copy()) @ v, expected, rtol=1e-5, atol=1e-6)

@@ -1074,6 +1074,6 @@ def tolist_vjp(g, x):
 
 
 @linear(_ad.tuple_with)
-def tuple_with(t, index, v):
-    bt = _ad.tuple_with(g, index, _ad.zeros_like(g[index]))
-    bv = g[index]
+def tuple_with(t, index, v):  # (g None: the zero a list adjoint's entry becomes once popped, _ad.pop_item)
+    bt = _ad.tuple_with(_ad.entry_or_zeros(g, t), index, _ad.zeros_like(v))
+    bv = _ad.entry_or_zeros(g, t)[index]
