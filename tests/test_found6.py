@@ -411,8 +411,8 @@ def test_grad_of_grad_through_a_negated_test():
 
 
 # -- explore --mode all seed 2424 #812: reverse over reverse (ad.grad of a function calling ad.grad(f)) gave
-# zeros; ad.hvp and ad.hessian were right. Fixed in hunt7: `_ad.add(b, list)` with b of unknown kind was taken for
-# a number, so the adjoints of reading its entries were `bbprs_1[1] += bbt2`, a list concatenated (alias_calls).
+# zeros; ad.hvp and ad.hessian were right. The gradient's `_ad.add` of two list adjoints was taken for "an array
+# or a scalar", so the second sweep added to its item with `bb[0] += ...`: a list concatenated. Fixed with #285.
 def pairs_then_item_changed_in_place(x):
     tot = 1.0
     prs = [(x, tot), (x, x), (x, tot)]
@@ -441,10 +441,11 @@ def test_hvp_and_hessian_through_pairs_and_an_item_changed_in_place():
     np.testing.assert_allclose(ad.hessian(pairs_then_item_changed_in_place)(x.copy()), np.eye(3), atol=1e-12)
 
 
-# -- explore --mode all seed 2727 #285 (pre-existing: the same on stop 17's code with a module-level
-# derivative): reverse over reverse was half the right value (fixed in hunt7: the sum `_ad.add` of two list
-# adjoints was taken for a number, so `bbprs[0] += bbt1` concatenated a pair's adjoint list; alias_calls). A loop over a list of (number, array) pairs whose
-# start value is read from the list, then a loop of np.maximum; hvp is right (tested).
+# -- explore --mode all seed 2727 #285 (already on stop 17's code): reverse over reverse was half the right
+# value. A loop over a list of (number, array) pairs whose start value is read from the list, then a loop of
+# np.maximum. The gradient's `bprs = _ad.add(bt4, ...)` (two list adjoints) had the kind "an array or a scalar"
+# (the fallback for a library call), so the adjoint of `bt1 = bprs[0]` was `bbprs[0] += bbt1`: the list
+# [0, 0] + [0, g] concatenated, g read from the wrong place. `_ad.add` now has a container's kind (alias_calls).
 def start_read_from_the_pairs(s):
     prs = [(1.0, s), (1.0, s)]
     c = prs[0][0]

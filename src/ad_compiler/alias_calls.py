@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 from . import ir, kinds as K
-from .alias_domain import Val, all_objs
+from .alias_domain import Val, all_objs, join_slots
 from .alias_library import EFFECT_HELPERS, VIEW_FUNCTIONS, dummy_of, lookup, runtime, view_kind
 from .alias_library_calls import LibraryCalls
 from .alias_methods import Methods
@@ -29,7 +29,8 @@ ITERATORS = (zip, enumerate, reversed)
 # tangents shaped like the primal value they belong to
 RESULT_LIKE = {"zeros_like": 0, "owned_copy": 1, "unbroadcast": 1, "unbroadcast_value": 1, "getitem_vjp": 1,
                "cast_like": 1, "items_vjp": 1, "enumerate_vjp": 1, "reversed_vjp": 1, "sorted_vjp": 1,
-               "iter_list_vjp": 1, "dict_get_vjp": 1, "as_grad": 1, "as_tangent": 1, "index_concat_vjp": 2}
+               "iter_list_vjp": 1, "dict_get_vjp": 1, "as_grad": 1, "as_tangent": 1, "index_concat_vjp": 2,
+               "cast_vjp": 1}
 
 
 class Calls(Part):
@@ -157,9 +158,6 @@ class Calls(Part):
                 k = args[like].kind  # (the adjoint of a tuple is a list: it is filled in place)
                 k = K.Seq(list, k.items, k.elem) if isinstance(k, K.Seq) else k
                 return Val(k, {self.objects.new(state, site, desc="the value of a runtime helper")})
-            if obj is runtime().add and len(args) == 2 and any(isinstance(a.kind, (K.Seq, K.Dict)) for a in args):
-                return Val(_sum_kind(args[0].kind, args[1].kind),
-                           {self.objects.new(state, site, desc="the sum made on this line")})
         mod = (getattr(obj, "__module__", None) or "").split(".")[0]
         if obj is logging.getLogger:  # (a logger: its methods report what they are given, alias_mutation.py)
             return Val(K.Other(logging.Logger))
@@ -174,6 +172,10 @@ class Calls(Part):
         if getattr(obj, "__name__", "") in EFFECT_HELPERS:
             return None
         rt = runtime()
+        if obj is rt.add and len(value.args) == 2:
+            added = self.added(value, state, site)
+            if added is not None:
+                return added
         if obj in (rt.zeros_like, rt.owned_copy, rt.getitem_vjp) and value.args:
             # adjoint buffers of containers: new lists / dicts (of new zeros, or of the items of `b`)
             args = [self.values.val(a, state) for a in value.args]
@@ -201,6 +203,27 @@ class Calls(Part):
         except Exception:  # noqa: BLE001 (any failure: not known)
             return None
         return self.new_value(K.kind_of(result), state, site)
+
+    def added(self, value, state, site):
+        """`_ad.add(a, b)`, the structure-aware sum of two adjoints, when either may be a container: a list or
+        dict of a's structure (its items joined with b's: an item is the other's itself where one is None,
+        see pop_item), or a or b itself when the other is None. Never "an array or a scalar": an item added
+        to in place with `+=` would be a list concatenated (explore seed 2727 #285, silently wrong)."""
+        a, b = (self.values.val(v, state) for v in value.args)
+        none = K.Other(type(None))
+        if not any(isinstance(v.kind, (K.Seq, K.Dict, K.Obj)) or v.kind == K.UNKNOWN for v in (a, b)):
+            return None
+        kinds = [v.kind for v in (a, b) if v.kind != none]
+        kind = K.join_all(kinds)
+        if len(kinds) == 2 and kind == K.UNKNOWN and isinstance(a.kind, K.Seq):
+            # (b's kind unknown, or "an array or a scalar" from a helper: a's structure, its items not known;
+            # add zips the two, so b is a container of a's length when a is one)
+            k = a.kind
+            kind = K.Seq(k.cls, tuple(K.UNKNOWN for _ in k.items) if k.items is not None else None, K.UNKNOWN)
+        o = self.objects.new(state, site, desc="the sum made on this line")
+        state.slots[o] = join_slots(self.values.slots_of(a, state), self.values.slots_of(b, state))
+        maybe_none = any(v.kind in (none, K.UNKNOWN) for v in (a, b))
+        return Val(kind, {o} | (a.objs | b.objs if maybe_none else set()))
 
     def new_value(self, kind, state, site):
         """A value of this kind made on this line (containers of new items)."""
@@ -244,14 +267,6 @@ class Calls(Part):
                            "which cannot be differentiated (yet)", "return the new value instead")
 
 
-
-
-def _sum_kind(a, b):
-    """The kind of `_ad.add(a, b)` for a list, tuple or dict `a` or `b`: a structure-aware sum keeps their structure
-    (never a number: its items are not changed in place by `+=`, which would concatenate a list entry)."""
-    if isinstance(b, type(a)) and K.join(a, b) != K.UNKNOWN:
-        return K.join(a, b)
-    return a if isinstance(a, (K.Seq, K.Dict)) else b  # (`_ad.add(None, b)` is b)
 
 
 def _adjoint_kind(kind):

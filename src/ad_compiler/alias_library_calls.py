@@ -10,7 +10,7 @@ import numpy as np
 from . import kinds as K
 from .alias_domain import Val
 from .alias_library import (BOOL_UFUNCS, ELEMENTWISE_FUNCTIONS, FRESH_ARRAYS, ORACLE_UNSAFE, SCALAR_REDUCTIONS,
-                            VIEW_FUNCTIONS, dummy_of, nested_ndim, reduced_ndim)
+                            VIEW_FUNCTIONS, dummy_of, nested_ndim, reduced_ndim, runtime)
 from .alias_session import Part
 from .ir import Const
 
@@ -54,6 +54,10 @@ class LibraryCalls(Part):
     def result(self, s, value, obj, args, state, site):
         """The value of a call of a NumPy, math or SciPy function, or one with a rule."""
         kinds_ = [a.kind for a in args]
+        if not _numeric_library(obj) and not (_runtime_helper(obj) and all(k.numeric for k in kinds_)):
+            # a function with the user's rule (or declared without a derivative), a runtime helper given a
+            # container: it may give a list (whose item `+=` would concatenate) or anything else
+            return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the value made on this line")})
         name = getattr(obj, "__name__", "")
         if name in SPLITS and getattr(obj, "__module__", "").startswith("numpy") and args:
             return _pieces(self, value, args[0], state, site)
@@ -111,6 +115,17 @@ class LibraryCalls(Part):
         if all(isinstance(k, K.Scalar) for k in kinds_) and kinds_:
             return Val(K.Scalar(np.float64))
         return Val(K.NUMERIC, {self.objects.new(state, site)})
+
+
+def _numeric_library(obj):
+    """Is `obj` of NumPy, SciPy, math, operator (or another array library), whose functions give arrays or
+    numbers unless known otherwise (not a function of the user's with a rule of its own, nor a runtime helper)?"""
+    return isinstance(obj, np.ufunc) or (getattr(obj, "__module__", None) or "").split(".")[0] in \
+        ("numpy", "scipy", "math", "_operator", "operator", "builtins", "dask", "cupy")
+
+
+def _runtime_helper(obj):
+    return getattr(obj, "__module__", None) == runtime().__name__
 
 
 def _integer_dtype(value, position=1, default="f"):

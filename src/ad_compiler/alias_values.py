@@ -197,7 +197,8 @@ class Values(Part):
             nd = self.index_ndim(k, value.items, state) if basic == "basic" else None
             if nd == 0:
                 return Val(K.Scalar(np.float64))  # one element: a NumPy scalar, not a view
-            kind = K.array(nd, k.dtype) if isinstance(k, K.Array) and nd is not None else K.NUMERIC
+            kind = K.array(nd, k.dtype) if isinstance(k, K.Array) and nd is not None else \
+                K.UNKNOWN if k is K.UNKNOWN else K.NUMERIC  # (an item of what may be a list: maybe a list)
             # an index of ints into an array of unknown rank is an element (a copy) or a row (a view)
             how = "view" if basic == "basic" and nd is not None else "maybe"
             return self.make_view(s, state, site, base, value, how, kind)

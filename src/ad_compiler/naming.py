@@ -1,5 +1,6 @@
 """Deterministic, collision-free names for generated code (no random ids: same input, same source)."""
 import ast
+import keyword
 
 
 class NameAllocator:
@@ -13,8 +14,8 @@ class NameAllocator:
         return name
 
     def fresh(self, base):
-        """`base` itself if free, else `base_1`, `base_2`, ..."""
-        if base not in self.taken:
+        """`base` itself if free, else `base_1`, `base_2`, ... (`del_1` for the tangent of `el`, never `del`)."""
+        if base not in self.taken and not keyword.iskeyword(base):
             self.taken.add(base)
             return base
         k = self.counters.get(base, 0)

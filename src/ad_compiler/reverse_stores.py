@@ -22,7 +22,9 @@ class StoresPart:
         x = base.name
         origin = s.origin
         b = Var(self.adj(x))
-        array = isinstance(self.kind(base), (K.Array, K.Numeric))
+        # (`b[i] += g` only into an array of known rank: "an array or a scalar", or one of unknown rank, is a
+        # guess about a library function's result, which may be a list, whose item `+=` concatenates)
+        array = K.certainly_numeric(self.kind(base))
         static = array and all(self.basic_item(i) for i in items)
         index = index_value(items, tuple_form)
         a = self.adjoints

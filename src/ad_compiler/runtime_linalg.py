@@ -15,7 +15,7 @@ from .errors import NoDerivativeError, UnsupportedError
 __all__ = [
     "mT", "phi", "lower_factor", "triangle_grad", "sym_from_triangle", "eig_gaps", "diag_embed", "diag_part",
     "check_symmetric_eig", "check_cholesky", "svd_gaps", "check_svd", "check_qr", "inv_or_zero", "norm_partial", "norm_partial_jvp",
-    "svd_jvp", "field_vjp", "norm_axes", "as_columns", "from_columns", "residual_row", "residual_tangent", "copyltu",
+    "svd_jvp", "field_vjp", "norm_axes", "as_columns", "from_columns", "drop_column", "residual_row", "residual_tangent", "copyltu",
     "matrix_power_jvp", "matrix_power_jvp_jvp", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec",
     "tri_vjp_a", "cho_matrix", "cho_vjp_c", "cho_tangent_a", "cho_factor_vjp", "pair_adjoint",
     "funm_frechet", "funm_frechet_jvp", "flip_trans", "cho_other", "tri_inv", "inv", "solve", "adjugate",
@@ -409,6 +409,13 @@ def as_columns(v, b):
     if v.ndim == 0:  # a zero tangent
         v = np.broadcast_to(v, np.shape(b))
     return v[..., None] if np.ndim(b) == 1 else v
+
+
+def drop_column(v, b):
+    """The transpose of as_columns for a matrix of columns shaped like any value (not only b's): the one
+    column of a vector right-hand side `b` taken out again."""
+    v = as_array(v)
+    return v[..., 0] if np.ndim(b) == 1 else v
 
 
 def from_columns(v, b):

@@ -697,7 +697,12 @@ def field_vjp(g, result, index):
 
 @linear(_ad.as_columns, constant_in=("b",))
 def as_columns(v, b):
-    bv = _ad.unbroadcast(_ad.from_columns(g, b), v)
+    bv = _ad.unbroadcast(_ad.drop_column(g, b), v)  # (v need not be shaped like b: lstsq's solution)
+
+
+@linear(_ad.drop_column, constant_in=("b",))
+def drop_column(h, b):
+    bh = _ad.as_columns(g, b)
 
 
 @linear(_ad.from_columns, constant_in=("b",))
@@ -1074,6 +1079,7 @@ def tolist_vjp(g, x):
 
 
 @linear(_ad.tuple_with)
-def tuple_with(t, index, v):  # (g None: the zero a list adjoint's entry becomes once popped, _ad.pop_item)
-    bt = _ad.tuple_with(_ad.entry_or_zeros(g, t), index, _ad.zeros_like(v))
+def tuple_with(t, index, v):
+    # (t's item: a list may have grown since; g None: the zero pop_item leaves in a list adjoint's entry)
+    bt = _ad.tuple_with(_ad.entry_or_zeros(g, t), index, _ad.zeros_like(t[index]))
     bv = _ad.entry_or_zeros(g, t)[index]
