@@ -141,3 +141,19 @@ def test_hvp_through_rows_changed_through_a_list_of_pairs():
     expected = fd_hvp(f, [x.copy()], 0, v)
     np.testing.assert_allclose(ad.hvp(f)(x.copy(), v), expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ad.hessian(f)(x.copy()) @ v, expected, rtol=1e-5, atol=1e-6)
+
+
+# -- h7-007, OPEN (explore --mode all seed 74 #189, a first-order gradient): `y -= 1.0 - np.maximum(y, 0.1)` gives
+# `by_1 = by_2 + _ad.max_vjp(by_2, y_1, 0.1, out=by_2)`: out= was given to the helper when its g (the adjoint of
+# `np.maximum(...)`, the double negation of by_2) was read by nothing after, but once the negations cancel it is
+# by_2 itself, which the sum reads too (after the helper wrote into it): the entries np.maximum did not take y
+# get 0 instead of 1.
+def subtract_in_place_one_minus_a_maximum(y):
+    y -= 1.0 - np.maximum(y, 0.1)
+    return np.sum(y)
+
+
+@pytest.mark.xfail(strict=True, reason="open: out= into an adjoint the same statement reads (explore seed 74 #189)")
+def test_in_place_subtraction_of_one_minus_a_maximum():
+    y = np.array([-1.138, 0.935, 0.707])
+    np.testing.assert_allclose(ad.grad(subtract_in_place_one_minus_a_maximum)(y.copy()), [1.0, 2.0, 2.0])
