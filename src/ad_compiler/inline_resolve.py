@@ -12,7 +12,8 @@ from .inline_static import is_simple, static_of_atom
 from .ir import Const, Global, Var
 
 LIBRARIES = {"numpy", "scipy", "pandas", "jax", "torch", "autograd", "ad_compiler", "numba", "dask", "cupy",
-             "sklearn", "functools", "builtins", "math", "logging", "warnings", "contextlib", "tqdm", "time"}
+             "sklearn", "functools", "builtins", "math", "logging", "warnings", "contextlib", "tqdm", "time",
+             "copy"}  # (copy.copy's body raises copy.Error, which cannot be followed: refused at the user's call)
 
 
 def is_library(func):

@@ -1179,5 +1179,6 @@ def tolist_transpose(h, v):
 
 @linear(_ad.tuple_with, constant_in=("index",))
 def tuple_with(t, index, v):
-    bt = _ad.tuple_with(g, index, _ad.zeros_like(t[index]))  # (t's item: a list may have grown since)
-    bv = g[index]
+    # (t's item: a list may have grown since; g None: the zero pop_item leaves in a list adjoint's entry)
+    bt = _ad.tuple_with(_ad.entry_or_zeros(g, t), index, _ad.zeros_like(t[index]))
+    bv = _ad.entry_or_zeros(g, t)[index]
