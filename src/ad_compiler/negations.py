@@ -19,18 +19,21 @@ def fold_negations(stmts, writes=None):
     """`stmts` with the absorbable negations written into their uses (in place in nested blocks)."""
     if writes is None:
         writes, readers = {}, {}  # name -> how many statements of the function write / read it
+        changed = set()  # names changed in place (`out=b`, `b[i] = ...`, `b += ...` on arrays)
         for s in ir.walk(stmts, into_functions=True):
             for n in ir.stmt_writes(s):
                 writes[n] = writes.get(n, 0) + 1
             for n in ir.stmt_reads(s):
                 readers[n] = readers.get(n, 0) + 1
-        writes = (writes, readers)
-    writes, readers = writes
+            changed |= ir.changed_in_place(s)
+        writes = (writes, readers, changed)
+    state = writes
+    writes, readers, changed = state
     for s in stmts:
         if isinstance(s, If):
-            s.body, s.orelse = fold_negations(s.body, (writes, readers)), fold_negations(s.orelse, (writes, readers))
+            s.body, s.orelse = fold_negations(s.body, state), fold_negations(s.orelse, state)
         elif isinstance(s, (For, While)) or isinstance(s, ir.FunctionDef):
-            s.body = fold_negations(s.body, (writes, readers))
+            s.body = fold_negations(s.body, state)
     out = list(stmts)
     for i, s in enumerate(out):
         if s is None or not (isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, UnaryOp) and
@@ -47,6 +50,8 @@ def fold_negations(stmts, writes=None):
             new = _substitute(out[j], x, s.value)
             if new is None or _negations(new) > _negations(out[j]):
                 break
+            if isinstance(new, Assign) and isinstance(new.value, Var) and changed & set(new.targets):
+                break  # (`bm = -bt2` is a new array that `out=bm` may fill; `bm = by_2` would be by_2 itself)
             rewritten[j] = new
         else:
             for j, new in rewritten.items():
@@ -71,8 +76,8 @@ def _uses(stmts, i, x, y, readers):
             ir.stmt_reads(s)
         if x in reads:
             if nested or y_rebound or not isinstance(s, (Assign, AugAssign)) or \
-                    (isinstance(s, AugAssign) and s.target == x):
-                return None
+                    (isinstance(s, AugAssign) and s.target == x) or x in ir.changed_in_place(s):
+                return None  # (x written into, `out=x`: a negation of y there would be y's own buffer)
             uses.append(j)
         written = {n for t in ir.walk([s], into_functions=True) for n in ir.stmt_writes(t) | ir.changed_in_place(t)} if nested \
             else ir.stmt_writes(s) | ir.changed_in_place(s)
