@@ -33,6 +33,11 @@ RESULT_LIKE = {"zeros_like": 0, "owned_copy": 1, "unbroadcast": 1, "unbroadcast_
                "cast_vjp": 1}
 
 
+# runtime helpers giving a new float array shaped like one of their arguments (its position) when that is a
+# NumPy array: an adjoint's buffer, of known kind even where the adjoint spread into it is not
+FRESH_LIKE = {"zeros_like": 0, "getitem_vjp": 1, "unreduce": 1, "unreduce_mean": 1, "owned_copy": 1}
+
+
 class Calls(Part):
     """The value of a call: of a builtin or a runtime helper here; of a library function (`LibraryCalls`,
     alias_library_calls.py) or a method (`Methods`, alias_methods.py) through its parts."""
@@ -153,11 +158,15 @@ class Calls(Part):
             result = self.runtime_result(value, obj, state, site)
             if result is not None:
                 return result
-            like = RESULT_LIKE.get(getattr(obj, "__name__", ""))
+            name = getattr(obj, "__name__", "")
+            like = RESULT_LIKE.get(name)
             if like is not None and like < len(args) and isinstance(args[like].kind, (K.Seq, K.Dict)):
                 k = args[like].kind  # (the adjoint of a tuple is a list: it is filled in place)
                 k = K.Seq(list, k.items, k.elem) if isinstance(k, K.Seq) else k
                 return Val(k, {self.objects.new(state, site, desc="the value of a runtime helper")})
+            k = args[FRESH_LIKE[name]].kind if name in FRESH_LIKE and FRESH_LIKE[name] < len(args) else None
+            if isinstance(k, K.Array) and k.cls is np.ndarray:  # (whatever the kind of the adjoint spread)
+                return Val(K.array(k.ndim, "f"), {self.objects.new(state, site, desc="the array made on this line")})
         mod = (getattr(obj, "__module__", None) or "").split(".")[0]
         if obj is logging.getLogger:  # (a logger: its methods report what they are given, alias_mutation.py)
             return Val(K.Other(logging.Logger))
