@@ -326,6 +326,14 @@ def blocks(stmt):
     return []
 
 
+def all_blocks(body):
+    """`body` and every statement list nested in it, at any depth (function bodies too), outer first."""
+    yield body
+    for s in body:
+        for b in blocks(s):
+            yield from all_blocks(b)
+
+
 def walk(stmts, into_functions=False):
     """Every statement of a block and of its nested blocks, in order."""
     for s in stmts:

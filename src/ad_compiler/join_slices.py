@@ -28,15 +28,8 @@ from .ir import Assign, Build, Call, Const, Global, SetItem, Slice, Var
 
 def rewrite(body):
     """Join the slice stores of `body` (the adjoint sweep) in place."""
-    for block in _blocks(body):
+    for block in ir.all_blocks(body):
         _rewrite_block(block)
-
-
-def _blocks(body):
-    yield body
-    for s in body:
-        for b in ir.blocks(s):
-            yield from _blocks(b)
 
 
 def _zeros(s):

@@ -49,7 +49,7 @@ def detach(fn, ops, kinds):
               if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Var) and not s.noop
               and id(s) in ops and ops[id(s)].kind == "copy"}
     defs = {s.target: s for s in ir.walk(fn.body) if isinstance(s, Assign) and len(s.targets) == 1}
-    for block in _blocks(fn.body):
+    for block in ir.all_blocks(fn.body):
         for k, s in enumerate(block):
             op = ops.get(id(s))
             if _is(op, "subtract") and _shift_proved(block, k, op, ops, reads, copies, defs, kinds, fn.params):
@@ -70,13 +70,6 @@ def _count(s, name):
         else:
             todo.extend(ir.children(e))
     return max(n, 1)
-
-
-def _blocks(body):
-    yield body
-    for s in body:
-        for b in ir.blocks(s):
-            yield from _blocks(b)
 
 
 def _is(op, name):

@@ -32,15 +32,8 @@ def rewrite(body, kinds):
     for s in ir.walk(body):
         for n in ir.stmt_reads(s):
             reads[n] += 1
-    for block in _blocks(body):
+    for block in ir.all_blocks(body):
         _rewrite_block(block, reads, kinds)
-
-
-def _blocks(body):
-    yield body
-    for s in body:
-        for b in ir.blocks(s):
-            yield from _blocks(b)
 
 
 def _split(s):

@@ -30,7 +30,7 @@ def spread_lazily(adjoint, rev):
             writes[_root(s.target)] = writes.get(_root(s.target), 0) + 2  # (changed in place)
         for n in _reads(s):
             readers.setdefault(n, []).append(s)
-    for block in _blocks(adjoint):
+    for block in ir.all_blocks(adjoint):
         _beside_operand(block, writes, readers, rev.same, rev.kinds)
     dims = rev.dims
     for s in ir.walk(adjoint, into_functions=True):
@@ -109,13 +109,6 @@ def _reads(s):
 
 def _root(e):
     return e.name if isinstance(e, Var) else None
-
-
-def _blocks(body):
-    yield body
-    for s in body:
-        for b in ir.blocks(s):
-            yield from _blocks(b)
 
 
 def _beside_operand(block, writes, readers, same, kinds):
