@@ -1,6 +1,7 @@
 """Hunt 7 (second order and forward mode on programs users write): regressions, each against central
 differences of the program itself (/work/hunt7/findings.md has the reproductions)."""
 import copy
+import statistics
 
 import numpy as np
 import pytest
@@ -116,6 +117,18 @@ def test_copy_module_is_refused_at_the_users_call():
         ad.grad(copied_pairs)(0.5)
     assert "test_found_hunt7.py" in str(e.value) and "q = copy.copy(prs)" in str(e.value)
     assert "copy.py" not in str(e.value)
+
+
+def mean_of_two(x):
+    return statistics.mean([x[0], x[1]]) * x[2]
+
+
+def test_statistics_module_is_refused_at_the_users_call():
+    """h7-005's rest: statistics.mean was inlined and refused inside statistics.py (making a groupby)."""
+    with pytest.raises(ad.ADError) as e:
+        ad.grad(mean_of_two)(np.array([0.3, -0.2, 0.5]))
+    assert "test_found_hunt7.py" in str(e.value) and "statistics.mean" in str(e.value)
+    assert "statistics.py" not in str(e.value)
 
 
 # -- h7-006: ad.hvp (reverse over f's tangent, the fallback) crashed with TypeError "'NoneType' object is not

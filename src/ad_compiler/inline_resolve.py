@@ -13,7 +13,8 @@ from .ir import Const, Global, Var
 
 LIBRARIES = {"numpy", "scipy", "pandas", "jax", "torch", "autograd", "ad_compiler", "numba", "dask", "cupy",
              "sklearn", "functools", "builtins", "math", "logging", "warnings", "contextlib", "tqdm", "time",
-             "copy"}  # (copy.copy's body raises copy.Error, which cannot be followed: refused at the user's call)
+             "copy", "statistics"}  # (copy.copy's body raises copy.Error, statistics.mean makes a groupby: neither
+# can be followed, so they are refused at the user's call, not inside the standard library)
 
 
 def is_library(func):
