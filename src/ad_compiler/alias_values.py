@@ -177,7 +177,7 @@ class Values(Part):
         if name is not None:  # `obj.attr` of an object the function made (a container of its attributes)
             return self.attribute(s, ir.Attr(value.value, str(name)), state, site)
         if isinstance(value.value, Global) and value.value.obj is np.r_:
-            kind = self.r_kind(value.items, state)
+            kind = r_kind(value.items, lambda i: self.val(i, state).kind)
             if kind is not None:  # np.r_[...]: a new array
                 return Val(kind, {self.objects.new(state, site, desc="the array made by np.r_")})
         if isinstance(k, (K.Seq, K.Dict)):
@@ -212,29 +212,6 @@ class Values(Part):
             how = "view" if basic == "basic" and nd is not None else "maybe"
             return self.make_view(s, state, site, base, value, how, kind)
         return Val(K.UNKNOWN, {self.objects.ext(site)})
-
-    def r_kind(self, items, state):
-        """The kind of `np.r_[items]` (a new array: the items concatenated, numbers and slices as 1-d arrays),
-        None when not known (a string directive, an item of unknown kind or rank)."""
-        ndims, floats = [], False
-        for i in items:
-            if isinstance(i, Slice):
-                ndims.append(1)
-                floats |= any(isinstance(e, Const) and isinstance(e.value, (float, complex))
-                              for e in (i.lower, i.upper, i.step))
-                continue
-            k = self.val(i, state).kind
-            if isinstance(k, K.Scalar):
-                ndims.append(1)
-                floats |= not issubclass(k.cls, (int, np.integer, bool, np.bool_))
-            elif isinstance(k, K.Array) and k.ndim is not None and k.views and k.dtype in "fiub":
-                ndims.append(max(k.ndim, 1))
-                floats |= k.dtype == "f"
-            else:
-                return None
-        if not ndims or len(set(ndims)) != 1:
-            return None
-        return K.array(ndims[0], "f" if floats else "i")
 
     def make_view(self, s, state, site, base, value, how, kind):
         """A view of `base` made by `value`, recorded with the generations of the names it reads."""
@@ -326,6 +303,31 @@ class Values(Part):
         if isinstance(k, K.Scalar):
             return Val(k if value.attr in ("real", "imag") else K.UNKNOWN)
         return Val(K.UNKNOWN, {self.objects.ext(site, desc=f"the attribute `.{value.attr}`")})
+
+
+def r_kind(items, kind_of):
+    """The kind of `np.r_[items]` (a new array: the items concatenated, numbers and slices as 1-d arrays),
+    None when not known (a string directive, an item of unknown kind or rank); `kind_of(atom)` gives an
+    item's kind."""
+    ndims, floats = [], False
+    for i in items:
+        if isinstance(i, Slice):
+            ndims.append(1)
+            floats |= any(isinstance(e, Const) and isinstance(e.value, (float, complex))
+                          for e in (i.lower, i.upper, i.step))
+            continue
+        k = kind_of(i)
+        if isinstance(k, K.Scalar):
+            ndims.append(1)
+            floats |= not issubclass(k.cls, (int, np.integer, bool, np.bool_))
+        elif isinstance(k, K.Array) and k.ndim is not None and k.views and k.dtype in "fiub":
+            ndims.append(max(k.ndim, 1))
+            floats |= k.dtype == "f"
+        else:
+            return None
+    if not ndims or len(set(ndims)) != 1:
+        return None
+    return K.array(ndims[0], "f" if floats else "i")
 
 
 def record_making(state, obj, stmt, value):

@@ -138,12 +138,7 @@ def split_vjp(g, ary, indices_or_sections, axis=0, how="split"):
     """Adjoint of np.split / array_split / hsplit / vsplit / dsplit (`how`): the pieces' adjoints (a list;
     None or a missing piece counts as zeros) put back together along the split axis."""
     x = as_array(ary)
-    if how == "hsplit":
-        axis = 0 if x.ndim == 1 else 1
-    elif how == "vsplit":
-        axis = 0
-    elif how == "dsplit":
-        axis = 2
+    axis = _split_axis(how, x.ndim, axis)
     pieces = np.array_split(np.zeros(x.shape), indices_or_sections, axis=axis)
     parts = [np.broadcast_to(p_g, p.shape) if p_g is not None else p for p_g, p in zip(g, pieces)]
     return np.concatenate(parts, axis=axis) if parts else np.zeros(x.shape)
@@ -153,13 +148,14 @@ def split_like(h, indices_or_sections, axis=0, how="split"):
     """The pieces np.split / array_split / hsplit / vsplit / dsplit (`how`) cut `h` into, as a list: the
     transpose of split_vjp (its rule in rules/helpers.py); `h` has the shape of the array split."""
     h = as_array(h)
+    return list(np.array_split(h, indices_or_sections, axis=_split_axis(how, h.ndim, axis)))
+
+
+def _split_axis(how, ndim, axis):
+    """The axis np.hsplit / vsplit / dsplit cut along (`axis` for split and array_split)."""
     if how == "hsplit":
-        axis = 0 if h.ndim == 1 else 1
-    elif how == "vsplit":
-        axis = 0
-    elif how == "dsplit":
-        axis = 2
-    return list(np.array_split(h, indices_or_sections, axis=axis))
+        return 0 if ndim == 1 else 1
+    return {"vsplit": 0, "dsplit": 2}.get(how, axis)
 
 
 def diagonal_vjp(g, a, offset=0, axis1=0, axis2=1):
