@@ -12,6 +12,9 @@ For each workload (same data as run.py), median per-call times in the same proce
 - ``hvp``          ad.hvp(f, wrt=first): a Hessian-vector product, forward over reverse: ratio hvp / grad
                    (target: within 3x)
 - ``hvp (FD)``     two gradient calls (central differences of the gradient): what an HVP costs without AD
+- ``jvp (hand)``   a forward derivative written by hand in NumPy (poly, net, logreg, rnn): the floor any
+                   forward mode meets, since it repeats the function's matrix products on the tangent;
+                   ratio jvp / jvp (hand)
 
 Every result is checked first: jvp against finite differences of f, hvp against finite differences of the
 gradient (rtol 1e-4). JAX's ``jvp`` / ``jax.jvp(jax.grad(f))`` (jit) and ``torch.func.jvp`` / ``jvp(grad(f))`` are timed too
@@ -37,6 +40,38 @@ def check(name, got, expected, rtol=1e-4):
     err = float(np.max(np.abs(got - expected))) if got.size else 0.0
     if err > rtol * scale:
         print(f"WARNING {name}: differs from finite differences by {err:.3g} (scale {scale:.3g})")
+
+
+# Forward derivatives written by hand, in the direction v of the first argument: what a careful NumPy
+# programmer writes (the tangent shares the function's intermediates; no product done twice on the value).
+def _poly_jvp(x, v):
+    return x * x + 3 * x + 1, (2 * x + 3) * v
+
+
+def _net_jvp(w1, w2, x, y, v):
+    t = x @ w1
+    h = np.maximum(t, 0.0)
+    r = h @ w2 - y
+    dh = (x @ v) * (t > 0)
+    return np.sum(r * r), 2.0 * np.sum(r * (dh @ w2))
+
+
+def _logreg_jvp(w, X, y, v):
+    e = np.exp(-y * (X @ w))
+    s = y * e / (1.0 + e)
+    return np.mean(np.log1p(e)), -(s @ (X @ v)) / X.shape[0]
+
+
+def _rnn_jvp(W, U, b, xs, h0, v):
+    xw, xv = xs @ W, xs @ v
+    h, dh = h0, np.zeros_like(h0)
+    for t in range(xs.shape[0]):
+        h = np.tanh(xw[t] + h @ U + b)
+        dh = (1.0 - h * h) * (xv[t] + dh @ U)
+    return np.sum(h * h), 2.0 * np.sum(h * dh)
+
+
+HAND_JVP = {"poly": _poly_jvp, "net": _net_jvp, "logreg": _logreg_jvp, "rnn": _rnn_jvp}
 
 
 def methods_for(wl, rng):
@@ -65,6 +100,10 @@ def methods_for(wl, rng):
         "hvp": lambda: hvp(*args, v),
         "hvp (FD)": lambda: (grad(*at(eps * v)), grad(*at(-eps * v))),
     }
+    hand = HAND_JVP.get(wl.name)
+    if hand is not None:
+        check(f"{wl.name} jvp (hand)", hand(*args, v)[1], jvp(*args, v)[1], rtol=1e-9)
+        fns["jvp (hand)"] = lambda: hand(*args, v)
     try:
         import jax
         import jax.numpy as jnp  # noqa: F401
@@ -134,9 +173,9 @@ def main(argv=None):
     min_time = 0.01 if args.quick else 0.05
     rng = np.random.default_rng(1)
     wanted = args.workloads.split(",")
-    print(f"median per-call times (us), {repeats} samples; ratios: jvp / f and hvp / grad\n")
-    print(f"{'workload':10s} {'f':>9s} {'jvp':>9s} {'ratio':>6s} {'grad':>9s} {'hvp':>9s} {'ratio':>6s} "
-          f"{'hvp(FD)':>9s}  peers")
+    print(f"median per-call times (us), {repeats} samples; ratios: jvp / f, jvp / jvp (hand), hvp / grad\n")
+    print(f"{'workload':10s} {'f':>9s} {'jvp':>9s} {'ratio':>6s} {'hand':>9s} {'/hand':>6s} {'grad':>9s} "
+          f"{'hvp':>9s} {'ratio':>6s} {'hvp(FD)':>9s}  peers")
     for wl in run.make_workloads(wanted):
         if wl.name not in wanted:
             continue
@@ -149,8 +188,9 @@ def main(argv=None):
         us = {k: v * 1e6 for k, v in t.items()}
         peers = "  ".join(f"{k}: {us[k]:.1f} ({us[k] / us['f']:.2f}x f)" if "jvp" in k else
                           f"{k}: {us[k]:.1f} ({us[k] / us['grad']:.2f}x grad)" for k in us if k.startswith(("JAX", "torch")))
+        hand_us = us.get("jvp (hand)", float("nan"))
         print(f"{wl.name:10s} {us.get('f', 0):9.1f} {us.get('jvp', 0):9.1f} {us.get('jvp', 0) / us['f']:6.2f} "
-              f"{us.get('grad', 0):9.1f} {us.get('hvp', 0):9.1f} {us.get('hvp', 0) / us['grad']:6.2f} "
+              f"{hand_us:9.1f} {us.get('jvp', 0) / hand_us:6.2f} {us.get('grad', 0):9.1f} {us.get('hvp', 0):9.1f} {us.get('hvp', 0) / us['grad']:6.2f} "
               f"{us.get('hvp (FD)', 0):9.1f}  {peers}")
 
 
