@@ -74,3 +74,104 @@ def conj_of_real_read(x):
 @pytest.mark.parametrize("f", [astype_without_copy_read, conj_of_real_read], ids=lambda f: f.__name__)
 def test_reading_the_array_itself_returned_by_numpy_is_right(f):
     assert right_or_located_refusal(f, X) == "right"
+
+
+# -- h8-004..009: iterators the compiler computes when they are made (a generator expression, map, filter, zip,
+# enumerate, reversed, iter, a generator function's call, a dict's values() / items() / keys()), while Python
+# computes their items when they are read: a change in between (in place, or a name the iterator reads bound
+# again) was missed, silently. Now refused at the change (lazy_checks.py).
+def generator_expression_then_change(x):
+    y = x * 1.0
+    gen = (v * 2.0 for v in y)
+    y[0] = 100.0 * x[1]
+    return sum(gen)
+
+
+def generator_expression_reads_a_name_bound_again(x):
+    a = x[0]
+    gen = (v * a for v in x)
+    a = x[1] * 10.0
+    return sum(gen)
+
+
+def map_then_change(x):
+    y = x * 1.0
+    m = map(lambda v: v * v, y)
+    y[1] = 3.0 * x[0]
+    return sum(m)
+
+
+def loop_over_map_changing_its_source(x):
+    y = x * 1.0
+    s = 0.0
+    for v in map(np.sin, y):
+        s = s + v
+        y[-1] = s
+    return s
+
+
+def zip_of_a_list_then_change(x):
+    lst = [x[0], x[1], x[2]]
+    z = zip(lst, [1.0, 2.0, 3.0])
+    lst[1] = x[3] * 5.0
+    s = 0.0
+    for a, b in z:
+        s = s + a * b
+    return s
+
+
+def reversed_list_then_change(x):
+    lst = [x[0], x[1], x[2]]
+    r = reversed(lst)
+    lst[0] = x[3] * 5.0
+    s = 0.0
+    for v in r:
+        s = s * 0.5 + v
+    return s
+
+
+def dict_values_then_change(x):
+    d = {"a": x[0], "b": x[1]}
+    vals = d.values()
+    d["a"] = x[2] * 3.0
+    return sum(vals) * x[3]
+
+
+def squares(y):
+    for v in y:
+        yield v * v
+
+
+def generator_then_change_through_a_view(x):
+    y = x * 1.0
+    g = squares(y)
+    z = y[:2]
+    z[0] = 5.0 * x[1]
+    return sum(g)
+
+
+@pytest.mark.parametrize("f", [generator_expression_then_change, generator_expression_reads_a_name_bound_again,
+                               map_then_change, loop_over_map_changing_its_source, zip_of_a_list_then_change,
+                               reversed_list_then_change, dict_values_then_change,
+                               generator_then_change_through_a_view], ids=lambda f: f.__name__)
+def test_a_change_before_a_lazy_iterator_gives_its_items(f):
+    assert right_or_located_refusal(f, X) == "refused"
+
+
+def lazy_iterators_used_before_any_change(x):
+    y = x * 1.0
+    gen = (v * v for v in y)
+    z = x * 2.0
+    s = sum(gen) + np.sum(z)
+    total = 0.0
+    for v in map(np.sin, y):
+        total += v * s
+    lst = [x[0], x[1]]
+    for i, v in enumerate(lst):
+        lst[i] = v * 2.0
+    y[0] = total
+    return np.sum(y * x) + lst[0] * lst[1]
+
+
+def test_lazy_iterators_used_before_any_change_are_right():
+    assert right_or_located_refusal(lazy_iterators_used_before_any_change, X) == "right"
