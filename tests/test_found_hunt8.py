@@ -175,3 +175,19 @@ def lazy_iterators_used_before_any_change(x):
 
 def test_lazy_iterators_used_before_any_change_are_right():
     assert right_or_located_refusal(lazy_iterators_used_before_any_change, X) == "right"
+
+
+# -- h8-010: `for k in d.keys():` (and a loop over `ks = d.keys()`) crashed in every mode: the kinds take
+# `d.keys()` for a list, so the loop indexed the dict_keys object (TypeError: not subscriptable).
+def loop_over_a_dicts_keys(x):
+    d = {"a": x[0], "b": x[1] * x[2]}
+    s = 0.0
+    for k in d.keys():
+        s = s + d[k] * d[k] * x[3]
+    return s
+
+
+def test_a_loop_over_a_dicts_keys():
+    from modes_check import check_modes
+
+    check_modes(loop_over_a_dicts_keys, [X.copy()], modes=("grad", "jvp", "hvp"))
