@@ -191,3 +191,34 @@ def test_a_loop_over_a_dicts_keys():
     from modes_check import check_modes
 
     check_modes(loop_over_a_dicts_keys, [X.copy()], modes=("grad", "jvp", "hvp"))
+
+
+# -- h8-011: functions of the standard library written in Python (dataclasses.replace / astuple / asdict,
+# heapq.nlargest) were inlined as the user's and refused inside the library (dataclasses.py, heapq.py), where
+# the user cannot act; they are libraries now: refused at the user's call.
+import dataclasses  # noqa: E402
+import heapq  # noqa: E402
+
+
+@dataclasses.dataclass
+class Pair:
+    w: float
+    b: float
+
+
+def replaced_dataclass(x):
+    q = dataclasses.replace(Pair(x[0], x[1]), b=x[2])
+    return q.w * q.b
+
+
+def two_largest(x):
+    top = heapq.nlargest(2, list(x))
+    return top[0] * top[1]
+
+
+@pytest.mark.parametrize("f", [replaced_dataclass, two_largest], ids=lambda f: f.__name__)
+def test_standard_library_functions_are_refused_at_the_users_call(f):
+    with pytest.raises(ad.ADError) as e:
+        ad.grad(f)(X.copy())
+    assert "test_found_hunt8.py" in str(e.value)
+    assert "dataclasses.py" not in str(e.value) and "heapq.py" not in str(e.value)
