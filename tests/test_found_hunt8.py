@@ -222,3 +222,29 @@ def test_standard_library_functions_are_refused_at_the_users_call(f):
         ad.grad(f)(X.copy())
     assert "test_found_hunt8.py" in str(e.value)
     assert "dataclasses.py" not in str(e.value) and "heapq.py" not in str(e.value)
+
+
+# -- h8-009: a loop over a dict's items() storing into another key of the dict: Python's items view gives the
+# new value when it reaches that key, the list the compiler made when the loop started does not. Storing into
+# the entry just read (`d[k] = ...`) stays right.
+def items_loop_changing_another_key(x):
+    d = {"a": x[0], "b": x[1]}
+    s = 0.0
+    for k, v in d.items():
+        s = s + v * v
+        d["b"] = s * 2.0
+    return s
+
+
+def items_loop_changing_its_own_entry(x):
+    d = {"a": x[:2] * 1.0, "b": x[2:] * 1.0}
+    for k, v in d.items():
+        d[k] = v * x[0]
+    for k, v in d.items():
+        d[k] = d[k] + 1.0
+    return np.sum(d["a"] * d["b"])
+
+
+def test_a_loop_over_a_dicts_items_changing_it():
+    assert right_or_located_refusal(items_loop_changing_another_key, X) == "refused"
+    assert right_or_located_refusal(items_loop_changing_its_own_entry, X) == "right"

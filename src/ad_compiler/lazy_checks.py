@@ -52,7 +52,7 @@ class Checker:
                     if isinstance(last, (ast.For, ast.While)):
                         region += [u for b in last.body for u in _walk_stmts(b)]
                     self.check(s.value, region, kind=self.describe(s.value))
-            if isinstance(s, ast.For) and self.lazy(s.iter, bound=False):
+            if isinstance(s, ast.For) and (self.lazy(s.iter, bound=False) or _dict_view(s.iter)):
                 region = [u for b in s.body for u in _walk_stmts(b)]
                 self.check(s.iter, region, kind=self.describe(s.iter), consumer=s)
 
@@ -111,7 +111,7 @@ class Checker:
             elif isinstance(s, ast.With):
                 pairs += [(a, b) for i in s.items if i.optional_vars is not None
                           for a in _names(i.optional_vars) for b in _loads(i.context_expr)]
-            out[s] = pairs
+            out[s] = (pairs, isinstance(s, (ast.Assign, ast.AnnAssign)) and isinstance(s.value, ast.Name))
         return out
 
     def number_names(self):
@@ -129,11 +129,12 @@ class Checker:
         params = {a.arg for a in ast.walk(self.fdef.args) if isinstance(a, ast.arg)}
         return {n for n, number in bound.items() if number and n not in params}
 
-    def sharing(self, names, skip=None):
-        """The names that may share memory with `names` (through assignments other than statement `skip`)."""
+    def sharing(self, names, skip=None, same=False):
+        """The names that may share memory with `names` (through assignments other than statement `skip`;
+        `same`: the names of the very same objects, `d2 = d`)."""
         edges = {}
-        for s, pairs in self.pairs.items():
-            for a, b in pairs if s is not skip else ():
+        for s, (pairs, plain) in self.pairs.items():
+            for a, b in pairs if s is not skip and (plain or not same) else ():
                 if a not in self.local or b not in self.local:
                     continue
                 edges.setdefault(a, set()).add(b)
@@ -151,9 +152,13 @@ class Checker:
         """`consumer`: the loop over the iterator, whose items (its target) may be views of what it reads."""
         reads = (_loads(lazy) - _comprehension_targets(lazy)) & self.local
         shared = self.sharing(reads, skip=consumer)  # (a function of the user's given one may change it)
-        changed = self.sharing(reads | (_names(consumer.target) if consumer is not None else set()))
+        if consumer is not None and _dict_view(consumer.iter):  # (its values: references, in either)
+            changed = self.sharing(reads, same=True)
+        else:
+            changed = self.sharing(reads | (_names(consumer.target) if consumer is not None else set()))
+        own = _own_entry(consumer)
         for u in region:
-            bad = self.change(u, reads, changed, shared)
+            bad = self.change(u, reads, changed, shared, own)
             if bad is not None:
                 raise UnsupportedError(
                     f"this may change what {kind} made on line {self.unit.file_line(lazy)} reads, before it has "
@@ -162,7 +167,7 @@ class Checker:
                     where=self.unit.location(bad), hint="make a list of the items first (`list(...)`), or make "
                     "the change after the iterator is used")
 
-    def change(self, s, reads, changed, shared):
+    def change(self, s, reads, changed, shared, own=None):
         """The node of statement `s` that may change a name in `changed` in place (a name in `shared` given to
         a function of the user's), or bind a name in `reads`."""
         targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(
@@ -171,9 +176,11 @@ class Checker:
             if isinstance(s, ast.With) else []
         for t in targets:
             for n in ast.walk(t):
-                if isinstance(n, (ast.Subscript, ast.Attribute)) and _base(n) in changed | reads:
+                if isinstance(n, (ast.Subscript, ast.Attribute)) and _base(n) in changed | reads and \
+                        not (own is not None and n is t and _entry(n) == own):
                     return t
-                if isinstance(n, ast.Name) and (n.id in reads or isinstance(s, ast.AugAssign) and n.id in changed
+                if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) and (
+                        n.id in reads or isinstance(s, ast.AugAssign) and n.id in changed
                                                 and n.id not in self.numbers):
                     return t
         if isinstance(s, (ast.Delete, ast.Nonlocal, ast.Global)):
@@ -192,6 +199,26 @@ class Checker:
                     getattr(obj, "__name__", None) in _MUTATING_FUNCTIONS and names & changed:
                 return n  # (an `out=`, np.copyto, or a function of the user's given a name that shares memory)
         return None
+
+
+def _dict_view(node):
+    """`d.items()` / `d.values()` (a loop over it reads the dict's values as it goes)."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+        node.func.attr in ("items", "values") and not node.args and isinstance(node.func.value, ast.Name)
+
+
+def _own_entry(loop):
+    """(dict, key) of `for k, v in d.items():` (storing `d[k] = ...` changes only the entry already read)."""
+    if loop is None or not _dict_view(loop.iter) or loop.iter.func.attr != "items" or \
+            not (isinstance(loop.target, ast.Tuple) and isinstance(loop.target.elts[0], ast.Name)):
+        return None
+    return loop.iter.func.value.id, loop.target.elts[0].id
+
+
+def _entry(node):
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Name):
+        return node.value.id, node.slice.id
+    return None
 
 
 def _base(node):
