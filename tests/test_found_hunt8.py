@@ -248,3 +248,33 @@ def items_loop_changing_its_own_entry(x):
 def test_a_loop_over_a_dicts_items_changing_it():
     assert right_or_located_refusal(items_loop_changing_another_key, X) == "refused"
     assert right_or_located_refusal(items_loop_changing_its_own_entry, X) == "right"
+
+
+# -- h8-013/014: a helper changing its mutable default in place (`buf=np.zeros(2)`, `buf += v`;
+# `cache={}`, `cache["n"] = ...`): Python keeps that one object from call to call, so the helper's second call
+# sees the first call's change. The inliner read the default afresh at each call: a silently wrong value (the
+# array), a KeyError in the generated gradient (the dict). Now refused at the change.
+def accumulate_into_default(v, buf=np.zeros(2)):
+    buf += v
+    return np.sum(buf)
+
+
+def count_into_default(v, cache={}):
+    cache["n"] = cache.get("n", 0.0) + v
+    return cache["n"]
+
+
+def helper_with_a_default_array_called_twice(x):
+    return accumulate_into_default(x[:2]) * accumulate_into_default(x[2:4])
+
+
+def helper_with_a_default_dict_called_twice(x):
+    return count_into_default(x[0]) * count_into_default(x[1])
+
+
+@pytest.mark.parametrize("f", [helper_with_a_default_array_called_twice, helper_with_a_default_dict_called_twice],
+                         ids=lambda f: f.__name__)
+def test_a_helper_changing_its_mutable_default(f):
+    with pytest.raises(ad.ADError) as e:
+        ad.grad(f)(X.copy())
+    assert "test_found_hunt8.py" in str(e.value) and "default value" in str(e.value)

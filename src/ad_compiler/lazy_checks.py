@@ -266,3 +266,15 @@ def _after(u, s):
 
 def _before(u, last):
     return (u.lineno, u.col_offset) < (last.lineno, last.col_offset)
+
+
+def change_in_place(unit, fdef, name):
+    """The first node of `fdef` that may change the value of its parameter `name` in place (directly or
+    through a name sharing its memory), or None (for a mutable default, which Python keeps from call to call)."""
+    checker = Checker(unit, fdef)
+    aliases = checker.sharing({name})
+    for s in sorted(checker.stmts, key=lambda n: (n.lineno, n.col_offset)):
+        bad = checker.change(s, set(), aliases, aliases)
+        if bad is not None:
+            return bad
+    return None
