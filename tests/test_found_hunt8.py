@@ -278,3 +278,25 @@ def test_a_helper_changing_its_mutable_default(f):
     with pytest.raises(ad.ADError) as e:
         ad.grad(f)(X.copy())
     assert "test_found_hunt8.py" in str(e.value) and "default value" in str(e.value)
+
+
+# -- h8-015: an array held by a global dict, read by a string key and changed in place (`a = D["a"]; a += x`):
+# the alias pass took `D["a"]` of a value of unknown kind for a fancy index (a new array), so the change was a
+# rebinding and a second read `D["a"]` missed it, silently. Now an item of the dict (refused: the function did
+# not make it).
+GLOBAL_ARRAYS = {"a": np.zeros(4)}
+
+
+def changes_an_array_of_a_global_dict(x):
+    a = GLOBAL_ARRAYS["a"]
+    a += x
+    return np.sum(a) * np.sum(GLOBAL_ARRAYS["a"])
+
+
+def test_an_array_of_a_global_dict_changed_in_place():
+    try:
+        with pytest.raises(ad.ADError) as e:
+            ad.grad(changes_an_array_of_a_global_dict)(X.copy())
+        assert "test_found_hunt8.py" in str(e.value)
+    finally:
+        GLOBAL_ARRAYS["a"][:] = 0.0
