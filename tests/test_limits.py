@@ -318,6 +318,13 @@ def uses_generator_twice(x):
     return total + len(list(products))  # [generator:twice]
 
 
+def changes_before_a_generator_expression_is_read(x):
+    y = x * 1.0
+    doubled = (v * 2.0 for v in y)
+    y[0] = 5.0  # [lazy-iterator]
+    return sum(doubled)
+
+
 def walrus(x):
     if (y := x * 2.0) > 1.0:  # [walrus]
         return y
@@ -885,6 +892,8 @@ CASES = [
          (1.0,), hint="make the change in the consumer's loop"),
     Case("generator:twice", U, "the iterator `products` is used more than once", uses_generator_twice, (A3,),
          hint="make a list of it"),
+    Case("lazy-iterator", U, "this may change what a generator expression made on line",
+         changes_before_a_generator_expression_is_read, (A3,), hint="make a list of the items first"),
     Case("walrus", U, "the walrus operator `:=`", walrus, (1.0,), hint=REWRITE),
     Case("set", U, "set literals cannot be differentiated", set_literal, (1.0,), hint=REWRITE),
     Case("set:comprehension", U, "set comprehensions cannot be differentiated", set_comprehension, (1.0,),

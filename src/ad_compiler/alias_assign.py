@@ -79,6 +79,12 @@ class Assignments(Part):
             s = self.derived(s, Assign(s.targets, Call(Global(("_ad", helper_fn.__name__), helper_fn, rt),
                                                        (value.func.value,))))
             value = s.value
+        if isinstance(value, Call) and isinstance(value.func, ir.Attr) and value.func.attr == "keys" and \
+                not value.args and self.mode == "rewrite" and \
+                isinstance(self.values.val(value.func.value, state).kind, K.Dict):
+            # a dict's keys as the list `list(d)` (the kinds take `d.keys()` for a list, which a loop indexes)
+            s = self.derived(s, Assign(s.targets, Call(Global(("list",), list), (value.func.value,))))
+            value = s.value
         if isinstance(value, Call) and isinstance(value.func, Global) and value.func.obj is runtime().iter_list \
                 and self.mode == "rewrite":
             k = self.values.val(value.args[0], state).kind

@@ -109,7 +109,7 @@ def view_kind(k, name, call, method=False):
         return K.NUMERIC
     nd = k.ndim
     if name in ("transpose", "swapaxes", "moveaxis", "flip", "fliplr", "flipud", "rot90", "real", "view", "T",
-                "mT", "asarray", "asanyarray"):
+                "mT", "asarray", "asanyarray", "conj", "conjugate", "astype"):
         pass
     elif name == "ravel":
         nd = 1

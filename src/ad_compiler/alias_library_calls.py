@@ -47,6 +47,8 @@ class LibraryCalls(Part):
         self.shared_with = next((i for i, a in enumerate(args) if isinstance(a, np.ndarray) and
                                  isinstance(result, np.ndarray) and np.shares_memory(a, result)), None)
         k = K.kind_of(result)
+        if self.shared_with is not None and isinstance(k, K.Other) and isinstance(result, np.ndarray):
+            return k  # (an ndarray subclass sharing the argument's memory: np.asmatrix(x) is a view of x)
         if isinstance(k, K.Array):  # (integer results kept: `x op= float` on them raises in NumPy)
             return K.array(k.ndim, k.dtype if k.dtype in "biu" else "f")
         if isinstance(k, K.Seq) and k.items is not None and all(isinstance(i, K.Array) for i in k.items):
@@ -70,7 +72,7 @@ class LibraryCalls(Part):
         self.shared_with = None
         known = self.oracle(obj, value, state) if not isinstance(obj, np.ufunc) else None
         if known is not None and self.shared_with is not None and name not in VIEW_FUNCTIONS and \
-                args[self.shared_with].objs and isinstance(known, K.Array):
+                args[self.shared_with].objs and isinstance(known, (K.Array, K.Other)):
             # a view of that argument, not followed as one: changing it in place is refused, and a change of
             # the argument makes it again (as for np.diagonal)
             return self.values.make_view(s, state, site, args[self.shared_with], value, "opaque", known)

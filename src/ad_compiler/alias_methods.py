@@ -21,10 +21,12 @@ class Methods(Part):
         owner = self.values.val(func.value, state)
         k = owner.kind
         if isinstance(k, (K.Array, K.Numeric)) or (k is K.UNKNOWN and func.attr in VIEW_METHODS):
-            how = VIEW_METHODS.get(func.attr)
+            how = VIEW_METHODS.get(func.attr) or _self_or_copy(func.attr, value)
             if how is not None and owner.objs:
-                return self.values.make_view(s, state, site, owner, value, how,
-                                             view_kind(k, func.attr, value, True))
+                kind = view_kind(k, func.attr, value, True)
+                if func.attr == "astype" and isinstance(kind, K.Array):
+                    kind = K.array(kind.ndim, _method_dtype(func.attr, k, value))
+                return self.values.make_view(s, state, site, owner, value, how, kind)
             if func.attr == "item":
                 return Val(K.FLOAT)
             if func.attr in ("argmax", "argmin") and not value.args and not value.kwargs:
@@ -91,6 +93,20 @@ class Methods(Part):
         if isinstance(k, K.Scalar):
             return Val(K.FLOAT)
         return Val(K.UNKNOWN, {self.objects.ext(site)})
+
+
+def _self_or_copy(method, value):
+    """"maybe" for the methods that give the array itself when NumPy has nothing to convert, a copy otherwise:
+    `x.conj()` / `x.conjugate()` (x itself for a real array) and `x.astype(dtype, copy=False)` (x itself when
+    it has that dtype already); None for the others."""
+    if method in ("conj", "conjugate") and not value.args and not value.kwargs:
+        return "maybe"
+    if method == "astype":
+        copy = value.kwarg("copy") if value.kwarg("copy") is not None else \
+            value.args[4] if len(value.args) > 4 else Const(True)
+        if not (isinstance(copy, Const) and copy.value is True):
+            return "maybe"
+    return None
 
 
 def _method_dtype(method, kind, value):

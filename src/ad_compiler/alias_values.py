@@ -197,6 +197,9 @@ class Values(Part):
             arrays = [o for o in base.objs if not isinstance(state.slots.get(o), (list, tuple))]
             views = {self.objects.view(state, site, p, "maybe") for p in sorted(arrays, key=lambda o: o.id)}
             return Val(K.UNKNOWN, items | views)
+        if k is K.UNKNOWN and len(value.items) == 1 and self.string_key(value.items[0], state):
+            # `D["a"]` of a dict of a kind not known here (a global dict): one of its items, never a new value
+            return Val(K.UNKNOWN, all_objs(self.slots_of(base, state)))
         if isinstance(k, (K.Array, K.Numeric)) or k is K.UNKNOWN:
             basic = self.basic_index(value.items, state)
             # (an item of a value of unknown kind may be anything: a recursive call's result may be a tuple of
@@ -257,6 +260,13 @@ class Values(Part):
             k = self.val(i, state).kind
             return isinstance(k, K.Scalar) and k.cls in INT_CLASSES
         return False
+
+    def string_key(self, i, state):
+        """Is this index item a string (a dict's key, not an array index)?"""
+        if isinstance(i, Const):
+            return isinstance(i.value, str)
+        k = self.val(i, state).kind if isinstance(i, Var) else None
+        return isinstance(k, K.Str) or (isinstance(k, K.Other) and k.cls is str)
 
     def basic_index(self, items, state):
         """'basic' (slices, ints, None, ...: a view), 'fancy' (arrays, lists, masks: a copy) or 'maybe'."""

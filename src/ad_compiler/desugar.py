@@ -41,6 +41,7 @@ from .desugar_expressions import Expressions
 from .desugar_loops import Loops
 from .desugar_scope import Scope
 from .desugar_statements import Statements
+from .lazy_checks import check_lazy_iterators
 from .errors import UnsupportedError
 from . import ir
 from .ir import Var
@@ -111,6 +112,7 @@ def desugar(unit, alloc, fdef=None, enclosing=None, fresh=False, out_hint="out",
         node = next(n for n in ast.walk(fdef) if isinstance(n, ast.Global) and name in n.names)
         raise UnsupportedError("`global` cannot be differentiated (yet)", where=unit.location(node),
                                hint="pass the value as an argument, or return it")
+    check_lazy_iterators(unit, fdef)
     out = alloc.fresh(out_hint)
     values = alloc.fresh("values") if generator else None  # (a generator: the list of what it yields)
     d = Desugar(unit, fdef, scope, out, implicit_none=fresh, generator=values)  # (an inlined function returns

@@ -57,6 +57,8 @@ def bind_arguments(stmt, callee, fdef, args, kwargs, closure_defaults, func_obj,
         if p in values_:
             out.append((names[p], values_[p]))
         elif p in defaults:
+            if not isinstance(defaults[p], (Const, Global)):
+                _check_default_kept(callee, fdef, p)
             out.append((names[p], defaults[p]))
         else:
             raise UnsupportedError(f"calling `{fdef.name}` without its argument `{p}`", where=where)
@@ -71,6 +73,21 @@ def bind_arguments(stmt, callee, fdef, args, kwargs, closure_defaults, func_obj,
         out.append((names[a.kwarg.arg], Build("dict", tuple(v for _, v in rest_kw),
                                               tuple(Const(k) for k, _ in rest_kw))))
     return out
+
+
+def _check_default_kept(callee, fdef, param):
+    """A mutable default (`buf=np.zeros(2)`, `acc=[]`) is one object Python keeps from call to call: a change
+    of it in place would be seen by the next call (in this function, or the next run of it), which the
+    derivative, reading the default again, does not follow: refused at the change."""
+    from .lazy_checks import change_in_place
+
+    node = change_in_place(callee.unit, fdef, param)
+    if node is not None:
+        raise UnsupportedError(f"this changes the default value of `{param}` in place: Python keeps that one "
+                               "object from call to call, so the next call would see the change",
+                               where=callee.unit.location(node),
+                               hint=f"make a new value in the function (`{param} = None` as the default, then "
+                                    f"`if {param} is None: {param} = ...`), or pass it as an argument")
 
 
 def _default(func_obj, closure_defaults, i, stmt):

@@ -3,6 +3,9 @@ a method of an object passed in, or a `functools.partial` of one of them (with t
 Functions of libraries and functions with a registered rule are not inlined (None)."""
 import functools
 import inspect
+import os
+import sys
+import sysconfig
 import types
 
 from . import ir, kinds as K, markers
@@ -19,7 +22,21 @@ LIBRARIES = {"numpy", "scipy", "pandas", "jax", "torch", "autograd", "ad_compile
 
 def is_library(func):
     module = getattr(func, "__module__", None) or ""
-    return module.split(".")[0] in LIBRARIES
+    top = module.split(".")[0]
+    return top in LIBRARIES or (top in _STDLIB and _in_stdlib(func))
+
+
+_STDLIB = set(sys.stdlib_module_names) - {"typing"}  # (typing.cast is followed: it returns its argument)
+_STDLIB_DIR = os.path.realpath(sysconfig.get_paths()["stdlib"])
+
+
+def _in_stdlib(func):
+    """Is `func` defined in a file of the standard library (not the user's module of the same name)? Its body,
+    inlined, would be refused inside the library, where the user cannot act (hunt8: dataclasses.replace,
+    heapq.nlargest); as a library function it is refused at the user's call, or has a rule."""
+    code = getattr(func, "__code__", None)
+    path = os.path.realpath(code.co_filename) if code is not None else ""
+    return path.startswith(_STDLIB_DIR + os.sep) and "site-packages" not in path
 
 
 class CalleeResolver:

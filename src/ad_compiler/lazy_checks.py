@@ -1,0 +1,280 @@
+"""Lazy iterators the compiler computes when they are made (desugar.py checks every function it desugars).
+
+Python computes the items of a generator expression, of `map`, `filter`, `zip`, `enumerate`, `reversed`,
+`iter`, of a generator function's call and of a dict's `values()` / `items()` / `keys()` when they are read;
+the compiler computes them when the iterator is made (desugar_builtins.py, desugar_loops.comprehension,
+inline.py). The two agree unless what the iterator reads changes in between: an array or list it reads
+changed in place, or a name it reads bound again. So, from the iterator's making to its last use (and
+through the body of a loop consuming it), a statement that may make such a change is refused, at its line.
+
+The check is syntactic and conservative: names that may share memory with what the iterator reads are
+followed through assignments (`z = y`, `z = y[1:]`, `L = [y]`, a call's result); a value made by arithmetic
+(`s = s + v`, `s = 0.0`) shares nothing.
+"""
+import ast
+import builtins
+import inspect
+
+from .errors import UnsupportedError
+
+_ITERATOR_FUNCTIONS = (map, filter, zip, enumerate, reversed, iter)
+_DICT_VIEWS = ("values", "items", "keys")
+_MUTATING = {"append", "extend", "insert", "pop", "clear", "remove", "sort", "reverse", "update", "setdefault",
+             "popitem", "add", "discard", "fill", "put", "resize", "partition", "itemset", "setflags", "__setitem__",
+             "__iadd__", "__imul__", "__isub__", "send"}
+_MUTATING_FUNCTIONS = {"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis", "shuffle", "at"}
+_FRESH = (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Compare, ast.JoinedStr)
+
+
+def check_lazy_iterators(unit, fdef):
+    """Refuse, at its line, a change an iterator computed early would miss (see the module docstring)."""
+    Checker(unit, fdef).run()
+
+
+class Checker:
+    def __init__(self, unit, fdef):
+        self.unit, self.fdef = unit, fdef
+        self.stmts = [n for n in _walk_here(fdef) if isinstance(n, ast.stmt) and n is not fdef]
+        self.local = {n.id for n in _walk_here(fdef) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        self.local |= {a.arg for a in ast.walk(fdef.args) if isinstance(a, ast.arg)}
+        self.pairs = self.alias_pairs()
+        self.numbers = self.number_names()  # (`s += v` on them binds a new number: it changes nothing in place)
+
+    def run(self):
+        for s in self.stmts:
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) and \
+                    self.lazy(s.value, bound=True):
+                name = s.targets[0].id
+                uses = [u for u in self.stmts if _after(u, s) and name in _loads(u, whole=False)]
+                if uses:
+                    last = uses[-1]
+                    region = [u for u in self.stmts if _after(u, s) and _before(u, last)]
+                    if isinstance(last, (ast.For, ast.While)):
+                        region += [u for b in last.body for u in _walk_stmts(b)]
+                    self.check(s.value, region, kind=self.describe(s.value))
+            if isinstance(s, ast.For) and (self.lazy(s.iter, bound=False) or _dict_view(s.iter)):
+                region = [u for b in s.body for u in _walk_stmts(b)]
+                self.check(s.iter, region, kind=self.describe(s.iter), consumer=s)
+
+    def lazy(self, node, bound):
+        """Is `node` an iterator the compiler computes when it is made? (Not bound to a name, only those whose
+        items it computes early: a loop over `zip(...)` or `enumerate(...)` reads its items as it goes.)"""
+        if isinstance(node, ast.GeneratorExp):
+            return True
+        if not isinstance(node, ast.Call):
+            return False
+        obj = self.resolve(node.func)
+        if obj in _ITERATOR_FUNCTIONS:
+            return bound or obj in (map, filter)
+        if bound and isinstance(node.func, ast.Attribute) and node.func.attr in _DICT_VIEWS and not node.args:
+            return True
+        return inspect.isgeneratorfunction(obj) or self.local_generator(node.func)
+
+    def local_generator(self, func):
+        if not isinstance(func, ast.Name):
+            return False
+        return any(isinstance(d, ast.FunctionDef) and d.name == func.id and d is not self.fdef and
+                   any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(d)) for d in ast.walk(self.fdef))
+
+    def describe(self, node):
+        if isinstance(node, ast.GeneratorExp):
+            return "a generator expression"
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _DICT_VIEWS:
+            return f"a dict's `{node.func.attr}()`"
+        obj = self.resolve(node.func)
+        return f"`{obj.__name__}(...)`" if obj in _ITERATOR_FUNCTIONS else "a generator"
+
+    def resolve(self, node):
+        chain = []
+        while isinstance(node, ast.Attribute):
+            chain.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name) or node.id in self.local:
+            return None
+        found, obj = self.unit.lookup(node.id)
+        if not found:
+            obj = getattr(builtins, node.id, None)
+        for p in reversed(chain):
+            obj = getattr(obj, p, None)
+        return obj
+
+    def alias_pairs(self):
+        """statement -> the pairs of names it may make share memory (target, name read)."""
+        out = {}
+        for s in self.stmts:
+            pairs = []
+            if isinstance(s, (ast.Assign, ast.AnnAssign)) and s.value is not None and not isinstance(s.value, _FRESH):
+                for t in (s.targets if isinstance(s, ast.Assign) else [s.target]):
+                    pairs += [(a, b) for a in _names(t) for b in _loads(s.value)]
+            elif isinstance(s, ast.For):
+                pairs += [(a, b) for a in _names(s.target) for b in _loads(s.iter)]
+            elif isinstance(s, ast.With):
+                pairs += [(a, b) for i in s.items if i.optional_vars is not None
+                          for a in _names(i.optional_vars) for b in _loads(i.context_expr)]
+            out[s] = (pairs, isinstance(s, (ast.Assign, ast.AnnAssign)) and isinstance(s.value, ast.Name))
+        return out
+
+    def number_names(self):
+        """The names every plain binding of which is a constant number (and no parameter)."""
+        bound = {}
+        for s in self.stmts:
+            targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, (ast.AnnAssign,
+                                                                                            ast.For)) else []
+            for t in targets:
+                for n in ast.walk(t):
+                    if isinstance(n, ast.Name):
+                        number = isinstance(t, ast.Name) and isinstance(s, (ast.Assign, ast.AnnAssign)) and \
+                            isinstance(s.value, ast.Constant) and type(s.value.value) in (int, float, complex)
+                        bound[n.id] = bound.get(n.id, True) and number
+        params = {a.arg for a in ast.walk(self.fdef.args) if isinstance(a, ast.arg)}
+        return {n for n, number in bound.items() if number and n not in params}
+
+    def sharing(self, names, skip=None, same=False):
+        """The names that may share memory with `names` (through assignments other than statement `skip`;
+        `same`: the names of the very same objects, `d2 = d`)."""
+        edges = {}
+        for s, (pairs, plain) in self.pairs.items():
+            for a, b in pairs if s is not skip and (plain or not same) else ():
+                if a not in self.local or b not in self.local:
+                    continue
+                edges.setdefault(a, set()).add(b)
+                edges.setdefault(b, set()).add(a)
+        shared = set(names)
+        todo = list(shared)
+        while todo:
+            for m in edges.get(todo.pop(), ()):
+                if m not in shared:
+                    shared.add(m)
+                    todo.append(m)
+        return shared
+
+    def check(self, lazy, region, kind, consumer=None):
+        """`consumer`: the loop over the iterator, whose items (its target) may be views of what it reads."""
+        reads = (_loads(lazy) - _comprehension_targets(lazy)) & self.local
+        shared = self.sharing(reads, skip=consumer)  # (a function of the user's given one may change it)
+        if consumer is not None and _dict_view(consumer.iter):  # (its values: references, in either)
+            changed = self.sharing(reads, same=True)
+        else:
+            changed = self.sharing(reads | (_names(consumer.target) if consumer is not None else set()))
+        own = _own_entry(consumer)
+        for u in region:
+            bad = self.change(u, reads, changed, shared, own)
+            if bad is not None:
+                raise UnsupportedError(
+                    f"this may change what {kind} made on line {self.unit.file_line(lazy)} reads, before it has "
+                    "given all its "
+                    "items: Python computes them when they are read, the compiler when the iterator is made",
+                    where=self.unit.location(bad), hint="make a list of the items first (`list(...)`), or make "
+                    "the change after the iterator is used")
+
+    def change(self, s, reads, changed, shared, own=None):
+        """The node of statement `s` that may change a name in `changed` in place (a name in `shared` given to
+        a function of the user's), or bind a name in `reads`."""
+        targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(
+            s, (ast.AugAssign, ast.AnnAssign, ast.For)) else [i.optional_vars for i in s.items
+                                                              if i.optional_vars is not None] \
+            if isinstance(s, ast.With) else []
+        for t in targets:
+            for n in ast.walk(t):
+                if isinstance(n, (ast.Subscript, ast.Attribute)) and _base(n) in changed | reads and \
+                        not (own is not None and n is t and _entry(n) == own):
+                    return t
+                if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) and (
+                        n.id in reads or isinstance(s, ast.AugAssign) and n.id in changed
+                                                and n.id not in self.numbers):
+                    return t
+        if isinstance(s, (ast.Delete, ast.Nonlocal, ast.Global)):
+            return s
+        for n in _walk_here(s, into_blocks=False):
+            if isinstance(n, ast.NamedExpr) and n.target.id in reads:
+                return n
+            if not isinstance(n, ast.Call):
+                continue
+            args = [a for a in n.args] + [k.value for k in n.keywords]
+            if isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATING and _base(n.func) in changed:
+                return n
+            obj = self.resolve(n.func)
+            names = set().union(*(_loads(a) for a in args))
+            if any(k.arg == "out" for k in n.keywords) or obj is None and names & shared or \
+                    getattr(obj, "__name__", None) in _MUTATING_FUNCTIONS and names & changed:
+                return n  # (an `out=`, np.copyto, or a function of the user's given a name that shares memory)
+        return None
+
+
+def _dict_view(node):
+    """`d.items()` / `d.values()` (a loop over it reads the dict's values as it goes)."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+        node.func.attr in ("items", "values") and not node.args and isinstance(node.func.value, ast.Name)
+
+
+def _own_entry(loop):
+    """(dict, key) of `for k, v in d.items():` (storing `d[k] = ...` changes only the entry already read)."""
+    if loop is None or not _dict_view(loop.iter) or loop.iter.func.attr != "items" or \
+            not (isinstance(loop.target, ast.Tuple) and isinstance(loop.target.elts[0], ast.Name)):
+        return None
+    return loop.iter.func.value.id, loop.target.elts[0].id
+
+
+def _entry(node):
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Name):
+        return node.value.id, node.slice.id
+    return None
+
+
+def _base(node):
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _names(target):
+    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+
+
+def _loads(node, whole=True):
+    """The names `node` reads (`whole=False`: a statement's own expressions, not those of its blocks)."""
+    nodes = ast.walk(node) if whole else _walk_here(node, into_blocks=False)
+    return {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _comprehension_targets(node):
+    return {n.id for g in getattr(node, "generators", ()) for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+
+
+def _walk_here(node, into_blocks=True):
+    """The nodes of `node`, not those of nested functions, lambdas and classes (nor, with `into_blocks=False`,
+    those of the statements in its blocks)."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        yield n
+        for c in ast.iter_child_nodes(n):
+            if isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            if not into_blocks and isinstance(c, ast.stmt):
+                continue
+            todo.append(c)
+
+
+def _walk_stmts(s):
+    return [n for n in _walk_here(s) if isinstance(n, ast.stmt)]
+
+
+def _after(u, s):
+    return (u.lineno, u.col_offset) > (s.end_lineno, s.end_col_offset)
+
+
+def _before(u, last):
+    return (u.lineno, u.col_offset) < (last.lineno, last.col_offset)
+
+
+def change_in_place(unit, fdef, name):
+    """The first node of `fdef` that may change the value of its parameter `name` in place (directly or
+    through a name sharing its memory), or None (for a mutable default, which Python keeps from call to call)."""
+    checker = Checker(unit, fdef)
+    aliases = checker.sharing({name})
+    for s in sorted(checker.stmts, key=lambda n: (n.lineno, n.col_offset)):
+        bad = checker.change(s, set(), aliases, aliases)
+        if bad is not None:
+            return bad
+    return None
