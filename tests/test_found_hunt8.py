@@ -300,3 +300,98 @@ def test_an_array_of_a_global_dict_changed_in_place():
         assert "test_found_hunt8.py" in str(e.value)
     finally:
         GLOBAL_ARRAYS["a"][:] = 0.0
+
+
+# -- hunt8's open limit of lazy_checks (the lead, stop 20): a change made by code of the user's that the
+# statement itself does not show: a closure (a nested function or lambda) reading the iterator's source, a
+# function of the user's given the source or a view of it, a method of an object holding it. Each was silently
+# wrong (the items computed early missed the change).
+class _Holder:
+    def __init__(self, items):
+        self.items = items
+
+    def bump(self):
+        self.items[0] = 3.0
+
+
+def _set_first(z):
+    z[0] = 4.0
+
+
+def _set_list_first(lst):
+    lst[0] = 3.0
+
+
+def _dense(h, w, b):
+    return np.tanh(h * w + b)
+
+
+def closure_changes_the_source(x):
+    y = x * 1.0
+
+    def bump():
+        y[0] = 5.0
+    g = (v * 2.0 for v in y)
+    bump()
+    return sum(g)
+
+
+def lambda_changes_the_source(x):
+    y = x * 1.0
+    change = lambda: y.__setitem__(0, 2.0)  # noqa: E731
+    g = (v * v for v in y)
+    change()
+    return sum(g)
+
+
+def helper_changes_a_list_read_by_map(x):
+    lst = [x[0], x[1], x[2]]
+    g = map(np.sin, lst)
+    _set_list_first(lst)
+    return sum(g)
+
+
+def helper_changes_a_view_of_the_source(x):
+    y = x * 1.0
+    z = y[1:]
+    g = (v * v for v in y)
+    _set_first(z)
+    return sum(g)
+
+
+def method_changes_the_source(x):
+    lst = [x[0], x[1], x[2]]
+    holder = _Holder(lst)
+    g = (v * v for v in lst)
+    holder.bump()
+    return sum(g)
+
+
+@pytest.mark.parametrize("f", [closure_changes_the_source, lambda_changes_the_source,
+                               helper_changes_a_list_read_by_map, helper_changes_a_view_of_the_source,
+                               method_changes_the_source], ids=lambda f: f.__name__)
+def test_a_change_by_the_users_code_before_a_lazy_iterator_gives_its_items(f):
+    assert right_or_located_refusal(f, X) == "refused"
+
+
+def zip_items_given_to_a_helper(x):
+    ws = [x[0], x[1]]
+    bs = [x[2], 0.5]
+    pairs = zip(ws, bs)
+    h = 1.0
+    for w, b in pairs:
+        h = _dense(h, w, b)
+    return h
+
+
+def map_items_given_to_a_helper(x):
+    ws = [x * 1.0, x * 2.0]
+    h = x
+    for w in map(np.tanh, ws):
+        h = _dense(h, w, 0.1)
+    return np.sum(h)
+
+
+@pytest.mark.parametrize("f", [zip_items_given_to_a_helper, map_items_given_to_a_helper], ids=lambda f: f.__name__)
+def test_an_iterators_own_items_given_to_a_helper_are_right(f):
+    assert right_or_located_refusal(f, X) == "right"

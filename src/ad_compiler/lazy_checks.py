@@ -9,13 +9,18 @@ through the body of a loop consuming it), a statement that may make such a chang
 
 The check is syntactic and conservative: names that may share memory with what the iterator reads are
 followed through assignments (`z = y`, `z = y[1:]`, `L = [y]`, a call's result); a value made by arithmetic
-(`s = s + v`, `s = 0.0`) shares nothing.
+(`s = s + v`, `s = 0.0`) shares nothing. Code of the user's the statement does not show counts as a change:
+a closure or lambda of the function reading what the iterator reads, a function of the user's given it (or a
+view or item of it), a method of the user's called on an object holding it.
 """
 import ast
 import builtins
 import inspect
 
+import numpy as np
+
 from .errors import UnsupportedError
+from .inline_resolve import is_library
 
 _ITERATOR_FUNCTIONS = (map, filter, zip, enumerate, reversed, iter)
 _DICT_VIEWS = ("values", "items", "keys")
@@ -24,6 +29,9 @@ _MUTATING = {"append", "extend", "insert", "pop", "clear", "remove", "sort", "re
              "__iadd__", "__imul__", "__isub__", "send"}
 _MUTATING_FUNCTIONS = {"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis", "shuffle", "at"}
 _FRESH = (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Compare, ast.JoinedStr)
+# Methods of arrays and of Python's containers and numbers (those that change their object are in _MUTATING);
+# any other method of a value sharing what an iterator reads may be the user's, and change it.
+_KNOWN_METHODS = set().union(*(dir(t) for t in (np.ndarray, list, dict, tuple, set, str, float, int, complex)))
 
 
 def check_lazy_iterators(unit, fdef):
@@ -39,6 +47,7 @@ class Checker:
         self.local |= {a.arg for a in ast.walk(fdef.args) if isinstance(a, ast.arg)}
         self.pairs = self.alias_pairs()
         self.numbers = self.number_names()  # (`s += v` on them binds a new number: it changes nothing in place)
+        self.nested = self.nested_functions()  # (name -> def or lambda: a closure may change what it reads)
 
     def run(self):
         for s in self.stmts:
@@ -51,7 +60,8 @@ class Checker:
                     region = [u for u in self.stmts if _after(u, s) and _before(u, last)]
                     if isinstance(last, (ast.For, ast.While)):
                         region += [u for b in last.body for u in _walk_stmts(b)]
-                    self.check(s.value, region, kind=self.describe(s.value))
+                    loops = {u for u in uses if isinstance(u, ast.For) and isinstance(u.iter, ast.Name)}
+                    self.check(s.value, region, kind=self.describe(s.value), made={s} | loops)
             if isinstance(s, ast.For) and (self.lazy(s.iter, bound=False) or _dict_view(s.iter)):
                 region = [u for b in s.body for u in _walk_stmts(b)]
                 self.check(s.iter, region, kind=self.describe(s.iter), consumer=s)
@@ -103,9 +113,9 @@ class Checker:
         out = {}
         for s in self.stmts:
             pairs = []
-            if isinstance(s, (ast.Assign, ast.AnnAssign)) and s.value is not None and not isinstance(s.value, _FRESH):
+            if isinstance(s, (ast.Assign, ast.AnnAssign)) and s.value is not None:
                 for t in (s.targets if isinstance(s, ast.Assign) else [s.target]):
-                    pairs += [(a, b) for a in _names(t) for b in _loads(s.value)]
+                    pairs += [(a, b) for a in _names(t) for b in _value_loads(s.value)]
             elif isinstance(s, ast.For):
                 pairs += [(a, b) for a in _names(s.target) for b in _loads(s.iter)]
             elif isinstance(s, ast.With):
@@ -129,12 +139,19 @@ class Checker:
         params = {a.arg for a in ast.walk(self.fdef.args) if isinstance(a, ast.arg)}
         return {n for n, number in bound.items() if number and n not in params}
 
-    def sharing(self, names, skip=None, same=False):
-        """The names that may share memory with `names` (through assignments other than statement `skip`;
-        `same`: the names of the very same objects, `d2 = d`)."""
+    def nested_functions(self):
+        out = {d.name: d for d in ast.walk(self.fdef) if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))
+               and d is not self.fdef}
+        out.update({t.id: s.value for s in self.stmts if isinstance(s, ast.Assign) and
+                    isinstance(s.value, ast.Lambda) for t in s.targets if isinstance(t, ast.Name)})
+        return out
+
+    def sharing(self, names, skip=(), same=False):
+        """The names that may share memory with `names` (through assignments other than the statements in
+        `skip`; `same`: the names of the very same objects, `d2 = d`)."""
         edges = {}
         for s, (pairs, plain) in self.pairs.items():
-            for a, b in pairs if s is not skip and (plain or not same) else ():
+            for a, b in pairs if s not in skip and (plain or not same) else ():
                 if a not in self.local or b not in self.local:
                     continue
                 edges.setdefault(a, set()).add(b)
@@ -148,17 +165,22 @@ class Checker:
                     todo.append(m)
         return shared
 
-    def check(self, lazy, region, kind, consumer=None):
-        """`consumer`: the loop over the iterator, whose items (its target) may be views of what it reads."""
+    def check(self, lazy, region, kind, consumer=None, made=()):
+        """`consumer`: the loop over the iterator, whose items (its target) may be views of what it reads;
+        `made`: the statement binding the iterator to a name and the loops over that name."""
         reads = (_loads(lazy) - _comprehension_targets(lazy)) & self.local
-        shared = self.sharing(reads, skip=consumer)  # (a function of the user's given one may change it)
+        shared = self.sharing(reads, skip={consumer})  # (a function of the user's given one may change it)
+        # What a function of the user's is not given: what is read, and its views and items, not the
+        # iterator's own items (`for w, b in zip(ws, bs): h = dense(h, w, b)`: changing w changes ws[i] in place,
+        # which both see; a slot of ws bound again needs ws itself)
+        given = self.sharing(reads, skip={consumer} | set(made))
         if consumer is not None and _dict_view(consumer.iter):  # (its values: references, in either)
             changed = self.sharing(reads, same=True)
         else:
             changed = self.sharing(reads | (_names(consumer.target) if consumer is not None else set()))
         own = _own_entry(consumer)
         for u in region:
-            bad = self.change(u, reads, changed, shared, own)
+            bad = self.change(u, reads, changed, shared, own, given)
             if bad is not None:
                 raise UnsupportedError(
                     f"this may change what {kind} made on line {self.unit.file_line(lazy)} reads, before it has "
@@ -167,9 +189,10 @@ class Checker:
                     where=self.unit.location(bad), hint="make a list of the items first (`list(...)`), or make "
                     "the change after the iterator is used")
 
-    def change(self, s, reads, changed, shared, own=None):
+    def change(self, s, reads, changed, shared, own=None, given=frozenset()):
         """The node of statement `s` that may change a name in `changed` in place (a name in `shared` given to
-        a function of the user's), or bind a name in `reads`."""
+        a function not known, a name in `given` to a function of the user's, a closure reading a name in
+        `shared`, a method of the user's called on one), or bind a name in `reads`."""
         targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(
             s, (ast.AugAssign, ast.AnnAssign, ast.For)) else [i.optional_vars for i in s.items
                                                               if i.optional_vars is not None] \
@@ -196,9 +219,23 @@ class Checker:
             obj = self.resolve(n.func)
             names = set().union(*(_loads(a) for a in args))
             if any(k.arg == "out" for k in n.keywords) or obj is None and names & shared or \
-                    getattr(obj, "__name__", None) in _MUTATING_FUNCTIONS and names & changed:
+                    getattr(obj, "__name__", None) in _MUTATING_FUNCTIONS and names & changed or \
+                    _users(obj) and names & given:
                 return n  # (an `out=`, np.copyto, or a function of the user's given a name that shares memory)
+            if isinstance(n.func, ast.Name) and n.func.id in self.nested and \
+                    _loads(self.nested[n.func.id]) & (shared | reads):
+                return n  # (a closure reading what the iterator reads)
+            if isinstance(n.func, ast.Attribute) and obj is None and _base(n.func) in shared and \
+                    n.func.attr not in _KNOWN_METHODS:
+                return n  # (a method of the user's object holding what the iterator reads)
         return None
+
+
+def _users(obj):
+    """Is `obj` (resolved) code of the user's, which may change what it is given?"""
+    if obj is None or getattr(obj, "__module__", None) == "builtins":
+        return False
+    return callable(obj) and not is_library(obj)
 
 
 def _dict_view(node):
@@ -235,6 +272,18 @@ def _loads(node, whole=True):
     """The names `node` reads (`whole=False`: a statement's own expressions, not those of its blocks)."""
     nodes = ast.walk(node) if whole else _walk_here(node, into_blocks=False)
     return {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _value_loads(node):
+    """The names a value may share memory with: those it reads, but not inside arithmetic (a new value), also
+    as an item of a list, tuple or dict display (`ws = [x * 1.0, x * 2.0]` shares nothing with x)."""
+    if isinstance(node, _FRESH):
+        return set()
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return set().union(*(_value_loads(e) for e in node.elts))
+    if isinstance(node, ast.Dict):
+        return set().union(*(_value_loads(e) for e in node.values))  # (`{**d}` too: its value is d)
+    return _loads(node)
 
 
 def _comprehension_targets(node):
