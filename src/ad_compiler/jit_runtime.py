@@ -216,6 +216,33 @@ def _getitem_vjp(g, x, index):
     return None
 
 
+def getitem_vjp_into(g, x, index, out):
+    """getitem_vjp(g, x, index) made in `out` (an array made for this call only, which the compiled function
+    fills with the gradient: jit_reuse.into_out) when out is float64 of x's shape; new zeros otherwise."""
+
+
+@_overload(getitem_vjp_into)
+def _getitem_vjp_into(g, x, index, out):
+    if not (_is_array(x) and _basic_index(index)):
+        return None
+    if _is_array(out, x.ndim) and out.dtype == numba.types.float64 and out.layout == "C" and out.mutable:
+        def into(g, x, index, out):
+            if out.shape == x.shape:
+                out[...] = 0.0
+                out[index] = g
+                return out
+            zeros = np.zeros(x.shape)
+            zeros[index] = g
+            return zeros
+        return into
+
+    def store(g, x, index, out):
+        zeros = np.zeros(x.shape)
+        zeros[index] = g
+        return zeros
+    return store
+
+
 def add_at(b, index, g):
     """In place: add `g` into `b[index]` (a basic index)."""
 
