@@ -31,14 +31,14 @@ log log1p log2 log10 sqrt cbrt square abs absolute fabs sign maximum minimum fma
 trunc rint where sum mean prod dot zeros zeros_like ones ones_like empty empty_like full full_like clip
 negative positive reciprocal isnan isinf isfinite logaddexp logaddexp2 deg2rad rad2deg outer
 multiply add subtract divide true_divide float64 int64 bool_ pi e inf nan newaxis max min amax amin std var
-mod remainder copy asarray array
+mod remainder copy asarray array transpose real shape
 sort linspace arange cumsum cumprod argmax argmin any all median diff""".split())
 MATH = set("""sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh exp expm1 log log1p log2 log10
 sqrt pow fabs floor ceil trunc hypot erf erfc gamma lgamma isnan isinf isfinite copysign degrees radians
 pi e inf nan tau""".split())
 BUILTINS = {"abs", "min", "max", "float", "int", "bool", "range", "len", "round", "sum", "slice"}
 METHODS = {"copy", "sum", "reshape", "astype", "mean", "prod", "dot", "ravel", "flatten", "transpose", "append",
-           "pop", "max", "min"}
+           "pop", "max", "min", "clip"}
 ATTRIBUTES = {"shape", "T", "size", "ndim"}
 OPERATORS = {"+", "-", "*", "/", "//", "%", "**", "@", "&", "|", "^", "<<", ">>"}
 COMPARISONS = {"<", "<=", ">", ">=", "==", "!="}
@@ -293,7 +293,7 @@ class Lowering:
             func = ir.Attr(self.expr(f.value, s), f.attr)
         elif isinstance(f, Global) and f.root is np and f.path[1:] in (("concatenate",), ("stack",)) and \
                 _joins(e, self.tuples):
-            func = f  # (of a tuple of arrays along axis 0: Numba's)
+            func = f  # (of a tuple of arrays along a constant axis: Numba's)
         elif isinstance(f, Global):
             func = self.global_value(f, s)
             if isinstance(func, Var):
@@ -316,21 +316,23 @@ JOINS = {"concatenate": 0, "stack": 0, "split_along": 1, "unstack": 2}  # (the l
 
 
 def _joins(e, names=None):
-    """The list `e` (a call) joins or takes apart along axis 0 (np.concatenate(t), np.stack(t), their
-    adjoints _ad.split_along(g, t), _ad.unstack(g, 0, t)), or None."""
-    if not (isinstance(e, Call) and isinstance(e.func, Global) and not e.kwargs):
+    """The list `e` (a call) joins or takes apart along an axis given as a constant (np.concatenate(t),
+    np.stack(t, axis=1), their adjoints _ad.split_along(g, t, 1), _ad.unstack(g, 1, t)), or None."""
+    if not (isinstance(e, Call) and isinstance(e.func, Global)):
         return None
     f = e.func
+    kwargs = dict(e.kwargs or ())
     if f.root is np and len(f.path) == 2 and f.path[1] in ("concatenate", "stack"):
-        name, axis = f.path[1], e.args[1:]
+        name, axis = f.path[1], list(e.args[1:]) + ([kwargs.pop("axis")] if "axis" in kwargs else [])
     elif f.path[0] == "_ad" and len(f.path) == 2 and f.path[1] in ("split_along", "unstack"):
         name = f.path[1]
         axis = e.args[2:] if name == "split_along" else e.args[1:2]
     else:
         return None
     at = JOINS[name]
-    if len(e.args) <= at or not isinstance(e.args[at], Var) or len(axis) > 1 or \
-            (axis and axis[0] != Const(0)) or (name == "unstack" and len(e.args) != 3):
+    if kwargs or len(e.args) <= at or not isinstance(e.args[at], Var) or len(axis) > 1 or \
+            (axis and not (isinstance(axis[0], Const) and type(axis[0].value) is int)) or \
+            (name == "unstack" and len(e.args) != 3):
         return None
     if names is not None and e.args[at].name not in names:
         return None
@@ -343,8 +345,8 @@ def _joined_lists(body):
     np.concatenate and np.stack take (and the helpers' jit versions return tuples of the same length)."""
     made, bad = set(), set()
     for s in ir.walk(body):
-        if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Build) and s.value.kind == "list" \
-                and s.value.items:
+        if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Build) and \
+                s.value.kind in ("list", "tuple") and s.value.items:
             made.add(s.targets[0])
     for s in ir.walk(body):
         joined = _joins(s.value) if isinstance(s, Assign) else None
