@@ -310,3 +310,15 @@ def transposed(a, lo):
 
 def test_transpose_real_and_the_clip_method_compile():
     check_jit_grad(transposed, (rng.standard_normal((2, 3)), 0.7), (0, 1))
+
+
+def stacked_family(a, m):
+    v = np.vstack([a, a * m[0]]) + np.vstack((m[:1] * a, m[1:]))
+    return np.sum(v ** 2) + np.sum(np.hstack([a, np.tanh(a)]) * a[0]) + np.sum(np.hstack([m, m * 2.0]) ** 2)
+
+
+def test_vstack_and_hstack_of_arrays_compile():
+    """np.vstack / np.hstack of a list made for them: a tuple, as for np.concatenate; their adjoint
+    `_ad.stack_family_vjp(g, t, 'vstack')` in its jit version (slices of g in each array's shape). Arrays of
+    different ranks in one vstack are refused by Numba's typing at the user's line."""
+    check_jit_grad(stacked_family, (rng.standard_normal(3), rng.standard_normal((2, 3))), (0, 1))

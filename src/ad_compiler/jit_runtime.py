@@ -617,7 +617,8 @@ HELPERS = {"abs_vjp", "getitem_vjp", "add_at", "tolist_vjp", "unbroadcast", "unr
            "zeros_like", "private_copy", "reduce_extreme_vjp", "np_copy", "owned_copy", "pop_item", "stored_vjp",
            "stored_jvp", "vjp_seed", "inside", "where_vjp", "max_vjp", "min_vjp", "sum_vjp",
            "cast_vjp", "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b", "as_tangent", "tangent_out",
-           "sum_product", "split_along", "unstack", "transpose_vjp"}
+           "sum_product", "split_along", "unstack", "transpose_vjp",
+           "stack_family_vjp"}
 
 
 def as_grad(g, x):
@@ -792,3 +793,32 @@ def _unstack(g, axis, arrays):
     if a is None:
         return None
     return _unrolled("rows", "g, axis, arrays", len(arrays), lambda k: f"g[{':, ' * a}{k}].copy()", "arrays", 0)
+
+
+def stack_family_vjp(g, arrays, how):
+    """Adjoint of np.vstack / np.hstack (`how`, a constant) of a tuple of arrays of one or two dimensions: the
+    piece of `g` each array became, in its shape (slices of g, as the plain helper's), as a tuple."""
+
+
+@_overload_literal(stack_family_vjp)
+def _stack_family_vjp(g, arrays, how):
+    if not (_is_array(g) and _tuple_of_arrays(arrays) and isinstance(how, numba.types.StringLiteral)):
+        return None
+    dims = [a.ndim for a in arrays]
+    source = "def cut(g, arrays, how):\n    lo = 0\n"
+    if how.literal_value == "vstack" and g.ndim == 2 and all(n in (1, 2) for n in dims):
+        for k, n in enumerate(dims):  # (a 1-d array is one row)
+            size = "1" if n == 1 else f"arrays[{k}].shape[0]"
+            source += f"    p{k} = g[lo]\n" if n == 1 else f"    p{k} = g[lo:lo + {size}]\n"
+            source += f"    lo += {size}\n"
+    elif how.literal_value == "hstack" and g.ndim in (1, 2) and all(n == g.ndim for n in dims):
+        cut = "" if g.ndim == 1 else ":, "
+        for k in range(len(dims)):
+            source += f"    p{k} = g[{cut}lo:lo + arrays[{k}].shape[{g.ndim - 1}]]\n"
+            source += f"    lo += arrays[{k}].shape[{g.ndim - 1}]\n"
+    else:
+        return None
+    source += "    return (" + ", ".join(f"p{k}" for k in range(len(dims))) + ",)\n"
+    namespace = {}
+    exec(source, {"np": np}, namespace)
+    return namespace["cut"]
