@@ -185,3 +185,26 @@ def test_the_guard_becomes_the_dispatchers_call_while_it_is_installed():
         got = h(x, y)
         assert np.allclose(got[0], y) and np.allclose(got[1], x)
     assert not hasattr(h._ad_guard, "method") and h._ad_guard(x, y) is not MISS
+
+
+def scaled_by_keyword(x, *, k=2.0):
+    return np.sum(k * x * x)
+
+
+def test_keyword_defaults_are_tested_only_for_functions_with_keyword_only_parameters(monkeypatch):
+    """unchanged._terms and Context.stale: `__kwdefaults__` is read only by keyword-only parameters, so a
+    function without them has no such test (one less at every call); with them, a replaced default is seen."""
+    x = np.array([0.5, -1.5])
+    g, h = ad.grad(through_helper), ad.grad(scaled_by_keyword)
+    for _ in range(3):
+        g(x), h(x)
+    assert "__kwdefaults__" not in g._ad_guard.source and "__code__" in g._ad_guard.source
+    assert "__kwdefaults__" in h._ad_guard.source
+    (_, ctx, unchanged, _), = g._ad_derivative.quick.values()
+    monkeypatch.setattr(through_helper, "__kwdefaults__", {"k": 1.0})  # (no parameter reads it)
+    assert unchanged() and not ctx.stale()
+    assert np.allclose(g(x), numeric_grad(through_helper, (x,), 0))
+    monkeypatch.setattr(scaled_by_keyword, "__kwdefaults__", {"k": 3.0})
+    assert np.allclose(h(x), 6.0 * x) and np.allclose(h(x), 6.0 * x)
+    monkeypatch.undo()
+    assert np.allclose(h(x), 4.0 * x)

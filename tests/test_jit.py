@@ -176,7 +176,8 @@ def test_the_numbers_of_one_dtype_share_one_tape():
     g = ad.grad(segments, jit=True)
     g(0.45, 3, 4)
     source = g.source
-    assert source.count("np.empty(") == 4  # (ints, bools and floats of the nested loops; floats of the last)
+    assert source.count("np.empty(") == 3  # (ints, and floats with the bools, of the nested loops; floats of
+    assert "tape_bools" not in source and "] != 0.0" in source  # the last; a bool saved as 0.0 or 1.0)
     assert "tape_floats = np.empty(n_" in source  # (the last segment's counter plus its capacity)
 
 

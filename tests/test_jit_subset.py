@@ -228,7 +228,7 @@ def test_a_numba_error_naming_no_line_is_located_at_the_def():
     assert "AssertionError inside Numba" in str(error) and "def recurrence(x):" in str(error)
 
 
-# -- np.concatenate and np.stack of arrays (along axis 0) --------------------------------------------------
+# -- np.concatenate and np.stack of arrays (along a constant axis) ------------------------------------------------
 def joined(x, y):
     z = np.concatenate([np.sin(x), y * 2.0, x * y])
     s = np.stack([x, y * y])
@@ -254,16 +254,28 @@ def stacked_rows_used(x, y):
     return np.sum(r * s[1]) + np.sum(s)
 
 
+def joined_other_axis(a, b):
+    return np.sum(np.concatenate([a, b], axis=1) ** 2)
+
+
+def joined_axes(a, b):
+    s = np.stack([a, b[:, :1] * a], axis=-1)
+    c = np.concatenate((a, np.tanh(b)), axis=-1)
+    return np.sum(s ** 2) + np.sum(c * a[:, :1]) + np.sum(np.stack((a, b), 1)[:, 1] * a)
+
+
 @pytest.mark.parametrize("f, make, wrt", [
     (joined, lambda: (rng.standard_normal(3), rng.standard_normal(3)), (0, 1)),
     (joined_rows, lambda: (rng.standard_normal((2, 3)), rng.standard_normal((2, 3))), (0, 1)),
     (stacked_rows_used, lambda: (rng.standard_normal(3), rng.standard_normal(3)), (0, 1)),
-], ids=["1-d", "2-d", "rows-used"])
+    (joined_other_axis, lambda: (rng.standard_normal((2, 3)), rng.standard_normal((2, 4))), (0, 1)),
+    (joined_axes, lambda: (rng.standard_normal((2, 3)), rng.standard_normal((2, 3))), (0, 1)),
+], ids=["1-d", "2-d", "rows-used", "axis-1", "axis-minus-1"])
 def test_concatenate_and_stack_of_arrays_compile(f, make, wrt):
-    """jit_lower._joined_lists: a list made for np.concatenate or np.stack along axis 0, read nowhere else
-    but by their adjoints, is made a tuple (what Numba's np.concatenate and np.stack take); the adjoints'
-    jit versions (`split_along`: slices of the adjoint; `unstack`: copies of its rows, as np.take gives)
-    return tuples of the same length."""
+    """jit_lower._joined_lists: a list (or tuple) made for np.concatenate or np.stack along a constant axis,
+    read nowhere else but by their adjoints, is made a tuple (what Numba's np.concatenate and np.stack take);
+    the adjoints' jit versions (`split_along`: slices of the adjoint along the axis; `unstack`: copies of its
+    slices at each index of the axis, as np.take gives) return tuples of the same length."""
     args = make()
     g = ad.grad(f, wrt=wrt, jit=True)
     check_jit_grad(f, args, wrt)
@@ -274,10 +286,6 @@ def test_concatenate_and_stack_of_arrays_compile(f, make, wrt):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
-def joined_other_axis(a, b):
-    return np.sum(np.concatenate([a, b], axis=1) ** 2)
-
-
 def joined_list_kept(x, y):
     parts = [x, y]
     z = np.concatenate(parts)
@@ -286,10 +294,31 @@ def joined_list_kept(x, y):
 
 
 def test_other_joins_are_still_refused_at_their_line():
-    for f, args in [(joined_other_axis, (rng.standard_normal((2, 3)), rng.standard_normal((2, 3)))),
-                    (joined_list_kept, (rng.standard_normal(3), rng.standard_normal(3))),
+    for f, args in [(joined_list_kept, (rng.standard_normal(3), rng.standard_normal(3))),
                     (joined_in_loop, (rng.standard_normal(4), rng.standard_normal(4)))]:
         with pytest.raises(ad.ADError) as info:  # (the list of a loop is saved on the tape: a list kept)
             ad.grad(f, wrt=(0, 1), jit=True)(*args)
         assert "test_jit_subset.py" in str(info.value) and ("np.concatenate" in str(info.value) or
                                                             "list[" in str(info.value))
+
+
+def transposed(a, lo):
+    t = np.transpose(np.tanh(a)) * np.real(a.T)
+    r = np.transpose(t) + a * lo
+    return np.sum(r.clip(-0.5, 0.7) ** 2) + np.sum(np.transpose(a, (1, 0)) * r.T) * lo + np.sum(np.transpose(a[0]))
+
+
+def test_transpose_real_and_the_clip_method_compile():
+    check_jit_grad(transposed, (rng.standard_normal((2, 3)), 0.7), (0, 1))
+
+
+def stacked_family(a, m):
+    v = np.vstack([a, a * m[0]]) + np.vstack((m[:1] * a, m[1:]))
+    return np.sum(v ** 2) + np.sum(np.hstack([a, np.tanh(a)]) * a[0]) + np.sum(np.hstack([m, m * 2.0]) ** 2)
+
+
+def test_vstack_and_hstack_of_arrays_compile():
+    """np.vstack / np.hstack of a list made for them: a tuple, as for np.concatenate; their adjoint
+    `_ad.stack_family_vjp(g, t, 'vstack')` in its jit version (slices of g in each array's shape). Arrays of
+    different ranks in one vstack are refused by Numba's typing at the user's line."""
+    check_jit_grad(stacked_family, (rng.standard_normal(3), rng.standard_normal((2, 3))), (0, 1))

@@ -61,8 +61,9 @@ class Context:
         """Has anything this compilation was built from changed since (code, defaults, what a name refers to,
         the rules)?"""
         for f, code, defaults, kwdefaults in self.deps:
-            if f.__code__ is not code or f.__defaults__ is not defaults or f.__kwdefaults__ is not kwdefaults:
-                return True
+            if f.__code__ is not code or f.__defaults__ is not defaults or \
+                    code.co_kwonlyargcount and f.__kwdefaults__ is not kwdefaults:  # (read only by keyword-only
+                return True                                                       # parameters' defaults)
         if self.rules != rules.generation():
             return True
         for cell, globals_, name, attrs, obj in self.reads():  # (run at every call: kept short)

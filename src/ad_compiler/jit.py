@@ -27,6 +27,7 @@ from .errors import ADError, UnsupportedError
 from .ir import Assign, Build, Call, FunctionDef, Global, Index, Return, Var
 from .jit_fuse import fuse
 from .jit_lower import HINT, WHY, Lowering
+from .jit_reuse import into_out, uncopy
 
 RESULT_HELPERS = ("as_grad", "as_grads")  # helpers of the return value, run in the wrapper
 
@@ -64,6 +65,7 @@ def finish(derivation, unit, fdef, kinds_, alloc):
                                          lowering, alloc)
     core_body = lowering.lower(body)
     results = [lowering.expr(e, ret) for _, e in leaves]
+    uncopy(core_body + [Return(Build("tuple", tuple(results)))], kinds_)  # (the return reads them too)
     direct = _direct_plan(outer, leaves, core_params, fdef.params, lowering) if not any(passed.values()) else None
     buffers = _buffers(direct, leaves, param_kinds)
     if buffers:
@@ -157,6 +159,8 @@ def _fill(core, filled, alloc):
             continue
         out = alloc.fresh(f"{item.name}_out" if isinstance(item, Var) else "grad_out")
         params.append(out)
+        if isinstance(item, Var) and not any(isinstance(i, Var) and i.name == item.name for i in kept):
+            into_out(body, item.name, out)  # (the gradient's zeros made in `out`: jit_reuse.py)
         stores.append(_at(ir.ExprStmt(Call(Global(("_ad", "jit", "grad_into"), jit_runtime.grad_into, runtime),
                                                (item, Var(out)))), ret))
     value = kept[0] if len(kept) == 1 else Build("tuple", tuple(kept)) if kept else ir.Const(None)

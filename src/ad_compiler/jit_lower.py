@@ -31,14 +31,14 @@ log log1p log2 log10 sqrt cbrt square abs absolute fabs sign maximum minimum fma
 trunc rint where sum mean prod dot zeros zeros_like ones ones_like empty empty_like full full_like clip
 negative positive reciprocal isnan isinf isfinite logaddexp logaddexp2 deg2rad rad2deg outer
 multiply add subtract divide true_divide float64 int64 bool_ pi e inf nan newaxis max min amax amin std var
-mod remainder copy asarray array
+mod remainder copy asarray array transpose real shape
 sort linspace arange cumsum cumprod argmax argmin any all median diff""".split())
 MATH = set("""sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh exp expm1 log log1p log2 log10
 sqrt pow fabs floor ceil trunc hypot erf erfc gamma lgamma isnan isinf isfinite copysign degrees radians
 pi e inf nan tau""".split())
 BUILTINS = {"abs", "min", "max", "float", "int", "bool", "range", "len", "round", "sum", "slice"}
 METHODS = {"copy", "sum", "reshape", "astype", "mean", "prod", "dot", "ravel", "flatten", "transpose", "append",
-           "pop", "max", "min"}
+           "pop", "max", "min", "clip"}
 ATTRIBUTES = {"shape", "T", "size", "ndim"}
 OPERATORS = {"+", "-", "*", "/", "//", "%", "**", "@", "&", "|", "^", "<<", ">>"}
 COMPARISONS = {"<", "<=", ">", ">=", "==", "!="}
@@ -291,9 +291,9 @@ class Lowering:
             if f.attr not in METHODS:
                 self.refuse(s, f"the method `.{f.attr}()`")
             func = ir.Attr(self.expr(f.value, s), f.attr)
-        elif isinstance(f, Global) and f.root is np and f.path[1:] in (("concatenate",), ("stack",)) and \
-                _joins(e, self.tuples):
-            func = f  # (of a tuple of arrays along axis 0: Numba's)
+        elif isinstance(f, Global) and f.root is np and f.path[1:] in (("concatenate",), ("stack",), ("vstack",),
+                                                                      ("hstack",)) and _joins(e, self.tuples):
+            func = f  # (of a tuple of arrays along a constant axis: Numba's)
         elif isinstance(f, Global):
             func = self.global_value(f, s)
             if isinstance(func, Var):
@@ -304,7 +304,8 @@ class Lowering:
         for a in e.args:
             if isinstance(a, ir.Starred):
                 self.refuse(s, "`*args` in a call")
-            args.append(self.expr(a, s))
+            stack = isinstance(f, Global) and f.path == ("_ad", "stack_family_vjp") and a in [Const(n) for n in STACKS]
+            args.append(a if stack else self.expr(a, s))  # (the name of the stack: a string Numba takes)
         kwargs = tuple((k, self.expr(v, s)) for k, v in e.kwargs if k != "**") if e.kwargs else ()
         if len(kwargs) != len(e.kwargs):
             self.refuse(s, "`**kwargs` in a call")
@@ -312,25 +313,34 @@ class Lowering:
 
 
 # -- lists joined by np.concatenate / np.stack ----------------------------------------------------------------
-JOINS = {"concatenate": 0, "stack": 0, "split_along": 1, "unstack": 2}  # (the list's position in the call)
+JOINS = {"concatenate": 0, "stack": 0, "vstack": 0, "hstack": 0, "split_along": 1, "unstack": 2,
+         "stack_family_vjp": 1, "cast_like": 1}  # (the list's position in the call)
+STACKS = ("vstack", "hstack")  # (np.<name>(t) and its adjoint _ad.stack_family_vjp(g, t, '<name>'))
 
 
 def _joins(e, names=None):
-    """The list `e` (a call) joins or takes apart along axis 0 (np.concatenate(t), np.stack(t), their
-    adjoints _ad.split_along(g, t), _ad.unstack(g, 0, t)), or None."""
-    if not (isinstance(e, Call) and isinstance(e.func, Global) and not e.kwargs):
+    """The list `e` (a call) joins or takes apart along an axis given as a constant (np.concatenate(t),
+    np.stack(t, axis=1), their adjoints _ad.split_along(g, t, 1), _ad.unstack(g, 1, t)), or None."""
+    if not (isinstance(e, Call) and isinstance(e.func, Global)):
         return None
     f = e.func
+    kwargs = dict(e.kwargs or ())
     if f.root is np and len(f.path) == 2 and f.path[1] in ("concatenate", "stack"):
-        name, axis = f.path[1], e.args[1:]
+        name, axis = f.path[1], list(e.args[1:]) + ([kwargs.pop("axis")] if "axis" in kwargs else [])
+    elif f.root is np and len(f.path) == 2 and f.path[1] in STACKS and len(e.args) == 1:
+        name, axis = f.path[1], []
     elif f.path[0] == "_ad" and len(f.path) == 2 and f.path[1] in ("split_along", "unstack"):
         name = f.path[1]
         axis = e.args[2:] if name == "split_along" else e.args[1:2]
+    elif f.path == ("_ad", "stack_family_vjp") and len(e.args) == 3 and e.args[2] in [Const(n) for n in STACKS] \
+            or f.path == ("_ad", "cast_like") and len(e.args) == 2:  # (cast_like(pieces, t): pieces as they are)
+        name, axis = f.path[1], []
     else:
         return None
     at = JOINS[name]
-    if len(e.args) <= at or not isinstance(e.args[at], Var) or len(axis) > 1 or \
-            (axis and axis[0] != Const(0)) or (name == "unstack" and len(e.args) != 3):
+    if kwargs or len(e.args) <= at or not isinstance(e.args[at], Var) or len(axis) > 1 or \
+            (axis and not (isinstance(axis[0], Const) and type(axis[0].value) is int)) or \
+            (name == "unstack" and len(e.args) != 3):
         return None
     if names is not None and e.args[at].name not in names:
         return None
@@ -343,16 +353,12 @@ def _joined_lists(body):
     np.concatenate and np.stack take (and the helpers' jit versions return tuples of the same length)."""
     made, bad = set(), set()
     for s in ir.walk(body):
-        if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Build) and s.value.kind == "list" \
-                and s.value.items:
+        if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Build) and \
+                s.value.kind in ("list", "tuple") and s.value.items:
             made.add(s.targets[0])
     for s in ir.walk(body):
-        joined = _joins(s.value) if isinstance(s, Assign) else None
-        reads = set(ir.stmt_reads(s))
-        if joined is not None:
-            others = [a for i, a in enumerate(s.value.args) if not (isinstance(a, Var) and a.name == joined)]
-            reads = {n for a in others for n in ir.names_in(a)}
-        elif isinstance(s, Assign) and isinstance(s.value, Build) and s.targets[0] in made:
+        reads = _loose_reads(s.value) if isinstance(s, Assign) else set(ir.stmt_reads(s))
+        if isinstance(s, Assign) and isinstance(s.value, Build) and s.targets[0] in made:
             reads = {n for i in s.value.items for n in ir.names_in(i)}
         bad |= reads & made
         if not isinstance(s, Assign):
@@ -360,6 +366,19 @@ def _joined_lists(body):
     defined = collections.Counter(s.targets[0] for s in ir.walk(body) if isinstance(s, Assign) and
                                   len(s.targets) == 1)
     return {t for t in made - bad if defined[t] == 1}
+
+
+def _loose_reads(e):
+    """The names the expression `e` reads other than as the list a join takes (at any depth: the adjoint
+    `_ad.cast_like(_ad.stack_family_vjp(g, t, 'vstack'), t)` reads t only so)."""
+    if isinstance(e, Var):
+        return {e.name}
+    joined = _joins(e)
+    if joined is None:
+        return set().union(*(_loose_reads(c) for c in ir.children(e)))
+    at = JOINS[e.func.path[-1]]
+    return set().union(*(_loose_reads(c) for i, c in enumerate(e.args) if i != at),
+                       *(_loose_reads(v) for _, v in e.kwargs or ()))
 
 
 # -- small pieces ---------------------------------------------------------------------------------------------

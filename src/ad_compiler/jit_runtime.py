@@ -216,6 +216,50 @@ def _getitem_vjp(g, x, index):
     return None
 
 
+def getitem_vjp_into(g, x, index, out):
+    """getitem_vjp(g, x, index) made in `out` (an array made for this call only, which the compiled function
+    fills with the gradient: jit_reuse.into_out) when out is float64 of x's shape; new zeros otherwise."""
+
+
+@_overload(getitem_vjp_into)
+def _getitem_vjp_into(g, x, index, out):
+    if not (_is_array(x) and _basic_index(index)):
+        return None
+    if _is_array(out, x.ndim) and out.dtype == numba.types.float64 and out.layout == "C" and out.mutable:
+        def into(g, x, index, out):
+            if out.shape == x.shape:
+                out[...] = 0.0
+                out[index] = g
+                return out
+            zeros = np.zeros(x.shape)
+            zeros[index] = g
+            return zeros
+        return into
+
+    def store(g, x, index, out):
+        zeros = np.zeros(x.shape)
+        zeros[index] = g
+        return zeros
+    return store
+
+
+def transpose_vjp(g, axes=None):
+    """Adjoint of np.transpose(x, axes) for x of one or two dimensions (a permutation of two axes is its own
+    inverse): g transposed back."""
+
+
+@_overload(transpose_vjp)
+def _transpose_vjp(g, axes=None):
+    if not _is_array(g) or g.ndim > 2:
+        return None
+    if axes is None or isinstance(axes, (numba.types.Omitted, numba.types.NoneType)):
+        return lambda g, axes=None: np.transpose(g)
+    if isinstance(axes, numba.types.UniTuple) and isinstance(axes.dtype, numba.types.Integer) and \
+            axes.count == g.ndim:
+        return lambda g, axes=None: np.transpose(g, axes)
+    return None
+
+
 def add_at(b, index, g):
     """In place: add `g` into `b[index]` (a basic index)."""
 
@@ -573,7 +617,8 @@ HELPERS = {"abs_vjp", "getitem_vjp", "add_at", "tolist_vjp", "unbroadcast", "unr
            "zeros_like", "private_copy", "reduce_extreme_vjp", "np_copy", "owned_copy", "pop_item", "stored_vjp",
            "stored_jvp", "vjp_seed", "inside", "where_vjp", "max_vjp", "min_vjp", "sum_vjp",
            "cast_vjp", "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b", "as_tangent", "tangent_out",
-           "sum_product", "split_along", "unstack"}
+           "sum_product", "split_along", "unstack", "transpose_vjp",
+           "stack_family_vjp"}
 
 
 def as_grad(g, x):
@@ -680,17 +725,17 @@ def _grad_into(g, out):
 
 
 def split_along(g, pieces, axis=0):
-    """Adjoint of np.concatenate(pieces) along axis 0 (jit_lower makes `pieces` a tuple of arrays): the
-    slices of `g` shaped like the pieces, as a tuple."""
+    """Adjoint of np.concatenate(pieces, axis) (jit_lower makes `pieces` a tuple of arrays; `axis` a
+    constant): the slices of `g` shaped like the pieces, as a tuple."""
 
 
-def _unrolled(name, params, n, item, pieces):
+def _unrolled(name, params, n, item, pieces, axis):
     """The source of `def name(params)` returning the tuple of `item(k)` (text) for k < n, after the ends
-    `hi0, hi1, ...` of the pieces of the tuple parameter `pieces` along axis 0 (Numba compiles it as an
+    `hi0, hi1, ...` of the pieces of the tuple parameter `pieces` along `axis` (Numba compiles it as an
     overload's code: the tuple's length is known from its type)."""
     source = f"def {name}({params}):\n    lo = 0\n"
     for k in range(n):
-        source += f"    hi{k} = lo + {pieces}[{k}].shape[0]\n    lo = hi{k}\n"
+        source += f"    hi{k} = lo + {pieces}[{k}].shape[{axis}]\n    lo = hi{k}\n"
     source += "    return (" + ", ".join(item(k) for k in range(n)) + ",)\n"
     namespace = {}
     exec(source, {"np": np}, namespace)
@@ -701,20 +746,79 @@ def _tuple_of_arrays(t):
     return isinstance(t, numba.types.BaseTuple) and len(t) > 0 and all(_is_array(i) for i in t)
 
 
-@_overload(split_along)
+def _constant_axis(axis, ndim):
+    """The axis (0 <= axis < ndim) an overload's `axis` argument gives as a constant, else None (Numba then
+    tries again with the constant's literal type: `prefer_literal`)."""
+    if axis is None or isinstance(axis, (numba.types.Omitted, numba.types.NoneType)):
+        value = getattr(axis, "value", 0)
+        value = 0 if value is None else value
+    elif isinstance(axis, numba.types.IntegerLiteral):
+        value = axis.literal_value
+    elif type(axis) is int:  # (not given: the typer's own default)
+        value = axis
+    else:
+        return None
+    return value % ndim if -ndim <= value < ndim else None
+
+
+def _overload_literal(stub):
+    def register(typer):
+        if numba is not None:
+            numba.extending.overload(stub, prefer_literal=True)(typer)
+        return stub
+    return register
+
+
+@_overload_literal(split_along)
 def _split_along(g, pieces, axis=0):
     if not (_is_array(g) and g.ndim >= 1 and _tuple_of_arrays(pieces)):
         return None
+    a = _constant_axis(axis, g.ndim)
+    if a is None:
+        return None
     return _unrolled("split", "g, pieces, axis=0", len(pieces),
-                     lambda k: f"g[{'0' if k == 0 else f'hi{k - 1}'}:hi{k}]", "pieces")
+                     lambda k: f"g[{':, ' * a}{'0' if k == 0 else f'hi{k - 1}'}:hi{k}]", "pieces", a)
 
 
 def unstack(g, axis, arrays):
-    """Adjoint of np.stack(arrays) along axis 0 (a tuple of arrays): the rows of `g`, as a tuple."""
+    """Adjoint of np.stack(arrays, axis) (a tuple of arrays; `axis` a constant): the slices of `g` at each
+    index along axis, copied (as np.take gives them), as a tuple."""
 
 
-@_overload(unstack)
+@_overload_literal(unstack)
 def _unstack(g, axis, arrays):
     if not (_is_array(g) and g.ndim >= 1 and _tuple_of_arrays(arrays)):
         return None
-    return _unrolled("rows", "g, axis, arrays", len(arrays), lambda k: f"g[{k}].copy()", "arrays")  # (np.take: copies)
+    a = _constant_axis(axis, g.ndim)
+    if a is None:
+        return None
+    return _unrolled("rows", "g, axis, arrays", len(arrays), lambda k: f"g[{':, ' * a}{k}].copy()", "arrays", 0)
+
+
+def stack_family_vjp(g, arrays, how):
+    """Adjoint of np.vstack / np.hstack (`how`, a constant) of a tuple of arrays of one or two dimensions: the
+    piece of `g` each array became, in its shape (slices of g, as the plain helper's), as a tuple."""
+
+
+@_overload_literal(stack_family_vjp)
+def _stack_family_vjp(g, arrays, how):
+    if not (_is_array(g) and _tuple_of_arrays(arrays) and isinstance(how, numba.types.StringLiteral)):
+        return None
+    dims = [a.ndim for a in arrays]
+    source = "def cut(g, arrays, how):\n    lo = 0\n"
+    if how.literal_value == "vstack" and g.ndim == 2 and all(n in (1, 2) for n in dims):
+        for k, n in enumerate(dims):  # (a 1-d array is one row)
+            size = "1" if n == 1 else f"arrays[{k}].shape[0]"
+            source += f"    p{k} = g[lo]\n" if n == 1 else f"    p{k} = g[lo:lo + {size}]\n"
+            source += f"    lo += {size}\n"
+    elif how.literal_value == "hstack" and g.ndim in (1, 2) and all(n == g.ndim for n in dims):
+        cut = "" if g.ndim == 1 else ":, "
+        for k in range(len(dims)):
+            source += f"    p{k} = g[{cut}lo:lo + arrays[{k}].shape[{g.ndim - 1}]]\n"
+            source += f"    lo += arrays[{k}].shape[{g.ndim - 1}]\n"
+    else:
+        return None
+    source += "    return (" + ", ".join(f"p{k}" for k in range(len(dims))) + ",)\n"
+    namespace = {}
+    exec(source, {"np": np}, namespace)
+    return namespace["cut"]

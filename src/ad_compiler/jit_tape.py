@@ -21,6 +21,7 @@ class Tapes:
         self.names = {}  # saved name -> (its tape, its counter or None for a list)
         self.items = {}  # (array, index) of the elements a store overwrites -> their label (`pushed`)
         self.kinds = dict(kinds)  # (with the labels' kinds)
+        self.as_float = set()  # bools saved on the floats' tape array
         self.plans = self.plan(body) if tape else {}
 
     def made_before(self, s):
@@ -113,6 +114,9 @@ class Tapes:
                 self.names[name] = (tape, None)
             else:
                 segments.setdefault(dtype, []).append((name, capacity))
+        if "float64" in segments and "bool_" in segments:  # (bools as 0.0 and 1.0 on the floats' array: one
+            self.as_float.update(name for name, _ in segments["bool_"])  # allocation less, 20-30 ns a call)
+            segments["float64"] += segments.pop("bool_")
         for dtype, named in segments.items():
             tape = self.alloc.fresh(_TAPE_NAMES[dtype])
             offset = Const(0)  # (the next segment's start: a number, or the last counter plus its capacity)
@@ -140,6 +144,8 @@ class Tapes:
         a label)."""
         tape, top = self.names[name]
         value = Call(ir.Attr(Var(tape), "pop"), ()) if top is None else Index(Var(tape), (Var(top),))
+        if name in self.as_float:
+            value = ir.Compare(value, ("!=",), (Const(0.0),))
         store = _at(Assign((name,), value) if target is None else SetItem(target, items, value), s)
         return [store] if top is None else [_at(AugAssign(top, "-", Const(1)), s), store]
 

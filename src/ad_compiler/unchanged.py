@@ -116,8 +116,9 @@ def _terms(ctx, value):
 
     for f, code, defaults, kwdefaults in ctx.deps:
         fn = value(f)
-        terms += [f"{fn}.__code__ is {value(code)}", f"{fn}.__defaults__ is {value(defaults)}",
-                  f"{fn}.__kwdefaults__ is {value(kwdefaults)}"]
+        terms += [f"{fn}.__code__ is {value(code)}", f"{fn}.__defaults__ is {value(defaults)}"]
+        if code.co_kwonlyargcount:  # (without keyword-only parameters no call reads them: Context.stale)
+            terms.append(f"{fn}.__kwdefaults__ is {value(kwdefaults)}")
     terms.append(f"_generation[0] == {ctx.rules!r}")
     bases = {}  # (cell or globals, name) -> the object it holds now, when attributes of it are read
     for cell, globals_, name, attrs, obj in ctx.reads():
