@@ -16,7 +16,7 @@ __all__ = [
     "mT", "phi", "lower_factor", "triangle_grad", "sym_from_triangle", "eig_gaps", "diag_embed", "diag_part",
     "check_symmetric_eig", "check_cholesky", "svd_gaps", "check_svd", "check_qr", "inv_or_zero", "norm_partial", "norm_partial_jvp",
     "svd_jvp", "field_vjp", "norm_axes", "as_columns", "from_columns", "drop_column", "residual_row", "residual_tangent", "copyltu",
-    "matrix_power_jvp", "matrix_power_jvp_jvp", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec",
+    "matrix_power_jvp", "matrix_power_jvp_jvp", "pair_block", "block_corner", "corner_embed", "block_diag_sum", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec",
     "tri_vjp_a", "cho_matrix", "cho_vjp_c", "cho_tangent_a", "cho_factor_vjp", "pair_adjoint",
     "funm_frechet", "funm_frechet_jvp", "funm_frechet_vjp_a", "flip_trans", "cho_other", "tri_inv", "inv", "solve", "adjugate",
     "adjugate_jvp", "adjugate_vjp", "cho_solve_factored", "log_diag_factored", "cho_vjp_a", "chol_inv_weighted",
@@ -454,6 +454,37 @@ def matrix_power_jvp(a, t, n):
         return matrix_power_jvp(b, -b @ t @ b, -n)
     p = _powers(a, n)
     return sum(p[k] @ t @ p[n - 1 - k] for k in range(n))
+
+
+# matrix_power_jvp(a, t, n) is the corner block of matrix_power([[a, t], [0, a]], n): its adjoint in a is that of
+# matrix_power at the block matrix, summed over the diagonal blocks (rules/helpers.py), with these linear maps.
+def pair_block(a, t):
+    """The block matrix [[a, t], [0, a]] (of stacks of matrices: the last two axes)."""
+    a = as_array(a)
+    t = np.broadcast_to(t, np.shape(a))
+    zero = np.zeros(np.broadcast_shapes(np.shape(a), np.shape(t)), dtype=np.result_type(a, t, 1.0))
+    return np.concatenate([np.concatenate([a + zero, t + zero], axis=-1),
+                           np.concatenate([zero, a + zero], axis=-1)], axis=-2)
+
+
+def block_corner(m):
+    """The top right block of a 2d x 2d block matrix (the transpose of corner_embed)."""
+    d = np.shape(m)[-1] // 2
+    return as_array(m)[..., :d, d:]
+
+
+def corner_embed(h):
+    """[[0, h], [0, 0]] (the transpose of block_corner)."""
+    h = as_array(h)
+    zero = np.zeros(h.shape, dtype=np.result_type(h, 1.0))
+    return np.concatenate([np.concatenate([zero, h], axis=-1), np.concatenate([zero, zero], axis=-1)], axis=-2)
+
+
+def block_diag_sum(m):
+    """The sum of the two diagonal blocks of a 2d x 2d block matrix (the transpose in a of pair_block)."""
+    d = np.shape(m)[-1] // 2
+    m = as_array(m)
+    return m[..., :d, :d] + m[..., d:, d:]
 
 
 def matrix_power_jvp_jvp(a, da, t, dt, n):

@@ -12,10 +12,11 @@ import numpy as np
 
 from .. import runtime as _ad
 
-try:  # (the ODE helpers' rules call the solvers; they are used only where SciPy is installed)
+try:  # (the ODE and signal helpers' rules call SciPy; they are used only where SciPy is installed)
     import scipy.integrate as integrate
+    import scipy.signal as signal
 except ImportError:  # pragma: no cover
-    integrate = None
+    integrate = signal = None
 from . import ans, derivative, elementwise, g, linear, nondifferentiable
 
 nondifferentiable(_ad.grad_seed, _ad.layout_order, _ad.zeros_like, _ad.zero_entries, _ad.shape_of, _ad.new_tape, _ad.max_share, _ad.min_share,
@@ -518,9 +519,18 @@ def kron_vjp_b(v, a, b):
     ba = _ad.kron_vjp_a(v, a, g)
 
 
-@linear(_ad.cross_vjp, multilinear=True, forward_only=("v", "other"), constant_in=("x",))
+@linear(_ad.cross_vjp, multilinear=True, constant_in=("x",))
 def cross_vjp(v, other, x, axis=-1, which=0):
-    pass
+    """The gradient in operand `which` of <v, a x b>: <h, it> is <v, a x b> with that operand h, so the
+    transpose in v is a cross product again, and in the other operand cross_vjp of its own."""
+    bv = _ad.cross_vjp_t(g, other, axis, which)
+    bother = _ad.cross_vjp(v, g, other, axis, 1 - which)
+
+
+@linear(_ad.cross_vjp_t, multilinear=True)
+def cross_vjp_t(h, other, axis=-1, which=0):
+    bh = _ad.cross_vjp(g, other, h, axis, which)
+    bother = _ad.cross_vjp(g, h, other, axis, 1 - which)
 
 
 @linear(_ad.repeat_vjp, constant_in=("a",))
@@ -614,24 +624,34 @@ def percentile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
     bt = _ad.percentile_vjp(g, a, q, axis, keepdims, method)
 
 
-@linear(_ad.select_vjp, forward_only=("v",), constant_in=("choicelist", "default"))
+@linear(_ad.select_vjp, constant_in=("choicelist", "default"))
 def select_vjp(v, condlist, choicelist, default=0, which=0):
-    pass
+    bv = _ad.select_vjp_t(g, v, condlist, choicelist, default, which)
 
 
-@linear(_ad.piecewise_vjp, forward_only=("v",), constant_in=("x", "funclist"))
+@linear(_ad.select_vjp_t, constant_in=("v", "choicelist", "default"))
+def select_vjp_t(h, v, condlist, choicelist, default=0, which=0):
+    bh = _ad.select_vjp(g, condlist, choicelist, default, which)
+
+
+@linear(_ad.piecewise_vjp, constant_in=("x", "funclist"))
 def piecewise_vjp(v, x, condlist, funclist, which=0):
-    pass
+    bv = _ad.piecewise_vjp_t(g, x, condlist, funclist, which)
 
 
-@linear(_ad.piecewise_jvp, forward_only=("t",), constant_in=("x", "funclist"))
+@linear(_ad.piecewise_vjp_t, constant_in=("x", "funclist"))
+def piecewise_vjp_t(h, x, condlist, funclist, which=0):
+    bh = _ad.piecewise_vjp(g, x, condlist, funclist, which)
+
+
+@linear(_ad.piecewise_jvp, constant_in=("x", "funclist"))
 def piecewise_jvp(t, x, condlist, funclist):
-    pass
+    bt = _ad.piecewise_vjp(g, x, condlist, funclist, 1)
 
 
-@linear(_ad.piecewise_x_jvp, forward_only=("t",), constant_in=("funclist",))
+@linear(_ad.piecewise_x_jvp, constant_in=("funclist",))
 def piecewise_x_jvp(t, funclist):
-    pass
+    bt = _ad.piecewise_x_jvp(g, funclist)
 
 
 @derivative(_ad.cumprod_vjp)
@@ -767,6 +787,10 @@ def check_qr(value, a, mode):
 
 @derivative(_ad.norm_partial, constant_in=("value",))
 def norm_partial(x, value, ord=None, axis=None, keepdims=False):
+    """norm_partial is the gradient of the norm (of each reduced group), so its Jacobian is the norm's Hessian:
+    symmetric, its transpose is its tangent map (also conj(x) / |x| for a complex x: the real pairing gives
+    the same map)."""
+    bx = _ad.norm_partial_jvp(x, g, value, ord, axis, keepdims)
     dans = _ad.norm_partial_jvp(x, dx, value, ord, axis, keepdims)
 
 
@@ -802,7 +826,33 @@ def residual_tangent(t, res):
 
 @derivative(_ad.matrix_power_jvp)
 def matrix_power_jvp(a, t, n):
+    """matrix_power_jvp(a, t, n) is the corner block of matrix_power([[a, t], [0, a]], n): the adjoint in a is
+    matrix_power's adjoint at the block matrix (matrix_power_jvp again, so any order works), summed over its
+    diagonal blocks; in t it is the transpose sum_k (a.T)^k g (a.T)^(n-1-k)."""
+    ba = _ad.block_diag_sum(_ad.matrix_power_jvp(_ad.mT(_ad.pair_block(a, t)), _ad.corner_embed(g), n))
+    bt = _ad.matrix_power_jvp(_ad.mT(a), g, n)
     dans = _ad.matrix_power_jvp_jvp(a, da, t, dt, n)
+
+
+@linear(_ad.pair_block)
+def pair_block(a, t):
+    ba = _ad.block_diag_sum(g)
+    bt = _ad.block_corner(g)
+
+
+@linear(_ad.block_corner)
+def block_corner(m):
+    bm = _ad.corner_embed(g)
+
+
+@linear(_ad.corner_embed)
+def corner_embed(h):
+    bh = _ad.block_corner(g)
+
+
+@linear(_ad.block_diag_sum)
+def block_diag_sum(m):
+    bm = _ad.pair_block(g, 0.0)
 
 
 @linear(_ad.tri_part)
@@ -906,14 +956,24 @@ def fit_axes(v, x, axes):
     bv = _ad.fit_axes(g, v, axes)
 
 
-@linear(_ad.rfft_vjp, forward_only=("v",), constant_in=("a",))
+@linear(_ad.rfft_vjp, constant_in=("a",))
 def rfft_vjp(v, a, n_last, axes, norm=None):
-    pass
+    bv = _ad.rfft_vjp_t(g, v, n_last, axes, norm)
 
 
-@linear(_ad.irfft_vjp, forward_only=("v",), constant_in=("a",))
+@linear(_ad.rfft_vjp_t, constant_in=("v",))
+def rfft_vjp_t(h, v, n_last, axes, norm=None):
+    bh = _ad.rfft_vjp(g, h, n_last, axes, norm)
+
+
+@linear(_ad.irfft_vjp, constant_in=("a",))
 def irfft_vjp(v, a, n_last, axes, norm=None):
-    pass
+    bv = _ad.irfft_vjp_t(g, v, n_last, axes, norm)
+
+
+@linear(_ad.irfft_vjp_t, constant_in=("v",))
+def irfft_vjp_t(h, v, n_last, axes, norm=None):
+    bh = _ad.irfft_vjp(g, h, n_last, axes, norm)
 
 
 # -- scipy.stats helpers (rules/stats_multi.py) -----------------------------------------------------------------
@@ -932,14 +992,16 @@ def mvn_cov(cov, like=None):
     bcov = _ad.mvn_cov_vjp(g, cov)
 
 
-@linear(_ad.mvn_cov_vjp, forward_only=("h",), constant_in=("cov",))
+@linear(_ad.mvn_cov_vjp, constant_in=("cov",))
 def mvn_cov_vjp(h, cov):
-    pass
+    """The transpose of mvn_cov's adjoint is mvn_cov (c I, diag(v), or the symmetric matrix of the lower
+    triangle: <k, tril(h) + tril(h.T, -1)> = <tril(k) + tril(k, -1).T, h>); h gives the dimension."""
+    bh = _ad.mvn_cov(g, h)
 
 
-@linear(_ad.mvn_cov_tangent, forward_only=("t",), constant_in=("cov", "like"))
+@linear(_ad.mvn_cov_tangent, constant_in=("cov", "like"))
 def mvn_cov_tangent(t, cov, like=None):
-    pass
+    bt = _ad.mvn_cov_vjp(g, cov)
 
 
 @linear(_ad.mvn_mean, constant_in=("x",))
@@ -949,46 +1011,66 @@ def mvn_mean(mean, x):
 
 @derivative(_ad.solve_rows)
 def solve_rows(c, r):
+    """inv(c) r_n for each row: r's adjoint is inv(c.T) g_n, c's minus the sum of outer(that, ans_n)."""
+    br = _ad.solve_rows(_ad.mT(c), g)
+    bc = -_ad.rows_outer(_ad.solve_rows(_ad.mT(c), g), ans)
     dans = _ad.solve_rows(c, dr) - _ad.solve_rows(c, _ad.solve_rows_t(dc, ans))
 
 
-@linear(_ad.solve_rows_t, multilinear=True, forward_only=("m", "y"))
+@linear(_ad.solve_rows_t, multilinear=True)
 def solve_rows_t(m, y):
-    pass
+    """y @ m.T (a vector y: m @ y)."""
+    bm = _ad.rows_outer(g, y)
+    by = _ad.solve_rows_t(_ad.mT(m), g)
 
 
-@linear(_ad.per_point, forward_only=("v",), constant_in=("x",))
+@linear(_ad.per_point, constant_in=("x",))
 def per_point(v, x):
-    pass
+    bv = np.sum(g, axis=-1)
 
 
-@linear(_ad.rows_outer, multilinear=True, forward_only=("u", "y"))
+@linear(_ad.rows_outer, multilinear=True)
 def rows_outer(u, y):
-    pass
+    """sum_n outer(u_n, y_n): <G, it> = sum_n u_n . G y_n."""
+    bu = _ad.unbroadcast(_ad.solve_rows_t(g, y), u)
+    by = _ad.solve_rows_t(_ad.mT(g), _ad.broadcast_like(u, y))
 
 
-@linear(_ad.convolve_vjp_in1, multilinear=True, forward_only=("g", "in2"), constant_in=("in1",))
-def convolve_vjp_in1(g, in1, in2, mode="full"):
-    pass
+# The adjoints of convolve / correlate are gradients of the bilinear form B(in1, in2, v) = <v, conv(in1, in2)>:
+# <h, grad_in1 B> = B(h, in2, v), so their adjoints in v are the convolution (correlation) again and in the
+# other operand the other operand's adjoint. (The parameter `v` is the helpers' g.)
+@linear(_ad.convolve_vjp_in1, multilinear=True, constant_in=("in1",))
+def convolve_vjp_in1(v, in1, in2, mode="full"):
+    bv = signal.convolve(g, in2, mode)
+    bin2 = _ad.convolve_vjp_in2(v, g, in2, mode)
 
 
-@linear(_ad.convolve_vjp_in2, multilinear=True, forward_only=("g", "in1"), constant_in=("in2",))
-def convolve_vjp_in2(g, in1, in2, mode="full"):
-    pass
+@linear(_ad.convolve_vjp_in2, multilinear=True, constant_in=("in2",))
+def convolve_vjp_in2(v, in1, in2, mode="full"):
+    bv = signal.convolve(in1, g, mode)
+    bin1 = _ad.convolve_vjp_in1(v, in1, g, mode)
 
 
-@linear(_ad.correlate_vjp_in1, multilinear=True, forward_only=("g", "in2"), constant_in=("in1",))
-def correlate_vjp_in1(g, in1, in2, mode="full"):
-    pass
+@linear(_ad.correlate_vjp_in1, multilinear=True, constant_in=("in1",))
+def correlate_vjp_in1(v, in1, in2, mode="full"):
+    bv = signal.correlate(g, in2, mode)
+    bin2 = _ad.correlate_vjp_in2(v, g, in2, mode)
 
 
-@linear(_ad.correlate_vjp_in2, multilinear=True, forward_only=("g", "in1"), constant_in=("in2",))
-def correlate_vjp_in2(g, in1, in2, mode="full"):
-    pass
+@linear(_ad.correlate_vjp_in2, multilinear=True, constant_in=("in2",))
+def correlate_vjp_in2(v, in1, in2, mode="full"):
+    """correlate_vjp_in2 is conjugate-linear in v and in1 (correlate conjugates in2): the real pairing
+    Re(<h, conj(C(v, in1))>) = Re(<v, correlate(in1, h)>) gives these adjoints."""
+    bv = signal.correlate(in1, g, mode)
+    bin1 = _ad.correlate_vjp_in1(v, in1, g, mode)
 
 
 @derivative(_ad.einsum_args_vjp)
 def einsum_args_vjp(v, args):
+    """The operands' gradients of F = <v, einsum(args)>, multilinear: the transpose in v is einsum's tangent
+    along g, in the operands F's (symmetric) Hessian applied to g."""
+    bv = _ad.einsum_args_vjp_t(g, args)
+    bargs = _ad.einsum_args_vjp_hvp(v, args, g)
     dans = _ad.einsum_args_vjp_jvp(v, dv, args, dargs)
 
 
