@@ -1,0 +1,124 @@
+"""Reverse over reverse and third order through the runtime helpers whose reverse rules were added for issue 9
+/ 10 (rules/helpers.py): einsum of several operands (einsum_args_vjp), matrix_power (matrix_power_jvp, whose
+adjoint is matrix_power's again at [[a, t], [0, a]]), rfft (rfft_vjp), np.linalg.norm (norm_partial).
+Every check compares with central differences of the compiled derivative one order lower; a derivative the
+table cannot give must be refused (an ad.ADError), never wrong."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+
+EPS = 1e-5
+
+
+def close(got, expected):
+    scale = max(1.0, float(np.max(np.abs(expected))))
+    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(expected, dtype=float), rtol=1e-5,
+                               atol=1e-6 * scale)
+
+
+def f_einsum2(x, m):
+    return np.sum(np.sin(np.einsum("ij,jk,k->i", m, np.outer(x, x), x)))
+
+
+def f_einsum_sublist(x, m):
+    return np.sum(np.cos(np.einsum(m, [0, 1], x, [1], x, [0], [0])))
+
+
+def f_matrix_power(x):
+    return np.sum(np.sin(np.linalg.matrix_power(np.reshape(x, (3, 3)), 3)))
+
+
+def f_rfft(x):
+    z = np.fft.rfft(x * x)
+    return np.sum(np.real(z) * np.imag(z))
+
+
+def f_norm(x):
+    return np.linalg.norm(x * x, 3) + np.linalg.norm(np.reshape(x, (2, 3)), "nuc")
+
+
+grad_einsum2 = ad.grad(f_einsum2)
+grad_einsum_sublist = ad.grad(f_einsum_sublist)
+grad_matrix_power = ad.grad(f_matrix_power)
+grad_rfft = ad.grad(f_rfft)
+grad_norm = ad.grad(f_norm)
+
+
+def d_einsum2(x, m, v):
+    return np.sum(grad_einsum2(x, m) * v)
+
+
+def d_einsum_sublist(x, m, v):
+    return np.sum(grad_einsum_sublist(x, m) * v)
+
+
+def d_matrix_power(x, v):
+    return np.sum(grad_matrix_power(x) * v)
+
+
+def d_rfft(x, v):
+    return np.sum(grad_rfft(x) * v)
+
+
+def d_norm(x, v):
+    return np.sum(grad_norm(x) * v)
+
+
+def fd(fn, x, u, *rest):
+    return (np.asarray(fn(x + EPS * u, *rest)) - np.asarray(fn(x - EPS * u, *rest))) / (2 * EPS)
+
+
+@pytest.mark.parametrize("f, d, grad", [(f_einsum2, d_einsum2, grad_einsum2),
+                                         (f_einsum_sublist, d_einsum_sublist, grad_einsum_sublist)])
+def test_grad_of_grad_einsum_of_several_operands(f, d, grad):
+    rng = np.random.default_rng(1)
+    x, m, v = rng.standard_normal(3), rng.standard_normal((3, 3)), rng.standard_normal(3)
+    expected = fd(lambda y: grad(y, m), x, v)
+    close(ad.grad(d)(x, m, v), expected)
+    close(ad.hvp(f, wrt=0)(x, m, v), expected)
+
+
+grad_d_matrix_power = ad.grad(d_matrix_power)
+grad_d_rfft = ad.grad(d_rfft)
+grad_d_norm = ad.grad(d_norm)
+
+
+def e_matrix_power(x, v, u):
+    return np.sum(grad_d_matrix_power(x, v) * u)
+
+
+def e_rfft(x, v, u):
+    return np.sum(grad_d_rfft(x, v) * u)
+
+
+def e_norm(x, v, u):
+    return np.sum(grad_d_norm(x, v) * u)
+
+
+@pytest.mark.parametrize("e, second, n", [(e_matrix_power, grad_d_matrix_power, 9), (e_rfft, grad_d_rfft, 8)])
+def test_third_order(e, second, n):
+    """ad.grad of <ad.grad(<ad.grad(f), v>), u> against differences of ad.grad(<ad.grad(f), v>) along w."""
+    rng = np.random.default_rng(2)
+    x, v, u, w = (rng.standard_normal(n) for _ in range(4))
+    got = ad.grad(e)(x, v, u)
+    close(np.sum(got * w), np.sum(fd(lambda y: second(y, v), x, w) * u))
+
+
+grad_d_einsum2 = ad.grad(d_einsum2)
+
+
+def e_einsum2(x, m, v, u):
+    return np.sum(grad_d_einsum2(x, m, v) * u)
+
+
+def test_third_order_refused():
+    """einsum's second-order helpers (einsum_args_vjp_t / _hvp) and norm_partial_jvp have no reverse rules of
+    their own: a third derivative through them is refused, not wrong."""
+    rng = np.random.default_rng(3)
+    x, m, v, u = rng.standard_normal(3), rng.standard_normal((3, 3)), rng.standard_normal(3), rng.standard_normal(3)
+    with pytest.raises(ad.ADError):
+        ad.grad(e_einsum2)(x, m, v, u)
+    x, v, u = rng.standard_normal(6), rng.standard_normal(6), rng.standard_normal(6)
+    with pytest.raises(ad.ADError):
+        ad.grad(e_norm)(x, v, u)
