@@ -122,3 +122,56 @@ def test_third_order_refused():
     x, v, u = rng.standard_normal(6), rng.standard_normal(6), rng.standard_normal(6)
     with pytest.raises(ad.ADError):
         ad.grad(e_norm)(x, v, u)
+
+
+try:
+    import scipy.linalg as sla
+except ImportError:  # (SciPy is an optional extra)
+    sla = None
+
+
+def f_tri(x, b):
+    a = np.reshape(x, (3, 3)) + 3.0 * np.eye(3)
+    return np.sum(np.sin(sla.solve_triangular(a, b, trans=1, lower=True)))
+
+
+def f_tri_cols(x, b):
+    a = np.reshape(x, (3, 3)) + 3.0 * np.eye(3)
+    return np.sum(np.sin(sla.solve_triangular(a, b, unit_diagonal=True)))
+
+
+def f_average(w, a):
+    return np.sin(np.average(a, axis=1, weights=w * w)).sum()
+
+
+grad_tri = ad.grad(f_tri)
+grad_tri_cols = ad.grad(f_tri_cols)
+grad_average = ad.grad(f_average)
+
+
+def d_tri(x, b, v):
+    return np.sum(grad_tri(x, b) * v)
+
+
+def d_tri_cols(x, b, v):
+    return np.sum(grad_tri_cols(x, b) * v)
+
+
+def d_average(w, a, v):
+    return np.sum(grad_average(w, a) * v)
+
+
+@pytest.mark.skipif(sla is None, reason="needs SciPy")
+@pytest.mark.parametrize("d, grad, bshape", [(d_tri, grad_tri, (3,)), (d_tri_cols, grad_tri_cols, (3, 2))])
+def test_grad_of_grad_solve_triangular(d, grad, bshape):
+    """tri_vjp_a and tri_matvec differentiated in reverse mode (transposed solves, columns of b)."""
+    rng = np.random.default_rng(4)
+    x, b, v = rng.standard_normal(9), rng.standard_normal(bshape), rng.standard_normal(9)
+    close(ad.grad(d)(x, b, v), fd(lambda y: grad(y, b), x, v))
+
+
+def test_grad_of_grad_average_weights():
+    """weights_vjp (np.average's weights along an axis) differentiated in reverse mode."""
+    rng = np.random.default_rng(5)
+    w, a, v = rng.standard_normal(4), rng.standard_normal((3, 4)), rng.standard_normal(4)
+    close(ad.grad(d_average)(w, a, v), fd(lambda y: grad_average(y, a), w, v))

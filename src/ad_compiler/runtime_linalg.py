@@ -16,7 +16,7 @@ __all__ = [
     "mT", "phi", "lower_factor", "triangle_grad", "sym_from_triangle", "eig_gaps", "diag_embed", "diag_part",
     "check_symmetric_eig", "check_cholesky", "svd_gaps", "check_svd", "check_qr", "inv_or_zero", "norm_partial", "norm_partial_jvp",
     "svd_jvp", "field_vjp", "norm_axes", "as_columns", "from_columns", "drop_column", "residual_row", "residual_tangent", "copyltu",
-    "matrix_power_jvp", "matrix_power_jvp_jvp", "pair_block", "block_corner", "corner_embed", "block_diag_sum", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec",
+    "matrix_power_jvp", "matrix_power_jvp_jvp", "pair_block", "block_corner", "corner_embed", "block_diag_sum", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec", "cols_outer",
     "tri_vjp_a", "cho_matrix", "cho_vjp_c", "cho_tangent_a", "cho_factor_vjp", "pair_adjoint",
     "funm_frechet", "funm_frechet_jvp", "funm_frechet_vjp_a", "flip_trans", "cho_other", "tri_inv", "inv", "solve", "adjugate",
     "adjugate_jvp", "adjugate_vjp", "cho_solve_factored", "log_diag_factored", "cho_vjp_a", "chol_inv_weighted",
@@ -557,6 +557,13 @@ def tri_matvec(t, x, trans=0):
     """t @ x, or t.T @ x for a transposed solve (x a vector or a matrix of columns)."""
     t = mT(t) if _trans(trans) else t
     return t @ x
+
+
+def cols_outer(u, x, trans=0):
+    """u x.T (x u.T for a transposed solve; vectors as columns): the adjoint of t in tri_matvec(t, x, trans)."""
+    u2 = u[..., None] if np.ndim(u) == 1 else u
+    x2 = x[..., None] if np.ndim(x) == 1 else x
+    return x2 @ mT(u2) if _trans(trans) else u2 @ mT(x2)
 
 
 def tri_vjp_a(y, x, lower=False, unit_diagonal=False, trans=0):

@@ -673,9 +673,10 @@ def shaped_weights(weights, a, axis=None):
     bweights = _ad.weights_vjp(g, weights, a, axis)
 
 
-@linear(_ad.weights_vjp, forward_only=("h",), constant_in=("weights", "a"))
+@linear(_ad.weights_vjp, constant_in=("weights", "a"))
 def weights_vjp(h, weights, a, axis=None):
-    pass
+    """h summed down to the weights: its transpose spreads the weights' adjoint over h's shape again."""
+    bh = _ad.broadcast_like(_ad.shaped_weights(g, a, axis), h)
 
 
 @linear(_ad.refuse_returned)
@@ -860,14 +861,24 @@ def tri_part(d, lower=False, unit_diagonal=False):
     bd = _ad.tri_part(g, lower, unit_diagonal)
 
 
-@linear(_ad.tri_matvec, multilinear=True, forward_only=("t", "x"))
+@linear(_ad.tri_matvec, multilinear=True)
 def tri_matvec(t, x, trans=0):
-    pass
+    """T x with T = t or t.T: x's adjoint T.T g, t's g x.T (x g.T when transposed)."""
+    bt = _ad.cols_outer(g, x, trans)
+    bx = _ad.tri_matvec(t, g, _ad.flip_trans(trans))
 
 
-@linear(_ad.tri_vjp_a, multilinear=True, forward_only=("y", "x"))
+@linear(_ad.cols_outer, multilinear=True)
+def cols_outer(u, x, trans=0):
+    bu = _ad.tri_matvec(g, x, trans)
+    bx = _ad.tri_matvec(g, u, _ad.flip_trans(trans))
+
+
+@linear(_ad.tri_vjp_a, multilinear=True)
 def tri_vjp_a(y, x, lower=False, unit_diagonal=False, trans=0):
-    pass
+    """tri_part(-(y x.T)) (-(x y.T) when transposed); tri_part is a projection (its own transpose)."""
+    by = -_ad.tri_matvec(_ad.tri_part(g, lower, unit_diagonal), x, trans)
+    bx = -_ad.tri_matvec(_ad.tri_part(g, lower, unit_diagonal), y, _ad.flip_trans(trans))
 
 
 @linear(_ad.cho_matrix)
