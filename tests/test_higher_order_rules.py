@@ -105,6 +105,33 @@ def test_third_order(e, second, n):
     close(np.sum(got * w), np.sum(fd(lambda y: second(y, v), x, w) * u))
 
 
+def f_stack_abs(x):
+    h = np.hstack([x[:3] * x[3:], np.abs(x)])
+    return np.sum(np.sin(h) * np.arange(1.0, 10.0))
+
+
+grad_stack_abs = ad.grad(f_stack_abs)
+
+
+def d_stack_abs(x, v):
+    return np.sum(grad_stack_abs(x) * v)
+
+
+grad_d_stack_abs = ad.grad(d_stack_abs)
+
+
+def e_stack_abs(x, v, u):
+    return np.sum(grad_d_stack_abs(x, v) * u)
+
+
+def test_third_order_through_a_selection_and_sign():
+    """hstack's adjoint's adjoint (selection_transpose) and abs's sign_vjp differentiated a third time."""
+    rng = np.random.default_rng(6)
+    x, v, u, w = (rng.standard_normal(6) for _ in range(4))
+    got = ad.grad(e_stack_abs)(x, v, u)
+    close(np.sum(got * w), np.sum(fd(lambda y: grad_d_stack_abs(y, v), x, w) * u))
+
+
 grad_d_einsum2 = ad.grad(d_einsum2)
 
 

@@ -1841,6 +1841,12 @@ def stack_family_vjp(g, arrays, how):
     return cast_like(parts, arrays)
 
 
+def selection(v, name, *args):
+    """`_ad.<name>(v, *args)` for the selections selection_transpose transposes (so that its transpose has a
+    rule: differentiated again, a concatenation's adjoint's adjoint's adjoint is the cut again)."""
+    return {"split_along": split_along, "unstack": unstack, "stack_family_vjp": stack_family_vjp}[name](v, *args)
+
+
 def selection_transpose(h, v, name, *args):
     """The transpose of `_ad.<name>(v, *args)`, a linear map that only moves v's entries into pieces (a list
     of arrays or one array: split_along, unstack, stack_family_vjp): the pieces' adjoints `h` added back at

@@ -12,7 +12,7 @@ import numpy as np
 
 from .runtime_backend import as_array
 
-__all__ = ["sign", "sign_jvp", "sign_vjp", "fit_axes", "rfft_vjp", "irfft_vjp", "rfft_vjp_t", "irfft_vjp_t", "fft_axes", "dual_norm", "rfft_length"]
+__all__ = ["sign", "sign_jvp", "sign_vjp", "real_flat", "fit_axes", "rfft_vjp", "irfft_vjp", "rfft_vjp_t", "irfft_vjp_t", "fft_axes", "dual_norm", "rfft_length"]
 
 
 def sign(x):
@@ -42,6 +42,17 @@ def sign_vjp(g, x):
     a = np.abs(x)
     safe = np.where(a == 0, 1.0, a)
     return np.where(a == 0, 0.0, g / safe - np.conj(x) * np.real(g * x) / safe ** 3)
+
+
+def real_flat(t, x):
+    """The derivative of sign_jvp / sign_vjp in x along t: 0 for a real x (sign is piecewise constant there);
+    for a complex x (the third derivative of |z|) not written: refused."""
+    if np.iscomplexobj(x) or np.iscomplexobj(t):
+        from .errors import NoDerivativeError
+
+        raise NoDerivativeError("the third derivative of np.abs / np.sign of a complex value has no rule",
+                                hint="differentiate |z| at most twice, or write it as np.sqrt(z.real**2 + z.imag**2)")
+    return np.zeros(np.broadcast_shapes(np.shape(t), np.shape(x)))
 
 
 def fft_axes(x, s=None, axes=None):

@@ -370,9 +370,15 @@ def unstack(v, axis=0, arrays=None):
     bv = _ad.selection_transpose(g, v, "unstack", axis, arrays)
 
 
-@linear(_ad.selection_transpose, forward_only=("h",), constant_in=("v",))
+@linear(_ad.selection_transpose, constant_in=("v", "args"))
 def selection_transpose(h, v, name, *args):
-    pass
+    """(args: the pieces or arrays a selection reads only for their shapes, and options.)"""
+    bh = _ad.selection(g, name, *args)
+
+
+@linear(_ad.selection, constant_in=("args",))
+def selection(v, name, *args):
+    bv = _ad.selection_transpose(g, v, name, *args)
 
 
 @linear(_ad.append_vjp, constant_in=("arr", "values"))
@@ -795,6 +801,14 @@ def norm_partial(x, value, ord=None, axis=None, keepdims=False):
     dans = _ad.norm_partial_jvp(x, dx, value, ord, axis, keepdims)
 
 
+@derivative(_ad.norm_partial_jvp, constant_in=("value",))
+def norm_partial_jvp(x, dx, value, ord=None, axis=None, keepdims=False):
+    """The norm's Hessian applied to dx: symmetric, its own transpose in dx. (In x: the third derivative,
+    not written: refused.)"""
+    bdx = _ad.norm_partial_jvp(x, g, value, ord, axis, keepdims)
+    dans = _ad.norm_partial_jvp(x, ddx, value, ord, axis, keepdims)
+
+
 @linear(_ad.field_vjp, forward_only=("g",), constant_in=("result",))
 def field_vjp(g, result, index):
     pass
@@ -952,14 +966,25 @@ def sign(x):
     dans = _ad.sign_jvp(x, dx)
 
 
-@linear(_ad.sign_jvp, forward_only=("dx",))
+@derivative(_ad.sign_jvp)
 def sign_jvp(x, dx):
-    pass
+    """(sign_vjp is its transpose in the real pairing Re(<h, J dx>), and so it is sign_vjp's; in x, 0 for a
+    real x, refused for a complex one: real_flat.)"""
+    bdx = _ad.sign_vjp(g, x)
+    bx = _ad.real_flat(_ad.unbroadcast(g, x), x)
+    dans = _ad.sign_jvp(x, ddx) + _ad.real_flat(dx, x)
 
 
-@linear(_ad.sign_vjp, forward_only=("v",))
+@derivative(_ad.sign_vjp)
 def sign_vjp(v, x):
-    pass
+    bv = _ad.sign_jvp(x, g)
+    bx = _ad.real_flat(_ad.unbroadcast(g, x), x)
+    dans = _ad.sign_vjp(dv, x) + _ad.real_flat(dx, x)
+
+
+@linear(_ad.real_flat, constant_in=("x",))
+def real_flat(t, x):
+    bt = _ad.real_flat(g, x)
 
 
 @linear(_ad.fit_axes, constant_in=("x",))
