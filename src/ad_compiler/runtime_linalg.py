@@ -17,7 +17,7 @@ __all__ = [
     "check_symmetric_eig", "check_cholesky", "svd_gaps", "check_svd", "check_qr", "inv_or_zero", "norm_partial", "norm_partial_jvp",
     "svd_jvp", "field_vjp", "norm_axes", "as_columns", "from_columns", "drop_column", "residual_row", "residual_tangent", "copyltu",
     "matrix_power_jvp", "matrix_power_jvp_jvp", "pair_block", "block_corner", "corner_embed", "block_diag_sum", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec", "cols_outer",
-    "tri_vjp_a", "cho_matrix", "cho_vjp_c", "cho_tangent_a", "cho_factor_vjp", "pair_adjoint",
+    "tri_vjp_a", "cho_matrix", "cho_vjp_c", "cho_tangent_a", "cho_tangent_vjp", "cho_factor_vjp", "pair_adjoint",
     "funm_frechet", "funm_frechet_jvp", "funm_frechet_vjp_a", "flip_trans", "cho_other", "tri_inv", "inv", "solve", "adjugate",
     "adjugate_jvp", "adjugate_vjp", "cho_solve_factored", "log_diag_factored", "cho_vjp_a", "chol_inv_weighted",
 ]
@@ -600,6 +600,14 @@ def cho_tangent_a(dc, c, lower=False):
     """The tangent of the matrix a = L L.T (or U.T U) a cho_factor result stands for, from a tangent of c."""
     f, df = cho_matrix(c, lower), cho_matrix(dc, lower)
     return df @ mT(f) + f @ mT(df) if lower else mT(df) @ f + mT(f) @ df
+
+
+def cho_tangent_vjp(v, c, lower=False):
+    """The transpose of dc -> cho_tangent_a(dc, c, lower): (v + v.T) F (F.T (v + v.T) for an upper factor F) on
+    the factor's triangle."""
+    f = cho_matrix(c, lower)
+    s = as_array(v) + mT(as_array(v))
+    return cho_matrix(s @ f if lower else f @ s, lower)
 
 
 def cho_factor_vjp(g_c, c, lower=False):

@@ -714,7 +714,7 @@ def lower_factor(x, upper=False):
 
 
 
-@linear(_ad.cho_vjp_a, multilinear=True)
+@linear(_ad.cho_vjp_a, multilinear=True, constant_in=("lower",))
 def cho_vjp_a(y, x, lower=False):
     """triangle_grad(-y x.T, not lower): bilinear; S = sym_from_triangle(g) is symmetric."""
     by = -(_ad.sym_from_triangle(g, not lower) @ x)
@@ -900,14 +900,25 @@ def cho_matrix(c, lower=False):
     bc = _ad.cho_matrix(g, lower)
 
 
-@linear(_ad.cho_vjp_c, multilinear=True, forward_only=("y", "x", "c"), constant_in=("lower",))
+@linear(_ad.cho_vjp_c, multilinear=True, constant_in=("lower",))
 def cho_vjp_c(y, x, c, lower=False):
-    pass
+    """cho_tangent_vjp(-y x.T, c, lower): y's and x's adjoints through the symmetric cho_tangent_a(g, c)."""
+    by = -_ad.tri_matvec(_ad.cho_tangent_a(g, c, lower), x)
+    bx = -_ad.tri_matvec(_ad.cho_tangent_a(g, c, lower), y)
+    bc = _ad.cho_tangent_vjp(-_ad.cols_outer(y, x), g, lower)
 
 
-@linear(_ad.cho_tangent_a, multilinear=True, forward_only=("dc", "c"), constant_in=("lower",))
+@linear(_ad.cho_tangent_a, multilinear=True, constant_in=("lower",))
 def cho_tangent_a(dc, c, lower=False):
-    pass
+    """dF F.T + F dF.T (U: dF.T F + F.T dF), symmetric in (dF, F): both adjoints are cho_tangent_vjp."""
+    bdc = _ad.cho_tangent_vjp(g, c, lower)
+    bc = _ad.cho_tangent_vjp(g, dc, lower)
+
+
+@linear(_ad.cho_tangent_vjp, multilinear=True, constant_in=("lower",))
+def cho_tangent_vjp(v, c, lower=False):
+    bv = _ad.cho_tangent_a(g, c, lower)
+    bc = _ad.cho_tangent_vjp(v, g, lower)
 
 
 @linear(_ad.pair_adjoint, constant_in=("pair",))
