@@ -202,3 +202,27 @@ def test_grad_of_grad_average_weights():
     rng = np.random.default_rng(5)
     w, a, v = rng.standard_normal(4), rng.standard_normal((3, 4)), rng.standard_normal(4)
     close(ad.grad(d_average)(w, a, v), fd(lambda y: grad_average(y, a), w, v))
+
+
+B_SOLVE = np.array([1.0, -2.0, 0.5])
+
+
+def f_solve(a):
+    return np.sum(np.sin(np.linalg.solve(a, B_SOLVE * a[0])))
+
+
+tangent_solve = ad.jvp(f_solve)
+
+
+def t_solve(a, t):
+    return tangent_solve(a, t)[1]
+
+
+def test_grad_of_jvp_through_solve():
+    """solve_jvp_a (np.linalg.solve's tangent in a) differentiated in reverse mode: reverse over forward."""
+    rng = np.random.default_rng(7)
+    a, t = rng.standard_normal((3, 3)) + 3.0 * np.eye(3), rng.standard_normal((3, 3))
+    ga, gt = ad.grad(t_solve, wrt=(0, 1))(a, t)
+    u = rng.standard_normal((3, 3))
+    close(np.sum(ga * u), fd(lambda y: t_solve(y, t), a, u))
+    close(np.sum(gt * u), fd(lambda y: t_solve(a, y), t, u))

@@ -2031,6 +2031,14 @@ def solve_jvp_a(t, a, x):
     return solve(a, t @ x)
 
 
+def transpose_apply(t, z, a):
+    """t.T @ z, z a vector (a stack of vectors when a is a stack of matrices) or a matrix: x's adjoint in
+    solve_jvp_a(t, a, x) from z = solve(a.T, g)."""
+    if np.ndim(z) == np.ndim(a) - 1 and np.ndim(a) > 2:
+        return (np.swapaxes(t, -1, -2) @ np.expand_dims(z, -1))[..., 0]
+    return np.swapaxes(t, -1, -2) @ z
+
+
 def builtin_extreme_jvp(targs, args, ans):
     """Tangent of the builtins max(a, b, ...) / min(a, b, ...) or max(iterable): the winners' tangents,
     averaged over ties."""

@@ -456,6 +456,16 @@ def solve(a, b):
     dans = _ad.solve(a, db) - _ad.solve_jvp_a(da, a, ans)
 
 
+@derivative(_ad.solve_jvp_a)
+def solve_jvp_a(t, a, x):
+    """solve(a, t x) = a^-1 t x: with z = solve(a.T, g), t receives z x.T, x t.T z, a -z ans.T (solve_vjp_a
+    with x standing for b: only its rank is read)."""
+    bt = -_ad.solve_vjp_a(g, a, x, x)
+    bx = _ad.transpose_apply(t, _ad.solve_vjp_b(g, a, x), a)
+    ba = _ad.solve_vjp_a(g, a, x, ans)
+    dans = _ad.solve_jvp_a(dt, a, x) + _ad.solve_jvp_a(t, a, dx) - _ad.solve_jvp_a(da, a, ans)
+
+
 @derivative(_ad.solve_vjp_b, constant_in=("b",))
 def solve_vjp_b(v, a, b):
     """solve(a^T, v): in v its transpose solve(a, .); in a, -ans solve(a, g)^T (solve_vjp_a at a^T,
