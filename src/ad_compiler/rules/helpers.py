@@ -782,8 +782,8 @@ def svd_gaps(s):
     dans = -ans ** 2 * (np.expand_dims(2.0 * s * ds, -2) - np.expand_dims(2.0 * s * ds, -1))
 
 
-@linear(_ad.check_symmetric_eig, constant_in=("a",))
-def check_symmetric_eig(value, a):
+@linear(_ad.check_real_eig, constant_in=("a",))
+def check_real_eig(value, a):
     bvalue = g
 
 
