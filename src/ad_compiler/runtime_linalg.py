@@ -18,7 +18,7 @@ __all__ = [
     "svd_jvp", "field_vjp", "norm_axes", "as_columns", "from_columns", "drop_column", "residual_row", "residual_tangent", "copyltu",
     "matrix_power_jvp", "matrix_power_jvp_jvp", "pair_block", "block_corner", "corner_embed", "block_diag_sum", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec", "cols_outer",
     "tri_vjp_a", "cho_matrix", "cho_vjp_c", "cho_tangent_a", "cho_tangent_vjp", "cho_factor_vjp", "pair_adjoint",
-    "funm_frechet", "funm_frechet_jvp", "funm_frechet_vjp_a", "flip_trans", "cho_other", "tri_inv", "inv", "solve", "adjugate",
+    "funm_frechet", "funm_frechet_jvp", "flip_trans", "cho_other", "tri_inv", "inv", "solve", "adjugate",
     "adjugate_jvp", "adjugate_vjp", "cho_solve_factored", "log_diag_factored", "cho_vjp_a", "chol_inv_weighted",
 ]
 
@@ -668,20 +668,6 @@ def funm_frechet_jvp(name, a, da, e, de):
     second = f(np.block([[a, da, z], [z, a, e], [z, z, a]]))[:n, 2 * n:] + \
         f(np.block([[a, e, z], [z, a, da], [z, z, a]]))[:n, 2 * n:]
     return funm_frechet(name, a, de) + (np.real(second) if a.dtype.kind != "c" else second)
-
-
-def funm_frechet_vjp_a(name, a, e, g):
-    """The adjoint of a in funm_frechet(name, a, e) for the result's adjoint g. L(a, e) is the top right block of
-    f(M), M = [[a, e], [0, a]]; <g, dL> = <G, L_f(M, dM)> with G = [[0, g], [0, 0]] and dM = [[da, 0], [0, da]]
-    is <L_f(M^T, G), dM> (a function with real Taylor coefficients: L_f(M)'s transpose is L_f(M^T)), so a's
-    adjoint is the sum of the diagonal blocks of funm_frechet(name, M^T, G)."""
-    a, e, g = _inexact(a, e, g)
-    if a.ndim > 2:
-        return np.stack([funm_frechet_vjp_a(name, *xs) for xs in zip(a, e, g)])
-    n = a.shape[-1]
-    z = np.zeros_like(a)
-    big = funm_frechet(name, np.block([[a, e], [z, a]]).T, np.block([[z, g], [z, z]]))
-    return big[:n, :n] + big[n:, n:]
 
 
 # -- derivatives through a Cholesky factor taken with respect to the factorized matrix (fuse_cholesky.py) --------

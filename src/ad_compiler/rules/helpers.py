@@ -938,8 +938,10 @@ def pair_adjoint(b, pair):
 
 @derivative(_ad.funm_frechet)
 def funm_frechet(name, a, e):
-    """Linear in e, with L(a, .)'s transpose L(a^T, .); in a, funm_frechet_vjp_a."""
-    ba = _ad.funm_frechet_vjp_a(name, a, e, g)
+    """Linear in e, with L(a, .)'s transpose L(a^T, .); in a, what funm_frechet_vjp_a computes, written with the
+    block helpers: L(a, e) is the corner block of f([[a, e], [0, a]]), so a's adjoint is the sum of the diagonal
+    blocks of L([[a, e], [0, a]]^T, [[0, g], [0, 0]]), and funm_frechet's own rule differentiates it again."""
+    ba = _ad.block_diag_sum(_ad.funm_frechet(name, _ad.mT(_ad.pair_block(a, e)), _ad.corner_embed(g)))
     be = _ad.funm_frechet(name, _ad.mT(a), g)
     dans = _ad.funm_frechet_jvp(name, a, da, e, de)
 
