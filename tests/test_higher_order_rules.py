@@ -8,6 +8,11 @@ import pytest
 
 import ad_compiler as ad
 
+try:
+    import scipy.linalg as sla
+except ImportError:  # (SciPy is an optional extra)
+    sla = None
+
 EPS = 1e-5
 
 
@@ -79,6 +84,26 @@ def test_grad_of_grad_einsum_of_several_operands(f, d, grad):
     close(ad.hvp(f, wrt=0)(x, m, v), expected)
 
 
+def f_solve_expm(x):
+    a = np.reshape(x, (3, 3)) + 3.0 * np.eye(3)
+    y = np.linalg.solve(a, np.cos(x[:3]))
+    return np.sum(np.sin(y)) + (np.sum(sla.expm(0.3 * a) * a) if sla is not None else 0.0)
+
+
+grad_solve_expm = ad.grad(f_solve_expm)
+
+
+def d_solve_expm(x, v):
+    return np.sum(grad_solve_expm(x) * v)
+
+
+grad_d_solve_expm = ad.grad(d_solve_expm)
+
+
+def e_solve_expm(x, v, u):
+    return np.sum(grad_d_solve_expm(x, v) * u)
+
+
 grad_d_matrix_power = ad.grad(d_matrix_power)
 grad_d_rfft = ad.grad(d_rfft)
 grad_d_norm = ad.grad(d_norm)
@@ -96,7 +121,8 @@ def e_norm(x, v, u):
     return np.sum(grad_d_norm(x, v) * u)
 
 
-@pytest.mark.parametrize("e, second, n", [(e_matrix_power, grad_d_matrix_power, 9), (e_rfft, grad_d_rfft, 8)])
+@pytest.mark.parametrize("e, second, n", [(e_matrix_power, grad_d_matrix_power, 9), (e_rfft, grad_d_rfft, 8),
+                                          (e_solve_expm, grad_d_solve_expm, 9)])
 def test_third_order(e, second, n):
     """ad.grad of <ad.grad(<ad.grad(f), v>), u> against differences of ad.grad(<ad.grad(f), v>) along w."""
     rng = np.random.default_rng(2)
@@ -149,12 +175,6 @@ def test_third_order_refused():
     x, v, u = rng.standard_normal(6), rng.standard_normal(6), rng.standard_normal(6)
     with pytest.raises(ad.ADError):
         ad.grad(e_norm)(x, v, u)
-
-
-try:
-    import scipy.linalg as sla
-except ImportError:  # (SciPy is an optional extra)
-    sla = None
 
 
 def f_tri(x, b):

@@ -2034,9 +2034,17 @@ def solve_jvp_a(t, a, x):
 def transpose_apply(t, z, a):
     """t.T @ z, z a vector (a stack of vectors when a is a stack of matrices) or a matrix: x's adjoint in
     solve_jvp_a(t, a, x) from z = solve(a.T, g)."""
-    if np.ndim(z) == np.ndim(a) - 1 and np.ndim(a) > 2:
+    if np.ndim(z) == np.ndim(a) - 1 and np.ndim(a) > 2:  # (a stack of vectors)
         return (np.swapaxes(t, -1, -2) @ np.expand_dims(z, -1))[..., 0]
     return np.swapaxes(t, -1, -2) @ z
+
+
+def col_outer(u, w, a):
+    """u w.T: an outer product of vectors (stacks of vectors when a is a stack of matrices) or of the columns of
+    matrices (the adjoint of t in transpose_apply(t, u, a) for the adjoint w)."""
+    if np.ndim(u) == np.ndim(a) - 1:
+        return np.expand_dims(u, -1) * np.expand_dims(w, -2)
+    return u @ np.swapaxes(w, -1, -2)
 
 
 def builtin_extreme_jvp(targs, args, ans):
@@ -2172,18 +2180,6 @@ def solve_vjp_b_jvp(v, dv, a, da):
     vec = np.ndim(v) == np.ndim(a) - 1
     dat_gb = (np.swapaxes(da, -1, -2) @ np.expand_dims(gb, -1))[..., 0] if vec else np.swapaxes(da, -1, -2) @ gb
     return solve(at, dv - dat_gb)
-
-
-def solve_vjp_a_parts(g, v, a, b, x):
-    """The adjoints of v, a and x in out = solve_vjp_a(v, a, b, x) = -w x^T, w = solve(a.T, v), for the adjoint
-    g of out: with z = solve(a, g x), -z, w z^T and -g^T w (outer products for a vector b)."""
-    if np.ndim(b) == np.ndim(a) - 1:
-        z = solve(a, np.sum(g * np.expand_dims(x, -2), axis=-1))
-        w = solve(np.swapaxes(a, -1, -2), v)
-        return -z, np.expand_dims(w, -1) * np.expand_dims(z, -2), -np.sum(g * np.expand_dims(w, -1), axis=-2)
-    z = solve(a, g @ x)
-    w = solve(np.swapaxes(a, -1, -2), v)
-    return -z, w @ np.swapaxes(z, -1, -2), -(np.swapaxes(g, -1, -2) @ w)
 
 
 def solve_vjp_a_jvp(v, dv, a, da, b, x, dx):

@@ -466,6 +466,18 @@ def solve_jvp_a(t, a, x):
     dans = _ad.solve_jvp_a(dt, a, x) + _ad.solve_jvp_a(t, a, dx) - _ad.solve_jvp_a(da, a, ans)
 
 
+@linear(_ad.transpose_apply, multilinear=True, constant_in=("a",))
+def transpose_apply(t, z, a):
+    bt = _ad.col_outer(z, g, a)
+    bz = _ad.transpose_apply(_ad.mT(t), g, a)
+
+
+@linear(_ad.col_outer, multilinear=True, constant_in=("a",))
+def col_outer(u, w, a):
+    bu = _ad.transpose_apply(_ad.mT(g), w, a)
+    bw = _ad.transpose_apply(g, u, a)
+
+
 @derivative(_ad.solve_vjp_b, constant_in=("b",))
 def solve_vjp_b(v, a, b):
     """solve(a^T, v): in v its transpose solve(a, .); in a, -ans solve(a, g)^T (solve_vjp_a at a^T,
@@ -477,9 +489,13 @@ def solve_vjp_b(v, a, b):
 
 @derivative(_ad.solve_vjp_a, constant_in=("b",))
 def solve_vjp_a(v, a, b, x):
-    bv = _ad.solve_vjp_a_parts(g, v, a, b, x)[0]
-    ba = _ad.solve_vjp_a_parts(g, v, a, b, x)[1]
-    bx = _ad.solve_vjp_a_parts(g, v, a, b, x)[2]
+    """-w x.T with w = solve(a.T, v) (solve_vjp_b): w receives -g x, x -g.T w, and w's adjoint goes on through
+    solve_vjp_b's rule; written with helpers that have rules, so that it is differentiated again."""
+    Gx = _ad.transpose_apply(_ad.mT(g), x, a)
+    W = _ad.solve_vjp_b(v, a, b)
+    bv = -_ad.solve(a, Gx)
+    ba = _ad.mT(_ad.solve_vjp_a(-Gx, _ad.mT(a), b, W))
+    bx = -_ad.transpose_apply(g, W, a)
     dans = _ad.solve_vjp_a_jvp(v, dv, a, da, b, x, dx)
 
 
@@ -938,7 +954,7 @@ def pair_adjoint(b, pair):
 
 @derivative(_ad.funm_frechet)
 def funm_frechet(name, a, e):
-    """Linear in e, with L(a, .)'s transpose L(a^T, .); in a, what funm_frechet_vjp_a computes, written with the
+    """Linear in e, with L(a, .)'s transpose L(a^T, .); in a, written with the
     block helpers: L(a, e) is the corner block of f([[a, e], [0, a]]), so a's adjoint is the sum of the diagonal
     blocks of L([[a, e], [0, a]]^T, [[0, g], [0, 0]]), and funm_frechet's own rule differentiates it again."""
     ba = _ad.block_diag_sum(_ad.funm_frechet(name, _ad.mT(_ad.pair_block(a, e)), _ad.corner_embed(g)))
