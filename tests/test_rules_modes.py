@@ -20,7 +20,10 @@ and is checked on random inputs inside the domain of the rule (DOMAINS, keyed by
                 with one differentiable argument of at most 12 entries);
 - test_grad_of_grad: ad.grad of <ad.grad(s), v> (reverse over reverse: the runtime helpers the gradient calls
                 differentiated by their own reverse rules, rules/helpers.py) against central differences of
-                ad.grad(s) in the direction v (the first call of each function whose reverse rule calls a helper);
+                ad.grad(s) in the direction v (the first call of each function whose reverse rule calls a helper;
+                a rule with only calls of several differentiable arguments: its first call, one argument at a time);
+- test_third_order (AD_THIRD_ORDER=1): ad.grad of <test_grad_of_grad's gradient, u> against differences of it
+                (right or refused, never wrong);
 - test_every_rule_has_cases: a new rule without an entry in CASES fails, naming it.
 
 Known wrong results are strict xfails (KNOWN_WRONG); missing forward / second-order rules (an ad.ADError) are
@@ -420,3 +423,43 @@ def test_stale_marks():
     stale = sorted((set(KNOWN_WRONG) | set(MISSING) | set(GRADGRAD_MISSING)) - set(CASES) - {c.id for c in ALL_CASES}
                    - one_argument)
     assert not stale, f"KNOWN_WRONG / MISSING entries naming no CASES entry: {stale}"
+
+
+# -- third order (AD_THIRD_ORDER=1, about a minute) ------------------------------------------------------------
+# ad.grad of <ad.grad(<ad.grad(s), v>), u> against central differences of ad.grad(<ad.grad(s), v>) along u, for
+# every reverse-over-reverse case: right, or refused with an ad.ADError (a helper's third derivative not
+# written), never wrong.
+THIRD_CASES = [c for c in GRADGRAD_CASES if not _expected_failure(c, GRADGRAD_MISSING)
+               and not _expected_failure(c, MISSING) and not _expected_failure(c, KNOWN_WRONG)] \
+    if os.environ.get("AD_THIRD_ORDER") else []
+
+
+def _build_third():
+    lines = list(HEADER) + ["import ad_compiler as ad", "import ad_rules_modes_d", ""]
+    for j, case in enumerate(THIRD_CASES):
+        params = ", ".join(case.params)
+        k = GRADGRAD_CASES.index(case)
+        lines += [f"_h_{j} = ad.grad(ad_rules_modes_d.d_{k}, wrt={case.wrt[0]})", "",
+                  f"def e_{j}({params}, w, v_, u_):", f"    return np.sum(_h_{j}({params}, w, v_) * u_)", ""]
+    emod = _write_module("ad_rules_modes_e", lines)
+    for j, case in enumerate(THIRD_CASES):
+        case.e, case.h = getattr(emod, f"e_{j}"), getattr(emod, f"_h_{j}")
+
+
+if THIRD_CASES:
+    _build_third()
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=_test_id(c)) for c in THIRD_CASES])
+def test_third_order(case):
+    rng, args = _sample(case)
+    w = _weight(rng, case.f(*_copies(args)))
+    (p,) = case.wrt
+    v, u = _direction(rng, args[p]), _direction(rng, args[p])
+    try:
+        got = ad.grad(case.e, wrt=p)(*_copies(args), w, v, u)
+    except ad.ADError:
+        pytest.skip("refused")
+    up, down = case.h(*_moved(args, (p,), (u,), EPS), w, v), case.h(*_moved(args, (p,), (u,), -EPS), w, v)
+    fd = (np.asarray(up, dtype=float) - np.asarray(down, dtype=float)) / (2 * EPS)
+    _close(got, fd, "third order against differences of the second", float(np.max(np.abs(up))))
