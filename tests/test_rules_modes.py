@@ -20,7 +20,10 @@ and is checked on random inputs inside the domain of the rule (DOMAINS, keyed by
                 with one differentiable argument of at most 12 entries);
 - test_grad_of_grad: ad.grad of <ad.grad(s), v> (reverse over reverse: the runtime helpers the gradient calls
                 differentiated by their own reverse rules, rules/helpers.py) against central differences of
-                ad.grad(s) in the direction v (the first call of each function whose reverse rule calls a helper);
+                ad.grad(s) in the direction v (the first call of each function whose reverse rule calls a helper;
+                a rule with only calls of several differentiable arguments: its first call, one argument at a time);
+- test_third_order (AD_THIRD_ORDER=1): ad.grad of <test_grad_of_grad's gradient, u> against differences of it
+                (right or refused, never wrong);
 - test_every_rule_has_cases: a new rule without an entry in CASES fails, naming it.
 
 Known wrong results are strict xfails (KNOWN_WRONG); missing forward / second-order rules (an ad.ADError) are
@@ -60,14 +63,12 @@ SECOND_ORDER = ("hvp", "hessian", "gradgrad")
 # Reverse over reverse (test_grad_of_grad) still refused, by CASES name: the helper the gradient calls has no
 # reverse rule yet (a strict xfail raising ad.ADError; a new rule makes it fail: then remove the entry).
 GRADGRAD_MISSING = {
-    "np.einsum": "einsum_args_vjp has no reverse rule",
-    "np.piecewise": "piecewise_vjp has no reverse rule",
-    "np.linalg.matrix_power": "matrix_power_jvp has no reverse rule",
-    "np.linalg.norm": "norm_partial has no reverse rule",
-    "np.fft.rfft": "rfft_vjp has no reverse rule",
-    "np.fft.rfft2": "rfft_vjp has no reverse rule",
-    "np.fft.rfftn": "rfft_vjp has no reverse rule",
-    "scipy.stats.multivariate_normal.entropy": "mvn_cov_vjp has no reverse rule",
+    # the adjoints of lists and dicts of values (reverse rules forward_only: branch modes3's part)
+    "_ad.dict_values": "dict_values_vjp has no reverse rule",
+    "_ad.dict_items": "dict_items_vjp has no reverse rule",
+    "builtins.dict": "dict_merge_vjp / dict_get_vjp have no reverse rule",
+    "builtins.zip": "zip_vjp has no reverse rule",
+    "builtins.sorted": "sorted_vjp has no reverse rule",
 }
 
 
@@ -259,6 +260,11 @@ def run_hessian(case):
     _close(h, expected, "ad.hessian against differences of ad.grad")
 
 
+def _test_id(case):
+    alone = getattr(case, "alone", None)
+    return f"{case.name}: {case.id}" + (f" (in {alone})" if alone else "")
+
+
 def _expected_failure(case, table):
     return table.get(case.id, table.get(case.name))
 
@@ -274,7 +280,26 @@ def _params(check, cases):
             marks.append(pytest.mark.xfail(strict=True, reason=wrong))
         elif check in SECOND_ORDER and missing:
             marks.append(pytest.mark.xfail(strict=True, raises=ad.ADError, reason=missing))
-        out.append(pytest.param(case, id=f"{case.name}: {case.id}", marks=marks))
+        out.append(pytest.param(case, id=_test_id(case), marks=marks))
+    return out
+
+
+def _one_argument_at_a_time(cases, everything=False):
+    """The first case of each rule with several differentiable arguments, once per argument alone (a template
+    temporary shared by two tangents, `DR = db - da @ X`, must keep the term of the one that varies; and
+    reverse over reverse of the rules with no case of one argument). everything: also the cases marked as
+    expected to fail."""
+    seen, out = set(), []
+    for case in cases:
+        if case.name in seen or len(case.wrt) < 2 or not everything and (_expected_failure(case, MISSING) or
+                                                                          _expected_failure(case, KNOWN_WRONG)):
+            continue
+        seen.add(case.name)
+        for p in case.wrt:
+            alone = copy.copy(case)
+            alone.wrt = (p,)
+            alone.alone = case.params[p]
+            out.append(alone)
     return out
 
 
@@ -293,6 +318,8 @@ def _gradgrad_cases(cases):
     case with one differentiable argument of such a rule (a few minutes)."""
     out = []
     every = [c for c in cases if len(c.wrt) == 1] if os.environ.get("AD_GRADGRAD_ALL") else _first_per_name(cases)
+    named = {c.name for c in every}
+    every += [c for c in _one_argument_at_a_time(cases, everything=True) if c.name not in named]
     for case in every:
         if case.rule is not None and "_ad." in inspect.getsource(case.rule.template):
             out.append(case)
@@ -300,22 +327,20 @@ def _gradgrad_cases(cases):
 
 
 GRADGRAD_CASES = _gradgrad_cases(ALL_CASES)
-GRADGRAD_IDS = {id(c) for c in GRADGRAD_CASES}
 
 
 def _build_directionals():
     """d_<i>(params, w, v_) = <ad.grad(s_<i>)(params, w), v_>: a function calling the compiled gradient, which
     ad.grad reads back and differentiates in reverse mode (as explore.py --mode hessian does)."""
     lines = list(HEADER) + ["import ad_compiler as ad", "import ad_rules_modes_s", ""]
-    for i, case in enumerate(ALL_CASES):
-        if id(case) in GRADGRAD_IDS:
-            params = ", ".join(case.params)
-            lines += [f"_g_{i} = ad.grad(ad_rules_modes_s.s_{i}, wrt={case.wrt[0]})", "",
-                      f"def d_{i}({params}, w, v_):", f"    return np.sum(_g_{i}({params}, w) * v_)", ""]
+    index = {case.s: i for i, case in enumerate(ALL_CASES)}
+    for j, case in enumerate(GRADGRAD_CASES):
+        params = ", ".join(case.params)
+        lines += [f"_g_{j} = ad.grad(ad_rules_modes_s.s_{index[case.s]}, wrt={case.wrt[0]})", "",
+                  f"def d_{j}({params}, w, v_):", f"    return np.sum(_g_{j}({params}, w) * v_)", ""]
     dmod = _write_module("ad_rules_modes_d", lines)
-    for i, case in enumerate(ALL_CASES):
-        if id(case) in GRADGRAD_IDS:
-            case.d = getattr(dmod, f"d_{i}")
+    for j, case in enumerate(GRADGRAD_CASES):
+        case.d = getattr(dmod, f"d_{j}")
 
 
 _build_directionals()
@@ -359,23 +384,7 @@ def test_grad_of_grad(case):
     run_gradgrad(case)
 
 
-def _one_argument_at_a_time(cases):
-    """The first case of each rule with several differentiable arguments, once per argument alone (a template
-    temporary shared by two tangents, `DR = db - da @ X`, must keep the term of the one that varies)."""
-    seen, out = set(), []
-    for case in cases:
-        if case.name in seen or len(case.wrt) < 2 or _expected_failure(case, MISSING) or \
-                _expected_failure(case, KNOWN_WRONG):
-            continue
-        seen.add(case.name)
-        for p in case.wrt:
-            alone = copy.copy(case)
-            alone.wrt = (p,)
-            out.append(alone)
-    return out
-
-
-@pytest.mark.parametrize("case", [pytest.param(c, id=f"{c.name}: {c.id}") for c in _one_argument_at_a_time(ALL_CASES)])
+@pytest.mark.parametrize("case", [pytest.param(c, id=_test_id(c)) for c in _one_argument_at_a_time(ALL_CASES)])
 def test_jvp_of_one_argument(case):
     run_jvp(case)
 
@@ -410,5 +419,47 @@ def test_case_ids_are_unique():
 
 
 def test_stale_marks():
-    stale = sorted((set(KNOWN_WRONG) | set(MISSING) | set(GRADGRAD_MISSING)) - set(CASES) - {c.id for c in ALL_CASES})
+    one_argument = {c.id for c in GRADGRAD_CASES}
+    stale = sorted((set(KNOWN_WRONG) | set(MISSING) | set(GRADGRAD_MISSING)) - set(CASES) - {c.id for c in ALL_CASES}
+                   - one_argument)
     assert not stale, f"KNOWN_WRONG / MISSING entries naming no CASES entry: {stale}"
+
+
+# -- third order (AD_THIRD_ORDER=1, about a minute) ------------------------------------------------------------
+# ad.grad of <ad.grad(<ad.grad(s), v>), u> against central differences of ad.grad(<ad.grad(s), v>) along u, for
+# every reverse-over-reverse case: right, or refused with an ad.ADError (a helper's third derivative not
+# written), never wrong.
+THIRD_CASES = [c for c in GRADGRAD_CASES if not _expected_failure(c, GRADGRAD_MISSING)
+               and not _expected_failure(c, MISSING) and not _expected_failure(c, KNOWN_WRONG)] \
+    if os.environ.get("AD_THIRD_ORDER") else []
+
+
+def _build_third():
+    lines = list(HEADER) + ["import ad_compiler as ad", "import ad_rules_modes_d", ""]
+    for j, case in enumerate(THIRD_CASES):
+        params = ", ".join(case.params)
+        k = GRADGRAD_CASES.index(case)
+        lines += [f"_h_{j} = ad.grad(ad_rules_modes_d.d_{k}, wrt={case.wrt[0]})", "",
+                  f"def e_{j}({params}, w, v_, u_):", f"    return np.sum(_h_{j}({params}, w, v_) * u_)", ""]
+    emod = _write_module("ad_rules_modes_e", lines)
+    for j, case in enumerate(THIRD_CASES):
+        case.e, case.h = getattr(emod, f"e_{j}"), getattr(emod, f"_h_{j}")
+
+
+if THIRD_CASES:
+    _build_third()
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=_test_id(c)) for c in THIRD_CASES])
+def test_third_order(case):
+    rng, args = _sample(case)
+    w = _weight(rng, case.f(*_copies(args)))
+    (p,) = case.wrt
+    v, u = _direction(rng, args[p]), _direction(rng, args[p])
+    try:
+        got = ad.grad(case.e, wrt=p)(*_copies(args), w, v, u)
+    except ad.ADError:
+        pytest.skip("refused")
+    up, down = case.h(*_moved(args, (p,), (u,), EPS), w, v), case.h(*_moved(args, (p,), (u,), -EPS), w, v)
+    fd = (np.asarray(up, dtype=float) - np.asarray(down, dtype=float)) / (2 * EPS)
+    _close(got, fd, "third order against differences of the second", float(np.max(np.abs(up))))

@@ -1841,6 +1841,12 @@ def stack_family_vjp(g, arrays, how):
     return cast_like(parts, arrays)
 
 
+def selection(v, name, *args):
+    """`_ad.<name>(v, *args)` for the selections selection_transpose transposes (so that its transpose has a
+    rule: differentiated again, a concatenation's adjoint's adjoint's adjoint is the cut again)."""
+    return {"split_along": split_along, "unstack": unstack, "stack_family_vjp": stack_family_vjp}[name](v, *args)
+
+
 def selection_transpose(h, v, name, *args):
     """The transpose of `_ad.<name>(v, *args)`, a linear map that only moves v's entries into pieces (a list
     of arrays or one array: split_along, unstack, stack_family_vjp): the pieces' adjoints `h` added back at
@@ -2025,6 +2031,22 @@ def solve_jvp_a(t, a, x):
     return solve(a, t @ x)
 
 
+def transpose_apply(t, z, a):
+    """t.T @ z, z a vector (a stack of vectors when a is a stack of matrices) or a matrix: x's adjoint in
+    solve_jvp_a(t, a, x) from z = solve(a.T, g)."""
+    if np.ndim(z) == np.ndim(a) - 1 and np.ndim(a) > 2:  # (a stack of vectors)
+        return (np.swapaxes(t, -1, -2) @ np.expand_dims(z, -1))[..., 0]
+    return np.swapaxes(t, -1, -2) @ z
+
+
+def col_outer(u, w, a):
+    """u w.T: an outer product of vectors (stacks of vectors when a is a stack of matrices) or of the columns of
+    matrices (the adjoint of t in transpose_apply(t, u, a) for the adjoint w)."""
+    if np.ndim(u) == np.ndim(a) - 1:
+        return np.expand_dims(u, -1) * np.expand_dims(w, -2)
+    return u @ np.swapaxes(w, -1, -2)
+
+
 def builtin_extreme_jvp(targs, args, ans):
     """Tangent of the builtins max(a, b, ...) / min(a, b, ...) or max(iterable): the winners' tangents,
     averaged over ties."""
@@ -2158,18 +2180,6 @@ def solve_vjp_b_jvp(v, dv, a, da):
     vec = np.ndim(v) == np.ndim(a) - 1
     dat_gb = (np.swapaxes(da, -1, -2) @ np.expand_dims(gb, -1))[..., 0] if vec else np.swapaxes(da, -1, -2) @ gb
     return solve(at, dv - dat_gb)
-
-
-def solve_vjp_a_parts(g, v, a, b, x):
-    """The adjoints of v, a and x in out = solve_vjp_a(v, a, b, x) = -w x^T, w = solve(a.T, v), for the adjoint
-    g of out: with z = solve(a, g x), -z, w z^T and -g^T w (outer products for a vector b)."""
-    if np.ndim(b) == np.ndim(a) - 1:
-        z = solve(a, np.sum(g * np.expand_dims(x, -2), axis=-1))
-        w = solve(np.swapaxes(a, -1, -2), v)
-        return -z, np.expand_dims(w, -1) * np.expand_dims(z, -2), -np.sum(g * np.expand_dims(w, -1), axis=-2)
-    z = solve(a, g @ x)
-    w = solve(np.swapaxes(a, -1, -2), v)
-    return -z, w @ np.swapaxes(z, -1, -2), -(np.swapaxes(g, -1, -2) @ w)
 
 
 def solve_vjp_a_jvp(v, dv, a, da, b, x, dx):

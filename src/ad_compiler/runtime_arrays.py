@@ -15,7 +15,8 @@ __all__ = [
     "axes_permutation", "permute_vjp", "pad_vjp", "pad_tangent", "diff_vjp", "diff_transpose", "gradient_vjp", "gradient_jvp",
     "partition_vjp", "partition_jvp", "quantile_vjp", "quantile_jvp", "select_vjp", "piecewise_vjp",
     "piecewise_jvp", "piecewise_x_jvp", "percentile_vjp", "percentile_jvp", "cumprod_vjp", "cumprod_jvp", "cumprod_vjp_jvp", "shaped_weights", "weights_vjp",
-    "refuse_returned", "constant_pieces", "einsum_args_vjp", "einsum_args_vjp_jvp",
+    "refuse_returned", "constant_pieces", "einsum_args_vjp", "einsum_args_vjp_jvp", "cross_vjp_t", "select_vjp_t",
+    "piecewise_vjp_t", "einsum_args_vjp_t", "einsum_args_vjp_hvp",
 ]
 
 
@@ -102,6 +103,12 @@ def cross_vjp(g, other, x, axis=-1, which=0):
     from .runtime import unbroadcast
 
     return unbroadcast(part, x)
+
+
+def cross_vjp_t(h, other, axis=-1, which=0):
+    """The transpose of v -> cross_vjp(v, other, x, axis, which) (the transpose of a transpose: the cross
+    product again): h x other (which=0) or other x h (which=1)."""
+    return np.cross(h, other, axis=axis) if which == 0 else np.cross(other, h, axis=axis)
 
 
 # -- repetition, splitting, diagonals, permutations of axes -------------------------------------------------
@@ -453,6 +460,29 @@ def select_vjp(g, condlist, choicelist, default=0, which=0):
     return unbroadcast(np.where(taken, 0.0, g), default)
 
 
+def select_vjp_t(h, v, condlist, choicelist, default=0, which=0):
+    """The transpose of v -> select_vjp(v, condlist, choicelist, default, which) (v of np.select's result
+    shape): the choices' adjoints h (a list; which=0) each where its choice is the first whose condition
+    holds, or the default's h (which=1) where none holds, spread to v's shape."""
+    shape = np.shape(v)
+
+    def spread(x):
+        return np.broadcast_to(0.0 if x is None else x, shape)
+
+    conds = [np.broadcast_to(c, shape) for c in condlist]
+    if which == 0:
+        return np.select(conds, [spread(x) for x in h], 0.0)
+    return np.select(conds, [np.broadcast_to(0.0, shape)] * len(conds), spread(h))
+
+
+def piecewise_vjp_t(h, x, condlist, funclist, which=0):
+    """The transpose of v -> piecewise_vjp(v, x, condlist, funclist, which): 0 (which=0: the map is 0); for
+    the pieces (which=1) each piece's adjoint where it is used, np.piecewise's tangent (piecewise_jvp)."""
+    if which == 0:
+        return np.zeros(np.shape(x))
+    return piecewise_jvp(h, x, condlist, funclist)
+
+
 def constant_pieces(funclist):
     """True if every piece of np.piecewise is a constant (not a function of x)."""
     return not any(callable(f) for f in funclist)
@@ -620,6 +650,49 @@ def einsum_args_vjp(g, args):
     out = [None] * len(args)
     for p, b in zip(positions, einsum_vjp(g, spec, operands)):
         out[p] = b
+    return out
+
+
+def _operand_parts(h, args, positions):
+    """The entries of h (an adjoint of the list einsum_args_vjp returns) at the operands' positions, None
+    where it carries nothing (None, or a zero number standing for an array's zero adjoint)."""
+    if not isinstance(h, (list, tuple)):
+        return [None] * len(positions)
+    return [None if h[p] is None or np.ndim(h[p]) == 0 and np.ndim(args[p]) != 0 and not np.any(h[p]) else h[p]
+            for p in positions]
+
+
+def einsum_args_vjp_t(h, args):
+    """The transpose in v of einsum_args_vjp(v, args): einsum_args_vjp gives the gradients of the multilinear
+    F = <v, einsum(args)> in the operands, so <h, them> is F's derivative along the operands' h: the sum over
+    operands of einsum(args) with that operand replaced by its h (einsum's tangent)."""
+    spec, operands, positions = _einsum_string(args)
+    total = None
+    for k, part in enumerate(_operand_parts(h, args, positions)):
+        if part is not None:
+            replaced = list(operands)
+            replaced[k] = part
+            term = np.einsum(spec, *replaced)
+            total = term if total is None else total + term
+    return np.zeros(np.shape(np.einsum(spec, *operands))) if total is None else total
+
+
+def einsum_args_vjp_hvp(v, args, h):
+    """The transpose in the operands of einsum_args_vjp(v, args): F's Hessian in the operands (symmetric)
+    applied to h, that is einsum_args_vjp's tangent along the operands' h with v fixed."""
+    from .runtime import einsum_vjp
+
+    spec, operands, positions = _einsum_string(args)
+    out = [None] * len(args)
+    for p, x in zip(positions, operands):
+        out[p] = np.zeros(np.shape(x))
+    for k, part in enumerate(_operand_parts(h, args, positions)):
+        if part is not None:
+            replaced = list(operands)
+            replaced[k] = part
+            for j, b in enumerate(einsum_vjp(v, spec, tuple(replaced))):
+                if j != k:
+                    out[positions[j]] = out[positions[j]] + b
     return out
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from .runtime_backend import as_array
 
-__all__ = ["sign", "sign_jvp", "sign_vjp", "fit_axes", "rfft_vjp", "irfft_vjp", "fft_axes", "dual_norm", "rfft_length"]
+__all__ = ["sign", "sign_jvp", "sign_vjp", "real_flat", "fit_axes", "rfft_vjp", "irfft_vjp", "rfft_vjp_t", "irfft_vjp_t", "fft_axes", "dual_norm", "rfft_length"]
 
 
 def sign(x):
@@ -42,6 +42,17 @@ def sign_vjp(g, x):
     a = np.abs(x)
     safe = np.where(a == 0, 1.0, a)
     return np.where(a == 0, 0.0, g / safe - np.conj(x) * np.real(g * x) / safe ** 3)
+
+
+def real_flat(t, x):
+    """The derivative of sign_jvp / sign_vjp in x along t: 0 for a real x (sign is piecewise constant there);
+    for a complex x (the third derivative of |z|) not written: refused."""
+    if np.iscomplexobj(x) or np.iscomplexobj(t):
+        from .errors import NoDerivativeError
+
+        raise NoDerivativeError("the third derivative of np.abs / np.sign of a complex value has no rule",
+                                hint="differentiate |z| at most twice, or write it as np.sqrt(z.real**2 + z.imag**2)")
+    return np.zeros(np.broadcast_shapes(np.shape(t), np.shape(x)))
 
 
 def fft_axes(x, s=None, axes=None):
@@ -118,3 +129,46 @@ def irfft_vjp(g, a, n_last, axes, norm=None):
     if others:
         half = np.fft.ifftn(half, axes=others, norm=norm)
     return fit_axes(half, a, axes)
+
+
+def _lengths(x, axes, n_last):
+    """A zero array standing for the shape x has along the transformed axes, with n_last on the last one."""
+    shape = list(np.shape(x))
+    shape[axes[-1]] = n_last
+    return np.broadcast_to(0.0, shape)
+
+
+def rfft_vjp_t(h, v, n_last, axes, norm=None):
+    """The transpose of v -> rfft_vjp(v, a, n_last, axes, norm) (the adjoint of rfftn's adjoint, so that
+    rfft's derivative is differentiated again): h (a's shape) fitted to the transformed lengths (v's on the
+    other axes, n_last on the last), transformed by the symmetric DFT over `axes`, the first v.shape[last]
+    frequencies of the last axis kept. rfft_vjp(g, a) = Re(L g) for the C-linear L = fit . DFT . pad; the
+    real pairing Re(<h, L v>) makes this L^T h (docs/rules.md, "Complex intermediates")."""
+    h = _whole_along(as_array(h), axes)
+    last = axes[-1]
+    full = np.fft.fftn(fit_axes(h, _lengths(v, axes, n_last), axes), axes=axes, norm=norm)
+    return np.take(full, np.arange(np.shape(v)[last]), axis=last)
+
+
+def irfft_vjp_t(h, v, n_last, axes, norm=None):
+    """The transpose of v -> irfft_vjp(v, a, n_last, axes, norm) for a real v (irfftn's output adjoint):
+    irfft_vjp is N v = fit . IDFT_others . W . conj(R) v with R the last axis's rfft (norm dual_norm(norm));
+    Re(<h, N v>) gives Re(N^T h) = Re(conj(R)^T W IDFT_others fit^T h), and conj(R)^T is the last axis's inverse
+    DFT (norm `norm`) of the half spectrum zero-padded to n_last."""
+    h = _whole_along(as_array(h), axes)
+    last = axes[-1]
+    shape = list(np.shape(v))
+    shape[last] = n_last // 2 + 1
+    half = fit_axes(h, np.broadcast_to(0.0, shape), axes)
+    others = axes[:-1]
+    if others:
+        half = np.fft.ifftn(half, axes=others, norm=norm)
+    m = half.shape[last]
+    weights = np.full(m, 2.0)
+    weights[0] = 1.0
+    if n_last % 2 == 0:
+        weights[-1] = 1.0
+    wshape = [1] * half.ndim
+    wshape[last] = m
+    half = half * weights.reshape(wshape)
+    return np.real(np.fft.ifft(half, n=n_last, axis=last, norm=norm))

@@ -14,11 +14,11 @@ from .errors import NoDerivativeError, UnsupportedError
 
 __all__ = [
     "mT", "phi", "lower_factor", "triangle_grad", "sym_from_triangle", "eig_gaps", "diag_embed", "diag_part",
-    "check_symmetric_eig", "check_cholesky", "svd_gaps", "check_svd", "check_qr", "inv_or_zero", "norm_partial", "norm_partial_jvp",
+    "check_real_eig", "check_cholesky", "svd_gaps", "check_svd", "check_qr", "inv_or_zero", "norm_partial", "norm_partial_jvp",
     "svd_jvp", "field_vjp", "norm_axes", "as_columns", "from_columns", "drop_column", "residual_row", "residual_tangent", "copyltu",
-    "matrix_power_jvp", "matrix_power_jvp_jvp", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec",
-    "tri_vjp_a", "cho_matrix", "cho_vjp_c", "cho_tangent_a", "cho_factor_vjp", "pair_adjoint",
-    "funm_frechet", "funm_frechet_jvp", "funm_frechet_vjp_a", "flip_trans", "cho_other", "tri_inv", "inv", "solve", "adjugate",
+    "matrix_power_jvp", "matrix_power_jvp_jvp", "pair_block", "block_corner", "corner_embed", "block_diag_sum", "expm_frechet", "expm_frechet_jvp", "tri_part", "tri_matvec", "cols_outer",
+    "tri_vjp_a", "cho_matrix", "cho_vjp_c", "cho_tangent_a", "cho_tangent_vjp", "cho_factor_vjp", "pair_adjoint",
+    "funm_frechet", "funm_frechet_jvp", "flip_trans", "cho_other", "tri_inv", "inv", "solve", "adjugate",
     "adjugate_jvp", "adjugate_vjp", "cho_solve_factored", "log_diag_factored", "cho_vjp_a", "chol_inv_weighted",
 ]
 
@@ -145,14 +145,13 @@ def inv_or_zero(s):
     return 1.0 / s
 
 
-def check_symmetric_eig(value, a):
-    """np.linalg.eig's derivative is implemented for real symmetric matrices (real eigenvalues, orthonormal
-    eigenvectors); anything else is refused."""
-    a = as_array(a)
-    if np.iscomplexobj(value[0]) or np.iscomplexobj(value[1]) or not np.allclose(a, mT(a), rtol=1e-10, atol=1e-12):
-        raise NoDerivativeError("np.linalg.eig is differentiated only at real symmetric matrices",
-                                hint="use np.linalg.eigh for symmetric matrices; a general matrix's eigenvectors "
-                                     "have no derivative rule here")
+def check_real_eig(value, a):
+    """np.linalg.eig's derivative is implemented for real matrices with real eigenvalues (NumPy then gives real
+    eigenvectors of unit length); complex eigenvalues are refused."""
+    if np.iscomplexobj(value[0]) or np.iscomplexobj(value[1]) or np.iscomplexobj(a):
+        raise NoDerivativeError("np.linalg.eig is differentiated only at real matrices with real eigenvalues",
+                                hint="a matrix with complex eigenvalues has no derivative rule here; for a symmetric "
+                                     "matrix use np.linalg.eigh")
     return value
 
 
@@ -456,6 +455,37 @@ def matrix_power_jvp(a, t, n):
     return sum(p[k] @ t @ p[n - 1 - k] for k in range(n))
 
 
+# matrix_power_jvp(a, t, n) is the corner block of matrix_power([[a, t], [0, a]], n): its adjoint in a is that of
+# matrix_power at the block matrix, summed over the diagonal blocks (rules/helpers.py), with these linear maps.
+def pair_block(a, t):
+    """The block matrix [[a, t], [0, a]] (of stacks of matrices: the last two axes)."""
+    a = as_array(a)
+    t = np.broadcast_to(t, np.shape(a))
+    zero = np.zeros(np.broadcast_shapes(np.shape(a), np.shape(t)), dtype=np.result_type(a, t, 1.0))
+    return np.concatenate([np.concatenate([a + zero, t + zero], axis=-1),
+                           np.concatenate([zero, a + zero], axis=-1)], axis=-2)
+
+
+def block_corner(m):
+    """The top right block of a 2d x 2d block matrix (the transpose of corner_embed)."""
+    d = np.shape(m)[-1] // 2
+    return as_array(m)[..., :d, d:]
+
+
+def corner_embed(h):
+    """[[0, h], [0, 0]] (the transpose of block_corner)."""
+    h = as_array(h)
+    zero = np.zeros(h.shape, dtype=np.result_type(h, 1.0))
+    return np.concatenate([np.concatenate([zero, h], axis=-1), np.concatenate([zero, zero], axis=-1)], axis=-2)
+
+
+def block_diag_sum(m):
+    """The sum of the two diagonal blocks of a 2d x 2d block matrix (the transpose in a of pair_block)."""
+    d = np.shape(m)[-1] // 2
+    m = as_array(m)
+    return m[..., :d, :d] + m[..., d:, d:]
+
+
 def matrix_power_jvp_jvp(a, da, t, dt, n):
     """Tangent of matrix_power_jvp(a, t, n) when both a and t move (da, dt)."""
     if n == 0:
@@ -528,6 +558,13 @@ def tri_matvec(t, x, trans=0):
     return t @ x
 
 
+def cols_outer(u, x, trans=0):
+    """u x.T (x u.T for a transposed solve; vectors as columns): the adjoint of t in tri_matvec(t, x, trans)."""
+    u2 = u[..., None] if np.ndim(u) == 1 else u
+    x2 = x[..., None] if np.ndim(x) == 1 else x
+    return x2 @ mT(u2) if _trans(trans) else u2 @ mT(x2)
+
+
 def tri_vjp_a(y, x, lower=False, unit_diagonal=False, trans=0):
     """Adjoint of the matrix of x = solve_triangular(a, b): -y x.T (-x y.T for a transposed solve) on the
     triangle read, with y the adjoint of b."""
@@ -562,6 +599,14 @@ def cho_tangent_a(dc, c, lower=False):
     """The tangent of the matrix a = L L.T (or U.T U) a cho_factor result stands for, from a tangent of c."""
     f, df = cho_matrix(c, lower), cho_matrix(dc, lower)
     return df @ mT(f) + f @ mT(df) if lower else mT(df) @ f + mT(f) @ df
+
+
+def cho_tangent_vjp(v, c, lower=False):
+    """The transpose of dc -> cho_tangent_a(dc, c, lower): (v + v.T) F (F.T (v + v.T) for an upper factor F) on
+    the factor's triangle."""
+    f = cho_matrix(c, lower)
+    s = as_array(v) + mT(as_array(v))
+    return cho_matrix(s @ f if lower else f @ s, lower)
 
 
 def cho_factor_vjp(g_c, c, lower=False):
@@ -623,20 +668,6 @@ def funm_frechet_jvp(name, a, da, e, de):
     second = f(np.block([[a, da, z], [z, a, e], [z, z, a]]))[:n, 2 * n:] + \
         f(np.block([[a, e, z], [z, a, da], [z, z, a]]))[:n, 2 * n:]
     return funm_frechet(name, a, de) + (np.real(second) if a.dtype.kind != "c" else second)
-
-
-def funm_frechet_vjp_a(name, a, e, g):
-    """The adjoint of a in funm_frechet(name, a, e) for the result's adjoint g. L(a, e) is the top right block of
-    f(M), M = [[a, e], [0, a]]; <g, dL> = <G, L_f(M, dM)> with G = [[0, g], [0, 0]] and dM = [[da, 0], [0, da]]
-    is <L_f(M^T, G), dM> (a function with real Taylor coefficients: L_f(M)'s transpose is L_f(M^T)), so a's
-    adjoint is the sum of the diagonal blocks of funm_frechet(name, M^T, G)."""
-    a, e, g = _inexact(a, e, g)
-    if a.ndim > 2:
-        return np.stack([funm_frechet_vjp_a(name, *xs) for xs in zip(a, e, g)])
-    n = a.shape[-1]
-    z = np.zeros_like(a)
-    big = funm_frechet(name, np.block([[a, e], [z, a]]).T, np.block([[z, g], [z, z]]))
-    return big[:n, :n] + big[n:, n:]
 
 
 # -- derivatives through a Cholesky factor taken with respect to the factorized matrix (fuse_cholesky.py) --------

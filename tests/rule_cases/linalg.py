@@ -20,6 +20,14 @@ def sym(rng, spec):
     return _finish(0.5 * (a + np.swapaxes(a, -1, -2)), spec)
 
 
+def real_spectrum(rng, spec):
+    """Non-symmetric matrices with real, well separated eigenvalues: V diag(1, 2.5, 4, ...) V^-1, V = I + noise."""
+    n = spec[-1]
+    v = np.eye(n) + 0.3 * rng.standard_normal(spec)
+    w = 1.0 + 1.5 * np.arange(n)
+    return _finish(v @ (w[:, None] * np.linalg.inv(v)), spec)
+
+
 def spread(rng, spec):
     """Matrices (stacks of) with well separated singular values: U diag(3, 2, 1, ...) V.T."""
     m, n = spec[-2:]
@@ -53,7 +61,9 @@ CASES = {
                        C(EIG.format("eigh", ", UPLO='U'"), (2, 3, 3), label="eigh(a, UPLO='U'): ew, ev * ev[0]")],
     "np.linalg.eigvalsh": [C("np.linalg.eigvalsh(a)", (3, 3)), C("np.linalg.eigvalsh(a, 'U')", (2, 3, 3))],
     "np.linalg.eig": [C(EIG.format("eig", ""), (3, 3), label="eig(a): ew, ev * ev[0] (symmetric a)"),
-                      C("a = 0.5 * (a + a.T)\n" + EIG.format("eig", ""), (3, 3), label="eig((a + a.T) / 2): ew, ev * ev[0]")],
+                      C("a = 0.5 * (a + a.T)\n" + EIG.format("eig", ""), (3, 3), label="eig((a + a.T) / 2): ew, ev * ev[0]"),
+                      C(EIG.format("eig", ""), (3, 3), dom=real_spectrum, label="eig(a): ew, ev * ev[0] (non-symmetric a)"),
+                      C(EIG.format("eig", ""), (2, 3, 3), dom=real_spectrum, label="eig(a): ew, ev * ev[0] (stack)")],
     "np.linalg.svd": [C(SVD.format(", full_matrices=False"), (4, 3), label="svd(a, full_matrices=False) (4x3)"),
                       C(SVD.format(", full_matrices=False"), (2, 3, 4), label="svd(a, full_matrices=False) (2x3x4)"),
                       C(SVD.format(""), (3, 3), label="svd(a) (3x3)"),
@@ -78,9 +88,4 @@ CASES = {
        C("np.linalg.norm(a, axis=0, keepdims=True)", (3, 4)), C("np.linalg.norm(a, axis=-1)", X3)],
 }
 
-MISSING = {
-    # (not a missing rule: the check's finite differences of ad.grad step off the symmetric matrices where eig
-    # is differentiated, and eig's rule refuses them; the case of (a + a.T) / 2 checks second order)
-    "eig(a): ew, ev * ev[0] (symmetric a) [(3,3)]": "second order: differences of ad.grad leave the symmetric "
-                                                     "matrices (NoDerivativeError there)",
-}
+MISSING = {}

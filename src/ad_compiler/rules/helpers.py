@@ -12,10 +12,11 @@ import numpy as np
 
 from .. import runtime as _ad
 
-try:  # (the ODE helpers' rules call the solvers; they are used only where SciPy is installed)
+try:  # (the ODE and signal helpers' rules call SciPy; they are used only where SciPy is installed)
     import scipy.integrate as integrate
+    import scipy.signal as signal
 except ImportError:  # pragma: no cover
-    integrate = None
+    integrate = signal = None
 from . import ans, derivative, elementwise, g, linear, nondifferentiable
 
 nondifferentiable(_ad.grad_seed, _ad.layout_order, _ad.zeros_like, _ad.zero_entries, _ad.shape_of, _ad.new_tape, _ad.max_share, _ad.min_share,
@@ -369,9 +370,15 @@ def unstack(v, axis=0, arrays=None):
     bv = _ad.selection_transpose(g, v, "unstack", axis, arrays)
 
 
-@linear(_ad.selection_transpose, forward_only=("h",), constant_in=("v",))
+@linear(_ad.selection_transpose, constant_in=("v", "args"))
 def selection_transpose(h, v, name, *args):
-    pass
+    """(args: the pieces or arrays a selection reads only for their shapes, and options.)"""
+    bh = _ad.selection(g, name, *args)
+
+
+@linear(_ad.selection, constant_in=("args",))
+def selection(v, name, *args):
+    bv = _ad.selection_transpose(g, v, name, *args)
 
 
 @linear(_ad.append_vjp, constant_in=("arr", "values"))
@@ -449,6 +456,28 @@ def solve(a, b):
     dans = _ad.solve(a, db) - _ad.solve_jvp_a(da, a, ans)
 
 
+@derivative(_ad.solve_jvp_a)
+def solve_jvp_a(t, a, x):
+    """solve(a, t x) = a^-1 t x: with z = solve(a.T, g), t receives z x.T, x t.T z, a -z ans.T (solve_vjp_a
+    with x standing for b: only its rank is read)."""
+    bt = -_ad.solve_vjp_a(g, a, x, x)
+    bx = _ad.transpose_apply(t, _ad.solve_vjp_b(g, a, x), a)
+    ba = _ad.solve_vjp_a(g, a, x, ans)
+    dans = _ad.solve_jvp_a(dt, a, x) + _ad.solve_jvp_a(t, a, dx) - _ad.solve_jvp_a(da, a, ans)
+
+
+@linear(_ad.transpose_apply, multilinear=True, constant_in=("a",))
+def transpose_apply(t, z, a):
+    bt = _ad.col_outer(z, g, a)
+    bz = _ad.transpose_apply(_ad.mT(t), g, a)
+
+
+@linear(_ad.col_outer, multilinear=True, constant_in=("a",))
+def col_outer(u, w, a):
+    bu = _ad.transpose_apply(_ad.mT(g), w, a)
+    bw = _ad.transpose_apply(g, u, a)
+
+
 @derivative(_ad.solve_vjp_b, constant_in=("b",))
 def solve_vjp_b(v, a, b):
     """solve(a^T, v): in v its transpose solve(a, .); in a, -ans solve(a, g)^T (solve_vjp_a at a^T,
@@ -460,9 +489,13 @@ def solve_vjp_b(v, a, b):
 
 @derivative(_ad.solve_vjp_a, constant_in=("b",))
 def solve_vjp_a(v, a, b, x):
-    bv = _ad.solve_vjp_a_parts(g, v, a, b, x)[0]
-    ba = _ad.solve_vjp_a_parts(g, v, a, b, x)[1]
-    bx = _ad.solve_vjp_a_parts(g, v, a, b, x)[2]
+    """-w x.T with w = solve(a.T, v) (solve_vjp_b): w receives -g x, x -g.T w, and w's adjoint goes on through
+    solve_vjp_b's rule; written with helpers that have rules, so that it is differentiated again."""
+    Gx = _ad.transpose_apply(_ad.mT(g), x, a)
+    W = _ad.solve_vjp_b(v, a, b)
+    bv = -_ad.solve(a, Gx)
+    ba = _ad.mT(_ad.solve_vjp_a(-Gx, _ad.mT(a), b, W))
+    bx = -_ad.transpose_apply(g, W, a)
     dans = _ad.solve_vjp_a_jvp(v, dv, a, da, b, x, dx)
 
 
@@ -518,9 +551,18 @@ def kron_vjp_b(v, a, b):
     ba = _ad.kron_vjp_a(v, a, g)
 
 
-@linear(_ad.cross_vjp, multilinear=True, forward_only=("v", "other"), constant_in=("x",))
+@linear(_ad.cross_vjp, multilinear=True, constant_in=("x",))
 def cross_vjp(v, other, x, axis=-1, which=0):
-    pass
+    """The gradient in operand `which` of <v, a x b>: <h, it> is <v, a x b> with that operand h, so the
+    transpose in v is a cross product again, and in the other operand cross_vjp of its own."""
+    bv = _ad.cross_vjp_t(g, other, axis, which)
+    bother = _ad.cross_vjp(v, g, other, axis, 1 - which)
+
+
+@linear(_ad.cross_vjp_t, multilinear=True)
+def cross_vjp_t(h, other, axis=-1, which=0):
+    bh = _ad.cross_vjp(g, other, h, axis, which)
+    bother = _ad.cross_vjp(g, h, other, axis, 1 - which)
 
 
 @linear(_ad.repeat_vjp, constant_in=("a",))
@@ -614,24 +656,34 @@ def percentile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
     bt = _ad.percentile_vjp(g, a, q, axis, keepdims, method)
 
 
-@linear(_ad.select_vjp, forward_only=("v",), constant_in=("choicelist", "default"))
+@linear(_ad.select_vjp, constant_in=("choicelist", "default"))
 def select_vjp(v, condlist, choicelist, default=0, which=0):
-    pass
+    bv = _ad.select_vjp_t(g, v, condlist, choicelist, default, which)
 
 
-@linear(_ad.piecewise_vjp, forward_only=("v",), constant_in=("x", "funclist"))
+@linear(_ad.select_vjp_t, constant_in=("v", "choicelist", "default"))
+def select_vjp_t(h, v, condlist, choicelist, default=0, which=0):
+    bh = _ad.select_vjp(g, condlist, choicelist, default, which)
+
+
+@linear(_ad.piecewise_vjp, constant_in=("x", "funclist"))
 def piecewise_vjp(v, x, condlist, funclist, which=0):
-    pass
+    bv = _ad.piecewise_vjp_t(g, x, condlist, funclist, which)
 
 
-@linear(_ad.piecewise_jvp, forward_only=("t",), constant_in=("x", "funclist"))
+@linear(_ad.piecewise_vjp_t, constant_in=("x", "funclist"))
+def piecewise_vjp_t(h, x, condlist, funclist, which=0):
+    bh = _ad.piecewise_vjp(g, x, condlist, funclist, which)
+
+
+@linear(_ad.piecewise_jvp, constant_in=("x", "funclist"))
 def piecewise_jvp(t, x, condlist, funclist):
-    pass
+    bt = _ad.piecewise_vjp(g, x, condlist, funclist, 1)
 
 
-@linear(_ad.piecewise_x_jvp, forward_only=("t",), constant_in=("funclist",))
+@linear(_ad.piecewise_x_jvp, constant_in=("funclist",))
 def piecewise_x_jvp(t, funclist):
-    pass
+    bt = _ad.piecewise_x_jvp(g, funclist)
 
 
 @derivative(_ad.cumprod_vjp)
@@ -653,9 +705,10 @@ def shaped_weights(weights, a, axis=None):
     bweights = _ad.weights_vjp(g, weights, a, axis)
 
 
-@linear(_ad.weights_vjp, forward_only=("h",), constant_in=("weights", "a"))
+@linear(_ad.weights_vjp, constant_in=("weights", "a"))
 def weights_vjp(h, weights, a, axis=None):
-    pass
+    """h summed down to the weights: its transpose spreads the weights' adjoint over h's shape again."""
+    bh = _ad.broadcast_like(_ad.shaped_weights(g, a, axis), h)
 
 
 @linear(_ad.refuse_returned)
@@ -687,7 +740,7 @@ def lower_factor(x, upper=False):
 
 
 
-@linear(_ad.cho_vjp_a, multilinear=True)
+@linear(_ad.cho_vjp_a, multilinear=True, constant_in=("lower",))
 def cho_vjp_a(y, x, lower=False):
     """triangle_grad(-y x.T, not lower): bilinear; S = sym_from_triangle(g) is symmetric."""
     by = -(_ad.sym_from_triangle(g, not lower) @ x)
@@ -745,8 +798,8 @@ def svd_gaps(s):
     dans = -ans ** 2 * (np.expand_dims(2.0 * s * ds, -2) - np.expand_dims(2.0 * s * ds, -1))
 
 
-@linear(_ad.check_symmetric_eig, constant_in=("a",))
-def check_symmetric_eig(value, a):
+@linear(_ad.check_real_eig, constant_in=("a",))
+def check_real_eig(value, a):
     bvalue = g
 
 
@@ -767,7 +820,19 @@ def check_qr(value, a, mode):
 
 @derivative(_ad.norm_partial, constant_in=("value",))
 def norm_partial(x, value, ord=None, axis=None, keepdims=False):
+    """norm_partial is the gradient of the norm (of each reduced group), so its Jacobian is the norm's Hessian:
+    symmetric, its transpose is its tangent map (also conj(x) / |x| for a complex x: the real pairing gives
+    the same map)."""
+    bx = _ad.norm_partial_jvp(x, g, value, ord, axis, keepdims)
     dans = _ad.norm_partial_jvp(x, dx, value, ord, axis, keepdims)
+
+
+@derivative(_ad.norm_partial_jvp, constant_in=("value",))
+def norm_partial_jvp(x, dx, value, ord=None, axis=None, keepdims=False):
+    """The norm's Hessian applied to dx: symmetric, its own transpose in dx. (In x: the third derivative,
+    not written: refused.)"""
+    bdx = _ad.norm_partial_jvp(x, g, value, ord, axis, keepdims)
+    dans = _ad.norm_partial_jvp(x, ddx, value, ord, axis, keepdims)
 
 
 @linear(_ad.field_vjp, forward_only=("g",), constant_in=("result",))
@@ -802,7 +867,33 @@ def residual_tangent(t, res):
 
 @derivative(_ad.matrix_power_jvp)
 def matrix_power_jvp(a, t, n):
+    """matrix_power_jvp(a, t, n) is the corner block of matrix_power([[a, t], [0, a]], n): the adjoint in a is
+    matrix_power's adjoint at the block matrix (matrix_power_jvp again, so any order works), summed over its
+    diagonal blocks; in t it is the transpose sum_k (a.T)^k g (a.T)^(n-1-k)."""
+    ba = _ad.block_diag_sum(_ad.matrix_power_jvp(_ad.mT(_ad.pair_block(a, t)), _ad.corner_embed(g), n))
+    bt = _ad.matrix_power_jvp(_ad.mT(a), g, n)
     dans = _ad.matrix_power_jvp_jvp(a, da, t, dt, n)
+
+
+@linear(_ad.pair_block)
+def pair_block(a, t):
+    ba = _ad.block_diag_sum(g)
+    bt = _ad.block_corner(g)
+
+
+@linear(_ad.block_corner)
+def block_corner(m):
+    bm = _ad.corner_embed(g)
+
+
+@linear(_ad.corner_embed)
+def corner_embed(h):
+    bh = _ad.block_corner(g)
+
+
+@linear(_ad.block_diag_sum)
+def block_diag_sum(m):
+    bm = _ad.pair_block(g, 0.0)
 
 
 @linear(_ad.tri_part)
@@ -810,14 +901,24 @@ def tri_part(d, lower=False, unit_diagonal=False):
     bd = _ad.tri_part(g, lower, unit_diagonal)
 
 
-@linear(_ad.tri_matvec, multilinear=True, forward_only=("t", "x"))
+@linear(_ad.tri_matvec, multilinear=True)
 def tri_matvec(t, x, trans=0):
-    pass
+    """T x with T = t or t.T: x's adjoint T.T g, t's g x.T (x g.T when transposed)."""
+    bt = _ad.cols_outer(g, x, trans)
+    bx = _ad.tri_matvec(t, g, _ad.flip_trans(trans))
 
 
-@linear(_ad.tri_vjp_a, multilinear=True, forward_only=("y", "x"))
+@linear(_ad.cols_outer, multilinear=True)
+def cols_outer(u, x, trans=0):
+    bu = _ad.tri_matvec(g, x, trans)
+    bx = _ad.tri_matvec(g, u, _ad.flip_trans(trans))
+
+
+@linear(_ad.tri_vjp_a, multilinear=True)
 def tri_vjp_a(y, x, lower=False, unit_diagonal=False, trans=0):
-    pass
+    """tri_part(-(y x.T)) (-(x y.T) when transposed); tri_part is a projection (its own transpose)."""
+    by = -_ad.tri_matvec(_ad.tri_part(g, lower, unit_diagonal), x, trans)
+    bx = -_ad.tri_matvec(_ad.tri_part(g, lower, unit_diagonal), y, _ad.flip_trans(trans))
 
 
 @linear(_ad.cho_matrix)
@@ -825,14 +926,25 @@ def cho_matrix(c, lower=False):
     bc = _ad.cho_matrix(g, lower)
 
 
-@linear(_ad.cho_vjp_c, multilinear=True, forward_only=("y", "x", "c"), constant_in=("lower",))
+@linear(_ad.cho_vjp_c, multilinear=True, constant_in=("lower",))
 def cho_vjp_c(y, x, c, lower=False):
-    pass
+    """cho_tangent_vjp(-y x.T, c, lower): y's and x's adjoints through the symmetric cho_tangent_a(g, c)."""
+    by = -_ad.tri_matvec(_ad.cho_tangent_a(g, c, lower), x)
+    bx = -_ad.tri_matvec(_ad.cho_tangent_a(g, c, lower), y)
+    bc = _ad.cho_tangent_vjp(-_ad.cols_outer(y, x), g, lower)
 
 
-@linear(_ad.cho_tangent_a, multilinear=True, forward_only=("dc", "c"), constant_in=("lower",))
+@linear(_ad.cho_tangent_a, multilinear=True, constant_in=("lower",))
 def cho_tangent_a(dc, c, lower=False):
-    pass
+    """dF F.T + F dF.T (U: dF.T F + F.T dF), symmetric in (dF, F): both adjoints are cho_tangent_vjp."""
+    bdc = _ad.cho_tangent_vjp(g, c, lower)
+    bc = _ad.cho_tangent_vjp(g, dc, lower)
+
+
+@linear(_ad.cho_tangent_vjp, multilinear=True, constant_in=("lower",))
+def cho_tangent_vjp(v, c, lower=False):
+    bv = _ad.cho_tangent_a(g, c, lower)
+    bc = _ad.cho_tangent_vjp(v, g, lower)
 
 
 @linear(_ad.pair_adjoint, constant_in=("pair",))
@@ -842,8 +954,10 @@ def pair_adjoint(b, pair):
 
 @derivative(_ad.funm_frechet)
 def funm_frechet(name, a, e):
-    """Linear in e, with L(a, .)'s transpose L(a^T, .); in a, funm_frechet_vjp_a."""
-    ba = _ad.funm_frechet_vjp_a(name, a, e, g)
+    """Linear in e, with L(a, .)'s transpose L(a^T, .); in a, written with the
+    block helpers: L(a, e) is the corner block of f([[a, e], [0, a]]), so a's adjoint is the sum of the diagonal
+    blocks of L([[a, e], [0, a]]^T, [[0, g], [0, 0]]), and funm_frechet's own rule differentiates it again."""
+    ba = _ad.block_diag_sum(_ad.funm_frechet(name, _ad.mT(_ad.pair_block(a, e)), _ad.corner_embed(g)))
     be = _ad.funm_frechet(name, _ad.mT(a), g)
     dans = _ad.funm_frechet_jvp(name, a, da, e, de)
 
@@ -891,14 +1005,25 @@ def sign(x):
     dans = _ad.sign_jvp(x, dx)
 
 
-@linear(_ad.sign_jvp, forward_only=("dx",))
+@derivative(_ad.sign_jvp)
 def sign_jvp(x, dx):
-    pass
+    """(sign_vjp is its transpose in the real pairing Re(<h, J dx>), and so it is sign_vjp's; in x, 0 for a
+    real x, refused for a complex one: real_flat.)"""
+    bdx = _ad.sign_vjp(g, x)
+    bx = _ad.real_flat(_ad.unbroadcast(g, x), x)
+    dans = _ad.sign_jvp(x, ddx) + _ad.real_flat(dx, x)
 
 
-@linear(_ad.sign_vjp, forward_only=("v",))
+@derivative(_ad.sign_vjp)
 def sign_vjp(v, x):
-    pass
+    bv = _ad.sign_jvp(x, g)
+    bx = _ad.real_flat(_ad.unbroadcast(g, x), x)
+    dans = _ad.sign_vjp(dv, x) + _ad.real_flat(dx, x)
+
+
+@linear(_ad.real_flat, constant_in=("x",))
+def real_flat(t, x):
+    bt = _ad.real_flat(g, x)
 
 
 @linear(_ad.fit_axes, constant_in=("x",))
@@ -906,14 +1031,24 @@ def fit_axes(v, x, axes):
     bv = _ad.fit_axes(g, v, axes)
 
 
-@linear(_ad.rfft_vjp, forward_only=("v",), constant_in=("a",))
+@linear(_ad.rfft_vjp, constant_in=("a",))
 def rfft_vjp(v, a, n_last, axes, norm=None):
-    pass
+    bv = _ad.rfft_vjp_t(g, v, n_last, axes, norm)
 
 
-@linear(_ad.irfft_vjp, forward_only=("v",), constant_in=("a",))
+@linear(_ad.rfft_vjp_t, constant_in=("v",))
+def rfft_vjp_t(h, v, n_last, axes, norm=None):
+    bh = _ad.rfft_vjp(g, h, n_last, axes, norm)
+
+
+@linear(_ad.irfft_vjp, constant_in=("a",))
 def irfft_vjp(v, a, n_last, axes, norm=None):
-    pass
+    bv = _ad.irfft_vjp_t(g, v, n_last, axes, norm)
+
+
+@linear(_ad.irfft_vjp_t, constant_in=("v",))
+def irfft_vjp_t(h, v, n_last, axes, norm=None):
+    bh = _ad.irfft_vjp(g, h, n_last, axes, norm)
 
 
 # -- scipy.stats helpers (rules/stats_multi.py) -----------------------------------------------------------------
@@ -932,14 +1067,16 @@ def mvn_cov(cov, like=None):
     bcov = _ad.mvn_cov_vjp(g, cov)
 
 
-@linear(_ad.mvn_cov_vjp, forward_only=("h",), constant_in=("cov",))
+@linear(_ad.mvn_cov_vjp, constant_in=("cov",))
 def mvn_cov_vjp(h, cov):
-    pass
+    """The transpose of mvn_cov's adjoint is mvn_cov (c I, diag(v), or the symmetric matrix of the lower
+    triangle: <k, tril(h) + tril(h.T, -1)> = <tril(k) + tril(k, -1).T, h>); h gives the dimension."""
+    bh = _ad.mvn_cov(g, h)
 
 
-@linear(_ad.mvn_cov_tangent, forward_only=("t",), constant_in=("cov", "like"))
+@linear(_ad.mvn_cov_tangent, constant_in=("cov", "like"))
 def mvn_cov_tangent(t, cov, like=None):
-    pass
+    bt = _ad.mvn_cov_vjp(g, cov)
 
 
 @linear(_ad.mvn_mean, constant_in=("x",))
@@ -949,46 +1086,66 @@ def mvn_mean(mean, x):
 
 @derivative(_ad.solve_rows)
 def solve_rows(c, r):
+    """inv(c) r_n for each row: r's adjoint is inv(c.T) g_n, c's minus the sum of outer(that, ans_n)."""
+    br = _ad.solve_rows(_ad.mT(c), g)
+    bc = -_ad.rows_outer(_ad.solve_rows(_ad.mT(c), g), ans)
     dans = _ad.solve_rows(c, dr) - _ad.solve_rows(c, _ad.solve_rows_t(dc, ans))
 
 
-@linear(_ad.solve_rows_t, multilinear=True, forward_only=("m", "y"))
+@linear(_ad.solve_rows_t, multilinear=True)
 def solve_rows_t(m, y):
-    pass
+    """y @ m.T (a vector y: m @ y)."""
+    bm = _ad.rows_outer(g, y)
+    by = _ad.solve_rows_t(_ad.mT(m), g)
 
 
-@linear(_ad.per_point, forward_only=("v",), constant_in=("x",))
+@linear(_ad.per_point, constant_in=("x",))
 def per_point(v, x):
-    pass
+    bv = np.sum(g, axis=-1)
 
 
-@linear(_ad.rows_outer, multilinear=True, forward_only=("u", "y"))
+@linear(_ad.rows_outer, multilinear=True)
 def rows_outer(u, y):
-    pass
+    """sum_n outer(u_n, y_n): <G, it> = sum_n u_n . G y_n."""
+    bu = _ad.unbroadcast(_ad.solve_rows_t(g, y), u)
+    by = _ad.solve_rows_t(_ad.mT(g), _ad.broadcast_like(u, y))
 
 
-@linear(_ad.convolve_vjp_in1, multilinear=True, forward_only=("g", "in2"), constant_in=("in1",))
-def convolve_vjp_in1(g, in1, in2, mode="full"):
-    pass
+# The adjoints of convolve / correlate are gradients of the bilinear form B(in1, in2, v) = <v, conv(in1, in2)>:
+# <h, grad_in1 B> = B(h, in2, v), so their adjoints in v are the convolution (correlation) again and in the
+# other operand the other operand's adjoint. (The parameter `v` is the helpers' g.)
+@linear(_ad.convolve_vjp_in1, multilinear=True, constant_in=("in1",))
+def convolve_vjp_in1(v, in1, in2, mode="full"):
+    bv = signal.convolve(g, in2, mode)
+    bin2 = _ad.convolve_vjp_in2(v, g, in2, mode)
 
 
-@linear(_ad.convolve_vjp_in2, multilinear=True, forward_only=("g", "in1"), constant_in=("in2",))
-def convolve_vjp_in2(g, in1, in2, mode="full"):
-    pass
+@linear(_ad.convolve_vjp_in2, multilinear=True, constant_in=("in2",))
+def convolve_vjp_in2(v, in1, in2, mode="full"):
+    bv = signal.convolve(in1, g, mode)
+    bin1 = _ad.convolve_vjp_in1(v, in1, g, mode)
 
 
-@linear(_ad.correlate_vjp_in1, multilinear=True, forward_only=("g", "in2"), constant_in=("in1",))
-def correlate_vjp_in1(g, in1, in2, mode="full"):
-    pass
+@linear(_ad.correlate_vjp_in1, multilinear=True, constant_in=("in1",))
+def correlate_vjp_in1(v, in1, in2, mode="full"):
+    bv = signal.correlate(g, in2, mode)
+    bin2 = _ad.correlate_vjp_in2(v, g, in2, mode)
 
 
-@linear(_ad.correlate_vjp_in2, multilinear=True, forward_only=("g", "in1"), constant_in=("in2",))
-def correlate_vjp_in2(g, in1, in2, mode="full"):
-    pass
+@linear(_ad.correlate_vjp_in2, multilinear=True, constant_in=("in2",))
+def correlate_vjp_in2(v, in1, in2, mode="full"):
+    """correlate_vjp_in2 is conjugate-linear in v and in1 (correlate conjugates in2): the real pairing
+    Re(<h, conj(C(v, in1))>) = Re(<v, correlate(in1, h)>) gives these adjoints."""
+    bv = signal.correlate(in1, g, mode)
+    bin1 = _ad.correlate_vjp_in1(v, in1, g, mode)
 
 
 @derivative(_ad.einsum_args_vjp)
 def einsum_args_vjp(v, args):
+    """The operands' gradients of F = <v, einsum(args)>, multilinear: the transpose in v is einsum's tangent
+    along g, in the operands F's (symmetric) Hessian applied to g."""
+    bv = _ad.einsum_args_vjp_t(g, args)
+    bargs = _ad.einsum_args_vjp_hvp(v, args, g)
     dans = _ad.einsum_args_vjp_jvp(v, dv, args, dargs)
 
 

@@ -7,7 +7,7 @@ second derivative goes through the same table (the rules of matmul, solve, inv, 
 Conventions: factorizations that read one triangle (cholesky, eigh, eigvalsh) have derivatives with respect
 to that triangle's entries only (the other triangle is never read). Eigenvectors and singular vectors need
 distinct eigen / singular values (where two coincide the derivative is infinite); their signs are NumPy's.
-eig is differentiated at real symmetric matrices only; svd of a non-square matrix needs
+eig is differentiated at real matrices with real eigenvalues only; svd of a non-square matrix needs
 full_matrices=False; qr needs rows >= columns and mode 'reduced'; pinv and lstsq assume the rank does not
 change (full column rank for lstsq); the rank returned by lstsq is an integer (no derivative).
 """
@@ -61,14 +61,19 @@ def eigvalsh(a, UPLO="L"):
 
 @derivative(np.linalg.eig)
 def eig(a):
-    """Real symmetric matrices with distinct eigenvalues only (others are refused); perturbations need not
-    be symmetric."""
-    w = _ad.check_symmetric_eig(ans, a)[0]
+    """Real matrices with real, distinct eigenvalues (complex eigenvalues are refused); eigenvectors of unit
+    length, as NumPy's."""
+    # With a V = V diag(w) and P = V^-1 da V: dw = diag(P), and the eigenvectors move by V (F * P) less their own
+    # direction (they keep unit length), F[i, j] = 1 / (w[j] - w[i]); ba is the transpose of that map.
+    w = _ad.check_real_eig(ans, a)[0]
     V = ans[1]
     F = _ad.eig_gaps(w)
-    ba = V @ (_ad.diag_embed(g[0]) + F * (mT(V) @ g[1])) @ mT(V)
-    P = mT(V) @ da @ V
-    dans = (_ad.diag_part(P), V @ (F * P))
+    Vinv = np.linalg.inv(V)
+    W = g[1] - V * np.expand_dims(_ad.diag_part(mT(V) @ g[1]), -2)
+    ba = mT(Vinv) @ (_ad.diag_embed(g[0]) + F * (mT(V) @ W)) @ mT(V)
+    P = Vinv @ da @ V
+    D = V @ (F * P)
+    dans = (_ad.diag_part(P), D - V * np.expand_dims(_ad.diag_part(mT(V) @ D), -2))
 
 
 @derivative(np.linalg.svd)
