@@ -77,7 +77,8 @@ def column(x, w):
     B = x.shape[0]
     ones = np.ones((B, 1))
     k = x[:, :9].shape[1]  # (x's width, which dims.py does not know)
-    return np.sum((ones * w) * x + np.zeros((B, k)) * w[:, :1] + np.sum(x * x, axis=-1, keepdims=True) * w[:, 1:2])
+    return np.sum((ones * w) * x + np.zeros((B, k)) * w[:, :1] + np.sum(x * x, axis=-1, keepdims=True) * w[:, 1:2]
+                  + np.cos(x.max(axis=0)) * w + x.sum(axis=1, keepdims=True) * np.zeros_like(x, None, "C", True, (1, 4)))
 
 
 def stacked(x, y):
@@ -93,5 +94,15 @@ def test_where_shapes_are_not_certain():
     x = rng.standard_normal((3, 4))
     check_modes(column, [x, rng.standard_normal((3, 4))], 1, modes=("grad", "jvp"))
     check_modes(column, [x, rng.standard_normal((1, 4))], 1, modes=("grad", "jvp"))  # (w broadcast along rows)
+    check_modes(column, [x, rng.standard_normal((3, 4))], 0, modes=("grad",))
     check_modes(stacked, [x, rng.standard_normal((2, 4))], 0, modes=("grad", "jvp"))
     check_modes(stacked, [x, rng.standard_normal((2, 4))], 1, modes=("grad", "jvp"))
+
+
+def like_with_a_shape(w):
+    # (np.ones_like's fifth positional argument is the shape: not w's)
+    return np.sum(np.sin(w * np.ones_like(w, None, "C", True, (3, 4))))
+
+
+def test_a_like_given_its_shape_by_position():
+    check_modes(like_with_a_shape, [make_rng(3).standard_normal((3, 1))], 0, modes=("grad", "jvp"))

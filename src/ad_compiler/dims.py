@@ -233,7 +233,8 @@ def _made(v, dims, kinds, sizes):
     if not (isinstance(v, Call) and isinstance(v.func, Global) and v.args):
         return None
     obj = v.func.obj
-    if any(obj is f for f in _LIKE) and isinstance(v.args[0], Var) and not any(k == "shape" for k, _ in v.kwargs):
+    if any(obj is f for f in _LIKE) and isinstance(v.args[0], Var) and not any(k == "shape" for k, _ in v.kwargs) \
+            and len(v.args) <= (5 if obj is np.full_like else 4):  # (shape is their last positional parameter)
         d = _get(dims, kinds, v.args[0])
         return None if d is _BOTTOM else d
     if not any(obj is f for f in _MAKERS):
