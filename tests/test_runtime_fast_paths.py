@@ -52,3 +52,19 @@ def test_array_fast_paths_against_plain_numpy():
     assert runtime.zeros_like(x).dtype == np.float64 and runtime.zeros_like(x).shape == (4, 5)
     assert runtime.zeros_like(x.astype(np.float32)).dtype == np.float32
     assert runtime.zeros_like(np.arange(3)).dtype == np.float64
+
+
+def test_as_grads_of_two_arrays_keeps_every_check():
+    x, y = np.ones((2, 3)), np.ones(3)
+    b, c = np.arange(6.0).reshape(2, 3), np.arange(3.0)
+    got = runtime.as_grads((b, c), (x, y))
+    assert got[0] is b and got[1] is c  # (new float64 arrays of their arguments' shapes: as they are)
+    same = runtime.as_grads((c, c), (y, y))  # (one object for both: copied apart)
+    assert same[0] is not same[1] and np.array_equal(same[0], same[1])
+    frozen = np.broadcast_to(c, (2, 3))  # (read-only: a copy the caller may change)
+    out = runtime.as_grads((frozen, c), (x, y))
+    assert out[0].flags.writeable and np.array_equal(out[0], frozen)
+    small = runtime.as_grads((b, c), (x.astype(np.float32), y))  # (a float32 argument's gradient is float32)
+    assert small[0].dtype == np.float32 and small[1] is c
+    spread = runtime.as_grads((np.float64(2.0), c), (x, y))  # (a number for an array: spread to its shape)
+    assert spread[0].shape == (2, 3) and np.all(spread[0] == 2.0)

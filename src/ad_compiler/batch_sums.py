@@ -27,8 +27,13 @@ It holds exactly when (checked here, the loop left as it is otherwise):
   partial sum);
 - nothing in the loop changes an array in place other than these sums and row stores into names the loop
   never reads (`bt4_all[t] += bt4`), so the values kept in the lists are the values the products read;
-- X and G have static shapes (dims.py: the same shape at every step) of rank 1 or 2 for a product (the
-  product contracts their first axes, along which the rows are stacked) and of rank >= 1 for a sum.
+- X and G have static shapes (dims.py: the same shape at every step, no UNKNOWN size) of rank 1 or 2 for a
+  product (the product contracts their first axes, along which the rows are stacked) and of rank >= 1 for a
+  sum;
+- a sum's rows are kept for a product anyway (`bb += bt7.sum(axis=0)` beside `bU += h_1.T @ bt7`): alone, a
+  sum saves one NumPy call per step and keeps every step's rows alive, which measured slower (the LSTM's
+  `bb += bz.sum(axis=0)`, rows of 32 x 256: 1.23x the hand-written gradient against 1.11x; the memory the
+  kept rows take is new pages at every call).
 The sums are added in another order (one BLAS product per CHUNK steps instead of T): equal up to rounding.
 In a loop `for t in reversed(range(n))` without `break` (its last step is t == 0) the products are made
 every CHUNK steps, when `t % CHUNK == 0`, and the lists emptied: they hold at most CHUNK steps' rows (with
@@ -36,7 +41,7 @@ their stacked copies), whatever the number of steps; in other loops after the lo
 """
 import numpy as np
 
-from . import ir
+from . import dims, ir
 from .adjoints import assign
 from .ir import Assign, AugAssign, Attr, BinOp, Break, Call, Compare, Const, ExprStmt, For, Global, If, Mutate, \
     SetItem, Var, While
@@ -48,9 +53,9 @@ def batch_sums(adjoint, rev, alloc):
     """The adjoint with the per-step sums of its top-level loops computed after them (a new list)."""
     primal_of = {b: p for p, b in rev.adjoints.names.items()}
 
-    def shape(name):
+    def shape(name):  # (the rank of a shape known at every step: an UNKNOWN size may be another step's)
         d = rev.dims.get(primal_of.get(name, name))
-        return None if d is None else len(d)
+        return None if d is None or dims.UNKNOWN in d else len(d)
 
     out = []
     for s in adjoint:
@@ -143,6 +148,8 @@ class _Loop:
             if not self.static(kind, x, g):
                 continue
             terms[id(s)] = (acc, kind, x, g)
+        products = {g for _, kind, _, g in terms.values() if kind == "product"}
+        terms = {k: t for k, t in terms.items() if t[1] == "product" or t[3] in products}
         if not terms:
             return [loop]
         rows, lists, made, new_body = {}, {}, [], []  # name -> its list (while it holds the same object)

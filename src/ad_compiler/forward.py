@@ -290,8 +290,7 @@ class Forward:
 
     def same_shape_as_result(self, s, param, bound, rule):
         if self.dims:
-            mine = dims.shape_of(self.dims, self.kinds, bound[param])
-            if mine is not None and mine == self.dims.get(s.target):
+            if dims.same(dims.shape_of(self.dims, self.kinds, bound[param]), self.dims.get(s.target)):
                 return True
         return shapes.operand_has_result_shape(self.same, self.kind, param, bound, rule)
 

@@ -918,6 +918,13 @@ def norm_vjp(g, x, ans, ord=None, axis=None, keepdims=False):
 
 def as_grads(grads, args):
     """`as_grad` for several arguments at once; arrays that are the same object are copied apart."""
+    if len(grads) == 2:  # (the common case at once: two float64 arrays given two new arrays of their shapes)
+        b, c = grads
+        x, y = args
+        if b.__class__ is ndarray and c.__class__ is ndarray and x.__class__ is ndarray and y.__class__ is ndarray \
+                and b is not c and b.dtype is _F64 and c.dtype is _F64 and x.dtype is _F64 and y.dtype is _F64 \
+                and b.shape == x.shape and c.shape == y.shape and b.flags.writeable and c.flags.writeable:
+            return (b, c)
     out = []
     seen = []
     for b, x in zip(grads, args):

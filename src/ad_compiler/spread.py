@@ -15,6 +15,7 @@ or writes it (no `out=`, no in-place `+=`, not returned).
 import numpy as np
 
 from . import ir, kinds as K, shapes
+from .dims import same
 from .ir import Assign, Attr, BinOp, Call, Const, Global, UnaryOp, Var
 
 ELEMENTWISE = {"+", "-", "*", "/"}
@@ -77,7 +78,8 @@ def _elementwise_with(e, b, shape, dims):
     if b not in names:
         return False
     others = [n for n in names if n != b]
-    return any(dims.get(n) == shape for n in others) and all(dims.get(n) in (shape, ()) for n in others)
+    return any(same(dims.get(n), shape) for n in others) and \
+        all(same(dims.get(n), shape) or dims.get(n) == () for n in others)
 
 
 def _leaves(e, out):
