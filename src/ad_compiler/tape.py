@@ -32,6 +32,7 @@ class Tape:
         self.fixed = sharing.fixed_objects(fn)
         self.checkpoints = Checkpoints(self)  # (tape_checkpoint.py)
         self.keys = None  # dict name -> the keys it surely has (dicts_keys), when a store asks
+        self.for_caller = True  # does code run after the adjoint sweep, reading the arguments and the output?
 
     def tape(self):
         if self.name is None:

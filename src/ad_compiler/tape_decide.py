@@ -141,7 +141,7 @@ META_READS = dict(SHAPE_ONLY, stored_vjp=2, owned_copy=1, getitem_vjp=1, cast_li
 def restores_read_later(tape, adjoint, reads):
     """The stores and list methods (ids) whose object something reads after the point where the adjoint sweep
     puts back what they overwrote: the adjoint sweep itself, in order (a loop's body reads at every step what
-    any step reads), then the caller (the arguments, the output). Nothing reads an object the function made
+    any step reads), then, after a recursive call's backward, its caller (the arguments, the output). Nothing reads an object the function made
     after its last use: undoing changes to it would be bookkeeping, and in a derivative differentiated again,
     stores into arrays that other names may see (explore --mode hessian, seed 3434). Reading only an array's
     shape or dtype (META_READS) needs no undoing. `reads`: the names the adjoint reads, to tell which
@@ -237,9 +237,11 @@ def restores_read_later(tape, adjoint, reads):
         return live
 
     fn = tape.fn
-    end = {find(p) for p in fn.params} | of(fn.out)[0]
-    end |= {find(s.targets[0]) for s in ir.walk(fn.body) if isinstance(s, Assign) and len(s.targets) == 1 and
-            isinstance(s.value, Global)}  # (an object of the module or a closure: the caller sees it)
+    end = set()
+    if tape.for_caller:  # (a top-level derivative returns: the arguments it changes are copies, or f changes them too)
+        end = {find(p) for p in fn.params} | of(fn.out)[0]
+        end |= {find(s.targets[0]) for s in ir.walk(fn.body) if isinstance(s, Assign) and len(s.targets) == 1 and
+                isinstance(s.value, Global)}  # (an object of the module or a closure: the caller sees it)
     block(adjoint, (end, set()))
     return needed
 
