@@ -274,8 +274,8 @@ def test_hvp_through_masking_helpers_given_their_adjoints_buffer(f, args, v):
 # rules, each the other's transpose.
 def scaled_rows(x, y):
     vec = y.copy()
+    s = x[1] * np.sum(x[:2] * vec[2:])  # (read before vec changes: the gradient undoes the changes for its adjoint)
     vec[1:].fill(0.5)
-    s = x[1] * x[0]
     for i in range(3):
         vec[i] *= s
     P = x * min(s, 1.0) + max(x[2], s, 0.1) ** 2

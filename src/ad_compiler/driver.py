@@ -300,6 +300,7 @@ class Derivation:
             join_slices.rewrite(adjoint)
         spread_lazily(adjoint, rev)  # (before the tape's decisions: a spread no longer read is not saved)
         tape = Tape(rev, fn, alloc)
+        tape.for_caller = self.mode in CALLEES  # (a recursive call's backward: its caller reads on)
         tape.decide(adjoint)
         adjoint = batch_sums(tape.resolve(adjoint), rev, alloc)
         forward = tape.forward(fn.body)

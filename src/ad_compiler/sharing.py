@@ -36,7 +36,7 @@ def classes(stmts, kinds=None):
     """The sharing classes of the names of `stmts` (and their nested blocks and functions). `kinds` (name ->
     kind) tells which values are mutable; without it every value is taken as mutable."""
     def mutable(n):  # (a tuple holding arrays shares their memory: `p, q = pair(x)` then `q[0] = s`)
-        return kinds is None or _may_hold_mutable(kinds.get(n, K.UNKNOWN))
+        return kinds is None or may_hold_mutable(kinds.get(n, K.UNKNOWN))
 
     def container(n):
         return kinds is None or isinstance(kinds.get(n), (K.Seq, K.Dict)) or kinds.get(n) is K.UNKNOWN
@@ -65,13 +65,13 @@ def classes(stmts, kinds=None):
     return out
 
 
-def _may_hold_mutable(k, depth=0):
+def may_hold_mutable(k, depth=0):
     """Is a value of kind `k` mutable, or a tuple that may hold something mutable?"""
     if k.mutable:
         return True
     if isinstance(k, K.Seq) and depth < 8:
         items = k.items if k.items is not None else (k.elem,) if k.elem is not None else ()
-        return any(_may_hold_mutable(i, depth + 1) for i in items)
+        return any(may_hold_mutable(i, depth + 1) for i in items)
     return False
 
 

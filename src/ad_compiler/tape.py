@@ -31,6 +31,8 @@ class Tape:
         self.storage = sharing.classes(fn.body, rev.kinds)
         self.fixed = sharing.fixed_objects(fn)
         self.checkpoints = Checkpoints(self)  # (tape_checkpoint.py)
+        self.keys = None  # dict name -> the keys it surely has (dicts_keys), when a store asks
+        self.for_caller = True  # does code run after the adjoint sweep, reading the arguments and the output?
 
     def tape(self):
         if self.name is None:
@@ -44,6 +46,17 @@ class Tape:
         if self.saved or self.rev.nested_counters:
             self.tape()
         return self.saved
+
+    def kept_key(self, s):
+        """Does the store `d[key] = v` overwrite a key the dict surely has already (dicts_keys)? Then what it
+        overwrites is saved as `d[key]` and put back by a plain store, which a derivative of the derivative reads
+        like any store (`_ad.restore_item` may remove a key: explore --mode hessian, seed 3434)."""
+        if self.keys is None:
+            self.keys = dicts_keys(self.fn.body)
+        if not isinstance(s.target, Var) or len(s.items) != 1 or not isinstance(s.items[0], Const):
+            return False
+        key = s.items[0].value
+        return (type(key), key) in self.keys.get(s.target.name, ())
 
     # -- markers --------------------------------------------------------------------------------------------
     def pop(self):
@@ -66,6 +79,8 @@ class Tape:
                     if isinstance(self.rev.kinds.get(st.target.name), (K.Array, K.Numeric)):
                         out.append(SetItem(st.target, st.items, self.pop(), tuple_form=st.tuple_form))
                         out[-1].saved_item = id(st)
+                    elif self.kept_key(st):
+                        out.append(SetItem(st.target, st.items, self.pop(), tuple_form=st.tuple_form))
                     else:  # a list or dict (a store may have added the key)
                         out.append(ExprStmt(helper("restore_item", st.target, _index(st), self.pop())))
                 elif k == "restore_list" and ("list", id(s.stmt)) in self.saved:
@@ -127,6 +142,8 @@ class Tape:
                     if isinstance(self.rev.kinds.get(s.target.name), (K.Array, K.Numeric)):
                         out.append(self.push(helper("np_copy", Index(s.target, s.items, s.tuple_form))))
                         out[-1].saved_item = id(s)  # (pairs it with its restore, for jit_tape.py)
+                    elif self.kept_key(s):
+                        out.append(self.push(Index(s.target, s.items, s.tuple_form)))
                     else:
                         out.append(self.push(helper("save_item", s.target, _index(s))))
                 out += lower.statement(s)
@@ -212,6 +229,48 @@ def _runtime():
     from . import runtime
 
     return runtime
+
+
+def dicts_keys(body):
+    """For each name of the body, the keys the dict it names surely has, as (type, key) pairs: a dict literal's
+    constant keys, its version before a store `d[key] = v` with that key added, the keys every definition of a
+    name gives (a copy `d_1 = d`, joins after a branch or a loop: the greatest fixed point). A dict never loses
+    a key in the function (`del` and the dict methods that remove keys are refused), so they are there whatever
+    other names of the same dict did meanwhile. Anything else (an argument, a call's result): none."""
+    defs = {}
+    for s in ir.walk(body):
+        if isinstance(s, Assign) and len(s.targets) == 1:
+            defs.setdefault(s.targets[0], []).append(s.value)
+        elif isinstance(s, SetItem) and s.result:
+            defs.setdefault(s.result, []).append(s)
+        else:
+            for n in ir.stmt_writes(s):
+                defs.setdefault(n, []).append(None)
+    keys = dict.fromkeys(defs)  # (None: every key, the start of the descent)
+
+    def given(e):
+        if isinstance(e, Var):
+            return keys.get(e.name, frozenset())
+        if isinstance(e, ir.Build) and e.kind == "dict":
+            return frozenset((type(k.value), k.value) for k in e.keys if isinstance(k, Const))
+        if isinstance(e, SetItem) and isinstance(e.target, Var):
+            before = given(e.target)
+            if before is None or len(e.items) != 1 or not isinstance(e.items[0], Const):
+                return before
+            return before | {(type(e.items[0].value), e.items[0].value)}
+        return frozenset()
+
+    changed = True
+    while changed:
+        changed = False
+        for name, values in defs.items():
+            new = None
+            for v in values:
+                k = given(v)
+                new = k if new is None else new if k is None else new & k
+            if new != keys[name]:
+                keys[name], changed = new, True
+    return {n: k for n, k in keys.items() if k}
 
 
 def _index(s):

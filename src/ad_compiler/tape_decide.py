@@ -2,9 +2,10 @@
 from what it reads. A value a loop overwrites is saved only if the adjoint reads it (and not when it is
 recovered from the next iteration, recomputed, or always the same object); a value read only for its shape
 (by `unbroadcast`, `zeros_like`, ...) is saved as its shape; what a store or a list method overwrote is saved
-when the adjoint reads the object (its restoring store then reads the object and the index too).
+when the adjoint reads the object's values after the point where it is put back, or the caller may see it
+(restores_read_later; its restoring store then reads the object and the index too).
 """
-from . import ir, kinds as K
+from . import ir, kinds as K, sharing
 from .ir import Assign, Call, ExprStmt, For, Global, If, Mutate, SetItem, Var, While
 from .reverse import Marker
 
@@ -94,12 +95,12 @@ def what_to_save(tape, adjoint):
                 continue
             m._counted = True
             grew = True
-        # what a store overwrote is restored if the adjoint reads the object (the restoring store then
-        # reads the object and its index: they must be there too)
-        read_classes = {tape.storage.find(n) for n in reads}
+        # what a store overwrote is restored if the adjoint reads the object after that point (the restoring
+        # store then reads the object and its index: they must be there too)
+        read_later = restores_read_later(tape, adjoint, reads)
         for m in markers:
             if m.kind in ("restore_item", "restore_list") and id(m.stmt) not in stored_items and \
-                    tape.storage.find(m.stmt.target.name) in read_classes:
+                    id(m.stmt) in read_later:
                 stored_items.add(id(m.stmt))
                 visit_expr(m.stmt.target)
                 if m.kind == "restore_item":
@@ -129,3 +130,171 @@ def what_to_save(tape, adjoint):
         elif isinstance(s, Mutate) and id(s) in stored_items:
             saved.add(("list", id(s)))
     return saved, shape_only, as_tuple, set(reads)
+
+
+_ALL = None  # (every object: what follows reads anything)
+# runtime helpers reading only the shape, dtype or type of an argument (at this position): a store into an
+# array changes none of these
+META_READS = dict(SHAPE_ONLY, stored_vjp=2, owned_copy=1, getitem_vjp=1, cast_like=1, as_grad=1)
+
+
+def restores_read_later(tape, adjoint, reads):
+    """The stores and list methods (ids) whose object something reads after the point where the adjoint sweep
+    puts back what they overwrote: the adjoint sweep itself, in order (a loop's body reads at every step what
+    any step reads), then, after a recursive call's backward, its caller (the arguments, the output). Nothing reads an object the function made
+    after its last use: undoing changes to it would be bookkeeping, and in a derivative differentiated again,
+    stores into arrays that other names may see (explore --mode hessian, seed 3434). Reading only an array's
+    shape or dtype (META_READS) needs no undoing. `reads`: the names the adjoint reads, to tell which
+    recomputed and recovered values it makes."""
+    rev = tape.rev
+    find = _may_share(tape.fn, rev.kinds).find
+    needed = set()
+
+    def of(*exprs):  # (values, metadata) read: sets of classes
+        values, meta = set(), set()
+
+        def visit(e, only_meta=False):
+            if isinstance(e, Var):
+                if sharing.may_hold_mutable(rev.kinds.get(e.name, K.UNKNOWN)):  # (a number read is a copy)
+                    (meta if only_meta else values).add(find(e.name))
+                return
+            if isinstance(e, Call) and isinstance(e.func, Global) and e.func.path[:1] == ("_ad",) and \
+                    len(e.func.path) == 2:
+                position = META_READS.get(e.func.path[1])
+                for i, a in enumerate(e.args):
+                    visit(a, i == position)
+                for _, v in e.kwargs:
+                    visit(v)
+                return
+            for c in ir.children(e):
+                visit(c)
+        for e in exprs:
+            if e is not None:
+                visit(e)
+        return values, meta
+
+    def union(live, more):
+        return _ALL if _ALL in (live, more) else (live[0] | more[0], live[1] | more[1])
+
+    def marker_reads(m):
+        if m.kind == "recover" and m.name in reads and m.name not in rev.recomputable:
+            if find(m.source) == find(m.name):  # (a name bound to an object of its class: its uses read it)
+                return set(), set()
+            return of(Var(m.source))
+        if m.kind == "recompute" and m.name in reads:
+            return of(m.stmt.value)
+        if m.kind == "restore_item":
+            return of(*m.stmt.items)
+        if m.kind == "restore_list":
+            return of(*m.stmt.args)
+        if m.kind == "checkpoint":
+            return _ALL
+        return set(), set()
+
+    def all_reads(stmts):
+        out = (set(), set())
+        for s in ir.walk(stmts):
+            if isinstance(s, Marker):
+                out = union(out, marker_reads(s))
+            elif isinstance(s, (Assign, SetItem, ir.AugAssign, ExprStmt, If, For, While, ir.Comment, ir.Break)):
+                out = union(out, of(*_read_exprs(s)))
+            else:
+                return _ALL
+        return out
+
+    def read(live, target):
+        if live is _ALL:
+            return True
+        c = find(target)
+        return c in live[0] or c in live[1] and not isinstance(rev.kinds.get(target), (K.Array, K.Numeric))
+
+    def block(stmts, live):
+        for s in reversed(stmts):
+            if live is _ALL:
+                needed.update(_restores([s]))
+            elif isinstance(s, Marker):
+                if s.kind in ("restore_item", "restore_list"):
+                    if read(live, s.stmt.target.name):
+                        needed.add(id(s.stmt))
+                        live = union(live, marker_reads(s))
+                else:
+                    live = union(live, marker_reads(s))
+                    if live is _ALL:
+                        needed.update(_restores([s]))
+            elif isinstance(s, (ir.Comment, ir.Break)):
+                continue
+            elif isinstance(s, If):
+                body, orelse = block(s.body, live), block(s.orelse, live)
+                live = union(union(body, orelse), of(s.test))
+            elif isinstance(s, (For, While)):
+                live = union(live, all_reads([s]))
+                block(s.body, live)
+            elif isinstance(s, (Assign, SetItem, ir.AugAssign, ExprStmt)):
+                live = union(live, of(*_read_exprs(s)))
+            else:
+                needed.update(_restores([s]))
+                live = _ALL
+        return live
+
+    fn = tape.fn
+    end = set()
+    if tape.for_caller:  # (a top-level derivative returns: the arguments it changes are copies, or f changes them too)
+        end = {find(p) for p in fn.params} | of(fn.out)[0]
+        end |= {find(s.targets[0]) for s in ir.walk(fn.body) if isinstance(s, Assign) and len(s.targets) == 1 and
+                isinstance(s.value, Global)}  # (an object of the module or a closure: the caller sees it)
+    block(adjoint, (end, set()))
+    return needed
+
+
+def _may_share(fn, kinds):
+    """The sharing classes (sharing.py), where a value made by anything but arithmetic may share memory with every
+    mutable value it is made of (a runtime helper or a library function may return an argument, or a tuple
+    holding it: `_ad.tuple_with`): what reads an array later must be found whatever way it reached it."""
+    out = sharing.classes(fn.body, kinds)
+
+    def mutable(n):
+        return sharing.may_hold_mutable(kinds.get(n, K.UNKNOWN))
+
+    for s in ir.walk(fn.body, into_functions=True):
+        if isinstance(s, Assign):
+            v = s.value
+            if isinstance(v, (ir.BinOp, ir.UnaryOp)) and all(isinstance(kinds.get(t), (K.Array, K.Scalar))
+                                                              for t in s.targets):
+                continue  # (arithmetic on arrays and numbers makes a new array)
+            names = [n for n in ir.names_in(v) if mutable(n)]
+            for t in s.targets:
+                for n in names:
+                    out.union(t, n)
+        elif isinstance(s, Mutate) and s.out and isinstance(s.target, Var):
+            out.union(s.out, s.target.name)  # (`v = L.pop()`: the item the list held)
+    return out
+
+
+def _restores(stmts):
+    """The stores and list methods (ids) whose restoring markers lie in `stmts`, checkpointed segments included."""
+    out = set()
+    for m in ir.walk(stmts):
+        if isinstance(m, Marker) and m.kind in ("restore_item", "restore_list"):
+            out.add(id(m.stmt))
+        elif isinstance(m, Marker) and m.kind == "checkpoint":
+            out |= _restores([m.adjoint])
+    return out
+
+
+def _read_exprs(s):
+    """The expressions a (non-marker) statement of the adjoint sweep reads, not counting nested blocks."""
+    if isinstance(s, Assign):
+        return (s.value,)
+    if isinstance(s, SetItem):
+        return (s.target, *s.items, s.value)
+    if isinstance(s, ir.AugAssign):
+        return (s.value, Var(s.target))
+    if isinstance(s, ExprStmt):
+        return (s.value,)
+    if isinstance(s, If):
+        return (s.test,)
+    if isinstance(s, For):
+        return (s.iter,)
+    if isinstance(s, While):
+        return (getattr(s, "test", None),)
+    return ()
