@@ -30,6 +30,7 @@ from .fuse import fuse_temporaries
 from .batch_sums import batch_sums
 from .hoist import hoist
 from .spread import spread_lazily
+from . import shape_sources
 from .inline import inline, is_library
 from .inline_static import MISSING, is_simple
 from .ir import Assign, Build, Comment, Const, FunctionDef, Return, Var
@@ -299,6 +300,7 @@ class Derivation:
         if not self.jit:  # (the Numba subset has no join_slices: its loops write the slices in place anyway)
             join_slices.rewrite(adjoint)
         spread_lazily(adjoint, rev)  # (before the tape's decisions: a spread no longer read is not saved)
+        shape_sources.reroute(adjoint, fn, rev)  # (likewise: a value read only for its shape, from an operand)
         tape = Tape(rev, fn, alloc)
         tape.decide(adjoint)
         adjoint = batch_sums(tape.resolve(adjoint), rev, alloc)
