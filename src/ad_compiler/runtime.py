@@ -1011,6 +1011,8 @@ UNSET = _Unset()
 def shape_of(x):
     """What the tape keeps of a value read only for its shape (of a list, tuple or dict: of each of its items,
     in its structure, such as the tuple of adjoints `_ad.odeint_vjp` returns)."""
+    if x.__class__ is ndarray:  # (the common case first)
+        return ShapeOf(x)
     if x is None:
         return None
     if isinstance(x, (list, tuple)) and x.__class__ in (list, tuple):
