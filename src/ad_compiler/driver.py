@@ -30,6 +30,7 @@ from .fuse import fuse_temporaries
 from .batch_sums import batch_sums
 from .hoist import hoist
 from .spread import spread_lazily
+from . import shape_sources
 from .inline import inline, is_library
 from .inline_static import MISSING, is_simple
 from .ir import Assign, Build, Comment, Const, FunctionDef, Return, Var
@@ -299,6 +300,8 @@ class Derivation:
         if not self.jit:  # (the Numba subset has no join_slices: its loops write the slices in place anyway)
             join_slices.rewrite(adjoint)
         spread_lazily(adjoint, rev)  # (before the tape's decisions: a spread no longer read is not saved)
+        if not self.jit:  # (the Numba subset's tape keeps the values themselves, jit_tape.py)
+            shape_sources.reroute(adjoint, fn, rev)  # (likewise: a value read only for its shape, from an operand)
         tape = Tape(rev, fn, alloc)
         tape.for_caller = self.mode in CALLEES  # (a recursive call's backward: its caller reads on)
         tape.decide(adjoint)

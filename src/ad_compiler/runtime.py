@@ -441,8 +441,10 @@ def where_vjp(g, condition, first=True, out=None):
 
 
 def getitem_vjp(g, x, index):
-    """Adjoint of `x[index]`: zeros of x's shape with `g` added at `index` (repeated indices add up)."""
-    if x.__class__ is ndarray and x.dtype is _F64 and (g.__class__ is _float or g.__class__ is ndarray):
+    """Adjoint of `x[index]`: zeros of x's shape with `g` added at `index` (repeated indices add up). x may be
+    the ShapeOf an array the tape saved as its shape and dtype (tape_decide.SHAPE_ONLY)."""
+    if (x.__class__ is ndarray or x.__class__ is ShapeOf and x.like is None) and x.dtype is _F64 and \
+            (g.__class__ is _float or g.__class__ is ndarray):
         out = np.zeros(x.shape)  # (all NumPy, float64: the branches below without their tests)
         if index.__class__ is tuple and len(index) == 1:
             index = index[0]
@@ -451,8 +453,11 @@ def getitem_vjp(g, x, index):
         else:
             np.add.at(out, index, g)
         return out
-    out = zeros_like(x) if _lib(g) is None or _lib(x) is not None or not is_array(x) else \
-        zeros(np.shape(x), _float_dtype(x), _lib(g))  # (a NumPy x's adjoint made of Dask values: lazy too)
+    if x.__class__ is ShapeOf:
+        out = zeros(x.shape, np.result_type(x.dtype, 1.0), _lib(x) if _lib(x) is not None else _lib(g))
+    else:
+        out = zeros_like(x) if _lib(g) is None or _lib(x) is not None or not is_array(x) else \
+            zeros(np.shape(x), _float_dtype(x), _lib(g))  # (a NumPy x's adjoint made of Dask values: lazy too)
     if isinstance(x, (list, tuple, dict)):
         out[index] = g
         return out
@@ -461,7 +466,8 @@ def getitem_vjp(g, x, index):
     if _is_basic_index(index):
         if _lib(out) is not None and any(i is None for i in (index if isinstance(index, tuple) else (index,))):
             index = tuple(i for i in index if i is not None) if isinstance(index, tuple) else ...
-            g = np.reshape(g, np.shape(x[index]))  # (Dask stores through no new axis: g without them)
+            read = np.broadcast_to(0.0, x.shape)[index] if x.__class__ is ShapeOf else x[index]
+            g = np.reshape(g, np.shape(read))  # (Dask stores through no new axis: g without them)
         out[index] = g
     elif _lib(out) is not None:
         return _added_at_foreign(out, index, g)
@@ -1005,6 +1011,8 @@ UNSET = _Unset()
 def shape_of(x):
     """What the tape keeps of a value read only for its shape (of a list, tuple or dict: of each of its items,
     in its structure, such as the tuple of adjoints `_ad.odeint_vjp` returns)."""
+    if x.__class__ is ndarray:  # (the common case first)
+        return ShapeOf(x)
     if x is None:
         return None
     if isinstance(x, (list, tuple)) and x.__class__ in (list, tuple):

@@ -11,8 +11,8 @@ from .reverse import Marker
 
 # runtime helpers that read only the shape of one argument: name -> its position
 SHAPE_ONLY = {"unbroadcast": 1, "unbroadcast_value": 1, "unreduce": 1, "unreduce_mean": 1, "zeros_like": 0,
-              "count_reduced": 0, "join_slices": 0}
-NEED_DTYPE = {"zeros_like", "join_slices"}
+              "count_reduced": 0, "join_slices": 0, "getitem_vjp": 1}
+NEED_DTYPE = {"zeros_like", "join_slices", "getitem_vjp"}
 TUPLE_OK = {"unbroadcast"}  # helpers that take a shape as a plain tuple for that argument
 
 
