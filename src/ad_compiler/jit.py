@@ -422,16 +422,36 @@ class FirstCall:
         self.filename = filename
         self.errors = numba.core.errors.NumbaError
         self.compile_seconds = None
+        self.hooked = hasattr(dispatcher, "_compile_for_args")
+        # (a later call with arguments of other types, e.g. a transposed matrix in a list, compiles again
+        # after the cell holds the dispatcher itself: Numba's dispatcher looks this method up on the
+        # instance when no compiled version fits, so its errors are located there too, at no cost per call)
+        if self.hooked:
+            dispatcher._compile_for_args = self.compile_located(dispatcher._compile_for_args)
+
+    def compile_located(self, compile_for_args):
+        def compile_for_types(*args, **kws):
+            try:
+                return compile_for_args(*args, **kws)
+            except ADError:
+                raise
+            except Exception as exc:
+                raise self.located(exc) from None
+        return compile_for_types
 
     def __call__(self, *args):
         t0 = time.process_time()
         compiled = len(self.dispatcher.overloads)
         try:
             out = self.dispatcher(*args)
+        except ADError:
+            raise
         except self.errors as exc:
             raise self.located(exc) from None
         except Exception as exc:
-            if len(self.dispatcher.overloads) == compiled:  # (raised while compiling, not by the code run)
+            # (raised while compiling, not by the code run; with the hook, a first call that raised running,
+            # e.g. ZeroDivisionError, leaves the count unchanged at the next call: that one is the code's too)
+            if not self.hooked and len(self.dispatcher.overloads) == compiled:
                 raise self.located(exc) from None
             raise
         self.compile_seconds = time.process_time() - t0

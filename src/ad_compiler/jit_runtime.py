@@ -166,10 +166,13 @@ def _builtin_extreme_vjp(g, args, ans):
     if isinstance(args, numba.types.BaseTuple) and len(args) == 2 and all(_is_number(t) for t in args) and \
             _is_number(g):
         def two(g, args, ans):
-            first = 1.0 if args[0] == ans else 0.0
-            second = 1.0 if args[1] == ans else 0.0
-            n = max(first + second, 1.0)
-            return (g * first / n, g * second / n)
+            if ans != ans:  # (NaN: Python's max / min gave the first argument, the plain version's winner)
+                return (g, 0.0)
+            first = args[0] == ans
+            second = args[1] == ans
+            n = max((1.0 if first else 0.0) + (1.0 if second else 0.0), 1.0)
+            # (a loser's share is exactly 0.0, as the plain version's zeros, not g * 0.0: NaN when g is)
+            return (g / n if first else 0.0, g / n if second else 0.0)
         return two
     return None
 
