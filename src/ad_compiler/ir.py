@@ -364,6 +364,18 @@ def children(expr):
     return get(expr) if get is not None else []
 
 
+def calls_in(expr):
+    """The calls in an expression, its own and those of its subexpressions."""
+    todo = [expr]
+    while todo:
+        e = todo.pop()
+        if e.__class__ is Call:
+            yield e
+        get = _CHILDREN.get(e.__class__)
+        if get is not None:
+            todo.extend(get(e))
+
+
 def names_in(expr):
     """Names of the variables an expression reads."""
     out = set()

@@ -139,7 +139,7 @@ def _writes_only(body, safe):
         if isinstance(s, AugAssign) and s.target not in safe:
             return False
         for e in _expressions(s):
-            for c in _calls(e):
+            for c in ir.calls_in(e):
                 if any(k == "out" and not ok(v) for k, v in c.kwargs):
                     return False
                 h = _helper(c)
@@ -203,10 +203,3 @@ def _expressions(s):
     return []
 
 
-def _calls(e):
-    todo = [e]
-    while todo:
-        x = todo.pop()
-        if isinstance(x, Call):
-            yield x
-        todo.extend(ir.children(x))

@@ -28,7 +28,7 @@ def draw_in(stmts, kinds):
     """The first statement of `stmts` (nested blocks included) that draws random numbers, or None."""
     for s in ir.walk(stmts):
         for e in _values(s):
-            for call in _calls(e):
+            for call in ir.calls_in(e):
                 if _draws(call, kinds):
                     return s
     return None
@@ -40,15 +40,6 @@ def _values(s):
     return []
 
 
-def _calls(e):
-    todo = [e]
-    while todo:
-        x = todo.pop()
-        if isinstance(x, ir.Call):
-            yield x
-            todo.extend(x.args)
-            todo.extend(v for _, v in x.kwargs)
-            todo.append(x.func)
 
 
 def _draws(call, kinds):
