@@ -117,14 +117,7 @@ def irfft_vjp(g, a, n_last, axes, norm=None):
     g = _whole_along(as_array(g, dtype=float), axes)
     last = axes[-1]
     half = np.conj(np.fft.rfft(g, axis=last, norm=dual_norm(norm)))
-    m = half.shape[last]
-    weights = np.full(m, 2.0)
-    weights[0] = 1.0
-    if n_last % 2 == 0:
-        weights[-1] = 1.0
-    shape = [1] * half.ndim
-    shape[last] = m
-    half = half * weights.reshape(shape)
+    half = _half_weights(half, last, n_last)
     others = axes[:-1]
     if others:
         half = np.fft.ifftn(half, axes=others, norm=norm)
@@ -163,12 +156,17 @@ def irfft_vjp_t(h, v, n_last, axes, norm=None):
     others = axes[:-1]
     if others:
         half = np.fft.ifftn(half, axes=others, norm=norm)
-    m = half.shape[last]
-    weights = np.full(m, 2.0)
+    half = _half_weights(half, last, n_last)
+    return np.real(np.fft.ifft(half, n=n_last, axis=last, norm=norm))
+
+
+def _half_weights(half, last, n_last):
+    """`half` (a half spectrum along `last` of a real signal of length n_last) with its frequencies other than
+    the zero one (and, for an even length, the Nyquist one) counted twice: they stand for their conjugates."""
+    weights = np.full(half.shape[last], 2.0)
     weights[0] = 1.0
     if n_last % 2 == 0:
         weights[-1] = 1.0
-    wshape = [1] * half.ndim
-    wshape[last] = m
-    half = half * weights.reshape(wshape)
-    return np.real(np.fft.ifft(half, n=n_last, axis=last, norm=norm))
+    shape = [1] * half.ndim
+    shape[last] = half.shape[last]
+    return half * weights.reshape(shape)
