@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ir, kinds as K
-from .alias_domain import all_objs, depth, layout_read
+from .alias_domain import Several, all_objs, depth, layout_read
 from .alias_library import reshaping, runtime
 from .alias_session import Part
 from .alias_values import record_making
@@ -24,6 +24,8 @@ class Refresher(Part):
 
     def refresh(self, s, state, obj, name):
         """Statements telling every other live name that sees `obj`'s memory where its new value comes from."""
+        if isinstance(obj, Several):
+            return self.refresh_several(s, state, obj.objs, name)
         live = self.session.live_after(s)
         new_name = {obj: name}  # object -> the name holding its new value
         out, top = self.refresh_bases(s, state, obj, name, new_name, live)
@@ -139,6 +141,69 @@ class Refresher(Part):
                             f"make a copy first: `{name} = {name}.copy()`", deferred=self.session.generic)
             out.append(self.derived(s, Assign((n,), Var(new_name[next(iter(v.objs))]), noop=True)))
         return out
+
+    def refresh_several(self, s, state, objs, name):
+        """After a store through `name`, one of several arrays the function made (`z = a if c else b`,
+        `z[0] = v`): every other live name or container slot that may hold one of them gets `name`'s new value
+        if it is that very array (`if a is z: a = z`), which the program decides when it runs, as the
+        derivative does. Exact only when no live name or container sees a view of them, nor are they views:
+        then sharing memory with `name` is being the same array. Otherwise refused."""
+        live = self.session.live_after(s)
+        refuse = lambda: self.refuse(  # noqa: E731
+            s, f"`{name}` may be one of several arrays here (it depends on the path taken), and other names may "
+               "see them, so changing it in place cannot be differentiated exactly",
+            f"make a copy first: `{name} = {name}.copy()`", deferred=self.session.generic)
+        for o in objs:
+            if o.parent is not None or o.kind != "new":
+                refuse()
+            for v in self.stores.tree_of(o, state) - {o}:
+                if self.stores.anyone_sees(state, {v}, live, ()):
+                    refuse()
+        out = []
+        mine = state.vars.get(name)
+        for n in state.vars.holders(objs):
+            v = state.vars[n]
+            if n == name or n not in live:
+                continue
+            if v.partial:
+                refuse()
+            if mine is not None and mine.ident is not None and v.ident == mine.ident:
+                out.append(self.derived(s, Assign((n,), Var(name), noop=True)))  # the very same value
+                continue
+            out += self.refresh_if_same(s, Var(n), Var(name), Assign((n,), Var(name), noop=True))
+        for c, slots in list(state.slots.items()):
+            if not (all_objs(slots) & objs) or not self.stores.container_live(c, state, live):
+                continue
+            holders = _live_first([n for n in state.vars.holders((c,)) if len(state.vars[n].objs) == 1], live)
+            if not holders or not isinstance(slots, list) or self.stores.in_live_container(c, state, live):
+                refuse()
+            cname = holders[0]
+            for n in holders:
+                if n == cname or n in live:
+                    self.refuse_partial(s, state, n, name)
+            for i, slot in enumerate(slots):
+                if slot & objs:
+                    key = Const(self.slot_key(c, i, state))
+                    item = self.temp()
+                    out.append(self.derived(s, Assign((item,), Index(Var(cname), (key,)))))
+                    out += self.refresh_if_same(s, Var(item), Var(name),
+                                                SetItem(Var(cname), (key,), Var(name), noop=True))
+            for n in holders[1:]:
+                if n in live:
+                    out.append(self.derived(s, Assign((n,), Var(cname), noop=True)))
+        for r in out:  # (as in `refresh`)
+            for t in (r.targets if isinstance(r, Assign) else ()):
+                if t in state.mixed:
+                    refuse()
+                if t in state.detached:
+                    r.nograd = True
+        return out
+
+    def refresh_if_same(self, s, value, name, refresh):
+        """`if value is name: refresh`."""
+        test = self.temp()
+        return [self.derived(s, Assign((test,), ir.Compare(value, ("is",), (name,)))),
+                self.derived(s, If(Var(test), [self.derived(s, refresh)], []))]
 
     def view_check(self, s, view, base):
         """A statement checking, when the program runs, that `view` is a view of `base` (NumPy may copy)."""

@@ -1,0 +1,111 @@
+"""A name that is one of several arrays the function made (it depends on the path taken), changed in place
+while other names or containers see them: each other holder gets the new value if it is that very array
+(alias_refresh.refresh_several), on every path, in every mode, against central differences."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from modes_check import check_modes
+
+X = np.array([0.3, -0.7, 0.5])
+MODES = ("grad", "jvp", "hvp")
+
+
+def chosen_by_expression(x, c):
+    a = x * 2.0
+    b = np.sin(x)
+    z = a if c > 0 else b
+    z[0] = x[1] ** 2
+    return np.sum(a ** 2) + np.sum(b * 3.0) + np.sum(z * x)
+
+
+def chosen_in_branches_augmented(x, c):
+    a = x * x
+    b = np.cos(x)
+    if c > 0:
+        z = a
+    else:
+        z = b
+    z += x[2] * 3.0
+    z *= x
+    return np.sum(a * x) + np.sum(b ** 3) + np.sum(z)
+
+
+def loop_carried_with_dict(x, c):  # (explore seed 3737 #146: a loop that may not run, a dict holding it)
+    h = np.tanh(x * 1.5)
+    for i in range(3):
+        if i >= c:
+            break
+        h = h * 0.5 + x[0]
+    cfg = {"w": h}
+    h += np.exp(x[1])
+    return np.sum(h * x) + np.sum(cfg["w"] * x)
+
+
+def list_holds_one_candidate(x, c):
+    a = x * 3.0
+    b = x ** 2
+    keep = [a, b * 1.0]
+    z = b if c > 0 else a
+    z[1:] = np.sin(z[:-1])
+    return np.sum(keep[0] ** 2) + np.sum(keep[1] * x) + np.sum(a * b) + np.sum(z)
+
+
+def alias_read_after(x, c):
+    a = x + 1.0
+    b = x * x
+    y = a  # (the same value as a: an alias of one candidate)
+    z = a if c > 0 else b
+    z[2] = z[0] * x[1]
+    return np.sum(y * x) + np.sum(b * 2.0) + np.sum(a ** 2)
+
+
+def chosen_in_a_loop(x, c):
+    a = x * 1.0
+    b = x * 2.0
+    total = 0.0
+    for i in range(3):
+        z = a if (i + c) % 2 > 0.5 else b
+        z[i] = z[i] * x[i] + 0.1
+        total = total + np.sum(a * b)
+    return total + np.sum(a) + np.sum(b ** 2)
+
+
+@pytest.mark.parametrize("c", [1.0, -1.0])
+@pytest.mark.parametrize("f", [chosen_by_expression, chosen_in_branches_augmented, list_holds_one_candidate,
+                               alias_read_after])
+def test_changed_array_chosen_by_a_branch(f, c):
+    check_modes(f, (X.copy(), c), modes=MODES)
+
+
+@pytest.mark.parametrize("c", [0, 2, 3])
+def test_changed_array_that_a_loop_may_have_replaced(c):
+    check_modes(loop_carried_with_dict, (X.copy(), c), modes=MODES)
+
+
+@pytest.mark.parametrize("c", [0.0, 1.0])
+def test_changed_array_chosen_in_each_iteration(c):
+    check_modes(chosen_in_a_loop, (X.copy(), c), modes=MODES)
+
+
+def view_of_a_candidate_read_after(x, c):
+    a = x * 2.0
+    b = np.sin(x)
+    v = a[1:]
+    z = a if c > 0 else b
+    z[1] = 0.0
+    return np.sum(v * x[:2]) + np.sum(b) + np.sum(z)
+
+
+def candidate_is_a_view(x, c):
+    m = np.outer(x, x)
+    b = np.sin(x)
+    z = m[0] if c > 0 else b
+    z[1] = 0.0
+    return np.sum(m) + np.sum(b) + np.sum(z)
+
+
+@pytest.mark.parametrize("f", [view_of_a_candidate_read_after, candidate_is_a_view])
+def test_views_of_the_candidates_stay_refused(f):
+    with pytest.raises(ad.ADError, match="one of several arrays"):
+        ad.grad(f)(X.copy(), 1.0)
