@@ -153,13 +153,16 @@ class Refresher(Part):
             s, f"`{name}` may be one of several arrays here (it depends on the path taken), and other names may "
                "see them, so changing it in place cannot be differentiated exactly",
             f"make a copy first: `{name} = {name}.copy()`", deferred=self.session.generic)
+        out, seen = [], ()
+        if all(o.parent is not None for o in objs):  # a view of one of them: its base gets its new value first
+            out, name, seen = self.base_of_several(s, state, objs, name, live, refuse)
+            objs = frozenset(o.parent for o in objs)
         for o in objs:
-            if o.parent is not None or o.kind != "new":
+            if o.parent is not None or o.kind != "new" or o.is_old:
                 refuse()
             for v in self.stores.tree_of(o, state) - {o}:
-                if self.stores.anyone_sees(state, {v}, live, ()):
+                if self.stores.anyone_sees(state, {v}, live, seen):
                     refuse()
-        out = []
         mine = state.vars.get(name)
         for n in state.vars.holders(objs):
             v = state.vars[n]
@@ -175,8 +178,9 @@ class Refresher(Part):
             if not (all_objs(slots) & objs) or not self.stores.container_live(c, state, live):
                 continue
             holders = _live_first([n for n in state.vars.holders((c,)) if len(state.vars[n].objs) == 1], live)
-            if not holders or not isinstance(slots, list) or self.stores.in_live_container(c, state, live):
-                refuse()
+            if not holders or not isinstance(slots, list) or self.stores.in_live_container(c, state, live) or \
+                    any(n in live and len(state.vars[n].objs) != 1 for n in state.vars.holders((c,))):
+                refuse()  # (a container held by a name that may be another one too: not refreshed by a store)
             cname = holders[0]
             for n in holders:
                 if n == cname or n in live:
@@ -198,6 +202,27 @@ class Refresher(Part):
                 if t in state.detached:
                     r.nograd = True
         return out
+
+    def base_of_several(self, s, state, views, name, live, refuse):
+        """`v = z[1:]` where `z` is one of several arrays, then `v[0] = w`: `z[1:] = v` while `z` still holds
+        the value `v` was made of, and no other name sees `v`. Returns the statements, the base's name, and
+        the names that see the view (`v` and its copies of reference, which need no refresh)."""
+        made = state.made.get(frozenset(views))
+        mine = state.vars.get(name)
+        seen = {n for n, v in state.vars.items() if n == name or (
+            mine is not None and mine.ident is not None and v.ident == mine.ident)}
+        if made is None or made[1] is None or not self.unchanged(state, made[1]) or \
+                any(o.how != "view" for o in views) or self.stores.anyone_sees(state, views, live, seen):
+            refuse()
+        value = made[0].value
+        parents = {o.parent for o in views}
+        if not (isinstance(value, Index) and isinstance(value.value, Var) and
+                state.vars.get(value.value.name) is not None and state.vars[value.value.name].objs == parents):
+            refuse()
+        base = value.value.name
+        out = [self.derived(s, SetItem(Var(base), value.items, Var(name), tuple_form=value.tuple_form,
+                                       noop=True))]
+        return out, base, seen
 
     def refresh_if_same(self, s, value, name, refresh):
         """`if value is name: refresh`."""
