@@ -169,7 +169,33 @@ def base_rebound_after_the_view(x, c):
     return np.sum(z) + np.sum(a) + np.sum(b) + np.sum(v)
 
 
-@pytest.mark.parametrize("f", [another_view_of_a_candidate_seen, base_rebound_after_the_view])
+def chosen_array_changed_while_its_view_is_seen(x, c):  # (explore seed 3737 #110)
+    a = np.outer(x, x[:2])
+    b = np.sin(a)
+    z = a if c > 0 else b
+    col = z[:, 0]
+    col *= col
+    z[-1] += x[:2]
+    return np.sum(col * x) + np.sum(z ** 2) + np.sum(a) + np.sum(b * 2.0)
+
+
+@pytest.mark.parametrize("c", [1.0, -1.0])
+@pytest.mark.parametrize("f", [another_view_of_a_candidate_seen, chosen_array_changed_while_its_view_is_seen])
+def test_other_views_of_the_chosen_array_made_again(f, c):
+    check_modes(f, (X.copy(), c), modes=MODES)
+
+
+def view_of_one_candidate_and_of_the_chosen(x, c):
+    a = x * 2.0
+    b = np.sin(x)
+    z = a if c > 0 else b
+    u = a[:2]
+    v = z[1:]
+    v[0] = x[0]
+    return np.sum(u * x[:2]) + np.sum(b) + np.sum(v)
+
+
+@pytest.mark.parametrize("f", [view_of_one_candidate_and_of_the_chosen, base_rebound_after_the_view])
 def test_views_of_one_of_several_arrays_stay_refused_where_not_exact(f):
     with pytest.raises(ad.ADError, match="one of several arrays"):
         ad.grad(f)(X.copy(), 1.0)

@@ -160,9 +160,7 @@ class Refresher(Part):
         for o in objs:
             if o.parent is not None or o.kind != "new" or o.is_old:
                 refuse()
-            for v in self.stores.tree_of(o, state) - {o}:
-                if self.stores.anyone_sees(state, {v}, live, seen):
-                    refuse()
+        out += self.views_of_several(s, state, objs, name, live, seen, refuse)
         mine = state.vars.get(name)
         for n in state.vars.holders(objs):
             v = state.vars[n]
@@ -201,6 +199,42 @@ class Refresher(Part):
                     refuse()
                 if t in state.detached:
                     r.nograd = True
+        return out
+
+    def views_of_several(self, s, state, objs, name, live, seen, refuse):
+        """The other views of the changed arrays that live names see, made again from `name`'s new value: only
+        views made of a name holding these very arrays (`w = z[:2]`, a view of whichever `z` is) while it still
+        holds them; any other view seen (of one of them only, of a view, in a container) is refused."""
+        out, done = [], set(seen)
+        for o in sorted(objs, key=lambda o: o.id):
+            for v in sorted(self.stores.tree_of(o, state) - {o}, key=depth):
+                if not self.stores.anyone_sees(state, {v}, live, done):
+                    continue
+                if self.stores.in_live_container(v, state, live) or v.parent not in objs:
+                    refuse()
+                holders = [n for n in state.vars.holders((v,)) if n in live and n not in done]
+                views = frozenset(state.vars[holders[0]].objs)
+                made = state.made.get(views)
+                if made is None or made[1] is None or not self.unchanged(state, made[1]) or \
+                        {w.parent for w in views} != objs or any(w.how != "view" for w in views):
+                    refuse()
+                value = made[0].value
+                if not (isinstance(value, Index) and isinstance(value.value, Var) and
+                        state.vars.get(value.value.name) is not None and state.vars[value.value.name].objs == objs):
+                    refuse()
+                first = holders[0]
+                remade = self.derived(s, Assign((first,), ir.rename_expr(value, {value.value.name: name}),
+                                                noop=True))
+                out.append(remade)
+                record_making(state, views, remade, remade.value)  # (made again from `name`'s new value)
+                for n in holders[1:]:
+                    if state.vars[n].objs != views or state.vars[n].ident != state.vars[first].ident or \
+                            state.vars[n].ident is None or state.vars[n].partial:
+                        refuse()
+                    out.append(self.derived(s, Assign((n,), Var(first), noop=True)))
+                if state.vars[first].partial:
+                    refuse()
+                done |= set(holders)
         return out
 
     def base_of_several(self, s, state, views, name, live, refuse):
