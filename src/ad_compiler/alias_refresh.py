@@ -146,21 +146,38 @@ class Refresher(Part):
         """After a store through `name`, one of several arrays the function made (`z = a if c else b`,
         `z[0] = v`): every other live name or container slot that may hold one of them gets `name`'s new value
         if it is that very array (`if a is z: a = z`), which the program decides when it runs, as the
-        derivative does. Exact only when no live name or container sees a view of them, nor are they views:
-        then sharing memory with `name` is being the same array. Otherwise refused."""
+        derivative does. A view of one of them (`v = z[1:]`, z unchanged since) gives its base its new value
+        (`z[1:] = v`) after its own holders; the other views seen, made of `z` while it held these very arrays,
+        are made again. Exact because the arrays are distinct allocations of the function: sharing memory
+        with the changed one is being it, or a view of it made from the same name. Anything else: refused."""
         live = self.session.live_after(s)
         refuse = lambda: self.refuse(  # noqa: E731
             s, f"`{name}` may be one of several arrays here (it depends on the path taken), and other names may "
                "see them, so changing it in place cannot be differentiated exactly",
             f"make a copy first: `{name} = {name}.copy()`", deferred=self.session.generic)
-        out, seen = [], ()
-        if all(o.parent is not None for o in objs):  # a view of one of them: its base gets its new value first
-            out, name, seen = self.base_of_several(s, state, objs, name, live, refuse)
-            objs = frozenset(o.parent for o in objs)
+        out, changed = [], frozenset()
+        if all(o.parent is not None for o in objs):  # a view of one of them: its base gets its new value too
+            out += self.holders_of_several(s, state, objs, name, live, refuse)
+            base, stmt = self.base_of_several(s, state, objs, name, refuse)
+            out.append(stmt)
+            changed, objs, name = objs, frozenset(o.parent for o in objs), base
         for o in objs:
             if o.parent is not None or o.kind != "new" or o.is_old:
                 refuse()
-        out += self.views_of_several(s, state, objs, name, live, seen, refuse)
+        out += self.views_of_several(s, state, objs, name, live, changed, refuse)
+        out += self.holders_of_several(s, state, objs, name, live, refuse)
+        for r in out:  # (as in `refresh`)
+            for t in (r.targets if isinstance(r, Assign) else ()):
+                if t in state.mixed:
+                    refuse()
+                if t in state.detached:
+                    r.nograd = True
+        return out
+
+    def holders_of_several(self, s, state, objs, name, live, refuse):
+        """Every other live name or list / dict slot holding one of `objs` gets `name`'s new value if it is
+        that very array (`if a is z: a = z`); the same value (a copy of reference) gets it as it is."""
+        out = []
         mine = state.vars.get(name)
         for n in state.vars.holders(objs):
             v = state.vars[n]
@@ -193,21 +210,15 @@ class Refresher(Part):
             for n in holders[1:]:
                 if n in live:
                     out.append(self.derived(s, Assign((n,), Var(cname), noop=True)))
-        for r in out:  # (as in `refresh`)
-            for t in (r.targets if isinstance(r, Assign) else ()):
-                if t in state.mixed:
-                    refuse()
-                if t in state.detached:
-                    r.nograd = True
         return out
 
-    def views_of_several(self, s, state, objs, name, live, seen, refuse):
+    def views_of_several(self, s, state, objs, name, live, changed, refuse):
         """The other views of the changed arrays that live names see, made again from `name`'s new value: only
         views made of a name holding these very arrays (`w = z[:2]`, a view of whichever `z` is) while it still
         holds them; any other view seen (of one of them only, of a view, in a container) is refused."""
-        out, done = [], set(seen)
+        out, done = [], set()
         for o in sorted(objs, key=lambda o: o.id):
-            for v in sorted(self.stores.tree_of(o, state) - {o}, key=depth):
+            for v in sorted(self.stores.tree_of(o, state) - {o} - changed, key=depth):
                 if not self.stores.anyone_sees(state, {v}, live, done):
                     continue
                 if self.stores.in_live_container(v, state, live) or v.parent not in objs:
@@ -237,16 +248,12 @@ class Refresher(Part):
                 done |= set(holders)
         return out
 
-    def base_of_several(self, s, state, views, name, live, refuse):
-        """`v = z[1:]` where `z` is one of several arrays, then `v[0] = w`: `z[1:] = v` while `z` still holds
-        the value `v` was made of, and no other name sees `v`. Returns the statements, the base's name, and
-        the names that see the view (`v` and its copies of reference, which need no refresh)."""
+    def base_of_several(self, s, state, views, name, refuse):
+        """`v = z[1:]` where `z` is one of several arrays, then `v[0] = w`: `z[1:] = v`, while `z` still holds
+        the value `v` was made of. Returns the base's name and that statement."""
         made = state.made.get(frozenset(views))
-        mine = state.vars.get(name)
-        seen = {n for n, v in state.vars.items() if n == name or (
-            mine is not None and mine.ident is not None and v.ident == mine.ident)}
         if made is None or made[1] is None or not self.unchanged(state, made[1]) or \
-                any(o.how != "view" for o in views) or self.stores.anyone_sees(state, views, live, seen):
+                any(o.how != "view" for o in views):
             refuse()
         value = made[0].value
         parents = {o.parent for o in views}
@@ -254,9 +261,8 @@ class Refresher(Part):
                 state.vars.get(value.value.name) is not None and state.vars[value.value.name].objs == parents):
             refuse()
         base = value.value.name
-        out = [self.derived(s, SetItem(Var(base), value.items, Var(name), tuple_form=value.tuple_form,
-                                       noop=True))]
-        return out, base, seen
+        return base, self.derived(s, SetItem(Var(base), value.items, Var(name), tuple_form=value.tuple_form,
+                                             noop=True))
 
     def refresh_if_same(self, s, value, name, refresh):
         """`if value is name: refresh`."""
