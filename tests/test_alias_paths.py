@@ -223,3 +223,21 @@ def view_of_one_candidate_and_of_the_chosen(x, c):
 def test_views_of_one_of_several_arrays_stay_refused_where_not_exact(f):
     with pytest.raises(ad.ADError, match="one of several arrays"):
         ad.grad(f)(X.copy(), 1.0)
+
+
+ACTS = [np.tanh, np.sin]
+
+
+def chosen_from_a_table_of_functions(x, c, d):  # (explore seed 3838 #455: `H = ACTS[k](...)`, `parts = [H]`)
+    dd = {key: val * x[0] for key, val in d.items()}  # (an array or a number, as far as the compiler knows)
+    H = ACTS[int(abs(c) * 10) % 2](np.square(dd["w"]))
+    H[:, 0] *= x[2] / 0.25
+    parts = [H]
+    H[-1] += H[0]
+    return np.sum(np.sin(H)) + np.sum(parts[0] * x[1])
+
+
+@pytest.mark.parametrize("c", [0.05, 0.15])
+def test_changed_result_of_a_function_chosen_from_a_table(c):
+    d = {"w": np.array([[0.4, -0.2], [0.9, 0.3], [-0.5, 0.6]])}
+    check_modes(chosen_from_a_table_of_functions, (X.copy(), c, d), modes=MODES)

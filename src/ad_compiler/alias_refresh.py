@@ -151,10 +151,10 @@ class Refresher(Part):
         are made again. Exact because the arrays are distinct allocations of the function: sharing memory
         with the changed one is being it, or a view of it made from the same name. Anything else: refused."""
         live = self.session.live_after(s)
-        refuse = lambda: self.refuse(  # noqa: E731
-            s, f"`{name}` may be one of several arrays here (it depends on the path taken), and other names may "
+        refuse = lambda shown=name: self.refuse(  # noqa: E731
+            s, f"`{shown}` may be one of several arrays here (it depends on the path taken), and other names may "
                "see them, so changing it in place cannot be differentiated exactly",
-            f"make a copy first: `{name} = {name}.copy()`", deferred=self.session.generic)
+            f"make a copy first: `{shown} = {shown}.copy()`", deferred=self.session.generic)
         out, changed = [], frozenset()
         if all(o.parent is not None for o in objs):  # a view of one of them: its base gets its new value too
             out += self.holders_of_several(s, state, objs, name, live, refuse)

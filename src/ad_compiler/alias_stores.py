@@ -163,9 +163,11 @@ class Stores(Part):
             return obj
         same = {n for n, v in state.vars.items() if val.ident is not None and v.ident == val.ident}  # refreshed by copy
         if self.sharing(s, state, val, exclude={name} | same):
-            if obj is None and isinstance(val.kind, K.Array) and not any(o.is_old for o in val.objs):
+            if obj is None and not any(o.is_old for o in val.objs) and (isinstance(val.kind, K.Array) or (
+                    isinstance(val.kind, K.Numeric) and isinstance(s, ir.SetItem))):
                 # one of several arrays the function made: which, is known when it runs (alias_refresh.py
-                # gives each other name its new value if it is that very array, or refuses)
+                # gives each other name its new value if it is that very array, or refuses); an array or a
+                # number whose items are set is an array (a number has none)
                 return Several(val.objs)
             if obj is None:
                 item = isinstance(s, ir.AugAssign) and s.origin is not None and \
