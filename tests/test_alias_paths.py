@@ -81,8 +81,28 @@ def chosen_in_a_loop(x, c):
     return total + np.sum(a) + np.sum(b ** 2)
 
 
+def swapped_in_a_loop(x, c):
+    a = x * 2.0
+    b = np.sin(x)
+    for i in range(3):
+        a, b = b, a
+        z = a if c > 0 else b
+        z[i] += x[0] * x[i]
+    return np.sum(a * x) + np.sum(b ** 2)
+
+
+def view_changed_after_its_base(x, c):
+    a = x * 2.0
+    b = np.sin(x)
+    z = a if c > 0 else b
+    w = z[:2]
+    z[0] = x[1] * 3.0
+    w[1] = w[0] * x[2]
+    return np.sum(a * x) + np.sum(b ** 2) + np.sum(w) + np.sum(z ** 2)
+
+
 @pytest.mark.parametrize("c", [1.0, -1.0])
-@pytest.mark.parametrize("f", [chosen_by_expression, chosen_in_branches_augmented, list_holds_one_candidate,
+@pytest.mark.parametrize("f", [swapped_in_a_loop, view_changed_after_its_base, chosen_by_expression, chosen_in_branches_augmented, list_holds_one_candidate,
                                alias_read_after])
 def test_changed_array_chosen_by_a_branch(f, c):
     check_modes(f, (X.copy(), c), modes=MODES)
@@ -219,7 +239,26 @@ def view_of_one_candidate_and_of_the_chosen(x, c):
     return np.sum(u * x[:2]) + np.sum(b) + np.sum(v)
 
 
-@pytest.mark.parametrize("f", [view_of_one_candidate_and_of_the_chosen, base_rebound_after_the_view])
+def candidates_in_a_nested_container(x, c):
+    a = x * 2.0
+    b = np.sin(x)
+    z = a if c > 0 else b
+    d = {"in": [a, b]}
+    z[0] = x[2] ** 2
+    return np.sum(d["in"][0] * x) + np.sum(d["in"][1] ** 2)
+
+
+def reshape_of_the_chosen_array(x, c):
+    a = np.outer(x, x)
+    b = np.sin(a)
+    z = a if c > 0 else b
+    r = z.reshape(-1)
+    r[0] = x[1]
+    return np.sum(a * 2) + np.sum(b ** 2) + np.sum(z)
+
+
+@pytest.mark.parametrize("f", [view_of_one_candidate_and_of_the_chosen, base_rebound_after_the_view,
+                               candidates_in_a_nested_container, reshape_of_the_chosen_array])
 def test_views_of_one_of_several_arrays_stay_refused_where_not_exact(f):
     with pytest.raises(ad.ADError, match="one of several arrays"):
         ad.grad(f)(X.copy(), 1.0)
