@@ -1,6 +1,6 @@
 """A name that is one of several arrays the function made (it depends on the path taken), changed in place
 while other names or containers see them: each other holder gets the new value if it is that very array
-(alias_refresh.refresh_several), on every path, in every mode, against central differences."""
+(alias_several.py), on every path, in every mode, against central differences."""
 import numpy as np
 import pytest
 

@@ -272,7 +272,7 @@ def layout_read(objs):
 
 class Several:
     """What a store through a name changes when the name may be one of several arrays the function made (it
-    depends on the path taken): one of `objs`, known when the program runs (alias_refresh.refresh_several)."""
+    depends on the path taken): one of `objs`, known when the program runs (alias_several.py)."""
 
     def __init__(self, objs):
         self.objs = frozenset(objs)
