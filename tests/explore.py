@@ -10,6 +10,7 @@
                                                                <ad.grad(f)(...), v> (reverse over reverse),
                                                                against the same differences; --mode all: each
     python tests/explore.py --check FILE.py [FILE.py ...]      re-check saved programs (e.g. after a fix)
+    python tests/explore.py --keep-refused "several arrays"    also write refused programs of that message
     python tests/explore.py --show 1 42                        print program 42 of seed 1 and its outcome
     python tests/explore.py --jit --n 300                      the gradients compiled with Numba (jit=True):
                                                                each right or refused at a line; a Numba error
@@ -47,7 +48,7 @@ def _pct(k, n):
     return f"{k:6d}  {100.0 * k / max(n, 1):5.1f}%"
 
 
-def report(results, out_dir, elapsed, stream=sys.stdout, mode="grad"):
+def report(results, out_dir, elapsed, stream=sys.stdout, mode="grad", keep=None):
     n = len(results)
     counts = collections.Counter(r["outcome"] for r in results)
     p = lambda *a: print(*a, file=stream)  # noqa: E731
@@ -80,6 +81,10 @@ def report(results, out_dir, elapsed, stream=sys.stdout, mode="grad"):
         p(f"  {k:5d}  {kind}")
 
     bad = [r for r in results if r["outcome"] in ("wrong", "crash")]
+    if keep:  # refused programs whose message has this text, written too (unshrunk): examples of a refusal
+        for r in refused:
+            if keep in (r.get("message") or ""):
+                bad.append(dict(r, source=r.get("source") or progen.generate(progen.program_seed(r["seed"], r["index"]))))
     if bad:
         os.makedirs(out_dir, exist_ok=True)
     cats = collections.defaultdict(list)
@@ -122,7 +127,7 @@ def run(args):
                 print(f"  {len(results)}/{args.n}  " + "  ".join(f"{o}={c.get(o, 0)}" for o in OUTCOMES),
                       file=sys.stderr, flush=True)
     results.sort(key=lambda r: r["index"])
-    report(results, args.out, time.monotonic() - t0, mode=args.mode)
+    report(results, args.out, time.monotonic() - t0, mode=args.mode, keep=args.keep_refused)
     return results
 
 
@@ -151,6 +156,8 @@ def main(argv=None):
     ap.add_argument("--mode", default="grad", choices=["grad", "jvp", "hvp", "hessian", "all"],
                     help="what is checked: ad.grad, ad.jvp, ad.hvp (after the gradient), ad.hessian and "
                     "grad of grad (after the gradient), or each")
+    ap.add_argument("--keep-refused", metavar="TEXT", help="also write the refused programs whose message "
+                    "contains TEXT to DIR (refused_s<seed>_<index>.py)")
     ap.add_argument("--jit", action="store_true", help="ad.grad(f, jit=True): compiled with Numba (docs/jit.md)")
     args = ap.parse_args(argv)
     if args.jit:

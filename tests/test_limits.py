@@ -593,9 +593,10 @@ def writes_read_only_view(x):
 def path_dependent_array(x, c):
     a = x * 1.0
     b = x * 2.0
+    w = a[:2]  # (a view of one of them only, seen after the change: it would change on one path only)
     y = a if c else b
     y[0] = 0.0  # [path-dependent-array]
-    return np.sum(a + b)
+    return np.sum(a + b) + np.sum(w)
 
 
 def changes_array_of_earlier_iteration(x):

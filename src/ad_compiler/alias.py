@@ -39,6 +39,7 @@ The pass, by module (each part is a class reaching the others through the shared
     alias_effects.py    the in-place runtime helpers of generated code read again, as stores and list methods
     alias_stores.py     stores: which object changes (or a refusal, or Privatize), who else sees it
     alias_refresh.py    refreshes of the other names seeing a changed object (views, aliases, containers)
+    alias_several.py    the same when the changed object is one of several arrays (it depends on the path)
 """
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ from .alias_library import lookup as _lookup  # noqa: F401 (used by cleanup.py a
 from .alias_mutation import Mutations
 from .alias_objects import Objects
 from .alias_refresh import Refresher
+from .alias_several import SeveralRefresher
 from .alias_session import Session
 from .alias_stores import Stores
 from .alias_values import Values
@@ -75,6 +77,7 @@ class Alias:
         session.calls = Calls(session)
         session.stores = Stores(session)
         session.refresher = Refresher(session)
+        session.several = SeveralRefresher(session)
         session.assignments = self.assignments = Assignments(session)
         session.mutations = self.mutations = Mutations(session)
         session.effects = Effects(session)

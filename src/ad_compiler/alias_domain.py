@@ -270,6 +270,14 @@ def layout_read(objs):
             p = p.parent
 
 
+class Several:
+    """What a store through a name changes when the name may be one of several arrays the function made (it
+    depends on the path taken): one of `objs`, known when the program runs (alias_several.py)."""
+
+    def __init__(self, objs):
+        self.objs = frozenset(objs)
+
+
 class Privatize(Exception):
     """The function changes this argument: it will work on a private copy of it instead."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ir, kinds as K
-from .alias_domain import all_objs, depth, layout_read
+from .alias_domain import Several, all_objs, depth, layout_read
 from .alias_library import reshaping, runtime
 from .alias_session import Part
 from .alias_values import record_making
@@ -24,6 +24,8 @@ class Refresher(Part):
 
     def refresh(self, s, state, obj, name):
         """Statements telling every other live name that sees `obj`'s memory where its new value comes from."""
+        if isinstance(obj, Several):  # one of several arrays: alias_several.py
+            return self.session.several.refresh(s, state, obj.objs, name)
         live = self.session.live_after(s)
         new_name = {obj: name}  # object -> the name holding its new value
         out, top = self.refresh_bases(s, state, obj, name, new_name, live)

@@ -36,7 +36,7 @@ class Session:
         self.live_key = {}  # id(statement made here) -> id(the statement of the user's it replaces)
         self._dry_temps = itertools.count()
         # the parts of the pass (set by alias.Alias)
-        self.objects = self.values = self.calls = self.stores = self.refresher = None
+        self.objects = self.values = self.calls = self.stores = self.refresher = self.several = None
         self.assignments = self.mutations = None
 
     # -- errors ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from . import ir, kinds as K
-from .alias_domain import Privatize, Val, all_objs
+from .alias_domain import Privatize, Several, Val, all_objs
 from .alias_session import Part
 from .ir import AttrName, Const, Slice, Var
 
@@ -163,6 +163,12 @@ class Stores(Part):
             return obj
         same = {n for n, v in state.vars.items() if val.ident is not None and v.ident == val.ident}  # refreshed by copy
         if self.sharing(s, state, val, exclude={name} | same):
+            if obj is None and not any(o.is_old for o in val.objs) and (isinstance(val.kind, K.Array) or (
+                    isinstance(val.kind, K.Numeric) and isinstance(s, ir.SetItem))):
+                # one of several arrays the function made: which, is known when it runs (alias_refresh.py
+                # gives each other name its new value if it is that very array, or refuses); an array or a
+                # number whose items are set is an array (a number has none)
+                return Several(val.objs)
             if obj is None:
                 item = isinstance(s, ir.AugAssign) and s.origin is not None and \
                     isinstance(s.origin.node, (ast.Subscript, ast.Attribute))  # (`ys[0] += b`: an item)

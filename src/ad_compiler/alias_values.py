@@ -220,7 +220,9 @@ class Values(Part):
         """A view of `base` made by `value`, recorded with the generations of the names it reads."""
         parent = base.must()
         if parent is None:  # one of several objects (it depends on the path taken): a view of any of them
-            return Val(kind, {self.objects.view(state, site, p, how) for p in sorted(base.objs, key=lambda o: o.id)})
+            objs = frozenset(self.objects.view(state, site, p, how) for p in sorted(base.objs, key=lambda o: o.id))
+            record_making(state, objs, s, value)  # (by the set: alias_refresh.base_of_several)
+            return Val(kind, set(objs))
         obj = self.objects.view(state, site, parent, how)
         record_making(state, obj, s, value)
         return Val(kind, {obj})
