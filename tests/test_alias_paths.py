@@ -280,3 +280,15 @@ def chosen_from_a_table_of_functions(x, c, d):  # (explore seed 3838 #455: `H = 
 def test_changed_result_of_a_function_chosen_from_a_table(c):
     d = {"w": np.array([[0.4, -0.2], [0.9, 0.3], [-0.5, 0.6]])}
     check_modes(chosen_from_a_table_of_functions, (X.copy(), c, d), modes=MODES)
+
+
+def test_holders_bound_alike_on_both_paths_are_one_line():
+    """`if a is z: a_2 = a else: a_2 = a` (bookkeeping of the forward sweep: both paths alike) is printed as
+    `a_2 = a` or not at all (clean-up); the gradient stays right."""
+    g = ad.grad(chosen_by_expression)
+    check_modes(chosen_by_expression, (X, 1.0), modes=("grad",))
+    lines = [line.strip() for line in g.source.splitlines()]
+    alike = [i for i in range(len(lines) - 3) if lines[i].startswith("if ") and lines[i + 2] == "else:" and
+             lines[i + 1] == lines[i + 3]]
+    assert not alike, [lines[i:i + 4] for i in alike]
+    g(X, 1.0)

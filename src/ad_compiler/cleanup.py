@@ -207,6 +207,7 @@ def propagate(stmts):
             s.body = propagate(s.body)
             out.append(s)
             continue
+        s = _one_branch(s)
         if isinstance(s, (If, For, While)):
             for n in {n for x in ir.walk([s]) for n in _writes(x)}:
                 copies.forget(n)
@@ -227,6 +228,19 @@ def propagate(stmts):
             copies.add(s.target, s.value.name)
         out.append(s)
     return out
+
+
+def _one_branch(s):
+    """`if t: a_2 = a else: a_2 = a` (both branches one and the same plain copy, a test without effects) is
+    `a_2 = a`: the generated code tests which array a name is and binds holders the same way on both paths."""
+    if not (isinstance(s, If) and s.role is None and isinstance(s.test, (Var, ir.Const))):
+        return s
+    body, orelse = _real(s.body), _real(s.orelse)
+    if len(body) == 1 and len(orelse) == 1 and all(isinstance(b, Assign) and len(b.targets) == 1 and
+                                                   isinstance(b.value, Var) and not b.noop for b in body + orelse):
+        if body[0].target == orelse[0].target and body[0].value == orelse[0].value:
+            return body[0]
+    return s
 
 
 def _substitute(s, copies):
