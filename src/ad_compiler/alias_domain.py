@@ -191,10 +191,9 @@ def join_slots(a, b):
     return ("any", all_objs(a) | all_objs(b))
 
 
-_joined_idents = {}
-
-
-def join_vals(a, b):
+def join_vals(a, b, joined):
+    """The value a name may hold after a join; `joined` (one per join) maps each pair of identities the joined
+    names had on the two paths to the identity they have after it."""
     if a is None or b is None:
         v = a or b
         return v if v is None or v.partial else Val(v.kind, v.objs, v.gen, v.ident, partial=True)
@@ -202,8 +201,9 @@ def join_vals(a, b):
         return a
     if a.ident == b.ident:
         ident = a.ident
-    else:  # names that were one value on each path are one value after the join too
-        ident = _joined_idents.setdefault((a.ident, b.ident), new_gen())
+    else:  # names that were one value on each path are one value after this join too (not after another
+        # join choosing between the same values: `z = a if c else b`, `y = a if d else b` may differ)
+        ident = joined.setdefault((a.ident, b.ident), new_gen())
     return Val(K.join(a.kind, b.kind), a.objs | b.objs, a.gen if a.gen == b.gen else new_gen(), ident,
                partial=a.partial or b.partial)
 
@@ -213,9 +213,9 @@ def join_states(a, b):
         return b
     if b is None:
         return a
-    s = State()
+    s, joined = State(), {}
     for n in set(a.vars) | set(b.vars):
-        s.vars[n] = join_vals(a.vars.get(n), b.vars.get(n))
+        s.vars[n] = join_vals(a.vars.get(n), b.vars.get(n), joined)
     for o in set(a.slots) | set(b.slots):
         s.slots[o] = join_slots(a.slots.get(o), b.slots.get(o))
     s.made = dict(a.made)
