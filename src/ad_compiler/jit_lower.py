@@ -41,6 +41,8 @@ METHODS = {"copy", "sum", "reshape", "astype", "mean", "prod", "dot", "ravel", "
            "pop", "max", "min", "clip"}
 ATTRIBUTES = {"shape", "T", "size", "ndim"}
 OPERATORS = {"+", "-", "*", "/", "//", "%", "**", "@", "&", "|", "^", "<<", ">>"}
+INT_OPS = {"+": "int_add", "-": "int_sub", "*": "int_mul", "**": "int_pow", "<<": "int_lshift"}
+INT_RESULTS = {"+", "-", "*", "//", "%", "<<", ">>", "&", "|", "^"}  # (`**`: a float for a negative power)
 COMPARISONS = {"<", "<=", ">", ">=", "==", "!="}
 WHY = "Numba compiles numbers, NumPy arrays and tuples of them, and a part of NumPy and math"
 HINT = "call ad.grad without jit=True (the same derivative in plain Python), or rewrite this line"
@@ -210,8 +212,12 @@ class Lowering:
         if cls is ir.BinOp:
             if e.op not in OPERATORS:
                 self.refuse(s, f"the operator {e.op}")
+            if e.op in INT_OPS and self.is_int(e.left) and self.is_int(e.right):
+                return self.int_op(e, s)
             return ir.BinOp(e.op, self.expr(e.left, s), self.expr(e.right, s))
         if cls is ir.UnaryOp:
+            if e.op == "-" and self.is_int(e.operand) and not isinstance(e.operand, Const):
+                return Call(_jit_helper("int_neg"), (self.expr(e.operand, s),))
             return ir.UnaryOp(e.op, self.expr(e.operand, s))
         if cls is ir.Compare:
             bad = [op for op in e.ops if op not in COMPARISONS]
@@ -243,6 +249,28 @@ class Lowering:
         if cls is Call:
             return self.call(e, s)
         self.refuse(s, f"an expression of this kind ({cls.__name__})")
+
+    def is_int(self, e):
+        """Is `e` a Python int (unbounded, where Numba's int64 wraps)? NumPy's ints wrap in plain NumPy too."""
+        if isinstance(e, Const):
+            return type(e.value) is int
+        if isinstance(e, Var):
+            kind = self.param_kinds.get(e.name) or self.kinds.get(e.name)
+            return isinstance(kind, K.Scalar) and kind.cls is int
+        if isinstance(e, ir.BinOp):
+            power = e.op == "**" and not (isinstance(e.right, Const) and e.right.value < 0)  # (int_pow's)
+            return (e.op in INT_RESULTS or power) and self.is_int(e.left) and self.is_int(e.right)
+        if isinstance(e, ir.UnaryOp):
+            return e.op in ("-", "+", "~") and self.is_int(e.operand)
+        return isinstance(e, Call) and any(_builtin_call(e, name) for name in ("len", "int")) or \
+            _builtin_call(e, "round") and len(e.args) == 1
+
+    def int_op(self, e, s):
+        """`a op b` of two Python ints as Python computes it, or an OverflowError (jit_ints.py)."""
+        left, right = self.expr(e.left, s), self.expr(e.right, s)
+        if e.op == "**" and isinstance(e.right, Const) and e.right.value < 0:  # (a float in Python)
+            return ir.BinOp("**", Call(Global(("float",), float), (left,)), right)
+        return Call(_jit_helper(INT_OPS[e.op]), (left, right))
 
     def index_items(self, value, items, s):
         """The index `items` of `value[items]` lowered: `y[...]` as `y[:, :]` (Numba indexes with an Ellipsis
@@ -450,6 +478,11 @@ def _minus(e, k):
     if isinstance(e, Const) and isinstance(k, Const) and type(e.value) is int and type(k.value) is int:
         return Const(e.value - k.value)
     return ir.BinOp("-", e, k)
+
+
+def _jit_helper(name):
+    from . import jit_runtime
+    return Global(("_ad", "jit", name), getattr(jit_runtime, name), runtime)
 
 
 def _np(name):

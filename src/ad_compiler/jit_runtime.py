@@ -825,3 +825,32 @@ def _stack_family_vjp(g, arrays, how):
     namespace = {}
     exec(source, {"np": np}, namespace)
     return namespace["cut"]
+
+
+def power_partial(x, k, n=1):
+    """d x**k / dx (runtime.power_partial with n = 1) for a number k: k x**(k-1), exactly 0 where k is 0."""
+
+
+@_overload(power_partial)
+def _power_partial(x, k, n=1):
+    if not (_is_number(k) and (_is_number(x) or _is_array(x)) and (n == 1 or isinstance(n, (numba.types.Omitted, numba.types.Integer)))):
+        return None
+    if _is_number(x):
+        def number(x, k, n=1):
+            c = k
+            for j in range(1, n):
+                c = c * (k - j)
+            return 0.0 * x if c == 0 else c * float(x) ** (k - n)
+        return number
+
+    def array(x, k, n=1):
+        c = k
+        for j in range(1, n):
+            c = c * (k - j)
+        return np.zeros(x.shape) if c == 0 else c * x.astype(np.float64) ** (k - n)
+    return array
+
+
+HELPERS.add("power_partial")
+HELPERS |= {"int_add", "int_sub", "int_neg", "int_mul", "int_pow", "int_lshift"}
+from .jit_ints import int_add, int_sub, int_neg, int_mul, int_pow, int_lshift  # noqa: E402  (they use _njit)
