@@ -54,3 +54,42 @@ def power(x, n):
                          ids=["number", "array", "power-0"])
 def test_power_by_an_int_compiles(args):
     check_jit_grad(power, args, 0)
+
+
+def sqrt_loop(x):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sqrt(abs(x) + i)
+    return s
+
+
+W = np.array([1.0, -2.0, 3.0, 0.5])
+
+
+def global_items(x, idx):
+    s = 0.0
+    for i in range(3):
+        s = s + x[idx[i]] ** 2 * W[i] + x[i]
+    return s
+
+
+def kept_axes(a, b):
+    return np.sum(np.tanh(a * b + b) * np.mean(a, axis=-1, keepdims=True))
+
+
+def kept_1d(x):
+    return np.sum(np.mean(x, axis=0) * x * np.sum(x, axis=0, keepdims=True))
+
+
+A = np.arange(12.0).reshape(3, 4) / 7 - 0.6
+WIDER = [
+    ("abs-in-a-loop", sqrt_loop, (-0.3,), 0),
+    ("global-and-int-index-items", global_items, (np.array([0.3, 1.2, -0.4, 2.0]), np.array([3, 0, 3])), 0),
+    ("keepdims-and-size-1-axis", kept_axes, (A, A[:1] + 0.2), (0, 1)),
+    ("keepdims-1d", kept_1d, (np.array([0.3, 1.2, -0.4]),), 0),
+]
+
+
+@pytest.mark.parametrize("name, f, args, wrt", WIDER, ids=[c[0] for c in WIDER])
+def test_what_plain_mode_takes_compiles(name, f, args, wrt):
+    check_jit_grad(f, args, wrt)

@@ -72,6 +72,7 @@ class Lowering:
     def lower(self, body):
         """The body rewritten (a new list), or UnsupportedError."""
         tape = next((s.targets[0] for s in body if isinstance(s, Assign) and _helper(s.value) == "new_tape"), None)
+        self.kinds = {**self.kinds, **_item_kinds(body, self.param_kinds, self.kinds)}
         self.tapes = Tapes(body, tape, self.kinds, self.alloc)
         self.tuples = _joined_lists(body)
         out = []
@@ -131,6 +132,8 @@ class Lowering:
             s.value = self.expr(s.value, s)
             return [s]
         if isinstance(s, AugAssign):
+            if s.op in INT_OPS and self.is_int(Var(s.target)) and self.is_int(s.value):  # (a Python int's)
+                return [_at(Assign((s.target,), self.int_op(ir.BinOp(s.op, Var(s.target), s.value), s)), s)]
             s.value = self.expr(s.value, s)
             return [s]
         if isinstance(s, If):
@@ -337,7 +340,92 @@ class Lowering:
         kwargs = tuple((k, self.expr(v, s)) for k, v in e.kwargs if k != "**") if e.kwargs else ()
         if len(kwargs) != len(e.kwargs):
             self.refuse(s, "`**kwargs` in a call")
-        return Call(func, tuple(args), kwargs)
+        return _along_axis(Call(func, tuple(args), kwargs))
+
+
+ITEMS = {"f": np.float64, "i": np.int64, "b": np.bool_}  # (an item of an array of this dtype)
+
+
+def _item_kinds(body, param_kinds, kinds):
+    """The kinds of numbers the kinds pass left unknown: an item of an array (`W[i]` of a global array,
+    `x[idx[i]]` by an item of an int array, `y[i, j]`) and arithmetic of such numbers, for the tape and for the
+    zeros of values saved before their first assignment. A kind guessed wrong is a Numba typing error at the
+    first call (located), never a value: a number and an array do not unify."""
+    defs = collections.defaultdict(list)
+    for s in ir.walk(body):
+        if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.targets[0], str) and \
+                not (s.value == Const(None) or _helper_value(s.value, "UNSET") or _is_pop(s.value)):
+            defs[s.targets[0]].append(s.value)
+    found = {}
+
+    def kind_of(e):
+        if isinstance(e, Const):
+            return K.Scalar(type(e.value)) if type(e.value) in (int, float) else None
+        if isinstance(e, Var):
+            kind = found.get(e.name) or param_kinds.get(e.name) or kinds.get(e.name)
+            return kind if isinstance(kind, (K.Scalar, K.Array)) else None
+        if isinstance(e, Global):
+            obj = e.obj
+            if isinstance(obj, np.ndarray) and obj.dtype in (np.float64, np.int64, np.bool_):
+                return K.Array(dtype=obj.dtype.kind, ndim=obj.ndim)
+            return K.Scalar(type(obj)) if type(obj) in (int, float) else None
+        if isinstance(e, Index):
+            base = kind_of(e.value)
+            items = [kind_of(i) for i in e.items]
+            if isinstance(base, K.Array) and base.ndim == len(items) and base.dtype in ITEMS and \
+                    all(isinstance(k, K.Scalar) and (k.cls is int or issubclass(k.cls, np.integer)) for k in items):
+                return K.Scalar(ITEMS[base.dtype])
+            return None
+        if isinstance(e, ir.BinOp) and e.op in ("+", "-", "*", "/", "**"):
+            left, right = kind_of(e.left), kind_of(e.right)
+            if not (isinstance(left, K.Scalar) and isinstance(right, K.Scalar)):
+                return None
+            floats = [k.cls for k in (left, right) if k.cls in (float, np.float64)]
+            if floats or e.op == "/":
+                return K.Scalar(floats[0] if floats else float)
+            return None
+        if isinstance(e, ir.UnaryOp) and e.op == "-":
+            return kind_of(e.operand)
+        return None
+
+    changed = True
+    while changed:
+        changed = False
+        for name, values in defs.items():
+            if name in found or isinstance(kinds.get(name), (K.Scalar, K.Array)):
+                continue
+            got = {kind_of(v) for v in values}
+            if len(got) == 1 and isinstance(next(iter(got)), K.Scalar):
+                found[name] = got.pop()
+                changed = True
+    return found
+
+
+def _is_pop(e):
+    return isinstance(e, Call) and isinstance(e.func, ir.Attr) and e.func.attr == "pop"
+
+
+def _along_axis(e):
+    """`np.sum` / `np.mean` of an array along a constant axis, keepdims=True in NumPy's words, in Numba's:
+    `np.sum(a, axis=k)` (Numba's np.mean takes no axis: the sum over the axis's length), then
+    `np.expand_dims(..., k)` for kept dimensions (Numba's reductions take no keepdims); else `e` as it is."""
+    f = e.func
+    if isinstance(f, Global) and f.root is np and f.path[1:] in (("sum",), ("mean",)) and 1 <= len(e.args) <= 2:
+        name, a, args = f.path[1], e.args[0], e.args[1:]
+    elif isinstance(f, ir.Attr) and f.attr in ("sum", "mean") and len(e.args) <= 1:
+        name, a, args = f.attr, f.value, e.args
+    else:
+        return e
+    kwargs = dict(e.kwargs or ())
+    axis = args[0] if args else kwargs.pop("axis", None)
+    keep = kwargs.pop("keepdims", Const(False))
+    if kwargs or not (isinstance(axis, Const) and type(axis.value) is int) or keep not in (Const(True), Const(False)) \
+            or (name == "sum" and keep == Const(False)):
+        return e
+    out = Call(_np("sum"), (a,), (("axis", axis),))
+    if name == "mean":
+        out = ir.BinOp("/", out, Index(ir.Attr(a, "shape"), (axis,)))
+    return Call(_jit_helper("kept"), (out, axis)) if keep.value else out
 
 
 # -- lists joined by np.concatenate / np.stack ----------------------------------------------------------------
