@@ -208,8 +208,9 @@ class Values(Part):
             if basic == "fancy" or not base.objs:
                 return self.fresh(state, site, [k if k.numeric else item])
             nd = self.index_ndim(k, value.items, state) if basic == "basic" else None
-            if nd == 0:
-                return Val(K.Scalar(np.float64))  # one element: a NumPy scalar, not a view
+            if nd == 0:  # one element: a NumPy scalar of the array's dtype, not a view
+                dtype = k.dtype if isinstance(k, K.Array) else "f"
+                return Val(K.Scalar({"b": np.bool_, "i": np.int64, "u": np.uint64}.get(dtype, np.float64)))
             kind = K.array(nd, k.dtype) if isinstance(k, K.Array) and nd is not None else item
             # an index of ints into an array of unknown rank is an element (a copy) or a row (a view)
             how = "view" if basic == "basic" and nd is not None else "maybe"

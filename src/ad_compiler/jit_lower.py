@@ -41,6 +41,8 @@ METHODS = {"copy", "sum", "reshape", "astype", "mean", "prod", "dot", "ravel", "
            "pop", "max", "min", "clip"}
 ATTRIBUTES = {"shape", "T", "size", "ndim"}
 OPERATORS = {"+", "-", "*", "/", "//", "%", "**", "@", "&", "|", "^", "<<", ">>"}
+INT_OPS = {"+": "int_add", "-": "int_sub", "*": "int_mul", "**": "int_pow", "<<": "int_lshift"}
+INT_RESULTS = {"+", "-", "*", "//", "%", "<<", ">>", "&", "|", "^"}  # (`**`: a float for a negative power)
 COMPARISONS = {"<", "<=", ">", ">=", "==", "!="}
 WHY = "Numba compiles numbers, NumPy arrays and tuples of them, and a part of NumPy and math"
 HINT = "call ad.grad without jit=True (the same derivative in plain Python), or rewrite this line"
@@ -70,6 +72,7 @@ class Lowering:
     def lower(self, body):
         """The body rewritten (a new list), or UnsupportedError."""
         tape = next((s.targets[0] for s in body if isinstance(s, Assign) and _helper(s.value) == "new_tape"), None)
+        self.kinds = {**self.kinds, **_item_kinds(body, self.param_kinds, self.kinds)}
         self.tapes = Tapes(body, tape, self.kinds, self.alloc)
         self.tuples = _joined_lists(body)
         out = []
@@ -129,6 +132,8 @@ class Lowering:
             s.value = self.expr(s.value, s)
             return [s]
         if isinstance(s, AugAssign):
+            if s.op in INT_OPS and self.is_int(Var(s.target)) and self.is_int(s.value):  # (a Python int's)
+                return [_at(Assign((s.target,), self.int_op(ir.BinOp(s.op, Var(s.target), s.value), s)), s)]
             s.value = self.expr(s.value, s)
             return [s]
         if isinstance(s, If):
@@ -210,8 +215,12 @@ class Lowering:
         if cls is ir.BinOp:
             if e.op not in OPERATORS:
                 self.refuse(s, f"the operator {e.op}")
+            if e.op in INT_OPS and self.is_int(e.left) and self.is_int(e.right):
+                return self.int_op(e, s)
             return ir.BinOp(e.op, self.expr(e.left, s), self.expr(e.right, s))
         if cls is ir.UnaryOp:
+            if e.op == "-" and self.is_int(e.operand) and not isinstance(e.operand, Const):
+                return Call(_jit_helper("int_neg"), (self.expr(e.operand, s),))
             return ir.UnaryOp(e.op, self.expr(e.operand, s))
         if cls is ir.Compare:
             bad = [op for op in e.ops if op not in COMPARISONS]
@@ -243,6 +252,28 @@ class Lowering:
         if cls is Call:
             return self.call(e, s)
         self.refuse(s, f"an expression of this kind ({cls.__name__})")
+
+    def is_int(self, e):
+        """Is `e` a Python int (unbounded, where Numba's int64 wraps)? NumPy's ints wrap in plain NumPy too."""
+        if isinstance(e, Const):
+            return type(e.value) is int
+        if isinstance(e, Var):
+            kind = self.param_kinds.get(e.name) or self.kinds.get(e.name)
+            return isinstance(kind, K.Scalar) and kind.cls is int
+        if isinstance(e, ir.BinOp):
+            power = e.op == "**" and not (isinstance(e.right, Const) and e.right.value < 0)  # (int_pow's)
+            return (e.op in INT_RESULTS or power) and self.is_int(e.left) and self.is_int(e.right)
+        if isinstance(e, ir.UnaryOp):
+            return e.op in ("-", "+", "~") and self.is_int(e.operand)
+        return isinstance(e, Call) and any(_builtin_call(e, name) for name in ("len", "int")) or \
+            _builtin_call(e, "round") and len(e.args) == 1
+
+    def int_op(self, e, s):
+        """`a op b` of two Python ints as Python computes it, or an OverflowError (jit_ints.py)."""
+        left, right = self.expr(e.left, s), self.expr(e.right, s)
+        if e.op == "**" and isinstance(e.right, Const) and e.right.value < 0:  # (a float in Python)
+            return ir.BinOp("**", Call(Global(("float",), float), (left,)), right)
+        return Call(_jit_helper(INT_OPS[e.op]), (left, right))
 
     def index_items(self, value, items, s):
         """The index `items` of `value[items]` lowered: `y[...]` as `y[:, :]` (Numba indexes with an Ellipsis
@@ -309,7 +340,92 @@ class Lowering:
         kwargs = tuple((k, self.expr(v, s)) for k, v in e.kwargs if k != "**") if e.kwargs else ()
         if len(kwargs) != len(e.kwargs):
             self.refuse(s, "`**kwargs` in a call")
-        return Call(func, tuple(args), kwargs)
+        return _along_axis(Call(func, tuple(args), kwargs))
+
+
+ITEMS = {"f": np.float64, "i": np.int64, "b": np.bool_}  # (an item of an array of this dtype)
+
+
+def _item_kinds(body, param_kinds, kinds):
+    """The kinds of numbers the kinds pass left unknown: an item of an array (`W[i]` of a global array,
+    `x[idx[i]]` by an item of an int array, `y[i, j]`) and arithmetic of such numbers, for the tape and for the
+    zeros of values saved before their first assignment. A kind guessed wrong is a Numba typing error at the
+    first call (located), never a value: a number and an array do not unify."""
+    defs = collections.defaultdict(list)
+    for s in ir.walk(body):
+        if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.targets[0], str) and \
+                not (s.value == Const(None) or _helper_value(s.value, "UNSET") or _is_pop(s.value)):
+            defs[s.targets[0]].append(s.value)
+    found = {}
+
+    def kind_of(e):
+        if isinstance(e, Const):
+            return K.Scalar(type(e.value)) if type(e.value) in (int, float) else None
+        if isinstance(e, Var):
+            kind = found.get(e.name) or param_kinds.get(e.name) or kinds.get(e.name)
+            return kind if isinstance(kind, (K.Scalar, K.Array)) else None
+        if isinstance(e, Global):
+            obj = e.obj
+            if isinstance(obj, np.ndarray) and obj.dtype in (np.float64, np.int64, np.bool_):
+                return K.Array(dtype=obj.dtype.kind, ndim=obj.ndim)
+            return K.Scalar(type(obj)) if type(obj) in (int, float) else None
+        if isinstance(e, Index):
+            base = kind_of(e.value)
+            items = [kind_of(i) for i in e.items]
+            if isinstance(base, K.Array) and base.ndim == len(items) and base.dtype in ITEMS and \
+                    all(isinstance(k, K.Scalar) and (k.cls is int or issubclass(k.cls, np.integer)) for k in items):
+                return K.Scalar(ITEMS[base.dtype])
+            return None
+        if isinstance(e, ir.BinOp) and e.op in ("+", "-", "*", "/", "**"):
+            left, right = kind_of(e.left), kind_of(e.right)
+            if not (isinstance(left, K.Scalar) and isinstance(right, K.Scalar)):
+                return None
+            floats = [k.cls for k in (left, right) if k.cls in (float, np.float64)]
+            if floats or e.op == "/":
+                return K.Scalar(floats[0] if floats else float)
+            return None
+        if isinstance(e, ir.UnaryOp) and e.op == "-":
+            return kind_of(e.operand)
+        return None
+
+    changed = True
+    while changed:
+        changed = False
+        for name, values in defs.items():
+            if name in found or isinstance(kinds.get(name), (K.Scalar, K.Array)):
+                continue
+            got = {kind_of(v) for v in values}
+            if len(got) == 1 and isinstance(next(iter(got)), K.Scalar):
+                found[name] = got.pop()
+                changed = True
+    return found
+
+
+def _is_pop(e):
+    return isinstance(e, Call) and isinstance(e.func, ir.Attr) and e.func.attr == "pop"
+
+
+def _along_axis(e):
+    """`np.sum` / `np.mean` of an array along a constant axis, keepdims=True in NumPy's words, in Numba's:
+    `np.sum(a, axis=k)` (Numba's np.mean takes no axis: the sum over the axis's length), then
+    `np.expand_dims(..., k)` for kept dimensions (Numba's reductions take no keepdims); else `e` as it is."""
+    f = e.func
+    if isinstance(f, Global) and f.root is np and f.path[1:] in (("sum",), ("mean",)) and 1 <= len(e.args) <= 2:
+        name, a, args = f.path[1], e.args[0], e.args[1:]
+    elif isinstance(f, ir.Attr) and f.attr in ("sum", "mean") and len(e.args) <= 1:
+        name, a, args = f.attr, f.value, e.args
+    else:
+        return e
+    kwargs = dict(e.kwargs or ())
+    axis = args[0] if args else kwargs.pop("axis", None)
+    keep = kwargs.pop("keepdims", Const(False))
+    if kwargs or not (isinstance(axis, Const) and type(axis.value) is int) or keep not in (Const(True), Const(False)) \
+            or (name == "sum" and keep == Const(False)):
+        return e
+    out = Call(_np("sum"), (a,), (("axis", axis),))
+    if name == "mean":
+        out = ir.BinOp("/", out, Index(ir.Attr(a, "shape"), (axis,)))
+    return Call(_jit_helper("kept"), (out, axis)) if keep.value else out
 
 
 # -- lists joined by np.concatenate / np.stack ----------------------------------------------------------------
@@ -450,6 +566,11 @@ def _minus(e, k):
     if isinstance(e, Const) and isinstance(k, Const) and type(e.value) is int and type(k.value) is int:
         return Const(e.value - k.value)
     return ir.BinOp("-", e, k)
+
+
+def _jit_helper(name):
+    from . import jit_runtime
+    return Global(("_ad", "jit", name), getattr(jit_runtime, name), runtime)
 
 
 def _np(name):

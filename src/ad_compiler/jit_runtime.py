@@ -21,9 +21,7 @@ def njit(fn):
     return numba.njit(cache=False)(fn)
 
 
-@_njit
-def abs_vjp(g, x):
-    """The adjoint of `x` in abs(x): g * sign(x) (0 at 0; NaN stays NaN)."""
+def _abs_number_vjp(g, x):
     if x > 0:
         return g
     if x < 0:
@@ -31,6 +29,14 @@ def abs_vjp(g, x):
     if x == 0:
         return 0.0 * g
     return g * x
+
+
+_abs_number_vjp = _njit(_abs_number_vjp)
+
+
+def abs_vjp(g, x, out=None):
+    """The adjoint of `x` in abs(x): g * sign(x) (0 at 0; NaN stays NaN); `out` (a buffer the plain helper
+    may write into) not used."""
 
 
 @_njit
@@ -55,6 +61,15 @@ def _is_number(t):
 
 def _is_array(t, ndim=None):
     return isinstance(t, numba.types.Array) and (ndim is None or t.ndim == ndim)
+
+
+@_overload(abs_vjp)
+def _abs_vjp(g, x, out=None):
+    if _is_number(g) and _is_number(x):
+        return lambda g, x, out=None: _abs_number_vjp(g, x)
+    if (_is_number(g) or _is_array(g)) and (_is_number(x) or _is_array(x)):
+        return lambda g, x, out=None: g * np.sign(x)
+    return None
 
 
 def unbroadcast(g, x):
@@ -100,10 +115,28 @@ def unreduce(g, x, axis=None, keepdims=False):
     """Adjoint of a sum of all of `x`: `g` spread over x's shape."""
 
 
+def _along_axis(g, x, axis, mean):
+    """The adjoint of a sum (a mean) of the array `x` along the int `axis`: `g` (of the reduced shape, or with
+    the dimension kept) spread over x's shape (divided by the axis's length), or None."""
+    if not (isinstance(axis, (numba.types.Integer, numba.types.IntegerLiteral)) and _is_array(x)):
+        return None
+    if _is_number(g) and x.ndim == 1:
+        if mean:
+            return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g / x.shape[0])
+        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
+    if not (_is_array(g, x.ndim - 1) or _is_array(g, x.ndim)):
+        return None
+    kept = g.ndim == x.ndim
+    if mean:
+        return lambda g, x, axis=None, keepdims=False: np.zeros(x.shape) + \
+            (g if kept else np.expand_dims(g, axis)) / x.shape[axis]
+    return lambda g, x, axis=None, keepdims=False: np.zeros(x.shape) + (g if kept else np.expand_dims(g, axis))
+
+
 @_overload(unreduce)
 def _unreduce(g, x, axis=None, keepdims=False):
     if not _no_axis(axis):
-        return None
+        return _along_axis(g, x, axis, False)
     if _is_number(x):
         return lambda g, x, axis=None, keepdims=False: g
     if _is_array(x) and _is_number(g):
@@ -118,7 +151,7 @@ def unreduce_mean(g, x, axis=None, keepdims=False):
 @_overload(unreduce_mean)
 def _unreduce_mean(g, x, axis=None, keepdims=False):
     if not _no_axis(axis):
-        return None
+        return _along_axis(g, x, axis, True)
     if _is_number(x):
         return lambda g, x, axis=None, keepdims=False: g
     if _is_array(x) and _is_number(g):
@@ -825,3 +858,47 @@ def _stack_family_vjp(g, arrays, how):
     namespace = {}
     exec(source, {"np": np}, namespace)
     return namespace["cut"]
+
+
+def power_partial(x, k, n=1):
+    """d x**k / dx (runtime.power_partial with n = 1) for a number k: k x**(k-1), exactly 0 where k is 0."""
+
+
+@_overload(power_partial)
+def _power_partial(x, k, n=1):
+    if not (_is_number(k) and (_is_number(x) or _is_array(x)) and (n == 1 or isinstance(n, (numba.types.Omitted, numba.types.Integer)))):
+        return None
+    if _is_number(x):
+        def number(x, k, n=1):
+            c = k
+            for j in range(1, n):
+                c = c * (k - j)
+            return 0.0 * x if c == 0 else c * float(x) ** (k - n)
+        return number
+
+    def array(x, k, n=1):
+        c = k
+        for j in range(1, n):
+            c = c * (k - j)
+        return np.zeros(x.shape) if c == 0 else c * x.astype(np.float64) ** (k - n)
+    return array
+
+
+def kept(r, axis):
+    """A reduction's result `r` along `axis` with the dimension kept (NumPy's keepdims=True): Numba's
+    reductions take no keepdims (a 1-d array's gives a number)."""
+
+
+@_overload(kept)
+def _kept(r, axis):
+    if _is_number(r):
+        return lambda r, axis: np.full(1, r)
+    if _is_array(r):
+        return lambda r, axis: np.expand_dims(r, axis)
+    return None
+
+
+HELPERS.add("power_partial")
+HELPERS.add("kept")
+HELPERS |= {"int_add", "int_sub", "int_neg", "int_mul", "int_pow", "int_lshift"}
+from .jit_ints import int_add, int_sub, int_neg, int_mul, int_pow, int_lshift  # noqa: E402  (they use _njit)

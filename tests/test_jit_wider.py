@@ -1,0 +1,95 @@
+"""jit=True (docs/jit.md): programs the plain derivative takes that the compiled subset refused (hunt9,
+h9-007), each checked against central differences and the plain derivative; and Python's unbounded ints,
+which the compiled code computes exactly or refuses with OverflowError, never wrapped (h9-004). Skipped
+without Numba."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+
+numba = pytest.importorskip("numba")
+from test_jit import check_jit_grad  # noqa: E402 (after the skip: test_jit needs numba too)
+
+
+# -- Python's ints: exact, or OverflowError --------------------------------------------------------------
+def bigint(x, n):
+    m = 1
+    for i in range(n):
+        m = m * 1000
+    return x * (m % 997)
+
+
+def test_int_arithmetic_is_exact_or_raises_never_wraps():
+    g = ad.grad(bigint, jit=True)
+    assert g(1.3, 3) == ad.grad(bigint)(1.3, 3) == float(10 ** 9 % 997)
+    with pytest.raises(OverflowError, match="overflowed int64"):
+        g(1.3, 8)  # (10**24: wrapped, int64 gave 13.0; Python 579.0)
+    assert "_ad.jit.int_mul(" in g.source
+
+
+def test_the_int_helpers_agree_with_python_or_raise():
+    from ad_compiler import jit_ints as J
+    low, high = -2 ** 63, 2 ** 63 - 1
+    values = [0, 1, -1, 2, -3, 7, low, high, low + 1, high - 1, 3037000499, 3037000500, -3037000500, 10 ** 18,
+              2 ** 62, -2 ** 62, 2 ** 32 + 1]
+    ops = [(J.int_mul, lambda a, b: a * b), (J.int_add, lambda a, b: a + b), (J.int_sub, lambda a, b: a - b)]
+    cases = [(f, op, a, b) for f, op in ops for a in values for b in values]
+    cases += [(J.int_lshift, lambda a, k: a << k, a, k) for a in values for k in (0, 1, 31, 61, 62, 63, 64)]
+    cases += [(J.int_pow, lambda a, k: a ** k, a, k) for a in (0, 1, -1, 2, -2, 3, 10, -10) for k in (0, 1, 5, 62, 63, 64)]
+    for f, op, a, b in cases:
+        exact = op(a, b)
+        if low <= exact <= high:
+            assert f(a, b) == exact, (f, a, b)
+        else:
+            with pytest.raises(OverflowError):
+                f(a, b)
+
+
+# -- h9-007: what plain mode takes ---------------------------------------------------------------------
+def power(x, n):
+    return np.sum(x ** n)
+
+
+@pytest.mark.parametrize("args", [(0.7, 3), (np.array([0.5, -1.5, 2.0]), 3), (np.array([0.5, 2.0]), 0)],
+                         ids=["number", "array", "power-0"])
+def test_power_by_an_int_compiles(args):
+    check_jit_grad(power, args, 0)
+
+
+def sqrt_loop(x):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sqrt(abs(x) + i)
+    return s
+
+
+W = np.array([1.0, -2.0, 3.0, 0.5])
+
+
+def global_items(x, idx):
+    s = 0.0
+    for i in range(3):
+        s = s + x[idx[i]] ** 2 * W[i] + x[i]
+    return s
+
+
+def kept_axes(a, b):
+    return np.sum(np.tanh(a * b + b) * np.mean(a, axis=-1, keepdims=True))
+
+
+def kept_1d(x):
+    return np.sum(np.mean(x, axis=0) * x * np.sum(x, axis=0, keepdims=True))
+
+
+A = np.arange(12.0).reshape(3, 4) / 7 - 0.6
+WIDER = [
+    ("abs-in-a-loop", sqrt_loop, (-0.3,), 0),
+    ("global-and-int-index-items", global_items, (np.array([0.3, 1.2, -0.4, 2.0]), np.array([3, 0, 3])), 0),
+    ("keepdims-and-size-1-axis", kept_axes, (A, A[:1] + 0.2), (0, 1)),
+    ("keepdims-1d", kept_1d, (np.array([0.3, 1.2, -0.4]),), 0),
+]
+
+
+@pytest.mark.parametrize("name, f, args, wrt", WIDER, ids=[c[0] for c in WIDER])
+def test_what_plain_mode_takes_compiles(name, f, args, wrt):
+    check_jit_grad(f, args, wrt)
