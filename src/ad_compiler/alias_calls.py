@@ -82,7 +82,7 @@ class Calls(Part):
             if isinstance(k, K.Other) and k.cls in ITERATORS:  # the items of an iterator, as a new list
                 o = self.objects.new(state, site, desc="the list of the items of an iterator")
                 state.slots[o] = ("any", self.item_objects(args[0], state))
-                return Val(K.Seq(list, None, K.UNKNOWN), {o})
+                return Val(K.Seq(list, None, _item_kind(args[0], self.session)), {o})
             if isinstance(k, K.Dict):
                 o = self.objects.new(state, site, desc="the keys of a dict")
                 state.slots[o] = ("any", frozenset())
@@ -255,6 +255,10 @@ class Calls(Part):
         state.slots[o] = ("any", frozenset().union(*(self.item_objects(a, state) for a in args)))
         if obj is reversed and len(args) == 1:  # (its items: those of the sequence, for `list(reversed(x))`)
             self.session.iterator_items[o] = _item_kind(args[0], self.session)
+        elif obj is zip and args:  # (tuples of the sequences' items: the adjoint sweep fills their adjoints)
+            self.session.iterator_items[o] = K.Seq(tuple, tuple(_item_kind(a, self.session) for a in args), None)
+        elif obj is enumerate and args:  # ((index, item) pairs)
+            self.session.iterator_items[o] = K.Seq(tuple, (K.INT, _item_kind(args[0], self.session)), None)
         return Val(K.Other(obj), {o})
 
     def item_objects(self, val, state):

@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover
 from . import ans, derivative, elementwise, g, linear, nondifferentiable
 
 nondifferentiable(_ad.grad_seed, _ad.layout_order, _ad.zeros_like, _ad.zero_entries, _ad.shape_of, _ad.new_tape, _ad.max_share, _ad.min_share,
-                  _ad.inside, _ad.count_reduced, _ad.normalize_axes)
+                  _ad.inside, _ad.count_reduced, _ad.normalize_axes, _ad.segments)
 
 
 # -- shapes and sums ----------------------------------------------------------------------------------
@@ -195,9 +195,14 @@ def dict_merge(a, b):
     bb = _ad.dict_merge_vjp(g, a, b, 1)
 
 
-@linear(_ad.dict_merge_vjp, forward_only=("v",), constant_in=("a", "b", "which"))
+@linear(_ad.dict_merge_vjp, constant_in=("a", "b", "which"))
 def dict_merge_vjp(v, a, b, which):
-    pass
+    bv = _ad.dict_merge_transpose(g, a, b, which, v)
+
+
+@linear(_ad.dict_merge_transpose, constant_in=("a", "b", "which", "v"))
+def dict_merge_transpose(h, a, b, which, v):
+    bh = _ad.dict_merge_vjp(g, a, b, which)
 
 
 # -- at the boundary -------------------------------------------------------------------------------------
@@ -340,19 +345,45 @@ def builtin_extreme_jvp(targs, args, winner):
     btargs = _ad.builtin_extreme_vjp(g, args, winner)
 
 
-@linear(_ad.iter_list_vjp, forward_only=("v",), constant_in=("x",))
+# -- adjoints of containers (linear in the adjoint; their transposes: runtime_transposes.py) ----------------
+@linear(_ad.iter_list_vjp, constant_in=("x",))
 def iter_list_vjp(v, x):
-    pass
+    bv = _ad.iter_list_transpose(g, x, v)
 
 
-@linear(_ad.dict_values_vjp, forward_only=("v",), constant_in=("d",))
+@linear(_ad.iter_list_transpose, constant_in=("x", "v"))
+def iter_list_transpose(h, x, v):
+    bh = _ad.iter_list_vjp(g, x)
+
+
+@linear(_ad.dict_values_vjp, constant_in=("d",))
 def dict_values_vjp(v, d):
-    pass
+    bv = _ad.dict_values_transpose(g, d, v)
 
 
-@linear(_ad.dict_items_vjp, forward_only=("v",), constant_in=("d",))
+@linear(_ad.dict_values_transpose, constant_in=("d", "v"))
+def dict_values_transpose(h, d, v):
+    bh = _ad.dict_values_vjp(g, d)
+
+
+@linear(_ad.dict_items_vjp, constant_in=("d",))
 def dict_items_vjp(v, d):
-    pass
+    bv = _ad.dict_items_transpose(g, d, v)
+
+
+@linear(_ad.dict_items_transpose, constant_in=("d", "v"))
+def dict_items_transpose(h, d, v):
+    bh = _ad.dict_items_vjp(g, d)
+
+
+@linear(_ad.dict_copy_vjp, constant_in=("mapping",))
+def dict_copy_vjp(v, mapping):
+    bv = _ad.dict_copy_transpose(g, mapping, v)
+
+
+@linear(_ad.dict_copy_transpose, constant_in=("mapping", "v"))
+def dict_copy_transpose(h, mapping, v):
+    bh = _ad.dict_copy_vjp(g, mapping)
 
 
 @linear(_ad.stack_family_vjp, constant_in=("arrays",))
@@ -412,9 +443,14 @@ def index_concat_tangent_vjp(v, kind, items, tangents):
     bv = _ad.index_concat_tangent(kind, items, g)
 
 
-@linear(_ad.list_with_last, forward_only=("lst", "v"))
-def list_with_last(lst, v):
-    pass
+@linear(_ad.list_with_last, constant_in=("lst",))
+def list_with_last(lst, v):  # (zeros in lst's form, then v: linear in v alone)
+    bv = _ad.list_with_last_transpose(g, lst, v)
+
+
+@linear(_ad.list_with_last_transpose, constant_in=("lst", "v"))
+def list_with_last_transpose(h, lst, v):
+    bh = _ad.list_with_last(lst, g)
 
 
 # -- nonlinear in the primal values: tangents only ------------------------------------------------------------
@@ -1264,19 +1300,34 @@ def items_transpose(h, x, v):
     bh = _ad.items_vjp(g, x)
 
 
-@linear(_ad.enumerate_vjp, forward_only=("g",), constant_in=("x",))
-def enumerate_vjp(g, x):
-    pass
+@linear(_ad.enumerate_vjp, constant_in=("x",))
+def enumerate_vjp(v, x):  # (v: the pairs' adjoints; `g` is the adjoint of the result, in x's form)
+    bv = _ad.enumerate_transpose(g, x, v)
 
 
-@linear(_ad.enumerate_jvp, forward_only=("t",))
+@linear(_ad.enumerate_transpose, constant_in=("x", "v"))
+def enumerate_transpose(h, x, v):
+    bh = _ad.enumerate_vjp(g, x)
+
+
+@linear(_ad.enumerate_jvp)
 def enumerate_jvp(t):
-    pass
+    bt = _ad.enumerate_jvp_transpose(g, t)
 
 
-@linear(_ad.zip_vjp, forward_only=("g",), constant_in=("iterables",))
-def zip_vjp(g, iterables):
-    pass
+@linear(_ad.enumerate_jvp_transpose, constant_in=("t",))
+def enumerate_jvp_transpose(h, t):
+    bh = _ad.enumerate_jvp(g)
+
+
+@linear(_ad.zip_vjp, constant_in=("iterables",))
+def zip_vjp(v, iterables):
+    bv = _ad.zip_transpose(g, iterables, v)
+
+
+@linear(_ad.zip_transpose, constant_in=("iterables", "v"))
+def zip_transpose(h, iterables, v):
+    bh = _ad.zip_vjp(g, iterables)
 
 
 @linear(_ad.reversed_vjp, constant_in=("x",))
@@ -1284,24 +1335,40 @@ def reversed_vjp(v, x):  # (items_vjp of the items' adjoints v in the opposite o
     bv = _ad.items_transpose(g, x, v[::-1])[::-1]
 
 
-@linear(_ad.sorted_vjp, forward_only=("g",), constant_in=("x", "key", "reverse"))
-def sorted_vjp(g, x, key=None, reverse=False):
-    pass
+@linear(_ad.sorted_vjp, constant_in=("x", "key", "reverse"))
+def sorted_vjp(v, x, key=None, reverse=False):  # (a scatter by the sort's permutation, piecewise constant in x)
+    bv = _ad.sorted_transpose(g, x, key, reverse, v)
 
 
-@linear(_ad.sorted_jvp, forward_only=("t",), constant_in=("x", "key", "reverse"))
-def sorted_jvp(t, x, key=None, reverse=False):
-    pass
+@linear(_ad.sorted_transpose, constant_in=("x", "key", "reverse", "v"))
+def sorted_transpose(h, x, key, reverse, v):
+    bh = _ad.sorted_vjp(g, x, key, reverse)
 
 
-@linear(_ad.dict_get_vjp, forward_only=("g",), constant_in=("d",))
-def dict_get_vjp(g, d, key):
-    pass
+@linear(_ad.sorted_jvp, constant_in=("x", "key", "reverse"))
+def sorted_jvp(t, x, key=None, reverse=False):  # (the tangents gathered in the sorted order: sorted_vjp scatters back)
+    bt = _ad.sorted_vjp(g, x, key, reverse)
 
 
-@linear(_ad.dict_get_default_vjp, forward_only=("g",), constant_in=("d",))
-def dict_get_default_vjp(g, d, key):
-    pass
+@linear(_ad.dict_get_vjp, constant_in=("d", "key"))
+def dict_get_vjp(v, d, key):
+    bv = _ad.dict_get_transpose(g, d, key, v)
+
+
+@linear(_ad.dict_get_transpose, constant_in=("d", "key", "v"))
+def dict_get_transpose(h, d, key, v):
+    bh = _ad.dict_get_vjp(g, d, key)
+
+
+@linear(_ad.dict_get_tangent, constant_in=("key",))
+def dict_get_tangent(t, key, default):  # (t[key] if t has the key, else default: linear in both together)
+    bt = _ad.dict_get_vjp(g, t, key)
+    bdefault = _ad.dict_get_default_vjp(g, t, key)
+
+
+@linear(_ad.dict_get_default_vjp, constant_in=("d", "key"))
+def dict_get_default_vjp(v, d, key):  # (v itself, or a zero: its own transpose)
+    bv = _ad.dict_get_default_vjp(g, d, key)
 
 
 @linear(_ad.cast_vjp, constant_in=("x",))

@@ -1,0 +1,119 @@
+"""The transposes of the adjoints of Python's containers (re-exported by runtime.py as `_ad.<name>`), so that a
+derivative that iterates over dicts, zips, enumerates or sorts can be differentiated again in reverse mode.
+
+Each adjoint here (`dict_values_vjp(v, d)`, `sorted_vjp(v, x, ...)`, ...) is linear in its first argument `v`:
+it routes the items' adjoints to their places (a permutation, a selection, zeros for keys and indices). Its
+transpose routes them back: `h`, in the form the adjoint returns, as a value in v's form (`v` gives only that
+form: which items are None, lists or tuples). None is the zero of an item that nothing came back to; an entry
+an adjoint dict lacks is a zero too. Each transpose is itself linear, and its transpose is the adjoint it
+undoes (rules/helpers.py).
+"""
+from . import runtime as _rt
+
+__all__ = ["iter_list_transpose", "dict_values_transpose", "dict_items_transpose", "dict_copy_transpose",
+           "dict_merge_transpose", "dict_get_transpose", "enumerate_transpose", "enumerate_jvp_transpose",
+           "zip_transpose", "sorted_transpose", "list_with_last_transpose"]
+
+
+def _entry(h, key, v):
+    """h's entry at `key`, in the shape of v (None where v is None, or h has no such entry: a zero)."""
+    if v is None or h is None:
+        return None
+    if isinstance(h, dict):
+        if key not in h or h[key] is None:
+            return _rt.zeros_like(v)
+        return _rt.fit_shape(h[key], v)
+    if h[key] is None:
+        return _rt.zeros_like(v)
+    return _rt.fit_shape(h[key], v)
+
+
+def _pair_like(p, items):
+    """`items` as a pair in p's form (a tuple stays a tuple; the adjoint of a tuple may be a list)."""
+    return tuple(items) if isinstance(p, tuple) else list(items)
+
+
+def _zero_of(v):
+    return None if v is None else _rt.zeros_like(v)
+
+
+def iter_list_transpose(h, x, v):
+    """The transpose of `iter_list_vjp(v, x)`: the same adjoint, except for a dict's keys (no adjoint)."""
+    if isinstance(x, dict):
+        return [_zero_of(vi) for vi in v]
+    return h
+
+
+def dict_values_transpose(h, d, v):
+    """The transpose of `dict_values_vjp(v, d)` (`{k: v[i]}` for the i-th key k of d): the list of h's entries
+    in d's order."""
+    return [_entry(h, k, vi) for k, vi in zip(d, v)]
+
+
+def dict_items_transpose(h, d, v):
+    """The transpose of `dict_items_vjp(v, d)` (`{k: v[i][1]}`): pairs of a zero (the key's) and h's entry."""
+    return [None if p is None else _pair_like(p, (_zero_of(p[0]), _entry(h, k, p[1]))) for k, p in zip(d, v)]
+
+
+def dict_copy_transpose(h, mapping, v):
+    """The transpose of `dict_copy_vjp(v, mapping)` (v's entries at mapping's keys, zeros elsewhere): h's
+    entries at v's keys that mapping has, zeros at the others."""
+    return {k: _entry(h, k, vk) if k in mapping else _zero_of(vk) for k, vk in v.items()}
+
+
+def dict_merge_transpose(h, a, b, which, v):
+    """The transpose of `dict_merge_vjp(v, a, b, which)` (v's entries at a's keys b does not replace, which=0;
+    at b's keys, which=1): h's entries there, in v's form, zeros at v's other keys."""
+    def taken(k):
+        return k not in b and k in a if which == 0 else k in b
+    return {k: _entry(h, k, vk) if taken(k) else _zero_of(vk) for k, vk in v.items()}
+
+
+def dict_get_transpose(h, d, key, v):
+    """The transpose of `dict_get_vjp(v, d, key)` (zeros in d's form, v at the key if d has it): h's entry at
+    the key, or a zero."""
+    return _entry(h, key, v) if key in d else _zero_of(v)
+
+
+def enumerate_transpose(h, x, v):
+    """The transpose of `enumerate_vjp(v, x)` (the items' adjoints of the (index, item) pairs v, in x's form):
+    pairs of a zero (the index's) and the item's adjoint taken from h."""
+    items = _rt.items_transpose(h, x, [None if p is None else p[1] for p in v])
+    return [None if p is None else _pair_like(p, (_zero_of(p[0]), hi)) for p, hi in zip(v, items)]
+
+
+def enumerate_jvp_transpose(h, t):
+    """The transpose of `enumerate_jvp(t)` (pairs of 0.0 and t's items): the items of h's pairs, in t's form."""
+    return _rt.items_vjp([None if p is None else p[1] for p in h], t)
+
+
+def zip_transpose(h, iterables, v):
+    """The transpose of `zip_vjp(v, iterables)` (one adjoint per iterable, each in its form, from the tuples of
+    v): the tuples of h's items, in v's form."""
+    columns = []
+    for k, x in enumerate(iterables):
+        items = [None if p is None else p[k] for p in v]
+        columns.append(_rt.items_transpose(h[k], x, items + [None] * (len(x) - len(items)))[:len(v)])
+    return [None if p is None else _pair_like(p, (col[i] for col in columns)) for i, p in enumerate(v)]
+
+
+def sorted_transpose(h, x, key, reverse, v):
+    """The transpose of `sorted_vjp(v, x, key, reverse)` (v's items back at the places of x they came from):
+    h's items in the sorted order, in v's form."""
+    order = _rt.sorted_order(x, key, reverse)
+    back = [None] * len(v)
+    for place, i in enumerate(order):
+        back[i] = v[place]
+    items = _rt.items_transpose(h, x, back)
+    return [items[i] for i in order]
+
+
+def list_with_last_transpose(h, lst, v):
+    """The transpose of `list_with_last(lst, v)` (zeros in lst's form, then v): h's last entry."""
+    return _entry(h, len(lst), v)
+
+
+for _f in (list_with_last_transpose, iter_list_transpose, dict_values_transpose, dict_items_transpose, dict_copy_transpose,
+           dict_merge_transpose, dict_get_transpose, enumerate_transpose, enumerate_jvp_transpose, zip_transpose,
+           sorted_transpose):
+    _f.__module__ = "ad_compiler.runtime"  # (generated code reaches them as `_ad.<name>`, like the others)
