@@ -290,6 +290,8 @@ def _item_kind(val, session):
     k = val.kind
     if isinstance(k, K.Seq):
         return k.elem if k.items is None else K.join_all(k.items)
+    if isinstance(k, K.Other) and k.cls is range:
+        return K.INT
     if isinstance(k, K.Array) and k.ndim is not None and k.ndim >= 1 and k.cls is np.ndarray:
         return K.array(k.ndim - 1, k.dtype) if k.ndim > 1 else \
             K.Scalar({"b": np.bool_, "i": np.int64, "u": np.uint64}.get(k.dtype, np.float64))

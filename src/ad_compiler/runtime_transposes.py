@@ -12,7 +12,9 @@ from . import runtime as _rt
 
 __all__ = ["iter_list_transpose", "dict_values_transpose", "dict_items_transpose", "dict_copy_transpose",
            "dict_merge_transpose", "dict_get_transpose", "enumerate_transpose", "enumerate_jvp_transpose",
-           "zip_transpose", "sorted_transpose", "list_with_last_transpose"]
+           "zip_transpose", "sorted_transpose", "list_with_last_transpose", "seq_concat_transpose",
+           "seq_repeat_transpose", "seq_sum_transpose", "plus_transpose", "times_transpose", "times_factor_vjp",
+           "times_vjp_jvp"]
 
 
 def _entry(h, key, v):
@@ -113,7 +115,82 @@ def list_with_last_transpose(h, lst, v):
     return _entry(h, len(lst), v)
 
 
-for _f in (list_with_last_transpose, iter_list_transpose, dict_values_transpose, dict_items_transpose, dict_copy_transpose,
+# -- `+` and `*` of sequences (concatenation, repetition) and of values of unknown kinds (runtime.plus / times)
+def seq_concat_transpose(h, a, b, which, v):
+    """The transpose of `seq_concat_vjp(v, a, b, which)` (a's part of v, which=0, or b's): h's items at that
+    part of v, zeros in the other."""
+    v, n = list(v), len(a)
+    part, x = (v[:n], a) if which == 0 else (v[n:], b)
+    items = _rt.items_transpose(h, x, part)
+    zeros = [_zero_of(vi) for vi in (v[n:] if which == 0 else v[:n])]
+    return items + zeros if which == 0 else zeros + items
+
+
+def seq_repeat_transpose(h, seq, n, v):
+    """The transpose of `seq_repeat_vjp(v, seq, n)` (the copies' adjoints added up): h's items in every copy."""
+    v, m = list(v), len(seq)
+    items = _rt.items_transpose(h, seq, [None if m == 0 else next((v[k] for k in range(i, len(v), m)
+                                                                    if v[k] is not None), None) for i in range(m)])
+    return [None if vi is None else _rt.fit_shape(items[k % m], vi) if items[k % m] is not None else
+            _rt.zeros_like(vi) for k, vi in enumerate(v)]
+
+
+def seq_sum_transpose(h, iterable, start, v):
+    """The transpose of `seq_sum_vjp(v, iterable, start)` (each sequence's part of v, after start's): the items
+    of h's parts in v's form, zeros at start's."""
+    v, at = list(v), len(start)
+    out = [_zero_of(vi) for vi in v[:at]]
+    for hi, item in zip(h, iterable):
+        out += _rt.items_transpose(hi, item, v[at:at + len(item)])
+        at += len(item)
+    return out
+
+
+def _as_value(h):
+    return _rt.as_array(h) if isinstance(h, (list, tuple)) else h
+
+
+def plus_transpose(h, a, b, which, v):
+    """The transpose of `plus_vjp(v, a, b, which)`: of the concatenation's, or h spread to v's shape."""
+    if _rt._sequence(a) and _rt._sequence(b):
+        return seq_concat_transpose(h, a, b, which, v)
+    return _rt.fit_shape(_as_value(h), v)
+
+
+def times_transpose(h, a, b, which, v):
+    """The transpose of `times_vjp(v, a, b, which)` in v: of the repetition's; for arithmetic, h times the other
+    factor, summed to v's shape (`<sum(v o), h> = <v, o h>`)."""
+    x, other = (b, a) if which else (a, b)
+    if _rt._sequence(x) and _rt._integral(other):
+        return seq_repeat_transpose(h, x, other, v)
+    if _rt._integral(x) and _rt._sequence(other):
+        return _zero_of(v)
+    return _rt.unbroadcast_value(_as_value(h) * other, v)
+
+
+def times_factor_vjp(h, v, a, b, which, of):
+    """The adjoint of `times_vjp(v, a, b, which)` in its operand `of` (0: a, 1: b): for arithmetic, in the other
+    factor, h times v summed to its shape; nothing in the operand that only gives the form (of == which), nor
+    in a repetition's count."""
+    x, other = (b, a) if which else (a, b)
+    y = b if of else a
+    if of == which or _rt._sequence(x) or _rt._sequence(other):
+        return _rt.zeros_like(y)
+    return _rt.cast_like(_rt.unbroadcast_value(_as_value(h) * v, other), other)
+
+
+def times_vjp_jvp(v, a, b, which, dv, da, db):
+    """The tangent of `times_vjp(v, a, b, which)` (bilinear in v and the other factor)."""
+    out = _rt.times_vjp(dv, a, b, which)
+    x, other = (b, a) if which else (a, b)
+    if _rt._sequence(x) or _rt._sequence(other):
+        return out
+    d_other = da if which else db
+    return out + _rt.cast_like(_rt.unbroadcast_value(v * d_other, x), x)
+
+
+for _f in (seq_concat_transpose, seq_repeat_transpose, seq_sum_transpose, plus_transpose, times_transpose,
+           times_factor_vjp, times_vjp_jvp, list_with_last_transpose, iter_list_transpose, dict_values_transpose, dict_items_transpose, dict_copy_transpose,
            dict_merge_transpose, dict_get_transpose, enumerate_transpose, enumerate_jvp_transpose, zip_transpose,
            sorted_transpose):
     _f.__module__ = "ad_compiler.runtime"  # (generated code reaches them as `_ad.<name>`, like the others)

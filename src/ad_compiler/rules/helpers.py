@@ -169,24 +169,57 @@ def times(a, b):
     bb = _ad.times_vjp(g, a, b, 1)
 
 
-@linear(_ad.plus_vjp, forward_only=("v",), constant_in=("a", "b", "which"))
+@linear(_ad.plus_vjp, constant_in=("a", "b", "which"))
 def plus_vjp(v, a, b, which):
-    pass
+    bv = _ad.plus_transpose(g, a, b, which, v)
 
 
-@linear(_ad.seq_concat_vjp, forward_only=("v",), constant_in=("a", "b", "which"))
+@linear(_ad.plus_transpose, constant_in=("a", "b", "which", "v"))
+def plus_transpose(h, a, b, which, v):
+    bh = _ad.plus_vjp(g, a, b, which)
+
+
+@derivative(_ad.times_vjp)
+def times_vjp(v, a, b, which):  # (bilinear in v and the factor other than operand `which`)
+    bv = _ad.times_transpose(g, a, b, which, v)
+    ba = _ad.times_factor_vjp(g, v, a, b, which, 0)
+    bb = _ad.times_factor_vjp(g, v, a, b, which, 1)
+    dans = _ad.times_vjp_jvp(v, a, b, which, dv, da, db)
+
+
+@linear(_ad.times_transpose, constant_in=("a", "b", "which", "v"))
+def times_transpose(h, a, b, which, v):
+    bh = _ad.times_vjp(g, a, b, which)
+
+
+@linear(_ad.seq_concat_vjp, constant_in=("a", "b", "which"))
 def seq_concat_vjp(v, a, b, which):
-    pass
+    bv = _ad.seq_concat_transpose(g, a, b, which, v)
 
 
-@linear(_ad.seq_repeat_vjp, forward_only=("v",), constant_in=("seq", "n"))
+@linear(_ad.seq_concat_transpose, constant_in=("a", "b", "which", "v"))
+def seq_concat_transpose(h, a, b, which, v):
+    bh = _ad.seq_concat_vjp(g, a, b, which)
+
+
+@linear(_ad.seq_repeat_vjp, constant_in=("seq", "n"))
 def seq_repeat_vjp(v, seq, n):
-    pass
+    bv = _ad.seq_repeat_transpose(g, seq, n, v)
 
 
-@linear(_ad.seq_sum_vjp, forward_only=("v",), constant_in=("iterable", "start"))
+@linear(_ad.seq_repeat_transpose, constant_in=("seq", "n", "v"))
+def seq_repeat_transpose(h, seq, n, v):
+    bh = _ad.seq_repeat_vjp(g, seq, n)
+
+
+@linear(_ad.seq_sum_vjp, constant_in=("iterable", "start"))
 def seq_sum_vjp(v, iterable, start):
-    pass
+    bv = _ad.seq_sum_transpose(g, iterable, start, v)
+
+
+@linear(_ad.seq_sum_transpose, constant_in=("iterable", "start", "v"))
+def seq_sum_transpose(h, iterable, start, v):
+    bh = _ad.seq_sum_vjp(g, iterable, start)
 
 
 @linear(_ad.dict_merge)
