@@ -75,6 +75,22 @@ PAIRS = [  # (name, linear map of v, its transpose of h, v's form, h's form)
      lambda h, v: _ad.sorted_vjp(h, [3.0, -5.0, 1.0], abs, True), [1.0, 2.0, 3.0], [1.0, 1.0, 1.0]),
     ("list_with_last", lambda v: _ad.list_with_last([A3, 1.0], v),
      lambda h, v: _ad.list_with_last_transpose(h, [A3, 1.0], v), A2, [A3, 1.0, A2]),
+    *[(f"seq_concat_vjp {w}", lambda v, w=w: _ad.seq_concat_vjp(v, [A3, 1.0], (A2,), w),
+       lambda h, v, w=w: _ad.seq_concat_transpose(h, [A3, 1.0], (A2,), w, v), [A3, None, A2],
+       [A3, 1.0] if w == 0 else [A2]) for w in (0, 1)],
+    ("plus_vjp of arrays", lambda v: _ad.plus_vjp(v, A3, np.ones((2, 3)), 0),
+     lambda h, v: _ad.plus_transpose(h, A3, np.ones((2, 3)), 0, v), np.ones((2, 3)), A3),
+    ("seq_repeat_vjp", lambda v: _ad.seq_repeat_vjp(v, [A3, 1.0], 3),
+     lambda h, v: _ad.seq_repeat_transpose(h, [A3, 1.0], 3, v), [A3, 1.0, None, 1.0, A3, None], [A3, 1.0]),
+    ("seq_sum_vjp", lambda v: _ad.seq_sum_vjp(v, [[A3], (1.0, A2)], [0.0]),
+     lambda h, v: _ad.seq_sum_transpose(h, [[A3], (1.0, A2)], [0.0], v), [None, A3, 1.0, A2], [[A3], [1.0, A2]]),
+    *[(f"times_vjp {w}", lambda v, w=w: _ad.times_vjp(v, np.full(3, 0.5) if w else A3, np.full((2, 3), 2.0) if w else
+                                                          np.ones((2, 3)) * np.arange(3.0), w),
+       lambda h, v, w=w: _ad.times_transpose(h, np.full(3, 0.5) if w else A3, np.full((2, 3), 2.0) if w else
+                                             np.ones((2, 3)) * np.arange(3.0), w, v), np.ones((2, 3)),
+       np.ones((2, 3)) if w else A3) for w in (0, 1)],
+    ("times_vjp in the other factor", lambda o: _ad.times_vjp(np.arange(6.0).reshape(2, 3), A3, o, 0),
+     lambda h, o: _ad.times_factor_vjp(h, np.arange(6.0).reshape(2, 3), A3, o, 0, 1), np.ones((2, 3)), A3),
     ("attribute_tangent_vjp", lambda v: _ad.attribute_tangent_vjp(v, {"w": A3}, "w"),
      lambda h, v: _ad.fit_shape(_ad.attribute_tangent(h, "w"), v), A3, {"w": A3}),
 ]
@@ -207,3 +223,15 @@ def test_grad_of_tangent_and_hvp(mod, name):
     fd = _differences(mod, name, x, v)
     np.testing.assert_allclose(ad.grad(getattr(mod, f"tt_{name}"))(x, v), fd, rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(ad.hvp(getattr(mod, name))(x, v), fd, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_times_vjp_tangent(which):
+    """times_vjp is bilinear in the adjoint and the other factor: its tangent against central differences."""
+    rng = np.random.default_rng(3)
+    v, a, b = rng.normal(size=(2, 3)), rng.normal(size=3), rng.normal(size=(2, 3))
+    dv, da, db = rng.normal(size=(2, 3)), rng.normal(size=3), rng.normal(size=(2, 3))
+    eps = 1e-6
+    fd = (_ad.times_vjp(v + eps * dv, a + eps * da, b + eps * db, which) -
+          _ad.times_vjp(v - eps * dv, a - eps * da, b - eps * db, which)) / (2 * eps)
+    np.testing.assert_allclose(_ad.times_vjp_jvp(v, a, b, which, dv, da, db), fd, rtol=1e-7, atol=1e-9)
