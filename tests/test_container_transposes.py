@@ -235,3 +235,26 @@ def test_times_vjp_tangent(which):
     fd = (_ad.times_vjp(v + eps * dv, a + eps * da, b + eps * db, which) -
           _ad.times_vjp(v - eps * dv, a - eps * da, b - eps * db, which)) / (2 * eps)
     np.testing.assert_allclose(_ad.times_vjp_jvp(v, a, b, which, dv, da, db), fd, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_cumprod_jvp_tangent(axis):
+    """cumprod_jvp(t, a)'s tangent in t and a together (third derivatives of np.cumprod) against differences."""
+    rng = np.random.default_rng(4)
+    a, t, dt, da = (rng.normal(size=(3, 4)) for _ in range(4))
+    eps = 1e-6
+    fd = (_ad.cumprod_jvp(t + eps * dt, a + eps * da, axis) - _ad.cumprod_jvp(t - eps * dt, a - eps * da, axis)) / (2 * eps)
+    np.testing.assert_allclose(_ad.cumprod_jvp_jvp(t, dt, a, da, axis), fd, rtol=1e-7, atol=1e-8)
+
+
+def test_einsum_args_vjp_t_tangent():
+    rng = np.random.default_rng(5)
+    args = ("ij,jk->ik", rng.normal(size=(2, 3)), rng.normal(size=(3, 4)))
+    h, dh, da = ([None, rng.normal(size=(2, 3)), rng.normal(size=(3, 4))] for _ in range(3))
+    eps = 1e-6
+
+    def at(s):
+        return _ad.einsum_args_vjp_t([None, h[1] + s * dh[1], h[2] + s * dh[2]],
+                                     (args[0], args[1] + s * da[1], args[2] + s * da[2]))
+    np.testing.assert_allclose(_ad.einsum_args_vjp_t_jvp(h, dh, args, da), (at(eps) - at(-eps)) / (2 * eps),
+                               rtol=1e-7, atol=1e-8)

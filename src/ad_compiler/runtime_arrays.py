@@ -16,7 +16,7 @@ __all__ = [
     "partition_vjp", "partition_jvp", "quantile_vjp", "quantile_jvp", "select_vjp", "piecewise_vjp",
     "piecewise_jvp", "piecewise_x_jvp", "percentile_vjp", "percentile_jvp", "cumprod_vjp", "cumprod_jvp", "cumprod_vjp_jvp", "shaped_weights", "weights_vjp",
     "refuse_returned", "constant_pieces", "einsum_args_vjp", "einsum_args_vjp_jvp", "cross_vjp_t", "select_vjp_t",
-    "piecewise_vjp_t", "einsum_args_vjp_t", "einsum_args_vjp_hvp",
+    "piecewise_vjp_t", "einsum_args_vjp_t", "einsum_args_vjp_hvp", "cumprod_jvp_jvp", "einsum_args_vjp_t_jvp",
 ]
 
 
@@ -546,6 +546,41 @@ def cumprod_jvp(t, a, axis=None):
         c[j] = c[j - 1] * am[j]
         dc[j] = dc[j - 1] * am[j] + c[j - 1] * tm[j]
     return np.moveaxis(dc, 0, ax)
+
+
+def cumprod_jvp_jvp(t, dt, a, da, axis=None):
+    """Tangent of cumprod_jvp(t, a) along (dt, da): the scans of the value, of its tangents along t and along da,
+    and of the mixed second tangent (exact with zeros)."""
+    shape = np.shape(a)
+    t, _ = _along(np.broadcast_to(t, shape), axis)
+    dt, _ = _along(np.broadcast_to(dt, shape), axis)
+    da, _ = _along(np.broadcast_to(da, shape), axis)
+    a, ax = _along(a, axis)
+    am, tm, dtm, dam = (np.moveaxis(x, ax, 0) for x in (a, t, dt, da))
+    c, ct, ca, cta = am[0], tm[0], dam[0], dtm[0]
+    out = np.empty_like(am)
+    out[0] = cta
+    for j in range(1, am.shape[0]):
+        c, ct, ca, cta = (c * am[j], ct * am[j] + c * tm[j], ca * am[j] + c * dam[j],
+                          cta * am[j] + ct * dam[j] + ca * tm[j] + c * dtm[j])
+        out[j] = cta
+    return np.moveaxis(out, 0, ax)
+
+
+def einsum_args_vjp_t_jvp(h, dh, args, dargs):
+    """Tangent of einsum_args_vjp_t(h, args) along (dh, dargs): einsum's tangent along dh, and its second
+    derivative along h and dargs (each pair of different operands replaced by their h and darg)."""
+    spec, operands, positions = _einsum_string(args)
+    total = einsum_args_vjp_t(dh, args)
+    hs = _operand_parts(h, args, positions)
+    ds = [None] * len(positions) if dargs is None else _operand_parts(dargs, args, positions)
+    for k, hk in enumerate(hs):
+        for j, dj in enumerate(ds):
+            if hk is not None and dj is not None and j != k:
+                replaced = list(operands)
+                replaced[k], replaced[j] = hk, dj
+                total = total + np.einsum(spec, *replaced)
+    return total
 
 
 def cumprod_vjp(g, a, axis=None):

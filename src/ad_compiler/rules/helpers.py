@@ -764,9 +764,13 @@ def cumprod_vjp(v, a, axis=None):
     dans = _ad.cumprod_vjp_jvp(v, dv, a, da, axis)
 
 
-@linear(_ad.cumprod_jvp)
-def cumprod_jvp(t, a, axis=None):  # (linear in t only: no derivative in a yet)
-    bt = _ad.cumprod_vjp(g, a, axis)
+@derivative(_ad.cumprod_jvp)
+def cumprod_jvp(t, a, axis=None):
+    """J(a) t: its transpose in t is cumprod_vjp; in a, the running products' Hessians (symmetric) applied to t
+    and contracted with the adjoint, as in cumprod_vjp's rule."""
+    bt = _ad.unbroadcast(_ad.cumprod_vjp(g, a, axis), t)
+    ba = _ad.cumprod_vjp_jvp(g, _ad.zeros_like(g), a, t, axis)
+    dans = _ad.cumprod_jvp_jvp(t, dt, a, da, axis)
 
 
 @linear(_ad.shaped_weights, constant_in=("a",))
@@ -1216,6 +1220,15 @@ def einsum_args_vjp(v, args):
     bv = _ad.einsum_args_vjp_t(g, args)
     bargs = _ad.einsum_args_vjp_hvp(v, args, g)
     dans = _ad.einsum_args_vjp_jvp(v, dv, args, dargs)
+
+
+@derivative(_ad.einsum_args_vjp_t)
+def einsum_args_vjp_t(h, args):
+    """einsum's tangent along the operands' h, multilinear: its transpose in h is einsum_args_vjp, in the
+    operands the Hessian of <g, einsum(args)> applied to h."""
+    bh = _ad.einsum_args_vjp(g, args)
+    bargs = _ad.einsum_args_vjp_hvp(g, args, h)
+    dans = _ad.einsum_args_vjp_t_jvp(h, dh, args, dargs)
 
 
 # -- ODE solvers (rules/integrate.py): the first-order helpers' derivatives, written with the solvers and
