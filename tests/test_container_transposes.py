@@ -258,3 +258,23 @@ def test_einsum_args_vjp_t_tangent():
                                      (args[0], args[1] + s * da[1], args[2] + s * da[2]))
     np.testing.assert_allclose(_ad.einsum_args_vjp_t_jvp(h, dh, args, da), (at(eps) - at(-eps)) / (2 * eps),
                                rtol=1e-7, atol=1e-8)
+
+
+def test_einsum_args_vjp_hvp_tangent():
+    """einsum_args_vjp_hvp(v, args, h) (three operands: its third-derivative part is not zero) along (dv, dargs,
+    dh) against differences."""
+    rng = np.random.default_rng(6)
+    shapes = [(2, 3), (3, 4), (4,)]
+    args = ("ij,jk,k->i",) + tuple(rng.normal(size=s) for s in shapes)
+    h, dh, da = ([None] + [rng.normal(size=s) for s in shapes] for _ in range(3))
+    v, dv = rng.normal(size=2), rng.normal(size=2)
+    eps = 1e-6
+
+    def at(s):
+        out = _ad.einsum_args_vjp_hvp(v + s * dv, (args[0],) + tuple(a + s * d for a, d in zip(args[1:], da[1:])),
+                                      [None] + [x + s * d for x, d in zip(h[1:], dh[1:])])
+        return np.concatenate([np.ravel(o) for o in out[1:]])
+    got = _ad.add(_ad.add(_ad.einsum_args_vjp_hvp(dv, args, h), _ad.einsum_args_vjp_hvp(v, args, dh)),
+                  _ad.einsum_args_vjp_hvp2(v, args, h, da))
+    np.testing.assert_allclose(np.concatenate([np.ravel(o) for o in got[1:]]), (at(eps) - at(-eps)) / (2 * eps),
+                               rtol=1e-7, atol=1e-8)

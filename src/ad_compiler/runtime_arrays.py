@@ -16,7 +16,7 @@ __all__ = [
     "partition_vjp", "partition_jvp", "quantile_vjp", "quantile_jvp", "select_vjp", "piecewise_vjp",
     "piecewise_jvp", "piecewise_x_jvp", "percentile_vjp", "percentile_jvp", "cumprod_vjp", "cumprod_jvp", "cumprod_vjp_jvp", "shaped_weights", "weights_vjp",
     "refuse_returned", "constant_pieces", "einsum_args_vjp", "einsum_args_vjp_jvp", "cross_vjp_t", "select_vjp_t",
-    "piecewise_vjp_t", "einsum_args_vjp_t", "einsum_args_vjp_hvp", "cumprod_jvp_jvp", "einsum_args_vjp_t_jvp",
+    "piecewise_vjp_t", "einsum_args_vjp_t", "einsum_args_vjp_hvp", "cumprod_jvp_jvp", "einsum_args_vjp_t_jvp", "einsum_args_vjp_hvp2",
 ]
 
 
@@ -728,6 +728,28 @@ def einsum_args_vjp_hvp(v, args, h):
             for j, b in enumerate(einsum_vjp(v, spec, tuple(replaced))):
                 if j != k:
                     out[positions[j]] = out[positions[j]] + b
+    return out
+
+
+def einsum_args_vjp_hvp2(v, args, h, d):
+    """The third derivative of F = <v, einsum(args)> along the operands' h and d, as gradients: at each operand
+    j, the sum over pairs k != i (both other than j) of einsum's adjoint in j with h at k and d at i. It is the
+    tangent of einsum_args_vjp_hvp(v, args, h) along the operands' d, and its transpose in the operands."""
+    from .runtime import einsum_vjp
+
+    spec, operands, positions = _einsum_string(args)
+    out = [None] * len(args)
+    for p, x in zip(positions, operands):
+        out[p] = np.zeros(np.shape(x))
+    ds = [None] * len(positions) if d is None else _operand_parts(d, args, positions)
+    for k, hk in enumerate(_operand_parts(h, args, positions)):
+        for i, di in enumerate(ds):
+            if hk is not None and di is not None and i != k:
+                replaced = list(operands)
+                replaced[k], replaced[i] = hk, di
+                for j, b in enumerate(einsum_vjp(v, spec, tuple(replaced))):
+                    if j != k and j != i:
+                        out[positions[j]] = out[positions[j]] + b
     return out
 
 

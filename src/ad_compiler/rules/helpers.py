@@ -1222,6 +1222,18 @@ def einsum_args_vjp(v, args):
     dans = _ad.einsum_args_vjp_jvp(v, dv, args, dargs)
 
 
+@derivative(_ad.einsum_args_vjp_hvp)
+def einsum_args_vjp_hvp(v, args, h):
+    """The Hessian of F = <v, einsum(args)> applied to the operands' h, multilinear in v, h and the operands:
+    <g, it> is symmetric in h and g; in v, einsum's second derivative along h and g; in the operands, F's third
+    derivative along h and g (einsum_args_vjp_hvp2)."""
+    bv = _ad.einsum_args_vjp_t_jvp(h, None, args, g)
+    bh = _ad.einsum_args_vjp_hvp(v, args, g)
+    bargs = _ad.einsum_args_vjp_hvp2(v, args, h, g)
+    dans = _ad.add(_ad.add(_ad.einsum_args_vjp_hvp(dv, args, h), _ad.einsum_args_vjp_hvp(v, args, dh)),
+                   _ad.einsum_args_vjp_hvp2(v, args, h, dargs))
+
+
 @derivative(_ad.einsum_args_vjp_t)
 def einsum_args_vjp_t(h, args):
     """einsum's tangent along the operands' h, multilinear: its transpose in h is einsum_args_vjp, in the
