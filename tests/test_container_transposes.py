@@ -91,6 +91,12 @@ PAIRS = [  # (name, linear map of v, its transpose of h, v's form, h's form)
        np.ones((2, 3)) if w else A3) for w in (0, 1)],
     ("times_vjp in the other factor", lambda o: _ad.times_vjp(np.arange(6.0).reshape(2, 3), A3, o, 0),
      lambda h, o: _ad.times_factor_vjp(h, np.arange(6.0).reshape(2, 3), A3, o, 0, 1), np.ones((2, 3)), A3),
+    ("save_item of a list", lambda v: _ad.save_item_vjp(v, [A3, 1.0], 0),
+     lambda h, v: _ad.save_item_transpose(h, [A3, 1.0], 0, v), A3, [A3, 1.0]),
+    ("save_item of a dict", lambda v: _ad.save_item_vjp(v, D, "r"), lambda h, v: _ad.save_item_transpose(h, D, "r", v),
+     [A2, 1.0], D),
+    ("save_item of an array", lambda v: _ad.save_item_vjp(v, np.ones((3, 2)), 1),
+     lambda h, v: _ad.save_item_transpose(h, np.ones((3, 2)), 1, v), A2, np.ones((3, 2))),
     ("attribute_tangent_vjp", lambda v: _ad.attribute_tangent_vjp(v, {"w": A3}, "w"),
      lambda h, v: _ad.fit_shape(_ad.attribute_tangent(h, "w"), v), A3, {"w": A3}),
 ]
@@ -176,6 +182,7 @@ def pop_last(x):
     a = l.pop()
     return a ** 3 * l[0] + l[1] ** 2
 '''
+THIRD = ["items_with_constant"]  # (third order: the second derivative saves a list item on its tape, save_item)
 NAMES = ["items_with_constant", "empty_containers", "zip_stored", "enumerate_stored", "sorted_key",
          "dict_copy_merge", "dict_get", "dict_of_lists_of_arrays", "pop_last"]
 REVERSE_OVER_FORWARD = ["dict_get", "zip_stored", "sorted_key"]  # (dict_get_tangent, zip_vjp, sorted_jvp)
@@ -190,6 +197,8 @@ def mod(tmp_path_factory):
         lines += [f"_g_{n} = ad.grad({n})", f"_j_{n} = ad.jvp({n})", "",
                   f"def gg_{n}(x, v):", f"    return np.sum(_g_{n}(x) * v)", "",
                   f"def tt_{n}(x, v):", f"    return _j_{n}(x, v)[1]", ""]
+    for n in THIRD:
+        lines += [f"_gg_{n} = ad.grad(gg_{n})", "", f"def ggg_{n}(x, v, u):", f"    return np.sum(_gg_{n}(x, v) * u)", ""]
     path = tmp_path_factory.mktemp("containers") / "ad_container_cases.py"
     path.write_text("\n".join(lines))
     spec = importlib.util.spec_from_file_location("ad_container_cases", path)
@@ -278,3 +287,13 @@ def test_einsum_args_vjp_hvp_tangent():
                   _ad.einsum_args_vjp_hvp2(v, args, h, da))
     np.testing.assert_allclose(np.concatenate([np.ravel(o) for o in got[1:]]), (at(eps) - at(-eps)) / (2 * eps),
                                rtol=1e-7, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", THIRD)
+def test_third_order(mod, name):
+    x, v = _point(name)
+    u = np.random.default_rng(8).normal(size=3)
+    second = getattr(mod, f"_gg_{name}")
+    eps = 1e-6
+    fd = (second(x + eps * u, v) - second(x - eps * u, v)) / (2 * eps)
+    np.testing.assert_allclose(ad.grad(getattr(mod, f"ggg_{name}"))(x, v, u), fd, rtol=1e-6, atol=1e-7)

@@ -22,11 +22,7 @@ MACHINERY = {
     "truncate",  # a tape taken back after an interrupted `try` body (tape.py)
     "jacobian_tree", "jacobians_by_leaf", "random_states", "set_random_states", "ravel_tree", "tree_dot",  # composite
 }
-# helpers still without rules for both modes, with the reason
-KNOWN_GAPS = {
-    "save_item",  # what a store overwrites, pushed on the tape for restore_item: a second reverse sweep through it
-    # (an active container changed by a store the tape undoes) reports the missing rule
-}
+KNOWN_GAPS = set()  # helpers still without rules for both modes (a comment says why)
 
 
 def referenced_helpers():

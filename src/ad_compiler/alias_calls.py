@@ -30,7 +30,12 @@ ITERATORS = (zip, enumerate, reversed)
 RESULT_LIKE = {"zeros_like": 0, "owned_copy": 1, "unbroadcast": 1, "unbroadcast_value": 1, "getitem_vjp": 1,
                "cast_like": 1, "items_vjp": 1, "enumerate_vjp": 1, "reversed_vjp": 1, "sorted_vjp": 1,
                "iter_list_vjp": 1, "dict_get_vjp": 1, "as_grad": 1, "as_tangent": 1, "index_concat_vjp": 2,
-               "cast_vjp": 1}
+               "cast_vjp": 1,
+               # the transposes of the containers' adjoints (runtime_transposes.py): in the form of their `v`
+               "iter_list_transpose": 2, "dict_values_transpose": 2, "dict_copy_transpose": 2,
+               "dict_merge_transpose": 4, "enumerate_transpose": 2, "zip_transpose": 2, "sorted_transpose": 4,
+               "seq_concat_transpose": 4, "seq_repeat_transpose": 3, "seq_sum_transpose": 3, "save_item_vjp": 1,
+               "dict_values_vjp": 1, "dict_items_vjp": 1, "dict_copy_vjp": 1}
 
 
 # runtime helpers giving a new float array shaped like one of their arguments (its position) when that is a

@@ -14,7 +14,7 @@ __all__ = ["iter_list_transpose", "dict_values_transpose", "dict_items_transpose
            "dict_merge_transpose", "dict_get_transpose", "enumerate_transpose", "enumerate_jvp_transpose",
            "zip_transpose", "sorted_transpose", "list_with_last_transpose", "seq_concat_transpose",
            "seq_repeat_transpose", "seq_sum_transpose", "plus_transpose", "times_transpose", "times_factor_vjp",
-           "times_vjp_jvp"]
+           "times_vjp_jvp", "save_item_vjp", "save_item_transpose"]
 
 
 def _entry(h, key, v):
@@ -189,7 +189,30 @@ def times_vjp_jvp(v, a, b, which, dv, da, db):
     return out + _rt.cast_like(_rt.unbroadcast_value(v * d_other, x), x)
 
 
-for _f in (seq_concat_transpose, seq_repeat_transpose, seq_sum_transpose, plus_transpose, times_transpose,
+# -- what a store overwrote, saved on the tape (runtime.save_item: `target[index]`, a selection) ----------------
+def save_item_vjp(h, target, index):
+    """The adjoint of `save_item(target, index)` in target: zeros in target's form, h at the index (nothing
+    where the item did not exist: the saved value was MISSING)."""
+    if isinstance(target, _rt.ndarray):
+        return _rt.getitem_vjp(h, target, index)
+    out = _rt.zeros_like(target)
+    if h is None or h is _rt.MISSING or isinstance(target, dict) and index not in target:
+        return out
+    if isinstance(target, (list, dict)) or isinstance(out, dict) and isinstance(index, str):
+        out[index] = h  # (an object's adjoint: a dict by attribute name)
+    return out
+
+
+def save_item_transpose(h, target, index, v):
+    """The transpose of `save_item_vjp(v, target, index)`: h's entry at the index, in v's shape."""
+    if isinstance(target, _rt.ndarray):
+        return _rt.fit_shape(_rt.as_array(h)[index], v)
+    if v is _rt.MISSING or isinstance(target, dict) and index not in target:
+        return None
+    return _entry(h, index, v)
+
+
+for _f in (save_item_vjp, save_item_transpose, seq_concat_transpose, seq_repeat_transpose, seq_sum_transpose, plus_transpose, times_transpose,
            times_factor_vjp, times_vjp_jvp, list_with_last_transpose, iter_list_transpose, dict_values_transpose, dict_items_transpose, dict_copy_transpose,
            dict_merge_transpose, dict_get_transpose, enumerate_transpose, enumerate_jvp_transpose, zip_transpose,
            sorted_transpose):

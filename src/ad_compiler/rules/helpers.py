@@ -476,6 +476,21 @@ def index_concat_tangent_vjp(v, kind, items, tangents):
     bv = _ad.index_concat_tangent(kind, items, g)
 
 
+@linear(_ad.save_item, constant_in=("index",))
+def save_item(target, index):  # (`target[index]`, MISSING for a new key: what a store overwrote, on the tape)
+    btarget = _ad.save_item_vjp(g, target, index)
+
+
+@linear(_ad.save_item_vjp, constant_in=("target", "index"))
+def save_item_vjp(h, target, index):
+    bh = _ad.save_item_transpose(g, target, index, h)
+
+
+@linear(_ad.save_item_transpose, constant_in=("target", "index", "v"))
+def save_item_transpose(h, target, index, v):
+    bh = _ad.save_item_vjp(g, target, index)
+
+
 @linear(_ad.list_with_last, constant_in=("lst",))
 def list_with_last(lst, v):  # (zeros in lst's form, then v: linear in v alone)
     bv = _ad.list_with_last_transpose(g, lst, v)
