@@ -8,7 +8,10 @@ form: which items are None, lists or tuples). None is the zero of an item that n
 an adjoint dict lacks is a zero too. Each transpose is itself linear, and its transpose is the adjoint it
 undoes (rules/helpers.py).
 """
-from . import runtime as _rt
+import numpy as np
+
+from .runtime import (MISSING, _integral, _sequence, as_array, cast_like, fit_shape, getitem_vjp, items_transpose,
+                      items_vjp, sorted_order, times_vjp, unbroadcast_value, zeros_like)
 
 __all__ = ["iter_list_transpose", "dict_values_transpose", "dict_items_transpose", "dict_copy_transpose",
            "dict_merge_transpose", "dict_get_transpose", "enumerate_transpose", "enumerate_jvp_transpose",
@@ -23,11 +26,11 @@ def _entry(h, key, v):
         return None
     if isinstance(h, dict):
         if key not in h or h[key] is None:
-            return _rt.zeros_like(v)
-        return _rt.fit_shape(h[key], v)
+            return zeros_like(v)
+        return fit_shape(h[key], v)
     if h[key] is None:
-        return _rt.zeros_like(v)
-    return _rt.fit_shape(h[key], v)
+        return zeros_like(v)
+    return fit_shape(h[key], v)
 
 
 def _pair_like(p, items):
@@ -36,7 +39,7 @@ def _pair_like(p, items):
 
 
 def _zero_of(v):
-    return None if v is None else _rt.zeros_like(v)
+    return None if v is None else zeros_like(v)
 
 
 def iter_list_transpose(h, x, v):
@@ -80,13 +83,13 @@ def dict_get_transpose(h, d, key, v):
 def enumerate_transpose(h, x, v):
     """The transpose of `enumerate_vjp(v, x)` (the items' adjoints of the (index, item) pairs v, in x's form):
     pairs of a zero (the index's) and the item's adjoint taken from h."""
-    items = _rt.items_transpose(h, x, [None if p is None else p[1] for p in v])
+    items = items_transpose(h, x, [None if p is None else p[1] for p in v])
     return [None if p is None else _pair_like(p, (_zero_of(p[0]), hi)) for p, hi in zip(v, items)]
 
 
 def enumerate_jvp_transpose(h, t):
     """The transpose of `enumerate_jvp(t)` (pairs of 0.0 and t's items): the items of h's pairs, in t's form."""
-    return _rt.items_vjp([None if p is None else p[1] for p in h], t)
+    return items_vjp([None if p is None else p[1] for p in h], t)
 
 
 def zip_transpose(h, iterables, v):
@@ -95,18 +98,18 @@ def zip_transpose(h, iterables, v):
     columns = []
     for k, x in enumerate(iterables):
         items = [None if p is None else p[k] for p in v]
-        columns.append(_rt.items_transpose(h[k], x, items + [None] * (len(x) - len(items)))[:len(v)])
+        columns.append(items_transpose(h[k], x, items + [None] * (len(x) - len(items)))[:len(v)])
     return [None if p is None else _pair_like(p, (col[i] for col in columns)) for i, p in enumerate(v)]
 
 
 def sorted_transpose(h, x, key, reverse, v):
     """The transpose of `sorted_vjp(v, x, key, reverse)` (v's items back at the places of x they came from):
     h's items in the sorted order, in v's form."""
-    order = _rt.sorted_order(x, key, reverse)
+    order = sorted_order(x, key, reverse)
     back = [None] * len(v)
     for place, i in enumerate(order):
         back[i] = v[place]
-    items = _rt.items_transpose(h, x, back)
+    items = items_transpose(h, x, back)
     return [items[i] for i in order]
 
 
@@ -121,7 +124,7 @@ def seq_concat_transpose(h, a, b, which, v):
     part of v, zeros in the other."""
     v, n = list(v), len(a)
     part, x = (v[:n], a) if which == 0 else (v[n:], b)
-    items = _rt.items_transpose(h, x, part)
+    items = items_transpose(h, x, part)
     zeros = [_zero_of(vi) for vi in (v[n:] if which == 0 else v[:n])]
     return items + zeros if which == 0 else zeros + items
 
@@ -129,10 +132,10 @@ def seq_concat_transpose(h, a, b, which, v):
 def seq_repeat_transpose(h, seq, n, v):
     """The transpose of `seq_repeat_vjp(v, seq, n)` (the copies' adjoints added up): h's items in every copy."""
     v, m = list(v), len(seq)
-    items = _rt.items_transpose(h, seq, [None if m == 0 else next((v[k] for k in range(i, len(v), m)
+    items = items_transpose(h, seq, [None if m == 0 else next((v[k] for k in range(i, len(v), m)
                                                                     if v[k] is not None), None) for i in range(m)])
-    return [None if vi is None else _rt.fit_shape(items[k % m], vi) if items[k % m] is not None else
-            _rt.zeros_like(vi) for k, vi in enumerate(v)]
+    return [None if vi is None else fit_shape(items[k % m], vi) if items[k % m] is not None else
+            zeros_like(vi) for k, vi in enumerate(v)]
 
 
 def seq_sum_transpose(h, iterable, start, v):
@@ -141,31 +144,31 @@ def seq_sum_transpose(h, iterable, start, v):
     v, at = list(v), len(start)
     out = [_zero_of(vi) for vi in v[:at]]
     for hi, item in zip(h, iterable):
-        out += _rt.items_transpose(hi, item, v[at:at + len(item)])
+        out += items_transpose(hi, item, v[at:at + len(item)])
         at += len(item)
     return out
 
 
 def _as_value(h):
-    return _rt.as_array(h) if isinstance(h, (list, tuple)) else h
+    return as_array(h) if isinstance(h, (list, tuple)) else h
 
 
 def plus_transpose(h, a, b, which, v):
     """The transpose of `plus_vjp(v, a, b, which)`: of the concatenation's, or h spread to v's shape."""
-    if _rt._sequence(a) and _rt._sequence(b):
+    if _sequence(a) and _sequence(b):
         return seq_concat_transpose(h, a, b, which, v)
-    return _rt.fit_shape(_as_value(h), v)
+    return fit_shape(_as_value(h), v)
 
 
 def times_transpose(h, a, b, which, v):
     """The transpose of `times_vjp(v, a, b, which)` in v: of the repetition's; for arithmetic, h times the other
     factor, summed to v's shape (`<sum(v o), h> = <v, o h>`)."""
     x, other = (b, a) if which else (a, b)
-    if _rt._sequence(x) and _rt._integral(other):
+    if _sequence(x) and _integral(other):
         return seq_repeat_transpose(h, x, other, v)
-    if _rt._integral(x) and _rt._sequence(other):
+    if _integral(x) and _sequence(other):
         return _zero_of(v)
-    return _rt.unbroadcast_value(_as_value(h) * other, v)
+    return unbroadcast_value(_as_value(h) * other, v)
 
 
 def times_factor_vjp(h, v, a, b, which, of):
@@ -174,29 +177,29 @@ def times_factor_vjp(h, v, a, b, which, of):
     in a repetition's count."""
     x, other = (b, a) if which else (a, b)
     y = b if of else a
-    if of == which or _rt._sequence(x) or _rt._sequence(other):
-        return _rt.zeros_like(y)
-    return _rt.cast_like(_rt.unbroadcast_value(_as_value(h) * v, other), other)
+    if of == which or _sequence(x) or _sequence(other):
+        return zeros_like(y)
+    return cast_like(unbroadcast_value(_as_value(h) * v, other), other)
 
 
 def times_vjp_jvp(v, a, b, which, dv, da, db):
     """The tangent of `times_vjp(v, a, b, which)` (bilinear in v and the other factor)."""
-    out = _rt.times_vjp(dv, a, b, which)
+    out = times_vjp(dv, a, b, which)
     x, other = (b, a) if which else (a, b)
-    if _rt._sequence(x) or _rt._sequence(other):
+    if _sequence(x) or _sequence(other):
         return out
     d_other = da if which else db
-    return out + _rt.cast_like(_rt.unbroadcast_value(v * d_other, x), x)
+    return out + cast_like(unbroadcast_value(v * d_other, x), x)
 
 
 # -- what a store overwrote, saved on the tape (runtime.save_item: `target[index]`, a selection) ----------------
 def save_item_vjp(h, target, index):
     """The adjoint of `save_item(target, index)` in target: zeros in target's form, h at the index (nothing
     where the item did not exist: the saved value was MISSING)."""
-    if isinstance(target, _rt.ndarray):
-        return _rt.getitem_vjp(h, target, index)
-    out = _rt.zeros_like(target)
-    if h is None or h is _rt.MISSING or isinstance(target, dict) and index not in target:
+    if isinstance(target, np.ndarray):
+        return getitem_vjp(h, target, index)
+    out = zeros_like(target)
+    if h is None or h is MISSING or isinstance(target, dict) and index not in target:
         return out
     if isinstance(target, (list, dict)) or isinstance(out, dict) and isinstance(index, str):
         out[index] = h  # (an object's adjoint: a dict by attribute name)
@@ -205,9 +208,9 @@ def save_item_vjp(h, target, index):
 
 def save_item_transpose(h, target, index, v):
     """The transpose of `save_item_vjp(v, target, index)`: h's entry at the index, in v's shape."""
-    if isinstance(target, _rt.ndarray):
-        return _rt.fit_shape(_rt.as_array(h)[index], v)
-    if v is _rt.MISSING or isinstance(target, dict) and index not in target:
+    if isinstance(target, np.ndarray):
+        return fit_shape(as_array(h)[index], v)
+    if v is MISSING or isinstance(target, dict) and index not in target:
         return None
     return _entry(h, index, v)
 
