@@ -165,13 +165,19 @@ def e_einsum2(x, m, v, u):
     return np.sum(grad_d_einsum2(x, m, v) * u)
 
 
-def test_third_order_refused():
-    """einsum's second-order helpers (einsum_args_vjp_t / _hvp) and norm_partial_jvp have no reverse rules of
-    their own: a third derivative through them is refused, not wrong."""
+def test_third_order_through_einsum_of_three_operands():
+    """einsum's second-order helpers (einsum_args_vjp_t, einsum_args_vjp_hvp) differentiated a third time."""
     rng = np.random.default_rng(3)
-    x, m, v, u = rng.standard_normal(3), rng.standard_normal((3, 3)), rng.standard_normal(3), rng.standard_normal(3)
-    with pytest.raises(ad.ADError):
-        ad.grad(e_einsum2)(x, m, v, u)
+    x, m, v, u, w = (rng.standard_normal(3), rng.standard_normal((3, 3)), rng.standard_normal(3),
+                     rng.standard_normal(3), rng.standard_normal(3))
+    got = ad.grad(e_einsum2)(x, m, v, u)
+    close(np.sum(got * w), np.sum(fd(lambda y: grad_d_einsum2(y, m, v), x, w) * u))
+
+
+def test_third_order_refused():
+    """norm_partial_jvp has no reverse rule in x (the norm's third derivative): a third derivative through it is
+    refused, not wrong."""
+    rng = np.random.default_rng(3)
     x, v, u = rng.standard_normal(6), rng.standard_normal(6), rng.standard_normal(6)
     with pytest.raises(ad.ADError):
         ad.grad(e_norm)(x, v, u)

@@ -30,7 +30,12 @@ ITERATORS = (zip, enumerate, reversed)
 RESULT_LIKE = {"zeros_like": 0, "owned_copy": 1, "unbroadcast": 1, "unbroadcast_value": 1, "getitem_vjp": 1,
                "cast_like": 1, "items_vjp": 1, "enumerate_vjp": 1, "reversed_vjp": 1, "sorted_vjp": 1,
                "iter_list_vjp": 1, "dict_get_vjp": 1, "as_grad": 1, "as_tangent": 1, "index_concat_vjp": 2,
-               "cast_vjp": 1}
+               "cast_vjp": 1,
+               # the transposes of the containers' adjoints (runtime_transposes.py): in the form of their `v`
+               "iter_list_transpose": 2, "dict_values_transpose": 2, "dict_copy_transpose": 2,
+               "dict_merge_transpose": 4, "enumerate_transpose": 2, "zip_transpose": 2, "sorted_transpose": 4,
+               "seq_concat_transpose": 4, "seq_repeat_transpose": 3, "seq_sum_transpose": 3, "save_item_vjp": 1,
+               "dict_values_vjp": 1, "dict_items_vjp": 1, "dict_copy_vjp": 1}
 
 
 # runtime helpers giving a new float array shaped like one of their arguments (its position) when that is a
@@ -82,7 +87,7 @@ class Calls(Part):
             if isinstance(k, K.Other) and k.cls in ITERATORS:  # the items of an iterator, as a new list
                 o = self.objects.new(state, site, desc="the list of the items of an iterator")
                 state.slots[o] = ("any", self.item_objects(args[0], state))
-                return Val(K.Seq(list, None, K.UNKNOWN), {o})
+                return Val(K.Seq(list, None, _item_kind(args[0], self.session)), {o})
             if isinstance(k, K.Dict):
                 o = self.objects.new(state, site, desc="the keys of a dict")
                 state.slots[o] = ("any", frozenset())
@@ -255,6 +260,10 @@ class Calls(Part):
         state.slots[o] = ("any", frozenset().union(*(self.item_objects(a, state) for a in args)))
         if obj is reversed and len(args) == 1:  # (its items: those of the sequence, for `list(reversed(x))`)
             self.session.iterator_items[o] = _item_kind(args[0], self.session)
+        elif obj is zip and args:  # (tuples of the sequences' items: the adjoint sweep fills their adjoints)
+            self.session.iterator_items[o] = K.Seq(tuple, tuple(_item_kind(a, self.session) for a in args), None)
+        elif obj is enumerate and args:  # ((index, item) pairs)
+            self.session.iterator_items[o] = K.Seq(tuple, (K.INT, _item_kind(args[0], self.session)), None)
         return Val(K.Other(obj), {o})
 
     def item_objects(self, val, state):
@@ -286,6 +295,8 @@ def _item_kind(val, session):
     k = val.kind
     if isinstance(k, K.Seq):
         return k.elem if k.items is None else K.join_all(k.items)
+    if isinstance(k, K.Other) and k.cls is range:
+        return K.INT
     if isinstance(k, K.Array) and k.ndim is not None and k.ndim >= 1 and k.cls is np.ndarray:
         return K.array(k.ndim - 1, k.dtype) if k.ndim > 1 else \
             K.Scalar({"b": np.bool_, "i": np.int64, "u": np.uint64}.get(k.dtype, np.float64))

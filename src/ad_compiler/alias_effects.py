@@ -54,6 +54,9 @@ class Effects(Part):
             return self.pop_item(s, buf, args[1], target, container, state, site)
         if name == "add_at" and (array or container) and target is None:
             return self.add_at(s, buf, args[1], args[2], container, state, site)
+        if name == "add_at" and kind is K.UNKNOWN and target is None and self.basic(args[1], state):
+            # (a list or an array, known when it runs: a recursive call's result; store_adjoint and add serve both)
+            return self.add_at(s, buf, args[1], args[2], False, state, site)
         if name == "pop_tail" and isinstance(kind, K.Seq):
             n = self.length(args[1], state)
             if n is not None:

@@ -28,6 +28,23 @@ form, which takes the tangents of its differentiated parameters after the argume
         return (out, dout)
 
 The caller's tangent sweep calls it in place of the call (`t3, dt3 = dpower(x, t2, dx)`).
+
+A derivative that is read again (`ad.grad` of a function calling `ad.grad(f)`: nested.py, inline.py) cannot
+hold backward closures: the compiler cannot follow a call of a function value. It is compiled again in
+*readable* form (`Derivation.readable`), where a recursive call runs as the function itself in the forward
+sweep and its adjoint is the callee's vjp function, compiled in *vjp_callee* form, which runs the callee's
+forward sweep again, then its adjoint sweep, and calls itself the same way::
+
+    def power_vjp_dx(x, n, bout):  # the gradients of the differentiated parameters along bout
+        ...
+        t3 = power(x, t2)
+        ...
+        bx_1 = power_vjp_dx(x, t2, bt3)[0]
+        ...
+        return (bx,)
+
+Plain code, so its derivatives are compiled like those of any recursive function; each level runs its
+subtree's forward sweep again (for a chain of depth n, n^2 / 2 steps in place of n).
 """
 import inspect
 import types
@@ -52,6 +69,7 @@ class Callee:
         self.ctx = None  # the driver's Context of its compilation (what it was built from), once compiled
         self.checkpoint = False  # wrapped in ad.checkpoint: its forward sweep runs again in the adjoint sweep
         self.tangent = False  # forward mode: its tangent function (value and tangent), not a forward sweep
+        self.vjp = False  # readable form: its vjp function (forward and adjoint sweeps, no closure)
 
 
 _compiled = {}  # (function, active, kinds) -> Callee (cleared with the other caches)
@@ -60,8 +78,10 @@ _compiled = {}  # (function, active, kinds) -> Callee (cleared with the other ca
 class Linker:
     """Hands out the names of callee derivatives used by one generated function."""
 
-    def __init__(self, compile_callee, taken):
+    def __init__(self, compile_callee, taken, readable=False):
         self.compile_callee = compile_callee  # (Callee) -> None: compiles it into its cell
+        self.readable = readable  # no backward closures: the forward sweep calls the function itself, the
+        # adjoint sweep its vjp function
         self.taken = set(taken)
         self.cells = {}  # local name -> cell
         self.deps = []
@@ -103,24 +123,25 @@ class Linker:
         the forward sweep, and saved where a loop overwrites it; for a checkpointed function, made again by
         the adjoint sweep)."""
         self.vjp[id(s)] = rev.alloc.fresh(s.target + "_back")
-        if not op.extra.get("checkpoint"):
+        if not op.extra.get("checkpoint") and not self.readable:
             rev.callee_vjp[id(s)] = self.vjp[id(s)]
 
-    def name_of(self, rev, s, op, tangent=False):
+    def name_of(self, rev, s, op, tangent=False, vjp=False):
         active = self.active(rev, s, op)
         kinds = tuple(rev.kind(a) for a in s.value.args)
-        checkpoint = bool(op.extra.get("checkpoint")) and not tangent
-        key = (op.callee, active, kinds, checkpoint, tangent)
+        checkpoint = bool(op.extra.get("checkpoint")) and not tangent and not vjp
+        key = (op.callee, active, kinds, checkpoint, tangent, vjp)
         callee = _compiled.get(key)
         if callee is not None and callee.ctx is not None and callee.ctx.stale():
             callee = None  # (a function it calls was redefined, ...: compiled again, in a new cell)
         if callee is None:
             sep = "" if all(len(a) == 1 for a in active) else "_"
             base = op.callee.__name__ if op.callee.__name__.isidentifier() else "function"  # (a lambda)
-            name = f"d{base}" if tangent else f"{base}_fwd_d{sep.join(active)}"
+            name = f"d{base}" if tangent else f"{base}_{'vjp' if vjp else 'fwd'}_d{sep.join(active)}"
             callee = Callee(op.callee, active, kinds, name)
             callee.checkpoint = checkpoint
             callee.tangent = tangent
+            callee.vjp = vjp
             _compiled[key] = callee
             try:
                 self.compile_callee(callee)
@@ -162,10 +183,16 @@ class Linker:
         active = self.active(rev, s, op)
         if not active:
             return
+        temps = [rev.alloc.fresh("b" + p) for p in active]
+        if self.readable:  # (the callee's vjp function: its forward sweep again, then its adjoint sweep)
+            call = Call(Var(self.name_of(rev, s, op, vjp=True)), tuple(self.positional(s, op)) + (g,))
+            rev.emit(Assign(tuple(temps), ir.Index(call, (Const(0),)) if len(temps) == 1 else call), s.origin)
+            for p, t in zip(active, temps):
+                rev.contribute(bound[p], Var(t), s.origin)
+            return
         if op.extra.get("checkpoint"):  # its forward sweep again, now making the backward function
             again = Call(Var(self.name_of(rev, s, op)), tuple(self.positional(s, op)))
             rev.emit(Assign((rev.alloc.fresh(s.target + "_again"), self.vjp[id(s)]), again), s.origin)
-        temps = [rev.alloc.fresh("b" + p) for p in active]
         call = Call(Var(self.vjp[id(s)]), (g,))
         if len(temps) == 1:
             call = ir.Index(call, (Const(0),))

@@ -14,6 +14,7 @@ new @ad.defvjp), it is compiled again.
 """
 import builtins
 import contextlib
+import functools
 import gc
 import inspect
 import itertools
@@ -173,7 +174,7 @@ def _signature(obj):
     return id(obj)
 CHANGES_ARGUMENT = "this changes the argument"
 FORWARD = ("jvp", "tangent", "jvp_callee")  # the modes compiled by forward.py
-CALLEES = ("callee", "jvp_callee")  # a recursive function compiled on its own (callees.py)
+CALLEES = ("callee", "jvp_callee", "vjp_callee")  # a recursive function compiled on its own (callees.py)
 
 
 @contextlib.contextmanager
@@ -228,6 +229,7 @@ class Derivation:
         self.ctx.inline_checkpointed = mode in FORWARD  # (forward mode saves nothing: f is inlined)
         self.callee = None
         self.linker = None
+        self.readable = False  # no backward closures: code the compiler reads again (callees.py)
 
     def run(self):
         with collector_paused():
@@ -238,6 +240,8 @@ class Derivation:
             parts = self.sweeps()
             if self.mode == "callee":
                 return self.callee_function(*parts)
+            if self.mode == "vjp_callee":
+                return self.vjp_callee_function(*parts)
             return self.top_function(*parts)
 
     def front(self):
@@ -279,7 +283,8 @@ class Derivation:
         act = activity.analyze(fn, ops, self.wrt, outputs, "forward" if self.mode in FORWARD else "reverse")
         act.complex = complexity.Complexity(fn, [kinds_.get(p, K.UNKNOWN) for p in fn.params])
         complexity.refuse_real_only(fn, ops, act, act.complex)
-        self.linker = callees.Linker(self.compile_callee, codegen.local_names_of_body(fn) | set(unit.cells))
+        self.linker = callees.Linker(self.compile_callee, codegen.local_names_of_body(fn) | set(unit.cells),
+                                     readable=self.readable)
         return unit, fn, ops, kinds_, alloc, act, outputs
 
     def split_aux(self, fn, alloc):
@@ -303,7 +308,8 @@ class Derivation:
         if not self.jit:  # (the Numba subset's tape keeps the values themselves, jit_tape.py)
             shape_sources.reroute(adjoint, fn, rev)  # (likewise: a value read only for its shape, from an operand)
         tape = Tape(rev, fn, alloc)
-        tape.for_caller = self.mode in CALLEES  # (a recursive call's backward: its caller reads on)
+        # (a recursive call's backward: its caller reads on; a vjp function returns only gradients)
+        tape.for_caller = self.mode in ("callee", "jvp_callee")
         tape.decide(adjoint)
         adjoint = batch_sums(tape.resolve(adjoint), rev, alloc)
         forward = tape.forward(fn.body)
@@ -326,9 +332,10 @@ class Derivation:
                         (f" ({', '.join(parts)})" if parts else ""))]
 
     def compile_callee(self, callee):
-        mode = "jvp_callee" if callee.tangent else "callee"
+        mode = "jvp_callee" if callee.tangent else "vjp_callee" if callee.vjp else "callee"
         d = Derivation(callee.func, callee.active, mode, callee.kinds, callee.name, True)
         d.callee = callee
+        d.readable = callee.vjp
         callee.cell.cell_contents = d.run()
         callee.ctx = d.ctx
         self.ctx.deps.extend(d.ctx.deps)
@@ -351,6 +358,22 @@ class Derivation:
         restored = sorted(assigned_back & forward_names)
         if restored:
             backward.body.insert(0, ir.Nonlocal(tuple(restored)))
+        callee = self.callee
+        callee.deps = list(self.linker.deps)
+        compiled = self.finish(unit, fdef, extra_cells={callee.name: callee.cell})
+        callee.source = compiled.source
+        return compiled
+
+    def vjp_callee_function(self, unit, fn, rev, forward, adjoint, alloc, kinds_):
+        """f_vjp(args, bout) -> the gradients of the differentiated parameters along bout: the forward sweep,
+        then the adjoint sweep, in one function without closures (the readable form, callees.py)."""
+        out = fn.out
+        seed = rev.adj(out.name) if isinstance(out, Var) else alloc.fresh("bout")
+        grads = [Var(rev.adj(w)) if w in rev.live else helper("zeros_like", Var(w)) for w in self.wrt]
+        fdef = FunctionDef(self.func_name, tuple(fn.params) + (seed,),
+                           forward + list(adjoint) + [Return(Build("tuple", tuple(grads)))])
+        cleanup.cleanup(fdef)
+        fuse_temporaries(fdef, alloc.temps)
         callee = self.callee
         callee.deps = list(self.linker.deps)
         compiled = self.finish(unit, fdef, extra_cells={callee.name: callee.cell})
@@ -595,6 +618,13 @@ def _all_names(tree):
 
 
 # -- dispatch -------------------------------------------------------------------------------------------
+def readable_form(compiled):
+    """The generated function `compiled` as code the compiler can read again: itself, or where it holds
+    backward closures of recursive callees, the same derivative without them (callees.py)."""
+    again = getattr(compiled, "_ad_readable", None)
+    return compiled if again is None else again()
+
+
 class Derivative:
     """The compiled derivatives of one (function, wrt, mode), one per combination of argument kinds."""
 
@@ -608,6 +638,7 @@ class Derivative:
         self.func_name = func_name
         self.receiver = receiver
         self.specializations = {}  # kinds -> compiled function
+        self.readables = {}  # kinds -> compiled function without backward closures (callees.py)
         self.quick = {}  # classes, shapes and dtypes of arguments that are numbers or arrays -> (compiled, deps)
         self.deps = {}  # kinds -> [(function, code)]
         self.last = None
@@ -658,14 +689,28 @@ class Derivative:
         return guard(params, quick, hit[1], lambda values: [f"return {values(hit[0])}({', '.join(params)})"],
                      slow=slow)
 
-    def compile(self, kinds_):
-        """The derivative for arguments of these kinds (the last item: their dimension pattern)."""
+    def compile(self, kinds_, readable=False):
+        """The derivative for arguments of these kinds (the last item: their dimension pattern). readable:
+        the form without backward closures, for code that reads it again (callees.py)."""
         n = len(_params(self.func))
         d = Derivation(self.func, self.wrt, self.mode, kinds_[:-1][:n], self.func_name, self.multi,
                        has_aux=self.has_aux, dims=kinds_[-1][:n], jit=self.jit)
+        d.readable = readable
         compiled = d.run()
+        if readable:
+            return compiled
+        self.readables.pop(kinds_, None)  # (compiled again: stale)
+        if d.linker is not None and d.linker.deps and self.mode in ("grad", "value_and_grad", "vjp") and not self.jit:
+            compiled._ad_readable = functools.partial(self.readable, kinds_)  # (it holds backward closures)
         self.specializations[kinds_] = compiled
         self.deps[kinds_] = d.ctx
+        return compiled
+
+    def readable(self, kinds_):
+        """The derivative for these kinds without backward closures (compiled once, when first read)."""
+        compiled = self.readables.get(kinds_)
+        if compiled is None:
+            compiled = self.readables[kinds_] = self.compile(kinds_, readable=True)
         return compiled
 
     def compile_generic(self):

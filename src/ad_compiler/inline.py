@@ -256,7 +256,7 @@ class Inliner:
     def generated(self, stmt, call, derivative_function):
         """The generated code a derivative function (what `ad.grad` returned) runs for the kinds of the
         call's arguments (known for the function's own parameters and constants), or None (not inlined)."""
-        from .driver import Derivative
+        from .driver import Derivative, readable_form
 
         d = derivative_function._ad_derivative
         if not isinstance(d, Derivative) or d.receiver is not None or call.kwargs or \
@@ -271,7 +271,7 @@ class Inliner:
         inner = d.deps.get(kinds_)
         if inner is not None and hasattr(self.ctx, "include"):
             self.ctx.include(inner)  # (what it was compiled from: a change of it makes this derivative stale too)
-        return compiled
+        return readable_form(compiled)
 
     def splice(self, stmt, callee, bindings, key, target, env, pre):
         """`pre`, the parameters' bindings, the callee's body (its calls inlined in turn) and `target = result`;

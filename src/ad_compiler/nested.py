@@ -13,7 +13,7 @@ forward mode instead: generated code running forward mode once per entry of the 
 import numpy as np
 
 from . import composite, kinds as K
-from .driver import Derivation, _params
+from .driver import Derivation, _params, readable_form
 from .errors import ADError, NoDerivativeError
 
 
@@ -35,6 +35,8 @@ class NestedDerivative:
 
     def specialize(self, args):
         code = self.inner._ad_derivative.specialize(tuple(args[:self.n_inner]))
+        if self.mode in ("grad", "value_and_grad", "vjp"):  # (reverse mode cannot follow backward closures)
+            code = readable_form(code)
         kinds_ = tuple(K.kind_of(a) for a in args)
         compiled = self.specializations.get((code, kinds_))
         if compiled is None:

@@ -16,7 +16,7 @@ __all__ = [
     "partition_vjp", "partition_jvp", "quantile_vjp", "quantile_jvp", "select_vjp", "piecewise_vjp",
     "piecewise_jvp", "piecewise_x_jvp", "percentile_vjp", "percentile_jvp", "cumprod_vjp", "cumprod_jvp", "cumprod_vjp_jvp", "shaped_weights", "weights_vjp",
     "refuse_returned", "constant_pieces", "einsum_args_vjp", "einsum_args_vjp_jvp", "cross_vjp_t", "select_vjp_t",
-    "piecewise_vjp_t", "einsum_args_vjp_t", "einsum_args_vjp_hvp",
+    "piecewise_vjp_t", "einsum_args_vjp_t", "einsum_args_vjp_hvp", "cumprod_jvp_jvp", "einsum_args_vjp_t_jvp", "einsum_args_vjp_hvp2",
 ]
 
 
@@ -548,6 +548,41 @@ def cumprod_jvp(t, a, axis=None):
     return np.moveaxis(dc, 0, ax)
 
 
+def cumprod_jvp_jvp(t, dt, a, da, axis=None):
+    """Tangent of cumprod_jvp(t, a) along (dt, da): the scans of the value, of its tangents along t and along da,
+    and of the mixed second tangent (exact with zeros)."""
+    shape = np.shape(a)
+    t, _ = _along(np.broadcast_to(t, shape), axis)
+    dt, _ = _along(np.broadcast_to(dt, shape), axis)
+    da, _ = _along(np.broadcast_to(da, shape), axis)
+    a, ax = _along(a, axis)
+    am, tm, dtm, dam = (np.moveaxis(x, ax, 0) for x in (a, t, dt, da))
+    c, ct, ca, cta = am[0], tm[0], dam[0], dtm[0]
+    out = np.empty_like(am)
+    out[0] = cta
+    for j in range(1, am.shape[0]):
+        c, ct, ca, cta = (c * am[j], ct * am[j] + c * tm[j], ca * am[j] + c * dam[j],
+                          cta * am[j] + ct * dam[j] + ca * tm[j] + c * dtm[j])
+        out[j] = cta
+    return np.moveaxis(out, 0, ax)
+
+
+def einsum_args_vjp_t_jvp(h, dh, args, dargs):
+    """Tangent of einsum_args_vjp_t(h, args) along (dh, dargs): einsum's tangent along dh, and its second
+    derivative along h and dargs (each pair of different operands replaced by their h and darg)."""
+    spec, operands, positions = _einsum_string(args)
+    total = einsum_args_vjp_t(dh, args)
+    hs = _operand_parts(h, args, positions)
+    ds = [None] * len(positions) if dargs is None else _operand_parts(dargs, args, positions)
+    for k, hk in enumerate(hs):
+        for j, dj in enumerate(ds):
+            if hk is not None and dj is not None and j != k:
+                replaced = list(operands)
+                replaced[k], replaced[j] = hk, dj
+                total = total + np.einsum(spec, *replaced)
+    return total
+
+
 def cumprod_vjp(g, a, axis=None):
     """Adjoint of np.cumprod (reverse scan; exact with zeros): with c = cumprod(a), the adjoint of c_j is
     bc_j = g_j + bc_(j+1) a_(j+1), and a_j receives bc_j c_(j-1)."""
@@ -693,6 +728,28 @@ def einsum_args_vjp_hvp(v, args, h):
             for j, b in enumerate(einsum_vjp(v, spec, tuple(replaced))):
                 if j != k:
                     out[positions[j]] = out[positions[j]] + b
+    return out
+
+
+def einsum_args_vjp_hvp2(v, args, h, d):
+    """The third derivative of F = <v, einsum(args)> along the operands' h and d, as gradients: at each operand
+    j, the sum over pairs k != i (both other than j) of einsum's adjoint in j with h at k and d at i. It is the
+    tangent of einsum_args_vjp_hvp(v, args, h) along the operands' d, and its transpose in the operands."""
+    from .runtime import einsum_vjp
+
+    spec, operands, positions = _einsum_string(args)
+    out = [None] * len(args)
+    for p, x in zip(positions, operands):
+        out[p] = np.zeros(np.shape(x))
+    ds = [None] * len(positions) if d is None else _operand_parts(d, args, positions)
+    for k, hk in enumerate(_operand_parts(h, args, positions)):
+        for i, di in enumerate(ds):
+            if hk is not None and di is not None and i != k:
+                replaced = list(operands)
+                replaced[k], replaced[i] = hk, di
+                for j, b in enumerate(einsum_vjp(v, spec, tuple(replaced))):
+                    if j != k and j != i:
+                        out[positions[j]] = out[positions[j]] + b
     return out
 
 

@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover
 from . import ans, derivative, elementwise, g, linear, nondifferentiable
 
 nondifferentiable(_ad.grad_seed, _ad.layout_order, _ad.zeros_like, _ad.zero_entries, _ad.shape_of, _ad.new_tape, _ad.max_share, _ad.min_share,
-                  _ad.inside, _ad.count_reduced, _ad.normalize_axes)
+                  _ad.inside, _ad.count_reduced, _ad.normalize_axes, _ad.segments)
 
 
 # -- shapes and sums ----------------------------------------------------------------------------------
@@ -169,24 +169,57 @@ def times(a, b):
     bb = _ad.times_vjp(g, a, b, 1)
 
 
-@linear(_ad.plus_vjp, forward_only=("v",), constant_in=("a", "b", "which"))
+@linear(_ad.plus_vjp, constant_in=("a", "b", "which"))
 def plus_vjp(v, a, b, which):
-    pass
+    bv = _ad.plus_transpose(g, a, b, which, v)
 
 
-@linear(_ad.seq_concat_vjp, forward_only=("v",), constant_in=("a", "b", "which"))
+@linear(_ad.plus_transpose, constant_in=("a", "b", "which", "v"))
+def plus_transpose(h, a, b, which, v):
+    bh = _ad.plus_vjp(g, a, b, which)
+
+
+@derivative(_ad.times_vjp)
+def times_vjp(v, a, b, which):  # (bilinear in v and the factor other than operand `which`)
+    bv = _ad.times_transpose(g, a, b, which, v)
+    ba = _ad.times_factor_vjp(g, v, a, b, which, 0)
+    bb = _ad.times_factor_vjp(g, v, a, b, which, 1)
+    dans = _ad.times_vjp_jvp(v, a, b, which, dv, da, db)
+
+
+@linear(_ad.times_transpose, constant_in=("a", "b", "which", "v"))
+def times_transpose(h, a, b, which, v):
+    bh = _ad.times_vjp(g, a, b, which)
+
+
+@linear(_ad.seq_concat_vjp, constant_in=("a", "b", "which"))
 def seq_concat_vjp(v, a, b, which):
-    pass
+    bv = _ad.seq_concat_transpose(g, a, b, which, v)
 
 
-@linear(_ad.seq_repeat_vjp, forward_only=("v",), constant_in=("seq", "n"))
+@linear(_ad.seq_concat_transpose, constant_in=("a", "b", "which", "v"))
+def seq_concat_transpose(h, a, b, which, v):
+    bh = _ad.seq_concat_vjp(g, a, b, which)
+
+
+@linear(_ad.seq_repeat_vjp, constant_in=("seq", "n"))
 def seq_repeat_vjp(v, seq, n):
-    pass
+    bv = _ad.seq_repeat_transpose(g, seq, n, v)
 
 
-@linear(_ad.seq_sum_vjp, forward_only=("v",), constant_in=("iterable", "start"))
+@linear(_ad.seq_repeat_transpose, constant_in=("seq", "n", "v"))
+def seq_repeat_transpose(h, seq, n, v):
+    bh = _ad.seq_repeat_vjp(g, seq, n)
+
+
+@linear(_ad.seq_sum_vjp, constant_in=("iterable", "start"))
 def seq_sum_vjp(v, iterable, start):
-    pass
+    bv = _ad.seq_sum_transpose(g, iterable, start, v)
+
+
+@linear(_ad.seq_sum_transpose, constant_in=("iterable", "start", "v"))
+def seq_sum_transpose(h, iterable, start, v):
+    bh = _ad.seq_sum_vjp(g, iterable, start)
 
 
 @linear(_ad.dict_merge)
@@ -195,9 +228,14 @@ def dict_merge(a, b):
     bb = _ad.dict_merge_vjp(g, a, b, 1)
 
 
-@linear(_ad.dict_merge_vjp, forward_only=("v",), constant_in=("a", "b", "which"))
+@linear(_ad.dict_merge_vjp, constant_in=("a", "b", "which"))
 def dict_merge_vjp(v, a, b, which):
-    pass
+    bv = _ad.dict_merge_transpose(g, a, b, which, v)
+
+
+@linear(_ad.dict_merge_transpose, constant_in=("a", "b", "which", "v"))
+def dict_merge_transpose(h, a, b, which, v):
+    bh = _ad.dict_merge_vjp(g, a, b, which)
 
 
 # -- at the boundary -------------------------------------------------------------------------------------
@@ -340,19 +378,45 @@ def builtin_extreme_jvp(targs, args, winner):
     btargs = _ad.builtin_extreme_vjp(g, args, winner)
 
 
-@linear(_ad.iter_list_vjp, forward_only=("v",), constant_in=("x",))
+# -- adjoints of containers (linear in the adjoint; their transposes: runtime_transposes.py) ----------------
+@linear(_ad.iter_list_vjp, constant_in=("x",))
 def iter_list_vjp(v, x):
-    pass
+    bv = _ad.iter_list_transpose(g, x, v)
 
 
-@linear(_ad.dict_values_vjp, forward_only=("v",), constant_in=("d",))
+@linear(_ad.iter_list_transpose, constant_in=("x", "v"))
+def iter_list_transpose(h, x, v):
+    bh = _ad.iter_list_vjp(g, x)
+
+
+@linear(_ad.dict_values_vjp, constant_in=("d",))
 def dict_values_vjp(v, d):
-    pass
+    bv = _ad.dict_values_transpose(g, d, v)
 
 
-@linear(_ad.dict_items_vjp, forward_only=("v",), constant_in=("d",))
+@linear(_ad.dict_values_transpose, constant_in=("d", "v"))
+def dict_values_transpose(h, d, v):
+    bh = _ad.dict_values_vjp(g, d)
+
+
+@linear(_ad.dict_items_vjp, constant_in=("d",))
 def dict_items_vjp(v, d):
-    pass
+    bv = _ad.dict_items_transpose(g, d, v)
+
+
+@linear(_ad.dict_items_transpose, constant_in=("d", "v"))
+def dict_items_transpose(h, d, v):
+    bh = _ad.dict_items_vjp(g, d)
+
+
+@linear(_ad.dict_copy_vjp, constant_in=("mapping",))
+def dict_copy_vjp(v, mapping):
+    bv = _ad.dict_copy_transpose(g, mapping, v)
+
+
+@linear(_ad.dict_copy_transpose, constant_in=("mapping", "v"))
+def dict_copy_transpose(h, mapping, v):
+    bh = _ad.dict_copy_vjp(g, mapping)
 
 
 @linear(_ad.stack_family_vjp, constant_in=("arrays",))
@@ -412,9 +476,29 @@ def index_concat_tangent_vjp(v, kind, items, tangents):
     bv = _ad.index_concat_tangent(kind, items, g)
 
 
-@linear(_ad.list_with_last, forward_only=("lst", "v"))
-def list_with_last(lst, v):
-    pass
+@linear(_ad.save_item, constant_in=("index",))
+def save_item(target, index):  # (`target[index]`, MISSING for a new key: what a store overwrote, on the tape)
+    btarget = _ad.save_item_vjp(g, target, index)
+
+
+@linear(_ad.save_item_vjp, constant_in=("target", "index"))
+def save_item_vjp(h, target, index):
+    bh = _ad.save_item_transpose(g, target, index, h)
+
+
+@linear(_ad.save_item_transpose, constant_in=("target", "index", "v"))
+def save_item_transpose(h, target, index, v):
+    bh = _ad.save_item_vjp(g, target, index)
+
+
+@linear(_ad.list_with_last, constant_in=("lst",))
+def list_with_last(lst, v):  # (zeros in lst's form, then v: linear in v alone)
+    bv = _ad.list_with_last_transpose(g, lst, v)
+
+
+@linear(_ad.list_with_last_transpose, constant_in=("lst", "v"))
+def list_with_last_transpose(h, lst, v):
+    bh = _ad.list_with_last(lst, g)
 
 
 # -- nonlinear in the primal values: tangents only ------------------------------------------------------------
@@ -695,9 +779,13 @@ def cumprod_vjp(v, a, axis=None):
     dans = _ad.cumprod_vjp_jvp(v, dv, a, da, axis)
 
 
-@linear(_ad.cumprod_jvp)
-def cumprod_jvp(t, a, axis=None):  # (linear in t only: no derivative in a yet)
-    bt = _ad.cumprod_vjp(g, a, axis)
+@derivative(_ad.cumprod_jvp)
+def cumprod_jvp(t, a, axis=None):
+    """J(a) t: its transpose in t is cumprod_vjp; in a, the running products' Hessians (symmetric) applied to t
+    and contracted with the adjoint, as in cumprod_vjp's rule."""
+    bt = _ad.unbroadcast(_ad.cumprod_vjp(g, a, axis), t)
+    ba = _ad.cumprod_vjp_jvp(g, _ad.zeros_like(g), a, t, axis)
+    dans = _ad.cumprod_jvp_jvp(t, dt, a, da, axis)
 
 
 @linear(_ad.shaped_weights, constant_in=("a",))
@@ -1149,6 +1237,27 @@ def einsum_args_vjp(v, args):
     dans = _ad.einsum_args_vjp_jvp(v, dv, args, dargs)
 
 
+@derivative(_ad.einsum_args_vjp_hvp)
+def einsum_args_vjp_hvp(v, args, h):
+    """The Hessian of F = <v, einsum(args)> applied to the operands' h, multilinear in v, h and the operands:
+    <g, it> is symmetric in h and g; in v, einsum's second derivative along h and g; in the operands, F's third
+    derivative along h and g (einsum_args_vjp_hvp2)."""
+    bv = _ad.einsum_args_vjp_t_jvp(h, None, args, g)
+    bh = _ad.einsum_args_vjp_hvp(v, args, g)
+    bargs = _ad.einsum_args_vjp_hvp2(v, args, h, g)
+    dans = _ad.add(_ad.add(_ad.einsum_args_vjp_hvp(dv, args, h), _ad.einsum_args_vjp_hvp(v, args, dh)),
+                   _ad.einsum_args_vjp_hvp2(v, args, h, dargs))
+
+
+@derivative(_ad.einsum_args_vjp_t)
+def einsum_args_vjp_t(h, args):
+    """einsum's tangent along the operands' h, multilinear: its transpose in h is einsum_args_vjp, in the
+    operands the Hessian of <g, einsum(args)> applied to h."""
+    bh = _ad.einsum_args_vjp(g, args)
+    bargs = _ad.einsum_args_vjp_hvp(g, args, h)
+    dans = _ad.einsum_args_vjp_t_jvp(h, dh, args, dargs)
+
+
 # -- ODE solvers (rules/integrate.py): the first-order helpers' derivatives, written with the solvers and
 # those helpers applied to the tangent system (y, u)' = (f, J u) (runtime_ode_system.py), so that they are
 # differentiated again by these same rules, to any order. `ys` / `sol`, the stored solution, is a function of
@@ -1264,19 +1373,34 @@ def items_transpose(h, x, v):
     bh = _ad.items_vjp(g, x)
 
 
-@linear(_ad.enumerate_vjp, forward_only=("g",), constant_in=("x",))
-def enumerate_vjp(g, x):
-    pass
+@linear(_ad.enumerate_vjp, constant_in=("x",))
+def enumerate_vjp(v, x):  # (v: the pairs' adjoints; `g` is the adjoint of the result, in x's form)
+    bv = _ad.enumerate_transpose(g, x, v)
 
 
-@linear(_ad.enumerate_jvp, forward_only=("t",))
+@linear(_ad.enumerate_transpose, constant_in=("x", "v"))
+def enumerate_transpose(h, x, v):
+    bh = _ad.enumerate_vjp(g, x)
+
+
+@linear(_ad.enumerate_jvp)
 def enumerate_jvp(t):
-    pass
+    bt = _ad.enumerate_jvp_transpose(g, t)
 
 
-@linear(_ad.zip_vjp, forward_only=("g",), constant_in=("iterables",))
-def zip_vjp(g, iterables):
-    pass
+@linear(_ad.enumerate_jvp_transpose, constant_in=("t",))
+def enumerate_jvp_transpose(h, t):
+    bh = _ad.enumerate_jvp(g)
+
+
+@linear(_ad.zip_vjp, constant_in=("iterables",))
+def zip_vjp(v, iterables):
+    bv = _ad.zip_transpose(g, iterables, v)
+
+
+@linear(_ad.zip_transpose, constant_in=("iterables", "v"))
+def zip_transpose(h, iterables, v):
+    bh = _ad.zip_vjp(g, iterables)
 
 
 @linear(_ad.reversed_vjp, constant_in=("x",))
@@ -1284,24 +1408,40 @@ def reversed_vjp(v, x):  # (items_vjp of the items' adjoints v in the opposite o
     bv = _ad.items_transpose(g, x, v[::-1])[::-1]
 
 
-@linear(_ad.sorted_vjp, forward_only=("g",), constant_in=("x", "key", "reverse"))
-def sorted_vjp(g, x, key=None, reverse=False):
-    pass
+@linear(_ad.sorted_vjp, constant_in=("x", "key", "reverse"))
+def sorted_vjp(v, x, key=None, reverse=False):  # (a scatter by the sort's permutation, piecewise constant in x)
+    bv = _ad.sorted_transpose(g, x, key, reverse, v)
 
 
-@linear(_ad.sorted_jvp, forward_only=("t",), constant_in=("x", "key", "reverse"))
-def sorted_jvp(t, x, key=None, reverse=False):
-    pass
+@linear(_ad.sorted_transpose, constant_in=("x", "key", "reverse", "v"))
+def sorted_transpose(h, x, key, reverse, v):
+    bh = _ad.sorted_vjp(g, x, key, reverse)
 
 
-@linear(_ad.dict_get_vjp, forward_only=("g",), constant_in=("d",))
-def dict_get_vjp(g, d, key):
-    pass
+@linear(_ad.sorted_jvp, constant_in=("x", "key", "reverse"))
+def sorted_jvp(t, x, key=None, reverse=False):  # (the tangents gathered in the sorted order: sorted_vjp scatters back)
+    bt = _ad.sorted_vjp(g, x, key, reverse)
 
 
-@linear(_ad.dict_get_default_vjp, forward_only=("g",), constant_in=("d",))
-def dict_get_default_vjp(g, d, key):
-    pass
+@linear(_ad.dict_get_vjp, constant_in=("d", "key"))
+def dict_get_vjp(v, d, key):
+    bv = _ad.dict_get_transpose(g, d, key, v)
+
+
+@linear(_ad.dict_get_transpose, constant_in=("d", "key", "v"))
+def dict_get_transpose(h, d, key, v):
+    bh = _ad.dict_get_vjp(g, d, key)
+
+
+@linear(_ad.dict_get_tangent, constant_in=("key",))
+def dict_get_tangent(t, key, default):  # (t[key] if t has the key, else default: linear in both together)
+    bt = _ad.dict_get_vjp(g, t, key)
+    bdefault = _ad.dict_get_default_vjp(g, t, key)
+
+
+@linear(_ad.dict_get_default_vjp, constant_in=("d", "key"))
+def dict_get_default_vjp(v, d, key):  # (v itself, or a zero: its own transpose)
+    bv = _ad.dict_get_default_vjp(g, d, key)
 
 
 @linear(_ad.cast_vjp, constant_in=("x",))

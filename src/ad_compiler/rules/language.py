@@ -9,6 +9,12 @@ def attribute_tangent(t, attr):
     bt = _ad.attribute_tangent_vjp(g, t, attr)
 
 
+@linear(_ad.attribute_tangent_vjp, constant_in=("t", "attr"))
+def attribute_tangent_vjp(v, t, attr):
+    """(`{attr: v}`: its transpose takes that entry back)"""
+    bv = _ad.fit_shape(_ad.attribute_tangent(g, attr), v)
+
+
 nondifferentiable(_ad.unexpected_class, _ad.tried, _ad.caught, _ad.check_completed)  # (a branch no object takes; the flags of
 # `try` and `with` blocks; the exception an `except` clause binds)
 
