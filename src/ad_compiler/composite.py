@@ -115,7 +115,7 @@ def sweepable(kinds_, positions):
     return all(isinstance(kinds_[i], (K.Scalar, K.Array)) for i in positions)
 
 
-def _check_kinds(wrt, positions, kinds_, what):
+def check_kinds(wrt, positions, kinds_, what):
     for w, i in zip(wrt, positions):
         if not isinstance(kinds_[i], (K.Scalar, K.Array)):
             raise UnsupportedError(f"{what} needs `{w}` to be an array or a number (it is {kinds_[i]})",
@@ -130,7 +130,7 @@ def sweeps(jvp, params, positions, kinds_, mode, multi, name):
     """A gradient (or vjp) by forward mode: `jvp` (compiled with a tuple of tangents) run once per entry of
     each `wrt` argument (once for a number)."""
     wrt = [params[i] for i in positions]
-    _check_kinds(wrt, positions, kinds_, "computing this derivative of a derivative with forward mode "
+    check_kinds(wrt, positions, kinds_, "computing this derivative of a derivative with forward mode "
                  "(reverse-mode rules for it are not written yet)")
     N = _Names(params, jvp.__name__, *[f"g{w}" for w in wrt])
     np_, j, value, t, n, i, e = N["np"], N[jvp.__name__], N["value"], N["t"], N["n"], N["i"], N["e"]
@@ -166,7 +166,7 @@ def jacfwd_function(jvp, params, positions, kinds_, multi, name, tree=False):
     out.shape + x.shape (`tree`: the output is a list, tuple or dict; the Jacobian is a tree like it, of
     blocks leaf.shape + x.shape)."""
     wrt = [params[i] for i in positions]
-    _check_kinds(wrt, positions, kinds_, "the forward-mode Jacobian")
+    check_kinds(wrt, positions, kinds_, "the forward-mode Jacobian")
     N = _Names(params, jvp.__name__, *[f"j{w}" for w in wrt])
     np_, j, value, t, n, i, e = N["np"], N[jvp.__name__], N["value"], N["t"], N["n"], N["i"], N["e"]
     args = ", ".join(params)
@@ -202,7 +202,7 @@ def jacrev_function(vjp, primal, params, positions, kinds_, multi, name, tree=Fa
     """The Jacobian by reverse mode: one sweep of `vjp` per entry of the output; shape out.shape + x.shape
     (`tree`: as jacfwd_function's)."""
     wrt = [params[i] for i in positions]
-    _check_kinds(wrt, positions, kinds_, "the reverse-mode Jacobian")
+    check_kinds(wrt, positions, kinds_, "the reverse-mode Jacobian")
     N = _Names(params, vjp.__name__, "_ad_primal", "flat", "unravel", *[f"g{w}" for w in wrt],
                *[f"j{w}" for w in wrt])
     np_, v, f, value, m, i, e = N["np"], N[vjp.__name__], N["_ad_primal"], N["value"], N["m"], N["i"], N["e"]

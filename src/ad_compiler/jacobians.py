@@ -55,17 +55,38 @@ def _dispatcher(build, name, parts, visible, f, wrt, what):
 def _output(f, args):
     """(f's value at these arguments, whether it is a tree): an array or a number, or a list, tuple or dict
     of them (JAX's pytrees: the Jacobian is then a tree of the same structure)."""
-    return _classify(f, composite.primal_value(f, args))
+    return _classify(f, composite.primal_value(_flat_caller(f), args))
 
 
 def _output_is_tree(f, args):
     """Does f return a tree at these arguments? (False when f raises here: compiling for arguments' kinds
     (`ad-compiler show --args`) must not need a value; the same error comes at the call.)"""
     try:
-        value = composite.primal_value(f, args)
+        value = composite.primal_value(_flat_caller(f), args)
     except Exception:  # noqa: BLE001
         return False
     return _classify(f, value)[1]
+
+
+def _flat_caller(f):
+    """f called with the flat list of its parameter values (signature.py: `*args` a tuple, keyword-only
+    parameters and `**kwargs` in their places), as derivatives and their builders receive them."""
+    sig = _presented(f)
+    if sig is None or sig.plain:
+        return f
+
+    def call(*flat):
+        args, kwargs = sig.split_flat(flat)
+        return f(*args, **kwargs)
+    call.primal = f  # (composite._reachable_generators looks through it)
+    call.__name__ = _name(f)
+    return call
+
+
+def _flat_args(f, args, kwargs):
+    """The flat parameter values of a call of f with these arguments (defaults applied)."""
+    sig = _presented(f)
+    return tuple(args) if sig is None else sig.bind_flat(args, kwargs)
 
 
 def _classify(f, value):
@@ -93,6 +114,12 @@ def _describe(value):
         kinds = sorted({type(v).__name__ for v in trees.tree_flatten(value)[0]})
         return f"a {type(value).__name__} of {', '.join(kinds) or 'nothing'}"
     return f"a {type(value).__name__}"
+
+
+def _input_size(arg):
+    """The number of entries of an argument (a list, tuple or dict: of its leaves; the Jacobian then refuses
+    it with its message, not NumPy's about an inhomogeneous shape)."""
+    return trees.ravel(arg)[0].size if isinstance(arg, (list, tuple, dict)) else int(np.size(arg))
 
 
 def _output_size(value, tree):
@@ -124,8 +151,10 @@ def jacfwd(f: Callable, wrt: Wrt = 0) -> Callable:
 
     def build(args):
         tree = _output_is_tree(f, args)
-        code = jvp._ad_derivative.specialize(tuple(args) + (_zeros_like_args(args, positions),))
         kinds_ = [driver.K.kind_of(a) for a in args]
+        # (before the zero tangents are made: a tuple of an array and a float has no np.zeros of its shape)
+        composite.check_kinds(names, positions, kinds_, "the forward-mode Jacobian")
+        code = jvp._ad_derivative.specialize(tuple(args) + (_zeros_like_args(args, positions),))
         return composite.jacfwd_function(code, visible, positions, kinds_, multi, name, tree)
 
     return _dispatcher(build, name, [jvp], visible, f, names, "the forward-mode Jacobian")
@@ -158,7 +187,7 @@ def jacrev(f: Callable, wrt: Wrt = 0) -> Callable:
             seed = np.zeros(np.shape(value)) if np.ndim(value) else 0.0
         code = vjp._ad_derivative.specialize(tuple(args) + (seed,))
         kinds_ = [driver.K.kind_of(a) for a in args]
-        return composite.jacrev_function(code, f, visible, positions, kinds_, multi, name, tree)
+        return composite.jacrev_function(code, _flat_caller(f), visible, positions, kinds_, multi, name, tree)
 
     return _dispatcher(build, name, [vjp], visible, f, names, "the reverse-mode Jacobian")
 
@@ -191,15 +220,15 @@ class _Auto:
         self.last = None
 
     @boundary
-    def __call__(self, *args):
-        self.last = self.choose(args)
-        return self.last(*args)
+    def __call__(self, *args, **kwargs):
+        self.last = self.choose(_flat_args(self.primal, args, kwargs))
+        return self.last(*args, **kwargs)
 
     def choose(self, args):
-        """The Jacobian function that needs fewer sweeps for these arguments."""
+        """The Jacobian function that needs fewer sweeps for these (flat) arguments."""
         visible = _visible(self.primal)
         names, _ = api._wrt_names(visible, self.wrt, _name(self.primal))
-        inputs = sum(int(np.size(args[visible.index(n)])) for n in names)
+        inputs = sum(_input_size(args[visible.index(n)]) for n in names)
         outputs = _output_size(*_output(self.primal, args))
         return self.forward if inputs < outputs else self.reverse
 
@@ -240,14 +269,15 @@ class _Blocks:
         self.__name__ = f"hessian_{_name(f)}"
 
     @boundary
-    def __call__(self, *args):
-        sources = composite._sources({i: b._ad_derivative.specialize(args)
+    def __call__(self, *args, **kwargs):
+        flat = _flat_args(self.primal, args, kwargs)
+        sources = composite._sources({i: b._ad_derivative.specialize(flat)
                                       for i, b in enumerate(b for row in self.blocks for b in row)})
         state = runtime.random_states(sources)  # (every block differentiates the same random draws)
 
         def block(b):
             runtime.set_random_states(sources, state)
-            return b(*args)
+            return b(*args, **kwargs)
         return tuple(tuple(block(b) for b in row) for row in self.blocks)
 
     def _repr_html_(self):

@@ -1,0 +1,59 @@
+"""Regressions found by adversarial hunt 11 (the higher modes: jvp, vjp, hvp, hessian, Jacobians, nested)."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from test_modes import assert_close, fd_hessian, fd_jac
+
+X = np.array([0.3, -0.7, 1.1, 0.5])
+V = np.array([0.5, 1.0, -0.4, 0.2])
+
+
+def tuple_of_array_and_float(t, x):  # h11-001
+    a, b = t
+    return np.sum(a * x) * b
+
+
+@pytest.mark.parametrize("jac", [ad.jacfwd, ad.jacobian, ad.hessian])
+def test_jacobian_of_a_tuple_argument_is_refused_not_a_numpy_error(jac):
+    """The forward-mode Jacobian made zero tangents with np.zeros(np.shape(arg)) before checking the argument's
+    kind, and jacobian(mode="auto") counted entries with np.size: NumPy's ValueError about an inhomogeneous
+    shape for a tuple of an array and a float, instead of the refusal every other container gets."""
+    with pytest.raises(ad.ADError, match="needs `t` to be an array or a number"):
+        jac(tuple_of_array_and_float)((X.copy(), 0.8), V.copy())
+
+
+def keyword_only(x, *, scale=2.0):  # h11-002
+    return np.tanh(x * scale) * x[0]
+
+
+def star_kwargs(x, **kw):
+    return np.sin(x) * kw["a"] + kw["b"] * x ** 3
+
+
+def star_args(x, *rest):
+    return x * rest[0] + rest[1] * x ** 2
+
+
+def two_with_keywords(x, y, c=2.0, *, d=1.0):
+    return np.sum(np.sin(x * y) * c * d * x)
+
+
+@pytest.mark.parametrize("jac", [ad.jacrev, ad.jacobian])
+@pytest.mark.parametrize("f, args, kwargs", [
+    (keyword_only, (X,), {}), (keyword_only, (X,), {"scale": 0.7}), (star_kwargs, (X,), {"a": 2.0, "b": 0.5}),
+    (star_args, (X, 2.0, 0.5), {})])
+def test_jacobians_of_functions_with_keyword_and_star_parameters(jac, f, args, kwargs):
+    """jacrev called the function with its flat parameter list positionally (`keyword_only(x, scale)`: a
+    TypeError; `star_args(x, (2.0, 0.5))`: rest[0] a tuple), and jacobian(mode="auto") took no keywords."""
+    got = jac(f)(*[a.copy() if isinstance(a, np.ndarray) else a for a in args], **kwargs)
+    expected = fd_jac(lambda *a: f(*a, **kwargs), list(args), 0)
+    assert_close(got, expected, what=f"{jac.__name__} of {f.__name__}")
+
+
+def test_hessian_blocks_take_keyword_arguments():
+    """The Hessian with respect to several arguments (a tuple of blocks) took only positional arguments."""
+    kwargs = {"c": 3.0, "d": 0.5}
+    got = ad.hessian(two_with_keywords, wrt=(0, 1))(X.copy(), V.copy(), **kwargs)
+    expected = fd_hessian(lambda *a: two_with_keywords(*a, **kwargs), [X.copy(), V.copy()], (0, 1))
+    assert_close(got, expected, 1e-4, 1e-4, what="hessian blocks")
