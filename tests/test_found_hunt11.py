@@ -57,3 +57,17 @@ def test_hessian_blocks_take_keyword_arguments():
     got = ad.hessian(two_with_keywords, wrt=(0, 1))(X.copy(), V.copy(), **kwargs)
     expected = fd_hessian(lambda *a: two_with_keywords(*a, **kwargs), [X.copy(), V.copy()], (0, 1))
     assert_close(got, expected, 1e-4, 1e-4, what="hessian blocks")
+
+
+def doubled(x):  # h11-003
+    return x * 2.0
+
+
+def test_jacobian_with_respect_to_a_boolean_array_is_refused():
+    """ad.vjp gives None for a boolean argument (it has no derivative); jacrev stored that None into its
+    float Jacobian: a matrix of NaN, silently."""
+    b = np.array([True, False, True])
+    assert ad.vjp(doubled)(b, np.ones(3)) is None
+    for jac in (ad.jacrev, ad.jacfwd):
+        with pytest.raises(ad.ADError, match="no derivative with respect to `x`, a boolean"):
+            jac(doubled)(b)

@@ -122,6 +122,18 @@ def check_kinds(wrt, positions, kinds_, what):
                                    hint="pass arrays or numbers for the arguments differentiated")
 
 
+def check_not_bool(wrt, positions, kinds_, what):
+    """A boolean has no derivative (`ad.grad` gives None for it): a Jacobian with respect to one is refused
+    (a reverse sweep's None would be stored as NaN)."""
+    for w, i in zip(wrt, positions):
+        kind = kinds_[i]
+        if (isinstance(kind, K.Scalar) and kind.cls in (bool, np.bool_)) or \
+                (isinstance(kind, K.Array) and kind.dtype == "b"):
+            raise UnsupportedError(f"{what} has no derivative with respect to `{w}`, a boolean ({kind})",
+                                   hint="pass the values as floats (x.astype(float)) to differentiate with "
+                                   "respect to them")
+
+
 def _zero(kind, w, np_):
     return "0.0" if isinstance(kind, K.Scalar) else f"{np_}.zeros({np_}.shape({w}))"
 
@@ -167,6 +179,7 @@ def jacfwd_function(jvp, params, positions, kinds_, multi, name, tree=False):
     blocks leaf.shape + x.shape)."""
     wrt = [params[i] for i in positions]
     check_kinds(wrt, positions, kinds_, "the forward-mode Jacobian")
+    check_not_bool(wrt, positions, kinds_, "the forward-mode Jacobian")
     N = _Names(params, jvp.__name__, *[f"j{w}" for w in wrt])
     np_, j, value, t, n, i, e = N["np"], N[jvp.__name__], N["value"], N["t"], N["n"], N["i"], N["e"]
     args = ", ".join(params)
@@ -203,6 +216,7 @@ def jacrev_function(vjp, primal, params, positions, kinds_, multi, name, tree=Fa
     (`tree`: as jacfwd_function's)."""
     wrt = [params[i] for i in positions]
     check_kinds(wrt, positions, kinds_, "the reverse-mode Jacobian")
+    check_not_bool(wrt, positions, kinds_, "the reverse-mode Jacobian")
     N = _Names(params, vjp.__name__, "_ad_primal", "flat", "unravel", *[f"g{w}" for w in wrt],
                *[f"j{w}" for w in wrt])
     np_, v, f, value, m, i, e = N["np"], N[vjp.__name__], N["_ad_primal"], N["value"], N["m"], N["i"], N["e"]
