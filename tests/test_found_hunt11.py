@@ -121,3 +121,14 @@ def test_a_jacobian_is_built_again_for_another_pattern_of_equal_shapes():
     jac(X.copy(), V.copy())
     x, y = X.copy(), np.array([2.0])
     assert_close(jac(x, y), fd_jac(times, [x, y], 1), what="jacrev with y of shape (1,)")
+
+
+def loss_and_name(x):  # h11-007
+    return {"loss": np.sum(x ** 2), "name": "abc"}
+
+
+def test_vjp_seed_of_a_string_output_is_ignored():
+    """The seed of a string leaf of a dict output (the output's own value passed back) was made a float
+    array: NumPy's DTypePromotionError from the vjp."""
+    got = ad.vjp(loss_and_name)(X.copy(), {"loss": 1.0, "name": "abc"})
+    assert_close(got, 2.0 * X, what="vjp")
