@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 import ad_compiler as ad
-from test_modes import assert_close, fd_hessian, fd_jac
+from ad_compiler.rules import g
+from test_modes import assert_close, fd_grad, fd_hessian, fd_jac, fd_jvp
 
 X = np.array([0.3, -0.7, 1.1, 0.5])
 V = np.array([0.5, 1.0, -0.4, 0.2])
@@ -132,3 +133,27 @@ def test_vjp_seed_of_a_string_output_is_ignored():
     array: NumPy's DTypePromotionError from the vjp."""
     got = ad.vjp(loss_and_name)(X.copy(), {"loss": 1.0, "name": "abc"})
     assert_close(got, 2.0 * X, what="vjp")
+
+
+def plus_scaled(a, b):  # h11-008 (this module does not import ad_compiler.runtime as _ad)
+    return a * b + a
+
+
+def test_a_user_template_reaches_the_runtime_as_underscore_ad():
+    """docs/rules.md: in a template `_ad` is ad_compiler.runtime (its example calls `_ad.unbroadcast`), but a
+    template in a module that had not imported it as `_ad` was refused when registered."""
+    @ad.defvjp(plus_scaled, elementwise=True)
+    def plus_scaled_rule(a, b):
+        ba = _ad.unbroadcast(g * (b + 1.0), a)  # noqa: F821
+        bb = _ad.unbroadcast(g * a, b)  # noqa: F821
+        dans = da * (b + 1.0) + a * db  # noqa: F821
+
+    x, y = X.copy(), V[:1].copy()
+    got = ad.grad(uses_plus_scaled, wrt=(0, 1))(x, y)
+    assert_close(got, fd_grad(uses_plus_scaled, [x, y], (0, 1)), what="grad")
+    value, tangent = ad.jvp(uses_plus_scaled, wrt=(0, 1))(x, y, (V.copy(), np.ones(1)))
+    assert_close(tangent, fd_jvp(uses_plus_scaled, [x, y], (0, 1), (V, np.ones(1))), what="jvp")
+
+
+def uses_plus_scaled(x, y):
+    return np.sum(plus_scaled(x, y) ** 2)
