@@ -157,3 +157,27 @@ def test_a_user_template_reaches_the_runtime_as_underscore_ad():
 
 def uses_plus_scaled(x, y):
     return np.sum(plus_scaled(x, y) ** 2)
+
+
+class Layer:  # h11-009
+    def __init__(self):
+        self.w = np.array([1.0, -0.5, 0.3, 2.0])
+
+    def forward(self, x, *, s=1.0):
+        return np.tanh(self.w * x * s)
+
+    def loss(self, x):
+        return np.sum(np.tanh(self.w * x) ** 2)
+
+
+def test_jacobians_and_hessians_of_a_bound_method():
+    """ad.jacfwd / jacrev / jacobian of a bound method crashed (its generated loop called the derivative
+    without the object: "missing 1 required positional argument"); ad.hessian / ad.hvp were refused."""
+    layer = Layer()
+    x = X.copy()
+    expected = fd_jac(lambda y: layer.forward(y, s=0.7), [x], 0)
+    for jac in (ad.jacfwd, ad.jacrev, ad.jacobian):
+        assert_close(jac(layer.forward)(x, s=0.7), expected, what=jac.__name__)
+    hess = fd_hessian(layer.loss, [x], 0)
+    assert_close(ad.hessian(layer.loss)(x), hess, 1e-4, 1e-4, what="hessian")
+    assert_close(ad.hvp(layer.loss)(x, V.copy()), hess @ V, 1e-4, 1e-4, what="hvp")

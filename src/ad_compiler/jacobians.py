@@ -145,6 +145,8 @@ def jacfwd(f: Callable, wrt: Wrt = 0) -> Callable:
     """
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
+    if inspect.ismethod(f):
+        return _Bound(jacfwd(f.__func__, tuple(names) if multi else names[0]), f)
     positions = [visible.index(n) for n in names]
     jvp = api.jvp(f, wrt=tuple(names))
     name = f"jacfwd_{_name(f)}_d{''.join(names) if all(len(n) == 1 for n in names) else '_'.join(names)}"
@@ -174,6 +176,8 @@ def jacrev(f: Callable, wrt: Wrt = 0) -> Callable:
     """
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
+    if inspect.ismethod(f):
+        return _Bound(jacrev(f.__func__, tuple(names) if multi else names[0]), f)
     positions = [visible.index(n) for n in names]
     vjp = api.vjp(f, wrt=tuple(names))
     name = f"jacrev_{_name(f)}_d{''.join(names) if all(len(n) == 1 for n in names) else '_'.join(names)}"
@@ -209,6 +213,31 @@ def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "auto") -> Callable:
     if mode != "auto":
         raise ADError(f"mode must be 'auto', 'forward' or 'reverse', got {mode!r}")
     return _Auto(jacfwd(f, wrt), jacrev(f, wrt), f, wrt)
+
+
+class _Bound:
+    """The Jacobian, Hessian or Hessian-vector product of a bound method `obj.f`: that of the function `f`,
+    called with `obj` first (the derivatives a bound method's dispatcher calls take the object first; the
+    generated loops would not pass it, and a derivative of its gradient was refused)."""
+
+    def __init__(self, inner, method):
+        self.inner, self.primal = inner, method
+        self._ad_receiver = method.__self__  # (the object, passed first; ad.export refuses it as for ad.grad's)
+        self.__name__ = inner.__name__
+
+    @boundary
+    def __call__(self, *args, **kwargs):
+        return self.inner(self._ad_receiver, *args, **kwargs)
+
+    def _repr_html_(self):
+        from .display import html_of
+
+        return html_of(self)
+
+    @property
+    @boundary
+    def source(self):
+        return self.inner.source
 
 
 class _Auto:
@@ -256,6 +285,8 @@ def hessian(f: Callable, wrt: Wrt = 0) -> Callable:
     """
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
+    if inspect.ismethod(f):
+        return _Bound(hessian(f.__func__, tuple(names) if multi else names[0]), f)
     if not multi:
         return jacfwd(api.grad(f, wrt=names[0]), wrt=names[0])
     return _Blocks([[jacfwd(api.grad(f, wrt=p), wrt=q) for q in names] for p in names], f, names)
@@ -305,4 +336,6 @@ def hvp(f: Callable, wrt: Wrt = 0) -> Callable:
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
     w = tuple(names) if multi else names[0]
+    if inspect.ismethod(f):
+        return _Bound(hvp(f.__func__, w), f)
     return api._get(api.grad(f, wrt=w), w, "tangent")
