@@ -1,4 +1,6 @@
 """Regressions found by adversarial hunt 11 (the higher modes: jvp, vjp, hvp, hessian, Jacobians, nested)."""
+import functools
+
 import numpy as np
 import pytest
 
@@ -181,3 +183,40 @@ def test_jacobians_and_hessians_of_a_bound_method():
     hess = fd_hessian(layer.loss, [x], 0)
     assert_close(ad.hessian(layer.loss)(x), hess, 1e-4, 1e-4, what="hessian")
     assert_close(ad.hvp(layer.loss)(x, V.copy()), hess @ V, 1e-4, 1e-4, what="hvp")
+
+
+def scaled_tanh(w, x, scale=1.0):  # h11-010
+    return np.tanh(w * x) * scale
+
+
+def doubled_result(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs) * 2.0
+    return wrapper
+
+
+@doubled_result
+def decorated_sin(w, x):
+    return np.sin(w * x)
+
+
+@doubled_result
+def decorated_loss(w, x):
+    return np.sum(np.sin(w * x) * w)
+
+
+def test_jacobians_of_a_partial_and_of_a_decorated_function():
+    """A functools.partial crashed in the Jacobians' dispatchers (its defaults read as a function's:
+    AttributeError `__kwdefaults__`); a function decorated with functools.wraps taking *args, which ad.grad
+    differentiates with the wrapped function's parameters, was refused by the Jacobians, ad.hessian and
+    ad.hvp ("has no argument named 'args'")."""
+    w, x = V.copy(), X.copy()
+    part = functools.partial(scaled_tanh, x=x, scale=0.5)
+    expected = fd_jac(lambda a: scaled_tanh(a, x, 0.5), [w], 0)
+    for jac in (ad.jacfwd, ad.jacrev, ad.jacobian):
+        assert_close(jac(part)(w), expected, what=f"{jac.__name__} of a partial")
+        assert_close(jac(decorated_sin)(w, x), fd_jac(decorated_sin, [w, x], 0), what=f"{jac.__name__}, decorated")
+    hess = fd_hessian(decorated_loss, [w, x], 0)
+    assert_close(ad.hessian(decorated_loss)(w, x), hess, 1e-4, 1e-4, what="hessian, decorated")
+    assert_close(ad.hvp(decorated_loss)(w, x, X.copy()), hess @ X, 1e-4, 1e-4, what="hvp, decorated")

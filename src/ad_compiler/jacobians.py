@@ -7,6 +7,7 @@ little generated code (composite.py), compiled per argument kinds at the first c
     ad.hessian(f, wrt)      jacfwd of grad (forward over reverse)      -> shape x.shape + x.shape
     ad.hvp(f, wrt)          (*args, v) -> H v: jvp of grad, no Hessian formed
 """
+import functools
 import inspect
 from typing import Callable
 
@@ -26,6 +27,17 @@ def _visible(f):
     if inspect.ismethod(f):
         return api._signature(f.__func__)[0][1:]
     return api._signature(f)[0]
+
+
+def _plain(f):
+    """A functools.partial, or a function decorated with functools.wraps taking `*args`: the function taking
+    the arguments it is called with that ad.grad differentiates for it (api._unwrap_partial,
+    api._unwrap_decorated), so that the Jacobian's loops call it and its derivatives alike."""
+    if isinstance(f, functools.partial):
+        return api._unwrap_partial(f)
+    if inspect.isfunction(f):
+        return api._unwrap_decorated(f)
+    return f
 
 
 def _presented(f):
@@ -143,6 +155,7 @@ def jacfwd(f: Callable, wrt: Wrt = 0) -> Callable:
     (a pytree), a tree of the same structure whose leaves are the blocks `leaf.shape + x.shape` (for several
     `wrt`, each leaf a tuple of blocks, one per argument: JAX's layout). Compiled at the first call, for the kinds of its arguments.
     """
+    f = _plain(f)
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
     if inspect.ismethod(f):
@@ -174,6 +187,7 @@ def jacrev(f: Callable, wrt: Wrt = 0) -> Callable:
     (a pytree), a tree of the same structure whose leaves are the blocks `leaf.shape + x.shape` (for several
     `wrt`, each leaf a tuple of blocks, one per argument: JAX's layout). Compiled at the first call, for the kinds of its arguments.
     """
+    f = _plain(f)
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
     if inspect.ismethod(f):
@@ -283,6 +297,7 @@ def hessian(f: Callable, wrt: Wrt = 0) -> Callable:
     For several `wrt`, the function returns a tuple of tuples of blocks: `H[i][j]` has the shape
     `xi.shape + xj.shape`. Compiled at the first call, for the kinds of its arguments.
     """
+    f = _plain(f)
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
     if inspect.ismethod(f):
@@ -333,6 +348,7 @@ def hvp(f: Callable, wrt: Wrt = 0) -> Callable:
     The returned function takes the arguments of `f` and then `v` (with the structure of the `wrt`
     argument(s)); it computes the tangent of the gradient in the direction `v` (forward over reverse).
     """
+    f = _plain(f)
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
     w = tuple(names) if multi else names[0]
