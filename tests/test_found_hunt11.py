@@ -220,3 +220,23 @@ def test_jacobians_of_a_partial_and_of_a_decorated_function():
     hess = fd_hessian(decorated_loss, [w, x], 0)
     assert_close(ad.hessian(decorated_loss)(w, x), hess, 1e-4, 1e-4, what="hessian, decorated")
     assert_close(ad.hvp(decorated_loss)(w, x, X.copy()), hess @ X, 1e-4, 1e-4, what="hvp, decorated")
+
+
+def constant_vector(x):  # h11-011
+    return np.zeros(3)
+
+
+def int_vector(x):
+    return (x > 0).astype(int) * 3
+
+
+@pytest.mark.parametrize("f", [constant_vector, int_vector])
+def test_grad_of_a_non_scalar_output_not_depending_on_x_is_refused(f):
+    """SPEC: grad of a function whose output is not a scalar raises. When the output did not depend on x,
+    the check (`_ad.grad_seed(out)`) was removed as dead code with everything else: zeros came back from
+    grad, value_and_grad, hvp and hessian."""
+    for make in (ad.grad, ad.value_and_grad, ad.hessian):
+        with pytest.raises(ad.NonScalarOutputError):
+            make(f)(X.copy())
+    with pytest.raises(ad.NonScalarOutputError):
+        ad.hvp(f)(X.copy(), V.copy())
