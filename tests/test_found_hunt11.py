@@ -240,3 +240,20 @@ def test_grad_of_a_non_scalar_output_not_depending_on_x_is_refused(f):
             make(f)(X.copy())
     with pytest.raises(ad.NonScalarOutputError):
         ad.hvp(f)(X.copy(), V.copy())
+
+
+def phases(x):  # h11-012
+    return np.exp(1j * x) * x[0]
+
+
+def test_jacobian_of_a_complex_output_is_forward_mode_or_refused():
+    """jacrev (and jacobian(mode="auto"), which picked it) of a complex output returned only the real part of
+    the Jacobian, with a complex dtype: its sweeps start from real unit seeds. jacobian now takes forward mode
+    for a complex output and jacrev refuses one."""
+    x = X[:3].copy()
+    e = 1e-6
+    expected = np.stack([(phases(x + e * d) - phases(x - e * d)) / (2 * e) for d in np.eye(3)], -1)
+    np.testing.assert_allclose(ad.jacobian(phases)(x), expected, atol=1e-6)
+    np.testing.assert_allclose(ad.jacfwd(phases)(x), expected, atol=1e-6)
+    with pytest.raises(ad.ADError, match="complex"):
+        ad.jacrev(phases)(x)

@@ -134,6 +134,10 @@ def _input_size(arg):
     return trees.ravel(arg)[0].size if isinstance(arg, (list, tuple, dict)) else int(np.size(arg))
 
 
+def _is_complex(value):
+    return any(np.iscomplexobj(leaf) for leaf in trees.tree_flatten(value)[0])
+
+
 def _output_size(value, tree):
     return trees.ravel(value)[0].size if tree else int(np.size(value))
 
@@ -198,6 +202,10 @@ def jacrev(f: Callable, wrt: Wrt = 0) -> Callable:
 
     def build(args):
         value, tree = _output(f, args)
+        if _is_complex(value):
+            raise ADError(f"the reverse-mode Jacobian of {_name(f)}, whose output is complex, is not supported: "
+                          "its sweeps give the real part of each row only",
+                          hint="use ad.jacfwd (or ad.jacobian, which picks it for a complex output)")
         if tree:
             flat, unravel = trees.ravel(value)
             seed = unravel(np.zeros_like(flat))
@@ -272,8 +280,10 @@ class _Auto:
         visible = _visible(self.primal)
         names, _ = api._wrt_names(visible, self.wrt, _name(self.primal))
         inputs = sum(_input_size(args[visible.index(n)]) for n in names)
-        outputs = _output_size(*_output(self.primal, args))
-        return self.forward if inputs < outputs else self.reverse
+        value, tree = _output(self.primal, args)
+        if _is_complex(value):  # (reverse sweeps from real seeds give only the real part: jacrev refuses it)
+            return self.forward
+        return self.forward if inputs < _output_size(value, tree) else self.reverse
 
     def _repr_html_(self):
         from .display import html_of
