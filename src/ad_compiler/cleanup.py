@@ -21,7 +21,9 @@ from .negations import fold_negations
 from .ir import Assign, AugAssign, BinOp, Call, Comment, Const, ExprStmt, For, If, SetItem, UnaryOp, Var, While
 
 _FOLD = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
-EFFECT_HELPERS = {"add_at", "pop_item", "pop_tail"}
+# (grad_seed is kept for what it does: it raises for an output that is not a scalar, also one that does not
+# depend on the wrt arguments, whose gradient is zeros)
+EFFECT_HELPERS = {"add_at", "pop_item", "pop_tail", "grad_seed"}
 
 
 def _num(e):

@@ -24,17 +24,29 @@ class Composite:
         self.func_name = func_name
         self.parts = parts  # the derivative functions it is built from (for staleness)
         self.specializations = {}
+        self.built_from = {}  # kinds -> the parts' compiled functions when it was built (_parts_compiled)
         self.last = None
         self.dispatcher = None
         self.generic_source = None
 
     def specialize(self, args):
-        key = tuple(K.kind_of(a) for a in args)
+        from .driver import dims_pattern
+
+        # (the parts it calls were compiled for the arguments' dimension pattern too: which shapes are equal)
+        key = tuple(K.kind_of(a) for a in args) + (dims_pattern(args),)
         compiled = self.specializations.get(key)
-        if compiled is None or any(p._ad_derivative.stale_any() for p in self.parts):
+        if compiled is None or any(p._ad_derivative.stale_any() for p in self.parts) or \
+                not _same_parts(self.built_from.get(key), self._parts_compiled()):
             compiled = self.specializations[key] = self.build(args)
+            self.built_from[key] = self._parts_compiled()
         self.last = compiled
         return compiled
+
+    def _parts_compiled(self):
+        """The compiled functions of the parts now: a part compiled again since this was built (a change found
+        stale by another derivative sharing the part, which then no longer looks stale) means rebuilding, or
+        the code built would go on calling the part's old compiled function."""
+        return [compiled_now(p._ad_derivative) for p in self.parts]
 
     def compile_generic(self):
         raise UnsupportedError("this derivative is compiled at its first call, for the kinds of its arguments",
@@ -91,6 +103,23 @@ def _sources(refs):
     return tuple(sources)
 
 
+def compiled_now(d):
+    """The compiled functions of the derivative `d` and of those it is built from (a nested derivative's
+    inner one, a composite's parts), in a list compared by identity."""
+    out = list(d.specializations.values())
+    inner = getattr(d, "inner", None)
+    if inner is not None:
+        out += compiled_now(inner._ad_derivative)
+    for p in getattr(d, "parts", ()):
+        out += compiled_now(p._ad_derivative)
+    return out
+
+
+def _same_parts(old, new):
+    return old is not None and len(old) == len(new) and \
+        all(len(a) == len(b) and all(x is y for x, y in zip(a, b)) for a, b in zip(old, new))
+
+
 class _Names(dict):
     """The wrapper's own names (its locals, numpy, the functions it calls), none of them a parameter's: a
     parameter called `n`, `value` or `np` keeps its value."""
@@ -115,11 +144,23 @@ def sweepable(kinds_, positions):
     return all(isinstance(kinds_[i], (K.Scalar, K.Array)) for i in positions)
 
 
-def _check_kinds(wrt, positions, kinds_, what):
+def check_kinds(wrt, positions, kinds_, what):
     for w, i in zip(wrt, positions):
         if not isinstance(kinds_[i], (K.Scalar, K.Array)):
             raise UnsupportedError(f"{what} needs `{w}` to be an array or a number (it is {kinds_[i]})",
                                    hint="pass arrays or numbers for the arguments differentiated")
+
+
+def check_not_bool(wrt, positions, kinds_, what):
+    """A boolean has no derivative (`ad.grad` gives None for it): a Jacobian with respect to one is refused
+    (a reverse sweep's None would be stored as NaN)."""
+    for w, i in zip(wrt, positions):
+        kind = kinds_[i]
+        if (isinstance(kind, K.Scalar) and kind.cls in (bool, np.bool_)) or \
+                (isinstance(kind, K.Array) and kind.dtype == "b"):
+            raise UnsupportedError(f"{what} has no derivative with respect to `{w}`, a boolean ({kind})",
+                                   hint="pass the values as floats (x.astype(float)) to differentiate with "
+                                   "respect to them")
 
 
 def _zero(kind, w, np_):
@@ -130,7 +171,7 @@ def sweeps(jvp, params, positions, kinds_, mode, multi, name):
     """A gradient (or vjp) by forward mode: `jvp` (compiled with a tuple of tangents) run once per entry of
     each `wrt` argument (once for a number)."""
     wrt = [params[i] for i in positions]
-    _check_kinds(wrt, positions, kinds_, "computing this derivative of a derivative with forward mode "
+    check_kinds(wrt, positions, kinds_, "computing this derivative of a derivative with forward mode "
                  "(reverse-mode rules for it are not written yet)")
     N = _Names(params, jvp.__name__, *[f"g{w}" for w in wrt])
     np_, j, value, t, n, i, e = N["np"], N[jvp.__name__], N["value"], N["t"], N["n"], N["i"], N["e"]
@@ -166,7 +207,8 @@ def jacfwd_function(jvp, params, positions, kinds_, multi, name, tree=False):
     out.shape + x.shape (`tree`: the output is a list, tuple or dict; the Jacobian is a tree like it, of
     blocks leaf.shape + x.shape)."""
     wrt = [params[i] for i in positions]
-    _check_kinds(wrt, positions, kinds_, "the forward-mode Jacobian")
+    check_kinds(wrt, positions, kinds_, "the forward-mode Jacobian")
+    check_not_bool(wrt, positions, kinds_, "the forward-mode Jacobian")
     N = _Names(params, jvp.__name__, *[f"j{w}" for w in wrt])
     np_, j, value, t, n, i, e = N["np"], N[jvp.__name__], N["value"], N["t"], N["n"], N["i"], N["e"]
     args = ", ".join(params)
@@ -202,7 +244,8 @@ def jacrev_function(vjp, primal, params, positions, kinds_, multi, name, tree=Fa
     """The Jacobian by reverse mode: one sweep of `vjp` per entry of the output; shape out.shape + x.shape
     (`tree`: as jacfwd_function's)."""
     wrt = [params[i] for i in positions]
-    _check_kinds(wrt, positions, kinds_, "the reverse-mode Jacobian")
+    check_kinds(wrt, positions, kinds_, "the reverse-mode Jacobian")
+    check_not_bool(wrt, positions, kinds_, "the reverse-mode Jacobian")
     N = _Names(params, vjp.__name__, "_ad_primal", "flat", "unravel", *[f"g{w}" for w in wrt],
                *[f"j{w}" for w in wrt])
     np_, v, f, value, m, i, e = N["np"], N[vjp.__name__], N["_ad_primal"], N["value"], N["m"], N["i"], N["e"]

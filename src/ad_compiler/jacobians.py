@@ -7,6 +7,7 @@ little generated code (composite.py), compiled per argument kinds at the first c
     ad.hessian(f, wrt)      jacfwd of grad (forward over reverse)      -> shape x.shape + x.shape
     ad.hvp(f, wrt)          (*args, v) -> H v: jvp of grad, no Hessian formed
 """
+import functools
 import inspect
 from typing import Callable
 
@@ -26,6 +27,17 @@ def _visible(f):
     if inspect.ismethod(f):
         return api._signature(f.__func__)[0][1:]
     return api._signature(f)[0]
+
+
+def _plain(f):
+    """A functools.partial, or a function decorated with functools.wraps taking `*args`: the function taking
+    the arguments it is called with that ad.grad differentiates for it (api._unwrap_partial,
+    api._unwrap_decorated), so that the Jacobian's loops call it and its derivatives alike."""
+    if isinstance(f, functools.partial):
+        return api._unwrap_partial(f)
+    if inspect.isfunction(f):
+        return api._unwrap_decorated(f)
+    return f
 
 
 def _presented(f):
@@ -55,17 +67,38 @@ def _dispatcher(build, name, parts, visible, f, wrt, what):
 def _output(f, args):
     """(f's value at these arguments, whether it is a tree): an array or a number, or a list, tuple or dict
     of them (JAX's pytrees: the Jacobian is then a tree of the same structure)."""
-    return _classify(f, composite.primal_value(f, args))
+    return _classify(f, composite.primal_value(_flat_caller(f), args))
 
 
 def _output_is_tree(f, args):
     """Does f return a tree at these arguments? (False when f raises here: compiling for arguments' kinds
     (`ad-compiler show --args`) must not need a value; the same error comes at the call.)"""
     try:
-        value = composite.primal_value(f, args)
+        value = composite.primal_value(_flat_caller(f), args)
     except Exception:  # noqa: BLE001
         return False
     return _classify(f, value)[1]
+
+
+def _flat_caller(f):
+    """f called with the flat list of its parameter values (signature.py: `*args` a tuple, keyword-only
+    parameters and `**kwargs` in their places), as derivatives and their builders receive them."""
+    sig = _presented(f)
+    if sig is None or sig.plain:
+        return f
+
+    def call(*flat):
+        args, kwargs = sig.split_flat(flat)
+        return f(*args, **kwargs)
+    call.primal = f  # (composite._reachable_generators looks through it)
+    call.__name__ = _name(f)
+    return call
+
+
+def _flat_args(f, args, kwargs):
+    """The flat parameter values of a call of f with these arguments (defaults applied)."""
+    sig = _presented(f)
+    return tuple(args) if sig is None else sig.bind_flat(args, kwargs)
 
 
 def _classify(f, value):
@@ -95,6 +128,16 @@ def _describe(value):
     return f"a {type(value).__name__}"
 
 
+def _input_size(arg):
+    """The number of entries of an argument (a list, tuple or dict: of its leaves; the Jacobian then refuses
+    it with its message, not NumPy's about an inhomogeneous shape)."""
+    return trees.ravel(arg)[0].size if isinstance(arg, (list, tuple, dict)) else int(np.size(arg))
+
+
+def _is_complex(value):
+    return any(np.iscomplexobj(leaf) for leaf in trees.tree_flatten(value)[0])
+
+
 def _output_size(value, tree):
     return trees.ravel(value)[0].size if tree else int(np.size(value))
 
@@ -116,16 +159,21 @@ def jacfwd(f: Callable, wrt: Wrt = 0) -> Callable:
     (a pytree), a tree of the same structure whose leaves are the blocks `leaf.shape + x.shape` (for several
     `wrt`, each leaf a tuple of blocks, one per argument: JAX's layout). Compiled at the first call, for the kinds of its arguments.
     """
+    f = _plain(f)
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
+    if inspect.ismethod(f):
+        return _Bound(jacfwd(f.__func__, tuple(names) if multi else names[0]), f)
     positions = [visible.index(n) for n in names]
     jvp = api.jvp(f, wrt=tuple(names))
     name = f"jacfwd_{_name(f)}_d{''.join(names) if all(len(n) == 1 for n in names) else '_'.join(names)}"
 
     def build(args):
         tree = _output_is_tree(f, args)
-        code = jvp._ad_derivative.specialize(tuple(args) + (_zeros_like_args(args, positions),))
         kinds_ = [driver.K.kind_of(a) for a in args]
+        # (before the zero tangents are made: a tuple of an array and a float has no np.zeros of its shape)
+        composite.check_kinds(names, positions, kinds_, "the forward-mode Jacobian")
+        code = jvp._ad_derivative.specialize(tuple(args) + (_zeros_like_args(args, positions),))
         return composite.jacfwd_function(code, visible, positions, kinds_, multi, name, tree)
 
     return _dispatcher(build, name, [jvp], visible, f, names, "the forward-mode Jacobian")
@@ -143,14 +191,21 @@ def jacrev(f: Callable, wrt: Wrt = 0) -> Callable:
     (a pytree), a tree of the same structure whose leaves are the blocks `leaf.shape + x.shape` (for several
     `wrt`, each leaf a tuple of blocks, one per argument: JAX's layout). Compiled at the first call, for the kinds of its arguments.
     """
+    f = _plain(f)
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
+    if inspect.ismethod(f):
+        return _Bound(jacrev(f.__func__, tuple(names) if multi else names[0]), f)
     positions = [visible.index(n) for n in names]
     vjp = api.vjp(f, wrt=tuple(names))
     name = f"jacrev_{_name(f)}_d{''.join(names) if all(len(n) == 1 for n in names) else '_'.join(names)}"
 
     def build(args):
         value, tree = _output(f, args)
+        if _is_complex(value):
+            raise ADError(f"the reverse-mode Jacobian of {_name(f)}, whose output is complex, is not supported: "
+                          "its sweeps give the real part of each row only",
+                          hint="use ad.jacfwd (or ad.jacobian, which picks it for a complex output)")
         if tree:
             flat, unravel = trees.ravel(value)
             seed = unravel(np.zeros_like(flat))
@@ -158,7 +213,7 @@ def jacrev(f: Callable, wrt: Wrt = 0) -> Callable:
             seed = np.zeros(np.shape(value)) if np.ndim(value) else 0.0
         code = vjp._ad_derivative.specialize(tuple(args) + (seed,))
         kinds_ = [driver.K.kind_of(a) for a in args]
-        return composite.jacrev_function(code, f, visible, positions, kinds_, multi, name, tree)
+        return composite.jacrev_function(code, _flat_caller(f), visible, positions, kinds_, multi, name, tree)
 
     return _dispatcher(build, name, [vjp], visible, f, names, "the reverse-mode Jacobian")
 
@@ -182,6 +237,31 @@ def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "auto") -> Callable:
     return _Auto(jacfwd(f, wrt), jacrev(f, wrt), f, wrt)
 
 
+class _Bound:
+    """The Jacobian, Hessian or Hessian-vector product of a bound method `obj.f`: that of the function `f`,
+    called with `obj` first (the derivatives a bound method's dispatcher calls take the object first; the
+    generated loops would not pass it, and a derivative of its gradient was refused)."""
+
+    def __init__(self, inner, method):
+        self.inner, self.primal = inner, method
+        self._ad_receiver = method.__self__  # (the object, passed first; ad.export refuses it as for ad.grad's)
+        self.__name__ = inner.__name__
+
+    @boundary
+    def __call__(self, *args, **kwargs):
+        return self.inner(self._ad_receiver, *args, **kwargs)
+
+    def _repr_html_(self):
+        from .display import html_of
+
+        return html_of(self)
+
+    @property
+    @boundary
+    def source(self):
+        return self.inner.source
+
+
 class _Auto:
     """`jacobian(mode="auto")`: runs the forward- or the reverse-mode Jacobian, whichever needs fewer sweeps."""
 
@@ -191,17 +271,19 @@ class _Auto:
         self.last = None
 
     @boundary
-    def __call__(self, *args):
-        self.last = self.choose(args)
-        return self.last(*args)
+    def __call__(self, *args, **kwargs):
+        self.last = self.choose(_flat_args(self.primal, args, kwargs))
+        return self.last(*args, **kwargs)
 
     def choose(self, args):
-        """The Jacobian function that needs fewer sweeps for these arguments."""
+        """The Jacobian function that needs fewer sweeps for these (flat) arguments."""
         visible = _visible(self.primal)
         names, _ = api._wrt_names(visible, self.wrt, _name(self.primal))
-        inputs = sum(int(np.size(args[visible.index(n)])) for n in names)
-        outputs = _output_size(*_output(self.primal, args))
-        return self.forward if inputs < outputs else self.reverse
+        inputs = sum(_input_size(args[visible.index(n)]) for n in names)
+        value, tree = _output(self.primal, args)
+        if _is_complex(value):  # (reverse sweeps from real seeds give only the real part: jacrev refuses it)
+            return self.forward
+        return self.forward if inputs < _output_size(value, tree) else self.reverse
 
     def _repr_html_(self):
         from .display import html_of
@@ -225,8 +307,11 @@ def hessian(f: Callable, wrt: Wrt = 0) -> Callable:
     For several `wrt`, the function returns a tuple of tuples of blocks: `H[i][j]` has the shape
     `xi.shape + xj.shape`. Compiled at the first call, for the kinds of its arguments.
     """
+    f = _plain(f)
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
+    if inspect.ismethod(f):
+        return _Bound(hessian(f.__func__, tuple(names) if multi else names[0]), f)
     if not multi:
         return jacfwd(api.grad(f, wrt=names[0]), wrt=names[0])
     return _Blocks([[jacfwd(api.grad(f, wrt=p), wrt=q) for q in names] for p in names], f, names)
@@ -240,14 +325,15 @@ class _Blocks:
         self.__name__ = f"hessian_{_name(f)}"
 
     @boundary
-    def __call__(self, *args):
-        sources = composite._sources({i: b._ad_derivative.specialize(args)
+    def __call__(self, *args, **kwargs):
+        flat = _flat_args(self.primal, args, kwargs)
+        sources = composite._sources({i: b._ad_derivative.specialize(flat)
                                       for i, b in enumerate(b for row in self.blocks for b in row)})
         state = runtime.random_states(sources)  # (every block differentiates the same random draws)
 
         def block(b):
             runtime.set_random_states(sources, state)
-            return b(*args)
+            return b(*args, **kwargs)
         return tuple(tuple(block(b) for b in row) for row in self.blocks)
 
     def _repr_html_(self):
@@ -272,7 +358,10 @@ def hvp(f: Callable, wrt: Wrt = 0) -> Callable:
     The returned function takes the arguments of `f` and then `v` (with the structure of the `wrt`
     argument(s)); it computes the tangent of the gradient in the direction `v` (forward over reverse).
     """
+    f = _plain(f)
     visible = _visible(f)
     names, multi = api._wrt_names(visible, wrt, _name(f))
     w = tuple(names) if multi else names[0]
+    if inspect.ismethod(f):
+        return _Bound(hvp(f.__func__, w), f)
     return api._get(api.grad(f, wrt=w), w, "tangent")

@@ -201,6 +201,8 @@ def vjp_seed(seed, out):
             raise NonScalarOutputError("the output is a dict; the seed must be a dict with the same keys",
                                        hint=f"keys: {sorted(out)}")
         return {k: vjp_seed(seed[k], out[k]) for k in out}
+    if out is None or isinstance(out, (str, bytes)):
+        return None  # (not a number: nothing flows back from it, whatever its seed)
     if np.shape(seed) != np.shape(out):
         raise NonScalarOutputError(
             f"the seed has shape {np.shape(seed)} but the output has shape {np.shape(out)}",

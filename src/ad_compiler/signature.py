@@ -169,6 +169,21 @@ class Signature:
             return text if ok else "..."
         return f"{name}({self.parameters_text(default_text=shown)})"
 
+    def split_flat(self, values):
+        """The positional and keyword arguments of a call passing the flat parameter values on (the inverse
+        of `bind_flat`: `*args` spread, keyword-only parameters and `**kwargs` by name)."""
+        args, kwargs = [], {}
+        for p, v in zip(self.params, values):
+            if p.kind is _P.VAR_POSITIONAL:
+                args.extend(v)
+            elif p.kind is _P.VAR_KEYWORD:
+                kwargs.update(v)
+            elif p.kind is _P.KEYWORD_ONLY:
+                kwargs[p.name] = v
+            else:
+                args.append(v)
+        return args, kwargs
+
     def bind_flat(self, args, kwargs):
         """The flat tuple of parameter values for a call with these arguments (defaults applied)."""
         bound = self.sig.bind(*args, **kwargs)

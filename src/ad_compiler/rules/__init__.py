@@ -294,6 +294,9 @@ class _TemplateExpr:
             return ir.Global((n,), self.r.globals[n])
         if hasattr(_builtins, n):
             return ir.Global((n,), getattr(_builtins, n))
+        if n == "_ad":  # (the runtime helpers, as docs/rules.md says, without an import in the user's module)
+            from .. import runtime
+            return ir.Global((n,), runtime)
         raise ADError(f"derivative template {rule.name}: the name `{n}` is not defined in its module")
 
 
