@@ -257,3 +257,44 @@ def test_jacobian_of_a_complex_output_is_forward_mode_or_refused():
     np.testing.assert_allclose(ad.jacfwd(phases)(x), expected, atol=1e-6)
     with pytest.raises(ad.ADError, match="complex"):
         ad.jacrev(phases)(x)
+
+
+def complex_sum(x):  # h11-013
+    return np.sum(np.exp(1j * x) * x)
+
+
+def complex_item(x):
+    z = np.exp(1j * x) * 2.0
+    return z[0]
+
+
+def real_part(x):
+    return np.real(np.sum(np.exp(1j * x) * x))
+
+
+@pytest.mark.parametrize("mode", ["grad", "value_and_grad", "hessian", "hvp"])
+@pytest.mark.parametrize("f", [complex_sum, complex_item])
+def test_a_complex_scalar_output_is_refused_at_its_line(f, mode):
+    """grad of a complex scalar output gave the gradient of its real part, silently (JAX and PyTorch refuse
+    it: which real function's gradient is meant?). It is refused at the statement making the output; the
+    gradient of its real part, asked for, is the real part's (against differences)."""
+    d = getattr(ad, mode)(f)
+    with pytest.raises(ad.NonScalarOutputError, match="real scalar output") as info:
+        d(X.copy(), V.copy()) if mode == "hvp" else d(X.copy())
+    assert info.value.where is not None and "test_found_hunt11.py" in str(info.value)
+    if mode in ("grad", "value_and_grad"):  # (the second-order ones: at the generated gradient's line)
+        assert info.value.where.function == f.__name__
+    assert_close(ad.grad(real_part)(X.copy()), fd_grad(real_part, (X.copy(),)))
+
+
+def vector_output(x):
+    y = np.sin(x) * 2.0
+    return y
+
+
+def test_a_non_scalar_output_is_refused_at_its_line():
+    """The runtime's refusal of grad_seed (and of every ADError raised inside generated code) names the user's
+    statement making the value, as compile-time refusals do."""
+    with pytest.raises(ad.NonScalarOutputError, match="shape") as info:
+        ad.grad(vector_output)(X.copy())
+    assert info.value.where is not None and "    return y\n" in str(info.value)

@@ -444,10 +444,15 @@ class Derivation:
         if self.mode == "vjp":
             params.append(seed)
             body.append(assign(seed, helper("vjp_seed", Var(seed), out)))
-        elif isinstance(kinds_.get(out.name if isinstance(out, Var) else None), K.Scalar):
-            body.append(assign(seed, Const(1.0)))  # a number: no need to check the output
+        elif isinstance(kinds_.get(out.name if isinstance(out, Var) else None), K.Scalar) and \
+                out.name not in rev.act.complex:
+            body.append(assign(seed, Const(1.0)))  # a real number: no need to check the output
         else:
-            body.append(assign(seed, helper("grad_seed", out)))
+            check = assign(seed, helper("grad_seed", out))
+            # (its error is located at the user's statement making the output: tracebacks.surface)
+            check.origin = next((s.origin for s in ir.walk(fn.body) if isinstance(s, ir.Assign) and
+                                 isinstance(out, Var) and out.name in s.targets and s.origin is not None), None)
+            body.append(check)
         body += adjoint
         grads = [Var(rev.adj(w)) if w in rev.live else helper("zeros_like", Var(w)) for w in self.wrt]
         if len(grads) == 1 and not self.multi:

@@ -174,6 +174,12 @@ def grad_seed(out):
         return 1.0
     shape = np.shape(out)
     if shape == () or (int(np.prod(shape)) == 1 and shape):
+        if np.iscomplexobj(out):  # (JAX and PyTorch refuse it too: which real function's gradient is meant?)
+            raise NonScalarOutputError(
+                f"grad needs a function with a real scalar output, but it returned the complex value "
+                f"{_short_repr(out)}",
+                hint="differentiate a real function of it (np.real(y), np.abs(y) ** 2), or use ad.vjp(f) with a "
+                "seed, or ad.jvp(f) for the complex tangent")
         if isinstance(out, (numbers.Number, np.generic, ndarray)) or foreign(out):
             return 1.0 if shape == () else np.ones(shape)
     raise NonScalarOutputError(

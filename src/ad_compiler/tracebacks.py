@@ -39,6 +39,8 @@ def surface(exc):
     if debugging():
         return
     if isinstance(exc, ADError):
+        if exc.where is None:  # (raised by a runtime helper the generated code called: at the user's line)
+            _locate(exc)
         exc.__suppress_context__ = True  # an internal exception it was raised while handling
         exc.__traceback__ = None  # the user's frames are added as it propagates
         return
@@ -86,9 +88,32 @@ def _add_note(exc):
             pass
 
 
+def _locate(exc):
+    """Give an ADError raised inside generated code the location of the user's statement it comes from."""
+    found = _origin(exc.__traceback__)
+    if found is None:
+        return
+    origin = found[3]
+    exc.where = origin.unit.location(origin.node if origin.node is not None else origin.stmt)
+    exc.args = (exc._format(),)
+
+
 def describe_origin(tb):
     """'In the adjoint of <statement> (File ..., line N, in f), at line 12 of the generated dloss_dw.' for
     the innermost frame of generated code in `tb`, or None."""
+    found = _origin(tb)
+    if found is None:
+        return None
+    compiled, line, phase, origin = found
+    unit = origin.unit
+    return (f"ad_compiler: raised by line {line} of the generated {compiled.__name__}, {phase} of\n"
+            f"    {unit.statement_text(origin.stmt)}\n"
+            f'  (File "{unit.filename}", line {unit.file_line(origin.stmt)}, in {unit.name})')
+
+
+def _origin(tb):
+    """(compiled function, its line, phase, the user's statement's origin) of the innermost frame of generated
+    code in `tb`, or None."""
     innermost = None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename.startswith(GENERATED_PREFIX):
@@ -106,10 +131,7 @@ def describe_origin(tb):
     phase, origin = origin_of_line(compiled._ad_text.splitlines(), origins, line)
     if origin is None:
         return None
-    unit = origin.unit
-    return (f"ad_compiler: raised by line {line} of the generated {compiled.__name__}, {phase} of\n"
-            f"    {unit.statement_text(origin.stmt)}\n"
-            f'  (File "{unit.filename}", line {unit.file_line(origin.stmt)}, in {unit.name})')
+    return compiled, line, phase, origin
 
 
 ORIGIN_COMMENTS = {"# adjoint of:": "the adjoint", "# tangent of:": "the tangent"}  # heads of generated blocks
