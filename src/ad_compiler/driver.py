@@ -51,7 +51,8 @@ class Context:
 
     def __init__(self):
         self.inline_checkpointed = False  # inline the functions wrapped in ad.checkpoint (forward mode)
-        self.deps = []  # (function, its code object, its defaults, its keyword defaults) read while compiling
+        self.deps = []  # (function, its code object, its defaults, its keyword defaults, their items) read while
+        # compiling (the items: `__kwdefaults__` is a dict, changed in place by `f.__kwdefaults__["a"] = 3.0`)
         self.bindings = []  # (unit, dotted name, object): the functions names referred to when inlined
         self.units = []  # the units read (their `reads`: the free names their code referred to)
         self.items = []  # (table, key, item): items of the user's lists and dicts the inliner used (`ACTS[name]`)
@@ -61,10 +62,12 @@ class Context:
     def stale(self):
         """Has anything this compilation was built from changed since (code, defaults, what a name refers to,
         the rules)?"""
-        for f, code, defaults, kwdefaults in self.deps:
-            if f.__code__ is not code or f.__defaults__ is not defaults or \
-                    code.co_kwonlyargcount and f.__kwdefaults__ is not kwdefaults:  # (read only by keyword-only
-                return True                                                       # parameters' defaults)
+        for f, code, defaults, kwdefaults, kw_items in self.deps:
+            if f.__code__ is not code or f.__defaults__ is not defaults:
+                return True
+            if code.co_kwonlyargcount and (f.__kwdefaults__ is not kwdefaults or  # (read only by keyword-only
+                                           any(kwdefaults.get(k, _MISSING) is not v for k, v in kw_items)):
+                return True  # (parameters' defaults; an inlined callee's simple default is a constant in the code)
         if self.rules != rules.generation():
             return True
         for cell, globals_, name, attrs, obj in self.reads():  # (run at every call: kept short)
@@ -129,7 +132,8 @@ class Context:
         return rules.is_nondiff(obj)
 
     def read(self, func):
-        self.deps.append((func, func.__code__, func.__defaults__, func.__kwdefaults__))
+        kw = func.__kwdefaults__
+        self.deps.append((func, func.__code__, func.__defaults__, kw, tuple(kw.items()) if kw else ()))
         unit = read_function(func)
         self.units.append(unit)
         return unit

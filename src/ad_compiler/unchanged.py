@@ -114,11 +114,12 @@ def _terms(ctx, value):
     """The identity tests that together imply `not ctx.stale()`."""
     terms = []
 
-    for f, code, defaults, kwdefaults in ctx.deps:
+    for f, code, defaults, kwdefaults, kw_items in ctx.deps:
         fn = value(f)
         terms += [f"{fn}.__code__ is {value(code)}", f"{fn}.__defaults__ is {value(defaults)}"]
         if code.co_kwonlyargcount:  # (without keyword-only parameters no call reads them: Context.stale)
             terms.append(f"{fn}.__kwdefaults__ is {value(kwdefaults)}")
+            terms += [f"{fn}.__kwdefaults__[{k!r}] is {value(v)}" for k, v in kw_items]  # (a dict: changed in place)
     terms.append(f"_generation[0] == {ctx.rules!r}")
     bases = {}  # (cell or globals, name) -> the object it holds now, when attributes of it are read
     for cell, globals_, name, attrs, obj in ctx.reads():
