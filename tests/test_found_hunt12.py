@@ -33,3 +33,21 @@ def test_keyword_default_of_an_inlined_callee_changed_in_place():  # h12-001
         _same_as_fd(ad.grad(calls_keyword_default), calls_keyword_default, X)
     finally:
         kw["a"] = 2.0
+
+
+W_DEFAULT = np.array([1.0, -2.0, 0.5])
+
+
+def weighted_by_default(x, scale=2.0, w=W_DEFAULT):
+    return scale * np.sum(w * np.sin(x))
+
+
+def test_export_writes_an_array_default_of_the_signature():  # h12-002
+    """The derivative's signature spells an array default `w=_ad_w_default` (codegen sets `__defaults__`, it
+    never runs that `def`), and the exported module did not define the name: NameError when imported."""
+    g = ad.grad(weighted_by_default)
+    want = g(X)
+    namespace = {}
+    exec(compile(ad.export(g), "<exported>", "exec"), namespace)
+    np.testing.assert_allclose(namespace["dweighted_by_default_dx"](X), want, rtol=1e-14)
+    np.testing.assert_allclose(want, numeric_grad(weighted_by_default, (X,), 0), rtol=1e-6)

@@ -8,6 +8,7 @@
 Anything else (an object of the user's class, an open file, ...) cannot be written into a module: the
 export is refused with an `ADError` naming it.
 """
+import ast
 import builtins
 import inspect
 import math
@@ -156,7 +157,21 @@ def function_refs(func):
         else:
             raise ADError(f"{func.__qualname__} reads the global `{name}`, which is not defined",
                           hint="define it, then export again")
-    return refs
+    return refs + default_refs(func)
+
+
+def default_refs(func):
+    """The names in a generated function's signature that stand for its defaults (`w=_ad_w_default`, an array
+    default of the user's function): codegen never runs that `def`, the driver sets `__defaults__`, so
+    neither the closure nor the globals hold them."""
+    text = getattr(func, "_ad_text", None)
+    if not isinstance(text, str) or not func.__defaults__:
+        return []
+    node = next((n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef) and n.name == func.__name__),
+                None)
+    if node is None or len(node.args.defaults) != len(func.__defaults__):
+        return []
+    return [(d.id, value) for d, value in zip(node.args.defaults, func.__defaults__) if isinstance(d, ast.Name)]
 
 
 def global_names(code):
