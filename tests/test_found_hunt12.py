@@ -51,3 +51,44 @@ def test_export_writes_an_array_default_of_the_signature():  # h12-002
     exec(compile(ad.export(g), "<exported>", "exec"), namespace)
     np.testing.assert_allclose(namespace["dweighted_by_default_dx"](X), want, rtol=1e-14)
     np.testing.assert_allclose(want, numeric_grad(weighted_by_default, (X,), 0), rtol=1e-6)
+
+
+def partial_target(x, a, b=1.0):
+    return a * np.sum(x ** 2) + b * np.sum(x)
+
+
+def test_stored_keyword_of_a_differentiated_partial_changed_in_place():  # h12-003
+    """`ad.grad(p)` of `p = functools.partial(f, a=3.0)` called the partial with every parameter, the stored
+    ones from defaults frozen when ad.grad ran: after `p.keywords["a"] = 5.0`, `p(x)` uses 5.0 and the
+    derivative still passed 3.0."""
+    import functools
+
+    p = functools.partial(partial_target, a=3.0)
+    g = ad.grad(p)
+    _same_as_fd(g, p, X)
+    p.keywords["a"] = 5.0
+    _same_as_fd(g, p, X)
+    p.keywords["b"] = -2.0  # (a parameter's own default replaced by a stored keyword)
+    _same_as_fd(g, p, X)
+    del p.keywords["b"]
+    _same_as_fd(g, p, X)
+
+
+GLOBAL_PARTIAL = None
+
+
+def calls_global_partial(x):
+    return GLOBAL_PARTIAL(x)
+
+
+def test_keyword_added_to_an_inlined_partial():  # h12-003
+    """An inlined partial's stored keywords were tested item by item, but a keyword added since (`b`, which the
+    derivative had taken from the function's default) was not noticed."""
+    import functools
+
+    global GLOBAL_PARTIAL
+    GLOBAL_PARTIAL = functools.partial(partial_target, a=3.0)
+    g = ad.grad(calls_global_partial)
+    _same_as_fd(g, calls_global_partial, X)
+    GLOBAL_PARTIAL.keywords["b"] = 7.0
+    _same_as_fd(g, calls_global_partial, X)

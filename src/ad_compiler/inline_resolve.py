@@ -104,6 +104,7 @@ class CalleeResolver:
                 items = getattr(self.ctx, "items", None)
                 if items is not None:  # (its keywords are a dict that may change: P.keywords["p"] = 3.0, hunt5 006)
                     items += [(obj.keywords, k, v) for k, v in obj.keywords.items() if is_simple(v)]
+                    items.append((obj.keywords, len, len(obj.keywords)))  # (a keyword added: `b` now stored)
                 if inspect.isfunction(inner) and not self.ctx.has_rule(inner) and not is_library(inner):
                     return "function", inner, (prefix, keywords)
                 return None
