@@ -92,3 +92,22 @@ def test_keyword_added_to_an_inlined_partial():  # h12-003
     _same_as_fd(g, calls_global_partial, X)
     GLOBAL_PARTIAL.keywords["b"] = 7.0
     _same_as_fd(g, calls_global_partial, X)
+
+
+def test_code_replaced_by_one_with_other_parameters_is_refused():  # h12-004
+    """`ad.grad(f)` resolves wrt=0 to the name of f's first parameter and binds calls by f's names; after
+    `f.__code__ = other.__code__` with the parameters in another order, the recompiled derivative was taken
+    with respect to the parameter of that name, now the second: a silently wrong gradient. Refused now."""
+    def f(x, a):
+        return a * np.sum(x ** 2)
+
+    def other(y, x):
+        return np.sum(y ** 3) * np.sum(x)
+
+    g = ad.grad(f)
+    _same_as_fd(g, f, X, 2.0)
+    f.__code__ = other.__code__
+    import pytest
+
+    with pytest.raises(ad.ADError, match="parameters of .*f changed"):
+        g(X, 3.0 * np.ones(3))

@@ -614,6 +614,7 @@ class Derivative:
         self.specializations = {}  # kinds -> compiled function
         self.quick = {}  # classes, shapes and dtypes of arguments that are numbers or arrays -> (compiled, deps)
         self.deps = {}  # kinds -> [(function, code)]
+        self.params = _params(func)  # (the dispatcher binds calls to these names, `wrt` names some of them)
         self.last = None
         self.dispatcher = None
         self.generic_source = None
@@ -664,7 +665,14 @@ class Derivative:
 
     def compile(self, kinds_):
         """The derivative for arguments of these kinds (the last item: their dimension pattern)."""
-        n = len(_params(self.func))
+        params = _params(self.func)
+        if len(params) != len(self.params) or any(w not in params or params.index(w) != self.params.index(w)
+                                                   for w in self.wrt if w in self.params):
+            # (`f.__code__ = other.__code__`: the calls are bound, and `wrt=0` was resolved, by the old names)
+            raise ADError(f"the parameters of {self.func.__qualname__} changed since its derivative was made "
+                          f"(({', '.join(self.params)}), now ({', '.join(params)})): its code was replaced",
+                          hint="make the derivative again (ad.grad(...) or the like) for the function as it is now")
+        n = len(params)
         d = Derivation(self.func, self.wrt, self.mode, kinds_[:-1][:n], self.func_name, self.multi,
                        has_aux=self.has_aux, dims=kinds_[-1][:n], jit=self.jit)
         compiled = d.run()
