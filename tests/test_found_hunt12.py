@@ -111,3 +111,26 @@ def test_code_replaced_by_one_with_other_parameters_is_refused():  # h12-004
 
     with pytest.raises(ad.ADError, match="parameters of .*f changed"):
         g(X, 3.0 * np.ones(3))
+
+
+ONE_ACTIVATION = [np.tanh]
+
+
+def over_a_module_list_of_one_function(x):
+    h = x
+    for fn in ONE_ACTIVATION:
+        h = fn(h)
+    return np.sum(h)
+
+
+def test_loop_over_a_module_list_of_one_function():  # h12-005
+    """A module's list of functions is written out when its items differ ([tanh, sin]); a list of one function
+    (or of the same one twice) kept the loop, whose item was a function not known when compiling: refused.
+    Appending to the list later compiles again."""
+    g = ad.grad(over_a_module_list_of_one_function)
+    _same_as_fd(g, over_a_module_list_of_one_function, X)
+    ONE_ACTIVATION.append(np.tanh)
+    try:
+        _same_as_fd(g, over_a_module_list_of_one_function, X)
+    finally:
+        del ONE_ACTIVATION[1:]
