@@ -134,3 +134,20 @@ def test_loop_over_a_module_list_of_one_function():  # h12-005
         _same_as_fd(g, over_a_module_list_of_one_function, X)
     finally:
         del ONE_ACTIVATION[1:]
+
+
+def detached_scale(x):
+    return np.sum(x ** 2 * ad.stop_gradient(np.sum(x)))
+
+
+def test_export_of_code_calling_stop_gradient():  # h12-006
+    """The generated code keeps `ad.stop_gradient(...)` (a derivative of it must not differentiate through it
+    either), and ad.export refused it as "uses ad_compiler at run time"; run, it is the identity."""
+    g = ad.grad(detached_scale)
+    want = g(X)
+    source = ad.export(g)
+    assert "import ad_compiler" not in source
+    namespace = {}
+    exec(compile(source, "<exported>", "exec"), namespace)
+    np.testing.assert_allclose(namespace["ddetached_scale_dx"](X), want, rtol=1e-14)
+    np.testing.assert_allclose(want, 2 * X * np.sum(X), rtol=1e-12)

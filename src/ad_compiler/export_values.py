@@ -193,7 +193,30 @@ def describe(obj):
     return f"a {kind}" if kind[0].lower() not in "aeiou" else f"an {kind}"
 
 
-def check_not_ad_compiler(name, obj, reader):
+IDENTITY = "lambda x: x"  # (what `ad.stop_gradient` is outside a differentiated function)
+
+
+def stop_gradient_text(name, obj, text):
+    """The module-level definition standing for ad_compiler's `stop_gradient` (`name` bound to it) or for the
+    ad_compiler module when the code reads only `stop_gradient` of it (`ad.stop_gradient(...)`), else None.
+    The generated code keeps those calls (a derivative of it must not differentiate through them either); run,
+    they return their argument."""
+    from . import markers
+
+    if obj is markers.stop_gradient:
+        return f"{name} = {IDENTITY}  # ad.stop_gradient: the value itself"
+    if isinstance(obj, types.ModuleType) and obj.__name__ == __name__.split(".")[0]:
+        import re
+
+        used = set(re.findall(r"(?<![\w.])" + re.escape(name) + r"\.(\w+)", text))
+        if used == {"stop_gradient"}:
+            return f"{name} = types.SimpleNamespace(stop_gradient={IDENTITY})  # ad.stop_gradient: the value itself"
+    return None
+
+
+def check_not_ad_compiler(name, obj, reader, text=""):
+    if stop_gradient_text(name, obj, text) is not None:
+        return
     module = obj.__name__ if isinstance(obj, types.ModuleType) else getattr(obj, "__module__", None) or ""
     if isinstance(module, str) and module.split(".")[0] == __name__.split(".")[0]:
         raise ADError(f"{reader} uses ad_compiler itself at run time (`{name}`), so it cannot run without it",
