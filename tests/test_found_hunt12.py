@@ -151,3 +151,34 @@ def test_export_of_code_calling_stop_gradient():  # h12-006
     exec(compile(source, "<exported>", "exec"), namespace)
     np.testing.assert_allclose(namespace["ddetached_scale_dx"](X), want, rtol=1e-14)
     np.testing.assert_allclose(want, 2 * X * np.sum(X), rtol=1e-12)
+
+
+def cubed_keyword_only(x, *, a=2.0):
+    return a * np.sum(x ** 3)
+
+
+D_CUBED = ad.grad(cubed_keyword_only)
+
+
+def calls_a_derivative_leaving_out_a_keyword(x):
+    return np.sum(D_CUBED(x) ** 2)
+
+
+def calls_a_derivative_with_a_keyword(x):
+    return np.sum(D_CUBED(x, a=3.0) ** 2)
+
+
+def test_differentiated_call_of_a_derivative_with_keyword_only_parameters():  # h12-007
+    """A function calling what ad.grad returned inlines its generated code, which takes every parameter by
+    position: a call leaving out a keyword-only parameter, or giving it by keyword, was refused ("calling
+    `dcubed_keyword_only_dx` without its argument `a`"). The default is a constant of the derivative, which
+    is compiled again when it changes."""
+    for f in (calls_a_derivative_leaving_out_a_keyword, calls_a_derivative_with_a_keyword):
+        _same_as_fd(ad.grad(f), f, X)
+    g = ad.grad(calls_a_derivative_leaving_out_a_keyword)
+    kw = cubed_keyword_only.__kwdefaults__
+    try:
+        kw["a"] = 5.0
+        _same_as_fd(g, calls_a_derivative_leaving_out_a_keyword, X)
+    finally:
+        kw["a"] = 2.0
