@@ -182,3 +182,70 @@ def test_differentiated_call_of_a_derivative_with_keyword_only_parameters():  # 
         _same_as_fd(g, calls_a_derivative_leaving_out_a_keyword, X)
     finally:
         kw["a"] = 2.0
+
+
+def squared(z):
+    return z ** 2
+
+
+def cubed(z):
+    return z ** 3
+
+
+class DenseLayer:
+    def __init__(self, W, act):
+        self.W, self.act = W, act
+
+    def __call__(self, x):
+        return self.act(self.W @ x)
+
+    def forward(self, x):
+        return self.act(self.W @ x)
+
+
+GLOBAL_LAYER = DenseLayer(np.eye(3), squared)
+
+
+def calls_global_layer(x):
+    return np.sum(GLOBAL_LAYER(x))
+
+
+def test_function_attribute_of_a_global_object_replaced():  # h12-008
+    """`self.act(h)` of an object of the module (`LAYER(x)`) was inlined as the function the attribute held
+    when compiling; the staleness check followed the name `LAYER` (the same object) but not its attribute:
+    after `LAYER.act = cubed` the derivative of `squared` kept running."""
+    g = ad.grad(calls_global_layer)
+    call = DenseLayer.__call__
+    try:
+        _same_as_fd(g, calls_global_layer, X)
+        GLOBAL_LAYER.act = cubed
+        _same_as_fd(g, calls_global_layer, X)
+        DenseLayer.__call__ = lambda self, x: np.sin(self.W @ x)  # (the class given another __call__)
+        _same_as_fd(g, calls_global_layer, X)
+    finally:
+        GLOBAL_LAYER.act = squared
+        DenseLayer.__call__ = call
+
+
+def calls_global_layer_method(x):
+    return np.sum(GLOBAL_LAYER.forward(x))
+
+
+def test_method_of_a_global_object_is_not_compiled_at_every_call(monkeypatch):  # h12-009
+    """`LAYER.forward(x)` reads a bound method, a new object at every access: the staleness check compared it
+    by identity and compiled the derivative again at every call (20 ms instead of 0.15 ms a call)."""
+    from ad_compiler import driver
+
+    compiled = []
+    original = driver.Derivative.compile
+    monkeypatch.setattr(driver.Derivative, "compile", lambda self, k: compiled.append(k) or original(self, k))
+    g = ad.grad(calls_global_layer_method)
+    for _ in range(3):
+        _same_as_fd(g, calls_global_layer_method, X)
+    assert len(compiled) == 1
+    forward = DenseLayer.forward
+    try:
+        DenseLayer.forward = lambda self, x: np.exp(self.W @ x)  # (another method: compiled again)
+        np.testing.assert_allclose(g(X), np.exp(X), rtol=1e-12)
+    finally:
+        DenseLayer.forward = forward

@@ -174,6 +174,8 @@ def _signature(obj):
         return str, obj
     if isinstance(obj, _DATA):
         return type(obj)
+    if isinstance(obj, types.MethodType):  # (`D.forward`: a new bound method at every access, h12-009)
+        return types.MethodType, id(obj.__func__), id(obj.__self__)
     return id(obj)
 CHANGES_ARGUMENT = "this changes the argument"
 FORWARD = ("jvp", "tangent", "jvp_callee")  # the modes compiled by forward.py

@@ -19,6 +19,7 @@ of the derivative itself: the dispatcher's whole path for a call like the last o
 """
 import builtins
 import keyword
+import types
 
 import numpy as np
 
@@ -136,7 +137,11 @@ def _terms(ctx, value):
                 bases[key] = value(globals_[name])
                 terms.append(f"{base} is {bases[key]}")
             base = bases[key]
-        terms.append(_attrs(base, attrs) + f" is {value(obj)}")
+        if isinstance(obj, types.MethodType):  # (a new bound method at every access: its function and object)
+            terms += [_attrs(base, attrs) + f".__func__ is {value(obj.__func__)}",
+                      _attrs(base, attrs) + f".__self__ is {value(obj.__self__)}"]
+        else:
+            terms.append(_attrs(base, attrs) + f" is {value(obj)}")
     for table, key, item in ctx.items:
         if key is len:
             terms.append(f"len({value(table)}) is {value(item)}")
