@@ -249,3 +249,42 @@ def test_method_of_a_global_object_is_not_compiled_at_every_call(monkeypatch):  
         np.testing.assert_allclose(g(X), np.exp(X), rtol=1e-12)
     finally:
         DenseLayer.forward = forward
+
+
+class ActLayer:
+    def __init__(self, W, act=np.tanh):
+        self.W, self.act = W, act
+
+    def __call__(self, x):
+        return self.act(self.W @ x)
+
+
+def act_layer_loss(x, layer):
+    return np.sum(layer(x) ** 2)
+
+
+UFUNC_LAYER = ActLayer(np.eye(3) * 0.5, np.sin)
+
+
+def calls_ufunc_layer(x):
+    return np.sum(UFUNC_LAYER(x))
+
+
+def test_numpy_function_stored_in_an_attribute():  # h12-010
+    """`self.act = np.tanh` (the usual default of a layer's activation): `self.act(h)` was refused as "no
+    derivative is known for the method `.act()`", while a `def` stored there worked. Now it is called by name,
+    for an argument (its kind holds the function) and for a module's object (recorded: replaced, compiled
+    again)."""
+    W = np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 0.2], [0.3, 0.0, 1.0]])
+    g = ad.grad(act_layer_loss)
+    layer = ActLayer(W)
+    _same_as_fd(g, act_layer_loss, X, layer)
+    layer.act = np.exp
+    _same_as_fd(g, act_layer_loss, X, layer)
+    g = ad.grad(calls_ufunc_layer)
+    try:
+        _same_as_fd(g, calls_ufunc_layer, X)
+        UFUNC_LAYER.act = np.cos
+        _same_as_fd(g, calls_ufunc_layer, X)
+    finally:
+        UFUNC_LAYER.act = np.sin
