@@ -288,3 +288,14 @@ def test_numpy_function_stored_in_an_attribute():  # h12-010
         _same_as_fd(g, calls_ufunc_layer, X)
     finally:
         UFUNC_LAYER.act = np.sin
+
+
+def test_checkpointed_function_cannot_be_swapped_under_a_derivative():  # h12-011
+    """`CK = ad.checkpoint(f)`: derivatives compiled with `CK(x)` inline `CK.func`; assigning `CK.func = g`
+    afterwards changed what the function computes but not its derivative. The attribute is read-only now."""
+    import pytest
+
+    ck = ad.checkpoint(np.sin)
+    with pytest.raises(AttributeError):
+        ck.func = np.cos
+    assert ck.func is np.sin and ck(0.5) == np.sin(0.5)
