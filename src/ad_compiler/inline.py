@@ -261,10 +261,8 @@ class Inliner:
         from .driver import Derivative
 
         d = derivative_function._ad_derivative
-        if not isinstance(d, Derivative) or d.receiver is not None or \
+        if not isinstance(d, Derivative) or d.receiver is not None or call.kwargs or \
                 any(isinstance(a, ir.Starred) for a in call.args):
-            return None
-        if call.kwargs:
             return None
         kinds_ = tuple(self.param_kinds.get(a.name, K.UNKNOWN) if isinstance(a, Var) else
                        K.kind_of(a.value) if isinstance(a, ir.Const) else K.UNKNOWN for a in call.args)
