@@ -299,3 +299,21 @@ def test_checkpointed_function_cannot_be_swapped_under_a_derivative():  # h12-01
     with pytest.raises(AttributeError):
         ck.func = np.cos
     assert ck.func is np.sin and ck(0.5) == np.sin(0.5)
+
+
+def test_jacobian_of_a_gradient_after_the_gradient_was_compiled_again_elsewhere():  # h12-018
+    """`J = ad.jacobian(dg)` of a gradient function: after a change of what dg was compiled from, something
+    else called dg first (here the "auto" mode, which runs dg to count the outputs) and compiled it again, so
+    J's own staleness test (is dg stale?) said no and J kept its Jacobian of the old gradient."""
+    g = ad.grad(calls_global_layer)
+    jac = ad.jacobian(g)
+    try:
+        np.testing.assert_allclose(jac(X), np.diag(2.0 * np.ones(3)), atol=1e-12)
+        GLOBAL_LAYER.act = cubed
+        np.testing.assert_allclose(jac(X), np.diag(6.0 * X), atol=1e-12)
+        GLOBAL_LAYER.act = squared
+        g(X)  # (the gradient compiled again by a direct call first)
+        np.testing.assert_allclose(ad.jacrev(g)(X), np.diag(2.0 * np.ones(3)), atol=1e-12)
+        np.testing.assert_allclose(jac(X), np.diag(2.0 * np.ones(3)), atol=1e-12)
+    finally:
+        GLOBAL_LAYER.act = squared

@@ -24,6 +24,7 @@ class Composite:
         self.func_name = func_name
         self.parts = parts  # the derivative functions it is built from (for staleness)
         self.specializations = {}
+        self.built_at = {}  # kinds -> the parts' generations when built (nested.generation)
         self.last = None
         self.dispatcher = None
         self.generic_source = None
@@ -31,10 +32,17 @@ class Composite:
     def specialize(self, args):
         key = tuple(K.kind_of(a) for a in args)
         compiled = self.specializations.get(key)
-        if compiled is None or any(p._ad_derivative.stale_any() for p in self.parts):
+        if compiled is None or self.built_at.get(key) != self.generation() or \
+                any(p._ad_derivative.stale_any() for p in self.parts):
             compiled = self.specializations[key] = self.build(args)
+            self.built_at[key] = self.generation()  # (a part compiled again by another caller since: h12-018)
         self.last = compiled
         return compiled
+
+    def generation(self):
+        from .nested import generation
+
+        return tuple(generation(p._ad_derivative) for p in self.parts)
 
     def compile_generic(self):
         raise UnsupportedError("this derivative is compiled at its first call, for the kinds of its arguments",

@@ -617,6 +617,7 @@ class Derivative:
         self.quick = {}  # classes, shapes and dtypes of arguments that are numbers or arrays -> (compiled, deps)
         self.deps = {}  # kinds -> [(function, code)]
         self.params = _params(func)  # (the dispatcher binds calls to these names, `wrt` names some of them)
+        self.refreshed = 0  # how many times a derivative was compiled again, stale (composite.Composite reads it)
         self.last = None
         self.dispatcher = None
         self.generic_source = None
@@ -678,6 +679,7 @@ class Derivative:
         d = Derivation(self.func, self.wrt, self.mode, kinds_[:-1][:n], self.func_name, self.multi,
                        has_aux=self.has_aux, dims=kinds_[-1][:n], jit=self.jit)
         compiled = d.run()
+        self.refreshed += kinds_ in self.specializations
         self.specializations[kinds_] = compiled
         self.deps[kinds_] = d.ctx
         return compiled
@@ -688,6 +690,11 @@ class Derivative:
 
     def stale_any(self):
         return any(self.stale(k) for k in self.specializations)
+
+    def generation(self):
+        """Changes whenever a derivative of this function was compiled again because it was stale (by any
+        caller: what a Composite built on it must notice, its own staleness test then being False)."""
+        return self.refreshed
 
     def stale(self, kinds_):
         ctx = self.deps.get(kinds_)
