@@ -140,8 +140,54 @@ def _unwrap_partial(p):
         sig = Signature(inspect.signature(p))
     except (TypeError, ValueError) as exc:
         raise ADError(f"cannot tell which arguments {p!r} takes: {exc}") from None
-    return _caller(p, sig, func.__name__, func.__qualname__, func.__module__,
-                   f"<ad_compiler: call of functools.partial of {func.__qualname__} at {id(p):#x}>")
+    caller = _caller(p, sig, func.__name__, func.__qualname__, func.__module__,
+                     f"<ad_compiler: call of functools.partial of {func.__qualname__} at {id(p):#x}>")
+    if inspect.isfunction(p.func):  # (a partial of a partial's subclass: its defaults as they were)
+        caller._ad_defaults_of = _PartialDefaults(p, sig)
+    return caller
+
+
+class _PartialDefaults:
+    """The defaults of a partial's parameters as they are at each call (signature.Default reads them): its
+    stored keyword if it has one, else its function's default. The caller passes every parameter to the
+    partial, so a default frozen when `ad.grad(p)` ran would override `p.keywords["a"] = 5.0` made since,
+    which `p(x)` itself uses."""
+
+    def __init__(self, p, sig):
+        self.p, self.__name__ = p, p.func.__name__
+        self.positional = [q.name for q in sig.params if q.kind in (inspect.Parameter.POSITIONAL_ONLY,
+                                                                      inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                           and q.default is not inspect.Parameter.empty]
+        self.keyword = [q.name for q in sig.params if q.kind is inspect.Parameter.KEYWORD_ONLY and
+                        q.default is not inspect.Parameter.empty]
+
+    @property
+    def __defaults__(self):
+        return tuple(self._now(name) for name in self.positional)
+
+    @property
+    def __kwdefaults__(self):
+        out = {}
+        for name in self.keyword:
+            try:
+                out[name] = self._now(name)
+            except KeyError:  # (a stored keyword deleted since, of a parameter without a default)
+                pass
+        return out
+
+    def _now(self, name):
+        p = self.p
+        if name in p.keywords:
+            return p.keywords[name]
+        f = p.func
+        if name in (f.__kwdefaults__ or {}):
+            return f.__kwdefaults__[name]
+        code, defaults = f.__code__, f.__defaults__ or ()
+        names = code.co_varnames[:code.co_argcount]
+        i = names.index(name) - (len(names) - len(defaults)) if name in names else -1
+        if i < 0:
+            raise KeyError(name)
+        return defaults[i]
 
 
 def _build_nested(inner, wrt, mode):

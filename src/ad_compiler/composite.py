@@ -25,6 +25,7 @@ class Composite:
         self.parts = parts  # the derivative functions it is built from (for staleness)
         self.specializations = {}
         self.built_from = {}  # kinds -> the parts' compiled functions when it was built (_parts_compiled)
+        self.built_at = {}  # kinds -> the parts' generations when built (nested.generation)
         self.last = None
         self.dispatcher = None
         self.generic_source = None
@@ -36,9 +37,11 @@ class Composite:
         key = tuple(K.kind_of(a) for a in args) + (dims_pattern(args),)
         compiled = self.specializations.get(key)
         if compiled is None or any(p._ad_derivative.stale_any() for p in self.parts) or \
-                not _same_parts(self.built_from.get(key), self._parts_compiled()):
+                not _same_parts(self.built_from.get(key), self._parts_compiled()) or \
+                self.built_at.get(key) != self.generation():
             compiled = self.specializations[key] = self.build(args)
             self.built_from[key] = self._parts_compiled()
+            self.built_at[key] = self.generation()  # (a part compiled again by another caller since: h12-018)
         self.last = compiled
         return compiled
 
@@ -47,6 +50,11 @@ class Composite:
         stale by another derivative sharing the part, which then no longer looks stale) means rebuilding, or
         the code built would go on calling the part's old compiled function."""
         return [compiled_now(p._ad_derivative) for p in self.parts]
+
+    def generation(self):
+        from .nested import generation
+
+        return tuple(generation(p._ad_derivative) for p in self.parts)
 
     def compile_generic(self):
         raise UnsupportedError("this derivative is compiled at its first call, for the kinds of its arguments",

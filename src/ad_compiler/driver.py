@@ -52,7 +52,8 @@ class Context:
 
     def __init__(self):
         self.inline_checkpointed = False  # inline the functions wrapped in ad.checkpoint (forward mode)
-        self.deps = []  # (function, its code object, its defaults, its keyword defaults) read while compiling
+        self.deps = []  # (function, its code object, its defaults, its keyword defaults, their items) read while
+        # compiling (the items: `__kwdefaults__` is a dict, changed in place by `f.__kwdefaults__["a"] = 3.0`)
         self.bindings = []  # (unit, dotted name, object): the functions names referred to when inlined
         self.units = []  # the units read (their `reads`: the free names their code referred to)
         self.items = []  # (table, key, item): items of the user's lists and dicts the inliner used (`ACTS[name]`)
@@ -62,10 +63,12 @@ class Context:
     def stale(self):
         """Has anything this compilation was built from changed since (code, defaults, what a name refers to,
         the rules)?"""
-        for f, code, defaults, kwdefaults in self.deps:
-            if f.__code__ is not code or f.__defaults__ is not defaults or \
-                    code.co_kwonlyargcount and f.__kwdefaults__ is not kwdefaults:  # (read only by keyword-only
-                return True                                                       # parameters' defaults)
+        for f, code, defaults, kwdefaults, kw_items in self.deps:
+            if f.__code__ is not code or f.__defaults__ is not defaults:
+                return True
+            if code.co_kwonlyargcount and (f.__kwdefaults__ is not kwdefaults or  # (read only by keyword-only
+                                           any(kwdefaults.get(k, _MISSING) is not v for k, v in kw_items)):
+                return True  # (parameters' defaults; an inlined callee's simple default is a constant in the code)
         if self.rules != rules.generation():
             return True
         for cell, globals_, name, attrs, obj in self.reads():  # (run at every call: kept short)
@@ -130,7 +133,8 @@ class Context:
         return rules.is_nondiff(obj)
 
     def read(self, func):
-        self.deps.append((func, func.__code__, func.__defaults__, func.__kwdefaults__))
+        kw = func.__kwdefaults__
+        self.deps.append((func, func.__code__, func.__defaults__, kw, tuple(kw.items()) if kw else ()))
         unit = read_function(func)
         self.units.append(unit)
         return unit
@@ -171,6 +175,8 @@ def _signature(obj):
         return str, obj
     if isinstance(obj, _DATA):
         return type(obj)
+    if isinstance(obj, types.MethodType):  # (`D.forward`: a new bound method at every access, h12-009)
+        return types.MethodType, id(obj.__func__), id(obj.__self__)
     return id(obj)
 CHANGES_ARGUMENT = "this changes the argument"
 FORWARD = ("jvp", "tangent", "jvp_callee")  # the modes compiled by forward.py
@@ -646,6 +652,8 @@ class Derivative:
         self.readables = {}  # kinds -> compiled function without backward closures (callees.py)
         self.quick = {}  # classes, shapes and dtypes of arguments that are numbers or arrays -> (compiled, deps)
         self.deps = {}  # kinds -> [(function, code)]
+        self.params = _params(func)  # (the dispatcher binds calls to these names, `wrt` names some of them)
+        self.refreshed = 0  # how many times a derivative was compiled again, stale (composite.Composite reads it)
         self.last = None
         self.dispatcher = None
         self.generic_source = None
@@ -697,7 +705,14 @@ class Derivative:
     def compile(self, kinds_, readable=False):
         """The derivative for arguments of these kinds (the last item: their dimension pattern). readable:
         the form without backward closures, for code that reads it again (callees.py)."""
-        n = len(_params(self.func))
+        params = _params(self.func)
+        if len(params) != len(self.params) or any(w not in params or params.index(w) != self.params.index(w)
+                                                   for w in self.wrt if w in self.params):
+            # (`f.__code__ = other.__code__`: the calls are bound, and `wrt=0` was resolved, by the old names)
+            raise ADError(f"the parameters of {self.func.__qualname__} changed since its derivative was made "
+                          f"(({', '.join(self.params)}), now ({', '.join(params)})): its code was replaced",
+                          hint="make the derivative again (ad.grad(...) or the like) for the function as it is now")
+        n = len(params)
         d = Derivation(self.func, self.wrt, self.mode, kinds_[:-1][:n], self.func_name, self.multi,
                        has_aux=self.has_aux, dims=kinds_[-1][:n], jit=self.jit)
         d.readable = readable
@@ -707,6 +722,7 @@ class Derivative:
         self.readables.pop(kinds_, None)  # (compiled again: stale)
         if d.linker is not None and d.linker.deps and self.mode in ("grad", "value_and_grad", "vjp") and not self.jit:
             compiled._ad_readable = functools.partial(self.readable, kinds_)  # (it holds backward closures)
+        self.refreshed += kinds_ in self.specializations
         self.specializations[kinds_] = compiled
         self.deps[kinds_] = d.ctx
         return compiled
@@ -724,6 +740,11 @@ class Derivative:
 
     def stale_any(self):
         return any(self.stale(k) for k in self.specializations)
+
+    def generation(self):
+        """Changes whenever a derivative of this function was compiled again because it was stale (by any
+        caller: what a Composite built on it must notice, its own staleness test then being False)."""
+        return self.refreshed
 
     def stale(self, kinds_):
         ctx = self.deps.get(kinds_)

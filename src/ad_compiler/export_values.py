@@ -8,6 +8,7 @@
 Anything else (an object of the user's class, an open file, ...) cannot be written into a module: the
 export is refused with an `ADError` naming it.
 """
+import ast
 import builtins
 import inspect
 import math
@@ -156,7 +157,21 @@ def function_refs(func):
         else:
             raise ADError(f"{func.__qualname__} reads the global `{name}`, which is not defined",
                           hint="define it, then export again")
-    return refs
+    return refs + default_refs(func)
+
+
+def default_refs(func):
+    """The names in a generated function's signature that stand for its defaults (`w=_ad_w_default`, an array
+    default of the user's function): codegen never runs that `def`, the driver sets `__defaults__`, so
+    neither the closure nor the globals hold them."""
+    text = getattr(func, "_ad_text", None)
+    if not isinstance(text, str) or not func.__defaults__:
+        return []
+    node = next((n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef) and n.name == func.__name__),
+                None)
+    if node is None or len(node.args.defaults) != len(func.__defaults__):
+        return []
+    return [(d.id, value) for d, value in zip(node.args.defaults, func.__defaults__) if isinstance(d, ast.Name)]
 
 
 def global_names(code):
@@ -178,7 +193,30 @@ def describe(obj):
     return f"a {kind}" if kind[0].lower() not in "aeiou" else f"an {kind}"
 
 
-def check_not_ad_compiler(name, obj, reader):
+IDENTITY = "lambda x: x"  # (what `ad.stop_gradient` is outside a differentiated function)
+
+
+def stop_gradient_text(name, obj, text):
+    """The module-level definition standing for ad_compiler's `stop_gradient` (`name` bound to it) or for the
+    ad_compiler module when the code reads only `stop_gradient` of it (`ad.stop_gradient(...)`), else None.
+    The generated code keeps those calls (a derivative of it must not differentiate through them either); run,
+    they return their argument."""
+    from . import markers
+
+    if obj is markers.stop_gradient:
+        return f"{name} = {IDENTITY}  # ad.stop_gradient: the value itself"
+    if isinstance(obj, types.ModuleType) and obj.__name__ == __name__.split(".")[0]:
+        import re
+
+        used = set(re.findall(r"(?<![\w.])" + re.escape(name) + r"\.(\w+)", text))
+        if used == {"stop_gradient"}:
+            return f"{name} = types.SimpleNamespace(stop_gradient={IDENTITY})  # ad.stop_gradient: the value itself"
+    return None
+
+
+def check_not_ad_compiler(name, obj, reader, text=""):
+    if stop_gradient_text(name, obj, text) is not None:
+        return
     module = obj.__name__ if isinstance(obj, types.ModuleType) else getattr(obj, "__module__", None) or ""
     if isinstance(module, str) and module.split(".")[0] == __name__.split(".")[0]:
         raise ADError(f"{reader} uses ad_compiler itself at run time (`{name}`), so it cannot run without it",

@@ -293,7 +293,7 @@ class ModuleWriter:
         for name, obj in piece.refs:
             if obj is runtime and name == "_ad":
                 continue
-            V.check_not_ad_compiler(name, obj, _reader(piece))
+            V.check_not_ad_compiler(name, obj, _reader(piece), piece.text)
             if isinstance(getattr(obj, "_ad_text", None), str) or _is_user_function(obj):
                 self.discover(obj)
 
@@ -305,12 +305,12 @@ class ModuleWriter:
         for name, obj in piece.refs:
             if obj is runtime and name == "_ad":
                 continue
-            target = self.bind(name, obj, _reader(piece))
+            target = self.bind(name, obj, _reader(piece), piece.text)
             if target != name:
                 mapping[name] = target
         return rename(piece.text, mapping)
 
-    def bind(self, name, obj, reader):
+    def bind(self, name, obj, reader, text=""):
         if id(obj) in self.pieces and inspect.isfunction(obj):
             target = self.pieces[id(obj)].name
             if name == target or self.names.get(name, _FREE) is obj:
@@ -331,6 +331,10 @@ class ModuleWriter:
             name = fresh
         self.names[name] = obj
         if V.is_builtin(name, obj):
+            return name
+        identity = V.stop_gradient_text(name, obj, text)
+        if identity is not None:
+            self.constants.append(identity)
             return name
         line = V.import_line(name, obj)
         if line is not None:

@@ -205,6 +205,8 @@ class Inliner:
         if isinstance(prefix, tuple):  # functools.partial: stored positional and keyword arguments
             prefix, extra_kwargs = prefix
         pre = stored_arguments(self.alloc, stmt, prefix, extra_kwargs)
+        if kind == "derivative" and not prefix and not extra_kwargs:  # (its generated code takes every parameter
+            call = _flat_call(what, call)                             # by position)
         callee_def = self.callee_definition(stmt, call, kind, what)
         if callee_def is None:
             return None
@@ -336,3 +338,44 @@ def inline(fn, ctx, alloc, param_kinds, top=None):
         inliner.stack.append(top)  # a call of the function itself is recursion: not inlined
     inliner.run(fn, param_kinds)
     return fn, inliner.recursive
+
+
+def _flat_call(derivative_function, call):
+    """A call of a derivative function (what `ad.grad` returned) as its generated code takes its arguments: one
+    per parameter of the function, by position, keywords put in place and parameters left out given the
+    function's current default (a constant: the derivative is compiled again when that default changes); the
+    call as it is when that cannot be done (a default that is not a constant, `*args`, an unknown keyword)."""
+    import dataclasses
+    import inspect
+
+    from .driver import Derivative
+    from .inline_static import is_simple
+
+    d = derivative_function._ad_derivative
+    if not isinstance(d, Derivative) or d.receiver is not None or any(isinstance(a, ir.Starred) for a in call.args):
+        return call
+    params = inspect.signature(d.func).parameters
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params.values()) or len(call.args) > len(params) \
+            or (len(call.args) == len(params) and not call.kwargs):
+        return call
+    args = _flat_arguments(params, call, is_simple)
+    return call if args is None else dataclasses.replace(call, args=args, kwargs=())
+
+
+def _flat_arguments(params, call, is_simple):
+    import inspect
+
+    given = dict(zip(params, call.args))
+    for name, value in call.kwargs:
+        if name not in params or name in given or params[name].kind is inspect.Parameter.POSITIONAL_ONLY:
+            return None
+        given[name] = value
+    out = []
+    for name, p in params.items():
+        if name in given:
+            out.append(given[name])
+        elif p.default is not p.empty and is_simple(p.default):
+            out.append(ir.Const(p.default))
+        else:
+            return None
+    return tuple(out)

@@ -37,7 +37,11 @@ class Loops:
         if table is not None:  # a list of the user's module (`for name in ORDER:`): as it is now
             n = len(table)
             static = ("seq", type(table), tuple(table_static(v) for v in table))
-        if n is None or n > MAX_UNROLL or not (self.varied(static) or changes_item):
+        # (a module's list of one function, or of the same one twice, is written out too: the loop's item, read
+        # from the list when it runs, would be a function not known when compiling)
+        same_callables = table is not None and any(isinstance(i, Global) and i.path != ("table",)
+                                                   for i in static[2])
+        if n is None or n > MAX_UNROLL or not (self.varied(static) or changes_item or same_callables):
             return None
         count = s.iter.args[0] if isinstance(s.iter, Call) and len(s.iter.args) == 1 else None
         if not (isinstance(count, Var) and env.get(count.name) == ("len", seq.name)):

@@ -11,7 +11,7 @@ import types
 from . import ir, kinds as K, markers
 from .inline_closure_lists import ClosureLists
 from .inline_objects import attribute_static, class_of
-from .inline_static import is_simple, static_of_atom
+from .inline_static import is_simple, record_attribute, record_method, static_of_atom
 from .ir import Const, Global, Var
 
 LIBRARIES = {"numpy", "scipy", "pandas", "jax", "torch", "autograd", "ad_compiler", "numba", "dask", "cupy",
@@ -76,6 +76,7 @@ class CalleeResolver:
                 return self.objects.super_method(owner, func.attr, env, self)
             if isinstance(owner, Global):
                 static = Global(owner.path + (func.attr,), getattr(owner.obj, func.attr, None), owner.base)
+                record_attribute(self.ctx, owner.obj, func.attr)  # (`self.act` of a global object: h12-008)
         elif isinstance(func, Var) and class_of(static) is not None:  # obj(x): the class's __call__
             return self.objects.method(func, class_of(static), "__call__", self)
         return self.resolve_static(static, env)
@@ -104,6 +105,7 @@ class CalleeResolver:
                 items = getattr(self.ctx, "items", None)
                 if items is not None:  # (its keywords are a dict that may change: P.keywords["p"] = 3.0, hunt5 006)
                     items += [(obj.keywords, k, v) for k, v in obj.keywords.items() if is_simple(v)]
+                    items.append((obj.keywords, len, len(obj.keywords)))  # (a keyword added: `b` now stored)
                 if inspect.isfunction(inner) and not self.ctx.has_rule(inner) and not is_library(inner):
                     return "function", inner, (prefix, keywords)
                 return None
@@ -117,6 +119,7 @@ class CalleeResolver:
             call = inspect.getattr_static(type(obj), "__call__", None)
             if not inspect.isclass(obj) and inspect.isfunction(call) and not is_library(type(obj)) and \
                     not self.ctx.has_rule(obj):
+                record_method(self.ctx, type(obj), "__call__", call)  # (the class given another __call__ later)
                 return self.as_function(call, [static])  # a callable object of the user's class: its __call__
             return self.as_function(obj, [])
         return None

@@ -371,6 +371,34 @@ class ClassAttributes:
         return found
 
 
+class ObjectAttributes:
+    """An object's attributes as a table (`table[name]`: what inspect.getattr_static finds now: its own, else
+    its class's), for `ctx.items`: a function stored in an attribute of an object of the user's module
+    (`D = Dense(W, act=relu)`, `self.act(h)` inlined) is recorded, so that the derivative is compiled again
+    when the object is given another one (`D.act = cube`; the object itself stays the same)."""
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __getitem__(self, name):
+        import inspect
+
+        found = inspect.getattr_static(self.obj, name, MISSING)
+        if found is MISSING:
+            raise KeyError(name)
+        return found
+
+
+def record_attribute(ctx, obj, name):
+    """Record what `obj.name` was when compiling (see ObjectAttributes)."""
+    import inspect
+
+    items = getattr(ctx, "items", None)
+    found = inspect.getattr_static(obj, name, MISSING)
+    if items is not None and found is not MISSING:
+        items.append((ObjectAttributes(obj), name, found))
+
+
 def record_method(ctx, cls, name, found, own=False):
     """Record that `cls.name` was `found` when compiling (see ClassAttributes); `own`: in the class's own
     attributes (`vars(cls)`, MISSING if it has none of that name: super() searches them one by one)."""

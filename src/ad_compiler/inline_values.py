@@ -18,6 +18,8 @@ import functools
 import inspect
 import types
 
+import numpy as _np
+
 from . import ir, runtime
 from .errors import UnsupportedError
 from .inline_callbacks import pass_captured
@@ -131,7 +133,21 @@ class FunctionValues:
         if isinstance(func, ir.Attr) and isinstance(func.value, Var):  # `self.act(x)`: the function stored there
             from .inline_objects import attribute_static
 
-            static = attribute_static(env.get(func.value.name), func.attr, env)
+            owner = env.get(func.value.name)
+            static = attribute_static(owner, func.attr, env)
+            if static is None and isinstance(owner, tuple) and owner[0] == "kind" and \
+                    owner[1].__class__.__name__ == "Obj":  # (an argument's: its kind holds the function)
+                k = owner[1].attr(func.attr)
+                if k.__class__.__name__ == "Func" and not isinstance(k.obj, ir.Closure):
+                    static = Global((getattr(k.obj, "__name__", "function"),), k.obj)
+            elif static is None and isinstance(owner, Global) and not inspect.ismodule(owner.obj) and \
+                    not inspect.isclass(owner.obj):  # (a module's object: recorded, h12-008)
+                found = inspect.getattr_static(owner.obj, func.attr, None)
+                if isinstance(found, _np.ufunc) or inspect.isbuiltin(found):
+                    from .inline_static import record_attribute
+
+                    record_attribute(self.inliner.ctx, owner.obj, func.attr)
+                    static = Global((func.attr,), found)
             if isinstance(static, Global) and callable(static.obj) and not inspect.isclass(static.obj):
                 return spell_object(static.obj, stmt)
             return None

@@ -60,8 +60,13 @@ class Checkpointed:
     """A function whose intermediate values a derivative recomputes instead of saving (`ad.checkpoint`)."""
 
     def __init__(self, func):
-        self.func = func
+        self._func = func
         functools.update_wrapper(self, func)
+
+    @property
+    def func(self):
+        """The function checkpointed (read-only: derivatives compiled with it inline it, h12-011)."""
+        return self._func
 
     def __call__(self, *args, **kwargs):
         return self.func(*args, **kwargs)

@@ -107,6 +107,15 @@ class NestedDerivative:
     def stale_any(self):
         return self.inner._ad_derivative.stale_any()
 
+    def generation(self):
+        return generation(self.inner._ad_derivative)
+
+
+def generation(d):
+    """What changes when a derivative `d` was compiled again, stale (driver.Derivative.generation)."""
+    method = getattr(d, "generation", None)
+    return method() if method is not None else None
+
 
 def _in_generated_code(exc):
     where = getattr(exc, "where", None)

@@ -19,6 +19,7 @@ of the derivative itself: the dispatcher's whole path for a call like the last o
 """
 import builtins
 import keyword
+import types
 
 import numpy as np
 
@@ -114,11 +115,12 @@ def _terms(ctx, value):
     """The identity tests that together imply `not ctx.stale()`."""
     terms = []
 
-    for f, code, defaults, kwdefaults in ctx.deps:
+    for f, code, defaults, kwdefaults, kw_items in ctx.deps:
         fn = value(f)
         terms += [f"{fn}.__code__ is {value(code)}", f"{fn}.__defaults__ is {value(defaults)}"]
         if code.co_kwonlyargcount:  # (without keyword-only parameters no call reads them: Context.stale)
             terms.append(f"{fn}.__kwdefaults__ is {value(kwdefaults)}")
+            terms += [f"{fn}.__kwdefaults__[{k!r}] is {value(v)}" for k, v in kw_items]  # (a dict: changed in place)
     terms.append(f"_generation[0] == {ctx.rules!r}")
     bases = {}  # (cell or globals, name) -> the object it holds now, when attributes of it are read
     for cell, globals_, name, attrs, obj in ctx.reads():
@@ -135,7 +137,11 @@ def _terms(ctx, value):
                 bases[key] = value(globals_[name])
                 terms.append(f"{base} is {bases[key]}")
             base = bases[key]
-        terms.append(_attrs(base, attrs) + f" is {value(obj)}")
+        if isinstance(obj, types.MethodType):  # (a new bound method at every access: its function and object)
+            terms += [_attrs(base, attrs) + f".__func__ is {value(obj.__func__)}",
+                      _attrs(base, attrs) + f".__self__ is {value(obj.__self__)}"]
+        else:
+            terms.append(_attrs(base, attrs) + f" is {value(obj)}")
     for table, key, item in ctx.items:
         if key is len:
             terms.append(f"len({value(table)}) is {value(item)}")
