@@ -50,6 +50,9 @@ class E:
 
 
 GRAD_OPTIONS = {}  # extra options of every ad.grad the checker makes (explore.py --jit: {"jit": True})
+# generator features with a knob (set before the workers fork): "state" is the chance that a statement of f is
+# one of tests/progen_state.py's constructs (sharing and late reads); 0 gives the programs of before it
+FEATURES = {"state": 0.18}
 
 
 def w(e, need):
@@ -111,6 +114,9 @@ class Gen:
         self.features = set()
         if root is None:
             self.helpers = []    # module-level source blocks
+            self.state_rng = None  # the "state" feature's own random stream (None: off)
+            self.resets = []     # make_args lines putting back module state f changes
+            self.must = []       # names the final return always reads
             self.taken = set(RESERVED)
             self.counter = itertools.count(1)
 
@@ -650,6 +656,9 @@ class Gen:
 
     # -- statements -------------------------------------------------------------------------------------------
     def stmt(self, top=True):
+        if self.depth == 0 and self.root.state_rng is not None and \
+                self.root.state_rng.random() < FEATURES.get("state", 0.0):
+            return self.s_state()
         opts = [(10, self.s_assign), (4, self.s_update), (5, self.s_augassign),
                 (5, self.s_alias_mutate), (5, self.s_view_mutate), (4, self.s_copy_mutate),
                 (3, self.s_store_mutate), (5, self.s_setitem), (2, self.s_inplace_method),
@@ -665,6 +674,15 @@ class Gen:
             opts = [(10, self.s_assign), (4, self.s_update), (4, self.s_augassign), (2, self.s_setitem),
                     (1.5, self.s_for), (1, self.s_if)]
         self.wchoice(opts)()
+
+    def s_state(self):
+        """One of tests/progen_state.py's constructs, drawn from the feature's own random stream."""
+        import progen_state
+        main, self.r = self.r, self.root.state_rng
+        try:
+            progen_state.CONSTRUCTS.run(self)
+        finally:
+            self.r = main
 
     def s_assign(self):
         t = self.wchoice([(5, SCALAR), (5, (3,)), (3, (2, 3)), (2, (4,)), (1.5, (2,)), (0.5, (3, 2))])
@@ -1694,6 +1712,7 @@ def {name}(v, s):
 
     def finish(self, wrt_names):
         codes = [c for c in self.wants if self.readable(c)][-3:]
+        codes += [c for c in self.root.must if c not in codes and self.readable(c)]
         terms = [self.term(c) for c in codes]
         if not terms or self.chance(0.5):
             n = self.choice(wrt_names)
@@ -1733,6 +1752,8 @@ def generate(seed):
     """The source of one random program (a module); deterministic in `seed` (an int or a string)."""
     rng = random.Random(seed)
     g = Gen(rng)
+    if FEATURES.get("state"):
+        g.state_rng = random.Random(f"{seed}/state")
     params = []     # (name, V, make_args expression or None for an alias, differentiable)
     makers = []
     n_params = rng.choice([1, 2, 2, 3, 3, 4])
@@ -1833,6 +1854,7 @@ def generate(seed):
     lines.append(f"def f({', '.join(names)}):")
     lines += g.lines
     lines += ["", "", "def make_args():"]
+    lines += [f"    {r}" for r in g.resets]
     for nm, v, expr, _ in params:
         if expr is not None:
             lines.append(f"    {nm} = {expr}")
