@@ -11,7 +11,7 @@ and by clean-up (which stores are needed, on the generated code, where every nam
 `fixed_objects`: the names always bound to one and the same object (the tape need not save them).
 """
 from . import ir, kinds as K
-from .alias_library import VIEW_ATTRIBUTES, VIEW_FUNCTIONS, VIEW_METHODS, lookup
+from .alias_library import VIEW_FUNCTIONS, VIEW_METHODS, lookup
 from .ir import Assign, Call, For, Global, If, Index, Mutate, SetItem, Var, While
 
 
@@ -82,8 +82,8 @@ def _bases(v, container):
         return [v.name]
     if isinstance(v, Index) and isinstance(v.value, Var):
         return [v.value.name]
-    if isinstance(v, ir.Attr) and v.attr in VIEW_ATTRIBUTES and isinstance(v.value, Var):
-        return [v.value.name]
+    if isinstance(v, ir.Attr) and isinstance(v.value, Var) and v.attr not in _NUMBERS_ABOUT:
+        return [v.value.name]  # a view (`x.T`), or what an object holds (`t = self.w`: `t[0] = s` changes it)
     if isinstance(v, Call):
         if isinstance(v.func, Global) and lookup(VIEW_FUNCTIONS, v.func.obj) and v.args and isinstance(v.args[0], Var):
             return [v.args[0].name]
@@ -98,6 +98,9 @@ def _bases(v, container):
         return [i.name for i in v.items if isinstance(i, Var)]
     return []
 
+
+# attributes giving new values about an array (never memory it shares): reading them shares nothing
+_NUMBERS_ABOUT = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"})
 
 _VARIES = object()  # a name bound to different objects (or to objects made again at each iteration)
 
