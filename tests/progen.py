@@ -115,6 +115,7 @@ class Gen:
         if root is None:
             self.helpers = []    # module-level source blocks
             self.state_rng = None  # the "state" feature's own random stream (None: off)
+            self.state_rate = 0.0
             self.resets = []     # make_args lines putting back module state f changes
             self.must = []       # names the final return always reads
             self.taken = set(RESERVED)
@@ -657,7 +658,7 @@ class Gen:
     # -- statements -------------------------------------------------------------------------------------------
     def stmt(self, top=True):
         if self.depth == 0 and self.root.state_rng is not None and \
-                self.root.state_rng.random() < FEATURES.get("state", 0.0):
+                self.root.state_rng.random() < self.root.state_rate:
             return self.s_state()
         opts = [(10, self.s_assign), (4, self.s_update), (5, self.s_augassign),
                 (5, self.s_alias_mutate), (5, self.s_view_mutate), (4, self.s_copy_mutate),
@@ -1748,12 +1749,15 @@ def _array_lit(rng, shape, pos=False):
     return "[" + ", ".join("[" + ", ".join(repr(v) for v in r) + "]" for r in rows) + "]"
 
 
-def generate(seed):
-    """The source of one random program (a module); deterministic in `seed` (an int or a string)."""
+def generate(seed, features=None):
+    """The source of one random program (a module); deterministic in `seed` (an int or a string) and the
+    `features` (default: FEATURES)."""
+    features = FEATURES if features is None else features
     rng = random.Random(seed)
     g = Gen(rng)
-    if FEATURES.get("state"):
+    if features.get("state"):
         g.state_rng = random.Random(f"{seed}/state")
+        g.state_rate = features["state"]
     params = []     # (name, V, make_args expression or None for an alias, differentiable)
     makers = []
     n_params = rng.choice([1, 2, 2, 3, 3, 4])
