@@ -72,3 +72,18 @@ def test_a_matrix_view_changed_by_an_augmented_assignment_is_refused(f, mode, wr
     with pytest.raises(ad.ADError) as info:
         d(*args) if mode == "grad" else d(*args, np.ones_like(args[wrt]))
     assert "m *= " in str(info.value) and "line" in str(info.value)
+
+
+def item_of_a_dict_got_by_get(x, y):  # g2-003
+    d = {"w": y * 1.0}
+    t = d.get("w")
+    t[0] = 5.0
+    return x[0] * np.sum(d["w"])
+
+
+@pytest.mark.parametrize("f", [item_of_a_dict_got_by_get])
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_a_store_through_an_item_a_dict_method_gave_is_seen(f, wrt):
+    """`t = d.get("w"); t[0] = 5.0` changes d["w"]: clean-up's sharing classes did not join `t` with `d` (only
+    `.copy()`, `.values()`, `.items()` did), so the store of a constant was dropped as dead code."""
+    check_modes(f, (X[:3].copy(), Y[:3].copy()), wrt=wrt, modes=("grad", "jvp", "hvp"))

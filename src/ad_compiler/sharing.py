@@ -91,9 +91,9 @@ def _bases(v, container):
             return [a.name for a in v.args if isinstance(a, Var)]
         if isinstance(v.func, ir.Attr) and isinstance(v.func.value, Var) and v.func.attr in VIEW_METHODS:
             return [v.func.value.name]
-        if isinstance(v.func, ir.Attr) and isinstance(v.func.value, Var) and v.func.attr in ("copy", "values", "items") \
+        if isinstance(v.func, ir.Attr) and isinstance(v.func.value, Var) and v.func.attr in _ITEM_METHODS \
                 and container(v.func.value.name):
-            return [v.func.value.name]  # (a shallow copy of a list or dict holds the same items)
+            return [v.func.value.name]  # (a shallow copy of a list or dict holds the same items; `d.get(k)`: one)
     if isinstance(v, ir.Build):
         return [i.name for i in v.items if isinstance(i, Var)]
     return []
@@ -101,6 +101,9 @@ def _bases(v, container):
 
 # attributes giving new values about an array (never memory it shares): reading them shares nothing
 _NUMBERS_ABOUT = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"})
+
+# methods of a list or dict whose result is (or holds) its very items
+_ITEM_METHODS = frozenset({"copy", "values", "items", "get", "pop", "setdefault", "__getitem__"})
 
 _VARIES = object()  # a name bound to different objects (or to objects made again at each iteration)
 
