@@ -168,7 +168,7 @@ class Sharing:
         elif form == 2:
             tp = g.fresh("T")
             g.emit(f"{tp} = {P}[-1]")
-            g.emit(f"{tp}[0] {g.choice(['+=', '*='])} {P}[0][1]")
+            g.emit(f"{tp}[0][:] {g.choice(['+=', '*='])} {P}[0][1]")  # (`tp[0] += c` raises after the change)
         else:
             q, c = g.fresh("a", t), g.fresh("f")
             g.emit(f"{q}, {c} = {P}[{g.choice(['0', '1'])}]")
