@@ -177,6 +177,41 @@ class Sharing:
         g.want(b)
         return [f"np.sum({P}[0][0]) * {P}[1][1]"]
 
+    def through_container(self, g):
+        """An array reached again through a dict, list or object holding it (`t = d.get("w")`, `L[:][0]`,
+        `o.w`), changed in place, often by a constant (a store the derivative needs for values only), then
+        read through the container."""
+        t = g.choice([(3,), (4,), (2, 3)])
+        a = _array(g, shapes=(t,))
+        form = g.r.randrange(3)
+        c = g.fresh("D")
+        if form == 0:
+            g.emit(f"{c} = {{'w': {a}, 'v': {g.ex(t, 1).c}}}")
+            got = g.choice([f"{c}.get('w')", f"{c}['w']", f"list({c}.values())[0]", f"next(iter({c}.values()))",
+                            f"dict({c})['w']"])
+            back = f"{c}['w']"
+        elif form == 1:
+            g.emit(f"{c} = [{g.ex(t, 1).c}, {a}]")
+            got = g.choice([f"{c}[1]", f"{c}[:][1]", f"next(reversed({c}))", f"[q for q in {c}][-1]",
+                            f"tuple({c})[1]", f"list({c})[-1]"])
+            back = f"{c}[-1]"
+        else:
+            box = g.helper_name("Box")
+            g.add_helper(f"class {box}:\n    def __init__(self, w):\n        self.w = w\n\n"
+                         f"    def get(self):\n        return self.w\n")
+            g.emit(f"{c} = {box}({a})")
+            got = g.choice([f"{c}.w", f"getattr({c}, 'w')", f"{c}.get()", f"vars({c})['w']"])
+            back = f"{c}.w"
+        g.define(c, V("holder"))
+        v = g.fresh("a", t)
+        g.emit(f"{v} = {got}")
+        k = num(g.choice([0.5, 2.0, -1.5, 3.0]))
+        g.emit(g.choice([f"{v}[0] = {k}", f"{v} *= {k}", f"{v}[1:] = {k}", f"{v}[...] = {k}", f"{v}.fill({k})",
+                         f"np.copyto({v}, {k})", f"{v} += {k}", f"{v}[-1] = {v}[0] * {k}",
+                         g.mutation(v, arr(t))]))
+        g.want(a)
+        return [f"np.sum({back} ** 2)", f"np.sum({back})"]
+
     def helper_mutates(self, g):
         """Helpers changing their argument through a view, a list's slot, a dict's value, or returning it."""
         t = g.choice([(3,), (4,)])
@@ -398,7 +433,7 @@ class Constructs(Sharing, LateReads):
     helper f calls with its arrays. Its values are read at once into a number the final return reads."""
 
     KINDS = [(3, "maybe_self"), (2.5, "view_chain"), (1.5, "overlap"), (3, "several"), (1.5, "tuples_in_list"),
-             (2, "helper_mutates"), (3, "lazy"), (1.5, "dict_view"), (2, "defaults"), (2, "module_state"),
+             (2, "helper_mutates"), (3, "through_container"), (3, "lazy"), (1.5, "dict_view"), (2, "defaults"), (2, "module_state"),
              (2, "closure"), (2, "method")]
     PLACES = [(5, "here"), (2, "loop"), (1.5, "branch"), (1.5, "callee")]
 
