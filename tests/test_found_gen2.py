@@ -87,3 +87,17 @@ def test_a_store_through_an_item_a_dict_method_gave_is_seen(f, wrt):
     """`t = d.get("w"); t[0] = 5.0` changes d["w"]: clean-up's sharing classes did not join `t` with `d` (only
     `.copy()`, `.values()`, `.items()` did), so the store of a constant was dropped as dead code."""
     check_modes(f, (X[:3].copy(), Y[:3].copy()), wrt=wrt, modes=("grad", "jvp", "hvp"))
+
+
+def item_of_a_copied_dict(x):  # g2-004
+    b = np.ones(2)
+    cfg = {"w": b, "v": b}
+    p = dict(cfg)["w"]
+    p[1] = 1.5
+    return np.sum(cfg["w"]) * x[3]
+
+
+def test_a_store_through_an_item_of_a_copied_dict_is_seen():
+    """`dict(cfg)` is a new dict holding the very same arrays: clean-up's sharing classes did not join it with
+    cfg (list(...) and tuple(...) were), so `p[1] = 1.5` was dropped and cfg["w"] read unchanged."""
+    check_modes(item_of_a_copied_dict, (np.array([0.63, -0.558, -1.165, 1.189]),), modes=("grad", "jvp", "hvp"))

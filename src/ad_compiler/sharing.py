@@ -164,4 +164,5 @@ def _holding_items():
     """Functions whose result holds the very items of their arguments (lists, iterators of their items)."""
     from . import runtime
 
-    return {list, tuple, zip, enumerate, reversed, sorted, runtime.iter_list, runtime.dict_items, runtime.dict_values}
+    return {list, tuple, dict, zip, enumerate, reversed, sorted, runtime.iter_list, runtime.dict_items,
+            runtime.dict_values}
