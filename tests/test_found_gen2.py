@@ -101,3 +101,46 @@ def test_a_store_through_an_item_of_a_copied_dict_is_seen():
     """`dict(cfg)` is a new dict holding the very same arrays: clean-up's sharing classes did not join it with
     cfg (list(...) and tuple(...) were), so `p[1] = 1.5` was dropped and cfg["w"] read unchanged."""
     check_modes(item_of_a_copied_dict, (np.array([0.63, -0.558, -1.165, 1.189]),), modes=("grad", "jvp", "hvp"))
+
+
+def item_of_a_repeated_list(x, y):  # g2-005
+    z = y * 1.0
+    L = [z] * 2
+    L[1][0] = 5.0
+    return x[0] * np.sum(z)
+
+
+def item_of_a_sum_of_lists(x, y):  # g2-005
+    z = y * 1.0
+    L = [z] + [y]
+    L[0][0] = 5.0
+    return x[0] * np.sum(z)
+
+
+@pytest.mark.parametrize("f", [item_of_a_repeated_list, item_of_a_sum_of_lists])
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_a_store_through_an_item_of_a_list_sum_or_repeat_is_seen(f, wrt):
+    """`[z] * 2` and `[z] + [y]` hold z itself: clean-up's sharing classes did not join them with z, so a
+    constant stored through `L[1][0] = 5.0` was dropped as dead code."""
+    check_modes(f, (X[:3].copy(), Y[:3].copy()), wrt=wrt, modes=("grad", "jvp", "hvp"))
+
+
+def item_of_a_dict_of_pairs(x, y):  # g2-006
+    z = y * 1.0
+    d = dict(zip(["w"], [z]))
+    d["w"][0] = 5.0
+    return x[0] * np.sum(z)
+
+
+def test_a_store_through_an_item_of_a_dict_of_pairs_is_right_or_refused():
+    """`dict(zip(keys, arrays))` holds the arrays themselves; the alias pass took it for a new dict of new
+    values, so `d["w"][0] = 5.0` did not change z for the derivative: the gradient w.r.t. y had 1 where z[0]
+    was overwritten. Now its items may be any array the argument holds (w.r.t. y: refused, as dict() of pairs
+    has no derivative; the NoDerivativeError it raises was a NameError, g2-007)."""
+    import ad_compiler as ad
+    check_modes(item_of_a_dict_of_pairs, (X[:3].copy(), Y[:3].copy()), wrt=0, modes=("grad", "jvp"))
+    try:
+        got = ad.grad(item_of_a_dict_of_pairs, wrt=1)(X[:3].copy(), Y[:3].copy())
+    except ad.ADError:
+        return
+    np.testing.assert_allclose(got, [0.0, X[0], X[0]])
