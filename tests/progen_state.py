@@ -186,12 +186,14 @@ class Sharing:
         form = g.r.randrange(3)
         c = g.fresh("D")
         if form == 0:
-            g.emit(f"{c} = {{'w': {a}, 'v': {g.ex(t, 1).c}}}")
+            g.emit(f"{c} = " + g.choice([f"{{'w': {a}, 'v': {g.ex(t, 1).c}}}", f"dict(zip(['v', 'w'], [{g.ex(t, 1).c}, {a}]))",
+                                         f"dict(w={a})", f"{{'v': {g.ex(t, 1).c}}} | {{'w': {a}}}"]))
             got = g.choice([f"{c}.get('w')", f"{c}['w']", f"list({c}.values())[0]", f"next(iter({c}.values()))",
                             f"dict({c})['w']"])
             back = f"{c}['w']"
         elif form == 1:
-            g.emit(f"{c} = [{g.ex(t, 1).c}, {a}]")
+            g.emit(f"{c} = " + g.choice([f"[{g.ex(t, 1).c}, {a}]", f"[{g.ex(t, 1).c}] + [{a}]", f"[{a}] * 2",
+                                         f"list(({g.ex(t, 1).c}, {a}))", f"[*[{g.ex(t, 1).c}], {a}]"]))
             got = g.choice([f"{c}[1]", f"{c}[:][1]", f"next(reversed({c}))", f"[q for q in {c}][-1]",
                             f"tuple({c})[1]", f"list({c})[-1]"])
             back = f"{c}[-1]"
