@@ -144,3 +144,23 @@ def test_a_store_through_an_item_of_a_dict_of_pairs_is_right_or_refused():
     except ad.ADError:
         return
     np.testing.assert_allclose(got, [0.0, X[0], X[0]])
+
+
+def adjust(a, c):
+    a *= c
+
+
+def item_of_merged_dicts(w, W):  # g2-008
+    d = {"v": w} | {"w": w}
+    out = d["w"]
+    out.fill(0.5)
+    adjust(w, W[0][1])
+    return np.sum(w)
+
+
+def test_a_store_through_an_item_of_merged_dicts_is_seen():
+    """`{"v": w} | {"w": w}` holds w itself: clean-up's sharing classes did not join the merge with its
+    operands, so `out.fill(0.5)` (a constant) was dropped and the derivative summed w as it was."""
+    W = np.array([[1.446, 0.451, 1.342], [0.753, 0.325, 1.697]])
+    check_modes(item_of_merged_dicts, (np.array([1.124, 0.571, -0.862, -1.089]), W), wrt=1,
+                modes=("grad", "jvp", "hvp"))

@@ -42,13 +42,13 @@ def classes(stmts, kinds=None):
         return kinds is None or isinstance(kinds.get(n), (K.Seq, K.Dict)) or kinds.get(n) is K.UNKNOWN
 
     out = Classes()
-    sequences = set()  # names bound to a list or tuple literal, or to a sum or repeat of them
+    sequences = set()  # names bound to a list, tuple or dict literal, or to a sum, repeat or merge of them
     for s in ir.walk(stmts, into_functions=True):
         if isinstance(s, Assign) and len(s.targets) == 1:
             t, v = s.target, s.value
             if s.noop and s.prev:
                 out.union(t, s.prev)
-            if isinstance(v, ir.Build) and v.kind in ("list", "tuple") or _joined(v, sequences):
+            if isinstance(v, ir.Build) or _joined(v, sequences):
                 sequences.add(t)
             for base in _bases(v, container) + _joined(v, sequences):
                 if mutable(t) or mutable(base):
@@ -69,8 +69,9 @@ def classes(stmts, kinds=None):
 
 
 def _joined(v, sequences):
-    """`[z] * 2`, `[z] + L`: a list or tuple holding the very items of these (names of `sequences`)."""
-    if isinstance(v, ir.BinOp) and v.op in ("+", "*"):
+    """`[z] * 2`, `[z] + L`, `d | {"w": z}`: a container holding the very items of these (names of
+    `sequences`)."""
+    if isinstance(v, ir.BinOp) and v.op in ("+", "*", "|"):
         return [e.name for e in (v.left, v.right) if isinstance(e, Var) and e.name in sequences]
     return []
 
