@@ -164,3 +164,17 @@ def test_a_store_through_an_item_of_merged_dicts_is_seen():
     W = np.array([[1.446, 0.451, 1.342], [0.753, 0.325, 1.697]])
     check_modes(item_of_merged_dicts, (np.array([1.124, 0.571, -0.862, -1.089]), W), wrt=1,
                 modes=("grad", "jvp", "hvp"))
+
+
+def sum_of_items_of_a_nested_list(x, y):  # g2-009
+    z = y * 1.0
+    L = [[z], [y]]
+    M = L[0] + L[1]
+    M[0][0] = 5.0
+    return x[0] * np.sum(z)
+
+
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_a_store_through_a_sum_of_items_of_a_nested_list_is_seen(wrt):
+    """`L[0] + L[1]` of lists held by a list holds their very items (as g2-005, one level down)."""
+    check_modes(sum_of_items_of_a_nested_list, (X[:3].copy(), Y[:3].copy()), wrt=wrt, modes=("grad", "jvp"))

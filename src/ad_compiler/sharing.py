@@ -42,13 +42,14 @@ def classes(stmts, kinds=None):
         return kinds is None or isinstance(kinds.get(n), (K.Seq, K.Dict)) or kinds.get(n) is K.UNKNOWN
 
     out = Classes()
-    sequences = set()  # names bound to a list, tuple or dict literal, or to a sum, repeat or merge of them
+    sequences = set()  # names bound to a list, tuple or dict literal, a sum, repeat or merge of them, an item
     for s in ir.walk(stmts, into_functions=True):
         if isinstance(s, Assign) and len(s.targets) == 1:
             t, v = s.target, s.value
             if s.noop and s.prev:
                 out.union(t, s.prev)
-            if isinstance(v, ir.Build) or _joined(v, sequences):
+            if isinstance(v, ir.Build) or _joined(v, sequences) or \
+                    isinstance(v, Index) and isinstance(v.value, Var) and v.value.name in sequences:  # (`L[0] + M`)
                 sequences.add(t)
             for base in _bases(v, container) + _joined(v, sequences):
                 if mutable(t) or mutable(base):
