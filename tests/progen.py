@@ -1,7 +1,10 @@
 """Differential random-program testing of ad_compiler: a generator, a checker and a shrinker.
 
-    generate(seed)              -> source of a small module: helper functions, `def f(...)`,
-                                   `def make_args()` (fresh arguments on every call) and `WRT`
+    generate(seed, features)    -> source of a small module: helper functions, `def f(...)`,
+                                   `def make_args()` (fresh arguments and module state on every call) and
+                                   `WRT`; `features` (default FEATURES): {"state": rate} adds the constructs of
+                                   tests/progen_state.py (sharing, lazy iterators, mutable defaults, module
+                                   state, closures, objects), 0 gives the programs of before them
     check_source(src)           -> Result: outcome 'pass' | 'refused' | 'wrong' | 'crash' | 'discarded'
     shrink(src, result)         -> a minimal source with the same outcome (greedy deletion/simplification)
     run_one(seed, index)        -> generate + check (+ shrink when wrong/crash): a dict, picklable
