@@ -178,3 +178,25 @@ def sum_of_items_of_a_nested_list(x, y):  # g2-009
 def test_a_store_through_a_sum_of_items_of_a_nested_list_is_seen(wrt):
     """`L[0] + L[1]` of lists held by a list holds their very items (as g2-005, one level down)."""
     check_modes(sum_of_items_of_a_nested_list, (X[:3].copy(), Y[:3].copy()), wrt=wrt, modes=("grad", "jvp"))
+
+
+def nested_generator_reading_a_changed_array(x, y):  # g2-010
+    z = y * 1.0
+
+    def gen():
+        for t in z:
+            yield t * x[0]
+    it = gen()
+    z[0] = 5.0
+    return sum(it)
+
+
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_a_change_of_what_a_nested_generator_reads_is_refused(wrt):
+    """A generator function defined in f reading f's `z` (a free variable), called, then z changed before its
+    items are read: Python's generator sees the change, the compiler computed the items at the call (value
+    and gradient wrong). lazy_checks followed a generator's arguments only; now its free variables too."""
+    import ad_compiler as ad
+    with pytest.raises(ad.ADError) as info:
+        ad.grad(nested_generator_reading_a_changed_array, wrt=wrt)(X[:3].copy(), Y[:3].copy())
+    assert "z[0] = 5.0" in str(info.value)

@@ -146,6 +146,16 @@ class Checker:
                     isinstance(s.value, ast.Lambda) for t in s.targets if isinstance(t, ast.Name)})
         return out
 
+    def free_reads(self, lazy):
+        """The function's names a nested generator function called by `lazy` reads (its free variables: g2-010)."""
+        if not (isinstance(lazy, ast.Call) and isinstance(lazy.func, ast.Name) and lazy.func.id in self.nested):
+            return set()
+        d = self.nested[lazy.func.id]
+        own = {n.id for n in ast.walk(d) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        own |= {a.arg for a in ast.walk(d.args) if isinstance(a, ast.arg)}
+        return ({n.id for n in ast.walk(d) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - own) & \
+            self.local
+
     def sharing(self, names, skip=(), same=False):
         """The names that may share memory with `names` (through assignments other than the statements in
         `skip`; `same`: the names of the very same objects, `d2 = d`)."""
@@ -168,7 +178,7 @@ class Checker:
     def check(self, lazy, region, kind, consumer=None, made=()):
         """`consumer`: the loop over the iterator, whose items (its target) may be views of what it reads;
         `made`: the statement binding the iterator to a name and the loops over that name."""
-        reads = (_loads(lazy) - _comprehension_targets(lazy)) & self.local
+        reads = (_loads(lazy) - _comprehension_targets(lazy)) & self.local | self.free_reads(lazy)
         shared = self.sharing(reads, skip={consumer})  # (a function of the user's given one may change it)
         # What a function of the user's is not given: what is read, and its views and items, not the
         # iterator's own items (`for w, b in zip(ws, bs): h = dense(h, w, b)`: changing w changes ws[i] in place,
