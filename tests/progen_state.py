@@ -275,10 +275,17 @@ class LateReads:
                                f"{seq}[0] = {y}", change])
         if form == 8:
             name = g.helper_name("items_of")
-            g.add_helper(f"def {name}(v, c):\n    for t in v:\n        yield t * c\n")
+            if g.chance(0.5):
+                g.add_helper(f"def {name}(v, c):\n    for t in v:\n        yield t * c\n")
+                call = f"{name}({seq}, {s})"
+            else:  # a generator of f's own, reading f's names (free variables)
+                g.emit(f"def {name}():")
+                g.emit(f"    for t in {seq}:")
+                g.emit(f"        yield t * {s}")
+                call = f"{name}()"
         src = {0: f"(t * {s} for t in {seq})", 1: f"map(np.sin, {seq})", 2: f"map(lambda t: t * {s}, {seq})",
                3: f"filter(lambda t: t > -0.5, {seq})", 4: f"zip({seq}, {y})", 5: f"enumerate({seq})",
-               6: f"reversed({seq})", 7: f"iter({seq})"}.get(form) or f"{name}({seq}, {s})"
+               6: f"reversed({seq})", 7: f"iter({seq})"}.get(form) or call
         g.emit(f"{it} = {src}")
         if change and g.chance(0.8):
             g.emit(change)
