@@ -178,7 +178,7 @@ class Checker:
     def check(self, lazy, region, kind, consumer=None, made=()):
         """`consumer`: the loop over the iterator, whose items (its target) may be views of what it reads;
         `made`: the statement binding the iterator to a name and the loops over that name."""
-        reads = (_loads(lazy) - _comprehension_targets(lazy)) & self.local | self.free_reads(lazy)
+        reads = (_loads(lazy) - _comprehension_targets(lazy)) & self.local
         shared = self.sharing(reads, skip={consumer})  # (a function of the user's given one may change it)
         # What a function of the user's is not given: what is read, and its views and items, not the
         # iterator's own items (`for w, b in zip(ws, bs): h = dense(h, w, b)`: changing w changes ws[i] in place,
@@ -188,6 +188,8 @@ class Checker:
             changed = self.sharing(reads, same=True)
         else:
             changed = self.sharing(reads | (_names(consumer.target) if consumer is not None else set()))
+        free = self.free_reads(lazy)  # (a nested generator's: changed in place or bound again, not through calls)
+        reads, changed = reads | free, changed | self.sharing(free, same=True)
         own = _own_entry(consumer)
         for u in region:
             bad = self.change(u, reads, changed, shared, own, given)
