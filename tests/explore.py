@@ -12,6 +12,9 @@
     python tests/explore.py --check FILE.py [FILE.py ...]      re-check saved programs (e.g. after a fix)
     python tests/explore.py --keep-refused "several arrays"    also write refused programs of that message
     python tests/explore.py --show 1 42                        print program 42 of seed 1 and its outcome
+    python tests/explore.py --state 0 ...                      without the "state" constructs (tests/progen_state.py:
+                                                               sharing, lazy iterators, module state...): the
+                                                               programs of before them; --state 0.4: more of them
     python tests/explore.py --jit --n 300                      the gradients compiled with Numba (jit=True):
                                                                each right or refused at a line; a Numba error
                                                                that escapes is a crash
@@ -159,7 +162,11 @@ def main(argv=None):
     ap.add_argument("--keep-refused", metavar="TEXT", help="also write the refused programs whose message "
                     "contains TEXT to DIR (refused_s<seed>_<index>.py)")
     ap.add_argument("--jit", action="store_true", help="ad.grad(f, jit=True): compiled with Numba (docs/jit.md)")
+    ap.add_argument("--state", type=float, metavar="RATE", help="chance that a statement of f is a 'state' "
+                    f"construct (tests/progen_state.py; default {progen.FEATURES['state']}, 0: off)")
     args = ap.parse_args(argv)
+    if args.state is not None:
+        progen.FEATURES["state"] = args.state  # (set before the workers fork)
     if args.jit:
         progen.GRAD_OPTIONS["jit"] = True  # (set before the workers fork)
     if args.check:

@@ -1,7 +1,10 @@
 """Differential random-program testing of ad_compiler: a generator, a checker and a shrinker.
 
-    generate(seed)              -> source of a small module: helper functions, `def f(...)`,
-                                   `def make_args()` (fresh arguments on every call) and `WRT`
+    generate(seed, features)    -> source of a small module: helper functions, `def f(...)`,
+                                   `def make_args()` (fresh arguments and module state on every call) and
+                                   `WRT`; `features` (default FEATURES): {"state": rate} adds the constructs of
+                                   tests/progen_state.py (sharing, lazy iterators, mutable defaults, module
+                                   state, closures, objects), 0 gives the programs of before them
     check_source(src)           -> Result: outcome 'pass' | 'refused' | 'wrong' | 'crash' | 'discarded'
     shrink(src, result)         -> a minimal source with the same outcome (greedy deletion/simplification)
     run_one(seed, index)        -> generate + check (+ shrink when wrong/crash): a dict, picklable
@@ -50,6 +53,9 @@ class E:
 
 
 GRAD_OPTIONS = {}  # extra options of every ad.grad the checker makes (explore.py --jit: {"jit": True})
+# generator features with a knob (set before the workers fork): "state" is the chance that a statement of f is
+# one of tests/progen_state.py's constructs (sharing and late reads); 0 gives the programs of before it
+FEATURES = {"state": 0.18}
 
 
 def w(e, need):
@@ -111,6 +117,10 @@ class Gen:
         self.features = set()
         if root is None:
             self.helpers = []    # module-level source blocks
+            self.state_rng = None  # the "state" feature's own random stream (None: off)
+            self.state_rate = 0.0
+            self.resets = []     # make_args lines putting back module state f changes
+            self.must = []       # names the final return always reads
             self.taken = set(RESERVED)
             self.counter = itertools.count(1)
 
@@ -650,6 +660,9 @@ class Gen:
 
     # -- statements -------------------------------------------------------------------------------------------
     def stmt(self, top=True):
+        if self.depth == 0 and self.root.state_rng is not None and \
+                self.root.state_rng.random() < self.root.state_rate:
+            return self.s_state()
         opts = [(10, self.s_assign), (4, self.s_update), (5, self.s_augassign),
                 (5, self.s_alias_mutate), (5, self.s_view_mutate), (4, self.s_copy_mutate),
                 (3, self.s_store_mutate), (5, self.s_setitem), (2, self.s_inplace_method),
@@ -665,6 +678,15 @@ class Gen:
             opts = [(10, self.s_assign), (4, self.s_update), (4, self.s_augassign), (2, self.s_setitem),
                     (1.5, self.s_for), (1, self.s_if)]
         self.wchoice(opts)()
+
+    def s_state(self):
+        """One of tests/progen_state.py's constructs, drawn from the feature's own random stream."""
+        import progen_state
+        main, self.r = self.r, self.root.state_rng
+        try:
+            progen_state.CONSTRUCTS.run(self)
+        finally:
+            self.r = main
 
     def s_assign(self):
         t = self.wchoice([(5, SCALAR), (5, (3,)), (3, (2, 3)), (2, (4,)), (1.5, (2,)), (0.5, (3, 2))])
@@ -1694,6 +1716,7 @@ def {name}(v, s):
 
     def finish(self, wrt_names):
         codes = [c for c in self.wants if self.readable(c)][-3:]
+        codes += [c for c in self.root.must if c not in codes and self.readable(c)]
         terms = [self.term(c) for c in codes]
         if not terms or self.chance(0.5):
             n = self.choice(wrt_names)
@@ -1729,10 +1752,15 @@ def _array_lit(rng, shape, pos=False):
     return "[" + ", ".join("[" + ", ".join(repr(v) for v in r) + "]" for r in rows) + "]"
 
 
-def generate(seed):
-    """The source of one random program (a module); deterministic in `seed` (an int or a string)."""
+def generate(seed, features=None):
+    """The source of one random program (a module); deterministic in `seed` (an int or a string) and the
+    `features` (default: FEATURES)."""
+    features = FEATURES if features is None else features
     rng = random.Random(seed)
     g = Gen(rng)
+    if features.get("state"):
+        g.state_rng = random.Random(f"{seed}/state")
+        g.state_rate = features["state"]
     params = []     # (name, V, make_args expression or None for an alias, differentiable)
     makers = []
     n_params = rng.choice([1, 2, 2, 3, 3, 4])
@@ -1833,6 +1861,7 @@ def generate(seed):
     lines.append(f"def f({', '.join(names)}):")
     lines += g.lines
     lines += ["", "", "def make_args():"]
+    lines += [f"    {r}" for r in g.resets]
     for nm, v, expr, _ in params:
         if expr is not None:
             lines.append(f"    {nm} = {expr}")

@@ -25,6 +25,9 @@ SHRINK_PER_CHUNK = 3        # failures shrunk per chunk (the others are listed w
 SHRINK_BUDGET = 5.0         # seconds per shrunk program
 SHRINK_TOTAL = 25.0         # seconds of shrinking in the whole module (messages only; outcomes are fixed)
 OTHER_MODES = {"jvp": 150, "hvp": 50}   # programs per mode (about 10 s each on a loaded 2-core machine)
+OLD = {"state": 0.0}        # the fixed set above: the programs of before the "state" feature (reproducible)
+STATE = {"state": 0.4}      # a small set with many of tests/progen_state.py's constructs
+STATE_SEED, STATE_MODES = 2026, {"grad": 80, "jvp": 30}
 
 _skip = pytest.mark.skipif(bool(os.environ.get("AD_SKIP_RANDOM_PROGRAMS")),
                            reason="AD_SKIP_RANDOM_PROGRAMS is set")
@@ -35,15 +38,15 @@ _results = {}               # index -> (source, Result): computed once per sessi
 def _result(index):
     if index not in _results:
         import ad_compiler as ad
-        src = progen.generate(progen.program_seed(SEED, index))
+        src = progen.generate(progen.program_seed(SEED, index), OLD)
         _results[index] = (src, progen.check_source(src, ad, timeout=20.0))
     return _results[index]
 
 
-def _failure_report(failures, chunk, mode="grad"):
+def _failure_report(failures, chunk, mode="grad", seed=SEED, state=0.0):
     import ad_compiler as ad
-    lines = [f"{len(failures)} wrong/crash program(s) in chunk {chunk} (seed {SEED}, mode {mode}); "
-             f"re-run one with: python tests/explore.py --mode {mode} --show {SEED} INDEX"]
+    lines = [f"{len(failures)} wrong/crash program(s) in chunk {chunk} (seed {seed}, mode {mode}); "
+             f"re-run one with: python tests/explore.py --state {state} --mode {mode} --show {seed} INDEX"]
     shown = 0
     for index, src, res in failures:
         if shown < SHRINK_PER_CHUNK and _shrink_spent[0] < SHRINK_TOTAL:
@@ -52,7 +55,7 @@ def _failure_report(failures, chunk, mode="grad"):
                                    mode=mode)
             _shrink_spent[0] += time.monotonic() - t0
             final = progen.check_source(shrunk, ad, mode=mode)
-            out = dict(final, outcome=res.outcome, seed=SEED, index=index, shrunk=shrunk, mode=mode,
+            out = dict(final, outcome=res.outcome, seed=seed, index=index, shrunk=shrunk, mode=mode,
                        category=progen.category(res, shrunk))
             lines += ["", f"--- program {index}: {res.outcome} {res.kind}: {res.message}", progen.describe(out)]
             shown += 1
@@ -85,7 +88,7 @@ def test_random_programs_forward_and_second_order(mode):
     counts = collections.Counter()
     failures, unlocated = [], []
     for index in range(OTHER_MODES[mode]):
-        src = progen.generate(progen.program_seed(SEED, index))
+        src = progen.generate(progen.program_seed(SEED, index), OLD)
         res = progen.check_source(src, ad, timeout=20.0, mode=mode)
         counts[res.outcome] += 1
         if res.outcome in ("wrong", "crash"):
@@ -96,6 +99,30 @@ def test_random_programs_forward_and_second_order(mode):
     if failures:
         pytest.fail(_failure_report(failures, mode, mode), pytrace=False)
     assert not unlocated, "refusals without a file and line:\n" + "\n\n".join(unlocated[:5])
+
+
+@_skip
+@pytest.mark.parametrize("mode", sorted(STATE_MODES))
+def test_random_programs_with_state_constructs(mode):
+    """A small set rich in the "state" constructs (tests/progen_state.py: views that may be the array itself,
+    lazy iterators, mutable defaults, module state, closures, objects, one of several arrays...): no wrong, no
+    crash, every refusal located."""
+    import ad_compiler as ad
+    counts = collections.Counter()
+    failures, unlocated = [], []
+    for index in range(STATE_MODES[mode]):
+        src = progen.generate(progen.program_seed(STATE_SEED, index), STATE)
+        res = progen.check_source(src, ad, timeout=20.0, mode=mode)
+        counts[res.outcome] += 1
+        if res.outcome in ("wrong", "crash"):
+            failures.append((index, src, res))
+        elif res.outcome == "refused" and not res.located:
+            unlocated.append(f"program {index} ({res.stage}): {res.full}")
+    print(f"state {mode}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    if failures:
+        pytest.fail(_failure_report(failures, "state", mode, STATE_SEED, STATE["state"]), pytrace=False)
+    assert not unlocated, "refusals without a file and line:\n" + "\n\n".join(unlocated[:5])
+    assert counts["pass"] >= STATE_MODES[mode] // 4, f"too few programs pass: {dict(counts)}"
 
 
 @_skip
@@ -133,8 +160,32 @@ def test_random_programs_generator_covers_the_known_kinds():
         "rows mutated in a loop": r"for row in \w+:\n\s+row \*=",
         "same array passed twice": r"\n    return [^\n]*\b(\w+), \1\b",
     }
-    sources = [progen.generate(progen.program_seed(SEED, i)) for i in range(3000)]
+    sources = [progen.generate(progen.program_seed(SEED, i), OLD) for i in range(3000)]
     missing = [k for k, p in patterns.items() if not any(re.search(p, s) for s in sources)]
     assert not missing, f"the generator no longer produces: {missing}"
     for src in sources[:300]:
         compile(src, "<generated>", "exec")
+
+
+def test_random_programs_generator_makes_the_state_constructs():
+    """The "state" feature makes each construct the hand-written hunts found wrong (generation only: fast),
+    in loops, branches and helpers; with the feature off a seed gives the program it gave before."""
+    patterns = {
+        "astype(copy=False)": r"\.astype\(\w+(\.float64)?, copy=False\)", "conj of a real array": r"\.conj(ugate)?\(\)",
+        "np.asmatrix": r"np\.asmatrix\(", "generator expression": r"= \(t \* \w+ for t in \w+\)",
+        "map": r"= map\(", "filter": r"= filter\(", "zip": r"= zip\(", "enumerate": r"= enumerate\(",
+        "reversed": r"= reversed\(", "iter": r"= iter\(", "generator function": r"yield t \* c",
+        "dict view": r"= \w+\.(values|items|keys)\(\)\n", "mutable default": r"def \w+\(v, (buf|cache|seen)=",
+        "global dict item changed": r"\n    \w+ = (STATE|CACHE|MEMO)\w*\['k'\]\n",
+        "one of several arrays": r"= \w+ if .* else \w+\n", "closure reading an array": r"lambda t: np\.sum\(t \* \w+\)",
+        "method of an object": r"\w+ = (Acc|Cell|Holder)\w*\(", "tuples in a list": r"= \[\(\w+, [^)]*\), \(\w+, ",
+        "overlapping slices": r"(\w+)\[1:\] = \1\[:-1\] \*", "view of a view": r"\.T\.reshape\(-1\)|\.ravel\(\)\[",
+        "helper mutating a view of its argument": r"    v = a\[", "in a loop": r"for i in range\(\d\):\n        \w+ = ",
+        "in a helper": r"def (stage|part|block)\w*\(a",
+    }
+    sources = [progen.generate(progen.program_seed(STATE_SEED, i), STATE) for i in range(1000)]
+    missing = [k for k, p in patterns.items() if not any(re.search(p, s) for s in sources)]
+    assert not missing, f"the 'state' feature no longer produces: {missing}"
+    for src in sources[:300]:
+        compile(src, "<generated>", "exec")
+    assert progen.generate(progen.program_seed(SEED, 5), OLD) == progen.generate(progen.program_seed(SEED, 5), {})

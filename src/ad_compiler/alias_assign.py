@@ -151,7 +151,7 @@ class Assignments(Part):
         return out + self.assign(self.derived(s, Assign((s.target,), as_array)), state, site)
 
     def augassign_apply(self, s, state, site, v, k):
-        if not k.mutable or not v.objs:
+        if not (k.mutable or _array_subclass(k)) or not v.objs:
             return self.rebind(s, state, site, k)
         if isinstance(k, K.Seq) and k.cls is tuple:
             return self.rebind(s, state, site, k)
@@ -268,3 +268,8 @@ def _floating(kind):
         return kind.dtype in "fc"
     return isinstance(kind, K.Scalar) and isinstance(kind.cls, type) and \
         issubclass(kind.cls, (float, complex, np.floating, np.complexfloating))
+
+
+def _array_subclass(kind):
+    """Is `kind` an ndarray subclass (`np.asmatrix(x)`: `m *= c` changes it in place, and x with it)?"""
+    return isinstance(kind, K.Other) and isinstance(kind.cls, type) and issubclass(kind.cls, np.ndarray)

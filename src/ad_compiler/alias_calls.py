@@ -120,6 +120,12 @@ class Calls(Part):
             o = self.objects.new(state, site, desc="the dict made on this line")  # (a shallow copy)
             state.slots[o] = self.values.slots_of(args[0], state)
             return Val(args[0].kind, {o})
+        if obj is dict and len(value.args) == 1 and not value.kwargs and not isinstance(args[0].kind, K.Dict):
+            # `dict(zip(keys, arrays))`, `dict(pairs)`: its values may be any item the argument holds (g2-006)
+            o = self.objects.new(state, site, desc="the dict made on this line")
+            pairs = self.item_objects(args[0], state)
+            state.slots[o] = ("any", pairs.union(*(all_objs(state.slots.get(p)) for p in pairs)))
+            return Val(K.UNKNOWN, {o})
         if obj in (list, tuple) and len(value.args) == 1:
             a = args[0]
             o = self.objects.new(state, site, desc=f"the {obj.__name__} made on this line")

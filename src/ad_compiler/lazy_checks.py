@@ -146,6 +146,16 @@ class Checker:
                     isinstance(s.value, ast.Lambda) for t in s.targets if isinstance(t, ast.Name)})
         return out
 
+    def free_reads(self, lazy):
+        """The function's names a nested generator function called by `lazy` reads (its free variables: g2-010)."""
+        if not (isinstance(lazy, ast.Call) and isinstance(lazy.func, ast.Name) and lazy.func.id in self.nested):
+            return set()
+        d = self.nested[lazy.func.id]
+        own = {n.id for n in ast.walk(d) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        own |= {a.arg for a in ast.walk(d.args) if isinstance(a, ast.arg)}
+        return ({n.id for n in ast.walk(d) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - own) & \
+            self.local
+
     def sharing(self, names, skip=(), same=False):
         """The names that may share memory with `names` (through assignments other than the statements in
         `skip`; `same`: the names of the very same objects, `d2 = d`)."""
@@ -178,6 +188,8 @@ class Checker:
             changed = self.sharing(reads, same=True)
         else:
             changed = self.sharing(reads | (_names(consumer.target) if consumer is not None else set()))
+        free = self.free_reads(lazy)  # (a nested generator's: changed in place or bound again, not through calls)
+        reads, changed = reads | free, changed | self.sharing(free, same=True)
         own = _own_entry(consumer)
         for u in region:
             bad = self.change(u, reads, changed, shared, own, given)

@@ -12,7 +12,7 @@ import types
 
 import numpy as np
 
-from .errors import ADError, NonScalarOutputError, UnsupportedError
+from .errors import ADError, NoDerivativeError, NonScalarOutputError, UnsupportedError
 from .runtime_backend import (_host, _host_call, as_array, foreign, is_array, like_of, scatter_add, size_of,  # noqa: F401
                               split_at, zeros)
 from .markers import no_grad  # noqa: F401  (generated code keeps `with ad.no_grad():` blocks as `with _ad.no_grad():`)

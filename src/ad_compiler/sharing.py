@@ -11,7 +11,7 @@ and by clean-up (which stores are needed, on the generated code, where every nam
 `fixed_objects`: the names always bound to one and the same object (the tape need not save them).
 """
 from . import ir, kinds as K
-from .alias_library import VIEW_ATTRIBUTES, VIEW_FUNCTIONS, VIEW_METHODS, lookup
+from .alias_library import VIEW_FUNCTIONS, VIEW_METHODS, lookup
 from .ir import Assign, Call, For, Global, If, Index, Mutate, SetItem, Var, While
 
 
@@ -42,12 +42,16 @@ def classes(stmts, kinds=None):
         return kinds is None or isinstance(kinds.get(n), (K.Seq, K.Dict)) or kinds.get(n) is K.UNKNOWN
 
     out = Classes()
+    sequences = set()  # names bound to a list, tuple or dict literal, a sum, repeat or merge of them, an item
     for s in ir.walk(stmts, into_functions=True):
         if isinstance(s, Assign) and len(s.targets) == 1:
             t, v = s.target, s.value
             if s.noop and s.prev:
                 out.union(t, s.prev)
-            for base in _bases(v, container):
+            if isinstance(v, ir.Build) or _joined(v, sequences) or \
+                    isinstance(v, Index) and isinstance(v.value, Var) and v.value.name in sequences:  # (`L[0] + M`)
+                sequences.add(t)
+            for base in _bases(v, container) + _joined(v, sequences):
                 if mutable(t) or mutable(base):
                     out.union(t, base)
         elif isinstance(s, SetItem):
@@ -63,6 +67,14 @@ def classes(stmts, kinds=None):
                 if isinstance(a, Var) and mutable(a.name):
                     out.union(s.target.name, a.name)
     return out
+
+
+def _joined(v, sequences):
+    """`[z] * 2`, `[z] + L`, `d | {"w": z}`: a container holding the very items of these (names of
+    `sequences`)."""
+    if isinstance(v, ir.BinOp) and v.op in ("+", "*", "|"):
+        return [e.name for e in (v.left, v.right) if isinstance(e, Var) and e.name in sequences]
+    return []
 
 
 def may_hold_mutable(k, depth=0):
@@ -82,8 +94,8 @@ def _bases(v, container):
         return [v.name]
     if isinstance(v, Index) and isinstance(v.value, Var):
         return [v.value.name]
-    if isinstance(v, ir.Attr) and v.attr in VIEW_ATTRIBUTES and isinstance(v.value, Var):
-        return [v.value.name]
+    if isinstance(v, ir.Attr) and isinstance(v.value, Var) and v.attr not in _NUMBERS_ABOUT:
+        return [v.value.name]  # a view (`x.T`), or what an object holds (`t = self.w`: `t[0] = s` changes it)
     if isinstance(v, Call):
         if isinstance(v.func, Global) and lookup(VIEW_FUNCTIONS, v.func.obj) and v.args and isinstance(v.args[0], Var):
             return [v.args[0].name]
@@ -91,13 +103,19 @@ def _bases(v, container):
             return [a.name for a in v.args if isinstance(a, Var)]
         if isinstance(v.func, ir.Attr) and isinstance(v.func.value, Var) and v.func.attr in VIEW_METHODS:
             return [v.func.value.name]
-        if isinstance(v.func, ir.Attr) and isinstance(v.func.value, Var) and v.func.attr in ("copy", "values", "items") \
+        if isinstance(v.func, ir.Attr) and isinstance(v.func.value, Var) and v.func.attr in _ITEM_METHODS \
                 and container(v.func.value.name):
-            return [v.func.value.name]  # (a shallow copy of a list or dict holds the same items)
+            return [v.func.value.name]  # (a shallow copy of a list or dict holds the same items; `d.get(k)`: one)
     if isinstance(v, ir.Build):
         return [i.name for i in v.items if isinstance(i, Var)]
     return []
 
+
+# attributes giving new values about an array (never memory it shares): reading them shares nothing
+_NUMBERS_ABOUT = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"})
+
+# methods of a list or dict whose result is (or holds) its very items
+_ITEM_METHODS = frozenset({"copy", "values", "items", "get", "pop", "setdefault", "__getitem__"})
 
 _VARIES = object()  # a name bound to different objects (or to objects made again at each iteration)
 
@@ -158,4 +176,5 @@ def _holding_items():
     """Functions whose result holds the very items of their arguments (lists, iterators of their items)."""
     from . import runtime
 
-    return {list, tuple, zip, enumerate, reversed, sorted, runtime.iter_list, runtime.dict_items, runtime.dict_values}
+    return {list, tuple, dict, zip, enumerate, reversed, sorted, runtime.iter_list, runtime.dict_items,
+            runtime.dict_values}
