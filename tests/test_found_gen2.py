@@ -2,6 +2,8 @@
 import numpy as np
 import pytest
 
+import ad_compiler as ad
+from fd import numeric_grad
 from modes_check import check_modes
 
 X = np.array([1.363, -1.182, -0.644])
@@ -200,3 +202,38 @@ def test_a_change_of_what_a_nested_generator_reads_is_refused(wrt):
     with pytest.raises(ad.ADError) as info:
         ad.grad(nested_generator_reading_a_changed_array, wrt=wrt)(X[:3].copy(), Y[:3].copy())
     assert "z[0] = 5.0" in str(info.value)
+
+
+def conj_changed_in_loop(x):  # g2-011
+    r = 1.0
+    for i in range(3):
+        v = x * 1.0
+        c = v.conj()
+        c[1] += r
+    return np.sum(c * x)
+
+
+def astype_changed_in_loop(x):
+    for i in range(2):
+        v = x * 2.0
+        c = v.astype(np.float64, copy=False)
+        c[0] += 1.0
+    return np.sum(c * x)
+
+
+def asmatrix_changed_in_loop(x):
+    for i in range(2):
+        v = x * 1.0
+        c = np.asarray(v)
+        c[2] *= 3.0
+    return np.sum(c * x)
+
+
+@pytest.mark.parametrize("f", [conj_changed_in_loop, astype_changed_in_loop, asmatrix_changed_in_loop])
+def test_a_value_itself_changed_through_conj_in_a_loop_is_not_hoisted(f):
+    """`v = x * 1.0` made afresh at each iteration and changed through `c = v.conj()` (v itself for a real v)
+    was moved before the loop (hoist.py): sharing.py did not know conj / astype(copy=False) / np.asarray give
+    the array itself, so the store through c looked like another array's: the change added up over the
+    iterations, in the value and the gradient (off by 2.0)."""
+    x = np.array([-1.17, -0.725, 0.101])
+    np.testing.assert_allclose(ad.grad(f)(x.copy()), numeric_grad(f, (x.copy(),), 0), rtol=1e-6, atol=1e-8)

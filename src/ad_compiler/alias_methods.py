@@ -21,7 +21,7 @@ class Methods(Part):
         owner = self.values.val(func.value, state)
         k = owner.kind
         if isinstance(k, (K.Array, K.Numeric)) or (k is K.UNKNOWN and func.attr in VIEW_METHODS):
-            how = VIEW_METHODS.get(func.attr) or _self_or_copy(func.attr, value)
+            how = VIEW_METHODS.get(func.attr) or self_or_copy(func.attr, value)
             if how is not None and owner.objs:
                 kind = view_kind(k, func.attr, value, True)
                 if func.attr == "astype" and isinstance(kind, K.Array):
@@ -95,7 +95,7 @@ class Methods(Part):
         return Val(K.UNKNOWN, {self.objects.ext(site)})
 
 
-def _self_or_copy(method, value):
+def self_or_copy(method, value):
     """"maybe" for the methods that give the array itself when NumPy has nothing to convert, a copy otherwise:
     `x.conj()` / `x.conjugate()` (x itself for a real array) and `x.astype(dtype, copy=False)` (x itself when
     it has that dtype already); None for the others."""

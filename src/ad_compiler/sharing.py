@@ -12,6 +12,7 @@ and by clean-up (which stores are needed, on the generated code, where every nam
 """
 from . import ir, kinds as K
 from .alias_library import VIEW_FUNCTIONS, VIEW_METHODS, lookup
+from .alias_methods import self_or_copy
 from .ir import Assign, Call, For, Global, If, Index, Mutate, SetItem, Var, While
 
 
@@ -103,6 +104,10 @@ def _bases(v, container):
             return [a.name for a in v.args if isinstance(a, Var)]
         if isinstance(v.func, ir.Attr) and isinstance(v.func.value, Var) and v.func.attr in VIEW_METHODS:
             return [v.func.value.name]
+        if isinstance(v.func, ir.Attr) and isinstance(v.func.value, Var) and self_or_copy(v.func.attr, v):
+            return [v.func.value.name]  # (`x.conj()` of a real x, `x.astype(float, copy=False)`: x itself, g2-011)
+        if isinstance(v.func, Global) and v.args and isinstance(v.args[0], Var) and _may_be_itself(v):
+            return [v.args[0].name]  # (np.asmatrix(x), np.require(x), np.array(x, copy=False), ...)
         if isinstance(v.func, ir.Attr) and isinstance(v.func.value, Var) and v.func.attr in _ITEM_METHODS \
                 and container(v.func.value.name):
             return [v.func.value.name]  # (a shallow copy of a list or dict holds the same items; `d.get(k)`: one)
@@ -170,6 +175,20 @@ def fixed_objects(fn):
                 root[name] = merged
                 changed = True
     return {n for n, r in root.items() if r is not _VARIES and n not in fn.params}
+
+
+def _may_be_itself(call):
+    """A NumPy function that gives its argument itself (or a view of it) when there is nothing to convert."""
+    if not str(getattr(call.func.obj, "__module__", None) or "").startswith("numpy"):
+        return False
+    name = getattr(call.func.obj, "__name__", None)
+    if name in ("asmatrix", "require", "asarray_chkfinite", "ascontiguousarray", "asfortranarray", "real_if_close",
+                "matrix", "asanyarray", "asarray"):
+        return True
+    if name in ("array", "nan_to_num"):
+        copy = call.kwarg("copy")
+        return copy is not None and not (isinstance(copy, ir.Const) and copy.value is True)
+    return False
 
 
 def _holding_items():
