@@ -57,6 +57,10 @@ class Context:
         self.items = []  # (table, key, item): items of the user's lists and dicts the inliner used (`ACTS[name]`)
         self.rules = rules.generation()  # rules registered later may change the derivative
         self._reads = None
+        # gradients (what ad.grad returned) whose generated reverse-mode code was inlined: their files
+        self.inlined_gradients = set()
+        # inline them as forward sweeps instead (Derivation.run, when their reverse-mode code is refused)
+        self.gradients_by_sweeps = False
 
     def stale(self):
         """Has anything this compilation was built from changed since (code, defaults, what a name refers to,
@@ -214,6 +218,7 @@ class Derivation:
     """One compilation: the passes run on `func` for arguments of `kinds`."""
 
     def __init__(self, func, wrt, mode, kinds_, func_name, multi, receiver=None, has_aux=False, dims=(), jit=False):
+        self.given = (func, wrt, mode, kinds_, func_name, multi, receiver, has_aux, dims, jit)
         self.func = func
         self.jit = jit  # compile the derivative with Numba (jit.py)
         self.dims = dims  # the arguments' dimension pattern (dims_pattern), () when not known
@@ -230,6 +235,24 @@ class Derivation:
         self.linker = None
 
     def run(self):
+        try:
+            return self.run_once()
+        except ADError as exc:
+            if not self.ctx.inlined_gradients or self.ctx.gradients_by_sweeps or \
+                    str(getattr(exc.where, "filename", "")) not in self.ctx.inlined_gradients:
+                raise
+            # the generated reverse-mode code of a gradient this function calls was refused (an in-place
+            # pattern of its tapes and adjoint buffers): the same gradient computed by forward sweeps instead,
+            # whose code follows f's own statements (reverse over forward; exact too)
+            first = exc
+        self.__init__(*self.given)
+        self.ctx.gradients_by_sweeps = True
+        try:
+            return self.run_once()
+        except ADError:
+            raise first from None
+
+    def run_once(self):
         with collector_paused():
             if self.mode == "jvp_callee":
                 return self.jvp_callee_function()
@@ -608,6 +631,7 @@ class Derivative:
         self.func_name = func_name
         self.receiver = receiver
         self.specializations = {}  # kinds -> compiled function
+        self.swept = {}  # kinds -> (the gradient by forward sweeps, its context): compile_by_sweeps
         self.quick = {}  # classes, shapes and dtypes of arguments that are numbers or arrays -> (compiled, deps)
         self.deps = {}  # kinds -> [(function, code)]
         self.last = None
@@ -671,6 +695,28 @@ class Derivative:
     def compile_generic(self):
         """The derivative for arguments of any kind (what `.source` shows before the first call)."""
         return self.compile(tuple(K.UNKNOWN for _ in _params(self.func)) + ((),))
+
+    def compile_by_sweeps(self, kinds_):
+        """The gradient for arguments of these kinds computed by forward mode, one sweep per entry of the
+        `wrt` arguments (composite.sweeps), with the context it was built from; None where that form does not
+        apply (not a gradient; a `wrt` argument not an array or a number)."""
+        from . import composite
+
+        params = _params(self.func)
+        positions = [params.index(w) for w in self.wrt]
+        n = len(params)
+        if self.mode not in ("grad", "value_and_grad") or self.has_aux or self.jit or self.receiver is not None \
+                or not composite.sweepable(kinds_, positions):
+            return None
+        hit = self.swept.get(kinds_)
+        if hit is not None and not hit[1].stale():
+            return hit
+        d = Derivation(self.func, self.wrt, "jvp", kinds_[:-1][:n], f"jvp_{self.func_name}", True,
+                       dims=kinds_[-1][:n])
+        jvp = d.run()
+        compiled = composite.sweeps(jvp, params, positions, kinds_, self.mode, self.multi, self.func_name)
+        self.swept[kinds_] = compiled, d.ctx
+        return compiled, d.ctx
 
     def stale_any(self):
         return any(self.stale(k) for k in self.specializations)
