@@ -4,7 +4,8 @@
    gradient's generated code. Where that code's in-place pattern (a tape restoring a row of a matrix changed
    in a loop, adjoint buffers added to in place) is refused, the same gradient is inlined as forward sweeps
    (one tangent sweep per entry of the `wrt` arguments: reverse over forward), which follow f's own
-   statements (driver.Derivation.run, Derivative.compile_by_sweeps).
+   statements (driver.Derivation.run, Derivative.compile_by_sweeps); the same where a recursive callee's
+   backward closures are refused.
 2. `_ad.pop_item(b, slice(...))` in generated code: the kind of what it takes is found for a slice index
    too (a slice keeps the axis), so a later `_ad.pop_item` of a sum of such values is written as stores.
 
@@ -87,6 +88,32 @@ def test_the_reverse_form_is_kept_where_it_is_taken():
     expected = (g(x + EPS * v) - g(x - EPS * v)) / (2 * EPS)
     close(d(x, v), expected)
     assert "range(n" not in d.source
+
+
+def rec_power(x, k):
+    if k == 0:
+        return 1.0
+    return x * rec_power(x, k - 1)
+
+
+def f_recursive(x, k):
+    return np.sum(np.sin(rec_power(x, k)) * x)
+
+
+grad_recursive = ad.grad(f_recursive, wrt="x")
+
+
+def directional_recursive(x, k, v):
+    return np.sum(grad_recursive(x, k) * v)
+
+
+@pytest.mark.parametrize("k", [0, 3])
+def test_reverse_over_a_recursive_gradient(k):
+    """The gradient of a recursive function runs backward closures, which reverse mode cannot read again: the
+    gradient by forward sweeps (the callee's tangent function) instead."""
+    x, v = np.array([0.4, -0.7, 1.1]), np.array([0.5, 1.0, -1.5])
+    expected = (grad_recursive(x + EPS * v, k) - grad_recursive(x - EPS * v, k)) / (2 * EPS)
+    close(ad.grad(directional_recursive, wrt="x")(x, k, v), expected)
 
 
 # -- 2. pop_item with a slice index: the kind of what it takes ---------------------------------------------------

@@ -57,7 +57,7 @@ class Context:
         self.items = []  # (table, key, item): items of the user's lists and dicts the inliner used (`ACTS[name]`)
         self.rules = rules.generation()  # rules registered later may change the derivative
         self._reads = None
-        # gradients (what ad.grad returned) whose generated reverse-mode code was inlined: their files
+        # the files of the generated reverse-mode code of gradients (what ad.grad returned) inlined
         self.inlined_gradients = set()
         # inline them as forward sweeps instead (Derivation.run, when their reverse-mode code is refused)
         self.gradients_by_sweeps = False
@@ -239,11 +239,12 @@ class Derivation:
             return self.run_once()
         except ADError as exc:
             if not self.ctx.inlined_gradients or self.ctx.gradients_by_sweeps or \
-                    str(getattr(exc.where, "filename", "")) not in self.ctx.inlined_gradients:
+                    not str(getattr(exc.where, "filename", "")).startswith("<ad_compiler"):
                 raise
-            # the generated reverse-mode code of a gradient this function calls was refused (an in-place
-            # pattern of its tapes and adjoint buffers): the same gradient computed by forward sweeps instead,
-            # whose code follows f's own statements (reverse over forward; exact too)
+            # generated code was refused, and the generated reverse-mode code of a gradient this function calls
+            # was inlined (an in-place pattern of its tapes and adjoint buffers, or a recursive callee's backward
+            # closures): the same gradient computed by forward sweeps instead, whose code follows f's own
+            # statements (reverse over forward; exact too). A second refusal reports the first.
             first = exc
         self.__init__(*self.given)
         self.ctx.gradients_by_sweeps = True
