@@ -214,6 +214,11 @@ def _short(filename):
     return os.path.basename(filename)
 
 
+# Where reverse mode refuses the generated code of a gradient the function calls, inline that gradient as
+# forward sweeps instead (Derivation.run). The rule tests turn it off to check reverse over reverse itself.
+GRADIENTS_BY_SWEEPS = True
+
+
 class Derivation:
     """One compilation: the passes run on `func` for arguments of `kinds`."""
 
@@ -238,7 +243,7 @@ class Derivation:
         try:
             return self.run_once()
         except ADError as exc:
-            if not self.ctx.inlined_gradients or self.ctx.gradients_by_sweeps or \
+            if not GRADIENTS_BY_SWEEPS or not self.ctx.inlined_gradients or self.ctx.gradients_by_sweeps or \
                     not str(getattr(exc.where, "filename", "")).startswith("<ad_compiler"):
                 raise
             # generated code was refused, and the generated reverse-mode code of a gradient this function calls
