@@ -711,9 +711,10 @@ class Derivative:
         params = _params(self.func)
         positions = [params.index(w) for w in self.wrt]
         n = len(params)
+        plain = all(p.kind is p.POSITIONAL_OR_KEYWORD for p in inspect.signature(self.func).parameters.values())
         if self.mode not in ("grad", "value_and_grad") or self.has_aux or self.jit or self.receiver is not None \
-                or not composite.sweepable(kinds_, positions):
-            return None
+                or not plain or not composite.sweepable(kinds_, positions):
+            return None  # (sweeps call f's tangent with the arguments in order)
         hit = self.swept.get(kinds_)
         if hit is not None and not hit[1].stale():
             return hit
