@@ -5,7 +5,9 @@
    in a loop, adjoint buffers added to in place) is refused, the same gradient is inlined as forward sweeps
    (one tangent sweep per entry of the `wrt` arguments: reverse over forward), which follow f's own
    statements (driver.Derivation.run, Derivative.compile_by_sweeps); the same where a recursive callee's
-   backward closures are refused.
+   backward closures are refused. A derivative of the gradient itself (`ad.jacrev(ad.grad(f))`, mixed
+   partials) where reverse and forward mode both refuse its code: the gradient of f's tangent
+   (nested.NestedDerivative.gradient_of_tangent).
 2. `_ad.pop_item(b, slice(...))` in generated code: the kind of what it takes is found for a slice index
    too (a slice keeps the axis), so a later `_ad.pop_item` of a sum of such values is written as stores.
 
@@ -114,6 +116,27 @@ def test_reverse_over_a_recursive_gradient(k):
     x, v = np.array([0.4, -0.7, 1.1]), np.array([0.5, 1.0, -1.5])
     expected = (grad_recursive(x + EPS * v, k) - grad_recursive(x - EPS * v, k)) / (2 * EPS)
     close(ad.grad(directional_recursive, wrt="x")(x, k, v), expected)
+
+
+# -- the same for a derivative of the gradient itself: ad.jacrev(ad.grad(f)), ad.grad(ad.grad(f, "x"), "p") ---------
+def f_outer_rows(x, p):
+    A = np.outer(p, p) * x
+    for row in A:  # (reverse and forward mode both refuse the gradient's code: the gradient of f's tangent)
+        row *= np.tanh(p)
+    if p[0] > 0:
+        A[1] += x * A[0]
+    return np.sum(np.sin(A))
+
+
+@pytest.mark.parametrize("sign", [1, -1], ids=["branch-taken", "branch-not-taken"])
+def test_mixed_second_derivative_of_a_refused_gradient(sign):
+    p = np.array([0.3 * sign, -0.2, 0.5])
+    gx = ad.grad(f_outer_rows, wrt="x")
+    expected = np.array([(gx(0.7, p + EPS * u) - gx(0.7, p - EPS * u)) / (2 * EPS) for u in np.eye(3)])
+    close(ad.grad(gx, wrt="p")(0.7, p), expected)
+    gp = ad.grad(f_outer_rows, wrt="p")
+    expected = np.array([(gp(0.7, p + EPS * u) - gp(0.7, p - EPS * u)) / (2 * EPS) for u in np.eye(3)]).T
+    close(ad.jacrev(gp, wrt="p")(0.7, p), expected)
 
 
 # -- 2. pop_item with a slice index: the kind of what it takes ---------------------------------------------------
