@@ -337,7 +337,9 @@ class Derivation:
         adjoint = batch_sums(tape.resolve(adjoint), rev, alloc)
         forward = tape.forward(fn.body)
         note = self.signature_note()
-        body = [Comment("forward" + (f"; {note[0].text}" if note else ""))]
+        swept = "; the gradients it calls by forward sweeps (reverse mode over their code was refused)" \
+            if self.ctx.gradients_by_sweeps else ""  # (the source says so: run)
+        body = [Comment("forward" + (f"; {note[0].text}" if note else "") + swept)]
         if tape.name:
             body.append(assign(tape.name, helper("new_tape")))
             body += tape.first_values()
