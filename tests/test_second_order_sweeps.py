@@ -118,6 +118,31 @@ def test_reverse_over_a_recursive_gradient(k):
     close(ad.grad(directional_recursive, wrt="x")(x, k, v), expected)
 
 
+def f_view_changed(x):
+    x = x * (x * x)
+    v = np.ones(4)
+    for i in range(len(v)):  # (reverse over the gradient's code refuses this loop's in-place changes)
+        v[i] = np.std(v)
+        v *= np.concatenate([np.ones(2), np.stack([x, x]).max(axis=-1) / (i + 0.5)])
+    h = x[:]  # (the tangent's view: the sweeps' tangents have x's rank, so it is known to be a view)
+    h[1:] = np.dot(v, v)
+    x[::2] = np.sin(h[2])
+    return np.sum(v ** 2) + np.sum(h ** 2) + np.sum(x)
+
+
+grad_view_changed = ad.grad(f_view_changed)
+
+
+def directional_view_changed(x, v):
+    return np.sum(grad_view_changed(x) * v)
+
+
+def test_reverse_over_sweeps_through_a_view_changed_in_place():
+    x, v = np.array([-0.375, 0.453, 0.583]), np.array([0.5, -1.0, 2.0])
+    expected = (grad_view_changed(x + EPS * v) - grad_view_changed(x - EPS * v)) / (2 * EPS)
+    close(ad.grad(directional_view_changed)(x, v), expected)
+
+
 # -- the same for a derivative of the gradient itself: ad.jacrev(ad.grad(f)), ad.grad(ad.grad(f, "x"), "p") ---------
 def f_outer_rows(x, p):
     A = np.outer(p, p) * x

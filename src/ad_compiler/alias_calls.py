@@ -35,7 +35,8 @@ RESULT_LIKE = {"zeros_like": 0, "owned_copy": 1, "unbroadcast": 1, "unbroadcast_
 
 # runtime helpers giving a new float array shaped like one of their arguments (its position) when that is a
 # NumPy array: an adjoint's buffer, of known kind even where the adjoint spread into it is not
-FRESH_LIKE = {"zeros_like": 0, "getitem_vjp": 1, "unreduce": 1, "unreduce_mean": 1, "owned_copy": 1}
+FRESH_LIKE = {"zeros_like": 0, "getitem_vjp": 1, "unreduce": 1, "unreduce_mean": 1, "owned_copy": 1,
+              "unit_tangent": 0}
 
 
 class Calls(Part):
