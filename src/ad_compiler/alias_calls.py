@@ -40,7 +40,8 @@ RESULT_LIKE = {"zeros_like": 0, "owned_copy": 1, "unbroadcast": 1, "unbroadcast_
 
 # runtime helpers giving a new float array shaped like one of their arguments (its position) when that is a
 # NumPy array: an adjoint's buffer, of known kind even where the adjoint spread into it is not
-FRESH_LIKE = {"zeros_like": 0, "getitem_vjp": 1, "unreduce": 1, "unreduce_mean": 1, "owned_copy": 1}
+FRESH_LIKE = {"zeros_like": 0, "getitem_vjp": 1, "unreduce": 1, "unreduce_mean": 1, "owned_copy": 1,
+              "unit_tangent": 0}
 
 
 class Calls(Part):
@@ -211,9 +212,9 @@ class Calls(Part):
             if not isinstance(like, (K.Array, K.Scalar)):  # a list, a tuple or an array: not known which
                 return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the zeros made on this line")})
         try:
-            args = [a.value if isinstance(a, Const) else dummy_of(self.values.val(a, state).kind)
+            args = [a.value if isinstance(a, Const) else _helper_dummy(self.values.val(a, state).kind)
                     for a in value.args]
-            kwargs = {k: v.value if isinstance(v, Const) else dummy_of(self.values.val(v, state).kind)
+            kwargs = {k: v.value if isinstance(v, Const) else _helper_dummy(self.values.val(v, state).kind)
                       for k, v in value.kwargs}
             import warnings
 
@@ -308,6 +309,16 @@ def _item_kind(val, session):
             K.Scalar({"b": np.bool_, "i": np.int64, "u": np.uint64}.get(k.dtype, np.float64))
     kinds = [session.iterator_items.get(o) for o in val.objs]
     return kinds[0] if kinds and all(x is not None and x == kinds[0] for x in kinds) else K.UNKNOWN
+
+
+def _helper_dummy(kind):
+    """dummy_of for a runtime helper's argument, and a slice (an index the adjoint code builds with
+    `slice(...)`: any slice keeps the axis, so the helper's result has the same rank for every slice)."""
+    if isinstance(kind, K.Other) and kind.cls is slice:
+        return slice(None)
+    if isinstance(kind, K.Other) and kind.cls is type(Ellipsis):
+        return Ellipsis
+    return dummy_of(kind)
 
 
 def _adjoint_kind(kind):

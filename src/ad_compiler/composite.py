@@ -171,8 +171,12 @@ def check_not_bool(wrt, positions, kinds_, what):
                                    "respect to them")
 
 
-def _zero(kind, w, np_):
-    return "0.0" if isinstance(kind, K.Scalar) else f"{np_}.zeros({np_}.shape({w}))"
+def _zero(kind, w, np_, ranked=False):
+    """The zero tangent of `w` (`ranked`: by a helper whose result has w's rank where the compiler reads the
+    code again, as it does a gradient by sweeps inlined; NumPy zeros, also for Dask or CuPy data)."""
+    if isinstance(kind, K.Scalar):
+        return "0.0"
+    return f"_ad.unit_tangent({w}, None)" if ranked else f"{np_}.zeros({np_}.shape({w}))"
 
 
 def sweeps(jvp, params, positions, kinds_, mode, multi, name):
@@ -182,10 +186,10 @@ def sweeps(jvp, params, positions, kinds_, mode, multi, name):
     check_kinds(wrt, positions, kinds_, "computing this derivative of a derivative with forward mode "
                  "(reverse-mode rules for it are not written yet)")
     N = _Names(params, jvp.__name__, *[f"g{w}" for w in wrt])
-    np_, j, value, t, n, i, e = N["np"], N[jvp.__name__], N["value"], N["t"], N["n"], N["i"], N["e"]
+    np_, j, value, t, n, i = N["np"], N[jvp.__name__], N["value"], N["t"], N["n"], N["i"]
     args = ", ".join(params[:len(params) - (1 if mode == "vjp" else 0)])
     seed = params[-1] if mode == "vjp" else None
-    zeros = {w: _zero(kinds_[k], w, np_) for w, k in zip(wrt, positions)}
+    zeros = {w: _zero(kinds_[k], w, np_, ranked=True) for w, k in zip(wrt, positions)}
     lines = [f"def {name}({', '.join(params)}):",
              f"    # by forward mode: one sweep of {j} per entry of {', '.join(wrt)}",
              f"    {value}, {N['t0']} = {j}({args}, ({', '.join(zeros[w] for w in wrt)},))"]
@@ -200,9 +204,10 @@ def sweeps(jvp, params, positions, kinds_, mode, multi, name):
         if isinstance(kinds_[p], K.Scalar):
             lines += [f"    {value}, {t} = {j}({args}, {tangents('1.0')})", f"    {g} = {entry}"]
         else:
+            # (the tangent of x's rank: the compiler reads this code again where the gradient is inlined)
             lines += [f"    {n} = {np_}.size({w})", f"    {g} = {np_}.zeros({n}, dtype={np_}.result_type({w}, 1.0))",
-                      f"    for {i} in range({n}):", f"        {e} = {np_}.zeros({n})", f"        {e}[{i}] = 1.0",
-                      f"        {value}, {t} = {j}({args}, {tangents(f'{np_}.reshape({e}, {np_}.shape({w}))')})",
+                      f"    for {i} in range({n}):",
+                      f"        {value}, {t} = {j}({args}, {tangents(f'_ad.unit_tangent({w}, {i})')})",
                       f"        {g}[{i}] = {entry}", f"    {g} = {np_}.reshape({g}, {np_}.shape({w}))"]
         results.append(f"_ad.as_grad({g}, {w})")
     result = f"({', '.join(results)},)" if multi else results[0]

@@ -59,6 +59,10 @@ class Context:
         self.items = []  # (table, key, item): items of the user's lists and dicts the inliner used (`ACTS[name]`)
         self.rules = rules.generation()  # rules registered later may change the derivative
         self._reads = None
+        # the files of the generated reverse-mode code of gradients (what ad.grad returned) inlined
+        self.inlined_gradients = set()
+        # inline them as forward sweeps instead (Derivation.run, when their reverse-mode code is refused)
+        self.gradients_by_sweeps = False
 
     def stale(self):
         """Has anything this compilation was built from changed since (code, defaults, what a name refers to,
@@ -217,10 +221,16 @@ def _short(filename):
     return os.path.basename(filename)
 
 
+# Where reverse mode refuses the generated code of a gradient the function calls, inline that gradient as
+# forward sweeps instead (Derivation.run). The rule tests turn it off to check reverse over reverse itself.
+GRADIENTS_BY_SWEEPS = True
+
+
 class Derivation:
     """One compilation: the passes run on `func` for arguments of `kinds`."""
 
     def __init__(self, func, wrt, mode, kinds_, func_name, multi, receiver=None, has_aux=False, dims=(), jit=False):
+        self.given = (func, wrt, mode, kinds_, func_name, multi, receiver, has_aux, dims, jit)
         self.func = func
         self.jit = jit  # compile the derivative with Numba (jit.py)
         self.dims = dims  # the arguments' dimension pattern (dims_pattern), () when not known
@@ -238,6 +248,25 @@ class Derivation:
         self.readable = False  # no backward closures: code the compiler reads again (callees.py)
 
     def run(self):
+        try:
+            return self.run_once()
+        except ADError as exc:
+            if not GRADIENTS_BY_SWEEPS or not self.ctx.inlined_gradients or self.ctx.gradients_by_sweeps or \
+                    not str(getattr(exc.where, "filename", "")).startswith("<ad_compiler"):
+                raise
+            # generated code was refused, and the generated reverse-mode code of a gradient this function calls
+            # was inlined (an in-place pattern of its tapes and adjoint buffers, or a recursive callee's backward
+            # closures): the same gradient computed by forward sweeps instead, whose code follows f's own
+            # statements (reverse over forward; exact too). A second refusal reports the first.
+            first = exc
+        self.__init__(*self.given)
+        self.ctx.gradients_by_sweeps = True
+        try:
+            return self.run_once()
+        except ADError:
+            raise first from None
+
+    def run_once(self):
         with collector_paused():
             if self.mode == "jvp_callee":
                 return self.jvp_callee_function()
@@ -320,7 +349,9 @@ class Derivation:
         adjoint = batch_sums(tape.resolve(adjoint), rev, alloc)
         forward = tape.forward(fn.body)
         note = self.signature_note()
-        body = [Comment("forward" + (f"; {note[0].text}" if note else ""))]
+        swept = "; the gradients it calls by forward sweeps (reverse mode over their code was refused)" \
+            if self.ctx.gradients_by_sweeps else ""  # (the source says so: run)
+        body = [Comment("forward" + (f"; {note[0].text}" if note else "") + swept)]
         if tape.name:
             body.append(assign(tape.name, helper("new_tape")))
             body += tape.first_values()
@@ -650,6 +681,7 @@ class Derivative:
         self.receiver = receiver
         self.specializations = {}  # kinds -> compiled function
         self.readables = {}  # kinds -> compiled function without backward closures (callees.py)
+        self.swept = {}  # kinds -> (the gradient by forward sweeps, its context): compile_by_sweeps
         self.quick = {}  # classes, shapes and dtypes of arguments that are numbers or arrays -> (compiled, deps)
         self.deps = {}  # kinds -> [(function, code)]
         self.params = _params(func)  # (the dispatcher binds calls to these names, `wrt` names some of them)
@@ -737,6 +769,29 @@ class Derivative:
     def compile_generic(self):
         """The derivative for arguments of any kind (what `.source` shows before the first call)."""
         return self.compile(tuple(K.UNKNOWN for _ in _params(self.func)) + ((),))
+
+    def compile_by_sweeps(self, kinds_):
+        """The gradient for arguments of these kinds computed by forward mode, one sweep per entry of the
+        `wrt` arguments (composite.sweeps), with the context it was built from; None where that form does not
+        apply (not a gradient; a `wrt` argument not an array or a number)."""
+        from . import composite
+
+        params = _params(self.func)
+        positions = [params.index(w) for w in self.wrt]
+        n = len(params)
+        plain = all(p.kind is p.POSITIONAL_OR_KEYWORD for p in inspect.signature(self.func).parameters.values())
+        if self.mode not in ("grad", "value_and_grad") or self.has_aux or self.jit or self.receiver is not None \
+                or not plain or not composite.sweepable(kinds_, positions):
+            return None  # (sweeps call f's tangent with the arguments in order)
+        hit = self.swept.get(kinds_)
+        if hit is not None and not hit[1].stale():
+            return hit
+        d = Derivation(self.func, self.wrt, "jvp", kinds_[:-1][:n], f"jvp_{self.func_name}", True,
+                       dims=kinds_[-1][:n])
+        jvp = d.run()
+        compiled = composite.sweeps(jvp, params, positions, kinds_, self.mode, self.multi, self.func_name)
+        self.swept[kinds_] = compiled, d.ctx
+        return compiled, d.ctx
 
     def stale_any(self):
         return any(self.stale(k) for k in self.specializations)

@@ -267,13 +267,22 @@ class Inliner:
         kinds_ = tuple(self.param_kinds.get(a.name, K.UNKNOWN) if isinstance(a, Var) else
                        K.kind_of(a.value) if isinstance(a, ir.Const) else K.UNKNOWN for a in call.args)
         kinds_ += ((),)  # (no arrays known to share a shape)
+        if getattr(self.ctx, "gradients_by_sweeps", False):
+            # (its reverse-mode code was refused here: driver.Derivation.run)
+            swept = d.compile_by_sweeps(kinds_)
+            if swept is not None:
+                self.ctx.include(swept[1])
+                return swept[0]
         compiled = d.specializations.get(kinds_)
         if compiled is None or d.stale(kinds_):
             compiled = d.compile(kinds_)
         inner = d.deps.get(kinds_)
         if inner is not None and hasattr(self.ctx, "include"):
             self.ctx.include(inner)  # (what it was compiled from: a change of it makes this derivative stale too)
-        return readable_form(compiled)
+        readable = readable_form(compiled)
+        if d.mode in ("grad", "value_and_grad") and hasattr(self.ctx, "inlined_gradients"):
+            self.ctx.inlined_gradients.update({compiled.__code__.co_filename, readable.__code__.co_filename})
+        return readable
 
     def splice(self, stmt, callee, bindings, key, target, env, pre):
         """`pre`, the parameters' bindings, the callee's body (its calls inlined in turn) and `target = result`;

@@ -54,18 +54,22 @@ class NestedDerivative:
             if not scalars:
                 try:
                     return Derivation(code, wrt, self.mode, kinds_[:len(params)], self.func_name, self.multi).run()
-                except NoDerivativeError as exc:
-                    # (forward sweeps take only arrays and numbers: for a list or dict the missing rule, at
-                    # its generated line, is the better refusal)
+                except ADError as exc:
+                    # (a helper without a reverse rule, or an in-place pattern of the generated code that the
+                    # alias pass refuses: forward sweeps over the same code instead. They take only arrays and
+                    # numbers: for a list or dict the refusal at its generated line is the better one)
                     if not _in_generated_code(exc) or not composite.sweepable(kinds_, self.positions):
                         raise
                     reverse = exc
-            jvp = Derivation(code, wrt, "jvp", kinds_[:len(params)], f"jvp_{code.__name__}", True).run()
-            if self.mode == "vjp":
-                params = params + [_fresh("seed", params)]
             try:
-                return composite.sweeps(jvp, params, self.positions, kinds_, self.mode, self.multi, self.func_name)
+                jvp = Derivation(code, wrt, "jvp", kinds_[:len(params)], f"jvp_{code.__name__}", True).run()
+                return composite.sweeps(jvp, params + ([_fresh("seed", params)] if self.mode == "vjp" else []),
+                                        self.positions, kinds_, self.mode, self.multi, self.func_name)
             except ADError as exc:
+                if reverse is not None and _in_generated_code(exc):
+                    swept = self.gradient_of_tangent(code, params, args, reverse)
+                    if swept is not None:
+                        return swept
                 if reverse is None or exc.where is not None:
                     raise
                 raise type(exc)(f"{exc.message}; reverse mode stopped here: {reverse.message}", where=reverse.where,
@@ -77,6 +81,41 @@ class NestedDerivative:
                     self.inner._ad_derivative.mode != "grad" or getattr(self.inner._ad_derivative, "has_aux", False):
                 raise
             return self.reverse_over_forward(code, params, args, exc)
+
+    def gradient_of_tangent(self, code, params, args, exc):
+        """The vjp (or gradient) of the gradient `inner` when reverse and forward mode both refused its
+        generated code: the gradient of f's tangent along the seed (reverse over forward; exact too):
+        <grad_x f(x, p), u> is f's tangent along u, so its gradient is the vjp of grad_x f with seed u. For
+        `grad` the seed is 1.0 (x one number: the gradient is a number). None where this does not apply."""
+        from . import api
+
+        d = self.inner._ad_derivative
+        n = len(params)
+        if d.mode != "grad" or getattr(d, "has_aux", False) or d.receiver is not None or args is None or \
+                len(args) < n + (self.mode == "vjp"):
+            return None
+        if self.mode != "vjp":
+            x = args[params.index(d.wrt[0])] if d.wrt[0] in params else None
+            if d.multi or not isinstance(x, (float, int, np.floating)) or isinstance(x, bool):
+                return None
+        outer = [params[i] for i in self.positions]
+        try:
+            tangent_f = api._get(d.func, tuple(d.wrt) if d.multi else d.wrt[0], "tangent")
+            grad_tangent = api._get(tangent_f, tuple(outer) if self.multi else outer[0], "grad")
+            seed = args[n] if self.mode == "vjp" else 1.0
+            rev = grad_tangent._ad_derivative.specialize(tuple(args[:n]) + (seed,))
+        except ADError:
+            return None
+        s = _fresh("seed", params)
+        call = f"{rev.__name__}({', '.join(params + [s if self.mode == 'vjp' else '1.0'])})"
+        reason = exc.message.splitlines()[0] if getattr(exc, "message", None) else type(exc).__name__
+        lines = [f"def {self.func_name}({', '.join(params + ([s] if self.mode == 'vjp' else []))}):",
+                 f"    # reverse over forward: the gradient of the tangent of {d.func.__name__}",
+                 f"    # (reverse and forward mode over {code.__name__} refused: {reason})"]
+        lines.append(f"    return ({code.__name__}({', '.join(params)}), {call})" if self.mode == "value_and_grad"
+                     else f"    return {call}")
+        return composite.compile_wrapper(lines, self.func_name, {rev.__name__: rev, code.__name__: code},
+                                         [rev.source])
 
     def reverse_over_forward(self, code, params, args, exc):
         """The tangent of the gradient `inner` (forward over reverse) when forward mode refused its generated

@@ -168,6 +168,16 @@ def _short_repr(value, limit=60):
 
 
 
+def unit_tangent(x, i):
+    """Float NumPy zeros shaped like the array `x` with 1.0 at its flat index `i` (none for i None): the
+    tangent of one sweep of a gradient by forward mode (composite.sweeps), of x's rank where the compiler
+    reads that code again."""
+    out = np.zeros(np.shape(x))
+    if i is not None:
+        out.flat[i] = 1.0
+    return out
+
+
 def grad_seed(out):
     """The seed of `grad`: 1.0 for a scalar output; raises NonScalarOutputError otherwise."""
     if out.__class__ is _float or out.__class__ is np.float64:

@@ -19,8 +19,8 @@ except ImportError:  # pragma: no cover
     integrate = signal = None
 from . import ans, derivative, elementwise, g, linear, nondifferentiable
 
-nondifferentiable(_ad.grad_seed, _ad.layout_order, _ad.zeros_like, _ad.zero_entries, _ad.shape_of, _ad.new_tape, _ad.max_share, _ad.min_share,
-                  _ad.inside, _ad.count_reduced, _ad.normalize_axes, _ad.segments)
+nondifferentiable(_ad.grad_seed, _ad.unit_tangent, _ad.layout_order, _ad.zeros_like, _ad.zero_entries, _ad.shape_of, _ad.new_tape,
+                  _ad.max_share, _ad.min_share, _ad.inside, _ad.count_reduced, _ad.normalize_axes, _ad.segments)
 
 
 # -- shapes and sums ----------------------------------------------------------------------------------
