@@ -18,6 +18,7 @@ import gc
 import inspect
 import itertools
 import types
+import weakref
 
 import numpy as np
 
@@ -623,6 +624,7 @@ class Derivative:
                     hit[3] = self.guard(args, quick, hit)
                 self.dispatcher._ad_guard = hit[3]  # (only while hit[0] is `last`: every other path resets it)
                 _install(self.dispatcher, getattr(hit[3], "method", None))
+                _guarded.add(self.dispatcher)  # (until a rule is registered: _forget_guards)
             self.last = hit[0]
             return hit[0]
         if self.dispatcher is not None:
@@ -709,6 +711,22 @@ def _install(dispatcher, method):
         cls = type(dispatcher)
         if cls.__dict__["__call__"] is not (method or plain):
             cls.__call__ = method or plain
+
+
+_guarded = weakref.WeakSet()  # the dispatchers whose guard may be installed
+
+
+def _forget_guards():
+    """A rule was registered (rules._changed): every guard goes, since a guard does not test the rules'
+    generation (the one thing that changes only here: tested where it changes, not at each call); the next
+    call of each dispatcher takes the slow path, whose stale() sees the new generation."""
+    for dispatcher in list(_guarded):
+        dispatcher._ad_guard = _no_guard
+        _install(dispatcher, None)
+    _guarded.clear()
+
+
+rules._on_change.append(_forget_guards)
 
 
 def _true():
