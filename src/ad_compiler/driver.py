@@ -28,6 +28,7 @@ from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
 from .forward import Forward
 from .fuse import fuse_temporaries
+from .grad_forms import prove_forms
 from .batch_sums import batch_sums
 from .hoist import hoist
 from .spread import spread_lazily
@@ -401,7 +402,8 @@ class Derivation:
             dout = helper("zeros_like", out)
         # the tangent of a gradient (`as_grad(b, x)`) is `as_grad(db, x)`: already in x's form, and the
         # gradient itself need not be computed for its shape (H v computes only what H v needs)
-        tangent = dout if isinstance(dout, Var) and _made_by(fn.body, out.name, ("as_grad", "as_grads")) else \
+        tangent = dout if isinstance(dout, Var) and _made_by(fn.body, out.name, ("as_grad", "as_grads",
+                                                                                            "as_grad_made", "as_grads_made")) else \
             helper("tangent_out", dout, out)
         body.append(Return(tangent if self.mode == "tangent" else Build("tuple", (out, tangent))))
         fdef = FunctionDef(self.func_name, tuple(params), body)
@@ -443,6 +445,7 @@ class Derivation:
             from . import jit
 
             return jit.finish(self, unit, fdef, kinds_, alloc)
+        prove_forms(fdef, kinds_, rev.dims)
         fuse_temporaries(fdef, alloc.temps)
         compiled = self.finish(unit, fdef)
         compiled.source = "\n\n".join([compiled.source] + callees.all_sources(self.linker.deps))
