@@ -29,6 +29,7 @@ from .errors import ADError, NoDerivativeError, UnsupportedError
 from .forward import Forward
 from .fuse import fuse_temporaries
 from .grad_forms import prove_forms
+from .unit_seed import fold_unit_seed
 from .batch_sums import batch_sums
 from .hoist import hoist
 from .spread import spread_lazily
@@ -445,6 +446,7 @@ class Derivation:
             from . import jit
 
             return jit.finish(self, unit, fdef, kinds_, alloc)
+        fold_unit_seed(fdef, kinds_)
         prove_forms(fdef, kinds_, rev.dims)
         fuse_temporaries(fdef, alloc.temps)
         compiled = self.finish(unit, fdef)
