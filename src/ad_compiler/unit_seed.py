@@ -6,9 +6,10 @@ float dtype, or a Python float) `1.0 * v` has v's values and dtype exactly (IEEE
 too), but NumPy makes a new array for it: an operation as costly as any other on small arrays. Here the
 name is replaced by `v` itself in the statements that read it, up to the statement that binds it again,
 when every such read is an operand of arithmetic (`+ - * / **`, unary `-`), which makes a new value and
-changes nothing, and nothing in between changes `v` in place. Then `b` never holds `v`'s object: nothing
-can write into it through b, return it or keep it. Top-level statements only (a loop or a branch between
-stops it).
+changes nothing, and every statement up to the last read is pure arithmetic: a store, a helper, a method, a
+branch or a loop may change v's values through another name (a view, the same array chosen by a branch:
+the adjoint sweep puts back what stores overwrote), and b must read them as they were. Then `b` never holds
+`v`'s object either: nothing can write into it through b, return it or keep it. Top-level statements only.
 """
 import numpy as np
 
@@ -64,17 +65,18 @@ def _unit_product(s, seeds, kinds):
 
 def _replace_reads(body, i, b, v):
     """Replace b by v in the statements after body[i] that read it, up to the one that binds b again (or the
-    end), if all those reads are operands of arithmetic and nothing changes or rebinds v before; did it?"""
+    end), if all those reads are operands of arithmetic and every statement up to the last of them is pure
+    arithmetic (nothing that may change an array: not a store, a helper, a method, a branch or a loop, which
+    could change v's values through another name); did it?"""
     todo = []
-    for s in body[i + 1:]:
+    for j in range(i + 1, len(body)):
+        s = body[j]
         if isinstance(s, Comment):
             continue
-        if not (isinstance(s, Assign) and len(s.targets) == 1 and type(s.target) is str and not s.noop):
-            if b in _names(s) or v.name in _names(s, reads=False):
+        if not _pure(s):
+            if any(b in _names(t) for t in body[j:]):
                 return False
-            continue
-        if v.name in ir.changed_in_place(s):
-            return False
+            break
         if b in ir.names_in(s.value):
             if not _only_operand(s.value, b):
                 return False
@@ -82,10 +84,35 @@ def _replace_reads(body, i, b, v):
         if s.target == b:
             break
         if s.target == v.name:
-            return False
+            if any(b in _names(t) for t in body[j + 1:]):
+                return False
+            break
     for s in todo:
         s.value = ir.rename_expr(s.value, {b: v.name})
     return True
+
+
+def _pure(s):
+    """A plain assignment of arithmetic, NumPy ufuncs of arrays, items and attributes: it changes nothing."""
+    return isinstance(s, Assign) and len(s.targets) == 1 and type(s.target) is str and not s.noop and \
+        _pure_expr(s.value)
+
+
+def _pure_expr(e):
+    if isinstance(e, (Var, Const)):
+        return True
+    if isinstance(e, BinOp):
+        return e.op in _ARITHMETIC + ("@",) and _pure_expr(e.left) and _pure_expr(e.right)
+    if isinstance(e, UnaryOp):
+        return e.op == "-" and _pure_expr(e.operand)
+    if isinstance(e, ir.Attr):
+        return _pure_expr(e.value)
+    if isinstance(e, ir.Index):
+        return _pure_expr(e.value) and all(isinstance(k, (Var, Const)) for k in e.items)
+    if isinstance(e, ir.Call):
+        return isinstance(e.func, ir.Global) and isinstance(e.func.obj, np.ufunc) and not e.kwargs and \
+            all(_pure_expr(a) for a in e.args)
+    return False
 
 
 def _names(s, reads=True):
