@@ -208,3 +208,41 @@ def test_keyword_defaults_are_tested_only_for_functions_with_keyword_only_parame
     assert np.allclose(h(x), 6.0 * x) and np.allclose(h(x), 6.0 * x)
     monkeypatch.undo()
     assert np.allclose(h(x), 4.0 * x)
+
+
+def clipped(x):
+    return np.clip(x, 0.0, 1.0)
+
+
+def test_a_rule_registered_while_a_guard_is_installed_drops_the_guard():
+    """The rules' generation is not tested by the guard at each call (one test less): registering a rule
+    drops every installed guard instead (driver._forget_guards), so the next call takes the slow path, sees
+    the new generation and recompiles. A straight-through rule for `clipped` registered after the guard was
+    installed is used at the very next call (the exact derivative is 0 outside [0, 1], the rule's is y)."""
+    def f(x, y):
+        return np.sum(clipped(x) * y)
+
+    g = ad.grad(f, wrt=("x", "y"))
+    x, y = np.array([-0.5, 0.25, 2.0]), np.array([2.0, 0.5, -1.0])
+    for _ in range(3):
+        check(g, f, (x, y), (0, 1))
+    assert g._ad_guard is not driver._no_guard and type(g).__call__ is g._ad_guard.method
+    assert "_generation" not in g._ad_guard.source
+    (_, _, unchanged, _), = g._ad_derivative.quick.values()
+    assert "_generation" in unchanged.source  # (the slow path's quick test still has it)
+    try:
+        @ad.defvjp(clipped)
+        def straight_through(x):
+            bx = g  # noqa: F841  (a template: `g` is the adjoint of the result)
+
+        guard_dropped = g._ad_guard is driver._no_guard
+        for _ in range(3):
+            bx, by = g(x, y)
+            assert np.allclose(bx, y) and np.allclose(by, np.clip(x, 0.0, 1.0))
+        assert guard_dropped
+    finally:
+        ad.rules.FUNCTIONS.pop(clipped, None)
+        ad.rules._changed()
+    for _ in range(2):
+        check(g, f, (x, y), (0, 1))
+        assert np.allclose(g(x, y)[0], np.where((x > 0) & (x < 1), y, 0.0))

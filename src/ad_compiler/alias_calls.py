@@ -29,7 +29,7 @@ ITERATORS = (zip, enumerate, reversed)
 # tangents shaped like the primal value they belong to
 RESULT_LIKE = {"zeros_like": 0, "owned_copy": 1, "unbroadcast": 1, "unbroadcast_value": 1, "getitem_vjp": 1,
                "cast_like": 1, "items_vjp": 1, "enumerate_vjp": 1, "reversed_vjp": 1, "sorted_vjp": 1,
-               "iter_list_vjp": 1, "dict_get_vjp": 1, "as_grad": 1, "as_tangent": 1, "index_concat_vjp": 2,
+               "iter_list_vjp": 1, "dict_get_vjp": 1, "as_grad": 1, "as_grad_made": 1, "as_tangent": 1, "index_concat_vjp": 2,
                "cast_vjp": 1,
                # the transposes of the containers' adjoints (runtime_transposes.py): in the form of their `v`
                "iter_list_transpose": 2, "dict_values_transpose": 2, "dict_copy_transpose": 2,

@@ -19,6 +19,7 @@ import gc
 import inspect
 import itertools
 import types
+import weakref
 
 import numpy as np
 
@@ -28,6 +29,8 @@ from .desugar import desugar
 from .errors import ADError, NoDerivativeError, UnsupportedError
 from .forward import Forward
 from .fuse import fuse_temporaries
+from .grad_forms import prove_forms
+from .unit_seed import fold_unit_seed
 from .batch_sums import batch_sums
 from .hoist import hoist
 from .spread import spread_lazily
@@ -460,7 +463,8 @@ class Derivation:
             dout = helper("zeros_like", out)
         # the tangent of a gradient (`as_grad(b, x)`) is `as_grad(db, x)`: already in x's form, and the
         # gradient itself need not be computed for its shape (H v computes only what H v needs)
-        tangent = dout if isinstance(dout, Var) and _made_by(fn.body, out.name, ("as_grad", "as_grads")) else \
+        tangent = dout if isinstance(dout, Var) and _made_by(fn.body, out.name, ("as_grad", "as_grads",
+                                                                                            "as_grad_made", "as_grads_made")) else \
             helper("tangent_out", dout, out)
         body.append(Return(tangent if self.mode == "tangent" else Build("tuple", (out, tangent))))
         fdef = FunctionDef(self.func_name, tuple(params), body)
@@ -507,6 +511,8 @@ class Derivation:
             from . import jit
 
             return jit.finish(self, unit, fdef, kinds_, alloc)
+        fold_unit_seed(fdef, kinds_)
+        prove_forms(fdef, kinds_, rev.dims)
         fuse_temporaries(fdef, alloc.temps)
         compiled = self.finish(unit, fdef)
         compiled.source = "\n\n".join([compiled.source] + callees.all_sources(self.linker.deps))
@@ -699,6 +705,7 @@ class Derivative:
                     hit[3] = self.guard(args, quick, hit)
                 self.dispatcher._ad_guard = hit[3]  # (only while hit[0] is `last`: every other path resets it)
                 _install(self.dispatcher, getattr(hit[3], "method", None))
+                _guarded.add(self.dispatcher)  # (until a rule is registered: _forget_guards)
             self.last = hit[0]
             return hit[0]
         if self.dispatcher is not None:
@@ -835,6 +842,22 @@ def _install(dispatcher, method):
         cls = type(dispatcher)
         if cls.__dict__["__call__"] is not (method or plain):
             cls.__call__ = method or plain
+
+
+_guarded = weakref.WeakSet()  # the dispatchers whose guard may be installed
+
+
+def _forget_guards():
+    """A rule was registered (rules._changed): every guard goes, since a guard does not test the rules'
+    generation (the one thing that changes only here: tested where it changes, not at each call); the next
+    call of each dispatcher takes the slow path, whose stale() sees the new generation."""
+    for dispatcher in list(_guarded):
+        dispatcher._ad_guard = _no_guard
+        _install(dispatcher, None)
+    _guarded.clear()
+
+
+rules._on_change.append(_forget_guards)
 
 
 def _true():

@@ -940,6 +940,36 @@ def norm_vjp(g, x, ans, ord=None, axis=None, keepdims=False):
     return keep_reduced(g, x, axis, keepdims) * x / keep_reduced(ans, x, axis, keepdims)
 
 
+def as_grad_made(b, x):
+    """`as_grad(b, x)` for a gradient `b` that grad_forms.py proved, when it is an array, a new array of x's
+    shape (made by this call, held by no other gradient): only its class and dtype are left to check."""
+    if b.__class__ is ndarray:
+        d = b.dtype
+        if d is x.dtype and (d is _F64 or d.kind == "f"):
+            return b
+    return as_grad(b, x)
+
+
+def as_grads_made(grads, args):
+    """`as_grads` for gradients that grad_forms.py proved, each when it is an array, a new array of its
+    argument's shape (made by this call, none the same object as another): their classes and dtypes checked."""
+    if len(grads) == 2:  # (the common case at once)
+        b, c = grads
+        if b.__class__ is ndarray and c.__class__ is ndarray:
+            d, e = b.dtype, c.dtype
+            x, y = args
+            if d is x.dtype and e is y.dtype and (d is _F64 or d.kind == "f") and (e is _F64 or e.kind == "f"):
+                return grads
+        return as_grads(grads, args)
+    for b, x in zip(grads, args):
+        if b.__class__ is not ndarray:
+            return as_grads(grads, args)
+        d = b.dtype
+        if not (d is x.dtype and (d is _F64 or d.kind == "f")):
+            return as_grads(grads, args)
+    return grads
+
+
 def as_grads(grads, args):
     """`as_grad` for several arguments at once; arrays that are the same object are copied apart."""
     if len(grads) == 2:  # (the common case at once: two float64 arrays given two new arrays of their shapes)

@@ -135,7 +135,8 @@ def what_to_save(tape, adjoint):
 _ALL = None  # (every object: what follows reads anything)
 # runtime helpers reading only the shape, dtype or type of an argument (at this position): a store into an
 # array changes none of these
-META_READS = dict(SHAPE_ONLY, stored_vjp=2, owned_copy=1, getitem_vjp=1, cast_like=1, as_grad=1)
+META_READS = dict(SHAPE_ONLY, stored_vjp=2, owned_copy=1, getitem_vjp=1, cast_like=1, as_grad=1,
+                  as_grad_made=1)
 
 
 def restores_read_later(tape, adjoint, reads):

@@ -15,7 +15,9 @@ other answer (False, an exception: a name deleted, a cell emptied) sends the cal
 decides. A derivative therefore runs again without `stale()` exactly when nothing it read was replaced.
 
 `guard` puts the same tests, after those of the arguments' classes, shapes and dtypes, in front of the call
-of the derivative itself: the dispatcher's whole path for a call like the last one.
+of the derivative itself: the dispatcher's whole path for a call like the last one. One test is left out of
+the guard: the rules' generation, which changes only when a rule is registered, where every dispatcher drops
+its guard instead (driver._forget_guards); the next call takes the slow path, which tests it.
 """
 import builtins
 import keyword
@@ -61,7 +63,7 @@ def guard(params, key, ctx, run, terms=(), slow=None):
         else:
             tests.append(f"{p}.__class__ is {values(item)}")
     tests += list(terms)
-    tests += _terms(ctx, values) if ctx is not None else []
+    tests += _terms(ctx, values, rules_tested=False) if ctx is not None else []
     values["_MISS"] = MISS
     lines = run(values)
     source = (f"def guard({', '.join(params)}):\n    try:\n        if not (" +
@@ -111,8 +113,9 @@ def _exec(name, source, values, filename=None):
     return fn
 
 
-def _terms(ctx, value):
-    """The identity tests that together imply `not ctx.stale()`."""
+def _terms(ctx, value, rules_tested=True):
+    """The identity tests that together imply `not ctx.stale()`; without the rules' generation when not
+    `rules_tested` (a guard: the dispatcher drops its guard when a rule is registered, driver._forget_guards)."""
     terms = []
 
     for f, code, defaults, kwdefaults, kw_items in ctx.deps:
@@ -121,7 +124,8 @@ def _terms(ctx, value):
         if code.co_kwonlyargcount:  # (without keyword-only parameters no call reads them: Context.stale)
             terms.append(f"{fn}.__kwdefaults__ is {value(kwdefaults)}")
             terms += [f"{fn}.__kwdefaults__[{k!r}] is {value(v)}" for k, v in kw_items]  # (a dict: changed in place)
-    terms.append(f"_generation[0] == {ctx.rules!r}")
+    if rules_tested:
+        terms.append(f"_generation[0] == {ctx.rules!r}")
     bases = {}  # (cell or globals, name) -> the object it holds now, when attributes of it are read
     for cell, globals_, name, attrs, obj in ctx.reads():
         if cell is not None:

@@ -302,14 +302,22 @@ class _TemplateExpr:
 
 # -- registration -------------------------------------------------------------------------------------
 _generation = [0]  # counts registrations: a derivative compiled before a rule was registered is stale
+_on_change = []  # called after each registration (driver.py: the dispatchers' guards, which do not test it)
 
 
 def generation():
     return _generation[0]
 
 
-def _register(table, keys, rule):
+def _changed():
+    """A rule was registered: count it, and tell those who must forget what they compiled before."""
     _generation[0] += 1
+    for listener in _on_change:
+        listener()
+
+
+def _register(table, keys, rule):
+    _changed()
     for key in keys:
         table[key] = rule
         if table is FUNCTIONS:
@@ -389,7 +397,7 @@ def defjvp(*functions: Callable) -> Callable:
     @boundary
     def decorate(template):
         rule = Rule(template, "general")
-        _generation[0] += 1
+        _changed()
         for f in functions:
             old = FUNCTIONS.get(f)
             if old is not None and rule.jvp is not None:
@@ -424,7 +432,7 @@ def defvjp_attribute(*names: str, form: str = "linear") -> Callable:
 def nondifferentiable(*functions: Callable) -> None:
     """Declare functions whose results carry no derivative (piecewise constant: shapes, indices,
     comparisons, rounding)."""
-    _generation[0] += 1
+    _changed()
     NONDIFF_FUNCTIONS.update(functions)
     for f in functions:
         FUNCTIONS.pop(f, None)

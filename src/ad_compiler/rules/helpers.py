@@ -249,6 +249,18 @@ def as_grads(grads, args):
     bgrads = g
 
 
+@derivative(_ad.as_grad_made, constant_in=("x",))
+def as_grad_made(b, x):
+    bb = g
+    dans = _ad.as_grad(db, x)  # (the tangent of b is not proven anything: the full as_grad)
+
+
+@derivative(_ad.as_grads_made, constant_in=("args",))
+def as_grads_made(grads, args):
+    bgrads = g
+    dans = _ad.as_grads(dgrads, args)
+
+
 @linear(_ad.vjp_seed, constant_in=("out",))
 def vjp_seed(seed, out):
     bseed = g
