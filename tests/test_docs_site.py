@@ -90,7 +90,10 @@ def test_pages_load_in_a_headless_browser_without_console_errors(served, tmp_pat
             page = chromium.new_page()
             page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
             page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-            page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+            # (a request the next navigation cancels, e.g. the search worker's index of the page left, is
+            # net::ERR_ABORTED: not a broken link; under load it happened at random)
+            page.on("requestfailed", lambda r: None if "ERR_ABORTED" in (r.failure or "") else
+                    problems.append(f"request failed: {r.url} ({r.failure})"))
             for path, expected in [("/", "ad_compiler"), ("/api/", "value_and_grad"),
                                    ("/tutorial/", "two-layer network")]:
                 response = page.goto(served + path, wait_until="networkidle")
