@@ -412,6 +412,10 @@ class Derivation:
         grads = [Var(rev.adj(w)) if w in rev.live else helper("zeros_like", Var(w)) for w in self.wrt]
         fdef = FunctionDef(self.func_name, tuple(fn.params) + (seed,),
                            forward + list(adjoint) + [Return(Build("tuple", tuple(grads)))])
+        return self.finish_callee(unit, fdef, alloc)
+
+    def finish_callee(self, unit, fdef, alloc):
+        """Clean up and compile a recursive callee's derivative function, which calls itself by its cell."""
         cleanup.cleanup(fdef)
         fuse_temporaries(fdef, alloc.temps)
         callee = self.callee
@@ -431,13 +435,7 @@ class Derivation:
         dout = Var(fwd.d(out.name)) if isinstance(out, Var) and act.active(out.name) else fwd.zero(out)
         body.append(Return(Build("tuple", (out, dout))))
         fdef = FunctionDef(self.func_name, tuple(params), body)
-        cleanup.cleanup(fdef)
-        fuse_temporaries(fdef, alloc.temps)
-        callee = self.callee
-        callee.deps = list(self.linker.deps)
-        compiled = self.finish(unit, fdef, extra_cells={callee.name: callee.cell})
-        callee.source = compiled.source
-        return compiled
+        return self.finish_callee(unit, fdef, alloc)
 
     def jvp_function(self):
         """f_jvp(args, tangent) -> (value, tangent of the value): forward mode (mode 'tangent': only the
