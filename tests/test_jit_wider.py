@@ -93,3 +93,57 @@ WIDER = [
 @pytest.mark.parametrize("name, f, args, wrt", WIDER, ids=[c[0] for c in WIDER])
 def test_what_plain_mode_takes_compiles(name, f, args, wrt):
     check_jit_grad(f, args, wrt)
+
+
+# -- jit8: runtime helpers and NumPy functions the compiled subset lacked (jit_runtime_arrays.py) ---------
+def stats(x, w):
+    a = np.r_[x[0], w, x[1:3], 0.5]
+    m = np.reshape(np.conj(x), (2, 2))
+    e = np.append(w, x[0] * 2.0)
+    return np.var(a) + np.std(x) * 2.0 + np.prod(x[:2] * w) + np.sum(np.sin(e)) + np.sum(np.ravel(m.T) ** 3)
+
+
+def orders(x, s):
+    c = np.cumsum(np.sort(x * s))
+    grid = np.linspace(s, x[1], 4) + np.linspace(x[0], 2.0, 4)
+    return np.sum(c * c) + np.sum(grid ** 2) + np.std(x[:1]) + np.prod(x[1:] - x[1])
+
+
+ACTS = (np.tanh, np.sin, np.cos)
+
+
+def chosen(x, k):
+    return np.sum(ACTS[k](x) ** 2) + np.sum(ACTS[k - 1](x) * x)
+
+
+V = np.array([0.3, -1.2, 0.7, 1.9])
+HELPERS = [
+    ("r_-var-std-prod-append-reshape", stats, (V, np.array([0.4, -0.8])), (0, 1)),
+    ("cumsum-sort-linspace-zero-product", orders, (V, 0.6), (0, 1)),
+    ("table-by-a-negative-int", chosen, (V, -2), 0),
+]
+
+
+@pytest.mark.parametrize("name, f, args, wrt", HELPERS, ids=[c[0] for c in HELPERS])
+def test_helpers_compile(name, f, args, wrt):
+    g = ad.grad(f, wrt=wrt, jit=True)
+    g(*args)
+    assert "@_ad.jit.njit" in g.source and "_ad." + "r_" not in g.source.replace("_ad.jit.r_", "")
+    check_jit_grad(f, args, wrt)
+
+
+def test_table_position_raises_index_error_as_python():
+    with pytest.raises(IndexError):
+        ad.grad(chosen, jit=True)(V, 3)
+
+
+def test_sign_is_numpys_for_real_values():
+    from ad_compiler import jit_runtime
+
+    @numba.njit
+    def signs(x, v):
+        return jit_runtime.sign(x), jit_runtime.sign(v)
+    x = np.array([-2.0, 0.0, 3.5, np.nan, -0.0])
+    got, one = signs(x, -0.25)
+    np.testing.assert_array_equal(got, np.sign(x))
+    assert one == -1.0

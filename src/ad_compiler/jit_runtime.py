@@ -902,3 +902,8 @@ HELPERS.add("power_partial")
 HELPERS.add("kept")
 HELPERS |= {"int_add", "int_sub", "int_neg", "int_mul", "int_pow", "int_lshift"}
 from .jit_ints import int_add, int_sub, int_neg, int_mul, int_pow, int_lshift  # noqa: E402  (they use _njit)
+from . import jit_runtime_arrays as _arrays  # noqa: E402  (they use _overload)
+from .jit_runtime_arrays import (sign, var_vjp, std_vjp, linspace_vjp, cumsum_vjp, sort_vjp, prod_vjp,  # noqa: E402
+                                 append_vjp, table_position, unbroadcast_value, r_, index_concat_vjp, ravel,
+                                 reshape)
+HELPERS |= _arrays.HELPERS
