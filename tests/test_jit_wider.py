@@ -113,7 +113,7 @@ ACTS = (np.tanh, np.sin, np.cos)
 
 
 def chosen(x, k):
-    return np.sum(ACTS[k](x) ** 2) + np.sum(ACTS[k - 1](x) * x)
+    return np.sum(ACTS[k](x) ** 2) * (0.5, 2.0, 1.5)[k] + np.sum(ACTS[k - 1](x) * x)
 
 
 V = np.array([0.3, -1.2, 0.7, 1.9])
@@ -147,3 +147,26 @@ def test_sign_is_numpys_for_real_values():
     got, one = signs(x, -0.25)
     np.testing.assert_array_equal(got, np.sign(x))
     assert one == -1.0
+
+
+def made_dict(W, x):
+    dd = {'w': W * 2.0, 'b': x[0] + x[1]}
+    dd['b'] = dd['b'] * np.cos(x[1])
+    return np.sum(dd['w'] * W) + dd['b'] * 3.0 + np.sum(x * dd['b'])
+
+
+def aliased_dict(W, x):
+    dd = {'w': W * 2.0, 'b': x[0] + x[1]}
+    cfg = dd
+    cfg['b'] = dd['b'] * np.cos(x[1])
+    return np.sum(dd['w'] * W) + dd['b'] * 3.0
+
+
+def test_a_dict_made_in_the_function_is_a_name_per_key():
+    W = np.array([[0.3, -0.5], [1.1, 0.2]])
+    check_jit_grad(made_dict, (W, V[:2]), (0, 1))
+    source = ad.grad(made_dict, wrt=(0, 1), jit=True).source
+    code = [line for line in source.split("def dmade_dict")[1].split("def ")[0].splitlines() if "#" not in line]
+    assert not any("{" in line for line in code) and any(line.strip().startswith("dd_w = ") for line in code)
+    with pytest.raises(ad.UnsupportedError, match="a dict"):  # (one dict under two names: not split)
+        ad.grad(aliased_dict, wrt=(0, 1), jit=True)(W, V[:2])

@@ -22,6 +22,7 @@ import numpy as np
 
 from . import ir, kinds as K, runtime
 from .errors import UnsupportedError
+from .jit_dicts import split_dicts
 from .jit_tape import Tapes, copied_item, dtype_of
 from .ir import Assign, AugAssign, Build, Call, Const, For, Global, If, Index, SetItem, Var, While
 
@@ -73,6 +74,8 @@ class Lowering:
     def lower(self, body):
         """The body rewritten (a new list), or UnsupportedError."""
         tape = next((s.targets[0] for s in body if isinstance(s, Assign) and _helper(s.value) == "new_tape"), None)
+        body, entries = split_dicts(body, self.kinds, self.alloc)  # (dicts made in the function: a name per key)
+        self.kinds = {**self.kinds, **entries}
         self.kinds = {**self.kinds, **_item_kinds(body, self.param_kinds, self.kinds)}
         self.tapes = Tapes(body, tape, self.kinds, self.alloc)
         self.tuples = _joined_lists(body)
@@ -210,6 +213,8 @@ class Lowering:
                 return _math("nan") if math.isnan(v) else (_math("inf") if v > 0 else ir.UnaryOp("-", _math("inf")))
             if v is None or v is Ellipsis or isinstance(v, (bool, int, float)):  # (`y[...]`: Numba indexes so)
                 return e
+            if type(v) is tuple and v and all(type(i) in (bool, int, float) for i in v):  # (`(3, 7, 11)[k]`)
+                return Build("tuple", tuple(self.expr(Const(i), s) for i in v))
             self.refuse(s, f"the constant {v!r}")
         if cls is Global:
             return self.global_value(e, s)
