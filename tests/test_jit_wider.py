@@ -170,3 +170,13 @@ def test_a_dict_made_in_the_function_is_a_name_per_key():
     assert not any("{" in line for line in code) and any(line.strip().startswith("dd_w = ") for line in code)
     with pytest.raises(ad.UnsupportedError, match="a dict"):  # (one dict under two names: not split)
         ad.grad(aliased_dict, wrt=(0, 1), jit=True)(W, V[:2])
+
+
+def list_items(x, s):
+    xs = [x[0] * s, s * 2.0, x[1]]
+    rows = [x * s, np.cos(x)]
+    return xs[-1] * xs[0] + xs[1] ** 2 + np.sum(rows[1] * rows[0])
+
+
+def test_items_of_lists_made_in_the_function():
+    check_jit_grad(list_items, (V, 0.7), (0, 1))

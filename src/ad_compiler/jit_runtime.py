@@ -243,6 +243,21 @@ def getitem_vjp(g, x, index):
 
 @_overload(getitem_vjp)
 def _getitem_vjp(g, x, index):
+    if (_is_list(x) or isinstance(x, numba.types.UniTuple)) and isinstance(index, numba.types.Integer):
+        # (of `xs[i]` for a list or tuple of numbers or of arrays: a list of zeros, g at i, as the plain helper)
+        if _is_number(x.dtype) and _is_number(g):
+            def numbers(g, x, index):
+                out = [0.0 for _ in range(len(x))]
+                out[index] = g
+                return out
+            return numbers
+        if _is_array(x.dtype) and _is_array(g, x.dtype.ndim):
+            def arrays(g, x, index):
+                out = [np.zeros(v.shape) for v in x]
+                out[index] = g
+                return out
+            return arrays
+        return None
     if _is_array(x) and _basic_index(index):
         def store(g, x, index):
             out = np.zeros(x.shape)
