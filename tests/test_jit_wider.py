@@ -180,3 +180,25 @@ def list_items(x, s):
 
 def test_items_of_lists_made_in_the_function():
     check_jit_grad(list_items, (V, 0.7), (0, 1))
+
+
+def viewed(x):
+    y = x * 1.0
+    v = y.reshape(2, 2)
+    v[0] = v[0] * 3.0
+    return np.sum(y * x)
+
+
+def test_a_view_changed_in_place_is_checked_to_be_a_view():
+    check_jit_grad(viewed, (V,), 0)
+    assert "_ad.jit.check_view(" in ad.grad(viewed, jit=True).source
+    from ad_compiler import jit_runtime
+
+    @numba.njit
+    def check(v, b):
+        jit_runtime.check_view(v, b, "here")
+    M = np.arange(6.0).reshape(2, 3)
+    check(M[:, 1], M)
+    check(M.T[::-1], M)
+    with pytest.raises(ad.UnsupportedError, match="a copy, not a view"):
+        check(M.copy(), M)

@@ -920,5 +920,5 @@ from .jit_ints import int_add, int_sub, int_neg, int_mul, int_pow, int_lshift  #
 from . import jit_runtime_arrays as _arrays  # noqa: E402  (they use _overload)
 from .jit_runtime_arrays import (sign, var_vjp, std_vjp, linspace_vjp, cumsum_vjp, sort_vjp, prod_vjp,  # noqa: E402
                                  append_vjp, table_position, unbroadcast_value, r_, index_concat_vjp, ravel,
-                                 reshape)
+                                 reshape, check_view)
 HELPERS |= _arrays.HELPERS

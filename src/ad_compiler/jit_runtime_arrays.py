@@ -291,3 +291,46 @@ def _reshape(x, shape):
 
 
 HELPERS |= {"ravel", "reshape"}
+
+
+def check_view(view, base, where):
+    """runtime.check_view: refuse (UnsupportedError, located by `where`, a constant) when `view`, which the
+    derivative changes in place as a view of `base`, shares no memory with it (NumPy, or _ad.jit.reshape, made
+    a copy)."""
+
+
+def _extent(a):
+    """The first and one-past-the-last byte addresses of the array `a`'s elements (np.may_share_memory's
+    bounds)."""
+    lo = hi = a.ctypes.data
+    for k in range(a.ndim):
+        step = (a.shape[k] - 1) * a.strides[k]
+        if step < 0:
+            lo += step
+        else:
+            hi += step
+    return lo, hi + a.itemsize
+
+
+_extent = numba.njit(_extent) if numba is not None else _extent
+
+
+@_overload_literal(check_view)
+def _check_view(view, base, where):
+    if not (_is_array(view) and _is_array(base) and isinstance(where, numba.types.StringLiteral)):
+        return None
+    from .errors import UnsupportedError
+    message = where.literal_value + "\nthe array changed here is a copy, not a view, of the one it was made " \
+        "from (NumPy copies when the memory layout does not allow a view)"
+
+    def check(view, base, where):
+        if view.size == 0 or base.size == 0:
+            raise UnsupportedError(message)
+        lo, hi = _extent(view)
+        lo2, hi2 = _extent(base)
+        if hi <= lo2 or hi2 <= lo:
+            raise UnsupportedError(message)
+    return check
+
+
+HELPERS.add("check_view")
