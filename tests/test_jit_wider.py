@@ -202,3 +202,12 @@ def test_a_view_changed_in_place_is_checked_to_be_a_view():
     check(M.T[::-1], M)
     with pytest.raises(ad.UnsupportedError, match="a copy, not a view"):
         check(M.copy(), M)
+
+
+def list_sum(W, x, s):
+    hs = [W[1, 2], x[2] * s, np.mean(x)]
+    return sum(hs) * 2.0 + hs[0] * hs[-1]
+
+
+def test_adjoints_of_a_list_add_item_by_item():  # (Numba's + joins two lists: 4.39 for 5.39, seed 2024 #31)
+    check_jit_grad(list_sum, (np.array([[0.6, 1.1, -0.9], [-0.4, 0.7, -1.2]]), V[:3], -0.35), (0, 2))

@@ -176,6 +176,15 @@ def add(a, b):
 
 @_overload(add)
 def _add(a, b):
+    if _is_list(a) or _is_list(b):  # (adjoints of lists add item by item; Python's + would join them)
+        if not (_is_list(a) and _is_list(b) and (_is_number(a.dtype) or _is_array(a.dtype))):
+            return None
+
+        def items(a, b):
+            if len(a) != len(b):
+                raise ValueError("adjoints of lists of different lengths")
+            return [add(a[i], b[i]) for i in range(len(a))]
+        return items
     return lambda a, b: a + b
 
 
