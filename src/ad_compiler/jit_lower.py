@@ -22,6 +22,7 @@ import numpy as np
 
 from . import ir, kinds as K, runtime
 from .errors import UnsupportedError
+from .jit_dicts import split_dicts
 from .jit_tape import Tapes, copied_item, dtype_of
 from .ir import Assign, AugAssign, Build, Call, Const, For, Global, If, Index, SetItem, Var, While
 
@@ -32,7 +33,8 @@ trunc rint where sum mean prod dot zeros zeros_like ones ones_like empty empty_l
 negative positive reciprocal isnan isinf isfinite logaddexp logaddexp2 deg2rad rad2deg outer
 multiply add subtract divide true_divide float64 int64 bool_ pi e inf nan newaxis max min amax amin std var
 mod remainder copy asarray array transpose real shape
-sort linspace arange cumsum cumprod argmax argmin any all median diff""".split())
+sort linspace arange cumsum cumprod argmax argmin any all median diff
+append conj conjugate""".split())
 MATH = set("""sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh exp expm1 log log1p log2 log10
 sqrt pow fabs floor ceil trunc hypot erf erfc gamma lgamma isnan isinf isfinite copysign degrees radians
 pi e inf nan tau""".split())
@@ -72,6 +74,8 @@ class Lowering:
     def lower(self, body):
         """The body rewritten (a new list), or UnsupportedError."""
         tape = next((s.targets[0] for s in body if isinstance(s, Assign) and _helper(s.value) == "new_tape"), None)
+        body, entries = split_dicts(body, self.kinds, self.alloc)  # (dicts made in the function: a name per key)
+        self.kinds = {**self.kinds, **entries}
         self.kinds = {**self.kinds, **_item_kinds(body, self.param_kinds, self.kinds)}
         self.tapes = Tapes(body, tape, self.kinds, self.alloc)
         self.tuples = _joined_lists(body)
@@ -209,6 +213,8 @@ class Lowering:
                 return _math("nan") if math.isnan(v) else (_math("inf") if v > 0 else ir.UnaryOp("-", _math("inf")))
             if v is None or v is Ellipsis or isinstance(v, (bool, int, float)):  # (`y[...]`: Numba indexes so)
                 return e
+            if type(v) is tuple and v and all(type(i) in (bool, int, float) for i in v):  # (`(3, 7, 11)[k]`)
+                return Build("tuple", tuple(self.expr(Const(i), s) for i in v))
             self.refuse(s, f"the constant {v!r}")
         if cls is Global:
             return self.global_value(e, s)
@@ -236,6 +242,8 @@ class Lowering:
         if cls is Index:
             if ir.attr_key(e.items) is not None:
                 self.refuse(s, "an attribute of an object")
+            if isinstance(e.value, Global) and e.value.root is np and e.value.path[1:] == ("r_",):
+                return self.index_concat(e, s)
             if isinstance(e.value, Var) and e.value.name in self.dicts and len(e.items) == 1 and \
                     isinstance(e.items[0], Const) and e.items[0].value in self.dicts[e.value.name]:
                 return Var(self.dicts[e.value.name][e.items[0].value])  # (`d['w']`: the parameter d_w)
@@ -285,6 +293,12 @@ class Lowering:
             return (ir.Slice(None, None, None),) * kind.ndim
         return tuple(self.expr(i, s) for i in items)
 
+    def index_concat(self, e, s):
+        """`np.r_[a, b, ...]` of numbers and 1-d arrays: `_ad.jit.r_((a, b, ...))` (jit_runtime_arrays)."""
+        if any(isinstance(i, ir.Slice) or isinstance(i, Const) and isinstance(i.value, str) for i in e.items):
+            self.refuse(s, "`np.r_[...]` with a slice or a string (only numbers and 1-d arrays are compiled)")
+        return Call(_jit_helper("r_"), (Build("tuple", tuple(self.expr(i, s) for i in e.items)),))
+
     def global_value(self, g, s):
         root = g.path[0]
         if root == "_ad" and len(g.path) == 2 and g.path[1] in ("np", "math"):
@@ -295,6 +309,8 @@ class Lowering:
         if len(g.path) == 2 and g.root is np and g.path[1] == "clip":  # (Numba's np.clip takes no numbers)
             from . import jit_runtime
             return Global(("_ad", "jit", "clip"), jit_runtime.clip, runtime)
+        if len(g.path) == 2 and g.root is np and g.path[1] in ("ravel", "reshape"):  # (Numba's: C order only)
+            return _jit_helper(g.path[1])
         if len(g.path) == 2 and g.root is np and g.path[1] in NUMPY:
             return g
         if len(g.path) == 2 and g.root is math and g.path[1] in MATH:
@@ -335,8 +351,10 @@ class Lowering:
         for a in e.args:
             if isinstance(a, ir.Starred):
                 self.refuse(s, "`*args` in a call")
-            stack = isinstance(f, Global) and f.path == ("_ad", "stack_family_vjp") and a in [Const(n) for n in STACKS]
-            args.append(a if stack else self.expr(a, s))  # (the name of the stack: a string Numba takes)
+            name = isinstance(f, Global) and (f.path == ("_ad", "stack_family_vjp") and a in [Const(n) for n in STACKS]
+                                              or f.path == ("_ad", "index_concat_vjp") and a == Const("r")
+                                              or f.path == ("_ad", "check_view") and a is e.args[-1])
+            args.append(a if name else self.expr(a, s))  # (the name of the stack, of np.r_: a string Numba takes)
         kwargs = tuple((k, self.expr(v, s)) for k, v in e.kwargs if k != "**") if e.kwargs else ()
         if len(kwargs) != len(e.kwargs):
             self.refuse(s, "`**kwargs` in a call")

@@ -176,6 +176,15 @@ def add(a, b):
 
 @_overload(add)
 def _add(a, b):
+    if _is_list(a) or _is_list(b):  # (adjoints of lists add item by item; Python's + would join them)
+        if not (_is_list(a) and _is_list(b) and (_is_number(a.dtype) or _is_array(a.dtype))):
+            return None
+
+        def items(a, b):
+            if len(a) != len(b):
+                raise ValueError("adjoints of lists of different lengths")
+            return [add(a[i], b[i]) for i in range(len(a))]
+        return items
     return lambda a, b: a + b
 
 
@@ -243,6 +252,21 @@ def getitem_vjp(g, x, index):
 
 @_overload(getitem_vjp)
 def _getitem_vjp(g, x, index):
+    if (_is_list(x) or isinstance(x, numba.types.UniTuple)) and isinstance(index, numba.types.Integer):
+        # (of `xs[i]` for a list or tuple of numbers or of arrays: a list of zeros, g at i, as the plain helper)
+        if _is_number(x.dtype) and _is_number(g):
+            def numbers(g, x, index):
+                out = [0.0 for _ in range(len(x))]
+                out[index] = g
+                return out
+            return numbers
+        if _is_array(x.dtype) and _is_array(g, x.dtype.ndim):
+            def arrays(g, x, index):
+                out = [np.zeros(v.shape) for v in x]
+                out[index] = g
+                return out
+            return arrays
+        return None
     if _is_array(x) and _basic_index(index):
         def store(g, x, index):
             out = np.zeros(x.shape)
@@ -902,3 +926,8 @@ HELPERS.add("power_partial")
 HELPERS.add("kept")
 HELPERS |= {"int_add", "int_sub", "int_neg", "int_mul", "int_pow", "int_lshift"}
 from .jit_ints import int_add, int_sub, int_neg, int_mul, int_pow, int_lshift  # noqa: E402  (they use _njit)
+from . import jit_runtime_arrays as _arrays  # noqa: E402  (they use _overload)
+from .jit_runtime_arrays import (sign, var_vjp, std_vjp, linspace_vjp, cumsum_vjp, sort_vjp, prod_vjp,  # noqa: E402
+                                 append_vjp, table_position, unbroadcast_value, r_, index_concat_vjp, ravel,
+                                 reshape, check_view)
+HELPERS |= _arrays.HELPERS

@@ -1,0 +1,210 @@
+"""`jit=True`: dicts made in the function, read and written by constant string keys, as one name per key
+(docs/jit.md). Numba has no dict of values of several types; a dict used only so is its entries:
+
+    d = {'w': W, 'b': c}        ->   d_w = W; d_b = c
+    t = d['w']                  ->   t = d_w
+    d['b'] = v                  ->   d_b = v                 (a dict's entry is rebound, never changed in place)
+    bd = _ad.getitem_vjp(g, d, 'b')  ->  bd_w = _ad.zeros_like(d_w); bd_b = g     (the adjoint dict, by key)
+    _ad.add_at(bd, 'w', g)      ->   bd_w = _ad.add(bd_w, g)
+    t = _ad.pop_item(bd, 'b')   ->   t = bd_b; bd_b = _ad.zeros_like(t)
+
+A dict read or written any other way (a key computed when it runs, passed to a function, iterated) is left
+as it is, and jit_lower refuses it at its line; so is a dict with another name (`e = d`: one object, which
+a store through either name changes). Runs before the tape is split by name (jit_tape.py), so the
+entries the tape saves are saved as names.
+"""
+from . import ir, kinds as K, runtime
+from .ir import Assign, Build, Call, Const, ExprStmt, Global, Index, SetItem, Var
+
+
+def split_dicts(body, kinds, alloc):
+    """(the body with the dicts made in it split into one name per key, {new name: kind})."""
+    keys = _candidates(body)
+    keys = _checked(body, keys)
+    if not keys:
+        return body, {}
+    names = {d: {k: alloc.fresh(f"{d}_{k}") for k in ks} for d, ks in keys.items()}
+    new_kinds = {}
+    for d, per_key in names.items():
+        kind = kinds.get(d)
+        if isinstance(kind, K.Dict):
+            for k, n in per_key.items():
+                new_kinds[n] = kind.item(k)
+    return _rewrite(body, names), new_kinds
+
+
+def _key(e):
+    return e.value if isinstance(e, Const) and type(e.value) is str and e.value.isidentifier() else None
+
+
+def _helper(e, name):
+    return isinstance(e, Call) and isinstance(e.func, Global) and e.func.path == ("_ad", name)
+
+
+def _candidates(body):
+    """{dict name: its keys} for the names made as a dict of constant keys and the adjoints of such dicts
+    (getitem_vjp); a name given two different key sets is dropped."""
+    keys, bad = {}, set()
+
+    def give(name, ks):
+        if keys.get(name, ks) != ks:
+            bad.add(name)
+        keys[name] = ks
+    changed = True
+    while changed:
+        before = dict(keys)
+        for s in ir.walk(body):
+            if not (isinstance(s, Assign) and len(s.targets) == 1):
+                continue
+            v, t = s.value, s.targets[0]
+            if isinstance(v, Build) and v.kind == "dict" and v.keys and all(_key(k) for k in v.keys) and \
+                    len({k.value for k in v.keys}) == len(v.keys):
+                give(t, tuple(k.value for k in v.keys))
+            elif _helper(v, "getitem_vjp") and len(v.args) == 3 and isinstance(v.args[1], Var) and \
+                    v.args[1].name in keys and _key(v.args[2]) in keys[v.args[1].name]:
+                give(t, keys[v.args[1].name])
+        changed = keys != before
+    return {d: ks for d, ks in keys.items() if d not in bad}
+
+
+def _checked(body, keys):
+    """The candidates every use of which is one this module rewrites (and that no other name holds)."""
+    keys = dict(keys)
+    read = {n for s in ir.walk(body) for n in ir.stmt_reads(s)}  # (a store's SSA result name read: not split)
+    changed = True
+    while changed:
+        changed = False
+        for s in ir.walk(body):
+            used = _other_uses(s, keys, read)
+            drop = used & set(keys)
+            if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Var) and \
+                    (s.targets[0] in keys or s.value.name in keys):
+                # (a copy is the same dict under another name: a store through one changes what the other
+                # reads, which separate names per key would not follow)
+                drop |= {s.targets[0], s.value.name} & set(keys)
+            if isinstance(s, Assign) and len(s.targets) == 1 and s.targets[0] in keys and \
+                    _helper(s.value, "getitem_vjp") and s.value.args[1].name not in keys:
+                drop.add(s.targets[0])  # (the adjoint of a dict left as it is)
+            if drop:
+                for d in drop:
+                    keys.pop(d, None)
+                changed = True
+    return keys
+
+
+def _popped(e, keys):
+    """Is `e` `_ad.pop_item(d, 'k')` of a candidate: its entry k, replaced in d by zeros (runtime.pop_item)?"""
+    return _helper(e, "pop_item") and len(e.args) == 2 and isinstance(e.args[0], Var) and \
+        e.args[0].name in keys and _key(e.args[1]) in keys[e.args[0].name]
+
+
+def _defines(s, keys):
+    """Is `s` a definition of a candidate this module rewrites?"""
+    if not (isinstance(s, Assign) and len(s.targets) == 1 and s.targets[0] in keys):
+        return False
+    v = s.value
+    return isinstance(v, Build) and v.kind == "dict" or _helper(v, "getitem_vjp") or \
+        v == Const(None) or isinstance(v, Global) and v.path == ("_ad", "UNSET")
+
+
+def _other_uses(s, keys, read):
+    """The names `s` reads, or binds, other than in the forms this module rewrites."""
+    def strip(e):
+        def fn(x):
+            if isinstance(x, Index) and isinstance(x.value, Var) and x.value.name in keys and len(x.items) == 1 \
+                    and _key(x.items[0]) in keys[x.value.name]:
+                return Const(None)
+            return x
+        return ir.names_in(ir.map_expr(e, fn))
+
+    if isinstance(s, Assign):
+        if _defines(s, keys):
+            v = s.value
+            if isinstance(v, Build):
+                return set().union(*(strip(i) for i in v.items))
+            if isinstance(v, Call):  # (getitem_vjp(g, d, 'k'))
+                return strip(v.args[0])
+            return set()
+        if len(s.targets) == 1 and _popped(s.value, keys):
+            return {s.targets[0]} & set(keys)
+        out = strip(s.value)
+        return out | (set(s.targets) & set(keys))
+    if isinstance(s, SetItem):
+        if isinstance(s.target, Var) and s.target.name in keys:
+            ok = len(s.items) == 1 and _key(s.items[0]) in keys[s.target.name] and s.op is None and \
+                not s.noop and (s.result in (None, s.target.name) or s.result not in read)
+            return strip(s.value) if ok else {s.target.name}
+        return strip(s.value) | strip(s.target) | set().union(*(strip(i) for i in s.items))
+    if isinstance(s, ExprStmt) and _helper(s.value, "add_at") and len(s.value.args) == 3 and \
+            isinstance(s.value.args[0], Var) and s.value.args[0].name in keys:
+        d = s.value.args[0].name
+        return strip(s.value.args[2]) if _key(s.value.args[1]) in keys[d] else {d}
+    if isinstance(s, ir.AugAssign):
+        return strip(s.value) | ({s.target} & set(keys))
+    if isinstance(s, ir.For):
+        return strip(s.iter) | ({s.target} & set(keys))
+    if isinstance(s, (ir.If, ir.While)):
+        return strip(s.test)
+    if isinstance(s, (ExprStmt, ir.Return)):
+        return strip(s.value) if s.value is not None else set()
+    return (set(ir.stmt_reads(s)) | set(ir.stmt_writes(s))) & set(keys)  # (any other statement: left as it is)
+
+
+def _rewrite(body, names):
+    out = []
+    for s in body:
+        out += _statement(s, names)
+    return out
+
+
+def _at(new, old):
+    new.origin = old.origin
+    return new
+
+
+def _expr(e, names):
+    def fn(x):
+        if isinstance(x, Index) and isinstance(x.value, Var) and x.value.name in names and len(x.items) == 1 and \
+                _key(x.items[0]) in names[x.value.name]:
+            return Var(names[x.value.name][x.items[0].value])
+        return x
+    return ir.map_expr(e, fn) if e is not None else None
+
+
+def _statement(s, names):
+    if isinstance(s, Assign) and len(s.targets) == 1 and s.targets[0] in names:
+        per_key, v = names[s.targets[0]], s.value
+        if isinstance(v, Build):
+            given = {k.value: i for k, i in zip(v.keys, v.items)}
+            return [_at(Assign((n,), _expr(given[k], names)), s) for k, n in per_key.items()]
+        if isinstance(v, Call):  # (the adjoint of d['k']: g at k, zeros elsewhere)
+            g, d, key = _expr(v.args[0], names), v.args[1].name, v.args[2].value
+            zeros = Global(("_ad", "zeros_like"), runtime.zeros_like, runtime)
+            return [_at(Assign((n,), g if k == key else Call(zeros, (Var(names[d][k]),))), s)
+                    for k, n in per_key.items()]
+        return [_at(Assign((n,), v), s) for n in per_key.values()]  # (None: saved before it is made)
+    if isinstance(s, Assign) and len(s.targets) == 1 and _popped(s.value, names):  # (taken, then cleared)
+        n = names[s.value.args[0].name][s.value.args[1].value]
+        zeros = Global(("_ad", "zeros_like"), runtime.zeros_like, runtime)
+        return [_at(Assign(s.targets, Var(n)), s), _at(Assign((n,), Call(zeros, (Var(s.targets[0]),))), s)]
+    if isinstance(s, SetItem) and isinstance(s.target, Var) and s.target.name in names:
+        return [_at(Assign((names[s.target.name][s.items[0].value],), _expr(s.value, names)), s)]
+    if isinstance(s, ExprStmt) and _helper(s.value, "add_at") and isinstance(s.value.args[0], Var) and \
+            s.value.args[0].name in names:
+        n = names[s.value.args[0].name][s.value.args[1].value]
+        add = Global(("_ad", "add"), runtime.add, runtime)
+        return [_at(Assign((n,), Call(add, (Var(n), _expr(s.value.args[2], names)))), s)]
+    if isinstance(s, (Assign, ExprStmt, ir.Return, ir.AugAssign)):
+        s.value = _expr(s.value, names)
+    elif isinstance(s, SetItem):
+        s.target, s.value = _expr(s.target, names), _expr(s.value, names)
+        s.items = tuple(_expr(i, names) for i in s.items)
+    elif isinstance(s, (ir.If, ir.While)):
+        s.test = _expr(s.test, names)
+    elif isinstance(s, ir.For):
+        s.iter = _expr(s.iter, names)
+    if isinstance(s, ir.If):
+        s.body, s.orelse = _rewrite(s.body, names), _rewrite(s.orelse, names)
+    elif isinstance(s, (ir.For, ir.While)):
+        s.body = _rewrite(s.body, names)
+    return [s]
