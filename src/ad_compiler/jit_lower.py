@@ -128,13 +128,14 @@ class Lowering:
                 name = self.tapes.restored(s)
                 if name is None:
                     self.refuse(s, "a value restored from the tape in a form this backend does not split by name")
-                return self.tapes.pop(name, s, self.expr(s.target, s), self.index_items(s.target, s.items, s))
+                restored = self.tapes.pop(name, s, self.expr(s.target, s), self.index_items(s.target, s.items, s))
+                return [self.part_store(x) if isinstance(x, SetItem) else x for x in restored]
             if ir.attr_key(s.items) is not None:
                 self.refuse(s, "an attribute of an object")
             s.items = self.index_items(s.target, s.items, s)
             s.target = self.expr(s.target, s)
             s.value = self.expr(s.value, s)
-            return [s]
+            return [self.part_store(s)]
         if isinstance(s, AugAssign):
             if s.op in INT_OPS and self.is_int(Var(s.target)) and self.is_int(s.value):  # (a Python int's)
                 return [_at(Assign((s.target,), self.int_op(ir.BinOp(s.op, Var(s.target), s.value), s)), s)]
@@ -162,6 +163,32 @@ class Lowering:
         if ir.is_throw(s):
             self.refuse(s, "`raise`")
         self.refuse(s, f"a statement of this kind ({type(s).__name__})")
+
+    def part_store(self, s):
+        """`a[:, 1] = v` / `a[i:j] += v` / `m[i] = v` (a part of an array by slices and integers) as
+        `_ad.jit.store_into(a[:, 1], v)` / `_ad.jit.add_into(...)`: loops for parts of one or two dimensions,
+        where Numba's own array store costs seconds of compile time per store. Only when every item is a slice
+        or an int (so the part is a view, never a copy), some item a slice or fewer items than `a` has
+        dimensions, and `a` is not known to be other than an array (a list there is a typing error at the first
+        call, located)."""
+        kind = self.kinds.get(s.target.name) if isinstance(s.target, Var) else None
+        if s.op not in (None, "+") or s.noop or not isinstance(s.target, Var) or \
+                kind is not None and not isinstance(kind, K.Array):
+            return s
+        if not all(isinstance(i, ir.Slice) or self.is_index(i) for i in s.items):
+            return s
+        if not any(isinstance(i, ir.Slice) for i in s.items) and \
+                not (isinstance(kind, K.Array) and kind.ndim is not None and kind.ndim > len(s.items)):
+            return s  # (an element, or not known to be a row)
+        helper = "add_into" if s.op == "+" else "store_into"
+        return _at(ir.ExprStmt(Call(_jit_helper(helper), (Index(s.target, s.items, s.tuple_form), s.value))), s)
+
+    def is_index(self, e):
+        """Is `e` known to be an integer (a Python int or a NumPy integer scalar)?"""
+        if self.is_int(e):
+            return True
+        kind = (self.param_kinds.get(e.name) or self.kinds.get(e.name)) if isinstance(e, Var) else None
+        return isinstance(kind, K.Scalar) and isinstance(kind.cls, type) and issubclass(kind.cls, np.integer)
 
     def block(self, stmts):
         return [x for s in stmts for x in self.statement(s)]

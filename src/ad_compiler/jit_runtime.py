@@ -76,6 +76,30 @@ def unbroadcast(g, x):
     """The adjoint `g` summed down to the shape of `x` (the axes broadcasting added)."""
 
 
+# Sums along an axis written as loops: Numba's `a.sum(axis=k)` takes about ten times as long to compile
+# (seconds per call site), and a derivative's compile time is what its user waits for on the first call.
+@_njit
+def _rows_sum(g):
+    """g.sum(axis=0) of a 2-d array."""
+    out = np.zeros(g.shape[1], dtype=g.dtype)
+    for i in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            out[j] += g[i, j]
+    return out
+
+
+@_njit
+def _columns_sum(g):
+    """g.sum(axis=1) of a 2-d array."""
+    out = np.zeros(g.shape[0], dtype=g.dtype)
+    for i in range(g.shape[0]):
+        total = out[i]
+        for j in range(g.shape[1]):
+            total += g[i, j]
+        out[i] = total
+    return out
+
+
 @_overload(unbroadcast)
 def _unbroadcast(g, x):
     if _is_number(x):
@@ -90,7 +114,7 @@ def _unbroadcast(g, x):
         return one
     if _is_array(x, 1) and _is_array(g, 2):
         def rows(g, x):
-            out = g.sum(axis=0)
+            out = _rows_sum(g)
             if x.shape[0] == 1 and out.shape[0] != 1:
                 return np.full(1, out.sum())
             return out
@@ -99,9 +123,9 @@ def _unbroadcast(g, x):
         def two(g, x):
             out = g
             if x.shape[0] == 1 and out.shape[0] != 1:
-                out = out.sum(axis=0).reshape((1, out.shape[1]))
+                out = _rows_sum(out).reshape((1, out.shape[1]))
             if x.shape[1] == 1 and out.shape[1] != 1:
-                out = out.sum(axis=1).reshape((out.shape[0], 1))
+                out = _columns_sum(out).reshape((out.shape[0], 1))
             return out
         return two
     return None
@@ -246,6 +270,13 @@ def _basic_index(t):
     return all(isinstance(i, (numba.types.Integer, numba.types.SliceType)) for i in items)
 
 
+def _view_index(t, ndim):
+    """Does a basic index of an array of `ndim` dimensions give a view (a slice, or fewer ints than
+    dimensions), whose array stores go through store_into / add_into (compiled as loops)?"""
+    items = t.types if isinstance(t, numba.types.BaseTuple) else (t,)
+    return any(isinstance(i, numba.types.SliceType) for i in items) or len(items) < ndim
+
+
 def getitem_vjp(g, x, index):
     """Adjoint of `x[index]` for an array `x` and a basic index: zeros of x's shape, `g` at `index`."""
 
@@ -268,6 +299,13 @@ def _getitem_vjp(g, x, index):
             return arrays
         return None
     if _is_array(x) and _basic_index(index):
+        if _view_index(index, x.ndim):
+            def part(g, x, index):
+                out = np.zeros(x.shape)
+                store_into(out[index], g)
+                return out
+            return part
+
         def store(g, x, index):
             out = np.zeros(x.shape)
             out[index] = g
@@ -285,6 +323,14 @@ def getitem_vjp_into(g, x, index, out):
 def _getitem_vjp_into(g, x, index, out):
     if not (_is_array(x) and _basic_index(index)):
         return None
+    if _view_index(index, x.ndim):
+        def part(g, x, index, out):
+            zeros = out if out.shape == x.shape else np.zeros(x.shape)
+            zeros[...] = 0.0
+            store_into(zeros[index], g)
+            return zeros
+        if _is_array(out, x.ndim) and out.dtype == numba.types.float64 and out.layout == "C" and out.mutable:
+            return part
     if _is_array(out, x.ndim) and out.dtype == numba.types.float64 and out.layout == "C" and out.mutable:
         def into(g, x, index, out):
             if out.shape == x.shape:
@@ -331,6 +377,9 @@ def _add_at(b, index, g):
             b[index] = b[index] + g
         return entry
     if _is_array(b) and _basic_index(index):
+        if _view_index(index, b.ndim):
+            return lambda b, index, g: add_into(b[index], g)
+
         def store(b, index, g):
             b[index] += g
         return store
@@ -926,6 +975,118 @@ HELPERS.add("power_partial")
 HELPERS.add("kept")
 HELPERS |= {"int_add", "int_sub", "int_neg", "int_mul", "int_pow", "int_lshift"}
 from .jit_ints import int_add, int_sub, int_neg, int_mul, int_pow, int_lshift  # noqa: E402  (they use _njit)
+
+
+# -- a store into a part of an array (`a[:, 1] = v`, `a[i:j] += v`), written as loops: each array store Numba
+# lowers itself compiles an error-formatting function for its shapes, 2-3 s per store on this machine (most of
+# the first call of a derivative storing a few slices). NumPy's rules kept: `value` broadcast to the part's
+# shape (or ValueError), and read in full before the part is written when the two may share memory.
+def store_into(part, value):
+    """`part[...] = value`, `part` a view of the array stored into."""
+
+
+def add_into(part, value):
+    """`part[...] += value`."""
+
+
+@_njit
+def _extent(a):
+    """The first and one past the last byte address `a`'s elements occupy (no elements: an empty range)."""
+    lo = hi = a.ctypes.data
+    if a.size == 0:
+        return lo, lo
+    for d in range(a.ndim):
+        step = (a.shape[d] - 1) * a.strides[d]
+        if step < 0:
+            lo += step
+        else:
+            hi += step
+    return lo, hi + a.itemsize
+
+
+@_njit
+def _apart(a, b):
+    a_lo, a_hi = _extent(a)
+    b_lo, b_hi = _extent(b)
+    return a_hi <= b_lo or b_hi <= a_lo
+
+
+@_njit
+def _fits(n, m):
+    if m != n and m != 1:
+        raise ValueError("could not broadcast the value into the part of the array stored into")
+
+
+def _store_loops(add):
+    """The overload of store_into (add_into when `add`) for parts of one or two dimensions and values of
+    fewer or as many, broadcasting sizes 1; None (Numba's own store) otherwise."""
+    def typer(part, value):
+        if not _is_array(part) or not (_is_number(value) or _is_array(value)):
+            return None
+        if part.ndim > 2 or _is_array(value) and (value.ndim > part.ndim or value.ndim == 0):
+            return _numba_store(part.ndim, add)
+        if _is_number(value):
+            if part.ndim == 1:
+                def fill1(part, value):
+                    for i in range(part.shape[0]):
+                        part[i] = part[i] + value if add else value
+                return fill1
+
+            def fill2(part, value):
+                for i in range(part.shape[0]):
+                    for j in range(part.shape[1]):
+                        part[i, j] = part[i, j] + value if add else value
+            return fill2
+        if part.ndim == 1:
+            def one(part, value):
+                n = value.shape[0]
+                _fits(part.shape[0], n)
+                v = value if _apart(part, value) else value.copy()
+                for i in range(part.shape[0]):
+                    x = v[i if n != 1 else 0]
+                    part[i] = part[i] + x if add else x
+            return one
+        if value.ndim == 1:
+            def row(part, value):
+                n = value.shape[0]
+                _fits(part.shape[1], n)
+                v = value if _apart(part, value) else value.copy()
+                for i in range(part.shape[0]):
+                    for j in range(part.shape[1]):
+                        x = v[j if n != 1 else 0]
+                        part[i, j] = part[i, j] + x if add else x
+            return row
+
+        def two(part, value):
+            n, m = value.shape
+            _fits(part.shape[0], n)
+            _fits(part.shape[1], m)
+            v = value if _apart(part, value) else value.copy()
+            for i in range(part.shape[0]):
+                for j in range(part.shape[1]):
+                    x = v[i if n != 1 else 0, j if m != 1 else 0]
+                    part[i, j] = part[i, j] + x if add else x
+        return two
+    return typer
+
+
+def _numba_store(ndim, add):
+    """Numba's own store into all of `part` (the rarer ranks and shapes)."""
+    everything = (slice(None),) * ndim
+    if add:
+        def store(part, value):
+            part[everything] += value
+    else:
+        def store(part, value):
+            part[everything] = value
+    return store
+
+
+_overload(store_into)(_store_loops(False))
+_overload(add_into)(_store_loops(True))
+HELPERS |= {"store_into", "add_into"}
+
+
 from . import jit_runtime_arrays as _arrays  # noqa: E402  (they use _overload)
 from .jit_runtime_arrays import (sign, var_vjp, std_vjp, linspace_vjp, cumsum_vjp, sort_vjp, prod_vjp,  # noqa: E402
                                  append_vjp, table_position, unbroadcast_value, r_, index_concat_vjp, ravel,
