@@ -26,7 +26,8 @@ import numpy as np
 from . import activity, alias, callees, complexity, cleanup, codegen, ir, join_slices, kinds as K, recompute, rules, runtime, shift_invariance, split_products, tracebacks
 from .adjoints import assign, helper
 from .desugar import desugar
-from .errors import ADError, NoDerivativeError, UnsupportedError
+from .driver_callees import CalleeFunctions, describe
+from .errors import ADError, UnsupportedError
 from .forward import Forward
 from .fuse import fuse_temporaries
 from .grad_forms import prove_forms
@@ -205,31 +206,12 @@ def collector_paused():
             gc.enable()
 
 
-def describe(top_unit, prefix="adjoint of: "):
-    def text(origin):
-        unit = origin.unit
-        line = unit.file_line(origin.stmt)
-        where = f"line {line}"
-        if unit is not top_unit and unit.tree is not top_unit.tree:
-            if unit.filename != top_unit.filename and not unit.filename.startswith("<"):
-                where = f"{_short(unit.filename)}, line {line}"
-            where += f", in {unit.name}"
-        return f"{prefix}{unit.statement_text(origin.stmt)}   ({where})"
-    return text
-
-
-def _short(filename):
-    import os
-
-    return os.path.basename(filename)
-
-
 # Where reverse mode refuses the generated code of a gradient the function calls, inline that gradient as
 # forward sweeps instead (Derivation.run). The rule tests turn it off to check reverse over reverse itself.
 GRADIENTS_BY_SWEEPS = True
 
 
-class Derivation:
+class Derivation(CalleeFunctions):
     """One compilation: the passes run on `func` for arguments of `kinds`."""
 
     def __init__(self, func, wrt, mode, kinds_, func_name, multi, receiver=None, has_aux=False, dims=(), jit=False):
@@ -381,61 +363,6 @@ class Derivation:
         self.ctx.deps.extend(d.ctx.deps)
         self.ctx.bindings.extend(d.ctx.bindings)
         self.ctx.units.extend(d.ctx.units)
-
-    def callee_function(self, unit, fn, rev, forward, adjoint, alloc, kinds_):
-        """f_fwd(args) -> (value, backward): the forward sweep, and the adjoint sweep as a closure."""
-        out = fn.out
-        seed = rev.adj(out.name) if isinstance(out, Var) else alloc.fresh("bout")
-        grads = [Var(rev.adj(w)) if w in rev.live else helper("zeros_like", Var(w)) for w in self.wrt]
-        back_body = list(adjoint) + [Return(Build("tuple", tuple(grads)))]
-        backward = FunctionDef(alloc.fresh("backward"), (seed,), back_body)
-        fdef = FunctionDef(self.func_name, tuple(fn.params), forward + [backward, Return(Build("tuple", (
-            out, Var(backward.name))))])
-        cleanup.cleanup(fdef)
-        forward_names = {n for s in fdef.body if not isinstance(s, FunctionDef) for n in ir.stmt_writes(s)} | \
-            set(fn.params)
-        assigned_back = {n for s in ir.walk(backward.body) for n in ir.stmt_writes(s)}
-        restored = sorted(assigned_back & forward_names)
-        if restored:
-            backward.body.insert(0, ir.Nonlocal(tuple(restored)))
-        callee = self.callee
-        callee.deps = list(self.linker.deps)
-        compiled = self.finish(unit, fdef, extra_cells={callee.name: callee.cell})
-        callee.source = compiled.source
-        return compiled
-
-    def vjp_callee_function(self, unit, fn, rev, forward, adjoint, alloc, kinds_):
-        """f_vjp(args, bout) -> the gradients of the differentiated parameters along bout: the forward sweep,
-        then the adjoint sweep, in one function without closures (the readable form, callees.py)."""
-        out = fn.out
-        seed = rev.adj(out.name) if isinstance(out, Var) else alloc.fresh("bout")
-        grads = [Var(rev.adj(w)) if w in rev.live else helper("zeros_like", Var(w)) for w in self.wrt]
-        fdef = FunctionDef(self.func_name, tuple(fn.params) + (seed,),
-                           forward + list(adjoint) + [Return(Build("tuple", tuple(grads)))])
-        return self.finish_callee(unit, fdef, alloc)
-
-    def finish_callee(self, unit, fdef, alloc):
-        """Clean up and compile a recursive callee's derivative function, which calls itself by its cell."""
-        cleanup.cleanup(fdef)
-        fuse_temporaries(fdef, alloc.temps)
-        callee = self.callee
-        callee.deps = list(self.linker.deps)
-        compiled = self.finish(unit, fdef, extra_cells={callee.name: callee.cell})
-        callee.source = compiled.source
-        return compiled
-
-    def jvp_callee_function(self):
-        """df(args, dargs) -> (value, its tangent): a recursive function's tangent function (callees.py), the
-        tangents of its differentiated parameters after its parameters."""
-        unit, fn, ops, kinds_, alloc, act, outputs = self.prepare()
-        fwd = Forward(fn, ops, act, kinds_, self.wrt, alloc, describe(unit, "tangent of: "), self.linker)
-        params = list(fn.params) + [fwd.d(w) for w in self.wrt]
-        body = fwd.run()
-        out = fn.out
-        dout = Var(fwd.d(out.name)) if isinstance(out, Var) and act.active(out.name) else fwd.zero(out)
-        body.append(Return(Build("tuple", (out, dout))))
-        fdef = FunctionDef(self.func_name, tuple(params), body)
-        return self.finish_callee(unit, fdef, alloc)
 
     def jvp_function(self):
         """f_jvp(args, tangent) -> (value, tangent of the value): forward mode (mode 'tangent': only the

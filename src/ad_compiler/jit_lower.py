@@ -23,6 +23,7 @@ import numpy as np
 from . import ir, kinds as K, runtime
 from .errors import UnsupportedError
 from .jit_dicts import split_dicts
+from .jit_stores import PartStores, jit_helper as _jit_helper
 from .jit_tape import Tapes, copied_item, dtype_of
 from .ir import Assign, AugAssign, Build, Call, Const, For, Global, If, Index, SetItem, Var, While
 
@@ -50,7 +51,7 @@ WHY = "Numba compiles numbers, NumPy arrays and tuples of them, and a part of Nu
 HINT = "call ad.grad without jit=True (the same derivative in plain Python), or rewrite this line"
 
 
-class Lowering:
+class Lowering(PartStores):
     def __init__(self, fdef, param_kinds, kinds, alloc, where_def):
         self.fdef = fdef
         self.param_kinds = param_kinds  # parameter name -> kind
@@ -163,32 +164,6 @@ class Lowering:
         if ir.is_throw(s):
             self.refuse(s, "`raise`")
         self.refuse(s, f"a statement of this kind ({type(s).__name__})")
-
-    def part_store(self, s):
-        """`a[:, 1] = v` / `a[i:j] += v` / `m[i] = v` (a part of an array by slices and integers) as
-        `_ad.jit.store_into(a[:, 1], v)` / `_ad.jit.add_into(...)`: loops for parts of one or two dimensions,
-        where Numba's own array store costs seconds of compile time per store. Only when every item is a slice
-        or an int (so the part is a view, never a copy), some item a slice or fewer items than `a` has
-        dimensions, and `a` is not known to be other than an array (a list there is a typing error at the first
-        call, located)."""
-        kind = self.kinds.get(s.target.name) if isinstance(s.target, Var) else None
-        if s.op not in (None, "+") or s.noop or not isinstance(s.target, Var) or \
-                kind is not None and not isinstance(kind, K.Array):
-            return s
-        if not all(isinstance(i, ir.Slice) or self.is_index(i) for i in s.items):
-            return s
-        if not any(isinstance(i, ir.Slice) for i in s.items) and \
-                not (isinstance(kind, K.Array) and kind.ndim is not None and kind.ndim > len(s.items)):
-            return s  # (an element, or not known to be a row)
-        helper = "add_into" if s.op == "+" else "store_into"
-        return _at(ir.ExprStmt(Call(_jit_helper(helper), (Index(s.target, s.items, s.tuple_form), s.value))), s)
-
-    def is_index(self, e):
-        """Is `e` known to be an integer (a Python int or a NumPy integer scalar)?"""
-        if self.is_int(e):
-            return True
-        kind = (self.param_kinds.get(e.name) or self.kinds.get(e.name)) if isinstance(e, Var) else None
-        return isinstance(kind, K.Scalar) and isinstance(kind.cls, type) and issubclass(kind.cls, np.integer)
 
     def block(self, stmts):
         return [x for s in stmts for x in self.statement(s)]
@@ -611,11 +586,6 @@ def _minus(e, k):
     if isinstance(e, Const) and isinstance(k, Const) and type(e.value) is int and type(k.value) is int:
         return Const(e.value - k.value)
     return ir.BinOp("-", e, k)
-
-
-def _jit_helper(name):
-    from . import jit_runtime
-    return Global(("_ad", "jit", name), getattr(jit_runtime, name), runtime)
 
 
 def _np(name):
