@@ -1,0 +1,81 @@
+"""Regressions found by hunt 14 (second order through gradients a function calls), against central differences
+of the compiled first-order gradient: right or refused, never a wrong value or a crash."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from fd import numeric_grad
+
+
+def iterate_rows(W, x):
+    A = W * 1.0
+    for row in A:
+        row *= x  # (in place for a 2-d W; for a 1-d W a new number, A unchanged)
+    return np.sum(np.sin(A) * x)
+
+
+grad_W = ad.grad(iterate_rows, wrt="W")
+grad_x = ad.grad(iterate_rows, wrt="x")
+
+
+def rank_raised(W, x):
+    W = np.stack([W, W * 0.5])  # (the parameter, 1-d, rebound to a 2-d array before the gradient's call)
+    return np.sum(grad_W(W, x) ** 2) + np.sum(grad_x(W, x))
+
+
+def rows_by_sweeps(W, s):
+    A = W * 1.0
+    for row in A:  # (the gradient's reverse-mode code is refused when read again: inlined by forward sweeps)
+        row *= np.tanh(s)
+    if np.sum(s) > 0:
+        A[0] += np.sum(s) * A[1]
+    return np.sum(np.sin(A) * s)
+
+
+grad_s = ad.grad(rows_by_sweeps, wrt="s")
+
+
+def number_made_an_array(W, s, v):
+    s = np.array([s, s * s])  # (a number's name rebound to an array)
+    return np.sum(grad_s(W, s) * v)
+
+
+def rebound_in_a_loop(W, x, v):
+    total = 0.0
+    for _ in range(2):
+        total = total + np.sum(grad_s(W, x) * v)
+        x = x * 1.5  # (an array stays an array)
+    return total
+
+
+def right_or_refused(f, args, wrt):
+    """ad.grad(f, wrt)(*args) equals central differences of f, or is refused with an ADError."""
+    try:
+        got = ad.grad(f, wrt=wrt)(*args)
+    except ad.ADError:
+        return False
+    for g, i in zip(got, wrt):
+        expected = numeric_grad(f, args, i)
+        np.testing.assert_allclose(np.asarray(g, float), expected, rtol=1e-5, atol=1e-6)
+    return True
+
+
+def test_a_parameter_rebound_to_another_rank_is_not_taken_at_its_kind():
+    """h14-001: the gradient inlined at a call was compiled for the kind of the outer function's parameter of
+    that name (a 1-d array), though the name held a 2-d array there: a wrong second derivative (1.73 off)."""
+    rng = np.random.default_rng(8)
+    right_or_refused(rank_raised, (rng.standard_normal(2), rng.standard_normal(2)), (0, 1))
+
+
+def test_a_number_rebound_to_an_array_is_not_taken_as_a_number():
+    """h14-002: the same with a number's name made an array, the gradient inlined by forward sweeps as for a
+    number: a crash (ValueError: cannot reshape array of size 2 into shape (1,1))."""
+    rng = np.random.default_rng(8)
+    right_or_refused(number_made_an_array, (rng.standard_normal((3, 2)), 0.7, rng.standard_normal(2)), (0, 1))
+
+
+@pytest.mark.parametrize("sign", [1, -1], ids=["branch-taken", "branch-not-taken"])
+def test_an_array_rebound_to_an_array_still_works(sign):
+    rng = np.random.default_rng(8)
+    W, x, v = rng.standard_normal((3, 2)), sign * np.array([0.4, 0.9]), rng.standard_normal(2)
+    assert right_or_refused(rebound_in_a_loop, (W, x, v), (0, 1))
