@@ -79,3 +79,33 @@ def test_an_array_rebound_to_an_array_still_works(sign):
     rng = np.random.default_rng(8)
     W, x, v = rng.standard_normal((3, 2)), sign * np.array([0.4, 0.9]), rng.standard_normal(2)
     assert right_or_refused(rebound_in_a_loop, (W, x, v), (0, 1))
+
+
+def accumulate(x, n, out):
+    if n == 0:
+        return out
+    return accumulate(x, n - 1, out + [out[-1] * x + np.sin(x)])  # (a list one item longer at every level)
+
+
+def accumulated(x):
+    return sum(y * y for y in accumulate(x, 3, [x]))
+
+
+def accumulate_tuple(x, n, out):
+    if n == 0:
+        return out
+    return accumulate_tuple(x, n - 1, out + (out[-1] * x,))
+
+
+def accumulated_tuple(x):
+    ys = accumulate_tuple(x, 3, (x,))
+    return ys[-1] * ys[1]
+
+
+@pytest.mark.parametrize("f", [accumulated, accumulated_tuple], ids=["list", "tuple"])
+def test_a_recursive_call_whose_arguments_grow_is_refused(f):
+    """h14-003: a recursive function compiled on its own for each recursive call's argument kinds, a list one
+    item longer at every level: RecursionError (in the in-place check, then in the callees' compilation)."""
+    with pytest.raises(ad.ADError, match="change kind at every level") as info:
+        ad.grad(f)(0.7)
+    assert info.value.where is not None and info.value.where.line > 0
