@@ -109,3 +109,23 @@ def test_a_recursive_call_whose_arguments_grow_is_refused(f):
     with pytest.raises(ad.ADError, match="change kind at every level") as info:
         ad.grad(f)(0.7)
     assert info.value.where is not None and info.value.where.line > 0
+
+
+grad_rows_x = ad.grad(rows_by_sweeps, wrt="s")
+
+
+def scaled_in_a_loop(W, x, v):
+    total = 0.0
+    for _ in range(3):
+        total = total + np.sum(grad_rows_x(W, x) * v)
+        if total > 1.0:
+            break
+        W = W * 0.9  # (the name and a float: a float array keeps its rank, so its kind still holds)
+    return total
+
+
+@pytest.mark.parametrize("sign", [1, -1], ids=["branch-taken", "branch-not-taken"])
+def test_a_parameter_scaled_by_a_float_keeps_its_kind(sign):
+    rng = np.random.default_rng(11)
+    W, x, v = rng.standard_normal((3, 2)), sign * np.array([0.4, 0.9]), sign * rng.standard_normal(2)
+    assert right_or_refused(scaled_in_a_loop, (W, x, v), (0, 1))

@@ -63,7 +63,8 @@ class Inliner:
         self.choices = Choices(self)
 
     def run(self, fn, param_kinds):
-        rebound = set().union(*(ir.stmt_writes(s) for s in ir.walk(fn.body)))
+        floats = {p for p, k in zip(fn.params, param_kinds) if _float_kind(k)}
+        rebound = set().union(*(ir.stmt_writes(s) - (floats if _keeps_kind(s) else set()) for s in ir.walk(fn.body)))
         self.param_kinds = {p: _kind_if_rebound(k) if p in rebound else k for p, k in zip(fn.params, param_kinds)}
         self.objects.known_kinds(param_kinds)
         env = {}
@@ -351,6 +352,26 @@ def _kind_if_rebound(kind):
     if isinstance(kind, K.Array):
         return dataclasses.replace(kind, dtype="?", ndim=None)
     return K.UNKNOWN
+
+
+_ELEMENTWISE = ("+", "-", "*", "/", "**")
+
+
+def _float_kind(kind):
+    return (isinstance(kind, K.Array) and kind.dtype == "f") or (isinstance(kind, K.Scalar) and kind.cls is float)
+
+
+def _keeps_kind(s):
+    """`x = x * 0.9`, `x += 1.0`: a statement binding a name again to the name itself and a float, elementwise,
+    which keeps the kind of a float array (its rank) or a float, so a parameter's kind still holds after it."""
+    if isinstance(s, ir.AugAssign):
+        return s.op in _ELEMENTWISE and isinstance(s.value, ir.Const) and type(s.value.value) is float
+    if not (isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, ir.BinOp) and
+            s.value.op in _ELEMENTWISE):
+        return False
+    name, (a, b) = s.targets[0], (s.value.left, s.value.right)
+    return {type(a), type(b)} == {Var, ir.Const} and Var(name) in (a, b) and \
+        type((b if isinstance(a, Var) else a).value) is float
 
 
 def inline(fn, ctx, alloc, param_kinds, top=None):
