@@ -129,3 +129,25 @@ def test_a_parameter_scaled_by_a_float_keeps_its_kind(sign):
     rng = np.random.default_rng(11)
     W, x, v = rng.standard_normal((3, 2)), sign * np.array([0.4, 0.9]), sign * rng.standard_normal(2)
     assert right_or_refused(scaled_in_a_loop, (W, x, v), (0, 1))
+
+
+def rows_of_a_number(x, p):
+    A = np.outer(x, x) * p
+    for row in A:  # (reverse and forward mode both refuse the gradient's code)
+        row *= np.tanh(x) * p
+    if p > 0:
+        A[1] += p * A[0]
+    return np.sum(np.sin(A))
+
+
+@pytest.mark.parametrize("sign", [1, -1], ids=["branch-taken", "branch-not-taken"])
+def test_second_derivative_in_a_number_where_both_modes_refuse_the_gradient(sign):
+    """h14-004: ad.grad(ad.grad(f, "p"), "p") with p a number (and ad.jacrev(ad.grad(f, "x"), "p")) was refused
+    at the gradient's generated line: with respect to numbers reverse mode is not tried, and the gradient of
+    f's tangent was taken only after reverse mode's refusal."""
+    x, p, eps = np.array([0.4, -0.6, 0.2]), 0.8 * sign, 1e-5
+    gp, gx = ad.grad(rows_of_a_number, wrt="p"), ad.grad(rows_of_a_number, wrt="x")
+    expected = (gp(x, p + eps) - gp(x, p - eps)) / (2 * eps)
+    assert ad.grad(gp, wrt="p")(x, p) == pytest.approx(expected, rel=1e-6, abs=1e-7)
+    expected = (gx(x, p + eps) - gx(x, p - eps)) / (2 * eps)
+    np.testing.assert_allclose(ad.jacrev(gx, wrt="p")(x, p), expected, rtol=1e-6, atol=1e-7)
