@@ -287,6 +287,8 @@ class Calls(Part):
                 not any(a.kind.mutable for a in args):
             return
         exc = self.ctx.callee_changes_arguments(obj, [a.kind for a in args])
+        if exc is not None and exc.where is None:  # (kinds changing at every level: driver.GROWING_KINDS)
+            self.refuse(s, exc.message, exc.hint)
         if exc is not None:
             w = getattr(exc, "where", None)
             where = f" (line {w.line} of {os.path.basename(w.filename)}: `{w.text.strip()}`)" if w is not None else ""

@@ -73,6 +73,13 @@ class Callee:
 
 
 _compiled = {}  # (function, active, kinds) -> Callee (cleared with the other caches)
+_compiling = []  # the Callees being compiled (a recursive function's own recursive calls: nested)
+# A recursive function is compiled on its own for the kinds of each recursive call's arguments; where those
+# change at every level (`out + [item]`: a list one item longer) there would be no end (h14-003): refused.
+MAX_RECURSIVE_KINDS = 8
+GROWING_KINDS = "the arguments of this recursive call of `{name}` change kind at every level (a list or tuple " \
+    "one item longer, ...), which cannot be differentiated (yet)"
+GROWING_HINT = "pass an array (np.append), or build the list after the recursion"
 
 
 class Linker:
@@ -135,6 +142,9 @@ class Linker:
         if callee is not None and callee.ctx is not None and callee.ctx.stale():
             callee = None  # (a function it calls was redefined, ...: compiled again, in a new cell)
         if callee is None:
+            if sum(1 for c in _compiling if c.func is op.callee) >= MAX_RECURSIVE_KINDS:
+                raise UnsupportedError(GROWING_KINDS.format(name=op.callee.__name__), hint=GROWING_HINT,
+                                       where=s.origin.unit.location(s.origin.node) if s.origin else None)
             sep = "" if all(len(a) == 1 for a in active) else "_"
             base = op.callee.__name__ if op.callee.__name__.isidentifier() else "function"  # (a lambda)
             name = f"d{base}" if tangent else f"{base}_{'vjp' if vjp else 'fwd'}_d{sep.join(active)}"
@@ -143,11 +153,14 @@ class Linker:
             callee.tangent = tangent
             callee.vjp = vjp
             _compiled[key] = callee
+            _compiling.append(callee)
             try:
                 self.compile_callee(callee)
             except BaseException:
                 del _compiled[key]
                 raise
+            finally:
+                _compiling.remove(callee)
         local = callee.name
         k = 1
         while local in self.taken and self.cells.get(local) is not callee.cell:

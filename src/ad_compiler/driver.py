@@ -157,6 +157,8 @@ class Context:
         key = (func, tuple(kinds_))
         if key in _checking:
             return None  # (the recursive call inside the function being checked)
+        if sum(1 for f, _ in _checking if f is func) >= callees.MAX_RECURSIVE_KINDS:  # (no end: h14-003)
+            return UnsupportedError(callees.GROWING_KINDS.format(name=func.__name__), hint=callees.GROWING_HINT)
         _checking.add(key)
         try:
             with collector_paused():

@@ -21,6 +21,8 @@ This module walks the function and splices the callees' bodies in (`Inliner`); t
     inline_resolve.py   which function a call calls (`CalleeResolver`); what counts as a library
     inline_bind.py      binding the call's arguments to the callee's parameters
 """
+import dataclasses
+
 from . import ir, kinds as K, markers
 from .desugar import desugar
 from .errors import ADError, UnsupportedError
@@ -61,7 +63,9 @@ class Inliner:
         self.choices = Choices(self)
 
     def run(self, fn, param_kinds):
-        self.param_kinds = dict(zip(fn.params, param_kinds))
+        floats = {p for p, k in zip(fn.params, param_kinds) if _float_kind(k)}
+        rebound = set().union(*(ir.stmt_writes(s) - (floats if _keeps_kind(s) else set()) for s in ir.walk(fn.body)))
+        self.param_kinds = {p: _kind_if_rebound(k) if p in rebound else k for p, k in zip(fn.params, param_kinds)}
         self.objects.known_kinds(param_kinds)
         env = {}
         for p, k in zip(fn.params, param_kinds):
@@ -340,6 +344,36 @@ def _result_name(name):
     return "out" if name in ("lambda", "<lambda>") else f"{name}_out"
 
 
+def _kind_if_rebound(kind):
+    """What a parameter's kind still says of its name where the function binds the name again, for the
+    gradients inlined at its calls: an array's name stays an array (of a rank and dtype not known), a
+    number's may become an array (`s = np.array([s, s])`, which a gradient compiled for a number would
+    reduce to one number): not known."""
+    if isinstance(kind, K.Array):
+        return dataclasses.replace(kind, dtype="?", ndim=None)
+    return K.UNKNOWN
+
+
+_ELEMENTWISE = ("+", "-", "*", "/", "**")
+
+
+def _float_kind(kind):
+    return (isinstance(kind, K.Array) and kind.dtype == "f") or (isinstance(kind, K.Scalar) and kind.cls is float)
+
+
+def _keeps_kind(s):
+    """`x = x * 0.9`, `x += 1.0`: a statement binding a name again to the name itself and a float, elementwise,
+    which keeps the kind of a float array (its rank) or a float, so a parameter's kind still holds after it."""
+    if isinstance(s, ir.AugAssign):
+        return s.op in _ELEMENTWISE and isinstance(s.value, ir.Const) and type(s.value.value) is float
+    if not (isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, ir.BinOp) and
+            s.value.op in _ELEMENTWISE):
+        return False
+    name, (a, b) = s.targets[0], (s.value.left, s.value.right)
+    return {type(a), type(b)} == {Var, ir.Const} and Var(name) in (a, b) and \
+        type((b if isinstance(a, Var) else a).value) is float
+
+
 def inline(fn, ctx, alloc, param_kinds, top=None):
     """Inline the calls of user functions in `fn` (in place); returns fn and the recursive calls left."""
     inliner = Inliner(ctx, alloc)
@@ -354,7 +388,6 @@ def _flat_call(derivative_function, call):
     per parameter of the function, by position, keywords put in place and parameters left out given the
     function's current default (a constant: the derivative is compiled again when that default changes); the
     call as it is when that cannot be done (a default that is not a constant, `*args`, an unknown keyword)."""
-    import dataclasses
     import inspect
 
     from .driver import Derivative

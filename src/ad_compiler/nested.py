@@ -66,8 +66,9 @@ class NestedDerivative:
                 return composite.sweeps(jvp, params + ([_fresh("seed", params)] if self.mode == "vjp" else []),
                                         self.positions, kinds_, self.mode, self.multi, self.func_name)
             except ADError as exc:
-                if reverse is not None and _in_generated_code(exc):
-                    swept = self.gradient_of_tangent(code, params, args, reverse)
+                if (reverse is not None or scalars) and _in_generated_code(exc):
+                    # (with respect to numbers reverse mode was not tried: forward mode's refusal says why)
+                    swept = self.gradient_of_tangent(code, params, args, reverse or exc)
                     if swept is not None:
                         return swept
                 if reverse is None or exc.where is not None:
