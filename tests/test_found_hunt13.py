@@ -82,3 +82,33 @@ def test_a_rule_registered_while_the_guard_is_installed_drops_it():  # h13-002
         driver._install = install
     _same_as_fd(dg, uses_softplus_b, X)
     _same_as_fd(dg, uses_softplus_b, X)
+
+
+def repeated_key(x, y):
+    d = {"a": x, "b": y, "a": y * 3.0}
+    return np.sum(d["a"] * x) + np.sum(d["b"] * x) + float(list(d) == ["a", "b"])
+
+
+def keys_when_it_runs(x, y, k1, k2):
+    d = {k1: x, k2: y * 3.0}
+    return np.sum(d[k2] * x)
+
+
+def test_a_dict_literal_with_a_key_twice_keeps_the_last_value():  # h13-004
+    """`{'a': x, 'a': y * 3.0}` is `{'a': y * 3.0}`; the adjoint of the literal gave the entry's adjoint to
+    x too (a gradient 3y + 3y for 3y), silently."""
+    x, y = X, np.array([0.5, 1.5, -2.0])
+    got = ad.grad(repeated_key, wrt=(0, 1))(x, y)
+    for i in (0, 1):
+        np.testing.assert_allclose(got[i], numeric_grad(repeated_key, (x, y), i), rtol=1e-6, atol=1e-8)
+
+
+def test_a_dict_literal_with_keys_equal_when_it_runs():  # h13-004
+    """Keys known only when it runs may be equal: the later entry replaces the earlier."""
+    x, y = X, np.array([0.5, 1.5, -2.0])
+    g = ad.grad(keys_when_it_runs, wrt=(0, 1))
+    for k1, k2 in (("a", "a"), ("a", "b"), (1, 1.0)):
+        got = g(x, y, k1, k2)
+        for i in (0, 1):
+            np.testing.assert_allclose(got[i], numeric_grad(keys_when_it_runs, (x, y, k1, k2), i),
+                                       rtol=1e-6, atol=1e-8)
