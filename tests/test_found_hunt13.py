@@ -112,3 +112,23 @@ def test_a_dict_literal_with_keys_equal_when_it_runs():  # h13-004
         for i in (0, 1):
             np.testing.assert_allclose(got[i], numeric_grad(keys_when_it_runs, (x, y, k1, k2), i),
                                        rtol=1e-6, atol=1e-8)
+
+
+def adds_floats_into_integers(x):
+    k = np.arange(3)
+    k[1:] += x[1:]
+    return np.sum(k * x)
+
+
+def test_a_part_of_an_integer_array_changed_by_floats_in_place_is_refused():  # h13-003
+    """`k[1:] += x[1:]` with k of integers raises in NumPy (the sum is not cast back in place); it was read
+    as `k[1:] = k[1:] + x[1:]`, which truncates: a gradient of a function that raises. `k += x` was
+    refused already."""
+    try:
+        adds_floats_into_integers(X.copy())
+    except TypeError:
+        pass
+    else:
+        raise AssertionError("NumPy no longer raises here")
+    with np.testing.assert_raises_regex(ad.UnsupportedError, r"k\[1:\] \+= \.\.\.` changes an integer array"):
+        ad.grad(adds_floats_into_integers)(X.copy())
