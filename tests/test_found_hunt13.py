@@ -132,3 +132,17 @@ def test_a_part_of_an_integer_array_changed_by_floats_in_place_is_refused():  # 
         raise AssertionError("NumPy no longer raises here")
     with np.testing.assert_raises_regex(ad.UnsupportedError, r"k\[1:\] \+= \.\.\.` changes an integer array"):
         ad.grad(adds_floats_into_integers)(X.copy())
+
+
+def reshapes_a_transpose(X):
+    v = X.T.reshape(6)
+    return np.sum(v * np.arange(6.0) * v)
+
+
+def test_jit_reshape_method_of_a_transpose():  # h13-005
+    """jit=True: `X.T.reshape(6)` was Numba's method, which raises NotImplementedError when it runs on an
+    array that is not C-contiguous (no line, no derivative); np.reshape went through _ad.jit.reshape."""
+    X = np.array([[0.3, -0.7, 1.1], [0.5, 2.0, -1.2]])
+    got = ad.grad(reshapes_a_transpose, jit=True)(X)
+    np.testing.assert_allclose(got, numeric_grad(reshapes_a_transpose, (X,), 0), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(got, ad.grad(reshapes_a_transpose)(X), rtol=1e-12, atol=1e-14)
