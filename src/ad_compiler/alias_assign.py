@@ -107,21 +107,26 @@ class Assignments(Part):
             self.bind(state, t, val)
         return [s]
 
+    def castable_in_place(self, s, k, state, name):
+        """`x op= v` / `x[i] op= v` with x of kind k: refused where NumPy raises (an integer array changed by
+        a floating-point value, a bool array by a number: the result cannot be cast back in place)."""
+        if isinstance(k, K.Array) and (k.dtype in "iu" and (s.op == "/" or _floating(self.values.val(s.value, state).kind))
+                                       or k.dtype == "b" and _numeric(self.values.val(s.value, state).kind)):
+            shown = ast.unparse(s.origin.stmt.target) if s.origin is not None and \
+                isinstance(s.origin.stmt, ast.AugAssign) else name
+            what = "a bool array by a number" if k.dtype == "b" else "an integer array by a floating-point value"
+            self.refuse(s, f"`{shown} {s.op}= ...` changes {what}: NumPy raises "
+                           f"(it cannot cast the result back to {'bools' if k.dtype == 'b' else 'integers'} in place)",
+                        f"make `{name}` a float array (e.g. `np.array(1.0)`, `dtype=float`), or write "
+                        f"`{shown} = {shown} {s.op} ...`")
+
     def augassign(self, s, state, site):
         """`x op= v`: a rebinding, or an in-place update other names see."""
         v = self.values.val(Var(s.target), state)
         if self.mode == "kinds":
             return self.rebind(s, state, site, v.kind)
         k = v.kind
-        if isinstance(k, K.Array) and (k.dtype in "iu" and (s.op == "/" or _floating(self.values.val(s.value, state).kind))
-                                       or k.dtype == "b" and _numeric(self.values.val(s.value, state).kind)):
-            shown = ast.unparse(s.origin.stmt.target) if s.origin is not None and \
-                isinstance(s.origin.stmt, ast.AugAssign) else s.target
-            what = "a bool array by a number" if k.dtype == "b" else "an integer array by a floating-point value"
-            self.refuse(s, f"`{shown} {s.op}= ...` changes {what}: NumPy raises "
-                           f"(it cannot cast the result back to {'bools' if k.dtype == 'b' else 'integers'} in place)",
-                        f"make `{shown}` a float array (e.g. `np.array(1.0)`, `dtype=float`), or write "
-                        f"`{shown} = {shown} {s.op} ...`")
+        self.castable_in_place(s, k, state, s.target)
         if isinstance(k, K.Array) and k.dtype == "?" and (s.op == "/" or _numeric(self.values.val(s.value, state).kind)):
             shown = ast.unparse(s.origin.stmt.target) if s.origin is not None and \
                 isinstance(s.origin.stmt, ast.AugAssign) else s.target
@@ -194,7 +199,9 @@ class Assignments(Part):
             return self.stores.store(s, state, site)
         if s.op is not None and not isinstance(self.values.val(s.target, state).kind, (K.Seq, K.Dict)) and \
                 self.values.val(s.target, state).kind is not K.UNKNOWN:
-            # an array: `x[i] op= v` stores x[i] op v into x[i] (NumPy computes it the same way)
+            # an array: `x[i] op= v` stores x[i] op v into x[i] (NumPy computes it the same way, and casts the
+            # result back as `x op= v` does: h13-003)
+            self.castable_in_place(s, self.values.val(s.target, state).kind, state, getattr(s.target, "name", "x"))
             t1, t2 = self.temp(), self.temp()
             get = self.assign(self.derived(s, Assign((t1,), Index(s.target, s.items, s.tuple_form))), state,
                               site + ("get",))

@@ -185,6 +185,14 @@ class Expressions:
             for k, v in zip(node.keys, node.values):
                 keys.append(self.atom(k))
                 values.append(self.atom(v))
+            keys, values = _last_of_each_key(keys, values)
+            if len(keys) > 1 and not all(isinstance(k, Const) for k in keys):
+                # (keys known only when it runs may be equal: the later entry replaces the earlier, as stores do)
+                made = Var(self.ctx.alloc.temp())
+                self.ctx.emit(ir.Assign((made.name,), Build("dict", (), ())), node)
+                for k, v in zip(keys, values):
+                    self.ctx.emit(ir.SetItem(made, (k,), v), node)
+                return made
             return Build("dict", tuple(values), tuple(keys))
         if isinstance(node, ast.JoinedStr):
             return self.fstring(node)
@@ -309,3 +317,28 @@ def lambda_def(lam):
         fdef.type_params = []
     ast.copy_location(fdef, lam)
     return fdef
+
+
+def _last_of_each_key(keys, values):
+    """A dict literal's entries as Python keeps them where a constant key comes again (`{'a': x, 'a': y}`
+    is `{'a': y}`): the first key's place and object, the last value (the others, already computed as
+    atoms, are not in the dict: the adjoint of the literal gave them the entry's adjoint too: h13-004)."""
+    first = {}  # a constant key -> its index in the entries kept
+    out_keys, out_values = [], []
+    for k, v in zip(keys, values):
+        key = k.value if isinstance(k, Const) else None
+        try:
+            at = first.get(key) if isinstance(k, Const) else None
+        except TypeError:  # (an unhashable constant: Python raises when the literal runs)
+            at = None
+        if at is not None:
+            out_values[at] = v
+            continue
+        if isinstance(k, Const):
+            try:
+                first[key] = len(out_keys)
+            except TypeError:
+                pass
+        out_keys.append(k)
+        out_values.append(v)
+    return out_keys, out_values

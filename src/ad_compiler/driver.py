@@ -633,6 +633,8 @@ class Derivative:
                 self.dispatcher._ad_guard = hit[3]  # (only while hit[0] is `last`: every other path resets it)
                 _install(self.dispatcher, getattr(hit[3], "method", None))
                 _guarded.add(self.dispatcher)  # (until a rule is registered: _forget_guards)
+                if hit[1] is not None and hit[1].rules != rules.generation():  # (one was, by another thread,
+                    _forget_guards()  # since stale() was tested: the guard, which does not test it, goes: h13-002)
             self.last = hit[0]
             return hit[0]
         if self.dispatcher is not None:

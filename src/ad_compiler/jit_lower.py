@@ -336,6 +336,17 @@ class Lowering(PartStores):
             if name not in jit_runtime.HELPERS:
                 self.refuse(s, f"the runtime helper `_ad.{name}` has no version Numba compiles")
             func = Global(("_ad", "jit", name), getattr(jit_runtime, name), runtime)
+        elif isinstance(f, ir.Attr) and f.attr in ("ravel", "reshape") and not e.kwargs and \
+                (e.args if f.attr == "reshape" else not e.args) and \
+                not any(isinstance(a, ir.Starred) for a in e.args):
+            # (Numba's methods take C-contiguous arrays only, and raise NotImplementedError when it runs on
+            # another layout, `X.T.reshape(6)`: NumPy's order through the helpers np.ravel / np.reshape get)
+            value = self.expr(f.value, s)
+            if f.attr == "ravel":
+                return Call(_jit_helper("ravel"), (value,))
+            shape = self.expr(e.args[0], s) if len(e.args) == 1 else \
+                Build("tuple", tuple(self.expr(a, s) for a in e.args))
+            return Call(_jit_helper("reshape"), (value, shape))
         elif isinstance(f, ir.Attr):
             if f.attr not in METHODS:
                 self.refuse(s, f"the method `.{f.attr}()`")

@@ -317,11 +317,11 @@ def _changed():
 
 
 def _register(table, keys, rule):
-    _changed()
     for key in keys:
         table[key] = rule
         if table is FUNCTIONS:
             NONDIFF_FUNCTIONS.discard(key)
+    _changed()  # (after the table: a derivative compiled in between, by another thread, is not stale: h13-001)
 
 
 def elementwise(*functions, constant_in=()):
@@ -397,7 +397,6 @@ def defjvp(*functions: Callable) -> Callable:
     @boundary
     def decorate(template):
         rule = Rule(template, "general")
-        _changed()
         for f in functions:
             old = FUNCTIONS.get(f)
             if old is not None and rule.jvp is not None:
@@ -405,6 +404,7 @@ def defjvp(*functions: Callable) -> Callable:
                 old.temps = old.temps + [t for t in rule.temps if t not in old.temps]
             else:
                 FUNCTIONS[f] = rule
+        _changed()  # (after the table, as in _register)
         return template
     return decorate
 
@@ -432,10 +432,10 @@ def defvjp_attribute(*names: str, form: str = "linear") -> Callable:
 def nondifferentiable(*functions: Callable) -> None:
     """Declare functions whose results carry no derivative (piecewise constant: shapes, indices,
     comparisons, rounding)."""
-    _changed()
     NONDIFF_FUNCTIONS.update(functions)
     for f in functions:
         FUNCTIONS.pop(f, None)
+    _changed()  # (after the tables, as in _register)
 
 
 def real_only(reason, *functions, methods=(), attributes=(), when=None):
