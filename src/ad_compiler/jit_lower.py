@@ -23,6 +23,7 @@ import numpy as np
 from . import ir, kinds as K, runtime
 from .errors import UnsupportedError
 from .jit_dicts import split_dicts
+from .jit_int_ops import INT_OPS, IntOps
 from .jit_stores import PartStores, jit_helper as _jit_helper
 from .jit_tape import Tapes, copied_item, dtype_of
 from .ir import Assign, AugAssign, Build, Call, Const, For, Global, If, Index, SetItem, Var, While
@@ -44,14 +45,12 @@ METHODS = {"copy", "sum", "reshape", "astype", "mean", "prod", "dot", "ravel", "
            "pop", "max", "min", "clip"}
 ATTRIBUTES = {"shape", "T", "size", "ndim"}
 OPERATORS = {"+", "-", "*", "/", "//", "%", "**", "@", "&", "|", "^", "<<", ">>"}
-INT_OPS = {"+": "int_add", "-": "int_sub", "*": "int_mul", "**": "int_pow", "<<": "int_lshift"}
-INT_RESULTS = {"+", "-", "*", "//", "%", "<<", ">>", "&", "|", "^"}  # (`**`: a float for a negative power)
 COMPARISONS = {"<", "<=", ">", ">=", "==", "!="}
 WHY = "Numba compiles numbers, NumPy arrays and tuples of them, and a part of NumPy and math"
 HINT = "call ad.grad without jit=True (the same derivative in plain Python), or rewrite this line"
 
 
-class Lowering(PartStores):
+class Lowering(PartStores, IntOps):
     def __init__(self, fdef, param_kinds, kinds, alloc, where_def):
         self.fdef = fdef
         self.param_kinds = param_kinds  # parameter name -> kind
@@ -262,28 +261,6 @@ class Lowering(PartStores):
         if cls is Call:
             return self.call(e, s)
         self.refuse(s, f"an expression of this kind ({cls.__name__})")
-
-    def is_int(self, e):
-        """Is `e` a Python int (unbounded, where Numba's int64 wraps)? NumPy's ints wrap in plain NumPy too."""
-        if isinstance(e, Const):
-            return type(e.value) is int
-        if isinstance(e, Var):
-            kind = self.param_kinds.get(e.name) or self.kinds.get(e.name)
-            return isinstance(kind, K.Scalar) and kind.cls is int
-        if isinstance(e, ir.BinOp):
-            power = e.op == "**" and not (isinstance(e.right, Const) and e.right.value < 0)  # (int_pow's)
-            return (e.op in INT_RESULTS or power) and self.is_int(e.left) and self.is_int(e.right)
-        if isinstance(e, ir.UnaryOp):
-            return e.op in ("-", "+", "~") and self.is_int(e.operand)
-        return isinstance(e, Call) and any(_builtin_call(e, name) for name in ("len", "int")) or \
-            _builtin_call(e, "round") and len(e.args) == 1
-
-    def int_op(self, e, s):
-        """`a op b` of two Python ints as Python computes it, or an OverflowError (jit_ints.py)."""
-        left, right = self.expr(e.left, s), self.expr(e.right, s)
-        if e.op == "**" and isinstance(e.right, Const) and e.right.value < 0:  # (a float in Python)
-            return ir.BinOp("**", Call(Global(("float",), float), (left,)), right)
-        return Call(_jit_helper(INT_OPS[e.op]), (left, right))
 
     def index_items(self, value, items, s):
         """The index `items` of `value[items]` lowered: `y[...]` as `y[:, :]` (Numba indexes with an Ellipsis
