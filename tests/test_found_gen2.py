@@ -237,3 +237,44 @@ def test_a_value_itself_changed_through_conj_in_a_loop_is_not_hoisted(f):
     iterations, in the value and the gradient (off by 2.0)."""
     x = np.array([-1.17, -0.725, 0.101])
     np.testing.assert_allclose(ad.grad(f)(x.copy()), numeric_grad(f, (x.copy(),), 0), rtol=1e-6, atol=1e-8)
+
+
+STATE = np.array([-0.6, -1.1, 1.2])
+
+
+def contiguous_of_a_product(y):  # s5858 #127 (explore --mode all, final main of stop 21)
+    vec = y * STATE
+    out = np.ascontiguousarray(vec)
+    out[0] *= 0.0
+    return np.sum(vec)
+
+
+def fortran_of_a_quotient(y):
+    vec = STATE * 1.0
+    vec /= y
+    out = np.asfortranarray(vec)
+    out[True] *= np.log(1.0)
+    return np.sum(vec)
+
+
+def chkfinite_read_only(y):
+    vec = y * STATE
+    out = np.ascontiguousarray(vec)
+    return np.sum(out * vec)
+
+
+@pytest.mark.parametrize("f", [contiguous_of_a_product, fortran_of_a_quotient])
+def test_a_function_giving_its_argument_itself_is_not_taken_for_a_copy(f):
+    """np.ascontiguousarray(v) (and asfortranarray, asarray_chkfinite, require, real_if_close) give v itself
+    when v already is what they ask for. Where the alias pass could not ask NumPy (the rank of `y * STATE` not
+    known), it took the result for a new array: `out[0] *= 0.0` did not change v, a wrong gradient
+    ([-0.6, -1.1, 1.2] for [0, -1.1, 1.2]). Now "maybe the argument": the change is refused at its line."""
+    y = np.array([0.42, 0.533, 0.751])
+    with pytest.raises(ad.ADError, match="may be a copy or a view"):
+        ad.grad(f)(y.copy())
+
+
+def test_a_function_giving_its_argument_itself_read_only_is_right():
+    y = np.array([0.42, 0.533, 0.751])
+    np.testing.assert_allclose(ad.grad(chkfinite_read_only)(y.copy()),
+                               numeric_grad(chkfinite_read_only, (y.copy(),), 0), rtol=1e-6, atol=1e-8)

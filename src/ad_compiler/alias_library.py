@@ -20,6 +20,10 @@ VIEW_FUNCTIONS = {
     np.atleast_1d: "view", np.atleast_2d: "view", np.atleast_3d: "view", np.reshape: "maybe", np.ravel: "maybe",
     np.asarray: "maybe", np.asanyarray: "maybe", np.real: "view", np.flip: "view", np.fliplr: "view",
     np.flipud: "view", np.rot90: "view", np.diagonal: "readonly", np.broadcast_to: "readonly",
+    # (the argument itself when it already is what they ask for: a copy otherwise; also where the rank of
+    # the argument is not known, so that NumPy's answer cannot be found on a small array of that rank)
+    np.ascontiguousarray: "maybe", np.asfortranarray: "maybe", np.asarray_chkfinite: "maybe", np.require: "maybe",
+    np.real_if_close: "maybe", np.rollaxis: "view", np.trim_zeros: "maybe",
 }
 VIEW_METHODS = {"transpose": "view", "swapaxes": "view", "squeeze": "view", "view": "view",
                 "reshape": "maybe", "ravel": "maybe", "diagonal": "readonly"}
@@ -109,7 +113,8 @@ def view_kind(k, name, call, method=False):
         return K.NUMERIC
     nd = k.ndim
     if name in ("transpose", "swapaxes", "moveaxis", "flip", "fliplr", "flipud", "rot90", "real", "view", "T",
-                "mT", "asarray", "asanyarray", "conj", "conjugate", "astype"):
+                "mT", "asarray", "asanyarray", "conj", "conjugate", "astype", "ascontiguousarray", "asfortranarray",
+                "asarray_chkfinite", "require", "real_if_close"):
         pass
     elif name == "ravel":
         nd = 1
