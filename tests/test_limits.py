@@ -755,6 +755,10 @@ def vector_valued(x):
     return x * 2.0
 
 
+def complex_valued(x):
+    return np.sum(np.exp(1j * x))  # [complex-output]
+
+
 def pair_valued(x):
     return x, x * 2.0
 
@@ -1019,6 +1023,7 @@ CASES = [
     # 7. output
     Case("non-scalar-output", O, "grad needs a function with a scalar output", vector_valued, located=False,
          hint="ad.vjp"),
+    Case("complex-output", O, "grad needs a function with a real scalar output", complex_valued, hint="np.real"),
     Case("vjp-seed-mismatch", O, "the seed has shape (2,) but the output has shape (3,)", located=False,
          hint="a seed of exactly the output's shape", trigger=lambda: ad.vjp(vector_valued)(A3, np.ones(2))),
     Case("vjp-seed-mismatch:tuple", O, "the output is a tuple of 2 values", located=False,
