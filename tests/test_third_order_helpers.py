@@ -166,6 +166,11 @@ def test_symmetries_and_transposes():
     close(np.sum(_ad.adjugate_vjp_jvp(v, a, t) * h), np.sum(_ad.adjugate_vjp_jvp(v, a, h) * t))
     close(_ad.norm_partial_hvp(x, p, q, np.linalg.norm(x, axis=1), None, 1),
           _ad.norm_partial_hvp(x, q, p, np.linalg.norm(x, axis=1), None, 1))
+    y, s = n(3, 4), r(4)  # (linear maps whose adjoints the rules write: <L v, h> = <v, L^T h>)
+    close(np.sum(_ad.std_vjp_jvp(s, 0 * s, y, p, s, 0 * s, 0, 1) * q), np.sum(p * _ad.std_vjp_jvp(s, 0 * s, y, q, s, 0 * s, 0, 1)))
+    close(np.sum(_ad.cumprod_vjp(p, y, 1) * q), np.sum(p * _ad.cumprod_jvp(q, y, 1)))
+    close(np.sum(_ad.norm_partial_jvp(y, p, np.linalg.norm(y, axis=1), None, 1) * q),
+          np.sum(p * _ad.norm_partial_jvp(y, q, np.linalg.norm(y, axis=1), None, 1)))
 
 
 # -- three times ad.grad over user functions ---------------------------------------------------------------------
