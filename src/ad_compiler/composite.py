@@ -179,9 +179,10 @@ def _zero(kind, w, np_, ranked=False):
     return f"_ad.unit_tangent({w}, None)" if ranked else f"{np_}.zeros({np_}.shape({w}))"
 
 
-def sweeps(jvp, params, positions, kinds_, mode, multi, name):
+def sweeps(jvp, params, positions, kinds_, mode, multi, name, has_aux=False):
     """A gradient (or vjp) by forward mode: `jvp` (compiled with a tuple of tangents) run once per entry of
-    each `wrt` argument (once for a number)."""
+    each `wrt` argument (once for a number). `has_aux`: f returns (value, aux), and `jvp` ((value, aux),
+    tangent of the value); the gradient is returned as `ad.grad(f, has_aux=True)` returns it."""
     wrt = [params[i] for i in positions]
     check_kinds(wrt, positions, kinds_, "computing this derivative of a derivative with forward mode "
                  "(reverse-mode rules for it are not written yet)")
@@ -194,7 +195,7 @@ def sweeps(jvp, params, positions, kinds_, mode, multi, name):
              f"    # by forward mode: one sweep of {j} per entry of {', '.join(wrt)}",
              f"    {value}, {N['t0']} = {j}({args}, ({', '.join(zeros[w] for w in wrt)},))"]
     if seed is None:
-        lines.append(f"    _ad.grad_seed({value})")
+        lines.append(f"    _ad.grad_seed({value}[0])" if has_aux else f"    _ad.grad_seed({value})")
     results = []
     for k, (w, p) in enumerate(zip(wrt, positions)):
         def tangents(x):
@@ -211,6 +212,8 @@ def sweeps(jvp, params, positions, kinds_, mode, multi, name):
                       f"        {g}[{i}] = {entry}", f"    {g} = {np_}.reshape({g}, {np_}.shape({w}))"]
         results.append(f"_ad.as_grad({g}, {w})")
     result = f"({', '.join(results)},)" if multi else results[0]
+    if has_aux and mode != "value_and_grad":
+        result = f"({result}, {value}[1])"
     lines.append(f"    return {'(' + value + ', ' + result + ')' if mode == 'value_and_grad' else result}")
     return compile_wrapper(lines, name, {j: jvp}, [jvp.source], N)
 

@@ -393,7 +393,8 @@ class Derivation(CalleeFunctions):
         tangent = dout if isinstance(dout, Var) and _made_by(fn.body, out.name, ("as_grad", "as_grads",
                                                                                             "as_grad_made", "as_grads_made")) else \
             helper("tangent_out", dout, out)
-        body.append(Return(tangent if self.mode == "tangent" else Build("tuple", (out, tangent))))
+        value = Build("tuple", (out, Var(self.aux))) if self.has_aux else out  # ((value, aux): the sweeps of
+        body.append(Return(tangent if self.mode == "tangent" else Build("tuple", (value, tangent))))  # has_aux)
         fdef = FunctionDef(self.func_name, tuple(params), body)
         cleanup.cleanup(fdef)
         if self.jit:
@@ -716,16 +717,17 @@ class Derivative:
         positions = [params.index(w) for w in self.wrt]
         n = len(params)
         plain = all(p.kind is p.POSITIONAL_OR_KEYWORD for p in inspect.signature(self.func).parameters.values())
-        if self.mode not in ("grad", "value_and_grad") or self.has_aux or self.jit or self.receiver is not None \
+        if self.mode not in ("grad", "value_and_grad") or self.jit or self.receiver is not None \
                 or not plain or not composite.sweepable(kinds_, positions):
             return None  # (sweeps call f's tangent with the arguments in order)
         hit = self.swept.get(kinds_)
         if hit is not None and not hit[1].stale():
             return hit
         d = Derivation(self.func, self.wrt, "jvp", kinds_[:-1][:n], f"jvp_{self.func_name}", True,
-                       dims=kinds_[-1][:n])
+                       has_aux=self.has_aux, dims=kinds_[-1][:n])
         jvp = d.run()
-        compiled = composite.sweeps(jvp, params, positions, kinds_, self.mode, self.multi, self.func_name)
+        compiled = composite.sweeps(jvp, params, positions, kinds_, self.mode, self.multi, self.func_name,
+                                    has_aux=self.has_aux)
         self.swept[kinds_] = compiled, d.ctx
         return compiled, d.ctx
 

@@ -110,8 +110,10 @@ class FunctionValues:
         function and options), so its call is inlined like that of a derivative made at module level (a
         derivative inside the loss: `np.sum(ad.grad(u)(x) ** 2)`). None otherwise."""
         if not (isinstance(value, Call) and isinstance(value.func, Global) and value.func.obj in _transforms()
-                and value.args and all(isinstance(v, Const) for v in value.args[1:])
-                and all(isinstance(v, Const) and k != "**" for k, v in value.kwargs)):
+                and value.args and all(k != "**" for k, _ in value.kwargs)):
+            return None
+        options = [_constant(v, env) for v in value.args[1:]] + [_constant(v, env) for _, v in value.kwargs]
+        if any(o is None for o in options):  # (options known when compiling: constants, `wrt=("W", "x")`)
             return None
         fn = static_of_atom(value.args[0], env)
         if isinstance(fn, tuple) and fn[0] == "kind" and fn[1].__class__.__name__ == "Func" and \
@@ -120,8 +122,9 @@ class FunctionValues:
         if not (isinstance(fn, Global) and inspect.isfunction(fn.obj)):
             return None
         try:
-            made = value.func.obj(fn.obj, *[v.value for v in value.args[1:]],
-                                  **{k: v.value for k, v in value.kwargs})
+            n = len(value.args) - 1
+            made = value.func.obj(fn.obj, *[o[0] for o in options[:n]],
+                                  **{k: o[0] for (k, _), o in zip(value.kwargs, options[n:])})
         except Exception:  # noqa: BLE001 (the call raises when it runs, as before)
             return None
         return spell_object(made, stmt) if getattr(made, "_ad_derivative", None) is not None else None
@@ -409,3 +412,20 @@ def _transforms():
 
     return (api.grad, api.value_and_grad, api.vjp, api.jvp, jacobians.hvp, jacobians.hessian, jacobians.jacobian,
             jacobians.jacfwd, jacobians.jacrev)
+
+
+def _constant(atom, env):
+    """(value,) for a constant atom, or a name holding a tuple or list of constants known when compiling
+    (`wrt=("W", "x")`, desugared into a name), else None."""
+    if isinstance(atom, Const):
+        return (atom.value,)
+    return _static_constant(static_of_atom(atom, env))
+
+
+def _static_constant(static):
+    if isinstance(static, tuple) and len(static) == 2 and static[0] == "const":
+        return (static[1],)
+    if isinstance(static, tuple) and len(static) == 3 and static[0] == "seq" and static[1] in (tuple, list):
+        items = [_static_constant(i) for i in static[2]]
+        return None if any(i is None for i in items) else (static[1](i[0] for i in items),)
+    return None

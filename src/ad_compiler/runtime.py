@@ -2277,6 +2277,7 @@ from .runtime_ode import *  # noqa: E402,F401,F403
 from .runtime_ode_system import *  # noqa: E402,F401,F403
 from .runtime_language import *  # noqa: E402,F401,F403
 from .runtime_transposes import *  # noqa: E402,F401,F403
+from .runtime_third import *  # noqa: E402,F401,F403
 
 
 def __getattr__(name):

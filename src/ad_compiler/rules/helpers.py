@@ -61,7 +61,7 @@ def fit_shape(h, v):
 
 @linear(_ad.reduce_to, constant_in=("v",))
 def reduce_to(h, v, axis=None):
-    bh = _ad.unreduce(g, h, axis, True)
+    bh = _ad.unreduce(g, h, axis)  # (g in v's shape, the reduced axes kept or not)
 
 
 @linear(_ad.owned_copy, constant_in=("x",))
@@ -131,6 +131,25 @@ def power_partial(x, k, n=1):
 def adjugate(a):
     ba = _ad.adjugate_vjp(g, a)
     dans = _ad.adjugate_jvp(a, da)
+
+
+@derivative(_ad.adjugate_vjp)
+def adjugate_vjp(v, a):
+    """The adjoint of adjugate (det's Hessian applied to v.T, in gradient form): linear in v, its transpose is
+    the tangent adjugate_jvp; in a, det's third derivative (runtime_third.adjugate_vjp_jvp, symmetric in its
+    last two directions)."""
+    bv = _ad.unbroadcast(_ad.adjugate_jvp(a, g), v)
+    ba = _ad.adjugate_vjp_jvp(v, a, g)
+    dans = _ad.adjugate_vjp(dv, a) + _ad.adjugate_vjp_jvp(v, a, da)
+
+
+@derivative(_ad.adjugate_jvp)
+def adjugate_jvp(a, t):
+    """adjugate_jvp(a, t) = adjugate_vjp(t.T, a).T: linear in t (its transpose: adjugate_vjp); in a as
+    adjugate_vjp's rule, transposed."""
+    bt = _ad.unbroadcast(_ad.adjugate_vjp(g, a), t)
+    ba = _ad.adjugate_vjp_jvp(np.swapaxes(t, -1, -2), a, np.swapaxes(g, -1, -2))
+    dans = _ad.adjugate_jvp(a, dt) + np.swapaxes(_ad.adjugate_vjp_jvp(np.swapaxes(t, -1, -2), a, da), -1, -2)
 
 
 # -- `+`, `*` and `sum` of lists and tuples: concatenation and repetition (resolve.py binds them here) ---------
@@ -532,6 +551,39 @@ def std_vjp(v, x, s, axis=None, ddof=0, keepdims=False):
     dans = _ad.std_vjp_jvp(v, dv, x, dx, s, ds, axis, ddof, keepdims)
 
 
+@derivative(_ad.prod_vjp_jvp)
+def prod_vjp_jvp(w, tw, x, tx, axis=None, keepdims=False):
+    """prod_vjp's tangent tw P(x) + w H(x) tx (P: the products of the others, H: prod's Hessian, symmetric):
+    linear in tw, in w and in tx; in x, H(x) for the tw term and prod's third derivative (prod_vjp_hvp,
+    runtime_third.py) for the other."""
+    btw = _ad.reduce_to(g * _ad.prod_vjp(np.ones_like(tw), x, axis, keepdims), tw, axis)
+    bw = _ad.reduce_to(g * _ad.prod_vjp_jvp(np.ones_like(w), _ad.zeros_like(w), x, tx, axis, keepdims), w, axis)
+    btx = _ad.unbroadcast(_ad.prod_vjp_jvp(w, _ad.zeros_like(w), x, g, axis, keepdims), tx)
+    bx = _ad.prod_vjp_jvp(tw, _ad.zeros_like(tw), x, g, axis, keepdims) + _ad.prod_vjp_hvp(w, x, g, tx, axis, keepdims)
+    dans = _ad.prod_vjp_jvp(dw, dtw, x, tx, axis, keepdims) + _ad.prod_vjp_jvp(tw, _ad.zeros_like(tw), x, dx, axis, keepdims) + \
+        _ad.prod_vjp_jvp(w, _ad.zeros_like(w), x, dtx, axis, keepdims) + _ad.prod_vjp_hvp(w, x, tx, dx, axis, keepdims)
+
+
+@derivative(_ad.std_vjp_jvp)
+def std_vjp_jvp(w, tw, x, tx, s, ts, axis=None, ddof=0, keepdims=False):
+    """std_vjp's tangent (tw c + w tc) / (N s) - w c ts / (N s^2), c = conj(x - mean) (tc: tx's), N = count - ddof;
+    0 where the spread is 0. Linear in tw, w, tx, ts; in x through the centering (symmetric); in s, its
+    derivative is the same helper at s^2 with ts' = 2 s ts, negated. The tangent's terms below that are not
+    std_vjp_jvp's own: -(w ds tc + w ts dc) / (N s^2) + 2 w c ts ds / (N s^3)."""
+    btw = _ad.reduce_to(g * _ad.std_vjp(np.ones_like(tw), x, s, axis, ddof, keepdims), tw, axis)
+    bw = _ad.reduce_to(g * _ad.std_vjp_jvp(np.ones_like(w), _ad.zeros_like(w), x, tx, s, ts, axis, ddof, keepdims), w, axis)
+    btx = _ad.unbroadcast(_ad.std_vjp_jvp(w, _ad.zeros_like(w), x, g, s, _ad.zeros_like(s), axis, ddof, keepdims), tx)
+    bts = -_ad.reduce_to(g * _ad.std_vjp(w, x, s * s, axis, ddof, keepdims), ts, axis)
+    bs = -_ad.reduce_to(g * _ad.std_vjp_jvp(w, tw, x, tx, s * s, 2.0 * s * ts, axis, ddof, keepdims), s, axis)
+    bx = _ad.std_vjp_jvp(tw, _ad.zeros_like(tw), x, g, s, _ad.zeros_like(s), axis, ddof, keepdims) - \
+        _ad.std_vjp_jvp(w * ts, _ad.zeros_like(w), x, g, s * s, _ad.zeros_like(s), axis, ddof, keepdims)
+    dans = _ad.std_vjp_jvp(dw, dtw, x, tx, s, ts, axis, ddof, keepdims) + \
+        _ad.std_vjp_jvp(tw, _ad.zeros_like(tw), x, dx, s, ds, axis, ddof, keepdims) + \
+        _ad.std_vjp_jvp(w, _ad.zeros_like(w), x, dtx, s, dts, axis, ddof, keepdims) - \
+        _ad.std_vjp_jvp(w * ds, _ad.zeros_like(w), x, tx, s * s, s * ts, axis, ddof, keepdims) - \
+        _ad.std_vjp_jvp(w * ts, _ad.zeros_like(w), x, dx, s * s, s * ds, axis, ddof, keepdims)
+
+
 @derivative(_ad.norm_vjp)
 def norm_vjp(v, x, a, ord=None, axis=None, keepdims=False):
     dans = _ad.norm_vjp_jvp(v, dv, x, dx, a, da, ord, axis, keepdims)
@@ -800,6 +852,19 @@ def cumprod_jvp(t, a, axis=None):
     dans = _ad.cumprod_jvp_jvp(t, dt, a, da, axis)
 
 
+@derivative(_ad.cumprod_vjp_jvp)
+def cumprod_vjp_jvp(w, tw, a, ta, axis=None):
+    """cumprod_vjp's tangent cumprod_vjp(tw, a) + H(w, a) ta (H: the running products' Hessians contracted with
+    w, symmetric): linear in tw (transpose: cumprod_jvp), in w (the second tangent cumprod_jvp_jvp) and in ta;
+    in a, H(tw, a) and the third derivative (cumprod_vjp_hvp, runtime_third.py)."""
+    btw = _ad.cumprod_jvp(g, a, axis)
+    bw = _ad.cumprod_jvp_jvp(g, _ad.zeros_like(g), a, ta, axis)
+    bta = _ad.unbroadcast(_ad.cumprod_vjp_jvp(w, _ad.zeros_like(w), a, g, axis), ta)
+    ba = _ad.cumprod_vjp_jvp(tw, _ad.zeros_like(tw), a, g, axis) + _ad.cumprod_vjp_hvp(w, a, g, ta, axis)
+    dans = _ad.cumprod_vjp_jvp(dw, dtw, a, ta, axis) + _ad.cumprod_vjp_jvp(tw, _ad.zeros_like(tw), a, da, axis) + \
+        _ad.cumprod_vjp_jvp(w, _ad.zeros_like(w), a, dta, axis) + _ad.cumprod_vjp_hvp(w, a, ta, da, axis)
+
+
 @linear(_ad.shaped_weights, constant_in=("a",))
 def shaped_weights(weights, a, axis=None):
     bweights = _ad.weights_vjp(g, weights, a, axis)
@@ -928,11 +993,13 @@ def norm_partial(x, value, ord=None, axis=None, keepdims=False):
 
 
 @derivative(_ad.norm_partial_jvp, constant_in=("value",))
-def norm_partial_jvp(x, dx, value, ord=None, axis=None, keepdims=False):
-    """The norm's Hessian applied to dx: symmetric, its own transpose in dx. (In x: the third derivative,
-    not written: refused.)"""
-    bdx = _ad.norm_partial_jvp(x, g, value, ord, axis, keepdims)
-    dans = _ad.norm_partial_jvp(x, ddx, value, ord, axis, keepdims)
+def norm_partial_jvp(x, t, value, ord=None, axis=None, keepdims=False):
+    """The norm's Hessian applied to t: symmetric, its own transpose in t. In x: the norm's third derivative
+    (symmetric) contracted with t and the adjoint (runtime_third.py: the 2-norm and the Frobenius norm, 0 for
+    the piecewise-linear norms, refused for the others)."""
+    bt = _ad.norm_partial_jvp(x, g, value, ord, axis, keepdims)
+    bx = _ad.norm_partial_hvp(x, g, t, value, ord, axis, keepdims)
+    dans = _ad.norm_partial_jvp(x, dt, value, ord, axis, keepdims) + _ad.norm_partial_hvp(x, t, dx, value, ord, axis, keepdims)
 
 
 @linear(_ad.field_vjp, forward_only=("g",), constant_in=("result",))
