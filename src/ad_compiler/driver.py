@@ -489,7 +489,7 @@ def _refuse_closure_values(fdef):
             if found and s.origin is not None:
                 closure = found[0]
                 name = closure.fdef.name if closure.fdef.name != "lambda" else "<lambda>"
-                from .inline_values import captured_names
+                from .inline_lift import captured_names
 
                 captured = sorted(captured_names(closure.fdef, closure.scope))
                 why = f" and it reads `{captured[0]}` of the enclosing function" if captured else ""
