@@ -128,6 +128,15 @@ def test_results_of_two_calls_are_apart():
         first = d(x)
         second = d(x)
         assert_own(first, second, x)
+    y = DX.copy()
+    blocks = ad.hessian(weighted, wrt=(0, 1))
+    first, second = blocks(x, y), blocks(x, y)
+    assert_own(first, second, x, y)
+    assert_own(ad.jacrev(in_dict)(x), ad.jacrev(in_dict)(x), x)
+
+
+def weighted(x, y):
+    return np.sum(x * x * y)
 
 
 def test_jit_results_are_the_callers_own():
