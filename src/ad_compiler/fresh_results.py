@@ -60,8 +60,12 @@ def _mutable_inside(value, depth):
 
 
 def _arrays_of(value, out, seen):
+    """Append (array, its owner) for each NumPy array in `value` (lists, tuples, dicts and objects' attributes,
+    at any depth); `seen`: the ids of the containers walked."""
     if isinstance(value, ndarray):
         out.append((value, _owner(value)))
+        return
+    if value.__class__ in _ATOMS:
         return
     if isinstance(value, (list, tuple, dict)) or _is_object(value):
         if id(value) in seen:  # (a container holding itself)
@@ -70,7 +74,11 @@ def _arrays_of(value, out, seen):
         items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else \
             object_attributes(value).values()
         for v in items:
-            _arrays_of(v, out, seen)
+            if v.__class__ not in _ATOMS:  # (a list of numbers: at once)
+                _arrays_of(v, out, seen)
+
+
+_ATOMS = {float, int, bool, complex, str, bytes, type(None), np.float64, np.float32, np.int64, np.int32, np.bool_}
 
 
 def _detach(value, arrays, held, depth):
