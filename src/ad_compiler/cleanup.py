@@ -22,8 +22,9 @@ from .ir import Assign, AugAssign, BinOp, Call, Comment, Const, ExprStmt, For, I
 
 _FOLD = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
 # (grad_seed is kept for what it does: it raises for an output that is not a scalar, also one that does not
-# depend on the wrt arguments, whose gradient is zeros)
-EFFECT_HELPERS = {"add_at", "pop_item", "pop_tail", "grad_seed"}
+# depend on the wrt arguments, whose gradient is zeros; vjp_seed and as_tangent likewise check a vjp's seed
+# and a jvp's tangent where nothing reads them: h11-014)
+EFFECT_HELPERS = {"add_at", "pop_item", "pop_tail", "grad_seed", "vjp_seed", "as_tangent"}
 
 
 def _num(e):

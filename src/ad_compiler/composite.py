@@ -24,7 +24,6 @@ class Composite:
         self.func_name = func_name
         self.parts = parts  # the derivative functions it is built from (for staleness)
         self.specializations = {}
-        self.built_from = {}  # kinds -> the parts' compiled functions when it was built (_parts_compiled)
         self.built_at = {}  # kinds -> the parts' generations when built (nested.generation)
         self.last = None
         self.dispatcher = None
@@ -36,20 +35,14 @@ class Composite:
         # (the parts it calls were compiled for the arguments' dimension pattern too: which shapes are equal)
         key = tuple(K.kind_of(a) for a in args) + (dims_pattern(args),)
         compiled = self.specializations.get(key)
+        # (a part compiled again since this was built, also by another caller, which then no longer looks stale:
+        # its generation changed, and the code built would go on calling its old compiled function: h12-018)
         if compiled is None or any(p._ad_derivative.stale_any() for p in self.parts) or \
-                not _same_parts(self.built_from.get(key), self._parts_compiled()) or \
                 self.built_at.get(key) != self.generation():
             compiled = self.specializations[key] = self.build(args)
-            self.built_from[key] = self._parts_compiled()
-            self.built_at[key] = self.generation()  # (a part compiled again by another caller since: h12-018)
+            self.built_at[key] = self.generation()
         self.last = compiled
         return compiled
-
-    def _parts_compiled(self):
-        """The compiled functions of the parts now: a part compiled again since this was built (a change found
-        stale by another derivative sharing the part, which then no longer looks stale) means rebuilding, or
-        the code built would go on calling the part's old compiled function."""
-        return [compiled_now(p._ad_derivative) for p in self.parts]
 
     def generation(self):
         from .nested import generation
@@ -109,23 +102,6 @@ def _sources(refs):
             if all(s is not o for o in sources):
                 sources.append(s)
     return tuple(sources)
-
-
-def compiled_now(d):
-    """The compiled functions of the derivative `d` and of those it is built from (a nested derivative's
-    inner one, a composite's parts), in a list compared by identity."""
-    out = list(d.specializations.values())
-    inner = getattr(d, "inner", None)
-    if inner is not None:
-        out += compiled_now(inner._ad_derivative)
-    for p in getattr(d, "parts", ()):
-        out += compiled_now(p._ad_derivative)
-    return out
-
-
-def _same_parts(old, new):
-    return old is not None and len(old) == len(new) and \
-        all(len(a) == len(b) and all(x is y for x, y in zip(a, b)) for a, b in zip(old, new))
 
 
 class _Names(dict):

@@ -23,7 +23,7 @@ import weakref
 
 import numpy as np
 
-from . import activity, alias, callees, complexity, cleanup, codegen, ir, join_slices, kinds as K, recompute, rules, runtime, shift_invariance, split_products, tracebacks
+from . import activity, alias, callees, complexity, cleanup, codegen, fresh_results, ir, join_slices, kinds as K, recompute, rules, runtime, shift_invariance, split_products, tracebacks
 from .adjoints import assign, helper
 from .desugar import desugar
 from .driver_callees import CalleeFunctions, describe
@@ -397,14 +397,15 @@ class Derivation(CalleeFunctions):
         body.append(Return(tangent if self.mode == "tangent" else Build("tuple", (value, tangent))))  # has_aux)
         fdef = FunctionDef(self.func_name, tuple(params), body)
         cleanup.cleanup(fdef)
+        numbers = isinstance(out, Var) and isinstance(kinds_.get(out.name), K.Scalar)
         if self.jit:
             from . import jit
 
-            return jit.finish(self, unit, fdef, kinds_, alloc)
+            return _numbers_out(jit.finish(self, unit, fdef, kinds_, alloc), numbers)
         fuse_temporaries(fdef, alloc.temps)
         compiled = self.finish(unit, fdef)
         compiled.source = "\n\n".join([compiled.source] + callees.all_sources(self.linker.deps))
-        return compiled
+        return _numbers_out(compiled, numbers)
 
     def top_function(self, unit, fn, rev, body, adjoint, alloc, kinds_):
         out = fn.out
@@ -435,16 +436,17 @@ class Derivation(CalleeFunctions):
         body.append(Return(result))
         fdef = FunctionDef(self.func_name, tuple(params), body, self.defaults(params))
         cleanup.cleanup(fdef)
+        numbers = all(isinstance(kinds_.get(w), K.Scalar) for w in self.wrt)  # (the gradients are numbers)
         if self.jit:
             from . import jit
 
-            return jit.finish(self, unit, fdef, kinds_, alloc)
+            return _numbers_out(jit.finish(self, unit, fdef, kinds_, alloc), numbers)
         fold_unit_seed(fdef, kinds_)
         prove_forms(fdef, kinds_, rev.dims)
         fuse_temporaries(fdef, alloc.temps)
         compiled = self.finish(unit, fdef)
         compiled.source = "\n\n".join([compiled.source] + callees.all_sources(self.linker.deps))
-        return compiled
+        return _numbers_out(compiled, numbers)
 
     def defaults(self, params):
         """The function's defaults, written in the derivative's signature (so that its source is complete):
@@ -488,7 +490,7 @@ def _refuse_closure_values(fdef):
             if found and s.origin is not None:
                 closure = found[0]
                 name = closure.fdef.name if closure.fdef.name != "lambda" else "<lambda>"
-                from .inline_values import captured_names
+                from .inline_lift import captured_names
 
                 captured = sorted(captured_names(closure.fdef, closure.scope))
                 why = f" and it reads `{captured[0]}` of the enclosing function" if captured else ""
@@ -620,6 +622,7 @@ class Derivative:
         self.deps = {}  # kinds -> [(function, code)]
         self.params = _params(func)  # (the dispatcher binds calls to these names, `wrt` names some of them)
         self.refreshed = 0  # how many times a derivative was compiled again, stale (composite.Composite reads it)
+        self.unchecked = mode in ("vjp", "jvp", "tangent")  # (returned: results checked by the dispatcher's guard path)
         self.last = None
         self.dispatcher = None
         self.generic_source = None
@@ -637,6 +640,8 @@ class Derivative:
                 if hit[1] is not None and hit[1].rules != rules.generation():  # (one was, by another thread,
                     _forget_guards()  # since stale() was tested: the guard, which does not test it, goes: h13-002)
             self.last = hit[0]
+            if self.unchecked:
+                self.returned(hit[0])
             return hit[0]
         if self.dispatcher is not None:
             self.dispatcher._ad_guard = _no_guard
@@ -652,7 +657,16 @@ class Derivative:
             ctx = self.deps[kinds_]
             self.quick[quick] = [compiled, ctx, unchanged_test(ctx) if ctx is not None else _true, None]
         self.last = compiled
+        if self.unchecked:
+            self.returned(compiled)
         return compiled
+
+    def returned(self, compiled):
+        """A vjp's, jvp's or hvp's dispatcher checks every result (fresh_results.py) once a derivative that may
+        give an array, a list or a dict was returned (a guard then may call it: make_dispatcher)."""
+        if getattr(compiled, "_ad_numbers_out", False) is not True and self.dispatcher is not None:
+            self.unchecked = False
+            self.dispatcher._ad_check_all()
 
     def guard(self, args, quick, hit):
         """The dispatcher's path for calls like `args` (unchanged.guard): the compiled derivative `hit[0]`
@@ -913,6 +927,31 @@ def _binder(presented, extra):
     return bind
 
 
+def _numbers_out(compiled, numbers):
+    """Mark a compiled vjp / jvp whose result is made of numbers only (its kinds say so): the dispatcher then
+    needs no check that the result shares no memory with the arguments (_fresh_sources)."""
+    compiled._ad_numbers_out = numbers
+    return compiled
+
+
+def _fresh_sources(head, call_args, packed):
+    """The dispatcher of a derivative taking a seed or a tangent (a vjp, jvp or hvp), whose result must never
+    share memory with the arguments (fresh_results.py: a jvp's tangent may be the caller's tangent itself):
+    its `__call__` checking only where the guard misses (calls of other kinds, which compile or look up their
+    derivative anyway), as long as every derivative its specialize returned gives numbers only; and its
+    `__call__` checking every result, installed (`_ad_check_all`: Derivative.returned) once one may give an
+    array, a list or a dict."""
+    def body(always):
+        return (head +
+                f"    try:\n"
+                f"        _ad_out = _ad_self._ad_guard({call_args})\n"
+                f"        if _ad_out is _ad_miss:\n"
+                f"            _ad_out = _ad_self._ad_specialize({packed})({call_args})\n" +
+                ("" if always else f"            return _ad_fresh(_ad_out, {packed})\n") +
+                f"        return {'_ad_fresh(_ad_out, ' + packed + ')' if always else '_ad_out'}\n")
+    return body(False), body(True)
+
+
 def make_dispatcher(derivative, signature_params, defaults, receiver=None, primal=None, wrt=None, doc=None,
                     extra=None, presented=None):
     """A DerivativeFunction whose `__call__` has the user's signature and dispatches on the kinds of the
@@ -938,22 +977,37 @@ def make_dispatcher(derivative, signature_params, defaults, receiver=None, prima
         args, bind = presented.parameters_text(prefix=["_ad_self"]), presented.default_lines()
         globals_ = {"_ad_default": Default}
     packed = "(" + call_args + ("," if len(every) == 1 else "") + ")"
-    source = (f"def __call__({args}):\n" + bind +
-              f"    try:\n"
-              f"        _ad_out = _ad_self._ad_guard({call_args})\n"
-              f"        if _ad_out is _ad_miss:\n"
-              f"            _ad_out = _ad_self._ad_specialize({packed})({call_args})\n"
-              f"        return _ad_out\n"
-              f"    except Exception as _ad_exc:\n"
-              f"        _ad_surface(_ad_exc)  # what the user sees of it (tracebacks.py)\n"
-              f"        raise{'' if tracebacks.BARE_RAISE_KEEPS_TRACEBACK else ' _ad_exc'}\n")
+    tail = (f"    except Exception as _ad_exc:\n"
+            f"        _ad_surface(_ad_exc)  # what the user sees of it (tracebacks.py)\n"
+            f"        raise{'' if tracebacks.BARE_RAISE_KEEPS_TRACEBACK else ' _ad_exc'}\n")
+    head = f"def __call__({args}):\n" + bind
+    if extra is None:
+        source = (head +
+                  f"    try:\n"
+                  f"        _ad_out = _ad_self._ad_guard({call_args})\n"
+                  f"        if _ad_out is _ad_miss:\n"
+                  f"            _ad_out = _ad_self._ad_specialize({packed})({call_args})\n"
+                  f"        return _ad_out\n" + tail)
+    else:  # (a vjp's, jvp's or hvp's result never shares memory with the arguments: fresh_results.py)
+        source, checking = (text + tail for text in _fresh_sources(head, call_args, packed))
+        globals_ = {**globals_, "_ad_fresh": fresh_results.fresh}
     namespace = {}
     filename = f"<ad_compiler dispatcher {next(_counter)}>"
     exec(compile(source, filename, "exec"), {"_ad_surface": tracebacks.surface, "_ad_miss": MISS, **globals_}, namespace)
     call = namespace["__call__"]
+    if extra is not None:
+        exec(compile(checking.replace("def __call__(", "def _ad_checking("), filename, "exec"),
+             {"_ad_surface": tracebacks.surface, "_ad_miss": MISS, **globals_}, namespace)
     if extra is None:
         presented.apply_defaults(call)
     cls = type(derivative.func_name, (DerivativeFunction,), {"__call__": call})
+    if extra is not None:
+        checking = namespace["_ad_checking"]
+        checking.__name__ = checking.__qualname__ = "__call__"
+
+        def check_all(self):
+            cls.__call__ = checking
+        cls._ad_check_all = check_all
     fn = cls(derivative, primal, wrt, doc)
     fn._ad_specialize = derivative.specialize
     fn._ad_guard = _no_guard  # (after a second call like the last one: unchanged.guard)

@@ -151,7 +151,7 @@ class Inliner:
             if getter is not None:
                 return getter
             if isinstance(v, ir.Build):  # nested functions stored in a list: real functions when they can be
-                s.value = v = self.values.closure_values(s, v, env, refuse=False)
+                s.value = v = self.values.nested.closure_values(s, v, env, refuse=False)
             env.pop(t, None)
             static = static_of_value(v, env)
             if static is None:

@@ -46,7 +46,7 @@ def pass_captured(values, stmt, call, env, out):
     closure = static_of_atom(fatom, env) if fatom is not None else None
     if not isinstance(closure, Closure):
         return None
-    from .inline_values import captured_names
+    from .inline_lift import captured_names
 
     captured = sorted(captured_names(closure.fdef, closure.scope))
     if not captured or not _liftable(closure):
@@ -65,9 +65,9 @@ def pass_captured(values, stmt, call, env, out):
             return None
         items = [values.temp(stmt, Index(given, (Const(k),)), env, out) for k in range(n)]
     key = ("captured", id(closure.fdef))
-    func = values.lifted.get(key)
+    func = values.nested.lifted.get(key)
     if func is None:
-        func = values.lifted[key] = lift_with_parameters(closure, captured)
+        func = values.nested.lifted[key] = lift_with_parameters(closure, captured)
     packed = values.temp(stmt, Build("tuple", tuple(items + reads)), env, out)
     lifted = Global(("lambda" if func.__name__ == "<lambda>" else func.__name__,), func)
     args = list(call.args)
@@ -98,7 +98,7 @@ def lift_with_parameters(closure, names):
     import dataclasses
 
     from . import read
-    from .inline_values import compile_nested
+    from .inline_lift import compile_nested
 
     fdef = copy.deepcopy(closure.fdef)
     fdef.args.args = list(fdef.args.args) + [ast.copy_location(ast.arg(arg=n), fdef) for n in names]

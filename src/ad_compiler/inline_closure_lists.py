@@ -40,7 +40,7 @@ class ClosureLists:
         """May a list with this static value take the closure (empty, or closures of the same function)? Not
         a closure that can be made a real function (it reads nothing of the enclosing function and its
         defaults are constants: inline_values.py lifts it, and the list holds functions as in Python)."""
-        from .inline_values import captured_names
+        from .inline_lift import captured_names
 
         if not captured_names(closure.fdef, closure.scope) and all(isinstance(d, Const) for d in closure.defaults):
             return False

@@ -127,7 +127,7 @@ def read_function(func):
 
 
 def remember(func, unit, fdef):
-    """`func` was compiled from `fdef`, a nested def or lambda of `unit` (inline_values.compile_nested): its
+    """`func` was compiled from `fdef`, a nested def or lambda of `unit` (inline_lift.compile_nested): its
     source is that tree, also for a lambda sharing its line with another one (which reading would refuse)."""
     _units[_key(func.__code__)] = (fdef, unit.filename, unit.first_line, unit.indent, unit.file_lines)
 
