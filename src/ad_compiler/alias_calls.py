@@ -152,6 +152,13 @@ class Calls(Part):
             return Val(K.join_all([a.kind for a in args]), frozenset().union(*(a.objs for a in args)))
         if obj is abs and len(args) == 1:
             return self.values.fresh(state, site, [args[0].kind])
+        if obj is builtins.sum and (len(value.args) > 1 or value.kwargs) and \
+                not all(a.kind.numeric for a in args[1:] + [self.values.val(v, state) for _, v in value.kwargs]):
+            # `sum(lists, [])`: a list (or tuple) holding the very items of the lists it adds up
+            o = self.objects.new(state, site, desc="the sum made on this line")
+            lists = self.item_objects(args[0], state) | frozenset().union(*(a.objs for a in args[1:]))
+            state.slots[o] = ("any", lists.union(*(all_objs(state.slots.get(p)) for p in lists)))
+            return Val(K.UNKNOWN, {o})
         if obj in (abs, builtins.sum):
             if all(isinstance(a.kind, K.Scalar) for a in args):
                 return Val(K.FLOAT)

@@ -9,9 +9,19 @@ class changes what every name of the class sees.
 Used by the tape policy (which stores must be undone for the adjoint sweep, with the kinds of the SSA names)
 and by clean-up (which stores are needed, on the generated code, where every name is taken as mutable).
 `fixed_objects`: the names always bound to one and the same object (the tape need not save them).
+
+Conservative: a value this module does not know to be new memory (`new_memory`: arithmetic, comparisons,
+ufuncs, NumPy's reductions, elementwise functions and constructors (alias_library.py's tables), functions
+whose rule is elementwise, `math`, the runtime helpers known to allocate, methods of arrays giving new arrays)
+may share memory with every mutable value it is made of: a call it does not know (a library function
+returning a view or its argument, `np.split`, `collections.deque`, `copy.copy`, a helper), an attribute, a
+method. A value of a kind that holds nothing mutable (a number) shares nothing.
 """
+import numpy as np
+
 from . import ir, kinds as K
-from .alias_library import VIEW_FUNCTIONS, VIEW_METHODS, lookup
+from .alias_library import (BOOL_UFUNCS, ELEMENTWISE_FUNCTIONS, FRESH_ARRAYS, REDUCING_METHODS, SCALAR_REDUCTIONS,
+                            VIEW_FUNCTIONS, VIEW_METHODS, lookup, writes_out)
 from .alias_methods import self_or_copy
 from .ir import Assign, Call, For, Global, If, Index, Mutate, SetItem, Var, While
 
@@ -39,8 +49,8 @@ def classes(stmts, kinds=None):
     def mutable(n):  # (a tuple holding arrays shares their memory: `p, q = pair(x)` then `q[0] = s`)
         return kinds is None or may_hold_mutable(kinds.get(n, K.UNKNOWN))
 
-    def container(n):
-        return kinds is None or isinstance(kinds.get(n), (K.Seq, K.Dict)) or kinds.get(n) is K.UNKNOWN
+    def container(n):  # (a list, tuple or dict, an object's attributes: `self.w = z` holds z; not an array's store)
+        return kinds is None or not isinstance(kinds.get(n, K.UNKNOWN), (K.Array, K.Scalar, K.Numeric))
 
     out = Classes()
     sequences = set()  # names bound to a list, tuple or dict literal, a sum, repeat or merge of them, an item
@@ -52,9 +62,25 @@ def classes(stmts, kinds=None):
             if isinstance(v, ir.Build) or _joined(v, sequences) or \
                     isinstance(v, Index) and isinstance(v.value, Var) and v.value.name in sequences:  # (`L[0] + M`)
                 sequences.add(t)
-            for base in _bases(v, container) + _joined(v, sequences):
+            bases = _bases(v, container)
+            if bases is None:  # (not known to be new memory: it may share that of every mutable operand)
+                bases = [] if new_memory(v, kinds, sequences) else \
+                    [n for n in sorted(ir.names_in(v)) if mutable(n)] if mutable(t) else []
+            for base in bases + _joined(v, sequences):
                 if mutable(t) or mutable(base):
                     out.union(t, base)
+        elif isinstance(s, Assign):  # (`a, b = call()`, generated code: each may be what the value holds)
+            if not new_memory(s.value, kinds, sequences):
+                for t in s.targets:
+                    for n in sorted(ir.names_in(s.value)):
+                        if mutable(t) and mutable(n):
+                            out.union(t, n)
+        elif isinstance(s, ir.AugAssign) and s.op in ("+", "*", "|"):  # (`L += M`: L holds M's items)
+            if not (kinds is not None and isinstance(kinds.get(s.target), (K.Array, K.Scalar))) and \
+                    not new_memory(ir.BinOp(s.op, Var(s.target), s.value), kinds, sequences):
+                for n in sorted(ir.names_in(s.value)):
+                    if mutable(n):
+                        out.union(s.target, n)
         elif isinstance(s, SetItem):
             if s.result:
                 out.union(s.result, s.target.name)
@@ -64,6 +90,8 @@ def classes(stmts, kinds=None):
         elif isinstance(s, Mutate):
             if s.result:
                 out.union(s.result, s.target.name)
+            if s.out and mutable(s.out):
+                out.union(s.out, s.target.name)  # (`v = L.pop()`: the item the list held)
             for a in s.args:  # `L.append(x)`: the list holds x
                 if isinstance(a, Var) and mutable(a.name):
                     out.union(s.target.name, a.name)
@@ -90,7 +118,7 @@ def may_hold_mutable(k, depth=0):
 
 def _bases(v, container):
     """The names whose memory the value `v` may share: the object it copies, views or takes an item of, or
-    the objects a list, tuple or dict literal holds."""
+    the objects a list, tuple or dict literal holds; None where this is not known."""
     if isinstance(v, Var):
         return [v.name]
     if isinstance(v, Index) and isinstance(v.value, Var):
@@ -101,7 +129,7 @@ def _bases(v, container):
         if isinstance(v.func, Global) and lookup(VIEW_FUNCTIONS, v.func.obj) and v.args and isinstance(v.args[0], Var):
             return [v.args[0].name]
         if isinstance(v.func, Global) and v.func.obj in _holding_items():  # a new container of the same items
-            return [a.name for a in v.args if isinstance(a, Var)]
+            return [a.name for a in v.args + tuple(e for _, e in v.kwargs) if isinstance(a, Var)]  # (`dict(w=z)`)
         if isinstance(v.func, ir.Attr) and isinstance(v.func.value, Var) and v.func.attr in VIEW_METHODS:
             return [v.func.value.name]
         if isinstance(v.func, ir.Attr) and isinstance(v.func.value, Var) and self_or_copy(v.func.attr, v):
@@ -113,7 +141,7 @@ def _bases(v, container):
             return [v.func.value.name]  # (a shallow copy of a list or dict holds the same items; `d.get(k)`: one)
     if isinstance(v, ir.Build):
         return [i.name for i in v.items if isinstance(i, Var)]
-    return []
+    return None  # (not known: `new_memory` tells)
 
 
 # attributes giving new values about an array (never memory it shares): reading them shares nothing
@@ -197,3 +225,93 @@ def _holding_items():
 
     return {list, tuple, dict, zip, enumerate, reversed, sorted, runtime.iter_list, runtime.dict_items,
             runtime.dict_values}
+
+
+# -- what gives new memory -------------------------------------------------------------------------------------
+_NEW_OPS = frozenset({"-", "/", "//", "%", "**", "@", "&", "^", "<<", ">>"})  # (never an operand, nor its items)
+_SEQUENCE_OPS = frozenset({"+", "*", "|"})  # (also `L + M`, `[z] * 2`, `d1 | d2`: the very items of the operands)
+# array methods giving a new array (or a number), never the array itself nor a view of it (alias_library's
+# reducing methods, and the copies; `astype` / `conj` that may give the array itself are `self_or_copy`'s)
+_NEW_ARRAY_METHODS = REDUCING_METHODS | {"copy", "astype", "conj", "conjugate", "flatten", "tolist", "round", "cumsum",
+                                         "cumprod", "dot", "clip", "argmax", "argmin", "argsort", "nonzero", "item",
+                                         "take", "repeat", "trace", "compress", "searchsorted", "tobytes"}
+# NumPy constructors that may view their argument with some arguments (`np.diag` of a matrix: its diagonal;
+# `np.meshgrid(copy=False)`): not taken as new memory
+_MAY_VIEW = frozenset({"diag", "meshgrid"})
+_NUMPY_NEW = (FRESH_ARRAYS - _MAY_VIEW) | SCALAR_REDUCTIONS | ELEMENTWISE_FUNCTIONS
+# builtins giving numbers, strings or new containers of numbers
+_BUILTINS_NEW = frozenset({len, int, float, bool, str, repr, abs, round, range, isinstance, hash, id, type, divmod,
+                           pow, complex, slice, print, callable, hasattr, ord, chr, format})
+
+
+def new_memory(v, kinds=None, sequences=()):
+    """Is the value `v` known to be new memory (or a value holding nothing mutable), sharing nothing with its
+    operands? Else it may share the memory of any of them."""
+    if isinstance(v, (ir.Const, ir.Compare)) or isinstance(v, ir.UnaryOp):
+        return True
+    if isinstance(v, ir.BinOp):
+        if v.op in _NEW_OPS:
+            return True
+        return v.op in _SEQUENCE_OPS and _numeric_operand(v, kinds, sequences)
+    if isinstance(v, ir.Attr):
+        return v.attr in _NUMBERS_ABOUT
+    if not isinstance(v, Call):
+        return False
+    if writes_out(v):
+        return False  # (the result is the array given as `out=`)
+    f = v.func
+    if isinstance(f, Global):
+        return _new_of_function(f, v)
+    if isinstance(f, ir.Attr) and f.attr in _NEW_ARRAY_METHODS and isinstance(f.value, Var):
+        # (an array's method; a list's `.copy()` holds the very items: only where the receiver is an array)
+        k = kinds.get(f.value.name) if kinds is not None else None
+        return isinstance(k, (K.Array, K.Scalar)) or (kinds is None and f.attr not in ("copy", "pop"))
+    return False
+
+
+def _numeric_operand(v, kinds, sequences):
+    """`a + b`, `a * b`, `a | b` of numbers or arrays (not a concatenation, repeat or merge of containers)."""
+    ops = (v.left, v.right)
+    if any(isinstance(e, Var) and e.name in sequences for e in ops):
+        return False
+    if kinds is not None:
+        return all(isinstance(kinds.get(e.name), (K.Array, K.Scalar)) if isinstance(e, Var) else
+                   isinstance(e, ir.Const) for e in ops) or \
+            any(isinstance(kinds.get(e.name), K.Array) for e in ops if isinstance(e, Var))
+    # (without kinds: a float operand, or a NumPy array of the module, makes it arithmetic)
+    return any(isinstance(e, ir.Const) and isinstance(e.value, (float, complex)) for e in ops)
+
+
+def _new_of_function(f, call):
+    obj = f.obj
+    mod = str(getattr(obj, "__module__", None) or "")
+    name = getattr(obj, "__name__", None)
+    if isinstance(obj, np.ufunc) or mod == "math" or lookup(_BUILTINS_SET, obj):
+        return True
+    if mod.split(".")[0] in ("numpy", "scipy") and name in _NUMPY_NEW and not _may_be_itself(call):
+        return name != "meshgrid" and not (name == "array" and call.kwarg("copy") is not None)
+    if mod == _runtime_name() and name in _fresh_helpers():
+        return True
+    if mod.split(".")[0] in ("numpy", "scipy"):
+        from . import rules
+
+        kind, rule = rules.lookup_function(obj)
+        return kind == "rule" and rule.form == "elementwise"  # (an elementwise function: a new array)
+    return False
+
+
+_BUILTINS_SET = dict.fromkeys(_BUILTINS_NEW, True)
+
+
+def _runtime_name():
+    from . import runtime
+
+    return runtime.__name__
+
+
+def _fresh_helpers():
+    """The runtime helpers known to give a new array (adjoints.py, alias_calls.py's tables)."""
+    from .adjoints import FRESH_HELPERS
+    from .alias_calls import FRESH_LIKE
+
+    return FRESH_HELPERS | set(FRESH_LIKE)
