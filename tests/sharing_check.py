@@ -34,6 +34,9 @@ def disagreements(fn, state, kinds):
     for n in names:
         for r in reached[n]:
             by_root.setdefault(r, []).append(n)
+    # (an object only numbers hold directly, an item of a list of floats, is no memory anyone changes)
+    held = {o.root() for n in names for o in state.vars[n].objs}
+    by_root = {r: ns for r, ns in by_root.items() if r in held}
     out = set()
     for r, ns in by_root.items():
         for a in ns:

@@ -62,9 +62,12 @@ def classes(stmts, kinds=None):
             if isinstance(v, ir.Build) or _joined(v, sequences) or \
                     isinstance(v, Index) and isinstance(v.value, Var) and v.value.name in sequences:  # (`L[0] + M`)
                 sequences.add(t)
+            g = _global_of(v)
+            if g is not None and mutable(t):  # (`t = CACHE[0]` and `u = CACHE[0]`: the module's one object)
+                out.union(t, g)
             bases = _bases(v, container)
             if bases is None:  # (not known to be new memory: it may share that of every mutable operand)
-                bases = [] if new_memory(v, kinds, sequences) else \
+                bases = [] if new_memory(v, kinds, sequences, t) else \
                     [n for n in sorted(ir.names_in(v)) if mutable(n)] if mutable(t) else []
             for base in bases + _joined(v, sequences):
                 if mutable(t) or mutable(base):
@@ -96,6 +99,17 @@ def classes(stmts, kinds=None):
                 if isinstance(a, Var) and mutable(a.name):
                     out.union(s.target.name, a.name)
     return out
+
+
+def _global_of(v):
+    """A key for the global object (of the module or a closure) `v` is, views or takes an item of."""
+    if isinstance(v, (Index, ir.Attr)):
+        v = v.value
+    if isinstance(v, Global) and isinstance(v.obj, (np.ndarray, list, dict)) or \
+            isinstance(v, Global) and hasattr(v.obj, "__dict__") and not callable(v.obj) and \
+            not isinstance(v.obj, type(np)):
+        return ("global", id(v.obj))
+    return None
 
 
 def _joined(v, sequences):
@@ -244,9 +258,9 @@ _BUILTINS_NEW = frozenset({len, int, float, bool, str, repr, abs, round, range, 
                            pow, complex, slice, print, callable, hasattr, ord, chr, format})
 
 
-def new_memory(v, kinds=None, sequences=()):
-    """Is the value `v` known to be new memory (or a value holding nothing mutable), sharing nothing with its
-    operands? Else it may share the memory of any of them."""
+def new_memory(v, kinds=None, sequences=(), target=None):
+    """Is the value `v` (assigned to `target`) known to be new memory (or a value holding nothing mutable),
+    sharing nothing with its operands? Else it may share the memory of any of them."""
     if isinstance(v, (ir.Const, ir.Compare)) or isinstance(v, ir.UnaryOp):
         return True
     if isinstance(v, ir.BinOp):
@@ -261,7 +275,7 @@ def new_memory(v, kinds=None, sequences=()):
         return False  # (the result is the array given as `out=`)
     f = v.func
     if isinstance(f, Global):
-        return _new_of_function(f, v)
+        return _new_of_function(f, v, kinds, target)
     if isinstance(f, ir.Attr) and f.attr in _NEW_ARRAY_METHODS and isinstance(f.value, Var):
         # (an array's method; a list's `.copy()` holds the very items: only where the receiver is an array)
         k = kinds.get(f.value.name) if kinds is not None else None
@@ -282,7 +296,11 @@ def _numeric_operand(v, kinds, sequences):
     return any(isinstance(e, ir.Const) and isinstance(e.value, (float, complex)) for e in ops)
 
 
-def _new_of_function(f, call):
+# runtime helpers giving new memory only for an array (a list's or dict's copy holds the same items)
+_FRESH_ARRAYS_ONLY = frozenset({"owned_copy", "getitem_vjp"})
+
+
+def _new_of_function(f, call, kinds, target):
     obj = f.obj
     mod = str(getattr(obj, "__module__", None) or "")
     name = getattr(obj, "__name__", None)
@@ -291,7 +309,8 @@ def _new_of_function(f, call):
     if mod.split(".")[0] in ("numpy", "scipy") and name in _NUMPY_NEW and not _may_be_itself(call):
         return name != "meshgrid" and not (name == "array" and call.kwarg("copy") is not None)
     if mod == _runtime_name() and name in _fresh_helpers():
-        return True
+        # (`owned_copy` / `getitem_vjp` of a list or dict adjoint: a new container holding the very items)
+        return name not in _FRESH_ARRAYS_ONLY or kinds is not None and isinstance(kinds.get(target), K.Array)
     if mod.split(".")[0] in ("numpy", "scipy"):
         from . import rules
 
