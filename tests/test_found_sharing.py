@@ -80,3 +80,39 @@ def test_a_store_through_a_repeat_or_sum_of_a_list_made_by_a_call_is_seen(f, wrt
     (g2-005), not `list((z,))`: clean-up dropped the constant store `M[1][0] = 5.0` (w.r.t. x: 0.489 for 4.105).
     Now `+`, `*` and `|` not known to be arithmetic share their operands' memory."""
     assert right_or_refused(f, wrt) == "right"
+
+
+def passthrough(a):
+    return a
+
+
+@ad.defvjp(passthrough)
+def _passthrough_rule(a):
+    ba = g  # noqa: F821 (the template's adjoint of the result)
+
+
+def rule_returning_its_argument(x, y):  # sh-005
+    z = y * 1.0
+    v = passthrough(z)
+    v[0] = 5.0
+    return x[0] * np.sum(z)
+
+
+def rule_returning_its_argument_in_a_loop(x, y):  # sh-005
+    acc = 0.0
+    for i in range(3):
+        s = y * 2.0
+        v = passthrough(s)
+        v[0] = x[i]
+        acc = acc + np.sum(s * x)
+    return acc
+
+
+@pytest.mark.parametrize("f", [rule_returning_its_argument, rule_returning_its_argument_in_a_loop])
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_a_function_with_a_rule_may_return_its_argument_itself(f, wrt):
+    """A function of the user's with a rule (`ad.defvjp`) whose body returns its argument: the alias pass took
+    its result for a new array, so `v[0] = 5.0` did not change z for the derivative (w.r.t. y: 1.363 where z[0]
+    was overwritten; in the loop the store was also moved out with `s`, hoist.py), and sharing.py for new memory
+    (the constant store dropped: w.r.t. x 0.489 for 4.105). Now its result may be any argument: refused."""
+    right_or_refused(f, wrt)

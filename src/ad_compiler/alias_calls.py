@@ -38,6 +38,9 @@ RESULT_LIKE = {"zeros_like": 0, "owned_copy": 1, "unbroadcast": 1, "unbroadcast_
                "dict_values_vjp": 1, "dict_items_vjp": 1, "dict_copy_vjp": 1}
 
 
+# modules whose functions give new values unless known otherwise (alias_library_calls._numeric_library)
+_LIBRARIES = ("numpy", "scipy", "math", "_operator", "operator", "builtins", "dask", "cupy")
+
 # runtime helpers giving a new float array shaped like one of their arguments (its position) when that is a
 # NumPy array: an adjoint's buffer, of known kind even where the adjoint spread into it is not
 FRESH_LIKE = {"zeros_like": 0, "getitem_vjp": 1, "unreduce": 1, "unreduce_mean": 1, "owned_copy": 1,
@@ -189,6 +192,12 @@ class Calls(Part):
         mod = (getattr(obj, "__module__", None) or "").split(".")[0]
         if obj is logging.getLogger:  # (a logger: its methods report what they are given, alias_mutation.py)
             return Val(K.Other(logging.Logger))
+        if (self.ctx.has_rule(obj) or self.ctx.nondiff(obj)) and mod not in _LIBRARIES and \
+                not isinstance(obj, np.ufunc) and getattr(obj, "__module__", None) != runtime().__name__:
+            # a function of the user's with a rule (or declared without a derivative): its body may return an
+            # argument itself (`return a`), or an object holding one: the value made on this line, or any of them
+            mutable = frozenset().union(*(a.objs for a in args if a.kind.mutable))
+            return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the value made on this line")} | mutable)
         if mod in ("numpy", "math", "scipy") or isinstance(obj, np.ufunc) or self.ctx.has_rule(obj) or \
                 self.ctx.nondiff(obj):
             return self.library.result(s, value, obj, args, state, site)
