@@ -93,7 +93,7 @@ def classes(stmts, kinds=None):
         elif isinstance(s, Mutate):
             if s.result:
                 out.union(s.result, s.target.name)
-            if s.out and mutable(s.out):
+            if s.out:
                 out.union(s.out, s.target.name)  # (`v = L.pop()`: the item the list held)
             for a in s.args:  # `L.append(x)`: the list holds x
                 if isinstance(a, Var) and mutable(a.name):
