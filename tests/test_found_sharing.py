@@ -116,3 +116,39 @@ def test_a_function_with_a_rule_may_return_its_argument_itself(f, wrt):
     was overwritten; in the loop the store was also moved out with `s`, hoist.py), and sharing.py for new memory
     (the constant store dropped: w.r.t. x 0.489 for 4.105). Now its result may be any argument: refused."""
     right_or_refused(f, wrt)
+
+
+class Box:
+    def __init__(self, w):
+        self.w = w
+
+
+def attribute_read_through_getattr(x, y):
+    z = y * 1.0
+    b = Box(z)
+    w = getattr(b, "w")
+    w[0] = 5.0
+    return x[0] * np.sum(b.w)
+
+
+def list_of_outputs(s):
+    outs = []
+    for i in range(3):
+        outs.append(s * float(i + 1))
+    return sum(outs) * s
+
+
+def test_sharing_classes_agree_with_the_alias_pass(monkeypatch, tmp_path):
+    """tests/sharing_check.py (explore's AD_CHECK_SHARING=1) on programs where sharing.py disagreed with the
+    alias pass: an object's attribute store `self.w = z` did not join the object with z (an object was not taken
+    for a container), and in a derivative read again `t = bouts.pop()` of a list adjoint (an item of the list)
+    was not joined with the list."""
+    import sharing_check
+    from ad_compiler import alias
+
+    monkeypatch.setenv("AD_CHECK_SHARING_OUT", str(tmp_path / "check.jsonl"))
+    monkeypatch.setattr(alias, "infer_kinds", alias.infer_kinds)
+    sharing_check.install()
+    ad.grad(attribute_read_through_getattr, wrt=0)(X.copy(), Y.copy())
+    ad.grad(ad.grad(list_of_outputs))(0.7)
+    assert not (tmp_path / "check.jsonl").exists(), (tmp_path / "check.jsonl").read_text()[:2000]
