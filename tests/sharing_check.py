@@ -8,7 +8,7 @@ disagreement: written to $AD_CHECK_SHARING_OUT (a file, one JSON line each), for
 import json
 import os
 
-from ad_compiler import alias, printer, sharing
+from ad_compiler import alias, kinds as K, printer, sharing
 from ad_compiler.alias_domain import all_objs
 
 
@@ -34,9 +34,11 @@ def disagreements(fn, state, kinds):
     for n in names:
         for r in reached[n]:
             by_root.setdefault(r, []).append(n)
-    # (an object only numbers hold directly, an item of a list of floats, is no memory anyone changes)
+    # (an object only numbers hold directly, an item of a list of floats, is no memory anyone changes; nor one
+    # a name of a number kind holds: a float argument passed around through names of unknown kind)
     held = {o.root() for n in names for o in state.vars[n].objs}
-    by_root = {r: ns for r, ns in by_root.items() if r in held}
+    numbers = {o.root() for n, v in state.vars.items() if isinstance(v.kind, K.Scalar) for o in v.objs}
+    by_root = {r: ns for r, ns in by_root.items() if r in held and r not in numbers}
     out = set()
     for r, ns in by_root.items():
         for a in ns:

@@ -131,18 +131,11 @@ def attribute_read_through_getattr(x, y):
     return x[0] * np.sum(b.w)
 
 
-def list_of_outputs(s):
-    outs = []
-    for i in range(3):
-        outs.append(s * float(i + 1))
-    return sum(outs) * s
-
-
 def test_sharing_classes_agree_with_the_alias_pass(monkeypatch, tmp_path):
-    """tests/sharing_check.py (explore's AD_CHECK_SHARING=1) on programs where sharing.py disagreed with the
+    """tests/sharing_check.py (explore's AD_CHECK_SHARING=1) on a program where sharing.py disagreed with the
     alias pass: an object's attribute store `self.w = z` did not join the object with z (an object was not taken
-    for a container), and in a derivative read again `t = bouts.pop()` of a list adjoint (an item of the list)
-    was not joined with the list."""
+    for a container, as lists and dicts are), so a store through `w = getattr(b, "w")` was not seen as one into
+    z by clean-up, hoist and the tape (here the alias pass's refreshes hid it)."""
     import sharing_check
     from ad_compiler import alias
 
@@ -150,5 +143,4 @@ def test_sharing_classes_agree_with_the_alias_pass(monkeypatch, tmp_path):
     monkeypatch.setattr(alias, "infer_kinds", alias.infer_kinds)
     sharing_check.install()
     ad.grad(attribute_read_through_getattr, wrt=0)(X.copy(), Y.copy())
-    ad.grad(ad.grad(list_of_outputs))(0.7)
     assert not (tmp_path / "check.jsonl").exists(), (tmp_path / "check.jsonl").read_text()[:2000]

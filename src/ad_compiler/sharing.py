@@ -289,7 +289,7 @@ def _numeric_operand(v, kinds, sequences):
     if any(isinstance(e, Var) and e.name in sequences for e in ops):
         return False
     if kinds is not None:
-        return all(isinstance(kinds.get(e.name), (K.Array, K.Scalar)) if isinstance(e, Var) else
+        return all(isinstance(kinds.get(e.name), (K.Array, K.Scalar, K.Numeric)) if isinstance(e, Var) else
                    isinstance(e, ir.Const) for e in ops) or \
             any(isinstance(kinds.get(e.name), K.Array) for e in ops if isinstance(e, Var))
     # (without kinds: a float operand, or a NumPy array of the module, makes it arithmetic)
