@@ -144,3 +144,26 @@ def test_sharing_classes_agree_with_the_alias_pass(monkeypatch, tmp_path):
     sharing_check.install()
     ad.grad(attribute_read_through_getattr, wrt=0)(X.copy(), Y.copy())
     assert not (tmp_path / "check.jsonl").exists(), (tmp_path / "check.jsonl").read_text()[:2000]
+
+
+def softplus(a):
+    return np.log1p(np.exp(a))
+
+
+@ad.defvjp(softplus)
+def _softplus_rule(a):
+    ba = g / (1.0 + np.exp(-a))  # noqa: F821
+
+
+def store_into_a_new_result_of_a_rule(x, y):
+    z = y * 1.0
+    h = softplus(z)
+    h[0] = 2.0
+    return np.sum(h * x) + np.sum(z)
+
+
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_a_function_with_a_rule_proven_to_return_new_memory_is_not_refused(wrt):
+    """sh-005's refusal only where the function is not proven to return new memory: `softplus` returns a ufunc's
+    value (sharing.returns_new_memory reads its source), so a store into its result is differentiated."""
+    assert right_or_refused(store_into_a_new_result_of_a_rule, wrt) == "right"

@@ -19,6 +19,7 @@ from .alias_domain import Val, all_objs, join_slots
 from .alias_library import EFFECT_HELPERS, VIEW_FUNCTIONS, dummy_of, lookup, runtime, view_kind
 from .alias_library_calls import LibraryCalls
 from .alias_methods import Methods
+from .new_memory import returns_new_memory
 from .alias_session import Part
 from .markers import Checkpointed, stop_gradient
 from .ir import Call, Const, Global
@@ -193,9 +194,11 @@ class Calls(Part):
         if obj is logging.getLogger:  # (a logger: its methods report what they are given, alias_mutation.py)
             return Val(K.Other(logging.Logger))
         if (self.ctx.has_rule(obj) or self.ctx.nondiff(obj)) and mod not in _LIBRARIES and \
-                not isinstance(obj, np.ufunc) and getattr(obj, "__module__", None) != runtime().__name__:
-            # a function of the user's with a rule (or declared without a derivative): its body may return an
-            # argument itself (`return a`), or an object holding one: the value made on this line, or any of them
+                not isinstance(obj, np.ufunc) and getattr(obj, "__module__", None) != runtime().__name__ and \
+                not returns_new_memory(obj):
+            # a function of the user's with a rule (or declared without a derivative) not proven to return new
+            # memory (new_memory.returns_new_memory): its body may return an argument itself (`return a`), or an
+            # object holding one: the value made on this line, or any of them
             mutable = frozenset().union(*(a.objs for a in args if a.kind.mutable))
             return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the value made on this line")} | mutable)
         if mod in ("numpy", "math", "scipy") or isinstance(obj, np.ufunc) or self.ctx.has_rule(obj) or \

@@ -10,7 +10,7 @@ Used by the tape policy (which stores must be undone for the adjoint sweep, with
 and by clean-up (which stores are needed, on the generated code, where every name is taken as mutable).
 `fixed_objects`: the names always bound to one and the same object (the tape need not save them).
 
-Conservative: a value this module does not know to be new memory (`new_memory`: arithmetic, comparisons,
+Conservative: a value not known to be new memory (new_memory.py: arithmetic, comparisons,
 ufuncs, NumPy's reductions, elementwise functions and constructors (alias_library.py's tables), functions
 whose rule is elementwise, `math`, the runtime helpers known to allocate, methods of arrays giving new arrays)
 may share memory with every mutable value it is made of: a call it does not know (a library function
@@ -20,9 +20,9 @@ method. A value of a kind that holds nothing mutable (a number) shares nothing.
 import numpy as np
 
 from . import ir, kinds as K
-from .alias_library import (BOOL_UFUNCS, ELEMENTWISE_FUNCTIONS, FRESH_ARRAYS, REDUCING_METHODS, SCALAR_REDUCTIONS,
-                            VIEW_FUNCTIONS, VIEW_METHODS, lookup, writes_out)
+from .alias_library import VIEW_FUNCTIONS, VIEW_METHODS, lookup
 from .alias_methods import self_or_copy
+from .new_memory import _NUMBERS_ABOUT, _may_be_itself, new_memory
 from .ir import Assign, Call, For, Global, If, Index, Mutate, SetItem, Var, While
 
 
@@ -158,8 +158,6 @@ def _bases(v, container):
     return None  # (not known: `new_memory` tells)
 
 
-# attributes giving new values about an array (never memory it shares): reading them shares nothing
-_NUMBERS_ABOUT = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"})
 
 # methods of a list or dict whose result is (or holds) its very items
 _ITEM_METHODS = frozenset({"copy", "values", "items", "get", "pop", "setdefault", "__getitem__"})
@@ -219,118 +217,9 @@ def fixed_objects(fn):
     return {n for n, r in root.items() if r is not _VARIES and n not in fn.params}
 
 
-def _may_be_itself(call):
-    """A NumPy function that gives its argument itself (or a view of it) when there is nothing to convert."""
-    if not str(getattr(call.func.obj, "__module__", None) or "").startswith("numpy"):
-        return False
-    name = getattr(call.func.obj, "__name__", None)
-    if name in ("asmatrix", "require", "asarray_chkfinite", "ascontiguousarray", "asfortranarray", "real_if_close",
-                "matrix", "asanyarray", "asarray"):
-        return True
-    if name in ("array", "nan_to_num"):
-        copy = call.kwarg("copy")
-        return copy is not None and not (isinstance(copy, ir.Const) and copy.value is True)
-    return False
-
-
 def _holding_items():
     """Functions whose result holds the very items of their arguments (lists, iterators of their items)."""
     from . import runtime
 
     return {list, tuple, dict, zip, enumerate, reversed, sorted, runtime.iter_list, runtime.dict_items,
             runtime.dict_values}
-
-
-# -- what gives new memory -------------------------------------------------------------------------------------
-_NEW_OPS = frozenset({"-", "/", "//", "%", "**", "@", "&", "^", "<<", ">>"})  # (never an operand, nor its items)
-_SEQUENCE_OPS = frozenset({"+", "*", "|"})  # (also `L + M`, `[z] * 2`, `d1 | d2`: the very items of the operands)
-# array methods giving a new array (or a number), never the array itself nor a view of it (alias_library's
-# reducing methods, and the copies; `astype` / `conj` that may give the array itself are `self_or_copy`'s)
-_NEW_ARRAY_METHODS = REDUCING_METHODS | {"copy", "astype", "conj", "conjugate", "flatten", "tolist", "round", "cumsum",
-                                         "cumprod", "dot", "clip", "argmax", "argmin", "argsort", "nonzero", "item",
-                                         "take", "repeat", "trace", "compress", "searchsorted", "tobytes"}
-# NumPy constructors that may view their argument with some arguments (`np.diag` of a matrix: its diagonal;
-# `np.meshgrid(copy=False)`): not taken as new memory
-_MAY_VIEW = frozenset({"diag", "meshgrid"})
-_NUMPY_NEW = (FRESH_ARRAYS - _MAY_VIEW) | SCALAR_REDUCTIONS | ELEMENTWISE_FUNCTIONS
-# builtins giving numbers, strings or new containers of numbers
-_BUILTINS_NEW = frozenset({len, int, float, bool, str, repr, abs, round, range, isinstance, hash, id, type, divmod,
-                           pow, complex, slice, print, callable, hasattr, ord, chr, format})
-
-
-def new_memory(v, kinds=None, sequences=(), target=None):
-    """Is the value `v` (assigned to `target`) known to be new memory (or a value holding nothing mutable),
-    sharing nothing with its operands? Else it may share the memory of any of them."""
-    if isinstance(v, (ir.Const, ir.Compare)) or isinstance(v, ir.UnaryOp):
-        return True
-    if isinstance(v, ir.BinOp):
-        if v.op in _NEW_OPS:
-            return True
-        return v.op in _SEQUENCE_OPS and _numeric_operand(v, kinds, sequences)
-    if isinstance(v, ir.Attr):
-        return v.attr in _NUMBERS_ABOUT
-    if not isinstance(v, Call):
-        return False
-    if writes_out(v):
-        return False  # (the result is the array given as `out=`)
-    f = v.func
-    if isinstance(f, Global):
-        return _new_of_function(f, v, kinds, target)
-    if isinstance(f, ir.Attr) and f.attr in _NEW_ARRAY_METHODS and isinstance(f.value, Var):
-        # (an array's method; a list's `.copy()` holds the very items: only where the receiver is an array)
-        k = kinds.get(f.value.name) if kinds is not None else None
-        return isinstance(k, (K.Array, K.Scalar)) or (kinds is None and f.attr not in ("copy", "pop"))
-    return False
-
-
-def _numeric_operand(v, kinds, sequences):
-    """`a + b`, `a * b`, `a | b` of numbers or arrays (not a concatenation, repeat or merge of containers)."""
-    ops = (v.left, v.right)
-    if any(isinstance(e, Var) and e.name in sequences for e in ops):
-        return False
-    if kinds is not None:
-        return all(isinstance(kinds.get(e.name), (K.Array, K.Scalar, K.Numeric)) if isinstance(e, Var) else
-                   isinstance(e, ir.Const) for e in ops) or \
-            any(isinstance(kinds.get(e.name), K.Array) for e in ops if isinstance(e, Var))
-    # (without kinds: a float operand, or a NumPy array of the module, makes it arithmetic)
-    return any(isinstance(e, ir.Const) and isinstance(e.value, (float, complex)) for e in ops)
-
-
-# runtime helpers giving new memory only for an array (a list's or dict's copy holds the same items)
-_FRESH_ARRAYS_ONLY = frozenset({"owned_copy", "getitem_vjp"})
-
-
-def _new_of_function(f, call, kinds, target):
-    obj = f.obj
-    mod = str(getattr(obj, "__module__", None) or "")
-    name = getattr(obj, "__name__", None)
-    if isinstance(obj, np.ufunc) or mod == "math" or lookup(_BUILTINS_SET, obj):
-        return True
-    if mod.split(".")[0] in ("numpy", "scipy") and name in _NUMPY_NEW and not _may_be_itself(call):
-        return name != "meshgrid" and not (name == "array" and call.kwarg("copy") is not None)
-    if mod == _runtime_name() and name in _fresh_helpers():
-        # (`owned_copy` / `getitem_vjp` of a list or dict adjoint: a new container holding the very items)
-        return name not in _FRESH_ARRAYS_ONLY or kinds is not None and isinstance(kinds.get(target), K.Array)
-    if mod.split(".")[0] in ("numpy", "scipy"):
-        from . import rules
-
-        kind, rule = rules.lookup_function(obj)
-        return kind == "rule" and rule.form == "elementwise"  # (an elementwise function: a new array)
-    return False
-
-
-_BUILTINS_SET = dict.fromkeys(_BUILTINS_NEW, True)
-
-
-def _runtime_name():
-    from . import runtime
-
-    return runtime.__name__
-
-
-def _fresh_helpers():
-    """The runtime helpers known to give a new array (adjoints.py, alias_calls.py's tables)."""
-    from .adjoints import FRESH_HELPERS
-    from .alias_calls import FRESH_LIKE
-
-    return FRESH_HELPERS | set(FRESH_LIKE)
