@@ -15,6 +15,8 @@
     python tests/explore.py --state 0 ...                      without the "state" constructs (tests/progen_state.py:
                                                                sharing, lazy iterators, module state...): the
                                                                programs of before them; --state 0.4: more of them
+    AD_CHECK_SHARING=1 python tests/explore.py ...     also check sharing.py's classes against the alias pass
+                                                               (tests/sharing_check.py; $AD_CHECK_SHARING_OUT)
     python tests/explore.py --jit --n 300                      the gradients compiled with Numba (jit=True):
                                                                each right or refused at a line; a Numba error
                                                                that escapes is a crash
@@ -34,6 +36,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import progen  # noqa: E402
+
+if os.environ.get("AD_CHECK_SHARING"):  # sharing.py checked against the alias pass (tests/sharing_check.py)
+    import sharing_check  # noqa: E402
+
+    sharing_check.install()
 
 OUTCOMES = ["pass", "refused", "wrong", "crash", "discarded"]
 
@@ -131,6 +138,8 @@ def run(args):
                       file=sys.stderr, flush=True)
     results.sort(key=lambda r: r["index"])
     report(results, args.out, time.monotonic() - t0, mode=args.mode, keep=args.keep_refused)
+    if os.environ.get("AD_CHECK_SHARING"):
+        print(f"sharing check: disagreements written to {sharing_check.output_path()} (one line per function)")
     return results
 
 

@@ -19,6 +19,7 @@ from .alias_domain import Val, all_objs, join_slots
 from .alias_library import EFFECT_HELPERS, VIEW_FUNCTIONS, dummy_of, lookup, runtime, view_kind
 from .alias_library_calls import LibraryCalls
 from .alias_methods import Methods
+from .new_memory import returns_new_memory
 from .alias_session import Part
 from .markers import Checkpointed, stop_gradient
 from .ir import Call, Const, Global
@@ -37,6 +38,9 @@ RESULT_LIKE = {"zeros_like": 0, "owned_copy": 1, "unbroadcast": 1, "unbroadcast_
                "seq_concat_transpose": 4, "seq_repeat_transpose": 3, "seq_sum_transpose": 3, "save_item_vjp": 1,
                "dict_values_vjp": 1, "dict_items_vjp": 1, "dict_copy_vjp": 1}
 
+
+# modules whose functions give new values unless known otherwise (alias_library_calls._numeric_library)
+_LIBRARIES = ("numpy", "scipy", "math", "_operator", "operator", "builtins", "dask", "cupy")
 
 # runtime helpers giving a new float array shaped like one of their arguments (its position) when that is a
 # NumPy array: an adjoint's buffer, of known kind even where the adjoint spread into it is not
@@ -152,6 +156,13 @@ class Calls(Part):
             return Val(K.join_all([a.kind for a in args]), frozenset().union(*(a.objs for a in args)))
         if obj is abs and len(args) == 1:
             return self.values.fresh(state, site, [args[0].kind])
+        if obj is builtins.sum and (len(value.args) > 1 or value.kwargs) and \
+                not all(a.kind.numeric for a in args[1:] + [self.values.val(v, state) for _, v in value.kwargs]):
+            # `sum(lists, [])`: a list (or tuple) holding the very items of the lists it adds up
+            o = self.objects.new(state, site, desc="the sum made on this line")
+            lists = self.item_objects(args[0], state) | frozenset().union(*(a.objs for a in args[1:]))
+            state.slots[o] = ("any", lists.union(*(all_objs(state.slots.get(p)) for p in lists)))
+            return Val(K.UNKNOWN, {o})
         if obj in (abs, builtins.sum):
             if all(isinstance(a.kind, K.Scalar) for a in args):
                 return Val(K.FLOAT)
@@ -182,6 +193,14 @@ class Calls(Part):
         mod = (getattr(obj, "__module__", None) or "").split(".")[0]
         if obj is logging.getLogger:  # (a logger: its methods report what they are given, alias_mutation.py)
             return Val(K.Other(logging.Logger))
+        if (self.ctx.has_rule(obj) or self.ctx.nondiff(obj)) and mod not in _LIBRARIES and \
+                not isinstance(obj, np.ufunc) and getattr(obj, "__module__", None) != runtime().__name__ and \
+                not returns_new_memory(obj):
+            # a function of the user's with a rule (or declared without a derivative) not proven to return new
+            # memory (new_memory.returns_new_memory): its body may return an argument itself (`return a`), or an
+            # object holding one: the value made on this line, or any of them
+            mutable = frozenset().union(*(a.objs for a in args if a.kind.mutable))
+            return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the value made on this line")} | mutable)
         if mod in ("numpy", "math", "scipy") or isinstance(obj, np.ufunc) or self.ctx.has_rule(obj) or \
                 self.ctx.nondiff(obj):
             return self.library.result(s, value, obj, args, state, site)

@@ -9,10 +9,20 @@ class changes what every name of the class sees.
 Used by the tape policy (which stores must be undone for the adjoint sweep, with the kinds of the SSA names)
 and by clean-up (which stores are needed, on the generated code, where every name is taken as mutable).
 `fixed_objects`: the names always bound to one and the same object (the tape need not save them).
+
+Conservative: a value not known to be new memory (new_memory.py: arithmetic, comparisons,
+ufuncs, NumPy's reductions, elementwise functions and constructors (alias_library.py's tables), functions
+whose rule is elementwise, `math`, the runtime helpers known to allocate, methods of arrays giving new arrays)
+may share memory with every mutable value it is made of: a call it does not know (a library function
+returning a view or its argument, `np.split`, `collections.deque`, `copy.copy`, a helper), an attribute, a
+method. A value of a kind that holds nothing mutable (a number) shares nothing.
 """
+import numpy as np
+
 from . import ir, kinds as K
 from .alias_library import VIEW_FUNCTIONS, VIEW_METHODS, lookup
 from .alias_methods import self_or_copy
+from .new_memory import _NUMBERS_ABOUT, _may_be_itself, new_memory
 from .ir import Assign, Call, For, Global, If, Index, Mutate, SetItem, Var, While
 
 
@@ -39,8 +49,8 @@ def classes(stmts, kinds=None):
     def mutable(n):  # (a tuple holding arrays shares their memory: `p, q = pair(x)` then `q[0] = s`)
         return kinds is None or may_hold_mutable(kinds.get(n, K.UNKNOWN))
 
-    def container(n):
-        return kinds is None or isinstance(kinds.get(n), (K.Seq, K.Dict)) or kinds.get(n) is K.UNKNOWN
+    def container(n):  # (a list, tuple or dict, an object's attributes: `self.w = z` holds z; not an array's store)
+        return kinds is None or not isinstance(kinds.get(n, K.UNKNOWN), (K.Array, K.Scalar, K.Numeric))
 
     out = Classes()
     sequences = set()  # names bound to a list, tuple or dict literal, a sum, repeat or merge of them, an item
@@ -52,9 +62,28 @@ def classes(stmts, kinds=None):
             if isinstance(v, ir.Build) or _joined(v, sequences) or \
                     isinstance(v, Index) and isinstance(v.value, Var) and v.value.name in sequences:  # (`L[0] + M`)
                 sequences.add(t)
-            for base in _bases(v, container) + _joined(v, sequences):
+            g = _global_of(v)
+            if g is not None and mutable(t):  # (`t = CACHE[0]` and `u = CACHE[0]`: the module's one object)
+                out.union(t, g)
+            bases = _bases(v, container)
+            if bases is None:  # (not known to be new memory: it may share that of every mutable operand)
+                bases = [] if new_memory(v, kinds, sequences, t) else \
+                    [n for n in sorted(ir.names_in(v)) if mutable(n)] if mutable(t) else []
+            for base in bases + _joined(v, sequences):
                 if mutable(t) or mutable(base):
                     out.union(t, base)
+        elif isinstance(s, Assign):  # (`a, b = call()`, generated code: each may be what the value holds)
+            if not new_memory(s.value, kinds, sequences):
+                for t in s.targets:
+                    for n in sorted(ir.names_in(s.value)):
+                        if mutable(t) and mutable(n):
+                            out.union(t, n)
+        elif isinstance(s, ir.AugAssign) and s.op in ("+", "*", "|"):  # (`L += M`: L holds M's items)
+            if not (kinds is not None and isinstance(kinds.get(s.target), (K.Array, K.Scalar))) and \
+                    not new_memory(ir.BinOp(s.op, Var(s.target), s.value), kinds, sequences):
+                for n in sorted(ir.names_in(s.value)):
+                    if mutable(n):
+                        out.union(s.target, n)
         elif isinstance(s, SetItem):
             if s.result:
                 out.union(s.result, s.target.name)
@@ -64,10 +93,23 @@ def classes(stmts, kinds=None):
         elif isinstance(s, Mutate):
             if s.result:
                 out.union(s.result, s.target.name)
+            if s.out:
+                out.union(s.out, s.target.name)  # (`v = L.pop()`: the item the list held)
             for a in s.args:  # `L.append(x)`: the list holds x
                 if isinstance(a, Var) and mutable(a.name):
                     out.union(s.target.name, a.name)
     return out
+
+
+def _global_of(v):
+    """A key for the global object (of the module or a closure) `v` is, views or takes an item of."""
+    if isinstance(v, (Index, ir.Attr)):
+        v = v.value
+    if isinstance(v, Global) and isinstance(v.obj, (np.ndarray, list, dict)) or \
+            isinstance(v, Global) and hasattr(v.obj, "__dict__") and not callable(v.obj) and \
+            not isinstance(v.obj, type(np)):
+        return ("global", id(v.obj))
+    return None
 
 
 def _joined(v, sequences):
@@ -90,7 +132,7 @@ def may_hold_mutable(k, depth=0):
 
 def _bases(v, container):
     """The names whose memory the value `v` may share: the object it copies, views or takes an item of, or
-    the objects a list, tuple or dict literal holds."""
+    the objects a list, tuple or dict literal holds; None where this is not known."""
     if isinstance(v, Var):
         return [v.name]
     if isinstance(v, Index) and isinstance(v.value, Var):
@@ -101,7 +143,7 @@ def _bases(v, container):
         if isinstance(v.func, Global) and lookup(VIEW_FUNCTIONS, v.func.obj) and v.args and isinstance(v.args[0], Var):
             return [v.args[0].name]
         if isinstance(v.func, Global) and v.func.obj in _holding_items():  # a new container of the same items
-            return [a.name for a in v.args if isinstance(a, Var)]
+            return [a.name for a in v.args + tuple(e for _, e in v.kwargs) if isinstance(a, Var)]  # (`dict(w=z)`)
         if isinstance(v.func, ir.Attr) and isinstance(v.func.value, Var) and v.func.attr in VIEW_METHODS:
             return [v.func.value.name]
         if isinstance(v.func, ir.Attr) and isinstance(v.func.value, Var) and self_or_copy(v.func.attr, v):
@@ -113,11 +155,9 @@ def _bases(v, container):
             return [v.func.value.name]  # (a shallow copy of a list or dict holds the same items; `d.get(k)`: one)
     if isinstance(v, ir.Build):
         return [i.name for i in v.items if isinstance(i, Var)]
-    return []
+    return None  # (not known: `new_memory` tells)
 
 
-# attributes giving new values about an array (never memory it shares): reading them shares nothing
-_NUMBERS_ABOUT = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"})
 
 # methods of a list or dict whose result is (or holds) its very items
 _ITEM_METHODS = frozenset({"copy", "values", "items", "get", "pop", "setdefault", "__getitem__"})
@@ -175,20 +215,6 @@ def fixed_objects(fn):
                 root[name] = merged
                 changed = True
     return {n for n, r in root.items() if r is not _VARIES and n not in fn.params}
-
-
-def _may_be_itself(call):
-    """A NumPy function that gives its argument itself (or a view of it) when there is nothing to convert."""
-    if not str(getattr(call.func.obj, "__module__", None) or "").startswith("numpy"):
-        return False
-    name = getattr(call.func.obj, "__name__", None)
-    if name in ("asmatrix", "require", "asarray_chkfinite", "ascontiguousarray", "asfortranarray", "real_if_close",
-                "matrix", "asanyarray", "asarray"):
-        return True
-    if name in ("array", "nan_to_num"):
-        copy = call.kwarg("copy")
-        return copy is not None and not (isinstance(copy, ir.Const) and copy.value is True)
-    return False
 
 
 def _holding_items():
