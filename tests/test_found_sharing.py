@@ -167,3 +167,26 @@ def test_a_function_with_a_rule_proven_to_return_new_memory_is_not_refused(wrt):
     """sh-005's refusal only where the function is not proven to return new memory: `softplus` returns a ufunc's
     value (sharing.returns_new_memory reads its source), so a store into its result is differentiated."""
     assert right_or_refused(store_into_a_new_result_of_a_rule, wrt) == "right"
+
+
+def tuple_of_an_inactive_value_plus_a_tuple(x, y):
+    z = y * 1.0
+    t = tuple([z])
+    M = t + (x,)
+    return x[0] * np.sum(M[0]) + np.sum(M[1] ** 2)
+
+
+@pytest.mark.parametrize("wrt", ["x", ("x", "y")])
+def test_the_tangent_of_a_tuple_plus_a_tuple_where_one_carries_none(wrt):
+    """sh-003: the zero tangent of a tuple was zeros_like's list, and `list + tuple` raised TypeError."""
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal(3), rng.standard_normal(3)
+    names = (wrt,) if isinstance(wrt, str) else wrt
+    tangents = tuple(rng.standard_normal(3) for _ in names)
+    value, tangent = ad.jvp(tuple_of_an_inactive_value_plus_a_tuple, wrt=wrt)(x, y, tangents[0] if len(names) == 1
+                                                                               else tangents)
+    args = {"x": x, "y": y}
+    expected = sum(np.dot(numeric_grad(tuple_of_an_inactive_value_plus_a_tuple, (x, y), "xy".index(n)), t)
+                   for n, t in zip(names, tangents))
+    assert np.isclose(value, tuple_of_an_inactive_value_plus_a_tuple(**args))
+    assert np.isclose(tangent, expected, rtol=1e-6)

@@ -70,6 +70,8 @@ class Forward:
                 else Const(None)
         if isinstance(self.kind(value), K.Other):
             return Const(None)
+        if self.is_tuple(value):  # (a tuple's zeros as a tuple: `t + (x,)`'s tangent adds tuples, sh-003)
+            return Call(ir.Global(("tuple",), tuple), (helper("zeros_like", value),))
         return helper("zeros_like", value)
 
     def kind(self, atom):
