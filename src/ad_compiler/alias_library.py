@@ -42,6 +42,78 @@ FRESH_ARRAYS = {"zeros", "ones", "empty", "full", "zeros_like", "ones_like", "em
                 "arange", "linspace", "eye", "identity", "stack", "concatenate", "hstack", "vstack", "copy", "outer",
                 "diag", "tile", "repeat", "logspace", "tril", "triu", "cumsum", "cumprod", "sort", "column_stack",
                 "dstack", "kron", "meshgrid"}
+# Where the alias pass cannot ask NumPy (alias_library_calls.LibraryCalls.oracle: an argument of unknown rank or
+# kind, a function it does not call), the result of a numeric-library function given arrays is "maybe a view of
+# (or the very) array arguments" (changing either in place is refused while the other is read later), unless the
+# function is known to give new memory whatever its arguments: `gives_new_memory`, from these tables. Each entry
+# is documented by NumPy / SciPy as returning a new array (or numbers); a function documented as "a view when
+# possible", "the input itself when ...", or reading `copy=False` / `copy=None` / `out=` is not listed (np.squeeze,
+# np.ascontiguousarray, np.einsum("ii->i"), np.diff(x, 0), np.nan_to_num(x, copy=False), np.diag of a matrix,
+# np.linalg.matrix_power(a, 1), np.broadcast_arrays, np.meshgrid(copy=False), np.lib.stride_tricks, np.ma ...).
+FRESH_NUMPY = frozenset(getattr(np, n) for n in (
+    "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange", "linspace",
+    "logspace", "geomspace", "eye", "identity", "tri", "vander", "indices", "fromfunction", "fromstring",
+    "stack", "concatenate", "concat", "hstack", "vstack", "dstack", "column_stack", "block", "append", "insert",
+    "delete", "pad", "tile", "repeat", "resize", "copy", "outer", "inner", "kron", "cross", "dot", "vdot",
+    "tensordot", "convolve", "correlate", "diagflat", "tril", "triu", "cumsum", "cumprod", "nancumsum",
+    "nancumprod", "cumulative_sum", "cumulative_prod", "sort", "argsort", "lexsort", "partition", "argpartition",
+    "sort_complex", "unique", "unique_values", "unique_counts", "unique_inverse", "unique_all", "roll",
+    "flatnonzero", "nonzero", "argwhere", "where", "select", "piecewise", "choose", "extract", "compress", "take",
+    "take_along_axis", "searchsorted", "digitize", "histogram", "histogram2d", "histogramdd", "histogram_bin_edges",
+    "bincount", "interp", "polyval", "polyfit", "polyder", "polyint", "poly", "roots", "gradient", "ediff1d",
+    "trapezoid", "unwrap", "cov", "corrcoef", "average", "median", "percentile", "quantile", "nanmedian",
+    "nanpercentile", "nanquantile", "nanmean", "nanstd", "nanvar", "nansum", "nanprod", "nanmax", "nanmin",
+    "nanargmax", "nanargmin", "argmax", "argmin", "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std",
+    "ptp", "all", "any", "count_nonzero", "trace", "isclose", "allclose", "array_equal", "array_equiv", "clip",
+    "around", "round", "heaviside", "sinc", "i0", "fix", "apply_along_axis", "apply_over_axes", "unravel_index",
+    "ravel_multi_index", "isin", "intersect1d", "union1d", "setdiff1d", "setxor1d", "tril_indices", "triu_indices",
+    "diag_indices", "mask_indices", "angle", "iscomplex", "isreal", "isneginf", "isposinf", "shape", "ndim", "size",
+    "result_type", "can_cast", "min_scalar_type",
+    # a new array unless told `copy=False` / `copy=None` (COPY_FLAGGED), or n=0 (np.diff), or of a matrix (np.diag),
+    # or of one operand (np.einsum)
+    "array", "astype", "nan_to_num", "meshgrid", "diff", "diag", "einsum") if hasattr(np, n))
+COPY_FLAGGED = {"array": None, "astype": None, "nan_to_num": 1, "meshgrid": None}  # (the position of `copy`, if any)
+# NumPy and SciPy modules whose functions all give new memory, but for these (views or the argument itself:
+# np.linalg.matrix_transpose and np.linalg.diagonal are views, np.linalg.matrix_power(a, 1) is `a`)
+FRESH_MODULES = ("numpy.linalg", "numpy.fft", "numpy.random", "numpy.lib.scimath", "numpy.polynomial",
+                 "scipy.special", "scipy.stats", "scipy.integrate", "scipy.linalg", "scipy.fft", "scipy.signal",
+                 "scipy.optimize", "scipy.spatial", "math")
+NOT_FRESH_IN_MODULES = {"matrix_transpose", "diagonal", "matrix_power"}
+
+
+def gives_new_memory(obj, value):
+    """Is the result of this call of a numeric-library function new memory, whatever its arguments (never the
+    argument itself nor a view of it)? Unless known so, the alias pass takes it for "maybe a view of the array
+    arguments" where it cannot ask NumPy. `out=`, SciPy's `overwrite_a=True` and the like: not new."""
+    if isinstance(obj, np.ufunc):
+        return not writes_out(value)
+    if writes_out(value) or any(k.startswith("overwrite") and not (isinstance(v, Const) and v.value is False)
+                                for k, v in value.kwargs):
+        return False
+    name = getattr(obj, "__name__", "")
+    try:
+        listed = obj in FRESH_NUMPY
+    except TypeError:  # (unhashable)
+        return False
+    if not listed:
+        mod = getattr(obj, "__module__", None) or ""
+        if isinstance(obj, type) or name in NOT_FRESH_IN_MODULES:
+            return False
+        return any(mod == m or mod.startswith(m + ".") for m in FRESH_MODULES)
+    if name in COPY_FLAGGED:
+        flag = value.kwarg("copy")
+        pos = COPY_FLAGGED[name]
+        if flag is None and pos is not None and len(value.args) > pos:
+            flag = value.args[pos]
+        return flag is None or (isinstance(flag, Const) and flag.value is True)
+    if name == "diff":  # (np.diff(x, 0) is x itself)
+        n = value.kwarg("n") if value.kwarg("n") is not None else value.args[1] if len(value.args) > 1 else None
+        return n is None or (isinstance(n, Const) and isinstance(n.value, int) and n.value >= 1)
+    if name == "einsum":  # (of one operand it may be a view: np.einsum("ii->i", a); of several, a new array)
+        return len(value.args) >= 3 and isinstance(value.args[0], Const) and isinstance(value.args[0].value, str)
+    return name != "diag"  # (np.diag of a matrix is a read-only view of its diagonal; of a vector, a new matrix)
+
+
 REDUCING_METHODS = {"sum", "mean", "prod", "max", "min", "var", "std", "all", "any", "ptp"}
 BOOL_UFUNCS = {np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal, np.logical_and,
                np.logical_or, np.logical_not, np.logical_xor, np.isnan, np.isinf, np.isfinite, np.signbit}
