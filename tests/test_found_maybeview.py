@@ -92,7 +92,21 @@ def imag_changed(y):  # np.imag of a complex array is a view
     return np.sum(np.imag(z) ** 2)
 
 
-WRONG_BEFORE = [einsum_identity_changed, einsum_diagonal_base_changed, diff_zero_changed,
+def diag_base_changed(y):  # np.diag of a matrix is a read-only view of its diagonal
+    M = y[:, None] * G2
+    d = np.diag(M)
+    M[0] *= 0.5
+    return np.sum(d * d)
+
+
+def matrix_power_one_changed(y):  # np.linalg.matrix_power(M, 1) is M itself
+    M = LST[0] * y[:, None]
+    P = np.linalg.matrix_power(M, 1)
+    P *= 2.0
+    return np.sum(M * M)
+
+
+WRONG_BEFORE = [diag_base_changed, matrix_power_one_changed, einsum_identity_changed, einsum_diagonal_base_changed, diff_zero_changed,
                 nan_to_num_in_place_base_changed, as_strided_changed, broadcast_arrays_item_changed,
                 meshgrid_without_copy_changed, matrix_transpose_changed, masked_data_changed,
                 astype_without_copy_changed, imag_changed]
@@ -128,12 +142,20 @@ def diff_then_changed(y):  # np.diff(v) (n=1): a new array
     return np.sum(h) * np.sum(v)
 
 
+def matrix_square_then_changed(y):
+    M = LST[0] * y[:, None]
+    P = np.linalg.matrix_power(M, 2)
+    P *= 2.0
+    return np.sum(M * P)
+
+
 def diag_read_only(y):  # maybe a view, only read: right
     M = y[:, None] * G2
     d = np.diag(M)
     return np.sum(d * M[0])
 
 
-@pytest.mark.parametrize("f", [solve_then_changed, einsum_of_two_then_changed, diff_then_changed, diag_read_only])
+@pytest.mark.parametrize("f", [solve_then_changed, einsum_of_two_then_changed, diff_then_changed, diag_read_only,
+                               matrix_square_then_changed])
 def test_results_known_to_be_new_arrays_stay_right(f):
     np.testing.assert_allclose(ad.grad(f)(Y.copy()), numeric_grad(f, (Y.copy(),), 0), rtol=1e-6, atol=1e-8)

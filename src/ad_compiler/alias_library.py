@@ -97,6 +97,9 @@ def gives_new_memory(obj, value):
         return False
     if not listed:
         mod = getattr(obj, "__module__", None) or ""
+        if name == "matrix_power" and mod == "numpy.linalg":  # (the very matrix for n=1; a new one otherwise)
+            n = value.kwarg("n") if value.kwarg("n") is not None else value.args[1] if len(value.args) > 1 else None
+            return isinstance(n, Const) and isinstance(n.value, int) and n.value != 1
         if isinstance(obj, type) or name in NOT_FRESH_IN_MODULES:
             return False
         return any(mod == m or mod.startswith(m + ".") for m in FRESH_MODULES)
