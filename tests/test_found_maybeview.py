@@ -106,7 +106,21 @@ def matrix_power_one_changed(y):  # np.linalg.matrix_power(M, 1) is M itself
     return np.sum(M * M)
 
 
-WRONG_BEFORE = [diag_base_changed, matrix_power_one_changed, einsum_identity_changed, einsum_diagonal_base_changed, diff_zero_changed,
+def array_method_changed(y):  # x.__array__() is x itself (any array method not known to give a new array)
+    v = y * 1.0
+    c = v.__array__()
+    c[0] *= 0.5
+    return np.sum(v * v)
+
+
+def getfield_changed(y):  # x.getfield(dtype) is a view of x
+    v = y * G
+    c = v.getfield(np.float64)
+    c[0] *= 0.5
+    return np.sum(v * v)
+
+
+WRONG_BEFORE = [array_method_changed, getfield_changed, diag_base_changed, matrix_power_one_changed, einsum_identity_changed, einsum_diagonal_base_changed, diff_zero_changed,
                 nan_to_num_in_place_base_changed, as_strided_changed, broadcast_arrays_item_changed,
                 meshgrid_without_copy_changed, matrix_transpose_changed, masked_data_changed,
                 astype_without_copy_changed, imag_changed]
