@@ -120,7 +120,13 @@ def getfield_changed(y):  # x.getfield(dtype) is a view of x
     return np.sum(v * v)
 
 
-WRONG_BEFORE = [array_method_changed, getfield_changed, diag_base_changed, matrix_power_one_changed, einsum_identity_changed, einsum_diagonal_base_changed, diff_zero_changed,
+def median_overwriting_its_input(y):  # np.median(v, overwrite_input=True) partially sorts v
+    v = y * 1.0
+    m = np.median(v, overwrite_input=True)
+    return m + np.sum(v * np.arange(3.0))
+
+
+WRONG_BEFORE = [median_overwriting_its_input, array_method_changed, getfield_changed, diag_base_changed, matrix_power_one_changed, einsum_identity_changed, einsum_diagonal_base_changed, diff_zero_changed,
                 nan_to_num_in_place_base_changed, as_strided_changed, broadcast_arrays_item_changed,
                 meshgrid_without_copy_changed, matrix_transpose_changed, masked_data_changed,
                 astype_without_copy_changed, imag_changed]

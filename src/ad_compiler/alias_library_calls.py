@@ -5,6 +5,8 @@ functions, array constructors. `np.split` and its kin give lists of views.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from . import ir, kinds as K
@@ -72,6 +74,7 @@ class LibraryCalls(Part):
             # a function with the user's rule (or declared without a derivative), a runtime helper given a
             # container: it may give a list (whose item `+=` would concatenate) or anything else
             return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the value made on this line")})
+        self.check_overwrite(s, value, state)
         name = getattr(obj, "__name__", "")
         if name in SPLITS and getattr(obj, "__module__", "").startswith("numpy") and args:
             return _pieces(self, value, args[0], state, site)
@@ -139,6 +142,19 @@ class LibraryCalls(Part):
         if all(isinstance(k, K.Scalar) for k in kinds_) and kinds_:
             return Val(K.Scalar(np.float64))
         return Val(K.NUMERIC, {self.objects.new(state, site)})
+
+    def check_overwrite(self, s, value, state):
+        """`np.median(v, overwrite_input=True)` (np.percentile, np.quantile, ...) and SciPy's `overwrite_a=True`
+        may leave the arrays given with any contents (NumPy partially sorts v), which the derivative reads
+        again (the adjoint of the median finds its element in v): refused at the line when an array is given."""
+        flags = [k for k, v in value.kwargs if k.startswith("overwrite") and
+                 not (isinstance(v, Const) and v.value is False)]
+        for atom in value.args if flags else ():
+            if isinstance(atom, ir.Var) and not isinstance(self.values.val(atom, state).kind, K.Scalar):
+                shown = "an array it is given" if re.fullmatch(r"t\d+", atom.name) else f"`{atom.name}`"
+                self.refuse(s, f"`{flags[0]}=` lets this call change {shown} in place (its contents are left "
+                               "undefined), which the derivative (and what reads it later) cannot follow",
+                            f"drop `{flags[0]}=...` (the value is the same)")
 
     def maybe_view(self, s, value, state, site, kinds_):
         """The result of a call NumPy could not be asked about, of a function not known to give new memory
