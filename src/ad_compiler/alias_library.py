@@ -24,6 +24,10 @@ VIEW_FUNCTIONS = {
     # the argument is not known, so that NumPy's answer cannot be found on a small array of that rank)
     np.ascontiguousarray: "maybe", np.asfortranarray: "maybe", np.asarray_chkfinite: "maybe", np.require: "maybe",
     np.real_if_close: "maybe", np.rollaxis: "view", np.trim_zeros: "maybe",
+    # (NumPy 2: the last two axes swapped, a view; the diagonal, read-only as np.diagonal's; the imaginary part:
+    # a view of a complex array, a new read-only array of zeros for a real one)
+    np.matrix_transpose: "view", np.linalg.matrix_transpose: "view", np.linalg.diagonal: "readonly",
+    np.imag: "maybe",
 }
 VIEW_METHODS = {"transpose": "view", "swapaxes": "view", "squeeze": "view", "view": "view",
                 "reshape": "maybe", "ravel": "maybe", "diagonal": "readonly"}
@@ -189,7 +193,7 @@ def view_kind(k, name, call, method=False):
     nd = k.ndim
     if name in ("transpose", "swapaxes", "moveaxis", "flip", "fliplr", "flipud", "rot90", "real", "view", "T",
                 "mT", "asarray", "asanyarray", "conj", "conjugate", "astype", "ascontiguousarray", "asfortranarray",
-                "asarray_chkfinite", "require", "real_if_close"):
+                "asarray_chkfinite", "require", "real_if_close", "matrix_transpose", "imag"):
         pass
     elif name == "ravel":
         nd = 1
