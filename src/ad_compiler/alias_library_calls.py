@@ -106,7 +106,7 @@ class LibraryCalls(Part):
             return Val(K.INT)
         if getattr(obj, "__module__", "") == "math":
             return Val(K.FLOAT)
-        if not gives_new_memory(obj, value):
+        if _numeric_library(obj) and not gives_new_memory(obj, value):  # (not a runtime helper: as before)
             maybe = self.maybe_view(s, value, state, site, kinds_)
             if maybe is not None:
                 return maybe
