@@ -126,7 +126,14 @@ def median_overwriting_its_input(y):  # np.median(v, overwrite_input=True) parti
     return m + np.sum(v * np.arange(3.0))
 
 
-WRONG_BEFORE = [median_overwriting_its_input, array_method_changed, getfield_changed, diag_base_changed, matrix_power_one_changed, einsum_identity_changed, einsum_diagonal_base_changed, diff_zero_changed,
+def polyder_zero_changed(y):  # np.polyder(p, 0) is p itself
+    v = y * G
+    out = np.polyder(v, 0)
+    out[0] *= 0.5
+    return np.sum(v * v)
+
+
+WRONG_BEFORE = [polyder_zero_changed, median_overwriting_its_input, array_method_changed, getfield_changed, diag_base_changed, matrix_power_one_changed, einsum_identity_changed, einsum_diagonal_base_changed, diff_zero_changed,
                 nan_to_num_in_place_base_changed, as_strided_changed, broadcast_arrays_item_changed,
                 meshgrid_without_copy_changed, matrix_transpose_changed, masked_data_changed,
                 astype_without_copy_changed, imag_changed]

@@ -53,7 +53,8 @@ FRESH_ARRAYS = {"zeros", "ones", "empty", "full", "zeros_like", "ones_like", "em
 # is documented by NumPy / SciPy as returning a new array (or numbers); a function documented as "a view when
 # possible", "the input itself when ...", or reading `copy=False` / `copy=None` / `out=` is not listed (np.squeeze,
 # np.ascontiguousarray, np.einsum("ii->i"), np.diff(x, 0), np.nan_to_num(x, copy=False), np.diag of a matrix,
-# np.linalg.matrix_power(a, 1), np.broadcast_arrays, np.meshgrid(copy=False), np.lib.stride_tricks, np.ma ...).
+# np.linalg.matrix_power(a, 1), np.polyder(p, 0) / np.polyint(p, 0) and np.apply_over_axes(f, a, []) (p, a itself),
+# np.broadcast_arrays, np.meshgrid(copy=False), np.lib.stride_tricks, np.ma ...).
 FRESH_NUMPY = frozenset(getattr(np, n) for n in (
     "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange", "linspace",
     "logspace", "geomspace", "eye", "identity", "tri", "vander", "indices", "fromfunction", "fromstring",
@@ -64,12 +65,12 @@ FRESH_NUMPY = frozenset(getattr(np, n) for n in (
     "sort_complex", "unique", "unique_values", "unique_counts", "unique_inverse", "unique_all", "roll",
     "flatnonzero", "nonzero", "argwhere", "where", "select", "piecewise", "choose", "extract", "compress", "take",
     "take_along_axis", "searchsorted", "digitize", "histogram", "histogram2d", "histogramdd", "histogram_bin_edges",
-    "bincount", "interp", "polyval", "polyfit", "polyder", "polyint", "poly", "roots", "gradient", "ediff1d",
+    "bincount", "interp", "polyval", "polyfit", "poly", "roots", "gradient", "ediff1d",
     "trapezoid", "unwrap", "cov", "corrcoef", "average", "median", "percentile", "quantile", "nanmedian",
     "nanpercentile", "nanquantile", "nanmean", "nanstd", "nanvar", "nansum", "nanprod", "nanmax", "nanmin",
     "nanargmax", "nanargmin", "argmax", "argmin", "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std",
     "ptp", "all", "any", "count_nonzero", "trace", "isclose", "allclose", "array_equal", "array_equiv", "clip",
-    "around", "round", "heaviside", "sinc", "i0", "fix", "apply_along_axis", "apply_over_axes", "unravel_index",
+    "around", "round", "heaviside", "sinc", "i0", "fix", "apply_along_axis", "unravel_index",
     "ravel_multi_index", "isin", "intersect1d", "union1d", "setdiff1d", "setxor1d", "tril_indices", "triu_indices",
     "diag_indices", "mask_indices", "angle", "iscomplex", "isreal", "isneginf", "isposinf", "shape", "ndim", "size",
     "result_type", "can_cast", "min_scalar_type",
