@@ -1,8 +1,9 @@
 """What the alias pass (alias.py) knows about NumPy, the builtins and the IR, as tables and pure functions.
 
 Tables: the functions, methods and attributes that make views (and whether NumPy may copy instead), that
-change their arguments in place, that reduce, that make fresh arrays. Functions: the rank or kind of a
-result (`view_kind`, `reduced_ndim`, `nested_ndim`, `dummy_of` for the oracle), the kind of a constant or a
+change their arguments in place, that reduce, that make fresh arrays (`gives_new_memory`: the functions whose
+result is new memory whatever their arguments, by NumPy's and SciPy's documentation). Functions: the rank or kind
+of a result (`view_kind`, `reduced_ndim`, `nested_ndim`, `dummy_of` for the oracle), the kind of a constant or a
 global, the items of a container a constant index or slice reaches, and small tests on IR expressions.
 Nothing here depends on the state of a run of the pass.
 """

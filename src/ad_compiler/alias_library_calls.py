@@ -1,7 +1,10 @@
 """The alias pass's values of library calls (alias_calls.py): NumPy, math and SciPy functions and functions with
 differentiation rules. The kind of a NumPy function's result comes from the `oracle`, which calls it on
 small arrays of the arguments' ranks; otherwise from tables (alias_library.py): reductions, elementwise
-functions, array constructors. `np.split` and its kin give lists of views.
+functions, array constructors. `np.split` and its kin give lists of views. Where NumPy cannot be asked (an
+argument of unknown rank), a function not known to give new memory (alias_library.gives_new_memory) gives "maybe
+a view of (or the very) arrays it is given" (`maybe_view`): a change in place of either while the other is read
+later is refused at its line.
 """
 from __future__ import annotations
 
