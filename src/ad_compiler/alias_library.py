@@ -1,8 +1,9 @@
 """What the alias pass (alias.py) knows about NumPy, the builtins and the IR, as tables and pure functions.
 
 Tables: the functions, methods and attributes that make views (and whether NumPy may copy instead), that
-change their arguments in place, that reduce, that make fresh arrays. Functions: the rank or kind of a
-result (`view_kind`, `reduced_ndim`, `nested_ndim`, `dummy_of` for the oracle), the kind of a constant or a
+change their arguments in place, that reduce, that make fresh arrays (`gives_new_memory`: the functions whose
+result is new memory whatever their arguments, by NumPy's and SciPy's documentation). Functions: the rank or kind
+of a result (`view_kind`, `reduced_ndim`, `nested_ndim`, `dummy_of` for the oracle), the kind of a constant or a
 global, the items of a container a constant index or slice reaches, and small tests on IR expressions.
 Nothing here depends on the state of a run of the pass.
 """
@@ -24,6 +25,10 @@ VIEW_FUNCTIONS = {
     # the argument is not known, so that NumPy's answer cannot be found on a small array of that rank)
     np.ascontiguousarray: "maybe", np.asfortranarray: "maybe", np.asarray_chkfinite: "maybe", np.require: "maybe",
     np.real_if_close: "maybe", np.rollaxis: "view", np.trim_zeros: "maybe",
+    # (NumPy 2: the last two axes swapped, a view; the diagonal, read-only as np.diagonal's; the imaginary part:
+    # a view of a complex array, a new read-only array of zeros for a real one)
+    np.matrix_transpose: "view", np.linalg.matrix_transpose: "view", np.linalg.diagonal: "readonly",
+    np.imag: "maybe",
 }
 VIEW_METHODS = {"transpose": "view", "swapaxes": "view", "squeeze": "view", "view": "view",
                 "reshape": "maybe", "ravel": "maybe", "diagonal": "readonly"}
@@ -42,6 +47,82 @@ FRESH_ARRAYS = {"zeros", "ones", "empty", "full", "zeros_like", "ones_like", "em
                 "arange", "linspace", "eye", "identity", "stack", "concatenate", "hstack", "vstack", "copy", "outer",
                 "diag", "tile", "repeat", "logspace", "tril", "triu", "cumsum", "cumprod", "sort", "column_stack",
                 "dstack", "kron", "meshgrid"}
+# Where the alias pass cannot ask NumPy (alias_library_calls.LibraryCalls.oracle: an argument of unknown rank or
+# kind, a function it does not call), the result of a numeric-library function given arrays is "maybe a view of
+# (or the very) array arguments" (changing either in place is refused while the other is read later), unless the
+# function is known to give new memory whatever its arguments: `gives_new_memory`, from these tables. Each entry
+# is documented by NumPy / SciPy as returning a new array (or numbers); a function documented as "a view when
+# possible", "the input itself when ...", or reading `copy=False` / `copy=None` / `out=` is not listed (np.squeeze,
+# np.ascontiguousarray, np.einsum("ii->i"), np.diff(x, 0), np.nan_to_num(x, copy=False), np.diag of a matrix,
+# np.linalg.matrix_power(a, 1), np.polyder(p, 0) / np.polyint(p, 0) and np.apply_over_axes(f, a, []) (p, a itself),
+# np.broadcast_arrays, np.meshgrid(copy=False), np.lib.stride_tricks, np.ma ...).
+FRESH_NUMPY = frozenset(getattr(np, n) for n in (
+    "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange", "linspace",
+    "logspace", "geomspace", "eye", "identity", "tri", "vander", "indices", "fromfunction", "fromstring",
+    "stack", "concatenate", "concat", "hstack", "vstack", "dstack", "column_stack", "block", "append", "insert",
+    "delete", "pad", "tile", "repeat", "resize", "copy", "outer", "inner", "kron", "cross", "dot", "vdot",
+    "tensordot", "convolve", "correlate", "diagflat", "tril", "triu", "cumsum", "cumprod", "nancumsum",
+    "nancumprod", "cumulative_sum", "cumulative_prod", "sort", "argsort", "lexsort", "partition", "argpartition",
+    "sort_complex", "unique", "unique_values", "unique_counts", "unique_inverse", "unique_all", "roll",
+    "flatnonzero", "nonzero", "argwhere", "where", "select", "piecewise", "choose", "extract", "compress", "take",
+    "take_along_axis", "searchsorted", "digitize", "histogram", "histogram2d", "histogramdd", "histogram_bin_edges",
+    "bincount", "interp", "polyval", "polyfit", "poly", "roots", "gradient", "ediff1d",
+    "trapezoid", "unwrap", "cov", "corrcoef", "average", "median", "percentile", "quantile", "nanmedian",
+    "nanpercentile", "nanquantile", "nanmean", "nanstd", "nanvar", "nansum", "nanprod", "nanmax", "nanmin",
+    "nanargmax", "nanargmin", "argmax", "argmin", "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std",
+    "ptp", "all", "any", "count_nonzero", "trace", "isclose", "allclose", "array_equal", "array_equiv", "clip",
+    "around", "round", "heaviside", "sinc", "i0", "fix", "apply_along_axis", "unravel_index",
+    "ravel_multi_index", "isin", "intersect1d", "union1d", "setdiff1d", "setxor1d", "tril_indices", "triu_indices",
+    "diag_indices", "mask_indices", "angle", "iscomplex", "isreal", "isneginf", "isposinf", "shape", "ndim", "size",
+    "result_type", "can_cast", "min_scalar_type",
+    # a new array unless told `copy=False` / `copy=None` (COPY_FLAGGED), or n=0 (np.diff), or of a matrix (np.diag),
+    # or of one operand (np.einsum)
+    "array", "astype", "nan_to_num", "meshgrid", "diff", "diag", "einsum") if hasattr(np, n))
+COPY_FLAGGED = {"array": None, "astype": None, "nan_to_num": 1, "meshgrid": None}  # (the position of `copy`, if any)
+# NumPy and SciPy modules whose functions all give new memory, but for these (views or the argument itself:
+# np.linalg.matrix_transpose and np.linalg.diagonal are views, np.linalg.matrix_power(a, 1) is `a`)
+FRESH_MODULES = ("numpy.linalg", "numpy.fft", "numpy.random", "numpy.lib.scimath", "numpy.polynomial",
+                 "scipy.special", "scipy.stats", "scipy.integrate", "scipy.linalg", "scipy.fft", "scipy.signal",
+                 "scipy.optimize", "scipy.spatial", "math")
+NOT_FRESH_IN_MODULES = {"matrix_transpose", "diagonal", "matrix_power"}
+
+
+def gives_new_memory(obj, value):
+    """Is the result of this call of a numeric-library function new memory, whatever its arguments (never the
+    argument itself nor a view of it)? Unless known so, the alias pass takes it for "maybe a view of the array
+    arguments" where it cannot ask NumPy. `out=`, SciPy's `overwrite_a=True` and the like: not new."""
+    if isinstance(obj, np.ufunc):
+        return not writes_out(value)
+    if writes_out(value) or any(k.startswith("overwrite") and not (isinstance(v, Const) and v.value is False)
+                                for k, v in value.kwargs):
+        return False
+    name = getattr(obj, "__name__", "")
+    try:
+        listed = obj in FRESH_NUMPY
+    except TypeError:  # (unhashable)
+        return False
+    if not listed:
+        mod = getattr(obj, "__module__", None) or ""
+        if name == "matrix_power" and mod == "numpy.linalg":  # (the very matrix for n=1; a new one otherwise)
+            n = value.kwarg("n") if value.kwarg("n") is not None else value.args[1] if len(value.args) > 1 else None
+            return isinstance(n, Const) and isinstance(n.value, int) and n.value != 1
+        if isinstance(obj, type) or name in NOT_FRESH_IN_MODULES:
+            return False
+        return any(mod == m or mod.startswith(m + ".") for m in FRESH_MODULES)
+    if name in COPY_FLAGGED:
+        flag = value.kwarg("copy")
+        pos = COPY_FLAGGED[name]
+        if flag is None and pos is not None and len(value.args) > pos:
+            flag = value.args[pos]
+        return flag is None or (isinstance(flag, Const) and flag.value is True)
+    if name == "diff":  # (np.diff(x, 0) is x itself)
+        n = value.kwarg("n") if value.kwarg("n") is not None else value.args[1] if len(value.args) > 1 else None
+        return n is None or (isinstance(n, Const) and isinstance(n.value, int) and n.value >= 1)
+    if name == "einsum":  # (of one operand it may be a view: np.einsum("ii->i", a); of several, a new array)
+        return len(value.args) >= 3 and isinstance(value.args[0], Const) and isinstance(value.args[0].value, str)
+    return name != "diag"  # (np.diag of a matrix is a read-only view of its diagonal; of a vector, a new matrix)
+
+
 REDUCING_METHODS = {"sum", "mean", "prod", "max", "min", "var", "std", "all", "any", "ptp"}
 BOOL_UFUNCS = {np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal, np.logical_and,
                np.logical_or, np.logical_not, np.logical_xor, np.isnan, np.isinf, np.isfinite, np.signbit}
@@ -114,7 +195,7 @@ def view_kind(k, name, call, method=False):
     nd = k.ndim
     if name in ("transpose", "swapaxes", "moveaxis", "flip", "fliplr", "flipud", "rot90", "real", "view", "T",
                 "mT", "asarray", "asanyarray", "conj", "conjugate", "astype", "ascontiguousarray", "asfortranarray",
-                "asarray_chkfinite", "require", "real_if_close"):
+                "asarray_chkfinite", "require", "real_if_close", "matrix_transpose", "imag"):
         pass
     elif name == "ravel":
         nd = 1

@@ -1,18 +1,23 @@
 """The alias pass's values of library calls (alias_calls.py): NumPy, math and SciPy functions and functions with
 differentiation rules. The kind of a NumPy function's result comes from the `oracle`, which calls it on
 small arrays of the arguments' ranks; otherwise from tables (alias_library.py): reductions, elementwise
-functions, array constructors. `np.split` and its kin give lists of views.
+functions, array constructors. `np.split` and its kin give lists of views. Where NumPy cannot be asked (an
+argument of unknown rank), a function not known to give new memory (alias_library.gives_new_memory) gives "maybe
+a view of (or the very) arrays it is given" (`maybe_view`): a change in place of either while the other is read
+later is refused at its line.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-from . import kinds as K
-from .alias_domain import Val
+from . import ir, kinds as K
+from .alias_domain import Val, all_objs
 from .alias_library import (BOOL_UFUNCS, ELEMENTWISE_FUNCTIONS, FRESH_ARRAYS, ORACLE_UNSAFE, SCALAR_REDUCTIONS,
-                            VIEW_FUNCTIONS, dummy_of, nested_ndim, reduced_ndim, runtime)
+                            dummy_of, gives_new_memory, nested_ndim, reduced_ndim, runtime)
 from .alias_session import Part
-from .ir import Const
+from .ir import Const, Global
 
 
 class LibraryCalls(Part):
@@ -31,6 +36,8 @@ class LibraryCalls(Part):
         def dummy(atom):
             if isinstance(atom, Const):
                 return atom.value
+            if isinstance(atom, Global) and isinstance(atom.obj, (type, np.dtype)):
+                return atom.obj  # (a dtype: np.astype(x, float, copy=False) is x itself)
             return dummy_of(self.values.val(atom, state).kind)
 
         try:
@@ -46,6 +53,10 @@ class LibraryCalls(Part):
         # (a result sharing memory with an argument: a view NumPy made, as np.einsum("ii->i", a) does)
         self.shared_with = next((i for i, a in enumerate(args) if isinstance(a, np.ndarray) and
                                  isinstance(result, np.ndarray) and np.shares_memory(a, result)), None)
+        # (a tuple or list of views of arguments: np.broadcast_arrays, np.meshgrid(copy=False), np.unstack)
+        self.items_share = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and
+                            isinstance(result, (tuple, list)) and
+                            any(isinstance(r, np.ndarray) and np.shares_memory(a, r) for r in result)]
         k = K.kind_of(result)
         if self.shared_with is not None and isinstance(k, K.Other) and isinstance(result, np.ndarray):
             return k  # (an ndarray subclass sharing the argument's memory: np.asmatrix(x) is a view of x)
@@ -66,22 +77,29 @@ class LibraryCalls(Part):
             # a function with the user's rule (or declared without a derivative), a runtime helper given a
             # container: it may give a list (whose item `+=` would concatenate) or anything else
             return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the value made on this line")})
+        self.check_overwrite(s, value, state)
         name = getattr(obj, "__name__", "")
         if name in SPLITS and getattr(obj, "__module__", "").startswith("numpy") and args:
             return _pieces(self, value, args[0], state, site)
-        self.shared_with = None
+        self.shared_with, self.items_share = None, []
         known = self.oracle(obj, value, state) if not isinstance(obj, np.ufunc) else None
-        if known is not None and self.shared_with is not None and name not in VIEW_FUNCTIONS and \
+        if known is not None and self.shared_with is not None and \
                 args[self.shared_with].objs and isinstance(known, (K.Array, K.Other)):
             # a view of that argument, not followed as one: changing it in place is refused, and a change of
             # the argument makes it again (as for np.diagonal)
             return self.values.make_view(s, state, site, args[self.shared_with], value, "opaque", known)
-        if known is not None and name not in VIEW_FUNCTIONS:
+        if known is not None:
             if isinstance(known, K.Scalar):
                 return Val(K.Scalar(np.float64) if known.cls is not bool else K.BOOL)
             if isinstance(known, K.Seq):  # (its length may depend on the values: np.split(x, n) of a dummy x)
                 o = self.objects.new(state, site, desc=f"the {known.cls.__name__} made on this line")
-                state.slots[o] = ("any", frozenset())
+                # its items: new arrays, or views NumPy may make of the arguments it found sharing memory (not
+                # followed: changing either in place is refused while the other is read later)
+                parents = sorted(set().union(*(args[i].objs for i in self.items_share if i < len(args))),
+                                 key=lambda p: p.id)
+                state.slots[o] = ("any", frozenset(self.objects.view(state, site + ("item",), p, "maybe",
+                                                                     desc="an item made on this line")
+                                                   for p in parents))
                 return Val(K.Seq(known.cls, None, K.join_all(known.items)), {o})
             return Val(known, {self.objects.new(state, site, desc="the array made on this line")})
         if name in ("shape",):
@@ -91,6 +109,10 @@ class LibraryCalls(Part):
             return Val(K.INT)
         if getattr(obj, "__module__", "") == "math":
             return Val(K.FLOAT)
+        if _numeric_library(obj) and not gives_new_memory(obj, value):  # (not a runtime helper: as before)
+            maybe = self.maybe_view(s, value, state, site, kinds_)
+            if maybe is not None:
+                return maybe
         if isinstance(obj, np.ufunc):
             return self.values.fresh(state, site,
                                      kinds_ + [self.values.val(v, state).kind for n, v in value.kwargs if n != "**"],
@@ -123,6 +145,41 @@ class LibraryCalls(Part):
         if all(isinstance(k, K.Scalar) for k in kinds_) and kinds_:
             return Val(K.Scalar(np.float64))
         return Val(K.NUMERIC, {self.objects.new(state, site)})
+
+    def check_overwrite(self, s, value, state):
+        """`np.median(v, overwrite_input=True)` (np.percentile, np.quantile, ...) and SciPy's `overwrite_a=True`
+        may leave the arrays given with any contents (NumPy partially sorts v), which the derivative reads
+        again (the adjoint of the median finds its element in v): refused at the line when an array is given."""
+        flags = [k for k, v in value.kwargs if k.startswith("overwrite") and
+                 not (isinstance(v, Const) and v.value is False)]
+        for atom in value.args if flags else ():
+            if isinstance(atom, ir.Var) and not isinstance(self.values.val(atom, state).kind, K.Scalar):
+                shown = "an array it is given" if re.fullmatch(r"t\d+", atom.name) else f"`{atom.name}`"
+                self.refuse(s, f"`{flags[0]}=` lets this call change {shown} in place (its contents are left "
+                               "undefined), which the derivative (and what reads it later) cannot follow",
+                            f"drop `{flags[0]}=...` (the value is the same)")
+
+    def maybe_view(self, s, value, state, site, kinds_):
+        """The result of a call NumPy could not be asked about, of a function not known to give new memory
+        (alias_library.gives_new_memory): maybe a view of (or the very) arrays it is given (np.einsum("ii->i",
+        a), np.diff(a, 0), np.nan_to_num(a, copy=False), ... where the rank of `a` is not known), so that a change
+        in place of either while the other is read later is refused at its line (alias_refresh.py), as for
+        np.reshape; None when it is given no array."""
+        bases = set()
+        for atom in list(value.args) + [v for _, v in value.kwargs]:
+            starred = isinstance(atom, ir.Starred)
+            v = self.values.val(atom.value if starred else atom, state)
+            if isinstance(v.kind, (K.Seq, K.Dict)) or starred or any(
+                    isinstance(state.slots.get(o), (list, tuple)) for o in v.objs):
+                # arrays given in a list (np.broadcast_arrays(*xs), np.meshgrid(*xs, copy=False))
+                bases |= all_objs(self.values.slots_of(v, state))
+            elif isinstance(v.kind, (K.Array, K.Numeric)) or v.kind == K.UNKNOWN:
+                bases |= v.objs
+        bases = {o for o in bases if not isinstance(state.slots.get(o), (list, tuple))}
+        if not bases:
+            return None
+        kind = K.array(None) if any(isinstance(k, K.Array) for k in kinds_) else K.NUMERIC
+        return self.values.make_view(s, state, site, Val(kind, bases), value, "maybe", kind)
 
 
 def _numeric_library(obj):

@@ -60,7 +60,12 @@ class Methods(Part):
                 da, db = K.ndim_of(k), K.ndim_of(other)
                 nd = None if da is None or db is None else max(da + db - 2, 0)
                 return self.values.fresh(state, site, [k, other], ndim=nd)
-            return self.values.fresh(state, site, [k], ndim=None)
+            if func.attr in NEW_ARRAY_METHODS or not owner.objs:
+                return self.values.fresh(state, site, [k], ndim=None)
+            # any other method (`x.__array__()`, `x.getfield(...)`, ...): maybe the array itself or a view of it,
+            # so that a change in place of either while the other is read later is refused (alias_refresh.py)
+            return self.values.make_view(s, state, site, owner, value, "maybe",
+                                         K.array(None) if isinstance(k, K.Array) else K.NUMERIC)
         if k is K.UNKNOWN and func.attr == "copy" and not value.args and not value.kwargs:
             return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the copy made on this line")})
         if isinstance(k, K.Seq) and func.attr == "copy":
@@ -93,6 +98,16 @@ class Methods(Part):
         if isinstance(k, K.Scalar):
             return Val(K.FLOAT)
         return Val(K.UNKNOWN, {self.objects.ext(site)})
+
+
+# ndarray methods documented as giving a new array (or numbers), where no `out=` is given; the others not handled
+# above (views, reductions, copies) may give the array itself or a view of it
+NEW_ARRAY_METHODS = {"argsort", "argpartition", "nonzero", "searchsorted", "repeat", "take", "compress", "choose",
+                     "trace", "tobytes", "argmax", "argmin", "all", "any", "__abs__", "__neg__", "__pos__",
+                     "__invert__", "__add__", "__sub__", "__mul__", "__truediv__", "__floordiv__", "__mod__",
+                     "__pow__", "__matmul__", "__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rpow__",
+                     "__rmatmul__", "__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__copy__",
+                     "__deepcopy__"}
 
 
 def self_or_copy(method, value):
