@@ -71,8 +71,10 @@ class Calls(Part):
         """The value of a call of a known function: a builtin, a runtime helper, a library function."""
         if isinstance(obj, Checkpointed):  # (compiled on its own, as a recursive function is)
             obj = obj.func
-        if self.mode == "rewrite" and self.ctx.is_user_function(obj):
-            self.recursive_call(s, value, obj, args)
+        if self.ctx.is_user_function(obj):  # (left as a call: recursion, ad.checkpoint)
+            if self.mode == "rewrite":
+                self.recursive_call(s, value, obj, args)
+            return self.callee_result(s, value, state, site)
         if obj in (runtime().dict_items, runtime().dict_values) and args and isinstance(args[0].kind, K.Dict):
             return self.call(s, Call(ir.Attr(value.args[0], "items" if obj is runtime().dict_items
                                              else "values"), ()), state, site)
@@ -298,6 +300,18 @@ class Calls(Part):
         if isinstance(val.kind, K.Seq) or (isinstance(val.kind, K.Other) and val.kind.cls in ITERATORS):
             return all_objs(self.values.slots_of(val, state))
         return val.objs
+
+    def callee_result(self, s, value, state, site):
+        """The value of a call of the user's function compiled on its own (recursion, ad.checkpoint): an object
+        the function did not make, or maybe a view of (or the very) arrays it is given, or a container of those
+        (a base case `return h`, `return W[0]`, `return (h, W)`): a change in place of either while the other
+        is read later is refused at its line, as for a library call NumPy could not be asked about."""
+        result = self.objects.ext(site)
+        maybe = self.library.maybe_view(s, value, state, site, [])
+        if maybe is None:
+            return Val(K.UNKNOWN, {result})
+        state.slots[result] = ("any", frozenset(maybe.objs))  # (the items of a tuple or list it returns)
+        return Val(K.UNKNOWN, {result} | set(maybe.objs))
 
     def recursive_call(self, s, value, obj, args):
         """A call of the user's function left as a call (recursion): refused if the function changes an
