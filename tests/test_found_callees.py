@@ -70,6 +70,14 @@ def store_after_checkpointed_list(x, W):
     return np.sum(L[0] @ L[1])
 
 
+def list_grown_after_a_recursive_call_returned_it(x, W):
+    y = x * 1.0
+    L = [y]
+    z = rec_id(L, 1)
+    L.append(x * 2.0)
+    return np.sum(z[-1] * x)
+
+
 def store_after_recursive_identity(x, W):
     y = x * 1.0
     z = rec_id(y, 2)
@@ -114,7 +122,8 @@ def store_into_second_argument_after_checkpoint(x, W):
 
 WRONG_BEFORE = [store_after_recursive_identity, store_after_recursive_view, result_changed_after_recursive_identity,
                 store_after_checkpointed_identity, store_after_checkpointed_view,
-                store_into_second_argument_after_checkpoint, store_after_recursive_pair, store_after_checkpointed_list]
+                store_into_second_argument_after_checkpoint, store_after_recursive_pair, store_after_checkpointed_list,
+                list_grown_after_a_recursive_call_returned_it]
 
 
 def check_right_or_located(f, x, W):

@@ -308,10 +308,16 @@ class Calls(Part):
         is read later is refused at its line, as for a library call NumPy could not be asked about."""
         result = self.objects.ext(site)
         maybe = self.library.maybe_view(s, value, state, site, [])
-        if maybe is None:
+        # the very lists, dicts and objects it is given (`return L`: a later `L.append(v)` changes the result)
+        given = set()
+        for atom in value.args:
+            v = self.values.val(atom.value if isinstance(atom, ir.Starred) else atom, state)
+            given |= {o for o in v.objs if isinstance(state.slots.get(o), (list, tuple))}
+        if maybe is None and not given:
             return Val(K.UNKNOWN, {result})
-        state.slots[result] = ("any", frozenset(maybe.objs))  # (the items of a tuple or list it returns)
-        return Val(K.UNKNOWN, {result} | set(maybe.objs))
+        views = set(maybe.objs) if maybe is not None else set()
+        state.slots[result] = ("any", frozenset(views | given))  # (the items of a tuple or list it returns)
+        return Val(K.UNKNOWN, {result} | views | given)
 
     def recursive_call(self, s, value, obj, args):
         """A call of the user's function left as a call (recursion): refused if the function changes an
