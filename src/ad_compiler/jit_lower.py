@@ -328,6 +328,12 @@ class Lowering(PartStores, IntOps):
             if f.attr not in METHODS:
                 self.refuse(s, f"the method `.{f.attr}()`")
             func = ir.Attr(self.expr(f.value, s), f.attr)
+        elif isinstance(f, Global) and f.root is np and f.path[1:] == ("array",) and len(e.args) == 1 and \
+                not e.kwargs:  # (a copy in NumPy's order; of numbers or 1-d arrays: jit_runtime_fancy)
+            func = _jit_helper("array")
+        elif isinstance(f, Global) and f.root is np and f.path[1:] == ("stack",) and _joins(e) is not None:
+            func = _jit_helper("stack")  # (of arrays: Numba's; of numbers: their 1-d array; along a constant axis)
+            e = Call(f, e.args + tuple(v for _, v in e.kwargs or ()))
         elif isinstance(f, Global) and f.root is np and f.path[1:] in (("concatenate",), ("stack",), ("vstack",),
                                                                       ("hstack",)) and _joins(e, self.tuples):
             func = f  # (of a tuple of arrays along a constant axis: Numba's)

@@ -191,6 +191,13 @@ def cast_like(g, x):
 def _cast_like(g, x):
     if _is_number(x):
         return (lambda g, x: g) if _is_number(g) else (lambda g, x: g.sum())
+    items = _fancy._items(x)
+    if items is not None and _is_array(g) and g.ndim >= 1:  # (np.array([a, b]): a list of g's entries)
+        if _is_number(items):
+            return lambda g, x: unstack_numbers(g, x)
+        if _is_array(items, g.ndim - 1):
+            return lambda g, x: [g[i] for i in range(len(x))]
+        return None
     return lambda g, x: g
 
 
@@ -298,6 +305,8 @@ def _getitem_vjp(g, x, index):
                 return out
             return arrays
         return None
+    if _is_array(x) and not _basic_index(index) and _fancy.fancy_form(index, x.ndim) is not None:
+        return lambda g, x, index: fancy_vjp(g, x, index)  # (an index array: jit_runtime_fancy)
     if _is_array(x) and _basic_index(index):
         if _view_index(index, x.ndim):
             def part(g, x, index):
@@ -321,6 +330,15 @@ def getitem_vjp_into(g, x, index, out):
 
 @_overload(getitem_vjp_into)
 def _getitem_vjp_into(g, x, index, out):
+    if _is_array(x) and not _basic_index(index) and _fancy.fancy_form(index, x.ndim) is not None:
+        if _is_array(out, x.ndim) and out.dtype == numba.types.float64 and out.layout == "C" and out.mutable:
+            def fancy_into(g, x, index, out):
+                zeros = out if out.shape == x.shape else np.zeros(x.shape)
+                zeros[...] = 0.0
+                add_fancy(zeros, index, g)
+                return zeros
+            return fancy_into
+        return lambda g, x, index, out: fancy_vjp(g, x, index)
     if not (_is_array(x) and _basic_index(index)):
         return None
     if _view_index(index, x.ndim):
@@ -376,6 +394,8 @@ def _add_at(b, index, g):
         def entry(b, index, g):
             b[index] = b[index] + g
         return entry
+    if _is_array(b) and not _basic_index(index) and _fancy.fancy_form(index, b.ndim) is not None:
+        return lambda b, index, g: add_fancy(b, index, g)
     if _is_array(b) and _basic_index(index):
         if _view_index(index, b.ndim):
             return lambda b, index, g: add_into(b[index], g)
@@ -477,6 +497,8 @@ def _pop_item(b, index):
             b[index] = 0.0
             return taken
         return take
+    if _is_array(b) and _fancy.fancy_form(index, b.ndim) is not None:  # (by an index array: the last write)
+        return lambda b, index: fancy_store_adjoint(b, index)
     return None
 
 
@@ -896,6 +918,9 @@ def unstack(g, axis, arrays):
 
 @_overload_literal(unstack)
 def _unstack(g, axis, arrays):
+    items = _fancy._items(arrays)
+    if _is_array(g, 1) and items is not None and _is_number(items):  # (np.stack of numbers: their entries)
+        return lambda g, axis, arrays: unstack_numbers(g, arrays)
     if not (_is_array(g) and g.ndim >= 1 and _tuple_of_arrays(arrays)):
         return None
     a = _constant_axis(axis, g.ndim)
@@ -1092,3 +1117,8 @@ from .jit_runtime_arrays import (sign, var_vjp, std_vjp, linspace_vjp, cumsum_vj
                                  append_vjp, table_position, unbroadcast_value, r_, index_concat_vjp, ravel,
                                  reshape, check_view)
 HELPERS |= _arrays.HELPERS
+
+from . import jit_runtime_fancy as _fancy  # noqa: E402  (np.array, np.stack of numbers, reads by index arrays)
+from .jit_runtime_fancy import (array, stack, unstack_numbers, add_fancy, fancy_vjp,  # noqa: E402
+                                fancy_store_adjoint)
+HELPERS |= _fancy.HELPERS
