@@ -199,6 +199,11 @@ class Lowering(PartStores, IntOps):
         kind = self.kinds.get(e.name) if isinstance(e, Var) else None
         return isinstance(kind, K.Scalar) and kind.cls is int
 
+    def plain_sum(self, e):
+        """Is `e` known to be a number or a 1-d array (a sum Numba's own np.sum / sum compiles)?"""
+        kind = (self.param_kinds.get(e.name) or self.kinds.get(e.name)) if isinstance(e, Var) else None
+        return isinstance(kind, K.Scalar) or isinstance(kind, K.Array) and kind.ndim == 1
+
     def tolist(self, value):
         return Call(ir.Attr(value.func.value, "copy"), ())
 
@@ -270,7 +275,18 @@ class Lowering(PartStores, IntOps):
             if len(items) > 1 or not (isinstance(kind, K.Array) and kind.ndim):
                 self.refuse(s, "an index with `...` (Numba takes `y[...]` of an array of known rank)")
             return (ir.Slice(None, None, None),) * kind.ndim
-        return tuple(self.expr(i, s) for i in items)
+        return tuple(self.index_item(i, s) for i in items)
+
+    def index_item(self, i, s):
+        """An item of an index lowered; a list of int constants (`x[[2, 0]]`) as the int array NumPy reads it
+        as (Numba indexes by arrays, not lists)."""
+        if isinstance(i, Build) and i.kind == "list" and i.items and \
+                all(isinstance(c, Const) and type(c.value) is int for c in i.items):
+            return Call(_np("array"), (Build("tuple", i.items),))
+        kind = self.kinds.get(i.name) if isinstance(i, Var) else None
+        if isinstance(kind, K.Seq) and kind.cls is list:  # (a list made in the function: its array)
+            return Call(_np("array"), (self.expr(i, s),))
+        return self.expr(i, s)
 
     def index_concat(self, e, s):
         """`np.r_[a, b, ...]` of numbers and 1-d arrays: `_ad.jit.r_((a, b, ...))` (jit_runtime_arrays)."""
@@ -328,6 +344,9 @@ class Lowering(PartStores, IntOps):
             if f.attr not in METHODS:
                 self.refuse(s, f"the method `.{f.attr}()`")
             func = ir.Attr(self.expr(f.value, s), f.attr)
+        elif isinstance(f, Global) and (f.obj is builtins.sum or f.obj is np.sum) and len(e.args) == 1 and \
+                not e.kwargs and not isinstance(e.args[0], ir.Starred) and not self.plain_sum(e.args[0]):
+            func = _jit_helper("builtin_sum" if f.obj is builtins.sum else "np_sum")  # (of rows, lists: loops)
         elif isinstance(f, Global) and f.root is np and f.path[1:] == ("array",) and len(e.args) == 1 and \
                 not e.kwargs:  # (a copy in NumPy's order; of numbers or 1-d arrays: jit_runtime_fancy)
             func = _jit_helper("array")

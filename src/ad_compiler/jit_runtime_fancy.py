@@ -11,7 +11,8 @@ jit_runtime.py imports them and lists them in its HELPERS.
 """
 import numpy as np
 
-from .jit_runtime import _is_array, _is_list, _is_number, _overload, _overload_literal, add_into, numba
+from .jit_runtime import (_apart, _is_array, _is_list, _is_number, _overload, _overload_literal, add_into, numba,
+                          store_into)
 
 
 # -- np.array(x), np.stack of numbers ------------------------------------------------------------------------
@@ -232,6 +233,84 @@ def _add_fancy(out, index, g):
     return columns
 
 
+def store_fancy(y, index, v):
+    """In place: `y[index] = v` for an index `add_fancy` takes, as loops (Numba's own store by an index array
+    costs seconds of compile time): v (a number, or an array of the part's rank, broadcasting sizes 1; a copy
+    when it shares memory with y) stored at each position in turn, so that a repeated position keeps the last
+    write, as NumPy does. Other indexes and values: Numba's own store."""
+
+
+@_overload(store_fancy)
+def _store_fancy(y, index, v):
+    if not _is_array(y):
+        return None
+    form = fancy_form(index, y.ndim)
+    read_ndim = None if form is None else y.ndim - (1 if isinstance(form[1], numba.types.Integer) else 0)
+    if form is None or not (_is_number(v) or _is_array(v, read_ndim)):
+        def numba_store(y, index, v):
+            y[index] = v
+        return numba_store
+    p, other = form
+    axis = 1 if p == 1 and read_ndim == 2 else 0  # (the axis of v along the positions)
+
+    if y.ndim == 1 or isinstance(other, numba.types.Integer):
+        def elements(y, index, v):
+            at = positions(index, p)
+            w = _apart_value(y, v, at.shape[0], axis)
+            for k in range(at.shape[0]):
+                _put(y, index, at[k], pick(w, k, 0))
+        return elements
+
+    def parts(y, index, v):
+        at = positions(index, p)
+        s = other_item(index, p)
+        w = _apart_value(y, v, at.shape[0], axis)
+        for k in range(at.shape[0]):
+            if p == 0:
+                store_into(y[at[k], s], pick(w, k, 0))
+            else:
+                store_into(y[s, at[k]], pick(w, k, 1))
+    return parts
+
+
+def _apart_value(y, v, n, axis):
+    """The value v stored at n positions: checked to broadcast along `axis` (n or 1 entries, else NumPy's
+    ValueError), and copied when it shares memory with y."""
+
+
+@_overload(_apart_value)
+def _apart_value_overload(y, v, n, axis):
+    if _is_number(v):
+        return lambda y, v, n, axis: v
+
+    def checked(y, v, n, axis):
+        if v.shape[axis] != n and v.shape[axis] != 1:
+            raise ValueError("shape mismatch: the value cannot be broadcast to the indexing result's shape")
+        return v if _apart(y, v) else v.copy()
+    return checked
+
+
+def _put(y, index, i, value):
+    """y at the position i of the index array in `index` (with the int beside it, for a matrix) = value."""
+
+
+@_overload(_put)
+def _put_overload(y, index, i, value):
+    if y.ndim == 1:
+        def one(y, index, i, value):
+            y[i] = value
+        return one
+    p, _ = fancy_form(index, y.ndim)
+    if p == 0:
+        def row(y, index, i, value):
+            y[i, index[1]] = value
+        return row
+
+    def column(y, index, i, value):
+        y[index[0], i] = value
+    return column
+
+
 def fancy_vjp(g, x, index):
     """getitem_vjp(g, x, index) for an index `add_fancy` takes: float zeros of x's shape, g added at index."""
 
@@ -260,32 +339,143 @@ def _fancy_store_adjoint(b, index):
     p, other = fancy_form(index, b.ndim)
     read_ndim = b.ndim - (1 if isinstance(other, numba.types.Integer) else 0)
 
-    def take(b, index):
+    def take(b, index):  # (loops: Numba's own reads and stores by an index array cost seconds to compile)
         at = positions(index, p)
-        taken = b[index].astype(np.float64)
+        taken = np.zeros(_read_shape(b, index, at.shape[0]))
         n = b.shape[p]
         seen = np.zeros(n, np.bool_)
         for k in range(at.shape[0] - 1, -1, -1):
             i = at[k] % n if n else at[k]
-            if seen[i]:  # (written again later: the value stored here was overwritten)
-                clear(taken, k)
+            if not seen[i]:  # (a position written again later keeps zeros: its value was overwritten)
+                _take_entry(taken, k, b, index, i)
             seen[i] = True
-        b[index] = 0.0
+        for k in range(at.shape[0]):
+            _clear_at(b, index, at[k])
         return taken
-    clear = _clear_entry if read_ndim == 1 or p == 0 else _clear_column
     return take
 
 
-def _clear_entry(taken, k):
-    taken[k] = 0.0
+def _read_shape(b, index, n):
+    """The shape of b[index] when the index array in it has n positions."""
 
 
-def _clear_column(taken, k):
-    taken[:, k] = 0.0
+@_overload(_read_shape)
+def _read_shape_overload(b, index, n):
+    p, other = fancy_form(index, b.ndim)
+    if b.ndim == 1 or isinstance(other, numba.types.Integer):
+        return lambda b, index, n: (n,)
+    if p == 0:
+        return lambda b, index, n: (n, b[:, other_item(index, 0)].shape[1])
+    return lambda b, index, n: (b[index[0], :].shape[0], n)
+
+
+def _take_entry(taken, k, b, index, i):
+    """taken at position k = b's entries at the index array's position i."""
+
+
+@_overload(_take_entry)
+def _take_entry_overload(taken, k, b, index, i):
+    p, other = fancy_form(index, b.ndim)
+    if b.ndim == 1:
+        return lambda taken, k, b, index, i: _set(taken, k, b[i])
+    if isinstance(other, numba.types.Integer):
+        if p == 0:
+            return lambda taken, k, b, index, i: _set(taken, k, b[i, index[1]])
+        return lambda taken, k, b, index, i: _set(taken, k, b[index[0], i])
+    if p == 0:
+        return lambda taken, k, b, index, i: store_into(taken[k], b[i, other_item(index, 0)])
+    return lambda taken, k, b, index, i: store_into(taken[:, k], b[index[0], i])
+
+
+def _clear_at(b, index, i):
+    """b's entries at the index array's position i = 0."""
+
+
+@_overload(_clear_at)
+def _clear_at_overload(b, index, i):
+    p, other = fancy_form(index, b.ndim)
+    if b.ndim == 1:
+        return lambda b, index, i: _set(b, i, 0.0)
+    if isinstance(other, numba.types.Integer):
+        if p == 0:
+            return lambda b, index, i: _set2(b, i, index[1], 0.0)
+        return lambda b, index, i: _set2(b, index[0], i, 0.0)
+    if p == 0:
+        return lambda b, index, i: store_into(b[i, other_item(index, 0)], 0.0)
+    return lambda b, index, i: store_into(b[index[0], i], 0.0)
+
+
+def _set(a, i, v):
+    a[i] = v
+
+
+def _set2(a, i, j, v):
+    a[i, j] = v
 
 
 if numba is not None:
-    _clear_entry, _clear_column = numba.njit(_clear_entry), numba.njit(_clear_column)
+    _set, _set2 = numba.njit(_set), numba.njit(_set2)
 
 
-HELPERS = {"array", "stack", "unstack_numbers", "fancy_vjp", "fancy_store_adjoint"}
+def list_slice_vjp(g, x, index):
+    """The adjoint of `xs[a:b:c]` of a list of numbers or arrays: a list of zeros like xs's items, g's items
+    at the positions the slice read (Python's list slice assignment, of as many items)."""
+
+
+@_overload(list_slice_vjp)
+def _list_slice_vjp(g, x, index):
+    if not (_is_list(x) and _is_list(g) and isinstance(index, numba.types.SliceType)):
+        return None
+    if _is_number(x.dtype) and _is_number(g.dtype):
+        def numbers(g, x, index):
+            out = [0.0 for _ in range(len(x))]
+            start, stop, step = index.indices(len(x))
+            for k, i in enumerate(range(start, stop, step)):
+                out[i] = g[k]
+            return out
+        return numbers
+    if _is_array(x.dtype) and _is_array(g.dtype, x.dtype.ndim):
+        def arrays(g, x, index):
+            out = [np.zeros(v.shape) for v in x]
+            start, stop, step = index.indices(len(x))
+            for k, i in enumerate(range(start, stop, step)):
+                out[i] = g[k]
+            return out
+        return arrays
+    return None
+
+
+# -- sums of lists and of rows ---------------------------------------------------------------------------------
+def builtin_sum(x):
+    """Python's sum(x): of a 2-d array, its rows added in turn (0 + x[0] + x[1] + ...); of a list or tuple of
+    arrays, the same; else Numba's builtin sum (numbers). Empty: ValueError (Python's 0 is not the array
+    this function gives)."""
+
+
+@_overload(builtin_sum)
+def _builtin_sum(x):
+    if _is_array(x, 2) or (_is_list(x) or isinstance(x, numba.types.UniTuple)) and _is_array(x.dtype):
+        def rows(x):
+            if len(x) == 0:
+                raise ValueError("jit=True: sum() of no rows; call ad.grad without jit=True")
+            total = 0 + x[0]
+            for i in range(1, len(x)):
+                total = total + x[i]
+            return total
+        return rows
+    return lambda x: sum(x)
+
+
+def np_sum(x):
+    """np.sum(x) of all of x: of a list or tuple of numbers, of their array (Numba's np.sum takes arrays)."""
+
+
+@_overload(np_sum)
+def _np_sum(x):
+    item = _items(x)
+    if item is not None and _is_number(item):
+        return lambda x: np.sum(array(x))
+    return lambda x: np.sum(x)
+
+
+HELPERS = {"store_fancy", "builtin_sum", "np_sum", "list_slice_vjp", "array", "stack", "unstack_numbers", "fancy_vjp", "fancy_store_adjoint"}
