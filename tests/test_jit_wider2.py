@@ -65,3 +65,15 @@ def test_np_array_copies_in_numpys_order():
         got, want = copy(x), np.array(x)
         np.testing.assert_array_equal(got, want)
         assert (got.flags.c_contiguous, got.flags.f_contiguous) == (want.flags.c_contiguous, want.flags.f_contiguous)
+
+
+def along_axes(W):
+    return (np.sum(np.max(W, axis=0) ** 2) + np.sum(W.min(axis=1) * 2.0) + np.sum(np.var(W, axis=-2) * 3.0)
+            + np.sum(np.std(W, axis=1, keepdims=True) * W) + np.sum(np.prod(W, axis=0))
+            + np.sum(np.amax(W, 1, keepdims=True) * W))
+
+
+def test_max_min_var_std_prod_along_an_axis():
+    W3 = np.array([[0.3, -1.2, 0.7, 1.9], [1.1, 0.4, -0.5, 0.2], [0.6, 0.9, -1.3, 0.8]])
+    check_jit_grad(along_axes, (W3,), 0)
+    assert ad.grad(along_axes, jit=True).source.count("_ad.jit.reduce_axis(") == 6

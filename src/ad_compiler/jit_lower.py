@@ -350,6 +350,10 @@ class Lowering(PartStores, IntOps):
         elif isinstance(f, Global) and f.root is np and f.path[1:] == ("array",) and len(e.args) == 1 and \
                 not e.kwargs:  # (a copy in NumPy's order; of numbers or 1-d arrays: jit_runtime_fancy)
             func = _jit_helper("array")
+            kind = self.kinds.get(e.args[0].name) if isinstance(e.args[0], Var) else None
+            if isinstance(kind, K.Seq) and kind.cls is list and s.origin is not None:  # (may hold no arrays)
+                where = s.origin.unit.location(s.origin.node).describe()
+                return Call(func, (self.expr(e.args[0], s), Const(where)))
         elif isinstance(f, Global) and f.root is np and f.path[1:] == ("stack",) and _joins(e) is not None:
             func = _jit_helper("stack")  # (of arrays: Numba's; of numbers: their 1-d array; along a constant axis)
             e = Call(f, e.args + tuple(v for _, v in e.kwargs or ()))
@@ -373,7 +377,7 @@ class Lowering(PartStores, IntOps):
         kwargs = tuple((k, self.expr(v, s)) for k, v in e.kwargs if k != "**") if e.kwargs else ()
         if len(kwargs) != len(e.kwargs):
             self.refuse(s, "`**kwargs` in a call")
-        return _along_axis(Call(func, tuple(args), kwargs))
+        return _along_axis(_reduce_along(Call(func, tuple(args), kwargs)))
 
 
 ITEMS = {"f": np.float64, "i": np.int64, "b": np.bool_}  # (an item of an array of this dtype)
@@ -459,6 +463,29 @@ def _along_axis(e):
     if name == "mean":
         out = ir.BinOp("/", out, Index(ir.Attr(a, "shape"), (axis,)))
     return Call(_jit_helper("kept"), (out, axis)) if keep.value else out
+
+
+REDUCTIONS = {np.max: "max", np.amax: "max", np.min: "min", np.amin: "min", np.var: "var", np.std: "std",
+              np.prod: "prod"}
+
+
+def _reduce_along(e):
+    """np.max / min / var / std / prod (and the methods max, min, prod) along a constant int axis, keepdims a
+    constant too: `_ad.jit.reduce_axis(a, axis, 'max', keepdims)` (jit_runtime_axes; Numba's take no axis),
+    where the array turns out a matrix (another rank is a typing error at the line); else `e` as it is."""
+    f = e.func
+    if isinstance(f, Global) and REDUCTIONS.get(f.obj) is not None and 1 <= len(e.args) <= 2:
+        how, a, args = REDUCTIONS[f.obj], e.args[0], e.args[1:]
+    elif isinstance(f, ir.Attr) and f.attr in ("max", "min", "prod") and len(e.args) <= 1:
+        how, a, args = f.attr, f.value, e.args
+    else:
+        return e
+    kwargs = dict(e.kwargs or ())
+    axis = args[0] if args else kwargs.pop("axis", None)
+    keep = kwargs.pop("keepdims", Const(False))
+    if kwargs or not (isinstance(axis, Const) and type(axis.value) is int) or keep not in (Const(True), Const(False)):
+        return e
+    return Call(_jit_helper("reduce_axis"), (a, axis, Const(how), keep))
 
 
 # -- lists joined by np.concatenate / np.stack ----------------------------------------------------------------

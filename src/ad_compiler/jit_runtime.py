@@ -1171,3 +1171,6 @@ from . import jit_runtime_fancy as _fancy  # noqa: E402  (np.array, np.stack of 
 from .jit_runtime_fancy import (array, stack, unstack_numbers, add_fancy, fancy_vjp, builtin_sum, np_sum,  # noqa: E402
                                 fancy_store_adjoint, list_slice_vjp, store_fancy)
 HELPERS |= _fancy.HELPERS
+from . import jit_runtime_axes as _axes  # noqa: E402  (max, min, var, std, prod along an axis; adjoints too)
+from .jit_runtime_axes import reduce_axis  # noqa: E402
+HELPERS |= _axes.HELPERS

@@ -16,11 +16,13 @@ from .jit_runtime import (_apart, _is_array, _is_list, _is_number, _overload, _o
 
 
 # -- np.array(x), np.stack of numbers ------------------------------------------------------------------------
-def array(x):
+def array(x, where=None):
     """np.array(x) (no dtype): a copy of an array in NumPy's order 'K' (C order unless x's layout is
     Fortran-like: what makes a later reshape a view or a copy, as in NumPy), a 0-d array of a number, a 1-d
     array of a tuple or list of numbers (NumPy's dtype: bools, ints, floats), a 2-d one of a tuple or list of
-    1-d arrays of one length (ValueError for different lengths, as NumPy's inhomogeneous shape)."""
+    1-d arrays of one length (ValueError for different lengths, as NumPy's inhomogeneous shape). Of a list
+    with no arrays at all NumPy's is a 1-d empty array, not a matrix: refused when it runs (UnsupportedError at
+    `where`, the line's location, a constant the lowering gives for lists)."""
 
 
 def _items(t):
@@ -32,19 +34,19 @@ def _items(t):
     return None
 
 
-@_overload(array)
-def _array(x):
+@_overload_literal(array)
+def _array(x, where=None):
     if _is_number(x):
-        return lambda x: np.array(x)
+        return lambda x, where=None: np.array(x)
     if _is_array(x):
         if x.ndim <= 1 or x.layout == "C":
-            return lambda x: x.copy()
+            return lambda x, where=None: x.copy()
         if x.layout == "F":
-            return lambda x: x.T.copy().T
+            return lambda x, where=None: x.T.copy().T
         if x.ndim != 2:
             return None
 
-        def keep_order(x):  # (NumPy's 'K': Fortran-like strides give a Fortran copy)
+        def keep_order(x, where=None):  # (NumPy's 'K': Fortran-like strides give a Fortran copy)
             if x.shape[0] > 1 and x.shape[1] > 1 and abs(x.strides[0]) < abs(x.strides[1]):
                 return x.T.copy().T
             return x.copy()
@@ -53,14 +55,18 @@ def _array(x):
     if item is None:
         return None
     if _is_number(item):
-        return lambda x: np.array(x)
+        return lambda x, where=None: np.array(x)
     if _is_array(item, 1) and (_is_number(item.dtype)):
         dtype = numba.np.numpy_support.as_dtype(item.dtype)
+        from .errors import UnsupportedError
+        message = (getattr(where, "literal_value", None) or "here") + "\njit=True: np.array of a list that " \
+            "holds no arrays when it runs (NumPy's is a 1-d empty array, not the matrix compiled here); call " \
+            "ad.grad without jit=True"
 
-        def rows(x):
+        def rows(x, where=None):
             n = len(x)
-            if n == 0:  # (NumPy gives a 1-d empty array: not this function's type)
-                raise ValueError("jit=True: np.array of an empty list of arrays; call ad.grad without jit=True")
+            if n == 0:
+                raise UnsupportedError(message)
             m = x[0].shape[0]
             out = np.empty((n, m), dtype)
             for i in range(n):
