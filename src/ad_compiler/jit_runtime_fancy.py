@@ -134,9 +134,10 @@ def fancy_form(index, ndim):
     return p, other
 
 
-def positions(index, p):
-    """The positions the 1-d index array at `p` in `index` (the array itself, or a tuple) reads: the ints, or
-    np.flatnonzero of bools."""
+def positions(index, p, n):
+    """The positions the 1-d index array at `p` in `index` (the array itself, or a tuple) reads along an axis
+    of length n, in 0..n-1: the ints (IndexError out of -n..n-1, as NumPy's), or np.flatnonzero of bools
+    (IndexError unless there are n of them). The loops below write at them unchecked."""
 
 
 def _literal(t):
@@ -144,19 +145,40 @@ def _literal(t):
 
 
 @_overload_literal(positions)
-def _positions(index, p):
+def _positions(index, p, n):
     if _literal(p) not in (0, 1):
         return None
     tuple_index = isinstance(index, numba.types.BaseTuple)
     idx = index.types[_literal(p)] if tuple_index else index
+    pick_array = (lambda index: index) if not tuple_index else \
+        (lambda index: index[0]) if _literal(p) == 0 else (lambda index: index[1])
+    pick_array = numba.njit(pick_array)
     if isinstance(idx.dtype, numba.types.Boolean):
-        if not tuple_index:
-            return lambda index, p: np.flatnonzero(index)
-        return (lambda index, p: np.flatnonzero(index[0])) if _literal(p) == 0 else \
-            (lambda index, p: np.flatnonzero(index[1]))
-    if not tuple_index:
-        return lambda index, p: index
-    return (lambda index, p: index[0]) if _literal(p) == 0 else (lambda index, p: index[1])
+        def mask(index, p, n):
+            m = pick_array(index)
+            if m.shape[0] != n:
+                raise IndexError("boolean index did not match the indexed array's dimension")
+            return np.flatnonzero(m)
+        return mask
+
+    def ints(index, p, n):
+        at = pick_array(index)
+        out = np.empty(at.shape[0], np.int64)
+        for k in range(at.shape[0]):
+            out[k] = checked(at[k], n)
+        return out
+    return ints
+
+
+def checked(i, n):
+    """The int index i of an axis of length n in 0..n-1 (IndexError out of -n..n-1)."""
+    if i < -n or i >= n:
+        raise IndexError("index out of bounds")
+    return i + n if i < 0 else i
+
+
+if numba is not None:
+    checked = numba.njit(checked)
 
 
 def other_item(index, p):
@@ -204,35 +226,35 @@ def _add_fancy(out, index, g):
         return None  # (an adjoint of another rank: not taken apart here)
     if out.ndim == 1:
         def one(out, index, g):
-            at = positions(index, 0)
+            at = positions(index, 0, out.shape[0])
             for k in range(at.shape[0]):
                 out[at[k]] += pick(g, k, 0)
         return one
     if isinstance(other, numba.types.Integer):
         if p == 0:
             def rows_at(out, index, g):  # (x[idx, j]: one element per position)
-                at = positions(index, 0)
-                j = index[1]
+                at = positions(index, 0, out.shape[0])
+                j = checked(index[1], out.shape[1])
                 for k in range(at.shape[0]):
                     out[at[k], j] += pick(g, k, 0)
             return rows_at
 
         def columns_at(out, index, g):  # (x[i, idx])
-            at = positions(index, 1)
-            i = index[0]
+            at = positions(index, 1, out.shape[1])
+            i = checked(index[0], out.shape[0])
             for k in range(at.shape[0]):
                 out[i, at[k]] += pick(g, k, 0)
         return columns_at
     if p == 0:
         def rows(out, index, g):  # (x[idx], x[idx, s]: a part of a row per position)
-            at = positions(index, 0)
+            at = positions(index, 0, out.shape[0])
             s = other_item(index, 0)
             for k in range(at.shape[0]):
                 add_into(out[at[k], s], pick(g, k, 0))
         return rows
 
     def columns(out, index, g):  # (x[s, idx]: a part of a column per position)
-        at = positions(index, 1)
+        at = positions(index, 1, out.shape[1])
         s = index[0]
         for k in range(at.shape[0]):
             add_into(out[s, at[k]], pick(g, k, 1))
@@ -261,14 +283,14 @@ def _store_fancy(y, index, v):
 
     if y.ndim == 1 or isinstance(other, numba.types.Integer):
         def elements(y, index, v):
-            at = positions(index, p)
+            at = positions(index, p, y.shape[p])
             w = _apart_value(y, v, at.shape[0], axis)
             for k in range(at.shape[0]):
                 _put(y, index, at[k], pick(w, k, 0))
         return elements
 
     def parts(y, index, v):
-        at = positions(index, p)
+        at = positions(index, p, y.shape[p])
         s = other_item(index, p)
         w = _apart_value(y, v, at.shape[0], axis)
         for k in range(at.shape[0]):
@@ -309,11 +331,11 @@ def _put_overload(y, index, i, value):
     p, _ = fancy_form(index, y.ndim)
     if p == 0:
         def row(y, index, i, value):
-            y[i, index[1]] = value
+            y[i, checked(index[1], y.shape[1])] = value
         return row
 
     def column(y, index, i, value):
-        y[index[0], i] = value
+        y[checked(index[0], y.shape[0]), i] = value
     return column
 
 
@@ -346,12 +368,12 @@ def _fancy_store_adjoint(b, index):
     read_ndim = b.ndim - (1 if isinstance(other, numba.types.Integer) else 0)
 
     def take(b, index):  # (loops: Numba's own reads and stores by an index array cost seconds to compile)
-        at = positions(index, p)
+        at = positions(index, p, b.shape[p])
         taken = np.zeros(_read_shape(b, index, at.shape[0]))
         n = b.shape[p]
         seen = np.zeros(n, np.bool_)
         for k in range(at.shape[0] - 1, -1, -1):
-            i = at[k] % n if n else at[k]
+            i = at[k]
             if not seen[i]:  # (a position written again later keeps zeros: its value was overwritten)
                 _take_entry(taken, k, b, index, i)
             seen[i] = True
