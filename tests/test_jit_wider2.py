@@ -44,7 +44,8 @@ def pieces(x, s, F):
     r[0] = r[0] * 3.0
     xs = [x[0] * s, s, x[1] ** 2, x[2]]
     tail = xs[1:3]
-    return (np.sum(u * x) + np.sum(y ** 2) + np.sum(A ** 2) + np.sum(sum(Q) * x) + np.sum(sum(rows) ** 2)
+    pair = (x * 2.0, s)  # (a tuple of items of two types: its adjoint a tuple too)
+    return (np.sum(pair[0] * x) + np.sum(u * x) + np.sum(y ** 2) + np.sum(A ** 2) + np.sum(sum(Q) * x) + np.sum(sum(rows) ** 2)
             + np.sum(G * F) + np.sum(r) + np.sum(xs) * tail[1] + tail[0] ** 3)
 
 

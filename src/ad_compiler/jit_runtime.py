@@ -209,6 +209,8 @@ def add(a, b):
 
 @_overload(add)
 def _add(a, b):
+    if isinstance(a, numba.types.BaseTuple) or isinstance(b, numba.types.BaseTuple):  # (item by item too:
+        return _fancy.tuple_add(a, b)  # Python's + would join them)
     if _is_list(a) or _is_list(b):  # (adjoints of lists add item by item; Python's + would join them)
         if not (_is_list(a) and _is_list(b) and (_is_number(a.dtype) or _is_array(a.dtype))):
             return None
@@ -297,6 +299,8 @@ def getitem_vjp(g, x, index):
 
 @_overload(getitem_vjp)
 def _getitem_vjp(g, x, index):
+    if isinstance(x, numba.types.BaseTuple) and not isinstance(x, numba.types.UniTuple):
+        return _fancy.tuple_item_vjp(g, x, index)  # (of `t[1]` for a tuple of items of several types)
     if (_is_list(x) or isinstance(x, numba.types.UniTuple)) and isinstance(index, numba.types.Integer):
         # (of `xs[i]` for a list or tuple of numbers or of arrays: a list of zeros, g at i, as the plain helper)
         if _is_number(x.dtype) and _is_number(g):

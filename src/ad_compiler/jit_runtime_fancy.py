@@ -473,6 +473,43 @@ def _list_slice_vjp(g, x, index):
     return None
 
 
+# -- tuples of items of several types (`(v, 1.5)`) ------------------------------------------------------------
+def _tuple_source(name, params, n, item):
+    """`def name(params)` returning the tuple of item(k) (text) for k < n (per length: Numba types a tuple's
+    items one by one)."""
+    source = f"def {name}({params}):\n    return (" + "".join(item(k) + ", " for k in range(n)) + ")\n"
+    namespace = {}
+    exec(source, {"zeros_like": _zeros_like(), "add": _add()}, namespace)
+    return namespace[name]
+
+
+def _zeros_like():
+    from .jit_runtime import zeros_like
+    return zeros_like
+
+
+def _add():
+    from .jit_runtime import add
+    return add
+
+
+def tuple_item_vjp(g, x, index):
+    """The typer of getitem_vjp(g, x, k) for a tuple x of items of several types and a constant k: x's
+    zeros item by item (zeros_like), g at k; None otherwise (jit_runtime's overload calls it)."""
+    k = getattr(index, "literal_value", None)
+    if type(k) is not int or not -len(x) <= k < len(x):
+        return None
+    k %= len(x)
+    return _tuple_source("item_vjp", "g, x, index", len(x), lambda i: "g" if i == k else f"zeros_like(x[{i}])")
+
+
+def tuple_add(a, b):
+    """The typer of add(a, b) for tuples of one length: item by item; None otherwise."""
+    if not (isinstance(a, numba.types.BaseTuple) and isinstance(b, numba.types.BaseTuple) and len(a) == len(b)):
+        return None
+    return _tuple_source("add_items", "a, b", len(a), lambda i: f"add(a[{i}], b[{i}])")
+
+
 # -- sums of lists and of rows ---------------------------------------------------------------------------------
 def builtin_sum(x):
     """Python's sum(x): of a 2-d array, its rows added in turn (0 + x[0] + x[1] + ...); of a list or tuple of
