@@ -16,13 +16,12 @@ W = np.arange(12.0).reshape(3, 4) / 5 - 1.1
 
 
 def index_arrays(x, W, idx, m):
-    a = np.sum(x[idx] ** 2) + np.sum(np.sin(x[m])) + x[idx][0] * x[[2, 0, 2]][1]
-    b = np.sum(W[idx[:3] % 3] ** 2) + np.sum(np.tanh(W[:, idx])) + np.sum(W[1, idx] * W[idx % 3, 2])
+    a = np.sum(x[idx] ** 2) + x[[2, 0, 2]][1] * np.sum(np.tanh(W[:, idx])) + np.sum(W[1, idx] * x)
     y = W * 1.0
     y[idx[[0, 1, 0]] % 3] = x[:3, None] * x  # (rows 2, 0, 2: the last write to row 2 is the one kept)
     z = x * 2.0
     z[m] = z[m] ** 2
-    return a + b + np.sum(W[m[:3], 1:] ** 3) + np.sum(y * W) + np.sum(z * x)
+    return a + np.sum(y * W) + np.sum(z * x)
 
 
 def test_reads_and_stores_by_index_arrays():
@@ -30,6 +29,7 @@ def test_reads_and_stores_by_index_arrays():
     check_jit_grad(index_arrays, args, (0, 1))
     source = ad.grad(index_arrays, wrt=(0, 1), jit=True).source
     assert "_ad.jit.add_at(bW, (slice(None, None, None), idx), " in source and "x[np.array(t" in source
+    assert "_ad.jit.store_fancy(" in source
 
 
 def pieces(x, s, F):
@@ -38,15 +38,14 @@ def pieces(x, s, F):
     y = np.stack([0.1, s, x[0]])
     rows = [x * s, np.cos(x)]
     A = np.array(rows)
-    Q = np.array([r * 2.0 for r in A])
     G = np.array(F)  # (C order: its reshape is a view, changed through r; see the next test for others)
     r = G.reshape(-1)
     r[0] = r[0] * 3.0
     xs = [x[0] * s, s, x[1] ** 2, x[2]]
     tail = xs[1:3]
     pair = (x * 2.0, s)  # (a tuple of items of two types: its adjoint a tuple too)
-    return (np.sum(pair[0] * x) + np.sum(u * x) + np.sum(y ** 2) + np.sum(A ** 2) + np.sum(sum(Q) * x) + np.sum(sum(rows) ** 2)
-            + np.sum(G * F) + np.sum(r) + np.sum(xs) * tail[1] + tail[0] ** 3)
+    return (np.sum(pair[0] * x) + np.sum(u * x) + np.sum(y ** 2) + np.sum(A ** 2) + np.sum(sum(rows) ** 2)
+            + np.sum(G * F) + np.sum(r) + tail[1] * tail[0] ** 3)
 
 
 def test_arrays_made_of_pieces():
@@ -69,12 +68,11 @@ def test_np_array_copies_in_numpys_order():
 
 
 def along_axes(W):
-    return (np.sum(np.max(W, axis=0) ** 2) + np.sum(W.min(axis=1) * 2.0) + np.sum(np.var(W, axis=-2) * 3.0)
-            + np.sum(np.std(W, axis=1, keepdims=True) * W) + np.sum(np.prod(W, axis=0))
-            + np.sum(np.amax(W, 1, keepdims=True) * W))
+    return (np.sum(np.max(W, axis=0) ** 2) + np.sum(np.std(W, axis=1, keepdims=True) * W) + np.sum(W.prod(axis=0))
+            + np.var(W[1], axis=-1))  # (a vector along its axis: all of it)
 
 
-def test_max_min_var_std_prod_along_an_axis():
+def test_max_std_prod_along_an_axis():
     W3 = np.array([[0.3, -1.2, 0.7, 1.9], [1.1, 0.4, -0.5, 0.2], [0.6, 0.9, -1.3, 0.8]])
     check_jit_grad(along_axes, (W3,), 0)
-    assert ad.grad(along_axes, jit=True).source.count("_ad.jit.reduce_axis(") == 6
+    assert ad.grad(along_axes, jit=True).source.count("_ad.jit.reduce_axis(") == 4

@@ -40,6 +40,12 @@ if numba is not None:
     _max, _min, _var, _std, _prod = (numba.njit(f) for f in (_max, _min, _var, _std, _prod))
 
 
+def _vector_axis(x, axis, keepdims):
+    """Is this a reduction of a vector along its one axis (all of it: the whole-array adjoint)?"""
+    return _is_array(x, 1) and isinstance(x.dtype, numba.types.Float) and _literal(axis, None) in (0, -1) and \
+        _literal(keepdims, False) is False
+
+
 def _matrix_axis(x, axis, keepdims):
     """(the axis 0 or 1, keepdims) of a reduction of the matrix `x` along a constant axis, or None."""
     a, keep = _literal(axis, None), _literal(keepdims, False)
@@ -56,6 +62,10 @@ def reduce_axis(x, axis, how, keepdims=False):
 def _reduce_axis(x, axis, how, keepdims=False):
     form = _matrix_axis(x, axis, keepdims)
     how = _literal(how, None)
+    if _is_array(x, 1) and _literal(axis, None) in (0, -1) and _literal(keepdims, False) is False and how in HOW \
+            and isinstance(x.dtype, (numba.types.Integer, numba.types.Float)):
+        whole = _whole(how)  # (a vector along its one axis: all of it, a number)
+        return lambda x, axis, how, keepdims=False: whole(x)
     if form is None or how not in HOW or not isinstance(x.dtype, (numba.types.Integer, numba.types.Float)):
         return None
     a, keep = form
@@ -120,6 +130,8 @@ def _float_matrix(x):
 
 @_overload_literal(reduce_extreme_vjp)
 def _extreme_along(g, x, ans, axis=None, keepdims=False):
+    if _vector_axis(x, axis, keepdims):
+        return lambda g, x, ans, axis=None, keepdims=False: _extreme_whole(g, x, ans)
     form = _matrix_axis(x, axis, keepdims)
     if form is None or not _float_matrix(x):
         return None
@@ -130,6 +142,8 @@ def _extreme_along(g, x, ans, axis=None, keepdims=False):
 
 @_overload_literal(var_vjp)
 def _var_along(g, x, axis=None, ddof=0, keepdims=False):
+    if _vector_axis(x, axis, keepdims) and _literal(ddof, 0) == 0:
+        return lambda g, x, axis=None, ddof=0, keepdims=False: _var_whole(g, x)
     form = _matrix_axis(x, axis, keepdims)
     if form is None or not _float_matrix(x) or _literal(ddof, 0) != 0:
         return None
@@ -140,6 +154,8 @@ def _var_along(g, x, axis=None, ddof=0, keepdims=False):
 
 @_overload_literal(std_vjp)
 def _std_along(g, x, ans, axis=None, ddof=0, keepdims=False):
+    if _vector_axis(x, axis, keepdims) and _literal(ddof, 0) == 0:
+        return lambda g, x, ans, axis=None, ddof=0, keepdims=False: _std_whole(g, x, ans)
     form = _matrix_axis(x, axis, keepdims)
     if form is None or not _float_matrix(x) or _literal(ddof, 0) != 0:
         return None
@@ -150,6 +166,8 @@ def _std_along(g, x, ans, axis=None, ddof=0, keepdims=False):
 
 @_overload_literal(prod_vjp)
 def _prod_along(g, x, axis=None, keepdims=False):
+    if _vector_axis(x, axis, keepdims):
+        return lambda g, x, axis=None, keepdims=False: _prod_whole(g, x)
     form = _matrix_axis(x, axis, keepdims)
     if form is None or not _float_matrix(x):
         return None
