@@ -199,6 +199,11 @@ class Lowering(PartStores, IntOps):
         kind = self.kinds.get(e.name) if isinstance(e, Var) else None
         return isinstance(kind, K.Scalar) and kind.cls is int
 
+    def plain_sum(self, e):
+        """Is `e` known to be a number or a 1-d array (a sum Numba's own np.sum / sum compiles)?"""
+        kind = (self.param_kinds.get(e.name) or self.kinds.get(e.name)) if isinstance(e, Var) else None
+        return isinstance(kind, K.Scalar) or isinstance(kind, K.Array) and kind.ndim == 1
+
     def tolist(self, value):
         return Call(ir.Attr(value.func.value, "copy"), ())
 
@@ -270,7 +275,18 @@ class Lowering(PartStores, IntOps):
             if len(items) > 1 or not (isinstance(kind, K.Array) and kind.ndim):
                 self.refuse(s, "an index with `...` (Numba takes `y[...]` of an array of known rank)")
             return (ir.Slice(None, None, None),) * kind.ndim
-        return tuple(self.expr(i, s) for i in items)
+        return tuple(self.index_item(i, s) for i in items)
+
+    def index_item(self, i, s):
+        """An item of an index lowered; a list of int constants (`x[[2, 0]]`) as the int array NumPy reads it
+        as (Numba indexes by arrays, not lists)."""
+        if isinstance(i, Build) and i.kind == "list" and i.items and \
+                all(isinstance(c, Const) and type(c.value) is int for c in i.items):
+            return Call(_np("array"), (Build("tuple", i.items),))
+        kind = self.kinds.get(i.name) if isinstance(i, Var) else None
+        if isinstance(kind, K.Seq) and kind.cls is list:  # (a list made in the function: its array)
+            return Call(_np("array"), (self.expr(i, s),))
+        return self.expr(i, s)
 
     def index_concat(self, e, s):
         """`np.r_[a, b, ...]` of numbers and 1-d arrays: `_ad.jit.r_((a, b, ...))` (jit_runtime_arrays)."""
@@ -328,6 +344,19 @@ class Lowering(PartStores, IntOps):
             if f.attr not in METHODS:
                 self.refuse(s, f"the method `.{f.attr}()`")
             func = ir.Attr(self.expr(f.value, s), f.attr)
+        elif isinstance(f, Global) and (f.obj is builtins.sum or f.obj is np.sum) and len(e.args) == 1 and \
+                not e.kwargs and not isinstance(e.args[0], ir.Starred) and not self.plain_sum(e.args[0]):
+            func = _jit_helper("builtin_sum" if f.obj is builtins.sum else "np_sum")  # (of rows, lists: loops)
+        elif isinstance(f, Global) and f.root is np and f.path[1:] == ("array",) and len(e.args) == 1 and \
+                not e.kwargs:  # (a copy in NumPy's order; of numbers or 1-d arrays: jit_runtime_fancy)
+            func = _jit_helper("array")
+            kind = self.kinds.get(e.args[0].name) if isinstance(e.args[0], Var) else None
+            if isinstance(kind, K.Seq) and kind.cls is list and s.origin is not None:  # (may hold no arrays)
+                where = s.origin.unit.location(s.origin.node).describe()
+                return Call(func, (self.expr(e.args[0], s), Const(where)))
+        elif isinstance(f, Global) and f.root is np and f.path[1:] == ("stack",) and _joins(e) is not None:
+            func = _jit_helper("stack")  # (of arrays: Numba's; of numbers: their 1-d array; along a constant axis)
+            e = Call(f, e.args + tuple(v for _, v in e.kwargs or ()))
         elif isinstance(f, Global) and f.root is np and f.path[1:] in (("concatenate",), ("stack",), ("vstack",),
                                                                       ("hstack",)) and _joins(e, self.tuples):
             func = f  # (of a tuple of arrays along a constant axis: Numba's)
@@ -348,7 +377,7 @@ class Lowering(PartStores, IntOps):
         kwargs = tuple((k, self.expr(v, s)) for k, v in e.kwargs if k != "**") if e.kwargs else ()
         if len(kwargs) != len(e.kwargs):
             self.refuse(s, "`**kwargs` in a call")
-        return _along_axis(Call(func, tuple(args), kwargs))
+        return _along_axis(_reduce_along(Call(func, tuple(args), kwargs)))
 
 
 ITEMS = {"f": np.float64, "i": np.int64, "b": np.bool_}  # (an item of an array of this dtype)
@@ -434,6 +463,29 @@ def _along_axis(e):
     if name == "mean":
         out = ir.BinOp("/", out, Index(ir.Attr(a, "shape"), (axis,)))
     return Call(_jit_helper("kept"), (out, axis)) if keep.value else out
+
+
+REDUCTIONS = {np.max: "max", np.amax: "max", np.min: "min", np.amin: "min", np.var: "var", np.std: "std",
+              np.prod: "prod"}
+
+
+def _reduce_along(e):
+    """np.max / min / var / std / prod (and the methods max, min, prod) along a constant int axis, keepdims a
+    constant too: `_ad.jit.reduce_axis(a, axis, 'max', keepdims)` (jit_runtime_axes; Numba's take no axis),
+    where the array turns out a matrix (another rank is a typing error at the line); else `e` as it is."""
+    f = e.func
+    if isinstance(f, Global) and REDUCTIONS.get(f.obj) is not None and 1 <= len(e.args) <= 2:
+        how, a, args = REDUCTIONS[f.obj], e.args[0], e.args[1:]
+    elif isinstance(f, ir.Attr) and f.attr in ("max", "min", "prod") and len(e.args) <= 1:
+        how, a, args = f.attr, f.value, e.args
+    else:
+        return e
+    kwargs = dict(e.kwargs or ())
+    axis = args[0] if args else kwargs.pop("axis", None)
+    keep = kwargs.pop("keepdims", Const(False))
+    if kwargs or not (isinstance(axis, Const) and type(axis.value) is int) or keep not in (Const(True), Const(False)):
+        return e
+    return Call(_jit_helper("reduce_axis"), (a, axis, Const(how), keep))
 
 
 # -- lists joined by np.concatenate / np.stack ----------------------------------------------------------------

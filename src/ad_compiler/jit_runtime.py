@@ -165,6 +165,8 @@ def _unreduce(g, x, axis=None, keepdims=False):
         return lambda g, x, axis=None, keepdims=False: g
     if _is_array(x) and _is_number(g):
         return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
+    if _is_list(x) and _is_number(x.dtype) and _is_number(g):  # (np.sum of a list of numbers: as the plain
+        return lambda g, x, axis=None, keepdims=False: np.full(len(x), g)  # helper, an array of its length)
     return None
 
 
@@ -191,6 +193,13 @@ def cast_like(g, x):
 def _cast_like(g, x):
     if _is_number(x):
         return (lambda g, x: g) if _is_number(g) else (lambda g, x: g.sum())
+    items = _fancy._items(x)
+    if items is not None and _is_array(g) and g.ndim >= 1:  # (np.array([a, b]): a list of g's entries)
+        if _is_number(items):
+            return lambda g, x: unstack_numbers(g, x)
+        if _is_array(items, g.ndim - 1):
+            return lambda g, x: [g[i] for i in range(len(x))]
+        return None
     return lambda g, x: g
 
 
@@ -200,6 +209,8 @@ def add(a, b):
 
 @_overload(add)
 def _add(a, b):
+    if isinstance(a, numba.types.BaseTuple) or isinstance(b, numba.types.BaseTuple):  # (item by item too:
+        return _fancy.tuple_add(a, b)  # Python's + would join them)
     if _is_list(a) or _is_list(b):  # (adjoints of lists add item by item; Python's + would join them)
         if not (_is_list(a) and _is_list(b) and (_is_number(a.dtype) or _is_array(a.dtype))):
             return None
@@ -264,6 +275,11 @@ def _is_list(t):
     return isinstance(t, numba.types.List)
 
 
+def _int_list(t):
+    """A list of ints or bools used as an index (NumPy reads it as an array)."""
+    return _is_list(t) and isinstance(t.dtype, (numba.types.Integer, numba.types.Boolean))
+
+
 def _basic_index(t):
     """An index whose store writes each element at most once (so that `+=` adds up as np.add.at does)."""
     items = t.types if isinstance(t, numba.types.BaseTuple) else (t,)
@@ -283,6 +299,8 @@ def getitem_vjp(g, x, index):
 
 @_overload(getitem_vjp)
 def _getitem_vjp(g, x, index):
+    if isinstance(x, numba.types.BaseTuple) and not isinstance(x, numba.types.UniTuple):
+        return _fancy.tuple_item_vjp(g, x, index)  # (of `t[1]` for a tuple of items of several types)
     if (_is_list(x) or isinstance(x, numba.types.UniTuple)) and isinstance(index, numba.types.Integer):
         # (of `xs[i]` for a list or tuple of numbers or of arrays: a list of zeros, g at i, as the plain helper)
         if _is_number(x.dtype) and _is_number(g):
@@ -298,6 +316,12 @@ def _getitem_vjp(g, x, index):
                 return out
             return arrays
         return None
+    if _is_list(x) and _is_list(g) and isinstance(index, numba.types.SliceType):
+        return lambda g, x, index: list_slice_vjp(g, x, index)  # (of `xs[a:b]`: zeros, g's items at the slice)
+    if _is_array(x) and not _basic_index(index) and _fancy.fancy_form(index, x.ndim) is not None:
+        return lambda g, x, index: fancy_vjp(g, x, index)  # (an index array: jit_runtime_fancy)
+    if _is_array(x) and _int_list(index):  # (`x[[2, 0, 1]]`: the index as the array NumPy reads it as)
+        return lambda g, x, index: fancy_vjp(g, x, np.array(index))
     if _is_array(x) and _basic_index(index):
         if _view_index(index, x.ndim):
             def part(g, x, index):
@@ -321,6 +345,17 @@ def getitem_vjp_into(g, x, index, out):
 
 @_overload(getitem_vjp_into)
 def _getitem_vjp_into(g, x, index, out):
+    if _is_array(x) and _int_list(index):
+        return lambda g, x, index, out: fancy_vjp(g, x, np.array(index))
+    if _is_array(x) and not _basic_index(index) and _fancy.fancy_form(index, x.ndim) is not None:
+        if _is_array(out, x.ndim) and out.dtype == numba.types.float64 and out.layout == "C" and out.mutable:
+            def fancy_into(g, x, index, out):
+                zeros = out if out.shape == x.shape else np.zeros(x.shape)
+                zeros[...] = 0.0
+                add_fancy(zeros, index, g)
+                return zeros
+            return fancy_into
+        return lambda g, x, index, out: fancy_vjp(g, x, index)
     if not (_is_array(x) and _basic_index(index)):
         return None
     if _view_index(index, x.ndim):
@@ -376,6 +411,16 @@ def _add_at(b, index, g):
         def entry(b, index, g):
             b[index] = b[index] + g
         return entry
+    if _is_list(b) and _is_list(g) and isinstance(index, numba.types.SliceType):
+        def entries(b, index, g):  # (`b[a:c] = add(b[a:c], g)`: item by item, of as many items)
+            start, stop, step = index.indices(len(b))
+            for k, i in enumerate(range(start, stop, step)):
+                b[i] = b[i] + g[k]
+        return entries
+    if _is_array(b) and not _basic_index(index) and _fancy.fancy_form(index, b.ndim) is not None:
+        return lambda b, index, g: add_fancy(b, index, g)
+    if _is_array(b) and _int_list(index):
+        return lambda b, index, g: add_fancy(b, np.array(index), g)
     if _is_array(b) and _basic_index(index):
         if _view_index(index, b.ndim):
             return lambda b, index, g: add_into(b[index], g)
@@ -477,6 +522,16 @@ def _pop_item(b, index):
             b[index] = 0.0
             return taken
         return take
+    if _is_array(b) and _fancy.fancy_form(index, b.ndim) is not None:  # (by an index array: the last write)
+        return lambda b, index: fancy_store_adjoint(b, index)
+    if _is_array(b) and _int_list(index):
+        return lambda b, index: fancy_store_adjoint(b, np.array(index))
+    if _is_list(b) and isinstance(index, numba.types.Integer) and (_is_number(b.dtype) or _is_array(b.dtype)):
+        def entry(b, index):  # (a list adjoint's entry: taken, zeros of its shape put there)
+            taken = b[index]
+            b[index] = zeros_like(taken)
+            return taken
+        return entry
     return None
 
 
@@ -603,9 +658,22 @@ def cast_vjp(g, x, dtype=None):
 
 @_overload(cast_vjp)
 def _cast_vjp(g, x, dtype=None):
-    if _no_axis(dtype):
+    kind = _dtype_kind(dtype)
+    if _no_axis(dtype) or kind == "f":
         return lambda g, x, dtype=None: cast_like(g, x)
+    if kind in ("i", "b"):  # (to ints or bools: piecewise constant, zeros as the plain helper)
+        return lambda g, x, dtype=None: zeros_like(x)
     return None
+
+
+def _dtype_kind(t):
+    """'f', 'i' or 'b' for a dtype argument given as a NumPy scalar type or Python's float / int / bool."""
+    if isinstance(t, numba.types.NumberClass):
+        t = t.instance_type
+        return "b" if isinstance(t, numba.types.Boolean) else "i" if isinstance(t, numba.types.Integer) else \
+            "f" if isinstance(t, numba.types.Float) else None
+    key = getattr(t, "typing_key", None)
+    return {float: "f", int: "i", bool: "b"}.get(key) if isinstance(key, type) else None
 
 
 def matmul_vjp_a(g, a, b):
@@ -896,6 +964,16 @@ def unstack(g, axis, arrays):
 
 @_overload_literal(unstack)
 def _unstack(g, axis, arrays):
+    items = _fancy._items(arrays)
+    if _is_array(g, 1) and items is not None and _is_number(items):  # (np.stack of numbers: their entries)
+        return lambda g, axis, arrays: unstack_numbers(g, arrays)
+    if _is_array(g, 2) and _is_list(arrays) and _is_array(arrays.dtype, 1):  # (a list of 1-d arrays)
+        a = _constant_axis(axis, 2)
+        if a == 0:
+            return lambda g, axis, arrays: [g[i].copy() for i in range(len(arrays))]
+        if a == 1:
+            return lambda g, axis, arrays: [g[:, i].copy() for i in range(len(arrays))]
+        return None
     if not (_is_array(g) and g.ndim >= 1 and _tuple_of_arrays(arrays)):
         return None
     a = _constant_axis(axis, g.ndim)
@@ -1092,3 +1170,11 @@ from .jit_runtime_arrays import (sign, var_vjp, std_vjp, linspace_vjp, cumsum_vj
                                  append_vjp, table_position, unbroadcast_value, r_, index_concat_vjp, ravel,
                                  reshape, check_view)
 HELPERS |= _arrays.HELPERS
+
+from . import jit_runtime_fancy as _fancy  # noqa: E402  (np.array, np.stack of numbers, reads by index arrays)
+from .jit_runtime_fancy import (array, stack, unstack_numbers, add_fancy, fancy_vjp, builtin_sum, np_sum,  # noqa: E402
+                                fancy_store_adjoint, list_slice_vjp, store_fancy)
+HELPERS |= _fancy.HELPERS
+from . import jit_runtime_axes as _axes  # noqa: E402  (max, min, var, std, prod along an axis; adjoints too)
+from .jit_runtime_axes import reduce_axis  # noqa: E402
+HELPERS |= _axes.HELPERS

@@ -21,6 +21,11 @@ class PartStores:
         if s.op not in (None, "+") or s.noop or not isinstance(s.target, Var) or \
                 kind is not None and not isinstance(kind, K.Array):
             return s
+        if s.op is None and self.fancy_store(s.items):  # (`y[idx] = v`, `y[:, idx] = v`: loops too)
+            store = ir.ExprStmt(Call(jit_helper("store_fancy"), (s.target, s.items[0] if len(s.items) == 1 else
+                                                                  ir.Build("tuple", s.items), s.value)))
+            store.origin = s.origin
+            return store
         if not all(isinstance(i, ir.Slice) or self.is_index(i) for i in s.items):
             return s
         if not any(isinstance(i, ir.Slice) for i in s.items) and \
@@ -30,6 +35,21 @@ class PartStores:
         store = ir.ExprStmt(Call(jit_helper(helper), (Index(s.target, s.items, s.tuple_form), s.value)))
         store.origin = s.origin
         return store
+
+    def fancy_store(self, items):
+        """Is the index `items` one 1-d array (known by its kind, or a list made an array by the
+        lowering) with at most one slice or int beside it (jit_runtime_fancy.store_fancy's forms; another form
+        of those types is Numba's own store there)?"""
+        arrays = [i for i in items if self.index_array(i)]
+        return len(items) <= 2 and len(arrays) == 1 and \
+            all(isinstance(i, ir.Slice) or self.is_index(i) for i in items if i is not arrays[0])
+
+    def index_array(self, e):
+        if isinstance(e, Call) and isinstance(e.func, ir.Global) and e.func.obj is np.array:
+            return True
+        kind = (self.param_kinds.get(e.name) or self.kinds.get(e.name)) if isinstance(e, Var) else None
+        return isinstance(kind, K.Array) and kind.ndim == 1  # (its dtype as the kinds pass has it may be wrong:
+        # `idx % 3` is not known to be ints; a float array is a typing error at the line, as NumPy's IndexError)
 
     def is_index(self, e):
         """Is `e` known to be an integer (a Python int or a NumPy integer scalar)?"""
