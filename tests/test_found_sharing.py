@@ -190,3 +190,25 @@ def test_the_tangent_of_a_tuple_plus_a_tuple_where_one_carries_none(wrt):
                    for n, t in zip(names, tangents))
     assert np.isclose(value, tuple_of_an_inactive_value_plus_a_tuple(**args))
     assert np.isclose(tangent, expected, rtol=1e-6)
+
+
+def test_clean_ups_model_of_memory_reads_the_alias_passs_facts_about_library_calls():
+    """new_memory (clean-up, hoist, the tape) takes a library call for new memory only where the alias pass does
+    (alias_library.gives_new_memory): copy flags by position, n=0, one einsum operand, out=, overwrite_*=."""
+    import scipy.linalg
+
+    from ad_compiler import ir
+    from ad_compiler.new_memory import new_memory
+
+    def call(f, *args, **kwargs):
+        atom = lambda a: ir.Var(a) if isinstance(a, str) and a.isidentifier() else ir.Const(a)  # noqa: E731
+        return ir.Call(ir.Global((f.__name__,), f), tuple(atom(a) for a in args),
+                       tuple((k, atom(v)) for k, v in kwargs.items()))
+
+    for shares in (call(np.nan_to_num, "x", False), call(np.nan_to_num, "x", copy=False), call(np.diff, "x", 0),
+                   call(np.einsum, "ii->i", "x"), call(np.sum, "x", out="y"), call(np.asarray, "x"),
+                   call(scipy.linalg.cho_factor, "x", overwrite_a=True), call(np.squeeze, "x")):
+        assert not new_memory(shares), shares
+    for new in (call(np.nan_to_num, "x"), call(np.diff, "x"), call(np.einsum, "ij,jk->ik", "x", "y"),
+                call(np.sum, "x"), call(np.exp, "x"), call(scipy.linalg.cho_factor, "x")):
+        assert new_memory(new), new

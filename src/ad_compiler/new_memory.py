@@ -14,8 +14,8 @@ import textwrap
 import numpy as np
 
 from . import ir, kinds as K
-from .alias_library import (ELEMENTWISE_FUNCTIONS, FRESH_ARRAYS, REDUCING_METHODS, SCALAR_REDUCTIONS, lookup,
-                            writes_out)
+from .alias_library import (ELEMENTWISE_FUNCTIONS, FRESH_ARRAYS, REDUCING_METHODS, SCALAR_REDUCTIONS,
+                            FRESH_NUMPY, gives_new_memory, lookup, writes_out)
 from .ir import Call, Global, Var
 
 # attributes giving new values about an array (never memory it shares): reading them shares nothing
@@ -87,20 +87,29 @@ def _new_of_function(f, call, kinds, target):
     name = getattr(obj, "__name__", None)
     if isinstance(obj, np.ufunc) or mod == "math" or lookup(_BUILTINS_SET, obj):
         return True
-    if mod.split(".")[0] in ("numpy", "scipy") and name in _NUMPY_NEW and not _may_be_itself(call):
-        return name != "meshgrid" and not (name == "array" and call.kwarg("copy") is not None)
+    if mod.split(".")[0] in ("numpy", "scipy") and gives_new_memory(obj, call):
+        return True  # (the alias pass's facts: alias_library.gives_new_memory, copy=/n=/out=/overwrite_*= read)
     if mod == _runtime_name() and name in _fresh_helpers():
         # (`owned_copy` / `getitem_vjp` of a list or dict adjoint: a new container holding the very items)
         return name not in _FRESH_ARRAYS_ONLY or kinds is not None and isinstance(kinds.get(target), K.Array)
     if mod.split(".")[0] in ("numpy", "scipy"):
         from . import rules
 
+        if _listed(obj) or writes_out(call):
+            return False  # (listed, but given copy=False, n=0, out=, ...: maybe the argument itself)
         kind, rule = rules.lookup_function(obj)
         return kind == "rule" and rule.form == "elementwise"  # (an elementwise function: a new array)
     return False
 
 
 _BUILTINS_SET = dict.fromkeys(_BUILTINS_NEW, True)
+
+
+def _listed(obj):
+    try:
+        return obj in FRESH_NUMPY
+    except TypeError:  # (unhashable)
+        return False
 
 
 def _runtime_name():
