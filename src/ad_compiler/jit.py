@@ -27,6 +27,7 @@ from .errors import ADError, UnsupportedError
 from .ir import Assign, Build, Call, FunctionDef, Global, Index, Return, Var
 from .jit_fuse import fuse
 from .jit_lower import HINT, WHY, Lowering
+from .jit_names import apart
 from .jit_reuse import into_out, uncopy
 
 RESULT_HELPERS = ("as_grad", "as_grads")  # helpers of the return value, run in the wrapper
@@ -362,6 +363,7 @@ def _compile(derivation, unit, core, wrapper, numba):
     names = codegen.Names(derivation.func.__globals__, local, unit.cells)
     origins = []
     text = codegen.to_source([core, wrapper], names, origins)
+    text = apart(text, core.name)  # (no version of one name spelled like another in Numba)
     head = "# jit=True: the first function is compiled by Numba (numba.njit); the second is plain Python\n"
     source = head + "@_ad.jit.njit\n" + text
     origins[:0] = [None, None]

@@ -1,0 +1,42 @@
+"""Regressions found by hunt 15 (state constructs in forward mode, second order and jit=True), against central
+differences: right or refused at a line, never a wrong value or a crash."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from fd import numeric_grad
+
+
+def scaled(x, c=2.0):
+    return x * c
+
+
+def three_calls(x):
+    # (the adjoint of x is summed from the helper's `bx_2`, `bx_1`, `bx`: `bx = bc_2 + bx_2`, then
+    # `bx = bx + bx_1` and `bx = bx + bx_3`, arrays: elementwise array expressions for Numba)
+    return np.sum(scaled(x) + scaled(x, 3.0) + scaled(x, x))
+
+
+def test_h15_001_jit_names_numba_would_spell_alike():
+    """h15-001: Numba spelled its version `bx.1` of the twice-rebound `bx` and the derivative's own `bx_1` both
+    `bx_1_1` in an elementwise array expression and stopped ("'bx_1_1' not unique")."""
+    pytest.importorskip("numba")
+    x = np.array([0.3, -0.7, 1.1])
+    g = ad.grad(three_calls, jit=True)
+    np.testing.assert_allclose(g(x), numeric_grad(three_calls, [x], 0), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(g(x * 1.5), numeric_grad(three_calls, [x * 1.5], 0), rtol=1e-6, atol=1e-8)
+
+
+def test_h15_001_renamed_text_compiles_under_numba():
+    """h15-001 at its smallest: Numba's own compile of a function rebinding `bx` beside a `bx_1`, before and
+    after `jit_names.apart`."""
+    numba = pytest.importorskip("numba")
+    from ad_compiler.jit_names import apart
+
+    text = ("def core(x):\n    bx = x * 2.0\n    bx_2 = x * 3.0\n    bx = bx + bx_2\n    bx_1 = x * 4.0\n"
+            "    bx = bx + bx_1\n    return bx\n")
+    renamed = apart(text, "core")
+    assert "bx_r = bx_r + bx_1" in renamed and renamed.count("\n") == text.count("\n")
+    space = {}
+    exec(compile(renamed, "<h15-001>", "exec"), space)
+    np.testing.assert_allclose(numba.njit(space["core"])(np.ones(2)), [9.0, 9.0])
