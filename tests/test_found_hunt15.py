@@ -5,6 +5,7 @@ import pytest
 
 import ad_compiler as ad
 from fd import numeric_grad
+from test_modes import fd_hvp
 
 
 def scaled(x, c=2.0):
@@ -40,3 +41,48 @@ def test_h15_001_renamed_text_compiles_under_numba():
     space = {}
     exec(compile(renamed, "<h15-001>", "exec"), space)
     np.testing.assert_allclose(numba.njit(space["core"])(np.ones(2)), [9.0, 9.0])
+
+
+def passed_on(x):
+    return x
+
+
+def test_h15_002_jit_vjp_never_returns_the_callers_seed():
+    """h15-002: the compiled function rebinds the seed (`bout = _ad.jit.vjp_seed(bout, x)`: checked, copied as
+    floats) but the wrapper returned its own `bout`, the caller's array: the gradient was the seed itself."""
+    pytest.importorskip("numba")
+    x = np.array([0.5, -1.0, 2.0])
+    seed = np.array([1.0, 2.0, 3.0])
+    g = ad.vjp(passed_on, jit=True)(x, seed)
+    assert g is not seed and not np.shares_memory(g, seed)
+    g[...] = 7.0
+    np.testing.assert_array_equal(seed, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(ad.vjp(passed_on, jit=True)(x, seed), [1.0, 2.0, 3.0])
+
+
+class Memo:
+    def __init__(self, w):
+        self.w = w
+        self.cache = {}
+
+    def f(self, z):
+        if "h" not in self.cache:
+            self.cache["h"] = np.tanh(z * self.w)
+        return self.cache["h"]
+
+
+def memo_twice(x):
+    m = Memo(x)
+    a = m.f(x)
+    m.w = m.w * 2.0  # (the second call reads the cache: the same value as a)
+    return np.sum(a * m.f(x))
+
+
+def test_h15_004_hvp_reverse_over_forward_of_an_attribute_store():
+    """h15-004: forward over reverse is refused here, so ad.hvp is the gradient of the tangent, whose adjoint of
+    the tangent store `dm['w'] = dt2` took the entry 'w' from the adjoint of the object's tangent dict; that
+    adjoint, made by `attribute_tangent_vjp` of a read of 'cache', had no 'w': None * 2.0 (TypeError)."""
+    x = np.array([0.3, -0.7, 1.1])
+    v = np.array([1.0, 2.0, -1.0])
+    got = ad.hvp(memo_twice)(x, v)
+    np.testing.assert_allclose(got, fd_hvp(memo_twice, [x], 0, v), rtol=1e-4, atol=1e-4)

@@ -56,7 +56,10 @@ def finish(derivation, unit, fdef, kinds_, alloc):
         raise UnsupportedError("jit=True: a derivative with several returns; " + WHY, where=where_def, hint=HINT)
     lowering = Lowering(fdef, param_kinds, kinds_, alloc, where_def)
     core_name = alloc.fresh(f"{fdef.name}_numba")
-    outer, leaves = _split_result(ret.value, set(fdef.params), alloc)
+    # (a parameter the body rebinds, as `bout = _ad.jit.vjp_seed(bout, x)` does, is the compiled part's: the
+    # wrapper's is the caller's object, e.g. vjp's seed returned as the gradient, h15-002)
+    rebound = {n for s in ir.walk(body) for n in ir.stmt_writes(s)}
+    outer, leaves = _split_result(ret.value, set(fdef.params) - rebound, alloc, set(fdef.params))
     read = {n for s in ir.walk(body) for n in ir.stmt_reads(s)} | {n for _, e in leaves for n in ir.names_in(e)}
     core_params = [p for p in fdef.params if p in read]
     passed = {}  # parameter -> what the wrapper passes for it (arguments the compiled function takes otherwise)
@@ -259,9 +262,10 @@ def _float64():
 _FLOAT64 = _float64()
 
 
-def _split_result(value, params, alloc):
+def _split_result(value, params, alloc, taken=()):
     """The return value with what the compiled part computes replaced by names: (expression the wrapper
-    returns, [(name, expression the compiled part returns)])."""
+    returns, [(name, expression the compiled part returns)]); `params`: the parameters the wrapper reads as
+    they are, `taken`: names a result is not called in the wrapper (all the parameters)."""
     leaves = []
 
     def leaf(e):
@@ -270,7 +274,7 @@ def _split_result(value, params, alloc):
         if isinstance(e, Call) and isinstance(e.func, ir.Global) and e.func.path[0] == "_ad" and \
                 all(isinstance(a, Var) and a.name in params for a in e.args):
             return e  # (zeros_like(x) of an argument: in the wrapper)
-        name = e.name if isinstance(e, Var) else alloc.fresh("result")
+        name = e.name if isinstance(e, Var) and e.name not in taken else alloc.fresh("result")
         leaves.append((name, e))
         return Var(name)
 
