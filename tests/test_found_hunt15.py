@@ -86,3 +86,65 @@ def test_h15_004_hvp_reverse_over_forward_of_an_attribute_store():
     v = np.array([1.0, 2.0, -1.0])
     got = ad.hvp(memo_twice)(x, v)
     np.testing.assert_allclose(got, fd_hvp(memo_twice, [x], 0, v), rtol=1e-4, atol=1e-4)
+
+
+class Toggle:
+    def __init__(self):
+        self.on = False
+
+    def flip(self):
+        self.on = not self.on
+
+
+def alternating(x):
+    s = Toggle()
+    t = 0.0
+    for _ in range(3):
+        if s.on:  # (False, True, False: the flag a method changes in the loop)
+            t = t + np.sum(x ** 2)
+        else:
+            t = t + np.sum(x)
+        s.flip()
+    return t
+
+
+class Lazy:
+    def __init__(self, w):
+        self.w = w
+        self.h = None
+
+    def get(self, z):
+        if self.h is None:
+            self.h = z * self.w
+        return self.h
+
+
+def cached_in_a_loop(x):
+    m = Lazy(x)
+    t = 0.0
+    for _ in range(2):
+        t = t + np.sum(m.get(x))  # (computed in the first iteration only)
+        m.w = m.w * 2.0
+    return t
+
+
+def stored_in_a_loop(x):
+    m = Lazy(x)
+    t = 0.0
+    for _ in range(2):
+        if m.h is None:
+            m.h = x * m.w
+        t = t + np.sum(m.h)
+        m.w = m.w * 2.0
+    return t
+
+
+@pytest.mark.parametrize("f", [alternating, cached_in_a_loop, stored_in_a_loop])
+def test_h15_005_attribute_known_before_a_loop_that_changes_it(f):
+    """h15-005 (wrong gradients, every mode): what the inliner knew of an object's attribute before a loop
+    (`on` False, `h` None) was kept for the whole body when the body changed it in a method it calls (or in a
+    store the loop's quick pass did not see): `if s.on` / `if self.h is None` folded as in the first iteration."""
+    x = np.array([0.3, -0.7, 1.1])
+    np.testing.assert_allclose(ad.grad(f)(x), numeric_grad(f, [x], 0), rtol=1e-6, atol=1e-8)
+    v = np.array([1.0, 2.0, -1.0])
+    np.testing.assert_allclose(ad.jvp(f)(x, v)[1], numeric_grad(f, [x], 0) @ v, rtol=1e-6, atol=1e-8)

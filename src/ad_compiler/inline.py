@@ -126,8 +126,18 @@ class Inliner:
             assigned |= changed
             for n in assigned - kept - closure_lists:  # a name rebound in the loop may hold another value in the next iteration
                 env.pop(n, None)
-            body_env = dict(env)
-            s.body = self.block(s.body, body_env)
+            original = ir.clone(s.body)
+            while True:
+                body_env = dict(env)
+                s.body = self.block(s.body, body_env)
+                # (an attribute known at the head that the body changes, also in a method it calls, may hold
+                # another value in the next iteration, `self.on = not self.on`: forgotten, the body again, h15-005)
+                stale = [k for k in env if isinstance(k, tuple) and body_env.get(k) != env[k]]
+                if not stale:
+                    break
+                for k in stale:
+                    env.pop(k)
+                s.body = ir.clone(original)
             for n in assigned:
                 if body_env.get(n) is not None and body_env.get(n) == entry.get(n):
                     env[n] = entry[n]
