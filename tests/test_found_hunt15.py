@@ -148,3 +148,32 @@ def test_h15_005_attribute_known_before_a_loop_that_changes_it(f):
     np.testing.assert_allclose(ad.grad(f)(x), numeric_grad(f, [x], 0), rtol=1e-6, atol=1e-8)
     v = np.array([1.0, 2.0, -1.0])
     np.testing.assert_allclose(ad.jvp(f)(x, v)[1], numeric_grad(f, [x], 0) @ v, rtol=1e-6, atol=1e-8)
+
+
+class Cached:
+    def __init__(self, w):
+        self.w = w
+        self.h = None
+
+    def get(self, z):
+        if self.h is None:
+            self.h = np.exp(z * self.w)
+        return self.h
+
+
+def warmed_on_one_path(x):
+    m = Cached(x)
+    if x[0] > 0:
+        m.get(x)  # (the gradient's code binds the method's `self` in this branch only)
+    m.w = m.w ** 2
+    return np.sum(m.get(x) * m.w)
+
+
+@pytest.mark.parametrize("x", [np.array([0.3, -0.7, 1.1]), np.array([-0.3, -0.7, 1.1])])
+def test_h15_006_second_order_through_a_name_bound_on_one_path(x):
+    """h15-006: the alias pass, reading the gradient's code for ad.hvp, lost the mark "bound on some paths only"
+    of the method's `self` at the attribute store `m.w = ...` (alias_stores: every holder of the object got a new
+    Val without it), then refreshed it on every path: UnboundLocalError where the branch had not run."""
+    v = np.array([1.0, 2.0, -1.0])
+    got = ad.hvp(warmed_on_one_path)(x, v)
+    np.testing.assert_allclose(got, fd_hvp(warmed_on_one_path, [x], 0, v), rtol=1e-4, atol=1e-4)
