@@ -177,3 +177,32 @@ def test_h15_006_second_order_through_a_name_bound_on_one_path(x):
     v = np.array([1.0, 2.0, -1.0])
     got = ad.hvp(warmed_on_one_path)(x, v)
     np.testing.assert_allclose(got, fd_hvp(warmed_on_one_path, [x], 0, v), rtol=1e-4, atol=1e-4)
+
+
+class Switching:
+    def __init__(self):
+        self.act = np.tanh
+
+    def switch(self):
+        self.act = np.sin
+
+
+def switched_in_a_loop(x):
+    n = Switching()
+    y = x
+    for _ in range(2):
+        y = n.act(y) * 1.5  # (tanh, then sin)
+        n.switch()
+    return np.sum(y)
+
+
+def test_h15_005_function_attribute_changed_in_a_loop_is_right_or_refused():
+    """h15-005: the attribute holding the activation was taken for np.tanh in every iteration (wrong gradient);
+    now it is not known in the loop: refused at the call (or right)."""
+    x = np.array([0.3, -0.7, 1.1])
+    try:
+        got = ad.grad(switched_in_a_loop)(x)
+    except ad.ADError as exc:
+        assert "line" in str(exc)
+        return
+    np.testing.assert_allclose(got, numeric_grad(switched_in_a_loop, [x], 0), rtol=1e-6, atol=1e-8)
