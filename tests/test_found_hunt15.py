@@ -206,3 +206,57 @@ def test_h15_005_function_attribute_changed_in_a_loop_is_right_or_refused():
         assert "line" in str(exc)
         return
     np.testing.assert_allclose(got, numeric_grad(switched_in_a_loop, [x], 0), rtol=1e-6, atol=1e-8)
+
+
+def closure_flips_a_dict(x):
+    state = {"on": False}
+
+    def flip():
+        state["on"] = not state["on"]
+    s = 0.0
+    for _ in range(3):
+        if state["on"]:  # (False, True, False)
+            s = s + np.sum(x ** 2)
+        else:
+            s = s + np.sum(x)
+        flip()
+    return s
+
+
+def closure_counts_nonlocal(x):
+    n = 0
+
+    def inc():
+        nonlocal n
+        n += 1
+    s = 0.0
+    for _ in range(3):
+        if n == 0:
+            s = s + np.sum(x ** 2)
+        else:
+            s = s + np.sum(x) * n
+        inc()
+    return s
+
+
+def closure_sets_a_list_item(x):
+    flags = [False, False]
+
+    def setf(k):
+        flags[k] = True
+    s = 0.0
+    for _ in range(3):
+        if flags[0]:
+            s = s + np.sum(x ** 3)
+        else:
+            s = s + np.sum(x)
+        setf(0)
+    return s
+
+
+@pytest.mark.parametrize("f", [closure_flips_a_dict, closure_counts_nonlocal, closure_sets_a_list_item])
+def test_h15_005_closure_changes_what_the_loop_tests(f):
+    """h15-005 through closures: a dict entry, a `nonlocal` number or a list item a nested function changes in the
+    loop was taken for its value before the loop in every iteration (wrong in every mode)."""
+    x = np.array([0.3, -0.7, 1.1])
+    np.testing.assert_allclose(ad.grad(f)(x), numeric_grad(f, [x], 0), rtol=1e-6, atol=1e-8)

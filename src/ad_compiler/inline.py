@@ -130,9 +130,10 @@ class Inliner:
             while True:
                 body_env = dict(env)
                 s.body = self.block(s.body, body_env)
-                # (an attribute known at the head that the body changes, also in a method it calls, may hold
-                # another value in the next iteration, `self.on = not self.on`: forgotten, the body again, h15-005)
-                stale = [k for k in env if isinstance(k, tuple) and body_env.get(k) != env[k]]
+                # (what is known at the head and the body changes, also in a function it calls, may differ in the
+                # next iteration: `self.on = not self.on`, a closure's `nonlocal n` or `state["on"] = ...`;
+                # forgotten, and the body inlined again, h15-005)
+                stale = [k for k in env if body_env.get(k) != env[k]]
                 if not stale:
                     break
                 for k in stale:
