@@ -260,3 +260,38 @@ def test_h15_005_closure_changes_what_the_loop_tests(f):
     loop was taken for its value before the loop in every iteration (wrong in every mode)."""
     x = np.array([0.3, -0.7, 1.1])
     np.testing.assert_allclose(ad.grad(f)(x), numeric_grad(f, [x], 0), rtol=1e-6, atol=1e-8)
+
+
+class Ticker:
+    def __init__(self):
+        self.k = 0
+
+    def tick(self):
+        self.k += 1
+
+
+def ticking(f, x):
+    for _ in range(3):
+        f.tick()  # (changes the caller's object: Python runs this between the consumer's iterations)
+        yield x * f.k
+
+
+def consumes_a_ticking_generator(x):
+    f = Ticker()
+    s = 0.0
+    for v in ticking(f, x):
+        if f.k >= 2:
+            s = s + np.sum(v ** 2)
+        else:
+            s = s + np.sum(v)
+    return s
+
+
+def test_h15_007_generator_calling_a_method_of_the_callers_object_is_refused():
+    """h15-007: the compiler computes a generator's values when it is called; one changing the caller's object
+    through its method (`f.tick()`) made every item before the consumer's first iteration (`f.k` was 3 in all
+    of them): a wrong gradient. Refused at the call, as a store into the caller's value already was."""
+    x = np.array([0.3, -0.7, 1.1])
+    with pytest.raises(ad.ADError, match="generator that changes a value of its caller") as info:
+        ad.grad(consumes_a_ticking_generator)(x)
+    assert "f.tick()" in str(info.value)
