@@ -295,3 +295,29 @@ def test_h15_007_generator_calling_a_method_of_the_callers_object_is_refused():
     with pytest.raises(ad.ADError, match="generator that changes a value of its caller") as info:
         ad.grad(consumes_a_ticking_generator)(x)
     assert "f.tick()" in str(info.value)
+
+
+def counted_by_a_closure(x):
+    n = 0
+
+    def inc():
+        nonlocal n
+        n = n + 1
+        return n
+    s = 0.0
+    while inc() < 3:  # (the derivative: `while True:`, rebinding `n_1 = n_2` before its `break`)
+        s = s + x[n] ** 2
+    return s
+
+
+def test_h15_008_jit_while_true_is_not_compiled_as_an_endless_loop():
+    """h15-008: Numba 0.68 compiles `while True: n2 = n1 + 1; if n2 >= k: n1 = n2; break; else: n1 = n2` into
+    a loop that never ends: the jit derivative of this function ran until its tape lists raised MemoryError.
+    The compiled function now says `go = True` / `while go:` (checked before it runs, so that a regression
+    fails here instead of filling the memory)."""
+    pytest.importorskip("numba")
+    x = np.array([0.1, 0.2, 0.3])
+    g = ad.grad(counted_by_a_closure, jit=True)
+    compiled = g._ad_derivative.specialize((x,))
+    assert "while True" not in compiled.source and "while go" in compiled.source
+    np.testing.assert_allclose(g(x), [0.0, 0.4, 0.6], rtol=1e-12)

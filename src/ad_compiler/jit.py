@@ -26,6 +26,7 @@ from . import codegen, ir, jit_runtime, kinds as K, runtime
 from .errors import ADError, UnsupportedError
 from .ir import Assign, Build, Call, FunctionDef, Global, Index, Return, Var
 from .jit_fuse import fuse
+from .jit_loops import flagged
 from .jit_lower import HINT, WHY, Lowering
 from .jit_names import apart
 from .jit_reuse import into_out, uncopy
@@ -88,6 +89,7 @@ def finish(derivation, unit, fdef, kinds_, alloc):
     core = FunctionDef(core_name, tuple(n for n, _ in core_args) + tuple(n for n, _ in data), core_body)
     dims = dict(zip(fdef.params, derivation.dims))
     core = fuse(core, param_kinds, dims, alloc) or core
+    flagged(core.body, alloc)  # (`while True:` as `while go:`: Numba may compile the first as an endless loop)
     call = Call(Var(core_name), tuple(a for _, a in core_args) + tuple(g for _, g in data))
     names = tuple(n for n, _ in leaves)
     if buffers:  # (the gradients' arrays made by the wrapper and filled by the compiled function)
