@@ -321,3 +321,34 @@ def test_h15_008_jit_while_true_is_not_compiled_as_an_endless_loop():
     compiled = g._ad_derivative.specialize((x,))
     assert "while True" not in compiled.source and "while go" in compiled.source
     np.testing.assert_allclose(g(x), [0.0, 0.4, 0.6], rtol=1e-12)
+
+
+class Momentum:
+    def __init__(self):
+        self.m = None
+
+    def update(self, g):
+        if self.m is None:
+            self.m = g
+        else:
+            self.m = 0.9 * self.m + 0.1 * g
+        return self.m
+
+
+def unrolled_training(x):
+    o = Momentum()
+    w = x
+    for _ in range(3):
+        w = w - 0.1 * o.update(np.sin(w) * w)
+    return np.sum(w ** 2)
+
+
+def test_h15_005_optimizer_state_in_a_training_loop():
+    """h15-005 as users meet it: a momentum buffer made lazily (`if self.m is None`) in a loop of steps; every
+    step was taken for the first (the buffer replaced by the gradient), a wrong gradient and Hessian."""
+    x = np.array([0.3, -0.7, 1.1, 0.4])
+    np.testing.assert_allclose(ad.grad(unrolled_training)(x), numeric_grad(unrolled_training, [x], 0),
+                               rtol=1e-6, atol=1e-8)
+    v = np.array([1.0, 2.0, -1.0, 0.5])
+    np.testing.assert_allclose(ad.hvp(unrolled_training)(x, v), fd_hvp(unrolled_training, [x], 0, v),
+                               rtol=1e-4, atol=1e-4)
