@@ -180,7 +180,7 @@ class Mutations(Part):
             kind = K.Seq(list, (), None)
         if obj is not None:
             state.slots[obj] = slots
-        state.vars[name] = Val(kind, target.objs, target.gen, target.ident)
+        state.vars[name] = Val(kind, target.objs, target.gen, target.ident, target.partial)
         if obj is not None and target.must() is obj:  # every other name holding this very list sees its new
             for other, v in list(state.vars.items()):  # items (a helper's `lst.append(v)` changes the caller's)
                 if other != name and v.must() is obj and isinstance(v.kind, K.Seq) and not v.partial:

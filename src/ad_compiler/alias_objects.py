@@ -77,7 +77,7 @@ class Objects:
 
         for n in state.vars.holders(mapping):
             v = state.vars[n]
-            state.vars[n] = Val(v.kind, swap(v.objs), v.gen)
+            state.vars[n] = Val(v.kind, swap(v.objs), v.gen, partial=v.partial)
         for c in list(state.slots):
             slots = state.slots[c]
             slots = [swap(x) for x in slots] if isinstance(slots, list) else ("any", swap(slots[1]))

@@ -25,7 +25,7 @@ class Stores(Part):
         name = s.target.name
         if self.mode == "kinds":
             kind = self.after_store(s, state, target)
-            state.vars[name] = Val(kind, target.objs, target.gen, target.ident)
+            state.vars[name] = Val(kind, target.objs, target.gen, target.ident, target.partial)
             if s.result is not None:
                 self.assignments.bind(state, s.result, state.vars[name])
             return [s]
@@ -51,12 +51,12 @@ class Stores(Part):
                 self.refuse(s, "assigning to a slice of a list cannot be differentiated (yet)",
                             "build the list with + or append")
         kind = self.after_store(s, state, target, obj)
-        state.vars[name] = Val(kind, target.objs, target.gen, target.ident)
+        state.vars[name] = Val(kind, target.objs, target.gen, target.ident, target.partial)
         if isinstance(kind, K.Obj) and obj is not None:  # (every name of that object sees its new attributes)
             for n in list(state.vars.holders((obj,))):
                 v = state.vars[n]
                 if v.objs == {obj} and isinstance(v.kind, K.Obj):
-                    state.vars[n] = Val(kind, v.objs, v.gen, v.ident)
+                    state.vars[n] = Val(kind, v.objs, v.gen, v.ident, v.partial)  # (h15-006: partial stays)
         if s.noop:
             return [s]
         return [s] + self.refresher.refresh(s, state, obj, name)

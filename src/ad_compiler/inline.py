@@ -126,8 +126,19 @@ class Inliner:
             assigned |= changed
             for n in assigned - kept - closure_lists:  # a name rebound in the loop may hold another value in the next iteration
                 env.pop(n, None)
-            body_env = dict(env)
-            s.body = self.block(s.body, body_env)
+            original = ir.clone(s.body)
+            while True:
+                body_env = dict(env)
+                s.body = self.block(s.body, body_env)
+                # (what is known at the head and the body changes, also in a function it calls, may differ in the
+                # next iteration: `self.on = not self.on`, a closure's `nonlocal n` or `state["on"] = ...`;
+                # forgotten, and the body inlined again, h15-005)
+                stale = [k for k in env if body_env.get(k) != env[k]]
+                if not stale:
+                    break
+                for k in stale:
+                    env.pop(k)
+                s.body = ir.clone(original)
             for n in assigned:
                 if body_env.get(n) is not None and body_env.get(n) == entry.get(n):
                     env[n] = entry[n]

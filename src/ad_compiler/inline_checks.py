@@ -2,6 +2,9 @@
 generator function's values) is used once, as Python's would be; a generator ends by itself; a value a `try`
 body assigns is not read after an exception interrupted it."""
 import ast
+import types
+
+import numpy as np
 
 from . import ir
 from .errors import UnsupportedError
@@ -23,6 +26,19 @@ def check_generator_ends(stmt, unit, fdef):
 
 _MUTATING = {"append", "extend", "insert", "pop", "clear", "remove", "sort", "reverse", "update", "setdefault",
              "popitem", "add", "discard", "fill", "put", "resize", "partition", "itemset"}
+
+
+# methods of arrays, lists, dicts, tuples and strings that do not change their object (any other method called
+# on a value of the caller's, e.g. of an object of the user's class, may change it)
+_READING = {m for t in (np.ndarray, list, dict, tuple, str) for m in dir(t) if not m.startswith("_")} - _MUTATING
+
+
+def _module_or_class(unit, name, params):
+    """Is the free name `name` a module or a class (`np.exp(v)`: no value of the caller's changes)?"""
+    if name in params:
+        return False
+    found, obj = unit.lookup(name)
+    return found and isinstance(obj, (types.ModuleType, type))
 
 
 def check_generator_effects(unit, fdef):
@@ -47,9 +63,11 @@ def check_generator_effects(unit, fdef):
                     base = base.value
                 if base is not t and isinstance(base, ast.Name) and outer(base.id):
                     bad = t
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATING \
-                and isinstance(node.func.value, ast.Name) and outer(node.func.value.id):
-            bad = node
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                isinstance(node.func.value, ast.Name) and outer(node.func.value.id) and \
+                (node.func.attr in _MUTATING or node.func.attr not in _READING and
+                 not _module_or_class(unit, node.func.value.id, params)):
+            bad = node  # (also a method of the caller's object, `f.tick()`, which may change it: h15-007)
         if bad is not None:
             raise UnsupportedError("a generator that changes a value of its caller (an argument, or a variable of "
                                    "the enclosing function): the compiler computes a generator's values when it is "

@@ -26,7 +26,9 @@ from . import codegen, ir, jit_runtime, kinds as K, runtime
 from .errors import ADError, UnsupportedError
 from .ir import Assign, Build, Call, FunctionDef, Global, Index, Return, Var
 from .jit_fuse import fuse
+from .jit_loops import flagged
 from .jit_lower import HINT, WHY, Lowering
+from .jit_names import apart
 from .jit_reuse import into_out, uncopy
 
 RESULT_HELPERS = ("as_grad", "as_grads")  # helpers of the return value, run in the wrapper
@@ -55,7 +57,10 @@ def finish(derivation, unit, fdef, kinds_, alloc):
         raise UnsupportedError("jit=True: a derivative with several returns; " + WHY, where=where_def, hint=HINT)
     lowering = Lowering(fdef, param_kinds, kinds_, alloc, where_def)
     core_name = alloc.fresh(f"{fdef.name}_numba")
-    outer, leaves = _split_result(ret.value, set(fdef.params), alloc)
+    # (a parameter the body rebinds, as `bout = _ad.jit.vjp_seed(bout, x)` does, is the compiled part's: the
+    # wrapper's is the caller's object, e.g. vjp's seed returned as the gradient, h15-002)
+    rebound = {n for s in ir.walk(body) for n in ir.stmt_writes(s)}
+    outer, leaves = _split_result(ret.value, set(fdef.params) - rebound, alloc, set(fdef.params))
     read = {n for s in ir.walk(body) for n in ir.stmt_reads(s)} | {n for _, e in leaves for n in ir.names_in(e)}
     core_params = [p for p in fdef.params if p in read]
     passed = {}  # parameter -> what the wrapper passes for it (arguments the compiled function takes otherwise)
@@ -84,6 +89,7 @@ def finish(derivation, unit, fdef, kinds_, alloc):
     core = FunctionDef(core_name, tuple(n for n, _ in core_args) + tuple(n for n, _ in data), core_body)
     dims = dict(zip(fdef.params, derivation.dims))
     core = fuse(core, param_kinds, dims, alloc) or core
+    flagged(core.body, alloc)  # (`while True:` as `while go:`: Numba may compile the first as an endless loop)
     call = Call(Var(core_name), tuple(a for _, a in core_args) + tuple(g for _, g in data))
     names = tuple(n for n, _ in leaves)
     if buffers:  # (the gradients' arrays made by the wrapper and filled by the compiled function)
@@ -258,9 +264,10 @@ def _float64():
 _FLOAT64 = _float64()
 
 
-def _split_result(value, params, alloc):
+def _split_result(value, params, alloc, taken=()):
     """The return value with what the compiled part computes replaced by names: (expression the wrapper
-    returns, [(name, expression the compiled part returns)])."""
+    returns, [(name, expression the compiled part returns)]); `params`: the parameters the wrapper reads as
+    they are, `taken`: names a result is not called in the wrapper (all the parameters)."""
     leaves = []
 
     def leaf(e):
@@ -269,7 +276,7 @@ def _split_result(value, params, alloc):
         if isinstance(e, Call) and isinstance(e.func, ir.Global) and e.func.path[0] == "_ad" and \
                 all(isinstance(a, Var) and a.name in params for a in e.args):
             return e  # (zeros_like(x) of an argument: in the wrapper)
-        name = e.name if isinstance(e, Var) else alloc.fresh("result")
+        name = e.name if isinstance(e, Var) and e.name not in taken else alloc.fresh("result")
         leaves.append((name, e))
         return Var(name)
 
@@ -362,6 +369,7 @@ def _compile(derivation, unit, core, wrapper, numba):
     names = codegen.Names(derivation.func.__globals__, local, unit.cells)
     origins = []
     text = codegen.to_source([core, wrapper], names, origins)
+    text = apart(text, core.name)  # (no version of one name spelled like another in Numba)
     head = "# jit=True: the first function is compiled by Numba (numba.njit); the second is plain Python\n"
     source = head + "@_ad.jit.njit\n" + text
     origins[:0] = [None, None]

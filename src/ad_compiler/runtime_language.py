@@ -72,7 +72,14 @@ def unexpected_function(f, where):
 
 def attribute_tangent_vjp(g, t, attr):
     """Adjoint of `_ad.attribute_tangent(t, attr)` with respect to t (a dict by attribute name, or an
-    object): `g` at that attribute."""
+    object): `g` at that attribute, zeros at the dict's other entries (a store into the dict, reversed,
+    takes the adjoint of its entry back, `_ad.pop_item(b, 'w')`, and a missing one was None: h15-004)."""
+    if isinstance(t, dict):
+        from .runtime import zeros_like
+
+        out = {k: zeros_like(v) for k, v in t.items() if k != attr}
+        out[attr] = g
+        return out
     return {attr: g}
 
 
