@@ -352,3 +352,76 @@ def test_h15_005_optimizer_state_in_a_training_loop():
     v = np.array([1.0, 2.0, -1.0, 0.5])
     np.testing.assert_allclose(ad.hvp(unrolled_training)(x, v), fd_hvp(unrolled_training, [x], 0, v),
                                rtol=1e-4, atol=1e-4)
+
+
+# -- h15-007's gap: a generator changing its caller's values through a function it calls ------------------------
+def _bump(d):
+    d["k"] = d["k"] + 1
+
+
+def _gen_bump(d, x):
+    for _ in range(3):
+        _bump(d)
+        yield x * d["k"]
+
+
+def generator_calling_a_function_that_changes_its_argument(x):
+    d = {"k": 0}
+    s = 0.0
+    for v in _gen_bump(d, x):
+        s = s + (np.sum(v ** 2) if d["k"] >= 2 else np.sum(v))
+    return s
+
+
+def generator_calling_a_closure_that_changes_a_nonlocal(x):
+    n = 0
+
+    def inc():
+        nonlocal n
+        n += 1
+
+    def gen():
+        for _ in range(3):
+            inc()
+            yield x * 2.0
+
+    s = 0.0
+    for v in gen():
+        s = s + (np.sum(v ** 2) if n >= 2 else np.sum(v))
+    return s
+
+
+def _pure(x, i):
+    return np.linalg.norm(x) * np.tanh(x) * i + np.sum(x.reshape(-1))
+
+
+def _gen_pure(x):
+    for i in range(3):
+        yield _pure(x, i)
+
+
+def generator_calling_pure_functions(x):
+    def act(h):
+        return np.sin(h) * 2.0
+
+    def gen():
+        for i in range(3):
+            yield act(x * i)
+
+    return sum(np.sum(v ** 2) for v in _gen_pure(x)) + sum(np.sum(v) for v in gen())
+
+
+@pytest.mark.parametrize("f", [generator_calling_a_function_that_changes_its_argument,
+                               generator_calling_a_closure_that_changes_a_nonlocal])
+def test_a_generator_changing_its_callers_values_through_a_call_is_refused(f):
+    """Both gave wrong gradients: the compiler computes a generator's values when it is called, so every
+    change ran before the consumer's first test of `d["k"]` / `n`."""
+    with pytest.raises(ad.ADError) as info:
+        ad.grad(f)(np.array([0.3, -0.5, 0.9]))
+    assert info.value.where is not None and "generator" in str(info.value)
+
+
+def test_a_generator_calling_pure_functions_still_works():
+    x = np.array([0.3, -0.5, 0.9])
+    np.testing.assert_allclose(ad.grad(generator_calling_pure_functions)(x),
+                               numeric_grad(generator_calling_pure_functions, (x,), 0), rtol=1e-6)

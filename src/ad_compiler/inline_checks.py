@@ -68,11 +68,113 @@ def check_generator_effects(unit, fdef):
                 (node.func.attr in _MUTATING or node.func.attr not in _READING and
                  not _module_or_class(unit, node.func.value.id, params)):
             bad = node  # (also a method of the caller's object, `f.tick()`, which may change it: h15-007)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and outer(node.func.id) and \
+                _call_may_change(unit, node, params):
+            bad = node  # (a function given the caller's value, or a closure changing a `nonlocal`: `bump(d)`)
         if bad is not None:
             raise UnsupportedError("a generator that changes a value of its caller (an argument, or a variable of "
                                    "the enclosing function): the compiler computes a generator's values when it is "
                                    "called, also those its consumer does not ask for", where=unit.location(bad),
                                    hint="make the change in the consumer's loop, or build a list of the values")
+
+
+# builtins and NumPy functions that change what they are given (the rest make new values)
+_CHANGING_BUILTINS = {"setattr", "delattr", "next", "exec", "eval", "vars", "globals", "locals", "__import__"}
+_CHANGING_NUMPY = {"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis"}
+
+
+def _call_may_change(unit, node, params, depth=0):
+    """May the call `g(...)` a generator makes change a value of its caller? `g` a sibling nested function (a
+    closure: `inc()` with `nonlocal n`) or a function of the user's (`bump(d)`) whose body may change what it is
+    given or reaches (read from its source: a store into an item or attribute, a changing method, `nonlocal` or
+    `global`, a call of such a function); a NumPy function writing into an argument (`out=`, np.copyto)."""
+    name = node.func.id
+    if any(k.arg == "out" for k in node.keywords):
+        return True
+    if name not in params:
+        sibling = next((n for n in ast.walk(unit.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                        and n.name == name and n is not unit.tree), None)
+        if sibling is not None:
+            return _body_may_change(sibling, unit.lookup, depth)
+    found, obj = unit.lookup(name) if name not in params else (False, None)
+    return not found or _object_may_change(obj, depth)
+
+
+def _object_may_change(obj, depth):
+    import builtins
+    import inspect
+    import textwrap
+
+    if isinstance(obj, (types.ModuleType, type)):
+        return False
+    mod = (getattr(obj, "__module__", None) or "").split(".")[0]
+    name = getattr(obj, "__name__", "")
+    if getattr(builtins, name, None) is obj:
+        return name in _CHANGING_BUILTINS
+    if isinstance(obj, np.ufunc) or mod in ("numpy", "scipy", "math"):
+        return name in _CHANGING_NUMPY
+    if not inspect.isfunction(obj) or depth >= 3:
+        return True  # (not known: a partial, a callable object, calls nested too deep)
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(obj)))
+    except (OSError, TypeError, SyntaxError):
+        return True
+    fdef = tree.body[0] if tree.body and isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+    g = getattr(obj, "__globals__", {})
+    cells = dict(zip(obj.__code__.co_freevars, obj.__closure__ or ()))
+
+    def lookup(n):
+        if n in cells:
+            try:
+                return True, cells[n].cell_contents
+            except ValueError:
+                return False, None
+        if n in g:
+            return True, g[n]
+        return (True, getattr(builtins, n)) if hasattr(builtins, n) else (False, None)
+
+    return fdef is None or _body_may_change(fdef, lookup, depth + 1)
+
+
+def _body_may_change(fdef, lookup, depth):
+    """May this function's body change a value it is given or reaches (read from its syntax, conservatively)?"""
+    local = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    for node in ast.walk(fdef):
+        if isinstance(node, (ast.Nonlocal, ast.Global)):
+            return True
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+            if any(isinstance(t, (ast.Subscript, ast.Attribute)) for t in targets):
+                return True
+        if isinstance(node, ast.Call):
+            f = node.func
+            if any(k.arg == "out" for k in node.keywords):
+                return True
+            if isinstance(f, ast.Attribute):
+                known = _module_path(f.value, local, lookup)  # (`np.exp`, `np.linalg.norm`: no value changes)
+                if f.attr in _MUTATING or f.attr == "at" or (f.attr not in _READING and not known):
+                    return True
+            elif isinstance(f, ast.Name) and f.id not in local:
+                found, obj = lookup(f.id)
+                if not found or _object_may_change(obj, depth):
+                    return True
+            elif not isinstance(f, ast.Name):
+                return True
+    return False
+
+
+def _module_path(e, local, lookup):
+    """Is `e` (`np`, `np.linalg`) a module or a class reached through a free name?"""
+    path = []
+    while isinstance(e, ast.Attribute):
+        path.append(e.attr)
+        e = e.value
+    if not isinstance(e, ast.Name) or e.id in local:
+        return False
+    found, obj = lookup(e.id)
+    for a in reversed(path):
+        obj = getattr(obj, a, None)
+    return found and isinstance(obj, (types.ModuleType, type))
 
 
 def _yields(fdef):
