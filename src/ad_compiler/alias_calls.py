@@ -75,6 +75,8 @@ class Calls(Part):
             if self.mode == "rewrite":
                 self.recursive_call(s, value, obj, args)
             return self.callee_result(s, value, state, site)
+        if self.mode == "rewrite":
+            self.passed_functions(s, value, obj, args, state)
         if obj in (runtime().dict_items, runtime().dict_values) and args and isinstance(args[0].kind, K.Dict):
             return self.call(s, Call(ir.Attr(value.args[0], "items" if obj is runtime().dict_items
                                              else "values"), ()), state, site)
@@ -199,10 +201,13 @@ class Calls(Part):
                 not isinstance(obj, np.ufunc) and getattr(obj, "__module__", None) != runtime().__name__ and \
                 not returns_new_memory(obj):
             # a function of the user's with a rule (or declared without a derivative) not proven to return new
-            # memory (new_memory.returns_new_memory): its body may return an argument itself (`return a`), or an
-            # object holding one: the value made on this line, or any of them
+            # memory (new_memory.returns_new_memory): its body may return an argument itself (`return a`), a view
+            # of one (`return a[1:]`), an object holding them (`return [a, b]`), or an object it was given: the
+            # value made on this line, or any of them (h16-001: a view or a list was taken for `a` itself or new)
             mutable = frozenset().union(*(a.objs for a in args if a.kind.mutable))
-            return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the value made on this line")} | mutable)
+            made = self.objects.new(state, site, desc="the value made on this line")
+            shared = self.opaque_result(s, value, state, site, made)
+            return Val(K.UNKNOWN, shared.objs | mutable)
         if mod in ("numpy", "math", "scipy") or isinstance(obj, np.ufunc) or self.ctx.has_rule(obj) or \
                 self.ctx.nondiff(obj):
             return self.library.result(s, value, obj, args, state, site)
@@ -306,7 +311,12 @@ class Calls(Part):
         the function did not make, or maybe a view of (or the very) arrays it is given, or a container of those
         (a base case `return h`, `return W[0]`, `return (h, W)`): a change in place of either while the other
         is read later is refused at its line, as for a library call NumPy could not be asked about."""
-        result = self.objects.ext(site)
+        return self.opaque_result(s, value, state, site, self.objects.ext(site))
+
+    def opaque_result(self, s, value, state, site, result):
+        """The value of a call whose body the pass does not follow (a callee compiled on its own, a function of
+        the user's with a rule): `result`, or maybe a view of (or the very) arrays it is given, or a container
+        of those, or the very lists, dicts and objects it is given."""
         maybe = self.library.maybe_view(s, value, state, site, [])
         # the very lists, dicts and objects it is given (`return L`: a later `L.append(v)` changes the result)
         given = set()
@@ -318,6 +328,50 @@ class Calls(Part):
         views = set(maybe.objs) if maybe is not None else set()
         state.slots[result] = ("any", frozenset(views | given))  # (the items of a tuple or list it returns)
         return Val(K.UNKNOWN, {result} | views | given)
+
+    def passed_functions(self, s, value, obj, args, state):
+        """A function of the user's given to a call the compiler does not follow (`sorted(rows, key=f)`; the
+        derivative calls it again, `_ad.sorted_vjp(g, rows, f)`): refused if it changes in place what it is
+        given (sorted's items), which neither the derivative nor the alias pass would see (h16-002)."""
+        if getattr(obj, "__module__", None) == runtime().__name__:
+            return
+        for name, atom in list(enumerate(value.args)) + list(value.kwargs):
+            f = atom.obj if isinstance(atom, Global) else None
+            if isinstance(f, Checkpointed):
+                f = f.func
+            if f is None or not self.ctx.is_user_function(f):
+                continue
+            if obj is builtins.sorted and name == "key" and args:
+                kinds_ = [_item_kind(args[0], self.session)]
+            else:  # (a solver's function called with the items of its `args=`: solve_ivp, odeint, quad, ...)
+                kinds_ = self.extra_arguments(value, obj, f, state)
+                if kinds_ is None:
+                    continue
+            if not any(k.mutable for k in kinds_):
+                continue
+            exc = self.ctx.callee_changes_arguments(f, kinds_)
+            if exc is not None:
+                w = getattr(exc, "where", None)
+                where = f" (line {w.line} of {os.path.basename(w.filename)}: `{w.text.strip()}`)" \
+                    if w is not None else ""
+                self.refuse(s, f"`{f.__name__}` changes what it is given in place{where}; given to "
+                               f"`{getattr(obj, '__name__', 'this call')}`, which calls it outside the derivative, "
+                               "it cannot be differentiated (yet)", "compute the key without changing its argument")
+
+    def extra_arguments(self, value, obj, f, state):
+        """The kinds `f` is called with by the library function `obj` that passes it the items of its `args`
+        argument after its own (numbers for those: what the solver makes is not the function's), or None."""
+        import inspect
+
+        try:
+            bound = inspect.signature(obj).bind_partial(*value.args, **dict(value.kwargs))
+            n = len(inspect.signature(f).parameters)
+        except (TypeError, ValueError):
+            return None
+        atom = bound.arguments.get("args")
+        if atom is None or isinstance(atom, Const):
+            return None
+        return _args_kinds(self.values.val(atom, state).kind, n)
 
     def recursive_call(self, s, value, obj, args):
         """A call of the user's function left as a call (recursion): refused if the function changes an
@@ -350,6 +404,16 @@ def _item_kind(val, session):
             K.Scalar({"b": np.bool_, "i": np.int64, "u": np.uint64}.get(k.dtype, np.float64))
     kinds = [session.iterator_items.get(o) for o in val.objs]
     return kinds[0] if kinds and all(x is not None and x == kinds[0] for x in kinds) else K.UNKNOWN
+
+
+def _args_kinds(k, n):
+    """The kinds of the `n` parameters of a function a library calls with its own values (numbers here) and
+    then the items of `args` (of kind k); None when not known."""
+    if isinstance(k, K.Seq) and k.items is not None and len(k.items) <= n:
+        return [K.FLOAT] * (n - len(k.items)) + list(k.items)
+    if not isinstance(k, K.Seq) and k.mutable and n:  # (one object, `args=A`)
+        return [K.FLOAT] * (n - 1) + [k]
+    return None
 
 
 def _helper_dummy(kind):

@@ -1,0 +1,169 @@
+"""Regressions found by hunt 16 (values that come back from code the compiler does not follow: functions with
+rules, functions given to library calls), against central differences: right or refused at a line of this
+file, never a wrong value (/work/hunt16/findings.md)."""
+import numpy as np
+import pytest
+from scipy.integrate import odeint, solve_ivp
+
+import ad_compiler as ad
+from fd import numeric_grad
+
+X = np.array([0.3, -0.5, 0.8])
+W = np.array([[0.6, 0.1, 0.1], [0.1, 0.6, 0.1], [0.1, 0.1, 0.6]])
+
+
+class Box:
+    def __init__(self, w):
+        self.w = w
+
+
+def tail_of(a):
+    return a[1:]
+
+
+@ad.defvjp(tail_of)
+def _tail_of_rule(a):
+    ba = np.concatenate([np.zeros(1), g])  # noqa: F821 (the template's adjoint of the result)
+
+
+def pair_of(a, b):
+    return [a, b]
+
+
+@ad.defvjp(pair_of)
+def _pair_of_rule(a, b):
+    ba = g[0]  # noqa: F821
+    bb = g[1]  # noqa: F821
+
+
+def passthrough(a):
+    return a
+
+
+@ad.defvjp(passthrough)
+def _passthrough_rule(a):
+    ba = g  # noqa: F821
+
+
+def store_after_a_rule_returned_a_view(x, W):
+    y = x * 1.0
+    v = tail_of(y)
+    y[1] = 5.0
+    return np.sum(v * x[1:])
+
+
+def store_after_a_rule_returned_a_list(x, W):
+    y = x * 1.0
+    L = pair_of(y, W[0] * 1.0)
+    y[0] = 5.0
+    return np.sum(L[0] * L[1] * x)
+
+
+def store_after_reading_an_attribute_of_a_rules_result(x, W):
+    y = x * 1.0
+    z = passthrough(Box(y)).w
+    y[0] = 5.0
+    return np.sum(z * x)
+
+
+def sets_its_first(r):
+    r[0] = 1.0
+    return float(r[1])
+
+
+def sorted_by_a_key_changing_the_rows(x, W):
+    rows = [W[0] * x, W[1] * x]
+    s = sorted(rows, key=sets_its_first)
+    return np.sum(s[0] * s[1])
+
+
+def sorted_by_a_lambda_calling_it(x, W):
+    rows = [W[0] * x, W[1] * x]
+    s = sorted(rows, key=lambda r: sets_its_first(r))
+    return np.sum(s[0] * s[1])
+
+
+def rhs_changing_its_matrix(t, y, A):
+    A[0, 0] = 0.0
+    return A @ y
+
+
+def solve_ivp_changing_args(x, W):
+    A = W * 1.0
+    sol = solve_ivp(rhs_changing_its_matrix, (0.0, 0.5), x, args=(A,), rtol=1e-10, atol=1e-10)
+    return np.sum(sol.y[:, -1]) + np.sum(A * W)
+
+
+def rhs_odeint_changing_its_matrix(y, t, A):
+    A[0, 0] = 0.0
+    return A @ y
+
+
+def odeint_changing_args(x, W):
+    A = W * 1.0
+    ys = odeint(rhs_odeint_changing_its_matrix, x, np.array([0.0, 0.5]), args=(A,), rtol=1e-10, atol=1e-10)
+    return np.sum(ys[-1]) + np.sum(A * W)
+
+
+def right_or_refused(f, wrt, mode="grad"):
+    args = (X.copy(), W.copy())
+    try:
+        if mode == "grad":
+            got = ad.grad(f, wrt=wrt)(*args)
+        else:
+            got = ad.jacrev(f, wrt=wrt)(*args)
+    except ad.ADError as exc:
+        assert exc.where is not None and exc.where.filename.endswith("test_found_hunt16.py"), str(exc)
+        return "refused"
+    np.testing.assert_allclose(got, numeric_grad(f, [X.copy(), W.copy()], wrt), rtol=1e-6, atol=1e-7)
+    return "right"
+
+
+RULES = [store_after_a_rule_returned_a_view, store_after_a_rule_returned_a_list,
+         store_after_reading_an_attribute_of_a_rules_result]
+
+
+@pytest.mark.parametrize("f", RULES, ids=[f.__name__ for f in RULES])
+@pytest.mark.parametrize("mode", ["grad", "jacrev"])
+def test_h16_001_a_rules_result_may_be_a_view_or_a_container_of_its_arguments(f, mode):
+    """h16-001: a function of the user's with a rule (`ad.defvjp`) returning a view of its argument (`a[1:]`)
+    or a list of its arguments was taken for new memory or the argument itself (sh-005's fix: `v is y` tested,
+    but a view is neither), and the attribute of its result (`passthrough(Box(y)).w`) for an unknown object:
+    the store `y[1] = 5.0` after the call did not reach the result (w.r.t. x: 4.5 for 5.0)."""
+    right_or_refused(f, 0, mode)
+
+
+KEYS = [sorted_by_a_key_changing_the_rows, sorted_by_a_lambda_calling_it, solve_ivp_changing_args,
+        odeint_changing_args]
+
+
+@pytest.mark.parametrize("f", KEYS, ids=[f.__name__ for f in KEYS])
+def test_h16_002_a_function_given_to_a_library_call_changing_what_it_is_given(f):
+    """h16-002: a function of the user's given to a library call the compiler does not follow (sorted's key,
+    an ODE right-hand side changing an array of its `args=`) changed the user's arrays unseen by the
+    derivative (the adjoint of `sorted` even calls the key again): wrong w.r.t. x and W. Now refused."""
+    assert right_or_refused(f, 1) == "refused"
+
+
+def key_reading_only(r):
+    return float(r[1])
+
+
+def sorted_by_a_plain_key(x, W):
+    rows = [W[0] * x, W[1] * x]
+    s = sorted(rows, key=key_reading_only)
+    return np.sum(s[0] * s[1])
+
+
+def rhs_reading(t, y, A):
+    return A @ y
+
+
+def solve_ivp_reading_args(x, W):
+    sol = solve_ivp(rhs_reading, (0.0, 0.5), x, args=(W * 1.0,), rtol=1e-10, atol=1e-10)
+    return np.sum(sol.y[:, -1])
+
+
+@pytest.mark.parametrize("f", [sorted_by_a_plain_key, solve_ivp_reading_args])
+def test_h16_002_functions_that_only_read_still_work(f):
+    assert right_or_refused(f, 0) == "right"
