@@ -167,3 +167,42 @@ def solve_ivp_reading_args(x, W):
 @pytest.mark.parametrize("f", [sorted_by_a_plain_key, solve_ivp_reading_args])
 def test_h16_002_functions_that_only_read_still_work(f):
     assert right_or_refused(f, 0) == "right"
+
+
+@ad.checkpoint
+def same_list(L):
+    return L
+
+
+def list_grown_after_a_checkpointed_call_given_it_by_keyword(x, W):
+    L = [x * 1.0]
+    z = same_list(L=L)
+    L.append(x * 3.0)
+    return np.sum(z[-1] * x)
+
+
+def list_grown_after_a_rule_given_it_by_keyword(x, W):
+    L = [x * 1.0]
+    z = passthrough(a=L)
+    L.append(x * 3.0)
+    return np.sum(z[-1] * x)
+
+
+def list_grown_after_a_rule_given_it_starred(x, W):
+    L = [x * 1.0]
+    z = passthrough(*(L,))
+    L.append(x * 3.0)
+    return np.sum(z[-1] * x)
+
+
+KEYWORD = [list_grown_after_a_checkpointed_call_given_it_by_keyword, list_grown_after_a_rule_given_it_by_keyword,
+           list_grown_after_a_rule_given_it_starred]
+
+
+@pytest.mark.parametrize("f", KEYWORD, ids=[f.__name__ for f in KEYWORD])
+def test_h16_003_a_list_given_by_keyword_may_come_back(f):
+    """h16-003: the lists a callee compiled on its own (ad.checkpoint, recursion) or a function with a rule may
+    return were only those given by position: `z = same_list(L=L)` then `L.append(v)` left z without v for
+    the derivative (w.r.t. x: wrong in grad, jacrev, hvp, hessian). Now refused at the append. (The starred
+    call was refused already: kept as a guard of the starred items now also taken.)"""
+    assert right_or_refused(f, 0) == "refused"

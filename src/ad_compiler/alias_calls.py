@@ -204,7 +204,8 @@ class Calls(Part):
             # memory (new_memory.returns_new_memory): its body may return an argument itself (`return a`), a view
             # of one (`return a[1:]`), an object holding them (`return [a, b]`), or an object it was given: the
             # value made on this line, or any of them (h16-001: a view or a list was taken for `a` itself or new)
-            mutable = frozenset().union(*(a.objs for a in args if a.kind.mutable))
+            kw = [self.values.val(v, state) for _, v in value.kwargs]
+            mutable = frozenset().union(*(a.objs for a in args + kw if a.kind.mutable))
             made = self.objects.new(state, site, desc="the value made on this line")
             shared = self.opaque_result(s, value, state, site, made)
             return Val(K.UNKNOWN, shared.objs | mutable)
@@ -320,9 +321,11 @@ class Calls(Part):
         maybe = self.library.maybe_view(s, value, state, site, [])
         # the very lists, dicts and objects it is given (`return L`: a later `L.append(v)` changes the result)
         given = set()
-        for atom in value.args:
-            v = self.values.val(atom.value if isinstance(atom, ir.Starred) else atom, state)
-            given |= {o for o in v.objs if isinstance(state.slots.get(o), (list, tuple))}
+        for atom in list(value.args) + [v for _, v in value.kwargs]:  # (by keyword too: h16-003)
+            starred = isinstance(atom, ir.Starred)
+            v = self.values.val(atom.value if starred else atom, state)
+            objs = v.objs | (all_objs(self.values.slots_of(v, state)) if starred else frozenset())
+            given |= {o for o in objs if isinstance(state.slots.get(o), (list, tuple))}
         if maybe is None and not given:
             return Val(K.UNKNOWN, {result})
         views = set(maybe.objs) if maybe is not None else set()
