@@ -182,7 +182,7 @@ class Calls(Part):
         if obj in (range, zip, enumerate, slice, str, repr, print, type):
             return Val(K.Other(obj if isinstance(obj, type) else type(None)))
         if getattr(obj, "__module__", None) == runtime().__name__:
-            result = self.runtime_result(value, obj, state, site)
+            result = self.runtime_result(s, value, obj, state, site)
             if result is not None:
                 return result
             name = getattr(obj, "__name__", "")
@@ -214,7 +214,7 @@ class Calls(Part):
             return self.library.result(s, value, obj, args, state, site)
         return Val(K.UNKNOWN, {self.objects.ext(site)})
 
-    def runtime_result(self, value, obj, state, site):
+    def runtime_result(self, s, value, obj, state, site):
         """The value of a runtime helper called by generated code (a derivative differentiated again): a new
         value, of the kind the helper gives for small arguments of the same kinds (None: not known)."""
         if getattr(obj, "__name__", "") in EFFECT_HELPERS:
@@ -250,7 +250,18 @@ class Calls(Part):
                 result = obj(*args, **kwargs)
         except Exception:  # noqa: BLE001 (any failure: not known)
             return None
-        return self.new_value(K.kind_of(result), state, site)
+        made = self.new_value(K.kind_of(result), state, site)
+        pairs = list(zip(value.args, args)) + [(v, kwargs[k]) for k, v in value.kwargs]
+        shared = [(atom, dummy) for atom, dummy in pairs if isinstance(result, np.ndarray) and
+                  isinstance(dummy, np.ndarray) and np.shares_memory(result, dummy)]
+        if made is None or not shared:
+            return made
+        # the helper gave back (a view of) an argument for these small ones (`unbroadcast(g, x)` is g itself
+        # where the shapes agree): maybe that very argument, or a view of the arguments (h16-004)
+        if all(result is dummy for _, dummy in shared):
+            return Val(made.kind, made.objs.union(*(self.values.val(a, state).objs for a, _ in shared)))
+        maybe = self.library.maybe_view(s, value, state, site, [made.kind])
+        return Val(made.kind, made.objs | (maybe.objs if maybe is not None else frozenset()))
 
     def added(self, value, state, site):
         """`_ad.add(a, b)`, the structure-aware sum of two adjoints, when either may be a container: a list or
