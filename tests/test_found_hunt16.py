@@ -243,3 +243,31 @@ def test_h16_004_a_runtime_helper_may_give_back_its_argument(f, mode):
     `unbroadcast(g, x)` and `cast_like(g, x)` give back g itself where the shapes and dtypes agree: a change
     of either was not seen through the other (wrong in every mode). Now the very argument, maybe: right."""
     assert right_or_refused(f, 0, mode) == "right"
+
+
+def store_after_dict_get_gave_the_default(x, W):
+    y = x * 1.0
+    d = {"a": x * 2.0}
+    z = d.get("b", y)
+    y[0] = 5.0
+    return np.sum(z * x)
+
+
+def store_after_dict_get_of_a_key_given(x, W, k="b"):
+    y = x * 1.0
+    d = {"a": x * 2.0}
+    z = d.get(k, y)
+    y[0] = 5.0
+    return np.sum(z * x)
+
+
+GETS = [store_after_dict_get_gave_the_default, store_after_dict_get_of_a_key_given]
+
+
+@pytest.mark.parametrize("f", GETS, ids=[f.__name__ for f in GETS])
+@pytest.mark.parametrize("mode", ["grad", "jacrev"])
+def test_h16_005_dict_get_may_give_its_default_itself(f, mode):
+    """h16-005: `d.get("b", y)` of a key the dict does not hold is y itself, but the alias pass gave it the
+    (empty) slot of the key, and of a key not known when compiling (a string argument) an unknown object: the
+    store `y[0] = 5.0` was not seen through z (wrong in every mode). Now the default may be the result: right."""
+    assert right_or_refused(f, 0, mode) == "right"
