@@ -271,3 +271,32 @@ def test_h16_005_dict_get_may_give_its_default_itself(f, mode):
     (empty) slot of the key, and of a key not known when compiling (a string argument) an unknown object: the
     store `y[0] = 5.0` was not seen through z (wrong in every mode). Now the default may be the result: right."""
     assert right_or_refused(f, 0, mode) == "right"
+
+
+def doubled_then_tripled(h):
+    yield h * 2.0
+    yield h * 3.0
+
+
+def first_of_a_generator(x, W):
+    g = doubled_then_tripled(x)
+    z = next(g)
+    return np.sum(z * W[0])
+
+
+def first_of_a_map(x, W):
+    m = map(np.tanh, [x, x * 2.0])
+    z = next(m)
+    return np.sum(z * W[0])
+
+
+STEPPED = [first_of_a_generator, first_of_a_map]
+
+
+@pytest.mark.parametrize("f", STEPPED, ids=[f.__name__ for f in STEPPED])
+def test_h16_006_next_of_an_iterator_computed_as_a_list(f):
+    """h16-006: a generator's values (and map's) are computed as a list when it is called; `next(g)` of that
+    list stopped the derivative with "TypeError: 'list' object is not an iterator" where no derivative went
+    through it (w.r.t. W; w.r.t. x it was refused: no rule for `next`). Now refused at the line in both."""
+    assert right_or_refused(f, 1) == "refused"
+    assert right_or_refused(f, 0) == "refused"
