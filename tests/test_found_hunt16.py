@@ -1,6 +1,8 @@
 """Regressions found by hunt 16 (values that come back from code the compiler does not follow: functions with
 rules, functions given to library calls), against central differences: right or refused at a line of this
 file, never a wrong value (/work/hunt16/findings.md)."""
+import functools
+
 import numpy as np
 import pytest
 from scipy.integrate import odeint, solve_ivp
@@ -300,3 +302,27 @@ def test_h16_006_next_of_an_iterator_computed_as_a_list(f):
     through it (w.r.t. W; w.r.t. x it was refused: no rule for `next`). Now refused at the line in both."""
     assert right_or_refused(f, 1) == "refused"
     assert right_or_refused(f, 0) == "refused"
+
+
+def sorted_by_a_partial_key_changing_the_rows(x, W):
+    rows = [W[0] * x, W[1] * x]
+    s = sorted(rows, key=functools.partial(sets_its_first))
+    return np.sum(s[0] * s[1])
+
+
+def second_plus(r, b):
+    return float(r[1]) + b
+
+
+def sorted_by_a_partial_key_reading_only(x, W):
+    rows = [W[0] * x, W[1] * x]
+    s = sorted(rows, key=functools.partial(second_plus, b=0.5))
+    return np.sum(s[0] * s[1])
+
+
+def test_h16_007_a_partial_given_to_sorted():
+    """h16-007: h16-002's check looked at functions given by name only: `key=functools.partial(k)` with k
+    changing the rows was silently wrong in every mode. Now the partial's function is checked (with the kinds
+    of the values it binds): refused; a partial that only reads is still right."""
+    assert right_or_refused(sorted_by_a_partial_key_changing_the_rows, 0) == "refused"
+    assert right_or_refused(sorted_by_a_partial_key_reading_only, 0) == "right"

@@ -9,6 +9,7 @@ Methods that change their object are handled before (alias_mutation.py).
 from __future__ import annotations
 
 import builtins
+import functools
 import logging
 import os
 
@@ -195,6 +196,11 @@ class Calls(Part):
             if isinstance(k, K.Array) and k.cls is np.ndarray:  # (whatever the kind of the adjoint spread)
                 return Val(K.array(k.ndim, "f"), {self.objects.new(state, site, desc="the array made on this line")})
         mod = (getattr(obj, "__module__", None) or "").split(".")[0]
+        if obj is functools.partial and value.args and isinstance(value.args[0], Global) and \
+                self.ctx.is_user_function(value.args[0].obj):  # (for a library call given it: passed_functions)
+            o = self.objects.ext(site)
+            self.session.partials[o] = (value.args[0].obj, value)
+            return Val(K.UNKNOWN, {o})
         if obj is logging.getLogger:  # (a logger: its methods report what they are given, alias_mutation.py)
             return Val(K.Other(logging.Logger))
         if (self.ctx.has_rule(obj) or self.ctx.nondiff(obj)) and mod not in _LIBRARIES and \
@@ -351,12 +357,21 @@ class Calls(Part):
             return
         for name, atom in list(enumerate(value.args)) + list(value.kwargs):
             f = atom.obj if isinstance(atom, Global) else None
+            made = None
+            if isinstance(atom, ir.Var):  # (a functools.partial of a function of the user's)
+                made = [self.session.partials.get(o) for o in self.values.val(atom, state).objs]
+                made = made[0] if len(made) == 1 and made[0] is not None else None
+                f = made[0] if made is not None else None
             if isinstance(f, Checkpointed):
                 f = f.func
             if f is None or not self.ctx.is_user_function(f):
                 continue
             if obj is builtins.sorted and name == "key" and args:
                 kinds_ = [_item_kind(args[0], self.session)]
+                if made is not None:
+                    kinds_ = _partial_kinds(f, made[1], kinds_, lambda a: self.values.val(a, state).kind)
+                    if kinds_ is None:
+                        continue
             else:  # (a solver's function called with the items of its `args=`: solve_ivp, odeint, quad, ...)
                 kinds_ = self.extra_arguments(value, obj, f, state)
                 if kinds_ is None:
@@ -418,6 +433,29 @@ def _item_kind(val, session):
             K.Scalar({"b": np.bool_, "i": np.int64, "u": np.uint64}.get(k.dtype, np.float64))
     kinds = [session.iterator_items.get(o) for o in val.objs]
     return kinds[0] if kinds and all(x is not None and x == kinds[0] for x in kinds) else K.UNKNOWN
+
+
+def _partial_kinds(f, call, rest, kind_of):
+    """The kinds of f's parameters, by position, when `functools.partial(f, *a, **k)` (`call`) is called with
+    arguments of the kinds `rest`; None when not known (starred, a keyword bound before a positional one)."""
+    import inspect
+
+    if any(isinstance(a, ir.Starred) for a in call.args):
+        return None
+    try:
+        params = list(inspect.signature(f).parameters)
+    except (TypeError, ValueError):
+        return None
+    bound = [kind_of(a) for a in call.args[1:]]
+    by_name = {k: kind_of(v) for k, v in call.kwargs}
+    free = [p for p in params[len(bound):] if p not in by_name]
+    if len(rest) > len(free) or any(p in by_name for p in params[len(bound):len(bound) + len(rest)]):
+        return None
+    given = dict(zip(free, rest))
+    kinds_ = bound + [given.get(p, by_name.get(p)) for p in params[len(bound):]]
+    while kinds_ and kinds_[-1] is None:
+        kinds_.pop()
+    return None if any(k is None for k in kinds_) else kinds_
 
 
 def _args_kinds(k, n):
