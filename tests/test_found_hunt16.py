@@ -326,3 +326,34 @@ def test_h16_007_a_partial_given_to_sorted():
     of the values it binds): refused; a partial that only reads is still right."""
     assert right_or_refused(sorted_by_a_partial_key_changing_the_rows, 0) == "refused"
     assert right_or_refused(sorted_by_a_partial_key_reading_only, 0) == "right"
+
+
+class Scorer:
+    def __init__(self, c):
+        self.c = c
+
+    def score(self, r):
+        r[0] = 1.0
+        return float(r[1]) * self.c
+
+
+def sorted_by_a_bound_method_changing_the_rows(x, W):
+    rows = [W[0] * x, W[1] * x]
+    sc = Scorer(2.0)
+    s = sorted(rows, key=sc.score)
+    return np.sum(s[0] * s[1])
+
+
+def sorted_by_a_function_taken_from_a_list(x, W):
+    rows = [W[0] * x, W[1] * x]
+    fs = [sets_its_first]
+    s = sorted(rows, key=fs[0])
+    return np.sum(s[0] * s[1])
+
+
+def test_h16_008_keys_given_by_a_name_holding_them():
+    """h16-008: a key given through a name (a bound method `sc.score`, `fs[0]`) escaped h16-002's check: wrong
+    in every mode. Now a function value the alias pass knows is checked, and an unknown key given arrays or
+    containers is refused."""
+    assert right_or_refused(sorted_by_a_bound_method_changing_the_rows, 0) == "refused"
+    assert right_or_refused(sorted_by_a_function_taken_from_a_list, 0) == "refused"

@@ -364,6 +364,13 @@ class Calls(Part):
                 f = made[0] if made is not None else None
             if isinstance(f, Checkpointed):
                 f = f.func
+            if isinstance(atom, ir.Var) and made is None and obj is builtins.sorted and name == "key" and args:
+                kind = self.values.val(atom, state).kind
+                f = kind.obj if isinstance(kind, K.Func) else None
+                if f is None and _item_kind(args[0], self.session).mutable:  # (a bound method, a list's item)
+                    self.refuse(s, "the key function given to `sorted` is not known when compiling, and it is given "
+                                   "arrays or containers it may change in place", "give a function of yours by its name "
+                                   "(`key=score`) or a lambda calling it, which the compiler checks")
             if f is None or not self.ctx.is_user_function(f):
                 continue
             if obj is builtins.sorted and name == "key" and args:
