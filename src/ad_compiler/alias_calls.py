@@ -11,7 +11,6 @@ from __future__ import annotations
 import builtins
 import functools
 import logging
-import os
 
 import numpy as np
 
@@ -20,6 +19,7 @@ from .alias_domain import Val, all_objs, join_slots
 from .alias_library import EFFECT_HELPERS, VIEW_FUNCTIONS, dummy_of, lookup, runtime, view_kind
 from .alias_library_calls import LibraryCalls
 from .alias_methods import Methods
+from .alias_passed import PassedFunctions
 from .new_memory import returns_new_memory
 from .alias_session import Part
 from .markers import Checkpointed, stop_gradient
@@ -57,6 +57,7 @@ class Calls(Part):
         super().__init__(session)
         self.library = LibraryCalls(session)
         self.methods = Methods(session)
+        self.passed = PassedFunctions(session)
 
     def call(self, s, value, state, site):
         """The value of `f(...)` or `x.method(...)`."""
@@ -74,10 +75,10 @@ class Calls(Part):
             obj = obj.func
         if self.ctx.is_user_function(obj):  # (left as a call: recursion, ad.checkpoint)
             if self.mode == "rewrite":
-                self.recursive_call(s, value, obj, args)
+                self.passed.recursive_call(s, value, obj, args)
             return self.callee_result(s, value, state, site)
         if self.mode == "rewrite":
-            self.passed_functions(s, value, obj, args, state)
+            self.passed.check(s, value, obj, args, state)
         if obj in (runtime().dict_items, runtime().dict_values) and args and isinstance(args[0].kind, K.Dict):
             return self.call(s, Call(ir.Attr(value.args[0], "items" if obj is runtime().dict_items
                                              else "values"), ()), state, site)
@@ -349,83 +350,6 @@ class Calls(Part):
         state.slots[result] = ("any", frozenset(views | given))  # (the items of a tuple or list it returns)
         return Val(K.UNKNOWN, {result} | views | given)
 
-    def passed_functions(self, s, value, obj, args, state):
-        """A function of the user's given to a call the compiler does not follow (`sorted(rows, key=f)`; the
-        derivative calls it again, `_ad.sorted_vjp(g, rows, f)`): refused if it changes in place what it is
-        given (sorted's items), which neither the derivative nor the alias pass would see (h16-002)."""
-        if getattr(obj, "__module__", None) == runtime().__name__:
-            return
-        for name, atom in list(enumerate(value.args)) + list(value.kwargs):
-            f = atom.obj if isinstance(atom, Global) else None
-            made = None
-            if isinstance(atom, ir.Var):  # (a functools.partial of a function of the user's)
-                made = [self.session.partials.get(o) for o in self.values.val(atom, state).objs]
-                made = made[0] if len(made) == 1 and made[0] is not None else None
-                f = made[0] if made is not None else None
-            if isinstance(f, Checkpointed):
-                f = f.func
-            if isinstance(atom, ir.Var) and made is None and obj is builtins.sorted and name == "key" and args:
-                kind = self.values.val(atom, state).kind
-                f = kind.obj if isinstance(kind, K.Func) else None
-                if f is None and _item_kind(args[0], self.session).mutable:  # (a bound method, a list's item)
-                    self.refuse(s, "the key function given to `sorted` is not known when compiling, and it is given "
-                                   "arrays or containers it may change in place", "give a function of yours by its name "
-                                   "(`key=score`) or a lambda calling it, which the compiler checks")
-            if f is None or not self.ctx.is_user_function(f):
-                continue
-            if obj is builtins.sorted and name == "key" and args:
-                kinds_ = [_item_kind(args[0], self.session)]
-                if made is not None:
-                    kinds_ = _partial_kinds(f, made[1], kinds_, lambda a: self.values.val(a, state).kind)
-                    if kinds_ is None:
-                        continue
-            else:  # (a solver's function called with the items of its `args=`: solve_ivp, odeint, quad, ...)
-                kinds_ = self.extra_arguments(value, obj, f, state)
-                if kinds_ is None:
-                    continue
-            if not any(k.mutable for k in kinds_):
-                continue
-            exc = self.ctx.callee_changes_arguments(f, kinds_)
-            if exc is not None:
-                w = getattr(exc, "where", None)
-                where = f" (line {w.line} of {os.path.basename(w.filename)}: `{w.text.strip()}`)" \
-                    if w is not None else ""
-                self.refuse(s, f"`{f.__name__}` changes what it is given in place{where}; given to "
-                               f"`{getattr(obj, '__name__', 'this call')}`, which calls it outside the derivative, "
-                               "it cannot be differentiated (yet)", "compute the key without changing its argument")
-
-    def extra_arguments(self, value, obj, f, state):
-        """The kinds `f` is called with by the library function `obj` that passes it the items of its `args`
-        argument after its own (numbers for those: what the solver makes is not the function's), or None."""
-        import inspect
-
-        try:
-            bound = inspect.signature(obj).bind_partial(*value.args, **dict(value.kwargs))
-            n = len(inspect.signature(f).parameters)
-        except (TypeError, ValueError):
-            return None
-        atom = bound.arguments.get("args")
-        if atom is None or isinstance(atom, Const):
-            return None
-        return _args_kinds(self.values.val(atom, state).kind, n)
-
-    def recursive_call(self, s, value, obj, args):
-        """A call of the user's function left as a call (recursion): refused if the function changes an
-        argument it is given in place (it is compiled on its own; its caller would not see the change)."""
-        if value.kwargs or any(isinstance(a, ir.Starred) for a in value.args) or \
-                not any(a.kind.mutable for a in args):
-            return
-        exc = self.ctx.callee_changes_arguments(obj, [a.kind for a in args])
-        if exc is not None and exc.where is None:  # (kinds changing at every level: driver.GROWING_KINDS)
-            self.refuse(s, exc.message, exc.hint)
-        if exc is not None:
-            w = getattr(exc, "where", None)
-            where = f" (line {w.line} of {os.path.basename(w.filename)}: `{w.text.strip()}`)" if w is not None else ""
-            self.refuse(s, f"this recursive call of `{obj.__name__}` changes an argument in place{where}, "
-                           "which cannot be differentiated (yet)", "return the new value instead")
-
-
-
 
 def _item_kind(val, session):
     """The kind of the items of `val` when iterated: a sequence's items, an array's rows (numbers for a
@@ -440,39 +364,6 @@ def _item_kind(val, session):
             K.Scalar({"b": np.bool_, "i": np.int64, "u": np.uint64}.get(k.dtype, np.float64))
     kinds = [session.iterator_items.get(o) for o in val.objs]
     return kinds[0] if kinds and all(x is not None and x == kinds[0] for x in kinds) else K.UNKNOWN
-
-
-def _partial_kinds(f, call, rest, kind_of):
-    """The kinds of f's parameters, by position, when `functools.partial(f, *a, **k)` (`call`) is called with
-    arguments of the kinds `rest`; None when not known (starred, a keyword bound before a positional one)."""
-    import inspect
-
-    if any(isinstance(a, ir.Starred) for a in call.args):
-        return None
-    try:
-        params = list(inspect.signature(f).parameters)
-    except (TypeError, ValueError):
-        return None
-    bound = [kind_of(a) for a in call.args[1:]]
-    by_name = {k: kind_of(v) for k, v in call.kwargs}
-    free = [p for p in params[len(bound):] if p not in by_name]
-    if len(rest) > len(free) or any(p in by_name for p in params[len(bound):len(bound) + len(rest)]):
-        return None
-    given = dict(zip(free, rest))
-    kinds_ = bound + [given.get(p, by_name.get(p)) for p in params[len(bound):]]
-    while kinds_ and kinds_[-1] is None:
-        kinds_.pop()
-    return None if any(k is None for k in kinds_) else kinds_
-
-
-def _args_kinds(k, n):
-    """The kinds of the `n` parameters of a function a library calls with its own values (numbers here) and
-    then the items of `args` (of kind k); None when not known."""
-    if isinstance(k, K.Seq) and k.items is not None and len(k.items) <= n:
-        return [K.FLOAT] * (n - len(k.items)) + list(k.items)
-    if not isinstance(k, K.Seq) and k.mutable and n:  # (one object, `args=A`)
-        return [K.FLOAT] * (n - 1) + [k]
-    return None
 
 
 def _helper_dummy(kind):
