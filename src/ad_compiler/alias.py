@@ -34,6 +34,8 @@ The pass, by module (each part is a class reaching the others through the shared
     alias_calls.py      values of calls: builtins, runtime helpers, objects made; through its parts
     alias_library_calls.py  NumPy, math, SciPy functions and those with rules (the oracle)
     alias_methods.py    methods of arrays, lists and dicts that do not change their object
+    alias_passed.py     functions of the user's a library call is given (sorted's key, a solver's) and
+                        recursive calls: refused where they change what they are given
     alias_assign.py     `x = e`, `x op= v`, `x[i] (op)= v`: rebinding or in-place update
     alias_mutation.py   calls changing their arguments: in-place methods, list methods, `out=`, np.copyto
     alias_effects.py    the in-place runtime helpers of generated code read again, as stores and list methods

@@ -9,8 +9,8 @@ Methods that change their object are handled before (alias_mutation.py).
 from __future__ import annotations
 
 import builtins
+import functools
 import logging
-import os
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from .alias_domain import Val, all_objs, join_slots
 from .alias_library import EFFECT_HELPERS, VIEW_FUNCTIONS, dummy_of, lookup, runtime, view_kind
 from .alias_library_calls import LibraryCalls
 from .alias_methods import Methods
+from .alias_passed import PassedFunctions
 from .new_memory import returns_new_memory
 from .alias_session import Part
 from .markers import Checkpointed, stop_gradient
@@ -56,6 +57,7 @@ class Calls(Part):
         super().__init__(session)
         self.library = LibraryCalls(session)
         self.methods = Methods(session)
+        self.passed = PassedFunctions(session)
 
     def call(self, s, value, state, site):
         """The value of `f(...)` or `x.method(...)`."""
@@ -73,8 +75,10 @@ class Calls(Part):
             obj = obj.func
         if self.ctx.is_user_function(obj):  # (left as a call: recursion, ad.checkpoint)
             if self.mode == "rewrite":
-                self.recursive_call(s, value, obj, args)
+                self.passed.recursive_call(s, value, obj, args)
             return self.callee_result(s, value, state, site)
+        if self.mode == "rewrite":
+            self.passed.check(s, value, obj, args, state)
         if obj in (runtime().dict_items, runtime().dict_values) and args and isinstance(args[0].kind, K.Dict):
             return self.call(s, Call(ir.Attr(value.args[0], "items" if obj is runtime().dict_items
                                              else "values"), ()), state, site)
@@ -180,7 +184,7 @@ class Calls(Part):
         if obj in (range, zip, enumerate, slice, str, repr, print, type):
             return Val(K.Other(obj if isinstance(obj, type) else type(None)))
         if getattr(obj, "__module__", None) == runtime().__name__:
-            result = self.runtime_result(value, obj, state, site)
+            result = self.runtime_result(s, value, obj, state, site)
             if result is not None:
                 return result
             name = getattr(obj, "__name__", "")
@@ -193,22 +197,31 @@ class Calls(Part):
             if isinstance(k, K.Array) and k.cls is np.ndarray:  # (whatever the kind of the adjoint spread)
                 return Val(K.array(k.ndim, "f"), {self.objects.new(state, site, desc="the array made on this line")})
         mod = (getattr(obj, "__module__", None) or "").split(".")[0]
+        if obj is functools.partial and value.args and isinstance(value.args[0], Global) and \
+                self.ctx.is_user_function(value.args[0].obj):  # (for a library call given it: passed_functions)
+            o = self.objects.ext(site)
+            self.session.partials[o] = (value.args[0].obj, value)
+            return Val(K.UNKNOWN, {o})
         if obj is logging.getLogger:  # (a logger: its methods report what they are given, alias_mutation.py)
             return Val(K.Other(logging.Logger))
         if (self.ctx.has_rule(obj) or self.ctx.nondiff(obj)) and mod not in _LIBRARIES and \
                 not isinstance(obj, np.ufunc) and getattr(obj, "__module__", None) != runtime().__name__ and \
                 not returns_new_memory(obj):
             # a function of the user's with a rule (or declared without a derivative) not proven to return new
-            # memory (new_memory.returns_new_memory): its body may return an argument itself (`return a`), or an
-            # object holding one: the value made on this line, or any of them
-            mutable = frozenset().union(*(a.objs for a in args if a.kind.mutable))
-            return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the value made on this line")} | mutable)
+            # memory (new_memory.returns_new_memory): its body may return an argument itself (`return a`), a view
+            # of one (`return a[1:]`), an object holding them (`return [a, b]`), or an object it was given: the
+            # value made on this line, or any of them (h16-001: a view or a list was taken for `a` itself or new)
+            kw = [self.values.val(v, state) for _, v in value.kwargs]
+            mutable = frozenset().union(*(a.objs for a in args + kw if a.kind.mutable))
+            made = self.objects.new(state, site, desc="the value made on this line")
+            shared = self.opaque_result(s, value, state, site, made)
+            return Val(K.UNKNOWN, shared.objs | mutable)
         if mod in ("numpy", "math", "scipy") or isinstance(obj, np.ufunc) or self.ctx.has_rule(obj) or \
                 self.ctx.nondiff(obj):
             return self.library.result(s, value, obj, args, state, site)
         return Val(K.UNKNOWN, {self.objects.ext(site)})
 
-    def runtime_result(self, value, obj, state, site):
+    def runtime_result(self, s, value, obj, state, site):
         """The value of a runtime helper called by generated code (a derivative differentiated again): a new
         value, of the kind the helper gives for small arguments of the same kinds (None: not known)."""
         if getattr(obj, "__name__", "") in EFFECT_HELPERS:
@@ -244,7 +257,18 @@ class Calls(Part):
                 result = obj(*args, **kwargs)
         except Exception:  # noqa: BLE001 (any failure: not known)
             return None
-        return self.new_value(K.kind_of(result), state, site)
+        made = self.new_value(K.kind_of(result), state, site)
+        pairs = list(zip(value.args, args)) + [(v, kwargs[k]) for k, v in value.kwargs]
+        shared = [(atom, dummy) for atom, dummy in pairs if isinstance(result, np.ndarray) and
+                  isinstance(dummy, np.ndarray) and np.shares_memory(result, dummy)]
+        if made is None or not shared:
+            return made
+        # the helper gave back (a view of) an argument for these small ones (`unbroadcast(g, x)` is g itself
+        # where the shapes agree): maybe that very argument, or a view of the arguments (h16-004)
+        if all(result is dummy for _, dummy in shared):
+            return Val(made.kind, made.objs.union(*(self.values.val(a, state).objs for a, _ in shared)))
+        maybe = self.library.maybe_view(s, value, state, site, [made.kind])
+        return Val(made.kind, made.objs | (maybe.objs if maybe is not None else frozenset()))
 
     def added(self, value, state, site):
         """`_ad.add(a, b)`, the structure-aware sum of two adjoints, when either may be a container: a list or
@@ -306,35 +330,25 @@ class Calls(Part):
         the function did not make, or maybe a view of (or the very) arrays it is given, or a container of those
         (a base case `return h`, `return W[0]`, `return (h, W)`): a change in place of either while the other
         is read later is refused at its line, as for a library call NumPy could not be asked about."""
-        result = self.objects.ext(site)
+        return self.opaque_result(s, value, state, site, self.objects.ext(site))
+
+    def opaque_result(self, s, value, state, site, result):
+        """The value of a call whose body the pass does not follow (a callee compiled on its own, a function of
+        the user's with a rule): `result`, or maybe a view of (or the very) arrays it is given, or a container
+        of those, or the very lists, dicts and objects it is given."""
         maybe = self.library.maybe_view(s, value, state, site, [])
         # the very lists, dicts and objects it is given (`return L`: a later `L.append(v)` changes the result)
         given = set()
-        for atom in value.args:
-            v = self.values.val(atom.value if isinstance(atom, ir.Starred) else atom, state)
-            given |= {o for o in v.objs if isinstance(state.slots.get(o), (list, tuple))}
+        for atom in list(value.args) + [v for _, v in value.kwargs]:  # (by keyword too: h16-003)
+            starred = isinstance(atom, ir.Starred)
+            v = self.values.val(atom.value if starred else atom, state)
+            objs = v.objs | (all_objs(self.values.slots_of(v, state)) if starred else frozenset())
+            given |= {o for o in objs if isinstance(state.slots.get(o), (list, tuple))}
         if maybe is None and not given:
             return Val(K.UNKNOWN, {result})
         views = set(maybe.objs) if maybe is not None else set()
         state.slots[result] = ("any", frozenset(views | given))  # (the items of a tuple or list it returns)
         return Val(K.UNKNOWN, {result} | views | given)
-
-    def recursive_call(self, s, value, obj, args):
-        """A call of the user's function left as a call (recursion): refused if the function changes an
-        argument it is given in place (it is compiled on its own; its caller would not see the change)."""
-        if value.kwargs or any(isinstance(a, ir.Starred) for a in value.args) or \
-                not any(a.kind.mutable for a in args):
-            return
-        exc = self.ctx.callee_changes_arguments(obj, [a.kind for a in args])
-        if exc is not None and exc.where is None:  # (kinds changing at every level: driver.GROWING_KINDS)
-            self.refuse(s, exc.message, exc.hint)
-        if exc is not None:
-            w = getattr(exc, "where", None)
-            where = f" (line {w.line} of {os.path.basename(w.filename)}: `{w.text.strip()}`)" if w is not None else ""
-            self.refuse(s, f"this recursive call of `{obj.__name__}` changes an argument in place{where}, "
-                           "which cannot be differentiated (yet)", "return the new value instead")
-
-
 
 
 def _item_kind(val, session):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import kinds as K
-from .alias_domain import Val
+from .alias_domain import Val, all_objs
 from .alias_library import REDUCING_METHODS, VIEW_METHODS, reduced_ndim, slot_at, view_kind
 from .alias_session import Part
 from .ir import Const
@@ -94,7 +94,18 @@ class Methods(Part):
             return Val(K.Seq(list, None, K.UNKNOWN), {o})
         if isinstance(k, K.Dict) and func.attr == "get" and value.args and isinstance(value.args[0], Const):
             key = value.args[0].value
-            return Val(k.item(key), slot_at(self.values.slots_of(owner, state), key, k))
+            got = Val(k.item(key), slot_at(self.values.slots_of(owner, state), key, k))
+            if key in k.keys:
+                return got
+            # (a key it does not hold: the default itself, `d.get("b", y)` is y, h16-005)
+            default = self.values.val(value.args[1], state) if len(value.args) > 1 else \
+                Val(K.Other(type(None)))
+            return Val(K.join_all([got.kind, default.kind]), got.objs | default.objs)
+        if isinstance(k, K.Dict) and func.attr == "get" and value.args:  # (a key not known when compiling)
+            got = [Val(K.join_all(list(k.items)) if k.items else K.UNKNOWN,
+                       all_objs(self.values.slots_of(owner, state)))]
+            got.append(self.values.val(value.args[1], state) if len(value.args) > 1 else Val(K.Other(type(None))))
+            return Val(K.join_all([v.kind for v in got]), got[0].objs | got[1].objs)
         if isinstance(k, K.Scalar):
             return Val(K.FLOAT)
         return Val(K.UNKNOWN, {self.objects.ext(site)})

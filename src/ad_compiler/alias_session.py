@@ -29,6 +29,7 @@ class Session:
         self.mode = mode  # 'rewrite' | 'kinds' (SSA form: only infer kinds)
         self.callee = False  # a function compiled on its own and called by generated code (recursion)
         self.iterator_items = {}  # a reversed(...) object -> the kind of its items (alias_calls.iterator)
+        self.partials = {}  # a functools.partial object -> (the function of the user's, the call making it)
         self.keep_in_place = set()  # keys of the `x op= v` that must stay in place (alias_domain.KeepInPlace)
         self.dry = False  # inside a loop's fixed point: analyse, do not rewrite or refuse
         self._live = None

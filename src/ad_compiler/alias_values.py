@@ -315,7 +315,11 @@ class Values(Part):
                 return Val(ak, {self.objects.ext(site, desc=f"the attribute `.{value.attr}`")} if ak.mutable else ())
         if isinstance(k, K.Scalar):
             return Val(k if value.attr in ("real", "imag") else K.UNKNOWN)
-        return Val(K.UNKNOWN, {self.objects.ext(site, desc=f"the attribute `.{value.attr}`")})
+        ext = self.objects.ext(site, desc=f"the attribute `.{value.attr}`")
+        made = [o for o in base.objs if isinstance(state.slots.get(o), list)]
+        if made:  # (maybe an object the function made: `passthrough(b).w` may be what `b.w` holds, h16-001)
+            return Val(K.UNKNOWN, {ext} | all_objs(self.slots_of(Val(K.UNKNOWN, made), state)))
+        return Val(K.UNKNOWN, {ext})
 
 
 def r_kind(items, kind_of):

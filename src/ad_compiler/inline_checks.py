@@ -209,6 +209,7 @@ def check_iterators_used_once(body):
             for n in ir.stmt_reads(s):
                 if n in current:
                     current[n][2].append((s, loops))
+                    _check_not_stepped(s, n, current[n][0].iterator)
             for n in ir.stmt_writes(s):
                 current.pop(n, None)
             if isinstance(s, Assign) and getattr(s, "iterator", None):
@@ -228,6 +229,19 @@ def check_iterators_used_once(body):
                                    "would be empty after its first use; the compiler computes its items when it "
                                    "is made)", where=origin.unit.location(origin.node),
                                    hint=f"make a list of it: `{stmt.iterator} = list(...)`")
+
+
+def _check_not_stepped(s, name, shown):
+    """`next(g)` of an iterator the compiler computes as a list (a generator's values, `map(...)`): a list is
+    not an iterator (the derivative stopped with a TypeError where no derivative went through it, h16-006)."""
+    value = s.value if isinstance(s, Assign) else None
+    if isinstance(value, ir.Call) and isinstance(value.func, ir.Global) and value.func.obj is next and \
+            value.args and isinstance(value.args[0], ir.Var) and value.args[0].name == name:
+        origin = s.origin
+        raise UnsupportedError(f"`next` of the iterator `{shown}` cannot be differentiated (yet): the compiler "
+                               "computes its items when it is made", where=origin.unit.location(origin.node)
+                               if origin is not None else None,
+                               hint=f"take the first item of a list: `list({shown})[0]`, or loop over it")
 
 
 def check_try_values(fn):
