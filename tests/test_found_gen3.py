@@ -1,0 +1,125 @@
+"""Found by the loop-state constructs of tests/progen_state.py (gen3): each program gives the gradient central
+differences give, or a located refusal. /work/gen3/findings.md has the entries (g3-NNN)."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from fd import numeric_grad
+
+X = np.array([0.35, -0.7, 0.61])
+V = np.array([0.2, 0.5, -0.3])
+
+
+class Unit:
+    def __init__(self, w):
+        self.w = w
+        self.act = np.sin
+
+    def forward(self, v):
+        out = self.act(v * self.w)
+        self.act = np.tanh
+        return out
+
+
+def switched_in_method(x):
+    o = Unit(x)
+    r = 0.0
+    for i in range(3):
+        r = r + np.sum(o.forward(x * (i + 2.0)))
+    return r
+
+
+def switched_in_loop(x, s):
+    o = Unit(s)
+    r = 0.0
+    for i in range(2):
+        r = r + np.sum(o.forward(x))
+        o.act = np.cos
+        r = r + np.sum(o.act(x) * o.w)
+    return r
+
+
+def switched_local(x):
+    act = np.sin
+    r = 0.0
+    for i in range(3):
+        r = r + np.sum(act(x * (i + 1.0)))
+        act = np.tanh
+    return r
+
+
+@pytest.mark.parametrize("fn,args", [(switched_in_method, (X,)), (switched_in_method, (-X,)),
+                                     (switched_in_loop, (X, 0.7)), (switched_local, (X,))],
+                         ids=["method", "method-neg", "in-loop", "local"])
+def test_g3_001_function_switched_by_the_loop_body(fn, args):
+    """g3-001: a function known before a `for i in range(K)` loop and switched by its body (directly or in a
+    method it calls: `self.act = np.tanh`) was forgotten and its call refused ("no derivative is known for the
+    method `.act()`"): the loop is now written out, each iteration's function known."""
+    expected = numeric_grad(fn, args, 0)
+    np.testing.assert_allclose(ad.grad(fn)(*args), expected, rtol=1e-6, atol=1e-8)
+    _, tangent = ad.jvp(fn)(*args, V)
+    np.testing.assert_allclose(tangent, expected @ V, rtol=1e-6, atol=1e-8)
+
+
+def switched_with_break(x):
+    o = Unit(x)
+    r = 0.0
+    for i in range(3):
+        r = r + np.sum(o.forward(x))
+        if r > 1.0:
+            break
+    return r
+
+
+def test_g3_001_switched_with_break_is_refused_at_the_call():
+    """With a `break` the loop is not written out: still a located refusal."""
+    with pytest.raises(ad.ADError, match="act"):
+        ad.grad(switched_with_break)(X)
+
+
+def switched_local_break(x):
+    act = np.sin
+    r = 0.0
+    for i in range(3):
+        r = r + np.sum(act(x * (i + 1.0)))
+        act = np.tanh
+        if r > 5.0:
+            break
+    return r
+
+
+def switched_local_steps(x, n):
+    act = np.cos
+    r = 0.0
+    for i in range(n):
+        r = r + np.sum(act(x) * (i + 1.0))
+        act = np.sin
+    return r
+
+
+def switched_local_while(x):
+    act = np.sin
+    r = 0.0
+    i = 0
+    while i < 3:
+        r = r + np.sum(act(x * (i + 1.0)))
+        act = np.tanh
+        i += 1
+    return r
+
+
+@pytest.mark.parametrize("fn,args", [(switched_local_break, (X,)), (switched_local_steps, (X, 3)),
+                                     (switched_local_while, (X,))], ids=["break", "steps", "while"])
+def test_g3_002_loop_carried_function_is_not_the_last_one(fn, args):
+    """g3-002 (silently wrong): a name holding a function before a loop and another one after the body
+    (`act = np.sin`, then `act = np.tanh` in the body) had the kind of its value at the loop's exit (tanh)
+    everywhere, so every iteration's call was differentiated as tanh. Its kind is now the join over the
+    loop's head and exit (not a known function): right or refused at the call."""
+    expected = numeric_grad(fn, args, 0)
+    for how in ("grad", "jvp"):
+        try:
+            got = ad.grad(fn)(*args) if how == "grad" else ad.jvp(fn)(*args, V)[1]
+        except ad.ADError as e:
+            assert "line" in str(e)
+            continue
+        np.testing.assert_allclose(got, expected if how == "grad" else expected @ V, rtol=1e-6, atol=1e-8)
