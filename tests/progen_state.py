@@ -514,8 +514,21 @@ class LoopState:
     def switched_act(self, g):
         """An activation stored on the object, switched by its method (or by f) during the loop."""
         t = g.choice([(3,), (4,)])
-        cls = g.helper_name(g.choice(["Layer", "Unit"]))
         first, then = g.choice([("np.sin", "np.tanh"), ("np.tanh", "np.cos"), ("np.exp", "np.sin")])
+        if g.chance(0.35):  # a name of f holding the function, rebound by the body (g3-002)
+            act = g.fresh("fn")
+            g.emit(f"{act} = {first}")
+            r = self._acc(g)
+            var = self._loop(g)
+            g.emit(f"    {r} = {r} + np.sum({act}({g.ex(t, 1).c} * ({var} + 1.0)))")
+            if g.chance(0.5):
+                g.emit(f"    {act} = {then}")
+            else:
+                g.emit(f"    if {g.cond()}:")
+                g.emit(f"        {act} = {then}")
+            self._stop(g)
+            return [r]
+        cls = g.helper_name(g.choice(["Layer", "Unit"]))
         inner = g.chance(0.5)
         g.add_helper(f"class {cls}:\n    def __init__(self, w):\n        self.w = w\n        self.act = {first}\n\n"
                      f"    def forward(self, v):\n        out = self.act(v * self.w)\n" +
