@@ -123,3 +123,55 @@ def test_g3_002_loop_carried_function_is_not_the_last_one(fn, args):
             assert "line" in str(e)
             continue
         np.testing.assert_allclose(got, expected if how == "grad" else expected @ V, rtol=1e-6, atol=1e-8)
+
+
+class Cell:
+    def __init__(self, W):
+        self.W = W
+        self.h = None
+
+    def step(self, v):
+        if self.h is None:
+            self.h = np.zeros_like(v)
+        self.h[...] = np.tanh(self.W * self.h + v)
+        return self.h
+
+
+def rnn_hidden_on_self(x):
+    c = Cell(x)
+    hs = []
+    for i in range(2):
+        hs.append(c.step(x * (i + 0.5)))
+    return sum(np.sum(q ** 2) for q in hs)
+
+
+class Heavy:
+    def __init__(self, lr):
+        self.lr = lr
+        self.m = None
+
+    def step(self, w, g):
+        if self.m is None:
+            self.m = np.zeros_like(w)
+        self.m *= 0.9
+        self.m += g
+        return w - self.lr * self.m
+
+
+def momentum_in_place(x):
+    opt = Heavy(0.1)
+    w = x * 1.0
+    for i in range(3):
+        w = opt.step(w, 2.0 * (w - x * x))
+    return np.sum(w ** 2)
+
+
+@pytest.mark.parametrize("fn", [rnn_hidden_on_self, momentum_in_place], ids=["rnn-cell", "momentum"])
+def test_g3_003_004_state_made_lazily_by_the_first_iteration(fn):
+    """g3-003 / g3-004: an attribute None before a `for i in range(K)` loop and made by its first iteration
+    (`if self.h is None: self.h = np.zeros_like(v)`), then changed in place (`self.h[...] = ...`,
+    `self.m *= 0.9`), was refused ("did not make", "not known to be a number or an array"): the loop is now
+    written out, each iteration knowing whether the attribute is None."""
+    expected = numeric_grad(fn, (X,), 0)
+    np.testing.assert_allclose(ad.grad(fn)(X), expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ad.jvp(fn)(X, V)[1], expected @ V, rtol=1e-6, atol=1e-8)

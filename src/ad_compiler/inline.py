@@ -141,7 +141,7 @@ class Inliner:
                 stale = [k for k in env if body_env.get(k) != env[k]]
                 if not stale:
                     break
-                written = self.loops.switched_functions(s, original, entry, stale)
+                written = self.loops.switched_functions(s, original, entry, stale, lazy=True)
                 if written is not None:  # `self.act = np.tanh` in the body: each iteration's function known
                     env.clear()
                     env.update(entry)
