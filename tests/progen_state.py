@@ -6,7 +6,12 @@ slices, a name that is one of several arrays, tuples of arrays inside lists, laz
 expressions, map/filter/zip/enumerate/reversed/iter, generator functions, dict views) consumed after their
 source changed, helpers changing their mutable defaults, module-level dicts, lists and arrays changed in place
 through a name, closures reading an array that changes, methods of objects holding arrays, helpers mutating
-their arguments. `wrap` puts a construct inside a loop (with `break` / `continue`), a branch or a helper.
+their arguments; state known before a loop and changed by its body (`LoopState`: a flag flipped by a method, a
+memoizing `if self.h is None:`, a switched activation, a momentum buffer or an RNN cell's hidden state made
+lazily on self, closures changing a `nonlocal` number or a dict / list item a later iteration tests, a generator
+changing its caller's object, recursive and `@ad.checkpoint` helpers returning their argument, a view of it or
+the list they were given). `Constructs.run` puts a construct inside a loop (with `break` / `continue`), a branch
+or a helper.
 
 Module state a construct changes is put back by `make_args` (lines in `g.root.resets`), so every call of f
 starts from the same state (the differences and the derivative see one function).
