@@ -72,9 +72,11 @@ def switched_with_break(x):
 
 
 def test_g3_001_switched_with_break_is_refused_at_the_call():
-    """With a `break` the loop is not written out: still a located refusal."""
-    with pytest.raises(ad.ADError, match="act"):
+    """With a `break` the loop is not written out: still a located refusal, saying what is not known (g3-005:
+    it said "no derivative is known for the method `.act()`")."""
+    with pytest.raises(ad.ADError, match=r"the function the attribute `\.act` holds, not known") as e:
         ad.grad(switched_with_break)(X)
+    assert "test_found_gen3.py\", line" in str(e.value)
 
 
 def switched_local_break(x):
