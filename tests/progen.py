@@ -1852,6 +1852,8 @@ def generate(seed, features=None):
 
     names = [p[0] for p in params]
     lines = ["import functools", "import math", "", "import numpy as np", "", ""]
+    if getattr(g, "need_ad", False):  # a state construct's @ad.checkpoint helper
+        lines[3:4] = ["import numpy as np", "", "import ad_compiler as ad"]
     consts = [h for h in g.helpers if not h.startswith(("def ", "@"))]
     funcs = [h for h in g.helpers if h.startswith(("def ", "@"))]
     if consts:

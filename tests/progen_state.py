@@ -6,7 +6,12 @@ slices, a name that is one of several arrays, tuples of arrays inside lists, laz
 expressions, map/filter/zip/enumerate/reversed/iter, generator functions, dict views) consumed after their
 source changed, helpers changing their mutable defaults, module-level dicts, lists and arrays changed in place
 through a name, closures reading an array that changes, methods of objects holding arrays, helpers mutating
-their arguments. `wrap` puts a construct inside a loop (with `break` / `continue`), a branch or a helper.
+their arguments; state known before a loop and changed by its body (`LoopState`: a flag flipped by a method, a
+memoizing `if self.h is None:`, a switched activation, a momentum buffer or an RNN cell's hidden state made
+lazily on self, closures changing a `nonlocal` number or a dict / list item a later iteration tests, a generator
+changing its caller's object, recursive and `@ad.checkpoint` helpers returning their argument, a view of it or
+the list they were given). `Constructs.run` puts a construct inside a loop (with `break` / `continue`), a branch
+or a helper.
 
 Module state a construct changes is put back by `make_args` (lines in `g.root.resets`), so every call of f
 starts from the same state (the differences and the derivative see one function).
@@ -437,13 +442,279 @@ class LateReads:
         return [r, f"{o}.total()"]
 
 
-class Constructs(Sharing, LateReads):
+class LoopState:
+    """State known before a loop and changed by its body (h15-005): an object's flag flipped by a method, a
+    memoizing `if self.h is None:`, a switched activation, a momentum buffer made lazily, an RNN cell keeping its
+    hidden state on self, closures changing a dict / list item or a `nonlocal` number a later iteration tests; a
+    generator changing the caller's object (h15-007); recursive or checkpointed helpers returning their argument,
+    a view of it or the list they were given, followed by a change in place (tests/test_found_callees.py)."""
+
+    def _loop(self, g):
+        var = ["i", "j", "k2"][min(g.loop_level, 2)]
+        g.emit(f"for {var} in range({g.choice([2, 3])}):")
+        return var
+
+    def _stop(self, g):
+        if g.chance(0.45):
+            g.emit(f"    if {g.cond()}:")
+            g.emit(f"        {g.choice(['break', 'continue'])}")
+
+    def _acc(self, g):
+        r = g.fresh("f")
+        g.emit(f"{r} = 0.0")
+        g.define(r, scal())
+        return r
+
+    def flag_object(self, g):
+        """`if self.on:` in a method, the flag flipped by another method (or by f) in the loop."""
+        t = g.choice([(3,), (4,)])
+        cls = g.helper_name(g.choice(["Gate", "Switch", "Toggle"]))
+        flip = g.choice(["self.on = not self.on", "self.on = True", "self.on = self.n % 2 == 1",
+                         "self.on = self.n > 1"])
+        alt = g.choice(["v + self.w", "np.sin(v) * self.w", "v * 0.5"])
+        inner = g.chance(0.4)  # the flag flipped inside the method that reads it
+        g.add_helper(f"class {cls}:\n    def __init__(self, w):\n        self.w = w\n        self.on = False\n"
+                     f"        self.n = 0\n\n    def flip(self):\n        self.n += 1\n        {flip}\n\n"
+                     f"    def apply(self, v):\n        if self.on:\n            out = v * self.w\n"
+                     f"        else:\n            out = {alt}\n" + ("        self.flip()\n" if inner else "") +
+                     "        return out\n")
+        o = g.fresh("D")
+        g.emit(f"{o} = {cls}({g.choice([_array(g, shapes=(t,)), g.ex(t, 1).c, g.ex(SCALAR, 1).c])})")
+        g.define(o, V("object"))
+        r = self._acc(g)
+        self._loop(g)
+        g.ind += 1
+        if g.chance(0.4):
+            g.emit(f"if {o}.on:")
+            g.emit(f"    {r} = {r} + {_small(g)}")
+        g.emit(f"{r} = {r} + np.sum({o}.apply({g.ex(t, 1).c}))")
+        if not inner:
+            g.emit(g.choice([f"{o}.flip()", f"{o}.on = not {o}.on", f"{o}.flip()"]))
+        g.ind -= 1
+        self._stop(g)
+        return [r]
+
+    def memo_object(self, g):
+        """`if self.h is None: self.h = ...` in a method the loop calls (the first iteration's value kept)."""
+        t = g.choice([(3,), (4,)])
+        cls = g.helper_name(g.choice(["Memo", "Cache", "Lazy"]))
+        make = g.choice(["np.tanh(self.w * v)", "self.w * v", "np.sin(v) + self.w"])
+        g.add_helper(f"class {cls}:\n    def __init__(self, w):\n        self.w = w\n        self.h = None\n\n"
+                     f"    def get(self, v):\n        if self.h is None:\n            self.h = {make}\n"
+                     f"        return self.h * v\n")
+        o = g.fresh("D")
+        g.emit(f"{o} = {cls}({g.choice([_array(g, shapes=(t,)), g.ex(t, 1).c])})")
+        g.define(o, V("object"))
+        r = self._acc(g)
+        var = self._loop(g)
+        g.ind += 1
+        g.emit(f"{r} = {r} + np.sum({o}.get({g.ex(t, 1).c} * ({var} + 1.0)))")
+        if g.chance(0.3):
+            g.emit(f"if {g.cond()}:")
+            g.emit(f"    {o}.h = None")
+        g.ind -= 1
+        self._stop(g)
+        return [r]
+
+    def switched_act(self, g):
+        """An activation stored on the object, switched by its method (or by f) during the loop."""
+        t = g.choice([(3,), (4,)])
+        first, then = g.choice([("np.sin", "np.tanh"), ("np.tanh", "np.cos"), ("np.exp", "np.sin")])
+        if g.chance(0.35):  # a name of f holding the function, rebound by the body (g3-002)
+            act = g.fresh("fn")
+            g.emit(f"{act} = {first}")
+            r = self._acc(g)
+            var = self._loop(g)
+            g.emit(f"    {r} = {r} + np.sum({act}({g.ex(t, 1).c} * ({var} + 1.0)))")
+            if g.chance(0.5):
+                g.emit(f"    {act} = {then}")
+            else:
+                g.emit(f"    if {g.cond()}:")
+                g.emit(f"        {act} = {then}")
+            self._stop(g)
+            return [r]
+        cls = g.helper_name(g.choice(["Layer", "Unit"]))
+        inner = g.chance(0.5)
+        g.add_helper(f"class {cls}:\n    def __init__(self, w):\n        self.w = w\n        self.act = {first}\n\n"
+                     f"    def forward(self, v):\n        out = self.act(v * self.w)\n" +
+                     (f"        self.act = {then}\n" if inner else "") + "        return out\n")
+        o = g.fresh("D")
+        g.emit(f"{o} = {cls}({g.choice([_array(g, shapes=(t,)), g.ex(t, 1).c, g.ex(SCALAR, 1).c])})")
+        g.define(o, V("object"))
+        r = self._acc(g)
+        self._loop(g)
+        g.ind += 1
+        g.emit(f"{r} = {r} + np.sum({o}.forward({g.ex(t, 1).c}))")
+        if not inner:
+            g.emit(f"if {g.cond()}:")
+            g.emit(f"    {o}.act = {then}")
+        g.ind -= 1
+        self._stop(g)
+        return [r]
+
+    def momentum(self, g):
+        """An unrolled training loop whose optimizer makes its momentum buffer at the first step."""
+        t = g.choice([(3,), (4,)])
+        cls = g.helper_name(g.choice(["Momentum", "Heavy"]))
+        make = g.choice(["np.zeros_like(w)", "g * 0.0", "g.copy()"])
+        upd = g.choice(["        self.m = 0.9 * self.m + g\n", "        self.m *= 0.9\n        self.m += g\n"])
+        g.add_helper(f"class {cls}:\n    def __init__(self, lr):\n        self.lr = lr\n        self.m = None\n\n"
+                     f"    def step(self, w, g):\n        if self.m is None:\n            self.m = {make}\n"
+                     f"{upd}        return w - self.lr * self.m\n")
+        opt = g.fresh("D")
+        g.emit(f"{opt} = {cls}({g.choice(['0.1', '0.05', _small(g)])})")
+        g.define(opt, V("object"))
+        wv = g.fresh("a", t)
+        g.emit(f"{wv} = {g.ex(t, 1).c} * 1.0")
+        g.define(wv, arr(t))
+        tgt = g.ex(t, 1).c
+        self._loop(g)
+        g.emit(f"    {wv} = {opt}.step({wv}, 2.0 * ({wv} - {tgt}))")
+        self._stop(g)
+        return [f"np.sum({wv} ** 2)"]
+
+    def rnn_cell(self, g):
+        """An RNN cell keeping its hidden state on self (made at the first step, maybe updated in place)."""
+        t = g.choice([(3,), (4,)])
+        cls = g.helper_name(g.choice(["Cell", "RNN"]))
+        upd = g.choice(["self.h = np.tanh(self.W * self.h + v)", "self.h[...] = np.tanh(self.W * self.h + v)",
+                        "self.h = np.tanh(self.h + self.W * v)"])
+        g.add_helper(f"class {cls}:\n    def __init__(self, W):\n        self.W = W\n        self.h = None\n\n"
+                     f"    def step(self, v):\n        if self.h is None:\n            self.h = np.zeros_like(v)\n"
+                     f"        {upd}\n        return self.h\n")
+        o = g.fresh("D")
+        g.emit(f"{o} = {cls}({g.choice([_array(g, shapes=(t,)), g.ex(t, 1).c])})")
+        g.define(o, V("object"))
+        hs = g.fresh("L")
+        g.emit(f"{hs} = []")
+        var = self._loop(g)
+        g.emit(f"    {hs}.append({o}.step({g.ex(t, 1).c} * ({var} + 0.5)))")
+        self._stop(g)
+        return [f"sum(np.sum(q ** 2) for q in {hs})", f"np.sum({o}.h)"]
+
+    def closure_state(self, g):
+        """A closure changing a `nonlocal` number, a dict item or a list item that a later iteration's `if`
+        tests (or that the closure tests itself)."""
+        t = g.choice([(3,), (4,)])
+        form = g.r.randrange(5)
+        fn = g.fresh("fn")
+        c = _small(g)
+        if form == 4:  # a factory at module level
+            mk = g.helper_name("make_counter")
+            g.add_helper(f"def {mk}(c):\n    n = 0\n\n    def tick(t):\n        nonlocal n\n        n += 1\n"
+                         f"        if n % 2 == 0:\n            return t * c\n        return t + c\n\n    return tick\n")
+            g.emit(f"{fn} = {mk}({c})")
+            test = None
+        else:
+            st = g.fresh("i") if form < 2 else g.fresh("D")
+            if form == 0:
+                g.emit(f"{st} = 0")
+                body, test = [f"nonlocal {st}", f"{st} += 1"], f"{st} > 1"
+            elif form == 1:
+                g.emit(f"{st} = 0.0")
+                body, test = [f"nonlocal {st}", f"{st} = {st} + np.sum(t) * 0.25"], f"{st} > 0.3"
+            elif form == 2:
+                g.emit(f"{st} = {{'n': 0}}")
+                body, test = [f"{st}['n'] += 1"], f"{st}['n'] >= 2"
+            else:
+                g.emit(f"{st} = [0.0]")
+                body, test = [f"{st}[0] = {st}[0] + np.sum(t)"], f"{st}[0] < 0.0"
+            g.emit(f"def {fn}(t):")
+            for line in body:
+                g.emit(f"    {line}")
+            g.emit(f"    return t * {c}")
+        g.define(fn, V("closure"))
+        r = self._acc(g)
+        self._loop(g)
+        g.ind += 1
+        x = g.ex(t, 1).c
+        if test and g.chance(0.8):
+            g.emit(f"if {test}:")
+            g.emit(f"    {r} = {r} + np.sum({x} ** 2)")
+            g.emit("else:", stmt=False)
+            g.emit(f"    {r} = {r} + np.sum({fn}({x}))")
+        else:
+            g.emit(f"{r} = {r} + np.sum({fn}({x}))")
+        if test and g.chance(0.5):
+            g.emit(f"{r} = {r} + np.sum({fn}({g.ex(t, 1).c}))")
+        g.ind -= 1
+        self._stop(g)
+        return [r]
+
+    def generator_changes_object(self, g):
+        """A generator function calling a method of the caller's object that changes it (h15-007)."""
+        t = g.choice([(3,), (4,)])
+        cls = g.helper_name(g.choice(["Acc", "Store"]))
+        bump = g.choice(["self.w = self.w * c", "self.w += c", "self.w[0] = self.w[-1] * c"])
+        g.add_helper(f"class {cls}:\n    def __init__(self, w):\n        self.w = w\n\n"
+                     f"    def bump(self, c):\n        {bump}\n")
+        gen = g.helper_name("walk")
+        g.add_helper(f"def {gen}(o, c):\n    for k in range(2):\n        o.bump(c)\n        yield o.w * 1.0\n")
+        o = g.fresh("D")
+        g.emit(f"{o} = {cls}({g.ex(t, 1).c} * 1.0)")
+        g.define(o, V("object"))
+        r = g.fresh("f")
+        if g.chance(0.5):
+            g.emit(f"{r} = sum(np.sum(q) for q in {gen}({o}, {_small(g)}))")
+        else:
+            g.emit(f"{r} = 0.0")
+            g.emit(f"for q in {gen}({o}, {_small(g)}):")
+            g.emit(f"    {r} = {r} + np.sum(q ** 2)")
+        g.define(r, scal())
+        return [r, f"np.sum({o}.w)"]
+
+    def returns_arg(self, g):
+        """A recursive or checkpointed helper returning its argument, a view of it or the list it was given,
+        then a change in place of the argument or of the result."""
+        form = g.r.randrange(6)
+        k = g.choice(["0", "1", "2"] + [n for n, v in g.env.items() if v.kind == "i" and v.arg])
+        if form in (0, 1, 2):  # recursive: argument, view, row of a matrix
+            name = g.helper_name(g.choice(["descend", "unroll"]))
+            t = (2, 3) if form == 2 else g.choice([(3,), (4,)])
+            base = {0: "h", 1: "h[1:]", 2: "h[0]"}[form]
+            step = g.choice(["h", "h", "h * 1.0", "np.tanh(h)"])
+            g.add_helper(f"def {name}(h, n):\n    if n <= 0:\n        return {base}\n"
+                         f"    return {name}({step}, n - 1)\n")
+            call = f"{name}({{}}, {k})"
+        elif form in (3, 4):  # ad.checkpoint
+            g.root.need_ad = True
+            name = g.helper_name(g.choice(["keep", "stage_ck"]))
+            t = (2, 3) if form == 4 and g.chance(0.5) else g.choice([(3,), (4,)])
+            base = g.choice(["h", "h[1:]", "h * 2.0"]) if len(t) == 1 else g.choice(["h[0]", "h", "h.T"])
+            g.add_helper(f"@ad.checkpoint\ndef {name}(h):\n    return {base}\n")
+            call = f"{name}({{}})"
+        else:  # a recursive function returning the list it was given
+            name = g.helper_name("collect")
+            g.add_helper(f"def {name}(L, n):\n    if n <= 0:\n        return L\n    return {name}(L, n - 1)\n")
+            t = g.choice([(3,), (4,)])
+            a = _array(g, shapes=(t,))
+            b = g.local_array(t)
+            L, M = g.fresh("L"), g.fresh("L")
+            g.emit(f"{L} = [{a}, {b}]")
+            g.emit(f"{M} = {name}({L}, {k})")
+            g.emit(g.choice([f"{M}.append({a} * 2.0)", f"{M}[0] = {M}[0] * {_small(g)}", f"{L}[1] *= {_small(g)}",
+                             f"{M}[-1][0] = {_small(g)}", f"{L}.append({b} + 1.0)"]))
+            g.want(a)
+            g.want(b)
+            return [f"sum(np.sum(q ** 2) for q in {M})", f"np.sum({L}[0] * {L}[1])"]
+        a = _array(g, shapes=(t,))
+        u = g.fresh("a")
+        g.emit(f"{u} = {call.format(a)}")
+        g.emit(g.choice([f"{a}[0] = {_small(g)}", f"{a} *= {_small(g)}", f"{u}[-1] = {_small(g)}",
+                         f"{u} += {_small(g)}", f"{a} += 1.0"]))
+        g.want(a)
+        return [f"np.sum({u} ** 2)", f"np.sum({a})"]
+
+
+class Constructs(Sharing, LateReads, LoopState):
     """Picks a construct and where it goes: in f, in a loop (with `break` / `continue`), in a branch, in a
     helper f calls with its arrays. Its values are read at once into a number the final return reads."""
 
     KINDS = [(3, "maybe_self"), (2.5, "view_chain"), (1.5, "overlap"), (3, "several"), (1.5, "tuples_in_list"),
              (2, "helper_mutates"), (3, "through_container"), (3, "lazy"), (1.5, "dict_view"), (2, "defaults"), (2, "module_state"),
-             (2, "closure"), (2, "method")]
+             (2, "closure"), (2, "method"),
+             (1.5, "flag_object"), (1.2, "memo_object"), (1, "switched_act"), (1, "momentum"), (1.2, "rnn_cell"),
+             (2, "closure_state"), (0.7, "generator_changes_object"), (2, "returns_arg")]
     PLACES = [(5, "here"), (2, "loop"), (1.5, "branch"), (1.5, "callee")]
 
     def run(self, g):

@@ -194,6 +194,9 @@ class Alias:
         finally:
             self.session.dry = outer_dry
         self.breaks = []
+        if self.session.mode == "kinds":  # (a name the loop carries holds, in its body, what the head holds)
+            for n, v in head.vars.items():
+                self.session.head_kinds[n] = K.join(self.session.head_kinds.get(n), v.kind)
         end = head.copy()
         if isinstance(s, For):
             end.vars[s.target] = Val(K.INT, (), new_gen())
@@ -315,4 +318,11 @@ def infer_kinds(fn, param_kinds, ctx, callee=False):
     a = Alias(fn, param_kinds, None, ctx, mode="kinds")
     a.session.callee = callee
     state = a.run()
-    return {n: v.kind for n, v in state.vars.items()}
+    kinds_ = {n: v.kind for n, v in state.vars.items()}
+    # a name a loop carries is one name for the values of every iteration and after the loop: its kind is the
+    # join of those at the loops' heads and at the end (`act = np.sin`, then `act = np.tanh` in the body: the
+    # exit's kind alone, a function known, made every iteration's call tanh's: g3-002)
+    for n, k in a.session.head_kinds.items():
+        if n in kinds_:
+            kinds_[n] = K.join(kinds_[n], k)
+    return kinds_

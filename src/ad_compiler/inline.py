@@ -127,6 +127,11 @@ class Inliner:
             for n in assigned - kept - closure_lists:  # a name rebound in the loop may hold another value in the next iteration
                 env.pop(n, None)
             original = ir.clone(s.body)
+            written = self.loops.switched_functions(s, original, entry, assigned - kept - closure_lists)
+            if written is not None:  # `act = np.tanh` in the body: each iteration's function known
+                env.clear()
+                env.update(entry)
+                return self.block(written, env)
             while True:
                 body_env = dict(env)
                 s.body = self.block(s.body, body_env)
@@ -136,6 +141,11 @@ class Inliner:
                 stale = [k for k in env if body_env.get(k) != env[k]]
                 if not stale:
                     break
+                written = self.loops.switched_functions(s, original, entry, stale, lazy=True)
+                if written is not None:  # `self.act = np.tanh` in the body: each iteration's function known
+                    env.clear()
+                    env.update(entry)
+                    return self.block(written, env)
                 for k in stale:
                     env.pop(k)
                 s.body = ir.clone(original)

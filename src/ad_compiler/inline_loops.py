@@ -61,6 +61,30 @@ class Loops:
             out.extend(body)
         return out
 
+    def switched_functions(self, s, original, entry, stale, lazy=False):
+        """`for i in range(3):` (a constant count, no `break`) whose body changes a function known before it
+        (`self.act = np.tanh` in a method it calls), or, `lazy`, an attribute or closure state known to be None
+        before it that an iteration sets (`if self.m is None: self.m = np.zeros_like(w)`, then `self.m *= 0.9`): the
+        loop written out, so that each iteration calls a function known when compiling, or knows whether the
+        state is made yet (forgotten, the call, or the change in place of a value maybe None, would be refused:
+        g3-001, g3-003, g3-004), or None."""
+        if not (isinstance(s, For) and s.checkpoint is None and isinstance(s.iter, Call) and len(s.iter.args) == 1
+                and isinstance(s.iter.args[0], Const) and type(s.iter.args[0].value) is int):
+            return None
+        n = s.iter.args[0].value
+        if n > MAX_UNROLL_CHANGED or _breaks(original):
+            return None
+        if not any(isinstance(entry.get(k), Global) and callable(entry[k].obj) and not isinstance(entry[k].obj, type)
+                   or lazy and entry.get(k) == ("const", None) for k in stale):
+            return None
+        out = []
+        for i in range(max(n, 0)):
+            counter = Assign((s.target,), Const(i))
+            counter.origin, counter.nograd = s.origin, s.nograd
+            out.append(counter)
+            out.extend(ir.clone(original))
+        return out
+
     def head_statics(self, s, env, assigned):
         """The names rebound in the loop that hold, at the end of every iteration, what they held before it
         (a tuple rebuilt with as many items: `args = (args[0] * 0.5, args[1])`): a quick pass over the body

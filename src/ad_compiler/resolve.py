@@ -205,7 +205,11 @@ class Resolver:
                 return self.bind(s, rules.METHODS[name], [owner] + args, dict(kwargs))
             if name in rules.NONDIFF_METHODS:
                 return Op("const")
-            op = Op("unknown", everything | {owner.name}, what=f"the method `.{name}()`")
+            what = f"the method `.{name}()`"
+            if isinstance(k, K.Obj) and not hasattr(k.cls, name):  # a function stored on the object (g3-005)
+                what = (f"a call of the function the attribute `.{name}` holds, not known when compiling (a loop or "
+                        f"a branch may change which function it is)")
+            op = Op("unknown", everything | {owner.name}, what=what)
             # a method of an object passed in (not of an array): known once the object's kind is
             op.deferred = k is K.UNKNOWN and not hasattr(np.ndarray, name)
             return op
