@@ -1,6 +1,6 @@
 """jit=True (docs/jit.md), jit10: what the compiled subset refused that it now compiles exactly (explore --jit
 seed 98): adjoints that are tuples, added into and cleared item by item (`_ad.add_at(b, 0, g)` rebinds b to a
-new tuple where no other name holds it: jit_rebind.py), and adjoints of lists of tuples. Checked against
+new tuple where no other name holds it: jit_rebind.py), and adjoints of lists of tuples; the builtin max / min of a vector. Checked against
 central differences and the plain derivative; one function combining them (Numba's compile time is the
 suite's cost). Skipped without Numba."""
 import numpy as np
@@ -25,11 +25,13 @@ def tuples(x, s):
     u, w = ps[1]
     u += w  # (through the tuple's item: a store the adjoint clears)
     t = np.sum(ps[0][0]) * ps[1][1] ** 2
-    return r + t + np.sum(u ** 2)
+    return r + t + np.sum(u ** 2) + max(x * s)  # (builtin max of a vector's entries)
 
 
 def test_adjoints_of_tuples_and_lists_of_tuples():
     check_jit_grad(tuples, (V, 0.7), (0, 1))
     g = ad.grad(tuples, wrt=(0, 1), jit=True)
     g(V, 0.7)
+    with pytest.raises(ValueError, match="empty"):
+        g(np.zeros(0), 0.7)  # (Python's ValueError for max() of nothing, not Numba's StopIteration)
     assert "_ad.jit.added_at(" in g.source and "_ad.jit.cleared_at(" in g.source and ", False)" not in g.source

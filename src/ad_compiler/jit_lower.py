@@ -356,6 +356,10 @@ class Lowering(PartStores, IntOps):
         elif isinstance(f, Global) and (f.obj is builtins.sum or f.obj is np.sum) and len(e.args) == 1 and \
                 not e.kwargs and not isinstance(e.args[0], ir.Starred) and not self.plain_sum(e.args[0]):
             func = _jit_helper("builtin_sum" if f.obj is builtins.sum else "np_sum")  # (of rows, lists: loops)
+        elif isinstance(f, Global) and (f.obj is builtins.max or f.obj is builtins.min) and len(e.args) == 1 and \
+                not e.kwargs and not isinstance(e.args[0], ir.Starred):  # (of one iterable: Python's ValueError)
+            return Call(_jit_helper("builtin_max1" if f.obj is builtins.max else "builtin_min1"),
+                        (self.expr(e.args[0], s),))
         elif isinstance(f, Global) and f.root is np and f.path[1:] == ("array",) and len(e.args) == 1 and \
                 not e.kwargs:  # (a copy in NumPy's order; of numbers or 1-d arrays: jit_runtime_fancy)
             func = _jit_helper("array")

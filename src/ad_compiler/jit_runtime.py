@@ -241,6 +241,8 @@ def builtin_extreme_vjp(g, args, ans):
 
 @_overload(builtin_extreme_vjp)
 def _builtin_extreme_vjp(g, args, ans):
+    if isinstance(args, numba.types.UniTuple) and len(args) == 1 and _is_array(args[0], 1):
+        return lambda g, args, ans: _tuples.extreme_items_vjp(g, args, ans)  # (max(x) of a vector's entries)
     if isinstance(args, numba.types.BaseTuple) and len(args) == 2 and all(_is_number(t) for t in args) and \
             _is_number(g):
         def two(g, args, ans):
@@ -1187,5 +1189,5 @@ from . import jit_runtime_axes as _axes  # noqa: E402  (max, min, var, std, prod
 from .jit_runtime_axes import reduce_axis  # noqa: E402
 HELPERS |= _axes.HELPERS
 from . import jit_runtime_tuples as _tuples  # noqa: E402  (adjoints of tuples and lists of tuples)
-from .jit_runtime_tuples import added_at, taken_at, cleared_at  # noqa: E402
+from .jit_runtime_tuples import added_at, taken_at, cleared_at, builtin_max1, builtin_min1  # noqa: E402
 HELPERS |= _tuples.HELPERS

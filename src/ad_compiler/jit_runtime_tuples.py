@@ -109,4 +109,49 @@ def _items_vjp(g, x, index):
     return None
 
 
-HELPERS = {"added_at", "taken_at", "cleared_at"}
+def builtin_max1(x):
+    """Python's max(x) of one iterable: Numba's, but ValueError for an empty one (Numba's StopIteration)."""
+
+
+def builtin_min1(x):
+    """Python's min(x) of one iterable (as builtin_max1)."""
+
+
+def _extreme1(which):
+    def typer(x):
+        if _is_array(x, 1) or _is_list(x):
+            def one(x):
+                if len(x) == 0:
+                    raise ValueError(which + "() iterable argument is empty")
+                return max(x) if which == "max" else min(x)
+            return one
+        return lambda x: max(x) if which == "max" else min(x)  # (a tuple of numbers: Numba's, Python's order)
+    return typer
+
+
+_overload(builtin_max1)(_extreme1("max"))
+_overload(builtin_min1)(_extreme1("min"))
+
+
+def extreme_items_vjp(g, args, ans):
+    """Adjoint of the builtin max(x) / min(x) of one 1-d array x: the entries equal to the winner share g (as
+    the plain helper: NaN wins nothing), as a tuple of one array."""
+
+
+@_overload(extreme_items_vjp)
+def _extreme_items_vjp(g, args, ans):
+    if isinstance(args, numba.types.UniTuple) and len(args) == 1 and _is_array(args[0], 1) and _is_number(g) \
+            and _is_number(ans):
+        def entries(g, args, ans):
+            x = args[0]
+            hits = np.zeros(x.shape[0])
+            for i in range(x.shape[0]):
+                if x[i] == ans:
+                    hits[i] = 1.0
+            share = hits / max(hits.sum(), 1.0)
+            return (share * g,)
+        return entries
+    return None
+
+
+HELPERS = {"builtin_max1", "builtin_min1", "added_at", "taken_at", "cleared_at"}
