@@ -35,3 +35,22 @@ def test_adjoints_of_tuples_and_lists_of_tuples():
     with pytest.raises(ValueError, match="empty"):
         g(np.zeros(0), 0.7)  # (Python's ValueError for max() of nothing, not Numba's StopIteration)
     assert "_ad.jit.added_at(" in g.source and "_ad.jit.cleared_at(" in g.source and ", False)" not in g.source
+
+
+def test_a_tuple_adjoint_is_rebound_only_where_no_other_name_holds_it():
+    from ad_compiler import runtime
+    from ad_compiler.ir import Assign, Call, Const, ExprStmt, Global, Index, Var
+    from ad_compiler.jit_rebind import _owned
+
+    def helper(name, *args):
+        return Call(Global(("_ad", name), None, runtime), args)
+
+    made = Assign(("b",), helper("getitem_vjp", Var("g"), Var("args"), Const(1)))
+    add = ExprStmt(helper("add_at", Var("b"), Const(0), Var("h")))
+    read = Assign(("u",), Index(Var("b"), (Const(0),)))
+    given = Assign(("c",), helper("getitem_vjp", Var("b"), Var("ps"), Const(1)))
+    assert _owned([made, add, read, add, given], "b")  # (read by item; given away after its last change)
+    assert not _owned([made, Assign(("c",), Var("b")), add], "b")  # (a second name: it would see the add)
+    assert not _owned([made, given, add], "b")  # (changed after it became an item of another adjoint)
+    assert not _owned([Assign(("b",), Var("a")), add], "b")  # (made elsewhere: `a` holds it too)
+    assert not _owned([Assign(("b",), Index(Var("ps"), (Const(0),))), add], "b")  # (an item of another)
