@@ -19,8 +19,8 @@ READERS = {"add", "as_grads", "as_grad"}  # (helpers that read b without keeping
 def rebound(s, body, kinds):
     """The statement `b = _ad.added_at(b, k, g)` for the add_at statement `s`, or None."""
     b = s.value.args[0]
-    if not isinstance(b, Var) or isinstance(kinds.get(b.name), (K.Array, K.Scalar)):
-        return None  # (an array's add_at is a store, `b[k] += g`)
+    if not isinstance(b, Var) or not _maybe_tuple(body, b.name, kinds):
+        return None  # (an array's or a list's add_at is a store, `b[k] += g`)
     owned = ir.Const(_owned(body, b.name))  # (a tuple only where owned; a list or array changed in place)
     new = Assign((b.name,), Call(Global(("_ad", "added_at"), None, runtime), (*s.value.args, owned)))
     new.origin = s.origin
@@ -32,13 +32,41 @@ def popped(s, body, kinds):
     _ad.taken_at(b, k)` and `b = _ad.cleared_at(b, k, owned)` (zeros at k: a new tuple), or None."""
     b, index = s.value.args
     if not isinstance(b, Var) or not isinstance(index, ir.Const) or type(index.value) is not int or \
-            isinstance(kinds.get(b.name), (K.Array, K.Scalar)):
+            not _maybe_tuple(body, b.name, kinds):
         return None
     owned = ir.Const(_owned(body, b.name))
     taken = Assign(s.targets, Call(Global(("_ad", "taken_at"), None, runtime), (b, index)))
     cleared = Assign((b.name,), Call(Global(("_ad", "cleared_at"), None, runtime), (b, index, owned)))
     taken.origin = cleared.origin = s.origin
     return [taken, cleared]
+
+
+PRIMAL = {"getitem_vjp": 1, "owned_copy": 1, "zeros_like": 0}  # (the argument whose adjoint the helper makes)
+
+
+def _maybe_tuple(body, name, kinds):
+    """May the adjoint `name` be a tuple, or a list of tuples? Not when its kind, or the kind of the value
+    every assignment of it is the adjoint of, is known to be an array, a number or a list of those."""
+    if isinstance(kinds.get(name), (K.Array, K.Scalar)):
+        return False
+    for s in ir.walk(body, into_functions=True):
+        if name in ir.stmt_writes(s):
+            if not (isinstance(s, Assign) and _helper(s.value) in PRIMAL and
+                    len(s.value.args) > PRIMAL[_helper(s.value)]):
+                return True
+            x = s.value.args[PRIMAL[_helper(s.value)]]
+            if not isinstance(x, Var) or _holds_tuples(kinds.get(x.name)):
+                return True
+    return False
+
+
+def _holds_tuples(kind):
+    if isinstance(kind, (K.Array, K.Scalar)):
+        return False
+    if isinstance(kind, K.Seq) and kind.cls is list:
+        items = kind.items if kind.items is not None else (kind.elem,)
+        return any(i is None or _holds_tuples(i) for i in items)
+    return True
 
 
 def _helper(e):
