@@ -23,6 +23,7 @@ import numpy as np
 from . import ir, kinds as K, runtime
 from .errors import UnsupportedError
 from .jit_dicts import split_dicts
+from .jit_rebind import popped, rebound
 from .jit_int_ops import INT_OPS, IntOps
 from .jit_stores import PartStores, jit_helper as _jit_helper
 from .jit_tape import Tapes, copied_item, dtype_of
@@ -76,6 +77,7 @@ class Lowering(PartStores, IntOps):
         tape = next((s.targets[0] for s in body if isinstance(s, Assign) and _helper(s.value) == "new_tape"), None)
         body, entries = split_dicts(body, self.kinds, self.alloc)  # (dicts made in the function: a name per key)
         self.kinds = {**self.kinds, **entries}
+        self.body = body
         self.kinds = {**self.kinds, **_item_kinds(body, self.param_kinds, self.kinds)}
         self.tapes = Tapes(body, tape, self.kinds, self.alloc)
         self.tuples = _joined_lists(body)
@@ -110,6 +112,9 @@ class Lowering(PartStores, IntOps):
             if _helper(s.value) is None:
                 self.refuse(s, "a statement of this kind (a call whose value is not used)")
             if _helper(s.value) == "add_at" and self.scalar_index(s.value.args[1]):
+                new = rebound(s, self.body, self.kinds)  # (into an adjoint that may be a tuple: rebound)
+                if new is not None:
+                    return self.statement(new)
                 b, index, g = s.value.args  # (a store Numba types once, not a call per index)
                 return [_at(SetItem(self.expr(b, s), (self.expr(index, s),), self.expr(g, s), "+"), s)]
             s.value = self.expr(s.value, s)
@@ -119,6 +124,10 @@ class Lowering(PartStores, IntOps):
                 if s.targets[0] not in self.tapes.names:  # (restored, but not saved as a name)
                     self.refuse(s, "a value restored from the tape in a form this backend does not split by name")
                 return self.tapes.pop(s.targets[0], s)
+            if _helper(s.value) == "pop_item" and len(s.targets) == 1 and len(s.value.args) == 2:
+                new = popped(s, self.body, self.kinds)  # (of an adjoint that may be a tuple: rebound)
+                if new is not None:
+                    return self.block(new)
             if len(s.targets) == 1 and (s.value == Const(None) or _helper_value(s.value, "UNSET")):
                 return [self.zero_of(s.targets[0], s)]
             s.value = self.tolist(s.value) if _is_tolist(s.value, self) else self.expr(s.value, s)
@@ -347,6 +356,10 @@ class Lowering(PartStores, IntOps):
         elif isinstance(f, Global) and (f.obj is builtins.sum or f.obj is np.sum) and len(e.args) == 1 and \
                 not e.kwargs and not isinstance(e.args[0], ir.Starred) and not self.plain_sum(e.args[0]):
             func = _jit_helper("builtin_sum" if f.obj is builtins.sum else "np_sum")  # (of rows, lists: loops)
+        elif isinstance(f, Global) and (f.obj is builtins.max or f.obj is builtins.min) and len(e.args) == 1 and \
+                not e.kwargs and not isinstance(e.args[0], ir.Starred):  # (of one iterable: Python's ValueError)
+            return Call(_jit_helper("builtin_max1" if f.obj is builtins.max else "builtin_min1"),
+                        (self.expr(e.args[0], s),))
         elif isinstance(f, Global) and f.root is np and f.path[1:] == ("array",) and len(e.args) == 1 and \
                 not e.kwargs:  # (a copy in NumPy's order; of numbers or 1-d arrays: jit_runtime_fancy)
             func = _jit_helper("array")

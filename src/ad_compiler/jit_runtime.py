@@ -212,7 +212,8 @@ def _add(a, b):
     if isinstance(a, numba.types.BaseTuple) or isinstance(b, numba.types.BaseTuple):  # (item by item too:
         return _fancy.tuple_add(a, b)  # Python's + would join them)
     if _is_list(a) or _is_list(b):  # (adjoints of lists add item by item; Python's + would join them)
-        if not (_is_list(a) and _is_list(b) and (_is_number(a.dtype) or _is_array(a.dtype))):
+        if not (_is_list(a) and _is_list(b) and (_is_number(a.dtype) or _is_array(a.dtype) or
+                                                  isinstance(a.dtype, numba.types.BaseTuple))):
             return None
 
         def items(a, b):
@@ -240,6 +241,8 @@ def builtin_extreme_vjp(g, args, ans):
 
 @_overload(builtin_extreme_vjp)
 def _builtin_extreme_vjp(g, args, ans):
+    if isinstance(args, numba.types.UniTuple) and len(args) == 1 and _is_array(args[0], 1):
+        return lambda g, args, ans: _tuples.extreme_items_vjp(g, args, ans)  # (max(x) of a vector's entries)
     if isinstance(args, numba.types.BaseTuple) and len(args) == 2 and all(_is_number(t) for t in args) and \
             _is_number(g):
         def two(g, args, ans):
@@ -264,6 +267,8 @@ def _zeros_like(x):
         return lambda x: 0.0
     if _is_array(x):
         return lambda x: np.zeros(x.shape)
+    if isinstance(x, numba.types.BaseTuple):
+        return lambda x: _tuples.tuple_zeros(x)
     if _is_list(x) and _is_number(x.dtype):
         return lambda x: [0.0 for _ in range(len(x))]
     if _is_list(x) and _is_array(x.dtype):
@@ -301,6 +306,8 @@ def getitem_vjp(g, x, index):
 def _getitem_vjp(g, x, index):
     if isinstance(x, numba.types.BaseTuple) and not isinstance(x, numba.types.UniTuple):
         return _fancy.tuple_item_vjp(g, x, index)  # (of `t[1]` for a tuple of items of several types)
+    if (_is_list(x) or isinstance(x, numba.types.UniTuple)) and isinstance(x.dtype, numba.types.BaseTuple):
+        return lambda g, x, index: _tuples.items_vjp(g, x, index)  # (of `ps[i]` for a list of tuples)
     if (_is_list(x) or isinstance(x, numba.types.UniTuple)) and isinstance(index, numba.types.Integer):
         # (of `xs[i]` for a list or tuple of numbers or of arrays: a list of zeros, g at i, as the plain helper)
         if _is_number(x.dtype) and _is_number(g):
@@ -409,7 +416,7 @@ def add_at(b, index, g):
 def _add_at(b, index, g):
     if _is_list(b) and isinstance(index, numba.types.Integer):
         def entry(b, index, g):
-            b[index] = b[index] + g
+            b[index] = add(b[index], g)  # (item by item for tuples: + would join them)
         return entry
     if _is_list(b) and _is_list(g) and isinstance(index, numba.types.SliceType):
         def entries(b, index, g):  # (`b[a:c] = add(b[a:c], g)`: item by item, of as many items)
@@ -495,6 +502,8 @@ def owned_copy(b, x):
 def _owned_copy(b, x):
     if _is_list(b) and _is_list(x):  # (a list adjoint: a new list of the same entries)
         return lambda b, x: list(b)
+    if isinstance(b, numba.types.BaseTuple) and isinstance(x, numba.types.BaseTuple):  # (a tuple cannot change:
+        return lambda b, x: b  # jit_rebind.py rebinds it where the plain code changes its list)
     if _is_number(x) and _is_number(b):
         return lambda b, x: b
     if _is_array(x) and (_is_number(b) or _is_array(b)):
@@ -526,7 +535,8 @@ def _pop_item(b, index):
         return lambda b, index: fancy_store_adjoint(b, index)
     if _is_array(b) and _int_list(index):
         return lambda b, index: fancy_store_adjoint(b, np.array(index))
-    if _is_list(b) and isinstance(index, numba.types.Integer) and (_is_number(b.dtype) or _is_array(b.dtype)):
+    if _is_list(b) and isinstance(index, numba.types.Integer) and \
+            (_is_number(b.dtype) or _is_array(b.dtype) or isinstance(b.dtype, numba.types.BaseTuple)):
         def entry(b, index):  # (a list adjoint's entry: taken, zeros of its shape put there)
             taken = b[index]
             b[index] = zeros_like(taken)
@@ -1178,3 +1188,6 @@ HELPERS |= _fancy.HELPERS
 from . import jit_runtime_axes as _axes  # noqa: E402  (max, min, var, std, prod along an axis; adjoints too)
 from .jit_runtime_axes import reduce_axis  # noqa: E402
 HELPERS |= _axes.HELPERS
+from . import jit_runtime_tuples as _tuples  # noqa: E402  (adjoints of tuples and lists of tuples)
+from .jit_runtime_tuples import added_at, taken_at, cleared_at, builtin_max1, builtin_min1  # noqa: E402
+HELPERS |= _tuples.HELPERS
