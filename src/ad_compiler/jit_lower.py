@@ -20,8 +20,9 @@ import math
 
 import numpy as np
 
-from . import ir, kinds as K, runtime
+from . import ir, kinds as K
 from .errors import UnsupportedError
+from .jit_calls import JOINS, Calls, _joins, _np
 from .jit_dicts import split_dicts
 from .jit_rebind import popped, rebound
 from .jit_int_ops import INT_OPS, IntOps
@@ -29,21 +30,6 @@ from .jit_stores import PartStores, jit_helper as _jit_helper
 from .jit_tape import Tapes, copied_item, dtype_of
 from .ir import Assign, AugAssign, Build, Call, Const, For, Global, If, Index, SetItem, Var, While
 
-# NumPy and math functions the compiled derivative may call (Numba compiles them for numbers and arrays)
-NUMPY = set("""sin cos tan arcsin arccos arctan arctan2 sinh cosh tanh arcsinh arccosh arctanh exp expm1 exp2
-log log1p log2 log10 sqrt cbrt square abs absolute fabs sign maximum minimum fmax fmin power hypot floor ceil
-trunc rint where sum mean prod dot zeros zeros_like ones ones_like empty empty_like full full_like clip
-negative positive reciprocal isnan isinf isfinite logaddexp logaddexp2 deg2rad rad2deg outer
-multiply add subtract divide true_divide float64 int64 bool_ pi e inf nan newaxis max min amax amin std var
-mod remainder copy asarray array transpose real shape
-sort linspace arange cumsum cumprod argmax argmin any all median diff
-append conj conjugate""".split())
-MATH = set("""sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh exp expm1 log log1p log2 log10
-sqrt pow fabs floor ceil trunc hypot erf erfc gamma lgamma isnan isinf isfinite copysign degrees radians
-pi e inf nan tau""".split())
-BUILTINS = {"abs", "min", "max", "float", "int", "bool", "range", "len", "round", "sum", "slice"}
-METHODS = {"copy", "sum", "reshape", "astype", "mean", "prod", "dot", "ravel", "flatten", "transpose", "append",
-           "pop", "max", "min", "clip"}
 ATTRIBUTES = {"shape", "T", "size", "ndim"}
 OPERATORS = {"+", "-", "*", "/", "//", "%", "**", "@", "&", "|", "^", "<<", ">>"}
 COMPARISONS = {"<", "<=", ">", ">=", "==", "!="}
@@ -51,7 +37,7 @@ WHY = "Numba compiles numbers, NumPy arrays and tuples of them, and a part of Nu
 HINT = "call ad.grad without jit=True (the same derivative in plain Python), or rewrite this line"
 
 
-class Lowering(PartStores, IntOps):
+class Lowering(PartStores, IntOps, Calls):
     def __init__(self, fdef, param_kinds, kinds, alloc, where_def):
         self.fdef = fdef
         self.param_kinds = param_kinds  # parameter name -> kind
@@ -276,122 +262,6 @@ class Lowering(PartStores, IntOps):
             return self.call(e, s)
         self.refuse(s, f"an expression of this kind ({cls.__name__})")
 
-    def index_items(self, value, items, s):
-        """The index `items` of `value[items]` lowered: `y[...]` as `y[:, :]` (Numba indexes with an Ellipsis
-        only among other items), by y's rank."""
-        if any(isinstance(i, Const) and i.value is Ellipsis for i in items):
-            kind = self.kinds.get(value.name) if isinstance(value, Var) else None
-            if len(items) > 1 or not (isinstance(kind, K.Array) and kind.ndim):
-                self.refuse(s, "an index with `...` (Numba takes `y[...]` of an array of known rank)")
-            return (ir.Slice(None, None, None),) * kind.ndim
-        return tuple(self.index_item(i, s) for i in items)
-
-    def index_item(self, i, s):
-        """An item of an index lowered; a list of int constants (`x[[2, 0]]`) as the int array NumPy reads it
-        as (Numba indexes by arrays, not lists)."""
-        if isinstance(i, Build) and i.kind == "list" and i.items and \
-                all(isinstance(c, Const) and type(c.value) is int for c in i.items):
-            return Call(_np("array"), (Build("tuple", i.items),))
-        kind = self.kinds.get(i.name) if isinstance(i, Var) else None
-        if isinstance(kind, K.Seq) and kind.cls is list:  # (a list made in the function: its array)
-            return Call(_np("array"), (self.expr(i, s),))
-        return self.expr(i, s)
-
-    def index_concat(self, e, s):
-        """`np.r_[a, b, ...]` of numbers and 1-d arrays: `_ad.jit.r_((a, b, ...))` (jit_runtime_arrays)."""
-        if any(isinstance(i, ir.Slice) or isinstance(i, Const) and isinstance(i.value, str) for i in e.items):
-            self.refuse(s, "`np.r_[...]` with a slice or a string (only numbers and 1-d arrays are compiled)")
-        return Call(_jit_helper("r_"), (Build("tuple", tuple(self.expr(i, s) for i in e.items)),))
-
-    def global_value(self, g, s):
-        root = g.path[0]
-        if root == "_ad" and len(g.path) == 2 and g.path[1] in ("np", "math"):
-            return g
-        if g.path[:2] in (("_ad", "np"), ("_ad", "math")):
-            module = np if g.path[1] == "np" else math
-            g = Global(g.path[1:], g.obj, module if len(g.path) > 2 else None)
-        if len(g.path) == 2 and g.root is np and g.path[1] == "clip":  # (Numba's np.clip takes no numbers)
-            from . import jit_runtime
-            return Global(("_ad", "jit", "clip"), jit_runtime.clip, runtime)
-        if len(g.path) == 2 and g.root is np and g.path[1] in ("ravel", "reshape"):  # (Numba's: C order only)
-            return _jit_helper(g.path[1])
-        if len(g.path) == 2 and g.root is np and g.path[1] in NUMPY:
-            return g
-        if len(g.path) == 2 and g.root is math and g.path[1] in MATH:
-            return g
-        if len(g.path) == 1 and isinstance(g.obj, (bool, int, float, np.ndarray, np.generic)) and \
-                not isinstance(g.obj, np.ndarray) or (len(g.path) == 1 and isinstance(g.obj, np.ndarray)
-                                                       and g.obj.dtype.kind in "fib"):
-            if g.path[0] not in self.data:
-                self.data[g.path[0]] = (self.alloc.fresh(g.path[0]), g)
-            return Var(self.data[g.path[0]][0])
-        if len(g.path) == 1 and getattr(builtins, g.path[0], None) is g.obj and g.path[0] in BUILTINS:
-            return g
-        self.refuse(s, f"`{'.'.join(g.path)}` ({type(g.obj).__name__})")
-
-    def call(self, e, s):
-        f = e.func
-        if isinstance(f, Global) and f.path[0] == "_ad" and len(f.path) == 2 and f.path[1] not in ("np", "math"):
-            from . import jit_runtime
-
-            name = f.path[1]
-            if name not in jit_runtime.HELPERS:
-                self.refuse(s, f"the runtime helper `_ad.{name}` has no version Numba compiles")
-            func = Global(("_ad", "jit", name), getattr(jit_runtime, name), runtime)
-        elif isinstance(f, ir.Attr) and f.attr in ("ravel", "reshape") and not e.kwargs and \
-                (e.args if f.attr == "reshape" else not e.args) and \
-                not any(isinstance(a, ir.Starred) for a in e.args):
-            # (Numba's methods take C-contiguous arrays only, and raise NotImplementedError when it runs on
-            # another layout, `X.T.reshape(6)`: NumPy's order through the helpers np.ravel / np.reshape get)
-            value = self.expr(f.value, s)
-            if f.attr == "ravel":
-                return Call(_jit_helper("ravel"), (value,))
-            shape = self.expr(e.args[0], s) if len(e.args) == 1 else \
-                Build("tuple", tuple(self.expr(a, s) for a in e.args))
-            return Call(_jit_helper("reshape"), (value, shape))
-        elif isinstance(f, ir.Attr):
-            if f.attr not in METHODS:
-                self.refuse(s, f"the method `.{f.attr}()`")
-            func = ir.Attr(self.expr(f.value, s), f.attr)
-        elif isinstance(f, Global) and (f.obj is builtins.sum or f.obj is np.sum) and len(e.args) == 1 and \
-                not e.kwargs and not isinstance(e.args[0], ir.Starred) and not self.plain_sum(e.args[0]):
-            func = _jit_helper("builtin_sum" if f.obj is builtins.sum else "np_sum")  # (of rows, lists: loops)
-        elif isinstance(f, Global) and (f.obj is builtins.max or f.obj is builtins.min) and len(e.args) == 1 and \
-                not e.kwargs and not isinstance(e.args[0], ir.Starred):  # (of one iterable: Python's ValueError)
-            return Call(_jit_helper("builtin_max1" if f.obj is builtins.max else "builtin_min1"),
-                        (self.expr(e.args[0], s),))
-        elif isinstance(f, Global) and f.root is np and f.path[1:] == ("array",) and len(e.args) == 1 and \
-                not e.kwargs:  # (a copy in NumPy's order; of numbers or 1-d arrays: jit_runtime_fancy)
-            func = _jit_helper("array")
-            kind = self.kinds.get(e.args[0].name) if isinstance(e.args[0], Var) else None
-            if isinstance(kind, K.Seq) and kind.cls is list and s.origin is not None:  # (may hold no arrays)
-                where = s.origin.unit.location(s.origin.node).describe()
-                return Call(func, (self.expr(e.args[0], s), Const(where)))
-        elif isinstance(f, Global) and f.root is np and f.path[1:] == ("stack",) and _joins(e) is not None:
-            func = _jit_helper("stack")  # (of arrays: Numba's; of numbers: their 1-d array; along a constant axis)
-            e = Call(f, e.args + tuple(v for _, v in e.kwargs or ()))
-        elif isinstance(f, Global) and f.root is np and f.path[1:] in (("concatenate",), ("stack",), ("vstack",),
-                                                                      ("hstack",)) and _joins(e, self.tuples):
-            func = f  # (of a tuple of arrays along a constant axis: Numba's)
-        elif isinstance(f, Global):
-            func = self.global_value(f, s)
-            if isinstance(func, Var):
-                self.refuse(s, f"a call of `{'.'.join(f.path)}`")
-        else:
-            self.refuse(s, "a call of a function value")
-        args = []
-        for a in e.args:
-            if isinstance(a, ir.Starred):
-                self.refuse(s, "`*args` in a call")
-            name = isinstance(f, Global) and (f.path == ("_ad", "stack_family_vjp") and a in [Const(n) for n in STACKS]
-                                              or f.path == ("_ad", "index_concat_vjp") and a == Const("r")
-                                              or f.path == ("_ad", "check_view") and a is e.args[-1])
-            args.append(a if name else self.expr(a, s))  # (the name of the stack, of np.r_: a string Numba takes)
-        kwargs = tuple((k, self.expr(v, s)) for k, v in e.kwargs if k != "**") if e.kwargs else ()
-        if len(kwargs) != len(e.kwargs):
-            self.refuse(s, "`**kwargs` in a call")
-        return _along_axis(_reduce_along(Call(func, tuple(args), kwargs)))
-
 
 ITEMS = {"f": np.float64, "i": np.int64, "b": np.bool_}  # (an item of an array of this dtype)
 
@@ -453,87 +323,6 @@ def _item_kinds(body, param_kinds, kinds):
 
 def _is_pop(e):
     return isinstance(e, Call) and isinstance(e.func, ir.Attr) and e.func.attr == "pop"
-
-
-def _along_axis(e):
-    """`np.sum` / `np.mean` of an array along a constant axis, keepdims=True in NumPy's words, in Numba's:
-    `np.sum(a, axis=k)` (Numba's np.mean takes no axis: the sum over the axis's length), then
-    `np.expand_dims(..., k)` for kept dimensions (Numba's reductions take no keepdims); else `e` as it is."""
-    f = e.func
-    if isinstance(f, Global) and f.root is np and f.path[1:] in (("sum",), ("mean",)) and 1 <= len(e.args) <= 2:
-        name, a, args = f.path[1], e.args[0], e.args[1:]
-    elif isinstance(f, ir.Attr) and f.attr in ("sum", "mean") and len(e.args) <= 1:
-        name, a, args = f.attr, f.value, e.args
-    else:
-        return e
-    kwargs = dict(e.kwargs or ())
-    axis = args[0] if args else kwargs.pop("axis", None)
-    keep = kwargs.pop("keepdims", Const(False))
-    if kwargs or not (isinstance(axis, Const) and type(axis.value) is int) or keep not in (Const(True), Const(False)) \
-            or (name == "sum" and keep == Const(False)):
-        return e
-    out = Call(_np("sum"), (a,), (("axis", axis),))
-    if name == "mean":
-        out = ir.BinOp("/", out, Index(ir.Attr(a, "shape"), (axis,)))
-    return Call(_jit_helper("kept"), (out, axis)) if keep.value else out
-
-
-REDUCTIONS = {np.max: "max", np.amax: "max", np.min: "min", np.amin: "min", np.var: "var", np.std: "std",
-              np.prod: "prod"}
-
-
-def _reduce_along(e):
-    """np.max / min / var / std / prod (and the methods max, min, prod) along a constant int axis, keepdims a
-    constant too: `_ad.jit.reduce_axis(a, axis, 'max', keepdims)` (jit_runtime_axes; Numba's take no axis),
-    where the array turns out a matrix (another rank is a typing error at the line); else `e` as it is."""
-    f = e.func
-    if isinstance(f, Global) and REDUCTIONS.get(f.obj) is not None and 1 <= len(e.args) <= 2:
-        how, a, args = REDUCTIONS[f.obj], e.args[0], e.args[1:]
-    elif isinstance(f, ir.Attr) and f.attr in ("max", "min", "prod") and len(e.args) <= 1:
-        how, a, args = f.attr, f.value, e.args
-    else:
-        return e
-    kwargs = dict(e.kwargs or ())
-    axis = args[0] if args else kwargs.pop("axis", None)
-    keep = kwargs.pop("keepdims", Const(False))
-    if kwargs or not (isinstance(axis, Const) and type(axis.value) is int) or keep not in (Const(True), Const(False)):
-        return e
-    return Call(_jit_helper("reduce_axis"), (a, axis, Const(how), keep))
-
-
-# -- lists joined by np.concatenate / np.stack ----------------------------------------------------------------
-JOINS = {"concatenate": 0, "stack": 0, "vstack": 0, "hstack": 0, "split_along": 1, "unstack": 2,
-         "stack_family_vjp": 1, "cast_like": 1}  # (the list's position in the call)
-STACKS = ("vstack", "hstack")  # (np.<name>(t) and its adjoint _ad.stack_family_vjp(g, t, '<name>'))
-
-
-def _joins(e, names=None):
-    """The list `e` (a call) joins or takes apart along an axis given as a constant (np.concatenate(t),
-    np.stack(t, axis=1), their adjoints _ad.split_along(g, t, 1), _ad.unstack(g, 1, t)), or None."""
-    if not (isinstance(e, Call) and isinstance(e.func, Global)):
-        return None
-    f = e.func
-    kwargs = dict(e.kwargs or ())
-    if f.root is np and len(f.path) == 2 and f.path[1] in ("concatenate", "stack"):
-        name, axis = f.path[1], list(e.args[1:]) + ([kwargs.pop("axis")] if "axis" in kwargs else [])
-    elif f.root is np and len(f.path) == 2 and f.path[1] in STACKS and len(e.args) == 1:
-        name, axis = f.path[1], []
-    elif f.path[0] == "_ad" and len(f.path) == 2 and f.path[1] in ("split_along", "unstack"):
-        name = f.path[1]
-        axis = e.args[2:] if name == "split_along" else e.args[1:2]
-    elif f.path == ("_ad", "stack_family_vjp") and len(e.args) == 3 and e.args[2] in [Const(n) for n in STACKS] \
-            or f.path == ("_ad", "cast_like") and len(e.args) == 2:  # (cast_like(pieces, t): pieces as they are)
-        name, axis = f.path[1], []
-    else:
-        return None
-    at = JOINS[name]
-    if kwargs or len(e.args) <= at or not isinstance(e.args[at], Var) or len(axis) > 1 or \
-            (axis and not (isinstance(axis[0], Const) and type(axis[0].value) is int)) or \
-            (name == "unstack" and len(e.args) != 3):
-        return None
-    if names is not None and e.args[at].name not in names:
-        return None
-    return e.args[at].name
 
 
 def _joined_lists(body):
@@ -639,10 +428,6 @@ def _minus(e, k):
     if isinstance(e, Const) and isinstance(k, Const) and type(e.value) is int and type(k.value) is int:
         return Const(e.value - k.value)
     return ir.BinOp("-", e, k)
-
-
-def _np(name):
-    return Global(("np", name), getattr(np, name), np)
 
 
 def _math(name):
