@@ -160,12 +160,10 @@ def _along_axis(e):
         name, a, args = f.attr, f.value, e.args
     else:
         return e
-    kwargs = dict(e.kwargs or ())
-    axis = args[0] if args else kwargs.pop("axis", None)
-    keep = kwargs.pop("keepdims", Const(False))
-    if kwargs or not (isinstance(axis, Const) and type(axis.value) is int) or keep not in (Const(True), Const(False)) \
-            or (name == "sum" and keep == Const(False)):
+    found = _constant_axis(e, args)
+    if found is None or (name == "sum" and found[1] == Const(False)):
         return e
+    axis, keep = found
     out = Call(_np("sum"), (a,), (("axis", axis),))
     if name == "mean":
         out = ir.BinOp("/", out, Index(ir.Attr(a, "shape"), (axis,)))
@@ -187,12 +185,21 @@ def _reduce_along(e):
         how, a, args = f.attr, f.value, e.args
     else:
         return e
+    found = _constant_axis(e, args)
+    if found is None:
+        return e
+    return Call(_jit_helper("reduce_axis"), (a, found[0], Const(how), found[1]))
+
+
+def _constant_axis(e, args):
+    """(axis, keepdims) of a reduction `e` whose axis (`args[0]` or the keyword) is an int constant and keepdims
+    a bool constant (False when not given), and nothing else is given; else None."""
     kwargs = dict(e.kwargs or ())
     axis = args[0] if args else kwargs.pop("axis", None)
     keep = kwargs.pop("keepdims", Const(False))
     if kwargs or not (isinstance(axis, Const) and type(axis.value) is int) or keep not in (Const(True), Const(False)):
-        return e
-    return Call(_jit_helper("reduce_axis"), (a, axis, Const(how), keep))
+        return None
+    return axis, keep
 
 
 # -- lists joined by np.concatenate / np.stack ----------------------------------------------------------------
