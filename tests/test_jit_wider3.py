@@ -54,3 +54,35 @@ def test_a_tuple_adjoint_is_rebound_only_where_no_other_name_holds_it():
     assert not _owned([made, given, add], "b")  # (changed after it became an item of another adjoint)
     assert not _owned([Assign(("b",), Var("a")), add], "b")  # (made elsewhere: `a` holds it too)
     assert not _owned([Assign(("b",), Index(Var("ps"), (Const(0),))), add], "b")  # (an item of another)
+
+
+def rows_shifted_in_place(x, W):
+    y = np.tanh(W @ x)
+    z = y * 1.0
+    z[1:] = z[1:] * 2.0 + x[:-1]
+    return np.sum(z ** 2) + 0.5 * np.sum(x)
+
+
+def test_jvp_with_jit_of_in_place_code_spreads_tangents_like_their_values():
+    """_ad.broadcast_like (a tangent given its value's shape, after a store or a reduction) had no compiled
+    version: ad.jvp(f, jit=True) of nearly any code changing an array in place was refused (hunt15)."""
+    from fd import numeric_grad
+
+    from ad_compiler import jit_runtime, runtime
+
+    rng = np.random.default_rng(5)
+    x, W, dx = rng.standard_normal(3), rng.standard_normal((3, 3)), rng.standard_normal(3)
+    value, tangent = ad.jvp(rows_shifted_in_place, wrt="x", jit=True)(x, W, dx)
+    assert np.isclose(value, rows_shifted_in_place(x, W))
+    assert np.isclose(tangent, np.dot(numeric_grad(rows_shifted_in_place, (x, W), 0), dx), rtol=1e-6)
+    assert np.isclose(tangent, ad.jvp(rows_shifted_in_place, wrt="x")(x, W, dx)[1], rtol=1e-12)
+
+    @numba.njit
+    def spread(t, like):
+        return jit_runtime.broadcast_like(t, like)
+
+    for t, like in [(2.0, 3.0), (2.0, np.ones((2, 3))), (np.arange(3.0), np.ones((2, 3))),
+                    (np.arange(2.0).reshape(2, 1), np.ones((2, 3))), (np.ones((1, 3)), np.ones((4, 3)))]:
+        np.testing.assert_array_equal(spread(t, like), runtime.broadcast_like(t, like))
+    with pytest.raises(ValueError):  # (as NumPy's broadcast_to)
+        spread(np.ones(3), np.ones(4))

@@ -131,6 +131,38 @@ def _unbroadcast(g, x):
     return None
 
 
+def broadcast_like(t, like):
+    """A tangent `t` with the shape of the value `like` (runtime.broadcast_like)."""
+
+
+@_overload(broadcast_like)
+def _broadcast_like(t, like):
+    # (the plain helper gives a read-only broadcast view, which code changing it copies first; here a new array
+    # where t must be spread: nothing else holds it)
+    if _is_number(like) and _is_number(t):
+        return lambda t, like: t
+    if _is_array(like) and _is_number(t):
+        return lambda t, like: np.full(like.shape, t)
+    if _is_array(like) and _is_array(t) and t.ndim == like.ndim:
+        def same_rank(t, like):
+            if t.shape == like.shape:
+                return t
+            out = np.empty(like.shape, dtype=t.dtype)
+            out[...] = t
+            return out
+        return same_rank
+    if _is_array(like) and _is_array(t) and t.ndim < like.ndim:
+        def spread(t, like):
+            out = np.empty(like.shape, dtype=t.dtype)
+            out[...] = t
+            return out
+        return spread
+    return None  # (another rank: a typing error at the user's line)
+
+
+HELPERS_BROADCAST = {"broadcast_like"}
+
+
 def _no_axis(t):
     return t is None or isinstance(t, (numba.types.NoneType, numba.types.Omitted))
 
@@ -1173,6 +1205,7 @@ def _numba_store(ndim, add):
 _overload(store_into)(_store_loops(False))
 _overload(add_into)(_store_loops(True))
 HELPERS |= {"store_into", "add_into"}
+HELPERS |= HELPERS_BROADCAST
 
 
 from . import jit_runtime_arrays as _arrays  # noqa: E402  (they use _overload)
