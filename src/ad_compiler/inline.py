@@ -112,47 +112,7 @@ class Inliner:
             env.update({k: v for k, v in then_env.items() if else_env.get(k) is v or else_env.get(k) == v})
             return [s]
         if isinstance(s, (ir.For, ir.While)):
-            unrolled = self.loops.unroll(s, env)
-            if unrolled is not None:
-                return self.block(unrolled, env)
-            closure_lists = self.closure_lists.loop_entry(s, env)  # fs.append(lambda t, k=k: ...) in the loop
-            entry = dict(env)
-            assigned = {n for t in ir.walk(s.body) for n in ir.stmt_writes(t)}
-            attrs = {str(ir.attr_key(t.items)) for t in ir.walk(s.body) if isinstance(t, ir.SetItem) and
-                     ir.attr_key(t.items) is not None}
-            assigned |= {k for k in env if isinstance(k, tuple) and k[1] in attrs}  # (objects' attributes)
-            changed = self.loops.changed_lists(s.body, env)
-            kept = self.loops.head_statics(s, env, assigned) - changed
-            assigned |= changed
-            for n in assigned - kept - closure_lists:  # a name rebound in the loop may hold another value in the next iteration
-                env.pop(n, None)
-            original = ir.clone(s.body)
-            written = self.loops.switched_functions(s, original, entry, assigned - kept - closure_lists)
-            if written is not None:  # `act = np.tanh` in the body: each iteration's function known
-                env.clear()
-                env.update(entry)
-                return self.block(written, env)
-            while True:
-                body_env = dict(env)
-                s.body = self.block(s.body, body_env)
-                # (what is known at the head and the body changes, also in a function it calls, may differ in the
-                # next iteration: `self.on = not self.on`, a closure's `nonlocal n` or `state["on"] = ...`;
-                # forgotten, and the body inlined again, h15-005)
-                stale = [k for k in env if body_env.get(k) != env[k]]
-                if not stale:
-                    break
-                written = self.loops.switched_functions(s, original, entry, stale, lazy=True)
-                if written is not None:  # `self.act = np.tanh` in the body: each iteration's function known
-                    env.clear()
-                    env.update(entry)
-                    return self.block(written, env)
-                for k in stale:
-                    env.pop(k)
-                s.body = ir.clone(original)
-            for n in assigned:
-                if body_env.get(n) is not None and body_env.get(n) == entry.get(n):
-                    env[n] = entry[n]
-            return [s]
+            return self.loops.inline(s, env, self)
         if isinstance(s, Assign) and len(s.targets) == 1:
             t = s.target
             v = s.value = self.values.named_attribute(s, s.value, env)  # getattr(np, name): np.tanh

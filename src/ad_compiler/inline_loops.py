@@ -135,6 +135,53 @@ class Loops:
                    for i in items)  # (strings choose functions: `for name in ("tanh", "relu"): ACTS[name](h)`)
 
 
+    def inline(self, s, env, inliner):
+        """The statements replacing the loop `s` (its body inlined by `inliner`): unrolled where its items are
+        known; else what is known at its head and the body may change is forgotten, and the body inlined again
+        until nothing known changes (h15-005); a body switching a known function written out per iteration."""
+        unrolled = self.unroll(s, env)
+        if unrolled is not None:
+            return inliner.block(unrolled, env)
+        closure_lists = inliner.closure_lists.loop_entry(s, env)  # fs.append(lambda t, k=k: ...) in the loop
+        entry = dict(env)
+        assigned = {n for t in ir.walk(s.body) for n in ir.stmt_writes(t)}
+        attrs = {str(ir.attr_key(t.items)) for t in ir.walk(s.body) if isinstance(t, ir.SetItem) and
+                 ir.attr_key(t.items) is not None}
+        assigned |= {k for k in env if isinstance(k, tuple) and k[1] in attrs}  # (objects' attributes)
+        changed = self.changed_lists(s.body, env)
+        kept = self.head_statics(s, env, assigned) - changed
+        assigned |= changed
+        for n in assigned - kept - closure_lists:  # a name rebound in the loop may hold another value in the next iteration
+            env.pop(n, None)
+        original = ir.clone(s.body)
+        written = self.switched_functions(s, original, entry, assigned - kept - closure_lists)
+        if written is not None:  # `act = np.tanh` in the body: each iteration's function known
+            env.clear()
+            env.update(entry)
+            return inliner.block(written, env)
+        while True:
+            body_env = dict(env)
+            s.body = inliner.block(s.body, body_env)
+            # (what is known at the head and the body changes, also in a function it calls, may differ in the
+            # next iteration: `self.on = not self.on`, a closure's `nonlocal n` or `state["on"] = ...`;
+            # forgotten, and the body inlined again, h15-005)
+            stale = [k for k in env if body_env.get(k) != env[k]]
+            if not stale:
+                break
+            written = self.switched_functions(s, original, entry, stale, lazy=True)
+            if written is not None:  # `self.act = np.tanh` in the body: each iteration's function known
+                env.clear()
+                env.update(entry)
+                return inliner.block(written, env)
+            for k in stale:
+                env.pop(k)
+            s.body = ir.clone(original)
+        for n in assigned:
+            if body_env.get(n) is not None and body_env.get(n) == entry.get(n):
+                env[n] = entry[n]
+        return [s]
+
+
 def _shallow(stmts, env):
     """What the statements bind, without inlining anything (calls: not known)."""
     from .inline_static import static_of_value
