@@ -207,7 +207,7 @@ class Values(Part):
             item = K.NUMERIC if k.numeric else K.UNKNOWN
             if basic == "fancy" or not base.objs:
                 return self.fresh(state, site, [k if k.numeric else item])
-            nd = self.index_ndim(k, value.items, state) if basic == "basic" else None
+            nd = index_ndim(k, value.items, lambda atom: self.val(atom, state).kind) if basic == "basic" else None
             if nd == 0:  # one element: a NumPy scalar of the array's dtype, not a view
                 dtype = k.dtype if isinstance(k, K.Array) else "f"
                 return Val(K.Scalar({"b": np.bool_, "i": np.int64, "u": np.uint64}.get(dtype, np.float64)))
@@ -227,42 +227,6 @@ class Values(Part):
         obj = self.objects.view(state, site, parent, how)
         record_making(state, obj, s, value)
         return Val(kind, {obj})
-
-    def index_ndim(self, k, items, state):
-        """The rank of `x[items]` for a basic index, or None."""
-        nd = K.ndim_of(k)
-        if nd is None:
-            return None
-        out = nd
-        for i in items:
-            if isinstance(i, Slice):
-                continue
-            if isinstance(i, Const) and i.value is None:
-                out += 1
-            elif isinstance(i, Const) and i.value is Ellipsis:
-                continue
-            elif self.is_int(i, state):
-                out -= 1
-            elif isinstance(i, (Var, Global)) and tuple_index_kinds(self.val(i, state).kind) is not None:
-                for k in tuple_index_kinds(self.val(i, state).kind):  # the items of a tuple index
-                    if isinstance(k, K.Other) and k.cls is type(None):
-                        out += 1
-                    elif isinstance(k, K.Scalar) and k.cls in INT_CLASSES:
-                        out -= 1
-                    elif not (isinstance(k, K.Other) and k.cls in (slice, type(Ellipsis))):
-                        return None
-            else:
-                return None
-        return out if out >= 0 else None
-
-    def is_int(self, i, state):
-        """Is this index item an int?"""
-        if isinstance(i, Const):
-            return isinstance(i.value, (int, np.integer)) and not isinstance(i.value, bool)
-        if isinstance(i, Var):
-            k = self.val(i, state).kind
-            return isinstance(k, K.Scalar) and k.cls in INT_CLASSES
-        return False
 
     def string_key(self, i, state):
         """Is this index item a string (a dict's key, not an array index)?"""
@@ -320,6 +284,42 @@ class Values(Part):
         if made:  # (maybe an object the function made: `passthrough(b).w` may be what `b.w` holds, h16-001)
             return Val(K.UNKNOWN, {ext} | all_objs(self.slots_of(Val(K.UNKNOWN, made), state)))
         return Val(K.UNKNOWN, {ext})
+
+
+def index_ndim(k, items, kind_of):
+    """The rank of `x[items]` for a basic index into a value of kind `k` (`kind_of`: an atom's kind), or None."""
+    nd = K.ndim_of(k)
+    if nd is None:
+        return None
+    out = nd
+    for i in items:
+        if isinstance(i, Slice) or isinstance(i, Const) and i.value is Ellipsis:
+            continue
+        if isinstance(i, Const) and i.value is None:
+            out += 1
+        elif _is_int(i, kind_of):
+            out -= 1
+        elif isinstance(i, (Var, Global)) and tuple_index_kinds(kind_of(i)) is not None:
+            for k in tuple_index_kinds(kind_of(i)):  # the items of a tuple index
+                if isinstance(k, K.Other) and k.cls is type(None):
+                    out += 1
+                elif isinstance(k, K.Scalar) and k.cls in INT_CLASSES:
+                    out -= 1
+                elif not (isinstance(k, K.Other) and k.cls in (slice, type(Ellipsis))):
+                    return None
+        else:
+            return None
+    return out if out >= 0 else None
+
+
+def _is_int(i, kind_of):
+    """Is this index item an int?"""
+    if isinstance(i, Const):
+        return isinstance(i.value, (int, np.integer)) and not isinstance(i.value, bool)
+    if isinstance(i, Var):
+        k = kind_of(i)
+        return isinstance(k, K.Scalar) and k.cls in INT_CLASSES
+    return False
 
 
 def r_kind(items, kind_of):
