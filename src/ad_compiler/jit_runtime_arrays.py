@@ -6,7 +6,7 @@ line (a located refusal). jit_runtime.py imports them and lists them in its HELP
 """
 import numpy as np
 
-from .jit_runtime import _is_array, _is_number, _no_axis, _overload, _overload_literal, numba
+from .jit_runtime import _extent, _is_array, _is_number, _overload, _overload_literal, numba
 
 
 def _literal(t, default):
@@ -297,22 +297,6 @@ def check_view(view, base, where):
     """runtime.check_view: refuse (UnsupportedError, located by `where`, a constant) when `view`, which the
     derivative changes in place as a view of `base`, shares no memory with it (NumPy, or _ad.jit.reshape, made
     a copy)."""
-
-
-def _extent(a):
-    """The first and one-past-the-last byte addresses of the array `a`'s elements (np.may_share_memory's
-    bounds)."""
-    lo = hi = a.ctypes.data
-    for k in range(a.ndim):
-        step = (a.shape[k] - 1) * a.strides[k]
-        if step < 0:
-            lo += step
-        else:
-            hi += step
-    return lo, hi + a.itemsize
-
-
-_extent = numba.njit(_extent) if numba is not None else _extent
 
 
 @_overload_literal(check_view)
