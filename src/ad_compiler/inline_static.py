@@ -354,54 +354,38 @@ def is_simple(value):
     return False
 
 
-class ClassAttributes:
-    """A class's attributes as a table (`table[name]`: what inspect.getattr_static finds now, through its MRO),
-    for `ctx.items`: a method of an argument's class inlined is recorded, so that the derivative is compiled
-    again when the class is given another method (hunt5 002: `A.act = cubic` kept the old derivative)."""
+class StaticAttributes:
+    """An object's or a class's attributes as a table (`table[name]`: what inspect.getattr_static finds now: an
+    object's own, else its class's, through the MRO), for `ctx.items`: a function stored in an attribute of an
+    object of the user's module (`D = Dense(W, act=relu)`, `self.act(h)` inlined), or a method of an argument's
+    class inlined, is recorded, so that the derivative is compiled again when the object or the class is given
+    another one (`D.act = cube`, hunt5 002: `A.act = cubic` kept the old derivative; the object stays the same)."""
 
-    def __init__(self, cls):
-        self.cls = cls
-
-    def __getitem__(self, name):
-        import inspect
-
-        found = inspect.getattr_static(self.cls, name, MISSING)
-        if found is MISSING:
-            raise KeyError(name)
-        return found
-
-
-class ObjectAttributes:
-    """An object's attributes as a table (`table[name]`: what inspect.getattr_static finds now: its own, else
-    its class's), for `ctx.items`: a function stored in an attribute of an object of the user's module
-    (`D = Dense(W, act=relu)`, `self.act(h)` inlined) is recorded, so that the derivative is compiled again
-    when the object is given another one (`D.act = cube`; the object itself stays the same)."""
-
-    def __init__(self, obj):
-        self.obj = obj
+    def __init__(self, owner):
+        self.owner = owner
 
     def __getitem__(self, name):
         import inspect
 
-        found = inspect.getattr_static(self.obj, name, MISSING)
+        found = inspect.getattr_static(self.owner, name, MISSING)
         if found is MISSING:
             raise KeyError(name)
         return found
 
 
 def record_attribute(ctx, obj, name):
-    """Record what `obj.name` was when compiling (see ObjectAttributes)."""
+    """Record what `obj.name` was when compiling (see StaticAttributes)."""
     import inspect
 
     items = getattr(ctx, "items", None)
     found = inspect.getattr_static(obj, name, MISSING)
     if items is not None and found is not MISSING:
-        items.append((ObjectAttributes(obj), name, found))
+        items.append((StaticAttributes(obj), name, found))
 
 
 def record_method(ctx, cls, name, found, own=False):
-    """Record that `cls.name` was `found` when compiling (see ClassAttributes); `own`: in the class's own
+    """Record that `cls.name` was `found` when compiling (see StaticAttributes); `own`: in the class's own
     attributes (`vars(cls)`, MISSING if it has none of that name: super() searches them one by one)."""
     items = getattr(ctx, "items", None)
     if items is not None:
-        items.append((vars(cls) if own else ClassAttributes(cls), name, found))
+        items.append((vars(cls) if own else StaticAttributes(cls), name, found))
