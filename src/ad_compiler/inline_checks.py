@@ -2,6 +2,9 @@
 generator function's values) is used once, as Python's would be; a generator ends by itself; a value a `try`
 body assigns is not read after an exception interrupted it."""
 import ast
+import builtins
+import inspect
+import textwrap
 import types
 
 import numpy as np
@@ -101,10 +104,6 @@ def _call_may_change(unit, node, params, depth=0):
 
 
 def _object_may_change(obj, depth):
-    import builtins
-    import inspect
-    import textwrap
-
     if isinstance(obj, (types.ModuleType, type)):
         return False
     mod = (getattr(obj, "__module__", None) or "").split(".")[0]
