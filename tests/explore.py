@@ -15,6 +15,9 @@
     python tests/explore.py --state 0 ...                      without the "state" constructs (tests/progen_state.py:
                                                                sharing, lazy iterators, module state...): the
                                                                programs of before them; --state 0.4: more of them
+    python tests/explore.py --objects 0 ...                    without the "objects" constructs (tests/progen_objects.py:
+                                                               objects holding containers, subclasses, properties,
+                                                               dunders, NumPy's keywords); --objects 0.3: more
     AD_CHECK_SHARING=1 python tests/explore.py ...     also check sharing.py's classes against the alias pass
                                                                (tests/sharing_check.py; $AD_CHECK_SHARING_OUT)
     python tests/explore.py --jit --n 300                      the gradients compiled with Numba (jit=True):
@@ -173,9 +176,14 @@ def main(argv=None):
     ap.add_argument("--jit", action="store_true", help="ad.grad(f, jit=True): compiled with Numba (docs/jit.md)")
     ap.add_argument("--state", type=float, metavar="RATE", help="chance that a statement of f is a 'state' "
                     f"construct (tests/progen_state.py; default {progen.FEATURES['state']}, 0: off)")
+    ap.add_argument("--objects", type=float, metavar="RATE", help="chance that a statement of f is an "
+                    "'objects' construct (tests/progen_objects.py: objects holding containers, classes, NumPy "
+                    f"keywords; default {progen.FEATURES['objects']}, 0: off)")
     args = ap.parse_args(argv)
     if args.state is not None:
         progen.FEATURES["state"] = args.state  # (set before the workers fork)
+    if args.objects is not None:
+        progen.FEATURES["objects"] = args.objects  # (set before the workers fork)
     if args.jit:
         progen.GRAD_OPTIONS["jit"] = True  # (set before the workers fork)
     if args.check:

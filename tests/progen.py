@@ -4,7 +4,9 @@
                                    `def make_args()` (fresh arguments and module state on every call) and
                                    `WRT`; `features` (default FEATURES): {"state": rate} adds the constructs of
                                    tests/progen_state.py (sharing, lazy iterators, mutable defaults, module
-                                   state, closures, objects), 0 gives the programs of before them
+                                   state, closures, objects), 0 gives the programs of before them;
+                                   {"objects": rate} those of tests/progen_objects.py (objects holding
+                                   containers, subclasses, properties, dunders, NumPy's keywords)
     check_source(src)           -> Result: outcome 'pass' | 'refused' | 'wrong' | 'crash' | 'discarded'
     shrink(src, result)         -> a minimal source with the same outcome (greedy deletion/simplification)
     run_one(seed, index)        -> generate + check (+ shrink when wrong/crash): a dict, picklable
@@ -54,8 +56,9 @@ class E:
 
 GRAD_OPTIONS = {}  # extra options of every ad.grad the checker makes (explore.py --jit: {"jit": True})
 # generator features with a knob (set before the workers fork): "state" is the chance that a statement of f is
-# one of tests/progen_state.py's constructs (sharing and late reads); 0 gives the programs of before it
-FEATURES = {"state": 0.18}
+# one of tests/progen_state.py's constructs (sharing and late reads); 0 gives the programs of before it;
+# "objects" the chance of one of tests/progen_objects.py's (objects holding containers, classes, NumPy keywords)
+FEATURES = {"state": 0.18, "objects": 0.08}
 
 
 def w(e, need):
@@ -119,6 +122,8 @@ class Gen:
             self.helpers = []    # module-level source blocks
             self.state_rng = None  # the "state" feature's own random stream (None: off)
             self.state_rate = 0.0
+            self.objects_rng = None  # the "objects" feature's own random stream (None: off)
+            self.objects_rate = 0.0
             self.resets = []     # make_args lines putting back module state f changes
             self.must = []       # names the final return always reads
             self.taken = set(RESERVED)
@@ -663,6 +668,9 @@ class Gen:
         if self.depth == 0 and self.root.state_rng is not None and \
                 self.root.state_rng.random() < self.root.state_rate:
             return self.s_state()
+        if self.depth == 0 and self.root.objects_rng is not None and \
+                self.root.objects_rng.random() < self.root.objects_rate and not self.shadowed:
+            return self.s_objects()
         opts = [(10, self.s_assign), (4, self.s_update), (5, self.s_augassign),
                 (5, self.s_alias_mutate), (5, self.s_view_mutate), (4, self.s_copy_mutate),
                 (3, self.s_store_mutate), (5, self.s_setitem), (2, self.s_inplace_method),
@@ -685,6 +693,15 @@ class Gen:
         main, self.r = self.r, self.root.state_rng
         try:
             progen_state.CONSTRUCTS.run(self)
+        finally:
+            self.r = main
+
+    def s_objects(self):
+        """One of tests/progen_objects.py's constructs, drawn from the feature's own random stream."""
+        import progen_objects
+        main, self.r = self.r, self.root.objects_rng
+        try:
+            progen_objects.CONSTRUCTS.run(self)
         finally:
             self.r = main
 
@@ -1761,6 +1778,9 @@ def generate(seed, features=None):
     if features.get("state"):
         g.state_rng = random.Random(f"{seed}/state")
         g.state_rate = features["state"]
+    if features.get("objects"):
+        g.objects_rng = random.Random(f"{seed}/objects")
+        g.objects_rate = features["objects"]
     params = []     # (name, V, make_args expression or None for an alias, differentiable)
     makers = []
     n_params = rng.choice([1, 2, 2, 3, 3, 4])
@@ -1854,6 +1874,8 @@ def generate(seed, features=None):
     lines = ["import functools", "import math", "", "import numpy as np", "", ""]
     if getattr(g, "need_ad", False):  # a state construct's @ad.checkpoint helper
         lines[3:4] = ["import numpy as np", "", "import ad_compiler as ad"]
+    if getattr(g, "need_dataclasses", False):  # an "objects" construct's dataclass
+        lines[2:2] = ["from dataclasses import dataclass, field"]
     consts = [h for h in g.helpers if not h.startswith(("def ", "@"))]
     funcs = [h for h in g.helpers if h.startswith(("def ", "@"))]
     if consts:
