@@ -18,16 +18,29 @@ class BuiltinCalls:
         self.ctx = ctx  # desugar_context.DesugarContext
 
     def rewrite(self, node):
-        """The atom holding the value of `map(...)` / `functools.reduce(...)`, or None for another call."""
-        if not isinstance(node.func, (ast.Name, ast.Attribute)) or node.keywords or \
+        """The atom holding the value of `map(...)` / `functools.reduce(...)`; `dict()` and `dict(k=v, ...)` as the
+        dict literal they make (a new dict the compiler follows like `{}`, g4-002); None for another call."""
+        if not isinstance(node.func, (ast.Name, ast.Attribute)) or \
                 any(isinstance(a, ast.Starred) for a in node.args):
             return None
+        if node.keywords:
+            return self.dict_of_keywords(node)
         obj = self.ctx.expressions.resolve_global(node.func)
+        if obj is dict and not node.args:
+            return Build("dict", (), ())
         if obj is map and len(node.args) >= 2:
             return self.map(node)
         if obj is functools.reduce and len(node.args) in (2, 3):
             return self.reduce(node)
         return None
+
+    def dict_of_keywords(self, node):
+        """`dict(w=a, b=c)` (no positional argument, no `**`) as `{'w': a, 'b': c}`; None for another call."""
+        if node.args or any(k.arg is None for k in node.keywords) or not isinstance(node.func, ast.Name) or \
+                node.func.id != "dict" or self.ctx.expressions.resolve_global(node.func) is not dict:
+            return None
+        values = tuple(self.ctx.expressions.atom(k.value) for k in node.keywords)
+        return Build("dict", values, tuple(Const(k.arg) for k in node.keywords))
 
     def builtin(self, name):
         return Global((name,), getattr(builtins, name))

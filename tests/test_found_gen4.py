@@ -1,0 +1,86 @@
+"""Found by the "objects" constructs of tests/progen_objects.py (gen4): each program gives the gradient central
+differences give, or a located refusal. /work/gen4/findings.md has the entries (g4-NNN). Programs of the
+objects-holding-containers area (hunt17's) are strict xfails until that area is fixed."""
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from fd import numeric_grad
+
+X = np.array([0.35, -0.7, 0.61])
+W = np.array([[1.291, 1.157, 0.97], [-0.7, -0.359, -1.073]])
+
+
+def _check(f, args, wrt=0, jvp=True):
+    got = ad.grad(f, wrt=wrt)(*args)
+    np.testing.assert_allclose(got, numeric_grad(f, list(args), wrt), rtol=1e-6, atol=1e-7)
+    if jvp:
+        v = np.linspace(-0.5, 0.7, np.size(args[wrt])).reshape(np.shape(args[wrt]))
+        _, tangent = ad.jvp(f, wrt=wrt)(*args, v)
+        np.testing.assert_allclose(tangent, np.sum(got * v), rtol=1e-6, atol=1e-7)
+
+
+# -- g4-002: `dict()` and `dict(k=v)` refused ("does not match the derivative rule dict(mapping)"), unlocated in a
+# dataclass's `field(default_factory=dict)`; now the dict literal they make -----------------------------------
+
+def empty_dict_then_items(x):
+    d = dict()
+    d['a'] = x * 2.0
+    d['b'] = dict()
+    d['b']['c'] = x
+    d['b']['c'] = d['b']['c'] * d['a']
+    return np.sum(d['a'] ** 2) + np.sum(d['b']['c'] ** 3)
+
+
+def dict_of_keywords(x):
+    d = dict(w=x * 2.0, b=np.sum(x))
+    d['w'][0] = 3.0
+    d['w'] *= d['b']
+    return np.sum(d['w'] ** 2) * d['b']
+
+
+@dataclass
+class Store:
+    c: float = 1.0
+    d: dict = field(default_factory=dict)
+    items: list = field(default_factory=list)
+
+
+def dataclass_dict_factory(x):
+    s = Store(np.sum(x))
+    s.d['a'] = x * s.c
+    s.d['b'] = np.sin(x)
+    return sum(np.sum(v ** 2) for v in s.d.values())
+
+
+@pytest.mark.parametrize("f", [empty_dict_then_items, dict_of_keywords, dataclass_dict_factory],
+                         ids=["dict()", "dict(k=v)", "dataclass-factory"])
+def test_g4_002_dict_call_is_a_dict_literal(f):
+    _check(f, (X.copy(),))
+
+
+# -- objects holding containers (hunt17's area): strict xfails, each a silently wrong gradient today ---------
+
+class Bag:
+    def __init__(self, c=1.0):
+        self.c = c
+        self.items = []
+
+    def add(self, v):
+        self.items.extend([v, v * self.c])
+
+
+def list_attr_item_changed_then_generator(W):
+    """g4-001 (seed 401 index 188): the list attribute's item changed in place, then read by a generator
+    expression: gradient 0 (the lead's hand-found bug, found by the generator)."""
+    o = Bag(np.std(W))
+    o.add(np.ones(4))
+    o.items[0][1] = 1.0
+    return sum(np.sum(q) for q in o.items)
+
+
+@pytest.mark.xfail(strict=True, reason="g4-001: objects holding containers (hunt17)")
+def test_g4_001_list_attribute_item_changed_then_read_lazily():
+    _check(list_attr_item_changed_then_generator, (W.copy(),), jvp=False)
