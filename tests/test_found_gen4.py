@@ -61,6 +61,72 @@ def test_g4_002_dict_call_is_a_dict_literal(f):
     _check(f, (X.copy(),))
 
 
+
+# -- g4-003 / g4-004 / g4-005: operators on objects of the user's class (inline_operators.py) -----------------
+# `obj[k] = v` was differentiated as a store into an array, not its class's `__setitem__` (g4-004: wrong);
+# `obj += v` was dropped, not its `__iadd__` (g4-003: wrong, the argument it changes read after); `obj + v`,
+# `obj * c` refused as "no derivative is known for the attribute `.v`" (g4-005: over-refusal)
+
+class Vec:
+    def __init__(self, v):
+        self.v = v
+
+    def __add__(self, o):
+        return Vec(self.v + o)
+
+    def __mul__(self, c):
+        return Vec(self.v * c)
+
+    def __iadd__(self, o):
+        self.v += o
+        return self
+
+    def __getitem__(self, i):
+        return self.v[i]
+
+    def __setitem__(self, i, val):
+        self.v[i] = val
+
+
+def setitem_dunder(x):
+    p = Vec(x * 1.0)
+    p[0] = x[1] ** 2
+    p[2] += p[0] * x[0]
+    return np.sum(p.v ** 2)
+
+
+def iadd_dunder_changes_argument(x):
+    t = Vec(x)
+    t += x
+    return np.sum(x ** 2)
+
+
+def binary_dunders(x):
+    p = Vec(x)
+    q = (p + np.sin(x)) * 3.0
+    q += 0.5
+    return np.sum(q.v ** 2) + np.sum(p.v)
+
+
+@pytest.mark.parametrize("f", [setitem_dunder, iadd_dunder_changes_argument, binary_dunders],
+                         ids=["g4-004-setitem", "g4-003-iadd", "g4-005-add-mul"])
+def test_g4_003_to_005_operators_call_the_class_methods(f):
+    _check(f, (X.copy(),))
+
+
+def rebound_in_loop(x):
+    t = Vec(x * 1.0)
+    for i in range(3):
+        t[i] = t[i] * x[i] + 1.0
+        t += 0.5
+    return np.sum(t.v ** 2)
+
+
+def test_g4_004_object_operator_not_followed_is_refused_at_its_line():
+    with pytest.raises(ad.ADError, match="test_found_gen4.py"):
+        ad.grad(rebound_in_loop)(X.copy())
+
+
 # -- objects holding containers (hunt17's area): strict xfails, each a silently wrong gradient today ---------
 
 class Bag:

@@ -126,6 +126,9 @@ class Assignments(Part):
         if self.mode == "kinds":
             return self.rebind(s, state, site, v.kind)
         k = v.kind
+        if isinstance(k, K.Obj):
+            from .alias_values import object_operator
+            object_operator(self, s, k, f"`{s.op}=`")
         self.castable_in_place(s, k, state, s.target)
         if isinstance(k, K.Array) and k.dtype == "?" and (s.op == "/" or _numeric(self.values.val(s.value, state).kind)):
             shown = ast.unparse(s.origin.stmt.target) if s.origin is not None and \

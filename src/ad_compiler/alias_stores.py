@@ -29,6 +29,9 @@ class Stores(Part):
             if s.result is not None:
                 self.assignments.bind(state, s.result, state.vars[name])
             return [s]
+        if isinstance(target.kind, K.Obj) and ir.attr_key(s.items) is None:
+            from .alias_values import object_operator
+            object_operator(self, s, target.kind, "storing an item")
         if s.noop:
             obj = target.must()
         else:

@@ -101,6 +101,8 @@ class Values(Part):
         """`a op b`: a new list or tuple (`+`, `*` of a sequence), or a number or new array."""
         a, b = self.val(value.left, state), self.val(value.right, state)
         ka, kb = a.kind, b.kind
+        if isinstance(ka, K.Obj) or isinstance(kb, K.Obj):
+            object_operator(self, s, ka if isinstance(ka, K.Obj) else kb, f"the operator `{value.op}`")
         if isinstance(ka, K.Seq) and isinstance(kb, K.Seq) and value.op == "+":
             obj = self.objects.new(state, site, desc=f"the {ka.cls.__name__} made on this line")
             sa, sb = self.slots_of(a, state), self.slots_of(b, state)
@@ -176,6 +178,8 @@ class Values(Part):
         name = ir.attr_key(value.items)
         if name is not None:  # `obj.attr` of an object the function made (a container of its attributes)
             return self.attribute(s, ir.Attr(value.value, str(name)), state, site)
+        if isinstance(k, K.Obj):
+            object_operator(self, s, k, "indexing")
         if isinstance(value.value, Global) and value.value.obj is np.r_:
             kind = r_kind(value.items, lambda i: self.val(i, state).kind)
             if kind is not None:  # np.r_[...]: a new array
@@ -284,6 +288,15 @@ class Values(Part):
         if made:  # (maybe an object the function made: `passthrough(b).w` may be what `b.w` holds, h16-001)
             return Val(K.UNKNOWN, {ext} | all_objs(self.slots_of(Val(K.UNKNOWN, made), state)))
         return Val(K.UNKNOWN, {ext})
+
+
+def object_operator(part, s, k, what):
+    """Refuses an operator applied to an object of the user's class that reaches the alias pass: the inliner
+    calls the class's method where it knows the object (inline_operators.py); here it did not (a loop rebinding
+    the name, a branch), and NumPy's semantics would be silently wrong (g4-004)."""
+    part.refuse(s, f"{what} on a {k.describe()} (its class's method) cannot be followed here: which object this "
+                   "is was not known when compiling (a loop or a branch rebinds the name)",
+                "call the method or use an attribute of the object instead (`obj.v[i] = ...`, `obj.add(v)`)")
 
 
 def index_ndim(k, items, kind_of):

@@ -36,6 +36,7 @@ from .inline_checks import _user_name, _yields, check_generator_effects, check_g
 from .inline_loops import Loops
 from .inline_stored import snapshot, stored, stored_arguments
 from .inline_objects import Objects
+from .inline_operators import ObjectOperators
 from .inline_static import is_container, static_of_atom, static_of_kind, static_of_value
 from .inline_values import FunctionValues
 from .ir import Assign, Call, ExprStmt, If, Var
@@ -58,6 +59,7 @@ class Inliner:
         self.values = FunctionValues(self)
         self.loops = Loops(self)
         self.objects = Objects(self)
+        self.operators = ObjectOperators(self)  # obj[k] = v, obj += v, obj + v: the class's methods
         self.resolver.objects = self.objects
         self.closure_lists = ClosureLists(self)
         self.choices = Choices(self)
@@ -128,7 +130,8 @@ class Inliner:
                         not isinstance(v.func, ir.Global):  # `ad.checkpoint(f)(x)`: a call of the checkpointed f
                     s.value = v = Call(static, v.args, v.kwargs)
             self.objects.refuse_iteration(s, v, env)
-            getter = self.objects.property_read(s, v, t, env) or self.objects.item_read(s, v, t, env)
+            getter = self.objects.property_read(s, v, t, env) or self.objects.item_read(s, v, t, env) or \
+                self.operators.binop(s, v, t, env)
             if getter is not None:
                 return getter
             if isinstance(v, ir.Build):  # nested functions stored in a list: real functions when they can be
@@ -155,7 +158,7 @@ class Inliner:
             if inlined is not None:
                 return inlined
             return [s]
-        setter = self.objects.property_write(s, env)
+        setter = self.objects.property_write(s, env) or self.operators.store(s, env) or self.operators.augassign(s, env)
         if setter is not None:
             return setter
         if isinstance(s, ir.SetItem) and isinstance(s.target, Var) and not self.objects.stored(s, env):
