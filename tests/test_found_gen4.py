@@ -150,3 +150,68 @@ def list_attr_item_changed_then_generator(W):
 @pytest.mark.xfail(strict=True, reason="g4-001: objects holding containers (hunt17)")
 def test_g4_001_list_attribute_item_changed_then_read_lazily():
     _check(list_attr_item_changed_then_generator, (W.copy(),), jvp=False)
+
+
+class Holder:
+    def __init__(self, d=None):
+        if d is None:
+            d = {}
+        self.d = d
+        self.hist = []
+
+
+def dict_attr_made_in_branch_item_changed(x, W):
+    """g4-006 (seed 501 index 71; a dataclass's field(default_factory=dict) the same): IndexError in
+    alias_refresh.slot_key (the holder's dict kind has fewer keys than the container's slots)."""
+    o = Holder()
+    o.d['a'] = W
+    o.d['a'][0] = 1.0
+    o.d.values()
+    return np.sum(x ** 2)
+
+
+def list_attr_extended_then_item_changed_through_its_name(s):
+    """g4-007 (seed 501 index 67): gradient 0, expected 2."""
+    o = Bag(s)
+    p = np.ones(2)
+    o.add(p)
+    p *= 1.0
+    return np.sum(o.items)
+
+
+def list_attr_items_changed_twice(x):
+    """g4-008 (seed 501 index 51, through a subclass's super().apply appending to self.hist): the derivative
+    raises ValueError (zip() argument 2 is shorter) / IndexError in jvp."""
+    o = Holder()
+    out = x * 1.0
+    o.hist.append(out)
+    out *= 2.0
+    out = out * 1.0
+    o.hist.append(out)
+    out *= 2.0
+    return np.sum(sum(o.hist))
+
+
+class DictHolder:
+    def __init__(self):
+        self.d = {}
+
+
+def dict_attr_item_changed_then_values_read(W):
+    """g4-009 (seed 402 index 282): gradient 0, expected 1."""
+    o = DictHolder()
+    o.d['a'] = np.ones_like(W)
+    o.d['b'] = W
+    o.d['a'][0] = 0.0
+    return sum(np.sum(v) for v in o.d.values())
+
+
+@pytest.mark.xfail(strict=True, reason="objects holding containers (hunt17)")
+@pytest.mark.parametrize("f,args", [
+    (dict_attr_made_in_branch_item_changed, (X[:2].copy(), W.copy())),
+    (list_attr_extended_then_item_changed_through_its_name, (0.25,)),
+    (list_attr_items_changed_twice, (X.copy(),)),
+    (dict_attr_item_changed_then_values_read, (W.copy(),)),
+], ids=["g4-006-crash", "g4-007-wrong", "g4-008-crash", "g4-009-wrong"])
+def test_g4_objects_holding_containers(f, args):
+    _check(f, args)
