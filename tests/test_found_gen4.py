@@ -194,13 +194,15 @@ def list_attr_items_changed_twice(x):
 
 class DictHolder:
     def __init__(self):
+        self.items = []
         self.d = {}
 
 
 def dict_attr_item_changed_then_values_read(W):
     """g4-009 (seed 402 index 282): gradient 0, expected 1."""
     o = DictHolder()
-    o.d['a'] = np.ones_like(W)
+    out = np.ones_like(W)
+    o.d['a'] = out
     o.d['b'] = W
     o.d['a'][0] = 0.0
     return sum(np.sum(v) for v in o.d.values())
