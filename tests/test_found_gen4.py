@@ -217,3 +217,34 @@ def dict_attr_item_changed_then_values_read(W):
 ], ids=["g4-006-crash", "g4-007-wrong", "g4-008-crash", "g4-009-wrong"])
 def test_g4_objects_holding_containers(f, args):
     _check(f, args)
+
+
+# -- g4-010: a container's slot replaced by a value of another shape (not fixed) ------------------------------
+# The adjoint of `c[k] = v` (reverse_stores.store) pops the slot's adjoint and runtime.pop_item leaves zeros of
+# the *new* value's structure there; the adjoint of what the slot held before then reads that (a scalar's
+# adjoint is an array: "setting an array element with a sequence"; a list's is a float: "not subscriptable").
+# The kind of the container before the store is not known there (containers' kinds are those at the end).
+
+def list_slot_scalar_replaced_by_array(x):
+    d = [x[1]]
+    d[0] = x * 2.0
+    return np.sum(d[0])
+
+
+def dict_slot_scalar_replaced_by_array(x):
+    d = {'s': x[1]}
+    d['s'] = x * 2.0
+    return np.sum(d['s'])
+
+
+def attribute_list_replaced_by_number(x):
+    o = Vec([x])
+    o.v = 1.0
+    return o.v * np.sum(x)
+
+
+@pytest.mark.xfail(strict=True, reason="g4-010: the replaced slot's adjoint has the new value's structure")
+@pytest.mark.parametrize("f", [list_slot_scalar_replaced_by_array, dict_slot_scalar_replaced_by_array,
+                               attribute_list_replaced_by_number], ids=["list", "dict", "attribute"])
+def test_g4_010_slot_replaced_by_a_value_of_another_shape(f):
+    _check(f, (X.copy(),), jvp=False)
