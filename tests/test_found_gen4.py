@@ -127,6 +127,40 @@ def test_g4_004_object_operator_not_followed_is_refused_at_its_line():
         ad.grad(rebound_in_loop)(X.copy())
 
 
+
+# -- g4-011: a view permuting axes (swapaxes, transpose(axes), moveaxis) changed in place, its base read after:
+# refused ("a view whose making has changed since"); only `.T` / `transpose()` were inverted (alias_axes.py) ---
+
+C3 = np.linspace(-1.0, 1.0, 24).reshape(3, 2, 4)
+
+
+def swapaxes_view_changed(x):
+    H = np.stack([x, x * 2.0])
+    A = H.swapaxes(1, -2)
+    A[1] = x[0] ** 2
+    return np.sum(H ** 2)
+
+
+def transpose_axes_view_changed(x):
+    H = x[:, None, None] * C3
+    A = H.transpose(-1, 0, -2)
+    A[3, :, 1] += x ** 2
+    return np.sum(H ** 3)
+
+
+def moveaxis_view_changed(x):
+    H = x[:, None, None] * C3
+    A = np.moveaxis(H, 0, -1)
+    A[1, 2] = x * 2.0
+    return np.sum(H ** 2) + np.sum(A[0] * x)
+
+
+@pytest.mark.parametrize("f", [swapaxes_view_changed, transpose_axes_view_changed, moveaxis_view_changed],
+                         ids=["swapaxes", "transpose-axes", "moveaxis"])
+def test_g4_011_axes_permuting_view_changed_in_place(f):
+    _check(f, (X.copy(),))
+
+
 # -- objects holding containers (hunt17's area): strict xfails, each a silently wrong gradient today ---------
 
 class Bag:

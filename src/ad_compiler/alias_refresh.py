@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ir, kinds as K
+from .alias_axes import inverse_call
 from .alias_domain import Several, all_objs, depth, layout_read
 from .alias_library import reshaping, runtime
 from .alias_session import Part
@@ -249,6 +250,9 @@ class Refresher(Part):
             len(value.args) == 1 and not value.kwargs)
         if transpose and child.how == "view":
             new = Call(Global(("np", "transpose"), np.transpose, np), (Var(child_name),))
+            return parent_var, [self.derived(s, Assign((parent_var,), new, noop=True))]
+        new = inverse_call(value, parent_var, child_name) if child.how == "view" else None  # (axes permuted)
+        if new is not None:
             return parent_var, [self.derived(s, Assign((parent_var,), new, noop=True))]
         return None
 
