@@ -196,3 +196,30 @@ def test_random_programs_generator_makes_the_state_constructs():
     for src in sources[:300]:
         compile(src, "<generated>", "exec")
     assert progen.generate(progen.program_seed(SEED, 5), OLD) == progen.generate(progen.program_seed(SEED, 5), {})
+
+
+def test_random_programs_generator_makes_the_objects_constructs():
+    """The "objects" feature (tests/progen_objects.py) makes each of its constructs (generation only: fast); with
+    the feature off, or absent, a seed gives the program it gave before."""
+    patterns = {
+        "dataclass with a list field": r"items: list = field\(default_factory=list\)",
+        "list attribute appended to": r"\.items\.append\(", "list attribute +=": r"\.items \+= \[",
+        "item of a list attribute changed": r"\.items\[(0|-1)\]\[?[^\]]*\]? ?(\*|\+)?= ",
+        "dict attribute": r"\.d\['a'\] = ", "tuple attribute": r"self\.p = \(a, b\)",
+        "object holding an object": r"self\.log = \w+\(\)", "two objects sharing a list": r"\.items = (L|hs|parts|items|outs)\w*\n",
+        "views kept in an object's list": r"\.add\(\w+\[(1:|:-1|0|-1)\]\)", "super()": r"super\(\)\.apply\(",
+        "property setter": r"@s\.setter", "__setitem__": r"def __setitem__", "__iadd__": r"def __iadd__",
+        "class attribute list": r"    seen = \[\]", "lazy read of the list": r"sum\(np\.sum\(t \* t\) for t in \w+\.items\)",
+        "zip of the list": r"zip\(\w+\.items, \w+\.items\[1:\]\)", "ddof": r"ddof=1", "keepdims": r"keepdims=True",
+        "tuple axis": r"axis=\(-?\d, -?\d\)", "order='F'": r"order='F'", "swapaxes": r"\.swapaxes\(",
+        "transpose(axes)": r"\.transpose\(\(?\d, \d", "cumsum(axis=)": r"\.cumsum\(axis=", "dtype=np.float64": r"dtype=np\.float64",
+    }
+    feats = {"state": 0.0, "objects": 0.5}
+    sources = [progen.generate(progen.program_seed(STATE_SEED, i), feats) for i in range(250)]
+    missing = [k for k, p in patterns.items() if not any(re.search(p, s) for s in sources)]
+    assert not missing, f"the 'objects' feature no longer produces: {missing}"
+    for src in sources[:100]:
+        compile(src, "<generated>", "exec")
+    for i in (3, 5):
+        assert progen.generate(progen.program_seed(SEED, i), {"state": 0.18, "objects": 0}) == \
+            progen.generate(progen.program_seed(SEED, i), {"state": 0.18})
