@@ -161,6 +161,24 @@ def test_g4_011_axes_permuting_view_changed_in_place(f):
     _check(f, (X.copy(),))
 
 
+
+# -- g4-012: the refusal of a store into what NumPy made as a copy (runtime.check_view: located by its own
+# text) named the user's line twice (tracebacks._locate added a second header) ------------------------------
+
+def reshape_in_fortran_order_changed(x):
+    H = np.stack([x, x * 2.0])
+    A = H.reshape(-1, order='F')
+    A[1] = 1.0
+    return np.sum(H ** 2) + np.sum(A)
+
+
+def test_g4_012_copy_refusal_names_its_line_once():
+    with pytest.raises(ad.ADError) as info:
+        ad.grad(reshape_in_fortran_order_changed)(X.copy())
+    text = str(info.value)
+    assert text.count('File "') == 1 and "test_found_gen4.py" in text and "a copy, not a view" in text, text
+
+
 # -- objects holding containers (hunt17's area): strict xfails, each a silently wrong gradient today ---------
 
 class Bag:

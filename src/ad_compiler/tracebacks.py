@@ -91,7 +91,7 @@ def _add_note(exc):
 def _locate(exc):
     """Give an ADError raised inside generated code the location of the user's statement it comes from."""
     found = _origin(exc.__traceback__)
-    if found is None:
+    if found is None or str(exc.message).startswith('File "'):  # (runtime.check_view: located by its text)
         return
     origin = found[3]
     exc.where = origin.unit.location(origin.node if origin.node is not None else origin.stmt)
