@@ -128,6 +128,41 @@ def test_g4_004_object_operator_not_followed_is_refused_at_its_line():
 
 
 
+
+class Grid:
+    def __init__(self, a):
+        self.a = a
+
+    def __getitem__(self, ij):
+        i, j = ij
+        return self.a[i, j]
+
+    def __setitem__(self, ij, val):
+        self.a[ij] = val
+
+
+def sliced_dunders(x):
+    p = Vec(x * 1.0)
+    q = Vec(x ** 2)
+    q[1:] = p[:-1]
+    q[::2] = q[::2] * x[0]
+    return np.sum(q.v ** 2) + np.sum(p[1:] * q[:2])
+
+
+def tuple_key_dunders(x):
+    g = Grid(np.outer(x, x))
+    g[0, 1] = x[2] ** 2
+    g[1, :] = np.sin(x)
+    return g[0, 1] * g[2, 2] + np.sum(g.a ** 2)
+
+
+@pytest.mark.parametrize("f", [sliced_dunders, tuple_key_dunders], ids=["slices", "tuple-key"])
+def test_g4_013_object_indexed_by_a_slice_or_several_keys(f):
+    """g4-013: `obj[1:]`, `obj[i, j]` refused ("indexing a Vec object with a slice or several items cannot be
+    differentiated (yet)"): the slice object or the tuple Python passes, given to __getitem__ / __setitem__."""
+    _check(f, (X.copy(),))
+
+
 # -- g4-011: a view permuting axes (swapaxes, transpose(axes), moveaxis) changed in place, its base read after:
 # refused ("a view whose making has changed since"); only `.T` / `transpose()` were inverted (alias_axes.py) ---
 

@@ -130,8 +130,8 @@ class Inliner:
                         not isinstance(v.func, ir.Global):  # `ad.checkpoint(f)(x)`: a call of the checkpointed f
                     s.value = v = Call(static, v.args, v.kwargs)
             self.objects.refuse_iteration(s, v, env)
-            getter = self.objects.property_read(s, v, t, env) or self.objects.item_read(s, v, t, env) or \
-                self.operators.binop(s, v, t, env)
+            getter = self.objects.property_read(s, v, t, env) or self.operators.sliced_read(s, v, t, env) or \
+                self.objects.item_read(s, v, t, env) or self.operators.binop(s, v, t, env)
             if getter is not None:
                 return getter
             if isinstance(v, ir.Build):  # nested functions stored in a list: real functions when they can be

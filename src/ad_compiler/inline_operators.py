@@ -1,7 +1,9 @@
 """Operators on objects of the user's classes, for the inliner (inline.py): what Python calls for them.
 
 - `obj[key] = v`: the class's `__setitem__` inlined (`C.__setitem__(obj, key, v)`); `obj[key] op= v` as
-  Python runs it: `t = obj[key]` (its `__getitem__`), `t op= v`, `obj[key] = t`.
+  Python runs it: `t = obj[key]` (its `__getitem__`), `t op= v`, `obj[key] = t`; a slice or several keys
+  (`obj[1:]`, `obj[0, 1]`) given as the `slice` object or the tuple Python passes, to `__setitem__` and to
+  `__getitem__` (inline_objects.item_read takes one plain key).
 - `obj op= v` on a name: the class's in-place method (`__iadd__`, ...) inlined and the name rebound to what it
   returns, or, without one, the binary method (`__add__`): `obj = C.__add__(obj, v)`.
 - `obj op v` with an object of the user's class on the left: its `__add__` (...) inlined.
@@ -64,19 +66,46 @@ class ObjectOperators:
         if cls is None:
             return None
         setter = self._method(s, cls, "__setitem__", f"`{s.target.name}[...] = ...`")
-        if setter is None or len(s.items) != 1 or s.tuple_form:
-            raise UnsupportedError(f"storing into a {cls.__name__} object "
-                                   + ("whose class has no `__setitem__`" if setter is None else
-                                      "with a slice or several keys cannot be differentiated (yet)"),
+        if setter is None:
+            raise UnsupportedError(f"storing into a {cls.__name__} object whose class has no `__setitem__`",
                                    where=self.inliner.values.where(s), hint="store into one of its attributes")
-        key, value = s.items[0], s.value
-        new = []
+        new, key = self.key(s.items, s.tuple_form)
+        value = s.value
         if s.op is not None:  # obj[k] op= v: t = obj[k]; t op= v; obj[k] = t
             t = self.inliner.alloc.temp()
-            new += [Assign((t,), ir.Index(s.target, (key,))), AugAssign(t, s.op, value)]
+            new += [Assign((t,), ir.Index(s.target, (key,))), AugAssign(t, s.op, value)]  # (key: one atom)
             value = Var(t)
         new.append(ExprStmt(Call(setter, (s.target, key, value))))
         return self._run(s, new, env)
+
+    def key(self, items, tuple_form):
+        """(statements, atom): the one key Python passes to `__getitem__` / `__setitem__` for `obj[items]`."""
+        new, atoms = [], []
+        for item in items:
+            if isinstance(item, ir.Slice):
+                t = self.inliner.alloc.temp()
+                new.append(Assign((t,), Call(Global(("slice",), slice), tuple(
+                    ir.Const(None) if a is None else a for a in (item.lower, item.upper, item.step)))))
+                item = Var(t)
+            atoms.append(item)
+        if len(atoms) == 1 and not tuple_form:
+            return new, atoms[0]
+        t = self.inliner.alloc.temp()
+        return new + [Assign((t,), ir.Build("tuple", tuple(atoms)))], Var(t)
+
+    def sliced_read(self, s, value, target, env):
+        """`target = obj[1:]` / `obj[i, j]` for an object of the user's class defining `__getitem__`: the
+        method called with the slice or the tuple (None: not such a read, or one key, which item_read takes)."""
+        if not (isinstance(value, ir.Index) and isinstance(value.value, Var)) or \
+                (len(value.items) == 1 and not value.tuple_form and not isinstance(value.items[0], ir.Slice)) or \
+                ir.attr_key(value.items) is not None:
+            return None
+        cls = self._class(value.value, env)
+        getter = cls and self._method(s, cls, "__getitem__", f"`{value.value.name}[...]`")
+        if not getter:
+            return None
+        new, key = self.key(value.items, value.tuple_form)
+        return self._run(s, new + [Assign((target,), Call(getter, (value.value, key)))], env)
 
     def augassign(self, s, env):
         """`obj op= v` on a name holding an object of the user's class: `obj = C.__iop__(obj, v)`, or
