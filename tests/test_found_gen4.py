@@ -214,6 +214,35 @@ def test_g4_012_copy_refusal_names_its_line_once():
     assert text.count('File "') == 1 and "test_found_gen4.py" in text and "a copy, not a view" in text, text
 
 
+
+# -- g4-014: a refusal at a method call named a compiler temporary (`t9`) for the object changed -------------
+
+class Node:
+    seen = []  # (a class attribute: module state, shared by instances)
+
+    def __init__(self, w):
+        self.w = w
+
+    def fire(self, v):
+        out = np.tanh(v * self.w)
+        self.seen.append(out)
+        return out
+
+
+def class_attribute_list_appended(x):
+    a = Node(x)
+    return np.sum(a.fire(x))
+
+
+def test_g4_014_refusal_names_the_object_whose_method_is_called():
+    try:
+        with pytest.raises(ad.ADError) as info:
+            ad.grad(class_attribute_list_appended)(X.copy())
+    finally:
+        Node.seen.clear()
+    assert "`self.seen`" in str(info.value) and "test_found_gen4.py" in str(info.value), str(info.value)
+
+
 # -- objects holding containers (hunt17's area): strict xfails, each a silently wrong gradient today ---------
 
 class Bag:
