@@ -4,7 +4,7 @@ runtime.py).
 """
 from .errors import UnsupportedError
 
-__all__ = ["new_object", "tried", "throw", "unexpected_function", "attribute_tangent_vjp",
+__all__ = ["stale_or", "stale_or_transpose", "new_object", "tried", "throw", "unexpected_function", "attribute_tangent_vjp",
            "unexpected_class", "entry_or_zeros",
            "caught", "entered", "entered_value", "truncate", "check_completed", "table_position"]
 
@@ -93,13 +93,47 @@ def unexpected_class(obj, classes, where):
 def entry_or_zeros(taken, value):
     """The adjoint an attribute store gets back from its object's adjoint (None: the attribute was not read
     after the store; zeros shaped like the value stored)."""
-    if taken is None:
-        from .runtime import zeros_like
+    from .runtime import zeros_like
 
+    if taken is None or _stale_zero(taken, value):
         return zeros_like(value)
     return taken
 
 
-for _f in (new_object, tried, throw, unexpected_function, attribute_tangent_vjp, unexpected_class, entry_or_zeros, caught,
+def stale_or(g, taken, value):
+    """The adjoint `taken` gets from `entry_or_zeros(taken, value)`'s adjoint g: none (zeros of taken's shape)
+    where taken was a stale zero, else g (second order)."""
+    if taken is not None and _stale_zero(taken, value):
+        from .runtime import zeros_like
+
+        return zeros_like(taken)
+    return g
+
+
+def stale_or_transpose(h, taken, value):
+    """The transpose of `stale_or` in g (third order)."""
+    if taken is not None and _stale_zero(taken, value):
+        from .runtime import zeros_like
+
+        return zeros_like(value)
+    return h
+
+
+def _stale_zero(taken, value):
+    """Is `taken` the zeros runtime.pop_item left for a later store of a value of another shape (or structure)
+    into the attribute (g4-010)? An adjoint has its value's shape, so zeros of another shape are that."""
+    import numpy as np
+
+    if isinstance(taken, (list, tuple, dict)) or taken.__class__.__name__ == "ShapeOf":
+        return False
+    try:
+        if isinstance(value, (list, tuple, dict)) or np.shape(taken) != np.shape(value):
+            return not np.any(taken)
+    except (TypeError, ValueError):  # (an object, a ragged list: not a stale zero of this kind)
+        return False
+    return False
+
+
+for _f in (stale_or, stale_or_transpose, new_object, tried, throw, unexpected_function, attribute_tangent_vjp, unexpected_class, entry_or_zeros, caught,
            entered, truncate, check_completed):
     _f.__module__ = "ad_compiler.runtime"  # (generated code reaches them as `_ad.<name>`, like the others)

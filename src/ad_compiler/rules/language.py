@@ -21,5 +21,15 @@ nondifferentiable(_ad.unexpected_class, _ad.tried, _ad.caught, _ad.check_complet
 
 @linear(_ad.entry_or_zeros, constant_in=("value",))
 def entry_or_zeros(taken, value):
-    """(second order: the adjoint of an attribute store, differentiated again)"""
-    btaken = g
+    """(second order: the adjoint of an attribute store, differentiated again; none for a stale zero, g4-010)"""
+    btaken = _ad.stale_or(g, taken, value)
+
+
+@linear(_ad.stale_or, constant_in=("taken", "value"))
+def stale_or(g_, taken, value):
+    bg_ = _ad.stale_or_transpose(g, taken, value)
+
+
+@linear(_ad.stale_or_transpose, constant_in=("taken", "value"))
+def stale_or_transpose(h, taken, value):
+    bh = _ad.stale_or(g, taken, value)
