@@ -243,6 +243,38 @@ def test_g4_014_refusal_names_the_object_whose_method_is_called():
     assert "`self.seen`" in str(info.value) and "test_found_gen4.py" in str(info.value), str(info.value)
 
 
+
+# -- g4-015: forward mode, the tangent of a copy of a row (`v = W[1] * 1.0`: dv is the view dW[1] once `* 1.0` is
+# folded) changed by a later store into that row (seed 432 index 143, jvp: 1.2 for 1.9) ------------------------
+
+def row_copied_then_row_changed(W):
+    W[0] = 1.0
+    vec = W[1] * 1.0
+    W[1][0] = 1.0
+    return np.sum(W) + np.sum(vec)
+
+
+def transposed_copied_then_changed(W):
+    A = W.T
+    B = A * 1.0
+    W[0, 0] = W[1, 1] ** 2
+    return np.sum(W ** 2) + np.sum(np.sin(B))
+
+
+def column_view_copied_then_base_changed(W):
+    c = W[:, 1]
+    v = c * 1.0
+    W *= 2.0
+    W[0] += v[1]
+    return np.sum(W ** 2) + np.sum(v * c)
+
+
+@pytest.mark.parametrize("f", [row_copied_then_row_changed, transposed_copied_then_changed,
+                               column_view_copied_then_base_changed], ids=["row", "transpose", "column"])
+def test_g4_015_tangent_of_a_copied_view_not_changed_by_later_stores(f):
+    _check(f, (W.copy(),))
+
+
 # -- objects holding containers (hunt17's area): strict xfails, each a silently wrong gradient today ---------
 
 class Bag:

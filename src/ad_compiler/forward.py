@@ -35,6 +35,7 @@ class Forward:
         self.linker = linker  # callees.Linker: the tangent functions of recursive calls
         self.names = {}  # primal name -> tangent name
         self.owned = set()  # primal names whose tangent is a buffer of ours
+        self.view_base = {}  # primal name -> the owned name whose tangent buffer its tangent indexes (a view)
         self.must_own = _stored_carried(fn.body)  # carried names changed in place inside their loop
         self.same = {}
         self.dims = {}
@@ -95,9 +96,22 @@ class Forward:
         self.emit_assign(self.d(primal), value, origin)
         if not owned and self.owned:  # the new tangent may *be* an owned one (`w = z * 1.0`: dw = dz): then
             # that buffer is no longer ours alone, a store into z must not change dw (copy it first)
-            read = ir.names_in(value)
-            self.owned -= {p for p in self.owned if self.d(p) in read}
+            self.disown(ir.names_in(value))
         (self.owned.add if owned else self.owned.discard)(primal)
+
+    def disown(self, read):
+        """The tangents named in `read` are no longer buffers of ours alone, nor those sharing their memory: the
+        buffer a view's tangent indexes and its other views (g4-015: `v = W[1] * 1.0` made dv the view dW[1],
+        and a later store into W[1] changed dW in place)."""
+        gone = {p for p in self.owned if self.d(p) in read}
+        todo = list(gone)
+        while todo:
+            p = todo.pop()
+            near = {q for q, b in self.view_base.items() if b == p} | {self.view_base.get(p)}
+            for q in near & self.owned - gone:
+                gone.add(q)
+                todo.append(q)
+        self.owned -= gone
 
     def refuse(self, s, what, hint):
         where = s.origin.unit.location(s.origin.node) if s.origin is not None else None
@@ -177,8 +191,7 @@ class Forward:
             self.refuse(s, "forward mode does not go through this recursive call",
                         "use reverse mode (ad.grad / ad.vjp) for this function")
         call = self.linker.tangent(self, s, op)
-        read = ir.names_in(call.value)
-        self.owned -= {p for p in self.owned if self.d(p) in read}
+        self.disown(ir.names_in(call.value))
         self.owned.discard(s.target)
         self.emit(call, s.origin)
 
@@ -211,6 +224,8 @@ class Forward:
         array = isinstance(self.kind(base), (K.Array, K.Numeric))
         self.define(s.target, Index(self.tangent_of(base), v.items, v.tuple_form), s.origin,
                     owned=array and base.name in self.owned)
+        if array and base.name in self.owned:
+            self.view_base[s.target] = base.name
 
     # -- in-place changes ---------------------------------------------------------------------------------
     def own(self, old, new, origin):
