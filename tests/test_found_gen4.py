@@ -275,6 +275,31 @@ def test_g4_015_tangent_of_a_copied_view_not_changed_by_later_stores(f):
     _check(f, (W.copy(),))
 
 
+
+# -- g4-016: a recursive callee compiled during the alias pass restarted the objects' numbering; two objects had
+# the same id and the pass took an item of a view for the argument `xs`: AssertionError "alias: xs is already a
+# private copy" (seed 432 index 51, jvp and grad) ----------------------------------------------------------------
+
+def collect(L, n):
+    if n <= 0:
+        return L
+    return collect(L, n - 1)
+
+
+def recursive_callee_then_item_changed(x, params, W, xs):
+    vec = params[0][0]
+    items = [vec, vec]
+    L = collect(items, 1)
+    L[1][0] = 0.3
+    return 1.0
+
+
+def test_g4_016_nested_alias_run_keeps_the_outer_numbering():
+    params = [(np.array([-1.272, 0.649, -0.847]), 1.178), (np.array([0.861, 0.876, 0.642]), -1.321)]
+    with pytest.raises(ad.ADError, match="test_found_gen4.py"):  # (the change of the argument's item: refused)
+        ad.grad(recursive_callee_then_item_changed, wrt=1)(X.copy(), params, W.copy(), [1.12, 1.175, 1.021])
+
+
 # -- objects holding containers (hunt17's area): strict xfails, each a silently wrong gradient today ---------
 
 class Bag:

@@ -53,8 +53,8 @@ from . import ir, kinds as K
 from .alias_assign import Assignments
 from .alias_calls import Calls
 from .alias_effects import Effects
-from .alias_domain import (KeepInPlace, Obj, Privatize, Refused, State, Val, all_objs, join_states, new_gen, restart_numbering,
-                           same_state)
+from .alias_domain import (KeepInPlace, Obj, Privatize, Refused, State, Val, all_objs, join_states, new_gen,
+                           own_numbering, restart_numbering, same_state)
 from .alias_library import VIEW_ATTRIBUTES, VIEW_FUNCTIONS, VIEW_METHODS, runtime  # noqa: F401 (cleanup, tape)
 from .alias_library import lookup as _lookup  # noqa: F401 (used by cleanup.py and tape.py)
 from .alias_mutation import Mutations
@@ -234,6 +234,11 @@ def resolve(fn, param_kinds, alloc, ctx, callee=False):
     is copied when the function starts (`x = _ad.private_copy(x)`): the derivative then sees exactly what
     the function computes, and the caller's values are left as they are. Not so for a `callee` (a recursive
     function compiled on its own): its caller sees what it changes, so such a change is refused."""
+    with own_numbering():
+        return _resolve(fn, param_kinds, alloc, ctx, callee)
+
+
+def _resolve(fn, param_kinds, alloc, ctx, callee):
     original = ir.clone(fn.body)
     private, keep = [], set()
     while True:
@@ -315,9 +320,10 @@ def _at_def(fn, stmt):
 
 def infer_kinds(fn, param_kinds, ctx, callee=False):
     """The kind of every SSA name of `fn` (name -> Kind)."""
-    a = Alias(fn, param_kinds, None, ctx, mode="kinds")
-    a.session.callee = callee
-    state = a.run()
+    with own_numbering():
+        a = Alias(fn, param_kinds, None, ctx, mode="kinds")
+        a.session.callee = callee
+        state = a.run()
     kinds_ = {n: v.kind for n, v in state.vars.items()}
     # a name a loop carries is one name for the values of every iteration and after the loop: its kind is the
     # join of those at the loops' heads and at the end (`act = np.sin`, then `act = np.tanh` in the body: the

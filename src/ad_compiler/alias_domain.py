@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 from . import kinds as K
@@ -53,6 +54,19 @@ class Obj:
 def restart_numbering():
     """Number the objects of a new run of the pass from 0 (so the same function gives the same text)."""
     Obj._ids = itertools.count()
+
+
+@contextlib.contextmanager
+def own_numbering():
+    """A run of the pass (its retries included) numbers its objects on its own: a run nested in another (a
+    recursive callee compiled meanwhile) gives the outer run its counter back, so the outer's objects keep
+    distinct ids (g4-016: two objects with id 8 made `param_of` take an item of a view for the argument `xs`,
+    and the pass asserted "xs is already a private copy")."""
+    outer = Obj._ids
+    try:
+        yield
+    finally:
+        Obj._ids = outer
 
 
 def depth(o):
