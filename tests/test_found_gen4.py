@@ -300,6 +300,27 @@ def test_g4_016_nested_alias_run_keeps_the_outer_numbering():
         ad.grad(recursive_callee_then_item_changed, wrt=1)(X.copy(), params, W.copy(), [1.12, 1.175, 1.021])
 
 
+
+# -- g4-017: `x.reshape((3, 2))` / `np.reshape(x, (3, 2))` (the shape as a tuple: a name in the IR) had an
+# unknown rank, so a change in place of the result was refused ("an array of unknown rank") -------------------
+
+def reshaped_by_tuple_changed(W):
+    B = W.reshape((3, 2))
+    B *= W.T
+    return np.sum(B ** 2) + np.sum(W)
+
+
+def np_reshaped_by_tuple_changed(W):
+    B = np.reshape(W, (3, 2))
+    B *= W[1, 1]
+    return np.sum(np.sin(B)) + np.sum(W ** 2)
+
+
+@pytest.mark.parametrize("f", [reshaped_by_tuple_changed, np_reshaped_by_tuple_changed], ids=["method", "np.reshape"])
+def test_g4_017_reshape_by_a_tuple_has_its_rank(f):
+    _check(f, (W.copy(),))
+
+
 # -- objects holding containers (hunt17's area): strict xfails, each a silently wrong gradient today ---------
 
 class Bag:

@@ -115,7 +115,8 @@ class Calls(Part):
         how = lookup(VIEW_FUNCTIONS, obj)
         if how is not None and args and args[0].objs and not isinstance(args[0].kind, K.Seq):
             first = args[0]
-            kind = view_kind(first.kind, getattr(obj, "__name__", ""), value)
+            kind = view_kind(first.kind, getattr(obj, "__name__", ""), value,
+                             kind_of=lambda a: self.values.val(a, state).kind)
             if obj in (np.asarray, np.asanyarray) and isinstance(first.kind, K.Array) and len(value.args) == 1 \
                     and not value.kwargs:
                 if first.kind.cls is np.ndarray:  # the very same array (the same value on every path)

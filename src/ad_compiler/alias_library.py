@@ -188,8 +188,9 @@ def reduced_ndim(ndim, call, axis_position):
     return None
 
 
-def view_kind(k, name, call, method=False):
-    """The kind of a view made by `name` (np.transpose, x.reshape, ...) of a value of kind k."""
+def view_kind(k, name, call, method=False, kind_of=None):
+    """The kind of a view made by `name` (np.transpose, x.reshape, ...) of a value of kind k; `kind_of(atom)`,
+    if given, the kind of a name (a shape given as a tuple made before: `x.reshape((3, 2))`, g4-017)."""
     if not isinstance(k, K.Array):
         return K.NUMERIC
     nd = k.ndim
@@ -214,6 +215,10 @@ def view_kind(k, name, call, method=False):
             nd = 1
         elif not method and len(shape) == 1 and isinstance(shape[0], Const):
             nd = len(shape[0].value) if isinstance(shape[0].value, tuple) else 1
+        elif len(shape) == 1 and isinstance(shape[0], Var) and kind_of is not None:
+            sk = kind_of(shape[0])  # (a tuple of known length, or one int)
+            nd = len(sk.items) if isinstance(sk, K.Seq) and sk.items is not None else \
+                1 if isinstance(sk, K.Scalar) and sk.cls in (int, np.int64) else None
         else:
             nd = None
     else:

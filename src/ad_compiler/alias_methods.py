@@ -23,7 +23,7 @@ class Methods(Part):
         if isinstance(k, (K.Array, K.Numeric)) or (k is K.UNKNOWN and func.attr in VIEW_METHODS):
             how = VIEW_METHODS.get(func.attr) or self_or_copy(func.attr, value)
             if how is not None and owner.objs:
-                kind = view_kind(k, func.attr, value, True)
+                kind = view_kind(k, func.attr, value, True, lambda a: self.values.val(a, state).kind)
                 if func.attr == "astype" and isinstance(kind, K.Array):
                     kind = K.array(kind.ndim, _method_dtype(func.attr, k, value))
                 return self.values.make_view(s, state, site, owner, value, how, kind)
