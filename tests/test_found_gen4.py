@@ -321,6 +321,43 @@ def test_g4_017_reshape_by_a_tuple_has_its_rank(f):
     _check(f, (W.copy(),))
 
 
+
+# -- g4-018: `l += a` with a list l and an array a is NumPy's addition (Python tries the number protocol before
+# the list's in-place concatenation): a new array, the list unchanged; it was differentiated as an extend
+# (seed 441 index 374, through an attribute: `cfg.items += W`) ---------------------------------------------------
+
+def list_plus_equals_array(W):
+    W2 = W * 1.0
+    L = [1.0]
+    L += W2
+    return np.sum(L[1] * L[0])
+
+
+def attribute_list_plus_equals_array(W):
+    b = DictHolder()
+    b.items += [1.0]
+    b.items += W
+    return np.sum(b.items[0] ** 2) + np.sum(b.items[1])
+
+
+def list_plus_equals_numpy_number(W):
+    L = [W[0, 0], 1.0]
+    L += np.float64(2.0) * W[1, 1]
+    return np.sum(L ** 2)
+
+
+@pytest.mark.parametrize("f", [list_plus_equals_array, attribute_list_plus_equals_array], ids=["local", "attribute"])
+def test_g4_018_list_plus_equals_array_is_numpy_addition(f):
+    _check(f, (W.copy(),))
+
+
+def test_g4_018_list_plus_equals_numpy_number_right_or_refused_at_its_line():
+    try:
+        _check(list_plus_equals_numpy_number, (W.copy(),))
+    except ad.ADError as e:
+        assert "test_found_gen4.py" in str(e), str(e)
+
+
 # -- objects holding containers (hunt17's area): strict xfails, each a silently wrong gradient today ---------
 
 class Bag:

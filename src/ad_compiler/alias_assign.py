@@ -137,9 +137,14 @@ class Assignments(Part):
                            "in the function or chosen by a branch): NumPy raises if it is an integer or bool array",
                         f"give `{shown}` its dtype as a constant (`dtype=float`), or write `{shown} = {shown} {s.op} ...`")
         extend = []
+        vk = self.values.val(s.value, state).kind
+        if isinstance(k, K.Seq) and (isinstance(vk, (K.Array, K.Numeric)) or (
+                isinstance(vk, K.Scalar) and issubclass(vk.cls, np.generic))):
+            # `l += a` for an array (or a NumPy number): Python tries the number protocol first, so NumPy adds
+            # the list to it (`l = l + a`, a new array) and the list is left as it was (g4-018: an extend)
+            return self.rebind(s, state, site, k)
         if isinstance(k, K.Seq) and k.cls is list and s.op == "+" and not (
-                isinstance(self.values.val(s.value, state).kind, K.Seq) and
-                self.values.val(s.value, state).kind.cls is list):
+                isinstance(vk, K.Seq) and vk.cls is list):
             # `l += (v,)` takes any iterable (`l = l + (v,)` would be a TypeError): `l = l + list((v,))`
             temp = self.temp()
             extend = self.assign(self.derived(s, Assign((temp,), Call(Global(("list",), list), (s.value,)))),
