@@ -41,6 +41,7 @@ The pass, by module (each part is a class reaching the others through the shared
     alias_effects.py    the in-place runtime helpers of generated code read again, as stores and list methods
     alias_stores.py     stores: which object changes (or a refusal, or Privatize), who else sees it
     alias_refresh.py    refreshes of the other names seeing a changed object (views, aliases, containers)
+    alias_axes.py       the inverse of a view permuting axes with constant axes (for alias_refresh)
     alias_several.py    the same when the changed object is one of several arrays (it depends on the path)
 """
 from __future__ import annotations
