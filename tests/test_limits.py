@@ -536,6 +536,12 @@ def or_update_shared_dict(x):
     return e["b"]
 
 
+def reshapes_by_attribute(x):
+    y = x * 1.0
+    y.shape = (1, 3)  # [array-attribute-store]
+    return np.sum(y)
+
+
 def changes_tuple(x):
     t = (x, x)
     t[0] = x * 2.0  # [tuple-item-assignment]
@@ -964,6 +970,8 @@ CASES = [
     # 5. in-place changes, aliasing and views
     Case("augmented-shared-container", U, "`d |= ...` cannot be differentiated", or_update_shared_dict, (1.0,),
          hint="write `d = d | ...`"),
+    Case("array-attribute-store", U, "assigning the attribute `shape` of `y`", reshapes_by_attribute, (A3,),
+         hint="y = y.reshape(...)"),
     Case("tuple-item-assignment", U, "a tuple cannot be changed", changes_tuple, (1.0,), hint="build a new tuple"),
     Case("list-slice-assignment", U, "assigning to a slice of a list", assigns_list_slice, (1.0,),
          hint="build the list"),
