@@ -91,3 +91,21 @@ def test_hvp_against_differences_of_the_gradient(f, args, wrt):
     expected = (along(eps) - along(-eps)) / (2 * eps)
     got = ad.hvp(f, wrt=wrt)(*args, t)
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def fill_reading_earlier_entries(x):
+    out = np.zeros_like(x)
+    out[0] = x[0]
+    for i in range(1, x.shape[0]):
+        out[i] = out[i - 1] * x[i] + x[i]
+    return np.sum(out)
+
+
+def test_a_carried_array_stored_into_is_copied_once_not_every_iteration():
+    """An array filled in a loop: its adjoint is made ours before the loop (one copy), not by every iteration's
+    store (a copy of the whole array per iteration: quadratic time), and stays right."""
+    x = np.linspace(0.1, 0.9, 7)
+    g = ad.grad(fill_reading_earlier_entries)
+    np.testing.assert_allclose(g(x), numeric_grad(fill_reading_earlier_entries, [x], 0), rtol=1e-6, atol=1e-8)
+    loop = g.source.split("for i in reversed(", 1)[1]
+    assert "owned_copy" not in loop.split("return", 1)[0], g.source

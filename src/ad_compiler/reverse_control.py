@@ -4,8 +4,8 @@ of `Reverse`: it reads the sweep's state.
 """
 from collections import Counter
 
-from . import ir, recompute
-from .adjoints import assign
+from . import ir, kinds as K, recompute
+from .adjoints import assign, helper
 from .errors import UnsupportedError
 from .ir import Assign, Break, Call, For, Global, If, Index, Mutate, SetItem, Slice, Var, While
 from .reverse_marker import Marker
@@ -106,8 +106,13 @@ class ControlPart:
         carried = [c for c in s.carried if self.active(c)]
         for n in self.incoming(s.body):
             a.ensure(n, origin, owned=True)
+        # a carried array stored into by the body (`out[i] = ...`) has its adjoint made ours once, before the loop,
+        # and again at the end of an iteration that leaves it otherwise, not copied by every iteration's store
+        stored = {c for c in carried if isinstance(self.kinds.get(c), K.Array) and
+                  any(isinstance(x, SetItem) and isinstance(x.target, Var) and x.target.name == c
+                      for x in ir.walk(s.body))}
         for c in carried:
-            a.ensure(c, origin)
+            a.ensure(c, origin, owned=c in stored)
         needs_count = isinstance(s, While) or any(isinstance(x, Break) for x in ir.walk(s.body))
         self.loop_depth += 1
         a.in_loop += 1
@@ -116,13 +121,19 @@ class ControlPart:
         # carried name's) is the buffer of ours that iteration left, or held by another name too (`bh = bz;
         # bh2 = bz` of `z = h + h2`): never taken as ours to write into in place
         owned_start, exclusive_start = set(a.owned), set(a.exclusive)
-        a.owned -= set(carried)
-        a.exclusive -= set(carried)
+        a.owned -= set(carried) - stored
+        a.exclusive -= set(carried) - stored
         body = self.block(s.body, origin)
         for c in carried:  # an iteration that did not contribute: the next one starts from zero
             if c not in a.live:
                 body.append(assign(self.adj(c), a.zeros(c)))
                 a.live.add(c)
+                a.owned.add(c)
+                a.exclusive.add(c)
+            elif c in stored and not (c in a.owned and c in a.exclusive):
+                body.append(assign(self.adj(c), helper("owned_copy", Var(self.adj(c)), Var(c))))
+                a.owned.add(c)
+                a.exclusive.add(c)
         self.loop_depth -= 1
         a.in_loop -= 1
         a.live = (a.live | live_before) - (self.inside_names(s.body) - set(carried))
