@@ -15,6 +15,8 @@
     python tests/explore.py --state 0 ...                      without the "state" constructs (tests/progen_state.py:
                                                                sharing, lazy iterators, module state...): the
                                                                programs of before them; --state 0.4: more of them
+    python tests/explore.py --flow 0.3 ...                     more "flow" constructs (tests/progen_flow.py: adjoints
+                                                               sharing a buffer across branches and loops); 0: off
     AD_CHECK_SHARING=1 python tests/explore.py ...     also check sharing.py's classes against the alias pass
                                                                (tests/sharing_check.py; $AD_CHECK_SHARING_OUT)
     python tests/explore.py --jit --n 300                      the gradients compiled with Numba (jit=True):
@@ -173,9 +175,13 @@ def main(argv=None):
     ap.add_argument("--jit", action="store_true", help="ad.grad(f, jit=True): compiled with Numba (docs/jit.md)")
     ap.add_argument("--state", type=float, metavar="RATE", help="chance that a statement of f is a 'state' "
                     f"construct (tests/progen_state.py; default {progen.FEATURES['state']}, 0: off)")
+    ap.add_argument("--flow", type=float, metavar="RATE", help="chance that a statement of f is a 'flow' "
+                    f"construct (tests/progen_flow.py; default {progen.FEATURES['flow']}, 0: off)")
     args = ap.parse_args(argv)
     if args.state is not None:
         progen.FEATURES["state"] = args.state  # (set before the workers fork)
+    if args.flow is not None:
+        progen.FEATURES["flow"] = args.flow
     if args.jit:
         progen.GRAD_OPTIONS["jit"] = True  # (set before the workers fork)
     if args.check:

@@ -4,7 +4,9 @@
                                    `def make_args()` (fresh arguments and module state on every call) and
                                    `WRT`; `features` (default FEATURES): {"state": rate} adds the constructs of
                                    tests/progen_state.py (sharing, lazy iterators, mutable defaults, module
-                                   state, closures, objects), 0 gives the programs of before them
+                                   state, closures, objects), 0 gives the programs of before them;
+                                   {"flow": rate} those of tests/progen_flow.py (adjoints sharing a buffer
+                                   across branches and loops)
     check_source(src)           -> Result: outcome 'pass' | 'refused' | 'wrong' | 'crash' | 'discarded'
     shrink(src, result)         -> a minimal source with the same outcome (greedy deletion/simplification)
     run_one(seed, index)        -> generate + check (+ shrink when wrong/crash): a dict, picklable
@@ -55,7 +57,7 @@ class E:
 GRAD_OPTIONS = {}  # extra options of every ad.grad the checker makes (explore.py --jit: {"jit": True})
 # generator features with a knob (set before the workers fork): "state" is the chance that a statement of f is
 # one of tests/progen_state.py's constructs (sharing and late reads); 0 gives the programs of before it
-FEATURES = {"state": 0.18}
+FEATURES = {"state": 0.18, "flow": 0.06}
 
 
 def w(e, need):
@@ -119,6 +121,8 @@ class Gen:
             self.helpers = []    # module-level source blocks
             self.state_rng = None  # the "state" feature's own random stream (None: off)
             self.state_rate = 0.0
+            self.flow_rng = None   # the "flow" feature's (tests/progen_flow.py)
+            self.flow_rate = 0.0
             self.resets = []     # make_args lines putting back module state f changes
             self.must = []       # names the final return always reads
             self.taken = set(RESERVED)
@@ -660,6 +664,9 @@ class Gen:
 
     # -- statements -------------------------------------------------------------------------------------------
     def stmt(self, top=True):
+        if self.depth == 0 and self.root.flow_rng is not None and \
+                self.root.flow_rng.random() < self.root.flow_rate:
+            return self.s_flow()
         if self.depth == 0 and self.root.state_rng is not None and \
                 self.root.state_rng.random() < self.root.state_rate:
             return self.s_state()
@@ -678,6 +685,15 @@ class Gen:
             opts = [(10, self.s_assign), (4, self.s_update), (4, self.s_augassign), (2, self.s_setitem),
                     (1.5, self.s_for), (1, self.s_if)]
         self.wchoice(opts)()
+
+    def s_flow(self):
+        """One of tests/progen_flow.py's constructs, drawn from the feature's own random stream."""
+        import progen_flow
+        main, self.r = self.r, self.root.flow_rng
+        try:
+            progen_flow.CONSTRUCTS.run(self)
+        finally:
+            self.r = main
 
     def s_state(self):
         """One of tests/progen_state.py's constructs, drawn from the feature's own random stream."""
@@ -1761,6 +1777,9 @@ def generate(seed, features=None):
     if features.get("state"):
         g.state_rng = random.Random(f"{seed}/state")
         g.state_rate = features["state"]
+    if features.get("flow"):
+        g.flow_rng = random.Random(f"{seed}/flow")
+        g.flow_rate = features["flow"]
     params = []     # (name, V, make_args expression or None for an alias, differentiable)
     makers = []
     n_params = rng.choice([1, 2, 2, 3, 3, 4])

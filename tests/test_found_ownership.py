@@ -109,3 +109,75 @@ def test_a_carried_array_stored_into_is_copied_once_not_every_iteration():
     np.testing.assert_allclose(g(x), numeric_grad(fill_reading_earlier_entries, [x], 0), rtol=1e-6, atol=1e-8)
     loop = g.source.split("for i in reversed(", 1)[1]
     assert "owned_copy" not in loop.split("return", 1)[0], g.source
+
+
+# Found by the "flow" constructs of the random-program generator (tests/progen_flow.py) on the code before the
+# fix (explore --flow 0.4 seed 7101, --flow 0.5 --state 0 seed 7102), shrunk: recurrences through np.minimum
+def carried_through_minimum(x):
+    out = x.copy()
+    vec = np.cos(out)
+    for i in range(2):
+        vec = x + vec
+        x = np.minimum(vec, 0.0)
+    return np.sum(vec)
+
+
+def carried_alias_of_the_argument(x):
+    u = x
+    for i in range(2):
+        g = u + x
+        x = g
+        u = np.minimum(g, 0.35)
+    return np.sum(x)
+
+
+def branch_on_an_alias(x, y):
+    c = y
+    h = np.minimum(y, 0.35)
+    if 1.0 < x[1]:
+        y = h
+    out = c + h
+    return np.sum(out * y)
+
+
+def recurrence(x):
+    g = x.copy()
+    v2 = np.cos(x)
+    for i in range(2):
+        v2 = g + v2
+        g = np.minimum(v2, 0.2)
+    return np.sum(v2)
+
+
+def copy_then_branch(W):
+    H = W.copy()
+    A2 = H
+    A1 = np.minimum(H, 0.35)
+    if np.sum(H) > 0.0:
+        H = A1
+    A4 = A1 + A2
+    return np.sum(A4 * H)
+
+
+def loop_on_an_alias(W):
+    P = W
+    for i in range(2):
+        Q = P + W
+        P = np.minimum(Q, 0.1)
+        W = Q
+    return np.sum(W)
+
+
+FOUND = [(carried_through_minimum, (np.array([-0.453, -0.673, -0.871]),), 0),
+         (carried_alias_of_the_argument, (np.array([1.052, -0.585, -1.236]),), 0),
+         (branch_on_an_alias, (np.array([0.428, 0.242, -1.327, -0.639]), np.array([1.521, 1.145, 0.643])), 1),
+         (recurrence, (np.array([-1.389, -0.374, -0.533]),), 0),
+         (copy_then_branch, (np.array([[-1.157, -0.156, -0.962], [0.524, -0.595, 1.094]]),), 0),
+         (loop_on_an_alias, (np.array([[-0.903, 0.442, -0.357], [1.351, -0.645, 0.403]]),), 0)]
+
+
+@pytest.mark.parametrize("f, args, wrt", FOUND, ids=[f.__name__ for f, _, _ in FOUND])
+def test_found_by_the_flow_constructs(f, args, wrt):
+    copies = [a.copy() for a in args]
+    got = ad.grad(f, wrt=wrt)(*copies)
+    np.testing.assert_allclose(got, numeric_grad(f, list(args), wrt), rtol=1e-6, atol=1e-8)

@@ -28,6 +28,8 @@ OTHER_MODES = {"jvp": 150, "hvp": 50}   # programs per mode (about 10 s each on 
 OLD = {"state": 0.0}        # the fixed set above: the programs of before the "state" feature (reproducible)
 STATE = {"state": 0.4}      # a small set with many of tests/progen_state.py's constructs
 STATE_SEED, STATE_MODES = 2026, {"grad": 74, "jvp": 30}  # (74: the loop-state constructs cost as much)
+FLOW = {"state": 0.0, "flow": 0.5}  # tests/progen_flow.py: adjoints sharing a buffer across branches and loops
+FLOW_SEED, FLOW_MODES = 2027, {"grad": 50, "hvp": 12}
 
 _skip = pytest.mark.skipif(bool(os.environ.get("AD_SKIP_RANDOM_PROGRAMS")),
                            reason="AD_SKIP_RANDOM_PROGRAMS is set")
@@ -123,6 +125,32 @@ def test_random_programs_with_state_constructs(mode):
         pytest.fail(_failure_report(failures, "state", mode, STATE_SEED, STATE["state"]), pytrace=False)
     assert not unlocated, "refusals without a file and line:\n" + "\n\n".join(unlocated[:5])
     assert counts["pass"] >= STATE_MODES[mode] // 4, f"too few programs pass: {dict(counts)}"
+
+
+@_skip
+@pytest.mark.parametrize("mode", sorted(FLOW_MODES))
+def test_random_programs_with_flow_constructs(mode):
+    """A small set rich in the "flow" constructs (tests/progen_flow.py: recurrences through np.minimum, sums
+    used unevenly by branches, loops that may run no iteration): no wrong, no crash, every refusal located."""
+    import ad_compiler as ad
+    counts = collections.Counter()
+    failures, unlocated = [], []
+    for index in range(FLOW_MODES[mode]):
+        src = progen.generate(progen.program_seed(FLOW_SEED, index), FLOW)
+        res = progen.check_source(src, ad, timeout=20.0, mode=mode)
+        counts[res.outcome] += 1
+        if res.outcome in ("wrong", "crash"):
+            failures.append((index, src, res))
+        elif res.outcome == "refused" and not res.located:
+            unlocated.append(f"program {index} ({res.stage}): {res.full}")
+    print(f"flow {mode}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    if failures:
+        pytest.fail(_failure_report(failures, "flow", mode, FLOW_SEED, "0 --flow 0.5"), pytrace=False)
+    assert not unlocated, "refusals without a file and line:\n" + "\n\n".join(unlocated[:5])
+    assert counts["pass"] >= FLOW_MODES[mode] // 2, f"too few programs pass: {dict(counts)}"
+    sources = [progen.generate(progen.program_seed(FLOW_SEED, i), FLOW) for i in range(FLOW_MODES[mode])]
+    assert all(re.search(p, "\n".join(sources), re.M) for p in (r"np\.minimum\(|np\.maximum\(", r"for \w+ in range\(",
+                                                        r"^    if ", r"while "))
 
 
 @_skip
