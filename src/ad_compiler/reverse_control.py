@@ -130,7 +130,7 @@ class ControlPart:
                 a.live.add(c)
                 a.owned.add(c)
                 a.exclusive.add(c)
-            elif c in stored and not (c in a.owned and c in a.exclusive):
+            elif c in stored and c not in a.owned:  # (ours: safe to write into, whatever else is known)
                 body.append(assign(self.adj(c), helper("owned_copy", Var(self.adj(c)), Var(c))))
                 a.owned.add(c)
                 a.exclusive.add(c)
