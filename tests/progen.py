@@ -689,18 +689,17 @@ class Gen:
     def s_flow(self):
         """One of tests/progen_flow.py's constructs, drawn from the feature's own random stream."""
         import progen_flow
-        main, self.r = self.r, self.root.flow_rng
-        try:
-            progen_flow.CONSTRUCTS.run(self)
-        finally:
-            self.r = main
+        self.s_feature(progen_flow.CONSTRUCTS, self.root.flow_rng)
 
     def s_state(self):
         """One of tests/progen_state.py's constructs, drawn from the feature's own random stream."""
         import progen_state
-        main, self.r = self.r, self.root.state_rng
+        self.s_feature(progen_state.CONSTRUCTS, self.root.state_rng)
+
+    def s_feature(self, constructs, rng):
+        main, self.r = self.r, rng
         try:
-            progen_state.CONSTRUCTS.run(self)
+            constructs.run(self)
         finally:
             self.r = main
 

@@ -12,6 +12,7 @@ import pytest
 
 import ad_compiler as ad
 from fd import numeric_grad
+from test_control_flow import fill_reading_earlier_entries
 
 
 def branch_join(w, v, c):
@@ -66,14 +67,6 @@ CASES = [(branch_join, (W, V, 1.0), 0), (branch_join, (W, V, -1.0), 0), (branch_
          (abs_in_branch_then_loop, (W, 3), 0)]
 
 
-@pytest.mark.parametrize("f, args, wrt", CASES, ids=[f"{f.__name__}-{i}" for i, (f, _, _) in enumerate(CASES)])
-def test_gradient(f, args, wrt):
-    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-    got = ad.grad(f, wrt=wrt)(*copies)
-    for i, g in zip(wrt, got) if isinstance(wrt, tuple) else [(wrt, got)]:
-        np.testing.assert_allclose(g, numeric_grad(f, list(args), i), rtol=1e-6, atol=1e-8)
-
-
 SECOND = [c for c in CASES if not isinstance(c[2], tuple)]
 
 
@@ -91,14 +84,6 @@ def test_hvp_against_differences_of_the_gradient(f, args, wrt):
     expected = (along(eps) - along(-eps)) / (2 * eps)
     got = ad.hvp(f, wrt=wrt)(*args, t)
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
-
-
-def fill_reading_earlier_entries(x):
-    out = np.zeros_like(x)
-    out[0] = x[0]
-    for i in range(1, x.shape[0]):
-        out[i] = out[i - 1] * x[i] + x[i]
-    return np.sum(out)
 
 
 def test_a_carried_array_stored_into_is_copied_once_not_every_iteration():
@@ -176,8 +161,10 @@ FOUND = [(carried_through_minimum, (np.array([-0.453, -0.673, -0.871]),), 0),
          (loop_on_an_alias, (np.array([[-0.903, 0.442, -0.357], [1.351, -0.645, 0.403]]),), 0)]
 
 
-@pytest.mark.parametrize("f, args, wrt", FOUND, ids=[f.__name__ for f, _, _ in FOUND])
-def test_found_by_the_flow_constructs(f, args, wrt):
-    copies = [a.copy() for a in args]
+@pytest.mark.parametrize("f, args, wrt", CASES + FOUND,
+                         ids=[f"{f.__name__}-{i}" for i, (f, _, _) in enumerate(CASES + FOUND)])
+def test_gradient(f, args, wrt):
+    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
     got = ad.grad(f, wrt=wrt)(*copies)
-    np.testing.assert_allclose(got, numeric_grad(f, list(args), wrt), rtol=1e-6, atol=1e-8)
+    for i, g in zip(wrt, got) if isinstance(wrt, tuple) else [(wrt, got)]:
+        np.testing.assert_allclose(g, numeric_grad(f, list(args), i), rtol=1e-6, atol=1e-8)
