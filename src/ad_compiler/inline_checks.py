@@ -228,14 +228,27 @@ def check_iterators_used_once(body):
                                    "would be empty after its first use; the compiler computes its items when it "
                                    "is made)", where=origin.unit.location(origin.node),
                                    hint=f"make a list of it: `{stmt.iterator} = list(...)`")
+        if uses and _stepped(uses[0][0], stmt.target):  # `z = next(g)`, read once: its first item (h16-006)
+            read = uses[0][0]
+            read.value = ir.Index(ir.Var(stmt.target), (ir.Const(0),))
+
+
+def _stepped(s, name):
+    """Is `s` the statement `z = next(name)` (one argument)?"""
+    value = s.value if isinstance(s, Assign) else None
+    return isinstance(value, ir.Call) and isinstance(value.func, ir.Global) and value.func.obj is next and \
+        len(value.args) == 1 and not value.kwargs and isinstance(value.args[0], ir.Var) and \
+        value.args[0].name == name
 
 
 def _check_not_stepped(s, name, shown):
-    """`next(g)` of an iterator the compiler computes as a list (a generator's values, `map(...)`): a list is
-    not an iterator (the derivative stopped with a TypeError where no derivative went through it, h16-006)."""
+    """`next(g, default)` of an iterator the compiler computes as a list (a generator's values, `map(...)`): a
+    list is not an iterator (the derivative stopped with a TypeError where no derivative went through it,
+    h16-006). (`next(g)` itself, read once, is the list's first item: check_iterators_used_once.)"""
     value = s.value if isinstance(s, Assign) else None
     if isinstance(value, ir.Call) and isinstance(value.func, ir.Global) and value.func.obj is next and \
-            value.args and isinstance(value.args[0], ir.Var) and value.args[0].name == name:
+            value.args and isinstance(value.args[0], ir.Var) and value.args[0].name == name and \
+            not _stepped(s, name):
         origin = s.origin
         raise UnsupportedError(f"`next` of the iterator `{shown}` cannot be differentiated (yet): the compiler "
                                "computes its items when it is made", where=origin.unit.location(origin.node)
