@@ -159,27 +159,39 @@ class Loops:
             env.clear()
             env.update(entry)
             return inliner.block(written, env)
+        heads, failed = {}, set()  # functions switched by the body: choices at the head (inline_choice.py)
         while True:
             body_env = dict(env)
-            s.body = inliner.block(s.body, body_env)
+            inliner.break_envs.append([])
+            try:
+                s.body = inliner.block(s.body, body_env)
+            finally:
+                breaks = inliner.break_envs.pop()
             # (what is known at the head and the body changes, also in a function it calls, may differ in the
             # next iteration: `self.on = not self.on`, a closure's `nonlocal n` or `state["on"] = ...`;
             # forgotten, and the body inlined again, h15-005)
-            stale = [k for k in env if body_env.get(k) != env[k]]
-            if not stale:
+            stale = [k for k in env if body_env.get(k) != env[k] and k not in heads]
+            if stale:
+                written = self.switched_functions(s, original, entry, stale, lazy=True)
+                if written is not None:  # `self.act = np.tanh` in the body: each iteration's function known
+                    env.clear()
+                    env.update(entry)
+                    return inliner.block(written, env)
+            # (a function known before the loop and switched by the body, with a `break` or a count known only
+            # when it runs: a choice over the functions it may be at the head, until nothing changes)
+            grown = inliner.choices.grow_heads(s, entry, env, body_env, heads, failed)
+            stale = [k for k in stale if k not in heads]
+            if not stale and not grown:
                 break
-            written = self.switched_functions(s, original, entry, stale, lazy=True)
-            if written is not None:  # `self.act = np.tanh` in the body: each iteration's function known
-                env.clear()
-                env.update(entry)
-                return inliner.block(written, env)
             for k in stale:
-                env.pop(k)
+                env.pop(k, None)
             s.body = ir.clone(original)
-        for n in assigned:
-            if body_env.get(n) is not None and body_env.get(n) == entry.get(n):
+        pre = inliner.choices.finish_heads(s, entry, env, body_env, heads, breaks)
+        for n in assigned:  # (the value it had before the loop, at the end of the body and at every `break`)
+            if n not in heads and body_env.get(n) is not None and body_env.get(n) == entry.get(n) and \
+                    all(b.get(n) == entry.get(n) for b in breaks):
                 env[n] = entry[n]
-        return [s]
+        return pre + [s]
 
 
 def _shallow(stmts, env):
