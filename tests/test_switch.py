@@ -1,0 +1,207 @@
+"""Functions switched by a data-dependent branch or a loop (switch, /work/switch/findings.md): a name or an
+object's attribute holding one of several known functions is a choice over them (inline_choice.py), its calls an
+`if` chain; checked against central differences in every mode. What stays refused is refused at a line."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from fd import numeric_grad
+from test_modes import fd_hessian, fd_hvp, fd_jvp
+
+X = np.array([0.35, -0.7, 0.61])
+W = np.array([[0.4, -0.3, 0.8], [0.5, 0.2, -0.6], [-0.7, 0.9, 0.3]])
+V = np.array([0.3, -0.2, 0.5])
+POINTS = [X, -X, np.array([0.55, 0.4, -0.3])]
+
+
+class Holder:
+    def __init__(self):
+        self.act = np.sin
+
+
+def attribute_switched_by_an_if(x, W):
+    o = Holder()
+    if x[0] > 0:
+        o.act = np.cos
+    return np.sum(o.act(x) * W[0])
+
+
+def name_chosen_by_a_conditional_expression(x, W):
+    act = np.cos if x[1] > 0 else np.tanh
+    return np.sum(act(x * W[1]))
+
+
+def elif_chain(x, W):
+    if x[0] > 0.5:
+        act = np.sin
+    elif x[0] > 0:
+        act = np.cos
+    else:
+        act = np.tanh
+    return np.sum(act(x * W[0]))
+
+
+def relu(v):
+    return np.maximum(v, 0.0) + 0.1 * v
+
+
+def count_known_when_it_runs(x, W):
+    act = relu
+    r = 0.0
+    for i in range(len(W)):
+        r = r + np.sum(act(x * W[i]))
+        if x[i] < 0:
+            act = np.sinh
+    return r
+
+
+def switched_with_a_break(x, W):
+    act = np.sin
+    r = 0.0
+    for i in range(3):
+        r = r + np.sum(act(x * (i + 1.0)) * W[i])
+        act = np.tanh
+        if r > 0.2:
+            break
+    return r
+
+
+def while_to_a_tolerance(x, W):
+    act = np.sin
+    err = 1.0
+    r = 0.0
+    while err > 0.1:
+        r = r + np.sum(act(x) * W[0])
+        act = np.cos
+        err = err * 0.5
+    return r
+
+
+def attribute_switched_in_a_while(x, W):
+    o = Holder()
+    r = 0.0
+    k = 0
+    while k < len(W):
+        r = r + np.sum(apply(o, x * W[k]))
+        if r > 0.2:
+            o.act = np.tanh
+        k += 1
+    return r + np.sum(o.act(x))
+
+
+def apply(o, v):
+    return o.act(v)
+
+
+def switched_in_an_inner_loop(x, W):
+    act = np.sin
+    r = 0.0
+    for i in range(len(W)):
+        for j in range(len(x)):
+            if x[j] * W[i, j] > 0:
+                act = np.cos
+            else:
+                act = np.tanh
+        r = r + np.sum(act(x * W[i]))
+    return r
+
+
+def copied_then_switched(x, W):
+    act = np.sin
+    r = 0.0
+    for i in range(len(W)):
+        g = act
+        if x[i] > 0:
+            act = np.cos
+        r = r + np.sum(g(x) * act(x * W[i]))
+    return r
+
+
+def pick(v):
+    if v > 0:
+        return np.cos
+    return np.tanh
+
+
+def chosen_by_a_helper(x, W):
+    act = np.sin
+    r = 0.0
+    for i in range(len(W)):
+        r = r + np.sum(act(x * W[i]))
+        act = pick(x[i])
+    return r
+
+
+def doubled_then_tripled(h):
+    yield h * 2.0
+    yield h * 3.0
+
+
+def next_of_a_generator(x, W):
+    g = doubled_then_tripled(x * W[1])
+    z = next(g)
+    return np.sum(z * np.sin(x))
+
+
+SWITCHED = [attribute_switched_by_an_if, name_chosen_by_a_conditional_expression, elif_chain,
+            count_known_when_it_runs, switched_with_a_break, while_to_a_tolerance, attribute_switched_in_a_while,
+            switched_in_an_inner_loop, copied_then_switched, chosen_by_a_helper, next_of_a_generator]
+
+
+@pytest.mark.parametrize("f", SWITCHED, ids=[f.__name__ for f in SWITCHED])
+def test_switched_functions_in_every_mode(f):
+    """Each was refused at the call ("a function value not known when compiling"; `next`: refused at its line);
+    right now in grad (w.r.t. both arguments), jvp, hvp and hessian, at points taking different branches."""
+    for x in POINTS:
+        args = [x.copy(), W.copy()]
+        expected = numeric_grad(f, args, 0)
+        np.testing.assert_allclose(ad.grad(f)(*args), expected, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(ad.grad(f, wrt=1)(*args), numeric_grad(f, args, 1), rtol=1e-6, atol=1e-8)
+        value, tangent = ad.jvp(f)(*args, V)
+        np.testing.assert_allclose(value, f(*args), rtol=1e-12)
+        np.testing.assert_allclose(tangent, fd_jvp(f, args, 0, V), rtol=1e-6, atol=1e-8)
+    args = [X.copy(), W.copy()]
+    np.testing.assert_allclose(ad.hvp(f)(*args, V), fd_hvp(f, args, 0, V), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ad.hessian(f)(*args), fd_hessian(f, args, 0), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("f", [attribute_switched_by_an_if, while_to_a_tolerance],
+                         ids=["if", "while"])
+def test_switched_functions_with_jit(f):
+    """The choice's position is an int and its calls an `if` chain: in the subset Numba compiles."""
+    for x in POINTS[:2]:
+        args = [x.copy(), W.copy()]
+        np.testing.assert_allclose(ad.grad(f, jit=True)(*args), numeric_grad(f, args, 0), rtol=1e-6, atol=1e-8)
+
+
+def switched_after_a_break(x, W):
+    act = np.sin
+    r = 0.0
+    for i in range(3):
+        act = np.tanh
+        r = r + np.sum(act(x * W[i]))
+        if r > 0.3:
+            break
+        act = np.sin
+    return r + np.sum(act(x))
+
+
+def switched_to_none(x, W):
+    act = np.sin
+    r = 0.0
+    for i in range(len(W)):
+        if x[i] > 0:
+            act = None
+        if act is None:
+            act = np.tanh
+        r = r + np.sum(act(x * W[i]))
+    return r
+
+
+@pytest.mark.parametrize("f", [switched_after_a_break, switched_to_none], ids=["after-break", "none"])
+def test_what_is_not_followed_is_refused_at_the_call(f):
+    """After a loop left by a `break` where the function is not the head's (tanh there: sin or tanh after the
+    loop), and a name switched to None then back: not known, refused at the call."""
+    with pytest.raises(ad.ADError, match="not known when compiling") as info:
+        ad.grad(f)(X, W)
+    assert info.value.where is not None and info.value.where.filename.endswith("test_switch.py")
