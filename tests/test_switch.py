@@ -205,3 +205,75 @@ def test_what_is_not_followed_is_refused_at_the_call(f):
     with pytest.raises(ad.ADError, match="not known when compiling") as info:
         ad.grad(f)(X, W)
     assert info.value.where is not None and info.value.where.filename.endswith("test_switch.py")
+
+
+class Momentum:
+    def __init__(self, lr):
+        self.lr = lr
+        self.m = None
+
+    def step(self, w, g):
+        if self.m is None:
+            self.m = np.zeros_like(w)
+        self.m *= 0.9
+        self.m += g
+        return w - self.lr * self.m
+
+
+def momentum_for_as_many_steps_as_rows(x, W):
+    opt = Momentum(0.1)
+    w = x * 1.0
+    for i in range(len(W)):
+        w = opt.step(w, 2.0 * (w - x * W[i]))
+    return np.sum(w ** 2)
+
+
+def momentum_to_a_tolerance(x, W):
+    opt = Momentum(0.1)
+    w = x * 1.0
+    err = 1.0
+    while err > 0.1:
+        w = opt.step(w, 2.0 * (w - x * W[0]))
+        err = err * 0.5
+    return np.sum(w ** 2)
+
+
+def momentum_from_a_start(x, W):
+    opt = Momentum(0.2)
+    w = x * 1.0
+    for i in range(1, len(W)):
+        w = opt.step(w, np.sin(w) * W[i])
+    return np.sum(w * x)
+
+
+@pytest.mark.parametrize("f", [momentum_for_as_many_steps_as_rows, momentum_to_a_tolerance, momentum_from_a_start],
+                         ids=["range-len", "while", "range-start"])
+def test_state_made_lazily_with_a_count_known_when_it_runs(f):
+    """g3-003/004 with a count known only when it runs (or a `while`): `self.m *= 0.9` was refused ("not known to
+    be a number or an array"); the loop's first iteration is now written before it (inline_loops.peel)."""
+    args = [X.copy(), W.copy()]
+    expected = numeric_grad(f, args, 0)
+    np.testing.assert_allclose(ad.grad(f)(*args), expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ad.grad(f, wrt=1)(*args), numeric_grad(f, args, 1), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ad.jvp(f)(*args, V)[1], expected @ V, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ad.hvp(f)(*args, V), fd_hvp(f, args, 0, V), rtol=1e-4, atol=1e-5)
+
+
+def momentum_maybe_no_steps(x, W, n):
+    opt = Momentum(0.1)
+    w = x * 1.0
+    for i in range(n):
+        w = opt.step(w, 2.0 * (w - x * W[i]))
+    return np.sum(w ** 2) + np.sum(opt.m * x)
+
+
+def test_state_maybe_never_made():
+    """The state read after the loop is made only if the loop runs: right when it does; with no step, the
+    derivative raises Python's own TypeError at the user's line, as the function does."""
+    args = [X.copy(), W.copy(), 2]
+    np.testing.assert_allclose(ad.grad(momentum_maybe_no_steps)(*args), numeric_grad(momentum_maybe_no_steps, args, 0),
+                               rtol=1e-6, atol=1e-8)
+    with pytest.raises(TypeError):
+        momentum_maybe_no_steps(X, W, 0)
+    with pytest.raises(TypeError, match="NoneType"):
+        ad.grad(momentum_maybe_no_steps)(X, W, 0)

@@ -85,6 +85,39 @@ class Loops:
             out.extend(ir.clone(original))
         return out
 
+    def peel(self, s, original, entry, stale, env):
+        """A loop whose first iteration makes state that was None before it (`if self.m is None: self.m =
+        np.zeros_like(w)`, then `self.m *= 0.9`), with a count known only when it runs (or a `while` whose only
+        `break` is its test): that iteration written before the loop, the loop after it, both under the test
+        that it runs at all (`if n > 0:`), so that the loop starts with the state made; or None."""
+        if not any(entry.get(k) == ("const", None) for k in stale):
+            return None
+        new = self.inliner.values.new_stmt
+        if isinstance(s, For) and s.checkpoint is None and isinstance(s.iter, Call) and \
+                1 <= len(s.iter.args) <= 2 and not s.iter.kwargs and not _breaks(original) and \
+                not any(isinstance(a, ir.Starred) for a in s.iter.args):
+            start, stop = (Const(0), s.iter.args[0]) if len(s.iter.args) == 1 else s.iter.args
+            out = []
+            runs = self.inliner.values.temp(s, ir.Compare(stop, (">",), (start,)), env, out)
+            rest = self.inliner.values.temp(s, ir.BinOp("+", start, Const(1)), env, out)
+            counter = self.inliner.alloc.fresh(s.target)  # (a loop's counter is its own: the user's name, read
+            # by the first iteration too, becomes an ordinary variable)
+            step = new(s, Assign((s.target,), Var(counter)))
+            loop = For(counter, Call(s.iter.func, (rest, stop)), [step] + ir.clone(original))
+            first = [new(s, Assign((s.target,), start))] + ir.clone(original) + [new(s, loop)]
+            return out + [new(s, ir.If(runs, first, []))]
+        if isinstance(s, ir.While) and isinstance(s.test, Const) and s.test.value is True:
+            at = next((i for i, t in enumerate(original) if isinstance(t, ir.If) and t.role is None and
+                       len(t.body) == 1 and isinstance(t.body[0], Break)), None)
+            if at is None or _breaks(original[:at]) or _breaks(original[at].orelse) or _breaks(original[at + 1:]):
+                return None  # (a `break` other than the test's)
+            body = ir.clone(original)
+            test = body[at]
+            loop = ir.While(s.test, ir.clone(original))
+            test.body, test.orelse = [], test.orelse + body[at + 1:] + [new(s, loop)]
+            return body[:at + 1]
+        return None
+
     def head_statics(self, s, env, assigned):
         """The names rebound in the loop that hold, at the end of every iteration, what they held before it
         (a tuple rebuilt with as many items: `args = (args[0] * 0.5, args[1])`): a quick pass over the body
@@ -173,6 +206,8 @@ class Loops:
             stale = [k for k in env if body_env.get(k) != env[k] and k not in heads]
             if stale:
                 written = self.switched_functions(s, original, entry, stale, lazy=True)
+                if written is None:  # (a count known only when it runs: the first iteration written out)
+                    written = self.peel(s, original, entry, stale, dict(entry))
                 if written is not None:  # `self.act = np.tanh` in the body: each iteration's function known
                     env.clear()
                     env.update(entry)
