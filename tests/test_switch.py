@@ -246,8 +246,22 @@ def momentum_from_a_start(x, W):
     return np.sum(w * x)
 
 
-@pytest.mark.parametrize("f", [momentum_for_as_many_steps_as_rows, momentum_to_a_tolerance, momentum_from_a_start],
-                         ids=["range-len", "while", "range-start"])
+def momentum_with_a_break(x, W):
+    opt = Momentum(0.1)
+    w = x * 1.0
+    err = 1.0
+    while True:
+        if err < 0.2:
+            break
+        w = opt.step(w, 2.0 * (w - x * W[1]))
+        if np.sum(w * w) > 2.0:
+            break
+        err = err * 0.5
+    return np.sum(w ** 2)
+
+
+@pytest.mark.parametrize("f", [momentum_for_as_many_steps_as_rows, momentum_to_a_tolerance, momentum_from_a_start,
+                               momentum_with_a_break], ids=["range-len", "while", "range-start", "breaks"])
 def test_state_made_lazily_with_a_count_known_when_it_runs(f):
     """g3-003/004 with a count known only when it runs (or a `while`): `self.m *= 0.9` was refused ("not known to
     be a number or an array"); the loop's first iteration is now written before it (inline_loops.peel)."""

@@ -87,35 +87,33 @@ class Loops:
 
     def peel(self, s, original, entry, stale, env):
         """A loop whose first iteration makes state that was None before it (`if self.m is None: self.m =
-        np.zeros_like(w)`, then `self.m *= 0.9`), with a count known only when it runs (or a `while` whose only
-        `break` is its test): that iteration written before the loop, the loop after it, both under the test
-        that it runs at all (`if n > 0:`), so that the loop starts with the state made; or None."""
-        if not any(entry.get(k) == ("const", None) for k in stale):
-            return None
+        np.zeros_like(w)`, then `self.m *= 0.9`), with a count known only when it runs, or a `while`: that
+        iteration written before the loop, the loop after it at each end of the iteration that does not leave
+        it (the desugared code has nothing after a `break` on its path: each `break` ends its block's last `if`),
+        under the test that it runs at all, so that the loop starts with the state made; or None."""
+        ends = _ends_count(original)
+        if not any(entry.get(k) == ("const", None) for k in stale) or ends is None or ends > 2:
+            return None  # (each end that goes on writes the rest of the loop once more)
         new = self.inliner.values.new_stmt
+        values = self.inliner.values
         if isinstance(s, For) and s.checkpoint is None and isinstance(s.iter, Call) and \
-                1 <= len(s.iter.args) <= 2 and not s.iter.kwargs and not _breaks(original) and \
+                1 <= len(s.iter.args) <= 2 and not s.iter.kwargs and \
                 not any(isinstance(a, ir.Starred) for a in s.iter.args):
-            start, stop = (Const(0), s.iter.args[0]) if len(s.iter.args) == 1 else s.iter.args
             out = []
-            runs = self.inliner.values.temp(s, ir.Compare(stop, (">",), (start,)), env, out)
-            rest = self.inliner.values.temp(s, ir.BinOp("+", start, Const(1)), env, out)
+            start, stop = (Const(0), s.iter.args[0]) if len(s.iter.args) == 1 else s.iter.args
+            runs = values.temp(s, ir.Compare(stop, (">",), (start,)), env, out)
+            rest = values.temp(s, ir.BinOp("+", start, Const(1)), env, out)
             counter = self.inliner.alloc.fresh(s.target)  # (a loop's counter is its own: the user's name, read
             # by the first iteration too, becomes an ordinary variable)
-            step = new(s, Assign((s.target,), Var(counter)))
-            loop = For(counter, Call(s.iter.func, (rest, stop)), [step] + ir.clone(original))
-            first = [new(s, Assign((s.target,), start))] + ir.clone(original) + [new(s, loop)]
-            return out + [new(s, ir.If(runs, first, []))]
+
+            def loop():
+                step = new(s, Assign((s.target,), Var(counter)))
+                return new(s, For(counter, Call(s.iter.func, (rest, stop)), [step] + ir.clone(original)))
+
+            then = [new(s, Assign((s.target,), start))] + _then_loop(ir.clone(original), loop)
+            return out + [new(s, ir.If(runs, then, []))]
         if isinstance(s, ir.While) and isinstance(s.test, Const) and s.test.value is True:
-            at = next((i for i, t in enumerate(original) if isinstance(t, ir.If) and t.role is None and
-                       len(t.body) == 1 and isinstance(t.body[0], Break)), None)
-            if at is None or _breaks(original[:at]) or _breaks(original[at].orelse) or _breaks(original[at + 1:]):
-                return None  # (a `break` other than the test's)
-            body = ir.clone(original)
-            test = body[at]
-            loop = ir.While(s.test, ir.clone(original))
-            test.body, test.orelse = [], test.orelse + body[at + 1:] + [new(s, loop)]
-            return body[:at + 1]
+            return _then_loop(ir.clone(original), lambda: new(s, ir.While(s.test, ir.clone(original))))
         return None
 
     def head_statics(self, s, env, assigned):
@@ -275,6 +273,32 @@ def _changes_in_place(stmts, name, names=None):
                                      _changes_in_place(t.orelse, name, names)):
             return True
     return False
+
+
+def _ends_count(stmts):
+    """At how many ends does an iteration of these statements go on to the next one (None: a `break` not at the
+    end of its block, which the desugared code does not make)?"""
+    if stmts and isinstance(stmts[-1], Break):
+        return 0 if not _breaks(stmts[:-1]) else None
+    if _breaks(stmts[:-1]):
+        return None
+    last = stmts[-1] if stmts else None
+    if isinstance(last, ir.If) and (_breaks(last.body) or _breaks(last.orelse)):
+        a, b = _ends_count(last.body), _ends_count(last.orelse)
+        return None if a is None or b is None else a + b
+    return 1
+
+
+def _then_loop(stmts, make):
+    """The statements, each `break` of this loop dropped (the path leaves it) and `make()` (the rest of the
+    loop) appended at each end that goes on to the next iteration."""
+    if stmts and isinstance(stmts[-1], Break):
+        return stmts[:-1]
+    last = stmts[-1] if stmts else None
+    if isinstance(last, ir.If) and (_breaks(last.body) or _breaks(last.orelse)):
+        last.body, last.orelse = _then_loop(last.body, make), _then_loop(last.orelse, make)
+        return stmts
+    return stmts + [make()]
 
 
 def _breaks(stmts):
