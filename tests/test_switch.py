@@ -260,8 +260,19 @@ def momentum_with_a_break(x, W):
     return np.sum(w ** 2)
 
 
+def momentum_count_rebound(x, W):
+    opt = Momentum(0.1)
+    w = x * 1.0
+    n = 2
+    for i in range(n):  # (range(n) is made once: two steps)
+        w = opt.step(w, 2.0 * (w - x * W[i]))
+        n = n + 1
+    return np.sum(w ** 2) + n
+
+
 @pytest.mark.parametrize("f", [momentum_for_as_many_steps_as_rows, momentum_to_a_tolerance, momentum_from_a_start,
-                               momentum_with_a_break], ids=["range-len", "while", "range-start", "breaks"])
+                               momentum_with_a_break, momentum_count_rebound],
+                         ids=["range-len", "while", "range-start", "breaks", "count-rebound"])
 def test_state_made_lazily_with_a_count_known_when_it_runs(f):
     """g3-003/004 with a count known only when it runs (or a `while`): `self.m *= 0.9` was refused ("not known to
     be a number or an array"); the loop's first iteration is now written before it (inline_loops.peel)."""

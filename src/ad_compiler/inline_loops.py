@@ -101,6 +101,8 @@ class Loops:
                 not any(isinstance(a, ir.Starred) for a in s.iter.args):
             out = []
             start, stop = (Const(0), s.iter.args[0]) if len(s.iter.args) == 1 else s.iter.args
+            start, stop = [values.temp(s, a, env, out) if isinstance(a, Var) else a for a in (start, stop)]
+            # (the range is made once, before the first iteration, which may rebind `n` in `range(n)`)
             runs = values.temp(s, ir.Compare(stop, (">",), (start,)), env, out)
             rest = values.temp(s, ir.BinOp("+", start, Const(1)), env, out)
             counter = self.inliner.alloc.fresh(s.target)  # (a loop's counter is its own: the user's name, read
