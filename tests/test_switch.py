@@ -143,9 +143,22 @@ def next_of_a_generator(x, W):
     return np.sum(z * np.sin(x))
 
 
+def switched_after_a_break(x, W):
+    act = np.sin
+    r = 0.0
+    for i in range(3):
+        act = np.tanh
+        r = r + np.sum(act(x * W[i]))
+        if r > 0.3:
+            break
+        act = np.sin
+    return r + np.sum(act(x))
+
+
 SWITCHED = [attribute_switched_by_an_if, name_chosen_by_a_conditional_expression, elif_chain,
             count_known_when_it_runs, switched_with_a_break, while_to_a_tolerance, attribute_switched_in_a_while,
-            switched_in_an_inner_loop, copied_then_switched, chosen_by_a_helper, next_of_a_generator]
+            switched_in_an_inner_loop, copied_then_switched, chosen_by_a_helper, next_of_a_generator,
+            switched_after_a_break]
 
 
 @pytest.mark.parametrize("f", SWITCHED, ids=[f.__name__ for f in SWITCHED])
@@ -174,18 +187,6 @@ def test_switched_functions_with_jit(f):
         np.testing.assert_allclose(ad.grad(f, jit=True)(*args), numeric_grad(f, args, 0), rtol=1e-6, atol=1e-8)
 
 
-def switched_after_a_break(x, W):
-    act = np.sin
-    r = 0.0
-    for i in range(3):
-        act = np.tanh
-        r = r + np.sum(act(x * W[i]))
-        if r > 0.3:
-            break
-        act = np.sin
-    return r + np.sum(act(x))
-
-
 def switched_to_none(x, W):
     act = np.sin
     r = 0.0
@@ -198,10 +199,21 @@ def switched_to_none(x, W):
     return r
 
 
-@pytest.mark.parametrize("f", [switched_after_a_break, switched_to_none], ids=["after-break", "none"])
+def switched_to_unknown_before_a_break(x, W):
+    act = np.sin
+    r = 0.0
+    for i in range(3):
+        r = r + np.sum(act(x * W[i]))
+        if r > 0.3:
+            act = np.vectorize(np.tanh)
+            break
+    return r + np.sum(act(x))
+
+
+@pytest.mark.parametrize("f", [switched_to_unknown_before_a_break, switched_to_none], ids=["after-break", "none"])
 def test_what_is_not_followed_is_refused_at_the_call(f):
-    """After a loop left by a `break` where the function is not the head's (tanh there: sin or tanh after the
-    loop), and a name switched to None then back: not known, refused at the call."""
+    """After a loop left by a `break` where the name holds a function not known, and a name switched to None
+    then back: not known, refused at the call."""
     with pytest.raises(ad.ADError, match="not known when compiling") as info:
         ad.grad(f)(X, W)
     assert info.value.where is not None and info.value.where.filename.endswith("test_switch.py")

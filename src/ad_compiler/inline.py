@@ -102,7 +102,7 @@ class Inliner:
     def statement(self, s, env):
         """The statements replacing `s` (itself, or an inlined call); updates `env` (name -> static value)."""
         if isinstance(s, ir.Break) and self.break_envs:
-            self.break_envs[-1].append(dict(env))
+            self.break_envs[-1].append((s, dict(env)))
         if isinstance(s, If):
             test = static_of_atom(s.test, env)
             if isinstance(test, tuple) and test[0] == "const":  # the branch taken is known when compiling

@@ -105,41 +105,47 @@ class Choices:
             at_end(s.orelse, self.values.new_stmt(s, position(p, b, merged)))
             joined[k] = ("choice", p, merged)
 
-    def grow_heads(self, s, entry, env, end, heads, failed):
+    def grow_heads(self, s, entry, env, end, breaks, heads, failed):
         """After the body of the loop `s` is inlined once: a name (or object's attribute) holding a known function
-        before the loop and another one (or a choice) at the end of the body is a choice at the loop's head
-        (`heads`: key -> (position, entries)), set in `env`; a head whose body ends with a function not among its
-        entries gets it too, and one ending with anything else is forgotten. True when `env` changed (the body is
-        then inlined again)."""
+        before the loop and another one (or a choice) at the end of the body, or at a `break` (`breaks`:
+        (statement, what is known there)), is a choice at the loop's head (`heads`: key -> (position, entries)),
+        set in `env`; a head whose body ends (or breaks) with a function not among its entries gets it too, and
+        one whose body ends with anything else is forgotten. True when `env` changed (the body is then inlined
+        again)."""
         if getattr(s, "checkpoint", None) is not None or ends(s.body):
             return False
         changed = False
         for k in [k for k in heads] + [k for k in entry if k not in heads and k not in failed]:
+            left = [b[k] for _, b in breaks if statics_of(b.get(k)) is not None]  # (functions at `break`s)
             if k in heads:
                 p, entries = heads[k]
-                if end.get(k) == env.get(k):
-                    continue
-                found = statics_of(end.get(k))
-                new = [x for x in found or () if not any(same_static(x, y) for y in entries)]
-                if found is None or len(entries) + len(new) > MAX_ENTRIES:
+                found = [] if end.get(k) == env.get(k) else statics_of(end.get(k))
+                grown = None if found is None else _grown(entries, [found] + [statics_of(v) for v in left])
+                if grown is None:
                     failed.add(k)
                     del heads[k]
                     env.pop(k, None)
                     changed = True
                     continue
-                if not new:
+                if grown == entries:
                     continue
-                entries = entries + tuple(new)
+                entries = grown
             else:
-                if end.get(k) is None and k not in env and statics_of(entry[k]) is not None:
-                    entries = tuple(statics_of(entry[k]))  # (rebound in the loop, maybe only on some paths:
-                    # `if x[i] > 0: act = np.cos`; the function before it, as a choice, joined at that `if`)
-                elif end.get(k) is None or end.get(k) == entry[k] or same_static(end.get(k), entry[k]):
+                start = statics_of(entry[k])
+                if start is None:
                     continue
+                if end.get(k) is None and k not in env:
+                    entries = tuple(start)  # (rebound in the loop, maybe only on some paths: `if x[i] > 0:
+                    # act = np.cos`; the function before it, as a one-entry choice, joined at that `if`)
                 else:
-                    entries = union(entry[k], end.get(k))
-                if entries is None:
-                    continue
+                    found = statics_of(end.get(k))
+                    if found is None:
+                        continue
+                    if all(v == entry[k] or same_static(v, entry[k]) for v in [end[k]] + left):
+                        continue  # (the same function at every exit)
+                    entries = _grown(tuple(start), [found] + [statics_of(v) for v in left])
+                    if entries is None:
+                        continue
                 p = Var(self.inliner.alloc.temp())
             heads[k] = (p, entries)
             env[k] = ("choice", p, entries)
@@ -148,15 +154,23 @@ class Choices:
 
     def finish_heads(self, s, entry, env, end, heads, breaks):
         """The statements setting the heads' positions before the loop `s`; each position set again at the end
-        of its body. After the loop (at its head, or at a `break` where the choice is the head's) the choice
-        holds; a `break` elsewhere makes the name not known after the loop."""
+        of its body, and before each `break` (`breaks`: (statement, what is known there)) where the name holds
+        another of its functions, so that the choice holds after the loop; a `break` where it holds anything
+        else makes the name not known after the loop."""
         pre = []
+        new = self.values.new_stmt
         for k, (p, entries) in heads.items():
-            pre.append(self.values.new_stmt(s, position(p, entry[k], entries)))
+            pre.append(new(s, position(p, entry[k], entries)))
             if end.get(k) != env[k]:
-                at_end(s.body, self.values.new_stmt(s, position(p, end[k], entries)))
-            if any(b.get(k) != env[k] for b in breaks):
-                env.pop(k)
+                at_end(s.body, new(s, position(p, end[k], entries)))
+            for stmt, known in breaks:
+                if known.get(k) == env[k]:
+                    continue
+                found = statics_of(known.get(k))
+                if found is None or not all(any(same_static(x, y) for y in entries) for x in found) or \
+                        not _insert_before(s.body, stmt, new(s, position(p, known[k], entries))):
+                    env.pop(k)
+                    break
         return pre
 
     def call(self, stmt, call, target, env):
@@ -232,6 +246,25 @@ def position(p, static, entries):
 
 def _index(entries, static):
     return next(i for i, x in enumerate(entries) if same_static(x, static))
+
+
+def _grown(entries, more):
+    """`entries` and the functions of the lists `more` not among them (in order), or None when too many."""
+    out = list(entries)
+    for found in more:
+        out.extend(x for x in found if not any(same_static(x, y) for y in out))
+    return tuple(out) if len(out) <= MAX_ENTRIES else None
+
+
+def _insert_before(stmts, target, new):
+    """`new` inserted before the statement `target` in these statements or the `if`s among them; found?"""
+    for i, t in enumerate(stmts):
+        if t is target:
+            stmts.insert(i, new)
+            return True
+        if isinstance(t, If) and (_insert_before(t.body, target, new) or _insert_before(t.orelse, target, new)):
+            return True
+    return False
 
 
 def at_end(stmts, new):

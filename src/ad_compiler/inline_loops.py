@@ -214,7 +214,7 @@ class Loops:
                     return inliner.block(written, env)
             # (a function known before the loop and switched by the body, with a `break` or a count known only
             # when it runs: a choice over the functions it may be at the head, until nothing changes)
-            grown = inliner.choices.grow_heads(s, entry, env, body_env, heads, failed)
+            grown = inliner.choices.grow_heads(s, entry, env, body_env, breaks, heads, failed)
             stale = [k for k in stale if k not in heads]
             if not stale and not grown:
                 break
@@ -224,7 +224,7 @@ class Loops:
         pre = inliner.choices.finish_heads(s, entry, env, body_env, heads, breaks)
         for n in assigned:  # (the value it had before the loop, at the end of the body and at every `break`)
             if n not in heads and body_env.get(n) is not None and body_env.get(n) == entry.get(n) and \
-                    all(b.get(n) == entry.get(n) for b in breaks):
+                    all(b.get(n) == entry.get(n) for _, b in breaks):
                 env[n] = entry[n]
         return pre + [s]
 
