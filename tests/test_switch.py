@@ -140,7 +140,24 @@ def doubled_then_tripled(h):
 def next_of_a_generator(x, W):
     g = doubled_then_tripled(x * W[1])
     z = next(g)
-    return np.sum(z * np.sin(x))
+    u = next(g)
+    return np.sum(z * np.sin(x) + u)
+
+
+def next_in_a_branch_and_after(x, W):
+    g = doubled_then_tripled(x)
+    a = x
+    if x[0] > 0:
+        a = next(g)
+    b = next(g)
+    return np.sum(a * b * W[0])
+
+
+def test_next_in_a_branch_and_after_is_refused():
+    """Which item the second `next(g)` gives depends on the branch taken: still refused at its line."""
+    with pytest.raises(ad.ADError, match="used more than once") as info:
+        ad.grad(next_in_a_branch_and_after)(X, W)
+    assert info.value.where is not None and info.value.where.filename.endswith("test_switch.py")
 
 
 def switched_after_a_break(x, W):
