@@ -172,10 +172,39 @@ def switched_after_a_break(x, W):
     return r + np.sum(act(x))
 
 
+class Net:
+    def __init__(self):
+        self.act = np.tanh
+
+    def set_mode(self, v):
+        if v > 0:
+            self.act = np.sin
+
+    def __call__(self, v):
+        return self.act(v)
+
+
+def mode_set_by_a_method(x, W):
+    n = Net()
+    r = 0.0
+    for i in range(len(W)):
+        n.set_mode(x[i])
+        r = r + np.sum(n(x * W[i]))
+    return r
+
+
+def swapped_in_a_loop(x, W):
+    f, g = np.sin, np.cos
+    for i in range(len(W)):
+        if x[i] > 0:
+            f, g = g, f
+    return np.sum(f(x) * g(W[0] * x))
+
+
 SWITCHED = [attribute_switched_by_an_if, name_chosen_by_a_conditional_expression, elif_chain,
             count_known_when_it_runs, switched_with_a_break, while_to_a_tolerance, attribute_switched_in_a_while,
             switched_in_an_inner_loop, copied_then_switched, chosen_by_a_helper, next_of_a_generator,
-            switched_after_a_break]
+            switched_after_a_break, mode_set_by_a_method, swapped_in_a_loop]
 
 
 @pytest.mark.parametrize("f", SWITCHED, ids=[f.__name__ for f in SWITCHED])
