@@ -292,6 +292,8 @@ class Resolver:
                 where=origin.unit.location(origin.node) if origin else None,
                 hint="pass the arguments the rule knows (see docs/rules.md), or register your own rule",
             ) from None
+        if self.truncating_dtype(s, rule, bound):  # `np.sum(x, dtype=int)`: piecewise constant (h18-001)
+            return Op("const")
         if any(self.is_matrix(a) for value in bound.values() for a in _atoms(value)):
             return Op("unknown", frozenset(set().union(*(atom_names(v) for v in bound.values()))),
                       what=f"`{rule.name}` of a np.matrix (its `*` and `**` are matrix products and powers, and its "
@@ -304,6 +306,35 @@ class Resolver:
             inputs |= atom_names(value)
         return Op("rule", frozenset(inputs), rule=rule, bound=bound)
 
+
+    def truncating_dtype(self, s, rule, bound):
+        """Is the call given a `dtype=` its rule's template does not read that converts to integers or booleans
+        (the result is then piecewise constant: no derivative)? A float or complex dtype, or None, computes the
+        same function (the rule holds); a dtype not known when compiling, or of another kind, is refused."""
+        value = bound.get("dtype")
+        if value is None or value == Const(None) or rule.uses("dtype"):
+            return False
+        if isinstance(value, Const):
+            dtype = value.value
+        elif isinstance(value, Global):
+            dtype = value.obj
+        else:
+            k = self.kind(value)
+            dtype = k.value if isinstance(k, K.Str) else k.obj if isinstance(k, K.Func) else None
+        try:
+            kind = np.dtype(dtype).kind if dtype is not None else None
+        except TypeError:
+            kind = None
+        if kind in ("f", "c"):
+            return False
+        if kind in ("i", "u", "b"):
+            return True
+        origin = s.origin
+        raise UnsupportedError(
+            f"`{rule.name}` with a `dtype=` that is not known when compiling to be a float, complex, integer or "
+            f"boolean type (an integer one makes the result piecewise constant)",
+            where=origin.unit.location(origin.node) if origin else None,
+            hint="pass the dtype itself (`dtype=np.float32`), or convert the argument first (`x.astype(...)`)")
 
     def is_matrix(self, atom):
         if isinstance(atom, Global):
