@@ -52,3 +52,71 @@ def test_dtype_not_known_when_compiling_is_refused():
     with pytest.raises(ad.ADError, match="dtype=") as info:
         ad.grad(sum_to_a_dtype_passed_in)(X, int)
     assert "test_found_hunt18.py" in str(info.value)
+
+
+# h18-002: arguments a rule's template does not follow that change the function or its result's structure
+# were ignored (wrong values, or crashes inside the derivative): now refused at the call
+def linspace_with_step(x):
+    a, step = np.linspace(x[0], x[1], 5, retstep=True)
+    return np.sum(a ** 2) + step * x[2]
+
+
+def linspace_along_axis_1(x):
+    return np.sum(np.linspace(x[:2], x[2:], 3, axis=1) * np.arange(6.0).reshape(2, 3))
+
+
+def pinv_cutting(x):
+    A = np.outer(x[:3], x[1:]) + np.diag([1.0, 0.01, 1e-4]) * x[0]
+    return np.sum(np.linalg.pinv(A, rcond=0.05) * np.arange(9.0).reshape(3, 3))
+
+
+def pinv_hermitian(x):
+    A = np.outer(x[:3], x[1:]) + np.diag([3.0, 2.0, 1.5])
+    return np.sum(np.linalg.pinv(A, hermitian=True) * np.arange(9.0).reshape(3, 3))
+
+
+def lstsq_cutting(x):
+    A = np.outer(x[:3], x[1:]) + np.diag([1.0, 0.01, 1e-4]) * x[0]
+    return np.sum(np.linalg.lstsq(A, x[1:], rcond=0.05)[0] * np.arange(3.0))
+
+
+def qr_r_only(x):
+    return np.sum(np.linalg.qr(np.outer(x, x[:3]) + np.eye(4, 3), mode="r") ** 2)
+
+
+def decay(y, t, k):
+    return -k * y
+
+
+def odeint_full_output(x):
+    from scipy.integrate import odeint
+    ys, info = odeint(decay, x[:2], np.array([0.0, 0.5]), args=(x[2],), full_output=True)
+    return np.sum(ys ** 2)
+
+
+def logm_with_error(x):
+    import scipy.linalg as sla
+    L, err = sla.logm(np.eye(3) * 2 + 0.1 * np.outer(x[:3], x[1:]), disp=False)
+    return np.sum(L * np.arange(9.0).reshape(3, 3))
+
+
+@pytest.mark.parametrize("f", [linspace_with_step, linspace_along_axis_1, pinv_cutting, pinv_hermitian, lstsq_cutting,
+                               qr_r_only, odeint_full_output, logm_with_error])
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_arguments_the_rule_does_not_follow_are_refused(f, mode):
+    with pytest.raises(ad.ADError, match="its derivative rule holds only for") as info:
+        if mode == "grad":
+            ad.grad(f)(X)
+        else:
+            ad.jvp(f)(X, np.ones(4))
+    assert "test_found_hunt18.py" in str(info.value)
+
+
+def pinv_default_cut(x):
+    A = np.outer(x[:3], x[1:]) + np.diag([1.0, 2.0, 3.0])
+    return np.sum(np.linalg.pinv(A, rcond=1e-15) * np.arange(9.0).reshape(3, 3))
+
+
+def test_pinv_with_a_rounding_level_cut_keeps_its_rule():
+    np.testing.assert_allclose(ad.grad(pinv_default_cut)(X), numeric_grad(pinv_default_cut, [X], 0), rtol=1e-5,
+                               atol=1e-6)

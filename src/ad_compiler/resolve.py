@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rules
+from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rule_arguments, rules
 from .errors import UnsupportedError
 from .ir import Assign, Build, Call, Const, Global, Index, Mutate, SetItem, Var
 
@@ -292,6 +292,7 @@ class Resolver:
                 where=origin.unit.location(origin.node) if origin else None,
                 hint="pass the arguments the rule knows (see docs/rules.md), or register your own rule",
             ) from None
+        rule_arguments.check(rule, bound, self.kind, s.origin.unit.location(s.origin.node) if s.origin else None)
         if self.truncating_dtype(s, rule, bound):  # `np.sum(x, dtype=int)`: piecewise constant (h18-001)
             return Op("const")
         if any(self.is_matrix(a) for value in bound.values() for a in _atoms(value)):
