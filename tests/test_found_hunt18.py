@@ -120,3 +120,33 @@ def pinv_default_cut(x):
 def test_pinv_with_a_rounding_level_cut_keeps_its_rule():
     np.testing.assert_allclose(ad.grad(pinv_default_cut)(X), numeric_grad(pinv_default_cut, [X], 0), rtol=1e-5,
                                atol=1e-6)
+
+
+# h18-003 (over-refusals made support): reductions' where= / initial=, np.take's mode=, out=None, where=True,
+# a ufunc's dtype= and casting= (desugar_numpy_forms.py; resolve.Resolver.call_options)
+MASK = np.array([True, False, True, True])
+M = np.array([[0.5, -1.0, 2.0, 0.1], [1.5, 0.3, -0.7, 0.9], [-0.2, 0.8, 0.4, -1.1]])
+
+
+def masked_and_started_reductions(x):
+    return (np.sum(x ** 2, where=MASK, initial=0.5) + np.prod(M * x, axis=1, where=M > 0, initial=2.0).sum()
+            + np.max(x, where=MASK, initial=x[1]) + np.min(M * x, axis=0, initial=0.2).sum()
+            + np.mean(M * x, axis=-1, where=M > 0).sum() ** 2)
+
+
+def take_wrapping_and_clipping(x):
+    return np.sum(np.take(x, [0, 5, -6], mode="wrap") ** 2 * np.arange(3.0)) + \
+        np.sum(np.take(M * x, [4, -1], axis=1, mode="clip") * np.arange(6.0).reshape(3, 2))
+
+
+def ufunc_options(x):
+    return np.sum(np.matmul(M, x, out=None) ** 2) + np.sum(np.multiply(x, x, dtype=np.float64, casting="same_kind")) \
+        + np.sum(np.multiply(x, 3.0, dtype=int, casting="unsafe")) * x[0] + np.sum(np.exp(x, where=True))
+
+
+@pytest.mark.parametrize("f", [masked_and_started_reductions, take_wrapping_and_clipping, ufunc_options])
+def test_numpy_call_forms(f):
+    expected = numeric_grad(f, [X], 0)
+    np.testing.assert_allclose(ad.grad(f)(X), expected, rtol=1e-6, atol=1e-6)
+    _, tangent = ad.jvp(f)(X, np.arange(1.0, 5.0))
+    np.testing.assert_allclose(tangent, expected @ np.arange(1.0, 5.0), rtol=1e-6, atol=1e-6)

@@ -283,6 +283,9 @@ class Resolver:
         return rule, list(made.args), dict(made.kwargs)
 
     def bind(self, s, rule, args, kwargs):
+        kwargs, dtype = self.call_options(rule, kwargs)
+        if dtype is not None and self.dtype_kind(s, rule, dtype) in ("i", "u", "b"):
+            return Op("const")  # `np.multiply(x, y, dtype=int, casting="unsafe")`: piecewise constant
         try:
             bound = rule.bind(args, kwargs)
         except TypeError as exc:
@@ -308,6 +311,28 @@ class Resolver:
         return Op("rule", frozenset(inputs), rule=rule, bound=bound)
 
 
+    @staticmethod
+    def call_options(rule, kwargs):
+        """The keyword arguments to bind to the rule, without those that do not change the values computed
+        when the rule does not name them: `out=None`, `where=True`, a ufunc's `casting=`; and a ufunc's `dtype=` taken out
+        (returned second, None if not given: the caller checks its kind)."""
+        params = rule.signature.parameters
+        if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            return kwargs, None
+        kept, dtype = {}, None
+        for k, v in kwargs.items():
+            if k in params:
+                kept[k] = v
+            elif k == "out" and v == Const(None) or k == "where" and v == Const(True):
+                continue
+            elif rule.elementwise and k == "casting":
+                continue
+            elif rule.elementwise and k == "dtype":
+                dtype = v
+            else:
+                kept[k] = v
+        return kept, dtype
+
     def truncating_dtype(self, s, rule, bound):
         """Is the call given a `dtype=` its rule's template does not read that converts to integers or booleans
         (the result is then piecewise constant: no derivative)? A float or complex dtype, or None, computes the
@@ -315,6 +340,13 @@ class Resolver:
         value = bound.get("dtype")
         if value is None or value == Const(None) or rule.uses("dtype"):
             return False
+        return self.dtype_kind(s, rule, value) in ("i", "u", "b")
+
+    def dtype_kind(self, s, rule, value):
+        """The kind ('f', 'c', 'i', 'u', 'b') of the dtype `value` (an atom) converts to; refused if not known
+        when compiling."""
+        if value == Const(None):
+            return "f"
         if isinstance(value, Const):
             dtype = value.value
         elif isinstance(value, Global):
@@ -326,10 +358,8 @@ class Resolver:
             kind = np.dtype(dtype).kind if dtype is not None else None
         except TypeError:
             kind = None
-        if kind in ("f", "c"):
-            return False
-        if kind in ("i", "u", "b"):
-            return True
+        if kind in ("f", "c", "i", "u", "b"):
+            return kind
         origin = s.origin
         raise UnsupportedError(
             f"`{rule.name}` with a `dtype=` that is not known when compiling to be a float, complex, integer or "
