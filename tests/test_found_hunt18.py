@@ -150,3 +150,45 @@ def test_numpy_call_forms(f):
     np.testing.assert_allclose(ad.grad(f)(X), expected, rtol=1e-6, atol=1e-6)
     _, tangent = ad.jvp(f)(X, np.arange(1.0, 5.0))
     np.testing.assert_allclose(tangent, expected @ np.arange(1.0, 5.0), rtol=1e-6, atol=1e-6)
+
+
+# h18-004: a ufunc with `out=c, where=m` wrote all of its result into c (t = f(a, where=m); c[...] = t): the entries
+# it leaves out took the uninitialised values instead of keeping c's (values and derivatives wrong for
+# ufuncs without a rule, refused for those with one). Now c[...] = np.where(m, f(a'), c), a' the operands with
+# the left-out entries replaced where f and its partials are finite (no NaN from them).
+def floor_into_part(x):
+    y = x * 2.0
+    np.floor(x, out=y, where=MASK)
+    return np.sum(y * x)
+
+
+def compare_into_part(x):
+    y = x * 2.0
+    z = np.greater(x, 0.5, out=y, where=MASK)
+    return np.sum(z * x)
+
+
+def safe_division_and_log(x):
+    y = np.zeros(4)
+    np.divide(1.0, x, out=y, where=x != 0)
+    w = np.full(4, -1.0)
+    np.log(x, out=w, where=x > 0)
+    return np.sum(y * x ** 2) + np.sum(w * x)
+
+
+@pytest.mark.parametrize("f", [floor_into_part, compare_into_part, safe_division_and_log])
+def test_ufunc_out_where_keeps_the_entries_left_out(f):
+    x = np.array([0.3, -1.7, 0.6, 2.2])
+    expected = numeric_grad(f, [x], 0)
+    np.testing.assert_allclose(ad.grad(f)(x), expected, rtol=1e-6, atol=1e-6)
+    value, tangent = ad.jvp(f)(x, np.arange(1.0, 5.0))
+    assert value == pytest.approx(f(x))
+    np.testing.assert_allclose(tangent, expected @ np.arange(1.0, 5.0), rtol=1e-6, atol=1e-6)
+
+
+def test_ufunc_out_where_gives_no_nan_where_left_out():
+    x = np.array([0.3, -1.7, 0.0, 2.2])
+    with np.errstate(all="raise"):
+        g = ad.grad(safe_division_and_log)(x)
+        h = ad.hvp(safe_division_and_log)(x, np.ones(4))
+    assert np.all(np.isfinite(g)) and np.all(np.isfinite(h))
