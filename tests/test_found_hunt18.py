@@ -1,5 +1,8 @@
 """Regressions found by hunt 18 (dtypes, rule arguments, Python's numbers), against central differences:
 right or refused at a line of this file, never a wrong value (/work/hunt18/findings.md)."""
+import math
+import operator
+
 import numpy as np
 import pytest
 
@@ -192,3 +195,38 @@ def test_ufunc_out_where_gives_no_nan_where_left_out():
         g = ad.grad(safe_division_and_log)(x)
         h = ad.hvp(safe_division_and_log)(x, np.ones(4))
     assert np.all(np.isfinite(g)) and np.all(np.isfinite(h))
+
+
+# h18-005 (over-refusals made support): Python's numbers: math.fmod / remainder / modf / frexp / ldexp / erf /
+# erfc / degrees / radians / asinh / acosh / atanh / fsum, builtin pow and divmod, operator.floordiv, NumPy
+# scalar conversions (np.float64(x), np.float32(x) accumulators, np.int64(x))
+def python_numbers(x):
+    q, r = divmod(x * 3.0, 0.7)
+    frac, whole = math.modf(x * 2.0)
+    m, e = math.frexp(x * 3.0)
+    return (math.fmod(x * 3.0, 0.7) + math.remainder(x * 3.0, 0.7) + q * x + r * r + frac * x + whole * x + m * x + e
+            + math.ldexp(x, 3) + math.erf(x) + math.erfc(x) * x + math.degrees(x) * math.radians(x)
+            + math.asinh(x) + math.acosh(x + 2.0) + math.atanh(x / 3.0) + math.fsum([x, x * x]) + pow(x, 3)
+            + operator.floordiv(x * 3.0, 1.0) * x + np.int64(x * 3.0) * x + np.float64(x) ** 2)
+
+
+def float32_accumulator(a):
+    s = np.float32(0.0)
+    for i in range(4):
+        s += np.float32(a[i]) * a[i]
+    return float(s)
+
+
+def test_python_numbers():
+    x = 0.77
+    h = 1e-6
+    expected = (python_numbers(x + h) - python_numbers(x - h)) / (2 * h)
+    assert ad.grad(python_numbers)(x) == pytest.approx(expected, rel=1e-6)
+    assert ad.jvp(python_numbers)(x, 1.0)[1] == pytest.approx(expected, rel=1e-6)
+
+
+def test_float32_accumulator():
+    g = ad.grad(float32_accumulator)(X)
+    assert g.dtype == np.float64
+    np.testing.assert_allclose(g, 2 * X, rtol=1e-6)
+    np.testing.assert_allclose(ad.hessian(float32_accumulator)(X), 2 * np.eye(4), atol=1e-6)

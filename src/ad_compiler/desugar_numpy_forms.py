@@ -7,6 +7,7 @@ compute (each argument still evaluated once, in the user's order):
     np.mean(a, axis, where=m)               np.sum(np.where(m, a, 0), axis) / np.sum(broadcast_to(m, a's shape), axis)
     np.take(a, i, axis, mode="wrap")        np.take(a, np.mod(i, n), axis)     (n: a.size, or a.shape[axis])
     np.take(a, i, axis, mode="clip")        np.take(a, np.clip(i, 0, n - 1), axis)
+    np.float32(x), np.float16(x)            np.asarray(x, dtype=np.float32)[()]
 
 Forms with `out=`, or a `dtype=` beside `initial=`, are left as written (their rules refuse them at the call).
 """
@@ -28,9 +29,11 @@ def _np(name):
 
 def rewrite(ctx, node):
     """The atom holding the value of one of the forms above, or None for any other call."""
-    if not isinstance(node.func, (ast.Name, ast.Attribute)) or not node.keywords or \
-            any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+    if not isinstance(node.func, (ast.Name, ast.Attribute)) or any(isinstance(a, ast.Starred) for a in node.args) \
+            or any(k.arg is None for k in node.keywords):
         return None
+    if not node.keywords:
+        return _narrow_float(ctx, node)
     obj = ctx.expressions.resolve_global(node.func)
     try:
         wanted = obj in _SUMS or obj in _EXTREMES or obj is np.mean or obj is np.take
@@ -60,6 +63,20 @@ def rewrite(ctx, node):
     if obj in _SUMS:
         return _sum(ctx, f, arg, *_SUMS[obj])
     return _extreme(ctx, f, arg, _EXTREMES[obj])
+
+
+def _narrow_float(ctx, node):
+    """`np.float32(x)` (or float16) as `np.asarray(x, dtype=np.float32)[()]`: the same scalar (an array for an
+    array), through the conversion's rule."""
+    if len(node.args) != 1 or not isinstance(node.func, ast.Attribute) or node.func.attr not in ("float32", "float16"):
+        return None
+    obj = ctx.expressions.resolve_global(node.func)
+    if obj is not np.float32 and obj is not np.float16:
+        return None
+    x = ctx.expressions.atom(node.args[0])
+    dtype = Global(("np", obj.__name__), obj, np)
+    array = ctx.temp(Call(_np("asarray"), (x,), (("dtype", dtype),)))
+    return ctx.temp(Index(array, (), True))
 
 
 def _options(arg, names):

@@ -6,6 +6,13 @@ from . import (BCAST, BCAST_SHORT, DOT, MATMUL, REDUCE, UNARY_MATH, UNARY_NP, X3
                _method_reductions, _reductions, away0, bands, distinct, mod_by, mod_pair, normal, uniform, wellcond)
 
 POS = uniform(0.3, 3.0)
+
+
+@Joint
+def remainder_pair(rng, specs):
+    """math.remainder(x1, x2) with x2 in [0.6, 1.6) and x1 / x2 at least 0.15 from half an odd integer."""
+    b = uniform(0.6, 1.6)(rng, specs[1])
+    return [b * float(rng.integers(-3, 3) + rng.uniform(-0.35, 0.35)), b]
 # rule name -> one sampler for every argument, a tuple of samplers (one per argument, `normal` after the
 # last), or a Joint sampler of all arguments. Rules not listed take standard normal inputs.
 DOMAINS = {
@@ -25,6 +32,8 @@ DOMAINS = {
     "where": (away0, normal, normal),
     "prod": away0,
     "inv": wellcond, "det": wellcond, "solve": (wellcond, normal),
+    "acosh": uniform(1.2, 3.0), "atanh": uniform(-0.8, 0.8), "remainder": remainder_pair, "divmod": mod_pair,
+    "modf": uniform(1.2, 1.8), "frexp": uniform(1.2, 1.8),
 }
 
 
@@ -155,6 +164,18 @@ CASES = {
     "math.copysign": [C("math.copysign(a, b)", F, F, wrt="a"), C("math.copysign(a, -1.0)", F)],
     "math.atan2": [C("math.atan2(a, b)", F, F)],
     "math.hypot": [C("math.hypot(a, b)", F, F)],
+    **{f"math.{n}": [C(f"math.{n}(a)", F)] for n in ("asinh", "acosh", "atanh", "erf", "erfc", "degrees", "radians")},
+    "math.ldexp": [C("math.ldexp(a, 3)", F), C("math.ldexp(a, -2)", F)],
+    "math.remainder": [C("math.remainder(a, b)", F, F)],
+    "math.fmod": [C("math.fmod(a, b)", F, F)],
+    "math.fsum": [C("math.fsum([a, b * b, 2.0])", F, F)],
+    "math.modf": [C("r = math.modf(a)\nr = r[0] * r[0] + r[1] * a", F, label="math.modf(a)")],
+    "math.frexp": [C("r = math.frexp(a)\nr = r[0] * a + r[1]", F, label="math.frexp(a)")],
+    "builtins.pow": [C("pow(a, 3)", F), C("pow(a, b)", F, F)],
+    "builtins.divmod": [C("r = divmod(a, b)\nr = r[0] * a + r[1] * r[1]", F, F, label="divmod(a, b)")],
+    "np.divmod": [C("r = np.divmod(a, b)\nr = r[0] * a + r[1] * r[1]", (3, 4), (4,), label="np.divmod(a, b)")],
+    "np.float64": [C("np.float64(a) * a", F), C("np.float64(a)", (3,))],
+    "np.longdouble": [C("float(np.longdouble(a)) * a", F)],
     # builtins
     "builtins.abs": [C("abs(a)", F), C("abs(a)", (3, 4)), C("abs(a)", ())],
     "builtins.float": [C("float(a)", F), C("float(a)", ()), C("float(np.sum(a * a))", (3,))],
