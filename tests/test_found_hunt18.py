@@ -230,3 +230,15 @@ def test_float32_accumulator():
     assert g.dtype == np.float64
     np.testing.assert_allclose(g, 2 * X, rtol=1e-6)
     np.testing.assert_allclose(ad.hessian(float32_accumulator)(X), 2 * np.eye(4), atol=1e-6)
+
+
+# h18-006: np.full_like(a, v) takes a's dtype: an integer `a` truncates v (no derivative), yet v got one; an `a`
+# computed from x was refused though it gives only the shape and dtype
+def full_like_of_integers(x):
+    return np.sum(np.full_like(np.arange(4), x[0] * 5.0) * np.arange(4.0)) * x[1] + np.sum(np.full_like(x, x[2]) * x)
+
+
+def test_full_like_takes_the_dtype_of_its_model():
+    expected = numeric_grad(full_like_of_integers, [X], 0)
+    np.testing.assert_allclose(ad.grad(full_like_of_integers)(X), expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(ad.jvp(full_like_of_integers)(X, np.ones(4))[1], expected.sum(), rtol=1e-6)

@@ -147,7 +147,9 @@ CASES = {
     "np.linspace": [C("np.linspace(a, b, 5)", F, F), C("np.linspace(a, b, 4)", (3,), (3,)),
                     C("np.linspace(a, 2.0, 4, endpoint=False)", F)],
     "np.full": [C("np.full((2, 3), a)", F), C("np.full((2, 3), a)", (3,))],
-    "np.full_like": [C("np.full_like(np.zeros((2, 3)), a)", F), C("np.full_like(np.zeros((2, 3)), a)", (3,))],
+    "np.full_like": [C("np.full_like(np.zeros((2, 3)), a)", F), C("np.full_like(np.zeros((2, 3)), a)", (3,)),
+                     C("np.full_like(a, b)", (2, 3), F), C("np.full_like(np.arange(3), a) * a", (3,)),
+                     C("np.full_like(np.arange(3), a, dtype=float)", (3,))],
     # helpers of the runtime that the compiler calls for Python constructs (registered in rules/numpy.py)
     "_ad.iter_list": [C("r = 0.0\nfor v in a:\n    r = r + np.sin(v) * v", (3, 4), label="for v in a"),
                       C("r = 0.0\nfor v in [a, b]:\n    r = r + v * v", (3,), F, label="for v in [a, b]")],

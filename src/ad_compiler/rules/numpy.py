@@ -533,9 +533,12 @@ def full(shape, fill_value, dtype=None, order="C"):
     bfill_value = _ad.unbroadcast(g, fill_value)
 
 
-@linear(np.full_like)
+@derivative(np.full_like, constant_in=("a",))
 def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
-    bfill_value = _ad.unbroadcast(g, fill_value)
+    """`a` gives the shape and, without `dtype=`, the dtype: an integer or boolean one truncates the value (no
+    derivative, h18-006)."""
+    bfill_value = _ad.unbroadcast(_ad.cast_vjp(g, ans, ans.dtype), fill_value)
+    dans = _ad.cast_jvp(_ad.broadcast_like(dfill_value, ans), ans.dtype)
 
 
 @linear(_ad.iter_list)
