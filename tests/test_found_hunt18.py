@@ -242,3 +242,25 @@ def test_full_like_takes_the_dtype_of_its_model():
     expected = numeric_grad(full_like_of_integers, [X], 0)
     np.testing.assert_allclose(ad.grad(full_like_of_integers)(X), expected, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(ad.jvp(full_like_of_integers)(X, np.ones(4))[1], expected.sum(), rtol=1e-6)
+
+
+# h18-007 (over-refusals made support): NumPy 2's array-API spellings (desugar_numpy_names.py)
+def numpy2_spellings(x):
+    w = np.arange(4.0)
+    return (np.sum(np.clip(x, min=-0.45, max=0.6) ** 2) + np.std(x, correction=1) + np.var(x, correction=1.0)
+            + np.sum(np.sort(x, stable=True) * w) + np.sum(np.astype(x, np.float64) * w)
+            + np.vecdot(x, w) + np.linalg.vecdot(x.reshape(2, 2), w.reshape(2, 2)).sum() ** 2
+            + np.sum(np.matrix_transpose(x.reshape(2, 2)) * w.reshape(2, 2)) + np.linalg.trace(np.outer(x, w), offset=1)
+            + np.sum(np.cumulative_sum(x) ** 2) + np.linalg.vector_norm(x.reshape(2, 2))
+            + np.linalg.vector_norm(x.reshape(2, 2), ord=1, axis=-1).sum() + np.linalg.matrix_norm(x.reshape(2, 2), ord=1)
+            + np.sum(np.linalg.matmul(x.reshape(2, 2), w.reshape(2, 2)) ** 2) + np.sum(np.linalg.outer(x, w) ** 2))
+
+
+@pytest.mark.skipif(not hasattr(np, "cumulative_sum"), reason="NumPy 2.1's spellings")
+def test_numpy2_spellings():
+    expected = numeric_grad(numpy2_spellings, [X], 0)
+    np.testing.assert_allclose(ad.grad(numpy2_spellings)(X), expected, rtol=1e-6, atol=1e-6)
+    v = np.array([0.5, -1.0, 0.25, 2.0])
+    h = 1e-5
+    hvp = (ad.grad(numpy2_spellings)(X + h * v) - ad.grad(numpy2_spellings)(X - h * v)) / (2 * h)
+    np.testing.assert_allclose(ad.hvp(numpy2_spellings)(X, v), hvp, rtol=1e-5, atol=1e-5)
