@@ -264,3 +264,14 @@ def test_numpy2_spellings():
     h = 1e-5
     hvp = (ad.grad(numpy2_spellings)(X + h * v) - ad.grad(numpy2_spellings)(X - h * v)) / (2 * h)
     np.testing.assert_allclose(ad.hvp(numpy2_spellings)(X, v), hvp, rtol=1e-5, atol=1e-5)
+
+
+def sum_to_the_dtype_of(x, k):
+    return np.sum(x * 3, dtype=k.dtype) * x[0] + np.sum(x ** 2)
+
+
+def test_dtype_of_an_array_of_known_kind():
+    """`dtype=k.dtype` is known when compiling from k's kind (the derivative is compiled per dtype kind)."""
+    ints, floats = np.array([1, 2, 3, 4]), np.ones(4)
+    np.testing.assert_allclose(ad.grad(sum_to_the_dtype_of)(X, ints), 2 * X + [np.sum(np.trunc(3 * X)), 0, 0, 0])
+    np.testing.assert_allclose(ad.grad(sum_to_the_dtype_of)(X, floats), 2 * X + 3 * X[0] + [np.sum(3 * X), 0, 0, 0])

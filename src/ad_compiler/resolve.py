@@ -355,7 +355,7 @@ class Resolver:
             k = self.kind(value)
             dtype = k.value if isinstance(k, K.Str) else k.obj if isinstance(k, K.Func) else None
         try:
-            kind = np.dtype(dtype).kind if dtype is not None else None
+            kind = np.dtype(dtype).kind if dtype is not None else self.dtype_of_attribute(value)
         except TypeError:
             kind = None
         if kind in ("f", "c", "i", "u", "b"):
@@ -366,6 +366,24 @@ class Resolver:
             f"boolean type (an integer one makes the result piecewise constant)",
             where=origin.unit.location(origin.node) if origin else None,
             hint="pass the dtype itself (`dtype=np.float32`), or convert the argument first (`x.astype(...)`)")
+
+    def dtype_of_attribute(self, value):
+        """The dtype kind of `a.dtype` (an SSA name assigned that attribute) for an array or NumPy scalar `a` of
+        known dtype; else None."""
+        if not isinstance(value, Var):
+            return None
+        if self._defs is None:
+            self._defs = {st.targets[0]: st.value for st in ir.walk(self.fn.body)
+                          if isinstance(st, Assign) and len(st.targets) == 1}
+        made = self._defs.get(value.name)
+        if not (isinstance(made, ir.Attr) and made.attr == "dtype" and isinstance(made.value, Var)):
+            return None
+        k = self.kind(made.value)
+        if isinstance(k, K.Array) and k.dtype in ("f", "c", "i", "u", "b"):
+            return k.dtype
+        if isinstance(k, K.Scalar) and issubclass(k.cls, np.generic):
+            return np.dtype(k.cls).kind
+        return None
 
     def is_matrix(self, atom):
         if isinstance(atom, Global):
