@@ -266,10 +266,7 @@ class Resolver:
         then `fz.logpdf(x)`): the rule of the distribution's own method and the parameters the frozen object
         was made with (its arguments come after the method's), else None. The call making the frozen object
         has no rule itself: it is not on a derivative's path, the method's rule reads its parameters."""
-        if self._defs is None:
-            self._defs = {st.targets[0]: st.value for st in ir.walk(self.fn.body)
-                          if isinstance(st, Assign) and len(st.targets) == 1}
-        made = self._defs.get(owner.name)
+        made = self.definition(owner.name)
         if not (isinstance(made, Call) and isinstance(made.func, Global)):
             return None
         dist = made.func.obj
@@ -283,8 +280,10 @@ class Resolver:
         return rule, list(made.args), dict(made.kwargs)
 
     def bind(self, s, rule, args, kwargs):
-        kwargs, dtype = self.call_options(rule, kwargs)
-        if dtype is not None and self.dtype_kind(s, rule, dtype) in ("i", "u", "b"):
+        where = s.origin.unit.location(s.origin.node) if s.origin else None
+        arguments = rule_arguments.Arguments(rule, self.kind, self.definition, where)
+        kwargs, dtype = arguments.options(kwargs)
+        if dtype is not None and arguments.dtype_kind(dtype) in ("i", "u", "b"):
             return Op("const")  # `np.multiply(x, y, dtype=int, casting="unsafe")`: piecewise constant
         try:
             bound = rule.bind(args, kwargs)
@@ -295,8 +294,8 @@ class Resolver:
                 where=origin.unit.location(origin.node) if origin else None,
                 hint="pass the arguments the rule knows (see docs/rules.md), or register your own rule",
             ) from None
-        rule_arguments.check(rule, bound, self.kind, s.origin.unit.location(s.origin.node) if s.origin else None)
-        if self.truncating_dtype(s, rule, bound):  # `np.sum(x, dtype=int)`: piecewise constant (h18-001)
+        arguments.check(bound)
+        if arguments.truncating_dtype(bound):  # `np.sum(x, dtype=int)`: piecewise constant (h18-001)
             return Op("const")
         if any(self.is_matrix(a) for value in bound.values() for a in _atoms(value)):
             return Op("unknown", frozenset(set().union(*(atom_names(v) for v in bound.values()))),
@@ -311,79 +310,12 @@ class Resolver:
         return Op("rule", frozenset(inputs), rule=rule, bound=bound)
 
 
-    @staticmethod
-    def call_options(rule, kwargs):
-        """The keyword arguments to bind to the rule, without those that do not change the values computed
-        when the rule does not name them: `out=None`, `where=True`, a ufunc's `casting=`; and a ufunc's `dtype=` taken out
-        (returned second, None if not given: the caller checks its kind)."""
-        params = rule.signature.parameters
-        if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-            return kwargs, None
-        kept, dtype = {}, None
-        for k, v in kwargs.items():
-            if k in params:
-                kept[k] = v
-            elif k == "out" and v == Const(None) or k == "where" and v == Const(True):
-                continue
-            elif rule.elementwise and k == "casting":
-                continue
-            elif rule.elementwise and k == "dtype":
-                dtype = v
-            else:
-                kept[k] = v
-        return kept, dtype
-
-    def truncating_dtype(self, s, rule, bound):
-        """Is the call given a `dtype=` its rule's template does not read that converts to integers or booleans
-        (the result is then piecewise constant: no derivative)? A float or complex dtype, or None, computes the
-        same function (the rule holds); a dtype not known when compiling, or of another kind, is refused."""
-        value = bound.get("dtype")
-        if value is None or value == Const(None) or rule.uses("dtype"):
-            return False
-        return self.dtype_kind(s, rule, value) in ("i", "u", "b")
-
-    def dtype_kind(self, s, rule, value):
-        """The kind ('f', 'c', 'i', 'u', 'b') of the dtype `value` (an atom) converts to; refused if not known
-        when compiling."""
-        if value == Const(None):
-            return "f"
-        if isinstance(value, Const):
-            dtype = value.value
-        elif isinstance(value, Global):
-            dtype = value.obj
-        else:
-            k = self.kind(value)
-            dtype = k.value if isinstance(k, K.Str) else k.obj if isinstance(k, K.Func) else None
-        try:
-            kind = np.dtype(dtype).kind if dtype is not None else self.dtype_of_attribute(value)
-        except TypeError:
-            kind = None
-        if kind in ("f", "c", "i", "u", "b"):
-            return kind
-        origin = s.origin
-        raise UnsupportedError(
-            f"`{rule.name}` with a `dtype=` that is not known when compiling to be a float, complex, integer or "
-            f"boolean type (an integer one makes the result piecewise constant)",
-            where=origin.unit.location(origin.node) if origin else None,
-            hint="pass the dtype itself (`dtype=np.float32`), or convert the argument first (`x.astype(...)`)")
-
-    def dtype_of_attribute(self, value):
-        """The dtype kind of `a.dtype` (an SSA name assigned that attribute) for an array or NumPy scalar `a` of
-        known dtype; else None."""
-        if not isinstance(value, Var):
-            return None
+    def definition(self, name):
+        """The value assigned to the SSA name `name` (None if not one value)."""
         if self._defs is None:
             self._defs = {st.targets[0]: st.value for st in ir.walk(self.fn.body)
                           if isinstance(st, Assign) and len(st.targets) == 1}
-        made = self._defs.get(value.name)
-        if not (isinstance(made, ir.Attr) and made.attr == "dtype" and isinstance(made.value, Var)):
-            return None
-        k = self.kind(made.value)
-        if isinstance(k, K.Array) and k.dtype in ("f", "c", "i", "u", "b"):
-            return k.dtype
-        if isinstance(k, K.Scalar) and issubclass(k.cls, np.generic):
-            return np.dtype(k.cls).kind
-        return None
+        return self._defs.get(name)
 
     def is_matrix(self, atom):
         if isinstance(atom, Global):

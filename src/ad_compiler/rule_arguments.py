@@ -1,4 +1,10 @@
-"""Arguments that change what a rule's function computes in a way its template does not follow.
+"""The arguments of a call of a rule's function that its template does not read: which change the values
+computed, and how (`Arguments`, for resolve.Resolver.bind).
+
+- `out=None`, `where=True`, a ufunc's `casting=` change nothing: not bound (`options`); a ufunc's `dtype=`, and a
+  `dtype=` the rule names but never reads (`np.sum(x, dtype=...)`): a float or complex one keeps the rule, an
+  integer or boolean one makes the result piecewise constant (no derivative), one not known when compiling is
+  refused (`dtype_kind`: a literal, a string or class argument, or `a.dtype` of an array of known dtype kind).
 
 A rule's signature names every parameter of its function, so that calls bind; some parameters its template
 never reads change the result's structure or the function itself (`np.linspace(..., retstep=True)` returns a
@@ -10,7 +16,7 @@ import numpy as np
 
 from . import kinds as K
 from .errors import UnsupportedError
-from .ir import Const, Global
+from .ir import Attr, Const, Global, Var
 
 
 def _small(value):
@@ -51,22 +57,88 @@ def value_of(atom, kind):
     k = kind(atom)
     if isinstance(k, K.Str):
         return k.value
+    if isinstance(k, K.Func):
+        return k.obj
     if k == K.NONE:
         return None
     return _UNKNOWN
 
 
-def check(rule, bound, kind, where):
-    """Refuse a call of `rule` whose bound arguments (atoms) are not among the values it is right for."""
-    accepted = ACCEPTED.get(f"{rule.template.__module__}.{rule.name}")
-    if not accepted:
-        return
-    for param, test in accepted.items():
-        if param not in bound:
-            continue
-        value = value_of(bound[param], kind)
-        if value is _UNKNOWN or not test(value):
-            shown = "a value not known when compiling" if value is _UNKNOWN else repr(value)
-            raise UnsupportedError(
-                f"`{rule.name}` with `{param}=` {shown}: its derivative rule holds only for {param}= {test.__doc__}",
-                where=where, hint=f"call it with {param}= {test.__doc__} (a literal), or register your own rule")
+class Arguments:
+    """The arguments of one call of `rule`: `kind(atom)` and `definition(name)` (the value an SSA name is
+    assigned) from the resolver; `where`: the call's location, for refusals."""
+
+    def __init__(self, rule, kind, definition, where):
+        self.rule, self.kind, self.definition, self.where = rule, kind, definition, where
+
+    def options(self, kwargs):
+        """The keyword arguments to bind, without those that change nothing when the rule does not name them;
+        and a ufunc's `dtype=` taken out (second; None if not given)."""
+        rule = self.rule
+        params = rule.signature.parameters
+        if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            return kwargs, None
+        kept, dtype = {}, None
+        for k, v in kwargs.items():
+            if k in params:
+                kept[k] = v
+            elif k == "out" and v == Const(None) or k == "where" and v == Const(True):
+                continue
+            elif rule.elementwise and k == "casting":
+                continue
+            elif rule.elementwise and k == "dtype":
+                dtype = v
+            else:
+                kept[k] = v
+        return kept, dtype
+
+    def check(self, bound):
+        """Refuse the call if a bound argument (atom) is not among the values the rule is right for."""
+        rule = self.rule
+        accepted = ACCEPTED.get(f"{rule.template.__module__}.{rule.name}")
+        for param, test in (accepted or {}).items():
+            if param not in bound:
+                continue
+            value = value_of(bound[param], self.kind)
+            if value is _UNKNOWN or not test(value):
+                shown = "a value not known when compiling" if value is _UNKNOWN else repr(value)
+                raise UnsupportedError(
+                    f"`{rule.name}` with `{param}=` {shown}: its derivative rule holds only for {param}= "
+                    f"{test.__doc__}", where=self.where,
+                    hint=f"call it with {param}= {test.__doc__} (a literal), or register your own rule")
+
+    def truncating_dtype(self, bound):
+        """Is the call given a `dtype=` the rule's template does not read that converts to integers or booleans
+        (the result then carries no derivative)?"""
+        value = bound.get("dtype")
+        if value is None or value == Const(None) or self.rule.uses("dtype"):
+            return False
+        return self.dtype_kind(value) in ("i", "u", "b")
+
+    def dtype_kind(self, value):
+        """The kind ('f', 'c', 'i', 'u', 'b') of the dtype `value` (an atom) converts to; refused if not known."""
+        dtype = value_of(value, self.kind)
+        if dtype is None:  # (no conversion)
+            return "f"
+        try:
+            kind = np.dtype(dtype).kind if dtype is not _UNKNOWN else self.attribute(value)
+        except TypeError:
+            kind = None
+        if kind in ("f", "c", "i", "u", "b"):
+            return kind
+        raise UnsupportedError(
+            f"`{self.rule.name}` with a `dtype=` that is not known when compiling to be a float, complex, integer "
+            f"or boolean type (an integer one makes the result piecewise constant)", where=self.where,
+            hint="pass the dtype itself (`dtype=np.float32`), or convert the argument first (`x.astype(...)`)")
+
+    def attribute(self, value):
+        """The dtype kind of `a.dtype` for an array or NumPy scalar `a` of known dtype; else None."""
+        made = self.definition(value.name) if isinstance(value, Var) else None
+        if not (isinstance(made, Attr) and made.attr == "dtype" and isinstance(made.value, Var)):
+            return None
+        k = self.kind(made.value)
+        if isinstance(k, K.Array) and k.dtype in ("f", "c", "i", "u", "b"):
+            return k.dtype
+        if isinstance(k, K.Scalar) and issubclass(k.cls, np.generic):
+            return np.dtype(k.cls).kind
+        return None
