@@ -275,3 +275,15 @@ def test_dtype_of_an_array_of_known_kind():
     ints, floats = np.array([1, 2, 3, 4]), np.ones(4)
     np.testing.assert_allclose(ad.grad(sum_to_the_dtype_of)(X, ints), 2 * X + [np.sum(np.trunc(3 * X)), 0, 0, 0])
     np.testing.assert_allclose(ad.grad(sum_to_the_dtype_of)(X, floats), 2 * X + 3 * X[0] + [np.sum(3 * X), 0, 0, 0])
+
+
+def masked_sum_into(x):
+    y = np.zeros(())
+    np.sum(x, where=MASK, out=y)
+    return float(y) * 2.0
+
+
+def test_masked_reduction_into_out_is_refused():
+    """`where=` of a reduction masks its operand, not its output: only a ufunc's is taken beside `out=`."""
+    with pytest.raises(ad.ADError, match="where"):
+        ad.grad(masked_sum_into)(X)

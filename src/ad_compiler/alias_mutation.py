@@ -114,7 +114,8 @@ class Mutations(Part):
                     _NP_WHERE, (mask, a, Const(fill))))), state, site + ("masked", i))
                 args[i] = Var(safe)
         temp = self.temp()
-        plain = Call(call.func, tuple(args), tuple((k, v) for k, v in call.kwargs if k not in ("out", "where")))
+        dropped = ("out", "where") if mask is not None or call.kwarg("where") == Const(True) else ("out",)
+        plain = Call(call.func, tuple(args), tuple((k, v) for k, v in call.kwargs if k not in dropped))
         stmts += self.assignments.assign(self.derived(s, Assign((temp,), plain)), state, site + ("out",))
         if mask is not None:
             kept = self.temp()
