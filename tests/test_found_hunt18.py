@@ -103,8 +103,8 @@ def logm_with_error(x):
     return np.sum(L * np.arange(9.0).reshape(3, 3))
 
 
-@pytest.mark.parametrize("f", [linspace_with_step, linspace_along_axis_1, pinv_cutting, pinv_hermitian, lstsq_cutting,
-                               qr_r_only, odeint_full_output, logm_with_error])
+@pytest.mark.parametrize("f", [linspace_along_axis_1, pinv_cutting, pinv_hermitian, lstsq_cutting, odeint_full_output,
+                               logm_with_error])
 @pytest.mark.parametrize("mode", ["grad", "jvp"])
 def test_arguments_the_rule_does_not_follow_are_refused(f, mode):
     with pytest.raises(ad.ADError, match="its derivative rule holds only for") as info:
@@ -113,6 +113,14 @@ def test_arguments_the_rule_does_not_follow_are_refused(f, mode):
         else:
             ad.jvp(f)(X, np.ones(4))
     assert "test_found_hunt18.py" in str(info.value)
+
+
+@pytest.mark.parametrize("f", [linspace_with_step, qr_r_only])
+def test_forms_written_as_calls_with_rules(f):
+    """`np.linspace(.., retstep=True)` and `np.linalg.qr(a, "r")` (desugar_numpy_names.py)."""
+    expected = numeric_grad(f, [X], 0)
+    np.testing.assert_allclose(ad.grad(f)(X), expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(ad.jvp(f)(X, np.ones(4))[1], expected.sum(), rtol=1e-6)
 
 
 def pinv_default_cut(x):

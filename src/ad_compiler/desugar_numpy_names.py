@@ -12,6 +12,9 @@
     np.cumulative_sum(x, axis=k, dtype=d)       np.cumsum(x, axis=k, dtype=d)       (without include_initial)
     np.linalg.vector_norm(x, ord=p)             np.linalg.norm(np.ravel(x), p)      (axis an int: norm(x, p, axis))
     np.linalg.matrix_norm(x, ord=p)             np.linalg.norm(x, p, axis=(-2, -1))
+    np.linspace(a, b, n, retstep=True)          (np.linspace(a, b, n), (b - a) / (n - 1))   (n a literal >= 2;
+                                                n without endpoint)
+    np.linalg.qr(a, mode="r")                   np.linalg.qr(a)[1]
 
 Any other use of these functions (out=, include_initial=True, a tuple axis of vector_norm...) is left as written.
 """
@@ -20,11 +23,11 @@ import inspect
 
 import numpy as np
 
-from .ir import Attr, BinOp, Call, Const, Global
+from .ir import Attr, BinOp, Build, Call, Const, Global, Index
 
 _FORMS = {}  # id(function) -> (test, writer): _forms(), made at the first use
 _NAMES = {"clip", "std", "var", "sort", "astype", "vecdot", "matrix_transpose", "matmul", "outer", "trace",
-          "cumulative_sum", "vector_norm", "matrix_norm"}
+          "cumulative_sum", "vector_norm", "matrix_norm", "linspace", "qr"}
 
 
 def _np(*path):
@@ -73,6 +76,8 @@ def _forms():
         id(np.linalg.matrix_transpose): (_always, _matrix_transpose),
         id(np.linalg.vector_norm): (_vector_norm_fits, _vector_norm),
         id(np.linalg.matrix_norm): (_always, _matrix_norm),
+        id(np.linspace): (_linspace_with_step_fits, _linspace_with_step),
+        id(np.linalg.qr): (lambda b: isinstance(b.get("mode"), ast.Constant) and b["mode"].value == "r", _qr_r),
     }
     if hasattr(np, "astype"):  # (NumPy 2)
         forms[id(np.astype)] = (lambda b: "device" not in b, _astype)
@@ -160,3 +165,25 @@ def _matrix_norm(ctx, arg):
     kwargs = [("ord", arg["ord"])] if "ord" in arg else []
     kwargs += [("axis", Const((-2, -1)))] + ([("keepdims", arg["keepdims"])] if "keepdims" in arg else [])
     return _call(ctx, _np("linalg", "norm"), [arg["x"]], kwargs)
+
+
+def _linspace_with_step_fits(bound):
+    num = bound.get("num")
+    return _literal(bound.get("retstep"), True) and bound.get("retstep") is not None and \
+        (num is None or isinstance(num, ast.Constant) and type(num.value) is int and num.value >= 2) and \
+        (_literal(bound.get("endpoint"), True) or _literal(bound.get("endpoint"), False)) and \
+        (_literal(bound.get("axis"), None) or isinstance(bound.get("axis"), ast.Constant) and bound["axis"].value == 0)
+
+
+def _linspace_with_step(ctx, arg):
+    num = arg.get("num", Const(50))
+    endpoint = arg.get("endpoint", Const(True))
+    kwargs = [(k, arg[k]) for k in ("endpoint", "dtype", "axis") if k in arg]
+    values = _call(ctx, _np("linspace"), [arg["start"], arg["stop"], num], kwargs)
+    delta = ctx.temp(BinOp("-", arg["stop"], arg["start"]))
+    step = ctx.temp(BinOp("/", delta, Const(num.value - 1 if endpoint.value else num.value)))
+    return ctx.temp(Build("tuple", (values, step)))
+
+
+def _qr_r(ctx, arg):
+    return ctx.temp(Index(_call(ctx, _np("linalg", "qr"), [arg["a"]]), (Const(1),)))
