@@ -295,3 +295,16 @@ def test_masked_reduction_into_out_is_refused():
     """`where=` of a reduction masks its operand, not its output: only a ufunc's is taken beside `out=`."""
     with pytest.raises(ad.ADError, match="where"):
         ad.grad(masked_sum_into)(X)
+
+
+def initial_of_integer_reductions(x):
+    ints, mask = np.array([1, 2, 3]), np.array([True, False, True])
+    return (np.sum(ints, initial=x[0] + 0.2) + np.max(ints, initial=x[3] * 1.5) + np.prod(ints, initial=x[2] * 2.2)
+            + np.max(ints, where=mask, initial=x[2] * 3.9)) * x[1] + np.sum(x * 2.0, initial=x[0])
+
+
+def test_initial_takes_the_dtype_of_the_result():
+    """NumPy converts `initial` to the reduction's dtype (0.5 is 0 for integers): the value and derivative too."""
+    value, grad = ad.value_and_grad(initial_of_integer_reductions)(X)
+    assert value == initial_of_integer_reductions(X)
+    np.testing.assert_allclose(grad, numeric_grad(initial_of_integer_reductions, [X], 0), rtol=1e-6, atol=1e-6)

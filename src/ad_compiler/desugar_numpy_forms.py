@@ -1,9 +1,11 @@
 """Desugaring NumPy call forms whose extra arguments the derivative rules do not take, into the calls they
 compute (each argument still evaluated once, in the user's order):
 
-    np.sum(a, axis, where=m, initial=c)     t = np.where(m, a, 0); s = np.sum(t, axis) + c
-    np.prod(a, where=m, initial=c)          t = np.where(m, a, 1); s = np.prod(t) * c
-    np.max(a, where=m, initial=c)           t = np.where(m, a, c); s = np.maximum(np.max(t), c)   (min alike)
+    np.sum(a, axis, where=m, initial=c)     t = np.where(m, a, 0); s = np.sum(t, axis) + c'
+    np.prod(a, where=m, initial=c)          t = np.where(m, a, 1); s = np.prod(t) * c'
+    np.max(a, where=m, initial=c)           t = np.where(m, a, c'); s = np.maximum(np.max(t), c')   (min alike)
+
+with c' = np.asarray(c, dtype=...) of the result's dtype (a's for max and min), as NumPy converts `initial`.
     np.mean(a, axis, where=m)               np.sum(np.where(m, a, 0), axis) / np.sum(broadcast_to(m, a's shape), axis)
     np.take(a, i, axis, mode="wrap")        np.take(a, np.mod(i, n), axis)     (n: a.size, or a.shape[axis])
     np.take(a, i, axis, mode="clip")        np.take(a, np.clip(i, 0, n - 1), axis)
@@ -16,7 +18,7 @@ import inspect
 
 import numpy as np
 
-from .ir import BinOp, Call, Const, Global, Index
+from .ir import Attr, BinOp, Call, Const, Global, Index
 
 _SUMS = {np.sum: (0, "+"), np.prod: (1, "*")}
 _EXTREMES = {np.max: np.maximum, np.amax: np.maximum, np.min: np.minimum, np.amin: np.minimum}
@@ -90,16 +92,21 @@ def _sum(ctx, f, arg, identity, op):
     if "where" in arg:
         a = ctx.temp(Call(_np("where"), (arg["where"], a, Const(identity))))
     s = ctx.temp(Call(f, (a,), _options(arg, ("axis", "dtype", "keepdims"))))
-    if "initial" in arg:
-        s = ctx.temp(BinOp(op, s, arg["initial"]))
+    if "initial" in arg:  # (NumPy converts `initial` to the result's dtype: 0.5 is 0 for integers)
+        s = ctx.temp(BinOp(op, s, _as_dtype_of(ctx, arg["initial"], s)))
     return s
+
+
+def _as_dtype_of(ctx, value, like):
+    """`np.asarray(value, dtype=like.dtype)`."""
+    return ctx.temp(Call(_np("asarray"), (value,), (("dtype", ctx.temp(Attr(like, "dtype"))),)))
 
 
 def _extreme(ctx, f, arg, combine):
     if "initial" not in arg:  # (NumPy requires it beside `where=`)
         return _as_written(ctx, f, arg, ("a",), ("axis", "keepdims", "where"))
-    init = arg["initial"]
-    a = arg["a"]
+    a = ctx.temp(Call(_np("asarray"), (arg["a"],)))
+    init = _as_dtype_of(ctx, arg["initial"], a)  # (NumPy converts `initial` to a's dtype)
     if "where" in arg:
         a = ctx.temp(Call(_np("where"), (arg["where"], a, init)))
     s = ctx.temp(Call(f, (a,), _options(arg, ("axis", "keepdims"))))
