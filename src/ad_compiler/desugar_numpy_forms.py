@@ -70,7 +70,8 @@ def rewrite(ctx, node):
 def _narrow_float(ctx, node):
     """`np.float32(x)` (or float16) as `np.asarray(x, dtype=np.float32)[()]`: the same scalar (an array for an
     array), through the conversion's rule."""
-    if len(node.args) != 1 or not isinstance(node.func, ast.Attribute) or node.func.attr not in ("float32", "float16"):
+    name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+    if len(node.args) != 1 or name not in ("float32", "float16", "single", "half"):
         return None
     obj = ctx.expressions.resolve_global(node.func)
     if obj is not np.float32 and obj is not np.float16:
