@@ -261,7 +261,8 @@ def numpy2_spellings(x):
             + np.sum(np.matrix_transpose(x.reshape(2, 2)) * w.reshape(2, 2)) + np.linalg.trace(np.outer(x, w), offset=1)
             + np.sum(np.cumulative_sum(x) ** 2) + np.linalg.vector_norm(x.reshape(2, 2))
             + np.linalg.vector_norm(x.reshape(2, 2), ord=1, axis=-1).sum() + np.linalg.matrix_norm(x.reshape(2, 2), ord=1)
-            + np.sum(np.linalg.matmul(x.reshape(2, 2), w.reshape(2, 2)) ** 2) + np.sum(np.linalg.outer(x, w) ** 2))
+            + np.sum(np.linalg.matmul(x.reshape(2, 2), w.reshape(2, 2)) ** 2) + np.sum(np.linalg.outer(x, w) ** 2)
+            + np.vdot(x.reshape(2, 2), x * w))
 
 
 @pytest.mark.skipif(not hasattr(np, "cumulative_sum"), reason="NumPy 2.1's spellings")

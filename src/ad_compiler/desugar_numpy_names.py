@@ -15,6 +15,7 @@
     np.linspace(a, b, n, retstep=True)          (np.linspace(a, b, n), (b - a) / (n - 1))   (n a literal >= 2;
                                                 n without endpoint)
     np.linalg.qr(a, mode="r")                   np.linalg.qr(a)[1]
+    np.vdot(a, b)                               np.sum(np.conj(np.ravel(a)) * np.ravel(b))
 
 Any other use of these functions (out=, include_initial=True, a tuple axis of vector_norm...) is left as written.
 """
@@ -27,7 +28,7 @@ from .ir import Attr, BinOp, Build, Call, Const, Global, Index
 
 _FORMS = {}  # id(function) -> (test, writer): _forms(), made at the first use
 _NAMES = {"clip", "std", "var", "sort", "astype", "vecdot", "matrix_transpose", "matmul", "outer", "trace",
-          "cumulative_sum", "vector_norm", "matrix_norm", "linspace", "qr"}
+          "cumulative_sum", "vector_norm", "matrix_norm", "linspace", "qr", "vdot"}
 
 
 def _np(*path):
@@ -77,6 +78,7 @@ def _forms():
         id(np.linalg.vector_norm): (_vector_norm_fits, _vector_norm),
         id(np.linalg.matrix_norm): (_always, _matrix_norm),
         id(np.linspace): (_linspace_with_step_fits, _linspace_with_step),
+        id(np.vdot): (_always, _vdot),
         id(np.linalg.qr): (lambda b: isinstance(b.get("mode"), ast.Constant) and b["mode"].value == "r", _qr_r),
     }
     if hasattr(np, "astype"):  # (NumPy 2)
@@ -136,6 +138,13 @@ def _astype(ctx, arg):
 def _vecdot(ctx, arg):
     product = ctx.temp(BinOp("*", _call(ctx, _np("conj"), [arg["x1"]]), arg["x2"]))
     return _call(ctx, _np("sum"), [product], [("axis", arg.get("axis", Const(-1)))])
+
+
+def _vdot(ctx, arg):
+    a, b = list(arg.values())[:2]
+    left = _call(ctx, _np("conj"), [_call(ctx, _np("ravel"), [a])])
+    product = ctx.temp(BinOp("*", left, _call(ctx, _np("ravel"), [b])))
+    return _call(ctx, _np("sum"), [product])
 
 
 def _matrix_transpose(ctx, arg):
