@@ -162,3 +162,104 @@ def test_a_site_of_two_kinds_stays_refused():
     p, xs = np.array([0.3, -0.2, 0.5, 0.1]), np.array([0.4, -0.6, 0.9])
     with pytest.raises(ad.ADError, match="row"):
         ad.grad(mixed_kinds)(p, xs)
+
+
+# -- 2. third derivatives of the p-norms, the nuclear and spectral norms, and det at singular matrices ---------------
+from ad_compiler import runtime as _ad  # noqa: E402
+
+RNG = np.random.default_rng(9)
+EPS3 = 1e-6
+
+
+def along(fn, x, u):
+    return (fn(x + EPS3 * u) - fn(x - EPS3 * u)) / (2 * EPS3)
+
+
+NORMS = [(3, 1, (3, 4)), (2.5, 0, (3, 4)), (1.5, None, (5,)), (7, 1, (3, 4)), (-1.5, 1, (3, 4)),
+         ("nuc", None, (3, 4)), ("nuc", None, (4, 3)), ("nuc", (0, 2), (3, 2, 4)), (2, None, (3, 4)),
+         (2, (1, 2), (2, 3, 3)), (-2, None, (4, 3)), (-2, (0, 2), (3, 2, 4))]
+
+
+@pytest.mark.parametrize("ord_, axis, shape", NORMS, ids=[f"{o}-{a}-{len(s)}d" for o, a, s in NORMS])
+def test_norm_third_derivative_against_differences_of_the_second(ord_, axis, shape):
+    x, p, q = RNG.standard_normal(shape), RNG.standard_normal(shape), RNG.standard_normal(shape)
+
+    def second(y):
+        return _ad.norm_partial_jvp(y, p, np.linalg.norm(y, ord_, axis), ord_, axis)
+
+    got = _ad.norm_partial_hvp(x, p, q, np.linalg.norm(x, ord_, axis), ord_, axis)
+    close(got, along(second, x, q))
+    close(got, _ad.norm_partial_hvp(x, q, p, np.linalg.norm(x, ord_, axis), ord_, axis))  # (symmetric)
+
+
+def test_nuclear_norm_third_derivative_at_equal_singular_values():
+    """Divided differences: exact where singular values are equal (here all 2), against differences of the
+    nuclear norm's gradient's tangent computed from the norm itself (second differences of the value)."""
+    x = 2.0 * np.linalg.qr(RNG.standard_normal((3, 3)))[0]
+    p, q, r = (RNG.standard_normal((3, 3)) for _ in range(3))
+    e = 1e-3  # (D3N[p, q, r] by a third-order central difference of N along p, q, r: exact to e^2)
+    nuc = lambda y: np.linalg.norm(y, "nuc")  # noqa: E731
+    third = sum(a * b * c * nuc(x + e * (a * p + b * q + c * r)) for a in (1, -1) for b in (1, -1) for c in (1, -1))
+    third /= 8 * e ** 3
+    got = np.sum(_ad.norm_partial_hvp(x, p, q, nuc(x), "nuc") * r)
+    np.testing.assert_allclose(got, third, rtol=1e-4, atol=1e-6)
+
+
+def test_norms_without_a_third_derivative_are_refused():
+    with pytest.raises(ad.ADError, match="does not exist at an entry 0"):
+        _ad.norm_partial_hvp(np.array([1.0, 0.0, 2.0]), np.ones(3), np.ones(3), 1.0, 2.5)
+    with pytest.raises(ad.ADError, match="deficient rank"):
+        _ad.norm_partial_hvp(np.outer([1.0, 2.0, 3.0], [1.0, -1.0]), np.ones((3, 2)), np.ones((3, 2)), 1.0, "nuc")
+    with pytest.raises(ad.ADError, match="not simple"):
+        _ad.norm_partial_hvp(np.eye(3), np.ones((3, 3)), np.ones((3, 3)), 1.0, 2)
+
+
+@pytest.mark.parametrize("n, rank", [(3, 2), (4, 2), (5, 4), (4, 0)])
+def test_adjugate_derivatives_at_singular_matrices(n, rank):
+    """det's second and third derivatives (adjugate_jvp, adjugate_vjp, adjugate_vjp_jvp) at singular matrices:
+    from invertible shifts of them (runtime_third.on_circle), against differences of the order below."""
+    rng = np.random.default_rng(n + rank)
+    a = rng.standard_normal((n, rank)) @ rng.standard_normal((rank, n))
+    v, t = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+    close(_ad.adjugate_jvp(a, t), along(_ad.adjugate, a, t))
+    close(np.sum(_ad.adjugate_vjp(v, a) * t), np.sum(v * _ad.adjugate_jvp(a, t)))  # (its transpose)
+    shifted = np.array([_ad.adjugate_vjp(v, a + s * EPS3 * t) for s in (1, -1)])  # (near singular: shifts too)
+    close(_ad.adjugate_vjp_jvp(v, a, t), (shifted[0] - shifted[1]) / (2 * EPS3), rtol=1e-5, atol=1e-6)
+
+
+def f_norm3(x):
+    return np.sum(np.sin(np.linalg.norm(x, 3, axis=1)))
+
+
+def f_nuclear(x):
+    return np.sin(np.linalg.norm(x, "nuc"))
+
+
+def f_spectral(x):
+    return np.sin(np.linalg.norm(x, 2))
+
+
+def f_det(x):
+    return np.sin(np.linalg.det(x))
+
+
+SINGULAR = np.outer([1.0, -0.5, 2.0], [0.3, 1.2, -0.7]) + np.outer([0.4, 1.0, 0.2], [1.0, 0.1, 0.5])  # (rank 2)
+
+
+@pytest.mark.parametrize("f, x", [(f_norm3, RNG.standard_normal((3, 4))), (f_nuclear, RNG.standard_normal((3, 4))),
+                                  (f_spectral, RNG.standard_normal((4, 3))), (f_det, SINGULAR)],
+                         ids=["norm-3", "nuclear", "spectral", "det-singular"])
+def test_grad_three_times(f, x):
+    first = ad.grad(f)
+
+    def d(y, v):
+        return np.sum(first(y) * v)
+
+    second = ad.grad(d)
+
+    def e(y, v, u):
+        return np.sum(second(y, v) * u)
+
+    v, u, s = (np.cos(np.arange(x.size) + k).reshape(x.shape) for k in range(3))
+    got = ad.grad(e)(x, v, u)
+    close(np.sum(got * s), np.sum(along(lambda y: second(y, v), x, s) * u), rtol=1e-5, atol=1e-6)
