@@ -263,3 +263,106 @@ def test_grad_three_times(f, x):
     v, u, s = (np.cos(np.arange(x.size) + k).reshape(x.shape) for k in range(3))
     got = ad.grad(e)(x, v, u)
     close(np.sum(got * s), np.sum(along(lambda y: second(y, v), x, s) * u), rtol=1e-5, atol=1e-6)
+
+
+# -- 3. fourth order through the products' third derivatives -------------------------------------------------------
+W34 = np.cos(np.arange(12.0)).reshape(3, 4)
+X_ZERO = np.array([[0.5, 0.0, -1.2, 2.0], [0.0, 0.0, 1.5, -0.7], [1.1, 0.9, -0.4, 0.3]])  # (zeros: products exact)
+
+
+def h_prod_hvp(v, x, a, b):
+    return np.sum(np.sin(_ad.prod_vjp_hvp(v, x, a, b, 1)) * W34)
+
+
+def h_prod_hvp_all(v, x, a, b):
+    return np.sum(np.sin(_ad.prod_vjp_hvp(v, x, a, b)) * W34)
+
+
+def h_cumprod_hvp(v, a, p, q):
+    return np.sum(np.sin(_ad.cumprod_vjp_hvp(v, a, p, q, 1)) * W34)
+
+
+def h_cumprod_hvp_flat(v, a, p, q):
+    return np.sum(np.sin(_ad.cumprod_vjp_hvp(v, a, p, q)) * W34)
+
+
+def n_(*shape):
+    return RNG.standard_normal(shape)
+
+
+THIRD_RULES = [("prod axis", h_prod_hvp, [n_(3), X_ZERO, n_(3, 4), n_(3, 4)]),
+               ("prod of all", h_prod_hvp_all, [1.3, X_ZERO + 0.5, n_(3, 4), n_(3, 4)]),
+               ("cumprod axis", h_cumprod_hvp, [n_(3, 4), X_ZERO, n_(3, 4), n_(3, 4)]),
+               ("cumprod flat", h_cumprod_hvp_flat, [n_(12), X_ZERO + 0.5, n_(3, 4), n_(3, 4)])]
+
+
+@pytest.mark.parametrize("h, args", [r[1:] for r in THIRD_RULES], ids=[r[0] for r in THIRD_RULES])
+def test_third_order_product_rules_against_differences(h, args):
+    """The rules of prod_vjp_hvp and cumprod_vjp_hvp, reverse and forward, in every argument, against central
+    differences of the helper along a direction per argument (at zero entries too)."""
+    wrt = tuple(range(len(args)))
+    grads = ad.grad(h, wrt=wrt)(*args)
+    dirs = [np.cos(np.arange(np.size(a)) + k).reshape(np.shape(a)) for k, a in enumerate(args)]
+    for k in wrt:
+        up, down = list(args), list(args)
+        up[k], down[k] = args[k] + EPS3 * dirs[k], args[k] - EPS3 * dirs[k]
+        close(np.sum(grads[k] * dirs[k]), (h(*up) - h(*down)) / (2 * EPS3))
+    _, tangent = ad.jvp(h, wrt=wrt)(*args, tuple(dirs))
+    up = [a + EPS3 * d for a, d in zip(args, dirs)]
+    down = [a - EPS3 * d for a, d in zip(args, dirs)]
+    close(tangent, (h(*up) - h(*down)) / (2 * EPS3))
+
+
+def test_fourth_order_helpers():
+    """prod_vjp_d3 and cumprod_vjp_d3 against differences of the third-order helpers; cumprod_jvp3 as
+    cumprod_vjp_hvp's transpose in v (<v, J3[p, q, r]> = <cumprod_vjp_hvp(v, a, p, q), r>)."""
+    v, p, q, r = n_(3), n_(3, 4), n_(3, 4), n_(3, 4)
+    close(_ad.prod_vjp_d3(v, X_ZERO, p, q, r, 1), along(lambda y: _ad.prod_vjp_hvp(v, y, p, q, 1), X_ZERO, r))
+    w = n_(3, 4)
+    close(_ad.cumprod_vjp_d3(w, X_ZERO, p, q, r, 1), along(lambda y: _ad.cumprod_vjp_hvp(w, y, p, q, 1), X_ZERO, r))
+    close(np.sum(w * _ad.cumprod_jvp3(X_ZERO, p, q, r, 1)), np.sum(_ad.cumprod_vjp_hvp(w, X_ZERO, p, q, 1) * r))
+    w12 = n_(12)
+    close(np.sum(w12 * _ad.cumprod_jvp3(X_ZERO, p, q, r)), np.sum(_ad.cumprod_vjp_hvp(w12, X_ZERO, p, q) * r))
+    close(_ad.prod_vjp_d3(v, X_ZERO, p, q, r, 1), _ad.prod_vjp_d3(v, X_ZERO, r, p, q, 1))  # (symmetric)
+
+
+def f_prod4(x):
+    return np.prod(x) + np.sum(np.prod(x.reshape(2, 3), axis=0) ** 2)
+
+
+def f_cumprod4(x):
+    return np.sum(np.cumprod(x) * np.arange(1.0, 7.0))
+
+
+@pytest.mark.parametrize("f", [f_prod4, f_cumprod4], ids=["prod", "cumprod"])
+def test_grad_four_times(f):
+    """ad.grad four times of a polynomial of products, against differences of the third derivative (at a zero
+    entry: exact there too)."""
+    first = ad.grad(f)
+
+    def d2(y, v):
+        return np.sum(first(y) * v)
+
+    second = ad.grad(d2)
+
+    def d3(y, v, u):
+        return np.sum(second(y, v) * u)
+
+    third = ad.grad(d3)
+
+    def d4(y, v, u, w):
+        return np.sum(third(y, v, u) * w)
+
+    x = np.array([0.7, -1.1, 0.0, 1.3, 0.4, -0.8])
+    v, u, w, s = (np.cos(np.arange(6.0) * (k + 1)) for k in range(4))
+    got = ad.grad(d4)(x, v, u, w)
+    close(np.sum(got * s), np.sum(along(lambda y: third(y, v, u), x, s) * w), rtol=1e-5, atol=1e-6)
+
+
+def h_prod_d3(v, x, a, b, c):
+    return np.sum(np.sin(_ad.prod_vjp_d3(v, x, a, b, c, 1)) * W34)
+
+
+def test_fifth_order_is_refused():
+    with pytest.raises(ad.ADError, match="prod_vjp_d3"):
+        ad.grad(h_prod_d3, wrt=1)(n_(3), n_(3, 4), n_(3, 4), n_(3, 4), n_(3, 4))

@@ -1,26 +1,44 @@
 """Third derivatives of products, det, std and the norms: the runtime helpers that the reverse and forward
 rules of the second-order helpers call (prod_vjp_jvp, cumprod_vjp_jvp, adjugate_vjp, adjugate_jvp,
 norm_partial_jvp; rules/helpers.py), so that `ad.grad(ad.grad(ad.grad(f)))` goes through them (issue 9).
-Re-exported by runtime.py (`_ad.<name>`). They have no rules of their own: a fourth derivative through them is
-refused, naming the helper.
+Re-exported by runtime.py (`_ad.<name>`). The products' third derivatives have rules too, calling their fourth
+derivatives (prod_vjp_d3, cumprod_vjp_d3, cumprod_jvp3), which have none: a fifth derivative through them is
+refused, naming the helper; so is a fourth one through det's and the norms' (adjugate_vjp_jvp, norm_partial_hvp).
 
-Products use truncated polynomials in two symbols s, t with s^2 = t^2 = 0: (c0, cs, ct, cst). The product of
-the factors x_l + s a_l + t b_l has, as its st coefficient, the sum over ordered pairs of different factors i,
-j of a_i b_j times the product of the others: the bilinear form of the product's Hessian, exact also where
-entries are zero (no division).
+Products use truncated polynomials in m symbols s_1 .. s_m with s_i^2 = 0, as lists of 2^m coefficients indexed
+by the sets of symbols (bit masks). The product of the factors x_l + s_1 d1_l + ... + s_m dm_l has, as the
+coefficient of s_1 ... s_m, the sum over the ways of giving each direction its own factor of the product of
+those directions' entries and of the other factors: the m-th derivative of the product contracted with the
+directions, exact also where entries are zero (no division).
 """
 import numpy as np
 
 from .errors import NoDerivativeError
 
-__all__ = ["prod_vjp_hvp", "cumprod_vjp_hvp", "adjugate_vjp_jvp", "norm_partial_hvp"]
+__all__ = ["prod_vjp_hvp", "prod_vjp_d3", "cumprod_vjp_hvp", "cumprod_vjp_d3", "cumprod_jvp3", "adjugate_vjp_jvp",
+           "norm_partial_hvp", "on_circle"]
 
 
-def _mul(p, q):
-    """(p0 + s ps + t pt + st pst)(q0 + ...) modulo s^2, t^2."""
-    p0, ps, pt, pst = p
-    q0, qs, qt, qst = q
-    return p0 * q0, p0 * qs + ps * q0, p0 * qt + pt * q0, p0 * qst + ps * qt + pt * qs + pst * q0
+def _times_factor(p, x, ds):
+    """p times the factor x + sum_i s_i ds[i] (truncated: s_i^2 = 0)."""
+    out = []
+    for mask in range(len(p)):
+        c = p[mask] * x
+        for i, d in enumerate(ds):
+            if mask >> i & 1:
+                c = c + p[mask ^ (1 << i)] * d
+        out.append(c)
+    return out
+
+
+def _top(p, q):
+    """The coefficient of s_1 ... s_m of p q."""
+    full = len(p) - 1
+    return sum(p[mask] * q[full ^ mask] for mask in range(len(p)))
+
+
+def _one(rest, dtype, m):
+    return [np.ones(rest, dtype)] + [np.zeros(rest, dtype) for _ in range((1 << m) - 1)]
 
 
 def _lead(x, axes):
@@ -31,63 +49,105 @@ def _lead(x, axes):
     return moved.reshape((-1,) + rest), lambda y: np.moveaxis(y.reshape(moved.shape), lead, axes)
 
 
-def prod_vjp_hvp(v, x, a, b, axis=None, keepdims=False):
-    """Third derivative of prod (over `axis`) contracted with v (the result's adjoint), a and b: entry k is
-    v times the sum over ordered pairs i != j, both != k, of a_i b_j times the product of the entries other
-    than i, j, k. Symmetric in a and b (the prod_vjp_jvp rule's adjoint in x and part of its tangent)."""
+def _prod_derivative(v, x, dirs, axis, keepdims):
+    """Derivative of order len(dirs) + 1 of prod (over `axis`) contracted with v (the result's adjoint) and the
+    directions, as an array of x's shape: entry k is v times the sum over the ways of giving the directions
+    different entries other than k of the product of their entries and of the remaining ones."""
     from .runtime import as_array, keep_reduced, normalize_axes
 
     x = as_array(x)
     if x.ndim == 0:
-        return np.zeros(np.broadcast_shapes(np.shape(v), np.shape(a), np.shape(b)), dtype=np.result_type(x, 1.0))
+        return np.zeros(np.broadcast_shapes(np.shape(v), *(np.shape(d) for d in dirs)), dtype=np.result_type(x, 1.0))
     axes = normalize_axes(axis, x.ndim)
     flat, back = _lead(x, axes)
-    fa, _ = _lead(np.broadcast_to(a, x.shape), axes)
-    fb, _ = _lead(np.broadcast_to(b, x.shape), axes)
+    fds = [_lead(np.broadcast_to(d, x.shape), axes)[0] for d in dirs]
     n, rest = flat.shape[0], flat.shape[1:]
-    dtype = np.result_type(flat, fa, fb, 1.0)
-    one = (np.ones(rest, dtype), np.zeros(rest, dtype), np.zeros(rest, dtype), np.zeros(rest, dtype))
-    before, after = [one] * n, [one] * n
+    dtype = np.result_type(flat, *fds, 1.0)
+    before, after = [_one(rest, dtype, len(dirs))] * n, [_one(rest, dtype, len(dirs))] * n
     for i in range(1, n):
-        before[i] = _mul(before[i - 1], (flat[i - 1], fa[i - 1], fb[i - 1], 0.0))
+        before[i] = _times_factor(before[i - 1], flat[i - 1], [d[i - 1] for d in fds])
         j = n - 1 - i
-        after[j] = _mul(after[j + 1], (flat[j + 1], fa[j + 1], fb[j + 1], 0.0))
-    out = np.stack([_mul(before[k], after[k])[3] for k in range(n)]) if n else np.zeros((0,) + rest, dtype)
+        after[j] = _times_factor(after[j + 1], flat[j + 1], [d[j + 1] for d in fds])
+    out = np.stack([_top(before[k], after[k]) for k in range(n)]) if n else np.zeros((0,) + rest, dtype)
     return keep_reduced(v, x, axis, keepdims) * back(out)
+
+
+def prod_vjp_hvp(v, x, a, b, axis=None, keepdims=False):
+    """Third derivative of prod (over `axis`) contracted with v (the result's adjoint), a and b: entry k is
+    v times the sum over ordered pairs i != j, both != k, of a_i b_j times the product of the entries other
+    than i, j, k. Symmetric in a and b (the prod_vjp_jvp rule's adjoint in x and part of its tangent)."""
+    return _prod_derivative(v, x, (a, b), axis, keepdims)
+
+
+def prod_vjp_d3(v, x, a, b, c, axis=None, keepdims=False):
+    """Fourth derivative of prod contracted with v, a, b and c (prod_vjp_hvp's rule in x); symmetric in a, b, c."""
+    return _prod_derivative(v, x, (a, b, c), axis, keepdims)
+
+
+def _cumprod_parts(a, dirs, axis):
+    from .runtime_arrays import _along
+
+    shape = np.shape(a)
+    am, ax = _along(np.asarray(a), axis)
+    ds = [np.moveaxis(_along(np.broadcast_to(d, shape), axis)[0], ax, 0) for d in dirs]
+    return shape, np.moveaxis(am, ax, 0), ds, ax
+
+
+def _cumprod_derivative(v, a, dirs, axis):
+    """Derivative of order len(dirs) + 1 of cumprod contracted with v (the result's adjoint) and the directions,
+    as an array of a's shape: entry m is the sum over j >= m of v_j times the top coefficient of the product of
+    the factors a_l + sum_i s_i d_il, l <= j, l != m. A reverse scan (R_m = v_m + P_(m+1) R_(m+1)) times the
+    products before m."""
+    from .runtime_arrays import _along
+
+    shape, am, ds, ax = _cumprod_parts(a, dirs, axis)
+    out_shape = shape if axis is not None else (int(np.prod(shape)),)
+    vm = np.moveaxis(_along(np.broadcast_to(v, out_shape), axis)[0], ax, 0)
+    n, rest, m = am.shape[0], am.shape[1:], len(dirs)
+    dtype = np.result_type(am, vm, *ds, 1.0)
+    out = np.zeros(am.shape, dtype)
+    if n == 0:
+        return out.reshape(shape)
+    zero = np.zeros(rest, dtype)
+    r = [vm[n - 1] + zero] + [zero] * ((1 << m) - 1)
+    suffix = [None] * n
+    suffix[n - 1] = r
+    for k in range(n - 2, -1, -1):
+        r = _times_factor(r, am[k + 1], [d[k + 1] for d in ds])
+        r = [r[0] + vm[k]] + r[1:]
+        suffix[k] = r
+    before = _one(rest, dtype, m)
+    for k in range(n):
+        out[k] = _top(before, suffix[k])
+        before = _times_factor(before, am[k], [d[k] for d in ds])
+    return np.moveaxis(out, 0, ax).reshape(shape)
 
 
 def cumprod_vjp_hvp(v, a, p, q, axis=None):
     """Third derivative of cumprod contracted with v (the result's adjoint), p and q, as an array of a's
     shape: entry m is the sum over j >= m of v_j times the st coefficient of the product of the factors
-    a_l + s p_l + t q_l, l <= j, l != m. A reverse scan (R_m = v_m + P_(m+1) R_(m+1)) times the products
-    before m. Symmetric in p and q."""
-    from .runtime_arrays import _along
+    a_l + s p_l + t q_l, l <= j, l != m. Symmetric in p and q."""
+    return _cumprod_derivative(v, a, (p, q), axis)
 
-    shape = np.shape(a)
-    out_shape = shape if axis is not None else (int(np.prod(shape)),)
-    vm, _ = _along(np.broadcast_to(v, out_shape), axis)
-    pm, _ = _along(np.broadcast_to(p, shape), axis)
-    qm, _ = _along(np.broadcast_to(q, shape), axis)
-    am, ax = _along(np.asarray(a), axis)
-    am, vm, pm, qm = (np.moveaxis(y, ax, 0) for y in (am, vm, pm, qm))
+
+def cumprod_vjp_d3(v, a, p, q, r, axis=None):
+    """Fourth derivative of cumprod contracted with v, p, q and r (cumprod_vjp_hvp's rule in a)."""
+    return _cumprod_derivative(v, a, (p, q, r), axis)
+
+
+def cumprod_jvp3(a, p, q, r, axis=None):
+    """Third tangent of cumprod along p, q and r (cumprod's shape: flat for axis None): entry j is the top
+    coefficient of the product of the factors a_l + s p_l + t q_l + u r_l, l <= j (cumprod_vjp_hvp's
+    transpose in v)."""
+    _, am, ds, ax = _cumprod_parts(a, (p, q, r), axis)
     n, rest = am.shape[0], am.shape[1:]
-    dtype = np.result_type(am, vm, pm, qm, 1.0)
-    zero = np.zeros(rest, dtype)
+    dtype = np.result_type(am, *ds, 1.0)
     out = np.zeros(am.shape, dtype)
-    if n == 0:
-        return out.reshape(shape)
-    r = (vm[n - 1] + zero, zero, zero, zero)
-    suffix = [None] * n
-    suffix[n - 1] = r
-    for m in range(n - 2, -1, -1):
-        r = _mul((am[m + 1], pm[m + 1], qm[m + 1], 0.0), r)
-        r = (r[0] + vm[m], r[1], r[2], r[3])
-        suffix[m] = r
-    before = (zero + 1.0, zero, zero, zero)
-    for m in range(n):
-        out[m] = _mul(before, suffix[m])[3]
-        before = _mul(before, (am[m], pm[m], qm[m], 0.0))
-    return np.moveaxis(out, 0, ax).reshape(shape)
+    running = _one(rest, dtype, 3)
+    for k in range(n):
+        running = _times_factor(running, am[k], [d[k] for d in ds])
+        out[k] = running[-1]
+    return np.moveaxis(out, 0, ax)
 
 
 def adjugate_vjp_jvp(v, a, t):

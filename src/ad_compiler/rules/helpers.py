@@ -564,6 +564,19 @@ def prod_vjp_jvp(w, tw, x, tx, axis=None, keepdims=False):
         _ad.prod_vjp_jvp(w, _ad.zeros_like(w), x, dtx, axis, keepdims) + _ad.prod_vjp_hvp(w, x, tx, dx, axis, keepdims)
 
 
+@derivative(_ad.prod_vjp_hvp)
+def prod_vjp_hvp(v, x, a, b, axis=None, keepdims=False):
+    """prod's third derivative contracted with v, a and b (a symmetric tensor, the same v along a group): linear
+    in v, in a and in b, each its own transpose with the adjoint in that place; in x, prod's fourth derivative
+    (prod_vjp_d3, runtime_third.py, which has no rule: a fifth derivative is refused there)."""
+    bv = _ad.reduce_to(g * _ad.prod_vjp_hvp(np.ones_like(v), x, a, b, axis, keepdims), v, axis)
+    ba = _ad.unbroadcast(_ad.prod_vjp_hvp(v, x, g, b, axis, keepdims), a)
+    bb = _ad.unbroadcast(_ad.prod_vjp_hvp(v, x, a, g, axis, keepdims), b)
+    bx = _ad.prod_vjp_d3(v, x, a, b, g, axis, keepdims)
+    dans = _ad.prod_vjp_hvp(dv, x, a, b, axis, keepdims) + _ad.prod_vjp_hvp(v, x, da, b, axis, keepdims) + \
+        _ad.prod_vjp_hvp(v, x, a, db, axis, keepdims) + _ad.prod_vjp_d3(v, x, a, b, dx, axis, keepdims)
+
+
 @derivative(_ad.std_vjp_jvp)
 def std_vjp_jvp(w, tw, x, tx, s, ts, axis=None, ddof=0, keepdims=False):
     """std_vjp's tangent (tw c + w tc) / (N s) - w c ts / (N s^2), c = conj(x - mean) (tc: tx's), N = count - ddof;
@@ -863,6 +876,19 @@ def cumprod_vjp_jvp(w, tw, a, ta, axis=None):
     ba = _ad.cumprod_vjp_jvp(tw, _ad.zeros_like(tw), a, g, axis) + _ad.cumprod_vjp_hvp(w, a, g, ta, axis)
     dans = _ad.cumprod_vjp_jvp(dw, dtw, a, ta, axis) + _ad.cumprod_vjp_jvp(tw, _ad.zeros_like(tw), a, da, axis) + \
         _ad.cumprod_vjp_jvp(w, _ad.zeros_like(w), a, dta, axis) + _ad.cumprod_vjp_hvp(w, a, ta, da, axis)
+
+
+@derivative(_ad.cumprod_vjp_hvp)
+def cumprod_vjp_hvp(v, a, p, q, axis=None):
+    """The running products' third derivatives contracted with v, p and q (symmetric in the three directions):
+    linear in v (transpose: the third tangent cumprod_jvp3 along p, q and the adjoint), in p and in q (each its
+    own transpose); in a, the fourth derivative (cumprod_vjp_d3, runtime_third.py: no rule of its own)."""
+    bv = _ad.cumprod_jvp3(a, p, q, g, axis)
+    bp = _ad.unbroadcast(_ad.cumprod_vjp_hvp(v, a, g, q, axis), p)
+    bq = _ad.unbroadcast(_ad.cumprod_vjp_hvp(v, a, p, g, axis), q)
+    ba = _ad.cumprod_vjp_d3(v, a, p, q, g, axis)
+    dans = _ad.cumprod_vjp_hvp(dv, a, p, q, axis) + _ad.cumprod_vjp_hvp(v, a, dp, q, axis) + \
+        _ad.cumprod_vjp_hvp(v, a, p, dq, axis) + _ad.cumprod_vjp_d3(v, a, p, q, da, axis)
 
 
 @linear(_ad.shaped_weights, constant_in=("a",))
