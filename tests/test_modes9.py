@@ -335,7 +335,7 @@ def f_cumprod4(x):
 
 
 @pytest.mark.parametrize("f", [f_prod4, f_cumprod4], ids=["prod", "cumprod"])
-def test_grad_four_times(f):
+def test_grad_four_times(f, x=None):
     """ad.grad four times of a polynomial of products, against differences of the third derivative (at a zero
     entry: exact there too)."""
     first = ad.grad(f)
@@ -353,7 +353,7 @@ def test_grad_four_times(f):
     def d4(y, v, u, w):
         return np.sum(third(y, v, u) * w)
 
-    x = np.array([0.7, -1.1, 0.0, 1.3, 0.4, -0.8])
+    x = np.array([0.7, -1.1, 0.0, 1.3, 0.4, -0.8]) if x is None else x
     v, u, w, s = (np.cos(np.arange(6.0) * (k + 1)) for k in range(4))
     got = ad.grad(d4)(x, v, u, w)
     close(np.sum(got * s), np.sum(along(lambda y: third(y, v, u), x, s) * w), rtol=1e-5, atol=1e-6)
@@ -366,3 +366,81 @@ def h_prod_d3(v, x, a, b, c):
 def test_fifth_order_is_refused():
     with pytest.raises(ad.ADError, match="prod_vjp_d3"):
         ad.grad(h_prod_d3, wrt=1)(n_(3), n_(3, 4), n_(3, 4), n_(3, 4), n_(3, 4))
+
+
+# -- fourth order through det's and the norms' third derivatives, cumprod_jvp_jvp, x ** y (fourth and third) --------
+def h_adjugate_vjp_jvp(v, a, t):
+    return np.sum(np.sin(_ad.adjugate_vjp_jvp(v, a, t)) * np.arange(1.0, 1.0 + a.size).reshape(a.shape))
+
+
+def h_norm_hvp_rows(x, p, q):
+    return np.sum(np.sin(_ad.norm_partial_hvp(x, p, q, np.linalg.norm(x, axis=1), None, 1)) * W34)
+
+
+def h_norm_hvp_fro(x, p, q):
+    return np.sum(np.sin(_ad.norm_partial_hvp(x, p, q, np.linalg.norm(x))) * W34)
+
+
+def h_cumprod_jvp_jvp(t, dt, a, da):
+    return np.sum(np.sin(_ad.cumprod_jvp_jvp(t, dt, a, da, 1)) * W34)
+
+
+def h_power_exponent(x, k):
+    return np.sum(np.sin(_ad.power_partial_exponent(x, k, 2)) * W34)
+
+
+FOURTH_RULES = [("adjugate_vjp_jvp 4x4", h_adjugate_vjp_jvp, [n_(4, 4), n_(4, 4) + 3 * np.eye(4), n_(4, 4)]),
+                ("adjugate_vjp_jvp singular", h_adjugate_vjp_jvp, [n_(3, 3), SINGULAR, n_(3, 3)]),
+                ("norm rows", h_norm_hvp_rows, [n_(3, 4), n_(3, 4), n_(3, 4)]),
+                ("norm fro", h_norm_hvp_fro, [n_(3, 4), n_(3, 4), n_(3, 4)]),
+                ("cumprod_jvp_jvp", h_cumprod_jvp_jvp, [n_(3, 4), n_(3, 4), X_ZERO, n_(3, 4)]),
+                ("power_partial_exponent", h_power_exponent, [0.5 + RNG.random((3, 4)), n_(3, 4)])]
+
+
+@pytest.mark.parametrize("h, args", [r[1:] for r in FOURTH_RULES], ids=[r[0] for r in FOURTH_RULES])
+def test_rules_of_third_order_helpers_against_differences(h, args):
+    test_third_order_product_rules_against_differences(h, args)
+
+
+def test_fourth_derivatives_of_det_and_the_norm():
+    """adjugate_vjp_d3 against differences of adjugate_vjp_jvp (invertible, singular, a stack); det_derivative
+    against the lower orders' helpers; norm_partial_d3 against differences of norm_partial_hvp; the p-norms'
+    fourth derivative refused."""
+    from ad_compiler.runtime_third import det_derivative
+    for a in (n_(4, 4) + 3 * np.eye(4), np.outer(n_(4), n_(4)) + np.outer(n_(4), n_(4)), n_(2, 4, 4) + 3 * np.eye(4)):
+        v, t, u = n_(*a.shape), n_(4, 4), n_(4, 4)
+        close(_ad.adjugate_vjp_d3(v, a, t, u), along(lambda y: _ad.adjugate_vjp_jvp(v, y, t), a, u))
+    a, v, t = n_(5, 5) + 3 * np.eye(5), n_(5, 5), n_(5, 5)
+    close(det_derivative(a, ()), _ad.adjugate(a).T)
+    close(det_derivative(a, (v.T,)), _ad.adjugate_vjp(v, a))
+    close(det_derivative(a, (v.T, t)), _ad.adjugate_vjp_jvp(v, a, t))
+    x, p, q, r = n_(3, 4), n_(3, 4), n_(3, 4), n_(3, 4)
+    for ord_, axis in ((None, 1), ("fro", None), (None, None)):
+        def third(y, ord_=ord_, axis=axis):
+            return _ad.norm_partial_hvp(y, p, q, np.linalg.norm(y, ord_, axis), ord_, axis)
+        close(_ad.norm_partial_d3(x, p, q, r, np.linalg.norm(x, ord_, axis), ord_, axis), along(third, x, r))
+    with pytest.raises(ad.ADError, match="fourth derivative of np.linalg.norm with ord=3"):
+        _ad.norm_partial_d3(x, p, q, r, np.linalg.norm(x, 3, 1), 3, 1)
+
+
+def f_det_four(x):
+    m = np.outer(x[:4], x[2:]) + np.diag(x[:4]) + 2.0 * np.eye(4)
+    return np.linalg.det(m)
+
+
+def f_norm_four(x):
+    return np.linalg.norm(x) ** 3 + np.sum(np.linalg.norm(x.reshape(2, 3), axis=1) ** 3)
+
+
+def f_cumprod_rows(x):
+    return np.sum(np.cumprod(x.reshape(2, 3), axis=1) ** 2)
+
+
+def f_self_power(x):
+    return np.sum(x ** x)
+
+
+@pytest.mark.parametrize("f", [f_det_four, f_norm_four, f_cumprod_rows, f_self_power],
+                         ids=["det", "norm", "cumprod-axis", "x**x"])
+def test_grad_four_times_more(f):
+    test_grad_four_times(f, x=np.array([0.7, 1.1, 0.4, 1.3, 0.9, 0.6]))

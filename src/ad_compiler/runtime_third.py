@@ -1,9 +1,10 @@
 """Third derivatives of products, det, std and the norms: the runtime helpers that the reverse and forward
 rules of the second-order helpers call (prod_vjp_jvp, cumprod_vjp_jvp, adjugate_vjp, adjugate_jvp,
 norm_partial_jvp; rules/helpers.py), so that `ad.grad(ad.grad(ad.grad(f)))` goes through them (issue 9).
-Re-exported by runtime.py (`_ad.<name>`). The products' third derivatives have rules too, calling their fourth
-derivatives (prod_vjp_d3, cumprod_vjp_d3, cumprod_jvp3), which have none: a fifth derivative through them is
-refused, naming the helper; so is a fourth one through det's and the norms' (adjugate_vjp_jvp, norm_partial_hvp).
+Re-exported by runtime.py (`_ad.<name>`). The third derivatives have rules too, calling fourth derivatives
+(prod_vjp_d3, cumprod_vjp_d3, cumprod_jvp3, adjugate_vjp_d3, norm_partial_d3), which have none: a fifth
+derivative through them is refused, naming the helper. Also the derivatives of x**k of any order in k
+(power_partial_mixed) and det's of any order (det_derivative).
 
 Products use truncated polynomials in m symbols s_1 .. s_m with s_i^2 = 0, as lists of 2^m coefficients indexed
 by the sets of symbols (bit masks). The product of the factors x_l + s_1 d1_l + ... + s_m dm_l has, as the
@@ -16,7 +17,8 @@ import numpy as np
 from .errors import NoDerivativeError
 
 __all__ = ["prod_vjp_hvp", "prod_vjp_d3", "cumprod_vjp_hvp", "cumprod_vjp_d3", "cumprod_jvp3", "adjugate_vjp_jvp",
-           "norm_partial_hvp", "on_circle"]
+           "adjugate_vjp_d3", "norm_partial_hvp", "norm_partial_d3", "on_circle",
+           "power_partial_mixed"]
 
 
 def _times_factor(p, x, ds):
@@ -150,6 +152,23 @@ def cumprod_jvp3(a, p, q, r, axis=None):
     return np.moveaxis(out, 0, ax)
 
 
+def power_partial_mixed(x, k, n=1, m=1):
+    """d^n/dx^n d^m/dk^m of x**k for x > 0: x**(k-n) times the sum over i <= m of m! / (m-i)! c_i log(x)^(m-i),
+    c_i the coefficient of e^i in P(k + e), P(k) = k (k-1) ... (k-n+1); 0 where x <= 0 (as power_partial_exponent,
+    which is the case m = 1: the rule of np.power in its exponent). Its partials are itself at n + 1 and at m + 1
+    (rules/helpers.py): derivatives of x**k of any order in both."""
+    coef = [1.0] + [0.0] * m  # (P's Taylor coefficients in e, truncated after e^m)
+    for j in range(n):
+        coef = [coef[i] * (k - j) + (coef[i - 1] if i else 0.0) for i in range(m + 1)]
+    pos = np.where(np.greater(x, 0), x, 1.0)
+    log = np.log(pos)
+    total, factor = 0.0, 1.0
+    for i in range(m + 1):
+        total = total + factor * coef[i] * log ** (m - i)
+        factor = factor * (m - i)
+    return np.where(np.greater(x, 0), pos ** (k - n) * total, 0.0)
+
+
 def adjugate_vjp_jvp(v, a, t):
     """Tangent of adjugate_vjp(v, a) in a along t, which is also its adjoint in a (of the adjoint t): the
     gradient in r of det's third derivative D3 det(a)[v.T, t, r], d (A (tr(Ap) tr(At) - tr(ApAt)) - ApA tr(At)
@@ -173,6 +192,60 @@ def adjugate_vjp_jvp(v, a, t):
     apa, ata = ap @ inv, at @ inv
     m = inv * (tr(ap) * tr(at) - tr(ap @ at)) - apa * tr(at) - ata * tr(ap) + ap @ ata + at @ apa
     return mT(d * m)
+
+
+def adjugate_vjp_d3(v, a, t, u):
+    """det's fourth derivative D4 det(a)[v.T, t, u, r] as its gradient in r (adjugate_vjp_jvp's rule in a;
+    symmetric in t and u): det_derivative."""
+    from .runtime_linalg import mT
+
+    return det_derivative(a, (mT(np.asarray(v)), t, u))
+
+
+def det_derivative(a, dirs):
+    """The gradient in r of det's derivative of order k + 1, D det(a)[d_1, ..., d_k, r] (k = len(dirs)), for
+    stacks of matrices. With B_i = inv(a) d_i: D(k+1) det(a)[...] = det(a) sum over the permutations s of the
+    k + 1 places of sign(s) times the product over s's cycles of tr(B_i1 ... B_il) (det(I + X) polarized); in
+    r's cycle, tr(B_i1 ... B_il-1 inv(a) r), whose gradient in r is (B_i1 ... B_il-1 inv(a)).T. 0 beyond order
+    n; at a (near) singular a, from invertible shifts of it (on_circle: the entries are polynomials in a)."""
+    import itertools
+
+    from .runtime_linalg import _singular, mT
+
+    a = np.asarray(a)
+    n, k = a.shape[-1], len(dirs)
+    shape = np.broadcast_shapes(a.shape, *(np.shape(d) for d in dirs))
+    if k + 1 > n:
+        return np.zeros(shape, dtype=np.result_type(a, *dirs, 1.0))
+    if not np.iscomplexobj(a) and _singular(a, 1e-6):
+        return on_circle(lambda m: det_derivative(m, dirs), a)
+    inv = np.linalg.inv(a)
+    bs = [inv @ d for d in dirs]
+    total = np.zeros(shape, dtype=np.result_type(a, *dirs, 1.0))
+    for perm in itertools.permutations(range(k + 1)):
+        sign, seen, factor, grad = 1, set(), 1.0, None
+        for start in range(k + 1):
+            if start in seen:
+                continue
+            cycle, i = [], start
+            while i not in seen:
+                seen.add(i)
+                cycle.append(i)
+                i = perm[i]
+            sign = -sign if len(cycle) % 2 == 0 else sign
+            if k in cycle:  # (r's cycle: rotated to end with r)
+                at = cycle.index(k)
+                chain = inv
+                for j in reversed(cycle[at + 1:] + cycle[:at]):
+                    chain = bs[j] @ chain
+                grad = mT(chain)
+            else:
+                prod = bs[cycle[0]]
+                for j in cycle[1:]:
+                    prod = prod @ bs[j]
+                factor = factor * np.trace(prod, axis1=-2, axis2=-1)[..., None, None]
+        total = total + sign * factor * grad
+    return np.linalg.det(a)[..., None, None] * total
 
 
 def on_circle(fn, a):
@@ -226,6 +299,39 @@ def norm_partial_hvp(x, p, q, value, ord=None, axis=None, keepdims=False):
     xp, xq, pq = dot(x, p), dot(x, q), dot(p, q)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = -(pq * x + p * xq + q * xp) / n ** 3 + 3.0 * x * xp * xq / n ** 5
+    return np.where(n == 0, 0.0, out)
+
+
+def norm_partial_d3(x, p, q, r, value, ord=None, axis=None, keepdims=False):
+    """The fourth derivative of np.linalg.norm contracted with p, q and r, as an array of x's shape (the rule of
+    norm_partial_hvp in x): for the 2-norm and the Frobenius norm, with n the norm and (a.b) sums over each
+    group, -((p.q) r + (p.r) q + (q.r) p) / n^3 + 3 (((p.q)(x.r) + (p.r)(x.q) + (q.r)(x.p)) x + (x.q)(x.r) p
+    + (x.p)(x.r) q + (x.p)(x.q) r) / n^5 - 15 (x.p)(x.q)(x.r) x / n^7; 0 where n is 0 and for the
+    piecewise-linear norms; refused for the others (p-norms, nuclear, spectral) and complex x."""
+    from .runtime import keep_reduced
+    from .runtime_linalg import _matrix_axes, _norm_operand
+
+    x = _norm_operand(x, ord, axis)
+    mat = _matrix_axes(x, axis)
+    two = (mat is None and (ord is None or ord == 2)) or (mat is not None and ord in (None, "fro"))
+    if not two and (ord in (1, 0, -1, np.inf, -np.inf) if mat is None else ord in (1, -1, np.inf, -np.inf)):
+        return np.zeros(x.shape)
+    if not two or any(np.iscomplexobj(y) for y in (x, p, q, r)):
+        raise NoDerivativeError(f"the fourth derivative of np.linalg.norm with ord={ord!r} is not implemented",
+                                hint="fourth derivatives of norms are written for the 2-norm and the Frobenius "
+                                     "norm of real arrays")
+    p, q, r = (np.broadcast_to(y, x.shape) for y in (p, q, r))
+    red = (tuple(range(x.ndim)) if axis is None else (axis % x.ndim,)) if mat is None else mat
+    n = keep_reduced(value, x, red, keepdims)
+
+    def dot(u, w):
+        return np.sum(u * w, axis=red, keepdims=True)
+
+    xp, xq, xr, pq, pr, qr = dot(x, p), dot(x, q), dot(x, r), dot(p, q), dot(p, r), dot(q, r)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = -(pq * r + pr * q + qr * p) / n ** 3 + 3.0 * ((pq * xr + pr * xq + qr * xp) * x + xq * xr * p +
+                                                           xp * xr * q + xp * xq * r) / n ** 5 \
+            - 15.0 * xp * xq * xr * x / n ** 7
     return np.where(n == 0, 0.0, out)
 
 
