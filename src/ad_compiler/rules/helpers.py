@@ -1085,7 +1085,8 @@ def norm_partial_hvp(x, p, q, value, ord=None, axis=None, keepdims=False):
     bq = _ad.unbroadcast(_ad.norm_partial_hvp(x, p, g, value, ord, axis, keepdims), q)
     bx = _ad.norm_partial_d3(x, p, q, g, value, ord, axis, keepdims)
     dans = _ad.norm_partial_hvp(x, dp, q, value, ord, axis, keepdims) + \
-        _ad.norm_partial_hvp(x, p, dq, value, ord, axis, keepdims) + _ad.norm_partial_d3(x, p, q, dx, value, ord, axis, keepdims)
+        _ad.norm_partial_hvp(x, p, dq, value, ord, axis, keepdims) + \
+        _ad.norm_partial_d3(x, p, q, dx, value, ord, axis, keepdims)
 
 
 @linear(_ad.field_vjp, forward_only=("g",), constant_in=("result",))
