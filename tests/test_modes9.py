@@ -354,7 +354,7 @@ def test_grad_four_times(f, x=None):
         return np.sum(third(y, v, u) * w)
 
     x = np.array([0.7, -1.1, 0.0, 1.3, 0.4, -0.8]) if x is None else x
-    v, u, w, s = (np.cos(np.arange(6.0) * (k + 1)) for k in range(4))
+    v, u, w, s = (np.cos(np.arange(x.size) * (k + 1.0)).reshape(x.shape) for k in range(4))
     got = ad.grad(d4)(x, v, u, w)
     close(np.sum(got * s), np.sum(along(lambda y: third(y, v, u), x, s) * w), rtol=1e-5, atol=1e-6)
 
@@ -444,3 +444,36 @@ def f_self_power(x):
                          ids=["det", "norm", "cumprod-axis", "x**x"])
 def test_grad_four_times_more(f):
     test_grad_four_times(f, x=np.array([0.7, 1.1, 0.4, 1.3, 0.9, 0.6]))
+
+
+# -- times_transpose (the adjoint of times_vjp in v, at third order) is bilinear: its rule dropped the factor's
+# derivative, silently wrong at fourth order (sin of multivariate_normal.logpdf in cov) once times_factor_vjp had
+# its transposes ------------------------------------------------------------------------------------------------------
+V3 = np.linspace(-1.0, 1.0, 3)
+
+
+def h_times_transpose(h, a, b):
+    return np.sum(np.sin(_ad.times_transpose(h, a, b, 0, V3)) * np.arange(1.0, 4.0))
+
+
+def h_times_transpose_first(h, a, b):
+    return np.sum(np.sin(_ad.times_transpose(h, a, b, 1, V3)) * np.arange(1.0, 4.0))
+
+
+def h_times_factor(h, v, b):
+    return np.sum(np.sin(_ad.times_factor_vjp(h, v, 1.5, b, 0, 1)) * np.arange(1.0, 4.0))
+
+
+@pytest.mark.parametrize("h", [h_times_transpose, h_times_transpose_first, h_times_factor])
+def test_times_transposes_rules(h):
+    test_third_order_product_rules_against_differences(h, [n_(3), n_(3), n_(3)])
+
+
+def f_sin_logpdf(c):
+    from scipy.stats import multivariate_normal
+    return np.sin(multivariate_normal.logpdf(np.array([0.3, -0.2]), np.array([0.1, 0.4]), c))
+
+
+def test_fourth_order_of_a_function_of_a_logpdf_in_its_covariance():
+    pytest.importorskip("scipy")
+    test_grad_four_times(f_sin_logpdf, x=np.array([[2.0, 0.3], [0.3, 1.5]]))

@@ -16,7 +16,7 @@ from .runtime import (MISSING, _integral, _sequence, as_array, cast_like, fit_sh
 __all__ = ["iter_list_transpose", "dict_values_transpose", "dict_items_transpose", "dict_copy_transpose",
            "dict_merge_transpose", "dict_get_transpose", "enumerate_transpose", "enumerate_jvp_transpose",
            "zip_transpose", "sorted_transpose", "list_with_last_transpose", "seq_concat_transpose",
-           "seq_repeat_transpose", "seq_sum_transpose", "plus_transpose", "times_transpose", "times_factor_vjp", "times_factor_transpose",
+           "seq_repeat_transpose", "seq_sum_transpose", "plus_transpose", "times_transpose", "times_transpose_jvp", "times_factor_vjp", "times_factor_transpose",
            "times_vjp_jvp", "save_item_vjp", "save_item_transpose"]
 
 
@@ -169,6 +169,15 @@ def times_transpose(h, a, b, which, v):
     if _integral(x) and _sequence(other):
         return _zero_of(v)
     return unbroadcast_value(_as_value(h) * other, v)
+
+
+def times_transpose_jvp(h, a, b, which, v, da, db):
+    """The tangent of `times_transpose(h, a, b, which, v)` along the other factor's tangent (da or db): h times
+    it summed to v's shape (h times the other factor is bilinear); nothing for a repetition's count."""
+    x, other = (b, a) if which else (a, b)
+    if _sequence(x) or _sequence(other):
+        return _zero_of(v)
+    return unbroadcast_value(_as_value(h) * (da if which else db), v)
 
 
 def times_factor_vjp(h, v, a, b, which, of):
