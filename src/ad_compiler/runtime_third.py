@@ -16,7 +16,7 @@ import numpy as np
 
 
 __all__ = ["prod_vjp_hvp", "prod_vjp_d3", "cumprod_vjp_hvp", "cumprod_vjp_d3", "cumprod_jvp3", "adjugate_vjp_jvp",
-           "adjugate_vjp_d3", "norm_partial_hvp", "norm_partial_d3", "on_circle",
+           "adjugate_vjp_d3", "on_circle",
            "power_partial_mixed"]
 
 
@@ -263,5 +263,3 @@ def on_circle(fn, a):
         total = total + fn(a + r * np.exp(2j * np.pi * k / n) * np.eye(n))
     return np.real(total / n)
 
-
-from .runtime_third_norms import norm_partial_d3, norm_partial_hvp  # noqa: E402,F401 (the norms')

@@ -1,6 +1,6 @@
 """Third and fourth derivatives of np.linalg.norm (issue 9): norm_partial_hvp, the rules' helper of
 norm_partial_jvp (the norm's Hessian applied) in x, for every norm of real arrays; norm_partial_d3, the rule's
-helper of norm_partial_hvp in x, for the 2-norm and the Frobenius norm. Re-exported by runtime_third.py."""
+helper of norm_partial_hvp in x, for the 2-norm and the Frobenius norm. Re-exported by runtime.py."""
 import numpy as np
 
 from .errors import NoDerivativeError
