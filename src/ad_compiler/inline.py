@@ -23,7 +23,7 @@ This module walks the function and splices the callees' bodies in (`Inliner`); t
 """
 import dataclasses
 
-from . import ir, kinds as K, markers
+from . import gradient_call_kinds, ir, kinds as K, markers
 from .desugar import desugar
 from .errors import ADError, UnsupportedError
 from .inline_bind import bind_arguments
@@ -258,8 +258,11 @@ class Inliner:
         if not isinstance(d, Derivative) or d.receiver is not None or call.kwargs or \
                 any(isinstance(a, ir.Starred) for a in call.args):
             return None
-        kinds_ = tuple(self.param_kinds.get(a.name, K.UNKNOWN) if isinstance(a, Var) else
-                       K.kind_of(a.value) if isinstance(a, ir.Const) else K.UNKNOWN for a in call.args)
+        probing = getattr(self.ctx, "probing", None)
+        if probing is not None:  # (learning the kinds of its arguments: left as a call, gradient_call_kinds.py)
+            probing.append((stmt, d))
+            return None
+        kinds_ = gradient_call_kinds.argument_kinds(self.ctx, stmt, call, d, self.param_kinds)
         kinds_ += ((),)  # (no arrays known to share a shape)
         if getattr(self.ctx, "gradients_by_sweeps", False):
             # (its reverse-mode code was refused here: driver.Derivation.run)
