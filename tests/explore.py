@@ -18,6 +18,8 @@
     python tests/explore.py --objects 0 ...                    without the "objects" constructs (tests/progen_objects.py:
                                                                objects holding containers, subclasses, properties,
                                                                dunders, NumPy's keywords); --objects 0.3: more
+    python tests/explore.py --flow 0.3 ...                     more "flow" constructs (tests/progen_flow.py: adjoints
+                                                               sharing a buffer across branches and loops); 0: off
     AD_CHECK_SHARING=1 python tests/explore.py ...     also check sharing.py's classes against the alias pass
                                                                (tests/sharing_check.py; $AD_CHECK_SHARING_OUT)
     python tests/explore.py --jit --n 300                      the gradients compiled with Numba (jit=True):
@@ -179,11 +181,15 @@ def main(argv=None):
     ap.add_argument("--objects", type=float, metavar="RATE", help="chance that a statement of f is an "
                     "'objects' construct (tests/progen_objects.py: objects holding containers, classes, NumPy "
                     f"keywords; default {progen.FEATURES['objects']}, 0: off)")
+    ap.add_argument("--flow", type=float, metavar="RATE", help="chance that a statement of f is a 'flow' "
+                    f"construct (tests/progen_flow.py; default {progen.FEATURES['flow']}, 0: off)")
     args = ap.parse_args(argv)
     if args.state is not None:
         progen.FEATURES["state"] = args.state  # (set before the workers fork)
     if args.objects is not None:
         progen.FEATURES["objects"] = args.objects  # (set before the workers fork)
+    if args.flow is not None:
+        progen.FEATURES["flow"] = args.flow
     if args.jit:
         progen.GRAD_OPTIONS["jit"] = True  # (set before the workers fork)
     if args.check:

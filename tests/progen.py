@@ -6,7 +6,9 @@
                                    tests/progen_state.py (sharing, lazy iterators, mutable defaults, module
                                    state, closures, objects), 0 gives the programs of before them;
                                    {"objects": rate} those of tests/progen_objects.py (objects holding
-                                   containers, subclasses, properties, dunders, NumPy's keywords)
+                                   containers, subclasses, properties, dunders, NumPy's keywords);
+                                   {"flow": rate} those of tests/progen_flow.py (adjoints sharing a buffer
+                                   across branches and loops)
     check_source(src)           -> Result: outcome 'pass' | 'refused' | 'wrong' | 'crash' | 'discarded'
     shrink(src, result)         -> a minimal source with the same outcome (greedy deletion/simplification)
     run_one(seed, index)        -> generate + check (+ shrink when wrong/crash): a dict, picklable
@@ -58,7 +60,7 @@ GRAD_OPTIONS = {}  # extra options of every ad.grad the checker makes (explore.p
 # generator features with a knob (set before the workers fork): "state" is the chance that a statement of f is
 # one of tests/progen_state.py's constructs (sharing and late reads); 0 gives the programs of before it;
 # "objects" the chance of one of tests/progen_objects.py's (objects holding containers, classes, NumPy keywords)
-FEATURES = {"state": 0.18, "objects": 0.08}
+FEATURES = {"state": 0.18, "flow": 0.06, "objects": 0.08}
 
 
 def w(e, need):
@@ -122,6 +124,8 @@ class Gen:
             self.helpers = []    # module-level source blocks
             self.state_rng = None  # the "state" feature's own random stream (None: off)
             self.state_rate = 0.0
+            self.flow_rng = None   # the "flow" feature's (tests/progen_flow.py)
+            self.flow_rate = 0.0
             self.objects_rng = None  # the "objects" feature's own random stream (None: off)
             self.objects_rate = 0.0
             self.resets = []     # make_args lines putting back module state f changes
@@ -665,6 +669,9 @@ class Gen:
 
     # -- statements -------------------------------------------------------------------------------------------
     def stmt(self, top=True):
+        if self.depth == 0 and self.root.flow_rng is not None and \
+                self.root.flow_rng.random() < self.root.flow_rate:
+            return self.s_flow()
         if self.depth == 0 and self.root.state_rng is not None and \
                 self.root.state_rng.random() < self.root.state_rate:
             return self.s_state()
@@ -687,23 +694,27 @@ class Gen:
                     (1.5, self.s_for), (1, self.s_if)]
         self.wchoice(opts)()
 
+    def s_flow(self):
+        """One of tests/progen_flow.py's constructs, drawn from the feature's own random stream."""
+        import progen_flow
+        self.s_feature(progen_flow.CONSTRUCTS, self.root.flow_rng)
+
     def s_state(self):
         """One of tests/progen_state.py's constructs, drawn from the feature's own random stream."""
         import progen_state
-        main, self.r = self.r, self.root.state_rng
+        self.s_feature(progen_state.CONSTRUCTS, self.root.state_rng)
+
+    def s_feature(self, constructs, rng):
+        main, self.r = self.r, rng
         try:
-            progen_state.CONSTRUCTS.run(self)
+            constructs.run(self)
         finally:
             self.r = main
 
     def s_objects(self):
         """One of tests/progen_objects.py's constructs, drawn from the feature's own random stream."""
         import progen_objects
-        main, self.r = self.r, self.root.objects_rng
-        try:
-            progen_objects.CONSTRUCTS.run(self)
-        finally:
-            self.r = main
+        self.s_feature(progen_objects.CONSTRUCTS, self.root.objects_rng)
 
     def s_assign(self):
         t = self.wchoice([(5, SCALAR), (5, (3,)), (3, (2, 3)), (2, (4,)), (1.5, (2,)), (0.5, (3, 2))])
@@ -1778,6 +1789,9 @@ def generate(seed, features=None):
     if features.get("state"):
         g.state_rng = random.Random(f"{seed}/state")
         g.state_rate = features["state"]
+    if features.get("flow"):
+        g.flow_rng = random.Random(f"{seed}/flow")
+        g.flow_rate = features["flow"]
     if features.get("objects"):
         g.objects_rng = random.Random(f"{seed}/objects")
         g.objects_rate = features["objects"]

@@ -754,7 +754,7 @@ class Constructs(Sharing, LateReads, LoopState):
             g.emit(f"if {g.cond()}:")
         g.ind += 1
         g.loop_level += place == "loop"
-        self.read_now(g, getattr(self, kind)(g) or [g.choice([n for n in g.env if n in before and g.env[n].kind == "f"])], acc)
+        self.read_now(g, getattr(self, kind)(g) or [g.choice([n for n in sorted(before) if g.env[n].kind == "f"])], acc)
         if place == "loop" and g.chance(0.6):
             g.emit(f"if {g.cond()}:")
             g.emit(f"    {g.choice(['break', 'continue'])}")

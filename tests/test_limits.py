@@ -513,6 +513,10 @@ def call_not_matching_rule(x):
     return np.sum(x, bogus=1)  # [rule-signature-mismatch]
 
 
+def argument_value_the_rule_does_not_follow(x):
+    return np.sum(np.linalg.pinv(np.outer(x, x) + np.eye(3), rcond=0.1))  # [rule-signature-mismatch:value]
+
+
 def hermitian_eigenvalues(x):
     h = np.array([[x[0], x[1] * 1j], [-x[1] * 1j, x[2]]])
     return np.linalg.eigvalsh(h)[0]  # [complex-real-only]
@@ -534,6 +538,12 @@ def or_update_shared_dict(x):
     e = d
     d |= {"b": x * 2.0}  # [augmented-shared-container]
     return e["b"]
+
+
+def reshapes_by_attribute(x):
+    y = x * 1.0
+    y.shape = (1, 3)  # [array-attribute-store]
+    return np.sum(y)
 
 
 def changes_tuple(x):
@@ -955,6 +965,8 @@ CASES = [
          active_argument_without_derivative, (1.5,), hint="ad.stop_gradient"),
     Case("rule-signature-mismatch", U, "this call does not match the derivative rule `sum(", call_not_matching_rule,
          hint="register your own rule"),
+    Case("rule-signature-mismatch:value", U, "`pinv` with `rcond=` 0.1: its derivative rule holds only for",
+         argument_value_the_rule_does_not_follow, hint="register your own rule"),
     Case("complex-real-only", U, "`eigvalsh` is differentiated for real operands only, and an operand here may be "
          "complex", hermitian_eigenvalues, (A3,), hint="keep this operand real"),
     Case("complex-real-only:norm", U, "2-norm and the Frobenius norm only", spectrum_one_norm, (A3,),
@@ -964,6 +976,8 @@ CASES = [
     # 5. in-place changes, aliasing and views
     Case("augmented-shared-container", U, "`d |= ...` cannot be differentiated", or_update_shared_dict, (1.0,),
          hint="write `d = d | ...`"),
+    Case("array-attribute-store", U, "assigning the attribute `shape` of `y`", reshapes_by_attribute, (A3,),
+         hint="y = y.reshape(...)"),
     Case("tuple-item-assignment", U, "a tuple cannot be changed", changes_tuple, (1.0,), hint="build a new tuple"),
     Case("list-slice-assignment", U, "assigning to a slice of a list", assigns_list_slice, (1.0,),
          hint="build the list"),

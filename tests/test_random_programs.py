@@ -28,6 +28,8 @@ OTHER_MODES = {"jvp": 150, "hvp": 50}   # programs per mode (about 10 s each on 
 OLD = {"state": 0.0}        # the fixed set above: the programs of before the "state" feature (reproducible)
 STATE = {"state": 0.4}      # a small set with many of tests/progen_state.py's constructs
 STATE_SEED, STATE_MODES = 2026, {"grad": 74, "jvp": 30}  # (74: the loop-state constructs cost as much)
+FLOW = {"state": 0.0, "flow": 0.5}  # tests/progen_flow.py: adjoints sharing a buffer across branches and loops
+FLOW_SEED, FLOW_MODES = 2027, {"grad": 50, "hvp": 12}
 
 _skip = pytest.mark.skipif(bool(os.environ.get("AD_SKIP_RANDOM_PROGRAMS")),
                            reason="AD_SKIP_RANDOM_PROGRAMS is set")
@@ -79,26 +81,34 @@ def test_random_programs(chunk):
         pytest.fail(_failure_report(failures, chunk), pytrace=False)
 
 
-@_skip
-@pytest.mark.parametrize("mode", sorted(OTHER_MODES))
-def test_random_programs_forward_and_second_order(mode):
-    """The first programs of the fixed set in forward mode (jvp) and as Hessian-vector products (hvp): no
-    wrong, no crash, every refusal located."""
+def _check_set(seed, features, count, mode, label, options):
+    """Programs 0..count-1 of `seed` with `features`, checked in `mode`: fails on any wrong or crash (shrunk in
+    the report; `options`: explore.py's options that make them again) and on any refusal without a location;
+    returns the outcomes' counts."""
     import ad_compiler as ad
     counts = collections.Counter()
     failures, unlocated = [], []
-    for index in range(OTHER_MODES[mode]):
-        src = progen.generate(progen.program_seed(SEED, index), OLD)
+    for index in range(count):
+        src = progen.generate(progen.program_seed(seed, index), features)
         res = progen.check_source(src, ad, timeout=20.0, mode=mode)
         counts[res.outcome] += 1
         if res.outcome in ("wrong", "crash"):
             failures.append((index, src, res))
         elif res.outcome == "refused" and not res.located:
             unlocated.append(f"program {index} ({res.stage}): {res.full}")
-    print(f"{mode}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    print(f"{label}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     if failures:
-        pytest.fail(_failure_report(failures, mode, mode), pytrace=False)
+        pytest.fail(_failure_report(failures, label, mode, seed, options), pytrace=False)
     assert not unlocated, "refusals without a file and line:\n" + "\n\n".join(unlocated[:5])
+    return counts
+
+
+@_skip
+@pytest.mark.parametrize("mode", sorted(OTHER_MODES))
+def test_random_programs_forward_and_second_order(mode):
+    """The first programs of the fixed set in forward mode (jvp) and as Hessian-vector products (hvp): no
+    wrong, no crash, every refusal located."""
+    _check_set(SEED, OLD, OTHER_MODES[mode], mode, mode, "0")
 
 
 @_skip
@@ -107,22 +117,20 @@ def test_random_programs_with_state_constructs(mode):
     """A small set rich in the "state" constructs (tests/progen_state.py: views that may be the array itself,
     lazy iterators, mutable defaults, module state, closures, objects, one of several arrays...): no wrong, no
     crash, every refusal located."""
-    import ad_compiler as ad
-    counts = collections.Counter()
-    failures, unlocated = [], []
-    for index in range(STATE_MODES[mode]):
-        src = progen.generate(progen.program_seed(STATE_SEED, index), STATE)
-        res = progen.check_source(src, ad, timeout=20.0, mode=mode)
-        counts[res.outcome] += 1
-        if res.outcome in ("wrong", "crash"):
-            failures.append((index, src, res))
-        elif res.outcome == "refused" and not res.located:
-            unlocated.append(f"program {index} ({res.stage}): {res.full}")
-    print(f"state {mode}: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
-    if failures:
-        pytest.fail(_failure_report(failures, "state", mode, STATE_SEED, STATE["state"]), pytrace=False)
-    assert not unlocated, "refusals without a file and line:\n" + "\n\n".join(unlocated[:5])
+    counts = _check_set(STATE_SEED, STATE, STATE_MODES[mode], mode, f"state {mode}", STATE["state"])
     assert counts["pass"] >= STATE_MODES[mode] // 4, f"too few programs pass: {dict(counts)}"
+
+
+@_skip
+@pytest.mark.parametrize("mode", sorted(FLOW_MODES))
+def test_random_programs_with_flow_constructs(mode):
+    """A small set rich in the "flow" constructs (tests/progen_flow.py: recurrences through np.minimum, sums
+    used unevenly by branches, loops that may run no iteration): no wrong, no crash, every refusal located."""
+    counts = _check_set(FLOW_SEED, FLOW, FLOW_MODES[mode], mode, f"flow {mode}", "0 --flow 0.5")
+    assert counts["pass"] >= FLOW_MODES[mode] // 2, f"too few programs pass: {dict(counts)}"
+    sources = "\n".join(progen.generate(progen.program_seed(FLOW_SEED, i), FLOW) for i in range(FLOW_MODES[mode]))
+    for pattern in (r"np\.minimum\(|np\.maximum\(", r"for \w+ in range\(", r"^    if ", r"while "):
+        assert re.search(pattern, sources, re.M), f"the 'flow' feature no longer produces {pattern}"
 
 
 @_skip

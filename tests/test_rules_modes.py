@@ -63,7 +63,10 @@ CASES, DOMAINS, MISSING, KNOWN_WRONG = collect()
 SECOND_ORDER = ("hvp", "hessian", "gradgrad")
 # Reverse over reverse (test_grad_of_grad) still refused, by CASES name: the helper the gradient calls has no
 # reverse rule yet (a strict xfail raising ad.ADError; a new rule makes it fail: then remove the entry).
-GRADGRAD_MISSING = {}
+GRADGRAD_MISSING = {
+    "builtins.divmod": "reverse over reverse refuses `br[1] = bt4` in the generated gradient: the adjoint of the "
+                       "pair of numbers divmod returns, `br = _ad.zeros_like(r)`, is taken for a number (h18-005)",
+}
 
 
 # -- registered names -------------------------------------------------------------------------------------------
@@ -470,3 +473,45 @@ def test_third_order(case):
     up, down = case.h(*_moved(args, (p,), (u,), EPS), w, v), case.h(*_moved(args, (p,), (u,), -EPS), w, v)
     fd = (np.asarray(up, dtype=float) - np.asarray(down, dtype=float)) / (2 * EPS)
     _close(got, fd, "third order against differences of the second", float(np.max(np.abs(up))))
+
+
+# -- fourth order (AD_FOURTH_ORDER=1, a few minutes) -----------------------------------------------------------
+# ad.grad of <the third order's gradient, z> against central differences of it along z: right, or refused with an
+# ad.ADError (a helper's fourth derivative not written), never wrong.
+FOURTH_CASES = [c for c in GRADGRAD_CASES if not _expected_failure(c, GRADGRAD_MISSING)
+                and not _expected_failure(c, MISSING) and not _expected_failure(c, KNOWN_WRONG)] \
+    if os.environ.get("AD_FOURTH_ORDER") else []
+
+
+def _build_fourth():
+    lines = list(HEADER) + ["import ad_compiler as ad", "import ad_rules_modes_d", ""]
+    for j, case in enumerate(FOURTH_CASES):
+        params = ", ".join(case.params)
+        k = GRADGRAD_CASES.index(case)
+        lines += [f"_h_{j} = ad.grad(ad_rules_modes_d.d_{k}, wrt={case.wrt[0]})", "",
+                  f"def e_{j}({params}, w, v_, u_):", f"    return np.sum(_h_{j}({params}, w, v_) * u_)", "",
+                  f"_k_{j} = ad.grad(e_{j}, wrt={case.wrt[0]})", "",
+                  f"def q_{j}({params}, w, v_, u_, z_):", f"    return np.sum(_k_{j}({params}, w, v_, u_) * z_)", ""]
+    qmod = _write_module("ad_rules_modes_q", lines)
+    for j, case in enumerate(FOURTH_CASES):
+        case.q, case.k = getattr(qmod, f"q_{j}"), getattr(qmod, f"_k_{j}")
+
+
+if FOURTH_CASES:
+    _build_fourth()
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=_test_id(c)) for c in FOURTH_CASES])
+def test_fourth_order(case):
+    rng, args = _sample(case)
+    w = _weight(rng, case.f(*_copies(args)))
+    (p,) = case.wrt
+    v, u, z = _direction(rng, args[p]), _direction(rng, args[p]), _direction(rng, args[p])
+    try:
+        got = ad.grad(case.q, wrt=p)(*_copies(args), w, v, u, z)
+    except ad.ADError as exc:
+        pytest.skip("refused: " + " | ".join(str(exc).splitlines()[-3:]))
+    up = case.k(*_moved(args, (p,), (z,), EPS), w, v, u)
+    down = case.k(*_moved(args, (p,), (z,), -EPS), w, v, u)
+    fd = (np.asarray(up, dtype=float) - np.asarray(down, dtype=float)) / (2 * EPS)
+    _close(got, fd, "fourth order against differences of the third", float(np.max(np.abs(up))))

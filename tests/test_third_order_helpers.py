@@ -8,7 +8,7 @@ the rules of prod_vjp_jvp, std_vjp_jvp, adjugate_vjp, adjugate_jvp, cumprod_vjp_
   symmetry of its two directions; the transposes (adjugate_vjp / adjugate_jvp, the Hessians applied to a
   direction) by the dot-product identity <L v, h> = <v, L^T h>;
 - ad.grad three times over user functions against central differences of the second derivative;
-- a fourth derivative, and the norms whose third derivative is not written, are refused (an ad.ADError)."""
+- a fifth derivative of prod, and a p-norm's third derivative where it does not exist, are refused (an ad.ADError)."""
 import numpy as np
 import pytest
 
@@ -214,18 +214,18 @@ def test_grad_three_times(f, x):
 
 
 # -- refused, never wrong ------------------------------------------------------------------------------------------
-def h_norm_three(x, t):
-    return np.sum(np.sin(_ad.norm_partial_jvp(x, t, np.linalg.norm(x, 3, 1), 3, 1)) * W34)
+def h_norm_two_and_half(x, t):
+    return np.sum(np.sin(_ad.norm_partial_jvp(x, t, np.linalg.norm(x, 2.5, 1), 2.5, 1)) * W34)
 
 
-def h_prod_hvp(w, x, a, b):
-    return np.sum(np.sin(_ad.prod_vjp_hvp(w, x, a, b, 1)) * W34)
+def h_prod_d3(w, x, a, b, c):
+    return np.sum(np.sin(_ad.prod_vjp_d3(w, x, a, b, c, 1)) * W34)
 
 
 def test_refused():
-    """The third derivative of a p-norm is not written: refused when it runs; a fourth derivative of prod:
-    prod_vjp_hvp has no rule, refused when compiling."""
+    """The third derivative of a p-norm with p < 3 does not exist at an entry 0: refused when it runs (test_modes9
+    checks it elsewhere); a fifth derivative of prod: prod_vjp_d3 has no rule, refused when compiling."""
+    with pytest.raises(ad.ADError, match="does not exist at an entry 0"):
+        ad.grad(h_norm_two_and_half)(X_ZERO, n(3, 4))
     with pytest.raises(ad.ADError):
-        ad.grad(h_norm_three)(n(3, 4), n(3, 4))
-    with pytest.raises(ad.ADError):
-        ad.grad(h_prod_hvp, wrt=1)(n(3), n(3, 4), n(3, 4), n(3, 4))
+        ad.grad(h_prod_d3, wrt=1)(n(3), n(3, 4), n(3, 4), n(3, 4), n(3, 4))

@@ -16,6 +16,22 @@ from .alias_session import Part
 from .ir import Assign, Call, Const, Global, Mutate, SetItem, Var
 
 
+_NP_WHERE = Global(("np", "where"), np.where, np)
+# a value of the operands of a ufunc with a derivative rule where it and its partials are finite (1 elsewhere)
+_FILLS = {np.arcsin: 0, np.arccos: 0, np.arctanh: 0, np.arccosh: 2}
+
+
+def masked_fill(ufunc):
+    """What the entries of a ufunc's operands that `where=` leaves out are replaced with before it is called on
+    every entry, or None for a ufunc without a derivative rule (nothing to keep finite)."""
+    from . import rules
+
+    kind, rule = rules.lookup_function(ufunc)
+    if kind != "rule" or not rule.elementwise:
+        return None
+    return _FILLS.get(ufunc, 1)
+
+
 def _reports(obj):
     """A function (or a bound method, or a class) of `logging` or `warnings`: it reads what it is given, to
     report it."""
@@ -85,9 +101,27 @@ class Mutations(Part):
         else:
             self.refuse(s, "a call writing its result into something other than one named array (`out=`)",
                         "assign the result instead")
+        mask = call.kwarg("where") if isinstance(call.func, Global) and isinstance(call.func.obj, np.ufunc) else None
+        if mask == Const(True):
+            mask = None
+        stmts = []
+        args = list(call.args)
+        if mask is not None:  # `f(a, out=c, where=m)`: c[m] = f(a)[m], the rest of c kept (h18-004)
+            fill = masked_fill(call.func.obj)
+            for i, a in enumerate(args[:call.func.obj.nin] if fill is not None else ()):
+                safe = self.temp()  # (the masked entries of an operand where f and its partials are finite)
+                stmts += self.assignments.assign(self.derived(s, Assign((safe,), Call(
+                    _NP_WHERE, (mask, a, Const(fill))))), state, site + ("masked", i))
+                args[i] = Var(safe)
         temp = self.temp()
-        plain = Call(call.func, call.args, tuple((k, v) for k, v in call.kwargs if k != "out"))
-        stmts = self.assignments.assign(self.derived(s, Assign((temp,), plain)), state, site + ("out",))
+        dropped = ("out", "where") if mask is not None or call.kwarg("where") == Const(True) else ("out",)
+        plain = Call(call.func, tuple(args), tuple((k, v) for k, v in call.kwargs if k not in dropped))
+        stmts += self.assignments.assign(self.derived(s, Assign((temp,), plain)), state, site + ("out",))
+        if mask is not None:
+            kept = self.temp()
+            stmts += self.assignments.assign(self.derived(s, Assign((kept,), Call(
+                _NP_WHERE, (mask, Var(temp), dest)))), state, site + ("kept",))
+            temp = kept
         stmts += self.stores.store(self.derived(s, SetItem(dest, (Const(Ellipsis),), Var(temp))), state,
                                    site + ("store",))
         if target is not None:

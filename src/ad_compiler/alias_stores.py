@@ -45,6 +45,7 @@ class Stores(Part):
                                "new one), so the derivative, which follows NumPy's semantics, could differ from "
                                "what the function computes", "build the values without in-place changes "
                                "(np.where, np.concatenate, `x = x + ...`), or pass NumPy arrays")
+            self.not_an_array_attribute(s, target.kind, name)
             obj = self.changeable(s, state, target, name)
         if obj is not None and obj in state.slots or isinstance(target.kind, (K.Seq, K.Dict)):
             if isinstance(target.kind, K.Seq) and target.kind.cls is tuple and not s.noop:
@@ -63,6 +64,19 @@ class Stores(Part):
         if s.noop:
             return [s]
         return [s] + self.refresher.refresh(s, state, obj, name)
+
+    def not_an_array_attribute(self, s, kind, name):
+        """`y.shape = ...`, `z.real = ...`, `y.flat = ...`: an attribute of an array (or of a number, a list)
+        is not one of an object's attributes (the compiler's model): refused, not run as an item store."""
+        attr = ir.attr_key(s.items)
+        if attr is None or not isinstance(kind, (K.Array, K.Scalar, K.Numeric, K.Seq, K.Dict)):
+            return
+        hints = {"shape": f"make a new array: `{name} = {name}.reshape(...)`",
+                 "real": f"build a new array: `{name} = new_real + 1j * {name}.imag`",
+                 "imag": f"build a new array: `{name} = {name}.real + 1j * new_imag`",
+                 "flat": f"assign the items: `{name}[...] = np.reshape(values, {name}.shape)`"}
+        self.refuse(s, f"assigning the attribute `{attr}` of `{name}` ({kind.describe()}) cannot be "
+                       "differentiated", hints.get(str(attr), "compute a new value instead"))
 
     def after_store(self, s, state, target, obj=None):
         """The kind of a container after `target[items] = value` (and its slots, updated in `state`)."""

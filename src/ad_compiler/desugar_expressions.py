@@ -5,7 +5,7 @@ paths), calls, subscripts, literals, f-strings, lambdas, and the conditional for
 """
 import ast
 
-from . import ir
+from . import desugar_numpy_forms, desugar_numpy_names, ir
 from .ir import Build, Call, Const, Global, If, Index, Slice, Var
 
 EXPR_NOT_YET = {
@@ -239,6 +239,10 @@ class Expressions:
         `map` and `functools.reduce`, the atom holding the value of the loop they become."""
         func = node.func
         special = self.ctx.builtin_calls.rewrite(node)
+        if special is None:
+            special = desugar_numpy_forms.rewrite(self.ctx, node)  # `np.sum(x, where=m)`, `np.take(.., mode=)`
+        if special is None:
+            special = desugar_numpy_names.rewrite(self.ctx, node)  # NumPy 2's spellings: `np.clip(a, min=lo)`
         if special is not None:
             return special
         if isinstance(func, ast.Name) and func.id in FORBIDDEN_CALLS and self.ctx.local(func.id, func) is None:

@@ -35,7 +35,7 @@ from .unit_seed import fold_unit_seed
 from .batch_sums import batch_sums
 from .hoist import hoist
 from .spread import spread_lazily
-from . import shape_sources
+from . import gradient_call_kinds, shape_sources
 from .inline import inline, is_library
 from .inline_static import MISSING, is_simple
 from .ir import Assign, Build, Comment, Const, FunctionDef, Return, Var
@@ -67,6 +67,10 @@ class Context:
         self.inlined_gradients = set()
         # inline them as forward sweeps instead (Derivation.run, when their reverse-mode code is refused)
         self.gradients_by_sweeps = False
+        # the kinds of the arguments of the gradients it calls, where they are not parameters or constants:
+        # {call site: kinds}, learned after a refusal (gradient_call_kinds.py); were some not known?
+        self.call_kinds = {}
+        self.unknown_call_args = False
 
     def stale(self):
         """Has anything this compilation was built from changed since (code, defaults, what a name refers to,
@@ -238,20 +242,39 @@ class Derivation(CalleeFunctions):
         try:
             return self.run_once()
         except ADError as exc:
-            if not GRADIENTS_BY_SWEEPS or not self.ctx.inlined_gradients or self.ctx.gradients_by_sweeps or \
-                    not str(getattr(exc.where, "filename", "")).startswith("<ad_compiler"):
+            first = exc
+            retry = self.retry(exc, None)
+            if retry is None:
                 raise
+        while True:
+            learned, sweeps = retry
+            self.__init__(*self.given)
+            self.ctx.call_kinds, self.ctx.gradients_by_sweeps = learned, sweeps
+            try:
+                return self.run_once()
+            except ADError as exc:
+                retry = self.retry(exc, learned)
+                if retry is None:
+                    raise first from None  # (a refusal after another reports the first)
+
+    def retry(self, exc, learned):
+        """How to compile again after the refusal `exc`, as (the kinds learned of the arguments of the gradients
+        the function calls, inline them as forward sweeps?), or None: not again."""
+        ctx = self.ctx
+        if learned is None and getattr(ctx, "unknown_call_args", False) and not ctx.gradients_by_sweeps:
+            # a gradient called with arguments of kinds the inliner did not know (`ad.grad(u)(x * 2.0, p)`): compiled
+            # for their kinds, learned by the kinds pass (gradient_call_kinds.py)
+            learned = gradient_call_kinds.learn(Derivation, self.given)
+            if learned:
+                return learned, False
+        if GRADIENTS_BY_SWEEPS and ctx.inlined_gradients and not ctx.gradients_by_sweeps and \
+                str(getattr(exc.where, "filename", "")).startswith("<ad_compiler"):
             # generated code was refused, and the generated reverse-mode code of a gradient this function calls
             # was inlined (an in-place pattern of its tapes and adjoint buffers, or a recursive callee's backward
             # closures): the same gradient computed by forward sweeps instead, whose code follows f's own
-            # statements (reverse over forward; exact too). A second refusal reports the first.
-            first = exc
-        self.__init__(*self.given)
-        self.ctx.gradients_by_sweeps = True
-        try:
-            return self.run_once()
-        except ADError:
-            raise first from None
+            # statements (reverse over forward; exact too)
+            return learned or {}, True
+        return None
 
     def run_once(self):
         with collector_paused():

@@ -23,13 +23,13 @@ This module walks the function and splices the callees' bodies in (`Inliner`); t
 """
 import dataclasses
 
-from . import ir, kinds as K, markers
+from . import gradient_call_kinds, ir, kinds as K, markers
 from .desugar import desugar
 from .errors import ADError, UnsupportedError
 from .inline_bind import bind_arguments
 from .inline_resolve import LIBRARIES, CalleeResolver, is_library, merge_keywords  # noqa: F401 (driver: is_library)
 from .inline_callbacks import from_function
-from .inline_choice import Choices
+from .inline_choice import Choices, ends
 from .inline_closure_lists import ClosureLists
 from .inline_checks import _user_name, _yields, check_generator_effects, check_generator_ends, check_iterators_used_once, \
     check_try_values
@@ -63,6 +63,7 @@ class Inliner:
         self.resolver.objects = self.objects
         self.closure_lists = ClosureLists(self)
         self.choices = Choices(self)
+        self.break_envs = []  # per loop being inlined: what is known at each of its `break`s (inline_loops.py)
 
     def run(self, fn, param_kinds):
         floats = {p for p, k in zip(fn.params, param_kinds) if _float_kind(k)}
@@ -102,6 +103,8 @@ class Inliner:
 
     def statement(self, s, env):
         """The statements replacing `s` (itself, or an inlined call); updates `env` (name -> static value)."""
+        if isinstance(s, ir.Break) and self.break_envs:
+            self.break_envs[-1].append((s, dict(env)))
         if isinstance(s, If):
             test = static_of_atom(s.test, env)
             if isinstance(test, tuple) and test[0] == "const":  # the branch taken is known when compiling
@@ -111,7 +114,13 @@ class Inliner:
             else_env = dict(env)
             s.orelse = self.block(s.orelse, else_env)
             env.clear()
+            jumps = (ends(s.body), ends(s.orelse)) if s.role is None else (False, False)
+            if jumps in ((True, False), (False, True)):  # (only the other branch reaches what follows)
+                env.update(else_env if jumps[0] else then_env)
+                return [s]
             env.update({k: v for k, v in then_env.items() if else_env.get(k) is v or else_env.get(k) == v})
+            if s.role is None:  # a function chosen by the branch taken: a choice (inline_choice.py)
+                self.choices.join(s, then_env, else_env, env)
             return [s]
         if isinstance(s, (ir.For, ir.While)):
             return self.loops.inline(s, env, self)
@@ -252,8 +261,11 @@ class Inliner:
         if not isinstance(d, Derivative) or d.receiver is not None or call.kwargs or \
                 any(isinstance(a, ir.Starred) for a in call.args):
             return None
-        kinds_ = tuple(self.param_kinds.get(a.name, K.UNKNOWN) if isinstance(a, Var) else
-                       K.kind_of(a.value) if isinstance(a, ir.Const) else K.UNKNOWN for a in call.args)
+        probing = getattr(self.ctx, "probing", None)
+        if probing is not None:  # (learning the kinds of its arguments: left as a call, gradient_call_kinds.py)
+            probing.append((stmt, d))
+            return None
+        kinds_ = gradient_call_kinds.argument_kinds(self.ctx, stmt, call, d, self.param_kinds)
         kinds_ += ((),)  # (no arrays known to share a shape)
         if getattr(self.ctx, "gradients_by_sweeps", False):
             # (its reverse-mode code was refused here: driver.Derivation.run)

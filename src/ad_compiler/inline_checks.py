@@ -199,15 +199,17 @@ def _user_name(stmt, target):
 def check_iterators_used_once(body):
     """An iterator the compiler computes as a list when it is made (the value of `map(...)`, of a generator
     function) must be read once: Python's would be empty when read again, the list would not. (A name made
-    again, in a loop written out once per item, starts a new count.)"""
-    records = []  # [statement, the loops around it, reads: [(statement, loops)]]
+    again, in a loop written out once per item, starts a new count.) Stepped by `next(g)` (each statement one
+    after the other in one block, none in a loop the iterator is not made in), the k-th is the list's k-th item
+    (h16-006)."""
+    records = []  # [statement, the loops around it, reads: [(statement, loops, block)]]
     current = {}  # name -> its record
 
     def visit(stmts, loops):
         for s in stmts:
             for n in ir.stmt_reads(s):
                 if n in current:
-                    current[n][2].append((s, loops))
+                    current[n][2].append((s, loops, id(stmts)))
                     _check_not_stepped(s, n, current[n][0].iterator)
             for n in ir.stmt_writes(s):
                 current.pop(n, None)
@@ -222,20 +224,35 @@ def check_iterators_used_once(body):
 
     visit(body, ())
     for stmt, loops, uses in records:
-        if len(uses) > 1 or any(inner[:len(loops)] == loops and len(inner) > len(loops) for _, inner in uses):
+        stepped = all(_stepped(u, stmt.target) for u, _, _ in uses) and len({b for _, _, b in uses}) == 1
+        if (len(uses) > 1 and not stepped) or \
+                any(inner[:len(loops)] == loops and len(inner) > len(loops) for _, inner, _ in uses):
             origin = uses[-1][0].origin or stmt.origin
             raise UnsupportedError(f"the iterator `{stmt.iterator}` is used more than once (Python's iterator "
                                    "would be empty after its first use; the compiler computes its items when it "
                                    "is made)", where=origin.unit.location(origin.node),
                                    hint=f"make a list of it: `{stmt.iterator} = list(...)`")
+        if uses and stepped:  # `z = next(g)`: the list's items, in order (h16-006)
+            for k, (read, _, _) in enumerate(uses):
+                read.value = ir.Index(ir.Var(stmt.target), (ir.Const(k),))
+
+
+def _stepped(s, name):
+    """Is `s` the statement `z = next(name)` (one argument)?"""
+    value = s.value if isinstance(s, Assign) else None
+    return isinstance(value, ir.Call) and isinstance(value.func, ir.Global) and value.func.obj is next and \
+        len(value.args) == 1 and not value.kwargs and isinstance(value.args[0], ir.Var) and \
+        value.args[0].name == name
 
 
 def _check_not_stepped(s, name, shown):
-    """`next(g)` of an iterator the compiler computes as a list (a generator's values, `map(...)`): a list is
-    not an iterator (the derivative stopped with a TypeError where no derivative went through it, h16-006)."""
+    """`next(g, default)` of an iterator the compiler computes as a list (a generator's values, `map(...)`): a
+    list is not an iterator (the derivative stopped with a TypeError where no derivative went through it,
+    h16-006). (`next(g)` itself, read once, is the list's first item: check_iterators_used_once.)"""
     value = s.value if isinstance(s, Assign) else None
     if isinstance(value, ir.Call) and isinstance(value.func, ir.Global) and value.func.obj is next and \
-            value.args and isinstance(value.args[0], ir.Var) and value.args[0].name == name:
+            value.args and isinstance(value.args[0], ir.Var) and value.args[0].name == name and \
+            not _stepped(s, name):
         origin = s.origin
         raise UnsupportedError(f"`next` of the iterator `{shown}` cannot be differentiated (yet): the compiler "
                                "computes its items when it is made", where=origin.unit.location(origin.node)

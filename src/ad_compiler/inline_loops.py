@@ -85,6 +85,39 @@ class Loops:
             out.extend(ir.clone(original))
         return out
 
+    def peel(self, s, original, entry, stale, env):
+        """A loop whose first iteration makes state that was None before it (`if self.m is None: self.m =
+        np.zeros_like(w)`, then `self.m *= 0.9`), with a count known only when it runs, or a `while`: that
+        iteration written before the loop, the loop after it at each end of the iteration that does not leave
+        it (the desugared code has nothing after a `break` on its path: each `break` ends its block's last `if`),
+        under the test that it runs at all, so that the loop starts with the state made; or None."""
+        ends = _ends_count(original)
+        if not any(entry.get(k) == ("const", None) for k in stale) or ends is None or ends > 2:
+            return None  # (each end that goes on writes the rest of the loop once more)
+        new = self.inliner.values.new_stmt
+        values = self.inliner.values
+        if isinstance(s, For) and s.checkpoint is None and isinstance(s.iter, Call) and \
+                1 <= len(s.iter.args) <= 2 and not s.iter.kwargs and \
+                not any(isinstance(a, ir.Starred) for a in s.iter.args):
+            out = []
+            start, stop = (Const(0), s.iter.args[0]) if len(s.iter.args) == 1 else s.iter.args
+            start, stop = [values.temp(s, a, env, out) if isinstance(a, Var) else a for a in (start, stop)]
+            # (the range is made once, before the first iteration, which may rebind `n` in `range(n)`)
+            runs = values.temp(s, ir.Compare(stop, (">",), (start,)), env, out)
+            rest = values.temp(s, ir.BinOp("+", start, Const(1)), env, out)
+            counter = self.inliner.alloc.fresh(s.target)  # (a loop's counter is its own: the user's name, read
+            # by the first iteration too, becomes an ordinary variable)
+
+            def loop():
+                step = new(s, Assign((s.target,), Var(counter)))
+                return new(s, For(counter, Call(s.iter.func, (rest, stop)), [step] + ir.clone(original)))
+
+            then = [new(s, Assign((s.target,), start))] + _then_loop(ir.clone(original), loop)
+            return out + [new(s, ir.If(runs, then, []))]
+        if isinstance(s, ir.While) and isinstance(s.test, Const) and s.test.value is True:
+            return _then_loop(ir.clone(original), lambda: new(s, ir.While(s.test, ir.clone(original))))
+        return None
+
     def head_statics(self, s, env, assigned):
         """The names rebound in the loop that hold, at the end of every iteration, what they held before it
         (a tuple rebuilt with as many items: `args = (args[0] * 0.5, args[1])`): a quick pass over the body
@@ -159,27 +192,41 @@ class Loops:
             env.clear()
             env.update(entry)
             return inliner.block(written, env)
+        heads, failed = {}, set()  # functions switched by the body: choices at the head (inline_choice.py)
         while True:
             body_env = dict(env)
-            s.body = inliner.block(s.body, body_env)
+            inliner.break_envs.append([])
+            try:
+                s.body = inliner.block(s.body, body_env)
+            finally:
+                breaks = inliner.break_envs.pop()
             # (what is known at the head and the body changes, also in a function it calls, may differ in the
             # next iteration: `self.on = not self.on`, a closure's `nonlocal n` or `state["on"] = ...`;
             # forgotten, and the body inlined again, h15-005)
-            stale = [k for k in env if body_env.get(k) != env[k]]
-            if not stale:
+            stale = [k for k in env if body_env.get(k) != env[k] and k not in heads]
+            if stale:
+                written = self.switched_functions(s, original, entry, stale, lazy=True)
+                if written is None:  # (a count known only when it runs: the first iteration written out)
+                    written = self.peel(s, original, entry, stale, dict(entry))
+                if written is not None:  # `self.act = np.tanh` in the body: each iteration's function known
+                    env.clear()
+                    env.update(entry)
+                    return inliner.block(written, env)
+            # (a function known before the loop and switched by the body, with a `break` or a count known only
+            # when it runs: a choice over the functions it may be at the head, until nothing changes)
+            grown = inliner.choices.grow_heads(s, entry, env, body_env, breaks, heads, failed)
+            stale = [k for k in stale if k not in heads]
+            if not stale and not grown:
                 break
-            written = self.switched_functions(s, original, entry, stale, lazy=True)
-            if written is not None:  # `self.act = np.tanh` in the body: each iteration's function known
-                env.clear()
-                env.update(entry)
-                return inliner.block(written, env)
             for k in stale:
-                env.pop(k)
+                env.pop(k, None)
             s.body = ir.clone(original)
-        for n in assigned:
-            if body_env.get(n) is not None and body_env.get(n) == entry.get(n):
+        pre = inliner.choices.finish_heads(s, entry, env, body_env, heads, breaks)
+        for n in assigned:  # (the value it had before the loop, at the end of the body and at every `break`)
+            if n not in heads and body_env.get(n) is not None and body_env.get(n) == entry.get(n) and \
+                    all(b.get(n) == entry.get(n) for _, b in breaks):
                 env[n] = entry[n]
-        return [s]
+        return pre + [s]
 
 
 def _shallow(stmts, env):
@@ -228,6 +275,32 @@ def _changes_in_place(stmts, name, names=None):
                                      _changes_in_place(t.orelse, name, names)):
             return True
     return False
+
+
+def _ends_count(stmts):
+    """At how many ends does an iteration of these statements go on to the next one (None: a `break` not at the
+    end of its block, which the desugared code does not make)?"""
+    if stmts and isinstance(stmts[-1], Break):
+        return 0 if not _breaks(stmts[:-1]) else None
+    if _breaks(stmts[:-1]):
+        return None
+    last = stmts[-1] if stmts else None
+    if isinstance(last, ir.If) and (_breaks(last.body) or _breaks(last.orelse)):
+        a, b = _ends_count(last.body), _ends_count(last.orelse)
+        return None if a is None or b is None else a + b
+    return 1
+
+
+def _then_loop(stmts, make):
+    """The statements, each `break` of this loop dropped (the path leaves it) and `make()` (the rest of the
+    loop) appended at each end that goes on to the next iteration."""
+    if stmts and isinstance(stmts[-1], Break):
+        return stmts[:-1]
+    last = stmts[-1] if stmts else None
+    if isinstance(last, ir.If) and (_breaks(last.body) or _breaks(last.orelse)):
+        last.body, last.orelse = _then_loop(last.body, make), _then_loop(last.orelse, make)
+        return stmts
+    return stmts + [make()]
 
 
 def _breaks(stmts):

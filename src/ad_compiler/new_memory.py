@@ -14,8 +14,7 @@ import textwrap
 import numpy as np
 
 from . import ir, kinds as K
-from .alias_library import (ELEMENTWISE_FUNCTIONS, FRESH_ARRAYS, REDUCING_METHODS, SCALAR_REDUCTIONS,
-                            FRESH_NUMPY, gives_new_memory, lookup, writes_out)
+from .alias_library import REDUCING_METHODS, FRESH_NUMPY, gives_new_memory, keyword_out, lookup, writes_out
 from .ir import Call, Global, Var
 
 # attributes giving new values about an array (never memory it shares): reading them shares nothing
@@ -30,10 +29,6 @@ _SEQUENCE_OPS = frozenset({"+", "*", "|"})  # (also `L + M`, `[z] * 2`, `d1 | d2
 _NEW_ARRAY_METHODS = REDUCING_METHODS | {"copy", "astype", "conj", "conjugate", "flatten", "tolist", "round", "cumsum",
                                          "cumprod", "dot", "clip", "argmax", "argmin", "argsort", "nonzero", "item",
                                          "take", "repeat", "trace", "compress", "searchsorted", "tobytes"}
-# NumPy constructors that may view their argument with some arguments (`np.diag` of a matrix: its diagonal;
-# `np.meshgrid(copy=False)`): not taken as new memory
-_MAY_VIEW = frozenset({"diag", "meshgrid"})
-_NUMPY_NEW = (FRESH_ARRAYS - _MAY_VIEW) | SCALAR_REDUCTIONS | ELEMENTWISE_FUNCTIONS
 # builtins giving numbers, strings or new containers of numbers
 _BUILTINS_NEW = frozenset({len, int, float, bool, str, repr, abs, round, range, isinstance, hash, id, type, divmod,
                            pow, complex, slice, print, callable, hasattr, ord, chr, format})
@@ -180,15 +175,27 @@ def _new_expr(e, scope):
                        not isinstance(o, (ast.Constant, ast.Name, ast.Attribute, ast.Subscript)) and _new_expr(o, scope)
                        for o in (e.left, e.right))
         return False
-    if isinstance(e, ast.Call) and not any(k.arg in ("out", "copy") or k.arg is None for k in e.keywords):
+    if isinstance(e, ast.Call):
         obj = _resolve(e.func, scope)
-        if obj is None:
+        call = _ir_call(e, obj)
+        if call is None:
             return False
         mod = str(getattr(obj, "__module__", None) or "")
-        name = getattr(obj, "__name__", None)
-        return isinstance(obj, np.ufunc) and len(e.args) <= obj.nin or mod == "math" or \
-            mod.split(".")[0] == "numpy" and name in _NUMPY_NEW and name != "array"
+        # (the alias pass's facts, reading copy= / n= / out= / overwrite_*=, also given by position)
+        return mod.split(".")[0] in ("numpy", "scipy", "math") and gives_new_memory(obj, keyword_out(call))
     return False
+
+
+def _ir_call(e, obj):
+    """The source's call `e` of `obj` as the IR's Call (constants as Const, other arguments opaque), for
+    alias_library's facts; None for `*args` / `**kwargs` or an unknown function."""
+    if obj is None or any(isinstance(a, ast.Starred) for a in e.args) or any(k.arg is None for k in e.keywords):
+        return None
+
+    def arg(a):
+        return ir.Const(a.value) if isinstance(a, ast.Constant) else Var("_")
+
+    return Call(Global(("_",), obj), tuple(arg(a) for a in e.args), tuple((k.arg, arg(k.value)) for k in e.keywords))
 
 
 def _resolve(node, scope):
@@ -215,7 +222,4 @@ def _may_be_itself(call):
     if name in ("asmatrix", "require", "asarray_chkfinite", "ascontiguousarray", "asfortranarray", "real_if_close",
                 "matrix", "asanyarray", "asarray"):
         return True
-    if name in ("array", "nan_to_num"):
-        copy = call.kwarg("copy")
-        return copy is not None and not (isinstance(copy, ir.Const) and copy.value is True)
-    return False
+    return name in ("array", "nan_to_num") and not gives_new_memory(call.func.obj, call)  # (copy=False / None)

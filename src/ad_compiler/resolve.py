@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rules
+from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rule_arguments, rules
 from .errors import UnsupportedError
 from .ir import Assign, Build, Call, Const, Global, Index, Mutate, SetItem, Var
 
@@ -266,10 +266,7 @@ class Resolver:
         then `fz.logpdf(x)`): the rule of the distribution's own method and the parameters the frozen object
         was made with (its arguments come after the method's), else None. The call making the frozen object
         has no rule itself: it is not on a derivative's path, the method's rule reads its parameters."""
-        if self._defs is None:
-            self._defs = {st.targets[0]: st.value for st in ir.walk(self.fn.body)
-                          if isinstance(st, Assign) and len(st.targets) == 1}
-        made = self._defs.get(owner.name)
+        made = self.definition(owner.name)
         if not (isinstance(made, Call) and isinstance(made.func, Global)):
             return None
         dist = made.func.obj
@@ -283,6 +280,11 @@ class Resolver:
         return rule, list(made.args), dict(made.kwargs)
 
     def bind(self, s, rule, args, kwargs):
+        where = s.origin.unit.location(s.origin.node) if s.origin else None
+        arguments = rule_arguments.Arguments(rule, self.kind, self.definition, where)
+        kwargs, dtype = arguments.options(kwargs)
+        if dtype is not None and arguments.dtype_kind(dtype) in ("i", "u", "b"):
+            return Op("const")  # `np.multiply(x, y, dtype=int, casting="unsafe")`: piecewise constant
         try:
             bound = rule.bind(args, kwargs)
         except TypeError as exc:
@@ -292,6 +294,9 @@ class Resolver:
                 where=origin.unit.location(origin.node) if origin else None,
                 hint="pass the arguments the rule knows (see docs/rules.md), or register your own rule",
             ) from None
+        arguments.check(bound)
+        if arguments.truncating_dtype(bound):  # `np.sum(x, dtype=int)`: piecewise constant (h18-001)
+            return Op("const")
         if any(self.is_matrix(a) for value in bound.values() for a in _atoms(value)):
             return Op("unknown", frozenset(set().union(*(atom_names(v) for v in bound.values()))),
                       what=f"`{rule.name}` of a np.matrix (its `*` and `**` are matrix products and powers, and its "
@@ -304,6 +309,13 @@ class Resolver:
             inputs |= atom_names(value)
         return Op("rule", frozenset(inputs), rule=rule, bound=bound)
 
+
+    def definition(self, name):
+        """The value assigned to the SSA name `name` (None if not one value)."""
+        if self._defs is None:
+            self._defs = {st.targets[0]: st.value for st in ir.walk(self.fn.body)
+                          if isinstance(st, Assign) and len(st.targets) == 1}
+        return self._defs.get(name)
 
     def is_matrix(self, atom):
         if isinstance(atom, Global):

@@ -169,13 +169,19 @@ class Reverse(StoresPart, ControlPart):
             g = Var(self.adj(t))
             self.live.discard(t)
             consumable = self.adjoints.consumable(t)  # (read here for the last time)
+            owned = t in self.adjoints.owned and t in self.adjoints.exclusive
             self.adjoints.owned.discard(t)
             self.adjoints.exclusive.discard(t)
             if op.kind in ("copy", "build"):
                 # (`lst.copy()` / `d.copy()`: a new container of the same items, whose adjoint is the owner's)
                 source = s.value.func.value if isinstance(s.value, Call) else s.value
+                new = isinstance(source, Var) and source.name not in self.live
                 self.contribute(source, g, origin, exclusive=consumable and op.kind == "copy",
                                 real_part=self.real_part if t in self.act.complex else None)
+                if op.kind == "copy" and owned and new and source.name in self.live and t not in self.act.complex and \
+                        isinstance(self.kinds.get(source.name), K.Array):
+                    self.adjoints.owned.add(source.name)  # (our buffer, under the source's name alone now)
+                    self.adjoints.exclusive.add(source.name)
             elif op.kind == "rule":
                 self.apply_rule(s, op, g, consumable)
             elif op.kind == "getitem":

@@ -4,8 +4,8 @@ of `Reverse`: it reads the sweep's state.
 """
 from collections import Counter
 
-from . import ir, recompute
-from .adjoints import assign
+from . import ir, kinds as K, recompute
+from .adjoints import assign, helper
 from .errors import UnsupportedError
 from .ir import Assign, Break, Call, For, Global, If, Index, Mutate, SetItem, Slice, Var, While
 from .reverse_marker import Marker
@@ -67,12 +67,12 @@ class ControlPart:
         if not self.has_adjoint(s.body + s.orelse):
             return
         a = self.adjoints
-        live, owned = set(a.live), set(a.owned)
+        live, owned, exclusive = set(a.live), set(a.owned), set(a.exclusive)
         then = self.block(s.body, s.origin)
-        live_then, owned_then = a.live, a.owned
-        a.live, a.owned = set(live), set(owned)
+        live_then, owned_then, exclusive_then = a.live, a.owned, a.exclusive
+        a.live, a.owned, a.exclusive = set(live), set(owned), set(exclusive)
         other = self.block(s.orelse, s.origin)
-        live_else = a.live
+        live_else, exclusive_else = a.live, a.exclusive
         # an adjoint live after one branch must hold a value after the other too -- unless its value is not
         # bound on the other path (defined in this branch only, or for a try's else block, ssa.py, in the try's
         # body only or in its handlers only): then no adjoint on that path reads it, and its zeros would read
@@ -84,11 +84,16 @@ class ControlPart:
         for n in sorted(live_then - live_else):
             if n not in then_only:
                 other.append(assign(self.adj(n), a.zeros(n)))
+                exclusive_else.add(n)  # (new zeros)
         for n in sorted(live_else - live_then):
             if n not in else_only:
                 then.append(assign(self.adj(n), a.zeros(n)))
+                exclusive_then.add(n)
         a.live = live_then | live_else
         a.owned = owned_then & a.owned & owned
+        # an adjoint no other name holds after both branches only (one branch may have left it as another
+        # adjoint under a second name: `bx = bz` of `z = x + y`, then `bx + e` in the other one)
+        a.exclusive = exclusive_then & exclusive_else
         if not _real(then) and not _real(other) and not _markers(then) and not _markers(other):
             return
         self.emit(If(s.test, then, other), s.origin)
@@ -101,20 +106,39 @@ class ControlPart:
         carried = [c for c in s.carried if self.active(c)]
         for n in self.incoming(s.body):
             a.ensure(n, origin, owned=True)
+        # a carried array stored into by the body (`out[i] = ...`) has its adjoint made ours once, before the loop,
+        # and again at the end of an iteration that leaves it otherwise, not copied by every iteration's store
+        stored = {c for c in carried if isinstance(self.kinds.get(c), K.Array) and
+                  any(isinstance(x, SetItem) and isinstance(x.target, Var) and x.target.name == c
+                      for x in ir.walk(s.body))}
         for c in carried:
-            a.ensure(c, origin)
+            a.ensure(c, origin, owned=c in stored)
         needs_count = isinstance(s, While) or any(isinstance(x, Break) for x in ir.walk(s.body))
         self.loop_depth += 1
         a.in_loop += 1
         live_before = set(a.live)
+        # The body is written once for every iteration: an adjoint it takes from the previous iteration (a
+        # carried name's) is the buffer of ours that iteration left, or held by another name too (`bh = bz;
+        # bh2 = bz` of `z = h + h2`): never taken as ours to write into in place
+        owned_start, exclusive_start = set(a.owned), set(a.exclusive)
+        a.owned -= set(carried) - stored
+        a.exclusive -= set(carried) - stored
         body = self.block(s.body, origin)
         for c in carried:  # an iteration that did not contribute: the next one starts from zero
             if c not in a.live:
                 body.append(assign(self.adj(c), a.zeros(c)))
                 a.live.add(c)
+                a.owned.add(c)
+                a.exclusive.add(c)
+            elif c in stored and c not in a.owned:  # (ours: safe to write into, whatever else is known)
+                body.append(assign(self.adj(c), helper("owned_copy", Var(self.adj(c)), Var(c))))
+                a.owned.add(c)
+                a.exclusive.add(c)
         self.loop_depth -= 1
         a.in_loop -= 1
         a.live = (a.live | live_before) - (self.inside_names(s.body) - set(carried))
+        a.owned &= owned_start  # (after no iteration at all, the adjoints are those from before the loop)
+        a.exclusive &= exclusive_start
         recompute = [Marker("recompute", name=t, stmt=st) for t, (lp, st) in self.recomputable.items() if lp is s]
         if needs_count:
             counter = self.counters.setdefault(id(s), self.alloc.fresh("n_iter"))

@@ -2278,6 +2278,7 @@ from .runtime_ode_system import *  # noqa: E402,F401,F403
 from .runtime_language import *  # noqa: E402,F401,F403
 from .runtime_transposes import *  # noqa: E402,F401,F403
 from .runtime_third import *  # noqa: E402,F401,F403
+from .runtime_third_norms import *  # noqa: E402,F401,F403
 
 
 def __getattr__(name):

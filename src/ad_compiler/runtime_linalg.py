@@ -355,9 +355,17 @@ def adjugate(a):
     return sign[..., None, None] * (np.conj(mT(vh)) * others[..., None, :]) @ np.conj(mT(u))
 
 
+def _singular(a, tol=None):
+    """Is any matrix of the stack `a` singular to working precision (tol None), or its condition number above
+    1 / tol (where the adjugate's derivatives are computed from invertible shifts instead: inv(a) times det(a)
+    loses about log10 of the condition number digits)?"""
+    s = np.linalg.svd(np.asarray(a), compute_uv=False)
+    tol = np.shape(a)[-1] * np.finfo(float).eps if tol is None else tol
+    return bool(np.any(s[..., -1] <= tol * s[..., 0]))
+
+
 def _invertible(a, what):
-    s = np.linalg.svd(a, compute_uv=False)
-    if np.any(s[..., -1] <= a.shape[-1] * np.finfo(float).eps * s[..., 0]):
+    if _singular(a):
         raise NoDerivativeError(f"{what} of np.linalg.det at a singular matrix larger than 2 x 2 is not implemented",
                                 hint="first derivatives of det are exact everywhere (the adjugate); second ones "
                                      "only at invertible matrices or at 2 x 2 ones")
@@ -372,6 +380,9 @@ def adjugate_jvp(a, t):
         return np.zeros(np.broadcast_shapes(np.shape(a), np.shape(t)), dtype=np.result_type(a, t, 1.0))
     if n == 2:
         return adjugate_2(np.broadcast_to(t, np.broadcast_shapes(np.shape(a), np.shape(t))))
+    if _singular(a, 1e-6):  # (adj is a polynomial: its tangent at a (near) singular a from invertible shifts)
+        from .runtime_third import on_circle
+        return on_circle(lambda m: adjugate_jvp(m, t), a)
     inv, d = _invertible(a, "the second derivative")
     return d * (np.trace(inv @ t, axis1=-2, axis2=-1)[..., None, None] * inv - inv @ t @ inv)
 
@@ -383,6 +394,9 @@ def adjugate_vjp(g, a):
         return np.zeros(np.shape(a), dtype=np.result_type(a, g, 1.0))
     if n == 2:
         return adjugate_2(np.broadcast_to(g, np.shape(a)))
+    if _singular(a, 1e-6):
+        from .runtime_third import on_circle
+        return on_circle(lambda m: adjugate_vjp(g, m), a)
     inv, d = _invertible(a, "the second derivative")
     it = mT(inv)
     return d * (np.sum(g * inv, axis=(-2, -1))[..., None, None] * it - it @ g @ it)

@@ -16,7 +16,7 @@ from .runtime import (MISSING, _integral, _sequence, as_array, cast_like, fit_sh
 __all__ = ["iter_list_transpose", "dict_values_transpose", "dict_items_transpose", "dict_copy_transpose",
            "dict_merge_transpose", "dict_get_transpose", "enumerate_transpose", "enumerate_jvp_transpose",
            "zip_transpose", "sorted_transpose", "list_with_last_transpose", "seq_concat_transpose",
-           "seq_repeat_transpose", "seq_sum_transpose", "plus_transpose", "times_transpose", "times_factor_vjp",
+           "seq_repeat_transpose", "seq_sum_transpose", "plus_transpose", "times_transpose", "times_transpose_jvp", "times_factor_vjp", "times_factor_transpose",
            "times_vjp_jvp", "save_item_vjp", "save_item_transpose"]
 
 
@@ -171,6 +171,15 @@ def times_transpose(h, a, b, which, v):
     return unbroadcast_value(_as_value(h) * other, v)
 
 
+def times_transpose_jvp(h, a, b, which, v, da, db):
+    """The tangent of `times_transpose(h, a, b, which, v)` along the other factor's tangent (da or db): h times
+    it summed to v's shape (h times the other factor is bilinear); nothing for a repetition's count."""
+    x, other = (b, a) if which else (a, b)
+    if _sequence(x) or _sequence(other):
+        return _zero_of(v)
+    return unbroadcast_value(_as_value(h) * (da if which else db), v)
+
+
 def times_factor_vjp(h, v, a, b, which, of):
     """The adjoint of `times_vjp(v, a, b, which)` in its operand `of` (0: a, 1: b): for arithmetic, in the other
     factor, h times v summed to its shape; nothing in the operand that only gives the form (of == which), nor
@@ -180,6 +189,16 @@ def times_factor_vjp(h, v, a, b, which, of):
     if of == which or _sequence(x) or _sequence(other):
         return zeros_like(y)
     return cast_like(unbroadcast_value(_as_value(h) * v, other), other)
+
+
+def times_factor_transpose(h, w, a, b, which, of, target):
+    """The transpose of `times_factor_vjp(h, v, a, b, which, of)` in h (w: v) or in v (w: h), `target` the
+    parameter's value: h times w summed to target's shape; nothing where times_factor_vjp gives zeros. Its own
+    transposes are times_factor_vjp (in h) and itself (in w): rules/helpers.py."""
+    x, other = (b, a) if which else (a, b)
+    if of == which or _sequence(x) or _sequence(other):
+        return zeros_like(target)
+    return cast_like(unbroadcast_value(_as_value(h) * w, target), target)
 
 
 def times_vjp_jvp(v, a, b, which, dv, da, db):

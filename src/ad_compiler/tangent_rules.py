@@ -155,7 +155,9 @@ def rebuild(value, rule, repl):
     method = isinstance(value.func, ir.Attr) and rule.params[:1] == ["self"] and not isinstance(value.func, Global)
     args = ([value.func.value] if method else []) + list(value.args)
     kw_names = [k for k, _ in value.kwargs]
-    positions = inspect.signature(rule.template).bind(*range(len(args)), **{k: ("kw", k) for k in kw_names})
+    params = rule.signature.parameters  # (keywords the rule does not name, `out=None`, `where=True`, kept as given)
+    named = [k for k in kw_names if k in params or any(q.kind is q.VAR_KEYWORD for q in params.values())]
+    positions = inspect.signature(rule.template).bind(*range(len(args)), **{k: ("kw", k) for k in named})
     new_args, new_kwargs = list(args), dict(value.kwargs)
     for p, where in positions.arguments.items():
         if p not in repl:

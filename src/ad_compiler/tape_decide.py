@@ -148,7 +148,7 @@ def restores_read_later(tape, adjoint, reads):
     shape or dtype (META_READS) needs no undoing. `reads`: the names the adjoint reads, to tell which
     recomputed and recovered values it makes."""
     rev = tape.rev
-    find = _may_share(tape.fn, rev.kinds).find
+    find = sharing.classes(tape.fn.body, rev.kinds).find
     needed = set()
 
     def of(*exprs):  # (values, metadata) read: sets of classes
@@ -245,30 +245,6 @@ def restores_read_later(tape, adjoint, reads):
                 isinstance(s.value, Global)}  # (an object of the module or a closure: the caller sees it)
     block(adjoint, (end, set()))
     return needed
-
-
-def _may_share(fn, kinds):
-    """The sharing classes (sharing.py), where a value made by anything but arithmetic may share memory with every
-    mutable value it is made of (a runtime helper or a library function may return an argument, or a tuple
-    holding it: `_ad.tuple_with`): what reads an array later must be found whatever way it reached it."""
-    out = sharing.classes(fn.body, kinds)
-
-    def mutable(n):
-        return sharing.may_hold_mutable(kinds.get(n, K.UNKNOWN))
-
-    for s in ir.walk(fn.body, into_functions=True):
-        if isinstance(s, Assign):
-            v = s.value
-            if isinstance(v, (ir.BinOp, ir.UnaryOp)) and all(isinstance(kinds.get(t), (K.Array, K.Scalar))
-                                                              for t in s.targets):
-                continue  # (arithmetic on arrays and numbers makes a new array)
-            names = [n for n in ir.names_in(v) if mutable(n)]
-            for t in s.targets:
-                for n in names:
-                    out.union(t, n)
-        elif isinstance(s, Mutate) and s.out and isinstance(s.target, Var):
-            out.union(s.out, s.target.name)  # (`v = L.pop()`: the item the list held)
-    return out
 
 
 def _restores(stmts):

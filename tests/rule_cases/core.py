@@ -6,6 +6,13 @@ from . import (BCAST, BCAST_SHORT, DOT, MATMUL, REDUCE, UNARY_MATH, UNARY_NP, X3
                _method_reductions, _reductions, away0, bands, distinct, mod_by, mod_pair, normal, uniform, wellcond)
 
 POS = uniform(0.3, 3.0)
+
+
+@Joint
+def remainder_pair(rng, specs):
+    """math.remainder(x1, x2) with x2 in [0.6, 1.6) and x1 / x2 at least 0.15 from half an odd integer."""
+    b = uniform(0.6, 1.6)(rng, specs[1])
+    return [b * float(rng.integers(-3, 3) + rng.uniform(-0.35, 0.35)), b]
 # rule name -> one sampler for every argument, a tuple of samplers (one per argument, `normal` after the
 # last), or a Joint sampler of all arguments. Rules not listed take standard normal inputs.
 DOMAINS = {
@@ -25,6 +32,8 @@ DOMAINS = {
     "where": (away0, normal, normal),
     "prod": away0,
     "inv": wellcond, "det": wellcond, "solve": (wellcond, normal),
+    "acosh": uniform(1.2, 3.0), "atanh": uniform(-0.8, 0.8), "remainder": remainder_pair, "divmod": mod_pair,
+    "modf": uniform(1.2, 1.8), "frexp": uniform(1.2, 1.8),
 }
 
 
@@ -43,7 +52,7 @@ CASES = {
     "operator.matmul": _binary("a @ b", MATMUL),
     "np.add": _binary("np.add(a, b)", BCAST_SHORT),
     "np.subtract": _binary("np.subtract(a, b)", BCAST_SHORT),
-    "np.multiply": _binary("np.multiply(a, b)", BCAST_SHORT),
+    "np.multiply": _binary("np.multiply(a, b)", BCAST_SHORT) + [C("np.multiply(a, b, dtype=np.float64, casting='same_kind')", (3, 4), (4,))],
     "np.divide": _binary("np.divide(a, b)", BCAST_SHORT) + [C("np.true_divide(a, b)", (3,), (3,))],
     "np.power": _binary("np.power(a, b)", BCAST_SHORT),
     "np.float_power": _binary("np.float_power(a, b)", BCAST_SHORT),
@@ -51,7 +60,7 @@ CASES = {
     "np.fmod": _binary("np.fmod(a, b)", [((3, 4), (4,)), ((3,), ())]),
     "np.negative": [C("np.negative(a)", (3, 4))],
     "np.positive": [C("np.positive(a)", (3, 4))],
-    "np.matmul": _binary("np.matmul(a, b)", MATMUL[:5]),
+    "np.matmul": _binary("np.matmul(a, b)", MATMUL[:5]) + [C("np.matmul(a, b, out=None)", (3, 4), (4, 2))],
     "np.dot": _binary("np.dot(a, b)", DOT),
     "np.outer": _binary("np.outer(a, b)", [((3,), (4,)), ((2, 3), (4,))]),
     # elementwise
@@ -70,12 +79,14 @@ CASES = {
                  C("np.where(a > 0, np.sin(a), 1.0)", (3, 4))],
     "np.real": [C("np.real(a)", (3, 4))],
     # reductions
-    "np.sum": _reductions("np.sum") + [C("np.sum(a)", F)],
-    "np.mean": _reductions("np.mean"),
-    "np.prod": _reductions("np.prod"),
-    "np.max": _reductions("np.max"),
+    "np.sum": _reductions("np.sum") + [C("np.sum(a)", F), C("np.sum(a, axis=1, where=np.arange(4) % 2 == 0, initial=0.5)", X3),
+                                        C("np.sum(a, out=None, where=True)", (3,))],
+    "np.mean": _reductions("np.mean") + [C("np.mean(a, axis=(0, 2), where=np.arange(4) > 0, keepdims=True)", X3)],
+    "np.prod": _reductions("np.prod") + [C("np.prod(a, axis=0, initial=1.5, where=np.arange(4) > 0)", X3)],
+    "np.max": _reductions("np.max") + [C("np.max(a, axis=-1, initial=0.05, where=np.arange(4) != 2)", X3),
+                                       C("np.max(a, initial=b)", (3, 4), ())],
     "np.amax": [C("np.amax(a)", (3, 4)), C("np.amax(a, axis=-1, keepdims=True)", (3, 4))],
-    "np.min": _reductions("np.min"),
+    "np.min": _reductions("np.min") + [C("np.min(a, axis=(0, 1), initial=b, where=np.arange(4) > 1)", X3, ())],
     "np.amin": [C("np.amin(a)", (3, 4)), C("np.amin(a, axis=(0, 1))", X3)],
     "np.var": _reductions("np.var") + [C("np.var(a, axis=1, ddof=1)", X3)],
     "np.std": _reductions("np.std") + [C("np.std(a, axis=-1, ddof=1, keepdims=True)", X3)],
@@ -125,7 +136,8 @@ CASES = {
     "np.sort": [C("np.sort(a)", (3, 4)), C("np.sort(a, axis=0)", (3, 4)), C("np.sort(a, axis=None)", (3, 4)),
                 C("np.sort(a)", (5,))],
     "np.take": [C("np.take(a, [0, 2, 2])", (6,)), C("np.take(a, [1, 1, 0], axis=1)", (2, 3)),
-                C("np.take(a, np.array([[0, 1], [2, 2]]), axis=-1)", (2, 3)), C("np.take(a, 4)", (2, 3))],
+                C("np.take(a, np.array([[0, 1], [2, 2]]), axis=-1)", (2, 3)), C("np.take(a, 4)", (2, 3)),
+                C("np.take(a, [0, 7, -8], mode='wrap')", (6,)), C("np.take(a, [3, -1], axis=1, mode='clip')", (2, 3))],
     "np.einsum": [C("np.einsum('ij,jk->ik', a, b)", (3, 4), (4, 2)), C("np.einsum('ii->', a)", (3, 3)),
                   C("np.einsum('i,i->', a, b)", (4,), (4,)), C("np.einsum('...ij,jk->...ik', a, b)", X3, (4, 2)),
                   C("np.einsum('ij,jk,k->i', a, b, c)", (3, 4), (4, 2), (2,)), C("np.einsum('ijk->kij', a)", X3),
@@ -135,7 +147,9 @@ CASES = {
     "np.linspace": [C("np.linspace(a, b, 5)", F, F), C("np.linspace(a, b, 4)", (3,), (3,)),
                     C("np.linspace(a, 2.0, 4, endpoint=False)", F)],
     "np.full": [C("np.full((2, 3), a)", F), C("np.full((2, 3), a)", (3,))],
-    "np.full_like": [C("np.full_like(np.zeros((2, 3)), a)", F), C("np.full_like(np.zeros((2, 3)), a)", (3,))],
+    "np.full_like": [C("np.full_like(np.zeros((2, 3)), a)", F), C("np.full_like(np.zeros((2, 3)), a)", (3,)),
+                     C("np.full_like(a, b)", (2, 3), F), C("np.full_like(np.arange(3), a) * a", (3,)),
+                     C("np.full_like(np.arange(3), a, dtype=float)", (3,))],
     # helpers of the runtime that the compiler calls for Python constructs (registered in rules/numpy.py)
     "_ad.iter_list": [C("r = 0.0\nfor v in a:\n    r = r + np.sin(v) * v", (3, 4), label="for v in a"),
                       C("r = 0.0\nfor v in [a, b]:\n    r = r + v * v", (3,), F, label="for v in [a, b]")],
@@ -152,6 +166,18 @@ CASES = {
     "math.copysign": [C("math.copysign(a, b)", F, F, wrt="a"), C("math.copysign(a, -1.0)", F)],
     "math.atan2": [C("math.atan2(a, b)", F, F)],
     "math.hypot": [C("math.hypot(a, b)", F, F)],
+    **{f"math.{n}": [C(f"math.{n}(a)", F)] for n in ("asinh", "acosh", "atanh", "erf", "erfc", "degrees", "radians")},
+    "math.ldexp": [C("math.ldexp(a, 3)", F), C("math.ldexp(a, -2)", F)],
+    "math.remainder": [C("math.remainder(a, b)", F, F)],
+    "math.fmod": [C("math.fmod(a, b)", F, F)],
+    "math.fsum": [C("math.fsum([a, b * b, 2.0])", F, F)],
+    "math.modf": [C("r = math.modf(a)\nr = r[0] * r[0] + r[1] * a", F, label="math.modf(a)")],
+    "math.frexp": [C("r = math.frexp(a)\nr = r[0] * a + r[1]", F, label="math.frexp(a)")],
+    "builtins.pow": [C("pow(a, 3)", F), C("pow(a, b)", F, F)],
+    "builtins.divmod": [C("r = divmod(a, b)\nr = r[0] * a + r[1] * r[1]", F, F, label="divmod(a, b)")],
+    "np.divmod": [C("r = np.divmod(a, b)\nr = r[0] * a + r[1] * r[1]", (3, 4), (4,), label="np.divmod(a, b)")],
+    "np.float64": [C("np.float64(a) * a", F), C("np.float64(a)", (3,))],
+    "np.longdouble": [C("float(np.longdouble(a)) * a", F)],
     # builtins
     "builtins.abs": [C("abs(a)", F), C("abs(a)", (3, 4)), C("abs(a)", ())],
     "builtins.float": [C("float(a)", F), C("float(a)", ()), C("float(np.sum(a * a))", (3,))],

@@ -59,4 +59,5 @@ CASES.update({
     "ndarray.cumprod": [C("a.cumprod()", (3, 4)), C("a.cumprod(axis=-1)", X3), C("a.cumprod(0)", (3, 4))],
     "ndarray.diagonal": [C("a.diagonal()", (3, 4)), C("a.diagonal(1, 1, 2)", X3)],
     "ndarray.repeat": [C("a.repeat(2)", (2, 3)), C("a.repeat([2, 0, 1], axis=-1)", (2, 3))],
+    "ndarray.take": [C("a.take([1, 1, 3])", (4,)), C("a.take([2, 0], axis=-1)", (2, 3)), C("a.take(4)", (2, 3))],
 })

@@ -162,6 +162,12 @@ class Rule:
                 out.append((name, e))
         return out[::-1]
 
+    def uses(self, param):
+        """Does any line of the template read the parameter `param` (not only its signature name it)?"""
+        exprs = list(self.partials.values()) + list(self.vjps.values()) + [e for _, e in self.temps] + \
+            ([self.jvp] if self.jvp is not None else [])
+        return any(P(param) in ir.names_in(e) for e in exprs)
+
     def reads(self, e):
         """The names an expression reads, through the template temporaries it uses (`DR = db - da @ X`)."""
         names = set(ir.names_in(e))

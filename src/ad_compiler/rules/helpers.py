@@ -127,6 +127,16 @@ def power_partial(x, k, n=1):
     return _ad.power_partial(x, k, n + 1), _ad.power_partial_exponent(x, k, n), None
 
 
+@elementwise(_ad.power_partial_exponent)
+def power_partial_exponent(x, k, n=1):  # (d power_partial / dk: its partials, mixed ones of x**k)
+    return _ad.power_partial_exponent(x, k, n + 1), _ad.power_partial_mixed(x, k, n, 2), None
+
+
+@elementwise(_ad.power_partial_mixed)
+def power_partial_mixed(x, k, n=1, m=1):
+    return _ad.power_partial_mixed(x, k, n + 1, m), _ad.power_partial_mixed(x, k, n, m + 1), None, None
+
+
 @derivative(_ad.adjugate)
 def adjugate(a):
     ba = _ad.adjugate_vjp(g, a)
@@ -150,6 +160,17 @@ def adjugate_jvp(a, t):
     bt = _ad.unbroadcast(_ad.adjugate_vjp(g, a), t)
     ba = _ad.adjugate_vjp_jvp(np.swapaxes(t, -1, -2), a, np.swapaxes(g, -1, -2))
     dans = _ad.adjugate_jvp(a, dt) + np.swapaxes(_ad.adjugate_vjp_jvp(np.swapaxes(t, -1, -2), a, da), -1, -2)
+
+
+@derivative(_ad.adjugate_vjp_jvp)
+def adjugate_vjp_jvp(v, a, t):
+    """det's third derivative D3 det(a)[v.T, t, r] in gradient form (symmetric in its three directions): linear
+    in t (its own transpose) and in v (transposed: adjugate_vjp_jvp(t.T, a, g).T); in a, det's fourth derivative
+    (runtime_third.adjugate_vjp_d3, which has no rule)."""
+    bv = _ad.unbroadcast(np.swapaxes(_ad.adjugate_vjp_jvp(np.swapaxes(t, -1, -2), a, g), -1, -2), v)
+    bt = _ad.unbroadcast(_ad.adjugate_vjp_jvp(v, a, g), t)
+    ba = _ad.adjugate_vjp_d3(v, a, t, g)
+    dans = _ad.adjugate_vjp_jvp(dv, a, t) + _ad.adjugate_vjp_jvp(v, a, dt) + _ad.adjugate_vjp_d3(v, a, t, da)
 
 
 # -- `+`, `*` and `sum` of lists and tuples: concatenation and repetition (resolve.py binds them here) ---------
@@ -206,9 +227,26 @@ def times_vjp(v, a, b, which):  # (bilinear in v and the factor other than opera
     dans = _ad.times_vjp_jvp(v, a, b, which, dv, da, db)
 
 
-@linear(_ad.times_transpose, constant_in=("a", "b", "which", "v"))
+@linear(_ad.times_factor_vjp, multilinear=True, constant_in=("a", "b"))
+def times_factor_vjp(h, v, a, b, which, of):  # (h times v summed to the other factor's shape: bilinear)
+    bh = _ad.times_factor_transpose(g, v, a, b, which, of, h)
+    bv = _ad.times_factor_transpose(g, h, a, b, which, of, v)
+
+
+@linear(_ad.times_factor_transpose, multilinear=True, constant_in=("a", "b", "target"))
+def times_factor_transpose(h, w, a, b, which, of, target):
+    bh = _ad.times_factor_vjp(g, w, a, b, which, of)
+    bw = _ad.times_factor_transpose(g, h, a, b, which, of, w)
+
+
+@derivative(_ad.times_transpose, constant_in=("v",))
 def times_transpose(h, a, b, which, v):
+    """h times the factor other than operand `which`, summed to v's shape: bilinear in h and that factor (a
+    rule linear in h alone dropped the other factor's derivative: wrong at fourth order, modes9)."""
     bh = _ad.times_vjp(g, a, b, which)
+    ba = _ad.times_factor_transpose(g, h, a, b, which, 0, a)
+    bb = _ad.times_factor_transpose(g, h, a, b, which, 1, b)
+    dans = _ad.times_transpose(dh, a, b, which, v) + _ad.times_transpose_jvp(h, a, b, which, v, da, db)
 
 
 @linear(_ad.seq_concat_vjp, constant_in=("a", "b", "which"))
@@ -564,6 +602,19 @@ def prod_vjp_jvp(w, tw, x, tx, axis=None, keepdims=False):
         _ad.prod_vjp_jvp(w, _ad.zeros_like(w), x, dtx, axis, keepdims) + _ad.prod_vjp_hvp(w, x, tx, dx, axis, keepdims)
 
 
+@derivative(_ad.prod_vjp_hvp)
+def prod_vjp_hvp(v, x, a, b, axis=None, keepdims=False):
+    """prod's third derivative contracted with v, a and b (a symmetric tensor, the same v along a group): linear
+    in v, in a and in b, each its own transpose with the adjoint in that place; in x, prod's fourth derivative
+    (prod_vjp_d3, runtime_third.py, which has no rule: a fifth derivative is refused there)."""
+    bv = _ad.reduce_to(g * _ad.prod_vjp_hvp(np.ones_like(v), x, a, b, axis, keepdims), v, axis)
+    ba = _ad.unbroadcast(_ad.prod_vjp_hvp(v, x, g, b, axis, keepdims), a)
+    bb = _ad.unbroadcast(_ad.prod_vjp_hvp(v, x, a, g, axis, keepdims), b)
+    bx = _ad.prod_vjp_d3(v, x, a, b, g, axis, keepdims)
+    dans = _ad.prod_vjp_hvp(dv, x, a, b, axis, keepdims) + _ad.prod_vjp_hvp(v, x, da, b, axis, keepdims) + \
+        _ad.prod_vjp_hvp(v, x, a, db, axis, keepdims) + _ad.prod_vjp_d3(v, x, a, b, dx, axis, keepdims)
+
+
 @derivative(_ad.std_vjp_jvp)
 def std_vjp_jvp(w, tw, x, tx, s, ts, axis=None, ddof=0, keepdims=False):
     """std_vjp's tangent (tw c + w tc) / (N s) - w c ts / (N s^2), c = conj(x - mean) (tc: tx's), N = count - ddof;
@@ -865,6 +916,34 @@ def cumprod_vjp_jvp(w, tw, a, ta, axis=None):
         _ad.cumprod_vjp_jvp(w, _ad.zeros_like(w), a, dta, axis) + _ad.cumprod_vjp_hvp(w, a, ta, da, axis)
 
 
+@derivative(_ad.cumprod_jvp_jvp)
+def cumprod_jvp_jvp(t, u, a, e, axis=None):
+    """cumprod_jvp_jvp(t, dt, a, da) (its parameters renamed here, so that the template can name their tangents)
+    is cumprod_jvp's tangent J(a) u + D2(a)[t, e] (D2: the running products' second derivatives, symmetric):
+    linear in u (transpose: cumprod_vjp), in t and in e (transposes: cumprod_vjp_jvp, the Hessians applied); in
+    a, D2 for the u term and the third derivative (cumprod_vjp_hvp) for the other; the tangent likewise, with
+    the third tangent cumprod_jvp3."""
+    bu = _ad.unbroadcast(_ad.cumprod_vjp(g, a, axis), u)
+    bt = _ad.unbroadcast(_ad.cumprod_vjp_jvp(g, _ad.zeros_like(g), a, e, axis), t)
+    be = _ad.unbroadcast(_ad.cumprod_vjp_jvp(g, _ad.zeros_like(g), a, t, axis), e)
+    ba = _ad.cumprod_vjp_jvp(g, _ad.zeros_like(g), a, u, axis) + _ad.cumprod_vjp_hvp(g, a, t, e, axis)
+    dans = _ad.cumprod_jvp_jvp(dt, du, a, e, axis) + _ad.cumprod_jvp_jvp(t, _ad.zeros_like(t), a, de, axis) + \
+        _ad.cumprod_jvp_jvp(u, _ad.zeros_like(u), a, da, axis) + _ad.cumprod_jvp3(a, t, e, da, axis)
+
+
+@derivative(_ad.cumprod_vjp_hvp)
+def cumprod_vjp_hvp(v, a, p, q, axis=None):
+    """The running products' third derivatives contracted with v, p and q (symmetric in the three directions):
+    linear in v (transpose: the third tangent cumprod_jvp3 along p, q and the adjoint), in p and in q (each its
+    own transpose); in a, the fourth derivative (cumprod_vjp_d3, runtime_third.py: no rule of its own)."""
+    bv = _ad.cumprod_jvp3(a, p, q, g, axis)
+    bp = _ad.unbroadcast(_ad.cumprod_vjp_hvp(v, a, g, q, axis), p)
+    bq = _ad.unbroadcast(_ad.cumprod_vjp_hvp(v, a, p, g, axis), q)
+    ba = _ad.cumprod_vjp_d3(v, a, p, q, g, axis)
+    dans = _ad.cumprod_vjp_hvp(dv, a, p, q, axis) + _ad.cumprod_vjp_hvp(v, a, dp, q, axis) + \
+        _ad.cumprod_vjp_hvp(v, a, p, dq, axis) + _ad.cumprod_vjp_d3(v, a, p, q, da, axis)
+
+
 @linear(_ad.shaped_weights, constant_in=("a",))
 def shaped_weights(weights, a, axis=None):
     bweights = _ad.weights_vjp(g, weights, a, axis)
@@ -1000,6 +1079,19 @@ def norm_partial_jvp(x, t, value, ord=None, axis=None, keepdims=False):
     bt = _ad.norm_partial_jvp(x, g, value, ord, axis, keepdims)
     bx = _ad.norm_partial_hvp(x, g, t, value, ord, axis, keepdims)
     dans = _ad.norm_partial_jvp(x, dt, value, ord, axis, keepdims) + _ad.norm_partial_hvp(x, t, dx, value, ord, axis, keepdims)
+
+
+@derivative(_ad.norm_partial_hvp, constant_in=("value",))
+def norm_partial_hvp(x, p, q, value, ord=None, axis=None, keepdims=False):
+    """The norm's third derivative contracted with p and q (symmetric): linear in p and in q, each its own
+    transpose; in x, the fourth derivative (runtime_third.norm_partial_d3: the 2-norm and the Frobenius norm, 0
+    for the piecewise-linear norms, refused for the others; no rule of its own)."""
+    bp = _ad.unbroadcast(_ad.norm_partial_hvp(x, g, q, value, ord, axis, keepdims), p)
+    bq = _ad.unbroadcast(_ad.norm_partial_hvp(x, p, g, value, ord, axis, keepdims), q)
+    bx = _ad.norm_partial_d3(x, p, q, g, value, ord, axis, keepdims)
+    dans = _ad.norm_partial_hvp(x, dp, q, value, ord, axis, keepdims) + \
+        _ad.norm_partial_hvp(x, p, dq, value, ord, axis, keepdims) + \
+        _ad.norm_partial_d3(x, p, q, dx, value, ord, axis, keepdims)
 
 
 @linear(_ad.field_vjp, forward_only=("g",), constant_in=("result",))

@@ -2,7 +2,7 @@
 import math
 
 from .. import runtime as _ad
-from . import ans, elementwise, nondifferentiable
+from . import ans, derivative, elementwise, g, linear, nondifferentiable
 
 
 @elementwise(math.exp)
@@ -110,6 +110,73 @@ def tanh(x):
 @elementwise(math.hypot)
 def hypot(x, y):
     return x / ans, y / ans
+
+
+@elementwise(math.asinh)
+def asinh(x):
+    return 1.0 / math.sqrt(x * x + 1.0)
+
+
+@elementwise(math.acosh)
+def acosh(x):
+    return 1.0 / math.sqrt(x * x - 1.0)
+
+
+@elementwise(math.atanh)
+def atanh(x):
+    return 1.0 / (1.0 - x * x)
+
+
+@elementwise(math.erf)
+def erf(x):
+    return 1.1283791670955126 * math.exp(-x * x)  # (2 / sqrt(pi))
+
+
+@elementwise(math.erfc)
+def erfc(x):
+    return -1.1283791670955126 * math.exp(-x * x)
+
+
+@elementwise(math.degrees)
+def degrees(x):
+    return 57.29577951308232  # (180 / pi)
+
+
+@elementwise(math.radians)
+def radians(x):
+    return 0.017453292519943295  # (pi / 180)
+
+
+@elementwise(math.ldexp, constant_in=("i",))
+def ldexp(x, i):
+    """x * 2**i: the integer exponent has no derivative."""
+    return math.ldexp(1.0, i), None
+
+
+@elementwise(math.remainder)
+def remainder(x, y):
+    """x - n y with n the integer nearest x / y (ties to even): jumps where x / y is half an odd integer;
+    between jumps 1 and -n."""
+    return 1.0, -float(round(x / y))
+
+
+@linear(math.fsum)
+def fsum(seq):
+    bseq = _ad.sum_vjp(g, seq)
+
+
+@derivative(math.modf)
+def modf(x):
+    """(fractional part, integer part): the integer part is piecewise constant."""
+    bx = g[0]
+    dans = (dx, 0.0)
+
+
+@derivative(math.frexp)
+def frexp(x):
+    """(m, e) with x = m 2**e: m = x / 2**e, e piecewise constant."""
+    bx = math.ldexp(g[0], -ans[1])
+    dans = (math.ldexp(dx, -ans[1]), 0)
 
 
 nondifferentiable(math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,

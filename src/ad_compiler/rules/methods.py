@@ -50,6 +50,12 @@ def repeat(self, repeats, axis=None):
     bself = _ad.repeat_vjp(g, self, repeats, axis)
 
 
+@defvjp_method("take", form="linear")
+def take(self, indices, axis=None):
+    """Repeated indices add up (a `mode=` is refused: np.take(x, i, mode=...) takes it)."""
+    bself = _ad.take_vjp(g, self, indices, axis)
+
+
 @defvjp_method("sum", full_reduction=True, form="linear")
 def sum(self, axis=None, dtype=None, out=None, keepdims=False):
     bself = _ad.unreduce(g, self, axis, keepdims)

@@ -4,6 +4,8 @@ Elementwise functions give their partial derivatives; linear functions the adjoi
 (forward mode applies the function to the tangent); the rest both (`b<param> = ...`, `dans = ...`).
 `g` is the adjoint of the result `ans`. Helpers (`_ad.unreduce`, ...) are in runtime.py.
 """
+import builtins
+import math
 import operator
 
 import numpy as np
@@ -34,7 +36,7 @@ def divide(x1, x2):
     return 1.0 / x2, -ans / x2
 
 
-@elementwise(operator.pow, np.power, np.float_power)
+@elementwise(operator.pow, np.power, np.float_power, builtins.pow)
 def power(x1, x2):
     """d / dx2 = x1^x2 log x1 for x1 > 0; 0 where x1 <= 0 (there x1^x2 is real only for integer x2); for a
     complex x1, x1^x2 log x1 (0 at x1 = 0)."""
@@ -47,7 +49,7 @@ def mod(x1, x2):
     return 1.0, -np.floor_divide(x1, x2)
 
 
-@elementwise(np.fmod)
+@elementwise(np.fmod, math.fmod)
 def fmod(x1, x2):
     """Jumps where x1 / x2 is an integer; between jumps 1 and -trunc(x1 / x2)."""
     return 1.0, -np.trunc(x1 / x2)
@@ -531,9 +533,12 @@ def full(shape, fill_value, dtype=None, order="C"):
     bfill_value = _ad.unbroadcast(g, fill_value)
 
 
-@linear(np.full_like)
+@derivative(np.full_like, constant_in=("a",))
 def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
-    bfill_value = _ad.unbroadcast(g, fill_value)
+    """`a` gives the shape and, without `dtype=`, the dtype: an integer or boolean one truncates the value (no
+    derivative, h18-006)."""
+    bfill_value = _ad.unbroadcast(_ad.cast_vjp(g, ans, ans.dtype), fill_value)
+    dans = _ad.cast_jvp(_ad.broadcast_like(dfill_value, ans), ans.dtype)
 
 
 @linear(_ad.iter_list)
@@ -561,7 +566,24 @@ def index_concat(kind, items):
     bitems = _ad.index_concat_vjp(g, kind, items)
 
 
+@linear(np.float64, np.longdouble)
+def float64(x=0.0):
+    """A NumPy float scalar (or array) of x: x's form of the adjoint (np.float32(x) and np.float16(x) are
+    desugared as `np.asarray(x, dtype=...)[()]`: desugar_numpy_forms.py)."""
+    bx = _ad.cast_like(g, x)
+
+
+@derivative(builtins.divmod, np.divmod)
+def divmod(x1, x2):
+    """(x1 // x2, x1 % x2): the quotient is piecewise constant, the remainder as mod's."""
+    bx1 = _ad.unbroadcast(g[1], x1)
+    bx2 = _ad.unbroadcast(-g[1] * np.floor_divide(x1, x2), x2)
+    dans = (_ad.zeros_like(ans[0]), dx1 - np.floor_divide(x1, x2) * dx2)
+
+
 # -- no derivative: shapes, indices, comparisons, constructors, piecewise-constant functions -------------
+nondifferentiable(operator.floordiv, np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32, np.uint16,
+                  np.uint8, np.bool_)
 nondifferentiable(
     np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
     np.eye, np.identity, np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero,
