@@ -268,25 +268,16 @@ def _sum_product(a, b, like):
 
 
 def builtin_extreme_vjp(g, args, ans):
-    """Adjoint of the builtins max(a, b) / min(a, b) of two numbers: the winners share g."""
+    """Adjoint of the builtins max(a, b, ...) / min(a, b, ...) of numbers, of one tuple of numbers or of one
+    vector: the winners share g."""
 
 
 @_overload(builtin_extreme_vjp)
 def _builtin_extreme_vjp(g, args, ans):
     if isinstance(args, numba.types.UniTuple) and len(args) == 1 and _is_array(args[0], 1):
         return lambda g, args, ans: _tuples.extreme_items_vjp(g, args, ans)  # (max(x) of a vector's entries)
-    if isinstance(args, numba.types.BaseTuple) and len(args) == 2 and all(_is_number(t) for t in args) and \
-            _is_number(g):
-        def two(g, args, ans):
-            if ans != ans:  # (NaN: Python's max / min gave the first argument, the plain version's winner)
-                return (g, 0.0)
-            first = args[0] == ans
-            second = args[1] == ans
-            n = max((1.0 if first else 0.0) + (1.0 if second else 0.0), 1.0)
-            # (a loser's share is exactly 0.0, as the plain version's zeros, not g * 0.0: NaN when g is)
-            return (g / n if first else 0.0, g / n if second else 0.0)
-        return two
-    return None
+    # (of numbers, max(a, b, c), or of one tuple of numbers, min((a, b, 2.0)): jit_runtime_tangents)
+    return lambda g, args, ans: _tangents.builtin_extreme_vjp_numbers(g, args, ans)
 
 
 def zeros_like(x):
@@ -1224,3 +1215,6 @@ HELPERS |= _axes.HELPERS
 from . import jit_runtime_tuples as _tuples  # noqa: E402  (adjoints of tuples and lists of tuples)
 from .jit_runtime_tuples import added_at, taken_at, cleared_at, builtin_max1, builtin_min1  # noqa: E402
 HELPERS |= _tuples.HELPERS
+from . import jit_runtime_tangents as _tangents  # noqa: E402  (forward mode's helpers; builtin max / min of numbers)
+from .jit_runtime_tangents import whole, ones_like, max_share, min_share, reduce_jvp, cast_jvp, sort_jvp, builtin_extreme_jvp  # noqa: E402
+HELPERS |= _tangents.HELPERS
