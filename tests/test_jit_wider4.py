@@ -79,5 +79,17 @@ def saved(x, y):
     return acc
 
 
+def pairs_of_numbers(x, y):
+    pairs = [(1.0, 0.5), (np.max(y), np.sum(x)), (x[0] - y[-1], y[1] * 2.0)]
+    out = x * 1.0
+    for a, b in pairs:  # (the adjoint of each pair a list of numbers, added into the list of pairs' adjoints)
+        out = np.tanh(out * a + b)
+    return np.sum(out)
+
+
 def test_lists_tuples_and_counters_saved_before_their_first_assignment():
     check_jit_grad(saved, (X, Y), (0, 1))
+
+
+def test_adjoints_of_a_list_of_pairs_of_numbers():
+    check_jit_grad(pairs_of_numbers, (X, Y), (0, 1))
