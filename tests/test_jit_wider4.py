@@ -93,3 +93,27 @@ def test_lists_tuples_and_counters_saved_before_their_first_assignment():
 
 def test_adjoints_of_a_list_of_pairs_of_numbers():
     check_jit_grad(pairs_of_numbers, (X, Y), (0, 1))
+
+
+def one_of_two(x, y):
+    a = x * 2.0
+    c = np.sin(x)
+    b = a if y > 0 else c
+    b[0] = 3.0 * b[1]  # (the alias pass's `if a is b:` refreshes: arrays made in the function, compiled)
+    return np.sum(a * x) + np.sum(b) * y + np.sum(c ** 2)
+
+
+def a_view_is_not_its_base(x):
+    a = x * 2.0
+    b = a[:]
+    if a is b:  # (False in Python; Numba's `is` compares pointer, shape and strides: True)
+        return np.sum(a)
+    return np.sum(b ** 2)
+
+
+def test_identity_of_arrays_made_in_the_function():
+    for y in (0.5, -0.5):
+        check_jit_grad(one_of_two, (X, y), (0, 1))
+    assert "_ad.jit.same_array(" in ad.grad(one_of_two, wrt=(0, 1), jit=True).source
+    with pytest.raises(ad.UnsupportedError, match="the comparison `is`"):
+        ad.grad(a_view_is_not_its_base, jit=True)(X)

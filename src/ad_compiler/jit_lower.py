@@ -24,6 +24,7 @@ from . import ir, kinds as K
 from .errors import UnsupportedError
 from .jit_calls import JOINS, Calls, _joins, _np
 from .jit_dicts import split_dicts
+from .jit_identity import fresh_arrays, same_object_test
 from .jit_rebind import popped, rebound
 from .jit_int_ops import INT_OPS, IntOps
 from .jit_stores import PartStores, jit_helper as _jit_helper
@@ -50,6 +51,7 @@ class Lowering(PartStores, IntOps, Calls):
         self.prologue = []  # statements the wrapper runs before the compiled function (argument checks)
         self.dicts = {}  # a dict argument read by constant keys -> {key: the compiled function's parameter}
         self.tuples = set()  # lists of arrays made for np.concatenate / np.stack (and their adjoints): tuples
+        self.fresh = set()  # arrays made in the function, never views (`a is b` compiled: jit_identity.py)
 
     # -- refusals ---------------------------------------------------------------------------------------------
     def refuse(self, s, what):
@@ -66,6 +68,7 @@ class Lowering(PartStores, IntOps, Calls):
         self.body = body
         self.kinds = {**self.kinds, **_item_kinds(body, self.param_kinds, self.kinds)}
         self.tapes = Tapes(body, tape, self.kinds, self.alloc)
+        self.fresh = fresh_arrays(body, self.kinds)  # (arrays made in the function, never views: jit_identity)
         self.tuples = _joined_lists(body)
         out = []
         for s in body:
@@ -232,6 +235,9 @@ class Lowering(PartStores, IntOps, Calls):
                 return Call(_jit_helper("int_neg"), (self.expr(e.operand, s),))
             return ir.UnaryOp(e.op, self.expr(e.operand, s))
         if cls is ir.Compare:
+            same = same_object_test(e, self.fresh)  # (`a is b` of arrays made in the function)
+            if same is not None:
+                return same
             bad = [op for op in e.ops if op not in COMPARISONS]
             if bad:
                 self.refuse(s, f"the comparison `{bad[0]}`")
