@@ -1128,6 +1128,19 @@ def _fits(n, m):
         raise ValueError("could not broadcast the value into the part of the array stored into")
 
 
+def _as_rows(a):
+    """A matrix as it is, a vector as the one row of a matrix (a view)."""
+
+
+@_overload(_as_rows)
+def _as_rows_typer(a):
+    if _is_array(a, 2):
+        return lambda a: a
+    if _is_array(a, 1):
+        return lambda a: a[None, :]
+    return None
+
+
 def _store_loops(add):
     """The overload of store_into (add_into when `add`) for parts of one or two dimensions and values of
     fewer or as many, broadcasting sizes 1; None (Numba's own store) otherwise."""
@@ -1136,48 +1149,26 @@ def _store_loops(add):
             return None
         if part.ndim > 2 or _is_array(value) and (value.ndim > part.ndim or value.ndim == 0):
             return _numba_store(part.ndim, add)
+        # (a vector part or value as the one row of a matrix: one loop for every form)
         if _is_number(value):
-            if part.ndim == 1:
-                def fill1(part, value):
-                    for i in range(part.shape[0]):
-                        part[i] = part[i] + value if add else value
-                return fill1
+            def fill(part, value):
+                p = _as_rows(part)
+                for i in range(p.shape[0]):
+                    for j in range(p.shape[1]):
+                        p[i, j] = p[i, j] + value if add else value
+            return fill
 
-            def fill2(part, value):
-                for i in range(part.shape[0]):
-                    for j in range(part.shape[1]):
-                        part[i, j] = part[i, j] + value if add else value
-            return fill2
-        if part.ndim == 1:
-            def one(part, value):
-                n = value.shape[0]
-                _fits(part.shape[0], n)
-                v = value if _apart(part, value) else value.copy()
-                for i in range(part.shape[0]):
-                    x = v[i if n != 1 else 0]
-                    part[i] = part[i] + x if add else x
-            return one
-        if value.ndim == 1:
-            def row(part, value):
-                n = value.shape[0]
-                _fits(part.shape[1], n)
-                v = value if _apart(part, value) else value.copy()
-                for i in range(part.shape[0]):
-                    for j in range(part.shape[1]):
-                        x = v[j if n != 1 else 0]
-                        part[i, j] = part[i, j] + x if add else x
-            return row
-
-        def two(part, value):
-            n, m = value.shape
-            _fits(part.shape[0], n)
-            _fits(part.shape[1], m)
-            v = value if _apart(part, value) else value.copy()
-            for i in range(part.shape[0]):
-                for j in range(part.shape[1]):
-                    x = v[i if n != 1 else 0, j if m != 1 else 0]
-                    part[i, j] = part[i, j] + x if add else x
-        return two
+        def each(part, value):
+            p, v = _as_rows(part), _as_rows(value)
+            n, m = v.shape
+            _fits(p.shape[0], n)
+            _fits(p.shape[1], m)
+            w = v if _apart(part, value) else v.copy()
+            for i in range(p.shape[0]):
+                for j in range(p.shape[1]):
+                    x = w[i if n != 1 else 0, j if m != 1 else 0]
+                    p[i, j] = p[i, j] + x if add else x
+        return each
     return typer
 
 
