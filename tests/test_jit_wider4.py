@@ -117,3 +117,36 @@ def test_identity_of_arrays_made_in_the_function():
     assert "_ad.jit.same_array(" in ad.grad(one_of_two, wrt=(0, 1), jit=True).source
     with pytest.raises(ad.UnsupportedError, match="the comparison `is`"):
         ad.grad(a_view_is_not_its_base, jit=True)(X)
+
+
+class Box:
+    def __init__(self, w):
+        self.w = w
+
+    def get(self):
+        return self.w
+
+
+def boxed(x, y):
+    b = Box(x * y)  # (an object made in the function: a name per attribute, jit_dicts)
+    b.w = b.w + np.sin(x)
+    return np.sum(b.get() ** 2)
+
+
+class Late:
+    def __init__(self, w):
+        self.w = w
+
+
+def late(x):
+    b = Late(x * 2.0)
+    if x[0] > 0:
+        b.v = x * 3.0  # (an attribute not stored by __init__: its name may be unbound where it is read)
+        return np.sum(b.v * b.w)
+    return np.sum(b.w)
+
+
+def test_objects_made_in_the_function_are_names_per_attribute():
+    check_jit_grad(boxed, (X, Y), (0, 1))
+    with pytest.raises(ad.UnsupportedError, match="new_object"):
+        ad.grad(late, jit=True)(X)

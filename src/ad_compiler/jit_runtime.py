@@ -534,6 +534,19 @@ def _owned_copy(b, x):
     return None
 
 
+def entry_or_zeros(taken, value):
+    """The adjoint an attribute store gets back from its object's adjoint: the entry taken. Reached only where
+    jit_dicts split the adjoint into a name per attribute, each bound to a number or an array (the plain
+    helper's None, an attribute missing from the adjoint, never happens there); anything else: not compiled."""
+
+
+@_overload(entry_or_zeros)
+def _entry_or_zeros(taken, value):
+    if _is_number(taken) or _is_array(taken):
+        return lambda taken, value: taken
+    return None
+
+
 def pop_item(b, index):
     """Adjoint of `y[index] = v`: a copy of b[index] (a basic index: each element written once), which is
     then cleared in b (those elements were overwritten)."""
@@ -827,7 +840,7 @@ HELPERS = {"abs_vjp", "getitem_vjp", "add_at", "tolist_vjp", "unbroadcast", "unr
            "zeros_like", "private_copy", "reduce_extreme_vjp", "np_copy", "owned_copy", "pop_item", "stored_vjp",
            "stored_jvp", "vjp_seed", "inside", "where_vjp", "max_vjp", "min_vjp", "sum_vjp",
            "cast_vjp", "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b", "as_tangent", "tangent_out",
-           "sum_product", "split_along", "unstack", "transpose_vjp",
+           "sum_product", "split_along", "unstack", "transpose_vjp", "entry_or_zeros",
            "stack_family_vjp"}
 
 
