@@ -512,8 +512,8 @@ def tuple_add(a, b):
         if not (_is_list(other) and _is_number(other.dtype) and all(_is_number(i) for i in t)):
             return None
         n = len(t)
-        source = f"def add_listed(a, b):\n    if len(a) != len(b):\n        raise ValueError('adjoints of " \
-            f"different lengths')\n    return (" + "".join(f"add(a[{i}], b[{i}]), " for i in range(n)) + ")\n"
+        source = "def add_listed(a, b):\n    if len(a) != len(b):\n        raise ValueError('adjoints of " \
+            "different lengths')\n    return (" + "".join(f"add(a[{i}], b[{i}]), " for i in range(n)) + ")\n"
         namespace = {}
         exec(source, {"add": _add()}, namespace)
         return namespace["add_listed"]
