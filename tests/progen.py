@@ -56,7 +56,7 @@ class E:
         self.c, self.p, self.pos = c, p, pos
 
 
-GRAD_OPTIONS = {}  # extra options of every ad.grad the checker makes (explore.py --jit: {"jit": True})
+GRAD_OPTIONS = {}  # extra options of every ad.grad and ad.jvp the checker makes (explore.py --jit: {"jit": True})
 # generator features with a knob (set before the workers fork): "state" is the chance that a statement of f is
 # one of tests/progen_state.py's constructs (sharing and late reads); 0 gives the programs of before it;
 # "objects" the chance of one of tests/progen_objects.py's (objects holding containers, classes, NumPy keywords)
@@ -2249,7 +2249,7 @@ def _check_jvp(mod, ad, args, positions, fd1, v, rtol, atol):
                                    for p, t in zip(positions, tangents) for path, _ in leaves(args[p]))
     scale = max(1.0, abs(expected), rounding, sum(directional(g, args[p], t, absolute=True)
                                                   for g, p, t in zip(fd1, positions, tangents)))
-    j = ad.jvp(mod.f, wrt=mod.WRT)
+    j = ad.jvp(mod.f, wrt=mod.WRT, **GRAD_OPTIONS)
     tangent = tuple(tangents) if isinstance(mod.WRT, tuple) else tangents[0]
     value, got = j(*args, tangent)
     gv = _scalar(got)

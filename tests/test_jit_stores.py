@@ -45,6 +45,7 @@ def test_the_helpers_broadcast_copy_and_refuse_as_numpy_does():
         J.add_into(t[0], u[0] * 2.0)    # two dimensions, added
         J.store_into(r[1:], u[0, :1])   # a value of more dimensions than the part (NumPy drops its 1s)
         J.store_into(r[0], 5.0)         # a number
+        J.add_into(t[2], u[1, 1])       # a vector into each row of a matrix, added
         J.add_into(v[1:], v[:-1])       # overlapping: v[:-1] read before v[1:] changes
         J.store_into(v[::-1], v)        # overlapping, reversed
     t, u, r, v = np.zeros((3, 2, 4)), rng.standard_normal((2, 2, 4)), np.zeros((2, 4)), rng.standard_normal(5)
@@ -53,6 +54,7 @@ def test_the_helpers_broadcast_copy_and_refuse_as_numpy_does():
     want_t[0] += u[0] * 2.0
     want_r[1:] = u[0, :1]
     want_r[0] = 5.0
+    want_t[2] += u[1, 1]
     want_v[1:] += want_v[:-1]
     want_v[::-1] = want_v
     store(t, u, r, v, False)

@@ -71,6 +71,8 @@ class Calls:
             return Global(("_ad", "jit", "clip"), jit_runtime.clip, runtime)
         if len(g.path) == 2 and g.root is np and g.path[1] in ("ravel", "reshape"):  # (Numba's: C order only)
             return _jit_helper(g.path[1])
+        if len(g.path) == 2 and g.root is np and g.path[1] == "ones_like":  # (of a number: 1.0, a 0-d value)
+            return _jit_helper("ones_like")
         if len(g.path) == 2 and g.root is np and g.path[1] in NUMPY:
             return g
         if len(g.path) == 2 and g.root is math and g.path[1] in MATH:

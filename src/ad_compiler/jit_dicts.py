@@ -1,5 +1,6 @@
-"""`jit=True`: dicts made in the function, read and written by constant string keys, as one name per key
-(docs/jit.md). Numba has no dict of values of several types; a dict used only so is its entries:
+"""`jit=True`: dicts made in the function, read and written by constant string keys, as one name per key,
+and objects made in the function (`_ad.new_object`), whose attributes are stored right after it, likewise by
+attribute (docs/jit.md). Numba has no dict of values of several types; a dict used only so is its entries:
 
     d = {'w': W, 'b': c}        ->   d_w = W; d_b = c
     t = d['w']                  ->   t = d_w
@@ -18,8 +19,8 @@ from .ir import Assign, Build, Call, Const, ExprStmt, Global, Index, SetItem, Va
 
 
 def split_dicts(body, kinds, alloc):
-    """(the body with the dicts made in it split into one name per key, {new name: kind})."""
-    keys = _candidates(body)
+    """(the body with the dicts and objects made in it split into one name per key, {new name: kind})."""
+    keys = _candidates(body, _objects(body))
     keys = _checked(body, keys)
     if not keys:
         return body, {}
@@ -27,24 +28,78 @@ def split_dicts(body, kinds, alloc):
     new_kinds = {}
     for d, per_key in names.items():
         kind = kinds.get(d)
-        if isinstance(kind, K.Dict):
-            for k, n in per_key.items():
+        for k, n in per_key.items():
+            if isinstance(kind, K.Dict):
                 new_kinds[n] = kind.item(k)
+            elif isinstance(kind, K.Obj) and kind.attr(k) is not None:
+                new_kinds[n] = kind.attr(k)
     return _rewrite(body, names), new_kinds
 
 
 def _key(e):
-    return e.value if isinstance(e, Const) and type(e.value) is str and e.value.isidentifier() else None
+    """A constant string key, or an attribute's name (ir.AttrName, a str), as a plain str; else None."""
+    return str(e.value) if isinstance(e, Const) and isinstance(e.value, str) and e.value.isidentifier() else None
 
 
 def _helper(e, name):
     return isinstance(e, Call) and isinstance(e.func, Global) and e.func.path == ("_ad", name)
 
 
-def _candidates(body):
-    """{dict name: its keys} for the names made as a dict of constant keys and the adjoints of such dicts
-    (getitem_vjp); a name given two different key sets is dropped."""
-    keys, bad = {}, set()
+def _objects(body):
+    """{name: its attributes} for the objects made in the function (`d = _ad.new_object(C)`, the class's
+    `__init__` inlined after it) whose every attribute is stored right after it, in the same block, before
+    anything else runs: the names per attribute are then bound wherever the object is read (Numba reads an
+    unbound name as garbage, where Python raises AttributeError). An attribute read or stored anywhere else
+    that is not among those: not split (refused by jit_lower as before)."""
+    found, used = {}, {}
+    for block in _blocks(body):
+        for i, s in enumerate(block):
+            if isinstance(s, Assign) and len(s.targets) == 1 and _helper(s.value, "new_object"):
+                d, keys = s.targets[0], set()
+                for t in block[i + 1:]:
+                    if isinstance(t, Assign) and d not in ir.stmt_reads(t) and d not in t.targets:
+                        continue  # (`k = 1.5`, a parameter of __init__ bound: the object not seen)
+                    if not (isinstance(t, SetItem) and t.target == Var(d) and ir.attr_key(t.items) is not None
+                            and t.op is None and d not in ir.names_in(t.value)):
+                        break
+                    keys.add(str(ir.attr_key(t.items)))
+                found[d] = tuple(sorted(keys)) if d not in found else None  # (made at two places: not split)
+    for s in ir.walk(body):
+        for e in [s] + ([s.value] if hasattr(s, "value") else []):
+            for x in _attribute_uses(e):
+                used.setdefault(x[0], set()).add(x[1])
+    return {d: ks for d, ks in found.items() if ks and used.get(d, set()) <= set(ks)}
+
+
+def _blocks(body):
+    yield body
+    for s in body:
+        for b in (getattr(s, "body", None), getattr(s, "orelse", None)):
+            if isinstance(b, list):
+                yield from _blocks(b)
+
+
+def _attribute_uses(e):
+    """(name, attribute) of the attribute stores `e` is (a SetItem) and the attribute reads in it."""
+    out = []
+    if isinstance(e, SetItem) and isinstance(e.target, Var) and ir.attr_key(e.items) is not None:
+        out.append((e.target.name, str(ir.attr_key(e.items))))
+    elif not isinstance(e, ir.Stmt):
+        def fn(x):
+            if isinstance(x, Index) and isinstance(x.value, Var) and ir.attr_key(x.items) is not None:
+                out.append((x.value.name, str(ir.attr_key(x.items))))
+            elif isinstance(x, ir.Attr) and isinstance(x.value, Var):  # (`d.w`, read)
+                out.append((x.value.name, x.attr))
+            return x
+        ir.map_expr(e, fn)
+    return out
+
+
+def _candidates(body, objects=None):
+    """{dict name: its keys} for the names made as a dict of constant keys (or objects made in the function:
+    `objects`, by their attributes) and the adjoints of such dicts (getitem_vjp); a name given two different
+    key sets is dropped."""
+    keys, bad = dict(objects or {}), set()
 
     def give(name, ks):
         if keys.get(name, ks) != ks:
@@ -63,6 +118,10 @@ def _candidates(body):
             elif _helper(v, "getitem_vjp") and len(v.args) == 3 and isinstance(v.args[1], Var) and \
                     v.args[1].name in keys and _key(v.args[2]) in keys[v.args[1].name]:
                 give(t, keys[v.args[1].name])
+            elif _owned(v) and v.args[0].name in keys:  # (`_ad.owned_copy(bd, obj)`: a new dict, the same entries)
+                give(t, keys[v.args[0].name])
+            elif _added(v, keys):  # (`_ad.add(bd, {'w': g})`: entry by entry)
+                give(t, tuple(dict.fromkeys(_dict_keys(v.args[0], keys) + _dict_keys(v.args[1], keys))))
         changed = keys != before
     return {d: ks for d, ks in keys.items() if d not in bad}
 
@@ -92,6 +151,27 @@ def _checked(body, keys):
     return keys
 
 
+def _dict_keys(e, keys):
+    """The keys of `e`, a candidate or a dict made of constant keys there (`{'w': g}`), else None."""
+    if isinstance(e, Var):
+        return keys.get(e.name)
+    if isinstance(e, Build) and e.kind == "dict" and e.keys and all(_key(k) for k in e.keys) and \
+            len({_key(k) for k in e.keys}) == len(e.keys):
+        return tuple(_key(k) for k in e.keys)
+    return None
+
+
+def _added(v, keys):
+    """Is `v` `_ad.add(a, b)` of two dicts by key (candidates, or dicts made there)?"""
+    return _helper(v, "add") and len(v.args) == 2 and not v.kwargs and \
+        all(_dict_keys(a, keys) is not None for a in v.args)
+
+
+def _owned(v):
+    """Is `v` `_ad.owned_copy(b, x)` of a name b (of a dict adjoint: a new dict holding the very entries)?"""
+    return _helper(v, "owned_copy") and len(v.args) == 2 and isinstance(v.args[0], Var)
+
+
 def _popped(e, keys):
     """Is `e` `_ad.pop_item(d, 'k')` of a candidate: its entry k, replaced in d by zeros (runtime.pop_item)?"""
     return _helper(e, "pop_item") and len(e.args) == 2 and isinstance(e.args[0], Var) and \
@@ -103,16 +183,15 @@ def _defines(s, keys):
     if not (isinstance(s, Assign) and len(s.targets) == 1 and s.targets[0] in keys):
         return False
     v = s.value
-    return isinstance(v, Build) and v.kind == "dict" or _helper(v, "getitem_vjp") or \
-        v == Const(None) or isinstance(v, Global) and v.path == ("_ad", "UNSET")
+    return isinstance(v, Build) and v.kind == "dict" or _helper(v, "getitem_vjp") or _helper(v, "new_object") or \
+        _owned(v) and v.args[0].name in keys or _added(v, keys) or v == Const(None) or isinstance(v, Global) and v.path == ("_ad", "UNSET")
 
 
 def _other_uses(s, keys, read):
     """The names `s` reads, or binds, other than in the forms this module rewrites."""
     def strip(e):
         def fn(x):
-            if isinstance(x, Index) and isinstance(x.value, Var) and x.value.name in keys and len(x.items) == 1 \
-                    and _key(x.items[0]) in keys[x.value.name]:
+            if _entry(x, keys) is not None:
                 return Const(None)
             return x
         return ir.names_in(ir.map_expr(e, fn))
@@ -122,6 +201,12 @@ def _other_uses(s, keys, read):
             v = s.value
             if isinstance(v, Build):
                 return set().union(*(strip(i) for i in v.items))
+            if _helper(v, "new_object"):  # (its attributes are stored by the statements after it)
+                return set()
+            if _owned(v):  # (the copy of a dict's adjoint: its entries, the same objects)
+                return set()  # (the second argument, the object, only gives the form: not read)
+            if _added(v, keys):
+                return set().union(*(strip(i) for a in v.args if isinstance(a, Build) for i in a.items))
             if isinstance(v, Call):  # (getitem_vjp(g, d, 'k'))
                 return strip(v.args[0])
             return set()
@@ -162,11 +247,21 @@ def _at(new, old):
     return new
 
 
+def _entry(x, keys):
+    """The key `x` reads of a candidate (`d['w']`, or an object's attribute `d.w`), else None."""
+    if isinstance(x, Index) and isinstance(x.value, Var) and x.value.name in keys and len(x.items) == 1 and \
+            _key(x.items[0]) in keys[x.value.name]:
+        return _key(x.items[0])
+    if isinstance(x, ir.Attr) and isinstance(x.value, Var) and x.value.name in keys and x.attr in keys[x.value.name]:
+        return x.attr
+    return None
+
+
 def _expr(e, names):
     def fn(x):
-        if isinstance(x, Index) and isinstance(x.value, Var) and x.value.name in names and len(x.items) == 1 and \
-                _key(x.items[0]) in names[x.value.name]:
-            return Var(names[x.value.name][x.items[0].value])
+        key = _entry(x, names)
+        if key is not None:
+            return Var(names[x.value.name][key])
         return x
     return ir.map_expr(e, fn) if e is not None else None
 
@@ -177,6 +272,22 @@ def _statement(s, names):
         if isinstance(v, Build):
             given = {k.value: i for k, i in zip(v.keys, v.items)}
             return [_at(Assign((n,), _expr(given[k], names)), s) for k, n in per_key.items()]
+        if _helper(v, "new_object"):  # (an object: its attributes' names bound by the stores after it)
+            return []
+        if _owned(v):  # (dict(b): the very entries, each name bound to its entry)
+            return [_at(Assign((n,), Var(names[v.args[0].name][k])), s) for k, n in per_key.items()]
+        if _helper(v, "add"):  # (entry by entry: added where both have it, as runtime.add)
+            def entry(a, k):
+                if isinstance(a, Var):
+                    return Var(names[a.name][k]) if k in names[a.name] else None
+                got = {_key(key): i for key, i in zip(a.keys, a.items)}
+                return _expr(got[k], names) if k in got else None
+            add = Global(("_ad", "add"), runtime.add, runtime)
+            out = []
+            for k, n in per_key.items():
+                pair = [x for x in (entry(v.args[0], k), entry(v.args[1], k)) if x is not None]
+                out.append(_at(Assign((n,), Call(add, tuple(pair)) if len(pair) == 2 else pair[0]), s))
+            return out
         if isinstance(v, Call):  # (the adjoint of d['k']: g at k, zeros elsewhere)
             g, d, key = _expr(v.args[0], names), v.args[1].name, v.args[2].value
             zeros = Global(("_ad", "zeros_like"), runtime.zeros_like, runtime)

@@ -24,6 +24,7 @@ from . import ir, kinds as K
 from .errors import UnsupportedError
 from .jit_calls import JOINS, Calls, _joins, _np
 from .jit_dicts import split_dicts
+from .jit_identity import fresh_arrays, same_object_test
 from .jit_rebind import popped, rebound
 from .jit_int_ops import INT_OPS, IntOps
 from .jit_stores import PartStores, jit_helper as _jit_helper
@@ -50,6 +51,7 @@ class Lowering(PartStores, IntOps, Calls):
         self.prologue = []  # statements the wrapper runs before the compiled function (argument checks)
         self.dicts = {}  # a dict argument read by constant keys -> {key: the compiled function's parameter}
         self.tuples = set()  # lists of arrays made for np.concatenate / np.stack (and their adjoints): tuples
+        self.fresh = set()  # arrays made in the function, never views (`a is b` compiled: jit_identity.py)
 
     # -- refusals ---------------------------------------------------------------------------------------------
     def refuse(self, s, what):
@@ -66,6 +68,7 @@ class Lowering(PartStores, IntOps, Calls):
         self.body = body
         self.kinds = {**self.kinds, **_item_kinds(body, self.param_kinds, self.kinds)}
         self.tapes = Tapes(body, tape, self.kinds, self.alloc)
+        self.fresh = fresh_arrays(body, self.kinds)  # (arrays made in the function, never views: jit_identity)
         self.tuples = _joined_lists(body)
         out = []
         for s in body:
@@ -127,6 +130,11 @@ class Lowering(PartStores, IntOps, Calls):
                 return [self.part_store(x) if isinstance(x, SetItem) else x for x in restored]
             if ir.attr_key(s.items) is not None:
                 self.refuse(s, "an attribute of an object")
+            if s.items == (Const(Ellipsis),) and s.op in (None, "+") and not s.noop and isinstance(s.target, Var):
+                # (`y[...] = v` of an array of any rank, its kind known or not: all of y, by the loops of
+                # _ad.jit.store_into / add_into; something else than an array there is a typing error, located)
+                helper = "add_into" if s.op == "+" else "store_into"
+                return [_at(ir.ExprStmt(Call(_jit_helper(helper), (s.target, self.expr(s.value, s)))), s)]
             s.items = self.index_items(s.target, s.items, s)
             s.target = self.expr(s.target, s)
             s.value = self.expr(s.value, s)
@@ -179,13 +187,10 @@ class Lowering(PartStores, IntOps, Calls):
     def zero_of(self, name, s):
         """`name = None` (a value saved before its first assignment): a zero of the name's kind."""
         kind = self.kinds.get(name)
-        dtype = dtype_of(kind)
-        if dtype is not None:
-            return _at(Assign((name,), Const({"float64": 0.0, "int64": 0, "bool_": False}[dtype])), s)
-        if isinstance(kind, K.Array) and kind.ndim is not None and kind.dtype in "fib":
-            dtype = {"f": "float64", "i": "int64", "b": "bool_"}[kind.dtype]
-            return _at(Assign((name,), Call(_np("zeros"), (Build("tuple", (Const(0),) * kind.ndim), _np(dtype)))), s)
-        self.refuse(s, f"`{name}` may be None, or its kind is not known ({kind!r})")
+        zero = _zero(kind)
+        if zero is None:
+            self.refuse(s, f"`{name}` may be None, or its kind is not known ({kind!r})")
+        return _at(Assign((name,), zero), s)
 
     # -- expressions ------------------------------------------------------------------------------------------
     def scalar_index(self, e):
@@ -230,6 +235,9 @@ class Lowering(PartStores, IntOps, Calls):
                 return Call(_jit_helper("int_neg"), (self.expr(e.operand, s),))
             return ir.UnaryOp(e.op, self.expr(e.operand, s))
         if cls is ir.Compare:
+            same = same_object_test(e, self.fresh)  # (`a is b` of arrays made in the function)
+            if same is not None:
+                return same
             bad = [op for op in e.ops if op not in COMPARISONS]
             if bad:
                 self.refuse(s, f"the comparison `{bad[0]}`")
@@ -248,6 +256,9 @@ class Lowering(PartStores, IntOps, Calls):
             if isinstance(e.value, Var) and e.value.name in self.dicts and len(e.items) == 1 and \
                     isinstance(e.items[0], Const) and e.items[0].value in self.dicts[e.value.name]:
                 return Var(self.dicts[e.value.name][e.items[0].value])  # (`d['w']`: the parameter d_w)
+            if e.items == (Const(Ellipsis),) and isinstance(e.value, Var) and \
+                    not isinstance(self.kinds.get(e.value.name), K.Array):  # (`dw[...]`, dw's rank not known)
+                return Call(_jit_helper("whole"), (e.value,))
             return Index(self.expr(e.value, s), self.index_items(e.value, e.items, s), e.tuple_form)
         if cls is ir.Slice:
             return ir.Slice(*(None if x is None else self.expr(x, s) for x in (e.lower, e.upper, e.step)))
@@ -261,6 +272,32 @@ class Lowering(PartStores, IntOps, Calls):
         if cls is Call:
             return self.call(e, s)
         self.refuse(s, f"an expression of this kind ({cls.__name__})")
+
+
+def _zero(kind):
+    """A value of `kind` for a name saved before its first assignment (read by nothing: where the plain
+    derivative has None, the compiled one needs a value of the name's one type): a zero number, an empty array
+    of the rank and dtype, a tuple of such, an empty list of the one kind of its items; None if not known."""
+    dtype = dtype_of(kind)
+    if dtype is not None:
+        return Const({"float64": 0.0, "int64": 0, "bool_": False}[dtype])
+    if isinstance(kind, K.Array) and kind.ndim is not None and kind.dtype in "fib":
+        dtype = {"f": "float64", "i": "int64", "b": "bool_"}[kind.dtype]
+        return Call(_np("zeros"), (Build("tuple", (Const(0),) * kind.ndim), _np(dtype)))
+    if isinstance(kind, K.Seq) and kind.items is not None and kind.items:
+        zeros = [_zero(k) for k in kind.items]
+        if any(z is None for z in zeros):
+            return None
+        if kind.cls is tuple:
+            return Build("tuple", tuple(zeros))
+        if kind.cls is list and len({_shown(z) for z in zeros}) == 1:  # (Numba's list: one type of item)
+            return Index(Build("list", (zeros[0],)), (ir.Slice(None, Const(0), None),))  # (`[0.0][:0]`)
+    return None
+
+
+def _shown(e):
+    from .printer import Printer
+    return Printer().expr(e)
 
 
 ITEMS = {"f": np.float64, "i": np.int64, "b": np.bool_}  # (an item of an array of this dtype)
@@ -303,6 +340,8 @@ def _item_kinds(body, param_kinds, kinds):
             floats = [k.cls for k in (left, right) if k.cls in (float, np.float64)]
             if floats or e.op == "/":
                 return K.Scalar(floats[0] if floats else float)
+            if left.cls is int and right.cls is int and e.op in ("+", "-", "*"):  # (Python ints: an int)
+                return K.Scalar(int)
             return None
         if isinstance(e, ir.UnaryOp) and e.op == "-":
             return kind_of(e.operand)
@@ -318,6 +357,24 @@ def _item_kinds(body, param_kinds, kinds):
             if len(got) == 1 and isinstance(next(iter(got)), K.Scalar):
                 found[name] = got.pop()
                 changed = True
+        if not changed:  # (a counter `n = 0`, then `n = n + 1`: its kind assumed from the known definitions,
+            # kept only where every definition then gives that very kind)
+            guess = {}
+            for name, values in defs.items():
+                if name in found or isinstance(kinds.get(name), (K.Scalar, K.Array)):
+                    continue
+                got = {kind_of(v) for v in values} - {None}
+                if len(got) == 1 and isinstance(next(iter(got)), K.Scalar):
+                    guess[name] = got.pop()
+            while guess:
+                found.update(guess)
+                wrong = {n for n, k in guess.items() if any(kind_of(v) != k for v in defs[n])}
+                if not wrong:
+                    changed = True
+                    break
+                for n in guess:
+                    del found[n]
+                guess = {n: k for n, k in guess.items() if n not in wrong}
     return found
 
 

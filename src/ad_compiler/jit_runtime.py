@@ -268,25 +268,16 @@ def _sum_product(a, b, like):
 
 
 def builtin_extreme_vjp(g, args, ans):
-    """Adjoint of the builtins max(a, b) / min(a, b) of two numbers: the winners share g."""
+    """Adjoint of the builtins max(a, b, ...) / min(a, b, ...) of numbers, of one tuple of numbers or of one
+    vector: the winners share g."""
 
 
 @_overload(builtin_extreme_vjp)
 def _builtin_extreme_vjp(g, args, ans):
     if isinstance(args, numba.types.UniTuple) and len(args) == 1 and _is_array(args[0], 1):
         return lambda g, args, ans: _tuples.extreme_items_vjp(g, args, ans)  # (max(x) of a vector's entries)
-    if isinstance(args, numba.types.BaseTuple) and len(args) == 2 and all(_is_number(t) for t in args) and \
-            _is_number(g):
-        def two(g, args, ans):
-            if ans != ans:  # (NaN: Python's max / min gave the first argument, the plain version's winner)
-                return (g, 0.0)
-            first = args[0] == ans
-            second = args[1] == ans
-            n = max((1.0 if first else 0.0) + (1.0 if second else 0.0), 1.0)
-            # (a loser's share is exactly 0.0, as the plain version's zeros, not g * 0.0: NaN when g is)
-            return (g / n if first else 0.0, g / n if second else 0.0)
-        return two
-    return None
+    # (of numbers, max(a, b, c), or of one tuple of numbers, min((a, b, 2.0)): jit_runtime_tangents)
+    return lambda g, args, ans: _tangents.builtin_extreme_vjp_numbers(g, args, ans)
 
 
 def zeros_like(x):
@@ -540,6 +531,19 @@ def _owned_copy(b, x):
         return lambda b, x: b
     if _is_array(x) and (_is_number(b) or _is_array(b)):
         return lambda b, x: np.zeros(x.shape) + b
+    return None
+
+
+def entry_or_zeros(taken, value):
+    """The adjoint an attribute store gets back from its object's adjoint: the entry taken. Reached only where
+    jit_dicts split the adjoint into a name per attribute, each bound to a number or an array (the plain
+    helper's None, an attribute missing from the adjoint, never happens there); anything else: not compiled."""
+
+
+@_overload(entry_or_zeros)
+def _entry_or_zeros(taken, value):
+    if _is_number(taken) or _is_array(taken):
+        return lambda taken, value: taken
     return None
 
 
@@ -836,7 +840,7 @@ HELPERS = {"abs_vjp", "getitem_vjp", "add_at", "tolist_vjp", "unbroadcast", "unr
            "zeros_like", "private_copy", "reduce_extreme_vjp", "np_copy", "owned_copy", "pop_item", "stored_vjp",
            "stored_jvp", "vjp_seed", "inside", "where_vjp", "max_vjp", "min_vjp", "sum_vjp",
            "cast_vjp", "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b", "as_tangent", "tangent_out",
-           "sum_product", "split_along", "unstack", "transpose_vjp",
+           "sum_product", "split_along", "unstack", "transpose_vjp", "entry_or_zeros",
            "stack_family_vjp"}
 
 
@@ -1137,6 +1141,19 @@ def _fits(n, m):
         raise ValueError("could not broadcast the value into the part of the array stored into")
 
 
+def _as_rows(a):
+    """A matrix as it is, a vector as the one row of a matrix (a view)."""
+
+
+@_overload(_as_rows)
+def _as_rows_typer(a):
+    if _is_array(a, 2):
+        return lambda a: a
+    if _is_array(a, 1):
+        return lambda a: a[None, :]
+    return None
+
+
 def _store_loops(add):
     """The overload of store_into (add_into when `add`) for parts of one or two dimensions and values of
     fewer or as many, broadcasting sizes 1; None (Numba's own store) otherwise."""
@@ -1145,48 +1162,26 @@ def _store_loops(add):
             return None
         if part.ndim > 2 or _is_array(value) and (value.ndim > part.ndim or value.ndim == 0):
             return _numba_store(part.ndim, add)
+        # (a vector part or value as the one row of a matrix: one loop for every form)
         if _is_number(value):
-            if part.ndim == 1:
-                def fill1(part, value):
-                    for i in range(part.shape[0]):
-                        part[i] = part[i] + value if add else value
-                return fill1
+            def fill(part, value):
+                p = _as_rows(part)
+                for i in range(p.shape[0]):
+                    for j in range(p.shape[1]):
+                        p[i, j] = p[i, j] + value if add else value
+            return fill
 
-            def fill2(part, value):
-                for i in range(part.shape[0]):
-                    for j in range(part.shape[1]):
-                        part[i, j] = part[i, j] + value if add else value
-            return fill2
-        if part.ndim == 1:
-            def one(part, value):
-                n = value.shape[0]
-                _fits(part.shape[0], n)
-                v = value if _apart(part, value) else value.copy()
-                for i in range(part.shape[0]):
-                    x = v[i if n != 1 else 0]
-                    part[i] = part[i] + x if add else x
-            return one
-        if value.ndim == 1:
-            def row(part, value):
-                n = value.shape[0]
-                _fits(part.shape[1], n)
-                v = value if _apart(part, value) else value.copy()
-                for i in range(part.shape[0]):
-                    for j in range(part.shape[1]):
-                        x = v[j if n != 1 else 0]
-                        part[i, j] = part[i, j] + x if add else x
-            return row
-
-        def two(part, value):
-            n, m = value.shape
-            _fits(part.shape[0], n)
-            _fits(part.shape[1], m)
-            v = value if _apart(part, value) else value.copy()
-            for i in range(part.shape[0]):
-                for j in range(part.shape[1]):
-                    x = v[i if n != 1 else 0, j if m != 1 else 0]
-                    part[i, j] = part[i, j] + x if add else x
-        return two
+        def each(part, value):
+            p, v = _as_rows(part), _as_rows(value)
+            n, m = v.shape
+            _fits(p.shape[0], n)
+            _fits(p.shape[1], m)
+            w = v if _apart(part, value) else v.copy()
+            for i in range(p.shape[0]):
+                for j in range(p.shape[1]):
+                    x = w[i if n != 1 else 0, j if m != 1 else 0]
+                    p[i, j] = p[i, j] + x if add else x
+        return each
     return typer
 
 
@@ -1211,7 +1206,7 @@ HELPERS |= HELPERS_BROADCAST
 from . import jit_runtime_arrays as _arrays  # noqa: E402  (they use _overload)
 from .jit_runtime_arrays import (sign, var_vjp, std_vjp, linspace_vjp, cumsum_vjp, sort_vjp, prod_vjp,  # noqa: E402
                                  append_vjp, table_position, unbroadcast_value, r_, index_concat_vjp, ravel,
-                                 reshape, check_view)
+                                 reshape, check_view, same_array)
 HELPERS |= _arrays.HELPERS
 
 from . import jit_runtime_fancy as _fancy  # noqa: E402  (np.array, np.stack of numbers, reads by index arrays)
@@ -1224,3 +1219,6 @@ HELPERS |= _axes.HELPERS
 from . import jit_runtime_tuples as _tuples  # noqa: E402  (adjoints of tuples and lists of tuples)
 from .jit_runtime_tuples import added_at, taken_at, cleared_at, builtin_max1, builtin_min1  # noqa: E402
 HELPERS |= _tuples.HELPERS
+from . import jit_runtime_tangents as _tangents  # noqa: E402  (forward mode's helpers; builtin max / min of numbers)
+from .jit_runtime_tangents import whole, ones_like, max_share, min_share, reduce_jvp, cast_jvp, sort_jvp, builtin_extreme_jvp  # noqa: E402
+HELPERS |= _tangents.HELPERS

@@ -318,3 +318,23 @@ def _check_view(view, base, where):
 
 
 HELPERS.add("check_view")
+
+
+def same_array(a, b):
+    """`a is b` for arrays only ever made in the function, no views (jit_identity.py): the same data pointer,
+    shape and strides, whatever the arrays' Numba types (Numba's own `is` is False for two layouts)."""
+
+
+@_overload(same_array)
+def _same_array(a, b):
+    if not (_is_array(a) and _is_array(b)):
+        return None
+    if a.ndim != b.ndim:
+        return lambda a, b: False
+
+    def same(a, b):
+        return a.shape == b.shape and a.strides == b.strides and a.ctypes.data == b.ctypes.data
+    return same
+
+
+HELPERS.add("same_array")

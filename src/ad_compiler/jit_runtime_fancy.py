@@ -505,6 +505,18 @@ def tuple_item_vjp(g, x, index):
 
 def tuple_add(a, b):
     """The typer of add(a, b) for tuples of one length: item by item; None otherwise."""
+    if isinstance(a, numba.types.BaseTuple) != isinstance(b, numba.types.BaseTuple):
+        # (a tuple's adjoint and the list getitem_vjp made of a tuple of numbers' items: a tuple, each item
+        # added; lengths checked when it runs)
+        t, other = (a, b) if isinstance(a, numba.types.BaseTuple) else (b, a)
+        if not (_is_list(other) and _is_number(other.dtype) and all(_is_number(i) for i in t)):
+            return None
+        n = len(t)
+        source = "def add_listed(a, b):\n    if len(a) != len(b):\n        raise ValueError('adjoints of " \
+            "different lengths')\n    return (" + "".join(f"add(a[{i}], b[{i}]), " for i in range(n)) + ")\n"
+        namespace = {}
+        exec(source, {"add": _add()}, namespace)
+        return namespace["add_listed"]
     if not (isinstance(a, numba.types.BaseTuple) and isinstance(b, numba.types.BaseTuple) and len(a) == len(b)):
         return None
     return _tuple_source("add_items", "a, b", len(a), lambda i: f"add(a[{i}], b[{i}])")

@@ -106,6 +106,18 @@ def _items_vjp(g, x, index):
             out[index] = g
             return out
         return entries
+    if _tuple_of_tuples(x) and isinstance(index, numba.types.Integer) and _is_list(g) and _is_number(g.dtype) and \
+            isinstance(x.dtype, numba.types.UniTuple) and _is_number(x.dtype.dtype):
+        # (g the adjoint of a tuple of numbers, `ps[i]` then `a, b = ...`: the list getitem_vjp made of its
+        # items, as the plain helper; here the tuple of them, the one type of the list's items)
+        n = len(x.dtype)
+        as_tuple = numba.njit(_tuple_source("as_tuple", "g", n, lambda k: f"g[{k}]"))
+
+        def listed(g, x, index):
+            if len(g) != n:
+                raise ValueError("the adjoint of a tuple has another length")
+            return items_vjp(as_tuple(g), x, index)
+        return listed
     return None
 
 
