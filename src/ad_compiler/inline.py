@@ -34,6 +34,7 @@ from .inline_closure_lists import ClosureLists
 from .inline_checks import _user_name, _yields, check_generator_effects, check_generator_ends, check_iterators_used_once, \
     check_try_values
 from .inline_loops import Loops
+from .inline_dataclass import SYNTHESIZED
 from .inline_stored import snapshot, stored, stored_arguments
 from .inline_objects import Objects
 from .inline_operators import ObjectOperators
@@ -220,6 +221,9 @@ class Inliner:
             check_generator_effects(unit, fdef)
         callee, _ = desugar(unit, self.alloc, fdef=fdef, enclosing=enclosing, fresh=True,
                             out_hint=_result_name(fdef.name), generator=generator)
+        if unit.filename.startswith(SYNTHESIZED):  # (an __init__ the compiler wrote: errors and comments name
+            for s in ir.walk(callee.body):         # the line making the object)
+                s.origin = stmt.origin
         kwargs = merge_keywords(extra_kwargs, call.kwargs)
         bindings = bind_arguments(stmt, callee, fdef, prefix + list(call.args), kwargs, defaults, func_obj, env,
                                   self.values, pre)

@@ -13,6 +13,9 @@ class _Unset:
 _UNSET = _Unset()  # a dataclass field with a default_factory, not given (inline_bind.py)
 
 
+SYNTHESIZED = "<ad_compiler: __init__ of "  # (the file name of an __init__ written here)
+
+
 def dataclass_init(synthesized, cls):
     """The `__init__` a dataclass would have, written out (its source registered: read and inlined like
     any function): each field stored, then `__post_init__`."""
@@ -36,11 +39,10 @@ def dataclass_init(synthesized, cls):
                 defaults.append((f.name, f.default, getattr(f, "kw_only", False)))
                 params.append(f.name)
             elif f.default_factory is not dataclasses.MISSING:
-                namespace[f"_ad_factory_{f.name}"] = f.default_factory
                 namespace["_ad_unset"] = _UNSET
                 defaults.append((f.name, _UNSET, getattr(f, "kw_only", False)))
                 params.append(f.name)
-                body.append(f"    if {f.name} is _ad_unset:\n        {f.name} = _ad_factory_{f.name}()")
+                body.append(f"    if {f.name} is _ad_unset:\n        {f.name} = {_made(f, namespace)}")
             else:
                 params.append(f.name)
             if getattr(f, "kw_only", False):
@@ -49,8 +51,7 @@ def dataclass_init(synthesized, cls):
             namespace[f"_ad_default_{f.name}"] = f.default
             value = f"_ad_default_{f.name}"
         elif f.default_factory is not dataclasses.MISSING:
-            namespace[f"_ad_factory_{f.name}"] = f.default_factory
-            value = f"_ad_factory_{f.name}()"
+            value = _made(f, namespace)
         else:
             continue
         body.append(f"    object.__setattr__(self, {f.name!r}, {value})" if frozen else
@@ -65,7 +66,7 @@ def dataclass_init(synthesized, cls):
     text = ", ".join(["self"] + [param(p) for p in positional] + (["*"] + [param(p) for p in kwonly]
                                                                    if kwonly else []))
     source = f"def __init__({text}):\n" + "\n".join(body or ["    pass"]) + "\n"
-    filename = f"<ad_compiler: __init__ of the dataclass {cls.__qualname__}>"
+    filename = f"{SYNTHESIZED}the dataclass {cls.__qualname__}>"
     register_source(filename, source)
     module = inspect.getmodule(cls)
     exec(compile(source, filename, "exec"), {**(vars(module) if module else {}), **namespace}, namespace)
@@ -77,6 +78,17 @@ def dataclass_init(synthesized, cls):
     return init
 
 
+def _made(f, namespace):
+    """The expression making a field's default: a literal for `list` / `dict` (what they give, and what every
+    mode and jit=True read as a new container), else a call of the factory."""
+    if f.default_factory is list:
+        return "[]"
+    if f.default_factory is dict:
+        return "{}"
+    namespace[f"_ad_factory_{f.name}"] = f.default_factory
+    return f"_ad_factory_{f.name}()"
+
+
 def object_init(synthesized):
     """`object.__init__` as a function to inline (`super().__init__()` reaching it): it takes no argument
     and does nothing."""
@@ -84,7 +96,7 @@ def object_init(synthesized):
         from .codegen import register_source
 
         source = "def __init__(self):\n    pass\n"
-        filename = "<ad_compiler: object.__init__>"
+        filename = f"{SYNTHESIZED}object>"
         register_source(filename, source)
         namespace = {}
         exec(compile(source, filename, "exec"), {}, namespace)
