@@ -33,6 +33,7 @@ class Refresher(Part):
         out += self.refresh_views(s, state, tree, new_name, live, name)
         out += self.refresh_aliases(s, state, obj, tree, new_name, live, name)
         out.extend(self.refresh_containers(s, state, tree, new_name, live, name))
+        mark_stale(state, self.stores.tree_of(obj.root(), state) | set(new_name), out, name)
         # (a refresh changes no binding: every name still refers to the same object as before)
         for r in out:  # a stop_gradient result sees the change, and still carries no derivative
             for t in (r.targets if isinstance(r, Assign) else ()):
@@ -167,7 +168,8 @@ class Refresher(Part):
             for c, slots in list(state.slots.items()):
                 if c in new_name or not (all_objs(slots) & changed) or not self.stores.container_live(c, state, live):
                     continue
-                holders = _live_first([n for n in state.vars.holders((c,)) if len(state.vars[n].objs) == 1], live)
+                holders = _live_first([n for n in state.vars.holders((c,)) if len(state.vars[n].objs) == 1], live,
+                                      state)
                 if not holders or not isinstance(slots, list):
                     self.refuse(s, f"a list, tuple or dict holding `{name}` is used later, and the compiler cannot "
                                    "tell which of its items is the changed array",
@@ -253,8 +255,37 @@ class Refresher(Part):
         return None
 
 
-def _live_first(names, live):
+def _live_first(names, live, state=None):
     """`names` with the live ones first: a refresh through a name nobody reads again would give the new
     value to a name whose SSA version is stale (a helper's parameter, after the caller changed the object
-    through another name)."""
-    return [n for n in names if n in live] + [n for n in names if n not in live]
+    through another name). Of the others, those not known stale (`Vars.stale`) first: `c.buf.append(x)`
+    then `c.buf[0][1] = 5.0` refreshes the list through a name holding it, and a name bound before the
+    append holds, in SSA, the list without x (h17-001/002)."""
+    stale = state.vars.stale if state is not None else ()
+    return [n for n in names if n in live] + [n for n in names if n not in live and n not in stale] + \
+        [n for n in names if n not in live and n in stale]
+
+
+def mark_stale(state, objs, out, name):
+    """After a change of `objs` through `name` and the refreshes `out`: every other name holding one of them,
+    or a container holding one (transitively), that no refresh gave its new value is stale."""
+    changed = set(objs)
+    grew = True
+    while grew:
+        grew = False
+        for c, slots in state.slots.items():
+            if c not in changed and all_objs(slots) & changed:
+                changed.add(c)
+                grew = True
+    fresh = {name}
+    todo = list(out)
+    while todo:
+        r = todo.pop()
+        if isinstance(r, Assign):
+            fresh.update(r.targets)
+        elif isinstance(r, SetItem) and isinstance(r.target, Var):
+            fresh.add(r.target.name)
+        elif isinstance(r, If):
+            todo += r.body + r.orelse
+    holders = set(state.vars.holders(changed))
+    state.vars.stale = (state.vars.stale | holders) - fresh

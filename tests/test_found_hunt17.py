@@ -1,0 +1,56 @@
+"""Regressions found by hunt 17 (objects holding containers: lists, dicts, tuples of arrays as attributes,
+changed in place, in every mode), against central differences: right or refused at a line of this file, never
+a wrong value or a crash (/work/hunt17/findings.md)."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from fd import numeric_grad
+from test_modes import fd_hvp
+
+X = np.array([0.3, -0.5, 0.8])
+
+
+def _fd(f, x):
+    return numeric_grad(lambda a: f(a.copy()), [x.copy()], 0)
+
+
+@dataclasses.dataclass
+class Cfg:
+    scale: float = 2.0
+    buf: list = dataclasses.field(default_factory=list)
+
+
+class Plain:
+    def __init__(self):
+        self.buf = []
+
+
+# -- h17-001 (silently wrong) / h17-002 (crash: zip() argument 2 is shorter than argument 1): a list attribute
+# changed through `c.buf.append`, then an item of it changed in place (`c.buf[0][1] = 5.0`): the alias pass
+# gave the list its new item through a name bound before the appends (the dataclass's `buf`, not live), whose
+# SSA version is the empty list; the adjoint of the appended items was dropped (`alias_domain.Vars.stale`).
+def item_of_a_dataclass_list_changed(x):
+    c = Cfg()
+    c.buf.append(x)
+    c.buf.append(x * 2.0)
+    c.buf[0][1] = 5.0
+    return sum(np.sum(b ** 2) for b in c.buf)
+
+
+def item_of_a_plain_list_attribute_changed(x):
+    c = Plain()
+    c.buf.append(x)
+    c.buf.append(x * 2.0)
+    c.buf[0][1] = 5.0
+    return sum(np.sum(b ** 2) for b in c.buf)
+
+
+@pytest.mark.parametrize("f", [item_of_a_dataclass_list_changed, item_of_a_plain_list_attribute_changed])
+def test_item_of_a_list_attribute_changed_after_appends(f):
+    expected = _fd(f, X)
+    np.testing.assert_allclose(ad.grad(f)(X.copy()), expected, rtol=1e-6, atol=1e-8)
+    t = np.array([0.2, -0.4, 0.7])
+    np.testing.assert_allclose(ad.jvp(f)(X.copy(), t)[1], expected @ t, rtol=1e-6, atol=1e-8)
