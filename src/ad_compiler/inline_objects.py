@@ -226,6 +226,36 @@ class Objects:
                                    hint="call the setter as a method, or assign a plain attribute")
         return None
 
+    def item_write(self, stmt, env):
+        """`obj[key] = v` (and `obj[key] op= v`: `t = obj[key]; t op= v; obj[key] = t`, Python's order) for an
+        object of a user's class: its `__setitem__` inlined, else refused (h17-003: the store was kept as a
+        store into the object, a container of its attributes, whose adjoint has no entry `key`). None when
+        `obj` is not such an object."""
+        if not (isinstance(stmt, ir.SetItem) and isinstance(stmt.target, Var)) or ir.attr_key(stmt.items):
+            return None
+        cls = class_of(env.get(stmt.target.name))
+        if cls is None:
+            return None
+        where = self.inliner.values.where(stmt)
+        found = inspect.getattr_static(cls, "__setitem__", None)
+        if not inspect.isfunction(found):
+            raise UnsupportedError(f"assigning to an item of a {cls.__name__} object, whose class has no "
+                                   "`__setitem__` written in Python, cannot be differentiated", where=where,
+                                   hint="assign to an item of one of its attributes")
+        if len(stmt.items) != 1 or stmt.tuple_form or not isinstance(stmt.items[0], (Var, Const)):
+            raise UnsupportedError(f"assigning to a {cls.__name__} object's item with a slice or several items "
+                                   "cannot be differentiated (yet)", where=where,
+                                   hint="call its method `__setitem__` with one key")
+        new = self.inliner.values.new_stmt
+        value, out = stmt.value, []
+        if stmt.op is not None:
+            value = Var(self.alloc.temp())
+            read = new(stmt, Assign((value.name,), ir.Index(stmt.target, stmt.items)))
+            out += self.inliner.statement(read, env) + [new(stmt, ir.AugAssign(value.name, stmt.op, stmt.value))]
+        call = new(stmt, ir.ExprStmt(Call(Global((cls.__name__, "__setitem__"), found, cls),
+                                          (stmt.target, stmt.items[0], value))))
+        return out + self.inliner.statement(call, env)
+
     def known_class(self, cls):
         if cls not in self.classes:
             self.classes.append(cls)
