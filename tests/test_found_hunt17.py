@@ -100,3 +100,71 @@ def test_item_set_on_a_class_without_setitem_is_refused():
     with pytest.raises(ad.ADError) as e:
         ad.grad(item_set_without_setitem)(X.copy())
     assert "test_found_hunt17.py" in str(e.value) and "__setitem__" in str(e.value)
+
+
+# -- h17-004 (silently wrong, every mode): an array attribute also held by a list attribute of the same object,
+# changed in place (`c.a += v; c.a[0] = ...`): the refresh gave the object its new `a` before the list its new
+# item, so the object's `buf` kept the list's old version (alias_refresh.refresh_containers: inner first).
+def array_attribute_held_by_a_list_attribute(x):
+    c = Plain()
+    c.a = x * 1.0
+    c.buf.append(c.a)
+    c.a += np.sin(x)
+    c.a[0] = c.buf[0][1] ** 2
+    return np.sum(c.buf[0] ** 2) + np.sum(c.a)
+
+
+def test_array_attribute_held_by_a_list_attribute_changed_in_place():
+    f = array_attribute_held_by_a_list_attribute
+    expected = _fd(f, X)
+    np.testing.assert_allclose(ad.grad(f)(X.copy()), expected, rtol=1e-6, atol=1e-8)
+
+
+# -- h17-005 (crash: zip() argument 2 is shorter than argument 1): `lst.extend(lst)`: the adjoint took back as
+# many items as the argument has, read after the change (twice as many); now extended by `list(lst)`.
+def list_extended_by_itself(x):
+    buf = [x * 1.0, np.sin(x)]
+    buf.extend(buf)
+    buf[1][0] = 2.0
+    return sum(np.sum(v ** 2) for v in buf)
+
+
+def test_list_extended_by_itself():
+    f = list_extended_by_itself
+    np.testing.assert_allclose(ad.grad(f)(X.copy()), _fd(f, X), rtol=1e-6, atol=1e-8)
+
+
+# -- h17-006 (crash in hvp / hessian / grad of grad; an over-refusal in first order): a list attribute changed
+# through another name (`t = c.buf; t.append(x)`) kept the object's kind of `buf` (the empty list), so generated
+# code taking back `len(list(c.buf))` adjoints took none, and `c.buf[-1] *= 2.0` was refused.
+def list_attribute_extended_by_itself(x):
+    c = Plain()
+    c.buf.append(x * 1.0)
+    c.buf.extend(c.buf)
+    c.buf[-1] *= 2.0
+    return sum(np.sum(v ** 2) for v in c.buf)
+
+
+def test_list_attribute_kind_follows_appends_in_second_order():
+    f = list_attribute_extended_by_itself
+    np.testing.assert_allclose(ad.grad(f)(X.copy()), _fd(f, X), rtol=1e-6, atol=1e-8)
+    v = np.array([0.2, -0.4, 0.7])
+    expected = fd_hvp(lambda a: f(a.copy()), [X.copy()], 0, v)
+    np.testing.assert_allclose(ad.hvp(f)(X.copy(), v), expected, rtol=1e-5, atol=1e-6)
+
+
+# -- h17-007 (silently wrong): `c.buf[1] *= 2.0` with `c.buf == [a, a]`: `t = c.buf; u = t[1]; u *= 2.0;
+# t[1] = u`: the store after the operation reads `t`, which the liveness of the user's statement does not
+# count, so the change of `u` refreshed the list through another name and the store went through `t`'s
+# stale version (the first item's adjoint went to `a` as it was before the change).
+def item_twice_in_a_list_attribute_scaled(x):
+    c = Plain()
+    a = x * 1.0
+    c.buf = [a, a]
+    c.buf[1] *= 2.0
+    return sum(np.sum(v ** 2) for v in c.buf)
+
+
+def test_item_twice_in_a_list_attribute_scaled_in_place():
+    f = item_twice_in_a_list_attribute_scaled
+    np.testing.assert_allclose(ad.grad(f)(X.copy()), _fd(f, X), rtol=1e-6, atol=1e-8)

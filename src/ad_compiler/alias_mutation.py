@@ -116,7 +116,17 @@ class Mutations(Part):
                                "be differentiated (yet)", "build a new list instead (slicing, +, sorted(...))")
             if method == "pop" and target is None:  # (the adjoint puts the item back: it needs its value)
                 target = self.temp()
-            return self.mutate(self.derived(s, Mutate(owner, method, call.args, out=target)), state, site)
+            pre, args = [], call.args
+            if method == "extend" and len(args) == 1 and isinstance(args[0], Var) and \
+                    self.values.val(args[0], state).objs & self.values.val(owner, state).objs:
+                # `lst.extend(lst)` (or an alias of it): extended by a copy of its items, as Python does (the
+                # adjoint takes back as many items as the argument has: read after the change, twice as many:
+                # h17-005)
+                items = self.temp()
+                pre = self.assignments.assign(self.derived(s, Assign((items,), Call(Global(("list",), list),
+                                                                                    args))), state, site + ("items",))
+                args = (Var(items),)
+            return pre + self.mutate(self.derived(s, Mutate(owner, method, args, out=target)), state, site)
         if isinstance(k, K.Dict) and method in DICT_MUTATORS:
             self.refuse(s, f"the dict method `.{method}()` cannot be differentiated (yet)",
                         "assign the keys one by one: `d[k] = v`")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ir, kinds as K
-from .alias_domain import Several, all_objs, depth, layout_read
+from .alias_domain import Several, Val, all_objs, depth, layout_read
 from .alias_library import reshaping, runtime
 from .alias_session import Part
 from .alias_values import record_making
@@ -34,6 +34,7 @@ class Refresher(Part):
         out += self.refresh_aliases(s, state, obj, tree, new_name, live, name)
         out.extend(self.refresh_containers(s, state, tree, new_name, live, name))
         mark_stale(state, self.stores.tree_of(obj.root(), state) | set(new_name), out, name)
+        self.follow_kinds(out, state)
         # (a refresh changes no binding: every name still refers to the same object as before)
         for r in out:  # a stop_gradient result sees the change, and still carries no derivative
             for t in (r.targets if isinstance(r, Assign) else ()):
@@ -43,6 +44,18 @@ class Refresher(Part):
                 if t in state.detached:
                     r.nograd = True
         return out
+
+    def follow_kinds(self, out, state):
+        """The kinds of the containers refreshed follow their new items (h17-006: after `t = c.buf;
+        t.append(x)`, `c.buf` read again was still the empty list; `c.buf[-1] *= 2` was refused, and generated
+        code taking back as many adjoints as `list(c.buf)` has took none)."""
+        for r in out:
+            if isinstance(r, SetItem) and r.noop and isinstance(r.target, Var):
+                self.stores.store(r, state, None)
+            elif isinstance(r, Assign) and r.noop and isinstance(r.value, Var) and len(r.targets) == 1:
+                v, w = state.vars.get(r.targets[0]), state.vars.get(r.value.name)
+                if v is not None and w is not None and v.objs == w.objs:
+                    state.vars[r.targets[0]] = Val(w.kind, v.objs, v.gen, v.ident, v.partial)
 
     def refresh_bases(self, s, state, obj, name, new_name, live):
         """Up: the base of a changed view gets the view's new value, and so on up while it can be made so.
@@ -159,41 +172,54 @@ class Refresher(Part):
         return None
 
     def refresh_containers(self, s, state, tree, new_name, live, name):
-        """Lists, tuples and dicts holding a changed object get its new value in that slot."""
+        """Lists, tuples and dicts holding a changed object get its new value in that slot; a container holding
+        another one that changed gets it after it (h17-004: `c.a[0] = v` with `c.buf == [c.a]` refreshed the
+        object `c` before the list, so `c.buf` kept the list's old version)."""
         out = []
         changed = set(new_name)
+        todo = self.containers_seeing(state, changed, live)
+        while todo:
+            inner = [c for c in todo if not (all_objs(state.slots[c]) & (set(todo) - {c}))]
+            c = inner[0] if inner else todo[0]
+            todo.remove(c)
+            slots = state.slots[c]
+            holders = _live_first([n for n in state.vars.holders((c,)) if len(state.vars[n].objs) == 1], live, state)
+            if not holders or not isinstance(slots, list):
+                self.refuse(s, f"a list, tuple or dict holding `{name}` is used later, and the compiler cannot "
+                               "tell which of its items is the changed array",
+                            "make a copy before changing it, or build the list after the change")
+            cname = holders[0]
+            for n in holders:
+                if n == cname or n in live:
+                    self.refuse_partial(s, state, n, name)
+            for i, objs in enumerate(slots):
+                if not (objs & changed):
+                    continue
+                if len(objs) != 1:
+                    self.refuse(s, f"an item of `{cname}` may or may not be `{name}` (it depends on the path "
+                                   "taken)", "make a copy before changing it")
+                key = self.slot_key(c, i, state)
+                out.append(self.derived(s, SetItem(Var(cname), (Const(key),), Var(new_name[next(iter(objs))]),
+                                                   noop=True)))
+            new_name[c] = cname
+            changed.add(c)
+            for n in holders[1:]:
+                if n in live:
+                    out.append(self.derived(s, Assign((n,), Var(cname), noop=True)))
+        return out
+
+    def containers_seeing(self, state, changed, live):
+        """The live containers holding one of `changed`, or (transitively) a container that does."""
+        found, seen = [], set(changed)
         grew = True
         while grew:
             grew = False
             for c, slots in list(state.slots.items()):
-                if c in new_name or not (all_objs(slots) & changed) or not self.stores.container_live(c, state, live):
-                    continue
-                holders = _live_first([n for n in state.vars.holders((c,)) if len(state.vars[n].objs) == 1], live,
-                                      state)
-                if not holders or not isinstance(slots, list):
-                    self.refuse(s, f"a list, tuple or dict holding `{name}` is used later, and the compiler cannot "
-                                   "tell which of its items is the changed array",
-                                "make a copy before changing it, or build the list after the change")
-                cname = holders[0]
-                for n in holders:
-                    if n == cname or n in live:
-                        self.refuse_partial(s, state, n, name)
-                for i, objs in enumerate(slots):
-                    if not (objs & changed):
-                        continue
-                    if len(objs) != 1:
-                        self.refuse(s, f"an item of `{cname}` may or may not be `{name}` (it depends on the path "
-                                       "taken)", "make a copy before changing it")
-                    key = self.slot_key(c, i, state)
-                    out.append(self.derived(s, SetItem(Var(cname), (Const(key),), Var(new_name[next(iter(objs))]),
-                                                       noop=True)))
-                new_name[c] = cname
-                changed.add(c)
-                for n in holders[1:]:
-                    if n in live:
-                        out.append(self.derived(s, Assign((n,), Var(cname), noop=True)))
-                grew = True
-        return out
+                if c not in seen and all_objs(slots) & seen and self.stores.container_live(c, state, live):
+                    found.append(c)
+                    seen.add(c)
+                    grew = True
+        return found
 
     def refuse_partial(self, s, state, holder, name):
         """A container's refresh would read `holder` where it may not be bound (explore --mode hvp seed 42:
