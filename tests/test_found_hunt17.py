@@ -168,3 +168,43 @@ def item_twice_in_a_list_attribute_scaled(x):
 def test_item_twice_in_a_list_attribute_scaled_in_place():
     f = item_twice_in_a_list_attribute_scaled
     np.testing.assert_allclose(ad.grad(f)(X.copy()), _fd(f, X), rtol=1e-6, atol=1e-8)
+
+
+# -- h17-008 (refused at a line of generated code; an over-refusal): `dict()` and `dict(a=v)` met the rule
+# `dict(mapping)` (a copy): refused, and for a dataclass field `default_factory=dict` the refusal pointed into
+# the dataclass's generated `__init__`. Now the literal `{'a': v}` (desugar_builtins).
+@dataclasses.dataclass
+class WithDict:
+    d: dict = dataclasses.field(default_factory=dict)
+    hist: list = dataclasses.field(default_factory=list)
+
+
+def dataclass_dict_field_changed(x):
+    c = WithDict()
+    c.d["u"] = x * 1.0
+    c.d["u"][0] = 3.0
+    c.hist.append(np.sin(x))
+    e = dict(v=c.d["u"] * x)
+    return np.sum(c.d["u"] ** 2) + np.sum(e["v"] * c.hist[0])
+
+
+def test_dict_call_and_dataclass_dict_factory():
+    f = dataclass_dict_field_changed
+    np.testing.assert_allclose(ad.grad(f)(X.copy()), _fd(f, X), rtol=1e-6, atol=1e-8)
+
+
+# -- h17-009 (crash when compiling: IndexError in alias_refresh.slot_key): a dict changed through one name
+# (`e["u"] = v`), then an item of it through another (`d["u"][0] = 3.0`): `d`'s kind still had no keys, and the
+# refresh read the key of the slot from it. Every name holding the very dict (list, object) now sees its new
+# keys; a key still unknown is refused.
+def dict_changed_through_an_alias(x):
+    d = {}
+    e = d
+    e["u"] = x * 1.0
+    d["u"][0] = 3.0
+    return np.sum(e["u"] ** 2)
+
+
+def test_dict_changed_through_an_alias_then_its_item():
+    f = dict_changed_through_an_alias
+    np.testing.assert_allclose(ad.grad(f)(X.copy()), _fd(f, X), rtol=1e-6, atol=1e-8)

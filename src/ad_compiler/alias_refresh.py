@@ -199,6 +199,9 @@ class Refresher(Part):
                     self.refuse(s, f"an item of `{cname}` may or may not be `{name}` (it depends on the path "
                                    "taken)", "make a copy before changing it")
                 key = self.slot_key(c, i, state)
+                if key is None:
+                    self.refuse(s, f"the compiler lost track of the keys of a dict or object holding `{name}`",
+                                "make a copy before changing it, or build the dict after the change")
                 out.append(self.derived(s, SetItem(Var(cname), (Const(key),), Var(new_name[next(iter(objs))]),
                                                    noop=True)))
             new_name[c] = cname
@@ -232,13 +235,19 @@ class Refresher(Part):
 
     def slot_key(self, c, i, state):
         """The key of slot `i` of container `c` (a dict's key, or the position)."""
+        n_slots = len(state.slots[c]) if isinstance(state.slots.get(c), list) else None
+        keyed = False
         for n in state.vars.holders((c,)):
             v = state.vars[n]
             if isinstance(v.kind, K.Dict):
-                return v.kind.keys[i]
+                keyed = True
+                if len(v.kind.keys) == n_slots:
+                    return v.kind.keys[i]
             if isinstance(v.kind, K.Obj):  # an object the function made: the attribute
-                return ir.AttrName(v.kind.attrs[i][0])
-        return i
+                keyed = True
+                if len(v.kind.attrs) == n_slots:
+                    return ir.AttrName(v.kind.attrs[i][0])
+        return None if keyed else i  # (None: a name's kind lags behind its keys: refused by the caller)
 
     def unchanged(self, state, gens):
         """Do these names still hold the values (generations) they held when a view was made?"""

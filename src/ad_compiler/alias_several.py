@@ -83,7 +83,10 @@ class SeveralRefresher(Part):
                     self.refresher.refuse_partial(s, state, n, name)
             for i, slot in enumerate(slots):
                 if slot & objs:
-                    key = Const(self.refresher.slot_key(c, i, state))
+                    key = self.refresher.slot_key(c, i, state)
+                    if key is None:
+                        refuse()
+                    key = Const(key)
                     item = self.temp()
                     out.append(self.derived(s, Assign((item,), Index(Var(cname), (key,)))))
                     out += self.refresh_if_same(s, Var(item), Var(name),

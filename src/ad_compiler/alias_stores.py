@@ -52,10 +52,10 @@ class Stores(Part):
                             "build the list with + or append")
         kind = self.after_store(s, state, target, obj)
         state.vars[name] = Val(kind, target.objs, target.gen, target.ident, target.partial)
-        if isinstance(kind, K.Obj) and obj is not None:  # (every name of that object sees its new attributes)
-            for n in list(state.vars.holders((obj,))):
+        if isinstance(kind, (K.Obj, K.Dict, K.Seq)) and obj is not None:  # (every name of that object sees its
+            for n in list(state.vars.holders((obj,))):                    # new attributes, keys, items: h17-009)
                 v = state.vars[n]
-                if v.objs == {obj} and isinstance(v.kind, K.Obj):
+                if v.objs == {obj} and isinstance(v.kind, type(kind)):
                     state.vars[n] = Val(kind, v.objs, v.gen, v.ident, v.partial)  # (h15-006: partial stays)
         if s.noop:
             return [s]

@@ -18,7 +18,13 @@ class BuiltinCalls:
         self.ctx = ctx  # desugar_context.DesugarContext
 
     def rewrite(self, node):
-        """The atom holding the value of `map(...)` / `functools.reduce(...)`, or None for another call."""
+        """The atom holding the value of `map(...)` / `functools.reduce(...)`, or `dict()` / `dict(a=v)` (a
+        dataclass field's `default_factory=dict` too) as the literal `{'a': v}`; None for another call."""
+        if isinstance(node.func, (ast.Name, ast.Attribute)) and not node.args and \
+                all(k.arg is not None for k in node.keywords) and self.ctx.expressions.resolve_global(node.func) is dict:
+            # (h17-008: the rule `dict(mapping)` copies a mapping; without one it refused)
+            values = tuple(self.ctx.expressions.atom(k.value) for k in node.keywords)
+            return Build("dict", values, tuple(Const(k.arg) for k in node.keywords))
         if not isinstance(node.func, (ast.Name, ast.Attribute)) or node.keywords or \
                 any(isinstance(a, ast.Starred) for a in node.args):
             return None
