@@ -2,6 +2,7 @@
 changed in place, in every mode), against central differences: right or refused at a line of this file, never
 a wrong value or a crash (/work/hunt17/findings.md)."""
 import dataclasses
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -208,3 +209,35 @@ def dict_changed_through_an_alias(x):
 def test_dict_changed_through_an_alias_then_its_item():
     f = dict_changed_through_an_alias
     np.testing.assert_allclose(ad.grad(f)(X.copy()), _fd(f, X), rtol=1e-6, atol=1e-8)
+
+
+class Pair(NamedTuple):
+    a: np.ndarray
+    b: np.ndarray
+
+
+PAIR = Pair(np.array([1.0, 2.0, 3.0]), np.array([0.5, -0.5, 0.25]))
+
+
+def reads_a_named_tuple_by_name_and_position(x, n):
+    u, v = n
+    return np.sum(n.a * x) + np.sum(n[0] * n.b) + np.sum(u * v * x) + np.sum(n[1] ** 2)
+
+
+# -- h17-010 (crash: AttributeError 'tuple' object has no attribute 'a'): `_ad.private_copy` (jacrev's primal
+# call, arguments changed in place) made a named tuple a plain tuple.
+def test_jacrev_with_a_named_tuple_argument():
+    f = reads_a_named_tuple_by_name_and_position
+    expected = numeric_grad(lambda a: f(a, PAIR), [X.copy()], 0)
+    np.testing.assert_allclose(ad.jacrev(f)(X.copy(), PAIR), expected, rtol=1e-6, atol=1e-8)
+
+
+# -- h17-011 (crash: ufunc 'add' float64 + <U1): the gradient w.r.t. a named tuple read by name (`n.a`: an
+# adjoint `{'a': g}`) and by position (`n[0]`, unpacking: a list) added a dict to a list. An attribute of a
+# value not known as an object now has the adjoint `_ad.attribute_vjp` (by position for a named tuple).
+def test_gradient_wrt_a_named_tuple_read_by_name_and_position():
+    f = reads_a_named_tuple_by_name_and_position
+    g = ad.grad(f, wrt=1)(X.copy(), PAIR)
+    assert isinstance(g, Pair)
+    np.testing.assert_allclose(g.a, numeric_grad(lambda a: f(X, Pair(a, PAIR.b)), [PAIR.a.copy()], 0), rtol=1e-6)
+    np.testing.assert_allclose(g.b, numeric_grad(lambda b: f(X, Pair(PAIR.a, b)), [PAIR.b.copy()], 0), rtol=1e-6)

@@ -458,6 +458,28 @@ def where_vjp(g, condition, first=True, out=None):
     return buf
 
 
+def attribute_vjp(g, x, attr):
+    """Adjoint of `x.attr` for a value not known as an object when compiling (an argument): a named tuple's
+    adjoint by position, as its items' adjoints are (`n.a` and `n[0]` add up: h17-010), else `{attr: g}`."""
+    fields = getattr(type(x), "_fields", None)
+    if isinstance(x, tuple) and fields is not None and attr in fields:
+        out = [None] * len(x)  # (None: the zero of an entry, see add)
+        out[fields.index(attr)] = g
+        return out
+    return {attr: g}
+
+
+def attribute_entry(b, x, attr):
+    """The entry of `x.attr` in an adjoint `b` of x made by attribute_vjp (its transpose, for second
+    derivatives): by position for a named tuple, else by name."""
+    fields = getattr(type(x), "_fields", None)
+    if isinstance(x, tuple) and fields is not None and attr in fields and isinstance(b, (list, tuple)):
+        v = b[fields.index(attr)]
+    else:
+        v = b.get(attr) if isinstance(b, dict) else getattr(b, attr)
+    return zeros_like(getattr(x, attr)) if v is None else v
+
+
 def getitem_vjp(g, x, index):
     """Adjoint of `x[index]`: zeros of x's shape with `g` added at `index` (repeated indices add up). x may be
     the ShapeOf an array the tape saved as its shape and dtype (tape_decide.SHAPE_ONLY)."""
@@ -1495,8 +1517,9 @@ def private_copy(x):
         return _same_layout_copy(x)
     if isinstance(x, list):
         return [private_copy(v) for v in x]
-    if isinstance(x, tuple):
-        return tuple(private_copy(v) for v in x)
+    if isinstance(x, tuple):  # (a NamedTuple stays one: h17-010)
+        items = [private_copy(v) for v in x]
+        return type(x)(*items) if hasattr(type(x), "_fields") else tuple(items)
     if isinstance(x, dict):
         return {k: private_copy(v) for k, v in x.items()}
     return x
