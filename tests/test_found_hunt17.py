@@ -241,3 +241,69 @@ def test_gradient_wrt_a_named_tuple_read_by_name_and_position():
     assert isinstance(g, Pair)
     np.testing.assert_allclose(g.a, numeric_grad(lambda a: f(X, Pair(a, PAIR.b)), [PAIR.a.copy()], 0), rtol=1e-6)
     np.testing.assert_allclose(g.b, numeric_grad(lambda b: f(X, Pair(PAIR.a, b)), [PAIR.b.copy()], 0), rtol=1e-6)
+
+
+# -- more programs silently wrong before h17-001 / h17-004 (gradient and tangent): lists reached through
+# objects (a __post_init__'s appends, a dict attribute of lists, an object inside an object, two objects
+# sharing one list, a list extended then an item changed)
+@dataclasses.dataclass
+class Post:
+    x: np.ndarray
+    parts: list = dataclasses.field(default_factory=list)
+
+    def __post_init__(self):
+        self.parts.append(self.x * 2.0)
+        self.parts.append(np.sin(self.x))
+
+
+def lists_appended_in_post_init(x):
+    p = Post(x * 1.0)
+    p.parts[0][0] = 1.0
+    p.x[2] = 0.0
+    return sum(np.sum(v ** 2) for v in p.parts) + np.sum(p.x)
+
+
+def dict_attribute_of_lists(x):
+    c = Plain()
+    c.d = {"a": []}
+    c.d["a"].append(x * 1.0)
+    c.d["a"].append(np.cos(x))
+    c.d["a"][0][2] = 1.0
+    return sum(np.sum(v ** 2) for v in c.d["a"])
+
+
+def object_inside_an_object(x):
+    c = Plain()
+    c.inner = Plain()
+    c.inner.buf.append(x * 1.0)
+    c.inner.buf.append(np.sin(x))
+    c.inner.buf[0][1] = 4.0
+    return sum(np.sum(v ** 2) for v in c.inner.buf)
+
+
+def two_objects_sharing_a_list(x):
+    shared = []
+    a = Plain()
+    b = Plain()
+    a.buf = shared
+    b.buf = shared
+    a.buf.append(x * 1.0)
+    b.buf.append(np.sin(x))
+    b.buf[0][0] = 4.0
+    return sum(np.sum(v ** 2) for v in a.buf)
+
+
+def dataclass_list_extended_then_changed(x):
+    c = Cfg()
+    c.buf.extend([x * 1.0, np.cos(x)])
+    c.buf[1][0] = c.buf[0][2] * 3.0
+    return sum(np.sum(np.sin(b)) for b in c.buf) * c.scale
+
+
+@pytest.mark.parametrize("f", [lists_appended_in_post_init, dict_attribute_of_lists, object_inside_an_object,
+                               two_objects_sharing_a_list, dataclass_list_extended_then_changed])
+def test_lists_reached_through_objects(f):
+    expected = _fd(f, X)
+    np.testing.assert_allclose(ad.grad(f)(X.copy()), expected, rtol=1e-6, atol=1e-8)
+    t = np.array([0.2, -0.4, 0.7])
+    np.testing.assert_allclose(ad.jvp(f)(X.copy(), t)[1], expected @ t, rtol=1e-6, atol=1e-8)
