@@ -307,3 +307,37 @@ def test_lists_reached_through_objects(f):
     np.testing.assert_allclose(ad.grad(f)(X.copy()), expected, rtol=1e-6, atol=1e-8)
     t = np.array([0.2, -0.4, 0.7])
     np.testing.assert_allclose(ad.jvp(f)(X.copy(), t)[1], expected @ t, rtol=1e-6, atol=1e-8)
+
+
+class Vec:
+    def __init__(self, a):
+        self.a = a
+
+    def __iadd__(self, other):
+        self.a += other.a
+        return self
+
+
+# -- h17-012 (silently wrong, every mode): `u += Vec(v)` for an object of a user's class: its `__iadd__` (which
+# changed an array another name holds) was not followed; the statement became a rebinding of u. Now inlined
+# (`u = Vec.__iadd__(u, v)`, or `__add__` as Python falls back), refused where the object is not known.
+def iadd_of_an_object_changing_a_shared_array(x):
+    y = x * 1.0
+    u = Vec(y)
+    u += Vec(np.sin(x))
+    return np.sum(y ** 2)
+
+
+def iadd_of_an_object_in_a_list(x):
+    y = x * 1.0
+    vs = [Vec(y), Vec(np.sin(x))]
+    vs[0] += vs[1]
+    return np.sum(y ** 2)
+
+
+def test_iadd_of_a_user_object():
+    f = iadd_of_an_object_changing_a_shared_array
+    np.testing.assert_allclose(ad.grad(f)(X.copy()), _fd(f, X), rtol=1e-6, atol=1e-8)
+    with pytest.raises(ad.ADError) as e:
+        ad.grad(iadd_of_an_object_in_a_list)(X.copy())
+    assert "test_found_hunt17.py" in str(e.value)

@@ -126,6 +126,9 @@ class Assignments(Part):
         if self.mode == "kinds":
             return self.rebind(s, state, site, v.kind)
         k = v.kind
+        if isinstance(k, K.Obj):  # (an object the inliner did not know: its `__iadd__` is not followed here)
+            self.refuse(s, f"`{s.target} {s.op}= ...` on a {k.cls.__name__} object cannot be differentiated here: "
+                           "its in-place method is not followed", "compute on its attributes")
         self.castable_in_place(s, k, state, s.target)
         if isinstance(k, K.Array) and k.dtype == "?" and (s.op == "/" or _numeric(self.values.val(s.value, state).kind)):
             shown = ast.unparse(s.origin.stmt.target) if s.origin is not None and \

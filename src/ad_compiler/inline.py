@@ -155,7 +155,8 @@ class Inliner:
             if inlined is not None:
                 return inlined
             return [s]
-        setter = self.objects.property_write(s, env) or self.objects.item_write(s, env)
+        setter = self.objects.property_write(s, env) or self.objects.item_write(s, env) or \
+            self.objects.augmented(s, env)
         if setter is not None:
             return setter
         if isinstance(s, ir.SetItem) and isinstance(s.target, Var) and not self.objects.stored(s, env):

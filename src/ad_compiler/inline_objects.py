@@ -256,6 +256,29 @@ class Objects:
                                           (stmt.target, stmt.items[0], value))))
         return out + self.inliner.statement(call, env)
 
+    def augmented(self, stmt, env):
+        """`obj op= v` for an object of a user's class: `obj = C.__iop__(obj, v)` (or `C.__op__` when the
+        class has no in-place method, as Python falls back), inlined; refused when it has neither (h17-012:
+        `u += IV(v)` whose `__iadd__` changed an array other names hold was dropped). None for another name."""
+        if not isinstance(stmt, ir.AugAssign):
+            return None
+        cls = class_of(env.get(stmt.target))
+        if cls is None:
+            return None
+        name = _DUNDERS.get(stmt.op)
+        found = None
+        for method in (f"__i{name}__", f"__{name}__") if name else ():
+            found = inspect.getattr_static(cls, method, None)
+            if inspect.isfunction(found):
+                break
+        if not inspect.isfunction(found):
+            raise UnsupportedError(f"`{stmt.target} {stmt.op}= ...` on a {cls.__name__} object, whose class has no "
+                                   f"`__i{name}__` or `__{name}__` written in Python, cannot be differentiated",
+                                   where=self.inliner.values.where(stmt), hint="compute on its attributes")
+        call = self.inliner.values.new_stmt(stmt, Assign((stmt.target,), Call(
+            Global((cls.__name__, found.__name__), found, cls), (Var(stmt.target), stmt.value))))
+        return self.inliner.statement(call, env)
+
     def known_class(self, cls):
         if cls not in self.classes:
             self.classes.append(cls)
@@ -319,6 +342,10 @@ class Objects:
         for key in [k for k in env if isinstance(k, tuple) and k[1] == str(name)]:
             env.pop(key, None)  # (an object not known here: what any object holds there is no longer known)
         return True
+
+
+_DUNDERS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "//": "floordiv", "%": "mod", "**": "pow",
+            "@": "matmul", "&": "and", "|": "or", "^": "xor", "<<": "lshift", ">>": "rshift"}
 
 
 def _obj_kind(cls):
