@@ -341,3 +341,50 @@ def test_iadd_of_a_user_object():
     with pytest.raises(ad.ADError) as e:
         ad.grad(iadd_of_an_object_in_a_list)(X.copy())
     assert "test_found_hunt17.py" in str(e.value)
+
+
+class DoublesOnStore:
+    def __init__(self, a):
+        self.a = a
+
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value * 2.0)
+
+
+class DoublesOnRead:
+    def __init__(self, a):
+        self.a = a
+
+    def __getattribute__(self, name):
+        v = object.__getattribute__(self, name)
+        return v * 2.0 if name == "a" else v
+
+
+def object_with_a_setattr(x):
+    s = DoublesOnStore(x * 1.0)
+    return np.sum(s.a ** 2)
+
+
+def object_with_a_getattribute(x):
+    s = DoublesOnRead(x * 1.0)
+    return np.sum(s.a ** 2)
+
+
+def reads_an_argument_with_a_getattribute(x, s):
+    return np.sum(s.a * x)
+
+
+# -- h17-013 (silently wrong, every mode): objects of a class defining `__setattr__`, `__getattr__`,
+# `__getattribute__` or `__delattr__` were followed as containers of what was stored in them; making one is now
+# refused, and an attribute of one given as an argument has no derivative (refused on a path to the output).
+@pytest.mark.parametrize("f", [object_with_a_setattr, object_with_a_getattribute])
+def test_objects_whose_class_changes_attribute_access_are_refused(f):
+    with pytest.raises(ad.ADError) as e:
+        ad.grad(f)(X.copy())
+    assert "test_found_hunt17.py" in str(e.value)
+
+
+def test_gradient_wrt_an_object_with_a_getattribute_is_refused():
+    with pytest.raises(ad.ADError) as e:
+        ad.grad(reads_an_argument_with_a_getattribute, wrt=1)(X.copy(), DoublesOnRead(np.array([1.0, 2.0, 3.0])))
+    assert "test_found_hunt17.py" in str(e.value)

@@ -85,6 +85,14 @@ class Objects:
             raise UnsupportedError(f"making a `{cls.__name__}` object: its class defines `__new__`, which cannot be "
                                    "followed", where=values.where(stmt), hint="make the object outside the function "
                                    "and pass it in")
+        hooks = attribute_hooks(cls)
+        if hooks:
+            from .errors import UnsupportedError
+
+            raise UnsupportedError(f"making a `{cls.__name__}` object: its class defines `{hooks[0]}`, so its "
+                                   "attributes are not what was stored in them, which the compiler does not follow "
+                                   "(h17-013)", where=values.where(stmt), hint="use a class without it, or compute "
+                                   "on plain arrays")
         name = target if target is not None else self.alloc.temp()
         out = [values.new_stmt(stmt, Assign((name,), Call(_rt_global("new_object"), (Global((cls.__name__,), cls),))))]
         self.known_class(cls)
@@ -342,6 +350,21 @@ class Objects:
         for key in [k for k in env if isinstance(k, tuple) and k[1] == str(name)]:
             env.pop(key, None)  # (an object not known here: what any object holds there is no longer known)
         return True
+
+
+def attribute_hooks(cls):
+    """The methods of `cls` (or a base other than object) that change what reading or storing an attribute
+    does: an object of such a class is not a container of its attributes."""
+    return [n for n in ("__getattribute__", "__getattr__", "__setattr__", "__delattr__")
+            if inspect.getattr_static(cls, n, None) is not getattr(object, n, None) and not _frozen_guard(cls, n)]
+
+
+def _frozen_guard(cls, name):
+    """Is `cls.name` the `__setattr__` / `__delattr__` a frozen dataclass is given (it only raises; the
+    dataclass refuses one written in its body)?"""
+    owner = next((c for c in cls.__mro__ if name in vars(c)), None)
+    params = vars(owner).get("__dataclass_params__") if owner is not None else None
+    return name in ("__setattr__", "__delattr__") and params is not None and params.frozen
 
 
 _DUNDERS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "//": "floordiv", "%": "mod", "**": "pow",

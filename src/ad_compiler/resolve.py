@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .inline_objects import attribute_hooks
 from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rules
 from .errors import UnsupportedError
 from .ir import Assign, Build, Call, Const, Global, Index, Mutate, SetItem, Var
@@ -163,6 +164,9 @@ class Resolver:
             return Op("const")
         k = self.kind(base)
         attr = v.attr
+        if isinstance(k, K.Obj) and attribute_hooks(k.cls):  # (its attributes are not what its dict holds)
+            return Op("unknown", frozenset({base.name}), what=f"the attribute `.{attr}` of a {k.cls.__name__} "
+                      f"object, whose class defines `{attribute_hooks(k.cls)[0]}`")
         if isinstance(k, K.Obj):
             return Op("getattr", frozenset({base.name}), attr=attr)
         if attr in rules.ATTRIBUTES and not isinstance(k, (K.Seq, K.Dict, K.Other)):
