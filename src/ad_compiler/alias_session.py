@@ -174,6 +174,9 @@ def _in_user_terms(node, text):
     import re
 
     target = node.target if isinstance(node, ast.AugAssign) else node
+    call = node.value if isinstance(node, ast.Expr) else node
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):  # `c.buf.append(v)`: `c.buf`, not `t1`
+        target = call.func.value
     if text is None or not isinstance(target, (ast.Subscript, ast.Attribute)):
         return text
     names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
