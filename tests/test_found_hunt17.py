@@ -388,3 +388,39 @@ def test_gradient_wrt_an_object_with_a_getattribute_is_refused():
     with pytest.raises(ad.ADError) as e:
         ad.grad(reads_an_argument_with_a_getattribute, wrt=1)(X.copy(), DoublesOnRead(np.array([1.0, 2.0, 3.0])))
     assert "test_found_hunt17.py" in str(e.value)
+
+
+class Gen:
+    def __init__(self):
+        self.buf = []
+
+    def doubled(self):
+        for v in self.buf:
+            yield v * 2.0
+
+
+# -- h17-014 (silently wrong, every mode): a generator method's values (`g = c.doubled()`), which the compiler
+# computes when it is called, then an item of what it reads changed before they are read: lazy_checks did not
+# see `c.doubled()` as a generator (the class of `c` is not known there); now a method of that name that is a
+# generator in a class the module sees counts.
+def generator_method_then_item_changed(x):
+    c = Gen()
+    c.buf = [x * 1.0, np.sin(x)]
+    g = c.doubled()
+    c.buf[0][2] = 3.0
+    return sum(np.sum(v ** 2) for v in g)
+
+
+def generator_method_read_at_once(x):
+    c = Gen()
+    c.buf = [x * 1.0, np.sin(x)]
+    g = c.doubled()
+    return sum(np.sum(v ** 2) for v in g)
+
+
+def test_generator_method_then_a_change_is_refused():
+    with pytest.raises(ad.ADError) as e:
+        ad.grad(generator_method_then_item_changed)(X.copy())
+    assert "test_found_hunt17.py" in str(e.value)
+    f = generator_method_read_at_once
+    np.testing.assert_allclose(ad.grad(f)(X.copy()), _fd(f, X), rtol=1e-6, atol=1e-8)

@@ -78,7 +78,18 @@ class Checker:
             return bound or obj in (map, filter)
         if bound and isinstance(node.func, ast.Attribute) and node.func.attr in _DICT_VIEWS and not node.args:
             return True
-        return inspect.isgeneratorfunction(obj) or self.local_generator(node.func)
+        return inspect.isgeneratorfunction(obj) or self.local_generator(node.func) or self.generator_method(node.func)
+
+    def generator_method(self, func):
+        """`c.gen()` on a variable: its class is not known here, so a generator if a class the module sees has
+        a generator method of that name (h17-014: `g = c.gen(); c.buf[0][2] = 3.0; sum(g)` was silently wrong;
+        a class the module does not name is not seen)."""
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.local):
+            return False
+        for value in list(self.unit.globals.values()):
+            if isinstance(value, type) and inspect.isgeneratorfunction(inspect.getattr_static(value, func.attr, None)):
+                return True
+        return False
 
     def local_generator(self, func):
         if not isinstance(func, ast.Name):
