@@ -401,8 +401,8 @@ class Gen:
 
 # -- h17-014 (silently wrong, every mode): a generator method's values (`g = c.doubled()`), which the compiler
 # computes when it is called, then an item of what it reads changed before they are read: lazy_checks did not
-# see `c.doubled()` as a generator (the class of `c` is not known there); now a method of that name that is a
-# generator in a class the module sees counts.
+# see `c.doubled()` as a generator (the class of `c` is not known there); the inliner, which knows it, now runs
+# that check with the call known as a generator (lazy_checks.check_generator_call).
 def generator_method_then_item_changed(x):
     c = Gen()
     c.buf = [x * 1.0, np.sin(x)]
