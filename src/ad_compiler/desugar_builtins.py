@@ -21,7 +21,8 @@ class BuiltinCalls:
         """The atom holding the value of `map(...)` / `functools.reduce(...)`, or `dict()` / `dict(a=v)` (a
         dataclass field's `default_factory=dict` too) as the literal `{'a': v}`; None for another call."""
         if isinstance(node.func, (ast.Name, ast.Attribute)) and not node.args and \
-                all(k.arg is not None for k in node.keywords) and self.ctx.expressions.resolve_global(node.func) is dict:
+                all(k.arg is not None for k in node.keywords) and \
+                self.ctx.expressions.resolve_global(node.func) is dict:
             # (h17-008: the rule `dict(mapping)` copies a mapping; without one it refused)
             values = tuple(self.ctx.expressions.atom(k.value) for k in node.keywords)
             return Build("dict", values, tuple(Const(k.arg) for k in node.keywords))
