@@ -424,3 +424,24 @@ def test_generator_method_then_a_change_is_refused():
     assert "test_found_hunt17.py" in str(e.value)
     f = generator_method_read_at_once
     np.testing.assert_allclose(ad.grad(f)(X.copy()), _fd(f, X), rtol=1e-6, atol=1e-8)
+
+
+class Node:
+    def __init__(self, v):
+        self.v = v
+        self.kids = []
+
+
+def object_holding_itself(x):
+    a = Node(x * 1.0)
+    a.kids.append(a)
+    a.kids[0].v[0] = 5.0
+    return np.sum(a.v ** 2)
+
+
+# -- h17-015 (crash: RecursionError in _ad.zeros_like, after h17-001 let the program compile): a container made
+# to hold itself (`a.kids.append(a)`, or two objects holding each other): refused at the line.
+def test_object_holding_itself_is_refused():
+    with pytest.raises(ad.ADError) as e:
+        ad.grad(object_holding_itself)(X.copy())
+    assert "test_found_hunt17.py" in str(e.value) and "hold itself" in str(e.value)

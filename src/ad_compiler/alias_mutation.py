@@ -156,6 +156,8 @@ class Mutations(Part):
         slots = state.slots.get(obj, ("any", frozenset())) if obj is not None else ("any", frozenset())
         kind = target.kind if isinstance(target.kind, K.Seq) else K.Seq(list, None, K.UNKNOWN)
         out_val = None
+        if m.method in ("append", "extend") and self.mode != "kinds":
+            self.stores.refuse_cycle(m, state, obj, self.values.val(m.args[0], state).objs)
         if m.method == "append":
             value = self.values.val(m.args[0], state)
             if isinstance(slots, list):
