@@ -2,6 +2,7 @@
 changed in place, in every mode), against central differences: right or refused at a line of this file, never
 a wrong value or a crash (/work/hunt17/findings.md)."""
 import dataclasses
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -445,3 +446,26 @@ def test_object_holding_itself_is_refused():
     with pytest.raises(ad.ADError) as e:
         ad.grad(object_holding_itself)(X.copy())
     assert "test_found_hunt17.py" in str(e.value) and "hold itself" in str(e.value)
+
+
+class CachedSquare:
+    def __init__(self, a):
+        self.a = a
+
+    @functools.cached_property
+    def sq(self):
+        return self.a ** 2
+
+
+def cached_property_read(x):
+    c = CachedSquare(x * 1.0)
+    return np.sum(c.sq * x)
+
+
+# -- h17-016 (silently wrong; hvp: KeyError 'a'): `functools.cached_property` (any descriptor other than a
+# method, a property of a Python getter or a slot) was read as an attribute the object stored: its getter's
+# derivative was lost. Refused at the read.
+def test_cached_property_is_refused():
+    with pytest.raises(ad.ADError) as e:
+        ad.grad(cached_property_read)(X.copy())
+    assert "test_found_hunt17.py" in str(e.value) and "cached_property" in str(e.value)

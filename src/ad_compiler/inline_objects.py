@@ -171,6 +171,11 @@ class Objects:
             return None
         found = inspect.getattr_static(cls, value.attr, None)
         if not isinstance(found, property) or found.fget is None or not inspect.isfunction(found.fget):
+            if _other_descriptor(found):  # (h17-016: functools.cached_property read as a stored attribute)
+                raise UnsupportedError(f"reading `{value.attr}` goes through the descriptor `{cls.__name__}."
+                                       f"{value.attr}` ({type(found).__name__}), which cannot be differentiated "
+                                       "(yet)", where=self.inliner.values.where(stmt),
+                                       hint="make it a method, or a property")
             return None
         call = self.inliner.values.new_stmt(stmt, Assign((target,), Call(
             Global((cls.__name__, value.attr, "fget"), found.fget, cls), (value.value,))))
@@ -357,6 +362,16 @@ def attribute_hooks(cls):
     does: an object of such a class is not a container of its attributes."""
     return [n for n in ("__getattribute__", "__getattr__", "__setattr__", "__delattr__")
             if inspect.getattr_static(cls, n, None) is not getattr(object, n, None) and not _frozen_guard(cls, n)]
+
+
+def _other_descriptor(found):
+    """Is this class attribute a descriptor other than a method, a property of a Python getter, or a slot
+    (`functools.cached_property`, a library's), whose reading the compiler does not follow?"""
+    if found is None or inspect.isfunction(found) or isinstance(found, (staticmethod, classmethod)):
+        return False
+    if type(found).__name__ in ("member_descriptor", "getset_descriptor"):
+        return False
+    return hasattr(type(found), "__get__")
 
 
 def _frozen_guard(cls, name):
