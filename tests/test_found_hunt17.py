@@ -469,3 +469,29 @@ def test_cached_property_is_refused():
     with pytest.raises(ad.ADError) as e:
         ad.grad(cached_property_read)(X.copy())
     assert "test_found_hunt17.py" in str(e.value) and "cached_property" in str(e.value)
+
+
+class WithPair:
+    def __init__(self):
+        self.w = np.array([0.5, -0.2, 0.1])
+        self.pair = (np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.25, -0.5]))
+
+
+def uses_a_tuple_attribute(m, x):
+    return np.sum(m.w * x * m.pair[0]) + np.sum(np.sin(m.pair[1]) * x)
+
+
+# -- h17-017 (refused at the call, an over-refusal): a tangent for an object with a tuple attribute (`m.pair`)
+# was refused ("the tangent names 'pair', which is not a number, array or container attribute"):
+# `_ad.zeros_like` of an object left its tuple attributes out.
+def test_tangent_of_an_object_with_a_tuple_attribute():
+    m = WithPair()
+    t = {"w": np.array([0.1, 0.2, 0.3]), "pair": (np.array([1.0, 0.0, -1.0]), np.array([0.3, 0.2, 0.1]))}
+    _, tan = ad.jvp(uses_a_tuple_attribute)(m, X.copy(), t)
+    g = ad.grad(uses_a_tuple_attribute)(m, X.copy())
+    expected = np.sum(g["w"] * t["w"]) + sum(np.sum(a * b) for a, b in zip(g["pair"], t["pair"]))
+    assert np.isclose(tan, expected)
+    shifted = WithPair()
+    shifted.pair = (m.pair[0] + 1e-6 * t["pair"][0], m.pair[1] + 1e-6 * t["pair"][1])
+    shifted.w = m.w + 1e-6 * t["w"]
+    assert np.isclose(tan, (uses_a_tuple_attribute(shifted, X) - uses_a_tuple_attribute(m, X)) / 1e-6, atol=1e-5)

@@ -315,7 +315,7 @@ def zeros_like(x):
         return 0j
     if _is_object(x):  # a model object: zeros for each array or number attribute, by name
         return {k: zeros_like(v) for k, v in object_attributes(x).items()
-                if isinstance(v, (ndarray, numbers.Number, list, dict)) or _is_object(v)}
+                if isinstance(v, (ndarray, numbers.Number, list, tuple, dict)) or _is_object(v)}  # (h17-017: tuples)
     return 0.0
 
 
