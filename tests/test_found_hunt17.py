@@ -495,3 +495,39 @@ def test_tangent_of_an_object_with_a_tuple_attribute():
     shifted.pair = (m.pair[0] + 1e-6 * t["pair"][0], m.pair[1] + 1e-6 * t["pair"][1])
     shifted.w = m.w + 1e-6 * t["w"]
     assert np.isclose(tan, (uses_a_tuple_attribute(shifted, X) - uses_a_tuple_attribute(m, X)) / 1e-6, atol=1e-5)
+
+
+def appended_inside_no_grad(x):
+    buf = [x * 1.0]
+    with ad.no_grad():
+        buf.append(x * 3.0)
+    buf[0][0] = 1.0
+    return sum(np.sum(v ** 2) for v in buf)
+
+
+def appended_to_an_attribute_inside_no_grad(x):
+    c = Plain()
+    c.buf.append(x * 1.0)
+    with ad.no_grad():
+        c.buf.append(x * 3.0)
+    return sum(np.sum(v ** 2) for v in c.buf)
+
+
+# -- h17-018 (silently wrong, every mode): `lst.append(v)` inside `with ad.no_grad():` made the whole list a
+# constant (every item lost its derivative, not only v); now the items added carry none and the list keeps its
+# own (resolve: a no_grad Mutate reads its list; reverse / forward: no adjoint / a zero tangent for the items).
+def test_append_inside_no_grad_keeps_the_other_items_derivatives():
+    f = appended_inside_no_grad
+    expected = 2.0 * X
+    expected[0] = 0.0
+    np.testing.assert_allclose(ad.grad(f)(X.copy()), expected, rtol=1e-12)
+    t = np.array([0.2, -0.4, 0.7])
+    np.testing.assert_allclose(ad.jvp(f)(X.copy(), t)[1], expected @ t, rtol=1e-12)
+    np.testing.assert_allclose(ad.hvp(f)(X.copy(), t), np.where(np.arange(3) == 0, 0.0, 2.0 * t), rtol=1e-12)
+
+
+@pytest.mark.xfail(strict=True, reason="h17-018 left: `c.buf` read inside no_grad is a constant (every Assign "
+                   "there is), so the list the object holds loses its derivative; an alias read inside no_grad "
+                   "should stay the same value (as in PyTorch)")
+def test_append_to_an_attribute_inside_no_grad():
+    np.testing.assert_allclose(ad.grad(appended_to_an_attribute_inside_no_grad)(X.copy()), 2.0 * X, rtol=1e-12)
