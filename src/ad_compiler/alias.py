@@ -186,9 +186,11 @@ class Alias:
                     end.vars[s.target] = Val(K.INT, (), new_gen())
                 _, end = self.block(s.body, end)
                 new_head = join_states(head, end)
+                stale = set(new_head.vars.stale)
                 for n, v in new_head.vars.items():  # rebound in the loop: a new generation at each iteration
                     if n in end.vars and end.vars[n].gen != head.vars.get(n, Val(None)).gen:
                         new_head.vars[n] = Val(v.kind, v.objs, new_gen(), v.ident)
+                new_head.vars.stale = stale  # (stale on a path into the head: stale there)
                 if same_state(new_head, head):
                     break
                 head = new_head

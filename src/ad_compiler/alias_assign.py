@@ -205,6 +205,8 @@ class Assignments(Part):
         """`x[i] = v`, or `x[i] op= v` as a read, the operation and a store."""
         if self.mode == "kinds":
             return self.stores.store(s, state, site)
+        if s.op is not None:  # (the store after the operation reads the target and the index: h17-007)
+            self.session.also_live[id(s)] = ir.names_in(s.target) | set().union(*(ir.names_in(i) for i in s.items))
         if s.op is not None and not isinstance(self.values.val(s.target, state).kind, (K.Seq, K.Dict)) and \
                 self.values.val(s.target, state).kind is not K.UNKNOWN:
             # an array: `x[i] op= v` stores x[i] op v into x[i] (NumPy computes it the same way, and casts the
@@ -220,6 +222,7 @@ class Assignments(Part):
                 get += self.assign(self.derived(s, Assign((t1,), copy)), state, site + ("copy",))
             compute = self.derived(s, Assign((t2,), ir.BinOp(s.op, Var(t1), s.value)))
             put = self.derived(s, SetItem(s.target, s.items, Var(t2), tuple_form=s.tuple_form))
+            self.session.also_live.pop(id(put), None)
             return get + self.assign(compute, state, site + ("aug",)) + \
                 self.stores.store(put, state, site + ("put",))
         if s.op is not None:  # x[i] op= v  ->  t = x[i]; t op= v; x[i] = t (an item of a list may be an array)
@@ -227,6 +230,7 @@ class Assignments(Part):
             get = self.derived(s, Assign((temp,), Index(s.target, s.items, s.tuple_form)))
             aug = self.derived(s, AugAssign(temp, s.op, s.value))
             put = self.derived(s, SetItem(s.target, s.items, Var(temp), tuple_form=s.tuple_form))
+            self.session.also_live.pop(id(put), None)
             return self.assign(get, state, site + ("get",)) + self.augassign(aug, state, site + ("aug",)) + \
                 self.stores.store(put, state, site + ("put",))
         return self.stores.store(s, state, site)

@@ -109,12 +109,19 @@ class Vars(dict):
     def __init__(self, other=None):
         super().__init__()
         self.by_obj = {}  # Obj -> {name: None}
+        # names whose SSA version no longer holds what their object holds now: it changed through another name
+        # while they were not live, so no refresh gave them its new value (a refresh must not read them:
+        # alias_refresh._live_first); binding a name again (a new generation) makes it current
+        self.stale = set()
         if other is not None:
             for n, v in other.items():
                 self[n] = v
+            self.stale = set(other.stale)
 
     def __setitem__(self, name, val):
         old = self.get(name)
+        if old is None or old.gen != val.gen:
+            self.stale.discard(name)
         if old is not None:
             for o in old.objs:
                 names = self.by_obj[o]
@@ -230,6 +237,7 @@ def join_states(a, b):
     s, joined = State(), {}
     for n in set(a.vars) | set(b.vars):
         s.vars[n] = join_vals(a.vars.get(n), b.vars.get(n), joined)
+    s.vars.stale = a.vars.stale | b.vars.stale
     for o in set(a.slots) | set(b.slots):
         s.slots[o] = join_slots(a.slots.get(o), b.slots.get(o))
     s.made = dict(a.made)
@@ -245,7 +253,7 @@ def join_states(a, b):
 
 def same_state(a, b):
     """Do two states agree on every name's kind and objects and every container's items (a fixed point)?"""
-    if a.vars.keys() != b.vars.keys() or a.slots.keys() != b.slots.keys():
+    if a.vars.keys() != b.vars.keys() or a.slots.keys() != b.slots.keys() or a.vars.stale != b.vars.stale:
         return False
     for n, v in a.vars.items():
         w = b.vars[n]

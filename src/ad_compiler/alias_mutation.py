@@ -150,7 +150,17 @@ class Mutations(Part):
                                "be differentiated (yet)", "build a new list instead (slicing, +, sorted(...))")
             if method == "pop" and target is None:  # (the adjoint puts the item back: it needs its value)
                 target = self.temp()
-            return self.mutate(self.derived(s, Mutate(owner, method, call.args, out=target)), state, site)
+            pre, args = [], call.args
+            if method == "extend" and len(args) == 1 and isinstance(args[0], Var) and \
+                    self.values.val(args[0], state).objs & self.values.val(owner, state).objs:
+                # `lst.extend(lst)` (or an alias of it): extended by a copy of its items, as Python does (the
+                # adjoint takes back as many items as the argument has: read after the change, twice as many:
+                # h17-005)
+                items = self.temp()
+                pre = self.assignments.assign(self.derived(s, Assign((items,), Call(Global(("list",), list),
+                                                                                    args))), state, site + ("items",))
+                args = (Var(items),)
+            return pre + self.mutate(self.derived(s, Mutate(owner, method, args, out=target)), state, site)
         if isinstance(k, K.Dict) and method in DICT_MUTATORS:
             self.refuse(s, f"the dict method `.{method}()` cannot be differentiated (yet)",
                         "assign the keys one by one: `d[k] = v`")
@@ -180,6 +190,8 @@ class Mutations(Part):
         slots = state.slots.get(obj, ("any", frozenset())) if obj is not None else ("any", frozenset())
         kind = target.kind if isinstance(target.kind, K.Seq) else K.Seq(list, None, K.UNKNOWN)
         out_val = None
+        if m.method in ("append", "extend") and self.mode != "kinds":
+            self.stores.refuse_cycle(m, state, obj, self.values.val(m.args[0], state).objs)
         if m.method == "append":
             value = self.values.val(m.args[0], state)
             if isinstance(slots, list):

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import ir, kinds as K
 from .alias_axes import inverse_call
-from .alias_domain import Several, all_objs, depth, layout_read
+from .alias_domain import Several, Val, all_objs, depth, layout_read
 from .alias_library import reshaping, runtime
 from .alias_session import Part
 from .alias_values import record_making
@@ -34,6 +34,8 @@ class Refresher(Part):
         out += self.refresh_views(s, state, tree, new_name, live, name)
         out += self.refresh_aliases(s, state, obj, tree, new_name, live, name)
         out.extend(self.refresh_containers(s, state, tree, new_name, live, name))
+        mark_stale(state, self.stores.tree_of(obj.root(), state) | set(new_name), out, name)
+        self.follow_kinds(out, state)
         # (a refresh changes no binding: every name still refers to the same object as before)
         for r in out:  # a stop_gradient result sees the change, and still carries no derivative
             for t in (r.targets if isinstance(r, Assign) else ()):
@@ -43,6 +45,18 @@ class Refresher(Part):
                 if t in state.detached:
                     r.nograd = True
         return out
+
+    def follow_kinds(self, out, state):
+        """The kinds of the containers refreshed follow their new items (h17-006: after `t = c.buf;
+        t.append(x)`, `c.buf` read again was still the empty list; `c.buf[-1] *= 2` was refused, and generated
+        code taking back as many adjoints as `list(c.buf)` has took none)."""
+        for r in out:
+            if isinstance(r, SetItem) and r.noop and isinstance(r.target, Var):
+                self.stores.store(r, state, None)
+            elif isinstance(r, Assign) and r.noop and isinstance(r.value, Var) and len(r.targets) == 1:
+                v, w = state.vars.get(r.targets[0]), state.vars.get(r.value.name)
+                if v is not None and w is not None and v.objs == w.objs:
+                    state.vars[r.targets[0]] = Val(w.kind, v.objs, v.gen, v.ident, v.partial)
 
     def refresh_bases(self, s, state, obj, name, new_name, live):
         """Up: the base of a changed view gets the view's new value, and so on up while it can be made so.
@@ -159,40 +173,57 @@ class Refresher(Part):
         return None
 
     def refresh_containers(self, s, state, tree, new_name, live, name):
-        """Lists, tuples and dicts holding a changed object get its new value in that slot."""
+        """Lists, tuples and dicts holding a changed object get its new value in that slot; a container holding
+        another one that changed gets it after it (h17-004: `c.a[0] = v` with `c.buf == [c.a]` refreshed the
+        object `c` before the list, so `c.buf` kept the list's old version)."""
         out = []
         changed = set(new_name)
+        todo = self.containers_seeing(state, changed, live)
+        while todo:
+            inner = [c for c in todo if not (all_objs(state.slots[c]) & (set(todo) - {c}))]
+            c = inner[0] if inner else todo[0]
+            todo.remove(c)
+            slots = state.slots[c]
+            holders = _live_first([n for n in state.vars.holders((c,)) if len(state.vars[n].objs) == 1], live, state)
+            if not holders or not isinstance(slots, list):
+                self.refuse(s, f"a list, tuple or dict holding `{name}` is used later, and the compiler cannot "
+                               "tell which of its items is the changed array",
+                            "make a copy before changing it, or build the list after the change")
+            cname = holders[0]
+            for n in holders:
+                if n == cname or n in live:
+                    self.refuse_partial(s, state, n, name)
+            for i, objs in enumerate(slots):
+                if not (objs & changed):
+                    continue
+                if len(objs) != 1:
+                    self.refuse(s, f"an item of `{cname}` may or may not be `{name}` (it depends on the path "
+                                   "taken)", "make a copy before changing it")
+                key = self.slot_key(c, i, state)
+                if key is None:
+                    self.refuse(s, f"the compiler lost track of the keys of a dict or object holding `{name}`",
+                                "make a copy before changing it, or build the dict after the change")
+                out.append(self.derived(s, SetItem(Var(cname), (Const(key),), Var(new_name[next(iter(objs))]),
+                                                   noop=True)))
+            new_name[c] = cname
+            changed.add(c)
+            for n in holders[1:]:
+                if n in live:
+                    out.append(self.derived(s, Assign((n,), Var(cname), noop=True)))
+        return out
+
+    def containers_seeing(self, state, changed, live):
+        """The live containers holding one of `changed`, or (transitively) a container that does."""
+        found, seen = [], set(changed)
         grew = True
         while grew:
             grew = False
             for c, slots in list(state.slots.items()):
-                if c in new_name or not (all_objs(slots) & changed) or not self.stores.container_live(c, state, live):
-                    continue
-                holders = _live_first([n for n in state.vars.holders((c,)) if len(state.vars[n].objs) == 1], live)
-                if not holders or not isinstance(slots, list):
-                    self.refuse(s, f"a list, tuple or dict holding `{name}` is used later, and the compiler cannot "
-                                   "tell which of its items is the changed array",
-                                "make a copy before changing it, or build the list after the change")
-                cname = holders[0]
-                for n in holders:
-                    if n == cname or n in live:
-                        self.refuse_partial(s, state, n, name)
-                for i, objs in enumerate(slots):
-                    if not (objs & changed):
-                        continue
-                    if len(objs) != 1:
-                        self.refuse(s, f"an item of `{cname}` may or may not be `{name}` (it depends on the path "
-                                       "taken)", "make a copy before changing it")
-                    key = self.slot_key(c, i, state)
-                    out.append(self.derived(s, SetItem(Var(cname), (Const(key),), Var(new_name[next(iter(objs))]),
-                                                       noop=True)))
-                new_name[c] = cname
-                changed.add(c)
-                for n in holders[1:]:
-                    if n in live:
-                        out.append(self.derived(s, Assign((n,), Var(cname), noop=True)))
-                grew = True
-        return out
+                if c not in seen and all_objs(slots) & seen and self.stores.container_live(c, state, live):
+                    found.append(c)
+                    seen.add(c)
+                    grew = True
+        return found
 
     def refuse_partial(self, s, state, holder, name):
         """A container's refresh would read `holder` where it may not be bound (explore --mode hvp seed 42:
@@ -205,13 +236,19 @@ class Refresher(Part):
 
     def slot_key(self, c, i, state):
         """The key of slot `i` of container `c` (a dict's key, or the position)."""
+        n_slots = len(state.slots[c]) if isinstance(state.slots.get(c), list) else None
+        keyed = False
         for n in state.vars.holders((c,)):
             v = state.vars[n]
             if isinstance(v.kind, K.Dict):
-                return v.kind.keys[i]
+                keyed = True
+                if len(v.kind.keys) == n_slots:
+                    return v.kind.keys[i]
             if isinstance(v.kind, K.Obj):  # an object the function made: the attribute
-                return ir.AttrName(v.kind.attrs[i][0])
-        return i
+                keyed = True
+                if len(v.kind.attrs) == n_slots:
+                    return ir.AttrName(v.kind.attrs[i][0])
+        return None if keyed else i  # (None: a name's kind lags behind its keys: refused by the caller)
 
     def unchanged(self, state, gens):
         """Do these names still hold the values (generations) they held when a view was made?"""
@@ -257,8 +294,37 @@ class Refresher(Part):
         return None
 
 
-def _live_first(names, live):
+def _live_first(names, live, state=None):
     """`names` with the live ones first: a refresh through a name nobody reads again would give the new
     value to a name whose SSA version is stale (a helper's parameter, after the caller changed the object
-    through another name)."""
-    return [n for n in names if n in live] + [n for n in names if n not in live]
+    through another name). Of the others, those not known stale (`Vars.stale`) first: `c.buf.append(x)`
+    then `c.buf[0][1] = 5.0` refreshes the list through a name holding it, and a name bound before the
+    append holds, in SSA, the list without x (h17-001/002)."""
+    stale = state.vars.stale if state is not None else ()
+    return [n for n in names if n in live] + [n for n in names if n not in live and n not in stale] + \
+        [n for n in names if n not in live and n in stale]
+
+
+def mark_stale(state, objs, out, name):
+    """After a change of `objs` through `name` and the refreshes `out`: every other name holding one of them,
+    or a container holding one (transitively), that no refresh gave its new value is stale."""
+    changed = set(objs)
+    grew = True
+    while grew:
+        grew = False
+        for c, slots in state.slots.items():
+            if c not in changed and all_objs(slots) & changed:
+                changed.add(c)
+                grew = True
+    fresh = {name}
+    todo = list(out)
+    while todo:
+        r = todo.pop()
+        if isinstance(r, Assign):
+            fresh.update(r.targets)
+        elif isinstance(r, SetItem) and isinstance(r.target, Var):
+            fresh.add(r.target.name)
+        elif isinstance(r, If):
+            todo += r.body + r.orelse
+    holders = set(state.vars.holders(changed))
+    state.vars.stale = (state.vars.stale | holders) - fresh

@@ -36,6 +36,7 @@ class Session:
         self._live = None
         self._assumed = None
         self.live_key = {}  # id(statement made here) -> id(the statement of the user's it replaces)
+        self.also_live = {}  # id(statement made here) -> names a later statement made from the same one reads
         self._dry_temps = itertools.count()
         # the parts of the pass (set by alias.Alias)
         self.objects = self.values = self.calls = self.stores = self.refresher = self.several = None
@@ -84,6 +85,8 @@ class Session:
         """`stmt`, made by this pass from the user's `s`: same origin, and the same liveness after it."""
         stmt.origin, stmt.nograd, stmt.keep = s.origin, s.nograd, s.keep
         self.live_key[id(stmt)] = self.live_key.get(id(s), id(s))
+        if id(s) in self.also_live:
+            self.also_live[id(stmt)] = self.also_live[id(s)]
         return stmt
 
     def param_kind(self, p):
@@ -98,7 +101,9 @@ class Session:
         """The names live after `s` (for a statement this pass made: after the user's it replaces)."""
         if self._live is None:
             self._live = liveness(self.fn)[0]
-        return self._live.get(self.live_key.get(id(s), id(s)), Everything())
+        live = self._live.get(self.live_key.get(id(s), id(s)), Everything())
+        extra = self.also_live.get(id(s))
+        return live if extra is None or isinstance(live, Everything) else set(live) | extra
 
 
 class Everything:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from . import ir
 from .alias_domain import all_objs, depth
-from .alias_refresh import _live_first as live_first
+from .alias_refresh import _live_first as live_first, mark_stale
 from .alias_session import Part
 from .alias_values import record_making
 from .ir import Assign, Const, If, Index, SetItem, Var
@@ -52,6 +52,7 @@ class SeveralRefresher(Part):
                     refuse()
                 if t in state.detached:
                     r.nograd = True
+        mark_stale(state, set().union(*(self.stores.tree_of(o.root(), state) for o in objs)) | changed, out, name)
         return out
 
     def holders_of_several(self, s, state, objs, name, live, refuse):
@@ -72,7 +73,7 @@ class SeveralRefresher(Part):
         for c, slots in list(state.slots.items()):
             if not (all_objs(slots) & objs) or not self.stores.container_live(c, state, live):
                 continue
-            holders = live_first([n for n in state.vars.holders((c,)) if len(state.vars[n].objs) == 1], live)
+            holders = live_first([n for n in state.vars.holders((c,)) if len(state.vars[n].objs) == 1], live, state)
             if not holders or not isinstance(slots, list) or self.stores.in_live_container(c, state, live) or \
                     any(n in live and len(state.vars[n].objs) != 1 for n in state.vars.holders((c,))):
                 refuse()  # (a container held by a name that may be another one too: not refreshed by a store)
@@ -82,7 +83,10 @@ class SeveralRefresher(Part):
                     self.refresher.refuse_partial(s, state, n, name)
             for i, slot in enumerate(slots):
                 if slot & objs:
-                    key = Const(self.refresher.slot_key(c, i, state))
+                    key = self.refresher.slot_key(c, i, state)
+                    if key is None:
+                        refuse()
+                    key = Const(key)
                     item = self.temp()
                     out.append(self.derived(s, Assign((item,), Index(Var(cname), (key,)))))
                     out += self.refresh_if_same(s, Var(item), Var(name),

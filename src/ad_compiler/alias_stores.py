@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from . import ir, kinds as K
-from .alias_domain import Privatize, Several, Val, all_objs
+from .alias_domain import Obj, Privatize, Several, Val, all_objs
 from .alias_session import Part
 from .ir import AttrName, Const, Slice, Var
 
@@ -54,12 +54,14 @@ class Stores(Part):
             if isinstance(key, Slice) and not s.noop:
                 self.refuse(s, "assigning to a slice of a list cannot be differentiated (yet)",
                             "build the list with + or append")
+        if not s.noop:
+            self.refuse_cycle(s, state, obj, self.values.val(s.value, state).objs)
         kind = self.after_store(s, state, target, obj)
         state.vars[name] = Val(kind, target.objs, target.gen, target.ident, target.partial)
-        if isinstance(kind, K.Obj) and obj is not None:  # (every name of that object sees its new attributes)
-            for n in list(state.vars.holders((obj,))):
+        if isinstance(kind, (K.Obj, K.Dict, K.Seq)) and obj is not None:  # (every name of that object sees its
+            for n in list(state.vars.holders((obj,))):                    # new attributes, keys, items: h17-009)
                 v = state.vars[n]
-                if v.objs == {obj} and isinstance(v.kind, K.Obj):
+                if v.objs == {obj} and isinstance(v.kind, type(kind)):
                     state.vars[n] = Val(kind, v.objs, v.gen, v.ident, v.partial)  # (h15-006: partial stays)
         if s.noop:
             return [s]
@@ -77,6 +79,21 @@ class Stores(Part):
                  "flat": f"assign the items: `{name}[...] = np.reshape(values, {name}.shape)`"}
         self.refuse(s, f"assigning the attribute `{attr}` of `{name}` ({kind.describe()}) cannot be "
                        "differentiated", hints.get(str(attr), "compute a new value instead"))
+
+    def refuse_cycle(self, s, state, obj, objs):
+        """A container made to hold itself (directly or through what it holds: `a.kids.append(a)`) is refused:
+        its adjoint, a container of the same shape, would have no end (h17-015)."""
+        if obj is None or not isinstance(obj, Obj) or obj not in state.slots:  # (containers only: `y[...] = y`)
+            return
+        seen, todo = set(), list(objs)
+        while todo:
+            o = todo.pop()
+            if o is obj:
+                self.refuse(s, "this makes a list, dict or object hold itself (directly or through what it holds), "
+                               "which cannot be differentiated", "keep the links in another form (indices, names)")
+            if o not in seen:
+                seen.add(o)
+                todo.extend(all_objs(state.slots.get(o)))
 
     def after_store(self, s, state, target, obj=None):
         """The kind of a container after `target[items] = value` (and its slots, updated in `state`)."""

@@ -279,7 +279,11 @@ class Forward:
         if not self.changes_tangent(s):
             return
         lst = Var(self.d(new))
-        call = Call(ir.Attr(lst, s.method), tuple(self.tangent_of(a) for a in s.args))
+        op = self.ops.get(id(s))
+        if op is not None and op.extra.get("nograd"):  # (items added inside no_grad: zero tangents)
+            call = Call(ir.Attr(lst, s.method), tuple(self.zero(a) for a in s.args))
+        else:
+            call = Call(ir.Attr(lst, s.method), tuple(self.tangent_of(a) for a in s.args))
         if out is not None and self.act.active(out):
             self.define(out, call, origin, owned=False)
         else:

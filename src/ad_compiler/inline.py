@@ -31,6 +31,7 @@ from .inline_resolve import LIBRARIES, CalleeResolver, is_library, merge_keyword
 from .inline_callbacks import from_function
 from .inline_choice import Choices, ends
 from .inline_closure_lists import ClosureLists
+from .lazy_checks import check_generator_call
 from .inline_checks import _user_name, _yields, check_generator_effects, check_generator_ends, check_iterators_used_once, \
     check_try_values
 from .inline_loops import Loops
@@ -219,6 +220,8 @@ class Inliner:
         if generator:
             check_generator_ends(stmt, unit, fdef)
             check_generator_effects(unit, fdef)
+            if isinstance(call.func, ir.Attr) and stmt.origin is not None:  # (a method: lazy_checks may not have
+                check_generator_call(stmt.origin)                         # known it for a generator)
         callee, _ = desugar(unit, self.alloc, fdef=fdef, enclosing=enclosing, fresh=True,
                             out_hint=_result_name(fdef.name), generator=generator)
         if unit.filename.startswith(SYNTHESIZED):  # (an __init__ the compiler wrote: errors and comments name

@@ -85,6 +85,14 @@ class Objects:
             raise UnsupportedError(f"making a `{cls.__name__}` object: its class defines `__new__`, which cannot be "
                                    "followed", where=values.where(stmt), hint="make the object outside the function "
                                    "and pass it in")
+        hooks = attribute_hooks(cls)
+        if hooks:
+            from .errors import UnsupportedError
+
+            raise UnsupportedError(f"making a `{cls.__name__}` object: its class defines `{hooks[0]}`, so its "
+                                   "attributes are not what was stored in them, which the compiler does not follow "
+                                   "(h17-013)", where=values.where(stmt), hint="use a class without it, or compute "
+                                   "on plain arrays")
         name = target if target is not None else self.alloc.temp()
         out = [values.new_stmt(stmt, Assign((name,), Call(_rt_global("new_object"), (Global((cls.__name__,), cls),))))]
         self.known_class(cls)
@@ -163,6 +171,11 @@ class Objects:
             return None
         found = inspect.getattr_static(cls, value.attr, None)
         if not isinstance(found, property) or found.fget is None or not inspect.isfunction(found.fget):
+            if _other_descriptor(found):  # (h17-016: functools.cached_property read as a stored attribute)
+                raise UnsupportedError(f"reading `{value.attr}` goes through the descriptor `{cls.__name__}."
+                                       f"{value.attr}` ({type(found).__name__}), which cannot be differentiated "
+                                       "(yet)", where=self.inliner.values.where(stmt),
+                                       hint="make it a method, or a property")
             return None
         call = self.inliner.values.new_stmt(stmt, Assign((target,), Call(
             Global((cls.__name__, value.attr, "fget"), found.fget, cls), (value.value,))))
@@ -289,6 +302,31 @@ class Objects:
         for key in [k for k in env if isinstance(k, tuple) and k[1] == str(name)]:
             env.pop(key, None)  # (an object not known here: what any object holds there is no longer known)
         return True
+
+
+def attribute_hooks(cls):
+    """The methods of `cls` (or a base other than object) that change what reading or storing an attribute
+    does: an object of such a class is not a container of its attributes."""
+    return [n for n in ("__getattribute__", "__getattr__", "__setattr__", "__delattr__")
+            if inspect.getattr_static(cls, n, None) is not getattr(object, n, None) and not _frozen_guard(cls, n)]
+
+
+def _other_descriptor(found):
+    """Is this class attribute a descriptor other than a method, a property of a Python getter, or a slot
+    (`functools.cached_property`, a library's), whose reading the compiler does not follow?"""
+    if found is None or inspect.isfunction(found) or isinstance(found, (staticmethod, classmethod)):
+        return False
+    if type(found).__name__ in ("member_descriptor", "getset_descriptor"):
+        return False
+    return hasattr(type(found), "__get__")
+
+
+def _frozen_guard(cls, name):
+    """Is `cls.name` the `__setattr__` / `__delattr__` a frozen dataclass is given (it only raises; the
+    dataclass refuses one written in its body)?"""
+    owner = next((c for c in cls.__mro__ if name in vars(c)), None)
+    params = vars(owner).get("__dataclass_params__") if owner is not None else None
+    return name in ("__setattr__", "__delattr__") and params is not None and params.frozen
 
 
 def _obj_kind(cls):

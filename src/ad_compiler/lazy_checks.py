@@ -39,7 +39,22 @@ def check_lazy_iterators(unit, fdef):
     Checker(unit, fdef).run()
 
 
+def check_generator_call(origin):
+    """The inliner found that the call at `origin` (`g = c.doubled()`) calls a generator, which this module could
+    not see from the source (a method of a class the caller's module does not name): the same check for it."""
+    node = origin.node
+    call = node.value if isinstance(node, (ast.Assign, ast.Expr)) else node
+    defs = [d for d in ast.walk(origin.unit.tree) if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef)) and
+            any(n is call for n in _walk_here(d))]
+    if defs and isinstance(call, ast.Call):
+        checker = Checker(origin.unit, defs[0])
+        checker.generators = {id(call)}
+        checker.run()
+
+
 class Checker:
+    generators = frozenset()  # ids of calls known to call a generator (check_generator_call)
+
     def __init__(self, unit, fdef):
         self.unit, self.fdef = unit, fdef
         self.stmts = [n for n in _walk_here(fdef) if isinstance(n, ast.stmt) and n is not fdef]
@@ -69,7 +84,7 @@ class Checker:
     def lazy(self, node, bound):
         """Is `node` an iterator the compiler computes when it is made? (Not bound to a name, only those whose
         items it computes early: a loop over `zip(...)` or `enumerate(...)` reads its items as it goes.)"""
-        if isinstance(node, ast.GeneratorExp):
+        if isinstance(node, ast.GeneratorExp) or id(node) in self.generators:
             return True
         if not isinstance(node, ast.Call):
             return False

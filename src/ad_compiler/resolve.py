@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rule_arguments, rules
+from .inline_objects import attribute_hooks
 from .errors import UnsupportedError
 from .ir import Assign, Build, Call, Const, Global, Index, Mutate, SetItem, Var
 
@@ -68,6 +69,9 @@ class Resolver:
                     self.ops[id(s)] = Op("setitem", frozenset(atom_names(s.target)), extra={"nograd": True})
                 else:
                     self.ops[id(s)] = Op("setitem", frozenset(atom_names(s.value) | atom_names(s.target)))
+            elif isinstance(s, Mutate) and s.nograd and s.method in ("append", "extend"):
+                # inside no_grad: the items added carry no derivative, the list keeps its own (h17-018)
+                self.ops[id(s)] = Op("mutate", frozenset(atom_names(s.target)), extra={"nograd": True})
             elif isinstance(s, Mutate):
                 inputs = set() if s.nograd else atom_names(s.target).union(*(atom_names(a) for a in s.args))
                 self.ops[id(s)] = Op("mutate", frozenset(inputs))
@@ -163,6 +167,9 @@ class Resolver:
             return Op("const")
         k = self.kind(base)
         attr = v.attr
+        if isinstance(k, K.Obj) and attribute_hooks(k.cls):  # (its attributes are not what its dict holds)
+            return Op("unknown", frozenset({base.name}), what=f"the attribute `.{attr}` of a {k.cls.__name__} "
+                      f"object, whose class defines `{attribute_hooks(k.cls)[0]}`")
         if isinstance(k, K.Obj):
             return Op("getattr", frozenset({base.name}), attr=attr)
         if attr in rules.ATTRIBUTES and not isinstance(k, (K.Seq, K.Dict, K.Other)):

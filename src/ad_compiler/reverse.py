@@ -186,6 +186,8 @@ class Reverse(StoresPart, ControlPart):
                 self.apply_rule(s, op, g, consumable)
             elif op.kind == "getitem":
                 self.getitem(s, op, g)
+            elif op.kind == "getattr" and not isinstance(self.kind(s.value.value), K.Obj):
+                self.contribute(s.value.value, helper("attribute_vjp", g, s.value.value, Const(op.attr)), origin)
             elif op.kind == "getattr":
                 self.contribute(s.value.value, Build("dict", (g,), (Const(op.attr),)), origin)
             elif op.kind == "callee":

@@ -109,6 +109,8 @@ class StoresPart:
         l0, l1 = s.target.name, s.result
         origin = s.origin
         a = self.adjoints
+        op = self.ops.get(id(s))
+        nograd = op is not None and op.extra.get("nograd")  # (items added inside no_grad: no adjoint for them)
         if s.method == "pop" and s.out is not None and s.out in self.live and self.active(s.out):
             g = Var(self.adj(s.out))
             self.live.discard(s.out)
@@ -122,12 +124,14 @@ class StoresPart:
             a.ensure(l1, origin, owned=True)
             b = Var(self.adj(l1))
             if s.method == "append":
-                if self.value_active(s.args[0]):
+                if self.value_active(s.args[0]) and not nograd:
                     taken = self.alloc.temp()
                     self.emit(assign(taken, Call(ir.Attr(b, "pop"), ())), origin)
                     self.contribute(s.args[0], Var(taken), origin)
                 else:
                     self.emit(ExprStmt(Call(ir.Attr(b, "pop"), ())), origin)
+            elif s.method == "extend" and nograd:
+                self.emit(ExprStmt(helper("pop_tail", b, s.args[0])), origin)
             elif s.method == "extend":
                 taken = self.alloc.temp()
                 self.emit(assign(taken, helper("pop_tail", b, s.args[0])), origin)

@@ -315,7 +315,7 @@ def zeros_like(x):
         return 0j
     if _is_object(x):  # a model object: zeros for each array or number attribute, by name
         return {k: zeros_like(v) for k, v in object_attributes(x).items()
-                if isinstance(v, (ndarray, numbers.Number, list, dict)) or _is_object(v)}
+                if isinstance(v, (ndarray, numbers.Number, list, tuple, dict)) or _is_object(v)}  # (h17-017: tuples)
     return 0.0
 
 
@@ -456,6 +456,28 @@ def where_vjp(g, condition, first=True, out=None):
         return np.where(condition, g, 0.0) if first else np.where(condition, 0.0, g)
     np.copyto(buf, 0.0, where=np.logical_not(condition) if first else condition)
     return buf
+
+
+def attribute_vjp(g, x, attr):
+    """Adjoint of `x.attr` for a value not known as an object when compiling (an argument): a named tuple's
+    adjoint by position, as its items' adjoints are (`n.a` and `n[0]` add up: h17-010), else `{attr: g}`."""
+    fields = getattr(type(x), "_fields", None)
+    if isinstance(x, tuple) and fields is not None and attr in fields:
+        out = [None] * len(x)  # (None: the zero of an entry, see add)
+        out[fields.index(attr)] = g
+        return out
+    return {attr: g}
+
+
+def attribute_entry(b, x, attr):
+    """The entry of `x.attr` in an adjoint `b` of x made by attribute_vjp (its transpose, for second
+    derivatives): by position for a named tuple, else by name."""
+    fields = getattr(type(x), "_fields", None)
+    if isinstance(x, tuple) and fields is not None and attr in fields and isinstance(b, (list, tuple)):
+        v = b[fields.index(attr)]
+    else:
+        v = b.get(attr) if isinstance(b, dict) else getattr(b, attr)
+    return zeros_like(getattr(x, attr)) if v is None else v
 
 
 def getitem_vjp(g, x, index):
@@ -1495,8 +1517,9 @@ def private_copy(x):
         return _same_layout_copy(x)
     if isinstance(x, list):
         return [private_copy(v) for v in x]
-    if isinstance(x, tuple):
-        return tuple(private_copy(v) for v in x)
+    if isinstance(x, tuple):  # (a NamedTuple stays one: h17-010)
+        items = [private_copy(v) for v in x]
+        return type(x)(*items) if hasattr(type(x), "_fields") else tuple(items)
     if isinstance(x, dict):
         return {k: private_copy(v) for k, v in x.items()}
     return x

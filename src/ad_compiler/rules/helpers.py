@@ -1099,6 +1099,16 @@ def field_vjp(g, result, index):
     pass
 
 
+@linear(_ad.attribute_vjp, constant_in=("x",))
+def attribute_vjp(v, x, attr):
+    bv = _ad.attribute_entry(g, x, attr)
+
+
+@linear(_ad.attribute_entry, constant_in=("x",))
+def attribute_entry(b, x, attr):
+    bb = _ad.attribute_vjp(g, x, attr)
+
+
 @linear(_ad.as_columns, constant_in=("b",))
 def as_columns(v, b):
     bv = _ad.unbroadcast(_ad.drop_column(g, b), v)  # (v need not be shaped like b: lstsq's solution)
