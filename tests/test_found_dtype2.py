@@ -1,0 +1,87 @@
+"""Regressions found by dtype2 (in-place operations keep the target's dtype; hunt18's left NumPy forms): the
+derivative computes the same function as f, in the same precision (/work/dtype2/findings.md)."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from fd import numeric_grad
+
+X = np.array([0.3, -0.5, 0.7])
+W = np.array([0.7, -1.3, 2.1])  # float64
+
+
+# dt-001: `x op= v` rewritten as `x = x op v` kept NumPy's out-of-place dtype (float64 for a float32 x and a
+# NumPy float64 scalar or array v, NEP 50), where NumPy in place casts the result back to x's dtype
+def scaled_argument(x):
+    x *= np.sum(np.ones(3)) * 1.1
+    return np.sum(x ** 2)
+
+
+def tiny_increment(x):
+    y = x * 1.0
+    y[0] = np.float64(1.0) / 3.0
+    y += np.float64(1e-9)  # nothing in float32
+    return np.sum(y * x)
+
+
+def global_in_a_loop(x):
+    y = x * 1.0
+    for i in range(3):
+        y *= np.sum(W) / 3.0 + x[i]
+    return np.sum(y)
+
+
+def zero_d(x):
+    s = np.asarray(x[0] * 1.0)
+    s += np.float64(1.0) / 3.0
+    return s * x[1]
+
+
+def made_float32(x):
+    y = x.astype(np.float32)
+    y += W / 3.0
+    return np.sum(y * y)
+
+
+def _same(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("f", [scaled_argument, tiny_increment, global_in_a_loop, zero_d])
+def test_in_place_keeps_a_float32_target(f):
+    x32 = X.astype(np.float32)
+    value = f(x32.copy())
+    got, g = ad.value_and_grad(f)(x32.copy())
+    assert _same(got, value), (got, value)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, ad.grad(f)(X.copy()), rtol=2e-3, atol=2e-3)
+    t = np.array([0.2, 1.0, -0.4])
+    got, tangent = ad.jvp(f)(x32.copy(), t.astype(np.float32))
+    assert _same(got, value)
+    np.testing.assert_allclose(tangent, ad.jvp(f)(X.copy(), t)[1], rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(ad.grad(f)(X.copy()), numeric_grad(f, [X.copy()], 0), rtol=1e-5, atol=1e-6)
+
+
+def test_float32_made_in_the_function():
+    got, _ = ad.value_and_grad(made_float32)(X.copy())
+    assert _same(got, made_float32(X.copy()))
+
+
+def test_float64_code_pays_nothing():
+    g = ad.grad(global_in_a_loop)
+    g(X.copy())
+    assert ".dtype" not in g.source and "asarray" not in g.source
+
+
+# dt-002: `x op= 1j` of a real array raises in NumPy; the rewrite `x = x op 1j` made a complex array
+def complex_into_real(x):
+    y = x * 1.0
+    y *= 1j
+    return np.sum(np.abs(y) ** 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_complex_value_into_a_real_array_is_refused(dtype):
+    with pytest.raises(ad.UnsupportedError, match="real array by a complex value"):
+        ad.grad(complex_into_real)(X.astype(dtype))
