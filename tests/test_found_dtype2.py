@@ -43,12 +43,24 @@ def made_float32(x):
     return np.sum(y * y)
 
 
+def _recursive(y, n):
+    if n == 0:
+        return np.sum(y ** 2)
+    z = y * 1.0
+    z *= np.sum(W) / 3.0
+    return _recursive(z, n - 1)
+
+
+def recursive(x):  # (a recursive function is compiled on its own, for the kinds of its call's arguments)
+    return _recursive(x * 1.0, 2)
+
+
 def _same(a, b):
     a, b = np.asarray(a), np.asarray(b)
     return a.dtype == b.dtype and a.tobytes() == b.tobytes()
 
 
-@pytest.mark.parametrize("f", [scaled_argument, tiny_increment, global_in_a_loop, zero_d])
+@pytest.mark.parametrize("f", [scaled_argument, tiny_increment, global_in_a_loop, zero_d, recursive])
 def test_in_place_keeps_a_float32_target(f):
     x32 = X.astype(np.float32)
     value = f(x32.copy())

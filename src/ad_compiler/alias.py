@@ -242,6 +242,8 @@ def resolve(fn, param_kinds, alloc, ctx, callee=False):
             a.session.callee = callee
             a.session.keep_in_place = keep
             a.run()
+            if ctx is not None:  # (recursive callees are compiled for narrow kinds too: callees.Linker.name_of)
+                ctx.narrow = a.session.narrow
             return fn
         except Privatize as p:
             if p.param in private:

@@ -67,6 +67,7 @@ class Context:
         self.inlined_gradients = set()
         # inline them as forward sweeps instead (Derivation.run, when their reverse-mode code is refused)
         self.gradients_by_sweeps = False
+        self.narrow = False  # the function may hold arrays of a narrow dtype (alias_session.Session.narrow)
 
     def stale(self):
         """Has anything this compilation was built from changed since (code, defaults, what a name refers to,
@@ -307,6 +308,7 @@ class Derivation(CalleeFunctions):
         complexity.refuse_real_only(fn, ops, act, act.complex)
         self.linker = callees.Linker(self.compile_callee, codegen.local_names_of_body(fn) | set(unit.cells),
                                      readable=self.readable)
+        self.linker.narrow = ctx.narrow
         return unit, fn, ops, kinds_, alloc, act, outputs
 
     def split_aux(self, fn, alloc):

@@ -23,7 +23,7 @@ the function are inferred from the arguments' (see `infer` in analysis passes).
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -271,6 +271,17 @@ def narrow(kind, depth=0):
     if isinstance(kind, Obj):
         return any(narrow(k, depth + 1) for _, k in kind.attrs)
     return False
+
+
+def narrowed(kind):
+    """`kind` with its arrays marked as possibly narrow (a recursive callee's argument in a function that may
+    hold narrow arrays: the kinds inferred inside a function do not follow the dtypes' widths)."""
+    if isinstance(kind, Array):
+        return replace(kind, narrow=True)
+    if isinstance(kind, Seq) and kind.items is not None:
+        items = tuple(narrowed(k) for k in kind.items)
+        return Seq(kind.cls, items, join_all(items) if items else None)
+    return kind
 
 
 def _instance_with_call(value):
