@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import numpy as np
 
-from . import ir, kinds as K
+from . import alias_method_forms as method_forms, ir, kinds as K
 from .alias_domain import Val, layout_read, new_gen
 from .alias_library import (MUTATING_FUNCTIONS, describe_kind, keyword_out, lookup, runtime,
                             without_reused_buffer, writes_out)
@@ -71,6 +71,13 @@ class Assignments(Part):
             done = self.mutations.method_call(s, value, state, site, target=s.target)
             if done is not None:
                 return done
+            forms = method_forms.expand(value, self.values.val(value.func.value, state).kind, self.temp)
+            if forms is not None:  # `x.sum(where=m)`, `x.max(initial=c)`, `x.take(i, mode="wrap")` of an array
+                stmts, result = forms
+                out = []
+                for i, t in enumerate(stmts + [Assign(s.targets, result)]):
+                    out += self.assign(self.derived(s, t), state, site + ("form", i))
+                return out
         if isinstance(value, Call) and isinstance(value.func, ir.Attr) and value.func.attr in ("items", "values") \
                 and not value.args and self.mode == "rewrite" and \
                 isinstance(self.values.val(value.func.value, state).kind, K.Dict):
