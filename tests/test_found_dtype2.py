@@ -138,3 +138,13 @@ def test_masked_mean_keeps_float32():
     x32 = X.astype(np.float32)
     assert _same(ad.value_and_grad(masked_mean)(x32.copy())[0], masked_mean(x32.copy()))
     assert _same(ad.jvp(masked_mean)(x32.copy(), x32.copy())[0], masked_mean(x32.copy()))
+
+
+# dt-006: a ufunc's `where=` without `out=` (entries left uninitialised) is refused with the reason
+def ufunc_where_without_out(x):
+    return np.sum(np.exp(x, where=M), where=M)
+
+
+def test_ufunc_where_without_out_says_why():
+    with pytest.raises(ad.UnsupportedError, match="uninitialised"):
+        ad.grad(ufunc_where_without_out)(X.copy())
