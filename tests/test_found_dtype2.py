@@ -148,3 +148,24 @@ def ufunc_where_without_out(x):
 def test_ufunc_where_without_out_says_why():
     with pytest.raises(ad.UnsupportedError, match="uninitialised"):
         ad.grad(ufunc_where_without_out)(X.copy())
+
+
+# dt-007: an int32 index array changed in place by an int64 array stayed int32 in f, not in the derivative
+# (its dtype read later: value and gradient twice f's); `idx += np.int64(1)` was refused as a float change
+def int32_widened(x, idx):
+    j = idx * 1
+    j += np.array([1, 0])
+    return np.sum(x[j] ** 2) * j.dtype.itemsize
+
+
+def int64_scalar_step(x, idx):
+    idx += np.int64(1)
+    return np.sum(x[idx] ** 2)
+
+
+@pytest.mark.parametrize("f", [int32_widened, int64_scalar_step])
+def test_int32_array_changed_in_place(f):
+    idx = np.array([0, 1], np.int32)
+    value, g = ad.value_and_grad(f)(X.copy(), idx.copy())
+    assert value == f(X.copy(), idx.copy())
+    np.testing.assert_allclose(g, numeric_grad(lambda x: f(x, idx.copy()), [X.copy()], 0), rtol=1e-5, atol=1e-6)

@@ -90,6 +90,8 @@ class LibraryCalls(Part):
             return self.values.make_view(s, state, site, args[self.shared_with], value, "opaque", known)
         if known is not None:
             if isinstance(known, K.Scalar):
+                if isinstance(obj, type) and issubclass(obj, np.integer) and known.cls is obj:
+                    return Val(known)  # `np.int64(1)`: an integer (`idx += np.int64(1)` is no float change)
                 return Val(K.Scalar(np.float64) if known.cls is not bool else K.BOOL)
             if isinstance(known, K.Seq):  # (its length may depend on the values: np.split(x, n) of a dummy x)
                 o = self.objects.new(state, site, desc=f"the {known.cls.__name__} made on this line")
