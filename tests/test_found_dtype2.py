@@ -169,3 +169,37 @@ def test_int32_array_changed_in_place(f):
     value, g = ad.value_and_grad(f)(X.copy(), idx.copy())
     assert value == f(X.copy(), idx.copy())
     np.testing.assert_allclose(g, numeric_grad(lambda x: f(x, idx.copy()), [X.copy()], 0), rtol=1e-5, atol=1e-6)
+
+
+# dt-008: a float ufunc of bools is float16 (`np.sqrt(x > 0)`); `y *= x` keeps it float16 in NumPy
+def half_from_bools(x):
+    y = np.sqrt(x > 0)
+    y *= x
+    return np.sum(y * x)
+
+
+def test_float16_from_bools_changed_in_place():
+    value, g = ad.value_and_grad(half_from_bools)(X.copy())
+    assert _same(value, half_from_bools(X.copy()))
+
+
+# dt-001 with float64 arguments: a float32 array from a closure, a default or an attribute
+def _closure():
+    w = np.full(3, 0.5, np.float32)
+
+    def closure_float32(x):
+        y = w * 2.0
+        y += np.sum(x) / 3.0
+        return np.sum(y * x)
+    return closure_float32
+
+
+def default_float32(x, w=np.full(3, 0.5, np.float32)):
+    y = w * 2.0
+    y += np.sum(x) / 3.0
+    return np.sum(y * x)
+
+
+@pytest.mark.parametrize("f", [_closure(), default_float32])
+def test_float32_from_outside_the_arguments(f):
+    assert _same(ad.value_and_grad(f)(X.copy())[0], f(X.copy()))

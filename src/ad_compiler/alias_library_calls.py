@@ -116,6 +116,8 @@ class LibraryCalls(Part):
             if maybe is not None:
                 return maybe
         if isinstance(obj, np.ufunc):
+            if _half_of_bools(obj, kinds_):  # (`np.sqrt(x > 0)` is float16: `x op= v` must keep it, dt-008)
+                self.session.small_floats = True
             return self.values.fresh(state, site,
                                      kinds_ + [self.values.val(v, state).kind for n, v in value.kwargs if n != "**"],
                                      dtype="b" if obj in BOOL_UFUNCS else "f",
@@ -205,6 +207,21 @@ def _fresh_draw(obj):
     if isinstance(owner, np.random.Generator):
         return getattr(np.random.default_rng(0), obj.__name__, None)
     return None
+
+
+_HALF = {}
+
+
+def _half_of_bools(ufunc, kinds_):
+    """Does `ufunc` of these operands give float16 (a float ufunc of bool operands: `np.sqrt(x > 0)`)?"""
+    if not kinds_ or not all(isinstance(k, K.Array) and k.dtype == "b" or k == K.BOOL for k in kinds_):
+        return False
+    if ufunc not in _HALF:
+        try:
+            _HALF[ufunc] = ufunc(*[np.array([True])] * ufunc.nin).dtype == np.float16 if ufunc.nout == 1 else True
+        except Exception:  # noqa: BLE001  (no loop for bools)
+            _HALF[ufunc] = False
+    return _HALF[ufunc]
 
 
 def _integer_dtype(value, position=1, default="f"):

@@ -39,6 +39,7 @@ class Session:
         self._live = None
         self._assumed = None
         self._narrow = None
+        self.small_floats = False  # a float16 array made from bools (alias_library_calls._half_of_bools)
         self.live_key = {}  # id(statement made here) -> id(the statement of the user's it replaces)
         self._dry_temps = itertools.count()
         # the parts of the pass (set by alias.Alias)
@@ -86,7 +87,7 @@ class Session:
         (or int64, complex128, bool), `x op v` keeps x's dtype whenever NumPy's in-place operation does."""
         if self._narrow is None:
             self._narrow = any(K.narrow(k) for k in self.param_kinds) or _narrow_code(self.fn.body)
-        return self._narrow
+        return self._narrow or self.small_floats
 
     def temp(self):
         """A new temporary name (a placeholder inside a loop's fixed point, where nothing is rewritten)."""
@@ -135,7 +136,7 @@ def _narrow_code(body):
                     if K.narrow_dtype(obj):
                         return True
                 elif not isinstance(obj, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
-                                          np.ufunc)) and K.narrow(K.kind_of(obj)):
+                                          np.ufunc)) and _narrow_value(obj):
                     return True
         elif isinstance(e, ir.Const):
             v = e.value
@@ -145,13 +146,20 @@ def _narrow_code(body):
             elif isinstance(v, (type, np.dtype)):
                 if K.narrow_dtype(v):
                     return True
-            elif K.narrow(K.kind_of(v)):
+            elif _narrow_value(v):
                 return True
         elif isinstance(e, ir.Stmt):
             todo.extend(v for n, v in vars(e).items() if n != "origin")
         elif hasattr(e, "__dataclass_fields__") and not isinstance(e, ir.Origin):
             todo.extend(getattr(e, f) for f in e.__dataclass_fields__)
     return False
+
+
+def _narrow_value(value):
+    try:
+        return K.narrow(K.kind_of(value))
+    except Exception:  # noqa: BLE001  (an object whose attributes cannot be read: as the alias pass takes it)
+        return False
 
 
 class Everything:
