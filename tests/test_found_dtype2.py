@@ -203,3 +203,23 @@ def default_float32(x, w=np.full(3, 0.5, np.float32)):
 @pytest.mark.parametrize("f", [_closure(), default_float32])
 def test_float32_from_outside_the_arguments(f):
     assert _same(ad.value_and_grad(f)(X.copy())[0], f(X.copy()))
+
+
+# dt-009: np.prod(a, initial=c) computed as np.prod(a) * c (another order of the products than NumPy's, which
+# starts from c: the last bits differed, float32 and float64); max/min with `initial=` along an axis of an
+# int8 array kept its dtype
+def prod_with_initial(x):
+    return np.prod(x * 1.7, initial=0.3) + np.sum(np.prod(np.outer(x, x) * 1.3, axis=0, initial=0.7))
+
+
+def int8_max_with_initial(x):
+    m = np.max(np.arange(6, dtype=np.int8).reshape(2, 3), axis=1, initial=2)
+    return np.sum(x[:2] * m) * m.dtype.itemsize
+
+
+def test_initial_order_and_dtype():
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        x = rng.standard_normal(3).astype(np.float32)
+        assert _same(ad.value_and_grad(prod_with_initial)(x.copy())[0], prod_with_initial(x.copy()))
+    assert ad.value_and_grad(int8_max_with_initial)(X.copy())[0] == int8_max_with_initial(X.copy())

@@ -2,7 +2,10 @@
 compute (each argument still evaluated once, in the user's order):
 
     np.sum(a, axis, where=m, initial=c)     t = np.where(m, a, 0); s = np.sum(t, axis) + c'
-    np.prod(a, where=m, initial=c)          t = np.where(m, a, 1); s = np.prod(t) * c'
+    np.prod(a, where=m, initial=c)          t = np.where(m, a, 1); s = np.prod(np.concatenate((c'', t), axis), axis)
+                                            (c'' = np.full_like(np.sum(t, axis, keepdims=True), c): `initial` as
+                                            the first factor, as NumPy starts from it; raveled for axis=None;
+                                            with a tuple axis, or keepdims without an axis: np.prod(t) * c')
     np.max(a, where=m, initial=c)           t = np.where(m, a, c'); s = np.max(np.concatenate((np.ravel(t), [c'])))
                                             (min alike; along an int axis c' spread as one more entry; with a
                                             tuple axis or keepdims without one: np.maximum(np.max(t), c'),
@@ -96,6 +99,21 @@ def _sum(ctx, f, arg, identity, op):
     a = arg["a"]
     if "where" in arg:
         a = ctx.temp(Call(_np("where"), (arg["where"], a, Const(identity))))
+    if "initial" in arg and "dtype" not in arg and op == "*":
+        # `initial` as the first factor, converted to the result's dtype (full_like of a sum's): NumPy starts
+        # the product from it, and so the same products in the same order give the same bits (dt-009; a sum
+        # is left as `np.sum(t) + c'`, NumPy's order along the last axis, pairwise, and for axis=None)
+        axis = arg.get("axis", Const(None))
+        keep = "keepdims" in arg
+        if axis == Const(None) and not keep or isinstance(axis, Const) and type(axis.value) is int:
+            shape = ctx.temp(Call(_np("sum"), (a,), ((("axis", axis),) if axis != Const(None) else ()) +
+                                  (("keepdims", Const(True)),)))
+            pad = ctx.temp(Call(_np("full_like"), (shape, arg["initial"])))
+            if axis == Const(None):
+                parts = (ctx.temp(Call(_np("ravel"), (pad,))), ctx.temp(Call(_np("ravel"), (a,))))
+                return ctx.temp(Call(f, (ctx.temp(Call(_np("concatenate"), (ctx.temp(Build("tuple", parts)),))),)))
+            joined = ctx.temp(Call(_np("concatenate"), (ctx.temp(Build("tuple", (pad, a))),), (("axis", axis),)))
+            return ctx.temp(Call(f, (joined,), _options(arg, ("axis", "keepdims"))))
     s = ctx.temp(Call(f, (a,), _options(arg, ("axis", "dtype", "keepdims"))))
     if "initial" in arg:  # (NumPy converts `initial` to the result's dtype: 0.5 is 0 for integers)
         s = ctx.temp(BinOp(op, s, _as_dtype_of(ctx, arg["initial"], s)))
@@ -121,7 +139,7 @@ def _extreme(ctx, f, arg, combine):
         return ctx.temp(Call(f, (a,)))
     if isinstance(axis, Const) and type(axis.value) is int:  # (`initial` one more entry along the axis)
         shape = ctx.temp(Call(_np("sum"), (a,), (("axis", axis), ("keepdims", Const(True)))))
-        pad = ctx.temp(Call(_np("full_like"), (shape, init)))
+        pad = _as_dtype_of(ctx, ctx.temp(Call(_np("full_like"), (shape, init))), a)  # (a sum of int8 is int64)
         a = ctx.temp(Call(_np("concatenate"), (ctx.temp(Build("tuple", (a, pad))),), (("axis", axis),)))
         return ctx.temp(Call(f, (a,), _options(arg, ("axis", "keepdims"))))
     s = ctx.temp(Call(f, (a,), _options(arg, ("axis", "keepdims"))))
