@@ -223,3 +223,11 @@ def test_initial_order_and_dtype():
         x = rng.standard_normal(3).astype(np.float32)
         assert _same(ad.value_and_grad(prod_with_initial)(x.copy())[0], prod_with_initial(x.copy()))
     assert ad.value_and_grad(int8_max_with_initial)(X.copy())[0] == int8_max_with_initial(X.copy())
+
+
+# dt-010: jit=True refused the cast back (`.dtype` of an array); Numba compiles it
+def test_jit_compiles_the_cast_back():
+    x32 = X.astype(np.float32)
+    g = ad.grad(scaled_argument, jit=True)(x32.copy())
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, ad.grad(scaled_argument)(X.copy()), rtol=2e-3, atol=2e-3)
