@@ -36,7 +36,10 @@ The pass, by module (each part is a class reaching the others through the shared
     alias_methods.py    methods of arrays, lists and dicts that do not change their object
     alias_passed.py     functions of the user's a library call is given (sorted's key, a solver's) and
                         recursive calls: refused where they change what they are given
-    alias_assign.py     `x = e`, `x op= v`, `x[i] (op)= v`: rebinding or in-place update
+    alias_assign.py     `x = e`, `x op= v`, `x[i] (op)= v`: rebinding or in-place update (keeping x's dtype
+                        where narrow dtypes may occur: Session.narrow)
+    alias_method_forms.py  `x.sum(where=m)`, `x.max(initial=c)`, `x.take(i, mode=)` of an array, as the calls
+                        they compute (desugar_numpy_forms' helpers)
     alias_mutation.py   calls changing their arguments: in-place methods, list methods, `out=`, np.copyto
     alias_effects.py    the in-place runtime helpers of generated code read again, as stores and list methods
     alias_stores.py     stores: which object changes (or a refusal, or Privatize), who else sees it
@@ -250,6 +253,8 @@ def _resolve(fn, param_kinds, alloc, ctx, callee):
             a.session.callee = callee
             a.session.keep_in_place = keep
             a.run()
+            if ctx is not None:  # (recursive callees are compiled for narrow kinds too: callees.Linker.name_of)
+                ctx.narrow = a.session.narrow
             return fn
         except Privatize as p:
             if p.param in private:

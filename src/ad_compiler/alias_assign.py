@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import numpy as np
 
-from . import ir, kinds as K
+from . import alias_method_forms as method_forms, ir, kinds as K
 from .alias_domain import Val, layout_read, new_gen
 from .alias_library import (MUTATING_FUNCTIONS, describe_kind, keyword_out, lookup, runtime,
                             without_reused_buffer, writes_out)
@@ -71,6 +71,13 @@ class Assignments(Part):
             done = self.mutations.method_call(s, value, state, site, target=s.target)
             if done is not None:
                 return done
+            forms = method_forms.expand(value, self.values.val(value.func.value, state).kind, self.temp)
+            if forms is not None:  # `x.sum(where=m)`, `x.max(initial=c)`, `x.take(i, mode="wrap")` of an array
+                stmts, result = forms
+                out = []
+                for i, t in enumerate(stmts + [Assign(s.targets, result)]):
+                    out += self.assign(self.derived(s, t), state, site + ("form", i))
+                return out
         if isinstance(value, Call) and isinstance(value.func, ir.Attr) and value.func.attr in ("items", "values") \
                 and not value.args and self.mode == "rewrite" and \
                 isinstance(self.values.val(value.func.value, state).kind, K.Dict):
@@ -120,6 +127,16 @@ class Assignments(Part):
                         f"make `{name}` a float array (e.g. `np.array(1.0)`, `dtype=float`), or write "
                         f"`{shown} = {shown} {s.op} ...`")
 
+    def real_in_place(self, s, k, state, name):
+        """`x op= v` with x a real array and v a complex number or array: refused where NumPy raises (dt-002; not
+        `x[i] op= v` of one item, which NumPy stores with a ComplexWarning)."""
+        if isinstance(k, K.Array) and k.dtype in "fiub" and _complex(self.values.val(s.value, state).kind):
+            shown = ast.unparse(s.origin.stmt.target) if s.origin is not None and \
+                isinstance(s.origin.stmt, ast.AugAssign) else name
+            self.refuse(s, f"`{shown} {s.op}= ...` changes a real array by a complex value: NumPy raises (it cannot "
+                           "cast the result back to real numbers in place)",
+                        f"make `{name}` a complex array (`dtype=complex`), or write `{shown} = {shown} {s.op} ...`")
+
     def augassign(self, s, state, site):
         """`x op= v`: a rebinding, or an in-place update other names see."""
         v = self.values.val(Var(s.target), state)
@@ -130,6 +147,7 @@ class Assignments(Part):
             from .alias_values import object_operator
             object_operator(self, s, k, f"`{s.op}=`")
         self.castable_in_place(s, k, state, s.target)
+        self.real_in_place(s, k, state, s.target)
         if isinstance(k, K.Array) and k.dtype == "?" and (s.op == "/" or _numeric(self.values.val(s.value, state).kind)):
             shown = ast.unparse(s.origin.stmt.target) if s.origin is not None and \
                 isinstance(s.origin.stmt, ast.AugAssign) else s.target
@@ -156,11 +174,20 @@ class Assignments(Part):
         """`x = x op v` for `x op= v`; a 0-d array stays a 0-d array (NumPy changes it in place, while `x op v`
         alone is a NumPy scalar: a name that later shares it would then not see its changes)."""
         value = ir.BinOp(s.op, Var(s.target), s.value)
-        if not (isinstance(k, K.Array) and k.ndim == 0):
+        cast = self.mode == "rewrite" and isinstance(k, K.Array) and self.session.narrow and \
+            not _weak(self.values.val(s.value, state).kind)
+        if not (isinstance(k, K.Array) and k.ndim == 0) and not cast:
             return self.assign(self.derived(s, Assign((s.target,), value)), state, site)
         temp = self.temp()
         out = self.assign(self.derived(s, Assign((temp,), value)), state, site + ("0-d",))
-        as_array = Call(Global(("np", "asarray"), np.asarray, np), (Var(temp),))
+        # (in place, NumPy casts the result back to x's dtype: a float32 x stays float32 after `x *= np.sum(w)`
+        # with w float64, while `x * np.sum(w)` is float64; dt-001)
+        dtype = ()
+        if cast:
+            of = self.temp()
+            out += self.assign(self.derived(s, Assign((of,), ir.Attr(Var(s.target), "dtype"))), state, site + ("dtype",))
+            dtype = (("dtype", Var(of)),)
+        as_array = Call(Global(("np", "asarray"), np.asarray, np), (Var(temp),), dtype)
         return out + self.assign(self.derived(s, Assign((s.target,), as_array)), state, site)
 
     def augassign_apply(self, s, state, site, v, k):
@@ -279,6 +306,19 @@ def _numeric(kind):
         return kind.dtype in "iufc"
     return isinstance(kind, K.Scalar) and isinstance(kind.cls, type) and not issubclass(kind.cls, (bool, np.bool_)) \
         and issubclass(kind.cls, (int, float, complex, np.number))
+
+
+def _weak(kind):
+    """Is a value of this kind a Python number (NEP 50: it takes the dtype of the array it meets)?"""
+    return isinstance(kind, K.Scalar) and kind.cls in (float, int, bool)
+
+
+def _complex(kind):
+    """Is a value of this kind surely a complex number or array?"""
+    if isinstance(kind, K.Array):
+        return kind.dtype == "c"
+    return isinstance(kind, (K.Scalar, K.Other)) and isinstance(kind.cls, type) and \
+        issubclass(kind.cls, (complex, np.complexfloating))  # (a constant `1j` is Other(complex): const_kind)
 
 
 def _floating(kind):

@@ -90,6 +90,8 @@ class LibraryCalls(Part):
             return self.values.make_view(s, state, site, args[self.shared_with], value, "opaque", known)
         if known is not None:
             if isinstance(known, K.Scalar):
+                if isinstance(obj, type) and issubclass(obj, np.integer) and known.cls is obj:
+                    return Val(known)  # `np.int64(1)`: an integer (`idx += np.int64(1)` is no float change)
                 return Val(K.Scalar(np.float64) if known.cls is not bool else K.BOOL)
             if isinstance(known, K.Seq):  # (its length may depend on the values: np.split(x, n) of a dummy x)
                 o = self.objects.new(state, site, desc=f"the {known.cls.__name__} made on this line")
@@ -114,6 +116,8 @@ class LibraryCalls(Part):
             if maybe is not None:
                 return maybe
         if isinstance(obj, np.ufunc):
+            if _half_of_bools(obj, kinds_):  # (`np.sqrt(x > 0)` is float16: `x op= v` must keep it, dt-008)
+                self.session.small_floats = True
             return self.values.fresh(state, site,
                                      kinds_ + [self.values.val(v, state).kind for n, v in value.kwargs if n != "**"],
                                      dtype="b" if obj in BOOL_UFUNCS else "f",
@@ -203,6 +207,21 @@ def _fresh_draw(obj):
     if isinstance(owner, np.random.Generator):
         return getattr(np.random.default_rng(0), obj.__name__, None)
     return None
+
+
+_HALF = {}
+
+
+def _half_of_bools(ufunc, kinds_):
+    """Does `ufunc` of these operands give float16 (a float ufunc of bool operands: `np.sqrt(x > 0)`)?"""
+    if not kinds_ or not all(isinstance(k, K.Array) and k.dtype == "b" or k == K.BOOL for k in kinds_):
+        return False
+    if ufunc not in _HALF:
+        try:
+            _HALF[ufunc] = ufunc(*[np.array([True])] * ufunc.nin).dtype == np.float16 if ufunc.nout == 1 else True
+        except Exception:  # noqa: BLE001  (no loop for bools)
+            _HALF[ufunc] = False
+    return _HALF[ufunc]
 
 
 def _integer_dtype(value, position=1, default="f"):

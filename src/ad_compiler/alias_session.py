@@ -9,10 +9,13 @@ from the user's, and liveness. `Part` is the base of the parts: shortcuts to the
 from __future__ import annotations
 
 import ast
-
 import itertools
+import re
+import types
 
-from . import kinds as K
+import numpy as np
+
+from . import ir, kinds as K
 from .alias_domain import Refused
 from .errors import UnsupportedError
 from .liveness import liveness
@@ -35,6 +38,8 @@ class Session:
         self.head_kinds = {}  # mode 'kinds': name -> the join of its kinds at the heads of the loops carrying it
         self._live = None
         self._assumed = None
+        self._narrow = None
+        self.small_floats = False  # a float16 array made from bools (alias_library_calls._half_of_bools)
         self.live_key = {}  # id(statement made here) -> id(the statement of the user's it replaces)
         self.also_live = {}  # id(statement made here) -> names a later statement made from the same one reads
         self._dry_temps = itertools.count()
@@ -75,6 +80,16 @@ class Session:
         which the derivative follows, would not be what the function computes (kinds.without_views)."""
         return any(K.without_views(k) for k in self.param_kinds)
 
+    @property
+    def narrow(self):
+        """May the function hold arrays of a narrow dtype (float32, int32, ...: kinds.narrow_dtype): an argument
+        of one, or a constant, global or dtype named in its code? Only then does `x op= v` rewritten as
+        `x = x op v` need its result cast back to x's dtype (alias_assign.rebind): where every array is float64
+        (or int64, complex128, bool), `x op v` keeps x's dtype whenever NumPy's in-place operation does."""
+        if self._narrow is None:
+            self._narrow = any(K.narrow(k) for k in self.param_kinds) or _narrow_code(self.fn.body)
+        return self._narrow or self.small_floats
+
     def temp(self):
         """A new temporary name (a placeholder inside a loop's fixed point, where nothing is rewritten)."""
         if self.dry:
@@ -104,6 +119,52 @@ class Session:
         live = self._live.get(self.live_key.get(id(s), id(s)), Everything())
         extra = self.also_live.get(id(s))
         return live if extra is None or isinstance(live, Everything) else set(live) | extra
+
+
+_DTYPE_NAME = re.compile(r"[<>=|]?[a-z]+[0-9]*")
+
+
+def _narrow_code(body):
+    """Does the code name a narrow dtype (`np.float32`, `dtype="f4"`, `.astype("int32")`) or read a global or
+    constant holding a narrow array or NumPy scalar?"""
+    seen = set()
+    todo = [v for s in ir.walk(body, into_functions=True) for n, v in vars(s).items() if n != "origin"]
+    while todo:
+        e = todo.pop()
+        if isinstance(e, (list, tuple)):
+            todo.extend(e)
+        elif isinstance(e, ir.Global):
+            if id(e.obj) not in seen:
+                seen.add(id(e.obj))
+                obj = e.obj
+                if isinstance(obj, type) and issubclass(obj, np.generic) or isinstance(obj, np.dtype):
+                    if K.narrow_dtype(obj):
+                        return True
+                elif not isinstance(obj, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
+                                          np.ufunc)) and _narrow_value(obj):
+                    return True
+        elif isinstance(e, ir.Const):
+            v = e.value
+            if isinstance(v, str):
+                if len(v) >= 2 and _DTYPE_NAME.fullmatch(v) and K.narrow_dtype(v):
+                    return True
+            elif isinstance(v, (type, np.dtype)):
+                if K.narrow_dtype(v):
+                    return True
+            elif _narrow_value(v):
+                return True
+        elif isinstance(e, ir.Stmt):
+            todo.extend(v for n, v in vars(e).items() if n != "origin")
+        elif hasattr(e, "__dataclass_fields__") and not isinstance(e, ir.Origin):
+            todo.extend(getattr(e, f) for f in e.__dataclass_fields__)
+    return False
+
+
+def _narrow_value(value):
+    try:
+        return K.narrow(K.kind_of(value))
+    except Exception:  # noqa: BLE001  (an object whose attributes cannot be read: as the alias pass takes it)
+        return False
 
 
 class Everything:

@@ -49,7 +49,7 @@ subtree's forward sweep again (for a chain of depth n, n^2 / 2 steps in place of
 import inspect
 import types
 
-from . import ir
+from . import ir, kinds as K
 from .adjoints import assign
 from .errors import UnsupportedError
 from .ir import Assign, Build, Call, Const, Var
@@ -93,6 +93,7 @@ class Linker:
         self.cells = {}  # local name -> cell
         self.deps = []
         self.vjp = {}  # id(statement) -> name of its backward function
+        self.narrow = False  # the caller may hold narrow arrays (float32, ...): so may the callee's arguments
 
     def bound(self, s, op):
         func = op.callee
@@ -135,7 +136,7 @@ class Linker:
 
     def name_of(self, rev, s, op, tangent=False, vjp=False):
         active = self.active(rev, s, op)
-        kinds = tuple(rev.kind(a) for a in s.value.args)
+        kinds = tuple(K.narrowed(rev.kind(a)) if self.narrow else rev.kind(a) for a in s.value.args)
         checkpoint = bool(op.extra.get("checkpoint")) and not tangent and not vjp
         key = (op.callee, active, kinds, checkpoint, tangent, vjp)
         callee = _compiled.get(key)

@@ -2,11 +2,18 @@
 compute (each argument still evaluated once, in the user's order):
 
     np.sum(a, axis, where=m, initial=c)     t = np.where(m, a, 0); s = np.sum(t, axis) + c'
-    np.prod(a, where=m, initial=c)          t = np.where(m, a, 1); s = np.prod(t) * c'
-    np.max(a, where=m, initial=c)           t = np.where(m, a, c'); s = np.maximum(np.max(t), c')   (min alike)
+    np.prod(a, where=m, initial=c)          t = np.where(m, a, 1); s = np.prod(np.concatenate((c'', t), axis), axis)
+                                            (c'' = np.full_like(np.sum(t, axis, keepdims=True), c): `initial` as
+                                            the first factor, as NumPy starts from it; raveled for axis=None;
+                                            with a tuple axis, or keepdims without an axis: np.prod(t) * c')
+    np.max(a, where=m, initial=c)           t = np.where(m, a, c'); s = np.max(np.concatenate((np.ravel(t), [c'])))
+                                            (min alike; along an int axis c' spread as one more entry; with a
+                                            tuple axis or keepdims without one: np.maximum(np.max(t), c'),
+                                            which raises for an empty t)
 
 with c' = np.asarray(c, dtype=...) of the result's dtype (a's for max and min), as NumPy converts `initial`.
-    np.mean(a, axis, where=m)               np.sum(np.where(m, a, 0), axis) / np.sum(broadcast_to(m, a's shape), axis)
+    np.mean(a, axis, where=m)               t = np.sum(np.where(m, a, 0), axis); t / np.sum(broadcast_to(m, a's shape), axis)
+                                            (cast to t's dtype, as NumPy does: float32 stays float32)
     np.take(a, i, axis, mode="wrap")        np.take(a, np.mod(i, n), axis)     (n: a.size, or a.shape[axis])
     np.take(a, i, axis, mode="clip")        np.take(a, np.clip(i, 0, n - 1), axis)
     np.float32(x), np.float16(x)            np.asarray(x, dtype=np.float32)[()]
@@ -18,7 +25,7 @@ import inspect
 
 import numpy as np
 
-from .ir import Attr, BinOp, Call, Const, Global, Index
+from .ir import Attr, BinOp, Build, Call, Const, Global, Index
 
 _SUMS = {np.sum: (0, "+"), np.prod: (1, "*")}
 _EXTREMES = {np.max: np.maximum, np.amax: np.maximum, np.min: np.minimum, np.amin: np.minimum}
@@ -92,6 +99,21 @@ def _sum(ctx, f, arg, identity, op):
     a = arg["a"]
     if "where" in arg:
         a = ctx.temp(Call(_np("where"), (arg["where"], a, Const(identity))))
+    if "initial" in arg and "dtype" not in arg and op == "*":
+        # `initial` as the first factor, converted to the result's dtype (full_like of a sum's): NumPy starts
+        # the product from it, and so the same products in the same order give the same bits (dt-009; a sum
+        # is left as `np.sum(t) + c'`, NumPy's order along the last axis, pairwise, and for axis=None)
+        axis = arg.get("axis", Const(None))
+        keep = "keepdims" in arg
+        if axis == Const(None) and not keep or isinstance(axis, Const) and type(axis.value) is int:
+            shape = ctx.temp(Call(_np("sum"), (a,), ((("axis", axis),) if axis != Const(None) else ()) +
+                                  (("keepdims", Const(True)),)))
+            pad = ctx.temp(Call(_np("full_like"), (shape, arg["initial"])))
+            if axis == Const(None):
+                parts = (ctx.temp(Call(_np("ravel"), (pad,))), ctx.temp(Call(_np("ravel"), (a,))))
+                return ctx.temp(Call(f, (ctx.temp(Call(_np("concatenate"), (ctx.temp(Build("tuple", parts)),))),)))
+            joined = ctx.temp(Call(_np("concatenate"), (ctx.temp(Build("tuple", (pad, a))),), (("axis", axis),)))
+            return ctx.temp(Call(f, (joined,), _options(arg, ("axis", "keepdims"))))
     s = ctx.temp(Call(f, (a,), _options(arg, ("axis", "dtype", "keepdims"))))
     if "initial" in arg:  # (NumPy converts `initial` to the result's dtype: 0.5 is 0 for integers)
         s = ctx.temp(BinOp(op, s, _as_dtype_of(ctx, arg["initial"], s)))
@@ -110,6 +132,16 @@ def _extreme(ctx, f, arg, combine):
     init = _as_dtype_of(ctx, arg["initial"], a)  # (NumPy converts `initial` to a's dtype)
     if "where" in arg:
         a = ctx.temp(Call(_np("where"), (arg["where"], a, init)))
+    axis = arg.get("axis", Const(None))
+    if axis == Const(None) and "keepdims" not in arg:  # (`initial` one more entry: an empty `a` has a max: dt-004)
+        pad = ctx.temp(Call(_np("reshape"), (init, Const((1,)))))
+        a = ctx.temp(Call(_np("concatenate"), (ctx.temp(Build("tuple", (ctx.temp(Call(_np("ravel"), (a,))), pad))),)))
+        return ctx.temp(Call(f, (a,)))
+    if isinstance(axis, Const) and type(axis.value) is int:  # (`initial` one more entry along the axis)
+        shape = ctx.temp(Call(_np("sum"), (a,), (("axis", axis), ("keepdims", Const(True)))))
+        pad = _as_dtype_of(ctx, ctx.temp(Call(_np("full_like"), (shape, init))), a)  # (a sum of int8 is int64)
+        a = ctx.temp(Call(_np("concatenate"), (ctx.temp(Build("tuple", (a, pad))),), (("axis", axis),)))
+        return ctx.temp(Call(f, (a,), _options(arg, ("axis", "keepdims"))))
     s = ctx.temp(Call(f, (a,), _options(arg, ("axis", "keepdims"))))
     return ctx.temp(Call(Global(("np", combine.__name__), combine, np), (s, init)))
 
@@ -122,7 +154,9 @@ def _mean(ctx, f, arg):
     total = ctx.temp(Call(_np("sum"), (ctx.temp(Call(_np("where"), (m, a, Const(0.0)))),), options))
     mask = ctx.temp(Call(_np("broadcast_to"), (m, ctx.temp(Call(_np("shape"), (a,))))))
     count = ctx.temp(Call(_np("sum"), (mask,), options))
-    return ctx.temp(BinOp("/", total, count))
+    # (NumPy divides the sum by the count and casts the quotient back to the sum's dtype: a float32 mean
+    # stays float32, while float32 / int64 is float64: dt-005)
+    return ctx.temp(Index(_as_dtype_of(ctx, ctx.temp(BinOp("/", total, count)), total), (), True))
 
 
 def _take(ctx, f, arg):

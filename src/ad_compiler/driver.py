@@ -71,6 +71,7 @@ class Context:
         # {call site: kinds}, learned after a refusal (gradient_call_kinds.py); were some not known?
         self.call_kinds = {}
         self.unknown_call_args = False
+        self.narrow = False  # the function may hold arrays of a narrow dtype (alias_session.Session.narrow)
 
     def stale(self):
         """Has anything this compilation was built from changed since (code, defaults, what a name refers to,
@@ -330,6 +331,7 @@ class Derivation(CalleeFunctions):
         complexity.refuse_real_only(fn, ops, act, act.complex)
         self.linker = callees.Linker(self.compile_callee, codegen.local_names_of_body(fn) | set(unit.cells),
                                      readable=self.readable)
+        self.linker.narrow = ctx.narrow
         return unit, fn, ops, kinds_, alloc, act, outputs
 
     def split_aux(self, fn, alloc):

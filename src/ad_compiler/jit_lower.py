@@ -31,7 +31,7 @@ from .jit_stores import PartStores, jit_helper as _jit_helper
 from .jit_tape import Tapes, copied_item, dtype_of
 from .ir import Assign, AugAssign, Build, Call, Const, For, Global, If, Index, SetItem, Var, While
 
-ATTRIBUTES = {"shape", "T", "size", "ndim"}
+ATTRIBUTES = {"shape", "T", "size", "ndim", "dtype"}
 OPERATORS = {"+", "-", "*", "/", "//", "%", "**", "@", "&", "|", "^", "<<", ">>"}
 COMPARISONS = {"<", "<=", ">", ">=", "==", "!="}
 WHY = "Numba compiles numbers, NumPy arrays and tuples of them, and a part of NumPy and math"

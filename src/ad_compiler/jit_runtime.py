@@ -713,9 +713,10 @@ def _cast_vjp(g, x, dtype=None):
 
 
 def _dtype_kind(t):
-    """'f', 'i' or 'b' for a dtype argument given as a NumPy scalar type or Python's float / int / bool."""
-    if isinstance(t, numba.types.NumberClass):
-        t = t.instance_type
+    """'f', 'i' or 'b' for a dtype argument given as a NumPy scalar type, an array's `.dtype` or Python's
+    float / int / bool."""
+    if isinstance(t, (numba.types.NumberClass, numba.types.DType)):
+        t = t.instance_type if isinstance(t, numba.types.NumberClass) else t.dtype
         return "b" if isinstance(t, numba.types.Boolean) else "i" if isinstance(t, numba.types.Integer) else \
             "f" if isinstance(t, numba.types.Float) else None
     key = getattr(t, "typing_key", None)

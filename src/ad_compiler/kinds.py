@@ -23,7 +23,7 @@ the function are inferred from the arguments' (see `infer` in analysis passes).
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -64,7 +64,8 @@ class Array(Kind):
     cls: type = np.ndarray
     dtype: str = "f"  # dtype.kind: f, i, u, b, c; "?" not known (a dtype made in the function, or chosen by a branch)
     ndim: int = None  # None: not known
-    numeric = True
+    narrow: bool = False  # an argument's dtype that a NumPy scalar or a float64 array operand may widen
+    numeric = True  # (float32, int32, ...: `x op= v` keeps it in place, `x op v` may not; see narrow_dtype)
 
     @property
     def views(self):
@@ -198,10 +199,10 @@ def kind_of(value, depth=0):
     if k is not None:
         return k
     if cls is np.ndarray:
-        key = (value.dtype.kind, value.ndim)
+        key = (value.dtype, value.ndim)
         k = _array_kinds.get(key)
         if k is None:
-            k = _array_kinds[key] = Array(np.ndarray, key[0], key[1])
+            k = _array_kinds[key] = Array(np.ndarray, value.dtype.kind, value.ndim, narrow_dtype(value.dtype))
         return k
     if depth > 8:
         return UNKNOWN
@@ -228,7 +229,7 @@ def kind_of(value, depth=0):
     if callable(value) and not hasattr(value, "__dict__") or isinstance(value, type):
         return Other(cls)
     if backend_of(cls) is not None:  # a Dask or CuPy array: its shape, dtype and rank (never its values)
-        return Array(cls, value.dtype.kind, value.ndim)
+        return Array(cls, value.dtype.kind, value.ndim, narrow_dtype(value.dtype))
     if hasattr(value, "__array_function__") or hasattr(value, "__array__"):
         return Other(cls)  # an array-like of another library, or an object converted by np.asarray
     if (hasattr(value, "__dict__") or getattr(cls, "__slots__", None)) and \
@@ -239,6 +240,48 @@ def kind_of(value, depth=0):
                       if not n.startswith("__"))
         return Obj(cls, attrs)
     return Other(cls)
+
+
+_WIDE = frozenset(np.dtype(t) for t in (np.float64, np.complex128, np.int64, np.bool_))
+
+
+def narrow_dtype(dtype):
+    """Is `dtype` one that NumPy's in-place operations keep while the same operation out of place may give
+    another (float32, float16, longdouble, complex64, integers other than int64): `x *= np.float64(s)` keeps
+    a float32 x, `x * np.float64(s)` is float64 (NumPy 2: NumPy scalars are not weak). False for a dtype
+    that is not one (a class, a string that names none)."""
+    try:
+        return np.dtype(dtype) not in _WIDE
+    except (TypeError, ValueError):
+        return False
+
+
+def narrow(kind, depth=0):
+    """Does a value of this kind hold an array or NumPy scalar of a narrow dtype (narrow_dtype)?"""
+    if depth > 8:
+        return False
+    if isinstance(kind, Array):
+        return kind.narrow
+    if isinstance(kind, Scalar):
+        return isinstance(kind.cls, type) and issubclass(kind.cls, np.generic) and narrow_dtype(kind.cls)
+    if isinstance(kind, Seq):
+        return any(narrow(k, depth + 1) for k in (kind.items or (kind.elem,)) if k is not None)
+    if isinstance(kind, Dict):
+        return any(narrow(k, depth + 1) for k in kind.items)
+    if isinstance(kind, Obj):
+        return any(narrow(k, depth + 1) for _, k in kind.attrs)
+    return False
+
+
+def narrowed(kind):
+    """`kind` with its arrays marked as possibly narrow (a recursive callee's argument in a function that may
+    hold narrow arrays: the kinds inferred inside a function do not follow the dtypes' widths)."""
+    if isinstance(kind, Array):
+        return replace(kind, narrow=True)
+    if isinstance(kind, Seq) and kind.items is not None:
+        items = tuple(narrowed(k) for k in kind.items)
+        return Seq(kind.cls, items, join_all(items) if items else None)
+    return kind
 
 
 def _instance_with_call(value):

@@ -88,6 +88,12 @@ class Arguments:
                 continue
             elif rule.elementwise and k == "casting":
                 continue
+            elif rule.elementwise and k == "where":  # (with `out=`, the alias pass wrote `out[...] = np.where(..)`)
+                raise UnsupportedError(
+                    f"`{rule.name}(.., where=..)` without `out=`: NumPy leaves the result's entries where the mask "
+                    "is False uninitialised (arbitrary values), so the function has no definite value there",
+                    where=self.where, hint=f"pass `out=` an array holding the values to keep there, or write "
+                                           f"`np.where(mask, np.{rule.name}(..), other)`")
             elif rule.elementwise and k == "dtype":
                 dtype = v
             else:
