@@ -6,7 +6,7 @@ import pytest
 
 import ad_compiler as ad
 from ad_compiler import desugar_statements
-from fd import check_grad
+from fd import check_grad, numeric_grad
 
 
 # -- rw-001: statements after `if c: break else: ...` in a loop body ---------------------------------------------
@@ -60,3 +60,54 @@ def statements_after_break(monkeypatch):
                          ids=["while", "for", "number"])
 def test_rw_001_statement_after_a_break_test(statements_after_break, f, x):
     check_grad(f, (x,))
+
+
+# -- rw-002: forward mode, a view of a tangent buffer kept "ours" after the buffer is shared ------------------
+# `w = c[0:2]` gives `dw = dc[0:2]`, ours when dc is; `q = c + 0.0` then gives `dq = dc` (no longer ours alone),
+# but dw stayed ours: the store `w[0] = v` wrote `dw[0]` in place, into dq. Likewise a store into c after
+# `z = w + 0.0` (`dz = dw`). Silently wrong jvp, hvp and Hessians of straight-line code.
+
+def view_then_shared(x):
+    c = np.sin(x)
+    w = c[0:2]
+    q = c + 0.0
+    w[0] = 5.0 * x[3]
+    return np.sum(q * q) + np.sum(c * x)
+
+
+def view_shared_then_base_stored(x):
+    c = np.sin(x)
+    w = c[0:2]
+    z = w + 0.0
+    c[0] = 5.0 * x[3]
+    return np.sum(z * z) + np.sum(c * x)
+
+
+def view_of_a_view(x):
+    c = np.sin(x)
+    w = c[0:3]
+    v = w[1:3]
+    z = c - 1.0
+    v[0] = 5.0 * x[3]
+    return np.sum(z * z) + np.sum(c * x)
+
+
+def view_in_a_loop(x):
+    c = x * 1.0
+    for i in range(2):
+        w = c[0:2]
+        q = c + 1.0
+        w[i] = 5.0 * x[3] * w[1]
+        c = q * c
+    return np.sum(c)
+
+
+@pytest.mark.parametrize("f", [view_then_shared, view_shared_then_base_stored, view_of_a_view, view_in_a_loop],
+                         ids=lambda f: f.__name__)
+def test_rw_002_tangent_of_a_view_after_its_buffer_is_shared(f):
+    x = np.array([0.31, -0.27, 0.53, 0.44])
+    v = np.array([1.0, -0.5, 0.25, 2.0])
+    expected = numeric_grad(f, [x.copy()], 0) @ v
+    value, tangent = ad.jvp(f)(x.copy(), v)
+    np.testing.assert_allclose(value, f(x.copy()), rtol=1e-12)
+    np.testing.assert_allclose(tangent, expected, rtol=1e-6, atol=1e-6)

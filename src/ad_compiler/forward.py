@@ -35,6 +35,7 @@ class Forward:
         self.linker = linker  # callees.Linker: the tangent functions of recursive calls
         self.names = {}  # primal name -> tangent name
         self.owned = set()  # primal names whose tangent is a buffer of ours
+        self.view_of = {}  # a name whose tangent is a view of another's (`dw = dc[0:2]`) -> that name
         self.must_own = _stored_carried(fn.body)  # carried names changed in place inside their loop
         self.same = {}
         self.dims = {}
@@ -96,8 +97,18 @@ class Forward:
         if not owned and self.owned:  # the new tangent may *be* an owned one (`w = z * 1.0`: dw = dz): then
             # that buffer is no longer ours alone, a store into z must not change dw (copy it first)
             read = ir.names_in(value)
-            self.owned -= {p for p in self.owned if self.d(p) in read}
+            self.disown({p for p in self.owned if self.d(p) in read})
         (self.owned.add if owned else self.owned.discard)(primal)
+
+    def disown(self, names):
+        """The tangents of `names` are no longer ours alone; nor are those of the views of their buffers and
+        the buffers they are views of (`dw = dc[0:2]`, then `dq = dc` of `q = c + 0.0`: a store into w must
+        not write into dq, nor a store into c into `dz = dw`)."""
+        todo = [n for n in names if n in self.owned]
+        while todo:
+            n = todo.pop()
+            self.owned.discard(n)
+            todo += [p for p in self.owned if self.view_of.get(p) == n or self.view_of.get(n) == p]
 
     def refuse(self, s, what, hint):
         where = s.origin.unit.location(s.origin.node) if s.origin is not None else None
@@ -178,7 +189,7 @@ class Forward:
                         "use reverse mode (ad.grad / ad.vjp) for this function")
         call = self.linker.tangent(self, s, op)
         read = ir.names_in(call.value)
-        self.owned -= {p for p in self.owned if self.d(p) in read}
+        self.disown({p for p in self.owned if self.d(p) in read})
         self.owned.discard(s.target)
         self.emit(call, s.origin)
 
@@ -209,8 +220,10 @@ class Forward:
             return
         base = v.value
         array = isinstance(self.kind(base), (K.Array, K.Numeric))
-        self.define(s.target, Index(self.tangent_of(base), v.items, v.tuple_form), s.origin,
-                    owned=array and base.name in self.owned)
+        owned = array and base.name in self.owned
+        self.define(s.target, Index(self.tangent_of(base), v.items, v.tuple_form), s.origin, owned=owned)
+        if owned:  # (a view of base's buffer, or a copy of its items: taken for a view)
+            self.view_of[s.target] = base.name
 
     # -- in-place changes ---------------------------------------------------------------------------------
     def own(self, old, new, origin):
