@@ -102,7 +102,26 @@ def view_in_a_loop(x):
     return np.sum(c)
 
 
-@pytest.mark.parametrize("f", [view_then_shared, view_shared_then_base_stored, view_of_a_view, view_in_a_loop],
+def alias_then_shared(x):  # (`dt = dc` of `t = c`: one buffer under two names, the store through the other)
+    c = np.sin(x)
+    t = c
+    q = t + 0.0
+    c[0] = 5.0 * x[3]
+    return np.sum(q * q) + np.sum(c * x)
+
+
+def alias_in_a_loop(x):
+    c = np.sin(x)
+    for i in range(3):
+        t = c
+        q = t - 1.0
+        c[i] = 5.0 * x[3] * c[i + 1]
+        c = c * q
+    return np.sum(c)
+
+
+@pytest.mark.parametrize("f", [view_then_shared, view_shared_then_base_stored, view_of_a_view, view_in_a_loop,
+                               alias_then_shared, alias_in_a_loop],
                          ids=lambda f: f.__name__)
 def test_rw_002_tangent_of_a_view_after_its_buffer_is_shared(f):
     x = np.array([0.31, -0.27, 0.53, 0.44])

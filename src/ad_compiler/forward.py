@@ -103,7 +103,8 @@ class Forward:
     def disown(self, names):
         """The tangents of `names` are no longer ours alone; nor are those of the views of their buffers and
         the buffers they are views of (`dw = dc[0:2]`, then `dq = dc` of `q = c + 0.0`: a store into w must
-        not write into dq, nor a store into c into `dz = dw`)."""
+        not write into dq, nor a store into c into `dz = dw`), nor other names of the same buffer (`dt = dc`
+        of `t = c`, the version after a store `dc_1 = dc`)."""
         todo = [n for n in names if n in self.owned]
         while todo:
             n = todo.pop()
@@ -200,6 +201,8 @@ class Forward:
             self.define(target, helper("owned_copy", Var(self.d(source)), Var(target)), origin, owned=True)
         else:
             self.define(target, Var(self.d(source)), origin, owned=source in self.owned)
+            if source in self.owned:  # (one buffer under two names: disowned together)
+                self.view_of[target] = source
 
     def real_part(self, s, op, value):
         """The tangent of a real result of complex operands (np.linalg.norm, np.var of a complex value): the
@@ -234,6 +237,7 @@ class Forward:
             self.define(new, helper("owned_copy", Var(self.d(old)), Var(old)), origin, owned=True)
         else:
             self.define(new, Var(self.d(old)), origin, owned=True)
+            self.view_of[new] = old
 
     def is_tuple(self, atom):
         k = self.kind(atom)
