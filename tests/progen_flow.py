@@ -41,7 +41,7 @@ def _count(g, name):
 class Flow:
     KINDS = [(3, "branch_join"), (3, "carried_pair"), (2.5, "zero_trip"), (2, "while_pair"), (2, "filled"),
              (1.5, "branch_in_loop"), (2, "while_break"), (2, "nested_pair"), (2, "branch_store"), (1.5, "list_pair"),
-             (1.5, "dict_pair"), (2, "early_return"), (1.5, "checkpointed")]
+             (1.5, "dict_pair"), (2, "early_return"), (1.5, "checkpointed"), (2.5, "shared_then_stored")]
 
     def run(self, g):
         kind = g.wchoice(self.KINDS)
@@ -275,6 +275,26 @@ class Flow:
         for line in self._step(g, z, a, b):
             g.emit(f"    {line}")
         return [a, b]
+
+    def shared_then_stored(self, g):
+        """A view or a second name of an array, a value whose tangent is the array's own (`c + 0.0`: dq = dc),
+        then a store through the other name (forward mode's owned tangents, rw-002); maybe in a loop."""
+        x = _array(g, ((4,), (3,)))
+        t = g.env[x].shape
+        c, w, q = g.fresh("a", t), g.fresh("a", t), g.fresh("a", t)
+        g.emit(f"{c} = {g.choice([f'np.sin({x})', f'{x} * 1.5', f'np.exp(0.2 * {x})'])}")
+        loop = g.chance(0.4)
+        pad = "    " if loop else ""
+        if loop:
+            g.emit(f"for {self._var(g)} in range({g.choice(['1', '2', _count(g, x)])}):")
+        g.emit(f"{pad}{w} = {g.choice([c, f'{c}[0:2]', f'{c}[1:]', f'{c}[::2]'])}")
+        src, dst = (c, w) if g.chance(0.5) else (w, c)
+        g.emit(f"{pad}{q} = {src} {g.choice(['+ 0.0', '- 0.5', '+ 1.0'])}")
+        g.emit(f"{pad}{dst}[{g.choice(['0', '1'])}] = {_reuse(g, f'{x}[1]')} * {c}[{g.choice(['0', '1'])}]")
+        if loop:
+            g.emit(f"    {c} = {g.choice([f'{c} * 0.9', f'np.tanh({c})'])}")
+        g.define(c, arr(t))
+        return [f"np.sum({q} * {q})", f"np.sum({c} * {x})"]
 
 
 CONSTRUCTS = Flow()
