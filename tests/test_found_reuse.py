@@ -130,3 +130,23 @@ def test_rw_002_tangent_of_a_view_after_its_buffer_is_shared(f):
     value, tangent = ad.jvp(f)(x.copy(), v)
     np.testing.assert_allclose(value, f(x.copy()), rtol=1e-12)
     np.testing.assert_allclose(tangent, expected, rtol=1e-6, atol=1e-6)
+
+
+# -- rw-003 (crash, not fixed): a name that may be the list a loop appends to (`other = lst`, then `other =
+# list(lst)` in one iteration): the adjoint of the refresh `if other is lst:` gives the old name
+# `_ad.zeros_like(other_3)` where the list is still longer (before the reverse sweep pops the append):
+# `ValueError: zip() argument 2 is longer than argument 1` in `_ad.add(blst_1, bother_1)` after the loop.
+
+def list_maybe_copied_in_a_loop(x):
+    lst = [x * 1.0]
+    other = lst
+    for i in range(2):
+        if i == 1:
+            other = list(lst)
+        lst.append(np.sin(lst[-1]))
+    return np.sum(lst[-1] * other[-1])
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError, reason="rw-003: zeros of a list made before its appends are undone")
+def test_rw_003_list_maybe_copied_in_a_loop():
+    check_grad(list_maybe_copied_in_a_loop, (np.array([0.31, -0.27, 0.53, 0.44]),))
