@@ -120,8 +120,25 @@ def alias_in_a_loop(x):
     return np.sum(c)
 
 
+def item_of_a_list_then_shared(x):  # (`dlst = [dc, dt]`: the list's tangent holds dc's buffer)
+    c = np.sin(x)
+    lst = [c, x * 2.0]
+    q = lst[0] + 0.0
+    c[2] = x[1] * 3.0
+    return np.sum(q * q) + np.sum(lst[0] * x)
+
+
+def item_of_a_tuple_then_shared(x):
+    c = np.sin(x)
+    t = (c, x)
+    q = t[0] + 0.0
+    c[0] = x[3] * 2.0
+    return np.sum(q * q) + np.sum(t[0] * x)
+
+
 @pytest.mark.parametrize("f", [view_then_shared, view_shared_then_base_stored, view_of_a_view, view_in_a_loop,
-                               alias_then_shared, alias_in_a_loop],
+                               alias_then_shared, alias_in_a_loop, item_of_a_list_then_shared,
+                               item_of_a_tuple_then_shared],
                          ids=lambda f: f.__name__)
 def test_rw_002_tangent_of_a_view_after_its_buffer_is_shared(f):
     x = np.array([0.31, -0.27, 0.53, 0.44])

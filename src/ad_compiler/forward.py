@@ -35,7 +35,7 @@ class Forward:
         self.linker = linker  # callees.Linker: the tangent functions of recursive calls
         self.names = {}  # primal name -> tangent name
         self.owned = set()  # primal names whose tangent is a buffer of ours
-        self.view_of = {}  # a name whose tangent is a view of another's (`dw = dc[0:2]`) -> that name
+        self.links = {}  # name -> the names whose tangent buffers its tangent shares (views, items, other names)
         self.must_own = _stored_carried(fn.body)  # carried names changed in place inside their loop
         self.same = {}
         self.dims = {}
@@ -94,6 +94,11 @@ class Forward:
 
     def define(self, primal, value, origin, owned):
         self.emit_assign(self.d(primal), value, origin)
+        if owned and not _fresh(value):  # (ours, holding buffers of others: `dw = dc[0:2]`, `[dc, dt]`, `dt = dc`)
+            read = ir.names_in(value)
+            for p in [q for q in self.owned if self.d(q) in read]:
+                self.links.setdefault(primal, set()).add(p)
+                self.links.setdefault(p, set()).add(primal)
         if not owned and self.owned:  # the new tangent may *be* an owned one (`w = z * 1.0`: dw = dz): then
             # that buffer is no longer ours alone, a store into z must not change dw (copy it first)
             read = ir.names_in(value)
@@ -101,15 +106,15 @@ class Forward:
         (self.owned.add if owned else self.owned.discard)(primal)
 
     def disown(self, names):
-        """The tangents of `names` are no longer ours alone; nor are those of the views of their buffers and
-        the buffers they are views of (`dw = dc[0:2]`, then `dq = dc` of `q = c + 0.0`: a store into w must
-        not write into dq, nor a store into c into `dz = dw`), nor other names of the same buffer (`dt = dc`
-        of `t = c`, the version after a store `dc_1 = dc`)."""
+        """The tangents of `names` are no longer ours alone; nor are those linked to them (self.links): the views
+        of their buffers and the buffers they are views of (`dw = dc[0:2]`, then `dq = dc` of `q = c + 0.0`: a
+        store into w must not write into dq, nor a store into c into `dz = dw`), other names of the same buffer
+        (`dt = dc` of `t = c`, the version after a store `dc_1 = dc`), containers holding it (`[dc, dx]`)."""
         todo = [n for n in names if n in self.owned]
         while todo:
             n = todo.pop()
             self.owned.discard(n)
-            todo += [p for p in self.owned if self.view_of.get(p) == n or self.view_of.get(n) == p]
+            todo += [p for p in self.links.get(n, ()) if p in self.owned]
 
     def refuse(self, s, what, hint):
         where = s.origin.unit.location(s.origin.node) if s.origin is not None else None
@@ -201,8 +206,6 @@ class Forward:
             self.define(target, helper("owned_copy", Var(self.d(source)), Var(target)), origin, owned=True)
         else:
             self.define(target, Var(self.d(source)), origin, owned=source in self.owned)
-            if source in self.owned:  # (one buffer under two names: disowned together)
-                self.view_of[target] = source
 
     def real_part(self, s, op, value):
         """The tangent of a real result of complex operands (np.linalg.norm, np.var of a complex value): the
@@ -223,10 +226,8 @@ class Forward:
             return
         base = v.value
         array = isinstance(self.kind(base), (K.Array, K.Numeric))
-        owned = array and base.name in self.owned
-        self.define(s.target, Index(self.tangent_of(base), v.items, v.tuple_form), s.origin, owned=owned)
-        if owned:  # (a view of base's buffer, or a copy of its items: taken for a view)
-            self.view_of[s.target] = base.name
+        self.define(s.target, Index(self.tangent_of(base), v.items, v.tuple_form), s.origin,
+                    owned=array and base.name in self.owned)
 
     # -- in-place changes ---------------------------------------------------------------------------------
     def own(self, old, new, origin):
@@ -237,7 +238,6 @@ class Forward:
             self.define(new, helper("owned_copy", Var(self.d(old)), Var(old)), origin, owned=True)
         else:
             self.define(new, Var(self.d(old)), origin, owned=True)
-            self.view_of[new] = old
 
     def is_tuple(self, atom):
         k = self.kind(atom)
