@@ -286,9 +286,14 @@ class Flow:
         loop = g.chance(0.4)
         pad = "    " if loop else ""
         if loop:
+            g.emit(f"{q} = {x} * 1.0")  # (bound after a loop of no iteration too)
             g.emit(f"for {self._var(g)} in range({g.choice(['1', '2', _count(g, x)])}):")
-        g.emit(f"{pad}{w} = {g.choice([c, f'{c}[0:2]', f'{c}[1:]', f'{c}[::2]'])}")
-        src, dst = (c, w) if g.chance(0.5) else (w, c)
+        if g.chance(0.25):  # (a container holding c: its tangent holds c's)
+            g.emit(f"{pad}{w} = {g.choice([f'[{c}, {x}]', f'({x}, {c})'])}")
+            src, dst = f"{w}[{1 if '(' in g.lines[-1] else 0}]", c
+        else:
+            g.emit(f"{pad}{w} = {g.choice([c, f'{c}[0:2]', f'{c}[1:]', f'{c}[::2]'])}")
+            src, dst = (c, w) if g.chance(0.5) else (w, c)
         g.emit(f"{pad}{q} = {src} {g.choice(['+ 0.0', '- 0.5', '+ 1.0'])}")
         g.emit(f"{pad}{dst}[{g.choice(['0', '1'])}] = {_reuse(g, f'{x}[1]')} * {c}[{g.choice(['0', '1'])}]")
         if loop:
