@@ -39,8 +39,8 @@ def _count(g, name):
 
 
 class Flow:
-    KINDS = [(3, "branch_join"), (3, "carried_pair"), (2.5, "zero_trip"), (2, "while_pair"), (2, "filled"),
-             (1.5, "branch_in_loop"), (2, "while_break"), (2, "nested_pair"), (2, "branch_store"), (1.5, "list_pair"),
+    KINDS = [(3, "branch_join"), (3, "carried_pair"), (2.5, "zero_trip"), (3, "while_pair"), (2, "filled"),
+             (1.5, "branch_in_loop"), (3, "while_break"), (2, "nested_pair"), (2, "branch_store"), (1.5, "list_pair"),
              (1.5, "dict_pair"), (2, "early_return"), (1.5, "checkpointed"), (2.5, "shared_then_stored")]
 
     def run(self, g):
