@@ -136,7 +136,46 @@ def item_of_a_tuple_then_shared(x):
     return np.sum(q * q) + np.sum(t[0] * x)
 
 
-@pytest.mark.parametrize("f", [view_then_shared, view_shared_then_base_stored, view_of_a_view, view_in_a_loop,
+def appended_then_shared(x):  # (`dlst.append(dc)`: the list's tangent holds dc's buffer)
+    c = np.sin(x)
+    lst = []
+    lst.append(c)
+    q = lst[0] + 0.0
+    c[2] = x[1] * 3.0
+    return np.sum(q * q) + np.sum(lst[0] * x)
+
+
+def stored_in_a_dict_then_shared(x):
+    c = np.sin(x)
+    d = {}
+    d["k"] = c
+    q = d["k"] + 0.0
+    c[2] = x[1] * 3.0
+    return np.sum(q * q) + np.sum(d["k"] * x)
+
+
+def extended_then_shared(x):
+    c = np.sin(x)
+    lst = [x * 1.0]
+    lst.extend([c])
+    q = lst[1] - 1.0
+    c[1] = x[1] * 3.0
+    return np.sum(q * q) + np.sum(lst[1] * x)
+
+
+def appended_copied_then_shared(x):  # (the list copied before a store into it: `owned_copy` of dlst, same items)
+    c = np.sin(x)
+    lst = [c]
+    lst.append(x * 2.0)
+    lst2 = lst
+    lst2.append(x)
+    q = lst[0] + 0.0
+    c[2] = x[1] * 3.0
+    return np.sum(q * q) + np.sum(lst[0] * x)
+
+
+@pytest.mark.parametrize("f", [appended_then_shared, stored_in_a_dict_then_shared, extended_then_shared,
+                               appended_copied_then_shared, view_then_shared, view_shared_then_base_stored, view_of_a_view, view_in_a_loop,
                                alias_then_shared, alias_in_a_loop, item_of_a_list_then_shared,
                                item_of_a_tuple_then_shared],
                          ids=lambda f: f.__name__)

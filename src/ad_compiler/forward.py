@@ -95,15 +95,31 @@ class Forward:
     def define(self, primal, value, origin, owned):
         self.emit_assign(self.d(primal), value, origin)
         if owned and not _fresh(value):  # (ours, holding buffers of others: `dw = dc[0:2]`, `[dc, dt]`, `dt = dc`)
-            read = ir.names_in(value)
-            for p in [q for q in self.owned if self.d(q) in read]:
-                self.links.setdefault(primal, set()).add(p)
-                self.links.setdefault(p, set()).add(primal)
+            self.link(primal, value)
+        elif owned and _copied_container(value):  # (of a list or dict: a new one of the same items' buffers)
+            self.inherit_links(primal, value.args[0].name)
         if not owned and self.owned:  # the new tangent may *be* an owned one (`w = z * 1.0`: dw = dz): then
             # that buffer is no longer ours alone, a store into z must not change dw (copy it first)
             read = ir.names_in(value)
             self.disown({p for p in self.owned if self.d(p) in read})
         (self.owned.add if owned else self.owned.discard)(primal)
+
+    def link(self, primal, value):
+        """The tangent of `primal` holds the buffers of the owned tangents `value` reads (a view, the same buffer,
+        a container of them): whichever is disowned, the others are too."""
+        read = ir.names_in(value)
+        for p in [q for q in self.owned if self.d(q) in read]:
+            self.links.setdefault(primal, set()).add(p)
+            self.links.setdefault(p, set()).add(primal)
+
+    def inherit_links(self, primal, tangent):
+        """The tangent of `primal` is a shallow copy of the container `tangent`: linked to what its items are."""
+        source = next((p for p, t in self.names.items() if t == tangent), None)
+        if source is None or isinstance(self.kind(Var(source)), (K.Array, K.Numeric)):
+            return
+        for p in list(self.links.get(source, ())):
+            self.links.setdefault(primal, set()).add(p)
+            self.links.setdefault(p, set()).add(primal)
 
     def disown(self, names):
         """The tangents of `names` are no longer ours alone; nor are those linked to them (self.links): the views
@@ -274,6 +290,8 @@ class Forward:
         if ir.attr_key(items) is not None:  # (the tangent of an object is a dict by attribute name)
             items = (Const(str(ir.attr_key(items))),)
         self.emit(SetItem(Var(self.d(new)), items, value, tuple_form=s.tuple_form), origin)
+        if not isinstance(self.kind(s.target), (K.Array, K.Numeric)):  # (a list or dict holds dv's buffer itself)
+            self.link(new, value)
 
     def mutate(self, s):
         new, out = s.result, s.out
@@ -282,6 +300,7 @@ class Forward:
             return
         lst = Var(self.d(new))
         call = Call(ir.Attr(lst, s.method), tuple(self.tangent_of(a) for a in s.args))
+        self.link(new, call)  # (`dlst.append(dv)`: the list holds dv's buffer)
         if out is not None and self.act.active(out):
             self.define(out, call, origin, owned=False)
         else:
@@ -332,6 +351,12 @@ def _fresh(value):
     if isinstance(value, Call) and isinstance(value.func, ir.Global) and value.func.path[:1] == ("_ad",):
         return value.func.path[-1] in ("zeros_like", "owned_copy")
     return False
+
+
+def _copied_container(value):
+    """`_ad.owned_copy(dl, l)` (a new list or dict of the same items, for a container; else a new buffer)."""
+    return isinstance(value, Call) and isinstance(value.func, ir.Global) and value.func.path == ("_ad", "owned_copy") \
+        and value.args and isinstance(value.args[0], Var)
 
 
 def _stored_carried(stmts):
