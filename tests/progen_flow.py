@@ -288,7 +288,11 @@ class Flow:
         if loop:
             g.emit(f"{q} = {x} * 1.0")  # (bound after a loop of no iteration too)
             g.emit(f"for {self._var(g)} in range({g.choice(['1', '2', _count(g, x)])}):")
-        if g.chance(0.25):  # (a container holding c: its tangent holds c's)
+        if g.chance(0.15):  # (a list or dict given c by a method or a store: its tangent holds c's)
+            g.emit(f"{pad}{w} = {g.choice(['[]', '{}'])}")
+            g.emit(f"{pad}{w}.append({c})" if g.lines[-1].endswith("[]") else f"{pad}{w}['k'] = {c}")
+            src, dst = f"{w}[{0 if g.lines[-1].endswith(')') else repr('k')}]", c
+        elif g.chance(0.3):  # (a container holding c: its tangent holds c's)
             g.emit(f"{pad}{w} = {g.choice([f'[{c}, {x}]', f'({x}, {c})'])}")
             src, dst = f"{w}[{1 if '(' in g.lines[-1] else 0}]", c
         else:
