@@ -206,3 +206,21 @@ def list_maybe_copied_in_a_loop(x):
 @pytest.mark.xfail(strict=True, raises=ValueError, reason="rw-003: zeros of a list made before its appends are undone")
 def test_rw_003_list_maybe_copied_in_a_loop():
     check_grad(list_maybe_copied_in_a_loop, (np.array([0.31, -0.27, 0.53, 0.44]),))
+
+
+# -- rw-004: jit=True, `_ad.add_at(blst, k, g)` into a list of arrays lowered to `blst[k] += g` ------------------
+# Numba adds in place into the item, which may be another adjoint under a second name: `blst =
+# getitem_vjp(bt, lst, 0)` holds bt itself, and bt = bz = bu (`z = t + u`), so the second read `s = lst[0]` added
+# bs into bu too. The plain helper puts a new item (`b[k] = add(b[k], g)`); now so does the jit one.
+
+def list_item_read_twice(x):
+    lst = [np.sin(x), np.cos(x)]
+    u = x * 2.0
+    s = lst[0]
+    t = lst[0]
+    z = t + u
+    return np.sum(z * z) + np.sum(s * 3.0)
+
+
+def test_rw_004_jit_add_into_an_item_of_a_list_of_arrays():
+    check_grad(list_item_read_twice, (np.array([0.31, -0.27, 0.53, 0.44]),), jit=True)
