@@ -39,8 +39,9 @@ def _count(g, name):
 
 
 class Flow:
-    KINDS = [(3, "branch_join"), (3, "carried_pair"), (2.5, "zero_trip"), (2, "while_pair"), (2, "filled"),
-             (1.5, "branch_in_loop")]
+    KINDS = [(3, "branch_join"), (3, "carried_pair"), (2.5, "zero_trip"), (3, "while_pair"), (2, "filled"),
+             (1.5, "branch_in_loop"), (3, "while_break"), (2, "nested_pair"), (2, "branch_store"), (1.5, "list_pair"),
+             (1.5, "dict_pair"), (2, "early_return"), (1.5, "checkpointed"), (2.5, "shared_then_stored")]
 
     def run(self, g):
         kind = g.wchoice(self.KINDS)
@@ -147,6 +148,162 @@ class Flow:
         g.emit(f"        {b} = {b} * 0.9")
         g.define(s, arr(t))
         return [s, b, f"np.sum({a} * {b})"]
+
+    # -- added by helper "reuse": the same facts through break, nested loops, stores in branches, containers,
+    # early returns of callees called in loops, checkpointed loops
+    def _var(self, g):
+        return g.helper_name("ii")
+
+    def _step(self, g, z, a, b):
+        first, second = (f"{b} = {_other(g, z)}", f"{a} = {_reuse(g, z)}")
+        return [first, second] if g.chance(0.5) else [second, first]
+
+    def while_break(self, g):
+        """`while True:` leaving by a `break` on data (or a count), a carried pair made from one sum; what
+        follows the test runs only when the loop goes on."""
+        t, x, a, b = self._pair(g)
+        z = g.fresh("a", t)
+        k = g.fresh("f")
+        g.emit(f"{k} = 0")
+        g.emit("while True:")
+        g.emit(f"    {z} = {a} + {b}")
+        g.emit(f"    if np.sum({z} * {z}) > {g.choice(['0.5', '3.0', '20.0'])} or {k} >= {g.choice(['0', '2', '3'])}:")
+        g.emit("        break")
+        for line in self._step(g, z, a, b):
+            g.emit(f"    {line}")
+        g.emit(f"    {k} += 1")
+        g.define(z, arr(t))
+        return [a, b, f"np.sum({z} * {x})"]
+
+    def nested_pair(self, g):
+        """A pair carried through an inner loop inside an outer one (counts that may be zero)."""
+        t, x, a, b = self._pair(g)
+        z = g.fresh("a", t)
+        i, j = self._var(g), self._var(g)
+        g.emit(f"for {i} in range({g.choice(['1', '2', _count(g, x)])}):")
+        g.emit(f"    for {j} in range({g.choice(['0', '1', '2', f'{i} + 1'])}):")
+        g.emit(f"        {z} = {a} + {b}")
+        for line in self._step(g, z, a, b):
+            g.emit(f"        {line}")
+        if g.chance(0.5):
+            g.emit(f"    {b} = {g.choice([f'{b} * 0.9', _reuse(g, b), f'{a} + {b}'])}")
+        return [a, b]
+
+    def branch_store(self, g):
+        """Stores into a carried array inside the branches of an `if` in a loop, from its own entries."""
+        x = _array(g, ((4,), (3,)))
+        t = g.env[x].shape
+        out = g.fresh("a", t)
+        i = self._var(g)
+        g.emit(f"{out} = {x} * {g.choice(['1.0', '0.5'])}")
+        g.emit(f"for {i} in range({x}.shape[0] - 1):")
+        g.emit(f"    if {out}[{i}] > {g.choice(['0.0', '0.3', '-0.2'])}:")
+        g.emit(f"        {out}[{i} + 1] = {_reuse(g, f'{out}[{i}]')} + {out}[{i} + 1]")
+        g.emit("    else:")
+        g.emit(f"        {out}[{i}] = {_other(g, f'{out}[{i} + 1]')}")
+        if g.chance(0.3):
+            g.emit(f"        {g.choice(['break', 'continue'])}")
+        g.define(out, arr(t))
+        return [f"np.sum({out} * {out})", f"np.sum({out} * {x})"]
+
+    def list_pair(self, g):
+        """A list appended to in a loop, each item from the last one and a carried value (list adjoints)."""
+        t, x, a, b = self._pair(g)
+        hs = g.fresh("L")
+        z = g.fresh("a", t)
+        i = self._var(g)
+        g.emit(f"{hs} = [{a}]")
+        g.emit(f"for {i} in range({_count(g, x)}):")
+        g.emit(f"    {z} = {hs}[-1] + {b}")
+        g.emit(f"    {hs}.append({_reuse(g, z)})")
+        g.emit(f"    if {g.cond()}:")
+        g.emit(f"        {b} = {g.choice([z, _other(g, z)])}")
+        return [f"np.sum({hs}[-1] * {b})", f"np.sum({hs}[0])", f"np.sum({hs}[len({hs}) // 2] * {x})"]
+
+    def dict_pair(self, g):
+        """A dict's two entries carried through a loop (dict adjoints), one made from the other's sum."""
+        t, x, a, b = self._pair(g)
+        d = g.fresh("D")
+        z = g.fresh("a", t)
+        i = self._var(g)
+        g.emit(f"{d} = {{'p': {a}, 'q': {b}}}")
+        g.emit(f"for {i} in range({_count(g, x)}):")
+        g.emit(f"    {z} = {d}['p'] + {d}['q']")
+        g.emit(f"    {d}['p'] = {_reuse(g, z)}")
+        g.emit(f"    if {g.cond()}:")
+        g.emit(f"        {d}['q'] = {g.choice([z, _other(g, z)])}")
+        return [f"np.sum({d}['p'] * {d}['q'])", f"np.sum({d}['q'])"]
+
+    def early_return(self, g):
+        """A helper returning from inside its loop (a value sharing an adjoint with what it carries), called
+        once or in a loop."""
+        t, x, a, b = self._pair(g)
+        name = g.helper_name("step")
+        z = "z"
+        ret = g.choice([_reuse(g, z), z, f"{z} * b", f"{_reuse(g, 'a')} + b"])
+        self_step = "\n".join(f"        {line}" for line in self._step(g, z, "a", "b"))
+        g.add_helper(f"def {name}(a, b):\n"
+                     f"    for i in range({g.choice(['2', '3'])}):\n"
+                     f"        z = a + b\n"
+                     f"        if np.sum(z) > {g.choice(['0.5', '2.0', '-0.5'])}:\n"
+                     f"            return {ret}\n"
+                     f"{self_step}\n"
+                     f"    return {g.choice(['a + b', 'a * b', 'a'])}\n")
+        r = g.fresh("a", t)
+        if g.chance(0.5):
+            g.emit(f"{r} = {name}({a}, {b})")
+        else:
+            i = self._var(g)
+            g.emit(f"{r} = {b}")
+            g.emit(f"for {i} in range({g.choice(['1', '2', _count(g, x)])}):")
+            g.emit(f"    {r} = {name}({a}, {r})")
+            if g.chance(0.5):
+                g.emit(f"    {a} = {_reuse(g, r)}")
+        g.define(r, arr(t))
+        return [r, f"np.sum({r} * {b})", a]
+
+    def checkpointed(self, g):
+        """A carried pair through a checkpointed loop (its segments run forward again)."""
+        if g.loop_level > 0:
+            return self.carried_pair(g)
+        g.root.need_ad = True
+        t, x, a, b = self._pair(g)
+        z = g.fresh("a", t)
+        i = self._var(g)
+        g.emit(f"for {i} in ad.checkpointed(range({g.choice(['2', '4', '5'])}), {g.choice(['1', '2', 'None'])}):")
+        g.emit(f"    {z} = {a} + {b}")
+        for line in self._step(g, z, a, b):
+            g.emit(f"    {line}")
+        return [a, b]
+
+    def shared_then_stored(self, g):
+        """A view or a second name of an array, a value whose tangent is the array's own (`c + 0.0`: dq = dc),
+        then a store through the other name (forward mode's owned tangents, rw-002); maybe in a loop."""
+        x = _array(g, ((4,), (3,)))
+        t = g.env[x].shape
+        c, w, q = g.fresh("a", t), g.fresh("a", t), g.fresh("a", t)
+        g.emit(f"{c} = {g.choice([f'np.sin({x})', f'{x} * 1.5', f'np.exp(0.2 * {x})'])}")
+        loop = g.chance(0.4)
+        pad = "    " if loop else ""
+        if loop:
+            g.emit(f"{q} = {x} * 1.0")  # (bound after a loop of no iteration too)
+            g.emit(f"for {self._var(g)} in range({g.choice(['1', '2', _count(g, x)])}):")
+        if g.chance(0.15):  # (a list or dict given c by a method or a store: its tangent holds c's)
+            g.emit(f"{pad}{w} = {g.choice(['[]', '{}'])}")
+            g.emit(f"{pad}{w}.append({c})" if g.lines[-1].endswith("[]") else f"{pad}{w}['k'] = {c}")
+            src, dst = f"{w}[{0 if g.lines[-1].endswith(')') else repr('k')}]", c
+        elif g.chance(0.3):  # (a container holding c: its tangent holds c's)
+            g.emit(f"{pad}{w} = {g.choice([f'[{c}, {x}]', f'({x}, {c})'])}")
+            src, dst = f"{w}[{1 if '(' in g.lines[-1] else 0}]", c
+        else:
+            g.emit(f"{pad}{w} = {g.choice([c, f'{c}[0:2]', f'{c}[1:]', f'{c}[::2]'])}")
+            src, dst = (c, w) if g.chance(0.5) else (w, c)
+        g.emit(f"{pad}{q} = {src} {g.choice(['+ 0.0', '- 0.5', '+ 1.0'])}")
+        g.emit(f"{pad}{dst}[{g.choice(['0', '1'])}] = {_reuse(g, f'{x}[1]')} * {c}[{g.choice(['0', '1'])}]")
+        if loop:
+            g.emit(f"    {c} = {g.choice([f'{c} * 0.9', f'np.tanh({c})'])}")
+        g.define(c, arr(t))
+        return [f"np.sum({q} * {q})", f"np.sum({c} * {x})"]
 
 
 CONSTRUCTS = Flow()

@@ -35,7 +35,7 @@ class Forward:
         self.linker = linker  # callees.Linker: the tangent functions of recursive calls
         self.names = {}  # primal name -> tangent name
         self.owned = set()  # primal names whose tangent is a buffer of ours
-        self.view_base = {}  # primal name -> the owned name whose tangent buffer its tangent indexes (a view)
+        self.links = {}  # name -> the names whose tangent buffers its tangent shares (views, items, other names)
         self.must_own = _stored_carried(fn.body)  # carried names changed in place inside their loop
         self.same = {}
         self.dims = {}
@@ -94,24 +94,43 @@ class Forward:
 
     def define(self, primal, value, origin, owned):
         self.emit_assign(self.d(primal), value, origin)
+        if owned and not _fresh(value):  # (ours, holding buffers of others: `dw = dc[0:2]`, `[dc, dt]`, `dt = dc`)
+            self.link(primal, value)
+        elif owned and _copied_container(value):  # (of a list or dict: a new one of the same items' buffers)
+            self.inherit_links(primal, value.args[0].name)
         if not owned and self.owned:  # the new tangent may *be* an owned one (`w = z * 1.0`: dw = dz): then
             # that buffer is no longer ours alone, a store into z must not change dw (copy it first)
-            self.disown(ir.names_in(value))
+            read = ir.names_in(value)
+            self.disown({p for p in self.owned if self.d(p) in read})
         (self.owned.add if owned else self.owned.discard)(primal)
 
-    def disown(self, read):
-        """The tangents named in `read` are no longer buffers of ours alone, nor those sharing their memory: the
-        buffer a view's tangent indexes and its other views (g4-015: `v = W[1] * 1.0` made dv the view dW[1],
-        and a later store into W[1] changed dW in place)."""
-        gone = {p for p in self.owned if self.d(p) in read}
-        todo = list(gone)
+    def link(self, primal, value):
+        """The tangent of `primal` holds the buffers of the owned tangents `value` reads (a view, the same buffer,
+        a container of them): whichever is disowned, the others are too."""
+        read = ir.names_in(value)
+        for p in [q for q in self.owned if self.d(q) in read]:
+            self.links.setdefault(primal, set()).add(p)
+            self.links.setdefault(p, set()).add(primal)
+
+    def inherit_links(self, primal, tangent):
+        """The tangent of `primal` is a shallow copy of the container `tangent`: linked to what its items are."""
+        source = next((p for p, t in self.names.items() if t == tangent), None)
+        if source is None or isinstance(self.kind(Var(source)), (K.Array, K.Numeric)):
+            return
+        for p in list(self.links.get(source, ())):
+            self.links.setdefault(primal, set()).add(p)
+            self.links.setdefault(p, set()).add(primal)
+
+    def disown(self, names):
+        """The tangents of `names` are no longer ours alone; nor are those linked to them (self.links): the views
+        of their buffers and the buffers they are views of (`dw = dc[0:2]`, then `dq = dc` of `q = c + 0.0`: a
+        store into w must not write into dq, nor a store into c into `dz = dw`), other names of the same buffer
+        (`dt = dc` of `t = c`, the version after a store `dc_1 = dc`), containers holding it (`[dc, dx]`)."""
+        todo = [n for n in names if n in self.owned]
         while todo:
-            p = todo.pop()
-            near = {q for q, b in self.view_base.items() if b == p} | {self.view_base.get(p)}
-            for q in near & self.owned - gone:
-                gone.add(q)
-                todo.append(q)
-        self.owned -= gone
+            n = todo.pop()
+            self.owned.discard(n)
+            todo += [p for p in self.links.get(n, ()) if p in self.owned]
 
     def refuse(self, s, what, hint):
         where = s.origin.unit.location(s.origin.node) if s.origin is not None else None
@@ -191,7 +210,8 @@ class Forward:
             self.refuse(s, "forward mode does not go through this recursive call",
                         "use reverse mode (ad.grad / ad.vjp) for this function")
         call = self.linker.tangent(self, s, op)
-        self.disown(ir.names_in(call.value))
+        read = ir.names_in(call.value)
+        self.disown({p for p in self.owned if self.d(p) in read})
         self.owned.discard(s.target)
         self.emit(call, s.origin)
 
@@ -224,8 +244,6 @@ class Forward:
         array = isinstance(self.kind(base), (K.Array, K.Numeric))
         self.define(s.target, Index(self.tangent_of(base), v.items, v.tuple_form), s.origin,
                     owned=array and base.name in self.owned)
-        if array and base.name in self.owned:
-            self.view_base[s.target] = base.name
 
     # -- in-place changes ---------------------------------------------------------------------------------
     def own(self, old, new, origin):
@@ -272,6 +290,8 @@ class Forward:
         if ir.attr_key(items) is not None:  # (the tangent of an object is a dict by attribute name)
             items = (Const(str(ir.attr_key(items))),)
         self.emit(SetItem(Var(self.d(new)), items, value, tuple_form=s.tuple_form), origin)
+        if not isinstance(self.kind(s.target), (K.Array, K.Numeric)):  # (a list or dict holds dv's buffer itself)
+            self.link(new, value)
 
     def mutate(self, s):
         new, out = s.result, s.out
@@ -284,6 +304,7 @@ class Forward:
             call = Call(ir.Attr(lst, s.method), tuple(self.zero(a) for a in s.args))
         else:
             call = Call(ir.Attr(lst, s.method), tuple(self.tangent_of(a) for a in s.args))
+        self.link(new, call)  # (`dlst.append(dv)`: the list holds dv's buffer)
         if out is not None and self.act.active(out):
             self.define(out, call, origin, owned=False)
         else:
@@ -334,6 +355,12 @@ def _fresh(value):
     if isinstance(value, Call) and isinstance(value.func, ir.Global) and value.func.path[:1] == ("_ad",):
         return value.func.path[-1] in ("zeros_like", "owned_copy")
     return False
+
+
+def _copied_container(value):
+    """`_ad.owned_copy(dl, l)` (a new list or dict of the same items, for a container; else a new buffer)."""
+    return isinstance(value, Call) and isinstance(value.func, ir.Global) and value.func.path == ("_ad", "owned_copy") \
+        and value.args and isinstance(value.args[0], Var)
 
 
 def _stored_carried(stmts):

@@ -25,7 +25,7 @@ from .errors import UnsupportedError
 from .jit_calls import JOINS, Calls, _joins, _np
 from .jit_dicts import split_dicts
 from .jit_identity import fresh_arrays, same_object_test
-from .jit_rebind import popped, rebound
+from .jit_rebind import certainly_array, popped, rebound
 from .jit_int_ops import INT_OPS, IntOps
 from .jit_stores import PartStores, jit_helper as _jit_helper
 from .jit_tape import Tapes, copied_item, dtype_of
@@ -105,7 +105,9 @@ class Lowering(PartStores, IntOps, Calls):
                 if new is not None:
                     return self.statement(new)
                 b, index, g = s.value.args  # (a store Numba types once, not a call per index)
-                return [_at(SetItem(self.expr(b, s), (self.expr(index, s),), self.expr(g, s), "+"), s)]
+                if isinstance(b, Var) and certainly_array(self.body, b.name, self.kinds):
+                    return [_at(SetItem(self.expr(b, s), (self.expr(index, s),), self.expr(g, s), "+"), s)]
+                # (into a list: the helper puts a new item, `b[k] = add(b[k], g)`, as the plain one does)
             s.value = self.expr(s.value, s)
             return [s]
         if isinstance(s, Assign):

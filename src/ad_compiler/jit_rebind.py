@@ -60,6 +60,36 @@ def _maybe_tuple(body, name, kinds):
     return False
 
 
+def certainly_array(body, name, kinds):
+    """Is the adjoint `name` an array, or a list of numbers (its kind, or every assignment of it the adjoint of
+    an array or of a list of numbers)? Then `b[k] += g` is add_at; into a list of arrays it would add in place
+    into the item, which may be another adjoint under a second name (`blst = getitem_vjp(bt, lst, 0)` holds bt
+    itself: rw-004)."""
+    if isinstance(kinds.get(name), K.Array):
+        return True
+    primal = {**PRIMAL, "getitem_vjp_into": 1}
+    found = False
+    for s in ir.walk(body, into_functions=True):
+        if name in ir.stmt_writes(s):
+            if not (isinstance(s, Assign) and _helper(s.value) in primal and len(s.value.args) > primal[_helper(s.value)]):
+                return False
+            x = s.value.args[primal[_helper(s.value)]]
+            if not (isinstance(x, Var) and _of_numbers(kinds.get(x.name))):
+                return False
+            found = True
+    return found
+
+
+def _of_numbers(kind):
+    """An array, or a list or tuple of numbers only: items `b[k] += g` cannot change in place elsewhere."""
+    if isinstance(kind, K.Array):
+        return True
+    if isinstance(kind, K.Seq):
+        items = kind.items if kind.items is not None else (kind.elem,)
+        return all(isinstance(i, K.Scalar) for i in items)
+    return False
+
+
 def _holds_tuples(kind):
     if isinstance(kind, (K.Array, K.Scalar)):
         return False

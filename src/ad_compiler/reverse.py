@@ -17,7 +17,7 @@ from .alias_library import BUFFER_REUSING
 from .adjoints import Adjoints, assign, helper
 from .cleanup import fold
 from .ir import Assign, Build, Call, Const, For, Global, If, Index, Mutate, SetItem, Var, While
-from .reverse_control import ControlPart, defined_names
+from .reverse_control import ControlPart, defined_names, sink_after_breaks
 from .reverse_marker import Marker  # noqa: F401  tape.py reads it from here
 from .reverse_stores import StoresPart
 from .rules import G
@@ -127,6 +127,7 @@ class Reverse(StoresPart, ControlPart):
     # -- the sweep ------------------------------------------------------------------------------------------
     def sweep(self, seeded):
         """The adjoint of the function body, given the output names whose adjoints are seeded."""
+        sink_after_breaks(self.fn.body)  # (before anything reads the loops' bodies)
         self.scan(self.fn.body)
         self.carried_names = {c for loop in self.loops for c in loop.carried}
         for loop in self.loops:

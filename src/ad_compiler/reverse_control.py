@@ -326,3 +326,50 @@ def _real(stmts):
 
 def _markers(stmts):
     return [x for x in stmts if isinstance(x, Marker)]
+
+
+def sink_after_breaks(stmts, in_loop=False):
+    """In a loop body, the statements following an `if` that may `break` moved to the end of its path that
+    goes on (`if c: break else: A` then `B` becomes `if c: break else: A; B`), in place. The adjoint of an
+    iteration is written per path: after a `break` nothing of the iteration ran, so its adjoint must run nothing
+    of it either, and the tape must not pop what it did not push; a statement left after the `if` would be
+    undone on the `break`'s path too (its adjoint zeroed the value the `break` carried out). The desugarer
+    writes this form already (desugar_statements.block); passes making code after it must not break it."""
+    for i, s in enumerate(stmts):
+        if isinstance(s, (For, While)):
+            sink_after_breaks(s.body, True)
+        elif isinstance(s, If):
+            sink_after_breaks(s.body, in_loop)
+            sink_after_breaks(s.orelse, in_loop)
+            rest = stmts[i + 1:]
+            if not (in_loop and rest and _may_break([s])):
+                continue
+            ends = _falling_ends([s])
+            if not ends:
+                return  # (what follows never runs: left as it is)
+            if len(ends) > 1:
+                raise UnsupportedError("code after an `if` that may `break` on some of its paths and goes on by "
+                                       "several others cannot be differentiated (yet)",
+                                       where=s.origin.unit.location(s.origin.node) if s.origin else None,
+                                       hint="write the statements after the `if` into each branch that goes on")
+            del stmts[i + 1:]
+            ends[0].extend(rest)
+            sink_after_breaks(ends[0], in_loop)  # (the moved statements may hold another such `if`)
+            return
+
+
+def _may_break(block):
+    last = block[-1] if block else None
+    if isinstance(last, Break):
+        return True
+    return isinstance(last, If) and (_may_break(last.body) or _may_break(last.orelse))
+
+
+def _falling_ends(block):
+    """The blocks whose end a path through `block` that goes on reaches last (where what follows it runs)."""
+    last = block[-1] if block else None
+    if isinstance(last, Break) or ir.is_throw(last):
+        return []
+    if isinstance(last, If) and (_may_break(last.body) or _may_break(last.orelse)):
+        return _falling_ends(last.body) + _falling_ends(last.orelse)
+    return [block]
