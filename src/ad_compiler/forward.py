@@ -20,10 +20,11 @@ from . import dims, ir, kinds as K, lower, shapes
 from .adjoints import assign, helper
 from .errors import UnsupportedError
 from .ir import Assign, Build, Call, Comment, Const, For, If, Index, Mutate, SetItem, Var, While
+from .forward_buffers import TangentBuffers
 from .tangent_rules import TangentRules
 
 
-class Forward:
+class Forward(TangentBuffers):
     def __init__(self, fn, ops, act, kinds, wrt, alloc, describe, linker=None):
         self.fn = fn
         self.ops = ops
@@ -103,34 +104,6 @@ class Forward:
             read = ir.names_in(value)
             self.disown({p for p in self.owned if self.d(p) in read})
         (self.owned.add if owned else self.owned.discard)(primal)
-
-    def link(self, primal, value):
-        """The tangent of `primal` holds the buffers of the owned tangents `value` reads (a view, the same buffer,
-        a container of them): whichever is disowned, the others are too."""
-        read = ir.names_in(value)
-        for p in [q for q in self.owned if self.d(q) in read]:
-            self.links.setdefault(primal, set()).add(p)
-            self.links.setdefault(p, set()).add(primal)
-
-    def inherit_links(self, primal, tangent):
-        """The tangent of `primal` is a shallow copy of the container `tangent`: linked to what its items are."""
-        source = next((p for p, t in self.names.items() if t == tangent), None)
-        if source is None or isinstance(self.kind(Var(source)), (K.Array, K.Numeric)):
-            return
-        for p in list(self.links.get(source, ())):
-            self.links.setdefault(primal, set()).add(p)
-            self.links.setdefault(p, set()).add(primal)
-
-    def disown(self, names):
-        """The tangents of `names` are no longer ours alone; nor are those linked to them (self.links): the views
-        of their buffers and the buffers they are views of (`dw = dc[0:2]`, then `dq = dc` of `q = c + 0.0`: a
-        store into w must not write into dq, nor a store into c into `dz = dw`), other names of the same buffer
-        (`dt = dc` of `t = c`, the version after a store `dc_1 = dc`), containers holding it (`[dc, dx]`)."""
-        todo = [n for n in names if n in self.owned]
-        while todo:
-            n = todo.pop()
-            self.owned.discard(n)
-            todo += [p for p in self.links.get(n, ()) if p in self.owned]
 
     def refuse(self, s, what, hint):
         where = s.origin.unit.location(s.origin.node) if s.origin is not None else None
