@@ -92,3 +92,39 @@ def test_a_refusal_inside_a_dataclass_init_names_the_line_making_the_object():
     with pytest.raises(ad.ADError) as e:
         ad.grad(uses_a_dataclass, jit=True)(x)
     assert "test_found_attributes.py" in str(e.value) and "b = Buffers()" in str(e.value), str(e.value)
+
+
+@dataclasses.dataclass
+class Layer:
+    w: np.ndarray
+    hist: list = dataclasses.field(default_factory=list)
+
+    def apply(self, v):
+        out = v * self.w
+        self.hist.append(out)
+        return out
+
+
+@dataclasses.dataclass
+class Scaled(Layer):
+    def apply(self, v):
+        return super().apply(v * 2.0) + Layer.apply(self, v)
+
+
+def appends_to_an_attribute_never_read(x, w):
+    layer = Scaled(x)
+    c = layer.apply(w[1] * w[0])
+    return np.sum(c.copy())
+
+
+def test_second_order_through_an_attribute_whose_adjoint_has_no_entry():
+    """explore --mode all seed 7302 #155/#236: ad.hvp / ad.hessian crashed with KeyError 'hist': the gradient's
+    `_ad.pop_item(b, 'hist')` on an object's adjoint (a dict holding only the attributes read) was read again as
+    `b['hist']`; `b.get('hist')` now (alias_effects.pop_item), as pop_item gives None there."""
+    x, w = np.array([0.383, 0.249, -0.355, 1.122]), np.array([-0.323, -0.922, 0.389])
+    H = ad.hessian(appends_to_an_attribute_never_read, wrt=1)(x, w)
+    expected = np.zeros((3, 3))  # (f = 3 w[0] w[1] sum(x))
+    expected[0, 1] = expected[1, 0] = 3.0 * np.sum(x)
+    np.testing.assert_allclose(H, expected, rtol=1e-10, atol=1e-12)
+    v = np.array([0.3, -0.2, 0.5])
+    np.testing.assert_allclose(ad.hvp(appends_to_an_attribute_never_read, wrt=1)(x, w, v), expected @ v, rtol=1e-10)

@@ -5,7 +5,7 @@ differentiated (`ad.hessian`, `ad.grad(ad.grad(f))`), each call becomes explicit
 follow, the way `y.fill(c)` becomes `y[...] = c` (alias_mutation.py):
 
     t = _ad.pop_item(b, i)        array:      t = _ad.store_adjoint(b, i); b[i] = 0.0
-                                  list, dict: t = b[i]; b[i] = _ad.zero_entries(t, i)
+                                  list: t = b[i] (dict: b.get(i)); b[i] = _ad.zero_entries(t, i)
     _ad.add_at(b, i, v)           array, basic index: t = _ad.store_adjoint(b, i); t2 = t + v; b[i] = t2
                                   array, other index: t = _ad.added_at(b, i, v); b[...] = t
                                   list, dict: t = b[i]; t2 = _ad.add(t, v); b[i] = t2
@@ -77,7 +77,11 @@ class Effects(Part):
     def pop_item(self, s, buf, index, target, container, state, site):
         taken = target or self.temp()
         if container:
-            out = self.assign(s, taken, ir.Index(buf, (index,)), state, site + ("take",))
+            # (a dict adjoint may lack the key: an object's adjoint holds only the attributes read, and pop_item
+            # gives None there; `b.get(k)` is that, a list's entry is always there)
+            kind = self.values.val(buf, state).kind
+            read = Call(ir.Attr(buf, "get"), (index,)) if isinstance(kind, K.Dict) else ir.Index(buf, (index,))
+            out = self.assign(s, taken, read, state, site + ("take",))
             zero = self.temp()
             out += self.assign(s, zero, _helper("zero_entries", Var(taken), index), state, site + ("zero",))
             return out + self.store(s, buf, index, Var(zero), state, site)
