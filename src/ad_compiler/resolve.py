@@ -63,7 +63,7 @@ class Resolver:
     def run(self):
         for s in ir.walk(self.fn.body):
             if isinstance(s, Assign):
-                self.ops[id(s)] = Op("const") if s.nograd else self.assign(s)
+                self.ops[id(s)] = Op("const") if s.nograd and not self.same_container(s) else self.assign(s)
             elif isinstance(s, SetItem):
                 if s.nograd and not s.noop:  # inside no_grad: a constant change; the array keeps its derivative
                     self.ops[id(s)] = Op("setitem", frozenset(atom_names(s.target)), extra={"nograd": True})
@@ -76,6 +76,12 @@ class Resolver:
                 inputs = set() if s.nograd else atom_names(s.target).union(*(atom_names(a) for a in s.args))
                 self.ops[id(s)] = Op("mutate", frozenset(inputs))
         return self.ops
+
+    def same_container(self, s):
+        """`t = c.buf`, `t = L[0]`, `t = L` of a list, dict or object (inside no_grad): t is the very container, not
+        a new value; what it holds keeps its derivative, as the container does under its other names (h17-018)."""
+        return len(s.targets) == 1 and isinstance(s.value, (Var, ir.Attr, ir.Index)) and \
+            isinstance(self.kinds.get(s.target), (K.Seq, K.Dict, K.Obj))
 
     def assign(self, s):
         v = s.value
