@@ -530,3 +530,21 @@ def test_append_to_an_attribute_inside_no_grad():
     """h17-018's object form: `c.buf` read inside no_grad (`t = c.buf; t.append(v)`) was a constant, so the list
     the object holds lost its derivative; an alias read of a container stays the container (resolve.same_container)."""
     np.testing.assert_allclose(ad.grad(appended_to_an_attribute_inside_no_grad)(X.copy()), 2.0 * X, rtol=1e-12)
+
+
+def popped_inside_no_grad(x):
+    L = [x * 1.0, x * 2.0, x * 3.0]
+    with ad.no_grad():
+        v = L.pop()
+    return sum(np.sum(u ** 2) for u in L) + np.sum(v * x)
+
+
+def test_pop_inside_no_grad_keeps_the_other_items_derivatives():
+    """h17-018's last form: `v = L.pop()` inside no_grad made the whole list a constant (gradient 0 where the
+    items left carry 10 x); now v is the constant (assigned in the block) and L keeps its items' derivatives:
+    f = 5 sum(x^2) + sum(v x) with v = 3x fixed."""
+    X3 = np.array([0.3, -0.5, 0.8])
+    t = np.array([0.2, -0.4, 0.7])
+    np.testing.assert_allclose(ad.grad(popped_inside_no_grad)(X3.copy()), 13.0 * X3, rtol=1e-12)
+    np.testing.assert_allclose(ad.jvp(popped_inside_no_grad)(X3.copy(), t)[1], 13.0 * X3 @ t, rtol=1e-12)
+    np.testing.assert_allclose(ad.hessian(popped_inside_no_grad)(X3.copy()), 10.0 * np.eye(3), atol=1e-12)

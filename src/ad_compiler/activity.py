@@ -40,6 +40,8 @@ def analyze(fn, ops, wrt, outputs, mode="reverse"):
     makers = {}  # name -> inputs of the statements defining it
     for s in stmts:
         targets, inputs = defined(s), ops[id(s)].inputs
+        if isinstance(s, Mutate) and s.out and ops[id(s)].extra.get("nograd"):  # (`v = L.pop()` in no_grad: v is
+            targets = (s.result,)                                               # a constant, L keeps its own)
         for n in inputs:
             users.setdefault(n, []).extend(targets)
         for t in targets:

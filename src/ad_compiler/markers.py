@@ -31,7 +31,9 @@ def no_grad() -> Iterator[None]:
     `with torch.no_grad():`). Run as plain Python it does nothing.
 
     An array changed in place in the block (`w -= lr * g`, `y[0] = c`) keeps its derivative: the change is a
-    constant added to it, as PyTorch's autograd does not record it (an optimizer step).
+    constant added to it, as PyTorch's autograd does not record it (an optimizer step). So does a list, dict or
+    object: the items appended in the block (or popped from it: `v = lst.pop()`) carry none, the others keep
+    theirs, and a name given the very container (`t = self.buf`) is that container.
 
     ```python
     def loss(w, x):

@@ -69,8 +69,9 @@ class Resolver:
                     self.ops[id(s)] = Op("setitem", frozenset(atom_names(s.target)), extra={"nograd": True})
                 else:
                     self.ops[id(s)] = Op("setitem", frozenset(atom_names(s.value) | atom_names(s.target)))
-            elif isinstance(s, Mutate) and s.nograd and s.method in ("append", "extend"):
-                # inside no_grad: the items added carry no derivative, the list keeps its own (h17-018)
+            elif isinstance(s, Mutate) and s.nograd and s.method in ("append", "extend", "pop"):
+                # inside no_grad: the items added (or the item popped) carry no derivative, the list keeps its own
+                # (h17-018; activity.analyze leaves the popped item constant)
                 self.ops[id(s)] = Op("mutate", frozenset(atom_names(s.target)), extra={"nograd": True})
             elif isinstance(s, Mutate):
                 inputs = set() if s.nograd else atom_names(s.target).union(*(atom_names(a) for a in s.args))
