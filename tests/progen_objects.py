@@ -393,19 +393,7 @@ class Constructs(progen_state.Constructs, Containers, Classes, NumpyKeywords):
     KINDS = [(3, "list_attr"), (1.5, "dict_attr"), (1, "tuple_attr"), (2, "array_attr"), (1.5, "nested"),
              (2, "shared"), (1.5, "views_kept"), (1.5, "subclass"), (1.2, "prop"), (1.5, "dunder"),
              (1, "class_attr"), (2.5, "reductions"), (2, "layouts")]
-
-    def run(self, g):
-        place = g.wchoice(self.PLACES) if g.depth == 0 else "here"
-        kind = g.wchoice(self.KINDS)
-        g.features.update({"objects", f"objects-{kind}", f"objects-in-{place}"})
-        if place == "callee":
-            r = self.in_callee(g, kind)
-        elif place == "here":
-            r = self.read_now(g, getattr(self, kind)(g))
-        else:
-            r = self.in_block(g, kind, place)
-        if r is not None:
-            g.root.must.append(r)
+    FEATURE = "objects"
 
 
 CONSTRUCTS = Constructs()

@@ -716,11 +716,13 @@ class Constructs(Sharing, LateReads, LoopState):
              (1.5, "flag_object"), (1.2, "memo_object"), (1, "switched_act"), (1, "momentum"), (1.2, "rnn_cell"),
              (2, "closure_state"), (0.7, "generator_changes_object"), (2, "returns_arg")]
     PLACES = [(5, "here"), (2, "loop"), (1.5, "branch"), (1.5, "callee")]
+    FEATURE = "state"  # (the tag of the programs' features; progen_objects' subclass: "objects")
 
     def run(self, g):
         place = g.wchoice(self.PLACES) if g.depth == 0 else "here"
         kind = g.wchoice(self.KINDS)
-        g.features.update({"state", f"state-{kind}", f"state-in-{place}"})
+        f = self.FEATURE
+        g.features.update({f, f"{f}-{kind}", f"{f}-in-{place}"})
         if place == "callee":
             r = self.in_callee(g, kind)
         elif place == "here":
