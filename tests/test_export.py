@@ -55,6 +55,7 @@ def cases():
         "jacrev_tree": (ad.jacrev(models.tree_out), (W,)),
         "runtime_parts": (ad.grad(models.linalg_family, wrt=(0, 1)), (RNG.standard_normal(4), RNG.standard_normal((3, 3)))),
         "linalg_helpers": (ad.grad(models.det_power), (np.eye(3) * 2.0 + 0.1 * X[:3],)),
+        "table_of_functions": (ad.grad(models.table_in_place), (W,)),
     }
 
 
@@ -246,3 +247,30 @@ def test_a_derivative_through_an_ode_solver_is_refused_by_export(tmp_path):
     g = ad.grad(final)
     with pytest.raises(ad.ADError, match="compiles derivatives as it runs"):
         ad.export(g, tmp_path / "ode.py", args=(0.5,))
+
+
+def test_a_table_of_functions_is_written_after_the_functions_it_names():
+    """`ACTS = [np.tanh, _soft]`, read by the derivative: NumPy's by name, the user's copied before the table
+    (it was refused as "a list, which cannot be written into a module")."""
+    g = ad.grad(models.table_in_place)
+    g(W.copy())
+    source = ad.export(g)
+    assert "ACTS = [np.tanh, _soft]" in source
+    assert source.index("\ndef _soft(") < source.index("ACTS = [np.tanh, _soft]")
+
+
+def test_a_dataclass_field_not_given_is_exported_with_its_own_marker(tmp_path):
+    """A dataclass made with a `default_factory` field not given: the derivative reads ad_compiler's marker
+    of such a field (it was refused as "uses ad_compiler itself at run time"); the module makes its own."""
+    g = ad.grad(models.dataclass_factory)
+    want = g(W.copy())
+    path = tmp_path / "d_dataclass.py"
+    source = ad.export(g, path)
+    assert "_ad__ad_unset = object()" in source
+    spec = importlib.util.spec_from_file_location("d_dataclass", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    np.testing.assert_allclose(module.ddataclass_factory_dx(W.copy()), want, rtol=1e-14)
+    x = W.copy()  # (f's own value, as a check that the case differentiates what it says)
+    from fd import numeric_grad
+    np.testing.assert_allclose(want, numeric_grad(models.dataclass_factory, [x], 0), rtol=1e-6, atol=1e-8)

@@ -60,9 +60,10 @@ def _importable(module):
         module in sys.modules
 
 
-def literal(value, depth=0):
+def literal(value, depth=0, spell=None):
     """Python source that evaluates to `value` (a number, string, array, or a list, tuple or dict of them),
-    or None. NumPy is spelled `np`."""
+    or None. NumPy is spelled `np`. `spell(obj)` gives the text of an item no literal writes (a function in
+    a table of them: `ACTS = [relu, np.tanh]`), or None."""
     if depth > 20:
         return None
     if value is None or value is Ellipsis or isinstance(value, (bool, str, bytes)):
@@ -85,15 +86,18 @@ def literal(value, depth=0):
         return f"np.{value.dtype.name}({literal(value.item())})"
     if type(value) is np.ndarray:
         return _array_literal(value)
+    if spell is not None and depth > 0 and (inspect.isfunction(value) or inspect.isbuiltin(value) or
+                                            isinstance(value, np.ufunc)):
+        return spell(value)
     if type(value) in (list, tuple):
-        items = [literal(v, depth + 1) for v in value]
+        items = [literal(v, depth + 1, spell) for v in value]
         if any(i is None for i in items):
             return None
         if type(value) is list:
             return "[" + ", ".join(items) + "]"
         return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
     if type(value) is dict:
-        pairs = [(literal(k, depth + 1), literal(v, depth + 1)) for k, v in value.items()]
+        pairs = [(literal(k, depth + 1), literal(v, depth + 1, spell)) for k, v in value.items()]
         if any(k is None or v is None for k, v in pairs):
             return None
         return "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"
@@ -214,8 +218,32 @@ def stop_gradient_text(name, obj, text):
     return None
 
 
+def sentinel_text(name, obj):
+    """The definition standing for the marker of a dataclass field not given (its `default_factory` makes
+    the value: inline_dataclass.py): the generated code passes it and tests `is` it, so any new object will
+    do; else None."""
+    from .inline_dataclass import _UNSET
+
+    if obj is _UNSET:
+        return f"{name} = object()  # a dataclass field not given: its default_factory makes it"
+    return None
+
+
+def functions_held(value, depth=0):
+    """The functions a table read by generated code holds (`ACTS = [relu, squash]`, a dict of them)."""
+    if depth > 20:
+        return []
+    if inspect.isfunction(value):
+        return [value]
+    if type(value) in (list, tuple):
+        return [f for v in value for f in functions_held(v, depth + 1)]
+    if type(value) is dict:
+        return [f for v in value.values() for f in functions_held(v, depth + 1)]
+    return []
+
+
 def check_not_ad_compiler(name, obj, reader, text=""):
-    if stop_gradient_text(name, obj, text) is not None:
+    if stop_gradient_text(name, obj, text) is not None or sentinel_text(name, obj) is not None:
         return
     module = obj.__name__ if isinstance(obj, types.ModuleType) else getattr(obj, "__module__", None) or ""
     if isinstance(module, str) and module.split(".")[0] == __name__.split(".")[0]:

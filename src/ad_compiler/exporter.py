@@ -296,6 +296,9 @@ class ModuleWriter:
             V.check_not_ad_compiler(name, obj, _reader(piece), piece.text)
             if isinstance(getattr(obj, "_ad_text", None), str) or _is_user_function(obj):
                 self.discover(obj)
+            for held in V.functions_held(obj) if not inspect.isfunction(obj) else ():
+                if _is_user_function(held):  # (a table of the user's functions: copied, spelled by name)
+                    self.discover(held)
 
     def link(self, piece):
         """The piece's text, with the names it reads bound in the module (renamed where they clash)."""
@@ -332,7 +335,7 @@ class ModuleWriter:
         self.names[name] = obj
         if V.is_builtin(name, obj):
             return name
-        identity = V.stop_gradient_text(name, obj, text)
+        identity = V.stop_gradient_text(name, obj, text) or V.sentinel_text(name, obj)
         if identity is not None:
             self.constants.append(identity)
             return name
@@ -340,13 +343,33 @@ class ModuleWriter:
         if line is not None:
             self.imports.append(line)
             return name
-        value = V.literal(obj)
+        copied = []  # (the user's functions the table names: it is written after their `def`s)
+        value = V.literal(obj, spell=lambda item: self.spell(item, reader, copied))
         if value is None:
             raise ADError(f"cannot export {reader}: it reads `{name}`, {V.describe(obj)}, which cannot be written "
                           "into a module", hint="pass it to the function as an argument, or make it a module-level "
-                          "number, string or array")
-        self.constants.append(f"{name} = {value}")
+                          "number, string, array, or a list or dict of them and of functions")
+        (self.aliases if copied else self.constants).append(f"{name} = {value}")
         return name
+
+    def spell(self, func, reader, copied):
+        """The text naming a function held by a table the code reads: NumPy's as `np.<name>`, another
+        importable one or the user's (copied: `discover`) bound at the top level under its name."""
+        if isinstance(func, np.ufunc) or getattr(func, "__module__", None) == "numpy":
+            name = getattr(func, "__name__", None)
+            if isinstance(name, str) and getattr(np, name, None) is func:
+                return f"np.{name}"
+        name = getattr(func, "__name__", None)
+        if not isinstance(name, str) or not name.isidentifier() or name == "<lambda>":
+            return None
+        if id(func) not in self.pieces and V.import_line(name, func) is None:
+            return None
+        if id(func) in self.pieces:
+            copied.append(func)
+        try:
+            return self.bind(name, func, reader)
+        except ADError:
+            return None
 
     def fresh(self, name):
         candidate, k = name, 1

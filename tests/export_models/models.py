@@ -1,4 +1,5 @@
 """Functions whose derivatives tests/test_export.py exports (kept in a file: their source is read)."""
+import dataclasses
 import math
 
 import numpy as np
@@ -85,3 +86,28 @@ def tree_out(x):
 def det_power(a):
     """Adjoints whose helpers runtime.py re-exports from runtime_linalg.py (`from .runtime_linalg import *`)."""
     return np.sum(np.linalg.det(a) ** 2) + np.sum(np.linalg.matrix_power(a, -2))
+
+
+def _soft(v):
+    return np.log1p(np.exp(v))
+
+
+ACTS = [np.tanh, _soft]  # a table of functions: written into the module, the user's copied before it
+
+
+def table_in_place(x):
+    x *= 2.0  # (an argument changed in place: the derivative checks it is no item of ACTS)
+    return np.sum(ACTS[1](x)) + np.sum(ACTS[0](x) * x)
+
+
+@dataclasses.dataclass
+class Acc:
+    scale: float = 2.0
+    buf: list = dataclasses.field(default_factory=list)  # (not given: the derivative tests a marker)
+
+
+def dataclass_factory(x):
+    x *= 1.5  # (an argument changed in place: the derivative checks it is not the marker of a field not given)
+    acc = Acc()
+    acc.buf.append(x * acc.scale)
+    return np.sum(acc.buf[0] ** 2)
