@@ -366,8 +366,8 @@ def summed(expr, axes):
 
 
 def all_real(kind, rule, bound, complexity, target):
-    """Are the operands of a rule application all real numbers (from their kinds, and none may be complex:
-    complexity.py)? Then its `real_form` applies. `kind` maps an atom to its kind."""
+    """Are the operands of a rule application all real numbers or real arrays (from their kinds, and none may
+    be complex: complexity.py)? Then its `real_form` applies. `kind` maps an atom to its kind."""
     if target in complexity or any(complexity.may_be_complex(v) for v in bound.values()):
         return False
     for p in rule.params:
@@ -375,6 +375,8 @@ def all_real(kind, rule, bound, complexity, target):
         if isinstance(v, Const) and (v.value is None or type(v.value) in (int, float, bool)):
             continue
         k = kind(v)
+        if isinstance(k, K.Array) and k.dtype in "fiub":  # (a real array: its dtype says so)
+            continue
         if not (isinstance(k, K.Scalar) and not issubclass(k.cls, (complex, __import__("numpy").complexfloating))):
             return False
     return True

@@ -1,6 +1,8 @@
 """Derivative rules for Python builtins and for ad_compiler's own markers."""
 import builtins
 
+import numpy as np
+
 from .. import runtime as _ad
 from . import ans, derivative, elementwise, g, linear, nondifferentiable, real_form
 
@@ -8,8 +10,8 @@ from . import ans, derivative, elementwise, g, linear, nondifferentiable, real_f
 @derivative(builtins.abs)
 def abs(x):
     """sign(x), 0 at 0; for a complex x, Re(conj(x / |x|) dx) (as np.abs)."""
-    bx = _ad.np.real(g) * _ad.np.conj(_ad.sign(x))
-    dans = _ad.np.real(_ad.np.conj(_ad.sign(x)) * dx)
+    bx = np.real(g) * np.conj(_ad.sign(x))
+    dans = np.real(np.conj(_ad.sign(x)) * dx)
 
 
 @real_form(builtins.abs)
