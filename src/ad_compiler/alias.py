@@ -31,7 +31,8 @@ The pass, by module (each part is a class reaching the others through the shared
     alias_session.py    one run's shared state and services (refusals, temporaries, liveness); `Part`
     alias_objects.py    the abstract objects by allocation site; retiring old instances in loops
     alias_values.py     values of expressions: names, literals, arithmetic, indexing, attributes
-    alias_calls.py      values of calls: builtins, runtime helpers, objects made; through its parts
+    alias_calls.py      values of calls: builtins, objects made; through its parts
+    alias_runtime_calls.py  runtime helpers called by generated code differentiated again
     alias_library_calls.py  NumPy, math, SciPy functions and those with rules (the oracle)
     alias_methods.py    methods of arrays, lists and dicts that do not change their object
     alias_passed.py     functions of the user's a library call is given (sorted's key, a solver's) and

@@ -4,7 +4,7 @@ memory (the alias pass, alias_calls.py: a function with a rule not proven so may
 
 The facts come from alias_library.py's tables (constructors, reductions, elementwise functions, reducing
 methods), NumPy's ufuncs, the rules (an elementwise rule's result is a new array), and the runtime helpers
-known to allocate (adjoints.FRESH_HELPERS, alias_calls.FRESH_LIKE).
+known to allocate (adjoints.FRESH_HELPERS, alias_runtime_calls.FRESH_LIKE).
 """
 import ast
 import functools
@@ -116,7 +116,7 @@ def _runtime_name():
 def _fresh_helpers():
     """The runtime helpers known to give a new array (adjoints.py, alias_calls.py's tables)."""
     from .adjoints import FRESH_HELPERS
-    from .alias_calls import FRESH_LIKE
+    from .alias_runtime_calls import FRESH_LIKE
 
     return FRESH_HELPERS | set(FRESH_LIKE)
 
