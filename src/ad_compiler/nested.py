@@ -13,7 +13,7 @@ forward mode instead: generated code running forward mode once per entry of the 
 import numpy as np
 
 from . import composite, kinds as K
-from .driver import Derivation, _params, readable_form
+from .driver import Derivation, Derivative, _params, readable_form
 from .errors import ADError, NoDerivativeError
 
 
@@ -78,9 +78,10 @@ class NestedDerivative:
         try:
             return Derivation(code, wrt, self.mode, kinds_[:len(params)], self.func_name, self.multi).run()
         except ADError as exc:
+            inner = self.inner._ad_derivative
             if self.mode not in ("jvp", "tangent") or args is None or not _in_generated_code(exc) or \
-                    self.inner._ad_derivative.mode != "grad" or getattr(self.inner._ad_derivative, "has_aux", False):
-                raise
+                    not isinstance(inner, Derivative) or inner.mode != "grad" or getattr(inner, "has_aux", False):
+                raise  # (an inner derivative of a derivative: no f to take the tangent of; the refusal stands)
             return self.reverse_over_forward(code, params, args, exc)
 
     def gradient_of_tangent(self, code, params, args, exc):
@@ -92,7 +93,7 @@ class NestedDerivative:
 
         d = self.inner._ad_derivative
         n = len(params)
-        if d.mode != "grad" or getattr(d, "has_aux", False) or d.receiver is not None or args is None or \
+        if not isinstance(d, Derivative) or d.mode != "grad" or getattr(d, "has_aux", False) or d.receiver is not None or args is None or \
                 len(args) < n + (self.mode == "vjp"):
             return None
         if self.mode != "vjp":
