@@ -642,3 +642,43 @@ def mean_over_rows_function(W):
 def test_a_mean_over_axis_0_is_not_a_full_mean(f):
     W = np.array([[-0.553, -1.393, 0.575], [1.093, 1.337, 1.244]])
     check_modes(f, (W,))
+
+
+def schedule_then_scale(x, a):
+    for i in range(3):  # a loop on values the adjoint does not need (x is differentiated)
+        z = a + 1.0
+        if np.sum(z) > 2.0:
+            break
+        a = np.sin(z)
+    return np.sum(x * a) + np.sum(np.sin(x))
+
+
+def count_positive_then_scale(x, a):
+    s = 0.0
+    for i in range(3):
+        if a[i] > 0.0:
+            s = s + a[i]
+    return np.sum(x ** 2) * s
+
+
+def read_after_and_inside(x, a):
+    h = x * 1.0
+    for i in range(3):  # h is needed (active); a's values are read only after the loop
+        a = a * 0.5 + 0.1
+        h = np.sin(h) * a[i]
+    return np.sum(h * a)
+
+
+@pytest.mark.parametrize("f", [schedule_then_scale, count_positive_then_scale, read_after_and_inside])
+def test_a_loop_value_read_only_as_the_loop_left_it_is_not_taped(f):
+    """A value a loop overwrites is saved only if the adjoint sweep reads it after the point where the tape
+    would put it back (tape_decide.restored_names_read_later): read only before the loop's adjoint (as the loop
+    left it), or by the test of a branch that would hold nothing else, it is not; the loop's adjoint is then
+    gone entirely when nothing in it is differentiated."""
+    x, a = np.array([0.3, -0.2, 0.5]), np.array([0.1, 0.2, -0.3])
+    g = check_modes(f, (x, a), hvp=True)
+    g(x, a)
+    if f is read_after_and_inside:
+        assert "tape.append(a_1)" not in g.source and "tape.append(h_1)" in g.source
+    else:
+        assert "tape" not in g.source and "n_iter" not in g.source and "reversed" not in g.source

@@ -113,8 +113,10 @@ def what_to_save(tape, adjoint):
                 grew = True
     saved, shape_only, as_tuple = set(), set(), set()
     stored = {tape.storage.find(s.target.name) for s in ir.walk(tape.fn.body) if isinstance(s, (SetItem, Mutate))}
+    read_after = restored_names_read_later(adjoint, reads)
     for n in rev.loop_defined:
-        if n in rev.loop_indices or n not in reads or n in rev.recomputable or n in tape.fixed:
+        if n in rev.loop_indices or n not in reads or n in rev.recomputable or n in tape.fixed or \
+                read_after is not None and n not in read_after:
             continue
         if n in rev.recoverable and rev.recoverable[n] in rev.loop_defined:
             continue
@@ -130,6 +132,83 @@ def what_to_save(tape, adjoint):
         elif isinstance(s, Mutate) and id(s) in stored_items:
             saved.add(("list", id(s)))
     return saved, shape_only, as_tuple, set(reads)
+
+
+def restored_names_read_later(adjoint, reads):
+    """The names whose value some code of the adjoint sweep reads after a point where a `restore` marker puts
+    back what a loop overwrote: later in the sweep, or anywhere in a loop around the marker (its next step).
+    A name read only before the loop's adjoint (its value after the loop, as the loop left it) needs no tape:
+    nor does the test of an `if` (or the count of a loop) of the adjoint sweep whose blocks would hold
+    nothing but such restores, which are then not written (`tape.resolve` leaves no statement). The least
+    solution of that circle: start from no name, grow until nothing changes. `reads`: every name the adjoint
+    reads (the recovered and recomputed values it makes)."""
+    needed = set()
+
+    def content(stmts):  # does the block write anything once the markers are resolved?
+        for s in ir.walk(stmts):
+            if isinstance(s, Marker):
+                if s.kind != "restore" or s.name in needed:
+                    return True
+            elif not isinstance(s, (ir.Comment, If, For, While)):
+                return True
+        return False
+
+    def reads_of(s):
+        out = set()
+        for e in _read_exprs(s):
+            if e is not None:
+                out |= ir.names_in(e)
+        if isinstance(s, Marker):
+            if s.kind == "recover" and s.name in reads:
+                out.add(s.source)
+            elif s.kind == "recompute" and s.name in reads:
+                out |= ir.names_in(s.stmt.value)
+            elif s.kind in ("restore_item", "restore_list"):
+                out |= ir.names_in(s.stmt.target) | set().union(*(ir.names_in(e) for e in (
+                    s.stmt.items if s.kind == "restore_item" else s.stmt.args)), set())
+                if getattr(s.stmt, "out", None):
+                    out.add(s.stmt.out)
+        return out
+
+    def every_read(stmts):
+        out = set()
+        for s in ir.walk(stmts):
+            if isinstance(s, Marker) and s.kind == "checkpoint":
+                return _ALL
+            if isinstance(s, (If, For, While)) and not content(s.body + getattr(s, "orelse", [])):
+                continue
+            out |= reads_of(s)
+        return out
+
+    def block(stmts, live):
+        for s in reversed(stmts):
+            if live is _ALL or isinstance(s, Marker) and s.kind == "checkpoint":
+                return _ALL
+            if isinstance(s, Marker) and s.kind == "restore":
+                if s.name in live:
+                    needed.add(s.name)
+            elif isinstance(s, If):  # (blocks of restores only are visited too: they may hold a needed one)
+                after_then, after_else = block(s.body, live), block(s.orelse, live)
+                if _ALL in (after_then, after_else):
+                    return _ALL
+                live = after_then | after_else | (reads_of(s) if content(s.body + s.orelse) else set())
+            elif isinstance(s, (For, While)):
+                around = every_read([s]) if content(s.body) else set()
+                if around is _ALL:
+                    return _ALL
+                live = live | around
+                if block(s.body, live) is _ALL:
+                    return _ALL
+            else:
+                live = live | reads_of(s)
+        return live
+
+    while True:
+        before = set(needed)
+        if block(adjoint, set()) is _ALL:
+            return None  # (a checkpointed loop runs segments of the forward sweep again: every name counts)
+        if needed == before:
+            return needed
 
 
 _ALL = None  # (every object: what follows reads anything)
