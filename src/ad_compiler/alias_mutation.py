@@ -32,6 +32,11 @@ def masked_fill(ufunc):
     return _FILLS.get(ufunc, 1)
 
 
+# methods of lists, tuples and dicts that only read them (called for nothing, they change nothing)
+_READING_METHODS = {K.Seq: {"copy", "count", "index"},
+                    K.Dict: {"copy", "get", "items", "keys", "values"}}
+
+
 def _reports(obj):
     """A function (or a bound method, or a class) of `logging` or `warnings`: it reads what it is given, to
     report it."""
@@ -79,6 +84,10 @@ class Mutations(Part):
             owner = self.values.val(func.value, state).kind if isinstance(func.value, Var) else None
             if isinstance(owner, K.Other) and _reports(owner.cls):
                 return  # (a logger's method: logging.getLogger(name).info(...))
+            if func.attr in _READING_METHODS.get(type(owner), ()) and not any(
+                    isinstance(a, Var) and not isinstance(self.values.val(a, state).kind, (K.Scalar, K.Other))
+                    for a in list(call.args) + [v for _, v in call.kwargs]):
+                return  # (`d.values()`, `lst.index(v)` for nothing: they read the container, change nothing: ob3-001)
             what = f"the method `.{func.attr}()`"
             given = [func.value] + list(call.args) + [v for _, v in call.kwargs]
         else:

@@ -76,7 +76,9 @@ class StoresPart:
                 if isinstance(tk, K.Obj):  # an attribute of an object: its adjoint has the attributes read
                     part = helper("entry_or_zeros", Var(taken), s.value)
                 elif isinstance(tk, (K.Seq, K.Dict)):
-                    part = Var(taken)  # an item of a container: exactly what was stored
+                    # an item of a container: exactly what was stored, unless a later store into the slot left
+                    # its zeros of another shape there (g4-010: `d[0] = x[1]` then `d[0] = x * 2.0`)
+                    part = helper("entry_or_zeros", Var(taken), s.value)
                 elif isinstance(vk, (K.Array, K.Scalar, K.Numeric)):
                     part = helper("unbroadcast", Var(taken), s.value) if self.holds_floats(tk) else \
                         helper("stored_vjp", Var(taken), s.value, s.target)  # (NumPy truncates into ints)
@@ -127,7 +129,9 @@ class StoresPart:
                 if self.value_active(s.args[0]) and not nograd:
                     taken = self.alloc.temp()
                     self.emit(assign(taken, Call(ir.Attr(b, "pop"), ())), origin)
-                    self.contribute(s.args[0], Var(taken), origin)
+                    # (a store may have replaced the item since, leaving zeros of its value there: g4-010)
+                    self.contribute(s.args[0], helper("entry_or_zeros", Var(taken), s.args[0])
+                                    if self.items_replaced else Var(taken), origin)
                 else:
                     self.emit(ExprStmt(Call(ir.Attr(b, "pop"), ())), origin)
             elif s.method == "extend" and nograd:

@@ -556,7 +556,8 @@ def jacobians_by_leaf(jacobians, value):
 def add_at(b, index, g):
     """In place: add `g` into `b[index]` (repeated indices add up, as in the adjoint of a gather)."""
     if isinstance(b, (list, dict)):
-        b[index] = add(b[index], g)
+        # (zeros of another shape than g, the item's adjoint, are those a later store into the slot left: g4-010)
+        b[index] = g if _stale_zero(b[index], g) else add(b[index], g)
     elif _is_basic_index(index):
         b[index] += g
     elif _lib(b) is not None:
@@ -2299,6 +2300,7 @@ from .runtime_fft import *  # noqa: E402,F401,F403
 from .runtime_ode import *  # noqa: E402,F401,F403
 from .runtime_ode_system import *  # noqa: E402,F401,F403
 from .runtime_language import *  # noqa: E402,F401,F403
+from .runtime_language import _stale_zero  # noqa: E402  (add_at)
 from .runtime_transposes import *  # noqa: E402,F401,F403
 from .runtime_third import *  # noqa: E402,F401,F403
 from .runtime_third_norms import *  # noqa: E402,F401,F403
