@@ -22,10 +22,10 @@ def _check(f, args, wrt=0, jvp=True, hvp=False):
     if hvp:
         hv = ad.hvp(f, wrt=wrt)(*args, v)
 
-        def gv(x):
+        def gv(x):  # (the gradient checked above, differentiated by central differences)
             a = list(args)
             a[wrt] = x
-            return np.sum(numeric_grad(f, a, wrt) * v)
+            return np.sum(ad.grad(f, wrt=wrt)(*a) * v)
         np.testing.assert_allclose(hv, numeric_grad(gv, [args[wrt]], 0), rtol=1e-4, atol=1e-5)
 
 
@@ -99,3 +99,79 @@ def slot_replaced_by_a_longer_array(x):
                          ids=["list", "dict-list-by-array", "appended", "longer"])
 def test_ob3_002_slot_replaced_by_a_value_of_another_shape(f):
     _check(f, (X.copy(),), hvp=True)
+
+
+# -- ob3-003: `lst.insert(i, v)` / `lst.pop(i)` refused ("cannot be differentiated (yet)"); for a list of known
+# length and a constant position, now the pops and appends the list makes ------------------------------------
+
+def insert_items(x):
+    L = [x[0], x[1]]
+    L.insert(-1, x[2] ** 2)
+    L.insert(10, np.cos(x[0]))
+    L.insert(0, np.sin(x))
+    L[2] = L[2] * L[1]
+    return L[1] * L[2] + L[3] * L[4] ** 2 + np.sum(L[0] ** 2)
+
+
+class Queue:
+    def __init__(self):
+        self.items = []
+
+    def push_front(self, v):
+        self.items.insert(0, v)
+
+
+def insert_into_an_attribute_then_item_changed(x):
+    q = Queue()
+    a = x * 2.0
+    q.items.append(a)
+    q.push_front(np.sin(x))
+    q.items[1][0] = x[2] ** 2
+    return np.sum(q.items[0] * q.items[1]) + np.sum(a)
+
+
+def pop_at_positions(x):
+    L = [x[0], x * 2.0, np.sin(x)]
+    v = L.pop(-2)
+    w = L.pop(0)
+    L.append(v * x)
+    return np.sum(L[0] * L[1]) * w
+
+
+@pytest.mark.parametrize("f", [insert_items, insert_into_an_attribute_then_item_changed, pop_at_positions],
+                         ids=["insert", "attribute", "pop-i"])
+def test_ob3_003_insert_and_pop_at_a_position(f):
+    _check(f, (X.copy(),), hvp=True)
+
+
+# -- ob3-004: `if act is None: act = np.tanh` with act a parameter given None (its kind: None itself) was not
+# folded: the call `act(x)` was refused ("a function value not known when compiling") -------------------------
+
+def default_function(x, act=None):
+    if act is None:
+        act = np.tanh
+    return np.sum(act(x) ** 2)
+
+
+class Net:
+    def __init__(self, act=None):
+        self.act = act
+
+    def __call__(self, x):
+        if self.act is None:
+            return np.tanh(x)
+        return self.act(x)
+
+
+def optional_attribute_of_an_argument(x, n=Net()):
+    act = n.act
+    if act is None:
+        act = np.sin
+    return np.sum(n(x) ** 2) + np.sum(act(x) ** 2)
+
+
+@pytest.mark.parametrize("f", [default_function, optional_attribute_of_an_argument], ids=["function", "attribute"])
+def test_ob3_004_none_argument_narrowed_by_is_none(f):
+    _check(f, (X.copy(),), hvp=True)
+    if f is default_function:
+        np.testing.assert_allclose(ad.grad(f, jit=True)(X.copy()), ad.grad(f)(X.copy()), rtol=1e-12)

@@ -154,6 +154,9 @@ class Mutations(Part):
         method = call.func.attr
         k = self.values.val(owner, state).kind
         if isinstance(k, K.Seq) and k.cls is list and method in LIST_MUTATORS:
+            moved = self.moving_tail(s, call, k, state, site, target)
+            if moved is not None:
+                return moved
             if method not in ("append", "extend", "pop", "clear") or (method == "pop" and call.args):
                 self.refuse(s, f"the list method `.{method}({'i' if call.args and method == 'pop' else ''})` cannot "
                                "be differentiated (yet)", "build a new list instead (slicing, +, sorted(...))")
@@ -190,6 +193,38 @@ class Mutations(Part):
             self.refuse(s, f"the in-place array method `.{method}()` cannot be differentiated (yet)",
                         f"compute the new values and assign them: `{owner.name}[...] = ...`")
         return None
+
+    def moving_tail(self, s, call, k, state, site, target):
+        """`lst.insert(i, v)` and `lst.pop(i)` of a list of known length with a constant position, as the pops and
+        appends Python's list would make: the items after i popped, v appended (or the item at i popped), the
+        items put back in order (the same objects: exact; ob3-003). None where they do not apply."""
+        method, owner = call.func.attr, call.func.value
+        if method not in ("insert", "pop") or call.kwargs or k.items is None or not call.args or \
+                not isinstance(call.args[0], Const) or type(call.args[0].value) is not int or \
+                len(call.args) != (2 if method == "insert" else 1):
+            return None
+        n, i = len(k.items), call.args[0].value
+        if method == "insert":
+            if target is not None:
+                return None
+            p = min(max(i + n if i < 0 else i, 0), n)  # (Python clamps the position)
+        else:
+            p = i + n if i < 0 else i
+            if not 0 <= p < n:
+                return None  # (Python's IndexError: left to the plain refusal)
+        out, tail = [], []
+        for j in range(n - p - (method == "pop")):
+            t = self.temp()
+            tail.append(t)
+            out += self.mutate(self.derived(s, Mutate(owner, "pop", (), out=t)), state, site + ("tail", j))
+        if method == "insert":
+            out += self.mutate(self.derived(s, Mutate(owner, "append", (call.args[1],))), state, site + ("new",))
+        else:
+            out += self.mutate(self.derived(s, Mutate(owner, "pop", (), out=target or self.temp())), state,
+                               site + ("item",))
+        for j, t in enumerate(reversed(tail)):
+            out += self.mutate(self.derived(s, Mutate(owner, "append", (Var(t),))), state, site + ("back", j))
+        return out
 
     def mutate(self, m, state, site):
         """`lst.append(v)`, `.extend`, `.pop()`, `.clear()`: the list's new items, then the refreshes."""

@@ -93,6 +93,8 @@ def static_of_kind(k):
         return ("kind", k)
     if isinstance(k, K.Str):  # (a string argument: the derivative is compiled for its value)
         return ("const", k.value)
+    if isinstance(k, K.Other) and k.cls is type(None):  # (None: the only value of its class; `act is None` folds)
+        return ("const", None)
     return None
 
 
