@@ -1,5 +1,6 @@
 """Found by objects3 (the last crashes of objects and containers, then over-refusals): each program gives the
 derivatives central differences give, or a located refusal. /work/objects3/findings.md has the entries (ob3-NNN)."""
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -175,3 +176,48 @@ def test_ob3_004_none_argument_narrowed_by_is_none(f):
     _check(f, (X.copy(),), hvp=True)
     if f is default_function:
         np.testing.assert_allclose(ad.grad(f, jit=True)(X.copy()), ad.grad(f)(X.copy()), rtol=1e-12)
+
+
+# -- ob3-005: `dataclasses.replace(obj, **changes)` refused ("no derivative is known for dataclasses.replace");
+# now the constructor called with the object's other fields ---------------------------------------------------
+
+@dataclass
+class Layer:
+    w: np.ndarray
+    s: float = 1.0
+
+    def __post_init__(self):
+        self.w = self.w * 1.0
+
+
+@dataclass(frozen=True)
+class Frozen:
+    a: np.ndarray
+    b: float
+
+
+def replaced_fields(x):
+    o = Layer(x * 2.0, x[2])
+    p = dataclasses.replace(o, s=x[0] ** 2)
+    p.w[1] = x[2] ** 2
+    f = Frozen(np.sin(x), 2.0)
+    g = dataclasses.replace(f, a=np.tanh(f.a * f.b))
+    return np.sum(o.w * p.w) * p.s * o.s + np.sum(g.a * f.a)
+
+
+def test_ob3_005_dataclasses_replace():
+    _check(replaced_fields, (X.copy(),), hvp=True)
+
+
+def test_ob3_005_dataclasses_replace_of_a_field_init_does_not_take_is_refused():
+    @dataclass
+    class Counted:
+        w: np.ndarray
+        n: int = field(default=0, init=False)
+
+    def f(x):
+        o = Counted(x)
+        return np.sum(dataclasses.replace(o, n=1).w)
+    with pytest.raises(ad.ADError, match="does not take") as e:
+        ad.grad(f)(X.copy())
+    assert "test_found_objects3.py" in str(e.value)

@@ -31,6 +31,7 @@ from .inline_resolve import LIBRARIES, CalleeResolver, is_library, merge_keyword
 from .inline_callbacks import from_function
 from .inline_choice import Choices, ends
 from .inline_closure_lists import ClosureLists
+from .inline_copies import replace_call
 from .lazy_checks import check_generator_call
 from .inline_checks import _user_name, _yields, check_generator_effects, check_generator_ends, check_iterators_used_once, \
     check_try_values
@@ -181,6 +182,9 @@ class Inliner:
     # -- calls ------------------------------------------------------------------------------------------
     def call(self, stmt, call, target, env):
         """The statements replacing `target = call`, or None to keep the call."""
+        replaced = replace_call(self, stmt, call, target, env)  # dataclasses.replace(obj, **changes)
+        if replaced is not None:
+            return replaced
         written = from_function(self.values, stmt, call, env)
         if written is not None:  # np.fromfunction(f, shape): f(*np.indices(shape))
             out, call = written
