@@ -1,5 +1,6 @@
 """Found by objects3 (the last crashes of objects and containers, then over-refusals): each program gives the
 derivatives central differences give, or a located refusal. /work/objects3/findings.md has the entries (ob3-NNN)."""
+import copy
 import dataclasses
 from dataclasses import dataclass, field
 
@@ -95,9 +96,23 @@ def slot_replaced_by_a_longer_array(x):
     return np.sum(d[0] ** 2)
 
 
+class Box:
+    def __init__(self, w):
+        self.w = w
+
+
+def list_slot_replaced_beside_an_object(x):
+    L = [x * 1.0, [x[0], x], Box(np.cos(x))]
+    N = [L[0], L[1], L[2]]
+    N[0][2] = x[1]
+    N[1] = x[0]
+    return np.sum(L[0] ** 2) * N[1]
+
+
 @pytest.mark.parametrize("f", [list_slot_replaced_then_read, dict_slot_list_replaced_by_array,
-                               appended_item_replaced, slot_replaced_by_a_longer_array],
-                         ids=["list", "dict-list-by-array", "appended", "longer"])
+                               appended_item_replaced, slot_replaced_by_a_longer_array,
+                               list_slot_replaced_beside_an_object],
+                         ids=["list", "dict-list-by-array", "appended", "longer", "beside-an-object"])
 def test_ob3_002_slot_replaced_by_a_value_of_another_shape(f):
     _check(f, (X.copy(),), hvp=True)
 
@@ -219,5 +234,78 @@ def test_ob3_005_dataclasses_replace_of_a_field_init_does_not_take_is_refused():
         o = Counted(x)
         return np.sum(dataclasses.replace(o, n=1).w)
     with pytest.raises(ad.ADError, match="does not take") as e:
+        ad.grad(f)(X.copy())
+    assert "test_found_objects3.py" in str(e.value)
+
+
+# -- ob3-006: `copy.copy` / `copy.deepcopy` of objects, lists and arrays refused (no derivative; "changes the
+# result of this call in place"); now written as what they do ---------------------------------------------------
+
+class Lay:
+    def __init__(self, w):
+        self.w = w
+        self.b = np.zeros(3)
+
+
+def copied_objects(x):
+    o = Lay(x * 2.0)
+    p = copy.copy(o)
+    p.w[0] = x[1] ** 2  # (the array is shared: o.w changes too)
+    p.b = p.b + x
+    q = copy.deepcopy(o)
+    q.w[1] = 3.0
+    q.b += np.sin(x)
+    return np.sum(o.w * np.sin(p.w)) + np.sum(p.b * q.b * q.w)
+
+
+def copied_lists(x):
+    L = [x * 1.0, [x[0], x], Lay(np.cos(x))]
+    M = copy.deepcopy(L)
+    M[0][1] = 5.0
+    M[1][1][0] = x[2] ** 2
+    M[2].w *= x
+    N = copy.copy(L)
+    N[0][2] = x[1]
+    N[1] = x[0]
+    return np.sum(L[0] * M[0]) + np.sum(M[1][1] * L[1][1]) * M[1][0] * N[1] + np.sum(M[2].w * L[2].w)
+
+
+@pytest.mark.parametrize("f", [copied_objects, copied_lists], ids=["objects", "lists"])
+def test_ob3_006_copy_and_deepcopy(f):
+    _check(f, (X.copy(),), hvp=True)
+
+
+class Custom(Lay):
+    def __copy__(self):
+        return Lay(self.w * 2.0)
+
+
+def copied_object_with_attribute_on_one_path(x):
+    o = Lay(x * 2.0)
+    if x[0] > 0:
+        o.extra = x ** 2
+    p = copy.copy(o)
+    return np.sum(p.extra)
+
+
+def deepcopy_of_shared_array(x):
+    a = x * 1.0
+    o = Lay(a)
+    o.b = a
+    p = copy.deepcopy(o)
+    p.w[0] = 4.0
+    return np.sum(p.b * x)
+
+
+def copy_of_a_customized_class(x):
+    return np.sum(copy.copy(Custom(x)).w)
+
+
+@pytest.mark.parametrize("f, match", [(copied_object_with_attribute_on_one_path, "not known here"),
+                                      (deepcopy_of_shared_array, "same array"),
+                                      (copy_of_a_customized_class, "customizes copying")],
+                         ids=["attribute-on-one-path", "shared", "custom"])
+def test_ob3_006_copies_not_followed_are_refused_at_the_line(f, match):
+    with pytest.raises(ad.ADError, match=match) as e:
         ad.grad(f)(X.copy())
     assert "test_found_objects3.py" in str(e.value)

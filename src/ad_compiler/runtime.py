@@ -359,6 +359,12 @@ def add(a, b):
         return b
     if b is None:
         return a
+    if isinstance(a, (list, tuple, dict)) != isinstance(b, (list, tuple, dict)):
+        # (a number's or array's zeros beside a container's adjoint: the zeros a store's adjoint left in a slot a
+        # container was replaced in (pop_item, g4-010), which stand for nothing)
+        stale, other = (b, a) if isinstance(a, (list, tuple, dict)) else (a, b)
+        if not np.any(stale):
+            return other
     if isinstance(a, (list, tuple)):
         return type(a)(add(u, v) for u, v in zip(a, b, strict=True))
     if isinstance(a, dict):
