@@ -309,3 +309,22 @@ def test_ob3_006_copies_not_followed_are_refused_at_the_line(f, match):
     with pytest.raises(ad.ADError, match=match) as e:
         ad.grad(f)(X.copy())
     assert "test_found_objects3.py" in str(e.value)
+
+
+# -- ob3-007: `d.update(e)` / `d.update(k=v)` and `d.setdefault(key, v)` refused ("the dict method cannot be
+# differentiated (yet)"); with keys known when compiling, now the stores they make ------------------------------
+
+def dict_update_and_setdefault(x):
+    d = {'a': x * 1.0}
+    e = {'b': np.sin(x), 'a': x ** 2}
+    d.update(e)
+    d.update(c=x[0])
+    e['b'][0] = 3.0  # (the very array d holds)
+    v = d.setdefault('a', x)
+    w = d.setdefault('n', np.cos(x))
+    v[1] = x[2] ** 2
+    return np.sum(d['a'] * d['b']) * d['c'] + np.sum(d['n'] * w)
+
+
+def test_ob3_007_dict_update_and_setdefault():
+    _check(dict_update_and_setdefault, (X.copy(),), hvp=True)

@@ -173,6 +173,10 @@ class Mutations(Part):
                                                                                     args))), state, site + ("items",))
                 args = (Var(items),)
             return pre + self.mutate(self.derived(s, Mutate(owner, method, args, out=target)), state, site)
+        if isinstance(k, K.Dict) and method in ("update", "setdefault"):
+            done = self.dict_stores(s, call, k, state, site, target)
+            if done is not None:
+                return done
         if isinstance(k, K.Dict) and method in DICT_MUTATORS:
             self.refuse(s, f"the dict method `.{method}()` cannot be differentiated (yet)",
                         "assign the keys one by one: `d[k] = v`")
@@ -192,6 +196,39 @@ class Mutations(Part):
                     self.stores.store(store, state, site + ("store",))
             self.refuse(s, f"the in-place array method `.{method}()` cannot be differentiated (yet)",
                         f"compute the new values and assign them: `{owner.name}[...] = ...`")
+        return None
+
+    def dict_stores(self, s, call, k, state, site, target):
+        """`d.update(e)` (e a dict of known keys) / `d.update(a=v)` and `d.setdefault(key, v)` (a constant key,
+        d's keys known), as the stores they make, key by key in order (ob3-007). None where they do not apply."""
+        method, owner = call.func.attr, call.func.value
+        out = []
+        if method == "update" and target is None and len(call.args) <= 1:
+            pairs = []
+            if call.args:
+                other = call.args[0]
+                ok = isinstance(other, Var) and self.values.val(other, state).kind
+                if not (isinstance(ok, K.Dict) and all(type(key) in (str, int) for key in ok.keys)):
+                    return None
+                for j, key in enumerate(ok.keys):
+                    t = self.temp()
+                    out += self.assignments.assign(self.derived(s, Assign((t,), ir.Index(other, (Const(key),)))),
+                                                   state, site + ("item", j))
+                    pairs.append((key, Var(t)))
+            pairs += [(key, v) for key, v in call.kwargs]
+            for j, (key, v) in enumerate(pairs):
+                out += self.stores.store(self.derived(s, SetItem(owner, (Const(key),), v)), state, site + ("store", j))
+            return out
+        if method == "setdefault" and len(call.args) in (1, 2) and not call.kwargs and \
+                isinstance(call.args[0], Const) and type(call.args[0].value) in (str, int):
+            key = call.args[0].value
+            if key not in k.keys:
+                v = call.args[1] if len(call.args) == 2 else Const(None)
+                out += self.stores.store(self.derived(s, SetItem(owner, (Const(key),), v)), state, site + ("store",))
+            if target is not None:
+                out += self.assignments.assign(self.derived(s, Assign((target,), ir.Index(owner, (Const(key),)))),
+                                               state, site + ("read",))
+            return out
         return None
 
     def moving_tail(self, s, call, k, state, site, target):
