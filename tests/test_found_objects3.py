@@ -1,8 +1,10 @@
 """Found by objects3 (the last crashes of objects and containers, then over-refusals): each program gives the
 derivatives central differences give, or a located refusal. /work/objects3/findings.md has the entries (ob3-NNN)."""
+import collections
 import copy
 import dataclasses
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -328,3 +330,39 @@ def dict_update_and_setdefault(x):
 
 def test_ob3_007_dict_update_and_setdefault():
     _check(dict_update_and_setdefault, (X.copy(),), hvp=True)
+
+
+# -- ob3-008: a named tuple made in the function (`typing.NamedTuple`, `collections.namedtuple`) was refused
+# ("its class defines `__new__`"); now the very named tuple at run time, its items' tuple for the compiler ------
+
+class State(NamedTuple):
+    h: np.ndarray
+    c: np.ndarray
+    scale: float = 2.0
+
+    def out(self):
+        return self.h * self.scale
+
+    @property
+    def norm(self):
+        return np.sum(self.c ** 2)
+
+
+Pair = collections.namedtuple("Pair", ["a", "b"])
+
+
+def named_tuples_made_in_the_function(x):
+    s = State(np.zeros(3), np.ones(3))
+    for i in range(2):
+        c = s.c * np.tanh(x) + x[i]
+        s = State(np.tanh(c) * s.h + x, c)
+    u, v, k = s
+    q = s._replace(scale=x[1] ** 2)
+    p = Pair([x * 1.0, x[2]], x[0])
+    p.a[0][1] = 4.0
+    assert isinstance(q, State) and type(p) is Pair
+    return np.sum(q.out()) + s.norm * k + np.sum(u * v) + np.sum(p.a[0]) * p.b * p[0][1]
+
+
+def test_ob3_008_named_tuples_made_in_the_function():
+    _check(named_tuples_made_in_the_function, (X.copy(),), hvp=True)

@@ -203,33 +203,6 @@ class Reverse(StoresPart, ControlPart):
                 self.adjoints.out.append(Marker("recover", name=s.value.name, source=t))
             self.adjoints.out.append(Marker("restore", name=t))
 
-    @property
-    def items_replaced(self):
-        """Does the function store into an item of a list or dict (`d[0] = v`)? The store's adjoint leaves zeros of
-        the value stored in the slot (runtime.pop_item), which need not have the shape of what was there before."""
-        if not hasattr(self, "_items_replaced"):
-            self._items_replaced = any(isinstance(s, SetItem) and isinstance(self.kind(s.target), (K.Seq, K.Dict))
-                                       for s in ir.walk(self.fn.body))
-        return self._items_replaced
-
-    def checked_items(self, build, g, origin, real_part):
-        """The items' adjoints of a list or dict literal whose items a store may have replaced since: a slot's
-        zeros of another shape than the item are those the store's adjoint left, not the item's adjoint (g4-010:
-        `d = [x[1]]; d[0] = x * 2.0`). Returns the literal's items that remain to be routed, and g."""
-        if not isinstance(g, Var):
-            temp = self.alloc.temp()
-            self.emit(assign(temp, g), origin)
-            g = Var(temp)
-        keys = build.keys if build.kind == "dict" else tuple(Const(i) for i in range(len(build.items)))
-        rest = []
-        for k, e in zip(keys, build.items):
-            if isinstance(e, Var) and e.name in self.act.varied and self.active(e.name):
-                self.contribute(e, helper("entry_or_zeros", Index(g, (k,)), e), origin, real_part=real_part)
-                rest.append(Const(None))
-            else:
-                rest.append(e)
-        return Build(build.kind, tuple(rest), build.keys), g
-
     # -- rules ----------------------------------------------------------------------------------------------
     def apply_rule(self, s, op, g, consumable=False):
         """The adjoint of a rule application; `consumable`: g's buffer may be written into (this is its
