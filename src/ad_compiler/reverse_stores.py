@@ -74,11 +74,13 @@ class StoresPart:
                 self.emit(assign(taken, helper("pop_item", b, index)), origin)
                 tk, vk = self.kind(s.target), self.kind(s.value)
                 if isinstance(tk, K.Obj):  # an attribute of an object: its adjoint has the attributes read
-                    part = helper("entry_or_zeros", Var(taken), s.value)
+                    part = helper("entry_or_zeros", Var(taken), s.value) if _replaceable(tk) and not s.noop \
+                        else Var(taken)
                 elif isinstance(tk, (K.Seq, K.Dict)):
                     # an item of a container: exactly what was stored, unless a later store into the slot left
                     # its zeros of another shape there (g4-010: `d[0] = x[1]` then `d[0] = x * 2.0`)
-                    part = helper("entry_or_zeros", Var(taken), s.value)
+                    part = helper("entry_or_zeros", Var(taken), s.value) if _replaceable(tk) and not s.noop \
+                        else Var(taken)
                 elif isinstance(vk, (K.Array, K.Scalar, K.Numeric)):
                     part = helper("unbroadcast", Var(taken), s.value) if self.holds_floats(tk) else \
                         helper("stored_vjp", Var(taken), s.value, s.target)  # (NumPy truncates into ints)
@@ -102,7 +104,7 @@ class StoresPart:
         """Does the function store into an item of a list or dict (`d[0] = v`)? The store's adjoint leaves zeros of
         the value stored in the slot (runtime.pop_item), which need not have the shape of what was there before."""
         if not hasattr(self, "_items_replaced"):
-            self._items_replaced = any(isinstance(s, SetItem) and isinstance(self.kind(s.target), (K.Seq, K.Dict))
+            self._items_replaced = any(isinstance(s, SetItem) and not s.noop and _replaceable(self.kind(s.target))
                                        for s in ir.walk(self.fn.body))
         return self._items_replaced
 
@@ -183,3 +185,9 @@ class StoresPart:
             for n in (l1, s.out):
                 if n in self.loop_defined:
                     a.out.append(Marker("restore", name=n))
+
+
+def _replaceable(kind):
+    """Can a store put a value of another shape into an item of this (a list's or a dict's; a tuple's items are
+    only ever stored back changed in place, by the compiler's refreshes)?"""
+    return isinstance(kind, K.Dict) or isinstance(kind, K.Seq) and kind.mutable
