@@ -74,8 +74,7 @@ class StoresPart:
                 self.emit(assign(taken, helper("pop_item", b, index)), origin)
                 tk, vk = self.kind(s.target), self.kind(s.value)
                 if isinstance(tk, K.Obj):  # an attribute of an object: its adjoint has the attributes read
-                    part = helper("entry_or_zeros", Var(taken), s.value) if _replaceable(tk) and not s.noop \
-                        else Var(taken)
+                    part = helper("entry_or_zeros", Var(taken), s.value)
                 elif isinstance(tk, (K.Seq, K.Dict)):
                     # an item of a container: exactly what was stored, unless a later store into the slot left
                     # its zeros of another shape there (g4-010: `d[0] = x[1]` then `d[0] = x * 2.0`)
