@@ -448,13 +448,11 @@ def test_g4_objects_holding_containers(f, args):
     _check(f, args)
 
 
-@pytest.mark.xfail(strict=True, reason="g4-006: IndexError in alias_refresh.slot_key (a dict attribute made in a "
-                                       "branch: the holder's dict kind has fewer keys than the container's slots)")
 def test_g4_006_dict_attribute_made_in_a_branch():
     _check(dict_attr_made_in_branch_item_changed, (X[:2].copy(), W.copy()))
 
 
-# -- g4-010: a container's slot replaced by a value of another shape (not fixed) ------------------------------
+# -- g4-010: a container's slot replaced by a value of another shape (fixed by objects3: ob3-002) ---------------
 # The adjoint of `c[k] = v` (reverse_stores.store) pops the slot's adjoint and runtime.pop_item leaves zeros of
 # the *new* value's structure there; the adjoint of what the slot held before then reads that (a scalar's
 # adjoint is an array: "setting an array element with a sequence"; a list's is a float: "not subscriptable").
@@ -472,7 +470,6 @@ def dict_slot_scalar_replaced_by_array(x):
     return np.sum(d['s'])
 
 
-@pytest.mark.xfail(strict=True, reason="g4-010: the replaced slot's adjoint has the new value's structure")
 @pytest.mark.parametrize("f", [list_slot_scalar_replaced_by_array, dict_slot_scalar_replaced_by_array],
                          ids=["list", "dict"])
 def test_g4_010_slot_replaced_by_a_value_of_another_shape(f):

@@ -113,10 +113,8 @@ def copied_pairs(s):
 
 
 def test_copy_module_is_refused_at_the_users_call():
-    with pytest.raises(ad.ADError) as e:
-        ad.grad(copied_pairs)(0.5)
-    assert "test_found_hunt7.py" in str(e.value) and "q = copy.copy(prs)" in str(e.value)
-    assert "copy.py" not in str(e.value)
+    """(objects3, ob3-006: `copy.copy` of a list of known items is now written as the list it makes: right)"""
+    assert abs(ad.grad(copied_pairs)(0.5) - 3 * 0.5 ** 2) < 1e-12
 
 
 def mean_of_two(x):

@@ -69,6 +69,7 @@ from .alias_several import SeveralRefresher
 from .alias_session import Session
 from .alias_stores import Stores
 from .alias_values import Values
+from .alias_copies import Copies
 from .ir import Assign, Const, AugAssign, Break, Call, ExprStmt, For, Global, If, Mutate, SetItem, Var, While
 
 
@@ -88,6 +89,7 @@ class Alias:
         session.assignments = self.assignments = Assignments(session)
         session.mutations = self.mutations = Mutations(session)
         session.effects = Effects(session)
+        session.copies = Copies(session)
         self.breaks = []  # the states at the `break`s of the loop being walked
 
     # -- the walk -------------------------------------------------------------------------------------------

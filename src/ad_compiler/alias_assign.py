@@ -64,7 +64,8 @@ class Assignments(Part):
             return find + self._assign(s, state, site)
         if isinstance(value, Call) and isinstance(value.func, Global) and self.mode == "rewrite" and \
                 len(s.targets) == 1:
-            done = self.session.effects.rewrite(s, value, s.target, state, site)
+            done = self.session.effects.rewrite(s, value, s.target, state, site) or \
+                self.session.copies.rewrite(s, value, state, site)
             if done is not None:
                 return done
         if isinstance(value, Call) and isinstance(value.func, ir.Attr) and self.mode == "rewrite":

@@ -89,6 +89,8 @@ class Calls(Part):
                 return Val(K.Seq(list, None, K.STR), {o})
             # the very object (a list, tuple or array), or a new list of its items
             return Val(K.UNKNOWN, args[0].objs | {self.objects.ext(site)})
+        if obj is runtime().as_named and len(args) == 2:
+            return args[1]  # (a named tuple made in the function: for the compiler, the tuple of its items)
         if obj is runtime().new_object and value.args and isinstance(value.args[0], Global):
             o = self.objects.new(state, site, desc=f"the {value.args[0].obj.__name__} object made on this line")
             state.slots[o] = []  # (its attributes, by name: alias_stores.after_store)

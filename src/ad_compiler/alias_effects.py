@@ -8,7 +8,7 @@ follow, the way `y.fill(c)` becomes `y[...] = c` (alias_mutation.py):
                                   list: t = b[i] (dict: b.get(i)); b[i] = _ad.zero_entries(t, i)
     _ad.add_at(b, i, v)           array, basic index: t = _ad.store_adjoint(b, i); t2 = t + v; b[i] = t2
                                   array, other index: t = _ad.added_at(b, i, v); b[...] = t
-                                  list, dict: t = b[i]; t2 = _ad.add(t, v); b[i] = t2
+                                  list, dict: t = b[i]; t2 = _ad.add(_ad.entry_or_zeros(t, v), v); b[i] = t2
     t = _ad.pop_tail(b, items)    items of known length n: n `.pop()`s, t = [what they gave, in order]
     _ad.restore_item(b, i, old)   list: b[i] = old
 
@@ -100,6 +100,10 @@ class Effects(Part):
         # (an array's entries are read as a copy: a view of `b` would see the store)
         taken = ir.Index(buf, (index,)) if container else _helper("store_adjoint", buf, index)
         out = self.assign(s, old, taken, state, site + ("take",))
+        if container:  # (zeros a later store into the slot left, of another shape than the item's: none, g4-010)
+            kept = self.temp()
+            out += self.assign(s, kept, _helper("entry_or_zeros", Var(old), value), state, site + ("stale",))
+            old = kept
         added = _helper("add", Var(old), value)  # (structure-aware: never list concatenation)
         out += self.assign(s, total, added, state, site + ("add",))
         return out + self.store(s, buf, index, Var(total), state, site)

@@ -32,6 +32,11 @@ def masked_fill(ufunc):
     return _FILLS.get(ufunc, 1)
 
 
+# methods of lists, tuples and dicts that only read them (called for nothing, they change nothing)
+_READING_METHODS = {K.Seq: {"copy", "count", "index"},
+                    K.Dict: {"copy", "get", "items", "keys", "values"}}
+
+
 def _reports(obj):
     """A function (or a bound method, or a class) of `logging` or `warnings`: it reads what it is given, to
     report it."""
@@ -79,6 +84,10 @@ class Mutations(Part):
             owner = self.values.val(func.value, state).kind if isinstance(func.value, Var) else None
             if isinstance(owner, K.Other) and _reports(owner.cls):
                 return  # (a logger's method: logging.getLogger(name).info(...))
+            if func.attr in _READING_METHODS.get(type(owner), ()) and not any(
+                    isinstance(a, Var) and not isinstance(self.values.val(a, state).kind, (K.Scalar, K.Other))
+                    for a in list(call.args) + [v for _, v in call.kwargs]):
+                return  # (`d.values()`, `lst.index(v)` for nothing: they read the container, change nothing: ob3-001)
             what = f"the method `.{func.attr}()`"
             given = [func.value] + list(call.args) + [v for _, v in call.kwargs]
         else:
@@ -145,6 +154,9 @@ class Mutations(Part):
         method = call.func.attr
         k = self.values.val(owner, state).kind
         if isinstance(k, K.Seq) and k.cls is list and method in LIST_MUTATORS:
+            moved = self.moving_tail(s, call, k, state, site, target)
+            if moved is not None:
+                return moved
             if method not in ("append", "extend", "pop", "clear") or (method == "pop" and call.args):
                 self.refuse(s, f"the list method `.{method}({'i' if call.args and method == 'pop' else ''})` cannot "
                                "be differentiated (yet)", "build a new list instead (slicing, +, sorted(...))")
@@ -161,6 +173,10 @@ class Mutations(Part):
                                                                                     args))), state, site + ("items",))
                 args = (Var(items),)
             return pre + self.mutate(self.derived(s, Mutate(owner, method, args, out=target)), state, site)
+        if isinstance(k, K.Dict) and method in ("update", "setdefault"):
+            done = self.dict_stores(s, call, k, state, site, target)
+            if done is not None:
+                return done
         if isinstance(k, K.Dict) and method in DICT_MUTATORS:
             self.refuse(s, f"the dict method `.{method}()` cannot be differentiated (yet)",
                         "assign the keys one by one: `d[k] = v`")
@@ -181,6 +197,71 @@ class Mutations(Part):
             self.refuse(s, f"the in-place array method `.{method}()` cannot be differentiated (yet)",
                         f"compute the new values and assign them: `{owner.name}[...] = ...`")
         return None
+
+    def dict_stores(self, s, call, k, state, site, target):
+        """`d.update(e)` (e a dict of known keys) / `d.update(a=v)` and `d.setdefault(key, v)` (a constant key,
+        d's keys known), as the stores they make, key by key in order (ob3-007). None where they do not apply."""
+        method, owner = call.func.attr, call.func.value
+        out = []
+        if method == "update" and target is None and len(call.args) <= 1:
+            pairs = []
+            if call.args:
+                other = call.args[0]
+                ok = isinstance(other, Var) and self.values.val(other, state).kind
+                if not (isinstance(ok, K.Dict) and all(type(key) in (str, int) for key in ok.keys)):
+                    return None
+                for j, key in enumerate(ok.keys):
+                    t = self.temp()
+                    out += self.assignments.assign(self.derived(s, Assign((t,), ir.Index(other, (Const(key),)))),
+                                                   state, site + ("item", j))
+                    pairs.append((key, Var(t)))
+            pairs += [(key, v) for key, v in call.kwargs]
+            for j, (key, v) in enumerate(pairs):
+                out += self.stores.store(self.derived(s, SetItem(owner, (Const(key),), v)), state, site + ("store", j))
+            return out
+        if method == "setdefault" and len(call.args) in (1, 2) and not call.kwargs and \
+                isinstance(call.args[0], Const) and type(call.args[0].value) in (str, int):
+            key = call.args[0].value
+            if key not in k.keys:
+                v = call.args[1] if len(call.args) == 2 else Const(None)
+                out += self.stores.store(self.derived(s, SetItem(owner, (Const(key),), v)), state, site + ("store",))
+            if target is not None:
+                out += self.assignments.assign(self.derived(s, Assign((target,), ir.Index(owner, (Const(key),)))),
+                                               state, site + ("read",))
+            return out
+        return None
+
+    def moving_tail(self, s, call, k, state, site, target):
+        """`lst.insert(i, v)` and `lst.pop(i)` of a list of known length with a constant position, as the pops and
+        appends Python's list would make: the items after i popped, v appended (or the item at i popped), the
+        items put back in order (the same objects: exact; ob3-003). None where they do not apply."""
+        method, owner = call.func.attr, call.func.value
+        if method not in ("insert", "pop") or call.kwargs or k.items is None or not call.args or \
+                not isinstance(call.args[0], Const) or type(call.args[0].value) is not int or \
+                len(call.args) != (2 if method == "insert" else 1):
+            return None
+        n, i = len(k.items), call.args[0].value
+        if method == "insert":
+            if target is not None:
+                return None
+            p = min(max(i + n if i < 0 else i, 0), n)  # (Python clamps the position)
+        else:
+            p = i + n if i < 0 else i
+            if not 0 <= p < n:
+                return None  # (Python's IndexError: left to the plain refusal)
+        out, tail = [], []
+        for j in range(n - p - (method == "pop")):
+            t = self.temp()
+            tail.append(t)
+            out += self.mutate(self.derived(s, Mutate(owner, "pop", (), out=t)), state, site + ("tail", j))
+        if method == "insert":
+            out += self.mutate(self.derived(s, Mutate(owner, "append", (call.args[1],))), state, site + ("new",))
+        else:
+            out += self.mutate(self.derived(s, Mutate(owner, "pop", (), out=target or self.temp())), state,
+                               site + ("item",))
+        for j, t in enumerate(reversed(tail)):
+            out += self.mutate(self.derived(s, Mutate(owner, "append", (Var(t),))), state, site + ("back", j))
+        return out
 
     def mutate(self, m, state, site):
         """`lst.append(v)`, `.extend`, `.pop()`, `.clear()`: the list's new items, then the refreshes."""

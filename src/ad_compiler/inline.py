@@ -31,6 +31,8 @@ from .inline_resolve import LIBRARIES, CalleeResolver, is_library, merge_keyword
 from .inline_callbacks import from_function
 from .inline_choice import Choices, ends
 from .inline_closure_lists import ClosureLists
+from .inline_copies import replace_call
+from . import inline_named as named
 from .lazy_checks import check_generator_call
 from .inline_checks import _user_name, _yields, check_generator_effects, check_generator_ends, check_iterators_used_once, \
     check_try_values
@@ -141,7 +143,8 @@ class Inliner:
                         not isinstance(v.func, ir.Global):  # `ad.checkpoint(f)(x)`: a call of the checkpointed f
                     s.value = v = Call(static, v.args, v.kwargs)
             self.objects.refuse_iteration(s, v, env)
-            getter = self.objects.property_read(s, v, t, env) or self.operators.sliced_read(s, v, t, env) or \
+            getter = named.field_read(self, s, v, t, env) or \
+                self.objects.property_read(s, v, t, env) or self.operators.sliced_read(s, v, t, env) or \
                 self.objects.item_read(s, v, t, env) or self.operators.binop(s, v, t, env)
             if getter is not None:
                 return getter
@@ -181,6 +184,9 @@ class Inliner:
     # -- calls ------------------------------------------------------------------------------------------
     def call(self, stmt, call, target, env):
         """The statements replacing `target = call`, or None to keep the call."""
+        replaced = replace_call(self, stmt, call, target, env) or named.replaced(self, stmt, call, target, env)
+        if replaced is not None:
+            return replaced
         written = from_function(self.values, stmt, call, env)
         if written is not None:  # np.fromfunction(f, shape): f(*np.indices(shape))
             out, call = written
@@ -198,6 +204,10 @@ class Inliner:
                 return dispatched
             return self.values.keep_call(stmt, call, target, env)
         kind, what, prefix = resolved
+        if kind == "class" and named.is_named_tuple_class(what):
+            made = named.made(self, stmt, what, call, target, env)
+            if made is not None:
+                return made
         if kind == "class":
             return self.objects.construct(stmt, what, call, target, env)
         extra_kwargs = []

@@ -231,6 +231,7 @@ class Loops:
 
 def _shallow(stmts, env):
     """What the statements bind, without inlining anything (calls: not known)."""
+    from .inline_named import is_named_tuple_class
     from .inline_static import static_of_value
 
     for t in stmts:
@@ -240,6 +241,8 @@ def _shallow(stmts, env):
                 static = static_of_value(t.value, env)
                 if static is not None:
                     env[t.target] = static
+            elif isinstance(t.value.func, Global) and is_named_tuple_class(t.value.func.obj):
+                env[t.target] = ("named", t.value.func.obj)  # (a named tuple made again: inline_named.py)
         elif isinstance(t, ir.If):
             a, b = dict(env), dict(env)
             _shallow(t.body, a)

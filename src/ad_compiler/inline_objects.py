@@ -44,6 +44,14 @@ def class_of(static):
     return None
 
 
+def class_with_methods(static):
+    """class_of, and the class of a named tuple made in the function (inline_named.py): whose methods and
+    properties are inlined (its items are not attributes, nor is it iterated as an object)."""
+    if isinstance(static, tuple) and static[0] == "named":
+        return static[1]
+    return class_of(static)
+
+
 def _after_in_mro(owner, attr, env):
     """(what `super(C, self).attr` finds, the class of self, self, the class it is found in) for the static
     value ("super", C, self): the first class after C in the MRO of self's class defining `attr`; (None, ..)
@@ -166,7 +174,7 @@ class Objects:
             owner = next(k for k in cls.__mro__ if vars(k).get(value.attr) is found)
             call = Call(Global((owner.__name__, value.attr, "fget"), found.fget, owner), (self_atom,))
             return self.inliner.statement(self.inliner.values.new_stmt(stmt, Assign((target,), call)), env)
-        cls = class_of(static)
+        cls = class_with_methods(static)
         if cls is None:
             return None
         found = inspect.getattr_static(cls, value.attr, None)

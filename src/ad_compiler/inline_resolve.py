@@ -10,7 +10,7 @@ import types
 
 from . import ir, kinds as K, markers
 from .inline_closure_lists import ClosureLists
-from .inline_objects import attribute_static, class_of
+from .inline_objects import attribute_static, class_of, class_with_methods
 from .inline_static import is_simple, record_attribute, record_method, static_of_atom
 from .ir import Const, Global, Var
 
@@ -69,7 +69,7 @@ class CalleeResolver:
                 held = ("kind", k) if isinstance(k, K.Func) else None
             if held is not None:
                 return self.resolve_static(held, env)
-            cls = class_of(owner)
+            cls = class_with_methods(owner)
             if cls is not None:
                 return self.objects.method(func.value, cls, func.attr, self)
             if isinstance(owner, tuple) and owner[0] == "super":

@@ -93,6 +93,8 @@ def static_of_kind(k):
         return ("kind", k)
     if isinstance(k, K.Str):  # (a string argument: the derivative is compiled for its value)
         return ("const", k.value)
+    if isinstance(k, K.Other) and k.cls is type(None):  # (None: the only value of its class; `act is None` folds)
+        return ("const", None)
     return None
 
 
@@ -166,6 +168,9 @@ def static_of_value(v, env):
         return ("const", v.value) if is_simple(v.value) else None
     if isinstance(v, Global) and (callable(v.obj) or is_object(v.obj) or is_table(v.obj)):
         return v
+    if isinstance(v, Call) and isinstance(v.func, Global) and v.func.path == ("_ad", "as_named") and \
+            isinstance(v.args[0], Global):
+        return ("named", v.args[0].obj)  # (a named tuple made in the function: inline_named.py)
     if isinstance(v, Build) and v.kind in ("tuple", "list"):
         return ("seq", tuple if v.kind == "tuple" else list, tuple(static_of_atom(i, env) for i in v.items))
     if isinstance(v, Build) and v.kind == "dict" and all(isinstance(k, Const) for k in v.keys):
@@ -337,6 +342,8 @@ def same_static(a, b):
         return a.obj is b.obj
     if isinstance(a, tuple) and isinstance(b, tuple) and a[0] == b[0] == "kind":
         return a[1] == b[1]
+    if isinstance(a, tuple) and isinstance(b, tuple) and a[0] == b[0] == "named":
+        return a[1] is b[1]  # (named tuples of one class: inline_named.py)
     return False
 
 

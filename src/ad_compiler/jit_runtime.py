@@ -542,9 +542,16 @@ def entry_or_zeros(taken, value):
 
 @_overload(entry_or_zeros)
 def _entry_or_zeros(taken, value):
-    if _is_number(taken) or _is_array(taken):
-        return lambda taken, value: taken
-    return None
+    if _is_array(taken) and _is_array(value) and taken.ndim == value.ndim:
+        def checked(taken, value):  # (zeros of another shape: those a later store into the slot left, g4-010)
+            if taken.shape != value.shape and not np.any(taken):
+                return np.zeros(value.shape, dtype=taken.dtype)
+            return taken
+        return checked
+    if _is_number(taken) and _is_number(value) or _is_array(taken) and not _is_array(value) or \
+            isinstance(taken, numba.types.BaseTuple) and type(taken) is type(value) and len(taken) == len(value):
+        return lambda taken, value: taken  # (a literal's items' adjoints: of their own structure where Numba
+    return None                            # types them alike; another structure is no type Numba unifies)
 
 
 def pop_item(b, index):

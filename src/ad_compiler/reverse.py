@@ -177,6 +177,9 @@ class Reverse(StoresPart, ControlPart):
                 # (`lst.copy()` / `d.copy()`: a new container of the same items, whose adjoint is the owner's)
                 source = s.value.func.value if isinstance(s.value, Call) else s.value
                 new = isinstance(source, Var) and source.name not in self.live
+                if op.kind == "build" and isinstance(source, Build) and source.kind in ("list", "dict") and \
+                        self.items_replaced:
+                    source, g = self.checked_items(source, g, origin, self.real_part if t in self.act.complex else None)
                 self.contribute(source, g, origin, exclusive=consumable and op.kind == "copy",
                                 real_part=self.real_part if t in self.act.complex else None)
                 if op.kind == "copy" and owned and new and source.name in self.live and t not in self.act.complex and \

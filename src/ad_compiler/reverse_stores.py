@@ -4,7 +4,7 @@ a list method (`bv = blst_1.pop()` for an append). A mixin of `Reverse`: it read
 """
 from . import ir, kinds as K
 from .adjoints import assign, helper
-from .ir import Call, Const, ExprStmt, SetItem, Slice, Var, index_value
+from .ir import Build, Call, Const, ExprStmt, Index, SetItem, Slice, Var, index_value
 from .reverse_marker import Marker
 
 
@@ -76,7 +76,10 @@ class StoresPart:
                 if isinstance(tk, K.Obj):  # an attribute of an object: its adjoint has the attributes read
                     part = helper("entry_or_zeros", Var(taken), s.value)
                 elif isinstance(tk, (K.Seq, K.Dict)):
-                    part = Var(taken)  # an item of a container: exactly what was stored
+                    # an item of a container: exactly what was stored, unless a later store into the slot left
+                    # its zeros of another shape there (g4-010: `d[0] = x[1]` then `d[0] = x * 2.0`)
+                    part = helper("entry_or_zeros", Var(taken), s.value) if _replaceable(tk) and not s.noop \
+                        else Var(taken)
                 elif isinstance(vk, (K.Array, K.Scalar, K.Numeric)):
                     part = helper("unbroadcast", Var(taken), s.value) if self.holds_floats(tk) else \
                         helper("stored_vjp", Var(taken), s.value, s.target)  # (NumPy truncates into ints)
@@ -94,6 +97,33 @@ class StoresPart:
             a.out.append(Marker("restore_item", name=x0, stmt=s))
         if self.loop_depth > 0 and x1 in self.loop_defined:
             a.out.append(Marker("restore", name=x1))  # the name of the changed object, iteration by iteration
+
+    @property
+    def items_replaced(self):
+        """Does the function store into an item of a list or dict (`d[0] = v`)? The store's adjoint leaves zeros of
+        the value stored in the slot (runtime.pop_item), which need not have the shape of what was there before."""
+        if not hasattr(self, "_items_replaced"):
+            self._items_replaced = any(isinstance(s, SetItem) and not s.noop and _replaceable(self.kind(s.target))
+                                       for s in ir.walk(self.fn.body))
+        return self._items_replaced
+
+    def checked_items(self, build, g, origin, real_part):
+        """The items' adjoints of a list or dict literal whose items a store may have replaced since: a slot's
+        zeros of another shape than the item are those the store's adjoint left, not the item's adjoint (g4-010:
+        `d = [x[1]]; d[0] = x * 2.0`). Returns the literal's items that remain to be routed, and g."""
+        if not isinstance(g, Var):
+            temp = self.alloc.temp()
+            self.emit(assign(temp, g), origin)
+            g = Var(temp)
+        keys = build.keys if build.kind == "dict" else tuple(Const(i) for i in range(len(build.items)))
+        rest = []
+        for k, e in zip(keys, build.items):
+            if isinstance(e, Var) and e.name in self.act.varied and self.active(e.name):
+                self.contribute(e, helper("entry_or_zeros", Index(g, (k,)), e), origin, real_part=real_part)
+                rest.append(Const(None))
+            else:
+                rest.append(e)
+        return Build(build.kind, tuple(rest), build.keys), g
 
     @staticmethod
     def holds_floats(kind):
@@ -127,7 +157,9 @@ class StoresPart:
                 if self.value_active(s.args[0]) and not nograd:
                     taken = self.alloc.temp()
                     self.emit(assign(taken, Call(ir.Attr(b, "pop"), ())), origin)
-                    self.contribute(s.args[0], Var(taken), origin)
+                    # (a store may have replaced the item since, leaving zeros of its value there: g4-010)
+                    self.contribute(s.args[0], helper("entry_or_zeros", Var(taken), s.args[0])
+                                    if self.items_replaced else Var(taken), origin)
                 else:
                     self.emit(ExprStmt(Call(ir.Attr(b, "pop"), ())), origin)
             elif s.method == "extend" and nograd:
@@ -152,3 +184,9 @@ class StoresPart:
             for n in (l1, s.out):
                 if n in self.loop_defined:
                     a.out.append(Marker("restore", name=n))
+
+
+def _replaceable(kind):
+    """Can a store put a value of another shape into an item of this (a list's or a dict's; a tuple's items are
+    only ever stored back changed in place, by the compiler's refreshes)?"""
+    return isinstance(kind, K.Dict) or isinstance(kind, K.Seq) and kind.mutable

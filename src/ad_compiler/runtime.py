@@ -359,6 +359,12 @@ def add(a, b):
         return b
     if b is None:
         return a
+    if isinstance(a, (list, tuple, dict)) != isinstance(b, (list, tuple, dict)):
+        # (a number's or array's zeros beside a container's adjoint: the zeros a store's adjoint left in a slot a
+        # container was replaced in (pop_item, g4-010), which stand for nothing)
+        stale, other = (b, a) if isinstance(a, (list, tuple, dict)) else (a, b)
+        if not np.any(stale):
+            return other
     if isinstance(a, (list, tuple)):
         return type(a)(add(u, v) for u, v in zip(a, b, strict=True))
     if isinstance(a, dict):
@@ -556,7 +562,8 @@ def jacobians_by_leaf(jacobians, value):
 def add_at(b, index, g):
     """In place: add `g` into `b[index]` (repeated indices add up, as in the adjoint of a gather)."""
     if isinstance(b, (list, dict)):
-        b[index] = add(b[index], g)
+        # (zeros of another shape than g, the item's adjoint, are those a later store into the slot left: g4-010)
+        b[index] = g if _stale_zero(b[index], g) else add(b[index], g)
     elif _is_basic_index(index):
         b[index] += g
     elif _lib(b) is not None:
@@ -2299,6 +2306,7 @@ from .runtime_fft import *  # noqa: E402,F401,F403
 from .runtime_ode import *  # noqa: E402,F401,F403
 from .runtime_ode_system import *  # noqa: E402,F401,F403
 from .runtime_language import *  # noqa: E402,F401,F403
+from .runtime_language import _stale_zero  # noqa: E402  (add_at)
 from .runtime_transposes import *  # noqa: E402,F401,F403
 from .runtime_third import *  # noqa: E402,F401,F403
 from .runtime_third_norms import *  # noqa: E402,F401,F403

@@ -4,7 +4,7 @@ runtime.py).
 """
 from .errors import UnsupportedError
 
-__all__ = ["stale_or", "stale_or_transpose", "new_object", "tried", "throw", "unexpected_function", "attribute_tangent_vjp",
+__all__ = ["stale_or", "stale_or_transpose", "new_object", "as_named", "tried", "throw", "unexpected_function", "attribute_tangent_vjp",
            "unexpected_class", "entry_or_zeros",
            "caught", "entered", "entered_value", "truncate", "check_completed", "table_position"]
 
@@ -21,6 +21,11 @@ def table_position(key, keys):
 def new_object(cls):
     """An instance of the user's class, made without running `__init__` (whose code the derivative runs)."""
     return cls.__new__(cls)
+
+
+def as_named(cls, items):
+    """A named tuple made in the function, of these items (inline_named.py)."""
+    return cls._make(items)
 
 
 def tried(value):
@@ -134,6 +139,6 @@ def _stale_zero(taken, value):
     return False
 
 
-for _f in (stale_or, stale_or_transpose, new_object, tried, throw, unexpected_function, attribute_tangent_vjp, unexpected_class, entry_or_zeros, caught,
+for _f in (stale_or, stale_or_transpose, new_object, as_named, tried, throw, unexpected_function, attribute_tangent_vjp, unexpected_class, entry_or_zeros, caught,
            entered, truncate, check_completed):
     _f.__module__ = "ad_compiler.runtime"  # (generated code reaches them as `_ad.<name>`, like the others)

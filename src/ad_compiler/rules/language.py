@@ -19,6 +19,12 @@ nondifferentiable(_ad.unexpected_class, _ad.tried, _ad.caught, _ad.check_complet
 # `try` and `with` blocks; the exception an `except` clause binds)
 
 
+@linear(_ad.as_named, constant_in=("cls",))
+def as_named(cls, items):
+    """(a named tuple made in the function: its adjoint, by position, is its items' tuple's; ob3-008)"""
+    bitems = g
+
+
 @linear(_ad.entry_or_zeros, constant_in=("value",))
 def entry_or_zeros(taken, value):
     """(second order: the adjoint of an attribute store, differentiated again; none for a stale zero, g4-010)"""
