@@ -9,10 +9,13 @@ derivative of these calls is einsum's rule once more, never a runtime helper wit
 Only for subscripts given as a constant string whose every operand can be given back so: no `...`, no letter
 twice in one term or in the output (a diagonal), and every letter of the operand present in the output or in
 another operand (a letter summed out by one operand alone would need a vector of ones of its size). Anything
-else keeps the general helper `_ad.einsum_args_vjp` (runtime.einsum_vjp). reverse.py calls `adjoints`.
+else keeps the general helper `_ad.einsum_args_vjp` (runtime.einsum_vjp). reverse.py calls `contribute`.
 """
+import numpy as np
+
 from . import ir
-from .ir import Call, Const
+from .adjoints import helper
+from .ir import Call, Const, Global
 
 
 def split(spec):
@@ -66,3 +69,22 @@ def adjoints(call, g, wanted):
         others = [a for j, a in enumerate(operands) if j != k]
         out[p] = Call(call.func, (Const(subscripts), g, *others))
     return out
+
+
+def contribute(rev, s, g):
+    """The adjoints of the statement `s` (`t = np.einsum(...)`, its result's adjoint `g`) given to its operands by
+    the reverse pass `rev`, each an einsum summed down where NumPy stretched an axis of size 1; False (nothing
+    done) where the general helper must serve."""
+    call = s.value
+    if not (isinstance(call, Call) and isinstance(call.func, Global) and call.func.obj is np.einsum):
+        return False
+    wanted = [i for i, a in enumerate(call.args) if i > 0 and ir.names_in(a) & rev.act.varied]
+    exprs = adjoints(call, g, wanted)
+    if exprs is None:
+        return False
+    cx = rev.act.complex
+    complex_statement = s.target in cx or any(cx.may_be_complex(a) for a in call.args)
+    for p, expr in exprs.items():
+        rev.contribute(call.args[p], helper("unbroadcast", expr, call.args[p]), s.origin,
+                       real_part=rev.real_part if complex_statement else None)
+    return True

@@ -215,7 +215,7 @@ class Reverse(StoresPart, ControlPart):
                   and p not in invariant]
         if not wanted:
             return
-        if rule.multilinear and _is_einsum(s.value) and self.einsum_adjoints(s, g):
+        if rule.multilinear and einsum_adjoints.contribute(self, s, g):  # (each operand's: an einsum)
             return
         if rule.elementwise:
             exprs = {p: _masked(rule.partials[p]) or ir.BinOp("*", Var(G), rule.partials[p]) for p in wanted}
@@ -272,21 +272,6 @@ class Reverse(StoresPart, ControlPart):
             # (the only contribution made from a consumed g: g's buffer, or a new array)
             self.contribute(bound[p], expr, s.origin, exclusive=consumable and rule.elementwise,
                             real_part=self.real_part if complex_statement else None)
-
-    def einsum_adjoints(self, s, g):
-        """`np.einsum('ij,jk->ik', a, b)`: each operand's adjoint an einsum itself (einsum_adjoints.py), summed
-        down where NumPy stretched one of its axes of size 1; False where the general helper must serve."""
-        call = s.value
-        wanted = [i for i, a in enumerate(call.args) if i > 0 and ir.names_in(a) & self.act.varied]
-        exprs = einsum_adjoints.adjoints(call, g, wanted)
-        if exprs is None:
-            return False
-        cx = self.act.complex
-        complex_statement = s.target in cx or any(cx.may_be_complex(a) for a in call.args)
-        for p, expr in exprs.items():
-            self.contribute(call.args[p], helper("unbroadcast", expr, call.args[p]), s.origin,
-                            real_part=self.real_part if complex_statement else None)
-        return True
 
     def real_part(self, operand, expr):
         """A contribution to a real operand from a statement with complex values: its real part (the
@@ -429,10 +414,6 @@ def _in_place(expr, g):
             return Call(e.func, e.args, (("out", g),))
         return e
     return ir.map_expr(expr, fix)
-
-
-def _is_einsum(value):
-    return isinstance(value, Call) and isinstance(value.func, Global) and value.func.obj is np.einsum
 
 
 def _converts(rule):
