@@ -60,3 +60,98 @@ def _nested_nonlocal(x):
 def test_h19_002_nonlocal_of_the_function_itself_is_differentiated():
     g = ad.grad(_nested_nonlocal)(X.copy())
     np.testing.assert_allclose(g, numeric_grad(_nested_nonlocal, [X.copy()], 0), rtol=1e-6, atol=1e-8)
+
+
+def _settable(c):
+    def helper(z):
+        return z * c
+
+    def set_c(v):
+        nonlocal c
+        c = v
+
+    return helper, set_c
+
+
+_helper, _set_c = _settable(2.0)
+_helper2, _set_c2 = _settable(1.5)
+
+
+def _through_closures(x):
+    return np.sum(np.sin(_helper(x)) * _helper2(x))
+
+
+def _through_module(x):
+    return np.sum(np.sin(found_hunt19_mod.helper(x))) + np.sum(found_hunt19_mod.scaled(x))
+
+
+import found_hunt19_mod  # noqa: E402
+
+
+def _check(d, f, args, mode):
+    x = args[0]
+    if mode == "grad":
+        got, want = d(*args), numeric_grad(f, args, 0)
+    elif mode == "jvp":
+        got, want = d(*args, np.ones_like(x))[1], np.sum(numeric_grad(f, args, 0))
+    else:  # hvp: against differences of differences
+        got = d(*args, np.ones_like(x))
+        want = (numeric_grad(f, [x + 1e-4], 0, eps=1e-5) - numeric_grad(f, [x - 1e-4], 0, eps=1e-5)) / 2e-4
+        np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-4)
+        return
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp", "hvp"])
+def test_h19_003_an_inlined_closure_variable_changed_since_compiling(mode):
+    # the helper's cell was held as its value when compiling (`_ad_c`): every mode went on using 2.0
+    d = {"grad": ad.grad, "jvp": ad.jvp, "hvp": ad.hvp}[mode](_through_closures)
+    try:
+        _check(d, _through_closures, [X.copy()], mode)
+        _check(d, _through_closures, [X.copy()], mode)  # (the guard's path, unchanged.py)
+        _set_c(3.0)
+        _check(d, _through_closures, [X.copy()], mode)
+        _set_c2(np.array([1.0, 2.0, 0.5]))
+        _check(d, _through_closures, [X.copy()], mode)
+    finally:
+        _set_c(2.0)
+        _set_c2(1.5)
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_h19_003_another_modules_global_replaced_since_compiling(mode):
+    d = {"grad": ad.grad, "jvp": ad.jvp}[mode](_through_module)
+    try:
+        _check(d, _through_module, [X.copy()], mode)
+        found_hunt19_mod.A = 3.0
+        _check(d, _through_module, [X.copy()], mode)
+        found_hunt19_mod.cfg.scale = 2.5  # (read live from the object)
+        _check(d, _through_module, [X.copy()], mode)
+        found_hunt19_mod.cfg = found_hunt19_mod.Cfg()  # (another object: `_ad_cfg` was the old one)
+        _check(d, _through_module, [X.copy()], mode)
+    finally:
+        found_hunt19_mod.A = 2.0
+        found_hunt19_mod.cfg = found_hunt19_mod.Cfg()
+
+
+def test_h19_001_003_jit_closure_variables_read_when_called():
+    pytest.importorskip("numba")
+
+    def make(k):
+        def f(x):
+            return np.sum(x ** 2 * k)
+
+        def bump():
+            nonlocal k
+            k = k + 1.0
+        return f, bump
+
+    f, bump = make(1.0)
+    g = ad.grad(f, jit=True)
+    np.testing.assert_allclose(g(X.copy()), 2 * X)
+    bump()  # (the wrapper read `k` from a cell of its own, holding the value it had when compiling)
+    np.testing.assert_allclose(g(X.copy()), 4 * X)
+    np.testing.assert_allclose(g(X.copy()), 4 * X)
+    # two closures' `c`, one parameter of Numba's function: the second read the first's value
+    h = ad.grad(_through_closures, jit=True)
+    np.testing.assert_allclose(h(X.copy()), numeric_grad(_through_closures, [X.copy()], 0), rtol=1e-6, atol=1e-8)

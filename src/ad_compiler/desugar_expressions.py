@@ -41,6 +41,7 @@ class Expressions:
             except AttributeError:
                 return None
         self.ctx.unit.reads[tuple(chain)] = obj
+        self.ctx.unit.roots.setdefault(chain[0], self.ctx.unit.lookup(chain[0])[1])
         return obj
 
     def builtin(self, name):
@@ -86,6 +87,7 @@ class Expressions:
                 if obj is None and not _has_attr_chain(ctx.unit, chain):
                     ctx.error(f"`{'.'.join(chain)}`, which does not exist", node)
                 ctx.unit.reads[tuple(chain)] = obj
+                ctx.unit.roots.setdefault(chain[0], ctx.unit.lookup(chain[0])[1])
                 return Global(tuple(chain), obj, ctx.unit.lookup(chain[0])[1])
         return self.expr(node, None)
 

@@ -72,6 +72,11 @@ class Context:
         self.call_kinds = {}
         self.unknown_call_args = False
         self.narrow = False  # the function may hold arrays of a narrow dtype (alias_session.Session.narrow)
+        # id -> object: what the generated code holds as it was when compiling (an inlined callee's closure
+        # variable, another module's global: spelled `_ad_c`, codegen.Names.extern), not read live; a free name
+        # (or the first name of a dotted one) that referred to one of them and now refers to another object
+        # makes the derivative stale (h19-003)
+        self.frozen = {}
 
     def stale(self):
         """Has anything this compilation was built from changed since (code, defaults, what a name refers to,
@@ -84,7 +89,7 @@ class Context:
                 return True  # (parameters' defaults; an inlined callee's simple default is a constant in the code)
         if self.rules != rules.generation():
             return True
-        for cell, globals_, name, attrs, obj in self.reads():  # (run at every call: kept short)
+        for cell, globals_, name, attrs, obj, root in self.reads():  # (run at every call: kept short)
             if cell is not None:
                 try:
                     current = cell.cell_contents
@@ -94,9 +99,11 @@ class Context:
                 current = globals_.get(name, _MISSING)
                 if current is _MISSING:
                     current = getattr(builtins, name, None)
+            if attrs and current is not root and id(root) in self.frozen:
+                return True  # (`cfg.scale` read from the object `cfg` was when compiling: h19-003)
             for p in attrs:
                 current = getattr(current, p, None)
-            if current is not obj and _signature(current) != _signature(obj):
+            if current is not obj and (id(obj) in self.frozen or _signature(current) != _signature(obj)):
                 return True
         for table, key, item in self.items:
             try:
@@ -126,16 +133,23 @@ class Context:
         self.bindings += other.bindings
         self.units += [u for u in other.units if u not in self.units]
         self.items += other.items
+        self.frozen.update(other.frozen)
+
+    def freeze(self, externs):
+        """The objects generated code holds as closure values (codegen.Names.externs): what they were when
+        compiling, data or the first object of a dotted name (`_ad_cfg.scale`) (Context.frozen)."""
+        self.frozen.update((id(obj), obj) for obj in externs.values())
 
     def reads(self):
-        """(closure cell or None, globals, name, attributes read of it, object) for every free name read
-        (a dotted name: its first name, the rest as attributes), once per function and name."""
+        """(closure cell or None, globals, name, attributes read of it, object, the object its first name
+        referred to) for every free name read (a dotted name: its first name, the rest as attributes), once per
+        function and name."""
         if self._reads is None or self._reads[0] != len(self.units):
             seen = {}
             for unit in self.units:
                 for path, obj in unit.reads.items():
-                    seen.setdefault((unit.func, path),
-                                    (unit.cells.get(path[0]), unit.globals, path[0], path[1:], obj))
+                    seen.setdefault((unit.func, path), (unit.cells.get(path[0]), unit.globals, path[0], path[1:], obj,
+                                                        unit.roots.get(path[0], _MISSING) if len(path) > 1 else obj))
             self._reads = (len(self.units), list(seen.values()))
         return self._reads[1]
 
@@ -493,6 +507,7 @@ class Derivation(CalleeFunctions):
                               unit.cells)
         origins = []
         source = codegen.to_source([fdef], names, origins)
+        self.ctx.freeze(names.externs)
         for name, obj in names.externs.items():
             cells[name] = types.CellType(obj)
         filename = f"<ad_compiler: {self.func_name} of {unit.filename}:{unit.first_line}>"

@@ -81,6 +81,7 @@ class FunctionValues:
             unit = stmt.origin.unit if stmt.origin is not None else None
             if unit is not None and (owner.path[0],) in unit.reads:
                 unit.reads[read.path] = obj
+                unit.roots.setdefault(read.path[0], owner.base)
             return read
         if isinstance(owner, Var) and len(value.args) == 2:
             return ir.Attr(owner, name)

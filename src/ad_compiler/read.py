@@ -32,6 +32,7 @@ class Unit:
         self.globals = func.__globals__
         self.local_imports = {}  # names an `import` inside the function binds (desugar_blocks.py)
         self.reads = {}  # dotted name (a tuple) -> the object it referred to when compiling (driver: staleness)
+        self.roots = {}  # first name of a dotted name read -> the object it referred to (driver.Context.frozen)
 
     # -- positions --------------------------------------------------------------------------------------
     def file_line(self, node):
