@@ -155,3 +155,27 @@ def test_h19_001_003_jit_closure_variables_read_when_called():
     # two closures' `c`, one parameter of Numba's function: the second read the first's value
     h = ad.grad(_through_closures, jit=True)
     np.testing.assert_allclose(h(X.copy()), numeric_grad(_through_closures, [X.copy()], 0), rtol=1e-6, atol=1e-8)
+
+
+_B = np.array([1.0, 2.0, 3.0])
+
+
+def _zeros_of_a_globals_shape(x):
+    z = np.zeros(_B.shape)
+    z = z + x
+    return np.sum(z ** 2 * _B)
+
+
+def test_h19_004_a_globals_shape_does_not_make_the_derivative_stale():
+    # `_B.shape` is a new tuple at every access: compared by identity, the derivative was compiled again at
+    # every call (11 ms a call instead of microseconds)
+    global _B
+    g = ad.grad(_zeros_of_a_globals_shape)
+    for _ in range(3):
+        np.testing.assert_allclose(g(X.copy()), 2 * X * _B)
+    assert g._ad_derivative.refreshed == 0
+    try:
+        _B = np.array([[1.0, 2.0, 3.0], [0.5, 0.5, 0.5]])  # (another shape: compiled again, right)
+        np.testing.assert_allclose(g(X.copy()), numeric_grad(_zeros_of_a_globals_shape, [X.copy()], 0), rtol=1e-6)
+    finally:
+        _B = np.array([1.0, 2.0, 3.0])

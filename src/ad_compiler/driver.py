@@ -192,6 +192,7 @@ class Context:
 _checking = set()  # (function, kinds) being checked by callee_changes_arguments
 _MISSING = object()
 _DATA = (np.ndarray, int, float, complex, np.generic, str, bytes, type(None))
+_CONSTANTS = {int, float, bool, str, type(None)}
 
 
 def _signature(obj):
@@ -204,6 +205,10 @@ def _signature(obj):
         return str, obj
     if isinstance(obj, _DATA):
         return type(obj)
+    if obj.__class__ is tuple and all(v.__class__ in _CONSTANTS for v in obj):
+        # (`B.shape` of a global array: a new tuple at every access, the derivative compiled again at every
+        # call when compared by identity (h19-004); its values may have been used when compiling)
+        return tuple, tuple((v.__class__, v) for v in obj)
     if isinstance(obj, types.MethodType):  # (`D.forward`: a new bound method at every access, h12-009)
         return types.MethodType, id(obj.__func__), id(obj.__self__)
     return id(obj)
