@@ -179,3 +179,29 @@ def test_h19_004_a_globals_shape_does_not_make_the_derivative_stale():
         np.testing.assert_allclose(g(X.copy()), numeric_grad(_zeros_of_a_globals_shape, [X.copy()], 0), rtol=1e-6)
     finally:
         _B = np.array([1.0, 2.0, 3.0])
+
+
+_MASKED = np.ma.masked_array([1.0, 2.0, 3.0], mask=[False, True, False])
+
+
+def _sum_of_squares(x):
+    return np.sum(x * x)
+
+
+def _weighted(w, d):
+    return np.sum(w * d[0])
+
+
+def _times_a_masked_global(x):
+    return np.sum(x * _MASKED)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: ad.grad(_sum_of_squares)(_MASKED.copy()),  # (was 2x at the masked entry, where f does not depend on it)
+    lambda: ad.jvp(_sum_of_squares)(_MASKED.copy(), np.ones(3)),
+    lambda: ad.grad(_weighted)(np.ones(3), [_MASKED.copy()]),  # (was [1, 1, 3] where [1, 0, 3])
+    lambda: ad.grad(_times_a_masked_global)(np.ones(3)),  # (the same, through a global)
+])
+def test_h19_005_masked_arrays_are_refused(call):
+    with pytest.raises(ad.ADError, match="masked array"):
+        call()

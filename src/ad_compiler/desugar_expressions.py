@@ -5,6 +5,8 @@ paths), calls, subscripts, literals, f-strings, lambdas, and the conditional for
 """
 import ast
 
+import numpy as np
+
 from . import desugar_numpy_forms, desugar_numpy_names, ir
 from .ir import Build, Call, Const, Global, If, Index, Slice, Var
 
@@ -57,6 +59,7 @@ class Expressions:
         if not found:
             self.ctx.error(f"the name `{node.id}`, which is not defined", node, hint="define it before the function")
         self.ctx.unit.reads[(node.id,)] = obj
+        _refuse_masked(self.ctx, node, obj)
         return Global((node.id,), obj)
 
     # -- expressions ------------------------------------------------------------------------------------------
@@ -88,6 +91,7 @@ class Expressions:
                     ctx.error(f"`{'.'.join(chain)}`, which does not exist", node)
                 ctx.unit.reads[tuple(chain)] = obj
                 ctx.unit.roots.setdefault(chain[0], ctx.unit.lookup(chain[0])[1])
+                _refuse_masked(ctx, node, obj)
                 return Global(tuple(chain), obj, ctx.unit.lookup(chain[0])[1])
         return self.expr(node, None)
 
@@ -348,3 +352,12 @@ def _last_of_each_key(keys, values):
         out_keys.append(k)
         out_values.append(v)
     return out_keys, out_values
+
+
+def _refuse_masked(ctx, node, obj):
+    """A free name referring to a masked array (numpy.ma): its operations skip the masked entries, and the
+    rules do not (h19-005; an argument: driver._refuse_masked)."""
+    if isinstance(obj, np.ma.MaskedArray):
+        ctx.error(f"`{ast.unparse(node)}`, a masked array (numpy.ma) whose operations skip the masked entries "
+                  "(the derivative's rules do not),", node,
+                  hint="use its data and mask as two arrays (M.data, np.ma.getmaskarray(M)) and np.where")

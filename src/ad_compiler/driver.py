@@ -810,6 +810,7 @@ class Derivative:
                 continue
             _check_wrt_value(args[i], name)
         for a in args:
+            _refuse_masked(a)
             if isinstance(a, complex) or ((isinstance(a, np.ndarray) or K.backend_of(a.__class__) is not None)
                                           and a.dtype.kind == "c"):
                 raise ADError("complex inputs are not supported yet (the derivative conventions of complex "
@@ -818,6 +819,20 @@ class Derivative:
 
 
 _PLAIN = {float, int, np.float64, np.float32}
+
+
+def _refuse_masked(value, depth=0):
+    """A masked array (np.ma), as an argument or in one: its operations skip the masked entries, which the
+    derivative's rules, written for ndarrays, do not (h19-005: the gradient of np.sum(x * x) was 2x at a
+    masked entry, where f does not depend on it)."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise ADError("a masked array (numpy.ma) cannot be differentiated: its operations skip the masked "
+                      "entries, and the derivative's rules do not",
+                      hint="pass the data and the mask as two arrays (x.data, np.ma.getmaskarray(x)) and use "
+                           "np.where(mask, 0.0, ...) in the function")
+    if depth < 8 and (value.__class__ in (list, dict) or isinstance(value, tuple)):
+        for v in (value.values() if isinstance(value, dict) else value):
+            _refuse_masked(v, depth + 1)
 
 
 def _no_guard(*args):
