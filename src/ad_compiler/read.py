@@ -117,7 +117,7 @@ def read_function(func):
     if not inspect.isfunction(func):
         raise UnsupportedError(
             f"ad_compiler differentiates Python functions defined with `def`; got {func!r}",
-            hint="pass the plain function (not a builtin, class or callable object)",
+            hint="pass the plain function (not a builtin or a class; a callable object needs a `__call__` defined with `def`)",
         )
     code = func.__code__
     cached = _units.get(_key(code))
