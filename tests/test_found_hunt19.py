@@ -222,3 +222,32 @@ def test_h19_006_a_callable_object_is_differentiated_as_its_bound_call():
     m.w = np.array([1.0, 2.0, 3.0])
     np.testing.assert_allclose(ad.grad(m)(X.copy()), m.w * (1 - np.tanh(X) ** 2))
     np.testing.assert_allclose(ad.hvp(m)(X.copy(), np.ones(3)), -2 * np.tanh(X) * (1 - np.tanh(X) ** 2) * m.w)
+
+
+_ck_helper, _set_ck = _settable(2.0)
+_checkpointed = ad.checkpoint(_ck_helper)
+
+
+def _through_a_checkpoint(x):
+    return np.sum(np.tanh(_checkpointed(x)) ** 2)
+
+
+def _hessian_by_differences(f, x, h=1e-4):
+    cols = [(numeric_grad(f, [x + h * e], 0, eps=1e-5) - numeric_grad(f, [x - h * e], 0, eps=1e-5)) / (2 * h)
+            for e in np.eye(x.size)]
+    return np.array(cols).T
+
+
+@pytest.mark.parametrize("mode", ["hvp", "hessian"])
+def test_h19_007_nested_derivative_of_a_checkpointed_helper_whose_closure_changed(mode):
+    # the gradient reads the checkpointed helper live (right); hvp and hessian inline it into their own code
+    # (its `c` held as it was), and NestedDerivative never asked whether that code was stale
+    d = ad.hvp(_through_a_checkpoint) if mode == "hvp" else ad.hessian(_through_a_checkpoint)
+    try:
+        for c in (2.0, 0.5):
+            _set_ck(c)
+            H = _hessian_by_differences(_through_a_checkpoint, X.copy())
+            got = d(X.copy(), np.ones(3)) if mode == "hvp" else d(X.copy())
+            np.testing.assert_allclose(got, H @ np.ones(3) if mode == "hvp" else H, rtol=1e-3, atol=1e-4)
+    finally:
+        _set_ck(2.0)
