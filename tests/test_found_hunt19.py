@@ -251,3 +251,33 @@ def test_h19_007_nested_derivative_of_a_checkpointed_helper_whose_closure_change
             np.testing.assert_allclose(got, H @ np.ones(3) if mode == "hvp" else H, rtol=1e-3, atol=1e-4)
     finally:
         _set_ck(2.0)
+
+
+def test_h19_008_nested_derivative_keeps_no_code_the_inner_replaced():
+    # each time the helper's closure variable is rebound the gradient is compiled again; hvp kept what it had
+    # compiled for every earlier gradient (60 entries after 60 steps, ~14 KB each)
+    helper, set_c = _settable(2.0)
+
+    def f(x):
+        return np.sum(np.sin(helper(x)))
+
+    h = ad.hvp(f)
+    for c in (1.0, 2.0, 3.0):
+        set_c(c)
+        np.testing.assert_allclose(h(X.copy(), np.ones(3)), -np.sin(c * X) * c * c)
+    assert len(h._ad_derivative.specializations) == 1
+
+
+def test_h19_008_clear_cache_forgets_recursive_callees():
+    from ad_compiler import callees
+
+    def power(x, n):
+        return 1.0 if n == 0 else x * power(x, n - 1)
+
+    def f(x):
+        return power(x, 3)
+
+    assert ad.grad(f)(2.0) == pytest.approx(12.0)
+    assert callees._compiled
+    ad.clear_cache()
+    assert not callees._compiled

@@ -8,7 +8,7 @@ import inspect
 import weakref
 from typing import Callable, Optional, Tuple, Union
 
-from . import driver, read
+from . import callees, driver, read
 from .errors import ADError
 from .markers import no_grad, stop_gradient  # noqa: F401  (re-exported)
 from .signature import Signature
@@ -408,3 +408,4 @@ def clear_cache() -> None:
     _cache.clear()
     _bound.clear()
     read.forget()
+    callees.clear()  # (recursive functions' compiled derivatives: held forever otherwise)

@@ -46,10 +46,24 @@ class NestedDerivative:
         if compiled is None or _stale(self.watched[key]):
             self.refreshed += compiled is not None
             self._watch = []
-            compiled = self.specializations[key] = self.compile_for(code, kinds_, args)
+            compiled = self.compile_for(code, kinds_, args)
+            self._forget_replaced()
+            self.specializations[key] = compiled
             self.watched[key] = self._watch
         self.last = compiled
         return compiled
+
+    def _forget_replaced(self):
+        """Drop what was compiled for inner code the inner derivative replaced since (compiled again, stale):
+        never called again, it would be kept forever (a training loop compiling again at every step)."""
+        inner = self.inner._ad_derivative
+        live = {id(c) for c in list(getattr(inner, "specializations", {}).values()) +
+                list(getattr(inner, "readables", {}).values())}
+        if not hasattr(inner, "readables"):  # (the inner is itself nested: its codes are what it compiled)
+            return
+        for key in [k for k in self.specializations if id(k[0]) not in live]:
+            del self.specializations[key]
+            del self.watched[key]
 
     def _run(self, derivation):
         """Run a Derivation over the inner code, watching what it was built from: what it inlined beyond the
