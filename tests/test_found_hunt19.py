@@ -281,3 +281,27 @@ def test_h19_008_clear_cache_forgets_recursive_callees():
     assert callees._compiled
     ad.clear_cache()
     assert not callees._compiled
+
+
+def _loss_and_aux(x):
+    return np.sum(np.sin(x) ** 2), np.cos(x)
+
+
+def _loss(x):
+    return np.sum(np.sin(x) ** 2)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: ad.grad(_loss_and_aux)(X.copy()),  # (JAX users forgetting has_aux=True: a ValueError of np.shape)
+    lambda: ad.hessian(_loss_and_aux)(X.copy()),
+    lambda: ad.grad(ad.value_and_grad(_loss))(X.copy()),
+])
+def test_h19_009_a_tuple_output_of_grad_is_refused_with_has_aux_in_the_hint(call):
+    with pytest.raises(ad.NonScalarOutputError, match="tuple of 2 values") as info:
+        call()
+    assert "has_aux=True" in str(info.value)
+
+
+def test_h19_009_hessian_of_a_hessian_is_refused_not_an_attribute_error():
+    with pytest.raises(ad.ADError):
+        ad.hessian(ad.hessian(_loss))(X.copy())

@@ -108,7 +108,8 @@ class NestedDerivative:
             return self._run(Derivation(code, wrt, self.mode, kinds_[:len(params)], self.func_name, self.multi))
         except ADError as exc:
             if self.mode not in ("jvp", "tangent") or args is None or not _in_generated_code(exc) or \
-                    self.inner._ad_derivative.mode != "grad" or getattr(self.inner._ad_derivative, "has_aux", False):
+                    self.inner._ad_derivative.mode != "grad" or getattr(self.inner._ad_derivative, "has_aux", False) \
+                    or not hasattr(self.inner._ad_derivative, "func"):  # (a gradient of a derivative: h19-009)
                 raise
             return self.reverse_over_forward(code, params, args, exc)
 
@@ -121,7 +122,7 @@ class NestedDerivative:
 
         d = self.inner._ad_derivative
         n = len(params)
-        if d.mode != "grad" or getattr(d, "has_aux", False) or d.receiver is not None or args is None or \
+        if not hasattr(d, "func") or d.mode != "grad" or getattr(d, "has_aux", False) or d.receiver is not None or args is None or \
                 len(args) < n + (self.mode == "vjp"):
             return None
         if self.mode != "vjp":
