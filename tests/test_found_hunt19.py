@@ -305,3 +305,15 @@ def test_h19_009_a_tuple_output_of_grad_is_refused_with_has_aux_in_the_hint(call
 def test_h19_009_hessian_of_a_hessian_is_refused_not_an_attribute_error():
     with pytest.raises(ad.ADError):
         ad.hessian(ad.hessian(_loss))(X.copy())
+
+
+def _sqrt_where_positive(x):
+    return np.sum(np.where(x > 0, np.sqrt(x), 0.0))
+
+
+@pytest.mark.xfail(strict=True, reason="h19-010: the adjoint of sqrt in the branch np.where drops is 0 / nan = nan "
+                                       "(JAX's where trap); f is constant there: 0")
+def test_h19_010_where_drops_a_branch_whose_derivative_is_not_finite():
+    with np.errstate(all="ignore"):
+        g = ad.grad(_sqrt_where_positive)(np.array([-1.0, 4.0]))
+    np.testing.assert_allclose(g, [0.0, 0.25])
