@@ -317,3 +317,38 @@ def test_h19_010_where_drops_a_branch_whose_derivative_is_not_finite():
     with np.errstate(all="ignore"):
         g = ad.grad(_sqrt_where_positive)(np.array([-1.0, 4.0]))
     np.testing.assert_allclose(g, [0.0, 0.25])
+
+
+from found_hunt19_mod import A  # noqa: E402  (our `A`: the same object as found_hunt19_mod.A)
+
+
+def _shares_the_helpers_global(x):
+    return np.sum(found_hunt19_mod.helper(x)) + A
+
+
+def test_h19_011_a_callees_global_bound_to_the_same_object_as_one_of_ours():
+    # `helper` reads found_hunt19_mod.A; this module's `A` is the same float: the generated
+    # code spelled the helper's read with our name, so `found_hunt19_mod.A = 3.0` was never seen
+    g = ad.grad(_shares_the_helpers_global)
+    try:
+        np.testing.assert_allclose(g(X.copy()), np.full(3, 2.0))
+        found_hunt19_mod.A = 3.0
+        np.testing.assert_allclose(g(X.copy()), np.full(3, 3.0))
+    finally:
+        found_hunt19_mod.A = 2.0
+
+
+def test_h19_011_a_callees_closure_variable_is_read_live_without_compiling_again():
+    helper, set_c = _settable(2.0)
+
+    def make(c):  # (the differentiated function's own `c`: the same float object as the helper's)
+        def f(x):
+            return np.sum(np.sin(helper(x))) + c
+        return f
+
+    f = make(2.0)
+    g = ad.grad(f)
+    for c in (2.0, 3.0, 0.5):
+        set_c(c)
+        np.testing.assert_allclose(g(X.copy()), c * np.cos(c * X))
+    assert g._ad_derivative.refreshed == 0

@@ -60,7 +60,7 @@ class Expressions:
             self.ctx.error(f"the name `{node.id}`, which is not defined", node, hint="define it before the function")
         self.ctx.unit.reads[(node.id,)] = obj
         _refuse_masked(self.ctx, node, obj)
-        return Global((node.id,), obj)
+        return Global((node.id,), obj, None, _home(self.ctx.unit, node.id))
 
     # -- expressions ------------------------------------------------------------------------------------------
     def defaults(self, args):
@@ -92,7 +92,7 @@ class Expressions:
                 ctx.unit.reads[tuple(chain)] = obj
                 ctx.unit.roots.setdefault(chain[0], ctx.unit.lookup(chain[0])[1])
                 _refuse_masked(ctx, node, obj)
-                return Global(tuple(chain), obj, ctx.unit.lookup(chain[0])[1])
+                return Global(tuple(chain), obj, ctx.unit.lookup(chain[0])[1], _home(ctx.unit, chain[0]))
         return self.expr(node, None)
 
     def expr(self, node, target):
@@ -361,3 +361,9 @@ def _refuse_masked(ctx, node, obj):
         ctx.error(f"`{ast.unparse(node)}`, a masked array (numpy.ma) whose operations skip the masked entries "
                   "(the derivative's rules do not),", node,
                   hint="use its data and mask as two arrays (M.data, np.ma.getmaskarray(M)) and np.where")
+
+
+def _home(unit, name):
+    """Where the free name `name` of `unit` is bound: its closure cell or its globals dict (None otherwise)."""
+    where = unit.where(name)
+    return where[1] if where is not None and where[0] in ("cell", "global") else None

@@ -515,6 +515,7 @@ class Derivation(CalleeFunctions):
         self.ctx.freeze(names.externs)
         for name, obj in names.externs.items():
             cells[name] = types.CellType(obj)
+        cells.update(names.live_cells)  # (another function's closure variables: their very cells)
         filename = f"<ad_compiler: {self.func_name} of {unit.filename}:{unit.first_line}>"
         compiled = codegen.compile_source(source, self.func_name, filename, self.func.__globals__, cells)
         if fdef.defaults:  # as its source says

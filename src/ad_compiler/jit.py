@@ -377,6 +377,7 @@ def _compile(derivation, unit, core, wrapper, numba):
     derivation.ctx.freeze(names.externs)
     for name, obj in names.externs.items():
         cells[name] = types.CellType(obj)
+    cells.update(names.live_cells)
     filename = codegen._unique(f"<ad_compiler: {wrapper.name} of {unit.filename}:{unit.first_line}>", source)
     codegen.register_source(filename, source)
     compiled, core_cell = _exec(source, wrapper.name, core.name, filename, derivation.func.__globals__, cells)

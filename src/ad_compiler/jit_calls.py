@@ -80,7 +80,7 @@ class Calls:
         if len(g.path) == 1 and isinstance(g.obj, (bool, int, float, np.ndarray, np.generic)) and \
                 not isinstance(g.obj, np.ndarray) or (len(g.path) == 1 and isinstance(g.obj, np.ndarray)
                                                        and g.obj.dtype.kind in "fib"):
-            key = (g.path[0], id(g.obj))  # (two closures' `c`, two modules' `A`: two values, h19-003)
+            key = (g.path[0], id(g.obj), id(g.home))  # (two closures' `c`, two modules' `A`: two values, h19-003)
             if key not in self.data:
                 self.data[key] = (self.alloc.fresh(g.path[0]), g)
             return Var(self.data[key][0])
