@@ -60,7 +60,7 @@ class Expressions:
             self.ctx.error(f"the name `{node.id}`, which is not defined", node, hint="define it before the function")
         self.ctx.unit.reads[(node.id,)] = obj
         _refuse_masked(self.ctx, node, obj)
-        return Global((node.id,), obj, None, _home(self.ctx.unit, node.id))
+        return Global((node.id,), obj, None, _home(self.ctx.unit, node.id, obj))
 
     # -- expressions ------------------------------------------------------------------------------------------
     def defaults(self, args):
@@ -92,7 +92,8 @@ class Expressions:
                 ctx.unit.reads[tuple(chain)] = obj
                 ctx.unit.roots.setdefault(chain[0], ctx.unit.lookup(chain[0])[1])
                 _refuse_masked(ctx, node, obj)
-                return Global(tuple(chain), obj, ctx.unit.lookup(chain[0])[1], _home(ctx.unit, chain[0]))
+                root = ctx.unit.lookup(chain[0])[1]
+                return Global(tuple(chain), obj, root, _home(ctx.unit, chain[0], root))
         return self.expr(node, None)
 
     def expr(self, node, target):
@@ -363,7 +364,11 @@ def _refuse_masked(ctx, node, obj):
                   hint="use its data and mask as two arrays (M.data, np.ma.getmaskarray(M)) and np.where")
 
 
-def _home(unit, name):
-    """Where the free name `name` of `unit` is bound: its closure cell or its globals dict (None otherwise)."""
+def _home(unit, name, root):
+    """Where the free name `name` of `unit`, referring to the data `root`, is bound: its closure cell or its
+    globals dict (None otherwise, and for what is not data: modules, functions, classes keep comparing equal
+    wherever they were read, ir.Global.__eq__)."""
+    if not isinstance(root, (np.ndarray, int, float, complex, np.generic, str, bytes, type(None))):
+        return None
     where = unit.where(name)
     return where[1] if where is not None and where[0] in ("cell", "global") else None
