@@ -137,6 +137,19 @@ def uses_global(x):
     return x * G[0]
 
 
+def _make_counter():
+    n = 0.0
+
+    def counts_calls(x):
+        nonlocal n
+        n = n + 1.0  # [outer-nonlocal]
+        return x * n
+    return counts_calls
+
+
+counts_calls = _make_counter()
+
+
 def uses_import(x):
     if x > 0:
         import math  # [import]
@@ -860,6 +873,8 @@ CASES = [
     Case("nested-async-def", U, "nested `async def` cannot be differentiated", uses_nested_async, (1.0,),
          hint=REWRITE),
     Case("global", U, "`global` cannot be differentiated", uses_global, (1.0,), hint="pass the value as an argument"),
+    Case("outer-nonlocal", U, "changes a variable of an enclosing function outside the one differentiated",
+         counts_calls, (1.0,), hint="pass the value as an argument"),
     Case("import", U, "`import` inside a block of the function", uses_import, (1.0,),
          hint="import at the top of the function"),
     Case("match", U, "`match` statements cannot be differentiated", uses_match, (1.0,), hint=REWRITE),
