@@ -350,3 +350,30 @@ def test_h19_011_a_callees_closure_variable_is_read_live_without_compiling_again
         set_c(c)
         np.testing.assert_allclose(g(X.copy()), c * np.cos(c * X))
     assert g._ad_derivative.refreshed == 0
+
+
+_SCALE = 2.0
+
+
+def _scaled_sum(x):
+    return np.sum(np.sin(x) * _SCALE)
+
+
+def test_h19_012_data_rebound_keeps_the_quick_path_and_stays_right():
+    # `lr = 0.01`-like rebinding of a global the function reads: the quick identity test kept the compile-time
+    # object, so every later call took the slow path (13 µs instead of 3 µs a call)
+    global _SCALE
+    g = ad.grad(_scaled_sum)
+    try:
+        g(X.copy())
+        _SCALE = 3.0
+        np.testing.assert_allclose(g(X.copy()), 3.0 * np.cos(X))
+        (hit,) = g._ad_derivative.quick.values()
+        assert hit[2]()  # (the quick test holds again: the next calls take the guard)
+        for k in range(20):  # (a value changing at every call: right at every call)
+            _SCALE = 0.5 + k
+            np.testing.assert_allclose(g(X.copy()), _SCALE * np.cos(X))
+        _SCALE = np.array([1.0, 2.0, 3.0])  # (another kind: compiled again)
+        np.testing.assert_allclose(g(X.copy()), _SCALE * np.cos(X))
+    finally:
+        _SCALE = 2.0

@@ -146,6 +146,8 @@ def _terms(ctx, value, rules_tested=True):
         if isinstance(obj, types.MethodType):  # (a new bound method at every access: its function and object)
             terms += [_attrs(base, attrs) + f".__func__ is {value(obj.__func__)}",
                       _attrs(base, attrs) + f".__self__ is {value(obj.__self__)}"]
+        elif obj.__class__ is tuple and all(v.__class__ in (int, float, bool, str) for v in obj):
+            terms.append(_attrs(base, attrs) + f" == {value(obj)}")  # (`B.shape`: a new tuple at every access)
         else:
             terms.append(_attrs(base, attrs) + f" is {value(obj)}")
     for table, key, item in ctx.items:
