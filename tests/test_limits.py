@@ -32,11 +32,6 @@ G = np.ones(3)  # a module-level array (a "global")
 # ================================================================================================
 # 1. reading the function
 # ================================================================================================
-class CallableObject:
-    def __call__(self, x):
-        return x * 2.0
-
-
 async def async_loss(x):  # [async-def]
     return x * 2.0
 
@@ -140,6 +135,19 @@ def uses_nested_async(x):
 def uses_global(x):
     global G  # [global]
     return x * G[0]
+
+
+def _make_counter():
+    n = 0.0
+
+    def counts_calls(x):
+        nonlocal n
+        n = n + 1.0  # [outer-nonlocal]
+        return x * n
+    return counts_calls
+
+
+counts_calls = _make_counter()
 
 
 def uses_import(x):
@@ -835,7 +843,7 @@ CASES = [
     Case("not-a-function", U, "differentiates Python functions defined with `def`", located=False,
          hint="pass the plain function", trigger=lambda: ad.grad(np.sin)),
     Case("not-a-function:callable-object", U, "differentiates Python functions defined with `def`",
-         located=False, hint="pass the plain function", trigger=lambda: ad.grad(CallableObject())),
+         located=False, hint="pass the plain function", trigger=lambda: ad.grad(np.vectorize(abs))),
     Case("source-unavailable", S, "cannot read the source of f", located=False, hint="define it in a file",
          trigger=lambda: ad.grad(made_by_exec())(1.0)),
     Case("source-edited", U, "is not the code that runs", located=False, hint="reload the module",
@@ -865,6 +873,8 @@ CASES = [
     Case("nested-async-def", U, "nested `async def` cannot be differentiated", uses_nested_async, (1.0,),
          hint=REWRITE),
     Case("global", U, "`global` cannot be differentiated", uses_global, (1.0,), hint="pass the value as an argument"),
+    Case("outer-nonlocal", U, "changes a variable of an enclosing function outside the one differentiated",
+         counts_calls, (1.0,), hint="pass the value as an argument"),
     Case("import", U, "`import` inside a block of the function", uses_import, (1.0,),
          hint="import at the top of the function"),
     Case("match", U, "`match` statements cannot be differentiated", uses_match, (1.0,), hint=REWRITE),

@@ -8,7 +8,7 @@ import inspect
 import weakref
 from typing import Callable, Optional, Tuple, Union
 
-from . import driver, read
+from . import callees, driver, read
 from .errors import ADError
 from .markers import no_grad, stop_gradient  # noqa: F401  (re-exported)
 from .signature import Signature
@@ -218,7 +218,19 @@ def _build_nested(inner, wrt, mode):
     return dispatcher
 
 
+def _call_method(f):
+    """A callable object (`model(x)`, a class defining `__call__` in Python): its bound `__call__`, which is
+    differentiated like any bound method (the object passed to the derivative); anything else as it is."""
+    if inspect.isfunction(f) or inspect.ismethod(f) or isinstance(f, (functools.partial, type, driver.DerivativeFunction)):
+        return f
+    from .inline_resolve import is_library
+
+    call = getattr(type(f), "__call__", None)  # (a library's (np.vectorize) stays refused: not the user's code)
+    return f.__call__ if inspect.isfunction(call) and not is_library(call) else f
+
+
 def _get(f, wrt, mode, has_aux=False, jit=False):
+    f = _call_method(f)
     if jit:
         _check_jit(f, has_aux)
     if inspect.ismethod(f) and inspect.isfunction(f.__func__):
@@ -396,3 +408,4 @@ def clear_cache() -> None:
     _cache.clear()
     _bound.clear()
     read.forget()
+    callees.clear()  # (recursive functions' compiled derivatives: held forever otherwise)

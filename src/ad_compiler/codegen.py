@@ -21,6 +21,8 @@ import weakref
 import numpy as np
 
 from . import ir, runtime
+
+_DATA = (np.ndarray, int, float, complex, np.generic, str, bytes, type(None))  # (driver._DATA)
 from .printer import Printer
 
 _RUNTIME_ALIASES = {id(np): "np", id(math): "math", id(builtins): "builtins"}
@@ -34,6 +36,7 @@ class Names:
         self.locals = set(locals_)
         self.cells = cells  # the user's closure cells: name -> cell
         self.externs = {}  # closure name -> object
+        self.live_cells = {}  # closure name -> another function's closure cell, read live (spell)
         self._by_id = {}
 
     def spell(self, g):
@@ -42,6 +45,17 @@ class Names:
         rest = g.path[1:]
         if root_name == "_ad":
             return ".".join(g.path)
+        home = getattr(g, "home", None)
+        if home is not None and root_name not in self.locals and isinstance(root, _DATA):
+            # (data: printed from where it was read. The differentiated function's own cell or globals by
+            # name; another function's closure variable through its very cell, read live; another module's
+            # global as the object it was (driver.Context.frozen). Not by a name of the differentiated
+            # function that happens to refer to the same object (`from config import LR`): h19-011)
+            if home is self.user_globals or home is self.cells.get(root_name):
+                return ".".join(g.path)
+            if isinstance(home, types.CellType):
+                return ".".join((self.live(root_name, home),) + rest)
+            return ".".join((self.extern(root_name, root),) + rest)
         if root_name not in self.locals:
             if root_name in self.cells:
                 try:
@@ -62,15 +76,29 @@ class Names:
             return ".".join(("_ad", root_name) + rest)
         return ".".join((self.extern(root_name, root),) + rest)
 
+    def live(self, name, cell):
+        """The name of a closure variable of the generated function bound to `cell` itself."""
+        key = ("cell", id(cell))
+        if key in self._by_id:
+            return self._by_id[key]
+        candidate = self._fresh("_ad_" + "".join(c if c.isalnum() or c == "_" else "_" for c in name))
+        self.live_cells[candidate] = cell
+        self._by_id[key] = candidate
+        return candidate
+
+    def _fresh(self, base):
+        candidate, k = base, 1
+        while candidate in self.externs or candidate in self.live_cells or candidate in self.locals or \
+                candidate in self.cells:
+            k += 1
+            candidate = f"{base}_{k}"
+        return candidate
+
     def extern(self, name, obj):
         key = id(obj)
         if key in self._by_id:
             return self._by_id[key]
-        base = "_ad_" + "".join(c if c.isalnum() or c == "_" else "_" for c in name)
-        candidate, k = base, 1
-        while candidate in self.externs or candidate in self.locals or candidate in self.cells:
-            k += 1
-            candidate = f"{base}_{k}"
+        candidate = self._fresh("_ad_" + "".join(c if c.isalnum() or c == "_" else "_" for c in name))
         self.externs[candidate] = obj
         self._by_id[key] = candidate
         return candidate

@@ -39,7 +39,7 @@ from .desugar_context import DesugarContext
 from .desugar_expressions import BINOPS as _BINOPS, CMP as _CMP, UNARY as _UNARY  # noqa: F401 (used by rules/)
 from .desugar_expressions import Expressions
 from .desugar_loops import Loops
-from .desugar_scope import Scope
+from .desugar_scope import Scope, walk_scope
 from .desugar_statements import Statements
 from .lazy_checks import check_lazy_iterators
 from .errors import UnsupportedError
@@ -112,6 +112,7 @@ def desugar(unit, alloc, fdef=None, enclosing=None, fresh=False, out_hint="out",
         node = next(n for n in ast.walk(fdef) if isinstance(n, ast.Global) and name in n.names)
         raise UnsupportedError("`global` cannot be differentiated (yet)", where=unit.location(node),
                                hint="pass the value as an argument, or return it")
+    _refuse_outer_stores(unit, fdef, scope)
     check_lazy_iterators(unit, fdef)
     out = alloc.fresh(out_hint)
     values = alloc.fresh("values") if generator else None  # (a generator: the list of what it yields)
@@ -129,3 +130,21 @@ def desugar(unit, alloc, fdef=None, enclosing=None, fresh=False, out_hint="out",
     params += [scope.names[a.arg] for a in args.kwonlyargs]
     params += [scope.names[args.kwarg.arg]] if args.kwarg else []
     return Function(fdef.name, params, {}, body, Var(out), unit, scope), d
+
+
+def _refuse_outer_stores(unit, fdef, scope):
+    """`nonlocal n` then `n = ...` (or `n += ...`) where `n` is a variable of a function outside the one
+    differentiated (a factory's cell): the compiled code would read the cell's old value and never change it
+    (h19-002: silently wrong), so it is refused, like `global`. A nonlocal of a function being differentiated
+    (a nested def inside it) is one of its own variables, and reading an outer one is fine."""
+    outer = {n for n in scope.nonlocals if scope.resolve(n)[0] != "local"}
+    if not outer:
+        return
+    for node in walk_scope(fdef):
+        target = node.target if isinstance(node, (ast.AugAssign, ast.NamedExpr)) else node
+        if isinstance(target, ast.Name) and target.id in outer and (
+                isinstance(node, (ast.AugAssign, ast.NamedExpr)) or isinstance(target.ctx, (ast.Store, ast.Del))):
+            raise UnsupportedError(
+                f"`nonlocal {target.id}` changes a variable of an enclosing function outside the one "
+                "differentiated: that cannot be differentiated (yet)", where=unit.location(node),
+                hint="pass the value as an argument and return the new one, or keep it in an object or a list")

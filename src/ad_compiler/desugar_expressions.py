@@ -5,6 +5,8 @@ paths), calls, subscripts, literals, f-strings, lambdas, and the conditional for
 """
 import ast
 
+import numpy as np
+
 from . import desugar_numpy_forms, desugar_numpy_names, ir
 from .ir import Build, Call, Const, Global, If, Index, Slice, Var
 
@@ -41,6 +43,7 @@ class Expressions:
             except AttributeError:
                 return None
         self.ctx.unit.reads[tuple(chain)] = obj
+        self.ctx.unit.roots.setdefault(chain[0], self.ctx.unit.lookup(chain[0])[1])
         return obj
 
     def builtin(self, name):
@@ -56,7 +59,8 @@ class Expressions:
         if not found:
             self.ctx.error(f"the name `{node.id}`, which is not defined", node, hint="define it before the function")
         self.ctx.unit.reads[(node.id,)] = obj
-        return Global((node.id,), obj)
+        _refuse_masked(self.ctx, node, obj)
+        return Global((node.id,), obj, None, _home(self.ctx.unit, node.id, obj))
 
     # -- expressions ------------------------------------------------------------------------------------------
     def defaults(self, args):
@@ -86,7 +90,10 @@ class Expressions:
                 if obj is None and not _has_attr_chain(ctx.unit, chain):
                     ctx.error(f"`{'.'.join(chain)}`, which does not exist", node)
                 ctx.unit.reads[tuple(chain)] = obj
-                return Global(tuple(chain), obj, ctx.unit.lookup(chain[0])[1])
+                ctx.unit.roots.setdefault(chain[0], ctx.unit.lookup(chain[0])[1])
+                _refuse_masked(ctx, node, obj)
+                root = ctx.unit.lookup(chain[0])[1]
+                return Global(tuple(chain), obj, root, _home(ctx.unit, chain[0], root))
         return self.expr(node, None)
 
     def expr(self, node, target):
@@ -346,3 +353,22 @@ def _last_of_each_key(keys, values):
         out_keys.append(k)
         out_values.append(v)
     return out_keys, out_values
+
+
+def _refuse_masked(ctx, node, obj):
+    """A free name referring to a masked array (numpy.ma): its operations skip the masked entries, and the
+    rules do not (h19-005; an argument: driver._refuse_masked)."""
+    if isinstance(obj, np.ma.MaskedArray):
+        ctx.error(f"`{ast.unparse(node)}`, a masked array (numpy.ma) whose operations skip the masked entries "
+                  "(the derivative's rules do not),", node,
+                  hint="use its data and mask as two arrays (M.data, np.ma.getmaskarray(M)) and np.where")
+
+
+def _home(unit, name, root):
+    """Where the free name `name` of `unit`, referring to the data `root`, is bound: its closure cell or its
+    globals dict (None otherwise, and for what is not data: modules, functions, classes keep comparing equal
+    wherever they were read, ir.Global.__eq__)."""
+    if not isinstance(root, (np.ndarray, int, float, complex, np.generic, str, bytes, type(None))):
+        return None
+    where = unit.where(name)
+    return where[1] if where is not None and where[0] in ("cell", "global") else None

@@ -18,6 +18,7 @@ import functools
 import gc
 import inspect
 import itertools
+import time
 import types
 import weakref
 
@@ -72,6 +73,11 @@ class Context:
         self.call_kinds = {}
         self.unknown_call_args = False
         self.narrow = False  # the function may hold arrays of a narrow dtype (alias_session.Session.narrow)
+        # id -> object: what the generated code holds as it was when compiling (an inlined callee's closure
+        # variable, another module's global: spelled `_ad_c`, codegen.Names.extern), not read live; a free name
+        # (or the first name of a dotted one) that referred to one of them and now refers to another object
+        # makes the derivative stale (h19-003)
+        self.frozen = {}
 
     def stale(self):
         """Has anything this compilation was built from changed since (code, defaults, what a name refers to,
@@ -84,7 +90,7 @@ class Context:
                 return True  # (parameters' defaults; an inlined callee's simple default is a constant in the code)
         if self.rules != rules.generation():
             return True
-        for cell, globals_, name, attrs, obj in self.reads():  # (run at every call: kept short)
+        for cell, globals_, name, attrs, obj, root in self.reads():  # (run at every call: kept short)
             if cell is not None:
                 try:
                     current = cell.cell_contents
@@ -94,9 +100,11 @@ class Context:
                 current = globals_.get(name, _MISSING)
                 if current is _MISSING:
                     current = getattr(builtins, name, None)
+            if attrs and current is not root and id(root) in self.frozen:
+                return True  # (`cfg.scale` read from the object `cfg` was when compiling: h19-003)
             for p in attrs:
                 current = getattr(current, p, None)
-            if current is not obj and _signature(current) != _signature(obj):
+            if current is not obj and (id(obj) in self.frozen or _signature(current) != _signature(obj)):
                 return True
         for table, key, item in self.items:
             try:
@@ -120,22 +128,49 @@ class Context:
                 return True
         return False
 
+    def rebase(self):
+        """Record the objects the free names refer to now where they are data the generated code reads live and
+        stale() found of the same kind (never an object it holds: Context.frozen), so that the quick identity
+        tests (unchanged.py) hold again. Only after stale() returned False."""
+        reads = self.reads()
+        for i, (cell, globals_, name, attrs, obj, root) in enumerate(reads):
+            if not isinstance(obj, _DATA) or id(obj) in self.frozen or id(root) in self.frozen:
+                continue
+            try:
+                current = cell.cell_contents if cell is not None else globals_.get(name, _MISSING)
+            except ValueError:
+                continue
+            if current is _MISSING:
+                continue
+            base = current
+            for p in attrs:
+                current = getattr(current, p, None)
+            if isinstance(current, _DATA) and _signature(current) == _signature(obj):
+                reads[i] = (cell, globals_, name, attrs, current, base if attrs else current)
+
     def include(self, other):
         """Depend on what another compilation was built from (a derivative whose generated code is inlined)."""
         self.deps += [d for d in other.deps if d not in self.deps]
         self.bindings += other.bindings
         self.units += [u for u in other.units if u not in self.units]
         self.items += other.items
+        self.frozen.update(other.frozen)
+
+    def freeze(self, externs):
+        """The objects generated code holds as closure values (codegen.Names.externs): what they were when
+        compiling, data or the first object of a dotted name (`_ad_cfg.scale`) (Context.frozen)."""
+        self.frozen.update((id(obj), obj) for obj in externs.values())
 
     def reads(self):
-        """(closure cell or None, globals, name, attributes read of it, object) for every free name read
-        (a dotted name: its first name, the rest as attributes), once per function and name."""
+        """(closure cell or None, globals, name, attributes read of it, object, the object its first name
+        referred to) for every free name read (a dotted name: its first name, the rest as attributes), once per
+        function and name."""
         if self._reads is None or self._reads[0] != len(self.units):
             seen = {}
             for unit in self.units:
                 for path, obj in unit.reads.items():
-                    seen.setdefault((unit.func, path),
-                                    (unit.cells.get(path[0]), unit.globals, path[0], path[1:], obj))
+                    seen.setdefault((unit.func, path), (unit.cells.get(path[0]), unit.globals, path[0], path[1:], obj,
+                                                        unit.roots.get(path[0], _MISSING) if len(path) > 1 else obj))
             self._reads = (len(self.units), list(seen.values()))
         return self._reads[1]
 
@@ -178,6 +213,7 @@ class Context:
 _checking = set()  # (function, kinds) being checked by callee_changes_arguments
 _MISSING = object()
 _DATA = (np.ndarray, int, float, complex, np.generic, str, bytes, type(None))
+_CONSTANTS = {int, float, bool, str, type(None)}
 
 
 def _signature(obj):
@@ -190,6 +226,10 @@ def _signature(obj):
         return str, obj
     if isinstance(obj, _DATA):
         return type(obj)
+    if obj.__class__ is tuple and all(v.__class__ in _CONSTANTS for v in obj):
+        # (`B.shape` of a global array: a new tuple at every access, the derivative compiled again at every
+        # call when compared by identity (h19-004); its values may have been used when compiling)
+        return tuple, tuple((v.__class__, v) for v in obj)
     if isinstance(obj, types.MethodType):  # (`D.forward`: a new bound method at every access, h12-009)
         return types.MethodType, id(obj.__func__), id(obj.__self__)
     return id(obj)
@@ -493,8 +533,10 @@ class Derivation(CalleeFunctions):
                               unit.cells)
         origins = []
         source = codegen.to_source([fdef], names, origins)
+        self.ctx.freeze(names.externs)
         for name, obj in names.externs.items():
             cells[name] = types.CellType(obj)
+        cells.update(names.live_cells)  # (another function's closure variables: their very cells)
         filename = f"<ad_compiler: {self.func_name} of {unit.filename}:{unit.first_line}>"
         compiled = codegen.compile_source(source, self.func_name, filename, self.func.__globals__, cells)
         if fdef.defaults:  # as its source says
@@ -644,6 +686,7 @@ class Derivative:
         self.readables = {}  # kinds -> compiled function without backward closures (callees.py)
         self.swept = {}  # kinds -> (the gradient by forward sweeps, its context): compile_by_sweeps
         self.quick = {}  # classes, shapes and dtypes of arguments that are numbers or arrays -> (compiled, deps)
+        self.rebased_at = {}  # the same keys -> when their quick test was last made again (still_valid)
         self.deps = {}  # kinds -> [(function, code)]
         self.params = _params(func)  # (the dispatcher binds calls to these names, `wrt` names some of them)
         self.refreshed = 0  # how many times a derivative was compiled again, stale (composite.Composite reads it)
@@ -655,7 +698,7 @@ class Derivative:
     def specialize(self, args):
         quick = _quick_key(args)  # numbers and arrays: the kinds follow from classes, dtypes and ranks
         hit = self.quick.get(quick) if quick is not None else None
-        if hit is not None and (hit[2]() or not hit[1].stale()):  # (hit[2]: unchanged.py, a quick stale() test)
+        if hit is not None and (hit[2]() or self.still_valid(hit, quick)):  # (hit[2]: unchanged.py, a quick stale() test)
             if self.dispatcher is not None:  # (a call like this one next: one generated function, unchanged.py)
                 if hit[3] is None:
                     hit[3] = self.guard(args, quick, hit)
@@ -679,12 +722,28 @@ class Derivative:
         if quick is not None:
             if len(self.quick) >= _QUICK_LIMIT:  # (shapes that keep changing: the kinds' cache still holds)
                 self.quick.clear()
+                self.rebased_at.clear()
             ctx = self.deps[kinds_]
             self.quick[quick] = [compiled, ctx, unchanged_test(ctx) if ctx is not None else _true, None]
         self.last = compiled
         if self.unchecked:
             self.returned(compiled)
         return compiled
+
+    def still_valid(self, hit, quick):
+        """The quick identity test of a call like this one failed: is its derivative still valid (not stale)?
+        When it is (data rebound to an object of the same kind: `lr = 0.01` for a global, a closure variable),
+        the context records the objects now read and the hit's test and guard are made again, so that the
+        next calls take the quick path again (they took the slow one forever: 9 -> 19 µs a call); at most once
+        per REBASE_INTERVAL seconds (a value changing at every call must not remake them at every call)."""
+        if hit[1].stale():
+            return False
+        now = time.perf_counter()
+        if now - self.rebased_at.get(quick, 0.0) > REBASE_INTERVAL:
+            hit[1].rebase()
+            hit[2], hit[3] = unchanged_test(hit[1]), None
+            self.rebased_at[quick] = now
+        return True
 
     def returned(self, compiled):
         """A vjp's, jvp's or hvp's dispatcher checks every result (fresh_results.py) once a derivative that may
@@ -790,6 +849,7 @@ class Derivative:
                 continue
             _check_wrt_value(args[i], name)
         for a in args:
+            _refuse_masked(a)
             if isinstance(a, complex) or ((isinstance(a, np.ndarray) or K.backend_of(a.__class__) is not None)
                                           and a.dtype.kind == "c"):
                 raise ADError("complex inputs are not supported yet (the derivative conventions of complex "
@@ -798,6 +858,20 @@ class Derivative:
 
 
 _PLAIN = {float, int, np.float64, np.float32}
+
+
+def _refuse_masked(value, depth=0):
+    """A masked array (np.ma), as an argument or in one: its operations skip the masked entries, which the
+    derivative's rules, written for ndarrays, do not (h19-005: the gradient of np.sum(x * x) was 2x at a
+    masked entry, where f does not depend on it)."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise ADError("a masked array (numpy.ma) cannot be differentiated: its operations skip the masked "
+                      "entries, and the derivative's rules do not",
+                      hint="pass the data and the mask as two arrays (x.data, np.ma.getmaskarray(x)) and use "
+                           "np.where(mask, 0.0, ...) in the function")
+    if depth < 8 and (value.__class__ in (list, dict) or isinstance(value, tuple)):
+        for v in (value.values() if isinstance(value, dict) else value):
+            _refuse_masked(v, depth + 1)
 
 
 def _no_guard(*args):
@@ -834,6 +908,7 @@ def _true():
     return True  # (no context recorded: never stale)
 
 _QUICK_LIMIT = 256
+REBASE_INTERVAL = 0.05  # seconds between two remakings of a quick test whose data was rebound (still_valid)
 _ndarray = np.ndarray
 
 

@@ -75,7 +75,7 @@ class CalleeResolver:
             if isinstance(owner, tuple) and owner[0] == "super":
                 return self.objects.super_method(owner, func.attr, env, self)
             if isinstance(owner, Global):
-                static = Global(owner.path + (func.attr,), getattr(owner.obj, func.attr, None), owner.base)
+                static = Global(owner.path + (func.attr,), getattr(owner.obj, func.attr, None), owner.base, owner.home)
                 record_attribute(self.ctx, owner.obj, func.attr)  # (`self.act` of a global object: h12-008)
         elif isinstance(func, Var) and class_of(static) is not None:  # obj(x): the class's __call__
             return self.objects.method(func, class_of(static), "__call__", self)

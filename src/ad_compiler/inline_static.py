@@ -249,7 +249,7 @@ def static_of_value(v, env):
         if isinstance(owner, Global) and is_object(owner.obj):
             member = getattr(owner.obj, v.attr, None)
             if member is not None and (is_object(member) or callable(member)):
-                return Global(owner.path + (v.attr,), member, owner.base)
+                return Global(owner.path + (v.attr,), member, owner.base, owner.home)
     return None
 
 

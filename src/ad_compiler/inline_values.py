@@ -77,10 +77,11 @@ class FunctionValues:
             if not hasattr(owner.obj, name):
                 return value.args[2] if len(value.args) == 3 else value  # (Python raises AttributeError)
             obj = getattr(owner.obj, name)
-            read = Global(owner.path + (name,), obj, owner.base)
+            read = Global(owner.path + (name,), obj, owner.base, owner.home)
             unit = stmt.origin.unit if stmt.origin is not None else None
             if unit is not None and (owner.path[0],) in unit.reads:
                 unit.reads[read.path] = obj
+                unit.roots.setdefault(read.path[0], owner.base)
             return read
         if isinstance(owner, Var) and len(value.args) == 2:
             return ir.Attr(owner, name)

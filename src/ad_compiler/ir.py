@@ -80,17 +80,22 @@ def attr_key(items):
 class Global:
     """An object from outside the function, reached by a dotted name: `np`, `np.linalg.norm`, `math.pi`.
     `obj` is what the name referred to when the function was compiled; `path` is how to print it; `root`
-    is what `path[0]` referred to (None: `obj` itself, for a one-part path)."""
+    is what `path[0]` referred to (None: `obj` itself, for a one-part path); `home`, where known, where
+    `path[0]` was found: the closure cell or the globals dict of the function that read it (so that data
+    another function reads is printed as its own, not as a name of the differentiated function bound to the
+    same object: codegen.Names.spell, h19-011)."""
     path: tuple
     obj: Any
     root: Any = None
+    home: Any = None
 
     @property
     def base(self):
         return self.obj if len(self.path) == 1 else self.root
 
     def __eq__(self, other):
-        return isinstance(other, Global) and self.obj is other.obj and self.path == other.path
+        return isinstance(other, Global) and self.obj is other.obj and self.path == other.path and \
+            self.home is other.home
 
     def __hash__(self):
         return hash(self.path)

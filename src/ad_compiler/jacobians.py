@@ -37,7 +37,7 @@ def _plain(f):
         return api._unwrap_partial(f)
     if inspect.isfunction(f):
         return api._unwrap_decorated(f)
-    return f
+    return api._call_method(f)
 
 
 def _presented(f):

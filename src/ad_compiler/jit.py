@@ -374,8 +374,10 @@ def _compile(derivation, unit, core, wrapper, numba):
     source = head + "@_ad.jit.njit\n" + text
     origins[:0] = [None, None]
     cells = dict(unit.cells)
+    derivation.ctx.freeze(names.externs)
     for name, obj in names.externs.items():
         cells[name] = types.CellType(obj)
+    cells.update(names.live_cells)
     filename = codegen._unique(f"<ad_compiler: {wrapper.name} of {unit.filename}:{unit.first_line}>", source)
     codegen.register_source(filename, source)
     compiled, core_cell = _exec(source, wrapper.name, core.name, filename, derivation.func.__globals__, cells)
@@ -412,6 +414,10 @@ def _exec(source, wrapper_name, core_name, filename, user_globals, cells):
     values = [runtime if v == "_ad" else cells[v].cell_contents for v in freevars]
     wrapper = make(*values)
     cell = wrapper.__closure__[wrapper.__code__.co_freevars.index(core_name)]
+    # (the wrapper reads the user's closure variables live, through their very cells, as the plain derivative
+    # does (codegen.compile_source): the factory's cells hold the values they had when compiling, h19-001)
+    closure = tuple(cells[v] if v in cells else c for v, c in zip(wrapper.__code__.co_freevars, wrapper.__closure__))
+    wrapper = types.FunctionType(wrapper.__code__, user_globals, wrapper_name, wrapper.__defaults__, closure)
     return wrapper, cell
 
 

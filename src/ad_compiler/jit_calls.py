@@ -80,9 +80,10 @@ class Calls:
         if len(g.path) == 1 and isinstance(g.obj, (bool, int, float, np.ndarray, np.generic)) and \
                 not isinstance(g.obj, np.ndarray) or (len(g.path) == 1 and isinstance(g.obj, np.ndarray)
                                                        and g.obj.dtype.kind in "fib"):
-            if g.path[0] not in self.data:
-                self.data[g.path[0]] = (self.alloc.fresh(g.path[0]), g)
-            return Var(self.data[g.path[0]][0])
+            key = (g.path[0], id(g.obj), id(g.home))  # (two closures' `c`, two modules' `A`: two values, h19-003)
+            if key not in self.data:
+                self.data[key] = (self.alloc.fresh(g.path[0]), g)
+            return Var(self.data[key][0])
         if len(g.path) == 1 and getattr(builtins, g.path[0], None) is g.obj and g.path[0] in BUILTINS:
             return g
         self.refuse(s, f"`{'.'.join(g.path)}` ({type(g.obj).__name__})")

@@ -15,6 +15,7 @@ import numpy as np
 from . import composite, kinds as K
 from .driver import Derivation, Derivative, _params, readable_form
 from .errors import ADError, NoDerivativeError
+from .unchanged import unchanged_test
 
 
 class NestedDerivative:
@@ -29,6 +30,8 @@ class NestedDerivative:
         self.func_name = func_name
         self.n_inner = n_inner  # how many arguments the inner function takes
         self.specializations = {}  # (inner compiled function, kinds) -> compiled
+        self.watched = {}  # the same keys -> what it was built from (_run)
+        self.refreshed = 0  # how many were compiled again, stale (generation())
         self.last = None
         self.dispatcher = None
         self.generic_source = None
@@ -38,10 +41,36 @@ class NestedDerivative:
         if self.mode in ("grad", "value_and_grad", "vjp"):  # (reverse mode cannot follow backward closures)
             code = readable_form(code)
         kinds_ = tuple(K.kind_of(a) for a in args)
-        compiled = self.specializations.get((code, kinds_))
-        if compiled is None:
-            compiled = self.specializations[(code, kinds_)] = self.compile_for(code, kinds_, args)
+        key = (code, kinds_)
+        compiled = self.specializations.get(key)
+        if compiled is None or _stale(self.watched[key]):
+            self.refreshed += compiled is not None
+            self._watch = []
+            compiled = self.compile_for(code, kinds_, args)
+            self._forget_replaced()
+            self.specializations[key] = compiled
+            self.watched[key] = self._watch
         self.last = compiled
+        return compiled
+
+    def _forget_replaced(self):
+        """Drop what was compiled for inner code the inner derivative replaced since (compiled again, stale):
+        never called again, it would be kept forever (a training loop compiling again at every step)."""
+        inner = self.inner._ad_derivative
+        live = {id(c) for c in list(getattr(inner, "specializations", {}).values()) +
+                list(getattr(inner, "readables", {}).values())}
+        if not hasattr(inner, "readables"):  # (the inner is itself nested: its codes are what it compiled)
+            return
+        for key in [k for k in self.specializations if id(k[0]) not in live]:
+            del self.specializations[key]
+            del self.watched[key]
+
+    def _run(self, derivation):
+        """Run a Derivation over the inner code, watching what it was built from: what it inlined beyond the
+        inner code (a helper the generated code calls, e.g. a checkpointed one, its closure variables) may
+        change while the inner derivative stays as it is (h19-007)."""
+        compiled = derivation.run()
+        self._watch.append((derivation.ctx, unchanged_test(derivation.ctx)))
         return compiled
 
     def compile_for(self, code, kinds_, args=None):
@@ -53,7 +82,7 @@ class NestedDerivative:
             reverse = None  # (why reverse mode was not used: where forward sweeps cannot be either, said there)
             if not scalars:
                 try:
-                    return Derivation(code, wrt, self.mode, kinds_[:len(params)], self.func_name, self.multi).run()
+                    return self._run(Derivation(code, wrt, self.mode, kinds_[:len(params)], self.func_name, self.multi))
                 except ADError as exc:
                     # (a helper without a reverse rule, or an in-place pattern of the generated code that the
                     # alias pass refuses: forward sweeps over the same code instead. They take only arrays and
@@ -62,7 +91,7 @@ class NestedDerivative:
                         raise
                     reverse = exc
             try:
-                jvp = Derivation(code, wrt, "jvp", kinds_[:len(params)], f"jvp_{code.__name__}", True).run()
+                jvp = self._run(Derivation(code, wrt, "jvp", kinds_[:len(params)], f"jvp_{code.__name__}", True))
                 return composite.sweeps(jvp, params + ([_fresh("seed", params)] if self.mode == "vjp" else []),
                                         self.positions, kinds_, self.mode, self.multi, self.func_name)
             except ADError as exc:
@@ -76,7 +105,7 @@ class NestedDerivative:
                 raise type(exc)(f"{exc.message}; reverse mode stopped here: {reverse.message}", where=reverse.where,
                                 hint=exc.hint) from None
         try:
-            return Derivation(code, wrt, self.mode, kinds_[:len(params)], self.func_name, self.multi).run()
+            return self._run(Derivation(code, wrt, self.mode, kinds_[:len(params)], self.func_name, self.multi))
         except ADError as exc:
             inner = self.inner._ad_derivative
             if self.mode not in ("jvp", "tangent") or args is None or not _in_generated_code(exc) or \
@@ -108,6 +137,7 @@ class NestedDerivative:
             rev = grad_tangent._ad_derivative.specialize(tuple(args[:n]) + (seed,))
         except ADError:
             return None
+        self._watch.append((grad_tangent._ad_derivative, None))
         s = _fresh("seed", params)
         call = f"{rev.__name__}({', '.join(params + [s if self.mode == 'vjp' else '1.0'])})"
         reason = exc.message.splitlines()[0] if getattr(exc, "message", None) else type(exc).__name__
@@ -130,6 +160,7 @@ class NestedDerivative:
         tangent_f = api._get(d.func, tuple(outer) if self.multi else outer[0], "tangent")
         grad_tangent = api._get(tangent_f, tuple(d.wrt) if d.multi else d.wrt[0], "grad")
         rev = grad_tangent._ad_derivative.specialize(tuple(args))
+        self._watch.append((grad_tangent._ad_derivative, None))
         t = _fresh("tangent", params)
         call = f"{rev.__name__}({', '.join(params + [t])})"
         reason = exc.message.splitlines()[0] if getattr(exc, "message", None) else type(exc).__name__
@@ -143,13 +174,27 @@ class NestedDerivative:
 
     def compile_generic(self):
         code = self.inner._ad_derivative.compile_generic()
+        self._watch = []
         return self.compile_for(code, tuple(K.UNKNOWN for _ in _params(code)))
 
     def stale_any(self):
-        return self.inner._ad_derivative.stale_any()
+        return self.inner._ad_derivative.stale_any() or any(_stale(w) for w in self.watched.values())
 
     def generation(self):
-        return generation(self.inner._ad_derivative)
+        return generation(self.inner._ad_derivative), self.refreshed
+
+
+def _stale(watched):
+    """Has anything a nested derivative was built from changed (NestedDerivative._run)? A context: its quick
+    identity test (unchanged.py), else its staleness test; a derivative it calls (the gradient of the
+    tangent): whether any of its compiled forms is stale."""
+    for what, unchanged in watched:
+        if unchanged is not None:
+            if not unchanged() and what.stale():
+                return True
+        elif what.stale_any():
+            return True
+    return False
 
 
 def generation(d):

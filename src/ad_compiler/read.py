@@ -32,6 +32,7 @@ class Unit:
         self.globals = func.__globals__
         self.local_imports = {}  # names an `import` inside the function binds (desugar_blocks.py)
         self.reads = {}  # dotted name (a tuple) -> the object it referred to when compiling (driver: staleness)
+        self.roots = {}  # first name of a dotted name read -> the object it referred to (driver.Context.frozen)
 
     # -- positions --------------------------------------------------------------------------------------
     def file_line(self, node):
@@ -116,7 +117,7 @@ def read_function(func):
     if not inspect.isfunction(func):
         raise UnsupportedError(
             f"ad_compiler differentiates Python functions defined with `def`; got {func!r}",
-            hint="pass the plain function (not a builtin, class or callable object)",
+            hint="pass the plain function (not a builtin or a class; a callable object needs a `__call__` defined with `def`)",
         )
     code = func.__code__
     cached = _units.get(_key(code))

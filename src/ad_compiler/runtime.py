@@ -182,6 +182,11 @@ def grad_seed(out):
     """The seed of `grad`: 1.0 for a scalar output; raises NonScalarOutputError otherwise."""
     if out.__class__ is _float or out.__class__ is np.float64:
         return 1.0
+    if isinstance(out, (tuple, list, dict)):  # (np.shape of `(loss, aux)` raises ValueError: h19-009)
+        raise NonScalarOutputError(
+            f"grad needs a function with a scalar output, but it returned a {type(out).__name__} of {len(out)} "
+            f"values", hint="if it returns (loss, aux), pass has_aux=True (ad.grad(f, has_aux=True)); for a "
+            "derivative of every output, ad.vjp(f) with a seed of the same structure, or ad.jacobian(f)")
     shape = np.shape(out)
     if shape == () or (int(np.prod(shape)) == 1 and shape):
         if np.iscomplexobj(out):  # (JAX and PyTorch refuse it too: which real function's gradient is meant?)

@@ -127,7 +127,7 @@ def _terms(ctx, value, rules_tested=True):
     if rules_tested:
         terms.append(f"_generation[0] == {ctx.rules!r}")
     bases = {}  # (cell or globals, name) -> the object it holds now, when attributes of it are read
-    for cell, globals_, name, attrs, obj in ctx.reads():
+    for cell, globals_, name, attrs, obj, root in ctx.reads():
         if cell is not None:
             base = f"{value(cell)}.cell_contents"
         elif name in globals_:
@@ -135,6 +135,8 @@ def _terms(ctx, value, rules_tested=True):
         else:  # (a builtin: `name` must still be missing from the globals)
             terms.append(f"{name!r} not in {value(globals_)}")
             base = _attrs("_builtins", [name])
+        if attrs and cell is not None and id(root) in ctx.frozen:  # (held by the generated code: Context.stale)
+            terms.append(f"{base} is {value(root)}")
         if attrs and cell is None and name in globals_:  # (`math.log`, `math.exp`: `math` looked up once)
             key = (id(globals_), name)
             if key not in bases:
@@ -144,6 +146,8 @@ def _terms(ctx, value, rules_tested=True):
         if isinstance(obj, types.MethodType):  # (a new bound method at every access: its function and object)
             terms += [_attrs(base, attrs) + f".__func__ is {value(obj.__func__)}",
                       _attrs(base, attrs) + f".__self__ is {value(obj.__self__)}"]
+        elif obj.__class__ is tuple and all(v.__class__ in (int, float, bool, str) for v in obj):
+            terms.append(_attrs(base, attrs) + f" == {value(obj)}")  # (`B.shape`: a new tuple at every access)
         else:
             terms.append(_attrs(base, attrs) + f" is {value(obj)}")
     for table, key, item in ctx.items:
