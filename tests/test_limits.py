@@ -696,22 +696,22 @@ def uses_copyto_where(x):
     return np.sum(y * x)
 
 
-def list_insert(x):
-    xs = [x]
-    xs.insert(0, x * 2.0)  # [list-method]
+def list_reverse(x):
+    xs = [x, x * 3.0]
+    xs.reverse()  # [list-method]
     return xs[0]
 
 
 def list_pop_index(x):
     xs = [x, x * 2.0]
-    v = xs.pop(0)  # [list-method:pop]
+    v = xs.pop(int(x > 0.5))  # [list-method:pop]
     return v
 
 
-def dict_update(x):
-    d = {"a": x}
-    d.update({"b": x * 2.0})  # [dict-method]
-    return d["b"]
+def dict_pop(x):
+    d = {"a": x, "b": x * 2.0}
+    v = d.pop("b")  # [dict-method]
+    return v
 
 
 def value_of_fill(x):
@@ -1024,11 +1024,11 @@ CASES = [
          hint="indexing and assignment"),
     Case("mutating-numpy-function:copyto", U, "`np.copyto` changes an array in place", uses_copyto_where,
          hint="indexing and assignment"),
-    Case("list-method", U, "the list method `.insert()` cannot be differentiated", list_insert, (1.0,),
+    Case("list-method", U, "the list method `.reverse()` cannot be differentiated", list_reverse, (1.0,),
          hint="build a new list"),
     Case("list-method:pop", U, "the list method `.pop(i)` cannot be differentiated", list_pop_index, (1.0,),
          hint="build a new list"),
-    Case("dict-method", U, "the dict method `.update()` cannot be differentiated", dict_update, (1.0,),
+    Case("dict-method", U, "the dict method `.pop()` cannot be differentiated", dict_pop, (1.0,),
          hint="assign the keys one by one"),
     Case("array-method-value", U, "using the value of `.fill()`", value_of_fill, hint="call it as a statement"),
     Case("array-method-in-place", U, "the in-place array method `.partition()` cannot be differentiated",

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import composite, kinds as K
 from .driver import Derivation, Derivative, _params, readable_form
-from .errors import ADError, NoDerivativeError
+from .errors import ADError
 from .unchanged import unchanged_test
 
 
