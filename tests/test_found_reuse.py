@@ -224,3 +224,23 @@ def list_item_read_twice(x):
 
 def test_rw_004_jit_add_into_an_item_of_a_list_of_arrays():
     check_grad(list_item_read_twice, (np.array([0.31, -0.27, 0.53, 0.44]),), jit=True)
+
+
+# -- rw2-001: jit=True, the copy that `a.tolist()` makes left out although `a` is written after it -----------------
+# jit_reuse.uncopy reads `lst = a.copy()` as `lst = a` where lst is read only by items and every array written is
+# one the function made: `a` is one, so `a[1] = 5.0` after the copy was seen through lst (6.0 for 3.0).
+# Findings: /work/reuse2/findings.md (rw2-NNN).
+
+def tolist_then_stored(x):
+    a = np.zeros(3)
+    a[1] = 2.0
+    lst = a.tolist()
+    a[1] = 5.0
+    c = lst[1]
+    if a[1] > 3.0:
+        c = c + 1.0
+    return x * c
+
+
+def test_rw2_001_jit_tolist_of_an_array_written_afterwards():
+    check_grad(tolist_then_stored, (0.7,), jit=True)
