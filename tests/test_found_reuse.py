@@ -1,6 +1,8 @@
 """Facts about values carried along the generated code that must hold on every path (helper "reuse": buffers
 the adjoint sweep writes into, what the tape saves, across branches, loop heads, `break`s). Each expected value
 is from central differences of the program (tests/fd.py). Findings: /work/reuse/findings.md (rw-NNN)."""
+import math
+
 import numpy as np
 import pytest
 
@@ -271,3 +273,48 @@ def tolist_then_stored(x):
 
 def test_rw2_001_jit_tolist_of_an_array_written_afterwards():
     check_grad(tolist_then_stored, (0.7,), jit=True)
+
+
+# -- rw2-003: hoist.py moved a loop-invariant operation that can raise (`math.sqrt(neg)`) before the loop although
+# the loop may leave before it by a `raise` (not counted as leaving, only `break` was), or, in a `try` body, by any
+# statement that raises what a handler catches: the derivative raised ValueError where f returns a value.
+
+def raise_before_an_invariant(x):
+    c = x * 1.0
+    neg = -1.0
+    out = c * 3.0
+    try:
+        s = c * 2.0
+        for i in range(3):
+            if s > 0.5:
+                raise KeyError("big")
+            r = math.sqrt(neg)
+            s = s * r
+        out = s
+    except KeyError:
+        out = c * c
+    return out * c
+
+
+def index_error_before_an_invariant(x):
+    c = x * 1.0
+    lst = [1.0, 2.0]
+    neg = -1.0
+    out = c * 3.0
+    try:
+        s = c * 2.0
+        for i in range(3):
+            k = lst[i + 5]
+            r = math.sqrt(neg)
+            s = s * r * k
+        out = s
+    except IndexError:
+        out = c * c
+    return out * c
+
+
+@pytest.mark.parametrize("f", [raise_before_an_invariant, index_error_before_an_invariant], ids=lambda f: f.__name__)
+def test_rw2_003_invariant_that_can_raise_kept_after_what_may_leave_the_loop(f):
+    check_grad(f, (0.7,))
+    expected = numeric_grad(f, [0.7], 0) * 0.5
+    np.testing.assert_allclose(ad.jvp(f)(0.7, 0.5)[1], expected, rtol=1e-6)
