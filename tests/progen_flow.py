@@ -12,10 +12,13 @@ arrays by index.
 The constructs draw from their own random stream, so with the feature off (`--flow 0`) a seed gives the
 program it gave before.
 """
+import random
+
 from progen import arr, scal
 from progen_state import _array
 
 RATE = 0.12     # chance that a statement of f is one of these constructs (progen.FEATURES["flow"])
+EXTRA_RATE = 0.3  # chance that a construct is one of Flow.EXTRA_KINDS
 
 SHAPES = ((3,), (4,), (2, 3))
 
@@ -43,10 +46,25 @@ class Flow:
              (1.5, "branch_in_loop"), (3, "while_break"), (2, "nested_pair"), (2, "branch_store"), (1.5, "list_pair"),
              (1.5, "dict_pair"), (2, "early_return"), (1.5, "checkpointed"), (2.5, "shared_then_stored")]
 
+    # added by helper "reuse2" (the passes after the sweeps: tape, hoisting, clean-up, jit's reuse of arrays):
+    # drawn from a stream of their own, derived from the flow stream's state without drawing from it, so a
+    # program none of them replaces a construct of is the program of before
+    EXTRA_KINDS = [(2, "list_refreshed"), (1.5, "tolist_written"), (2, "row_changed"), (1.5, "checkpoint_call"),
+                   (1.5, "try_in_loop"), (1.5, "batched_rows")]
+
     def run(self, g):
-        kind = g.wchoice(self.KINDS)
+        extra = random.Random(hash(g.r.getstate()[1]))  # (the ints only: hash(None) differs between runs)
+        main = g.r
+        if extra.random() < EXTRA_RATE:
+            g.r = extra  # (the flow stream is left as it was: the next construct draws what it drew before)
+            kind = g.wchoice(self.EXTRA_KINDS)
+        else:
+            kind = g.wchoice(self.KINDS)
         g.features.update({"flow", f"flow-{kind}"})
-        codes = getattr(self, kind)(g)
+        try:
+            codes = getattr(self, kind)(g)
+        finally:
+            g.r = main
         terms = [g.term(c) for c in codes]
         r = g.fresh("f")
         g.emit(f"{r} = {' + '.join(terms)}")
@@ -304,6 +322,138 @@ class Flow:
             g.emit(f"    {c} = {g.choice([f'{c} * 0.9', f'np.tanh({c})'])}")
         g.define(c, arr(t))
         return [f"np.sum({q} * {q})", f"np.sum({c} * {x})"]
+
+    # -- added by helper "reuse2" ---------------------------------------------------------------------------
+    def list_refreshed(self, g):
+        """A second name of a list a loop changes by a method, made a copy in some iteration (the alias pass's
+        refresh `if other is lst:` after the method; its earlier version's zeros, rw-003)."""
+        t, x, a, b = self._pair(g)
+        hs, other = g.fresh("L"), g.fresh("L")
+        i = self._var(g)
+        g.emit(f"{hs} = [{a}, {b}]" if g.chance(0.5) else f"{hs} = [{a}, {b}, {x} * 0.5]")
+        g.emit(f"{other} = {hs}")
+        g.emit(f"for {i} in range({g.choice(['2', '3', _count(g, x)])}):")
+        if g.chance(0.6):
+            g.emit(f"    {b} = {b} + {other}[-1] * {g.choice(['0.5', '0.1'])}")
+        g.emit(f"    if {g.choice([f'{i} == 1', f'{i} == 0', g.cond()])}:")
+        g.emit(f"        {other} = {g.choice([f'list({hs})', f'{hs}.copy()', f'{hs}[:]'])}")
+        method = g.choice(["append", "append", "extend", "pop"])
+        if method == "append":
+            g.emit(f"    {hs}.append({_reuse(g, f'{hs}[-1]')})")
+        elif method == "extend":
+            g.emit(f"    {hs}.extend([{_reuse(g, f'{hs}[-1]')}, {b} * 0.5])")
+        else:
+            g.emit(f"    {b} = {b} + {hs}.pop()")
+            g.emit(f"    {hs}.append({_other(g, b)})")
+        return [f"np.sum({hs}[-1] * {other}[-1])", f"np.sum({other}[0])", b]
+
+    def tolist_written(self, g):
+        """`lst = c.tolist()` and then c written into: the list keeps what c held (jit: the copy it needs,
+        rw2-001); c made by the function, holding data or constants."""
+        x = _array(g, ((4,), (3,)))
+        t = g.env[x].shape
+        c, k = g.fresh("a", t), g.fresh("f")
+        lst = g.fresh("L")
+        g.emit(f"{c} = {g.choice([f'np.zeros({x}.shape[0])', f'{x} * 1.0', f'np.ones({x}.shape[0])'])}")
+        g.emit(f"{c}[1] = {g.choice(['2.0', f'{x}[0] * 2.0', f'np.sin({x}[2])'])}")
+        g.emit(f"{lst} = {c}.tolist()")
+        g.emit(f"{c}[1] = {g.choice(['5.0', f'{x}[1] * 3.0', f'{lst}[0] + 1.0'])}")
+        g.emit(f"{k} = {lst}[1]")
+        g.emit(f"if {c}[1] > {g.choice(['3.0', '0.0', '-1.0'])}:")
+        g.emit(f"    {k} = {k} + {g.choice(['1.0', f'{x}[2]', f'{lst}[0]'])}")
+        g.define(k, scal())
+        return [f"{k} * {x}[0]", f"np.sum({c} * {x})"]
+
+    def row_changed(self, g):
+        """An entry read in a loop (`t = c[i]`: recomputed, not saved, in the adjoint sweep) of an array changed
+        in the loop through a view or a second name, or after it."""
+        x = _array(g, ((4,),))
+        c, w, q = g.fresh("a", (4,)), g.fresh("a", (2,)), g.fresh("f")
+        i = self._var(g)
+        g.emit(f"{c} = {g.choice([f'{x} * 1.0', f'np.sin({x})'])}")
+        where = g.choice(["view", "alias", "after", "itself"])
+        if where in ("view", "alias"):
+            g.emit(f"{w} = {c}[1:3]" if where == "view" else f"{w} = {c}")
+        g.emit(f"{q} = {x}[0] * 0.5")
+        g.emit(f"for {i} in range({g.choice(['2', '3'])}):")
+        g.emit(f"    {q} = {q} + {c}[{i}] * {g.choice([f'{c}[{i}]', f'{x}[{i}]', '2.0'])}")
+        value = f"{_reuse(g, f'{c}[{i} + 1]')} * {g.choice(['0.5', f'{x}[3]'])}"
+        if where == "view":
+            g.emit(f"    {w}[{g.choice(['0', '1'])}] = {value}")
+        elif where == "alias":
+            g.emit(f"    {w}[{i} + 1] = {value}")
+        elif where == "itself":
+            g.emit(f"    {c}[{i} + 1] = {value}")
+        if where == "after":
+            g.emit(f"{c}[{g.choice(['0', '1', '2'])}] = {g.choice(['7.0', f'{x}[2] * 2.0'])}")
+        g.define(q, scal())
+        return [q, f"np.sum({c} * {x})"]
+
+    def checkpoint_call(self, g):
+        """A function of the program called through ad.checkpoint (run again in the adjoint sweep) on a pair
+        carried by a loop or chosen by a branch."""
+        g.root.need_ad = True
+        t, x, a, b = self._pair(g)
+        name = g.helper_name("cell")
+        ret = g.choice([_reuse(g, "z"), "z * b", _other(g, "z") + " + a"])
+        g.add_helper(f"def {name}(a, b):\n"
+                     f"    z = a + b\n"
+                     f"    return {ret}\n")
+        if g.chance(0.5):
+            i = self._var(g)
+            g.emit(f"for {i} in range({g.choice(['1', '2', _count(g, x)])}):")
+            # (`a * 1.0`: a new array; given the result of the call before itself, the alias pass takes seconds,
+            # rw2-002)
+            g.emit(f"    {a} = ad.checkpoint({name})({a} * 1.0, {b})")
+            if g.chance(0.5):
+                g.emit(f"    {b} = {_other(g, a)}")
+        else:
+            g.emit(f"if {g.cond()}:")
+            g.emit(f"    {a} = ad.checkpoint({name})({a}, {b})")
+            g.emit("else:")
+            g.emit(f"    {b} = ad.checkpoint({name})({b}, {a})")
+        return [a, b, f"np.sum({a} * {b})"]
+
+    def try_in_loop(self, g):
+        """A `try` in a loop whose body may raise on data, a carried pair assigned by its last statement or in
+        the handler."""
+        t, x, a, b = self._pair(g)
+        z = g.fresh("a", t)
+        i = self._var(g)
+        g.emit(f"for {i} in range({g.choice(['2', '3', _count(g, x)])}):")
+        g.emit("    try:")
+        g.emit(f"        {z} = {a} + {b}")
+        g.emit(f"        if np.sum({z}) > {g.choice(['0.5', '2.0', '-0.5'])}:")
+        g.emit("            raise ValueError('big')")
+        g.emit(f"        {a} = {_reuse(g, z)}")
+        g.emit("    except ValueError:")
+        g.emit(f"        {b} = {g.choice([_other(g, b), f'{b} * 0.5'])}")
+        g.define(z, arr(t))
+        return [a, b]
+
+    def batched_rows(self, g):
+        """A loop over the rows of a 2-d array (hoist.py batches `xs[t] * w`, `xs[t] @ W`; batch_sums.py the
+        weight's adjoint), a carried row through a branch or a `break`."""
+        x = _array(g, ((3,),))
+        xs, h, z = g.fresh("a2", (3, 3)), g.fresh("a", (3,)), g.fresh("a", (3,))
+        i = self._var(g)
+        g.emit(f"{xs} = {g.choice([f'np.outer({x}, {x})', f'np.outer({x}, {x}) * 0.5 + 0.1'])}")
+        g.emit(f"{h} = {x} * 0.5")
+        g.emit(f"for {i} in range(len({xs})):")
+        g.emit(f"    {z} = {g.choice([f'{xs}[{i}] * {x}', f'{xs}[{i}] @ np.outer({x}, {x})', f'{xs}[{i}] + {x}'])}")
+        kind = g.choice(["if", "break", "plain"])
+        if kind == "if":
+            g.emit(f"    if np.sum({h}) > {g.choice(['0.0', '0.5'])}:")
+            g.emit(f"        {h} = {_reuse(g, f'{h} * {z}')}")
+            g.emit("    else:")
+            g.emit(f"        {h} = {h} + {z} * 0.1")
+        else:
+            g.emit(f"    {h} = {_reuse(g, f'{h} + {z}')} * 0.5")
+            if kind == "break":
+                g.emit(f"    if np.sum({h} * {h}) > {g.choice(['0.5', '2.0'])}:")
+                g.emit("        break")
+        g.define(h, arr((3,)))
+        return [f"np.sum({h} * {h})", h]
 
 
 CONSTRUCTS = Flow()

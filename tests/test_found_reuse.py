@@ -1,6 +1,8 @@
 """Facts about values carried along the generated code that must hold on every path (helper "reuse": buffers
 the adjoint sweep writes into, what the tape saves, across branches, loop heads, `break`s). Each expected value
 is from central differences of the program (tests/fd.py). Findings: /work/reuse/findings.md (rw-NNN)."""
+import math
+
 import numpy as np
 import pytest
 
@@ -188,10 +190,11 @@ def test_rw_002_tangent_of_a_view_after_its_buffer_is_shared(f):
     np.testing.assert_allclose(tangent, expected, rtol=1e-6, atol=1e-6)
 
 
-# -- rw-003 (crash, not fixed): a name that may be the list a loop appends to (`other = lst`, then `other =
-# list(lst)` in one iteration): the adjoint of the refresh `if other is lst:` gives the old name
-# `_ad.zeros_like(other_3)` where the list is still longer (before the reverse sweep pops the append):
-# `ValueError: zip() argument 2 is longer than argument 1` in `_ad.add(blst_1, bother_1)` after the loop.
+# -- rw-003: a name that may be the list a loop changes by a method (`other = lst`, then `other = list(lst)` in
+# one iteration): the alias pass refreshes it after the method (`if other is lst: other = lst`), and the join of
+# that `if`'s adjoint gave its earlier version `_ad.zeros_like(other_3)` where the list still held what the
+# method added (or lacked what it popped): `ValueError: zip() argument 2 is longer than argument 1` in
+# `_ad.add(blst_1, bother_1)` after the loop. The zeros are now made after the method's adjoint puts the list back.
 
 def list_maybe_copied_in_a_loop(x):
     lst = [x * 1.0]
@@ -203,9 +206,35 @@ def list_maybe_copied_in_a_loop(x):
     return np.sum(lst[-1] * other[-1])
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="rw-003: zeros of a list made before its appends are undone")
-def test_rw_003_list_maybe_copied_in_a_loop():
-    check_grad(list_maybe_copied_in_a_loop, (np.array([0.31, -0.27, 0.53, 0.44]),))
+def list_maybe_copied_then_popped(x):
+    lst = [x * 1.0, x * 2.0, np.sin(x), x * 4.0]
+    other = lst
+    s = 0.0
+    for i in range(2):
+        s = s + np.sum(other[-1] * x)
+        if i == 1:
+            other = list(lst)
+        v = lst.pop()
+        s = s + np.sum(v * v)
+    return s + np.sum(other[-1] * other[0])
+
+
+def list_maybe_copied_then_extended(x):
+    lst = [x * 1.0]
+    other = lst
+    s = 0.0
+    for i in range(2):
+        s = s + np.sum(other[-1] * x)
+        if i == 1:
+            other = list(lst)
+        lst.extend([np.sin(lst[-1]), x * 2.0])
+    return s + np.sum(lst[-1] * other[-1])
+
+
+@pytest.mark.parametrize("f", [list_maybe_copied_in_a_loop, list_maybe_copied_then_popped,
+                               list_maybe_copied_then_extended], ids=lambda f: f.__name__)
+def test_rw_003_list_maybe_copied_in_a_loop(f):
+    check_grad(f, (np.array([0.31, -0.27, 0.53, 0.44]),))
 
 
 # -- rw-004: jit=True, `_ad.add_at(blst, k, g)` into a list of arrays lowered to `blst[k] += g` ------------------
@@ -224,3 +253,68 @@ def list_item_read_twice(x):
 
 def test_rw_004_jit_add_into_an_item_of_a_list_of_arrays():
     check_grad(list_item_read_twice, (np.array([0.31, -0.27, 0.53, 0.44]),), jit=True)
+
+
+# -- rw2-001: jit=True, the copy that `a.tolist()` makes left out although `a` is written after it -----------------
+# jit_reuse.uncopy reads `lst = a.copy()` as `lst = a` where lst is read only by items and every array written is
+# one the function made: `a` is one, so `a[1] = 5.0` after the copy was seen through lst (6.0 for 3.0).
+# Findings: /work/reuse2/findings.md (rw2-NNN).
+
+def tolist_then_stored(x):
+    a = np.zeros(3)
+    a[1] = 2.0
+    lst = a.tolist()
+    a[1] = 5.0
+    c = lst[1]
+    if a[1] > 3.0:
+        c = c + 1.0
+    return x * c
+
+
+def test_rw2_001_jit_tolist_of_an_array_written_afterwards():
+    check_grad(tolist_then_stored, (0.7,), jit=True)
+
+
+# -- rw2-003: hoist.py moved a loop-invariant operation that can raise (`math.sqrt(neg)`) before the loop although
+# the loop may leave before it by a `raise` (not counted as leaving, only `break` was), or, in a `try` body, by any
+# statement that raises what a handler catches: the derivative raised ValueError where f returns a value.
+
+def raise_before_an_invariant(x):
+    c = x * 1.0
+    neg = -1.0
+    out = c * 3.0
+    try:
+        s = c * 2.0
+        for i in range(3):
+            if s > 0.5:
+                raise KeyError("big")
+            r = math.sqrt(neg)
+            s = s * r
+        out = s
+    except KeyError:
+        out = c * c
+    return out * c
+
+
+def index_error_before_an_invariant(x):
+    c = x * 1.0
+    lst = [1.0, 2.0]
+    neg = -1.0
+    out = c * 3.0
+    try:
+        s = c * 2.0
+        for i in range(3):
+            k = lst[i + 5]
+            r = math.sqrt(neg)
+            s = s * r * k
+        out = s
+    except IndexError:
+        out = c * c
+    return out * c
+
+
+@pytest.mark.parametrize("f", [raise_before_an_invariant, index_error_before_an_invariant], ids=lambda f: f.__name__)
+def test_rw2_003_invariant_that_can_raise_kept_after_what_may_leave_the_loop(f):
+    check_grad(f, (0.7,))
+    expected = numeric_grad(f, [0.7], 0) * 0.5
+    np.testing.assert_allclose(ad.jvp(f)(0.7, 0.5)[1], expected, rtol=1e-6)

@@ -18,8 +18,9 @@ ufuncs, `math` functions, `@`, `.T` / `.shape`), never a value the loop changes 
 container (each iteration had its own object), never out of a `while` loop or from under an `if`. An
 operation that can raise (a division of Python floats, `math.log`, an index, a product of two arrays of
 unknown shapes) moves only out of a loop known to run at least once (`range(20)`), and only from before
-the first statement that may leave the loop; an operation that cannot raise moves out of any `for` loop.
-Batching is not applied to loops that may `break` (or `return`): they may stop after a few of the steps; nor
+the first statement that may leave the loop (a `break`, a `raise`; in a `try` or `with` body, any statement that
+may raise: a handler may catch it); an operation that cannot raise moves out of any `for` loop.
+Batching is not applied to loops that may `break` (or `return`, or `raise`): they may stop after a few of the steps; nor
 to checkpointed loops (it would keep every step's rows, which checkpointing is there to avoid).
 """
 import math
@@ -68,6 +69,7 @@ class _Hoister:
                 self.defs[s.target] = s
         self.in_loops = {s for loop in ir.walk(fn.body) if isinstance(loop, (For, While))
                          for s in ir.walk(loop.body)}
+        self.guarded = 0  # (inside a `try` or `with` body: an exception raised there may be caught)
 
     def kind(self, atom):
         if isinstance(atom, Var):
@@ -83,7 +85,12 @@ class _Hoister:
     def block(self, stmts):
         out = []
         for s in stmts:
-            if isinstance(s, If):
+            if isinstance(s, If) and s.role in ("try", "with"):  # (an exception there may be caught: rw2-003)
+                self.guarded += 1
+                s.body = self.block(s.body)
+                self.guarded -= 1
+                s.orelse = self.block(s.orelse)
+            elif isinstance(s, If):
                 s.body = self.block(s.body)
                 s.orelse = self.block(s.orelse)
             elif isinstance(s, (For, While)):
@@ -110,7 +117,9 @@ class _Hoister:
             new = self.try_move(s, inside, runs and before_exit, loop, batch_over, sliced)
             if new is None:
                 body.append(s)
-                if _may_leave([s]):
+                # (what may raise an exception a handler catches leaves the loop too: a statement that can
+                # raise moved before it would raise first, rw2-003)
+                if _may_leave([s]) or self.guarded and not (isinstance(s, Assign) and not self.can_raise(s.value)):
                     before_exit = False
                 continue
             batched, kept = new
@@ -342,11 +351,14 @@ def _defined(s):
 
 
 def _may_leave(stmts):
-    """Might running these statements leave the loop they are in (a `break`, maybe under an `if`)?"""
+    """Might running these statements leave the loop they are in (a `break` or a `raise`, maybe under an `if`;
+    a `raise` in an inner loop)?"""
     for s in stmts:
-        if isinstance(s, Break):
+        if isinstance(s, (Break, ir.Return)) or ir.is_throw(s):
             return True
         if isinstance(s, If) and (_may_leave(s.body) or _may_leave(s.orelse)):
+            return True
+        if isinstance(s, (For, While)) and any(ir.is_throw(x) for x in ir.walk(s.body)):
             return True
     return False
 

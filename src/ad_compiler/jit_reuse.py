@@ -31,10 +31,14 @@ def uncopy(body, kinds):
     assigned = _assignments(body)
     fresh = {n for n, values in assigned.items() if all(_fresh(v) for v in values)}
     numbers = _numbers(body, assigned, kinds)
-    if not _writes_only(body, fresh | numbers):
+    written = _written(body, fresh | numbers)
+    if written is None:
         return body
     for s in ir.walk(body):
+        # (the copied array itself written into, after the copy: `a[1] = 5.0` is not seen by the copy, rw2-001;
+        # another name of it would be a name not made fresh, which `_written` refuses)
         if isinstance(s, Assign) and len(s.targets) == 1 and _is_copy(s.value) and \
+                s.value.func.value.name not in written and \
                 len(assigned[s.targets[0]]) == 1 and _read_by_items(body, s.targets[0], kinds):
             s.value = s.value.func.value
     return body
@@ -129,30 +133,36 @@ def _helper(v):
     return None
 
 
-def _writes_only(body, safe):
-    """Does `body` write only into the arrays named in `safe` (or rebind numbers)?"""
+def _written(body, safe):
+    """The names of the arrays `body` may write into (or rebind, for numbers), when they are all named in
+    `safe`; None when it may write into another one."""
+    written = set()
+
     def ok(e):
-        return all(n in safe for n in ir.names_in(e))
+        names = ir.names_in(e)
+        written.update(names)
+        return all(n in safe for n in names)
     for s in ir.walk(body):
-        if isinstance(s, SetItem) and not (isinstance(s.target, Var) and s.target.name in safe):
-            return False
-        if isinstance(s, AugAssign) and s.target not in safe:
-            return False
+        if isinstance(s, SetItem) and not (isinstance(s.target, Var) and ok(s.target)):
+            return None
+        if isinstance(s, AugAssign) and not ok(Var(s.target)):
+            return None
         for e in _expressions(s):
             for c in ir.calls_in(e):
                 if any(k == "out" and not ok(v) for k, v in c.kwargs):
-                    return False
+                    return None
                 h = _helper(c)
-                if h is not None and h not in READING_HELPERS and not all(ok(a) for a in c.args):
-                    return False
+                if h is not None and h not in READING_HELPERS and not all([ok(a) for a in c.args]):
+                    return None
                 if isinstance(c.func, Global) and c.func.path[0] == "np" and len(c.args) > 2 and \
-                        not all(ok(a) for a in c.args):  # (a ufunc's `out` given by position)
-                    return False
+                        not all([ok(a) for a in c.args]):  # (a ufunc's `out` given by position)
+                    return None
                 if isinstance(c.func, ir.Attr) and c.func.attr not in ("copy", "sum", "reshape", "astype", "mean",
                                                                        "prod", "dot", "ravel", "flatten",
-                                                                       "transpose", "max", "min", "append", "pop"):
-                    return False
-    return True
+                                                                       "transpose", "max", "min", "append",
+                                                                       "pop"):  # (a list's: not an array)
+                    return None
+    return written
 
 
 def _read_by_items(body, name, kinds):

@@ -157,6 +157,7 @@ class Reverse(StoresPart, ControlPart):
             self.store(s)
         elif isinstance(s, Mutate):
             self.mutate(s)
+            self.zeros_after_undo(s)
         elif isinstance(s, If):
             self.branch(s)
         elif isinstance(s, (For, While)):

@@ -81,13 +81,14 @@ class ControlPart:
         then_only = set(then_only) | self.defined_only_in(s.body) | self.unbound_in(s, False) | \
             self.try_body_only(s)
         else_only = set(else_only) | self.defined_only_in(s.orelse) | self.unbound_in(s, True)
+        stale = self.stale_at_join(s)
         for n in sorted(live_then - live_else):
             if n not in then_only:
-                other.append(assign(self.adj(n), a.zeros(n)))
+                self.join_zeros(s, n, stale, other, then)
                 exclusive_else.add(n)  # (new zeros)
         for n in sorted(live_else - live_then):
             if n not in else_only:
-                then.append(assign(self.adj(n), a.zeros(n)))
+                self.join_zeros(s, n, stale, then, other)
                 exclusive_then.add(n)
         a.live = live_then | live_else
         a.owned = owned_then & a.owned & owned
@@ -97,6 +98,36 @@ class ControlPart:
         if not _real(then) and not _real(other) and not _markers(then) and not _markers(other):
             return
         self.emit(If(s.test, then, other), s.origin)
+
+    def stale_at_join(self, s):
+        """For the alias pass's refresh of the names that may be a list a method just changed (`lst.append(v)`;
+        `t = other is lst; if t: other = lst`): (the method's statement, the names' earlier versions)."""
+        if getattr(self, "_refreshes", None) is None:
+            self._refreshes = list_refreshes(self.fn.body)
+            self._deferred = {}
+        return self._refreshes.get(id(s))
+
+    def join_zeros(self, s, n, stale, path, other_path):
+        """Give n's adjoint zeros on `path` at the end of the branches of `s` (`other_path`: the other one's
+        statements). The earlier version of a name that was the list a method changed (rw-003): its zeros have
+        the list's length before the change, which the adjoint sweep puts back after the refresh's adjoint (the
+        method's adjoint): they are made there, on the path where the refresh took place (a flag says which)."""
+        if stale is None or n not in stale[1]:
+            path.append(assign(self.adj(n), self.adjoints.zeros(n)))
+            return
+        flags = self._deferred.setdefault(id(stale[0]), [])
+        flag = next((f for f, _, at in flags if at is s), None)
+        if flag is None:
+            flag = self.alloc.fresh("refreshed")
+            path.append(assign(flag, ir.Const(True)))
+            other_path.append(assign(flag, ir.Const(False)))
+        flags.append((flag, n, s))
+
+    def zeros_after_undo(self, m):
+        """After the adjoint of the list method `m` (the list as it was before it): the zeros deferred by
+        join_zeros."""
+        for flag, n, _ in getattr(self, "_deferred", {}).pop(id(m), ()):
+            self.emit(If(Var(flag), [assign(self.adj(n), self.adjoints.zeros(n))], []), m.origin)
 
     def loop(self, s):
         if not self.has_adjoint(s.body):
@@ -307,6 +338,27 @@ class TryFlags:
                 inside = Counter(n for x in ir.walk(t.body) for n in defined_names(x))
                 return {n for n, c in inside.items() if len(self.defs.get(n, [])) == c}
         return set()
+
+
+def list_refreshes(body):
+    """id(`if t:` refreshing names after a list method) -> (the method's Mutate, the refreshed names' earlier
+    versions): `lst_2` from `lst_1.append(v)` in the same block before it, `if t: other_4 = lst_2` (a noop
+    whose `prev` is other_3)."""
+    out = {}
+    for block in ir.all_blocks(body):
+        made = {}  # result name -> the Mutate making it
+        for s in block:
+            if isinstance(s, Mutate) and s.result:
+                made[s.result] = s
+            elif isinstance(s, If) and s.role is None:
+                for branch in (s.body, s.orelse):
+                    for x in branch:
+                        if isinstance(x, Assign) and x.noop and x.prev and isinstance(x.value, Var) and \
+                                x.value.name in made:
+                            m, names = out.setdefault(id(s), (made[x.value.name], set()))
+                            if m is made[x.value.name]:
+                                names.add(x.prev)
+    return out
 
 
 def defined_names(s):
