@@ -52,6 +52,7 @@ def finish(derivation, unit, fdef, kinds_, alloc):
         raise UnsupportedError("jit=True: the function calls a recursive function (compiled on its own); " + WHY,
                                where=where_def, hint=HINT)
     param_kinds = dict(zip(fdef.params, derivation.kinds))
+    _refuse_narrow(derivation, param_kinds, where_def)
     body, ret = fdef.body[:-1], fdef.body[-1]
     if not isinstance(ret, Return) or any(isinstance(s, Return) for s in ir.walk(body)):
         raise UnsupportedError("jit=True: a derivative with several returns; " + WHY, where=where_def, hint=HINT)
@@ -114,6 +115,25 @@ def finish(derivation, unit, fdef, kinds_, alloc):
     compiled = _compile(derivation, unit, core, wrapper, numba)
     compiled._ad_direct = direct
     return compiled
+
+
+def _refuse_narrow(derivation, param_kinds, where):
+    """Refuse a function that may hold values of a narrow dtype (float32, float16, int32, ...:
+    kinds.narrow_dtype; alias_session.Session.narrow: an argument of one, or a dtype, constant or global named in
+    its code). Numba promotes them otherwise than NumPy 2 does: `x * 1.5` or `s + 0.5` of float32 values are
+    float64 in Numba's code (NumPy: float32, the Python float is weak), an int32 array plus a Python int is int64
+    (NumPy wraps at 2**31). The compiled derivative would compute f's values in another precision: another
+    value, a branch decided otherwise, another gradient (j12-001)."""
+    narrow = [p for p, k in param_kinds.items() if K.narrow(k)]
+    if not narrow and not getattr(getattr(derivation, "linker", None), "narrow", False):
+        return
+    what = f"the argument `{narrow[0]}` holds" if narrow else "the function makes or reads"
+    raise UnsupportedError(
+        f"jit=True: {what} values of a narrow dtype (float32, float16, int32, ...), which Numba computes with "
+        "other type promotions than NumPy's (a float32 value with a Python float in float64, an int32 array plus "
+        "an int in int64): the compiled derivative would not compute f in f's precision; " + WHY,
+        where=where, hint="call ad.grad without jit=True (the same derivative in plain Python, in f's dtypes), "
+                          "or pass float64 arrays")
 
 
 def _direct_plan(outer, leaves, core_params, params, lowering):
