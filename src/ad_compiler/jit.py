@@ -492,7 +492,8 @@ class FirstCall:
         useful = [x for x in lines if not x.startswith(("Failed in", "During:", "File ", "<source"))]
         why = " ".join(useful[:2]) if useful and useful[0].endswith(":") else (useful[0] if useful else text)
         origin = None
-        for m in re.finditer(r'File "([^"]*)", line (\d+)', text):
+        lines_named = [f'File "{self.filename}", line {n}' for n in _numba_lines(exc, self.filename)]
+        for m in re.finditer(r'File "([^"]*)", line (\d+)', "\n".join([text] + lines_named)):
             if m.group(1) == self.filename and 0 < int(m.group(2)) <= len(self.origins):
                 # (a line the backend added, e.g. `n = x.shape[0]`: the user's line of the nearest one above)
                 line = int(m.group(2))
@@ -506,5 +507,31 @@ class FirstCall:
             why = why or f"{type(exc).__name__} inside Numba"
             return UnsupportedError(f"jit=True: Numba cannot compile the derivative of this function: {why}",
                                     where=where, hint=HINT)
+        why = why or f"{type(exc).__name__} inside Numba's type inference (a value whose type Numba cannot settle, " \
+            "e.g. a list whose items' type is known only later)"
         return UnsupportedError(f"jit=True: Numba cannot compile the derivative of this line: {why}", where=where,
                                 hint=HINT)
+
+
+def _numba_lines(exc, filename):
+    """The lines of the generated file `filename` that Numba's frames were at when `exc` (an error naming no
+    line: an AssertionError inside Numba's type inference, j12-002) was raised: the `loc` of a typing
+    constraint or of an IR node in the frames' locals, innermost first."""
+    found = []
+    tb = exc.__traceback__
+    frames = []
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    for frame in reversed(frames):
+        try:
+            local = dict(frame.f_locals)
+        except Exception:  # noqa: BLE001  (a frame whose locals cannot be read: skipped)
+            continue
+        for value in [local.get("self"), local.get("inst"), local.get("stmt"), local.get("expr")] + \
+                [local.get("loc")]:
+            loc = value if type(value).__name__ == "Loc" else getattr(value, "loc", None)
+            if type(loc).__name__ == "Loc" and getattr(loc, "filename", None) == filename and \
+                    isinstance(getattr(loc, "line", None), int):
+                found.append(loc.line)
+    return found

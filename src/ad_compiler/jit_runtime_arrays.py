@@ -257,8 +257,35 @@ def _index_concat_vjp(g, kind, items):
     return namespace["cut"]
 
 
+def index_concat_tangent(kind, items, tangents):
+    """Tangent of np.r_[items] (kind 'r') of numbers and 1-d arrays: the concatenation of their tangents (a
+    number's tangent a 1-element piece; a number given for an array, the zero tangent of a constant one, spread
+    over its length), as runtime.index_concat_tangent gives it, in float64."""
+
+
+@_overload_literal(index_concat_tangent)
+def _index_concat_tangent(kind, items, tangents):
+    kinds = _pieces(items)
+    if not (isinstance(kind, numba.types.StringLiteral) and kind.literal_value == "r" and kinds is not None and
+            isinstance(tangents, numba.types.BaseTuple) and len(tangents) == len(kinds)):
+        return None
+    parts = []
+    for k, (what, t) in enumerate(zip(kinds, tangents)):
+        if _is_number(t) and not isinstance(t, (numba.types.Complex, numba.types.Boolean)):
+            size = "1" if what == "number" else f"items[{k}].shape[0]"
+            parts.append(f"np.full({size}, np.float64(tangents[{k}]))")
+        elif what == "vector" and _is_array(t, 1) and isinstance(t.dtype, (numba.types.Float, numba.types.Integer)):
+            parts.append(f"tangents[{k}].astype(np.float64)")
+        else:
+            return None
+    source = f"def join(kind, items, tangents):\n    return np.concatenate(({', '.join(parts)},))\n"
+    namespace = {}
+    exec(source, {"np": np}, namespace)
+    return namespace["join"]
+
+
 HELPERS = {"sign", "var_vjp", "std_vjp", "linspace_vjp", "cumsum_vjp", "sort_vjp", "prod_vjp", "append_vjp",
-           "table_position", "unbroadcast_value", "r_", "index_concat_vjp"}
+           "table_position", "unbroadcast_value", "r_", "index_concat_vjp", "index_concat_tangent"}
 
 
 def ravel(x):

@@ -1,0 +1,70 @@
+"""jit=True (docs/jit.md), jit12: what the compiled subset refused, got wrong or let escape as Numba's own error
+(explore --jit seeds 9811 / 9812; /work/jit12/findings.md). Checked against central differences and the plain
+derivatives; few compiled functions (Numba's compile time is the suite's cost). Skipped without Numba."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from ad_compiler.errors import UnsupportedError
+from fd import numeric_grad
+
+numba = pytest.importorskip("numba")
+
+X = np.array([0.3, -1.2, 0.7])
+
+
+def partly_wide(x, a):
+    z = np.sin(x * a) + 0.1 * x  # (float32 in NumPy; `x * 1.5` of a float32 array is float64 in Numba)
+    s = 0.0
+    for i in range(z.shape[0]):
+        s = s + z[i] * z[i]  # (0.0 + float32: float32 in NumPy 2, float64 in Numba)
+    return s
+
+
+def narrow_inside(x):
+    out = np.zeros(3, dtype=np.float32)
+    out[:] = x[:3] * 1.1
+    return np.sum(out ** 2)
+
+
+# j12-001: a float32 program was computed partly in float64 (value_and_grad's value was not f's)
+def test_narrow_dtypes_are_refused_at_the_def():
+    x32 = X.astype(np.float32)
+    for f, args in [(partly_wide, (x32, np.float32(1.3))), (narrow_inside, (X,))]:
+        with pytest.raises(UnsupportedError, match="narrow dtype") as info:
+            ad.value_and_grad(f, jit=True)(*args)
+        assert f"in {f.__name__}:" in str(info.value) and "def " in str(info.value)
+        ad.value_and_grad(f)(*args)  # (the plain derivative: in f's dtypes)
+
+
+def push(lst, v):
+    lst.append(v)
+
+
+def joined(x, s):
+    outs = []
+    for i in range(0):
+        push(outs, np.r_[x[0], 1.5])  # (an empty list under two names: Numba's type inference asserts)
+    y = np.r_[x, s * 2.0, np.ones(2), 3.0]
+    return np.sum(np.sin(y) * y) + np.sum(np.array(outs)) ** 2
+
+
+def joined_only(x, s):
+    y = np.r_[x, s * 2.0, np.ones(2), 3.0]
+    return np.sum(np.sin(y) * y)
+
+
+# j12-002: an AssertionError inside Numba's type inference (no line in its message) was located at the def;
+# j12-003: the tangent of np.r_ (`_ad.index_concat_tangent`) had no compiled version
+def test_numba_assertions_name_the_line_and_the_tangent_of_r_compiles():
+    with pytest.raises(UnsupportedError, match="AssertionError inside Numba") as info:
+        ad.grad(joined, jit=True)(X.copy(), 0.7)
+    assert "in push:" in str(info.value) and "lst.append(v)" in str(info.value)
+    s = 0.7
+    t = (np.array([1.0, 0.5, -1.0]), 0.3)
+    value, tangent = ad.jvp(joined_only, wrt=(0, 1), jit=True)(X.copy(), s, t)
+    plain = ad.jvp(joined_only, wrt=(0, 1))(X.copy(), s, t)
+    assert value == pytest.approx(joined_only(X, s), rel=1e-12) and tangent == pytest.approx(plain[1], rel=1e-12)
+    fd = numeric_grad(joined_only, (X.copy(), s), 0) @ t[0] + numeric_grad(joined_only, (X.copy(), s), 1) * t[1]
+    assert tangent == pytest.approx(fd, rel=1e-6)
+    assert "_ad.jit.index_concat_tangent('r', " in ad.jvp(joined_only, wrt=(0, 1), jit=True).source
