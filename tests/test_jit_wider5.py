@@ -68,3 +68,23 @@ def test_numba_assertions_name_the_line_and_the_tangent_of_r_compiles():
     fd = numeric_grad(joined_only, (X.copy(), s), 0) @ t[0] + numeric_grad(joined_only, (X.copy(), s), 1) * t[1]
     assert tangent == pytest.approx(fd, rel=1e-6)
     assert "_ad.jit.index_concat_tangent('r', " in ad.jvp(joined_only, wrt=(0, 1), jit=True).source
+
+
+def zero_d_read(W, s):
+    val = 0.0
+    k = 0
+    while k < 2:
+        k += 1
+        val += s - val + np.sum(W)  # (`bW += ...` of no known kind: not s, which nothing changes)
+    return val + np.sum(np.sin(W)) * 2.0
+
+
+# j12-004: a 0-d array argument the derivative never changes was refused as "changed in place" (an adjoint's
+# `+=` of no known kind counted as a change of it)
+def test_a_0d_argument_only_read_is_passed_as_its_number():
+    W, s = np.array([[0.3, -0.5], [0.2, 0.9]]), np.array(-1.05)
+    g = ad.grad(zero_d_read, wrt=0, jit=True)
+    got = g(W.copy(), s.copy())
+    np.testing.assert_allclose(got, ad.grad(zero_d_read, wrt=0)(W.copy(), s.copy()), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(got, numeric_grad(zero_d_read, (W.copy(), s.copy()), 0), rtol=1e-6, atol=1e-8)
+    assert "s[()]" in g.source

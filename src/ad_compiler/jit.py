@@ -322,7 +322,7 @@ def _check_parameter(name, kind, where, wrt, body, kinds_, lowering, alloc):
         return None
     what = "of a kind not known" if kind is None or kind == K.UNKNOWN else kind.describe()
     if isinstance(kind, K.Array) and kind.ndim == 0 and kind.cls is np.ndarray and kind.dtype in "fib":
-        if not _changes_0d(body, kinds_):
+        if not _changes_0d(body, kinds_, name):
             return Index(Var(name), (ir.Const(()),))
         what = "a 0-d array changed in place (Numba's arithmetic on 0-d arrays is incomplete)"
     elif isinstance(kind, K.Seq) and kind.items is not None and all(_numba_takes(k) for k in kind.items):
@@ -351,13 +351,17 @@ def _numba_takes(kind):
     return False
 
 
-def _changes_0d(body, kinds_):
-    """Does the derivative change in place a value that is or may be a 0-d array (a store, `+=` on an array,
-    `out=`), or copy one for that (`private_copy`)? Passed as a number, a 0-d argument would no longer be
-    shared with the names that see it."""
-    def zero_d(name):
-        k = kinds_.get(name)
-        return not isinstance(k, K.Scalar) and not (isinstance(k, K.Array) and k.ndim not in (None, 0))
+def _changes_0d(body, kinds_, name):
+    """Does the derivative change in place a value that is or may be the 0-d array `name` (a store, `+=` on an
+    array, `out=`), or copy one for that (`private_copy`)? Passed as a number, a 0-d argument would no longer
+    be shared with the names that see it. Only names whose values may come from `name` (any statement
+    defining them reads such a name: `_reaching`) count; an adjoint the derivative makes from others (`bW +=
+    g`, of no known kind) is not it (j12-004)."""
+    reach = _reaching(body, name, kinds_)
+
+    def zero_d(n):
+        k = kinds_.get(n)
+        return n in reach and not isinstance(k, K.Scalar) and not (isinstance(k, K.Array) and k.ndim not in (None, 0))
     for s in ir.walk(body):
         if isinstance(s, ir.SetItem) and isinstance(s.target, Var) and zero_d(s.target.name):
             return True
@@ -367,11 +371,35 @@ def _changes_0d(body, kinds_):
         while todo:
             e = todo.pop()
             if isinstance(e, Call) and (any(k == "out" for k, _ in e.kwargs or ()) or
-                                        isinstance(e.func, Global) and e.func.path == ("_ad", "private_copy")):
+                                        isinstance(e.func, Global) and e.func.path == ("_ad", "private_copy")) and \
+                    ir.names_in(e) & reach:
                 return True
             if e is not None:
                 todo.extend(ir.children(e))
     return False
+
+
+def _reaching(body, name, kinds_):
+    """The names whose values may be, hold or share memory with `name`'s: `name`, and every name a statement
+    defines from what reads one of them (conservative: any statement kind, but an assignment of new memory,
+    new_memory.py: arithmetic, reductions, allocating helpers), to a fixed point."""
+    from .new_memory import new_memory
+
+    reach = {name}
+    while True:
+        before = len(reach)
+        for s in ir.walk(body):
+            if isinstance(s, Assign) and len(s.targets) == 1 and new_memory(s.value, kinds_, target=s.targets[0]):
+                continue
+            if ir.stmt_reads(s) & reach or isinstance(s, ir.For) and ir.names_in(s.iter) & reach:
+                reach |= ir.stmt_writes(s)
+                if isinstance(s, (ir.SetItem, ir.AugAssign)):  # (the target holds what it was given)
+                    reach |= {s.target.name} if isinstance(s, ir.SetItem) and isinstance(s.target, Var) else \
+                        {s.target} if isinstance(s, ir.AugAssign) else set()
+                if isinstance(s, ir.Mutate):
+                    reach |= ir.names_in(s.target)
+        if len(reach) == before:
+            return reach
 
 
 def _at(new, old):
