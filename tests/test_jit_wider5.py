@@ -88,3 +88,35 @@ def test_a_0d_argument_only_read_is_passed_as_its_number():
     np.testing.assert_allclose(got, ad.grad(zero_d_read, wrt=0)(W.copy(), s.copy()), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(got, numeric_grad(zero_d_read, (W.copy(), s.copy()), 0), rtol=1e-6, atol=1e-8)
     assert "s[()]" in g.source
+
+
+def bump(D, c):
+    D['w'] = D['w'] * c  # (a store through the helper's parameter: `D_1 = dd`, one object)
+    return D['w'][0]
+
+
+def dict_two_names(x, s):
+    dd = {'w': x * 2.0, 'b': s}
+    z = bump(dd, s)
+    e = dd
+    e['b'] = e['b'] * z  # (through the second name; read through the first below)
+    e['w'] = e['w'] + 1.0
+    y = np.concatenate([dd['w'], [z, s]])  # (a list of numbers joined to an array)
+    return np.sum(dd['w'] ** 2) + dd['b'] * s + z + np.sum(np.sin(y))
+
+
+# j12-006: a dict made in the function and known under a second name (an inlined helper's parameter, `e = d`,
+# the SSA names of its stores) was refused; one object made once outside loops shares its names per key.
+# j12-007: np.concatenate([x, [z, s]]): Numba's concatenate takes no list of numbers (the 1-d array NumPy makes)
+def test_a_dict_under_second_names_and_numbers_joined_to_an_array():
+    x, s = np.array([0.3, -0.7, 1.1]), 0.8
+    value, got = ad.value_and_grad(dict_two_names, wrt=(0, 1), jit=True)(x.copy(), s)
+    plain = ad.grad(dict_two_names, wrt=(0, 1))(x.copy(), s)
+    assert value == pytest.approx(dict_two_names(x.copy(), s), rel=1e-12)
+    for a, b, i in zip(got, plain, (0, 1)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(a, numeric_grad(dict_two_names, (x.copy(), s), i), rtol=1e-6, atol=1e-8)
+    t = (np.array([1.0, -0.5, 0.25]), 0.3)
+    value, tangent = ad.jvp(dict_two_names, wrt=(0, 1), jit=True)(x.copy(), s, t)
+    assert tangent == pytest.approx(ad.jvp(dict_two_names, wrt=(0, 1))(x.copy(), s, t)[1], rel=1e-12)
+    assert tangent == pytest.approx(plain[0] @ t[0] + plain[1] * t[1], rel=1e-10)

@@ -21,10 +21,20 @@ from .ir import Assign, Build, Call, Const, ExprStmt, Global, Index, SetItem, Va
 def split_dicts(body, kinds, alloc):
     """(the body with the dicts and objects made in it split into one name per key, {new name: kind})."""
     keys = _candidates(body, _objects(body))
-    keys = _checked(body, keys)
+    aliases = {}
+    for _ in range(4):  # (the second names' adjoints are dicts of the same keys, with second names of their own)
+        found = _aliases(body, keys)
+        if found == aliases:
+            break
+        aliases = found
+        keys = _candidates(body, {**keys, **{a: keys[r] for a, r in aliases.items()}})
+    aliases = {a: r for a, r in aliases.items() if keys.get(a) == keys.get(r) is not None}
+    keys = _checked(body, keys, aliases)
+    aliases = {a: r for a, r in aliases.items() if a in keys and r in keys}
     if not keys:
         return body, {}
-    names = {d: {k: alloc.fresh(f"{d}_{k}") for k in ks} for d, ks in keys.items()}
+    names = {d: {k: alloc.fresh(f"{d}_{k}") for k in ks} for d, ks in keys.items() if d not in aliases}
+    names.update({a: names[r] for a, r in aliases.items()})  # (one object: the very names per key)
     new_kinds = {}
     for d, per_key in names.items():
         kind = kinds.get(d)
@@ -68,7 +78,49 @@ def _objects(body):
         for e in [s] + ([s.value] if hasattr(s, "value") else []):
             for x in _attribute_uses(e):
                 used.setdefault(x[0], set()).add(x[1])
-    return {d: ks for d, ks in found.items() if ks and used.get(d, set()) <= set(ks)}
+    found = {d: ks for d, ks in found.items() if ks}
+    for a, r in _aliases(body, found).items():  # (`self = lin` of an inlined method: its uses are the object's)
+        used.setdefault(r, set()).update(used.get(a, ()))
+    return {d: ks for d, ks in found.items() if used.get(d, set()) <= set(ks)}
+
+
+def _aliases(body, keys):
+    """{second name: the dict or object it is} for the names whose every binding is a copy of one (`D_1 = dd`,
+    the parameter of an inlined helper; `self = lin` of an inlined method) or the SSA result of a store into
+    one (`dd['w'] = v` giving `D_2`), where that dict or object (a key of `keys`) is made once (by a dict
+    display, `_ad.new_object`, or a helper making an adjoint dict: `_defines`), outside every loop: the names are then one object, and share its names per
+    key (a store through either rebinds the entry both read, as Python's one object does). A name also bound
+    otherwise (another object, a placeholder before its first value), or a dict made in a loop (a later
+    iteration's is another object) is not one (j12-006)."""
+    sources, made = {}, set()
+
+    def visit(block, in_loop):
+        for s in block:
+            if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Var):
+                sources.setdefault(s.targets[0], []).append(s.value.name)
+            elif isinstance(s, SetItem) and isinstance(s.target, Var) and s.result:
+                sources.setdefault(s.result, []).append(s.target.name)
+            else:
+                for n in ir.stmt_writes(s):
+                    sources.setdefault(n, []).append(None)
+                if isinstance(s, Assign) and len(s.targets) == 1 and s.targets[0] in keys and not in_loop and \
+                        _defines(s, keys) and not (isinstance(s.value, (Const, Global))):
+                    made.add(s.targets[0])  # (a dict display, an object, an adjoint dict made by a helper)
+            for b in ir.blocks(s):
+                visit(b, in_loop or isinstance(s, (ir.For, ir.While)))
+    visit(body, False)
+    roots = {d for d in made if sources.get(d) == [None]}
+    out, changed = {}, True
+    while changed:
+        changed = False
+        for n, srcs in sources.items():
+            if n in out or n in roots:
+                continue
+            got = {m if m in roots else out.get(m) for m in srcs}
+            if len(got) == 1 and None not in got:
+                out[n] = got.pop()
+                changed = True
+    return out
 
 
 def _blocks(body):
@@ -126,24 +178,33 @@ def _candidates(body, objects=None):
     return {d: ks for d, ks in keys.items() if d not in bad}
 
 
-def _checked(body, keys):
-    """The candidates every use of which is one this module rewrites (and that no other name holds)."""
-    keys = dict(keys)
+def _checked(body, keys, aliases=None):
+    """The candidates every use of which is one this module rewrites (and that no other name holds but the
+    second names `aliases` gives, which are kept or dropped with their object)."""
+    keys, aliases = dict(keys), aliases or {}
+    group = {}
+    for a, r in aliases.items():
+        group.setdefault(r, {r}).add(a)
+        group[a] = group[r]
     read = {n for s in ir.walk(body) for n in ir.stmt_reads(s)}  # (a store's SSA result name read: not split)
     changed = True
     while changed:
         changed = False
         for s in ir.walk(body):
-            used = _other_uses(s, keys, read)
+            copy = isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Var) and \
+                s.targets[0] in aliases and s.value.name in group.get(s.targets[0], ())
+            used = set() if copy else _other_uses(s, keys, read, group)
             drop = used & set(keys)
             if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, Var) and \
-                    (s.targets[0] in keys or s.value.name in keys):
+                    (s.targets[0] in keys or s.value.name in keys) and \
+                    not (s.targets[0] in aliases and s.value.name in group.get(s.targets[0], ())):
                 # (a copy is the same dict under another name: a store through one changes what the other
                 # reads, which separate names per key would not follow)
                 drop |= {s.targets[0], s.value.name} & set(keys)
             if isinstance(s, Assign) and len(s.targets) == 1 and s.targets[0] in keys and \
                     _helper(s.value, "getitem_vjp") and s.value.args[1].name not in keys:
                 drop.add(s.targets[0])  # (the adjoint of a dict left as it is)
+            drop = set().union(drop, *(group.get(d, ()) for d in drop)) & set(keys)  # (an object: all its names)
             if drop:
                 for d in drop:
                     keys.pop(d, None)
@@ -187,7 +248,8 @@ def _defines(s, keys):
         _owned(v) and v.args[0].name in keys or _added(v, keys) or v == Const(None) or isinstance(v, Global) and v.path == ("_ad", "UNSET")
 
 
-def _other_uses(s, keys, read):
+def _other_uses(s, keys, read, group=None):
+    group = group or {}
     """The names `s` reads, or binds, other than in the forms this module rewrites."""
     def strip(e):
         def fn(x):
@@ -217,7 +279,8 @@ def _other_uses(s, keys, read):
     if isinstance(s, SetItem):
         if isinstance(s.target, Var) and s.target.name in keys:
             ok = len(s.items) == 1 and _key(s.items[0]) in keys[s.target.name] and s.op is None and \
-                not s.noop and (s.result in (None, s.target.name) or s.result not in read)
+                not s.noop and (s.result in (None, s.target.name) or s.result not in read or
+                                s.result in group.get(s.target.name, ()))
             return strip(s.value) if ok else {s.target.name}
         return strip(s.value) | strip(s.target) | set().union(*(strip(i) for i in s.items))
     if isinstance(s, ExprStmt) and _helper(s.value, "add_at") and len(s.value.args) == 3 and \
@@ -269,6 +332,8 @@ def _expr(e, names):
 def _statement(s, names):
     if isinstance(s, Assign) and len(s.targets) == 1 and s.targets[0] in names:
         per_key, v = names[s.targets[0]], s.value
+        if isinstance(v, Var) and names.get(v.name) is per_key:  # (a second name of the object: nothing to do)
+            return []
         if isinstance(v, Build):
             given = {k.value: i for k, i in zip(v.keys, v.items)}
             return [_at(Assign((n,), _expr(given[k], names)), s) for k, n in per_key.items()]

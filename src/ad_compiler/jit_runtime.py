@@ -1207,7 +1207,7 @@ HELPERS |= HELPERS_BROADCAST
 from . import jit_runtime_arrays as _arrays  # noqa: E402  (they use _overload)
 from .jit_runtime_arrays import (sign, var_vjp, std_vjp, linspace_vjp, cumsum_vjp, sort_vjp, prod_vjp,  # noqa: E402
                                  append_vjp, table_position, unbroadcast_value, r_, index_concat_vjp, ravel,
-                                 index_concat_tangent,
+                                 index_concat_tangent, number_array,
                                  reshape, check_view, same_array)
 HELPERS |= _arrays.HELPERS
 

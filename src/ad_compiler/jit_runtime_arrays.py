@@ -284,7 +284,25 @@ def _index_concat_tangent(kind, items, tangents):
     return namespace["join"]
 
 
-HELPERS = {"sign", "var_vjp", "std_vjp", "linspace_vjp", "cumsum_vjp", "sort_vjp", "prod_vjp", "append_vjp",
+def number_array(items):
+    """np.array(items) of a tuple of real numbers (a list of numbers joined to arrays: `[z, s]` in
+    np.concatenate([x, [z, s]])): a 1-d array, float64 if any is a float, else int64, as NumPy makes it."""
+
+
+@_overload(number_array)
+def _number_array(items):
+    if not (isinstance(items, numba.types.BaseTuple) and len(items) and
+            all(isinstance(t, (numba.types.Float, numba.types.Integer)) for t in items)):
+        return None
+    dtype = np.float64 if any(isinstance(t, numba.types.Float) for t in items) else np.int64
+    source = "def make(items):\n    out = np.empty(%d, dtype)\n" % len(items)
+    source += "".join(f"    out[{k}] = items[{k}]\n" for k in range(len(items))) + "    return out\n"
+    namespace = {}
+    exec(source, {"np": np, "dtype": dtype}, namespace)
+    return namespace["make"]
+
+
+HELPERS = {"number_array", "sign", "var_vjp", "std_vjp", "linspace_vjp", "cumsum_vjp", "sort_vjp", "prod_vjp", "append_vjp",
            "table_position", "unbroadcast_value", "r_", "index_concat_vjp", "index_concat_tangent"}
 
 
