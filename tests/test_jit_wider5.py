@@ -120,3 +120,33 @@ def test_a_dict_under_second_names_and_numbers_joined_to_an_array():
     value, tangent = ad.jvp(dict_two_names, wrt=(0, 1), jit=True)(x.copy(), s, t)
     assert tangent == pytest.approx(ad.jvp(dict_two_names, wrt=(0, 1))(x.copy(), s, t)[1], rel=1e-12)
     assert tangent == pytest.approx(plain[0] @ t[0] + plain[1] * t[1], rel=1e-10)
+
+
+class Acc:
+    def __init__(self, w):
+        self.w = w
+        self.n = 0.0
+
+    def add(self, v):
+        self.w = self.w + v
+        self.n = self.n + 1.0
+        return self
+
+
+def object_two_names(x, s):
+    a = Acc(x * s)  # (the tape saves a.w and a.n before __init__ stores them: a zero of the value stored)
+    b = a.add(np.sin(x))  # (`self = a`, `b = self`: second names of one object)
+    b.add(x * 0.5)
+    return np.sum(a.w ** 2) * a.n + np.sum(b.w)  # (an adjoint dict given entries it did not have)
+
+
+# j12-008: an object under second names (an inlined method's `self`, what it returns), attributes saved by the tape
+# before their first store, an adjoint dict growing entries: a name per attribute, where `_ad.new_object` was refused
+def test_an_object_under_second_names():
+    x, s = np.array([0.3, -0.7, 1.1]), 0.8
+    value, got = ad.value_and_grad(object_two_names, wrt=(0, 1), jit=True)(x.copy(), s)
+    plain = ad.grad(object_two_names, wrt=(0, 1))(x.copy(), s)
+    assert value == pytest.approx(object_two_names(x.copy(), s), rel=1e-12)
+    for a, b, i in zip(got, plain, (0, 1)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(a, numeric_grad(object_two_names, (x.copy(), s), i), rtol=1e-6, atol=1e-8)

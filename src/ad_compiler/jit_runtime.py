@@ -542,6 +542,8 @@ def entry_or_zeros(taken, value):
 
 @_overload(entry_or_zeros)
 def _entry_or_zeros(taken, value):
+    if _is_number(taken) and _is_array(value):  # (an entry missing from the adjoint, held as 0.0: jit_dicts)
+        return lambda taken, value: np.zeros(value.shape) + taken
     if _is_number(taken) or _is_array(taken):
         return lambda taken, value: taken
     return None
