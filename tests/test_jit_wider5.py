@@ -150,3 +150,23 @@ def test_an_object_under_second_names():
     for a, b, i in zip(got, plain, (0, 1)):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(a, numeric_grad(object_two_names, (x.copy(), s), i), rtol=1e-6, atol=1e-8)
+
+
+def pick_one(x, s):
+    h = x * 1.0
+    g = x.copy()
+    c = [h, g][int(abs(s) * 10) % 2]  # (an item of a list nothing changes: one of two arrays made here)
+    c[:-1] *= np.sin(x[1:])  # (then `if h is c: h = c` and `if g is c: g = c`, the alias pass's refresh)
+    return np.sum(g * x) + np.sum(h ** 2) + np.sum(c) * s
+
+
+# j12-009: `is` of an item of a list made in the function was refused (`c = t1[k]`: not known to be new memory)
+def test_identity_of_an_item_of_a_fixed_list_of_fresh_arrays():
+    x = np.array([0.3, -0.7, 1.1])
+    g = ad.grad(pick_one, wrt=(0, 1), jit=True)
+    for s in (0.85, 0.95):  # (c is h, then c is g)
+        got = g(x.copy(), s)
+        for a, b, i in zip(got, ad.grad(pick_one, wrt=(0, 1))(x.copy(), s), (0, 1)):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(a, numeric_grad(pick_one, (x.copy(), s), i), rtol=1e-6, atol=1e-8)
+    assert g.source.count("_ad.jit.same_array(") == 2
