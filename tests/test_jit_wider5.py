@@ -49,25 +49,27 @@ def joined(x, s):
     return np.sum(np.sin(y) * y) + np.sum(np.array(outs)) ** 2
 
 
-def joined_only(x, s):
+def joined_only(x, s, r):
     y = np.r_[x, s * 2.0, np.ones(2), 3.0]
-    return np.sum(np.sin(y) * y)
+    return np.sum(np.sin(y) * y) * r  # (r: a 0-d array, passed as its number; its tangent a 0-d array)
 
 
 # j12-002: an AssertionError inside Numba's type inference (no line in its message) was located at the def;
-# j12-003: the tangent of np.r_ (`_ad.index_concat_tangent`) had no compiled version
+# j12-003: the tangent of np.r_ (`_ad.index_concat_tangent`) had no compiled version; j12-010: nor the 0-d tangent
+# of a 0-d argument passed as its number (`_ad.jit.as_tangent`)
 def test_numba_assertions_name_the_line_and_the_tangent_of_r_compiles():
     with pytest.raises(UnsupportedError, match="AssertionError inside Numba") as info:
         ad.grad(joined, jit=True)(X.copy(), 0.7)
     assert "in push:" in str(info.value) and "lst.append(v)" in str(info.value)
-    s = 0.7
-    t = (np.array([1.0, 0.5, -1.0]), 0.3)
-    value, tangent = ad.jvp(joined_only, wrt=(0, 1), jit=True)(X.copy(), s, t)
-    plain = ad.jvp(joined_only, wrt=(0, 1))(X.copy(), s, t)
-    assert value == pytest.approx(joined_only(X, s), rel=1e-12) and tangent == pytest.approx(plain[1], rel=1e-12)
-    fd = numeric_grad(joined_only, (X.copy(), s), 0) @ t[0] + numeric_grad(joined_only, (X.copy(), s), 1) * t[1]
+    args = (X.copy(), 0.7, np.array(1.3))
+    t = (np.array([1.0, 0.5, -1.0]), 0.3, np.array(-0.4))
+    d = ad.jvp(joined_only, wrt=(0, 1, 2), jit=True)
+    value, tangent = d(*args, t)
+    plain = ad.jvp(joined_only, wrt=(0, 1, 2))(*args, t)
+    assert value == pytest.approx(joined_only(*args), rel=1e-12) and tangent == pytest.approx(plain[1], rel=1e-12)
+    fd = sum(np.sum(numeric_grad(joined_only, args, i) * t[i]) for i in range(3))
     assert tangent == pytest.approx(fd, rel=1e-6)
-    assert "_ad.jit.index_concat_tangent('r', " in ad.jvp(joined_only, wrt=(0, 1), jit=True).source
+    assert "_ad.jit.index_concat_tangent('r', " in d.source and "r[()]" in d.source
 
 
 def zero_d_read(W, s, x, t):

@@ -812,6 +812,9 @@ def as_tangent(t, x):
 def _as_tangent(t, x):
     if _is_number(x) and _is_number(t):
         return lambda t, x: float(t)
+    if _is_number(x) and isinstance(t, numba.types.Array) and t.ndim == 0 and \
+            isinstance(t.dtype, (numba.types.Float, numba.types.Integer)):
+        return lambda t, x: float(t.sum())  # (a 0-d tangent of a 0-d argument passed as its number, j12-010)
     if _is_array(x) and _is_number(t):
         return lambda t, x: np.full(x.shape, float(t))
     if _is_array(x) and _is_array(t, x.ndim):
