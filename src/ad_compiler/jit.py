@@ -52,6 +52,7 @@ def finish(derivation, unit, fdef, kinds_, alloc):
         raise UnsupportedError("jit=True: the function calls a recursive function (compiled on its own); " + WHY,
                                where=where_def, hint=HINT)
     param_kinds = dict(zip(fdef.params, derivation.kinds))
+    _refuse_narrow(derivation, param_kinds, where_def)
     body, ret = fdef.body[:-1], fdef.body[-1]
     if not isinstance(ret, Return) or any(isinstance(s, Return) for s in ir.walk(body)):
         raise UnsupportedError("jit=True: a derivative with several returns; " + WHY, where=where_def, hint=HINT)
@@ -114,6 +115,25 @@ def finish(derivation, unit, fdef, kinds_, alloc):
     compiled = _compile(derivation, unit, core, wrapper, numba)
     compiled._ad_direct = direct
     return compiled
+
+
+def _refuse_narrow(derivation, param_kinds, where):
+    """Refuse a function that may hold values of a narrow dtype (float32, float16, int32, ...:
+    kinds.narrow_dtype; alias_session.Session.narrow: an argument of one, or a dtype, constant or global named in
+    its code). Numba promotes them otherwise than NumPy 2 does: `x * 1.5` or `s + 0.5` of float32 values are
+    float64 in Numba's code (NumPy: float32, the Python float is weak), an int32 array plus a Python int is int64
+    (NumPy wraps at 2**31). The compiled derivative would compute f's values in another precision: another
+    value, a branch decided otherwise, another gradient (j12-001)."""
+    narrow = [p for p, k in param_kinds.items() if K.narrow(k)]
+    if not narrow and not getattr(getattr(derivation, "linker", None), "narrow", False):
+        return
+    what = f"the argument `{narrow[0]}` holds" if narrow else "the function makes or reads"
+    raise UnsupportedError(
+        f"jit=True: {what} values of a narrow dtype (float32, float16, int32, ...), which Numba computes with "
+        "other type promotions than NumPy's (a float32 value with a Python float in float64, an int32 array plus "
+        "an int in int64): the compiled derivative would not compute f in f's precision; " + WHY,
+        where=where, hint="call ad.grad without jit=True (the same derivative in plain Python, in f's dtypes), "
+                          "or pass float64 arrays")
 
 
 def _direct_plan(outer, leaves, core_params, params, lowering):
@@ -302,7 +322,7 @@ def _check_parameter(name, kind, where, wrt, body, kinds_, lowering, alloc):
         return None
     what = "of a kind not known" if kind is None or kind == K.UNKNOWN else kind.describe()
     if isinstance(kind, K.Array) and kind.ndim == 0 and kind.cls is np.ndarray and kind.dtype in "fib":
-        if not _changes_0d(body, kinds_):
+        if not _changes_0d(body, kinds_, name):
             return Index(Var(name), (ir.Const(()),))
         what = "a 0-d array changed in place (Numba's arithmetic on 0-d arrays is incomplete)"
     elif isinstance(kind, K.Seq) and kind.items is not None and all(_numba_takes(k) for k in kind.items):
@@ -331,13 +351,17 @@ def _numba_takes(kind):
     return False
 
 
-def _changes_0d(body, kinds_):
-    """Does the derivative change in place a value that is or may be a 0-d array (a store, `+=` on an array,
-    `out=`), or copy one for that (`private_copy`)? Passed as a number, a 0-d argument would no longer be
-    shared with the names that see it."""
-    def zero_d(name):
-        k = kinds_.get(name)
-        return not isinstance(k, K.Scalar) and not (isinstance(k, K.Array) and k.ndim not in (None, 0))
+def _changes_0d(body, kinds_, name):
+    """Does the derivative change in place a value that is or may be the 0-d array `name` (a store, `+=` on an
+    array, `out=`), or copy one for that (`private_copy`)? Passed as a number, a 0-d argument would no longer
+    be shared with the names that see it. Only names whose values may come from `name` (any statement
+    defining them reads such a name: `_reaching`) count; an adjoint the derivative makes from others (`bW +=
+    g`, of no known kind) is not it (j12-004)."""
+    reach = _reaching(body, name, kinds_)
+
+    def zero_d(n):
+        k = kinds_.get(n)
+        return n in reach and not isinstance(k, K.Scalar) and not (isinstance(k, K.Array) and k.ndim not in (None, 0))
     for s in ir.walk(body):
         if isinstance(s, ir.SetItem) and isinstance(s.target, Var) and zero_d(s.target.name):
             return True
@@ -347,11 +371,35 @@ def _changes_0d(body, kinds_):
         while todo:
             e = todo.pop()
             if isinstance(e, Call) and (any(k == "out" for k, _ in e.kwargs or ()) or
-                                        isinstance(e.func, Global) and e.func.path == ("_ad", "private_copy")):
+                                        isinstance(e.func, Global) and e.func.path == ("_ad", "private_copy")) and \
+                    ir.names_in(e) & reach:
                 return True
             if e is not None:
                 todo.extend(ir.children(e))
     return False
+
+
+def _reaching(body, name, kinds_):
+    """The names whose values may be, hold or share memory with `name`'s: `name`, and every name a statement
+    defines from what reads one of them (conservative: any statement kind, but an assignment of new memory,
+    new_memory.py: arithmetic, reductions, allocating helpers), to a fixed point."""
+    from .new_memory import new_memory
+
+    reach = {name}
+    while True:
+        before = len(reach)
+        for s in ir.walk(body):
+            if isinstance(s, Assign) and len(s.targets) == 1 and new_memory(s.value, kinds_, target=s.targets[0]):
+                continue
+            if ir.stmt_reads(s) & reach or isinstance(s, ir.For) and ir.names_in(s.iter) & reach:
+                reach |= ir.stmt_writes(s)
+                if isinstance(s, (ir.SetItem, ir.AugAssign)):  # (the target holds what it was given)
+                    reach |= {s.target.name} if isinstance(s, ir.SetItem) and isinstance(s.target, Var) else \
+                        {s.target} if isinstance(s, ir.AugAssign) else set()
+                if isinstance(s, ir.Mutate):
+                    reach |= ir.names_in(s.target)
+        if len(reach) == before:
+            return reach
 
 
 def _at(new, old):
@@ -478,7 +526,8 @@ class FirstCall:
         useful = [x for x in lines if not x.startswith(("Failed in", "During:", "File ", "<source"))]
         why = " ".join(useful[:2]) if useful and useful[0].endswith(":") else (useful[0] if useful else text)
         origin = None
-        for m in re.finditer(r'File "([^"]*)", line (\d+)', text):
+        lines_named = [f'File "{self.filename}", line {n}' for n in _numba_lines(exc, self.filename)]
+        for m in re.finditer(r'File "([^"]*)", line (\d+)', "\n".join([text] + lines_named)):
             if m.group(1) == self.filename and 0 < int(m.group(2)) <= len(self.origins):
                 # (a line the backend added, e.g. `n = x.shape[0]`: the user's line of the nearest one above)
                 line = int(m.group(2))
@@ -492,5 +541,31 @@ class FirstCall:
             why = why or f"{type(exc).__name__} inside Numba"
             return UnsupportedError(f"jit=True: Numba cannot compile the derivative of this function: {why}",
                                     where=where, hint=HINT)
+        why = why or f"{type(exc).__name__} inside Numba's type inference (a value whose type Numba cannot settle, " \
+            "e.g. a list whose items' type is known only later)"
         return UnsupportedError(f"jit=True: Numba cannot compile the derivative of this line: {why}", where=where,
                                 hint=HINT)
+
+
+def _numba_lines(exc, filename):
+    """The lines of the generated file `filename` that Numba's frames were at when `exc` (an error naming no
+    line: an AssertionError inside Numba's type inference, j12-002) was raised: the `loc` of a typing
+    constraint or of an IR node in the frames' locals, innermost first."""
+    found = []
+    tb = exc.__traceback__
+    frames = []
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    for frame in reversed(frames):
+        try:
+            local = dict(frame.f_locals)
+        except Exception:  # noqa: BLE001  (a frame whose locals cannot be read: skipped)
+            continue
+        for value in [local.get("self"), local.get("inst"), local.get("stmt"), local.get("expr")] + \
+                [local.get("loc")]:
+            loc = value if type(value).__name__ == "Loc" else getattr(value, "loc", None)
+            if type(loc).__name__ == "Loc" and getattr(loc, "filename", None) == filename and \
+                    isinstance(getattr(loc, "line", None), int):
+                found.append(loc.line)
+    return found

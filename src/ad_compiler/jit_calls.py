@@ -143,7 +143,7 @@ class Calls:
             if isinstance(a, ir.Starred):
                 self.refuse(s, "`*args` in a call")
             name = isinstance(f, Global) and (f.path == ("_ad", "stack_family_vjp") and a in [Const(n) for n in STACKS]
-                                              or f.path == ("_ad", "index_concat_vjp") and a == Const("r")
+                                              or f.path in (("_ad", "index_concat_vjp"), ("_ad", "index_concat_tangent")) and a == Const("r")
                                               or f.path == ("_ad", "check_view") and a is e.args[-1])
             args.append(a if name else self.expr(a, s))  # (the name of the stack, of np.r_: a string Numba takes)
         kwargs = tuple((k, self.expr(v, s)) for k, v in e.kwargs if k != "**") if e.kwargs else ()

@@ -37,7 +37,34 @@ def fresh_arrays(body, kinds):
     """The names of arrays (by their kinds) every value of which is new memory: made in the function, never a
     view. Read from the body before the lowering rewrites it."""
     defs = _definitions(body)
-    return {n for n in defs if isinstance(kinds.get(n), K.Array) and _fresh(n, defs, kinds, set())}
+    defs[_ITEMS] = _fixed_lists(body, defs)
+    return {n for n in defs if n != _ITEMS and isinstance(kinds.get(n), K.Array) and _fresh(n, defs, kinds, set())}
+
+
+_ITEMS = "\0fixed lists"
+
+
+def _fixed_lists(body, defs):
+    """The lists and tuples made in the function (`t1 = [x_1, g]`, every binding a display of names) that
+    nothing changes and that are read only by item (`c = t1[k]`) or by the adjoint of that read
+    (`_ad.getitem_vjp(g, t1, k)`): an item of one is one of those names' values (j12-009)."""
+    lists = {n for n, vs in defs.items() if vs and all(isinstance(v, ir.Build) and v.kind in ("list", "tuple") and
+                                                        all(isinstance(i, Var) for i in v.items) for v in vs)}
+    for s in ir.walk(body):
+        if isinstance(s, Assign) and len(s.targets) == 1 and isinstance(s.value, ir.Index) and \
+                isinstance(s.value.value, Var) and len(s.value.items) == 1 and \
+                not isinstance(s.value.items[0], ir.Slice):
+            lists -= ir.names_in(s.value.items[0])
+            continue
+        value = getattr(s, "value", None)
+        if isinstance(s, Assign) and isinstance(value, Call) and isinstance(value.func, Global) and \
+                value.func.path == ("_ad", "getitem_vjp") and len(value.args) == 3:
+            lists -= ir.names_in(value.args[0]) | ir.names_in(value.args[2])
+            continue
+        if isinstance(s, Assign) and isinstance(value, ir.Build) and len(s.targets) == 1 and s.targets[0] in lists:
+            continue
+        lists -= set(ir.stmt_reads(s))  # (any other read: a loop over it, a copy, a change in place)
+    return lists
 
 
 def _definitions(body):
@@ -71,6 +98,10 @@ def _fresh(name, defs, kinds, seen):
             continue  # (before its first value; or an earlier value of this very name, from the tape)
         elif isinstance(v, Call) and isinstance(v.func, Global) and v.func.path == ("_ad", "private_copy"):
             continue  # (the copy of an argument the function changes in place: an array, its kind says)
+        elif isinstance(v, ir.Index) and isinstance(v.value, Var) and v.value.name in defs.get(_ITEMS, ()) and \
+                len(v.items) == 1 and not isinstance(v.items[0], ir.Slice):  # (an item of a fixed list: one of
+            if not all(_fresh(i.name, defs, kinds, seen) for b in defs[v.value.name] for i in b.items):  # its names)
+                return False
         elif not new_memory(v, kinds, target=name):
             return False
     return True

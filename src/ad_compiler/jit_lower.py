@@ -70,6 +70,7 @@ class Lowering(PartStores, IntOps, Calls):
         self.tapes = Tapes(body, tape, self.kinds, self.alloc)
         self.fresh = fresh_arrays(body, self.kinds)  # (arrays made in the function, never views: jit_identity)
         self.tuples = _joined_lists(body)
+        self.pieces = self._number_pieces(body)
         out = []
         for s in body:
             out += self.tapes.made_before(s)
@@ -270,10 +271,44 @@ class Lowering(PartStores, IntOps, Calls):
             # (a list made in the function: Numba's list of the one type of its items, inferred from them
             # or from what is appended; items of several types are a typing error, located at the first call)
             kind = "tuple" if isinstance(s, Assign) and s.targets[0] in self.tuples else e.kind
+            if isinstance(s, Assign) and s.targets[0] in self.pieces and e is s.value:
+                # (`t18 = [m]`, a piece of np.concatenate([x, [m]]): the 1-d array NumPy makes of it, which
+                # Numba's np.concatenate takes, where it takes no list, j12-007)
+                return Call(_jit_helper("number_array"), (Build("tuple", tuple(self.expr(i, s) for i in e.items)),))
+            if kind == "tuple":  # (the same written in place: `np.concatenate((dx, [dz, ds]))` of forward mode)
+                return Build(kind, tuple(Call(_jit_helper("number_array"), (Build("tuple", tuple(
+                    self.expr(j, s) for j in i.items)),)) if self._numbers(i) else self.expr(i, s) for i in e.items))
             return Build(kind, tuple(self.expr(i, s) for i in e.items))
         if cls is Call:
             return self.call(e, s)
         self.refuse(s, f"an expression of this kind ({cls.__name__})")
+
+    def _numbers(self, e):
+        """Is `e` a list display of what may be real numbers (int or float constants, names of such kinds or of
+        no known kind: a tangent; `_ad.jit.number_array` takes only numbers, a typing error at the line else)?"""
+        return isinstance(e, Build) and e.kind == "list" and bool(e.items) and all(
+            isinstance(i, Const) and type(i.value) in (int, float) or
+            isinstance(i, Var) and (_is_real_number(self.kinds.get(i.name)) or
+                                    self.kinds.get(i.name) in (None, K.UNKNOWN)) for i in e.items)
+
+    def _number_pieces(self, body):
+        """The lists of real numbers made once (`t18 = [m]`) and read only as items of the lists joined by
+        np.concatenate / np.stack (self.tuples): made as the 1-d arrays NumPy makes of them."""
+        made = collections.Counter(n for s in ir.walk(body) for n in ir.stmt_writes(s))
+        numbers = {s.targets[0] for s in ir.walk(body) if isinstance(s, Assign) and len(s.targets) == 1 and
+                   made[s.targets[0]] == 1 and self._numbers(s.value)}
+        for s in ir.walk(body):
+            if isinstance(s, Assign) and len(s.targets) == 1 and s.targets[0] in self.tuples and \
+                    isinstance(s.value, Build):
+                numbers -= {n for i in s.value.items if not isinstance(i, Var) for n in ir.names_in(i)}
+            elif not (isinstance(s, Assign) and len(s.targets) == 1 and s.targets[0] in numbers):
+                numbers -= set(ir.stmt_reads(s))
+        return numbers
+
+
+def _is_real_number(kind):
+    return isinstance(kind, K.Scalar) and isinstance(kind.cls, type) and \
+        issubclass(kind.cls, (float, int, np.floating, np.integer)) and not issubclass(kind.cls, bool)
 
 
 def _zero(kind):

@@ -542,13 +542,18 @@ def entry_or_zeros(taken, value):
 
 @_overload(entry_or_zeros)
 def _entry_or_zeros(taken, value):
-    if _is_array(taken) and _is_array(value) and taken.ndim == value.ndim:
+    if _is_array(taken) and _is_array(value):
+        if taken.ndim != value.ndim:
+            return None
+
         def checked(taken, value):  # (zeros of another shape: those a later store into the slot left, g4-010)
             if taken.shape != value.shape and not np.any(taken):
                 return np.zeros(value.shape, dtype=taken.dtype)
             return taken
         return checked
-    if _is_number(taken) and _is_number(value) or _is_array(taken) and not _is_array(value) or \
+    if _is_number(taken) and _is_array(value):  # (an entry missing from the adjoint, held as 0.0: jit_dicts)
+        return lambda taken, value: np.zeros(value.shape) + taken
+    if _is_number(taken) or _is_array(taken) or \
             isinstance(taken, numba.types.BaseTuple) and type(taken) is type(value) and len(taken) == len(value):
         return lambda taken, value: taken  # (a literal's items' adjoints: of their own structure where Numba
     return None                            # types them alike; another structure is no type Numba unifies)
@@ -817,6 +822,9 @@ def as_tangent(t, x):
 def _as_tangent(t, x):
     if _is_number(x) and _is_number(t):
         return lambda t, x: float(t)
+    if _is_number(x) and isinstance(t, numba.types.Array) and t.ndim == 0 and \
+            isinstance(t.dtype, (numba.types.Float, numba.types.Integer)):
+        return lambda t, x: float(t.sum())  # (a 0-d tangent of a 0-d argument passed as its number, j12-010)
     if _is_array(x) and _is_number(t):
         return lambda t, x: np.full(x.shape, float(t))
     if _is_array(x) and _is_array(t, x.ndim):
@@ -1214,6 +1222,7 @@ HELPERS |= HELPERS_BROADCAST
 from . import jit_runtime_arrays as _arrays  # noqa: E402  (they use _overload)
 from .jit_runtime_arrays import (sign, var_vjp, std_vjp, linspace_vjp, cumsum_vjp, sort_vjp, prod_vjp,  # noqa: E402
                                  append_vjp, table_position, unbroadcast_value, r_, index_concat_vjp, ravel,
+                                 index_concat_tangent, number_array,
                                  reshape, check_view, same_array)
 HELPERS |= _arrays.HELPERS
 

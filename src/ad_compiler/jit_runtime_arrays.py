@@ -257,8 +257,53 @@ def _index_concat_vjp(g, kind, items):
     return namespace["cut"]
 
 
-HELPERS = {"sign", "var_vjp", "std_vjp", "linspace_vjp", "cumsum_vjp", "sort_vjp", "prod_vjp", "append_vjp",
-           "table_position", "unbroadcast_value", "r_", "index_concat_vjp"}
+def index_concat_tangent(kind, items, tangents):
+    """Tangent of np.r_[items] (kind 'r') of numbers and 1-d arrays: the concatenation of their tangents (a
+    number's tangent a 1-element piece; a number given for an array, the zero tangent of a constant one, spread
+    over its length), as runtime.index_concat_tangent gives it, in float64."""
+
+
+@_overload_literal(index_concat_tangent)
+def _index_concat_tangent(kind, items, tangents):
+    kinds = _pieces(items)
+    if not (isinstance(kind, numba.types.StringLiteral) and kind.literal_value == "r" and kinds is not None and
+            isinstance(tangents, numba.types.BaseTuple) and len(tangents) == len(kinds)):
+        return None
+    parts = []
+    for k, (what, t) in enumerate(zip(kinds, tangents)):
+        if _is_number(t) and not isinstance(t, (numba.types.Complex, numba.types.Boolean)):
+            size = "1" if what == "number" else f"items[{k}].shape[0]"
+            parts.append(f"np.full({size}, np.float64(tangents[{k}]))")
+        elif what == "vector" and _is_array(t, 1) and isinstance(t.dtype, (numba.types.Float, numba.types.Integer)):
+            parts.append(f"tangents[{k}].astype(np.float64)")
+        else:
+            return None
+    source = f"def join(kind, items, tangents):\n    return np.concatenate(({', '.join(parts)},))\n"
+    namespace = {}
+    exec(source, {"np": np}, namespace)
+    return namespace["join"]
+
+
+def number_array(items):
+    """np.array(items) of a tuple of real numbers (a list of numbers joined to arrays: `[z, s]` in
+    np.concatenate([x, [z, s]])): a 1-d array, float64 if any is a float, else int64, as NumPy makes it."""
+
+
+@_overload(number_array)
+def _number_array(items):
+    if not (isinstance(items, numba.types.BaseTuple) and len(items) and
+            all(isinstance(t, (numba.types.Float, numba.types.Integer)) for t in items)):
+        return None
+    dtype = np.float64 if any(isinstance(t, numba.types.Float) for t in items) else np.int64
+    source = "def make(items):\n    out = np.empty(%d, dtype)\n" % len(items)
+    source += "".join(f"    out[{k}] = items[{k}]\n" for k in range(len(items))) + "    return out\n"
+    namespace = {}
+    exec(source, {"np": np, "dtype": dtype}, namespace)
+    return namespace["make"]
+
+
+HELPERS = {"number_array", "sign", "var_vjp", "std_vjp", "linspace_vjp", "cumsum_vjp", "sort_vjp", "prod_vjp", "append_vjp",
+           "table_position", "unbroadcast_value", "r_", "index_concat_vjp", "index_concat_tangent"}
 
 
 def ravel(x):
