@@ -302,8 +302,30 @@ class Lowering(PartStores, IntOps, Calls):
                     isinstance(s.value, Build):
                 numbers -= {n for i in s.value.items if not isinstance(i, Var) for n in ir.names_in(i)}
             elif not (isinstance(s, Assign) and len(s.targets) == 1 and s.targets[0] in numbers):
-                numbers -= set(ir.stmt_reads(s))
+                numbers -= set(ir.stmt_reads(s)) - _shape_reads(s)
         return numbers
+
+
+def _shape_reads(s):
+    """The names `s` reads only as the second argument of `_ad.entry_or_zeros(taken, value)` (for its structure:
+    a list of numbers made a 1-d array gives it alike) and nowhere else in it."""
+    only, other = set(), set()
+
+    def visit(e):
+        if isinstance(e, Call) and isinstance(e.func, Global) and e.func.path == ("_ad", "entry_or_zeros") and \
+                len(e.args) == 2 and isinstance(e.args[1], Var):
+            only.add(e.args[1].name)
+            visit(e.args[0])
+            return e
+        if isinstance(e, Var):
+            other.add(e.name)
+        for c in ir.children(e):
+            visit(c)
+        return e
+    for e in [getattr(s, "value", None), getattr(s, "test", None)]:
+        if e is not None:
+            visit(e)
+    return only - other if isinstance(s, (Assign, ir.ExprStmt)) else set()
 
 
 def _is_real_number(kind):
