@@ -23,7 +23,7 @@ from .alias_passed import PassedFunctions
 from .new_memory import returns_new_memory
 from .alias_session import Part
 from .markers import Checkpointed, stop_gradient
-from .ir import Call, Const, Global
+from .ir import Call, Const, Global, Var
 
 
 ITERATORS = (zip, enumerate, reversed)
@@ -68,6 +68,19 @@ class Calls(Part):
         if isinstance(func, ir.Attr):
             return self.methods.result(s, value, func, state, site)
         return Val(K.UNKNOWN, {self.objects.ext(site)})
+
+    def _cast_of_a_dead_temporary(self, s, value, first, state):
+        """`y = np.asarray(t, dtype=d)` (`x op= v` of a narrow x: alias_assign.rebind, and that code read again)
+        where nothing reads t after it and no other name sees t's memory: y is t or a new copy of it, which
+        nobody can tell apart, so y holds t's objects (not "maybe a view of t": a store through y would refresh
+        t, and be refused where y may be one of several arrays; dt3-002)."""
+        if self.mode != "rewrite" or value.func.obj not in (np.asarray, np.asanyarray) or len(value.args) != 1 or \
+                [k for k, _ in value.kwargs] != ["dtype"] or not isinstance(value.args[0], Var) or not first.objs:
+            return False
+        t = value.args[0].name
+        if any(o.external() or o.parent is not None for o in first.objs) or t in self.session.live_after(s):
+            return False
+        return not self.stores.sharing(s, state, first, exclude={t})
 
     def function_result(self, s, value, obj, args, state, site):
         """The value of a call of a known function: a builtin, a runtime helper, a library function."""
@@ -122,6 +135,8 @@ class Calls(Part):
                 if first.kind.cls is np.ndarray:  # the very same array (the same value on every path)
                     return Val(first.kind, first.objs, first.gen, first.ident)
                 return Val(first.kind, first.objs)
+            if self._cast_of_a_dead_temporary(s, value, first, state):
+                return Val(kind, first.objs)
             return self.values.make_view(s, state, site, first, value, how, kind)
         if (obj in (list, tuple) and not value.args and not value.kwargs) or obj is runtime().new_tape:
             cls = tuple if obj is tuple else list
