@@ -41,3 +41,61 @@ def test_cast_of_in_place_result_is_not_a_view():
     t = np.array([0.2, 1.0, -0.4], dtype=np.float32)
     h = ad.hvp(cast_then_store)(x32.copy(), Y.copy(), W, t)
     np.testing.assert_allclose(h, ad.hvp(cast_then_store)(X.copy(), Y.copy(), W, t.astype(float)), rtol=1e-3)
+
+
+# dt3-001: a float32 array made where dtype2's Session.narrow did not look: `x op= v` rewritten `x = x op v`
+# gave float64 (f keeps float32 in place) or, where x's kind is not known, is now refused
+A64 = np.array([0.5, 1.5, -0.25])
+A32 = A64.astype(np.float32)
+TUPLE_KEYS = {(0, 1): A32}
+BUF = A32.tobytes()
+
+
+def global_method(x):  # a method of a global array: its kind was an unknown library call's
+    y = A64.astype(np.float32) * 1.0
+    y += x * 0.3
+    return np.sum(y * x)
+
+
+def global_method_64(x):
+    y = A64 * 1.0
+    y += x * 0.3
+    return np.sum(y * x)
+
+
+def dtype_argument(x, d):  # `dtype=d` with d the string "float32" (an argument)
+    y = np.asarray(x * 2.0, dtype=d)
+    y += A64
+    return np.sum(y * x)
+
+
+def read_from_bytes(x):  # a reader of data: its dtype is the buffer's
+    y = np.frombuffer(BUF, dtype=A32.dtype) * 1.0
+    y += x * 0.3
+    return np.sum(y * x)
+
+
+def tuple_keyed_dict(x):  # a container whose items the kinds do not describe
+    y = TUPLE_KEYS[(0, 1)] * 1.0
+    y += x * 0.3
+    return np.sum(y * x)
+
+
+@pytest.mark.parametrize("f, args, f64, args64", [(global_method, (), global_method_64, ()),
+                                                 (dtype_argument, ("float32",), dtype_argument, ("float64",))],
+                         ids=["global_method", "dtype_argument"])
+def test_narrow_array_made_out_of_sight(f, args, f64, args64):
+    x = X.copy()
+    value = f(x.copy(), *args)
+    got, g = ad.value_and_grad(f)(x.copy(), *args)
+    assert _same(got, value), (got, value)
+    assert _same(ad.jvp(f)(x.copy(), *args, Y)[0], value)
+    np.testing.assert_allclose(g, ad.grad(f64)(x.copy(), *args64), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ad.grad(f64)(x.copy(), *args64), numeric_grad(f64, [x.copy(), *args64], 0),
+                               rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("f", [read_from_bytes, tuple_keyed_dict])
+def test_in_place_on_a_value_of_unknown_dtype_is_refused(f):
+    with pytest.raises(ad.UnsupportedError, match="whose type is not known when compiling"):
+        ad.grad(f)(X.copy())

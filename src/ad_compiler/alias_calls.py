@@ -16,7 +16,7 @@ import numpy as np
 
 from . import ir, kinds as K
 from .alias_domain import Val, all_objs, join_slots
-from .alias_library import EFFECT_HELPERS, VIEW_FUNCTIONS, dummy_of, lookup, runtime, view_kind
+from .alias_library import ARRAY_MUTATORS, EFFECT_HELPERS, VIEW_FUNCTIONS, dummy_of, lookup, runtime, view_kind
 from .alias_library_calls import LibraryCalls
 from .alias_methods import Methods
 from .alias_passed import PassedFunctions
@@ -84,6 +84,13 @@ class Calls(Part):
 
     def function_result(self, s, value, obj, args, state, site):
         """The value of a call of a known function: a builtin, a runtime helper, a library function."""
+        owner = getattr(obj, "__self__", None)
+        if owner.__class__ is np.ndarray and isinstance(value.func, Global) and len(value.func.path) >= 2 and \
+                value.func.path[-1] == getattr(obj, "__name__", None) and obj.__name__ not in ARRAY_MUTATORS:
+            # a method of a global array (`A.astype(np.float32)`): as the method of an array (its kind, not
+            # that of an unknown library call; dt3-001)
+            receiver = Global(value.func.path[:-1], owner, value.func.root)
+            return self.methods.result(s, value, ir.Attr(receiver, value.func.path[-1]), state, site)
         if isinstance(obj, Checkpointed):  # (compiled on its own, as a recursive function is)
             obj = obj.func
         if self.ctx.is_user_function(obj):  # (left as a call: recursion, ad.checkpoint)
