@@ -99,3 +99,65 @@ def test_narrow_array_made_out_of_sight(f, args, f64, args64):
 def test_in_place_on_a_value_of_unknown_dtype_is_refused(f):
     with pytest.raises(ad.UnsupportedError, match="whose type is not known when compiling"):
         ad.grad(f)(X.copy())
+
+
+# dt3-003: a complex value into a real array where NumPy raises (`y += np.fft.fft(x)`, a ufunc's `out=`,
+# np.copyto, a slice `y[:2] += z[:2]`, in a loop): computed as the complex function (jvp) or its real part
+def fft_into_real(x):
+    y = x * 1.0
+    y += np.fft.fft(x)
+    return np.sum(y ** 2)
+
+
+def out_into_real(x):
+    y = np.zeros(3)
+    np.add(x, np.fft.fft(x), out=y)
+    return np.sum(y * x)
+
+
+def copyto_real(x):
+    y = np.zeros(3)
+    np.copyto(y, np.fft.fft(x))
+    return np.sum(y * x)
+
+
+def slice_into_real(x):
+    y = x * 1.0
+    z = np.fft.fft(x)
+    y[:2] += z[:2]
+    return np.sum(y * x)
+
+
+def loop_into_real(x):
+    y = x * 1.0
+    z = np.fft.fft(x)
+    for k in range(2):
+        z = z * 0.5
+        y += z
+    return np.sum(y * x)
+
+
+@pytest.mark.parametrize("f", [fft_into_real, out_into_real, copyto_real, slice_into_real, loop_into_real])
+def test_complex_into_real_array_is_refused(f):
+    with pytest.raises(Exception):
+        f(X.copy())  # (NumPy raises)
+    with pytest.raises(ad.UnsupportedError, match="real array by a complex value"):
+        ad.jvp(f)(X.copy(), Y)
+
+
+def real_parts_kept(x):  # NumPy keeps the real part (a ComplexWarning), or the value is real: compiled
+    y = x * 1.0
+    z = np.fft.fft(x)
+    y[0] += z[1]
+    y += np.abs(z)
+    y -= z.real
+    w = np.zeros(3)
+    np.abs(z, out=w)
+    return np.sum(y * x) + np.sum(w * x)
+
+
+def test_real_parts_of_complex_values_compile():
+    with np.testing.suppress_warnings() as sup:
+        sup.filter(np.exceptions.ComplexWarning)
+        expected = numeric_grad(real_parts_kept, [X.copy()], 0)
+        np.testing.assert_allclose(ad.grad(real_parts_kept)(X.copy()), expected, rtol=1e-6, atol=1e-7)
