@@ -161,3 +161,23 @@ def test_real_parts_of_complex_values_compile():
         sup.filter(np.exceptions.ComplexWarning)
         expected = numeric_grad(real_parts_kept, [X.copy()], 0)
         np.testing.assert_allclose(ad.grad(real_parts_kept)(X.copy()), expected, rtol=1e-6, atol=1e-7)
+
+
+# dt3-004: a bool argument has no derivative (ad.grad gives None for it), but ad.jvp propagated its tangent as
+# if it were a float (jvp 14.0 where grad . t is 4.0), also under jit=True
+def with_mask(x, m):
+    return np.sum(x * m * 2.0) + np.sum(m * m)
+
+
+def scaled_flag(b):
+    return 3.0 * b + 1.0
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_bool_argument_tangent_is_zero(jit):
+    x, m = np.ones(3), np.array([True, False, True])
+    assert ad.grad(with_mask, wrt=(0, 1))(x, m)[1] is None
+    value, tangent = ad.jvp(with_mask, wrt=(0, 1), jit=jit)(x, m, (np.ones(3), np.ones(3)))
+    assert value == with_mask(x, m) and tangent == 4.0
+    if not jit:
+        assert ad.jvp(scaled_flag)(True, 1.0) == (4.0, 0.0)

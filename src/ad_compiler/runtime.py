@@ -1980,8 +1980,13 @@ def as_tangent(t, x):
     xc, tc = x.__class__, t.__class__
     if xc is _float and (tc is _float or tc is int):
         return _float(t)
-    if xc is ndarray and tc is ndarray and t.shape == x.shape and t.dtype.kind == "f":
+    if xc is ndarray and tc is ndarray and t.shape == x.shape and t.dtype.kind == "f" and x.dtype.kind != "b":
         return t
+    if xc is bool or xc is np.bool_ or xc is ndarray and x.dtype.kind == "b":
+        # a bool cannot vary: it has no derivative (as_grad gives None), so its tangent is 0 (dt3-004)
+        if np.ndim(t) != 0 and np.shape(t) != np.shape(x):
+            raise ADError(f"the tangent has shape {np.shape(t)}, the argument {np.shape(x)}")
+        return np.zeros(x.shape) if xc is ndarray else 0.0
     if isinstance(x, (list, tuple)):
         if not isinstance(t, (list, tuple)) or len(t) != len(x):
             raise ADError(f"the tangent for a {type(x).__name__} of {len(x)} items must be a list or tuple of "
