@@ -95,6 +95,32 @@ def test_narrow_array_made_out_of_sight(f, args, f64, args64):
                                rtol=1e-6, atol=1e-7)
 
 
+def _inner_loss(x):
+    return np.sum(np.sin(x.astype(np.float32)) ** 2)
+
+
+_inner_gradient = ad.grad(_inner_loss)
+
+
+def gradient_changed_in_place(x):  # a gradient's generated code inlined (the function names np.float32)
+    y = _inner_gradient(x)
+    y += A64
+    return np.sum(y * x)
+
+
+def gradient_twin_64(x):
+    y = 2.0 * np.sin(x) * np.cos(x)
+    y += A64
+    return np.sum(y * x)
+
+
+def test_inlined_gradient_has_its_arguments_kind():
+    # (as_grad's result was of unknown kind: with dt3-001's refusal, refused; it is a float array of x's form)
+    value, g = ad.value_and_grad(gradient_changed_in_place)(X.copy())
+    assert _same(value, gradient_changed_in_place(X.copy()))
+    np.testing.assert_allclose(g, numeric_grad(gradient_twin_64, [X.copy()], 0), rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize("f", [read_from_bytes, tuple_keyed_dict])
 def test_in_place_on_a_value_of_unknown_dtype_is_refused(f):
     with pytest.raises(ad.UnsupportedError, match="whose type is not known when compiling"):

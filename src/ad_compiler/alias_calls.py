@@ -216,6 +216,12 @@ class Calls(Part):
                 k = args[like].kind  # (the adjoint of a tuple is a list: it is filled in place)
                 k = K.Seq(list, k.items, k.elem) if isinstance(k, K.Seq) else k
                 return Val(k, {self.objects.new(state, site, desc="the value of a runtime helper")})
+            if name in ("as_grad", "as_grad_made") and len(args) == 2 and isinstance(args[1].kind, K.Array) and \
+                    args[1].kind.cls is np.ndarray and args[1].kind.ndim is not None:
+                # a gradient of an array argument (a gradient's generated code inlined): a float array of its
+                # shape, the adjoint itself or a new array (dt3-001: its kind makes `g += v` cast back exactly)
+                made = self.objects.new(state, site, desc="the gradient made on this line")
+                return Val(K.array(args[1].kind.ndim, "f"), args[0].objs | {made})
             k = args[FRESH_LIKE[name]].kind if name in FRESH_LIKE and FRESH_LIKE[name] < len(args) else None
             if isinstance(k, K.Array) and k.cls is np.ndarray:  # (whatever the kind of the adjoint spread)
                 return Val(K.array(k.ndim, "f"), {self.objects.new(state, site, desc="the array made on this line")})
