@@ -207,3 +207,52 @@ def test_bool_argument_tangent_is_zero(jit):
     assert value == with_mask(x, m) and tangent == 4.0
     if not jit:
         assert ad.jvp(scaled_flag)(True, 1.0) == (4.0, 0.0)
+
+
+# dt3-005: integer and bool arrays given floats where NumPy raises: `k //= 2; k /= 2` (the kind of `k // 2` was
+# "f", so the second was not refused), `m += m2; m *= 2` on bools, a ufunc's `out=k` and np.copyto(k, floats)
+# (made stores `k[...] = t`, which truncate)
+def int_then_true_divide(x):
+    k = np.arange(1, 4)
+    k //= 2
+    k /= 2
+    return np.sum(k * x)
+
+
+def bool_then_times(x):
+    m = x > 0
+    m += x > 0.5
+    m *= 2
+    return np.sum(m * x)
+
+
+def out_into_int(x):
+    k = np.arange(3)
+    np.multiply(k, x, out=k)
+    return np.sum(k * x)
+
+
+def copyto_int(x):
+    k = np.zeros(3, dtype=int)
+    np.copyto(k, x * 3.0)
+    return np.sum(k * x)
+
+
+@pytest.mark.parametrize("f", [int_then_true_divide, bool_then_times, out_into_int, copyto_int])
+def test_float_into_integer_array_is_refused(f):
+    with pytest.raises(TypeError):  # (NumPy's UFuncTypeError is a TypeError)
+        f(X.copy())
+    with pytest.raises(ad.UnsupportedError, match="NumPy raises"):
+        ad.jvp(f)(X.copy(), Y)
+
+
+def int_arithmetic_kept(x):  # integer arrays computed from integers stay integer arrays: compiled
+    k = np.arange(3) * 2 + 1
+    k //= 2
+    k += np.array([1, 0, 1])
+    return np.sum(x[k % 3] ** 2) + np.sum(k * x)
+
+
+def test_integer_arithmetic_compiles():
+    np.testing.assert_allclose(ad.grad(int_arithmetic_kept)(X.copy()), numeric_grad(int_arithmetic_kept, [X.copy()], 0),
+                               rtol=1e-6, atol=1e-7)
