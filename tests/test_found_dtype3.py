@@ -256,3 +256,14 @@ def int_arithmetic_kept(x):  # integer arrays computed from integers stay intege
 def test_integer_arithmetic_compiles():
     np.testing.assert_allclose(ad.grad(int_arithmetic_kept)(X.copy()), numeric_grad(int_arithmetic_kept, [X.copy()], 0),
                                rtol=1e-6, atol=1e-7)
+
+
+def tuple_keyed_argument(x, P):  # an argument of unknown kind (a dict with tuple keys) holding float32 arrays
+    y = P[(0, 1)] * 1.0
+    y += x * 0.3
+    return np.sum(y * x)
+
+
+def test_in_place_on_an_item_of_an_unknown_argument_is_refused():
+    with pytest.raises(ad.UnsupportedError, match="whose type is not known when compiling"):
+        ad.grad(tuple_keyed_argument)(X.copy(), TUPLE_KEYS)

@@ -89,7 +89,10 @@ class Session:
         `x = x op v` need its result cast back to x's dtype (alias_assign.rebind): where every array is float64
         (or int64, complex128, bool), `x op v` keeps x's dtype whenever NumPy's in-place operation does."""
         if self._narrow is None:
-            self._narrow = any(_narrow_param(k) for k in self.param_kinds) or _narrow_code(self.fn.body)
+            # (an argument of unknown kind, a dict with tuple keys, may hold anything; not in the generic compile
+            # that `.source` shows before a call, where every argument's kind is unknown)
+            unknown = K.UNKNOWN in self.param_kinds and not all(k is K.UNKNOWN for k in self.param_kinds)
+            self._narrow = unknown or any(_narrow_param(k) for k in self.param_kinds) or _narrow_code(self.fn.body)
         return self._narrow or self.small_floats
 
     def temp(self):
