@@ -176,18 +176,15 @@ class Assignments(Part):
         value = ir.BinOp(s.op, Var(s.target), s.value)
         cast = self.mode == "rewrite" and isinstance(k, K.Array) and self.session.narrow and \
             not _weak(self.values.val(s.value, state).kind)
-        if self.mode == "rewrite" and (k is K.UNKNOWN or isinstance(k, K.Numeric)) and self.session.narrow and \
-                not _weak(self.values.val(s.value, state).kind):
-            # (x may be a float32 array, which NumPy keeps float32 in place, or a number, which has no dtype to
-            # cast back to: dt3-001, `y = np.load(path) * 1.0; y += x`)
-            user = s.origin.stmt if s.origin is not None else None
-            shown = ast.unparse(user.target) if isinstance(user, ast.AugAssign) else s.target
-            self.refuse(s, f"`{shown} {s.op}= ...` changes a value whose type is not known when compiling (read "
-                           "from a file, an unknown library or a container the compiler does not describe) in a "
-                           f"function that may hold narrow arrays (float32, int32, ...): in place NumPy keeps "
-                           f"`{shown}`'s dtype, which `{shown} {s.op} ...` may widen",
-                        f"give `{shown}` its dtype (`{shown} = np.asarray(..., dtype=np.float32)`), or write "
-                        f"`{shown} = {shown} {s.op} ...` (a new value)", deferred=self.session.generic)
+        unknown = self.mode == "rewrite" and (k is K.UNKNOWN or isinstance(k, K.Numeric)) and \
+            self.session.narrow and not _weak(self.values.val(s.value, state).kind)
+        if unknown:
+            # (x may be a float32 array, which NumPy keeps float32 in place, or a number, which is rebound:
+            # which one is known when it runs; dt3-001, dt3-006: `y = np.load(path) * 1.0; y += x`)
+            temp = self.temp()
+            out = self.assign(self.derived(s, Assign((temp,), value)), state, site + ("0-d",))
+            helper = Call(Global(("_ad", "in_place_cast"), runtime().in_place_cast), (Var(temp), Var(s.target)))
+            return out + self.assign(self.derived(s, Assign((s.target,), helper)), state, site)
         if not (isinstance(k, K.Array) and k.ndim == 0) and not cast:
             return self.assign(self.derived(s, Assign((s.target,), value)), state, site)
         temp = self.temp()

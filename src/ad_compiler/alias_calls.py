@@ -216,6 +216,13 @@ class Calls(Part):
                 k = args[like].kind  # (the adjoint of a tuple is a list: it is filled in place)
                 k = K.Seq(list, k.items, k.elem) if isinstance(k, K.Seq) else k
                 return Val(k, {self.objects.new(state, site, desc="the value of a runtime helper")})
+            if name == "in_place_cast" and len(args) == 2 and isinstance(value.args[0], Var):
+                # `x = _ad.in_place_cast(t, x)` (alias_assign.rebind): t itself or a copy of it in x's dtype; t is
+                # ours, read nowhere else (as for `np.asarray(t, dtype=d)`: _cast_of_a_dead_temporary)
+                t = value.args[0].name
+                dead = t not in self.session.live_after(s) and not self.stores.sharing(s, state, args[0], exclude={t})
+                made = () if dead else (self.objects.new(state, site, desc="the array made on this line"),)
+                return Val(args[1].kind, args[0].objs | set(made))
             if name in ("as_grad", "as_grad_made") and len(args) == 2 and isinstance(args[1].kind, K.Array) and \
                     args[1].kind.cls is np.ndarray and args[1].kind.ndim is not None:
                 # a gradient of an array argument (a gradient's generated code inlined): a float array of its

@@ -1333,6 +1333,15 @@ def stored_jvp(t, target):
     return t
 
 
+def in_place_cast(t, x):
+    """The value `x op= v` leaves in x, from `t = x op v`: an ndarray x keeps its dtype (NumPy casts the result
+    back in place: a float32 x stays float32 after `x += w` with w float64); a number or NumPy scalar x is
+    rebound to t (alias_assign.rebind, for an x whose kind is not known when compiling; dt3-006)."""
+    if x.__class__ is ndarray and t.__class__ is ndarray and t.dtype != x.dtype:
+        return t.astype(x.dtype)
+    return t
+
+
 def cast_like(g, x):
     """The adjoint `g` of `np.array(x)` / `x.astype(...)` given back in x's form: the same structure for a
     list or tuple of values (`np.array([a, b])`), x's dtype for a float array, a number for a number."""
