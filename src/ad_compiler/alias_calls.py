@@ -16,14 +16,15 @@ import numpy as np
 
 from . import ir, kinds as K
 from .alias_domain import Val, all_objs, join_slots
-from .alias_library import ARRAY_MUTATORS, EFFECT_HELPERS, VIEW_FUNCTIONS, dummy_of, lookup, runtime, view_kind
+from .alias_library import EFFECT_HELPERS, VIEW_FUNCTIONS, dummy_of, lookup, runtime, view_kind
 from .alias_library_calls import LibraryCalls
 from .alias_methods import Methods
 from .alias_passed import PassedFunctions
+from .alias_dtypes import cast_of_a_dead_temporary, dtype_result
 from .new_memory import returns_new_memory
 from .alias_session import Part
 from .markers import Checkpointed, stop_gradient
-from .ir import Call, Const, Global, Var
+from .ir import Call, Const, Global
 
 
 ITERATORS = (zip, enumerate, reversed)
@@ -69,28 +70,11 @@ class Calls(Part):
             return self.methods.result(s, value, func, state, site)
         return Val(K.UNKNOWN, {self.objects.ext(site)})
 
-    def _cast_of_a_dead_temporary(self, s, value, first, state):
-        """`y = np.asarray(t, dtype=d)` (`x op= v` of a narrow x: alias_assign.rebind, and that code read again)
-        where nothing reads t after it and no other name sees t's memory: y is t or a new copy of it, which
-        nobody can tell apart, so y holds t's objects (not "maybe a view of t": a store through y would refresh
-        t, and be refused where y may be one of several arrays; dt3-002)."""
-        if self.mode != "rewrite" or value.func.obj not in (np.asarray, np.asanyarray) or len(value.args) != 1 or \
-                [k for k, _ in value.kwargs] != ["dtype"] or not isinstance(value.args[0], Var) or not first.objs:
-            return False
-        t = value.args[0].name
-        if any(o.external() or o.parent is not None for o in first.objs) or t in self.session.live_after(s):
-            return False
-        return not self.stores.sharing(s, state, first, exclude={t})
-
     def function_result(self, s, value, obj, args, state, site):
         """The value of a call of a known function: a builtin, a runtime helper, a library function."""
-        owner = getattr(obj, "__self__", None)
-        if owner.__class__ is np.ndarray and isinstance(value.func, Global) and len(value.func.path) >= 2 and \
-                value.func.path[-1] == getattr(obj, "__name__", None) and obj.__name__ not in ARRAY_MUTATORS:
-            # a method of a global array (`A.astype(np.float32)`): as the method of an array (its kind, not
-            # that of an unknown library call; dt3-001)
-            receiver = Global(value.func.path[:-1], owner, value.func.root)
-            return self.methods.result(s, value, ir.Attr(receiver, value.func.path[-1]), state, site)
+        known = dtype_result(self, s, value, obj, args, state, site)  # (dtype3's kinds: alias_dtypes.py)
+        if known is not None:
+            return known
         if isinstance(obj, Checkpointed):  # (compiled on its own, as a recursive function is)
             obj = obj.func
         if self.ctx.is_user_function(obj):  # (left as a call: recursion, ad.checkpoint)
@@ -142,7 +126,7 @@ class Calls(Part):
                 if first.kind.cls is np.ndarray:  # the very same array (the same value on every path)
                     return Val(first.kind, first.objs, first.gen, first.ident)
                 return Val(first.kind, first.objs)
-            if self._cast_of_a_dead_temporary(s, value, first, state):
+            if cast_of_a_dead_temporary(self, s, value, first, state):
                 return Val(kind, first.objs)
             return self.values.make_view(s, state, site, first, value, how, kind)
         if (obj in (list, tuple) and not value.args and not value.kwargs) or obj is runtime().new_tape:
@@ -216,19 +200,6 @@ class Calls(Part):
                 k = args[like].kind  # (the adjoint of a tuple is a list: it is filled in place)
                 k = K.Seq(list, k.items, k.elem) if isinstance(k, K.Seq) else k
                 return Val(k, {self.objects.new(state, site, desc="the value of a runtime helper")})
-            if name == "in_place_cast" and len(args) == 2 and isinstance(value.args[0], Var):
-                # `x = _ad.in_place_cast(t, x)` (alias_assign.rebind): t itself or a copy of it in x's dtype; t is
-                # ours, read nowhere else (as for `np.asarray(t, dtype=d)`: _cast_of_a_dead_temporary)
-                t = value.args[0].name
-                dead = t not in self.session.live_after(s) and not self.stores.sharing(s, state, args[0], exclude={t})
-                made = () if dead else (self.objects.new(state, site, desc="the array made on this line"),)
-                return Val(args[1].kind, args[0].objs | set(made))
-            if name in ("as_grad", "as_grad_made") and len(args) == 2 and isinstance(args[1].kind, K.Array) and \
-                    args[1].kind.cls is np.ndarray and args[1].kind.ndim is not None:
-                # a gradient of an array argument (a gradient's generated code inlined): a float array of its
-                # shape, the adjoint itself or a new array (dt3-001: its kind makes `g += v` cast back exactly)
-                made = self.objects.new(state, site, desc="the gradient made on this line")
-                return Val(K.array(args[1].kind.ndim, "f"), args[0].objs | {made})
             k = args[FRESH_LIKE[name]].kind if name in FRESH_LIKE and FRESH_LIKE[name] < len(args) else None
             if isinstance(k, K.Array) and k.cls is np.ndarray:  # (whatever the kind of the adjoint spread)
                 return Val(K.array(k.ndim, "f"), {self.objects.new(state, site, desc="the array made on this line")})
