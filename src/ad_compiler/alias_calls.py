@@ -20,9 +20,9 @@ from .alias_library import EFFECT_HELPERS, VIEW_FUNCTIONS, dummy_of, lookup, run
 from .alias_library_calls import LibraryCalls
 from .alias_methods import Methods
 from .alias_passed import PassedFunctions
-from .alias_dtypes import cast_of_a_dead_temporary, dtype_result
 from .new_memory import returns_new_memory
 from .alias_session import Part
+from .alias_dtypes import cast_of_a_dead_temporary, dtype_result
 from .markers import Checkpointed, stop_gradient
 from .ir import Call, Const, Global
 
