@@ -177,6 +177,15 @@ class Assignments(Part):
         value = ir.BinOp(s.op, Var(s.target), s.value)
         cast = self.mode == "rewrite" and isinstance(k, K.Array) and self.session.narrow and \
             not _weak(self.values.val(s.value, state).kind)
+        unknown = self.mode == "rewrite" and (k is K.UNKNOWN or isinstance(k, K.Numeric)) and \
+            self.session.narrow and not _weak(self.values.val(s.value, state).kind)
+        if unknown:
+            # (x may be a float32 array, which NumPy keeps float32 in place, or a number, which is rebound:
+            # which one is known when it runs; dt3-001, dt3-006: `y = np.load(path) * 1.0; y += x`)
+            temp = self.temp()
+            out = self.assign(self.derived(s, Assign((temp,), value)), state, site + ("0-d",))
+            helper = Call(Global(("_ad", "in_place_cast"), runtime().in_place_cast), (Var(temp), Var(s.target)))
+            return out + self.assign(self.derived(s, Assign((s.target,), helper)), state, site)
         if not (isinstance(k, K.Array) and k.ndim == 0) and not cast:
             return self.assign(self.derived(s, Assign((s.target,), value)), state, site)
         temp = self.temp()

@@ -23,6 +23,7 @@ from .alias_passed import PassedFunctions
 from .alias_runtime_calls import RuntimeCalls
 from .new_memory import returns_new_memory
 from .alias_session import Part
+from .alias_dtypes import cast_of_a_dead_temporary, dtype_result
 from .markers import Checkpointed, stop_gradient
 from .ir import Call, Global
 
@@ -55,6 +56,9 @@ class Calls(Part):
 
     def function_result(self, s, value, obj, args, state, site):
         """The value of a call of a known function: a builtin, a runtime helper, a library function."""
+        known = dtype_result(self, s, value, obj, args, state, site)  # (dtype3's kinds: alias_dtypes.py)
+        if known is not None:
+            return known
         if isinstance(obj, Checkpointed):  # (compiled on its own, as a recursive function is)
             obj = obj.func
         if self.ctx.is_user_function(obj):  # (left as a call: recursion, ad.checkpoint)
@@ -108,6 +112,8 @@ class Calls(Part):
                 if first.kind.cls is np.ndarray:  # the very same array (the same value on every path)
                     return Val(first.kind, first.objs, first.gen, first.ident)
                 return Val(first.kind, first.objs)
+            if cast_of_a_dead_temporary(self, s, value, first, state):
+                return Val(kind, first.objs)
             return self.values.make_view(s, state, site, first, value, how, kind)
         if (obj in (list, tuple) and not value.args and not value.kwargs) or obj is runtime().new_tape:
             cls = tuple if obj is tuple else list

@@ -131,16 +131,32 @@ class Mutations(Part):
             stmts += self.assignments.assign(self.derived(s, Assign((kept,), Call(
                 _NP_WHERE, (mask, Var(temp), dest)))), state, site + ("kept",))
             temp = kept
+        if call.kwarg("casting") is None:
+            self.same_kind(s, dest, Var(temp), state, "`out=`")
         stmts += self.stores.store(self.derived(s, SetItem(dest, (Const(Ellipsis),), Var(temp))), state,
                                    site + ("store",))
         if target is not None:
             stmts += self.assignments.assign(self.derived(s, Assign((target,), dest)), state, site + ("alias",))
         return stmts
 
+    def same_kind(self, s, dest, value, state, what):
+        """A ufunc's `out=` and np.copyto cast with casting='same_kind': an integer array given floating-point
+        values, or a bool array numbers, raises in NumPy; the store `dest[...] = value` made of them would cast
+        unsafely (truncate): refused (dt3-005)."""
+        from .alias_assign import _floating, _numeric
+
+        k, vk = self.values.val(dest, state).kind, self.values.val(value, state).kind
+        if isinstance(k, K.Array) and (k.dtype in "iu" and _floating(vk) or k.dtype == "b" and _numeric(vk)):
+            kinds_ = "a bool array numbers" if k.dtype == "b" else "an integer array floating-point values"
+            self.refuse(s, f"{what} gives {kinds_}: NumPy raises (casting='same_kind')",
+                        f"make `{dest.name}` a float array (`dtype=float`), or pass `casting=\"unsafe\"` if "
+                        "truncating is meant")
+
     def mutating_function(self, s, call, state, site):
         """`np.copyto(a, b)` as a store; other NumPy functions changing an array are refused."""
         name = MUTATING_FUNCTIONS[call.func.obj]
         if name == "copyto" and len(call.args) == 2 and not call.kwargs and isinstance(call.args[0], Var):
+            self.same_kind(s, call.args[0], call.args[1], state, "`np.copyto`")
             return self.stores.store(self.derived(s, SetItem(call.args[0], (Const(Ellipsis),), call.args[1])), state,
                                      site)
         self.refuse(s, f"`np.{name}` changes an array in place and cannot be differentiated (yet)",

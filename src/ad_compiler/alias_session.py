@@ -9,7 +9,9 @@ from the user's, and liveness. `Part` is the base of the parts: shortcuts to the
 from __future__ import annotations
 
 import ast
+import functools
 import itertools
+import numbers
 import re
 import types
 
@@ -87,7 +89,10 @@ class Session:
         `x = x op v` need its result cast back to x's dtype (alias_assign.rebind): where every array is float64
         (or int64, complex128, bool), `x op v` keeps x's dtype whenever NumPy's in-place operation does."""
         if self._narrow is None:
-            self._narrow = any(K.narrow(k) for k in self.param_kinds) or _narrow_code(self.fn.body)
+            # (an argument of unknown kind, a dict with tuple keys, may hold anything; not in the generic compile
+            # that `.source` shows before a call, where every argument's kind is unknown)
+            unknown = K.UNKNOWN in self.param_kinds and not all(k is K.UNKNOWN for k in self.param_kinds)
+            self._narrow = unknown or any(_narrow_param(k) for k in self.param_kinds) or _narrow_code(self.fn.body)
         return self._narrow or self.small_floats
 
     def temp(self):
@@ -140,6 +145,8 @@ def _narrow_code(body):
                 if isinstance(obj, type) and issubclass(obj, np.generic) or isinstance(obj, np.dtype):
                     if K.narrow_dtype(obj):
                         return True
+                elif _opaque_data(obj):
+                    return True
                 elif not isinstance(obj, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
                                           np.ufunc)) and _narrow_value(obj):
                     return True
@@ -160,11 +167,88 @@ def _narrow_code(body):
     return False
 
 
-def _narrow_value(value):
+def _narrow_param(kind, depth=0):
+    """May an argument of this kind hold a narrow array, NumPy scalar or dtype? Besides kinds.narrow: a string
+    naming a narrow dtype (`d="float32"` for `dtype=d`), a class (`np.float32` and `np.float64` have the same
+    kind: the cast must be there for both), a dtype object of a narrow dtype, and a part of unknown kind (a dict
+    with tuple keys: its items are not described; dt3-001)."""
+    if depth > 8:
+        return False
+    if K.narrow(kind) or kind is K.UNKNOWN and depth > 0:
+        return True
+    if isinstance(kind, K.Str):
+        return len(kind.value) >= 2 and bool(_DTYPE_NAME.fullmatch(kind.value)) and K.narrow_dtype(kind.value)
+    if isinstance(kind, K.Other):
+        return kind.cls is type or issubclass(kind.cls, np.dtype) and K.narrow_dtype(getattr(kind.cls, "type", None))
+    if isinstance(kind, K.Seq):
+        return any(_narrow_param(k, depth + 1) for k in (kind.items or (kind.elem,)) if k is not None)
+    if isinstance(kind, K.Dict):
+        return any(_narrow_param(k, depth + 1) for k in kind.items)
+    if isinstance(kind, K.Obj):
+        return any(_narrow_param(k, depth + 1) for _, k in kind.attrs)
+    return False
+
+
+# NumPy's readers of data whose dtype the file or buffer decides (dt3-001: `np.load(path)` of a float32 array)
+_DATA_READERS = frozenset(getattr(np, n) for n in ("load", "loadtxt", "genfromtxt", "fromfile", "frombuffer",
+                                                     "fromstring", "memmap", "fromregex", "fromiter")
+                          if hasattr(np, n))
+# modules whose functions give arrays of the dtypes their arguments and dtype names decide (others may give a
+# float32 array from anything: a data loader, another array library)
+_WIDTH_FOLLOWING = {"numpy", "scipy", "math", "cmath", "builtins", "functools", "itertools", "operator", "_operator",
+                    "ad_compiler", "random", "statistics", "copy", "logging", "warnings", "time", "contextlib",
+                    "typing", "tqdm", "collections", "json", "re", "string"}
+
+
+def _opaque_data(obj):
+    """Is `obj` a function whose result's dtype its arguments' kinds do not decide (a data reader, a function
+    of a library outside _WIDTH_FOLLOWING)?"""
     try:
-        return K.narrow(K.kind_of(value))
+        if obj in _DATA_READERS:
+            return True
+    except TypeError:  # (unhashable)
+        return False
+    if not callable(obj) or isinstance(obj, type):  # (a class: the user's objects are made by the compiler)
+        return False
+    module = getattr(obj, "__module__", None) or ""
+    if module.startswith("scipy.io"):
+        return True
+    if isinstance(obj, types.FunctionType):  # (the user's own functions are inlined or compiled on their own)
+        return False
+    return bool(module) and module.split(".")[0] not in _WIDTH_FOLLOWING
+
+
+def _narrow_value(value, depth=0, budget=None):
+    """Does this global or constant hold a narrow array, NumPy scalar or dtype, at any depth (a dict with
+    any keys, a long list, an object's attributes)?"""
+    budget = [2000] if budget is None else budget
+    budget[0] -= 1
+    if depth > 8 or budget[0] < 0:
+        return False
+    if isinstance(value, (np.ndarray, np.generic)):
+        return K.narrow_dtype(value.dtype)
+    if isinstance(value, np.dtype):
+        return K.narrow_dtype(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_narrow_value(v, depth + 1, budget) for v in value)
+    if isinstance(value, dict):
+        return any(_narrow_value(v, depth + 1, budget) for v in value.values())
+    if isinstance(value, functools.partial):
+        return _narrow_value((value.args, value.keywords), depth + 1, budget)
+    if isinstance(value, (str, bytes, numbers.Number, types.ModuleType, type, types.FunctionType, types.MethodType,
+                          types.BuiltinFunctionType, np.ufunc)) or value is None:
+        return False
+    try:
+        return K.narrow(K.kind_of(value)) or any(
+            _narrow_value(v, depth + 1, budget) for v in runtime_object_attributes(value).values())
     except Exception:  # noqa: BLE001  (an object whose attributes cannot be read: as the alias pass takes it)
         return False
+
+
+def runtime_object_attributes(value):
+    from .runtime import object_attributes
+
+    return object_attributes(value)
 
 
 class Everything:

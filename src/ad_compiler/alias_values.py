@@ -58,7 +58,10 @@ class Values(Part):
         if isinstance(value, ir.UnaryOp):
             if value.op == "not":
                 return Val(K.BOOL)
-            return self.fresh(state, site, [self.val(value.operand, state).kind])
+            k = self.val(value.operand, state).kind
+            keeps = isinstance(k, K.Array) and k.dtype in "iu" and value.op in ("-", "+", "~") or \
+                isinstance(k, K.Array) and k.dtype == "b" and value.op == "~"
+            return self.fresh(state, site, [k], dtype=k.dtype if keeps else "f")
         if isinstance(value, ir.Compare):
             if any(o in ("is", "is not", "in", "not in") for o in value.ops):
                 return Val(K.BOOL)
@@ -135,7 +138,7 @@ class Values(Part):
             return self.fresh(state, site, [ka, kb], ndim=nd)
         if ka in (K.INT, K.BOOL) and kb in (K.INT, K.BOOL) and value.op in ("+", "-", "*", "//", "%"):
             return Val(K.INT)  # Python integers stay integers (`i - 1` indexes)
-        return self.fresh(state, site, [ka, kb])
+        return self.fresh(state, site, [ka, kb], dtype=_integer_result(value.op, ka, kb))
 
     def dict_merge(self, a, b, state, site):
         """`a | b` of two dicts: a new dict with a's keys, then b's new ones; b's items win."""
@@ -288,6 +291,36 @@ class Values(Part):
         if made:  # (maybe an object the function made: `passthrough(b).w` may be what `b.w` holds, h16-001)
             return Val(K.UNKNOWN, {ext} | all_objs(self.slots_of(Val(K.UNKNOWN, made), state)))
         return Val(K.UNKNOWN, {ext})
+
+
+_INT_OPS = {"+": np.add, "-": np.subtract, "*": np.multiply, "//": np.floor_divide, "%": np.remainder,
+            "**": np.power, "&": np.bitwise_and, "|": np.bitwise_or, "^": np.bitwise_xor, "<<": np.left_shift,
+            ">>": np.right_shift}
+
+
+def _integer_result(op, ka, kb):
+    """The dtype kind of the array `a op b` where both operands hold integers or bools: NumPy's ("i", "u" or
+    "b": `k // 2` of an int array is an int array, `m + m` of bools is bools), so that `k /= 2` or `m *= 2`
+    after it is refused as NumPy raises (dt3-005); "f" otherwise (as before)."""
+    def sample(k):
+        if isinstance(k, K.Array) and k.dtype in "biu":
+            return np.ones(1, dtype={"b": bool, "i": np.int64, "u": np.uint64}[k.dtype])
+        if isinstance(k, K.Scalar) and isinstance(k.cls, type):
+            if k.cls in (bool, int):
+                return k.cls(1)  # (a Python number: weak, NEP 50)
+            if issubclass(k.cls, (np.integer, np.bool_)):
+                return k.cls(1)
+        return None
+    f = _INT_OPS.get(op)
+    a, b = sample(ka), sample(kb)
+    if f is None or a is None or b is None or not (isinstance(ka, K.Array) or isinstance(kb, K.Array)):
+        return "f"
+    try:
+        with np.errstate(all="ignore"):
+            kind = f(a, b).dtype.kind
+    except Exception:  # noqa: BLE001  (NumPy raises for these operands: f raises too)
+        return "f"
+    return kind if kind in "biu" else "f"
 
 
 def object_operator(part, s, k, what):

@@ -237,3 +237,164 @@ def _refuse(s, message):
     raise UnsupportedError(message, where=where,
                            hint="keep this operand real (its real and imaginary parts as two real arrays), or "
                                 "see docs/limits.md (complex intermediates)")
+
+
+# functions giving a complex result from real operands whatever their values (np.linalg.eig, np.emath.sqrt give
+# real arrays for some inputs: not listed)
+_ALWAYS_COMPLEX_NAMES = {(np.fft, ("fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "rfft2", "rfftn", "ihfft")),
+                         (builtins, ("complex",))}
+# NumPy functions whose result is complex when an operand is (and no `dtype=` says otherwise)
+_KEEPS_COMPLEX_NAMES = {(np, ("sum", "mean", "prod", "cumsum", "cumprod", "dot", "matmul", "outer", "inner",
+                              "transpose", "reshape", "ravel", "concatenate", "stack", "hstack", "vstack", "conj",
+                              "conjugate", "copy", "squeeze", "expand_dims", "flip", "roll", "diag", "trace",
+                              "tile", "repeat", "where", "asarray", "array", "vdot", "kron", "cross"))}
+_KEEPS_COMPLEX_METHODS = {"conj", "conjugate", "copy", "sum", "mean", "prod", "cumsum", "cumprod", "reshape",
+                          "ravel", "transpose", "flatten", "squeeze", "dot", "T", "swapaxes"}
+_ALWAYS_COMPLEX = _objects(_ALWAYS_COMPLEX_NAMES)
+_KEEPS_COMPLEX = _objects(_KEEPS_COMPLEX_NAMES)
+
+
+class SurelyComplex:
+    """Which expressions of the SSA form certainly have a complex dtype (not "may be": `Complexity`): made by
+    an FFT, from a complex constant or argument, or by arithmetic, a ufunc or a shape function from such a
+    value. For the refusals of complex values stored into real arrays where NumPy raises."""
+
+    def __init__(self, fn, kinds_):
+        self.kinds = kinds_
+        self.defs = {}  # name -> its values (a loop's carried name: before the loop, and at the end of the body)
+        for s in ir.walk(fn.body):
+            if isinstance(s, Assign) and len(s.targets) == 1:
+                self.defs.setdefault(s.targets[0], []).append(s.value)
+            elif isinstance(s, (Assign, SetItem, Mutate)):
+                for t in Complexity.targets(s):
+                    self.defs.setdefault(t, []).append(None)  # (not known: a tuple's item, a store's result)
+        # the greatest fixed point: a name is complex when every value it may hold is (through loops too)
+        self.surely = set(self.defs)
+        changed = True
+        while changed:
+            changed = False
+            for n in sorted(self.surely):
+                if not all(v is not None and self(v) for v in self.defs[n]):
+                    self.surely.discard(n)
+                    changed = True
+
+    def name(self, n, depth):
+        if n in self.defs:
+            return n in self.surely
+        k = self.kinds.get(n)
+        return isinstance(k, K.Array) and k.dtype == "c"
+
+    def __call__(self, e, depth=0):
+        if depth > 50:
+            return False
+        if isinstance(e, Var):
+            return self.name(e.name, depth)
+        if isinstance(e, Const):
+            v = e.value
+            return isinstance(v, (complex, np.complexfloating)) or isinstance(v, np.ndarray) and v.dtype.kind == "c"
+        if isinstance(e, Global):
+            return isinstance(e.obj, np.ndarray) and e.obj.dtype.kind == "c"
+        if isinstance(e, ir.BinOp):
+            return self(e.left, depth + 1) or self(e.right, depth + 1)
+        if isinstance(e, ir.UnaryOp):
+            return e.op in ("-", "+") and self(e.operand, depth + 1)
+        if isinstance(e, ir.Attr):
+            return e.attr in _KEEPS_COMPLEX_METHODS and self(e.value, depth + 1)
+        if isinstance(e, ir.Index):
+            k = self.kinds.get(e.value.name) if isinstance(e.value, Var) else None
+            return isinstance(k, K.Array) and self(e.value, depth + 1)
+        if isinstance(e, Call):
+            func = e.func
+            if any(k == "dtype" for k, _ in e.kwargs):
+                return False
+            args = [a for a in e.args if not isinstance(a, ir.Starred)]
+            if isinstance(func, Global):
+                obj = func.obj
+                if _member(obj, _ALWAYS_COMPLEX):
+                    return True
+                if _member(obj, _REAL_RESULT):
+                    return False
+                if isinstance(obj, np.ufunc) or _member(obj, _KEEPS_COMPLEX):
+                    return any(self(a, depth + 1) for a in args)
+                return False
+            if isinstance(func, ir.Attr):
+                return func.attr in _KEEPS_COMPLEX_METHODS and self(func.value, depth + 1)
+        return False
+
+
+def refuse_complex_into_real(fn, kinds_, cx):
+    """`y op= v`, `np.add(a, v, out=y)`, `np.copyto(y, v)` with y a real array and v certainly complex: NumPy
+    raises (it does not cast complex values to real ones under its default casting, same_kind); the alias pass
+    wrote them as `y = y op v` and stores `y[...] = t`, which would compute the complex (or real part's)
+    function instead: refused at the line (dt3-003). A store `y[i] = v` (NumPy keeps the real part, with a
+    ComplexWarning) is not refused, nor `y[i] op= v` of one item."""
+    import ast
+
+    found = [(s, pair) for s in ir.walk(fn.body) for pair in [_into_existing(s, kinds_)] if pair is not None]
+    if not found:
+        return
+    real = _InPlaceComplexity(fn, [kinds_.get(p, K.UNKNOWN) for p in fn.params], kinds_)
+    surely = SurelyComplex(fn, kinds_)
+    for s, (target, value) in found:
+        if target in real or not surely(value):
+            continue
+        from .errors import UnsupportedError
+
+        o = s.origin
+        shown = o.stmt if isinstance(o.stmt, ast.AugAssign) else o.node
+        raise UnsupportedError(f"`{ast.unparse(shown)}` changes a real array by a complex value: NumPy raises (it "
+                               "does not cast complex values to real ones in place, casting='same_kind')",
+                               where=o.unit.location(o.node),
+                               hint="make the array complex (`dtype=complex`), or keep the part you mean "
+                                    "(`np.real(...)`, `np.abs(...)`)")
+
+
+def _into_existing(s, kinds_):
+    """(the real array's name, the value) of a statement the alias pass made from `y op= v` (`t = y op v`, y an
+    array: a slice `y[:2] op= v` too) or from a ufunc's `out=y` / `np.copyto(y, v)` (`y[...] = t`); or None."""
+    import ast
+
+    o = s.origin
+    if o is None:
+        return None
+    user, node = o.stmt, o.node
+    if isinstance(s, Assign) and isinstance(user, ast.AugAssign) and (node is user or node is user.target) and \
+            isinstance(s.value, ir.BinOp) and isinstance(s.value.left, Var):
+        target, value = s.value.left.name, s.value.right
+    elif isinstance(s, SetItem) and isinstance(node, ast.Call) and isinstance(s.target, Var) and \
+            len(s.items) == 1 and isinstance(s.items[0], Const) and s.items[0].value is Ellipsis and \
+            _casting_call(node):
+        target, value = s.target.name, s.value
+    else:
+        return None
+    k = kinds_.get(target)
+    return (target, value) if isinstance(k, K.Array) and k.dtype in "fiub" else None
+
+
+class _InPlaceComplexity(Complexity):
+    """`Complexity` where `y op= v` on an array keeps y's dtype, as NumPy does in place (a real y stays real:
+    the loop `y += z` does not make y complex through itself)."""
+
+    def __init__(self, fn, param_kinds, kinds_):
+        self.all_kinds = kinds_
+        super().__init__(fn, param_kinds)
+
+    def statement(self, s):
+        pair = _into_existing(s, self.all_kinds)
+        if pair is not None:
+            return pair[0] in self.names
+        return super().statement(s)
+
+
+def _casting_call(node):
+    """A call NumPy runs with casting='same_kind' into an existing array: a ufunc's `out=`, np.copyto."""
+    if any(kw.arg == "casting" for kw in node.keywords):
+        return False
+    name = node.func.attr if isinstance(node.func, ast_attr()) else getattr(node.func, "id", "")
+    return name == "copyto" or any(kw.arg == "out" for kw in node.keywords)
+
+
+def ast_attr():
+    import ast
+
+    return ast.Attribute

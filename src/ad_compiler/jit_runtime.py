@@ -820,6 +820,10 @@ def as_tangent(t, x):
 
 @_overload(as_tangent)
 def _as_tangent(t, x):
+    if isinstance(x, numba.types.Boolean) and _is_number(t):  # (a bool has no derivative: its tangent is 0)
+        return lambda t, x: 0.0
+    if _is_array(x) and isinstance(x.dtype, numba.types.Boolean) and (_is_number(t) or _is_array(t, x.ndim)):
+        return lambda t, x: np.zeros(x.shape)
     if _is_number(x) and _is_number(t):
         return lambda t, x: float(t)
     if _is_number(x) and isinstance(t, numba.types.Array) and t.ndim == 0 and \

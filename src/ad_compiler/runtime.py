@@ -1345,6 +1345,15 @@ def stored_jvp(t, target):
     return t
 
 
+def in_place_cast(t, x):
+    """The value `x op= v` leaves in x, from `t = x op v`: an ndarray x keeps its dtype (NumPy casts the result
+    back in place: a float32 x stays float32 after `x += w` with w float64); a number or NumPy scalar x is
+    rebound to t (alias_assign.rebind, for an x whose kind is not known when compiling; dt3-006)."""
+    if x.__class__ is ndarray and t.__class__ is ndarray and t.dtype != x.dtype:
+        return t.astype(x.dtype)
+    return t
+
+
 def cast_like(g, x):
     """The adjoint `g` of `np.array(x)` / `x.astype(...)` given back in x's form: the same structure for a
     list or tuple of values (`np.array([a, b])`), x's dtype for a float array, a number for a number."""
@@ -1992,8 +2001,13 @@ def as_tangent(t, x):
     xc, tc = x.__class__, t.__class__
     if xc is _float and (tc is _float or tc is int):
         return _float(t)
-    if xc is ndarray and tc is ndarray and t.shape == x.shape and t.dtype.kind == "f":
+    if xc is ndarray and tc is ndarray and t.shape == x.shape and t.dtype.kind == "f" and x.dtype.kind != "b":
         return t
+    if xc is bool or xc is np.bool_ or xc is ndarray and x.dtype.kind == "b":
+        # a bool cannot vary: it has no derivative (as_grad gives None), so its tangent is 0 (dt3-004)
+        if np.ndim(t) != 0 and np.shape(t) != np.shape(x):
+            raise ADError(f"the tangent has shape {np.shape(t)}, the argument {np.shape(x)}")
+        return np.zeros(x.shape) if xc is ndarray else 0.0
     if isinstance(x, (list, tuple)):
         if not isinstance(t, (list, tuple)) or len(t) != len(x):
             raise ADError(f"the tangent for a {type(x).__name__} of {len(x)} items must be a list or tuple of "

@@ -116,6 +116,11 @@ def cast_like(v, x):
     bv = _ad.cast_like(g, v)
 
 
+@linear(_ad.in_place_cast, constant_in=("x",))
+def in_place_cast(t, x):
+    bt = _ad.cast_like(g, t)
+
+
 @linear(_ad.sum_vjp, constant_in=("items",))
 def sum_vjp(v, items):
     """Every item (every row of an array) receives v: the transpose adds the items' adjoints up."""
