@@ -60,3 +60,67 @@ def star_changed_after(x):
 @pytest.mark.parametrize("f", [star_list, star_tuple, star_nested, star_shape, star_changed_after])
 def test_starred_literal(f):
     check_all(f, X.copy())
+
+
+# -- 2. dict.update / dict.setdefault of known keys, as stores ---------------------------------------------------
+def update_literal(x):
+    d = {"a": x, "b": x * 2.0}
+    d["c"] = np.sin(x)
+    d.update({"a": x ** 2})  # (the order of d's keys is kept: a, b, c)
+    return sum(np.sum(v * (i + 1.0)) for i, v in enumerate(d.values()))
+
+
+def update_keywords(x):
+    e = {"p": np.tanh(x), "q": x[0]}
+    d = {"a": x}
+    d.update(e, q=x[1] ** 2)  # (e's items, then the keywords')
+    e["p"] = e["p"] * 2.0  # (a new value in e: d keeps the old one)
+    return sum(np.sum(v ** 2) for v in d.values()) + np.sum(e["p"]) * len(d)
+
+
+def update_seen_by_alias(x):
+    d = {"a": x * 1.0}
+    e = d
+    d.update(a=x[::-1] * 1.0)
+    d["a"][0] = 7.0  # (changes the array the update stored, which e sees)
+    return np.sum(e["a"] * x) + np.sum(np.cos(e["a"]))
+
+
+class Holder:
+    def __init__(self):
+        self.d = {}
+
+
+def update_attribute(x):
+    h = Holder()
+    h.d.update(w=x * 2.0)
+    h.d.update(h.d)  # (itself: nothing changes)
+    h.d.update(v=np.sin(h.d["w"]))
+    return np.sum(h.d["w"] * h.d["v"])
+
+
+def setdefault_present_or_not(x):
+    d = {"a": x}
+    v = d.setdefault("b", x * 3.0)
+    w = d.setdefault("a", x * 5.0)  # (present: d["a"] stays x)
+    d.setdefault("c", np.exp(x))
+    v[0] = v[1] * 2.0  # (v is d["b"] itself)
+    return np.sum(d["a"] * d["b"]) + np.sum(v * w) + np.sum(d["c"] ** 2) * len(d)
+
+
+@pytest.mark.parametrize("f", [update_literal, update_keywords, update_seen_by_alias, update_attribute,
+                               setdefault_present_or_not])
+def test_dict_update_setdefault(f):
+    check_all(f, X.copy())
+
+
+def update_in_loop(x):
+    d = {"a": x}
+    for i in range(2):
+        d.update(b=x[i])  # (d has one key more after the first iteration: its keys are not known)
+    return np.sum(d["a"]) * d["b"]
+
+
+def test_dict_update_refused_where_not_exact():
+    with pytest.raises(ad.ADError, match="update"):
+        ad.grad(update_in_loop)(X.copy())

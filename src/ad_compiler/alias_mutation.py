@@ -13,7 +13,7 @@ from .alias_domain import Val, all_objs
 from .alias_library import (ARRAY_MUTATORS, DICT_MUTATORS, LIST_MUTATORS, MUTATING_FUNCTIONS, lookup,
                             runtime, writes_out, keyword_out)
 from .alias_session import Part
-from .ir import Assign, Call, Const, Global, Mutate, SetItem, Var
+from .ir import Assign, Call, Const, Global, Index, Mutate, SetItem, Var
 
 
 _NP_WHERE = Global(("np", "where"), np.where, np)
@@ -162,6 +162,9 @@ class Mutations(Part):
                 args = (Var(items),)
             return pre + self.mutate(self.derived(s, Mutate(owner, method, args, out=target)), state, site)
         if isinstance(k, K.Dict) and method in DICT_MUTATORS:
+            done = self.dict_method(s, owner, k, call, state, site, target)
+            if done is not None:
+                return done
             self.refuse(s, f"the dict method `.{method}()` cannot be differentiated (yet)",
                         "assign the keys one by one: `d[k] = v`")
         if method in ARRAY_MUTATORS and (isinstance(k, (K.Array, K.Numeric)) or k is K.UNKNOWN):
@@ -181,6 +184,42 @@ class Mutations(Part):
             self.refuse(s, f"the in-place array method `.{method}()` cannot be differentiated (yet)",
                         f"compute the new values and assign them: `{owner.name}[...] = ...`")
         return None
+
+    def dict_method(self, s, owner, k, call, state, site, target):
+        """`d.update(e, k=v)` with e a dict of known keys, as stores `d[key] = e[key]` in e's order, then the
+        keywords' (Python's order); `v = d.setdefault(key, default)` with a constant key, as `d[key] = default`
+        when d (of known keys: kinds.Dict) has no such key, then `v = d[key]`. Else None (refused)."""
+        method = call.func.attr
+        stores = []  # (key, value atom, or a Var holding the dict to take it from)
+        if method == "update" and target is None and len(call.args) <= 1 and \
+                all(name != "**" for name, _ in call.kwargs):
+            if call.args:
+                other = call.args[0]
+                ok = self.values.val(other, state).kind if isinstance(other, Var) else None
+                if not isinstance(ok, K.Dict) or not all(type(key) in (str, int, bool, float) for key in ok.keys):
+                    return None
+                stores += [(key, Index(other, (Const(key),))) for key in ok.keys]
+            stores += [(name, value) for name, value in call.kwargs]
+        elif method == "setdefault" and 1 <= len(call.args) <= 2 and not call.kwargs and \
+                isinstance(call.args[0], Const) and _plain_key(call.args[0].value):
+            key = call.args[0].value
+            if not all(_plain_key(have) for have in k.keys):
+                return None
+            if key not in k.keys:
+                stores.append((key, call.args[1] if len(call.args) == 2 else Const(None)))
+        else:
+            return None
+        out = []
+        for i, (key, value) in enumerate(stores):
+            if isinstance(value, Index):  # (read just before it is stored, as Python's update does)
+                temp = self.temp()
+                out += self.assignments.assign(self.derived(s, Assign((temp,), value)), state, site + ("get", i))
+                value = Var(temp)
+            out += self.stores.store(self.derived(s, SetItem(owner, (Const(key),), value)), state, site + ("put", i))
+        if method == "setdefault" and target is not None:
+            out += self.assignments.assign(self.derived(s, Assign((target,), Index(owner, (call.args[0],)))), state,
+                                           site + ("value",))
+        return out
 
     def mutate(self, m, state, site):
         """`lst.append(v)`, `.extend`, `.pop()`, `.clear()`: the list's new items, then the refreshes."""
@@ -240,3 +279,9 @@ class Mutations(Part):
         if m.out is not None:
             self.assignments.bind(state, m.out, out_val or Val(K.UNKNOWN))
         return [m] + self.refresher.refresh(m, state, obj, name)
+
+
+def _plain_key(key):
+    """A key whose equality with the kinds' keys is plain (a string, or an int that is not a bool): `1`, `1.0`
+    and `True` are one key to a dict."""
+    return isinstance(key, str) or type(key) is int
