@@ -695,9 +695,9 @@ def list_pop_index(x):
     return v
 
 
-def dict_update(x):
-    d = {"a": x}
-    d.update({"b": x * 2.0})  # [dict-method]
+def dict_pop(x):
+    d = {"a": x, "b": x * 2.0}
+    d.pop("a")  # [dict-method]
     return d["b"]
 
 
@@ -1012,7 +1012,7 @@ CASES = [
          hint="build a new list"),
     Case("list-method:pop", U, "the list method `.pop(i)` cannot be differentiated", list_pop_index, (1.0,),
          hint="build a new list"),
-    Case("dict-method", U, "the dict method `.update()` cannot be differentiated", dict_update, (1.0,),
+    Case("dict-method", U, "the dict method `.pop()` cannot be differentiated", dict_pop, (1.0,),
          hint="assign the keys one by one"),
     Case("array-method-value", U, "using the value of `.fill()`", value_of_fill, hint="call it as a statement"),
     Case("array-method-in-place", U, "the in-place array method `.partition()` cannot be differentiated",

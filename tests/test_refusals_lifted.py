@@ -124,3 +124,52 @@ def update_in_loop(x):
 def test_dict_update_refused_where_not_exact():
     with pytest.raises(ad.ADError, match="update"):
         ad.grad(update_in_loop)(X.copy())
+
+
+# -- 3. `isinstance(o, C)` known when compiling (o of a known class), so a dunder's `o.v if isinstance(o, Vec)
+#       else o` takes one branch: the result's kind stays known and `d[1] += c` of such an object is exact ------
+class Vec:
+    def __init__(self, v):
+        self.v = v
+
+    def __add__(self, o):
+        return Vec(self.v + (o.v if isinstance(o, Vec) else o))
+
+    def __mul__(self, c):
+        return Vec(self.v * (c.v if isinstance(c, (Vec, list)) else c))
+
+    def __getitem__(self, i):
+        return self.v[i]
+
+    def __setitem__(self, i, val):
+        self.v[i] = val
+
+
+class Grid(Vec):
+    pass
+
+
+def dunder_item_update(x):
+    d = Vec(x * 1.0) + 1.0
+    d[1] += x[0] ** 2  # (d.v[1] is a NumPy number: the update stores a new one)
+    e = d + d * 3.0
+    e[0] *= x[2]
+    return np.sum(e.v ** 2) + np.sum(np.sin(d.v))
+
+
+def dunder_rows_update(x):
+    g = Grid(np.outer(x, x[:2])) * 0.5
+    h = g + g
+    h[1] += x[:2]  # (a row of h.v: a view changed in place, then stored back)
+    return np.sum(h.v ** 2) + np.sum(g.v * x[0])
+
+
+def isinstance_of_known_values(x):
+    t = (x, 2.0)
+    k = 3 if isinstance(t, tuple) and isinstance(t[1], float) and not isinstance(t[1], int) else 1
+    return np.sum(x ** k)
+
+
+@pytest.mark.parametrize("f", [dunder_item_update, dunder_rows_update, isinstance_of_known_values])
+def test_isinstance_known(f):
+    check_all(f, X.copy())
