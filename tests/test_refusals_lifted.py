@@ -173,3 +173,43 @@ def isinstance_of_known_values(x):
 @pytest.mark.parametrize("f", [dunder_item_update, dunder_rows_update, isinstance_of_known_values])
 def test_isinstance_known(f):
     check_all(f, X.copy())
+
+
+# -- 4. `u = c.view()` then `u[i] = v`: c is the view's whole base (of its shape and dtype) ----------------------
+def view_both_ways(x):
+    c = x * 1.0
+    u = c.view()
+    u[0] = x[1] ** 2  # (changes c)
+    c[1] = u[2] * 3.0  # (changes u)
+    return np.sum(c * u) + np.sum(np.sin(u)) * c[0]
+
+
+def view_of_slice_in_loop(x):
+    c = np.outer(x, x)
+    for i in range(3):
+        r = c[i + 1:].view()
+        r[0] *= x[i]
+        r[:, i] = np.tanh(r[:, i + 1])
+    return np.sum(c ** 2)
+
+
+def view_of_argument(x):
+    u = x.view()
+    u[0] = x[1] * 3.0  # (the argument changed, as `x[0] = ...` would: ad_compiler changes a private copy)
+    return np.sum(u * x)
+
+
+@pytest.mark.parametrize("f", [view_both_ways, view_of_slice_in_loop, view_of_argument])
+def test_view_method(f):
+    check_all(f, X.copy())
+
+
+def view_as_integers(x):
+    c = x * 1.0
+    u = c.view(np.int64)
+    return np.sum(c * x) + np.sum(u)
+
+
+def test_view_of_another_dtype_refused():
+    with pytest.raises(ad.ADError, match="view"):
+        ad.grad(view_as_integers)(X.copy())
