@@ -213,3 +213,53 @@ def view_as_integers(x):
 def test_view_of_another_dtype_refused():
     with pytest.raises(ad.ADError, match="view"):
         ad.grad(view_as_integers)(X.copy())
+
+
+# -- 5. a dict's view (`vs = d.values()`) read after an object the dict holds changed in place: Python's view and
+#       the compiler's list both give that very object (only a change of d's entries is refused) ---------------
+def values_then_value_changed(x):
+    y = x * 1.0
+    d = {"a": y, "b": x[0]}
+    vs = d.values()
+    y *= x[1]  # (the array d["a"] holds, changed in place)
+    return sum(np.sum(v ** 2) for v in vs)
+
+
+def keys_then_item_changed(x):
+    d = {"a": x * 1.0, "b": x[0]}
+    ks = d.keys()
+    d["a"][1:] *= x[3]
+    return sum(np.sum(np.sin(d[k])) for k in ks)
+
+
+def values_of_argument_changed(x):
+    d = {"w": x, "v": x[1:] * 2.0}
+    vs = d.values()
+    x *= 2.0  # (the argument: changed in place, as Python does, in a private copy)
+    return sum(np.sum(np.tanh(v)) for v in vs)
+
+
+@pytest.mark.parametrize("f", [values_then_value_changed, keys_then_item_changed, values_of_argument_changed])
+def test_dict_view_after_change_in_place(f):
+    check_all(f, X.copy())
+
+
+def values_then_entry_bound(x):
+    d = {"a": x * 1.0}
+    e = d
+    vs = d.values()
+    e["a"] = x * 3.0  # (Python's view gives the new value: refused)
+    return sum(np.sum(v) for v in vs)
+
+
+def values_then_update(x):
+    d = {"a": x * 1.0}
+    vs = d.values()
+    d.update(a=x * 3.0)
+    return sum(np.sum(v) for v in vs)
+
+
+@pytest.mark.parametrize("f", [values_then_entry_bound, values_then_update])
+def test_dict_view_after_entry_changed_refused(f):
+    with pytest.raises(ad.ADError, match="may change what a dict's `values"):
+        ad.grad(f)(X.copy())
