@@ -170,7 +170,31 @@ def isinstance_of_known_values(x):
     return np.sum(x ** k)
 
 
-@pytest.mark.parametrize("f", [dunder_item_update, dunder_rows_update, isinstance_of_known_values])
+class Tensor:
+    def __init__(self, v):
+        self.v = v
+
+    def __add__(self, o):
+        return Tensor(self.v + (o.v if isinstance(o, Tensor) else o))
+
+    def __mul__(self, c):
+        return Tensor(self.v * (c.v if isinstance(c, Tensor) else c))
+
+    def __iadd__(self, o):
+        self.v += o.v if isinstance(o, Tensor) else o  # (o an array argument: its class is known)
+        return self
+
+
+def dunder_with_array_argument(x):
+    t = Tensor(x * 1.0)
+    u = t + x
+    u += x
+    w = u * t + u * x
+    return np.sum(w.v ** 2)
+
+
+@pytest.mark.parametrize("f", [dunder_item_update, dunder_rows_update, isinstance_of_known_values,
+                               dunder_with_array_argument])
 def test_isinstance_known(f):
     check_all(f, X.copy())
 

@@ -75,6 +75,8 @@ class Inliner:
         env = {}
         for p, k in zip(fn.params, param_kinds):
             static = static_of_kind(k)
+            if static is None and isinstance(k, (K.Array, K.Scalar)) and isinstance(k.cls, type):
+                static = ("class", k.cls)  # (an array or a number of this class: `isinstance(x, Vec)` is known)
             if static is not None:
                 env[p] = static
         fn.body = self.block(fn.body, env)

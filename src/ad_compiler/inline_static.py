@@ -12,7 +12,8 @@ a call calls. A static environment maps IR names to:
   may change it: a method of it called, an item stored through a name it does not follow, the list given to
   a function that is not inlined; inline.py);
 - ('const', value) for a constant (an `if` whose test is known takes its branch's knowledge);
-- ('object', ObjectRecord) for an object made in the function (inline_objects.py).
+- ('object', ObjectRecord) for an object made in the function (inline_objects.py);
+- ('class', cls) for an argument that is an array or a number of that class (only `isinstance` reads it).
 """
 import functools
 import inspect
@@ -285,6 +286,8 @@ def _isinstance(obj, classes):
         of = dict
     elif isinstance(obj, tuple) and obj[0] == "const" and is_simple(obj[1]):
         of = type(obj[1])
+    elif isinstance(obj, tuple) and obj[0] == "class":  # (an argument's class: inline.Inliner.run)
+        of = obj[1]
     else:
         return None
     return issubclass(of, cls) if isinstance(of, type) and type(of) is type else None
