@@ -287,3 +287,57 @@ def values_then_update(x):
 def test_dict_view_after_entry_changed_refused(f):
     with pytest.raises(ad.ADError, match="may change what a dict's `values"):
         ad.grad(f)(X.copy())
+
+
+# -- 6. a view made before a loop whose body changes its base in place: at the loop's head it is still the same
+#       expression of the base (alias_domain.keep_makings), so it is made again after each change ------------
+def view_before_loop(x):
+    V = np.outer(x, x[:3]) * 1.0
+    out = V[:1]
+    for i in range(2):
+        V += out * x[i]  # (changes out too: it is V's first row)
+    return np.sum(V ** 2)
+
+
+def view_before_while(x):
+    V = np.outer(x, x[:3]) * 1.0
+    out = V[:, 1:]
+    k = 0
+    while k < 3:
+        V *= x[k]
+        out[0] += x[3] * out[1]
+        k += 1
+    return np.sum(np.sin(V)) + np.sum(out ** 2)
+
+
+def view_made_again_differently(x):
+    V = np.outer(x, x[:3]) * 1.0
+    out = V[:1]
+    for i in range(3):
+        V += out * x[i]
+        out = V[2:3]  # (another view at the end of each iteration: not the making on entry)
+    return np.sum(V ** 2) + np.sum(out)
+
+
+@pytest.mark.parametrize("f", [view_before_loop, view_before_while, view_made_again_differently])
+def test_view_made_before_a_loop_changing_its_base(f):
+    check_all(f, X.copy())
+
+
+def view_of_an_array_rebound_in_the_loop(x):
+    V = np.outer(x, x[:3]) * 1.0
+    out = V[:1]
+    for i in range(3):
+        if V[0, 0] > 0.5:
+            V = V * 2.0  # (out is a view of the first V only: V[:1] is not its making at the head)
+        V += out * x[i]
+    return np.sum(V ** 2) + np.sum(out ** 3)
+
+
+def test_view_of_an_array_rebound_in_the_loop_right_or_refused():
+    try:
+        got = ad.grad(view_of_an_array_rebound_in_the_loop)(X.copy())
+    except ad.ADError:
+        return
+    from test_modes import fd_grad
+    assert_close(got, fd_grad(view_of_an_array_rebound_in_the_loop, [X.copy()], 0))
