@@ -159,10 +159,15 @@ class Checker:
         """The names every binding of which is a dict display or comprehension (no parameter): what they hold
         is a dict, whose views a change of the objects it holds, in place, does not change."""
         displays, stores = {}, {}
+        self.dict_keys = {}  # name -> the constant keys every display bound to it has
         for s in self.stmts:
             if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) and \
                     isinstance(s.value, (ast.Dict, ast.DictComp)):
-                displays[s.targets[0].id] = displays.get(s.targets[0].id, 0) + 1
+                name = s.targets[0].id
+                displays[name] = displays.get(name, 0) + 1
+                keys = {k.value for k in s.value.keys if isinstance(k, ast.Constant) and type(k.value) is str} \
+                    if isinstance(s.value, ast.Dict) else set()
+                self.dict_keys[name] = self.dict_keys.get(name, keys) & keys
         for n in _walk_here(self.fdef):
             if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
                 stores[n.id] = stores.get(n.id, 0) + 1
@@ -225,6 +230,8 @@ class Checker:
         # which both see; a slot of ws bound again needs ws itself)
         given = self.sharing(reads, skip={consumer} | set(made))
         entries = self.reads_a_dict(lazy)
+        if entries and lazy.func.attr == "keys":  # (a store into a key it has already changes no key)
+            entries = self.dict_keys.get(lazy.func.value.id) or True
         if consumer is not None and _dict_view(consumer.iter) or entries:  # (its values: references, in either)
             changed = self.sharing(reads, same=True)
         else:
@@ -246,7 +253,8 @@ class Checker:
         """The node of statement `s` that may change a name in `changed` in place (a name in `shared` given to
         a function not known, a name in `given` to a function of the user's, a closure reading a name in
         `shared`, a method of the user's called on one), or bind a name in `reads`. `entries`: only a change of
-        the entries of the dicts `changed` names counts (`d[k] = v`, `d.update(...)`; not `d[k][i] = v`)."""
+        the entries of the dicts `changed` names counts (`d[k] = v`, `d.update(...)`; not `d[k][i] = v`); a set
+        of keys (for `d.keys()`): not a store into one of those keys either, which every display of d has."""
         targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(
             s, (ast.AugAssign, ast.AnnAssign, ast.For)) else [i.optional_vars for i in s.items
                                                               if i.optional_vars is not None] \
@@ -255,7 +263,9 @@ class Checker:
             for n in ast.walk(t):
                 if isinstance(n, (ast.Subscript, ast.Attribute)) and _base(n) in changed | reads and \
                         not (own is not None and n is t and _entry(n) == own) and \
-                        not (entries and (n is not t or not isinstance(n.value, ast.Name))):
+                        not (entries and (n is not t or not isinstance(n.value, ast.Name))) and \
+                        not (isinstance(entries, set) and isinstance(n, ast.Subscript) and
+                             isinstance(n.slice, ast.Constant) and n.slice.value in entries):
                     return t
                 if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) and (
                         n.id in reads or isinstance(s, ast.AugAssign) and n.id in changed
