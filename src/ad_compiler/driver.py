@@ -302,7 +302,7 @@ class Derivation(CalleeFunctions):
         if self.has_aux:
             self.split_aux(fn, alloc)
         param_kinds = self.kinds + [K.UNKNOWN] * (len(fn.params) - len(self.kinds))
-        inline(fn, ctx, alloc, param_kinds, top=self.func)
+        inline(fn, ctx, alloc, param_kinds, top=self.func, callee=self.mode in CALLEES)
         alias.resolve(fn, param_kinds, alloc, ctx, callee=self.mode in CALLEES)
         return unit, fn, alloc, param_kinds
 

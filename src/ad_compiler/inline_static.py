@@ -13,7 +13,7 @@ a call calls. A static environment maps IR names to:
   a function that is not inlined; inline.py);
 - ('const', value) for a constant (an `if` whose test is known takes its branch's knowledge);
 - ('object', ObjectRecord) for an object made in the function (inline_objects.py);
-- ('class', cls) for an argument that is an array or a number of that class (only `isinstance` reads it).
+- ('class', cls) for an argument that is an array of that class (only `isinstance` reads it).
 """
 import functools
 import inspect
@@ -286,7 +286,7 @@ def _isinstance(obj, classes):
         of = dict
     elif isinstance(obj, tuple) and obj[0] == "const" and is_simple(obj[1]):
         of = type(obj[1])
-    elif isinstance(obj, tuple) and obj[0] == "class":  # (an argument's class: inline.Inliner.run)
+    elif isinstance(obj, tuple) and obj[0] == "class":  # (an array argument's class: inline.Inliner.run)
         of = obj[1]
     else:
         return None
