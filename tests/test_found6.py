@@ -296,13 +296,22 @@ def directional_builtin_extremes(x, s, v):
     return np.sum(gx * v[0]) + gs * v[1]
 
 
+jvp_scaled_rows = ad.jvp(scaled_rows)
+
+
+def tangent_of_scaled_rows(x, y, v):
+    return jvp_scaled_rows(x, y, v)[1]
+
+
 def test_hvp_through_builtin_max_by_reverse_over_forward():
     x = np.array([1.565, 0.376, 0.836])
     y = np.array([-1.186, -1.138, 0.712, 1.384])
     v = np.array([0.4, 0.2, -0.7])
     h = ad.hvp(scaled_rows)
     close(h(x, y, v), numeric_hvp(scaled_rows, (x, y), [0], [v]))
-    assert "reverse over forward" in h.source
+    # reverse over forward itself: the gradient of f's tangent (ad.hvp took it while forward mode refused this
+    # gradient's code: a view made again in a loop, followed since by alias_domain.keep_makings)
+    close(ad.grad(tangent_of_scaled_rows)(x, y, v), numeric_hvp(scaled_rows, (x, y), [0], [v]))
 
 
 def test_grad_of_grad_through_builtin_max_and_min():

@@ -351,13 +351,8 @@ def set_comprehension(x):
     return x * len(s)
 
 
-def starred_literal(x):
-    xs = [*[x], x]  # [starred-literal]
-    return xs[0]
-
-
 def double_starred_dict(x):
-    d = {**{"a": x}}  # [starred-literal:dict]
+    d = {**{"a": x}}  # [starred-literal]
     return d["a"]
 
 
@@ -925,8 +920,7 @@ CASES = [
     Case("set", U, "set literals cannot be differentiated", set_literal, (1.0,), hint=REWRITE),
     Case("set:comprehension", U, "set comprehensions cannot be differentiated", set_comprehension, (1.0,),
          hint=REWRITE),
-    Case("starred-literal", U, "starred expressions in a literal", starred_literal, (1.0,), hint="build the list"),
-    Case("starred-literal:dict", U, "`**` in a dict literal", double_starred_dict, (1.0,), hint=REWRITE),
+    Case("starred-literal", U, "`**` in a dict literal", double_starred_dict, (1.0,), hint=REWRITE),
     Case("starred-index", U, "a starred index cannot be differentiated", "starred_index", (A3,), hint=REWRITE,
          needs=PY311),
     Case("nested-format-spec", U, "a nested format specification", nested_format_spec, (1.0,), hint=REWRITE),

@@ -58,8 +58,8 @@ from . import ir, kinds as K
 from .alias_assign import Assignments
 from .alias_calls import Calls
 from .alias_effects import Effects
-from .alias_domain import (KeepInPlace, Obj, Privatize, Refused, State, Val, all_objs, join_states, new_gen,
-                           own_numbering, restart_numbering, same_state)
+from .alias_domain import (KeepInPlace, Obj, Privatize, Refused, State, Val, all_objs, join_states, keep_makings,
+                           new_gen, own_numbering, restart_numbering, same_state)
 from .alias_library import VIEW_ATTRIBUTES, VIEW_FUNCTIONS, VIEW_METHODS, runtime  # noqa: F401 (cleanup, tape)
 from .alias_library import lookup as _lookup  # noqa: F401 (used by cleanup.py and tape.py)
 from .alias_mutation import Mutations
@@ -197,6 +197,7 @@ class Alias:
                     if n in end.vars and end.vars[n].gen != head.vars.get(n, Val(None)).gen:
                         new_head.vars[n] = Val(v.kind, v.objs, new_gen(), v.ident)
                 new_head.vars.stale = stale  # (stale on a path into the head: stale there)
+                keep_makings(new_head, head, end)  # (of the names' generations at the head)
                 if same_state(new_head, head):
                     break
                 head = new_head

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 
-from . import kinds as K
+from . import ir, kinds as K
 
 
 class Obj:
@@ -248,7 +248,37 @@ def join_states(a, b):
             s.made[o] = (m[0], None)  # made differently on two paths: cannot be made again
         else:
             s.made[o] = m
+    keep_makings(s, a, b)
     return s
+
+
+def keep_makings(joined, a, b):
+    """A view made on both paths by the same expression, of names each path has not rebound since, is made by
+    that expression after the join too, of the names' values there (their new generations): `out = V[:1]`
+    before a loop whose body changes V in place (and so makes `out` again from V) is `V[:1]` at the loop's
+    head. (Else its making is not known there: refused where it would have to be made again.)"""
+    for o, ma in a.made.items():
+        mb = b.made.get(o)
+        if mb is None or ma == mb or ma[1] is None or mb[1] is None or \
+                not isinstance(ma[0], ir.Assign) or not isinstance(mb[0], ir.Assign):
+            continue
+        if not all(st.vars.get(n) is not None and st.vars[n].gen == g for st, m in ((a, ma), (b, mb))
+                   for n, g in m[1]):
+            continue  # (on a path, a name it reads was bound again since)
+        names = [n for n, _ in ma[1]]
+        # b's expression, with each name it reads replaced by a name of a's expression holding the same value
+        # on path b (`out_2 = V_1[:1]` after `V_1 = V`: `V[:1]`), must be a's
+        same = {}
+        for m, _ in mb[1]:
+            found = [n for n in names if b.vars.get(n) is not None and b.vars[n].ident == b.vars[m].ident and
+                     n not in b.vars.stale and m not in b.vars.stale]
+            if not found:
+                break
+            same[m] = found[0]
+        else:
+            if ir.rename_expr(mb[0].value, same) == ma[0].value and \
+                    all(joined.vars.get(n) is not None and not joined.vars[n].partial for n in names):
+                joined.made[o] = (ma[0], tuple((n, joined.vars[n].gen) for n in names))
 
 
 def same_state(a, b):

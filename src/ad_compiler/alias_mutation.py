@@ -219,7 +219,8 @@ class Mutations(Part):
         d's keys known), as the stores they make, key by key in order (ob3-007). None where they do not apply."""
         method, owner = call.func.attr, call.func.value
         out = []
-        if method == "update" and target is None and len(call.args) <= 1:
+        if method == "update" and target is None and len(call.args) <= 1 and \
+                all(key != "**" for key, _ in call.kwargs):  # (`d.update(**e)`: keys not known)
             pairs = []
             if call.args:
                 other = call.args[0]

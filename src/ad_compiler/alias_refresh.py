@@ -285,6 +285,10 @@ class Refresher(Part):
             not value.args and not value.kwargs) or (
             isinstance(value, Call) and isinstance(value.func, Global) and value.func.obj is np.transpose and
             len(value.args) == 1 and not value.kwargs)
+        if isinstance(value, Call) and isinstance(value.func, ir.Attr) and value.func.value == Var(parent_var) and \
+                value.func.attr == "view" and not value.args and not value.kwargs and child.how == "view":
+            # `u = c.view()`: the whole of c, of its shape and dtype (jvp explore seed 8103 #5)
+            return parent_var, [self.derived(s, Assign((parent_var,), Var(child_name), noop=True))]
         if transpose and child.how == "view":
             new = Call(Global(("np", "transpose"), np.transpose, np), (Var(child_name),))
             return parent_var, [self.derived(s, Assign((parent_var,), new, noop=True))]

@@ -179,9 +179,8 @@ class Expressions:
             items, tuple_form = self.index(node.slice)
             return Index(value, items, tuple_form)
         if isinstance(node, (ast.Tuple, ast.List)):
-            for e in node.elts:
-                if isinstance(e, ast.Starred):
-                    self.ctx.error("starred expressions in a literal", e, hint="build the list with + or .extend")
+            if any(isinstance(e, ast.Starred) for e in node.elts):
+                return self.starred_literal(node)
             kind = "tuple" if isinstance(node, ast.Tuple) else "list"
             return Build(kind, tuple(self.atom(e) for e in node.elts))
         if isinstance(node, ast.Dict):
@@ -240,6 +239,31 @@ class Expressions:
         if isinstance(node, ast.Starred):
             self.ctx.error("a starred index", node)
         return self.atom(node)
+
+    def starred_literal(self, node):
+        """`[a, *b, c]` as `[a] + list(b) + [c]` (a tuple: `(a,) + tuple(b) + (c,)`): Python takes the items of
+        an unpacked iterable, in order, when the literal is made, as `list(b)` / `tuple(b)` does."""
+        kind = "tuple" if isinstance(node, ast.Tuple) else "list"
+        convert = {"tuple": tuple, "list": list}[kind]
+        if self.ctx.local(kind, node) is not None or self.ctx.unit.lookup(kind) != (True, convert):
+            starred = next(e for e in node.elts if isinstance(e, ast.Starred))
+            self.ctx.error("starred expressions in a literal", starred, hint="build the list with + or .extend")
+        pieces, run = [], []
+        for e in node.elts:
+            if isinstance(e, ast.Starred):
+                if run:
+                    pieces.append(self.ctx.temp(Build(kind, tuple(run)), node))
+                    run = []
+                items = Call(Global((kind,), convert), (self.atom(e.value),))
+                pieces.append(self.ctx.temp(items, e))  # (its items taken now, before the next element)
+            else:
+                run.append(self.atom(e))
+        if run:
+            pieces.append(self.ctx.temp(Build(kind, tuple(run)), node))
+        value = pieces[0]
+        for piece in pieces[1:-1]:
+            value = self.ctx.temp(ir.BinOp("+", value, piece), node)
+        return ir.BinOp("+", value, pieces[-1]) if len(pieces) > 1 else Call(Global((kind,), convert), (value,))
 
     def call(self, node):
         """The IR `Call` of a call expression (the function, `*args` and `**kwargs` evaluated into atoms); for

@@ -342,7 +342,7 @@ class Derivation(CalleeFunctions):
         if self.has_aux:
             self.split_aux(fn, alloc)
         param_kinds = self.kinds + [K.UNKNOWN] * (len(fn.params) - len(self.kinds))
-        inline(fn, ctx, alloc, param_kinds, top=self.func)
+        inline(fn, ctx, alloc, param_kinds, top=self.func, callee=self.mode in CALLEES)
         alias.resolve(fn, param_kinds, alloc, ctx, callee=self.mode in CALLEES)
         return unit, fn, alloc, param_kinds
 
@@ -373,6 +373,11 @@ class Derivation(CalleeFunctions):
         self.linker = callees.Linker(self.compile_callee, codegen.local_names_of_body(fn) | set(unit.cells),
                                      readable=self.readable)
         self.linker.narrow = ctx.narrow
+        if self.callee is not None:  # a recursive callee's own name is its cell: a call of the same function for
+            # other kinds (another compiled function) gets another name (the one for a tuple calling the one
+            # for its array items: they were one name, the tuple's cell, since isinstance is known: refusals)
+            self.linker.taken.add(self.callee.name)
+            self.linker.cells[self.callee.name] = self.callee.cell
         return unit, fn, ops, kinds_, alloc, act, outputs
 
     def split_aux(self, fn, alloc):

@@ -68,6 +68,7 @@ class Inliner:
         self.closure_lists = ClosureLists(self)
         self.choices = Choices(self)
         self.break_envs = []  # per loop being inlined: what is known at each of its `break`s (inline_loops.py)
+        self.callee = False  # compiling a recursive callee (its parameters' kinds are the caller's inference)
 
     def run(self, fn, param_kinds):
         floats = {p for p, k in zip(fn.params, param_kinds) if _float_kind(k)}
@@ -77,6 +78,12 @@ class Inliner:
         env = {}
         for p, k in zip(fn.params, param_kinds):
             static = static_of_kind(k)
+            if static is None and isinstance(k, K.Array) and k.ndim is not None and k.ndim >= 1 and \
+                    type(k.cls) is type and not self.callee:
+                # (an array of this class: `isinstance(x, Vec)` is known; not for a number, nor an array of
+                # unknown rank, which may be a NumPy scalar, nor for a recursive callee, compiled for the kinds
+                # the caller's analysis gives its arguments)
+                static = ("class", k.cls)
             if static is not None:
                 env[p] = static
         fn.body = self.block(fn.body, env)
@@ -387,9 +394,10 @@ def _keeps_kind(s):
         type((b if isinstance(a, Var) else a).value) is float
 
 
-def inline(fn, ctx, alloc, param_kinds, top=None):
+def inline(fn, ctx, alloc, param_kinds, top=None, callee=False):
     """Inline the calls of user functions in `fn` (in place); returns fn and the recursive calls left."""
     inliner = Inliner(ctx, alloc)
+    inliner.callee = callee
     if top is not None:
         inliner.stack.append(top)  # a call of the function itself is recursion: not inlined
     inliner.run(fn, param_kinds)

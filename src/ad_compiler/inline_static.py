@@ -12,7 +12,8 @@ a call calls. A static environment maps IR names to:
   may change it: a method of it called, an item stored through a name it does not follow, the list given to
   a function that is not inlined; inline.py);
 - ('const', value) for a constant (an `if` whose test is known takes its branch's knowledge);
-- ('object', ObjectRecord) for an object made in the function (inline_objects.py).
+- ('object', ObjectRecord) for an object made in the function (inline_objects.py);
+- ('class', cls) for an argument that is an array of that class (only `isinstance` reads it).
 """
 import functools
 import inspect
@@ -232,6 +233,11 @@ def static_of_value(v, env):
                 return base
     if isinstance(v, ir.Compare) and len(v.ops) == 1:
         return _compare(v, env)
+    if isinstance(v, Call) and isinstance(v.func, Global) and v.func.obj is isinstance and len(v.args) == 2 and \
+            not v.kwargs and not any(isinstance(a, ir.Starred) for a in v.args):
+        known = _isinstance(static_of_atom(v.args[0], env), static_of_atom(v.args[1], env))
+        if known is not None:  # (`o.v if isinstance(o, Vec) else o` in a dunder: the branch taken is known)
+            return ("const", known)
     if isinstance(v, ir.BinOp) and v.op == "+":  # "act_" + name: a name known when compiling
         left, right = static_of_atom_or_text(v.left, env), static_of_atom_or_text(v.right, env)
         if all(isinstance(x, tuple) and x[0] == "const" and isinstance(x[1], str) for x in (left, right)):
@@ -264,6 +270,32 @@ def _class_of(static):
             hasattr(static.obj, "__dict__") and not isinstance(static.obj, (type, types.ModuleType))
             and not inspect.isroutine(static.obj))):  # (an object, callable ones too)
         return type(static.obj)
+
+
+def _isinstance(obj, classes):
+    """`isinstance(o, C)` when compiling, for o of a known class (an object made in the function or of a known
+    kind, a constant, a list, tuple or dict of known kind) and C a class of the plain metaclass `type` (or a
+    tuple of them: no `__instancecheck__` to run), else None."""
+    cls = classes.obj if isinstance(classes, Global) else None
+    if isinstance(classes, tuple) and classes[0] == "seq" and classes[1] is tuple and \
+            all(isinstance(c, Global) for c in classes[2]):  # (a tuple of classes written in the call)
+        cls = tuple(c.obj for c in classes[2])
+    if not (isinstance(cls, type) and type(cls) is type or type(cls) is tuple and cls and all(
+            isinstance(c, type) and type(c) is type for c in cls)):
+        return None
+    if isinstance(obj, tuple) and obj[0] == "object":
+        of = obj[1].cls
+    elif isinstance(obj, tuple) and obj[0] == "kind" and isinstance(obj[1], (Obj, K.Seq)):
+        of = obj[1].cls
+    elif isinstance(obj, tuple) and obj[0] == "kind" and isinstance(obj[1], K.Dict):
+        of = dict
+    elif isinstance(obj, tuple) and obj[0] == "const" and is_simple(obj[1]):
+        of = type(obj[1])
+    elif isinstance(obj, tuple) and obj[0] == "class":  # (an array argument's class: inline.Inliner.run)
+        of = obj[1]
+    else:
+        return None
+    return issubclass(of, cls) if isinstance(of, type) and type(of) is type else None
 
 
 def _bound_method(v, owner, env):

@@ -63,6 +63,7 @@ class Checker:
         self.pairs = self.alias_pairs()
         self.numbers = self.number_names()  # (`s += v` on them binds a new number: it changes nothing in place)
         self.nested = self.nested_functions()  # (name -> def or lambda: a closure may change what it reads)
+        self.dicts = self.dict_names()
 
     def run(self):
         for s in self.stmts:
@@ -154,6 +155,35 @@ class Checker:
         params = {a.arg for a in ast.walk(self.fdef.args) if isinstance(a, ast.arg)}
         return {n for n, number in bound.items() if number and n not in params}
 
+    def dict_names(self):
+        """The names every binding of which is a dict display or comprehension (no parameter): what they hold
+        is a dict, whose views a change of the objects it holds, in place, does not change."""
+        displays, stores = {}, {}
+        self.dict_keys = {}  # name -> the constant keys every display bound to it has
+        for s in self.stmts:
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) and \
+                    isinstance(s.value, (ast.Dict, ast.DictComp)):
+                name = s.targets[0].id
+                displays[name] = displays.get(name, 0) + 1
+                keys = {k.value for k in s.value.keys if isinstance(k, ast.Constant) and type(k.value) is str} \
+                    if isinstance(s.value, ast.Dict) else set()
+                self.dict_keys[name] = self.dict_keys.get(name, keys) & keys
+        for n in _walk_here(self.fdef):
+            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+                stores[n.id] = stores.get(n.id, 0) + 1
+        params = {a.arg for a in ast.walk(self.fdef.args) if isinstance(a, ast.arg)}
+        return {n for n, k in displays.items() if stores.get(n) == k and n not in params}
+
+    def reads_a_dict(self, lazy):
+        """Is `lazy` the view `d.keys()` / `d.values()` / `d.items()` of a name holding a dict (dict_names)? Its
+        items are the dict's keys and the very objects it holds: only a change of the dict's entries (a store
+        `d[k] = v`, a method of d) changes what it gives; a change in place of an object it holds (`w *= 2.0`,
+        `d["a"][0] = v`) is seen by both Python's view and the compiler's list."""
+        return isinstance(lazy, ast.Call) and isinstance(lazy.func, ast.Attribute) and \
+            lazy.func.attr in _DICT_VIEWS and not lazy.args and not lazy.keywords and \
+            isinstance(lazy.func.value, ast.Name) and lazy.func.value.id in self.dicts and \
+            id(lazy) not in self.generators
+
     def nested_functions(self):
         out = {d.name: d for d in ast.walk(self.fdef) if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))
                and d is not self.fdef}
@@ -199,7 +229,10 @@ class Checker:
         # iterator's own items (`for w, b in zip(ws, bs): h = dense(h, w, b)`: changing w changes ws[i] in place,
         # which both see; a slot of ws bound again needs ws itself)
         given = self.sharing(reads, skip={consumer} | set(made))
-        if consumer is not None and _dict_view(consumer.iter):  # (its values: references, in either)
+        entries = self.reads_a_dict(lazy)
+        if entries and lazy.func.attr == "keys":  # (a store into a key it has already changes no key)
+            entries = self.dict_keys.get(lazy.func.value.id) or True
+        if consumer is not None and _dict_view(consumer.iter) or entries:  # (its values: references, in either)
             changed = self.sharing(reads, same=True)
         else:
             changed = self.sharing(reads | (_names(consumer.target) if consumer is not None else set()))
@@ -207,7 +240,7 @@ class Checker:
         reads, changed = reads | free, changed | self.sharing(free, same=True)
         own = _own_entry(consumer)
         for u in region:
-            bad = self.change(u, reads, changed, shared, own, given)
+            bad = self.change(u, reads, changed, shared, own, given, entries)
             if bad is not None:
                 raise UnsupportedError(
                     f"this may change what {kind} made on line {self.unit.file_line(lazy)} reads, before it has "
@@ -216,10 +249,12 @@ class Checker:
                     where=self.unit.location(bad), hint="make a list of the items first (`list(...)`), or make "
                     "the change after the iterator is used")
 
-    def change(self, s, reads, changed, shared, own=None, given=frozenset()):
+    def change(self, s, reads, changed, shared, own=None, given=frozenset(), entries=False):
         """The node of statement `s` that may change a name in `changed` in place (a name in `shared` given to
         a function not known, a name in `given` to a function of the user's, a closure reading a name in
-        `shared`, a method of the user's called on one), or bind a name in `reads`."""
+        `shared`, a method of the user's called on one), or bind a name in `reads`. `entries`: only a change of
+        the entries of the dicts `changed` names counts (`d[k] = v`, `d.update(...)`; not `d[k][i] = v`); a set
+        of keys (for `d.keys()`): not a store into one of those keys either, which every display of d has."""
         targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(
             s, (ast.AugAssign, ast.AnnAssign, ast.For)) else [i.optional_vars for i in s.items
                                                               if i.optional_vars is not None] \
@@ -227,7 +262,10 @@ class Checker:
         for t in targets:
             for n in ast.walk(t):
                 if isinstance(n, (ast.Subscript, ast.Attribute)) and _base(n) in changed | reads and \
-                        not (own is not None and n is t and _entry(n) == own):
+                        not (own is not None and n is t and _entry(n) == own) and \
+                        not (entries and (n is not t or not isinstance(n.value, ast.Name))) and \
+                        not (isinstance(entries, set) and isinstance(n, ast.Subscript) and
+                             isinstance(n.slice, ast.Constant) and n.slice.value in entries):
                     return t
                 if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) and (
                         n.id in reads or isinstance(s, ast.AugAssign) and n.id in changed
@@ -241,7 +279,8 @@ class Checker:
             if not isinstance(n, ast.Call):
                 continue
             args = [a for a in n.args] + [k.value for k in n.keywords]
-            if isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATING and _base(n.func) in changed:
+            if isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATING and _base(n.func) in changed and \
+                    not (entries and not isinstance(n.func.value, ast.Name)):
                 return n
             obj = self.resolve(n.func)
             names = set().union(*(_loads(a) for a in args))

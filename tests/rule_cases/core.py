@@ -227,6 +227,7 @@ CASES = {
     "ndarray.clip": [C("a.clip(-0.5, 0.5)", (3, 4)), C("a.clip(min=b)", (3, 4), (4,)), C("a.clip(max=0.5)", (3, 4)),
                      C("a.clip(b, c)", (3, 4), (4,), (3, 1))],
     "ndarray.copy": [C("a.copy()", (3, 4))],
+    "ndarray.view": [C("a.view()", (3, 4)), C("a.T.view()[1:] * b", (4, 3), (4,), label="a view of a transposed view")],
     "ndarray.tolist": [C("r = a.tolist()\nr = r[0] * r[2] + r[1]", (3,), label="a.tolist() of a vector"),
                        C("r = a.tolist()\nr = r[1][0] * r[0][1] - r[1][2]", (2, 3), label="a.tolist() of a matrix"),
                        C("a.tolist() * a", (), label="a.tolist() of a 0-d array")],

@@ -144,6 +144,12 @@ def copy(self, order="C"):
     bself = _ad.cast_like(g, self)
 
 
+@defvjp_method("view", form="linear")
+def view(self):
+    """`x.view()` only: the same values; `x.view(np.int64)`, `x.view(cls)` (another dtype or class) are refused."""
+    bself = g
+
+
 @defvjp_method("astype", form="general")  # (to an integer or boolean dtype: piecewise constant)
 def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
     bself = _ad.cast_vjp(g, self, dtype)
