@@ -65,11 +65,13 @@ class BuiltinCalls:
     def map(self, node):
         """`map(f, xs, ys)`: `out = []; for k in range(min(len(xs), len(ys))): out.append(f(xs[k], ys[k]))`."""
         ctx = self.ctx
-        f = self.function(node.args[0])
+        unread = self.never_read(node)
+        plain = isinstance(node.args[0], (ast.Name, ast.Attribute, ast.Constant, ast.Lambda))
+        f = None if unread and plain else self.function(node.args[0])  # (`L.append`: not a value to follow)
         seqs = self.sequences(node.args[1:])
         built = ctx.alloc.temp()
         ctx.assign(built, Build("list", ()), node)
-        if self.never_read(node):
+        if unread:
             return Var(built)
         self.check_callable(node.args[0])
         lengths = [ctx.temp(Call(self.builtin("len"), (q,))) for q in seqs]
