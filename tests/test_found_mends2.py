@@ -29,3 +29,36 @@ def append_through_map(x):
 def test_m2_001_changing_method_taken_as_a_value_is_refused(f):
     with pytest.raises(ad.ADError, match=r"method `\.append` taken as a value"):
         ad.grad(f)(X.copy())
+
+
+# -- m2-002: the most frequent refusal of random programs with objects, a class attribute's list changed
+# (`seen = []` in the class body, `self.seen.append(v)`): right to refuse (one list for every instance, kept from
+# call to call), now said so, with what to do ------------------------------------------------------------------
+
+class Node:
+    seen = []
+
+    def __init__(self, w):
+        self.w = w
+
+    def __call__(self, v):
+        out = np.tanh(self.w * v)
+        self.seen.append(out)
+        return out
+
+
+def class_list_through_self(x):
+    return np.sum(Node(2.0)(x))
+
+
+def class_list_through_the_class(x):
+    Node.seen.append(x)
+    return np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("f", [class_list_through_self, class_list_through_the_class])
+def test_m2_002_class_attribute_list_changed_is_refused_saying_why(f):
+    with pytest.raises(ad.ADError, match=r"`Node\.seen`\)?, a class attribute .* shared by every instance, "
+                                         r"module-level state(.|\n)*make it in `__init__` \(`self\.seen = \[\]`"):
+        ad.grad(f)(X.copy())
+    assert Node.seen == []

@@ -13,6 +13,7 @@ from .alias_domain import Val, all_objs
 from .alias_library import (ARRAY_MUTATORS, DICT_MUTATORS, LIST_MUTATORS, MUTATING_FUNCTIONS, lookup,
                             runtime, writes_out, keyword_out)
 from .alias_session import Part
+from .alias_values import CLASS_ATTRIBUTE
 from .ir import Assign, Call, Const, Global, Mutate, SetItem, Var
 
 
@@ -80,6 +81,9 @@ class Mutations(Part):
                 return
             what = f"`{'.'.join(func.path)}`"
             given = list(call.args) + [v for _, v in call.kwargs]
+            held = getattr(obj, "__self__", None)
+            if len(func.path) >= 3 and isinstance(func.root, type) and isinstance(held, (list, dict, set)):
+                self.class_state(s, f"the method `.{func.path[-1]}()`", ".".join(func.path[:-1]), None)
         elif isinstance(func, ir.Attr):
             owner = self.values.val(func.value, state).kind if isinstance(func.value, Var) else None
             if isinstance(owner, K.Other) and _reports(owner.cls):
@@ -90,6 +94,10 @@ class Mutations(Part):
                 return  # (`d.values()`, `lst.index(v)` for nothing: they read the container, change nothing: ob3-001)
             what = f"the method `.{func.attr}()`"
             given = [func.value] + list(call.args) + [v for _, v in call.kwargs]
+            shared = [o.desc for o in self.values.val(func.value, state).objs if o.desc.startswith(CLASS_ATTRIBUTE)] \
+                if isinstance(func.value, Var) else []
+            if shared:
+                self.class_state(s, what, shared[0].split("`")[1], func.value.name)
         else:
             what, given = "a function value", list(call.args) + [v for _, v in call.kwargs]
         changeable = [a for a in given if isinstance(a, Var) and not isinstance(
@@ -101,6 +109,16 @@ class Mutations(Part):
                         "compute the new value and assign it (`y = ...`, `y[i] = ...`); if the call changes "
                         "nothing, use its value or call it outside the differentiated function",
                         deferred=unknown and self.session.generic)
+
+    def class_state(self, s, what, shown, name):
+        """Refuse a change of a list, dict or set a class holds (`Node.seen`), with what to do instead (`name`:
+        the variable holding it, shown as the user wrote it: `self.seen`)."""
+        held = f"`{name}` (`{shown}`)" if name is not None else f"`{shown}`"
+        self.refuse(s, f"this calls {what} on {held}, a class attribute (made in the class body): one "
+                       "object shared by every instance, module-level state that outlives the call, which the "
+                       "derivative cannot follow",
+                    f"make it in `__init__` (`self.{shown.split('.')[-1]} = []`, or `{{}}` / `set()`), so that "
+                    "each object has its own, or keep the record outside the differentiated function")
 
     def write_out(self, s, call, state, site, target):
         """`f(a, b, out=c)`: computed as `t = f(a, b)` and stored with `c[...] = t` (and `target = c`)."""

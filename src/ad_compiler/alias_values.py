@@ -290,7 +290,7 @@ class Values(Part):
                            "(the derivative would miss the change)",
                         f"call the method itself where it is used (`{shown}.{value.attr}(v)`), e.g. in a loop "
                         "instead of `map`", deferred=k is K.UNKNOWN and self.session.generic)
-        ext = self.objects.ext(site, desc=f"the attribute `.{value.attr}`")
+        ext = self.objects.ext(site, desc=class_attribute(k, value.attr) or f"the attribute `.{value.attr}`")
         made = [o for o in base.objs if isinstance(state.slots.get(o), list)]
         if made:  # (maybe an object the function made: `passthrough(b).w` may be what `b.w` holds, h16-001)
             return Val(K.UNKNOWN, {ext} | all_objs(self.slots_of(Val(K.UNKNOWN, made), state)))
@@ -304,6 +304,21 @@ CHANGING_METHODS = {"append", "extend", "insert", "pop", "clear", "remove", "sor
                     "symmetric_difference_update", "fill", "put", "resize", "partition", "itemset", "setflags",
                     "setfield", "byteswap", "__setitem__", "__delitem__", "__iadd__", "__isub__", "__imul__",
                     "__itruediv__", "__ior__", "__iand__"}
+
+
+CLASS_ATTRIBUTE = "the class attribute"
+
+
+def class_attribute(k, name):
+    """`CLASS_ATTRIBUTE Node.seen` when `name` of an object of kind `k` is a list, dict or set its class holds
+    (`seen = []` in the class body: one for every instance, kept from call to call), else None."""
+    if not isinstance(k, K.Obj) or k.attr(name) is not None:
+        return None
+    for c in getattr(k.cls, "__mro__", ()):
+        if name in vars(c):
+            held = vars(c)[name]
+            return f"{CLASS_ATTRIBUTE} `{c.__name__}.{name}`" if isinstance(held, (list, dict, set)) else None
+    return None
 
 
 def _container(k):
