@@ -62,3 +62,44 @@ def test_m2_002_class_attribute_list_changed_is_refused_saying_why(f):
                                          r"module-level state(.|\n)*make it in `__init__` \(`self\.seen = \[\]`"):
         ad.grad(f)(X.copy())
     assert Node.seen == []
+
+
+# -- m2-003: a generator expression or map whose items change a value of the function, read in part or not at
+# all (`g = (L.append(v) for v in xs)`; `m = map(add, xs); a = next(m)`, add a closure appending): the compiler
+# computed every item where it is made, making every change (a WRONG value and gradient); now refused ---------
+
+def generator_expression_appending_never_read(x):
+    L = []
+    g = (L.append(v) for v in [x[0], x[1]])
+    return np.sum(x ** 2) + sum(L, 0.0)
+
+
+def map_of_an_appending_closure_read_once(x):
+    L = []
+
+    def add(v):
+        L.append(v)
+        return v
+    m = map(add, [x[0], x[1]])
+    a = next(m)
+    return np.sum(x ** 2) + sum(L, 0.0) + a
+
+
+def map_of_an_appending_closure_never_read(x):
+    L = []
+
+    def add(v):
+        L.append(v)
+        return v
+    m = map(add, [x[0], x[1]])
+    return np.sum(x ** 2) + sum(L, 0.0)
+
+
+@pytest.mark.parametrize("f", [generator_expression_appending_never_read, map_of_an_appending_closure_read_once])
+def test_m2_003_lazy_items_changing_state_read_in_part_are_refused(f):
+    with pytest.raises(ad.ADError, match="whose items change a value of the function"):
+        ad.grad(f)(X.copy())
+
+
+def test_m2_003_map_never_read_of_an_appending_closure_calls_nothing():
+    np.testing.assert_allclose(ad.grad(map_of_an_appending_closure_never_read)(X.copy()), 2 * X)
