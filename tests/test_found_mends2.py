@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import ad_compiler as ad
+from fd import numeric_grad
 
 X = np.array([0.35, -0.7, 0.61])
 
@@ -103,3 +104,32 @@ def test_m2_003_lazy_items_changing_state_read_in_part_are_refused(f):
 
 def test_m2_003_map_never_read_of_an_appending_closure_calls_nothing():
     np.testing.assert_allclose(ad.grad(map_of_an_appending_closure_never_read)(X.copy()), 2 * X)
+
+
+# -- m2-004 (brief's item 3, left refused): `L.insert(0, v)` in a loop (the list's length not known there) stays
+# refused; its hint now gives the form that is exact in every mode, `L = [v] + L` -----------------------------
+
+def insert_at_the_front_in_a_loop(x):
+    L = []
+    for i in range(3):
+        L.insert(0, x[i] * x[0])
+    return L[0] * 2.0 + L[2] * L[1]
+
+
+def front_made_new_in_a_loop(x):
+    L = []
+    for i in range(3):
+        L = [x[i] * x[0]] + L
+    return L[0] * 2.0 + L[2] * L[1]
+
+
+def test_m2_004_insert_at_the_front_in_a_loop_hints_the_exact_form():
+    with pytest.raises(ad.ADError, match=r"`L = \[v\] \+ L`"):
+        ad.grad(insert_at_the_front_in_a_loop)(X.copy())
+    assert front_made_new_in_a_loop(X.copy()) == insert_at_the_front_in_a_loop(X.copy())
+    v = np.array([0.2, -0.4, 0.9])
+    g = ad.grad(front_made_new_in_a_loop)(X.copy())
+    np.testing.assert_allclose(g, numeric_grad(front_made_new_in_a_loop, [X.copy()], 0), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ad.jvp(front_made_new_in_a_loop)(X.copy(), v)[1], g @ v, rtol=1e-6, atol=1e-7)
+    hn = numeric_grad(lambda y: ad.grad(front_made_new_in_a_loop)(y) @ v, [X.copy()], 0)
+    np.testing.assert_allclose(ad.hvp(front_made_new_in_a_loop)(X.copy(), v), hn, rtol=1e-4, atol=1e-5)

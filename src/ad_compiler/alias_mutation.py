@@ -104,10 +104,13 @@ class Mutations(Part):
             self.values.val(a, state).kind, (K.Scalar, K.Other))]
         if changeable:
             unknown = any(self.values.val(a, state).kind is K.UNKNOWN for a in changeable)
+            hint = "compute the new value and assign it (`y = ...`, `y[i] = ...`); if the call changes nothing, " \
+                "use its value or call it outside the differentiated function"
+            if isinstance(func, ir.Attr) and func.attr == "insert" and call.args == (Const(0),) + call.args[1:]:
+                name = changeable[0].name  # (a list of a length not known here: in a loop; exact in every mode)
+                hint = f"make a new list where no other name holds `{name}`: `{name} = [v] + {name}`"
             self.refuse(s, f"this calls {what} for what it does (its value is not used), and it may change "
-                           f"`{changeable[0].name}` in place in a way the compiler cannot follow",
-                        "compute the new value and assign it (`y = ...`, `y[i] = ...`); if the call changes "
-                        "nothing, use its value or call it outside the differentiated function",
+                           f"`{changeable[0].name}` in place in a way the compiler cannot follow", hint,
                         deferred=unknown and self.session.generic)
 
     def class_state(self, s, what, shown, name):
