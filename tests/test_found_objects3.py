@@ -366,3 +366,27 @@ def named_tuples_made_in_the_function(x):
 
 def test_ob3_008_named_tuples_made_in_the_function():
     _check(named_tuples_made_in_the_function, (X.copy(),), hvp=True)
+
+
+# -- ob3-011: a map is lazy: one never read calls nothing (its function may raise, `map(np, ...)`, or change
+# state, `map(L.append, ...)`: a crash and a WRONG value when the compiler computed its items where it is made);
+# one of a value known not to be callable is refused at the line --------------------------------------------
+
+def map_never_read(x):
+    L = []
+    val = map(np, [x, x])
+    map(float, [x, x])
+    m = map(L.append, [x[0], x[1]])
+    return np.sum(x ** 2) + sum(L, 0.0) * x[2]
+
+
+def map_of_a_module_read(x):
+    return np.sum(x) + sum(map(np, [x, x]))
+
+
+def test_ob3_011_map_never_read_calls_nothing():
+    value, g = ad.value_and_grad(map_never_read)(X.copy())
+    assert value == map_never_read(X.copy())
+    _check(map_never_read, (X.copy(),))
+    with pytest.raises(ad.ADError, match="`np` is not callable"):
+        ad.grad(map_of_a_module_read)(X.copy())

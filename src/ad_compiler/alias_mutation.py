@@ -12,7 +12,9 @@ from . import ir, kinds as K
 from .alias_domain import Val, all_objs
 from .alias_library import (ARRAY_MUTATORS, DICT_MUTATORS, LIST_MUTATORS, MUTATING_FUNCTIONS, lookup,
                             runtime, writes_out, keyword_out)
+from .alias_container_methods import ContainerMethods
 from .alias_session import Part
+from .alias_values import CLASS_ATTRIBUTE
 from .ir import Assign, Call, Const, Global, Mutate, SetItem, Var
 
 
@@ -45,7 +47,12 @@ def _reports(obj):
 
 
 class Mutations(Part):
-    """Statements calling functions or methods that change their arguments."""
+    """Statements calling functions or methods that change their arguments (the methods written as the stores,
+    pops and appends they make: `ContainerMethods`, alias_container_methods.py)."""
+
+    def __init__(self, session):
+        super().__init__(session)
+        self.containers = ContainerMethods(session)
 
     def exprstmt(self, s, state, site):
         """A call as a statement: an in-place method, a mutating function, an `out=` write, or nothing to do."""
@@ -80,6 +87,9 @@ class Mutations(Part):
                 return
             what = f"`{'.'.join(func.path)}`"
             given = list(call.args) + [v for _, v in call.kwargs]
+            held = getattr(obj, "__self__", None)
+            if len(func.path) >= 3 and isinstance(func.root, type) and isinstance(held, (list, dict, set)):
+                self.class_state(s, f"the method `.{func.path[-1]}()`", ".".join(func.path[:-1]), None)
         elif isinstance(func, ir.Attr):
             owner = self.values.val(func.value, state).kind if isinstance(func.value, Var) else None
             if isinstance(owner, K.Other) and _reports(owner.cls):
@@ -90,17 +100,34 @@ class Mutations(Part):
                 return  # (`d.values()`, `lst.index(v)` for nothing: they read the container, change nothing: ob3-001)
             what = f"the method `.{func.attr}()`"
             given = [func.value] + list(call.args) + [v for _, v in call.kwargs]
+            shared = [o.desc for o in self.values.val(func.value, state).objs if o.desc.startswith(CLASS_ATTRIBUTE)] \
+                if isinstance(func.value, Var) else []
+            if shared:
+                self.class_state(s, what, shared[0].split("`")[1], func.value.name)
         else:
             what, given = "a function value", list(call.args) + [v for _, v in call.kwargs]
         changeable = [a for a in given if isinstance(a, Var) and not isinstance(
             self.values.val(a, state).kind, (K.Scalar, K.Other))]
         if changeable:
             unknown = any(self.values.val(a, state).kind is K.UNKNOWN for a in changeable)
+            hint = "compute the new value and assign it (`y = ...`, `y[i] = ...`); if the call changes nothing, " \
+                "use its value or call it outside the differentiated function"
+            if isinstance(func, ir.Attr) and func.attr == "insert" and call.args == (Const(0),) + call.args[1:]:
+                name = changeable[0].name  # (a list of a length not known here: in a loop; exact in every mode)
+                hint = f"make a new list where no other name holds `{name}`: `{name} = [v] + {name}`"
             self.refuse(s, f"this calls {what} for what it does (its value is not used), and it may change "
-                           f"`{changeable[0].name}` in place in a way the compiler cannot follow",
-                        "compute the new value and assign it (`y = ...`, `y[i] = ...`); if the call changes "
-                        "nothing, use its value or call it outside the differentiated function",
+                           f"`{changeable[0].name}` in place in a way the compiler cannot follow", hint,
                         deferred=unknown and self.session.generic)
+
+    def class_state(self, s, what, shown, name):
+        """Refuse a change of a list, dict or set a class holds (`Node.seen`), with what to do instead (`name`:
+        the variable holding it, shown as the user wrote it: `self.seen`)."""
+        held = f"`{name}` (`{shown}`)" if name is not None else f"`{shown}`"
+        self.refuse(s, f"this calls {what} on {held}, a class attribute (made in the class body): one "
+                       "object shared by every instance, module-level state that outlives the call, which the "
+                       "derivative cannot follow",
+                    f"make it in `__init__` (`self.{shown.split('.')[-1]} = []`, or `{{}}` / `set()`), so that "
+                    "each object has its own, or keep the record outside the differentiated function")
 
     def write_out(self, s, call, state, site, target):
         """`f(a, b, out=c)`: computed as `t = f(a, b)` and stored with `c[...] = t` (and `target = c`)."""
@@ -170,7 +197,7 @@ class Mutations(Part):
         method = call.func.attr
         k = self.values.val(owner, state).kind
         if isinstance(k, K.Seq) and k.cls is list and method in LIST_MUTATORS:
-            moved = self.moving_tail(s, call, k, state, site, target)
+            moved = self.containers.moving_tail(s, call, k, state, site, target)
             if moved is not None:
                 return moved
             if method not in ("append", "extend", "pop", "clear") or (method == "pop" and call.args):
@@ -190,7 +217,7 @@ class Mutations(Part):
                 args = (Var(items),)
             return pre + self.mutate(self.derived(s, Mutate(owner, method, args, out=target)), state, site)
         if isinstance(k, K.Dict) and method in ("update", "setdefault"):
-            done = self.dict_stores(s, call, k, state, site, target)
+            done = self.containers.dict_stores(s, call, k, state, site, target)
             if done is not None:
                 return done
         if isinstance(k, K.Dict) and method in DICT_MUTATORS:
@@ -213,72 +240,6 @@ class Mutations(Part):
             self.refuse(s, f"the in-place array method `.{method}()` cannot be differentiated (yet)",
                         f"compute the new values and assign them: `{owner.name}[...] = ...`")
         return None
-
-    def dict_stores(self, s, call, k, state, site, target):
-        """`d.update(e)` (e a dict of known keys) / `d.update(a=v)` and `d.setdefault(key, v)` (a constant key,
-        d's keys known), as the stores they make, key by key in order (ob3-007). None where they do not apply."""
-        method, owner = call.func.attr, call.func.value
-        out = []
-        if method == "update" and target is None and len(call.args) <= 1 and \
-                all(key != "**" for key, _ in call.kwargs):  # (`d.update(**e)`: keys not known)
-            pairs = []
-            if call.args:
-                other = call.args[0]
-                ok = isinstance(other, Var) and self.values.val(other, state).kind
-                if not (isinstance(ok, K.Dict) and all(type(key) in (str, int) for key in ok.keys)):
-                    return None
-                for j, key in enumerate(ok.keys):
-                    t = self.temp()
-                    out += self.assignments.assign(self.derived(s, Assign((t,), ir.Index(other, (Const(key),)))),
-                                                   state, site + ("item", j))
-                    pairs.append((key, Var(t)))
-            pairs += [(key, v) for key, v in call.kwargs]
-            for j, (key, v) in enumerate(pairs):
-                out += self.stores.store(self.derived(s, SetItem(owner, (Const(key),), v)), state, site + ("store", j))
-            return out
-        if method == "setdefault" and len(call.args) in (1, 2) and not call.kwargs and \
-                isinstance(call.args[0], Const) and type(call.args[0].value) in (str, int):
-            key = call.args[0].value
-            if key not in k.keys:
-                v = call.args[1] if len(call.args) == 2 else Const(None)
-                out += self.stores.store(self.derived(s, SetItem(owner, (Const(key),), v)), state, site + ("store",))
-            if target is not None:
-                out += self.assignments.assign(self.derived(s, Assign((target,), ir.Index(owner, (Const(key),)))),
-                                               state, site + ("read",))
-            return out
-        return None
-
-    def moving_tail(self, s, call, k, state, site, target):
-        """`lst.insert(i, v)` and `lst.pop(i)` of a list of known length with a constant position, as the pops and
-        appends Python's list would make: the items after i popped, v appended (or the item at i popped), the
-        items put back in order (the same objects: exact; ob3-003). None where they do not apply."""
-        method, owner = call.func.attr, call.func.value
-        if method not in ("insert", "pop") or call.kwargs or k.items is None or not call.args or \
-                not isinstance(call.args[0], Const) or type(call.args[0].value) is not int or \
-                len(call.args) != (2 if method == "insert" else 1):
-            return None
-        n, i = len(k.items), call.args[0].value
-        if method == "insert":
-            if target is not None:
-                return None
-            p = min(max(i + n if i < 0 else i, 0), n)  # (Python clamps the position)
-        else:
-            p = i + n if i < 0 else i
-            if not 0 <= p < n:
-                return None  # (Python's IndexError: left to the plain refusal)
-        out, tail = [], []
-        for j in range(n - p - (method == "pop")):
-            t = self.temp()
-            tail.append(t)
-            out += self.mutate(self.derived(s, Mutate(owner, "pop", (), out=t)), state, site + ("tail", j))
-        if method == "insert":
-            out += self.mutate(self.derived(s, Mutate(owner, "append", (call.args[1],))), state, site + ("new",))
-        else:
-            out += self.mutate(self.derived(s, Mutate(owner, "pop", (), out=target or self.temp())), state,
-                               site + ("item",))
-        for j, t in enumerate(reversed(tail)):
-            out += self.mutate(self.derived(s, Mutate(owner, "append", (Var(t),))), state, site + ("back", j))
-        return out
 
     def mutate(self, m, state, site):
         """`lst.append(v)`, `.extend`, `.pop()`, `.clear()`: the list's new items, then the refreshes."""

@@ -286,7 +286,14 @@ class Values(Part):
                 return Val(ak, {self.objects.ext(site, desc=f"the attribute `.{value.attr}`")} if ak.mutable else ())
         if isinstance(k, K.Scalar):
             return Val(k if value.attr in ("real", "imag") else K.UNKNOWN)
-        ext = self.objects.ext(site, desc=f"the attribute `.{value.attr}`")
+        if value.attr in CHANGING_METHODS and _container(k):
+            shown = value.value.name if isinstance(value.value, Var) else "its object"
+            self.refuse(s, f"the method `.{value.attr}` taken as a value (not called here): its calls change "
+                           f"`{shown}` in place, which the compiler does not follow through a function value "
+                           "(the derivative would miss the change)",
+                        f"call the method itself where it is used (`{shown}.{value.attr}(v)`), e.g. in a loop "
+                        "instead of `map`", deferred=k is K.UNKNOWN and self.session.generic)
+        ext = self.objects.ext(site, desc=class_attribute(k, value.attr) or f"the attribute `.{value.attr}`")
         made = [o for o in base.objs if isinstance(state.slots.get(o), list)]
         if made:  # (maybe an object the function made: `passthrough(b).w` may be what `b.w` holds, h16-001)
             return Val(K.UNKNOWN, {ext} | all_objs(self.slots_of(Val(K.UNKNOWN, made), state)))
@@ -321,6 +328,37 @@ def _integer_result(op, ka, kb):
     except Exception:  # noqa: BLE001  (NumPy raises for these operands: f raises too)
         return "f"
     return kind if kind in "biu" else "f"
+
+
+# Methods changing their list, dict, set or array in place (a call of one through a name, `f = L.append;
+# f(v)`, went unseen: a WRONG gradient, found by mends2 with `map(L.append, xs)`).
+CHANGING_METHODS = {"append", "extend", "insert", "pop", "clear", "remove", "sort", "reverse", "update",
+                    "setdefault", "popitem", "add", "discard", "difference_update", "intersection_update",
+                    "symmetric_difference_update", "fill", "put", "resize", "partition", "itemset", "setflags",
+                    "setfield", "byteswap", "__setitem__", "__delitem__", "__iadd__", "__isub__", "__imul__",
+                    "__itruediv__", "__ior__", "__iand__"}
+
+
+CLASS_ATTRIBUTE = "the class attribute"
+
+
+def class_attribute(k, name):
+    """`CLASS_ATTRIBUTE Node.seen` when `name` of an object of kind `k` is a list, dict or set its class holds
+    (`seen = []` in the class body: one for every instance, kept from call to call), else None."""
+    if not isinstance(k, K.Obj) or k.attr(name) is not None:
+        return None
+    for c in getattr(k.cls, "__mro__", ()):
+        if name in vars(c):
+            held = vars(c)[name]
+            return f"{CLASS_ATTRIBUTE} `{c.__name__}.{name}`" if isinstance(held, (list, dict, set)) else None
+    return None
+
+
+def _container(k):
+    """May a value of kind `k` be a list, dict, set or array (not an object of the user's class)?"""
+    if isinstance(k, (K.Seq, K.Dict, K.Array, K.Numeric)) or k is K.UNKNOWN:
+        return not (isinstance(k, K.Seq) and k.cls is tuple)
+    return isinstance(k, K.Other) and isinstance(k.cls, type) and issubclass(k.cls, (list, dict, set, np.ndarray))
 
 
 def object_operator(part, s, k, what):

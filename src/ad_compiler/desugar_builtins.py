@@ -3,11 +3,15 @@ become loops calling `f` (which the inliner then resolves and inlines like any c
 
 `map` is computed when it is called, as a list: its values are the same, and the compiler checks that the
 iterator is used only once (inline.py: an iterator read twice would be empty the second time in Python).
+A map whose value is never read calls nothing (Python's is never consumed: its function never runs, which may
+raise or change state), and a map of a value known not to be callable (a module, a number) is refused at its
+line (Python raises when its first item is read; the compiler would raise where the map is made).
 """
 import ast
 import builtins
 import functools
 
+from .errors import UnsupportedError
 from .ir import Build, Call, Const, ExprStmt, For, Global, Index, Var
 
 
@@ -61,12 +65,17 @@ class BuiltinCalls:
     def map(self, node):
         """`map(f, xs, ys)`: `out = []; for k in range(min(len(xs), len(ys))): out.append(f(xs[k], ys[k]))`."""
         ctx = self.ctx
-        f = self.function(node.args[0])
+        unread = self.never_read(node)
+        plain = isinstance(node.args[0], (ast.Name, ast.Attribute, ast.Constant, ast.Lambda))
+        f = None if unread and plain else self.function(node.args[0])  # (`L.append`: not a value to follow)
         seqs = self.sequences(node.args[1:])
-        lengths = [ctx.temp(Call(self.builtin("len"), (q,))) for q in seqs]
-        count = lengths[0] if len(lengths) == 1 else ctx.temp(Call(self.builtin("min"), tuple(lengths)))
         built = ctx.alloc.temp()
         ctx.assign(built, Build("list", ()), node)
+        if unread:
+            return Var(built)
+        self.check_callable(node.args[0])
+        lengths = [ctx.temp(Call(self.builtin("len"), (q,))) for q in seqs]
+        count = lengths[0] if len(lengths) == 1 else ctx.temp(Call(self.builtin("min"), tuple(lengths)))
         counter = ctx.alloc.fresh("k")
         body = []
         with ctx.into(body):
@@ -75,6 +84,38 @@ class BuiltinCalls:
             ctx.emit(ExprStmt(Call(_attr(built, "append"), (value,))))
         ctx.emit(For(counter, Call(self.builtin("range"), (count,)), body))
         return Var(built)
+
+    def never_read(self, node):
+        """Is `node` (a `map(...)`) the whole of an expression statement, or the value assigned to a local name
+        the function reads nowhere (nor a nested function, nor `locals()` / `vars()` / `eval`)? Python's map is
+        then never consumed: its function is never called (ob3-011)."""
+        stmt = self.ctx.stmt
+        if isinstance(stmt, ast.Expr) and stmt.value is node:
+            return True
+        if not (isinstance(stmt, ast.Assign) and stmt.value is node and len(stmt.targets) == 1 and
+                isinstance(stmt.targets[0], ast.Name)):
+            return False
+        name = stmt.targets[0].id
+        if self.ctx.scope.resolve(name)[0] != "local":
+            return False
+        for n in ast.walk(self.ctx.fdef):
+            if isinstance(n, (ast.Global, ast.Nonlocal)) and name in n.names:
+                return False
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and \
+                    n.id in (name, "locals", "vars", "eval", "exec"):
+                return False
+        return True
+
+    def check_callable(self, node):
+        """Refuse, at the line, a map of a value known not to be callable (`map(np, xs)`, `map(2.0, xs)`)."""
+        obj = self.ctx.expressions.resolve_global(node) if isinstance(node, (ast.Name, ast.Attribute)) else \
+            node.value if isinstance(node, ast.Constant) else callable
+        if not callable(obj) and (obj is not None or isinstance(node, ast.Constant)):  # (None: not known)
+            shown = ast.unparse(node)
+            raise UnsupportedError(
+                f"`{shown}` is not callable: Python raises TypeError when this map's first item is read, the "
+                "compiler would raise where the map is made (it computes a map's items then)",
+                where=self.ctx.unit.location(node), hint="give `map` a function")
 
     def reduce(self, node):
         """`functools.reduce(f, xs, init)`: `acc = init; for v in xs: acc = f(acc, v)` (without `init`,

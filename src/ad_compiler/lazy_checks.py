@@ -66,10 +66,18 @@ class Checker:
         self.dicts = self.dict_names()
 
     def run(self):
+        for n in _walk_here(self.fdef):
+            if isinstance(n, ast.Call) and self.resolve(n.func) in (next, any, all, zip) and n is not self.fdef:
+                for a in n.args:  # (read in part: `next(map(add, xs))`)
+                    self.check_effects(a)
         for s in self.stmts:
             if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) and \
                     self.lazy(s.value, bound=True):
                 name = s.targets[0].id
+                if not (_is_map(s.value, self) and not any(  # (a map never read calls nothing: desugar_builtins)
+                        isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id == name
+                        for n in ast.walk(self.fdef))):
+                    self.check_effects(s.value)
                 uses = [u for u in self.stmts if _after(u, s) and name in _loads(u, whole=False)]
                 if uses:
                     last = uses[-1]
@@ -81,6 +89,44 @@ class Checker:
             if isinstance(s, ast.For) and (self.lazy(s.iter, bound=False) or _dict_view(s.iter)):
                 region = [u for b in s.body for u in _walk_stmts(b)]
                 self.check(s.iter, region, kind=self.describe(s.iter), consumer=s)
+
+    def check_effects(self, lazy):
+        """A generator expression or `map(f, ...)` read in part, or not at all, (bound to a name, or given to
+        `next`, `any`, `all`, `zip`) whose items' computing changes a value of the function (`L.append(v)` in
+        its expression, `f` a closure doing so) would make changes Python's would not have made: refused (the
+        compiler computes all its items when it is made; mends2 m2-003)."""
+        from .inline_checks import check_generator_effects
+
+        bad = None
+        if isinstance(lazy, ast.GeneratorExp):
+            own = _comprehension_targets(lazy)
+            parts = [lazy.elt] + [c for g in lazy.generators for c in g.ifs] + [g.iter for g in lazy.generators[1:]]
+            for n in (m for p in parts for m in _walk_here(p)):
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _MUTATING and \
+                        _base(n.func) is not None and _base(n.func) not in own:
+                    bad = n
+                elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in self.nested:
+                    bad = bad or self.effect_of(check_generator_effects, self.nested[n.func.id], n)
+                elif isinstance(n, ast.NamedExpr):
+                    bad = n
+        elif isinstance(lazy, ast.Call) and self.resolve(lazy.func) is map and lazy.args:
+            f = lazy.args[0]
+            nested = self.nested.get(f.id) if isinstance(f, ast.Name) else f if isinstance(f, ast.Lambda) else None
+            if nested is not None:
+                bad = self.effect_of(check_generator_effects, nested, f)
+        if bad is not None:
+            raise UnsupportedError(
+                f"{self.describe(lazy)} whose items change a value of the function, read in part or not at all "
+                "here: Python computes its items (and makes the changes) only when they are read, the compiler "
+                "when the iterator is made", where=self.unit.location(bad),
+                hint="make the change in a loop over the items, or make a list of them first (`list(...)`)")
+
+    def effect_of(self, check, fdef, node):
+        try:
+            check(self.unit, fdef)
+        except UnsupportedError:
+            return node
+        return None
 
     def lazy(self, node, bound):
         """Is `node` an iterator the compiler computes when it is made? (Not bound to a name, only those whose
@@ -295,6 +341,10 @@ class Checker:
                     n.func.attr not in _KNOWN_METHODS:
                 return n  # (a method of the user's object holding what the iterator reads)
         return None
+
+
+def _is_map(node, checker):
+    return isinstance(node, ast.Call) and checker.resolve(node.func) is map
 
 
 def _users(obj):
