@@ -567,8 +567,12 @@ def jacobians_by_leaf(jacobians, value):
 def add_at(b, index, g):
     """In place: add `g` into `b[index]` (repeated indices add up, as in the adjoint of a gather)."""
     if isinstance(b, (list, dict)):
+        old = b[index]
+        if old.__class__ is _float and g.__class__ is _float:  # (an entry of a list of numbers' adjoint)
+            b[index] = old + g
+            return
         # (zeros of another shape than g, the item's adjoint, are those a later store into the slot left: g4-010)
-        b[index] = g if _stale_zero(b[index], g) else add(b[index], g)
+        b[index] = g if _stale_zero(old, g) else add(old, g)
     elif _is_basic_index(index):
         b[index] += g
     elif _lib(b) is not None:

@@ -124,11 +124,19 @@ def stale_or_transpose(h, taken, value):
     return h
 
 
+_NUMBERS = (float, int, bool, __import__("numpy").float64)
+
+
 def _stale_zero(taken, value):
     """Is `taken` the zeros runtime.pop_item left for a later store of a value of another shape (or structure)
     into the attribute (g4-010)? An adjoint has its value's shape, so zeros of another shape are that."""
     import numpy as np
 
+    tc, vc = taken.__class__, value.__class__
+    if tc in _NUMBERS and vc in _NUMBERS:  # (the common case, per entry of a list's adjoint: no NumPy call)
+        return False
+    if tc is np.ndarray and vc is np.ndarray:
+        return taken.shape != value.shape and not taken.any()
     if isinstance(taken, (list, tuple, dict)) or taken.__class__.__name__ == "ShapeOf":
         return False
     try:
