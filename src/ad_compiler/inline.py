@@ -259,7 +259,7 @@ class Inliner:
             return what.unit, what.fdef, what.scope, what.defaults, what.fdef, None
         func_obj = what
         if kind == "derivative":
-            func_obj = self.generated(stmt, call, what)
+            func_obj = _generated(self.ctx, self.param_kinds, stmt, call, what)
             if func_obj is None:
                 return None
         if isinstance(call.func, ir.Global) and hasattr(self.ctx, "bindings") and \
@@ -275,38 +275,6 @@ class Inliner:
                 raise
             raise type(e)(e.message, where=stmt.origin.unit.location(stmt.origin.node), hint=e.hint) from None
         return unit, unit.tree, None, None, func_obj, func_obj
-
-    def generated(self, stmt, call, derivative_function):
-        """The generated code a derivative function (what `ad.grad` returned) runs for the kinds of the
-        call's arguments (known for the function's own parameters and constants), or None (not inlined)."""
-        from .driver import Derivative, readable_form
-
-        d = derivative_function._ad_derivative
-        if not isinstance(d, Derivative) or d.receiver is not None or call.kwargs or \
-                any(isinstance(a, ir.Starred) for a in call.args):
-            return None
-        probing = getattr(self.ctx, "probing", None)
-        if probing is not None:  # (learning the kinds of its arguments: left as a call, gradient_call_kinds.py)
-            probing.append((stmt, d))
-            return None
-        kinds_ = gradient_call_kinds.argument_kinds(self.ctx, stmt, call, d, self.param_kinds)
-        kinds_ += ((),)  # (no arrays known to share a shape)
-        if getattr(self.ctx, "gradients_by_sweeps", False):
-            # (its reverse-mode code was refused here: driver.Derivation.run)
-            swept = d.compile_by_sweeps(kinds_)
-            if swept is not None:
-                self.ctx.include(swept[1])
-                return swept[0]
-        compiled = d.specializations.get(kinds_)
-        if compiled is None or d.stale(kinds_):
-            compiled = d.compile(kinds_)
-        inner = d.deps.get(kinds_)
-        if inner is not None and hasattr(self.ctx, "include"):
-            self.ctx.include(inner)  # (what it was compiled from: a change of it makes this derivative stale too)
-        readable = readable_form(compiled)
-        if d.mode in ("grad", "value_and_grad") and hasattr(self.ctx, "inlined_gradients"):
-            self.ctx.inlined_gradients.update({compiled.__code__.co_filename, readable.__code__.co_filename})
-        return readable
 
     def splice(self, stmt, callee, bindings, key, target, env, pre):
         """`pre`, the parameters' bindings, the callee's body (its calls inlined in turn) and `target = result`;
@@ -442,3 +410,36 @@ def _flat_arguments(params, call, is_simple):
         else:
             return None
     return tuple(out)
+
+
+def _generated(ctx, param_kinds, stmt, call, derivative_function):
+    """The generated code a derivative function (what `ad.grad` returned) runs for the kinds of the
+    call's arguments (known for the function's own parameters and constants), or None (not inlined)."""
+    from .driver import Derivative, readable_form
+
+    d = derivative_function._ad_derivative
+    if not isinstance(d, Derivative) or d.receiver is not None or call.kwargs or \
+            any(isinstance(a, ir.Starred) for a in call.args):
+        return None
+    probing = getattr(ctx, "probing", None)
+    if probing is not None:  # (learning the kinds of its arguments: left as a call, gradient_call_kinds.py)
+        probing.append((stmt, d))
+        return None
+    kinds_ = gradient_call_kinds.argument_kinds(ctx, stmt, call, d, param_kinds)
+    kinds_ += ((),)  # (no arrays known to share a shape)
+    if getattr(ctx, "gradients_by_sweeps", False):
+        # (its reverse-mode code was refused here: driver.Derivation.run)
+        swept = d.compile_by_sweeps(kinds_)
+        if swept is not None:
+            ctx.include(swept[1])
+            return swept[0]
+    compiled = d.specializations.get(kinds_)
+    if compiled is None or d.stale(kinds_):
+        compiled = d.compile(kinds_)
+    inner = d.deps.get(kinds_)
+    if inner is not None and hasattr(ctx, "include"):
+        ctx.include(inner)  # (what it was compiled from: a change of it makes this derivative stale too)
+    readable = readable_form(compiled)
+    if d.mode in ("grad", "value_and_grad") and hasattr(ctx, "inlined_gradients"):
+        ctx.inlined_gradients.update({compiled.__code__.co_filename, readable.__code__.co_filename})
+    return readable
