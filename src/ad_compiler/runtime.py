@@ -364,10 +364,13 @@ def add(a, b):
         return b
     if b is None:
         return a
-    if isinstance(a, (list, tuple, dict)) != isinstance(b, (list, tuple, dict)):
+    a_held, b_held = isinstance(a, (list, tuple, dict)), isinstance(b, (list, tuple, dict))
+    if not a_held and not b_held:  # (numbers and arrays: the common case)
+        return a + b
+    if a_held != b_held:
         # (a number's or array's zeros beside a container's adjoint: the zeros a store's adjoint left in a slot a
         # container was replaced in (pop_item, g4-010), which stand for nothing)
-        stale, other = (b, a) if isinstance(a, (list, tuple, dict)) else (a, b)
+        stale, other = (b, a) if a_held else (a, b)
         if not np.any(stale):
             return other
     if isinstance(a, (list, tuple)):
