@@ -2,6 +2,8 @@
 objects made by the function, the flags of `try` and `with` blocks (the sequence operators' helpers are in
 runtime.py).
 """
+import numpy as np
+
 from .errors import UnsupportedError
 
 __all__ = ["stale_or", "stale_or_transpose", "new_object", "as_named", "tried", "throw", "unexpected_function", "attribute_tangent_vjp",
@@ -124,14 +126,12 @@ def stale_or_transpose(h, taken, value):
     return h
 
 
-_NUMBERS = (float, int, bool, __import__("numpy").float64)
+_NUMBERS = (float, int, bool, np.float64)
 
 
 def _stale_zero(taken, value):
     """Is `taken` the zeros runtime.pop_item left for a later store of a value of another shape (or structure)
     into the attribute (g4-010)? An adjoint has its value's shape, so zeros of another shape are that."""
-    import numpy as np
-
     tc, vc = taken.__class__, value.__class__
     if tc in _NUMBERS and vc in _NUMBERS:  # (the common case, per entry of a list's adjoint: no NumPy call)
         return False
