@@ -659,6 +659,38 @@ def _inside(a, a_min=None, a_max=None):
     return None
 
 
+def clip_low(a, a_min, a_max=None):
+    """Where np.clip takes its value from a_min (runtime.clip_low)."""
+
+
+@_overload(clip_low)
+def _clip_low(a, a_min, a_max=None):
+    high = not _no_axis(a_max)
+    if _is_number(a) or _is_array(a):
+        def low(a, a_min, a_max=None):
+            if high:
+                return (a < a_min) & (a_min <= a_max)
+            return a < a_min
+        return low
+    return None
+
+
+def clip_high(a, a_min, a_max):
+    """Where np.clip takes its value from a_max (runtime.clip_high)."""
+
+
+@_overload(clip_high)
+def _clip_high(a, a_min, a_max):
+    low = not _no_axis(a_min)
+    if _is_number(a) or _is_array(a):
+        def high(a, a_min, a_max):
+            if low:
+                return (a > a_max) | (a_min > a_max)
+            return a > a_max
+        return high
+    return None
+
+
 def where_vjp(g, condition, first=True, out=None):
     """The adjoint of the first (second) operand of np.where(condition, x, y): `g` where the condition holds
     (does not hold), 0 elsewhere."""
@@ -858,7 +890,7 @@ def _tangent_out(t, out):
 HELPERS = {"abs_vjp", "getitem_vjp", "add_at", "tolist_vjp", "unbroadcast", "unreduce", "unreduce_mean",
            "cast_like", "add", "builtin_extreme_vjp", "grad_seed",
            "zeros_like", "private_copy", "reduce_extreme_vjp", "np_copy", "owned_copy", "pop_item", "stored_vjp",
-           "stored_jvp", "vjp_seed", "inside", "where_vjp", "max_vjp", "min_vjp", "sum_vjp",
+           "stored_jvp", "vjp_seed", "inside", "clip_low", "clip_high", "where_vjp", "max_vjp", "min_vjp", "sum_vjp",
            "cast_vjp", "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b", "as_tangent", "tangent_out",
            "sum_product", "split_along", "unstack", "transpose_vjp", "entry_or_zeros",
            "stack_family_vjp"}

@@ -974,6 +974,19 @@ def inside(a, a_min=None, a_max=None):
     return mask if np.ndim(a) else _float(mask)
 
 
+def clip_low(a, a_min, a_max=None):
+    """Where np.clip(a, a_min, a_max) takes its value from a_min: `a` below it and a_min not above a_max (np.clip
+    is min(max(a, a_min), a_max), so a lower bound above the upper one gives the upper one)."""
+    below = a < a_min
+    return below if a_max is None else below & (a_min <= a_max)
+
+
+def clip_high(a, a_min, a_max):
+    """Where np.clip(a, a_min, a_max) takes its value from a_max: `a` above it, or a_min above it."""
+    above = a > a_max
+    return above if a_min is None else above | (a_min > a_max)
+
+
 def norm_vjp(g, x, ans, ord=None, axis=None, keepdims=False):
     """Adjoint of np.linalg.norm for the 2-norm / Frobenius norm (ord None, 2 for vectors, 'fro')."""
     if ord not in (None, "fro") and not (ord == 2 and (np.ndim(x) == 1 or isinstance(axis, int))):

@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover
 from . import ans, derivative, elementwise, g, linear, nondifferentiable
 
 nondifferentiable(_ad.grad_seed, _ad.unit_tangent, _ad.layout_order, _ad.zeros_like, _ad.zero_entries, _ad.shape_of, _ad.new_tape,
-                  _ad.max_share, _ad.min_share, _ad.inside, _ad.count_reduced, _ad.normalize_axes, _ad.segments)
+                  _ad.max_share, _ad.min_share, _ad.inside, _ad.clip_low, _ad.clip_high, _ad.count_reduced, _ad.normalize_axes, _ad.segments)
 
 
 # -- shapes and sums ----------------------------------------------------------------------------------

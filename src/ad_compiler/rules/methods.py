@@ -135,8 +135,8 @@ def dot(self, b):
 
 @defvjp_method("clip", elementwise=True)
 def clip(self, min=None, max=None):
-    """1 for self inside [min, max] (bounds included), else the bound's."""
-    return _ad.inside(self, min, max), self < min, self > max
+    """1 for self inside [min, max] (bounds included), else the bound's (np.clip's rule)."""
+    return _ad.inside(self, min, max), _ad.clip_low(self, min, max), _ad.clip_high(self, min, max)
 
 
 @defvjp_method("copy", form="linear")

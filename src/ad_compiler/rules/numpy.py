@@ -288,8 +288,9 @@ def minimum(x1, x2):
 
 @elementwise(np.clip)
 def clip(a, a_min=None, a_max=None):
-    """1 for a inside [a_min, a_max] (bounds included), else the bound's; at a bound a gets it."""
-    return _ad.inside(a, a_min, a_max), a < a_min, a > a_max
+    """1 for a inside [a_min, a_max] (bounds included), else the bound's; at a bound a gets it. A lower bound
+    above the upper one gives the upper one (np.clip is min(max(a, a_min), a_max))."""
+    return _ad.inside(a, a_min, a_max), _ad.clip_low(a, a_min, a_max), _ad.clip_high(a, a_min, a_max)
 
 
 @derivative(np.where)

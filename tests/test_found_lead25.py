@@ -1,0 +1,50 @@
+"""Found by the lead in stop 25 (probing NumPy's signatures and edge semantics): each program gives the
+derivatives central differences give, or a located refusal."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from fd import check_grad, numeric_grad
+
+X = np.array([[0.13, -0.13, 0.64, 0.10],
+              [-0.54, 0.36, 1.30, 0.95],
+              [-0.70, -1.27, -0.62, 0.04]])
+T = np.array([[0.3, -1.1, 0.7, 0.2], [0.5, 0.1, -0.4, 0.9], [-0.8, 0.6, 0.25, -0.35]])
+
+
+# -- lead25-001: np.clip with a lower bound above the upper one gives the upper one (min(max(a, lo), hi)); the
+# rule gave the lower bound its derivative there (a WRONG gradient and tangent: column 2 has x[0] = 0.64 > 0.5) --
+
+def clip_low_bound_above_high(x):
+    return np.sum(np.clip(x, x[0], 0.5) ** 2)
+
+
+def clip_both_bounds_active(x):
+    return np.sum(np.clip(x[2], x[0], x[1]) ** 2) + np.sum(x[2].clip(x[1], x[0]) ** 3)
+
+
+def clip_one_bound_none(x):
+    return np.sum(np.clip(x[2], x[0], None) ** 2) + np.sum(np.clip(x[2], None, x[1]) ** 3)
+
+
+def clip_numbers_in_a_loop(x):
+    t = 0.0
+    for i in range(4):
+        t = t + float(np.clip(x[0, i], x[1, i], x[2, i])) ** 2
+    return t
+
+
+CLIPS = [clip_low_bound_above_high, clip_both_bounds_active, clip_one_bound_none, clip_numbers_in_a_loop]
+
+
+@pytest.mark.parametrize("f", CLIPS)
+def test_lead25_001_clip_bounds_crossed(f):
+    check_grad(f, (X.copy(),))
+    value, tangent = ad.jvp(f)(X.copy(), T)
+    assert np.isclose(tangent, np.sum(numeric_grad(f, (X.copy(),), 0) * T), atol=1e-6)
+
+
+@pytest.mark.parametrize("f", [clip_low_bound_above_high, clip_numbers_in_a_loop])
+def test_lead25_001_clip_bounds_crossed_jit(f):
+    pytest.importorskip("numba")
+    check_grad(f, (X.copy(),), jit=True)
