@@ -48,3 +48,44 @@ def test_lead25_001_clip_bounds_crossed(f):
 def test_lead25_001_clip_bounds_crossed_jit(f):
     pytest.importorskip("numba")
     check_grad(f, (X.copy(),), jit=True)
+
+
+# -- lead25-002: a masked array (numpy.ma) held by an argument's attribute (`c.m`): its operations skip the masked
+# entries, the rules do not (a WRONG gradient: 1 at a masked entry where f does not depend on x); refused now, as
+# h19-005 refused one given as an argument or a global --
+
+class _Holder:
+    pass
+
+
+_MASKED = _Holder()
+_MASKED.m = np.ma.masked_array(np.full((3, 4), 2.0), mask=np.eye(3, 4) > 0)
+
+
+def masked_attribute_times_x(x, c):
+    return np.sum(x * c.m)
+
+
+def masked_attribute_in_place(x, c):
+    y = x.copy()
+    y *= c.m
+    return np.sum(y)
+
+
+def masked_attribute_renamed(x, c):
+    m = c.m
+    return np.sum(np.dot(x.T, m))
+
+
+@pytest.mark.parametrize("f", [masked_attribute_times_x, masked_attribute_in_place, masked_attribute_renamed])
+def test_lead25_002_masked_array_attribute_refused(f):
+    with pytest.raises(ad.ADError, match="masked array"):
+        ad.grad(f)(X.copy(), _MASKED)
+
+
+def masked_attribute_constant_only(x, c):
+    return np.sum(x ** 2) * float(c.m.sum())
+
+
+def test_lead25_002_masked_array_attribute_not_differentiated_is_fine():
+    check_grad(masked_attribute_constant_only, (X.copy(), _MASKED))

@@ -77,9 +77,12 @@ class Values(Part):
 
     def fresh(self, state, site, kinds_, dtype="f", scalar=None, ndim="broadcast"):
         """A new value computed elementwise from operands of these kinds (a number, or a new array)."""
-        if any(isinstance(k, K.Other) and isinstance(k.cls, type) and issubclass(k.cls, np.matrix) for k in kinds_):
-            # arithmetic with a np.matrix gives a np.matrix (whose `*` and `**` are matrix products)
-            return Val(K.Other(np.matrix), {self.objects.new(state, site, desc="the result of this line")})
+        odd = next((k.cls for k in kinds_ if isinstance(k, K.Other) and isinstance(k.cls, type)
+                    and issubclass(k.cls, (np.matrix, np.ma.MaskedArray))), None)
+        if odd is not None:
+            # arithmetic with a np.matrix gives a np.matrix (whose `*` and `**` are matrix products); with a masked
+            # array, a masked array
+            return Val(K.Other(odd), {self.objects.new(state, site, desc="the result of this line")})
         if all(isinstance(k, K.Scalar) for k in kinds_):
             if scalar is not None:
                 return Val(scalar)
