@@ -9,6 +9,9 @@
     python tests/explore.py --mode hessian ...                 ad.hessian(f) times v, and ad.grad of
                                                                <ad.grad(f)(...), v> (reverse over reverse),
                                                                against the same differences; --mode all: each
+    python tests/explore.py --mode vector ...                  f returns an array: ad.vjp, ad.jvp, ad.jacrev and
+                                                               ad.jacfwd against a Jacobian of differences
+                                                               (tests/progen_vector.py)
     python tests/explore.py --check FILE.py [FILE.py ...]      re-check saved programs (e.g. after a fix)
     python tests/explore.py --keep-refused "several arrays"    also write refused programs of that message
     python tests/explore.py --show 1 42                        print program 42 of seed 1 and its outcome
@@ -170,7 +173,7 @@ def main(argv=None):
     ap.add_argument("--timeout", type=float, default=20.0, help="seconds per program run")
     ap.add_argument("--check", nargs="+", metavar="FILE", help="re-check saved programs")
     ap.add_argument("--show", nargs=2, type=int, metavar=("SEED", "INDEX"), help="print one program and its outcome")
-    ap.add_argument("--mode", default="grad", choices=["grad", "jvp", "hvp", "hessian", "all"],
+    ap.add_argument("--mode", default="grad", choices=["grad", "jvp", "hvp", "hessian", "all", "vector"],
                     help="what is checked: ad.grad, ad.jvp, ad.hvp (after the gradient), ad.hessian and "
                     "grad of grad (after the gradient), or each")
     ap.add_argument("--keep-refused", metavar="TEXT", help="also write the refused programs whose message "
@@ -190,6 +193,8 @@ def main(argv=None):
         progen.FEATURES["objects"] = args.objects  # (set before the workers fork)
     if args.flow is not None:
         progen.FEATURES["flow"] = args.flow
+    if args.mode == "vector":
+        progen.FEATURES["vector"] = True  # f returns an array (tests/progen_vector.py; set before the workers fork)
     if args.jit:
         progen.GRAD_OPTIONS["jit"] = True  # (set before the workers fork)
     if args.check:

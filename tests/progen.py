@@ -1749,6 +1749,10 @@ def {name}(v, s):
         if not terms or self.chance(0.5):
             n = self.choice(wrt_names)
             terms.append(self.term(n))
+        if FEATURES.get("vector"):  # (explore.py --mode vector: an array output, tests/progen_vector.py)
+            import progen_vector
+            self.emit(f"return {progen_vector.array_return(self, terms)}")
+            return
         self.emit(f"return {' + '.join(terms)}")
 
 
@@ -2459,6 +2463,9 @@ def check_module(mod, path, ad, timeout=20.0, plain_timeout=None, mode="grad"):
             if res.outcome == "discarded" and m == "grad":
                 return res  # (the same program runs in plain Python and is differentiated the same way)
         return first
+    if mode == "vector":  # (an array output: vjp, jvp and both Jacobians)
+        import progen_vector
+        return progen_vector.check_module(mod, path, ad, timeout, plain_timeout)
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES} or 'all', got {mode!r}")
     base = os.path.basename(path)
