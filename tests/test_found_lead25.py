@@ -1,5 +1,7 @@
 """Found by the lead in stop 25 (probing NumPy's signatures and edge semantics): each program gives the
 derivatives central differences give, or a located refusal."""
+import math
+
 import numpy as np
 import pytest
 
@@ -89,3 +91,31 @@ def masked_attribute_constant_only(x, c):
 
 def test_lead25_002_masked_array_attribute_not_differentiated_is_fine():
     check_grad(masked_attribute_constant_only, (X.copy(), _MASKED))
+
+
+# -- lead25-003: math.pow(x, p) differentiated in p at x = 0 raised "math domain error" (the rule took math.log(0));
+# 0**p is 0 for every p > 0, so the derivative is 0 there (np.power's rule already said so) --
+
+def math_pow_exponent(p, x):
+    return math.pow(x[0], p) + x[1] ** p + math.pow(x[2], p)
+
+
+def math_pow_only(p, x):
+    return math.pow(x[0], p) + math.pow(x[2], p)
+
+
+def test_lead25_003_math_pow_exponent_at_zero_base():
+    x = np.array([0.0, 1.3, 2.0])
+    p = 2.5
+    expected = sum(v ** p * math.log(v) for v in x[1:])  # d/dp x**p = x**p log x, and 0 at x = 0
+    assert math.isclose(ad.grad(math_pow_exponent)(p, x), expected, rel_tol=1e-12)
+    assert math.isclose(ad.jvp(math_pow_exponent)(p, x, 1.0)[1], expected, rel_tol=1e-12)
+    second = sum(v ** p * math.log(v) ** 2 for v in x[1:])
+    assert math.isclose(ad.hessian(math_pow_exponent)(p, x), second, rel_tol=1e-9)
+    check_grad(math_pow_exponent, (p, np.array([0.7, 1.3, 2.0])))
+
+
+def test_lead25_003_math_pow_exponent_at_zero_base_jit():
+    pytest.importorskip("numba")
+    x = np.array([0.0, 1.3, 2.0])
+    assert math.isclose(ad.grad(math_pow_only, jit=True)(2.5, x), 2.0 ** 2.5 * math.log(2.0), rel_tol=1e-12)

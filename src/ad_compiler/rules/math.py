@@ -42,7 +42,9 @@ def sqrt(x):
 
 @elementwise(math.pow)
 def pow(x, y):
-    return _ad.power_partial(x, y), ans * math.log(x)
+    """In y: x**y log x for x > 0; 0 at x = 0 (0**y is 0 for every y > 0) and for x < 0 (y an integer there,
+    as the rule of np.power)."""
+    return _ad.power_partial(x, y), ans * math.log(x) if x > 0 else 0.0
 
 
 @elementwise(math.fabs)
