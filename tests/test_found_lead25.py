@@ -119,3 +119,28 @@ def test_lead25_003_math_pow_exponent_at_zero_base_jit():
     pytest.importorskip("numba")
     x = np.array([0.0, 1.3, 2.0])
     assert math.isclose(ad.grad(math_pow_only, jit=True)(2.5, x), 2.0 ** 2.5 * math.log(2.0), rel_tol=1e-12)
+
+
+# -- lead25-004: np.fmax / np.fmin ignore a NaN operand (the other one is the result), but they shared np.maximum's
+# rule, whose shares are 0 where a comparison with NaN is false: a WRONG zero derivative for the operand that won --
+
+def fmax_fmin_with_nan(x, y):
+    return np.sum(np.fmax(x, y) ** 2) + np.sum(np.fmin(y, x) * 3.0) + np.fmax(x[0], y[0]) * x[1]
+
+
+def test_lead25_004_fmax_fmin_nan_operand():
+    x = np.array([1.0, 2.0, 3.0])
+    y = np.array([np.nan, 1.0, 5.0])
+    check_grad(fmax_fmin_with_nan, (x, y))  # (the differences move x only: y's NaN stays where it is)
+    t = np.array([0.3, -0.2, 0.5])
+    _, tangent = ad.jvp(fmax_fmin_with_nan)(x, y, t)
+    assert np.isclose(tangent, np.dot(numeric_grad(fmax_fmin_with_nan, (x, y), 0), t))
+    hv = ad.hvp(fmax_fmin_with_nan)(x, y, t)
+    # x wins entries 0 and 1 of fmax(x, y) ** 2 (x ** 2 there), and fmax(x[0], NaN) * x[1] is x[0] * x[1]
+    assert np.allclose(hv, [2 * t[0] + t[1], t[0] + 2 * t[1], 0.0])
+
+
+def test_lead25_004_fmax_fmin_nan_operand_jit():
+    pytest.importorskip("numba")
+    x = np.array([1.0, 2.0, 3.0])
+    check_grad(fmax_fmin_with_nan, (x, np.array([np.nan, 1.0, 5.0])), jit=True)

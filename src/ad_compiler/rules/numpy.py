@@ -274,16 +274,28 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     return np.isfinite(x) * 1.0, None, np.isnan(x) * 1.0, np.isposinf(x) * 1.0, np.isneginf(x) * 1.0
 
 
-@elementwise(np.maximum, np.fmax)
+@elementwise(np.maximum)
 def maximum(x1, x2):
     """Ties share the derivative equally (1/2 each)."""
     return _ad.max_share(x1, x2), _ad.max_share(x2, x1)
 
 
-@elementwise(np.minimum, np.fmin)
+@elementwise(np.minimum)
 def minimum(x1, x2):
     """Ties share the derivative equally (1/2 each)."""
     return _ad.min_share(x1, x2), _ad.min_share(x2, x1)
+
+
+@elementwise(np.fmax)
+def fmax(x1, x2):
+    """As np.maximum, except that a NaN loses: the other operand is the result and gets the derivative."""
+    return _ad.max_share(x1, x2) + np.isnan(x2), _ad.max_share(x2, x1) + np.isnan(x1)
+
+
+@elementwise(np.fmin)
+def fmin(x1, x2):
+    """As np.minimum, except that a NaN loses: the other operand is the result and gets the derivative."""
+    return _ad.min_share(x1, x2) + np.isnan(x2), _ad.min_share(x2, x1) + np.isnan(x1)
 
 
 @elementwise(np.clip)
