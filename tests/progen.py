@@ -1749,7 +1749,7 @@ def {name}(v, s):
         if not terms or self.chance(0.5):
             n = self.choice(wrt_names)
             terms.append(self.term(n))
-        if FEATURES.get("vector"):  # (explore.py --mode vector: an array output, tests/progen_vector.py)
+        if getattr(self.root, "vector", False):  # (explore.py --mode vector: an array output, tests/progen_vector.py)
             import progen_vector
             self.emit(f"return {progen_vector.array_return(self, terms)}")
             return
@@ -1790,6 +1790,7 @@ def generate(seed, features=None):
     features = FEATURES if features is None else features
     rng = random.Random(seed)
     g = Gen(rng)
+    g.vector = bool(features.get("vector"))
     if features.get("state"):
         g.state_rng = random.Random(f"{seed}/state")
         g.state_rate = features["state"]

@@ -30,6 +30,8 @@ STATE = {"state": 0.4}      # a small set with many of tests/progen_state.py's c
 STATE_SEED, STATE_MODES = 2026, {"grad": 74, "jvp": 30}  # (74: the loop-state constructs cost as much)
 FLOW = {"state": 0.0, "flow": 0.5}  # tests/progen_flow.py: adjoints sharing a buffer across branches and loops
 FLOW_SEED, FLOW_MODES = 2027, {"grad": 50, "hvp": 12}
+VECTOR = {"vector": True}   # tests/progen_vector.py: f returns an array (vjp, jvp, jacrev, jacfwd)
+VECTOR_SEED, VECTOR_COUNT = 2028, 24
 
 _skip = pytest.mark.skipif(bool(os.environ.get("AD_SKIP_RANDOM_PROGRAMS")),
                            reason="AD_SKIP_RANDOM_PROGRAMS is set")
@@ -131,6 +133,15 @@ def test_random_programs_with_flow_constructs(mode):
     sources = "\n".join(progen.generate(progen.program_seed(FLOW_SEED, i), FLOW) for i in range(FLOW_MODES[mode]))
     for pattern in (r"np\.minimum\(|np\.maximum\(", r"for \w+ in range\(", r"^    if ", r"while "):
         assert re.search(pattern, sources, re.M), f"the 'flow' feature no longer produces {pattern}"
+
+
+@_skip
+def test_random_programs_with_array_outputs():
+    """A small set whose f returns an array (tests/progen_vector.py): ad.vjp with a random seed, ad.jvp, and
+    ad.jacrev / ad.jacfwd against a Jacobian of differences; no wrong, no crash, every refusal located."""
+    features = dict(progen.FEATURES, **VECTOR)
+    counts = _check_set(VECTOR_SEED, features, VECTOR_COUNT, "vector", "vector", "--mode vector")
+    assert counts["pass"] >= VECTOR_COUNT // 3, f"too few programs pass: {dict(counts)}"
 
 
 @_skip
