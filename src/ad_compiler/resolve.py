@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rule_arguments, rules
+from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rule_arguments, rule_reads, rules
 from .inline_objects import attribute_hooks
 from .errors import UnsupportedError
 from .ir import Assign, Build, Call, Const, Global, Index, Mutate, SetItem, Var
@@ -294,6 +294,7 @@ class Resolver:
         return rule, list(made.args), dict(made.kwargs)
 
     def bind(self, s, rule, args, kwargs):
+        rule = rule_reads.current(rule, self.ctx)  # (a user's template reads its globals as they are now: m25-001)
         where = s.origin.unit.location(s.origin.node) if s.origin else None
         arguments = rule_arguments.Arguments(rule, self.kind, self.definition, where)
         kwargs, dtype = arguments.options(kwargs)
