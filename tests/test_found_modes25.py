@@ -91,3 +91,27 @@ def test_rule_closure_variable_changed():
         assert np.allclose(d(X2), numeric_grad(loss_closure_rule, (X2,), 0))
     finally:
         SET_STATE(2.0)
+
+
+# -- m25-002: a None leaf in a dict, list or tuple argument (JAX's empty subtree) crashed every reverse-mode
+# gradient with a TypeError at `_ad.as_grad` (float(None)); its gradient is None, as a string's is --
+
+def sum_of_w(p, x):
+    return np.sum(p["w"] * x)
+
+
+def sum_of_first(p, x):
+    return np.sum(p[0] * x)
+
+
+@pytest.mark.parametrize("f, p", [(sum_of_w, {"w": np.array([1.0, 2.0]), "z": None}),
+                                  (sum_of_first, [np.array([1.0, 2.0]), None]),
+                                  (sum_of_first, (np.array([1.0, 2.0]), None, "s"))], ids=["dict", "list", "tuple"])
+def test_none_leaf_gradient(f, p):
+    value, grads = ad.value_and_grad(f)(p, X2)
+    assert value == f(p, X2)
+    assert type(grads) is type(p)
+    leaves = list(grads.values()) if isinstance(grads, dict) else list(grads)
+    assert np.allclose(leaves[0], X2) and all(v is None for v in leaves[1:])
+    assert np.allclose(ad.hvp(f)(p, X2, ad.tree_map(lambda v: v, p) if not isinstance(p, tuple) else
+                                 (np.ones(2), None, None))[0 if not isinstance(p, dict) else "w"], 0.0)

@@ -243,8 +243,8 @@ def as_grad(b, x):
             return b
     elif bc is _float and xc is _float:
         return b
-    if isinstance(x, (bool, np.bool_, str, bytes)) or x.__class__ is ndarray and x.dtype.kind in "bSUO":
-        return None  # not a number: no gradient (ad.ravel leaves it out of the vector too)
+    if x is None or isinstance(x, (bool, np.bool_, str, bytes)) or x.__class__ is ndarray and x.dtype.kind in "bSUO":
+        return None  # not a number (None in a tree: m25-002): no gradient (ad.ravel leaves it out of the vector too)
     if b is None:
         b = zeros_like(x)
     if isinstance(x, (list, tuple)):
