@@ -115,3 +115,54 @@ def test_none_leaf_gradient(f, p):
     assert np.allclose(leaves[0], X2) and all(v is None for v in leaves[1:])
     assert np.allclose(ad.hvp(f)(p, X2, ad.tree_map(lambda v: v, p) if not isinstance(p, tuple) else
                                  (np.ones(2), None, None))[0 if not isinstance(p, dict) else "w"], 0.0)
+
+
+# -- m25-003: a user's rule giving an adjoint of another shape than its parameter's (`bx = np.sum(g) * 3.0`
+# for an array x) was broadcast to x's shape at the boundary: a WRONG gradient (or a NumPy ValueError for
+# another length); now a located ADError naming the rule and the parameter, as JAX checks a custom_vjp --
+
+def triple(x):
+    return x * 3.0
+
+
+@ad.defvjp(triple)
+def triple_rule_summed(x):
+    bx = np.sum(g) * 3.0
+
+
+def triple_squares(x):
+    return np.sum(triple(x) ** 2)
+
+
+def test_rule_adjoint_of_another_shape_is_refused():
+    with pytest.raises(ad.ADError, match=r"triple_rule_summed.*`bx` the shape \(\).*shape \(2,\)") as info:
+        ad.grad(triple_squares)(X2)
+    assert "return np.sum(triple(x) ** 2)" in str(info.value)  # (located at the call of the function)
+    with pytest.raises(ad.ADError, match="triple_rule_summed"):
+        ad.vjp(triple_squares)(X2, 1.0)
+
+
+def scaled_sum(x, s):
+    return np.sum(x) * s
+
+
+@ad.defvjp(scaled_sum)
+def scaled_sum_rule(x, s):
+    bx = g * s * np.ones_like(x)
+    bs = g * np.sum(x)
+
+
+def uses_scaled_sum(x, s):
+    return scaled_sum(np.sin(x), s) ** 2
+
+
+def test_rule_adjoints_of_the_right_shapes_in_every_mode():
+    s = 0.7
+    for wrt in (0, 1):
+        expected = numeric_grad(uses_scaled_sum, (X2, s), wrt)
+        assert np.allclose(ad.grad(uses_scaled_sum, wrt=wrt)(X2, s), expected)
+    hessian = ad.jacrev(ad.grad(uses_scaled_sum))(X2, s)  # (reverse over reverse through the checked adjoint)
+    eps = 1e-5
+    fd = np.array([(numeric_grad(uses_scaled_sum, (X2 + eps * e, s), 0) -
+                    numeric_grad(uses_scaled_sum, (X2 - eps * e, s), 0)) / (2 * eps) for e in np.eye(2)]).T
+    assert np.allclose(hessian, fd, atol=1e-5)

@@ -94,6 +94,8 @@ class Calls:
             from . import jit_runtime
 
             name = f.path[1]
+            if name == "rule_adjoint":  # (the shapes checked; the rule's and parameter's names only in Python)
+                e = Call(f, e.args[:2], ())
             if name not in jit_runtime.HELPERS:
                 self.refuse(s, f"the runtime helper `_ad.{name}` has no version Numba compiles")
             func = Global(("_ad", "jit", name), getattr(jit_runtime, name), runtime)

@@ -267,6 +267,8 @@ class Reverse(StoresPart, ControlPart):
                     expr = helper(name, expr, bound[p])
                 if negated:
                     expr = ir.UnaryOp("-", expr)
+            if isinstance(bound[p], Var) and _users(rule) and (isinstance(k, K.Array) or k.numeric):
+                expr = helper("rule_adjoint", expr, bound[p], Const(rule.name), Const(p))  # (m25-003)
             if isinstance(bound[p], Var) and (isinstance(k, K.Seq) or k is K.UNKNOWN) and \
                     not rule.is_varargs(p) and _converts(rule):
                 expr = helper("cast_like", expr, bound[p])  # NumPy made an array of a list: give it back a list
@@ -415,6 +417,12 @@ def _in_place(expr, g):
             return Call(e.func, e.args, (("out", g),))
         return e
     return ir.map_expr(expr, fix)
+
+
+def _users(rule):
+    """Is the rule a user's (`@ad.defvjp` outside the compiler), whose adjoints' shapes are checked when they run?"""
+    mod = getattr(rule.template, "__module__", "") or ""
+    return mod != "ad_compiler" and not mod.startswith("ad_compiler.")
 
 
 def _converts(rule):
