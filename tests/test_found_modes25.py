@@ -166,3 +166,26 @@ def test_rule_adjoints_of_the_right_shapes_in_every_mode():
     fd = np.array([(numeric_grad(uses_scaled_sum, (X2 + eps * e, s), 0) -
                     numeric_grad(uses_scaled_sum, (X2 - eps * e, s), 0)) / (2 * eps) for e in np.eye(2)]).T
     assert np.allclose(hessian, fd, atol=1e-5)
+
+
+# -- m25-004: a Jacobian of mode "auto" (`ad.jacobian(g)`) given to another transform (ad.jvp, ad.jacobian,
+# ad.hessian...) was refused ("differentiates Python functions defined with `def`; got <_Auto object>"), where
+# ad.jacfwd(g) / ad.jacrev(g) were differentiated: it is now differentiated as its forward-mode Jacobian --
+
+def sine_cubes(x):
+    return np.sum(np.sin(x) ** 3)
+
+
+def third_derivative_of_sine_cubes(x):
+    s, c = np.sin(x), np.cos(x)
+    return 6 * c ** 3 - 21 * s ** 2 * c
+
+
+def test_derivative_of_an_auto_jacobian():
+    x, v = np.array([0.3, -0.5, 1.2]), np.array([1.0, 0.5, -0.3])
+    third = third_derivative_of_sine_cubes(x)
+    jac = ad.jacobian(ad.grad(sine_cubes))
+    assert np.allclose(ad.jvp(jac)(x, v)[1], np.diag(third * v))
+    expected = np.zeros((3, 3, 3))
+    expected[np.arange(3), np.arange(3), np.arange(3)] = third
+    assert np.allclose(ad.jacobian(jac)(x), expected)

@@ -291,6 +291,12 @@ class _Auto:
         return html_of(self)
 
     @property
+    def _ad_differentiated_as(self):
+        """What a derivative of this Jacobian differentiates (api._call_method): the forward-mode Jacobian, the
+        same function, whatever the sizes (m25-004: `ad.jvp(ad.jacobian(g))` was refused)."""
+        return self.forward
+
+    @property
     @boundary
     def source(self):
         return (self.last or self.reverse).source
