@@ -189,3 +189,39 @@ def test_derivative_of_an_auto_jacobian():
     expected = np.zeros((3, 3, 3))
     expected[np.arange(3), np.arange(3), np.arange(3)] = third
     assert np.allclose(ad.jacobian(jac)(x), expected)
+
+
+# -- m25-005: a function with a user's reverse-mode rule only (`@ad.defvjp`, no `@ad.defjvp`) had its
+# gradient, but ad.hvp / ad.hessian / ad.jvp(ad.grad(f)) were refused (forward mode over the gradient and over f
+# both need the missing forward rule), where ad.jacrev(ad.grad(f)) worked, as PyTorch's double backward does: the
+# tangent of the gradient along t is now its vjp with seed t (the same: the Hessian is symmetric), only where the
+# tangent is taken with respect to the gradient's own arguments (mixed partials stay refused) --
+
+def softplus_by_rule(x):
+    return np.log1p(np.exp(x))
+
+
+@ad.defvjp(softplus_by_rule)
+def softplus_reverse_only(x):
+    bx = g / (1.0 + np.exp(-x))
+
+
+def softplus_loss(x, w):
+    return np.sum(softplus_by_rule(x * w) ** 2) + np.sum(x ** 2 * w)
+
+
+def softplus_loss_hessian(x, w):
+    z = x * w
+    s = 1.0 / (1.0 + np.exp(-z))
+    return np.diag(2.0 * w * w * (s * s + np.log1p(np.exp(z)) * s * (1.0 - s)) + 2.0 * w)
+
+
+def test_second_order_of_a_reverse_only_rule():
+    x, w, v = np.array([0.3, -0.5, 1.2]), np.array([0.7, -1.1, 0.4]), np.array([0.2, 1.0, -0.5])
+    expected = softplus_loss_hessian(x, w)
+    assert np.allclose(ad.hvp(softplus_loss)(x, w, v), expected @ v)
+    assert np.allclose(ad.hessian(softplus_loss)(x, w), expected)
+    value, tangent = ad.jvp(ad.grad(softplus_loss))(x, w, v)
+    assert np.allclose(value, ad.grad(softplus_loss)(x, w)) and np.allclose(tangent, expected @ v)
+    with pytest.raises(ad.ADError, match="softplus_reverse_only"):  # (H_xw u is not H_wx u: refused)
+        ad.jvp(ad.grad(softplus_loss, wrt=0), wrt=1)(x, w, v)
