@@ -1,6 +1,8 @@
 """Found in stop 25 by probing users' rules and markers (`ad.defvjp`, `ad.defjvp`, `ad.stop_gradient`,
 `ad.no_grad`, `ad.checkpoint`) in every mode, nested, and the API's pytrees: each program gives the derivatives
 central differences give, or a located refusal."""
+import re
+
 import numpy as np
 import pytest
 
@@ -225,3 +227,49 @@ def test_second_order_of_a_reverse_only_rule():
     assert np.allclose(value, ad.grad(softplus_loss)(x, w)) and np.allclose(tangent, expected @ v)
     with pytest.raises(ad.ADError, match="softplus_reverse_only"):  # (H_xw u is not H_wx u: refused)
         ad.jvp(ad.grad(softplus_loss, wrt=0), wrt=1)(x, w, v)
+
+
+# -- m25-006: a function with a user's rule that changes its argument in place (`x *= 2.0`, `xs.append(v)`):
+# the derivative calls it as it is and took its rule for all it does, so the caller's array changed with no
+# derivative (a WRONG gradient: [3.8, -1, 9.2] for [4.4, -2, 11.6]), or a list grown under its adjoint crashed
+# (`zip() argument 2 is shorter`); now a located refusal naming the function's line --
+
+def doubled_in_place(x):
+    x *= 2.0
+    return x
+
+
+@ad.defvjp(doubled_in_place)
+def doubled_in_place_rule(x):
+    bx = 2.0 * g
+
+
+def uses_doubled_in_place(x):
+    y = x * 1.0
+    z = doubled_in_place(y)
+    return np.sum(y * z) + np.sum(z)
+
+
+def grows_its_list(xs):
+    xs.append(xs[0] * 2.0)
+    return xs[0] * 3.0
+
+
+@ad.defvjp(grows_its_list)
+def grows_its_list_rule(xs):
+    bxs = [g * 3.0]
+
+
+def uses_grows_its_list(x):
+    items = [x]
+    r = grows_its_list(items)
+    return np.sum(r) + np.sum(items[1] * x)
+
+
+@pytest.mark.parametrize("f, line", [(uses_doubled_in_place, "x *= 2.0"), (uses_grows_its_list, "xs.append")],
+                         ids=["array", "list"])
+def test_rule_function_changing_its_argument_is_refused(f, line):
+    for make in (ad.grad, ad.jvp):
+        with pytest.raises(ad.UnsupportedError, match=f"which has a derivative rule, changes an argument.*{re.escape(line)}"):
+            d = make(f)
+            d(X2) if make is ad.grad else d(X2, X2)
