@@ -273,3 +273,43 @@ def test_rule_function_changing_its_argument_is_refused(f, line):
         with pytest.raises(ad.UnsupportedError, match=f"which has a derivative rule, changes an argument.*{re.escape(line)}"):
             d = make(f)
             d(X2) if make is ad.grad else d(X2, X2)
+
+
+# -- m25-007: a rule registered for a method (`@ad.defvjp(Act.soft)`) was not found for the calls that use it,
+# `A.soft(x)` of a global object, `a.soft(x)` of an argument or of an object made in the function: "no derivative
+# is known for `A.soft`" (the rule exists); now bound with the receiver as the rule's `self` --
+
+class Act:
+    def __init__(self, s):
+        self.s = s
+
+    def soft(self, x):
+        return np.log1p(np.exp(x * self.s))
+
+
+@ad.defvjp(Act.soft)
+def act_soft_rule(self, x):
+    bx = g * self.s / (1.0 + np.exp(-x * self.s))
+
+
+ACT = Act(1.5)
+
+
+def soft_of_global_object(x):
+    return np.sum(ACT.soft(x) ** 2)
+
+
+def soft_of_argument(x, a):
+    return np.sum(a.soft(x) ** 2)
+
+
+def soft_of_local_object(x, s):
+    return np.sum(Act(s).soft(x) ** 2)
+
+
+def test_rule_of_a_method():
+    x = np.array([0.3, -0.55, 1.2])
+    for f, args in ((soft_of_global_object, (x,)), (soft_of_argument, (x, ACT)), (soft_of_local_object, (x, 1.5))):
+        assert np.allclose(ad.grad(f)(*args), numeric_grad(f, args, 0))
+    with pytest.raises(ad.ADError, match="act_soft_rule` has no derivative with respect to its argument `self`"):
+        ad.grad(soft_of_local_object, wrt=1)(x, 1.5)  # (the rule gives none for the object: refused)

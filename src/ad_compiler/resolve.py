@@ -7,6 +7,7 @@ shapes, integer and piecewise-constant functions, `stop_gradient`, anything insi
 unknown call (an error only if it lies on a path from a `wrt` argument to the output: activity.py).
 `Op.inputs` names the operands a derivative flows from.
 """
+import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +36,21 @@ class Op:
     attr: str = None  # getattr: the attribute
     extra: dict = field(default_factory=dict)
     deferred: bool = False  # unknown only because the kinds of the arguments are not known yet
+
+
+def _method_rule(k, name):
+    """(the rule, whether the receiver is passed) of the method `name` of an object of kind `k` whose class
+    gives it a rule (`@ad.defvjp(Q.quant)`; a staticmethod's rule takes no receiver), else None."""
+    if not isinstance(k, K.Obj):
+        return None
+    found = inspect.getattr_static(k.cls, name, None)
+    if isinstance(found, staticmethod):
+        kind, rule = rules.lookup_function(found.__func__)
+        return (rule, False) if kind == "rule" else None
+    if inspect.isfunction(found):
+        kind, rule = rules.lookup_function(found)
+        return (rule, True) if kind == "rule" else None
+    return None
 
 
 def atom_names(e):
@@ -219,6 +235,10 @@ class Resolver:
                 return self.bind(s, rules.METHODS[name], [owner] + args, dict(kwargs))
             if name in rules.NONDIFF_METHODS:
                 return Op("const")
+            ruled = _method_rule(k, name)  # (a method of the user's class with a rule: `q.quant(x)`, m25-007)
+            if ruled is not None:
+                rule, receiver = ruled
+                return self.bind(s, rule, ([owner] if receiver else []) + args, dict(kwargs))
             what = f"the method `.{name}()`"
             if isinstance(k, K.Obj) and not hasattr(k.cls, name):  # a function stored on the object (g3-005)
                 what = (f"a call of the function the attribute `.{name}` holds, not known when compiling (a loop or "
@@ -244,6 +264,9 @@ class Resolver:
                 return self.bind(s, rule, args, dict(kwargs))
             if kind == "nondiff":
                 return Op("const")
+            if inspect.ismethod(obj) and rules.lookup_function(obj.__func__)[0] == "rule" and len(func.path) > 1:
+                receiver = Global(func.path[:-1], obj.__self__, func.root, func.home)  # (`QQ.quant(x)`: m25-007)
+                return self.bind(s, rules.lookup_function(obj.__func__)[1], [receiver] + args, dict(kwargs))
             if self.ctx.is_user_function(obj):
                 return Op("callee", everything, callee=obj, bound=None)
             desc = f"`{'.'.join(func.path)}`" + (f" ({_describe(obj)})" if obj is not None else "")
