@@ -313,3 +313,23 @@ def test_rule_of_a_method():
         assert np.allclose(ad.grad(f)(*args), numeric_grad(f, args, 0))
     with pytest.raises(ad.ADError, match="act_soft_rule` has no derivative with respect to its argument `self`"):
         ad.grad(soft_of_local_object, wrt=1)(x, 1.5)  # (the rule gives none for the object: refused)
+
+
+# -- m25-008: `ad.stop_gradient(...)` and `with ad.no_grad():` made jit=True refuse the derivative (the marker
+# was a Python call Numba cannot compile, the block a context manager it does not support); the marker also
+# made its value "maybe complex" (an unknown library function): `np.real(...)` and `_ad.grad_seed(out)` in the
+# generated code. Numba's code now takes the marker's argument itself and prints the block's statements --
+
+def markers_everywhere(x):
+    with ad.no_grad():
+        m = x * x
+    return np.sum(ad.stop_gradient(x) * m * x)
+
+
+def test_markers_under_jit():
+    x = np.array([0.3, -0.5, 1.2])
+    expected = x ** 3
+    assert np.allclose(ad.grad(markers_everywhere)(x), expected)
+    assert "np.real" not in ad.grad(markers_everywhere).source
+    pytest.importorskip("numba")
+    assert np.allclose(ad.grad(markers_everywhere, jit=True)(x), expected)
