@@ -333,3 +333,24 @@ def test_markers_under_jit():
     assert "np.real" not in ad.grad(markers_everywhere).source
     pytest.importorskip("numba")
     assert np.allclose(ad.grad(markers_everywhere, jit=True)(x), expected)
+
+
+# -- m25-009: a tangent None (no tangent: PyTorch's habit; JAX's None is an empty tree) gave NaN for an array
+# argument (`np.array(None, dtype=float)`: ad.jvp's tangent and ad.hvp's result all NaN) and a TypeError for a
+# number or an int leaf of a dict; it is now a zero tangent, as an object's attributes left out are --
+
+def sine_times(x, y):
+    return np.sum(np.sin(x) * y)
+
+
+def weighted_leaves(p):
+    return p["a"] ** 2 * p["n"] + np.sum(p["i"] * 1.5)
+
+
+def test_tangent_none_is_zero():
+    x = np.array([0.3, -0.5, 1.2])
+    assert ad.jvp(sine_times)(x, 2.0, None)[1] == 0.0
+    assert np.array_equal(ad.hvp(sine_times)(x, 2.0, None), np.zeros(3))
+    assert np.isclose(ad.jvp(sine_times, wrt=(0, 1))(x, 2.0, (None, 1.0))[1], np.sum(np.sin(x)))
+    p = {"a": 1.5, "n": 3, "i": np.array([1, 2])}
+    assert np.isclose(ad.jvp(weighted_leaves)(p, {"a": 1.0, "n": None, "i": None})[1], 9.0)

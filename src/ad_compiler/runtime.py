@@ -2023,6 +2023,11 @@ def as_tangent(t, x):
         return _float(t)
     if xc is ndarray and tc is ndarray and t.shape == x.shape and t.dtype.kind == "f" and x.dtype.kind != "b":
         return t
+    if t is None:  # (no tangent: zero, as for an object's attributes left out; it was NaN or a TypeError, m25-009)
+        if x is None or isinstance(x, (str, bytes)):
+            return None
+        t = [None] * len(x) if isinstance(x, (list, tuple)) else dict.fromkeys(x) if isinstance(x, dict) else \
+            {} if _is_object(x) else 0.0
     if xc is bool or xc is np.bool_ or xc is ndarray and x.dtype.kind == "b":
         # a bool cannot vary: it has no derivative (as_grad gives None), so its tangent is 0 (dt3-004)
         if np.ndim(t) != 0 and np.shape(t) != np.shape(x):
