@@ -354,3 +354,21 @@ def test_tangent_none_is_zero():
     assert np.isclose(ad.jvp(sine_times, wrt=(0, 1))(x, 2.0, (None, 1.0))[1], np.sum(np.sin(x)))
     p = {"a": 1.5, "n": 3, "i": np.array([1, 2])}
     assert np.isclose(ad.jvp(weighted_leaves)(p, {"a": 1.0, "n": None, "i": None})[1], 9.0)
+
+
+# -- m25-010: a Python float seed for a vjp of a function returning a list, tuple or dict crashed in the
+# derivative (`TypeError: 'float' object is not subscriptable`: vjp_seed's fast path let it through); it is now
+# the located structure error a numpy number gets --
+
+def sine_and_sum(x):
+    return [np.sin(x), np.sum(x)]
+
+
+def sine_and_sum_dict(x):
+    return {"a": np.sin(x), "b": np.sum(x)}
+
+
+@pytest.mark.parametrize("f", [sine_and_sum, sine_and_sum_dict], ids=["list", "dict"])
+def test_float_seed_for_a_container_output(f):
+    with pytest.raises(ad.NonScalarOutputError, match="the seed must be a"):
+        ad.vjp(f)(X2, 1.0)

@@ -209,8 +209,8 @@ def grad_seed(out):
 def vjp_seed(seed, out):
     """Check a `vjp` seed against the output and copy it, so that gradients never alias the caller's seed.
     For a tuple, list or dict output the seed has the same structure (checked entry by entry)."""
-    if seed.__class__ is _float:
-        return seed
+    if seed.__class__ is _float and not isinstance(out, (tuple, list, dict)):
+        return seed  # (a number for a number, or spread over an array: the gradient of sum(seed * y))
     if isinstance(out, (tuple, list)):
         if not isinstance(seed, (tuple, list)) or len(seed) != len(out):
             raise NonScalarOutputError(f"the output is a {type(out).__name__} of {len(out)} values; "
