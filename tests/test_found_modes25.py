@@ -1,6 +1,7 @@
 """Found in stop 25 by probing users' rules and markers (`ad.defvjp`, `ad.defjvp`, `ad.stop_gradient`,
 `ad.no_grad`, `ad.checkpoint`) in every mode, nested, and the API's pytrees: each program gives the derivatives
 central differences give, or a located refusal."""
+import functools
 import re
 
 import numpy as np
@@ -372,3 +373,28 @@ def sine_and_sum_dict(x):
 def test_float_seed_for_a_container_output(f):
     with pytest.raises(ad.NonScalarOutputError, match="the seed must be a"):
         ad.vjp(f)(X2, 1.0)
+
+
+# -- m25-011: a module-level `functools.partial` of a library function or of a function with a rule
+# (`P = functools.partial(np.multiply, W)`, `S = functools.partial(scaled, a=2.0)`) was refused where it is
+# called ("no derivative is known for `P` (partial)"), though the same partial made in the function, or of a
+# plain function of the user's, was differentiated: the call is now the function's, with the stored arguments --
+
+W3 = np.array([1.0, 2.0, -1.0])
+TIMES_W3 = functools.partial(np.multiply, W3)
+SCALED_SUM_TWICE = functools.partial(scaled_sum, s=2.0)
+
+
+def squares_of_partial(x):
+    return np.sum(TIMES_W3(x) ** 2)
+
+
+def partial_with_a_rule(x):
+    return SCALED_SUM_TWICE(np.sin(x)) ** 2
+
+
+def test_global_partial_of_a_function_with_a_rule():
+    x = np.array([0.3, -0.5, 1.2])
+    for f in (squares_of_partial, partial_with_a_rule):
+        assert np.allclose(ad.grad(f)(x), numeric_grad(f, (x,), 0))
+    assert np.isclose(ad.jvp(squares_of_partial)(x, W3)[1], numeric_grad(squares_of_partial, (x,), 0) @ W3)

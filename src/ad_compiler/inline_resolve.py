@@ -147,6 +147,21 @@ class CalleeResolver:
         return "function", obj, prefix
 
 
+def partial_of_global(static):
+    """For a global `functools.partial` of a function that is not inlined (a library function, one with a rule:
+    `P = functools.partial(np.multiply, 2.0)`, `P(x)`): (the function's Global, the stored positional arguments,
+    the stored keywords), each argument a Const or the expression reading it from the partial; else None
+    (a partial of a function of the user's is inlined: CalleeResolver.resolve_static). m25-011."""
+    if not isinstance(static, Global) or not isinstance(static.obj, functools.partial):
+        return None
+    obj = static.obj
+    if not callable(obj.func) or isinstance(obj.func, functools.partial):
+        return None
+    func = Global(static.path + ("func",), obj.func, static.base, static.home)
+    return (func, [_partial_value(static, "args", i, v) for i, v in enumerate(obj.args)],
+            [(k, _partial_value(static, "keywords", k, v)) for k, v in obj.keywords.items()])
+
+
 def _partial_value(static, field, key, value):
     """A stored argument of a partial: the value itself when it is a simple constant, else read from it."""
     if is_simple(value):
