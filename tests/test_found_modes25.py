@@ -398,3 +398,30 @@ def test_global_partial_of_a_function_with_a_rule():
     for f in (squares_of_partial, partial_with_a_rule):
         assert np.allclose(ad.grad(f)(x), numeric_grad(f, (x,), 0))
     assert np.isclose(ad.jvp(squares_of_partial)(x, W3)[1], numeric_grad(squares_of_partial, (x,), 0) @ W3)
+
+
+# -- m25-012: `@ad.checkpoint` on a method, called on a module-level object (`NET.step(x)`), was refused ("no
+# derivative is known for `NET.step`"): it is now the checkpointed function called with the object first (forward
+# mode inlines it). On an object made in the function or passed in it stays refused (test_found4 004) --
+
+class CheckpointedLayer:
+    def __init__(self, W):
+        self.W = W
+
+    @ad.checkpoint
+    def step(self, h):
+        return np.tanh(h @ self.W)
+
+
+LAYER = CheckpointedLayer(np.array([[0.5, -0.3, 0.2], [0.1, 0.4, -0.6], [0.3, 0.2, 0.1]]))
+
+
+def two_checkpointed_steps(x):
+    return np.sum(LAYER.step(LAYER.step(x)) ** 2)
+
+
+def test_checkpointed_method_of_a_global_object():
+    x = np.array([0.3, -0.5, 1.2])
+    expected = numeric_grad(two_checkpointed_steps, (x,), 0)
+    assert np.allclose(ad.grad(two_checkpointed_steps)(x), expected)
+    assert np.isclose(ad.jvp(two_checkpointed_steps)(x, W3)[1], expected @ W3)

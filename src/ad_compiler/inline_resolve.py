@@ -92,6 +92,10 @@ class CalleeResolver:
             return "closure", static, []
         if isinstance(static, Global):
             obj = static.obj
+            if inspect.ismethod(obj) and isinstance(obj.__func__, markers.Checkpointed) and \
+                    getattr(self.ctx, "inline_checkpointed", False) and len(static.path) > 1:
+                receiver = Global(static.path[:-1], obj.__self__, static.root)  # (`@ad.checkpoint` on a method)
+                return self.as_function(obj.__func__.func, [receiver])
             if inspect.ismethod(obj) and inspect.isfunction(obj.__func__):
                 if self.ctx.has_rule(obj.__func__) or is_library(obj.__func__):
                     return None
