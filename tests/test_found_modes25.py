@@ -198,7 +198,8 @@ def test_derivative_of_an_auto_jacobian():
 # gradient, but ad.hvp / ad.hessian / ad.jvp(ad.grad(f)) were refused (forward mode over the gradient and over f
 # both need the missing forward rule), where ad.jacrev(ad.grad(f)) worked, as PyTorch's double backward does: the
 # tangent of the gradient along t is now its vjp with seed t (the same: the Hessian is symmetric), only where the
-# tangent is taken with respect to the gradient's own arguments (mixed partials stay refused) --
+# tangent is taken with respect to the gradient's own arguments; a mixed partial H_xw v is the vjp of grad_w
+# with respect to x --
 
 def softplus_by_rule(x):
     return np.log1p(np.exp(x))
@@ -226,8 +227,13 @@ def test_second_order_of_a_reverse_only_rule():
     assert np.allclose(ad.hessian(softplus_loss)(x, w), expected)
     value, tangent = ad.jvp(ad.grad(softplus_loss))(x, w, v)
     assert np.allclose(value, ad.grad(softplus_loss)(x, w)) and np.allclose(tangent, expected @ v)
-    with pytest.raises(ad.ADError, match="softplus_reverse_only"):  # (H_xw u is not H_wx u: refused)
-        ad.jvp(ad.grad(softplus_loss, wrt=0), wrt=1)(x, w, v)
+    # a mixed partial, H_xw v: the vjp of grad_w with respect to x (H_xw = H_wx^T)
+    z = x * w
+    s = 1.0 / (1.0 + np.exp(-z))
+    mixed = 2.0 * (s * s * z + np.log1p(np.exp(z)) * s * (1.0 - s) * z + np.log1p(np.exp(z)) * s) + 2.0 * x
+    assert np.allclose(ad.jvp(ad.grad(softplus_loss, wrt=0), wrt=1)(x, w, v)[1], mixed * v)
+    blocks = ad.hessian(softplus_loss, wrt=(0, 1))(x, w)
+    assert np.allclose(blocks[0][1], np.diag(mixed)) and np.allclose(blocks[1][0], np.diag(mixed))
 
 
 # -- m25-006: a function with a user's rule that changes its argument in place (`x *= 2.0`, `xs.append(v)`):

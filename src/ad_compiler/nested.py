@@ -182,16 +182,22 @@ class NestedDerivative:
         """The tangent of the gradient `inner` along t when forward mode refused both its generated code and f
         (a rule of the user's with no forward-mode line, `@ad.defvjp` alone): the vjp of the gradient with
         seed t, which is the same where the tangent is taken with respect to the very arguments the gradient
-        is (H t, H symmetric; m25-005). None elsewhere (mixed partials: H_xy v is not H_yx v)."""
+        is (H t, H symmetric; m25-005). A mixed partial, the tangent of grad_x along y's t, is H_xy t = H_yx^T t:
+        the vjp of grad_y with respect to x. None elsewhere (several arguments on either side, mixed)."""
         from . import api
 
         d = self.inner._ad_derivative
         outer = [params[i] for i in self.positions]
         one = self.multi and not d.multi and len(outer) == 1  # (ad.jvp(g, wrt=("x",)): the tangent a 1-tuple)
-        if d.receiver is not None or list(d.wrt) != outer or bool(d.multi) != bool(self.multi) and not one or \
-                len(args) < len(params) + 1:
+        if d.receiver is not None or getattr(d, "has_aux", False) or bool(d.multi) != bool(self.multi) and not one \
+                or len(args) < len(params) + 1:
             return None
-        vjp_grad = api._get(self.inner, tuple(outer) if d.multi else outer[0], "vjp")
+        inner = self.inner
+        if list(d.wrt) != outer:
+            if d.multi or len(outer) != 1 or d.mode != "grad":
+                return None
+            inner = api.grad(d.func, wrt=outer[0])  # (grad_y: its vjp with respect to x)
+        vjp_grad = api._get(inner, tuple(d.wrt) if d.multi else d.wrt[0], "vjp")
         seed = args[len(params)][0] if one else args[len(params)]
         rev = vjp_grad._ad_derivative.specialize(tuple(args[:len(params)]) + (seed,))
         self._watch.append((vjp_grad._ad_derivative, None))
