@@ -431,3 +431,20 @@ def test_checkpointed_method_of_a_global_object():
     expected = numeric_grad(two_checkpointed_steps, (x,), 0)
     assert np.allclose(ad.grad(two_checkpointed_steps)(x), expected)
     assert np.isclose(ad.jvp(two_checkpointed_steps)(x, W3)[1], expected @ W3)
+
+
+# -- m25-013: `ad.jacobian(f)` (mode "auto") chose forward mode for fewer inputs than outputs and refused a function
+# with a reverse-only rule, where `ad.jacrev(f)` gives the Jacobian: it now falls back to reverse mode when forward
+# mode refuses at compile time --
+
+def two_softplus_blocks(x):
+    return np.concatenate([softplus_by_rule(x), softplus_by_rule(x) ** 2])
+
+
+def test_auto_jacobian_falls_back_to_reverse_mode():
+    x = np.array([0.3, -0.5])
+    s, sig = np.log1p(np.exp(x)), 1.0 / (1.0 + np.exp(-x))
+    expected = np.vstack([np.diag(sig), np.diag(2.0 * s * sig)])
+    assert np.allclose(ad.jacobian(two_softplus_blocks)(x), expected)
+    with pytest.raises(ad.ADError, match="softplus_reverse_only"):
+        ad.jacfwd(two_softplus_blocks)(x)
