@@ -38,19 +38,31 @@ class Op:
     deferred: bool = False  # unknown only because the kinds of the arguments are not known yet
 
 
-def _method_rule(k, name):
-    """(the rule, whether the receiver is passed) of the method `name` of an object of kind `k` whose class
-    gives it a rule (`@ad.defvjp(Q.quant)`; a staticmethod's rule takes no receiver), else None."""
+def _method_rule(k, name, owner):
+    """(the rule, [the receiver] or []) of the method `name` of `owner`, an object of kind `k` whose class gives
+    it a rule (`@ad.defvjp(Q.quant)`; a staticmethod's rule takes no receiver), else None."""
     if not isinstance(k, K.Obj):
         return None
     found = inspect.getattr_static(k.cls, name, None)
     if isinstance(found, staticmethod):
         kind, rule = rules.lookup_function(found.__func__)
-        return (rule, False) if kind == "rule" else None
+        return (rule, []) if kind == "rule" else None
     if inspect.isfunction(found):
         kind, rule = rules.lookup_function(found)
-        return (rule, True) if kind == "rule" else None
+        return (rule, [owner]) if kind == "rule" else None
     return None
+
+
+def _function_rule(func):
+    """(rules.lookup_function's kind and rule, [the arguments passed first]) of the Global `func`; for a bound
+    method of an object whose function has a rule (and none of its own), that rule and the object."""
+    kind, rule = rules.lookup_function(func.obj)
+    obj = func.obj
+    if kind is None and inspect.ismethod(obj) and len(func.path) > 1:
+        if rules.lookup_function(obj.__func__)[0] == "rule":
+            return "rule", rules.lookup_function(obj.__func__)[1], [Global(func.path[:-1], obj.__self__, func.root,
+                                                                          func.home)]
+    return kind, rule, []
 
 
 def atom_names(e):
@@ -235,10 +247,9 @@ class Resolver:
                 return self.bind(s, rules.METHODS[name], [owner] + args, dict(kwargs))
             if name in rules.NONDIFF_METHODS:
                 return Op("const")
-            ruled = _method_rule(k, name)  # (a method of the user's class with a rule: `q.quant(x)`, m25-007)
+            ruled = _method_rule(k, name, owner)  # (a method of the user's class with a rule: `q.quant(x)`, m25-007)
             if ruled is not None:
-                rule, receiver = ruled
-                return self.bind(s, rule, ([owner] if receiver else []) + args, dict(kwargs))
+                return self.bind(s, ruled[0], ruled[1] + args, dict(kwargs))
             what = f"the method `.{name}()`"
             if isinstance(k, K.Obj) and not hasattr(k.cls, name):  # a function stored on the object (g3-005)
                 what = (f"a call of the function the attribute `.{name}` holds, not known when compiling (a loop or "
@@ -257,16 +268,13 @@ class Resolver:
                                            where=s.origin.unit.location(s.origin.node) if s.origin else None,
                                            hint="checkpoint a function whose source ad_compiler can read")
                 return Op("callee", everything, callee=obj.func, extra={"checkpoint": True})
-            kind, rule = rules.lookup_function(obj)
+            kind, rule, receiver = _function_rule(func)  # (`QQ.quant(x)`: the rule of Q.quant, QQ first: m25-007)
             if obj is sum and self.sequence_start(args, kwargs):  # sum(lists, []): a concatenation
                 kind, rule = "rule", rules.FUNCTIONS[_runtime().seq_sum]
             if kind == "rule":
-                return self.bind(s, rule, args, dict(kwargs))
+                return self.bind(s, rule, receiver + args, dict(kwargs))
             if kind == "nondiff":
                 return Op("const")
-            if inspect.ismethod(obj) and rules.lookup_function(obj.__func__)[0] == "rule" and len(func.path) > 1:
-                receiver = Global(func.path[:-1], obj.__self__, func.root, func.home)  # (`QQ.quant(x)`: m25-007)
-                return self.bind(s, rules.lookup_function(obj.__func__)[1], [receiver] + args, dict(kwargs))
             if self.ctx.is_user_function(obj):
                 return Op("callee", everything, callee=obj, bound=None)
             desc = f"`{'.'.join(func.path)}`" + (f" ({_describe(obj)})" if obj is not None else "")
