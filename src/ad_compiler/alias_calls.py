@@ -188,6 +188,8 @@ class Calls(Part):
             return Val(K.UNKNOWN, {o})
         if obj is logging.getLogger:  # (a logger: its methods report what they are given, alias_mutation.py)
             return Val(K.Other(logging.Logger))
+        if self.mode == "rewrite" and mod not in _LIBRARIES and self.ctx.has_rule(obj):
+            self.passed.ruled_call(s, value, obj, args, state)  # (one changing its arguments: m25-006)
         if (self.ctx.has_rule(obj) or self.ctx.nondiff(obj)) and mod not in _LIBRARIES and \
                 not isinstance(obj, np.ufunc) and getattr(obj, "__module__", None) != runtime().__name__ and \
                 not returns_new_memory(obj):

@@ -93,6 +93,42 @@ class PassedFunctions(Part):
                            "which cannot be differentiated (yet)", "return the new value instead")
 
 
+    def ruled_call(self, s, value, obj, args, state):
+        """A call of a function of the user's that has a rule (`@ad.defvjp`): the derivative calls it as it is
+        and takes its rule for what it does, so one changing an argument in place (`x *= 2.0`, `xs.append(v)`)
+        is refused: the change would reach the caller's array or list with no derivative (m25-006)."""
+        import inspect
+
+        from .inline_resolve import is_library
+
+        if not inspect.isfunction(obj) or is_library(obj):
+            return
+        try:
+            bound = inspect.signature(obj).bind(*value.args, **dict(value.kwargs))
+        except (TypeError, ValueError):
+            return
+        if any(isinstance(a, ir.Starred) for a in value.args):
+            return
+        kinds_ = []
+        for p in inspect.signature(obj).parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                return  # (the check compiles the body for its parameters by position)
+            atom = bound.arguments.get(p.name)
+            kinds_.append(self.values.val(atom, state).kind if atom is not None else K.kind_of(p.default))
+        if not any(k.mutable for k in kinds_):
+            return
+        try:
+            exc = self.ctx.callee_changes_arguments(obj, kinds_)
+        except Exception:  # noqa: BLE001 (a body the compiler cannot read: what its rule is for; nothing known)
+            return
+        if exc is not None and getattr(exc, "where", None) is not None:
+            w = exc.where
+            self.refuse(s, f"`{obj.__name__}`, which has a derivative rule, changes an argument it is given in place "
+                           f"(line {w.line} of {os.path.basename(w.filename)}: `{w.text.strip()}`), which its rule "
+                           "does not say: the change cannot be differentiated",
+                        "return the new value instead of changing the argument (`x = x * 2.0`, a new list)")
+
+
 def _partial_kinds(f, call, rest, kind_of):
     """The kinds of f's parameters, by position, when `functools.partial(f, *a, **k)` (`call`) is called with
     arguments of the kinds `rest`; None when not known (starred, a keyword bound before a positional one)."""

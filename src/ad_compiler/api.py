@@ -223,6 +223,9 @@ def _call_method(f):
     differentiated like any bound method (the object passed to the derivative); anything else as it is."""
     if inspect.isfunction(f) or inspect.ismethod(f) or isinstance(f, (functools.partial, type, driver.DerivativeFunction)):
         return f
+    chosen = getattr(f, "_ad_differentiated_as", None)  # (`ad.jacobian(g)`, mode "auto": its forward-mode
+    if chosen is not None:  # Jacobian, the same function, differentiated again: m25-004)
+        return chosen
     from .inline_resolve import is_library
 
     call = getattr(type(f), "__call__", None)  # (a library's (np.vectorize) stays refused: not the user's code)

@@ -120,10 +120,11 @@ def local_names_of_body(fn):
     return out
 
 
-def to_source(fdefs, names, origins=None):
+def to_source(fdefs, names, origins=None, nograd_blocks=True):
     """The source of these functions; `origins`, a list, receives the origin of each line (the statement it
-    was printed from, None for the lines the compiler adds)."""
-    printer = Printer(spell=names.spell)
+    was printed from, None for the lines the compiler adds); `nograd_blocks`: no_grad statements in a
+    `with _ad.no_grad():` block (for a derivative of the code; Numba's code is not differentiated again)."""
+    printer = Printer(spell=names.spell, nograd_blocks=nograd_blocks)
     lines = []
     for f in fdefs:
         if lines:

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from . import ir, kinds as K, rules
+from . import ir, kinds as K, markers, rules
 from .ir import Assign, Call, Const, Global, Mutate, SetItem, Var
 
 # functions with a real result even for a complex operand
@@ -175,7 +175,8 @@ class Complexity:
                 return True  # (`complex(a, b)`, `np.complex128(x)`)
             # the runtime's helpers make complex values only from complex operands, except the FFTs' adjoints
             module = getattr(obj, "__module__", None) or ""
-            own = module.startswith(__package__ + ".runtime") and module != __package__ + ".runtime_fft"
+            own = module.startswith(__package__ + ".runtime") and module != __package__ + ".runtime_fft" or \
+                obj is markers.stop_gradient  # (its argument itself: m25-008)
             known = own or rules.has_rule(obj) or rules.is_nondiff(obj) or _numpy_function(obj)
             if not known:
                 return True  # a library function the compiler does not know: its dtype is not known either

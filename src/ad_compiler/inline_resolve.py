@@ -92,6 +92,10 @@ class CalleeResolver:
             return "closure", static, []
         if isinstance(static, Global):
             obj = static.obj
+            if inspect.ismethod(obj) and isinstance(obj.__func__, markers.Checkpointed) and \
+                    getattr(self.ctx, "inline_checkpointed", False) and len(static.path) > 1:
+                receiver = Global(static.path[:-1], obj.__self__, static.root)  # (`@ad.checkpoint` on a method)
+                return self.as_function(obj.__func__.func, [receiver])
             if inspect.ismethod(obj) and inspect.isfunction(obj.__func__):
                 if self.ctx.has_rule(obj.__func__) or is_library(obj.__func__):
                     return None
@@ -145,6 +149,21 @@ class CalleeResolver:
         if isinstance(obj, types.FunctionType) and obj.__code__.co_flags & inspect.CO_GENERATOR:
             return "generator", obj, prefix  # its values as a list (inline.py)
         return "function", obj, prefix
+
+
+def partial_of_global(static):
+    """For a global `functools.partial` of a function that is not inlined (a library function, one with a rule:
+    `P = functools.partial(np.multiply, 2.0)`, `P(x)`): (the function's Global, the stored positional arguments,
+    the stored keywords), each argument a Const or the expression reading it from the partial; else None
+    (a partial of a function of the user's is inlined: CalleeResolver.resolve_static). m25-011."""
+    if not isinstance(static, Global) or not isinstance(static.obj, functools.partial):
+        return None
+    obj = static.obj
+    if not callable(obj.func) or isinstance(obj.func, functools.partial):
+        return None
+    func = Global(static.path + ("func",), obj.func, static.base, static.home)
+    return (func, [_partial_value(static, "args", i, v) for i, v in enumerate(obj.args)],
+            [(k, _partial_value(static, "keywords", k, v)) for k, v in obj.keywords.items()])
 
 
 def _partial_value(static, field, key, value):

@@ -21,6 +21,8 @@ import numpy as _np
 from . import ir, runtime
 from .errors import UnsupportedError
 from .inline_callbacks import pass_captured
+from .inline_resolve import partial_of_global
+from .markers import Checkpointed
 from .inline_lift import NestedValues
 from .inline_static import global_item, is_table, table_static, item_static, keys_of, length_of, \
     static_of_atom, static_of_atom_or_text, static_of_value
@@ -174,6 +176,19 @@ class FunctionValues:
         callee = self.library_callee(stmt, func, env)
         if callee is not None:
             func = callee
+        stored = partial_of_global(func if isinstance(func, Global) else env.get(func.name)
+                                   if isinstance(func, Var) else None)
+        if stored is not None:  # (a global partial of a library function or one with a rule: its function called)
+            from .inline_resolve import merge_keywords
+
+            def atom(e):
+                return e if isinstance(e, (Const, Var)) else self.temp(stmt, e, env, out)
+            func, args = spell_object(stored[0].obj, stmt), tuple(atom(e) for e in stored[1]) + tuple(args)
+            kwargs = merge_keywords([(k, atom(e)) for k, e in stored[2]], kwargs)
+        if isinstance(func, Global) and inspect.ismethod(func.obj) and len(func.path) > 1 and \
+                isinstance(func.obj.__func__, Checkpointed):  # (`@ad.checkpoint` on a method: its function, self first)
+            args = (Global(func.path[:-1], func.obj.__self__, func.root, func.home),) + tuple(args)
+            func = spell_object(func.obj.__func__, stmt)
         self.may_change(func, list(args) + [v for _, v in kwargs], env)
         partial = env.get(func.name) if isinstance(func, Var) else None
         if isinstance(partial, tuple) and partial[0] == "partial" and isinstance(partial[1], Global):

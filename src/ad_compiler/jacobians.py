@@ -15,7 +15,7 @@ import numpy as np
 
 from . import api, composite, driver, runtime, trees
 from .api import Wrt
-from .errors import ADError
+from .errors import ADError, NonScalarOutputError
 from .runtime_backend import foreign
 from .tracebacks import boundary
 
@@ -273,7 +273,19 @@ class _Auto:
     @boundary
     def __call__(self, *args, **kwargs):
         self.last = self.choose(_flat_args(self.primal, args, kwargs))
-        return self.last(*args, **kwargs)
+        if self.last is self.reverse:
+            return self.last(*args, **kwargs)
+        try:
+            return self.last(*args, **kwargs)
+        except ADError as exc:  # (forward mode refused: a rule of the user's with no forward line, m25-013)
+            if exc.where is None or isinstance(exc, NonScalarOutputError):
+                raise
+            try:
+                result = self.reverse(*args, **kwargs)
+            except ADError:
+                raise exc from None
+            self.last = self.reverse
+            return result
 
     def choose(self, args):
         """The Jacobian function that needs fewer sweeps for these (flat) arguments."""
@@ -289,6 +301,12 @@ class _Auto:
         from .display import html_of
 
         return html_of(self)
+
+    @property
+    def _ad_differentiated_as(self):
+        """What a derivative of this Jacobian differentiates (api._call_method): the forward-mode Jacobian, the
+        same function, whatever the sizes (m25-004: `ad.jvp(ad.jacobian(g))` was refused)."""
+        return self.forward
 
     @property
     @boundary

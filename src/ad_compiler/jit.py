@@ -416,7 +416,7 @@ def _compile(derivation, unit, core, wrapper, numba):
     local = codegen.local_names(core) | codegen.local_names(wrapper) | {core.name}
     names = codegen.Names(derivation.func.__globals__, local, unit.cells)
     origins = []
-    text = codegen.to_source([core, wrapper], names, origins)
+    text = codegen.to_source([core, wrapper], names, origins, nograd_blocks=False)  # (m25-008)
     text = apart(text, core.name)  # (no version of one name spelled like another in Numba)
     head = "# jit=True: the first function is compiled by Numba (numba.njit); the second is plain Python\n"
     source = head + "@_ad.jit.njit\n" + text

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from . import ir, kinds as K, runtime
+from . import ir, kinds as K, markers, runtime
 from .ir import Build, Call, Const, Global, Index, Var
 from .jit_stores import jit_helper as _jit_helper
 
@@ -90,10 +90,15 @@ class Calls:
 
     def call(self, e, s):
         f = e.func
+        if isinstance(f, Global) and f.obj is markers.stop_gradient and len(e.args) == 1 and not e.kwargs and \
+                not isinstance(e.args[0], ir.Starred):
+            return self.expr(e.args[0], s)  # (its value: the very argument; m25-008)
         if isinstance(f, Global) and f.path[0] == "_ad" and len(f.path) == 2 and f.path[1] not in ("np", "math"):
             from . import jit_runtime
 
             name = f.path[1]
+            if name == "rule_adjoint":  # (the shapes checked; the rule's and parameter's names only in Python)
+                e = Call(f, e.args[:2], ())
             if name not in jit_runtime.HELPERS:
                 self.refuse(s, f"the runtime helper `_ad.{name}` has no version Numba compiles")
             func = Global(("_ad", "jit", name), getattr(jit_runtime, name), runtime)

@@ -886,8 +886,25 @@ def _tangent_out(t, out):
     return None
 
 
+def rule_adjoint(b, x):
+    """The adjoint a user's rule gives a parameter, checked: x's shape (runtime.rule_adjoint, m25-003)."""
+
+
+@_overload(rule_adjoint)
+def _rule_adjoint(b, x):
+    if _is_number(b) and _is_number(x):
+        return lambda b, x: b
+    if _is_array(b) and _is_array(x, b.ndim):
+        def same(b, x):
+            if b.shape != x.shape:
+                raise ValueError("a derivative rule of yours gives an adjoint of another shape than its parameter's")
+            return b
+        return same
+    return None  # (a number for an array, or another rank: a typing error, mapped to the rule's line)
+
+
 # runtime helpers with a version here
-HELPERS = {"abs_vjp", "getitem_vjp", "add_at", "tolist_vjp", "unbroadcast", "unreduce", "unreduce_mean",
+HELPERS = {"rule_adjoint", "abs_vjp", "getitem_vjp", "add_at", "tolist_vjp", "unbroadcast", "unreduce", "unreduce_mean",
            "cast_like", "add", "builtin_extreme_vjp", "grad_seed",
            "zeros_like", "private_copy", "reduce_extreme_vjp", "np_copy", "owned_copy", "pop_item", "stored_vjp",
            "stored_jvp", "vjp_seed", "inside", "clip_low", "clip_high", "where_vjp", "max_vjp", "min_vjp", "sum_vjp",

@@ -111,7 +111,13 @@ class NestedDerivative:
             if self.mode not in ("jvp", "tangent") or args is None or not _in_generated_code(exc) or \
                     not isinstance(inner, Derivative) or inner.mode != "grad" or getattr(inner, "has_aux", False):
                 raise  # (an inner derivative of a derivative: no f to take the tangent of; the refusal stands)
-            return self.reverse_over_forward(code, params, args, exc)
+            try:
+                return self.reverse_over_forward(code, params, args, exc)
+            except ADError as forward_exc:
+                swept = self.reverse_over_reverse(code, params, args, forward_exc)
+                if swept is None:
+                    raise
+                return swept
 
     def gradient_of_tangent(self, code, params, args, exc):
         """The vjp (or gradient) of the gradient `inner` when reverse and forward mode both refused its
@@ -167,6 +173,40 @@ class NestedDerivative:
         lines = [f"def {self.func_name}({', '.join(params + [t])}):",
                  f"    # reverse over forward: the gradient of the tangent of {d.func.__name__}",
                  f"    # (forward mode over {code.__name__} refused: {reason})"]
+        lines.append(f"    return {call}" if self.mode == "tangent" else
+                     f"    return ({code.__name__}({', '.join(params)}), {call})")
+        return composite.compile_wrapper(lines, self.func_name, {rev.__name__: rev, code.__name__: code},
+                                         [rev.source])
+
+    def reverse_over_reverse(self, code, params, args, exc):
+        """The tangent of the gradient `inner` along t when forward mode refused both its generated code and f
+        (a rule of the user's with no forward-mode line, `@ad.defvjp` alone): the vjp of the gradient with
+        seed t, which is the same where the tangent is taken with respect to the very arguments the gradient
+        is (H t, H symmetric; m25-005). A mixed partial, the tangent of grad_x along y's t, is H_xy t = H_yx^T t:
+        the vjp of grad_y with respect to x. None elsewhere (several arguments on either side, mixed)."""
+        from . import api
+
+        d = self.inner._ad_derivative
+        outer = [params[i] for i in self.positions]
+        one = self.multi and not d.multi and len(outer) == 1  # (ad.jvp(g, wrt=("x",)): the tangent a 1-tuple)
+        if d.receiver is not None or getattr(d, "has_aux", False) or bool(d.multi) != bool(self.multi) and not one \
+                or len(args) < len(params) + 1:
+            return None
+        inner = self.inner
+        if list(d.wrt) != outer:
+            if d.multi or len(outer) != 1 or d.mode != "grad":
+                return None
+            inner = api.grad(d.func, wrt=outer[0])  # (grad_y: its vjp with respect to x)
+        vjp_grad = api._get(inner, tuple(d.wrt) if d.multi else d.wrt[0], "vjp")
+        seed = args[len(params)][0] if one else args[len(params)]
+        rev = vjp_grad._ad_derivative.specialize(tuple(args[:len(params)]) + (seed,))
+        self._watch.append((vjp_grad._ad_derivative, None))
+        t = _fresh("tangent", params)
+        call = f"{rev.__name__}({', '.join(params + [t + '[0]' if one else t])})"
+        reason = exc.message.splitlines()[0] if getattr(exc, "message", None) else type(exc).__name__
+        lines = [f"def {self.func_name}({', '.join(params + [t])}):",
+                 f"    # reverse over reverse: the vjp of {code.__name__} along the tangent (its Jacobian is symmetric)",
+                 f"    # (forward mode over {code.__name__} and over {d.func.__name__} refused: {reason})"]
         lines.append(f"    return {call}" if self.mode == "tangent" else
                      f"    return ({code.__name__}({', '.join(params)}), {call})")
         return composite.compile_wrapper(lines, self.func_name, {rev.__name__: rev, code.__name__: code},

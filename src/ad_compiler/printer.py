@@ -19,9 +19,10 @@ def _default_spell(g):
 
 
 class Printer:
-    def __init__(self, spell=None, name=None):
+    def __init__(self, spell=None, name=None, nograd_blocks=True):
         self.spell = spell or _default_spell  # Global -> source text
         self.name = name or (lambda n: n)  # SSA name -> the variable printed
+        self.nograd_blocks = nograd_blocks  # `with _ad.no_grad():` around no_grad statements (not for Numba)
 
     # -- expressions ----------------------------------------------------------------------------------------
     def expr(self, e):
@@ -110,7 +111,7 @@ class Printer:
         i = 0
         while i < len(stmts):
             s = stmts[i]
-            if getattr(s, "nograd", False) and not isinstance(s, ir.Comment):
+            if self.nograd_blocks and getattr(s, "nograd", False) and not isinstance(s, ir.Comment):
                 # statements of a `with ad.no_grad():` block stay in one (so a derivative of this code
                 # also takes their values for constants)
                 run = i

@@ -7,11 +7,12 @@ shapes, integer and piecewise-constant functions, `stop_gradient`, anything insi
 unknown call (an error only if it lies on a path from a `wrt` argument to the output: activity.py).
 `Op.inputs` names the operands a derivative flows from.
 """
+import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rule_arguments, rules
+from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rule_arguments, rule_reads, rules
 from .inline_objects import attribute_hooks
 from .errors import UnsupportedError
 from .ir import Assign, Build, Call, Const, Global, Index, Mutate, SetItem, Var
@@ -35,6 +36,33 @@ class Op:
     attr: str = None  # getattr: the attribute
     extra: dict = field(default_factory=dict)
     deferred: bool = False  # unknown only because the kinds of the arguments are not known yet
+
+
+def _method_rule(k, name, owner):
+    """(the rule, [the receiver] or []) of the method `name` of `owner`, an object of kind `k` whose class gives
+    it a rule (`@ad.defvjp(Q.quant)`; a staticmethod's rule takes no receiver), else None."""
+    if not isinstance(k, K.Obj):
+        return None
+    found = inspect.getattr_static(k.cls, name, None)
+    if isinstance(found, staticmethod):
+        kind, rule = rules.lookup_function(found.__func__)
+        return (rule, []) if kind == "rule" else None
+    if inspect.isfunction(found):
+        kind, rule = rules.lookup_function(found)
+        return (rule, [owner]) if kind == "rule" else None
+    return None
+
+
+def _function_rule(func):
+    """(rules.lookup_function's kind and rule, [the arguments passed first]) of the Global `func`; for a bound
+    method of an object whose function has a rule (and none of its own), that rule and the object."""
+    kind, rule = rules.lookup_function(func.obj)
+    obj = func.obj
+    if kind is None and inspect.ismethod(obj) and len(func.path) > 1:
+        if rules.lookup_function(obj.__func__)[0] == "rule":
+            return "rule", rules.lookup_function(obj.__func__)[1], [Global(func.path[:-1], obj.__self__, func.root,
+                                                                          func.home)]
+    return kind, rule, []
 
 
 def atom_names(e):
@@ -219,6 +247,9 @@ class Resolver:
                 return self.bind(s, rules.METHODS[name], [owner] + args, dict(kwargs))
             if name in rules.NONDIFF_METHODS:
                 return Op("const")
+            ruled = _method_rule(k, name, owner)  # (a method of the user's class with a rule: `q.quant(x)`, m25-007)
+            if ruled is not None:
+                return self.bind(s, ruled[0], ruled[1] + args, dict(kwargs))
             what = f"the method `.{name}()`"
             if isinstance(k, K.Obj) and not hasattr(k.cls, name):  # a function stored on the object (g3-005)
                 what = (f"a call of the function the attribute `.{name}` holds, not known when compiling (a loop or "
@@ -237,11 +268,11 @@ class Resolver:
                                            where=s.origin.unit.location(s.origin.node) if s.origin else None,
                                            hint="checkpoint a function whose source ad_compiler can read")
                 return Op("callee", everything, callee=obj.func, extra={"checkpoint": True})
-            kind, rule = rules.lookup_function(obj)
+            kind, rule, receiver = _function_rule(func)  # (`QQ.quant(x)`: the rule of Q.quant, QQ first: m25-007)
             if obj is sum and self.sequence_start(args, kwargs):  # sum(lists, []): a concatenation
                 kind, rule = "rule", rules.FUNCTIONS[_runtime().seq_sum]
             if kind == "rule":
-                return self.bind(s, rule, args, dict(kwargs))
+                return self.bind(s, rule, receiver + args, dict(kwargs))
             if kind == "nondiff":
                 return Op("const")
             if self.ctx.is_user_function(obj):
@@ -294,6 +325,7 @@ class Resolver:
         return rule, list(made.args), dict(made.kwargs)
 
     def bind(self, s, rule, args, kwargs):
+        rule = rule_reads.current(rule, self.ctx)  # (a user's template reads its globals as they are now: m25-001)
         where = s.origin.unit.location(s.origin.node) if s.origin else None
         arguments = rule_arguments.Arguments(rule, self.kind, self.definition, where)
         kwargs, dtype = arguments.options(kwargs)

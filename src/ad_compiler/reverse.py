@@ -267,6 +267,7 @@ class Reverse(StoresPart, ControlPart):
                     expr = helper(name, expr, bound[p])
                 if negated:
                     expr = ir.UnaryOp("-", expr)
+            expr = _checked_shape(rule, p, bound[p], k, expr)  # (a user's rule: m25-003)
             if isinstance(bound[p], Var) and (isinstance(k, K.Seq) or k is K.UNKNOWN) and \
                     not rule.is_varargs(p) and _converts(rule):
                 expr = helper("cast_like", expr, bound[p])  # NumPy made an array of a list: give it back a list
@@ -415,6 +416,16 @@ def _in_place(expr, g):
             return Call(e.func, e.args, (("out", g),))
         return e
     return ir.map_expr(expr, fix)
+
+
+def _checked_shape(rule, param, operand, k, expr):
+    """A user's rule's adjoint (`@ad.defvjp` outside the compiler) of an array or a number, checked when it runs:
+    `_ad.rule_adjoint` raises a located error for another shape than the operand's (m25-003)."""
+    mod = getattr(rule.template, "__module__", "") or ""
+    if mod == "ad_compiler" or mod.startswith("ad_compiler.") or not isinstance(operand, Var) or \
+            not (isinstance(k, K.Array) or k.numeric):
+        return expr
+    return helper("rule_adjoint", expr, operand, Const(rule.name), Const(param))
 
 
 def _converts(rule):

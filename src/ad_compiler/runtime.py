@@ -209,8 +209,8 @@ def grad_seed(out):
 def vjp_seed(seed, out):
     """Check a `vjp` seed against the output and copy it, so that gradients never alias the caller's seed.
     For a tuple, list or dict output the seed has the same structure (checked entry by entry)."""
-    if seed.__class__ is _float:
-        return seed
+    if seed.__class__ is _float and not isinstance(out, (tuple, list, dict)):
+        return seed  # (a number for a number, or spread over an array: the gradient of sum(seed * y))
     if isinstance(out, (tuple, list)):
         if not isinstance(seed, (tuple, list)) or len(seed) != len(out):
             raise NonScalarOutputError(f"the output is a {type(out).__name__} of {len(out)} values; "
@@ -243,8 +243,8 @@ def as_grad(b, x):
             return b
     elif bc is _float and xc is _float:
         return b
-    if isinstance(x, (bool, np.bool_, str, bytes)) or x.__class__ is ndarray and x.dtype.kind in "bSUO":
-        return None  # not a number: no gradient (ad.ravel leaves it out of the vector too)
+    if x is None or isinstance(x, (bool, np.bool_, str, bytes)) or x.__class__ is ndarray and x.dtype.kind in "bSUO":
+        return None  # not a number (None in a tree: m25-002): no gradient (ad.ravel leaves it out of the vector too)
     if b is None:
         b = zeros_like(x)
     if isinstance(x, (list, tuple)):
@@ -2023,6 +2023,11 @@ def as_tangent(t, x):
         return _float(t)
     if xc is ndarray and tc is ndarray and t.shape == x.shape and t.dtype.kind == "f" and x.dtype.kind != "b":
         return t
+    if t is None:  # (no tangent: zero, as for an object's attributes left out; it was NaN or a TypeError, m25-009)
+        if x is None or isinstance(x, (str, bytes)):
+            return None
+        t = [None] * len(x) if isinstance(x, (list, tuple)) else dict.fromkeys(x) if isinstance(x, dict) else \
+            {} if _is_object(x) else 0.0
     if xc is bool or xc is np.bool_ or xc is ndarray and x.dtype.kind == "b":
         # a bool cannot vary: it has no derivative (as_grad gives None), so its tangent is 0 (dt3-004)
         if np.ndim(t) != 0 and np.shape(t) != np.shape(x):

@@ -4,9 +4,9 @@ runtime.py).
 """
 import numpy as np
 
-from .errors import UnsupportedError
+from .errors import ADError, UnsupportedError
 
-__all__ = ["stale_or", "stale_or_transpose", "new_object", "as_named", "tried", "throw", "unexpected_function", "attribute_tangent_vjp",
+__all__ = ["rule_adjoint", "stale_or", "stale_or_transpose", "new_object", "as_named", "tried", "throw", "unexpected_function", "attribute_tangent_vjp",
            "unexpected_class", "entry_or_zeros",
            "caught", "entered", "entered_value", "truncate", "check_completed", "table_position"]
 
@@ -18,6 +18,19 @@ def table_position(key, keys):
     if isinstance(keys, int):
         return range(keys)[key]
     return dict(zip(keys, range(len(keys))))[key]
+
+
+def rule_adjoint(b, x, rule, param):
+    """The adjoint `b` a user's rule (`@ad.defvjp`) gives its parameter `param` of value `x`, checked: it must
+    have x's shape, as JAX checks a custom_vjp's (m25-003). A number or an array of another shape would be
+    broadcast to x's shape, which is the gradient only by chance (`bx = g` of a sum; not `bx = np.sum(g)`)."""
+    if np.shape(b) != np.shape(x):
+        raise ADError(f"the derivative rule `{rule}` gives `b{param}` the shape {np.shape(b)}, but its argument "
+                      f"`{param}` has the shape {np.shape(x)}",
+                      hint=f"`b{param}` must have the shape of `{param}`: sum the adjoint over the axes "
+                      f"broadcasting added (`_ad.unbroadcast(e, {param})`), or spread a number with "
+                      f"`np.broadcast_to(e, np.shape({param}))`")
+    return b
 
 
 def new_object(cls):

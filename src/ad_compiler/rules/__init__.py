@@ -183,7 +183,8 @@ class _Reader:
         self.rule = rule
         t = rule.template
         self.globals = getattr(t, "__globals__", {})
-        self.closure = dict(zip(t.__code__.co_freevars, (c.cell_contents for c in t.__closure__ or ())))
+        self.cells = dict(zip(t.__code__.co_freevars, t.__closure__ or ()))
+        self.closure = {n: c.cell_contents for n, c in self.cells.items()}
         try:
             source = textwrap.dedent(inspect.getsource(t))
         except (OSError, TypeError):
@@ -244,7 +245,7 @@ class _TemplateExpr:
         if isinstance(node, ast.Attribute):
             base = c(node.value)
             if isinstance(base, ir.Global):
-                return ir.Global(base.path + (node.attr,), getattr(base.obj, node.attr), base.base)
+                return ir.Global(base.path + (node.attr,), getattr(base.obj, node.attr), base.base, base.home)
             return ir.Attr(base, node.attr)
         if isinstance(node, ast.BinOp):
             return ir.BinOp(_BINOPS[type(node.op)], c(node.left), c(node.right))
@@ -294,10 +295,10 @@ class _TemplateExpr:
             return ir.Var(D(n[1:]))
         if n in self.r.temps:
             return ir.Var(T(n))
-        if n in self.r.closure:
-            return ir.Global((n,), self.r.closure[n])
+        if n in self.r.closure:  # (home: where the name is read when the rule is applied, Rule.current)
+            return ir.Global((n,), self.r.closure[n], home=self.r.cells[n])
         if n in self.r.globals:
-            return ir.Global((n,), self.r.globals[n])
+            return ir.Global((n,), self.r.globals[n], home=self.r.globals)
         if hasattr(_builtins, n):
             return ir.Global((n,), getattr(_builtins, n))
         if n == "_ad":  # (the runtime helpers, as docs/rules.md says, without an import in the user's module)

@@ -116,6 +116,11 @@ def cast_like(v, x):
     bv = _ad.cast_like(g, v)
 
 
+@linear(_ad.rule_adjoint, constant_in=("x", "rule", "param"))
+def rule_adjoint(b, x, rule, param):
+    bb = _ad.rule_adjoint(g, b, rule, param)
+
+
 @linear(_ad.in_place_cast, constant_in=("x",))
 def in_place_cast(t, x):
     bt = _ad.cast_like(g, t)
