@@ -343,7 +343,7 @@ class Resolver:
         arguments.check(bound)
         if arguments.truncating_dtype(bound):  # `np.sum(x, dtype=int)`: piecewise constant (h18-001)
             return Op("const")
-        odd = next((o for value in bound.values() for a in _atoms(value) for o in [self.odd_array(a)] if o), None)
+        odd = next((o for value in bound.values() for a in _atoms(value) for o in [odd_array(a, self.kind)] if o), None)
         if odd:
             return Op("unknown", frozenset(set().union(*(atom_names(v) for v in bound.values()))),
                       what=f"`{rule.name}` of {odd}")
@@ -363,27 +363,28 @@ class Resolver:
                           if isinstance(st, Assign) and len(st.targets) == 1}
         return self._defs.get(name)
 
-    def odd_array(self, atom):
-        """What makes `atom` an array whose operations NumPy's array rules do not describe (a np.matrix, a
-        masked array), or None."""
-        if isinstance(atom, Global):
-            cls = atom.obj.__class__
-        else:
-            k = self.kind(atom)
-            cls = k.cls if isinstance(k, K.Other) and isinstance(k.cls, type) else None
-        if cls is None:
-            return None
-        if issubclass(cls, np.matrix):
-            return ("a np.matrix (its `*` and `**` are matrix products and powers, and its results stay 2-d: "
-                    "NumPy's array rules do not apply; convert it with np.asarray first)")
-        if issubclass(cls, np.ma.MaskedArray):  # (an attribute or an item of an argument: h19-005's hole)
-            return ("a masked array (numpy.ma), whose operations skip the masked entries, which the rules do not: "
-                    "pass the data and the mask as two arrays and use np.where(mask, 0.0, ...)")
-        return None
-
     def sequence_start(self, args, kwargs):
         start = args[1] if len(args) > 1 else dict(kwargs).get("start")
         return start is not None and isinstance(self.kind(start), K.Seq)
+
+
+def odd_array(atom, kind_of):
+    """What makes `atom` an array whose operations NumPy's array rules do not describe (a np.matrix, a masked
+    array), or None (`kind_of`: the resolver's kinds of the function's atoms)."""
+    if isinstance(atom, Global):
+        cls = atom.obj.__class__
+    else:
+        k = kind_of(atom)
+        cls = k.cls if isinstance(k, K.Other) and isinstance(k.cls, type) else None
+    if cls is None:
+        return None
+    if issubclass(cls, np.matrix):
+        return ("a np.matrix (its `*` and `**` are matrix products and powers, and its results stay 2-d: "
+                "NumPy's array rules do not apply; convert it with np.asarray first)")
+    if issubclass(cls, np.ma.MaskedArray):  # (an attribute or an item of an argument: h19-005's hole)
+        return ("a masked array (numpy.ma), whose operations skip the masked entries, which the rules do not: "
+                "pass the data and the mask as two arrays and use np.where(mask, 0.0, ...)")
+    return None
 
 
 def _atoms(value):
