@@ -33,6 +33,17 @@ def checkpointed_rebinding(x):  # the same with the second argument made again i
     return np.sum(v)
 
 
+def pair(a, b):
+    return a * b, a + b
+
+
+def checkpointed_pair_in_loop(x):  # c25-002: a checkpointed function returning a tuple, in a loop: > 100 s
+    v, w = x * x, x + 1.0
+    for ii in range(3):
+        v, w = ad.checkpoint(pair)(v, w)
+    return np.sum(v * w)
+
+
 def _first_call_seconds(f, *args):
     g = ad.grad(f)
     t0 = time.process_time()  # (the process's CPU time: what the compiler cost, whatever else the machine runs)
@@ -42,7 +53,7 @@ def _first_call_seconds(f, *args):
 
 def test_rw2_002_checkpointed_call_in_a_loop_compiles_fast():
     x = np.array([0.1, 0.5, 0.9])
-    for f in (checkpointed_in_loop, checkpointed_rebinding):
+    for f in (checkpointed_in_loop, checkpointed_rebinding, checkpointed_pair_in_loop):
         assert _first_call_seconds(f, x) < 1.5, f.__name__  # (2.8 s and 10 s of CPU before)
         check_grad(f, (x,))
 
