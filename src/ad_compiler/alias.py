@@ -185,8 +185,10 @@ class Alias:
         if isinstance(s, For):
             head.vars[s.target] = Val(K.INT, (), new_gen())
         self.session.dry = True
+        first_temp = self.session.dry_temps
         try:
             for _ in range(20):
+                self.session.dry_temps = first_temp
                 self.breaks = []
                 end = head.copy()
                 if isinstance(s, For):
@@ -211,6 +213,8 @@ class Alias:
         end = head.copy()
         if isinstance(s, For):
             end.vars[s.target] = Val(K.INT, (), new_gen())
+        if self.session.dry:
+            self.session.dry_temps = first_temp
         body, end = self.block(s.body, end)
         if not self.session.dry and self.session.mode == "rewrite":
             s.body = body

@@ -238,7 +238,7 @@ class Calls(Part):
         """The value of a call whose body the pass does not follow (a callee compiled on its own, a function of
         the user's with a rule): `result`, or maybe a view of (or the very) arrays it is given, or a container
         of those, or the very lists, dicts and objects it is given."""
-        maybe = self.library.maybe_view(s, value, state, site, [])
+        maybe = self.library.maybe_view(s, value, state, site, [], opaque=True)
         # the very lists, dicts and objects it is given (`return L`: a later `L.append(v)` changes the result)
         given = set()
         for atom in list(value.args) + [v for _, v in value.kwargs]:  # (by keyword too: h16-003)

@@ -34,6 +34,7 @@ class Obj:
         self.is_old = is_old
         self.param = None
         self.rebound = None  # the key of the `x op= v` rebound as `x = x op v` that made it (KeepInPlace)
+        self.site = None  # views: the site that made it (or its latest instance), alias_objects.Objects.view
 
     def root(self):
         o = self
@@ -113,10 +114,25 @@ class Vars(dict):
         # while they were not live, so no refresh gave them its new value (a refresh must not read them:
         # alias_refresh._live_first); binding a name again (a new generation) makes it current
         self.stale = set()
-        if other is not None:
-            for n, v in other.items():
-                self[n] = v
+        if other is not None:  # (a copy of the values and of the index as they are: compile25)
+            dict.update(self, other)
+            self.by_obj = {o: dict(names) for o, names in other.by_obj.items()}
             self.stale = set(other.stale)
+
+    @classmethod
+    def of(cls, items):
+        """The Vars of these (name, Val) pairs, indexed once (as binding them one by one would)."""
+        out = cls()
+        dict.update(out, items)
+        by_obj = out.by_obj
+        for n, v in dict.items(out):
+            for o in v.objs:
+                names = by_obj.get(o)
+                if names is None:
+                    by_obj[o] = {n: None}
+                else:
+                    names[n] = None
+        return out
 
     def __setitem__(self, name, val):
         old = self.get(name)
@@ -235,8 +251,8 @@ def join_states(a, b):
     if b is None:
         return a
     s, joined = State(), {}
-    for n in set(a.vars) | set(b.vars):
-        s.vars[n] = join_vals(a.vars.get(n), b.vars.get(n), joined)
+    av, bv = a.vars, b.vars
+    s.vars = Vars.of([(n, join_vals(av.get(n), bv.get(n), joined)) for n in set(av) | set(bv)])
     s.vars.stale = a.vars.stale | b.vars.stale
     for o in set(a.slots) | set(b.slots):
         s.slots[o] = join_slots(a.slots.get(o), b.slots.get(o))

@@ -163,7 +163,7 @@ class LibraryCalls(Part):
                                "undefined), which the derivative (and what reads it later) cannot follow",
                             f"drop `{flags[0]}=...` (the value is the same)")
 
-    def maybe_view(self, s, value, state, site, kinds_):
+    def maybe_view(self, s, value, state, site, kinds_, opaque=False):
         """The result of a call NumPy could not be asked about, of a function not known to give new memory
         (alias_library.gives_new_memory): maybe a view of (or the very) arrays it is given (np.einsum("ii->i",
         a), np.diff(a, 0), np.nan_to_num(a, copy=False), ... where the rank of `a` is not known), so that a change
@@ -180,10 +180,22 @@ class LibraryCalls(Part):
             elif isinstance(v.kind, (K.Array, K.Numeric)) or v.kind == K.UNKNOWN:
                 bases |= v.objs
         bases = {o for o in bases if not isinstance(state.slots.get(o), (list, tuple))}
+        if opaque:  # (a call whose body is not followed, given what it returned before, in a loop: maybe a view of
+            # what it was given then, so of that: one object per site and base, not one per iteration, rw2-002)
+            self.objects.opaque_sites.add(site)
+            bases = {_below_site(o, site) for o in bases}
         if not bases:
             return None
         kind = K.array(None) if any(isinstance(k, K.Array) for k in kinds_) else K.NUMERIC
         return self.values.make_view(s, state, site, Val(kind, bases), value, "maybe", kind)
+
+
+def _below_site(o, site):
+    """The object a maybe-view made at `site` (or an earlier instance of one) is a view of, down to one not made
+    there: the same memory, the same root (alias_stores.tree_of)."""
+    while o.kind == "view" and o.how == "maybe" and o.site == site:
+        o = o.parent
+    return o
 
 
 def _numeric_library(obj):

@@ -287,7 +287,8 @@ class Mutations(Part):
             state.slots[obj] = slots
         state.vars[name] = Val(kind, target.objs, target.gen, target.ident, target.partial)
         if obj is not None and target.must() is obj:  # every other name holding this very list sees its new
-            for other, v in list(state.vars.items()):  # items (a helper's `lst.append(v)` changes the caller's)
+            for other in state.vars.holders((obj,)):  # items (a helper's `lst.append(v)` changes the caller's)
+                v = state.vars[other]
                 if other != name and v.must() is obj and isinstance(v.kind, K.Seq) and not v.partial:
                     state.vars[other] = Val(kind, v.objs, v.gen, v.ident)
         if self.mode == "kinds":

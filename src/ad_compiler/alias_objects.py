@@ -19,6 +19,7 @@ class Objects:
     def __init__(self):
         self.by_key = {}  # key -> Obj (allocation sites, views of a given parent, their old instances)
         self._retiring = {}  # while retiring: object -> its old instance
+        self.opaque_sites = set()  # the sites of calls whose bodies the pass does not follow (item_of)
 
     def memo(self, key, make):
         """The object of `key`, made by `make()` the first time."""
@@ -43,6 +44,7 @@ class Objects:
         obj = self.by_key.get(key)
         if obj is None:
             obj = self.by_key[key] = Obj("view", parent, how, desc)
+            obj.site = site
         else:
             self.retire(state, obj)
         return obj
@@ -59,8 +61,9 @@ class Objects:
             parent = self.old_of(obj.parent) if obj.parent.is_old is False and self._retiring.get(obj.parent) else \
                 obj.parent
             parent = self._retiring.get(obj.parent, parent)
-            return self.memo(("oldview", obj.id, parent.id),
-                             lambda: Obj("view", parent, obj.how, obj.desc, is_old=True))
+            old = self.memo(("oldview", obj.id, parent.id), lambda: Obj("view", parent, obj.how, obj.desc, is_old=True))
+            old.site = obj.site
+            return old
         return self.memo(("old", obj.id), lambda: Obj(obj.kind, desc=obj.desc, is_old=True))
 
     def retire(self, state, obj):
@@ -94,14 +97,21 @@ class Objects:
         """The slots of a container the function did not make (an argument): one external object per item."""
         n = len(kind.items) if isinstance(kind, (K.Seq, K.Dict)) and kind.items is not None else None
         if n is None:
-            return ("any", frozenset({self.memo(("item", owner.id), lambda: Obj("ext", desc="an item of "
-                                                                                       + owner.desc))}))
+            return ("any", frozenset({self.item_of(owner)}))
         out = []
         for i in range(n):
-            item = self.memo(("item", owner.id, i), lambda: Obj("ext", desc="an item of " + owner.desc))
+            item = self.item_of(owner, i)
             item.param = None
             out.append(frozenset({item}))
         return out
+
+    def item_of(self, owner, *at):
+        """The external object standing for the items (or the item `at`) of a container the function did not make;
+        one for every maybe-view made by the call at an opaque site (the views of its results, which a loop makes
+        again and again: one object per site, not one more per iteration, rw2-002)."""
+        if owner.kind == "view" and owner.how == "maybe" and owner.site in self.opaque_sites:
+            return self.memo(("site-item",) + owner.site + at, lambda: Obj("ext", desc="an item of " + owner.desc))
+        return self.memo(("item", owner.id) + at, lambda: Obj("ext", desc="an item of " + owner.desc))
 
     def private_objects(self, state, site, kind, desc):
         """The objects of a deep copy the function makes (`_ad.private_copy` of an argument it changes)."""

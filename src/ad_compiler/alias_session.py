@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import itertools
 import numbers
 import re
 import types
@@ -44,7 +43,9 @@ class Session:
         self.small_floats = False  # a float16 array made from bools (alias_library_calls._half_of_bools)
         self.live_key = {}  # id(statement made here) -> id(the statement of the user's it replaces)
         self.also_live = {}  # id(statement made here) -> names a later statement made from the same one reads
-        self._dry_temps = itertools.count()
+        self.dry_temps = 0  # the placeholders' counter: each iteration of a loop's fixed point starts it from the
+        # same number (alias.Alias.loop), so that an iteration binds the names the one before bound (compile25:
+        # new names at each iteration kept the states from ever being the same, 20 iterations per loop)
         # the parts of the pass (set by alias.Alias)
         self.objects = self.values = self.calls = self.stores = self.refresher = self.several = None
         self.assignments = self.mutations = None
@@ -98,7 +99,8 @@ class Session:
     def temp(self):
         """A new temporary name (a placeholder inside a loop's fixed point, where nothing is rewritten)."""
         if self.dry:
-            return f"\0dry{next(self._dry_temps)}"
+            self.dry_temps += 1
+            return f"\0dry{self.dry_temps - 1}"
         return self.alloc.temp()
 
     def derived(self, s, stmt):

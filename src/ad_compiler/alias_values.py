@@ -170,8 +170,7 @@ class Values(Part):
         for o in val.objs:
             slots = state.slots.get(o)
             if slots is None:  # a container the function did not make: its items are not the function's either
-                slots = ("any", frozenset({self.objects.memo(("item", o.id), lambda: Obj(
-                    "ext", desc="an item of " + o.desc))}))
+                slots = ("any", frozenset({self.objects.item_of(o)}))
                 if o.external():
                     state.slots[o] = slots
             out = join_slots(out, slots)
