@@ -144,3 +144,24 @@ def test_lead25_004_fmax_fmin_nan_operand_jit():
     pytest.importorskip("numba")
     x = np.array([1.0, 2.0, 3.0])
     check_grad(fmax_fmin_with_nan, (x, np.array([np.nan, 1.0, 5.0])), jit=True)
+
+
+# -- lead25-005: the alias pass stopped a loop's fixed point after 20 passes and went on with a state that was not a
+# fixed point (compile25's report): what it decided from there was not proven. Such a loop is refused now where the
+# function changes anything in place (where nothing changes in place, the state decides nothing: c25-002 passes) --
+
+def _pair(a, b):
+    return a * b, a + b
+
+
+def unsettled_loop_then_in_place(x):
+    v, w = x * x, x + 1.0
+    for ii in range(3):
+        v, w = ad.checkpoint(_pair)(v, w)
+        v *= 1.5
+    return np.sum(v * w)
+
+
+def test_lead25_005_loop_without_fixed_point_refused_where_something_changes_in_place():
+    with pytest.raises(ad.ADError, match="did not reach a fixed point"):
+        ad.grad(unsettled_loop_then_in_place)(np.array([0.1, 0.5, 0.9]))

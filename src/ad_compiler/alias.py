@@ -186,8 +186,9 @@ class Alias:
             head.vars[s.target] = Val(K.INT, (), new_gen())
         self.session.dry = True
         first_temp = self.session.dry_temps
+        settled = False
         try:
-            for _ in range(20):
+            for _ in range(LOOP_PASSES):
                 self.session.dry_temps = first_temp
                 self.breaks = []
                 end = head.copy()
@@ -202,10 +203,21 @@ class Alias:
                 new_head.vars.stale = stale  # (stale on a path into the head: stale there)
                 keep_makings(new_head, head, end)  # (of the names' generations at the head)
                 if same_state(new_head, head):
+                    settled = True
                     break
+                kinds_moved = any(v.kind != (head.vars[n].kind if n in head.vars else None)
+                                  for n, v in new_head.vars.items())
                 head = new_head
         finally:
             self.session.dry = outer_dry
+        if not settled and (self.session.mode != "kinds" or kinds_moved) and may_change_in_place(self.session.fn):
+            # (a state that is not a fixed point is unsound; it decides nothing where nothing changes in place)
+            self.session.mode_refuse(
+                s, "the compiler could not settle what this loop's names may share (its analysis of aliases and "
+                   f"views did not reach a fixed point in {LOOP_PASSES} passes), so its in-place changes cannot be "
+                   "differentiated exactly",
+                "copy the arrays the loop changes in place (`np.copy`), or write its updates as new values "
+                "(`h = h * s` rather than `h *= s`)")
         self.breaks = []
         if self.session.mode == "kinds":  # (a name the loop carries holds, in its body, what the head holds)
             for n, v in head.vars.items():
@@ -224,6 +236,17 @@ class Alias:
         self.breaks = outer_breaks
         state.vars, state.slots, state.made = exit_state.vars, exit_state.slots, exit_state.made
         return s
+
+
+LOOP_PASSES = 20  # passes over a loop's body to reach a fixed point of its state; more is refused at the loop
+
+
+def may_change_in_place(fn):
+    """Has `fn` a statement that may change an object in place (a store, `+=`, a method called for its effect, a
+    call as a statement, `out=`)? Only then do the facts of a loop's fixed point decide what the pass writes (a
+    loop whose state never settles, c25-002's tuples returned by a checkpointed call, is refused only then)."""
+    return any(isinstance(s, (SetItem, Mutate, AugAssign, ExprStmt)) or ir.changed_in_place(s)
+               for s in ir.walk(fn.body, into_functions=True))
 
 
 def runs_at_least_once(s):

@@ -61,6 +61,16 @@ class Session:
             what, hint = _in_user_terms(origin.node, what), _in_user_terms(origin.node, hint)
         raise UnsupportedError(what, where=where, hint=hint, deferred=deferred)
 
+    def mode_refuse(self, stmt, what, hint):
+        """`refuse`, and a located error also when only inferring kinds (where `refuse` havocs)."""
+        if self.mode == "kinds" and not self.dry:
+            self.mode, mode = "rewrite", self.mode
+            try:
+                self.refuse(stmt, what, hint)
+            finally:
+                self.mode = mode
+        self.refuse(stmt, what, hint)
+
     @property
     def generic(self):
         """Compiling for arguments of unknown kinds: a refusal that depends on kinds is reported later."""
