@@ -24,3 +24,76 @@ def slice_beside_mask_store(x):
 def test_ix001_jit_store_by_array_beside_slice():
     pytest.importorskip("numba")
     check_grad(slice_beside_mask_store, (X.copy(),), jit=True)
+
+
+# -- ix-002 (over-refusals): NumPy's indexing functions written as the reads and stores they make
+# (desugar_index_forms.py): np.take_along_axis, np.put_along_axis, np.add.at / np.subtract.at, np.copyto(where=),
+# np.compress, np.extract and np.where(c) were refused ("no derivative" / "changes an array in place") --
+
+def take_along_axis_forms(x):
+    logp = x - np.log(np.sum(np.exp(x), axis=1, keepdims=True))
+    labels = np.array([2, 0, 3])
+    nll = -np.sum(np.take_along_axis(logp, labels[:, None], axis=1))
+    order = np.argsort(x, axis=1)
+    ranked = np.take_along_axis(x, order, axis=1) * np.arange(4.0)   # piecewise constant positions
+    rows = np.take_along_axis(x ** 2, np.array([[2, 0, 1, 1]]), 0)   # broadcast along the other axis
+    flat = np.take_along_axis(x, np.array([11, 0, 5, 5]), axis=None)
+    return nll + np.sum(ranked) + np.sum(rows * np.arange(4.0)) + np.sum(flat ** 3)
+
+
+def put_along_axis_forms(x):
+    y = x * 1.0
+    np.put_along_axis(y, np.array([[1, 1], [3, 0], [0, 0]]), x[:, 2:] ** 2, axis=1)  # the last write kept
+    np.put_along_axis(y[1:], np.array([[1, 0, 0, 1]]), x[0] * 3.0, axis=0)          # through a view
+    return np.sum(y ** 3)
+
+
+def add_at_forms(x):
+    y = x * 1.0
+    r = y[0]
+    np.add.at(y, ([0, 0, 2], [1, 1, 3]), x[1, :3] ** 2)   # repeated positions add up
+    np.subtract.at(y, [0, 0], x[1] ** 2)                  # a row spread, twice
+    np.add.at(y[1:], (slice(None), [0, 0]), x[0, :2] * x[2, 3])
+    z = np.zeros(3)
+    idx = np.array([0, 2, 2, 1, 0, 0])
+    for t in range(2):
+        np.add.at(z, idx, x[2, :1] * z[idx] + x[1, 3])     # b reads z before the additions, as NumPy's
+    return np.sum(r ** 3) + np.sum(y ** 2) + np.sum(z ** 2)
+
+
+def selection_forms(x):
+    y = x * 1.0
+    np.copyto(y[1:, ::-1], x[0] ** 2, where=np.array([True, False, True, True]))
+    np.copyto(y, y[::-1] * 2.0, where=x < 0.12)
+    kept = np.compress([True, False, True], y, axis=0)
+    short = np.compress(np.array([False, True]), x, axis=1)   # a shorter condition keeps its length
+    picked = np.extract(x[0] > 0.12, x ** 2)
+    cols = np.where(x[0] > 0.12)[0]
+    return np.sum(kept ** 3) + np.sum(short ** 3) + np.sum(picked ** 3) + np.sum(x[:, cols] ** 3) + \
+        np.sum(y[np.where(x > 0.12)] ** 2)
+
+
+@pytest.mark.parametrize("f", [take_along_axis_forms, put_along_axis_forms, add_at_forms, selection_forms])
+def test_ix002_indexing_functions_as_reads_and_stores(f):
+    check_grad(f, (X.copy(),))
+    t = np.cos(np.arange(12.0)).reshape(3, 4)
+    value, tangent = ad.jvp(f)(X.copy(), t)
+    assert np.isclose(value, f(X.copy()))
+    assert np.isclose(tangent, np.sum(numeric_grad(f, (X.copy(),), 0) * t), atol=1e-6)
+
+
+def add_at_float_into_int(x):
+    y = np.arange(4)
+    np.add.at(y, [0, 0], x[0, :2] * 7.3)   # NumPy truncates (unsafe casting); `y += ...` would raise
+    return np.sum(y * x[1])
+
+
+def take_along_axis_float_indices(x):
+    return np.sum(np.take_along_axis(x, np.array([[0.0], [1.0], [2.0]]), axis=1))
+
+
+def test_ix002_refusals_and_numpy_errors_kept():
+    with pytest.raises(ad.ADError, match="float array"):
+        ad.grad(add_at_float_into_int)(X.copy())
+    with pytest.raises(IndexError, match="integer array"):
+        ad.grad(take_along_axis_float_indices)(X.copy())

@@ -685,9 +685,9 @@ def uses_np_put(x):
     return np.sum(y * x)
 
 
-def uses_copyto_where(x):
+def uses_copyto_casting(x):
     y = x * 1.0
-    np.copyto(y, x * 3.0, where=x > 0)  # [mutating-numpy-function:copyto]
+    np.copyto(y, x * 3.0, casting="unsafe")  # [mutating-numpy-function:copyto]
     return np.sum(y * x)
 
 
@@ -1016,7 +1016,7 @@ CASES = [
          out_into_global, hint="assign the result instead"),
     Case("mutating-numpy-function", U, "`np.put` changes an array in place", uses_np_put,
          hint="indexing and assignment"),
-    Case("mutating-numpy-function:copyto", U, "`np.copyto` changes an array in place", uses_copyto_where,
+    Case("mutating-numpy-function:copyto", U, "`np.copyto` changes an array in place", uses_copyto_casting,
          hint="indexing and assignment"),
     Case("list-method", U, "the list method `.reverse()` cannot be differentiated", list_reverse, (1.0,),
          hint="build a new list"),
