@@ -73,7 +73,20 @@ def selection_forms(x):
         np.sum(y[np.where(x > 0.12)] ** 2)
 
 
-@pytest.mark.parametrize("f", [take_along_axis_forms, put_along_axis_forms, add_at_forms, selection_forms])
+def fill_diagonal_forms(x):
+    y = x * 1.0
+    np.fill_diagonal(y, x[2, :2] ** 2)                 # fewer values: repeated cyclically, as NumPy's flat store
+    np.fill_diagonal(y.T[1:], x[0, 0])                 # through a view
+    z = np.concatenate([x, x ** 2, x * 3.0])            # 9 x 4, wrapped after a gap row
+    np.fill_diagonal(z, x[1], wrap=True)
+    c = np.stack([x[:2, :2], x[1:, 2:]]) * 1.0          # every axis of one length
+    np.fill_diagonal(c, x[2, 0] ** 2)
+    np.fill_diagonal(c, x[0, :0])                       # no values: nothing written
+    return np.sum(y ** 3 * X) + np.sum(z ** 2 * np.arange(36.0).reshape(9, 4)) + np.sum(c ** 3)
+
+
+@pytest.mark.parametrize("f", [take_along_axis_forms, put_along_axis_forms, add_at_forms, selection_forms,
+                               fill_diagonal_forms])
 def test_ix002_indexing_functions_as_reads_and_stores(f):
     check_grad(f, (X.copy(),))
     t = np.cos(np.arange(12.0)).reshape(3, 4)

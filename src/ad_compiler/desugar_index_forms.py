@@ -6,6 +6,9 @@ definitions; each argument still evaluated once, in the user's order):
                                          keeps the last write, as NumPy's store does)
     np.copyto(dst, src, where=m)         np.copyto(dst, np.where(m, src, dst))   (its `casting=` kept: a float into an
                                          int array is refused where NumPy raises)
+    np.fill_diagonal(a, val, wrap)       p = _ad.diagonal_positions(np.shape(a), wrap, np.size(val))
+                                         a[p] = np.ravel(val)[_ad.cyclic_positions(np.size(val), p)]
+                                         (NumPy's `a.flat[:end:step] = val`: val repeated cyclically)
     np.where(c)                          np.nonzero(c)
     np.compress(c, a, axis)              np.take(a, _ad.kept_positions(c), axis)
     np.extract(c, a)                     np.take(np.ravel(a), np.nonzero(np.ravel(c))[0])
@@ -13,8 +16,8 @@ definitions; each argument still evaluated once, in the user's order):
     np.subtract.at(a, i, b)              a -= ...          at i, a repeated position adding up: getitem_vjp is the
                                                            adjoint of a read a[i])
 
-`np.put`, `np.place`, `np.putmask` and `np.fill_diagonal` repeat their values cyclically (and `np.multiply.at`
-multiplies at repeated positions): they are left as written, refused by the alias pass.
+`np.put`, `np.place` and `np.putmask` (their values repeat cyclically over positions of a raveled array) and
+`np.multiply.at` (it multiplies at repeated positions) are left as written, refused by the alias pass.
 """
 import ast
 import inspect
@@ -25,7 +28,7 @@ from . import ir
 from .ir import Call, Const, Global, Index, Var
 
 _FUNCTIONS = {np.take_along_axis: "take_along_axis", np.put_along_axis: "put_along_axis", np.copyto: "copyto",
-              np.where: "where", np.compress: "compress", np.extract: "extract"}
+              np.where: "where", np.compress: "compress", np.extract: "extract", np.fill_diagonal: "fill_diagonal"}
 _AT = {np.add: "+", np.subtract: "-"}
 _AT_SIGNATURE = inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_ONLY) for n in
                                    ("a", "indices", "b")])
@@ -126,4 +129,16 @@ def _at(ctx, f, arg, obj):
     b = ctx.temp(Call(_np("broadcast_to"), (arg["b"], shape)))  # (b spread to a[i]'s shape, as NumPy does)
     spread = ctx.temp(Call(_rt("getitem_vjp"), (b, a, arg["indices"])))
     ctx.emit(ir.AugAssign(a.name, _AT[obj.__self__], spread))
+    return Const(None)
+
+
+def _fill_diagonal(ctx, f, arg, obj):
+    a, val = arg["a"], arg["val"]
+    if not isinstance(a, Var):
+        return ctx.temp(Call(f, (a, val) + ((arg["wrap"],) if "wrap" in arg else ())))
+    size = ctx.temp(Call(_np("size"), (val,)))
+    shape = ctx.temp(Call(_np("shape"), (a,)))
+    where = ctx.temp(Call(_rt("diagonal_positions"), (shape, arg.get("wrap", Const(False)), size)))
+    which = ctx.temp(Call(_rt("cyclic_positions"), (size, where)))
+    ctx.emit(ir.SetItem(a, (where,), ctx.temp(Index(ctx.temp(Call(_np("ravel"), (val,))), (which,)))))
     return Const(None)

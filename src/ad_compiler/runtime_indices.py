@@ -3,7 +3,7 @@ plain reads and stores they are (desugar_index_forms.py; re-exported by runtime.
 Their results are integer positions: piecewise constant, no derivative (rules/helpers.py)."""
 import numpy as np
 
-__all__ = ["along_axis_index", "kept_positions", "indexed_shape"]
+__all__ = ["along_axis_index", "kept_positions", "indexed_shape", "diagonal_positions", "cyclic_positions"]
 
 
 def along_axis_index(indices, axis, shape):
@@ -39,3 +39,29 @@ def indexed_shape(shape, index):
     """The shape of `a[index]` for an array `a` of `shape` (a zero-strided array indexed: nothing of a's size
     is made), with NumPy's IndexError."""
     return np.broadcast_to(np.zeros((), dtype=bool), shape)[index].shape
+
+
+def diagonal_positions(shape, wrap, size):
+    """The positions `np.fill_diagonal(a, val, wrap)` writes (NumPy's own: every step-th entry of a in C
+    order), as an index tuple, with NumPy's errors; none when val has no entries (`size` 0: NumPy writes
+    nothing)."""
+    if len(shape) < 2:
+        raise ValueError("array must be at least 2-d")
+    end = None
+    if len(shape) == 2:
+        step = shape[1] + 1
+        if not wrap:
+            end = shape[1] * shape[1]
+    else:
+        if any(n != shape[0] for n in shape):
+            raise ValueError("All dimensions of input must be of equal length")
+        step = 1 + int(np.sum(np.cumprod(shape[:-1])))
+    flat = np.arange(int(np.prod(shape)) if size else 0)[:end:step]
+    return np.unravel_index(flat, shape)
+
+
+def cyclic_positions(size, positions):
+    """`arange(n) % size` for the n positions of an index tuple: the entries of `size` values a flat store
+    (`a.flat[...] = val`) writes there, repeated cyclically (the first n of longer values)."""
+    n = len(positions[0])
+    return np.arange(n) % size if n else np.zeros(0, dtype=np.intp)
