@@ -110,3 +110,22 @@ def test_ix002_refusals_and_numpy_errors_kept():
         ad.grad(add_at_float_into_int)(X.copy())
     with pytest.raises(IndexError, match="integer array"):
         ad.grad(take_along_axis_float_indices)(X.copy())
+
+
+def flat_store_forms(x):
+    y = x.T * 1.0                                              # (not C-contiguous: positions in y's C order)
+    np.put(y, [1, 5, 11, -2, 5], x[0, :2] ** 2)                # values repeated cyclically, the last write kept
+    np.put(y[:, ::-1], np.array([[0, 14], [-9, 4]]), x[2, 0], mode="wrap")
+    np.put(y, [17, -5], x[1, 2:] * 3.0, mode="clip")
+    z = x * 1.0
+    np.putmask(z, x > 0.12, x[0, :3] * 2.0)                    # position i takes value i % 3
+    np.place(z, x < -0.6, x[2, 1:] ** 2)                       # the chosen positions take the values in turn
+    np.place(z, x > 100.0, x[0, :0])                           # none chosen, no values: nothing written
+    return np.sum(y ** 3 * X.T) + np.sum(z ** 3 * X)
+
+
+def test_ix002_flat_stores_put_putmask_place():
+    check_grad(flat_store_forms, (X.copy(),))
+    t = np.cos(np.arange(12.0)).reshape(3, 4)
+    value, tangent = ad.jvp(flat_store_forms)(X.copy(), t)
+    assert np.isclose(tangent, np.sum(numeric_grad(flat_store_forms, (X.copy(),), 0) * t), atol=1e-6)

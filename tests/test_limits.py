@@ -679,9 +679,9 @@ def out_into_global(x):
     return np.sum(x)
 
 
-def uses_np_put(x):
+def uses_np_shuffle(x):
     y = x * 1.0
-    np.put(y, [0], 5.0)  # [mutating-numpy-function]
+    np.random.shuffle(y)  # [mutating-numpy-function]
     return np.sum(y * x)
 
 
@@ -1014,7 +1014,7 @@ CASES = [
          hint="make a copy before changing it"),
     Case("out-argument", U, "a call writing its result into something other than one named array (`out=`)",
          out_into_global, hint="assign the result instead"),
-    Case("mutating-numpy-function", U, "`np.put` changes an array in place", uses_np_put,
+    Case("mutating-numpy-function", U, "`np.random.shuffle` changes an array in place", uses_np_shuffle,
          hint="indexing and assignment"),
     Case("mutating-numpy-function:copyto", U, "`np.copyto` changes an array in place", uses_copyto_casting,
          hint="indexing and assignment"),

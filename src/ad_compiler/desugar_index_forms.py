@@ -16,8 +16,11 @@ definitions; each argument still evaluated once, in the user's order):
     np.subtract.at(a, i, b)              a -= ...          at i, a repeated position adding up: getitem_vjp is the
                                                            adjoint of a read a[i])
 
-`np.put`, `np.place` and `np.putmask` (their values repeat cyclically over positions of a raveled array) and
-`np.multiply.at` (it multiplies at repeated positions) are left as written, refused by the alias pass.
+    np.put(a, ind, v, mode)              p, k = _ad.flat_store_positions("put", np.shape(a), ind, np.size(v), mode)
+    np.putmask(a, mask, v)               a[p] = np.ravel(v)[k]   (the positions of a in C order, as an index of
+    np.place(a, mask, v)                 a's shape, and the entries of v written there: v repeated cyclically)
+
+`np.multiply.at` (it multiplies at repeated positions) is left as written, refused by the alias pass.
 """
 import ast
 import inspect
@@ -28,7 +31,8 @@ from . import ir
 from .ir import Call, Const, Global, Index, Var
 
 _FUNCTIONS = {np.take_along_axis: "take_along_axis", np.put_along_axis: "put_along_axis", np.copyto: "copyto",
-              np.where: "where", np.compress: "compress", np.extract: "extract", np.fill_diagonal: "fill_diagonal"}
+              np.where: "where", np.compress: "compress", np.extract: "extract", np.fill_diagonal: "fill_diagonal",
+              np.put: "flat_store", np.putmask: "flat_store", np.place: "flat_store"}
 _AT = {np.add: "+", np.subtract: "-"}
 _AT_SIGNATURE = inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_ONLY) for n in
                                    ("a", "indices", "b")])
@@ -141,4 +145,19 @@ def _fill_diagonal(ctx, f, arg, obj):
     where = ctx.temp(Call(_rt("diagonal_positions"), (shape, arg.get("wrap", Const(False)), size)))
     which = ctx.temp(Call(_rt("cyclic_positions"), (size, where)))
     ctx.emit(ir.SetItem(a, (where,), ctx.temp(Index(ctx.temp(Call(_np("ravel"), (val,))), (which,)))))
+    return Const(None)
+
+
+def _flat_store(ctx, f, arg, obj):
+    names = {np.put: ("a", "ind", "v"), np.putmask: ("a", "mask", "values"), np.place: ("arr", "mask", "vals")}[obj]
+    a, where, values = (arg[n] for n in names)
+    if not isinstance(a, Var):
+        return ctx.temp(Call(f, (a, where, values) + ((arg["mode"],) if "mode" in arg else ())))
+    size = ctx.temp(Call(_np("size"), (values,)))
+    shape = ctx.temp(Call(_np("shape"), (a,)))
+    how = Const(obj.__name__)
+    found = ctx.temp(Call(_rt("flat_store_positions"), (how, shape, where, size) +
+                          ((arg["mode"],) if "mode" in arg else ())))
+    index, which = ctx.temp(Index(found, (Const(0),))), ctx.temp(Index(found, (Const(1),)))
+    ctx.emit(ir.SetItem(a, (index,), ctx.temp(Index(ctx.temp(Call(_np("ravel"), (values,))), (which,)))))
     return Const(None)

@@ -3,7 +3,8 @@ plain reads and stores they are (desugar_index_forms.py; re-exported by runtime.
 Their results are integer positions: piecewise constant, no derivative (rules/helpers.py)."""
 import numpy as np
 
-__all__ = ["along_axis_index", "kept_positions", "indexed_shape", "diagonal_positions", "cyclic_positions"]
+__all__ = ["along_axis_index", "kept_positions", "indexed_shape", "diagonal_positions", "cyclic_positions",
+           "flat_store_positions"]
 
 
 def along_axis_index(indices, axis, shape):
@@ -65,3 +66,37 @@ def cyclic_positions(size, positions):
     (`a.flat[...] = val`) writes there, repeated cyclically (the first n of longer values)."""
     n = len(positions[0])
     return np.arange(n) % size if n else np.zeros(0, dtype=np.intp)
+
+
+def flat_store_positions(how, shape, where, size, mode="raise"):
+    """What NumPy's flat stores write into an array of `shape`, given values of `size` entries: the positions,
+    as an index tuple of that shape, and the entries of the raveled values written there. `how`: "put"
+    (`np.put(a, ind, v, mode)`: `where` the flat positions, the values taken in turn), "putmask"
+    (`np.putmask(a, mask, values)`: position i takes value i % size) or "place" (`np.place(a, mask, vals)`:
+    the chosen positions take the values in turn); values repeat cyclically; NumPy's errors."""
+    n = int(np.prod(shape))
+    if how == "put":
+        flat = np.ravel(np.asarray(where).astype(np.intp, casting="safe"))
+        if mode == "raise":
+            bad = flat[(flat >= n) | (flat < -n)]
+            if bad.size:
+                raise IndexError(f"index {bad[0]} is out of bounds for axis 0 with size {n}")
+            flat = flat % n if n else flat
+        elif mode == "wrap":
+            flat = flat % n if n else flat
+        elif mode == "clip":
+            flat = np.clip(flat, 0, n - 1)
+        else:
+            raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+        which = np.arange(flat.size)
+    else:
+        mask = np.asarray(where, dtype=bool)
+        if mask.size != n:
+            raise ValueError(f"{how}: mask and data must be the same size")
+        flat = np.flatnonzero(mask)
+        if how == "place" and size == 0 and flat.size:
+            raise ValueError("Cannot insert from an empty array!")
+        which = flat if how == "putmask" else np.arange(flat.size)
+    if size == 0:  # (no values: nothing written)
+        flat, which = flat[:0], which[:0]
+    return np.unravel_index(flat, shape), which % size if size else which
