@@ -4,7 +4,8 @@ Each construct writes one pattern whose NumPy semantics the adjoints must copy e
 repeated fancy indices (`=` keeps the last write, `+=` applies once per distinct position), negative steps,
 boolean masks (maybe all False, maybe of rows), chains of views (`y[0][1:] = v`, `y.T[0] = v`) and of copies
 (`y[[0, 1]][0] = v` changes nothing), swaps through views (`y[0], y[1] = y[1], y[0]`), overlapping self
-stores, the indexing functions (np.take_along_axis, np.add.at, np.put_along_axis, np.compress, np.extract),
+stores, the indexing functions (np.take_along_axis, np.add.at, np.put_along_axis, np.fill_diagonal, np.put,
+np.putmask, np.place, np.copyto(where=), np.compress, np.extract),
 stores at positions computed in a loop.
 
 The constructs draw from their own random stream, so with the feature off (`--index 0`) a seed gives the
@@ -116,7 +117,7 @@ class Index:
     def functions(self, g, x, t):
         y = g.fresh("a", t)
         if len(t) == 2:
-            form = g.choice(["take", "put", "add_at"])
+            form = g.choice(["take", "put", "add_at", "fill_diagonal", "copyto"])
             if form == "take":
                 i = g.choice([f"np.argsort({x}, axis=1)", f"np.array({[[p] for p in _positions(g, t[1], t[0])]})",
                               f"np.array([{_positions(g, t[1], t[1])}])"])
@@ -125,15 +126,29 @@ class Index:
                 g.emit(f"{y} = {x} * 1.0")
                 i = [[p] for p in _positions(g, t[1], t[0])]
                 g.emit(f"np.put_along_axis({y}, np.array({i}), {x}[:, :1] ** 2, axis=1)")
-            else:
+            elif form == "add_at":
                 g.emit(f"{y} = {x} * 1.0")
                 g.emit(f"np.add.at({y}, ({_positions(g, t[0], 3)}, {_positions(g, t[1], 3)}), {_small(g)})")
+            elif form == "fill_diagonal":
+                g.emit(f"{y} = {x} * 1.0")
+                g.emit(f"np.fill_diagonal({g.choice([y, f'{y}.T', f'{y}[:, 1:]'])}, "
+                       f"{g.choice([_small(g), f'{x}[0, :1] ** 2', f'np.sin({x}[1])'])})")
+            else:
+                g.emit(f"{y} = {x} * 1.0")
+                g.emit(f"np.copyto({y}, {g.choice([f'{x}[::-1] * 0.5', _small(g), f'np.cos({x}[0])'])}, "
+                       f"where={x} > {g.choice(['0.0', '0.3'])})")
         else:
-            form = g.choice(["add_at", "subtract_at", "compress", "extract"])
+            form = g.choice(["add_at", "subtract_at", "compress", "extract", "put", "putmask", "place"])
             if form in ("add_at", "subtract_at"):
                 g.emit(f"{y} = {x} * 1.0")
                 k = g.choice([2, 3])
                 g.emit(f"np.{form[:-3]}.at({y}, {_positions(g, t[0], k)}, {_value(g, k, x)})")
+            elif form in ("put", "putmask", "place"):
+                g.emit(f"{y} = {x} * 1.0")
+                k = g.choice([1, 2, 3])
+                where = str(_positions(g, t[0], k)) if form == "put" else f"{x} > {g.choice(['0.0', '0.3'])}"
+                mode = f", mode={g.choice(['raise', 'wrap', 'clip'])!r}" if form == "put" and g.chance(0.4) else ""
+                g.emit(f"np.{form}({y}, {where}, {_value(g, k, x)}{mode})")
             elif form == "compress":
                 g.emit(f"{y} = np.compress({x} > {g.choice(['0.0', '0.2'])}, {x} ** 2)")
             else:
