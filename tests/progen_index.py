@@ -8,13 +8,13 @@ stores, the indexing functions (np.take_along_axis, np.add.at, np.put_along_axis
 np.putmask, np.place, np.copyto(where=), np.compress, np.extract),
 stores at positions computed in a loop.
 
-The constructs draw from their own random stream, so with the feature off (`--index 0`) a seed gives the
-program it gave before.
+The constructs draw from their own random stream, and the feature is off unless asked for (`explore.py --index
+0.3`), so a seed gives the program it gave before.
 """
 from progen import arr, scal
 from progen_state import _array, _small
 
-RATE = 0.06     # chance that a statement of f is one of these constructs (progen.FEATURES["index"])
+RATE = 0.3      # a useful rate for `explore.py --index RATE` (progen.FEATURES["index"] is 0: off by default)
 SHAPES = ((3,), (4,), (2, 3))
 
 

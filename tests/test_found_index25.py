@@ -129,3 +129,25 @@ def test_ix002_flat_stores_put_putmask_place():
     t = np.cos(np.arange(12.0)).reshape(3, 4)
     value, tangent = ad.jvp(flat_store_forms)(X.copy(), t)
     assert np.isclose(tangent, np.sum(numeric_grad(flat_store_forms, (X.copy(),), 0) * t), atol=1e-6)
+
+
+def test_generator_makes_the_index_constructs():
+    """tests/progen_index.py (explore.py --index RATE) makes each of its constructs (generation only: fast); off
+    by default, so every seed keeps the program it gave before."""
+    import re
+
+    import progen
+
+    patterns = {"repeated fancy store": r"\[\[(-?\d), [^\]]*\b\1\]\] [-+*]?= ", "negative step": r"\[\d?:0:-2\]|\[::-1\] ",
+                "mask store": r"\[tmp\d*\] [*+]?= ", "view chain": r"\.T\[0\] |\[0\]\[1:\] ", "copy chain": r"\[\[0, 1\]\]\[0\] = ",
+                "swap": r"\[0\], \w+\[-?1\] = ", "take_along_axis": r"np\.take_along_axis\(", "add.at": r"np\.add\.at\(",
+                "put_along_axis": r"np\.put_along_axis\(", "fill_diagonal": r"np\.fill_diagonal\(", "put": r"np\.put\(",
+                "putmask": r"np\.putmask\(", "place": r"np\.place\(", "copyto where": r"np\.copyto\(.*where=",
+                "compress": r"np\.compress\(", "extract": r"np\.extract\(", "loop positions": r"% \d\] [*+]?= "}
+    sources = [progen.generate(progen.program_seed(25, i), {"index": 0.5}) for i in range(150)]
+    missing = [k for k, p in patterns.items() if not any(re.search(p, s) for s in sources)]
+    assert not missing, f"the 'index' feature no longer produces: {missing}"
+    for src in sources[:50]:
+        compile(src, "<generated>", "exec")
+    before = {k: v for k, v in progen.FEATURES.items() if k != "index"}
+    assert progen.generate(progen.program_seed(2024, 7)) == progen.generate(progen.program_seed(2024, 7), before)
