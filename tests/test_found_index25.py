@@ -105,7 +105,15 @@ def take_along_axis_float_indices(x):
     return np.sum(np.take_along_axis(x, np.array([[0.0], [1.0], [2.0]]), axis=1))
 
 
+def add_at_into_a_list(x):
+    y = [x[0, 0], x[0, 1]]
+    np.add.at(y, slice(0, 1), 2.0)   # NumPy: a TypeError (`y += ...` would extend the list)
+    return y[0] * 2.0 + len(y)
+
+
 def test_ix002_refusals_and_numpy_errors_kept():
+    with pytest.raises(TypeError, match="must be an array"):
+        ad.grad(add_at_into_a_list)(X.copy())
     with pytest.raises(ad.ADError, match="float array"):
         ad.grad(add_at_float_into_int)(X.copy())
     with pytest.raises(IndexError, match="integer array"):

@@ -129,7 +129,7 @@ def _at(ctx, f, arg, obj):
     a = arg["a"]
     if not isinstance(a, Var):
         return ctx.temp(Call(f, (a, arg["indices"], arg["b"])))
-    shape = ctx.temp(Call(_rt("indexed_shape"), (ctx.temp(Call(_np("shape"), (a,))), arg["indices"])))
+    shape = ctx.temp(Call(_rt("indexed_shape"), (a, arg["indices"])))
     b = ctx.temp(Call(_np("broadcast_to"), (arg["b"], shape)))  # (b spread to a[i]'s shape, as NumPy does)
     spread = ctx.temp(Call(_rt("getitem_vjp"), (b, a, arg["indices"])))
     ctx.emit(ir.AugAssign(a.name, _AT[obj.__self__], spread))

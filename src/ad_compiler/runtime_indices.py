@@ -36,10 +36,12 @@ def kept_positions(condition):
     return np.nonzero(condition)[0]
 
 
-def indexed_shape(shape, index):
-    """The shape of `a[index]` for an array `a` of `shape` (a zero-strided array indexed: nothing of a's size
-    is made), with NumPy's IndexError."""
-    return np.broadcast_to(np.zeros((), dtype=bool), shape)[index].shape
+def indexed_shape(a, index):
+    """The shape of `a[index]` for the array `a` of `np.add.at(a, index, b)` (a zero-strided array of a's shape
+    indexed: nothing of a's size is made), with NumPy's errors (`a` must be an array: a list is a TypeError)."""
+    if not (hasattr(a, "shape") and hasattr(a, "dtype") and hasattr(a, "__array__")):
+        raise TypeError(f"the first operand of ufunc.at must be an array, not {type(a).__name__}")
+    return np.broadcast_to(np.zeros((), dtype=bool), np.shape(a))[index].shape
 
 
 def diagonal_positions(shape, wrap, size):
