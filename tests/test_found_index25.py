@@ -159,3 +159,38 @@ def test_generator_makes_the_index_constructs():
         compile(src, "<generated>", "exec")
     before = {k: v for k, v in progen.FEATURES.items() if k != "index"}
     assert progen.generate(progen.program_seed(2024, 7)) == progen.generate(progen.program_seed(2024, 7), before)
+
+
+# -- ix-003: np.fill_diagonal and np.place read their values while writing (a value whose place was written
+# before is read new: np.fill_diagonal(A, np.diagonal(A)[::-1]) gives the diagonal [8, 4, 8] of arange(9)),
+# where the rewritten stores of ix-002 read them all first: values sharing memory with the array are refused when
+# f runs; np.put, np.putmask, np.copyto, np.put_along_axis and np.add.at read them first, as NumPy does --
+
+def fill_diagonal_own_values(x):
+    a = x[:, :3] * 1.0
+    np.fill_diagonal(a, np.diagonal(a)[::-1])
+    return np.sum(a ** 3)
+
+
+def place_own_values(x):
+    a = x.ravel() * 1.0
+    np.place(a, a > -0.6, a[:8])
+    return np.sum(a ** 3)
+
+
+def own_values_read_first(x):
+    a = x.ravel() * 1.0
+    np.put(a, [1, 2, 3, 4], a[:4])
+    np.putmask(a, a > -0.6, a[::-1])
+    b = x * 1.0
+    np.put_along_axis(b, np.array([[2], [1], [0]]), b[::-1, ::-1][:, :1], axis=1)
+    np.copyto(b, b[::-1], where=b > 0.0)
+    np.add.at(b, (0, [1, 1]), b[0, :2])
+    return np.sum(a ** 3) + np.sum(b ** 3)
+
+
+def test_ix003_values_read_while_writing_are_refused():
+    for f in (fill_diagonal_own_values, place_own_values):
+        with pytest.raises(ad.ADError, match="share memory with the array it changes"):
+            ad.grad(f)(X.copy())
+    check_grad(own_values_read_first, (X.copy(),))

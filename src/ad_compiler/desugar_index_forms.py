@@ -20,6 +20,9 @@ definitions; each argument still evaluated once, in the user's order):
     np.putmask(a, mask, v)               a[p] = np.ravel(v)[k]   (the positions of a in C order, as an index of
     np.place(a, mask, v)                 a's shape, and the entries of v written there: v repeated cyclically)
 
+np.fill_diagonal and np.place read their values while writing (a value whose place was written before is read
+new): values that may share memory with the array are refused when f runs (`_ad.check_unshared`); np.put,
+np.putmask, np.copyto, np.put_along_axis and ufunc.at read them first, as the rewritten stores do.
 `np.multiply.at` (it multiplies at repeated positions) is left as written, refused by the alias pass.
 """
 import ast
@@ -140,6 +143,7 @@ def _fill_diagonal(ctx, f, arg, obj):
     a, val = arg["a"], arg["val"]
     if not isinstance(a, Var):
         return ctx.temp(Call(f, (a, val) + ((arg["wrap"],) if "wrap" in arg else ())))
+    ctx.emit(ir.ExprStmt(Call(_rt("check_unshared"), (a, val, Const("np.fill_diagonal")))))  # (NumPy: unbuffered)
     size = ctx.temp(Call(_np("size"), (val,)))
     shape = ctx.temp(Call(_np("shape"), (a,)))
     where = ctx.temp(Call(_rt("diagonal_positions"), (shape, arg.get("wrap", Const(False)), size)))
@@ -153,6 +157,8 @@ def _flat_store(ctx, f, arg, obj):
     a, where, values = (arg[n] for n in names)
     if not isinstance(a, Var):
         return ctx.temp(Call(f, (a, where, values) + ((arg["mode"],) if "mode" in arg else ())))
+    if obj is np.place:  # (NumPy reads the values while writing: unbuffered; np.put and np.putmask read them first)
+        ctx.emit(ir.ExprStmt(Call(_rt("check_unshared"), (a, values, Const("np.place")))))
     size = ctx.temp(Call(_np("size"), (values,)))
     shape = ctx.temp(Call(_np("shape"), (a,)))
     how = Const(obj.__name__)

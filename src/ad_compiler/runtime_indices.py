@@ -3,8 +3,10 @@ plain reads and stores they are (desugar_index_forms.py; re-exported by runtime.
 Their results are integer positions: piecewise constant, no derivative (rules/helpers.py)."""
 import numpy as np
 
+from .errors import UnsupportedError
+
 __all__ = ["along_axis_index", "kept_positions", "indexed_shape", "diagonal_positions", "cyclic_positions",
-           "flat_store_positions"]
+           "flat_store_positions", "check_unshared"]
 
 
 def along_axis_index(indices, axis, shape):
@@ -102,3 +104,14 @@ def flat_store_positions(how, shape, where, size, mode="raise"):
     if size == 0:  # (no values: nothing written)
         flat, which = flat[:0], which[:0]
     return np.unravel_index(flat, shape), which % size if size else which
+
+
+def check_unshared(a, values, name):
+    """Refuses values that may share memory with the array `a` that np.fill_diagonal / np.place write into:
+    NumPy reads them while writing (a value read after its place was written gives the new value), where the
+    rewritten store reads them all first."""
+    if isinstance(values, np.ndarray) and np.may_share_memory(a, values):
+        raise UnsupportedError(f"the values given to `{name}` share memory with the array it changes: NumPy reads "
+                               "them while it writes, which the derivative does not follow",
+                               hint=f"pass a copy of the values (`.copy()`) to `{name}`")
+    return None
