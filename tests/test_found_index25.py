@@ -1,5 +1,7 @@
 """Found by index25 (indexing, stores through indices and views, NumPy's exact semantics): each program gives
 the derivatives central differences give, or a located refusal. Findings: /work/index25/findings.md."""
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 
@@ -194,3 +196,23 @@ def test_ix003_values_read_while_writing_are_refused():
         with pytest.raises(ad.ADError, match="share memory with the array it changes"):
             ad.grad(f)(X.copy())
     check_grad(own_values_read_first, (X.copy(),))
+
+
+
+@dataclass
+class Grid:  # (unhashable: a dataclass with eq)
+    w: float = 2.0
+
+    def at(self, v, k):
+        return v * self.w + k
+
+
+GRID = Grid()
+
+
+def method_named_at(x):
+    return np.sum(GRID.at(x, 1.0) ** 2)
+
+
+def test_ix002_a_method_named_at_is_not_ufunc_at():
+    check_grad(method_named_at, (X.copy(),))   # (desugar_index_forms compared its unhashable object: a TypeError)

@@ -52,9 +52,9 @@ def _rt(name):
 
 
 def _form(obj):
-    if getattr(obj, "__name__", None) == "at" and getattr(obj, "__self__", None) in _AT:
-        return "at"
     try:
+        if getattr(obj, "__name__", None) == "at" and isinstance(getattr(obj, "__self__", None), np.ufunc):
+            return "at" if obj.__self__ in _AT else None
         return _FUNCTIONS.get(obj)
     except TypeError:  # (an unhashable object)
         return None
