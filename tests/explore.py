@@ -21,6 +21,9 @@
     python tests/explore.py --objects 0 ...                    without the "objects" constructs (tests/progen_objects.py:
                                                                objects holding containers, subclasses, properties,
                                                                dunders, NumPy's keywords); --objects 0.3: more
+    python tests/explore.py --index 0.3 ...                    "index" constructs (tests/progen_index.py: repeated
+                                                               indices, masks, view chains, the indexing functions; off
+                                                               unless asked for)
     python tests/explore.py --flow 0.3 ...                     more "flow" constructs (tests/progen_flow.py: adjoints
                                                                sharing a buffer across branches and loops); 0: off
     AD_CHECK_SHARING=1 python tests/explore.py ...     also check sharing.py's classes against the alias pass
@@ -186,7 +189,12 @@ def main(argv=None):
                     f"keywords; default {progen.FEATURES['objects']}, 0: off)")
     ap.add_argument("--flow", type=float, metavar="RATE", help="chance that a statement of f is a 'flow' "
                     f"construct (tests/progen_flow.py; default {progen.FEATURES['flow']}, 0: off)")
+    ap.add_argument("--index", type=float, metavar="RATE", help="chance that a statement of f is an 'index' "
+                    f"construct (tests/progen_index.py: NumPy's indexing semantics in stores and reads; default "
+                    f"{progen.FEATURES['index']}: off; 0.3 is a useful rate)")
     args = ap.parse_args(argv)
+    if args.index is not None:
+        progen.FEATURES["index"] = args.index
     if args.state is not None:
         progen.FEATURES["state"] = args.state  # (set before the workers fork)
     if args.objects is not None:

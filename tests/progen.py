@@ -8,7 +8,8 @@
                                    {"objects": rate} those of tests/progen_objects.py (objects holding
                                    containers, subclasses, properties, dunders, NumPy's keywords);
                                    {"flow": rate} those of tests/progen_flow.py (adjoints sharing a buffer
-                                   across branches and loops)
+                                   across branches and loops); {"index": rate} those of
+                                   tests/progen_index.py (NumPy's indexing semantics in stores and reads)
     check_source(src)           -> Result: outcome 'pass' | 'refused' | 'wrong' | 'crash' | 'discarded'
     shrink(src, result)         -> a minimal source with the same outcome (greedy deletion/simplification)
     run_one(seed, index)        -> generate + check (+ shrink when wrong/crash): a dict, picklable
@@ -60,7 +61,8 @@ GRAD_OPTIONS = {}  # extra options of every ad.grad and ad.jvp the checker makes
 # generator features with a knob (set before the workers fork): "state" is the chance that a statement of f is
 # one of tests/progen_state.py's constructs (sharing and late reads); 0 gives the programs of before it;
 # "objects" the chance of one of tests/progen_objects.py's (objects holding containers, classes, NumPy keywords)
-FEATURES = {"state": 0.18, "flow": 0.06, "objects": 0.08}
+FEATURES = {"state": 0.18, "flow": 0.06, "objects": 0.08, "index": 0.0}  # ("index": off unless asked, so
+# every seed keeps the program it gave before: explore.py --index RATE)
 
 
 def w(e, need):
@@ -128,6 +130,8 @@ class Gen:
             self.flow_rate = 0.0
             self.objects_rng = None  # the "objects" feature's own random stream (None: off)
             self.objects_rate = 0.0
+            self.index_rng = None  # the "index" feature's (tests/progen_index.py)
+            self.index_rate = 0.0
             self.resets = []     # make_args lines putting back module state f changes
             self.must = []       # names the final return always reads
             self.taken = set(RESERVED)
@@ -678,6 +682,9 @@ class Gen:
         if self.depth == 0 and self.root.objects_rng is not None and \
                 self.root.objects_rng.random() < self.root.objects_rate and not self.shadowed:
             return self.s_objects()
+        if self.depth == 0 and self.root.index_rng is not None and \
+                self.root.index_rng.random() < self.root.index_rate and not self.shadowed:
+            return self.s_index()
         opts = [(10, self.s_assign), (4, self.s_update), (5, self.s_augassign),
                 (5, self.s_alias_mutate), (5, self.s_view_mutate), (4, self.s_copy_mutate),
                 (3, self.s_store_mutate), (5, self.s_setitem), (2, self.s_inplace_method),
@@ -715,6 +722,11 @@ class Gen:
         """One of tests/progen_objects.py's constructs, drawn from the feature's own random stream."""
         import progen_objects
         self.s_feature(progen_objects.CONSTRUCTS, self.root.objects_rng)
+
+    def s_index(self):
+        """One of tests/progen_index.py's constructs, drawn from the feature's own random stream."""
+        import progen_index
+        self.s_feature(progen_index.CONSTRUCTS, self.root.index_rng)
 
     def s_assign(self):
         t = self.wchoice([(5, SCALAR), (5, (3,)), (3, (2, 3)), (2, (4,)), (1.5, (2,)), (0.5, (3, 2))])
@@ -1800,6 +1812,9 @@ def generate(seed, features=None):
     if features.get("objects"):
         g.objects_rng = random.Random(f"{seed}/objects")
         g.objects_rate = features["objects"]
+    if features.get("index"):
+        g.index_rng = random.Random(f"{seed}/index")
+        g.index_rate = features["index"]
     params = []     # (name, V, make_args expression or None for an alias, differentiable)
     makers = []
     n_params = rng.choice([1, 2, 2, 3, 3, 4])

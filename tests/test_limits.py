@@ -679,15 +679,15 @@ def out_into_global(x):
     return np.sum(x)
 
 
-def uses_np_put(x):
+def uses_np_shuffle(x):
     y = x * 1.0
-    np.put(y, [0], 5.0)  # [mutating-numpy-function]
+    np.random.shuffle(y)  # [mutating-numpy-function]
     return np.sum(y * x)
 
 
-def uses_copyto_where(x):
+def uses_copyto_casting(x):
     y = x * 1.0
-    np.copyto(y, x * 3.0, where=x > 0)  # [mutating-numpy-function:copyto]
+    np.copyto(y, x * 3.0, casting="unsafe")  # [mutating-numpy-function:copyto]
     return np.sum(y * x)
 
 
@@ -1014,9 +1014,9 @@ CASES = [
          hint="make a copy before changing it"),
     Case("out-argument", U, "a call writing its result into something other than one named array (`out=`)",
          out_into_global, hint="assign the result instead"),
-    Case("mutating-numpy-function", U, "`np.put` changes an array in place", uses_np_put,
+    Case("mutating-numpy-function", U, "`np.random.shuffle` changes an array in place", uses_np_shuffle,
          hint="indexing and assignment"),
-    Case("mutating-numpy-function:copyto", U, "`np.copyto` changes an array in place", uses_copyto_where,
+    Case("mutating-numpy-function:copyto", U, "`np.copyto` changes an array in place", uses_copyto_casting,
          hint="indexing and assignment"),
     Case("list-method", U, "the list method `.reverse()` cannot be differentiated", list_reverse, (1.0,),
          hint="build a new list"),

@@ -7,7 +7,7 @@ import ast
 
 import numpy as np
 
-from . import desugar_numpy_forms, desugar_numpy_names, ir
+from . import desugar_index_forms, desugar_numpy_forms, desugar_numpy_names, ir
 from .ir import Build, Call, Const, Global, If, Index, Slice, Var
 
 EXPR_NOT_YET = {
@@ -274,6 +274,8 @@ class Expressions:
             special = desugar_numpy_forms.rewrite(self.ctx, node)  # `np.sum(x, where=m)`, `np.take(.., mode=)`
         if special is None:
             special = desugar_numpy_names.rewrite(self.ctx, node)  # NumPy 2's spellings: `np.clip(a, min=lo)`
+        if special is None:
+            special = desugar_index_forms.rewrite(self.ctx, node)  # `np.take_along_axis`, `np.add.at`: indexing
         if special is not None:
             return special
         if isinstance(func, ast.Name) and func.id in FORBIDDEN_CALLS and self.ctx.local(func.id, func) is None:

@@ -22,8 +22,8 @@ class PartStores:
                 kind is not None and not isinstance(kind, K.Array):
             return s
         if s.op is None and self.fancy_store(s.items):  # (`y[idx] = v`, `y[:, idx] = v`: loops too)
-            store = ir.ExprStmt(Call(jit_helper("store_fancy"), (s.target, s.items[0] if len(s.items) == 1 else
-                                                                  ir.Build("tuple", s.items), s.value)))
+            index = ir.index_value(s.items, len(s.items) > 1)  # (a slice beside the array as `slice(1, None, None)`)
+            store = ir.ExprStmt(Call(jit_helper("store_fancy"), (s.target, index, s.value)))
             store.origin = s.origin
             return store
         if not all(isinstance(i, ir.Slice) or self.is_index(i) for i in s.items):

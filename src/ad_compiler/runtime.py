@@ -2345,6 +2345,7 @@ def einsum_vjp_jvp(v, dv, subscripts, operands, doperands):
 # -- helpers of the library families, kept in their own modules (called as `_ad.<name>` all the same) -----
 from .runtime_special import *  # noqa: E402,F401,F403
 from .runtime_arrays import *  # noqa: E402,F401,F403
+from .runtime_indices import *  # noqa: E402,F401,F403
 from .runtime_linalg import *  # noqa: E402,F401,F403
 from .runtime_fft import *  # noqa: E402,F401,F403
 from .runtime_ode import *  # noqa: E402,F401,F403

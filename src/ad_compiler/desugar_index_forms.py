@@ -1,0 +1,169 @@
+"""Desugaring NumPy's indexing functions into the plain reads and stores they compute (NumPy's own
+definitions; each argument still evaluated once, in the user's order):
+
+    np.take_along_axis(a, i, axis)       a[_ad.along_axis_index(i, axis, np.shape(a))]   (axis=None: of np.ravel(a))
+    np.put_along_axis(a, i, v, axis)     a[_ad.along_axis_index(i, axis, np.shape(a))] = v   (a repeated position
+                                         keeps the last write, as NumPy's store does)
+    np.copyto(dst, src, where=m)         np.copyto(dst, np.where(m, src, dst))   (its `casting=` kept: a float into an
+                                         int array is refused where NumPy raises)
+    np.fill_diagonal(a, val, wrap)       p = _ad.diagonal_positions(np.shape(a), wrap, np.size(val))
+                                         a[p] = np.ravel(val)[_ad.cyclic_positions(np.size(val), p)]
+                                         (NumPy's `a.flat[:end:step] = val`: val repeated cyclically)
+    np.where(c)                          np.nonzero(c)
+    np.compress(c, a, axis)              np.take(a, _ad.kept_positions(c), axis)
+    np.extract(c, a)                     np.take(np.ravel(a), np.nonzero(np.ravel(c))[0])
+    np.add.at(a, i, b)                   a += _ad.getitem_vjp(np.broadcast_to(b, s), a, i)   (s: a[i]'s shape; b added
+    np.subtract.at(a, i, b)              a -= ...          at i, a repeated position adding up: getitem_vjp is the
+                                                           adjoint of a read a[i])
+
+    np.put(a, ind, v, mode)              p, k = _ad.flat_store_positions("put", np.shape(a), ind, np.size(v), mode)
+    np.putmask(a, mask, v)               a[p] = np.ravel(v)[k]   (the positions of a in C order, as an index of
+    np.place(a, mask, v)                 a's shape, and the entries of v written there: v repeated cyclically)
+
+np.fill_diagonal and np.place read their values while writing (a value whose place was written before is read
+new): values that may share memory with the array are refused when f runs (`_ad.check_unshared`); np.put,
+np.putmask, np.copyto, np.put_along_axis and ufunc.at read them first, as the rewritten stores do.
+`np.multiply.at` (it multiplies at repeated positions) is left as written, refused by the alias pass.
+"""
+import ast
+import inspect
+
+import numpy as np
+
+from . import ir
+from .ir import Call, Const, Global, Index, Var
+
+_FUNCTIONS = {np.take_along_axis: "take_along_axis", np.put_along_axis: "put_along_axis", np.copyto: "copyto",
+              np.where: "where", np.compress: "compress", np.extract: "extract", np.fill_diagonal: "fill_diagonal",
+              np.put: "flat_store", np.putmask: "flat_store", np.place: "flat_store"}
+_AT = {np.add: "+", np.subtract: "-"}
+_AT_SIGNATURE = inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_ONLY) for n in
+                                   ("a", "indices", "b")])
+
+
+def _np(name):
+    return Global(("np", name), getattr(np, name), np)
+
+
+def _rt(name):
+    from . import runtime
+
+    return Global(("_ad", name), getattr(runtime, name), runtime)
+
+
+def _form(obj):
+    try:
+        if getattr(obj, "__name__", None) == "at" and isinstance(getattr(obj, "__self__", None), np.ufunc):
+            return "at" if obj.__self__ in _AT else None
+        return _FUNCTIONS.get(obj)
+    except TypeError:  # (an unhashable object)
+        return None
+
+
+def rewrite(ctx, node):
+    """The atom holding the value of one of the forms above, or None for any other call."""
+    if not isinstance(node.func, (ast.Name, ast.Attribute)) or any(isinstance(a, ast.Starred) for a in node.args) \
+            or any(k.arg is None for k in node.keywords):
+        return None
+    obj = ctx.expressions.resolve_global(node.func)
+    form = _form(obj)
+    if form is None or form == "where" and (len(node.args) != 1 or node.keywords) or \
+            form == "copyto" and "where" not in {k.arg for k in node.keywords}:
+        return None
+    try:
+        sig = _AT_SIGNATURE if form == "at" else inspect.signature(obj)
+        bound = sig.bind(*node.args, **{k.arg: k.value for k in node.keywords}).arguments
+    except (TypeError, ValueError):
+        return None
+    if "out" in bound or form == "at" and "b" not in bound:
+        return None
+    f = ctx.expressions.atom(node.func)
+    atoms = {}
+    for a in list(node.args) + [k.value for k in node.keywords]:  # (evaluated in the order they are written)
+        atoms[id(a)] = ctx.expressions.atom(a)
+    arg = {p: atoms[id(v)] for p, v in bound.items()}
+    return globals()["_" + form](ctx, f, arg, obj)
+
+
+def _take_along_axis(ctx, f, arg, obj):
+    a, axis = arg["arr"], arg.get("axis", Const(-1))
+    if axis == Const(None):
+        a, axis = ctx.temp(Call(_np("ravel"), (a,))), Const(0)
+    return ctx.temp(Index(a, (_along_axis(ctx, a, arg["indices"], axis),)))
+
+
+def _along_axis(ctx, a, indices, axis):
+    shape = ctx.temp(Call(_np("shape"), (a,)))
+    return ctx.temp(Call(_rt("along_axis_index"), (indices, axis, shape)))
+
+
+def _put_along_axis(ctx, f, arg, obj):
+    a, axis = arg["arr"], arg["axis"]
+    if not isinstance(a, Var) or axis == Const(None):
+        return ctx.temp(Call(f, (a, arg["indices"], arg["values"], axis)))
+    ctx.emit(ir.SetItem(a, (_along_axis(ctx, a, arg["indices"], axis),), arg["values"]))
+    return Const(None)
+
+
+def _copyto(ctx, f, arg, obj):
+    dst = arg["dst"]
+    src = ctx.temp(Call(_np("where"), (arg["where"], arg["src"], dst)))
+    options = (("casting", arg["casting"]),) if "casting" in arg else ()
+    return ctx.temp(Call(f, (dst, src), options))
+
+
+def _where(ctx, f, arg, obj):
+    return ctx.temp(Call(_np("nonzero"), (arg["condition"],)))
+
+
+def _compress(ctx, f, arg, obj):
+    kept = ctx.temp(Call(_rt("kept_positions"), (arg["condition"],)))
+    options = (("axis", arg["axis"]),) if "axis" in arg else ()
+    return ctx.temp(Call(_np("take"), (arg["a"], kept), options))
+
+
+def _extract(ctx, f, arg, obj):
+    flat = ctx.temp(Call(_np("ravel"), (arg["arr"],)))
+    where = ctx.temp(Call(_np("nonzero"), (ctx.temp(Call(_np("ravel"), (arg["condition"],))),)))
+    return ctx.temp(Call(_np("take"), (flat, ctx.temp(Index(where, (Const(0),))))))
+
+
+def _at(ctx, f, arg, obj):
+    a = arg["a"]
+    if not isinstance(a, Var):
+        return ctx.temp(Call(f, (a, arg["indices"], arg["b"])))
+    shape = ctx.temp(Call(_rt("indexed_shape"), (a, arg["indices"])))
+    b = ctx.temp(Call(_np("broadcast_to"), (arg["b"], shape)))  # (b spread to a[i]'s shape, as NumPy does)
+    spread = ctx.temp(Call(_rt("getitem_vjp"), (b, a, arg["indices"])))
+    ctx.emit(ir.AugAssign(a.name, _AT[obj.__self__], spread))
+    return Const(None)
+
+
+def _fill_diagonal(ctx, f, arg, obj):
+    a, val = arg["a"], arg["val"]
+    if not isinstance(a, Var):
+        return ctx.temp(Call(f, (a, val) + ((arg["wrap"],) if "wrap" in arg else ())))
+    ctx.emit(ir.ExprStmt(Call(_rt("check_unshared"), (a, val, Const("np.fill_diagonal")))))  # (NumPy: unbuffered)
+    size = ctx.temp(Call(_np("size"), (val,)))
+    shape = ctx.temp(Call(_np("shape"), (a,)))
+    where = ctx.temp(Call(_rt("diagonal_positions"), (shape, arg.get("wrap", Const(False)), size)))
+    which = ctx.temp(Call(_rt("cyclic_positions"), (size, where)))
+    ctx.emit(ir.SetItem(a, (where,), ctx.temp(Index(ctx.temp(Call(_np("ravel"), (val,))), (which,)))))
+    return Const(None)
+
+
+def _flat_store(ctx, f, arg, obj):
+    names = {np.put: ("a", "ind", "v"), np.putmask: ("a", "mask", "values"), np.place: ("arr", "mask", "vals")}[obj]
+    a, where, values = (arg[n] for n in names)
+    if not isinstance(a, Var):
+        return ctx.temp(Call(f, (a, where, values) + ((arg["mode"],) if "mode" in arg else ())))
+    if obj is np.place:  # (NumPy reads the values while writing: unbuffered; np.put and np.putmask read them first)
+        ctx.emit(ir.ExprStmt(Call(_rt("check_unshared"), (a, values, Const("np.place")))))
+    size = ctx.temp(Call(_np("size"), (values,)))
+    shape = ctx.temp(Call(_np("shape"), (a,)))
+    how = Const(obj.__name__)
+    found = ctx.temp(Call(_rt("flat_store_positions"), (how, shape, where, size) +
+                          ((arg["mode"],) if "mode" in arg else ())))
+    index, which = ctx.temp(Index(found, (Const(0),))), ctx.temp(Index(found, (Const(1),)))
+    ctx.emit(ir.SetItem(a, (index,), ctx.temp(Index(ctx.temp(Call(_np("ravel"), (values,))), (which,)))))
+    return Const(None)

@@ -1,0 +1,117 @@
+"""Runtime helpers giving the index NumPy's indexing functions use, so that those functions are written as the
+plain reads and stores they are (desugar_index_forms.py; re-exported by runtime.py, called as `_ad.<name>`).
+Their results are integer positions: piecewise constant, no derivative (rules/helpers.py)."""
+import numpy as np
+
+from .errors import UnsupportedError
+
+__all__ = ["along_axis_index", "kept_positions", "indexed_shape", "diagonal_positions", "cyclic_positions",
+           "flat_store_positions", "check_unshared"]
+
+
+def along_axis_index(indices, axis, shape):
+    """The index `arr[...]` of `np.take_along_axis(arr, indices, axis)` / `np.put_along_axis` (NumPy's own
+    construction: `indices` along `axis`, an `arange` broadcast along every other axis), with NumPy's errors."""
+    indices = np.asarray(indices)
+    if not np.issubdtype(indices.dtype, np.integer):
+        raise IndexError("`indices` must be an integer array")
+    if indices.ndim != len(shape):
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    axis = int(axis)
+    if not -len(shape) <= axis < len(shape):
+        raise np.exceptions.AxisError(axis, len(shape))
+    axis %= len(shape)
+    index = []
+    for k, n in enumerate(shape):
+        if k == axis:
+            index.append(indices)
+        else:
+            index.append(np.arange(n).reshape((1,) * k + (n,) + (1,) * (len(shape) - k - 1)))
+    return tuple(index)
+
+
+def kept_positions(condition):
+    """The positions `np.compress(condition, a, axis)` keeps (condition: 1-d, as NumPy requires)."""
+    condition = np.asarray(condition)
+    if condition.ndim != 1:
+        raise ValueError("condition must be a 1-d array")
+    return np.nonzero(condition)[0]
+
+
+def indexed_shape(a, index):
+    """The shape of `a[index]` for the array `a` of `np.add.at(a, index, b)` (a zero-strided array of a's shape
+    indexed: nothing of a's size is made), with NumPy's errors (`a` must be an array: a list is a TypeError)."""
+    if not (hasattr(a, "shape") and hasattr(a, "dtype") and hasattr(a, "__array__")):
+        raise TypeError(f"the first operand of ufunc.at must be an array, not {type(a).__name__}")
+    return np.broadcast_to(np.zeros((), dtype=bool), np.shape(a))[index].shape
+
+
+def diagonal_positions(shape, wrap, size):
+    """The positions `np.fill_diagonal(a, val, wrap)` writes (NumPy's own: every step-th entry of a in C
+    order), as an index tuple, with NumPy's errors; none when val has no entries (`size` 0: NumPy writes
+    nothing)."""
+    if len(shape) < 2:
+        raise ValueError("array must be at least 2-d")
+    end = None
+    if len(shape) == 2:
+        step = shape[1] + 1
+        if not wrap:
+            end = shape[1] * shape[1]
+    else:
+        if any(n != shape[0] for n in shape):
+            raise ValueError("All dimensions of input must be of equal length")
+        step = 1 + int(np.sum(np.cumprod(shape[:-1])))
+    flat = np.arange(int(np.prod(shape)) if size else 0)[:end:step]
+    return np.unravel_index(flat, shape)
+
+
+def cyclic_positions(size, positions):
+    """`arange(n) % size` for the n positions of an index tuple: the entries of `size` values a flat store
+    (`a.flat[...] = val`) writes there, repeated cyclically (the first n of longer values)."""
+    n = len(positions[0])
+    return np.arange(n) % size if n else np.zeros(0, dtype=np.intp)
+
+
+def flat_store_positions(how, shape, where, size, mode="raise"):
+    """What NumPy's flat stores write into an array of `shape`, given values of `size` entries: the positions,
+    as an index tuple of that shape, and the entries of the raveled values written there. `how`: "put"
+    (`np.put(a, ind, v, mode)`: `where` the flat positions, the values taken in turn), "putmask"
+    (`np.putmask(a, mask, values)`: position i takes value i % size) or "place" (`np.place(a, mask, vals)`:
+    the chosen positions take the values in turn); values repeat cyclically; NumPy's errors."""
+    n = int(np.prod(shape))
+    if how == "put":
+        flat = np.ravel(np.asarray(where).astype(np.intp, casting="safe"))
+        if mode == "raise":
+            bad = flat[(flat >= n) | (flat < -n)]
+            if bad.size:
+                raise IndexError(f"index {bad[0]} is out of bounds for axis 0 with size {n}")
+            flat = flat % n if n else flat
+        elif mode == "wrap":
+            flat = flat % n if n else flat
+        elif mode == "clip":
+            flat = np.clip(flat, 0, n - 1)
+        else:
+            raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+        which = np.arange(flat.size)
+    else:
+        mask = np.asarray(where, dtype=bool)
+        if mask.size != n:
+            raise ValueError(f"{how}: mask and data must be the same size")
+        flat = np.flatnonzero(mask)
+        if how == "place" and size == 0 and flat.size:
+            raise ValueError("Cannot insert from an empty array!")
+        which = flat if how == "putmask" else np.arange(flat.size)
+    if size == 0:  # (no values: nothing written)
+        flat, which = flat[:0], which[:0]
+    return np.unravel_index(flat, shape), which % size if size else which
+
+
+def check_unshared(a, values, name):
+    """Refuses values that may share memory with the array `a` that np.fill_diagonal / np.place write into:
+    NumPy reads them while writing (a value read after its place was written gives the new value), where the
+    rewritten store reads them all first."""
+    if isinstance(values, np.ndarray) and np.may_share_memory(a, values):
+        raise UnsupportedError(f"the values given to `{name}` share memory with the array it changes: NumPy reads "
+                               "them while it writes, which the derivative does not follow",
+                               hint=f"pass a copy of the values (`.copy()`) to `{name}`")
+    return None
