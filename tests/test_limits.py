@@ -214,18 +214,6 @@ def unpacks_loop_item(x):
     return s
 
 
-def starred_assignment(x):
-    a, *rest = [x, x, x]  # [starred-assignment]
-    return a
-
-
-def starred_loop_target(x):
-    s = 0.0
-    for a, *rest in [(x, x)]:  # [starred-assignment:loop]
-        s = s + a
-    return s
-
-
 def assigns_attribute(x):
     assigns_attribute.cache = x  # [attribute-assignment]
     return x * 2.0
@@ -875,10 +863,6 @@ CASES = [
          hint="move the return/break after the block"),
     Case("loop-unpacking", U, "unpacking a loop item into a different number of names", unpacks_loop_item, (1.0,),
          hint=REWRITE),
-    Case("starred-assignment", U, "starred assignment cannot be differentiated", starred_assignment, (1.0,),
-         hint="fixed number of names"),
-    Case("starred-assignment:loop", U, "assignment to Starred cannot be differentiated", starred_loop_target,
-         (1.0,), hint=REWRITE),
     Case("attribute-assignment", U, "assignment to an attribute of something other than a local value",
          assigns_attribute, (1.0,), hint="keep the value in a local variable"),
     Case("attribute-assignment:argument", U, "this changes the argument `model` in place",

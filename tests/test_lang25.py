@@ -1,0 +1,273 @@
+"""lang25: ordinary Python the compiler refused, made exact (loop `else`, list methods that move items, `del`,
+slice assignment, starred unpacking), with aliases (two names of one list, lists in lists, in objects and
+dicts, helpers changing their argument, loops, early exits); and a `for` loop changing the length of the list
+it goes over, which gave a WRONG gradient, refused. Every expected value comes from central differences.
+/work/lang25/findings.md has the entries; /work/lang25/progs_*.py the wider set, run in every mode."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from fd import check_grad, numeric_grad
+from modes_check import check_modes
+
+X = np.array([0.31, -1.23, 0.87, 2.05, -0.44, 1.12])
+W = np.array([0.3, -0.8, 1.1, 0.5, -0.2, 0.7])
+
+
+# -- loop `else`: a flag set by the loop's own `break`s, then `if flag: pass else: ...` ------------------------
+
+def for_else(x):
+    s = 0.0
+    for v in x:
+        if v > 2.0:
+            return s * x[1]
+        s = s + v ** 2
+    else:
+        s = s + 10.0 * x[0]
+    return s * 3.0
+
+
+def nested_for_else(x):
+    s = 0.0
+    for k in range(3):
+        for v in x:
+            if v > 0.4 + k:
+                break
+            s = s + v * x[k]
+        else:
+            s = s + x[0] ** 3
+            continue
+        s = s * x[2]
+    else:
+        return s - x[1]
+    return s
+
+
+def while_else(x):
+    s = x[0]
+    i = 0
+    while i < 5:
+        if s > 100.0:
+            break
+        s = s * x[i] + 1.0
+        i += 1
+    else:
+        return s + x[5]
+    return s * 2.0
+
+
+@pytest.mark.parametrize("f", [for_else, nested_for_else, while_else])
+@pytest.mark.parametrize("scale", [1.0, -0.3])
+def test_loop_else(f, scale):
+    check_grad(f, (X * scale,))
+
+
+def test_loop_else_modes_and_jit():
+    check_modes(while_else, (X.copy(),), modes=("jvp", "hvp"))
+    check_grad(for_else, (X.copy(),), jit=True)
+
+
+# -- list methods that move items: the list rebuilt, put back into the same object ---------------------------
+
+def reverse_through_an_alias(x):
+    L = list(x)
+    M = L
+    M.reverse()
+    return L[0] * x[1] + M[2] ** 2 + L[5] * L[4]
+
+
+def sort_in_a_dict_by_key(x):
+    d = {"a": list(x * 2.0)}
+    L = d["a"]
+    L.sort(key=abs, reverse=True)
+    return d["a"][0] * d["a"][1] - L[-1] * x[3]
+
+
+def tolist_sorted(x):
+    z = x.tolist()
+    z.sort(reverse=True)
+    return z[0] * z[-1] + z[1]
+
+
+def remove_the_first_equal(x):
+    L = [x[0], x[1], x[0], x[2]]
+    L.remove(x[0])
+    return L[0] * 2.0 + L[1] * x[3] + L[2] ** 2
+
+
+def helper_sort_del(L):
+    L.sort()
+    del L[0]
+
+
+def changed_by_a_helper(x):
+    L = list(x)
+    helper_sort_del(L)
+    return L[0] * L[-1] + len(L) * x[0]
+
+
+def lists_in_a_list_reversed(x):
+    L = [[x[0], x[1]], [x[2]]]
+    L.reverse()
+    L[0].append(x[3])
+    return sum(L[0]) * L[1][0] + L[1][1]
+
+
+def del_pop_insert_anywhere(x):
+    L = list(x)
+    del L[int(np.argmax(x))]
+    v = L.pop(1)
+    L.insert(-2, v * x[0])
+    L.insert(100, x[2])
+    return L[0] * L[-3] + L[-1] * L[1] + L[4]
+
+
+def rotated_in_a_loop(x):
+    L = list(x)
+    for k in range(3):
+        L.insert(0, L.pop())
+        L[1] = L[1] * x[k]
+    return L[0] * L[1] + L[2]
+
+
+def slices_assigned_and_deleted(x):
+    L = list(x)
+    L[2:] = L[:2]
+    L[:0] = [x[5] * x[4]]
+    M = [x[0], x[1], x[2], x[3], x[4], x[5]]
+    del M[::2]
+    M[1:-1] = [x[5] * x[0], x[3]]
+    return L[0] * L[1] + L[-1] * len(L) + M[0] * M[1] * M[-1]
+
+
+class Box:
+    def __init__(self, items):
+        self.items = items
+
+
+def in_an_object_with_an_early_return(x):
+    L = list(x)
+    b = Box(L)
+    for k in range(3):
+        if L[0] > 1.0:
+            return L[0] * x[k]
+        b.items.sort(reverse=True)
+    del b.items[:2]
+    return L[0] * L[-1] + b.items[1]
+
+
+LISTS = [reverse_through_an_alias, sort_in_a_dict_by_key, tolist_sorted, remove_the_first_equal,
+         changed_by_a_helper, lists_in_a_list_reversed, del_pop_insert_anywhere, rotated_in_a_loop,
+         slices_assigned_and_deleted, in_an_object_with_an_early_return]
+
+
+@pytest.mark.parametrize("f", LISTS)
+def test_list_methods_exact(f):
+    check_grad(f, (X.copy(),))
+    check_grad(f, (-0.5 * X[::-1],))
+
+
+@pytest.mark.parametrize("f", [rotated_in_a_loop, remove_the_first_equal, del_pop_insert_anywhere])
+def test_list_methods_every_mode(f):
+    check_modes(f, (X.copy(),), modes=("jvp", "hvp", "hessian"))
+
+
+def test_list_method_grad_of_grad():
+    g = ad.grad(rotated_in_a_loop)
+    got = ad.grad(lambda y: np.sum(g(y) * W))(X.copy())
+    want = numeric_grad(lambda y: float(np.sum(g(y) * W)), [X.copy()], 0)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_list_method_jit_refusal_is_located():
+    with pytest.raises(ad.ADError, match="jit=True"):
+        ad.grad(reverse_through_an_alias, jit=True)(X.copy())
+
+
+# -- starred unpacking: an index and a slice --------------------------------------------------------------
+
+def starred(x):
+    a, *mid, b = x
+    *head, last = [x[0], x[1] * 2.0, x[2]]
+    head.append(last * 3.0)
+    return a * b + mid[0] * len(mid) + mid[-1] ** 2 + head[0] * head[-1]
+
+
+def starred_loop_target(x):
+    s = 0.0
+    for a, *rest in [(x[0], x[1], x[2]), (x[3], x[4], x[5])]:
+        s = s + a * rest[1] - rest[0] ** 2
+    return s
+
+
+@pytest.mark.parametrize("f", [starred, starred_loop_target])
+def test_starred_unpacking(f):
+    check_modes(f, (X.copy(),), modes=("grad", "jvp", "hvp"))
+
+
+def test_starred_too_few_items_raise():
+    with pytest.raises(IndexError):
+        ad.grad(starred)(X[:1].copy())
+
+
+# -- refused: what cannot be proven exact -------------------------------------------------------------------
+
+def append_to_the_list_looped_over(x):  # Python's loop visits the items appended: a WRONG gradient before
+    L = list(x[:3])
+    s = 0.0
+    for v in L:
+        s = s + v * v
+        if len(L) < 5:
+            L.append(v * 2.0)
+    return s
+
+
+def grow(L, v):
+    L.append(v)
+
+
+def a_helper_grows_the_list_looped_over(x):
+    L = list(x[:3])
+    s = 0.0
+    for v in L:
+        s = s + v
+        if len(L) < 5:
+            grow(L, v * 2.0)
+    return s
+
+
+def deleted_while_a_generator_reads(x):
+    L = list(x)
+    g = (v * w for v, w in zip(L, range(6)))
+    del L[0]
+    return sum(g)
+
+
+def mixed_sign_slice_of_unknown_length(x):
+    L = list(x)
+    L[1:-1] = [x[5] * x[0]]
+    return L[0] * L[1] + L[2]
+
+
+@pytest.mark.parametrize("f, message", [
+    (append_to_the_list_looped_over, "may change the length of the list the loop"),
+    (a_helper_grows_the_list_looped_over, "may change the length of the list the loop"),
+    (deleted_while_a_generator_reads, "may change what a generator expression"),
+    (mixed_sign_slice_of_unknown_length, "assigning to a slice of a list"),
+])
+def test_refused_where_not_exact(f, message):
+    with pytest.raises(ad.ADError, match=message):
+        ad.grad(f)(X.copy())
+
+
+def reverse_in_loop(x):
+    L = list(x)
+    s = 0.0
+    for v in L:
+        s = s + v * L[0]
+        L.reverse()
+    return s
+
+
+def test_reordering_the_list_looped_over_stays_exact():
+    check_grad(reverse_in_loop, (X.copy(),))
