@@ -10,9 +10,12 @@ line (Python raises when its first item is read; the compiler would raise where 
 import ast
 import builtins
 import functools
+import itertools
+import math
 
+from .desugar_scope import walk_scope
 from .errors import UnsupportedError
-from .ir import Build, Call, Const, ExprStmt, For, Global, Index, Var
+from .ir import BinOp, Build, Call, Const, ExprStmt, For, Global, Index, Slice, Starred, Var
 
 
 class BuiltinCalls:
@@ -27,9 +30,18 @@ class BuiltinCalls:
         if not isinstance(node.func, (ast.Name, ast.Attribute)) or \
                 any(isinstance(a, ast.Starred) for a in node.args):
             return None
+        obj = self.ctx.expressions.resolve_global(node.func)
+        keywords = {k.arg for k in node.keywords}
+        if obj in (iter, next) and id(node) in self.iterators():
+            return self.iterator_step(node, obj)
+        if obj is math.prod and len(node.args) == 1 and keywords <= {"start"}:
+            return self.product(node)
+        if obj is itertools.accumulate and 1 <= len(node.args) <= 2 and keywords <= {"initial", "func"}:
+            return self.accumulate(node)
+        if obj is itertools.starmap and len(node.args) == 2 and not keywords:
+            return self.starmap(node)
         if node.keywords:
             return self.dict_of_keywords(node)
-        obj = self.ctx.expressions.resolve_global(node.func)
         if obj is dict and not node.args:
             return Build("dict", (), ())
         if obj is map and len(node.args) >= 2:
@@ -140,6 +152,159 @@ class BuiltinCalls:
         return Var(acc)
 
 
+    def iterators(self):
+        """The ids of the calls `iter(xs)` and `next(it)` written with a list (lang25): `it = iter(xs)` is
+        `it = list(xs)` and `next(it)` is `it.pop(0)`, where Python's iterator and that list give the same
+        items: `it` is bound once, by that `iter`, read only by `next(it)` and by at most one other use, the last
+        in the function's text and in no loop the `iter` is not in (what consumes the iterator: `sum(it)`,
+        `for v in it`, `list(it)`), no nested function reads it, and no `try` could catch the StopIteration an
+        empty iterator raises (the list raises IndexError). A change of `xs` before the items are read is
+        refused as for any iterator (lazy_checks.py)."""
+        if getattr(self, "_iterators", None) is not None and self._iterators[0] is self.ctx.fdef:
+            return self._iterators[1]
+        found = set()
+        fdef = self.ctx.fdef
+        nodes = list(walk_scope(fdef))
+        if not any(isinstance(n, ast.Try) for n in ast.walk(fdef)):
+            for s in nodes:
+                if not (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) and
+                        isinstance(s.value, ast.Call) and len(s.value.args) == 1 and not s.value.keywords and
+                        not isinstance(s.value.args[0], ast.Starred) and
+                        isinstance(s.value.func, (ast.Name, ast.Attribute)) and
+                        self.ctx.expressions.resolve_global(s.value.func) is iter):
+                    continue
+                found |= self.iterator_plan(fdef, nodes, s)
+        self._iterators = (fdef, found)
+        return found
+
+    def iterator_plan(self, fdef, nodes, made):
+        """The ids of `made`'s `iter` call and of the `next(name)` calls, if `made` may be written with a list."""
+        name = made.targets[0].id
+        stores = [n for n in nodes if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)]
+        inner = [n for n in ast.walk(fdef) if isinstance(n, (ast.FunctionDef, ast.Lambda, ast.AsyncFunctionDef,
+                                                             ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.SetComp))
+                 and n is not fdef]
+        if len(stores) != 1 or any(isinstance(m, ast.Name) and m.id == name for d in inner for m in ast.walk(d)):
+            return set()
+        parents = {}
+        for n in ast.walk(fdef):
+            for c in ast.iter_child_nodes(n):
+                parents[id(c)] = n
+        steps, others = [], []
+        for n in nodes:
+            if not (isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)):
+                continue
+            call = parents.get(id(n))
+            if isinstance(call, ast.Call) and call.args == [n] and not call.keywords and \
+                    isinstance(call.func, (ast.Name, ast.Attribute)) and \
+                    self.ctx.expressions.resolve_global(call.func) is next:
+                steps.append(call)
+            else:
+                others.append(n)
+
+        def loops(node):  # (the loops running `node` more than once: not the `for` it is the iterable of)
+            out, child, p = [], node, parents.get(id(node))
+            while p is not None and p is not fdef:
+                if isinstance(p, ast.While) or isinstance(p, ast.For) and child is not p.iter:
+                    out.append(id(p))
+                child, p = p, parents.get(id(p))
+            return set(out)
+
+        if len(others) > 1:
+            return set()
+        if others:
+            last = others[0]
+            position = (last.lineno, last.col_offset)
+            if any((c.lineno, c.col_offset) > position for c in steps) or loops(last) - loops(made):
+                return set()
+        return {id(made.value)} | {id(c) for c in steps}
+
+    def iterator_step(self, node, obj):
+        ctx = self.ctx
+        if obj is iter:
+            return Call(self.builtin("list"), (ctx.expressions.atom(node.args[0]),))
+        it = ctx.expressions.atom(node.args[0])
+        return Call(_attr(it.name, "pop"), (Const(0),))
+
+    def product(self, node):
+        """`math.prod(xs, start=s)`: `acc = s; for v in xs: acc = acc * v`, the products Python makes, in its
+        order (lang25)."""
+        ctx = self.ctx
+        (seq,) = self.sequences(node.args)
+        start = next((k.value for k in node.keywords if k.arg == "start"), None)
+        acc = ctx.alloc.fresh("acc")
+        ctx.assign(acc, ctx.expressions.atom(start) if start is not None else Const(1))
+        n = ctx.temp(Call(self.builtin("len"), (seq,)))
+        counter = ctx.alloc.fresh("k")
+        body = []
+        with ctx.into(body):
+            item = ctx.temp(Index(seq, (Var(counter),)))
+            ctx.assign(acc, BinOp("*", Var(acc), item))
+        ctx.emit(For(counter, Call(self.builtin("range"), (n,)), body))
+        return Var(acc)
+
+    def accumulate(self, node):
+        """`itertools.accumulate(xs, f, initial=a)` as the list of its values, computed when it is made (like
+        `map`; lazy_checks.py refuses a change of xs before they are read): `out = [a]` (or `xs[:1]` as a
+        list), then `out.append(f(out[-1], v))` for the other items (`+` without f) (lang25)."""
+        ctx = self.ctx
+        keywords = {k.arg: k.value for k in node.keywords}
+        f_node = node.args[1] if len(node.args) == 2 else keywords.get("func")
+        if isinstance(f_node, ast.Constant) and f_node.value is None:
+            f_node = None
+        f = self.function(f_node) if f_node is not None else None
+        (seq,) = self.sequences(node.args[:1])
+        initial = keywords.get("initial")
+        if isinstance(initial, ast.Constant) and initial.value is None:
+            initial = None
+        built = ctx.alloc.temp()
+        if initial is not None:
+            ctx.assign(built, Build("list", (ctx.expressions.atom(initial),)), node)
+            first = Const(0)
+        else:
+            head = ctx.temp(Index(seq, (Slice(None, Const(1), None),)))
+            ctx.assign(built, Call(self.builtin("list"), (head,)), node)
+            first = Const(1)
+        n = ctx.temp(Call(self.builtin("len"), (seq,)))
+        counter = ctx.alloc.fresh("k")
+        body = []
+        with ctx.into(body):
+            prev = ctx.temp(Index(Var(built), (Const(-1),)))
+            item = ctx.temp(Index(seq, (Var(counter),)))
+            value = ctx.temp(Call(f, (prev, item)) if f is not None else BinOp("+", prev, item))
+            ctx.emit(ExprStmt(Call(_attr(built, "append"), (value,))))
+        ctx.emit(For(counter, Call(self.builtin("range"), (first, n)), body))
+        return Var(built)
+
+    def starmap(self, node):
+        """`itertools.starmap(f, pairs)` as the list `[f(*p) for p in pairs]`, computed when it is made (like
+        `map`) (lang25)."""
+        ctx = self.ctx
+        self.check_callable(node.args[0])
+        f = self.function(node.args[0])
+        (seq,) = self.sequences(node.args[1:])
+        built = ctx.alloc.temp()
+        ctx.assign(built, Build("list", ()), node)
+        n = ctx.temp(Call(self.builtin("len"), (seq,)))
+        counter = ctx.alloc.fresh("k")
+        body = []
+        pairs = node.args[1]
+        width = len(pairs.args) if isinstance(pairs, ast.Call) and not pairs.keywords and \
+            isinstance(pairs.func, (ast.Name, ast.Attribute)) and \
+            not any(isinstance(a, ast.Starred) for a in pairs.args) and \
+            ctx.expressions.resolve_global(pairs.func) is zip else None
+        with ctx.into(body):
+            item = ctx.temp(Index(seq, (Var(counter),)))
+            if width is not None:  # (the items of `zip(a, b)`: pairs, passed as two arguments)
+                args = tuple(ctx.temp(Index(item, (Const(j),))) for j in range(width))
+            else:  # (expanded where the item's length is known; refused, located, where not)
+                args = (Starred(item),)
+            value = ctx.temp(Call(f, args))
+            ctx.emit(ExprStmt(Call(_attr(built, "append"), (value,))))
+        ctx.emit(For(counter, Call(self.builtin("range"), (n,)), body))
+        return Var(built)
+
+
 def _attr(name, attr):
     from .ir import Attr
 
@@ -149,5 +314,5 @@ def _attr(name, attr):
 def is_iterator_call(expressions, node):
     """Is `node` a call of `map` (whose value, an iterator, the compiler computes as a list)?"""
     return isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)) and \
-        expressions.resolve_global(node.func) is map
+        expressions.resolve_global(node.func) in (map, itertools.accumulate, itertools.starmap)
 

@@ -16,6 +16,7 @@ view or item of it), a method of the user's called on an object holding it.
 import ast
 import builtins
 import inspect
+import itertools
 import textwrap
 
 import numpy as np
@@ -23,7 +24,7 @@ import numpy as np
 from .errors import UnsupportedError
 from .inline_resolve import is_library
 
-_ITERATOR_FUNCTIONS = (map, filter, zip, enumerate, reversed, iter)
+_ITERATOR_FUNCTIONS = (map, filter, zip, enumerate, reversed, iter, itertools.accumulate, itertools.starmap)
 _DICT_VIEWS = ("values", "items", "keys")
 _MUTATING = {"append", "extend", "insert", "pop", "clear", "remove", "sort", "reverse", "update", "setdefault",
              "popitem", "add", "discard", "fill", "put", "resize", "partition", "itemset", "setflags", "__setitem__",
@@ -168,8 +169,10 @@ class Checker:
                     bad = bad or self.effect_of(check_generator_effects, self.nested[n.func.id], n)
                 elif isinstance(n, ast.NamedExpr):
                     bad = n
-        elif isinstance(lazy, ast.Call) and self.resolve(lazy.func) is map and lazy.args:
-            f = lazy.args[0]
+        elif isinstance(lazy, ast.Call) and self.resolve(lazy.func) in (map, itertools.starmap, itertools.accumulate) \
+                and lazy.args:
+            f = lazy.args[0] if self.resolve(lazy.func) is not itertools.accumulate else \
+                (lazy.args[1:2] or [k.value for k in lazy.keywords if k.arg == "func"] or [None])[0]
             nested = self.nested.get(f.id) if isinstance(f, ast.Name) else f if isinstance(f, ast.Lambda) else None
             if nested is not None:
                 bad = self.effect_of(check_generator_effects, nested, f)
@@ -196,7 +199,7 @@ class Checker:
             return False
         obj = self.resolve(node.func)
         if obj in _ITERATOR_FUNCTIONS:
-            return bound or obj in (map, filter)
+            return bound or obj in (map, filter, itertools.accumulate, itertools.starmap)
         if bound and isinstance(node.func, ast.Attribute) and node.func.attr in _DICT_VIEWS and not node.args:
             return True
         return inspect.isgeneratorfunction(obj) or self.local_generator(node.func)
