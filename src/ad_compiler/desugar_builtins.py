@@ -15,7 +15,7 @@ import math
 
 from .desugar_scope import walk_scope
 from .errors import UnsupportedError
-from .ir import BinOp, Build, Call, Const, ExprStmt, For, Global, Index, Slice, Starred, Var
+from .ir import Assert, BinOp, Build, Call, Compare, Const, ExprStmt, For, Global, If, Index, Slice, Starred, Var
 
 
 class BuiltinCalls:
@@ -27,13 +27,23 @@ class BuiltinCalls:
     def rewrite(self, node):
         """The atom holding the value of `map(...)` / `functools.reduce(...)`; `dict()` and `dict(k=v, ...)` as the
         dict literal they make (a new dict the compiler follows like `{}`, g4-002); None for another call."""
-        if not isinstance(node.func, (ast.Name, ast.Attribute)) or \
-                any(isinstance(a, ast.Starred) for a in node.args):
+        if not isinstance(node.func, (ast.Name, ast.Attribute)):
             return None
         obj = self.ctx.expressions.resolve_global(node.func)
+        starred = [isinstance(a, ast.Starred) for a in node.args]
+        if obj is math.hypot and not node.keywords and (starred == [True] or not any(starred) and
+                                                        len(node.args) != 2):
+            return self.norm(node, obj)
+        if obj is math.dist and not node.keywords and starred == [False, False]:
+            return self.norm(node, obj)
+        if any(starred):
+            return None
         keywords = {k.arg for k in node.keywords}
         if obj in (iter, next) and id(node) in self.iterators():
             return self.iterator_step(node, obj)
+        if obj in (max, min) and "key" in keywords and keywords <= {"key", "default"} and node.args and \
+                (len(node.args) == 1 or "default" not in keywords):
+            return self.extreme(node, obj)
         if obj is math.prod and len(node.args) == 1 and keywords <= {"start"}:
             return self.product(node)
         if obj is itertools.accumulate and 1 <= len(node.args) <= 2 and keywords <= {"initial", "func"}:
@@ -225,6 +235,96 @@ class BuiltinCalls:
             return Call(self.builtin("list"), (ctx.expressions.atom(node.args[0]),))
         it = ctx.expressions.atom(node.args[0])
         return Call(_attr(it.name, "pop"), (Const(0),))
+
+    def norm(self, node, obj):
+        """`math.hypot(*xs)` (or of 1, 3, ... numbers) and `math.dist(p, q)`: the value Python's function gives,
+        `h`, and a derivative from `r = m * sqrt(sum((v / m) ** 2))` with the constant `m = max(h, tiny)` (no
+        overflow): `r + (h - r)`, the correction computed without a derivative, is h itself (r is within a few
+        units in the last place of h, so `h - r` and the sum are exact), and its derivative r's, `v / h`
+        (lang25). `math.dist` of sequences of different lengths raises as in Python."""
+        ctx = self.ctx
+        args = node.args
+        if obj is math.dist:
+            p, q = self.sequences(args)
+            n = ctx.temp(Call(self.builtin("len"), (p,)))
+            same = ctx.temp(Compare(n, ("==",), (ctx.temp(Call(self.builtin("len"), (q,))),)))
+            ctx.emit(Assert(same, Const("both points must have the same number of dimensions")))
+            items = ctx.alloc.temp()
+            ctx.assign(items, Build("list", ()))
+            counter = ctx.alloc.fresh("k")
+            body = []
+            with ctx.into(body):
+                a, b = (ctx.temp(Index(v, (Var(counter),))) for v in (p, q))
+                ctx.emit(ExprStmt(Call(_attr(items, "append"), (ctx.temp(BinOp("-", a, b)),))))
+            ctx.emit(For(counter, Call(self.builtin("range"), (n,)), body))
+            items = Var(items)
+        elif len(args) == 1 and isinstance(args[0], ast.Starred):
+            (items,) = self.sequences([args[0].value])
+        else:
+            items = ctx.temp(Build("list", tuple(ctx.expressions.atom(a) for a in args)))
+        saved = ctx.nograd
+        ctx.nograd = True  # (the value and the scale: constants for the derivative)
+        h = ctx.temp(Call(Global(("math", "hypot"), math.hypot, math), (Starred(items),)))
+        m = ctx.temp(Call(self.builtin("max"), (h, Const(1e-300))))
+        ctx.nograd = saved
+        total = ctx.alloc.fresh("total")
+        ctx.assign(total, Const(0.0))
+        n = ctx.temp(Call(self.builtin("len"), (items,)))
+        counter = ctx.alloc.fresh("k")
+        body = []
+        with ctx.into(body):
+            scaled = ctx.temp(BinOp("/", ctx.temp(Index(items, (Var(counter),))), m))
+            ctx.assign(total, BinOp("+", Var(total), ctx.temp(BinOp("*", scaled, scaled))))
+        ctx.emit(For(counter, Call(self.builtin("range"), (n,)), body))
+        r = ctx.temp(BinOp("*", m, ctx.temp(Call(Global(("math", "sqrt"), math.sqrt, math), (Var(total),)))))
+        ctx.nograd = True
+        correction = ctx.temp(BinOp("-", h, r))
+        ctx.nograd = saved
+        return BinOp("+", r, correction)
+
+    def extreme(self, node, obj):
+        """`max(a, b, key=f)` / `max(xs, key=f, default=d)` (and min) as Python computes it: the first item, then
+        each later one taken where its key is strictly larger (smaller) than the best one's, each key computed
+        once, in order (a data-dependent `if`: piecewise, the winner's derivative) (lang25)."""
+        ctx = self.ctx
+        keywords = {k.arg: k.value for k in node.keywords}
+        key = keywords["key"]
+        if len(node.args) == 1:
+            (seq,) = self.sequences(node.args)
+        else:
+            seq = ctx.temp(Build("list", tuple(ctx.expressions.atom(a) for a in node.args)))
+        f = None if isinstance(key, ast.Constant) and key.value is None else self.function(key)
+        best, best_key = ctx.alloc.fresh("best"), ctx.alloc.fresh("best_key")
+        n = ctx.temp(Call(self.builtin("len"), (seq,)))
+        if "default" in keywords:
+            default = ctx.expressions.atom(keywords["default"])
+            ctx.assign(best, default)
+            ctx.assign(best_key, Const(None))  # (bound on both paths: read by the loop, which an empty list skips)
+            empty = ctx.temp(Compare(n, ("==",), (Const(0),)))
+            first = []
+            with ctx.into(first):
+                self.take(seq, Const(0), f, best, best_key)
+            ctx.emit(If(empty, [], first))
+        else:
+            self.take(seq, Const(0), f, best, best_key)
+        counter = ctx.alloc.fresh("k")
+        body = []
+        with ctx.into(body):
+            item = ctx.temp(Index(seq, (Var(counter),)))
+            value = ctx.temp(Call(f, (item,))) if f is not None else item
+            better = ctx.temp(Compare(value, (">" if obj is max else "<",), (Var(best_key),)))
+            taken = []
+            with ctx.into(taken):
+                ctx.assign(best, item)
+                ctx.assign(best_key, value)
+            ctx.emit(If(better, taken, []))
+        ctx.emit(For(counter, Call(self.builtin("range"), (Const(1), n)), body))
+        return Var(best)
+
+    def take(self, seq, at, f, best, best_key):
+        ctx = self.ctx
+        ctx.assign(best, Index(seq, (at,)))
+        ctx.assign(best_key, Call(f, (Var(best),)) if f is not None else Var(best))
 
     def product(self, node):
         """`math.prod(xs, start=s)`: `acc = s; for v in xs: acc = acc * v`, the products Python makes, in its
