@@ -355,3 +355,44 @@ def accumulate_then_change(x):
 def test_iterators_refused_where_not_exact(f, message):
     with pytest.raises(ad.ADError, match=message):
         ad.grad(f)(X.copy())
+
+
+# -- a change between two `next` of an iterator read in part: its last use was taken to be its first (the
+# checker's statements come in no order): a WRONG gradient for `map`, now refused like any such change --------
+
+def map_stepped_around_a_change(x):
+    L = list(x)
+    m = map(lambda v: v * 2.0, L)
+    a = next(m)
+    L[1] = x[3] * 7.0
+    return a * next(m)
+
+
+def iterator_stepped_around_a_reverse(x):
+    L = list(x)
+    it = iter(L)
+    a = next(it)
+    L.reverse()
+    return a * next(it)
+
+
+@pytest.mark.parametrize("f", [map_stepped_around_a_change, iterator_stepped_around_a_reverse])
+def test_change_between_two_steps_refused(f):
+    with pytest.raises(ad.ADError, match="may change what"):
+        ad.grad(f)(X.copy())
+
+
+# -- `[a] * n`: the same object in each slot (a store through one slot is seen through the others) -------------
+
+def repeated_inner_list(x):
+    y = [[x[0]] * 2] * 2
+    y[0][1] = x[1]
+    inner = [x[2], x[3]]
+    L = [inner] * 3
+    del L[1]
+    L[0].append(x[4])
+    return y[1][1] * y[0][0] + L[1][2] * x[5] + len(L) * inner[2]
+
+
+def test_repeated_items_are_one_object():
+    check_modes(repeated_inner_list, (X.copy(),), modes=("grad", "hvp"))

@@ -82,8 +82,8 @@ class Checker:
                         for n in ast.walk(self.fdef))):
                     self.check_effects(s.value)
                 uses = [u for u in self.stmts if _after(u, s) and name in _loads(u, whole=False)]
-                if uses:
-                    last = uses[-1]
+                if uses:  # (the last use in the text: `_walk_here` gives the statements in no order, lang25)
+                    last = max(uses, key=lambda u: (u.lineno, u.col_offset))
                     region = [u for u in self.stmts if _after(u, s) and _before(u, last)]
                     if isinstance(last, (ast.For, ast.While)):
                         region += [u for b in last.body for u in _walk_stmts(b)]
