@@ -20,6 +20,9 @@
                                                                dunders, NumPy's keywords); --objects 0.3: more
     python tests/explore.py --flow 0.3 ...                     more "flow" constructs (tests/progen_flow.py: adjoints
                                                                sharing a buffer across branches and loops); 0: off
+    python tests/explore.py --lang 0.4 ...                     more "lang" constructs (tests/progen_lang.py: loop
+                                                               `else`, lists reordered through two names, `del`,
+                                                               starred unpacking, iterators); 0: off
     AD_CHECK_SHARING=1 python tests/explore.py ...     also check sharing.py's classes against the alias pass
                                                                (tests/sharing_check.py; $AD_CHECK_SHARING_OUT)
     python tests/explore.py --jit --n 300                      the gradients compiled with Numba (jit=True):
@@ -183,6 +186,9 @@ def main(argv=None):
                     f"keywords; default {progen.FEATURES['objects']}, 0: off)")
     ap.add_argument("--flow", type=float, metavar="RATE", help="chance that a statement of f is a 'flow' "
                     f"construct (tests/progen_flow.py; default {progen.FEATURES['flow']}, 0: off)")
+    ap.add_argument("--lang", type=float, metavar="RATE", help="chance that a statement of f is a 'lang' "
+                    f"construct (tests/progen_lang.py: Python lang25 lifted; default {progen.FEATURES['lang']}, "
+                    "0: off)")
     args = ap.parse_args(argv)
     if args.state is not None:
         progen.FEATURES["state"] = args.state  # (set before the workers fork)
@@ -190,6 +196,8 @@ def main(argv=None):
         progen.FEATURES["objects"] = args.objects  # (set before the workers fork)
     if args.flow is not None:
         progen.FEATURES["flow"] = args.flow
+    if args.lang is not None:
+        progen.FEATURES["lang"] = args.lang
     if args.jit:
         progen.GRAD_OPTIONS["jit"] = True  # (set before the workers fork)
     if args.check:

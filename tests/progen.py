@@ -60,7 +60,7 @@ GRAD_OPTIONS = {}  # extra options of every ad.grad and ad.jvp the checker makes
 # generator features with a knob (set before the workers fork): "state" is the chance that a statement of f is
 # one of tests/progen_state.py's constructs (sharing and late reads); 0 gives the programs of before it;
 # "objects" the chance of one of tests/progen_objects.py's (objects holding containers, classes, NumPy keywords)
-FEATURES = {"state": 0.18, "flow": 0.06, "objects": 0.08}
+FEATURES = {"state": 0.18, "flow": 0.06, "objects": 0.08, "lang": 0.05}
 
 
 def w(e, need):
@@ -128,6 +128,8 @@ class Gen:
             self.flow_rate = 0.0
             self.objects_rng = None  # the "objects" feature's own random stream (None: off)
             self.objects_rate = 0.0
+            self.lang_rng = None  # the "lang" feature's (tests/progen_lang.py)
+            self.lang_rate = 0.0
             self.resets = []     # make_args lines putting back module state f changes
             self.must = []       # names the final return always reads
             self.taken = set(RESERVED)
@@ -678,6 +680,9 @@ class Gen:
         if self.depth == 0 and self.root.objects_rng is not None and \
                 self.root.objects_rng.random() < self.root.objects_rate and not self.shadowed:
             return self.s_objects()
+        if self.depth == 0 and self.root.lang_rng is not None and \
+                self.root.lang_rng.random() < self.root.lang_rate:
+            return self.s_lang()
         opts = [(10, self.s_assign), (4, self.s_update), (5, self.s_augassign),
                 (5, self.s_alias_mutate), (5, self.s_view_mutate), (4, self.s_copy_mutate),
                 (3, self.s_store_mutate), (5, self.s_setitem), (2, self.s_inplace_method),
@@ -715,6 +720,11 @@ class Gen:
         """One of tests/progen_objects.py's constructs, drawn from the feature's own random stream."""
         import progen_objects
         self.s_feature(progen_objects.CONSTRUCTS, self.root.objects_rng)
+
+    def s_lang(self):
+        """One of tests/progen_lang.py's constructs (lang25), drawn from the feature's own random stream."""
+        import progen_lang
+        self.s_feature(progen_lang.CONSTRUCTS, self.root.lang_rng)
 
     def s_assign(self):
         t = self.wchoice([(5, SCALAR), (5, (3,)), (3, (2, 3)), (2, (4,)), (1.5, (2,)), (0.5, (3, 2))])
@@ -1795,6 +1805,9 @@ def generate(seed, features=None):
     if features.get("objects"):
         g.objects_rng = random.Random(f"{seed}/objects")
         g.objects_rate = features["objects"]
+    if features.get("lang"):
+        g.lang_rng = random.Random(f"{seed}/lang")
+        g.lang_rate = features["lang"]
     params = []     # (name, V, make_args expression or None for an alias, differentiable)
     makers = []
     n_params = rng.choice([1, 2, 2, 3, 3, 4])
@@ -1886,6 +1899,8 @@ def generate(seed, features=None):
 
     names = [p[0] for p in params]
     lines = ["import functools", "import math", "", "import numpy as np", "", ""]
+    if getattr(g, "need_itertools", False):  # a "lang" construct's itertools.accumulate
+        lines[1:1] = ["import itertools", "import operator"]
     if getattr(g, "need_ad", False):  # a state construct's @ad.checkpoint helper
         lines[3:4] = ["import numpy as np", "", "import ad_compiler as ad"]
     if getattr(g, "need_dataclasses", False):  # an "objects" construct's dataclass

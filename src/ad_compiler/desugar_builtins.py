@@ -239,7 +239,7 @@ class BuiltinCalls:
     def norm(self, node, obj):
         """`math.hypot(*xs)` (or of 1, 3, ... numbers) and `math.dist(p, q)`: the value Python's function gives,
         `h`, and a derivative from `r = m * sqrt(sum((v / m) ** 2))` with the constant `m = max(h, tiny)` (no
-        overflow): `r + (h - r)`, the correction computed without a derivative, is h itself (r is within a few
+        overflow): `r + ad.stop_gradient(h - r)`, the correction without a derivative, is h itself (r is within a few
         units in the last place of h, so `h - r` and the sum are exact), and its derivative r's, `v / h`
         (lang25). `math.dist` of sequences of different lengths raises as in Python."""
         ctx = self.ctx
@@ -277,9 +277,9 @@ class BuiltinCalls:
             ctx.assign(total, BinOp("+", Var(total), ctx.temp(BinOp("*", scaled, scaled))))
         ctx.emit(For(counter, Call(self.builtin("range"), (n,)), body))
         r = ctx.temp(BinOp("*", m, ctx.temp(Call(Global(("math", "sqrt"), math.sqrt, math), (Var(total),)))))
-        ctx.nograd = True
-        correction = ctx.temp(BinOp("-", h, r))
-        ctx.nograd = saved
+        # (the correction as `ad.stop_gradient(h - r)`, not a statement inside no_grad: fused into the user's
+        # line it would lose that, and a derivative of the derivative would see `r + (h - r)`, of tangent 0)
+        correction = ctx.temp(Call(_stop_gradient(), (ctx.temp(BinOp("-", h, r)),)))
         return BinOp("+", r, correction)
 
     def extreme(self, node, obj):
@@ -403,6 +403,14 @@ class BuiltinCalls:
             ctx.emit(ExprStmt(Call(_attr(built, "append"), (value,))))
         ctx.emit(For(counter, Call(self.builtin("range"), (n,)), body))
         return Var(built)
+
+
+def _stop_gradient():
+    import ad_compiler
+
+    from . import markers
+
+    return Global(("ad", "stop_gradient"), markers.stop_gradient, ad_compiler)
 
 
 def _attr(name, attr):
