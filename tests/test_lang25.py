@@ -287,8 +287,8 @@ def test_reordering_the_list_looped_over_stays_exact():
 # -- builtins and library functions written as the loops they compute ------------------------------------------
 
 def products_and_norms(x):
-    return math.prod(x[:3]) + math.prod([x[3], x[4]], start=x[5]) + math.hypot(*x) + \
-        math.dist(x[:2], x[3:5]) + math.hypot(x[0], x[1], x[2])
+    return math.prod(x[:3]) + math.prod([x[3], x[4]], start=x[5]) + math.hypot(*x) ** 2 + \
+        math.dist(x[:2], x[3:5]) * x[0] + math.hypot(x[0], x[1], x[2])  # (** 2: hvp reads h's tangent)
 
 
 def accumulated(x):
@@ -311,7 +311,13 @@ def stepped_iterator(x):
     for v in it:
         s = s + v * v
     d = iter({"a": x[0], "b": x[1]})
-    return s * x[{"a": 0, "b": 1}[next(d)]]
+    s = s * x[{"a": 0, "b": 1}[next(d)]]
+    rest = iter([v for v in x if v > -0.5])  # (`next(it, d)`: an `if` on what is left)
+    v = next(rest, None)
+    while v is not None:
+        s = s + v * v
+        v = next(rest, None)
+    return s
 
 
 def extreme_by_key(x):

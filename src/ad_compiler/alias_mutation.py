@@ -232,6 +232,9 @@ class Mutations(Part):
             done = self.containers.dict_stores(s, call, k, state, site, target)
             if done is not None:
                 return done
+        if isinstance(k, K.Dict) and method == "__delitem__":
+            self.refuse(s, "`del d[key]` of a dict cannot be differentiated (yet)",
+                        "build the dict without the key: `d = {k: v for k, v in d.items() if k != key}`")
         if isinstance(k, K.Dict) and method in DICT_MUTATORS:
             self.refuse(s, f"the dict method `.{method}()` cannot be differentiated (yet)",
                         "assign the keys one by one: `d[k] = v`")

@@ -165,7 +165,8 @@ class BuiltinCalls:
     def iterators(self):
         """The ids of the calls `iter(xs)` and `next(it)` written with a list (lang25): `it = iter(xs)` is
         `it = list(xs)` and `next(it)` is `it.pop(0)`, where Python's iterator and that list give the same
-        items: `it` is bound once, by that `iter`, read only by `next(it)` and by at most one other use, the last
+        items: `it` is bound once, by that `iter`, read only by `next(it)` / `next(it, d)` (an `if` on what is
+        left) and by at most one other use, the last
         in the function's text and in no loop the `iter` is not in (what consumes the iterator: `sum(it)`,
         `for v in it`, `list(it)`), no nested function reads it, and no `try` could catch the StopIteration an
         empty iterator raises (the list raises IndexError). A change of `xs` before the items are read is
@@ -205,7 +206,8 @@ class BuiltinCalls:
             if not (isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)):
                 continue
             call = parents.get(id(n))
-            if isinstance(call, ast.Call) and call.args == [n] and not call.keywords and \
+            if isinstance(call, ast.Call) and call.args[:1] == [n] and len(call.args) <= 2 and not call.keywords and \
+                    not isinstance(call.args[-1], ast.Starred) and \
                     isinstance(call.func, (ast.Name, ast.Attribute)) and \
                     self.ctx.expressions.resolve_global(call.func) is next:
                 steps.append(call)
@@ -234,7 +236,21 @@ class BuiltinCalls:
         if obj is iter:
             return Call(self.builtin("list"), (ctx.expressions.atom(node.args[0]),))
         it = ctx.expressions.atom(node.args[0])
-        return Call(_attr(it.name, "pop"), (Const(0),))
+        if len(node.args) == 1:
+            return Call(_attr(it.name, "pop"), (Const(0),))
+        # `next(it, d)`: `it.pop(0)` if it has items left, else d (evaluated first, as Python evaluates a
+        # call's arguments)
+        default = ctx.expressions.atom(node.args[1])
+        value = ctx.alloc.temp()
+        left = ctx.temp(Call(self.builtin("len"), (it,)))
+        some = ctx.temp(Compare(left, (">",), (Const(0),)))
+        taken, other = [], []
+        with ctx.into(taken):
+            ctx.assign(value, Call(_attr(it.name, "pop"), (Const(0),)))
+        with ctx.into(other):
+            ctx.assign(value, default)
+        ctx.emit(If(some, taken, other))
+        return Var(value)
 
     def norm(self, node, obj):
         """`math.hypot(*xs)` (or of 1, 3, ... numbers) and `math.dist(p, q)`: the value Python's function gives,

@@ -331,7 +331,7 @@ class Checker:
     def check(self, lazy, region, kind, consumer=None, made=()):
         """`consumer`: the loop over the iterator, whose items (its target) may be views of what it reads;
         `made`: the statement binding the iterator to a name and the loops over that name."""
-        reads = (_loads(lazy) - _comprehension_targets(lazy)) & self.local
+        reads = _free_loads(lazy) & self.local  # (not a comprehension's own names, at any depth: lang25)
         shared = self.sharing(reads, skip={consumer})  # (a function of the user's given one may change it)
         # What a function of the user's is not given: what is read, and its views and items, not the
         # iterator's own items (`for w, b in zip(ws, bs): h = dense(h, w, b)`: changing w changes ws[i] in place,
@@ -494,6 +494,19 @@ def _value_loads(node):
     if isinstance(node, ast.Dict):
         return set().union(*(_value_loads(e) for e in node.values))  # (`{**d}` too: its value is d)
     return _loads(node)
+
+
+def _free_loads(node):
+    """The names `node` reads, but a comprehension's own targets inside it (`iter([v for v in x])` reads x)."""
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        own = _comprehension_targets(node)
+        parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        parts += [p for gen in node.generators for p in gen.ifs] + [gen.iter for gen in node.generators[1:]]
+        inner = set().union(*(_free_loads(p) for p in parts))
+        return (inner - own) | _free_loads(node.generators[0].iter)
+    if isinstance(node, ast.Name):
+        return {node.id} if isinstance(node.ctx, ast.Load) else set()
+    return set().union(set(), *(_free_loads(c) for c in ast.iter_child_nodes(node)))
 
 
 def _comprehension_targets(node):
