@@ -402,3 +402,24 @@ def repeated_inner_list(x):
 
 def test_repeated_items_are_one_object():
     check_modes(repeated_inner_list, (X.copy(),), modes=("grad", "hvp"))
+
+
+# -- a name bound on one path of an `if`, then rebound by a loop that reads it: the loop started from None (the
+# branch's binding dropped: a crash in every mode); now from the branch's value ---------------------------------
+
+def bound_in_one_branch_then_carried(x):
+    n = len(x)
+    if n == 0:
+        pass
+    else:
+        bk = x[0] * 2.0
+    s = 0.0
+    for k in range(1, n):
+        if x[k] > bk:
+            bk = x[k]
+        s = s + bk * x[0]
+    return s
+
+
+def test_bound_in_one_branch_then_carried():
+    check_modes(bound_in_one_branch_then_carried, (X.copy(),), modes=("grad", "jvp"))
