@@ -90,13 +90,14 @@ class Assignments:
 
     def bind_starred(self, t, value, node):
         """`a, *rest, b = items` (items indexable: `iter_list`): `items[len(names) - 2]` read (too few items
-        raise IndexError, where Python raises ValueError), then `a = items[0]`, `rest = list(items[1:-1])` (always a list, of the same objects), `b = items[-1]`."""
+        raise IndexError, where Python raises ValueError), then `a = items[0]`, `rest = list(items[1:-1])`
+        (always a list, of the same objects), `b = items[-1]`."""
         ctx = self.ctx
         exprs = ctx.expressions
         k = next(i for i, e in enumerate(t.elts) if isinstance(e, ast.Starred))
         m = len(t.elts) - k - 1
         if m:  # (too few items: Python raises; so does reading the last one needed, kept though not used)
-            check = ctx.temp(Index(value, (Const(k + m - 1),)), node)
+            ctx.temp(Index(value, (Const(k + m - 1),)), node)
             ctx.body[-1].keep = True
         for i in range(k):
             self.bind(t.elts[i], ctx.temp(Index(value, (Const(i),)), node), t.elts[i])

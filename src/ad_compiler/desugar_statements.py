@@ -40,7 +40,8 @@ class Statements:
             "FunctionDef": self.stmt_FunctionDef, "Pass": self.stmt_Pass, "Nonlocal": self.stmt_Nonlocal,
             "Expr": self.stmt_Expr, "Assert": self.stmt_Assert, "Return": self.stmt_Return,
             "Assign": assignments.stmt_Assign, "AugAssign": assignments.stmt_AugAssign, "With": self.stmt_With,
-            "Raise": self.stmt_Raise, "Delete": self.stmt_Delete, "Try": ctx.blocks.stmt_Try, "Import": ctx.blocks.stmt_Import, "ImportFrom": ctx.blocks.stmt_Import,
+            "Raise": self.stmt_Raise, "Delete": self.stmt_Delete, "Try": ctx.blocks.stmt_Try,
+            "Import": ctx.blocks.stmt_Import, "ImportFrom": ctx.blocks.stmt_Import,
         }
 
     # -- blocks and control flow ------------------------------------------------------------------------------
