@@ -26,6 +26,9 @@
                                                                unless asked for)
     python tests/explore.py --flow 0.3 ...                     more "flow" constructs (tests/progen_flow.py: adjoints
                                                                sharing a buffer across branches and loops); 0: off
+    python tests/explore.py --lang 0.4 ...                     more "lang" constructs (tests/progen_lang.py: loop
+                                                               `else`, lists reordered through two names, `del`,
+                                                               starred unpacking, iterators); 0: off
     AD_CHECK_SHARING=1 python tests/explore.py ...     also check sharing.py's classes against the alias pass
                                                                (tests/sharing_check.py; $AD_CHECK_SHARING_OUT)
     python tests/explore.py --jit --n 300                      the gradients compiled with Numba (jit=True):
@@ -192,6 +195,9 @@ def main(argv=None):
     ap.add_argument("--index", type=float, metavar="RATE", help="chance that a statement of f is an 'index' "
                     f"construct (tests/progen_index.py: NumPy's indexing semantics in stores and reads; default "
                     f"{progen.FEATURES['index']}: off; 0.3 is a useful rate)")
+    ap.add_argument("--lang", type=float, metavar="RATE", help="chance that a statement of f is a 'lang' "
+                    f"construct (tests/progen_lang.py: Python lang25 lifted; default {progen.FEATURES['lang']}, "
+                    "0: off)")
     args = ap.parse_args(argv)
     if args.index is not None:
         progen.FEATURES["index"] = args.index
@@ -203,6 +209,8 @@ def main(argv=None):
         progen.FEATURES["flow"] = args.flow
     if args.mode == "vector":
         progen.FEATURES["vector"] = True  # f returns an array (tests/progen_vector.py; set before the workers fork)
+    if args.lang is not None:
+        progen.FEATURES["lang"] = args.lang
     if args.jit:
         progen.GRAD_OPTIONS["jit"] = True  # (set before the workers fork)
     if args.check:

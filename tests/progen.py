@@ -61,8 +61,8 @@ GRAD_OPTIONS = {}  # extra options of every ad.grad and ad.jvp the checker makes
 # generator features with a knob (set before the workers fork): "state" is the chance that a statement of f is
 # one of tests/progen_state.py's constructs (sharing and late reads); 0 gives the programs of before it;
 # "objects" the chance of one of tests/progen_objects.py's (objects holding containers, classes, NumPy keywords)
-FEATURES = {"state": 0.18, "flow": 0.06, "objects": 0.08, "index": 0.0}  # ("index": off unless asked, so
-# every seed keeps the program it gave before: explore.py --index RATE)
+FEATURES = {"state": 0.18, "flow": 0.06, "objects": 0.08, "index": 0.0, "lang": 0.05}  # ("index": off unless
+# asked, so every seed keeps the program it gave before: explore.py --index RATE)
 
 
 def w(e, need):
@@ -132,6 +132,8 @@ class Gen:
             self.objects_rate = 0.0
             self.index_rng = None  # the "index" feature's (tests/progen_index.py)
             self.index_rate = 0.0
+            self.lang_rng = None  # the "lang" feature's (tests/progen_lang.py)
+            self.lang_rate = 0.0
             self.resets = []     # make_args lines putting back module state f changes
             self.must = []       # names the final return always reads
             self.taken = set(RESERVED)
@@ -685,6 +687,9 @@ class Gen:
         if self.depth == 0 and self.root.index_rng is not None and \
                 self.root.index_rng.random() < self.root.index_rate and not self.shadowed:
             return self.s_index()
+        if self.depth == 0 and self.root.lang_rng is not None and \
+                self.root.lang_rng.random() < self.root.lang_rate:
+            return self.s_lang()
         opts = [(10, self.s_assign), (4, self.s_update), (5, self.s_augassign),
                 (5, self.s_alias_mutate), (5, self.s_view_mutate), (4, self.s_copy_mutate),
                 (3, self.s_store_mutate), (5, self.s_setitem), (2, self.s_inplace_method),
@@ -727,6 +732,10 @@ class Gen:
         """One of tests/progen_index.py's constructs, drawn from the feature's own random stream."""
         import progen_index
         self.s_feature(progen_index.CONSTRUCTS, self.root.index_rng)
+    def s_lang(self):
+        """One of tests/progen_lang.py's constructs (lang25), drawn from the feature's own random stream."""
+        import progen_lang
+        self.s_feature(progen_lang.CONSTRUCTS, self.root.lang_rng)
 
     def s_assign(self):
         t = self.wchoice([(5, SCALAR), (5, (3,)), (3, (2, 3)), (2, (4,)), (1.5, (2,)), (0.5, (3, 2))])
@@ -1815,6 +1824,9 @@ def generate(seed, features=None):
     if features.get("index"):
         g.index_rng = random.Random(f"{seed}/index")
         g.index_rate = features["index"]
+    if features.get("lang"):
+        g.lang_rng = random.Random(f"{seed}/lang")
+        g.lang_rate = features["lang"]
     params = []     # (name, V, make_args expression or None for an alias, differentiable)
     makers = []
     n_params = rng.choice([1, 2, 2, 3, 3, 4])
@@ -1906,6 +1918,8 @@ def generate(seed, features=None):
 
     names = [p[0] for p in params]
     lines = ["import functools", "import math", "", "import numpy as np", "", ""]
+    if getattr(g, "need_itertools", False):  # a "lang" construct's itertools.accumulate
+        lines[1:1] = ["import itertools", "import operator"]
     if getattr(g, "need_ad", False):  # a state construct's @ad.checkpoint helper
         lines[3:4] = ["import numpy as np", "", "import ad_compiler as ad"]
     if getattr(g, "need_dataclasses", False):  # an "objects" construct's dataclass

@@ -207,37 +207,9 @@ def returns_inside_no_grad(x):
     return y
 
 
-def uses_for_else(x):
-    for i in range(3):  # [loop-else:for]
-        x = x * 2.0
-    else:
-        x = x + 1.0
-    return x
-
-
-def uses_while_else(x):
-    while x < 1.0:  # [loop-else:while]
-        x = x * 2.0
-    else:
-        x = x + 1.0
-    return x
-
-
 def unpacks_loop_item(x):
     s = 0.0
     for a, b, c in zip([x], [x]):  # [loop-unpacking]
-        s = s + a
-    return s
-
-
-def starred_assignment(x):
-    a, *rest = [x, x, x]  # [starred-assignment]
-    return a
-
-
-def starred_loop_target(x):
-    s = 0.0
-    for a, *rest in [(x, x)]:  # [starred-assignment:loop]
         s = s + a
     return s
 
@@ -557,7 +529,7 @@ def changes_tuple(x):
 
 def assigns_list_slice(x):
     xs = [x, x, x]
-    xs[0:2] = [x * 2.0, x * 3.0]  # [list-slice-assignment]
+    xs[0::2] = [x * 2.0, x * 3.0]  # [list-slice-assignment]
     return xs[0]
 
 
@@ -693,14 +665,18 @@ def uses_copyto_casting(x):
 
 def list_reverse(x):
     xs = [x, x * 3.0]
-    xs.reverse()  # [list-method]
-    return xs[0]
+    r = xs.reverse()  # [list-method]
+    return xs[0] if r is None else x
 
 
-def list_pop_index(x):
+def appends_to_the_list_looped_over(x):
     xs = [x, x * 2.0]
-    v = xs.pop(int(x > 0.5))  # [list-method:pop]
-    return v
+    s = 0.0
+    for v in xs:
+        s = s + v
+        if len(xs) < 4:
+            xs.append(v * 3.0)  # [list-length-in-loop]
+    return s
 
 
 def dict_pop(x):
@@ -863,7 +839,8 @@ CASES = [
          (1.0,), hint="register a derivative"),
     Case("raise", U, "`raise` without an exception, or `raise ... from ...` cannot be differentiated", uses_raise,
          (1.0,), hint="raise the exception itself"),
-    Case("del", U, "`del` cannot be differentiated", uses_del, (1.0,), hint=REWRITE),
+    Case("del", U, "`del` of a name or an attribute cannot be differentiated", uses_del, (1.0,),
+         hint="assign the name a new value"),
     Case("class-def", U, "class definitions cannot be differentiated", uses_class, (1.0,), hint=REWRITE),
     Case("nested-async-def", U, "nested `async def` cannot be differentiated", uses_nested_async, (1.0,),
          hint=REWRITE),
@@ -884,16 +861,8 @@ CASES = [
          (1.0,), located=False, hint="let the exception through"),
     Case("no-grad-early-exit", U, "leaving a `with ad.no_grad():` block early", returns_inside_no_grad, (1.0,),
          hint="move the return/break after the block"),
-    Case("loop-else:for", U, "`for ... else` cannot be differentiated", uses_for_else, (1.0,),
-         hint="flag variable"),
-    Case("loop-else:while", U, "`while ... else` cannot be differentiated", uses_while_else, (1.0,),
-         hint="flag variable"),
     Case("loop-unpacking", U, "unpacking a loop item into a different number of names", unpacks_loop_item, (1.0,),
          hint=REWRITE),
-    Case("starred-assignment", U, "starred assignment cannot be differentiated", starred_assignment, (1.0,),
-         hint="fixed number of names"),
-    Case("starred-assignment:loop", U, "assignment to Starred cannot be differentiated", starred_loop_target,
-         (1.0,), hint=REWRITE),
     Case("attribute-assignment", U, "assignment to an attribute of something other than a local value",
          assigns_attribute, (1.0,), hint="keep the value in a local variable"),
     Case("attribute-assignment:argument", U, "this changes the argument `model` in place",
@@ -1020,8 +989,8 @@ CASES = [
          hint="indexing and assignment"),
     Case("list-method", U, "the list method `.reverse()` cannot be differentiated", list_reverse, (1.0,),
          hint="build a new list"),
-    Case("list-method:pop", U, "the list method `.pop(i)` cannot be differentiated", list_pop_index, (1.0,),
-         hint="build a new list"),
+    Case("list-length-in-loop", U, "this may change the length of the list the loop on line",
+         appends_to_the_list_looped_over, (1.0,), hint="loop over a copy"),
     Case("dict-method", U, "the dict method `.pop()` cannot be differentiated", dict_pop, (1.0,),
          hint="assign the keys one by one"),
     Case("array-method-value", U, "using the value of `.fill()`", value_of_fill, hint="call it as a statement"),

@@ -13,6 +13,7 @@ from .alias_domain import Val, all_objs
 from .alias_library import (ARRAY_MUTATORS, DICT_MUTATORS, LIST_MUTATORS, MUTATING_FUNCTIONS, lookup,
                             runtime, writes_out, keyword_out)
 from .alias_container_methods import ContainerMethods
+from .alias_list_methods import ListMethods
 from .alias_session import Part
 from .alias_values import CLASS_ATTRIBUTE
 from .ir import Assign, Call, Const, Global, Mutate, SetItem, Var
@@ -53,6 +54,7 @@ class Mutations(Part):
     def __init__(self, session):
         super().__init__(session)
         self.containers = ContainerMethods(session)
+        self.lists = ListMethods(session)
 
     def exprstmt(self, s, state, site):
         """A call as a statement: an in-place method, a mutating function, an `out=` write, or nothing to do."""
@@ -196,10 +198,20 @@ class Mutations(Part):
             return None
         method = call.func.attr
         k = self.values.val(owner, state).kind
-        if isinstance(k, K.Seq) and k.cls is list and method in LIST_MUTATORS:
+        if isinstance(k, K.Seq) and k.cls is list and (method in LIST_MUTATORS or method == "__delitem__"):
+            if method == "__delitem__" and call.args and isinstance(call.args[0], Const) and \
+                    type(call.args[0].value) is int and target is None and k.items is not None:
+                call = Call(ir.Attr(owner, "pop"), call.args)  # (`del lst[2]`: the pops and appends of .pop(2))
+                method, target = "pop", self.temp()
             moved = self.containers.moving_tail(s, call, k, state, site, target)
             if moved is not None:
                 return moved
+            moved = self.lists.method(s, call, k, state, site, target)
+            if moved is not None:
+                return moved
+            if method == "__delitem__":
+                self.refuse(s, "this `del` of items of a list cannot be differentiated (yet)",
+                            "build the list without those items: `lst = lst[:a] + lst[b:]`")
             if method not in ("append", "extend", "pop", "clear") or (method == "pop" and call.args):
                 self.refuse(s, f"the list method `.{method}({'i' if call.args and method == 'pop' else ''})` cannot "
                                "be differentiated (yet)", "build a new list instead (slicing, +, sorted(...))")
@@ -220,6 +232,9 @@ class Mutations(Part):
             done = self.containers.dict_stores(s, call, k, state, site, target)
             if done is not None:
                 return done
+        if isinstance(k, K.Dict) and method == "__delitem__":
+            self.refuse(s, "`del d[key]` of a dict cannot be differentiated (yet)",
+                        "build the dict without the key: `d = {k: v for k, v in d.items() if k != key}`")
         if isinstance(k, K.Dict) and method in DICT_MUTATORS:
             self.refuse(s, f"the dict method `.{method}()` cannot be differentiated (yet)",
                         "assign the keys one by one: `d[k] = v`")

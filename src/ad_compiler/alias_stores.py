@@ -51,6 +51,11 @@ class Stores(Part):
             if isinstance(target.kind, K.Seq) and target.kind.cls is tuple and not s.noop:
                 self.refuse(s, "a tuple cannot be changed", "build a new tuple, or use a list")
             key = s.items[0] if len(s.items) == 1 and not s.tuple_form else None
+            if isinstance(key, Slice) and not s.noop and isinstance(target.kind, K.Seq) and \
+                    target.kind.cls is list:
+                rebuilt = self.mutations.lists.store(s, state, site)  # (alias_list_methods.py)
+                if rebuilt is not None:
+                    return rebuilt
             if isinstance(key, Slice) and not s.noop:
                 self.refuse(s, "assigning to a slice of a list cannot be differentiated (yet)",
                             "build the list with + or append")

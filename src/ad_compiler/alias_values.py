@@ -123,8 +123,15 @@ class Values(Part):
         if (isinstance(ka, K.Seq) or isinstance(kb, K.Seq)) and value.op == "*" and (
                 isinstance(ka, K.Scalar) or isinstance(kb, K.Scalar)):
             seq = a if isinstance(ka, K.Seq) else b
+            count = value.right if seq is a else value.left
             obj = self.objects.new(state, site, desc="the list made on this line")
-            state.slots[obj] = ("any", all_objs(self.slots_of(seq, state)))
+            slots = self.slots_of(seq, state)
+            if isinstance(count, Const) and type(count.value) is int and count.value >= 1 and \
+                    isinstance(slots, list) and seq.kind.items is not None:
+                n = count.value  # (`[a, b] * 2`: the same objects, in these slots, lang25)
+                state.slots[obj] = list(slots) * n
+                return Val(K.Seq(seq.kind.cls, seq.kind.items * n, seq.kind.elem), {obj})
+            state.slots[obj] = ("any", all_objs(slots))
             return Val(K.Seq(seq.kind.cls, None, seq.kind.elem), {obj})
         assumed = self.session.assumed
 

@@ -10,7 +10,7 @@ from .desugar_builtins import is_iterator_call
 from .desugar_expressions import BINOPS
 from .desugar_loops import _iter_list
 from .desugar_scope import source_names
-from .ir import Attr, AttrName, AugAssign, Build, Call, Const, Index, SetItem, Var
+from .ir import Attr, AttrName, AugAssign, Build, Call, Const, Index, SetItem, Slice, Var
 
 
 class Assignments:
@@ -32,7 +32,7 @@ class Assignments:
             return
         if isinstance(first, (ast.Tuple, ast.List)) and isinstance(stmt.value, (ast.Tuple, ast.List)) and \
                 len(stmt.targets) == 1 and len(first.elts) == len(stmt.value.elts) and \
-                not any(isinstance(e, ast.Starred) for e in stmt.value.elts):
+                not any(isinstance(e, ast.Starred) for e in stmt.value.elts + first.elts):
             atoms = [exprs.atom(e) for e in stmt.value.elts]  # evaluate all before assigning any
             targets = {n.id for n in ast.walk(first) if isinstance(n, ast.Name)}
             atoms = [ctx.temp(a) if isinstance(a, Var) and source_names(ctx.scope, a.name) & targets else a
@@ -50,8 +50,10 @@ class Assignments:
             return
         if isinstance(t, (ast.Tuple, ast.List)):
             for e in t.elts:
-                if isinstance(e, ast.Starred):
-                    self.ctx.error("starred assignment", e, hint="unpack into a fixed number of names")
+                if isinstance(e, ast.Starred):  # (one: `a, *rest = xs`, written by `bind_starred`)
+                    if sum(isinstance(f, ast.Starred) for f in t.elts) > 1:
+                        self.ctx.error("starred assignment", e, hint="unpack into a fixed number of names")
+                    e = e.value
                 self.check_target(e)
             return
         if isinstance(t, ast.Subscript):
@@ -78,11 +80,33 @@ class Assignments:
             # unpacking takes the items of any iterable (a zip, a map, a dict's keys): as a list first (a
             # list, tuple or array is indexed as it is: alias.py)
             value = ctx.temp(Call(_iter_list(), (value,)), node)
+            if any(isinstance(e, ast.Starred) for e in t.elts):
+                return self.bind_starred(t, value, node)
             for i, e in enumerate(t.elts):
                 item = ctx.temp(Index(value, (Const(i),)), node)
                 self.bind(e, item, e)
         else:
             self.check_target(t)
+
+    def bind_starred(self, t, value, node):
+        """`a, *rest, b = items` (items indexable: `iter_list`): `items[len(names) - 2]` read (too few items
+        raise IndexError, where Python raises ValueError), then `a = items[0]`, `rest = list(items[1:-1])`
+        (always a list, of the same objects), `b = items[-1]`."""
+        ctx = self.ctx
+        exprs = ctx.expressions
+        k = next(i for i, e in enumerate(t.elts) if isinstance(e, ast.Starred))
+        m = len(t.elts) - k - 1
+        if m:  # (too few items: Python raises; so does reading the last one needed, kept though not used)
+            ctx.temp(Index(value, (Const(k + m - 1),)), node)
+            ctx.body[-1].keep = True
+        for i in range(k):
+            self.bind(t.elts[i], ctx.temp(Index(value, (Const(i),)), node), t.elts[i])
+        piece = ctx.temp(Index(value, (Slice(Const(k) if k else None, Const(-m) if m else None, None),)), node)
+        star = t.elts[k]
+        self.bind(star.value, ctx.temp(Call(exprs.builtin("list"), (piece,)), node), star)
+        for j in range(m):
+            e = t.elts[k + 1 + j]
+            self.bind(e, ctx.temp(Index(value, (Const(j - m),)), node), e)
 
     def attribute_base(self, t):
         """The object an attribute is stored into (`self` of `self.w = ...`): a local value, else refused."""

@@ -10,6 +10,8 @@ line (Python raises when its first item is read; the compiler would raise where 
 import ast
 import builtins
 import functools
+import itertools
+import math
 
 from .errors import UnsupportedError
 from .ir import Build, Call, Const, ExprStmt, For, Global, Index, Var
@@ -19,17 +21,39 @@ class BuiltinCalls:
     """Emits the loops of `map` and `functools.reduce` (through the context)."""
 
     def __init__(self, ctx):
+        from .desugar_library import LibraryCalls
+
         self.ctx = ctx  # desugar_context.DesugarContext
+        self.library = LibraryCalls(ctx, self)  # (math.prod, accumulate, max(key=), hypot, iter/next: lang25)
 
     def rewrite(self, node):
         """The atom holding the value of `map(...)` / `functools.reduce(...)`; `dict()` and `dict(k=v, ...)` as the
         dict literal they make (a new dict the compiler follows like `{}`, g4-002); None for another call."""
-        if not isinstance(node.func, (ast.Name, ast.Attribute)) or \
-                any(isinstance(a, ast.Starred) for a in node.args):
+        if not isinstance(node.func, (ast.Name, ast.Attribute)):
             return None
+        obj = self.ctx.expressions.resolve_global(node.func)
+        starred = [isinstance(a, ast.Starred) for a in node.args]
+        if obj is math.hypot and not node.keywords and (starred == [True] or not any(starred) and
+                                                        len(node.args) != 2):
+            return self.library.norm(node, obj)
+        if obj is math.dist and not node.keywords and starred == [False, False]:
+            return self.library.norm(node, obj)
+        if any(starred):
+            return None
+        keywords = {k.arg for k in node.keywords}
+        if obj in (iter, next) and id(node) in self.library.iterators():
+            return self.library.iterator_step(node, obj)
+        if obj in (max, min) and "key" in keywords and keywords <= {"key", "default"} and node.args and \
+                (len(node.args) == 1 or "default" not in keywords):
+            return self.library.extreme(node, obj)
+        if obj is math.prod and len(node.args) == 1 and keywords <= {"start"}:
+            return self.library.product(node)
+        if obj is itertools.accumulate and 1 <= len(node.args) <= 2 and keywords <= {"initial", "func"}:
+            return self.library.accumulate(node)
+        if obj is itertools.starmap and len(node.args) == 2 and not keywords:
+            return self.library.starmap(node)
         if node.keywords:
             return self.dict_of_keywords(node)
-        obj = self.ctx.expressions.resolve_global(node.func)
         if obj is dict and not node.args:
             return Build("dict", (), ())
         if obj is map and len(node.args) >= 2:
@@ -149,5 +173,5 @@ def _attr(name, attr):
 def is_iterator_call(expressions, node):
     """Is `node` a call of `map` (whose value, an iterator, the compiler computes as a list)?"""
     return isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)) and \
-        expressions.resolve_global(node.func) is map
+        expressions.resolve_global(node.func) in (map, itertools.accumulate, itertools.starmap)
 

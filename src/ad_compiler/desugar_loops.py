@@ -6,6 +6,7 @@ a fresh counter (so it keeps its value after a loop that did not run, as in Pyth
 sets the flag `returned` (prepared here; the rest is in desugar_statements).
 """
 import ast
+import copy
 
 from . import markers
 from .desugar_scope import Scope, walk_scope
@@ -17,6 +18,7 @@ class Loops:
 
     def __init__(self, ctx):
         self.ctx = ctx  # desugar_context.DesugarContext
+        self.else_flags = 0  # (`for ... else` loops written with a flag: `without_else`)
 
     def loop_body(self, stmts, prefix=()):
         """The desugared body of a loop: the statements `prefix` (already IR), then `stmts`."""
@@ -37,7 +39,7 @@ class Loops:
     def stmt_For(self, stmt):
         ctx = self.ctx
         exprs = ctx.expressions
-        if stmt.orelse:
+        if stmt.orelse:  # (Statements.block writes it with a flag first: `without_else`)
             ctx.error("`for ... else`", stmt, hint="use a flag variable instead of the `else` clause")
         it = stmt.iter
         func = exprs.resolve_global(it.func) if isinstance(it, ast.Call) else None
@@ -86,6 +88,30 @@ class Loops:
             ctx.assignments.bind_pattern(stmt.target, value)
         body = self.loop_body(stmt.body, prefix_block)
         ctx.emit(For(counter, Call(exprs.builtin("range"), (count,)), body, checkpoint=checkpoint))
+
+    def without_else(self, stmt):
+        """`for ... else` / `while ... else` as the statements Python runs: a flag made False, the loop without
+        its `else` whose own `break`s set the flag first, then `if flag: pass else: <the else clause>` (a
+        `return` inside the loop leaves before that `if`, as in Python: Statements.block)."""
+        ctx = self.ctx
+        self.else_flags += 1
+        key = f"\0broke{self.else_flags}"
+        ctx.scope.names[key] = ctx.alloc.fresh("broke")
+
+        def name(store):
+            return ast.Name(id=key, ctx=ast.Store() if store else ast.Load())
+
+        loop = copy.copy(stmt)
+        loop.body = _flag_breaks(stmt.body, lambda: ast.Assign(targets=[name(True)], value=ast.Constant(True)))
+        loop.orelse = []
+        made = [ast.Assign(targets=[name(True)], value=ast.Constant(False)), loop,
+                ast.If(test=name(False), body=[ast.Pass()], orelse=list(stmt.orelse))]
+        for node in (made[0], made[2]):
+            for n in ast.walk(node):
+                if n is node or n in (made[0].targets[0], made[0].value, made[2].test) or \
+                        isinstance(n, ast.Pass):
+                    ast.copy_location(n, stmt)
+        return made
 
     def checkpointed(self, stmt, call):
         """(the iterable inside `ad.checkpointed(...)`, the atom of `every`) for a loop that may be
@@ -191,6 +217,38 @@ def _iter_list():
     from . import runtime
 
     return Global(("_ad", "iter_list"), runtime.iter_list, runtime)
+
+
+def _flag_breaks(stmts, setter):
+    """Copies of `stmts` where each `break` of their loop (not of a loop or function nested in them; a nested
+    loop's `else` clause is the enclosing loop's) is preceded by `setter()`."""
+    out = []
+    for s in stmts:
+        if isinstance(s, ast.Break):
+            flag = setter()
+            ast.copy_location(flag, s)
+            ast.fix_missing_locations(flag)
+            out += [flag, s]
+            continue
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.append(s)
+            continue
+        s = copy.copy(s)
+        if isinstance(s, (ast.For, ast.While, ast.AsyncFor)):
+            s.orelse = _flag_breaks(s.orelse, setter)
+        else:
+            for field in ("body", "orelse", "finalbody"):
+                if isinstance(getattr(s, field, None), list):
+                    setattr(s, field, _flag_breaks(getattr(s, field), setter))
+            if isinstance(s, ast.Try):
+                handlers = []
+                for h in s.handlers:
+                    h = copy.copy(h)
+                    h.body = _flag_breaks(h.body, setter)
+                    handlers.append(h)
+                s.handlers = handlers
+        out.append(s)
+    return out
 
 
 def _own_nodes(loop):

@@ -14,7 +14,6 @@ from .desugar_loops import returns_inside
 from .ir import Break, Const, ExprStmt, If, Var
 
 _NOT_YET = {
-    ast.Delete: "`del`",
     ast.AsyncFunctionDef: "nested `async def`", ast.ClassDef: "class definitions",
     ast.Global: "`global`", ast.AsyncFor: "`async for`", ast.AsyncWith: "`async with`",
 }
@@ -41,15 +40,19 @@ class Statements:
             "FunctionDef": self.stmt_FunctionDef, "Pass": self.stmt_Pass, "Nonlocal": self.stmt_Nonlocal,
             "Expr": self.stmt_Expr, "Assert": self.stmt_Assert, "Return": self.stmt_Return,
             "Assign": assignments.stmt_Assign, "AugAssign": assignments.stmt_AugAssign, "With": self.stmt_With,
-            "Raise": self.stmt_Raise, "Try": ctx.blocks.stmt_Try, "Import": ctx.blocks.stmt_Import, "ImportFrom": ctx.blocks.stmt_Import,
+            "Raise": self.stmt_Raise, "Delete": self.stmt_Delete, "Try": ctx.blocks.stmt_Try,
+            "Import": ctx.blocks.stmt_Import, "ImportFrom": ctx.blocks.stmt_Import,
         }
 
     # -- blocks and control flow ------------------------------------------------------------------------------
-    def block(self, stmts):
+    def block(self, stmts_in):
         """Desugar a block; returns how it ends: None (falls through), 'return', 'break', 'continue' or
         'raise'."""
         ctx = self.ctx
-        stmts = list(stmts)
+        stmts = []
+        for stmt in stmts_in:  # `for ... else`: a flag, the loop, `if flag: pass else: ...` (Loops.without_else)
+            stmts += ctx.loops.without_else(stmt) if isinstance(stmt, (ast.For, ast.While)) and stmt.orelse \
+                else [stmt]
         for i, stmt in enumerate(stmts):
             if isinstance(stmt, ast.Return):
                 ctx.at(stmt, self.stmt_Return)
@@ -152,6 +155,28 @@ class Statements:
         call = ctx.expressions.call(value)
         if isinstance(call, ir.Call):  # (`map(...)` alone is its loop, already emitted)
             ctx.emit(ExprStmt(call), value)
+
+    def stmt_Delete(self, stmt):
+        """`del c[i]` as the call `c.__delitem__(i)` Python makes (a list's: written by the alias pass as the
+        list rebuilt, alias_list_methods.py; a dict's: refused there; an object's: its method, inlined); a
+        slice `del c[a:b]` of constant bounds passes the slice as a constant. `del name`, `del obj.attr` and
+        other slices are refused."""
+        ctx = self.ctx
+        for target in stmt.targets:
+            if not isinstance(target, ast.Subscript):
+                ctx.error("`del` of a name or an attribute", target, hint="assign the name a new value instead")
+            base = ctx.expressions.atom(target.value)
+            items, tuple_form = ctx.expressions.index(target.slice)
+            item = items[0]
+            if isinstance(item, ir.Slice):
+                bounds = (item.lower, item.upper, item.step)
+                if not all(b is None or isinstance(b, Const) and type(b.value) is int for b in bounds):
+                    ctx.error("`del` of a slice whose bounds are not integer constants", target,
+                              hint="build the list without those items: `lst = lst[:a] + lst[b:]`")
+                item = Const(slice(*(b.value if b is not None else None for b in bounds)))
+            if tuple_form or not isinstance(base, Var):
+                ctx.error("this `del`", target, hint="build the container without the item instead")
+            ctx.emit(ExprStmt(ir.Call(ir.Attr(base, "__delitem__"), (item,))), target)
 
     def is_object_setattr(self, node):
         return len(node.args) == 3 and not node.keywords and isinstance(node.args[1], ast.Constant) and \

@@ -16,13 +16,14 @@ view or item of it), a method of the user's called on an object holding it.
 import ast
 import builtins
 import inspect
+import itertools
 
 import numpy as np
 
 from .errors import UnsupportedError
 from .inline_resolve import is_library
 
-_ITERATOR_FUNCTIONS = (map, filter, zip, enumerate, reversed, iter)
+_ITERATOR_FUNCTIONS = (map, filter, zip, enumerate, reversed, iter, itertools.accumulate, itertools.starmap)
 _DICT_VIEWS = ("values", "items", "keys")
 _MUTATING = {"append", "extend", "insert", "pop", "clear", "remove", "sort", "reverse", "update", "setdefault",
              "popitem", "add", "discard", "fill", "put", "resize", "partition", "itemset", "setflags", "__setitem__",
@@ -79,13 +80,16 @@ class Checker:
                         for n in ast.walk(self.fdef))):
                     self.check_effects(s.value)
                 uses = [u for u in self.stmts if _after(u, s) and name in _loads(u, whole=False)]
-                if uses:
-                    last = uses[-1]
+                if uses:  # (the last use in the text: `_walk_here` gives the statements in no order, lang25)
+                    last = max(uses, key=lambda u: (u.lineno, u.col_offset))
                     region = [u for u in self.stmts if _after(u, s) and _before(u, last)]
                     if isinstance(last, (ast.For, ast.While)):
                         region += [u for b in last.body for u in _walk_stmts(b)]
                     loops = {u for u in uses if isinstance(u, ast.For) and isinstance(u.iter, ast.Name)}
                     self.check(s.value, region, kind=self.describe(s.value), made={s} | loops)
+            if isinstance(s, ast.For):
+                from .loop_lengths import check_length
+                check_length(self, s)
             if isinstance(s, ast.For) and (self.lazy(s.iter, bound=False) or _dict_view(s.iter)):
                 region = [u for b in s.body for u in _walk_stmts(b)]
                 self.check(s.iter, region, kind=self.describe(s.iter), consumer=s)
@@ -109,8 +113,10 @@ class Checker:
                     bad = bad or self.effect_of(check_generator_effects, self.nested[n.func.id], n)
                 elif isinstance(n, ast.NamedExpr):
                     bad = n
-        elif isinstance(lazy, ast.Call) and self.resolve(lazy.func) is map and lazy.args:
-            f = lazy.args[0]
+        elif isinstance(lazy, ast.Call) and self.resolve(lazy.func) in (map, itertools.starmap, itertools.accumulate) \
+                and lazy.args:
+            f = lazy.args[0] if self.resolve(lazy.func) is not itertools.accumulate else \
+                (lazy.args[1:2] or [k.value for k in lazy.keywords if k.arg == "func"] or [None])[0]
             nested = self.nested.get(f.id) if isinstance(f, ast.Name) else f if isinstance(f, ast.Lambda) else None
             if nested is not None:
                 bad = self.effect_of(check_generator_effects, nested, f)
@@ -137,7 +143,7 @@ class Checker:
             return False
         obj = self.resolve(node.func)
         if obj in _ITERATOR_FUNCTIONS:
-            return bound or obj in (map, filter)
+            return bound or obj in (map, filter, itertools.accumulate, itertools.starmap)
         if bound and isinstance(node.func, ast.Attribute) and node.func.attr in _DICT_VIEWS and not node.args:
             return True
         return inspect.isgeneratorfunction(obj) or self.local_generator(node.func)
@@ -269,7 +275,7 @@ class Checker:
     def check(self, lazy, region, kind, consumer=None, made=()):
         """`consumer`: the loop over the iterator, whose items (its target) may be views of what it reads;
         `made`: the statement binding the iterator to a name and the loops over that name."""
-        reads = (_loads(lazy) - _comprehension_targets(lazy)) & self.local
+        reads = _free_loads(lazy) & self.local  # (not a comprehension's own names, at any depth: lang25)
         shared = self.sharing(reads, skip={consumer})  # (a function of the user's given one may change it)
         # What a function of the user's is not given: what is read, and its views and items, not the
         # iterator's own items (`for w, b in zip(ws, bs): h = dense(h, w, b)`: changing w changes ws[i] in place,
@@ -400,6 +406,19 @@ def _value_loads(node):
     if isinstance(node, ast.Dict):
         return set().union(*(_value_loads(e) for e in node.values))  # (`{**d}` too: its value is d)
     return _loads(node)
+
+
+def _free_loads(node):
+    """The names `node` reads, but a comprehension's own targets inside it (`iter([v for v in x])` reads x)."""
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        own = _comprehension_targets(node)
+        parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        parts += [p for gen in node.generators for p in gen.ifs] + [gen.iter for gen in node.generators[1:]]
+        inner = set().union(*(_free_loads(p) for p in parts))
+        return (inner - own) | _free_loads(node.generators[0].iter)
+    if isinstance(node, ast.Name):
+        return {node.id} if isinstance(node.ctx, ast.Load) else set()
+    return set().union(set(), *(_free_loads(c) for c in ast.iter_child_nodes(node)))
 
 
 def _comprehension_targets(node):

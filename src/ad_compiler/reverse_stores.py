@@ -172,18 +172,25 @@ class StoresPart:
                 self.emit(ExprStmt(Call(ir.Attr(b, "append"), (helper("zeros_like", Var(s.out)),))), origin)
             elif s.method == "clear":
                 self.live.discard(l1)
-                a.out.append(Marker("restore_list", name=l0, stmt=s))
-                if self.loop_depth > 0 and l1 in self.loop_defined:
-                    a.out.append(Marker("restore", name=l1))
+                self.restore_list(s, l0, l1)
                 return
             a.transfer(l0, l1, origin)
         else:
             self.live.discard(l1)
+        self.restore_list(s, l0, l1)
+
+    def restore_list(self, s, l0, l1):
+        """The markers putting back what a list method changed, and, in a loop, the names it defined. The
+        forward sweep saves a cleared list's items before the name after `.clear()`: that name is taken back
+        first (the other way round, a loop's `clear` gave each the other's value: hvp of a loop calling
+        `.clear()`, lang25)."""
+        a = self.adjoints
+        names = [n for n in (l1, s.out) if self.loop_depth > 0 and n in self.loop_defined]
+        if s.method == "clear":
+            a.out += [Marker("restore", name=n) for n in names]
         a.out.append(Marker("restore_list", name=l0, stmt=s))
-        if self.loop_depth > 0:
-            for n in (l1, s.out):
-                if n in self.loop_defined:
-                    a.out.append(Marker("restore", name=n))
+        if s.method != "clear":
+            a.out += [Marker("restore", name=n) for n in names]
 
 
 def _replaceable(kind):

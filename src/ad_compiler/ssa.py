@@ -34,6 +34,10 @@ class SSA:
         # the body ran to its end, so it reads what the body assigned; its other path is the handlers' (flag ->
         # the versions at the end of the body and at the end of the handlers, None if they do not fall through).
         self.completed = {}
+        # A name bound on some paths of an `if` only (not readable after it: refused where read), which a loop
+        # after it rebinds: its value entering the loop, bound on the other paths to None (lang25: the loop's
+        # start took None on every path, and the branch's binding was dropped: a crash).
+        self.partial = {}
 
     def define(self, name):
         if name not in self.defined:
@@ -139,7 +143,16 @@ class SSA:
         for var in dict.fromkeys(k for r in falling for k in r[1]):
             values = set(r[1].get(var) for r in falling)
             if None in values and not generated and var != self.out:
-                continue  # assigned on some paths only: unbound after the if on the others (as in Python)
+                # assigned on some paths only: unbound after the if on the others (as in Python); kept for a
+                # loop that rebinds it (`partial`)
+                name = self.define(var)
+                for block, version, _ in falling:
+                    copy = Assign((name,), Var(version[var]) if var in version else Const(None))
+                    copy.origin = s.origin
+                    copy.nograd = s.nograd
+                    _append_where_it_falls(block, [copy])
+                self.partial[var] = name
+                continue
             values.discard(None)
             if len(values) == 1:
                 merged[var] = values.pop()
@@ -171,7 +184,8 @@ class SSA:
         for var in assigned:
             name = self.alloc.fresh(var) if var in self.defined else var
             self.defined.add(name)
-            init = Assign((name,), Var(self.version[var]) if var in self.version else Const(None))
+            init = Assign((name,), Var(self.version[var]) if var in self.version else
+                          Var(self.partial[var]) if var in self.partial else Const(None))
             init.origin = s.origin
             init.nograd = s.nograd
             out.append(init)

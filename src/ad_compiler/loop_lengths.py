@@ -1,0 +1,105 @@
+"""A `for` loop over a list that changes the list's length (lazy_checks.Checker runs this for each loop).
+
+The compiler's loop over a list runs as many steps as the list had items when it started (desugar_loops.py);
+Python's reads the length at each step (an item appended inside the loop is visited). A change of the length
+of what the loop goes over inside its body is refused at the change: a list method changing it, `del`, a slice
+assigned, `+=`, through another name of the list (the checker's `sharing`) or a function of the user's that may
+(followed a few levels). Item stores and reordering (`L[k] = v`, `L.reverse()`) are read as Python reads them.
+"""
+import ast
+import inspect
+import textwrap
+
+from .errors import UnsupportedError
+from .lazy_checks import _KNOWN_METHODS, _base, _loads, _users, _walk_here, _walk_stmts
+
+_LENGTH_METHODS = {"append", "extend", "insert", "pop", "clear", "remove", "__delitem__", "__iadd__", "__imul__"}
+
+
+def check_length(checker, loop):
+    """A `for` over a list (or `enumerate` / `zip` of lists) runs as many steps as the list has items when
+    the loop starts (desugar_loops.py); Python's reads the length at each step. A change of the length of
+    what it goes over (`.append`, `.pop`, `del`, a slice assigned, `+=`, a function of the user's given it)
+    inside its body is refused (an item stored or the items reordered are read as Python reads them: lang25;
+    appending inside the loop gave a wrong gradient before)."""
+    it = loop.iter
+    if isinstance(it, ast.Call) and checker.resolve(it.func) in (enumerate, zip):
+        sources = list(it.args[:1] if checker.resolve(it.func) is enumerate else it.args)
+    else:
+        sources = [it]
+    names = {_base(q) for q in sources if isinstance(q, (ast.Name, ast.Attribute)) or
+             isinstance(q, ast.Subscript) and not isinstance(q.slice, ast.Slice)} - {None}
+    names &= checker.local
+    if not names:
+        return
+    changed = checker.sharing(names, skip={loop})
+    for u in (u for b in loop.body for u in _walk_stmts(b)):
+        bad = length_change(checker, u, changed)
+        if bad is not None:
+            raise UnsupportedError(
+                f"this may change the length of the list the loop on line {checker.unit.file_line(loop)} goes "
+                "over: Python's loop reads its length at each step, the compiler's runs as many steps as it "
+                "had items when the loop started", where=checker.unit.location(bad),
+                hint="loop over a copy (`for v in list(L):`) or over `range(n)`, or build a new list")
+
+def length_change(checker, s, changed):
+    """The node of statement `s` that may change the length of a list named in `changed`, or None."""
+    if isinstance(s, ast.Delete) and any(_base(t) in changed for t in s.targets):
+        return s
+    targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, ast.AugAssign) else []
+    for t in targets:
+        if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Slice) and _base(t) in changed:
+            return t
+        if isinstance(s, ast.AugAssign) and _base(t) in changed and t.id not in checker.numbers \
+                if isinstance(t, ast.Name) else False:
+            return t
+    for n in _walk_here(s, into_blocks=False):
+        if not isinstance(n, ast.Call):
+            continue
+        if isinstance(n.func, ast.Attribute) and n.func.attr in _LENGTH_METHODS and _base(n.func) in changed:
+            return n
+        names = set().union(*(_loads(a) for a in list(n.args) + [k.value for k in n.keywords]))
+        if not names & changed:
+            continue
+        obj = checker.resolve(n.func)
+        if isinstance(n.func, ast.Attribute) and obj is None and n.func.attr in _KNOWN_METHODS:
+            continue  # (a method of an array or of Python's containers: `M.extend(L)` does not change L)
+        if isinstance(n.func, ast.Name) and n.func.id in checker.nested:
+            if _changes_length(checker.nested[n.func.id], {}):
+                return n
+        elif isinstance(n.func, ast.Attribute) and obj is None or _users(obj) and _changes_length(obj, {}):
+            return n  # (a method of the user's object; a function of the user's that may change a length)
+    return None
+
+
+
+def _changes_length(fn, seen, depth=0):
+    """May the function `fn` (a function object, or a def / lambda node) change the length of a list it is
+    given: a list method changing it, `del`, a slice assigned, `+=` on a name, or a call of a function of the
+    user's that may (followed a few levels; what cannot be read counts as a change)?"""
+    if isinstance(fn, (ast.FunctionDef, ast.Lambda)):
+        tree, scope = fn, {}
+    else:
+        key = id(getattr(fn, "__func__", fn))
+        if key in seen:
+            return False
+        seen[key] = fn
+        if depth > 4:
+            return True
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+        except (OSError, TypeError, SyntaxError):
+            return True
+        scope = getattr(getattr(fn, "__func__", fn), "__globals__", {})
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Delete) or isinstance(n, ast.AugAssign) or \
+                isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) and isinstance(n.slice, ast.Slice):
+            return True
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _LENGTH_METHODS:
+            return True
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in scope:
+            callee = scope[n.func.id]
+            if _users(callee) and (inspect.isfunction(callee) or inspect.ismethod(callee)) and \
+                    _changes_length(callee, seen, depth + 1):
+                return True
+    return False
