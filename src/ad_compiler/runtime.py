@@ -965,26 +965,31 @@ def inside(a, a_min=None, a_max=None):
     """1.0 where `a` lies within [a_min, a_max] (a bound of None is no bound), else 0.0: clip's derivative."""
     if _lib(a, a_min, a_max) is not None:  # (no in-place `&=` on a Dask array; a 0-d array is not computed)
         mask = (a >= a_min) if a_min is not None else True
+        if a_min is not None and a_max is not None:
+            mask = mask & (a_min < a_max)
         return mask & (a <= a_max) if a_max is not None else mask | (a != a)
     mask = np.ones(np.shape(a), dtype=bool)
-    if a_min is not None:
-        mask &= a >= a_min
+    if a_min is not None:  # (not `&=`: bounds may broadcast a to a larger shape, sig25-002)
+        mask = mask & (a >= a_min)
     if a_max is not None:
-        mask &= a <= a_max
-    return mask if np.ndim(a) else _float(mask)
+        mask = mask & (a <= a_max)
+    if a_min is not None and a_max is not None:  # (equal bounds: clip is the upper one, constant in a: sig25-001)
+        mask = mask & (a_min < a_max)
+    return mask if np.ndim(mask) else _float(mask)
 
 
 def clip_low(a, a_min, a_max=None):
     """Where np.clip(a, a_min, a_max) takes its value from a_min: `a` below it and a_min not above a_max (np.clip
     is min(max(a, a_min), a_max), so a lower bound above the upper one gives the upper one)."""
     below = a < a_min
-    return below if a_max is None else below & (a_min <= a_max)
+    return below if a_max is None else below & (a_min < a_max)
 
 
 def clip_high(a, a_min, a_max):
-    """Where np.clip(a, a_min, a_max) takes its value from a_max: `a` above it, or a_min above it."""
+    """Where np.clip(a, a_min, a_max) takes its value from a_max: `a` above it, or a_min not below it (equal
+    bounds: the result is the upper bound whatever a is, sig25-001)."""
     above = a > a_max
-    return above if a_min is None else above | (a_min > a_max)
+    return above if a_min is None else above | (a_min >= a_max)
 
 
 def norm_vjp(g, x, ans, ord=None, axis=None, keepdims=False):

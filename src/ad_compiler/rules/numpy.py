@@ -289,7 +289,8 @@ def minimum(x1, x2):
 @elementwise(np.clip)
 def clip(a, a_min=None, a_max=None):
     """1 for a inside [a_min, a_max] (bounds included), else the bound's; at a bound a gets it. A lower bound
-    above the upper one gives the upper one (np.clip is min(max(a, a_min), a_max))."""
+    above the upper one, or equal to it, gives the upper one (np.clip is min(max(a, a_min), a_max): with equal
+    bounds it is constant in a)."""
     return _ad.inside(a, a_min, a_max), _ad.clip_low(a, a_min, a_max), _ad.clip_high(a, a_min, a_max)
 
 

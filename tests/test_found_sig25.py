@@ -1,0 +1,47 @@
+"""Found by sig25 (NumPy's and the math module's signatures and edge semantics, rule by rule; the sweep is
+/work/sig25/sweep.py): each program gives the derivatives central differences give, or a located refusal."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from fd import check_grad, numeric_grad
+
+X = np.array([[0.13, -0.27, 0.64, 0.10],
+              [-0.54, 0.36, 1.30, 0.95],
+              [-0.70, -1.17, -0.62, 0.04]])
+T = np.array([[0.3, -1.1, 0.7, 0.2], [0.5, 0.1, -0.4, 0.9], [-0.8, 0.6, 0.25, -0.35]])
+
+
+def _jvp_matches(f, x=X, t=T):
+    value, tangent = ad.jvp(f)(x.copy(), t.copy())
+    assert np.isclose(tangent, np.sum(numeric_grad(f, (x.copy(),), 0) * t), atol=1e-6)
+
+
+# -- sig25-001: np.clip with equal bounds is constant in a (the upper bound); at a == lo == hi the rule gave a
+# its derivative (1 where the truth is 0). sig25-002: bounds broadcasting a to a larger shape crashed
+# (`mask &= a >= a_min` in place on a's shape) --
+
+def clip_equal_constant_bounds(x):
+    return np.sum(np.clip(x, 0.1, 0.1) ** 2) + np.sum(x[0].clip(0.64, 0.64) ** 3)
+
+
+def clip_equal_bounds_in_a_loop(x):
+    t = 0.0
+    for i in range(4):
+        t = t + float(np.clip(x[0, i], 0.1, 0.1)) * x[1, i]
+    return t
+
+
+def clip_bounds_broadcast_a(x):
+    return np.sum(np.clip(x[0], x, 1.0) ** 2) + np.sum(np.clip(x[0, 0], x, x[1] + 0.5) ** 2)
+
+
+@pytest.mark.parametrize("f", [clip_equal_constant_bounds, clip_equal_bounds_in_a_loop, clip_bounds_broadcast_a])
+def test_sig25_001_002_clip_equal_and_broadcast_bounds(f):
+    check_grad(f, (X.copy(),))
+    _jvp_matches(f)
+
+
+def test_sig25_001_clip_equal_bounds_jit():
+    pytest.importorskip("numba")
+    check_grad(clip_equal_constant_bounds, (X.copy(),), jit=True)
