@@ -45,3 +45,30 @@ def test_sig25_001_002_clip_equal_and_broadcast_bounds(f):
 def test_sig25_001_clip_equal_bounds_jit():
     pytest.importorskip("numba")
     check_grad(clip_equal_constant_bounds, (X.copy(),), jit=True)
+
+
+# -- sig25-003: np.average(.., returned=True) crashed in the generated code (a shape error, not a refusal);
+# now refused at its line. sig25-004: weights for a tuple axis (shape of a along those axes, in the tuple's
+# order) crashed (`tuple % int` in runtime_arrays.shaped_weights) --
+
+A3 = np.random.default_rng(1).standard_normal((2, 3, 4))
+W42 = np.array([[0.5, 1.5], [2.0, 1.0], [0.7, 1.2], [1.1, 0.3]])
+
+
+def average_returned(x):
+    return np.sum(np.average(x, axis=0, weights=np.ones(3), returned=True)[0])
+
+
+def test_sig25_003_average_returned_refused():
+    with pytest.raises(ad.UnsupportedError, match="returned"):
+        ad.grad(average_returned)(X.copy())
+
+
+def average_tuple_axis(x):
+    return np.sum(np.sin(np.average(x, axis=(2, 0), weights=W42))) + \
+        np.sum(np.sin(np.average(x[0], axis=(1, 0), weights=x[1].T ** 2, keepdims=True)))
+
+
+def test_sig25_004_average_weights_tuple_axis():
+    check_grad(average_tuple_axis, (A3.copy(),))
+    _jvp_matches(average_tuple_axis, A3, np.cos(A3))

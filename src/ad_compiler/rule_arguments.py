@@ -45,6 +45,7 @@ ACCEPTED = {
     "ad_compiler.rules.scipy_linalg.logm": {"disp": _one_of(None, True)},
     "ad_compiler.rules.scipy_linalg.sqrtm": {"disp": _one_of(None, True)},
     "ad_compiler.rules.integrate.odeint": {"full_output": _one_of(0, False)},
+    "ad_compiler.rules.arrays.average": {"returned": _one_of(False, 0)},
 }
 
 _UNKNOWN = object()

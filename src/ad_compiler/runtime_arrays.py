@@ -636,9 +636,16 @@ def shaped_weights(weights, a, axis=None):
     w = as_array(weights)
     if w.shape == np.shape(a) or axis is None:
         return w
-    shape = [1] * np.ndim(a)
-    shape[axis % np.ndim(a)] = w.shape[0]
-    return w.reshape(shape)
+    axes, order = _weight_axes(a, axis)
+    shape = [np.shape(a)[i] if i in axes else 1 for i in range(np.ndim(a))]
+    return np.transpose(w, order).reshape(shape)
+
+
+def _weight_axes(a, axis):
+    """The axes (normalized) np.average's weights run along, and the permutation NumPy puts them in (a tuple
+    axis takes weights of the shape of a along those axes in the tuple's order: sig25-004)."""
+    axes = [ax % np.ndim(a) for ax in (axis if isinstance(axis, tuple) else (axis,))]
+    return axes, tuple(int(i) for i in np.argsort(axes))
 
 
 def weights_vjp(h, weights, a, axis=None):
@@ -646,9 +653,11 @@ def weights_vjp(h, weights, a, axis=None):
     from .runtime import unbroadcast
 
     w_shape = np.shape(weights)
-    if len(w_shape) == np.ndim(a) or axis is None:
+    if w_shape == np.shape(a) or axis is None:
         return unbroadcast(h, weights)
-    return np.reshape(unbroadcast(h, shaped_weights(weights, a, axis)), w_shape)
+    _, order = _weight_axes(a, axis)
+    summed = np.reshape(unbroadcast(h, shaped_weights(weights, a, axis)), tuple(w_shape[i] for i in order))
+    return np.transpose(summed, tuple(int(i) for i in np.argsort(order)))
 
 
 def refuse_returned(value, returned=False):
