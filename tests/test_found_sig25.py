@@ -1,5 +1,7 @@
 """Found by sig25 (NumPy's and the math module's signatures and edge semantics, rule by rule; the sweep is
 /work/sig25/sweep.py): each program gives the derivatives central differences give, or a located refusal."""
+import math
+
 import numpy as np
 import pytest
 
@@ -72,3 +74,33 @@ def average_tuple_axis(x):
 def test_sig25_004_average_weights_tuple_axis():
     check_grad(average_tuple_axis, (A3.copy(),))
     _jvp_matches(average_tuple_axis, A3, np.cos(A3))
+
+
+# -- sig25-005: np.fmax / np.fmin take the other operand where one is NaN; the rule (np.maximum's) gave neither
+# operand a derivative there (0 where the truth is 1). sig25-006: np.hypot / math.hypot at (0, 0) gave NaN /
+# ZeroDivisionError (now the subgradient 0, as np.linalg.norm's). sig25-013: math.pow(x, y) of a negative x with
+# an integral y raised a domain error in its exponent's partial (now 0 there, as np.power's) --
+
+def fmax_fmin_nan(x):
+    return np.sum(np.sin(np.fmax(np.log(x), x))) + np.sum(np.fmin(x, np.log(-x)) ** 2)
+
+
+def hypot_at_zero(x):
+    return np.sum(np.hypot(x - x, x[0] - x[0]) + x) + np.sum(np.hypot(x[1], x[2]))
+
+
+def math_hypot_pow(x):
+    return math.hypot(x * 0.0, 0.0) + x + math.hypot(x, 2.0 * x) + math.pow(-2.0, x * 0 + 3.0) + math.pow(x, 2.0)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("f", [fmax_fmin_nan, hypot_at_zero])
+def test_sig25_005_006_fmax_nan_hypot_zero(f):
+    with np.errstate(all="ignore"):
+        check_grad(f, (X.copy(),))
+        _jvp_matches(f)
+
+
+def test_sig25_006_013_math_hypot_zero_pow_negative_base():
+    check_grad(math_hypot_pow, (0.7,))
+    assert np.isclose(ad.jvp(math_hypot_pow)(0.7, 1.0)[1], numeric_grad(math_hypot_pow, (0.7,), 0))

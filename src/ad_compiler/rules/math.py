@@ -42,7 +42,9 @@ def sqrt(x):
 
 @elementwise(math.pow)
 def pow(x, y):
-    return _ad.power_partial(x, y), ans * math.log(x)
+    """d / dy = ans log x for x > 0; 0 where x <= 0 (math.pow is defined there for integer y only, as np.power's
+    rule; math.log(x) raised a domain error there: sig25-013)."""
+    return _ad.power_partial(x, y), ans * math.log(x) if x > 0 else 0.0
 
 
 @elementwise(math.fabs)
@@ -109,7 +111,8 @@ def tanh(x):
 
 @elementwise(math.hypot)
 def hypot(x, y):
-    return x / ans, y / ans
+    """0 at (0, 0) (a subgradient, as np.hypot's; x / ans raised ZeroDivisionError there: sig25-006)."""
+    return x / ans if ans != 0 else 0.0, y / ans if ans != 0 else 0.0
 
 
 @elementwise(math.asinh)

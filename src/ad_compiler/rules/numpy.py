@@ -249,7 +249,9 @@ def logaddexp2(x1, x2):
 
 @elementwise(np.hypot)
 def hypot(x1, x2):
-    return x1 / ans, x2 / ans
+    """0 at (0, 0), where hypot is not differentiable (the subgradient np.linalg.norm's rule takes; the plain
+    formula gave NaN: sig25-006)."""
+    return x1 / np.where(ans == 0, 1.0, ans), x2 / np.where(ans == 0, 1.0, ans)
 
 
 @elementwise(np.deg2rad, np.radians)
@@ -274,16 +276,28 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     return np.isfinite(x) * 1.0, None, np.isnan(x) * 1.0, np.isposinf(x) * 1.0, np.isneginf(x) * 1.0
 
 
-@elementwise(np.maximum, np.fmax)
+@elementwise(np.maximum)
 def maximum(x1, x2):
     """Ties share the derivative equally (1/2 each)."""
     return _ad.max_share(x1, x2), _ad.max_share(x2, x1)
 
 
-@elementwise(np.minimum, np.fmin)
+@elementwise(np.minimum)
 def minimum(x1, x2):
     """Ties share the derivative equally (1/2 each)."""
     return _ad.min_share(x1, x2), _ad.min_share(x2, x1)
+
+
+@elementwise(np.fmax)
+def fmax(x1, x2):
+    """As np.maximum's, and where one operand is NaN the result is the other one (sig25-005)."""
+    return _ad.max_share(x1, x2) + np.isnan(x2) * (x1 == x1), _ad.max_share(x2, x1) + np.isnan(x1) * (x2 == x2)
+
+
+@elementwise(np.fmin)
+def fmin(x1, x2):
+    """As np.minimum's, and where one operand is NaN the result is the other one (sig25-005)."""
+    return _ad.min_share(x1, x2) + np.isnan(x2) * (x1 == x1), _ad.min_share(x2, x1) + np.isnan(x1) * (x2 == x2)
 
 
 @elementwise(np.clip)
