@@ -104,3 +104,18 @@ def test_sig25_005_006_fmax_nan_hypot_zero(f):
 def test_sig25_006_013_math_hypot_zero_pow_negative_base():
     check_grad(math_hypot_pow, (0.7,))
     assert np.isclose(ad.jvp(math_hypot_pow)(0.7, 1.0)[1], numeric_grad(math_hypot_pow, (0.7,), 0))
+
+
+# -- sig25-012: np.linalg.eigh / eigvalsh take UPLO='u' as 'U' (NumPy upper-cases it); the rules read 'u' as the
+# lower triangle: the gradient went to the triangle NumPy never reads (wrong) --
+
+SPD = np.array([[5.29, 0.3, 0.48], [0.1, 4.34, 0.9], [-0.3, 0.9, 4.49]])
+
+
+def eigh_lowercase_uplo(x):
+    return np.sum(np.sin(np.linalg.eigh(x, 'u')[0])) + np.sum(np.linalg.eigvalsh(x, UPLO='u') ** 3)
+
+
+def test_sig25_012_eigh_lowercase_uplo():
+    check_grad(eigh_lowercase_uplo, (SPD.copy(),))
+    _jvp_matches(eigh_lowercase_uplo, SPD, np.cos(SPD))
