@@ -119,3 +119,18 @@ def eigh_lowercase_uplo(x):
 def test_sig25_012_eigh_lowercase_uplo():
     check_grad(eigh_lowercase_uplo, (SPD.copy(),))
     _jvp_matches(eigh_lowercase_uplo, SPD, np.cos(SPD))
+
+
+# -- sig25-009: np.sort_complex was declared piecewise constant (no derivative): a zero gradient where the sorted
+# values move with their entries (wrong); now np.sort's rule along the last axis --
+
+W34 = np.arange(12.0).reshape(3, 4)
+
+
+def sort_complex_values(x):
+    return np.sum(np.sort_complex(x).real * W34) + np.sum(np.abs(np.sort_complex(x + 1j * x[::-1]) * W34) ** 2)
+
+
+def test_sig25_009_sort_complex():
+    check_grad(sort_complex_values, (X.copy(),))
+    _jvp_matches(sort_complex_values)

@@ -526,6 +526,14 @@ def sort(a, axis=-1, kind=None, order=None):
     dans = _ad.sort_jvp(da, a, axis)
 
 
+@derivative(np.sort_complex)
+def sort_complex(a):
+    """np.sort along the last axis, as complex values (lexicographic order): each entry's derivative goes with its
+    value (it was declared piecewise constant: a zero gradient, sig25-009)."""
+    ba = _ad.sort_vjp(g, a, -1)
+    dans = _ad.sort_jvp(da, a, -1) * (1.0 + 0j)
+
+
 @linear(np.take)
 def take(a, indices, axis=None):
     """Repeated indices add up."""
@@ -609,7 +617,7 @@ nondifferentiable(
     np.all, np.any, np.count_nonzero, np.searchsorted, np.floor_divide, np.digitize, np.bincount,
     np.random.rand, np.random.randn, np.random.randint, np.random.default_rng, np.random.seed,
     np.unravel_index, np.ravel_multi_index, np.indices,
-    np.result_type, np.iscomplexobj, np.isscalar, np.allclose, np.array_equal, np.isclose, np.sort_complex,
+    np.result_type, np.iscomplexobj, np.isscalar, np.allclose, np.array_equal, np.isclose,
     np.tri, np.diag_indices, np.tril_indices, np.triu_indices, np.broadcast_shapes,
     np.isposinf, np.isneginf, np.signbit, np.isreal, np.iscomplex, np.isrealobj,
 )
