@@ -134,3 +134,27 @@ def sort_complex_values(x):
 def test_sig25_009_sort_complex():
     check_grad(sort_complex_values, (X.copy(),))
     _jvp_matches(sort_complex_values)
+
+
+# -- sig25-014: np.bincount(i, weights=w) is linear in w; sig25-015: np.heaviside(x1, x2) is x2 where x1 == 0. Both
+# were declared piecewise constant: silently zero gradients --
+
+BINS = np.array([0, 2, 2, 5])
+
+
+def bincount_weights(x):
+    return np.sum(np.bincount(BINS, weights=x[0], minlength=7) ** 2) + np.sum(np.bincount(BINS, x[1] ** 2)) + \
+        np.sum(np.bincount(BINS) * x[2, 0])
+
+
+def heaviside_value_at_zero(x):
+    return np.sum(np.heaviside(x - x[0], x[1]) * x[2]) + np.sum(np.heaviside(x, 0.5) * x)
+
+
+@pytest.mark.parametrize("f", [bincount_weights, heaviside_value_at_zero])
+def test_sig25_014_015_bincount_weights_heaviside(f):
+    check_grad(f, (X.copy(),))
+    _jvp_matches(f)
+    hv = ad.hvp(f)(X.copy(), T.copy())
+    g = ad.grad(f)
+    assert np.allclose(hv, (g(X + 1e-6 * T) - g(X - 1e-6 * T)) / 2e-6, atol=1e-5)

@@ -526,6 +526,20 @@ def sort(a, axis=-1, kind=None, order=None):
     dans = _ad.sort_jvp(da, a, axis)
 
 
+@elementwise(np.heaviside, constant_in=("x1",))
+def heaviside(x1, x2):
+    """Piecewise constant in x1; x2 is the value where x1 == 0 (there the result is x2 itself). It was declared
+    piecewise constant in both: a zero gradient for x2 (sig25-015)."""
+    return None, (x1 == 0) * 1.0
+
+
+@linear(np.bincount, constant_in=("x",))
+def bincount(x, weights=None, minlength=0):
+    """Linear in the weights: each bin sums the weights of its entries (without weights, counts: no derivative).
+    It was declared piecewise constant: a zero gradient for the weights (sig25-014)."""
+    bweights = np.take(g, x)
+
+
 @derivative(np.sort_complex)
 def sort_complex(a):
     """np.sort along the last axis, as complex values (lexicographic order): each entry's derivative goes with its
@@ -611,10 +625,10 @@ nondifferentiable(operator.floordiv, np.int64, np.int32, np.int16, np.int8, np.u
 nondifferentiable(
     np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
     np.eye, np.identity, np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero,
-    np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix, np.sign, np.heaviside,
+    np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix, np.sign,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.isnan, np.isinf, np.isfinite,
-    np.all, np.any, np.count_nonzero, np.searchsorted, np.floor_divide, np.digitize, np.bincount,
+    np.all, np.any, np.count_nonzero, np.searchsorted, np.floor_divide, np.digitize,
     np.random.rand, np.random.randn, np.random.randint, np.random.default_rng, np.random.seed,
     np.unravel_index, np.ravel_multi_index, np.indices,
     np.result_type, np.iscomplexobj, np.isscalar, np.allclose, np.array_equal, np.isclose,
