@@ -158,3 +158,19 @@ def test_sig25_014_015_bincount_weights_heaviside(f):
     hv = ad.hvp(f)(X.copy(), T.copy())
     g = ad.grad(f)
     assert np.allclose(hv, (g(X + 1e-6 * T) - g(X - 1e-6 * T)) / 2e-6, atol=1e-5)
+
+
+# -- sig25-007: Python's `x ** y` of a negative float and a non-integral float is complex (NumPy's is NaN); the
+# compiler took it for a real float: abs() of it got the real-only form (a wrong tangent, ~0), and the exponent's
+# partial was guarded to 0 for a negative base (a wrong gradient of pow(-2.0, x)) --
+
+def python_power_complex(x):
+    return abs((x - 2.0) ** 1.5) + abs(pow(-2.0, x)) + ((x - 2.0) ** 0.5).imag + (x * x + 1.0) ** 0.5
+
+
+def test_sig25_007_python_power_of_negative_float_is_complex():
+    with np.errstate(all="ignore"):
+        check_grad(python_power_complex, (0.7,))
+        assert np.isclose(ad.jvp(python_power_complex)(0.7, 1.0)[1], numeric_grad(python_power_complex, (0.7,), 0))
+        g = ad.grad(python_power_complex)
+        assert np.isclose(ad.hvp(python_power_complex)(0.7, 1.0), (g(0.7 + 1e-5) - g(0.7 - 1e-5)) / 2e-5, atol=1e-5)

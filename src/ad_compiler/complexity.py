@@ -110,7 +110,8 @@ def complex_kind(kind, depth=0):
 class Complexity:
     """The names of a function's SSA form that may hold complex values."""
 
-    def __init__(self, fn, param_kinds):
+    def __init__(self, fn, param_kinds, kinds_=None):
+        self.kinds = kinds_ or {}
         self.names = {p for p, k in zip(fn.params, param_kinds) if complex_kind(k)}
         stmts = [s for s in ir.walk(fn.body) if isinstance(s, (Assign, SetItem, Mutate))]
         changed = True
@@ -161,7 +162,26 @@ class Complexity:
             return self.expr(e.value)
         if isinstance(e, Call):
             return self.call(e)
+        if isinstance(e, ir.BinOp) and e.op == "**" and self.python_power(e.left, e.right):
+            return True
         return any(self.expr(c) for c in ir.children(e))
+
+    def python_power(self, base, exponent):
+        """Python's `base ** exponent` (or `pow`) of a number that may be negative and a float exponent that may not
+        be integral: a complex number (`(-8.0) ** (1 / 3)`), where NumPy gives NaN. Known from the operands' kinds
+        (Python ints or floats; the result was taken for a real float: sig25-007)."""
+        def python_number(atom, negative_ok):
+            if isinstance(atom, Const):
+                v = atom.value
+                return type(v) in (int, float) and (negative_ok or v < 0)
+            k = self.kinds.get(atom.name) if isinstance(atom, Var) else None
+            return isinstance(k, K.Scalar) and k.cls in (int, float)
+        if isinstance(exponent, Const) and (type(exponent.value) is int or
+                                            type(exponent.value) is float and float(exponent.value).is_integer()):
+            return False
+        exponent_float = isinstance(exponent, Const) and type(exponent.value) is float or \
+            isinstance(exponent, Var) and self.kinds.get(exponent.name) == K.FLOAT
+        return exponent_float and python_number(base, False)
 
     def call(self, e):
         func = e.func
@@ -179,6 +199,8 @@ class Complexity:
             known = own or rules.has_rule(obj) or rules.is_nondiff(obj) or _numpy_function(obj)
             if not known:
                 return True  # a library function the compiler does not know: its dtype is not known either
+            if obj is builtins.pow and len(args) == 2 and not e.kwargs and self.python_power(*args):
+                return True
             return any(self.expr(a) for a in operands)
         if isinstance(func, ir.Attr):  # a method: of an array, a list, a random Generator, a distribution, ...
             if func.attr == "astype":

@@ -39,8 +39,10 @@ def divide(x1, x2):
 @elementwise(operator.pow, np.power, np.float_power, builtins.pow)
 def power(x1, x2):
     """d / dx2 = x1^x2 log x1 for x1 > 0; 0 where x1 <= 0 (there x1^x2 is real only for integer x2); for a
-    complex x1, x1^x2 log x1 (0 at x1 = 0)."""
-    return _ad.power_partial(x1, x2), ans * np.log(np.where((np.real(x1) > 0) | np.iscomplexobj(x1) & (x1 != 0), x1, 1.0))
+    complex x1, or a complex result (Python's `(-2.0) ** 0.5`: sig25-007), x1^x2 log x1 (0 at x1 = 0)."""
+    return _ad.power_partial(x1, x2), ans * np.log(
+        np.where((np.real(x1) > 0) | (np.iscomplexobj(x1) | np.iscomplexobj(ans)) & (x1 != 0), x1, 1.0)
+        + (0j if np.iscomplexobj(ans) else 0.0))
 
 
 @elementwise(operator.mod, np.mod, np.remainder)
