@@ -174,3 +174,30 @@ def test_sig25_007_python_power_of_negative_float_is_complex():
         assert np.isclose(ad.jvp(python_power_complex)(0.7, 1.0)[1], numeric_grad(python_power_complex, (0.7,), 0))
         g = ad.grad(python_power_complex)
         assert np.isclose(ad.hvp(python_power_complex)(0.7, 1.0), (g(0.7 + 1e-5) - g(0.7 - 1e-5)) / 2e-5, atol=1e-5)
+
+
+# -- sig25-008: np.diff(a, n) with n above the length along the axis (an empty result) crashed in reverse mode
+# (n paddings overshot the input). sig25-010 / 011: np.linalg.solve of a stack of matrices and a 1-d b (NumPy 2
+# takes it as one vector for every matrix), or a matrix b broadcast against the stack, crashed (the helpers took
+# b's rank for the vector test, and b's adjoint was not summed over the stack) --
+
+M3 = np.array([[2.0, 0.3, -0.4], [0.1, 1.5, 0.2], [-0.3, 0.4, 1.8]])
+MS = np.array([M3, M3.T + 0.2 * np.eye(3)])
+
+
+def diff_longer_than_axis(x):
+    return np.sum(np.diff(x, n=5)) + np.sum(np.diff(x, n=4, axis=0, prepend=x[:1])) + np.sum(x ** 2)
+
+
+def solve_broadcast_b(x):
+    return np.sum(np.sin(np.linalg.solve(x, x[0, 0]))) + np.sum(np.sin(np.linalg.solve(x, x[0, :, :2]))) + \
+        np.sum(np.sin(np.linalg.solve(x[0], np.stack([x[1, :, :2], x[0, :, 1:]]))))
+
+
+@pytest.mark.parametrize("f, x", [(diff_longer_than_axis, X), (solve_broadcast_b, MS)])
+def test_sig25_008_010_011_diff_long_n_solve_broadcast(f, x):
+    check_grad(f, (x.copy(),))
+    _jvp_matches(f, x, np.cos(x))
+    hv = ad.hvp(f)(x.copy(), np.cos(x))
+    g = ad.grad(f)
+    assert np.allclose(hv, (g(x + 1e-6 * np.cos(x)) - g(x - 1e-6 * np.cos(x))) / 2e-6, atol=1e-5)

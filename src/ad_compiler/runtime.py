@@ -1280,16 +1280,35 @@ def keep_last_two(g):
     return as_array(g)[..., None, None]
 
 
+def _vector_rhs(x, a):
+    """Did x = solve(a, b) take b as a vector (a stack of vectors)? Read from x (or its adjoint), which has the
+    stack axes of a and b: b's own rank is ambiguous (NumPy 2 takes a 1-d b with a stack of matrices as a vector,
+    and a (k, m) b as a matrix broadcast against the stack: sig25-010, sig25-011)."""
+    return np.ndim(x) == np.ndim(a) - 1
+
+
+def _solve_vectors(a, v):
+    """solve(a, v) for v a vector or a stack of vectors, whichever NumPy's version (NumPy 2 takes a 2-d v as a
+    matrix)."""
+    if np.ndim(v) == 1 and np.ndim(a) == 2:
+        return solve(a, v)
+    return solve(a, np.expand_dims(v, -1))[..., 0]
+
+
 def solve_vjp_b(g, a, b):
-    """Adjoint of b in x = solve(a, b): solve(a.T, g)."""
-    return solve(np.swapaxes(a, -1, -2), g)
+    """Adjoint of b in x = solve(a, b): solve(a.T, g), of x's shape (the rule sums it to b's when solve
+    broadcast b)."""
+    at = np.swapaxes(a, -1, -2)
+    return _solve_vectors(at, g) if _vector_rhs(g, a) else solve(at, g)
 
 
 def solve_vjp_a(g, a, b, x):
-    """Adjoint of a in x = solve(a, b): -solve(a.T, g) x.T (an outer product for a vector b)."""
-    gb = solve(np.swapaxes(a, -1, -2), g)
-    if np.ndim(b) == np.ndim(a) - 1:
+    """Adjoint of a in x = solve(a, b): -solve(a.T, g) x.T (an outer product for a vector b), of the stack shape of
+    x (the rule sums it to a's when solve broadcast a)."""
+    if _vector_rhs(x, a):
+        gb = _solve_vectors(np.swapaxes(a, -1, -2), g)
         return -np.expand_dims(gb, -1) * np.expand_dims(x, -2)
+    gb = solve(np.swapaxes(a, -1, -2), g)
     return -gb @ np.swapaxes(x, -1, -2)
 
 
@@ -2163,7 +2182,7 @@ def sort_jvp(t, a, axis=-1):
 def solve_jvp_a(t, a, x):
     """solve(a, t @ x): the part of the tangent of x = solve(a, b) that comes from a (x a vector or matrix)."""
     if np.ndim(x) == np.ndim(a) - 1:
-        return solve(a, (t @ np.expand_dims(x, -1))[..., 0]) if np.ndim(a) > 2 else \
+        return _solve_vectors(a, (t @ np.expand_dims(x, -1))[..., 0]) if np.ndim(a) > 2 else \
             solve(a, t @ x)
     return solve(a, t @ x)
 
@@ -2313,17 +2332,17 @@ def norm_vjp_jvp(v, dv, x, dx, a, da, ord=None, axis=None, keepdims=False):
 def solve_vjp_b_jvp(v, dv, a, da):
     """Tangent of solve_vjp_b(v, a) = solve(a.T, v)."""
     at = np.swapaxes(a, -1, -2)
-    gb = solve(at, v)
     vec = np.ndim(v) == np.ndim(a) - 1
+    gb = _solve_vectors(at, v) if vec else solve(at, v)
     dat_gb = (np.swapaxes(da, -1, -2) @ np.expand_dims(gb, -1))[..., 0] if vec else np.swapaxes(da, -1, -2) @ gb
-    return solve(at, dv - dat_gb)
+    return _solve_vectors(at, dv - dat_gb) if vec else solve(at, dv - dat_gb)
 
 
 def solve_vjp_a_jvp(v, dv, a, da, b, x, dx):
     """Tangent of solve_vjp_a(v, a, b, x) = -solve(a.T, v) x.T."""
-    gb = solve(np.swapaxes(a, -1, -2), v)
+    gb = solve_vjp_b(v, a, b)
     dgb = solve_vjp_b_jvp(v, dv, a, da)
-    if np.ndim(b) == np.ndim(a) - 1:
+    if _vector_rhs(x, a):
         return -(np.expand_dims(dgb, -1) * np.expand_dims(x, -2) + np.expand_dims(gb, -1) * np.expand_dims(dx, -2))
     return -(dgb @ np.swapaxes(x, -1, -2) + gb @ np.swapaxes(dx, -1, -2))
 

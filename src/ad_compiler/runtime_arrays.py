@@ -240,11 +240,16 @@ def diff_vjp(g, a, n=1, axis=-1, prepend=None, append=None, which=0):
     concatenated input that came from that argument."""
     g = as_array(g)
     axis = axis % g.ndim
-    for _ in range(n):
+    size = lambda v: 0 if v is None else (1 if np.ndim(v) == 0 else np.shape(v)[axis])  # noqa: E731
+    length = np.shape(a)[axis] + size(prepend) + size(append)
+    if n > length:  # (the result is empty: nothing flows back; n paddings would overshoot the input, sig25-008)
+        shape = list(g.shape)
+        shape[axis] = length
+        g = np.zeros(shape, dtype=g.dtype)
+    for _ in range(n if n <= length else 0):
         width = [(0, 0)] * g.ndim
         width[axis] = (1, 1)
         g = -np.diff(np.pad(g, width), axis=axis)
-    size = lambda v: 0 if v is None else (1 if np.ndim(v) == 0 else np.shape(v)[axis])  # noqa: E731
     lo = size(prepend)
     hi = g.shape[axis] - size(append)
     bounds = [(0, lo), (lo, hi), (hi, g.shape[axis])][[1, 0, 2][which]]

@@ -655,8 +655,8 @@ def inv(a):
 @derivative(_ad.solve)
 def solve(a, b):
     """np.linalg.solve's rule (the helper is np.linalg.solve that also takes Dask arrays in any chunks)."""
-    bb = _ad.solve_vjp_b(g, a, b)
-    ba = _ad.solve_vjp_a(g, a, b, ans)
+    bb = _ad.unbroadcast(_ad.solve_vjp_b(g, a, b), b)
+    ba = _ad.unbroadcast(_ad.solve_vjp_a(g, a, b, ans), a)
     dans = _ad.solve(a, db) - _ad.solve_jvp_a(da, a, ans)
 
 

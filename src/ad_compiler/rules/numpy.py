@@ -414,8 +414,8 @@ def det(a):
 
 @derivative(np.linalg.solve)
 def solve(a, b):
-    bb = _ad.solve_vjp_b(g, a, b)
-    ba = _ad.solve_vjp_a(g, a, b, ans)
+    bb = _ad.unbroadcast(_ad.solve_vjp_b(g, a, b), b)
+    ba = _ad.unbroadcast(_ad.solve_vjp_a(g, a, b, ans), a)
     dans = np.linalg.solve(a, db) - _ad.solve_jvp_a(da, a, ans)
 
 
