@@ -201,3 +201,21 @@ def test_sig25_008_010_011_diff_long_n_solve_broadcast(f, x):
     hv = ad.hvp(f)(x.copy(), np.cos(x))
     g = ad.grad(f)
     assert np.allclose(hv, (g(x + 1e-6 * np.cos(x)) - g(x - 1e-6 * np.cos(x))) / 2e-6, atol=1e-5)
+
+
+# -- sig25-016: np.copy(x, 'F') bound 'F' (np.copy's order) to the shared rule's `dtype`: complex64, so the tangent
+# was rounded to single precision (and the value taken for complex); `np.copy(x, order=)` and `np.array(x, copy=)`
+# were refused. Now each has its own signature --
+
+XL = X * 1.2345678901
+
+
+def copies_with_order(x):
+    return np.sum(np.sin(np.copy(x, 'F')) * W34) + np.sum(np.copy(x.T, order='K') ** 2) + \
+        np.sum(np.cos(np.array(x, copy=True, order='F')))
+
+
+def test_sig25_016_copy_order_is_not_a_dtype():
+    check_grad(copies_with_order, (XL.copy(),))
+    value, tangent = ad.jvp(copies_with_order)(XL.copy(), T.copy())
+    assert abs(tangent - np.sum(numeric_grad(copies_with_order, (XL.copy(),), 0) * T)) < 1e-8

@@ -46,6 +46,7 @@ ACCEPTED = {
     "ad_compiler.rules.scipy_linalg.sqrtm": {"disp": _one_of(None, True)},
     "ad_compiler.rules.integrate.odeint": {"full_output": _one_of(0, False)},
     "ad_compiler.rules.arrays.average": {"returned": _one_of(False, 0)},
+    "ad_compiler.rules.numpy.array": {"ndmin": _one_of(0), "like": _one_of(None)},
 }
 
 _UNKNOWN = object()

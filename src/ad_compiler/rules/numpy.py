@@ -510,10 +510,25 @@ def flip(m, axis=None):
     bm = np.flip(g, axis)
 
 
-@derivative(np.copy, np.array, np.asarray, np.ascontiguousarray)  # (to an integer dtype: piecewise constant)
+@derivative(np.asarray, np.ascontiguousarray)  # (to an integer dtype: piecewise constant)
 def copy(a, dtype=None):
     ba = _ad.cast_vjp(g, a, dtype)
     dans = _ad.cast_jvp(da, dtype)
+
+
+@derivative(np.array)
+def array(object, dtype=None, copy=True, order="K", subok=False, ndmin=0, like=None):
+    """`copy=`, `order=` and `subok=` change no value (ndmin= other than 0 is refused: rule_arguments.py)."""
+    bobject = _ad.cast_vjp(g, object, dtype)
+    dans = _ad.cast_jvp(dobject, dtype)
+
+
+@derivative(np.copy)
+def copy_array(a, order="K", subok=False):
+    """np.copy's own signature: its second parameter is the memory order, not a dtype (`np.copy(x, 'F')` was
+    taken for a complex64 dtype, rounding the tangent: sig25-016)."""
+    ba = _ad.cast_vjp(g, a)
+    dans = _ad.cast_jvp(da)
 
 
 @linear(np.diag)
