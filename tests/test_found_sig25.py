@@ -219,3 +219,23 @@ def test_sig25_016_copy_order_is_not_a_dtype():
     check_grad(copies_with_order, (XL.copy(),))
     value, tangent = ad.jvp(copies_with_order)(XL.copy(), T.copy())
     assert abs(tangent - np.sum(numeric_grad(copies_with_order, (XL.copy(),), 0) * T)) < 1e-8
+
+
+# -- sig25-017: np.cross(a, b, 0) passes axisa=0 (NumPy's third parameter); the rule's signature was
+# cross(a, b, axis), so it was differentiated as axis=0 for a, b and the result (wrong). Now NumPy's signature: one
+# axis for all (axis=, or equal axisa, axisb, axisc) is differentiated, other combinations are refused --
+
+def cross_axisa_only(x):
+    return np.sum(np.sin(np.cross(x[:3, :3], x[:3, 1:], 0)))
+
+
+def cross_equal_axes(x):
+    return np.sum(np.sin(np.cross(x[:3, :3], x[:3, 1:], 0, 0, 0))) + \
+        np.sum(np.cross(x[:3, :3], x[:3, 1:], axisa=1, axisb=1, axisc=1, axis=0) ** 2)
+
+
+def test_sig25_017_cross_positional_axisa():
+    with pytest.raises(ad.UnsupportedError, match="axisa"):
+        ad.grad(cross_axisa_only)(X.copy())
+    check_grad(cross_equal_axes, (X.copy(),))
+    _jvp_matches(cross_equal_axes)

@@ -52,6 +52,19 @@ ACCEPTED = {
 _UNKNOWN = object()
 
 
+def _one_cross_axis(values):
+    axis = values.get("axis")
+    return axis is not None or values.get("axisa", -1) == values.get("axisb", -1) == values.get("axisc", -1)
+
+
+_one_cross_axis.__doc__ = "`axis=`, or axisa == axisb == axisc"
+
+# "<rule module>.<rule name>" -> test of several arguments' values together (by parameter name)
+ACCEPTED_TOGETHER = {
+    "ad_compiler.rules.arrays.cross": (("axisa", "axisb", "axisc", "axis"), _one_cross_axis),
+}
+
+
 def value_of(atom, kind):
     """The value of a bound argument known when compiling, or _UNKNOWN."""
     if isinstance(atom, Const):
@@ -116,6 +129,16 @@ class Arguments:
                     f"`{rule.name}` with `{param}=` {shown}: its derivative rule holds only for {param}= "
                     f"{test.__doc__}", where=self.where,
                     hint=f"call it with {param}= {test.__doc__} (a literal), or register your own rule")
+
+        together = ACCEPTED_TOGETHER.get(f"{rule.template.__module__}.{rule.name}")
+        if together is not None:
+            params, test = together
+            values = {p: value_of(bound[p], self.kind) for p in params if p in bound}
+            if any(v is _UNKNOWN for v in values.values()) or not test(values):
+                raise UnsupportedError(
+                    f"`{rule.name}` with {', '.join(f'{p}={v!r}' for p, v in values.items() if v is not _UNKNOWN)}: "
+                    f"its derivative rule holds only for {test.__doc__} (known when compiling)", where=self.where,
+                    hint="move the axes first (np.moveaxis) so that one axis is used, or register your own rule")
 
     def truncating_dtype(self, bound):
         """Is the call given a `dtype=` the rule's template does not read that converts to integers or booleans

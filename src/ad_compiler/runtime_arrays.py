@@ -11,7 +11,7 @@ from .runtime_backend import as_array, like_of, scatter_add
 from .errors import NoDerivativeError
 
 __all__ = [
-    "tensordot_vjp_a", "tensordot_vjp_b", "kron_vjp_a", "kron_vjp_b", "cross_vjp", "repeat_vjp", "tile_vjp", "split_vjp", "split_like", "diagonal_vjp",
+    "tensordot_vjp_a", "tensordot_vjp_b", "kron_vjp_a", "kron_vjp_b", "cross_vjp", "cross_axis", "repeat_vjp", "tile_vjp", "split_vjp", "split_like", "diagonal_vjp",
     "axes_permutation", "permute_vjp", "pad_vjp", "pad_tangent", "diff_vjp", "diff_transpose", "gradient_vjp", "gradient_jvp",
     "partition_vjp", "partition_jvp", "quantile_vjp", "quantile_jvp", "select_vjp", "piecewise_vjp",
     "piecewise_jvp", "piecewise_x_jvp", "percentile_vjp", "percentile_jvp", "cumprod_vjp", "cumprod_jvp", "cumprod_vjp_jvp", "shaped_weights", "weights_vjp",
@@ -103,6 +103,12 @@ def cross_vjp(g, other, x, axis=-1, which=0):
     from .runtime import unbroadcast
 
     return unbroadcast(part, x)
+
+
+def cross_axis(axisa, axis=None):
+    """The one axis of np.cross(a, b, axisa, axisb, axisc, axis) (its rule is refused unless `axis=` is given or the
+    three are equal: rule_arguments.py)."""
+    return axisa if axis is None else axis
 
 
 def cross_vjp_t(h, other, axis=-1, which=0):

@@ -725,7 +725,8 @@ def one_if_none(b):
 
 
 # -- adjoints and tangents of the array-manipulation rules (rules/arrays.py) ------------------------------
-nondifferentiable(_ad.axes_permutation, _ad.constant_pieces, _ad.norm_axes, _ad.piece_slice, _ad.transpose_axes)
+nondifferentiable(_ad.axes_permutation, _ad.constant_pieces, _ad.norm_axes, _ad.piece_slice, _ad.transpose_axes,
+                  _ad.cross_axis)
 
 
 @linear(_ad.tensordot_vjp_a, multilinear=True, constant_in=("a",))
