@@ -239,3 +239,20 @@ def test_sig25_017_cross_positional_axisa():
         ad.grad(cross_axisa_only)(X.copy())
     check_grad(cross_equal_axes, (X.copy(),))
     _jvp_matches(cross_equal_axes)
+
+
+# -- sig25-018: a bool literal beside a value with a tangent (`np.where(m, x, True)`) got the tangent None in
+# forward mode: `np.where(m, dx, None)` crashed the jvp and hvp (TypeError); a bool is 0 or 1 to NumPy --
+
+MASK = X > 0
+
+
+def where_bool_literal(x):
+    return np.sum(np.sin(np.where(MASK, x, True))) + np.sum(np.where(MASK, False, x) ** 2)
+
+
+def test_sig25_018_bool_literal_tangent():
+    _jvp_matches(where_bool_literal)
+    g = ad.grad(where_bool_literal)
+    assert np.allclose(ad.hvp(where_bool_literal)(X.copy(), T.copy()), (g(X + 1e-6 * T) - g(X - 1e-6 * T)) / 2e-6,
+                       atol=1e-5)
