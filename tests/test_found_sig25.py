@@ -46,7 +46,7 @@ def test_sig25_001_002_clip_equal_and_broadcast_bounds(f):
 
 def test_sig25_001_clip_equal_bounds_jit():
     pytest.importorskip("numba")
-    check_grad(clip_equal_constant_bounds, (X.copy(),), jit=True)
+    check_grad(clip_equal_bounds_in_a_loop, (X.copy(),), jit=True)
 
 
 # -- sig25-003: np.average(.., returned=True) crashed in the generated code (a shape error, not a refusal);
