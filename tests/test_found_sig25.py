@@ -256,3 +256,16 @@ def test_sig25_018_bool_literal_tangent():
     g = ad.grad(where_bool_literal)
     assert np.allclose(ad.hvp(where_bool_literal)(X.copy(), T.copy()), (g(X + 1e-6 * T) - g(X - 1e-6 * T)) / 2e-6,
                        atol=1e-5)
+
+
+# -- sig25-019 (jit): Numba's np.full ignores a builtin dtype (`dtype=int`, `bool`): it kept the float fill value,
+# so the compiled derivative computed another function (no truncation) than NumPy's; now NumPy's types --
+
+def full_int_dtype(x):
+    r = np.full((2,), x[0, 2] * 10, dtype=int) * x[0, :2]
+    return np.sum(np.sin(r))
+
+
+def test_sig25_019_jit_full_builtin_dtype():
+    pytest.importorskip("numba")
+    check_grad(full_int_dtype, (X.copy(),), jit=True)
