@@ -10,7 +10,8 @@ A rule's signature names every parameter of its function, so that calls bind; so
 never reads change the result's structure or the function itself (`np.linspace(..., retstep=True)` returns a
 pair, `np.linalg.pinv(a, rcond=0.1)` cuts singular values the formula keeps, `np.linalg.qr(a, 'r')` returns R
 alone). For those, `ACCEPTED` lists the values the rule is right for; any other value, or one not known when
-compiling, is refused at the call (hunt 18: they were differentiated as if the default were given). A literal
+compiling, is refused at the call (hunt 18: they were differentiated as if the default were given);
+`ACCEPTED_TOGETHER` tests several arguments at once (np.cross: one axis for a, b and the result). A literal
 `retstep=True` and `np.linalg.qr(a, "r")` are written as calls with rules when the function is read
 (desugar_numpy_names.py): what reaches these rules is the rest.
 """
