@@ -287,3 +287,18 @@ def test_sig25_020_jit_python_complex_power():
     except ad.ADError:
         return  # (a refusal is right)
     assert np.isclose(got, numeric_grad(python_power_complex_jit, (0.7,), 0))
+
+
+# -- sig25-021: np.arctan2 / math.atan2 with an infinite operand are finite (constant there), the partials
+# x2 / (x1^2 + x2^2) were inf / inf = NaN --
+
+def atan2_infinite_operand(x):
+    return np.sum(np.arctan2(x, np.inf) + x) + np.sum(np.arctan2(-np.inf, x[0])) + \
+        math.atan2(float(x[1, 1]), math.inf) + math.atan2(math.inf, float(x[2, 2]))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_sig25_021_atan2_infinite_operand():
+    with np.errstate(all="ignore"):
+        check_grad(atan2_infinite_operand, (X.copy(),))
+        _jvp_matches(atan2_infinite_operand)

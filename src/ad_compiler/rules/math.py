@@ -91,7 +91,9 @@ def atan(x):
 
 @elementwise(math.atan2)
 def atan2(y, x):
-    return x / (x ** 2 + y ** 2), -y / (x ** 2 + y ** 2)
+    """0 where an operand is infinite (atan2 is constant there; the formula gave NaN: sig25-021)."""
+    return 0.0 if math.isinf(x) | math.isinf(y) else x / (x ** 2 + y ** 2), \
+        0.0 if math.isinf(x) | math.isinf(y) else -y / (x ** 2 + y ** 2)
 
 
 @elementwise(math.sinh)

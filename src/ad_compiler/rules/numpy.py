@@ -204,7 +204,9 @@ def arctan(x):
 
 @elementwise(np.arctan2)
 def arctan2(x1, x2):
-    return x2 / (x1 ** 2 + x2 ** 2), -x1 / (x1 ** 2 + x2 ** 2)
+    """0 where an operand is infinite (arctan2 is constant there; the formula gave inf / inf = NaN: sig25-021)."""
+    return np.where(np.isinf(x1) | np.isinf(x2), 0.0, x2 / (x1 ** 2 + x2 ** 2)), \
+        np.where(np.isinf(x1) | np.isinf(x2), 0.0, -x1 / (x1 ** 2 + x2 ** 2))
 
 
 @elementwise(np.sinh)
