@@ -168,6 +168,15 @@ def python_power_complex(x):
     return abs((x - 2.0) ** 1.5) + abs(pow(-2.0, x)) + ((x - 2.0) ** 0.5).imag + (x * x + 1.0) ** 0.5
 
 
+def real_python_powers_clipped(x):
+    return np.clip(abs(x) ** 1.5, 0.0, 1.0) + np.clip((x * x + 1.0) ** 0.5, 0.0, 5.0)
+
+
+def test_sig25_007_real_python_powers_stay_real():
+    """(a base made non-negative, abs(x) or x * x + 1, keeps `**` real: a real-only rule of it is not refused)"""
+    check_grad(real_python_powers_clipped, (0.7,))
+
+
 def test_sig25_007_python_power_of_negative_float_is_complex():
     with np.errstate(all="ignore"):
         check_grad(python_power_complex, (0.7,))

@@ -113,6 +113,7 @@ class Complexity:
     def __init__(self, fn, param_kinds, kinds_=None):
         self.kinds = kinds_ or {}
         self.names = {p for p, k in zip(fn.params, param_kinds) if complex_kind(k)}
+        self.defs = {s.targets[0]: s.value for s in ir.walk(fn.body) if isinstance(s, Assign) and len(s.targets) == 1}
         stmts = [s for s in ir.walk(fn.body) if isinstance(s, (Assign, SetItem, Mutate))]
         changed = True
         while changed:  # loops feed values back through their carried names: to a fixed point
@@ -181,7 +182,24 @@ class Complexity:
             return False
         exponent_float = isinstance(exponent, Const) and type(exponent.value) is float or \
             isinstance(exponent, Var) and self.kinds.get(exponent.name) == K.FLOAT
-        return exponent_float and python_number(base, False)
+        return exponent_float and python_number(base, False) and not self.nonnegative(base)
+
+    def nonnegative(self, atom, depth=0):
+        """Is this number >= 0 by how it is made (`abs(x)`, `x * x`, `math.exp(x)`, sums and products of such,
+        positive constants)? So `(x * x + 1.0) ** 0.5` stays real (python_power)."""
+        if isinstance(atom, Const):
+            return type(atom.value) in (int, float) and atom.value >= 0
+        d = self.defs.get(atom.name) if isinstance(atom, Var) and depth < 8 else None
+        if isinstance(d, Call) and isinstance(d.func, Global):
+            return _member(d.func.obj, _NONNEGATIVE)
+        if isinstance(d, ir.BinOp):
+            if d.op == "*" and d.left == d.right:
+                return True
+            if d.op == "**" and isinstance(d.right, Const) and type(d.right.value) is int and d.right.value % 2 == 0:
+                return True
+            if d.op in ("+", "*", "/", "**"):
+                return self.nonnegative(d.left, depth + 1) and (d.op == "**" or self.nonnegative(d.right, depth + 1))
+        return ir.is_atom(d) and d is not None and self.nonnegative(d, depth + 1)
 
     def call(self, e):
         func = e.func
@@ -209,6 +227,9 @@ class Complexity:
                 return False
             return self.expr(func.value) or any(self.expr(a) for a in operands)
         return True  # a function value not known when compiling: it may make a complex value
+
+
+_NONNEGATIVE = {builtins.abs, math.fabs, math.sqrt, math.exp, math.hypot, math.cosh, np.abs, np.exp, np.sqrt}
 
 
 def _member(obj, table):
