@@ -280,22 +280,17 @@ def test_sig25_019_jit_full_builtin_dtype():
     check_grad(full_int_dtype, (X.copy(),), jit=True)
 
 
-# -- sig25-020 (not fixed, jit): Python's `(x - 2.0) ** 1.5` of a negative float is complex (sig25-007); the compiled
-# derivative computes it in Numba, which gives NaN there. A refusal under jit (complexity.python_power on an active
-# `**`) also refuses `(x * x + 1.0) ** 0.5`, a common real one: left for a sign analysis --
+# -- sig25-020 (jit): Python's `(x - 2.0) ** 1.5` of a negative float is complex (sig25-007); Numba computes NaN
+# there (value and gradient). Now refused under jit where the base is not known to be non-negative --
 
 def python_power_complex_jit(x):
     return abs((x - 2.0) ** 1.5)
 
 
-@pytest.mark.xfail(strict=True, reason="sig25-020: Numba computes NaN for Python's complex power")
-def test_sig25_020_jit_python_complex_power():
+def test_sig25_020_jit_python_complex_power_refused():
     pytest.importorskip("numba")
-    try:
-        got = ad.grad(python_power_complex_jit, jit=True)(0.7)
-    except ad.ADError:
-        return  # (a refusal is right)
-    assert np.isclose(got, numeric_grad(python_power_complex_jit, (0.7,), 0))
+    with pytest.raises(ad.UnsupportedError, match="Numba computes NaN"):
+        ad.grad(python_power_complex_jit, jit=True)(0.7)
 
 
 # -- sig25-021: np.arctan2 / math.atan2 with an infinite operand are finite (constant there), the partials

@@ -273,6 +273,22 @@ def refuse_real_only(fn, ops, act, cx):
                            f"its derivative is not 0")
 
 
+def refuse_complex_powers_under_jit(fn, act, cx):
+    """jit=True: Python's `x ** y` (or `pow`) of numbers that may give a complex number (a float not known to be
+    non-negative to a non-integral float power) is refused where it carries a derivative: Numba computes NaN there
+    (sig25-020)."""
+    for s in ir.walk(fn.body):
+        if not (isinstance(s, Assign) and any(act.active(t) for t in s.targets)):
+            continue
+        v = s.value
+        power = isinstance(v, ir.BinOp) and v.op == "**" and cx.python_power(v.left, v.right) or \
+            isinstance(v, Call) and isinstance(v.func, Global) and v.func.obj is builtins.pow and len(v.args) == 2 \
+            and not v.kwargs and cx.python_power(*v.args)
+        if power:
+            _refuse(s, "jit=True: Python's `x ** y` of a float x that may be negative and a float y that may not be "
+                       "an integer is a complex number there, where Numba computes NaN")
+
+
 def _refuse(s, message):
     from .errors import UnsupportedError
 

@@ -370,6 +370,8 @@ class Derivation(CalleeFunctions):
         act.complex = complexity.Complexity(fn, [kinds_.get(p, K.UNKNOWN) for p in fn.params], kinds_)
         complexity.refuse_real_only(fn, ops, act, act.complex)
         complexity.refuse_complex_into_real(fn, kinds_, act.complex)
+        if self.jit:
+            complexity.refuse_complex_powers_under_jit(fn, act, act.complex)
         self.linker = callees.Linker(self.compile_callee, codegen.local_names_of_body(fn) | set(unit.cells),
                                      readable=self.readable)
         self.linker.narrow = ctx.narrow
