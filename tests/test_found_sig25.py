@@ -306,3 +306,14 @@ def test_sig25_021_atan2_infinite_operand():
     with np.errstate(all="ignore"):
         check_grad(atan2_infinite_operand, (X.copy(),))
         _jvp_matches(atan2_infinite_operand)
+
+
+# -- sig25-022 (over-refusal): np.linalg.matrix_rank (an integer, piecewise constant) on a derivative's path was
+# refused as having no rule --
+
+def rank_times_matrix(x):
+    return np.sum(np.linalg.matrix_rank(x) * x ** 2)
+
+
+def test_sig25_022_matrix_rank_is_piecewise_constant():
+    check_grad(rank_times_matrix, (M3.copy(),))

@@ -14,7 +14,7 @@ change (full column rank for lstsq); the rank returned by lstsq is an integer (n
 import numpy as np
 
 from .. import runtime as _ad
-from . import ans, derivative, g, real_only
+from . import ans, derivative, g, nondifferentiable, real_only
 from ..ir import Const
 from ..runtime_linalg import mT
 
@@ -175,3 +175,6 @@ def _not_two_norm(bound):
 
 real_only("the norm of a complex value is differentiated for the 2-norm and the Frobenius norm only (conj(z) / |z|)",
           np.linalg.norm, when=_not_two_norm)
+
+
+nondifferentiable(np.linalg.matrix_rank)  # (an integer: piecewise constant; it had no entry, so a call on a derivative's path was refused)
