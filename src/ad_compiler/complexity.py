@@ -110,8 +110,10 @@ def complex_kind(kind, depth=0):
 class Complexity:
     """The names of a function's SSA form that may hold complex values."""
 
-    def __init__(self, fn, param_kinds):
+    def __init__(self, fn, param_kinds, kinds_=None):
+        self.kinds = kinds_ or {}
         self.names = {p for p, k in zip(fn.params, param_kinds) if complex_kind(k)}
+        self.defs = {s.targets[0]: s.value for s in ir.walk(fn.body) if isinstance(s, Assign) and len(s.targets) == 1}
         stmts = [s for s in ir.walk(fn.body) if isinstance(s, (Assign, SetItem, Mutate))]
         changed = True
         while changed:  # loops feed values back through their carried names: to a fixed point
@@ -161,7 +163,43 @@ class Complexity:
             return self.expr(e.value)
         if isinstance(e, Call):
             return self.call(e)
+        if isinstance(e, ir.BinOp) and e.op == "**" and self.python_power(e.left, e.right):
+            return True
         return any(self.expr(c) for c in ir.children(e))
+
+    def python_power(self, base, exponent):
+        """Python's `base ** exponent` (or `pow`) of a number that may be negative and a float exponent that may not
+        be integral: a complex number (`(-8.0) ** (1 / 3)`), where NumPy gives NaN. Known from the operands' kinds
+        (Python ints or floats; the result was taken for a real float: sig25-007)."""
+        def python_number(atom, negative_ok):
+            if isinstance(atom, Const):
+                v = atom.value
+                return type(v) in (int, float) and (negative_ok or v < 0)
+            k = self.kinds.get(atom.name) if isinstance(atom, Var) else None
+            return isinstance(k, K.Scalar) and k.cls in (int, float)
+        if isinstance(exponent, Const) and (type(exponent.value) is int or
+                                            type(exponent.value) is float and float(exponent.value).is_integer()):
+            return False
+        exponent_float = isinstance(exponent, Const) and type(exponent.value) is float or \
+            isinstance(exponent, Var) and self.kinds.get(exponent.name) == K.FLOAT
+        return exponent_float and python_number(base, False) and not self.nonnegative(base)
+
+    def nonnegative(self, atom, depth=0):
+        """Is this number >= 0 by how it is made (`abs(x)`, `x * x`, `math.exp(x)`, sums and products of such,
+        positive constants)? So `(x * x + 1.0) ** 0.5` stays real (python_power)."""
+        if isinstance(atom, Const):
+            return type(atom.value) in (int, float) and atom.value >= 0
+        d = self.defs.get(atom.name) if isinstance(atom, Var) and depth < 8 else None
+        if isinstance(d, Call) and isinstance(d.func, Global):
+            return _member(d.func.obj, _NONNEGATIVE)
+        if isinstance(d, ir.BinOp):
+            if d.op == "*" and d.left == d.right:
+                return True
+            if d.op == "**" and isinstance(d.right, Const) and type(d.right.value) is int and d.right.value % 2 == 0:
+                return True
+            if d.op in ("+", "*", "/", "**"):
+                return self.nonnegative(d.left, depth + 1) and (d.op == "**" or self.nonnegative(d.right, depth + 1))
+        return ir.is_atom(d) and d is not None and self.nonnegative(d, depth + 1)
 
     def call(self, e):
         func = e.func
@@ -180,6 +218,8 @@ class Complexity:
             known = own or rules.has_rule(obj) or rules.is_nondiff(obj) or _numpy_function(obj)
             if not known:
                 return True  # a library function the compiler does not know: its dtype is not known either
+            if obj is builtins.pow and len(args) == 2 and not e.kwargs and self.python_power(*args):
+                return True
             return any(self.expr(a) for a in operands)
         if isinstance(func, ir.Attr):  # a method: of an array, a list, a random Generator, a distribution, ...
             if func.attr == "astype":
@@ -188,6 +228,9 @@ class Complexity:
                 return False
             return self.expr(func.value) or any(self.expr(a) for a in operands)
         return True  # a function value not known when compiling: it may make a complex value
+
+
+_NONNEGATIVE = {builtins.abs, math.fabs, math.sqrt, math.exp, math.hypot, math.cosh, np.abs, np.exp, np.sqrt}
 
 
 def _member(obj, table):
@@ -229,6 +272,22 @@ def refuse_real_only(fn, ops, act, cx):
                 name = ".".join(s.value.func.path)
                 _refuse(s, f"`{name}` of a complex value is not piecewise constant (np.sign(z) = z / |z|): "
                            f"its derivative is not 0")
+
+
+def refuse_complex_powers_under_jit(fn, act, cx):
+    """jit=True: Python's `x ** y` (or `pow`) of numbers that may give a complex number (a float not known to be
+    non-negative to a non-integral float power) is refused where it carries a derivative: Numba computes NaN there
+    (sig25-020)."""
+    for s in ir.walk(fn.body):
+        if not (isinstance(s, Assign) and any(act.active(t) for t in s.targets)):
+            continue
+        v = s.value
+        power = isinstance(v, ir.BinOp) and v.op == "**" and cx.python_power(v.left, v.right) or \
+            isinstance(v, Call) and isinstance(v.func, Global) and v.func.obj is builtins.pow and len(v.args) == 2 \
+            and not v.kwargs and cx.python_power(*v.args)
+        if power:
+            _refuse(s, "jit=True: Python's `x ** y` of a float x that may be negative and a float y that may not be "
+                       "an integer is a complex number there, where Numba computes NaN")
 
 
 def _refuse(s, message):

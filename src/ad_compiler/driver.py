@@ -367,9 +367,11 @@ class Derivation(CalleeFunctions):
         if self.mode in CALLEES:
             self.wrt = [fn.params[_params(self.func).index(p)] for p in self.wrt]
         act = activity.analyze(fn, ops, self.wrt, outputs, "forward" if self.mode in FORWARD else "reverse")
-        act.complex = complexity.Complexity(fn, [kinds_.get(p, K.UNKNOWN) for p in fn.params])
+        act.complex = complexity.Complexity(fn, [kinds_.get(p, K.UNKNOWN) for p in fn.params], kinds_)
         complexity.refuse_real_only(fn, ops, act, act.complex)
         complexity.refuse_complex_into_real(fn, kinds_, act.complex)
+        if self.jit:
+            complexity.refuse_complex_powers_under_jit(fn, act, act.complex)
         self.linker = callees.Linker(self.compile_callee, codegen.local_names_of_body(fn) | set(unit.cells),
                                      readable=self.readable)
         self.linker.narrow = ctx.narrow

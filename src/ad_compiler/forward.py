@@ -67,9 +67,8 @@ class Forward(TangentBuffers):
 
     def zero(self, value):
         """The tangent of a value that carries none: zeros (None for what is not a number: shapes, strings)."""
-        if isinstance(value, Const):
-            return Const(0.0) if isinstance(value.value, (int, float)) and not isinstance(value.value, bool) \
-                else Const(None)
+        if isinstance(value, Const):  # (a bool too: NumPy computes with it as 0 or 1, `np.where(m, x, True)`: sig25-018)
+            return Const(0.0) if isinstance(value.value, (int, float)) else Const(None)
         if isinstance(self.kind(value), K.Other):
             return Const(None)
         if self.is_tuple(value):  # (a tuple's zeros as a tuple: `t + (x,)`'s tangent adds tuples, sh-003)

@@ -143,6 +143,8 @@ class Calls:
                 self.refuse(s, f"a call of `{'.'.join(f.path)}`")
         else:
             self.refuse(s, "a call of a function value")
+        if isinstance(f, Global) and f.root is np and f.path[1:] in (("full",), ("full_like",)):
+            e = _numpy_dtype(e)
         args = []
         for a in e.args:
             if isinstance(a, ir.Starred):
@@ -155,6 +157,23 @@ class Calls:
         if len(kwargs) != len(e.kwargs):
             self.refuse(s, "`**kwargs` in a call")
         return _along_axis(_reduce_along(Call(func, tuple(args), kwargs)))
+
+
+_BUILTIN_DTYPES = {int: ("int64", np.int64), float: ("float64", np.float64), bool: ("bool_", np.bool_),
+                   complex: ("complex128", np.complex128)}
+
+
+def _numpy_dtype(e):
+    """`np.full(shape, v, dtype=int)` with NumPy's type for a builtin dtype (Numba's np.full ignores `int`,
+    `bool`: it kept the fill value's float, sig25-019)."""
+    def fixed(a):
+        if isinstance(a, Global) and len(a.path) == 1 and a.obj in _BUILTIN_DTYPES:
+            name, obj = _BUILTIN_DTYPES[a.obj]
+            return Global(("np", name), obj, np)
+        return a
+    args = tuple(fixed(a) if i == 2 else a for i, a in enumerate(e.args))
+    kwargs = tuple((k, fixed(v) if k == "dtype" else v) for k, v in e.kwargs) if e.kwargs else e.kwargs
+    return Call(e.func, args, kwargs)
 
 
 def _along_axis(e):

@@ -645,6 +645,8 @@ def _inside(a, a_min=None, a_max=None):
                 ok = ok and a >= a_min
             if high:
                 ok = ok and a <= a_max
+            if low and high:
+                ok = ok and a_min < a_max  # (equal bounds: the upper one's, sig25-001)
             return 1.0 if ok else 0.0
         return number
     if _is_array(a):
@@ -654,6 +656,8 @@ def _inside(a, a_min=None, a_max=None):
                 out = out * (a >= a_min)
             if high:
                 out = out * (a <= a_max)
+            if low and high:
+                out = out * (a_min < a_max)
             return out
         return array
     return None
@@ -669,7 +673,7 @@ def _clip_low(a, a_min, a_max=None):
     if _is_number(a) or _is_array(a):
         def low(a, a_min, a_max=None):
             if high:
-                return (a < a_min) & (a_min <= a_max)
+                return (a < a_min) & (a_min < a_max)
             return a < a_min
         return low
     return None
@@ -685,7 +689,7 @@ def _clip_high(a, a_min, a_max):
     if _is_number(a) or _is_array(a):
         def high(a, a_min, a_max):
             if low:
-                return (a > a_max) | (a_min > a_max)
+                return (a > a_max) | (a_min >= a_max)
             return a > a_max
         return high
     return None

@@ -10,7 +10,8 @@ A rule's signature names every parameter of its function, so that calls bind; so
 never reads change the result's structure or the function itself (`np.linspace(..., retstep=True)` returns a
 pair, `np.linalg.pinv(a, rcond=0.1)` cuts singular values the formula keeps, `np.linalg.qr(a, 'r')` returns R
 alone). For those, `ACCEPTED` lists the values the rule is right for; any other value, or one not known when
-compiling, is refused at the call (hunt 18: they were differentiated as if the default were given). A literal
+compiling, is refused at the call (hunt 18: they were differentiated as if the default were given);
+`ACCEPTED_TOGETHER` tests several arguments at once (np.cross: one axis for a, b and the result). A literal
 `retstep=True` and `np.linalg.qr(a, "r")` are written as calls with rules when the function is read
 (desugar_numpy_names.py): what reaches these rules is the rest.
 """
@@ -45,9 +46,24 @@ ACCEPTED = {
     "ad_compiler.rules.scipy_linalg.logm": {"disp": _one_of(None, True)},
     "ad_compiler.rules.scipy_linalg.sqrtm": {"disp": _one_of(None, True)},
     "ad_compiler.rules.integrate.odeint": {"full_output": _one_of(0, False)},
+    "ad_compiler.rules.arrays.average": {"returned": _one_of(False, 0)},
+    "ad_compiler.rules.numpy.array": {"ndmin": _one_of(0), "like": _one_of(None)},
 }
 
 _UNKNOWN = object()
+
+
+def _one_cross_axis(values):
+    axis = values.get("axis")
+    return axis is not None or values.get("axisa", -1) == values.get("axisb", -1) == values.get("axisc", -1)
+
+
+_one_cross_axis.__doc__ = "`axis=`, or axisa == axisb == axisc"
+
+# "<rule module>.<rule name>" -> test of several arguments' values together (by parameter name)
+ACCEPTED_TOGETHER = {
+    "ad_compiler.rules.arrays.cross": (("axisa", "axisb", "axisc", "axis"), _one_cross_axis),
+}
 
 
 def value_of(atom, kind):
@@ -114,6 +130,16 @@ class Arguments:
                     f"`{rule.name}` with `{param}=` {shown}: its derivative rule holds only for {param}= "
                     f"{test.__doc__}", where=self.where,
                     hint=f"call it with {param}= {test.__doc__} (a literal), or register your own rule")
+
+        together = ACCEPTED_TOGETHER.get(f"{rule.template.__module__}.{rule.name}")
+        if together is not None:
+            params, test = together
+            values = {p: value_of(bound[p], self.kind) for p in params if p in bound}
+            if any(v is _UNKNOWN for v in values.values()) or not test(values):
+                raise UnsupportedError(
+                    f"`{rule.name}` with {', '.join(f'{p}={v!r}' for p, v in values.items() if v is not _UNKNOWN)}: "
+                    f"its derivative rule holds only for {test.__doc__} (known when compiling)", where=self.where,
+                    hint="move the axes first (np.moveaxis) so that one axis is used, or register your own rule")
 
     def truncating_dtype(self, bound):
         """Is the call given a `dtype=` the rule's template does not read that converts to integers or booleans

@@ -965,26 +965,31 @@ def inside(a, a_min=None, a_max=None):
     """1.0 where `a` lies within [a_min, a_max] (a bound of None is no bound), else 0.0: clip's derivative."""
     if _lib(a, a_min, a_max) is not None:  # (no in-place `&=` on a Dask array; a 0-d array is not computed)
         mask = (a >= a_min) if a_min is not None else True
+        if a_min is not None and a_max is not None:
+            mask = mask & (a_min < a_max)
         return mask & (a <= a_max) if a_max is not None else mask | (a != a)
     mask = np.ones(np.shape(a), dtype=bool)
-    if a_min is not None:
-        mask &= a >= a_min
+    if a_min is not None:  # (not `&=`: bounds may broadcast a to a larger shape, sig25-002)
+        mask = mask & (a >= a_min)
     if a_max is not None:
-        mask &= a <= a_max
-    return mask if np.ndim(a) else _float(mask)
+        mask = mask & (a <= a_max)
+    if a_min is not None and a_max is not None:  # (equal bounds: clip is the upper one, constant in a: sig25-001)
+        mask = mask & (a_min < a_max)
+    return mask if np.ndim(mask) else _float(mask)
 
 
 def clip_low(a, a_min, a_max=None):
     """Where np.clip(a, a_min, a_max) takes its value from a_min: `a` below it and a_min not above a_max (np.clip
     is min(max(a, a_min), a_max), so a lower bound above the upper one gives the upper one)."""
     below = a < a_min
-    return below if a_max is None else below & (a_min <= a_max)
+    return below if a_max is None else below & (a_min < a_max)
 
 
 def clip_high(a, a_min, a_max):
-    """Where np.clip(a, a_min, a_max) takes its value from a_max: `a` above it, or a_min above it."""
+    """Where np.clip(a, a_min, a_max) takes its value from a_max: `a` above it, or a_min not below it (equal
+    bounds: the result is the upper bound whatever a is, sig25-001)."""
     above = a > a_max
-    return above if a_min is None else above | (a_min > a_max)
+    return above if a_min is None else above | (a_min >= a_max)
 
 
 def norm_vjp(g, x, ans, ord=None, axis=None, keepdims=False):
@@ -1275,16 +1280,35 @@ def keep_last_two(g):
     return as_array(g)[..., None, None]
 
 
+def _vector_rhs(x, a):
+    """Did x = solve(a, b) take b as a vector (a stack of vectors)? Read from x (or its adjoint), which has the
+    stack axes of a and b: b's own rank is ambiguous (NumPy 2 takes a 1-d b with a stack of matrices as a vector,
+    and a (k, m) b as a matrix broadcast against the stack: sig25-010, sig25-011)."""
+    return np.ndim(x) == np.ndim(a) - 1
+
+
+def _solve_vectors(a, v):
+    """solve(a, v) for v a vector or a stack of vectors, whichever NumPy's version (NumPy 2 takes a 2-d v as a
+    matrix)."""
+    if np.ndim(v) == 1 and np.ndim(a) == 2:
+        return solve(a, v)
+    return solve(a, np.expand_dims(v, -1))[..., 0]
+
+
 def solve_vjp_b(g, a, b):
-    """Adjoint of b in x = solve(a, b): solve(a.T, g)."""
-    return solve(np.swapaxes(a, -1, -2), g)
+    """Adjoint of b in x = solve(a, b): solve(a.T, g), of x's shape (the rule sums it to b's when solve
+    broadcast b)."""
+    at = np.swapaxes(a, -1, -2)
+    return _solve_vectors(at, g) if _vector_rhs(g, a) else solve(at, g)
 
 
 def solve_vjp_a(g, a, b, x):
-    """Adjoint of a in x = solve(a, b): -solve(a.T, g) x.T (an outer product for a vector b)."""
-    gb = solve(np.swapaxes(a, -1, -2), g)
-    if np.ndim(b) == np.ndim(a) - 1:
+    """Adjoint of a in x = solve(a, b): -solve(a.T, g) x.T (an outer product for a vector b), of the stack shape of
+    x (the rule sums it to a's when solve broadcast a)."""
+    if _vector_rhs(x, a):
+        gb = _solve_vectors(np.swapaxes(a, -1, -2), g)
         return -np.expand_dims(gb, -1) * np.expand_dims(x, -2)
+    gb = solve(np.swapaxes(a, -1, -2), g)
     return -gb @ np.swapaxes(x, -1, -2)
 
 
@@ -2163,7 +2187,7 @@ def sort_jvp(t, a, axis=-1):
 def solve_jvp_a(t, a, x):
     """solve(a, t @ x): the part of the tangent of x = solve(a, b) that comes from a (x a vector or matrix)."""
     if np.ndim(x) == np.ndim(a) - 1:
-        return solve(a, (t @ np.expand_dims(x, -1))[..., 0]) if np.ndim(a) > 2 else \
+        return _solve_vectors(a, (t @ np.expand_dims(x, -1))[..., 0]) if np.ndim(a) > 2 else \
             solve(a, t @ x)
     return solve(a, t @ x)
 
@@ -2313,17 +2337,17 @@ def norm_vjp_jvp(v, dv, x, dx, a, da, ord=None, axis=None, keepdims=False):
 def solve_vjp_b_jvp(v, dv, a, da):
     """Tangent of solve_vjp_b(v, a) = solve(a.T, v)."""
     at = np.swapaxes(a, -1, -2)
-    gb = solve(at, v)
     vec = np.ndim(v) == np.ndim(a) - 1
+    gb = _solve_vectors(at, v) if vec else solve(at, v)
     dat_gb = (np.swapaxes(da, -1, -2) @ np.expand_dims(gb, -1))[..., 0] if vec else np.swapaxes(da, -1, -2) @ gb
-    return solve(at, dv - dat_gb)
+    return _solve_vectors(at, dv - dat_gb) if vec else solve(at, dv - dat_gb)
 
 
 def solve_vjp_a_jvp(v, dv, a, da, b, x, dx):
     """Tangent of solve_vjp_a(v, a, b, x) = -solve(a.T, v) x.T."""
-    gb = solve(np.swapaxes(a, -1, -2), v)
+    gb = solve_vjp_b(v, a, b)
     dgb = solve_vjp_b_jvp(v, dv, a, da)
-    if np.ndim(b) == np.ndim(a) - 1:
+    if _vector_rhs(x, a):
         return -(np.expand_dims(dgb, -1) * np.expand_dims(x, -2) + np.expand_dims(gb, -1) * np.expand_dims(dx, -2))
     return -(dgb @ np.swapaxes(x, -1, -2) + gb @ np.swapaxes(dx, -1, -2))
 

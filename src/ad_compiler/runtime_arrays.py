@@ -11,7 +11,7 @@ from .runtime_backend import as_array, like_of, scatter_add
 from .errors import NoDerivativeError
 
 __all__ = [
-    "tensordot_vjp_a", "tensordot_vjp_b", "kron_vjp_a", "kron_vjp_b", "cross_vjp", "repeat_vjp", "tile_vjp", "split_vjp", "split_like", "diagonal_vjp",
+    "tensordot_vjp_a", "tensordot_vjp_b", "kron_vjp_a", "kron_vjp_b", "cross_vjp", "cross_axis", "repeat_vjp", "tile_vjp", "split_vjp", "split_like", "diagonal_vjp",
     "axes_permutation", "permute_vjp", "pad_vjp", "pad_tangent", "diff_vjp", "diff_transpose", "gradient_vjp", "gradient_jvp",
     "partition_vjp", "partition_jvp", "quantile_vjp", "quantile_jvp", "select_vjp", "piecewise_vjp",
     "piecewise_jvp", "piecewise_x_jvp", "percentile_vjp", "percentile_jvp", "cumprod_vjp", "cumprod_jvp", "cumprod_vjp_jvp", "shaped_weights", "weights_vjp",
@@ -103,6 +103,12 @@ def cross_vjp(g, other, x, axis=-1, which=0):
     from .runtime import unbroadcast
 
     return unbroadcast(part, x)
+
+
+def cross_axis(axisa, axis=None):
+    """The one axis of np.cross(a, b, axisa, axisb, axisc, axis) (its rule is refused unless `axis=` is given or the
+    three are equal: rule_arguments.py)."""
+    return axisa if axis is None else axis
 
 
 def cross_vjp_t(h, other, axis=-1, which=0):
@@ -240,11 +246,16 @@ def diff_vjp(g, a, n=1, axis=-1, prepend=None, append=None, which=0):
     concatenated input that came from that argument."""
     g = as_array(g)
     axis = axis % g.ndim
-    for _ in range(n):
+    size = lambda v: 0 if v is None else (1 if np.ndim(v) == 0 else np.shape(v)[axis])  # noqa: E731
+    length = np.shape(a)[axis] + size(prepend) + size(append)
+    if n > length:  # (the result is empty: nothing flows back; n paddings would overshoot the input, sig25-008)
+        shape = list(g.shape)
+        shape[axis] = length
+        g = np.zeros(shape, dtype=g.dtype)
+    for _ in range(n if n <= length else 0):
         width = [(0, 0)] * g.ndim
         width[axis] = (1, 1)
         g = -np.diff(np.pad(g, width), axis=axis)
-    size = lambda v: 0 if v is None else (1 if np.ndim(v) == 0 else np.shape(v)[axis])  # noqa: E731
     lo = size(prepend)
     hi = g.shape[axis] - size(append)
     bounds = [(0, lo), (lo, hi), (hi, g.shape[axis])][[1, 0, 2][which]]
@@ -636,9 +647,16 @@ def shaped_weights(weights, a, axis=None):
     w = as_array(weights)
     if w.shape == np.shape(a) or axis is None:
         return w
-    shape = [1] * np.ndim(a)
-    shape[axis % np.ndim(a)] = w.shape[0]
-    return w.reshape(shape)
+    axes, order = _weight_axes(a, axis)
+    shape = [np.shape(a)[i] if i in axes else 1 for i in range(np.ndim(a))]
+    return np.transpose(w, order).reshape(shape)
+
+
+def _weight_axes(a, axis):
+    """The axes (normalized) np.average's weights run along, and the permutation NumPy puts them in (a tuple
+    axis takes weights of the shape of a along those axes in the tuple's order: sig25-004)."""
+    axes = [ax % np.ndim(a) for ax in (axis if isinstance(axis, tuple) else (axis,))]
+    return axes, tuple(int(i) for i in np.argsort(axes))
 
 
 def weights_vjp(h, weights, a, axis=None):
@@ -646,9 +664,11 @@ def weights_vjp(h, weights, a, axis=None):
     from .runtime import unbroadcast
 
     w_shape = np.shape(weights)
-    if len(w_shape) == np.ndim(a) or axis is None:
+    if w_shape == np.shape(a) or axis is None:
         return unbroadcast(h, weights)
-    return np.reshape(unbroadcast(h, shaped_weights(weights, a, axis)), w_shape)
+    _, order = _weight_axes(a, axis)
+    summed = np.reshape(unbroadcast(h, shaped_weights(weights, a, axis)), tuple(w_shape[i] for i in order))
+    return np.transpose(summed, tuple(int(i) for i in np.argsort(order)))
 
 
 def refuse_returned(value, returned=False):

@@ -34,9 +34,11 @@ def kron(a, b):
 
 
 @linear(np.cross, multilinear=True)
-def cross(a, b, axis=-1):
-    ba = _ad.cross_vjp(g, b, a, axis, 0)
-    bb = _ad.cross_vjp(g, a, b, axis, 1)
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """One axis for a, b and the result (`axis=`, or equal axisa, axisb, axisc: rule_arguments.py refuses others).
+    Its signature was cross(a, b, axis): np.cross(a, b, 0) (axisa=0) was differentiated as axis=0 (sig25-017)."""
+    ba = _ad.cross_vjp(g, b, a, _ad.cross_axis(axisa, axis), 0)
+    bb = _ad.cross_vjp(g, a, b, _ad.cross_axis(axisa, axis), 1)
 
 
 # -- repetition, splitting, triangles, rotations --------------------------------------------------------------

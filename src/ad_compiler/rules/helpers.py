@@ -663,8 +663,8 @@ def inv(a):
 @derivative(_ad.solve)
 def solve(a, b):
     """np.linalg.solve's rule (the helper is np.linalg.solve that also takes Dask arrays in any chunks)."""
-    bb = _ad.solve_vjp_b(g, a, b)
-    ba = _ad.solve_vjp_a(g, a, b, ans)
+    bb = _ad.unbroadcast(_ad.solve_vjp_b(g, a, b), b)
+    ba = _ad.unbroadcast(_ad.solve_vjp_a(g, a, b, ans), a)
     dans = _ad.solve(a, db) - _ad.solve_jvp_a(da, a, ans)
 
 
@@ -733,7 +733,8 @@ def one_if_none(b):
 
 
 # -- adjoints and tangents of the array-manipulation rules (rules/arrays.py) ------------------------------
-nondifferentiable(_ad.axes_permutation, _ad.constant_pieces, _ad.norm_axes, _ad.piece_slice, _ad.transpose_axes)
+nondifferentiable(_ad.axes_permutation, _ad.constant_pieces, _ad.norm_axes, _ad.piece_slice, _ad.transpose_axes,
+                  _ad.cross_axis)
 
 
 @linear(_ad.tensordot_vjp_a, multilinear=True, constant_in=("a",))

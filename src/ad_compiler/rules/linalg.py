@@ -14,7 +14,7 @@ change (full column rank for lstsq); the rank returned by lstsq is an integer (n
 import numpy as np
 
 from .. import runtime as _ad
-from . import ans, derivative, g, real_only
+from . import ans, derivative, g, nondifferentiable, real_only
 from ..ir import Const
 from ..runtime_linalg import mT
 
@@ -41,13 +41,13 @@ def log_diag_factored(d, factor, a, upper=False):
 
 @derivative(np.linalg.eigh)
 def eigh(a, UPLO="L"):
-    """Distinct eigenvalues; reads the lower triangle (UPLO='U': the upper one)."""
+    """Distinct eigenvalues; reads the lower triangle (UPLO="U" or "u", as NumPy takes it: the upper one; sig25-012)."""
     w = ans[0]
     V = ans[1]
     F = _ad.eig_gaps(w)
     S = V @ (_ad.diag_embed(g[0]) + F * (mT(V) @ g[1])) @ mT(V)
-    ba = _ad.triangle_grad(0.5 * (S + mT(S)), UPLO == "U")
-    P = mT(V) @ _ad.sym_from_triangle(da, UPLO == "U") @ V
+    ba = _ad.triangle_grad(0.5 * (S + mT(S)), (UPLO == "U") | (UPLO == "u"))
+    P = mT(V) @ _ad.sym_from_triangle(da, (UPLO == "U") | (UPLO == "u")) @ V
     dans = (_ad.diag_part(P), V @ (F * P))
 
 
@@ -55,8 +55,8 @@ def eigh(a, UPLO="L"):
 def eigvalsh(a, UPLO="L"):
     """Reads the lower triangle (UPLO='U': the upper one)."""
     V = np.linalg.eigh(a, UPLO)[1]
-    ba = _ad.triangle_grad(V @ _ad.diag_embed(g) @ mT(V), UPLO == "U")
-    dans = _ad.diag_part(mT(V) @ _ad.sym_from_triangle(da, UPLO == "U") @ V)
+    ba = _ad.triangle_grad(V @ _ad.diag_embed(g) @ mT(V), (UPLO == "U") | (UPLO == "u"))
+    dans = _ad.diag_part(mT(V) @ _ad.sym_from_triangle(da, (UPLO == "U") | (UPLO == "u")) @ V)
 
 
 @derivative(np.linalg.eig)
@@ -175,3 +175,6 @@ def _not_two_norm(bound):
 
 real_only("the norm of a complex value is differentiated for the 2-norm and the Frobenius norm only (conj(z) / |z|)",
           np.linalg.norm, when=_not_two_norm)
+
+
+nondifferentiable(np.linalg.matrix_rank)  # (an integer: piecewise constant; it had no entry, so a call on a derivative's path was refused)

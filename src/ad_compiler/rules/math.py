@@ -42,8 +42,8 @@ def sqrt(x):
 
 @elementwise(math.pow)
 def pow(x, y):
-    """In y: x**y log x for x > 0; 0 at x = 0 (0**y is 0 for every y > 0) and for x < 0 (y an integer there,
-    as the rule of np.power)."""
+    """d / dy = ans log x for x > 0; 0 where x <= 0 (math.pow is defined there for integer y only, as np.power's
+    rule; math.log(x) raised a domain error there: sig25-013)."""
     return _ad.power_partial(x, y), ans * math.log(x) if x > 0 else 0.0
 
 
@@ -91,7 +91,9 @@ def atan(x):
 
 @elementwise(math.atan2)
 def atan2(y, x):
-    return x / (x ** 2 + y ** 2), -y / (x ** 2 + y ** 2)
+    """0 where an operand is infinite (atan2 is constant there; the formula gave NaN: sig25-021)."""
+    return 0.0 if math.isinf(x) | math.isinf(y) else x / (x ** 2 + y ** 2), \
+        0.0 if math.isinf(x) | math.isinf(y) else -y / (x ** 2 + y ** 2)
 
 
 @elementwise(math.sinh)
@@ -111,7 +113,8 @@ def tanh(x):
 
 @elementwise(math.hypot)
 def hypot(x, y):
-    return x / ans, y / ans
+    """0 at (0, 0) (a subgradient, as np.hypot's; x / ans raised ZeroDivisionError there: sig25-006)."""
+    return x / ans if ans != 0 else 0.0, y / ans if ans != 0 else 0.0
 
 
 @elementwise(math.asinh)

@@ -39,8 +39,10 @@ def divide(x1, x2):
 @elementwise(operator.pow, np.power, np.float_power, builtins.pow)
 def power(x1, x2):
     """d / dx2 = x1^x2 log x1 for x1 > 0; 0 where x1 <= 0 (there x1^x2 is real only for integer x2); for a
-    complex x1, x1^x2 log x1 (0 at x1 = 0)."""
-    return _ad.power_partial(x1, x2), ans * np.log(np.where((np.real(x1) > 0) | np.iscomplexobj(x1) & (x1 != 0), x1, 1.0))
+    complex x1, or a complex result (Python's `(-2.0) ** 0.5`: sig25-007), x1^x2 log x1 (0 at x1 = 0)."""
+    return _ad.power_partial(x1, x2), ans * np.log(
+        np.where((np.real(x1) > 0) | (np.iscomplexobj(x1) | np.iscomplexobj(ans)) & (x1 != 0), x1, 1.0)
+        + (0j if np.iscomplexobj(ans) else 0.0))
 
 
 @elementwise(operator.mod, np.mod, np.remainder)
@@ -202,7 +204,9 @@ def arctan(x):
 
 @elementwise(np.arctan2)
 def arctan2(x1, x2):
-    return x2 / (x1 ** 2 + x2 ** 2), -x1 / (x1 ** 2 + x2 ** 2)
+    """0 where an operand is infinite (arctan2 is constant there; the formula gave inf / inf = NaN: sig25-021)."""
+    return np.where(np.isinf(x1) | np.isinf(x2), 0.0, x2 / (x1 ** 2 + x2 ** 2)), \
+        np.where(np.isinf(x1) | np.isinf(x2), 0.0, -x1 / (x1 ** 2 + x2 ** 2))
 
 
 @elementwise(np.sinh)
@@ -249,7 +253,9 @@ def logaddexp2(x1, x2):
 
 @elementwise(np.hypot)
 def hypot(x1, x2):
-    return x1 / ans, x2 / ans
+    """0 at (0, 0), where hypot is not differentiable (the subgradient np.linalg.norm's rule takes; the plain
+    formula gave NaN: sig25-006)."""
+    return x1 / np.where(ans == 0, 1.0, ans), x2 / np.where(ans == 0, 1.0, ans)
 
 
 @elementwise(np.deg2rad, np.radians)
@@ -288,20 +294,21 @@ def minimum(x1, x2):
 
 @elementwise(np.fmax)
 def fmax(x1, x2):
-    """As np.maximum, except that a NaN loses: the other operand is the result and gets the derivative."""
-    return _ad.max_share(x1, x2) + np.isnan(x2), _ad.max_share(x2, x1) + np.isnan(x1)
+    """As np.maximum's, and where one operand is NaN the result is the other one (sig25-005)."""
+    return _ad.max_share(x1, x2) + np.isnan(x2) * (x1 == x1), _ad.max_share(x2, x1) + np.isnan(x1) * (x2 == x2)
 
 
 @elementwise(np.fmin)
 def fmin(x1, x2):
-    """As np.minimum, except that a NaN loses: the other operand is the result and gets the derivative."""
-    return _ad.min_share(x1, x2) + np.isnan(x2), _ad.min_share(x2, x1) + np.isnan(x1)
+    """As np.minimum's, and where one operand is NaN the result is the other one (sig25-005)."""
+    return _ad.min_share(x1, x2) + np.isnan(x2) * (x1 == x1), _ad.min_share(x2, x1) + np.isnan(x1) * (x2 == x2)
 
 
 @elementwise(np.clip)
 def clip(a, a_min=None, a_max=None):
     """1 for a inside [a_min, a_max] (bounds included), else the bound's; at a bound a gets it. A lower bound
-    above the upper one gives the upper one (np.clip is min(max(a, a_min), a_max))."""
+    above the upper one, or equal to it, gives the upper one (np.clip is min(max(a, a_min), a_max): with equal
+    bounds it is constant in a)."""
     return _ad.inside(a, a_min, a_max), _ad.clip_low(a, a_min, a_max), _ad.clip_high(a, a_min, a_max)
 
 
@@ -409,8 +416,8 @@ def det(a):
 
 @derivative(np.linalg.solve)
 def solve(a, b):
-    bb = _ad.solve_vjp_b(g, a, b)
-    ba = _ad.solve_vjp_a(g, a, b, ans)
+    bb = _ad.unbroadcast(_ad.solve_vjp_b(g, a, b), b)
+    ba = _ad.unbroadcast(_ad.solve_vjp_a(g, a, b, ans), a)
     dans = np.linalg.solve(a, db) - _ad.solve_jvp_a(da, a, ans)
 
 
@@ -505,10 +512,25 @@ def flip(m, axis=None):
     bm = np.flip(g, axis)
 
 
-@derivative(np.copy, np.array, np.asarray, np.ascontiguousarray)  # (to an integer dtype: piecewise constant)
+@derivative(np.asarray, np.ascontiguousarray)  # (to an integer dtype: piecewise constant)
 def copy(a, dtype=None):
     ba = _ad.cast_vjp(g, a, dtype)
     dans = _ad.cast_jvp(da, dtype)
+
+
+@derivative(np.array)
+def array(object, dtype=None, copy=True, order="K", subok=False, ndmin=0, like=None):
+    """`copy=`, `order=` and `subok=` change no value (ndmin= other than 0 is refused: rule_arguments.py)."""
+    bobject = _ad.cast_vjp(g, object, dtype)
+    dans = _ad.cast_jvp(dobject, dtype)
+
+
+@derivative(np.copy)
+def copy_array(a, order="K", subok=False):
+    """np.copy's own signature: its second parameter is the memory order, not a dtype (`np.copy(x, 'F')` was
+    taken for a complex64 dtype, rounding the tangent: sig25-016)."""
+    ba = _ad.cast_vjp(g, a)
+    dans = _ad.cast_jvp(da)
 
 
 @linear(np.diag)
@@ -521,6 +543,28 @@ def sort(a, axis=-1, kind=None, order=None):
     """Each entry's derivative goes with its value; ties in the order of a stable sort."""
     ba = _ad.sort_vjp(g, a, axis)
     dans = _ad.sort_jvp(da, a, axis)
+
+
+@elementwise(np.heaviside, constant_in=("x1",))
+def heaviside(x1, x2):
+    """Piecewise constant in x1; x2 is the value where x1 == 0 (there the result is x2 itself). It was declared
+    piecewise constant in both: a zero gradient for x2 (sig25-015)."""
+    return None, (x1 == 0) * 1.0
+
+
+@linear(np.bincount, constant_in=("x",))
+def bincount(x, weights=None, minlength=0):
+    """Linear in the weights: each bin sums the weights of its entries (without weights, counts: no derivative).
+    It was declared piecewise constant: a zero gradient for the weights (sig25-014)."""
+    bweights = np.take(g, x)
+
+
+@derivative(np.sort_complex)
+def sort_complex(a):
+    """np.sort along the last axis, as complex values (lexicographic order): each entry's derivative goes with its
+    value (it was declared piecewise constant: a zero gradient, sig25-009)."""
+    ba = _ad.sort_vjp(g, a, -1)
+    dans = _ad.sort_jvp(da, a, -1) * (1.0 + 0j)
 
 
 @linear(np.take)
@@ -600,13 +644,13 @@ nondifferentiable(operator.floordiv, np.int64, np.int32, np.int16, np.int8, np.u
 nondifferentiable(
     np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
     np.eye, np.identity, np.argmax, np.argmin, np.argsort, np.argwhere, np.nonzero, np.flatnonzero,
-    np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix, np.sign, np.heaviside,
+    np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix, np.sign,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.isnan, np.isinf, np.isfinite,
-    np.all, np.any, np.count_nonzero, np.searchsorted, np.floor_divide, np.digitize, np.bincount,
+    np.all, np.any, np.count_nonzero, np.searchsorted, np.floor_divide, np.digitize,
     np.random.rand, np.random.randn, np.random.randint, np.random.default_rng, np.random.seed,
     np.unravel_index, np.ravel_multi_index, np.indices,
-    np.result_type, np.iscomplexobj, np.isscalar, np.allclose, np.array_equal, np.isclose, np.sort_complex,
+    np.result_type, np.iscomplexobj, np.isscalar, np.allclose, np.array_equal, np.isclose,
     np.tri, np.diag_indices, np.tril_indices, np.triu_indices, np.broadcast_shapes,
     np.isposinf, np.isneginf, np.signbit, np.isreal, np.iscomplex, np.isrealobj,
 )
