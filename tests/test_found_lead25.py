@@ -1,6 +1,8 @@
 """Found by the lead in stop 25 (probing NumPy's signatures and edge semantics): each program gives the
 derivatives central differences give, or a located refusal."""
+import itertools
 import math
+import operator
 
 import numpy as np
 import pytest
@@ -165,3 +167,23 @@ def unsettled_loop_then_in_place(x):
 def test_lead25_005_loop_without_fixed_point_refused_where_something_changes_in_place():
     with pytest.raises(ad.ADError, match="did not reach a fixed point"):
         ad.grad(unsettled_loop_then_in_place)(np.array([0.1, 0.5, 0.9]))
+
+
+# -- lead25-006: itertools.accumulate(xs, operator.mul) (lifted by lang25) after an in-place change of a maybe-view
+# never finished compiling (explore seed 7301 #95): the alias pass took operator.mul's result for maybe a view of
+# its operands, one more each pass of the loop's fixed point --
+
+def accumulate_after_a_maybe_view(x, s):
+    g = x * 1.0
+    out = g.reshape(-1)
+    out[0] *= s
+    return list(itertools.accumulate(g, operator.mul))[-1]
+
+
+def test_lead25_006_accumulate_with_an_operator_compiles():
+    import time
+
+    x = np.array([0.526, -1.024, -0.12])
+    t0 = time.process_time()
+    check_grad(accumulate_after_a_maybe_view, (x, 1.317), wrt=(0, 1))
+    assert time.process_time() - t0 < 5.0  # (it never ended before; well under a second now)

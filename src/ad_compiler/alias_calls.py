@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import functools
 import logging
+import operator
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from .alias_session import Part
 from .alias_dtypes import cast_of_a_dead_temporary, dtype_result
 from .markers import Checkpointed, stop_gradient
 from .ir import Call, Global
+
+_OPERATOR_ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv, operator.mod,
+                        operator.pow, operator.neg, operator.pos, operator.abs}
 
 
 ITERATORS = (zip, enumerate, reversed)
@@ -72,6 +76,13 @@ class Calls(Part):
                                              else "values"), ()), state, site)
         if obj is stop_gradient and len(args) == 1:
             return args[0]  # the very same value (only its derivative stops)
+        if obj in _OPERATOR_ARITHMETIC and args:
+            # `operator.mul(a, b)` is `a * b`: a new value (a number, a new array or list), never a view of its
+            # operands (the loop lang25 makes of `itertools.accumulate(xs, operator.mul)` grew one maybe-view
+            # more per pass of its fixed point: compiling never ended)
+            if all(K.certainly_numeric(a.kind) for a in args):
+                return self.values.fresh(state, site, [a.kind for a in args])
+            return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the result of this line")})
         if obj in ITERATORS:
             return self.iterator(obj, args, state, site)
         if obj is builtins.sorted and args:
