@@ -187,3 +187,59 @@ def test_lead25_006_accumulate_with_an_operator_compiles():
     t0 = time.process_time()
     check_grad(accumulate_after_a_maybe_view, (x, 1.317), wrt=(0, 1))
     assert time.process_time() - t0 < 5.0  # (it never ended before; well under a second now)
+
+
+# -- lead25-007: lang25's check of a loop changing the length of the list it goes over refused loops over arrays (28
+# of 1,500 plain random programs): `Q *= s` with Q a second name of the array `P = np.zeros(...)`, `M += v` with M a
+# NumPy result, `c[::2] = v` (an extended slice keeps the length). An array's length never changes in place --
+
+def loop_over_array_changed_through_a_second_name(x, s):
+    P = np.zeros((2, 3)) + x
+    Q = P
+    for i, row in enumerate(P):
+        row *= s
+        Q *= s + x[i]
+    return np.sum(Q * x)
+
+
+def loop_over_argument_beside_a_numpy_result(x, y):
+    M = np.outer(x, y)
+    r = 0.0
+    for el in y:
+        r = r * 0.5 + np.sin(el)
+        M += el
+    return np.sum(M) + r
+
+
+def loop_storing_an_extended_slice(x):
+    c = x * 1.0
+    val = 1.0
+    for el in c:
+        val = val + el * el
+        c[::2] = np.sin(val)
+    return val + np.sum(c)
+
+
+@pytest.mark.parametrize("f, args", [
+    (loop_over_array_changed_through_a_second_name, (np.array([0.3, -0.2, 0.5]), 1.2)),
+    (loop_over_argument_beside_a_numpy_result, (np.array([0.3, -0.2, 0.5]), np.array([0.7, 0.1]))),
+    (loop_storing_an_extended_slice, (np.array([0.3, -0.2, 0.5, 0.1]),)),
+])
+def test_lead25_007_loops_over_arrays_are_not_length_changes(f, args):
+    check_grad(f, args)
+
+
+def appends_through_a_container(x):
+    L = [x[0], x[1]]
+    D = [L]
+    total = 0.0
+    for v in L:
+        total = total + v * x[2]
+        if len(L) < 4:
+            D[0].append(v * 2.0)
+    return total
+
+
+def test_lead25_007_a_list_grown_through_a_container_is_still_refused():
+    with pytest.raises(ad.ADError, match="length of the list"):
+        ad.grad(appends_through_a_container)(np.array([0.3, -0.2, 0.5]))

@@ -30,9 +30,11 @@ def check_length(checker, loop):
     names = {_base(q) for q in sources if isinstance(q, (ast.Name, ast.Attribute)) or
              isinstance(q, ast.Subscript) and not isinstance(q.slice, ast.Slice)} - {None}
     names &= checker.local
+    arrays = certain_arrays(checker)
+    names -= arrays  # (an array's length never changes in place)
     if not names:
         return
-    changed = checker.sharing(names, skip={loop})
+    changed = object_sharing(checker, names, skip={loop}) - arrays
     for u in (u for b in loop.body for u in _walk_stmts(b)):
         bad = length_change(checker, u, changed)
         if bad is not None:
@@ -48,8 +50,9 @@ def length_change(checker, s, changed):
         return s
     targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, ast.AugAssign) else []
     for t in targets:
-        if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Slice) and _base(t) in changed:
-            return t
+        if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Slice) and _base(t) in changed and \
+                (t.slice.step is None or isinstance(t.slice.step, ast.Constant) and t.slice.step.value in (None, 1)):
+            return t  # (an extended slice, `L[::2] = v`, needs as many values as it has items: no length change)
         if isinstance(s, ast.AugAssign) and _base(t) in changed and t.id not in checker.numbers \
                 if isinstance(t, ast.Name) else False:
             return t
@@ -103,3 +106,62 @@ def _changes_length(fn, seen, depth=0):
                     _changes_length(callee, seen, depth + 1):
                 return True
     return False
+
+
+# numpy functions that may return a list or tuple (of arrays): not "certainly an array"
+_NUMPY_SEQUENCES = {"split", "array_split", "hsplit", "vsplit", "dsplit", "nonzero", "meshgrid", "broadcast_arrays",
+                    "atleast_1d", "atleast_2d", "atleast_3d", "gradient", "histogram", "histogram2d", "histogramdd",
+                    "unique", "where", "unravel_index", "indices", "ix_", "tolist", "divmod", "frexp", "modf",
+                    "linalg", "load", "genfromtxt", "loadtxt", "fromfunction", "vectorize", "frompyfunc",
+                    "piecewise", "apply_along_axis", "apply_over_axes"}
+
+
+def certain_arrays(checker):
+    """The function's names every binding of which certainly makes an ndarray or a number (never a list, whose
+    length a loop over it could change): a call of a NumPy function (not one returning a list or a tuple), or
+    arithmetic with a float constant (`L * 1.0` raises for a list). Not parameters."""
+    params = {a.arg for a in ast.walk(checker.fdef.args) if isinstance(a, ast.arg)}
+    verdict = {}
+    for st in checker.stmts:
+        if isinstance(st, (ast.Assign, ast.AnnAssign)) and st.value is not None:
+            targets = st.targets if isinstance(st, ast.Assign) else [st.target]
+            array = _certainly_array(checker, st.value)
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    verdict[t.id] = verdict.get(t.id, True) and array
+                else:
+                    for n in ast.walk(t):
+                        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                            verdict[n.id] = False
+        else:  # (a loop's target, a `with`'s name: anything; `x op= v` keeps an array an array)
+            bound = [st.target] if isinstance(st, ast.For) else \
+                [i.optional_vars for i in st.items if i.optional_vars is not None] if isinstance(st, ast.With) else []
+            for n in (n for t in bound for n in ast.walk(t)):
+                if isinstance(n, ast.Name):
+                    verdict[n.id] = False
+    for n in ast.walk(checker.fdef):  # (nested functions too: `nonlocal M; M = []`)
+        if isinstance(n, (ast.NamedExpr, ast.Global, ast.Nonlocal)):
+            for name in ([n.target.id] if isinstance(n, ast.NamedExpr) else n.names):
+                verdict[name] = False
+    return {n for n, ok in verdict.items() if ok and n not in params}
+
+
+def _certainly_array(checker, value):
+    if isinstance(value, ast.BinOp):  # (with a float, or with a NumPy result: a number or an array, never a list)
+        return any(isinstance(o, ast.Constant) and type(o.value) is float or _certainly_array(checker, o)
+                   for o in (value.left, value.right))
+    if isinstance(value, ast.Call):
+        obj = checker.resolve(value.func)
+        module = getattr(obj, "__module__", None) or ""
+        name = getattr(obj, "__name__", "")
+        return (module.startswith("numpy") or obj.__class__.__name__ == "ufunc") and name not in _NUMPY_SEQUENCES \
+            and "linalg" not in module and "lib.npyio" not in module
+    return False
+
+
+def object_sharing(checker, names, skip=()):
+    """The names that may hold the very objects `names` hold, or containers holding them: `checker.sharing`
+    without the results of NumPy and math calls and of arithmetic (new objects: never the list itself)."""
+    fresh = certain_arrays(checker)
+    shared = checker.sharing(names, skip=skip)
+    return {n for n in shared if n not in fresh} | set(names)
