@@ -1,0 +1,76 @@
+"""Found by hunt26b (adversarial combinations of index25's indexing rewrites and sig25's rules; probes in
+/work/hunt26b/): each program gives the derivatives central differences give, or a located refusal."""
+import numpy as np
+
+import ad_compiler as ad
+from fd import check_grad, numeric_grad
+
+X = np.array([[0.13, -0.73, 0.64, 0.10],
+              [-0.54, 0.36, 1.30, 0.95],
+              [-0.70, -1.27, -0.62, 0.44]])
+T = np.array([[0.3, -1.1, 0.7, 0.2], [0.5, 0.1, -0.4, 0.9], [-0.8, 0.6, 0.25, -0.35]])
+W = np.arange(12.0).reshape(3, 4) * 0.1 + 0.3
+
+
+def _close(got, expected, tol=1e-4):
+    scale = max(1.0, float(np.max(np.abs(expected))))
+    assert np.allclose(got, expected, rtol=tol, atol=tol * scale), (got, expected)
+
+
+def _second_order_matches(f, x=X):
+    """grad of (g . sin g), g = grad f (reverse over reverse), and hvp, against central differences."""
+    g = ad.grad(f)
+
+    def gg(y):
+        h = g(y)
+        return np.sum(h * np.sin(h))
+
+    _close(ad.grad(gg)(x.copy()), numeric_grad(gg, (x.copy(),), 0, eps=1e-5), 1e-3)
+    _close(ad.hvp(f)(x.copy(), T.copy()), numeric_grad(lambda y: np.sum(g(y) * T), (x.copy(),), 0, eps=1e-5), 1e-3)
+
+
+# -- h26b-001 (WRONG, grad / hvp / hessian): np.cross of a 2-vector and a 3-vector (NumPy pads the 2-vector with a
+# 0; the result is a 3-vector): cross_vjp took the result for the scalar of two 2-vectors --
+
+def cross_2_and_3(x):
+    return np.sum(np.cross(x[:, :2], x[:, 1:] ** 2) ** 2 * W[:, :3]) + \
+        np.sum(np.cross(x[:, 1:], x[:2, :3] * 1.0, axis=0) ** 2)
+
+
+def test_h26b_001_cross_of_a_2_vector_and_a_3_vector():
+    check_grad(cross_2_and_3, (X.copy(),))
+    _close(ad.hvp(cross_2_and_3)(X.copy(), T.copy()),
+           numeric_grad(lambda y: np.sum(ad.grad(cross_2_and_3)(y) * T), (X.copy(),), 0, eps=1e-5), 1e-3)
+
+
+# -- h26b-002 (CRASH / WRONG, grad of grad): np.linalg.solve with a stack of matrices, differentiated twice in
+# reverse mode: solve_vjp_b's rule solved a stack of vectors as a matrix (a crash), and the adjoint of a matrix the
+# solve broadcast against a stack was left of the stack's shape (a crash or a wrong second derivative) --
+
+def solve_stack_vector(x):
+    A = np.stack([x[:, :3] + 3.0 * np.eye(3), x[:, 1:] + 4.0 * np.eye(3)])
+    return np.sum(np.linalg.solve(A, x[0, :3] * 1.0) ** 2)
+
+
+def solve_broadcast_matrix(x):
+    A = x[:, :3] + 3.0 * np.eye(3)
+    return np.sum(np.linalg.solve(A, np.stack([x[:, :2], x[:, 2:]])) ** 2 * np.arange(6.0).reshape(3, 2))
+
+
+def test_h26b_002_solve_stacks_differentiated_twice():
+    _second_order_matches(solve_stack_vector)
+    _second_order_matches(solve_broadcast_matrix)
+
+
+# -- h26b-003 (WRONG, grad of grad): np.arctan2 with an infinite operand: sig25-021's partials are 0 there through
+# np.where, but the dropped formula's own derivative was NaN (inf / inf), and 0 * NaN made the second derivative
+# NaN --
+
+def atan2_infinite(x):
+    return np.sum(np.arctan2(x, np.inf) ** 2) + np.sum(np.arctan2(np.where(x > 0.5, np.inf, x), x ** 2 + 0.1) * W) \
+        + np.sum(np.arctan2(x ** 2 + 0.1, np.where(x > 0.5, -np.inf, x)) * W)
+
+
+def test_h26b_003_atan2_infinite_operand_second_order():
+    with np.errstate(all="ignore"):
+        _second_order_matches(atan2_infinite)
