@@ -74,3 +74,37 @@ def atan2_infinite(x):
 def test_h26b_003_atan2_infinite_operand_second_order():
     with np.errstate(all="ignore"):
         _second_order_matches(atan2_infinite)
+
+
+# -- h26b-004 (WRONG, jvp / hvp / grad of grad): Python's x ** y of a negative float and a non-integral float is
+# complex (sig25-007): an exponent held in a global (`E = 1.5`) was not seen (abs() of the power took its real-only
+# tangent: the jvp had the wrong sign); in a gradient differentiated again, `_ad.power_partial(t, k)` (k t ** (k-1),
+# complex too) was taken for real (its adjoint made real), and power_partial_exponent was 0 for a negative base --
+
+E = 1.5
+
+
+def power_global_exponent(x):
+    c = (float(x[0, 1]) + 0.1) ** E
+    return abs(c) * 2.0 + c.imag
+
+
+def power_parameter_exponent(x, e=2.5):
+    return abs(float(x[2, 2]) ** e)
+
+
+def power_active_exponent(x):
+    c = (float(x[0, 0]) - 2.0) ** (float(x[1, 1]) * 0.5 + 1.0)
+    return abs(c) + c.real
+
+
+def _jvp_matches(f, x=X, t=T):
+    value, tangent = ad.jvp(f)(x.copy(), t.copy())
+    assert np.isclose(tangent, np.sum(numeric_grad(f, (x.copy(),), 0) * t), atol=1e-6)
+
+
+def test_h26b_004_python_complex_powers():
+    _jvp_matches(power_global_exponent)
+    for f in (power_global_exponent, power_parameter_exponent, power_active_exponent):
+        check_grad(f, (X.copy(),))
+        _second_order_matches(f)
