@@ -1,5 +1,7 @@
 """Found by hunt26b (adversarial combinations of index25's indexing rewrites and sig25's rules; probes in
 /work/hunt26b/): each program gives the derivatives central differences give, or a located refusal."""
+import operator
+
 import numpy as np
 
 import ad_compiler as ad
@@ -108,3 +110,21 @@ def test_h26b_004_python_complex_powers():
     for f in (power_global_exponent, power_parameter_exponent, power_active_exponent):
         check_grad(f, (X.copy(),))
         _second_order_matches(f)
+
+
+# -- h26b-005 (WRONG, jvp): more complex Python powers taken for real: `operator.pow(v, 0.5)`, and an exponent
+# made by `round(x, 1)` (a float, which the kinds said was an int) --
+
+def power_operator_pow(x):
+    return abs(operator.pow(float(x[1, 0]), 0.5)) * 3.0
+
+
+def power_rounded_exponent(x):
+    e = round(float(x[0, 2]), 1)
+    return abs(float(x[1, 0]) ** e) + 0.0 * float(x[0, 2])
+
+
+def test_h26b_005_python_complex_powers_operator_pow_and_round():
+    for f in (power_operator_pow, power_rounded_exponent):
+        check_grad(f, (X.copy(),))
+        _jvp_matches(f)

@@ -138,6 +138,9 @@ class Calls(Part):
             items = a.kind.items if isinstance(a.kind, K.Seq) else None
             elem = a.kind.elem if isinstance(a.kind, K.Seq) else _item_kind(a, self.session)
             return Val(K.Seq(obj, items, elem), {o})
+        if obj is round and (len(value.args) > 1 and value.args[1] != ir.Const(None) or value.kwargs):
+            # (`round(x, 2)` is of x's type; an int only without ndigits: h26b-005)
+            return Val(args[0].kind if isinstance(args[0].kind, K.Scalar) else K.UNKNOWN)
         if obj in (len, int, round, builtins.hash, builtins.id):
             return Val(K.INT)
         if obj is bool or obj is isinstance:

@@ -13,6 +13,7 @@ Used for two things (docs/rules.md, "Complex intermediates"):
 """
 import builtins
 import math
+import operator
 
 import numpy as np
 
@@ -184,7 +185,7 @@ class Complexity:
         if isinstance(exponent, (Const, Global)) and (type(e) is int or type(e) is float and float(e).is_integer()):
             return False
         exponent_float = isinstance(exponent, (Const, Global)) and type(e) is float or \
-            isinstance(exponent, Var) and self.kinds.get(exponent.name) == K.FLOAT
+            isinstance(exponent, Var) and self.kinds.get(exponent.name) in (K.FLOAT, K.UNKNOWN, None)  # (maybe a float)
         return exponent_float and python_number(base, False) and not self.nonnegative(base)
 
     def nonnegative(self, atom, depth=0):
@@ -221,7 +222,7 @@ class Complexity:
             known = own or rules.has_rule(obj) or rules.is_nondiff(obj) or _numpy_function(obj)
             if not known:
                 return True  # a library function the compiler does not know: its dtype is not known either
-            if obj is builtins.pow and len(args) == 2 and not e.kwargs and self.python_power(*args):
+            if obj in (builtins.pow, operator.pow) and len(args) == 2 and not e.kwargs and self.python_power(*args):
                 return True
             if getattr(obj, "__name__", None) in _POWER_PARTIALS and own and len(args) >= 2 and \
                     self.python_power(args[0], args[1]):
