@@ -128,3 +128,20 @@ def test_h26b_005_python_complex_powers_operator_pow_and_round():
     for f in (power_operator_pow, power_rounded_exponent):
         check_grad(f, (X.copy(),))
         _jvp_matches(f)
+
+
+# -- h26b-006 (over-refusal): a read through np.take_along_axis or np.nonzero's index, then a store into the array:
+# refused as "may be a copy or a view" (the index was a tuple of unknown items; it is one index array per axis, so
+# the read copies) --
+
+def take_along_then_store(x):
+    y = x * 1.0
+    t = np.take_along_axis(y, np.argmax(x, axis=1)[:, None], axis=1)
+    r = y[np.nonzero(x > 0)]
+    y[:, :1] = 0.0
+    return np.sum(t ** 2) + np.sum(r ** 3) + np.sum(y ** 2 * W)
+
+
+def test_h26b_006_read_by_index_arrays_then_store():
+    check_grad(take_along_then_store, (X.copy(),))
+    _jvp_matches(take_along_then_store)

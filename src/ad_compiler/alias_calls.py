@@ -179,6 +179,10 @@ class Calls(Part):
             return self.values.fresh(state, site, [K.NUMERIC])
         if obj in (range, zip, enumerate, slice, str, repr, print, type):
             return Val(K.Other(obj if isinstance(obj, type) else type(None)))
+        if obj is runtime().along_axis_index:  # (np.take_along_axis's index: an index array per axis, h26b-006)
+            o = self.objects.new(state, site, desc="the index made on this line")
+            state.slots[o] = ("any", frozenset())
+            return Val(K.Seq(tuple, None, K.array(None, "i")), {o})
         if getattr(obj, "__module__", None) == runtime().__name__:
             result = self.runtime.result(s, value, obj, args, state, site)
             if result is not None:
