@@ -149,6 +149,9 @@ class Calls(Part):
             items = a.kind.items if isinstance(a.kind, K.Seq) else None
             elem = a.kind.elem if isinstance(a.kind, K.Seq) else _item_kind(a, self.session)
             return Val(K.Seq(obj, items, elem), {o})
+        if obj is round and (len(value.args) > 1 and value.args[1] != ir.Const(None) or value.kwargs):
+            # (`round(x, 2)` is of x's type; an int only without ndigits: h26b-005)
+            return Val(args[0].kind if isinstance(args[0].kind, K.Scalar) else K.UNKNOWN)
         if obj in (len, int, round, builtins.hash, builtins.id):
             return Val(K.INT)
         if obj is bool or obj is isinstance:
@@ -187,6 +190,10 @@ class Calls(Part):
             return self.values.fresh(state, site, [K.NUMERIC])
         if obj in (range, zip, enumerate, slice, str, repr, print, type):
             return Val(K.Other(obj if isinstance(obj, type) else type(None)))
+        if obj is runtime().along_axis_index:  # (np.take_along_axis's index: an index array per axis, h26b-006)
+            o = self.objects.new(state, site, desc="the index made on this line")
+            state.slots[o] = ("any", frozenset())
+            return Val(K.Seq(tuple, None, K.array(None, "i")), {o})
         if getattr(obj, "__module__", None) == runtime().__name__:
             result = self.runtime.result(s, value, obj, args, state, site)
             if result is not None:

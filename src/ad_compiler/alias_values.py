@@ -265,6 +265,8 @@ class Values(Part):
             k = self.val(i, state).kind
             # (`y[s]` with s a tuple: the index y[s[0], s[1], ...])
             kinds_ = tuple_index_kinds(k) if isinstance(k, K.Seq) and k.cls is tuple else (k,)
+            if kinds_ is None and isinstance(k.elem, K.Array):
+                return "fancy"  # (a tuple of index arrays, as np.nonzero's: reading with it copies, h26b-006)
             how = "maybe" if kinds_ is None else basic_kinds(kinds_)
             if how == "fancy":
                 return how

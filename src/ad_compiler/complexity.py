@@ -13,6 +13,7 @@ Used for two things (docs/rules.md, "Complex intermediates"):
 """
 import builtins
 import math
+import operator
 
 import numpy as np
 
@@ -171,17 +172,20 @@ class Complexity:
         """Python's `base ** exponent` (or `pow`) of a number that may be negative and a float exponent that may not
         be integral: a complex number (`(-8.0) ** (1 / 3)`), where NumPy gives NaN. Known from the operands' kinds
         (Python ints or floats; the result was taken for a real float: sig25-007)."""
+        def known(atom):  # (a constant, or a global number such as `E = 1.5`: h26b-004)
+            return atom.value if isinstance(atom, Const) else atom.obj if isinstance(atom, Global) else None
+
         def python_number(atom, negative_ok):
-            if isinstance(atom, Const):
-                v = atom.value
+            if isinstance(atom, (Const, Global)):
+                v = known(atom)
                 return type(v) in (int, float) and (negative_ok or v < 0)
             k = self.kinds.get(atom.name) if isinstance(atom, Var) else None
             return isinstance(k, K.Scalar) and k.cls in (int, float)
-        if isinstance(exponent, Const) and (type(exponent.value) is int or
-                                            type(exponent.value) is float and float(exponent.value).is_integer()):
+        e = known(exponent)
+        if isinstance(exponent, (Const, Global)) and (type(e) is int or type(e) is float and float(e).is_integer()):
             return False
-        exponent_float = isinstance(exponent, Const) and type(exponent.value) is float or \
-            isinstance(exponent, Var) and self.kinds.get(exponent.name) == K.FLOAT
+        exponent_float = isinstance(exponent, (Const, Global)) and type(e) is float or \
+            isinstance(exponent, Var) and self.kinds.get(exponent.name) in (K.FLOAT, K.UNKNOWN, None)  # (maybe a float)
         return exponent_float and python_number(base, False) and not self.nonnegative(base)
 
     def nonnegative(self, atom, depth=0):
@@ -218,8 +222,11 @@ class Complexity:
             known = own or rules.has_rule(obj) or rules.is_nondiff(obj) or _numpy_function(obj)
             if not known:
                 return True  # a library function the compiler does not know: its dtype is not known either
-            if obj is builtins.pow and len(args) == 2 and not e.kwargs and self.python_power(*args):
+            if obj in (builtins.pow, operator.pow) and len(args) == 2 and not e.kwargs and self.python_power(*args):
                 return True
+            if getattr(obj, "__name__", None) in _POWER_PARTIALS and own and len(args) >= 2 and \
+                    self.python_power(args[0], args[1]):
+                return True  # (k x ** (k - 1) of such a power, in a derivative differentiated again: h26b-004)
             return any(self.expr(a) for a in operands)
         if isinstance(func, ir.Attr):  # a method: of an array, a list, a random Generator, a distribution, ...
             if func.attr == "astype":
@@ -230,6 +237,7 @@ class Complexity:
         return True  # a function value not known when compiling: it may make a complex value
 
 
+_POWER_PARTIALS = ("power_partial", "power_partial_exponent")
 _NONNEGATIVE = {builtins.abs, math.fabs, math.sqrt, math.exp, math.hypot, math.cosh, np.abs, np.exp, np.sqrt}
 
 

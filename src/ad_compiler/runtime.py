@@ -3,6 +3,7 @@
 They are small, public and documented: reading generated code should never require guessing what a
 helper does. Each has a fast path for the common case (shapes already match, plain floats).
 """
+import cmath
 import builtins  # noqa: F401  (generated code reaches a builtin the user shadows as _ad.builtins.<name>)
 import functools
 import types
@@ -402,8 +403,12 @@ def power_partial(x, k, n=1):
 
 def power_partial_exponent(x, k, n=1):
     """d power_partial(x, k, n) / dk for x > 0: x**(k-n) (P'(k) + P(k) log x) with P the falling factorial;
-    0 where x <= 0 (as d x**k / dk, see the rule of np.power)."""
+    0 where x <= 0 (as d x**k / dk, see the rule of np.power), except for Python numbers whose power is complex
+    (`(-2.0) ** 0.5`): there the same formula with the complex log (h26b-004)."""
     slope = sum(falling_factorial(k, i) * falling_factorial(k - i - 1, n - i - 1) for i in range(n))
+    if x.__class__ in (_float, int) and k.__class__ in (_float, int) and x < 0 and \
+            isinstance(x ** (k - n), complex):
+        return x ** (k - n) * (slope + falling_factorial(k, n) * cmath.log(x))
     pos = np.where(np.greater(x, 0), x, 1.0)
     return np.where(np.greater(x, 0), pos ** (k - n) * (slope + falling_factorial(k, n) * np.log(pos)), 0.0)
 

@@ -88,14 +88,16 @@ def _kron_vjp(g, a, b, which=0):
 def cross_vjp(g, other, x, axis=-1, which=0):
     """Adjoint of a (which=0) or b (which=1) in np.cross(a, b, axis=axis) (`other` is the other operand):
     d<g, a x b>/da = b x g and d/db = g x a for 3-vectors; for 2-vectors (a scalar result a0 b1 - a1 b0),
-    the same with g as the third component of a vector."""
+    the same with g as the third component of a vector; a 2-vector beside a 3-vector is padded with a 0 (the
+    result is a 3-vector: its g was taken for a scalar's, h26b-001)."""
     other = np.moveaxis(as_array(other, dtype=np.result_type(as_array(other).dtype, 1.0)), axis, -1)
     g = as_array(g)
-    if other.shape[-1] == 2:  # results are scalars: g (..., ) -> vectors (0, 0, g)
+    if other.shape[-1] == 2 and np.shape(x)[axis] == 2:  # results are scalars: g (..., ) -> vectors (0, 0, g)
         g3 = np.stack([np.zeros_like(g), np.zeros_like(g), g], axis=-1)
-        other = np.concatenate([other, np.zeros(other.shape[:-1] + (1,))], axis=-1)
-    else:
+    else:  # (3-vectors, or a 2-vector beside a 3-vector: the result is a 3-vector along axis)
         g3 = np.moveaxis(g, axis, -1) if g.ndim == other.ndim or g.ndim >= 1 else g
+    if other.shape[-1] == 2:  # (a 2-vector is the 3-vector with third component 0, as np.cross takes it)
+        other = np.concatenate([other, np.zeros(other.shape[:-1] + (1,))], axis=-1)
     part = np.cross(other, g3) if which == 0 else np.cross(g3, other)
     if np.shape(x)[axis] == 2:
         part = part[..., :2]

@@ -693,9 +693,9 @@ def col_outer(u, w, a):
 @derivative(_ad.solve_vjp_b, constant_in=("b",))
 def solve_vjp_b(v, a, b):
     """solve(a^T, v): in v its transpose solve(a, .); in a, -ans solve(a, g)^T (solve_vjp_a at a^T,
-    transposed)."""
-    bv = _ad.solve(a, g)
-    ba = _ad.mT(_ad.solve_vjp_a(g, _ad.mT(a), v, ans))
+    transposed); a vector stack's solve and a's adjoint summed to a's shape where the solve broadcast a (h26b-002)."""
+    bv = _ad.solve_vjp_b(g, _ad.mT(a), b)
+    ba = _ad.unbroadcast(_ad.mT(_ad.solve_vjp_a(g, _ad.mT(a), v, ans)), a)
     dans = _ad.solve_vjp_b_jvp(v, dv, a, da)
 
 
@@ -705,8 +705,8 @@ def solve_vjp_a(v, a, b, x):
     solve_vjp_b's rule; written with helpers that have rules, so that it is differentiated again."""
     Gx = _ad.transpose_apply(_ad.mT(g), x, a)
     W = _ad.solve_vjp_b(v, a, b)
-    bv = -_ad.solve(a, Gx)
-    ba = _ad.mT(_ad.solve_vjp_a(-Gx, _ad.mT(a), b, W))
+    bv = -_ad.solve_vjp_b(Gx, _ad.mT(a), b)
+    ba = _ad.unbroadcast(_ad.mT(_ad.solve_vjp_a(-Gx, _ad.mT(a), b, W)), a)
     bx = -_ad.transpose_apply(g, W, a)
     dans = _ad.solve_vjp_a_jvp(v, dv, a, da, b, x, dx)
 

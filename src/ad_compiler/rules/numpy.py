@@ -202,11 +202,15 @@ def arctan(x):
     return 1.0 / (1.0 + x ** 2)
 
 
+# (the formula reads an infinite operand as 1, so that its own derivative, which the `where` drops, is not NaN
+# either: 0 * NaN made second derivatives NaN, h26b-003)
 @elementwise(np.arctan2)
 def arctan2(x1, x2):
     """0 where an operand is infinite (arctan2 is constant there; the formula gave inf / inf = NaN: sig25-021)."""
-    return np.where(np.isinf(x1) | np.isinf(x2), 0.0, x2 / (x1 ** 2 + x2 ** 2)), \
-        np.where(np.isinf(x1) | np.isinf(x2), 0.0, -x1 / (x1 ** 2 + x2 ** 2))
+    return np.where(np.isinf(x1) | np.isinf(x2), 0.0, np.where(np.isinf(x2), 1.0, x2) / (
+        np.where(np.isinf(x1), 1.0, x1) ** 2 + np.where(np.isinf(x2), 1.0, x2) ** 2)), \
+        np.where(np.isinf(x1) | np.isinf(x2), 0.0, -np.where(np.isinf(x1), 1.0, x1) / (
+            np.where(np.isinf(x1), 1.0, x1) ** 2 + np.where(np.isinf(x2), 1.0, x2) ** 2))
 
 
 @elementwise(np.sinh)
