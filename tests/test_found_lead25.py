@@ -243,3 +243,18 @@ def appends_through_a_container(x):
 def test_lead25_007_a_list_grown_through_a_container_is_still_refused():
     with pytest.raises(ad.ADError, match="length of the list"):
         ad.grad(appends_through_a_container)(np.array([0.3, -0.2, 0.5]))
+
+
+def rows_scaled_in_a_loop_over_an_argument(W, x):
+    acc = 0.0
+    for row in W:
+        row *= 0.5
+        row += x
+        acc = acc + np.sum(row ** 2)
+    return acc
+
+
+def test_lead25_007_loop_over_an_array_argument_reads_its_kind():
+    # (the check runs with the arguments' kinds: W is an ndarray, its rows arrays; a list W would be refused)
+    check_grad(rows_scaled_in_a_loop_over_an_argument, (np.array([[0.3, -0.2], [0.5, 0.1]]), np.array([0.2, 0.4])),
+               wrt=(0, 1))

@@ -66,7 +66,8 @@ def _build(f, wrt, mode, receiver=None, has_aux=False, jit=False):
     from .naming import NameAllocator
 
     with driver.collector_paused():
-        desugar(unit, NameAllocator(driver._all_names(unit.tree) | {"_ad"}))
+        desugar(unit, NameAllocator(driver._all_names(unit.tree) | {"_ad"}), lengths=False)  # (checked with
+        # the arguments' kinds, at the first call: loop_lengths.py)
     params, sig = _signature(f)
     visible = params[1:] if receiver is not None else params
     presented = sig.dropping_first() if receiver is not None else sig

@@ -102,7 +102,8 @@ class Desugar:
         return ctx.body
 
 
-def desugar(unit, alloc, fdef=None, enclosing=None, fresh=False, out_hint="out", separate=False, generator=False):
+def desugar(unit, alloc, fdef=None, enclosing=None, fresh=False, out_hint="out", separate=False, generator=False,
+            param_kinds=None, lengths=True):
     """Desugar a function (the unit's own, or a nested `fdef` closing over `enclosing`). Its parameters are
     one flat list in Python's order (`*args` one parameter holding a tuple, `**kwargs` one holding a dict);
     `separate`: a recursive function compiled on its own, called with plain positional arguments."""
@@ -113,7 +114,7 @@ def desugar(unit, alloc, fdef=None, enclosing=None, fresh=False, out_hint="out",
         raise UnsupportedError("`global` cannot be differentiated (yet)", where=unit.location(node),
                                hint="pass the value as an argument, or return it")
     _refuse_outer_stores(unit, fdef, scope)
-    check_lazy_iterators(unit, fdef)
+    check_lazy_iterators(unit, fdef, param_kinds, lengths)  # (`lengths`: False when the kinds are not known yet)
     out = alloc.fresh(out_hint)
     values = alloc.fresh("values") if generator else None  # (a generator: the list of what it yields)
     d = Desugar(unit, fdef, scope, out, implicit_none=fresh, generator=values)  # (an inlined function returns

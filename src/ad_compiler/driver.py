@@ -338,7 +338,7 @@ class Derivation(CalleeFunctions):
         if "_ad" in _all_names(unit.tree) and unit.lookup("_ad") != (True, runtime):  # generated code may
             raise UnsupportedError("the name `_ad` is reserved for ad_compiler's runtime helpers",
                                    where=unit.location(unit.tree), hint="rename the variable")
-        fn, _ = desugar(unit, alloc, separate=self.mode in CALLEES)
+        fn, _ = desugar(unit, alloc, separate=self.mode in CALLEES, param_kinds=self.kinds)
         if self.has_aux:
             self.split_aux(fn, alloc)
         param_kinds = self.kinds + [K.UNKNOWN] * (len(fn.params) - len(self.kinds))

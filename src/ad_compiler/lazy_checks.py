@@ -35,9 +35,14 @@ _FRESH = (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Compare, ast.JoinedStr)
 _KNOWN_METHODS = set().union(*(dir(t) for t in (np.ndarray, list, dict, tuple, set, str, float, int, complex)))
 
 
-def check_lazy_iterators(unit, fdef):
-    """Refuse, at its line, a change an iterator computed early would miss (see the module docstring)."""
-    Checker(unit, fdef).run()
+def check_lazy_iterators(unit, fdef, param_kinds=None, lengths=True):
+    """Refuse, at its line, a change an iterator computed early would miss (see the module docstring); also a
+    loop changing the length of the list it goes over (`lengths`; loop_lengths.py, which reads the kinds of the
+    parameters when they are known: `param_kinds`, in the order of `fdef`'s parameters)."""
+    checker = Checker(unit, fdef)
+    checker.param_kinds = param_kinds
+    checker.lengths = lengths
+    checker.run()
 
 
 def check_generator_call(origin):
@@ -55,6 +60,8 @@ def check_generator_call(origin):
 
 class Checker:
     generators = frozenset()  # ids of calls known to call a generator (check_generator_call)
+    param_kinds = None        # the kinds of fdef's parameters, when known (loop_lengths.py)
+    lengths = True            # check loops changing the length of what they go over (loop_lengths.py)
 
     def __init__(self, unit, fdef):
         self.unit, self.fdef = unit, fdef
@@ -87,7 +94,7 @@ class Checker:
                         region += [u for b in last.body for u in _walk_stmts(b)]
                     loops = {u for u in uses if isinstance(u, ast.For) and isinstance(u.iter, ast.Name)}
                     self.check(s.value, region, kind=self.describe(s.value), made={s} | loops)
-            if isinstance(s, ast.For):
+            if isinstance(s, ast.For) and self.lengths:
                 from .loop_lengths import check_length
                 check_length(self, s)
             if isinstance(s, ast.For) and (self.lazy(s.iter, bound=False) or _dict_view(s.iter)):

@@ -10,6 +10,9 @@ import ast
 import inspect
 import textwrap
 
+import numpy as np
+
+from . import kinds as K
 from .errors import UnsupportedError
 from .lazy_checks import _KNOWN_METHODS, _base, _loads, _users, _walk_here, _walk_stmts
 
@@ -122,6 +125,9 @@ def certain_arrays(checker):
     arithmetic with a float constant (`L * 1.0` raises for a list). Not parameters."""
     params = {a.arg for a in ast.walk(checker.fdef.args) if isinstance(a, ast.arg)}
     verdict = {}
+    positional = [a.arg for a in checker.fdef.args.posonlyargs + checker.fdef.args.args]
+    known = {name for name, k in zip(positional, checker.param_kinds or ())  # (an ndarray argument)
+             if isinstance(k, K.Array) and k.cls is np.ndarray}
     for st in checker.stmts:
         if isinstance(st, (ast.Assign, ast.AnnAssign)) and st.value is not None:
             targets = st.targets if isinstance(st, ast.Assign) else [st.target]
@@ -143,7 +149,36 @@ def certain_arrays(checker):
         if isinstance(n, (ast.NamedExpr, ast.Global, ast.Nonlocal)):
             for name in ([n.target.id] if isinstance(n, ast.NamedExpr) else n.names):
                 verdict[name] = False
-    return {n for n, ok in verdict.items() if ok and n not in params}
+    arrays = {n for n, ok in verdict.items() if ok and n not in params} | {n for n in known if n not in verdict}
+    for st in checker.stmts:  # (`for row in W` / `for i, row in enumerate(W)` over an array: numbers and arrays)
+        if isinstance(st, ast.For) and isinstance(st.target, (ast.Name, ast.Tuple)) and _over_array(checker, st, arrays):
+            names = {n.id for n in ast.walk(st.target) if isinstance(n, ast.Name)}
+            if all(verdict.get(n, True) for n in names if n not in _for_targets(checker, st)):
+                arrays |= {n for n in names if _only_for_target(checker, n, st)}
+    return arrays
+
+
+def _over_array(checker, loop, arrays):
+    it = loop.iter
+    if isinstance(it, ast.Call) and checker.resolve(it.func) is enumerate and len(it.args) == 1:
+        it = it.args[0]
+    return isinstance(it, ast.Name) and it.id in arrays
+
+
+def _for_targets(checker, loop):
+    return {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+
+
+def _only_for_target(checker, name, loop):
+    """Is `name` bound only as this loop's target (nowhere else in the function)?"""
+    for st in checker.stmts:
+        if st is loop:
+            continue
+        targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(
+            st, (ast.AnnAssign, ast.For, ast.AugAssign)) else []
+        if any(isinstance(n, ast.Name) and n.id == name for t in targets for n in ast.walk(t)):
+            return False
+    return True
 
 
 def _certainly_array(checker, value):
