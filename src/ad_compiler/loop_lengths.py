@@ -10,9 +10,14 @@ import ast
 import inspect
 import textwrap
 
+import numpy as np
+
 from .errors import UnsupportedError
 from .lazy_checks import _KNOWN_METHODS, _base, _loads, _users, _walk_here, _walk_stmts
 
+# Methods of lists, arrays, dicts and numbers: any other method called on a value that may hold the list (the
+# user's object, `b.add(v)`) may change its length (the lazy checks' _KNOWN_METHODS has `set.add`: not here)
+_HELD_METHODS = set().union(*(dir(t) for t in (np.ndarray, list, dict, tuple, str, float, int, complex)))
 _LENGTH_METHODS = {"append", "extend", "insert", "pop", "clear", "remove", "__delitem__", "__iadd__", "__imul__"}
 
 
@@ -56,8 +61,14 @@ def length_change(checker, s, changed):
     for n in _walk_here(s, into_blocks=False):
         if not isinstance(n, ast.Call):
             continue
-        if isinstance(n.func, ast.Attribute) and n.func.attr in _LENGTH_METHODS and _base(n.func) in changed:
-            return n
+        if isinstance(n.func, ast.Attribute) and n.func.attr in _LENGTH_METHODS and _root(n.func) in changed:
+            return n  # (also through a call, `d.get("a").append(v)`)
+        if isinstance(n.func, ast.Attribute) and _root(n.func) in changed and n.func.attr not in _HELD_METHODS \
+                and checker.resolve(n.func) is None:
+            return n  # (a method of the user's object holding the list, `b.add(v)`: hunt26a h26a-002)
+        called = [m.id for m in [n.func] + list(n.args) + [k.value for k in n.keywords] if isinstance(m, ast.Name)]
+        if any(_closure_changes(checker, c, changed, set()) for c in called if c in checker.nested):
+            return n  # (a closure, or a closure calling one, changing the list it reads: h26a-001)
         names = set().union(*(_loads(a) for a in list(n.args) + [k.value for k in n.keywords]))
         if not names & changed:
             continue
@@ -71,6 +82,26 @@ def length_change(checker, s, changed):
             return n  # (a method of the user's object; a function of the user's that may change a length)
     return None
 
+
+
+def _root(node):
+    """The name at the root of `a.b[c].d(e).f`, through calls too (`_base` stops at a call)."""
+    while isinstance(node, (ast.Subscript, ast.Attribute, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _closure_changes(checker, name, changed, seen):
+    """May the nested function `name` (a closure of the function), or a nested function it calls or names,
+    change the length of a list in `changed` it reads as a free variable?"""
+    if name in seen:
+        return False
+    seen.add(name)
+    fdef = checker.nested[name]
+    if _loads(fdef) & changed and _changes_length(fdef, {}):
+        return True
+    inner = {m.id for m in ast.walk(fdef) if isinstance(m, ast.Name) and isinstance(m.ctx, ast.Load)}
+    return any(_closure_changes(checker, c, changed, seen) for c in inner & set(checker.nested))
 
 
 def _changes_length(fn, seen, depth=0):

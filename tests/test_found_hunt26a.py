@@ -1,0 +1,95 @@
+"""hunt26a: counterexamples to lang25's lifted constructs (loops over a list, list methods, iter/next, loop
+`else`, starred unpacking, library builtins) combined with aliases, closures, objects and every mode.
+/work/hunt26a/findings.md has the entries (h26a-NNN). Expected values come from central differences, or the
+test asks for a located refusal where the compiler cannot be exact."""
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from fd import check_grad
+
+X = np.array([0.31, -1.23, 0.87, 2.05, -0.44, 1.12])
+
+
+# -- h26a-001 / 002: a loop over a list whose length a closure or a method of an object holding it changes ------
+
+class Box:
+    def __init__(self, items):
+        self.items = items
+
+    def add(self, v):
+        self.items.append(v)
+
+
+def grown_by_a_closure(x):
+    L = [x[0], x[1]]
+
+    def add(v):
+        L.append(v * 2.0)
+    s = 0.0
+    for v in L:
+        s = s + v * v
+        if len(L) < 4:
+            add(v)
+    return s
+
+
+def grown_by_a_closure_calling_one(x):
+    L = [x[0], x[1]]
+    M = L
+
+    def add2(v):
+        add(v)
+
+    def add(v):
+        M.append(v * 2.0)
+    s = 0.0
+    for v in L:
+        s = s + v * v
+        if len(L) < 4:
+            add2(v)
+    return s
+
+
+def grown_by_a_method(x):
+    L = [x[0], x[1]]
+    b = Box(L)
+    s = 0.0
+    for v in L:
+        s = s + v * v
+        if len(L) < 4:
+            b.add(v * 2.0)
+    return s
+
+
+def grown_through_a_call(x):
+    L = [x[0], x[1]]
+    d = {'a': L}
+    s = 0.0
+    for v in L:
+        s = s + v * v
+        if len(L) < 4:
+            d.get('a').append(v * 2.0)
+    return s
+
+
+@pytest.mark.parametrize("f", [grown_by_a_closure, grown_by_a_closure_calling_one, grown_by_a_method,
+                               grown_through_a_call])
+def test_length_changed_by_code_the_call_does_not_show_refused(f):
+    with pytest.raises(ad.ADError, match="may change the length of the list the loop"):
+        ad.grad(f)(X.copy())
+
+
+def closure_reads_only(x):
+    L = [x[0], x[1], x[2]]
+
+    def total():
+        return L[0] + L[-1]
+    s = 0.0
+    for v in L:
+        s = s + v * total()
+    return s
+
+
+def test_closure_reading_the_list_stays_exact():
+    check_grad(closure_reads_only, (X.copy(),))
