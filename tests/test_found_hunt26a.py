@@ -2,6 +2,8 @@
 `else`, starred unpacking, library builtins) combined with aliases, closures, objects and every mode.
 /work/hunt26a/findings.md has the entries (h26a-NNN). Expected values come from central differences, or the
 test asks for a located refusal where the compiler cannot be exact."""
+import math
+
 import numpy as np
 import pytest
 
@@ -93,3 +95,20 @@ def closure_reads_only(x):
 
 def test_closure_reading_the_list_stays_exact():
     check_grad(closure_reads_only, (X.copy(),))
+
+
+# -- h26a-003: math.hypot of 3+ numbers / math.dist at zero (ZeroDivisionError) and at infinity (NaN value) ----
+
+def hypot3(x):
+    return math.hypot(x[0], x[1], x[2]) + math.dist([x[3]], [x[4]]) * x[5]
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_hypot_at_zero_and_infinity_has_pythons_value(mode):
+    for x in (np.zeros(6), np.array([np.inf, 1.0, np.nan, 2.0, -np.inf, 1.0])):
+        want = hypot3(x.copy())
+        got = ad.value_and_grad(hypot3)(x.copy())[0] if mode == "grad" else \
+            ad.jvp(hypot3)(x.copy(), np.ones(6))[0]
+        assert got == want
+    assert np.all(ad.grad(hypot3)(np.zeros(6)) == 0.0)  # (np.hypot's derivative at 0)
+    check_grad(hypot3, (X.copy(),))
