@@ -2,6 +2,7 @@
 `else`, starred unpacking, library builtins) combined with aliases, closures, objects and every mode.
 /work/hunt26a/findings.md has the entries (h26a-NNN). Expected values come from central differences, or the
 test asks for a located refusal where the compiler cannot be exact."""
+import itertools
 import math
 
 import numpy as np
@@ -112,3 +113,50 @@ def test_hypot_at_zero_and_infinity_has_pythons_value(mode):
         assert got == want
     assert np.all(ad.grad(hypot3)(np.zeros(6)) == 0.0)  # (np.hypot's derivative at 0)
     check_grad(hypot3, (X.copy(),))
+
+
+# -- h26a-004: the items of list(y) / tuple(y) of a 2-d array (also accumulate(y), `a, *rest = y`) are views ----
+
+def rows_listed(x):
+    y = np.reshape(x * 1.0, (3, 2))
+    L = list(y)
+    y[0, 0] = x[5] * 5.0
+    return np.sum(L[0] * L[2]) + np.sum(y)
+
+
+def rows_accumulated(x):
+    y = np.reshape(x * 1.0, (3, 2))
+    acc = list(itertools.accumulate(y))
+    y[0, 0] = x[5] * 5.0
+    return np.sum(acc[0] * acc[2]) + np.sum(y)
+
+
+def rows_starred(x):
+    y = np.reshape(x * 1.0, (3, 2))
+    a, *rest = y
+    y[1, 0] = x[5] * 5.0
+    return np.sum(a * rest[0]) + np.sum(y)
+
+
+def rows_tupled_then_stored(x):
+    y = np.reshape(x * 1.0, (3, 2))
+    T = tuple(y)
+    T[1][0] = x[0] * 7.0
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize("f", [rows_listed, rows_accumulated, rows_starred, rows_tupled_then_stored])
+def test_rows_of_an_array_in_a_list_are_views(f):
+    with pytest.raises(ad.ADError):  # (was a wrong gradient: the rows were taken for new arrays)
+        ad.grad(f)(X.copy())
+
+
+def rows_listed_read(x):
+    y = np.reshape(x * 1.0, (3, 2))
+    L = list(y)
+    acc = list(itertools.accumulate(y))
+    return np.sum(L[0] * L[2]) + np.sum(acc[2] ** 2) + np.sum(list(x[:3])[1] * y)
+
+
+def test_rows_of_an_array_in_a_list_read_stay_exact():
+    check_grad(rows_listed_read, (X.copy(),))

@@ -134,6 +134,14 @@ class Calls(Part):
             a = args[0]
             o = self.objects.new(state, site, desc=f"the {obj.__name__} made on this line")
             slots = self.values.slots_of(a, state) if isinstance(a.kind, K.Seq) else ("any", frozenset())
+            if not isinstance(a.kind, K.Seq) and a.kind.numeric and a.objs and K.ndim_of(a.kind) != 1 and \
+                    not isinstance(a.kind, K.Scalar):
+                # `list(y)` of a 2-d array: its items are y's rows, views of it (they were taken for new arrays:
+                # a change of y after it was missed, h26a-004), not followed: a change of either in place while
+                # the other is read later is refused (as np.split's pieces)
+                slots = ("any", frozenset(self.objects.view(state, site + ("item",), p, "maybe",
+                                                            desc="a row of the array, a view of it")
+                                          for p in sorted(a.objs, key=lambda p: p.id)))
             state.slots[o] = slots
             items = a.kind.items if isinstance(a.kind, K.Seq) else None
             elem = a.kind.elem if isinstance(a.kind, K.Seq) else _item_kind(a, self.session)

@@ -39,7 +39,7 @@ def check_length(checker, loop):
         return
     changed = checker.sharing(names, skip={loop})
     for u in (u for b in loop.body for u in _walk_stmts(b)):
-        bad = length_change(checker, u, changed)
+        bad = length_change(checker, u, changed, holders=_holders(checker, names))
         if bad is not None:
             raise UnsupportedError(
                 f"this may change the length of the list the loop on line {checker.unit.file_line(loop)} goes "
@@ -47,8 +47,9 @@ def check_length(checker, loop):
                 "had items when the loop started", where=checker.unit.location(bad),
                 hint="loop over a copy (`for v in list(L):`) or over `range(n)`, or build a new list")
 
-def length_change(checker, s, changed):
-    """The node of statement `s` that may change the length of a list named in `changed`, or None."""
+def length_change(checker, s, changed, holders=frozenset()):
+    """The node of statement `s` that may change the length of a list named in `changed`, or None (`holders`:
+    the names that may hold the list, whose methods of the user's may change it)."""
     if isinstance(s, ast.Delete) and any(_base(t) in changed for t in s.targets):
         return s
     targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, ast.AugAssign) else []
@@ -63,8 +64,8 @@ def length_change(checker, s, changed):
             continue
         if isinstance(n.func, ast.Attribute) and n.func.attr in _LENGTH_METHODS and _root(n.func) in changed:
             return n  # (also through a call, `d.get("a").append(v)`)
-        if isinstance(n.func, ast.Attribute) and _root(n.func) in changed and n.func.attr not in _HELD_METHODS \
-                and checker.resolve(n.func) is None:
+        if isinstance(n.func, ast.Attribute) and _root(n.func) in holders and \
+                n.func.attr not in _HELD_METHODS and checker.resolve(n.func) is None:
             return n  # (a method of the user's object holding the list, `b.add(v)`: hunt26a h26a-002)
         called = [m.id for m in [n.func] + list(n.args) + [k.value for k in n.keywords] if isinstance(m, ast.Name)]
         if any(_closure_changes(checker, c, changed, set()) for c in called if c in checker.nested):
@@ -82,6 +83,15 @@ def length_change(checker, s, changed):
             return n  # (a method of the user's object; a function of the user's that may change a length)
     return None
 
+
+
+def _holders(checker, names):
+    """The names of the list (`M = L`) and those bound to a value made from one of them (`b = Box(L)`,
+    `b.items = L`): the objects that may hold the list itself (the sharing graph's farther names are too many:
+    `acc.add(v)` of an object made from `x` beside a list of functions reading x is no change of the list)."""
+    same = checker.sharing(names, same=True)
+    return same | {a for s, (pairs, _) in checker.pairs.items() if not isinstance(s, ast.For)  # (not its items)
+                   for a, b in pairs if b in same and a in checker.local}
 
 
 def _root(node):
