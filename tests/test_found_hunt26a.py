@@ -145,7 +145,30 @@ def rows_tupled_then_stored(x):
     return np.sum(y * y)
 
 
-@pytest.mark.parametrize("f", [rows_listed, rows_accumulated, rows_starred, rows_tupled_then_stored])
+def rows_extended(x):
+    y = np.reshape(x * 1.0, (3, 2))
+    L = []
+    L.extend(y)
+    y[0, 0] = x[5] * 5.0
+    return np.sum(L[0] * L[2]) + np.sum(y)
+
+
+def rows_zipped(x):
+    y = np.reshape(x * 1.0, (3, 2))
+    P = list(zip(y, [1.0, 2.0, 3.0]))
+    y[0, 0] = x[5] * 5.0
+    return np.sum(P[0][0] * P[2][0]) + np.sum(y)
+
+
+def rows_reversed(x):
+    y = np.reshape(x * 1.0, (3, 2))
+    L = list(reversed(y))
+    y[2, 0] = x[5] * 5.0
+    return np.sum(L[0] * L[2]) + np.sum(y)
+
+
+@pytest.mark.parametrize("f", [rows_listed, rows_accumulated, rows_starred, rows_tupled_then_stored,
+                               rows_extended, rows_zipped, rows_reversed])
 def test_rows_of_an_array_in_a_list_are_views(f):
     with pytest.raises(ad.ADError):  # (was a wrong gradient: the rows were taken for new arrays)
         ad.grad(f)(X.copy())
@@ -155,7 +178,11 @@ def rows_listed_read(x):
     y = np.reshape(x * 1.0, (3, 2))
     L = list(y)
     acc = list(itertools.accumulate(y))
-    return np.sum(L[0] * L[2]) + np.sum(acc[2] ** 2) + np.sum(list(x[:3])[1] * y)
+    M = []
+    M.extend(y)
+    P = list(zip(y, x[:3]))
+    return np.sum(L[0] * L[2]) + np.sum(acc[2] ** 2) + np.sum(list(x[:3])[1] * y) + \
+        np.sum(M[1] * P[2][0] * P[0][1])
 
 
 def test_rows_of_an_array_in_a_list_read_stay_exact():
