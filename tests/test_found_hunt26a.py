@@ -187,3 +187,63 @@ def rows_listed_read(x):
 
 def test_rows_of_an_array_in_a_list_read_stay_exact():
     check_grad(rows_listed_read, (X.copy(),))
+
+
+# -- h26a-006: a loop over a global's or a closure variable's list that the function grows ---------------------
+
+GROWN = [1.0, 2.0]
+
+
+def _grow_global():
+    GROWN.append(3.0)
+
+
+def global_list_grown(x):
+    s = 0.0
+    for v in GROWN:
+        s = s + v * x[0] * x[1]
+        if len(GROWN) < 4:
+            GROWN.append(3.0)
+    return s
+
+
+def global_list_grown_by_a_helper(x):
+    s = 0.0
+    for v in GROWN:
+        s = s + v * x[0] * x[1]
+        if len(GROWN) < 4:
+            _grow_global()
+    return s
+
+
+def _closure_over_a_list():
+    L = [1.0, 2.0]
+
+    def f(x):
+        s = 0.0
+        for v in L:
+            s = s + v * x[0] * x[1]
+            if len(L) < 4:
+                L.append(3.0)
+        return s
+    return f
+
+
+@pytest.mark.parametrize("f", [global_list_grown, global_list_grown_by_a_helper, _closure_over_a_list()])
+def test_outer_list_grown_in_a_loop_over_it_refused(f):
+    GROWN[:] = [1.0, 2.0]
+    with pytest.raises(ad.ADError, match="may change the length of the list the loop"):
+        ad.grad(f)(X.copy())
+    GROWN[:] = [1.0, 2.0]
+
+
+def global_list_read(x):
+    s = 0.0
+    for v in GROWN:
+        s = s + v * x[0] * x[1]
+    return s
+
+
+def test_outer_list_read_in_a_loop_stays_exact():
+    GROWN[:] = [1.0, 2.0]
+    check_grad(global_list_read, (X.copy(),))

@@ -34,12 +34,16 @@ def check_length(checker, loop):
         sources = [it]
     names = {_base(q) for q in sources if isinstance(q, (ast.Name, ast.Attribute)) or
              isinstance(q, ast.Subscript) and not isinstance(q.slice, ast.Slice)} - {None}
+    # a global's or a closure variable's list (h26a-006): its local names too (`M = G`), and a function of the
+    # user's that may change a length, called with or without it (it may reach the list as a global)
+    outer = {n for n in names - checker.local if isinstance(checker.resolve(ast.Name(id=n, ctx=ast.Load())), list)}
     names &= checker.local
-    if not names:
+    names |= {a for pairs, _ in checker.pairs.values() for a, b in pairs if b in outer and a in checker.local}
+    if not names and not outer:
         return
-    changed = checker.sharing(names, skip={loop})
+    changed = checker.sharing(names, skip={loop}) | outer
     for u in (u for b in loop.body for u in _walk_stmts(b)):
-        bad = length_change(checker, u, changed, holders=_holders(checker, names))
+        bad = length_change(checker, u, changed, holders=_holders(checker, names) | outer, outer=bool(outer))
         if bad is not None:
             raise UnsupportedError(
                 f"this may change the length of the list the loop on line {checker.unit.file_line(loop)} goes "
@@ -47,9 +51,10 @@ def check_length(checker, loop):
                 "had items when the loop started", where=checker.unit.location(bad),
                 hint="loop over a copy (`for v in list(L):`) or over `range(n)`, or build a new list")
 
-def length_change(checker, s, changed, holders=frozenset()):
+def length_change(checker, s, changed, holders=frozenset(), outer=False):
     """The node of statement `s` that may change the length of a list named in `changed`, or None (`holders`:
-    the names that may hold the list, whose methods of the user's may change it)."""
+    the names that may hold the list, whose methods of the user's may change it; `outer`: the list is a
+    global's or a closure variable's, which any function of the user's may change)."""
     if isinstance(s, ast.Delete) and any(_base(t) in changed for t in s.targets):
         return s
     targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, ast.AugAssign) else []
@@ -71,9 +76,11 @@ def length_change(checker, s, changed, holders=frozenset()):
         if any(_closure_changes(checker, c, changed, set()) for c in called if c in checker.nested):
             return n  # (a closure, or a closure calling one, changing the list it reads: h26a-001)
         names = set().union(*(_loads(a) for a in list(n.args) + [k.value for k in n.keywords]))
+        obj = checker.resolve(n.func)
+        if outer and _users(obj) and _changes_length(obj, {}):
+            return n
         if not names & changed:
             continue
-        obj = checker.resolve(n.func)
         if isinstance(n.func, ast.Attribute) and obj is None and n.func.attr in _KNOWN_METHODS:
             continue  # (a method of an array or of Python's containers: `M.extend(L)` does not change L)
         if isinstance(n.func, ast.Name) and n.func.id in checker.nested:
