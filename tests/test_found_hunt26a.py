@@ -247,3 +247,43 @@ def global_list_read(x):
 def test_outer_list_read_in_a_loop_stays_exact():
     GROWN[:] = [1.0, 2.0]
     check_grad(global_list_read, (X.copy(),))
+
+
+# -- h26a-007 / 008: an iterator over a global's list changed before it is read; `import itertools` in f ---------
+
+ORDER = [3.0, 1.0, 2.0]
+
+
+def _sort_order():
+    ORDER.sort()
+
+
+def iterator_over_a_global(x):
+    it = iter(ORDER)
+    a = next(it)
+    ORDER.sort()
+    b = next(it)
+    return a * x[0] + b * x[1]
+
+
+def generator_over_a_global_changed_by_a_helper(x):
+    g = (v * x[0] for v in ORDER)
+    _sort_order()
+    return sum(g) * x[1]
+
+
+def accumulate_imported_in_the_function(x):
+    import itertools as tools  # (a name the module does not have)
+    L = [3.0 * x[2], 1.0, 2.0]
+    a = tools.accumulate(L)
+    L.reverse()
+    return sum(a) * x[0]
+
+
+@pytest.mark.parametrize("f", [iterator_over_a_global, generator_over_a_global_changed_by_a_helper,
+                               accumulate_imported_in_the_function])
+def test_iterator_whose_source_changes_refused(f):
+    ORDER[:] = [3.0, 1.0, 2.0]
+    with pytest.raises(ad.ADError, match="may change what"):
+        ad.grad(f)(X.copy())
+    ORDER[:] = [3.0, 1.0, 2.0]
