@@ -287,3 +287,18 @@ def test_iterator_whose_source_changes_refused(f):
     with pytest.raises(ad.ADError, match="may change what"):
         ad.grad(f)(X.copy())
     ORDER[:] = [3.0, 1.0, 2.0]
+
+
+# -- h26a-009: `del L[i]` out of range on a list of known items returned a value (Python: IndexError) ----------
+
+def deleted_out_of_range(x):
+    L = [x[0], x[1]]
+    del L[-3]
+    return L[0] * x[2]
+
+
+def test_del_out_of_range_raises():
+    with pytest.raises(IndexError):
+        ad.grad(deleted_out_of_range)(X.copy())
+    with pytest.raises(IndexError):
+        ad.jvp(deleted_out_of_range)(X.copy(), np.ones(6))
