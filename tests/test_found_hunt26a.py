@@ -302,3 +302,15 @@ def test_del_out_of_range_raises():
         ad.grad(deleted_out_of_range)(X.copy())
     with pytest.raises(IndexError):
         ad.jvp(deleted_out_of_range)(X.copy(), np.ones(6))
+
+
+# -- lang25-006 (its open crash): `[[a]] * 0` then used: the adjoint of the repetition gave None for a list item -
+
+def repeated_zero_times(x):
+    L = [[x[0]]] * 0
+    L.append([x[1]])
+    return L[0][0] * x[2]
+
+
+def test_list_of_lists_repeated_zero_times():
+    check_grad(repeated_zero_times, (X.copy(),))
