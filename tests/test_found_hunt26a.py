@@ -229,12 +229,31 @@ def _closure_over_a_list():
     return f
 
 
-@pytest.mark.parametrize("f", [global_list_grown, global_list_grown_by_a_helper, _closure_over_a_list()])
+class _Config:
+    items = [1.0, 2.0]
+
+
+CONFIG = _Config()
+
+
+def global_objects_list_grown(x):
+    s = 0.0
+    for v in CONFIG.items:
+        s = s + v * x[0] * x[1]
+        if len(CONFIG.items) < 4:
+            CONFIG.items.append(3.0)
+    return s
+
+
+@pytest.mark.parametrize("f", [global_list_grown, global_list_grown_by_a_helper, _closure_over_a_list(),
+                               global_objects_list_grown])
 def test_outer_list_grown_in_a_loop_over_it_refused(f):
     GROWN[:] = [1.0, 2.0]
+    CONFIG.items = [1.0, 2.0]
     with pytest.raises(ad.ADError, match="may change the length of the list the loop"):
         ad.grad(f)(X.copy())
     GROWN[:] = [1.0, 2.0]
+    CONFIG.items = [1.0, 2.0]
 
 
 def global_list_read(x):

@@ -36,7 +36,9 @@ def check_length(checker, loop):
              isinstance(q, ast.Subscript) and not isinstance(q.slice, ast.Slice)} - {None}
     # a global's or a closure variable's list (h26a-006): its local names too (`M = G`), and a function of the
     # user's that may change a length, called with or without it (it may reach the list as a global)
-    outer = {n for n in names - checker.local if isinstance(checker.resolve(ast.Name(id=n, ctx=ast.Load())), list)}
+    outer = {_base(q) for q in sources if _base(q) is not None and _base(q) not in checker.local and (
+        isinstance(checker.resolve(q) if isinstance(q, (ast.Name, ast.Attribute)) else None, list) or
+        isinstance(checker.resolve(ast.Name(id=_base(q), ctx=ast.Load())), (list, dict)))}  # (`CFG.items`)
     names &= checker.local
     names |= {a for pairs, _ in checker.pairs.values() for a, b in pairs if b in outer and a in checker.local}
     if not names and not outer:
