@@ -299,10 +299,19 @@ def accumulate_imported_in_the_function(x):
     return sum(a) * x[0]
 
 
+def iterator_over_a_global_objects_list(x):
+    it = iter(CONFIG.items)
+    a = next(it)
+    CONFIG.items.reverse()
+    b = next(it)
+    return a * x[0] + b * x[1]
+
+
 @pytest.mark.parametrize("f", [iterator_over_a_global, generator_over_a_global_changed_by_a_helper,
-                               accumulate_imported_in_the_function])
+                               accumulate_imported_in_the_function, iterator_over_a_global_objects_list])
 def test_iterator_whose_source_changes_refused(f):
     ORDER[:] = [3.0, 1.0, 2.0]
+    CONFIG.items = [1.0, 2.0]
     with pytest.raises(ad.ADError, match="may change what"):
         ad.grad(f)(X.copy())
     ORDER[:] = [3.0, 1.0, 2.0]

@@ -283,8 +283,7 @@ class Checker:
         reads = _free_loads(lazy) & self.local  # (not a comprehension's own names, at any depth: lang25)
         # a global's or a closure variable's list, dict or array it reads (`iter(G)`): changed by the function,
         # or by a function of the user's reading it (h26a-007: they were not followed, a wrong value)
-        outer = {n for n in _free_loads(lazy) - self.local
-                 if isinstance(self.resolve(ast.Name(id=n, ctx=ast.Load())), (list, dict, set, np.ndarray))}
+        outer = {n for n in _free_loads(lazy) - self.local if _mutable(self.resolve(ast.Name(id=n, ctx=ast.Load())))}
         reads |= outer
         shared = self.sharing(reads, skip={consumer})  # (a function of the user's given one may change it)
         # What a function of the user's is not given: what is read, and its views and items, not the
@@ -359,6 +358,13 @@ class Checker:
                     n.func.attr not in _KNOWN_METHODS:
                 return n  # (a method of the user's object holding what the iterator reads)
         return None
+
+
+def _mutable(obj):
+    """A container, an array or an object of the user's (`CFG.items`): what a global name may hold that the
+    function could change in place (not a module, class or function)."""
+    return isinstance(obj, (list, dict, set, np.ndarray)) or not (
+        obj is None or callable(obj) or isinstance(obj, type(builtins)) or not hasattr(obj, "__dict__"))
 
 
 def _imports(fdef):
