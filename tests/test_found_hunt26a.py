@@ -307,8 +307,22 @@ def iterator_over_a_global_objects_list(x):
     return a * x[0] + b * x[1]
 
 
+def _yield_order(v):
+    for w in ORDER:
+        yield w * v
+
+
+def generator_function_over_a_global(x):
+    g = _yield_order(x[0])
+    a = next(g)
+    ORDER.sort()
+    b = next(g)
+    return a * x[1] + b
+
+
 @pytest.mark.parametrize("f", [iterator_over_a_global, generator_over_a_global_changed_by_a_helper,
-                               accumulate_imported_in_the_function, iterator_over_a_global_objects_list])
+                               accumulate_imported_in_the_function, iterator_over_a_global_objects_list,
+                               generator_function_over_a_global])
 def test_iterator_whose_source_changes_refused(f):
     ORDER[:] = [3.0, 1.0, 2.0]
     CONFIG.items = [1.0, 2.0]

@@ -283,7 +283,8 @@ class Checker:
         reads = _free_loads(lazy) & self.local  # (not a comprehension's own names, at any depth: lang25)
         # a global's or a closure variable's list, dict or array it reads (`iter(G)`): changed by the function,
         # or by a function of the user's reading it (h26a-007: they were not followed, a wrong value)
-        outer = {n for n in _free_loads(lazy) - self.local if _mutable(self.resolve(ast.Name(id=n, ctx=ast.Load())))}
+        outer = {n for n in _free_loads(lazy) - self.local | _generator_globals(self, lazy)
+                 if _mutable(self.resolve(ast.Name(id=n, ctx=ast.Load())))}
         reads |= outer
         shared = self.sharing(reads, skip={consumer})  # (a function of the user's given one may change it)
         # What a function of the user's is not given: what is read, and its views and items, not the
@@ -365,6 +366,21 @@ def _mutable(obj):
     function could change in place (not a module, class or function)."""
     return isinstance(obj, (list, dict, set, np.ndarray)) or not (
         obj is None or callable(obj) or isinstance(obj, type(builtins)) or not hasattr(obj, "__dict__"))
+
+
+def _generator_globals(checker, lazy):
+    """The globals a generator function of the user's called by `lazy` reads that are the very objects the
+    function's own names give (`for v in G: yield ...` of a module-level generator: h26a-013)."""
+    fn = checker.resolve(lazy.func) if isinstance(lazy, ast.Call) else None
+    if not (inspect.isgeneratorfunction(fn) and _users(fn)):
+        return set()
+    try:
+        loads = _loads(ast.parse(textwrap.dedent(inspect.getsource(fn))))
+    except (OSError, TypeError, SyntaxError):
+        return set()
+    scope = getattr(fn, "__globals__", {})
+    return {n for n in loads - checker.local if n in scope and
+            scope[n] is checker.resolve(ast.Name(id=n, ctx=ast.Load()))}
 
 
 def _imports(fdef):
