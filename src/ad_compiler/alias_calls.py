@@ -87,7 +87,7 @@ class Calls(Part):
             return self.iterator(obj, args, state, site)
         if obj is builtins.sorted and args:
             o = self.objects.new(state, site, desc="the list made on this line")
-            state.slots[o] = ("any", self.item_objects(args[0], state))
+            state.slots[o] = ("any", self.item_objects(args[0], state, site))
             return Val(K.Seq(list, None, args[0].kind.item(None) if isinstance(args[0].kind, K.Seq) else K.UNKNOWN),
                        {o})
         if obj is runtime().iter_list and args:
@@ -96,7 +96,7 @@ class Calls(Part):
                 return args[0]
             if isinstance(k, K.Other) and k.cls in ITERATORS:  # the items of an iterator, as a new list
                 o = self.objects.new(state, site, desc="the list of the items of an iterator")
-                state.slots[o] = ("any", self.item_objects(args[0], state))
+                state.slots[o] = ("any", self.item_objects(args[0], state, site))
                 return Val(K.Seq(list, None, _item_kind(args[0], self.session)), {o})
             if isinstance(k, K.Dict):
                 o = self.objects.new(state, site, desc="the keys of a dict")
@@ -138,14 +138,13 @@ class Calls(Part):
         if obj is dict and len(value.args) == 1 and not value.kwargs and not isinstance(args[0].kind, K.Dict):
             # `dict(zip(keys, arrays))`, `dict(pairs)`: its values may be any item the argument holds (g2-006)
             o = self.objects.new(state, site, desc="the dict made on this line")
-            pairs = self.item_objects(args[0], state)
+            pairs = self.item_objects(args[0], state, site)
             state.slots[o] = ("any", pairs.union(*(all_objs(state.slots.get(p)) for p in pairs)))
             return Val(K.UNKNOWN, {o})
         if obj in (list, tuple) and len(value.args) == 1:
             a = args[0]
             o = self.objects.new(state, site, desc=f"the {obj.__name__} made on this line")
-            slots = self.values.slots_of(a, state) if isinstance(a.kind, K.Seq) else ("any", frozenset())
-            state.slots[o] = slots
+            state.slots[o] = iterated_slots(self, a, state, site)
             items = a.kind.items if isinstance(a.kind, K.Seq) else None
             elem = a.kind.elem if isinstance(a.kind, K.Seq) else _item_kind(a, self.session)
             return Val(K.Seq(obj, items, elem), {o})
@@ -173,7 +172,7 @@ class Calls(Part):
                 not all(a.kind.numeric for a in args[1:] + [self.values.val(v, state) for _, v in value.kwargs]):
             # `sum(lists, [])`: a list (or tuple) holding the very items of the lists it adds up
             o = self.objects.new(state, site, desc="the sum made on this line")
-            lists = self.item_objects(args[0], state) | frozenset().union(*(a.objs for a in args[1:]))
+            lists = self.item_objects(args[0], state, site) | frozenset().union(*(a.objs for a in args[1:]))
             state.slots[o] = ("any", lists.union(*(all_objs(state.slots.get(p)) for p in lists)))
             return Val(K.UNKNOWN, {o})
         if obj in (abs, builtins.sum):
@@ -229,7 +228,8 @@ class Calls(Part):
         """`zip(...)`, `enumerate(x)`, `reversed(x)`: an iterator over the items of its arguments (which it
         holds: changing one of them in place changes what it gives)."""
         o = self.objects.new(state, site, desc=f"the {obj.__name__} object made on this line")
-        state.slots[o] = ("any", frozenset().union(*(self.item_objects(a, state) for a in args)))
+        state.slots[o] = ("any", frozenset().union(*(self.item_objects(a, state, site + (i,))
+                                                      for i, a in enumerate(args))))
         if obj is reversed and len(args) == 1:  # (its items: those of the sequence, for `list(reversed(x))`)
             self.session.iterator_items[o] = _item_kind(args[0], self.session)
         elif obj is zip and args:  # (tuples of the sequences' items: the adjoint sweep fills their adjoints)
@@ -238,11 +238,13 @@ class Calls(Part):
             self.session.iterator_items[o] = K.Seq(tuple, (K.INT, _item_kind(args[0], self.session)), None)
         return Val(K.Other(obj), {o})
 
-    def item_objects(self, val, state):
-        """The objects the items of `val` may be: a container's items, or the array itself (its rows are
-        views of it), or another iterator's items."""
+    def item_objects(self, val, state, site):
+        """The objects the items of `val` may be: a container's items, or maybe views of the array (its rows),
+        or another iterator's items."""
         if isinstance(val.kind, K.Seq) or (isinstance(val.kind, K.Other) and val.kind.cls in ITERATORS):
             return all_objs(self.values.slots_of(val, state))
+        if _rows_are_views(val):
+            return all_objs(iterated_slots(self, val, state, site))
         return val.objs
 
     def callee_result(self, s, value, state, site):
@@ -269,6 +271,28 @@ class Calls(Part):
         views = set(maybe.objs) if maybe is not None else set()
         state.slots[result] = ("any", frozenset(views | given))  # (the items of a tuple or list it returns)
         return Val(K.UNKNOWN, {result} | views | given)
+
+
+def _rows_are_views(val):
+    """Is `val` an array (not known 1-d) whose items, when it is iterated, are its rows: views of it?"""
+    return not isinstance(val.kind, (K.Seq, K.Scalar)) and val.kind.numeric and bool(val.objs) and \
+        K.ndim_of(val.kind) != 1
+
+
+def iterated_slots(part, val, state, site):
+    """The slots of a new list of the items `val` gives when iterated (`list(v)`, `lst.extend(v)`): a sequence's
+    or an iterator's items, or the rows of an array, maybe views of it (not followed: a change of either in place
+    while the other is read later is refused, as np.split's pieces; they were taken for new arrays: a change of
+    the array after was missed, h26a-004), else new values."""
+    if isinstance(val.kind, K.Seq):
+        return part.values.slots_of(val, state)
+    if isinstance(val.kind, K.Other) and val.kind.cls in ITERATORS:
+        return ("any", all_objs(part.values.slots_of(val, state)))
+    if _rows_are_views(val):
+        return ("any", frozenset(part.objects.view(state, site + ("row",), p, "maybe",
+                                                   desc="a row of the array, a view of it")
+                                 for p in sorted(val.objs, key=lambda p: p.id)))
+    return ("any", frozenset())
 
 
 def _item_kind(val, session):

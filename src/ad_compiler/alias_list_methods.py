@@ -29,6 +29,8 @@ class ListMethods(Part):
             if target is None:
                 target = self.temp()
             read = self.derived(s, Assign((target,), Index(owner, (call.args[0],))))
+            read.keep = True  # (read even where nothing uses the item: `del lst[5]` of a known list of 2 items,
+            # made a `.pop(5)` by alias_mutation, must raise IndexError as Python does; it was dropped: h26a-009)
             made += self.assignments.assign(read, state, site + ("item",))
             new = self.without(s, owner, call.args[0], state, site, made, checked=True)
             return made + self.put_back(s, owner, new, state, site)

@@ -12,6 +12,7 @@ from . import ir, kinds as K
 from .alias_domain import Val, all_objs
 from .alias_library import (ARRAY_MUTATORS, DICT_MUTATORS, LIST_MUTATORS, MUTATING_FUNCTIONS, lookup,
                             runtime, writes_out, keyword_out)
+from .alias_calls import iterated_slots
 from .alias_container_methods import ContainerMethods
 from .alias_list_methods import ListMethods
 from .alias_session import Part
@@ -276,7 +277,7 @@ class Mutations(Part):
             kind = K.Seq(list, items, K.join_all(items) if items else K.join(kind.elem, value.kind))
         elif m.method == "extend":
             value = self.values.val(m.args[0], state)
-            other = self.values.slots_of(value, state) if isinstance(value.kind, K.Seq) else ("any", frozenset())
+            other = iterated_slots(self, value, state, site)  # (an array's rows: maybe views of it, h26a-004)
             vk = value.kind if isinstance(value.kind, K.Seq) else K.Seq(list, None, K.UNKNOWN)
             if isinstance(slots, list) and isinstance(other, list) and kind.items is not None and \
                     vk.items is not None:

@@ -139,21 +139,32 @@ class LibraryCalls:
         ctx.nograd = True  # (the value and the scale: constants for the derivative)
         h = ctx.temp(Call(Global(("math", "hypot"), math.hypot, math), (Starred(items),)))
         m = ctx.temp(Call(self.calls.builtin("max"), (h, Const(1e-300))))
+        # (all items zero: the sum starts at 1.0, so r = m and its derivative v / m = 0, as np.hypot's; the sum
+        # starting at 0.0 gave sqrt's derivative at 0: a ZeroDivisionError, h26a-003)
+        start = ctx.temp(Call(self.calls.builtin("float"), (ctx.temp(Compare(h, ("==",), (Const(0.0),))),)))
+        infinite = ctx.temp(Call(Global(("math", "isinf"), math.isinf, math), (h,)))
         ctx.nograd = saved
-        total = ctx.alloc.fresh("total")
-        ctx.assign(total, Const(0.0))
-        n = ctx.temp(Call(self.calls.builtin("len"), (items,)))
-        counter = ctx.alloc.fresh("k")
-        body = []
-        with ctx.into(body):
-            scaled = ctx.temp(BinOp("/", ctx.temp(Index(items, (Var(counter),))), m))
-            ctx.assign(total, BinOp("+", Var(total), ctx.temp(BinOp("*", scaled, scaled))))
-        ctx.emit(For(counter, Call(self.calls.builtin("range"), (n,)), body))
-        r = ctx.temp(BinOp("*", m, ctx.temp(Call(Global(("math", "sqrt"), math.sqrt, math), (Var(total),)))))
-        # (the correction as `ad.stop_gradient(h - r)`, not a statement inside no_grad: fused into the user's
-        # line it would lose that, and a derivative of the derivative would see `r + (h - r)`, of tangent 0)
-        correction = ctx.temp(Call(_stop_gradient(), (ctx.temp(BinOp("-", h, r)),)))
-        return BinOp("+", r, correction)
+        out = ctx.alloc.fresh("norm")
+        at_infinity, finite = [], []
+        with ctx.into(at_infinity):  # (an infinite item: Python's h is inf, whatever the others are, a constant
+            ctx.assign(out, h)       # there; r was inf / inf = nan: a NaN value, h26a-003)
+        with ctx.into(finite):
+            total = ctx.alloc.fresh("total")
+            ctx.assign(total, start)
+            n = ctx.temp(Call(self.calls.builtin("len"), (items,)))
+            counter = ctx.alloc.fresh("k")
+            body = []
+            with ctx.into(body):
+                scaled = ctx.temp(BinOp("/", ctx.temp(Index(items, (Var(counter),))), m))
+                ctx.assign(total, BinOp("+", Var(total), ctx.temp(BinOp("*", scaled, scaled))))
+            ctx.emit(For(counter, Call(self.calls.builtin("range"), (n,)), body))
+            r = ctx.temp(BinOp("*", m, ctx.temp(Call(Global(("math", "sqrt"), math.sqrt, math), (Var(total),)))))
+            # (the correction as `ad.stop_gradient(h - r)`, not a statement inside no_grad: fused into the user's
+            # line it would lose that, and a derivative of the derivative would see `r + (h - r)`, of tangent 0)
+            correction = ctx.temp(Call(_stop_gradient(), (ctx.temp(BinOp("-", h, r)),)))
+            ctx.assign(out, BinOp("+", r, correction))
+        ctx.emit(If(infinite, at_infinity, finite))
+        return Var(out)
 
     def extreme(self, node, obj):
         """`max(a, b, key=f)` / `max(xs, key=f, default=d)` (and min) as Python computes it: the first item, then

@@ -15,8 +15,10 @@ view or item of it), a method of the user's called on an object holding it.
 """
 import ast
 import builtins
+import importlib
 import inspect
 import itertools
+import textwrap
 
 import numpy as np
 
@@ -72,6 +74,7 @@ class Checker:
         self.numbers = self.number_names()  # (`s += v` on them binds a new number: it changes nothing in place)
         self.nested = self.nested_functions()  # (name -> def or lambda: a closure may change what it reads)
         self.dicts = self.dict_names()
+        self.imported = _imports(fdef)
 
     def run(self):
         for n in _walk_here(self.fdef):
@@ -177,6 +180,8 @@ class Checker:
         if not isinstance(node, ast.Name) or node.id in self.local:
             return None
         found, obj = self.unit.lookup(node.id)
+        if not found and node.id in self.imported:  # (`import itertools` in the function: h26a-008)
+            found, obj = True, self.imported[node.id]
         if not found:
             obj = getattr(builtins, node.id, None)
         for p in reversed(chain):
@@ -283,6 +288,11 @@ class Checker:
         """`consumer`: the loop over the iterator, whose items (its target) may be views of what it reads;
         `made`: the statement binding the iterator to a name and the loops over that name."""
         reads = _free_loads(lazy) & self.local  # (not a comprehension's own names, at any depth: lang25)
+        # a global's or a closure variable's list, dict or array it reads (`iter(G)`): changed by the function,
+        # or by a function of the user's reading it (h26a-007: they were not followed, a wrong value)
+        outer = {n for n in _free_loads(lazy) - self.local | _generator_globals(self, lazy)
+                 if _mutable(self.resolve(ast.Name(id=n, ctx=ast.Load())))}
+        reads |= outer
         shared = self.sharing(reads, skip={consumer})  # (a function of the user's given one may change it)
         # What a function of the user's is not given: what is read, and its views and items, not the
         # iterator's own items (`for w, b in zip(ws, bs): h = dense(h, w, b)`: changing w changes ws[i] in place,
@@ -299,7 +309,7 @@ class Checker:
         reads, changed = reads | free, changed | self.sharing(free, same=True)
         own = _own_entry(consumer)
         for u in region:
-            bad = self.change(u, reads, changed, shared, own, given, entries)
+            bad = self.change(u, reads, changed, shared, own, given, entries, outer)
             if bad is not None:
                 raise UnsupportedError(
                     f"this may change what {kind} made on line {self.unit.file_line(lazy)} reads, before it has "
@@ -308,7 +318,7 @@ class Checker:
                     where=self.unit.location(bad), hint="make a list of the items first (`list(...)`), or make "
                     "the change after the iterator is used")
 
-    def change(self, s, reads, changed, shared, own=None, given=frozenset(), entries=False):
+    def change(self, s, reads, changed, shared, own=None, given=frozenset(), entries=False, outer=frozenset()):
         """The node of statement `s` that may change a name in `changed` in place (a name in `shared` given to
         a function not known, a name in `given` to a function of the user's, a closure reading a name in
         `shared`, a method of the user's called on one), or bind a name in `reads`. `entries`: only a change of
@@ -347,6 +357,8 @@ class Checker:
                     getattr(obj, "__name__", None) in _MUTATING_FUNCTIONS and names & changed or \
                     _users(obj) and names & given:
                 return n  # (an `out=`, np.copyto, or a function of the user's given a name that shares memory)
+            if outer and _users(obj) and _reaches(obj, outer, set()):
+                return n  # (a function of the user's that reads the global the iterator reads)
             if isinstance(n.func, ast.Name) and n.func.id in self.nested and \
                     _loads(self.nested[n.func.id]) & (shared | reads):
                 return n  # (a closure reading what the iterator reads)
@@ -354,6 +366,65 @@ class Checker:
                     n.func.attr not in _KNOWN_METHODS:
                 return n  # (a method of the user's object holding what the iterator reads)
         return None
+
+
+def _mutable(obj):
+    """A container, an array or an object of the user's (`CFG.items`): what a global name may hold that the
+    function could change in place (not a module, class or function)."""
+    return isinstance(obj, (list, dict, set, np.ndarray)) or not (
+        obj is None or callable(obj) or isinstance(obj, type(builtins)) or not hasattr(obj, "__dict__"))
+
+
+def _generator_globals(checker, lazy):
+    """The globals a generator function of the user's called by `lazy` reads that are the very objects the
+    function's own names give (`for v in G: yield ...` of a module-level generator: h26a-013)."""
+    fn = checker.resolve(lazy.func) if isinstance(lazy, ast.Call) else None
+    if not (inspect.isgeneratorfunction(fn) and _users(fn)):
+        return set()
+    try:
+        loads = _loads(ast.parse(textwrap.dedent(inspect.getsource(fn))))
+    except (OSError, TypeError, SyntaxError):
+        return set()
+    scope = getattr(fn, "__globals__", {})
+    return {n for n in loads - checker.local if n in scope and
+            scope[n] is checker.resolve(ast.Name(id=n, ctx=ast.Load()))}
+
+
+def _imports(fdef):
+    """name -> object of the `import m` / `import m as n` / `from m import f` statements inside the function."""
+    out = {}
+    for n in _walk_here(fdef):
+        if isinstance(n, (ast.Import, ast.ImportFrom)) and not (isinstance(n, ast.ImportFrom) and n.level):
+            for a in n.names:
+                try:
+                    if isinstance(n, ast.Import):
+                        mod = importlib.import_module(a.name)
+                        out[a.asname or a.name.split(".")[0]] = mod if a.asname else \
+                            importlib.import_module(a.name.split(".")[0])
+                    else:
+                        out[a.asname or a.name] = getattr(importlib.import_module(n.module), a.name)
+                except (ImportError, AttributeError):
+                    continue
+    return out
+
+
+def _reaches(fn, names, seen, depth=0):
+    """Does the function of the user's `fn` read one of the global `names`, or call a function of the user's
+    that does (a few levels; what cannot be read counts as reading them)?"""
+    fn = getattr(fn, "__func__", fn)
+    if id(fn) in seen:
+        return False
+    seen.add(id(fn))
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return True
+    loads = _loads(tree)
+    if loads & names or depth > 4:
+        return bool(loads & names) or depth > 4
+    scope = getattr(fn, "__globals__", {})
+    return any(_users(scope[m]) and inspect.isfunction(scope[m]) and _reaches(scope[m], names, seen, depth + 1)
+               for m in loads if m in scope)
 
 
 def _is_map(node, checker):

@@ -16,6 +16,9 @@ from . import kinds as K
 from .errors import UnsupportedError
 from .lazy_checks import _KNOWN_METHODS, _base, _loads, _users, _walk_here, _walk_stmts
 
+# Methods of lists, arrays, dicts and numbers: any other method called on a value that may hold the list (the
+# user's object, `b.add(v)`) may change its length (the lazy checks' _KNOWN_METHODS has `set.add`: not here)
+_HELD_METHODS = set().union(*(dir(t) for t in (np.ndarray, list, dict, tuple, str, float, int, complex)))
 _LENGTH_METHODS = {"append", "extend", "insert", "pop", "clear", "remove", "__delitem__", "__iadd__", "__imul__"}
 
 
@@ -32,14 +35,20 @@ def check_length(checker, loop):
         sources = [it]
     names = {_base(q) for q in sources if isinstance(q, (ast.Name, ast.Attribute)) or
              isinstance(q, ast.Subscript) and not isinstance(q.slice, ast.Slice)} - {None}
+    # a global's or a closure variable's list (h26a-006): its local names too (`M = G`), and a function of the
+    # user's that may change a length, called with or without it (it may reach the list as a global)
+    outer = {_base(q) for q in sources if _base(q) is not None and _base(q) not in checker.local and (
+        isinstance(checker.resolve(q) if isinstance(q, (ast.Name, ast.Attribute)) else None, list) or
+        isinstance(checker.resolve(ast.Name(id=_base(q), ctx=ast.Load())), (list, dict)))}  # (`CFG.items`)
     names &= checker.local
+    names |= {a for pairs, _ in checker.pairs.values() for a, b in pairs if b in outer and a in checker.local}
     arrays = certain_arrays(checker)
     names -= arrays  # (an array's length never changes in place)
-    if not names:
+    if not names and not outer:
         return
-    changed = object_sharing(checker, names, skip={loop}) - arrays
+    changed = (object_sharing(checker, names, skip={loop}) - arrays) | outer
     for u in (u for b in loop.body for u in _walk_stmts(b)):
-        bad = length_change(checker, u, changed)
+        bad = length_change(checker, u, changed, holders=_holders(checker, names) | outer, outer=bool(outer))
         if bad is not None:
             raise UnsupportedError(
                 f"this may change the length of the list the loop on line {checker.unit.file_line(loop)} goes "
@@ -47,8 +56,10 @@ def check_length(checker, loop):
                 "had items when the loop started", where=checker.unit.location(bad),
                 hint="loop over a copy (`for v in list(L):`) or over `range(n)`, or build a new list")
 
-def length_change(checker, s, changed):
-    """The node of statement `s` that may change the length of a list named in `changed`, or None."""
+def length_change(checker, s, changed, holders=frozenset(), outer=False):
+    """The node of statement `s` that may change the length of a list named in `changed`, or None (`holders`:
+    the names that may hold the list, whose methods of the user's may change it; `outer`: the list is a
+    global's or a closure variable's, which any function of the user's may change)."""
     if isinstance(s, ast.Delete) and any(_base(t) in changed for t in s.targets):
         return s
     targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, ast.AugAssign) else []
@@ -62,12 +73,20 @@ def length_change(checker, s, changed):
     for n in _walk_here(s, into_blocks=False):
         if not isinstance(n, ast.Call):
             continue
-        if isinstance(n.func, ast.Attribute) and n.func.attr in _LENGTH_METHODS and _base(n.func) in changed:
-            return n
+        if isinstance(n.func, ast.Attribute) and n.func.attr in _LENGTH_METHODS and _root(n.func) in changed:
+            return n  # (also through a call, `d.get("a").append(v)`)
+        if isinstance(n.func, ast.Attribute) and _root(n.func) in holders and \
+                n.func.attr not in _HELD_METHODS and checker.resolve(n.func) is None:
+            return n  # (a method of the user's object holding the list, `b.add(v)`: hunt26a h26a-002)
+        called = [m.id for m in [n.func] + list(n.args) + [k.value for k in n.keywords] if isinstance(m, ast.Name)]
+        if any(_closure_changes(checker, c, changed, set()) for c in called if c in checker.nested):
+            return n  # (a closure, or a closure calling one, changing the list it reads: h26a-001)
         names = set().union(*(_loads(a) for a in list(n.args) + [k.value for k in n.keywords]))
+        obj = checker.resolve(n.func)
+        if outer and _users(obj) and _changes_length(obj, {}):
+            return n
         if not names & changed:
             continue
-        obj = checker.resolve(n.func)
         if isinstance(n.func, ast.Attribute) and obj is None and n.func.attr in _KNOWN_METHODS:
             continue  # (a method of an array or of Python's containers: `M.extend(L)` does not change L)
         if isinstance(n.func, ast.Name) and n.func.id in checker.nested:
@@ -77,6 +96,35 @@ def length_change(checker, s, changed):
             return n  # (a method of the user's object; a function of the user's that may change a length)
     return None
 
+
+
+def _holders(checker, names):
+    """The names of the list (`M = L`) and those bound to a value made from one of them (`b = Box(L)`,
+    `b.items = L`): the objects that may hold the list itself (the sharing graph's farther names are too many:
+    `acc.add(v)` of an object made from `x` beside a list of functions reading x is no change of the list)."""
+    same = checker.sharing(names, same=True)
+    return same | {a for s, (pairs, _) in checker.pairs.items() if not isinstance(s, ast.For)  # (not its items)
+                   for a, b in pairs if b in same and a in checker.local}
+
+
+def _root(node):
+    """The name at the root of `a.b[c].d(e).f`, through calls too (`_base` stops at a call)."""
+    while isinstance(node, (ast.Subscript, ast.Attribute, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _closure_changes(checker, name, changed, seen):
+    """May the nested function `name` (a closure of the function), or a nested function it calls or names,
+    change the length of a list in `changed` it reads as a free variable?"""
+    if name in seen:
+        return False
+    seen.add(name)
+    fdef = checker.nested[name]
+    if _loads(fdef) & changed and _changes_length(fdef, {}):
+        return True
+    inner = {m.id for m in ast.walk(fdef) if isinstance(m, ast.Name) and isinstance(m.ctx, ast.Load)}
+    return any(_closure_changes(checker, c, changed, seen) for c in inner & set(checker.nested))
 
 
 def _changes_length(fn, seen, depth=0):

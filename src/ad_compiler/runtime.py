@@ -1856,6 +1856,9 @@ def seq_repeat_vjp(g, seq, n):
     total = [None] * m
     for k in range(0, len(g) if m else 0, m):
         total = add(total, g[k:k + m])
+    # (`[[a]] * 0`: no copy, no adjoint came back; a list's or dict's item gets zeros of its structure, which the
+    # adjoint of its display reads by items: None crashed, lang25-006)
+    total = [zeros_like(v) if t is None and isinstance(v, (list, tuple, dict)) else t for t, v in zip(total, seq)]
     return items_vjp(total, seq)
 
 
