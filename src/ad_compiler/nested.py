@@ -169,14 +169,9 @@ class NestedDerivative:
         self._watch.append((grad_tangent._ad_derivative, None))
         t = _fresh("tangent", params)
         call = f"{rev.__name__}({', '.join(params + [t])})"
-        reason = exc.message.splitlines()[0] if getattr(exc, "message", None) else type(exc).__name__
-        lines = [f"def {self.func_name}({', '.join(params + [t])}):",
-                 f"    # reverse over forward: the gradient of the tangent of {d.func.__name__}",
-                 f"    # (forward mode over {code.__name__} refused: {reason})"]
-        lines.append(f"    return {call}" if self.mode == "tangent" else
-                     f"    return ({code.__name__}({', '.join(params)}), {call})")
-        return composite.compile_wrapper(lines, self.func_name, {rev.__name__: rev, code.__name__: code},
-                                         [rev.source])
+        return self.fallback_wrapper(code, params, rev, t, call, [
+            f"reverse over forward: the gradient of the tangent of {d.func.__name__}",
+            f"(forward mode over {code.__name__} refused: {_reason(exc)})"])
 
     def reverse_over_reverse(self, code, params, args, exc):
         """The tangent of the gradient `inner` along t when forward mode refused both its generated code and f
@@ -203,10 +198,14 @@ class NestedDerivative:
         self._watch.append((vjp_grad._ad_derivative, None))
         t = _fresh("tangent", params)
         call = f"{rev.__name__}({', '.join(params + [t + '[0]' if one else t])})"
-        reason = exc.message.splitlines()[0] if getattr(exc, "message", None) else type(exc).__name__
-        lines = [f"def {self.func_name}({', '.join(params + [t])}):",
-                 f"    # reverse over reverse: the vjp of {code.__name__} along the tangent (its Jacobian is symmetric)",
-                 f"    # (forward mode over {code.__name__} and over {d.func.__name__} refused: {reason})"]
+        return self.fallback_wrapper(code, params, rev, t, call, [
+            f"reverse over reverse: the vjp of {code.__name__} along the tangent (its Jacobian is symmetric)",
+            f"(forward mode over {code.__name__} and over {d.func.__name__} refused: {_reason(exc)})"])
+
+    def fallback_wrapper(self, code, params, rev, t, call, comments):
+        """The tangent function (or value and tangent) calling `rev`, the derivative taken instead of forward
+        mode over `code`, with `comments` saying which and why."""
+        lines = [f"def {self.func_name}({', '.join(params + [t])}):"] + [f"    # {c}" for c in comments]
         lines.append(f"    return {call}" if self.mode == "tangent" else
                      f"    return ({code.__name__}({', '.join(params)}), {call})")
         return composite.compile_wrapper(lines, self.func_name, {rev.__name__: rev, code.__name__: code},
@@ -252,3 +251,8 @@ def _fresh(name, taken):
     while name in taken:
         name += "_"
     return name
+
+
+def _reason(exc):
+    """The first line of a refusal's message (or the exception's class): why forward mode was not taken."""
+    return exc.message.splitlines()[0] if getattr(exc, "message", None) else type(exc).__name__
