@@ -261,3 +261,20 @@ def test_lead25_007_loop_over_an_array_argument_reads_its_kind():
     r = 0.5 * W + x  # (f is the sum of r ** 2 over the rows r = 0.5 w + x; it changes W, so differences of f on
     # one W would drift: the formula instead)
     assert np.allclose(gW, r) and np.allclose(gx, 2.0 * r.sum(axis=0))
+
+
+# -- lead25-008 (over-refusal lifted): np.nanmax / np.nanmin take np.max's / np.min's rule, whose mask `x == ans`
+# never holds at a NaN: the derivative goes to the largest (smallest) entries that are not NaN --
+
+def nan_extremes(x):
+    return np.sum(np.nanmax(x, axis=1) ** 2) + np.sum(np.nanmin(x, axis=0, keepdims=True) * 3.0) + \
+        np.nanmax(x, axis=-1)[1] * np.nanmin(x)
+
+
+def test_lead25_008_nanmax_nanmin():
+    x = np.array([[np.nan, 1.0, 5.0, 0.3], [2.0, np.nan, 0.5, 1.5], [0.1, 0.7, -0.4, np.nan]])
+    expected = np.nan_to_num(numeric_grad(nan_extremes, (x,), 0))  # (a NaN entry moved stays NaN: 0 there)
+    got = ad.grad(nan_extremes)(x.copy())
+    assert np.allclose(got, expected, atol=1e-6)
+    t = np.where(np.isnan(x), 0.0, np.arange(12.0).reshape(3, 4) / 10)
+    assert np.isclose(ad.jvp(nan_extremes)(x.copy(), t)[1], np.sum(expected * t), atol=1e-6)
