@@ -31,6 +31,7 @@ import inspect
 import numpy as np
 
 from . import ir
+from .desugar_numpy_forms import bound_atoms
 from .ir import Call, Const, Global, Index, Var
 
 _FUNCTIONS = {np.take_along_axis: "take_along_axis", np.put_along_axis: "put_along_axis", np.copyto: "copyto",
@@ -72,16 +73,14 @@ def rewrite(ctx, node):
         return None
     try:
         sig = _AT_SIGNATURE if form == "at" else inspect.signature(obj)
-        bound = sig.bind(*node.args, **{k.arg: k.value for k in node.keywords}).arguments
+        if form == "at" and "b" not in sig.bind(*node.args, **{k.arg: k.value for k in node.keywords}).arguments:
+            return None
     except (TypeError, ValueError):
         return None
-    if "out" in bound or form == "at" and "b" not in bound:
+    bound = bound_atoms(ctx, node, sig)
+    if bound is None:
         return None
-    f = ctx.expressions.atom(node.func)
-    atoms = {}
-    for a in list(node.args) + [k.value for k in node.keywords]:  # (evaluated in the order they are written)
-        atoms[id(a)] = ctx.expressions.atom(a)
-    arg = {p: atoms[id(v)] for p, v in bound.items()}
+    f, arg = bound
     return globals()["_" + form](ctx, f, arg, obj)
 
 

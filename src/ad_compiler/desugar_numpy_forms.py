@@ -55,16 +55,12 @@ def rewrite(ctx, node):
         return None
     try:
         sig = _SIGNATURES.setdefault(obj, inspect.signature(obj))
-        bound = sig.bind(*node.args, **{k.arg: k.value for k in node.keywords}).arguments
     except (TypeError, ValueError):
         return None
-    if "out" in bound:
+    bound = bound_atoms(ctx, node, sig)
+    if bound is None:
         return None
-    f = ctx.expressions.atom(node.func)
-    atoms = {}
-    for a in list(node.args) + [k.value for k in node.keywords]:  # (evaluated in the order they are written)
-        atoms[id(a)] = ctx.expressions.atom(a)
-    arg = {p: atoms[id(v)] for p, v in bound.items()}
+    f, arg = bound
     if obj is np.take:
         return _take(ctx, f, arg)
     if obj is np.mean:
@@ -181,3 +177,19 @@ def _as_written(ctx, f, arg, positional, keywords):
     """The call itself, of the atoms already evaluated (its rule decides)."""
     return ctx.temp(Call(f, tuple(arg[p] for p in positional), _options(arg, keywords)))
 
+
+def bound_atoms(ctx, node, sig):
+    """`node`'s arguments bound to the parameters of `sig`, each evaluated to an atom in the order they are
+    written: (the function's atom, {parameter: atom}); None where they do not bind or `out=` is given (the
+    forms here compute a new value)."""
+    try:
+        bound = sig.bind(*node.args, **{k.arg: k.value for k in node.keywords}).arguments
+    except (TypeError, ValueError):
+        return None
+    if "out" in bound:
+        return None
+    f = ctx.expressions.atom(node.func)
+    atoms = {}
+    for a in list(node.args) + [k.value for k in node.keywords]:
+        atoms[id(a)] = ctx.expressions.atom(a)
+    return f, {p: atoms[id(v)] for p, v in bound.items()}
