@@ -71,7 +71,7 @@ class Checker:
         self.local = {n.id for n in _walk_here(fdef) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
         self.local |= {a.arg for a in ast.walk(fdef.args) if isinstance(a, ast.arg)}
         self.pairs = self.alias_pairs()
-        self.numbers = self.number_names()  # (`s += v` on them binds a new number: it changes nothing in place)
+        self.numbers = _number_names(fdef, self.stmts)  # (`s += v` on them binds a new number: it changes nothing in place)
         self.nested = self.nested_functions()  # (name -> def or lambda: a closure may change what it reads)
         self.dicts = self.dict_names()
         self.imported = _imports(fdef)
@@ -203,21 +203,6 @@ class Checker:
                           for a in _names(i.optional_vars) for b in _loads(i.context_expr)]
             out[s] = (pairs, isinstance(s, (ast.Assign, ast.AnnAssign)) and isinstance(s.value, ast.Name))
         return out
-
-    def number_names(self):
-        """The names every plain binding of which is a constant number (and no parameter)."""
-        bound = {}
-        for s in self.stmts:
-            targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, (ast.AnnAssign,
-                                                                                            ast.For)) else []
-            for t in targets:
-                for n in ast.walk(t):
-                    if isinstance(n, ast.Name):
-                        number = isinstance(t, ast.Name) and isinstance(s, (ast.Assign, ast.AnnAssign)) and \
-                            isinstance(s.value, ast.Constant) and type(s.value.value) in (int, float, complex)
-                        bound[n.id] = bound.get(n.id, True) and number
-        params = {a.arg for a in ast.walk(self.fdef.args) if isinstance(a, ast.arg)}
-        return {n for n, number in bound.items() if number and n not in params}
 
     def dict_names(self):
         """The names every binding of which is a dict display or comprehension (no parameter): what they hold
@@ -366,6 +351,22 @@ class Checker:
                     n.func.attr not in _KNOWN_METHODS:
                 return n  # (a method of the user's object holding what the iterator reads)
         return None
+
+
+def _number_names(fdef, stmts):
+    """The names every plain binding of which is a constant number (and no parameter)."""
+    bound = {}
+    for s in stmts:
+        targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, (ast.AnnAssign,
+                                                                                        ast.For)) else []
+        for t in targets:
+            for n in ast.walk(t):
+                if isinstance(n, ast.Name):
+                    number = isinstance(t, ast.Name) and isinstance(s, (ast.Assign, ast.AnnAssign)) and \
+                        isinstance(s.value, ast.Constant) and type(s.value.value) in (int, float, complex)
+                    bound[n.id] = bound.get(n.id, True) and number
+    params = {a.arg for a in ast.walk(fdef.args) if isinstance(a, ast.arg)}
+    return {n for n, number in bound.items() if number and n not in params}
 
 
 def _mutable(obj):
