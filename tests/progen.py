@@ -1812,21 +1812,10 @@ def generate(seed, features=None):
     rng = random.Random(seed)
     g = Gen(rng)
     g.vector = bool(features.get("vector"))
-    if features.get("state"):
-        g.state_rng = random.Random(f"{seed}/state")
-        g.state_rate = features["state"]
-    if features.get("flow"):
-        g.flow_rng = random.Random(f"{seed}/flow")
-        g.flow_rate = features["flow"]
-    if features.get("objects"):
-        g.objects_rng = random.Random(f"{seed}/objects")
-        g.objects_rate = features["objects"]
-    if features.get("index"):
-        g.index_rng = random.Random(f"{seed}/index")
-        g.index_rate = features["index"]
-    if features.get("lang"):
-        g.lang_rng = random.Random(f"{seed}/lang")
-        g.lang_rate = features["lang"]
+    for name in ("state", "flow", "objects", "index", "lang"):  # (each feature draws from its own stream)
+        if features.get(name):
+            setattr(g, f"{name}_rng", random.Random(f"{seed}/{name}"))
+            setattr(g, f"{name}_rate", features[name])
     params = []     # (name, V, make_args expression or None for an alias, differentiable)
     makers = []
     n_params = rng.choice([1, 2, 2, 3, 3, 4])
