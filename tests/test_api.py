@@ -114,7 +114,22 @@ def test_grad_returns_the_generated_function_itself():
     assert g.__name__ == "dloss_dw1_w2"
     assert g.primal is loss
     assert g.wrt == ("w1", "w2")
-    assert callable(g) and g.source.startswith("def dloss_dw1_w2(w1, w2, x, y):")
+    assert callable(g) and "\ndef dloss_dw1_w2(w1, w2, x, y):" in g.source
+
+
+def test_source_before_a_call_says_it_is_for_any_kind_and_show_args_gives_what_runs(capsys):
+    """Before its first call `g.source` is the derivative for arguments of any kind (its header says so); a call
+    runs the code compiled for its arguments' kinds, which `ad.show(g, args=...)` prints without running it."""
+    g = ad.grad(f, wrt=(0, 1))
+    ad.clear_cache()
+    g = ad.grad(f, wrt=(0, 1))
+    assert g.source.startswith("# for arguments of any kind")
+    args = (0.5, 2.0)
+    ad.show(g, args=args)
+    shown = capsys.readouterr().out
+    assert shown.startswith("def ") and shown == g.source
+    g(*args)
+    assert g.source == shown
 
 
 def test_show_prints_the_source(capsys):

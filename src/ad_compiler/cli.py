@@ -16,6 +16,7 @@ import sys
 from . import __version__, api, jacobians
 from .errors import ADError
 from .exporter import export, specialize
+from .driver import GENERIC_HEADER
 
 MODES = {
     "grad": api.grad, "value_and_grad": api.value_and_grad, "vjp": api.vjp, "jvp": api.jvp, "hvp": jacobians.hvp,
@@ -169,7 +170,12 @@ def main(argv=None):
             export(g, ns.output)
             print(f"wrote {ns.output}", file=sys.stderr)
         else:
-            print(g.source, end="")  # compiled here, for arguments of any kind unless --args is given
+            source = g.source  # compiled here, for arguments of any kind unless --args is given
+            if source.startswith(GENERIC_HEADER):  # (its header names the Python API: say it for the command)
+                source = source[len(GENERIC_HEADER):]
+                print("ad-compiler: the derivative for arguments of any kind; --args EXPR shows the code a call "
+                      "with those arguments runs", file=sys.stderr)
+            print(source, end="")
     except UsageError as exc:
         print(f"ad-compiler: error: {exc}", file=sys.stderr)
         return 2

@@ -980,6 +980,12 @@ def _params(f):
 _counter = itertools.count()
 
 
+# (above the derivative for arguments of any kind, shown before the first call: the code that runs is compiled
+# for the kinds of a call's arguments)
+GENERIC_HEADER = ("# for arguments of any kind; a call runs the code compiled for its arguments' kinds, which .source\n"
+                  "# shows after it (or ad.show(g, args=...) without running it)\n")
+
+
 class DerivativeFunction:
     """What `ad.grad` returns: called like the function (with its signature), it runs the derivative compiled
     for the kinds of the arguments it receives. `.source` is the source of the one that ran last; before any
@@ -1001,7 +1007,7 @@ class DerivativeFunction:
             return d.last.source
         if d.generic_source is None:
             try:
-                d.generic_source = d.compile_generic().source
+                d.generic_source = GENERIC_HEADER + d.compile_generic().source
             except ADError as exc:
                 if not exc.deferred:
                     raise

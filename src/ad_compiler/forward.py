@@ -167,7 +167,7 @@ class Forward(TangentBuffers):
             if value is None:
                 self.define(t, self.zero(Var(t)), origin, owned=True)
             else:
-                self.define(t, self.real_part(s, op, value), origin, owned=_fresh(value))
+                self.define(t, self.real_part(s, op, value), origin, owned=_fresh(value) or _made(value))
         elif op.kind == "getitem":
             self.getitem(s, op)
         elif op.kind == "getattr":
@@ -214,8 +214,20 @@ class Forward(TangentBuffers):
             return
         base = v.value
         array = isinstance(self.kind(base), (K.Array, K.Numeric))
-        self.define(s.target, Index(self.tangent_of(base), v.items, v.tuple_form), s.origin,
-                    owned=array and base.name in self.owned)
+        value = Index(self.tangent_of(base), v.items, v.tuple_form)
+        if isinstance(base, Var) and isinstance(self.kind(base), (K.Seq, K.Dict)) and self.act.active(base.name):
+            self.item(s.target, value, s.origin, base.name)
+        else:
+            self.define(s.target, value, s.origin, owned=array and base.name in self.owned)
+
+    def item(self, target, value, origin, container):
+        """`dv = dlst[i]` or `dv = dlst.pop()`: an item (or a new list of items) of a list or dict's tangent, maybe
+        the buffer of a tangent the container holds, which is then no longer ours alone; the container itself
+        still is (its next change needs no copy)."""
+        self.emit_assign(self.d(target), value, origin)
+        read = ir.names_in(value)
+        self.disown(set(self.links.get(container, ())) | {p for p in self.owned if self.d(p) in read}, keep={container})
+        self.owned.discard(target)
 
     # -- in-place changes ---------------------------------------------------------------------------------
     def own(self, old, new, origin):
@@ -278,7 +290,9 @@ class Forward(TangentBuffers):
             call = Call(ir.Attr(lst, s.method), tuple(self.tangent_of(a) for a in s.args))
         self.link(new, call)  # (`dlst.append(dv)`: the list holds dv's buffer)
         if out is not None and self.act.active(out):
-            self.define(out, call, origin, owned=False)
+            # (`dv = dlst.pop()`: dv is an item, maybe the buffer of a tangent the list holds, so those are no
+            # longer ours alone; the list itself still is, and the next change of it needs no copy)
+            self.item(out, call, origin, new)
         else:
             self.emit(ir.ExprStmt(call), origin)
 
@@ -327,6 +341,12 @@ def _fresh(value):
     if isinstance(value, Call) and isinstance(value.func, ir.Global) and value.func.path[:1] == ("_ad",):
         return value.func.path[-1] in ("zeros_like", "owned_copy")
     return False
+
+
+def _made(value):
+    """Is the tangent expression a new array, list or dict (which may hold other tangents' buffers as its items:
+    `_ad.getitem_vjp(dv, lst, 2)`, the tangent of an adjoint spread into a list)?"""
+    return isinstance(value, Call) and isinstance(value.func, ir.Global) and value.func.path == ("_ad", "getitem_vjp")
 
 
 def _copied_container(value):

@@ -31,13 +31,14 @@ class TangentBuffers:
             self.links.setdefault(primal, set()).add(p)
             self.links.setdefault(p, set()).add(primal)
 
-    def disown(self, names):
+    def disown(self, names, keep=()):
         """The tangents of `names` are no longer ours alone; nor are those linked to them (self.links): the views
         of their buffers and the buffers they are views of (`dw = dc[0:2]`, then `dq = dc` of `q = c + 0.0`: a
         store into w must not write into dq, nor a store into c into `dz = dw`), other names of the same buffer
-        (`dt = dc` of `t = c`, the version after a store `dc_1 = dc`), containers holding it (`[dc, dx]`)."""
-        todo = [n for n in names if n in self.owned]
+        (`dt = dc` of `t = c`, the version after a store `dc_1 = dc`), containers holding it (`[dc, dx]`).
+        The names in `keep` stay ours (a list an item was popped from: the item is no longer in it)."""
+        todo = [n for n in names if n in self.owned and n not in keep]
         while todo:
             n = todo.pop()
             self.owned.discard(n)
-            todo += [p for p in self.links.get(n, ()) if p in self.owned]
+            todo += [p for p in self.links.get(n, ()) if p in self.owned and p not in keep]

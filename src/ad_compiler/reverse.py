@@ -184,7 +184,7 @@ class Reverse(StoresPart, ControlPart):
                 self.contribute(source, g, origin, exclusive=consumable and op.kind == "copy",
                                 real_part=self.real_part if t in self.act.complex else None)
                 if op.kind == "copy" and owned and new and source.name in self.live and t not in self.act.complex and \
-                        isinstance(self.kinds.get(source.name), K.Array):
+                        _buffer_kind(self.kinds.get(source.name)):
                     self.adjoints.owned.add(source.name)  # (our buffer, under the source's name alone now)
                     self.adjoints.exclusive.add(source.name)
             elif op.kind == "rule":
@@ -434,3 +434,8 @@ def _converts(rule):
     mod = getattr(rule.template, "__module__", "") or ""
     return mod.endswith(("rules.numpy", "rules.methods")) and rule.name not in ("copy", "concatenate", "stack",
                                                                                "einsum", "private_copy")
+
+
+def _buffer_kind(kind):
+    """An array, or a list (whose adjoint, a list, a loop's list methods change in place: reverse_control.py)?"""
+    return isinstance(kind, K.Array) or isinstance(kind, K.Seq) and kind.mutable

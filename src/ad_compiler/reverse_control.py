@@ -137,11 +137,10 @@ class ControlPart:
         carried = [c for c in s.carried if self.active(c)]
         for n in self.incoming(s.body):
             a.ensure(n, origin, owned=True)
-        # a carried array stored into by the body (`out[i] = ...`) has its adjoint made ours once, before the loop,
-        # and again at the end of an iteration that leaves it otherwise, not copied by every iteration's store
-        stored = {c for c in carried if isinstance(self.kinds.get(c), K.Array) and
-                  any(isinstance(x, SetItem) and isinstance(x.target, Var) and x.target.name == c
-                      for x in ir.walk(s.body))}
+        # a carried array stored into by the body (`out[i] = ...`), or list a list method changes (`outs.append(h)`,
+        # whose adjoint pops from the list's adjoint) has its adjoint made ours once, before the loop, and again at
+        # the end of an iteration that leaves it otherwise, not copied by every iteration's change (O(T^2) for a list)
+        stored = {c for c in carried if _changed_in_place(c, self.kinds.get(c), s.body)}
         for c in carried:
             a.ensure(c, origin, owned=c in stored)
         needs_count = isinstance(s, While) or any(isinstance(x, Break) for x in ir.walk(s.body))
@@ -425,3 +424,14 @@ def _falling_ends(block):
     if isinstance(last, If) and (_may_break(last.body) or _may_break(last.orelse)):
         return _falling_ends(last.body) + _falling_ends(last.orelse)
     return [block]
+
+
+def _changed_in_place(name, kind, body):
+    """Is the carried `name` an array the loop's body stores into, or a list one of its methods changes?"""
+    if isinstance(kind, K.Array):
+        changes = SetItem
+    elif isinstance(kind, K.Seq) and kind.mutable:
+        changes = Mutate
+    else:
+        return False
+    return any(isinstance(x, changes) and isinstance(x.target, Var) and x.target.name == name for x in ir.walk(body))
