@@ -1,6 +1,7 @@
 """`ad.export(g, "dloss.py")`: a derivative as one standalone Python module.
 
-The module holds the generated code exactly as `g.source` shows it, the derivatives it calls, the runtime
+The module holds the generated code as `g.source` shows it (for arrays of any shapes: see `_general`), the
+derivatives it calls, the runtime
 helpers it reaches as `_ad.<name>` (copied by source, export_helpers.py), and whatever else the code reads
 from outside itself: imports of the modules and library functions it uses, module-level constants for the
 numbers and arrays it reads, copies of the user's functions it calls (export_values.py). It imports only
@@ -37,8 +38,10 @@ def export(g: Callable, path: str | os.PathLike | None = None, *, args: tuple | 
 
     The module defines `g`'s generated function under its name (`dloss_dw`), with the functions it calls
     and the runtime helpers it uses, and runs without ad_compiler. It holds the derivative compiled for the
-    kinds of the arguments `g` was last called with (what `g.source` shows), or for those of `args` when
-    given, or else the derivative for arguments of any kind.
+    kinds of the arguments `g` was last called with (what `g.source` shows, but for arrays of any shapes: `.source`
+    also knows which of the call's arrays have equal shapes and leaves out the sums undoing broadcasting between
+    them, which a module called with other shapes cannot), or for those of `args` when given, or else the
+    derivative for arguments of any kind.
 
     Args:
         g: a derivative returned by ad_compiler.
@@ -434,7 +437,7 @@ def _assemble(about, writer, texts, wrapper, helper_texts, used, module_name):
     needs = sorted({_imported_module(line) for line in imports} - set(sys.stdlib_module_names))
     lines = [f'"""{name}: {what}, exported by ad_compiler {__version__}.', "",
              f"It runs without ad_compiler (it needs {', '.join(needs)}): it holds the code ad_compiler generated "
-             "(what `.source`", "shows), the functions that code calls, and the runtime helpers it uses, copied "
+             "(what `.source`", "shows, for arrays of any shapes), the functions that code calls, and the runtime helpers it uses, copied "
              "from ad_compiler.runtime", "and reached as `_ad.<name>`.", ""]
     if kinds_note:
         lines += [f"Compiled for arguments of these kinds: {kinds_note}.",
