@@ -353,6 +353,11 @@ def missing_attribute(x):
     return np.sinn(x)  # [undefined-name:attribute]
 
 
+def module_not_imported(x):
+    # (a dotted name whose root is not defined was read as an atom again and again: RecursionError)
+    return mathx.prod([x, x])  # noqa: F821  [undefined-name:module]
+
+
 def read_before_assignment(x):
     if x > 0:
         y = x * 2.0
@@ -900,6 +905,8 @@ CASES = [
     Case("undefined-name", U, "the name `not_defined_anywhere`, which is not defined", undefined_name, (1.0,),
          hint="define it before the function"),
     Case("undefined-name:attribute", U, "`np.sinn`, which does not exist", missing_attribute, (1.0,), hint=REWRITE),
+    Case("undefined-name:module", U, "the name `mathx`, which is not defined", module_not_imported, (1.0,),
+         hint="define (or import) it before the function"),
     Case("read-before-assignment", U, "`y` is read before it is assigned", read_before_assignment, (1.0,),
          hint="assign it on every path"),
     # 3. calls of your own functions

@@ -94,6 +94,9 @@ class Expressions:
                 _refuse_masked(ctx, node, obj)
                 root = ctx.unit.lookup(chain[0])[1]
                 return Global(tuple(chain), obj, root, _home(ctx.unit, chain[0], root))
+            # (`math.prod(...)` without `import math`: as a plain name; an atom again here never ended)
+            ctx.error(f"the name `{chain[0]}`, which is not defined", node, hint="define (or import) it before the "
+                      "function")
         return self.expr(node, None)
 
     def expr(self, node, target):
