@@ -1906,13 +1906,18 @@ def generate(seed, features=None):
     g.finish(wrt_names)
 
     names = [p[0] for p in params]
-    lines = ["import functools", "import math", "", "import numpy as np", "", ""]
+    # (the imports made from the flags, not inserted by position: a program needing both itertools and ad lost
+    # its `import math`, and one reading math.prod then raised NameError, discarded)
+    lines = ["import functools"]
     if getattr(g, "need_itertools", False):  # a "lang" construct's itertools.accumulate
-        lines[1:1] = ["import itertools", "import operator"]
-    if getattr(g, "need_ad", False):  # a state construct's @ad.checkpoint helper
-        lines[3:4] = ["import numpy as np", "", "import ad_compiler as ad"]
+        lines += ["import itertools", "import operator"]
+    lines.append("import math")
     if getattr(g, "need_dataclasses", False):  # an "objects" construct's dataclass
-        lines[2:2] = ["from dataclasses import dataclass, field"]
+        lines.append("from dataclasses import dataclass, field")
+    lines += ["", "import numpy as np", ""]
+    if getattr(g, "need_ad", False):  # a state construct's @ad.checkpoint helper
+        lines += ["import ad_compiler as ad", ""]
+    lines.append("")
     consts = [h for h in g.helpers if not h.startswith(("def ", "@"))]
     funcs = [h for h in g.helpers if h.startswith(("def ", "@"))]
     if consts:
