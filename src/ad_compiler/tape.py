@@ -207,9 +207,32 @@ class Tape:
         carried = {c for loop in self.fn.body if isinstance(loop, (For, While)) for c in loop.carried}
         names = sorted(x for x in self.saved if isinstance(x, str) and x not in self.fn.params and x not in carried)
         names += sorted(self.rev.nested_counters.values())
-        # (a name saved as its `.shape` starts as _ad.UNSET, whose shape is None)
-        return [assign(n, Global(("_ad", "UNSET"), _unset(), _runtime()) if n in self.as_tuple else Const(None))
+        # (a name saved as its `.shape` starts as _ad.UNSET, whose shape is None; a number read only inside its
+        # loop as a number of its kind: the tape then holds numbers alone, which a derivative of the derivative
+        # knows, and None where a loop that ran no iteration leaves a name read after it, as Python does)
+        outside = _read_outside_own_loop(self.fn.body)
+        return [assign(n, Global(("_ad", "UNSET"), _unset(), _runtime()) if n in self.as_tuple else
+                       _placeholder(self.rev.kinds.get(n)) if n not in outside else Const(None))
                 for n in names]
+
+
+def _placeholder(kind):
+    """The value a number of this kind has on the tape before its loop first assigns it (never read)."""
+    if isinstance(kind, K.Scalar) and kind.cls in (float, int, bool):
+        return Const(kind.cls())
+    return Const(None)
+
+
+def _read_outside_own_loop(body):
+    """Names read by a statement of `body` outside the top-level loops that assign them."""
+    out = set()
+    for s in body:
+        if isinstance(s, (For, While)):
+            inner = list(ir.walk([s]))
+            out |= set().union(*(ir.stmt_reads(x) for x in inner)) - set().union(*(ir.stmt_writes(x) for x in inner))
+        else:
+            out |= set().union(*(ir.stmt_reads(x) for x in ir.walk([s])))
+    return out
 
 
 def _checkpointed_call(s):
