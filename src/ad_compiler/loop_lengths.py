@@ -169,35 +169,42 @@ _NUMPY_SEQUENCES = {"split", "array_split", "hsplit", "vsplit", "dsplit", "nonze
 
 def certain_arrays(checker):
     """The function's names every binding of which certainly makes an ndarray or a number (never a list, whose
-    length a loop over it could change): a call of a NumPy function (not one returning a list or a tuple), or
-    arithmetic with a float constant (`L * 1.0` raises for a list). Not parameters."""
+    length a loop over it could change): a call of a NumPy function (not one returning a list or a tuple),
+    arithmetic with a float constant (`L * 1.0` raises for a list) or with an ndarray (`x * 2` of an ndarray
+    parameter), a negation, an index of an ndarray. A parameter only when its kind is an ndarray (refuse27
+    r27-001: `x = x * 2; for v in x: x *= v` of an ndarray argument was refused as a length change)."""
     params = {a.arg for a in ast.walk(checker.fdef.args) if isinstance(a, ast.arg)}
-    verdict = {}
     positional = [a.arg for a in checker.fdef.args.posonlyargs + checker.fdef.args.args]
     known = {name for name, k in zip(positional, checker.param_kinds or ())  # (an ndarray argument)
              if isinstance(k, K.Array) and k.cls is np.ndarray}
+    bindings, unknown = {}, set()  # (name -> the values bound to it; names bound otherwise)
     for st in checker.stmts:
         if isinstance(st, (ast.Assign, ast.AnnAssign)) and st.value is not None:
             targets = st.targets if isinstance(st, ast.Assign) else [st.target]
-            array = _certainly_array(checker, st.value)
             for t in targets:
                 if isinstance(t, ast.Name):
-                    verdict[t.id] = verdict.get(t.id, True) and array
+                    bindings.setdefault(t.id, []).append(st.value)
                 else:
-                    for n in ast.walk(t):
-                        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
-                            verdict[n.id] = False
+                    unknown |= {n.id for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         else:  # (a loop's target, a `with`'s name: anything; `x op= v` keeps an array an array)
             bound = [st.target] if isinstance(st, ast.For) else \
                 [i.optional_vars for i in st.items if i.optional_vars is not None] if isinstance(st, ast.With) else []
-            for n in (n for t in bound for n in ast.walk(t)):
-                if isinstance(n, ast.Name):
-                    verdict[n.id] = False
+            unknown |= {n.id for t in bound for n in ast.walk(t) if isinstance(n, ast.Name)}
     for n in ast.walk(checker.fdef):  # (nested functions too: `nonlocal M; M = []`)
         if isinstance(n, (ast.NamedExpr, ast.Global, ast.Nonlocal)):
-            for name in ([n.target.id] if isinstance(n, ast.NamedExpr) else n.names):
-                verdict[name] = False
-    arrays = {n for n, ok in verdict.items() if ok and n not in params} | {n for n in known if n not in verdict}
+            unknown |= set([n.target.id] if isinstance(n, ast.NamedExpr) else n.names)
+    # the names certainly holding an ndarray (never a Python number, whose product with a list is a list): the
+    # largest set closed under the bindings (every value of a local name comes from one of its bindings, of an
+    # ndarray parameter from the argument or them)
+    strict = (set(bindings) - params - unknown) | (known - unknown)
+    while True:
+        keep = {n for n in strict if all(_strictly_array(checker, v, strict) for v in bindings.get(n, ()))}
+        if keep == strict:
+            break
+        strict = keep
+    arrays = strict | {n for n, vs in bindings.items() if n not in params and n not in unknown and
+                       all(_certainly_array(checker, v, strict) for v in vs)}
+    verdict = {n: n in arrays for n in set(bindings) | unknown}
     for st in checker.stmts:  # (`for row in W` / `for i, row in enumerate(W)` over an array: numbers and arrays)
         if isinstance(st, ast.For) and isinstance(st.target, (ast.Name, ast.Tuple)) and _over_array(checker, st, arrays):
             names = {n.id for n in ast.walk(st.target) if isinstance(n, ast.Name)}
@@ -229,16 +236,47 @@ def _only_for_target(checker, name, loop):
     return True
 
 
-def _certainly_array(checker, value):
-    if isinstance(value, ast.BinOp):  # (with a float, or with a NumPy result: a number or an array, never a list)
-        return any(isinstance(o, ast.Constant) and type(o.value) is float or _certainly_array(checker, o)
-                   for o in (value.left, value.right))
+# NumPy functions that may give a Python number, bool or tuple (`np.size(x) * [0.0]` is a list)
+_PYTHON_SCALARS = {"size", "ndim", "shape", "count_nonzero", "allclose", "array_equal", "array_equiv", "iterable",
+                   "may_share_memory", "shares_memory", "result_type", "broadcast_shapes", "min_scalar_type"}
+
+
+def _certainly_array(checker, value, strict=frozenset()):
+    """Does `value` certainly make an ndarray or a number (`strict`: names certainly holding an ndarray)?"""
     if isinstance(value, ast.Call):
         obj = checker.resolve(value.func)
         module = getattr(obj, "__module__", None) or ""
         name = getattr(obj, "__name__", "")
         return (module.startswith("numpy") or obj.__class__.__name__ == "ufunc") and name not in _NUMPY_SEQUENCES \
             and "linalg" not in module and "lib.npyio" not in module
+    return _strictly_array(checker, value, strict)
+
+
+def _strictly_array(checker, value, strict):
+    """Does `value` certainly make an ndarray or a NumPy scalar (never a Python number, list or tuple: its
+    product with a list is no list)? An ndarray name, arithmetic with one or with a float constant, a
+    negation, an index of an ndarray, a NumPy function giving arrays."""
+    if isinstance(value, ast.Name):
+        return value.id in strict
+    if isinstance(value, ast.Constant):
+        return type(value.value) is float  # (`L * 1.0` raises for a list: no list either)
+    if isinstance(value, ast.BinOp):
+        return any(_strictly_array(checker, o, strict) for o in (value.left, value.right))
+    if isinstance(value, ast.UnaryOp):
+        return isinstance(value.op, (ast.USub, ast.UAdd)) and _strictly_array(checker, value.operand, strict)
+    if isinstance(value, ast.Subscript):
+        return isinstance(value.value, ast.Name) and value.value.id in strict
+    if isinstance(value, ast.IfExp):
+        return _strictly_array(checker, value.body, strict) and _strictly_array(checker, value.orelse, strict)
+    if isinstance(value, ast.Call):
+        obj = checker.resolve(value.func)
+        module = getattr(obj, "__module__", None) or ""
+        name = getattr(obj, "__name__", "")
+        if obj.__class__.__name__ == "ufunc":
+            return True
+        return module.startswith("numpy") and name not in _NUMPY_SEQUENCES | _PYTHON_SCALARS and \
+            not name.startswith(("is", "can_")) and not module.startswith(("numpy.random", "numpy.linalg")) and \
+            "linalg" not in module and "lib.npyio" not in module and callable(obj)
     return False
 
 

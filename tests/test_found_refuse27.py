@@ -1,0 +1,113 @@
+"""refuse27: over-refusals users met (/work/refuse27/findings.md, r27-NNN), lifted exactly. Expected values
+come from central differences (tests/fd.py); what stays refused must be refused at a line."""
+import os
+
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from fd import check_grad, numeric_grad
+
+# Numba's compile time (seconds per function): the jit=True checks run with AD_JIT_EXHAUSTIVE=1
+jit_only = pytest.mark.skipif(not os.environ.get("AD_JIT_EXHAUSTIVE"), reason="set AD_JIT_EXHAUSTIVE=1")
+X = np.array([0.31, -1.23, 0.87, 2.05, -0.44, 1.12])
+
+
+# -- r27-001: a loop over an ndarray parameter rebound by arithmetic, changed in place inside the loop ---------
+# (loop_lengths.certain_arrays took only NumPy calls and float arithmetic as arrays: `x = x * 2`, `-(...)`, an
+# index of an ndarray were "maybe a list", and `x *= v` in the loop a length change)
+
+def rebound_param_loop(x):
+    x = x[1:] * 2
+    acc = 0.0
+    for el in x:
+        acc = acc + np.sin(el) * x[0]
+        x *= 0.9
+    return acc
+
+
+def slice_stored_in_the_loop(x):
+    x = x * 2
+    s = 0.0
+    for v in x:
+        s = s + v * x[0]
+        x[1:] = x[1:] * 0.5
+    return s
+
+
+def enumerated_param(x):
+    x = np.sin(x)
+    s = 0.0
+    for i, v in enumerate(x):
+        s = s + v * x[0]
+        x[i:] *= 0.5
+    return s
+
+
+def negated_loop(x):
+    v = -(x[:4] * 2.0)
+    acc = 1.0
+    for el in v:
+        acc = acc * 0.5 + np.sin(el)
+        v *= el % 1.3
+    return acc + np.sum(v)
+
+
+def scaled_by_the_other(x, w):
+    w = w * x[0]
+    s = 0.0
+    for v in w:
+        s = s + np.sin(v)
+        w *= 0.5
+    return s
+
+
+def test_r27_001_two_parameters():
+    check_grad(scaled_by_the_other, (X.copy(), X[::-1].copy()), wrt=(0, 1))
+
+
+@pytest.mark.parametrize("f", [rebound_param_loop, slice_stored_in_the_loop, enumerated_param, negated_loop])
+def test_r27_001_loops_over_arrays_changed_in_place(f):
+    check_grad(f, (X.copy(),))
+    v = np.linspace(-0.5, 0.7, X.size)
+    _, tangent = ad.jvp(f)(X.copy(), v)
+    assert np.allclose(tangent, numeric_grad(f, (X.copy(),), 0) @ v, atol=1e-6)
+
+
+def rebound_param_hvp(x):
+    x = x * 2
+    acc = 0.0
+    for el in x:
+        acc = acc + np.sin(el) * x[0]
+        x *= 0.9
+    return acc
+
+
+def test_r27_001_second_order():
+    v = np.linspace(-0.5, 0.7, X.size)
+    got = ad.hvp(rebound_param_hvp)(X.copy(), v)
+    g = ad.grad(rebound_param_hvp)
+    eps = 1e-5
+    assert np.allclose(got, (g(X + eps * v) - g(X - eps * v)) / (2 * eps), atol=1e-6)
+
+
+def python_number_times_list(x):
+    L = np.size(x) * [1.0]  # (np.size gives a Python int: this is a list of six items)
+    s = 0.0
+    for v in L:
+        s = s + v * x[0]
+        if len(L) < 8:
+            L.append(2.0)
+    return s
+
+
+def test_r27_002_a_list_made_by_a_numpy_number_is_refused():
+    """np.size gives a Python int, and its product with a list a list, which the loop makes longer: it was
+    taken for an array and the gradient was 6 (the compiler's loop ran six steps) instead of 10."""
+    with pytest.raises(ad.UnsupportedError, match="length of the list"):
+        ad.grad(python_number_times_list)(X.copy())
+
+
+@jit_only
+def test_r27_001_under_jit():
+    check_grad(slice_stored_in_the_loop, (X.copy(),), jit=True)
