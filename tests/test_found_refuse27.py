@@ -111,3 +111,51 @@ def test_r27_002_a_list_made_by_a_numpy_number_is_refused():
 @jit_only
 def test_r27_001_under_jit():
     check_grad(slice_stored_in_the_loop, (X.copy(),), jit=True)
+
+
+# -- r27-003: np.multiply.at (divide, maximum, minimum) was refused: a store per k-th occurrence of the positions -
+
+def multiply_at_repeated(x):
+    y = x * 1.0
+    np.multiply.at(y, np.array([0, 0, 2]), x[1])
+    return np.sum(np.sin(y))
+
+
+def multiply_at_2d(x):
+    A = np.outer(x[:2], x[2:5])
+    np.multiply.at(A, (np.array([0, 0, 1, 0]), np.array([1, 1, 2, 1])), x[:4])
+    return np.sum(A ** 2)
+
+
+def maximum_and_divide_at(x):
+    y = x[:3] + 0.0
+    np.maximum.at(y, [0, 1, 1], x[3:])
+    np.divide.at(y, [2, 2], x[4])
+    return np.sum(y * x[:3])
+
+
+def multiply_at_by_itself(x):
+    y = x * 2.0
+    np.multiply.at(y, slice(1, 4), y[0])  # (y[0] read before the stores, as NumPy does)
+    return np.sum(y)
+
+
+AT_CASES = [multiply_at_repeated, multiply_at_2d, maximum_and_divide_at, multiply_at_by_itself]
+
+
+@pytest.mark.parametrize("f", AT_CASES)
+def test_r27_003_ufunc_at_stores(f):
+    check_grad(f, (X.copy(),))
+    value, _ = ad.value_and_grad(f)(X.copy())
+    assert value == f(X.copy())  # (NumPy's value: each position multiplied by its values one at a time)
+    v = np.linspace(-0.5, 0.7, X.size)
+    _, tangent = ad.jvp(f)(X.copy(), v)
+    assert np.isclose(tangent, numeric_grad(f, (X.copy(),), 0) @ v, atol=1e-6)
+    g, eps = ad.grad(f), 1e-5
+    assert np.allclose(ad.hvp(f)(X.copy(), v), (g(X + eps * v) - g(X - eps * v)) / (2 * eps), atol=1e-6)
+
+
+@jit_only
+def test_r27_003_under_jit_refused_at_the_function():
+    with pytest.raises(ad.UnsupportedError, match="jit=True"):
+        ad.grad(multiply_at_repeated, jit=True)(X.copy())

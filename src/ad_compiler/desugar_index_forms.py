@@ -15,6 +15,11 @@ definitions; each argument still evaluated once, in the user's order):
     np.add.at(a, i, b)                   a += _ad.getitem_vjp(np.broadcast_to(b, s), a, i)   (s: a[i]'s shape; b added
     np.subtract.at(a, i, b)              a -= ...          at i, a repeated position adding up: getitem_vjp is the
                                                            adjoint of a read a[i])
+    np.multiply.at(a, i, b)              bs = np.ravel(np.copy(np.broadcast_to(b, s)))
+                                         for k in range(len(steps)):   (steps = _ad.at_steps(np.shape(a), i): k-th occurrences)
+                                             a[steps[k][0]] = a[steps[k][0]] * bs[steps[k][1]]
+    (np.divide.at: `/`; np.maximum.at, np.minimum.at: np.maximum(a[...], bs[...]); each position combined with
+    its values one at a time in NumPy's order, so repeated positions multiply again, as NumPy's do: refuse27)
 
     np.put(a, ind, v, mode)              p, k = _ad.flat_store_positions("put", np.shape(a), ind, np.size(v), mode)
     np.putmask(a, mask, v)               a[p] = np.ravel(v)[k]   (the positions of a in C order, as an index of
@@ -23,7 +28,7 @@ definitions; each argument still evaluated once, in the user's order):
 np.fill_diagonal and np.place read their values while writing (a value whose place was written before is read
 new): values that may share memory with the array are refused when f runs (`_ad.check_unshared`); np.put,
 np.putmask, np.copyto, np.put_along_axis and ufunc.at read them first, as the rewritten stores do.
-`np.multiply.at` (it multiplies at repeated positions) is left as written, refused by the alias pass.
+The other ufuncs' `.at` are left as written, refused by the alias pass.
 """
 import ast
 import inspect
@@ -38,6 +43,7 @@ _FUNCTIONS = {np.take_along_axis: "take_along_axis", np.put_along_axis: "put_alo
               np.where: "where", np.compress: "compress", np.extract: "extract", np.fill_diagonal: "fill_diagonal",
               np.put: "flat_store", np.putmask: "flat_store", np.place: "flat_store"}
 _AT = {np.add: "+", np.subtract: "-"}
+_AT_STEPS = {np.multiply: "*", np.divide: "/", np.maximum: "maximum", np.minimum: "minimum"}  # (one store a step)
 _AT_SIGNATURE = inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_ONLY) for n in
                                    ("a", "indices", "b")])
 
@@ -55,7 +61,7 @@ def _rt(name):
 def _form(obj):
     try:
         if getattr(obj, "__name__", None) == "at" and isinstance(getattr(obj, "__self__", None), np.ufunc):
-            return "at" if obj.__self__ in _AT else None
+            return "at" if obj.__self__ in _AT or obj.__self__ in _AT_STEPS else None
         return _FUNCTIONS.get(obj)
     except TypeError:  # (an unhashable object)
         return None
@@ -131,10 +137,33 @@ def _at(ctx, f, arg, obj):
     a = arg["a"]
     if not isinstance(a, Var):
         return ctx.temp(Call(f, (a, arg["indices"], arg["b"])))
+    if obj.__self__ in _AT_STEPS:
+        return _at_steps(ctx, a, arg, _AT_STEPS[obj.__self__])
     shape = ctx.temp(Call(_rt("indexed_shape"), (a, arg["indices"])))
     b = ctx.temp(Call(_np("broadcast_to"), (arg["b"], shape)))  # (b spread to a[i]'s shape, as NumPy does)
     spread = ctx.temp(Call(_rt("getitem_vjp"), (b, a, arg["indices"])))
     ctx.emit(ir.AugAssign(a.name, _AT[obj.__self__], spread))
+    return Const(None)
+
+
+def _at_steps(ctx, a, arg, op):
+    """`np.multiply.at(a, i, b)` (divide, maximum, minimum) as one store a step, each step the k-th occurrences
+    of the positions (`_ad.at_steps`: no position twice in a step); b's values read first (copied: NumPy's ufunc.at
+    reads them before it writes)."""
+    shape = ctx.temp(Call(_rt("indexed_shape"), (a, arg["indices"])))  # (NumPy's errors: a not an array, ...)
+    spread = ctx.temp(Call(_np("broadcast_to"), (arg["b"], shape)))
+    values = ctx.temp(Call(_np("ravel"), (ctx.temp(Call(_np("copy"), (spread,))),)))
+    steps = ctx.temp(Call(_rt("at_steps"), (ctx.temp(Call(_np("shape"), (a,))), arg["indices"])))
+    n = ctx.temp(Call(ir.Global(("len",), len), (steps,)))
+    counter = ctx.alloc.fresh("k")
+    body = []
+    with ctx.into(body):
+        step = ctx.temp(Index(steps, (Var(counter),)))
+        where, which = ctx.temp(Index(step, (Const(0),))), ctx.temp(Index(step, (Const(1),)))
+        old, new = ctx.temp(Index(a, (where,))), ctx.temp(Index(values, (which,)))
+        both = ctx.temp(ir.BinOp(op, old, new) if op in "*/" else Call(_np(op), (old, new)))
+        ctx.emit(ir.SetItem(a, (where,), both))
+    ctx.emit(ir.For(counter, Call(ir.Global(("range",), range), (n,)), body))
     return Const(None)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 from .errors import UnsupportedError
 
 __all__ = ["along_axis_index", "kept_positions", "indexed_shape", "diagonal_positions", "cyclic_positions",
-           "flat_store_positions", "check_unshared"]
+           "flat_store_positions", "check_unshared", "at_steps"]
 
 
 def along_axis_index(indices, axis, shape):
@@ -115,3 +115,22 @@ def check_unshared(a, values, name):
                                "them while it writes, which the derivative does not follow",
                                hint=f"pass a copy of the values (`.copy()`) to `{name}`")
     return None
+
+
+def at_steps(shape, index):
+    """The steps of `np.multiply.at(a, index, b)` (and divide, maximum, minimum) of an array `a` of `shape`, as
+    stores without a repeated position: a list of (positions in a, an index tuple; the entries of b broadcast to
+    a[index]'s shape, in C order, applied there). Step k applies the k-th occurrence of each position, so every
+    entry of a is combined with its values in NumPy's order (a[p] * b1 * b2, not a[p] * (b1 * b2)). (Given a's
+    shape, not a: the alias pass takes what a helper given an array returns for something that may share it.)"""
+    flat = np.arange(int(np.prod(shape))).reshape(shape)[index].ravel()
+    order = np.argsort(flat, kind="stable")
+    ordered = flat[order]
+    starts = np.r_[0, np.nonzero(ordered[1:] != ordered[:-1])[0] + 1] if flat.size else np.zeros(0, int)
+    rank = np.empty(flat.size, dtype=np.intp)
+    rank[order] = np.arange(flat.size) - np.repeat(starts, np.diff(np.r_[starts, flat.size]))
+    steps = []
+    for k in range(int(rank.max()) + 1 if flat.size else 0):
+        which = np.nonzero(rank == k)[0]
+        steps.append((np.unravel_index(flat[which], shape), which))
+    return steps
