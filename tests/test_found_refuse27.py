@@ -159,3 +159,69 @@ def test_r27_003_ufunc_at_stores(f):
 def test_r27_003_under_jit_refused_at_the_function():
     with pytest.raises(ad.UnsupportedError, match="jit=True"):
         ad.grad(multiply_at_repeated, jit=True)(X.copy())
+
+
+# -- r27-004 / 005 / 006: the nan reductions and scans (np.nanvar, nanstd, nanprod, nancumsum, nancumprod,
+# nanmedian, nanquantile, nanpercentile had no rule; np.nanmax / nanmin gave NaN to the entries of a slice of NaN
+# only, whose derivative is 0). Checked on slices of NaN only and with ddof at the count (a NaN value): the table
+# (tests/rule_cases/arrays.py) checks axes and keepdims where every slice has values ------------------------------
+
+A = np.array([[0.3, np.nan, 0.9, -0.4], [np.nan, np.nan, np.nan, np.nan], [np.nan, 0.7, 0.1, 1.3],
+              [0.5, np.nan, np.nan, np.nan]])
+
+
+def nanvar_rows(a):
+    return np.nansum(np.sin(np.nanvar(a, axis=1, ddof=1)))
+
+
+def nanstd_kept(a):
+    return np.nansum(np.sin(np.nanstd(a, axis=-1, keepdims=True)) * 2.0)
+
+
+def nanprod_columns(a):
+    return np.sum(np.sin(np.nanprod(a, axis=0)))
+
+
+def nan_scans(a):
+    return np.sum(np.sin(np.nancumsum(a, axis=1))) + np.sum(np.cos(np.nancumprod(a)))
+
+
+def nanmedian_rows(a):
+    return np.nansum(np.sin(np.nanmedian(a, axis=1))) + np.nansum(np.nanpercentile(a, [30, 80], axis=1) ** 2)
+
+
+def nanmax_rows(a):
+    return np.nansum(np.sin(np.nanmax(a, axis=1))) + np.nansum(np.cos(np.nanmin(a, axis=1, keepdims=True)))
+
+
+NAN_CASES = [nanvar_rows, nanstd_kept, nanprod_columns, nan_scans, nanmedian_rows, nanmax_rows]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # (NumPy warns of the slices of NaN only)
+@pytest.mark.parametrize("f", NAN_CASES)
+def test_r27_004_nan_functions_with_slices_of_nan_only(f):
+    expected = numeric_grad(f, (A.copy(),), 0)
+    value, got = ad.value_and_grad(f)(A.copy())
+    assert value == f(A.copy())
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    v = np.where(np.isnan(A), 0.0, np.linspace(-0.5, 0.7, A.size).reshape(A.shape))
+    _, tangent = ad.jvp(f)(A.copy(), v)
+    assert np.isclose(tangent, np.sum(expected * v), atol=1e-6)
+    g, eps = ad.grad(f), 1e-5
+    np.testing.assert_allclose(ad.hvp(f)(A.copy(), v), (g(A + eps * v) - g(A - eps * v)) / (2 * eps), atol=1e-5)
+
+
+def nanprod_all(a):
+    return np.nanprod(a) * 2.0
+
+
+def nanvar_rows_jit(a):
+    return np.nansum(np.sin(np.nanvar(a, axis=1, ddof=1)))
+
+
+@jit_only
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_r27_004_under_jit():
+    check_grad(nanprod_all, (A.copy(),), jit=True)
+    with pytest.raises(ad.UnsupportedError, match=r"jit=True: `np.nanvar`"):  # (located: Numba's has no axis)
+        ad.grad(nanvar_rows_jit, jit=True)(A.copy())

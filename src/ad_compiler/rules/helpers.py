@@ -859,6 +859,16 @@ def quantile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
     bt = _ad.quantile_vjp(g, a, q, axis, keepdims, method)
 
 
+@linear(_ad.nanquantile_vjp, constant_in=("a",))
+def nanquantile_vjp(v, a, q, axis=None, keepdims=False, method="linear"):
+    bv = _ad.nanquantile_jvp(g, a, q, axis, keepdims, method)
+
+
+@linear(_ad.nanquantile_jvp, constant_in=("a",))
+def nanquantile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
+    bt = _ad.nanquantile_vjp(g, a, q, axis, keepdims, method)
+
+
 @linear(_ad.percentile_vjp, constant_in=("a",))
 def percentile_vjp(v, a, q, axis=None, keepdims=False, method="linear"):
     bv = _ad.percentile_jvp(g, a, q, axis, keepdims, method)
