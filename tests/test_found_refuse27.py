@@ -161,7 +161,7 @@ def test_r27_003_under_jit_refused_at_the_function():
         ad.grad(multiply_at_repeated, jit=True)(X.copy())
 
 
-# -- r27-004 / 005 / 006: the nan reductions and scans (np.nanvar, nanstd, nanprod, nancumsum, nancumprod,
+# -- r27-004 / 005: the nan reductions and scans (np.nanvar, nanstd, nanprod, nancumsum, nancumprod,
 # nanmedian, nanquantile, nanpercentile had no rule; np.nanmax / nanmin gave NaN to the entries of a slice of NaN
 # only, whose derivative is 0). Checked on slices of NaN only and with ddof at the count (a NaN value): the table
 # (tests/rule_cases/arrays.py) checks axes and keepdims where every slice has values ------------------------------
@@ -225,3 +225,43 @@ def test_r27_004_under_jit():
     check_grad(nanprod_all, (A.copy(),), jit=True)
     with pytest.raises(ad.UnsupportedError, match=r"jit=True: `np.nanvar`"):  # (located: Numba's has no axis)
         ad.grad(nanvar_rows_jit, jit=True)(A.copy())
+
+
+# -- r27-006: np.choose had no rule: written as np.select of the choices where the index takes them ----------------
+
+def choose_listed(x):
+    return np.sum(np.sin(np.choose(np.array([0, 1, 0, 2, 1, 1]), [x, x ** 2, 3.0 * x])))
+
+
+def choose_wrapped(x):
+    return np.sum(np.choose(np.array([[0, 1, 2], [2, 1, 0]]), (x[:3], x[3:] * x[0], 1.5), mode="wrap") ** 2)
+
+
+def choose_clipped_by_a_mask(x):
+    return np.sum(np.choose(np.array([0, 5, -1]), [x[:3], x[3:]], mode="clip") * x[:3]) + \
+        np.sum(np.choose(x[:3] > 0.5, [x[3:], np.cos(x[:3])]))
+
+
+@pytest.mark.parametrize("f", [choose_listed, choose_wrapped, choose_clipped_by_a_mask])
+def test_r27_006_choose(f):
+    check_grad(f, (X.copy(),))
+    v = np.linspace(-0.5, 0.7, X.size)
+    _, tangent = ad.jvp(f)(X.copy(), v)
+    assert np.isclose(tangent, numeric_grad(f, (X.copy(),), 0) @ v, atol=1e-6)
+    g, eps = ad.grad(f), 1e-5
+    assert np.allclose(ad.hvp(f)(X.copy(), v), (g(X + eps * v) - g(X - eps * v)) / (2 * eps), atol=1e-6)
+
+
+def choose_out_of_range(x):
+    return np.sum(np.choose(np.array([0, 2]), [x[:2], x[2:4]]))
+
+
+def test_r27_006_choose_raises_as_numpy_does():
+    with pytest.raises(ValueError, match="invalid entry in choice array"):
+        ad.grad(choose_out_of_range)(X.copy())
+
+
+@jit_only
+def test_r27_006_under_jit_refused_at_a_line():
+    with pytest.raises(ad.UnsupportedError, match="jit=True"):
+        ad.grad(choose_listed, jit=True)(X.copy())

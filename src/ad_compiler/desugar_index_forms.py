@@ -10,6 +10,8 @@ definitions; each argument still evaluated once, in the user's order):
                                          a[p] = np.ravel(val)[_ad.cyclic_positions(np.size(val), p)]
                                          (NumPy's `a.flat[:end:step] = val`: val repeated cyclically)
     np.where(c)                          np.nonzero(c)
+    np.choose(i, [c0, c1], mode)         np.select(_ad.choose_conditions(i, 2, mode), [c0, c1])   (choices written as a
+                                         list or tuple; NumPy's errors for an index out of range: refuse27)
     np.compress(c, a, axis)              np.take(a, _ad.kept_positions(c), axis)
     np.extract(c, a)                     np.take(np.ravel(a), np.nonzero(np.ravel(c))[0])
     np.add.at(a, i, b)                   a += _ad.getitem_vjp(np.broadcast_to(b, s), a, i)   (s: a[i]'s shape; b added
@@ -41,7 +43,7 @@ from .ir import Call, Const, Global, Index, Var
 
 _FUNCTIONS = {np.take_along_axis: "take_along_axis", np.put_along_axis: "put_along_axis", np.copyto: "copyto",
               np.where: "where", np.compress: "compress", np.extract: "extract", np.fill_diagonal: "fill_diagonal",
-              np.put: "flat_store", np.putmask: "flat_store", np.place: "flat_store"}
+              np.put: "flat_store", np.putmask: "flat_store", np.place: "flat_store", np.choose: "choose"}
 _AT = {np.add: "+", np.subtract: "-"}
 _AT_STEPS = {np.multiply: "*", np.divide: "/", np.maximum: "maximum", np.minimum: "minimum"}  # (one store a step)
 _AT_SIGNATURE = inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_ONLY) for n in
@@ -75,7 +77,8 @@ def rewrite(ctx, node):
     obj = ctx.expressions.resolve_global(node.func)
     form = _form(obj)
     if form is None or form == "where" and (len(node.args) != 1 or node.keywords) or \
-            form == "copyto" and "where" not in {k.arg for k in node.keywords}:
+            form == "copyto" and "where" not in {k.arg for k in node.keywords} or \
+            form == "choose" and not _listed_choices(node):
         return None
     try:
         sig = _AT_SIGNATURE if form == "at" else inspect.signature(obj)
@@ -88,6 +91,20 @@ def rewrite(ctx, node):
         return None
     f, arg = bound
     return globals()["_" + form](ctx, f, arg, obj)
+
+
+def _listed_choices(node):
+    """np.choose's choices written as a list or tuple of known length, and no `out=`?"""
+    given = dict(zip(("a", "choices", "out", "mode"), node.args)) | {k.arg: k.value for k in node.keywords}
+    return "out" not in given and isinstance(given.get("choices"), (ast.List, ast.Tuple)) and \
+        not any(isinstance(e, ast.Starred) for e in given["choices"].elts)
+
+
+def _choose(ctx, f, arg, obj):
+    choices = arg["choices"]
+    n = ctx.temp(Call(Global(("len",), len), (choices,)))
+    conditions = ctx.temp(Call(_rt("choose_conditions"), (arg["a"], n, arg.get("mode", Const("raise")))))
+    return ctx.temp(Call(_np("select"), (conditions, choices)))
 
 
 def _take_along_axis(ctx, f, arg, obj):

@@ -6,7 +6,8 @@ import numpy as np
 from .errors import UnsupportedError
 
 __all__ = ["along_axis_index", "kept_positions", "indexed_shape", "diagonal_positions", "cyclic_positions",
-           "flat_store_positions", "check_unshared", "at_steps"]
+           "flat_store_positions", "check_unshared", "at_steps",
+           "choose_conditions"]
 
 
 def along_axis_index(indices, axis, shape):
@@ -134,3 +135,19 @@ def at_steps(shape, index):
         which = np.nonzero(rank == k)[0]
         steps.append((np.unravel_index(flat[which], shape), which))
     return steps
+
+
+def choose_conditions(a, n, mode="raise"):
+    """Where `np.choose(a, choices, mode=mode)` takes each of its `n` choices: a list of n boolean arrays
+    (`idx == k`), for `np.select(conditions, choices)` (desugar_index_forms.py), with NumPy's errors (an index
+    array that is not of integers, an entry out of range with mode 'raise', another mode)."""
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError("Use one of 'clip', 'raise', or 'wrap' for clip mode")
+    a = np.asarray(a)
+    if not np.can_cast(a.dtype, np.intp, "safe"):
+        raise TypeError(f"Cannot cast array data from {a.dtype!r} to {np.dtype(np.intp)!r} according to the rule "
+                        "'safe'")
+    if n == 0 or mode == "raise" and a.size and (np.min(a) < 0 or np.max(a) >= n):
+        raise ValueError("invalid entry in choice array")
+    idx = a % n if mode == "wrap" else np.clip(a, 0, n - 1) if mode == "clip" else a
+    return [idx == k for k in range(n)]
