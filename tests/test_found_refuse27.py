@@ -265,3 +265,57 @@ def test_r27_006_choose_raises_as_numpy_does():
 def test_r27_006_under_jit_refused_at_a_line():
     with pytest.raises(ad.UnsupportedError, match="jit=True"):
         ad.grad(choose_listed, jit=True)(X.copy())
+
+
+# -- r27-007: `x.flat[i]` reads and `x.flat[i] = v` stores (no rule for `.flat`; "may be a copy or a view"):
+# np.take / np.put at the positions np.arange(x.size).flat[i] (NumPy's own reading of i) ---------------------------
+
+def flat_reads(x):
+    A = np.outer(x[:2], x[2:5])
+    return x.flat[2] * x.flat[0] + np.sum(np.sin(A.flat[1:5])) + A.flat[-1] * np.sum(A.T.flat[[0, 3, 3]])
+
+
+def flat_stores(x):
+    A = np.outer(x[:2], x[2:5])
+    A.flat[::2] = x[:2]  # (values repeated cyclically, as NumPy's flat store does)
+    A.flat[A.flat[:] > 0.5] = 0.25
+    A.T.flat[3] = 7.0 * x[5]  # (through a view)
+    return np.sum(A ** 2 * np.arange(6.0).reshape(2, 3))
+
+
+def flat_added_then_read(x):
+    A = np.outer(x[:2], x[2:5])
+    A.flat[[1, 1, 4]] += x[3:]  # (a repeated position: read once, written once, as Python's flat iterator)
+    v = A.flat[2:4]  # (a copy: the store below does not change it)
+    A[0, 2] = 100.0
+    return np.sum(A ** 2) + np.sum(v)
+
+
+@pytest.mark.parametrize("f", [flat_reads, flat_stores, flat_added_then_read])
+def test_r27_007_flat(f):
+    check_grad(f, (X.copy(),))
+    value, _ = ad.value_and_grad(f)(X.copy())
+    assert value == f(X.copy())
+    v = np.linspace(-0.5, 0.7, X.size)
+    _, tangent = ad.jvp(f)(X.copy(), v)
+    assert np.isclose(tangent, numeric_grad(f, (X.copy(),), 0) @ v, atol=1e-6)
+    g, eps = ad.grad(f), 1e-5
+    assert np.allclose(ad.hvp(f)(X.copy(), v), (g(X + eps * v) - g(X - eps * v)) / (2 * eps), atol=1e-6)
+
+
+def test_r27_007_an_attribute_flat_of_the_users_object_is_its_own():
+    class Grid:  # (a class of the closure with an attribute `flat`: `o.flat[1]` is its list's item)
+        def __init__(self, v):
+            self.flat = [v, 2 * v]
+
+    def g(x):
+        o = Grid(x[0])
+        return o.flat[1] * x[1]
+
+    np.testing.assert_allclose(ad.grad(g)(X.copy()), [2 * X[1], 2 * X[0], 0, 0, 0, 0])
+
+
+@jit_only
+def test_r27_007_under_jit_refused_at_a_line():
+    with pytest.raises(ad.UnsupportedError, match="jit=True"):
+        ad.grad(flat_reads, jit=True)(X.copy())

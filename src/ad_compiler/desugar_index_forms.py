@@ -23,6 +23,9 @@ definitions; each argument still evaluated once, in the user's order):
     (np.divide.at: `/`; np.maximum.at, np.minimum.at: np.maximum(a[...], bs[...]); each position combined with
     its values one at a time in NumPy's order, so repeated positions multiply again, as NumPy's do: refuse27)
 
+    x.flat[i]                            np.take(x, _ad.flat_positions(np.shape(x), i, type(x)))   (a copy; the
+                                         positions np.arange(x.size).flat[i]: NumPy's own reading of i)
+    x.flat[i] = v  (op=: read first)     np.put(x, <the same positions>, v), written as below   (refuse27)
     np.put(a, ind, v, mode)              p, k = _ad.flat_store_positions("put", np.shape(a), ind, np.size(v), mode)
     np.putmask(a, mask, v)               a[p] = np.ravel(v)[k]   (the positions of a in C order, as an index of
     np.place(a, mask, v)                 a's shape, and the entries of v written there: v repeated cyclically)
@@ -91,6 +94,62 @@ def rewrite(ctx, node):
         return None
     f, arg = bound
     return globals()["_" + form](ctx, f, arg, obj)
+
+
+def flat_index(ctx, node):
+    """`x.flat[i]` (node: the subscript, `i` one index, not a tuple): (x's atom, the positions' atom) of an
+    ndarray x, or None for any other subscript (`_ad.flat_positions` refuses, when it runs, a value that is not
+    an ndarray: an object of the user's with an attribute `flat`)."""
+    if not (isinstance(node.value, ast.Attribute) and node.value.attr == "flat") or \
+            isinstance(node.slice, ast.Tuple) or isinstance(node.slice, ast.Starred) or _classes_with_flat(ctx.unit):
+        return None
+    base = ctx.expressions.atom(node.value.value)
+    item = ctx.expressions.index_item(node.slice)
+    if isinstance(item, ir.Slice):
+        parts = tuple(Const(None) if v is None else v for v in (item.lower, item.upper, item.step))
+        item = ctx.temp(Call(Global(("slice",), slice), parts))
+    shape = ctx.temp(Call(_np("shape"), (base,)))
+    cls = ctx.temp(Call(Global(("type",), type), (base,)))
+    return base, ctx.temp(Call(_rt("flat_positions"), (shape, item, cls)))
+
+
+def _classes_with_flat(unit):
+    """Has a class defined in the function's module (or held by its closure) an attribute `flat` (`self.flat =
+    [...]`, a field, a property)? Then `o.flat[i]` may be its item, and is left as written (a class of another
+    module with one: `_ad.flat_positions` refuses its objects when the function runs)."""
+    module = unit.globals.get("__name__")
+    values = [v for v in unit.globals.values() if getattr(v, "__module__", None) == module] + \
+        [c.cell_contents for c in unit.cells.values() if _filled(c)]
+    for cls in values:
+        if isinstance(cls, type):
+            if any("flat" in vars(k) or "flat" in getattr(k, "__annotations__", {}) for k in cls.__mro__[:-1]):
+                return True
+            try:
+                if ".flat =" in inspect.getsource(cls) or ".flat=" in inspect.getsource(cls):
+                    return True
+            except (OSError, TypeError):
+                return True  # (its source cannot be read: it may have one)
+    return False
+
+
+def _filled(cell):
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True
+
+
+def flat_read(ctx, base, positions):
+    return ctx.temp(Call(_np("take"), (base, positions)))
+
+
+def flat_store(ctx, base, positions, value):
+    """`x.flat[i] = v`: np.put at the positions (v repeated cyclically, as NumPy's flat store does)."""
+    if not isinstance(base, Var):
+        ctx.emit(ir.ExprStmt(Call(_np("put"), (base, positions, value))))
+        return
+    _flat_store(ctx, _np("put"), {"a": base, "ind": positions, "v": value}, np.put)
 
 
 def _listed_choices(node):

@@ -7,7 +7,7 @@ from .errors import UnsupportedError
 
 __all__ = ["along_axis_index", "kept_positions", "indexed_shape", "diagonal_positions", "cyclic_positions",
            "flat_store_positions", "check_unshared", "at_steps",
-           "choose_conditions"]
+           "choose_conditions", "flat_positions"]
 
 
 def along_axis_index(indices, axis, shape):
@@ -151,3 +151,15 @@ def choose_conditions(a, n, mode="raise"):
         raise ValueError("invalid entry in choice array")
     idx = a % n if mode == "wrap" else np.clip(a, 0, n - 1) if mode == "clip" else a
     return [idx == k for k in range(n)]
+
+
+def flat_positions(shape, index, cls):
+    """The positions in C order `x.flat[index]` reads or writes (NumPy's own reading of the index: an int, a
+    slice, an int array, a boolean mask) of an array of `shape`, for `np.take` / `np.put`
+    (desugar_index_forms.py); refused for a value whose class `cls` is not ndarray (an object of the user's with
+    an attribute `flat`, a subclass). (Given x's shape and class, not x: what a helper given an array returns may
+    share it, for the alias pass.)"""
+    if cls is not np.ndarray:
+        raise UnsupportedError(f"`.flat[...]` of a {cls.__name__}: the compiler reads `x.flat[i]` as NumPy's "
+                               "flat index of an ndarray", hint="index the value another way (`x.ravel()[i]`)")
+    return np.arange(int(np.prod(shape))).reshape(shape).flat[index]

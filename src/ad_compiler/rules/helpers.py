@@ -23,6 +23,7 @@ nondifferentiable(_ad.grad_seed, _ad.unit_tangent, _ad.layout_order, _ad.zeros_l
                   _ad.max_share, _ad.min_share, _ad.inside, _ad.clip_low, _ad.clip_high, _ad.count_reduced, _ad.normalize_axes, _ad.segments)
 nondifferentiable(_ad.along_axis_index, _ad.kept_positions, _ad.indexed_shape, _ad.diagonal_positions,
                   _ad.cyclic_positions, _ad.flat_store_positions, _ad.at_steps, _ad.choose_conditions,
+                  _ad.flat_positions,
                   _ad.check_unshared)  # (positions: desugar_index_forms.py)
 
 
