@@ -319,3 +319,20 @@ def test_r27_007_an_attribute_flat_of_the_users_object_is_its_own():
 def test_r27_007_under_jit_refused_at_a_line():
     with pytest.raises(ad.UnsupportedError, match="jit=True"):
         ad.grad(flat_reads, jit=True)(X.copy())
+
+
+def transposed_ones(x):
+    B = np.ones((2, 3)).T * x[0]
+    u = np.stack([x[:3], x[3:]]).sum(axis=0)
+    acc = 0.0
+    for row in B:
+        row[0] = row[1] * 1.3
+        B *= np.outer(B[:, 0], row).mean()
+    for el in u:
+        acc = acc * 0.5 + np.sin(el)
+        u *= x[1]
+    return acc + np.sum(B)
+
+
+def test_r27_001_methods_and_attributes_of_arrays():
+    check_grad(transposed_ones, (X.copy(),))

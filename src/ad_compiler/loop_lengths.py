@@ -241,6 +241,12 @@ _PYTHON_SCALARS = {"size", "ndim", "shape", "count_nonzero", "allclose", "array_
                    "may_share_memory", "shares_memory", "result_type", "broadcast_shapes", "min_scalar_type"}
 
 
+# ndarray methods giving an ndarray or a NumPy scalar (not `.tolist()`, `.item()`: Python values)
+_ARRAY_METHODS = {"copy", "reshape", "ravel", "flatten", "astype", "transpose", "swapaxes", "squeeze", "sum", "mean",
+                  "prod", "max", "min", "std", "var", "cumsum", "cumprod", "dot", "clip", "round", "conj",
+                  "conjugate", "diagonal", "repeat", "take", "trace", "any", "all", "argmax", "argmin"}
+
+
 def _certainly_array(checker, value, strict=frozenset()):
     """Does `value` certainly make an ndarray or a number (`strict`: names certainly holding an ndarray)?"""
     if isinstance(value, ast.Call):
@@ -266,6 +272,11 @@ def _strictly_array(checker, value, strict):
         return isinstance(value.op, (ast.USub, ast.UAdd)) and _strictly_array(checker, value.operand, strict)
     if isinstance(value, ast.Subscript):
         return isinstance(value.value, ast.Name) and value.value.id in strict
+    if isinstance(value, ast.Attribute):  # (`np.ones((2, 3)).T`)
+        return value.attr in ("T", "mT", "real", "imag") and _strictly_array(checker, value.value, strict)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and \
+            value.func.attr in _ARRAY_METHODS and _strictly_array(checker, value.func.value, strict):
+        return True  # (`np.stack(hs).sum(axis=0)`: an ndarray's method giving an ndarray or a NumPy scalar)
     if isinstance(value, ast.IfExp):
         return _strictly_array(checker, value.body, strict) and _strictly_array(checker, value.orelse, strict)
     if isinstance(value, ast.Call):
