@@ -516,7 +516,7 @@ def flip(m, axis=None):
     bm = np.flip(g, axis)
 
 
-@derivative(np.asarray, np.ascontiguousarray)  # (to an integer dtype: piecewise constant)
+@derivative(np.asarray, np.ascontiguousarray, np.asanyarray)  # (to an integer dtype: piecewise constant)
 def copy(a, dtype=None):
     ba = _ad.cast_vjp(g, a, dtype)
     dans = _ad.cast_jvp(da, dtype)
