@@ -101,6 +101,21 @@ def python_number_times_list(x):
     return s
 
 
+def unpacked_list(x):
+    L, n = [x[0], x[1]], np.size(x)
+    s = 0.0
+    for v in L:
+        s = s + v
+        if len(L) < n:
+            L.append(v * 2.0)
+    return s
+
+
+def test_r27_001_an_unpacked_list_stays_refused():
+    with pytest.raises(ad.UnsupportedError, match="length of the list"):
+        ad.grad(unpacked_list)(X.copy())
+
+
 def test_r27_002_a_list_made_by_a_numpy_number_is_refused():
     """np.size gives a Python int, and its product with a list a list, which the loop makes longer: it was
     taken for an array and the gradient was 6 (the compiler's loop ran six steps) instead of 10."""
@@ -336,3 +351,21 @@ def transposed_ones(x):
 
 def test_r27_001_methods_and_attributes_of_arrays():
     check_grad(transposed_ones, (X.copy(),))
+
+
+def unpacked_and_summed(x):
+    tot, r = x[0], x[-1]
+    P = sum([x[:3], x[3:]])
+    M = np.stack([x[:3], x[3:]])[1]
+    acc = 0.0
+    for p, q in zip(M, P):
+        acc = acc + p * q * r
+        tot *= 0.5 + q
+        P *= 0.9
+    for i, row in enumerate(P):
+        P *= tot
+    return acc + np.sum(P)
+
+
+def test_r27_001_unpacked_names_sums_and_parts_of_arrays():
+    check_grad(unpacked_and_summed, (X.copy(),))

@@ -184,6 +184,9 @@ def certain_arrays(checker):
             for t in targets:
                 if isinstance(t, ast.Name):
                     bindings.setdefault(t.id, []).append(st.value)
+                elif _pairs(t, st.value):  # (`a, b = x[0], x[-1]`: each name its value)
+                    for e, v in _pairs(t, st.value):
+                        bindings.setdefault(e.id, []).append(v)
                 else:
                     unknown |= {n.id for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         else:  # (a loop's target, a `with`'s name: anything; `x op= v` keeps an array an array)
@@ -211,6 +214,15 @@ def certain_arrays(checker):
             if all(verdict.get(n, True) for n in names if n not in _for_targets(checker, st)):
                 arrays |= {n for n in names if _only_for_target(checker, n, st)}
     return arrays
+
+
+def _pairs(target, value):
+    """The (name, value) pairs of `a, b = u, v` (names and values written out, as many of each), or []."""
+    if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) and \
+            len(target.elts) == len(value.elts) and all(isinstance(e, ast.Name) for e in target.elts) and \
+            not any(isinstance(v, ast.Starred) for v in value.elts):
+        return list(zip(target.elts, value.elts))
+    return []
 
 
 def _over_array(checker, loop, arrays):
@@ -251,6 +263,8 @@ def _certainly_array(checker, value, strict=frozenset()):
     """Does `value` certainly make an ndarray or a number (`strict`: names certainly holding an ndarray)?"""
     if isinstance(value, ast.Call):
         obj = checker.resolve(value.func)
+        if obj in (sum, len, abs, int, round) and not value.keywords and len(value.args) == 1:
+            return True  # (a number, or an array: `sum(L)` of a list of lists raises, it starts from 0)
         module = getattr(obj, "__module__", None) or ""
         name = getattr(obj, "__name__", "")
         return (module.startswith("numpy") or obj.__class__.__name__ == "ufunc") and name not in _NUMPY_SEQUENCES \
@@ -270,8 +284,8 @@ def _strictly_array(checker, value, strict):
         return any(_strictly_array(checker, o, strict) for o in (value.left, value.right))
     if isinstance(value, ast.UnaryOp):
         return isinstance(value.op, (ast.USub, ast.UAdd)) and _strictly_array(checker, value.operand, strict)
-    if isinstance(value, ast.Subscript):
-        return isinstance(value.value, ast.Name) and value.value.id in strict
+    if isinstance(value, ast.Subscript):  # (an item or a part of an ndarray: `x[0]`, `np.stack(hs)[1]`)
+        return _strictly_array(checker, value.value, strict)
     if isinstance(value, ast.Attribute):  # (`np.ones((2, 3)).T`)
         return value.attr in ("T", "mT", "real", "imag") and _strictly_array(checker, value.value, strict)
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and \
@@ -281,6 +295,8 @@ def _strictly_array(checker, value, strict):
         return _strictly_array(checker, value.body, strict) and _strictly_array(checker, value.orelse, strict)
     if isinstance(value, ast.Call):
         obj = checker.resolve(value.func)
+        if obj is float and not value.keywords and len(value.args) <= 1:
+            return True
         module = getattr(obj, "__module__", None) or ""
         name = getattr(obj, "__name__", "")
         if obj.__class__.__name__ == "ufunc":
