@@ -369,3 +369,20 @@ def unpacked_and_summed(x):
 
 def test_r27_001_unpacked_names_sums_and_parts_of_arrays():
     check_grad(unpacked_and_summed, (X.copy(),))
+
+
+def _helper_square(v):
+    return v * v
+
+
+def unknown_plus_a_float(x):
+    h = _helper_square(x[:3])  # (what the helper returns is not known to be an array when the loop is checked)
+    acc = 0.0
+    for el in h:
+        acc = acc + np.sin(el)
+        h += 2.0  # (`L += 2.0` of a list raises: no list grows here; an array's later items change)
+    return acc
+
+
+def test_r27_001_a_float_added_to_what_the_loop_goes_over():
+    check_grad(unknown_plus_a_float, (X.copy(),))

@@ -67,9 +67,9 @@ def length_change(checker, s, changed, holders=frozenset(), outer=False):
         if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Slice) and _base(t) in changed and \
                 (t.slice.step is None or isinstance(t.slice.step, ast.Constant) and t.slice.step.value in (None, 1)):
             return t  # (an extended slice, `L[::2] = v`, needs as many values as it has items: no length change)
-        if isinstance(s, ast.AugAssign) and _base(t) in changed and t.id not in checker.numbers \
-                if isinstance(t, ast.Name) else False:
-            return t
+        if isinstance(s, ast.AugAssign) and _base(t) in changed and t.id not in checker.numbers and \
+                not _float_value(checker, s.value) if isinstance(t, ast.Name) else False:
+            return t  # (`L op= 2.0` raises for a list, a set, a dict: no length change)
     for n in _walk_here(s, into_blocks=False):
         if not isinstance(n, ast.Call):
             continue
@@ -96,6 +96,15 @@ def length_change(checker, s, changed, holders=frozenset(), outer=False):
             return n  # (a method of the user's object; a function of the user's that may change a length)
     return None
 
+
+
+def _float_value(checker, value):
+    """Is `value` certainly a Python float (a float constant, negated, `float(...)`)?"""
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, (ast.USub, ast.UAdd)):
+        value = value.operand
+    if isinstance(value, ast.Constant):
+        return type(value.value) is float
+    return isinstance(value, ast.Call) and checker.resolve(value.func) is float and not value.keywords
 
 
 def _holders(checker, names):
