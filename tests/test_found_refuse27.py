@@ -386,3 +386,25 @@ def unknown_plus_a_float(x):
 
 def test_r27_001_a_float_added_to_what_the_loop_goes_over():
     check_grad(unknown_plus_a_float, (X.copy(),))
+
+
+# -- r27-009: np.nanmean / nanvar / nanstd with `where=` (the rule did not match the call): written as the
+# function of np.where(m, a, np.nan), which NumPy leaves out as it leaves out the entries outside m; r27-005: the
+# tangent of np.nanmean of a slice of NaN only was NaN (its gradient 0) -------------------------------------------
+
+M = np.array([[True, True, False, True], [True, True, True, False], [False, True, True, True], [True] * 4])
+
+
+def nan_means_where(a):
+    return np.nansum(np.sin(np.nanstd(a, axis=1, where=M))) + np.nanmean(a, where=M) ** 2 + \
+        np.nansum(np.nanvar(a, axis=0, ddof=1, where=M, keepdims=True))
+
+
+def nanmean_of_nan_only(a):
+    return np.sum(np.nan_to_num(np.nanmean(a, axis=1), nan=0.5) * np.arange(4.0))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("f", [nan_means_where, nanmean_of_nan_only])
+def test_r27_009_nan_means_where_and_slices_of_nan_only(f):
+    test_r27_004_nan_functions_with_slices_of_nan_only(f)

@@ -234,10 +234,12 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
 
 @derivative(np.nanmean, full_reduction=True)
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
-    """NaN entries are skipped: their derivative is 0; the others share 1 / (their count)."""
+    """NaN entries are skipped: their derivative is 0; the others share 1 / (their count). A slice of NaN only
+    (its value NaN) has derivative 0, its tangent too (it was NaN: refuse27 r27-005)."""
     ba = np.where(np.isnan(a), 0.0, _ad.keep_reduced(g, a, axis, keepdims)
-                  / np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True))
-    dans = np.nanmean(np.where(np.isnan(a), np.nan, da), axis=axis, keepdims=keepdims)
+                  / np.maximum(np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True), 1))
+    dans = np.sum(np.where(np.isnan(a), 0.0, da), axis=axis, keepdims=keepdims) / \
+        np.maximum(np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims), 1)
 
 
 @derivative(np.nanmax, np.nanmin, full_reduction=True)
