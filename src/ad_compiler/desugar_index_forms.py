@@ -18,7 +18,7 @@ definitions; each argument still evaluated once, in the user's order):
     np.subtract.at(a, i, b)              a -= ...          at i, a repeated position adding up: getitem_vjp is the
                                                            adjoint of a read a[i])
     np.multiply.at(a, i, b)              bs = np.ravel(np.copy(np.broadcast_to(b, s)))
-                                         for k in range(len(steps)):   (steps = _ad.at_steps(np.shape(a), i): k-th occurrences)
+                                         for k in range(len(steps)):   (steps = _ad.at_steps(np.shape(a), i))
                                              a[steps[k][0]] = a[steps[k][0]] * bs[steps[k][1]]
     (np.divide.at: `/`; np.maximum.at, np.minimum.at: np.maximum(a[...], bs[...]); each position combined with
     its values one at a time in NumPy's order, so repeated positions multiply again, as NumPy's do: refuse27)
