@@ -408,3 +408,32 @@ def nanmean_of_nan_only(a):
 @pytest.mark.parametrize("f", [nan_means_where, nanmean_of_nan_only])
 def test_r27_009_nan_means_where_and_slices_of_nan_only(f):
     test_r27_004_nan_functions_with_slices_of_nan_only(f)
+
+
+def scaled_items(W, xs):
+    for i, item in enumerate(xs):
+        item *= i + W[0, 0]  # (changes the array in place: the list xs keeps its length)
+    for i, item in enumerate(xs):
+        item += 2.0
+    return np.sum(W ** 2) + sum(np.sum(np.sin(v)) for v in xs) * len(xs) + np.sum(xs[0] * W[0])
+
+
+def scaled_items_of_a_changed_list(W, xs):
+    xs.append(W[0])
+    for i, item in enumerate(xs):
+        item *= i + W[0, 0]
+    return np.sum(W ** 2)
+
+
+def test_r27_001_a_list_of_arrays_only_read():
+    W = np.array([[0.101, 0.386, -1.147], [-0.124, -0.725, 0.274]])
+    xs = [np.array([-1.319, -0.638, 0.934]), np.array([0.759, -0.224, 0.872])]
+    fresh = lambda: [v.copy() for v in xs]  # noqa: E731  (f changes the items in place: fresh ones each call)
+    expected = np.zeros_like(W)
+    for k in np.ndindex(W.shape):
+        e = np.zeros_like(W)
+        e[k] = 1e-6
+        expected[k] = (scaled_items(W + e, fresh()) - scaled_items(W - e, fresh())) / 2e-6
+    np.testing.assert_allclose(ad.grad(scaled_items)(W.copy(), fresh()), expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ad.UnsupportedError):  # (the list changed before the loop: its items are not known)
+        ad.grad(scaled_items_of_a_changed_list)(W.copy(), [v.copy() for v in xs])

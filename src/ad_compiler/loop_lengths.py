@@ -202,9 +202,11 @@ def certain_arrays(checker):
             bound = [st.target] if isinstance(st, ast.For) else \
                 [i.optional_vars for i in st.items if i.optional_vars is not None] if isinstance(st, ast.With) else []
             unknown |= {n.id for t in bound for n in ast.walk(t) if isinstance(n, ast.Name)}
-    for n in ast.walk(checker.fdef):  # (nested functions too: `nonlocal M; M = []`)
+    declared = set()  # (nested functions too: `nonlocal M; M = []`)
+    for n in ast.walk(checker.fdef):
         if isinstance(n, (ast.NamedExpr, ast.Global, ast.Nonlocal)):
-            unknown |= set([n.target.id] if isinstance(n, ast.NamedExpr) else n.names)
+            declared |= set([n.target.id] if isinstance(n, ast.NamedExpr) else n.names)
+    unknown |= declared
     # the names certainly holding an ndarray (never a Python number, whose product with a list is a list): the
     # largest set closed under the bindings (every value of a local name comes from one of its bindings, of an
     # ndarray parameter from the argument or them)
@@ -216,12 +218,16 @@ def certain_arrays(checker):
         strict = keep
     arrays = strict | {n for n, vs in bindings.items() if n not in params and n not in unknown and
                        all(_certainly_array(checker, v, strict) for v in vs)}
-    verdict = {n: n in arrays for n in set(bindings) | unknown}
-    for st in checker.stmts:  # (`for row in W` / `for i, row in enumerate(W)` over an array: numbers and arrays)
-        if isinstance(st, ast.For) and isinstance(st.target, (ast.Name, ast.Tuple)) and _over_array(checker, st, arrays):
-            names = {n.id for n in ast.walk(st.target) if isinstance(n, ast.Name)}
-            if all(verdict.get(n, True) for n in names if n not in _for_targets(checker, st)):
-                arrays |= {n for n in names if _only_for_target(checker, n, st)}
+    # (a list or tuple parameter of ndarrays the function only reads: its items are ndarrays at every loop)
+    read_only = {name for name, k in zip(positional, checker.param_kinds or ()) if isinstance(k, K.Seq) and
+                 _all_ndarrays(k) and name not in bindings and name not in unknown and _only_read(checker, name)}
+    loops = [st for st in checker.stmts  # (`for row in W` / `for i, row in enumerate(W)` over an array)
+             if isinstance(st, ast.For) and isinstance(st.target, (ast.Name, ast.Tuple)) and
+             _over_array(checker, st, arrays | read_only)]
+    for st in loops:
+        names = {n.id for n in ast.walk(st.target) if isinstance(n, ast.Name)}
+        arrays |= {n for n in names if n not in declared and (
+            _only_for_target(checker, n, st) or _only_loop_items(checker, n, loops))}
     return arrays
 
 
@@ -234,6 +240,39 @@ def _pairs(target, value):
     return []
 
 
+def _all_ndarrays(kind):
+    items = kind.items if kind.items is not None else (kind.elem,)
+    return bool(items) and all(isinstance(i, K.Array) and i.cls is np.ndarray for i in items)
+
+
+def _only_read(checker, name):
+    """Is the parameter `name` only read, in the function and the functions nested in it: looped over (also
+    through `enumerate` / `zip` and in comprehensions), indexed, or given to `len`? Then no name of the
+    function, nor any function it calls, holds the list itself: it keeps the items it came with (refuse27)."""
+    parents = {id(c): n for n in ast.walk(checker.fdef) for c in ast.iter_child_nodes(n)}
+    for n in ast.walk(checker.fdef):
+        if isinstance(n, ast.arg) and n.arg == name and parents.get(id(n)) is not checker.fdef.args:
+            return False  # (a nested function's parameter of the same name)
+        if not (isinstance(n, ast.Name) and n.id == name):
+            continue
+        up = parents.get(id(n))
+        if isinstance(n.ctx, ast.Load) and (_iterated(up, n, parents) or
+                                            isinstance(up, ast.Subscript) and up.value is n and
+                                            isinstance(up.ctx, ast.Load) or
+                                            isinstance(up, ast.Call) and n in up.args and (
+                                                checker.resolve(up.func) is len or
+                                                checker.resolve(up.func) in (enumerate, zip) and
+                                                _iterated(parents.get(id(up)), up, parents))):
+            continue
+        return False
+    return True
+
+
+def _iterated(up, node, parents):
+    """Is `node` the iterable of the loop or comprehension `up`?"""
+    return isinstance(up, (ast.For, ast.comprehension)) and up.iter is node
+
+
 def _over_array(checker, loop, arrays):
     it = loop.iter
     if isinstance(it, ast.Call) and checker.resolve(it.func) is enumerate and len(it.args) == 1:
@@ -243,6 +282,35 @@ def _over_array(checker, loop, arrays):
 
 def _for_targets(checker, loop):
     return {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+
+
+def _only_loop_items(checker, name, loops):
+    """Is `name` bound only as the item of loops over arrays (or lists of arrays only read), and changed only by
+    `name op= v` (an ndarray's or a NumPy scalar's `op=` gives no list)? (Not an `enumerate` counter, a Python
+    int: `i *= [0.0]` makes a list.)"""
+    for st in checker.stmts:
+        if isinstance(st, ast.AugAssign) and isinstance(st.target, ast.Name) and st.target.id == name:
+            continue
+        if isinstance(st, ast.For) and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(st.target)):
+            if st in loops and _item_name(checker, st) == name:
+                continue
+            return False
+        targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AnnAssign) \
+            else [i.optional_vars for i in st.items if i.optional_vars is not None] if isinstance(st, ast.With) \
+            else []
+        if any(isinstance(n, ast.Name) and n.id == name for t in targets for n in ast.walk(t)):
+            return False
+    return True
+
+
+def _item_name(checker, loop):
+    """The name the loop's items are bound to: `for v in W`, `for i, v in enumerate(W)`."""
+    t = loop.target
+    if isinstance(t, ast.Name):
+        return t.id
+    if isinstance(loop.iter, ast.Call) and len(t.elts) == 2 and isinstance(t.elts[1], ast.Name):
+        return t.elts[1].id
+    return None
 
 
 def _only_for_target(checker, name, loop):
