@@ -42,6 +42,7 @@ EAGER = {
     "np.pad": _NO_UFUNC_AT,
     "np.repeat": _NO_UFUNC_AT,
     "np.median": _SORTS, "np.quantile": _SORTS,
+    "np.nanquantile": _SORTS, "np.nanpercentile": _SORTS, "np.nanmedian": _SORTS,
     "np.einsum: np.einsum('ii->', a) [(3,3)]": "the adjoint writes a diagonal through a view (Dask has none): "
                                                "it is computed and written in NumPy",
     "scipy.special.psi: sps.digamma(a) [(2,3)]": _POLYGAMMA, "scipy.special.psi: sps.digamma(a) [()]": _POLYGAMMA,

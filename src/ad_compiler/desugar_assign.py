@@ -6,11 +6,12 @@ of a target to a value (also used for loop targets).
 """
 import ast
 
+from . import desugar_index_forms
 from .desugar_builtins import is_iterator_call
 from .desugar_expressions import BINOPS
 from .desugar_loops import _iter_list
 from .desugar_scope import source_names
-from .ir import Attr, AttrName, AugAssign, Build, Call, Const, Index, SetItem, Slice, Var
+from .ir import Attr, AttrName, AugAssign, BinOp, Build, Call, Const, Index, SetItem, Slice, Var
 
 
 class Assignments:
@@ -68,6 +69,9 @@ class Assignments:
         if isinstance(t, ast.Name):
             ctx.assign(ctx.local(t.id, t), value, node)
         elif isinstance(t, ast.Subscript):
+            flat = desugar_index_forms.flat_index(ctx, t)
+            if flat is not None:  # (`x.flat[i] = v`: np.put at its positions)
+                return desugar_index_forms.flat_store(ctx, *flat, value)
             base = ctx.expressions.atom(t.value)
             if not isinstance(base, Var):
                 ctx.error("assignment into something other than a local value", t)
@@ -138,6 +142,12 @@ class Assignments:
         exprs = ctx.expressions
         self.check_target(stmt.target)
         op = BINOPS[type(stmt.op)]
+        flat = desugar_index_forms.flat_index(ctx, stmt.target) if isinstance(stmt.target, ast.Subscript) else None
+        if flat is not None:  # (`x.flat[i] += v`: read, then np.put, as Python's flat iterator does)
+            current = desugar_index_forms.flat_read(ctx, *flat)
+            right = exprs.atom(stmt.value)
+            desugar_index_forms.flat_store(ctx, flat[0], flat[1], ctx.temp(BinOp(op, current, right), stmt))
+            return
         if isinstance(stmt.target, ast.Subscript):
             base = exprs.atom(stmt.target.value)
             if not isinstance(base, Var):

@@ -178,6 +178,9 @@ class Expressions:
         if isinstance(node, ast.Attribute):
             return ir.Attr(self.atom(node.value), node.attr)
         if isinstance(node, ast.Subscript):
+            flat = desugar_index_forms.flat_index(self.ctx, node)  # (`x.flat[i]`: np.take of its positions)
+            if flat is not None:
+                return desugar_index_forms.flat_read(self.ctx, *flat)
             value = self.atom(node.value)
             items, tuple_form = self.index(node.slice)
             return Index(value, items, tuple_form)

@@ -14,6 +14,8 @@ compute (each argument still evaluated once, in the user's order):
 with c' = np.asarray(c, dtype=...) of the result's dtype (a's for max and min), as NumPy converts `initial`.
     np.mean(a, axis, where=m)               t = np.sum(np.where(m, a, 0), axis); t / np.sum(broadcast_to(m, a's shape), axis)
                                             (cast to t's dtype, as NumPy does: float32 stays float32)
+    np.nanmean(a, axis, where=m)            np.nanmean(np.where(m, a, np.nan), axis)   (nanvar, nanstd alike: NumPy
+                                            leaves out the entries outside m as it leaves out NaN; refuse27)
     np.take(a, i, axis, mode="wrap")        np.take(a, np.mod(i, n), axis)     (n: a.size, or a.shape[axis])
     np.take(a, i, axis, mode="clip")        np.take(a, np.clip(i, 0, n - 1), axis)
     np.float32(x), np.float16(x)            np.asarray(x, dtype=np.float32)[()]
@@ -28,6 +30,7 @@ import numpy as np
 from .ir import Attr, BinOp, Build, Call, Const, Global, Index
 
 _SUMS = {np.sum: (0, "+"), np.prod: (1, "*")}
+_NAN_MEANS = (np.nanmean, np.nanvar, np.nanstd)  # (float results: an int `a` made float gives the same value)
 _EXTREMES = {np.max: np.maximum, np.amax: np.maximum, np.min: np.minimum, np.amin: np.minimum}
 _SIGNATURES = {}
 
@@ -45,7 +48,7 @@ def rewrite(ctx, node):
         return _narrow_float(ctx, node)
     obj = ctx.expressions.resolve_global(node.func)
     try:
-        wanted = obj in _SUMS or obj in _EXTREMES or obj is np.mean or obj is np.take
+        wanted = obj in _SUMS or obj in _EXTREMES or obj is np.mean or obj is np.take or obj in _NAN_MEANS
     except TypeError:  # (an unhashable object)
         return None
     if not wanted:
@@ -65,6 +68,11 @@ def rewrite(ctx, node):
         return _take(ctx, f, arg)
     if obj is np.mean:
         return _mean(ctx, f, arg)
+    if obj in _NAN_MEANS:
+        if "where" not in arg or "out" in arg:
+            return _as_written(ctx, f, arg, ("a",), tuple(k for k in sig.parameters if k != "a" and k in arg))
+        a = ctx.temp(Call(_np("where"), (arg["where"], arg["a"], _np("nan"))))
+        return ctx.temp(Call(f, (a,), _options(arg, [k for k in sig.parameters if k not in ("a", "where")])))
     if obj in _SUMS:
         return _sum(ctx, f, arg, *_SUMS[obj])
     return _extreme(ctx, f, arg, _EXTREMES[obj])

@@ -67,9 +67,9 @@ def length_change(checker, s, changed, holders=frozenset(), outer=False):
         if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Slice) and _base(t) in changed and \
                 (t.slice.step is None or isinstance(t.slice.step, ast.Constant) and t.slice.step.value in (None, 1)):
             return t  # (an extended slice, `L[::2] = v`, needs as many values as it has items: no length change)
-        if isinstance(s, ast.AugAssign) and _base(t) in changed and t.id not in checker.numbers \
-                if isinstance(t, ast.Name) else False:
-            return t
+        if isinstance(s, ast.AugAssign) and _base(t) in changed and t.id not in checker.numbers and \
+                not _float_value(checker, s.value) if isinstance(t, ast.Name) else False:
+            return t  # (`L op= 2.0` raises for a list, a set, a dict: no length change)
     for n in _walk_here(s, into_blocks=False):
         if not isinstance(n, ast.Call):
             continue
@@ -96,6 +96,15 @@ def length_change(checker, s, changed, holders=frozenset(), outer=False):
             return n  # (a method of the user's object; a function of the user's that may change a length)
     return None
 
+
+
+def _float_value(checker, value):
+    """Is `value` certainly a Python float (a float constant, negated, `float(...)`)?"""
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, (ast.USub, ast.UAdd)):
+        value = value.operand
+    if isinstance(value, ast.Constant):
+        return type(value.value) is float
+    return isinstance(value, ast.Call) and checker.resolve(value.func) is float and not value.keywords
 
 
 def _holders(checker, names):
@@ -169,41 +178,99 @@ _NUMPY_SEQUENCES = {"split", "array_split", "hsplit", "vsplit", "dsplit", "nonze
 
 def certain_arrays(checker):
     """The function's names every binding of which certainly makes an ndarray or a number (never a list, whose
-    length a loop over it could change): a call of a NumPy function (not one returning a list or a tuple), or
-    arithmetic with a float constant (`L * 1.0` raises for a list). Not parameters."""
+    length a loop over it could change): a call of a NumPy function (not one returning a list or a tuple),
+    arithmetic with a float constant (`L * 1.0` raises for a list) or with an ndarray (`x * 2` of an ndarray
+    parameter), a negation, an index of an ndarray. A parameter only when its kind is an ndarray (refuse27
+    r27-001: `x = x * 2; for v in x: x *= v` of an ndarray argument was refused as a length change)."""
     params = {a.arg for a in ast.walk(checker.fdef.args) if isinstance(a, ast.arg)}
-    verdict = {}
     positional = [a.arg for a in checker.fdef.args.posonlyargs + checker.fdef.args.args]
     known = {name for name, k in zip(positional, checker.param_kinds or ())  # (an ndarray argument)
              if isinstance(k, K.Array) and k.cls is np.ndarray}
+    bindings, unknown = {}, set()  # (name -> the values bound to it; names bound otherwise)
     for st in checker.stmts:
         if isinstance(st, (ast.Assign, ast.AnnAssign)) and st.value is not None:
             targets = st.targets if isinstance(st, ast.Assign) else [st.target]
-            array = _certainly_array(checker, st.value)
             for t in targets:
                 if isinstance(t, ast.Name):
-                    verdict[t.id] = verdict.get(t.id, True) and array
+                    bindings.setdefault(t.id, []).append(st.value)
+                elif _pairs(t, st.value):  # (`a, b = x[0], x[-1]`: each name its value)
+                    for e, v in _pairs(t, st.value):
+                        bindings.setdefault(e.id, []).append(v)
                 else:
-                    for n in ast.walk(t):
-                        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
-                            verdict[n.id] = False
+                    unknown |= {n.id for n in ast.walk(t) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         else:  # (a loop's target, a `with`'s name: anything; `x op= v` keeps an array an array)
             bound = [st.target] if isinstance(st, ast.For) else \
                 [i.optional_vars for i in st.items if i.optional_vars is not None] if isinstance(st, ast.With) else []
-            for n in (n for t in bound for n in ast.walk(t)):
-                if isinstance(n, ast.Name):
-                    verdict[n.id] = False
-    for n in ast.walk(checker.fdef):  # (nested functions too: `nonlocal M; M = []`)
+            unknown |= {n.id for t in bound for n in ast.walk(t) if isinstance(n, ast.Name)}
+    declared = set()  # (nested functions too: `nonlocal M; M = []`)
+    for n in ast.walk(checker.fdef):
         if isinstance(n, (ast.NamedExpr, ast.Global, ast.Nonlocal)):
-            for name in ([n.target.id] if isinstance(n, ast.NamedExpr) else n.names):
-                verdict[name] = False
-    arrays = {n for n, ok in verdict.items() if ok and n not in params} | {n for n in known if n not in verdict}
-    for st in checker.stmts:  # (`for row in W` / `for i, row in enumerate(W)` over an array: numbers and arrays)
-        if isinstance(st, ast.For) and isinstance(st.target, (ast.Name, ast.Tuple)) and _over_array(checker, st, arrays):
-            names = {n.id for n in ast.walk(st.target) if isinstance(n, ast.Name)}
-            if all(verdict.get(n, True) for n in names if n not in _for_targets(checker, st)):
-                arrays |= {n for n in names if _only_for_target(checker, n, st)}
+            declared |= set([n.target.id] if isinstance(n, ast.NamedExpr) else n.names)
+    unknown |= declared
+    # the names certainly holding an ndarray (never a Python number, whose product with a list is a list): the
+    # largest set closed under the bindings (every value of a local name comes from one of its bindings, of an
+    # ndarray parameter from the argument or them)
+    strict = (set(bindings) - params - unknown) | (known - unknown)
+    while True:
+        keep = {n for n in strict if all(_strictly_array(checker, v, strict) for v in bindings.get(n, ()))}
+        if keep == strict:
+            break
+        strict = keep
+    arrays = strict | {n for n, vs in bindings.items() if n not in params and n not in unknown and
+                       all(_certainly_array(checker, v, strict) for v in vs)}
+    # (a list or tuple parameter of ndarrays the function only reads: its items are ndarrays at every loop)
+    read_only = {name for name, k in zip(positional, checker.param_kinds or ()) if isinstance(k, K.Seq) and
+                 _all_ndarrays(k) and name not in bindings and name not in unknown and _only_read(checker, name)}
+    loops = [st for st in checker.stmts  # (`for row in W` / `for i, row in enumerate(W)` over an array)
+             if isinstance(st, ast.For) and isinstance(st.target, (ast.Name, ast.Tuple)) and
+             _over_array(checker, st, arrays | read_only)]
+    for st in loops:
+        names = {n.id for n in ast.walk(st.target) if isinstance(n, ast.Name)}
+        arrays |= {n for n in names if n not in declared and (
+            _only_for_target(checker, n, st) or _only_loop_items(checker, n, loops))}
     return arrays
+
+
+def _pairs(target, value):
+    """The (name, value) pairs of `a, b = u, v` (names and values written out, as many of each), or []."""
+    if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) and \
+            len(target.elts) == len(value.elts) and all(isinstance(e, ast.Name) for e in target.elts) and \
+            not any(isinstance(v, ast.Starred) for v in value.elts):
+        return list(zip(target.elts, value.elts))
+    return []
+
+
+def _all_ndarrays(kind):
+    items = kind.items if kind.items is not None else (kind.elem,)
+    return bool(items) and all(isinstance(i, K.Array) and i.cls is np.ndarray for i in items)
+
+
+def _only_read(checker, name):
+    """Is the parameter `name` only read, in the function and the functions nested in it: looped over (also
+    through `enumerate` / `zip` and in comprehensions), indexed, or given to `len`? Then no name of the
+    function, nor any function it calls, holds the list itself: it keeps the items it came with (refuse27)."""
+    parents = {id(c): n for n in ast.walk(checker.fdef) for c in ast.iter_child_nodes(n)}
+    for n in ast.walk(checker.fdef):
+        if isinstance(n, ast.arg) and n.arg == name and parents.get(id(n)) is not checker.fdef.args:
+            return False  # (a nested function's parameter of the same name)
+        if not (isinstance(n, ast.Name) and n.id == name):
+            continue
+        up = parents.get(id(n))
+        if isinstance(n.ctx, ast.Load) and (_iterated(up, n, parents) or
+                                            isinstance(up, ast.Subscript) and up.value is n and
+                                            isinstance(up.ctx, ast.Load) or
+                                            isinstance(up, ast.Call) and n in up.args and (
+                                                checker.resolve(up.func) is len or
+                                                checker.resolve(up.func) in (enumerate, zip) and
+                                                _iterated(parents.get(id(up)), up, parents))):
+            continue
+        return False
+    return True
+
+
+def _iterated(up, node, parents):
+    """Is `node` the iterable of the loop or comprehension `up`?"""
+    return isinstance(up, (ast.For, ast.comprehension)) and up.iter is node
 
 
 def _over_array(checker, loop, arrays):
@@ -215,6 +282,35 @@ def _over_array(checker, loop, arrays):
 
 def _for_targets(checker, loop):
     return {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+
+
+def _only_loop_items(checker, name, loops):
+    """Is `name` bound only as the item of loops over arrays (or lists of arrays only read), and changed only by
+    `name op= v` (an ndarray's or a NumPy scalar's `op=` gives no list)? (Not an `enumerate` counter, a Python
+    int: `i *= [0.0]` makes a list.)"""
+    for st in checker.stmts:
+        if isinstance(st, ast.AugAssign) and isinstance(st.target, ast.Name) and st.target.id == name:
+            continue
+        if isinstance(st, ast.For) and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(st.target)):
+            if st in loops and _item_name(checker, st) == name:
+                continue
+            return False
+        targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AnnAssign) \
+            else [i.optional_vars for i in st.items if i.optional_vars is not None] if isinstance(st, ast.With) \
+            else []
+        if any(isinstance(n, ast.Name) and n.id == name for t in targets for n in ast.walk(t)):
+            return False
+    return True
+
+
+def _item_name(checker, loop):
+    """The name the loop's items are bound to: `for v in W`, `for i, v in enumerate(W)`."""
+    t = loop.target
+    if isinstance(t, ast.Name):
+        return t.id
+    if isinstance(loop.iter, ast.Call) and len(t.elts) == 2 and isinstance(t.elts[1], ast.Name):
+        return t.elts[1].id
+    return None
 
 
 def _only_for_target(checker, name, loop):
@@ -229,16 +325,62 @@ def _only_for_target(checker, name, loop):
     return True
 
 
-def _certainly_array(checker, value):
-    if isinstance(value, ast.BinOp):  # (with a float, or with a NumPy result: a number or an array, never a list)
-        return any(isinstance(o, ast.Constant) and type(o.value) is float or _certainly_array(checker, o)
-                   for o in (value.left, value.right))
+# NumPy functions that may give a Python number, bool or tuple (`np.size(x) * [0.0]` is a list)
+_PYTHON_SCALARS = {"size", "ndim", "shape", "count_nonzero", "allclose", "array_equal", "array_equiv", "iterable",
+                   "may_share_memory", "shares_memory", "result_type", "broadcast_shapes", "min_scalar_type"}
+
+
+# ndarray methods giving an ndarray or a NumPy scalar (not `.tolist()`, `.item()`: Python values)
+_ARRAY_METHODS = {"copy", "reshape", "ravel", "flatten", "astype", "transpose", "swapaxes", "squeeze", "sum", "mean",
+                  "prod", "max", "min", "std", "var", "cumsum", "cumprod", "dot", "clip", "round", "conj",
+                  "conjugate", "diagonal", "repeat", "take", "trace", "any", "all", "argmax", "argmin"}
+
+
+def _certainly_array(checker, value, strict=frozenset()):
+    """Does `value` certainly make an ndarray or a number (`strict`: names certainly holding an ndarray)?"""
     if isinstance(value, ast.Call):
         obj = checker.resolve(value.func)
+        if obj in (sum, len, abs, int, round) and not value.keywords and len(value.args) == 1:
+            return True  # (a number, or an array: `sum(L)` of a list of lists raises, it starts from 0)
         module = getattr(obj, "__module__", None) or ""
         name = getattr(obj, "__name__", "")
         return (module.startswith("numpy") or obj.__class__.__name__ == "ufunc") and name not in _NUMPY_SEQUENCES \
             and "linalg" not in module and "lib.npyio" not in module
+    return _strictly_array(checker, value, strict)
+
+
+def _strictly_array(checker, value, strict):
+    """Does `value` certainly make an ndarray or a NumPy scalar (never a Python number, list or tuple: its
+    product with a list is no list)? An ndarray name, arithmetic with one or with a float constant, a
+    negation, an index of an ndarray, a NumPy function giving arrays."""
+    if isinstance(value, ast.Name):
+        return value.id in strict
+    if isinstance(value, ast.Constant):
+        return type(value.value) is float  # (`L * 1.0` raises for a list: no list either)
+    if isinstance(value, ast.BinOp):
+        return any(_strictly_array(checker, o, strict) for o in (value.left, value.right))
+    if isinstance(value, ast.UnaryOp):
+        return isinstance(value.op, (ast.USub, ast.UAdd)) and _strictly_array(checker, value.operand, strict)
+    if isinstance(value, ast.Subscript):  # (an item or a part of an ndarray: `x[0]`, `np.stack(hs)[1]`)
+        return _strictly_array(checker, value.value, strict)
+    if isinstance(value, ast.Attribute):  # (`np.ones((2, 3)).T`)
+        return value.attr in ("T", "mT", "real", "imag") and _strictly_array(checker, value.value, strict)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and \
+            value.func.attr in _ARRAY_METHODS and _strictly_array(checker, value.func.value, strict):
+        return True  # (`np.stack(hs).sum(axis=0)`: an ndarray's method giving an ndarray or a NumPy scalar)
+    if isinstance(value, ast.IfExp):
+        return _strictly_array(checker, value.body, strict) and _strictly_array(checker, value.orelse, strict)
+    if isinstance(value, ast.Call):
+        obj = checker.resolve(value.func)
+        if obj is float and not value.keywords and len(value.args) <= 1:
+            return True
+        module = getattr(obj, "__module__", None) or ""
+        name = getattr(obj, "__name__", "")
+        if obj.__class__.__name__ == "ufunc":
+            return True
+        return module.startswith("numpy") and name not in _NUMPY_SEQUENCES | _PYTHON_SCALARS and \
+            not name.startswith(("is", "can_")) and not module.startswith(("numpy.random", "numpy.linalg")) and \
+            "linalg" not in module and "lib.npyio" not in module and callable(obj)
     return False
 
 

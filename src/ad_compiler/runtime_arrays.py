@@ -17,6 +17,7 @@ __all__ = [
     "piecewise_jvp", "piecewise_x_jvp", "percentile_vjp", "percentile_jvp", "cumprod_vjp", "cumprod_jvp", "cumprod_vjp_jvp", "shaped_weights", "weights_vjp",
     "refuse_returned", "constant_pieces", "einsum_args_vjp", "einsum_args_vjp_jvp", "cross_vjp_t", "select_vjp_t",
     "piecewise_vjp_t", "einsum_args_vjp_t", "einsum_args_vjp_hvp", "cumprod_jvp_jvp", "einsum_args_vjp_t_jvp", "einsum_args_vjp_hvp2",
+    "nanquantile_vjp", "nanquantile_jvp",
 ]
 
 
@@ -447,6 +448,62 @@ def quantile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
     order = np.argsort(flat, axis=-1, kind="stable")
     tsorted = np.take_along_axis(tflat, order, axis=-1)  # (rest..., n)
     out = np.tensordot(w, tsorted, axes=([-1], [-1]))  # (q..., rest...)
+    if keepdims:
+        shape = list(np.shape(a))
+        for i in axes:
+            shape[i] = 1
+        out = np.reshape(out, np.shape(q) + tuple(shape))
+    return out
+
+
+def _nanquantile_weights(a, q, axis, method):
+    """As _quantile_weights for np.nanquantile: each slice's order statistics among its entries that are not
+    NaN (a stable sort puts NaN last), so the weights W (shape q.shape + the kept axes' shape + (n,)) differ
+    from slice to slice; a slice of NaN only has none (its quantile is NaN, its derivative 0)."""
+    if method != "linear":
+        raise NoDerivativeError(f"np.nanquantile / np.nanpercentile with method={method!r} has no derivative rule",
+                                hint="use the default method='linear'")
+    a = as_array(a, dtype=float)
+    axes = tuple(range(a.ndim)) if axis is None else \
+        tuple(sorted(x % a.ndim for x in ((axis,) if isinstance(axis, (int, np.integer)) else axis)))
+    rest = [i for i in range(a.ndim) if i not in axes]
+    moved = np.transpose(a, rest + list(axes))
+    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    count = np.sum(np.logical_not(np.isnan(flat)), axis=-1)
+    q = as_array(q, dtype=float)
+    h = (count - 1) * q.reshape(q.shape + (1,) * count.ndim)
+    lo = np.floor(h).astype(int)
+    hi = np.minimum(lo + 1, count - 1)
+    frac = (h - lo)[..., None]
+    at = np.arange(flat.shape[-1])
+    w = ((1.0 - frac) * (at == lo[..., None]) + frac * (at == hi[..., None])) * (count > 0)[..., None]
+    return flat, w, axes, rest, moved.shape
+
+
+def nanquantile_vjp(g, a, q, axis=None, keepdims=False, method="linear"):
+    """Adjoint of np.nanquantile(a, q, axis, keepdims) (method 'linear'): each output's adjoint goes to the
+    two order statistics of its slice's entries that are not NaN, with the interpolation weights; NaN entries
+    get 0 (also from a slice of NaN only, whose adjoint may be NaN)."""
+    flat, w, axes, rest, moved_shape = _nanquantile_weights(a, q, axis, method)
+    g = as_array(g, dtype=np.result_type(g, 1.0))
+    qnd = np.ndim(q)
+    if keepdims:
+        g = np.reshape(g, np.shape(g)[:qnd] + tuple(np.shape(a)[i] for i in rest))
+    g = np.reshape(g, np.shape(q) + flat.shape[:-1])
+    sorted_adj = np.sum(np.where(w != 0, g[..., None], 0.0) * w, axis=tuple(range(qnd)))
+    out_flat = np.zeros(flat.shape, dtype=sorted_adj.dtype)
+    np.put_along_axis(out_flat, np.argsort(flat, axis=-1, kind="stable"), sorted_adj, axis=-1)
+    return np.transpose(out_flat.reshape(moved_shape), np.argsort(rest + list(axes)))
+
+
+def nanquantile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
+    """Tangent of np.nanquantile (method 'linear'): the tangents of the interpolated order statistics of each
+    slice's entries that are not NaN, interpolated the same way (0 for a slice of NaN only)."""
+    flat, w, axes, rest, moved_shape = _nanquantile_weights(a, q, axis, method)
+    t = np.broadcast_to(t, np.shape(a))
+    tflat = np.transpose(t, rest + list(axes)).reshape(flat.shape)
+    tsorted = np.take_along_axis(tflat, np.argsort(flat, axis=-1, kind="stable"), axis=-1)
+    out = np.sum(w * tsorted, axis=-1)  # (q..., rest...)
     if keepdims:
         shape = list(np.shape(a))
         for i in axes:

@@ -6,7 +6,8 @@ import numpy as np
 from .errors import UnsupportedError
 
 __all__ = ["along_axis_index", "kept_positions", "indexed_shape", "diagonal_positions", "cyclic_positions",
-           "flat_store_positions", "check_unshared"]
+           "flat_store_positions", "check_unshared", "at_steps",
+           "choose_conditions", "flat_positions"]
 
 
 def along_axis_index(indices, axis, shape):
@@ -115,3 +116,50 @@ def check_unshared(a, values, name):
                                "them while it writes, which the derivative does not follow",
                                hint=f"pass a copy of the values (`.copy()`) to `{name}`")
     return None
+
+
+def at_steps(shape, index):
+    """The steps of `np.multiply.at(a, index, b)` (and divide, maximum, minimum) of an array `a` of `shape`, as
+    stores without a repeated position: a list of (positions in a, an index tuple; the entries of b broadcast to
+    a[index]'s shape, in C order, applied there). Step k applies the k-th occurrence of each position, so every
+    entry of a is combined with its values in NumPy's order (a[p] * b1 * b2, not a[p] * (b1 * b2)). (Given a's
+    shape, not a: the alias pass takes what a helper given an array returns for something that may share it.)"""
+    flat = np.arange(int(np.prod(shape))).reshape(shape)[index].ravel()
+    order = np.argsort(flat, kind="stable")
+    ordered = flat[order]
+    starts = np.r_[0, np.nonzero(ordered[1:] != ordered[:-1])[0] + 1] if flat.size else np.zeros(0, int)
+    rank = np.empty(flat.size, dtype=np.intp)
+    rank[order] = np.arange(flat.size) - np.repeat(starts, np.diff(np.r_[starts, flat.size]))
+    steps = []
+    for k in range(int(rank.max()) + 1 if flat.size else 0):
+        which = np.nonzero(rank == k)[0]
+        steps.append((np.unravel_index(flat[which], shape), which))
+    return steps
+
+
+def choose_conditions(a, n, mode="raise"):
+    """Where `np.choose(a, choices, mode=mode)` takes each of its `n` choices: a list of n boolean arrays
+    (`idx == k`), for `np.select(conditions, choices)` (desugar_index_forms.py), with NumPy's errors (an index
+    array that is not of integers, an entry out of range with mode 'raise', another mode)."""
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError("Use one of 'clip', 'raise', or 'wrap' for clip mode")
+    a = np.asarray(a)
+    if not np.can_cast(a.dtype, np.intp, "safe"):
+        raise TypeError(f"Cannot cast array data from {a.dtype!r} to {np.dtype(np.intp)!r} according to the rule "
+                        "'safe'")
+    if n == 0 or mode == "raise" and a.size and (np.min(a) < 0 or np.max(a) >= n):
+        raise ValueError("invalid entry in choice array")
+    idx = a % n if mode == "wrap" else np.clip(a, 0, n - 1) if mode == "clip" else a
+    return [idx == k for k in range(n)]
+
+
+def flat_positions(shape, index, cls):
+    """The positions in C order `x.flat[index]` reads or writes (NumPy's own reading of the index: an int, a
+    slice, an int array, a boolean mask) of an array of `shape`, for `np.take` / `np.put`
+    (desugar_index_forms.py); refused for a value whose class `cls` is not ndarray (an object of the user's with
+    an attribute `flat`, a subclass). (Given x's shape and class, not x: what a helper given an array returns may
+    share it, for the alias pass.)"""
+    if cls is not np.ndarray:
+        raise UnsupportedError(f"`.flat[...]` of a {cls.__name__}: the compiler reads `x.flat[i]` as NumPy's "
+                               "flat index of an ndarray", hint="index the value another way (`x.ravel()[i]`)")
+    return np.arange(int(np.prod(shape))).reshape(shape).flat[index]

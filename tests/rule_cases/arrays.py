@@ -29,9 +29,26 @@ def nans_only(rng, specs):
     return out
 
 
+@Joint
+def spread_nans(rng, specs):
+    """Normal values with a NaN where the sum of the indices is a multiple of 3: every slice along any axes keeps
+    entries that are not NaN (the table's s_i sums the result: a slice of NaN only, whose value is NaN, is checked
+    in tests/test_found_refuse27.py)."""
+    out = []
+    for s in specs:
+        x = rng.standard_normal(_shape(s))
+        if x.ndim:
+            x[sum(np.indices(x.shape)) % 3 == 0] = np.nan
+        out.append(_finish(x, s))
+    return out
+
+
 DOMAINS = {
     "partition": distinct, "median": distinct, "quantile": distinct, "percentile": distinct, "ptp": distinct,
     "nan_to_num": with_nans, "nansum": nans_only, "nanmean": nans_only,
+    "nanvar": spread_nans, "nanstd": spread_nans, "nanprod": spread_nans, "nancumsum": spread_nans,
+    "nancumprod": spread_nans, "nanmedian": spread_nans, "nanquantile": spread_nans, "nanpercentile": spread_nans,
+    "nanmax": spread_nans,
     "sinc": uniform(0.1, 2.0),
 }
 
@@ -101,6 +118,18 @@ CASES = {
                      C("np.piecewise(a, [a < -0.5, a > 0.5], [b, c, 0.5])", (3, 4), F, F)],
     "np.nansum": [C(f"np.nansum(a{ax})", X3) for ax in RED],
     "np.nanmean": [C(f"np.nanmean(a{ax})", X3) for ax in ("", ", axis=-1", ", axis=(0, 2), keepdims=True")],
+    "np.nanvar": [C("np.nanvar(a)", (3, 4)), C("np.nanvar(a, axis=-1, ddof=1)", X3),
+                  C("np.nanvar(a, axis=0, keepdims=True)", (3, 4)), C("np.nanvar(a, axis=(0, 2), ddof=2)", X3)],
+    "np.nanstd": [C("np.nanstd(a)", (3, 4)), C("np.nanstd(a, axis=1, ddof=1, keepdims=True)", (3, 4)),
+                  C("np.nanstd(a, axis=0)", (3, 4)), C("np.nanstd(a, axis=(-1, 0))", X3)],
+    "np.nanprod": [C("np.nanprod(a)", (3, 4)), C("np.nanprod(a, axis=0)", (3, 4)),
+                   C("np.nanprod(a, axis=-1, keepdims=True)", X3)],
+    "np.nancumsum": [C("np.nancumsum(a)", (3, 4)), C("np.nancumsum(a, axis=0)", (3, 4)), C("np.nancumsum(a, 1)", X3)],
+    "np.nancumprod": [C("np.nancumprod(a)", (3, 4)), C("np.nancumprod(a, axis=-1)", X3)],
+    "np.nanmedian": [C("np.nanmedian(a)", (3, 4)), C("np.nanmedian(a, axis=0)", (3, 4)),
+                     C("np.nanmedian(a, axis=(0, 2), keepdims=True)", X3)],
+    "np.nanquantile": [C("np.nanquantile(a, 0.3)", (7,)), C("np.nanquantile(a, [0.1, 0.9], axis=0)", (3, 5))],
+    "np.nanpercentile": [C("np.nanpercentile(a, 40, axis=-1, keepdims=True)", (3, 4))],
     "np.cumprod": [C("np.cumprod(a)", (3, 4)), C("np.cumprod(a, axis=0)", (3, 4)), C("np.cumprod(a, axis=-1)", X3),
                    C("np.cumprod(a, 1)", (2, 4))],
     "np.average": [C("np.average(a)", (3, 4)), C("np.average(a, axis=1)", X3), C("np.average(a, weights=b)", (3, 4), (3, 4)),

@@ -135,6 +135,7 @@ CASES = {
     "np.asarray": [C("np.asarray(a)", (3, 4)), C("np.asarray(a)", F),
                    C("np.asarray(a * 3.0, dtype=int) + a * a", (2, 3), label="np.asarray(..., dtype=int) (truncates)")],
     "np.ascontiguousarray": [C("np.ascontiguousarray(a.T)", (3, 4))],
+    "np.asanyarray": [C("np.asanyarray(a)", (3, 4)), C("np.asanyarray(a * 2.0, dtype=np.float64)", (3,))],
     "np.diag": [C("np.diag(a)", (3,)), C("np.diag(a, 1)", (3,)), C("np.diag(a)", (3, 3)), C("np.diag(a, k=-1)", (3, 4))],
     "np.sort_complex": [C("np.sort_complex(a).real", (3, 4))],
     "np.heaviside": [C("np.heaviside(a - a, b) * a", (3, 4), (4,))],

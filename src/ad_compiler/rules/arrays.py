@@ -171,6 +171,28 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
     dans = _ad.percentile_jvp(da, a, q, axis, keepdims, method)
 
 
+@derivative(np.nanmedian, full_reduction=True)
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """np.median of each slice's entries that are not NaN (NaN entries: derivative 0; a slice of NaN only, whose
+    median is NaN: 0)."""
+    ba = _ad.nanquantile_vjp(g, a, 0.5, axis, keepdims)
+    dans = _ad.nanquantile_jvp(da, a, 0.5, axis, keepdims)
+
+
+@derivative(np.nanquantile)
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """np.quantile of each slice's entries that are not NaN (method='linear' only; q is a constant)."""
+    ba = _ad.nanquantile_vjp(g, a, q, axis, keepdims, method)
+    dans = _ad.nanquantile_jvp(da, a, q, axis, keepdims, method)
+
+
+@derivative(np.nanpercentile)
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """As np.nanquantile with q / 100."""
+    ba = _ad.nanquantile_vjp(g, a, np.divide(q, 100.0), axis, keepdims, method)
+    dans = _ad.nanquantile_jvp(da, a, np.divide(q, 100.0), axis, keepdims, method)
+
+
 @derivative(np.ptp, full_reduction=True)
 def ptp(a, axis=None, out=None, keepdims=False):
     """max - min: the largest and smallest entries, shared equally among ties."""
@@ -212,10 +234,71 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
 
 @derivative(np.nanmean, full_reduction=True)
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
-    """NaN entries are skipped: their derivative is 0; the others share 1 / (their count)."""
+    """NaN entries are skipped: their derivative is 0; the others share 1 / (their count). A slice of NaN only
+    (its value NaN) has derivative 0, its tangent too (it was NaN: refuse27 r27-005)."""
     ba = np.where(np.isnan(a), 0.0, _ad.keep_reduced(g, a, axis, keepdims)
-                  / np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True))
-    dans = np.nanmean(np.where(np.isnan(a), np.nan, da), axis=axis, keepdims=keepdims)
+                  / np.maximum(np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True), 1))
+    dans = np.sum(np.where(np.isnan(a), 0.0, da), axis=axis, keepdims=keepdims) / \
+        np.maximum(np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims), 1)
+
+
+@derivative(np.nanmax, np.nanmin, full_reduction=True)
+def nanmax(a, axis=None, out=None, keepdims=False):
+    """As np.max (np.min) among the entries that are not NaN (never equal to the result); NaN entries get 0, also in a
+    slice of NaN only (its value NaN, its adjoint maybe NaN: refuse27 r27-006 gave them NaN)."""
+    ba = np.where(np.isnan(a), 0.0, _ad.reduce_extreme_vjp(g, a, ans, axis, keepdims))
+    dans = _ad.reduce_jvp(np.where(np.isnan(a), 0.0, _ad.reduce_extreme_vjp(np.ones_like(ans), a, ans, axis, keepdims)),
+                          da, axis, keepdims)
+
+
+@derivative(np.nanvar, full_reduction=True)
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    """NaN entries are skipped: their derivative is 0; the others 2 (a - mean) / (count - ddof). A slice whose
+    count is at most ddof (all NaN, or too few entries: NumPy gives NaN) has derivative 0. No NaN in between:
+    the NaN entries are replaced before the mean, so second derivatives stay finite (refuse27)."""
+    keep = np.logical_not(np.isnan(a))
+    dof = np.sum(keep, axis=axis, keepdims=True) - ddof
+    z = np.where(keep, a, 0.0)
+    dev = np.where(keep, z - np.sum(z, axis=axis, keepdims=True) / np.maximum(dof + ddof, 1), 0.0)
+    scale = np.where(dof > 0, 2.0 / np.maximum(dof, 1), 0.0)
+    ba = dev * scale * np.where(dof > 0, _ad.keep_reduced(g, a, axis, keepdims), 0.0)
+    dans = np.sum(dev * scale * np.where(keep, da, 0.0), axis=axis, keepdims=keepdims)
+
+
+@derivative(np.nanstd, full_reduction=True)
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    """NaN entries are skipped (derivative 0); the others (a - mean) / ((count - ddof) std); 0 where the std is
+    0 (all entries equal: a subgradient, as np.std) or NaN (all NaN, or a count at most ddof)."""
+    keep = np.logical_not(np.isnan(a))
+    dof = np.sum(keep, axis=axis, keepdims=True) - ddof
+    z = np.where(keep, a, 0.0)
+    dev = np.where(keep, z - np.sum(z, axis=axis, keepdims=True) / np.maximum(dof + ddof, 1), 0.0)
+    sd = _ad.keep_reduced(ans, a, axis, keepdims)
+    scale = np.where(sd > 0, 1.0 / (np.maximum(dof, 1) * np.where(sd > 0, sd, 1.0)), 0.0)
+    ba = dev * scale * np.where(sd > 0, _ad.keep_reduced(g, a, axis, keepdims), 0.0)
+    dans = np.sum(dev * scale * np.where(keep, da, 0.0), axis=axis, keepdims=keepdims)
+
+
+@derivative(np.nanprod, full_reduction=True)
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False):
+    """NaN entries count as 1 (derivative 0); the others the product of the others (exact with zeros)."""
+    ba = np.where(np.isnan(a), 0.0, _ad.prod_vjp(g, np.where(np.isnan(a), 1.0, a), axis, keepdims))
+    dans = _ad.reduce_jvp(_ad.prod_vjp(np.ones_like(ans), np.where(np.isnan(a), 1.0, a), axis, keepdims),
+                          np.where(np.isnan(a), 0.0, da), axis, keepdims)
+
+
+@derivative(np.nancumsum)
+def nancumsum(a, axis=None, dtype=None, out=None):
+    """NaN entries count as 0 (derivative 0)."""
+    ba = np.where(np.isnan(a), 0.0, _ad.cumsum_vjp(g, a, axis))
+    dans = np.cumsum(np.where(np.isnan(a), 0.0, da), axis=axis)
+
+
+@derivative(np.nancumprod)
+def nancumprod(a, axis=None, dtype=None, out=None):
+    """NaN entries count as 1 (derivative 0); exact with zeros, as np.cumprod."""
+    ba = np.where(np.isnan(a), 0.0, _ad.cumprod_vjp(g, np.where(np.isnan(a), 1.0, a), axis))
+    dans = _ad.cumprod_jvp(np.where(np.isnan(a), 0.0, da), np.where(np.isnan(a), 1.0, a), axis)
 
 
 @derivative(np.cumprod)
@@ -238,3 +321,5 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
         / np.reshape(total, np.shape(ans))
 
 real_only("its pieces are differentiated for real operands only", np.piecewise)
+real_only("its deviations are differentiated for real operands only (of a complex array it is the mean of "
+          "|a - mean|^2)", np.nanvar, np.nanstd)

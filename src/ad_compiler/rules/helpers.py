@@ -22,7 +22,8 @@ from . import ans, derivative, elementwise, g, linear, nondifferentiable
 nondifferentiable(_ad.grad_seed, _ad.unit_tangent, _ad.layout_order, _ad.zeros_like, _ad.zero_entries, _ad.shape_of, _ad.new_tape,
                   _ad.max_share, _ad.min_share, _ad.inside, _ad.clip_low, _ad.clip_high, _ad.count_reduced, _ad.normalize_axes, _ad.segments)
 nondifferentiable(_ad.along_axis_index, _ad.kept_positions, _ad.indexed_shape, _ad.diagonal_positions,
-                  _ad.cyclic_positions, _ad.flat_store_positions,
+                  _ad.cyclic_positions, _ad.flat_store_positions, _ad.at_steps, _ad.choose_conditions,
+                  _ad.flat_positions,
                   _ad.check_unshared)  # (positions: desugar_index_forms.py)
 
 
@@ -857,6 +858,16 @@ def quantile_vjp(v, a, q, axis=None, keepdims=False, method="linear"):
 @linear(_ad.quantile_jvp, constant_in=("a",))
 def quantile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
     bt = _ad.quantile_vjp(g, a, q, axis, keepdims, method)
+
+
+@linear(_ad.nanquantile_vjp, constant_in=("a",))
+def nanquantile_vjp(v, a, q, axis=None, keepdims=False, method="linear"):
+    bv = _ad.nanquantile_jvp(g, a, q, axis, keepdims, method)
+
+
+@linear(_ad.nanquantile_jvp, constant_in=("a",))
+def nanquantile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
+    bt = _ad.nanquantile_vjp(g, a, q, axis, keepdims, method)
 
 
 @linear(_ad.percentile_vjp, constant_in=("a",))

@@ -368,17 +368,16 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False):
     dans = _ad.reduce_jvp(_ad.prod_vjp(np.ones_like(ans), a, axis, keepdims), da, axis, keepdims)
 
 
-@derivative(np.max, np.amax, np.nanmax, full_reduction=True)
+@derivative(np.max, np.amax, full_reduction=True)
 def max(a, axis=None, out=None, keepdims=False):
-    """Ties share the derivative equally (np.nanmax: among the entries that are not NaN, which never equal the
-    result; a slice of NaN only gives NaN, as its value)."""
+    """Ties share the derivative equally (np.nanmax, np.nanmin: rules/arrays.py)."""
     ba = _ad.reduce_extreme_vjp(g, a, ans, axis, keepdims)
     dans = _ad.reduce_jvp(_ad.reduce_extreme_vjp(np.ones_like(ans), a, ans, axis, keepdims), da, axis, keepdims)
 
 
-@derivative(np.min, np.amin, np.nanmin, full_reduction=True)
+@derivative(np.min, np.amin, full_reduction=True)
 def min(a, axis=None, out=None, keepdims=False):
-    """Ties share the derivative equally (np.nanmin: among the entries that are not NaN, as np.nanmax)."""
+    """Ties share the derivative equally."""
     ba = _ad.reduce_extreme_vjp(g, a, ans, axis, keepdims)
     dans = _ad.reduce_jvp(_ad.reduce_extreme_vjp(np.ones_like(ans), a, ans, axis, keepdims), da, axis, keepdims)
 
@@ -517,7 +516,7 @@ def flip(m, axis=None):
     bm = np.flip(g, axis)
 
 
-@derivative(np.asarray, np.ascontiguousarray)  # (to an integer dtype: piecewise constant)
+@derivative(np.asarray, np.ascontiguousarray, np.asanyarray)  # (to an integer dtype: piecewise constant)
 def copy(a, dtype=None):
     ba = _ad.cast_vjp(g, a, dtype)
     dans = _ad.cast_jvp(da, dtype)
