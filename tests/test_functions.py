@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import ad_compiler as ad
-from ad_compiler.driver import GENERIC_HEADER
 from ad_compiler.rules import g
 from fd import check_grad, numeric_grad
 from helpers_pkg.layers import dense, scaled
@@ -43,7 +42,7 @@ def test_helper_functions_positional_keyword_and_default_arguments():
 def test_callees_are_inlined_with_comments_naming_their_lines():
     src = ad.grad(two_layer, wrt=(0, 1)).source
     first = linear.__code__.co_firstlineno
-    assert src.removeprefix(GENERIC_HEADER).startswith("def dtwo_layer_dw1_w2(")  # (before any call: the header)
+    assert src.removeprefix(ad.driver.GENERIC_HEADER).startswith("def dtwo_layer_dw1_w2(")  # (before any call: the header)
     assert f"# adjoint of: return x @ w + b   (line {first + 1}, in linear)" in src
     assert "in relu)" in src and "in mse)" in src
     assert "_fwd_" not in src and "def backward" not in src  # one flat function
