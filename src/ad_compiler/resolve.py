@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rule_arguments, rule_reads, rules
+from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rule_arguments, rule_defaults, rule_reads, rules
 from .inline_objects import attribute_hooks
 from .errors import UnsupportedError
 from .ir import Assign, Build, Call, Const, Global, Index, Mutate, SetItem, Var
@@ -249,7 +249,10 @@ class Resolver:
                 return Op("const")
             ruled = _method_rule(k, name, owner)  # (a method of the user's class with a rule: `q.quant(x)`, m25-007)
             if ruled is not None:
-                return self.bind(s, ruled[0], ruled[1] + args, dict(kwargs))
+                function = inspect.getattr_static(k.cls, name, None)
+                function = getattr(function, "__func__", function)  # (a staticmethod's function)
+                return self.bind(s, ruled[0], ruled[1] + args,
+                                 rule_defaults.completed(function, ruled[0], ruled[1] + args, dict(kwargs), self.ctx))
             what = f"the method `.{name}()`"
             if isinstance(k, K.Obj) and not hasattr(k.cls, name):  # a function stored on the object (g3-005)
                 what = (f"a call of the function the attribute `.{name}` holds, not known when compiling (a loop or "
@@ -271,8 +274,10 @@ class Resolver:
             kind, rule, receiver = _function_rule(func)  # (`QQ.quant(x)`: the rule of Q.quant, QQ first: m25-007)
             if obj is sum and self.sequence_start(args, kwargs):  # sum(lists, []): a concatenation
                 kind, rule = "rule", rules.FUNCTIONS[_runtime().seq_sum]
-            if kind == "rule":
-                return self.bind(s, rule, receiver + args, dict(kwargs))
+            if kind == "rule":  # (the function's defaults, not the template's: h27b-001)
+                function = obj.__func__ if receiver else obj.__func__ if isinstance(obj, staticmethod) else obj
+                return self.bind(s, rule, receiver + args,
+                                 rule_defaults.completed(function, rule, receiver + args, dict(kwargs), self.ctx))
             if kind == "nondiff":
                 return Op("const")
             if self.ctx.is_user_function(obj):
