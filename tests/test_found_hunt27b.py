@@ -62,3 +62,56 @@ def test_rule_receives_the_functions_defaults():
         assert np.allclose(d(X3), numeric_grad(uses_defaults, (X3,), 0))
     finally:
         with_defaults.__defaults__ = saved
+
+
+# -- h27b-003: a vjp template and a jvp template of one function both using a temporary of the same name (`s`)
+# ran in one list of temporaries: the adjoint read the jvp template's `s` (a WRONG gradient and hvp, half the
+# differences' here); h27b-002: `@ad.defjvp(f)` registered before `@ad.defvjp(f)` was dropped by it (ad.jvp
+# refused "no forward-mode derivative") --
+
+def sine_by_rules(x):
+    return np.sin(x)
+
+
+@ad.defvjp(sine_by_rules)
+def sine_by_rules_vjp(x):
+    s = np.cos(x)
+    bx = g * s
+
+
+@ad.defjvp(sine_by_rules)
+def sine_by_rules_jvp(x):
+    s = np.cos(x) * 0.5
+    dans = 2.0 * dx * s  # noqa: F821
+
+
+def cosine_by_rules(x):
+    return np.cos(x)
+
+
+@ad.defjvp(cosine_by_rules)
+def cosine_by_rules_jvp(x):
+    s = np.sin(x) * 0.5
+    dans = -2.0 * dx * s  # noqa: F821
+
+
+@ad.defvjp(cosine_by_rules)
+def cosine_by_rules_vjp(x):
+    s = np.sin(x)
+    bx = -g * s
+
+
+def squares_of_sine(x):
+    return np.sum(sine_by_rules(x) ** 2)
+
+
+def squares_of_cosine(x):
+    return np.sum(cosine_by_rules(x) ** 2)
+
+
+def test_vjp_and_jvp_templates_with_the_same_temporary():
+    for f, d2 in ((squares_of_sine, 2.0 * np.cos(2 * X3)), (squares_of_cosine, -2.0 * np.cos(2 * X3))):
+        expected = numeric_grad(f, (X3,), 0)
+        assert np.allclose(ad.grad(f)(X3), expected)
+        assert np.isclose(ad.jvp(f)(X3, X3)[1], expected @ X3)  # (h27b-002 for the cosine: defjvp first)
+        assert np.allclose(ad.hvp(f)(X3, X3), d2 * X3)

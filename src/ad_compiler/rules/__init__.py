@@ -381,9 +381,46 @@ def defvjp(*functions: Callable, elementwise: bool = False, full_reduction: bool
     """
     @boundary
     def decorate(template):
-        _register(FUNCTIONS, functions, Rule(template, "general", full_reduction=full_reduction))
+        rule = Rule(template, "general", full_reduction=full_reduction)
+        for f in functions:  # (a forward rule registered first by `@ad.defjvp(f)` alone is kept: h27b-002)
+            old = FUNCTIONS.get(f)
+            if old is not None and rule.jvp is None and old.jvp is not None and not old.vjps and \
+                    not old.partials and old.form == "general":
+                rule = _mapped_copy(rule)
+                _add_tangent(rule, old)
+            _register(FUNCTIONS, (f,), rule)
         return template
     return decorate
+
+
+def _mapped_copy(rule):
+    """A shallow copy of `rule` (one per function whose forward rule it takes)."""
+    new = object.__new__(type(rule))
+    new.__dict__.update(rule.__dict__)
+    return new
+
+
+def _add_tangent(rule, other):
+    """Give `rule` the tangent line of `other` (another template for the same function), with its temporaries.
+    A temporary of `other` whose name `rule`'s own temporaries use is renamed (`s` -> `s_1`): the two templates'
+    lines run in one list, so `s = np.cos(x)` of the vjp template and `s = np.cos(x) * 0.5` of the jvp one
+    would otherwise give the adjoint the tangent's `s` (a WRONG gradient, h27b-003)."""
+    taken = {name for name, _ in rule.temps}
+    renamed = {}
+    temps = list(rule.temps)
+    for name, e in other.temps:
+        e = ir.rename_expr(e, renamed)
+        if name not in renamed and (name, e) in rule.temps:
+            continue  # (the same line in both templates: one temporary)
+        if name in taken and name not in renamed:
+            n, k = name.split(":", 1)[1], 1
+            while T(f"{n}_{k}") in taken or any(T(f"{n}_{k}") == t for t, _ in other.temps):
+                k += 1
+            renamed[name] = ir.Var(T(f"{n}_{k}"))
+            taken.add(T(f"{n}_{k}"))
+        temps.append((renamed[name].name if name in renamed else name, e))
+    rule.jvp = ir.rename_expr(other.jvp, renamed)
+    rule.temps = temps
 
 
 def real_form(*functions):
@@ -407,8 +444,7 @@ def defjvp(*functions: Callable) -> Callable:
         for f in functions:
             old = FUNCTIONS.get(f)
             if old is not None and rule.jvp is not None:
-                old.jvp = rule.jvp
-                old.temps = old.temps + [t for t in rule.temps if t not in old.temps]
+                _add_tangent(old, rule)
             else:
                 FUNCTIONS[f] = rule
         _changed()  # (after the table, as in _register)
