@@ -1,5 +1,7 @@
 """Found in stop 27 by probing users' rules (`ad.defvjp`, `ad.defjvp`), the API's pytrees and the caches in
 every mode: each program gives the derivatives central differences give, or a located refusal."""
+import re
+
 import numpy as np
 import pytest
 
@@ -115,3 +117,26 @@ def test_vjp_and_jvp_templates_with_the_same_temporary():
         assert np.allclose(ad.grad(f)(X3), expected)
         assert np.isclose(ad.jvp(f)(X3, X3)[1], expected @ X3)  # (h27b-002 for the cosine: defjvp first)
         assert np.allclose(ad.hvp(f)(X3, X3), d2 * X3)
+
+
+# -- h27b-004: a template line assigning a parameter, `g`, `ans` or a tangent placeholder `d<param>` was ignored
+# by the lines reading it next (`x = x * 2.0; bx = g * np.cos(x) * 2.0` read the call's x: a WRONG gradient;
+# `dx = ...` in a vjp template crashed with "source code string cannot contain null bytes"): refused when the
+# template is registered --
+
+def _register(body):
+    def sine_twice(x):
+        return np.sin(2.0 * x)
+    namespace = {"np": np, "g": g}
+    exec(compile("def rule(x):\n" + body, __file__, "exec"), namespace)  # (a template's source is read: a file)
+    return lambda: ad.defvjp(sine_twice)(namespace["rule"])
+
+
+@pytest.mark.parametrize("line, what", [("x = x * 2.0", "its parameter"), ("g = g * 2.0", "adjoint"),
+                                        ("ans = np.cos(x)", "the result"), ("dx = np.cos(x)", "tangent of `x`")])
+def test_template_assigning_a_placeholder_is_refused(line, what, monkeypatch):
+    import inspect
+    body = f"    {line}\n    bx = g * np.cos(x) * 2.0\n"
+    monkeypatch.setattr(inspect, "getsource", lambda obj: "def rule(x):\n" + body)
+    with pytest.raises(ad.ADError, match=f"the line `{line.split(' =')[0]} = ...` assigns .*{re.escape(what)}"):
+        _register(body)()

@@ -220,8 +220,28 @@ class _Reader:
             elif target.startswith("b") and target[1:] in rule.params:
                 rule.vjps[target[1:]] = value
             else:
+                self.check_temporary(target)
                 self.temps.add(target)
                 rule.temps.append((T(target), value))
+
+    def check_temporary(self, target):
+        """A template's names `g`, `ans`, its parameters and their tangents `d<param>` always read the call's
+        values: a line assigning one was ignored where the name was read next (`x = np.clip(x, -5, 5)`, `g = g * 2`:
+        a WRONG gradient; `dx = ...` in a vjp template crashed the derivative): refused (h27b-004)."""
+        rule = self.rule
+        if target in rule.params:
+            what = "its parameter"
+        elif target == "g":
+            what = "the placeholder of the result's adjoint"
+        elif target == "ans":
+            what = "the placeholder of the result"
+        elif target.startswith("d") and target[1:] in rule.params:
+            what = f"the placeholder of the tangent of `{target[1:]}`"
+        else:
+            return
+        raise ADError(f"derivative template {rule.name}: the line `{target} = ...` assigns {what}, which the "
+                      f"template's lines always read as the call's value",
+                      hint=f"give the new value another name (`{target}_2 = ...`) and read that")
 
     def fail(self, what):
         raise ADError(f"derivative template {self.rule.name}: {what}")
@@ -295,6 +315,10 @@ class _TemplateExpr:
             return ir.Var(D(n[1:]))
         if n in self.r.temps:
             return ir.Var(T(n))
+        if n.startswith("b") and n[1:] in rule.params and n not in self.r.closure and n not in self.r.globals:
+            raise ADError(f"derivative template {rule.name}: a line reads `{n}`, the adjoint line of `{n[1:]}`; "
+                          f"a template assigns each `b<param>` once",
+                          hint=f"compute the parts under other names, then `{n} = ...` of them")
         if n in self.r.closure:  # (home: where the name is read when the rule is applied, Rule.current)
             return ir.Global((n,), self.r.closure[n], home=self.r.cells[n])
         if n in self.r.globals:
