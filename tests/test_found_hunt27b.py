@@ -140,3 +140,22 @@ def test_template_assigning_a_placeholder_is_refused(line, what, monkeypatch):
     monkeypatch.setattr(inspect, "getsource", lambda obj: "def rule(x):\n" + body)
     with pytest.raises(ad.ADError, match=f"the line `{line.split(' =')[0]} = ...` assigns .*{re.escape(what)}"):
         _register(body)()
+
+
+# -- h27b-005: `wrt=np.int64(1)` (a position computed with NumPy) was refused ("`wrt` items must be argument
+# positions or names"); JAX's argnums take any integer. A method's position is shifted past `self` likewise --
+
+def sine_times_square(x, y):
+    return np.sum(np.sin(x) * y ** 2)
+
+
+class SineTimesSquare:
+    def loss(self, x, y):
+        return np.sum(np.sin(x) * y ** 2)
+
+
+def test_numpy_integer_wrt():
+    y = np.array([0.9, 0.2, -0.4])
+    expected = 2.0 * np.sin(X3) * y
+    assert np.allclose(ad.grad(sine_times_square, wrt=np.int64(1))(X3, y), expected)
+    assert np.allclose(ad.grad(SineTimesSquare().loss, wrt=np.int64(1))(X3, y), expected)

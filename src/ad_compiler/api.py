@@ -5,8 +5,11 @@ kinds of the arguments it receives (driver.py). Compilation is cached per (funct
 """
 import functools
 import inspect
+import numbers
 import weakref
 from typing import Callable, Optional, Tuple, Union
+
+import numpy as np
 
 from . import callees, driver, read
 from .errors import ADError
@@ -25,8 +28,9 @@ def _wrt_names(params, wrt, func_name):
         raise ADError("`wrt` is empty", hint="name at least one argument to differentiate with respect to")
     names = []
     for w in items:
-        if isinstance(w, bool) or not isinstance(w, (int, str)):
+        if isinstance(w, bool) or isinstance(w, np.bool_) or not isinstance(w, (numbers.Integral, str)):
             raise ADError(f"`wrt` items must be argument positions or names, got {w!r}")
+        w = w if isinstance(w, str) else int(w)  # (a NumPy integer: `wrt=np.argmax(...)`, as JAX's argnums)
         if isinstance(w, int):
             if not -len(params) <= w < len(params):
                 raise ADError(f"{func_name} has {len(params)} arguments; wrt={w} is out of range")
@@ -73,7 +77,8 @@ def _build(f, wrt, mode, receiver=None, has_aux=False, jit=False):
     presented = sig.dropping_first() if receiver is not None else sig
     if receiver is not None:
         items = list(wrt) if isinstance(wrt, (tuple, list)) else [wrt]
-        items = [w + 1 if isinstance(w, int) and not isinstance(w, bool) and w >= 0 else w for w in items]
+        items = [w + 1 if isinstance(w, numbers.Integral) and not isinstance(w, (bool, np.bool_)) and w >= 0 else w
+                 for w in items]
         wrt = tuple(items) if isinstance(wrt, (tuple, list)) else items[0]
     names, multi = _wrt_names(params, wrt, f.__name__)
     func_name = _function_name(f.__name__, names, mode)
