@@ -159,3 +159,24 @@ def test_numpy_integer_wrt():
     expected = 2.0 * np.sin(X3) * y
     assert np.allclose(ad.grad(sine_times_square, wrt=np.int64(1))(X3, y), expected)
     assert np.allclose(ad.grad(SineTimesSquare().loss, wrt=np.int64(1))(X3, y), expected)
+
+
+# -- h27b-006: a seed None for a number output of ad.vjp (`{"v": s, "k": None}`, or `None` for a scalar f)
+# crashed the derivative with a TypeError (`None * 2`); for an array output it said "the seed has shape ()".
+# It is now a located error saying what to pass (PyTorch reads None as 1.0 for a scalar, JAX as zero: not
+# guessed); None stays accepted for int and bool outputs, and for a tuple of them (`x.shape`) --
+
+def sine_and_square(x):
+    return {"v": np.sin(x), "k": np.sum(x ** 2)}
+
+
+def sine_and_shape(x):
+    return np.sin(x), x.shape
+
+
+def test_vjp_seed_none():
+    s = np.array([1.0, 2.0, 3.0])
+    for seed in ({"v": s, "k": None}, {"v": None, "k": 1.0}):
+        with pytest.raises(ad.ADError, match="the seed is None for an output of shape"):
+            ad.vjp(sine_and_square)(X3, seed)
+    assert np.allclose(ad.vjp(sine_and_shape)(X3, (s, None)), np.cos(X3) * s)

@@ -212,6 +212,8 @@ def vjp_seed(seed, out):
     For a tuple, list or dict output the seed has the same structure (checked entry by entry)."""
     if seed.__class__ is _float and not isinstance(out, (tuple, list, dict)):
         return seed  # (a number for a number, or spread over an array: the gradient of sum(seed * y))
+    if seed is None and isinstance(out, (tuple, list, dict)):  # (`x.shape` among the outputs: seeds None)
+        seed = dict.fromkeys(out) if isinstance(out, dict) else [None] * len(out)
     if isinstance(out, (tuple, list)):
         if not isinstance(seed, (tuple, list)) or len(seed) != len(out):
             raise NonScalarOutputError(f"the output is a {type(out).__name__} of {len(out)} values; "
@@ -225,6 +227,13 @@ def vjp_seed(seed, out):
         return {k: vjp_seed(seed[k], out[k]) for k in out}
     if out is None or isinstance(out, (str, bytes)):
         return None  # (not a number: nothing flows back from it, whatever its seed)
+    if seed is None and (isinstance(out, (int, np.integer, np.bool_)) or
+                         isinstance(out, ndarray) and out.dtype.kind in "biu"):
+        return None  # (an int or bool output carries no derivative: no seed needed)
+    if seed is None:  # (a TypeError in the derivative for a number, h27b-006; PyTorch reads it 1.0, JAX zero)
+        raise NonScalarOutputError(f"the seed is None for an output of shape {np.shape(out)}",
+                                   hint="pass a seed of the output's shape: zeros where nothing flows back "
+                                        "(`np.zeros_like(y)`, 0.0), ones for its sum")
     if np.shape(seed) != np.shape(out):
         raise NonScalarOutputError(
             f"the seed has shape {np.shape(seed)} but the output has shape {np.shape(out)}",
