@@ -180,3 +180,42 @@ def test_vjp_seed_none():
         with pytest.raises(ad.ADError, match="the seed is None for an output of shape"):
             ad.vjp(sine_and_square)(X3, seed)
     assert np.allclose(ad.vjp(sine_and_shape)(X3, (s, None)), np.cos(X3) * s)
+
+
+# -- h27b-007: a user's rule's adjoint of a list, tuple or dict parameter was not checked (m25-003 checks arrays
+# and numbers): `bxs = [np.sum(g * xs[1]), g * xs[0]]` broadcast the number into a WRONG gradient ([0.78] * 3 for
+# [0.49, -0.06, 0.35]); a list too short or a missing key crashed (IndexError, KeyError, zip) --
+
+def product_of_items(xs):
+    return xs[0] * xs[1]
+
+
+@ad.defvjp(product_of_items)
+def product_of_items_summed(xs):
+    bxs = [np.sum(g * xs[1]), g * xs[0]]
+
+
+def product_of_entries(p):
+    return p["a"] * p["b"]
+
+
+@ad.defvjp(product_of_entries)
+def product_of_entries_short(p):
+    bp = dict(a=g * p["b"])
+
+
+def uses_product_of_items(x, y):
+    return np.sum(product_of_items([x, y]) ** 2)
+
+
+def uses_product_of_entries(x, y):
+    return np.sum(product_of_entries({"a": x, "b": y}) ** 2)
+
+
+def test_rule_adjoint_of_a_container_is_checked():
+    y = np.array([0.9, 0.2, -0.4])
+    with pytest.raises(ad.ADError, match=r"product_of_items_summed` gives `bxs\[0\]` the shape \(\), but its "
+                                         r"argument `xs\[0\]` has the shape \(3,\)"):
+        ad.grad(uses_product_of_items)(X3, y)
+    with pytest.raises(ad.ADError, match=r"gives `bp` the keys \['a'\], but its argument `p` has the keys"):
+        ad.grad(uses_product_of_entries, wrt=1)(X3, y)

@@ -423,7 +423,7 @@ def _checked_shape(rule, param, operand, k, expr):
     `_ad.rule_adjoint` raises a located error for another shape than the operand's (m25-003)."""
     mod = getattr(rule.template, "__module__", "") or ""
     if mod == "ad_compiler" or mod.startswith("ad_compiler.") or not isinstance(operand, Var) or \
-            not (isinstance(k, K.Array) or k.numeric):
+            not (isinstance(k, (K.Array, K.Seq, K.Dict)) or k.numeric):  # (a list, tuple, dict: h27b-007)
         return expr
     return helper("rule_adjoint", expr, operand, Const(rule.name), Const(param))
 

@@ -23,14 +23,49 @@ def table_position(key, keys):
 def rule_adjoint(b, x, rule, param):
     """The adjoint `b` a user's rule (`@ad.defvjp`) gives its parameter `param` of value `x`, checked: it must
     have x's shape, as JAX checks a custom_vjp's (m25-003). A number or an array of another shape would be
-    broadcast to x's shape, which is the gradient only by chance (`bx = g` of a sum; not `bx = np.sum(g)`)."""
-    if np.shape(b) != np.shape(x):
-        raise ADError(f"the derivative rule `{rule}` gives `b{param}` the shape {np.shape(b)}, but its argument "
-                      f"`{param}` has the shape {np.shape(x)}",
-                      hint=f"`b{param}` must have the shape of `{param}`: sum the adjoint over the axes "
+    broadcast to x's shape, which is the gradient only by chance (`bx = g` of a sum; not `bx = np.sum(g)`).
+    For a list, tuple or dict `x` (`bxs = [g * xs[1], np.sum(g * xs[0])]`), the same structure, each item
+    checked likewise (None: no adjoint for that item); a WRONG gradient or a crash before (h27b-007)."""
+    if b.__class__ is x.__class__ is float or b.__class__ is x.__class__ is np.ndarray and b.shape == x.shape:
+        return b
+    problem = _adjoint_mismatch(b, x, f"b{param}", param)
+    if problem is not None:
+        where, got, expected, container = problem
+        raise ADError(f"the derivative rule `{rule}` gives `{where}` {got}, but its argument `{expected[0]}` "
+                      f"has {expected[1]}",
+                      hint=f"`b{param}` must have the structure of `{param}`, each item the shape of the item it "
+                      f"is for" if container else
+                      f"`b{param}` must have the shape of `{param}`: sum the adjoint over the axes "
                       f"broadcasting added (`_ad.unbroadcast(e, {param})`), or spread a number with "
                       f"`np.broadcast_to(e, np.shape({param}))`")
     return b
+
+
+def _adjoint_mismatch(b, x, where, name):
+    """None if the adjoint `b` fits the value `x`, else (where, what b is, (x's name, what x is), in a container)."""
+    if isinstance(x, (list, tuple)):
+        if not isinstance(b, (list, tuple)) or len(b) != len(x):
+            got = f"a {type(b).__name__} of {len(b)} items" if isinstance(b, (list, tuple)) else f"a {type(b).__name__}"
+            return where, got, (name, f"{len(x)} items"), True
+        for i, (bi, xi) in enumerate(zip(b, x)):
+            found = bi is not None and _adjoint_mismatch(bi, xi, f"{where}[{i}]", f"{name}[{i}]")
+            if found:
+                return found[:3] + (True,)
+        return None
+    if isinstance(x, dict):
+        if not isinstance(b, dict) or set(b) != set(x):
+            got = f"the keys {sorted(map(str, b))}" if isinstance(b, dict) else f"a {type(b).__name__}"
+            return where, got, (name, f"the keys {sorted(map(str, x))}"), True
+        for k in x:
+            found = b[k] is not None and _adjoint_mismatch(b[k], x[k], f"{where}[{k!r}]", f"{name}[{k!r}]")
+            if found:
+                return found[:3] + (True,)
+        return None
+    if x is None or isinstance(x, (str, bytes, bool, np.bool_)) or not (np.isscalar(x) or isinstance(x, np.ndarray)):
+        return None  # (no derivative, or an object: not checked here)
+    if np.shape(b) != np.shape(x):
+        return where, f"the shape {np.shape(b)}", (name, f"the shape {np.shape(x)}"), False
+    return None
 
 
 def new_object(cls):
