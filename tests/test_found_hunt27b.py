@@ -219,3 +219,33 @@ def test_rule_adjoint_of_a_container_is_checked():
         ad.grad(uses_product_of_items)(X3, y)
     with pytest.raises(ad.ADError, match=r"gives `bp` the keys \['a'\], but its argument `p` has the keys"):
         ad.grad(uses_product_of_entries, wrt=1)(X3, y)
+
+
+# -- h27b-008: a user's forward rule giving `dans` of another shape than the result (`np.sum(dx * np.cos(x))` for
+# an elementwise function) was spread to the result's shape (`_ad.broadcast_like`): a WRONG jvp, hvp and jacfwd;
+# a tuple of too few tangents, or an array for a number, crashed. Checked now, as the adjoints are (m25-003) --
+
+def sine_summed_tangent(x):
+    return np.sin(x)
+
+
+@ad.defvjp(sine_summed_tangent)
+def sine_summed_tangent_vjp(x):
+    bx = g * np.cos(x)
+
+
+@ad.defjvp(sine_summed_tangent)
+def sine_summed_tangent_jvp(x):
+    dans = np.sum(dx * np.cos(x))  # noqa: F821
+
+
+def uses_sine_summed_tangent(x):
+    return np.sum(sine_summed_tangent(x) ** 2)
+
+
+def test_rule_tangent_of_another_shape_is_refused():
+    with pytest.raises(ad.ADError, match=r"sine_summed_tangent_jvp` gives `dans` the shape \(\), but the result "
+                                         r"\(`ans`\) has the shape \(3,\)"):
+        ad.jvp(uses_sine_summed_tangent)(X3, X3)
+    with pytest.raises(ad.ADError, match="sine_summed_tangent_jvp"):
+        ad.hvp(uses_sine_summed_tangent)(X3, X3)

@@ -6,7 +6,7 @@ import numpy as np
 
 from .errors import ADError, UnsupportedError
 
-__all__ = ["rule_adjoint", "stale_or", "stale_or_transpose", "new_object", "as_named", "tried", "throw", "unexpected_function", "attribute_tangent_vjp",
+__all__ = ["rule_adjoint", "rule_tangent", "stale_or", "stale_or_transpose", "new_object", "as_named", "tried", "throw", "unexpected_function", "attribute_tangent_vjp",
            "unexpected_class", "entry_or_zeros",
            "caught", "entered", "entered_value", "truncate", "check_completed", "table_position"]
 
@@ -39,6 +39,23 @@ def rule_adjoint(b, x, rule, param):
                       f"broadcasting added (`_ad.unbroadcast(e, {param})`), or spread a number with "
                       f"`np.broadcast_to(e, np.shape({param}))`")
     return b
+
+
+def rule_tangent(t, y, rule):
+    """The tangent `t` a user's forward rule (`@ad.defjvp`, its `dans` line) gives the result `y`, checked: it
+    must have y's structure and shapes, as JAX checks a custom_jvp's. A number for an array result was broadcast
+    to its shape (`dans = np.sum(dx * np.cos(x))`: a WRONG tangent, hvp and jacfwd, h27b-008); a tuple too
+    short, or an array for a number, crashed."""
+    if t.__class__ is y.__class__ is float or t.__class__ is y.__class__ is np.ndarray and t.shape == y.shape:
+        return t
+    problem = _adjoint_mismatch(t, y, "dans", "ans")
+    if problem is not None:
+        where, got, expected, container = problem
+        raise ADError(f"the derivative rule `{rule}` gives `{where}` {got}, but the result (`{expected[0]}`) has "
+                      f"{expected[1]}",
+                      hint="`dans` must have the structure and shapes of the function's result: spread a number "
+                      "with `np.broadcast_to(e, np.shape(ans))`, one tangent per item of a tuple")
+    return t
 
 
 def _adjoint_mismatch(b, x, where, name):

@@ -94,6 +94,7 @@ class Rule:
         self.partials = {}  # elementwise: param -> partial derivative
         self.temps = []  # (placeholder name, expression), in order
         self.jvp = None  # expression of the result's tangent (general rules), or None
+        self.jvp_name = self.name  # the name of the template giving `jvp` (a defjvp's, added to a defvjp's rule)
         self.real = None  # a simpler Rule used when every differentiable operand is a real number (real_form)
         _Reader(self).read()
 
@@ -445,6 +446,7 @@ def _add_tangent(rule, other):
         temps.append((renamed[name].name if name in renamed else name, e))
     rule.jvp = ir.rename_expr(other.jvp, renamed)
     rule.temps = temps
+    rule.jvp_name = other.jvp_name  # (the template an error about `dans` names)
 
 
 def real_form(*functions):
