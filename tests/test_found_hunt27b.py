@@ -249,3 +249,54 @@ def test_rule_tangent_of_another_shape_is_refused():
         ad.jvp(uses_sine_summed_tangent)(X3, X3)
     with pytest.raises(ad.ADError, match="sine_summed_tangent_jvp"):
         ad.hvp(uses_sine_summed_tangent)(X3, X3)
+
+
+# -- h27b-009: a function with a rule storing a value made from its arguments where the caller reads it (a
+# module's buffer, its object's attribute, a global dict) passed that value on with no derivative: a WRONG
+# gradient ([0.57, -1.07, 1.00] for [1.16, -2.36, 2.78]); refused at the call now. A call counter is let through --
+
+STASH = np.zeros(3)
+
+
+def stashing_sine(x):
+    STASH[:] = x * 2.0
+    return np.sin(x)
+
+
+@ad.defvjp(stashing_sine)
+def stashing_sine_rule(x):
+    bx = g * np.cos(x)
+
+
+class Remembering:
+    def __init__(self):
+        self.last = np.zeros(3)
+        self.calls = 0
+
+    def sine(self, x):
+        self.calls += 1
+        self.last = x * 2.0
+        return np.sin(x)
+
+
+@ad.defvjp(Remembering.sine)
+def remembering_sine_rule(self, x):
+    bx = g * np.cos(x)
+
+
+def reads_the_stash(x):
+    y = stashing_sine(x)
+    return np.sum(y * STASH)
+
+
+def reads_the_attribute(x):
+    r = Remembering()
+    y = r.sine(x)
+    return np.sum(y * r.last)
+
+
+def test_rule_function_storing_outside_is_refused():
+    for f, line in ((reads_the_stash, "STASH[:] = x * 2.0"), (reads_the_attribute, "self.last = x * 2.0")):
+        with pytest.raises(ad.UnsupportedError, match=f"which has a derivative rule, stores a value made from its "
+                                                      f"arguments .*{re.escape(line)}"):
+            ad.grad(f)(X3)

@@ -187,6 +187,10 @@ class Context:
         self.units.append(unit)
         return unit
 
+    def is_user_function_with_rule(self, obj):
+        """A function of the user's (with source, not a library's) that has a rule."""
+        return inspect.isfunction(obj) and not is_library(obj) and rules.has_rule(obj)
+
     def is_user_function(self, obj):
         return inspect.isfunction(obj) and not is_library(obj) and not rules.has_rule(obj)
 

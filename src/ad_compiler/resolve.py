@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rule_arguments, rule_defaults, rule_reads, rules
+from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rule_arguments, rule_defaults, rule_effects, rule_reads, rules
 from .inline_objects import attribute_hooks
 from .errors import UnsupportedError
 from .ir import Assign, Build, Call, Const, Global, Index, Mutate, SetItem, Var
@@ -251,6 +251,7 @@ class Resolver:
             if ruled is not None:
                 function = inspect.getattr_static(k.cls, name, None)
                 function = getattr(function, "__func__", function)  # (a staticmethod's function)
+                self.ruled_effects(s, function, ruled[0])
                 return self.bind(s, ruled[0], ruled[1] + args,
                                  rule_defaults.completed(function, ruled[0], ruled[1] + args, dict(kwargs), self.ctx))
             what = f"the method `.{name}()`"
@@ -276,6 +277,7 @@ class Resolver:
                 kind, rule = "rule", rules.FUNCTIONS[_runtime().seq_sum]
             if kind == "rule":  # (the function's defaults, not the template's: h27b-001)
                 function = obj.__func__ if receiver else obj.__func__ if isinstance(obj, staticmethod) else obj
+                self.ruled_effects(s, function, rule)
                 return self.bind(s, rule, receiver + args,
                                  rule_defaults.completed(function, rule, receiver + args, dict(kwargs), self.ctx))
             if kind == "nondiff":
@@ -360,6 +362,14 @@ class Resolver:
             inputs |= atom_names(value)
         return Op("rule", frozenset(inputs), rule=rule, bound=bound)
 
+
+    def ruled_effects(self, s, function, rule):
+        """Refuse a call of a user's function with a user's rule whose body stores a value made from its arguments
+        where the caller can read it (a global array, its object's attribute: h27b-009, rule_effects.py)."""
+        module = getattr(rule.template, "__module__", "") or ""
+        if inspect.isfunction(function) and not (module == "ad_compiler" or module.startswith("ad_compiler.")) \
+                and self.ctx is not None and self.ctx.is_user_function_with_rule(function):
+            rule_effects.refuse(function, s.origin.unit.location(s.origin.node) if s.origin else None)
 
     def definition(self, name):
         """The value assigned to the SSA name `name` (None if not one value)."""
