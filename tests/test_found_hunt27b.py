@@ -1,5 +1,6 @@
 """Found in stop 27 by probing users' rules (`ad.defvjp`, `ad.defjvp`), the API's pytrees and the caches in
 every mode: each program gives the derivatives central differences give, or a located refusal."""
+import dataclasses
 import re
 
 import numpy as np
@@ -300,3 +301,29 @@ def test_rule_function_storing_outside_is_refused():
         with pytest.raises(ad.UnsupportedError, match=f"which has a derivative rule, stores a value made from its "
                                                       f"arguments .*{re.escape(line)}"):
             ad.grad(f)(X3)
+
+
+# -- h27b-010: ad.vjp of a function returning an object (a dataclass) crashed with an IndexError in the derivative
+# for any seed (a dict of its attributes' seeds was made a 0-d object array; a float got "'float' object is not
+# subscriptable"); the seed is now a dict of attribute seeds (the others' zero) or an object of its class, as
+# ad.jvp's tangent of such an output and ad.grad's gradient of such an argument are --
+
+@dataclasses.dataclass
+class SineAndSquare:
+    a: np.ndarray
+    b: float
+
+
+def sine_and_square_object(x):
+    return SineAndSquare(np.sin(x), np.sum(x ** 2))
+
+
+def test_vjp_of_an_object_output():
+    s = np.array([1.0, 2.0, 3.0])
+    vjp = ad.vjp(sine_and_square_object)
+    expected = np.cos(X3) * s + 2.0 * 2.0 * X3
+    assert np.allclose(vjp(X3, {"a": s, "b": 2.0}), expected)
+    assert np.allclose(vjp(X3, SineAndSquare(s, 2.0)), expected)
+    assert np.allclose(vjp(X3, {"a": s}), np.cos(X3) * s)
+    with pytest.raises(ad.ADError, match="the seed must be a dict of its attributes' seeds"):
+        vjp(X3, 1.0)
