@@ -327,3 +327,36 @@ def test_vjp_of_an_object_output():
     assert np.allclose(vjp(X3, {"a": s}), np.cos(X3) * s)
     with pytest.raises(ad.ADError, match="the seed must be a dict of its attributes' seeds"):
         vjp(X3, 1.0)
+
+
+# -- h27b-011: a template assigning one of its temporaries twice (`s = np.cos(x); s = s * 2.0`) gave the
+# derivative `s_1 = s_1 * 2.0` (the new name bound before its value was read): UnboundLocalError in every mode;
+# with a vjp and a jvp template sharing a line, the tangent read the adjoint's reassigned `s` (a WRONG jvp) --
+
+def twice_sine(x):
+    return np.sin(x) * 2.0
+
+
+@ad.defvjp(twice_sine)
+def twice_sine_vjp(x):
+    s = np.cos(x)
+    s = s * 2.0
+    bx = g * s
+
+
+@ad.defjvp(twice_sine)
+def twice_sine_jvp(x):
+    s = np.cos(x)
+    c = s * 0.5
+    s = c * 4.0
+    dans = dx * s  # noqa: F821
+
+
+def squares_of_twice_sine(x):
+    return np.sum(twice_sine(x) ** 2)
+
+
+def test_template_temporary_assigned_twice():
+    expected = 8.0 * np.sin(X3) * np.cos(X3)
+    assert np.allclose(ad.grad(squares_of_twice_sine)(X3), expected)
+    assert np.isclose(ad.jvp(squares_of_twice_sine)(X3, X3)[1], expected @ X3)

@@ -227,10 +227,11 @@ class Reverse(StoresPart, ControlPart):
         needed = rule.needed_temps(exprs.values())
         if consumable and (len(exprs) != 1 or any(G in ir.names_in(e) for _, e in needed)):
             consumable = False  # (g is read again)
-        for name, e in needed:
+        for name, e in needed:  # (the value first: `s = s * 2.0` reads the template's previous `s`, h27b-011)
             fresh = self.alloc.fresh(name.split(":", 1)[1])
+            value = fold(ir.rename_expr(e, {**subst, **temps}))
             temps[name] = Var(fresh)
-            self.emit(assign(fresh, fold(ir.rename_expr(e, {**subst, **temps}))), s.origin)
+            self.emit(assign(fresh, value), s.origin)
         subst.update(temps)
         done = {}  # (operand, contribution) -> parameter: `x * x` gives x twice the same contribution
         for p in rule.params:

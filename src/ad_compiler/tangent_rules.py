@@ -42,10 +42,11 @@ class TangentRules:
 
     def emit_temps(self, s, rule, exprs, subst):
         temps = {}
-        for name, e in rule.needed_temps(exprs):
+        for name, e in rule.needed_temps(exprs):  # (the value first: `s = s * 2.0`, h27b-011)
             fresh = self.fwd.alloc.fresh(name.split(":", 1)[1])
+            value = fold(ir.rename_expr(e, {**subst, **temps}))
             temps[name] = Var(fresh)
-            self.fwd.emit_assign(fresh, fold(ir.rename_expr(e, {**subst, **temps})), s.origin)
+            self.fwd.emit_assign(fresh, value, s.origin)
         return temps
 
     def elementwise(self, s, rule, bound, varied):

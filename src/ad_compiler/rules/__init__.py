@@ -429,15 +429,14 @@ def _add_tangent(rule, other):
     """Give `rule` the tangent line of `other` (another template for the same function), with its temporaries.
     A temporary of `other` whose name `rule`'s own temporaries use is renamed (`s` -> `s_1`): the two templates'
     lines run in one list, so `s = np.cos(x)` of the vjp template and `s = np.cos(x) * 0.5` of the jvp one
-    would otherwise give the adjoint the tangent's `s` (a WRONG gradient, h27b-003)."""
+    would otherwise give the adjoint the tangent's `s` (a WRONG gradient, h27b-003). The lines a name reads are
+    the template's previous ones: the reverse and tangent sweeps emit them in order (h27b-011)."""
     taken = {name for name, _ in rule.temps}
     renamed = {}
     temps = list(rule.temps)
     for name, e in other.temps:
         e = ir.rename_expr(e, renamed)
-        if name not in renamed and (name, e) in rule.temps:
-            continue  # (the same line in both templates: one temporary)
-        if name in taken and name not in renamed:
+        if name in taken and name not in renamed:  # (even for the same line: `rule` may assign the name again)
             n, k = name.split(":", 1)[1], 1
             while T(f"{n}_{k}") in taken or any(T(f"{n}_{k}") == t for t, _ in other.temps):
                 k += 1
