@@ -360,3 +360,30 @@ def test_template_temporary_assigned_twice():
     expected = 8.0 * np.sin(X3) * np.cos(X3)
     assert np.allclose(ad.grad(squares_of_twice_sine)(X3), expected)
     assert np.isclose(ad.jvp(squares_of_twice_sine)(X3, X3)[1], expected @ X3)
+
+
+# -- h27b-012: a scratch temporary reused in a template (`t = ...; bx = g * t; t = ...; by = g * t`) gave every
+# line the last `t`: bx read by's value (a WRONG gradient, [-0.09, -0.16, 0.57] for [0.22, -0.95, 0.69]; a crash
+# on main). Each assignment is now a new temporary, read by the lines after it, as Python does --
+
+def sine_cosine(x, y):
+    return np.sin(x) * np.cos(y)
+
+
+@ad.defvjp(sine_cosine)
+def sine_cosine_vjp(x, y):
+    t = np.cos(x) * np.cos(y)
+    bx = g * t
+    t = -np.sin(x) * np.sin(y)
+    by = g * t
+
+
+def squares_of_sine_cosine(x, y):
+    return np.sum(sine_cosine(x, y) ** 2)
+
+
+def test_template_scratch_temporary():
+    y = np.array([0.9, 0.2, -0.4])
+    for wrt in (0, 1):
+        expected = numeric_grad(squares_of_sine_cosine, (X3, y), wrt)
+        assert np.allclose(ad.grad(squares_of_sine_cosine, wrt=wrt)(X3, y), expected)

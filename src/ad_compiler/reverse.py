@@ -228,7 +228,7 @@ class Reverse(StoresPart, ControlPart):
         if consumable and (len(exprs) != 1 or any(G in ir.names_in(e) for _, e in needed)):
             consumable = False  # (g is read again)
         for name, e in needed:  # (the value first: `s = s * 2.0` reads the template's previous `s`, h27b-011)
-            fresh = self.alloc.fresh(name.split(":", 1)[1])
+            fresh = self.alloc.fresh(name.split(":", 1)[1].split("\0")[0])
             value = fold(ir.rename_expr(e, {**subst, **temps}))
             temps[name] = Var(fresh)
             self.emit(assign(fresh, value), s.origin)

@@ -43,7 +43,7 @@ class TangentRules:
     def emit_temps(self, s, rule, exprs, subst):
         temps = {}
         for name, e in rule.needed_temps(exprs):  # (the value first: `s = s * 2.0`, h27b-011)
-            fresh = self.fwd.alloc.fresh(name.split(":", 1)[1])
+            fresh = self.fwd.alloc.fresh(name.split(":", 1)[1].split("\0")[0])
             value = fold(ir.rename_expr(e, {**subst, **temps}))
             temps[name] = Var(fresh)
             self.fwd.emit_assign(fresh, value, s.origin)

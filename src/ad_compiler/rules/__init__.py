@@ -192,7 +192,7 @@ class _Reader:
             raise ADError(f"derivative template {rule.name}: its source cannot be read",
                           hint="define the template in a file") from None
         self.fdef = next(n for n in ast.parse(source).body if isinstance(n, (ast.FunctionDef,)))
-        self.temps = set()
+        self.temps = {}  # temporary's name -> its placeholder now (a new one per assignment: h27b-012)
 
     def read(self):
         rule = self.rule
@@ -222,8 +222,11 @@ class _Reader:
                 rule.vjps[target[1:]] = value
             else:
                 self.check_temporary(target)
-                self.temps.add(target)
-                rule.temps.append((T(target), value))
+                # (a name assigned again gets a new placeholder: a line before reads the value before,
+                # `t = ...; bx = g * t; t = ...; by = g * t`, as Python does; h27b-012)
+                versions = sum(1 for name, _ in rule.temps if name.split("\0")[1:2] == [f"t:{target}"])
+                self.temps[target] = T(target) if not versions else f"\0t:{target}\0{versions}"
+                rule.temps.append((self.temps[target], value))
 
     def check_temporary(self, target):
         """A template's names `g`, `ans`, its parameters and their tangents `d<param>` always read the call's
@@ -315,7 +318,7 @@ class _TemplateExpr:
         if n.startswith("d") and n[1:] in rule.params:
             return ir.Var(D(n[1:]))
         if n in self.r.temps:
-            return ir.Var(T(n))
+            return ir.Var(self.r.temps[n])
         if n.startswith("b") and n[1:] in rule.params and n not in self.r.closure and n not in self.r.globals:
             raise ADError(f"derivative template {rule.name}: a line reads `{n}`, the adjoint line of `{n[1:]}`; "
                           f"a template assigns each `b<param>` once",
@@ -437,7 +440,7 @@ def _add_tangent(rule, other):
     for name, e in other.temps:
         e = ir.rename_expr(e, renamed)
         if name in taken and name not in renamed:  # (even for the same line: `rule` may assign the name again)
-            n, k = name.split(":", 1)[1], 1
+            n, k = name.split(":", 1)[1].split("\0")[0], 1
             while T(f"{n}_{k}") in taken or any(T(f"{n}_{k}") == t for t, _ in other.temps):
                 k += 1
             renamed[name] = ir.Var(T(f"{n}_{k}"))
