@@ -387,3 +387,29 @@ def test_template_scratch_temporary():
     for wrt in (0, 1):
         expected = numeric_grad(squares_of_sine_cosine, (X3, y), wrt)
         assert np.allclose(ad.grad(squares_of_sine_cosine, wrt=wrt)(X3, y), expected)
+
+
+# -- h27b-013: the dispatchers of bound methods (`ad.grad(model.loss)`, `ad.grad(model)` of a callable object) were
+# cached by the object's __eq__ / __hash__: two models comparing equal (a frozen dataclass whose weights are
+# `compare=False`, as Flax modules; a class hashing by name) shared the first one's dispatcher, so the second got
+# the gradient with the first one's weights (WRONG). Cached by identity now --
+
+@dataclasses.dataclass(frozen=True)
+class NamedModel:
+    name: str
+    w: np.ndarray = dataclasses.field(compare=False)
+
+    def loss(self, x):
+        return np.sum(np.sin(x * self.w))
+
+    def __call__(self, x):
+        return np.sum(np.cos(x * self.w))
+
+
+def test_equal_models_do_not_share_derivatives():
+    a = NamedModel("m", np.array([1.0, 2.0, 3.0]))
+    b = NamedModel("m", np.array([-1.0, 0.5, 2.0]))
+    assert a == b
+    for m in (a, b):
+        assert np.allclose(ad.grad(m.loss)(X3), m.w * np.cos(X3 * m.w))
+        assert np.allclose(ad.grad(m)(X3), -m.w * np.sin(X3 * m.w))

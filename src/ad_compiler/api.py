@@ -18,7 +18,9 @@ from .signature import Signature
 from .tracebacks import boundary
 
 _cache = weakref.WeakKeyDictionary()  # function -> {(wrt, mode): dispatcher}
-_bound = weakref.WeakKeyDictionary()  # receiver object -> {(function, wrt, mode): dispatcher}
+_bound = {}  # id(receiver object) -> (a weak reference to it, {(function, wrt, mode): dispatcher}): by identity,
+# not by the object's __eq__ (two equal models, a frozen dataclass whose weights are `compare=False`, shared the
+# first one's dispatcher and so its weights: a WRONG gradient, h27b-013)
 
 
 def _wrt_names(params, wrt, func_name):
@@ -286,15 +288,25 @@ def _get_bound(method, wrt, mode):
     """grad of a bound method `obj.loss`: called without `self`, which is passed to the derivative."""
     func, obj = method.__func__, method.__self__
     key = (func, tuple(wrt) if isinstance(wrt, list) else wrt, mode)
-    try:
-        per_object = _bound.setdefault(obj, {})
-    except TypeError:
-        per_object = {}
+    per_object = _per_object(obj)
     g = per_object.get(key)
     if g is None or g._ad_derivative.stale_any():
         g = per_object[key] = _build(func, wrt, mode, receiver=obj)
         g.primal = method
     return g
+
+
+def _per_object(obj):
+    """The dispatchers made for the bound methods of `obj` (this very object), kept while it lives."""
+    entry = _bound.get(id(obj))
+    if entry is not None and entry[0]() is obj:
+        return entry[1]
+    try:
+        ref = weakref.ref(obj, lambda _, k=id(obj): _bound.pop(k, None))
+    except TypeError:
+        return {}  # (an object without weak references: nothing kept)
+    _bound[id(obj)] = (ref, {})
+    return _bound[id(obj)][1]
 
 
 Wrt = Union[int, str, Tuple[Union[int, str], ...]]  # argument positions or names
