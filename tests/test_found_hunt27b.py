@@ -413,3 +413,24 @@ def test_equal_models_do_not_share_derivatives():
     for m in (a, b):
         assert np.allclose(ad.grad(m.loss)(X3), m.w * np.cos(X3 * m.w))
         assert np.allclose(ad.grad(m)(X3), -m.w * np.sin(X3 * m.w))
+
+
+# -- h27b-014: a function with a user's rule differentiated itself (`ad.grad(f)`, `ad.jacrev(f)`: how one checks a
+# rule) had its body differentiated, the rule ignored (a straight-through rule gave zeros, silently, where
+# `ad.grad(lambda-free wrapper calling f)` gave the rule's ones); also when the rule is registered after
+# `ad.grad(f)` was made --
+
+def rounded_sum(x, s=1.0):
+    return np.sum(np.round(x * 4.0) / 4.0) * s
+
+
+def test_rule_of_the_differentiated_function_itself():
+    d = ad.grad(rounded_sum)
+    assert np.allclose(d(X3), 0.0)  # (no rule yet: the body, piecewise constant)
+
+    @ad.defvjp(rounded_sum)
+    def rounded_sum_straight_through(x, s=1.0):
+        bx = g * s * np.ones_like(x)
+
+    assert np.allclose(d(X3), 1.0) and np.allclose(ad.grad(rounded_sum)(X3, 2.0), 2.0)
+    assert np.allclose(ad.jacrev(rounded_sum)(X3), 1.0)

@@ -66,7 +66,7 @@ def _build(f, wrt, mode, receiver=None, has_aux=False, jit=False):
         f = _unwrap_partial(f)
     if not inspect.isfunction(f):
         read.read_function(f)  # raises the explanatory error
-    f = _unwrap_decorated(f)
+    f = _unwrap_decorated(_ruled(f))
     unit = read.read_function(f)  # syntax errors are reported now, not at the first call
     from .desugar import desugar
     from .naming import NameAllocator
@@ -104,6 +104,22 @@ def _extra_parameter(mode, taken):
     while extra in taken:
         extra += "_"
     return extra
+
+
+def _ruled(f):
+    """A function of the user's with a rule of the user's (`@ad.defvjp(f)`), differentiated itself (`ad.grad(f)`,
+    `ad.jacrev(f)`: checking the rule): a call of it, so that its rule is used, as for a call in a function. Its
+    body was differentiated instead (a straight-through rule ignored: zero, silently; h27b-014)."""
+    from . import rules
+
+    kind, rule = rules.lookup_function(f)
+    module = getattr(getattr(rule, "template", None), "__module__", "") or ""
+    if kind != "rule" or module == "ad_compiler" or module.startswith("ad_compiler."):
+        return f
+    caller = _caller(f, Signature(inspect.signature(f)), f.__name__, f.__qualname__, f.__module__,
+                     f"<ad_compiler: call of {f.__qualname__}, which has a derivative rule>")
+    caller._ad_defaults_of = f  # (the defaults derivatives read at each call: signature.py)
+    return caller
 
 
 def _unwrap_decorated(f):

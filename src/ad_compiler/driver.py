@@ -214,6 +214,14 @@ class Context:
         return None
 
 
+def _ruled(func):
+    """`func`, or a call of it where it has a rule of the user's now (registered after `ad.grad(func)` too: the
+    rule, not the body, is its derivative; api._ruled, h27b-014)."""
+    from .api import _ruled as ruled
+
+    return ruled(func)
+
+
 _checking = set()  # (function, kinds) being checked by callee_changes_arguments
 _MISSING = object()
 _DATA = (np.ndarray, int, float, complex, np.generic, str, bytes, type(None))
@@ -792,7 +800,7 @@ class Derivative:
                           f"(({', '.join(self.params)}), now ({', '.join(params)})): its code was replaced",
                           hint="make the derivative again (ad.grad(...) or the like) for the function as it is now")
         n = len(params)
-        d = Derivation(self.func, self.wrt, self.mode, kinds_[:-1][:n], self.func_name, self.multi,
+        d = Derivation(_ruled(self.func), self.wrt, self.mode, kinds_[:-1][:n], self.func_name, self.multi,
                        has_aux=self.has_aux, dims=kinds_[-1][:n], jit=self.jit)
         d.readable = readable
         compiled = d.run()
@@ -833,7 +841,7 @@ class Derivative:
         hit = self.swept.get(kinds_)
         if hit is not None and not hit[1].stale():
             return hit
-        d = Derivation(self.func, self.wrt, "jvp", kinds_[:-1][:n], f"jvp_{self.func_name}", True,
+        d = Derivation(_ruled(self.func), self.wrt, "jvp", kinds_[:-1][:n], f"jvp_{self.func_name}", True,
                        has_aux=self.has_aux, dims=kinds_[-1][:n])
         jvp = d.run()
         compiled = composite.sweeps(jvp, params, positions, kinds_, self.mode, self.multi, self.func_name,
