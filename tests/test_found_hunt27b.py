@@ -1,6 +1,7 @@
 """Found in stop 27 by probing users' rules (`ad.defvjp`, `ad.defjvp`), the API's pytrees and the caches in
 every mode: each program gives the derivatives central differences give, or a located refusal."""
 import dataclasses
+import functools
 import re
 
 import numpy as np
@@ -434,3 +435,37 @@ def test_rule_of_the_differentiated_function_itself():
 
     assert np.allclose(d(X3), 1.0) and np.allclose(ad.grad(rounded_sum)(X3, 2.0), 2.0)
     assert np.allclose(ad.jacrev(rounded_sum)(X3), 1.0)
+
+
+# -- h27b-015: a rule registered for a functools.partial object (`P = partial(body, s=2.0)`, `@ad.defvjp(P)`) was
+# ignored: its calls were inlined as the function's body (zeros here for the rule's [4, 4, 4]); a lambda with a
+# rule differentiated itself crashed (SyntaxError in the generated call) --
+
+def rounded_scaled(x, s):
+    return np.sum(np.round(x * 4.0) / 4.0) * s
+
+
+ROUNDED_TWICE = functools.partial(rounded_scaled, s=2.0)
+
+
+@ad.defvjp(ROUNDED_TWICE)
+def rounded_twice_straight_through(x, s=1.0):
+    bx = g * s * np.ones_like(x)
+
+
+def squares_of_rounded_twice(x):
+    return ROUNDED_TWICE(x) ** 2
+
+
+ROUNDED_LAMBDA = lambda x: np.sum(np.round(x * 4.0) / 4.0)  # noqa: E731
+
+
+@ad.defvjp(ROUNDED_LAMBDA)
+def rounded_lambda_straight_through(x):
+    bx = g * np.ones_like(x)
+
+
+def test_rule_of_a_partial_object_and_a_lambda():
+    expected = 2.0 * ROUNDED_TWICE(X3) * 2.0  # (the stored s = 2.0, not the template's default)
+    assert np.allclose(ad.grad(squares_of_rounded_twice)(X3), expected)
+    assert np.allclose(ad.grad(ROUNDED_LAMBDA)(X3), 1.0)

@@ -116,7 +116,8 @@ def _ruled(f):
     module = getattr(getattr(rule, "template", None), "__module__", "") or ""
     if kind != "rule" or module == "ad_compiler" or module.startswith("ad_compiler."):
         return f
-    caller = _caller(f, Signature(inspect.signature(f)), f.__name__, f.__qualname__, f.__module__,
+    name = f.__name__ if f.__name__.isidentifier() else "function"  # (a lambda)
+    caller = _caller(f, Signature(inspect.signature(f)), name, f.__qualname__, f.__module__,
                      f"<ad_compiler: call of {f.__qualname__}, which has a derivative rule>")
     caller._ad_defaults_of = f  # (the defaults derivatives read at each call: signature.py)
     return caller

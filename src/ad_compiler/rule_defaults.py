@@ -12,6 +12,7 @@ Global: an array default is the very object the function reads), and records the
 that a changed `__defaults__` / `__kwdefaults__` makes the derivative stale like an inlined callee's. Built-in
 rules (the compiler's own templates, for library functions) are left as they are.
 """
+import functools
 import inspect
 
 from . import ir
@@ -22,13 +23,14 @@ def completed(func, rule, args, kwargs, ctx):
     """`kwargs` (a dict name -> atom) with the defaults of `func` the call leaves out, for the user's rule `rule`
     of the Python function `func` called with `args` (atoms, the receiver first for a method)."""
     module = getattr(rule.template, "__module__", "") or ""
-    if module == "ad_compiler" or module.startswith("ad_compiler.") or not inspect.isfunction(func):
+    if module == "ad_compiler" or module.startswith("ad_compiler.") or \
+            not (inspect.isfunction(func) or isinstance(func, functools.partial)):
         return kwargs
-    try:
+    try:  # (a partial's signature: its stored keywords as defaults, h27b-015)
         bound = inspect.signature(func).bind(*args, **kwargs)
-    except TypeError:
+    except (TypeError, ValueError):
         return kwargs  # (the rule's own binding says what does not fit)
-    if ctx is not None:
+    if ctx is not None and inspect.isfunction(func):
         kw = func.__kwdefaults__
         dep = (func, func.__code__, func.__defaults__, kw, tuple(kw.items()) if kw else ())
         if dep not in ctx.deps:
@@ -43,5 +45,5 @@ def completed(func, rule, args, kwargs, ctx):
         if is_simple(value):
             out[name] = ir.Const(value)
         elif template[name].default is not value:
-            out[name] = ir.Global((f"{func.__name__}_default_{name}",), value)
+            out[name] = ir.Global((f"{getattr(func, '__name__', 'partial')}_default_{name}",), value)
     return out
