@@ -469,3 +469,42 @@ def test_rule_of_a_partial_object_and_a_lambda():
     expected = 2.0 * ROUNDED_TWICE(X3) * 2.0  # (the stored s = 2.0, not the template's default)
     assert np.allclose(ad.grad(squares_of_rounded_twice)(X3), expected)
     assert np.allclose(ad.grad(ROUNDED_LAMBDA)(X3), 1.0)
+
+
+# -- h27b-016: a rule registered for one object's bound method (`@ad.defvjp(QQ.qsum)`) was ignored where the method
+# is called (inlined: zeros for the rule's 2); one for a callable object (`@ad.defvjp(QC)`) was ignored by
+# `ad.grad(QC)` itself --
+
+class RoundedModel:
+    def __init__(self, s):
+        self.s = s
+
+    def qsum(self, x):
+        return np.sum(np.round(x * 4.0) / 4.0) * self.s
+
+    def __call__(self, x):
+        return np.sum(np.round(x * 4.0) / 4.0) * self.s
+
+
+ROUNDED_MODEL = RoundedModel(2.0)
+ROUNDED_CALLABLE = RoundedModel(3.0)
+
+
+@ad.defvjp(ROUNDED_MODEL.qsum)
+def rounded_model_straight_through(x):
+    bx = g * 2.0 * np.ones_like(x)
+
+
+@ad.defvjp(ROUNDED_CALLABLE)
+def rounded_callable_straight_through(x):
+    bx = g * 3.0 * np.ones_like(x)
+
+
+def calls_the_rounded_model(x):
+    return ROUNDED_MODEL.qsum(x)
+
+
+def test_rule_of_a_bound_method_and_a_callable_object():
+    assert np.allclose(ad.grad(calls_the_rounded_model)(X3), 2.0)
+    assert np.allclose(ad.grad(ROUNDED_MODEL.qsum)(X3), 2.0)
+    assert np.allclose(ad.grad(ROUNDED_CALLABLE)(X3), 3.0)

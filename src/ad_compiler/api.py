@@ -257,8 +257,36 @@ def _call_method(f):
     return f.__call__ if inspect.isfunction(call) and not is_library(call) else f
 
 
+_ruled_callers = {}  # a bound method or callable object with a user's rule -> the function calling it (h27b-016)
+
+
+def _ruled_callable(f):
+    """A bound method or a callable object that has a rule of the user's itself (`@ad.defvjp(model.step)`,
+    `@ad.defvjp(model)`): a generated function calling it, so that its rule is used (its body was: h27b-016)."""
+    from . import rules
+
+    if inspect.isfunction(f) or isinstance(f, (type, driver.DerivativeFunction)):
+        return f
+    try:
+        kind, rule = rules.lookup_function(f)
+    except TypeError:
+        return f  # (unhashable)
+    module = getattr(getattr(rule, "template", None), "__module__", "") or ""
+    if kind != "rule" or module == "ad_compiler" or module.startswith("ad_compiler."):
+        return f
+    key = (id(f.__self__), f.__func__) if inspect.ismethod(f) else id(f)  # (by identity, not __eq__: h27b-013)
+    entry = _ruled_callers.get(key)
+    if entry is None or (entry[0].__self__ is not f.__self__ if inspect.ismethod(f) else entry[0] is not f):
+        name = getattr(f, "__name__", None) or type(f).__name__
+        name = name if name.isidentifier() else "function"
+        entry = _ruled_callers[key] = (f, _caller(f, Signature(inspect.signature(f)), name, name,
+                                                  getattr(f, "__module__", None) or type(f).__module__,
+                                                  f"<ad_compiler: call of {name}, which has a derivative rule>"))
+    return entry[1]
+
+
 def _get(f, wrt, mode, has_aux=False, jit=False):
-    f = _call_method(f)
+    f = _call_method(_ruled_callable(f))
     if jit:
         _check_jit(f, has_aux)
     if inspect.ismethod(f) and inspect.isfunction(f.__func__):

@@ -97,8 +97,8 @@ class CalleeResolver:
                 receiver = Global(static.path[:-1], obj.__self__, static.root)  # (`@ad.checkpoint` on a method)
                 return self.as_function(obj.__func__.func, [receiver])
             if inspect.ismethod(obj) and inspect.isfunction(obj.__func__):
-                if self.ctx.has_rule(obj.__func__) or is_library(obj.__func__):
-                    return None
+                if self.ctx.has_rule(obj.__func__) or self.ctx.has_rule(obj) or is_library(obj.__func__):
+                    return None  # (a rule for the method, or for this object's bound method: h27b-016)
                 receiver = Global(static.path[:-1], obj.__self__, static.root) if len(static.path) > 1 else \
                     ir.Attr(static, "__self__")
                 return self.as_function(obj.__func__, [receiver])
