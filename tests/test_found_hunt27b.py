@@ -508,3 +508,25 @@ def test_rule_of_a_bound_method_and_a_callable_object():
     assert np.allclose(ad.grad(calls_the_rounded_model)(X3), 2.0)
     assert np.allclose(ad.grad(ROUNDED_MODEL.qsum)(X3), 2.0)
     assert np.allclose(ad.grad(ROUNDED_CALLABLE)(X3), 3.0)
+
+
+# -- h27b-017 (over-refusal): a function with a rule stored on a module-level object and called by one of its
+# methods (`H.run(x)` doing `self.fn(x)`) was refused ("no derivative is known for the method `.fn()`") --
+
+class HoldsAFunction:
+    def __init__(self, fn):
+        self.fn = fn
+
+    def run(self, x):
+        return self.fn(x)
+
+
+HOLDER = HoldsAFunction(ROUNDED_LAMBDA)
+
+
+def runs_the_held_function(x):
+    return HOLDER.run(x)
+
+
+def test_rule_of_a_function_stored_on_a_global_object():
+    assert np.allclose(ad.grad(runs_the_held_function)(X3), 1.0)
