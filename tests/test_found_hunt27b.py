@@ -530,3 +530,17 @@ def runs_the_held_function(x):
 
 def test_rule_of_a_function_stored_on_a_global_object():
     assert np.allclose(ad.grad(runs_the_held_function)(X3), 1.0)
+
+
+# -- h27b-018 (over-refusal): `ad.checkpoint(f)` of a function with a rule was refused with "ad.checkpoint takes a
+# function of yours (defined with `def`)" (it is one); its rule is used --
+
+ROUNDED_CHECKPOINTED = ad.checkpoint(ROUNDED_LAMBDA)
+
+
+def uses_the_checkpointed_rule(x):
+    return ROUNDED_CHECKPOINTED(x) * 2.0
+
+
+def test_checkpoint_of_a_function_with_a_rule():
+    assert np.allclose(ad.grad(uses_the_checkpointed_rule)(X3), 2.0)
