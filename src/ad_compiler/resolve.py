@@ -266,7 +266,7 @@ class Resolver:
             obj = func.obj
             if obj is markers.stop_gradient or obj is markers.checkpoint:
                 return Op("const")
-            if isinstance(obj, markers.Checkpointed) and rules.has_rule(obj.func):
+            if isinstance(obj, markers.Checkpointed) and self.ctx.is_user_function_with_rule(obj.func):
                 func = Global(func.path, obj.func, func.root, func.home)  # (`ad.checkpoint(f)` of a function
                 obj = obj.func  # with a rule: its rule, which saves what it reads anyway; it was refused as not
                 # a function of the user's, h27b-018)
