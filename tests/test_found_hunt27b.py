@@ -544,3 +544,20 @@ def uses_the_checkpointed_rule(x):
 
 def test_checkpoint_of_a_function_with_a_rule():
     assert np.allclose(ad.grad(uses_the_checkpointed_rule)(X3), 2.0)
+
+
+# -- h27b-019: has_aux=True with a function not returning a pair: a number or a 1-tuple crashed the derivative
+# (IndexError), a 3-tuple had its third item dropped silently; a located error now (JAX refuses them too) --
+
+def three_values(x):
+    return np.sum(x ** 2), 1, 2
+
+
+def only_the_loss(x):
+    return np.sum(x ** 2)
+
+
+def test_has_aux_needs_a_pair():
+    for f in (three_values, only_the_loss):
+        with pytest.raises(ad.ADError, match=r"has_aux=True: the function must return a pair \(value, aux\)"):
+            ad.grad(f, has_aux=True)(X3)

@@ -397,7 +397,9 @@ class Derivation(CalleeFunctions):
     def split_aux(self, fn, alloc):
         """`return value, aux`: the output becomes `value`; `aux` is returned beside the derivative."""
         value, self.aux = alloc.fresh("value"), alloc.fresh("aux")
-        out = fn.out
+        pair = alloc.temp()  # (checked to be a pair: h27b-019)
+        fn.body.append(Assign((pair,), helper("aux_pair", fn.out)))
+        out = Var(pair)
         aux = alloc.temp()
         # (a copy: the adjoint sweep undoes in-place changes, and aux must keep the values it had)
         fn.body += [Assign((value,), ir.Index(out, (Const(0),))), Assign((aux,), ir.Index(out, (Const(1),))),

@@ -6,7 +6,7 @@ import numpy as np
 
 from .errors import ADError, UnsupportedError
 
-__all__ = ["rule_adjoint", "rule_tangent", "stale_or", "stale_or_transpose", "new_object", "as_named", "tried", "throw", "unexpected_function", "attribute_tangent_vjp",
+__all__ = ["rule_adjoint", "rule_tangent", "aux_pair", "stale_or", "stale_or_transpose", "new_object", "as_named", "tried", "throw", "unexpected_function", "attribute_tangent_vjp",
            "unexpected_class", "entry_or_zeros",
            "caught", "entered", "entered_value", "truncate", "check_completed", "table_position"]
 
@@ -56,6 +56,17 @@ def rule_tangent(t, y, rule):
                       hint="`dans` must have the structure and shapes of the function's result: spread a number "
                       "with `np.broadcast_to(e, np.shape(ans))`, one tangent per item of a tuple")
     return t
+
+
+def aux_pair(out):
+    """The output of a function differentiated with has_aux=True, checked to be a pair (value, aux): a number
+    crashed the derivative with an IndexError, a tuple of three had its third item dropped (h27b-019)."""
+    if isinstance(out, (tuple, list)) and len(out) == 2:
+        return out
+    got = f"a {type(out).__name__} of {len(out)} items" if isinstance(out, (tuple, list)) else \
+        f"a {type(out).__name__}"
+    raise ADError(f"has_aux=True: the function must return a pair (value, aux); it returned {got}",
+                  hint="return `value, aux` (put several auxiliary values in one tuple or dict), or drop has_aux")
 
 
 def _adjoint_mismatch(b, x, where, name):

@@ -124,6 +124,12 @@ def rule_adjoint(b, x, rule, param):
     bb = _ad.rule_adjoint(g, b, rule, param)
 
 
+@derivative(_ad.aux_pair)
+def aux_pair(out):
+    bout = g
+    dans = dout  # noqa: F821
+
+
 @linear(_ad.rule_tangent, constant_in=("y", "rule"))
 def rule_tangent(t, y, rule):
     bt = _ad.rule_tangent(g, t, rule)
