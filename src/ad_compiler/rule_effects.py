@@ -110,6 +110,11 @@ class _Scan:
             if isinstance(f, ast.Attribute) and f.attr == "copyto" and node.args and \
                     self.outside_value(node.args[0]) and any(self.tainted(v) for v in node.args[1:]):
                 return self.refuse(node)
+            if (isinstance(f, ast.Name) and f.id == "setattr" or isinstance(f, ast.Attribute) and
+                    f.attr == "__setattr__") and len(node.args) >= 3 and \
+                    (self.outside_value(node.args[-3]) or (self.root(node.args[-3]) or ("",))[0] == "param") and \
+                    self.tainted(node.args[-1]):  # (`setattr(self, "last", x)`, `object.__setattr__(self, ...)`)
+                return self.refuse(node)
         return None
 
     def outside_value(self, e):
