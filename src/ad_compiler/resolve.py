@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rule_arguments, rule_defaults, rule_effects, rule_reads, rules
+from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rule_arguments, rule_defaults, rule_reads, rules
 from .inline_objects import attribute_hooks
 from .errors import UnsupportedError
 from .ir import Assign, Build, Call, Const, Global, Index, Mutate, SetItem, Var
@@ -251,9 +251,8 @@ class Resolver:
             if ruled is not None:
                 function = inspect.getattr_static(k.cls, name, None)
                 function = getattr(function, "__func__", function)  # (a staticmethod's function)
-                self.ruled_effects(s, function, ruled[0])
-                return self.bind(s, ruled[0], ruled[1] + args,
-                                 rule_defaults.completed(function, ruled[0], ruled[1] + args, dict(kwargs), self.ctx))
+                args = ruled[1] + args
+                return self.bind(s, ruled[0], args, rule_defaults.prepared(self.ctx, s, function, ruled[0], args, kwargs))
             what = f"the method `.{name}()`"
             if isinstance(k, K.Obj) and not hasattr(k.cls, name):  # a function stored on the object (g3-005)
                 what = (f"a call of the function the attribute `.{name}` holds, not known when compiling (a loop or "
@@ -267,9 +266,7 @@ class Resolver:
             if obj is markers.stop_gradient or obj is markers.checkpoint:
                 return Op("const")
             if isinstance(obj, markers.Checkpointed) and self.ctx.is_user_function_with_rule(obj.func):
-                func = Global(func.path, obj.func, func.root, func.home)  # (`ad.checkpoint(f)` of a function
-                obj = obj.func  # with a rule: its rule, which saves what it reads anyway; it was refused as not
-                # a function of the user's, h27b-018)
+                func, obj = Global(func.path, obj.func, func.root, func.home), obj.func  # (its rule: h27b-018)
             if isinstance(obj, markers.Checkpointed):  # compiled on its own; its values made again (callees.py)
                 if not self.ctx.is_user_function(obj.func):
                     raise UnsupportedError("ad.checkpoint takes a function of yours (defined with `def`)",
@@ -280,10 +277,9 @@ class Resolver:
             if obj is sum and self.sequence_start(args, kwargs):  # sum(lists, []): a concatenation
                 kind, rule = "rule", rules.FUNCTIONS[_runtime().seq_sum]
             if kind == "rule":  # (the function's defaults, not the template's: h27b-001)
-                function = obj.__func__ if receiver else obj.__func__ if isinstance(obj, staticmethod) else obj
-                self.ruled_effects(s, function, rule)
-                return self.bind(s, rule, receiver + args,
-                                 rule_defaults.completed(function, rule, receiver + args, dict(kwargs), self.ctx))
+                function = obj.__func__ if receiver or isinstance(obj, staticmethod) else obj
+                args = receiver + args
+                return self.bind(s, rule, args, rule_defaults.prepared(self.ctx, s, function, rule, args, kwargs))
             if kind == "nondiff":
                 return Op("const")
             if self.ctx.is_user_function(obj):
@@ -366,14 +362,6 @@ class Resolver:
             inputs |= atom_names(value)
         return Op("rule", frozenset(inputs), rule=rule, bound=bound)
 
-
-    def ruled_effects(self, s, function, rule):
-        """Refuse a call of a user's function with a user's rule whose body stores a value made from its arguments
-        where the caller can read it (a global array, its object's attribute: h27b-009, rule_effects.py)."""
-        module = getattr(rule.template, "__module__", "") or ""
-        if inspect.isfunction(function) and not (module == "ad_compiler" or module.startswith("ad_compiler.")) \
-                and self.ctx is not None and self.ctx.is_user_function_with_rule(function):
-            rule_effects.refuse(function, s.origin.unit.location(s.origin.node) if s.origin else None)
 
     def definition(self, name):
         """The value assigned to the SSA name `name` (None if not one value)."""

@@ -19,6 +19,19 @@ from . import ir
 from .inline_static import is_simple
 
 
+def prepared(ctx, s, func, rule, args, kwargs):
+    """The keyword arguments to bind the user's rule `rule` of `func` with, for the call statement `s` (args: atoms,
+    the receiver first): its defaults completed; a call of a function of the user's whose body stores a value
+    made from its arguments where the caller can read it refused first (rule_effects.py, h27b-009)."""
+    module = getattr(rule.template, "__module__", "") or ""
+    if inspect.isfunction(func) and not (module == "ad_compiler" or module.startswith("ad_compiler.")) and \
+            ctx is not None and ctx.is_user_function_with_rule(func):
+        from . import rule_effects
+
+        rule_effects.refuse(func, s.origin.unit.location(s.origin.node) if s.origin else None)
+    return completed(func, rule, args, dict(kwargs), ctx)
+
+
 def completed(func, rule, args, kwargs, ctx):
     """`kwargs` (a dict name -> atom) with the defaults of `func` the call leaves out, for the user's rule `rule`
     of the Python function `func` called with `args` (atoms, the receiver first for a method)."""
