@@ -210,7 +210,7 @@ def grad_seed(out):
 def vjp_seed(seed, out):
     """Check a `vjp` seed against the output and copy it, so that gradients never alias the caller's seed.
     For a tuple, list or dict output the seed has the same structure (checked entry by entry)."""
-    if seed.__class__ is _float and isinstance(out, (ndarray, numbers.Number, np.generic)):
+    if seed.__class__ is _float and not isinstance(out, (tuple, list, dict)) and not _is_object(out):
         return seed  # (a number for a number, or spread over an array: the gradient of sum(seed * y))
     if seed is None and isinstance(out, (tuple, list, dict)):  # (`x.shape` among the outputs: seeds None)
         seed = dict.fromkeys(out) if isinstance(out, dict) else [None] * len(out)
