@@ -5,8 +5,11 @@ kinds of the arguments it receives (driver.py). Compilation is cached per (funct
 """
 import functools
 import inspect
+import numbers
 import weakref
 from typing import Callable, Optional, Tuple, Union
+
+import numpy as np
 
 from . import callees, driver, read
 from .errors import ADError
@@ -15,7 +18,9 @@ from .signature import Signature
 from .tracebacks import boundary
 
 _cache = weakref.WeakKeyDictionary()  # function -> {(wrt, mode): dispatcher}
-_bound = weakref.WeakKeyDictionary()  # receiver object -> {(function, wrt, mode): dispatcher}
+_bound = {}  # id(receiver object) -> (a weak reference to it, {(function, wrt, mode): dispatcher}): by identity,
+# not by the object's __eq__ (two equal models, a frozen dataclass whose weights are `compare=False`, shared the
+# first one's dispatcher and so its weights: a WRONG gradient, h27b-013)
 
 
 def _wrt_names(params, wrt, func_name):
@@ -25,8 +30,9 @@ def _wrt_names(params, wrt, func_name):
         raise ADError("`wrt` is empty", hint="name at least one argument to differentiate with respect to")
     names = []
     for w in items:
-        if isinstance(w, bool) or not isinstance(w, (int, str)):
+        if isinstance(w, bool) or isinstance(w, np.bool_) or not isinstance(w, (numbers.Integral, str)):
             raise ADError(f"`wrt` items must be argument positions or names, got {w!r}")
+        w = w if isinstance(w, str) else int(w)  # (a NumPy integer: `wrt=np.argmax(...)`, as JAX's argnums)
         if isinstance(w, int):
             if not -len(params) <= w < len(params):
                 raise ADError(f"{func_name} has {len(params)} arguments; wrt={w} is out of range")
@@ -60,7 +66,7 @@ def _build(f, wrt, mode, receiver=None, has_aux=False, jit=False):
         f = _unwrap_partial(f)
     if not inspect.isfunction(f):
         read.read_function(f)  # raises the explanatory error
-    f = _unwrap_decorated(f)
+    f = _unwrap_decorated(_ruled(f))
     unit = read.read_function(f)  # syntax errors are reported now, not at the first call
     from .desugar import desugar
     from .naming import NameAllocator
@@ -73,7 +79,8 @@ def _build(f, wrt, mode, receiver=None, has_aux=False, jit=False):
     presented = sig.dropping_first() if receiver is not None else sig
     if receiver is not None:
         items = list(wrt) if isinstance(wrt, (tuple, list)) else [wrt]
-        items = [w + 1 if isinstance(w, int) and not isinstance(w, bool) and w >= 0 else w for w in items]
+        items = [w + 1 if isinstance(w, numbers.Integral) and not isinstance(w, (bool, np.bool_)) and w >= 0 else w
+                 for w in items]
         wrt = tuple(items) if isinstance(wrt, (tuple, list)) else items[0]
     names, multi = _wrt_names(params, wrt, f.__name__)
     func_name = _function_name(f.__name__, names, mode)
@@ -97,6 +104,23 @@ def _extra_parameter(mode, taken):
     while extra in taken:
         extra += "_"
     return extra
+
+
+def _ruled(f):
+    """A function of the user's with a rule of the user's (`@ad.defvjp(f)`), differentiated itself (`ad.grad(f)`,
+    `ad.jacrev(f)`: checking the rule): a call of it, so that its rule is used, as for a call in a function. Its
+    body was differentiated instead (a straight-through rule ignored: zero, silently; h27b-014)."""
+    from . import rules
+
+    kind, rule = rules.lookup_function(f)
+    module = getattr(getattr(rule, "template", None), "__module__", "") or ""
+    if kind != "rule" or module == "ad_compiler" or module.startswith("ad_compiler."):
+        return f
+    name = f.__name__ if f.__name__.isidentifier() else "function"  # (a lambda)
+    caller = _caller(f, Signature(inspect.signature(f)), name, f.__qualname__, f.__module__,
+                     f"<ad_compiler: call of {f.__qualname__}, which has a derivative rule>")
+    caller._ad_defaults_of = f  # (the defaults derivatives read at each call: signature.py)
+    return caller
 
 
 def _unwrap_decorated(f):
@@ -233,8 +257,36 @@ def _call_method(f):
     return f.__call__ if inspect.isfunction(call) and not is_library(call) else f
 
 
+_ruled_callers = {}  # a bound method or callable object with a user's rule -> the function calling it (h27b-016)
+
+
+def _ruled_callable(f):
+    """A bound method or a callable object that has a rule of the user's itself (`@ad.defvjp(model.step)`,
+    `@ad.defvjp(model)`): a generated function calling it, so that its rule is used (its body was: h27b-016)."""
+    from . import rules
+
+    if inspect.isfunction(f) or isinstance(f, (type, driver.DerivativeFunction)):
+        return f
+    try:
+        kind, rule = rules.lookup_function(f)
+    except TypeError:
+        return f  # (unhashable)
+    module = getattr(getattr(rule, "template", None), "__module__", "") or ""
+    if kind != "rule" or module == "ad_compiler" or module.startswith("ad_compiler."):
+        return f
+    key = (id(f.__self__), f.__func__) if inspect.ismethod(f) else id(f)  # (by identity, not __eq__: h27b-013)
+    entry = _ruled_callers.get(key)
+    if entry is None or (entry[0].__self__ is not f.__self__ if inspect.ismethod(f) else entry[0] is not f):
+        name = getattr(f, "__name__", None) or type(f).__name__
+        name = name if name.isidentifier() else "function"
+        entry = _ruled_callers[key] = (f, _caller(f, Signature(inspect.signature(f)), name, name,
+                                                  getattr(f, "__module__", None) or type(f).__module__,
+                                                  f"<ad_compiler: call of {name}, which has a derivative rule>"))
+    return entry[1]
+
+
 def _get(f, wrt, mode, has_aux=False, jit=False):
-    f = _call_method(f)
+    f = _call_method(_ruled_callable(f))
     if jit:
         _check_jit(f, has_aux)
     if inspect.ismethod(f) and inspect.isfunction(f.__func__):
@@ -281,15 +333,25 @@ def _get_bound(method, wrt, mode):
     """grad of a bound method `obj.loss`: called without `self`, which is passed to the derivative."""
     func, obj = method.__func__, method.__self__
     key = (func, tuple(wrt) if isinstance(wrt, list) else wrt, mode)
-    try:
-        per_object = _bound.setdefault(obj, {})
-    except TypeError:
-        per_object = {}
+    per_object = _per_object(obj)
     g = per_object.get(key)
     if g is None or g._ad_derivative.stale_any():
         g = per_object[key] = _build(func, wrt, mode, receiver=obj)
         g.primal = method
     return g
+
+
+def _per_object(obj):
+    """The dispatchers made for the bound methods of `obj` (this very object), kept while it lives."""
+    entry = _bound.get(id(obj))
+    if entry is not None and entry[0]() is obj:
+        return entry[1]
+    try:
+        ref = weakref.ref(obj, lambda _, k=id(obj): _bound.pop(k, None))
+    except TypeError:
+        return {}  # (an object without weak references: nothing kept)
+    _bound[id(obj)] = (ref, {})
+    return _bound[id(obj)][1]
 
 
 Wrt = Union[int, str, Tuple[Union[int, str], ...]]  # argument positions or names

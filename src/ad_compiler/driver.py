@@ -187,6 +187,10 @@ class Context:
         self.units.append(unit)
         return unit
 
+    def is_user_function_with_rule(self, obj):
+        """A function of the user's (with source, not a library's) that has a rule."""
+        return inspect.isfunction(obj) and not is_library(obj) and rules.has_rule(obj)
+
     def is_user_function(self, obj):
         return inspect.isfunction(obj) and not is_library(obj) and not rules.has_rule(obj)
 
@@ -208,6 +212,14 @@ class Context:
         finally:
             _checking.discard(key)
         return None
+
+
+def _ruled(func):
+    """`func`, or a call of it where it has a rule of the user's now (registered after `ad.grad(func)` too: the
+    rule, not the body, is its derivative; api._ruled, h27b-014)."""
+    from .api import _ruled as ruled
+
+    return ruled(func)
 
 
 _checking = set()  # (function, kinds) being checked by callee_changes_arguments
@@ -385,7 +397,9 @@ class Derivation(CalleeFunctions):
     def split_aux(self, fn, alloc):
         """`return value, aux`: the output becomes `value`; `aux` is returned beside the derivative."""
         value, self.aux = alloc.fresh("value"), alloc.fresh("aux")
-        out = fn.out
+        pair = alloc.temp()  # (checked to be a pair: h27b-019)
+        fn.body.append(Assign((pair,), helper("aux_pair", fn.out)))
+        out = Var(pair)
         aux = alloc.temp()
         # (a copy: the adjoint sweep undoes in-place changes, and aux must keep the values it had)
         fn.body += [Assign((value,), ir.Index(out, (Const(0),))), Assign((aux,), ir.Index(out, (Const(1),))),
@@ -788,7 +802,7 @@ class Derivative:
                           f"(({', '.join(self.params)}), now ({', '.join(params)})): its code was replaced",
                           hint="make the derivative again (ad.grad(...) or the like) for the function as it is now")
         n = len(params)
-        d = Derivation(self.func, self.wrt, self.mode, kinds_[:-1][:n], self.func_name, self.multi,
+        d = Derivation(_ruled(self.func), self.wrt, self.mode, kinds_[:-1][:n], self.func_name, self.multi,
                        has_aux=self.has_aux, dims=kinds_[-1][:n], jit=self.jit)
         d.readable = readable
         compiled = d.run()
@@ -829,7 +843,7 @@ class Derivative:
         hit = self.swept.get(kinds_)
         if hit is not None and not hit[1].stale():
             return hit
-        d = Derivation(self.func, self.wrt, "jvp", kinds_[:-1][:n], f"jvp_{self.func_name}", True,
+        d = Derivation(_ruled(self.func), self.wrt, "jvp", kinds_[:-1][:n], f"jvp_{self.func_name}", True,
                        has_aux=self.has_aux, dims=kinds_[-1][:n])
         jvp = d.run()
         compiled = composite.sweeps(jvp, params, positions, kinds_, self.mode, self.multi, self.func_name,

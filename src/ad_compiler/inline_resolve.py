@@ -97,11 +97,13 @@ class CalleeResolver:
                 receiver = Global(static.path[:-1], obj.__self__, static.root)  # (`@ad.checkpoint` on a method)
                 return self.as_function(obj.__func__.func, [receiver])
             if inspect.ismethod(obj) and inspect.isfunction(obj.__func__):
-                if self.ctx.has_rule(obj.__func__) or is_library(obj.__func__):
-                    return None
+                if self.ctx.has_rule(obj.__func__) or self.ctx.has_rule(obj) or is_library(obj.__func__):
+                    return None  # (a rule for the method, or for this object's bound method: h27b-016)
                 receiver = Global(static.path[:-1], obj.__self__, static.root) if len(static.path) > 1 else \
                     ir.Attr(static, "__self__")
                 return self.as_function(obj.__func__, [receiver])
+            if isinstance(obj, functools.partial) and self.ctx.has_rule(obj):
+                return None  # (a rule registered for the partial itself: h27b-015)
             if isinstance(obj, functools.partial):
                 inner = obj.func
                 prefix = [_partial_value(static, "args", i, v) for i, v in enumerate(obj.args)]
@@ -161,6 +163,10 @@ def partial_of_global(static):
     obj = static.obj
     if not callable(obj.func) or isinstance(obj.func, functools.partial):
         return None
+    from . import rules
+
+    if rules.has_rule(obj):
+        return None  # (a rule registered for the partial itself applies to its calls: h27b-015)
     func = Global(static.path + ("func",), obj.func, static.base, static.home)
     return (func, [_partial_value(static, "args", i, v) for i, v in enumerate(obj.args)],
             [(k, _partial_value(static, "keywords", k, v)) for k, v in obj.keywords.items()])

@@ -148,7 +148,11 @@ class FunctionValues:
             elif static is None and isinstance(owner, Global) and not inspect.ismodule(owner.obj) and \
                     not inspect.isclass(owner.obj):  # (a module's object: recorded, h12-008)
                 found = inspect.getattr_static(owner.obj, func.attr, None)
-                if isinstance(found, _np.ufunc) or inspect.isbuiltin(found):
+                from . import rules
+
+                if isinstance(found, _np.ufunc) or inspect.isbuiltin(found) or \
+                        callable(found) and not inspect.isclass(found) and rules.has_rule(found):
+                    # (a function with a rule stored on the object, `self.fn(x)` of a global H: h27b-017)
                     from .inline_static import record_attribute
 
                     record_attribute(self.inliner.ctx, owner.obj, func.attr)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rule_arguments, rule_reads, rules
+from . import fuse_cholesky, fuse_logistic, ir, kinds as K, markers, rule_arguments, rule_defaults, rule_reads, rules
 from .inline_objects import attribute_hooks
 from .errors import UnsupportedError
 from .ir import Assign, Build, Call, Const, Global, Index, Mutate, SetItem, Var
@@ -249,7 +249,10 @@ class Resolver:
                 return Op("const")
             ruled = _method_rule(k, name, owner)  # (a method of the user's class with a rule: `q.quant(x)`, m25-007)
             if ruled is not None:
-                return self.bind(s, ruled[0], ruled[1] + args, dict(kwargs))
+                function = inspect.getattr_static(k.cls, name, None)
+                function = getattr(function, "__func__", function)  # (a staticmethod's function)
+                args = ruled[1] + args
+                return self.bind(s, ruled[0], args, rule_defaults.prepared(self.ctx, s, function, ruled[0], args, kwargs))
             what = f"the method `.{name}()`"
             if isinstance(k, K.Obj) and not hasattr(k.cls, name):  # a function stored on the object (g3-005)
                 what = (f"a call of the function the attribute `.{name}` holds, not known when compiling (a loop or "
@@ -262,6 +265,8 @@ class Resolver:
             obj = func.obj
             if obj is markers.stop_gradient or obj is markers.checkpoint:
                 return Op("const")
+            if isinstance(obj, markers.Checkpointed) and self.ctx.is_user_function_with_rule(obj.func):
+                func, obj = Global(func.path, obj.func, func.root, func.home), obj.func  # (its rule: h27b-018)
             if isinstance(obj, markers.Checkpointed):  # compiled on its own; its values made again (callees.py)
                 if not self.ctx.is_user_function(obj.func):
                     raise UnsupportedError("ad.checkpoint takes a function of yours (defined with `def`)",
@@ -271,8 +276,10 @@ class Resolver:
             kind, rule, receiver = _function_rule(func)  # (`QQ.quant(x)`: the rule of Q.quant, QQ first: m25-007)
             if obj is sum and self.sequence_start(args, kwargs):  # sum(lists, []): a concatenation
                 kind, rule = "rule", rules.FUNCTIONS[_runtime().seq_sum]
-            if kind == "rule":
-                return self.bind(s, rule, receiver + args, dict(kwargs))
+            if kind == "rule":  # (the function's defaults, not the template's: h27b-001)
+                function = obj.__func__ if receiver or isinstance(obj, staticmethod) else obj
+                args = receiver + args
+                return self.bind(s, rule, args, rule_defaults.prepared(self.ctx, s, function, rule, args, kwargs))
             if kind == "nondiff":
                 return Op("const")
             if self.ctx.is_user_function(obj):

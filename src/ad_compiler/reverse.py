@@ -227,10 +227,11 @@ class Reverse(StoresPart, ControlPart):
         needed = rule.needed_temps(exprs.values())
         if consumable and (len(exprs) != 1 or any(G in ir.names_in(e) for _, e in needed)):
             consumable = False  # (g is read again)
-        for name, e in needed:
-            fresh = self.alloc.fresh(name.split(":", 1)[1])
+        for name, e in needed:  # (the value first: `s = s * 2.0` reads the template's previous `s`, h27b-011)
+            fresh = self.alloc.fresh(name.split(":", 1)[1].split("\0")[0])
+            value = fold(ir.rename_expr(e, {**subst, **temps}))
             temps[name] = Var(fresh)
-            self.emit(assign(fresh, fold(ir.rename_expr(e, {**subst, **temps}))), s.origin)
+            self.emit(assign(fresh, value), s.origin)
         subst.update(temps)
         done = {}  # (operand, contribution) -> parameter: `x * x` gives x twice the same contribution
         for p in rule.params:
@@ -423,7 +424,7 @@ def _checked_shape(rule, param, operand, k, expr):
     `_ad.rule_adjoint` raises a located error for another shape than the operand's (m25-003)."""
     mod = getattr(rule.template, "__module__", "") or ""
     if mod == "ad_compiler" or mod.startswith("ad_compiler.") or not isinstance(operand, Var) or \
-            not (isinstance(k, K.Array) or k.numeric):
+            not (isinstance(k, (K.Array, K.Seq, K.Dict)) or k.numeric):  # (a list, tuple, dict: h27b-007)
         return expr
     return helper("rule_adjoint", expr, operand, Const(rule.name), Const(param))
 

@@ -210,8 +210,10 @@ def grad_seed(out):
 def vjp_seed(seed, out):
     """Check a `vjp` seed against the output and copy it, so that gradients never alias the caller's seed.
     For a tuple, list or dict output the seed has the same structure (checked entry by entry)."""
-    if seed.__class__ is _float and not isinstance(out, (tuple, list, dict)):
+    if seed.__class__ is _float and not isinstance(out, (tuple, list, dict)) and not _is_object(out):
         return seed  # (a number for a number, or spread over an array: the gradient of sum(seed * y))
+    if seed is None and isinstance(out, (tuple, list, dict)):  # (`x.shape` among the outputs: seeds None)
+        seed = dict.fromkeys(out) if isinstance(out, dict) else [None] * len(out)
     if isinstance(out, (tuple, list)):
         if not isinstance(seed, (tuple, list)) or len(seed) != len(out):
             raise NonScalarOutputError(f"the output is a {type(out).__name__} of {len(out)} values; "
@@ -225,6 +227,15 @@ def vjp_seed(seed, out):
         return {k: vjp_seed(seed[k], out[k]) for k in out}
     if out is None or isinstance(out, (str, bytes)):
         return None  # (not a number: nothing flows back from it, whatever its seed)
+    if _is_object(out):  # (a dataclass or model object: the adjoint is a dict by attribute, as its gradient: h27b-010)
+        return _object_seed(seed, out)
+    if seed is None and (isinstance(out, (int, np.integer, np.bool_)) or
+                         isinstance(out, ndarray) and out.dtype.kind in "biu"):
+        return None  # (an int or bool output carries no derivative: no seed needed)
+    if seed is None:  # (a TypeError in the derivative for a number, h27b-006; PyTorch reads it 1.0, JAX zero)
+        raise NonScalarOutputError(f"the seed is None for an output of shape {np.shape(out)}",
+                                   hint="pass a seed of the output's shape: zeros where nothing flows back "
+                                        "(`np.zeros_like(y)`, 0.0), ones for its sum")
     if np.shape(seed) != np.shape(out):
         raise NonScalarOutputError(
             f"the seed has shape {np.shape(seed)} but the output has shape {np.shape(out)}",
@@ -233,6 +244,25 @@ def vjp_seed(seed, out):
     if foreign(seed):
         return seed.astype(_float_dtype(seed))  # (a copy)
     return np.array(seed, dtype=np.result_type(as_array(seed).dtype, 1.0))
+
+
+def _object_seed(seed, out):
+    """A vjp's seed for an object output: a dict of some of its numeric attributes' seeds (the others' are 0),
+    or an object of its class; given as a dict by attribute name, checked and copied item by item (a dict was
+    made a 0-d object array: an IndexError in the derivative, h27b-010)."""
+    numeric = zeros_like(out)
+    if isinstance(seed, type(out)) and not isinstance(seed, dict):
+        seed = {k: v for k, v in object_attributes(seed).items() if k in numeric}
+    if not isinstance(seed, dict):
+        raise NonScalarOutputError(f"the output is a {type(out).__name__} object; the seed must be a dict of its "
+                                   f"attributes' seeds or a {type(out).__name__} object, got {type(seed).__name__}",
+                                   hint=f"attributes: {sorted(numeric)}")
+    unknown = [k for k in seed if k not in numeric]
+    if unknown:
+        raise NonScalarOutputError(f"the seed names {unknown[0]!r}, which is not a number, array or container "
+                                   f"attribute of the {type(out).__name__} object", hint=f"attributes: {sorted(numeric)}")
+    attrs = object_attributes(out)
+    return {k: vjp_seed(v, attrs[k]) for k, v in seed.items()}
 
 
 def as_grad(b, x):

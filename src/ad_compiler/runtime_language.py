@@ -6,7 +6,7 @@ import numpy as np
 
 from .errors import ADError, UnsupportedError
 
-__all__ = ["rule_adjoint", "stale_or", "stale_or_transpose", "new_object", "as_named", "tried", "throw", "unexpected_function", "attribute_tangent_vjp",
+__all__ = ["rule_adjoint", "rule_tangent", "aux_pair", "stale_or", "stale_or_transpose", "new_object", "as_named", "tried", "throw", "unexpected_function", "attribute_tangent_vjp",
            "unexpected_class", "entry_or_zeros",
            "caught", "entered", "entered_value", "truncate", "check_completed", "table_position"]
 
@@ -23,14 +23,77 @@ def table_position(key, keys):
 def rule_adjoint(b, x, rule, param):
     """The adjoint `b` a user's rule (`@ad.defvjp`) gives its parameter `param` of value `x`, checked: it must
     have x's shape, as JAX checks a custom_vjp's (m25-003). A number or an array of another shape would be
-    broadcast to x's shape, which is the gradient only by chance (`bx = g` of a sum; not `bx = np.sum(g)`)."""
-    if np.shape(b) != np.shape(x):
-        raise ADError(f"the derivative rule `{rule}` gives `b{param}` the shape {np.shape(b)}, but its argument "
-                      f"`{param}` has the shape {np.shape(x)}",
-                      hint=f"`b{param}` must have the shape of `{param}`: sum the adjoint over the axes "
+    broadcast to x's shape, which is the gradient only by chance (`bx = g` of a sum; not `bx = np.sum(g)`).
+    For a list, tuple or dict `x` (`bxs = [g * xs[1], np.sum(g * xs[0])]`), the same structure, each item
+    checked likewise (None: no adjoint for that item); a WRONG gradient or a crash before (h27b-007)."""
+    if b.__class__ is x.__class__ is float or b.__class__ is x.__class__ is np.ndarray and b.shape == x.shape:
+        return b
+    problem = _adjoint_mismatch(b, x, f"b{param}", param)
+    if problem is not None:
+        where, got, expected, container = problem
+        raise ADError(f"the derivative rule `{rule}` gives `{where}` {got}, but its argument `{expected[0]}` "
+                      f"has {expected[1]}",
+                      hint=f"`b{param}` must have the structure of `{param}`, each item the shape of the item it "
+                      f"is for" if container else
+                      f"`b{param}` must have the shape of `{param}`: sum the adjoint over the axes "
                       f"broadcasting added (`_ad.unbroadcast(e, {param})`), or spread a number with "
                       f"`np.broadcast_to(e, np.shape({param}))`")
     return b
+
+
+def rule_tangent(t, y, rule):
+    """The tangent `t` a user's forward rule (`@ad.defjvp`, its `dans` line) gives the result `y`, checked: it
+    must have y's structure and shapes, as JAX checks a custom_jvp's. A number for an array result was broadcast
+    to its shape (`dans = np.sum(dx * np.cos(x))`: a WRONG tangent, hvp and jacfwd, h27b-008); a tuple too
+    short, or an array for a number, crashed."""
+    if t.__class__ is y.__class__ is float or t.__class__ is y.__class__ is np.ndarray and t.shape == y.shape:
+        return t
+    problem = _adjoint_mismatch(t, y, "dans", "ans")
+    if problem is not None:
+        where, got, expected, container = problem
+        raise ADError(f"the derivative rule `{rule}` gives `{where}` {got}, but the result (`{expected[0]}`) has "
+                      f"{expected[1]}",
+                      hint="`dans` must have the structure and shapes of the function's result: spread a number "
+                      "with `np.broadcast_to(e, np.shape(ans))`, one tangent per item of a tuple")
+    return t
+
+
+def aux_pair(out):
+    """The output of a function differentiated with has_aux=True, checked to be a pair (value, aux): a number
+    crashed the derivative with an IndexError, a tuple of three had its third item dropped (h27b-019)."""
+    if isinstance(out, (tuple, list)) and len(out) == 2:
+        return out
+    got = f"a {type(out).__name__} of {len(out)} items" if isinstance(out, (tuple, list)) else \
+        f"a {type(out).__name__}"
+    raise ADError(f"has_aux=True: the function must return a pair (value, aux); it returned {got}",
+                  hint="return `value, aux` (put several auxiliary values in one tuple or dict), or drop has_aux")
+
+
+def _adjoint_mismatch(b, x, where, name):
+    """None if the adjoint `b` fits the value `x`, else (where, what b is, (x's name, what x is), in a container)."""
+    if isinstance(x, (list, tuple)):
+        if not isinstance(b, (list, tuple)) or len(b) != len(x):
+            got = f"a {type(b).__name__} of {len(b)} items" if isinstance(b, (list, tuple)) else f"a {type(b).__name__}"
+            return where, got, (name, f"{len(x)} items"), True
+        for i, (bi, xi) in enumerate(zip(b, x)):
+            found = bi is not None and _adjoint_mismatch(bi, xi, f"{where}[{i}]", f"{name}[{i}]")
+            if found:
+                return found[:3] + (True,)
+        return None
+    if isinstance(x, dict):
+        if not isinstance(b, dict) or set(b) != set(x):
+            got = f"the keys {sorted(map(str, b))}" if isinstance(b, dict) else f"a {type(b).__name__}"
+            return where, got, (name, f"the keys {sorted(map(str, x))}"), True
+        for k in x:
+            found = b[k] is not None and _adjoint_mismatch(b[k], x[k], f"{where}[{k!r}]", f"{name}[{k!r}]")
+            if found:
+                return found[:3] + (True,)
+        return None
+    if x is None or isinstance(x, (str, bytes, bool, np.bool_)) or not (np.isscalar(x) or isinstance(x, np.ndarray)):
+        return None  # (no derivative, or an object: not checked here)
+    if np.shape(b) != np.shape(x):
+        return where, f"the shape {np.shape(b)}", (name, f"the shape {np.shape(x)}"), False
+    return None
 
 
 def new_object(cls):

@@ -42,10 +42,11 @@ class TangentRules:
 
     def emit_temps(self, s, rule, exprs, subst):
         temps = {}
-        for name, e in rule.needed_temps(exprs):
-            fresh = self.fwd.alloc.fresh(name.split(":", 1)[1])
+        for name, e in rule.needed_temps(exprs):  # (the value first: `s = s * 2.0`, h27b-011)
+            fresh = self.fwd.alloc.fresh(name.split(":", 1)[1].split("\0")[0])
+            value = fold(ir.rename_expr(e, {**subst, **temps}))
             temps[name] = Var(fresh)
-            self.fwd.emit_assign(fresh, fold(ir.rename_expr(e, {**subst, **temps})), s.origin)
+            self.fwd.emit_assign(fresh, value, s.origin)
         return temps
 
     def elementwise(self, s, rule, bound, varied):
@@ -120,9 +121,20 @@ class TangentRules:
             else:
                 total = BinOp(sign, total, e)
         total = fold(total)
+        if _users(rule) and len(terms) == len(_terms(rule.jvp)) and \
+                all(p in varied for p in rule.params if D(p) in rule.reads(rule.jvp)):
+            # (a user's `dans`, every term of it, every tangent it reads varied, not a 0.0 standing for a zero
+            # array: checked against the result's shapes, not spread, h27b-008)
+            return helper("rule_tangent", total, Var(s.target), Const(rule.jvp_name))
         if not rule.shaped_tangent and not isinstance(self.fwd.kind(Var(s.target)), (K.Scalar, K.Seq, K.Dict)):
             total = helper("broadcast_like", total, Var(s.target))  # (a list of adjoints: as is)
         return total
+
+
+def _users(rule):
+    """Is `rule` a user's (`@ad.defjvp` outside the compiler)?"""
+    mod = getattr(rule.template, "__module__", "") or ""
+    return not (mod == "ad_compiler" or mod.startswith("ad_compiler."))
 
 
 def _terms(e, sign="+"):

@@ -94,6 +94,7 @@ class Rule:
         self.partials = {}  # elementwise: param -> partial derivative
         self.temps = []  # (placeholder name, expression), in order
         self.jvp = None  # expression of the result's tangent (general rules), or None
+        self.jvp_name = self.name  # the name of the template giving `jvp` (a defjvp's, added to a defvjp's rule)
         self.real = None  # a simpler Rule used when every differentiable operand is a real number (real_form)
         _Reader(self).read()
 
@@ -191,7 +192,7 @@ class _Reader:
             raise ADError(f"derivative template {rule.name}: its source cannot be read",
                           hint="define the template in a file") from None
         self.fdef = next(n for n in ast.parse(source).body if isinstance(n, (ast.FunctionDef,)))
-        self.temps = set()
+        self.temps = {}  # temporary's name -> its placeholder now (a new one per assignment: h27b-012)
 
     def read(self):
         rule = self.rule
@@ -220,8 +221,31 @@ class _Reader:
             elif target.startswith("b") and target[1:] in rule.params:
                 rule.vjps[target[1:]] = value
             else:
-                self.temps.add(target)
-                rule.temps.append((T(target), value))
+                self.check_temporary(target)
+                # (a name assigned again gets a new placeholder: a line before reads the value before,
+                # `t = ...; bx = g * t; t = ...; by = g * t`, as Python does; h27b-012)
+                versions = sum(1 for name, _ in rule.temps if name.split("\0")[1:2] == [f"t:{target}"])
+                self.temps[target] = T(target) if not versions else f"\0t:{target}\0{versions}"
+                rule.temps.append((self.temps[target], value))
+
+    def check_temporary(self, target):
+        """A template's names `g`, `ans`, its parameters and their tangents `d<param>` always read the call's
+        values: a line assigning one was ignored where the name was read next (`x = np.clip(x, -5, 5)`, `g = g * 2`:
+        a WRONG gradient; `dx = ...` in a vjp template crashed the derivative): refused (h27b-004)."""
+        rule = self.rule
+        if target in rule.params:
+            what = "its parameter"
+        elif target == "g":
+            what = "the placeholder of the result's adjoint"
+        elif target == "ans":
+            what = "the placeholder of the result"
+        elif target.startswith("d") and target[1:] in rule.params:
+            what = f"the placeholder of the tangent of `{target[1:]}`"
+        else:
+            return
+        raise ADError(f"derivative template {rule.name}: the line `{target} = ...` assigns {what}, which the "
+                      f"template's lines always read as the call's value",
+                      hint=f"give the new value another name (`{target}_2 = ...`) and read that")
 
     def fail(self, what):
         raise ADError(f"derivative template {self.rule.name}: {what}")
@@ -294,7 +318,11 @@ class _TemplateExpr:
         if n.startswith("d") and n[1:] in rule.params:
             return ir.Var(D(n[1:]))
         if n in self.r.temps:
-            return ir.Var(T(n))
+            return ir.Var(self.r.temps[n])
+        if n.startswith("b") and n[1:] in rule.params and n not in self.r.closure and n not in self.r.globals:
+            raise ADError(f"derivative template {rule.name}: a line reads `{n}`, the adjoint line of `{n[1:]}`; "
+                          f"a template assigns each `b<param>` once",
+                          hint=f"compute the parts under other names, then `{n} = ...` of them")
         if n in self.r.closure:  # (home: where the name is read when the rule is applied, Rule.current)
             return ir.Global((n,), self.r.closure[n], home=self.r.cells[n])
         if n in self.r.globals:
@@ -381,9 +409,46 @@ def defvjp(*functions: Callable, elementwise: bool = False, full_reduction: bool
     """
     @boundary
     def decorate(template):
-        _register(FUNCTIONS, functions, Rule(template, "general", full_reduction=full_reduction))
+        rule = Rule(template, "general", full_reduction=full_reduction)
+        for f in functions:  # (a forward rule registered first by `@ad.defjvp(f)` alone is kept: h27b-002)
+            old = FUNCTIONS.get(f)
+            if old is not None and rule.jvp is None and old.jvp is not None and not old.vjps and \
+                    not old.partials and old.form == "general":
+                rule = _mapped_copy(rule)
+                _add_tangent(rule, old)
+            _register(FUNCTIONS, (f,), rule)
         return template
     return decorate
+
+
+def _mapped_copy(rule):
+    """A shallow copy of `rule` (one per function whose forward rule it takes)."""
+    new = object.__new__(type(rule))
+    new.__dict__.update(rule.__dict__)
+    return new
+
+
+def _add_tangent(rule, other):
+    """Give `rule` the tangent line of `other` (another template for the same function), with its temporaries.
+    A temporary of `other` whose name `rule`'s own temporaries use is renamed (`s` -> `s_1`): the two templates'
+    lines run in one list, so `s = np.cos(x)` of the vjp template and `s = np.cos(x) * 0.5` of the jvp one
+    would otherwise give the adjoint the tangent's `s` (a WRONG gradient, h27b-003). The lines a name reads are
+    the template's previous ones: the reverse and tangent sweeps emit them in order (h27b-011)."""
+    taken = {name for name, _ in rule.temps}
+    renamed = {}
+    temps = list(rule.temps)
+    for name, e in other.temps:
+        e = ir.rename_expr(e, renamed)
+        if name in taken and name not in renamed:  # (even for the same line: `rule` may assign the name again)
+            n, k = name.split(":", 1)[1].split("\0")[0], 1
+            while T(f"{n}_{k}") in taken or any(T(f"{n}_{k}") == t for t, _ in other.temps):
+                k += 1
+            renamed[name] = ir.Var(T(f"{n}_{k}"))
+            taken.add(T(f"{n}_{k}"))
+        temps.append((renamed[name].name if name in renamed else name, e))
+    rule.jvp = ir.rename_expr(other.jvp, renamed)
+    rule.temps = temps
+    rule.jvp_name = other.jvp_name  # (the template an error about `dans` names)
 
 
 def real_form(*functions):
@@ -407,8 +472,7 @@ def defjvp(*functions: Callable) -> Callable:
         for f in functions:
             old = FUNCTIONS.get(f)
             if old is not None and rule.jvp is not None:
-                old.jvp = rule.jvp
-                old.temps = old.temps + [t for t in rule.temps if t not in old.temps]
+                _add_tangent(old, rule)
             else:
                 FUNCTIONS[f] = rule
         _changed()  # (after the table, as in _register)

@@ -125,6 +125,17 @@ def rule_adjoint(b, x, rule, param):
     bb = _ad.rule_adjoint(g, b, rule, param)
 
 
+@derivative(_ad.aux_pair)
+def aux_pair(out):
+    bout = g
+    dans = dout  # noqa: F821
+
+
+@linear(_ad.rule_tangent, constant_in=("y", "rule"))
+def rule_tangent(t, y, rule):
+    bt = _ad.rule_tangent(g, t, rule)
+
+
 @linear(_ad.in_place_cast, constant_in=("x",))
 def in_place_cast(t, x):
     bt = _ad.cast_like(g, t)
