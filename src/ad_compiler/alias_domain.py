@@ -138,14 +138,16 @@ class Vars(dict):
         old = self.get(name)
         if old is None or old.gen != val.gen:
             self.stale.discard(name)
-        if old is not None:
-            for o in old.objs:
+        added = val.objs
+        if old is not None:  # (only what changed is indexed again: a value may hold hundreds of objects, n27-007)
+            removed, added = (old.objs - val.objs, val.objs - old.objs) if old.objs is not val.objs else ((), ())
+            for o in removed:
                 names = self.by_obj[o]
                 del names[name]
                 if not names:
                     del self.by_obj[o]
         super().__setitem__(name, val)
-        for o in val.objs:
+        for o in added:
             self.by_obj.setdefault(o, {})[name] = None
 
     def __delitem__(self, name):

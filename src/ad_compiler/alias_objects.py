@@ -76,13 +76,17 @@ class Objects:
         mapping = self._retiring
 
         def swap(objs):
-            return frozenset(mapping.get(o, o) for o in objs) if objs & mapping.keys() else objs
+            hit = objs & mapping.keys()
+            return (objs - hit) | {mapping[o] for o in hit} if hit else objs
 
         for n in state.vars.holders(mapping):
             v = state.vars[n]
             state.vars[n] = Val(v.kind, swap(v.objs), v.gen, partial=v.partial)
+        keys = mapping.keys()
         for c in list(state.slots):
             slots = state.slots[c]
+            if c not in mapping and not (any(x & keys for x in slots) if isinstance(slots, list) else slots[1] & keys):
+                continue  # (untouched: the slots of large generated code are many, n27-007)
             slots = [swap(x) for x in slots] if isinstance(slots, list) else ("any", swap(slots[1]))
             if c in mapping:
                 del state.slots[c]
