@@ -176,7 +176,11 @@ def sweeps(jvp, params, positions, kinds_, mode, multi, name, has_aux=False):
     for k, (w, p) in enumerate(zip(wrt, positions)):
         def tangents(x):
             return "(" + ", ".join(x if m == k else zeros[v] for m, v in enumerate(wrt)) + ",)"
-        entry = t if seed is None else f"_ad.tree_dot({t}, {seed})"
+        # (a seed that is an array or a number: a sum of products, which has rules, where this code is read
+        # again (a function calling ad.vjp(ad.grad(f)) differentiated, n27-009); a tree's, _ad.tree_dot)
+        plain = seed is not None and isinstance(kinds_[len(params) - 1] if len(kinds_) >= len(params) else None,
+                                                (K.Array, K.Scalar))
+        entry = t if seed is None else f"{np_}.sum({t} * {seed})" if plain else f"_ad.tree_dot({t}, {seed})"
         g = N[f"g{w}"]
         if isinstance(kinds_[p], K.Scalar):
             lines += [f"    {value}, {t} = {j}({args}, {tangents('1.0')})", f"    {g} = {entry}"]

@@ -462,11 +462,15 @@ def _generated_nested(ctx, param_kinds, stmt, call, d):
         probing.append((stmt, d))
         return None
     kinds_ = gradient_call_kinds.argument_kinds(ctx, stmt, call, d, param_kinds)
-    compiled = d.compile_kinds(kinds_)
+    # (where its reverse-mode code was refused here, by forward sweeps: driver.Derivation.retry)
+    compiled = d.compile_kinds(kinds_, by_sweeps=getattr(ctx, "gradients_by_sweeps", False))
     if compiled is None:
         return None
     compiled, deps = compiled
     if hasattr(ctx, "include"):
         for inner in deps:
             ctx.include(inner)
-    return readable_form(compiled)
+    readable = readable_form(compiled)
+    if d.mode in ("grad", "value_and_grad", "vjp") and hasattr(ctx, "inlined_gradients"):
+        ctx.inlined_gradients.update({compiled.__code__.co_filename, readable.__code__.co_filename})
+    return readable

@@ -53,10 +53,15 @@ class NestedDerivative:
         self.last = compiled
         return compiled
 
-    def compile_kinds(self, kinds_):
+    def compile_kinds(self, kinds_, by_sweeps=False):
         """This derivative for arguments of these kinds, where a function calling it inlines its code (the
         inner derivative compiled for the kinds of its own arguments), and the contexts it was built from; None
-        where the inner derivative is not one `ad.grad` (or jvp, vjp, ...) made of the user's function."""
+        where the inner derivative is not one `ad.grad` (or jvp, vjp, ...) made of the user's function.
+        `by_sweeps`: a reverse-mode derivative by forward sweeps (its reverse-mode code inlined was refused in
+        the caller: driver.Derivation.retry), None where the arguments are not arrays or numbers."""
+        by_sweeps = by_sweeps and self.mode in ("grad", "value_and_grad", "vjp")
+        if by_sweeps and not composite.sweepable(kinds_, self.positions):
+            return None
         inner = self.inner._ad_derivative
         if not isinstance(inner, Derivative) or inner.receiver is not None or len(kinds_) < self.n_inner:
             return None
@@ -66,11 +71,11 @@ class NestedDerivative:
             code = inner.compile(inner_kinds)
         if self.mode in ("grad", "value_and_grad", "vjp"):
             code = readable_form(code)
-        key = (code, tuple(kinds_))
+        key = (code, tuple(kinds_)) + (("sweeps",) if by_sweeps else ())
         compiled = self.specializations.get(key)
         if compiled is None or _stale(self.watched[key]):
             self._watch = []
-            compiled = self.compile_for(code, tuple(kinds_))
+            compiled = self.compile_for(code, tuple(kinds_), by_sweeps=by_sweeps)
             self.specializations[key] = compiled
             self.watched[key] = self._watch
         deps = [inner.deps[inner_kinds]] if inner.deps.get(inner_kinds) is not None else []
@@ -96,9 +101,9 @@ class NestedDerivative:
         self._watch.append((derivation.ctx, unchanged_test(derivation.ctx)))
         return compiled
 
-    def compile_for(self, code, kinds_, args=None):
+    def compile_for(self, code, kinds_, args=None, by_sweeps=False):
         try:
-            return self._compile_for(code, kinds_, args)
+            return self._compile_for(code, kinds_, args, by_sweeps)
         except ADError as exc:
             raise self.composition_refused(exc) from None
 
@@ -127,14 +132,14 @@ class NestedDerivative:
         new._ad_composition = True
         return new
 
-    def _compile_for(self, code, kinds_, args=None):
+    def _compile_for(self, code, kinds_, args=None, by_sweeps=False):
         params = _params(code)
         wrt = [params[i] for i in self.positions]
         if self.mode in ("grad", "value_and_grad", "vjp"):
             scalars = args is not None and all(isinstance(args[i], (float, int, np.floating)) and
                                                not isinstance(args[i], bool) for i in self.positions)
             reverse = None  # (why reverse mode was not used: where forward sweeps cannot be either, said there)
-            if not scalars:
+            if not scalars and not by_sweeps:
                 try:
                     return self._run(Derivation(code, wrt, self.mode, kinds_[:len(params)], self.func_name, self.multi))
                 except ADError as exc:
