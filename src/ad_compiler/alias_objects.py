@@ -82,11 +82,10 @@ class Objects:
         for n in state.vars.holders(mapping):
             v = state.vars[n]
             state.vars[n] = Val(v.kind, swap(v.objs), v.gen, partial=v.partial)
-        keys = mapping.keys()
-        for c in list(state.slots):
+        touched = state.slots.holding(mapping) | {c for c in mapping if c in state.slots}
+        # (only the containers holding or being a retired object, in the slots' order: n27-007)
+        for c in [c for c in state.slots if c in touched] if touched else ():
             slots = state.slots[c]
-            if c not in mapping and not (any(x & keys for x in slots) if isinstance(slots, list) else slots[1] & keys):
-                continue  # (untouched: the slots of large generated code are many, n27-007)
             slots = [swap(x) for x in slots] if isinstance(slots, list) else ("any", swap(slots[1]))
             if c in mapping:
                 del state.slots[c]
