@@ -99,9 +99,17 @@ def complex_power(e):
     return c.imag + 0.3 * c.real
 
 
-def sines(x):
-    return np.sum(np.sin(x) ** 2 * x[0])
-
 
 def smooth(x):
     return np.sum(np.sin(x) * np.exp(x))
+
+
+def quartic(x):
+    return np.sum(x ** 4) * x[0]
+
+
+def stored(x):
+    y = np.zeros(2)
+    y[0] = np.sum(x * x)
+    y[1] = y[0] * x[1]
+    return np.sum(y)
