@@ -113,3 +113,7 @@ def stored(x):
     y[0] = np.sum(x * x)
     y[1] = y[0] * x[1]
     return np.sum(y)
+
+
+def two(x, y):
+    return np.sum(np.sin(x) * y ** 2) * x[0]

@@ -165,3 +165,14 @@ def test_n27_009_a_vjp_of_a_gradient_inlined_by_forward_sweeps():
     h = M.squared_vjp_of(ad.grad(M.container))
     got = ad.grad(h)(X.copy(), U.copy())
     np.testing.assert_allclose(got, fd_jacobian(h, X.copy(), U.copy()), rtol=1e-6, atol=1e-6)
+
+
+def test_n27_010_hessian_of_a_derivative_with_respect_to_two_arguments():
+    # (a crash after n27-001: the blocks' random sources read `_ad_derivative` of each block)
+    g = ad.grad(M.two)
+    y = np.array([0.5, -0.4])
+    got = ad.hessian(g, wrt=(0, 1))(X.copy(), y.copy())
+    assert [[b.shape for b in row] for row in got] == [[(2, 2, 2)] * 2] * 2
+    jx = ad.jacrev(g, wrt=0)
+    np.testing.assert_allclose(got[0][1], fd_jacobian(lambda v, u: jx(u, v), y.copy(), X.copy()), rtol=1e-6,
+                               atol=1e-6)

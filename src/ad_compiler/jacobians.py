@@ -378,6 +378,25 @@ class _EitherOrder:
         self.chosen[key] = self.last = chosen
         return result
 
+    def specialize(self, flat):
+        """The compiled Hessian of the order taken for these (flat) arguments' kinds (a block of a Hessian with
+        respect to several arguments, _Blocks, which reads its random sources)."""
+        key = tuple(driver.K.kind_of(a) for a in flat)
+        chosen = self.chosen.get(key)
+        if chosen is not None:
+            return chosen._ad_derivative.specialize(flat)
+        try:
+            compiled, chosen = self.first._ad_derivative.specialize(flat), self.first
+        except ADError as exc:
+            if not _in_generated_code(exc):
+                raise
+            try:
+                compiled, chosen = self.second._ad_derivative.specialize(flat), self.second
+            except ADError:
+                raise exc from None
+        self.chosen[key] = chosen
+        return compiled
+
     def _repr_html_(self):
         from .display import html_of
 
@@ -409,7 +428,8 @@ class _Blocks:
     @boundary
     def __call__(self, *args, **kwargs):
         flat = _flat_args(self.primal, args, kwargs)
-        sources = composite._sources({i: b._ad_derivative.specialize(flat)
+        sources = composite._sources({i: b.specialize(flat) if isinstance(b, _EitherOrder) else
+                                      b._ad_derivative.specialize(flat)
                                       for i, b in enumerate(b for row in self.blocks for b in row)})
         state = runtime.random_states(sources)  # (every block differentiates the same random draws)
 
