@@ -138,14 +138,16 @@ class Vars(dict):
         old = self.get(name)
         if old is None or old.gen != val.gen:
             self.stale.discard(name)
-        if old is not None:
-            for o in old.objs:
+        added = val.objs
+        if old is not None:  # (only what changed is indexed again: a value may hold hundreds of objects, n27-007)
+            removed, added = (old.objs - val.objs, val.objs - old.objs) if old.objs is not val.objs else ((), ())
+            for o in removed:
                 names = self.by_obj[o]
                 del names[name]
                 if not names:
                     del self.by_obj[o]
         super().__setitem__(name, val)
-        for o in val.objs:
+        for o in added:
             self.by_obj.setdefault(o, {})[name] = None
 
     def __delitem__(self, name):
@@ -167,12 +169,74 @@ class Vars(dict):
         return sorted(out)
 
 
+class Slots(dict):
+    """container Obj -> its slots, with the objects each container's slots hold and, for each object, the
+    containers holding it, kept up to date as slots are set (n27-007: the generated code of a fourth derivative
+    has tapes of hundreds of items, whose objects `retire` and `in_slots` looked for at every allocation)."""
+
+    def __init__(self, other=None):
+        super().__init__()
+        self._objs = {}  # container -> all_objs of its slots
+        self._index = {}  # object -> {container: None} (the containers whose slots may hold it)
+        self._union = None  # every object some container's slots hold (None: not computed since a change)
+        if isinstance(other, Slots):
+            dict.update(self, other)
+            self._objs = dict(other._objs)
+            self._index = {o: dict(cs) for o, cs in other._index.items()}
+            self._union = other._union
+        elif other:
+            for c, slots in other.items():
+                self[c] = slots
+
+    def __setitem__(self, c, slots):
+        super().__setitem__(c, slots)
+        new, old = all_objs(slots), self._objs.get(c, frozenset())
+        self._objs[c] = new
+        if new is not old:
+            self._reindex(c, old - new, new - old)
+
+    def __delitem__(self, c):
+        super().__delitem__(c)
+        self._reindex(c, self._objs.pop(c, frozenset()), ())
+
+    def _reindex(self, c, removed, added):
+        for o in removed:
+            cs = self._index[o]
+            del cs[c]
+            if not cs:
+                del self._index[o]
+        for o in added:
+            self._index.setdefault(o, {})[c] = None
+        if removed or added:
+            self._union = None
+
+    def pop(self, *args):
+        raise NotImplementedError("Slots.pop")  # (not used: every change goes through __setitem__ / __delitem__)
+
+    update = setdefault = clear = popitem = pop
+
+    def objs_of(self, c):
+        return self._objs[c]
+
+    def holding(self, objs):
+        """The containers whose slots may hold any of `objs`."""
+        out = set()
+        for o in objs:
+            out.update(self._index.get(o, ()))
+        return out
+
+    def union(self):
+        if self._union is None:
+            self._union = frozenset(self._index)
+        return self._union
+
+
 class State:
     """The abstract state at a program point: names' values, containers' items, how views were made."""
 
     def __init__(self):
         self.vars = Vars()  # name -> Val
-        self.slots = {}  # container Obj -> list of frozensets (by position) | ("any", frozenset)
+        self.slots = Slots()  # container Obj -> list of frozensets (by position) | ("any", frozenset)
         self.made = {}  # view Obj -> (statement that made it, ((name, generation), ...)) or (stmt, None)
         self.detached = set()  # names bound to `ad.stop_gradient(y)`: y itself, carrying no derivative
         self.mixed = set()  # names detached on some paths only
@@ -180,17 +244,14 @@ class State:
     def copy(self):
         s = State()
         s.vars = Vars(self.vars)
-        s.slots = dict(self.slots)
+        s.slots = Slots(self.slots)
         s.made = dict(self.made)
         s.detached, s.mixed = set(self.detached), set(self.mixed)
         return s
 
     def in_slots(self):
         """Every object some container's slots may hold."""
-        out = set()
-        for slots in self.slots.values():
-            out |= all_objs(slots)
-        return out
+        return self.slots.union()
 
     def referenced(self):
         return set(self.vars.by_obj) | self.in_slots()

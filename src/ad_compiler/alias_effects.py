@@ -6,6 +6,7 @@ follow, the way `y.fill(c)` becomes `y[...] = c` (alias_mutation.py):
 
     t = _ad.pop_item(b, i)        array:      t = _ad.store_adjoint(b, i); b[i] = 0.0
                                   list: t = b[i] (dict: b.get(i)); b[i] = _ad.zero_entries(t, i)
+                                  either (an int index): t = _ad.store_adjoint(b, i); b[i] = _ad.zero_entries(t, i)
     _ad.add_at(b, i, v)           array, basic index: t = _ad.store_adjoint(b, i); t2 = t + v; b[i] = t2
                                   array, other index: t = _ad.added_at(b, i, v); b[...] = t
                                   list, dict: t = b[i]; t2 = _ad.add(_ad.entry_or_zeros(t, v), v); b[i] = t2
@@ -52,6 +53,10 @@ class Effects(Part):
         array = isinstance(kind, K.Array)
         if name == "pop_item" and (array or container):
             return self.pop_item(s, buf, args[1], target, container, state, site)
+        if name == "pop_item" and kind is K.UNKNOWN and self.basic(args[1], state):
+            # (a list or an array, known when it runs: an adjoint joined from two kinds; store_adjoint and
+            # zero_entries serve both, n27-006)
+            return self.pop_item_either(s, buf, args[1], target, state, site)
         if name == "add_at" and (array or container) and target is None:
             return self.add_at(s, buf, args[1], args[2], container, state, site)
         if name == "add_at" and kind is K.UNKNOWN and target is None and self.basic(args[1], state):
@@ -88,6 +93,15 @@ class Effects(Part):
         out = self.assign(s, taken, _helper("store_adjoint", buf, index), state, site + ("take",)) \
             if target is not None else []
         return out + self.store(s, buf, index, Const(0.0), state, site)
+
+    def pop_item_either(self, s, buf, index, target, state, site):
+        """`t = _ad.pop_item(b, i)` of a list or an array, an int index: t = store_adjoint(b, i) (a copy of an
+        array's entries, a list's entry), b[i] = zero_entries(t, i) (zeros like them; None for a container)."""
+        taken = target or self.temp()
+        out = self.assign(s, taken, _helper("store_adjoint", buf, index), state, site + ("take",))
+        zero = self.temp()
+        out += self.assign(s, zero, _helper("zero_entries", Var(taken), index), state, site + ("zero",))
+        return out + self.store(s, buf, index, Var(zero), state, site)
 
     def add_at(self, s, buf, index, value, container, state, site):
         if not container and not self.basic(index, state):

@@ -76,12 +76,15 @@ class Objects:
         mapping = self._retiring
 
         def swap(objs):
-            return frozenset(mapping.get(o, o) for o in objs) if objs & mapping.keys() else objs
+            hit = objs & mapping.keys()
+            return (objs - hit) | {mapping[o] for o in hit} if hit else objs
 
         for n in state.vars.holders(mapping):
             v = state.vars[n]
             state.vars[n] = Val(v.kind, swap(v.objs), v.gen, partial=v.partial)
-        for c in list(state.slots):
+        touched = state.slots.holding(mapping) | {c for c in mapping if c in state.slots}
+        # (only the containers holding or being a retired object, in the slots' order: n27-007)
+        for c in [c for c in state.slots if c in touched] if touched else ():
             slots = state.slots[c]
             slots = [swap(x) for x in slots] if isinstance(slots, list) else ("any", swap(slots[1]))
             if c in mapping:

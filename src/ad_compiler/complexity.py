@@ -237,7 +237,7 @@ class Complexity:
         return True  # a function value not known when compiling: it may make a complex value
 
 
-_POWER_PARTIALS = ("power_partial", "power_partial_exponent")
+_POWER_PARTIALS = ("power_partial", "power_partial_exponent", "power_partial_mixed")
 _NONNEGATIVE = {builtins.abs, math.fabs, math.sqrt, math.exp, math.hypot, math.cosh, np.abs, np.exp, np.sqrt}
 
 

@@ -176,7 +176,11 @@ def sweeps(jvp, params, positions, kinds_, mode, multi, name, has_aux=False):
     for k, (w, p) in enumerate(zip(wrt, positions)):
         def tangents(x):
             return "(" + ", ".join(x if m == k else zeros[v] for m, v in enumerate(wrt)) + ",)"
-        entry = t if seed is None else f"_ad.tree_dot({t}, {seed})"
+        # (a seed that is an array or a number: a sum of products, which has rules, where this code is read
+        # again (a function calling ad.vjp(ad.grad(f)) differentiated, n27-009); a tree's, _ad.tree_dot)
+        plain = seed is not None and isinstance(kinds_[len(params) - 1] if len(kinds_) >= len(params) else None,
+                                                (K.Array, K.Scalar))
+        entry = t if seed is None else f"{np_}.sum({t} * {seed})" if plain else f"_ad.tree_dot({t}, {seed})"
         g = N[f"g{w}"]
         if isinstance(kinds_[p], K.Scalar):
             lines += [f"    {value}, {t} = {j}({args}, {tangents('1.0')})", f"    {g} = {entry}"]
@@ -202,7 +206,7 @@ def jacfwd_function(jvp, params, positions, kinds_, multi, name, tree=False):
     check_kinds(wrt, positions, kinds_, "the forward-mode Jacobian")
     check_not_bool(wrt, positions, kinds_, "the forward-mode Jacobian")
     N = _Names(params, jvp.__name__, *[f"j{w}" for w in wrt])
-    np_, j, value, t, n, i, e = N["np"], N[jvp.__name__], N["value"], N["t"], N["n"], N["i"], N["e"]
+    np_, j, value, t, n, i = N["np"], N[jvp.__name__], N["value"], N["t"], N["n"], N["i"]
     args = ", ".join(params)
     zeros = {w: _zero(kinds_[k], w, np_) for w, k in zip(wrt, positions)}
     lines = [f"def {name}({args}):",
@@ -223,8 +227,10 @@ def jacfwd_function(jvp, params, positions, kinds_, multi, name, tree=False):
             lines += [f"    {n} = {np_}.size({w})",
                       f"    {value}, {t} = {j}({args}, {tangents(zeros[w])})",
                       f"    {out} = {np_}.zeros(({size}, {n}), dtype={dtype})",
-                      f"    for {i} in range({n}):", f"        {e} = {np_}.zeros({n})", f"        {e}[{i}] = 1.0",
-                      f"        {value}, {t} = {j}({args}, {tangents(f'{np_}.reshape({e}, {np_}.shape({w}))')})",
+                      # (the basis tangent made by a helper, not stored into zeros: the Jacobian's code read
+                      # again, e.g. `ad.hessian(ad.hessian(f))`, has no store into an array the tape gave back)
+                      f"    for {i} in range({n}):",
+                      f"        {value}, {t} = {j}({args}, {tangents(f'_ad.unit_tangent({w}, {i})')})",
                       f"        {out}[:, {i}] = {flat}",
                       f"    {out} = {shaped}"]
         results.append(out)
@@ -240,7 +246,7 @@ def jacrev_function(vjp, primal, params, positions, kinds_, multi, name, tree=Fa
     check_not_bool(wrt, positions, kinds_, "the reverse-mode Jacobian")
     N = _Names(params, vjp.__name__, "_ad_primal", "flat", "unravel", *[f"g{w}" for w in wrt],
                *[f"j{w}" for w in wrt])
-    np_, v, f, value, m, i, e = N["np"], N[vjp.__name__], N["_ad_primal"], N["value"], N["m"], N["i"], N["e"]
+    np_, v, f, value, m, i = N["np"], N[vjp.__name__], N["_ad_primal"], N["value"], N["m"], N["i"]
     args = ", ".join(params)
     grads = [N[f"g{w}"] for w in wrt]
     jac = {w: N[f"j{w}"] for w in wrt}
@@ -250,12 +256,12 @@ def jacrev_function(vjp, primal, params, positions, kinds_, multi, name, tree=Fa
     if tree:
         flat, unravel = N["flat"], N["unravel"]
         lines += [f"    {flat}, {unravel} = _ad.ravel_tree({value})", f"    {m} = {flat}.size"]
-        seed, dtype = f"{unravel}({e})", "float"
+        seed, dtype = f"{unravel}(_ad.unit_tangent({flat}, {i}))", "float"
     else:
         lines += [f"    {m} = {np_}.size({value})"]
-        seed, dtype = f"{np_}.reshape({e}, {np_}.shape({value}))", f"{np_}.result_type({value}, {{w}}, 1.0)"
+        seed, dtype = f"_ad.unit_tangent({value}, {i})", f"{np_}.result_type({value}, {{w}}, 1.0)"
     lines += [f"    {jac[w]} = {np_}.zeros(({m}, {np_}.size({w})), dtype={dtype.format(w=w)})" for w in wrt]
-    lines += [f"    for {i} in range({m}):", f"        {e} = {np_}.zeros({m})", f"        {e}[{i}] = 1.0",
+    lines += [f"    for {i} in range({m}):",  # (the seed made by a helper: as jacfwd_function's tangent)
               f"        {', '.join(grads)}{',' if multi and len(grads) == 1 else ''} = {v}({args}, {seed})"]
     lines += [f"        {jac[w]}[{i}] = {np_}.ravel({g})" for w, g in zip(wrt, grads)]
     lines += [f"    {jac[w]} = _ad.jacobian_tree({jac[w]}, {value}, {np_}.shape({w}))" if tree else

@@ -418,8 +418,11 @@ def _generated(ctx, param_kinds, stmt, call, derivative_function):
     from .driver import Derivative, readable_form
 
     d = derivative_function._ad_derivative
-    if not isinstance(d, Derivative) or d.receiver is not None or call.kwargs or \
-            any(isinstance(a, ir.Starred) for a in call.args):
+    if call.kwargs or any(isinstance(a, ir.Starred) for a in call.args):
+        return None
+    if not isinstance(d, Derivative):
+        return _generated_nested(ctx, param_kinds, stmt, call, d)
+    if d.receiver is not None:
         return None
     probing = getattr(ctx, "probing", None)
     if probing is not None:  # (learning the kinds of its arguments: left as a call, gradient_call_kinds.py)
@@ -441,5 +444,33 @@ def _generated(ctx, param_kinds, stmt, call, derivative_function):
         ctx.include(inner)  # (what it was compiled from: a change of it makes this derivative stale too)
     readable = readable_form(compiled)
     if d.mode in ("grad", "value_and_grad") and hasattr(ctx, "inlined_gradients"):
+        ctx.inlined_gradients.update({compiled.__code__.co_filename, readable.__code__.co_filename})
+    return readable
+
+
+def _generated_nested(ctx, param_kinds, stmt, call, d):
+    """The generated code of a derivative of a derivative (`ad.vjp(ad.grad(f))`, `ad.hvp(f)`) called in the
+    function, for the kinds of the call's arguments, or None (not inlined: a nested derivative of another
+    form; n27-003)."""
+    from .driver import readable_form
+    from .nested import NestedDerivative
+
+    if not isinstance(d, NestedDerivative):
+        return None
+    probing = getattr(ctx, "probing", None)
+    if probing is not None:
+        probing.append((stmt, d))
+        return None
+    kinds_ = gradient_call_kinds.argument_kinds(ctx, stmt, call, d, param_kinds)
+    # (where its reverse-mode code was refused here, by forward sweeps: driver.Derivation.retry)
+    compiled = d.compile_kinds(kinds_, by_sweeps=getattr(ctx, "gradients_by_sweeps", False))
+    if compiled is None:
+        return None
+    compiled, deps = compiled
+    if hasattr(ctx, "include"):
+        for inner in deps:
+            ctx.include(inner)
+    readable = readable_form(compiled)
+    if d.mode in ("grad", "value_and_grad", "vjp") and hasattr(ctx, "inlined_gradients"):
         ctx.inlined_gradients.update({compiled.__code__.co_filename, readable.__code__.co_filename})
     return readable

@@ -5,6 +5,7 @@ little generated code (composite.py), compiled per argument kinds at the first c
     ad.jacrev(f, wrt)       one reverse sweep per output entry         -> shape out.shape + x.shape
     ad.jacobian(f, wrt, mode="auto")   forward when the inputs have fewer entries than the output
     ad.hessian(f, wrt)      jacfwd of grad (forward over reverse)      -> shape x.shape + x.shape
+                            (of a derivative: jacfwd of jacrev         -> shape out.shape + x.shape + x.shape)
     ad.hvp(f, wrt)          (*args, v) -> H v: jvp of grad, no Hessian formed
 """
 import functools
@@ -330,9 +331,91 @@ def hessian(f: Callable, wrt: Wrt = 0) -> Callable:
     names, multi = api._wrt_names(visible, wrt, _name(f))
     if inspect.ismethod(f):
         return _Bound(hessian(f.__func__, tuple(names) if multi else names[0]), f)
+    if isinstance(f, driver.DerivativeFunction):
+        # (of a derivative, whose output is an array or a tuple, e.g. `ad.hessian(ad.hessian(f))`: JAX's
+        # definition, jacfwd of jacrev, of shape out.shape + x.shape + x.shape; grad would need a scalar)
+        if not multi:
+            return _EitherOrder(jacfwd(jacrev(f, wrt=names[0]), wrt=names[0]),
+                                jacrev(jacfwd(f, wrt=names[0]), wrt=names[0]), f)
+        return _Blocks([[_EitherOrder(jacfwd(jacrev(f, wrt=p), wrt=q), jacrev(jacfwd(f, wrt=q), wrt=p), f)
+                         for q in names] for p in names], f, names)
     if not multi:
         return jacfwd(api.grad(f, wrt=names[0]), wrt=names[0])
     return _Blocks([[jacfwd(api.grad(f, wrt=p), wrt=q) for q in names] for p in names], f, names)
+
+
+class _EitherOrder:
+    """The Hessian of a derivative `f` (n27-001): forward over reverse (`first`, jacfwd of jacrev), or, for the
+    argument kinds where forward mode refuses the generated reverse-mode code of f's derivative (its tapes at
+    third or fourth order), reverse over forward (`second`, jacrev of jacfwd: the same array, f's second
+    derivative being symmetric; each reverse sweep runs the whole forward-mode Jacobian, so it is kept for
+    where the first is refused). A refusal of both is the first's."""
+
+    def __init__(self, first, second, f):
+        self.first, self.second, self.primal = first, second, f
+        self.__name__ = f"hessian_{_name(f)}"
+        self.chosen = {}  # argument kinds -> the Hessian function taken for them
+        self.last = None
+
+    @boundary
+    def __call__(self, *args, **kwargs):
+        key = tuple(driver.K.kind_of(a) for a in _flat_args(self.primal, args, kwargs))
+        chosen = self.chosen.get(key)
+        if chosen is not None:
+            self.last = chosen
+            return chosen(*args, **kwargs)
+        try:
+            result = self.first(*args, **kwargs)
+            chosen = self.first
+        except ADError as exc:
+            if not _in_generated_code(exc):
+                raise
+            try:
+                result = self.second(*args, **kwargs)
+            except ADError:
+                raise exc from None
+            chosen = self.second
+        self.chosen[key] = self.last = chosen
+        return result
+
+    def specialize(self, flat):
+        """The compiled Hessian of the order taken for these (flat) arguments' kinds (a block of a Hessian with
+        respect to several arguments, _Blocks, which reads its random sources)."""
+        key = tuple(driver.K.kind_of(a) for a in flat)
+        chosen = self.chosen.get(key)
+        if chosen is not None:
+            return chosen._ad_derivative.specialize(flat)
+        try:
+            compiled, chosen = self.first._ad_derivative.specialize(flat), self.first
+        except ADError as exc:
+            if not _in_generated_code(exc):
+                raise
+            try:
+                compiled, chosen = self.second._ad_derivative.specialize(flat), self.second
+            except ADError:
+                raise exc from None
+        self.chosen[key] = chosen
+        return compiled
+
+    def _repr_html_(self):
+        from .display import html_of
+
+        return html_of(self)
+
+    @property
+    def _ad_differentiated_as(self):
+        """What a derivative of this Hessian differentiates (api._call_method): the one taken last."""
+        return self.last or self.first
+
+    @property
+    @boundary
+    def source(self):
+        return (self.last or self.first).source
+
+
+def _in_generated_code(exc):
+    where = getattr(exc, "where", None)
+    return where is not None and str(where.filename).startswith("<ad_compiler")
 
 
 class _Blocks:
@@ -345,7 +428,8 @@ class _Blocks:
     @boundary
     def __call__(self, *args, **kwargs):
         flat = _flat_args(self.primal, args, kwargs)
-        sources = composite._sources({i: b._ad_derivative.specialize(flat)
+        sources = composite._sources({i: b.specialize(flat) if isinstance(b, _EitherOrder) else
+                                      b._ad_derivative.specialize(flat)
                                       for i, b in enumerate(b for row in self.blocks for b in row)})
         state = runtime.random_states(sources)  # (every block differentiates the same random draws)
 

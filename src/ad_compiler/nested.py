@@ -53,6 +53,34 @@ class NestedDerivative:
         self.last = compiled
         return compiled
 
+    def compile_kinds(self, kinds_, by_sweeps=False):
+        """This derivative for arguments of these kinds, where a function calling it inlines its code (the
+        inner derivative compiled for the kinds of its own arguments), and the contexts it was built from; None
+        where the inner derivative is not one `ad.grad` (or jvp, vjp, ...) made of the user's function.
+        `by_sweeps`: a reverse-mode derivative by forward sweeps (its reverse-mode code inlined was refused in
+        the caller: driver.Derivation.retry), None where the arguments are not arrays or numbers."""
+        by_sweeps = by_sweeps and self.mode in ("grad", "value_and_grad", "vjp")
+        if by_sweeps and not composite.sweepable(kinds_, self.positions):
+            return None
+        inner = self.inner._ad_derivative
+        if not isinstance(inner, Derivative) or inner.receiver is not None or len(kinds_) < self.n_inner:
+            return None
+        inner_kinds = tuple(kinds_[:self.n_inner]) + ((),)
+        code = inner.specializations.get(inner_kinds)
+        if code is None or inner.stale(inner_kinds):
+            code = inner.compile(inner_kinds)
+        if self.mode in ("grad", "value_and_grad", "vjp"):
+            code = readable_form(code)
+        key = (code, tuple(kinds_)) + (("sweeps",) if by_sweeps else ())
+        compiled = self.specializations.get(key)
+        if compiled is None or _stale(self.watched[key]):
+            self._watch = []
+            compiled = self.compile_for(code, tuple(kinds_), by_sweeps=by_sweeps)
+            self.specializations[key] = compiled
+            self.watched[key] = self._watch
+        deps = [inner.deps[inner_kinds]] if inner.deps.get(inner_kinds) is not None else []
+        return compiled, deps + [w for w, unchanged in self.watched[key] if unchanged is not None]
+
     def _forget_replaced(self):
         """Drop what was compiled for inner code the inner derivative replaced since (compiled again, stale):
         never called again, it would be kept forever (a training loop compiling again at every step)."""
@@ -73,14 +101,45 @@ class NestedDerivative:
         self._watch.append((derivation.ctx, unchanged_test(derivation.ctx)))
         return compiled
 
-    def compile_for(self, code, kinds_, args=None):
+    def compile_for(self, code, kinds_, args=None, by_sweeps=False):
+        try:
+            return self._compile_for(code, kinds_, args, by_sweeps)
+        except ADError as exc:
+            raise self.composition_refused(exc) from None
+
+    def composition_refused(self, exc):
+        """A refusal at a line of generated code, said to be one of this composition of derivatives of the
+        user's function (n27-002): which, of which function, and the orders to try instead. Once (the outer
+        derivatives leave it as it is)."""
+        if not _in_generated_code(exc) or getattr(exc, "_ad_composition", False):
+            return exc
+        what = describe(self.dispatcher) if self.dispatcher is not None else self.func_name
+        primal = user_function(self.inner)
+        of = ""
+        if primal is not None:
+            code = getattr(primal, "__code__", None)
+            of = f" of `{primal.__qualname__}`" + \
+                (f" ({code.co_filename}, line {code.co_firstlineno})" if code is not None else "")
+        forward = self.mode in ("jvp", "tangent")
+        other = ("a reverse-mode derivative outside the forward-mode one (ad.jacrev(ad.jacfwd(g)) for "
+                 "ad.jacfwd(ad.jacrev(g)); ad.hessian of a derivative takes that order by itself where this one "
+                 "is refused)") if forward else \
+            ("a forward-mode derivative outside (ad.jacfwd(g) or ad.jvp(g) for ad.jacrev(g), ad.grad(g) or ad.vjp(g))")
+        new = type(exc)(f"{exc.message}\n(this line is ad_compiler's generated code, read again to compute {what}, "
+                        f"a derivative{of} of order {order(self)}: its {'forward' if forward else 'reverse'} mode "
+                        "cannot follow this pattern of the code it reads)", where=exc.where,
+                        hint=f"compose the derivatives in another order: {other}", deferred=exc.deferred)
+        new._ad_composition = True
+        return new
+
+    def _compile_for(self, code, kinds_, args=None, by_sweeps=False):
         params = _params(code)
         wrt = [params[i] for i in self.positions]
         if self.mode in ("grad", "value_and_grad", "vjp"):
             scalars = args is not None and all(isinstance(args[i], (float, int, np.floating)) and
                                                not isinstance(args[i], bool) for i in self.positions)
             reverse = None  # (why reverse mode was not used: where forward sweeps cannot be either, said there)
-            if not scalars:
+            if not scalars and not by_sweeps:
                 try:
                     return self._run(Derivation(code, wrt, self.mode, kinds_[:len(params)], self.func_name, self.multi))
                 except ADError as exc:
@@ -114,7 +173,11 @@ class NestedDerivative:
             try:
                 return self.reverse_over_forward(code, params, args, exc)
             except ADError as forward_exc:
-                swept = self.reverse_over_reverse(code, params, args, forward_exc)
+                try:
+                    swept = self.reverse_over_reverse(code, params, args, forward_exc)
+                except ADError as reverse_exc:
+                    # (the fallback's own refusal is of another composition: this one's says what was asked)
+                    raise (exc if _in_generated_code(exc) else reverse_exc) from None
                 if swept is None:
                     raise
                 return swept
@@ -221,6 +284,46 @@ class NestedDerivative:
 
     def generation(self):
         return generation(self.inner._ad_derivative), self.refreshed
+
+
+_API_NAMES = {"tangent": "jvp", "grad": "grad", "value_and_grad": "value_and_grad", "vjp": "vjp", "jvp": "jvp"}
+
+
+def describe(fn, depth=0):
+    """The composition a derivative function computes, as the API's calls: `ad.jvp(ad.jacrev(ad.grad(f)))`."""
+    d = getattr(fn, "_ad_derivative", None)
+    if d is None or depth > 20:
+        return getattr(fn, "__name__", "f")
+    if isinstance(d, Derivative):
+        return f"ad.{_API_NAMES.get(d.mode, d.mode)}({d.func.__name__})"
+    if isinstance(d, NestedDerivative):
+        return f"ad.{_API_NAMES.get(d.mode, d.mode)}({describe(d.inner, depth + 1)})"
+    primal = getattr(getattr(d, "dispatcher", None), "primal", None)
+    kind = d.func_name.split("_")[0] if isinstance(getattr(d, "func_name", None), str) else "derivative"
+    return f"ad.{kind}({describe(primal, depth + 1)})" if primal is not None else kind
+
+
+def order(d, depth=0):
+    """How many derivatives the composition takes (its nesting depth)."""
+    if isinstance(d, NestedDerivative):
+        return 1 + order(d.inner._ad_derivative, depth + 1) if depth < 20 else 1
+    if isinstance(d, Derivative):
+        return 1
+    primal = getattr(getattr(d, "dispatcher", None), "primal", None)
+    inner = getattr(primal, "_ad_derivative", None)
+    return 1 + (order(inner, depth + 1) if inner is not None and depth < 20 else 0)
+
+
+def user_function(fn, depth=0):
+    """The user's function below a derivative function (None where not found)."""
+    d = getattr(fn, "_ad_derivative", None)
+    if d is None or depth > 20:
+        return fn if callable(fn) and getattr(fn, "__code__", None) is not None else None
+    if isinstance(d, Derivative):
+        return d.func
+    if isinstance(d, NestedDerivative):
+        return user_function(d.inner, depth + 1)
+    return user_function(getattr(getattr(d, "dispatcher", None), "primal", None), depth + 1)
 
 
 def _stale(watched):

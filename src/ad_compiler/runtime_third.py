@@ -12,6 +12,8 @@ coefficient of s_1 ... s_m, the sum over the ways of giving each direction its o
 those directions' entries and of the other factors: the m-th derivative of the product contracted with the
 directions, exact also where entries are zero (no division).
 """
+import cmath
+
 import numpy as np
 
 
@@ -154,11 +156,20 @@ def cumprod_jvp3(a, p, q, r, axis=None):
 def power_partial_mixed(x, k, n=1, m=1):
     """d^n/dx^n d^m/dk^m of x**k for x > 0: x**(k-n) times the sum over i <= m of m! / (m-i)! c_i log(x)^(m-i),
     c_i the coefficient of e^i in P(k + e), P(k) = k (k-1) ... (k-n+1); 0 where x <= 0 (as power_partial_exponent,
-    which is the case m = 1: the rule of np.power in its exponent). Its partials are itself at n + 1 and at m + 1
+    which is the case m = 1: the rule of np.power in its exponent; for Python numbers whose power is complex, the
+    same with the complex log). Its partials are itself at n + 1 and at m + 1
     (rules/helpers.py): derivatives of x**k of any order in both."""
     coef = [1.0] + [0.0] * m  # (P's Taylor coefficients in e, truncated after e^m)
     for j in range(n):
         coef = [coef[i] * (k - j) + (coef[i - 1] if i else 0.0) for i in range(m + 1)]
+    if x.__class__ in (float, int) and k.__class__ in (float, int) and x < 0 and isinstance(x ** (k - n), complex):
+        # (Python's power of a negative float is complex, `(-2.0) ** 0.5`: the same formula with the complex log,
+        # as power_partial_exponent's; n27-008)
+        log, total, factor = cmath.log(x), 0.0, 1.0
+        for i in range(m + 1):
+            total = total + factor * coef[i] * log ** (m - i)
+            factor = factor * (m - i)
+        return x ** (k - n) * total
     pos = np.where(np.greater(x, 0), x, 1.0)
     log = np.log(pos)
     total, factor = 0.0, 1.0

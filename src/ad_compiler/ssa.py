@@ -38,6 +38,10 @@ class SSA:
         # after it rebinds: its value entering the loop, bound on the other paths to None (lang25: the loop's
         # start took None on every path, and the branch's binding was dropped: a crash).
         self.partial = {}
+        # In generated code, a version bound on some paths of an `if` only -> the blocks of the paths without it,
+        # where it is bound to None when something copies it later (a merge, a loop's start): that copy may
+        # run on such a path (`if t2:` ... `if t2: b = b + v` leaves `b_2 = b` on the other path: n27-004)
+        self.unbound_on = {}
 
     def define(self, name):
         if name not in self.defined:
@@ -56,6 +60,14 @@ class SSA:
                                    where=origin.unit.location(origin.node) if origin else None,
                                    hint="assign it on every path before this line")
         return ir.rename_expr(expr, {n: self.version[n] for n in ir.names_in(expr)})
+
+    def bind_none(self, name):
+        """Bind `name` to None on the paths of an earlier `if` that left it unbound (self.unbound_on): a copy
+        of it is made where it may be unbound."""
+        for block in self.unbound_on.pop(name, ()):
+            a = Assign((name,), Const(None))
+            a.origin = None  # bookkeeping, not a line of the user's
+            _append_where_it_falls(block, [a])
 
     def block(self, stmts, loop):
         """SSA-rename a block in place; returns (new statements, falls_through)."""
@@ -153,14 +165,20 @@ class SSA:
                     _append_where_it_falls(block, [copy])
                 self.partial[var] = name
                 continue
+            missing = [block for block, version, _ in falling if var not in version]
             values.discard(None)
             if len(values) == 1:
                 merged[var] = values.pop()
+                if missing:
+                    self.unbound_on.setdefault(merged[var], []).extend(missing)
                 continue
             name = self.define(var)
+            if missing:
+                self.unbound_on[name] = missing
             for block, version, _ in falling:
                 if var not in version:
                     continue
+                self.bind_none(version[var])
                 copy = Assign((name,), Var(version[var]))
                 copy.origin = s.origin
                 copy.nograd = s.nograd
@@ -184,6 +202,8 @@ class SSA:
         for var in assigned:
             name = self.alloc.fresh(var) if var in self.defined else var
             self.defined.add(name)
+            if var in self.version:
+                self.bind_none(self.version[var])
             init = Assign((name,), Var(self.version[var]) if var in self.version else
                           Var(self.partial[var]) if var in self.partial else Const(None))
             init.origin = s.origin
@@ -212,6 +232,7 @@ class SSA:
         for var, name in loop.carried.items():
             current = self.version.get(var)
             if current is not None and current != name:
+                self.bind_none(current)
                 a = Assign((name,), Var(current))
                 a.origin = None  # bookkeeping, not a line of the user's
                 out.append(a)

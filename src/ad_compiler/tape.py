@@ -256,7 +256,8 @@ def _runtime():
 
 def dicts_keys(body):
     """For each name of the body, the keys the dict it names surely has, as (type, key) pairs: a dict literal's
-    constant keys, its version before a store `d[key] = v` with that key added, the keys every definition of a
+    constant keys, `_ad.zeros_like(d)`'s those of d, its version before a store `d[key] = v` with that key added,
+    the keys every definition of a
     name gives (a copy `d_1 = d`, joins after a branch or a loop: the greatest fixed point). A dict never loses
     a key in the function (`del` and the dict methods that remove keys are refused), so they are there whatever
     other names of the same dict did meanwhile. Anything else (an argument, a call's result): none."""
@@ -276,6 +277,9 @@ def dicts_keys(body):
             return keys.get(e.name, frozenset())
         if isinstance(e, ir.Build) and e.kind == "dict":
             return frozenset((type(k.value), k.value) for k in e.keys if isinstance(k, Const))
+        if isinstance(e, ir.Call) and isinstance(e.func, ir.Global) and e.func.path == ("_ad", "zeros_like") and \
+                len(e.args) == 1 and isinstance(e.args[0], Var) and not e.kwargs:
+            return given(e.args[0])  # (a dict's adjoint, in a derivative read again: its keys, n27-005)
         if isinstance(e, SetItem) and isinstance(e.target, Var):
             before = given(e.target)
             if before is None or len(e.items) != 1 or not isinstance(e.items[0], Const):

@@ -214,7 +214,7 @@ def restored_names_read_later(adjoint, reads):
 _ALL = None  # (every object: what follows reads anything)
 # runtime helpers reading only the shape, dtype or type of an argument (at this position): a store into an
 # array changes none of these
-META_READS = dict(SHAPE_ONLY, stored_vjp=2, owned_copy=1, getitem_vjp=1, cast_like=1, as_grad=1,
+META_READS = dict(SHAPE_ONLY, stored_vjp=2, stored_jvp=1, owned_copy=1, getitem_vjp=1, cast_like=1, as_grad=1,
                   as_grad_made=1)
 
 
