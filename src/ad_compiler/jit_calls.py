@@ -19,7 +19,8 @@ negative positive reciprocal isnan isinf isfinite logaddexp logaddexp2 deg2rad r
 multiply add subtract divide true_divide float64 int64 bool_ pi e inf nan newaxis max min amax amin std var
 mod remainder copy asarray array transpose real shape
 sort linspace arange cumsum cumprod argmax argmin any all median diff
-append conj conjugate""".split())
+append conj conjugate eye identity size take nonzero flatnonzero""".split())
+LINALG = {"solve"}  # (np.linalg's functions Numba compiles for one matrix: their adjoints in jit_runtime_linalg)
 MATH = set("""sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh exp expm1 log log1p log2 log10
 sqrt pow fabs floor ceil trunc hypot erf erfc gamma lgamma isnan isinf isfinite copysign degrees radians
 pi e inf nan tau""".split())
@@ -74,6 +75,8 @@ class Calls:
         if len(g.path) == 2 and g.root is np and g.path[1] == "ones_like":  # (of a number: 1.0, a 0-d value)
             return _jit_helper("ones_like")
         if len(g.path) == 2 and g.root is np and g.path[1] in NUMPY:
+            return g
+        if len(g.path) == 3 and g.root is np and g.path[1] == "linalg" and g.path[2] in LINALG:
             return g
         if len(g.path) == 2 and g.root is math and g.path[1] in MATH:
             return g
@@ -131,6 +134,10 @@ class Calls:
             if isinstance(kind, K.Seq) and kind.cls is list and s.origin is not None:  # (may hold no arrays)
                 where = s.origin.unit.location(s.origin.node).describe()
                 return Call(func, (self.expr(e.args[0], s), Const(where)))
+        elif isinstance(f, Global) and f.obj is np.cross and len(e.args) == 2 and not e.kwargs and \
+                s.origin is not None:  # (3-vectors; 2-vectors refused when it runs: a number per pair, located)
+            where = s.origin.unit.location(s.origin.node).describe()
+            return Call(_jit_helper("cross"), (self.expr(e.args[0], s), self.expr(e.args[1], s), Const(where)))
         elif isinstance(f, Global) and f.root is np and f.path[1:] == ("stack",) and _joins(e) is not None:
             func = _jit_helper("stack")  # (of arrays: Numba's; of numbers: their 1-d array; along a constant axis)
             e = Call(f, e.args + tuple(v for _, v in e.kwargs or ()))

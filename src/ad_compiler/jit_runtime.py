@@ -1131,13 +1131,22 @@ def _stack_family_vjp(g, arrays, how):
 
 
 def power_partial(x, k, n=1):
-    """d x**k / dx (runtime.power_partial with n = 1) for a number k: k x**(k-1), exactly 0 where k is 0."""
+    """d x**k / dx (runtime.power_partial): k (k-1) ... (k-n+1) x**(k-n), exactly 0 where that factor is 0; k a
+    number, or an array (an active exponent: `x ** p` of arrays)."""
 
 
 @_overload(power_partial)
 def _power_partial(x, k, n=1):
-    if not (_is_number(k) and (_is_number(x) or _is_array(x)) and (n == 1 or isinstance(n, (numba.types.Omitted, numba.types.Integer)))):
+    if not ((_is_number(k) or _is_array(k)) and (_is_number(x) or _is_array(x)) and
+            (n == 1 or isinstance(n, (numba.types.Omitted, numba.types.Integer)))):
         return None
+    if _is_array(k):
+        def exponents(x, k, n=1):
+            c = k.astype(np.float64)
+            for j in range(1, n):
+                c = c * (k - j)
+            return np.where(c == 0, 0.0, c * np.power(x * 1.0, k - n))
+        return exponents
     if _is_number(x):
         def number(x, k, n=1):
             c = k
@@ -1296,3 +1305,6 @@ HELPERS |= _tuples.HELPERS
 from . import jit_runtime_tangents as _tangents  # noqa: E402  (forward mode's helpers; builtin max / min of numbers)
 from .jit_runtime_tangents import whole, ones_like, max_share, min_share, reduce_jvp, cast_jvp, sort_jvp, builtin_extreme_jvp  # noqa: E402
 HELPERS |= _tangents.HELPERS
+from . import jit_runtime_linalg as _linalg  # noqa: E402  (np.linalg.solve, np.cross: their adjoints)
+from .jit_runtime_linalg import cross, solve_vjp_a, solve_vjp_b, cross_axis, cross_vjp  # noqa: E402
+HELPERS |= _linalg.HELPERS
