@@ -79,3 +79,50 @@ def test_solve_and_cross_compile():
     with pytest.raises(UnsupportedError, match="np.cross of 2-vectors") as info:  # (Numba's ValueError escaped)
         ad.grad(crossed2, jit=True)(U, U * 0.5)
     assert "line" in str(info.value) and "np.cross(u[:, :2]" in str(info.value)
+
+
+def indexing(x, w):
+    i = np.array([2, 0, 0, 1, 1, 2]).reshape(2, 3)
+    y = x * 1.0
+    np.put_along_axis(y, np.array([0, 0]).reshape(2, 1), w[:2].reshape(2, 1) ** 2, axis=1)  # (column 0)
+    np.add.at(y, (np.array([1, 1]), np.array([2, 2])), w[2])  # (a repeated position adds up)
+    np.put(y, np.array([4, 1, 4]), w * 3.0)  # (flat position 4 twice: the last write is kept)
+    z = np.take_along_axis(y, i, axis=1)
+    return np.sum(z * np.arange(3.0)) + np.sum(np.compress(np.array([True, False, True]), y, axis=1) ** 2) + \
+        np.sum(np.extract(x > 0.3, y) ** 3)
+
+
+def filled(x, w):
+    y = x[:, :2] * x[:, 1:]
+    np.fill_diagonal(y, w[:2] * 2.0)
+    np.putmask(y, x[:, :2] > 0.6, w[2] * x[:, :2])
+    np.place(y, x[:, 1:] < 0.2, w[:1] ** 2)
+    return np.sum(y ** 2) + np.sum(y[0] * y[1])
+
+
+XI = np.array([[0.5, 0.1, 0.9], [0.4, 0.7, 0.25]])
+WI = np.array([1.5, -0.4, 0.8])
+
+
+# j27-004: NumPy's indexing functions (desugar_index_forms) were refused under jit (their positions' helpers,
+# an index array per axis, which Numba's indexing does not take)
+def test_the_indexing_functions_compile():
+    check_jit(indexing, (XI, WI), (0, 1))
+
+
+@exhaustive
+def test_diagonals_and_masked_stores_compile():
+    check_jit(filled, (XI, WI), (0, 1))
+    y = np.zeros((2, 2))
+    with pytest.raises(UnsupportedError, match="share memory"):
+        ad.grad(lambda x: np.sum(np.place(x, x > 0, x) or x), jit=True)(y + 1.0)
+
+
+@exhaustive
+def test_out_of_bounds_positions_raise_as_numpy():
+    def f(x):
+        y = x * 1.0
+        np.put(y, np.array([7]), 2.0)
+        return np.sum(y)
+    with pytest.raises(IndexError):
+        ad.grad(f, jit=True)(XI)

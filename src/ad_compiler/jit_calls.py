@@ -19,7 +19,8 @@ negative positive reciprocal isnan isinf isfinite logaddexp logaddexp2 deg2rad r
 multiply add subtract divide true_divide float64 int64 bool_ pi e inf nan newaxis max min amax amin std var
 mod remainder copy asarray array transpose real shape
 sort linspace arange cumsum cumprod argmax argmin any all median diff
-append conj conjugate eye identity size take nonzero flatnonzero""".split())
+append conj conjugate eye identity size take nonzero flatnonzero broadcast_to""".split())
+STRING_ARGS = {("_ad", "flat_store_positions"), ("_ad", "check_unshared")}  # (a string given as it is: a literal)
 LINALG = {"solve"}  # (np.linalg's functions Numba compiles for one matrix: their adjoints in jit_runtime_linalg)
 MATH = set("""sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh exp expm1 log log1p log2 log10
 sqrt pow fabs floor ceil trunc hypot erf erfc gamma lgamma isnan isinf isfinite copysign degrees radians
@@ -158,7 +159,9 @@ class Calls:
                 self.refuse(s, "`*args` in a call")
             name = isinstance(f, Global) and (f.path == ("_ad", "stack_family_vjp") and a in [Const(n) for n in STACKS]
                                               or f.path in (("_ad", "index_concat_vjp"), ("_ad", "index_concat_tangent")) and a == Const("r")
-                                              or f.path == ("_ad", "check_view") and a is e.args[-1])
+                                              or f.path == ("_ad", "check_view") and a is e.args[-1]
+                                              or f.path in STRING_ARGS and isinstance(a, Const) and
+                                              isinstance(a.value, str))
             args.append(a if name else self.expr(a, s))  # (the name of the stack, of np.r_: a string Numba takes)
         kwargs = tuple((k, self.expr(v, s)) for k, v in e.kwargs if k != "**") if e.kwargs else ()
         if len(kwargs) != len(e.kwargs):
