@@ -104,8 +104,17 @@ XI = np.array([[0.5, 0.1, 0.9], [0.4, 0.7, 0.25]])
 WI = np.array([1.5, -0.4, 0.8])
 
 
+def taken(x):
+    return np.sum(np.take_along_axis(x, np.array([2, 0, 0, 1, 1, 2]).reshape(2, 3), axis=1) ** 2 * x)
+
+
 # j27-004: NumPy's indexing functions (desugar_index_forms) were refused under jit (their positions' helpers,
 # an index array per axis, which Numba's indexing does not take)
+def test_take_along_axis_compiles():
+    check_jit(taken, (XI,))
+
+
+@exhaustive
 def test_the_indexing_functions_compile():
     check_jit(indexing, (XI, WI), (0, 1))
 
