@@ -105,13 +105,19 @@ WI = np.array([1.5, -0.4, 0.8])
 
 
 def taken(x):
-    return np.sum(np.take_along_axis(x, np.array([2, 0, 0, 1, 1, 2]).reshape(2, 3), axis=1) ** 2 * x)
+    return np.sum(np.take_along_axis(x, np.array([2, 0, 0, 1, 1, 2]).reshape(2, 3), axis=1) ** 2 * x) + \
+        np.sum(np.sin(x[1]))
 
 
 # j27-004: NumPy's indexing functions (desugar_index_forms) were refused under jit (their positions' helpers,
 # an index array per axis, which Numba's indexing does not take)
 def test_take_along_axis_compiles():
     check_jit(taken, (XI,))
+    # j27-005: a row stored into an adjoint of unknown kind (`bx[1] = ...`) is a loop, not Numba's own store
+    # (an error-formatting function compiled per shape: about a second of CPU)
+    g = ad.grad(taken, jit=True)
+    g(XI)
+    assert "_ad.jit.add_into(bx[1], " in g.source or "_ad.jit.store_into(bx[1], " in g.source, g.source
 
 
 @exhaustive

@@ -72,6 +72,7 @@ class Lowering(PartStores, IntOps, Calls):
         self.tuples = _joined_lists(body)
         self.pieces = self._number_pieces(body)
         self.coordinates = coordinate_names(body)  # (an index array per axis: jit_runtime_indices)
+        self.adjoint_arrays = adjoint_arrays(body, self.param_kinds, self.kinds)  # (for part stores: ranks)
         out = []
         for s in body:
             out += self.tapes.made_before(s)
@@ -578,4 +579,35 @@ def coordinate_names(body):
             elif isinstance(v, Index) and isinstance(v.value, Var) and v.value.name in pairs and \
                     v.items == (Const(0),):
                 found.add(s.targets[0])
+    return found
+
+
+ZEROS_OF = {"zeros_like": 0, "getitem_vjp": 1, "owned_copy": 1}  # (helpers giving a float array of an argument's shape)
+
+
+def adjoint_arrays(body, param_kinds, kinds):
+    """The kinds of adjoints the kinds pass does not know: a name every definition of which is `_ad.zeros_like(x)`,
+    `_ad.getitem_vjp(g, x, i)` or `_ad.owned_copy(b, x)` of an array x of known rank is a float array of that rank
+    (so that a store of a row into it, `bx[1] = bt2`, is a loop, jit_stores.py: Numba's own store compiles an
+    error-formatting function for its shapes, a second or more)."""
+    defs = collections.defaultdict(list)
+    for s in ir.walk(body):
+        for name in ir.stmt_writes(s):
+            defs[name].append(s)
+    found = {}
+    for name, stmts in defs.items():
+        if name in kinds or name in param_kinds:
+            continue
+        ranks = set()
+        for s in stmts:
+            v = s.value if isinstance(s, Assign) and len(s.targets) == 1 else None
+            if isinstance(v, ir.BinOp) and v.op in ("+", "-") and Var(name) in (v.left, v.right):
+                continue  # (`bx = bx + e`: an adjoint added to, its rank kept; a wrong rank would be a typing
+                # error of store_into at the first call, located, never a value)
+            k = ZEROS_OF.get(_helper(v)) if v is not None else None
+            x = v.args[k] if k is not None and len(v.args) > k else None
+            kind = (param_kinds.get(x.name) or kinds.get(x.name)) if isinstance(x, Var) else None
+            ranks.add(kind.ndim if isinstance(kind, K.Array) and kind.ndim else None)
+        if len(ranks) == 1 and None not in ranks:  # (and at least one definition by the helpers)
+            found[name] = K.Array(dtype="f", ndim=ranks.pop())
     return found
