@@ -120,9 +120,16 @@ def test_take_along_axis_compiles():
     assert "_ad.jit.add_into(bx[1], " in g.source or "_ad.jit.store_into(bx[1], " in g.source, g.source
 
 
+def added_at(x, k):
+    y = np.zeros(3)
+    np.add.at(y, [1, 0, 1], x[:3] * 2.0)  # (a list of positions)
+    return np.sum(abs(x[:3]) * y) + abs(k) * 2.0 + abs(x[0])  # (the builtin abs of an array)
+
+
 @exhaustive
 def test_the_indexing_functions_compile():
     check_jit(indexing, (XI, WI), (0, 1))
+    check_jit(added_at, (np.array([0.5, -1.2, 0.7, 0.3]), -2.0), (0, 1))  # (j27-006, explore --index)
 
 
 @exhaustive

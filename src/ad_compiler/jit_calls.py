@@ -88,6 +88,8 @@ class Calls:
             if key not in self.data:
                 self.data[key] = (self.alloc.fresh(g.path[0]), g)
             return Var(self.data[key][0])
+        if len(g.path) == 1 and g.obj is builtins.abs:  # (of an array too, as Python's calls __abs__: np.abs)
+            return Global(("np", "abs"), np.abs, np)
         if len(g.path) == 1 and getattr(builtins, g.path[0], None) is g.obj and g.path[0] in BUILTINS:
             return g
         self.refuse(s, f"`{'.'.join(g.path)}` ({type(g.obj).__name__})")

@@ -281,6 +281,8 @@ def indexed_shape(a, index):
 def _indexed_shape(a, index):
     if not _is_array(a):
         return None
+    if isinstance(index, numba.types.List) and isinstance(index.dtype, numba.types.Integer):
+        return lambda a, index: np.shape(a[np.array(index)])  # (`[1, 0, 1]`: the int array NumPy reads it as)
     return lambda a, index: np.shape(a[index])
 
 
