@@ -88,8 +88,6 @@ class Calls:
             if key not in self.data:
                 self.data[key] = (self.alloc.fresh(g.path[0]), g)
             return Var(self.data[key][0])
-        if len(g.path) == 1 and g.obj is builtins.abs:  # (of an array too, as Python's calls __abs__: np.abs)
-            return Global(("np", "abs"), np.abs, np)
         if len(g.path) == 1 and getattr(builtins, g.path[0], None) is g.obj and g.path[0] in BUILTINS:
             return g
         self.refuse(s, f"`{'.'.join(g.path)}` ({type(g.obj).__name__})")
@@ -137,6 +135,9 @@ class Calls:
             if isinstance(kind, K.Seq) and kind.cls is list and s.origin is not None:  # (may hold no arrays)
                 where = s.origin.unit.location(s.origin.node).describe()
                 return Call(func, (self.expr(e.args[0], s), Const(where)))
+        elif isinstance(f, Global) and f.obj is builtins.abs and len(e.args) == 1 and not e.kwargs and \
+                isinstance(e.args[0], Var) and isinstance(self.kinds.get(e.args[0].name), K.Array):
+            return Call(Global(("np", "abs"), np.abs, np), (self.expr(e.args[0], s),))  # (of an array: np.abs)
         elif isinstance(f, Global) and f.obj is np.cross and len(e.args) == 2 and not e.kwargs and \
                 s.origin is not None:  # (3-vectors; 2-vectors refused when it runs: a number per pair, located)
             where = s.origin.unit.location(s.origin.node).describe()
