@@ -19,7 +19,9 @@ negative positive reciprocal isnan isinf isfinite logaddexp logaddexp2 deg2rad r
 multiply add subtract divide true_divide float64 int64 bool_ pi e inf nan newaxis max min amax amin std var
 mod remainder copy asarray array transpose real shape
 sort linspace arange cumsum cumprod argmax argmin any all median diff
-append conj conjugate""".split())
+append conj conjugate eye identity size take nonzero flatnonzero broadcast_to""".split())
+STRING_ARGS = {("_ad", "flat_store_positions"), ("_ad", "check_unshared")}  # (a string given as it is: a literal)
+LINALG = {"solve"}  # (np.linalg's functions Numba compiles for one matrix: their adjoints in jit_runtime_linalg)
 MATH = set("""sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh exp expm1 log log1p log2 log10
 sqrt pow fabs floor ceil trunc hypot erf erfc gamma lgamma isnan isinf isfinite copysign degrees radians
 pi e inf nan tau""".split())
@@ -74,6 +76,8 @@ class Calls:
         if len(g.path) == 2 and g.root is np and g.path[1] == "ones_like":  # (of a number: 1.0, a 0-d value)
             return _jit_helper("ones_like")
         if len(g.path) == 2 and g.root is np and g.path[1] in NUMPY:
+            return g
+        if len(g.path) == 3 and g.root is np and g.path[1] == "linalg" and g.path[2] in LINALG:
             return g
         if len(g.path) == 2 and g.root is math and g.path[1] in MATH:
             return g
@@ -131,6 +135,13 @@ class Calls:
             if isinstance(kind, K.Seq) and kind.cls is list and s.origin is not None:  # (may hold no arrays)
                 where = s.origin.unit.location(s.origin.node).describe()
                 return Call(func, (self.expr(e.args[0], s), Const(where)))
+        elif isinstance(f, Global) and f.obj is builtins.abs and len(e.args) == 1 and not e.kwargs and \
+                isinstance(e.args[0], Var) and isinstance(self.kinds.get(e.args[0].name), K.Array):
+            return Call(Global(("np", "abs"), np.abs, np), (self.expr(e.args[0], s),))  # (of an array: np.abs)
+        elif isinstance(f, Global) and f.obj is np.cross and len(e.args) == 2 and not e.kwargs and \
+                s.origin is not None:  # (3-vectors; 2-vectors refused when it runs: a number per pair, located)
+            where = s.origin.unit.location(s.origin.node).describe()
+            return Call(_jit_helper("cross"), (self.expr(e.args[0], s), self.expr(e.args[1], s), Const(where)))
         elif isinstance(f, Global) and f.root is np and f.path[1:] == ("stack",) and _joins(e) is not None:
             func = _jit_helper("stack")  # (of arrays: Numba's; of numbers: their 1-d array; along a constant axis)
             e = Call(f, e.args + tuple(v for _, v in e.kwargs or ()))
@@ -151,7 +162,9 @@ class Calls:
                 self.refuse(s, "`*args` in a call")
             name = isinstance(f, Global) and (f.path == ("_ad", "stack_family_vjp") and a in [Const(n) for n in STACKS]
                                               or f.path in (("_ad", "index_concat_vjp"), ("_ad", "index_concat_tangent")) and a == Const("r")
-                                              or f.path == ("_ad", "check_view") and a is e.args[-1])
+                                              or f.path == ("_ad", "check_view") and a is e.args[-1]
+                                              or f.path in STRING_ARGS and isinstance(a, Const) and
+                                              isinstance(a.value, str))
             args.append(a if name else self.expr(a, s))  # (the name of the stack, of np.r_: a string Numba takes)
         kwargs = tuple((k, self.expr(v, s)) for k, v in e.kwargs if k != "**") if e.kwargs else ()
         if len(kwargs) != len(e.kwargs):

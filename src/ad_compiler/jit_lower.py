@@ -71,6 +71,8 @@ class Lowering(PartStores, IntOps, Calls):
         self.fresh = fresh_arrays(body, self.kinds)  # (arrays made in the function, never views: jit_identity)
         self.tuples = _joined_lists(body)
         self.pieces = self._number_pieces(body)
+        self.coordinates = coordinate_names(body)  # (an index array per axis: jit_runtime_indices)
+        self.adjoint_arrays = adjoint_arrays(body, self.param_kinds, self.kinds)  # (for part stores: ranks)
         out = []
         for s in body:
             out += self.tapes.made_before(s)
@@ -138,6 +140,9 @@ class Lowering(PartStores, IntOps, Calls):
                 # _ad.jit.store_into / add_into; something else than an array there is a typing error, located)
                 helper = "add_into" if s.op == "+" else "store_into"
                 return [_at(ir.ExprStmt(Call(_jit_helper(helper), (s.target, self.expr(s.value, s)))), s)]
+            if s.op is None and not s.noop and self.by_coordinates(s.items):  # (`y[c] = v`: loops)
+                store = Call(_jit_helper("scatter"), (self.expr(s.target, s), s.items[0], self.expr(s.value, s)))
+                return [_at(ir.ExprStmt(store), s)]
             s.items = self.index_items(s.target, s.items, s)
             s.target = self.expr(s.target, s)
             s.value = self.expr(s.value, s)
@@ -202,6 +207,11 @@ class Lowering(PartStores, IntOps, Calls):
         kind = self.kinds.get(e.name) if isinstance(e, Var) else None
         return isinstance(kind, K.Scalar) and kind.cls is int
 
+    def by_coordinates(self, items):
+        """Is the index `items` one name holding coordinates (an index array per axis, made by the positions'
+        helpers of NumPy's indexing functions: desugar_index_forms.py)?"""
+        return len(items) == 1 and isinstance(items[0], Var) and items[0].name in self.coordinates
+
     def plain_sum(self, e):
         """Is `e` known to be a number or a 1-d array (a sum Numba's own np.sum / sum compiles)?"""
         kind = (self.param_kinds.get(e.name) or self.kinds.get(e.name)) if isinstance(e, Var) else None
@@ -262,6 +272,8 @@ class Lowering(PartStores, IntOps, Calls):
             if e.items == (Const(Ellipsis),) and isinstance(e.value, Var) and \
                     not isinstance(self.kinds.get(e.value.name), K.Array):  # (`dw[...]`, dw's rank not known)
                 return Call(_jit_helper("whole"), (e.value,))
+            if self.by_coordinates(e.items):  # (`x[c]`, an index array per axis: jit_runtime_indices)
+                return Call(_jit_helper("gather"), (self.expr(e.value, s), e.items[0]))
             return Index(self.expr(e.value, s), self.index_items(e.value, e.items, s), e.tuple_form)
         if cls is ir.Slice:
             return ir.Slice(*(None if x is None else self.expr(x, s) for x in (e.lower, e.upper, e.step)))
@@ -548,3 +560,54 @@ def _minus(e, k):
 
 def _math(name):
     return Global(("math", name), getattr(math, name), math)
+
+
+COORDINATES = ("along_axis_index", "diagonal_positions")  # (helpers whose value is coordinates)
+
+
+def coordinate_names(body):
+    """The names holding coordinates: the value of `_ad.along_axis_index` / `_ad.diagonal_positions`, or the first
+    item of `_ad.flat_store_positions`'s (desugar_index_forms.py)."""
+    found, pairs = set(), set()
+    for s in ir.walk(body):
+        if isinstance(s, Assign) and len(s.targets) == 1:
+            v = s.value
+            if _helper(v) in COORDINATES:
+                found.add(s.targets[0])
+            elif _helper(v) == "flat_store_positions":
+                pairs.add(s.targets[0])
+            elif isinstance(v, Index) and isinstance(v.value, Var) and v.value.name in pairs and \
+                    v.items == (Const(0),):
+                found.add(s.targets[0])
+    return found
+
+
+ZEROS_OF = {"zeros_like": 0, "getitem_vjp": 1, "owned_copy": 1}  # (helpers giving a float array of an argument's shape)
+
+
+def adjoint_arrays(body, param_kinds, kinds):
+    """The kinds of adjoints the kinds pass does not know: a name every definition of which is `_ad.zeros_like(x)`,
+    `_ad.getitem_vjp(g, x, i)` or `_ad.owned_copy(b, x)` of an array x of known rank is a float array of that rank
+    (so that a store of a row into it, `bx[1] = bt2`, is a loop, jit_stores.py: Numba's own store compiles an
+    error-formatting function for its shapes, a second or more)."""
+    defs = collections.defaultdict(list)
+    for s in ir.walk(body):
+        for name in ir.stmt_writes(s):
+            defs[name].append(s)
+    found = {}
+    for name, stmts in defs.items():
+        if name in kinds or name in param_kinds:
+            continue
+        ranks = set()
+        for s in stmts:
+            v = s.value if isinstance(s, Assign) and len(s.targets) == 1 else None
+            if isinstance(v, ir.BinOp) and v.op in ("+", "-") and Var(name) in (v.left, v.right):
+                continue  # (`bx = bx + e`: an adjoint added to, its rank kept; a wrong rank would be a typing
+                # error of store_into at the first call, located, never a value)
+            k = ZEROS_OF.get(_helper(v)) if v is not None else None
+            x = v.args[k] if k is not None and len(v.args) > k else None
+            kind = (param_kinds.get(x.name) or kinds.get(x.name)) if isinstance(x, Var) else None
+            ranks.add(kind.ndim if isinstance(kind, K.Array) and kind.ndim else None)
+        if len(ranks) == 1 and None not in ranks:  # (and at least one definition by the helpers)
+            found[name] = K.Array(dtype="f", ndim=ranks.pop())
+    return found

@@ -327,6 +327,8 @@ def getitem_vjp(g, x, index):
 
 @_overload(getitem_vjp)
 def _getitem_vjp(g, x, index):
+    if _is_array(x) and _indices.coordinates_type(index, x.ndim):  # (an index array per axis)
+        return lambda g, x, index: _indices.coordinates_vjp(g, x, index)
     if isinstance(x, numba.types.BaseTuple) and not isinstance(x, numba.types.UniTuple):
         return _fancy.tuple_item_vjp(g, x, index)  # (of `t[1]` for a tuple of items of several types)
     if (_is_list(x) or isinstance(x, numba.types.UniTuple)) and isinstance(x.dtype, numba.types.BaseTuple):
@@ -375,6 +377,8 @@ def getitem_vjp_into(g, x, index, out):
 
 @_overload(getitem_vjp_into)
 def _getitem_vjp_into(g, x, index, out):
+    if _is_array(x) and _indices.coordinates_type(index, x.ndim):  # (an index array per axis: new zeros)
+        return lambda g, x, index, out: _indices.coordinates_vjp(g, x, index)
     if _is_array(x) and _int_list(index):
         return lambda g, x, index, out: fancy_vjp(g, x, np.array(index))
     if _is_array(x) and not _basic_index(index) and _fancy.fancy_form(index, x.ndim) is not None:
@@ -437,6 +441,8 @@ def add_at(b, index, g):
 
 @_overload(add_at)
 def _add_at(b, index, g):
+    if _is_array(b) and _indices.coordinates_type(index, b.ndim):  # (an index array per axis)
+        return lambda b, index, g: _indices.coordinates_add(b, index, g)
     if _is_list(b) and isinstance(index, numba.types.Integer):
         def entry(b, index, g):
             b[index] = add(b[index], g)  # (item by item for tuples: + would join them)
@@ -566,6 +572,8 @@ def pop_item(b, index):
 
 @_overload(pop_item)
 def _pop_item(b, index):
+    if _is_array(b) and _indices.coordinates_type(index, b.ndim):  # (an index array per axis)
+        return lambda b, index: _indices.coordinates_pop(b, index)
     if _is_array(b) and isinstance(index, numba.types.EllipsisType):  # (`y[...] = v`: all of it)
         def everything(b, index):
             taken = b.copy()
@@ -1131,13 +1139,22 @@ def _stack_family_vjp(g, arrays, how):
 
 
 def power_partial(x, k, n=1):
-    """d x**k / dx (runtime.power_partial with n = 1) for a number k: k x**(k-1), exactly 0 where k is 0."""
+    """d x**k / dx (runtime.power_partial): k (k-1) ... (k-n+1) x**(k-n), exactly 0 where that factor is 0; k a
+    number, or an array (an active exponent: `x ** p` of arrays)."""
 
 
 @_overload(power_partial)
 def _power_partial(x, k, n=1):
-    if not (_is_number(k) and (_is_number(x) or _is_array(x)) and (n == 1 or isinstance(n, (numba.types.Omitted, numba.types.Integer)))):
+    if not ((_is_number(k) or _is_array(k)) and (_is_number(x) or _is_array(x)) and
+            (n == 1 or isinstance(n, (numba.types.Omitted, numba.types.Integer)))):
         return None
+    if _is_array(k):
+        def exponents(x, k, n=1):
+            c = k.astype(np.float64)
+            for j in range(1, n):
+                c = c * (k - j)
+            return np.where(c == 0, 0.0, c * np.power(x * 1.0, k - n))
+        return exponents
     if _is_number(x):
         def number(x, k, n=1):
             c = k
@@ -1296,3 +1313,11 @@ HELPERS |= _tuples.HELPERS
 from . import jit_runtime_tangents as _tangents  # noqa: E402  (forward mode's helpers; builtin max / min of numbers)
 from .jit_runtime_tangents import whole, ones_like, max_share, min_share, reduce_jvp, cast_jvp, sort_jvp, builtin_extreme_jvp  # noqa: E402
 HELPERS |= _tangents.HELPERS
+from . import jit_runtime_linalg as _linalg  # noqa: E402  (np.linalg.solve, np.cross: their adjoints)
+from .jit_runtime_linalg import cross, solve_vjp_a, solve_vjp_b, cross_axis, cross_vjp  # noqa: E402
+HELPERS |= _linalg.HELPERS
+from . import jit_runtime_indices as _indices  # noqa: E402  (NumPy's indexing functions: coordinates)
+from .jit_runtime_indices import (along_axis_index, diagonal_positions, cyclic_positions,  # noqa: E402
+                                  flat_store_positions, check_unshared, kept_positions, indexed_shape, gather,
+                                  scatter, take_vjp)
+HELPERS |= _indices.HELPERS

@@ -17,7 +17,8 @@ class PartStores:
         or an int (so the part is a view, never a copy), some item a slice or fewer items than `a` has
         dimensions, and `a` is not known to be other than an array (a list there is a typing error at the first
         call, located)."""
-        kind = self.kinds.get(s.target.name) if isinstance(s.target, Var) else None
+        kind = (self.kinds.get(s.target.name) or self.adjoint_arrays.get(s.target.name)) \
+            if isinstance(s.target, Var) else None
         if s.op not in (None, "+") or s.noop or not isinstance(s.target, Var) or \
                 kind is not None and not isinstance(kind, K.Array):
             return s

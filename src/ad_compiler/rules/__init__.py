@@ -451,12 +451,13 @@ def _add_tangent(rule, other):
     rule.jvp_name = other.jvp_name  # (the template an error about `dans` names)
 
 
-def real_form(*functions):
+def real_form(*functions, form="general"):
     """Register simpler derivative lines for `functions` (which already have a rule), used where every
     differentiable operand is known (from its kind) to be a real number: `abs(x)` of a float is
-    `bx = _ad.abs_vjp(g, x)`, one multiply, where the general rule also covers complex values."""
+    `bx = _ad.abs_vjp(g, x)`, one multiply, where the general rule also covers complex values. `form`: the
+    template's form ("elementwise": its partials, as `elementwise` takes them)."""
     def decorate(template):
-        rule = Rule(template, "general")
+        rule = Rule(template, form)
         for f in functions:
             FUNCTIONS[f].real = rule
         return template

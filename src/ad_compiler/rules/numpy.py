@@ -45,6 +45,13 @@ def power(x1, x2):
         + (0j if np.iscomplexobj(ans) else 0.0))
 
 
+@real_form(operator.pow, np.power, np.float_power, builtins.pow, form="elementwise")
+def power_of_real(x1, x2):
+    """Real operands and a real result (complexity.py: not Python's `(-2.0) ** 0.5`): d / dx2 = x1^x2 log x1
+    for x1 > 0, 0 where x1 <= 0, decided from the kinds when compiling (Numba compiles it: jit=True)."""
+    return _ad.power_partial(x1, x2), ans * np.log(np.where(x1 > 0, x1, 1.0))
+
+
 @elementwise(operator.mod, np.mod, np.remainder)
 def mod(x1, x2):
     """Jumps where x1 / x2 is an integer (no derivative there); between jumps 1 and -floor(x1 / x2)."""
