@@ -1,13 +1,14 @@
 """Desugaring expressions: every operand becomes an atom (a name, a constant or a global), nested expressions
 are evaluated into temporaries `t1, t2, ...` in Python's order. Also names (local, global, dotted module
-paths), calls, subscripts, literals, f-strings, lambdas, and the conditional forms (`x if c else y`,
-`and`/`or`) that become `if` statements. Comprehensions are handed to desugar_loops.
+paths), calls, subscripts, literals, lambdas, and the conditional forms (`x if c else y`,
+`and`/`or`) that become `if` statements. Comprehensions are handed to desugar_loops; f-strings and starred
+literals are desugar_literals.py.
 """
 import ast
 
 import numpy as np
 
-from . import desugar_index_forms, desugar_numpy_forms, desugar_numpy_names, ir
+from . import desugar_index_forms, desugar_literals, desugar_numpy_forms, desugar_numpy_names, ir
 from .ir import Build, Call, Const, Global, If, Index, Slice, Var
 
 EXPR_NOT_YET = {
@@ -186,7 +187,7 @@ class Expressions:
             return Index(value, items, tuple_form)
         if isinstance(node, (ast.Tuple, ast.List)):
             if any(isinstance(e, ast.Starred) for e in node.elts):
-                return self.starred_literal(node)
+                return desugar_literals.starred_literal(self, node)
             kind = "tuple" if isinstance(node, ast.Tuple) else "list"
             return Build(kind, tuple(self.atom(e) for e in node.elts))
         if isinstance(node, ast.Dict):
@@ -207,29 +208,10 @@ class Expressions:
                 return made
             return Build("dict", tuple(values), tuple(keys))
         if isinstance(node, ast.JoinedStr):
-            return self.fstring(node)
+            return desugar_literals.fstring(self, node)
         if isinstance(node, ast.Slice):
             self.ctx.error("a slice outside an index", node)
         self.ctx.error(f"the expression `{type(node).__name__}`", node)
-
-    def fstring(self, node):
-        """An f-string as a call of `str.format` on its template."""
-        template = []
-        args = []
-        for part in node.values:
-            if isinstance(part, ast.Constant):
-                template.append(str(part.value).replace("{", "{{").replace("}", "}}"))
-            else:
-                spec = ""
-                if part.conversion != -1:
-                    spec += "!" + chr(part.conversion)
-                if part.format_spec is not None:
-                    if not all(isinstance(v, ast.Constant) for v in part.format_spec.values):
-                        self.ctx.error("a nested format specification", part)
-                    spec += ":" + "".join(str(v.value) for v in part.format_spec.values)
-                template.append("{" + spec + "}")
-                args.append(self.atom(part.value))
-        return Call(ir.Attr(Const("".join(template)), "format"), tuple(args))
 
     def index(self, node):
         """The items of a subscript: atoms and Slices; and whether it was written as a tuple."""
@@ -245,31 +227,6 @@ class Expressions:
         if isinstance(node, ast.Starred):
             self.ctx.error("a starred index", node)
         return self.atom(node)
-
-    def starred_literal(self, node):
-        """`[a, *b, c]` as `[a] + list(b) + [c]` (a tuple: `(a,) + tuple(b) + (c,)`): Python takes the items of
-        an unpacked iterable, in order, when the literal is made, as `list(b)` / `tuple(b)` does."""
-        kind = "tuple" if isinstance(node, ast.Tuple) else "list"
-        convert = {"tuple": tuple, "list": list}[kind]
-        if self.ctx.local(kind, node) is not None or self.ctx.unit.lookup(kind) != (True, convert):
-            starred = next(e for e in node.elts if isinstance(e, ast.Starred))
-            self.ctx.error("starred expressions in a literal", starred, hint="build the list with + or .extend")
-        pieces, run = [], []
-        for e in node.elts:
-            if isinstance(e, ast.Starred):
-                if run:
-                    pieces.append(self.ctx.temp(Build(kind, tuple(run)), node))
-                    run = []
-                items = Call(Global((kind,), convert), (self.atom(e.value),))
-                pieces.append(self.ctx.temp(items, e))  # (its items taken now, before the next element)
-            else:
-                run.append(self.atom(e))
-        if run:
-            pieces.append(self.ctx.temp(Build(kind, tuple(run)), node))
-        value = pieces[0]
-        for piece in pieces[1:-1]:
-            value = self.ctx.temp(ir.BinOp("+", value, piece), node)
-        return ir.BinOp("+", value, pieces[-1]) if len(pieces) > 1 else Call(Global((kind,), convert), (value,))
 
     def call(self, node):
         """The IR `Call` of a call expression (the function, `*args` and `**kwargs` evaluated into atoms); for

@@ -239,7 +239,7 @@ class Resolver:
                 if name == "copy":
                     return Op("copy", frozenset({owner.name}))
                 return Op("unknown", everything | {owner.name}, what=f"the method `.{name}()`")
-            frozen = self.frozen_distribution(owner, name)
+            frozen = frozen_distribution(self.definition(owner.name), name)
             if frozen is not None:  # `norm(loc, scale).logpdf(x)`: the rule of `norm.logpdf(x, loc, scale)`
                 rule, frozen_args, frozen_kwargs = frozen
                 return self.bind(s, rule, args + frozen_args, {**frozen_kwargs, **dict(kwargs)})
@@ -313,24 +313,6 @@ class Resolver:
                     return Op("rule", frozenset(inputs), rule=rule, bound=bound)
         return Op("unknown", names, what="a call with *args or **kwargs whose length is not known when compiling")
 
-    def frozen_distribution(self, owner, name):
-        """For a method call on a frozen SciPy distribution made in this function (`fz = norm(loc, scale)`,
-        then `fz.logpdf(x)`): the rule of the distribution's own method and the parameters the frozen object
-        was made with (its arguments come after the method's), else None. The call making the frozen object
-        has no rule itself: it is not on a derivative's path, the method's rule reads its parameters."""
-        made = self.definition(owner.name)
-        if not (isinstance(made, Call) and isinstance(made.func, Global)):
-            return None
-        dist = made.func.obj
-        if not type(dist).__module__.startswith("scipy.stats") or isinstance(dist, type):
-            return None
-        if any(isinstance(a, ir.Starred) for a in made.args) or any(k == "**" for k, _ in made.kwargs):
-            return None
-        kind, rule = rules.lookup_function(getattr(dist, name, None))
-        if kind != "rule":
-            return None
-        return rule, list(made.args), dict(made.kwargs)
-
     def bind(self, s, rule, args, kwargs):
         rule = rule_reads.current(rule, self.ctx)  # (a user's template reads its globals as they are now: m25-001)
         where = s.origin.unit.location(s.origin.node) if s.origin else None
@@ -373,6 +355,25 @@ class Resolver:
     def sequence_start(self, args, kwargs):
         start = args[1] if len(args) > 1 else dict(kwargs).get("start")
         return start is not None and isinstance(self.kind(start), K.Seq)
+
+
+def frozen_distribution(made, name):
+    """For a method call on a frozen SciPy distribution made in this function (`fz = norm(loc, scale)`, then
+    `fz.logpdf(x)`; `made`: the value the owner was assigned): the rule of the distribution's own method and the
+    parameters the frozen object was made with (its arguments come after the method's), else None. The call
+    making the frozen object has no rule itself: it is not on a derivative's path, the method's rule reads its
+    parameters."""
+    if not (isinstance(made, Call) and isinstance(made.func, Global)):
+        return None
+    dist = made.func.obj
+    if not type(dist).__module__.startswith("scipy.stats") or isinstance(dist, type):
+        return None
+    if any(isinstance(a, ir.Starred) for a in made.args) or any(k == "**" for k, _ in made.kwargs):
+        return None
+    kind, rule = rules.lookup_function(getattr(dist, name, None))
+    if kind != "rule":
+        return None
+    return rule, list(made.args), dict(made.kwargs)
 
 
 def odd_array(atom, kind_of):
