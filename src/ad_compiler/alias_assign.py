@@ -12,6 +12,7 @@ import numpy as np
 
 from . import alias_method_forms as method_forms, ir, kinds as K
 from .alias_domain import Val, layout_read, new_gen
+from .alias_in_place_calls import in_place_callee
 from .alias_library import (MUTATING_FUNCTIONS, describe_kind, keyword_out, lookup, runtime,
                             without_reused_buffer, writes_out)
 from .alias_session import Part
@@ -106,6 +107,8 @@ class Assignments(Part):
             value = s.value
         if isinstance(value, Call) and writes_out(keyword_out(value)):
             return self.mutations.write_out(s, keyword_out(value), state, site, s.target)
+        if isinstance(value, Call) and self.mode == "rewrite":
+            self.in_place_value(s, value, state)
         val = self.values.evaluate(s, value, state, site)
         if not val.objs and (val.kind.mutable or isinstance(val.kind, K.Seq)) and not isinstance(value, Const) and \
                 not (isinstance(value, Global) and not val.kind.mutable):
@@ -114,6 +117,20 @@ class Assignments(Part):
         for t in s.targets:
             self.bind(state, t, val)
         return [s]
+
+    def in_place_value(self, s, call, state):
+        """A call known to change an argument in place whose value is used (`u = operator.iadd(v, w)`) is refused:
+        it would be taken for a call giving a new value, its change missed (h27a-001). (`operator.iadd(n, 1)` of a
+        number, a tuple or a string makes a new value.)"""
+        found = in_place_callee(call)
+        if found is not None:
+            what, instead, changed = found
+            k = self.values.val(changed, state).kind if isinstance(changed, Var) else None
+            if isinstance(changed, Const) or isinstance(k, (K.Scalar, K.Str)) or \
+                    isinstance(k, K.Seq) and k.cls is tuple:
+                return
+            self.refuse(s, f"this uses the value of {what}, which changes its argument in place: the compiler "
+                           "follows such changes only where they are written as statements", f"write {instead}")
 
     def castable_in_place(self, s, k, state, name):
         """`x op= v` / `x[i] op= v` with x of kind k: refused where NumPy raises (an integer array changed by

@@ -1,0 +1,80 @@
+"""Found by hunt27a (stop 27: the alias, loop-length and in-place analyses): each program gives the derivatives
+central differences give, or a located refusal."""
+import functools
+import operator
+
+import numpy as np
+import pytest
+
+import ad_compiler as ad
+from fd import check_grad, numeric_grad
+
+X = np.array([0.3, -0.5, 0.8])
+
+
+# -- h27a-001: a call known to change an argument in place whose value is used was taken for a call giving a new
+# value: `u = operator.iadd(v, w)`, `r = v.__setitem__(0, c)`, `r = list.append(L, c)`, `r = np.multiply.at(v, i,
+# c)`, and the calls `map(operator.setitem, ...)` / `functools.reduce(operator.iadd, ...)` / a functools.partial
+# make. The change was missed: a WRONG value and gradient in every mode (also inside a loop whose analysis did
+# not settle, which lead25-005 refuses only where it sees an in-place change). Refused at the call now --
+
+def iadd_value_used(x):
+    v = x * x
+    u = operator.iadd(v, x + 1.0)
+    return np.sum(v * x)
+
+
+def setitem_value_used(x):
+    v = x * x
+    u = v.__setitem__(0, x[1])
+    return np.sum(v * x)
+
+
+def list_iadd_value_used(x):
+    L = [x[0], x[1]]
+    r = L.__iadd__([x[2] * 3.0])
+    return sum(L)
+
+
+def unbound_append_value_used(x):
+    L = [x[0]]
+    r = list.append(L, x[1] * 3.0)
+    return sum(L)
+
+
+def ufunc_at_value_used(x):
+    v = x * 1.0
+    r = np.multiply.at(v, [0, 0], x[2])
+    return np.sum(v * x)
+
+
+def partial_setitem(x):
+    v = x * 1.0
+    g = functools.partial(operator.setitem, v)
+    r = g(0, x[2])
+    return np.sum(v * x)
+
+
+def map_setitem(x):
+    v = x * x
+    r = list(map(operator.setitem, [v, v], [0, 1], [x[2], x[0]]))
+    return np.sum(v * x)
+
+
+def _pair(a, b):
+    return a * b, a + b
+
+
+def unsettled_loop_with_iadd_value(x):
+    v, w = x * x, x + 1.0
+    for ii in range(3):
+        v, w = ad.checkpoint(_pair)(v, w)
+        u = operator.iadd(v, w)
+    return np.sum(v * w)
+
+
+@pytest.mark.parametrize("f", [iadd_value_used, setitem_value_used, list_iadd_value_used, unbound_append_value_used,
+                               ufunc_at_value_used, partial_setitem, map_setitem, unsettled_loop_with_iadd_value])
+def test_h27a_001_in_place_call_with_its_value_used_is_refused(f):
+    with pytest.raises(ad.ADError, match="changes its argument in place"):
+        ad.grad(f)(X.copy())
