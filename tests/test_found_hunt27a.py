@@ -78,3 +78,38 @@ def unsettled_loop_with_iadd_value(x):
 def test_h27a_001_in_place_call_with_its_value_used_is_refused(f):
     with pytest.raises(ad.ADError, match="changes its argument in place"):
         ad.grad(f)(X.copy())
+
+
+# -- h27a-002: a checkpointed (or recursive) function changing its argument in place, called inside a loop, was
+# not refused (it is, outside loops): the call's refusal inside the loop's fixed point made the argument's kind
+# unknown (alias.Alias.havoc), and the final pass checked the callee with an unknown kind, for which `a *= 2.0`
+# is no in-place change. The caller's array changed and the derivative missed it: WRONG grad and hvp --
+
+def _scale_in_place(a):
+    a *= 2.0
+    return a
+
+
+def _append_to(L, v):
+    L.append(v)
+    return v
+
+
+def checkpointed_scaling_in_a_loop(x):
+    v = x * x
+    for ii in range(2):
+        u = ad.checkpoint(_scale_in_place)(v)
+    return np.sum(v * x)
+
+
+def checkpointed_append_in_a_loop(x):
+    L = [x[0]]
+    for ii in range(2):
+        u = ad.checkpoint(_append_to)(L, x[1])
+    return sum(L)
+
+
+@pytest.mark.parametrize("f", [checkpointed_scaling_in_a_loop, checkpointed_append_in_a_loop])
+def test_h27a_002_checkpointed_function_changing_its_argument_in_a_loop_is_refused(f):
+    with pytest.raises(ad.ADError, match="changes an argument in place"):
+        ad.grad(f)(X.copy())
