@@ -113,3 +113,35 @@ def checkpointed_append_in_a_loop(x):
 def test_h27a_002_checkpointed_function_changing_its_argument_in_a_loop_is_refused(f):
     with pytest.raises(ad.ADError, match="changes an argument in place"):
         ad.grad(f)(X.copy())
+
+
+# -- h27a-003: loop_lengths took `L * <a NumPy result>` for certainly an array or a number (never a list); a NumPy
+# integer repeats a list as an int does (`[1.0, 2.0] * np.int64(1)` is a list), so a loop over it growing it in
+# its body was not refused: the compiler's loop ran the starting length, a WRONG gradient in every mode --
+
+def list_repeated_by_a_numpy_int(x):
+    L = [1.0, 2.0] * (np.argmax(x) - 1)
+    t = 0.0
+    for v in L:
+        t = t + v * x[2]
+        if len(L) < 4:
+            L.append(v * 2.0)
+    return t
+
+
+def test_h27a_003_list_repeated_by_a_numpy_integer_grown_in_its_loop_is_refused():
+    with pytest.raises(ad.ADError, match="length of the list"):
+        ad.grad(list_repeated_by_a_numpy_int)(X.copy())
+
+
+def array_times_numpy_results(x):
+    c = np.cos(x) * np.sum(x)
+    t = 0.0
+    for v in c:
+        t = t + v * x[0]
+        c *= 0.5
+    return t
+
+
+def test_h27a_003_a_product_of_numpy_results_is_still_an_array():
+    check_grad(array_times_numpy_results, (X.copy(),))

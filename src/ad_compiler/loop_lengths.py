@@ -231,8 +231,11 @@ def _only_for_target(checker, name, loop):
 
 def _certainly_array(checker, value):
     if isinstance(value, ast.BinOp):  # (with a float, or with a NumPy result: a number or an array, never a list)
-        return any(isinstance(o, ast.Constant) and type(o.value) is float or _certainly_array(checker, o)
-                   for o in (value.left, value.right))
+        floats = any(isinstance(o, ast.Constant) and type(o.value) is float for o in (value.left, value.right))
+        if isinstance(value.op, ast.Mult):  # (`L * np.int64(2)`, `L * np.argmax(x)`: a NumPy integer repeats a
+            # list, as an int does; the product is certainly not a list only beside a float or of two such: h27a-003)
+            return floats or all(_certainly_array(checker, o) for o in (value.left, value.right))
+        return floats or any(_certainly_array(checker, o) for o in (value.left, value.right))
     if isinstance(value, ast.Call):
         obj = checker.resolve(value.func)
         module = getattr(obj, "__module__", None) or ""
