@@ -145,3 +145,88 @@ def array_times_numpy_results(x):
 
 def test_h27a_003_a_product_of_numpy_results_is_still_an_array():
     check_grad(array_times_numpy_results, (X.copy(),))
+
+
+# -- h27a-004: a `for` loop over an iterator the compiler makes a list of when the loop starts (desugar_loops.py):
+# `reversed(L)`, `zip(*[L, M])`, `zip(L, M, strict=True)`, `enumerate(L, k)` of a variable k, the arguments of
+# `enumerate(reversed(L))` and `zip(reversed(L), L)`; Python's reads L at each step. A store into L (or a pop)
+# in the body was missed; and loop_lengths read only the outer call of `enumerate(zip(L, M))` / `zip(*[L, M])`,
+# so L grown in the body was not refused. WRONG gradients in every mode, refused now --
+
+def reversed_with_a_store(x):
+    L = [x[0], x[1], x[2]]
+    t = 0.0
+    for v in reversed(L):
+        t = t + v * t + v
+        L[0] = v * 3.0
+    return t
+
+
+def zip_of_reversed_with_a_store(x):
+    L = [x[0], x[1], x[2]]
+    t = 0.0
+    for v, w in zip(reversed(L), L):
+        t = t + v * t + v * w
+        L[0] = v * 3.0
+    return t
+
+
+def zip_starred_with_a_store(x):
+    L = [x[0], x[1], x[2]]
+    M = [1.0, 2.0, 3.0]
+    t = 0.0
+    i = 0
+    for a, b in zip(*[L, M]):
+        t = t + a * b + t * a
+        if i + 1 < 3:
+            L[i + 1] = a * 2.0
+        i += 1
+    return t
+
+
+def enumerate_from_a_variable_with_a_store(x):
+    L = [x[0], x[1], x[2]]
+    s0 = len(L) - 3
+    t = 0.0
+    for i, a in enumerate(L, s0):
+        t = t + a + t * a
+        if i + 1 < 3:
+            L[i + 1] = a * 2.0
+    return t
+
+
+def enumerate_zip_grown(x):
+    L = [x[0], x[1]]
+    M = [1.0, 2.0, 3.0, 4.0]
+    t = 0.0
+    for i, (a, b) in enumerate(zip(L, M)):
+        t = t + a * b
+        if len(L) < 4:
+            L.append(a * 2.0)
+    return t
+
+
+@pytest.mark.parametrize("f, match", [
+    (reversed_with_a_store, "reversed"), (zip_of_reversed_with_a_store, "reversed"),
+    (zip_starred_with_a_store, "zip"), (enumerate_from_a_variable_with_a_store, "enumerate"),
+    (enumerate_zip_grown, "length of the list")])
+def test_h27a_004_loop_over_an_iterator_made_early_changed_in_its_body_is_refused(f, match):
+    with pytest.raises(ad.ADError, match=match):
+        ad.grad(f)(X.copy())
+
+
+def enumerate_zip_with_a_store(x):
+    L = [x[0], x[1], x[2]]
+    M = [1.0, 2.0, 3.0]
+    t = 0.0
+    for i, (a, b) in enumerate(zip(L, M)):
+        t = t + a * b + t * a
+        if i + 1 < 3:
+            L[i + 1] = a * 2.0
+    for i in reversed(range(len(L))):
+        t = t + L[i] * t
+    return t
+
+
+def test_h27a_004_loops_indexing_their_lists_as_they_go_are_differentiated():
+    check_grad(enumerate_zip_with_a_store, (X.copy(),))

@@ -28,11 +28,7 @@ def check_length(checker, loop):
     what it goes over (`.append`, `.pop`, `del`, a slice assigned, `+=`, a function of the user's given it)
     inside its body is refused (an item stored or the items reordered are read as Python reads them: lang25;
     appending inside the loop gave a wrong gradient before)."""
-    it = loop.iter
-    if isinstance(it, ast.Call) and checker.resolve(it.func) in (enumerate, zip):
-        sources = list(it.args[:1] if checker.resolve(it.func) is enumerate else it.args)
-    else:
-        sources = [it]
+    sources = _sources(checker, loop.iter)
     names = {_base(q) for q in sources if isinstance(q, (ast.Name, ast.Attribute)) or
              isinstance(q, ast.Subscript) and not isinstance(q.slice, ast.Slice)} - {None}
     # a global's or a closure variable's list (h26a-006): its local names too (`M = G`), and a function of the
@@ -55,6 +51,18 @@ def check_length(checker, loop):
                 "over: Python's loop reads its length at each step, the compiler's runs as many steps as it "
                 "had items when the loop started", where=checker.unit.location(bad),
                 hint="loop over a copy (`for v in list(L):`) or over `range(n)`, or build a new list")
+
+def _sources(checker, it):
+    """What a loop over `it` goes over: `it`, or the sequences of the `enumerate` / `zip` it is, at any depth
+    (`enumerate(zip(L, M))`, `zip(*[L, M])`: only the outer call was read, a list grown in the loop was not
+    refused, WRONG: h27a-004)."""
+    if not (isinstance(it, ast.Call) and checker.resolve(it.func) in (enumerate, zip)):
+        return [it]
+    args = it.args[:1] if checker.resolve(it.func) is enumerate else it.args
+    args = [e for a in args for e in (a.value.elts if isinstance(a, ast.Starred) and isinstance(
+        a.value, (ast.List, ast.Tuple)) else [a])]
+    return [q for a in args for q in _sources(checker, a)]
+
 
 def length_change(checker, s, changed, holders=frozenset(), outer=False):
     """The node of statement `s` that may change the length of a list named in `changed`, or None (`holders`:
