@@ -230,3 +230,40 @@ def enumerate_zip_with_a_store(x):
 
 def test_h27a_004_loops_indexing_their_lists_as_they_go_are_differentiated():
     check_grad(enumerate_zip_with_a_store, (X.copy(),))
+
+
+# -- h27a-005: lead25-005 refuses a loop whose alias state reaches no fixed point only where the function's
+# statements show an in-place change (alias.may_change_in_place: stores, `+=`, list methods as statements,
+# `out=`); `r = np.copyto(a, b)` (or `r = L.pop()`) is one the pass rewrites into a store all the same. Beside a
+# view chain that never settles (`v = v[1:]` each pass), the store was decided from the unsettled state: a WRONG
+# gradient and tangent. Refused now where the rewritten function changes anything in place --
+
+def view_chain_beside_an_assigned_copyto(x):
+    A = np.outer(x, x)
+    v = A.ravel()
+    s = 0.0
+    for i in range(3):
+        v = v[1:]
+        r = np.copyto(A[0], A[1] * 0.5)
+        s = s + np.sum(v * v)
+    return s
+
+
+def test_h27a_005_unsettled_loop_with_a_store_the_pass_writes_is_refused():
+    with pytest.raises(ad.ADError, match="did not reach a fixed point"):
+        ad.grad(view_chain_beside_an_assigned_copyto)(X.copy())
+
+
+def copyto_beside_a_settled_view(x):
+    A = np.outer(x, x)
+    v = A.ravel()
+    s = 0.0
+    for i in range(3):
+        w = v[1:]
+        r = np.copyto(A[0], A[1] * 0.5)
+        s = s + np.sum(w * w)
+    return s
+
+
+def test_h27a_005_settled_loop_with_an_assigned_copyto_is_differentiated():
+    check_grad(copyto_beside_a_settled_view, (X.copy(),))

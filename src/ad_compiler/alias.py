@@ -104,6 +104,11 @@ class Alias:
             if isinstance(k, (K.Seq, K.Dict)):
                 state.slots[obj] = self.objects.external_slots(k, obj)
         body, state = self.block(self.session.fn.body, state)
+        if self.session.mode == "rewrite" and self.session.unsettled and \
+                any(isinstance(s, (SetItem, Mutate)) for s in ir.walk(body, into_functions=True)):
+            # an in-place change the statements did not show (`r = L.pop()`, `r = np.copyto(a, b)`, a store
+            # the pass writes for a call) is one all the same: the unsettled loop decided it (h27a-005)
+            self.session.mode_refuse(self.session.unsettled[0], *UNSETTLED)
         if self.session.mode == "rewrite":
             self.session.fn.body = body
         self.final = state
@@ -212,12 +217,9 @@ class Alias:
             self.session.dry = outer_dry
         if not settled and (self.session.mode != "kinds" or kinds_moved) and may_change_in_place(self.session.fn):
             # (a state that is not a fixed point is unsound; it decides nothing where nothing changes in place)
-            self.session.mode_refuse(
-                s, "the compiler could not settle what this loop's names may share (its analysis of aliases and "
-                   f"views did not reach a fixed point in {LOOP_PASSES} passes), so its in-place changes cannot be "
-                   "differentiated exactly",
-                "copy the arrays the loop changes in place (`np.copy`), or write its updates as new values "
-                "(`h = h * s` rather than `h *= s`)")
+            self.session.mode_refuse(s, *UNSETTLED)
+        if not settled and self.session.mode == "rewrite" and not self.session.dry:
+            self.session.unsettled.append(s)  # (refused after all if the rewritten function changes anything: run)
         self.breaks = []
         if self.session.mode == "kinds":  # (a name the loop carries holds, in its body, what the head holds)
             for n, v in head.vars.items():
@@ -239,6 +241,10 @@ class Alias:
 
 
 LOOP_PASSES = 20  # passes over a loop's body to reach a fixed point of its state; more is refused at the loop
+UNSETTLED = ("the compiler could not settle what this loop's names may share (its analysis of aliases and views did "
+             f"not reach a fixed point in {LOOP_PASSES} passes), so its in-place changes cannot be differentiated "
+             "exactly", "copy the arrays the loop changes in place (`np.copy`), or write its updates as new values "
+             "(`h = h * s` rather than `h *= s`)")
 
 
 def may_change_in_place(fn):
