@@ -267,3 +267,62 @@ def copyto_beside_a_settled_view(x):
 
 def test_h27a_005_settled_loop_with_an_assigned_copyto_is_differentiated():
     check_grad(copyto_beside_a_settled_view, (X.copy(),))
+
+
+# -- h27a-006: the alias pass's join after an `if` (and a loop's exit) kept the names' values but dropped which
+# names are `ad.stop_gradient` results (State.detached / mixed); a store into y then refreshed `d =
+# ad.stop_gradient(y)` (d is y itself) with a derivative: WRONG gradient and tangent (also inside a loop, where
+# same_state did not compare them either) --
+
+def stop_gradient_in_both_branches(x):
+    y = x * 1.0
+    if x[0] > 0:
+        d = ad.stop_gradient(y)
+    else:
+        d = ad.stop_gradient(y)
+    y[0] = y[1] * x[2]
+    return np.sum(d * x) + np.sum(y)
+
+
+def stop_gradient_after_a_loop(x):
+    y = x * 1.0
+    for i in range(2):
+        d = ad.stop_gradient(y)
+    y[0] = y[1] * x[2]
+    return np.sum(d * x) + np.sum(y)
+
+
+@pytest.mark.parametrize("f", [stop_gradient_in_both_branches, stop_gradient_after_a_loop])
+def test_h27a_006_stop_gradient_result_refreshed_after_a_join_carries_no_derivative(f):
+    a, b, c = X
+    y = np.array([b * c, b, c])  # f = <stop(y), x> + sum(y), y = (x1 x2, x1, x2) after the store
+    expected = y + np.array([0.0, c + 1.0, b + 1.0])
+    assert np.allclose(ad.grad(f)(X.copy()), expected)
+    assert np.isclose(ad.jvp(f)(X.copy(), np.array([0.3, -0.7, 0.2]))[1], expected @ [0.3, -0.7, 0.2])
+
+
+def stop_gradient_on_one_path(x):
+    y = x * 1.0
+    d = y
+    if x[0] > 0:
+        d = ad.stop_gradient(y)
+    y[0] = y[1] * x[2]
+    return np.sum(d * x) + np.sum(y)
+
+
+def stop_gradient_from_the_second_iteration(x):
+    y = x * 1.0
+    d = y
+    s = 0.0
+    for i in range(3):
+        y[0] = y[1] * x[2]
+        s = s + np.sum(d * x)
+        if i == 0:
+            d = ad.stop_gradient(y)
+    return s + np.sum(y)
+
+
+@pytest.mark.parametrize("f", [stop_gradient_on_one_path, stop_gradient_from_the_second_iteration])
+def test_h27a_006_stop_gradient_result_on_some_paths_only_is_refused(f):
+    with pytest.raises(ad.ADError):
+        ad.grad(f)(X.copy())

@@ -179,6 +179,7 @@ class Alias:
         # block's body runs to its end, or the exception goes on)
         merged = join_states(None if ends_a else a, None if ends_b else b) or join_states(a, b)
         state.vars, state.slots, state.made = merged.vars, merged.slots, merged.made
+        state.detached, state.mixed = merged.detached, merged.mixed  # (they were dropped: h27a-006)
         if not self.session.dry and self.session.mode == "rewrite":
             s.body, s.orelse = body, orelse
         return s
@@ -237,6 +238,7 @@ class Alias:
             exit_state = join_states(exit_state, b)
         self.breaks = outer_breaks
         state.vars, state.slots, state.made = exit_state.vars, exit_state.slots, exit_state.made
+        state.detached, state.mixed = exit_state.detached, exit_state.mixed
         return s
 
 
