@@ -326,3 +326,57 @@ def stop_gradient_from_the_second_iteration(x):
 def test_h27a_006_stop_gradient_result_on_some_paths_only_is_refused(f):
     with pytest.raises(ad.ADError):
         ad.grad(f)(X.copy())
+
+
+# -- h27a-007: loop_lengths missed two ways of growing the list a loop goes over: a bound method of an object
+# holding it kept in a name (`push = acc.push; push(v)`), and `+=` on an item of a dict holding it
+# (`d["a"] += [v]` with `L = d["a"]`): the compiler's loop ran the starting length, a WRONG gradient --
+
+class _Acc:
+    def __init__(self, items):
+        self.items = items
+
+    def push(self, v):
+        self.items.append(v)
+
+
+def grown_through_a_stored_bound_method(x):
+    L = [x[0], x[1]]
+    acc = _Acc(L)
+    push = acc.push
+    t = 0.0
+    for v in L:
+        t = t + v * x[2]
+        if len(L) < 4:
+            push(v * 2.0)
+    return t
+
+
+def grown_through_a_dict_item(x):
+    d = {"a": [x[0], x[1]]}
+    L = d["a"]
+    t = 0.0
+    for v in L:
+        t = t + v * x[2]
+        if len(L) < 4:
+            d["a"] += [v * 2.0]
+    return t
+
+
+@pytest.mark.parametrize("f", [grown_through_a_stored_bound_method, grown_through_a_dict_item])
+def test_h27a_007_list_grown_through_a_holder_is_refused(f):
+    with pytest.raises(ad.ADError, match="length of the list"):
+        ad.grad(f)(X.copy())
+
+
+def items_changed_in_place(x):
+    L = [x[0] * 1.0, x[1] * 1.0]
+    d = {"s": 0.0, "L": L}
+    for v in L:
+        d["s"] += v * x[2]
+        L[0] += 1.0
+    return d["s"]
+
+
+def test_h27a_007_item_changes_are_not_length_changes():
+    check_grad(items_changed_in_place, (X.copy(),))

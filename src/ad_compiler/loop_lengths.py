@@ -43,8 +43,10 @@ def check_length(checker, loop):
     if not names and not outer:
         return
     changed = (object_sharing(checker, names, skip={loop}) - arrays) | outer
+    own = checker.sharing({q.id for q in sources if isinstance(q, ast.Name)} & checker.local, same=True)
     for u in (u for b in loop.body for u in _walk_stmts(b)):
-        bad = length_change(checker, u, changed, holders=_holders(checker, names) | outer, outer=bool(outer))
+        bad = length_change(checker, u, changed, holders=_holders(checker, names) | outer, outer=bool(outer),
+                            own=own, sources=sources)
         if bad is not None:
             raise UnsupportedError(
                 f"this may change the length of the list the loop on line {checker.unit.file_line(loop)} goes "
@@ -64,10 +66,11 @@ def _sources(checker, it):
     return [q for a in args for q in _sources(checker, a)]
 
 
-def length_change(checker, s, changed, holders=frozenset(), outer=False):
+def length_change(checker, s, changed, holders=frozenset(), outer=False, own=frozenset(), sources=()):
     """The node of statement `s` that may change the length of a list named in `changed`, or None (`holders`:
     the names that may hold the list, whose methods of the user's may change it; `outer`: the list is a
-    global's or a closure variable's, which any function of the user's may change)."""
+    global's or a closure variable's, which any function of the user's may change; `own`: the names of the
+    list itself, whose items `L[i] += v` changes, not its length)."""
     if isinstance(s, ast.Delete) and any(_base(t) in changed for t in s.targets):
         return s
     targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, ast.AugAssign) else []
@@ -78,6 +81,10 @@ def length_change(checker, s, changed, holders=frozenset(), outer=False):
         if isinstance(s, ast.AugAssign) and _base(t) in changed and t.id not in checker.numbers \
                 if isinstance(t, ast.Name) else False:
             return t
+        if isinstance(s, ast.AugAssign) and isinstance(t, (ast.Subscript, ast.Attribute)) and \
+                _base(t) in changed and _base(t) not in own and not _number_or_array(checker, s.value) and \
+                _may_be_the_list(checker, t, own, sources):
+            return t  # (`d["a"] += [v]` of a dict holding the list: it extends it, h27a-007)
     for n in _walk_here(s, into_blocks=False):
         if not isinstance(n, ast.Call):
             continue
@@ -86,6 +93,9 @@ def length_change(checker, s, changed, holders=frozenset(), outer=False):
         if isinstance(n.func, ast.Attribute) and _root(n.func) in holders and \
                 n.func.attr not in _HELD_METHODS and checker.resolve(n.func) is None:
             return n  # (a method of the user's object holding the list, `b.add(v)`: hunt26a h26a-002)
+        if isinstance(n.func, ast.Name) and n.func.id in changed and n.func.id in checker.local and \
+                n.func.id not in checker.nested:
+            return n  # (a function value sharing the list: `push = acc.push`, a bound method of its holder: h27a-007)
         called = [m.id for m in [n.func] + list(n.args) + [k.value for k in n.keywords] if isinstance(m, ast.Name)]
         if any(_closure_changes(checker, c, changed, set()) for c in called if c in checker.nested):
             return n  # (a closure, or a closure calling one, changing the list it reads: h26a-001)
@@ -104,6 +114,53 @@ def length_change(checker, s, changed, holders=frozenset(), outer=False):
             return n  # (a method of the user's object; a function of the user's that may change a length)
     return None
 
+
+
+def _number_or_array(checker, node):
+    """Is `node` certainly a number or an array (`L[i] op= node` then changes no list's length)?"""
+    if isinstance(node, ast.Constant):
+        return type(node.value) in (int, float, complex, bool)
+    if isinstance(node, ast.Name):
+        return node.id in checker.numbers
+    if isinstance(node, ast.UnaryOp):
+        return _number_or_array(checker, node.operand)
+    if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.Mult):
+        return any(_number_or_array(checker, o) for o in (node.left, node.right))
+    return _certainly_array(checker, node)
+
+
+def _key(node):
+    """The constant key of `d["k"]` / `d[0]`, or the attribute of `o.name`; None if not constant."""
+    if isinstance(node, ast.Attribute):
+        return ("attr", node.attr)
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        return ("item", node.slice.value)
+    return None
+
+
+def _may_be_the_list(checker, target, own, sources):
+    """May `target` (`d["s"]`, `o.total`), of a name holding the list, be the list itself? Not when the key
+    or attribute is constant and the function binds the list to its holder only under other constant ones
+    (`L = d["a"]`, `d["a"] = L`, `d = {"a": L}`, the loop over `d["a"]`)."""
+    key, base = _key(target), _base(target)
+    if key is None:
+        return True
+    keys = {_key(q) for q in sources if isinstance(q, (ast.Subscript, ast.Attribute)) and _base(q) == base}
+    for st in checker.stmts:
+        if not isinstance(st, ast.Assign):
+            continue
+        for t in st.targets:
+            if isinstance(t, ast.Name) and t.id in own and isinstance(st.value, (ast.Subscript, ast.Attribute)) \
+                    and _base(st.value) == base:
+                keys.add(_key(st.value))
+            elif isinstance(t, (ast.Subscript, ast.Attribute)) and _base(t) == base and own & _loads(st.value):
+                keys.add(_key(t))
+            elif isinstance(t, ast.Name) and t.id == base and own & _loads(st.value):
+                if not isinstance(st.value, ast.Dict):
+                    return True  # (`o = Box(L)`: where it keeps it is not read here)
+                keys |= {("item", k.value) if isinstance(k, ast.Constant) else None
+                         for k, v in zip(st.value.keys, st.value.values) if own & _loads(v)}
+    return None in keys or key in keys
 
 
 def _holders(checker, names):
