@@ -380,3 +380,31 @@ def items_changed_in_place(x):
 
 def test_h27a_007_item_changes_are_not_length_changes():
     check_grad(items_changed_in_place, (X.copy(),))
+
+
+# -- h27a-008: the same as h27a-002 for a function with a user's rule that changes its argument in place (m25-006
+# refuses it outside loops): in a loop the argument's kind was unknown in the final pass and the check passed;
+# the change had no derivative: WRONG grad, jvp and hvp --
+
+def _doubled_in_place(x):
+    x *= 2.0
+    return x
+
+
+@ad.defvjp(_doubled_in_place)
+def _doubled_in_place_rule(x):
+    bx = 2.0 * g
+
+
+def ruled_in_place_in_a_loop(x):
+    y = x * 1.0
+    s = 0.0
+    for i in range(2):
+        z = _doubled_in_place(y)
+        s = s + np.sum(y * x)
+    return s
+
+
+def test_h27a_008_ruled_function_changing_its_argument_in_a_loop_is_refused():
+    with pytest.raises(ad.ADError, match="changes an argument it is given in place"):
+        ad.grad(ruled_in_place_in_a_loop)(X.copy())

@@ -118,7 +118,7 @@ class PassedFunctions(Part):
         if not any(k.mutable for k in kinds_):
             return
         try:
-            exc = self.ctx.callee_changes_arguments(obj, kinds_)
+            exc = changes_arguments(self.ctx, obj, kinds_)  # (also for kinds a loop's havoc made unknown: h27a-008)
         except Exception:  # noqa: BLE001 (a body the compiler cannot read: what its rule is for; nothing known)
             return
         if exc is not None and getattr(exc, "where", None) is not None:
