@@ -408,3 +408,37 @@ def ruled_in_place_in_a_loop(x):
 def test_h27a_008_ruled_function_changing_its_argument_in_a_loop_is_refused():
     with pytest.raises(ad.ADError, match="changes an argument it is given in place"):
         ad.grad(ruled_in_place_in_a_loop)(X.copy())
+
+
+# -- h27a-009: `operator.add` / `operator.mul` of lists and tuples (called, or through functools.reduce /
+# itertools.accumulate) were taken for a new value of unknown items (lead25-006) and differentiated with the sum's
+# rule: the reverse mode crashed (`operands could not be broadcast`) or was WRONG (`operator.mul([a, b], 2)`,
+# `operator.add((a,), (b,))`), and a store into an item of the result missed the operand it is. They are
+# `a + b` / `a * n` now --
+
+def operator_repeat_of_a_list(x):
+    c = operator.mul([x[0], x[1]], 2)
+    return c[0] * c[3] + c[2]
+
+
+def operator_concat_of_tuples(x):
+    c = operator.add((x[0],), (x[1] * 2.0,))
+    return c[0] * c[1]
+
+
+def reduce_concat_of_lists(x):
+    c = functools.reduce(operator.add, [[x[0]], [x[1] * 2.0], [x[2]]])
+    return c[0] * c[1] + c[2] ** 2
+
+
+def store_into_an_item_of_a_concat(x):
+    a = x * 1.0
+    c = operator.add([a], [x * 2.0])
+    c[0][1] = x[2] * 5.0
+    return np.sum(a * x)
+
+
+@pytest.mark.parametrize("f", [operator_repeat_of_a_list, operator_concat_of_tuples, reduce_concat_of_lists,
+                               store_into_an_item_of_a_concat])
+def test_h27a_009_operator_functions_of_sequences(f):
+    check_grad(f, (X.copy(),))

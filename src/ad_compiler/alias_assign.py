@@ -64,6 +64,12 @@ class Assignments(Part):
             s = self.derived(s, Assign(s.targets, Call(value.func, value.args, kwargs)))
             return find + self._assign(s, state, site)
         if isinstance(value, Call) and isinstance(value.func, Global) and self.mode == "rewrite" and \
+                _operator_symbol(value) is not None:
+            # `operator.add(a, b)` is `a + b` (for lists and tuples a concatenation of the very items, whose
+            # adjoint is split, not the sum's: a WRONG gradient, h27a-009)
+            s = self.derived(s, Assign(s.targets, ir.BinOp(_operator_symbol(value), *value.args)))
+            value = s.value
+        if isinstance(value, Call) and isinstance(value.func, Global) and self.mode == "rewrite" and \
                 len(s.targets) == 1:
             done = self.session.effects.rewrite(s, value, s.target, state, site) or \
                 self.session.copies.rewrite(s, value, state, site)
@@ -359,3 +365,15 @@ def _floating(kind):
 def _array_subclass(kind):
     """Is `kind` an ndarray subclass (`np.asmatrix(x)`: `m *= c` changes it in place, and x with it)?"""
     return isinstance(kind, K.Other) and isinstance(kind.cls, type) and issubclass(kind.cls, np.ndarray)
+
+
+def _operator_symbol(call):
+    """The operator of `operator.add(a, b)` and the like (`+`), or None."""
+    from .alias_calls import _OPERATOR_SYMBOLS
+
+    try:
+        symbol = _OPERATOR_SYMBOLS.get(call.func.obj)
+    except TypeError:  # (unhashable)
+        return None
+    ok = len(call.args) == 2 and not call.kwargs and not any(isinstance(a, ir.Starred) for a in call.args)
+    return symbol if ok else None
