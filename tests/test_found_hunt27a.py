@@ -1,7 +1,10 @@
 """Found by hunt27a (stop 27: the alias, loop-length and in-place analyses): each program gives the derivatives
 central differences give, or a located refusal."""
+import bisect
 import functools
+import heapq
 import operator
+import random
 
 import numpy as np
 import pytest
@@ -442,3 +445,39 @@ def store_into_an_item_of_a_concat(x):
                                store_into_an_item_of_a_concat])
 def test_h27a_009_operator_functions_of_sequences(f):
     check_grad(f, (X.copy(),))
+
+
+# -- h27a-010: as h27a-001 for the standard library's functions and library objects' methods that change what they
+# are given, their value assigned: `r = random.shuffle(L)`, `r = rng.shuffle(a)` (a NumPy Generator),
+# `r = heapq.heapify(H)`, `r = bisect.insort(L, v)`: the reordering was missed (WRONG), the insertion crashed --
+
+def shuffled_by_random(x):
+    L = [x[0], x[1] * 2.0, x[2] * 3.0]
+    random.seed(3)
+    r = random.shuffle(L)
+    return L[0] * 5.0 + L[1]
+
+
+def shuffled_by_a_generator(x):
+    a = x * np.array([1.0, 2.0, 3.0])
+    rng = np.random.default_rng(3)
+    r = rng.shuffle(a)
+    return a[0] * 5.0 + a[1]
+
+
+def heapified(x):
+    H = [x[2] * 3.0, x[0], x[1] * 2.0]
+    r = heapq.heapify(H)
+    return H[0] * 5.0 + H[1]
+
+
+def insorted(x):
+    L = [x[0], x[2] * 3.0]
+    r = bisect.insort(L, x[1] * 2.0)
+    return L[0] * 5.0 + L[1] * 2.0 + L[2]
+
+
+@pytest.mark.parametrize("f", [shuffled_by_random, shuffled_by_a_generator, heapified, insorted])
+def test_h27a_010_library_call_changing_its_argument_with_its_value_used_is_refused(f):
+    with pytest.raises(ad.ADError, match="changes its argument in place"):
+        ad.grad(f)(X.copy())

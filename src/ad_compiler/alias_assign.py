@@ -128,7 +128,9 @@ class Assignments(Part):
         """A call known to change an argument in place whose value is used (`u = operator.iadd(v, w)`) is refused:
         it would be taken for a call giving a new value, its change missed (h27a-001). (`operator.iadd(n, 1)` of a
         number, a tuple or a string makes a new value.)"""
-        found = in_place_callee(call)
+        receiver = self.values.val(call.func.value, state).kind if isinstance(call.func, ir.Attr) and \
+            isinstance(call.func.value, Var) else None
+        found = in_place_callee(call, receiver)
         if found is not None:
             what, instead, changed = found
             k = self.values.val(changed, state).kind if isinstance(changed, Var) else None

@@ -7,11 +7,13 @@ The alias pass (alias.py) follows the in-place changes written as statements, me
 argument was missed: a silently WRONG value and gradient in every mode (hunt27a h27a-001). These are refused at
 their line, with the statement that is followed instead.
 """
+import bisect
+import heapq
 import operator
 
 import numpy as np
 
-from . import ir
+from . import ir, kinds as K
 from .alias_library import ARRAY_MUTATORS, DICT_MUTATORS, LIST_MUTATORS
 from .ir import Global
 
@@ -25,19 +27,30 @@ IN_PLACE_DUNDERS = {"__setitem__", "__delitem__", "__setattr__", "__delattr__", 
                     "__imatmul__", "__itruediv__", "__ifloordiv__", "__imod__", "__ipow__", "__ilshift__",
                     "__irshift__", "__iand__", "__ior__", "__ixor__"}
 _SET_MUTATORS = {"add", "discard", "difference_update", "intersection_update", "symmetric_difference_update"}
-_CHANGING = IN_PLACE_DUNDERS | LIST_MUTATORS | DICT_MUTATORS | ARRAY_MUTATORS | _SET_MUTATORS
+# methods of library objects changing them or what they are given: a random generator's shuffle, a deque's
+_OTHER_MUTATORS = {"shuffle", "rotate", "appendleft", "extendleft", "popleft"}
+_CHANGING = IN_PLACE_DUNDERS | LIST_MUTATORS | DICT_MUTATORS | ARRAY_MUTATORS | _SET_MUTATORS | _OTHER_MUTATORS
 _BUILTIN_CLASSES = (list, dict, set, bytearray, np.ndarray)
+# functions of the standard library changing the list they are given (`r = heapq.heapify(H)`: h27a-010)
+_LIBRARY_MUTATORS = {heapq.heapify: "heapify", heapq.heappush: "heappush", heapq.heappop: "heappop",
+                     heapq.heapreplace: "heapreplace", heapq.heappushpop: "heappushpop", bisect.insort: "insort",
+                     bisect.insort_left: "insort_left", bisect.insort_right: "insort_right"}
 
 
-def in_place_callee(call):
+def in_place_callee(call, receiver=None):
     """(the name of the function of `call` as the user wrote it, what to write instead, the expression of the
     object it changes) if it is known to change one of its arguments (or the object it is bound to) in place;
-    else None."""
+    else None. `receiver`: the kind of the object a method is called on."""
     func = call.func
     if isinstance(func, ir.Attr):
         if func.attr in IN_PLACE_DUNDERS:  # (a user's class's methods are inlined before the alias pass)
             return f"the method `.{func.attr}()`", "the operator or statement it implements (`a += b`, `a[i] = v`)", \
                 func.value
+        if func.attr in _CHANGING and not isinstance(receiver, (K.Seq, K.Dict, K.Array)):
+            # (of a list, dict or array the pass rewrites them before: alias_mutation.method_call; `rng.shuffle(a)`,
+            # `dq.popleft()` of a library object, or of an object of unknown kind, h27a-010; `rng =
+            # np.random.default_rng(3)` has the kind of a number)
+            return f"the method `.{func.attr}()`", "it as a statement, or compute a new value", None
         return None
     if not isinstance(func, Global):
         return None
@@ -47,6 +60,8 @@ def in_place_callee(call):
     try:
         if obj in IN_PLACE_OPERATORS:
             return shown, f"the statement it makes, `{IN_PLACE_OPERATORS[obj]}`", first
+        if obj in _LIBRARY_MUTATORS:
+            return shown, "a new list (`sorted(...)`, slices)", first
     except TypeError:  # (unhashable)
         return None
     name = getattr(obj, "__name__", "")
@@ -55,8 +70,8 @@ def in_place_callee(call):
     instead = "the method called on its object as a statement (`lst.append(v)`), or the operator it implements"
     if isinstance(owner, type) and issubclass(owner, _BUILTIN_CLASSES) and name in _CHANGING:
         return shown, instead, first
-    if isinstance(held, _BUILTIN_CLASSES) and name in _CHANGING:
-        return shown, instead, None
+    if isinstance(held, _BUILTIN_CLASSES) and name in _CHANGING or name == "shuffle" and held is not None:
+        return shown, instead, None  # (`random.shuffle`: a bound method of the module's generator)
     if isinstance(held, np.ufunc) and name == "at":
         return shown, "the stores it makes (`a[i] = a[i] * c`)", first
     return None
