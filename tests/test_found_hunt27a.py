@@ -481,3 +481,19 @@ def insorted(x):
 def test_h27a_010_library_call_changing_its_argument_with_its_value_used_is_refused(f):
     with pytest.raises(ad.ADError, match="changes its argument in place"):
         ad.grad(f)(X.copy())
+
+
+# -- h27a-011: a masked array made in the function (a constant: `np.ma.masked_array(np.full(3, 2.0), mask=...)`)
+# was given the kind of a plain array by the alias pass (the oracle could not call it on its dummies, and its
+# kind was guessed), so `np.sum(x * m)` took the rules of arrays, which differentiate the masked entries too:
+# WRONG ([1, 2, 2] for [0, 2, 2]). lead25-002 / h19-005 refuse masked arrays of arguments and globals; those the
+# function makes are refused now too --
+
+def masked_constant_made_here(x):
+    m = np.ma.masked_array(np.full(3, 2.0), mask=[True, False, False])
+    return np.sum(x * m)
+
+
+def test_h27a_011_masked_array_made_in_the_function_is_refused():
+    with pytest.raises(ad.ADError, match="masked array"):
+        ad.grad(masked_constant_made_here)(X.copy())
