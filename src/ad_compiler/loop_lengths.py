@@ -94,8 +94,9 @@ def length_change(checker, s, changed, holders=frozenset(), outer=False, own=fro
                 n.func.attr not in _HELD_METHODS and checker.resolve(n.func) is None:
             return n  # (a method of the user's object holding the list, `b.add(v)`: hunt26a h26a-002)
         if isinstance(n.func, ast.Name) and n.func.id in changed and n.func.id in checker.local and \
-                n.func.id not in checker.nested:
-            return n  # (a function value sharing the list: `push = acc.push`, a bound method of its holder: h27a-007)
+                n.func.id not in checker.nested and _assigned(checker, n.func.id):
+            return n  # (a function value sharing the list: `push = acc.push`, a bound method of its holder: h27a-007;
+            # not an item a loop gives, `for fn in ACTS: h = fn(h)`)
         called = [m.id for m in [n.func] + list(n.args) + [k.value for k in n.keywords] if isinstance(m, ast.Name)]
         if any(_closure_changes(checker, c, changed, set()) for c in called if c in checker.nested):
             return n  # (a closure, or a closure calling one, changing the list it reads: h26a-001)
@@ -114,6 +115,13 @@ def length_change(checker, s, changed, holders=frozenset(), outer=False, own=fro
             return n  # (a method of the user's object; a function of the user's that may change a length)
     return None
 
+
+
+def _assigned(checker, name):
+    """Is `name` bound by an assignment (not only as a loop's target or a parameter)?"""
+    return any(isinstance(st, (ast.Assign, ast.AnnAssign)) and any(
+        isinstance(n, ast.Name) and n.id == name for t in (st.targets if isinstance(st, ast.Assign) else [st.target])
+        for n in ast.walk(t)) for st in checker.stmts)
 
 
 def _number_or_array(checker, node):
