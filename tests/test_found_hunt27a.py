@@ -497,3 +497,30 @@ def masked_constant_made_here(x):
 def test_h27a_011_masked_array_made_in_the_function_is_refused():
     with pytest.raises(ad.ADError, match="masked array"):
         ad.grad(masked_constant_made_here)(X.copy())
+
+
+# -- h27a-012: a comprehension or generator expression over a list whose item grows it (through a helper
+# `grow(L, v)`) ran its starting length (desugar_loops.comprehension, as a `for` statement does), but only `for`
+# statements were checked by loop_lengths: WRONG ([1, 1, 0] for [3, 3, 0]) --
+
+def _grow(L, v):
+    if len(L) < 4:
+        L.append(v * 2.0)
+    return 1.0
+
+
+def comprehension_growing_its_list(x):
+    L = [x[0], x[1]]
+    r = [v * _grow(L, v) for v in L]
+    return sum(r)
+
+
+def generator_growing_its_list(x):
+    L = [x[0], x[1]]
+    return sum(v * _grow(L, v) for v in L) * x[2]
+
+
+@pytest.mark.parametrize("f", [comprehension_growing_its_list, generator_growing_its_list])
+def test_h27a_012_comprehension_growing_the_list_it_goes_over_is_refused(f):
+    with pytest.raises(ad.ADError, match="length of the list"):
+        ad.grad(f)(X.copy())

@@ -104,6 +104,10 @@ class Checker:
                 region = [u for b in s.body for u in _walk_stmts(b)]
                 for it in loop_iterators(self, s.iter):
                     self.check(it, region, kind=self.describe(it), consumer=s)
+        if self.lengths:  # (a comprehension's loops too: h27a-012)
+            from .loop_lengths import check_comprehension
+            for n in _walk_here(self.fdef):
+                check_comprehension(self, n)
 
     def check_effects(self, lazy):
         """A generator expression or `map(f, ...)` read in part, or not at all, (bound to a name, or given to
