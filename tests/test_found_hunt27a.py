@@ -524,3 +524,23 @@ def generator_growing_its_list(x):
 def test_h27a_012_comprehension_growing_the_list_it_goes_over_is_refused(f):
     with pytest.raises(ad.ADError, match="length of the list"):
         ad.grad(f)(X.copy())
+
+
+# -- h27a-013: h27a-004 for comprehensions: `[set0(L, v) * v for v in reversed(L)]`, over `zip(*[L, M])`, over
+# `map(float, L)`, with the item changing L: the iterator's items were computed when the comprehension started
+# (Python's read L as they go): WRONG; refused now --
+
+def _set_first(L, v):
+    L[0] = v * 3.0
+    return v
+
+
+def comprehension_over_reversed_changing_it(x):
+    L = [x[0], x[1], x[2]]
+    r = [_set_first(L, v) * v for v in reversed(L)]
+    return sum(r)
+
+
+def test_h27a_013_comprehension_over_an_early_iterator_changed_by_its_item_is_refused():
+    with pytest.raises(ad.ADError, match="reversed"):
+        ad.grad(comprehension_over_reversed_changing_it)(X.copy())

@@ -104,10 +104,12 @@ class Checker:
                 region = [u for b in s.body for u in _walk_stmts(b)]
                 for it in loop_iterators(self, s.iter):
                     self.check(it, region, kind=self.describe(it), consumer=s)
-        if self.lengths:  # (a comprehension's loops too: h27a-012)
-            from .loop_lengths import check_comprehension
-            for n in _walk_here(self.fdef):
-                check_comprehension(self, n)
+        from .loop_lengths import check_length, comprehension_loops
+        for loop in (loop for n in _walk_here(self.fdef) for loop in comprehension_loops(n)):
+            if self.lengths:  # (a comprehension's loops as `for` statements: h27a-012, h27a-013)
+                check_length(self, loop)
+            for it in loop_iterators(self, loop.iter):
+                self.check(it, [u for b in loop.body for u in _walk_stmts(b)], kind=self.describe(it), consumer=loop)
 
     def check_effects(self, lazy):
         """A generator expression or `map(f, ...)` read in part, or not at all, (bound to a name, or given to

@@ -54,19 +54,21 @@ def check_length(checker, loop):
                 "had items when the loop started", where=checker.unit.location(bad),
                 hint="loop over a copy (`for v in list(L):`) or over `range(n)`, or build a new list")
 
-def check_comprehension(checker, comp):
-    """The loops of a comprehension or generator expression (`[v * grow(L, v) for v in L]`) run as many steps as
-    their list had items when they start, as a `for` statement's: a change of its length in what they compute
-    (the item, the conditions, the inner loops' sequences) is refused as in `check_length` (it was not checked:
-    a WRONG gradient, h27a-012)."""
+def comprehension_loops(comp):
+    """The `for` statements a comprehension or generator expression runs (`[v * grow(L, v) for v in L]`), one per
+    generator, whose body is what it computes (the item, the conditions, the inner generators' sequences), for
+    the checks of `for` statements: a length change of the list (`check_length`) and a change of what an
+    iterator made a list when the loop starts reads (lazy_checks.loop_iterators). Neither was checked: WRONG
+    gradients, h27a-012 / h27a-013."""
     if not isinstance(comp, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-        return
+        return []
     first = [comp.key, comp.value] if isinstance(comp, ast.DictComp) else [comp.elt]
+    loops = []
     for i, g in enumerate(comp.generators):
         parts = first + [c for h in comp.generators[i:] for c in h.ifs] + [h.iter for h in comp.generators[i + 1:]]
-        loop = ast.copy_location(ast.For(target=g.target, iter=g.iter, orelse=[], type_comment=None,
-                                         body=[ast.copy_location(ast.Expr(value=p), p) for p in parts]), comp)
-        check_length(checker, loop)
+        loops.append(ast.copy_location(ast.For(target=g.target, iter=g.iter, orelse=[], type_comment=None,
+                                               body=[ast.copy_location(ast.Expr(value=p), p) for p in parts]), comp))
+    return loops
 
 
 def _sources(checker, it):
