@@ -544,3 +544,30 @@ def comprehension_over_reversed_changing_it(x):
 def test_h27a_013_comprehension_over_an_early_iterator_changed_by_its_item_is_refused():
     with pytest.raises(ad.ADError, match="reversed"):
         ad.grad(comprehension_over_reversed_changing_it)(X.copy())
+
+
+# -- h27a-014: `for k in d:` adding a key to d: Python raises RuntimeError (dictionary changed size during
+# iteration); the compiler went over the keys d had when the loop started and gave a value and a gradient. A
+# store into the loop's own key (`d[k] = d[k] * 2.0`) stays differentiated --
+
+def dict_grown_in_its_loop(x):
+    d = {"a": x[0], "b": x[1]}
+    t = 0.0
+    for k in d:
+        t = t + d[k] * x[2]
+        if len(d) < 3:
+            d["c"] = x[0] * 2.0
+    return t
+
+
+def dict_scaled_in_its_loop(x):
+    d = {"a": x[0], "b": x[1]}
+    for k in d:
+        d[k] = d[k] * 2.0
+    return d["a"] * d["b"] + x[2]
+
+
+def test_h27a_014_dict_grown_in_a_loop_over_it_is_refused():
+    with pytest.raises(ad.ADError, match="add a key to the dict"):
+        ad.grad(dict_grown_in_its_loop)(X.copy())
+    check_grad(dict_scaled_in_its_loop, (X.copy(),))

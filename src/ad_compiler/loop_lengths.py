@@ -29,6 +29,7 @@ def check_length(checker, loop):
     inside its body is refused (an item stored or the items reordered are read as Python reads them: lang25;
     appending inside the loop gave a wrong gradient before)."""
     sources = _sources(checker, loop.iter)
+    check_dict_size(checker, loop, sources)
     names = {_base(q) for q in sources if isinstance(q, (ast.Name, ast.Attribute)) or
              isinstance(q, ast.Subscript) and not isinstance(q.slice, ast.Slice)} - {None}
     # a global's or a closure variable's list (h26a-006): its local names too (`M = G`), and a function of the
@@ -53,6 +54,31 @@ def check_length(checker, loop):
                 "over: Python's loop reads its length at each step, the compiler's runs as many steps as it "
                 "had items when the loop started", where=checker.unit.location(bad),
                 hint="loop over a copy (`for v in list(L):`) or over `range(n)`, or build a new list")
+
+def check_dict_size(checker, loop, sources):
+    """`for k in d:` over a dict made in the function: Python raises RuntimeError ("dictionary changed size during
+    iteration") where the body adds or removes a key; the compiler's loop goes over the keys it had when it
+    started and gave a value and a gradient (h27a-014). A store into the loop's own key (`d[k] = ...`) or a key
+    every display of d has is no change of its size."""
+    dicts = {q.id for q in sources if isinstance(q, ast.Name) and q.id in checker.dicts}
+    if not dicts:
+        return
+    same, own = checker.sharing(dicts, same=True), {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    for u in (u for b in loop.body for u in _walk_stmts(b)):
+        stores = [t for t in (u.targets if isinstance(u, ast.Assign) else []) if isinstance(t, ast.Subscript) and
+                  isinstance(t.value, ast.Name) and t.value.id in same]
+        bad = next((t for t in stores if not (isinstance(t.slice, ast.Name) and t.slice.id in own or isinstance(
+            t.slice, ast.Constant) and t.slice.value in checker.dict_keys.get(t.value.id, ()))), None)
+        bad = bad or next((n for n in _walk_here(u, into_blocks=False) if isinstance(n, ast.Call) and isinstance(
+            n.func, ast.Attribute) and n.func.attr in ("update", "setdefault", "popitem") and _root(n.func) in same),
+            None)
+        if bad is not None:
+            raise UnsupportedError(
+                f"this may add a key to the dict the loop on line {checker.unit.file_line(loop)} goes over: Python "
+                "raises RuntimeError (the dictionary changed size during iteration), the compiler's loop goes over "
+                "the keys it had when it started", where=checker.unit.location(bad),
+                hint="loop over a copy of its keys (`for k in list(d):`)")
+
 
 def comprehension_loops(comp):
     """The `for` statements a comprehension or generator expression runs (`[v * grow(L, v) for v in L]`), one per
