@@ -42,6 +42,8 @@ The pass, by module (each part is a class reaching the others through the shared
     alias_method_forms.py  `x.sum(where=m)`, `x.max(initial=c)`, `x.take(i, mode=)` of an array, as the calls
                         they compute (desugar_numpy_forms' helpers)
     alias_mutation.py   calls changing their arguments: in-place methods, list methods, `out=`, np.copyto
+    alias_in_place_calls.py  calls known to change an argument whose value is used (`u = operator.iadd(v, w)`,
+                        `r = heapq.heapify(H)`): refused
     alias_container_methods.py  `d.update`, `d.setdefault`, `lst.insert(i, v)`, `lst.pop(i)` as stores, pops, appends
     alias_effects.py    the in-place runtime helpers of generated code read again, as stores and list methods
     alias_stores.py     stores: which object changes (or a refusal, or Privatize), who else sees it
