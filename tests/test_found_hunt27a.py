@@ -571,3 +571,19 @@ def test_h27a_014_dict_grown_in_a_loop_over_it_is_refused():
     with pytest.raises(ad.ADError, match="add a key to the dict"):
         ad.grad(dict_grown_in_its_loop)(X.copy())
     check_grad(dict_scaled_in_its_loop, (X.copy(),))
+
+
+# -- h27a-015: a list, dict or object holding `ad.stop_gradient(y)` (y itself) was refreshed after a store into y
+# with y's value and derivative (`L[0] = y`; only a name bound to the result was refreshed without one): WRONG
+# gradient ([-1.5, 3.9, 2.6] for [-1.5, 3.5, 1.8]). Refused now; a view of the result kept in a list stays right --
+
+def stop_gradient_result_in_a_list(x):
+    y = x * 1.0
+    L = [ad.stop_gradient(y)]
+    y[0] = x[1] * 3.0
+    return np.sum(L[0] * x) + np.sum(y)
+
+
+def test_h27a_015_stop_gradient_result_held_by_a_container_refreshed_is_refused():
+    with pytest.raises(ad.ADError, match="stop_gradient"):
+        ad.grad(stop_gradient_result_in_a_list)(X.copy())

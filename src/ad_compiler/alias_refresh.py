@@ -44,6 +44,17 @@ class Refresher(Part):
                                    "with the array changed here", f"make a copy: `{t} = ad.stop_gradient(...).copy()`")
                 if t in state.detached:
                     r.nograd = True
+        detached = [t for t in state.detached | state.mixed if state.vars.get(t) is not None]
+        for r in out if detached else ():
+            # a container's item refreshed with the changed array's value and derivative: one holding a stop_gradient
+            # result that is that very array (`L = [ad.stop_gradient(y)]`) would carry y's derivative (h27a-015);
+            # which item came from it is not followed, so refused where such a result is the refreshed object
+            vn = r.value.name if isinstance(r, SetItem) and r.noop and isinstance(r.value, Var) else None
+            if vn is not None and vn not in state.detached and state.vars.get(vn) is not None and any(
+                    state.vars[t].objs & state.vars[vn].objs for t in detached):
+                self.refuse(s, "a list, dict or object holding a result of ad.stop_gradient that is the array "
+                               "changed here is used later: its item would carry the array's derivative",
+                            "make a copy: `ad.stop_gradient(...).copy()`")
         return out
 
     def follow_kinds(self, out, state):
