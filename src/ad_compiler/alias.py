@@ -42,6 +42,8 @@ The pass, by module (each part is a class reaching the others through the shared
     alias_method_forms.py  `x.sum(where=m)`, `x.max(initial=c)`, `x.take(i, mode=)` of an array, as the calls
                         they compute (desugar_numpy_forms' helpers)
     alias_mutation.py   calls changing their arguments: in-place methods, list methods, `out=`, np.copyto
+    alias_in_place_calls.py  calls known to change an argument whose value is used (`u = operator.iadd(v, w)`,
+                        `r = heapq.heapify(H)`): refused
     alias_container_methods.py  `d.update`, `d.setdefault`, `lst.insert(i, v)`, `lst.pop(i)` as stores, pops, appends
     alias_effects.py    the in-place runtime helpers of generated code read again, as stores and list methods
     alias_stores.py     stores: which object changes (or a refusal, or Privatize), who else sees it
@@ -104,6 +106,11 @@ class Alias:
             if isinstance(k, (K.Seq, K.Dict)):
                 state.slots[obj] = self.objects.external_slots(k, obj)
         body, state = self.block(self.session.fn.body, state)
+        if self.session.mode == "rewrite" and self.session.unsettled and \
+                any(isinstance(s, (SetItem, Mutate)) for s in ir.walk(body, into_functions=True)):
+            # an in-place change the statements did not show (`r = L.pop()`, `r = np.copyto(a, b)`, a store
+            # the pass writes for a call) is one all the same: the unsettled loop decided it (h27a-005)
+            self.session.mode_refuse(self.session.unsettled[0], *UNSETTLED)
         if self.session.mode == "rewrite":
             self.session.fn.body = body
         self.final = state
@@ -174,6 +181,7 @@ class Alias:
         # block's body runs to its end, or the exception goes on)
         merged = join_states(None if ends_a else a, None if ends_b else b) or join_states(a, b)
         state.vars, state.slots, state.made = merged.vars, merged.slots, merged.made
+        state.detached, state.mixed = merged.detached, merged.mixed  # (they were dropped: h27a-006)
         if not self.session.dry and self.session.mode == "rewrite":
             s.body, s.orelse = body, orelse
         return s
@@ -212,12 +220,9 @@ class Alias:
             self.session.dry = outer_dry
         if not settled and (self.session.mode != "kinds" or kinds_moved) and may_change_in_place(self.session.fn):
             # (a state that is not a fixed point is unsound; it decides nothing where nothing changes in place)
-            self.session.mode_refuse(
-                s, "the compiler could not settle what this loop's names may share (its analysis of aliases and "
-                   f"views did not reach a fixed point in {LOOP_PASSES} passes), so its in-place changes cannot be "
-                   "differentiated exactly",
-                "copy the arrays the loop changes in place (`np.copy`), or write its updates as new values "
-                "(`h = h * s` rather than `h *= s`)")
+            self.session.mode_refuse(s, *UNSETTLED)
+        if not settled and self.session.mode == "rewrite" and not self.session.dry:
+            self.session.unsettled.append(s)  # (refused after all if the rewritten function changes anything: run)
         self.breaks = []
         if self.session.mode == "kinds":  # (a name the loop carries holds, in its body, what the head holds)
             for n, v in head.vars.items():
@@ -235,10 +240,15 @@ class Alias:
             exit_state = join_states(exit_state, b)
         self.breaks = outer_breaks
         state.vars, state.slots, state.made = exit_state.vars, exit_state.slots, exit_state.made
+        state.detached, state.mixed = exit_state.detached, exit_state.mixed
         return s
 
 
 LOOP_PASSES = 20  # passes over a loop's body to reach a fixed point of its state; more is refused at the loop
+UNSETTLED = ("the compiler could not settle what this loop's names may share (its analysis of aliases and views did "
+             f"not reach a fixed point in {LOOP_PASSES} passes), so its in-place changes cannot be differentiated "
+             "exactly", "copy the arrays the loop changes in place (`np.copy`), or write its updates as new values "
+             "(`h = h * s` rather than `h *= s`)")
 
 
 def may_change_in_place(fn):

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import alias_method_forms as method_forms, ir, kinds as K
 from .alias_domain import Val, layout_read, new_gen
+from .alias_in_place_calls import in_place_callee
 from .alias_library import (MUTATING_FUNCTIONS, describe_kind, keyword_out, lookup, runtime,
                             without_reused_buffer, writes_out)
 from .alias_session import Part
@@ -63,6 +64,12 @@ class Assignments(Part):
             s = self.derived(s, Assign(s.targets, Call(value.func, value.args, kwargs)))
             return find + self._assign(s, state, site)
         if isinstance(value, Call) and isinstance(value.func, Global) and self.mode == "rewrite" and \
+                _operator_symbol(value) is not None:
+            # `operator.add(a, b)` is `a + b` (for lists and tuples a concatenation of the very items, whose
+            # adjoint is split, not the sum's: a WRONG gradient, h27a-009)
+            s = self.derived(s, Assign(s.targets, ir.BinOp(_operator_symbol(value), *value.args)))
+            value = s.value
+        if isinstance(value, Call) and isinstance(value.func, Global) and self.mode == "rewrite" and \
                 len(s.targets) == 1:
             done = self.session.effects.rewrite(s, value, s.target, state, site) or \
                 self.session.copies.rewrite(s, value, state, site)
@@ -106,6 +113,8 @@ class Assignments(Part):
             value = s.value
         if isinstance(value, Call) and writes_out(keyword_out(value)):
             return self.mutations.write_out(s, keyword_out(value), state, site, s.target)
+        if isinstance(value, Call) and self.mode == "rewrite":
+            self.in_place_value(s, value, state)
         val = self.values.evaluate(s, value, state, site)
         if not val.objs and (val.kind.mutable or isinstance(val.kind, K.Seq)) and not isinstance(value, Const) and \
                 not (isinstance(value, Global) and not val.kind.mutable):
@@ -114,6 +123,22 @@ class Assignments(Part):
         for t in s.targets:
             self.bind(state, t, val)
         return [s]
+
+    def in_place_value(self, s, call, state):
+        """A call known to change an argument in place whose value is used (`u = operator.iadd(v, w)`) is refused:
+        it would be taken for a call giving a new value, its change missed (h27a-001). (`operator.iadd(n, 1)` of a
+        number, a tuple or a string makes a new value.)"""
+        receiver = self.values.val(call.func.value, state).kind if isinstance(call.func, ir.Attr) and \
+            isinstance(call.func.value, Var) else None
+        found = in_place_callee(call, receiver)
+        if found is not None:
+            what, instead, changed = found
+            k = self.values.val(changed, state).kind if isinstance(changed, Var) else None
+            if isinstance(changed, Const) or isinstance(k, (K.Scalar, K.Str)) or \
+                    isinstance(k, K.Seq) and k.cls is tuple:
+                return
+            self.refuse(s, f"this uses the value of {what}, which changes its argument in place: the compiler "
+                           "follows such changes only where they are written as statements", f"write {instead}")
 
     def castable_in_place(self, s, k, state, name):
         """`x op= v` / `x[i] op= v` with x of kind k: refused where NumPy raises (an integer array changed by
@@ -342,3 +367,15 @@ def _floating(kind):
 def _array_subclass(kind):
     """Is `kind` an ndarray subclass (`np.asmatrix(x)`: `m *= c` changes it in place, and x with it)?"""
     return isinstance(kind, K.Other) and isinstance(kind.cls, type) and issubclass(kind.cls, np.ndarray)
+
+
+def _operator_symbol(call):
+    """The operator of `operator.add(a, b)` and the like (`+`), or None."""
+    from .alias_calls import _OPERATOR_SYMBOLS
+
+    try:
+        symbol = _OPERATOR_SYMBOLS.get(call.func.obj)
+    except TypeError:  # (unhashable)
+        return None
+    ok = len(call.args) == 2 and not call.kwargs and not any(isinstance(a, ir.Starred) for a in call.args)
+    return symbol if ok else None

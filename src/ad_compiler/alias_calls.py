@@ -33,6 +33,8 @@ _OPERATOR_ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.trued
 
 
 ITERATORS = (zip, enumerate, reversed)
+_OPERATOR_SYMBOLS = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
+                     operator.floordiv: "//", operator.mod: "%", operator.pow: "**"}
 # modules whose functions give new values unless known otherwise (alias_library_calls._numeric_library)
 _LIBRARIES = ("numpy", "scipy", "math", "_operator", "operator", "builtins", "dask", "cupy")
 
@@ -82,6 +84,10 @@ class Calls(Part):
             # more per pass of its fixed point: compiling never ended)
             if all(K.certainly_numeric(a.kind) for a in args):
                 return self.values.fresh(state, site, [a.kind for a in args])
+            if obj in _OPERATOR_SYMBOLS and len(value.args) == 2 and not value.kwargs:
+                # (of lists or tuples, a new container of the operands' very items: `operator.add([a], [b])[0]`
+                # is a, which a store into it changes; taken for a new object, the change was missed: h27a-009)
+                return self.values.binop(s, ir.BinOp(_OPERATOR_SYMBOLS[obj], *value.args), state, site)
             return Val(K.UNKNOWN, {self.objects.new(state, site, desc="the result of this line")})
         if obj in ITERATORS:
             return self.iterator(obj, args, state, site)

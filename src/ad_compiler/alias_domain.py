@@ -362,6 +362,8 @@ def same_state(a, b):
     """Do two states agree on every name's kind and objects and every container's items (a fixed point)?"""
     if a.vars.keys() != b.vars.keys() or a.slots.keys() != b.slots.keys() or a.vars.stale != b.vars.stale:
         return False
+    if a.detached != b.detached or a.mixed != b.mixed:  # (`d = ad.stop_gradient(y)` on a later iteration, d
+        return False  # already y: the same objects, but a head without it refreshed d with a derivative, h27a-006)
     for n, v in a.vars.items():
         w = b.vars[n]
         if v.kind != w.kind or v.objs != w.objs:

@@ -88,6 +88,11 @@ class LibraryCalls(Part):
             # a view of that argument, not followed as one: changing it in place is refused, and a change of
             # the argument makes it again (as for np.diagonal)
             return self.values.make_view(s, state, site, args[self.shared_with], value, "opaque", known)
+        odd = odd_class(obj)
+        if odd is not None and (known is None or not isinstance(known, K.Scalar)):
+            # (resolve.odd_array refuses the rules on it; taken for a plain array, np.sum(x * m) of a masked array m
+            # made in the function differentiated its masked entries too: WRONG, h27a-011)
+            return Val(K.Other(odd), {self.objects.new(state, site, desc="the array made on this line")})
         if known is not None:
             if isinstance(known, K.Scalar):
                 if isinstance(obj, type) and issubclass(obj, np.integer) and known.cls is obj:
@@ -286,3 +291,20 @@ def _pieces(calls, value, base, state, site):
         return Val(K.Seq(list, None, kind), {o})
     state.slots[o] = [piece(i) for i in range(n)]
     return Val(K.Seq(list, (kind,) * n, kind), {o})
+
+
+_PLAIN_FROM_MA = {"getdata", "filled", "getmask", "getmaskarray", "is_masked", "isMaskedArray", "isMA", "count",
+                  "make_mask", "make_mask_none", "mask_or", "nomask"}
+
+
+def odd_class(obj):
+    """np.matrix or np.ma.MaskedArray when a call of `obj` makes one (a numpy.ma function, np.asmatrix, np.bmat,
+    the classes themselves), else None."""
+    if isinstance(obj, type):
+        return next((c for c in (np.matrix, np.ma.MaskedArray) if issubclass(obj, c)), None)
+    name, mod = getattr(obj, "__name__", ""), getattr(obj, "__module__", None) or ""
+    if obj in (np.asmatrix, np.bmat):
+        return np.matrix
+    if (mod == "numpy.ma" or mod.startswith("numpy.ma.")) and name not in _PLAIN_FROM_MA:
+        return np.ma.MaskedArray
+    return None

@@ -53,7 +53,7 @@ class PassedFunctions(Part):
                     continue
             if not any(k.mutable for k in kinds_):
                 continue
-            exc = self.ctx.callee_changes_arguments(f, kinds_)
+            exc = changes_arguments(self.ctx, f, kinds_)
             if exc is not None:
                 w = getattr(exc, "where", None)
                 where = f" (line {w.line} of {os.path.basename(w.filename)}: `{w.text.strip()}`)" \
@@ -83,7 +83,7 @@ class PassedFunctions(Part):
         if value.kwargs or any(isinstance(a, ir.Starred) for a in value.args) or \
                 not any(a.kind.mutable for a in args):
             return
-        exc = self.ctx.callee_changes_arguments(obj, [a.kind for a in args])
+        exc = changes_arguments(self.ctx, obj, [a.kind for a in args])
         if exc is not None and exc.where is None:  # (kinds changing at every level: driver.GROWING_KINDS)
             self.refuse(s, exc.message, exc.hint)
         if exc is not None:
@@ -118,7 +118,7 @@ class PassedFunctions(Part):
         if not any(k.mutable for k in kinds_):
             return
         try:
-            exc = self.ctx.callee_changes_arguments(obj, kinds_)
+            exc = changes_arguments(self.ctx, obj, kinds_)  # (also for kinds a loop's havoc made unknown: h27a-008)
         except Exception:  # noqa: BLE001 (a body the compiler cannot read: what its rule is for; nothing known)
             return
         if exc is not None and getattr(exc, "where", None) is not None:
@@ -166,3 +166,22 @@ def _items(val, session):
     from .alias_calls import _item_kind  # (alias_calls imports this module)
 
     return _item_kind(val, session)
+
+
+def changes_arguments(ctx, func, kinds_):
+    """`ctx.callee_changes_arguments`, also for an argument of unknown kind (a name a statement refused inside a
+    loop's fixed point made unknown, alias.Alias.havoc): that may be an array, for which the callee's `a *= 2.0`
+    changes the caller's array where, for a number, it rebinds `a` (checked with unknown kinds alone, a
+    checkpointed function scaling its argument in place, called in a loop, was not refused: WRONG, h27a-002).
+    An unknown argument is tried as each of `_MAYBE`."""
+    exc = ctx.callee_changes_arguments(func, kinds_)
+    for guess in _MAYBE if any(k is K.UNKNOWN for k in kinds_) else ():
+        if exc is not None:
+            break
+        exc = ctx.callee_changes_arguments(func, [guess if k is K.UNKNOWN else k for k in kinds_])
+    return exc
+
+
+# what an argument of unknown kind may be, for the check of what a callee changes: arrays of a known rank (of an
+# unknown one, `a *= 2.0` is refused for another reason) and a list
+_MAYBE = (K.Array(ndim=1), K.Array(ndim=2), K.Seq(list, None, K.UNKNOWN))

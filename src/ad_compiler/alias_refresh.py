@@ -44,6 +44,17 @@ class Refresher(Part):
                                    "with the array changed here", f"make a copy: `{t} = ad.stop_gradient(...).copy()`")
                 if t in state.detached:
                     r.nograd = True
+        detached = [t for t in state.detached | state.mixed if state.vars.get(t) is not None and t in _stored(self)]
+        for r in out if detached else ():
+            # a container's item refreshed with the changed array's value and derivative: one holding a stop_gradient
+            # result that is that very array (`L = [ad.stop_gradient(y)]`) would carry y's derivative (h27a-015);
+            # which item came from it is not followed, so refused where such a result is the refreshed object
+            vn = r.value.name if isinstance(r, SetItem) and r.noop and isinstance(r.value, Var) else None
+            if vn is not None and vn not in state.detached and state.vars.get(vn) is not None and any(
+                    state.vars[t].objs & state.vars[vn].objs for t in detached):
+                self.refuse(s, "a list, dict or object holding a result of ad.stop_gradient that is the array "
+                               "changed here is used later: its item would carry the array's derivative",
+                            "make a copy: `ad.stop_gradient(...).copy()`")
         return out
 
     def follow_kinds(self, out, state):
@@ -332,3 +343,21 @@ def mark_stale(state, objs, out, name):
             todo += r.body + r.orelse
     holders = set(state.vars.holders(changed))
     state.vars.stale = (state.vars.stale | holders) - fresh
+
+
+def _stored(part):
+    """The names the function puts into a list, tuple, dict or object (an item of a display, an argument of a
+    list method, the value of an item or attribute store): those a container may hold (h27a-015)."""
+    session = part.session
+    if getattr(session, "stored_names", None) is None:
+        names = set()
+        for st in ir.walk(session.fn.body, into_functions=True):
+            value = getattr(st, "value", None)
+            if isinstance(st, SetItem) and isinstance(st.value, Var):
+                names.add(st.value.name)
+            if isinstance(st, ir.Mutate):
+                names |= {a.name for a in st.args if isinstance(a, Var)}
+            if isinstance(value, ir.Build):
+                names |= {a.name for a in value.items if isinstance(a, Var)}
+        session.stored_names = names
+    return session.stored_names

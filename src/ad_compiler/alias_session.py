@@ -36,6 +36,7 @@ class Session:
         self.partials = {}  # a functools.partial object -> (the function of the user's, the call making it)
         self.keep_in_place = set()  # keys of the `x op= v` that must stay in place (alias_domain.KeepInPlace)
         self.dry = False  # inside a loop's fixed point: analyse, do not rewrite or refuse
+        self.unsettled = []  # mode 'rewrite': the loops whose state reached no fixed point (alias.Alias.loop)
         self.head_kinds = {}  # mode 'kinds': name -> the join of its kinds at the heads of the loops carrying it
         self._live = None
         self._assumed = None

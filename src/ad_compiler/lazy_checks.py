@@ -100,9 +100,16 @@ class Checker:
             if isinstance(s, ast.For) and self.lengths:
                 from .loop_lengths import check_length
                 check_length(self, s)
-            if isinstance(s, ast.For) and (self.lazy(s.iter, bound=False) or _dict_view(s.iter)):
+            if isinstance(s, ast.For):
                 region = [u for b in s.body for u in _walk_stmts(b)]
-                self.check(s.iter, region, kind=self.describe(s.iter), consumer=s)
+                for it in loop_iterators(self, s.iter):
+                    self.check(it, region, kind=self.describe(it), consumer=s)
+        from .loop_lengths import check_length, comprehension_loops
+        for loop in (loop for n in _walk_here(self.fdef) for loop in comprehension_loops(n)):
+            if self.lengths:  # (a comprehension's loops as `for` statements: h27a-012, h27a-013)
+                check_length(self, loop)
+            for it in loop_iterators(self, loop.iter):
+                self.check(it, [u for b in loop.body for u in _walk_stmts(b)], kind=self.describe(it), consumer=loop)
 
     def check_effects(self, lazy):
         """A generator expression or `map(f, ...)` read in part, or not at all, (bound to a name, or given to
@@ -437,6 +444,40 @@ def _users(obj):
     if obj is None or getattr(obj, "__module__", None) == "builtins":
         return False
     return callable(obj) and not is_library(obj)
+
+
+def loop_iterators(checker, it):
+    """The iterators whose items a `for` loop over `it` computes when it starts, as desugar_loops.py writes
+    it: only a list, tuple or array it goes over (also through `enumerate(seq)`, `enumerate(seq, 1)` and
+    `zip(a, b)` of them, and `enumerate(zip(a, b))`) is indexed as the loop goes; anything else is made a list
+    first: `reversed(L)` (Python's reads L at each step: a store into L or a pop in the body gave a WRONG
+    gradient, h27a-004), `zip(*pairs)`, `zip(a, b, strict=True)`, `enumerate(L, k)`, `zip(map(f, L), M)`."""
+    from .desugar_loops import _enumerate_start
+
+    if checker.lazy(it, bound=False) or _dict_view(it):
+        return [it]
+    func = checker.resolve(it.func) if isinstance(it, ast.Call) else None
+    if func is enumerate:
+        if not (len(it.args) == 1 and not it.keywords or _enumerate_start(it) is not None):
+            return [it]
+        it = it.args[0]
+        func = checker.resolve(it.func) if isinstance(it, ast.Call) else None
+    if func is zip:
+        if not it.args or it.keywords or any(isinstance(a, ast.Starred) for a in it.args):
+            return [it]
+        return [a for a in it.args if _early(checker, a)]
+    return [it] if _early(checker, it) else []
+
+
+def _early(checker, node):
+    """An iterator a loop over which (or a `zip` of which) is made a list when the loop starts."""
+    return (checker.lazy(node, bound=True) or _dict_view(node)) and not _over_range(node)
+
+
+def _over_range(call):
+    """`reversed(range(...))`: nothing to change (a range's items are its numbers)."""
+    return len(call.args) == 1 and isinstance(call.args[0], ast.Call) and isinstance(call.args[0].func, ast.Name) \
+        and call.args[0].func.id == "range"
 
 
 def _dict_view(node):

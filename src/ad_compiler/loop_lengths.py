@@ -28,11 +28,8 @@ def check_length(checker, loop):
     what it goes over (`.append`, `.pop`, `del`, a slice assigned, `+=`, a function of the user's given it)
     inside its body is refused (an item stored or the items reordered are read as Python reads them: lang25;
     appending inside the loop gave a wrong gradient before)."""
-    it = loop.iter
-    if isinstance(it, ast.Call) and checker.resolve(it.func) in (enumerate, zip):
-        sources = list(it.args[:1] if checker.resolve(it.func) is enumerate else it.args)
-    else:
-        sources = [it]
+    sources = _sources(checker, loop.iter)
+    check_dict_size(checker, loop, sources)
     names = {_base(q) for q in sources if isinstance(q, (ast.Name, ast.Attribute)) or
              isinstance(q, ast.Subscript) and not isinstance(q.slice, ast.Slice)} - {None}
     # a global's or a closure variable's list (h26a-006): its local names too (`M = G`), and a function of the
@@ -47,8 +44,10 @@ def check_length(checker, loop):
     if not names and not outer:
         return
     changed = (object_sharing(checker, names, skip={loop}) - arrays) | outer
+    own = checker.sharing({q.id for q in sources if isinstance(q, ast.Name)} & checker.local, same=True)
     for u in (u for b in loop.body for u in _walk_stmts(b)):
-        bad = length_change(checker, u, changed, holders=_holders(checker, names) | outer, outer=bool(outer))
+        bad = length_change(checker, u, changed, holders=_holders(checker, names) | outer, outer=bool(outer),
+                            own=own, sources=sources)
         if bad is not None:
             raise UnsupportedError(
                 f"this may change the length of the list the loop on line {checker.unit.file_line(loop)} goes "
@@ -56,10 +55,65 @@ def check_length(checker, loop):
                 "had items when the loop started", where=checker.unit.location(bad),
                 hint="loop over a copy (`for v in list(L):`) or over `range(n)`, or build a new list")
 
-def length_change(checker, s, changed, holders=frozenset(), outer=False):
+def check_dict_size(checker, loop, sources):
+    """`for k in d:` over a dict made in the function: Python raises RuntimeError ("dictionary changed size during
+    iteration") where the body adds or removes a key; the compiler's loop goes over the keys it had when it
+    started and gave a value and a gradient (h27a-014). A store into the loop's own key (`d[k] = ...`) or a key
+    every display of d has is no change of its size."""
+    dicts = {q.id for q in sources if isinstance(q, ast.Name) and q.id in checker.dicts}
+    if not dicts:
+        return
+    same, own = checker.sharing(dicts, same=True), {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    for u in (u for b in loop.body for u in _walk_stmts(b)):
+        stores = [t for t in (u.targets if isinstance(u, ast.Assign) else []) if isinstance(t, ast.Subscript) and
+                  isinstance(t.value, ast.Name) and t.value.id in same]
+        bad = next((t for t in stores if not (isinstance(t.slice, ast.Name) and t.slice.id in own or isinstance(
+            t.slice, ast.Constant) and t.slice.value in checker.dict_keys.get(t.value.id, ()))), None)
+        bad = bad or next((n for n in _walk_here(u, into_blocks=False) if isinstance(n, ast.Call) and isinstance(
+            n.func, ast.Attribute) and n.func.attr in ("update", "setdefault", "popitem") and _root(n.func) in same),
+            None)
+        if bad is not None:
+            raise UnsupportedError(
+                f"this may add a key to the dict the loop on line {checker.unit.file_line(loop)} goes over: Python "
+                "raises RuntimeError (the dictionary changed size during iteration), the compiler's loop goes over "
+                "the keys it had when it started", where=checker.unit.location(bad),
+                hint="loop over a copy of its keys (`for k in list(d):`)")
+
+
+def comprehension_loops(comp):
+    """The `for` statements a comprehension or generator expression runs (`[v * grow(L, v) for v in L]`), one per
+    generator, whose body is what it computes (the item, the conditions, the inner generators' sequences), for
+    the checks of `for` statements: a length change of the list (`check_length`) and a change of what an
+    iterator made a list when the loop starts reads (lazy_checks.loop_iterators). Neither was checked: WRONG
+    gradients, h27a-012 / h27a-013."""
+    if not isinstance(comp, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        return []
+    first = [comp.key, comp.value] if isinstance(comp, ast.DictComp) else [comp.elt]
+    loops = []
+    for i, g in enumerate(comp.generators):
+        parts = first + [c for h in comp.generators[i:] for c in h.ifs] + [h.iter for h in comp.generators[i + 1:]]
+        loops.append(ast.copy_location(ast.For(target=g.target, iter=g.iter, orelse=[], type_comment=None,
+                                               body=[ast.copy_location(ast.Expr(value=p), p) for p in parts]), comp))
+    return loops
+
+
+def _sources(checker, it):
+    """What a loop over `it` goes over: `it`, or the sequences of the `enumerate` / `zip` it is, at any depth
+    (`enumerate(zip(L, M))`, `zip(*[L, M])`: only the outer call was read, a list grown in the loop was not
+    refused, WRONG: h27a-004)."""
+    if not (isinstance(it, ast.Call) and checker.resolve(it.func) in (enumerate, zip)):
+        return [it]
+    args = it.args[:1] if checker.resolve(it.func) is enumerate else it.args
+    args = [e for a in args for e in (a.value.elts if isinstance(a, ast.Starred) and isinstance(
+        a.value, (ast.List, ast.Tuple)) else [a])]
+    return [q for a in args for q in _sources(checker, a)]
+
+
+def length_change(checker, s, changed, holders=frozenset(), outer=False, own=frozenset(), sources=()):
     """The node of statement `s` that may change the length of a list named in `changed`, or None (`holders`:
     the names that may hold the list, whose methods of the user's may change it; `outer`: the list is a
-    global's or a closure variable's, which any function of the user's may change)."""
+    global's or a closure variable's, which any function of the user's may change; `own`: the names of the
+    list itself, whose items `L[i] += v` changes, not its length)."""
     if isinstance(s, ast.Delete) and any(_base(t) in changed for t in s.targets):
         return s
     targets = s.targets if isinstance(s, ast.Assign) else [s.target] if isinstance(s, ast.AugAssign) else []
@@ -70,6 +124,10 @@ def length_change(checker, s, changed, holders=frozenset(), outer=False):
         if isinstance(s, ast.AugAssign) and _base(t) in changed and t.id not in checker.numbers and \
                 not _float_value(checker, s.value) if isinstance(t, ast.Name) else False:
             return t  # (`L op= 2.0` raises for a list, a set, a dict: no length change)
+        if isinstance(s, ast.AugAssign) and isinstance(t, (ast.Subscript, ast.Attribute)) and \
+                _base(t) in changed and _base(t) not in own and not _number_or_array(checker, s.value) and \
+                _may_be_the_list(checker, t, own, sources):
+            return t  # (`d["a"] += [v]` of a dict holding the list: it extends it, h27a-007)
     for n in _walk_here(s, into_blocks=False):
         if not isinstance(n, ast.Call):
             continue
@@ -78,6 +136,10 @@ def length_change(checker, s, changed, holders=frozenset(), outer=False):
         if isinstance(n.func, ast.Attribute) and _root(n.func) in holders and \
                 n.func.attr not in _HELD_METHODS and checker.resolve(n.func) is None:
             return n  # (a method of the user's object holding the list, `b.add(v)`: hunt26a h26a-002)
+        if isinstance(n.func, ast.Name) and n.func.id in changed and n.func.id in checker.local and \
+                n.func.id not in checker.nested and _assigned(checker, n.func.id):
+            return n  # (a function value sharing the list: `push = acc.push`, a bound method of its holder: h27a-007;
+            # not an item a loop gives, `for fn in ACTS: h = fn(h)`)
         called = [m.id for m in [n.func] + list(n.args) + [k.value for k in n.keywords] if isinstance(m, ast.Name)]
         if any(_closure_changes(checker, c, changed, set()) for c in called if c in checker.nested):
             return n  # (a closure, or a closure calling one, changing the list it reads: h26a-001)
@@ -105,6 +167,60 @@ def _float_value(checker, value):
     if isinstance(value, ast.Constant):
         return type(value.value) is float
     return isinstance(value, ast.Call) and checker.resolve(value.func) is float and not value.keywords
+
+
+def _assigned(checker, name):
+    """Is `name` bound by an assignment (not only as a loop's target or a parameter)?"""
+    return any(isinstance(st, (ast.Assign, ast.AnnAssign)) and any(
+        isinstance(n, ast.Name) and n.id == name for t in (st.targets if isinstance(st, ast.Assign) else [st.target])
+        for n in ast.walk(t)) for st in checker.stmts)
+
+
+def _number_or_array(checker, node):
+    """Is `node` certainly a number or an array (`L[i] op= node` then changes no list's length)?"""
+    if isinstance(node, ast.Constant):
+        return type(node.value) in (int, float, complex, bool)
+    if isinstance(node, ast.Name):
+        return node.id in checker.numbers
+    if isinstance(node, ast.UnaryOp):
+        return _number_or_array(checker, node.operand)
+    if isinstance(node, ast.BinOp) and not isinstance(node.op, ast.Mult):
+        return any(_number_or_array(checker, o) for o in (node.left, node.right))
+    return _certainly_array(checker, node)
+
+
+def _key(node):
+    """The constant key of `d["k"]` / `d[0]`, or the attribute of `o.name`; None if not constant."""
+    if isinstance(node, ast.Attribute):
+        return ("attr", node.attr)
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        return ("item", node.slice.value)
+    return None
+
+
+def _may_be_the_list(checker, target, own, sources):
+    """May `target` (`d["s"]`, `o.total`), of a name holding the list, be the list itself? Not when the key
+    or attribute is constant and the function binds the list to its holder only under other constant ones
+    (`L = d["a"]`, `d["a"] = L`, `d = {"a": L}`, the loop over `d["a"]`)."""
+    key, base = _key(target), _base(target)
+    if key is None:
+        return True
+    keys = {_key(q) for q in sources if isinstance(q, (ast.Subscript, ast.Attribute)) and _base(q) == base}
+    for st in checker.stmts:
+        if not isinstance(st, ast.Assign):
+            continue
+        for t in st.targets:
+            if isinstance(t, ast.Name) and t.id in own and isinstance(st.value, (ast.Subscript, ast.Attribute)) \
+                    and _base(st.value) == base:
+                keys.add(_key(st.value))
+            elif isinstance(t, (ast.Subscript, ast.Attribute)) and _base(t) == base and own & _loads(st.value):
+                keys.add(_key(t))
+            elif isinstance(t, ast.Name) and t.id == base and own & _loads(st.value):
+                if not isinstance(st.value, ast.Dict):
+                    return True  # (`o = Box(L)`: where it keeps it is not read here)
+                keys |= {("item", k.value) if isinstance(k, ast.Constant) else None
+                         for k, v in zip(st.value.keys, st.value.values) if own & _loads(v)}
+    return None in keys or key in keys
 
 
 def _holders(checker, names):
@@ -358,7 +474,12 @@ def _strictly_array(checker, value, strict):
     if isinstance(value, ast.Constant):
         return type(value.value) is float  # (`L * 1.0` raises for a list: no list either)
     if isinstance(value, ast.BinOp):
-        return any(_strictly_array(checker, o, strict) for o in (value.left, value.right))
+        operands = (value.left, value.right)
+        if isinstance(value.op, ast.Mult):  # (a NumPy integer repeats a list as an int does: `L * np.int64(2)`,
+            # `L * np.argmax(x)` are lists; a product is no list beside a float or an ndarray, or of two such: h27a-003)
+            return any(isinstance(o, ast.Constant) and type(o.value) is float or isinstance(o, ast.Name) and
+                       o.id in strict for o in operands) or all(_strictly_array(checker, o, strict) for o in operands)
+        return any(_strictly_array(checker, o, strict) for o in operands)
     if isinstance(value, ast.UnaryOp):
         return isinstance(value.op, (ast.USub, ast.UAdd)) and _strictly_array(checker, value.operand, strict)
     if isinstance(value, ast.Subscript):  # (an item or a part of an ndarray: `x[0]`, `np.stack(hs)[1]`)
