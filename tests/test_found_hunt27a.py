@@ -77,10 +77,16 @@ def unsettled_loop_with_iadd_value(x):
 
 
 @pytest.mark.parametrize("f", [iadd_value_used, setitem_value_used, list_iadd_value_used, unbound_append_value_used,
-                               ufunc_at_value_used, partial_setitem, map_setitem, unsettled_loop_with_iadd_value])
+                               partial_setitem, map_setitem, unsettled_loop_with_iadd_value])
 def test_h27a_001_in_place_call_with_its_value_used_is_refused(f):
     with pytest.raises(ad.ADError, match="changes its argument in place"):
         ad.grad(f)(X.copy())
+
+
+def test_h27a_001_ufunc_at_with_its_value_used_is_differentiated():
+    """(refuse27 writes np.multiply.at as the stores it makes, its value None: differentiated exactly since)"""
+    want = numeric_grad(ufunc_at_value_used, (X.copy(),), 0)
+    np.testing.assert_allclose(ad.grad(ufunc_at_value_used)(X.copy()), want, rtol=1e-6, atol=1e-8)
 
 
 # -- h27a-002: a checkpointed (or recursive) function changing its argument in place, called inside a loop, was
