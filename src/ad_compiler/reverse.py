@@ -283,15 +283,6 @@ class Reverse(StoresPart, ControlPart):
             return Call(Global(("np", "real"), np.real, np), (expr,))
         return expr
 
-    def dict_get(self, s, g):
-        """`d.get(key, default)`: the adjoint goes to d's entry if the key is there, else to the default."""
-        v = s.value
-        owner, key = v.func.value, v.args[0]
-        if isinstance(owner, Var) and self.active(owner.name):
-            self.adjoints.accumulate(owner.name, helper("dict_get_vjp", g, owner, key), s.origin)
-        if len(v.args) > 1:
-            self.contribute(v.args[1], helper("dict_get_default_vjp", g, owner, key), s.origin)
-
     def same_shape_as_result(self, param, bound, rule):
         return shapes.operand_has_result_shape(self.same, self.kind, param, bound, rule)
 

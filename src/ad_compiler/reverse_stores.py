@@ -48,6 +48,15 @@ class StoresPart:
         else:
             self.emit(assign(b.name, helper("getitem_vjp", g, base, index)), origin)
 
+    def dict_get(self, s, g):
+        """`d.get(key, default)`: the adjoint goes to d's entry if the key is there, else to the default."""
+        v = s.value
+        owner, key = v.func.value, v.args[0]
+        if isinstance(owner, Var) and self.active(owner.name):
+            self.adjoints.accumulate(owner.name, helper("dict_get_vjp", g, owner, key), s.origin)
+        if len(v.args) > 1:
+            self.contribute(v.args[1], helper("dict_get_default_vjp", g, owner, key), s.origin)
+
     def basic_item(self, i):
         if isinstance(i, Slice):
             return True
