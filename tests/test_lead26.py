@@ -166,3 +166,24 @@ def test_a_name_read_after_a_loop_of_no_iteration_stays_none():
     np.testing.assert_allclose(g(0.5, 3), numeric_grad(read_after_its_loop, (0.5, 3), 0), rtol=1e-6)
     with pytest.raises(TypeError):
         g(0.5, 0)
+
+
+# -- a refusal met in a pass of a loop's fixed point is raised again in the final pass -------------------------
+
+def test_a_refusal_in_a_loops_fixed_point_is_not_let_through_by_unknown_kinds(monkeypatch):
+    """Inside a loop's fixed point a refused statement is havocked: the names it touches become of unknown kind,
+    and the final pass checks it again with them. A check refusing less for unknown kinds let it through (h27a-002,
+    h27a-008: a checkpointed or rule'd function changing its argument in place, called in a loop, gave WRONG
+    gradients; fixed there by trying unknown kinds as arrays). The pass now raises again, at the final pass, a
+    refusal it met from a state the loop reaches: with h27a-002's own fix taken out, both are still refused."""
+    import test_found_hunt27a as h
+    from ad_compiler import alias_passed
+
+    monkeypatch.setattr(alias_passed, "changes_arguments", lambda ctx, f, kinds: ctx.callee_changes_arguments(f, kinds))
+    ad.clear_cache()
+    try:
+        for f in (h.checkpointed_scaling_in_a_loop, h.checkpointed_append_in_a_loop, h.ruled_in_place_in_a_loop):
+            with pytest.raises(ad.ADError, match="in place"):
+                ad.grad(f)(h.X.copy())
+    finally:
+        ad.clear_cache()

@@ -36,6 +36,7 @@ class Session:
         self.partials = {}  # a functools.partial object -> (the function of the user's, the call making it)
         self.keep_in_place = set()  # keys of the `x op= v` that must stay in place (alias_domain.KeepInPlace)
         self.dry = False  # inside a loop's fixed point: analyse, do not rewrite or refuse
+        self.dry_refusals = {}  # id(statement) -> the refusal a pass of a loop's fixed point met at it (alias.block)
         self.unsettled = []  # mode 'rewrite': the loops whose state reached no fixed point (alias.Alias.loop)
         self.head_kinds = {}  # mode 'kinds': name -> the join of its kinds at the heads of the loops carrying it
         self._live = None
@@ -55,7 +56,7 @@ class Session:
     def refuse(self, stmt, what, hint, deferred=False):
         """Stop: a located error, or `Refused` inside a loop's fixed point or when only inferring kinds."""
         if self.dry or self.mode == "kinds":
-            raise Refused()
+            raise Refused(stmt, what, hint, deferred)
         origin = stmt.origin
         where = origin.unit.location(origin.node) if origin is not None else None
         if origin is not None:
