@@ -205,9 +205,10 @@ KEYWORD = [list_grown_after_a_checkpointed_call_given_it_by_keyword, list_grown_
 def test_h16_003_a_list_given_by_keyword_may_come_back(f):
     """h16-003: the lists a callee compiled on its own (ad.checkpoint, recursion) or a function with a rule may
     return were only those given by position: `z = same_list(L=L)` then `L.append(v)` left z without v for
-    the derivative (w.r.t. x: wrong in grad, jacrev, hvp, hessian). Now refused at the append. (The starred
-    call was refused already: kept as a guard of the starred items now also taken.)"""
-    assert right_or_refused(f, 0) == "refused"
+    the derivative (w.r.t. x: wrong in grad, jacrev, hvp, hessian). Then refused at the append. (The starred
+    call was refused already: kept as a guard of the starred items now also taken.) c28-002: the function's own
+    alias pass says it returns `L` itself, which the caller follows as `z = L`: right."""
+    assert right_or_refused(f, 0) == "right"
 
 
 from ad_compiler import runtime as rt  # noqa: E402 (the helpers generated code calls, read again by nested)

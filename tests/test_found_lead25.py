@@ -156,10 +156,16 @@ def _pair(a, b):
     return a * b, a + b
 
 
+def _pair_again(a, b, n):  # (recursive: its result is not known, its loop does not settle; c28-001: that of the
+    if n <= 0:  # checkpointed `_pair`, known now to be a new tuple of new arrays, settles: tests/test_checkpoint_facts.py)
+        return a * b, a + b
+    return _pair_again(a, b, n - 1)
+
+
 def unsettled_loop_then_in_place(x):
     v, w = x * x, x + 1.0
     for ii in range(3):
-        v, w = ad.checkpoint(_pair)(v, w)
+        v, w = _pair_again(v, w, 1)
         v *= 1.5
     return np.sum(v * w)
 

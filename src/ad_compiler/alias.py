@@ -60,6 +60,7 @@ import numpy as np
 from . import ir, kinds as K
 from .alias_assign import Assignments
 from .alias_calls import Calls
+from .alias_callee_facts import result_facts
 from .alias_effects import Effects
 from .alias_domain import (KeepInPlace, Obj, Privatize, Refused, State, Val, all_objs, join_states, keep_makings,
                            new_gen, own_numbering, restart_numbering, same_state)
@@ -303,6 +304,8 @@ def _resolve(fn, param_kinds, alloc, ctx, callee):
             a.run()
             if ctx is not None:  # (recursive callees are compiled for narrow kinds too: callees.Linker.name_of)
                 ctx.narrow = a.session.narrow
+            if callee:  # (what its callers' alias pass takes its result for: alias_callee_facts.py)
+                fn.result_facts = result_facts(fn, a.final)
             return fn
         except Privatize as p:
             if p.param in private:

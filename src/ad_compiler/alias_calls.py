@@ -20,6 +20,7 @@ from .alias_domain import Val, all_objs
 from .alias_library import VIEW_FUNCTIONS, lookup, runtime, view_kind
 from .alias_library_calls import LibraryCalls
 from .alias_methods import Methods
+from .alias_callee_facts import make as make_result
 from .alias_passed import PassedFunctions
 from .alias_runtime_calls import RuntimeCalls
 from .new_memory import returns_new_memory
@@ -70,7 +71,7 @@ class Calls(Part):
         if self.ctx.is_user_function(obj):  # (left as a call: recursion, ad.checkpoint)
             if self.mode == "rewrite":
                 self.passed.recursive_call(s, value, obj, args)
-            return self.callee_result(s, value, state, site)
+            return self.callee_result(s, value, obj, state, site)
         if self.mode == "rewrite":
             self.passed.check(s, value, obj, args, state)
         if obj in (runtime().dict_items, runtime().dict_values) and args and isinstance(args[0].kind, K.Dict):
@@ -220,6 +221,9 @@ class Calls(Part):
             # memory (new_memory.returns_new_memory): its body may return an argument itself (`return a`), a view
             # of one (`return a[1:]`), an object holding them (`return [a, b]`), or an object it was given: the
             # value made on this line, or any of them (h16-001: a view or a list was taken for `a` itself or new)
+            known = self.known_result(value, obj, state, site)  # (from its body's own alias pass: c28-001)
+            if known is not None:
+                return known
             kw = [self.values.val(v, state) for _, v in value.kwargs]
             mutable = frozenset().union(*(a.objs for a in args + kw if a.kind.mutable))
             made = self.objects.new(state, site, desc="the value made on this line")
@@ -253,12 +257,26 @@ class Calls(Part):
             return all_objs(iterated_slots(self, val, state, site))
         return val.objs
 
-    def callee_result(self, s, value, state, site):
-        """The value of a call of the user's function compiled on its own (recursion, ad.checkpoint): an object
-        the function did not make, or maybe a view of (or the very) arrays it is given, or a container of those
-        (a base case `return h`, `return W[0]`, `return (h, W)`): a change in place of either while the other
-        is read later is refused at its line, as for a library call NumPy could not be asked about."""
+    def callee_result(self, s, value, obj, state, site):
+        """The value of a call of the user's function compiled on its own (recursion, ad.checkpoint): what the
+        function's own alias pass says it returns (new memory, or the very arguments: alias_callee_facts.py), else
+        an object the function did not make, or maybe a view of (or the very) arrays it is given, or a container
+        of those (a base case `return h`, `return W[0]`, `return (h, W)`): a change in place of either while the
+        other is read later is refused at its line, as for a library call NumPy could not be asked about."""
+        known = self.known_result(value, obj, state, site)
+        if known is not None:
+            return known
         return self.opaque_result(s, value, state, site, self.objects.ext(site))
+
+    def known_result(self, value, obj, state, site):
+        """The value of the call `value` of the user's function `obj` from the function's own alias pass, for the
+        kinds of its arguments here (driver.Context.callee_facts), or None: not known."""
+        facts_of = getattr(self.ctx, "callee_facts", None)
+        params = _bound_params(obj, value, lambda a: self.values.val(a, state)) if facts_of else None
+        if params is None:
+            return None
+        facts = facts_of(obj, [v.kind if v is not None else K.kind_of(d) for v, d in params])
+        return make_result(self, facts, [v for v, _ in params], state, site) if facts is not None else None
 
     def opaque_result(self, s, value, state, site, result):
         """The value of a call whose body the pass does not follow (a callee compiled on its own, a function of
@@ -277,6 +295,32 @@ class Calls(Part):
         views = set(maybe.objs) if maybe is not None else set()
         state.slots[result] = ("any", frozenset(views | given))  # (the items of a tuple or list it returns)
         return Val(K.UNKNOWN, {result} | views | given)
+
+
+def _bound_params(func, value, val_of):
+    """The caller's values of the parameters of the plain function `func` (no `*args`, `**kwargs`, keyword-only
+    parameters) by position, as (value, None), or (None, default) where the call leaves one out; None where not
+    known (a starred argument, a call not matching, a default that is not a number or a string)."""
+    import inspect
+
+    if any(isinstance(a, ir.Starred) for a in value.args):
+        return None
+    try:
+        sig = inspect.signature(func)
+        bound = sig.bind(*value.args, **dict(value.kwargs)).arguments
+    except (TypeError, ValueError):
+        return None
+    out = []
+    for p in sig.parameters.values():
+        if p.kind is not p.POSITIONAL_OR_KEYWORD:
+            return None
+        if p.name in bound:
+            out.append((val_of(bound[p.name]), None))
+        elif isinstance(p.default, (int, float, str, bool, type(None))):
+            out.append((None, p.default))
+        else:
+            return None
+    return out
 
 
 def _rows_are_views(val):

@@ -78,6 +78,7 @@ class Context:
         # (or the first name of a dotted one) that referred to one of them and now refers to another object
         # makes the derivative stale (h19-003)
         self.frozen = {}
+        self._callee_facts = {}  # (function, kinds) -> what a call of it returns (callee_facts)
 
     def stale(self):
         """Has anything this compilation was built from changed since (code, defaults, what a name refers to,
@@ -214,6 +215,37 @@ class Context:
         return None
 
 
+    def callee_facts(self, func, kinds_):
+        """What a call of the user's function `func` the alias pass does not follow (checkpointed, recursive, with
+        a rule) returns for arguments of these kinds, from its own alias pass (alias_callee_facts.ResultFacts), or
+        None: not known (a body the compiler refuses or cannot read, a recursive call of the function being
+        looked at, an argument of unknown kind). This compilation then depends on what that one was built from."""
+        kinds_ = tuple(kinds_)
+        if any(k is K.UNKNOWN for k in kinds_):  # (for a number a rebinding, for an array a change in place)
+            return None
+        key = (func, kinds_)
+        found = self._callee_facts.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
+        if key in _facts_of:
+            return None  # (a recursive call inside the function being looked at)
+        _facts_of.add(key)
+        facts = None
+        try:
+            with collector_paused():
+                d = Derivation(func, [], "callee", list(kinds_), "facts", True)
+                fn = d.front()[1]
+            facts = getattr(fn, "result_facts", None)
+            if facts is not None:
+                self.include(d.ctx)
+        except Exception:  # noqa: BLE001 (refused, or not readable: the result is opaque, as before)
+            facts = None
+        finally:
+            _facts_of.discard(key)
+        self._callee_facts[key] = facts
+        return facts
+
+
 def _ruled(func):
     """`func`, or a call of it where it has a rule of the user's now (registered after `ad.grad(func)` too: the
     rule, not the body, is its derivative; api._ruled, h27b-014)."""
@@ -223,6 +255,7 @@ def _ruled(func):
 
 
 _checking = set()  # (function, kinds) being checked by callee_changes_arguments
+_facts_of = set()  # (function, kinds) whose result facts are being found by Context.callee_facts
 _MISSING = object()
 _DATA = (np.ndarray, int, float, complex, np.generic, str, bytes, type(None))
 _CONSTANTS = {int, float, bool, str, type(None)}
