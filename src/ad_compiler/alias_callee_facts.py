@@ -14,7 +14,7 @@ result's kind and what it may be: parameters themselves (`("param", i)`), object
 (`make`): the arguments' very objects, and new objects for the function's. Where the result may hold anything
 else (a view of an argument: the caller could not make it again to refresh it, c28-003; a global, the result of
 an unknown call, an item of a list argument; a view sharing memory with another part of the result; a value of
-an unknown or an object kind), there are no facts: the opaque result, as before.
+an unknown kind, an object of a class), there are no facts: the opaque result, as before.
 """
 from __future__ import annotations
 
@@ -79,12 +79,15 @@ def result_facts(fn, state):
 
 
 def _plain(kind):
-    """A number, an array, a string, or a list or tuple of those (no dicts, objects, functions, unknowns)."""
+    """A number, an array, a string, or a list, tuple or dict (of known keys) of those (no objects, functions,
+    values of unknown kind)."""
     if isinstance(kind, (K.Scalar, K.Array, K.Numeric)) or kind == K.STR or isinstance(kind, K.Str):
         return True
     if isinstance(kind, K.Seq):
         return all(_plain(k) for k in (kind.items if kind.items is not None else ()) +
                    ((kind.elem,) if kind.elem is not None and kind.items is None else ()))
+    if isinstance(kind, K.Dict):  # (of keys known when compiling: its slots are its values, by position)
+        return all(_plain(k) for k in kind.items)
     return False
 
 

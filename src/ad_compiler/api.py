@@ -5,6 +5,7 @@ kinds of the arguments it receives (driver.py). Compilation is cached per (funct
 """
 import functools
 import inspect
+import types
 import numbers
 import weakref
 from typing import Callable, Optional, Tuple, Union
@@ -257,6 +258,20 @@ def _call_method(f):
     return f.__call__ if inspect.isfunction(call) and not is_library(call) else f
 
 
+def _checkpointed_function(f):
+    """`ad.grad(ad.checkpoint(f))`, `ad.vjp` of it, ...: f itself (also a checkpointed method bound to an object).
+    A derivative called once runs the forward and adjoint sweeps in that call: there are no values to keep
+    between calls, so running f again would gain nothing (inside a differentiated function it is a call
+    compiled on its own, callees.py). It was refused as not a function defined with `def` (c28-005)."""
+    from .markers import Checkpointed
+
+    if isinstance(f, Checkpointed):
+        return f.func
+    if inspect.ismethod(f) and isinstance(f.__func__, Checkpointed):
+        return types.MethodType(f.__func__.func, f.__self__)
+    return f
+
+
 _ruled_callers = {}  # a bound method or callable object with a user's rule -> the function calling it (h27b-016)
 
 
@@ -286,7 +301,7 @@ def _ruled_callable(f):
 
 
 def _get(f, wrt, mode, has_aux=False, jit=False):
-    f = _call_method(_ruled_callable(f))
+    f = _call_method(_ruled_callable(_checkpointed_function(f)))
     if jit:
         _check_jit(f, has_aux)
     if inspect.ismethod(f) and inspect.isfunction(f.__func__):

@@ -33,7 +33,9 @@ def _visible(f):
 def _plain(f):
     """A functools.partial, or a function decorated with functools.wraps taking `*args`: the function taking
     the arguments it is called with that ad.grad differentiates for it (api._unwrap_partial,
-    api._unwrap_decorated), so that the Jacobian's loops call it and its derivatives alike."""
+    api._unwrap_decorated), so that the Jacobian's loops call it and its derivatives alike; of `ad.checkpoint(g)`,
+    g (api._checkpointed_function)."""
+    f = api._checkpointed_function(f)
     if isinstance(f, functools.partial):
         return api._unwrap_partial(f)
     if inspect.isfunction(f):

@@ -44,13 +44,39 @@ def require_numba():
     return numba
 
 
+def _callee_refused(linker, fdef, where_def):
+    """The refusal of a derivative calling a function compiled on its own (a recursive one, or one wrapped in
+    ad.checkpoint: its forward sweep returns a backward closure, which Numba does not compile), located at the
+    first such call (c28-006: at the `def` line, and a checkpointed function was called recursive)."""
+    def called(c):  # (the compiled function's call, or the forward sweep's call of the function itself)
+        return next((d for d in linker.deps if isinstance(c.func, Var) and linker.cells.get(c.func.name) is d.cell
+                     or isinstance(c.func, Global) and getattr(c.func.obj, "func", c.func.obj) is d.func), None)
+
+    for s in ir.walk(fdef.body, into_functions=True):
+        value = getattr(s, "value", None)
+        for c in ir.calls_in(value) if value is not None and not isinstance(value, str) else ():
+            callee = called(c)
+            if callee is None or s.origin is None:
+                continue
+            name = callee.func.__name__
+            if callee.checkpoint:
+                return UnsupportedError(f"jit=True: this calls `{name}`, wrapped in ad.checkpoint (compiled on its own, "
+                                        "run again in the adjoint sweep through a backward function); " + WHY,
+                                        where=s.origin.unit.location(s.origin.node),
+                                        hint="call ad.grad without jit=True, or call the function without "
+                                             "ad.checkpoint (its values are then kept)")
+            return UnsupportedError(f"jit=True: this calls `{name}`, a recursive function (compiled on its own); " + WHY,
+                                    where=s.origin.unit.location(s.origin.node), hint=HINT)
+    return UnsupportedError("jit=True: the function calls a recursive function (compiled on its own); " + WHY,
+                            where=where_def, hint=HINT)
+
+
 def finish(derivation, unit, fdef, kinds_, alloc):
     """The compiled derivative (the wrapper function, with `.source`) of the generated `fdef`."""
     numba = require_numba()
     where_def = unit.location(unit.tree)
     if derivation.linker.deps:
-        raise UnsupportedError("jit=True: the function calls a recursive function (compiled on its own); " + WHY,
-                               where=where_def, hint=HINT)
+        raise _callee_refused(derivation.linker, fdef, where_def)
     param_kinds = dict(zip(fdef.params, derivation.kinds))
     _refuse_narrow(derivation, param_kinds, where_def)
     body, ret = fdef.body[:-1], fdef.body[-1]
