@@ -305,7 +305,7 @@ def _resolve(fn, param_kinds, alloc, ctx, callee):
             if ctx is not None:  # (recursive callees are compiled for narrow kinds too: callees.Linker.name_of)
                 ctx.narrow = a.session.narrow
             if callee:  # (what its callers' alias pass takes its result for: alias_callee_facts.py)
-                fn.result_facts = result_facts(fn, a.final)
+                fn.result_facts = result_facts(fn, a.final, a.session.narrow)
             return fn
         except Privatize as p:
             if p.param in private:

@@ -26,23 +26,25 @@ from .ir import Const, Var
 class ResultFacts:
     """The kind of a function's result, the objects it may be (`("param", i)` or `("new", k)`), and the slots
     of the new containers among them (a list of sets of such objects by position, or `("any", set)`)."""
-    __slots__ = ("kind", "objs", "slots")
+    __slots__ = ("kind", "objs", "slots", "narrow")
 
-    def __init__(self, kind, objs, slots):
+    def __init__(self, kind, objs, slots, narrow=False):
         self.kind = kind
         self.objs = objs
         self.slots = slots
+        self.narrow = narrow  # the function may hold narrow arrays (float32, ...): so may its caller (Session.narrow)
 
     def __repr__(self):
         return f"ResultFacts({self.kind}, {sorted(self.objs)}, {self.slots})"
 
 
-def result_facts(fn, state):
-    """The facts of the result of `fn` (desugared, after its alias pass) from the state at its end, or None."""
+def result_facts(fn, state, narrow):
+    """The facts of the result of `fn` (desugared, after its alias pass) from the state at its end, or None;
+    `narrow`: may the function hold arrays of a narrow dtype (alias_session.Session.narrow)."""
     out = fn.out
     if isinstance(out, Const):
         kind = K.kind_of(out.value)
-        return ResultFacts(kind, frozenset(), {}) if _plain(kind) and not kind.mutable else None
+        return ResultFacts(kind, frozenset(), {}, narrow) if _plain(kind) and not kind.mutable else None
     val = state.vars.get(out.name) if isinstance(out, Var) else None
     if val is None or not _plain(val.kind):
         return None
@@ -75,7 +77,7 @@ def result_facts(fn, state):
         return frozenset(names[o] for o in objs)
 
     return ResultFacts(val.kind, mapped(val.objs), {names[o]: [mapped(x) for x in s] if isinstance(s, list)
-                                                    else ("any", mapped(s[1])) for o, s in slots.items()})
+                                                    else ("any", mapped(s[1])) for o, s in slots.items()}, narrow)
 
 
 def _plain(kind):
@@ -98,6 +100,8 @@ def make(part, facts, params, state, site):
     if any(d[0] == "param" and (d[1] >= len(params) or params[d[1]] is None)
            for d in set(facts.objs).union(*(_descs(s) for s in facts.slots.values()))):
         return None
+    if facts.narrow:  # (`h = f(x); h += v` keeps h's dtype, a float32 the function made: alias_assign.rebind)
+        part.session.small_floats = True
     made = {}
     for d in sorted(set(facts.objs).union(*(_descs(s) for s in facts.slots.values())) | set(facts.slots)):
         if d[0] == "new":

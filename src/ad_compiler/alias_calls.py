@@ -66,12 +66,16 @@ class Calls(Part):
         known = dtype_result(self, s, value, obj, args, state, site)  # (dtype3's kinds: alias_dtypes.py)
         if known is not None:
             return known
-        if isinstance(obj, Checkpointed):  # (compiled on its own, as a recursive function is)
+        checkpointed = isinstance(obj, Checkpointed)
+        if checkpointed:  # (compiled on its own, as a recursive function is)
             obj = obj.func
         if self.ctx.is_user_function(obj):  # (left as a call: recursion, ad.checkpoint)
             if self.mode == "rewrite":
                 self.passed.recursive_call(s, value, obj, args)
-            return self.callee_result(s, value, obj, state, site)
+            result = self.callee_result(s, value, obj, state, site)
+            if checkpointed and result.kind is K.UNKNOWN:  # (maybe a float32 array: `x op= v` keeps its dtype)
+                self.session.small_floats = True
+            return result
         if self.mode == "rewrite":
             self.passed.check(s, value, obj, args, state)
         if obj in (runtime().dict_items, runtime().dict_values) and args and isinstance(args[0].kind, K.Dict):

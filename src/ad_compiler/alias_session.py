@@ -20,6 +20,7 @@ from . import ir, kinds as K
 from .alias_domain import Refused
 from .errors import UnsupportedError
 from .liveness import liveness
+from .markers import Checkpointed
 
 
 class Session:
@@ -227,8 +228,8 @@ def _opaque_data(obj):
     module = getattr(obj, "__module__", None) or ""
     if module.startswith("scipy.io"):
         return True
-    if isinstance(obj, types.FunctionType):  # (the user's own functions are inlined or compiled on their own)
-        return False
+    if isinstance(obj, (types.FunctionType, Checkpointed)):  # (the user's own functions are inlined or compiled on
+        return False  # their own: a checkpointed one's result, where its dtype is not known, alias_calls.callee_result)
     return bool(module) and module.split(".")[0] not in _WIDTH_FOLLOWING
 
 
