@@ -32,6 +32,8 @@ The pass, by module (each part is a class reaching the others through the shared
     alias_objects.py    the abstract objects by allocation site; retiring old instances in loops
     alias_values.py     values of expressions: names, literals, arithmetic, indexing, attributes
     alias_calls.py      values of calls: builtins, objects made; through its parts
+    alias_callee_facts.py  what a call of a function not followed (checkpointed, recursive, with a rule)
+                        returns, from that function's own alias pass
     alias_runtime_calls.py  runtime helpers called by generated code differentiated again
     alias_library_calls.py  NumPy, math, SciPy functions and those with rules (the oracle)
     alias_methods.py    methods of arrays, lists and dicts that do not change their object

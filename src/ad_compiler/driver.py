@@ -227,8 +227,8 @@ class Context:
         found = self._callee_facts.get(key, _MISSING)
         if found is not _MISSING:
             return found
-        if key in _facts_of:
-            return None  # (a recursive call inside the function being looked at)
+        if any(f is func for f, _ in _facts_of):
+            return None  # (a recursive call inside the function being looked at, maybe of kinds growing at every level)
         _facts_of.add(key)
         facts = None
         try:
