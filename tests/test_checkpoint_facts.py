@@ -239,3 +239,48 @@ def test_c28_007_float32_result_changed_in_place_keeps_its_dtype():
     assert value == float32_result_in_place(x.copy())  # (float32 rounding, bit for bit)
     np.testing.assert_allclose(grad, numeric_grad(float32_result_in_place, [x.copy()], 0, eps=1e-2),
                                rtol=1e-4)  # (a quadratic: exact differences, float32 noise over a wide step)
+
+
+# -- c28-008: `@ad.checkpoint` on a method, called on an object made in the function or passed in --
+
+class Cell:
+    def __init__(self, W):
+        self.W = W
+
+    @ad.checkpoint
+    def step(self, h):
+        return np.tanh(h @ self.W)
+
+    def run(self, x):
+        h = x * 1.0
+        for t in range(3):
+            h = self.step(h)
+            h += 0.1 * x
+        return np.sum(h ** 2)
+
+
+def cell_made_here(x, W):
+    return Cell(W).run(x)
+
+
+def cell_passed_in(x, cell):
+    return cell.run(x)
+
+
+W3 = np.array([[0.5, -0.2, 0.1], [0.3, 0.4, -0.6], [0.2, 0.1, 0.3]])
+
+
+def test_c28_008_checkpointed_method_of_an_object():
+    """Refused before: "no derivative is known for the method `.step()`" (only a global object's checkpointed
+    method was called as the checkpointed function)."""
+    x = X[:3].copy()
+    f = cell_made_here
+    for wrt in (0, 1):
+        np.testing.assert_allclose(ad.grad(f, wrt=wrt)(x.copy(), W3.copy()),
+                                   numeric_grad(f, [x.copy(), W3.copy()], wrt), rtol=1e-6, atol=1e-8)
+    assert "Cell.step(" in ad.grad(f).source  # (called, not inlined)
+    np.testing.assert_allclose(ad.grad(cell_passed_in)(x.copy(), Cell(W3)),
+                               numeric_grad(cell_passed_in, [x.copy(), Cell(W3)], 0), rtol=1e-6, atol=1e-8)
+    g = ad.grad(f)
+    want = numeric_grad(lambda z: float(np.dot(g(z, W3), V[:3])), [x.copy()], 0)
+    np.testing.assert_allclose(ad.hvp(f)(x.copy(), W3, V[:3]), want, rtol=1e-5, atol=1e-7)

@@ -149,6 +149,7 @@ class Inliner:
                 if isinstance(static, ir.Global) and isinstance(static.obj, markers.Checkpointed) and \
                         not isinstance(v.func, ir.Global):  # `ad.checkpoint(f)(x)`: a call of the checkpointed f
                     s.value = v = Call(static, v.args, v.kwargs)
+                s.value = v = self.objects.checkpointed_method(v, env) or v  # (`self.step(h)`, checkpointed)
             self.objects.refuse_iteration(s, v, env)
             getter = named.field_read(self, s, v, t, env) or \
                 self.objects.property_read(s, v, t, env) or self.operators.sliced_read(s, v, t, env) or \

@@ -20,6 +20,7 @@ from .errors import UnsupportedError
 from .inline_dataclass import dataclass_init, object_init
 from .inline_static import MISSING, record_method, static_of_atom
 from .ir import Assign, Call, Const, ExprStmt, Global, Var
+from .markers import Checkpointed
 
 _records = itertools.count(1)
 
@@ -136,7 +137,23 @@ class Objects:
             return resolver.as_function(found.__func__, [Global((cls.__name__,), cls)])
         if inspect.isfunction(found):
             return resolver.as_function(found, [owner_atom])
+        if isinstance(found, Checkpointed) and getattr(resolver.ctx, "inline_checkpointed", False):
+            return resolver.as_function(found.func, [owner_atom])  # (forward mode keeps nothing to recompute)
         return None
+
+    def checkpointed_method(self, value, env):
+        """`obj.step(h)` of an object whose class has `@ad.checkpoint` on `step`: the call of the checkpointed
+        function with obj first (compiled on its own, callees.py), or None (c28-008: no derivative was known
+        for `.step()` of an object made in the function or passed in; only a global object's was called)."""
+        func = value.func
+        if not (isinstance(func, ir.Attr) and isinstance(func.value, Var)):
+            return None
+        cls = class_with_methods(static_of_atom(func.value, env))
+        found = inspect.getattr_static(cls, func.attr, None) if cls is not None else None
+        if not isinstance(found, Checkpointed):
+            return None
+        owner = next((k for k in cls.__mro__ if vars(k).get(func.attr) is found), cls)
+        return Call(Global((owner.__name__, func.attr), found, owner), (func.value,) + tuple(value.args), value.kwargs)
 
     def super_method(self, owner, attr, env, resolver):
         """`super(C, self).attr(...)`: the method after C in the class of self's MRO (self: an object, or a
