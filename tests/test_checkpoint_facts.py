@@ -334,8 +334,27 @@ def attribute_changed_in_place(x, W):
     return np.sum(c.step(h) ** 2)
 
 
+def attribute_stored_into(x, W):
+    c = Cell(W * 1.0)
+    h = c.step(x)
+    c.W[0] = 5.0
+    return np.sum(c.step(h) ** 2)
+
+
+@ad.checkpoint
+def scaled_and_shifted(h, p):
+    return np.tanh(h * p[0]) + p[1]
+
+
+def tuple_item_stored_into(x, W):
+    p = (W * 1.0, W * 2.0)
+    h = scaled_and_shifted(x, p)
+    p[0][1] = 7.0
+    return np.sum(scaled_and_shifted(h, p) ** 2)
+
+
 GIVEN_CHANGED = [list_item_replaced, list_item_changed_in_place, list_insert, dict_value_replaced,
-                 attribute_changed_in_place]
+                 attribute_changed_in_place, attribute_stored_into, tuple_item_stored_into]
 
 
 @pytest.mark.parametrize("f", GIVEN_CHANGED, ids=[f.__name__ for f in GIVEN_CHANGED])
