@@ -94,6 +94,9 @@ def checkpoint(func: Callable) -> Callable:
         def block(h, W):
             return np.tanh(h @ W)
 
+    Also on a method (`self.block(h)`). Its result may be changed in place afterwards where `f` returns new
+    memory or an argument itself (a view of an argument is refused there: docs/limits.md). Forward mode
+    inlines `f`; `ad.grad(ad.checkpoint(f))` is `ad.grad(f)`; with `jit=True` a call of it is refused.
     Run as plain Python it calls `f`.
     """
     if isinstance(func, Checkpointed):
