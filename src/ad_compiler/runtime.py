@@ -101,7 +101,11 @@ def spread(g, x, shape, dtype=None):
 
 
 def unbroadcast_value(g, x):
-    """`unbroadcast` for an operand that may be a list or tuple of numbers (NumPy made an array of it)."""
+    """`unbroadcast` for an operand that may be a list or tuple of numbers (NumPy made an array of it). A `g`
+    that is itself a list, tuple or dict is the adjoint of a value a container holds as it is (a store into a
+    list whose kind the compiler did not know): it is given back unchanged."""
+    if isinstance(g, (list, tuple, dict)):
+        return g
     if x.__class__ is tuple or x.__class__ is list:
         return unbroadcast(g, np.shape(x))
     return unbroadcast(g, x)
