@@ -1321,3 +1321,5 @@ from .jit_runtime_indices import (along_axis_index, diagonal_positions, cyclic_p
                                   flat_store_positions, check_unshared, kept_positions, indexed_shape, gather,
                                   scatter, take_vjp)
 HELPERS |= _indices.HELPERS
+
+from .jit_runtime_stack import stack_empty, STACK_BYTES  # noqa: E402,F401  (tapes in the frame: jit_tape.py)
