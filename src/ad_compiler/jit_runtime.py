@@ -1305,7 +1305,7 @@ from .jit_runtime_fancy import (array, stack, unstack_numbers, add_fancy, fancy_
                                 fancy_store_adjoint, list_slice_vjp, store_fancy)
 HELPERS |= _fancy.HELPERS
 from . import jit_runtime_axes as _axes  # noqa: E402  (max, min, var, std, prod along an axis; adjoints too)
-from .jit_runtime_axes import reduce_axis  # noqa: E402
+from .jit_runtime_axes import reduce_axis, sum_axis  # noqa: E402,F401
 HELPERS |= _axes.HELPERS
 from . import jit_runtime_tuples as _tuples  # noqa: E402  (adjoints of tuples and lists of tuples)
 from .jit_runtime_tuples import added_at, taken_at, cleared_at, builtin_max1, builtin_min1  # noqa: E402
