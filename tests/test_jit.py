@@ -177,7 +177,8 @@ def test_the_numbers_of_one_dtype_share_one_tape():
     g = ad.grad(segments, jit=True)
     g(0.45, 3, 4)
     source = g.source
-    assert source.count("np.empty(") == 3  # (ints, and floats with the bools, of the nested loops; floats of
+    assert source.count("np.empty(") + source.count("_ad.jit.stack_empty(") == 3  # (ints, and floats with the
+    # bools, of the nested loops (sizes known: in the compiled function's frame, jit_runtime_stack.py); floats of
     assert "tape_bools" not in source and "] != 0.0" in source  # the last; a bool saved as 0.0 or 1.0)
     assert "tape_floats = np.empty(n_" in source  # (the last segment's counter plus its capacity)
 
@@ -186,7 +187,8 @@ def test_jit_is_compiled_by_numba_and_source_is_what_runs():
     g = ad.grad(euler, wrt=(0, 1), jit=True)
     g(1.0, 0.1, 1.0, 0.0)
     source = g.source
-    assert "@_ad.jit.njit" in source and "tape_floats = np.empty(400)" in source and "reversed" not in source
+    assert "@_ad.jit.njit" in source and "tape_floats = _ad.jit.stack_empty(400, np.float64)" in source and \
+        "reversed" not in source
     compiled = g._ad_derivative.last
     cell = compiled._ad_jit
     assert isinstance(cell.cell_contents, numba.core.registry.CPUDispatcher)  # (after the first call)

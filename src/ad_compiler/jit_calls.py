@@ -191,7 +191,7 @@ def _numpy_dtype(e):
 
 def _along_axis(e):
     """`np.sum` / `np.mean` of an array along a constant axis, keepdims=True in NumPy's words, in Numba's:
-    `np.sum(a, axis=k)` (Numba's np.mean takes no axis: the sum over the axis's length), then
+    `_ad.jit.sum_axis(a, k)` (Numba's np.mean takes no axis: the sum over the axis's length), then
     `np.expand_dims(..., k)` for kept dimensions (Numba's reductions take no keepdims); else `e` as it is."""
     f = e.func
     if isinstance(f, Global) and f.root is np and f.path[1:] in (("sum",), ("mean",)) and 1 <= len(e.args) <= 2:
@@ -201,10 +201,10 @@ def _along_axis(e):
     else:
         return e
     found = _constant_axis(e, args)
-    if found is None or (name == "sum" and found[1] == Const(False)):
+    if found is None:
         return e
     axis, keep = found
-    out = Call(_np("sum"), (a,), (("axis", axis),))
+    out = Call(_jit_helper("sum_axis"), (a, axis))  # (loops: jit_runtime_axes.sum_axis)
     if name == "mean":
         out = ir.BinOp("/", out, Index(ir.Attr(a, "shape"), (axis,)))
     return Call(_jit_helper("kept"), (out, axis)) if keep.value else out

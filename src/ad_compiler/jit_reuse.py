@@ -21,7 +21,7 @@ from . import ir, jit_runtime, kinds as K, runtime
 from .ir import Assign, AugAssign, Build, Call, Const, Global, Index, SetItem, Var
 
 FRESH_NUMPY = {"empty", "zeros", "ones", "full"}  # np.<name>(...) makes a new array
-FRESH_HELPERS = {"getitem_vjp"}  # _ad.jit.<name>(...) returns a new array
+FRESH_HELPERS = {"getitem_vjp", "stack_empty"}  # _ad.jit.<name>(...) returns a new array
 READING_HELPERS = {"abs_vjp", "getitem_vjp", "tolist_vjp", "unbroadcast", "cast_like", "zeros_like", "np_copy",
                    "sum_product", "matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b"}  # (change no argument)
 

@@ -183,6 +183,24 @@ def _along_axis(g, x, axis, mean):
     if not (_is_array(g, x.ndim - 1) or _is_array(g, x.ndim)):
         return None
     kept = g.ndim == x.ndim
+    if x.ndim == 2 and g.dtype == numba.types.float64:  # (a matrix: loops giving the values
+        if kept:                                          # `np.zeros(x.shape) + g` gives, compiled in a third
+            def entry(g, i, j, a):                        # of the time)
+                return g[0, j] if a == 0 else g[i, 0]
+        else:
+            def entry(g, i, j, a):
+                return g[j] if a == 0 else g[i]
+        entry = numba.njit(entry)
+
+        def spread(g, x, axis=None, keepdims=False):
+            n0, n1 = x.shape
+            a = axis + 2 if axis < 0 else axis
+            out = np.empty((n0, n1))
+            for i in range(n0):
+                for j in range(n1):
+                    out[i, j] = 0.0 + (entry(g, i, j, a) / x.shape[a] if mean else entry(g, i, j, a))
+            return out
+        return spread
     if mean:
         return lambda g, x, axis=None, keepdims=False: np.zeros(x.shape) + \
             (g if kept else np.expand_dims(g, axis)) / x.shape[axis]
@@ -1305,7 +1323,7 @@ from .jit_runtime_fancy import (array, stack, unstack_numbers, add_fancy, fancy_
                                 fancy_store_adjoint, list_slice_vjp, store_fancy)
 HELPERS |= _fancy.HELPERS
 from . import jit_runtime_axes as _axes  # noqa: E402  (max, min, var, std, prod along an axis; adjoints too)
-from .jit_runtime_axes import reduce_axis  # noqa: E402
+from .jit_runtime_axes import reduce_axis, sum_axis  # noqa: E402,F401
 HELPERS |= _axes.HELPERS
 from . import jit_runtime_tuples as _tuples  # noqa: E402  (adjoints of tuples and lists of tuples)
 from .jit_runtime_tuples import added_at, taken_at, cleared_at, builtin_max1, builtin_min1  # noqa: E402
@@ -1321,3 +1339,5 @@ from .jit_runtime_indices import (along_axis_index, diagonal_positions, cyclic_p
                                   flat_store_positions, check_unshared, kept_positions, indexed_shape, gather,
                                   scatter, take_vjp)
 HELPERS |= _indices.HELPERS
+
+from .jit_runtime_stack import stack_empty, STACK_BYTES  # noqa: E402,F401  (tapes in the frame: jit_tape.py)

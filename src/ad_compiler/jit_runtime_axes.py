@@ -1,12 +1,13 @@
 """Runtime helpers of `jit=True` derivatives: max, min, var, std and prod of a matrix along a constant axis
-(Numba's np.max etc. take no axis), and their adjoints (docs/jit.md). Each row or column is reduced by the
+(Numba's np.max etc. take no axis), and their adjoints (docs/jit.md); sums along a constant axis as loops
+(`sum_axis`). Each row or column is reduced by the
 whole-array version (Numba's np.max of it; the adjoints by the whole-array helpers' jit versions, the same
 formulas as runtime.py's), so that one compiled loop serves every call site of the same types. Extra overloads
 of the adjoint stubs of jit_runtime(_arrays).py, which give none when an axis is given.
 """
 import numpy as np
 
-from .jit_runtime import _is_array, _is_number, _overload_literal, numba, reduce_extreme_vjp
+from .jit_runtime import _columns_sum, _is_array, _is_number, _overload_literal, _rows_sum, numba, reduce_extreme_vjp
 from .jit_runtime_arrays import _literal, prod_vjp, std_vjp, var_vjp
 
 HOW = ("max", "min", "var", "std", "prod")
@@ -196,4 +197,29 @@ if numba is not None:
     _extreme_whole, _var_whole, _std_whole, _prod_whole = (
         numba.njit(f) for f in (_extreme_whole, _var_whole, _std_whole, _prod_whole))
 
-HELPERS = {"reduce_axis"}
+def sum_axis(x, axis):
+    """np.sum(x, axis=axis) for a constant int axis. Of a float64 or int64 array of one or two dimensions, loops
+    (jit_runtime._rows_sum, _columns_sum): Numba's own np.sum with an axis added about a second to a
+    process's first compile of it (its bounds check formats its error message with strings). Each entry of
+    the result is its terms added from zero in increasing index order, as Numba's np.sum adds them (the same
+    value, bit for bit). Numba's np.sum for anything else."""
+
+
+@_overload_literal(sum_axis)
+def _sum_axis(x, axis):
+    a = _literal(axis, None)
+    if _is_array(x) and type(a) is int and x.dtype in (numba.types.float64, numba.types.int64):
+        zero = 0.0 if x.dtype == numba.types.float64 else 0
+        if x.ndim == 1 and a in (0, -1):
+            def whole(x, axis):
+                total = zero
+                for i in range(x.shape[0]):
+                    total += x[i]
+                return total
+            return whole
+        if x.ndim == 2 and -2 <= a < 2:
+            return (lambda x, axis: _rows_sum(x)) if a % 2 == 0 else (lambda x, axis: _columns_sum(x))
+    return lambda x, axis: np.sum(x, axis=axis)
+
+
+HELPERS = {"reduce_axis", "sum_axis"}

@@ -10,7 +10,8 @@ they were saved in, as they did from the one list.
 """
 import numpy as np
 
-from . import ir, kinds as K
+from . import ir, kinds as K, runtime
+from .jit_runtime_stack import STACK_BYTES, stack_empty
 from .ir import Assign, AugAssign, Build, Call, Const, For, Global, If, Index, SetItem, Var, While
 
 
@@ -126,8 +127,12 @@ class Tapes:
                 counters.append(_at(Assign((top,), offset), s))
                 self.names[name] = (tape, top)
                 offset = _plus(offset if isinstance(offset, Const) else Var(top), capacity)
-            args = (offset,) if dtype == "float64" else (offset, _np(dtype))
-            made += counters + [_at(Assign((tape,), Call(_np("empty"), args)), s)]
+            if isinstance(offset, Const) and offset.value * np.dtype(dtype).itemsize <= STACK_BYTES:
+                # (a size known here: the array in the compiled function's frame, jit_runtime_stack.py)
+                made_ = Call(Global(("_ad", "jit", "stack_empty"), stack_empty, runtime), (offset, _np(dtype)))
+            else:
+                made_ = Call(_np("empty"), (offset,) if dtype == "float64" else (offset, _np(dtype)))
+            made += counters + [_at(Assign((tape,), made_), s)]
         return made
 
     def push(self, name, s, value=None):
