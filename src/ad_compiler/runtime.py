@@ -476,6 +476,9 @@ def max_vjp(g, a, b, out=None):
             return g * (win + 0.5 * (a == b))
         return g if win else (0.5 * g if a == b else 0.0 * g)  # numbers
     tie = a == b
+    if out is g and g.__class__ is ndarray and g.dtype is _F64 and g.shape == win.shape and g.flags.writeable \
+            and not np.count_nonzero(tie):  # (a ReLU's adjoint: no tie; the mask read as 0 / 1 bytes, 20% faster)
+        return np.multiply(g, win.view(np.uint8), out=g)
     share = win + 0.5 * tie if tie.any() else win
     return np.multiply(g, share, out=_into(out, g, share))
 
