@@ -24,7 +24,7 @@ import weakref
 
 import numpy as np
 
-from . import activity, alias, callees, complexity, cleanup, codegen, fresh_results, ir, join_items, join_slices, kinds as K, recompute, rules, runtime, shift_invariance, split_products, tracebacks
+from . import activity, alias, callees, complexity, cleanup, codegen, fresh_results, ir, join_items, join_slices, loop_copies, kinds as K, recompute, rules, runtime, shift_invariance, split_products, tracebacks
 from .adjoints import assign, helper
 from .desugar import desugar
 from .driver_callees import CalleeFunctions, describe
@@ -490,6 +490,7 @@ class Derivation(CalleeFunctions):
             from . import jit
 
             return _numbers_out(jit.finish(self, unit, fdef, kinds_, alloc), numbers)
+        loop_copies.coalesce(fdef)
         fuse_temporaries(fdef, alloc.temps)
         compiled = self.finish(unit, fdef)
         compiled.source = "\n\n".join([compiled.source] + callees.all_sources(self.linker.deps))
