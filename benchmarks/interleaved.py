@@ -31,7 +31,8 @@ def load_base(src):
                 with open(path) as fh:
                     text = fh.read()
                 with open(path, "w") as fh:
-                    fh.write(text.replace('"ad_compiler"', '"ad_compiler_base"').replace('"ad_compiler.', '"ad_compiler_base.'))
+                    text = text.replace('"ad_compiler"', '"ad_compiler_base"')
+                    fh.write(text.replace('"ad_compiler.', '"ad_compiler_base.'))
     sys.path.insert(0, where)
     import ad_compiler_base  # (its imports are relative: it runs as a package of its own)
     return ad_compiler_base
