@@ -97,3 +97,15 @@ def test_where_it_does_not_apply():
         check_modes(f, [rng.standard_normal(n)], 0, modes=("grad", "jvp", "hvp"))
     assert "add_at" in source(read_twice, rng.standard_normal(2))
     check_modes(rows, [rng.standard_normal((2, 2))], 0, modes=("grad", "jvp", "hvp"))
+
+
+def test_tolist_vjp_reads_a_shorter_list_as_its_first_entries():
+    """runtime.tolist_vjp: a list shorter than x (join_items.py's literal) gives zeros after it, with None
+    entries (nothing came back) as zeros too; the dtype is x's float dtype."""
+    from ad_compiler import runtime
+
+    assert np.array_equal(runtime.tolist_vjp([1.5, -2.0], np.zeros(4)), [1.5, -2.0, 0.0, 0.0])
+    assert np.array_equal(runtime.tolist_vjp([1.5, None], np.zeros(3)), [1.5, 0.0, 0.0])
+    got = runtime.tolist_vjp([1.0, 2.0, 3.0], np.zeros(3, dtype=np.float32))
+    assert got.dtype == np.float32 and np.array_equal(got, [1.0, 2.0, 3.0])
+    assert np.array_equal(runtime.tolist_vjp([[1.0, None], [2.0, 3.0]], np.zeros((2, 2))), [[1.0, 0.0], [2.0, 3.0]])
