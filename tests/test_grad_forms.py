@@ -147,3 +147,38 @@ def test_a_new_array_of_another_shape_is_not_proven():
     assert not proven(ir.Assign(("b",), times), ir.Assign(("bx",), ir.Var("b")))
     assert proven(ir.Assign(("bx",), times), ir.AugAssign("bx", "+", ir.Var("s")))
     assert not proven(ir.Assign(("bx",), times), ir.If(ir.Var("c"), [ir.Assign(("bx",), ir.Var("s"))], []))
+
+    # (a two-operand ufunc of known shapes makes a new array; np.matmul, a ufunc with a signature, is not one)
+    assert proven(ir.Assign(("bx",), ir.Call(ir.Global(("np", "maximum"), np.maximum), (ir.Var("x"), ir.Const(0.0)))))
+    assert not proven(ir.Assign(("bx",), ir.Call(ir.Global(("np", "matmul"), np.matmul), (ir.Var("x"), ir.Var("x")))))
+    # (max_vjp(g, ..., out=g): the result is g or a new array; g itself is then no longer proven alone)
+    relu = helper("max_vjp", ir.Var("b"), ir.Var("x"), ir.Const(0.0))
+    relu = ir.Call(relu.func, relu.args, (("out", ir.Var("b")),))
+    assert proven(ir.Assign(("b",), times), ir.Assign(("bx",), relu))
+    assert not proven(ir.Assign(("b",), times), ir.Assign(("bx",), relu), result="b")
+    relu_s = ir.Call(relu.func, (ir.Var("b"), ir.Var("u"), ir.Const(0.0)), (("out", ir.Var("b")),))
+    assert not proven(ir.Assign(("b",), times), ir.Assign(("bx",), relu_s))
+
+
+def relu_net(w1, w2, x, y):
+    h = np.maximum(x @ w1, 0.0)
+    return np.sum((h @ w2 - y) ** 2)
+
+
+def test_a_relu_network_takes_the_short_check():
+    """The two-layer network of the benchmarks: `bw1 = x.T @ bt1` with bt1 = max_vjp(bh, t1, 0.0, out=bh) and
+    `bw2 = h.T @ bt2` with h = np.maximum(t1, 0.0), both proven; ties at 0 (half the adjoint) as before."""
+    w1, w2, x, y = normal(rng, 6, 5), normal(rng, 5, 3), normal(rng, 4, 6), normal(rng, 4, 3)
+    grads = check_grad(relu_net, (w1, w2, x, y), wrt=(0, 1))
+    _fresh_gradients(grads, (w1, w2))
+    assert "_ad.as_grads_made((bw1, bw2), (w1, w2))" in _source(ad.grad(relu_net, wrt=(0, 1)), w1, w2, x, y)
+    from ad_compiler import runtime
+
+    g, a = normal(rng, 3, 4), normal(rng, 3, 4)
+    a[0, :2] = 0.0  # (ties: half of g; the fast path is only for none)
+    for tie in (True, False):
+        a[0, :2] = 0.0 if tie else 1.0
+        expected = g * ((a > 0.0) + 0.5 * (a == 0.0))
+        b = g.copy()
+        got = runtime.max_vjp(b, a, 0.0, out=b)
+        assert got is b and np.array_equal(got, expected)

@@ -24,7 +24,7 @@ import weakref
 
 import numpy as np
 
-from . import activity, alias, callees, complexity, cleanup, codegen, fresh_results, ir, join_slices, kinds as K, recompute, rules, runtime, shift_invariance, split_products, tracebacks
+from . import activity, alias, callees, complexity, cleanup, codegen, fresh_results, ir, join_items, join_slices, loop_copies, kinds as K, recompute, rules, runtime, shift_invariance, split_products, tracebacks
 from .adjoints import assign, helper
 from .desugar import desugar
 from .driver_callees import CalleeFunctions, describe
@@ -446,6 +446,7 @@ class Derivation(CalleeFunctions):
         split_products.rewrite(adjoint, kinds_)
         if not self.jit:  # (the Numba subset has no join_slices: its loops write the slices in place anyway)
             join_slices.rewrite(adjoint)
+            join_items.rewrite(adjoint, kinds_)
         spread_lazily(adjoint, rev)  # (before the tape's decisions: a spread no longer read is not saved)
         if not self.jit:  # (the Numba subset's tape keeps the values themselves, jit_tape.py)
             shape_sources.reroute(adjoint, fn, rev)  # (likewise: a value read only for its shape, from an operand)
@@ -522,6 +523,7 @@ class Derivation(CalleeFunctions):
             from . import jit
 
             return _numbers_out(jit.finish(self, unit, fdef, kinds_, alloc), numbers)
+        loop_copies.coalesce(fdef)
         fuse_temporaries(fdef, alloc.temps)
         compiled = self.finish(unit, fdef)
         compiled.source = "\n\n".join([compiled.source] + callees.all_sources(self.linker.deps))

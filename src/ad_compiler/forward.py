@@ -69,8 +69,11 @@ class Forward(TangentBuffers):
         """The tangent of a value that carries none: zeros (None for what is not a number: shapes, strings)."""
         if isinstance(value, Const):  # (a bool too: NumPy computes with it as 0 or 1, `np.where(m, x, True)`: sig25-018)
             return Const(0.0) if isinstance(value.value, (int, float)) else Const(None)
-        if isinstance(self.kind(value), K.Other):
+        k = self.kind(value)
+        if isinstance(k, K.Other):
             return Const(None)
+        if isinstance(k, K.Scalar) and k.cls in (float, int, bool):  # (what zeros_like gives it, without a call)
+            return Const(0.0)
         if self.is_tuple(value):  # (a tuple's zeros as a tuple: `t + (x,)`'s tangent adds tuples, sh-003)
             return Call(ir.Global(("tuple",), tuple), (helper("zeros_like", value),))
         return helper("zeros_like", value)

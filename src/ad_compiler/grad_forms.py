@@ -33,6 +33,10 @@ def prove_forms(fdef, kinds, dims):
             return
         if isinstance(s, Assign) and len(s.targets) == 1 and type(s.target) is str and not s.noop:
             shape = _fresh(s.value, known, kinds, dims)
+            buffer = _into_buffer(s.value, known, kinds, dims) if shape is None else None
+            if buffer is not None:
+                known.pop(buffer[0])
+                shape = buffer[1]
             if shape is None:
                 known.pop(s.target, None)
             else:
@@ -119,10 +123,34 @@ def _fresh(e, known, kinds, dims):
     if isinstance(e, Call) and isinstance(e.func, Global) and e.func.path[:1] == ("_ad",) and not e.kwargs:
         return _helper(e.func.path[-1], e.args, known, kinds, dims)
     if isinstance(e, Call) and isinstance(e.func, Global) and isinstance(e.func.obj, np.ufunc) and \
-            e.func.obj.nin == 1 and e.func.obj.nout == 1 and len(e.args) == 1 and not e.kwargs:
-        a = _shape(e.args[0], known, kinds, dims)
-        return a if a else None  # (of an array: a new array; of a number: a NumPy scalar, not followed)
+            e.func.obj.nin == len(e.args) and e.func.obj.nout == 1 and len(e.args) in (1, 2) and not e.kwargs and \
+            e.func.obj.signature is None:  # (elementwise: not np.matmul)
+        shapes = [_shape(a, known, kinds, dims) for a in e.args]  # (`np.maximum(t1, 0.0)`, `np.tanh(a)`)
+        if any(a is None for a in shapes):
+            return None
+        out = D.broadcast(shapes) if len(shapes) == 2 else shapes[0]
+        return out if out and D.same(out, out) else None  # (of numbers: a NumPy scalar, not followed)
     return None
+
+
+_BUFFER_REUSING = {"max_vjp": 3, "min_vjp": 3, "abs_vjp": 2}  # (their operands, before `out=`)
+
+
+def _into_buffer(e, known, kinds, dims):
+    """`(buffer, shape)` for `_ad.max_vjp(g, a, b, out=g)` (min_vjp, abs_vjp) where g is a new array of the
+    operands' broadcast shape: the result is g itself or a new array of that shape (runtime._into), so the
+    name it is bound to holds it and g no longer does alone."""
+    if not (isinstance(e, Call) and isinstance(e.func, Global) and e.func.path[:1] == ("_ad",) and
+            e.func.path[-1] in _BUFFER_REUSING and len(e.args) == _BUFFER_REUSING[e.func.path[-1]] and
+            len(e.kwargs) == 1 and e.kwargs[0][0] == "out" and isinstance(e.args[0], Var) and
+            e.kwargs[0][1] == e.args[0] and known.get(e.args[0].name)):
+        return None
+    shapes = [_shape(a, known, kinds, dims) for a in e.args]
+    if any(a is None for a in shapes):
+        return None
+    out = D.broadcast(shapes)
+    g = known[e.args[0].name]
+    return (e.args[0].name, g) if out is not None and D.same(out, g) and D.same(g, g) else None
 
 
 def _helper(name, args, known, kinds, dims):

@@ -137,7 +137,10 @@ class Printer:
             flag = _helper_call(s.value, "tried")
             if flag is not None:  # the flag of a try / with block: its constant
                 return [f"{targets} = {self.expr(flag.args[0])}"]
-            return [f"{targets} = {self.expr(s.value)}"]
+            text = f"{targets} = {self.expr(s.value)}"
+            if len(text) > _WIDTH and s.value.__class__ is ir.Build and s.value.kind == "list":
+                return _wrapped(f"{targets} = [", [self.arg(i) for i in s.value.items], "]")  # (join_items.py)
+            return [text]
         if isinstance(s, ir.SetItem):
             name = ir.attr_key(s.items)
             if name is not None and name.frozen:
@@ -253,6 +256,21 @@ class Line(str):
         line = super().__new__(cls, text)
         line.origin = origin
         return line
+
+
+_WIDTH = 110  # (a longer list literal is printed over several lines)
+
+
+def _wrapped(head, items, tail):
+    """`head` and the items, as many on a line as fit in _WIDTH, the next lines aligned after `head`."""
+    lines, line = [], head
+    for k, item in enumerate(items):
+        piece = item + ("," if k < len(items) - 1 else tail)
+        if line.strip() and len(line) + 1 + len(piece) > _WIDTH and line != head:
+            lines.append(line.rstrip())
+            line = " " * len(head)
+        line += piece if line == head or line.isspace() else " " + piece
+    return lines + [line]
 
 
 def _helper_call(e, name):

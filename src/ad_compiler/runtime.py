@@ -480,6 +480,9 @@ def max_vjp(g, a, b, out=None):
             return g * (win + 0.5 * (a == b))
         return g if win else (0.5 * g if a == b else 0.0 * g)  # numbers
     tie = a == b
+    if out is g and g.__class__ is ndarray and g.dtype is _F64 and g.shape == win.shape and g.flags.writeable \
+            and not np.count_nonzero(tie):  # (a ReLU's adjoint: no tie; the mask read as 0 / 1 bytes, 20% faster)
+        return np.multiply(g, win.view(np.uint8), out=g)
     share = win + 0.5 * tie if tie.any() else win
     return np.multiply(g, share, out=_into(out, g, share))
 
@@ -1767,11 +1770,19 @@ def tolist_transpose(h, g):
 def tolist_vjp(g, x):
     """Adjoint of `x.tolist()`: the nested list of the entries' adjoints (None where nothing came back; an
     array for a whole sub-list) as an array of x's shape."""
-    dtype = np.result_type(x, 1.0)
-    if g.__class__ is list and x.ndim == 1 and not any(h is None for h in g):  # numbers: as they are
-        out = np.array(g, dtype=dtype)
-        if out.shape == x.shape:
-            return out
+    dtype = _F64 if x.__class__ is ndarray and x.dtype is _F64 else np.result_type(x, 1.0)
+    if g.__class__ is list and x.ndim == 1:
+        numbers = True
+        for h in g:  # (a loop: `any(h is None for h in g)` took 1 µs of 2 for 25 entries)
+            if h is None:
+                numbers = False
+                break
+        if len(g) < x.shape[0]:  # (the adjoints of the first entries, none after: join_items.py)
+            g = g + [0.0 if numbers else None] * (x.shape[0] - len(g))
+        if numbers:  # numbers: as they are
+            out = np.array(g, dtype=dtype)
+            if out.shape == x.shape:
+                return out
 
     def fill(h, shape):
         if h is None:

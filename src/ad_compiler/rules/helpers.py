@@ -331,13 +331,13 @@ def as_grads(grads, args):
     bgrads = g
 
 
-@derivative(_ad.as_grad_made, constant_in=("x",))
+@derivative(_ad.as_grad_made, constant_in=("x",), shaped_tangent=True)  # (x's form, as the result)
 def as_grad_made(b, x):
     bb = g
     dans = _ad.as_grad(db, x)  # (the tangent of b is not proven anything: the full as_grad)
 
 
-@derivative(_ad.as_grads_made, constant_in=("args",))
+@derivative(_ad.as_grads_made, constant_in=("args",), shaped_tangent=True)
 def as_grads_made(grads, args):
     bgrads = g
     dans = _ad.as_grads(dgrads, args)
