@@ -217,7 +217,7 @@ def test_starred_unpacking(f):
 
 
 def test_starred_too_few_items_raise():
-    with pytest.raises(IndexError):
+    with pytest.raises(ValueError, match="not enough values to unpack"):  # (Python's error: stop 27)
         ad.grad(starred)(X[:1].copy())
 
 

@@ -1,7 +1,9 @@
 """The lead's fixes in stop 27, each checked against central differences."""
 import numpy as np
+import pytest
 
 import ad_compiler as ad
+from fd import numeric_grad
 
 
 def tuples_in_a_list(s):
@@ -27,3 +29,74 @@ def test_grad_of_grad_through_a_tuple_stored_in_a_list_of_unknown_kind():
     expected = (_grad_tuples(s + h) - _grad_tuples(s - h)) / (2 * h)
     assert np.isclose(ad.grad(_directional)(s, 1.0), expected, rtol=1e-6)
     assert np.isclose(ad.hessian(tuples_in_a_list)(s), expected, rtol=1e-6)
+
+
+# -- unpacking checks the number of items, as Python does (jit28-W1, lean28: a gradient where f raises) -----------
+
+def unpack_array(p):
+    a, b = p
+    return a * b
+
+
+def unpack_tolist(p):
+    a, b = p.tolist()
+    return a * b
+
+
+def unpack_list(p):
+    L = [p[0], p[1], p[2]]
+    a, b = L
+    return a * b
+
+
+def unpack_starred(p):
+    a, *r, b = [p[0]]
+    return a
+
+
+def unpack_loop(p):
+    s = 0.0
+    for a, b in [p[:2], p[1:]]:  # (rows of two, then of len(p) - 1)
+        s = s + a * b
+    return s
+
+
+@pytest.mark.parametrize("f", [unpack_array, unpack_tolist, unpack_list, unpack_starred, unpack_loop])
+@pytest.mark.parametrize("mode", ["grad", "jvp", "hvp"])
+def test_unpacking_a_number_of_items_that_does_not_fit_raises_as_python(f, mode):
+    p = np.array([1.0, 2.0, 3.0, 4.0])
+    with pytest.raises(ValueError) as python:
+        f(p.copy())
+    with pytest.raises(ValueError, match="values to unpack") as ours:
+        if mode == "grad":
+            ad.grad(f)(p.copy())
+        elif mode == "jvp":
+            ad.jvp(f)(p.copy(), np.ones(4))
+        else:
+            ad.hvp(f)(p.copy(), np.ones(4))
+    assert str(ours.value) == str(python.value)
+
+
+def test_unpacking_that_fits_is_right_and_a_known_length_is_not_checked():
+    p = np.array([1.5, -2.0])
+    np.testing.assert_allclose(ad.grad(unpack_array)(p), numeric_grad(unpack_array, (p,), 0), rtol=1e-7)
+    np.testing.assert_allclose(ad.grad(unpack_tolist)(p), numeric_grad(unpack_tolist, (p,), 0), rtol=1e-7)
+    q = np.array([1.5, -2.0, 0.5])
+
+    def pairs(x):
+        t = (x[0], x[1])
+        a, b = t
+        s = 0.0
+        for u, v in [(x[0], x[2]), (x[1], x[2])]:
+            s = s + u * v
+        return a * b + s
+    g = ad.grad(pairs)
+    np.testing.assert_allclose(g(q), numeric_grad(pairs, (q,), 0), rtol=1e-7)
+    assert "check_unpack" not in g.source  # (the kinds know every length)
+
+
+def test_unpacking_checked_under_jit():
+    g = ad.grad(unpack_array, jit=True)
+    np.testing.assert_allclose(g(np.array([1.5, -2.0])), [-2.0, 1.5])
+    with pytest.raises(ValueError):
+        g(np.array([1.0, 2.0, 3.0]))

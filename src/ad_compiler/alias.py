@@ -264,8 +264,13 @@ def may_change_in_place(fn):
     """Has `fn` a statement that may change an object in place (a store, `+=`, a method called for its effect, a
     call as a statement, `out=`)? Only then do the facts of a loop's fixed point decide what the pass writes (a
     loop whose state never settles, c25-002's tuples returned by a checkpointed call, is refused only then)."""
-    return any(isinstance(s, (SetItem, Mutate, AugAssign, ExprStmt)) or ir.changed_in_place(s)
-               for s in ir.walk(fn.body, into_functions=True))
+    return any(isinstance(s, (SetItem, Mutate, AugAssign)) or isinstance(s, ExprStmt) and not _checks(s) or
+               ir.changed_in_place(s) for s in ir.walk(fn.body, into_functions=True))
+
+
+def _checks(s):
+    """Is this statement `_ad.check_unpack(...)` (reads a length, changes nothing)?"""
+    return isinstance(s.value, Call) and isinstance(s.value.func, Global) and s.value.func.obj is runtime().check_unpack
 
 
 def runs_at_least_once(s):

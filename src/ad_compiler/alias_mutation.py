@@ -60,6 +60,9 @@ class Mutations(Part):
     def exprstmt(self, s, state, site):
         """A call as a statement: an in-place method, a mutating function, an `out=` write, or nothing to do."""
         call = s.value
+        if isinstance(call, Call) and isinstance(call.func, Global) and call.func.obj is runtime().check_unpack \
+                and self.mode == "rewrite" and _fits(self.values.val(call.args[0], state).kind, call.args[1:]):
+            return []  # (unpacking a list or tuple whose length the kinds know: nothing to check)
         if isinstance(call, Call) and isinstance(call.func, Global) and self.mode == "rewrite":
             done = self.session.effects.rewrite(s, call, None, state, site)
             if done is not None:
@@ -316,3 +319,11 @@ class Mutations(Part):
         if m.out is not None:
             self.assignments.bind(state, m.out, out_val or Val(K.UNKNOWN))
         return [m] + self.refresher.refresh(m, state, obj, name)
+
+
+def _fits(kind, args):
+    """Does a list or tuple of this kind have the number of items `_ad.check_unpack(items, *args)` asks for?"""
+    if not isinstance(kind, K.Seq) or kind.items is None:
+        return False
+    n, starred = args[0].value, len(args) > 1 and args[1].value
+    return len(kind.items) == n or starred and len(kind.items) > n

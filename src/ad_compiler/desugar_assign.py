@@ -11,7 +11,7 @@ from .desugar_builtins import is_iterator_call
 from .desugar_expressions import BINOPS
 from .desugar_loops import _iter_list
 from .desugar_scope import source_names
-from .ir import Attr, AttrName, AugAssign, BinOp, Build, Call, Const, Index, SetItem, Slice, Var
+from .ir import Attr, AttrName, AugAssign, BinOp, Build, Call, Const, ExprStmt, Global, Index, SetItem, Slice, Var
 
 
 class Assignments:
@@ -84,7 +84,12 @@ class Assignments:
             # unpacking takes the items of any iterable (a zip, a map, a dict's keys): as a list first (a
             # list, tuple or array is indexed as it is: alias.py)
             value = ctx.temp(Call(_iter_list(), (value,)), node)
-            if any(isinstance(e, ast.Starred) for e in t.elts):
+            starred = any(isinstance(e, ast.Starred) for e in t.elts)
+            # (Python's ValueError for a number of items that does not fit: alias.py drops the check where the
+            # kinds know the length)
+            ctx.emit(ExprStmt(Call(_runtime("check_unpack"), (value, Const(len(t.elts) - starred))
+                                   + ((Const(True),) if starred else ()))), node)
+            if starred:
                 return self.bind_starred(t, value, node)
             for i, e in enumerate(t.elts):
                 item = ctx.temp(Index(value, (Const(i),)), node)
@@ -93,16 +98,12 @@ class Assignments:
             self.check_target(t)
 
     def bind_starred(self, t, value, node):
-        """`a, *rest, b = items` (items indexable: `iter_list`): `items[len(names) - 2]` read (too few items
-        raise IndexError, where Python raises ValueError), then `a = items[0]`, `rest = list(items[1:-1])`
+        """`a, *rest, b = items` (items indexable: `iter_list`; their number checked by `bind`): `a = items[0]`, `rest = list(items[1:-1])`
         (always a list, of the same objects), `b = items[-1]`."""
         ctx = self.ctx
         exprs = ctx.expressions
         k = next(i for i, e in enumerate(t.elts) if isinstance(e, ast.Starred))
         m = len(t.elts) - k - 1
-        if m:  # (too few items: Python raises; so does reading the last one needed, kept though not used)
-            ctx.temp(Index(value, (Const(k + m - 1),)), node)
-            ctx.body[-1].keep = True
         for i in range(k):
             self.bind(t.elts[i], ctx.temp(Index(value, (Const(i),)), node), t.elts[i])
         piece = ctx.temp(Index(value, (Slice(Const(k) if k else None, Const(-m) if m else None, None),)), node)
@@ -166,3 +167,9 @@ class Assignments:
         name = ctx.local(stmt.target.id, stmt.target)
         right = exprs.atom(stmt.value)
         ctx.emit(AugAssign(name, op, right))
+
+
+def _runtime(name):
+    from . import runtime
+
+    return Global(("_ad", name), getattr(runtime, name), runtime)

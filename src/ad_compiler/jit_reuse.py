@@ -166,7 +166,8 @@ def _written(body, safe):
 
 
 def _read_by_items(body, name, kinds):
-    """Is `name` read only as `name[i]` with an integer `i`, or as the array whose shape getitem_vjp reads?"""
+    """Is `name` read only as `name[i]` with an integer `i`, or as the array whose shape getitem_vjp or whose
+    length check_unpack reads?"""
     allowed = total = 0
     for s in ir.walk(body):
         if isinstance(s, SetItem) and isinstance(s.target, Var) and s.target.name == name or \
@@ -188,6 +189,11 @@ def _read_by_items(body, name, kinds):
                     allowed += 1
                     total += 1
                     todo += [x.args[0], x.args[2]]
+                    continue
+                elif _helper(x) == "check_unpack" and x.args[0] == Var(name):  # (reads its length)
+                    allowed += 1
+                    total += 1
+                    todo += list(x.args[1:])
                     continue
                 todo.extend(ir.children(x))
     return total == allowed

@@ -1326,7 +1326,7 @@ from . import jit_runtime_axes as _axes  # noqa: E402  (max, min, var, std, prod
 from .jit_runtime_axes import reduce_axis, sum_axis  # noqa: E402,F401
 HELPERS |= _axes.HELPERS
 from . import jit_runtime_tuples as _tuples  # noqa: E402  (adjoints of tuples and lists of tuples)
-from .jit_runtime_tuples import added_at, taken_at, cleared_at, builtin_max1, builtin_min1  # noqa: E402
+from .jit_runtime_tuples import added_at, taken_at, cleared_at, builtin_max1, builtin_min1, check_unpack  # noqa: E402
 HELPERS |= _tuples.HELPERS
 from . import jit_runtime_tangents as _tangents  # noqa: E402  (forward mode's helpers; builtin max / min of numbers)
 from .jit_runtime_tangents import whole, ones_like, max_share, min_share, reduce_jvp, cast_jvp, sort_jvp, builtin_extreme_jvp  # noqa: E402

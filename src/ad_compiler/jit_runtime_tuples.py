@@ -166,4 +166,18 @@ def _extreme_items_vjp(g, args, ans):
     return None
 
 
-HELPERS = {"builtin_max1", "builtin_min1", "added_at", "taken_at", "cleared_at"}
+def check_unpack(items, n, starred=False):
+    """runtime.check_unpack: Python's ValueError when the number of items does not fit the names unpacked."""
+
+
+@_overload(check_unpack)
+def _check_unpack(items, n, starred=False):
+    def check(items, n, starred=False):
+        k = len(items)
+        if k != n and not (starred and k > n):
+            raise ValueError("the number of values to unpack does not fit the names")
+        return None
+    return check
+
+
+HELPERS = {"builtin_max1", "builtin_min1", "added_at", "taken_at", "cleared_at", "check_unpack"}

@@ -8,7 +8,19 @@ from .errors import ADError, UnsupportedError
 
 __all__ = ["rule_adjoint", "rule_tangent", "aux_pair", "stale_or", "stale_or_transpose", "new_object", "as_named", "tried", "throw", "unexpected_function", "attribute_tangent_vjp",
            "unexpected_class", "entry_or_zeros",
-           "caught", "entered", "entered_value", "truncate", "check_completed", "table_position"]
+           "caught", "entered", "entered_value", "truncate", "check_completed", "table_position", "check_unpack"]
+
+
+def check_unpack(items, n, starred=False):
+    """`a, b = items` (n names) or `a, *rest, b = items` (starred: at least n): Python's ValueError when the
+    number of items does not fit (the derivative reads the items by position, which would take the first n of a
+    longer sequence: a gradient where the function raises)."""
+    k = len(items)
+    if k == n or starred and k > n:
+        return None
+    if k > n:
+        raise ValueError(f"too many values to unpack (expected {n})")
+    raise ValueError(f"not enough values to unpack (expected {'at least ' if starred else ''}{n}, got {k})")
 
 
 def table_position(key, keys):

@@ -24,7 +24,7 @@ nondifferentiable(_ad.grad_seed, _ad.unit_tangent, _ad.layout_order, _ad.zeros_l
 nondifferentiable(_ad.along_axis_index, _ad.kept_positions, _ad.indexed_shape, _ad.diagonal_positions,
                   _ad.cyclic_positions, _ad.flat_store_positions, _ad.at_steps, _ad.choose_conditions,
                   _ad.flat_positions,
-                  _ad.check_unshared)  # (positions: desugar_index_forms.py)
+                  _ad.check_unshared, _ad.check_unpack)  # (positions: desugar_index_forms.py)
 
 
 # -- shapes and sums ----------------------------------------------------------------------------------
