@@ -24,3 +24,35 @@ def test_abs_of_a_bool_argument(a):
     assert value == pytest.approx(abs_of_flag(a, X)) and tangent == 0.0
     assert ad.hvp(abs_of_flag)(a, X, 1.0) is None
     assert np.allclose(ad.grad(abs_of_flag, wrt=1)(a, X), [float(a) * 2.0, float(a), float(a)])
+
+
+# -- h28a-002: loop batching computed `xs @ W` (and `xs * b`) for all rows before a loop over the rows that may
+# run no step: for an empty sequence whose rows do not match W (`xs` of shape (0, 3), W (4, 2)) the function
+# returns a value and every mode raised NumPy's ValueError. A batched operation is now made only where the
+# dimension pattern proves its operands match (hoist_dims.py) --
+
+def rows_times_weights(W, xs, b):
+    h = b * 1.0
+    for t in range(len(xs)):
+        h = np.tanh(xs[t] @ W + h)
+    return np.sum(h ** 2)
+
+
+def rows_times_vector(W, xs, b):
+    h = b * 1.0
+    for t in range(len(xs)):
+        h = np.tanh(xs[t] * b + h)
+    return np.sum(h ** 2) + np.sum(W)
+
+
+@pytest.mark.parametrize("f", [rows_times_weights, rows_times_vector])
+def test_batching_a_loop_that_runs_no_step_over_rows_that_do_not_match(f):
+    W, b, xs = np.full((4, 2), 0.5), np.array([0.3, -0.1]), np.zeros((0, 3))
+    value = f(W, xs, b)
+    gW, gb = ad.grad(f, wrt=(0, 2))(W, xs, b)
+    assert np.allclose(gW, np.ones_like(W) if f is rows_times_vector else 0.0) and np.allclose(gb, 2.0 * b)
+    assert ad.jvp(f, wrt=2)(W, xs, b, np.ones(2)) == pytest.approx((value, 2.0 * np.sum(b)))
+    assert np.allclose(ad.hvp(f, wrt=2)(W, xs, b, np.ones(2)), 2.0)
+    g = ad.grad(f, wrt=2)
+    g(np.full((2, 2), 0.5), np.ones((5, 2)), b)  # (rows that match: batched)
+    assert "_all = " in g.source
