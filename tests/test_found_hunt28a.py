@@ -56,3 +56,26 @@ def test_batching_a_loop_that_runs_no_step_over_rows_that_do_not_match(f):
     g = ad.grad(f, wrt=2)
     g(np.full((2, 2), 0.5), np.ones((5, 2)), b)  # (rows that match: batched)
     assert "_all = " in g.source
+
+
+# -- h28a-003: a loop-invariant statement that NumPy refuses for its operand's dtype (np.negative or `-` of bools,
+# np.sign of bools) was taken for one that cannot raise, and moved out of a branch (or a loop) that never runs
+# it: the derivative raised TypeError where f returns a value (jvp, value_and_grad) --
+
+def negated_mask_never_read(x):
+    m = x > 0
+    flag = x[0] > 0.0
+    s = 0.0
+    for i in range(3):
+        if x[i] > 100.0:
+            s = s + np.sum(np.negative(m)) + np.sign(flag) - flag
+        s = s + x[i] ** 2
+    return s
+
+
+def test_an_operation_numpy_refuses_stays_in_the_branch_that_never_runs():
+    x = np.array([0.3, -0.2, 0.5])
+    value, tangent = ad.jvp(negated_mask_never_read)(x, np.ones(3))
+    assert value == pytest.approx(negated_mask_never_read(x)) and tangent == pytest.approx(2.0 * np.sum(x))
+    value, g = ad.value_and_grad(negated_mask_never_read)(x)
+    assert np.allclose(g, 2.0 * x)

@@ -215,7 +215,7 @@ class _Hoister:
             return not isinstance(self.kind(v.value), K.Array)
         if isinstance(v, Call) and isinstance(v.func, Global) and isinstance(v.func.obj, np.ufunc):
             if v.func.obj.nin == 1 and len(v.args) == 1:
-                return not isinstance(self.kind(v.args[0]), (K.Scalar, K.Array))
+                return not _takes(v.func.obj, self.kind(v.args[0]))
             op = {np.add: "+", np.subtract: "-", np.multiply: "*"}.get(v.func.obj)
             return op is None or len(v.args) != 2 or not self.safe_arithmetic(op, list(v.args))
         return True
@@ -227,7 +227,8 @@ class _Hoister:
         arrays = {a.name for a, k in zip(operands, kinds) if isinstance(k, K.Array)}
         if len(arrays) > 1:
             return False  # (two arrays may not broadcast)
-        if any(isinstance(k, K.Array) and k.dtype not in "fiu" for k in kinds):
+        if any(isinstance(k, K.Array) and k.dtype not in "fiu" or isinstance(k, K.Scalar) and k.cls is np.bool_
+               for k in kinds):
             return False  # (NumPy refuses `-` on booleans; objects may do anything)
         if op in NUMBER_SAFE:
             return True
@@ -336,6 +337,22 @@ class _Hoister:
         s.value = Index(Var(name), (Var(loop.target),))
         sliced[s.target] = name
         return batched, s
+
+
+_LOOP_CHARS = {"b": "?", "f": "efdg", "c": "FDG", "i": "bhilqpefdg", "u": "BHILQPefdg"}  # (ints: float loops too)
+
+
+def _takes(ufunc, kind):
+    """Does the one-operand ufunc have a loop for an operand of this kind? (np.negative of bools, np.invert of
+    floats raise a TypeError: moved out of a loop or branch that never runs, they raised where f did not, h28a-003)"""
+    if isinstance(kind, K.Array):
+        dtype_kind = kind.dtype
+    elif isinstance(kind, K.Scalar):
+        dtype_kind = {float: "f", int: "i", bool: "b", complex: "c"}.get(kind.cls) or np.dtype(kind.cls).kind
+    else:
+        return False
+    chars = _LOOP_CHARS.get(dtype_kind)
+    return chars is not None and any(t[0] in chars for t in ufunc.types)
 
 
 def _operands(v):
