@@ -79,3 +79,40 @@ def test_an_operation_numpy_refuses_stays_in_the_branch_that_never_runs():
     assert value == pytest.approx(negated_mask_never_read(x)) and tangent == pytest.approx(2.0 * np.sum(x))
     value, g = ad.value_and_grad(negated_mask_never_read)(x)
     assert np.allclose(g, 2.0 * x)
+
+
+# -- h28a-004: a statement whose value the function never uses was removed by the clean-up also where it raises:
+# `y = L[5]` of a list of two items, `1.0 / z` of a float zero, `x.reshape(4, 4)` of six numbers: f raises, but
+# grad returned a gradient and value_and_grad / jvp a value (and hvp, vjp of grad: the gradient's code). Such
+# statements are kept now (dead_raises.py) --
+
+def unused_item_of_short_list(x):
+    L = [1.0, 2.0]
+    y = L[5]
+    return float(np.sum(x ** 2))
+
+
+def unused_quotient_by_zero(x):
+    z = x[0] - x[0]
+    y = 1.0 / float(z)
+    return float(np.sum(x ** 2))
+
+
+def unused_reshape_in_loop(x):
+    s = 0.0
+    for i in range(2):
+        y = x.reshape(4, 4)
+        s = s + x[i] ** 2
+    return s
+
+
+@pytest.mark.parametrize("f, error", [(unused_item_of_short_list, IndexError), (unused_quotient_by_zero, ZeroDivisionError),
+                                      (unused_reshape_in_loop, ValueError)])
+def test_a_statement_that_raises_is_run_even_if_its_value_is_unused(f, error):
+    x = np.array([0.3, -0.2, 0.5])
+    with pytest.raises(error):
+        f(x)
+    for call in (lambda: ad.grad(f)(x), lambda: ad.value_and_grad(f)(x), lambda: ad.jvp(f)(x, np.ones(3)),
+                 lambda: ad.hvp(f)(x, np.ones(3))):
+        with pytest.raises(error):
+            call()
