@@ -116,3 +116,20 @@ def test_a_statement_that_raises_is_run_even_if_its_value_is_unused(f, error):
                  lambda: ad.hvp(f)(x, np.ones(3))):
         with pytest.raises(error):
             call()
+
+
+# -- h28a-005 (open): a statement whose value f uses (the output reads it) but the adjoint does not need, and
+# which raises: `return np.sum(x ** 2) + L[5]`, `+ math.log(-1.0)`, `+ 1.0 / z` with z = 0.0, `+ np.linalg.inv(0)`:
+# f raises, grad and hvp return (value_and_grad and jvp, which compute the value, raise). dead_raises.py keeps
+# only what f itself never uses; keeping every operation that may raise would make grad compute values it does
+# not need (the loss itself) --
+
+def constant_term_that_raises(x):
+    L = [1.0, 2.0]
+    return float(np.sum(x ** 2)) + L[5]
+
+
+@pytest.mark.xfail(strict=True, reason="h28a-005: grad drops a constant term the adjoint does not need, which raises")
+def test_a_constant_term_that_raises_makes_grad_raise():
+    with pytest.raises(IndexError):
+        ad.grad(constant_term_that_raises)(np.array([0.3, -0.2, 0.5]))
