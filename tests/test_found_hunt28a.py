@@ -1,6 +1,8 @@
 """Found by hunt28a (stop 28: issue 11's optimisations of the generated code: loop batching, buffers written in
 place, masked adjoints, float fast paths, the tape's typed first values, lead26's ownership of list adjoints):
 each program gives the derivatives central differences give, or a located refusal."""
+import random
+
 import numpy as np
 import pytest
 
@@ -133,3 +135,34 @@ def constant_term_that_raises(x):
 def test_a_constant_term_that_raises_makes_grad_raise():
     with pytest.raises(IndexError):
         ad.grad(constant_term_that_raises)(np.array([0.3, -0.2, 0.5]))
+
+
+# -- h28a-006: a random draw whose value nothing uses (`d = random.random()`, `np.random.normal()`) was removed by
+# the clean-up: the generator was left where f does not leave it, so the draws after it gave the derivative
+# another realisation than f's: WRONG gradient and value in every mode. Draws are kept now (dead_raises.py) --
+
+def unused_python_draw(x):
+    d = random.random()
+    e = random.random()
+    return np.sum(x ** 2) * e
+
+
+def unused_numpy_draw(x):
+    d = np.random.normal()
+    eps = np.random.normal(size=3)
+    return np.sum((x + eps) ** 2)
+
+
+@pytest.mark.parametrize("f", [unused_python_draw, unused_numpy_draw])
+def test_an_unused_random_draw_still_moves_the_generator(f):
+    x = np.array([0.3, -0.2, 0.5])
+
+    def seeded(call):
+        random.seed(3)
+        np.random.seed(3)
+        return call()
+    expected = np.array([(seeded(lambda: f(x + 1e-6 * e)) - seeded(lambda: f(x - 1e-6 * e))) / 2e-6 for e in np.eye(3)])
+    np.testing.assert_allclose(seeded(lambda: ad.grad(f)(x)), expected, rtol=1e-5)
+    value, g = seeded(lambda: ad.value_and_grad(f)(x))
+    assert value == pytest.approx(seeded(lambda: f(x))) and np.allclose(g, expected, rtol=1e-5)
+    assert seeded(lambda: ad.jvp(f)(x, np.ones(3)))[1] == pytest.approx(expected.sum(), rel=1e-5)
