@@ -166,3 +166,18 @@ def test_an_unused_random_draw_still_moves_the_generator(f):
     value, g = seeded(lambda: ad.value_and_grad(f)(x))
     assert value == pytest.approx(seeded(lambda: f(x))) and np.allclose(g, expected, rtol=1e-5)
     assert seeded(lambda: ad.jvp(f)(x, np.ones(3)))[1] == pytest.approx(expected.sum(), rel=1e-5)
+
+
+def noise_term_then_draw(x):
+    n1 = np.random.normal()
+    eps = np.random.normal(size=3)
+    return np.sum((x + eps) ** 2) + n1
+
+
+def test_a_draw_only_the_output_reads_still_moves_the_generator():
+    x = np.array([0.3, -0.2, 0.5])
+    np.random.seed(3)
+    np.random.normal()
+    expected = 2.0 * (x + np.random.normal(size=3))
+    np.random.seed(3)
+    np.testing.assert_allclose(ad.grad(noise_term_then_draw)(x), expected, rtol=1e-12)

@@ -8,8 +8,8 @@ a `try` body is), so the derivative runs it and raises what the function raises.
 on numbers or on an array and numbers, copies, `.shape`: hoist.py's test) is still removed; what the function
 uses is kept anyway, and so is the item `x = xs[t]` of a loop `for x in xs` (within its range).
 
-A random draw whose value nothing uses (`d = random.random()`, `np.random.normal()`, `rng.normal()`) is kept
-too: removed, it left the generator where f does not, so the draws after it gave the derivative another
+A random draw the derivative does not read (`d = random.random()`, `np.random.normal()`, `rng.normal()`, unused,
+or a noise term only the output reads, which grad does not compute) is kept too: removed, it left the generator where f does not, so the draws after it gave the derivative another
 realisation than f's (a wrong gradient and value, h28a-006).
 """
 from . import ir, kinds as K, recompute
@@ -67,9 +67,9 @@ def keep_dead_raises(fn, kinds):
             items |= {id(s) for s in loop.body if isinstance(s, Assign) and isinstance(s.value, ir.Index) and
                       s.value.items == (Var(loop.target),) and s.value.value == Var(n)}
     for s in plain:
-        if s.target not in used and not s.noop and any(recompute._draws(c, kinds) for c in ir.calls_in(s.value)):
-            s.keep = True  # (a draw nothing reads still moves the generator on: the next draws are f's, h28a-006)
-            continue
+        if not s.noop and any(recompute._draws(c, kinds) for c in ir.calls_in(s.value)):
+            s.keep = True  # (a draw the derivative does not read still moves the generator on: the next draws
+            continue  # are f's, h28a-006; also one only the output reads, which grad does not compute)
         if s.target not in used and not s.noop and _operation(s.value) and id(s) not in items and \
                 isinstance(kinds.get(s.target), (K.Scalar, K.Array, K.Numeric)) and \
                 all(_data(kinds.get(n)) for n in ir.names_in(s.value)) and test.may_raise(s.value):
