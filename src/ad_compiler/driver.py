@@ -34,6 +34,7 @@ from .fuse import fuse_temporaries
 from .grad_forms import prove_forms
 from .unit_seed import fold_unit_seed
 from .batch_sums import batch_sums
+from .dead_raises import keep_dead_raises
 from .hoist import hoist
 from .spread import spread_lazily
 from . import gradient_call_kinds, shape_sources
@@ -402,6 +403,7 @@ class Derivation(CalleeFunctions):
         if any(K.without_views(k) for k in param_kinds):
             fn.body = _tests_once(fn.body, alloc)
         kinds_ = alias.infer_kinds(fn, param_kinds, ctx, callee=self.mode in CALLEES)
+        keep_dead_raises(fn, kinds_)  # (before hoist.py: the rows batching leaves unread are not the user's)
         kinds_.update(hoist(fn, kinds_, alloc))
         ops = resolve(fn, kinds_, ctx, callee=self.mode in CALLEES)
         shift_invariance.detach(fn, ops, kinds_)

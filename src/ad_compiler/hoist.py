@@ -21,14 +21,15 @@ unknown shapes) moves only out of a loop known to run at least once (`range(20)`
 the first statement that may leave the loop (a `break`, a `raise`; in a `try` or `with` body, any statement that
 may raise: a handler may catch it); an operation that cannot raise moves out of any `for` loop.
 Batching is not applied to loops that may `break` (or `return`, or `raise`): they may stop after a few of the steps; nor
-to checkpointed loops (it would keep every step's rows, which checkpointing is there to avoid).
+to checkpointed loops (it would keep every step's rows, which checkpointing is there to avoid); nor where the
+operands are not proven to match (hoist_dims.py): the loop may run no step, where the batched operation still runs.
 """
 import math
 import operator
 
 import numpy as np
 
-from . import ir, kinds as K, sharing
+from . import hoist_dims, ir, kinds as K, sharing
 from .ir import Assign, BinOp, Break, Call, Compare, Const, For, Global, If, Index, Mutate, SetItem, UnaryOp, Var, \
     While
 
@@ -70,6 +71,8 @@ class _Hoister:
         self.in_loops = {s for loop in ir.walk(fn.body) if isinstance(loop, (For, While))
                          for s in ir.walk(loop.body)}
         self.guarded = 0  # (inside a `try` or `with` body: an exception raised there may be caught)
+        self.dims = hoist_dims.infer(fn, kinds)  # (a batched operation must not raise where no step runs)
+        self.rows = {}  # batched array -> the dimension classes of its rows
 
     def kind(self, atom):
         if isinstance(atom, Var):
@@ -212,7 +215,7 @@ class _Hoister:
             return not isinstance(self.kind(v.value), K.Array)
         if isinstance(v, Call) and isinstance(v.func, Global) and isinstance(v.func.obj, np.ufunc):
             if v.func.obj.nin == 1 and len(v.args) == 1:
-                return not isinstance(self.kind(v.args[0]), (K.Scalar, K.Array))
+                return not _takes(v.func.obj, self.kind(v.args[0]))
             op = {np.add: "+", np.subtract: "-", np.multiply: "*"}.get(v.func.obj)
             return op is None or len(v.args) != 2 or not self.safe_arithmetic(op, list(v.args))
         return True
@@ -224,7 +227,8 @@ class _Hoister:
         arrays = {a.name for a, k in zip(operands, kinds) if isinstance(k, K.Array)}
         if len(arrays) > 1:
             return False  # (two arrays may not broadcast)
-        if any(isinstance(k, K.Array) and k.dtype not in "fiu" for k in kinds):
+        if any(isinstance(k, K.Array) and k.dtype not in "fiu" or isinstance(k, K.Scalar) and k.cls is np.bool_
+               for k in kinds):
             return False  # (NumPy refuses `-` on booleans; objects may do anything)
         if op in NUMBER_SAFE:
             return True
@@ -254,6 +258,14 @@ class _Hoister:
                     isinstance(shape.value.value, Var):
                 return {self.root(shape.value.value.name)}
         return None
+
+    def row_of(self, whole):
+        """The dimension classes of a row of the array `whole` (an array batched here, or one of known shape)."""
+        name = self.root(whole.name)
+        if name in self.rows:
+            return self.rows[name]
+        d = self.dims.get(name)
+        return tuple(d[1:]) if d else None
 
     def root(self, name):
         """The name `name` is a copy of (`t1 = xs`: xs), through copies made outside loops."""
@@ -294,6 +306,8 @@ class _Hoister:
                     isinstance(v.right, Var) and v.right.name in sliced:
                 return None
             ndim = wk.ndim if wkind.ndim == 2 else wk.ndim - 1
+            row = hoist_dims.matmul(self.row_of(whole), self.dims.get(v.right.name) if isinstance(v.right, Var)
+                                    else None)
             value = BinOp("@", whole, v.right)
         else:
             # elementwise: the other operands are numbers or arrays of at most the row's rank (they broadcast
@@ -309,15 +323,36 @@ class _Hoister:
                 return None
             if isinstance(v, Call) and _is_math(v.func.obj):
                 return None  # (math's functions take numbers only: `math.sqrt(xs)` of all rows would raise)
+            row = hoist_dims.broadcast(self.row_of(whole), *(self.dims.get(a.name) for a in others
+                                                               if isinstance(self.kind(a), K.Array)))
             value = ir.rename_expr(v, {a.name: whole.name for a in rows})
             ndim = wk.ndim
+        if row is None or len(row) != ndim - 1:
+            return None  # (the operands not known to match: on no rows it may raise where no step runs, h28a-002)
         name = self.alloc.fresh(s.target + "_all")
+        self.rows[name] = row
         self.new_kinds[name] = K.Array(np.ndarray, "f", ndim)
         batched = Assign((name,), value)
         batched.origin, batched.nograd = s.origin, s.nograd
         s.value = Index(Var(name), (Var(loop.target),))
         sliced[s.target] = name
         return batched, s
+
+
+_LOOP_CHARS = {"b": "?", "f": "efdg", "c": "FDG", "i": "bhilqpefdg", "u": "BHILQPefdg"}  # (ints: float loops too)
+
+
+def _takes(ufunc, kind):
+    """Does the one-operand ufunc have a loop for an operand of this kind? (np.negative of bools, np.invert of
+    floats raise a TypeError: moved out of a loop or branch that never runs, they raised where f did not, h28a-003)"""
+    if isinstance(kind, K.Array):
+        dtype_kind = kind.dtype
+    elif isinstance(kind, K.Scalar):
+        dtype_kind = {float: "f", int: "i", bool: "b", complex: "c"}.get(kind.cls) or np.dtype(kind.cls).kind
+    else:
+        return False
+    chars = _LOOP_CHARS.get(dtype_kind)
+    return chars is not None and any(t[0] in chars for t in ufunc.types)
 
 
 def _operands(v):

@@ -498,6 +498,10 @@ def abs_vjp(g, x, out=None):
     xc = x.__class__
     if (xc is _float or xc is int) and g.__class__ is _float:
         return g if x > 0 else (-g if x < 0 else (0.0 if x == 0 else g * x))  # (NaN stays NaN)
+    if xc is bool or xc is np.bool_ or xc is ndarray and x.dtype.kind == "b":
+        x = x.astype(np.int8) if xc is ndarray else int(x)  # (np.sign has no bool loop: h28a-001, a crash)
+        if x.__class__ is int and g.__class__ is _float:
+            return g if x else 0.0
     if np.iscomplexobj(x) or np.iscomplexobj(g):
         return np.real(g) * np.conj(sign(x))
     s = np.sign(x)
