@@ -26,6 +26,7 @@ MATH = set("""sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh 
 sqrt pow fabs floor ceil trunc hypot erf erfc gamma lgamma isnan isinf isfinite copysign degrees radians
 pi e inf nan tau""".split())
 BUILTINS = {"abs", "min", "max", "float", "int", "bool", "range", "len", "round", "sum", "slice"}
+TO_INT = (builtins.int, builtins.round, math.floor, math.ceil, math.trunc)  # (of a float: an unbounded int)
 METHODS = {"copy", "sum", "reshape", "astype", "mean", "prod", "dot", "ravel", "flatten", "transpose", "append",
            "pop", "max", "min", "clip"}
 
@@ -138,6 +139,13 @@ class Calls:
         elif isinstance(f, Global) and f.obj is builtins.abs and len(e.args) == 1 and not e.kwargs and \
                 isinstance(e.args[0], Var) and isinstance(self.kinds.get(e.args[0].name), K.Array):
             return Call(Global(("np", "abs"), np.abs, np), (self.expr(e.args[0], s),))  # (of an array: np.abs)
+        elif isinstance(f, Global) and f.obj in TO_INT and e.args and not e.kwargs and \
+                not isinstance(e.args[0], ir.Starred) and not self.is_int(e.args[0]):
+            if len(e.args) > 1:  # (h28b-003: round(2.675, 2) is 2.67 in Python, 2.68 in Numba and NumPy)
+                self.refuse(s, "`round(v, ndigits)` (Python rounds the decimal value of v, Numba scales by 10 ** "
+                               "ndigits: round(2.675, 2) is 2.67 in Python, 2.68 in Numba)")
+            # (a float beyond int64 made an int wraps around in Numba: checked first, h28b-004)
+            return Call(self.global_value(f, s), (Call(_jit_helper("int_of"), (self.expr(e.args[0], s),)),))
         elif isinstance(f, Global) and f.obj is np.cross and len(e.args) == 2 and not e.kwargs and \
                 s.origin is not None:  # (3-vectors; 2-vectors refused when it runs: a number per pair, located)
             where = s.origin.unit.location(s.origin.node).describe()

@@ -220,6 +220,12 @@ class Lowering(PartStores, IntOps, Calls):
     def tolist(self, value):
         return Call(ir.Attr(value.func.value, "copy"), ())
 
+    def inverts_alike(self, e):
+        """Does Numba's `~e` give what Python's does: `e` an array, or a NumPy int or bool?"""
+        kind = (self.param_kinds.get(e.name) or self.kinds.get(e.name)) if isinstance(e, Var) else None
+        return isinstance(kind, K.Array) or isinstance(kind, K.Scalar) and isinstance(kind.cls, type) and \
+            issubclass(kind.cls, (np.integer, np.bool_))
+
     def expr(self, e, s):
         cls = e.__class__
         if cls is Var:
@@ -246,6 +252,9 @@ class Lowering(PartStores, IntOps, Calls):
         if cls is ir.UnaryOp:
             if e.op == "-" and self.is_int(e.operand) and not isinstance(e.operand, Const):
                 return Call(_jit_helper("int_neg"), (self.expr(e.operand, s),))
+            if e.op == "~" and not self.is_int(e.operand) and not self.inverts_alike(e.operand):
+                self.refuse(s, "`~` of a value not known to be an int or an array (of a bool, Python's `~True` is "
+                               "the int -2, Numba's is False: write `not b` or `-1 - int(b)`)")  # (h28b-001)
             return ir.UnaryOp(e.op, self.expr(e.operand, s))
         if cls is ir.Compare:
             same = same_object_test(e, self.fresh)  # (`a is b` of arrays made in the function)

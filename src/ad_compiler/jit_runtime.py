@@ -1187,8 +1187,8 @@ def _kept(r, axis):
 
 HELPERS.add("power_partial")
 HELPERS.add("kept")
-HELPERS |= {"int_add", "int_sub", "int_neg", "int_mul", "int_pow", "int_lshift"}
-from .jit_ints import int_add, int_sub, int_neg, int_mul, int_pow, int_lshift  # noqa: E402  (they use _njit)
+HELPERS |= {"int_add", "int_sub", "int_neg", "int_mul", "int_pow", "int_lshift", "int_rshift", "int_of"}
+from .jit_ints import int_add, int_sub, int_neg, int_mul, int_pow, int_lshift, int_rshift, int_of  # noqa: E402,F401
 
 
 # -- a store into a part of an array (`a[:, 1] = v`, `a[i:j] += v`), written as loops: each array store Numba
