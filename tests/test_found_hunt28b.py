@@ -47,3 +47,178 @@ def test_python_number_semantics_numba_differs_on_are_refused(f, args, what):
     assert ad.grad(f)(*args) == pytest.approx(numeric_grad(f, list(args), 0))
     with pytest.raises(ad.ADError, match=r"line \d+[\s\S]*" + re.escape(what)):
         ad.grad(f, jit=True)(*args)
+
+
+# -- h28b-005: a function with a rule storing a value made from its arguments where the caller reads it, seen
+# only from its own lines (h27b-009): through a helper it calls, a loop's target, `globals()[...]`, an unpacked
+# or walrus name, a view method, a ufunc's positional out, `operator.setitem`, a method of an argument object (a
+# global one too): the caller's read of that value carried no derivative (WRONG); refused at the call now --
+
+from ad_compiler.rules import g  # noqa: E402
+
+BUF = np.zeros(3)
+ROWS = [np.zeros(3)]
+
+
+class Recorder:
+    def __init__(self):
+        self.last = np.zeros(3)
+
+    def record(self, v):
+        self.last[:] = v
+
+
+RECORDER = Recorder()
+
+
+def _put(v):
+    BUF[:] = v
+
+
+def via_helper(x):
+    _put(x * 2.0)
+    return np.sin(x)
+
+
+def via_loop_target(x):
+    for r in ROWS:
+        r[:] = x * 2.0
+    return np.sin(x)
+
+
+def via_globals(x):
+    globals()["BUF"][:] = x * 2.0
+    return np.sin(x)
+
+
+def via_unpacking(x):
+    a, b = BUF, 1
+    a[:] = x * 2.0
+    return np.sin(x)
+
+
+def via_view(x):
+    BUF.reshape(3)[:] = x * 2.0
+    return np.sin(x)
+
+
+def via_ufunc_out(x):
+    np.multiply(x, 2.0, BUF)
+    return np.sin(x)
+
+
+def via_method(x, rec):
+    rec.record(x * 2.0)
+    return np.sin(x)
+
+
+@ad.defvjp(via_helper)
+def via_helper_rule(x):
+    bx = g * np.cos(x)  # noqa: F841 (the template's adjoint)
+
+
+@ad.defvjp(via_loop_target)
+def via_loop_target_rule(x):
+    bx = g * np.cos(x)  # noqa: F841 (the template's adjoint)
+
+
+@ad.defvjp(via_globals)
+def via_globals_rule(x):
+    bx = g * np.cos(x)  # noqa: F841 (the template's adjoint)
+
+
+@ad.defvjp(via_unpacking)
+def via_unpacking_rule(x):
+    bx = g * np.cos(x)  # noqa: F841 (the template's adjoint)
+
+
+@ad.defvjp(via_view)
+def via_view_rule(x):
+    bx = g * np.cos(x)  # noqa: F841 (the template's adjoint)
+
+
+@ad.defvjp(via_ufunc_out)
+def via_ufunc_out_rule(x):
+    bx = g * np.cos(x)  # noqa: F841 (the template's adjoint)
+
+
+@ad.defvjp(via_method)
+def via_method_rule(x, rec):
+    bx = g * np.cos(x)  # noqa: F841
+
+
+def reads_via_helper(x):
+    return np.sum(via_helper(x) * (BUF + ROWS[0]))
+
+
+def reads_via_loop_target(x):
+    return np.sum(via_loop_target(x) * (BUF + ROWS[0]))
+
+
+def reads_via_globals(x):
+    return np.sum(via_globals(x) * (BUF + ROWS[0]))
+
+
+def reads_via_unpacking(x):
+    return np.sum(via_unpacking(x) * (BUF + ROWS[0]))
+
+
+def reads_via_view(x):
+    return np.sum(via_view(x) * (BUF + ROWS[0]))
+
+
+def reads_via_ufunc_out(x):
+    return np.sum(via_ufunc_out(x) * (BUF + ROWS[0]))
+
+
+def reads_recorder(x):
+    rec = Recorder()
+    y = via_method(x, rec)
+    return np.sum(y * rec.last) + np.sum(via_method(x, RECORDER) * RECORDER.last)
+
+
+def test_ruled_function_storing_outside_through_other_forms_is_refused():
+    x = np.array([0.3, -0.5, 0.8])
+    for f in (reads_via_helper, reads_via_loop_target, reads_via_globals, reads_via_unpacking, reads_via_view,
+              reads_via_ufunc_out):
+        with pytest.raises(ad.ADError, match=r"which has a derivative rule, (calls a function that )?stores"):
+            ad.grad(f)(x)
+    with pytest.raises(ad.ADError, match=r"which has a derivative rule, calls a function that stores[\s\S]*record"):
+        ad.grad(reads_recorder)(x)
+
+
+class Layer:
+    def __init__(self):
+        self.w = np.array([1.0, 2.0, 3.0])
+
+    def _act(self, v):
+        return np.tanh(v * self.w)
+
+
+CALLS = 0
+
+
+def clean(x, layer):
+    global CALLS
+    CALLS += 1  # (a counter: no value of x)
+    out = np.zeros_like(layer.w)
+    out[:] = layer._act(x)
+    rows = [np.zeros(3)]
+    for r in rows:
+        r[:] = x
+    np.multiply(out, 2.0, out)
+    return out + rows[0]
+
+
+@ad.defvjp(clean)
+def clean_rule(x, layer):
+    bx = g * (2.0 * (1.0 - np.tanh(x * layer.w) ** 2) * layer.w + 1.0)  # noqa: F841
+
+
+def uses_clean(x):
+    return np.sum(clean(x, Layer()) ** 2)
+
+
+def test_ruled_function_storing_only_its_own_values_passes():
+    x = np.array([0.3, -0.5, 0.8])
+    assert np.allclose(ad.grad(uses_clean)(x), numeric_grad(uses_clean, [x], 0))
