@@ -222,3 +222,31 @@ def uses_clean(x):
 def test_ruled_function_storing_only_its_own_values_passes():
     x = np.array([0.3, -0.5, 0.8])
     assert np.allclose(ad.grad(uses_clean)(x), numeric_grad(uses_clean, [x], 0))
+
+
+# -- h28b-006: the tape's size in jit=True read a global loop bound (`for i in range(N)`) as Numba's frozen
+# constant while the loop read its parameter: N changed after the first call gave a tape too small, segments
+# overlapping (and writes past its end): a WRONG gradient, silently --
+
+STEPS = 3
+SCALE = 1.5
+
+
+def global_steps(x):
+    s = 0.0
+    h = x
+    for i in range(STEPS):
+        h = np.sin(h) * SCALE + i
+        s = s + h
+    return s
+
+
+def test_tape_size_reads_a_global_bound_when_it_runs():
+    global STEPS
+    d = ad.grad(global_steps, jit=True)
+    try:
+        for steps in (3, 7):
+            STEPS = steps
+            assert d(0.7) == pytest.approx(numeric_grad(global_steps, [0.7], 0), rel=1e-6)
+    finally:
+        STEPS = 3
