@@ -250,3 +250,19 @@ def test_tape_size_reads_a_global_bound_when_it_runs():
             assert d(0.7) == pytest.approx(numeric_grad(global_steps, [0.7], 0), rel=1e-6)
     finally:
         STEPS = 3
+
+
+# -- h28b-007: jit=True indexed without bounds checks: `x[i]` with i out of range gave a gradient (the adjoint's
+# store at i wrote other memory) where Python raises IndexError, or crashed the process (i = -4 of 3) --
+
+def index_read(x, i):
+    return x[i] * 2.0 + np.sum(x)
+
+
+def test_index_out_of_bounds_raises_in_jit():
+    d = ad.grad(index_read, jit=True)
+    x = np.array([0.3, -0.5, 0.8])
+    assert np.allclose(d(x, -3), [3.0, 1.0, 1.0])
+    for i in (3, 5, -4):
+        with pytest.raises(IndexError):
+            d(x, i)
