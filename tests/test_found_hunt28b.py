@@ -196,11 +196,13 @@ class Layer:
 
 
 CALLS = 0
+SIZES = {}
 
 
 def clean(x, layer):
     global CALLS
     CALLS += 1  # (a counter: no value of x)
+    SIZES["n"] = len(x) + x.shape[0]  # (x's size: piecewise constant, refused before h28b-005's fix)
     out = np.zeros_like(layer.w)
     out[:] = layer._act(x)
     rows = [np.zeros(3)]

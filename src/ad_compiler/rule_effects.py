@@ -43,11 +43,13 @@ broadcast_arrays diagonal real imag flip fliplr flipud rot90 split array_split h
 unstack matrix_transpose permute_dims nditer lib""".split())
 # builtins whose result holds (items of) their arguments
 HOLDING_BUILTINS = frozenset({"enumerate", "zip", "reversed", "iter", "list", "tuple", "sorted", "filter", "map",
-                              "next", "dict", "set", "frozenset", "getattr", "memoryview", "min", "max"})
+                              "next", "dict", "set", "frozenset", "getattr", "memoryview", "min", "max", "type",
+                              "super"})
 # methods of arrays and containers whose result is new memory
 NEW_METHODS = frozenset({"copy", "sum", "mean", "dot", "astype", "tolist", "max", "min", "prod", "std", "var",
                          "cumsum", "cumprod", "round", "all", "any", "argmax", "argmin", "count", "index",
                          "__len__", "item", "nonzero", "argsort", "clip", "conj", "trace", "keys", "__contains__"})
+SHAPES = frozenset({"shape", "ndim", "size", "dtype"})  # (attributes read for their shape: no derivative)
 OUTSIDE = ("free", "attr")  # roots whose state the caller can read (a param reached through an attribute: `attr`)
 MAX_DEPTH = 4  # helpers followed into helpers
 _checked = {}  # code object -> the error (or None)
@@ -93,10 +95,12 @@ class _Scan:
         self.locals = {t.id for node in ast.walk(fdef) for t in _targets(node) if isinstance(t, ast.Name)} - \
             self.declared - self.params
         self.alias = {}  # local name -> the roots it may hold (`b = BUF`, `h = self.hist`, `for r in ROWS`)
+        self.tainted_locals = set(self.locals)  # (until follow_taint narrows them)
         self.imports = _imports(fdef)  # (`import operator` in the body)
 
     def run(self):
         self.follow_aliases()
+        self.follow_taint()
         for node in _walk_in_order(self.unit.tree.body):
             found = self.visit(node)
             if found is not None:
@@ -226,9 +230,51 @@ class _Scan:
         return any(k in OUTSIDE for k, _ in self.roots(e))
 
     def tainted(self, e):
-        """Does `e` read an argument or a value of the function?"""
-        return e is not None and any(isinstance(n, ast.Name) and (n.id in self.tainted_params or n.id in self.locals)
-                                     for n in ast.walk(e))
+        """Does `e` read a tainted argument or local (not only its shape: `x.shape[0]`, `len(x)`, piecewise
+        constant, carry no derivative)?"""
+        if e is None:
+            return False
+        todo = [e]
+        while todo:
+            n = todo.pop()
+            if isinstance(n, ast.Name):
+                if n.id in self.tainted_params or n.id in self.tainted_locals:
+                    return True
+            elif isinstance(n, ast.Attribute) and n.attr in SHAPES:
+                continue
+            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "len" and \
+                    self.resolve(n.func) is len:
+                continue
+            else:
+                todo.extend(ast.iter_child_nodes(n))
+        return False
+
+    def follow_taint(self):
+        """`self.tainted_locals`: the locals that may hold a value made from a tainted argument: bound to one,
+        or changed with one (`buf.append(x)`, `buf[0] = x`, `np.copyto(buf, x)`, a call given buf and x)."""
+        self.tainted_locals = set()
+        nodes = list(ast.walk(self.unit.tree))
+        for _ in range(8):
+            before = set(self.tainted_locals)
+            for node in nodes:
+                for target, value in _binds(node):
+                    if self.tainted(value):
+                        self.tainted_locals.update(t.id for t in ast.walk(target) if isinstance(t, ast.Name))
+                changed = []
+                if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and self.tainted(node.value):
+                    changed = node.targets if isinstance(node, ast.Assign) else [node.target]
+                elif isinstance(node, ast.Call):
+                    given = list(node.args) + [k.value for k in node.keywords]
+                    if any(self.tainted(a) for a in given):
+                        changed = given + ([node.func.value] if isinstance(node.func, ast.Attribute) else [])
+                for t in changed:
+                    while isinstance(t, (ast.Attribute, ast.Subscript, ast.Starred)):
+                        t = t.value
+                    if isinstance(t, ast.Name) and t.id in self.locals:
+                        self.tainted_locals.add(t.id)
+            if self.tainted_locals == before:
+                return
+        self.tainted_locals = set(self.locals)
 
     def visit(self, node):
         if isinstance(node, ast.Assign):
