@@ -13,12 +13,12 @@ from fd import numeric_grad
 pytest.importorskip("numba")
 
 
-# -- h28b-002 / h28b-004: Python ints in jit=True. `n >> k` with k >= 64 took k modulo 64 (-7 >> 66 gave -2,
+# -- h28b-002 / 004 / 008: Python's numbers in jit=True. `n >> k` with k >= 64 took k modulo 64 (-7 >> 66 gave -2,
 # Python -1); `int(y)`, `math.floor(y)`, `round(y)` of a float beyond int64 wrapped around (int(1e20) % 7 gave
-# 6, Python 2): a wrong gradient, silently --
+# 6, Python 2): a wrong gradient, silently; math's functions gave nan / inf where Python raises --
 
 def int_bits(x, n, k, y):
-    return x * (n >> k) + x * (int(y) % 7) + x * (math.floor(y) % 5) + x * ~n
+    return x * (n >> k) + x * (int(y) % 7) + x * (math.floor(y) % 5) + x * ~n + x * math.sqrt(y + 1.5)
 
 
 def test_int_shift_and_float_to_int_in_jit():
@@ -29,6 +29,8 @@ def test_int_shift_and_float_to_int_in_jit():
         d(1.5, 1, 1, 1e20)  # (Python's int(1e20) % 7 is 2: the compiled code says it cannot, never 6)
     with pytest.raises(ValueError, match="NaN"):
         d(1.5, 1, 1, float("nan"))
+    with pytest.raises(ValueError, match="math domain"):  # (h28b-008: Numba's math.sqrt(-0.5) was nan)
+        d(1.5, 1, 1, -2.0)
 
 
 # -- h28b-001 / h28b-003: `~` of a bool (Python's `~True` is -2, Numba's False) and `round(v, ndigits)` (Python

@@ -25,6 +25,11 @@ LINALG = {"solve"}  # (np.linalg's functions Numba compiles for one matrix: thei
 MATH = set("""sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh exp expm1 log log1p log2 log10
 sqrt pow fabs floor ceil trunc hypot erf erfc gamma lgamma isnan isinf isfinite copysign degrees radians
 pi e inf nan tau""".split())
+# math functions raising where Numba's give nan or inf (h28b-008): what an infinite result from finite arguments
+# raises (jit_ints.math_checked1: 0 ValueError, 1 OverflowError, 2 pow's, 3 gamma's); a nan result, ValueError
+MATH_ERRORS = {**dict.fromkeys(("sqrt", "log", "log2", "log10", "log1p", "acos", "asin", "acosh", "atanh", "lgamma",
+                                "sin", "cos", "tan", "atan", "tanh", "asinh", "erf", "erfc", "fabs"), 0),
+               **dict.fromkeys(("exp", "expm1", "cosh", "sinh"), 1), "pow": 2, "gamma": 3}
 BUILTINS = {"abs", "min", "max", "float", "int", "bool", "range", "len", "round", "sum", "slice"}
 TO_INT = (builtins.int, builtins.round, math.floor, math.ceil, math.trunc)  # (of a float: an unbounded int)
 METHODS = {"copy", "sum", "reshape", "astype", "mean", "prod", "dot", "ravel", "flatten", "transpose", "append",
@@ -177,7 +182,11 @@ class Calls:
         kwargs = tuple((k, self.expr(v, s)) for k, v in e.kwargs if k != "**") if e.kwargs else ()
         if len(kwargs) != len(e.kwargs):
             self.refuse(s, "`**kwargs` in a call")
-        return _along_axis(_reduce_along(Call(func, tuple(args), kwargs)))
+        out = Call(func, tuple(args), kwargs)
+        if isinstance(f, Global) and f.root is math and len(f.path) == 2 and f.path[1] in MATH_ERRORS and \
+                1 <= len(args) <= 2 and not kwargs:  # (Python's ValueError / OverflowError, not nan / inf)
+            return Call(_jit_helper(f"math_checked{len(args)}"), (out, Const(MATH_ERRORS[f.path[1]])) + tuple(args))
+        return _along_axis(_reduce_along(out))
 
 
 _BUILTIN_DTYPES = {int: ("int64", np.int64), float: ("float64", np.float64), bool: ("bool_", np.bool_),

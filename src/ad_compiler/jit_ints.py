@@ -113,3 +113,32 @@ def int_of(v):
     if not (-9.223372036854775808e18 <= v < 9.223372036854775808e18):
         raise OverflowError(OVERFLOW if v - v == 0.0 else "cannot convert float infinity to integer")
     return v
+
+
+@_njit
+def math_checked1(v, how, x):
+    """v = math.<f>(x) as Python gives it: ValueError for a nan from a number (`math.sqrt(-1.0)`), ValueError or
+    OverflowError (by `how`, jit_calls.MATH_ERRORS) for an infinity from a finite number (`math.log(0.0)`,
+    `math.exp(1000.0)`); Numba's math gave nan and inf, values where Python raises (h28b-008)."""
+    if v != v and x == x:
+        raise ValueError("math domain error")
+    if (v == _INF or v == -_INF) and x - x == 0.0:
+        if how == 1 or how == 3 and not (x <= 0.0 and x == int(x)):
+            raise OverflowError("math range error")
+        raise ValueError("math domain error")
+    return v
+
+
+@_njit
+def math_checked2(v, how, x, y):
+    """v = math.<f>(x, y) (math.pow) as Python gives it (math_checked1)."""
+    if v != v and x == x and y == y:
+        raise ValueError("math domain error")
+    if (v == _INF or v == -_INF) and x - x == 0.0 and y - y == 0.0:
+        if how == 2 and x != 0.0:
+            raise OverflowError("math range error")
+        raise ValueError("math domain error")
+    return v
+
+
+_INF = float("inf")

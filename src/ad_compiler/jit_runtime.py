@@ -1192,8 +1192,10 @@ def _kept(r, axis):
 
 HELPERS.add("power_partial")
 HELPERS.add("kept")
-HELPERS |= {"int_add", "int_sub", "int_neg", "int_mul", "int_pow", "int_lshift", "int_rshift", "int_of"}
-from .jit_ints import int_add, int_sub, int_neg, int_mul, int_pow, int_lshift, int_rshift, int_of  # noqa: E402,F401
+HELPERS |= {"int_add", "int_sub", "int_neg", "int_mul", "int_pow", "int_lshift", "int_rshift", "int_of",
+            "math_checked1", "math_checked2"}
+from .jit_ints import int_add, int_sub, int_neg, int_mul, int_pow, int_lshift, int_rshift, int_of, \
+    math_checked1, math_checked2  # noqa: E402,F401
 
 
 # -- a store into a part of an array (`a[:, 1] = v`, `a[i:j] += v`), written as loops: each array store Numba
