@@ -270,3 +270,63 @@ def test_index_out_of_bounds_raises_in_jit():
     for i in (3, 5, -4):
         with pytest.raises(IndexError):
             d(x, i)
+
+
+# -- h28b-009: a method changing a global's array in place (`G.fill(3.0)`, `G.put(0, v)`, `G.__setitem__(0, v)`,
+# `HO.arr.fill(v)` of a global object's array) went unseen: the adjoint read G again, changed, and a checkpointed
+# function reading G ran again on the changed G: WRONG gradients (`G[...] = v` itself is refused) --
+
+GLOBAL_W = np.array([1.0, 2.0, 3.0])
+LOSSES = []
+
+
+class _Holder:
+    arr = None
+
+
+HOLDER = _Holder()
+HOLDER.arr = np.array([1.0, 2.0, 3.0])
+
+
+@ad.checkpoint
+def reads_global(x):
+    return np.sin(x * GLOBAL_W)
+
+
+def fills_global(x):
+    y = np.sum(np.sin(x * GLOBAL_W))
+    GLOBAL_W.fill(3.0)
+    return y
+
+
+def checkpointed_then_put(x):
+    y = reads_global(x)
+    GLOBAL_W.put(0, 9.0)
+    return np.sum(y * y)
+
+
+def checkpointed_then_setitem(x):
+    y = reads_global(x)
+    GLOBAL_W.__setitem__(0, 9.0)
+    return np.sum(y * y)
+
+
+def fills_held(x):
+    y = np.sum(np.sin(x * HOLDER.arr))
+    HOLDER.arr.fill(3.0)
+    return y
+
+
+def logs_loss(x):
+    y = np.sum(np.sin(x * GLOBAL_W))
+    LOSSES.append(float(y))  # (a record added to a global list: no value read before changes)
+    return y
+
+
+def test_a_method_changing_a_global_array_is_refused():
+    x = np.array([0.3, -0.5, 0.8])
+    for f in (fills_global, checkpointed_then_put, checkpointed_then_setitem, fills_held):
+        with pytest.raises(ad.ADError, match=r"changes `(GLOBAL_W|HOLDER\.arr)` in place"):
+            ad.grad(f)(x)
+    assert np.allclose(GLOBAL_W, [1.0, 2.0, 3.0]) and np.allclose(HOLDER.arr, [1.0, 2.0, 3.0])
+    assert np.allclose(ad.grad(logs_loss)(x), numeric_grad(logs_loss, [x], 0))
