@@ -113,6 +113,11 @@ class Mutations(Part):
             what, given = "a function value", list(call.args) + [v for _, v in call.kwargs]
         changeable = [a for a in given if isinstance(a, Var) and not isinstance(
             self.values.val(a, state).kind, (K.Scalar, K.Other))]
+        foreign = [a for a in given if isinstance(a, Global) and isinstance(a.obj, (np.ndarray, list, dict, set))]
+        if foreign and not changeable:  # (`operator.setitem(G, 0, v)` of a global's array: h28b-009)
+            self.refuse(s, f"this calls {what} for what it does (its value is not used), and it may change "
+                           f"`{'.'.join(foreign[0].path)}` in place, a value the function does not own (a global's or "
+                           "a closure's)", "change a copy made in the function, or call it outside")
         if changeable:
             unknown = any(self.values.val(a, state).kind is K.UNKNOWN for a in changeable)
             hint = "compute the new value and assign it (`y = ...`, `y[i] = ...`); if the call changes nothing, " \
