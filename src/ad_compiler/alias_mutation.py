@@ -211,7 +211,7 @@ class Mutations(Part):
             name, obj, path = f.path[-1], getattr(f.obj, "__self__", None), f.path[:-1]
         else:
             return
-        adds = {list: ("append", "extend"), dict: ("setdefault",), set: ("add",)}.get(type(obj), ())
+        adds = {list: ("append", "extend"), dict: ("setdefault",), set: ("add",)}.get(type(obj), ("setflags",))
         if name in CHANGING_METHODS and name not in adds and isinstance(obj, (np.ndarray, list, dict, set, bytearray)):
             # (a record kept by adding to a list, `LOSSES.append(float(v))`, changes no value read before)
             self.refuse(s, f"`.{name}()` changes `{'.'.join(path)}` in place, a value the function does not own (a "
