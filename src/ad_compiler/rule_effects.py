@@ -415,6 +415,15 @@ def _returns_outside(func, depth, seen):
     """May a helper of the user's return state the caller can read (a global, its object's attribute)?"""
     if depth >= MAX_DEPTH or func.__code__ in seen:
         return True
+    if func.__code__ not in _returning:
+        _returning[func.__code__] = _reads_returned(func, depth, seen)
+    return _returning[func.__code__]
+
+
+_returning = {}  # code object -> may the function return state the caller can read
+
+
+def _reads_returned(func, depth, seen):
     try:
         unit = read.read_function(func)
     except Exception:  # noqa: BLE001
