@@ -145,7 +145,7 @@ class Calls:
                 isinstance(e.args[0], Var) and isinstance(self.kinds.get(e.args[0].name), K.Array):
             return Call(Global(("np", "abs"), np.abs, np), (self.expr(e.args[0], s),))  # (of an array: np.abs)
         elif isinstance(f, Global) and f.obj in TO_INT and e.args and not e.kwargs and \
-                not isinstance(e.args[0], ir.Starred) and not self.is_int(e.args[0]):
+                not isinstance(e.args[0], ir.Starred) and not self.is_int(e.args[0]) and not _integral(self.kinds, e.args[0]):
             if len(e.args) > 1:  # (h28b-003: round(2.675, 2) is 2.67 in Python, 2.68 in Numba and NumPy)
                 self.refuse(s, "`round(v, ndigits)` (Python rounds the decimal value of v, Numba scales by 10 ** "
                                "ndigits: round(2.675, 2) is 2.67 in Python, 2.68 in Numba)")
@@ -187,6 +187,14 @@ class Calls:
                 1 <= len(args) <= 2 and not kwargs:  # (Python's ValueError / OverflowError, not nan / inf)
             return Call(_jit_helper(f"math_checked{len(args)}"), (out, Const(MATH_ERRORS[f.path[1]])) + tuple(args))
         return _along_axis(_reduce_along(out))
+
+
+def _integral(kinds, e):
+    """Is `e` known to hold integers or bools (a NumPy int, an int array's item), which no int conversion wraps?"""
+    kind = kinds.get(e.name) if isinstance(e, Var) else None
+    if isinstance(kind, K.Array):
+        return kind.dtype in "iub"
+    return isinstance(kind, K.Scalar) and isinstance(kind.cls, type) and issubclass(kind.cls, (int, np.integer, np.bool_))
 
 
 _BUILTIN_DTYPES = {int: ("int64", np.int64), float: ("float64", np.float64), bool: ("bool_", np.bool_),
