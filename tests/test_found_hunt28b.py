@@ -1,6 +1,7 @@
 """Found in stop 28 by probing `jit=True` (Numba's semantics against Python's and NumPy's), checkpointing and
 the side effects of functions with users' rules: each program gives the derivative central differences give, or
 a located refusal."""
+import functools
 import math
 import re
 
@@ -82,6 +83,18 @@ def via_helper(x):
     return np.sin(x)
 
 
+def _store_into(a, v):
+    a[:] = v
+
+
+PUT_BUF = functools.partial(_store_into, BUF)
+
+
+def via_partial(x):
+    PUT_BUF(x * 2.0)
+    return np.sin(x)
+
+
 def via_loop_target(x):
     for r in ROWS:
         r[:] = x * 2.0
@@ -144,6 +157,15 @@ def via_ufunc_out_rule(x):
     bx = g * np.cos(x)  # noqa: F841 (the template's adjoint)
 
 
+@ad.defvjp(via_partial)
+def via_partial_rule(x):
+    bx = g * np.cos(x)  # noqa: F841 (the template's adjoint)
+
+
+def reads_via_partial(x):
+    return np.sum(via_partial(x) * BUF)
+
+
 @ad.defvjp(via_method)
 def via_method_rule(x, rec):
     bx = g * np.cos(x)  # noqa: F841
@@ -182,7 +204,7 @@ def reads_recorder(x):
 def test_ruled_function_storing_outside_through_other_forms_is_refused():
     x = np.array([0.3, -0.5, 0.8])
     for f in (reads_via_helper, reads_via_loop_target, reads_via_globals, reads_via_unpacking, reads_via_view,
-              reads_via_ufunc_out):
+              reads_via_ufunc_out, reads_via_partial):
         with pytest.raises(ad.ADError, match=r"which has a derivative rule, (calls a function that )?stores"):
             ad.grad(f)(x)
     with pytest.raises(ad.ADError, match=r"which has a derivative rule, calls a function that stores[\s\S]*record"):

@@ -19,6 +19,7 @@ of the user's class: `acc.record(x)`, its class known at the call); a ufunc's po
 (h28b-005).
 """
 import ast
+import functools
 import inspect
 import operator
 import os
@@ -327,9 +328,13 @@ class _Scan:
             obj = obj.__func__ if isinstance(obj, (staticmethod, classmethod)) else obj
             if inspect.isfunction(obj) and not isinstance(inspect.getattr_static(cls, f.attr), staticmethod):
                 node = ast.copy_location(ast.Call(f, [f.value] + list(node.args), node.keywords), node)  # (self first)
+        kept = ()
+        if isinstance(obj, functools.partial) and inspect.isfunction(obj.func):  # (its stored arguments: kept
+            kept = _partial_params(obj)  # objects, maybe the caller's state: `put = partial(_store, BUF)`)
+            obj = obj.func
         if not inspect.isfunction(obj) or _library(obj) or obj.__code__ in self.seen or self.depth >= MAX_DEPTH:
             return None
-        tainted, outside = self.bind(obj, node)
+        tainted, outside = self.bind(obj, node) if not kept else (None, kept)
         if not tainted and not any(self.tainted(a) for a in node.args):
             return None
         found = _scan(obj, tainted, outside, self.depth + 1, self.seen)
@@ -385,6 +390,15 @@ class _Scan:
                 f"the caller can read it (line {where.line} of {os.path.basename(where.filename)}: "
                 f"`{where.text.strip()}`); its rule gives the derivative of its result only, so that value would "
                 f"carry none"), self.unit
+
+
+def _partial_params(p):
+    """The parameters of a partial's function its stored arguments fill."""
+    try:
+        params = list(inspect.signature(p.func).parameters)
+    except (TypeError, ValueError):
+        return ()
+    return set(params[:len(p.args)]) | set(p.keywords)
 
 
 def _inner(message):
