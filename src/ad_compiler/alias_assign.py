@@ -69,6 +69,8 @@ class Assignments(Part):
             # adjoint is split, not the sum's: a WRONG gradient, h27a-009)
             s = self.derived(s, Assign(s.targets, ir.BinOp(_operator_symbol(value), *value.args)))
             value = s.value
+        if isinstance(value, Call) and self.mode == "rewrite":
+            self.mutations.foreign_change(s, value)  # (`r = G.put(0, v)` of a global's array: h28b-009)
         if isinstance(value, Call) and isinstance(value.func, Global) and self.mode == "rewrite" and \
                 len(s.targets) == 1:
             done = self.session.effects.rewrite(s, value, s.target, state, site) or \

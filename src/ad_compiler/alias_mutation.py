@@ -16,7 +16,7 @@ from .alias_calls import iterated_slots
 from .alias_container_methods import ContainerMethods
 from .alias_list_methods import ListMethods
 from .alias_session import Part
-from .alias_values import CLASS_ATTRIBUTE
+from .alias_values import CHANGING_METHODS, CLASS_ATTRIBUTE
 from .ir import Assign, Call, Const, Global, Mutate, SetItem, Var
 
 
@@ -63,6 +63,8 @@ class Mutations(Part):
         if isinstance(call, Call) and isinstance(call.func, Global) and call.func.obj is runtime().check_unpack \
                 and self.mode == "rewrite" and _fits(self.values.val(call.args[0], state).kind, call.args[1:]):
             return []  # (unpacking a list or tuple whose length the kinds know: nothing to check)
+        if isinstance(call, Call):
+            self.foreign_change(s, call)
         if isinstance(call, Call) and isinstance(call.func, Global) and self.mode == "rewrite":
             done = self.session.effects.rewrite(s, call, None, state, site)
             if done is not None:
@@ -114,6 +116,11 @@ class Mutations(Part):
             what, given = "a function value", list(call.args) + [v for _, v in call.kwargs]
         changeable = [a for a in given if isinstance(a, Var) and not isinstance(
             self.values.val(a, state).kind, (K.Scalar, K.Other))]
+        foreign = [a for a in given if isinstance(a, Global) and isinstance(a.obj, (np.ndarray, list, dict, set))]
+        if foreign and not changeable:  # (`operator.setitem(G, 0, v)` of a global's array: h28b-009)
+            self.refuse(s, f"this calls {what} for what it does (its value is not used), and it may change "
+                           f"`{'.'.join(foreign[0].path)}` in place, a value the function does not own (a global's or "
+                           "a closure's)", "change a copy made in the function, or call it outside")
         if changeable:
             unknown = any(self.values.val(a, state).kind is K.UNKNOWN for a in changeable)
             hint = "compute the new value and assign it (`y = ...`, `y[i] = ...`); if the call changes nothing, " \
@@ -195,9 +202,29 @@ class Mutations(Part):
         self.refuse(s, f"`np.{name}` changes an array in place and cannot be differentiated (yet)",
                     "compute the new array with indexing and assignment instead")
 
+    def foreign_change(self, s, call):
+        """Refuse `G.fill(3.0)`, `HO.arr.put(0, v)`, `G.__setitem__(0, v)`: a method changing in place an array,
+        list, dict or set the function reads from a global or a closure (a Global receiver; through a local name
+        it is the stores' refusal). The adjoint, or a checkpointed function run again, read it changed: a WRONG
+        gradient (h28b-009); `G[...] = 3.0` is refused when desugaring."""
+        f = call.func
+        if isinstance(f, ir.Attr) and isinstance(f.value, Global):
+            name, obj, path = f.attr, f.value.obj, f.value.path
+        elif isinstance(f, Global) and len(f.path) >= 2:
+            name, obj, path = f.path[-1], getattr(f.obj, "__self__", None), f.path[:-1]
+        else:
+            return
+        adds = {list: ("append", "extend"), dict: ("setdefault",), set: ("add",)}.get(type(obj), ("setflags",))
+        if name in CHANGING_METHODS and name not in adds and isinstance(obj, (np.ndarray, list, dict, set, bytearray)):
+            # (a record kept by adding to a list, `LOSSES.append(float(v))`, changes no value read before)
+            self.refuse(s, f"`.{name}()` changes `{'.'.join(path)}` in place, a value the function does not own (a "
+                           "global's or a closure's): the derivative cannot follow the change",
+                        "change a copy made in the function (`g = G.copy()`), or change it outside")
+
     def method_call(self, s, call, state, site, target):
         """In-place methods of lists and arrays, as explicit stores; None for other methods."""
         owner = call.func.value
+        self.foreign_change(s, call)
         if not isinstance(owner, Var):
             return None
         method = call.func.attr

@@ -25,7 +25,13 @@ LINALG = {"solve"}  # (np.linalg's functions Numba compiles for one matrix: thei
 MATH = set("""sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh exp expm1 log log1p log2 log10
 sqrt pow fabs floor ceil trunc hypot erf erfc gamma lgamma isnan isinf isfinite copysign degrees radians
 pi e inf nan tau""".split())
+# math functions raising where Numba's give nan or inf (h28b-008): what an infinite result from finite arguments
+# raises (jit_ints.math_checked1: 0 ValueError, 1 OverflowError, 2 pow's, 3 gamma's); a nan result, ValueError
+MATH_ERRORS = {**dict.fromkeys(("sqrt", "log", "log2", "log10", "log1p", "acos", "asin", "acosh", "atanh", "lgamma",
+                                "sin", "cos", "tan", "atan", "tanh", "asinh", "erf", "erfc", "fabs"), 0),
+               **dict.fromkeys(("exp", "expm1", "cosh", "sinh"), 1), "pow": 2, "gamma": 3}
 BUILTINS = {"abs", "min", "max", "float", "int", "bool", "range", "len", "round", "sum", "slice"}
+TO_INT = (builtins.int, builtins.round, math.floor, math.ceil, math.trunc)  # (of a float: an unbounded int)
 METHODS = {"copy", "sum", "reshape", "astype", "mean", "prod", "dot", "ravel", "flatten", "transpose", "append",
            "pop", "max", "min", "clip"}
 
@@ -138,6 +144,13 @@ class Calls:
         elif isinstance(f, Global) and f.obj is builtins.abs and len(e.args) == 1 and not e.kwargs and \
                 isinstance(e.args[0], Var) and isinstance(self.kinds.get(e.args[0].name), K.Array):
             return Call(Global(("np", "abs"), np.abs, np), (self.expr(e.args[0], s),))  # (of an array: np.abs)
+        elif isinstance(f, Global) and f.obj in TO_INT and e.args and not e.kwargs and \
+                not isinstance(e.args[0], ir.Starred) and not self.is_int(e.args[0]) and not _integral(self.kinds, e.args[0]):
+            if len(e.args) > 1:  # (h28b-003: round(2.675, 2) is 2.67 in Python, 2.68 in Numba and NumPy)
+                self.refuse(s, "`round(v, ndigits)` (Python rounds the decimal value of v, Numba scales by 10 ** "
+                               "ndigits: round(2.675, 2) is 2.67 in Python, 2.68 in Numba)")
+            # (a float beyond int64 made an int wraps around in Numba: checked first, h28b-004)
+            return Call(self.global_value(f, s), (Call(_jit_helper("int_of"), (self.expr(e.args[0], s),)),))
         elif isinstance(f, Global) and f.obj is np.cross and len(e.args) == 2 and not e.kwargs and \
                 s.origin is not None:  # (3-vectors; 2-vectors refused when it runs: a number per pair, located)
             where = s.origin.unit.location(s.origin.node).describe()
@@ -169,7 +182,19 @@ class Calls:
         kwargs = tuple((k, self.expr(v, s)) for k, v in e.kwargs if k != "**") if e.kwargs else ()
         if len(kwargs) != len(e.kwargs):
             self.refuse(s, "`**kwargs` in a call")
-        return _along_axis(_reduce_along(Call(func, tuple(args), kwargs)))
+        out = Call(func, tuple(args), kwargs)
+        if isinstance(f, Global) and f.root is math and len(f.path) == 2 and f.path[1] in MATH_ERRORS and \
+                1 <= len(args) <= 2 and not kwargs:  # (Python's ValueError / OverflowError, not nan / inf)
+            return Call(_jit_helper(f"math_checked{len(args)}"), (out, Const(MATH_ERRORS[f.path[1]])) + tuple(args))
+        return _along_axis(_reduce_along(out))
+
+
+def _integral(kinds, e):
+    """Is `e` known to hold integers or bools (a NumPy int, an int array's item), which no int conversion wraps?"""
+    kind = kinds.get(e.name) if isinstance(e, Var) else None
+    if isinstance(kind, K.Array):
+        return kind.dtype in "iub"
+    return isinstance(kind, K.Scalar) and isinstance(kind.cls, type) and issubclass(kind.cls, (int, np.integer, np.bool_))
 
 
 _BUILTIN_DTYPES = {int: ("int64", np.int64), float: ("float64", np.float64), bool: ("bool_", np.bool_),

@@ -1,5 +1,5 @@
 """Python ints in a `jit=True` derivative: which expressions are Python ints (unbounded, where Numba's int64
-wraps), and their `+ - * ** <<` written as the checked calls of jit_ints.py (Python's value or OverflowError).
+wraps), and their `+ - * ** << >>` written as the checked calls of jit_ints.py (Python's value or OverflowError).
 A part of jit_lower.Lowering, by job."""
 import builtins
 
@@ -7,7 +7,7 @@ from . import ir, kinds as K
 from .ir import Call, Const, Global, Var
 from .jit_stores import jit_helper
 
-INT_OPS = {"+": "int_add", "-": "int_sub", "*": "int_mul", "**": "int_pow", "<<": "int_lshift"}
+INT_OPS = {"+": "int_add", "-": "int_sub", "*": "int_mul", "**": "int_pow", "<<": "int_lshift", ">>": "int_rshift"}
 INT_RESULTS = {"+", "-", "*", "//", "%", "<<", ">>", "&", "|", "^"}  # (`**`: a float for a negative power)
 
 

@@ -1,6 +1,7 @@
 """Python's int arithmetic in a `jit=True` derivative: exact, or an OverflowError (docs/jit.md).
 
-Python's ints are unbounded and Numba's are int64, whose `+ - * << ` wrap around and whose `a ** -k` is 0:
+Python's ints are unbounded and Numba's are int64, whose `+ - * << ` wrap around, whose `a >> k` takes k modulo
+64 and whose `a ** -k` is 0; `int(v)`, `round(v)`, `math.floor(v)` of a float beyond int64 wrap too:
 the compiled code would give a different value silently. jit_lower.py writes these operators on two Python
 ints as the calls below, which give Python's value whenever it fits in int64 and raise OverflowError
 otherwise (never a wrapped value). NumPy's int64 values wrap in plain NumPy too, and are left as they are.
@@ -91,3 +92,53 @@ def int_lshift(a, k):
     if a > (HIGH >> k) or a < (LOW >> k):
         raise OverflowError(OVERFLOW)
     return a << k
+
+
+@_njit
+def int_rshift(a, k):
+    """a >> k as Python computes it: LLVM's shift of int64 takes k modulo 64 (`-7 >> 66` gave -2, h28b-002)."""
+    if k < 0:
+        raise ValueError("negative shift count")
+    if k >= 63:
+        return -1 if a < 0 else 0
+    return a >> k
+
+
+@_njit
+def int_of(v):
+    """v, a float about to be made an int (`int(v)`, `round(v)`, `math.floor(v)`), checked to fit in int64 as
+    Python's unbounded int of it would (Numba's conversion of 1e20 wrapped around, h28b-004)."""
+    if v != v:
+        raise ValueError("cannot convert float NaN to integer")
+    if not (-9.223372036854775808e18 <= v < 9.223372036854775808e18):
+        raise OverflowError(OVERFLOW if v - v == 0.0 else "cannot convert float infinity to integer")
+    return v
+
+
+@_njit
+def math_checked1(v, how, x):
+    """v = math.<f>(x) as Python gives it: ValueError for a nan from a number (`math.sqrt(-1.0)`), ValueError or
+    OverflowError (by `how`, jit_calls.MATH_ERRORS) for an infinity from a finite number (`math.log(0.0)`,
+    `math.exp(1000.0)`); Numba's math gave nan and inf, values where Python raises (h28b-008)."""
+    if v != v and x == x:
+        raise ValueError("math domain error")
+    if (v == _INF or v == -_INF) and x - x == 0.0:
+        if how == 1 or how == 3 and not (x <= 0.0 and x == int(x)):
+            raise OverflowError("math range error")
+        raise ValueError("math domain error")
+    return v
+
+
+@_njit
+def math_checked2(v, how, x, y):
+    """v = math.<f>(x, y) (math.pow) as Python gives it (math_checked1)."""
+    if v != v and x == x and y == y:
+        raise ValueError("math domain error")
+    if (v == _INF or v == -_INF) and x - x == 0.0 and y - y == 0.0:
+        if how == 2 and x != 0.0:
+            raise OverflowError("math range error")
+        raise ValueError("math domain error")
+    return v
+
+
+_INF = float("inf")

@@ -75,9 +75,15 @@ class Lowering(PartStores, IntOps, Calls):
         self.adjoint_arrays = adjoint_arrays(body, self.param_kinds, self.kinds)  # (for part stores: ranks)
         out = []
         for s in body:
-            out += self.tapes.made_before(s)
+            for made in self.tapes.made_before(s):  # (their sizes read the loops' bounds: a global `range(N)`
+                if isinstance(made, Assign) and not isinstance(made.value, Build):  # as its parameter, h28b-006)
+                    made.value = self.expr(made.value, made)
+                out.append(made)
             if not (isinstance(s, Assign) and s.targets == (tape,)):
                 out += self.statement(s)
+        for s in ir.walk(out):  # (a user's global left as it is would be a constant Numba freezes: stale later)
+            if any(_frozen_data(g) for g in _globals_in(s)):
+                self.refuse(s, "a value of a global read where it is frozen when compiled (an internal miss)")
         return out
 
     def statement(self, s):
@@ -220,6 +226,12 @@ class Lowering(PartStores, IntOps, Calls):
     def tolist(self, value):
         return Call(ir.Attr(value.func.value, "copy"), ())
 
+    def inverts_alike(self, e):
+        """Does Numba's `~e` give what Python's does: `e` an array, or a NumPy int or bool?"""
+        kind = (self.param_kinds.get(e.name) or self.kinds.get(e.name)) if isinstance(e, Var) else None
+        return isinstance(kind, K.Array) or isinstance(kind, K.Scalar) and isinstance(kind.cls, type) and \
+            issubclass(kind.cls, (np.integer, np.bool_))
+
     def expr(self, e, s):
         cls = e.__class__
         if cls is Var:
@@ -246,6 +258,9 @@ class Lowering(PartStores, IntOps, Calls):
         if cls is ir.UnaryOp:
             if e.op == "-" and self.is_int(e.operand) and not isinstance(e.operand, Const):
                 return Call(_jit_helper("int_neg"), (self.expr(e.operand, s),))
+            if e.op == "~" and not self.is_int(e.operand) and not self.inverts_alike(e.operand):
+                self.refuse(s, "`~` of a value not known to be an int or an array (of a bool, Python's `~True` is "
+                               "the int -2, Numba's is False: write `not b` or `-1 - int(b)`)")  # (h28b-001)
             return ir.UnaryOp(e.op, self.expr(e.operand, s))
         if cls is ir.Compare:
             same = same_object_test(e, self.fresh)  # (`a is b` of arrays made in the function)
@@ -611,3 +626,25 @@ def adjoint_arrays(body, param_kinds, kinds):
         if len(ranks) == 1 and None not in ranks:  # (and at least one definition by the helpers)
             found[name] = K.Array(dtype="f", ndim=ranks.pop())
     return found
+
+
+def _globals_in(s):
+    """The Global nodes of a statement's own expressions (not of its nested blocks)."""
+    todo = []
+    for v in vars(s).values():
+        todo.extend(v if isinstance(v, (list, tuple)) else [v])
+    while todo:
+        e = todo.pop()
+        if isinstance(e, (list, tuple)):
+            todo.extend(e)
+        elif isinstance(e, Global):
+            yield e
+        elif isinstance(e, ir.Slice) or e.__class__ in (Call, ir.BinOp, ir.UnaryOp, ir.Compare, ir.Attr, Index,
+                                                       Build, ir.IfExp, ir.Starred):
+            todo.extend(ir.children(e))
+
+
+def _frozen_data(g):
+    """Is `g` a user's number or array, which Numba would compile in as a constant?"""
+    return g.path[0] not in ("_ad", "np", "math") and \
+        isinstance(g.obj, (int, float, complex, np.ndarray, np.generic))

@@ -12,13 +12,18 @@ except ImportError:  # (jit.py reports it, located, when a derivative asks for j
     numba = None
 
 
+CHECKED = {"boundscheck": True}  # (indexes checked: h28b-007)
+
+
 def _njit(fn):
-    return numba.njit(cache=False)(fn) if numba is not None else fn
+    return numba.njit(cache=False, **CHECKED)(fn) if numba is not None else fn
 
 
 def njit(fn):
-    """The decorator a generated derivative's compiled part carries (`@_ad.jit.njit`)."""
-    return numba.njit(cache=False)(fn)
+    """The decorator a generated derivative's compiled part carries (`@_ad.jit.njit`). Its indexes are checked
+    (`boundscheck`): Numba's unchecked `x[i]` out of bounds read other memory, a value where Python raises
+    IndexError, or crashed the process (h28b-007); the helpers check the index arrays they are given."""
+    return numba.njit(cache=False, **CHECKED)(fn)
 
 
 def _abs_number_vjp(g, x):
@@ -50,7 +55,7 @@ def tolist_vjp(g, x):
 def _overload(stub):
     def register(typer):
         if numba is not None:
-            numba.extending.overload(stub)(typer)
+            numba.extending.overload(stub, jit_options=CHECKED)(typer)
         return stub
     return register
 
@@ -1086,7 +1091,7 @@ def _constant_axis(axis, ndim):
 def _overload_literal(stub):
     def register(typer):
         if numba is not None:
-            numba.extending.overload(stub, prefer_literal=True)(typer)
+            numba.extending.overload(stub, prefer_literal=True, jit_options=CHECKED)(typer)
         return stub
     return register
 
@@ -1205,8 +1210,10 @@ def _kept(r, axis):
 
 HELPERS.add("power_partial")
 HELPERS.add("kept")
-HELPERS |= {"int_add", "int_sub", "int_neg", "int_mul", "int_pow", "int_lshift"}
-from .jit_ints import int_add, int_sub, int_neg, int_mul, int_pow, int_lshift  # noqa: E402  (they use _njit)
+HELPERS |= {"int_add", "int_sub", "int_neg", "int_mul", "int_pow", "int_lshift", "int_rshift", "int_of",
+            "math_checked1", "math_checked2"}
+from .jit_ints import int_add, int_sub, int_neg, int_mul, int_pow, int_lshift, int_rshift, int_of, \
+    math_checked1, math_checked2  # noqa: E402,F401
 
 
 # -- a store into a part of an array (`a[:, 1] = v`, `a[i:j] += v`), written as loops: each array store Numba

@@ -252,7 +252,8 @@ class Resolver:
                 function = inspect.getattr_static(k.cls, name, None)
                 function = getattr(function, "__func__", function)  # (a staticmethod's function)
                 args = ruled[1] + args
-                return self.bind(s, ruled[0], args, rule_defaults.prepared(self.ctx, s, function, ruled[0], args, kwargs))
+                kwargs = rule_defaults.prepared(self.ctx, s, function, ruled[0], args, kwargs, self.kind)
+                return self.bind(s, ruled[0], args, kwargs)
             what = f"the method `.{name}()`"
             if isinstance(k, K.Obj) and not hasattr(k.cls, name):  # a function stored on the object (g3-005)
                 what = (f"a call of the function the attribute `.{name}` holds, not known when compiling (a loop or "
@@ -279,7 +280,8 @@ class Resolver:
             if kind == "rule":  # (the function's defaults, not the template's: h27b-001)
                 function = obj.__func__ if receiver or isinstance(obj, staticmethod) else obj
                 args = receiver + args
-                return self.bind(s, rule, args, rule_defaults.prepared(self.ctx, s, function, rule, args, kwargs))
+                return self.bind(s, rule, args, rule_defaults.prepared(self.ctx, s, function, rule, args, kwargs,
+                                                                       self.kind))
             if kind == "nondiff":
                 return Op("const")
             if self.ctx.is_user_function(obj):

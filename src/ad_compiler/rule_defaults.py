@@ -19,7 +19,7 @@ from . import ir
 from .inline_static import is_simple
 
 
-def prepared(ctx, s, func, rule, args, kwargs):
+def prepared(ctx, s, func, rule, args, kwargs, kind_of=None):
     """The keyword arguments to bind the user's rule `rule` of `func` with, for the call statement `s` (args: atoms,
     the receiver first): its defaults completed; a call of a function of the user's whose body stores a value
     made from its arguments where the caller can read it refused first (rule_effects.py, h27b-009)."""
@@ -28,8 +28,31 @@ def prepared(ctx, s, func, rule, args, kwargs):
             ctx is not None and ctx.is_user_function_with_rule(func):
         from . import rule_effects
 
-        rule_effects.refuse(func, s.origin.unit.location(s.origin.node) if s.origin else None)
+        rule_effects.refuse(func, s.origin.unit.location(s.origin.node) if s.origin else None,
+                            _classes(func, args, kwargs, kind_of))
     return completed(func, rule, args, dict(kwargs), ctx)
+
+
+def _classes(func, args, kwargs, kind_of):
+    """Parameter name -> the user's class of the object the call gives it (a method of it the body calls may
+    store the function's values in it: rule_effects, h28b-005)."""
+    from .inline_resolve import is_library
+    from . import kinds as K
+
+    try:
+        bound = inspect.signature(func).bind_partial(*args, **dict(kwargs))
+    except (TypeError, ValueError):
+        return None
+    out = {}
+    for name, atom in bound.arguments.items():
+        if isinstance(atom, ir.Global):
+            cls = type(atom.obj)
+        else:
+            kind = kind_of(atom) if kind_of is not None and isinstance(atom, ir.Var) else None
+            cls = kind.cls if isinstance(kind, K.Obj) else None
+        if isinstance(cls, type) and not is_library(cls) and cls.__module__ != "builtins":
+            out[name] = cls
+    return out or None
 
 
 def completed(func, rule, args, kwargs, ctx):
