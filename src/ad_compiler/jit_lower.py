@@ -76,7 +76,8 @@ class Lowering(PartStores, IntOps, Calls):
         out = []
         for s in body:
             for made in self.tapes.made_before(s):  # (their sizes read the loops' bounds: a global `range(N)`
-                if isinstance(made, Assign) and not isinstance(made.value, Build):  # as its parameter, h28b-006)
+                if isinstance(made, Assign) and not isinstance(made.value, Build) and not _is_jit_call(made.value):
+                    # (as its parameter, h28b-006; a tape in the frame has a constant size: jit_tape.py)
                     made.value = self.expr(made.value, made)
                 out.append(made)
             if not (isinstance(s, Assign) and s.targets == (tape,)):
@@ -648,3 +649,8 @@ def _frozen_data(g):
     """Is `g` a user's number or array, which Numba would compile in as a constant?"""
     return g.path[0] not in ("_ad", "np", "math") and \
         isinstance(g.obj, (int, float, complex, np.ndarray, np.generic))
+
+
+def _is_jit_call(v):
+    """Is `v` already a call of a compiled helper (`_ad.jit.stack_empty(12, np.float64)`)?"""
+    return isinstance(v, Call) and isinstance(v.func, Global) and v.func.path[:2] == ("_ad", "jit")
