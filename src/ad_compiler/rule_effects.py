@@ -323,7 +323,7 @@ class _Scan:
         f = node.func
         if obj is None and isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and \
                 (f.value.id in self.classes or self.order and f.value.id == self.order[0]):
-            cls = self.classes.get(f.value.id) or self.own_class()  # (`acc.record(x)`, `self.save(x)`)
+            cls = self.classes.get(f.value.id) or _own_class(self.unit)  # (`acc.record(x)`, `self.save(x)`)
             obj = getattr(cls, f.attr, None) if cls is not None else None
             obj = obj.__func__ if isinstance(obj, (staticmethod, classmethod)) else obj
             if inspect.isfunction(obj) and not isinstance(inspect.getattr_static(cls, f.attr), staticmethod):
@@ -334,51 +334,13 @@ class _Scan:
             obj = obj.func
         if not inspect.isfunction(obj) or _library(obj) or obj.__code__ in self.seen or self.depth >= MAX_DEPTH:
             return None
-        tainted, outside = self.bind(obj, node) if not kept else (None, kept)
+        tainted, outside = _bind(self, obj, node) if not kept else (None, kept)
         if not tainted and not any(self.tainted(a) for a in node.args):
             return None
         found = _scan(obj, tainted, outside, self.depth + 1, self.seen)
         if found is None:
             return None
         return self.refuse(node, found[0])
-
-    def bind(self, func, node):
-        """The helper's parameters the call gives tainted values, and those it gives state the caller can read."""
-        try:
-            params = list(inspect.signature(func).parameters.values())
-        except (TypeError, ValueError):
-            return None, ()
-        tainted, outside = set(), set()
-        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        given = list(zip(positional, node.args))
-        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
-            return None, {p.name for p in params}
-        by_name = {p.name: p for p in params}
-        rest = [p for p in params if p.kind is p.VAR_POSITIONAL]
-        given += [(rest[0], a) for a in node.args[len(positional):]] if rest else []
-        kw = [p for p in params if p.kind is p.VAR_KEYWORD]
-        given += [(by_name.get(k.arg) or (kw[0] if kw else None), k.value) for k in node.keywords]
-        for p, a in given:
-            if p is None:
-                continue
-            if self.tainted(a):
-                tainted.add(p.name)
-            if self.outside_value(a):
-                outside.add(p.name)
-        for p in params:  # (a default the caller does not give: the function's own object, which it keeps)
-            if p.name not in {q.name for q, _ in given if q is not None} and p.default is not p.empty and \
-                    not isinstance(p.default, (int, float, complex, str, bytes, tuple, type(None))):
-                outside.add(p.name)
-        return tainted, outside
-
-    def own_class(self):
-        qual = getattr(self.unit.func, "__qualname__", "").split(".")
-        if len(qual) < 2 or "<locals>" in qual[:-1]:
-            return None
-        obj = self.unit.func.__globals__.get(qual[0])
-        for part in qual[1:-1]:
-            obj = getattr(obj, part, None)
-        return obj if isinstance(obj, type) else None
 
     def refuse(self, node, inner=None):
         where = self.unit.location(node)
@@ -390,6 +352,46 @@ class _Scan:
                 f"the caller can read it (line {where.line} of {os.path.basename(where.filename)}: "
                 f"`{where.text.strip()}`); its rule gives the derivative of its result only, so that value would "
                 f"carry none"), self.unit
+
+
+def _bind(scan, func, node):
+    """The helper's parameters the call gives tainted values, and those it gives state the caller can read."""
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return None, ()
+    tainted, outside = set(), set()
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    given = list(zip(positional, node.args))
+    if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+        return None, {p.name for p in params}
+    by_name = {p.name: p for p in params}
+    rest = [p for p in params if p.kind is p.VAR_POSITIONAL]
+    given += [(rest[0], a) for a in node.args[len(positional):]] if rest else []
+    kw = [p for p in params if p.kind is p.VAR_KEYWORD]
+    given += [(by_name.get(k.arg) or (kw[0] if kw else None), k.value) for k in node.keywords]
+    for p, a in given:
+        if p is None:
+            continue
+        if scan.tainted(a):
+            tainted.add(p.name)
+        if scan.outside_value(a):
+            outside.add(p.name)
+    for p in params:  # (a default the caller does not give: the function's own object, which it keeps)
+        if p.name not in {q.name for q, _ in given if q is not None} and p.default is not p.empty and \
+                not isinstance(p.default, (int, float, complex, str, bytes, tuple, type(None))):
+            outside.add(p.name)
+    return tainted, outside
+
+def _own_class(unit):
+    """The class whose method the rule'd function is (`Acc.record`), else None."""
+    qual = getattr(unit.func, "__qualname__", "").split(".")
+    if len(qual) < 2 or "<locals>" in qual[:-1]:
+        return None
+    obj = unit.func.__globals__.get(qual[0])
+    for part in qual[1:-1]:
+        obj = getattr(obj, part, None)
+    return obj if isinstance(obj, type) else None
 
 
 def _partial_params(p):
