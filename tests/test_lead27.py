@@ -100,3 +100,24 @@ def test_unpacking_checked_under_jit():
     np.testing.assert_allclose(g(np.array([1.5, -2.0])), [-2.0, 1.5])
     with pytest.raises(ValueError):
         g(np.array([1.0, 2.0, 3.0]))
+
+
+# -- jit=True: a dict made in the function and returned is refused at its line (hunt28a: an internal NameError) ----
+
+def returns_a_dict(x):
+    return {"a": x * 2.0, "b": np.sin(x)}
+
+
+def reads_a_dict(x):
+    d = {"a": x * 2.0, "b": np.sin(x)}
+    return d["a"] * d["b"]
+
+
+def test_jit_jvp_of_a_returned_dict_is_refused_at_the_return_and_a_read_dict_still_compiles():
+    with pytest.raises(ad.ADError) as refused:
+        ad.jvp(returns_a_dict, jit=True)(np.ones(3), np.ones(3))
+    assert f"line {returns_a_dict.__code__.co_firstlineno + 1}" in str(refused.value) and "a dict" in str(refused.value) and "NameError" not in str(refused.value)
+    x, v = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    value, tangent = ad.jvp(reads_a_dict, jit=True)(x, v)
+    h = 1e-6
+    np.testing.assert_allclose(tangent, (reads_a_dict(x + h * v) - reads_a_dict(x - h * v)) / (2 * h), rtol=1e-6)

@@ -95,7 +95,7 @@ def finish(derivation, unit, fdef, kinds_, alloc):
         if p in param_kinds:  # (not the seed of vjp or the tangent of jvp: their helpers check them)
             passed[p] = _check_parameter(p, param_kinds.get(p), where_def, p in derivation.wrt, body, kinds_,
                                          lowering, alloc)
-    core_body = lowering.lower(body)
+    core_body = lowering.lower(body, {n for _, e in leaves for n in ir.names_in(e)})
     results = [lowering.expr(e, ret) for _, e in leaves]
     uncopy(core_body + [Return(Build("tuple", tuple(results)))], kinds_)  # (the return reads them too)
     direct = _direct_plan(outer, leaves, core_params, fdef.params, lowering) if not any(passed.values()) else None

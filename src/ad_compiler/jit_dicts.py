@@ -18,17 +18,19 @@ from . import ir, kinds as K, runtime
 from .ir import Assign, Build, Call, Const, ExprStmt, Global, Index, SetItem, Var
 
 
-def split_dicts(body, kinds, alloc):
-    """(the body with the dicts and objects made in it split into one name per key, {new name: kind})."""
+def split_dicts(body, kinds, alloc, returned=frozenset()):
+    """(the body with the dicts and objects made in it split into one name per key, {new name: kind}); the
+    names in `returned` are read by the return, after the body: kept as they are (jit_lower refuses a dict)."""
     first = {}  # (id of a tape push of an attribute before its first store -> a zero of the value stored)
-    keys = _candidates(body, _objects(body, first))
+    keys = {d: k for d, k in _candidates(body, _objects(body, first)).items() if d not in returned}
     aliases = {}
     for _ in range(4):  # (the second names' adjoints are dicts of the same keys, with second names of their own)
         found = _aliases(body, keys)
         if found == aliases:
             break
         aliases = found
-        keys = _candidates(body, {**keys, **{a: keys[r] for a, r in aliases.items()}})
+        keys = {d: k for d, k in _candidates(body, {**keys, **{a: keys[r] for a, r in aliases.items()}}).items()
+                if d not in returned}
     aliases = {a: r for a, r in aliases.items() if keys.get(a) == keys.get(r) is not None}
     keys = _checked(body, keys, aliases)
     aliases = {a: r for a, r in aliases.items() if a in keys and r in keys}

@@ -60,10 +60,10 @@ class Lowering(PartStores, IntOps, Calls):
         raise UnsupportedError(f"jit=True: {what}; {WHY}", where=where, hint=HINT)
 
     # -- the whole body ---------------------------------------------------------------------------------------
-    def lower(self, body):
-        """The body rewritten (a new list), or UnsupportedError."""
+    def lower(self, body, returned=frozenset()):
+        """The body rewritten (a new list), or UnsupportedError; `returned`: the names the return reads."""
         tape = next((s.targets[0] for s in body if isinstance(s, Assign) and _helper(s.value) == "new_tape"), None)
-        body, entries = split_dicts(body, self.kinds, self.alloc)  # (dicts made in the function: a name per key)
+        body, entries = split_dicts(body, self.kinds, self.alloc, returned)  # (dicts made in it: a name per key)
         self.kinds = {**self.kinds, **entries}
         self.body = body
         self.kinds = {**self.kinds, **_item_kinds(body, self.param_kinds, self.kinds)}
