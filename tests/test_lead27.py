@@ -1,4 +1,6 @@
 """The lead's fixes in stop 27, each checked against central differences."""
+import math
+
 import numpy as np
 import pytest
 
@@ -121,3 +123,21 @@ def test_jit_jvp_of_a_returned_dict_is_refused_at_the_return_and_a_read_dict_sti
     value, tangent = ad.jvp(reads_a_dict, jit=True)(x, v)
     h = 1e-6
     np.testing.assert_allclose(tangent, (reads_a_dict(x + h * v) - reads_a_dict(x - h * v)) / (2 * h), rtol=1e-6)
+
+
+# -- math.dist of points of different lengths raises Python's ValueError (an AssertionError before, gone under -O) --
+
+def dist_of_different_lengths(x):
+    return math.dist([x[0], x[1]], [x[2]])
+
+
+def dist_right(x):
+    return math.dist([x[0], x[1]], [x[2], 1.0]) * x[0]
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_math_dist_of_different_lengths_raises_value_error(mode):
+    x = np.array([0.3, -1.2, 0.8])
+    with pytest.raises(ValueError, match="same number of dimensions"):
+        ad.grad(dist_of_different_lengths)(x) if mode == "grad" else ad.jvp(dist_of_different_lengths)(x, x)
+    np.testing.assert_allclose(ad.grad(dist_right)(x), numeric_grad(dist_right, (x,), 0), rtol=1e-7)

@@ -8,7 +8,8 @@ import ast
 import math
 
 from .desugar_scope import walk_scope
-from .ir import Assert, BinOp, Build, Call, Compare, Const, ExprStmt, For, Global, If, Index, Slice, Starred, Var
+from .desugar_blocks import _rt
+from .ir import BinOp, Build, Call, Compare, Const, ExprStmt, For, Global, If, Index, Slice, Starred, Var
 
 
 class LibraryCalls:
@@ -120,8 +121,9 @@ class LibraryCalls:
         if obj is math.dist:
             p, q = self.calls.sequences(args)
             n = ctx.temp(Call(self.calls.builtin("len"), (p,)))
-            same = ctx.temp(Compare(n, ("==",), (ctx.temp(Call(self.calls.builtin("len"), (q,))),)))
-            ctx.emit(Assert(same, Const("both points must have the same number of dimensions")))
+            differ = ctx.temp(Compare(n, ("!=",), (ctx.temp(Call(self.calls.builtin("len"), (q,))),)))
+            error = Call(self.calls.builtin("ValueError"), (Const("both points must have the same number of dimensions"),))
+            ctx.emit(If(differ, [ExprStmt(Call(_rt("throw"), (error,)))], []))  # (Python's ValueError)
             items = ctx.alloc.temp()
             ctx.assign(items, Build("list", ()))
             counter = ctx.alloc.fresh("k")
