@@ -47,3 +47,39 @@ def test_every_method_of_a_generator_that_draws_is_known():
     for cls in (np.random.Generator, np.random.RandomState, random.Random, np.random.PCG64, np.random.MT19937):
         missing = {n for n in dir(cls) if not n.startswith("_")} - recompute.DRAW_METHODS - NOT_DRAWS
         assert not missing, f"{cls.__name__}: {sorted(missing)}"
+
+
+# -- h28c-002: an unused item of a global or a constant that is missing (`D["b"]` of a global dict without that
+# key, `"abc"[k]` past its end) was removed with its kind not known (dead_raises kept only numbers and arrays):
+# grad, value_and_grad, jvp and hvp returned where f raises KeyError / IndexError. Present items still go --
+
+TABLE = {"a": 1.0, "name": "abc"}
+
+
+def missing_key(x):
+    y = TABLE["b"]
+    return np.sum(x * x)
+
+
+def char_past_end(x):
+    y = "abc"[int(abs(x[1]) * 10)]
+    return np.sum(x * x)
+
+
+def present_key(x):
+    y = TABLE["name"]
+    return np.sum(x * x)
+
+
+@pytest.mark.parametrize("f, error", [(missing_key, KeyError), (char_past_end, IndexError)])
+def test_unused_missing_item_of_a_constant_raises(f, error):
+    for run in (lambda: ad.grad(f)(X.copy()), lambda: ad.value_and_grad(f)(X.copy()),
+                lambda: ad.jvp(f)(X.copy(), X.copy()), lambda: ad.hvp(f)(X.copy(), X.copy())):
+        with pytest.raises(error):
+            run()
+
+
+def test_unused_present_item_of_a_constant_is_removed():
+    g = ad.grad(present_key)
+    np.testing.assert_allclose(g(X.copy()), 2.0 * X)
+    assert "TABLE" not in g.source

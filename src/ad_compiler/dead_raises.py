@@ -71,7 +71,7 @@ def keep_dead_raises(fn, kinds):
             s.keep = True  # (a draw the derivative does not read still moves the generator on: the next draws
             continue  # are f's, h28a-006; also one only the output reads, which grad does not compute)
         if s.target not in used and not s.noop and _operation(s.value) and id(s) not in items and \
-                isinstance(kinds.get(s.target), (K.Scalar, K.Array, K.Numeric)) and \
+                (isinstance(kinds.get(s.target), (K.Scalar, K.Array, K.Numeric)) or _constant_lookup(s.value)) and \
                 all(_data(kinds.get(n)) for n in ir.names_in(s.value)) and test.may_raise(s.value):
             s.keep = True
 
@@ -85,6 +85,23 @@ def _operation(v):
         return True
     return isinstance(v, ir.Call) and (isinstance(v.func, ir.Attr) or isinstance(v.func, ir.Global) and
                                        v.func.path[:1] != ("_ad",))
+
+
+def _constant_lookup(v):
+    """An item, whose kind is not known, of a global or a constant that may be missing (`D["b"]` of a global dict
+    without that key, `"abc"[k]`): removed, the derivative returned where f raises KeyError / IndexError
+    (h28c-002). At constant positions the lookup is tried now: one that is there is removed as before."""
+    if not (isinstance(v, ir.Index) and isinstance(v.value, (ir.Global, ir.Const))):
+        return False
+    if not all(isinstance(i, ir.Const) for i in v.items):
+        return True
+    obj = v.value.obj if isinstance(v.value, ir.Global) else v.value.value
+    items = tuple(i.value for i in v.items)
+    try:
+        obj[items if v.tuple_form or len(items) != 1 else items[0]]
+    except Exception:
+        return True
+    return False
 
 
 def _data(kind, depth=0):
