@@ -83,3 +83,91 @@ def test_unused_present_item_of_a_constant_is_removed():
     g = ad.grad(present_key)
     np.testing.assert_allclose(g(X.copy()), 2.0 * X)
     assert "TABLE" not in g.source
+
+
+# -- h28c-003: a function with a user's rule storing a value of its argument where the caller reads it, in ways
+# rule_effects.py did not see: a method's `out=` (`x.cumsum(out=BUF)`: the receiver is the operand), a mutating
+# method called on its class (`np.ndarray.__setitem__(BUF, ...)`, `list.append(GL, v)`, `dict.update(S, v=..)`),
+# NumPy's changing functions given the array by keyword (`np.copyto(dst=BUF, src=...)`, `np.put(a=BUF, ...)`),
+# a view made by `as_strided`: the caller's gradient missed the stored value's share (WRONG) --
+
+BUF = np.zeros(4)
+GL = []
+STATE = {}
+
+
+def cumsum_out(x):
+    x.cumsum(out=BUF)
+    return np.sin(x)
+
+
+def unbound_setitem(x):
+    np.ndarray.__setitem__(BUF, slice(None), x * 2.0)
+    return np.sin(x)
+
+
+def unbound_append(x):
+    list.append(GL, x * 2.0)
+    return np.sin(x)
+
+
+def unbound_update(x):
+    dict.update(STATE, v=x * 2.0)
+    return np.sin(x)
+
+
+def copyto_by_keyword(x):
+    np.copyto(dst=BUF, src=x * 2.0)
+    return np.sin(x)
+
+
+def put_by_keyword(x):
+    np.put(a=BUF, ind=[0], v=x[0] * 2.0)
+    return np.sin(x)
+
+
+def strided_view(x):
+    np.lib.stride_tricks.as_strided(BUF)[:] = x * 2.0
+    return np.sin(x)
+
+
+for _f in [cumsum_out, unbound_setitem, unbound_append, unbound_update, copyto_by_keyword, put_by_keyword,
+           strided_view]:
+    def _rule(x):
+        bx = g * np.cos(x)  # noqa: F841,F821 (the template's adjoint: the function's own, but for the store)
+    ad.defvjp(_f)(_rule)
+
+
+def reads_cumsum_out(x):
+    return np.sum(cumsum_out(x) * BUF)
+
+
+def reads_unbound_setitem(x):
+    return np.sum(unbound_setitem(x) * BUF)
+
+
+def reads_unbound_append(x):
+    return np.sum(unbound_append(x) * GL[-1])
+
+
+def reads_unbound_update(x):
+    return np.sum(unbound_update(x) * STATE["v"])
+
+
+def reads_copyto_by_keyword(x):
+    return np.sum(copyto_by_keyword(x) * BUF)
+
+
+def reads_put_by_keyword(x):
+    return np.sum(put_by_keyword(x) * BUF)
+
+
+def reads_strided_view(x):
+    return np.sum(strided_view(x) * BUF)
+
+
+@pytest.mark.parametrize("f", [reads_cumsum_out, reads_unbound_setitem, reads_unbound_append, reads_unbound_update,
+                               reads_copyto_by_keyword, reads_put_by_keyword, reads_strided_view])
+def test_rule_storing_its_argument_outside_is_refused(f):
+    with pytest.raises(ad.ADError, match="rule"):
+        ad.grad(f)(X.copy())
