@@ -171,3 +171,35 @@ def reads_strided_view(x):
 def test_rule_storing_its_argument_outside_is_refused(f):
     with pytest.raises(ad.ADError, match="rule"):
         ad.grad(f)(X.copy())
+
+
+# -- h28c-004: adding to a global list is let through (a record: `LOSSES.append(float(v))`, hunt28b), but a
+# function reading the list too read the added value with no derivative: `GLIST.append(x[0] * 2.0);
+# return GLIST[-1] * x[1]` gave [0, 0.6, 0, 0] for FD's [-1.4, 0.6, 0, 0] (WRONG in grad and jvp). Now refused
+# where the function reads the list other than for its length --
+
+GLIST = [1.0]
+RECORD = []
+
+
+def appends_then_reads(x):
+    GLIST.append(x[0] * 2.0)
+    return GLIST[-1] * x[1]
+
+
+def appends_a_record(x):
+    v = np.sum(x * x)
+    RECORD.append(float(v))
+    return v * len(RECORD)
+
+
+def test_global_list_added_to_and_read_is_refused():
+    for run in (lambda: ad.grad(appends_then_reads)(X.copy()), lambda: ad.jvp(appends_then_reads)(X.copy(), X)):
+        with pytest.raises(ad.ADError, match="GLIST"):
+            run()
+
+
+def test_global_list_added_to_as_a_record_still_passes():
+    RECORD.clear()
+    g = ad.grad(appends_a_record)(X.copy())
+    np.testing.assert_allclose(g, 2.0 * X * len(RECORD))
