@@ -203,3 +203,22 @@ def test_global_list_added_to_as_a_record_still_passes():
     RECORD.clear()
     g = ad.grad(appends_a_record)(X.copy())
     np.testing.assert_allclose(g, 2.0 * X * len(RECORD))
+
+
+# -- h28c-005: np.dot / np.matmul of a list of numbers (`p.tolist()`, lean28's list adjoints) crashed grad and hvp
+# (TypeError: can't multiply sequence by non-int of type 'float'; AttributeError: 'list' has no .ndim) in the
+# runtime's dot_vjp / matmul_vjp --
+
+def dot_of_lists(p):
+    a = p.tolist()
+    return float(np.dot(a, a))
+
+
+def matmul_of_list(p):
+    return float(np.matmul(p.tolist(), p))
+
+
+@pytest.mark.parametrize("f", [dot_of_lists, matmul_of_list])
+def test_product_of_a_list_of_numbers(f):
+    np.testing.assert_allclose(ad.grad(f)(X.copy()), 2.0 * X, rtol=1e-12)
+    np.testing.assert_allclose(ad.hvp(f)(X.copy(), X.copy()), 2.0 * X, rtol=1e-12)
