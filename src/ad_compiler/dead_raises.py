@@ -12,6 +12,8 @@ A random draw the derivative does not read (`d = random.random()`, `np.random.no
 or a noise term only the output reads, which grad does not compute) is kept too: removed, it left the generator where f does not, so the draws after it gave the derivative another
 realisation than f's (a wrong gradient and value, h28a-006).
 """
+import numpy as np
+
 from . import ir, kinds as K, recompute
 from .hoist import _Hoister
 from .ir import Assign, For, If, Var, While
@@ -96,6 +98,8 @@ def _constant_lookup(v):
     if not all(isinstance(i, ir.Const) for i in v.items):
         return True
     obj = v.value.obj if isinstance(v.value, ir.Global) else v.value.value
+    if not isinstance(obj, (dict, list, tuple, str, bytes, range, np.ndarray)):
+        return True  # (a user's `__getitem__` is not called while compiling)
     items = tuple(i.value for i in v.items)
     try:
         obj[items if v.tuple_form or len(items) != 1 else items[0]]
