@@ -222,3 +222,44 @@ def matmul_of_list(p):
 def test_product_of_a_list_of_numbers(f):
     np.testing.assert_allclose(ad.grad(f)(X.copy()), 2.0 * X, rtol=1e-12)
     np.testing.assert_allclose(ad.hvp(f)(X.copy(), X.copy()), 2.0 * X, rtol=1e-12)
+
+
+# -- h28c-006 (over-refusal, open): a function with a user's rule that keeps a record in a global list
+# (`LOG.append(float(np.sum(x)))`) is refused even where the caller never reads the list; a plain function doing
+# the same passes (alias_mutation.foreign_change lets an addition the function does not read back through) --
+
+RULE_LOG = []
+
+
+def logs_its_sum(x):
+    RULE_LOG.append(float(np.sum(x)))
+    return np.sin(x)
+
+
+@ad.defvjp(logs_its_sum)
+def logs_its_sum_rule(x):
+    bx = g * np.cos(x)  # noqa: F841,F821
+
+
+def calls_the_logger(x):
+    return np.sum(logs_its_sum(x))
+
+
+@pytest.mark.xfail(strict=True, reason="h28c-006: rule_effects refuses a record the caller never reads")
+def test_rule_keeping_a_record_the_caller_does_not_read():
+    np.testing.assert_allclose(ad.grad(calls_the_logger)(X.copy()), np.cos(X))
+
+
+# -- h28c-007 (over-refusal, open): a draw of a generator whose kind is not known, as a statement
+# (`prs[0].expovariate(1.0)`, its value unused), is refused as a method called for what it does; assigned
+# (`z = prs[0].expovariate(1.0)`) it is kept and right (h28c-001) --
+
+def draws_as_a_statement(x, prs):
+    prs[0].expovariate(1.0)
+    return np.sum(x) * prs[0].random()
+
+
+@pytest.mark.xfail(strict=True, reason="h28c-007: a bare draw of a generator of unknown kind is refused")
+def test_bare_draw_of_a_generator_of_unknown_kind():
+    expected = numeric_grad(lambda x: draws_as_a_statement(x, [random.Random(5)]), [X.copy()], 0)
+    np.testing.assert_allclose(ad.grad(draws_as_a_statement)(X.copy(), [random.Random(5)]), expected, rtol=1e-6)
