@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ir, kinds as K
+from . import ir, kinds as K, recompute
 from .alias_domain import Val, all_objs
 from .alias_library import (ARRAY_MUTATORS, DICT_MUTATORS, LIST_MUTATORS, MUTATING_FUNCTIONS, lookup,
                             runtime, writes_out, keyword_out)
@@ -116,6 +116,10 @@ class Mutations(Part):
             what, given = "a function value", list(call.args) + [v for _, v in call.kwargs]
         changeable = [a for a in given if isinstance(a, Var) and not isinstance(
             self.values.val(a, state).kind, (K.Scalar, K.Other))]
+        if isinstance(func, ir.Attr) and func.attr in recompute.DRAW_METHODS and \
+                func.attr not in ("shuffle", "permuted") and isinstance(func.value, Var):
+            changeable = [a for a in changeable if a is not func.value]  # (a draw moves only its generator on,
+            # as f's does: `prs[0].expovariate(1.0)` of a generator of unknown kind, kept as it is, h28c-007)
         foreign = [a for a in given if isinstance(a, Global) and isinstance(a.obj, (np.ndarray, list, dict, set))]
         if foreign and not changeable:  # (`operator.setitem(G, 0, v)` of a global's array: h28b-009)
             self.refuse(s, f"this calls {what} for what it does (its value is not used), and it may change "
