@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ir, kinds as K
+from . import ir, kinds as K, recompute
 from .alias_domain import Val, all_objs
 from .alias_library import (ARRAY_MUTATORS, DICT_MUTATORS, LIST_MUTATORS, MUTATING_FUNCTIONS, lookup,
                             runtime, writes_out, keyword_out)
@@ -116,6 +116,10 @@ class Mutations(Part):
             what, given = "a function value", list(call.args) + [v for _, v in call.kwargs]
         changeable = [a for a in given if isinstance(a, Var) and not isinstance(
             self.values.val(a, state).kind, (K.Scalar, K.Other))]
+        if isinstance(func, ir.Attr) and func.attr in recompute.DRAW_METHODS and \
+                func.attr not in ("shuffle", "permuted") and isinstance(func.value, Var):
+            changeable = [a for a in changeable if a is not func.value]  # (a draw moves only its generator on,
+            # as f's does: `prs[0].expovariate(1.0)` of a generator of unknown kind, kept as it is, h28c-007)
         foreign = [a for a in given if isinstance(a, Global) and isinstance(a.obj, (np.ndarray, list, dict, set))]
         if foreign and not changeable:  # (`operator.setitem(G, 0, v)` of a global's array: h28b-009)
             self.refuse(s, f"this calls {what} for what it does (its value is not used), and it may change "
@@ -215,8 +219,10 @@ class Mutations(Part):
         else:
             return
         adds = {list: ("append", "extend"), dict: ("setdefault",), set: ("add",)}.get(type(obj), ("setflags",))
-        if name in CHANGING_METHODS and name not in adds and isinstance(obj, (np.ndarray, list, dict, set, bytearray)):
-            # (a record kept by adding to a list, `LOSSES.append(float(v))`, changes no value read before)
+        if name in CHANGING_METHODS and isinstance(obj, (np.ndarray, list, dict, set, bytearray)) and \
+                (name not in adds or _read_elsewhere(self.session.fn.body, obj, adds)):
+            # (a record kept by adding to a list, `LOSSES.append(float(v))`, changes no value read before; one
+            # the function reads too, `GL.append(v); GL[-1]`, would be read with no derivative: h28c-004)
             self.refuse(s, f"`.{name}()` changes `{'.'.join(path)}` in place, a value the function does not own (a "
                            "global's or a closure's): the derivative cannot follow the change",
                         "change a copy made in the function (`g = G.copy()`), or change it outside")
@@ -354,3 +360,27 @@ def _fits(kind, args):
         return False
     n, starred = args[0].value, len(args) > 1 and args[1].value
     return len(kind.items) == n or starred and len(kind.items) > n
+
+
+def _read_elsewhere(body, obj, adds):
+    """Does the function (nested functions included) read the global or closure value `obj` other than as the
+    receiver of a call adding to it (`LOSSES.append(v)`) or for its length?"""
+    todo = list(ir.walk(body, into_functions=True))
+    while todo:
+        e = todo.pop()
+        if isinstance(e, Global):
+            if e.obj is obj:
+                return True
+        elif isinstance(e, Call) and isinstance(e.func, ir.Attr) and isinstance(e.func.value, Global) and \
+                e.func.value.obj is obj and e.func.attr in adds:
+            todo += [*e.args, *(v for _, v in e.kwargs)]
+        elif isinstance(e, Call) and isinstance(e.func, Global) and e.func.obj is len and len(e.args) == 1 and \
+                isinstance(e.args[0], Global) and e.args[0].obj is obj:
+            continue  # (its length, piecewise constant: `if len(LOSSES) % 10 == 0:`)
+        elif isinstance(e, (list, tuple)):
+            todo += list(e)
+        elif isinstance(e, ir.Stmt):
+            todo += [v for k, v in vars(e).items() if k not in ("body", "orelse", "handlers", "finalbody")]
+        else:
+            todo += ir.children(e)
+    return False

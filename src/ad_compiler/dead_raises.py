@@ -12,6 +12,8 @@ A random draw the derivative does not read (`d = random.random()`, `np.random.no
 or a noise term only the output reads, which grad does not compute) is kept too: removed, it left the generator where f does not, so the draws after it gave the derivative another
 realisation than f's (a wrong gradient and value, h28a-006).
 """
+import numpy as np
+
 from . import ir, kinds as K, recompute
 from .hoist import _Hoister
 from .ir import Assign, For, If, Var, While
@@ -71,7 +73,7 @@ def keep_dead_raises(fn, kinds):
             s.keep = True  # (a draw the derivative does not read still moves the generator on: the next draws
             continue  # are f's, h28a-006; also one only the output reads, which grad does not compute)
         if s.target not in used and not s.noop and _operation(s.value) and id(s) not in items and \
-                isinstance(kinds.get(s.target), (K.Scalar, K.Array, K.Numeric)) and \
+                (isinstance(kinds.get(s.target), (K.Scalar, K.Array, K.Numeric)) or _constant_lookup(s.value)) and \
                 all(_data(kinds.get(n)) for n in ir.names_in(s.value)) and test.may_raise(s.value):
             s.keep = True
 
@@ -85,6 +87,25 @@ def _operation(v):
         return True
     return isinstance(v, ir.Call) and (isinstance(v.func, ir.Attr) or isinstance(v.func, ir.Global) and
                                        v.func.path[:1] != ("_ad",))
+
+
+def _constant_lookup(v):
+    """An item, whose kind is not known, of a global or a constant that may be missing (`D["b"]` of a global dict
+    without that key, `"abc"[k]`): removed, the derivative returned where f raises KeyError / IndexError
+    (h28c-002). At constant positions the lookup is tried now: one that is there is removed as before."""
+    if not (isinstance(v, ir.Index) and isinstance(v.value, (ir.Global, ir.Const))):
+        return False
+    if not all(isinstance(i, ir.Const) for i in v.items):
+        return True
+    obj = v.value.obj if isinstance(v.value, ir.Global) else v.value.value
+    if not isinstance(obj, (dict, list, tuple, str, bytes, range, np.ndarray)):
+        return True  # (a user's `__getitem__` is not called while compiling)
+    items = tuple(i.value for i in v.items)
+    try:
+        obj[items if v.tuple_form or len(items) != 1 else items[0]]
+    except Exception:
+        return True
+    return False
 
 
 def _data(kind, depth=0):

@@ -21,6 +21,12 @@ DRAW_METHODS = {
     "multivariate_normal", "dirichlet", "multinomial", "chisquare", "standard_t", "standard_cauchy", "weibull",
     "pareto", "rayleigh", "vonmises", "wald", "triangular", "geometric", "hypergeometric", "negative_binomial",
     "bytes", "rvs", "gauss", "normalvariate", "random_integers", "seed", "set_state", "bit_generator", "spawn",
+    # (every other method of a Generator, RandomState, random.Random or bit generator that draws or moves the
+    # state: a value of unknown kind, `prs[0].expovariate(1.0)`, unused, was removed, h28c-001)
+    "f", "noncentral_chisquare", "noncentral_f", "zipf", "power", "logseries", "multivariate_hypergeometric",
+    "tomaxint", "ranf", "sample", "randrange", "choices", "getrandbits", "randbytes", "betavariate",
+    "expovariate", "gammavariate", "lognormvariate", "paretovariate", "vonmisesvariate", "weibullvariate",
+    "binomialvariate", "setstate", "advance", "random_raw",
 }
 
 

@@ -37,11 +37,12 @@ MUTATING_METHODS = frozenset({"append", "extend", "insert", "update", "setdefaul
 MUTATING_FUNCTIONS = frozenset({np.copyto, np.put, np.place, np.putmask, np.put_along_axis, np.fill_diagonal,
                                 operator.setitem, operator.iadd, operator.isub, operator.imul, operator.itruediv,
                                 operator.ior, operator.iconcat})
+FIRST_KEYWORDS = frozenset({"dst", "a", "arr", "obj"})  # (the changed argument given by keyword)
 # NumPy functions whose result may be (a view of) an argument; any other of a library's is new
 VIEW_FUNCTIONS = frozenset("""reshape ravel transpose asarray asanyarray ascontiguousarray asfortranarray
 asfarray require squeeze expand_dims swapaxes moveaxis rollaxis atleast_1d atleast_2d atleast_3d broadcast_to
 broadcast_arrays diagonal real imag flip fliplr flipud rot90 split array_split hsplit vsplit dsplit
-unstack matrix_transpose permute_dims nditer lib""".split())
+unstack matrix_transpose permute_dims nditer lib as_strided sliding_window_view""".split())
 # builtins whose result holds (items of) their arguments
 HOLDING_BUILTINS = frozenset({"enumerate", "zip", "reversed", "iter", "list", "tuple", "sorted", "filter", "map",
                               "next", "dict", "set", "frozenset", "getattr", "memoryview", "min", "max", "type",
@@ -299,11 +300,12 @@ class _Scan:
         if isinstance(obj, np.ufunc) and len(node.args) > obj.nin:  # (`np.multiply(x, 2.0, BUF)`)
             outs += node.args[obj.nin:]
             values = node.args[:obj.nin]
-        if any(self.outside_value(o) for o in outs) and any(self.tainted(v) for v in values):
+        receiver = [f.value] if isinstance(f, ast.Attribute) and obj is None else []  # (`x.cumsum(out=BUF)`)
+        if any(self.outside_value(o) for o in outs) and any(self.tainted(v) for v in values + receiver):
             return self.refuse(node)
-        if (obj in MUTATING_FUNCTIONS or isinstance(f, ast.Attribute) and f.attr == "at" and
-                isinstance(self.resolve(f.value), np.ufunc)) and node.args:
-            if self.outside_value(node.args[0]) and any(self.tainted(v) for v in values[1:]):
+        first = _changed_argument(self, node, obj)
+        if first is not None:
+            if self.outside_value(first) and any(self.tainted(v) for v in values if v is not first):
                 return self.refuse(node)
             return None
         if isinstance(f, ast.Attribute) and obj is None and f.attr in MUTATING_METHODS and \
@@ -382,6 +384,26 @@ def _bind(scan, func, node):
                 not isinstance(p.default, (int, float, complex, str, bytes, tuple, type(None))):
             outside.add(p.name)
     return tainted, outside
+
+def _changed_argument(scan, node, obj):
+    """The argument a call changes in place as its first one: of NumPy's and operator's functions doing so
+    (`np.copyto(BUF, v)`, also by keyword: `np.copyto(dst=BUF, src=v)`), of a ufunc's `at`, of a mutating method
+    called on its class (`list.append(GL, v)`, `np.ndarray.__setitem__(BUF, i, v)`, `dict.update(S, k=v)`:
+    h28c-003); else None."""
+    f = node.func
+    if not (obj in MUTATING_FUNCTIONS or isinstance(f, ast.Attribute) and (
+            f.attr == "at" and isinstance(scan.resolve(f.value), np.ufunc) or
+            f.attr in MUTATING_METHODS and _library_class(scan.resolve(f.value)))):
+        return None
+    if node.args:
+        return node.args[0]
+    return next((k.value for k in node.keywords if k.arg in FIRST_KEYWORDS), None)
+
+
+def _library_class(t):
+    """A class of Python's or a library's (not of the user's: its methods are read as helpers)?"""
+    return isinstance(t, type) and (_library(t) or t.__module__ in ("builtins", "collections"))
+
 
 def _own_class(unit):
     """The class whose method the rule'd function is (`Acc.record`), else None."""

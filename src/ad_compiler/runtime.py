@@ -662,6 +662,7 @@ def _is_basic_index(index):
 
 def matmul_vjp_a(g, a, b):
     """Adjoint of `a` in `a @ b`: g @ b.T (with the 1-D and batched cases of matmul)."""
+    a, b = _listed(a), _listed(b)  # (`np.matmul(p.tolist(), p)`: a list has no .ndim, h28c-005)
     if a.ndim == 2 and b.ndim == 2:
         return g @ b.T
     if b.ndim == 1:
@@ -675,6 +676,7 @@ def matmul_vjp_a(g, a, b):
 
 def matmul_vjp_b(g, a, b):
     """Adjoint of `b` in `a @ b`: a.T @ g (with the 1-D and batched cases of matmul)."""
+    a, b = _listed(a), _listed(b)  # (`np.matmul(p.tolist(), p)`: a list has no .ndim, h28c-005)
     if a.ndim == 2 and b.ndim == 2:
         return a.T @ g
     if a.ndim == 1:
@@ -690,8 +692,14 @@ def matmul_vjp_b(g, a, b):
     return unbroadcast(np.swapaxes(a, -1, -2) @ g, b)
 
 
+def _listed(v):
+    """A list or tuple (of numbers, of lists) as the array NumPy reads it as; anything else as it is."""
+    return np.asarray(v) if isinstance(v, (list, tuple)) else v
+
+
 def dot_vjp_a(g, a, b):
     """Adjoint of `a` in `np.dot(a, b)` (numbers, vectors, matrices; N-D follows np.dot's sum-product)."""
+    a, b = _listed(a), _listed(b)  # (`np.dot(a, a)` of lists of numbers: `g * b` of a list raised, h28c-005)
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * b, a)
@@ -706,6 +714,7 @@ def dot_vjp_a(g, a, b):
 
 def dot_vjp_b(g, a, b):
     """Adjoint of `b` in `np.dot(a, b)`."""
+    a, b = _listed(a), _listed(b)  # (`np.dot(a, a)` of lists of numbers: `g * b` of a list raised, h28c-005)
     a_nd, b_nd = np.ndim(a), np.ndim(b)
     if a_nd == 0 or b_nd == 0:
         return unbroadcast(g * a, b)
