@@ -211,21 +211,7 @@ class Mutations(Part):
         list, dict or set the function reads from a global or a closure (a Global receiver; through a local name
         it is the stores' refusal). The adjoint, or a checkpointed function run again, read it changed: a WRONG
         gradient (h28b-009); `G[...] = 3.0` is refused when desugaring."""
-        f = call.func
-        if isinstance(f, ir.Attr) and isinstance(f.value, Global):
-            name, obj, path = f.attr, f.value.obj, f.value.path
-        elif isinstance(f, Global) and len(f.path) >= 2:
-            name, obj, path = f.path[-1], getattr(f.obj, "__self__", None), f.path[:-1]
-        else:
-            return
-        adds = {list: ("append", "extend"), dict: ("setdefault",), set: ("add",)}.get(type(obj), ("setflags",))
-        if name in CHANGING_METHODS and isinstance(obj, (np.ndarray, list, dict, set, bytearray)) and \
-                (name not in adds or _read_elsewhere(self.session.fn.body, obj, adds)):
-            # (a record kept by adding to a list, `LOSSES.append(float(v))`, changes no value read before; one
-            # the function reads too, `GL.append(v); GL[-1]`, would be read with no derivative: h28c-004)
-            self.refuse(s, f"`.{name}()` changes `{'.'.join(path)}` in place, a value the function does not own (a "
-                           "global's or a closure's): the derivative cannot follow the change",
-                        "change a copy made in the function (`g = G.copy()`), or change it outside")
+        _refuse_foreign_change(self, s, call)
 
     def method_call(self, s, call, state, site, target):
         """In-place methods of lists and arrays, as explicit stores; None for other methods."""
@@ -384,3 +370,22 @@ def _read_elsewhere(body, obj, adds):
         else:
             todo += ir.children(e)
     return False
+
+
+def _refuse_foreign_change(part, s, call):
+    """(Mutations.foreign_change)"""
+    f = call.func
+    if isinstance(f, ir.Attr) and isinstance(f.value, Global):
+        name, obj, path = f.attr, f.value.obj, f.value.path
+    elif isinstance(f, Global) and len(f.path) >= 2:
+        name, obj, path = f.path[-1], getattr(f.obj, "__self__", None), f.path[:-1]
+    else:
+        return
+    adds = {list: ("append", "extend"), dict: ("setdefault",), set: ("add",)}.get(type(obj), ("setflags",))
+    if name in CHANGING_METHODS and isinstance(obj, (np.ndarray, list, dict, set, bytearray)) and \
+            (name not in adds or _read_elsewhere(part.session.fn.body, obj, adds)):
+        # (a record kept by adding to a list, `LOSSES.append(float(v))`, changes no value read before; one
+        # the function reads too, `GL.append(v); GL[-1]`, would be read with no derivative: h28c-004)
+        part.refuse(s, f"`.{name}()` changes `{'.'.join(path)}` in place, a value the function does not own (a "
+                       "global's or a closure's): the derivative cannot follow the change",
+                    "change a copy made in the function (`g = G.copy()`), or change it outside")
