@@ -95,9 +95,12 @@ def _constant_lookup(v):
     (h28c-002). At constant positions the lookup is tried now: one that is there is removed as before."""
     if not (isinstance(v, ir.Index) and isinstance(v.value, (ir.Global, ir.Const))):
         return False
-    if not all(isinstance(i, ir.Const) for i in v.items):
-        return True
     obj = v.value.obj if isinstance(v.value, ir.Global) else v.value.value
+    if not all(isinstance(i, ir.Const) for i in v.items):
+        # (a table of functions chosen by a value, `ACTS[k](x)`: inline_choice.py calls it through
+        # `_ad.table_position`, which raises as Python does; the lookup left unused is not data)
+        return not (isinstance(obj, (tuple, list, dict)) and
+                    any(callable(o) for o in (obj.values() if isinstance(obj, dict) else obj)))
     if not isinstance(obj, (dict, list, tuple, str, bytes, range, np.ndarray)):
         return True  # (a user's `__getitem__` is not called while compiling)
     items = tuple(i.value for i in v.items)
