@@ -403,6 +403,13 @@ def is_throw(s):
         s.value.func.path == ("_ad", "throw")
 
 
+def read_counts(body):
+    """{name: the number of statements of `body` (nested blocks included) that read it}."""
+    from collections import Counter
+
+    return Counter(n for s in walk(body) for n in stmt_reads(s))
+
+
 def stmt_reads(s):
     """Names a statement reads (not counting nested blocks)."""
     if isinstance(s, Assign):

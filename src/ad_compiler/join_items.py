@@ -21,7 +21,6 @@ shorter than p, whose entries after it are zeros, as `tolist_vjp` reads it. Only
 alone reads afterwards (the adjoint of `x.tolist()`), where that reading holds; and only where every
 position is a constant int that is not negative (the list's length is not known when compiling).
 """
-from collections import Counter
 
 from . import ir, kinds as K
 from .ir import Assign, Build, Call, Comment, Const, ExprStmt, Global, Var
@@ -31,10 +30,7 @@ _LIMIT = 256  # (positions: a longer literal is not more readable than the calls
 
 def rewrite(body, kinds):
     """Join the item adjoints of `body` (the adjoint sweep) in place."""
-    reads = Counter()
-    for s in ir.walk(body):
-        for n in ir.stmt_reads(s):
-            reads[n] += 1
+    reads = ir.read_counts(body)
     for block in ir.all_blocks(body):
         _rewrite_block(block, kinds, reads)
 

@@ -19,7 +19,6 @@ Exact (the same entries, computed alone). Only the products the reverse sweep wr
 (`g @ b.T` and `a.T @ g`, reverse.Reverse.inline_helper) are rewritten, cut along an axis of the result
 that comes from one factor, in one statement list with no new value given to a factor in between.
 """
-from collections import Counter
 
 from . import ir, kinds as K
 from .adjoints import helper
@@ -28,10 +27,7 @@ from .ir import Assign, Attr, BinOp, Call, Const, Global, Index, Var
 
 def rewrite(body, kinds):
     """Rewrite the split products of `body` (the adjoint sweep) in place."""
-    reads = Counter()
-    for s in ir.walk(body):
-        for n in ir.stmt_reads(s):
-            reads[n] += 1
+    reads = ir.read_counts(body)
     for block in ir.all_blocks(body):
         _rewrite_block(block, reads, kinds)
 
