@@ -448,12 +448,7 @@ def quantile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
     order = np.argsort(flat, axis=-1, kind="stable")
     tsorted = np.take_along_axis(tflat, order, axis=-1)  # (rest..., n)
     out = np.tensordot(w, tsorted, axes=([-1], [-1]))  # (q..., rest...)
-    if keepdims:
-        shape = list(np.shape(a))
-        for i in axes:
-            shape[i] = 1
-        out = np.reshape(out, np.shape(q) + tuple(shape))
-    return out
+    return _quantile_kept(out, a, q, axes) if keepdims else out
 
 
 def _nanquantile_weights(a, q, axis, method):
@@ -504,12 +499,15 @@ def nanquantile_jvp(t, a, q, axis=None, keepdims=False, method="linear"):
     tflat = np.transpose(t, rest + list(axes)).reshape(flat.shape)
     tsorted = np.take_along_axis(tflat, np.argsort(flat, axis=-1, kind="stable"), axis=-1)
     out = np.sum(w * tsorted, axis=-1)  # (q..., rest...)
-    if keepdims:
-        shape = list(np.shape(a))
-        for i in axes:
-            shape[i] = 1
-        out = np.reshape(out, np.shape(q) + tuple(shape))
-    return out
+    return _quantile_kept(out, a, q, axes) if keepdims else out
+
+
+def _quantile_kept(out, a, q, axes):
+    """A quantile's tangent (q..., rest...) in keepdims form: q's shape, then a's with the reduced axes 1."""
+    shape = list(np.shape(a))
+    for i in axes:
+        shape[i] = 1
+    return np.reshape(out, np.shape(q) + tuple(shape))
 
 
 # -- selection ----------------------------------------------------------------------------------------------------
